@@ -1,0 +1,75 @@
+"""Validation at the public boundary: shapes, dtypes and masks, with messages that say what to fix."""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["SUPPORTED_DTYPES", "check_dtype", "check_erp", "check_mask", "check_positive_int"]
+
+SUPPORTED_DTYPES = (np.dtype(np.uint8), np.dtype(np.uint16), np.dtype(np.float32))
+
+
+def check_dtype(array: np.ndarray, name: str) -> None:
+    """Raise ``TypeError`` unless ``array`` is uint8, uint16 or float32."""
+    if array.dtype not in SUPPORTED_DTYPES:
+        raise TypeError(
+            f"{name} has dtype {array.dtype}; supported are uint8, uint16 and float32 "
+            "(convert float64 with .astype(np.float32))"
+        )
+
+
+def check_positive_int(value: object, name: str) -> int:
+    """Return ``value`` as int if it is an integer >= 1, else raise ``ValueError``."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+    return int(value)
+
+
+def check_erp(erp: np.ndarray, name: str = "erp") -> tuple[int, int, int]:
+    """Check an equirectangular image and return ``(H, W, C)`` (``C = 1`` for 2-D input).
+
+    Raises:
+        TypeError: not a numpy array, or unsupported dtype.
+        ValueError: wrong number of dimensions, too many channels, odd width or ``W != 2 * H``.
+    """
+    if not isinstance(erp, np.ndarray):
+        raise TypeError(f"{name} must be a numpy array, got {type(erp).__name__}")
+    if erp.ndim not in (2, 3):
+        raise ValueError(f"{name} must have shape (H, W) or (H, W, C), got shape {erp.shape}")
+    check_dtype(erp, name)
+    height, width = erp.shape[:2]
+    channels = 1 if erp.ndim == 2 else erp.shape[2]
+    if not 1 <= channels <= 4:
+        raise ValueError(f"{name} must have 1 to 4 channels, got {channels} (shape {erp.shape})")
+    if height < 2 or width % 2:
+        raise ValueError(
+            f"{name} width must be even and height >= 2 for an equirectangular image, "
+            f"got {width}x{height}"
+        )
+    if width != 2 * height:
+        raise ValueError(
+            f"{name} is {width}x{height}: an equirectangular panorama needs W == 2 * H "
+            "(a full 360x180 degree image); crop or pad it to 2:1 first"
+        )
+    return height, width, channels
+
+
+def check_mask(mask: np.ndarray, height: int, width: int, name: str = "mask") -> np.ndarray:
+    """Check a hole mask against an ``H x W`` image and return it as a bool array.
+
+    Accepts bool, or integer/float masks whose non-zero pixels are holes.
+
+    Raises:
+        TypeError: not a numpy array.
+        ValueError: wrong shape.
+    """
+    if not isinstance(mask, np.ndarray):
+        raise TypeError(f"{name} must be a numpy array, got {type(mask).__name__}")
+    if mask.ndim == 3 and mask.shape[2] == 1:
+        mask = mask[..., 0]
+    if mask.shape != (height, width):
+        raise ValueError(
+            f"{name} has shape {mask.shape} but the panorama is {height}x{width} (H x W); "
+            "masks must match the image size (resize the mask with nearest-neighbour first)"
+        )
+    return mask if mask.dtype == np.bool_ else mask != 0

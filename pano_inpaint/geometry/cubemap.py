@@ -1,0 +1,436 @@
+"""Equirectangular <-> cubemap resampling with cached maps, sphere rotation and masked write-back.
+
+Convention: see :mod:`pano_inpaint.geometry.conventions`.
+
+Both directions build their sampling maps once per geometry (sizes, padding, rotation,
+interpolation), convert them to cv2's fixed-point format and keep them in a byte-bounded cache
+(:mod:`pano_inpaint.geometry._cache`). Large images are processed in strips of about a million
+pixels, so temporaries stay small whether or not their maps fit the cache.
+
+``erp_to_cube`` reads each face strip from a window of the panorama; windows that cross the
+wrap-around line or reach over a pole are gathered into a small copy with the columns wrapped and
+the rows continued over the pole (rolled by ``W / 2``), so interpolation is correct there too.
+
+``cube_to_erp`` samples a canvas holding the faces with a few pixels of cube padding each (as many
+as the interpolation kernel reaches), so a sample between two faces interpolates across the edge. With ``mask`` it computes only the masked
+pixels: work follows the mask's rows, and only the faces those rows see are padded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from pano_inpaint._checks import check_dtype, check_erp, check_mask, check_positive_int
+from pano_inpaint.geometry._cache import map_cache
+from pano_inpaint.geometry._remap import (
+    CV_LIMIT,
+    FixedMaps,
+    check_interpolation,
+    margin_of,
+    remap,
+    to_fixed_maps,
+)
+from pano_inpaint.geometry.padding import (
+    canvas_shape,
+    check_face_ids,
+    face_grid_origin,
+    pad_cube_faces,
+)
+from pano_inpaint.geometry.rotation import RotationLike, as_rotation
+from pano_inpaint.geometry.sphere import (
+    erp_pixel_to_lonlat,
+    face_pixel_to_xyz,
+    lonlat_to_erp_pixel,
+    xyz_to_face,
+    xyz_to_face_pixel,
+    xyz_to_lonlat,
+)
+
+__all__ = ["cube_to_erp", "erp_to_cube", "rotation_key"]
+
+_STRIP_PIXELS = 1 << 20
+
+
+def rotation_key(rotation: np.ndarray | None) -> tuple[float, ...] | None:
+    """Hashable key for a normalised rotation (``None`` = identity)."""
+    return None if rotation is None else tuple(np.round(rotation, 12).ravel().tolist())
+
+
+def _strips(rows: int, cols: int) -> list[tuple[int, int]]:
+    step = max(1, _STRIP_PIXELS // max(cols, 1))
+    return [(r, min(r + step, rows)) for r in range(0, rows, step)]
+
+
+def _as_hwc(image: np.ndarray) -> np.ndarray:
+    return image[..., None] if image.ndim == 2 else image
+
+
+# ----------------------------------------------------------------------------------- ERP -> cube
+
+
+@dataclass(frozen=True)
+class _Window:
+    """Rows ``[r0, r1)`` and columns ``[c0, c1)`` of the panorama; may run past the wrap line
+    (columns are taken modulo W) and over the poles (rows continue, rolled by ``W / 2``)."""
+
+    r0: int
+    r1: int
+    c0: int
+    c1: int
+
+    def read(self, erp: np.ndarray) -> np.ndarray:
+        height, width = erp.shape[:2]
+        if 0 <= self.r0 and self.r1 <= height and 0 <= self.c0 and self.c1 <= width:
+            return erp[self.r0 : self.r1, self.c0 : self.c1]  # a view: no copy
+        cols = np.arange(self.c0, self.c1) % width
+        out = np.empty((self.r1 - self.r0, self.c1 - self.c0, erp.shape[2]), erp.dtype)
+        inner0, inner1 = max(self.r0, 0), min(self.r1, height)
+        if inner1 > inner0:
+            out[inner0 - self.r0 : inner1 - self.r0] = erp[inner0:inner1][:, cols]
+        over = (cols + width // 2) % width
+        for row in range(self.r0, min(0, self.r1)):  # above the zenith
+            out[row - self.r0] = erp[-1 - row][over]
+        for row in range(max(height, self.r0), self.r1):  # below the nadir
+            out[row - self.r0] = erp[2 * height - 1 - row][over]
+        return out
+
+
+def _column_window(map_x: np.ndarray, width: int, margin: int) -> tuple[int, int]:
+    """Smallest circular column interval ``[c0, c1)`` covering ``map_x`` plus ``margin``."""
+    bin_width = max(1, width // 1024)
+    bins = -(-width // bin_width)
+    cols = np.floor(map_x).astype(np.int64) % width // bin_width
+    occupied = np.flatnonzero(np.bincount(cols.ravel(), minlength=bins))
+    gaps = np.diff(np.append(occupied, occupied[0] + bins))
+    k = int(np.argmax(gaps))
+    start, stop = occupied[(k + 1) % occupied.size], occupied[k]
+    if stop < start:
+        stop += bins
+    c0, c1 = int(start) * bin_width - margin, (int(stop) + 1) * bin_width + margin
+    if c1 - c0 >= width:
+        return -margin, width + margin
+    return c0, c1
+
+
+@dataclass(frozen=True)
+class _FaceStrip:
+    rows: tuple[int, int]  # output rows of the padded face
+    window: _Window
+    maps: FixedMaps
+
+    @property
+    def nbytes(self) -> int:
+        return self.maps.nbytes
+
+
+def _face_strip(
+    height: int, width: int, face: int, face_size: int, pad: int,
+    rotation: np.ndarray | None, interpolation: str, rows: tuple[int, int],
+) -> _FaceStrip:
+    size = face_size + 2 * pad
+    ys, xs = np.mgrid[rows[0] : rows[1], 0:size]
+    xyz = face_pixel_to_xyz(face, xs, ys, face_size, pad)  # (rows, size, 3), cube frame
+    if rotation is not None:
+        xyz = xyz @ rotation.T
+    lon, lat = xyz_to_lonlat(xyz)
+    map_x, map_y = lonlat_to_erp_pixel(lon, lat, height, width)
+    margin = margin_of(interpolation)
+    r0 = int(np.floor(map_y.min())) - margin
+    r1 = int(np.floor(map_y.max())) + margin + 1
+    c0, c1 = _column_window(map_x, width, margin)
+    if c0 == -margin and c1 == width + margin:
+        local_x = map_x + margin  # full width: keep both wrapped ends
+    else:
+        local_x = np.mod(map_x - c0, width)
+    maps = to_fixed_maps(local_x, map_y - r0, interpolation)
+    return _FaceStrip(rows, _Window(r0, r1, c0, c1), maps)
+
+
+def _face_plan(
+    height: int, width: int, face: int, face_size: int, pad: int,
+    rotation: np.ndarray | None, interpolation: str,
+) -> list[_FaceStrip]:
+    size = face_size + 2 * pad
+    key = ("erp_to_cube", height, width, face, face_size, pad, rotation_key(rotation),
+           interpolation)
+
+    def build() -> list[_FaceStrip]:
+        return [
+            _face_strip(height, width, face, face_size, pad, rotation, interpolation, rows)
+            for rows in _strips(size, size)
+        ]
+
+    return map_cache.get_or_build(key, build)
+
+
+def erp_to_cube(
+    erp: np.ndarray,
+    face_size: int,
+    *,
+    pad: int = 0,
+    rotation: RotationLike = None,
+    interpolation: str = "bilinear",
+    face_ids: Sequence[int | str] | None = None,
+) -> np.ndarray:
+    """Resample an equirectangular panorama onto (padded) gnomonic cube faces.
+
+    Args:
+        erp: ``(H, W)`` or ``(H, W, C)`` panorama, ``W == 2 * H``; uint8, uint16 or float32
+            (HDR values are never clipped with ``nearest``/``bilinear``).
+        face_size: ``S``, face width in pixels (``W // 4`` keeps the native resolution).
+        pad: extra border ``p``: each face is the wider gnomonic view covering ``S + 2p`` pixels.
+        rotation: ``None``, a 3x3 matrix or ``(yaw, pitch, roll)`` radians; face ``f`` then
+            shows the panorama around ``R @ FACE_CENTER[f]``.
+        interpolation: ``"nearest"``, ``"bilinear"``, ``"bicubic"`` or ``"lanczos"``.
+        face_ids: faces to compute (indices or letters of ``"FRBLUD"``), default all six.
+
+    Returns:
+        ``(k, S + 2p, S + 2p, C)`` (or ``(k, S + 2p, S + 2p)`` for 2-D input), same dtype, faces
+        in ``FACE_ORDER`` (or in the order of ``face_ids``).
+
+    Raises:
+        ValueError: bad shape, ``W != 2 * H``, ``face_size < 1``, ``pad < 0``, unknown options.
+        TypeError: unsupported dtype.
+
+    Convention: see :mod:`pano_inpaint.geometry.conventions`.
+
+    Example:
+        >>> erp = np.zeros((64, 128, 3), np.uint8)
+        >>> erp_to_cube(erp, 32, pad=2).shape
+        (6, 36, 36, 3)
+    """
+    height, width, channels = check_erp(erp)
+    face_size = check_positive_int(face_size, "face_size")
+    if isinstance(pad, bool) or not isinstance(pad, (int, np.integer)) or pad < 0:
+        raise ValueError(f"pad must be an integer >= 0, got {pad!r}")
+    check_interpolation(interpolation)
+    ids = check_face_ids(face_ids)
+    size = face_size + 2 * pad
+    if size >= CV_LIMIT:
+        raise ValueError(f"face_size + 2 * pad must be below {CV_LIMIT}, got {size}")
+    rot = as_rotation(rotation)
+    src = _as_hwc(erp)
+    out = np.empty((len(ids), size, size, channels), dtype=erp.dtype)
+    for k, face in enumerate(ids):
+        for strip in _face_plan(height, width, face, face_size, pad, rot, interpolation):
+            remap(strip.window.read(src), strip.maps, out[k, strip.rows[0] : strip.rows[1]])
+    return out[..., 0] if erp.ndim == 2 else out
+
+
+# ----------------------------------------------------------------------------------- cube -> ERP
+
+
+@dataclass(frozen=True)
+class _ErpBlock:
+    maps: FixedMaps
+    row_faces: np.ndarray  # (rows,) uint8 bit set of the faces each row samples
+
+    @property
+    def nbytes(self) -> int:
+        return self.maps.nbytes + self.row_faces.nbytes
+
+
+def _erp_block(
+    height: int, width: int, face_size: int, rotation: np.ndarray | None, interpolation: str,
+    rows: tuple[int, int], cols: tuple[int, int],
+) -> _ErpBlock:
+    ys = np.arange(rows[0], rows[1], dtype=np.float64)
+    xs = np.arange(cols[0], cols[1], dtype=np.float64)
+    lon, _ = erp_pixel_to_lonlat(xs, 0.0, height, width)
+    _, lat = erp_pixel_to_lonlat(0.0, ys, height, width)
+    cos_lat = np.cos(lat)[:, None]
+    xyz = np.empty((ys.size, xs.size, 3))
+    xyz[..., 0] = cos_lat * np.sin(lon)
+    xyz[..., 1] = np.sin(lat)[:, None]
+    xyz[..., 2] = cos_lat * np.cos(lon)
+    if rotation is not None:
+        xyz = xyz @ rotation  # panorama frame -> cube frame: R^T v, written for row vectors
+    face = xyz_to_face(xyz)
+    pad = _canvas_pad(interpolation)
+    x, y = xyz_to_face_pixel(xyz, face, face_size, pad=pad)
+    tile = face_size + 2 * pad
+    origin_row, origin_col = face_grid_origin(face, tile)
+    # The major-axis face always holds the point; the clip only guards rounding at cube edges.
+    map_x = origin_col + np.clip(x, 0, tile - 1)
+    map_y = origin_row + np.clip(y, 0, tile - 1)
+    row_faces = np.bitwise_or.reduce(np.left_shift(1, face).astype(np.uint8), axis=1)
+    return _ErpBlock(to_fixed_maps(map_x, map_y, interpolation), row_faces)
+
+
+def _erp_plan(
+    height: int, width: int, face_size: int, rotation: np.ndarray | None, interpolation: str
+) -> list[tuple[tuple[int, int], _ErpBlock]]:
+    key = ("cube_to_erp", height, width, face_size, rotation_key(rotation), interpolation)
+
+    def build() -> list[tuple[tuple[int, int], _ErpBlock]]:
+        return [
+            (rows, _erp_block(height, width, face_size, rotation, interpolation, rows,
+                              (0, width)))
+            for rows in _strips(height, width)
+        ]
+
+    return map_cache.get_or_build(key, build)
+
+
+def _canvas_pad(interpolation: str) -> int:
+    """Cube padding the face canvas needs so the kernel never reads past a face's border."""
+    return max(1, margin_of(interpolation) - 1)
+
+
+def _padded_canvas(faces: np.ndarray, face_ids: Sequence[int], interpolation: str) -> np.ndarray:
+    """Canvas of faces ``face_ids`` with cube padding; tiles of other faces are left unset."""
+    face_size = faces.shape[1]
+    pad = _canvas_pad(interpolation)
+    tile = face_size + 2 * pad
+    canvas = np.empty((*canvas_shape(tile), faces.shape[3]), dtype=faces.dtype)
+    padded = pad_cube_faces(faces, pad, face_ids=list(face_ids))
+    for face, tile_image in zip(face_ids, padded, strict=True):
+        r, c = face_grid_origin(face, tile)
+        canvas[r : r + tile, c : c + tile] = tile_image
+    return canvas
+
+
+def _faces_in(bits: int) -> list[int]:
+    return [f for f in range(6) if bits >> f & 1]
+
+
+def _masked_row_runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """Runs ``[r0, r1)`` of rows holding any masked pixel (scans 8 pixels per step)."""
+    height, width = mask.shape
+    if width % 8 == 0 and mask.flags.c_contiguous:
+        any_row = mask.view(np.uint64).any(axis=1)
+    else:
+        any_row = mask.any(axis=1)
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], any_row.view(np.int8), [0]])))
+    return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True)]
+
+
+def cube_to_erp(
+    faces: np.ndarray,
+    height: int,
+    width: int,
+    *,
+    rotation: RotationLike = None,
+    interpolation: str = "bilinear",
+    mask: np.ndarray | None = None,
+    out: np.ndarray | None = None,
+) -> np.ndarray:
+    """Resample six cube faces back to an equirectangular panorama.
+
+    Args:
+        faces: ``(6, S, S)`` or ``(6, S, S, C)`` unpadded faces in ``FACE_ORDER``; uint8, uint16
+            or float32.
+        height: output height ``H``.
+        width: output width ``W == 2 * H``.
+        rotation: the rotation the faces were made with (see ``erp_to_cube``).
+        interpolation: ``"nearest"``, ``"bilinear"``, ``"bicubic"`` or ``"lanczos"``.
+        mask: optional ``(H, W)`` bool; only pixels where it is True are computed and written.
+            Work is proportional to the rows the mask touches, not to the panorama.
+        out: optional ``(H, W[, C])`` array to write into (same dtype as ``faces``); pixels
+            outside ``mask`` are left as they are. By default a new zeroed array.
+
+    Returns:
+        ``(H, W)`` or ``(H, W, C)`` panorama (``out`` if given), same dtype as ``faces``.
+
+    Raises:
+        ValueError: bad shapes or sizes, ``W != 2 * H``, mask or ``out`` of the wrong shape.
+        TypeError: unsupported dtype.
+
+    Convention: see :mod:`pano_inpaint.geometry.conventions`.
+
+    Example:
+        >>> faces = np.ones((6, 16, 16, 3), np.float32)
+        >>> cube_to_erp(faces, 32, 64).shape
+        (32, 64, 3)
+    """
+    if not isinstance(faces, np.ndarray):
+        raise TypeError(f"faces must be a numpy array, got {type(faces).__name__}")
+    if faces.ndim not in (3, 4) or faces.shape[0] != 6 or faces.shape[1] != faces.shape[2]:
+        raise ValueError(f"faces must have shape (6, S, S) or (6, S, S, C), got {faces.shape}")
+    check_dtype(faces, "faces")
+    height = check_positive_int(height, "height")
+    width = check_positive_int(width, "width")
+    if width != 2 * height:
+        raise ValueError(f"output must be 2:1 (W == 2 * H), got {width}x{height}")
+    if width >= CV_LIMIT:
+        raise ValueError(f"output width must be below {CV_LIMIT}, got {width}")
+    check_interpolation(interpolation)
+    face_size = faces.shape[1]
+    if 3 * (face_size + 2 * _canvas_pad(interpolation)) >= CV_LIMIT:
+        raise ValueError(f"face size {face_size} is too large (at most {CV_LIMIT // 3 - 10})")
+    squeeze = faces.ndim == 3
+    src = faces[..., None] if squeeze else faces
+    channels = src.shape[3]
+    rot = as_rotation(rotation)
+
+    if out is None:
+        target = np.zeros((height, width, channels), dtype=faces.dtype)
+        out = target[..., 0] if squeeze else target
+    else:
+        expected = (height, width) if squeeze else (height, width, channels)
+        if out.shape != expected or out.dtype != faces.dtype:
+            raise ValueError(
+                f"out must have shape {expected} and dtype {faces.dtype}, "
+                f"got {out.shape} {out.dtype}"
+            )
+        target = _as_hwc(out)
+
+    if mask is None:
+        canvas = _padded_canvas(src, range(6), interpolation)
+        for (r0, r1), block in _erp_plan(height, width, face_size, rot, interpolation):
+            remap(canvas, block.maps, target[r0:r1])
+        return out
+
+    mask = check_mask(mask, height, width)
+    runs = _masked_row_runs(mask)
+    if not runs:
+        return out
+    cached = map_cache.peek(
+        ("cube_to_erp", height, width, face_size, rotation_key(rot), interpolation)
+    )
+    bands: list[tuple[int, int, int, int, FixedMaps, int]] = []
+    for r0, r1 in runs:
+        any_col = mask[r0:r1].any(axis=0)
+        cols = np.flatnonzero(any_col)
+        c0, c1 = int(cols[0]), int(cols[-1]) + 1
+        if cached is not None:
+            maps, bits = _slice_cached(cached, r0, r1, c0, c1)
+        else:
+            block = map_cache.get_or_build(
+                ("cube_to_erp_band", height, width, face_size, rotation_key(rot),
+                 interpolation, r0, r1, c0, c1),
+                lambda r0=r0, r1=r1, c0=c0, c1=c1: _erp_block(
+                    height, width, face_size, rot, interpolation, (r0, r1), (c0, c1)),
+            )
+            maps, bits = block.maps, int(np.bitwise_or.reduce(block.row_faces))
+        bands.append((r0, r1, c0, c1, maps, bits))
+    needed = int(np.bitwise_or.reduce([b[5] for b in bands]))
+    canvas = _padded_canvas(src, _faces_in(needed), interpolation)
+    for r0, r1, c0, c1, maps, _ in bands:
+        band_mask = mask[r0:r1, c0:c1]
+        dst = target[r0:r1, c0:c1]
+        if band_mask.all():
+            remap(canvas, maps, dst)
+        else:
+            np.copyto(dst, remap(canvas, maps), where=band_mask[..., None])
+    return out
+
+
+def _slice_cached(
+    plan: list[tuple[tuple[int, int], _ErpBlock]], r0: int, r1: int, c0: int, c1: int
+) -> tuple[FixedMaps, int]:
+    """Maps for rows ``[r0, r1)`` x cols ``[c0, c1)`` cut from a cached full plan."""
+    parts, bits = [], 0
+    for (s0, s1), block in plan:
+        a, b = max(r0, s0), min(r1, s1)
+        if a < b:
+            parts.append(block.maps.crop(slice(a - s0, b - s0), slice(c0, c1)))
+            bits |= int(np.bitwise_or.reduce(block.row_faces[a - s0 : b - s0]))
+    if len(parts) == 1:
+        return parts[0], bits
+    xy = np.concatenate([p.xy for p in parts])
+    frac = None if parts[0].frac is None else np.concatenate([p.frac for p in parts])
+    return FixedMaps(xy, frac, parts[0].interpolation), bits

@@ -1,0 +1,197 @@
+"""Pure maps between directions, longitude/latitude, equirectangular pixels and cube-face pixels.
+
+Convention: see :mod:`pano_inpaint.geometry.conventions`. Every function here is array in, array
+out, broadcast over leading ``...`` dimensions, and has its inverse beside it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pano_inpaint.geometry.conventions import FACE_CENTER, FACE_DOWN, FACE_RIGHT
+
+__all__ = [
+    "erp_pixel_to_lonlat",
+    "face_pixel_to_xyz",
+    "lonlat_to_erp_pixel",
+    "lonlat_to_xyz",
+    "xyz_to_face",
+    "xyz_to_face_pixel",
+    "xyz_to_lonlat",
+]
+
+
+def lonlat_to_xyz(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """Unit direction of a longitude/latitude pair.
+
+    Args:
+        lon: ``(...)`` longitude in radians.
+        lat: ``(...)`` latitude in radians.
+
+    Returns:
+        ``(..., 3)`` unit vectors.
+
+    Convention: see :mod:`pano_inpaint.geometry.conventions`.
+
+    Example:
+        >>> lonlat_to_xyz(np.array(0.0), np.array(0.0)).round(6).tolist()
+        [0.0, 0.0, 1.0]
+    """
+    lon, lat = np.broadcast_arrays(np.asarray(lon), np.asarray(lat))
+    cos_lat = np.cos(lat)
+    return np.stack([cos_lat * np.sin(lon), np.sin(lat), cos_lat * np.cos(lon)], axis=-1)
+
+
+def xyz_to_lonlat(xyz: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Longitude in ``[-pi, pi]`` and latitude of (not necessarily unit) directions.
+
+    Args:
+        xyz: ``(..., 3)`` directions; need not be normalised.
+
+    Returns:
+        ``(lon, lat)``, each ``(...)``.
+
+    Convention: see :mod:`pano_inpaint.geometry.conventions`.
+
+    Example:
+        >>> lon, lat = xyz_to_lonlat(np.array([1.0, 0.0, 0.0]))
+        >>> round(float(lon), 6), round(float(lat), 6)
+        (1.570796, 0.0)
+    """
+    xyz = np.asarray(xyz)
+    x, y, z = xyz[..., 0], xyz[..., 1], xyz[..., 2]
+    return np.arctan2(x, z), np.arctan2(y, np.hypot(x, z))
+
+
+def erp_pixel_to_lonlat(
+    x: np.ndarray, y: np.ndarray, height: int, width: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Longitude/latitude of equirectangular pixel coordinates (pixel centres at integers).
+
+    Args:
+        x: ``(...)`` column coordinate.
+        y: ``(...)`` row coordinate.
+        height: panorama height ``H``.
+        width: panorama width ``W``.
+
+    Returns:
+        ``(lon, lat)`` in radians, each ``(...)``.
+
+    Convention: see :mod:`pano_inpaint.geometry.conventions`.
+
+    Example:
+        >>> lon, lat = erp_pixel_to_lonlat(np.array(1.5), np.array(0.5), 2, 4)
+        >>> float(lon), float(lat)
+        (0.0, 0.0)
+    """
+    lon = ((np.asarray(x) + 0.5) / width - 0.5) * (2 * np.pi)
+    lat = (0.5 - (np.asarray(y) + 0.5) / height) * np.pi
+    return lon, lat
+
+
+def lonlat_to_erp_pixel(
+    lon: np.ndarray, lat: np.ndarray, height: int, width: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Equirectangular pixel coordinates of longitude/latitude (inverse of ``erp_pixel_to_lonlat``).
+
+    Args:
+        lon: ``(...)`` longitude in radians (any range; not wrapped).
+        lat: ``(...)`` latitude in radians.
+        height: panorama height ``H``.
+        width: panorama width ``W``.
+
+    Returns:
+        ``(x, y)`` column and row coordinates, each ``(...)``.
+
+    Convention: see :mod:`pano_inpaint.geometry.conventions`.
+
+    Example:
+        >>> x, y = lonlat_to_erp_pixel(np.array(0.0), np.array(0.0), 2, 4)
+        >>> float(x), float(y)
+        (1.5, 0.5)
+    """
+    x = (np.asarray(lon) / (2 * np.pi) + 0.5) * width - 0.5
+    y = (0.5 - np.asarray(lat) / np.pi) * height - 0.5
+    return x, y
+
+
+def face_pixel_to_xyz(
+    face: np.ndarray | int, x: np.ndarray, y: np.ndarray, face_size: int, pad: int = 0
+) -> np.ndarray:
+    """Direction (not normalised) seen by a pixel of a (padded) cube face.
+
+    Args:
+        face: ``(...)`` face index in ``FACE_ORDER``.
+        x: ``(...)`` column in the padded face, ``0 .. S + 2 pad - 1`` (may go beyond).
+        y: ``(...)`` row in the padded face.
+        face_size: ``S``, the unpadded face size.
+        pad: padding ``p`` in pixels; pixel ``(p, p)`` is the first pixel of the face proper.
+
+    Returns:
+        ``(..., 3)`` directions ``CENTER + a RIGHT + b DOWN`` with plane coordinates ``a, b``.
+
+    Convention: see :mod:`pano_inpaint.geometry.conventions`.
+
+    Example:
+        >>> face_pixel_to_xyz(0, np.array(0.5), np.array(0.5), 2).tolist()
+        [0.0, 0.0, 1.0]
+    """
+    face = np.asarray(face)
+    a = 2 * (np.asarray(x, dtype=np.float64) - pad + 0.5) / face_size - 1
+    b = 2 * (np.asarray(y, dtype=np.float64) - pad + 0.5) / face_size - 1
+    return (
+        FACE_CENTER[face]
+        + a[..., None] * FACE_RIGHT[face]
+        + b[..., None] * FACE_DOWN[face]
+    )
+
+
+def xyz_to_face(xyz: np.ndarray) -> np.ndarray:
+    """The cube face a direction falls on (its major axis), as an index in ``FACE_ORDER``.
+
+    Args:
+        xyz: ``(..., 3)`` directions.
+
+    Returns:
+        ``(...)`` int64 face indices.
+
+    Convention: see :mod:`pano_inpaint.geometry.conventions`.
+
+    Example:
+        >>> xyz_to_face(np.array([[0, -1.0, 0.2], [0.1, 0.2, -0.9]])).tolist()
+        [5, 2]
+    """
+    return np.argmax(np.asarray(xyz) @ FACE_CENTER.T, axis=-1)
+
+
+def xyz_to_face_pixel(
+    xyz: np.ndarray, face: np.ndarray | int, face_size: int, pad: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pixel coordinates where directions project onto the (extended) plane of a face.
+
+    Inverse of ``face_pixel_to_xyz``. Directions behind the face plane give non-finite values.
+
+    Args:
+        xyz: ``(..., 3)`` directions.
+        face: ``(...)`` face index (broadcast against ``xyz[..., 0]``).
+        face_size: ``S``.
+        pad: coordinates are returned in a face padded by ``pad`` pixels.
+
+    Returns:
+        ``(x, y)`` column and row coordinates, each ``(...)``.
+
+    Convention: see :mod:`pano_inpaint.geometry.conventions`.
+
+    Example:
+        >>> x, y = xyz_to_face_pixel(np.array([0.0, 0.0, 1.0]), 0, 2)
+        >>> float(x), float(y)
+        (0.5, 0.5)
+    """
+    xyz = np.asarray(xyz)
+    face = np.asarray(face)
+    depth = np.einsum("...i,...i->...", xyz, FACE_CENTER[face])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inv_depth = np.where(depth > 0, 1.0 / depth, np.nan)
+    a = np.einsum("...i,...i->...", xyz, FACE_RIGHT[face]) * inv_depth
+    b = np.einsum("...i,...i->...", xyz, FACE_DOWN[face]) * inv_depth
+    return (a + 1) * (face_size / 2) - 0.5 + pad, (b + 1) * (face_size / 2) - 0.5 + pad

@@ -1,0 +1,60 @@
+"""Analytic test panoramas and masks: golden-free inputs defined on the sphere."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from pano_inpaint.geometry import erp_pixel_to_lonlat, lonlat_to_xyz
+
+
+def erp_directions(height: int, width: int) -> np.ndarray:
+    """``(H, W, 3)`` unit directions of the pixel centres of an ``H x W`` panorama."""
+    ys, xs = np.mgrid[0:height, 0:width]
+    return lonlat_to_xyz(*erp_pixel_to_lonlat(xs, ys, height, width))
+
+
+def smooth_rgb(xyz: np.ndarray) -> np.ndarray:
+    """A smooth, asymmetric colour field on the sphere, values in [0.05, 0.95]."""
+    x, y, z = xyz[..., 0], xyz[..., 1], xyz[..., 2]
+    return np.stack(
+        [
+            0.5 + 0.2 * x + 0.15 * y * z + 0.05 * np.sin(3 * x),
+            0.5 + 0.3 * z - 0.1 * x * y,
+            0.5 + 0.25 * y + 0.1 * x * z,
+        ],
+        axis=-1,
+    )
+
+
+def sphere_function_erp(
+    height: int,
+    fn: Callable[[np.ndarray], np.ndarray] = smooth_rgb,
+    dtype: np.dtype | type = np.float32,
+    scale: float = 1.0,
+) -> np.ndarray:
+    """Panorama of a function of the direction, ``(H, 2H, C)`` in ``dtype``.
+
+    Integer dtypes map ``[0, 1]`` onto their full range; float keeps ``value * scale`` (HDR).
+    """
+    values = fn(erp_directions(height, 2 * height))
+    dtype = np.dtype(dtype)
+    if dtype.kind == "u":
+        top = np.iinfo(dtype).max
+        return np.clip(np.round(values * top), 0, top).astype(dtype)
+    return (values * scale).astype(dtype)
+
+
+def checker_erp(height: int, cells: int = 8, dtype=np.float32) -> np.ndarray:
+    """Checkerboard in lon/lat with ``cells`` cells along the height, one channel."""
+    ys, xs = np.mgrid[0:height, 0 : 2 * height]
+    board = ((xs * cells // height) + (ys * cells // height)) % 2
+    return board.astype(dtype)
+
+
+def cap_mask(height: int, direction: np.ndarray, degrees: float) -> np.ndarray:
+    """Pixels within ``degrees`` of ``direction``."""
+    d = np.asarray(direction, dtype=np.float64)
+    d = d / np.linalg.norm(d)
+    return erp_directions(height, 2 * height) @ d >= np.cos(np.radians(degrees))
