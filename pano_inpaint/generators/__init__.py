@@ -1,0 +1,27 @@
+"""Generators: fill holes in cube-padded faces. One registry; built-ins are imported here.
+
+Torch-based generators are registered lazily so ``import pano_inpaint`` never imports torch.
+"""
+
+from pano_inpaint.generators import fill, opencv  # noqa: F401  (register built-ins)
+from pano_inpaint.generators.base import CubeTiles, Generator, GeneratorInfo
+from pano_inpaint.generators.registry import (
+    UnknownGeneratorError,
+    generator_info,
+    get_generator,
+    list_generators,
+    register_generator,
+    register_lazy_generator,
+)
+
+__all__ = [
+    "CubeTiles",
+    "Generator",
+    "GeneratorInfo",
+    "UnknownGeneratorError",
+    "generator_info",
+    "get_generator",
+    "list_generators",
+    "register_generator",
+    "register_lazy_generator",
+]

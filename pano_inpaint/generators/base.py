@@ -1,0 +1,103 @@
+"""What every generator sees and returns: one Protocol and the tiles it works on.
+
+A generator only fills holes in a batch of cube-padded faces (the pipeline owns the panorama,
+the cube conversion, padding, blending and compositing). Each tile is a face with ``pad`` pixels
+of context taken from its neighbours, so a fill that reaches a face edge can see across it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import ClassVar, Protocol, runtime_checkable
+
+import numpy as np
+
+from pano_inpaint.geometry.padding import repad_cube_faces
+
+__all__ = ["CubeTiles", "Generator", "GeneratorInfo"]
+
+
+def _identity(x: np.ndarray) -> np.ndarray:
+    return x
+
+
+@dataclass
+class CubeTiles:
+    """A batch of cube-padded faces with holes, as handed to ``Generator.inpaint``.
+
+    Attributes:
+        image: ``(N, P, P, C)`` float32 in ``[0, 1]``: the display-referred view of the tiles
+            (a tone-mapped proxy for HDR input). Hole pixels hold no information (zeros).
+        mask: ``(N, P, P)`` bool, True = hole.
+        face_ids: face index (``FACE_ORDER``) of each tile; faces are distinct.
+        face_size: ``S``; ``P = S + 2 * pad``.
+        pad: cube padding in pixels.
+        values: ``(N, P, P, C)`` float32, the tiles in the output's value domain (linear and
+            unbounded for HDR). The same array as ``image`` for display-referred input.
+        to_values: maps a filled ``image`` (proxy) to the value domain; identity for LDR.
+        progress: optional callback taking the fraction of work done, in ``[0, 1]``.
+        context: optional callable returning all six faces of the same cube (same pad and
+            rotation) as a ``CubeTiles`` with ``face_ids == (0, ..., 5)``, holes marked in its
+            mask. Built lazily (it costs a full cube conversion): generators that search for
+            source texture on every face (PatchMatch) call it; others ignore it.
+    """
+
+    image: np.ndarray
+    mask: np.ndarray
+    face_ids: tuple[int, ...]
+    face_size: int
+    pad: int
+    values: np.ndarray | None = None
+    to_values: Callable[[np.ndarray], np.ndarray] = _identity
+    progress: Callable[[float], None] | None = field(default=None, repr=False)
+    context: Callable[[], CubeTiles] | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        n, p1, p2 = self.mask.shape
+        if self.image.shape[:3] != (n, p1, p2) or p1 != p2 or p1 != self.face_size + 2 * self.pad:
+            raise ValueError(
+                f"tiles {self.image.shape} / mask {self.mask.shape} do not match "
+                f"face_size={self.face_size}, pad={self.pad}"
+            )
+        if len(self.face_ids) != n:
+            raise ValueError(f"{n} tiles but {len(self.face_ids)} face ids")
+        if self.values is None:
+            self.values = self.image
+
+    @property
+    def core(self) -> tuple[slice, slice]:
+        """Index of the unpadded face inside a tile: ``tile[core]`` is ``(S, S, ...)``."""
+        return (slice(self.pad, self.pad + self.face_size),) * 2
+
+    def repad(self, tiles: np.ndarray) -> np.ndarray:
+        """Refresh, in place, the borders of ``tiles`` (``(N, P, P, C)``) from each other's cores,
+        so faces that share an edge agree on it. Borders looking into faces outside the batch
+        keep their (known) content."""
+        return repad_cube_faces(tiles, self.face_ids, self.pad)
+
+    def report(self, fraction: float) -> None:
+        if self.progress is not None:
+            self.progress(min(max(fraction, 0.0), 1.0))
+
+
+@dataclass(frozen=True)
+class GeneratorInfo:
+    """What the registry knows about a generator without building it."""
+
+    name: str
+    summary: str
+    needs_torch: bool = False
+
+
+@runtime_checkable
+class Generator(Protocol):
+    """Fills the holes of a batch of cube-padded tiles.
+
+    ``inpaint`` returns ``(N, P, P, C)`` float32 in the value domain of ``tiles.values``. Pixels
+    outside ``tiles.mask`` may hold anything: the pipeline keeps the known pixels itself.
+    """
+
+    name: ClassVar[str]
+
+    def inpaint(self, tiles: CubeTiles) -> np.ndarray: ...
