@@ -13,7 +13,7 @@ from pano_inpaint.geometry.conventions import (
     FACE_RIGHT,
     Face,
 )
-from pano_inpaint.geometry.cubemap import cube_to_erp, erp_to_cube
+from pano_inpaint.geometry.cubemap import cube_to_erp, erp_to_cube, tiles_to_erp
 from pano_inpaint.geometry.padding import cube_pad_plan, pad_cube_faces, repad_cube_faces
 from pano_inpaint.geometry.rotation import (
     as_rotation,
@@ -53,6 +53,7 @@ __all__ = [
     "rotation_to_angles",
     "rotation_to_center",
     "set_map_cache_budget",
+    "tiles_to_erp",
     "xyz_to_face",
     "xyz_to_face_pixel",
     "xyz_to_lonlat",

@@ -18,7 +18,7 @@ pixels: work follows the mask's rows, and only the faces those rows see are padd
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -49,7 +49,7 @@ from pano_inpaint.geometry.sphere import (
     xyz_to_lonlat,
 )
 
-__all__ = ["cube_to_erp", "erp_to_cube", "rotation_key"]
+__all__ = ["cube_to_erp", "erp_to_cube", "rotation_key", "tiles_to_erp"]
 
 _STRIP_PIXELS = 1 << 20
 
@@ -280,13 +280,10 @@ def _canvas_pad(interpolation: str) -> int:
     return max(1, margin_of(interpolation) - 1)
 
 
-def _padded_canvas(faces: np.ndarray, face_ids: Sequence[int], interpolation: str) -> np.ndarray:
-    """Canvas of faces ``face_ids`` with cube padding; tiles of other faces are left unset."""
-    face_size = faces.shape[1]
-    pad = _canvas_pad(interpolation)
-    tile = face_size + 2 * pad
-    canvas = np.empty((*canvas_shape(tile), faces.shape[3]), dtype=faces.dtype)
-    padded = pad_cube_faces(faces, pad, face_ids=list(face_ids))
+def _canvas_from(padded: np.ndarray, face_ids: Sequence[int], pad: int) -> np.ndarray:
+    """Canvas of the given faces, each ``padded`` by ``pad``; tiles of other faces left unset."""
+    tile = padded.shape[1]
+    canvas = np.empty((*canvas_shape(tile), padded.shape[3]), dtype=padded.dtype)
     for face, tile_image in zip(face_ids, padded, strict=True):
         r, c = face_grid_origin(face, tile)
         canvas[r : r + tile, c : c + tile] = tile_image
@@ -299,13 +296,95 @@ def _faces_in(bits: int) -> list[int]:
 
 def _masked_row_runs(mask: np.ndarray) -> list[tuple[int, int]]:
     """Runs ``[r0, r1)`` of rows holding any masked pixel (scans 8 pixels per step)."""
-    height, width = mask.shape
-    if width % 8 == 0 and mask.flags.c_contiguous:
+    if mask.shape[1] % 8 == 0 and mask.flags.c_contiguous:
         any_row = mask.view(np.uint64).any(axis=1)
     else:
         any_row = mask.any(axis=1)
     edges = np.flatnonzero(np.diff(np.concatenate([[0], any_row.view(np.int8), [0]])))
     return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True)]
+
+
+def _check_faces_array(faces: np.ndarray, name: str) -> None:
+    if not isinstance(faces, np.ndarray):
+        raise TypeError(f"{name} must be a numpy array, got {type(faces).__name__}")
+    if faces.ndim not in (3, 4) or faces.shape[1] != faces.shape[2]:
+        raise ValueError(f"{name} must have shape (k, S, S) or (k, S, S, C), got {faces.shape}")
+    check_dtype(faces, name)
+
+
+def _output(
+    out: np.ndarray | None, height: int, width: int, channels: int, dtype: np.dtype,
+    squeeze: bool,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(out, target)``: what is returned and its ``(H, W, C)`` view."""
+    if out is None:
+        target = np.zeros((height, width, channels), dtype=dtype)
+        return (target[..., 0] if squeeze else target), target
+    expected = (height, width) if squeeze else (height, width, channels)
+    if out.shape != expected or out.dtype != dtype:
+        raise ValueError(
+            f"out must have shape {expected} and dtype {dtype}, got {out.shape} {out.dtype}"
+        )
+    return out, _as_hwc(out)
+
+
+def _check_erp_size(height: int, width: int) -> tuple[int, int]:
+    height = check_positive_int(height, "height")
+    width = check_positive_int(width, "width")
+    if width != 2 * height:
+        raise ValueError(f"output must be 2:1 (W == 2 * H), got {width}x{height}")
+    if width >= CV_LIMIT:
+        raise ValueError(f"output width must be below {CV_LIMIT}, got {width}")
+    return height, width
+
+
+def _write_erp(
+    canvas_for: Callable[[list[int]], np.ndarray],
+    target: np.ndarray,
+    face_size: int,
+    rotation: np.ndarray | None,
+    interpolation: str,
+    mask: np.ndarray | None,
+) -> None:
+    """Resample a face canvas into ``target`` ``(H, W, C)``: everywhere, or only where ``mask``.
+
+    ``canvas_for(face_ids)`` returns the canvas with (at least) those faces padded in place.
+    """
+    height, width = target.shape[:2]
+    key = ("cube_to_erp", height, width, face_size, rotation_key(rotation), interpolation)
+    if mask is None:
+        canvas = canvas_for(list(range(6)))
+        for (r0, r1), block in _erp_plan(height, width, face_size, rotation, interpolation):
+            remap(canvas, block.maps, target[r0:r1])
+        return
+
+    runs = _masked_row_runs(mask)
+    if not runs:
+        return
+    cached = map_cache.peek(key)
+    bands: list[tuple[int, int, int, int, FixedMaps, int]] = []
+    for r0, r1 in runs:
+        cols = np.flatnonzero(mask[r0:r1].any(axis=0))
+        c0, c1 = int(cols[0]), int(cols[-1]) + 1
+        if cached is not None:
+            maps, bits = _slice_cached(cached, r0, r1, c0, c1)
+        else:
+            block = map_cache.get_or_build(
+                (*key, "band", r0, r1, c0, c1),
+                lambda r0=r0, r1=r1, c0=c0, c1=c1: _erp_block(
+                    height, width, face_size, rotation, interpolation, (r0, r1), (c0, c1)),
+            )
+            maps, bits = block.maps, int(np.bitwise_or.reduce(block.row_faces))
+        bands.append((r0, r1, c0, c1, maps, bits))
+    needed = int(np.bitwise_or.reduce([b[5] for b in bands]))
+    canvas = canvas_for(_faces_in(needed))
+    for r0, r1, c0, c1, maps, _ in bands:
+        band_mask = mask[r0:r1, c0:c1]
+        dst = target[r0:r1, c0:c1]
+        if band_mask.all():
+            remap(canvas, maps, dst)
+        else:
+            np.copyto(dst, remap(canvas, maps), where=band_mask[..., None])
 
 
 def cube_to_erp(
@@ -346,76 +425,93 @@ def cube_to_erp(
         >>> cube_to_erp(faces, 32, 64).shape
         (32, 64, 3)
     """
-    if not isinstance(faces, np.ndarray):
-        raise TypeError(f"faces must be a numpy array, got {type(faces).__name__}")
-    if faces.ndim not in (3, 4) or faces.shape[0] != 6 or faces.shape[1] != faces.shape[2]:
+    _check_faces_array(faces, "faces")
+    if faces.shape[0] != 6:
         raise ValueError(f"faces must have shape (6, S, S) or (6, S, S, C), got {faces.shape}")
-    check_dtype(faces, "faces")
-    height = check_positive_int(height, "height")
-    width = check_positive_int(width, "width")
-    if width != 2 * height:
-        raise ValueError(f"output must be 2:1 (W == 2 * H), got {width}x{height}")
-    if width >= CV_LIMIT:
-        raise ValueError(f"output width must be below {CV_LIMIT}, got {width}")
+    height, width = _check_erp_size(height, width)
     check_interpolation(interpolation)
     face_size = faces.shape[1]
-    if 3 * (face_size + 2 * _canvas_pad(interpolation)) >= CV_LIMIT:
+    pad = _canvas_pad(interpolation)
+    if 3 * (face_size + 2 * pad) >= CV_LIMIT:
         raise ValueError(f"face size {face_size} is too large (at most {CV_LIMIT // 3 - 10})")
     squeeze = faces.ndim == 3
     src = faces[..., None] if squeeze else faces
-    channels = src.shape[3]
-    rot = as_rotation(rotation)
+    out, target = _output(out, height, width, src.shape[3], faces.dtype, squeeze)
+    if mask is not None:
+        mask = check_mask(mask, height, width)
 
-    if out is None:
-        target = np.zeros((height, width, channels), dtype=faces.dtype)
-        out = target[..., 0] if squeeze else target
-    else:
-        expected = (height, width) if squeeze else (height, width, channels)
-        if out.shape != expected or out.dtype != faces.dtype:
-            raise ValueError(
-                f"out must have shape {expected} and dtype {faces.dtype}, "
-                f"got {out.shape} {out.dtype}"
-            )
-        target = _as_hwc(out)
+    def canvas_for(ids: list[int]) -> np.ndarray:
+        return _canvas_from(pad_cube_faces(src, pad, face_ids=ids), ids, pad)
 
-    if mask is None:
-        canvas = _padded_canvas(src, range(6), interpolation)
-        for (r0, r1), block in _erp_plan(height, width, face_size, rot, interpolation):
-            remap(canvas, block.maps, target[r0:r1])
-        return out
+    _write_erp(canvas_for, target, face_size, as_rotation(rotation), interpolation, mask)
+    return out
 
+
+def tiles_to_erp(
+    tiles: np.ndarray,
+    face_ids: Sequence[int | str],
+    pad: int,
+    height: int,
+    width: int,
+    *,
+    rotation: RotationLike = None,
+    interpolation: str = "bilinear",
+    mask: np.ndarray,
+    out: np.ndarray | None = None,
+) -> np.ndarray:
+    """Write masked panorama pixels from cube-padded tiles of some faces (no re-padding).
+
+    The tiles' own borders serve as the context across each cube edge, so tiles whose borders
+    were refreshed with ``repad_cube_faces`` are written back exactly as they agree.
+
+    Args:
+        tiles: ``(k, S + 2 pad, S + 2 pad[, C])`` padded faces.
+        face_ids: the face of each tile.
+        pad: the tiles' padding; at least what ``interpolation`` reaches (1 for bilinear).
+        height, width: panorama size.
+        rotation: the rotation the tiles were made with.
+        interpolation: as in ``cube_to_erp``.
+        mask: ``(H, W)`` bool: pixels to write. They must all fall on the given faces.
+        out: array to write into (``(H, W[, C])``, tiles' dtype); new zeroed array if None.
+
+    Returns:
+        ``out``.
+
+    Raises:
+        ValueError: bad shapes, too little padding, or masked pixels on faces not given.
+
+    Example:
+        >>> from pano_inpaint.masks import nadir_mask
+        >>> tiles = np.ones((1, 20, 20), np.uint8)
+        >>> int(tiles_to_erp(tiles, [5], 2, 32, 64, mask=nadir_mask(32, 64, 30)).sum())
+        320
+    """
+    _check_faces_array(tiles, "tiles")
+    ids = check_face_ids(face_ids)
+    if len(ids) != tiles.shape[0] or len(set(ids)) != len(ids):
+        raise ValueError(f"need one distinct face id per tile, got {ids} for {tiles.shape[0]}")
+    height, width = _check_erp_size(height, width)
+    check_interpolation(interpolation)
+    need = _canvas_pad(interpolation)
+    face_size = tiles.shape[1] - 2 * pad
+    if pad < need or face_size < 1:
+        raise ValueError(f"{interpolation} write-back needs tiles padded by >= {need}, got {pad}")
+    squeeze = tiles.ndim == 3
+    src = tiles[..., None] if squeeze else tiles
+    out, target = _output(out, height, width, src.shape[3], tiles.dtype, squeeze)
     mask = check_mask(mask, height, width)
-    runs = _masked_row_runs(mask)
-    if not runs:
-        return out
-    cached = map_cache.peek(
-        ("cube_to_erp", height, width, face_size, rotation_key(rot), interpolation)
-    )
-    bands: list[tuple[int, int, int, int, FixedMaps, int]] = []
-    for r0, r1 in runs:
-        any_col = mask[r0:r1].any(axis=0)
-        cols = np.flatnonzero(any_col)
-        c0, c1 = int(cols[0]), int(cols[-1]) + 1
-        if cached is not None:
-            maps, bits = _slice_cached(cached, r0, r1, c0, c1)
-        else:
-            block = map_cache.get_or_build(
-                ("cube_to_erp_band", height, width, face_size, rotation_key(rot),
-                 interpolation, r0, r1, c0, c1),
-                lambda r0=r0, r1=r1, c0=c0, c1=c1: _erp_block(
-                    height, width, face_size, rot, interpolation, (r0, r1), (c0, c1)),
+    crop = slice(pad - need, pad + face_size + need)
+
+    def canvas_for(wanted: list[int]) -> np.ndarray:
+        missing = sorted(set(wanted) - set(ids))
+        if missing:
+            raise ValueError(
+                f"masked pixels fall on faces {missing} that have no tile (tiles: {ids})"
             )
-            maps, bits = block.maps, int(np.bitwise_or.reduce(block.row_faces))
-        bands.append((r0, r1, c0, c1, maps, bits))
-    needed = int(np.bitwise_or.reduce([b[5] for b in bands]))
-    canvas = _padded_canvas(src, _faces_in(needed), interpolation)
-    for r0, r1, c0, c1, maps, _ in bands:
-        band_mask = mask[r0:r1, c0:c1]
-        dst = target[r0:r1, c0:c1]
-        if band_mask.all():
-            remap(canvas, maps, dst)
-        else:
-            np.copyto(dst, remap(canvas, maps), where=band_mask[..., None])
+        order = [ids.index(f) for f in wanted]
+        return _canvas_from(src[order][:, crop, crop], wanted, need)
+
+    _write_erp(canvas_for, target, face_size, as_rotation(rotation), interpolation, mask)
     return out
 
 

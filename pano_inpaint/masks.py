@@ -1,0 +1,102 @@
+"""Hole masks on the sphere: nadir/zenith caps and caps or circles anywhere. True = hole.
+
+Convention: see :mod:`pano_inpaint.geometry.conventions`. Caps are measured by angular radius, so
+a "20-degree nadir cap" is every direction within 20 degrees of straight down (the bottom 20/180 of
+the rows).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pano_inpaint._checks import check_positive_int
+from pano_inpaint.geometry.sphere import erp_pixel_to_lonlat, lonlat_to_xyz
+
+__all__ = ["cap_mask", "mask_fraction", "nadir_mask", "zenith_mask"]
+
+
+def _check_size(height: int, width: int) -> tuple[int, int]:
+    height = check_positive_int(height, "height")
+    width = check_positive_int(width, "width")
+    if width != 2 * height:
+        raise ValueError(f"an equirectangular mask needs W == 2 * H, got {width}x{height}")
+    return height, width
+
+
+def _check_degrees(degrees: float) -> float:
+    degrees = float(degrees)
+    if not 0 <= degrees <= 180:
+        raise ValueError(f"cap radius must be within [0, 180] degrees, got {degrees}")
+    return degrees
+
+
+def _latitude_band(height: int, width: int, lat_limit: float, below: bool) -> np.ndarray:
+    _, lat = erp_pixel_to_lonlat(0.0, np.arange(height), height, width)
+    rows = lat <= lat_limit if below else lat >= lat_limit
+    return np.broadcast_to(rows[:, None], (height, width)).copy()
+
+
+def nadir_mask(height: int, width: int, degrees: float) -> np.ndarray:
+    """Every pixel within ``degrees`` of straight down (a tripod cap).
+
+    Example:
+        >>> m = nadir_mask(180, 360, 20)
+        >>> int(m.any(axis=1).sum())  # the bottom 20 of 180 rows
+        20
+    """
+    height, width = _check_size(height, width)
+    return _latitude_band(height, width, np.radians(_check_degrees(degrees) - 90), below=True)
+
+
+def zenith_mask(height: int, width: int, degrees: float) -> np.ndarray:
+    """Every pixel within ``degrees`` of straight up.
+
+    Example:
+        >>> zenith_mask(180, 360, 10)[:10].all()
+        np.True_
+    """
+    height, width = _check_size(height, width)
+    return _latitude_band(height, width, np.radians(90 - _check_degrees(degrees)), below=False)
+
+
+def cap_mask(
+    height: int, width: int, lon: float, lat: float, degrees: float
+) -> np.ndarray:
+    """A spherical cap (a circle on the sphere) of radius ``degrees`` centred at (lon, lat).
+
+    Args:
+        height, width: panorama size, ``W == 2 * H``.
+        lon, lat: centre in degrees (lon 0 = image centre, positive right; lat positive up).
+        degrees: angular radius.
+
+    Example:
+        >>> m = cap_mask(90, 180, 180, 0, 10)  # on the wrap-around line
+        >>> bool(m[:, 0].any() and m[:, -1].any())
+        True
+    """
+    height, width = _check_size(height, width)
+    centre = lonlat_to_xyz(np.radians(lon), np.radians(lat))
+    cos_radius = np.cos(np.radians(_check_degrees(degrees)))
+    ys, xs = np.ogrid[0:height, 0:width]
+    lon_grid, lat_grid = erp_pixel_to_lonlat(xs, ys, height, width)
+    # Separable dot product: avoids an (H, W, 3) temporary on 16K panoramas.
+    cos_lat = np.cos(lat_grid)
+    dot = (
+        cos_lat * np.sin(lon_grid) * centre[0]
+        + np.sin(lat_grid) * centre[1]
+        + cos_lat * np.cos(lon_grid) * centre[2]
+    )
+    return dot >= cos_radius
+
+
+def mask_fraction(mask: np.ndarray) -> float:
+    """Share of the sphere's area covered by an equirectangular mask (rows weighted by cos lat).
+
+    Example:
+        >>> round(mask_fraction(nadir_mask(512, 1024, 90)), 3)
+        0.5
+    """
+    height, width = mask.shape
+    _, lat = erp_pixel_to_lonlat(0.0, np.arange(height), height, width)
+    weights = np.cos(lat)
+    return float(mask.sum(axis=1) @ weights / (weights.sum() * width))

@@ -1,0 +1,91 @@
+"""Value domains: native pixels <-> float values <-> the display-referred proxy generators see.
+
+* native: what the file held (uint8, uint16, float32).
+* values: float32; integers scaled to ``[0, 1]``, floats unchanged (HDR stays linear, unbounded).
+* proxy: float32 in ``[0, 1]``; equal to values for display-referred input, and for HDR a global
+  invertible tone map (exposure to a key grey, Reinhard ``x / (1 + x)``, gamma 1/2.2) so patch
+  distances and smooth fills behave as they would on a photo. Fills made in the proxy are mapped
+  back exactly with the inverse.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["ToneMap", "from_values", "is_hdr", "to_values"]
+
+_GAMMA = 2.2
+_PROXY_MAX = 1.0 - 1e-6  # keeps the inverse tone map finite
+
+
+def to_values(native: np.ndarray) -> np.ndarray:
+    """Native pixels -> float32 values (integers scaled to ``[0, 1]``)."""
+    if native.dtype == np.uint8:
+        return native.astype(np.float32) * np.float32(1 / 255)
+    if native.dtype == np.uint16:
+        return native.astype(np.float32) * np.float32(1 / 65535)
+    return native.astype(np.float32, copy=False)
+
+
+def from_values(values: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """Float values -> native dtype: integers rounded and clipped; floats only lose negatives
+    (no negative radiance), never their highlights."""
+    dtype = np.dtype(dtype)
+    if dtype == np.uint8:
+        return np.clip(np.rint(values * 255), 0, 255).astype(np.uint8)
+    if dtype == np.uint16:
+        return np.clip(np.rint(values * 65535), 0, 65535).astype(np.uint16)
+    return np.maximum(values, 0).astype(dtype, copy=False)
+
+
+def is_hdr(image: np.ndarray, mode: str = "auto") -> bool:
+    """Whether float ``image`` is scene-referred HDR (``mode``: auto, on, off)."""
+    if mode == "on":
+        return True
+    if mode == "off" or image.dtype != np.float32:
+        return False
+    # Sample rows: a 16K image need not be scanned fully to find values above 1.
+    step = max(1, image.shape[0] // 512)
+    return bool(np.nanmax(image[::step]) > 1.0 + 1e-6)
+
+
+@dataclass(frozen=True)
+class ToneMap:
+    """Invertible global tone map for HDR values; the identity when ``hdr`` is False."""
+
+    hdr: bool
+    exposure: float = 1.0
+
+    @classmethod
+    def for_image(cls, image: np.ndarray, *, hdr: bool, key: float = 0.18) -> ToneMap:
+        """Exposure that maps the median luminance of ``image`` to ``key`` (HDR only)."""
+        if not hdr:
+            return cls(False)
+        step = max(1, image.shape[0] // 512)
+        sample = image[::step, ::step].astype(np.float32)
+        luminance = sample[..., :3].mean(axis=-1) if sample.ndim == 3 else sample
+        median = float(np.median(luminance[np.isfinite(luminance) & (luminance > 0)] if
+                                 np.any(luminance > 0) else [1.0]))
+        return cls(True, key / max(median, 1e-8))
+
+    def to_proxy(self, values: np.ndarray) -> np.ndarray:
+        """``(..., C)`` values -> proxy in ``[0, 1]``; a 4th (alpha) channel is only clipped."""
+        if not self.hdr:
+            return np.clip(values, 0, 1).astype(np.float32, copy=False)
+        scaled = np.maximum(values, 0) * np.float32(self.exposure)
+        out = np.power(scaled / (1 + scaled), 1 / _GAMMA).astype(np.float32)
+        if values.shape[-1] == 4:
+            out[..., 3] = np.clip(values[..., 3], 0, 1)
+        return out
+
+    def from_proxy(self, proxy: np.ndarray) -> np.ndarray:
+        """Inverse of ``to_proxy``."""
+        if not self.hdr:
+            return proxy.astype(np.float32, copy=False)
+        p = np.power(np.clip(proxy, 0, _PROXY_MAX), _GAMMA)
+        out = (p / (1 - p) / np.float32(self.exposure)).astype(np.float32)
+        if proxy.shape[-1] == 4:
+            out[..., 3] = proxy[..., 3]
+        return out
