@@ -33,11 +33,12 @@ class _OpenCVInpaint:
             hole = tiles.mask[i].astype(np.uint8)
             if not hole.any():
                 continue
-            # Float single-channel keeps 16-bit and HDR-proxy precision that 8-bit RGB would lose.
+            # 16-bit single channel keeps the precision 8-bit RGB would lose (16-bit and HDR
+            # input); OpenCV's float32 Telea path returns garbage, so floats are not an option.
             for c in range(channels):
-                out[i, ..., c] = cv2.inpaint(
-                    np.ascontiguousarray(out[i, ..., c]), hole, self.radius, self.flag
-                )
+                plane = np.rint(np.clip(out[i, ..., c], 0, 1) * 65535).astype(np.uint16)
+                filled = cv2.inpaint(plane, hole, self.radius, self.flag)
+                out[i, ..., c] = filled.astype(np.float32) * np.float32(1 / 65535)
             tiles.report((i + 1) / n)
         return tiles.to_values(out)
 

@@ -304,6 +304,14 @@ def _masked_row_runs(mask: np.ndarray) -> list[tuple[int, int]]:
     return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True)]
 
 
+def _faces_under(maps: FixedMaps, where: np.ndarray, tile: int) -> list[int]:
+    """Faces whose canvas tiles the maps sample at the pixels ``where``."""
+    per_row = 1 if 6 * tile < CV_LIMIT else 3
+    xy = maps.xy[where]  # (n, 2) integer canvas coordinates
+    face = (xy[:, 1].astype(np.int64) // tile) * per_row + xy[:, 0] // tile
+    return [int(f) for f in np.flatnonzero(np.bincount(face, minlength=6))]
+
+
 def _check_faces_array(faces: np.ndarray, name: str) -> None:
     if not isinstance(faces, np.ndarray):
         raise TypeError(f"{name} must be a numpy array, got {type(faces).__name__}")
@@ -376,8 +384,13 @@ def _write_erp(
             )
             maps, bits = block.maps, int(np.bitwise_or.reduce(block.row_faces))
         bands.append((r0, r1, c0, c1, maps, bits))
-    needed = int(np.bitwise_or.reduce([b[5] for b in bands]))
-    canvas = canvas_for(_faces_in(needed))
+    tile = face_size + 2 * _canvas_pad(interpolation)
+    needed = set()
+    for r0, r1, c0, c1, maps, bits in bands:
+        band_mask = mask[r0:r1, c0:c1]
+        # Row bits cover whole rows; a partial band is resolved from the maps themselves.
+        needed |= set(_faces_in(bits) if band_mask.all() else _faces_under(maps, band_mask, tile))
+    canvas = canvas_for(sorted(needed))
     for r0, r1, c0, c1, maps, _ in bands:
         band_mask = mask[r0:r1, c0:c1]
         dst = target[r0:r1, c0:c1]

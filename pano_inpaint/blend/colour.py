@@ -1,0 +1,65 @@
+"""Feathered colour matching inside the hole edge.
+
+A texture fill copied from elsewhere can be a shade off from the pixels around the hole (a patch
+from a sunlit spot placed next to shade). This removes such low-frequency steps without touching
+texture: the local mean colour just outside the hole and just inside it are compared along the
+edge, the difference is spread a little into the hole and added with a weight that is 1 at the
+edge and falls to 0 ``feather`` pixels inside. Known pixels are never changed.
+
+Works on a horizontal band of the panorama with the columns wrapped, so holes crossing the
+wrap-around line are treated as one.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+__all__ = ["match_boundary_colour"]
+
+
+def _blur(x: np.ndarray, sigma: float) -> np.ndarray:
+    return cv2.GaussianBlur(x, (0, 0), sigma, borderType=cv2.BORDER_REFLECT)
+
+
+def _local_mean(values: np.ndarray, weight: np.ndarray, sigma: float) -> np.ndarray:
+    num = _blur(values * weight[..., None], sigma)
+    den = _blur(weight, sigma)[..., None]
+    return num / np.maximum(den, 1e-6), den[..., 0]
+
+
+def match_boundary_colour(band: np.ndarray, hole: np.ndarray, feather: int) -> np.ndarray:
+    """Correct the fill's colour near the hole edge, in place.
+
+    Args:
+        band: ``(h, W, C)`` float32 rows of the filled panorama (full width: columns wrap).
+        hole: ``(h, W)`` bool, the filled pixels.
+        feather: width in pixels of the correction inside the edge.
+
+    Returns:
+        ``band`` with hole pixels corrected.
+    """
+    if feather < 1 or not hole.any() or hole.all():
+        return band
+    width = band.shape[1]
+    wrap = min(width, 3 * feather)
+    # Wrap the columns so the wrap-around line is an ordinary place in the band.
+    values = np.concatenate([band[:, -wrap:], band, band[:, :wrap]], axis=1)
+    holes = np.concatenate([hole[:, -wrap:], hole, hole[:, :wrap]], axis=1).astype(np.uint8)
+    ring_width = max(1, feather // 3)
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * ring_width + 1,) * 2)
+    outer = (cv2.dilate(holes, kernel) & ~holes & 1).astype(np.float32)
+    inner = (holes & ~cv2.erode(holes, kernel, borderType=cv2.BORDER_REPLICATE) & 1).astype(
+        np.float32
+    )
+    sigma = max(1.0, feather / 2)
+    known_mean, known_w = _local_mean(values, outer, sigma)
+    fill_mean, fill_w = _local_mean(values, inner, sigma)
+    both = ((known_w > 1e-3) & (fill_w > 1e-3)).astype(np.float32) * inner
+    offset, _ = _local_mean(known_mean - fill_mean, both, sigma)
+    distance = cv2.distanceTransform(holes, cv2.DIST_L2, 3)
+    weight = np.clip(1 - (distance - 0.5) / feather, 0, 1) * holes
+    corrected = values + offset * weight[..., None]
+    core = slice(wrap, wrap + width)
+    np.copyto(band, corrected[:, core], where=hole[..., None])
+    return band

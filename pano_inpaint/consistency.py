@@ -1,0 +1,315 @@
+"""Consistency checks for any panorama: wrap-around line, poles, cube-face seams, hole boundary.
+
+Every figure is a ratio of a jump to the ordinary pixel-to-pixel step in the same place, measured
+on the display-referred proxy (``[0, 1]``), so 1 means "no more visible than any other step":
+
+* ``wrap``: mean |column 0 - column W-1| over the ordinary column step next to the wrap line.
+  With a mask that crosses the line, only the rows where it does.
+* ``pole_top`` / ``pole_bottom``: the first (last) row is a tiny circle around the pole: the
+  spread of its values around their mean, over the ordinary vertical step beside the pole.
+* ``seams``: on the cube the hole was filled on, the jump across every face edge (last pixel of a
+  face vs first pixel of its neighbour) over the step just inside the face, on edge pixels inside
+  the hole. Fills made face by face without shared context show up here.
+* ``boundary``: the local mean colour step between a thin ring inside the hole edge and one
+  outside, over the same step between two rings both outside (the scene's own variation).
+
+With ``reference`` (the image before filling) each figure is also measured on the reference's
+known pixels in the same places, so a report says both "how big" and "compared with what".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+
+import cv2
+import numpy as np
+
+from pano_inpaint._checks import check_erp, check_mask
+from pano_inpaint.config import ChecksConfig
+from pano_inpaint.geometry.cubemap import erp_to_cube
+from pano_inpaint.geometry.padding import cube_pad_plan
+from pano_inpaint.values import ToneMap, is_hdr, to_values
+
+__all__ = ["CheckResult", "ConsistencyReport", "check_consistency"]
+
+_NEAR_WRAP = 8  # columns each side of the wrap line that define the "ordinary" step
+_MAX_CHECK_FACE = 1024
+
+
+@dataclass
+class CheckResult:
+    """One consistency figure.
+
+    Attributes:
+        name: which check.
+        value: the ratio measured on the image (None when the check does not apply).
+        reference: the same figure on the reference image's known pixels (None if not measured).
+        threshold: value above which the check is flagged.
+        flagged: True when ``value > threshold``.
+        detail: what was measured, in words.
+    """
+
+    name: str
+    value: float | None
+    reference: float | None
+    threshold: float
+    flagged: bool
+    detail: str
+
+
+@dataclass
+class ConsistencyReport:
+    """Wrap, pole, seam and boundary figures for one panorama (see the module docstring)."""
+
+    checks: list[CheckResult]
+    hole_fraction: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def flagged(self) -> list[str]:
+        return [c.name for c in self.checks if c.flagged]
+
+    @property
+    def ok(self) -> bool:
+        return not self.flagged
+
+    def __getitem__(self, name: str) -> CheckResult:
+        for check in self.checks:
+            if check.name == name:
+                return check
+        raise KeyError(name)
+
+    def to_dict(self) -> dict:
+        return {
+            "ok": self.ok,
+            "flagged": self.flagged,
+            "hole_fraction": self.hole_fraction,
+            "checks": {c.name: {k: v for k, v in asdict(c).items() if k != "name"}
+                       for c in self.checks},
+            "notes": list(self.notes),
+        }
+
+
+def _proxy_rows(image: np.ndarray, rows: slice, tone: ToneMap) -> np.ndarray:
+    """Mean-over-colour proxy of some rows, ``(h, W)`` float32."""
+    part = image[rows]
+    part = part[..., None] if part.ndim == 2 else part[..., :3]
+    return tone.to_proxy(to_values(part)).mean(axis=-1)
+
+
+def _ratio(jump: float, step: float) -> float:
+    return float(jump / max(step, 1e-6))
+
+
+def _wrap(image: np.ndarray, rows: np.ndarray, tone: ToneMap) -> float | None:
+    if rows.size == 0:
+        return None
+    sel = image[rows]
+    cols = np.r_[0 : _NEAR_WRAP + 1, image.shape[1] - _NEAR_WRAP - 1 : image.shape[1]]
+    strip = _proxy_rows(sel[:, cols], slice(None), tone)  # (n, 2 * _NEAR_WRAP + 2)
+    jump = np.abs(strip[:, 0] - strip[:, -1]).mean()
+    steps = np.abs(np.diff(strip[:, : _NEAR_WRAP + 1], axis=1)).mean() / 2 + np.abs(
+        np.diff(strip[:, _NEAR_WRAP + 1 :], axis=1)
+    ).mean() / 2
+    return _ratio(jump, steps)
+
+
+def _pole(image: np.ndarray, top: bool, tone: ToneMap) -> float:
+    height = image.shape[0]
+    rows = slice(0, 3) if top else slice(height - 3, height)
+    p = _proxy_rows(image, rows, tone)
+    if not top:
+        p = p[::-1]
+    spread = np.abs(p[0] - p[0].mean()).mean()
+    step = np.abs(p[1] - p[2]).mean() + np.abs(np.diff(p[1])).mean()
+    return _ratio(spread, step)
+
+
+def _edge_pairs(face_size: int) -> tuple[np.ndarray, ...]:
+    """For every ring pixel right outside a face edge (not the corners): its position, and the
+    positions of the face pixel inside the edge and the next one further in; in a tile padded
+    by 1."""
+    plan = cube_pad_plan(face_size, 1)
+    y, x = plan.ring_y, plan.ring_x
+    size = face_size + 2
+    side = ~(((y == 0) | (y == size - 1)) & ((x == 0) | (x == size - 1)))
+    y, x = y[side], x[side]
+    dy = np.where(y == 0, 1, np.where(y == size - 1, -1, 0))
+    dx = np.where(x == 0, 1, np.where(x == size - 1, -1, 0))
+    return y, x, y + dy, x + dx, y + 2 * dy, x + 2 * dx
+
+
+def _seams(
+    image: np.ndarray, hole: np.ndarray | None, rotation: np.ndarray | None, tone: ToneMap,
+    known_band: bool = False,
+) -> float | None:
+    """Jump across cube edges over the step inside, on edge pixels inside ``hole`` (or on known
+    pixels within a band around it with ``known_band``; everywhere without a hole)."""
+    width = image.shape[1]
+    face_size = min(width // 4, _MAX_CHECK_FACE)
+    faces = erp_to_cube(image, face_size, pad=1, rotation=rotation)
+    faces = faces[..., None] if faces.ndim == 3 else faces[..., :3]
+    proxy = tone.to_proxy(to_values(faces)).mean(axis=-1)  # (6, S+2, S+2)
+    oy, ox, iy, ix, jy, jx = _edge_pairs(face_size)
+    outside, edge, inner = proxy[:, oy, ox], proxy[:, iy, ix], proxy[:, jy, jx]
+    if hole is not None:
+        holes = erp_to_cube(hole.astype(np.uint8) * 255, face_size, pad=1, rotation=rotation) > 0
+        if known_band:
+            near = np.stack([cv2.dilate(h.astype(np.uint8), np.ones((9, 9), np.uint8)) > 0
+                             for h in holes])
+            holes = near & ~holes
+        use = holes[:, oy, ox] & holes[:, iy, ix] & holes[:, jy, jx]
+        if use.sum() < 8:
+            return None
+        outside, edge, inner = outside[use], edge[use], inner[use]
+    return _ratio(np.abs(edge - outside).mean(), np.abs(edge - inner).mean())
+
+
+def _boundary(image: np.ndarray, hole: np.ndarray, tone: ToneMap) -> tuple[float | None, float]:
+    """(step across the hole edge, step between two known rings) over the hole's rows."""
+    rows = np.flatnonzero(hole.any(axis=1))
+    if rows.size == 0 or hole.all():
+        return None, 0.0
+    margin = 12
+    r0, r1 = max(0, rows[0] - margin), min(hole.shape[0], rows[-1] + margin + 1)
+    p = _proxy_rows(image, slice(r0, r1), tone)
+    h = hole[r0:r1].astype(np.uint8)
+    wrap = 3 * margin
+    p = np.concatenate([p[:, -wrap:], p, p[:, :wrap]], axis=1)
+    h = np.concatenate([h[:, -wrap:], h, h[:, :wrap]], axis=1)
+    k3 = np.ones((7, 7), np.uint8)
+    grow1 = cv2.dilate(h, k3)
+    grow2 = cv2.dilate(grow1, k3)
+    inner = (h & ~cv2.erode(h, k3, borderType=cv2.BORDER_REPLICATE) & 1).astype(np.float32)
+    outer1 = (grow1 & ~h & 1).astype(np.float32)
+    outer2 = (grow2 & ~grow1 & 1).astype(np.float32)
+
+    def mean(ring: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        w = cv2.GaussianBlur(ring, (0, 0), 3)
+        return cv2.GaussianBlur(p * ring, (0, 0), 3) / np.maximum(w, 1e-6), w
+
+    m_in, w_in = mean(inner)
+    m_o1, w_o1 = mean(outer1)
+    m_o2, w_o2 = mean(outer2)
+    edge = (h & ~cv2.erode(h, np.ones((3, 3), np.uint8)) & 1).astype(bool)
+    edge &= (w_in > 0.05) & (w_o1 > 0.05)
+    edge[:, :wrap] = False
+    edge[:, -wrap:] = False
+    ring = outer1.astype(bool) & (w_o1 > 0.05) & (w_o2 > 0.05)
+    if edge.sum() < 4 or ring.sum() < 4:
+        return None, 0.0
+    step = float(np.abs(m_in - m_o1)[edge].mean())
+    natural = float(np.abs(m_o1 - m_o2)[ring].mean())
+    return step, natural
+
+
+def check_consistency(
+    erp: np.ndarray,
+    mask: np.ndarray | None = None,
+    *,
+    rotations: Sequence[np.ndarray | None] = (None,),
+    reference: np.ndarray | None = None,
+    config: ChecksConfig | None = None,
+    hdr: bool | None = None,
+) -> ConsistencyReport:
+    """Measure wrap, pole, cube-seam and hole-boundary consistency of a panorama.
+
+    Args:
+        erp: ``(H, W[, C])`` panorama (uint8, uint16, float32 / HDR).
+        mask: optional ``(H, W)`` hole mask: seams and boundary are measured on the hole, and
+            the wrap check on the rows where the hole crosses the wrap line.
+        rotations: cube frames to check seams in (those the holes were filled on).
+        reference: optional image before filling: the same figures on its known pixels.
+        config: thresholds (defaults from :class:`pano_inpaint.config.ChecksConfig`).
+        hdr: treat float input as HDR (default: detect values above 1).
+
+    Returns:
+        A :class:`ConsistencyReport`; ``report.flagged`` lists checks above threshold.
+
+    Example:
+        >>> from pano_inpaint.masks import nadir_mask
+        >>> img = np.full((64, 128, 3), 128, np.uint8)
+        >>> check_consistency(img).ok
+        True
+    """
+    height, width, _ = check_erp(erp)
+    cfg = config or ChecksConfig()
+    hdr = is_hdr(erp) if hdr is None else hdr
+    tone = ToneMap.for_image(erp, hdr=hdr)
+    ref_tone = ToneMap.for_image(reference, hdr=hdr) if reference is not None else tone
+    if mask is not None:
+        mask = check_mask(mask, height, width)
+    checks: list[CheckResult] = []
+    notes: list[str] = []
+
+    # Wrap-around line.
+    if mask is None or not (mask[:, 0] | mask[:, -1]).any():
+        rows = np.arange(height)
+        detail = "all rows"
+    else:
+        rows = np.flatnonzero(mask[:, 0] | mask[:, -1])
+        detail = f"{rows.size} rows where the hole crosses the wrap line"
+    value = _wrap(erp, rows, tone)
+    ref = None
+    if reference is not None:
+        known_rows = np.arange(height) if mask is None else np.flatnonzero(~(mask[:, 0] |
+                                                                             mask[:, -1]))
+        ref = _wrap(reference, known_rows, ref_tone)
+    checks.append(_result("wrap", value, ref, cfg.wrap_ratio_max, detail))
+
+    # Poles.
+    for name, top in (("pole_top", True), ("pole_bottom", False)):
+        row = 0 if top else height - 1
+        touched = mask is None or bool(mask[row].any())
+        value = _pole(erp, top, tone)
+        ref = None
+        if reference is not None and (mask is None or not mask[row].any()):
+            ref = _pole(reference, top, ref_tone)
+        detail = "first row" if top else "last row"
+        if not touched:
+            detail += " (hole does not reach the pole; not flagged)"
+        result = _result(name, value, ref, cfg.pole_spread_ratio_max, detail)
+        result.flagged = result.flagged and touched
+        checks.append(result)
+
+    # Cube seams in every frame the fill was made on.
+    values, refs = [], []
+    for rotation in rotations:
+        v = _seams(erp, mask, rotation, tone)
+        if v is not None:
+            values.append(v)
+        if reference is not None and mask is not None:
+            r = _seams(reference, mask, rotation, ref_tone, known_band=True)
+            if r is not None:
+                refs.append(r)
+    if mask is not None and not values:
+        notes.append("no cube edge crosses the hole: seam check does not apply")
+    checks.append(_result(
+        "seams", max(values) if values else None, max(refs) if refs else None,
+        cfg.seam_ratio_max,
+        "cube edges inside the hole" if mask is not None else "all cube edges",
+    ))
+
+    # Hole boundary.
+    if mask is not None:
+        step, natural = _boundary(erp, mask, tone)
+        value = None if step is None else _ratio(step, natural)
+        checks.append(_result(
+            "boundary", value, None, cfg.boundary_step_ratio_max,
+            "local mean step at the hole edge over the step between two rings outside it",
+        ))
+
+    fraction = 0.0
+    if mask is not None:
+        from pano_inpaint.masks import mask_fraction
+
+        fraction = mask_fraction(mask)
+    return ConsistencyReport(checks, fraction, notes)
+
+
+def _result(
+    name: str, value: float | None, reference: float | None, threshold: float, detail: str
+) -> CheckResult:
+    flagged = value is not None and value > threshold
+    return CheckResult(name, value, reference, threshold, flagged, detail)

@@ -1,0 +1,190 @@
+"""Split a hole mask into regions on the sphere and plan the cube each one is filled on.
+
+Connected components are found on a coarse copy of the mask (about 1024 columns; a coarse cell
+holds any hole pixel below it), so a 16K mask costs milliseconds. Components that meet across the
+wrap-around line, or around a pole (every pixel of the first row borders every other one across
+the pole), are one region. Holes closer than ``gap_degrees`` are grouped, since their fills would
+see each other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from pano_inpaint.geometry.conventions import FACE_CENTER, FACE_DOWN, FACE_RIGHT
+from pano_inpaint.geometry.rotation import rotation_to_center
+from pano_inpaint.geometry.sphere import erp_pixel_to_lonlat, lonlat_to_xyz
+
+__all__ = ["Region", "coarse_mask", "find_regions", "plan_cube"]
+
+_COARSE_WIDTH = 1024
+
+
+@dataclass(frozen=True)
+class Region:
+    """One connected hole on the sphere.
+
+    Attributes:
+        index: 1-based region number.
+        coarse: ``(h, w)`` bool: the coarse cells of this region (before grouping dilation).
+        factor: coarse cell size in full-resolution pixels.
+        rows: full-resolution rows ``[r0, r1)`` spanned by the region.
+        centroid: ``(3,)`` unit direction of its area-weighted centre.
+        area: share of the sphere covered by its coarse cells.
+    """
+
+    index: int
+    coarse: np.ndarray
+    factor: int
+    rows: tuple[int, int]
+    centroid: np.ndarray
+    area: float
+
+    def full_mask_band(self, mask: np.ndarray) -> np.ndarray:
+        """``mask[r0:r1]`` restricted to this region (other regions' pixels removed)."""
+        r0, r1 = self.rows
+        f = self.factor
+        cr0, cr1 = r0 // f, -(-r1 // f)
+        cells = self.coarse[cr0:cr1]
+        up = np.repeat(np.repeat(cells, f, axis=0), f, axis=1)
+        up = up[r0 - cr0 * f : r1 - cr0 * f, : mask.shape[1]]
+        return mask[r0:r1] & up
+
+
+def coarse_mask(mask: np.ndarray, width: int = _COARSE_WIDTH) -> tuple[np.ndarray, int]:
+    """Max-pool ``mask`` so it is at most ``width`` columns wide; returns ``(coarse, factor)``."""
+    height, full_width = mask.shape
+    factor = max(1, full_width // width)
+    if factor == 1:
+        return mask.copy(), 1
+    h, w = -(-height // factor), -(-full_width // factor)
+    padded = np.zeros((h * factor, w * factor), bool)
+    padded[:height, :full_width] = mask
+    return padded.reshape(h, factor, w, factor).any(axis=(1, 3)), factor
+
+
+def _union_find_merge(labels: np.ndarray, count: int) -> np.ndarray:
+    """Relabel so components touching across the wrap line or around a pole share a label."""
+    parent = np.arange(count)
+
+    def find(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    def union(a: int, b: int) -> None:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+
+    h = labels.shape[0]
+    left, right = labels[:, 0], labels[:, -1]
+    for y in range(h):  # 8-connected across the wrap line
+        if left[y]:
+            for dy in (-1, 0, 1):
+                if 0 <= y + dy < h and right[y + dy]:
+                    union(int(left[y]), int(right[y + dy]))
+    for row in (labels[0], labels[-1]):  # one point: the pole
+        ids = np.unique(row[row > 0])
+        for other in ids[1:]:
+            union(int(ids[0]), int(other))
+    roots = np.array([find(i) for i in range(count)])
+    return roots[labels]
+
+
+def find_regions(mask: np.ndarray, gap_degrees: float = 2.0) -> list[Region]:
+    """Connected hole regions of an ``(H, W)`` mask, wrap-around and poles included.
+
+    Example:
+        >>> from pano_inpaint.masks import cap_mask, nadir_mask
+        >>> m = nadir_mask(64, 128, 20) | cap_mask(64, 128, 180, 0, 10)
+        >>> [r.rows for r in find_regions(m)]
+        [(21, 43), (57, 64)]
+    """
+    height, width = mask.shape
+    coarse, factor = coarse_mask(mask)
+    h, w = coarse.shape
+    gap = int(np.ceil(gap_degrees / 360 * w))
+    grouped = coarse.astype(np.uint8)
+    if gap > 0:
+        kernel = np.ones((2 * gap + 1, 2 * gap + 1), np.uint8)
+        wrapped = np.concatenate([grouped[:, -gap:], grouped, grouped[:, :gap]], axis=1)
+        grouped = cv2.dilate(wrapped, kernel)[:, gap : gap + w]
+    count, labels = cv2.connectedComponents(grouped, connectivity=8)
+    if count <= 1:
+        return []
+    labels = _union_find_merge(labels, count)
+    labels[~coarse] = 0
+
+    ys = np.arange(h) * factor + (factor - 1) / 2
+    xs = np.arange(w) * factor + (factor - 1) / 2
+    lon, _ = erp_pixel_to_lonlat(xs, 0.0, height, width)
+    _, lat = erp_pixel_to_lonlat(0.0, ys, height, width)
+    xyz = lonlat_to_xyz(lon[None, :], lat[:, None])  # (h, w, 3)
+    weight = np.cos(lat)[:, None] * np.ones((1, w))
+    total = weight.sum()
+
+    regions = []
+    for index, label in enumerate(np.unique(labels[labels > 0]), start=1):
+        cells = labels == label
+        rows = np.flatnonzero(cells.any(axis=1))
+        r0, r1 = int(rows[0]) * factor, min(height, (int(rows[-1]) + 1) * factor)
+        wsum = weight[cells]
+        centre = (xyz[cells] * wsum[:, None]).sum(axis=0)
+        if np.linalg.norm(centre) < 1e-9:  # e.g. a full latitude band: no meaningful centre
+            centre = np.array([0.0, np.sign(np.mean(lat[rows])) or -1.0, 0.0])
+        centre = centre / np.linalg.norm(centre)
+        regions.append(Region(index, cells, factor, (r0, r1), centre, float(wsum.sum() / total)))
+    return regions
+
+
+def _cell_directions(region: Region, height: int, width: int) -> np.ndarray:
+    """Directions of the corners and centres of a region's coarse cells: ``(n, 3)``."""
+    ys, xs = np.nonzero(region.coarse)
+    f = region.factor
+    pts = [(ys * f + dy * f - 0.5, xs * f + dx * f - 0.5)
+           for dy, dx in ((0, 0), (0, 1), (1, 0), (1, 1), (0.5, 0.5))]
+    y = np.clip(np.concatenate([p[0] for p in pts]), -0.5, height - 0.5)
+    x = np.concatenate([p[1] for p in pts])
+    return lonlat_to_xyz(*erp_pixel_to_lonlat(x, y, height, width))
+
+
+def plan_cube(
+    region: Region,
+    height: int,
+    width: int,
+    face_size: int,
+    pad: int,
+    *,
+    rotate: bool = True,
+    min_rotation_degrees: float = 5.0,
+) -> tuple[np.ndarray | None, list[int]]:
+    """The rotation that centres ``region`` on a face, and the faces whose padded tiles it touches.
+
+    Returns:
+        ``(rotation or None, face_ids)``; faces sorted by how much of the region they hold.
+    """
+    rotation = None
+    if rotate:
+        r, face = rotation_to_center(region.centroid)
+        angle = np.degrees(np.arccos(np.clip(FACE_CENTER[face] @ region.centroid, -1, 1)))
+        if angle >= min_rotation_degrees:
+            rotation = r
+    xyz = _cell_directions(region, height, width)
+    if rotation is not None:
+        xyz = xyz @ rotation  # panorama frame -> cube frame
+    limit = 1 + 2 * pad / face_size
+    counts = []
+    for face in range(6):
+        depth = xyz @ FACE_CENTER[face]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            a = (xyz @ FACE_RIGHT[face]) / depth
+            b = (xyz @ FACE_DOWN[face]) / depth
+        inside = (depth > 0) & (np.abs(a) <= limit) & (np.abs(b) <= limit)
+        counts.append(int(inside.sum()))
+    faces = [f for f in np.argsort(counts)[::-1] if counts[f] > 0]
+    return rotation, [int(f) for f in faces]
