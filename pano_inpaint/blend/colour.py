@@ -19,10 +19,13 @@ __all__ = ["match_boundary_colour"]
 
 
 def _blur(x: np.ndarray, sigma: float) -> np.ndarray:
-    return cv2.GaussianBlur(x, (0, 0), sigma, borderType=cv2.BORDER_REFLECT)
+    # cv2 drops a trailing channel axis of length 1; put it back.
+    return cv2.GaussianBlur(x, (0, 0), sigma, borderType=cv2.BORDER_REFLECT).reshape(x.shape)
 
 
-def _local_mean(values: np.ndarray, weight: np.ndarray, sigma: float) -> np.ndarray:
+def _local_mean(
+    values: np.ndarray, weight: np.ndarray, sigma: float
+) -> tuple[np.ndarray, np.ndarray]:
     num = _blur(values * weight[..., None], sigma)
     den = _blur(weight, sigma)[..., None]
     return num / np.maximum(den, 1e-6), den[..., 0]

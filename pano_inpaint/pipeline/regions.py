@@ -103,7 +103,7 @@ def find_regions(mask: np.ndarray, gap_degrees: float = 2.0) -> list[Region]:
         >>> from pano_inpaint.masks import cap_mask, nadir_mask
         >>> m = nadir_mask(64, 128, 20) | cap_mask(64, 128, 180, 0, 10)
         >>> [r.rows for r in find_regions(m)]
-        [(21, 43), (57, 64)]
+        [(28, 36), (57, 64)]
     """
     height, width = mask.shape
     coarse, factor = coarse_mask(mask)

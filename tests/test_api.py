@@ -1,0 +1,148 @@
+import numpy as np
+import pytest
+
+from pano_inpaint import cap_mask, inpaint, list_generators, nadir_mask, zenith_mask
+from pano_inpaint.config import load_config
+from pano_inpaint.generators import UnknownGeneratorError
+from tests.synthetic import sphere_function_erp
+
+H = 64
+CASES = ["nadir", "zenith", "wrap", "cube-edge", "cube-corner"]
+
+
+def _smooth(dtype=np.uint8, scale=1.0, height=H):
+    return sphere_function_erp(height, dtype=dtype, scale=scale)
+
+
+@pytest.mark.parametrize("name", list_generators())
+def test_known_pixels_are_bit_identical_for_every_generator(name):
+    erp = _smooth(np.uint16)
+    mask = cap_mask(H, 2 * H, 170, -30, 20) | nadir_mask(H, 2 * H, 15)
+    out = inpaint(erp, mask, generator=name).image
+    assert out.dtype == erp.dtype and out.shape == erp.shape
+    assert np.array_equal(out[~mask], erp[~mask])
+    assert not np.array_equal(out[mask], erp[mask] * 0)  # something was filled
+
+
+@pytest.mark.parametrize("name", list_generators())
+def test_every_generator_restores_much_better_than_a_zero_fill(name):
+    erp = _smooth(height=96)
+    mask = cap_mask(96, 192, 30, -40, 15)
+    mse = ((inpaint(erp, mask, generator=name).image.astype(float) - erp)[mask] ** 2).mean()
+    zero_filled = (erp[mask].astype(float) ** 2).mean()
+    assert mse < 0.5 * zero_filled
+
+
+@pytest.mark.parametrize("name", ["telea", "ns"])
+def test_smooth_generators_beat_the_mean_fill(name):
+    erp = _smooth(height=96)
+    mask = cap_mask(96, 192, 30, -40, 15)
+    err = np.abs(inpaint(erp, mask, generator=name).image.astype(float) - erp)[mask].mean()
+    floor = np.abs(inpaint(erp, mask, generator="mean").image.astype(float) - erp)[mask].mean()
+    assert err < floor
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_holes_anywhere_give_continuous_results(case):
+    erp = _smooth(height=128)
+    mask = {
+        "nadir": lambda: nadir_mask(128, 256, 25),
+        "zenith": lambda: zenith_mask(128, 256, 20),
+        "wrap": lambda: cap_mask(128, 256, 180, 5, 15),
+        "cube-edge": lambda: cap_mask(128, 256, 45, 0, 12),
+        "cube-corner": lambda: cap_mask(128, 256, 45, 35.26, 12),
+    }[case]()
+    result = inpaint(erp, mask, generator="telea")
+    report = result.report
+    assert report.ok, report.to_dict()
+    assert report["wrap"].value < 2.0
+    assert report["boundary"].value < 1.0
+    err = np.abs(result.image.astype(float) - erp)[mask]
+    assert err.mean() < 10  # of 255, on a smooth field
+
+
+def test_seams_are_reconciled_on_a_hole_spanning_several_faces():
+    erp = _smooth(height=128)
+    mask = cap_mask(128, 256, 20, -10, 55)
+    on = inpaint(erp, mask, generator="telea").report["seams"].value
+    off = inpaint(erp, mask, generator="telea",
+                  config=load_config(overrides=["blend.reconcile=false"])).report["seams"].value
+    assert on < 1.5 < off
+
+
+def test_a_hole_crossing_the_wrap_line_is_one_region():
+    erp = _smooth()
+    result = inpaint(erp, cap_mask(H, 2 * H, 180, 0, 15), generator="telea")
+    assert len(result.regions) == 1
+
+
+def test_yaw_rolling_the_input_rolls_the_output():
+    erp = _smooth(height=128)
+    mask = cap_mask(128, 256, 30, -20, 15)
+    shift = 64  # a quarter turn
+    a = inpaint(erp, mask, generator="telea").image.astype(float)
+    b = inpaint(np.roll(erp, shift, axis=1), np.roll(mask, shift, axis=1),
+                generator="telea").image.astype(float)
+    diff = np.abs(np.roll(a, shift, axis=1) - b)[np.roll(mask, shift, axis=1)]
+    assert diff.mean() < 1.0
+
+
+@pytest.mark.parametrize(
+    "dtype,scale", [(np.uint8, 1.0), (np.uint16, 1.0), (np.float32, 1.0), (np.float32, 5000.0)]
+)
+def test_dtypes_and_hdr_range_are_kept(dtype, scale):
+    erp = _smooth(dtype, scale)
+    mask = nadir_mask(H, 2 * H, 25)
+    out = inpaint(erp, mask, generator="telea").image
+    assert out.dtype == dtype
+    if scale > 1:
+        assert out[mask].max() > 1000  # HDR fill stays in the scene's range, not clipped to 1
+        assert out.min() >= 0
+    rel = np.abs(out.astype(float) - erp)[mask].mean() / erp.max()
+    assert rel < 0.05
+
+
+def test_alpha_and_gray_inputs():
+    rgba = np.concatenate([_smooth(), np.full((H, 2 * H, 1), 255, np.uint8)], axis=-1)
+    mask = nadir_mask(H, 2 * H, 20)
+    out = inpaint(rgba, mask, generator="telea").image
+    assert out.shape == rgba.shape and (out[..., 3] > 250).all()
+    gray = _smooth()[..., 0]
+    assert inpaint(gray, mask, generator="telea").image.shape == gray.shape
+
+
+def test_empty_mask_returns_the_input_and_says_so():
+    erp = _smooth()
+    result = inpaint(erp, np.zeros((H, 2 * H), bool), generator="telea")
+    assert np.array_equal(result.image, erp) and result.image is not erp
+    assert any("empty mask" in n for n in result.report.notes)
+
+
+def test_dilation_grows_the_hole():
+    erp = _smooth()
+    mask = cap_mask(H, 2 * H, 0, 0, 10)
+    result = inpaint(erp, mask, generator="telea",
+                     config=load_config(overrides=["mask.dilate=3"]))
+    changed = result.image != erp
+    assert changed.any(axis=-1)[~mask].any()  # the ring around the hole was refilled
+
+
+def test_progress_is_reported():
+    seen = []
+    inpaint(_smooth(), nadir_mask(H, 2 * H, 20), generator="telea",
+            progress=lambda f, stage: seen.append(f))
+    assert seen[-1] == 1.0 and seen == sorted(seen)
+
+
+def test_invalid_inputs():
+    erp = _smooth()
+    with pytest.raises(ValueError, match=r"W == 2 \* H"):
+        inpaint(erp[:, :100], np.zeros((H, 100), bool))
+    with pytest.raises(ValueError, match="mask has shape"):
+        inpaint(erp, np.zeros((H, H), bool))
+    with pytest.raises(ValueError, match="covers"):
+        inpaint(erp, np.ones((H, 2 * H), bool))
+    with pytest.raises(UnknownGeneratorError, match="available: "):
+        inpaint(erp, nadir_mask(H, 2 * H, 10), generator="nope")
+    with pytest.raises(TypeError, match="dtype"):
+        inpaint(erp.astype(np.float64), nadir_mask(H, 2 * H, 10))

@@ -1,0 +1,53 @@
+from pathlib import Path
+
+import pytest
+
+from pano_inpaint.config import ConfigError, PipelineConfig, config_to_dict, load_config
+
+CONFIGS = Path(__file__).resolve().parents[1] / "configs"
+
+
+def test_default_yaml_equals_the_dataclass_defaults():
+    assert load_config(CONFIGS / "default.yaml") == PipelineConfig()
+
+
+@pytest.mark.parametrize("path", sorted(CONFIGS.glob("*.yaml")), ids=lambda p: p.name)
+def test_every_shipped_config_loads(path):
+    assert isinstance(load_config(path), PipelineConfig)
+
+
+def test_overrides_and_types(tmp_path):
+    cfg = load_config(overrides=["cube.face_size=256", "generator.params.radius=3",
+                                 "checks.seam_ratio_max=2"])
+    assert cfg.cube.face_size == 256
+    assert cfg.generator.params == {"radius": 3}
+    assert cfg.checks.seam_ratio_max == 2.0 and isinstance(cfg.checks.seam_ratio_max, float)
+    assert config_to_dict(cfg)["cube"]["face_size"] == 256
+
+
+def test_configs_are_frozen():
+    with pytest.raises(AttributeError):
+        PipelineConfig().cube.pad = 3  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    "text,match",
+    [
+        ("cube: {face_sise: 3}", r"unknown key cube\.face_sise"),
+        ("mask: {dilate: two}", r"mask\.dilate"),
+        ("cube: {interpolation: cubic}", r"cube\.interpolation.*one of"),
+        ("blend: 3", "blend must be a mapping"),
+        ("- a\n- b", "top level must be a mapping"),
+        ("cube: {rotate: 1}", r"cube\.rotate"),
+    ],
+)
+def test_invalid_configs_name_the_key(tmp_path, text, match):
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=match):
+        load_config(path)
+
+
+def test_bad_override():
+    with pytest.raises(ConfigError, match="key.path=value"):
+        load_config(overrides=["cube.face_size"])
