@@ -4,21 +4,23 @@ Convention: see :mod:`pano_inpaint.geometry.conventions`.
 
 Both directions build their sampling maps once per geometry (sizes, padding, rotation,
 interpolation), convert them to cv2's fixed-point format and keep them in a byte-bounded cache
-(:mod:`pano_inpaint.geometry._cache`). Large images are processed in strips of about a million
-pixels, so temporaries stay small whether or not their maps fit the cache.
+(:mod:`pano_inpaint.geometry._cache`). Everything is processed in strips of about a million
+pixels, so temporaries stay small; above 8K the maps are not kept at all (they would outweigh
+the image) and each strip's maps live only while it is resampled.
 
 ``erp_to_cube`` reads each face strip from a window of the panorama; windows that cross the
 wrap-around line or reach over a pole are gathered into a small copy with the columns wrapped and
 the rows continued over the pole (rolled by ``W / 2``), so interpolation is correct there too.
 
-``cube_to_erp`` samples a canvas holding the faces with a few pixels of cube padding each (as many
-as the interpolation kernel reaches), so a sample between two faces interpolates across the edge. With ``mask`` it computes only the masked
-pixels: work follows the mask's rows, and only the faces those rows see are padded.
+``cube_to_erp`` samples a canvas holding the faces with a few pixels of cube padding each (as
+many as the interpolation kernel reaches), so a sample between two faces interpolates across the
+edge. With ``mask`` it computes only the masked pixels: work follows the mask's rows, and only
+the faces those pixels fall on are padded.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,6 +54,9 @@ from pano_inpaint.geometry.sphere import (
 __all__ = ["cube_to_erp", "erp_to_cube", "rotation_key", "tiles_to_erp"]
 
 _STRIP_PIXELS = 1 << 20
+# Maps of bigger panoramas cost more memory than the image itself (16K: ~1.4 GB for a round
+# trip), so they are computed strip by strip for each call and never kept.
+_MAX_CACHED_PIXELS = 8192 * 4096
 
 
 def rotation_key(rotation: np.ndarray | None) -> tuple[float, ...] | None:
@@ -149,21 +154,24 @@ def _face_strip(
     return _FaceStrip(rows, _Window(r0, r1, c0, c1), maps)
 
 
+def _cacheable(height: int, width: int) -> bool:
+    return height * width <= _MAX_CACHED_PIXELS
+
+
 def _face_plan(
     height: int, width: int, face: int, face_size: int, pad: int,
     rotation: np.ndarray | None, interpolation: str,
-) -> list[_FaceStrip]:
+) -> Iterable[_FaceStrip]:
     size = face_size + 2 * pad
+    strips = (
+        _face_strip(height, width, face, face_size, pad, rotation, interpolation, rows)
+        for rows in _strips(size, size)
+    )
+    if not _cacheable(height, width):
+        return strips  # computed one strip at a time, never all held
     key = ("erp_to_cube", height, width, face, face_size, pad, rotation_key(rotation),
            interpolation)
-
-    def build() -> list[_FaceStrip]:
-        return [
-            _face_strip(height, width, face, face_size, pad, rotation, interpolation, rows)
-            for rows in _strips(size, size)
-        ]
-
-    return map_cache.get_or_build(key, build)
+    return map_cache.get_or_build(key, lambda: list(strips))
 
 
 def erp_to_cube(
@@ -262,17 +270,15 @@ def _erp_block(
 
 def _erp_plan(
     height: int, width: int, face_size: int, rotation: np.ndarray | None, interpolation: str
-) -> list[tuple[tuple[int, int], _ErpBlock]]:
+) -> Iterable[tuple[tuple[int, int], _ErpBlock]]:
+    blocks = (
+        (rows, _erp_block(height, width, face_size, rotation, interpolation, rows, (0, width)))
+        for rows in _strips(height, width)
+    )
+    if not _cacheable(height, width):
+        return blocks
     key = ("cube_to_erp", height, width, face_size, rotation_key(rotation), interpolation)
-
-    def build() -> list[tuple[tuple[int, int], _ErpBlock]]:
-        return [
-            (rows, _erp_block(height, width, face_size, rotation, interpolation, rows,
-                              (0, width)))
-            for rows in _strips(height, width)
-        ]
-
-    return map_cache.get_or_build(key, build)
+    return map_cache.get_or_build(key, lambda: list(blocks))
 
 
 def _canvas_pad(interpolation: str) -> int:
@@ -377,11 +383,12 @@ def _write_erp(
         if cached is not None:
             maps, bits = _slice_cached(cached, r0, r1, c0, c1)
         else:
-            block = map_cache.get_or_build(
-                (*key, "band", r0, r1, c0, c1),
-                lambda r0=r0, r1=r1, c0=c0, c1=c1: _erp_block(
-                    height, width, face_size, rotation, interpolation, (r0, r1), (c0, c1)),
-            )
+            def build(r0: int = r0, r1: int = r1, c0: int = c0, c1: int = c1) -> _ErpBlock:
+                return _erp_block(height, width, face_size, rotation, interpolation,
+                                  (r0, r1), (c0, c1))
+
+            block = (map_cache.get_or_build((*key, "band", r0, r1, c0, c1), build)
+                     if _cacheable(height, width) else build())
             maps, bits = block.maps, int(np.bitwise_or.reduce(block.row_faces))
         bands.append((r0, r1, c0, c1, maps, bits))
     tile = face_size + 2 * _canvas_pad(interpolation)
