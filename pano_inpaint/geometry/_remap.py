@@ -95,10 +95,14 @@ def to_fixed_maps(map_x: np.ndarray, map_y: np.ndarray, interpolation: str) -> F
     return FixedMaps(xy, frac, interpolation)
 
 
-def remap(src: np.ndarray, maps: FixedMaps, dst: np.ndarray | None = None) -> np.ndarray:
+def remap(
+    src: np.ndarray, maps: FixedMaps, dst: np.ndarray | None = None,
+    border: int = cv2.BORDER_REPLICATE,
+) -> np.ndarray:
     """``dst[i, j] = src(maps[i, j])`` for ``src`` of shape ``(h, w, C)``; returns ``(H', W', C)``.
 
     ``src`` and ``dst`` may be strided views (cv2 reads and writes them in place); dtype is kept.
+    ``border`` is the cv2 border mode for samples outside ``src``.
     """
     h, w = maps.shape
     channels = src.shape[2]
@@ -107,7 +111,7 @@ def remap(src: np.ndarray, maps: FixedMaps, dst: np.ndarray | None = None) -> np
     flag = INTERPOLATIONS[maps.interpolation]
     target = dst[..., 0] if channels == 1 else dst
     out = cv2.remap(src[..., 0] if channels == 1 else src, maps.xy, maps.frac, flag,
-                    dst=target, borderMode=cv2.BORDER_REPLICATE)
+                    dst=target, borderMode=border)
     if not np.shares_memory(out, target):  # cv2 allocated a new array instead of writing in place
         target[...] = out
     return dst

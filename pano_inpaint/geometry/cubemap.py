@@ -8,9 +8,9 @@ interpolation), convert them to cv2's fixed-point format and keep them in a byte
 pixels, so temporaries stay small; above 8K the maps are not kept at all (they would outweigh
 the image) and each strip's maps live only while it is resampled.
 
-``erp_to_cube`` reads each face strip from a window of the panorama; windows that cross the
-wrap-around line or reach over a pole are gathered into a small copy with the columns wrapped and
-the rows continued over the pole (rolled by ``W / 2``), so interpolation is correct there too.
+``erp_to_cube`` samples the panorama in place, with cv2 wrapping the columns at the wrap-around
+line; the few face pixels whose kernel reaches over a pole are sampled from a small copy of the
+rows around it, continued over the pole (rolled by ``W / 2``), so interpolation is right there too.
 
 ``cube_to_erp`` samples a canvas holding the faces with a few pixels of cube padding each (as
 many as the interpolation kernel reaches), so a sample between two faces interpolates across the
@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 from pano_inpaint._checks import check_dtype, check_erp, check_mask, check_positive_int
@@ -30,6 +31,7 @@ from pano_inpaint.geometry._cache import map_cache
 from pano_inpaint.geometry._remap import (
     CV_LIMIT,
     FixedMaps,
+    PointSampler,
     check_interpolation,
     margin_of,
     remap,
@@ -77,58 +79,52 @@ def _as_hwc(image: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class _Window:
-    """Rows ``[r0, r1)`` and columns ``[c0, c1)`` of the panorama; may run past the wrap line
-    (columns are taken modulo W) and over the poles (rows continue, rolled by ``W / 2``)."""
+class _PoleWindow:
+    """Rows ``[r0, r1)`` around a pole, full width plus ``margin`` wrapped columns each side;
+    rows past the pole continue on the other side (rolled by ``W / 2``)."""
 
     r0: int
     r1: int
-    c0: int
-    c1: int
+    margin: int
 
     def read(self, erp: np.ndarray) -> np.ndarray:
         height, width = erp.shape[:2]
-        if 0 <= self.r0 and self.r1 <= height and 0 <= self.c0 and self.c1 <= width:
-            return erp[self.r0 : self.r1, self.c0 : self.c1]  # a view: no copy
-        cols = np.arange(self.c0, self.c1) % width
-        out = np.empty((self.r1 - self.r0, self.c1 - self.c0, erp.shape[2]), erp.dtype)
-        inner0, inner1 = max(self.r0, 0), min(self.r1, height)
-        if inner1 > inner0:
-            out[inner0 - self.r0 : inner1 - self.r0] = erp[inner0:inner1][:, cols]
+        cols = np.arange(-self.margin, width + self.margin) % width
         over = (cols + width // 2) % width
-        for row in range(self.r0, min(0, self.r1)):  # above the zenith
-            out[row - self.r0] = erp[-1 - row][over]
-        for row in range(max(height, self.r0), self.r1):  # below the nadir
-            out[row - self.r0] = erp[2 * height - 1 - row][over]
+        out = np.empty((self.r1 - self.r0, cols.size, erp.shape[2]), erp.dtype)
+        for i, row in enumerate(range(self.r0, self.r1)):
+            if row < 0:
+                out[i] = erp[-1 - row][over]
+            elif row >= height:
+                out[i] = erp[2 * height - 1 - row][over]
+            else:
+                out[i] = erp[row][cols]
         return out
-
-
-def _column_window(map_x: np.ndarray, width: int, margin: int) -> tuple[int, int]:
-    """Smallest circular column interval ``[c0, c1)`` covering ``map_x`` plus ``margin``."""
-    bin_width = max(1, width // 1024)
-    bins = -(-width // bin_width)
-    cols = np.floor(map_x).astype(np.int64) % width // bin_width
-    occupied = np.flatnonzero(np.bincount(cols.ravel(), minlength=bins))
-    gaps = np.diff(np.append(occupied, occupied[0] + bins))
-    k = int(np.argmax(gaps))
-    start, stop = occupied[(k + 1) % occupied.size], occupied[k]
-    if stop < start:
-        stop += bins
-    c0, c1 = int(start) * bin_width - margin, (int(stop) + 1) * bin_width + margin
-    if c1 - c0 >= width:
-        return -margin, width + margin
-    return c0, c1
 
 
 @dataclass(frozen=True)
 class _FaceStrip:
+    """Maps of some rows of a face into the whole panorama (columns wrap in cv2), plus the few
+    pixels within the kernel's reach of a pole, sampled from a small window over that pole."""
+
     rows: tuple[int, int]  # output rows of the padded face
-    window: _Window
     maps: FixedMaps
+    pole_pixels: tuple[np.ndarray, ...] = ()  # flat pixel indices in the strip, per window
+    pole_windows: tuple[_PoleWindow, ...] = ()
+    pole_samplers: tuple[PointSampler, ...] = ()
 
     @property
     def nbytes(self) -> int:
-        return self.maps.nbytes
+        return self.maps.nbytes + sum(p.nbytes + s.nbytes for p, s in
+                                      zip(self.pole_pixels, self.pole_samplers, strict=True))
+
+    def resample(self, erp: np.ndarray, dst: np.ndarray) -> None:
+        """Write this strip of the face into ``dst`` ``(rows, S + 2p, C)``."""
+        remap(erp, self.maps, dst, border=cv2.BORDER_WRAP)
+        flat = dst.reshape(-1, dst.shape[-1])
+        for pixels, window, sampler in zip(self.pole_pixels, self.pole_windows,
+                                           self.pole_samplers, strict=True):
+            flat[pixels] = sampler(window.read(erp))
 
 
 def _face_strip(
@@ -143,15 +139,21 @@ def _face_strip(
     lon, lat = xyz_to_lonlat(xyz)
     map_x, map_y = lonlat_to_erp_pixel(lon, lat, height, width)
     margin = margin_of(interpolation)
-    r0 = int(np.floor(map_y.min())) - margin
-    r1 = int(np.floor(map_y.max())) + margin + 1
-    c0, c1 = _column_window(map_x, width, margin)
-    if c0 == -margin and c1 == width + margin:
-        local_x = map_x + margin  # full width: keep both wrapped ends
-    else:
-        local_x = np.mod(map_x - c0, width)
-    maps = to_fixed_maps(local_x, map_y - r0, interpolation)
-    return _FaceStrip(rows, _Window(r0, r1, c0, c1), maps)
+    # cv2 wraps columns itself (BORDER_WRAP) but would wrap rows too, which is wrong over a pole:
+    # pixels whose kernel reaches past the first or last row are sampled from a pole window.
+    pixels, windows, samplers = [], [], []
+    for near, r0, r1 in ((map_y < margin - 1, -margin, margin + 1),
+                         (map_y > height - margin, height - margin - 1, height + margin)):
+        if near.any():
+            flat = np.flatnonzero(near)
+            window = _PoleWindow(r0, r1, margin)
+            pixels.append(flat)
+            windows.append(window)
+            samplers.append(PointSampler.build(map_x.ravel()[flat] + margin,
+                                               map_y.ravel()[flat] - r0, interpolation))
+            map_y = np.where(near, np.clip(map_y, margin, height - 1 - margin), map_y)
+    maps = to_fixed_maps(map_x, map_y, interpolation)
+    return _FaceStrip(rows, maps, tuple(pixels), tuple(windows), tuple(samplers))
 
 
 def _cacheable(height: int, width: int) -> bool:
@@ -224,7 +226,7 @@ def erp_to_cube(
     out = np.empty((len(ids), size, size, channels), dtype=erp.dtype)
     for k, face in enumerate(ids):
         for strip in _face_plan(height, width, face, face_size, pad, rot, interpolation):
-            remap(strip.window.read(src), strip.maps, out[k, strip.rows[0] : strip.rows[1]])
+            strip.resample(src, out[k, strip.rows[0] : strip.rows[1]])
     return out[..., 0] if erp.ndim == 2 else out
 
 
