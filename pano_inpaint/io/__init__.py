@@ -1,0 +1,32 @@
+"""Image files in and out: pixels with their file dtype, EXIF / ICC / XMP (GPano) metadata, masks.
+
+This package is the only place that knows file formats and file dtypes; see
+:mod:`pano_inpaint.io.images` for the formats and conversions, :mod:`pano_inpaint.io.metadata`
+for the metadata.
+"""
+
+from pano_inpaint.io.images import (
+    SUPPORTED_SUFFIXES,
+    ImageReadError,
+    ImageWriteError,
+    LoadedImage,
+    read_image,
+    read_mask,
+    write_image,
+)
+from pano_inpaint.io.metadata import GPANO_NS, GPano, ImageMetadata, parse_gpano, update_gpano
+
+__all__ = [
+    "GPANO_NS",
+    "SUPPORTED_SUFFIXES",
+    "GPano",
+    "ImageMetadata",
+    "ImageReadError",
+    "ImageWriteError",
+    "LoadedImage",
+    "parse_gpano",
+    "read_image",
+    "read_mask",
+    "update_gpano",
+    "write_image",
+]

@@ -1,0 +1,1041 @@
+"""Reading and writing image files: the only place that knows file formats and file dtypes.
+
+Pixels are numpy ``(H, W, C)`` arrays, ``C`` in {1, 3, 4} (grey, RGB, RGBA; never BGR), with the
+dtype the file holds. EXIF orientation is never applied: a panorama's rows and columns are its
+latitudes and longitudes, so pixels are used as stored and the tag is kept.
+
+============  ==========================  ================================  ====================
+format        suffixes                    stored dtypes / channels          metadata kept
+============  ==========================  ================================  ====================
+JPEG          .jpg .jpeg .jpe             uint8; 1, 3                       EXIF, ICC, XMP
+PNG           .png                        uint8, uint16; 1, 3, 4            EXIF, ICC, XMP
+TIFF          .tif .tiff                  uint8, uint16, float32; 1, 3, 4   EXIF, ICC, XMP
+WebP          .webp                       uint8; 3, 4                       EXIF, ICC, XMP
+Radiance HDR  .hdr                        float32 (RGBE); 3                 none
+OpenEXR       .exr                        float32; 1 (Y), 3, 4              XMP (``xmp`` attr.)
+============  ==========================  ================================  ====================
+
+Reading detects the format from the file's content, not its suffix; other formats Pillow knows
+(BMP, GIF...) are read too. Writing picks the format from the suffix and converts what a format
+cannot store (see :func:`write_image`). Float data (TIFF, HDR, EXR) is linear and is never
+clipped or tone-mapped here.
+
+Writes are atomic: the file is encoded to a hidden temporary file in the target directory,
+flushed to disk and then renamed over the target, so a crash or an encoder error never leaves a
+half-written image (or a stray temporary file) behind.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import secrets
+import struct
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from pano_inpaint._checks import check_dtype, check_positive_int
+from pano_inpaint.io.metadata import (
+    ImageMetadata,
+    embed_exif_in_tiff,
+    exif_byte_order,
+    metadata_from_jpeg,
+    metadata_from_png,
+    metadata_from_tiff,
+    metadata_from_webp,
+    png_with_metadata,
+)
+
+__all__ = [
+    "SUPPORTED_SUFFIXES",
+    "ImageReadError",
+    "ImageWriteError",
+    "LoadedImage",
+    "read_image",
+    "read_mask",
+    "write_image",
+]
+
+logger = logging.getLogger(__name__)
+
+PathLike = str | os.PathLike[str]
+
+
+# ----------------------------------------------------------------------------------- errors
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+class ImageReadError(OSError):
+    """An image file could not be read.
+
+    The message is one line, ``cannot read '<path>': <reason>; <what to do>``.
+
+    Attributes:
+        path: the file.
+        reason: what went wrong.
+        hint: what the user can do about it.
+    """
+
+    def __init__(
+        self,
+        path: PathLike,
+        reason: str,
+        hint: str = "check that the file is a complete, supported image",
+    ) -> None:
+        self.path = Path(path)
+        self.reason = _one_line(reason)
+        self.hint = _one_line(hint)
+        super().__init__(f"cannot read '{path}': {self.reason}; {self.hint}")
+
+    def __str__(self) -> str:  # OSError would prefix "[Errno ...]" if errno were set
+        return str(self.args[0])
+
+    def __reduce__(self):  # keep the exception picklable (multiprocessing)
+        return (type(self), (self.path, self.reason, self.hint))
+
+
+class ImageWriteError(OSError):
+    """An image file could not be written; nothing was left at (or changed in) the target.
+
+    The message is one line, ``cannot write '<path>': <reason>; <what to do>``.
+    """
+
+    def __init__(
+        self,
+        path: PathLike,
+        reason: str,
+        hint: str = "check the output path, permissions and free disk space",
+    ) -> None:
+        self.path = Path(path)
+        self.reason = _one_line(reason)
+        self.hint = _one_line(hint)
+        super().__init__(f"cannot write '{path}': {self.reason}; {self.hint}")
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+    def __reduce__(self):
+        return (type(self), (self.path, self.reason, self.hint))
+
+
+# ----------------------------------------------------------------------------------- result
+
+
+@dataclass(frozen=True, eq=False)
+class LoadedImage:
+    """An image as read from disk.
+
+    Attributes:
+        pixels: ``(H, W, C)`` array, ``C`` in {1, 3, 4} (grey, RGB, RGBA), dtype uint8, uint16 or
+            float32 as stored in the file (float data is linear and unclipped).
+        metadata: EXIF / ICC profile / XMP found in the file.
+        path: the file read.
+        format: detected container format: ``"jpeg"``, ``"png"``, ``"tiff"``, ``"webp"``,
+            ``"hdr"``, ``"exr"``, or a lower-case Pillow format name (``"bmp"``...).
+    """
+
+    pixels: np.ndarray
+    metadata: ImageMetadata
+    path: Path
+    format: str
+
+    @property
+    def height(self) -> int:
+        return int(self.pixels.shape[0])
+
+    @property
+    def width(self) -> int:
+        return int(self.pixels.shape[1])
+
+    @property
+    def channels(self) -> int:
+        return int(self.pixels.shape[2])
+
+
+# ----------------------------------------------------------------------------------- helpers
+
+_UINT8, _UINT16, _FLOAT32 = np.dtype(np.uint8), np.dtype(np.uint16), np.dtype(np.float32)
+
+
+def _rgb_from_cv2(pixels: np.ndarray) -> np.ndarray:
+    """OpenCV's ``(H, W)``, BGR or BGRA -> ``(H, W, C)`` grey, RGB or RGBA."""
+    if pixels.ndim == 2:
+        return pixels[..., None]
+    if pixels.shape[2] == 3:
+        return np.ascontiguousarray(pixels[..., ::-1])
+    if pixels.shape[2] == 4:
+        return np.ascontiguousarray(pixels[..., [2, 1, 0, 3]])
+    return pixels
+
+
+def _cv2_from_rgb(pixels: np.ndarray) -> np.ndarray:
+    """``(H, W, C)`` grey, RGB or RGBA -> what OpenCV's encoders expect."""
+    if pixels.shape[2] == 1:
+        return np.ascontiguousarray(pixels[..., 0])
+    if pixels.shape[2] == 3:
+        return np.ascontiguousarray(pixels[..., ::-1])
+    return np.ascontiguousarray(pixels[..., [2, 1, 0, 3]])
+
+
+def _decode_cv2(data: bytes, flags: int = cv2.IMREAD_UNCHANGED) -> np.ndarray | None:
+    # IMREAD_UNCHANGED keeps 16-bit samples and alpha and ignores EXIF orientation.
+    return cv2.imdecode(np.frombuffer(data, np.uint8), flags)
+
+
+# ----------------------------------------------------------------------------------- readers
+
+
+def _read_jpeg(path: Path) -> tuple[np.ndarray, ImageMetadata]:
+    data = path.read_bytes()
+    metadata = metadata_from_jpeg(data)  # also rejects truncated streams
+    pixels = _decode_cv2(data)
+    if pixels is None:
+        raise ValueError("the JPEG decoder rejected the data")
+    return _rgb_from_cv2(pixels), metadata
+
+
+def _read_png(path: Path) -> tuple[np.ndarray, ImageMetadata]:
+    data = path.read_bytes()
+    metadata = metadata_from_png(data)  # also rejects truncated streams
+    # libpng (through OpenCV) expands palettes, grey+alpha (to RGBA) and 1-4 bit samples, and
+    # unlike Pillow keeps 16-bit colour.
+    pixels = _decode_cv2(data)
+    if pixels is None:
+        raise ValueError("the PNG decoder rejected the data")
+    return _rgb_from_cv2(pixels), metadata
+
+
+def _read_webp(path: Path) -> tuple[np.ndarray, ImageMetadata]:
+    data = path.read_bytes()
+    metadata = metadata_from_webp(data)
+    pixels = _decode_cv2(data)
+    if pixels is None:
+        raise ValueError("the WebP decoder rejected the data")
+    return _rgb_from_cv2(pixels), metadata
+
+
+def _read_hdr(path: Path) -> tuple[np.ndarray, ImageMetadata]:
+    pixels = _decode_cv2(path.read_bytes(), cv2.IMREAD_ANYDEPTH | cv2.IMREAD_COLOR)
+    if pixels is None:
+        raise ValueError("the Radiance HDR decoder rejected the data")
+    return _rgb_from_cv2(pixels.astype(np.float32, copy=False)), ImageMetadata()
+
+
+def _tiff_pixels(path: Path) -> np.ndarray:
+    """Decode the first image of a TIFF to ``(H, W, C)`` RGB(A)/grey, keeping the sample type."""
+    import tifffile
+
+    with tifffile.TiffFile(path) as tif:
+        if len(tif.pages) > 1:
+            logger.info("'%s' holds %d images; reading the first", path, len(tif.pages))
+        page = tif.pages.first
+        photometric = int(page.photometric)
+        colormap = page.colormap
+        try:
+            pixels = page.asarray()
+        except ValueError as exc:
+            if "imagecodecs" not in str(exc):
+                raise
+            # tifffile decodes LZW, JPEG and float predictors only with the optional imagecodecs
+            # package; libtiff (through OpenCV) handles them.
+            pixels = _decode_cv2(path.read_bytes())
+            if pixels is None:
+                raise ImageReadError(
+                    path,
+                    f"unsupported TIFF compression ({exc})",
+                    "install imagecodecs (pip install imagecodecs)",
+                ) from exc
+            return _rgb_from_cv2(pixels)
+        axes = page.axes
+    if "S" in axes and axes.index("S") < axes.index("Y"):  # planar: samples first
+        pixels = np.moveaxis(pixels, axes.index("S"), -1)
+        axes = axes.replace("S", "") + "S"
+    if axes not in ("YX", "YXS"):
+        raise ImageReadError(
+            path, f"unsupported TIFF layout (axes {axes})", "save a single 2-D image"
+        )
+    if pixels.ndim == 2:
+        pixels = pixels[..., None]
+    if photometric == 0:  # MINISWHITE: 0 is white
+        if pixels.dtype == np.bool_:
+            pixels = ~pixels
+        elif pixels.dtype.kind == "u":
+            pixels = np.iinfo(pixels.dtype).max - pixels
+        else:
+            raise ImageReadError(
+                path,
+                "unsupported float TIFF with inverted grey",
+                "save it as normal (min-is-black) grey or RGB",
+            )
+    elif photometric == 3:  # PALETTE
+        if colormap is None:
+            raise ImageReadError(path, "palette TIFF without a colour map")
+        colors = colormap.T  # (2**bits, 3) uint16
+        if pixels.dtype == np.uint8:
+            colors = np.rint(colors / 257).astype(np.uint8)  # 8-bit maps are stored x257
+        pixels = colors[pixels[..., 0]]
+    elif photometric not in (1, 2):
+        names = {5: "CMYK", 6: "YCbCr", 8: "CIELab"}
+        raise ImageReadError(
+            path,
+            f"unsupported TIFF colour space {names.get(photometric, photometric)}",
+            "convert it to RGB",
+        )
+    if pixels.dtype == np.bool_:
+        pixels = pixels.astype(np.uint8) * np.uint8(255)
+    elif pixels.dtype in (np.float16, np.float64):
+        pixels = pixels.astype(np.float32)
+    if photometric in (0, 1) and pixels.shape[2] == 2:  # grey + alpha -> RGBA
+        pixels = pixels[..., [0, 0, 0, 1]]
+    return pixels
+
+
+def _read_tiff(path: Path) -> tuple[np.ndarray, ImageMetadata]:
+    pixels = _tiff_pixels(path)
+    try:
+        with path.open("rb") as fh:
+            metadata = metadata_from_tiff(fh)
+    except (ValueError, OSError) as exc:
+        logger.warning("ignoring unreadable metadata of '%s': %s", path, exc)
+        metadata = ImageMetadata()
+    return pixels, metadata
+
+
+def _exr_layer(names: list[str]) -> str:
+    """Channel-name prefix of the colour layer: ``""`` for plain R/G/B or Y, else the one layer
+    (``"beauty."``) that has R, G and B."""
+    if {"R", "G", "B"} <= set(names) or "Y" in names:
+        return ""
+    layers = {n.rsplit(".", 1)[0] + "." for n in names if n.endswith((".R", ".G", ".B"))}
+    complete = [layer for layer in layers if all(layer + c in names for c in "RGB")]
+    return complete[0] if len(complete) == 1 else ""
+
+
+def _read_exr(path: Path) -> tuple[np.ndarray, ImageMetadata]:
+    import OpenEXR
+
+    exr = OpenEXR.File(str(path), separate_channels=True)
+    if len(exr.parts) > 1:
+        logger.info("'%s' holds %d parts; reading the first", path, len(exr.parts))
+    header = exr.header()
+    channels = {name: channel.pixels for name, channel in exr.channels().items()}
+    names = sorted(channels)
+    layer = _exr_layer(names)
+    if all(layer + c in channels for c in "RGB"):
+        order = [layer + c for c in "RGB"]
+    elif layer + "Y" in channels:
+        order = [layer + "Y"] * (3 if layer + "A" in channels else 1)  # Y+A -> RGBA
+    elif len(names) == 1:
+        order = names
+    else:
+        raise ImageReadError(
+            path,
+            f"unsupported OpenEXR channels {names}",
+            "store the colour as R, G, B (and A) or Y channels",
+        )
+    if layer + "A" in channels:
+        order.append(layer + "A")
+    planes = [channels[name] for name in order]
+    if len({plane.shape for plane in planes}) != 1:
+        raise ImageReadError(
+            path,
+            "sub-sampled OpenEXR channels are not supported",
+            "save the EXR with full-resolution channels",
+        )
+    if any(plane.dtype.kind != "f" for plane in planes):
+        raise ImageReadError(
+            path, "unsupported OpenEXR UINT channels", "save the colour channels as HALF or FLOAT"
+        )
+    pixels = np.stack([plane.astype(np.float32, copy=False) for plane in planes], axis=-1)
+    data_min, data_max = (np.asarray(v, dtype=np.int64) for v in header["dataWindow"])
+    show_min, show_max = (np.asarray(v, dtype=np.int64) for v in header["displayWindow"])
+    if not (np.array_equal(data_min, show_min) and np.array_equal(data_max, show_max)):
+        # The image is the display window; pixels outside the data window are empty (zero,
+        # transparent where there is alpha).
+        width, height = (show_max - show_min + 1).tolist()
+        canvas = np.zeros((height, width, pixels.shape[2]), np.float32)
+        x0, y0 = (data_min - show_min).tolist()
+        src_y, src_x = max(0, -y0), max(0, -x0)
+        dst_y, dst_x = max(0, y0), max(0, x0)
+        rows = min(height - dst_y, pixels.shape[0] - src_y)
+        cols = min(width - dst_x, pixels.shape[1] - src_x)
+        if rows > 0 and cols > 0:
+            canvas[dst_y : dst_y + rows, dst_x : dst_x + cols] = pixels[
+                src_y : src_y + rows, src_x : src_x + cols
+            ]
+        pixels = canvas
+    xmp = header.get("xmp")
+    return pixels, ImageMetadata(xmp=xmp if isinstance(xmp, str) else None)
+
+
+def _pillow_pixels(image) -> np.ndarray:
+    """A Pillow image in any mode -> ``(H, W, C)`` grey / RGB / RGBA array."""
+    mode = image.mode
+    if mode in ("1", "L"):
+        image = image.convert("L")  # bilevel -> 0 / 255
+    elif mode.startswith("I;16"):
+        return np.asarray(image).astype(np.uint16)[..., None]
+    elif mode == "F":
+        return np.asarray(image, dtype=np.float32)[..., None]
+    elif mode in ("LA", "La", "PA", "RGBa") or (mode == "P" and "transparency" in image.info):
+        image = image.convert("RGBA")
+    elif mode != "RGBA" and mode != "RGB":
+        if mode == "I":
+            raise ValueError("unsupported 32-bit integer samples")
+        image = image.convert("RGB")  # palette, CMYK, YCbCr, Lab, HSV, RGBX
+    pixels = np.asarray(image)
+    return pixels[..., None] if pixels.ndim == 2 else pixels
+
+
+def _read_pillow(path: Path) -> tuple[np.ndarray, ImageMetadata, str]:
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        image = Image.open(path)
+    except UnidentifiedImageError:
+        raise ImageReadError(
+            path,
+            "not a supported image (unrecognised content)",
+            "supported formats are JPEG, PNG, TIFF, WebP, Radiance HDR and OpenEXR",
+        ) from None
+    with image:
+        image.load()
+        xmp = image.info.get("xmp")
+        metadata = ImageMetadata.lenient(
+            exif=image.info.get("exif"),
+            icc_profile=image.info.get("icc_profile"),
+            xmp=xmp.decode("utf-8", "replace") if isinstance(xmp, bytes) else xmp,
+        )
+        try:
+            pixels = _pillow_pixels(image)
+        except ValueError as exc:
+            raise ImageReadError(path, str(exc), "convert it to 8/16-bit or float RGB(A)") from exc
+        return pixels, metadata, (image.format or "image").lower()
+
+
+_READERS: dict[str, Callable[[Path], tuple[np.ndarray, ImageMetadata]]] = {
+    "jpeg": _read_jpeg,
+    "png": _read_png,
+    "tiff": _read_tiff,
+    "webp": _read_webp,
+    "hdr": _read_hdr,
+    "exr": _read_exr,
+}
+
+
+def _sniff(head: bytes) -> str | None:
+    """Container format from the first bytes of a file."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if head[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):
+        return "tiff"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "webp"
+    if head.startswith((b"#?RADIANCE", b"#?RGBE")):
+        return "hdr"
+    if head.startswith(b"v/1\x01"):
+        return "exr"
+    return None
+
+
+def _check_loaded(path: Path, pixels: np.ndarray) -> np.ndarray:
+    if pixels.dtype not in (_UINT8, _UINT16, _FLOAT32):
+        bits = pixels.dtype.itemsize * 8
+        kind = {"i": "signed integer", "u": "unsigned integer", "f": "float"}.get(
+            pixels.dtype.kind, str(pixels.dtype)
+        )
+        raise ImageReadError(
+            path,
+            f"unsupported {bits}-bit {kind} samples",
+            "convert it to 8/16-bit unsigned integer or 32-bit float",
+        )
+    if pixels.ndim != 3 or pixels.shape[2] not in (1, 3, 4):
+        channels = pixels.shape[2] if pixels.ndim == 3 else "?"
+        raise ImageReadError(
+            path, f"unsupported {channels}-channel image", "save it as grey, RGB or RGBA"
+        )
+    if 0 in pixels.shape:
+        raise ImageReadError(path, "the image is empty")
+    return pixels
+
+
+def read_image(path: PathLike) -> LoadedImage:
+    """Read an image file with its metadata.
+
+    Args:
+        path: the file. The format is detected from its content (the suffix does not matter).
+
+    Returns:
+        The pixels ``(H, W, C)`` in the file's dtype (uint8, uint16 or float32), the metadata,
+        the path and the detected format. Palette images become RGB (RGBA with transparency),
+        grey+alpha becomes RGBA, bilevel becomes 0/255 uint8, half/double floats become float32.
+        EXIF orientation is not applied.
+
+    Raises:
+        ImageReadError: missing, unreadable, corrupt or truncated file, or a format, bit depth or
+            channel layout that is not supported (e.g. 32-bit integer TIFF, more than 4
+            channels).
+        TypeError: ``path`` is not a path.
+
+    Example:
+        >>> image = read_image(path)  # doctest: +SKIP
+        >>> image.pixels.shape, image.pixels.dtype, image.format  # doctest: +SKIP
+        ((4096, 8192, 3), dtype('uint8'), 'jpeg')
+    """
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
+    path = Path(path)
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(16)
+    except FileNotFoundError:
+        raise ImageReadError(
+            path, "no such file", "check the path and the working directory"
+        ) from None
+    except IsADirectoryError:
+        raise ImageReadError(path, "it is a directory", "pass an image file") from None
+    except PermissionError:
+        raise ImageReadError(path, "permission denied", "check the file's permissions") from None
+    except OSError as exc:
+        raise ImageReadError(path, exc.strerror or str(exc)) from exc
+    if not head:
+        raise ImageReadError(path, "the file is empty", "re-export or re-download it")
+    kind = _sniff(head)
+    try:
+        if kind is None:
+            pixels, metadata, kind = _read_pillow(path)
+        else:
+            pixels, metadata = _READERS[kind](path)
+    except (ImageReadError, MemoryError, KeyboardInterrupt):
+        raise
+    except Exception as exc:  # decoders raise anything from OSError to struct.error
+        detail = _one_line(str(exc)) or type(exc).__name__
+        raise ImageReadError(
+            path,
+            f"corrupt or truncated {(kind or 'image').upper()} data ({detail})",
+            "re-export or re-download the file",
+        ) from exc
+    pixels = _check_loaded(path, pixels)
+    orientation = metadata.orientation
+    if orientation not in (None, 1):
+        logger.warning(
+            "'%s' has EXIF orientation %d: the pixels are used as stored (a panorama "
+            "is never rotated) and the tag is kept",
+            path,
+            orientation,
+        )
+    return LoadedImage(pixels, metadata, path, kind)
+
+
+# ----------------------------------------------------------------------------------- writers
+
+_JPEG_SEGMENT = 65533  # largest payload of a JPEG marker segment
+_XMP_JPEG_HEADER = 29  # b"http://ns.adobe.com/xap/1.0/\x00"
+
+
+def _icc_for(metadata: ImageMetadata, channels: int, name: str) -> bytes | None:
+    """The ICC profile if its colour space fits the pixels (RGB or grey), else ``None``."""
+    icc = metadata.icc_profile
+    if icc is None:
+        return None
+    wanted = b"GRAY" if channels in (1, 2) else b"RGB "
+    if icc[16:20] != wanted:
+        logger.warning(
+            "not writing the ICC profile to the %s file: it is for %r data, the pixels are %s",
+            name,
+            icc[16:20].decode("latin-1").strip(),
+            wanted.decode().strip(),
+        )
+        return None
+    return icc
+
+
+def _write_jpeg(tmp: Path, pixels: np.ndarray, metadata: ImageMetadata, quality: int) -> None:
+    from PIL import Image
+
+    image = Image.fromarray(pixels[..., 0] if pixels.shape[2] == 1 else pixels)
+    # 4:4:4 chroma at high quality: thin structures (cables, filled seams) keep their colour.
+    options: dict[str, object] = {"quality": quality, "subsampling": 0 if quality >= 90 else 2}
+    if metadata.exif is not None:
+        if len(metadata.exif) + 6 > _JPEG_SEGMENT:
+            logger.warning("dropping EXIF: %d bytes do not fit a JPEG segment", len(metadata.exif))
+        else:
+            options["exif"] = b"Exif\x00\x00" + metadata.exif
+    icc = _icc_for(metadata, pixels.shape[2], "JPEG")
+    if icc is not None:
+        options["icc_profile"] = icc  # Pillow splits large profiles over several segments
+    if metadata.xmp is not None:
+        xmp = metadata.xmp.encode("utf-8")
+        if len(xmp) + _XMP_JPEG_HEADER > _JPEG_SEGMENT:
+            logger.warning(
+                "dropping XMP: %d bytes do not fit a JPEG segment (extended XMP is not written)",
+                len(xmp),
+            )
+        else:
+            options["xmp"] = xmp
+    image.save(tmp, format="JPEG", **options)
+
+
+def _write_webp(tmp: Path, pixels: np.ndarray, metadata: ImageMetadata, quality: int) -> None:
+    from PIL import Image
+
+    image = Image.fromarray(pixels)
+    # quality=100 means lossless; exact=True keeps the colour under fully transparent pixels.
+    options: dict[str, object] = {"quality": quality, "lossless": quality == 100, "exact": True}
+    if metadata.exif is not None:
+        options["exif"] = metadata.exif
+    icc = _icc_for(metadata, pixels.shape[2], "WebP")
+    if icc is not None:
+        options["icc_profile"] = icc
+    if metadata.xmp is not None:
+        options["xmp"] = metadata.xmp.encode("utf-8")
+    image.save(tmp, format="WEBP", **options)
+
+
+def _write_png(tmp: Path, pixels: np.ndarray, metadata: ImageMetadata, quality: int) -> None:
+    # zlib level 6: about a quarter smaller than OpenCV's default (1) at a modest time cost.
+    ok, encoded = cv2.imencode(".png", _cv2_from_rgb(pixels), [cv2.IMWRITE_PNG_COMPRESSION, 6])
+    if not ok:
+        raise ValueError("the PNG encoder failed")
+    icc = _icc_for(metadata, pixels.shape[2], "PNG")
+    keep = ImageMetadata(exif=metadata.exif, icc_profile=icc, xmp=metadata.xmp)
+    tmp.write_bytes(png_with_metadata(encoded.tobytes(), keep))
+
+
+def _write_tiff(tmp: Path, pixels: np.ndarray, metadata: ImageMetadata, quality: int) -> None:
+    import tifffile
+
+    channels = pixels.shape[2]
+    extratags = []
+    if metadata.xmp is not None:
+        xmp = metadata.xmp.encode("utf-8")
+        extratags.append((700, 1, len(xmp), xmp))  # XMP tag, BYTE array
+    exif = metadata.exif
+    tifffile.imwrite(
+        tmp,
+        pixels[..., 0] if channels == 1 else pixels,
+        photometric="minisblack" if channels == 1 else "rgb",
+        extrasamples=("unassalpha",) if channels == 4 else None,
+        compression="zlib",
+        # tifffile has the integer (horizontal) predictor built in; the float one needs
+        # imagecodecs, so float data is deflated as is.
+        predictor=pixels.dtype.kind == "u",
+        iccprofile=_icc_for(metadata, channels, "TIFF"),
+        extratags=extratags,
+        # EXIF values keep their byte order when moved into the file.
+        byteorder=exif_byte_order(exif) if exif is not None else "<",
+        metadata=None,  # no tifffile JSON in ImageDescription
+        software=False,
+    )
+    if exif is not None:
+        with tmp.open("r+b") as fh:
+            try:
+                embed_exif_in_tiff(fh, exif)
+            except (ValueError, struct.error) as exc:
+                # Nothing is written before the EXIF block is fully parsed: the file stays valid.
+                logger.warning("dropping EXIF from the TIFF file: %s", exc)
+
+
+def _write_hdr(tmp: Path, pixels: np.ndarray, metadata: ImageMetadata, quality: int) -> None:
+    dropped = [name for name in ("exif", "icc_profile", "xmp") if getattr(metadata, name)]
+    if dropped:
+        # Losing EXIF or a profile deserves a warning; the GPano XMP every output carries does not.
+        level = logging.INFO if dropped == ["xmp"] else logging.WARNING
+        logger.log(level, "Radiance .hdr cannot store metadata; dropping %s", ", ".join(dropped))
+    if np.any(pixels < 0):
+        logger.warning("Radiance .hdr cannot store negative values; they are written as 0")
+    ok, encoded = cv2.imencode(".hdr", _cv2_from_rgb(pixels))
+    if not ok:
+        raise ValueError("the Radiance HDR encoder failed")
+    tmp.write_bytes(encoded.tobytes())
+
+
+def _write_exr(tmp: Path, pixels: np.ndarray, metadata: ImageMetadata, quality: int) -> None:
+    import OpenEXR
+
+    dropped = [name for name in ("exif", "icc_profile") if getattr(metadata, name)]
+    if dropped:
+        logger.warning("OpenEXR output keeps only XMP; dropping %s", ", ".join(dropped))
+    names = {1: "Y", 3: "RGB", 4: "RGBA"}[pixels.shape[2]]
+    channels = {name: np.ascontiguousarray(pixels[..., i]) for i, name in enumerate(names)}
+    height, width = pixels.shape[:2]
+    header: dict[str, object] = {
+        "compression": OpenEXR.ZIP_COMPRESSION,
+        "type": OpenEXR.scanlineimage,
+    }
+    if width == 2 * height:
+        header["envmap"] = OpenEXR.ENVMAP_LATLONG  # EXR's own tag for equirectangular maps
+    if metadata.xmp is not None:
+        header["xmp"] = metadata.xmp
+    OpenEXR.File(header, channels).write(str(tmp))
+
+
+@dataclass(frozen=True)
+class _Format:
+    """What a format stores and how to write it."""
+
+    name: str
+    dtypes: tuple[np.dtype, ...]
+    alpha: bool
+    grey: bool  # stores a single channel (else grey is written as RGB)
+    max_side: int
+    write: Callable[[Path, np.ndarray, ImageMetadata, int], None]
+    finite_only: bool = False  # cannot store NaN / infinity
+
+
+_JPEG = _Format("JPEG", (_UINT8,), False, True, 65535, _write_jpeg)
+_PNG = _Format("PNG", (_UINT8, _UINT16), True, True, 2**31 - 1, _write_png)
+_TIFF = _Format("TIFF", (_UINT8, _UINT16, _FLOAT32), True, True, 2**32 - 1, _write_tiff)
+_WEBP = _Format("WebP", (_UINT8,), True, False, 16383, _write_webp)
+_HDR = _Format("Radiance HDR", (_FLOAT32,), False, False, 2**31 - 1, _write_hdr, True)
+_EXR = _Format("OpenEXR", (_FLOAT32,), True, True, 2**31 - 1, _write_exr)
+
+_SUFFIX_FORMATS = {
+    ".jpg": _JPEG,
+    ".jpeg": _JPEG,
+    ".jpe": _JPEG,
+    ".png": _PNG,
+    ".tif": _TIFF,
+    ".tiff": _TIFF,
+    ".webp": _WEBP,
+    ".hdr": _HDR,
+    ".exr": _EXR,
+}
+SUPPORTED_SUFFIXES: tuple[str, ...] = tuple(_SUFFIX_FORMATS)
+
+# Display-referred floats may overshoot [0, 1] by filtering noise; beyond this they are HDR.
+_DISPLAY_TOLERANCE = 1e-3
+
+
+def _srgb_to_linear_lut(levels: int) -> np.ndarray:
+    value = np.arange(levels, dtype=np.float64) / (levels - 1)
+    linear = np.where(value <= 0.04045, value / 12.92, ((value + 0.055) / 1.055) ** 2.4)
+    return linear.astype(np.float32)
+
+
+def _to_linear_float(pixels: np.ndarray) -> np.ndarray:
+    """Integer (display-referred, sRGB-encoded) pixels -> linear float32; alpha is only scaled."""
+    levels = 256 if pixels.dtype == _UINT8 else 65536
+    out = _srgb_to_linear_lut(levels)[pixels]
+    if pixels.shape[2] == 4:
+        out[..., 3] = pixels[..., 3] * np.float32(1 / (levels - 1))
+    return out
+
+
+def _to_integer(pixels: np.ndarray, dtype: np.dtype, fmt: _Format) -> np.ndarray:
+    """Display-referred float32 in ``[0, 1]`` -> rounded integers; anything else is refused."""
+    low, high = float(np.min(pixels)), float(np.max(pixels))
+    if not (np.isfinite(low) and np.isfinite(high)):
+        raise ValueError(
+            f"pixels hold NaN or infinite values, which a {fmt.name} file cannot "
+            "store; write .exr or .tif, or fix the values"
+        )
+    if low < -_DISPLAY_TOLERANCE or high > 1 + _DISPLAY_TOLERANCE:
+        raise ValueError(
+            f"float32 pixels range over [{low:.4g}, {high:.4g}]: they are HDR (or not "
+            f"display-referred [0, 1]) and a {fmt.name} file would clip them; write .exr, .hdr "
+            "or .tif to keep HDR values, or tone-map to [0, 1] first"
+        )
+    top = np.iinfo(dtype).max
+    return np.rint(np.clip(pixels, 0, 1) * top).astype(dtype)
+
+
+def _prepare(pixels: np.ndarray, fmt: _Format) -> np.ndarray:
+    """Convert ``(H, W, C)`` pixels to what ``fmt`` stores, or explain why it cannot."""
+    height, width, channels = pixels.shape
+    if max(height, width) > fmt.max_side:
+        raise ValueError(
+            f"{fmt.name} images are limited to {fmt.max_side} pixels a side, got "
+            f"{width}x{height}; write .png, .tif or .exr instead"
+        )
+    if channels == 4 and not fmt.alpha:
+        raise ValueError(
+            f"{fmt.name} has no alpha channel; write .png, .webp, .tif or .exr to "
+            "keep it, or drop it with pixels[..., :3]"
+        )
+    dtype = pixels.dtype
+    if dtype not in fmt.dtypes:
+        if dtype == _FLOAT32:
+            target = _UINT16 if _UINT16 in fmt.dtypes else _UINT8
+            pixels = _to_integer(pixels, target, fmt)
+        elif _FLOAT32 in fmt.dtypes:
+            logger.info("writing %s pixels to %s as linear float (sRGB decoded)", dtype, fmt.name)
+            pixels = _to_linear_float(pixels)
+        else:  # uint16 into an 8-bit format
+            logger.warning(
+                "%s stores 8 bits per sample: 16-bit pixels are rounded to 8 bits", fmt.name
+            )
+            pixels = np.rint(pixels / np.float32(257)).astype(np.uint8)
+    if fmt.finite_only and not np.all(np.isfinite(pixels)):
+        raise ValueError(f"{fmt.name} cannot store NaN or infinite values; write .exr or .tif")
+    if channels == 1 and not fmt.grey:
+        pixels = np.repeat(pixels, 3, axis=2)  # (H, W, 3)
+    return pixels
+
+
+def _check_pixels(pixels: np.ndarray) -> np.ndarray:
+    if not isinstance(pixels, np.ndarray):
+        raise TypeError(f"pixels must be a numpy array, got {type(pixels).__name__}")
+    check_dtype(pixels, "pixels")
+    if pixels.ndim == 2:
+        pixels = pixels[..., None]  # (H, W, 1)
+    if pixels.ndim != 3 or pixels.shape[2] not in (1, 3, 4):
+        raise ValueError(
+            f"pixels must have shape (H, W) or (H, W, C) with C in (1, 3, 4), got {pixels.shape}"
+        )
+    if 0 in pixels.shape:
+        raise ValueError(f"pixels are empty, shape {pixels.shape}")
+    return pixels
+
+
+# ----------------------------------------------------------------------------------- atomic
+
+
+def _exists_message(path: Path) -> str:
+    return f"'{path}' already exists; pass --overwrite (overwrite=True) to replace it"
+
+
+def _reserve_temp(path: Path) -> Path:
+    """Create an empty, hidden temporary file next to ``path``; the kernel applies the umask."""
+    for _ in range(100):
+        tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        except FileExistsError:
+            continue
+        return tmp
+    raise FileExistsError(f"no free temporary name next to '{path}'")
+
+
+def _commit(tmp: Path, path: Path, overwrite: bool) -> None:
+    if overwrite:
+        os.replace(tmp, path)
+        return
+    try:
+        # A hard link fails if the target appeared meanwhile, where a rename would clobber it.
+        os.link(tmp, path)
+    except FileExistsError:
+        raise FileExistsError(_exists_message(path)) from None
+    except OSError:  # no hard links on this file system (FAT, some network shares)
+        if path.exists():
+            raise FileExistsError(_exists_message(path)) from None
+        os.replace(tmp, path)
+        return
+    os.unlink(tmp)
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make the rename durable (POSIX); directories cannot be opened on Windows."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _write_error(path: Path, exc: BaseException) -> ImageWriteError:
+    if isinstance(exc, PermissionError):
+        return ImageWriteError(
+            path, "permission denied", f"check that you may write to '{path.parent}'"
+        )
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return ImageWriteError(path, "no space left on the device", "free some disk space")
+    if isinstance(exc, OSError) and exc.strerror:
+        return ImageWriteError(path, exc.strerror)
+    return ImageWriteError(path, f"the encoder failed ({type(exc).__name__}: {exc})")
+
+
+def _atomic_write(path: Path, write: Callable[[Path], None], *, overwrite: bool) -> None:
+    """Run ``write(tmp)`` on a temporary file next to ``path``, flush it, then move it into
+    place; on any failure the temporary file is removed and ``path`` is untouched."""
+    directory = path.parent
+    if not directory.is_dir():
+        raise ImageWriteError(
+            path,
+            f"the directory '{directory}' does not exist",
+            "create it first or choose another output path",
+        )
+    try:
+        tmp = _reserve_temp(path)
+    except OSError as exc:
+        raise _write_error(path, exc) from exc
+    try:
+        write(tmp)
+        with tmp.open("rb+") as fh:
+            os.fsync(fh.fileno())
+        _commit(tmp, path, overwrite)
+    except BaseException as exc:
+        try:
+            tmp.unlink()
+        except FileNotFoundError:
+            pass
+        if isinstance(exc, (FileExistsError, ImageWriteError)) or not isinstance(exc, Exception):
+            raise
+        raise _write_error(path, exc) from exc
+    _fsync_directory(directory)
+
+
+def write_image(
+    path: PathLike,
+    pixels: np.ndarray,
+    metadata: ImageMetadata | None = None,
+    *,
+    overwrite: bool = False,
+    quality: int = 95,
+) -> Path:
+    """Write pixels (and metadata) to an image file, atomically.
+
+    The format comes from the suffix (see :data:`SUPPORTED_SUFFIXES`). What a format cannot
+    store is converted or refused:
+
+    * uint16 -> JPEG/WebP: rounded to 8 bits (logged as a warning).
+    * float32 -> JPEG/WebP (8-bit) or PNG (16-bit): only display-referred values in ``[0, 1]``
+      are accepted (rounded); HDR values raise ``ValueError`` (write .exr, .hdr or .tif).
+    * float32 -> TIFF/HDR/EXR: unchanged, never clipped (but .hdr cannot hold negatives).
+    * uint8/uint16 -> HDR/EXR: taken as sRGB-encoded and decoded to linear float.
+    * grey -> WebP/HDR: written as RGB. Alpha -> JPEG/HDR: ``ValueError``.
+
+    Metadata goes where the format can hold it (EXIF, ICC and XMP for JPEG, PNG, WebP and TIFF;
+    XMP only for EXR; nothing for HDR); what is dropped is logged. An ICC profile whose colour
+    space does not fit the pixels (RGB vs grey) is dropped.
+
+    Args:
+        path: output file.
+        pixels: ``(H, W)`` or ``(H, W, C)``, ``C`` in {1, 3, 4}; uint8, uint16 or float32.
+        metadata: EXIF / ICC / XMP to store, e.g. ``loaded.metadata.for_output(w, h)``.
+        overwrite: replace an existing file.
+        quality: 1-100, for JPEG and WebP (WebP at 100 is lossless); ignored otherwise.
+
+    Returns:
+        ``path`` as a :class:`~pathlib.Path`.
+
+    Raises:
+        FileExistsError: ``path`` exists and ``overwrite`` is False.
+        ImageWriteError: the file cannot be written (missing directory, permissions, disk full,
+            encoder failure); no partial or temporary file is left behind.
+        TypeError: ``pixels`` is not a uint8/uint16/float32 array, or ``metadata`` is not an
+            :class:`ImageMetadata`.
+        ValueError: unknown suffix, bad shape or quality, or pixels the format cannot store
+            (HDR floats in an 8/16-bit format, alpha in JPEG/HDR, too large for the format).
+
+    Example:
+        >>> write_image(tmp_path / "out.png", np.zeros((32, 64, 3), np.uint8))  # doctest: +SKIP
+        PosixPath('.../out.png')
+    """
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
+    path = Path(path)
+    fmt = _SUFFIX_FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise ValueError(
+            f"cannot tell the image format of '{path}' from its suffix "
+            f"{path.suffix!r}; use one of {', '.join(SUPPORTED_SUFFIXES)}"
+        )
+    pixels = _check_pixels(pixels)
+    if (
+        isinstance(quality, bool)
+        or not isinstance(quality, (int, np.integer))
+        or not (1 <= quality <= 100)
+    ):
+        raise ValueError(f"quality must be an integer from 1 to 100, got {quality!r}")
+    if metadata is None:
+        metadata = ImageMetadata()
+    elif not isinstance(metadata, ImageMetadata):
+        raise TypeError(f"metadata must be an ImageMetadata or None, got {type(metadata).__name__}")
+    if path.is_dir():
+        raise ImageWriteError(path, "it is a directory", "give a file name with a suffix")
+    if not overwrite and path.exists():
+        raise FileExistsError(_exists_message(path))
+    stored = _prepare(pixels, fmt)
+    _atomic_write(
+        path, lambda tmp: fmt.write(tmp, stored, metadata, int(quality)), overwrite=overwrite
+    )
+    return path
+
+
+# ----------------------------------------------------------------------------------- masks
+
+
+def _hole_pixels(pixels: np.ndarray) -> np.ndarray:
+    """``(H, W, C)`` mask image -> ``(H, W)`` bool, True = hole (see :func:`read_mask`)."""
+    if pixels.dtype == _FLOAT32:
+        half = 0.5
+    else:
+        half = np.iinfo(pixels.dtype).max // 2  # 127 or 32767: "> half" means light
+    colour = pixels[..., :3] if pixels.shape[2] >= 3 else pixels
+    if pixels.shape[2] == 4:
+        alpha = pixels[..., 3]
+        # Strokes painted on a transparent layer carry the mask in alpha alone.
+        if colour.min() == colour.max() and alpha.min() != alpha.max():
+            return alpha > half
+    return colour.max(axis=2) > half
+
+
+def read_mask(path: PathLike, height: int, width: int, *, resize: bool = False) -> np.ndarray:
+    """Read a hole mask for an image of ``width x height``.
+
+    Rule: a pixel is a hole when it is light, i.e. its brightest colour channel is above half
+    range (> 127 for 8-bit, > 32767 for 16-bit, > 0.5 for float), so white (or any non-black
+    stroke) marks holes and JPEG noise around black does not. Exception: an image with alpha whose
+    colour is the same everywhere (strokes on a transparent layer) uses alpha > half instead.
+
+    Args:
+        path: mask image, any format :func:`read_image` reads.
+        height: image height the mask must match.
+        width: image width the mask must match.
+        resize: resize a mask of another size with nearest-neighbour sampling instead of failing.
+
+    Returns:
+        ``(height, width)`` bool array, True = hole.
+
+    Raises:
+        ImageReadError: the file cannot be read.
+        ValueError: the mask has another size and ``resize`` is False, or bad ``height``/``width``.
+
+    Example:
+        >>> hole = read_mask("tripod.png", 2048, 4096)  # doctest: +SKIP
+        >>> hole.dtype, hole.shape  # doctest: +SKIP
+        (dtype('bool'), (2048, 4096))
+    """
+    height = check_positive_int(height, "height")
+    width = check_positive_int(width, "width")
+    loaded = read_image(path)
+    hole = _hole_pixels(loaded.pixels)
+    mask_h, mask_w = hole.shape
+    if (mask_h, mask_w) == (height, width):
+        return hole
+    if not resize:
+        raise ValueError(
+            f"mask '{path}' is {mask_w}x{mask_h} but the image is {width}x{height}; pass "
+            "--resize-mask (resize=True) to resize it with nearest-neighbour, or make the mask "
+            "at the image's size"
+        )
+    if abs(mask_w * height - width * mask_h) > 0.01 * width * mask_h:
+        logger.warning(
+            "mask '%s' (%dx%d) has another aspect ratio than the image (%dx%d); it is stretched",
+            path,
+            mask_w,
+            mask_h,
+            width,
+            height,
+        )
+    # NEAREST_EXACT samples pixel centres; plain NEAREST is shifted by half a pixel.
+    resized = cv2.resize(
+        hole.view(np.uint8), (width, height), interpolation=cv2.INTER_NEAREST_EXACT
+    )
+    return resized.astype(bool)

@@ -1,0 +1,656 @@
+"""Pixel I/O: round trips per format/dtype/channels, conversions, atomic writes, errors, masks.
+
+Every input is synthesised into ``tmp_path``; nothing is compared with stored pictures.
+"""
+
+import logging
+import os
+import pickle
+import sys
+
+import cv2
+import numpy as np
+import OpenEXR
+import piexif
+import pytest
+import tifffile
+from PIL import Image
+
+from pano_inpaint.io import (
+    ImageMetadata,
+    ImageReadError,
+    ImageWriteError,
+    read_image,
+    read_mask,
+    write_image,
+)
+
+H, W = 16, 32
+
+
+def noise(dtype, channels, *, seed=0):
+    """Random pixels over the dtype's range; floats include negatives and values far above 1."""
+    rng = np.random.default_rng(seed)
+    if np.dtype(dtype) == np.float32:
+        return (rng.standard_normal((H, W, channels)) * 50).astype(np.float32)
+    top = np.iinfo(dtype).max
+    return rng.integers(0, top, (H, W, channels), endpoint=True).astype(dtype)
+
+
+def smooth(channels, *, scale=255.0):
+    """Smooth 8-bit-like pixels (lossy codecs are judged on these, not on noise)."""
+    y, x = np.mgrid[0:H, 0:W].astype(np.float64)
+    planes = [
+        0.5 + 0.4 * np.sin(2 * np.pi * x / W + k) * np.cos(np.pi * (y + 0.5) / H)
+        for k in range(channels)
+    ]
+    return np.stack(planes, axis=-1) * scale
+
+
+def leftovers(directory):
+    return sorted(p.name for p in directory.iterdir())
+
+
+# ----------------------------------------------------------------------------------- round trips
+
+LOSSLESS = (
+    [("png", dt, c) for dt in (np.uint8, np.uint16) for c in (1, 3, 4)]
+    + [("tif", dt, c) for dt in (np.uint8, np.uint16, np.float32) for c in (1, 3, 4)]
+    + [("exr", np.float32, c) for c in (1, 3, 4)]
+)
+
+
+@pytest.mark.parametrize(("suffix", "dtype", "channels"), LOSSLESS)
+def test_lossless_round_trip_is_bit_exact(tmp_path, suffix, dtype, channels):
+    pixels = noise(dtype, channels)
+    path = write_image(tmp_path / f"x.{suffix}", pixels)
+    loaded = read_image(path)
+    assert loaded.pixels.dtype == np.dtype(dtype)
+    assert loaded.pixels.shape == (H, W, channels)
+    np.testing.assert_array_equal(loaded.pixels, pixels)
+    assert loaded.path == path
+
+
+@pytest.mark.parametrize("channels", [3, 4])
+def test_webp_quality_100_is_lossless(tmp_path, channels):
+    pixels = noise(np.uint8, channels)
+    loaded = read_image(write_image(tmp_path / "x.webp", pixels, quality=100))
+    assert loaded.format == "webp"
+    np.testing.assert_array_equal(loaded.pixels, pixels)
+
+
+@pytest.mark.parametrize(("suffix", "channels"), [("jpg", 1), ("jpg", 3), ("webp", 3), ("webp", 4)])
+def test_lossy_round_trip_within_tolerance(tmp_path, suffix, channels):
+    pixels = np.rint(smooth(channels)).astype(np.uint8)
+    if channels == 4:
+        pixels[..., 3] = np.where(np.arange(W) < W // 2, 255, 64)[None, :]
+    loaded = read_image(write_image(tmp_path / f"x.{suffix}", pixels, quality=95))
+    assert loaded.pixels.shape == pixels.shape and loaded.pixels.dtype == np.uint8
+    error = np.abs(loaded.pixels.astype(int) - pixels)
+    assert error[..., :3].mean() < 2.5 and error.max() <= 16
+    if channels == 4:
+        assert error[..., 3].max() <= 2  # alpha is kept (nearly) exactly
+
+
+def test_hdr_keeps_values_above_one_within_rgbe_precision(tmp_path):
+    pixels = (smooth(3, scale=1.0) ** 3 * 5000).astype(np.float32)  # up to ~3600, down to ~0
+    loaded = read_image(write_image(tmp_path / "x.hdr", pixels))
+    assert loaded.format == "hdr" and loaded.pixels.dtype == np.float32
+    assert loaded.pixels.max() > 1000  # never clipped or tone-mapped
+    # RGBE shares one exponent per pixel: the error is relative to the pixel's largest channel.
+    bound = 0.01 * pixels.max(axis=2, keepdims=True)
+    assert np.all(np.abs(loaded.pixels - pixels) <= bound)
+
+
+def test_float_tiff_and_exr_keep_hdr_values_exactly(tmp_path):
+    pixels = np.full((H, W, 3), 12345.5, np.float32)
+    pixels[0, 0] = [-3.0, 1e-8, 65504.0 * 4]  # beyond half-float range: written as FLOAT
+    for suffix in ("tif", "exr"):
+        loaded = read_image(write_image(tmp_path / f"x.{suffix}", pixels))
+        np.testing.assert_array_equal(loaded.pixels, pixels)
+
+
+@pytest.mark.parametrize("suffix", ["webp", "hdr"])
+def test_grey_is_written_as_rgb_where_the_format_has_no_grey(tmp_path, suffix):
+    grey = (
+        np.rint(smooth(1)).astype(np.uint8) if suffix == "webp" else smooth(1, scale=4.0)
+    ).astype(np.uint8 if suffix == "webp" else np.float32)
+    loaded = read_image(write_image(tmp_path / f"x.{suffix}", grey, quality=100))
+    assert loaded.pixels.shape == (H, W, 3)
+    assert np.array_equal(loaded.pixels[..., 0], loaded.pixels[..., 2])
+
+
+@pytest.mark.parametrize("suffix", ["png", "tif", "exr", "webp", "hdr", "jpg"])
+def test_non_contiguous_views_are_written_correctly(tmp_path, suffix):
+    base = np.abs(noise(np.float32, 3)) if suffix in ("exr", "hdr") else noise(np.uint8, 3)
+    view = base[:, ::-1][:, : W // 2]  # strided, not C-contiguous
+    loaded = read_image(write_image(tmp_path / f"x.{suffix}", view, quality=100)).pixels
+    error = np.abs(loaded.astype(np.float64) - view)
+    if suffix == "hdr":
+        assert np.all(error <= 0.01 * view.max(axis=2, keepdims=True))
+    elif suffix == "jpg":
+        assert error.mean() < 2
+    else:
+        assert error.max() == 0
+
+
+def test_two_dimensional_input_is_grey(tmp_path):
+    pixels = noise(np.uint8, 1)[..., 0]
+    loaded = read_image(write_image(tmp_path / "x.png", pixels))
+    assert loaded.pixels.shape == (H, W, 1)
+    np.testing.assert_array_equal(loaded.pixels[..., 0], pixels)
+
+
+# ----------------------------------------------------------------------------------- conversions
+
+
+@pytest.mark.parametrize(
+    ("suffix", "dtype"), [("png", np.uint16), ("jpg", np.uint8), ("webp", np.uint8)]
+)
+def test_display_referred_float_is_rounded_to_the_format(tmp_path, suffix, dtype):
+    pixels = (smooth(3) / 255).astype(np.float32)
+    pixels[0, 0] = [0.0, 1.0, 1.0 + 1e-4]  # filtering overshoot is tolerated
+    loaded = read_image(write_image(tmp_path / f"x.{suffix}", pixels, quality=100))
+    assert loaded.pixels.dtype == np.dtype(dtype)
+    top = np.iinfo(dtype).max
+    tolerance = 0.5 if suffix == "png" else 8
+    assert np.abs(loaded.pixels / top - np.clip(pixels, 0, 1)).max() * top <= tolerance
+
+
+@pytest.mark.parametrize("suffix", ["png", "jpg", "webp"])
+@pytest.mark.parametrize("value", [1.5, -0.2, np.nan])
+def test_hdr_float_is_refused_by_integer_formats(tmp_path, suffix, value):
+    pixels = np.full((H, W, 3), 0.5, np.float32)
+    pixels[3, 4, 1] = value
+    with pytest.raises(ValueError, match=r"\.exr"):
+        write_image(tmp_path / f"x.{suffix}", pixels)
+    assert leftovers(tmp_path) == []
+
+
+def test_uint16_to_jpeg_is_rounded_with_a_warning(tmp_path, caplog):
+    pixels = (np.rint(smooth(3)) * 257).astype(np.uint16)
+    with caplog.at_level(logging.WARNING, logger="pano_inpaint.io.images"):
+        loaded = read_image(write_image(tmp_path / "x.jpg", pixels, quality=100))
+    assert "8 bits" in caplog.text
+    assert loaded.pixels.dtype == np.uint8
+    assert np.abs(loaded.pixels.astype(int) - pixels // 257).mean() < 1.5
+
+
+def test_integers_to_exr_are_decoded_to_linear(tmp_path):
+    pixels = np.zeros((H, W, 4), np.uint8)
+    pixels[..., 0] = 255
+    pixels[..., 1] = 128
+    pixels[..., 3] = 51
+    loaded = read_image(write_image(tmp_path / "x.exr", pixels))
+    assert loaded.pixels.dtype == np.float32
+    np.testing.assert_allclose(loaded.pixels[0, 0], [1.0, 0.21586, 0.0, 0.2], atol=1e-4)
+
+
+@pytest.mark.parametrize("suffix", ["jpg", "hdr"])
+def test_alpha_is_refused_where_the_format_has_none(tmp_path, suffix):
+    pixels = noise(np.uint8, 4) if suffix == "jpg" else np.ones((H, W, 4), np.float32)
+    with pytest.raises(ValueError, match="alpha.*png"):
+        write_image(tmp_path / f"x.{suffix}", pixels)
+
+
+def test_non_finite_values_are_refused_by_hdr_but_kept_by_exr(tmp_path):
+    pixels = np.ones((H, W, 3), np.float32)
+    pixels[1, 1] = [np.inf, np.nan, -np.inf]
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        write_image(tmp_path / "x.hdr", pixels)
+    loaded = read_image(write_image(tmp_path / "x.exr", pixels))
+    np.testing.assert_array_equal(loaded.pixels, pixels)
+
+
+def test_webp_size_limit_is_explained(tmp_path):
+    with pytest.raises(ValueError, match="16383"):
+        write_image(tmp_path / "x.webp", np.zeros((2, 16384, 3), np.uint8))
+
+
+@pytest.mark.parametrize(
+    ("pixels", "error", "match"),
+    [
+        (np.zeros((H, W, 3), np.float64), TypeError, "float64"),
+        (np.zeros((H, W, 2), np.uint8), ValueError, r"C in \(1, 3, 4\)"),
+        (np.zeros((H, W, 5), np.uint8), ValueError, r"C in \(1, 3, 4\)"),
+        (np.zeros((0, W, 3), np.uint8), ValueError, "empty"),
+        ([[0, 1]], TypeError, "numpy array"),
+    ],
+)
+def test_invalid_pixels(tmp_path, pixels, error, match):
+    with pytest.raises(error, match=match):
+        write_image(tmp_path / "x.png", pixels)
+
+
+def test_invalid_options(tmp_path):
+    pixels = noise(np.uint8, 3)
+    with pytest.raises(ValueError, match="suffix '.bmp'"):
+        write_image(tmp_path / "x.bmp", pixels)
+    with pytest.raises(ValueError, match="suffix ''"):
+        write_image(tmp_path / "x", pixels)
+    for quality in (0, 101, True, 9.5):
+        with pytest.raises(ValueError, match="quality"):
+            write_image(tmp_path / "x.jpg", pixels, quality=quality)
+    with pytest.raises(TypeError, match="ImageMetadata"):
+        write_image(tmp_path / "x.jpg", pixels, {"exif": b""})
+    assert leftovers(tmp_path) == []
+
+
+def test_suffix_is_case_insensitive(tmp_path):
+    loaded = read_image(write_image(tmp_path / "X.TIFF", noise(np.uint16, 3)))
+    assert loaded.format == "tiff"
+
+
+# ----------------------------------------------------------------------------------- atomic
+
+
+def test_existing_output_is_refused_without_overwrite(tmp_path):
+    path = tmp_path / "x.png"
+    path.write_bytes(b"precious")
+    with pytest.raises(FileExistsError, match="--overwrite") as info:
+        write_image(path, noise(np.uint8, 3))
+    assert "overwrite=True" in str(info.value) and "x.png" in str(info.value)
+    assert path.read_bytes() == b"precious"
+    written = write_image(path, noise(np.uint8, 3), overwrite=True)
+    np.testing.assert_array_equal(read_image(written).pixels, noise(np.uint8, 3))
+    assert leftovers(tmp_path) == ["x.png"]
+
+
+def _boom_png(*args, **kwargs):
+    raise RuntimeError("encoder exploded")
+
+
+def _partial_tiff(path, *args, **kwargs):
+    with open(path, "wb") as fh:
+        fh.write(b"II*\x00half an image")
+    raise OSError(28, "No space left on device")
+
+
+def _partial_jpeg(self, fp, *args, **kwargs):
+    with open(fp, "wb") as fh:
+        fh.write(b"\xff\xd8\xff\xe0 partial")
+    raise RuntimeError("interrupted")
+
+
+@pytest.mark.parametrize(
+    ("suffix", "target", "name", "replacement"),
+    [
+        ("png", cv2, "imencode", _boom_png),
+        ("tif", tifffile, "imwrite", _partial_tiff),
+        ("jpg", Image.Image, "save", _partial_jpeg),
+    ],
+)
+def test_failed_encoder_leaves_no_partial_or_temporary_file(
+    tmp_path, monkeypatch, suffix, target, name, replacement
+):
+    path = tmp_path / f"x.{suffix}"
+    path.write_bytes(b"old image")
+    monkeypatch.setattr(target, name, replacement)
+    with pytest.raises(ImageWriteError, match=f"cannot write '.*x.{suffix}'") as info:
+        write_image(path, noise(np.uint8, 3), overwrite=True)
+    assert "\n" not in str(info.value)
+    assert path.read_bytes() == b"old image"  # the previous file is untouched
+    assert leftovers(tmp_path) == [f"x.{suffix}"]  # and no temporary file is left
+    monkeypatch.undo()
+    fresh = tmp_path / f"y.{suffix}"
+    monkeypatch.setattr(target, name, replacement)
+    with pytest.raises(ImageWriteError):
+        write_image(fresh, noise(np.uint8, 3))
+    assert not fresh.exists()
+    assert leftovers(tmp_path) == [f"x.{suffix}"]
+
+
+def test_disk_full_is_reported(tmp_path, monkeypatch):
+    monkeypatch.setattr(tifffile, "imwrite", _partial_tiff)
+    with pytest.raises(ImageWriteError, match="no space left.*free some disk space"):
+        write_image(tmp_path / "x.tif", noise(np.uint8, 3))
+
+
+def test_missing_directory_is_reported(tmp_path):
+    path = tmp_path / "missing" / "x.png"
+    with pytest.raises(ImageWriteError, match="does not exist.*create it") as info:
+        write_image(path, noise(np.uint8, 3))
+    assert "x.png" in str(info.value)
+    assert leftovers(tmp_path) == []
+
+
+@pytest.mark.skipif(
+    sys.platform == "win32" or getattr(os, "geteuid", lambda: 0)() == 0,
+    reason="permissions are not enforced for root or on Windows",
+)
+def test_read_only_directory_is_reported(tmp_path):
+    directory = tmp_path / "ro"
+    directory.mkdir()
+    directory.chmod(0o500)
+    try:
+        with pytest.raises(ImageWriteError, match="permission denied"):
+            write_image(directory / "x.png", noise(np.uint8, 3))
+    finally:
+        directory.chmod(0o700)
+    assert leftovers(directory) == []
+
+
+def test_permission_error_is_reported(tmp_path, monkeypatch):
+    from pano_inpaint.io import images
+
+    def denied(path):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(images, "_reserve_temp", denied)
+    with pytest.raises(ImageWriteError, match="permission denied; check that you may write"):
+        write_image(tmp_path / "x.png", noise(np.uint8, 3))
+
+
+def test_output_appearing_during_the_write_is_not_clobbered(tmp_path, monkeypatch):
+    path = tmp_path / "x.png"
+    encode = cv2.imencode
+
+    def racing_encode(*args, **kwargs):
+        path.write_bytes(b"written by someone else")
+        return encode(*args, **kwargs)
+
+    monkeypatch.setattr(cv2, "imencode", racing_encode)
+    with pytest.raises(FileExistsError, match="--overwrite"):
+        write_image(path, noise(np.uint8, 3))
+    assert path.read_bytes() == b"written by someone else"
+    assert leftovers(tmp_path) == ["x.png"]
+
+
+def test_directory_as_output_is_refused(tmp_path):
+    (tmp_path / "d.png").mkdir()
+    with pytest.raises(ImageWriteError, match="directory"):
+        write_image(tmp_path / "d.png", noise(np.uint8, 3), overwrite=True)
+
+
+# ----------------------------------------------------------------------------------- read errors
+
+
+def _assert_read_error(path, match):
+    with pytest.raises(ImageReadError, match=match) as info:
+        read_image(path)
+    message = str(info.value)
+    assert message.startswith(f"cannot read '{path}': ") and "\n" not in message
+    assert path.name in message and "; " in message
+    return info.value
+
+
+def _jpeg_bytes(pixels, **options):
+    import io
+
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="JPEG", **options)
+    return buffer.getvalue()
+
+
+def test_missing_file(tmp_path):
+    _assert_read_error(tmp_path / "nope.jpg", "no such file")
+
+
+def test_empty_file(tmp_path):
+    (tmp_path / "empty.png").write_bytes(b"")
+    _assert_read_error(tmp_path / "empty.png", "empty")
+
+
+def test_directory_is_not_an_image(tmp_path):
+    (tmp_path / "dir.png").mkdir()
+    _assert_read_error(tmp_path / "dir.png", "directory")
+
+
+@pytest.mark.parametrize("keep", [0.5, 0.98])
+def test_truncated_jpeg(tmp_path, keep):
+    data = _jpeg_bytes(np.rint(smooth(3)).astype(np.uint8))
+    path = tmp_path / "cut.jpg"
+    path.write_bytes(data[: int(len(data) * keep)])
+    _assert_read_error(path, "truncated JPEG")
+
+
+def test_truncated_png(tmp_path):
+    data = (write_image(tmp_path / "full.png", noise(np.uint8, 3))).read_bytes()
+    path = tmp_path / "cut.png"
+    path.write_bytes(data[: len(data) - 30])
+    _assert_read_error(path, "truncated PNG")
+
+
+def test_random_bytes_with_png_suffix(tmp_path):
+    path = tmp_path / "noise.png"
+    path.write_bytes(np.random.default_rng(0).bytes(500))
+    _assert_read_error(path, "unrecognised")
+
+
+def test_corrupt_data_behind_a_valid_signature(tmp_path):
+    path = tmp_path / "bad.exr"
+    path.write_bytes(b"v/1\x01" + bytes(60))
+    _assert_read_error(path, "corrupt or truncated EXR")
+
+
+@pytest.mark.parametrize(
+    ("pixels", "match"),
+    [
+        (np.zeros((H, W), np.int32), "32-bit signed integer"),
+        (np.zeros((H, W), np.uint32), "32-bit unsigned integer"),
+        (np.zeros((H, W, 5), np.uint8), "5-channel"),
+    ],
+)
+def test_unsupported_tiff_sample_formats(tmp_path, pixels, match):
+    path = tmp_path / "odd.tif"
+    photometric = "rgb" if pixels.ndim == 3 else "minisblack"
+    tifffile.imwrite(path, pixels, photometric=photometric)
+    _assert_read_error(path, match)
+
+
+def test_read_error_is_an_oserror_and_picklable(tmp_path):
+    error = _assert_read_error(tmp_path / "nope.png", "no such file")
+    assert isinstance(error, OSError)
+    copy = pickle.loads(pickle.dumps(error))
+    assert str(copy) == str(error) and copy.path == error.path
+
+
+# ----------------------------------------------------------------------------------- decoding
+
+
+def test_format_comes_from_content_not_suffix(tmp_path):
+    pixels = noise(np.uint8, 3)
+    path = tmp_path / "really_a_png.jpg"
+    path.write_bytes(write_image(tmp_path / "x.png", pixels).read_bytes())
+    loaded = read_image(path)
+    assert loaded.format == "png"
+    np.testing.assert_array_equal(loaded.pixels, pixels)
+
+
+def test_pillow_modes_are_converted(tmp_path):
+    rgb = noise(np.uint8, 3)
+    palette = Image.fromarray(rgb).quantize(16)
+    palette.save(tmp_path / "p.png")
+    loaded = read_image(tmp_path / "p.png").pixels
+    assert loaded.shape == (H, W, 3)
+    np.testing.assert_array_equal(loaded, np.asarray(palette.convert("RGB")))
+
+    palette.save(tmp_path / "pt.png", transparency=0)
+    assert read_image(tmp_path / "pt.png").pixels.shape == (H, W, 4)
+
+    la = Image.fromarray(noise(np.uint8, 2), "LA")
+    la.save(tmp_path / "la.png")
+    loaded = read_image(tmp_path / "la.png").pixels
+    np.testing.assert_array_equal(loaded, np.asarray(la.convert("RGBA")))
+
+    Image.fromarray(noise(np.uint8, 1)[..., 0] > 127).save(tmp_path / "bits.png")
+    assert set(np.unique(read_image(tmp_path / "bits.png").pixels)) <= {0, 255}
+
+    grey16 = noise(np.uint16, 1)[..., 0]
+    Image.fromarray(grey16).save(tmp_path / "g16.png")  # Pillow mode I;16
+    loaded = read_image(tmp_path / "g16.png").pixels
+    assert loaded.dtype == np.uint16 and loaded.shape == (H, W, 1)
+    np.testing.assert_array_equal(loaded[..., 0], grey16)
+
+
+def test_other_pillow_formats_are_read(tmp_path):
+    Image.fromarray(noise(np.uint8, 3)).save(tmp_path / "x.bmp")
+    loaded = read_image(tmp_path / "x.bmp")
+    assert loaded.format == "bmp"
+    np.testing.assert_array_equal(loaded.pixels, noise(np.uint8, 3))
+    Image.fromarray(noise(np.uint8, 3)).quantize(8).save(tmp_path / "x.gif")
+    assert read_image(tmp_path / "x.gif").pixels.shape == (H, W, 3)
+
+
+def test_exif_orientation_is_kept_not_applied(tmp_path):
+    pixels = np.rint(smooth(3)).astype(np.uint8)
+    exif = piexif.dump({"0th": {piexif.ImageIFD.Orientation: 6}})
+    path = tmp_path / "rotated.jpg"
+    path.write_bytes(_jpeg_bytes(pixels, exif=exif, quality=100))
+    loaded = read_image(path)
+    assert loaded.pixels.shape == (H, W, 3)  # not rotated to (W, H)
+    assert np.abs(loaded.pixels.astype(int) - pixels).mean() < 2
+    assert loaded.metadata.orientation == 6
+    again = read_image(write_image(tmp_path / "out.png", loaded.pixels, loaded.metadata))
+    assert again.metadata.orientation == 6
+
+
+def test_tiff_layouts(tmp_path):
+    rgb = noise(np.uint8, 3)
+    tifffile.imwrite(
+        tmp_path / "planar.tif", np.moveaxis(rgb, 2, 0), photometric="rgb", planarconfig="separate"
+    )
+    np.testing.assert_array_equal(read_image(tmp_path / "planar.tif").pixels, rgb)
+
+    Image.fromarray(rgb).save(tmp_path / "lzw.tif", compression="tiff_lzw")  # needs libtiff
+    np.testing.assert_array_equal(read_image(tmp_path / "lzw.tif").pixels, rgb)
+
+    bits = noise(np.uint8, 1)[..., 0] > 127
+    tifffile.imwrite(tmp_path / "white.tif", bits, photometric="miniswhite")
+    np.testing.assert_array_equal(
+        read_image(tmp_path / "white.tif").pixels[..., 0], np.where(bits, 0, 255)
+    )
+
+    index = (noise(np.uint8, 1)[..., 0] % 4).astype(np.uint8)
+    colormap = np.zeros((3, 256), np.uint16)
+    colormap[:, :4] = np.array([[0, 0, 0], [255, 0, 0], [0, 255, 0], [0, 0, 255]]).T * 257
+    tifffile.imwrite(tmp_path / "palette.tif", index, photometric="palette", colormap=colormap)
+    loaded = read_image(tmp_path / "palette.tif").pixels
+    assert loaded.dtype == np.uint8
+    expected = np.moveaxis(colormap[:, index], 0, -1) // 257  # (H, W, 3)
+    np.testing.assert_array_equal(loaded, expected.astype(np.uint8))
+
+    grey_alpha = noise(np.uint16, 2)
+    tifffile.imwrite(
+        tmp_path / "ga.tif",
+        grey_alpha,
+        photometric="minisblack",
+        extrasamples=["unassalpha"],
+        planarconfig="contig",
+    )
+    np.testing.assert_array_equal(
+        read_image(tmp_path / "ga.tif").pixels, grey_alpha[..., [0, 0, 0, 1]]
+    )
+
+    double = noise(np.float32, 3).astype(np.float64)
+    tifffile.imwrite(tmp_path / "f64.tif", double, photometric="rgb")
+    loaded = read_image(tmp_path / "f64.tif").pixels
+    assert loaded.dtype == np.float32
+    np.testing.assert_array_equal(loaded, double.astype(np.float32))
+
+
+def test_exr_variants(tmp_path):
+    rgb = noise(np.float32, 3)
+    plane = [np.ascontiguousarray(rgb[..., i]) for i in range(3)]  # OpenEXR ignores strides
+    half = {name: rgb[..., i].astype(np.float16) for i, name in enumerate("RGB")}
+    OpenEXR.File({"compression": OpenEXR.ZIP_COMPRESSION}, half).write(str(tmp_path / "h.exr"))
+    loaded = read_image(tmp_path / "h.exr").pixels
+    assert loaded.dtype == np.float32
+    np.testing.assert_array_equal(loaded, rgb.astype(np.float16).astype(np.float32))
+
+    grey_alpha = {"Y": plane[0], "A": plane[1]}
+    OpenEXR.File({}, grey_alpha).write(str(tmp_path / "ya.exr"))
+    np.testing.assert_array_equal(read_image(tmp_path / "ya.exr").pixels, rgb[..., [0, 0, 0, 1]])
+
+    layered = {f"beauty.{c}": plane[i] for i, c in enumerate("RGB")} | {"depth.Z": plane[0]}
+    OpenEXR.File({}, layered).write(str(tmp_path / "layer.exr"))
+    np.testing.assert_array_equal(read_image(tmp_path / "layer.exr").pixels, rgb)
+
+    # A data window inside a larger display window: the image is the display window.
+    header = {
+        "dataWindow": (np.array([2, 1], np.int32), np.array([W - 3, H - 2], np.int32)),
+        "displayWindow": (np.array([0, 0], np.int32), np.array([W - 1, H - 1], np.int32)),
+    }
+    inner = np.ascontiguousarray(plane[0][1 : H - 1, 2 : W - 2])
+    OpenEXR.File(header, {"R": inner, "G": inner, "B": inner}).write(str(tmp_path / "dw.exr"))
+    loaded = read_image(tmp_path / "dw.exr").pixels
+    assert loaded.shape == (H, W, 3)
+    np.testing.assert_array_equal(loaded[1 : H - 1, 2 : W - 2, 0], inner)
+    assert not loaded[0].any() and not loaded[:, :2].any()
+
+    OpenEXR.File({}, {"Z": plane[0], "V": plane[1]}).write(str(tmp_path / "zv.exr"))
+    _assert_read_error(tmp_path / "zv.exr", "unsupported OpenEXR channels")
+
+
+# ----------------------------------------------------------------------------------- masks
+
+
+def test_mask_white_is_hole(tmp_path):
+    grey = np.zeros((H, W), np.uint8)
+    grey[2:5, 3:9] = 255
+    grey[10, 10] = 127  # half range is not a hole
+    grey[11, 11] = 128
+    write_image(tmp_path / "m.png", grey)
+    hole = read_mask(tmp_path / "m.png", H, W)
+    expected = grey > 127
+    assert hole.dtype == np.bool_ and hole.shape == (H, W)
+    np.testing.assert_array_equal(hole, expected)
+
+
+def test_mask_colour_strokes_and_dtypes(tmp_path):
+    rgb = np.zeros((H, W, 3), np.uint8)
+    rgb[1, 1] = [255, 0, 0]  # any light channel marks a hole
+    rgb[2, 2] = [0, 0, 200]
+    rgb[3, 3] = [100, 100, 100]
+    write_image(tmp_path / "rgb.png", rgb)
+    hole = read_mask(tmp_path / "rgb.png", H, W)
+    assert hole.sum() == 2 and hole[1, 1] and hole[2, 2]
+
+    wide = np.zeros((H, W), np.uint16)
+    wide[4, 4], wide[5, 5] = 32768, 32767
+    write_image(tmp_path / "m16.png", wide)
+    assert np.argwhere(read_mask(tmp_path / "m16.png", H, W)).tolist() == [[4, 4]]
+
+    real = np.zeros((H, W), np.float32)
+    real[6, 6], real[7, 7] = 0.75, 0.5
+    write_image(tmp_path / "m.exr", real)
+    assert np.argwhere(read_mask(tmp_path / "m.exr", H, W)).tolist() == [[6, 6]]
+
+
+def test_mask_from_alpha_when_colour_is_flat(tmp_path):
+    rgba = np.zeros((H, W, 4), np.uint8)
+    rgba[8:12, 0:4, 3] = 255  # black strokes on a transparent layer
+    write_image(tmp_path / "strokes.png", rgba)
+    np.testing.assert_array_equal(read_mask(tmp_path / "strokes.png", H, W), rgba[..., 3] > 0)
+
+    rgba[..., 3] = 255  # opaque: colour decides again
+    rgba[0, 0, :3] = 255
+    write_image(tmp_path / "opaque.png", rgba)
+    assert np.argwhere(read_mask(tmp_path / "opaque.png", H, W)).tolist() == [[0, 0]]
+
+
+def test_mask_size_mismatch_and_resize(tmp_path):
+    small = np.zeros((H // 2, W // 2), np.uint8)
+    small[1, 2] = 255
+    write_image(tmp_path / "small.png", small)
+    with pytest.raises(
+        ValueError, match=rf"is {W // 2}x{H // 2} but the image is {W}x{H}.*--resize-mask"
+    ):
+        read_mask(tmp_path / "small.png", H, W)
+    hole = read_mask(tmp_path / "small.png", H, W, resize=True)
+    expected = np.zeros((H, W), bool)
+    expected[2:4, 4:6] = True  # nearest-neighbour: each mask pixel covers a 2x2 block
+    np.testing.assert_array_equal(hole, expected)
+
+
+def test_mask_invalid_size_arguments(tmp_path):
+    write_image(tmp_path / "m.png", np.zeros((H, W), np.uint8))
+    with pytest.raises(ValueError, match="height"):
+        read_mask(tmp_path / "m.png", 0, W)
+    with pytest.raises(ImageReadError, match="no such file"):
+        read_mask(tmp_path / "missing.png", H, W)
+
+
+def test_metadata_argument_is_optional(tmp_path):
+    loaded = read_image(write_image(tmp_path / "x.png", noise(np.uint8, 3), None))
+    assert loaded.metadata == ImageMetadata()
