@@ -1,7 +1,8 @@
 """Consistency checks for any panorama: wrap-around line, poles, cube-face seams, hole boundary.
 
 Every figure is a ratio of a jump to the ordinary pixel-to-pixel step in the same place, measured
-on the display-referred proxy (``[0, 1]``), so 1 means "no more visible than any other step":
+on the display-referred proxy (``[0, 1]``), so 1 means "no more visible than any other step"
+(both get one 8-bit code value added, so invisible differences cannot make a large ratio):
 
 * ``wrap``: mean |column 0 - column W-1| over the ordinary column step next to the wrap line.
   With a mask that crosses the line, only the rows where it does.
@@ -98,8 +99,13 @@ def _proxy_rows(image: np.ndarray, rows: slice, tone: ToneMap) -> np.ndarray:
     return tone.to_proxy(to_values(part)).mean(axis=-1)
 
 
+# One 8-bit code value: jumps and steps below it are invisible, so a perfectly smooth fill (steps
+# near 0) does not turn a rounding-level jump into a huge ratio.
+_VISIBILITY_FLOOR = 1 / 255
+
+
 def _ratio(jump: float, step: float) -> float:
-    return float(jump / max(step, 1e-6))
+    return float((jump + _VISIBILITY_FLOOR) / (step + _VISIBILITY_FLOOR))
 
 
 def _wrap(image: np.ndarray, rows: np.ndarray, tone: ToneMap) -> float | None:

@@ -28,6 +28,19 @@ def smooth_rgb(xyz: np.ndarray) -> np.ndarray:
     )
 
 
+def wavy_rgb(xyz: np.ndarray) -> np.ndarray:
+    """A smooth field with several oscillations per face, values in [0.2, 0.8]."""
+    x, y, z = xyz[..., 0], xyz[..., 1], xyz[..., 2]
+    return np.stack(
+        [
+            0.5 + 0.3 * np.sin(4 * x + 2 * y),
+            0.5 + 0.3 * np.cos(3 * z - 2 * x),
+            0.5 + 0.3 * np.sin(5 * y + z),
+        ],
+        axis=-1,
+    )
+
+
 def sphere_function_erp(
     height: int,
     fn: Callable[[np.ndarray], np.ndarray] = smooth_rgb,

@@ -4,7 +4,7 @@ import pytest
 from pano_inpaint import cap_mask, inpaint, list_generators, nadir_mask, zenith_mask
 from pano_inpaint.config import load_config
 from pano_inpaint.generators import UnknownGeneratorError
-from tests.synthetic import sphere_function_erp
+from tests.synthetic import sphere_function_erp, wavy_rgb
 
 H = 64
 CASES = ["nadir", "zenith", "wrap", "cube-edge", "cube-corner"]
@@ -62,7 +62,7 @@ def test_holes_anywhere_give_continuous_results(case):
 
 
 def test_seams_are_reconciled_on_a_hole_spanning_several_faces():
-    erp = _smooth(height=128)
+    erp = sphere_function_erp(128, wavy_rgb, dtype=np.uint8)
     mask = cap_mask(128, 256, 20, -10, 55)
     on = inpaint(erp, mask, generator="telea").report["seams"].value
     off = inpaint(erp, mask, generator="telea",

@@ -1,0 +1,468 @@
+"""``pano-inpaint``: the command line, a thin layer over the library (torch loads only when a
+torch generator is used).
+
+Exit codes: 0 done; 1 some images of a batch failed (the others were written); 2 bad command
+line; 3 bad input (unreadable, not 2:1, mask mismatch, hole too large, partial panorama);
+4 output problem (exists without --overwrite, is the input, cannot be written).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from pano_inpaint.jobs import (
+    EXIT_BATCH_FAILED,
+    EXIT_INPUT,
+    EXIT_OK,
+    EXIT_OUTPUT,
+    EXIT_USAGE,
+    FileResult,
+    JobError,
+    MaskSpec,
+    inpaint_file,
+    output_path_for,
+    resolve_inputs,
+    write_json,
+)
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="pano-inpaint",
+    help="Repair 360-degree equirectangular panoramas: remove tripods, rigs, logos without "
+    "seams, pole smears or wrap-around breaks.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console(stderr=True)
+out = Console()
+
+
+def _fail(message: str, code: int) -> typer.Exit:
+    console.print(f"[bold red]error:[/] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+def _config(config: Path | None, overrides: list[str] | None):
+    from pano_inpaint.config import ConfigError, load_config
+
+    try:
+        return load_config(config, overrides or ())
+    except (ConfigError, FileNotFoundError) as exc:
+        raise _fail(f"config: {exc}", EXIT_USAGE) from exc
+
+
+def _check_generator(name: str) -> None:
+    from pano_inpaint.generators import list_generators
+
+    if name not in list_generators():
+        raise _fail(f"unknown generator {name!r}; available: {', '.join(list_generators())}",
+                    EXIT_USAGE)
+
+
+ConfigOption = Annotated[
+    Path | None, typer.Option("--config", "-c", help="YAML config (see configs/default.yaml).")
+]
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="Override a config key, e.g. --set cube.face_size=2048."),
+]
+
+
+@app.command("inpaint")
+def inpaint_command(
+    inputs: Annotated[str, typer.Argument(help="Panorama file, folder of panoramas, or glob.")],
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Output file, or folder for a batch."),
+    ] = None,
+    mask: Annotated[
+        Path | None,
+        typer.Option("--mask", "-m", help="Mask image (white = hole), or a folder of masks "
+                     "named like the images."),
+    ] = None,
+    nadir: Annotated[
+        float | None, typer.Option(help="Fill a cap of this many degrees around the nadir.")
+    ] = None,
+    zenith: Annotated[
+        float | None, typer.Option(help="Fill a cap of this many degrees around the zenith.")
+    ] = None,
+    generator: Annotated[
+        str | None, typer.Option("--generator", "-g", help="See `pano-inpaint generators`.")
+    ] = None,
+    config: ConfigOption = None,
+    overrides: SetOption = None,
+    report: Annotated[
+        Path | None, typer.Option(help="Write the consistency report(s) as JSON here.")
+    ] = None,
+    dilate: Annotated[
+        int | None, typer.Option(help="Grow the hole by this many pixels before filling.")
+    ] = None,
+    resize_mask: Annotated[
+        bool, typer.Option("--resize-mask", help="Resize a mask of another size to the image.")
+    ] = False,
+    overwrite: Annotated[bool, typer.Option(help="Replace existing output files.")] = False,
+    in_place: Annotated[
+        bool, typer.Option("--in-place", help="Write the result over the input file.")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+) -> None:
+    """Fill the hole of one panorama or a batch.
+
+    Example:
+
+        pano-inpaint inpaint photo.jpg --nadir 25 -o photo_clean.jpg
+
+        pano-inpaint inpaint shots/ --mask tripod.png -o cleaned/ --report reports.json
+    """
+    if output is None and not in_place:
+        raise _fail("give an output with -o/--output (or --in-place to replace the input)",
+                    EXIT_USAGE)
+    overrides = list(overrides or [])
+    if dilate is not None:
+        overrides.append(f"mask.dilate={dilate}")
+    cfg = _config(config, overrides)
+    _check_generator(generator or cfg.generator.name)
+    try:
+        spec = MaskSpec(mask, nadir, zenith, resize_mask)
+        images = resolve_inputs(inputs)
+    except JobError as exc:
+        raise _fail(str(exc), exc.code) from exc
+    batch = not Path(inputs).is_file()  # a folder or a glob writes into an output folder
+    if batch and output is not None and output.exists() and not output.is_dir():
+        raise _fail(f"{output} is a file; a batch needs an output folder", EXIT_USAGE)
+
+    results: list[FileResult] = []
+    failures: list[tuple[Path, JobError]] = []
+    started = time.perf_counter()
+    with Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(), console=console, disable=quiet, transient=True,
+    ) as bars:
+        batch_task = bars.add_task("batch", total=len(images), visible=batch)
+        for image in images:
+            image_task = bars.add_task(image.name, total=1.0)
+
+            def step(fraction: float, stage: str, task=image_task, name=image.name) -> None:
+                bars.update(task, completed=fraction, description=f"{name}: {stage}")
+
+            target = output_path_for(image, output or image, batch=batch, in_place=in_place)
+            try:
+                results.append(inpaint_file(
+                    image, target, spec, config=cfg, generator=generator,
+                    overwrite=overwrite, in_place=in_place, progress=step,
+                ))
+            except JobError as exc:
+                failures.append((image, exc))
+                console.print(f"[red]failed[/] {exc}", highlight=False)
+            bars.remove_task(image_task)
+            bars.advance(batch_task)
+
+    for item in results:
+        flagged = item.result.report.flagged if item.result else []
+        status = "[yellow]flagged: " + ", ".join(flagged) + "[/]" if flagged else "[green]ok[/]"
+        out.print(f"{item.input} -> {item.output}  {status} {item.note}", highlight=False)
+    if report is not None:
+        data = {str(r.input): {"output": str(r.output), **(r.result.to_dict() if r.result else {})}
+                for r in results}
+        write_json(report, data if batch else next(iter(data.values()), {}))
+    elapsed = time.perf_counter() - started
+    if batch:
+        out.print(f"{len(results)} filled, {len(failures)} failed in {elapsed:.1f}s")
+    if failures:
+        raise typer.Exit(EXIT_BATCH_FAILED if batch else failures[0][1].code)
+
+
+@app.command("check")
+def check_command(
+    image: Annotated[Path, typer.Argument(help="Any equirectangular panorama.")],
+    mask: Annotated[
+        Path | None, typer.Option("--mask", "-m", help="Measure seams/boundary on this hole.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """Print the wrap-around, pole and cube-seam consistency of a panorama.
+
+    Example:
+
+        pano-inpaint check result.jpg --mask tripod.png --json
+    """
+    from pano_inpaint.consistency import check_consistency
+    from pano_inpaint.io import ImageReadError, read_image, read_mask
+
+    try:
+        loaded = read_image(image)
+        hole = read_mask(mask, loaded.height, loaded.width) if mask else None
+        report = check_consistency(loaded.pixels, hole)
+    except ImageReadError as exc:
+        raise _fail(str(exc), EXIT_INPUT) from exc
+    except ValueError as exc:
+        raise _fail(f"{image}: {exc}", EXIT_INPUT) from exc
+    if as_json:
+        out.print_json(json.dumps(report.to_dict(), default=str))
+        return
+    table = Table(title=f"consistency of {image.name}")
+    for column in ("check", "value", "threshold", "status", "what"):
+        table.add_column(column)
+    for c in report.checks:
+        value = "n/a" if c.value is None else f"{c.value:.2f}"
+        status = "[red]FLAGGED[/]" if c.flagged else "[green]ok[/]"
+        table.add_row(c.name, value, f"{c.threshold:.2f}", status, c.detail)
+    out.print(table)
+    for note in report.notes:
+        out.print(f"note: {note}")
+
+
+def _face_metadata(metadata):
+    """Cube faces keep EXIF and the ICC profile, but are not panoramas: no GPano XMP."""
+    import dataclasses
+
+    return dataclasses.replace(metadata, xmp=None)
+
+
+_ENGINE_NAMES = {"frblud": ("front", "right", "back", "left", "up", "down"),
+                 "engine": ("pz", "px", "nz", "nx", "py", "ny")}
+
+
+@app.command("cubemap")
+def cubemap_command(
+    image: Annotated[Path, typer.Argument(help="Equirectangular panorama.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Output folder.")],
+    layout: Annotated[
+        str, typer.Option(help="faces (six files), dice (4x3 cross), horizon (6x1), vertical.")
+    ] = "faces",
+    face_size: Annotated[
+        int | None, typer.Option(help="Face size in pixels (default: width / 4).")
+    ] = None,
+    names: Annotated[
+        str, typer.Option(help="Face file names: frblud (front.png ...) or engine "
+                          "(px nx py ny pz nz).")
+    ] = "frblud",
+    fmt: Annotated[str, typer.Option("--format", help="File suffix for the faces.")] = "png",
+    overwrite: bool = False,
+) -> None:
+    """Convert a panorama to a cubemap (faces seen from the centre, FRBLUD like py360convert).
+
+    Example:
+
+        pano-inpaint cubemap pano.exr -o sky/ --names engine --format exr
+    """
+    from pano_inpaint.geometry import erp_to_cube
+    from pano_inpaint.geometry.layouts import cube_to_layout
+    from pano_inpaint.io import ImageReadError, ImageWriteError, read_image, write_image
+
+    if layout not in ("faces", "dice", "horizon", "vertical"):
+        raise _fail(f"unknown layout {layout!r}: use faces, dice, horizon or vertical",
+                    EXIT_USAGE)
+    if names not in _ENGINE_NAMES:
+        raise _fail(f"unknown names {names!r}: use frblud or engine", EXIT_USAGE)
+    try:
+        loaded = read_image(image)
+        faces = erp_to_cube(loaded.pixels, face_size or loaded.width // 4)
+        output.mkdir(parents=True, exist_ok=True)
+        suffix = "." + fmt.lstrip(".")
+        if layout == "faces":
+            written = []
+            for name, face in zip(_ENGINE_NAMES[names], faces, strict=True):
+                written.append(write_image(output / f"{name}{suffix}", face,
+                                           _face_metadata(loaded.metadata),
+                                           overwrite=overwrite))
+        else:
+            written = [write_image(output / f"{image.stem}_{layout}{suffix}",
+                                   cube_to_layout(faces, layout),
+                                   _face_metadata(loaded.metadata), overwrite=overwrite)]
+    except ImageReadError as exc:
+        raise _fail(str(exc), EXIT_INPUT) from exc
+    except (ImageWriteError, FileExistsError) as exc:
+        raise _fail(f"{exc} (pass --overwrite to replace)", EXIT_OUTPUT) from exc
+    except ValueError as exc:
+        raise _fail(f"{image}: {exc}", EXIT_INPUT) from exc
+    for path in written:
+        out.print(str(path))
+
+
+def _read_faces(source: Path):
+    from pano_inpaint.geometry.layouts import layout_to_cube
+    from pano_inpaint.io import read_image
+
+    if source.is_file():
+        loaded = read_image(source)
+        return layout_to_cube(loaded.pixels), loaded.metadata
+    files = {p.stem.lower(): p for p in source.iterdir() if p.is_file()}
+    for stems in _ENGINE_NAMES.values():
+        if all(s in files for s in stems):
+            loaded = [read_image(files[s]) for s in stems]
+            import numpy as np
+
+            return np.stack([x.pixels for x in loaded]), loaded[0].metadata
+    raise ValueError(
+        f"{source} holds no cubemap: expected six files named front/right/back/left/up/down "
+        "or px/nx/py/ny/pz/nz, or a single dice/strip image"
+    )
+
+
+@app.command("equirect")
+def equirect_command(
+    source: Annotated[Path, typer.Argument(help="Folder of six faces, or a dice/strip image.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Output panorama file.")],
+    width: Annotated[int | None, typer.Option(help="Output width (default 4 x face).")] = None,
+    overwrite: bool = False,
+) -> None:
+    """Convert a cubemap (six faces or one layout image) back to an equirectangular panorama.
+
+    Example:
+
+        pano-inpaint equirect sky/ -o sky.exr --width 4096
+    """
+    from pano_inpaint.geometry import cube_to_erp
+    from pano_inpaint.io import ImageReadError, ImageWriteError, write_image
+
+    try:
+        faces, metadata = _read_faces(source)
+        w = width or 4 * faces.shape[1]
+        w += w % 2
+        pano = cube_to_erp(faces, w // 2, w)
+        write_image(output, pano, metadata.for_output(w, w // 2), overwrite=overwrite)
+    except ImageReadError as exc:
+        raise _fail(str(exc), EXIT_INPUT) from exc
+    except (ImageWriteError, FileExistsError) as exc:
+        raise _fail(f"{exc} (pass --overwrite to replace)", EXIT_OUTPUT) from exc
+    except ValueError as exc:
+        raise _fail(str(exc), EXIT_INPUT) from exc
+    out.print(str(output))
+
+
+@app.command("demo")
+def demo_command(
+    output: Annotated[Path, typer.Option("--output", "-o", help="Folder for the demo files.")] = (
+        Path("pano-inpaint-demo")
+    ),
+    height: Annotated[int, typer.Option(help="Sample panorama height in pixels.")] = 512,
+    generator: Annotated[str | None, typer.Option("--generator", "-g")] = None,
+) -> None:
+    """Build the procedural sample (a scene with a tripod), remove the tripod, show the files.
+
+    Example:
+
+        pano-inpaint demo -o demo/
+    """
+    from pano_inpaint.api import inpaint
+    from pano_inpaint.io import write_image
+    from pano_inpaint.jobs import write_json
+    from pano_inpaint.samples import make_sample_panorama
+
+    sample = make_sample_panorama(height)
+    result = inpaint(sample.image, sample.mask, generator=generator)
+    output.mkdir(parents=True, exist_ok=True)
+    paths = {
+        "before": output / "before.png",
+        "mask": output / "mask.png",
+        "after": output / "after.png",
+        "truth": output / "ground_truth.png",
+    }
+    write_image(paths["before"], sample.image, overwrite=True)
+    write_image(paths["mask"], (sample.mask * 255).astype("uint8"), overwrite=True)
+    write_image(paths["after"], result.image, overwrite=True)
+    write_image(paths["truth"], sample.clean, overwrite=True)
+    write_json(output / "report.json", result.to_dict())
+    err = abs(result.image.astype(float) - sample.clean)[sample.mask].mean()
+    out.print(f"generator {result.generator}: filled {sample.mask.sum()} pixels in "
+              f"{result.seconds:.2f}s, mean error vs ground truth {err:.1f}/255")
+    for name, path in paths.items():
+        out.print(f"{name:>7}: {path}")
+    out.print(f" report: {output / 'report.json'}")
+
+
+@app.command("generators")
+def generators_command() -> None:
+    """List the registered generators.
+
+    Example:
+
+        pano-inpaint generators
+    """
+    from pano_inpaint.generators import generator_info, list_generators
+
+    for name in list_generators():
+        info = generator_info(name)
+        out.print(f"{name:12} {info.summary}" + (" (torch)" if info.needs_torch else ""))
+
+
+@app.command("dump-config")
+def dump_config_command(config: ConfigOption = None, overrides: SetOption = None) -> None:
+    """Print the effective configuration as YAML.
+
+    Example:
+
+        pano-inpaint dump-config --set generator.name=ns
+    """
+    import yaml
+
+    from pano_inpaint.config import config_to_dict
+
+    out.print(yaml.safe_dump(config_to_dict(_config(config, overrides)), sort_keys=False))
+
+
+@app.command("eval", context_settings={"allow_extra_args": True,
+                                       "ignore_unknown_options": True})
+def eval_command(ctx: typer.Context) -> None:
+    """Score every generator and the usual peers on real panoramas (see --help of the module).
+
+    Example:
+
+        pano-inpaint eval ../shared/panoramas --out eval_out --quick
+    """
+    from pano_inpaint.eval.runner import main as eval_main
+
+    raise typer.Exit(eval_main(list(ctx.args)))
+
+
+@app.command("bench", context_settings={"allow_extra_args": True,
+                                        "ignore_unknown_options": True})
+def bench_command(ctx: typer.Context) -> None:
+    """Run the speed and memory benchmarks of a source checkout and print their tables.
+
+    Example:
+
+        pano-inpaint bench --quick
+    """
+    import subprocess
+
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "run_all.py"
+    if not script.is_file():
+        raise _fail("the benchmarks live in the source checkout (benchmarks/); run this from "
+                    "an editable install of the repository", EXIT_USAGE)
+    raise typer.Exit(subprocess.call([sys.executable, str(script), *ctx.args]))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the exit code instead of exiting (handy in tests)."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        code = app(args=argv, standalone_mode=False)
+    except typer.Exit as exc:
+        return exc.exit_code
+    except SystemExit as exc:  # pragma: no cover - click's own exits
+        return int(exc.code or 0)
+    except typer.Abort:
+        return EXIT_USAGE
+    except typer.TyperException as exc:  # usage errors: unknown option, missing argument...
+        show = getattr(exc, "show", None)
+        if show is not None:
+            show()
+        else:
+            console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        return EXIT_USAGE
+    return code if isinstance(code, int) else EXIT_OK
+

@@ -1,0 +1,153 @@
+"""The command line, run in-process on tmp_path."""
+
+import json
+
+import numpy as np
+import pytest
+
+from pano_inpaint.cli import main
+from pano_inpaint.io import read_image, write_image
+from pano_inpaint.jobs import EXIT_BATCH_FAILED, EXIT_INPUT, EXIT_OUTPUT, EXIT_USAGE
+from pano_inpaint.masks import nadir_mask
+from tests.synthetic import sphere_function_erp
+
+
+@pytest.fixture
+def pano(tmp_path):
+    path = tmp_path / "pano.png"
+    write_image(path, sphere_function_erp(64, dtype=np.uint8))
+    return path
+
+
+def _mask_file(tmp_path, height=64, degrees=20, name="mask.png"):
+    path = tmp_path / name
+    write_image(path, nadir_mask(height, 2 * height, degrees).astype(np.uint8) * 255)
+    return path
+
+
+def test_inpaint_one_file_with_a_mask_and_report(tmp_path, pano):
+    out = tmp_path / "out" / "clean.png"
+    report = tmp_path / "report.json"
+    code = main(["inpaint", str(pano), "--mask", str(_mask_file(tmp_path)), "-o", str(out),
+                 "--report", str(report), "-q"])
+    assert code == 0
+    result = read_image(out).pixels
+    original = read_image(pano).pixels
+    mask = nadir_mask(64, 128, 20)
+    assert np.array_equal(result[~mask], original[~mask])
+    data = json.loads(report.read_text())
+    assert data["consistency"]["checks"]["wrap"]["value"] is not None
+
+
+def test_inpaint_nadir_cap_and_generator_choice(tmp_path, pano):
+    out = tmp_path / "clean.tif"
+    assert main(["inpaint", str(pano), "--nadir", "25", "-g", "ns", "-o", str(out), "-q"]) == 0
+    assert read_image(out).pixels.dtype == np.uint8
+
+
+def test_batch_keeps_going_and_fails_at_the_end(tmp_path, pano):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i in range(2):
+        write_image(folder / f"p{i}.png", sphere_function_erp(64, dtype=np.uint8))
+    (folder / "broken.png").write_bytes(b"not a png")
+    out = tmp_path / "out"
+    code = main(["inpaint", str(folder), "--nadir", "20", "-o", str(out), "-q"])
+    assert code == EXIT_BATCH_FAILED
+    assert sorted(p.name for p in out.iterdir()) == ["p0.png", "p1.png"]
+
+
+def test_glob_input(tmp_path, pano):
+    out = tmp_path / "globbed"
+    assert main(["inpaint", str(tmp_path / "*.png"), "--nadir", "20", "-o", str(out), "-q"]) == 0
+    assert (out / "pano.png").exists()
+
+
+def test_output_exists_and_input_protection(tmp_path, pano):
+    out = tmp_path / "o.png"
+    assert main(["inpaint", str(pano), "--nadir", "20", "-o", str(out), "-q"]) == 0
+    before = out.read_bytes()
+    assert main(["inpaint", str(pano), "--nadir", "30", "-o", str(out), "-q"]) == EXIT_OUTPUT
+    assert out.read_bytes() == before
+    assert main(["inpaint", str(pano), "--nadir", "30", "-o", str(out), "-q",
+                 "--overwrite"]) == 0
+    original = pano.read_bytes()
+    assert main(["inpaint", str(pano), "--nadir", "20", "-o", str(pano), "-q"]) == EXIT_OUTPUT
+    assert pano.read_bytes() == original
+    assert main(["inpaint", str(pano), "--nadir", "20", "--in-place", "-q"]) == 0
+    assert pano.read_bytes() != original
+
+
+def test_bad_inputs_have_clear_exit_codes(tmp_path, pano, capsys):
+    wide = tmp_path / "wide.png"
+    write_image(wide, np.zeros((64, 100, 3), np.uint8))
+    assert main(["inpaint", str(wide), "--nadir", "20", "-o", str(tmp_path / "x.png")]) == (
+        EXIT_INPUT)
+    assert "2:1" in capsys.readouterr().err
+    small_mask = _mask_file(tmp_path, height=32, name="small.png")
+    assert main(["inpaint", str(pano), "--mask", str(small_mask), "-o",
+                 str(tmp_path / "y.png")]) == EXIT_INPUT
+    assert "--resize-mask" in capsys.readouterr().err
+    assert main(["inpaint", str(pano), "--mask", str(small_mask), "--resize-mask", "-q", "-o",
+                 str(tmp_path / "y.png")]) == 0
+    full = tmp_path / "full.png"
+    write_image(full, np.full((64, 128), 255, np.uint8))
+    assert main(["inpaint", str(pano), "--mask", str(full), "-o",
+                 str(tmp_path / "z.png")]) == EXIT_INPUT
+    assert "covers" in capsys.readouterr().err
+    assert main(["inpaint", str(tmp_path / "missing.png"), "--nadir", "5", "-o",
+                 str(tmp_path / "m.png")]) == EXIT_INPUT
+    assert main(["inpaint", str(pano), "-o", str(tmp_path / "n.png")]) == EXIT_USAGE
+    assert main(["inpaint", str(pano), "--nadir", "5", "-g", "nope", "-o",
+                 str(tmp_path / "n.png")]) != 0
+
+
+def test_empty_mask_copies_through(tmp_path, pano):
+    empty = tmp_path / "empty.png"
+    write_image(empty, np.zeros((64, 128), np.uint8))
+    out = tmp_path / "same.png"
+    assert main(["inpaint", str(pano), "--mask", str(empty), "-o", str(out), "-q"]) == 0
+    assert np.array_equal(read_image(out).pixels, read_image(pano).pixels)
+
+
+def test_check_prints_a_table_or_json(pano, capsys):
+    assert main(["check", str(pano), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert set(data["checks"]) >= {"wrap", "pole_top", "pole_bottom", "seams"}
+    assert main(["check", str(pano)]) == 0
+    assert "wrap" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("layout", ["faces", "dice", "horizon", "vertical"])
+def test_cubemap_and_back(tmp_path, pano, layout):
+    folder = tmp_path / "cube"
+    assert main(["cubemap", str(pano), "-o", str(folder), "--layout", layout]) == 0
+    source = folder if layout == "faces" else next(folder.iterdir())
+    back = tmp_path / "back.png"
+    assert main(["equirect", str(source), "-o", str(back)]) == 0
+    a = read_image(back).pixels.astype(float)
+    b = read_image(pano).pixels.astype(float)
+    assert a.shape == b.shape and np.abs(a - b).mean() < 2
+
+
+def test_cubemap_engine_names(tmp_path, pano):
+    folder = tmp_path / "sky"
+    assert main(["cubemap", str(pano), "-o", str(folder), "--names", "engine"]) == 0
+    assert sorted(p.stem for p in folder.iterdir()) == ["nx", "ny", "nz", "px", "py", "pz"]
+
+
+def test_demo_generators_and_dump_config(tmp_path, capsys):
+    assert main(["demo", "-o", str(tmp_path / "demo"), "--height", "64"]) == 0
+    assert (tmp_path / "demo" / "after.png").exists()
+    capsys.readouterr()
+    assert main(["generators"]) == 0
+    assert "telea" in capsys.readouterr().out
+    assert main(["dump-config", "--set", "generator.name=ns"]) == 0
+    assert "name: ns" in capsys.readouterr().out
+
+
+def test_every_command_has_an_example(capsys):
+    for command in ["inpaint", "check", "cubemap", "equirect", "demo", "generators",
+                    "dump-config"]:
+        assert main([command, "--help"]) == 0
+        assert "Example" in capsys.readouterr().out
