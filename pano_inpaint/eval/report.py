@@ -1,0 +1,415 @@
+"""Reports of an evaluation: ``results.md`` (means), ``results.json`` (every row), ``index.html``.
+
+Row fields (one row per image x mask family x method; ``method == "ground truth"`` is the
+reference row of a case, measured on the truth itself):
+
+``image, family, method, kind, hdr, width, hole_fraction, status, error`` and, for scored rows,
+``psnr, ssim`` (weighted-to-spherical, in the hole, on the display-referred / tone-mapped proxy),
+``grad_ratio`` (fill / truth gradient energy; 1 = as sharp), ``swd`` (patch sliced Wasserstein
+distance; 0 = same texture statistics), ``logl_psnr`` (HDR only: log-luminance PSNR on linear
+values), ``seam, wrap, pole, boundary`` (:func:`pano_inpaint.check_consistency` ratios, 1 = like
+any other pixel step; None where the hole does not reach a cube edge, the wrap line or a pole),
+``known_changed`` (pixels outside the hole that differ from the input; must be 0), ``seconds``
+(wall) and ``peak_mb`` (peak of the memory traced by ``tracemalloc`` while the method ran:
+Python and numpy allocations, not OpenCV's or torch's internal buffers).
+
+The HTML shows, per case, undistorted perspective crops centred on the hole (the input with the
+hole outlined, the truth, every method's fill), and beside them the pole view (the standard
+cube's down or up face, widened so its edges show, drawn as a dotted square) and a view across
+the wrap line (marked at the top and bottom), where the hole reaches them.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from pano_inpaint.eval.views import hole_centre, hole_radius_degrees, perspective_view
+from pano_inpaint.geometry.cubemap import erp_to_cube
+from pano_inpaint.geometry.sphere import erp_pixel_to_lonlat, lonlat_to_xyz
+from pano_inpaint.values import ToneMap, to_values
+
+__all__ = ["COLUMNS", "RATIO_FIELDS", "CaseViews", "summarise", "write_reports"]
+
+GROUND_TRUTH = "ground truth"
+
+# (field, header, format); means over the rows where the field is not None.
+COLUMNS = (
+    ("psnr", "WS-PSNR dB ↑", "{:.2f}"),
+    ("ssim", "WS-SSIM ↑", "{:.3f}"),
+    ("grad_ratio", "grad ratio →1", "{:.2f}"),
+    ("swd", "patch SWD ↓", "{:.4f}"),
+    ("seam", "seam", "{:.2f}"),
+    ("wrap", "wrap", "{:.2f}"),
+    ("pole", "pole", "{:.2f}"),
+    ("boundary", "boundary", "{:.2f}"),
+    ("known_changed", "known px changed (sum)", "{:d}"),
+    ("seconds", "s", "{:.2f}"),
+    ("peak_mb", "peak MB", "{:.0f}"),
+)
+_REFERENCE_FIELDS = ("seam", "wrap", "pole", "boundary")
+_CROP = 256
+_SIDE = 192
+_POLE_FOV = 110.0
+_WRAP_FOV = 90.0
+
+
+# ---------------------------------------------------------------------------------- summaries
+
+
+# Ratios (1 = like the truth) are averaged geometrically: 0.5 and 2 are equally far from 1,
+# and one outlier (a fill sharper than a nearly flat sky) does not swamp the mean.
+RATIO_FIELDS = frozenset({"grad_ratio", "seam", "wrap", "pole", "boundary"})
+
+
+def _mean(values: Iterable[float | None], geometric: bool = False) -> float | None:
+    kept = [v for v in values if v is not None and math.isfinite(v)]
+    if not kept:
+        return None
+    if geometric:
+        return float(np.exp(np.mean(np.log(np.maximum(kept, 1e-9)))))
+    return float(np.mean(kept))
+
+
+def _method_order(rows: list[dict]) -> list[str]:
+    order = [GROUND_TRUTH]
+    for row in rows:
+        if row["method"] not in order:
+            order.append(row["method"])
+    return order
+
+
+def summarise(rows: list[dict], family: str | None = None) -> list[dict]:
+    """Per method (ground truth first): cases, failures and the mean of every column.
+
+    Ratio columns (:data:`RATIO_FIELDS`) are geometric means; ``known_changed`` is summed (it
+    must be 0); for the ground truth only the consistency figures are kept.
+    """
+    picked = [r for r in rows if family is None or r["family"] == family]
+    out = []
+    for method in _method_order(picked):
+        mine = [r for r in picked if r["method"] == method]
+        if not mine:
+            continue
+        ok = [r for r in mine if r["status"] == "ok"]
+        entry = {"method": method, "cases": len(ok),
+                 "failed": sum(r["status"] == "failed" for r in mine),
+                 "skipped": sum(r["status"] == "skipped" for r in mine)}
+        for name, _, _ in COLUMNS:
+            if method == GROUND_TRUTH and name not in _REFERENCE_FIELDS:
+                entry[name] = None
+            elif name == "known_changed":
+                entry[name] = sum(int(r.get(name) or 0) for r in ok) if ok else None
+            else:
+                entry[name] = _mean((r.get(name) for r in ok), name in RATIO_FIELDS)
+        out.append(entry)
+    return out
+
+
+def _cell(value: float | int | None, fmt: str) -> str:
+    return "–" if value is None else fmt.format(value)
+
+
+def _markdown_table(entries: list[dict]) -> list[str]:
+    header = ["method", "cases", *[h for _, h, _ in COLUMNS]]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for e in entries:
+        count = str(e["cases"]) + (f" ({e['failed']} failed)" if e["failed"] else "")
+        if e["method"] == GROUND_TRUTH:
+            count = str(e["cases"])
+        cells = [e["method"], count, *[_cell(e[n], f) for n, _, f in COLUMNS]]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def _matrix(rows: list[dict], families: list[str], field: str, fmt: str) -> list[str]:
+    methods = [m for m in _method_order(rows) if m != GROUND_TRUTH]
+    lines = ["| method | " + " | ".join(families) + " | all |",
+             "|" + "---|" * (len(families) + 2)]
+    for method in methods:
+        cells = []
+        for family in [*families, None]:
+            values = [r.get(field) for r in rows if r["method"] == method and r["status"] == "ok"
+                      and (family is None or r["family"] == family)]
+            cells.append(_cell(_mean(values, field in RATIO_FIELDS), fmt))
+        lines.append(f"| {method} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def _hdr_table(rows: list[dict]) -> list[str]:
+    hdr_rows = [r for r in rows if r["hdr"] and r["status"] == "ok" and r["kind"] != "reference"]
+    if not hdr_rows:
+        return []
+    lines = ["| method | cases | log-luminance PSNR dB ↑ | WS-PSNR (tone-mapped) dB ↑ |",
+             "|---|---|---|---|"]
+    for method in _method_order(hdr_rows):
+        mine = [r for r in hdr_rows if r["method"] == method]
+        if mine:
+            lines.append(f"| {method} | {len(mine)} | "
+                         f"{_cell(_mean(r['logl_psnr'] for r in mine), '{:.2f}')} | "
+                         f"{_cell(_mean(r['psnr'] for r in mine), '{:.2f}')} |")
+    return lines
+
+
+def markdown_report(rows: list[dict], meta: dict) -> str:
+    """The Markdown report: settings, overall table, per-family tables, HDR table, definitions."""
+    settings = meta["settings"]
+    families = [f for f in settings["families"] if any(r["family"] == f for r in rows)]
+    images = meta["images"]
+    reduced = [i for i in images if i["reduced"]]
+    lines = [
+        "# pano-inpaint evaluation",
+        "",
+        f"- command: `{meta['command']}`",
+        f"- date: {meta['date']}; run time {meta['seconds']:.0f} s",
+        f"- {len(images)} panoramas ({sum(i['hdr'] for i in images)} HDR), "
+        f"{len(families)} mask families, seed {settings['seed']}; methods: "
+        + ", ".join(settings["methods"]),
+        f"- panoramas wider than {settings['max_width']} px reduced to it (area averaging): "
+        + (", ".join(f"{i['name']} {i['original_size'][0]}→{i['evaluated_size'][0]}"
+                     for i in reduced) or "none"),
+        "- versions: " + ", ".join(f"{k} {v}" for k, v in meta["versions"].items()),
+    ]
+    for skip in meta.get("skipped", []):
+        where = f" / {skip['family']}" if "family" in skip else ""
+        lines.append(f"- not scored: {skip['image']}{where}: {skip['reason']}")
+    lines += ["", "## All cases (mean per method)", "", *_markdown_table(summarise(rows)), ""]
+    lines += ["## WS-PSNR in the hole by mask family (dB)", "",
+              *_matrix(rows, families, "psnr", "{:.2f}"), ""]
+    lines += ["## Patch SWD by mask family (lower = closer texture statistics)", "",
+              *_matrix(rows, families, "swd", "{:.4f}"), ""]
+    lines += ["## Per mask family (mean per method)", ""]
+    for family in families:
+        count = len({r["image"] for r in rows if r["family"] == family})
+        lines += [f"### {family} ({count} images)", "", *_markdown_table(summarise(rows, family)),
+                  ""]
+    hdr = _hdr_table(rows)
+    if hdr:
+        lines += ["## HDR panoramas", "", *hdr, ""]
+    lines += [
+        "## Columns",
+        "",
+        "- WS-PSNR / WS-SSIM: inside the hole, every pixel weighted by cos(latitude); on the "
+        "8-bit image's values, or on the tone-mapped proxy for HDR.",
+        "- grad ratio: gradient energy of the fill / of the truth in the hole, on gnomonic faces "
+        "centred on the hole; 1 = as sharp as reality, < 1 blurred.",
+        "- patch SWD: multi-scale sliced Wasserstein distance between 7x7 patch distributions of "
+        "fill and truth (Laplacian pyramid, 3 levels), on the same faces; weight-free.",
+        "- seam / wrap / pole / boundary: `check_consistency` ratios (1 = like any other pixel "
+        "step); seam on the edges inside the hole of the standard cube and of the cube each "
+        "fill was made on; wrap where the hole crosses the wrap line; pole where it reaches a "
+        "pole. The ground-truth row is the same figure measured on the truth.",
+        "- known px changed: pixels outside the hole that differ from the input (must be 0).",
+        "- Means are arithmetic, except for the ratio columns (grad ratio, seam, wrap, pole, "
+        "boundary), which are geometric means.",
+        "- s: wall seconds; peak MB: tracemalloc peak (Python + numpy allocations) while the "
+        "method ran.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------- thumbnails
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_") or "x"
+
+
+def _display(view: np.ndarray, tone: ToneMap) -> np.ndarray:
+    values = to_values(view[..., None] if view.ndim == 2 else view)[..., :3]
+    proxy = tone.to_proxy(values) if tone.hdr else np.clip(values, 0, 1)
+    return np.rint(proxy * 255).astype(np.uint8)
+
+
+def _outline(image: np.ndarray, hole: np.ndarray, tint: bool) -> np.ndarray:
+    out = image.copy()
+    if tint:
+        out[hole] = (0.5 * out[hole] + 0.5 * np.array([255, 0, 255])).astype(np.uint8)
+    contours, _ = cv2.findContours(hole.astype(np.uint8), cv2.RETR_EXTERNAL,
+                                   cv2.CHAIN_APPROX_NONE)
+    cv2.drawContours(out, contours, -1, (255, 0, 255), 1)
+    return out
+
+
+def _dotted_square(image: np.ndarray, start: int, stop: int) -> None:
+    for i in range(start, stop, 4):
+        for y, x in ((start, i), (stop - 1, i), (i, start), (i, stop - 1)):
+            image[y, x] = (255, 255, 0)
+
+
+class CaseViews:
+    """Writes the thumbnails of each case under ``OUT_DIR/cases/`` and remembers them."""
+
+    def __init__(self, out_dir: Path) -> None:
+        self.out_dir = Path(out_dir)
+        self.cases: list[dict] = []
+
+    def _save(self, folder: Path, name: str, image: np.ndarray) -> str:
+        path = folder / f"{_slug(name)}.jpg"
+        cv2.imwrite(str(path), image[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, 85])
+        return path.relative_to(self.out_dir).as_posix()
+
+    def write(self, truth, family: str, mask: np.ndarray, tone: ToneMap,
+              outputs: dict[str, np.ndarray], rows: list[dict]) -> None:
+        """Thumbnails of the hole, the truth and every output of one case."""
+        case_id = _slug(f"{Path(truth.name).stem}__{family}")
+        folder = self.out_dir / "cases" / case_id
+        folder.mkdir(parents=True, exist_ok=True)
+        height, width = mask.shape
+        centre = hole_centre(mask)
+        fov = float(np.clip(2.6 * hole_radius_degrees(mask, centre), 60, 150))
+        mask_u8 = mask.astype(np.uint8) * np.uint8(255)
+        crop_hole = perspective_view(mask_u8, centre, fov, _CROP) > 127
+
+        _, lat = erp_pixel_to_lonlat(0.0, np.arange(height), height, width)
+        hole_rows = mask.any(axis=1)
+        pole = 5 if (hole_rows & (lat < np.radians(-40))).any() else (
+            4 if (hole_rows & (lat > np.radians(40))).any() else None)
+        # Near a pole the wrap line is better seen in the pole view.
+        wrap_rows = np.flatnonzero((mask[:, 0] | mask[:, -1]) & (np.abs(lat) < np.radians(60)))
+        wrap_dir = None
+        if wrap_rows.size:
+            wrap_dir = lonlat_to_xyz(np.pi, float(np.mean(lat[wrap_rows])))
+        face_size = max(8, int(round(_SIDE / np.tan(np.radians(_POLE_FOV / 2)))))
+        pad = (_SIDE - face_size) // 2
+
+        def views(image: np.ndarray, name: str, *, hole_marks: bool) -> dict:
+            files = {}
+            crop = _display(perspective_view(image, centre, fov, _CROP), tone)
+            files["crop"] = self._save(folder, f"{name}_crop",
+                                       _outline(crop, crop_hole, tint=hole_marks)
+                                       if hole_marks else crop)
+            if pole is not None:
+                face = _display(erp_to_cube(image, face_size, pad=pad, face_ids=[pole])[0], tone)
+                _dotted_square(face, pad, pad + face_size)
+                files["pole"] = self._save(folder, f"{name}_pole", face)
+            if wrap_dir is not None:
+                side = _display(perspective_view(image, wrap_dir, _WRAP_FOV, _SIDE), tone)
+                side[:6, _SIDE // 2] = side[-6:, _SIDE // 2] = (255, 255, 0)
+                files["wrap"] = self._save(folder, f"{name}_wrap", side)
+            return files
+
+        source = truth.pixels.copy()
+        source[mask] = 0
+        entry = {
+            "id": case_id, "image": truth.name, "family": family, "fov": round(fov),
+            "hole_fraction": next((r["hole_fraction"] for r in rows), None),
+            "views": {"hole": views(source, "hole", hole_marks=True),
+                      GROUND_TRUTH: views(truth.pixels, "truth", hole_marks=False)},
+        }
+        for name, image in outputs.items():
+            entry["views"][name] = views(image, name, hole_marks=False)
+        entry["rows"] = {r["method"]: r for r in rows}
+        self.cases.append(entry)
+
+
+# ---------------------------------------------------------------------------------- HTML
+
+
+_STYLE = """
+body{font-family:system-ui,sans-serif;margin:1.5em;color:#222}
+table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:3px 6px;
+font-size:13px;text-align:right;vertical-align:top}th{background:#f3f3f3}
+td.name{text-align:left;white-space:nowrap}img{display:block}section{margin-bottom:2em}
+.fail{color:#b00}
+"""
+
+
+def _html_summary(entries: list[dict]) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in ["method", "cases",
+                                                          *[h for _, h, _ in COLUMNS]])
+    body = []
+    for e in entries:
+        cells = [e["method"], str(e["cases"]), *[_cell(e[n], f) for n, _, f in COLUMNS]]
+        body.append("<tr>" + "".join(
+            f"<td{' class=name' if i == 0 else ''}>{html.escape(c)}</td>"
+            for i, c in enumerate(cells)) + "</tr>")
+    return f"<table><tr>{head}</tr>{''.join(body)}</table>"
+
+
+def _row_caption(row: dict | None) -> str:
+    if row is None:
+        return ""
+    if row["status"] != "ok":
+        return f"<span class=fail>{html.escape(row['status'])}: {html.escape(str(row['error']))}"\
+               "</span>"
+    parts = []
+    for name, label, fmt in (("psnr", "PSNR", "{:.2f}"), ("ssim", "SSIM", "{:.3f}"),
+                             ("grad_ratio", "grad", "{:.2f}"), ("swd", "SWD", "{:.4f}"),
+                             ("seam", "seam", "{:.2f}"), ("wrap", "wrap", "{:.2f}"),
+                             ("pole", "pole", "{:.2f}"), ("boundary", "bound", "{:.2f}"),
+                             ("seconds", "s", "{:.2f}")):
+        if row.get(name) is not None:
+            parts.append(f"{label} {fmt.format(row[name])}")
+    return "<br>".join(html.escape(p) for p in parts)
+
+
+def html_report(rows: list[dict], meta: dict, cases: list[dict]) -> str:
+    """A static page: the overall table, then every case's views side by side."""
+    parts = [
+        "<!doctype html><html><head><meta charset=utf-8><title>pano-inpaint evaluation</title>",
+        f"<style>{_STYLE}</style></head><body><h1>pano-inpaint evaluation</h1>",
+        f"<p><code>{html.escape(meta['command'])}</code><br>{html.escape(meta['date'])}, "
+        f"{meta['seconds']:.0f} s. Tables: <a href=results.md>results.md</a>, "
+        "<a href=results.json>results.json</a>. Crops are perspective views centred on the hole "
+        "(outlined in magenta on the input); pole views are the standard cube's down/up face "
+        "widened so its edges (dotted) show; wrap views look across lon = 180 (marked).</p>",
+        "<h2>All cases</h2>", _html_summary(summarise(rows)),
+    ]
+    for case in cases:
+        frac = case["hole_fraction"]
+        parts.append(f"<section id={case['id']}><h3>{html.escape(case['image'])} — "
+                     f"{html.escape(case['family'])} (hole {100 * (frac or 0):.1f}% of the "
+                     f"sphere, crop {case['fov']}°)</h3><table>")
+        parts.append("<tr><th>method</th><th>hole-centred crop</th><th>pole view</th>"
+                     "<th>wrap view</th><th>figures</th></tr>")
+        for name, files in case["views"].items():
+            cells = [f"<td class=name>{html.escape(name)}</td>"]
+            for key in ("crop", "pole", "wrap"):
+                src = files.get(key)
+                cells.append(f"<td><img src='{html.escape(src)}' loading=lazy></td>" if src
+                             else "<td></td>")
+            cells.append(f"<td class=name>{_row_caption(case['rows'].get(name))}</td>")
+            parts.append("<tr>" + "".join(cells) + "</tr>")
+        for name, row in case["rows"].items():  # failed / skipped methods have no views
+            if name not in case["views"]:
+                parts.append(f"<tr><td class=name>{html.escape(name)}</td><td colspan=4 "
+                             f"class=name>{_row_caption(row)}</td></tr>")
+        parts.append("</table></section>")
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def _json_default(value):
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating,)):
+        return float(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def write_reports(rows: list[dict], meta: dict, out_dir: Path,
+                  views: CaseViews | None = None) -> dict[str, Path]:
+    """Write ``results.md``, ``results.json`` and (with ``views``) ``index.html``."""
+    out_dir = Path(out_dir)
+    files = {"markdown": out_dir / "results.md", "json": out_dir / "results.json"}
+    files["markdown"].write_text(markdown_report(rows, meta), encoding="utf-8")
+    payload = {"meta": meta, "summary": summarise(rows), "rows": rows}
+    files["json"].write_text(json.dumps(payload, indent=1, default=_json_default),
+                             encoding="utf-8")
+    if views is not None:
+        files["html"] = out_dir / "index.html"
+        files["html"].write_text(html_report(rows, meta, views.cases), encoding="utf-8")
+    return files

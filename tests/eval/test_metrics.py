@@ -1,0 +1,117 @@
+import cv2
+import numpy as np
+import pytest
+
+from pano_inpaint.eval import metrics
+from pano_inpaint.eval.views import HoleView, hole_centre, perspective_view
+from pano_inpaint.masks import cap_mask, nadir_mask
+
+H, W = 64, 128
+
+
+@pytest.fixture
+def texture(rng):
+    return rng.random((H, W, 3)).astype(np.float32)
+
+
+@pytest.fixture
+def hole():
+    return cap_mask(H, W, 30, 0, 25)
+
+
+def test_psnr_identical_is_capped_and_noise_lowers_it(texture, hole, rng):
+    assert metrics.ws_psnr(texture, texture, hole) == metrics.MAX_DB
+    small = texture + 0.01 * rng.standard_normal(texture.shape).astype(np.float32)
+    large = texture + 0.1 * rng.standard_normal(texture.shape).astype(np.float32)
+    assert metrics.MAX_DB > metrics.ws_psnr(small, texture, hole) > metrics.ws_psnr(
+        large, texture, hole)
+    assert metrics.ws_psnr(texture, texture, np.zeros((H, W), bool)) is None
+
+
+def test_psnr_weights_rows_by_their_share_of_the_sphere(texture):
+    everywhere = np.ones((H, W), bool)
+    near_pole, near_equator = texture.copy(), texture.copy()
+    near_pole[:4] += 0.2
+    near_equator[30:34] += 0.2
+    assert metrics.ws_psnr(near_pole, texture, everywhere) > metrics.ws_psnr(
+        near_equator, texture, everywhere) + 5
+
+
+def test_psnr_only_looks_inside_the_hole(texture, hole):
+    outside = texture.copy()
+    outside[~hole] = 0
+    assert metrics.ws_psnr(outside, texture, hole) == metrics.MAX_DB
+
+
+def test_ssim_identical_is_one_and_noise_lowers_it(texture, hole, rng):
+    assert metrics.ws_ssim(texture, texture, hole) == pytest.approx(1.0)
+    noisy = texture + 0.2 * rng.standard_normal(texture.shape).astype(np.float32)
+    assert metrics.ws_ssim(noisy, texture, hole) < 0.9
+
+
+def _blurred_in_hole(image, hole, sigma=2.0):
+    out = image.copy()
+    out[hole] = cv2.GaussianBlur(image, (0, 0), sigma)[hole]
+    return out
+
+
+def test_gradient_ratio_is_one_for_truth_and_below_one_for_blur(texture, hole, rng):
+    assert metrics.gradient_energy_ratio(texture, texture, hole) == pytest.approx(1.0)
+    assert metrics.gradient_energy_ratio(_blurred_in_hole(texture, hole), texture, hole) < 0.5
+    noisy = texture + 0.3 * rng.standard_normal(texture.shape).astype(np.float32)
+    assert metrics.gradient_energy_ratio(noisy, texture, hole) > 1.0
+    flat = np.full_like(texture, 0.5)
+    assert metrics.gradient_energy_ratio(texture, flat, hole) is None
+
+
+def test_texture_distance_prefers_plausible_texture_to_blur(texture, hole, rng):
+    assert metrics.texture_distance(texture, texture, hole) == 0.0
+    blurred = _blurred_in_hole(texture, hole)
+    other = texture.copy()
+    other[hole] = rng.random((int(hole.sum()), 3))  # same statistics, other pixels
+    # PSNR rewards the blur ...
+    assert metrics.ws_psnr(blurred, texture, hole) > metrics.ws_psnr(other, texture, hole)
+    # ... the patch distribution distance does not.
+    assert metrics.texture_distance(other, texture, hole) < metrics.texture_distance(
+        blurred, texture, hole)
+
+
+def test_texture_distance_is_deterministic(texture, hole):
+    blurred = _blurred_in_hole(texture, hole)
+    assert metrics.texture_distance(blurred, texture, hole) == metrics.texture_distance(
+        blurred, texture, hole)
+
+
+def test_log_luminance_psnr(rng):
+    truth = (np.exp(rng.normal(0, 2, (H, W, 3))) * 0.2).astype(np.float32)
+    hole = nadir_mask(H, W, 30)
+    assert metrics.log_luminance_psnr(truth, truth, hole) == metrics.MAX_DB
+    one_stop = metrics.log_luminance_psnr(truth * 2, truth, hole)
+    two_stops = metrics.log_luminance_psnr(truth * 4, truth, hole)
+    assert metrics.MAX_DB > one_stop > two_stops
+
+
+def test_known_pixels_changed(hole):
+    a = np.zeros((H, W, 3), np.uint8)
+    b = a.copy()
+    b[hole] = 7
+    assert metrics.known_pixels_changed(b, a, hole) == 0
+    b[0, 0] = 1
+    assert metrics.known_pixels_changed(b, a, hole) == 1
+
+
+def test_hole_view_is_centred_on_the_hole():
+    hole = nadir_mask(H, W, 20)
+    np.testing.assert_allclose(hole_centre(hole), [0, -1, 0], atol=1e-6)
+    view = HoleView.of(hole)
+    assert view.face_ids == (0,)  # the front face of the hole-centred cube
+    assert view.hole[0, H // 4 - 1 : H // 4 + 1, H // 4 - 1 : H // 4 + 1].all()
+    faces = view.sample(np.zeros((H, W, 3), np.float32))
+    assert faces.shape == (1, W // 4, W // 4, 3)
+
+
+def test_perspective_view_looks_where_asked():
+    erp = np.zeros((H, W), np.uint8)
+    erp[:, W // 2 :] = 255  # lon >= 0 is white
+    view = perspective_view(erp, np.array([1.0, 0.0, 0.0]), 60, 16)  # lon = 90
+    assert view.shape == (16, 16) and view.min() == 255

@@ -1,0 +1,89 @@
+import json
+
+import cv2
+import numpy as np
+import pytest
+
+from pano_inpaint.eval import main, run_evaluation
+from pano_inpaint.eval.images import load_panorama
+from pano_inpaint.eval.methods import Method
+from pano_inpaint.eval.runner import _run_case
+from tests.synthetic import sphere_function_erp
+
+H = 64
+
+
+@pytest.fixture
+def pano_dir(tmp_path):
+    folder = tmp_path / "panos"
+    folder.mkdir()
+    ldr = sphere_function_erp(H, dtype=np.uint8)
+    ldr[::3] //= 2  # a little texture
+    cv2.imwrite(str(folder / "smooth.png"), ldr[..., ::-1])
+    hdr = sphere_function_erp(H, dtype=np.float32, scale=6.0)
+    cv2.imwrite(str(folder / "bright.hdr"), hdr[..., ::-1])
+    (folder / "notes.txt").write_text("not an image")
+    return folder
+
+
+def test_end_to_end(pano_dir, tmp_path):
+    out = tmp_path / "out"
+    results = run_evaluation(
+        [pano_dir], out, generators=["telea"], masks=["nadir", "wrap"],
+        peers=["erp-telea", "faces-telea"], progress=False, command="test",
+    )
+    # 2 images x 2 families x (1 reference + 3 methods)
+    assert len(results.rows) == 2 * 2 * 4
+    scored = [r for r in results.rows if r["kind"] != "reference"]
+    assert all(r["status"] == "ok" for r in scored)
+    assert all(r["known_changed"] == 0 for r in scored)
+    assert all(r["psnr"] is not None and r["swd"] is not None for r in scored)
+    hdr_rows = [r for r in scored if r["hdr"]]
+    assert hdr_rows and all(r["logl_psnr"] is not None for r in hdr_rows)
+    wrap_rows = [r for r in results.rows if r["family"] == "wrap"]
+    assert all(r["wrap"] is not None for r in wrap_rows)
+
+    text = (out / "results.md").read_text()
+    assert "| ground truth |" in text and "### wrap" in text and "HDR panoramas" in text
+    payload = json.loads((out / "results.json").read_text())
+    assert payload["meta"]["command"] == "test" and len(payload["rows"]) == 16
+    page = (out / "index.html").read_text()
+    assert "cases/" in page
+    first = page.split("src='")[1].split("'")[0]
+    assert (out / first).is_file()
+
+
+def test_a_failing_method_is_recorded_not_fatal(pano_dir):
+    truth = load_panorama(pano_dir / "smooth.png", max_width=None)
+
+    def broken(erp, mask):
+        raise RuntimeError("boom")
+
+    rows = _run_case(truth, "nadir", 0, [Method("broken", "peer", broken)], set(), None)
+    assert [r["method"] for r in rows] == ["ground truth", "broken"]
+    assert rows[1]["status"] == "failed" and "boom" in rows[1]["error"]
+
+
+def test_main(pano_dir, tmp_path, capsys):
+    out = tmp_path / "cli"
+    code = main([str(pano_dir), "--out", str(out), "--generators", "telea", "--masks", "nadir",
+                 "--peers", "none", "--no-html", "--no-progress", "--images", "1"])
+    assert code == 0
+    assert (out / "results.md").is_file() and not (out / "index.html").exists()
+    assert main([str(pano_dir), "--out", str(out), "--masks", "nope"]) == 2
+    assert main([str(tmp_path / "missing"), "--out", str(out)]) == 1
+    assert main(["--out"]) == 2
+
+
+@pytest.mark.shared
+@pytest.mark.slow
+def test_quick_eval_on_shared_panoramas(shared_dir, tmp_path):
+    results = run_evaluation(
+        [shared_dir / "panoramas"], tmp_path, quick=True, generators=["telea"],
+        masks=["nadir", "cube-edge"], peers=["faces-telea"], images=1, progress=False,
+    )
+    scored = [r for r in results.rows if r["kind"] != "reference"]
+    assert len(scored) == 4 and all(r["status"] == "ok" for r in scored)
+    assert all(r["known_changed"] == 0 for r in scored)
+    # Real texture: a smooth fill is blurrier than reality.
+    assert all(r["grad_ratio"] < 1 for r in scored)
