@@ -305,7 +305,7 @@ def _faces_in(bits: int) -> list[int]:
 def _masked_row_runs(mask: np.ndarray) -> list[tuple[int, int]]:
     """Runs ``[r0, r1)`` of rows holding any masked pixel (scans 8 pixels per step)."""
     if mask.shape[1] % 8 == 0 and mask.flags.c_contiguous:
-        any_row = mask.view(np.uint64).any(axis=1)
+        any_row = mask.view(np.uint64).max(axis=1) > 0
     else:
         any_row = mask.any(axis=1)
     edges = np.flatnonzero(np.diff(np.concatenate([[0], any_row.view(np.int8), [0]])))
@@ -378,35 +378,48 @@ def _write_erp(
     if not runs:
         return
     cached = map_cache.peek(key)
-    bands: list[tuple[int, int, int, int, FixedMaps, int]] = []
+    # Pieces: (rows, cols, maps, face bits, whether every pixel of the piece is masked).
+    pieces: list[tuple[int, int, int, int, FixedMaps, int, bool]] = []
     for r0, r1 in runs:
-        cols = np.flatnonzero(mask[r0:r1].any(axis=0))
-        c0, c1 = int(cols[0]), int(cols[-1]) + 1
-        if cached is not None:
-            maps, bits = _slice_cached(cached, r0, r1, c0, c1)
+        full = _all_true(mask[r0:r1])
+        if full:
+            c0, c1 = 0, width
         else:
-            def build(r0: int = r0, r1: int = r1, c0: int = c0, c1: int = c1) -> _ErpBlock:
-                return _erp_block(height, width, face_size, rotation, interpolation,
-                                  (r0, r1), (c0, c1))
+            cols = np.flatnonzero(mask[r0:r1].any(axis=0))
+            c0, c1 = int(cols[0]), int(cols[-1]) + 1
+        if cached is not None:
+            for a, b, maps, bits in _cached_pieces(cached, r0, r1, c0, c1):
+                pieces.append((a, b, c0, c1, maps, bits, full))
+            continue
 
-            block = (map_cache.get_or_build((*key, "band", r0, r1, c0, c1), build)
-                     if _cacheable(height, width) else build())
-            maps, bits = block.maps, int(np.bitwise_or.reduce(block.row_faces))
-        bands.append((r0, r1, c0, c1, maps, bits))
+        def build(r0: int = r0, r1: int = r1, c0: int = c0, c1: int = c1) -> _ErpBlock:
+            return _erp_block(height, width, face_size, rotation, interpolation,
+                              (r0, r1), (c0, c1))
+
+        block = (map_cache.get_or_build((*key, "band", r0, r1, c0, c1), build)
+                 if _cacheable(height, width) else build())
+        bits = int(np.bitwise_or.reduce(block.row_faces))
+        pieces.append((r0, r1, c0, c1, block.maps, bits, full))
     tile = face_size + 2 * _canvas_pad(interpolation)
-    needed = set()
-    for r0, r1, c0, c1, maps, bits in bands:
-        band_mask = mask[r0:r1, c0:c1]
+    needed: set[int] = set()
+    for r0, r1, c0, c1, maps, bits, full in pieces:
         # Row bits cover whole rows; a partial band is resolved from the maps themselves.
-        needed |= set(_faces_in(bits) if band_mask.all() else _faces_under(maps, band_mask, tile))
+        needed |= set(_faces_in(bits) if full else
+                      _faces_under(maps, mask[r0:r1, c0:c1], tile))
     canvas = canvas_for(sorted(needed))
-    for r0, r1, c0, c1, maps, _ in bands:
-        band_mask = mask[r0:r1, c0:c1]
+    for r0, r1, c0, c1, maps, _, full in pieces:
         dst = target[r0:r1, c0:c1]
-        if band_mask.all():
+        if full:
             remap(canvas, maps, dst)
         else:
-            np.copyto(dst, remap(canvas, maps), where=band_mask[..., None])
+            np.copyto(dst, remap(canvas, maps), where=mask[r0:r1, c0:c1, None])
+
+
+def _all_true(mask: np.ndarray) -> bool:
+    """``mask.all()``, eight pixels per step where the layout allows."""
+    if mask.shape[1] % 8 == 0 and mask.flags.c_contiguous:
+        return bool((mask.view(np.uint64) == np.uint64(0x0101010101010101)).all())
+    return bool(mask.all())
 
 
 def cube_to_erp(
@@ -463,7 +476,14 @@ def cube_to_erp(
         mask = check_mask(mask, height, width)
 
     def canvas_for(ids: list[int]) -> np.ndarray:
-        return _canvas_from(pad_cube_faces(src, pad, face_ids=ids), ids, pad)
+        tile = face_size + 2 * pad
+        if 6 * tile >= CV_LIMIT:
+            return _canvas_from(pad_cube_faces(src, pad, face_ids=ids), ids, pad)
+        # One column of tiles: pad each face straight into its place, no second copy.
+        canvas = np.empty((6, tile, tile, src.shape[3]), dtype=src.dtype)
+        pad_cube_faces(src, pad, face_ids=ids, interpolation=interpolation,
+                       out=[canvas[face] for face in ids])
+        return canvas.reshape(6 * tile, tile, src.shape[3])
 
     _write_erp(canvas_for, target, face_size, as_rotation(rotation), interpolation, mask)
     return out
@@ -537,18 +557,16 @@ def tiles_to_erp(
     return out
 
 
-def _slice_cached(
+def _cached_pieces(
     plan: list[tuple[tuple[int, int], _ErpBlock]], r0: int, r1: int, c0: int, c1: int
-) -> tuple[FixedMaps, int]:
-    """Maps for rows ``[r0, r1)`` x cols ``[c0, c1)`` cut from a cached full plan."""
-    parts, bits = [], 0
+) -> list[tuple[int, int, FixedMaps, int]]:
+    """Views of a cached full plan covering rows ``[r0, r1)`` x cols ``[c0, c1)``: one piece
+    per cached strip, so nothing is copied."""
+    pieces = []
     for (s0, s1), block in plan:
         a, b = max(r0, s0), min(r1, s1)
         if a < b:
-            parts.append(block.maps.crop(slice(a - s0, b - s0), slice(c0, c1)))
-            bits |= int(np.bitwise_or.reduce(block.row_faces[a - s0 : b - s0]))
-    if len(parts) == 1:
-        return parts[0], bits
-    xy = np.concatenate([p.xy for p in parts])
-    frac = None if parts[0].frac is None else np.concatenate([p.frac for p in parts])
-    return FixedMaps(xy, frac, parts[0].interpolation), bits
+            maps = block.maps.crop(slice(a - s0, b - s0), slice(c0, c1))
+            bits = int(np.bitwise_or.reduce(block.row_faces[a - s0 : b - s0]))
+            pieces.append((a, b, maps, bits))
+    return pieces

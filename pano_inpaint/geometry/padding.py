@@ -157,7 +157,8 @@ def pad_cube_faces(
     *,
     face_ids: Sequence[int | str] | None = None,
     interpolation: str = "bilinear",
-) -> np.ndarray:
+    out: np.ndarray | Sequence[np.ndarray] | None = None,
+) -> np.ndarray | Sequence[np.ndarray]:
     """Pad cube faces with context taken from their neighbouring faces.
 
     Args:
@@ -165,6 +166,8 @@ def pad_cube_faces(
         pad: border ``p`` in pixels, ``0 <= p <= S``.
         face_ids: which faces to return padded (default all six); all six are used as context.
         interpolation: ``"nearest"`` or ``"bilinear"`` (others are accepted and behave alike).
+        out: optional ``(k, S + 2p, S + 2p, C)`` array, or a sequence of ``k`` arrays (views)
+            of ``(S + 2p, S + 2p, C)``, to write into.
 
     Returns:
         ``(k, S + 2p, S + 2p[, C])`` padded faces, same dtype; the centre is a copy of the face.
@@ -186,15 +189,23 @@ def pad_cube_faces(
     squeeze = faces.ndim == 3
     src = faces[..., None] if squeeze else faces
     size = face_size + 2 * pad
-    out = np.empty((len(ids), size, size, src.shape[3]), dtype=faces.dtype)
-    out[:, pad : pad + face_size, pad : pad + face_size] = src[ids]
+    shape = (size, size, src.shape[3])
+    if out is None:
+        out = np.empty((len(ids), *shape), dtype=faces.dtype)
+        result = out[..., 0] if squeeze else out
+    else:
+        result = out
+        if len(out) != len(ids) or any(o.shape != shape or o.dtype != faces.dtype for o in out):
+            raise ValueError(f"out must hold {len(ids)} arrays of {shape} {faces.dtype}")
+    for k, face in enumerate(ids):
+        out[k][pad : pad + face_size, pad : pad + face_size] = src[face]
     if pad:
         plan = cube_pad_plan(face_size, pad)
         values = _ring_sampler(face_size, pad, interpolation)(faces_canvas(src))
         values = values.reshape(6, plan.ring_y.size, src.shape[3])
         for k, face in enumerate(ids):
-            out[k, plan.ring_y, plan.ring_x] = values[face]
-    return out[..., 0] if squeeze else out
+            out[k][plan.ring_y, plan.ring_x] = values[face]
+    return result
 
 
 def repad_cube_faces(
