@@ -99,4 +99,10 @@ def mask_fraction(mask: np.ndarray) -> float:
     height, width = mask.shape
     _, lat = erp_pixel_to_lonlat(0.0, np.arange(height), height, width)
     weights = np.cos(lat)
-    return float(mask.sum(axis=1) @ weights / (weights.sum() * width))
+    # Count only the rows that hold holes (a nadir cap is a tenth of a 16K mask).
+    if width % 8 == 0 and mask.flags.c_contiguous:
+        rows = np.flatnonzero(mask.view(np.uint64).max(axis=1))
+    else:
+        rows = np.flatnonzero(mask.any(axis=1))
+    counts = np.count_nonzero(mask[rows], axis=1)
+    return float(counts @ weights[rows] / (weights.sum() * width))

@@ -6,8 +6,10 @@ texture: the local mean colour just outside the hole and just inside it are comp
 edge, the difference is spread a little into the hole and added with a weight that is 1 at the
 edge and falls to 0 ``feather`` pixels inside. Known pixels are never changed.
 
-Works on a horizontal band of the panorama with the columns wrapped, so holes crossing the
-wrap-around line are treated as one.
+The correction is smooth (Gaussian of ``feather / 2``), so it is computed on a copy shrunk by
+about ``feather / 4`` and enlarged again; only the final weighting runs at full resolution. Works
+on a horizontal band of the panorama with the columns wrapped, so holes crossing the wrap-around
+line are treated as one.
 """
 
 from __future__ import annotations
@@ -27,8 +29,17 @@ def _local_mean(
     values: np.ndarray, weight: np.ndarray, sigma: float
 ) -> tuple[np.ndarray, np.ndarray]:
     num = _blur(values * weight[..., None], sigma)
-    den = _blur(weight, sigma)[..., None]
-    return num / np.maximum(den, 1e-6), den[..., 0]
+    den = _blur(weight, sigma)
+    return num / np.maximum(den, 1e-6)[..., None], den
+
+
+def _shrink(x: np.ndarray, factor: int) -> np.ndarray:
+    if factor == 1:
+        return x
+    h, w = x.shape[:2]
+    size = (max(1, w // factor), max(1, h // factor))
+    return cv2.resize(x, size, interpolation=cv2.INTER_AREA).reshape(size[1], size[0],
+                                                                     *x.shape[2:])
 
 
 def match_boundary_colour(band: np.ndarray, hole: np.ndarray, feather: int) -> np.ndarray:
@@ -44,7 +55,7 @@ def match_boundary_colour(band: np.ndarray, hole: np.ndarray, feather: int) -> n
     """
     if feather < 1 or not hole.any() or hole.all():
         return band
-    width = band.shape[1]
+    height, width = hole.shape
     wrap = min(width, 3 * feather)
     # Wrap the columns so the wrap-around line is an ordinary place in the band.
     values = np.concatenate([band[:, -wrap:], band, band[:, :wrap]], axis=1)
@@ -55,14 +66,21 @@ def match_boundary_colour(band: np.ndarray, hole: np.ndarray, feather: int) -> n
     inner = (holes & ~cv2.erode(holes, kernel, borderType=cv2.BORDER_REPLICATE) & 1).astype(
         np.float32
     )
-    sigma = max(1.0, feather / 2)
-    known_mean, known_w = _local_mean(values, outer, sigma)
-    fill_mean, fill_w = _local_mean(values, inner, sigma)
-    both = ((known_w > 1e-3) & (fill_w > 1e-3)).astype(np.float32) * inner
+
+    factor = max(1, min(feather // 4, height // 8))
+    small, small_outer, small_inner = (_shrink(x, factor) for x in (values, outer, inner))
+    sigma = max(1.0, feather / 2 / factor)
+    known_mean, known_w = _local_mean(small, small_outer, sigma)
+    fill_mean, fill_w = _local_mean(small, small_inner, sigma)
+    both = ((known_w > 1e-3) & (fill_w > 1e-3)).astype(np.float32) * small_inner
     offset, _ = _local_mean(known_mean - fill_mean, both, sigma)
+    if factor > 1:
+        offset = cv2.resize(offset, (values.shape[1], values.shape[0]),
+                            interpolation=cv2.INTER_LINEAR).reshape(values.shape)
+
     distance = cv2.distanceTransform(holes, cv2.DIST_L2, 3)
     weight = np.clip(1 - (distance - 0.5) / feather, 0, 1) * holes
-    corrected = values + offset * weight[..., None]
     core = slice(wrap, wrap + width)
-    np.copyto(band, corrected[:, core], where=hole[..., None])
+    corrected = band + offset[:, core] * weight[:, core, None]
+    np.copyto(band, corrected, where=hole[..., None])
     return band

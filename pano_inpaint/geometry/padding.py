@@ -135,6 +135,14 @@ def _ring_sampler(face_size: int, pad: int, interpolation: str) -> PointSampler:
     return map_cache.get_or_build(("cube_pad", face_size, pad, interpolation), build)
 
 
+_OPPOSITE = (2, 3, 0, 1, 5, 4)  # in FACE_ORDER: F-B, R-L, U-D
+
+
+def _adjacent(a: int, b: int) -> bool:
+    """Faces share an edge unless they are the same or opposite."""
+    return a != b and _OPPOSITE[a] != b
+
+
 def _check_faces(faces: np.ndarray) -> None:
     if not isinstance(faces, np.ndarray):
         raise TypeError(f"faces must be a numpy array, got {type(faces).__name__}")
@@ -248,7 +256,9 @@ def repad_cube_faces(
     if face_size < 1 or padded.shape[1] != padded.shape[2]:
         raise ValueError(f"padded faces {padded.shape[1:3]} do not fit pad={pad}")
     check_interpolation(interpolation)
-    if pad == 0:
+    # Only a face's four neighbours reach into its border: with no two neighbours in the set
+    # (a single face, or two opposite ones) there is nothing to refresh.
+    if pad == 0 or not any(_adjacent(a, b) for a in ids for b in ids):
         return padded
     src = padded[..., None] if padded.ndim == 3 else padded
     cores = np.zeros((6, face_size, face_size, src.shape[3]), dtype=padded.dtype)

@@ -10,6 +10,9 @@ import numpy as np
 
 from pano_inpaint.geometry.conventions import FACE_CENTER, FACE_DOWN, FACE_RIGHT
 
+# Face index for (major axis, axis negative): +x R, -x L, +y U, -y D, +z F, -z B.
+_FACE_OF_AXIS = np.array([[1, 3], [4, 5], [0, 2]])
+
 __all__ = [
     "erp_pixel_to_lonlat",
     "face_pixel_to_xyz",
@@ -137,13 +140,19 @@ def face_pixel_to_xyz(
         [0.0, 0.0, 1.0]
     """
     face = np.asarray(face)
-    a = 2 * (np.asarray(x, dtype=np.float64) - pad + 0.5) / face_size - 1
-    b = 2 * (np.asarray(y, dtype=np.float64) - pad + 0.5) / face_size - 1
-    return (
-        FACE_CENTER[face]
-        + a[..., None] * FACE_RIGHT[face]
-        + b[..., None] * FACE_DOWN[face]
-    )
+    x, y = np.asarray(x), np.asarray(y)
+    # float32 coordinates give float32 directions (fast map building); anything else float64.
+    dtype = np.float32 if x.dtype == np.float32 and y.dtype == np.float32 else np.float64
+    a = (2 * (x.astype(dtype) - dtype(pad - 0.5)) / dtype(face_size) - 1).astype(dtype)
+    b = (2 * (y.astype(dtype) - dtype(pad - 0.5)) / dtype(face_size) - 1).astype(dtype)
+    # Component by component, so coordinates given as broadcastable rows and columns
+    # (np.ogrid) only become full-size arrays in the final sums.
+    parts = [
+        FACE_CENTER[face, i].astype(dtype) + a * FACE_RIGHT[face, i].astype(dtype)
+        + b * FACE_DOWN[face, i].astype(dtype)
+        for i in range(3)
+    ]
+    return np.stack(np.broadcast_arrays(*parts), axis=-1)
 
 
 def xyz_to_face(xyz: np.ndarray) -> np.ndarray:
@@ -161,7 +170,10 @@ def xyz_to_face(xyz: np.ndarray) -> np.ndarray:
         >>> xyz_to_face(np.array([[0, -1.0, 0.2], [0.1, 0.2, -0.9]])).tolist()
         [5, 2]
     """
-    return np.argmax(np.asarray(xyz) @ FACE_CENTER.T, axis=-1)
+    xyz = np.asarray(xyz)
+    axis = np.argmax(np.abs(xyz), axis=-1)  # 0: x (R/L), 1: y (U/D), 2: z (F/B)
+    negative = np.take_along_axis(xyz, axis[..., None], axis=-1)[..., 0] < 0
+    return _FACE_OF_AXIS[axis, negative.astype(np.int64)]
 
 
 def xyz_to_face_pixel(
@@ -189,9 +201,18 @@ def xyz_to_face_pixel(
     """
     xyz = np.asarray(xyz)
     face = np.asarray(face)
-    depth = np.einsum("...i,...i->...", xyz, FACE_CENTER[face])
+    # Face axes are signed unit vectors: each dot product is one signed component of xyz.
+    def component(table: np.ndarray) -> np.ndarray:
+        axis = np.argmax(np.abs(table), axis=1)[face]
+        sign = table[np.arange(6), np.argmax(np.abs(table), axis=1)][face].astype(xyz.dtype)
+        index = np.broadcast_to(axis, xyz.shape[:-1])[..., None]
+        return np.take_along_axis(xyz, index, axis=-1)[..., 0] * sign
+
+    depth = component(FACE_CENTER)
     with np.errstate(divide="ignore", invalid="ignore"):
-        inv_depth = np.where(depth > 0, 1.0 / depth, np.nan)
-    a = np.einsum("...i,...i->...", xyz, FACE_RIGHT[face]) * inv_depth
-    b = np.einsum("...i,...i->...", xyz, FACE_DOWN[face]) * inv_depth
-    return (a + 1) * (face_size / 2) - 0.5 + pad, (b + 1) * (face_size / 2) - 0.5 + pad
+        inv_depth = np.where(depth > 0, 1 / depth, np.nan).astype(depth.dtype)
+    half = xyz.dtype.type(face_size / 2) if xyz.dtype == np.float32 else face_size / 2
+    offset = half - 0.5 + pad
+    a = component(FACE_RIGHT) * inv_depth
+    b = component(FACE_DOWN) * inv_depth
+    return a * half + offset, b * half + offset
