@@ -936,6 +936,29 @@ def metadata_from_webp(data: bytes) -> ImageMetadata:
 # ----------------------------------------------------------------------------------- container
 
 
+def _exif_for_output(exif: bytes | None, width: int, height: int) -> bytes | None:
+    """EXIF without the thumbnail IFD and with PixelX/YDimension = the output size.
+
+    EXIF that piexif cannot parse is passed through unchanged rather than lost.
+    """
+    if not exif:
+        return exif
+    import piexif
+
+    try:
+        tags = piexif.load(b"Exif\x00\x00" + exif)
+        tags["thumbnail"] = None
+        tags["1st"] = {}
+        tags.setdefault("Exif", {})
+        tags["Exif"][piexif.ExifIFD.PixelXDimension] = int(width)
+        tags["Exif"][piexif.ExifIFD.PixelYDimension] = int(height)
+        dumped = piexif.dump(tags)
+    except Exception as exc:  # noqa: BLE001 - any parser failure: keep the original bytes
+        logger.warning("EXIF could not be edited (%s); kept as it was, thumbnail included", exc)
+        return exif
+    return dumped[6:] if dumped.startswith(b"Exif\x00\x00") else dumped
+
+
 @dataclass(frozen=True)
 class ImageMetadata:
     """EXIF, ICC profile and XMP of an image, in format-neutral form.
@@ -1011,9 +1034,12 @@ class ImageMetadata:
 
     def for_output(self, width: int, height: int) -> ImageMetadata:
         """Copy for an output panorama of ``width x height``: GPano updated (or added) to a full
-        equirectangular panorama of that size; EXIF and ICC profile unchanged.
+        equirectangular panorama of that size; EXIF kept (camera, GPS, date) but its embedded
+        thumbnail dropped (it would still show the removed tripod) and its pixel size updated;
+        ICC profile unchanged.
 
         Raises:
             ValueError: ``width`` or ``height`` is not a positive integer.
         """
-        return replace(self, xmp=update_gpano(self.xmp, width, height))
+        xmp = update_gpano(self.xmp, width, height)
+        return replace(self, xmp=xmp, exif=_exif_for_output(self.exif, width, height))

@@ -429,10 +429,23 @@ def test_image_metadata_validation_and_normalisation():
     assert repr(meta).startswith("ImageMetadata(exif=<") and "xmp=None" in repr(meta)
 
 
-def test_for_output_changes_only_xmp():
-    meta = ImageMetadata(exif=make_exif(), icc_profile=srgb_profile(), xmp=pano_xmp())
+def test_for_output_updates_gpano_and_drops_the_exif_thumbnail():
+    thumb = io.BytesIO()
+    Image.fromarray(pixels()).save(thumb, format="JPEG")
+    tags = piexif.load(make_exif())
+    tags["thumbnail"] = thumb.getvalue()
+    tags["1st"] = {piexif.ImageIFD.JPEGInterchangeFormat: 0,
+                   piexif.ImageIFD.JPEGInterchangeFormatLength: 0}
+    exif = piexif.dump(tags)
+    meta = ImageMetadata(exif=exif[6:] if exif.startswith(b"Exif") else exif,
+                         icc_profile=srgb_profile(), xmp=pano_xmp())
+    assert piexif.load(meta.exif)["thumbnail"]
     out = meta.for_output(W, H)
-    assert out.exif == meta.exif and out.icc_profile == meta.icc_profile
+    assert out.icc_profile == meta.icc_profile
+    assert_same_exif(out.exif)  # camera, date and GPS kept
+    fields = piexif.load(out.exif)
+    assert not fields["thumbnail"]  # the old thumbnail still showed the tripod
+    assert fields["Exif"][piexif.ExifIFD.PixelXDimension] == W
     assert out.gpano.full_pano_width_pixels == W and meta.gpano.full_pano_width_pixels == 64
     with pytest.raises(ValueError, match="width"):
         meta.for_output(0, H)
