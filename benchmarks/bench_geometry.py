@@ -28,6 +28,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from _common import SHARED, reset_peak_rss, rss_kib, sample_image  # noqa: E402
 
 from pano_inpaint.geometry import (  # noqa: E402
     clear_map_cache,
@@ -36,19 +39,7 @@ from pano_inpaint.geometry import (  # noqa: E402
 )
 from pano_inpaint.masks import nadir_mask  # noqa: E402
 
-SHARED = ROOT.parent / "shared"
 SIZES = {"2K": 2048, "4K": 4096, "8K": 8192}
-
-
-def _image(width: int) -> np.ndarray:
-    """A real panorama resized to ``width`` (or a textured synthetic one without ../shared)."""
-    candidates = sorted((SHARED / "panoramas_hires").glob("*.jpg"))
-    if candidates:
-        img = cv2.imread(str(candidates[0]), cv2.IMREAD_COLOR)[..., ::-1]
-        return np.ascontiguousarray(cv2.resize(img, (width, width // 2), cv2.INTER_LINEAR))
-    rng = np.random.default_rng(0)
-    small = rng.integers(0, 256, (64, 128, 3), dtype=np.uint8)
-    return cv2.resize(small, (width, width // 2), interpolation=cv2.INTER_CUBIC)
 
 
 def _best(fn, repeat: int) -> float:
@@ -71,7 +62,7 @@ def bench_round_trip(labels: list[str], repeat: int) -> list[dict]:
     rows = []
     for label in labels:
         width = SIZES[label]
-        erp = _image(width)
+        erp = sample_image(width)
         h, face = width // 2, width // 4
 
         def ours(erp=erp, h=h, face=face):
@@ -118,7 +109,7 @@ def bench_psnr() -> list[dict]:
 
 def bench_masked(repeat: int) -> dict:
     width = 8192
-    erp = _image(width)
+    erp = sample_image(width)
     h = width // 2
     faces = erp_to_cube(erp, width // 4)
     mask = nadir_mask(h, width, 20)
@@ -134,13 +125,6 @@ def bench_masked(repeat: int) -> dict:
                 masked_band_cached=masked_band_cached, speedup=full / masked)
 
 
-def _rss_kib(field: str) -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field):
-            return int(line.split()[1])
-    return 0
-
-
 def memory_child(width: int) -> None:
     """Runs in a fresh process: peak RSS of one round trip above the loaded image."""
     h = width // 2
@@ -148,12 +132,11 @@ def memory_child(width: int) -> None:
     erp = np.empty((h, width, 3), np.uint8)
     for r in range(0, h, 512):
         erp[r : r + 512] = rng.integers(0, 256, erp[r : r + 512].shape, dtype=np.uint8)
-    Path("/proc/self/clear_refs").write_text("5")  # reset the peak (VmHWM) to the current RSS
-    before = _rss_kib("VmRSS")
+    before = reset_peak_rss()
     t = time.perf_counter()
     back = cube_to_erp(erp_to_cube(erp, width // 4), h, width)
     seconds = time.perf_counter() - t
-    peak = _rss_kib("VmHWM")
+    peak = rss_kib("VmHWM")
     del back
     print(json.dumps(dict(image_mb=erp.nbytes / 2**20, extra_mb=(peak - before) / 1024,
                           ratio=(peak - before) * 1024 / erp.nbytes, seconds=seconds)))

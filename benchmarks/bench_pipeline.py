@@ -28,35 +28,18 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
-SHARED = ROOT.parent / "shared"
-
-
-def _image(width: int) -> np.ndarray:
-    candidates = sorted((SHARED / "panoramas_hires").glob("*.jpg"))
-    if candidates:
-        img = cv2.imread(str(candidates[0]), cv2.IMREAD_COLOR)[..., ::-1]
-        return np.ascontiguousarray(cv2.resize(img, (width, width // 2), cv2.INTER_LINEAR))
-    rng = np.random.default_rng(0)
-    small = rng.integers(0, 256, (256, 512, 3), dtype=np.uint8)
-    return cv2.resize(small, (width, width // 2), interpolation=cv2.INTER_CUBIC)
-
-
-def _rss_kib(field: str) -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field):
-            return int(line.split()[1])
-    return 0
+from _common import SHARED, reset_peak_rss, rss_kib, sample_image  # noqa: E402
 
 
 def child(width: int, method: str, generator: str, degrees: float) -> None:
     """One timed job in this fresh process; prints a JSON line."""
     from pano_inpaint import inpaint, nadir_mask
 
-    erp = _image(width)
+    erp = sample_image(width)
     mask = nadir_mask(width // 2, width, degrees)
-    Path("/proc/self/clear_refs").write_text("5")  # peak RSS from here on
-    before = _rss_kib("VmRSS")
+    before = reset_peak_rss()
     start = time.perf_counter()
     if method == "ours":
         result = inpaint(erp, mask, generator=generator)
@@ -65,7 +48,7 @@ def child(width: int, method: str, generator: str, degrees: float) -> None:
         cv2.inpaint(erp, mask.astype(np.uint8), 5, cv2.INPAINT_TELEA)
         flagged = []
     seconds = time.perf_counter() - start
-    peak = _rss_kib("VmHWM")
+    peak = rss_kib("VmHWM")
     print(json.dumps(dict(seconds=seconds, extra_mb=(peak - before) / 1024,
                           image_mb=erp.nbytes / 2**20, flagged=flagged)))
 
