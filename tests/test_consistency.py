@@ -1,0 +1,63 @@
+import numpy as np
+
+from pano_inpaint import cap_mask, check_consistency, nadir_mask
+from pano_inpaint.geometry import cube_to_erp, erp_to_cube
+from tests.synthetic import sphere_function_erp, wavy_rgb
+
+H = 128
+
+
+def _seamless():
+    return sphere_function_erp(H, wavy_rgb, dtype=np.uint8)
+
+
+def test_a_seamless_panorama_passes_every_check():
+    report = check_consistency(_seamless())
+    assert report.ok, report.to_dict()
+    for name in ("wrap", "pole_top", "pole_bottom", "seams"):
+        assert report[name].value < 1.5
+
+
+def test_a_break_at_the_wrap_line_is_flagged():
+    ramp = np.tile(np.linspace(0, 255, 2 * H)[None, :, None], (H, 1, 3)).astype(np.uint8)
+    assert "wrap" in check_consistency(ramp).flagged
+
+
+def test_a_smeared_pole_is_flagged():
+    erp = _seamless()
+    erp[0] = np.random.default_rng(0).integers(0, 255, erp[0].shape)
+    report = check_consistency(erp)
+    assert "pole_top" in report.flagged and "pole_bottom" not in report.flagged
+
+
+def test_faces_filled_independently_show_seams():
+    erp = _seamless()
+    mask = cap_mask(H, 2 * H, 45, 0, 25)  # centred on the front/right edge
+    faces = erp_to_cube(erp, H // 2)
+    faces[0] = np.clip(faces[0].astype(int) + 40, 0, 255)  # the front face's fill is brighter
+    broken = erp.copy()
+    cube_to_erp(faces, H, 2 * H, mask=mask, out=broken)
+    report = check_consistency(broken, mask, reference=erp)
+    assert "seams" in report.flagged
+    assert report["seams"].reference < 1.5  # the known surroundings have no seam
+    assert check_consistency(erp, mask)["seams"].value < 1.5
+
+
+def test_a_colour_step_at_the_hole_edge_is_flagged():
+    erp = _seamless()
+    mask = nadir_mask(H, 2 * H, 30)
+    shifted = erp.copy()
+    shifted[mask] = np.clip(shifted[mask].astype(int) + 50, 0, 255)
+    assert "boundary" in check_consistency(shifted, mask).flagged
+    assert "boundary" not in check_consistency(erp, mask).flagged
+
+
+def test_report_serialises():
+    data = check_consistency(_seamless(), nadir_mask(H, 2 * H, 20)).to_dict()
+    assert set(data) == {"ok", "flagged", "hole_fraction", "checks", "notes"}
+    assert data["checks"]["boundary"]["threshold"] == 2.0
+
+
+def test_hdr_input_is_measured_on_a_tone_mapped_proxy():
+    erp = sphere_function_erp(H, wavy_rgb, scale=1000.0)
+    assert check_consistency(erp).ok
