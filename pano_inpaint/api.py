@@ -20,7 +20,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import cv2
 import numpy as np
 
 from pano_inpaint._checks import check_erp, check_mask
@@ -30,7 +29,7 @@ from pano_inpaint.consistency import ConsistencyReport, check_consistency
 from pano_inpaint.generators import CubeTiles, Generator, get_generator
 from pano_inpaint.geometry.cubemap import erp_to_cube, tiles_to_erp
 from pano_inpaint.geometry.rotation import rotation_to_angles
-from pano_inpaint.masks import mask_fraction
+from pano_inpaint.masks import dilate_mask, mask_fraction
 from pano_inpaint.pipeline.reconcile import reconcile_tiles
 from pano_inpaint.pipeline.regions import Region, find_regions, plan_cube
 from pano_inpaint.values import ToneMap, from_values, is_hdr, to_values
@@ -77,23 +76,6 @@ class InpaintResult:
             "regions": [asdict(r) for r in self.regions],
             "consistency": self.report.to_dict(),
         }
-
-
-def _dilate_mask(mask: np.ndarray, pixels: int) -> np.ndarray:
-    """Grow the hole by ``pixels`` (columns wrap around), touching only the rows near it."""
-    if pixels <= 0:
-        return mask
-    rows = np.flatnonzero(mask.any(axis=1))
-    if rows.size == 0:
-        return mask
-    r0, r1 = max(0, rows[0] - pixels), min(mask.shape[0], rows[-1] + pixels + 1)
-    band = mask[r0:r1].astype(np.uint8)
-    wrapped = np.concatenate([band[:, -pixels:], band, band[:, :pixels]], axis=1)
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * pixels + 1,) * 2)
-    grown = cv2.dilate(wrapped, kernel)[:, pixels:-pixels].astype(bool)
-    out = mask.copy()
-    out[r0:r1] |= grown
-    return out
 
 
 def _resolve_sizes(config: PipelineConfig, width: int, generator: Generator) -> tuple[int, int]:
@@ -249,7 +231,7 @@ def inpaint(
     else:
         gen = generator
 
-    hole = _dilate_mask(mask, config.mask.dilate)
+    hole = dilate_mask(mask, config.mask.dilate)
     fraction = mask_fraction(hole)
     if fraction == 0:
         report = check_consistency(erp, None)

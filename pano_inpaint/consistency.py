@@ -28,14 +28,14 @@ import numpy as np
 
 from pano_inpaint._checks import check_erp, check_mask
 from pano_inpaint.config import ChecksConfig
-from pano_inpaint.geometry.cubemap import erp_to_cube
-from pano_inpaint.geometry.padding import cube_pad_plan
+from pano_inpaint.geometry._remap import PointSampler
+from pano_inpaint.geometry.sphere import face_pixel_to_xyz, lonlat_to_erp_pixel, xyz_to_lonlat
+from pano_inpaint.masks import dilate_mask
 from pano_inpaint.values import ToneMap, is_hdr, to_values
 
 __all__ = ["CheckResult", "ConsistencyReport", "check_consistency"]
 
 _NEAR_WRAP = 8  # columns each side of the wrap line that define the "ordinary" step
-_MAX_CHECK_FACE = 1024
 
 
 @dataclass
@@ -132,18 +132,36 @@ def _pole(image: np.ndarray, top: bool, tone: ToneMap) -> float:
     return _ratio(spread, step)
 
 
-def _edge_pairs(face_size: int) -> tuple[np.ndarray, ...]:
-    """For every ring pixel right outside a face edge (not the corners): its position, and the
-    positions of the face pixel inside the edge and the next one further in; in a tile padded
-    by 1."""
-    plan = cube_pad_plan(face_size, 1)
-    y, x = plan.ring_y, plan.ring_x
-    size = face_size + 2
-    side = ~(((y == 0) | (y == size - 1)) & ((x == 0) | (x == size - 1)))
-    y, x = y[side], x[side]
-    dy = np.where(y == 0, 1, np.where(y == size - 1, -1, 0))
-    dx = np.where(x == 0, 1, np.where(x == size - 1, -1, 0))
-    return y, x, y + dy, x + dx, y + 2 * dy, x + 2 * dx
+def _edge_points(face_size: int, rotation: np.ndarray | None) -> tuple[np.ndarray, ...]:
+    """Panorama directions of, for every face and every pixel along its four edges: the pixel
+    just outside the edge (in the neighbour), the edge pixel, and the next one inside.
+
+    Returns three ``(n, 3)`` direction arrays (outside, edge, inner).
+    """
+    t = np.arange(1, face_size + 1, dtype=np.float64)
+    far = face_size + 1.0
+    sides = []  # (x, y) of outside, edge, inner in a face padded by 1
+    for depth in range(3):
+        sides.append(np.concatenate([
+            np.stack([t, np.full_like(t, depth)]),  # top
+            np.stack([t, np.full_like(t, far - depth)]),  # bottom
+            np.stack([np.full_like(t, depth), t]),  # left
+            np.stack([np.full_like(t, far - depth), t]),  # right
+        ], axis=1))
+    out = []
+    for x, y in sides:
+        xyz = np.concatenate([face_pixel_to_xyz(f, x, y, face_size, 1) for f in range(6)])
+        out.append(xyz if rotation is None else xyz @ rotation.T)
+    return tuple(out)
+
+
+def _sample_points(image: np.ndarray, xyz: np.ndarray, interpolation: str) -> np.ndarray:
+    """Values of ``image`` ``(H, W[, C])`` at directions ``(n, 3)`` -> ``(n, C)`` (columns wrap)."""
+    height, width = image.shape[:2]
+    x, y = lonlat_to_erp_pixel(*xyz_to_lonlat(xyz), height, width)
+    src = image[..., None] if image.ndim == 2 else image
+    sampler = PointSampler.build(x, np.clip(y, 0, height - 1), interpolation)
+    return sampler(src, border=cv2.BORDER_WRAP)
 
 
 def _seams(
@@ -151,24 +169,24 @@ def _seams(
     known_band: bool = False,
 ) -> float | None:
     """Jump across cube edges over the step inside, on edge pixels inside ``hole`` (or on known
-    pixels within a band around it with ``known_band``; everywhere without a hole)."""
-    width = image.shape[1]
-    face_size = min(width // 4, _MAX_CHECK_FACE)
-    faces = erp_to_cube(image, face_size, pad=1, rotation=rotation)
-    faces = faces[..., None] if faces.ndim == 3 else faces[..., :3]
-    proxy = tone.to_proxy(to_values(faces)).mean(axis=-1)  # (6, S+2, S+2)
-    oy, ox, iy, ix, jy, jx = _edge_pairs(face_size)
-    outside, edge, inner = proxy[:, oy, ox], proxy[:, iy, ix], proxy[:, jy, jx]
+    pixels within a few pixels around it with ``known_band``; everywhere without a hole).
+
+    Only the pixel triplets across the edges are sampled, at the panorama's own resolution
+    (face size W / 4), so the check costs little whatever the image size.
+    """
+    points = _edge_points(image.shape[1] // 4, rotation)
     if hole is not None:
-        holes = erp_to_cube(hole.astype(np.uint8) * 255, face_size, pad=1, rotation=rotation) > 0
-        if known_band:
-            near = np.stack([cv2.dilate(h.astype(np.uint8), np.ones((9, 9), np.uint8)) > 0
-                             for h in holes])
-            holes = near & ~holes
-        use = holes[:, oy, ox] & holes[:, iy, ix] & holes[:, jy, jx]
+        region = dilate_mask(hole, 4) & ~hole if known_band else hole
+        inside = [(_sample_points(region.view(np.uint8), p, "nearest")[:, 0] > 0)
+                  for p in points]
+        use = inside[0] & inside[1] & inside[2]
         if use.sum() < 8:
             return None
-        outside, edge, inner = outside[use], edge[use], inner[use]
+        points = tuple(p[use] for p in points)
+    outside, edge, inner = (
+        tone.to_proxy(to_values(_sample_points(image, p, "bilinear")[:, :3])).mean(axis=-1)
+        for p in points
+    )
     return _ratio(np.abs(edge - outside).mean(), np.abs(edge - inner).mean())
 
 

@@ -7,12 +7,13 @@ the rows).
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 from pano_inpaint._checks import check_positive_int
 from pano_inpaint.geometry.sphere import erp_pixel_to_lonlat, lonlat_to_xyz
 
-__all__ = ["cap_mask", "mask_fraction", "nadir_mask", "zenith_mask"]
+__all__ = ["cap_mask", "dilate_mask", "mask_fraction", "nadir_mask", "zenith_mask"]
 
 
 def _check_size(height: int, width: int) -> tuple[int, int]:
@@ -106,3 +107,26 @@ def mask_fraction(mask: np.ndarray) -> float:
         rows = np.flatnonzero(mask.any(axis=1))
     counts = np.count_nonzero(mask[rows], axis=1)
     return float(counts @ weights[rows] / (weights.sum() * width))
+
+
+def dilate_mask(mask: np.ndarray, pixels: int) -> np.ndarray:
+    """Grow the hole by ``pixels`` (columns wrap around), touching only the rows near it.
+
+    Example:
+        >>> m = np.zeros((8, 16), bool); m[4, 0] = True
+        >>> bool(dilate_mask(m, 1)[4, 15])  # across the wrap-around line
+        True
+    """
+    if pixels <= 0:
+        return mask
+    rows = np.flatnonzero(mask.any(axis=1))
+    if rows.size == 0:
+        return mask
+    r0, r1 = max(0, rows[0] - pixels), min(mask.shape[0], rows[-1] + pixels + 1)
+    band = mask[r0:r1].astype(np.uint8)
+    wrapped = np.concatenate([band[:, -pixels:], band, band[:, :pixels]], axis=1)
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * pixels + 1,) * 2)
+    grown = cv2.dilate(wrapped, kernel)[:, pixels:-pixels].astype(bool)
+    out = mask.copy()
+    out[r0:r1] |= grown
+    return out

@@ -140,7 +140,7 @@ class PointSampler:
     def nbytes(self) -> int:
         return self.maps.nbytes
 
-    def __call__(self, src: np.ndarray) -> np.ndarray:
+    def __call__(self, src: np.ndarray, border: int = cv2.BORDER_REPLICATE) -> np.ndarray:
         """``(h, w, C)`` image -> ``(N, C)`` samples."""
-        out = remap(src, self.maps)
+        out = remap(src, self.maps, border=border)
         return out.reshape(-1, src.shape[2])[: self.count]
