@@ -129,11 +129,12 @@ def _fill_region(
         all_values[all_hole] = 0
         all_proxy = tone.to_proxy(all_values) if tone.hdr else all_values
         return CubeTiles(all_proxy, all_hole, tuple(range(6)), face_size, pad,
-                         values=all_values, to_values=tone.from_proxy)
+                         values=all_values, to_values=tone.from_proxy, source_dtype=erp.dtype)
 
     tiles = CubeTiles(
         proxy, tile_hole, tuple(face_ids), face_size, pad, values=values,
         to_values=tone.from_proxy, progress=progress, context=context,
+        source_dtype=erp.dtype,
     )
     filled = np.asarray(generator.inpaint(tiles), dtype=np.float32)
     if filled.shape != values.shape:

@@ -37,6 +37,8 @@ class CubeTiles:
             unbounded for HDR). The same array as ``image`` for display-referred input.
         to_values: maps a filled ``image`` (proxy) to the value domain; identity for LDR.
         progress: optional callback taking the fraction of work done, in ``[0, 1]``.
+        source_dtype: dtype of the panorama the tiles come from; a generator may work at that
+            precision (8-bit input needs no more than 8-bit arithmetic).
         context: optional callable returning all six faces of the same cube (same pad and
             rotation) as a ``CubeTiles`` with ``face_ids == (0, ..., 5)``, holes marked in its
             mask. Built lazily (it costs a full cube conversion): generators that search for
@@ -51,6 +53,7 @@ class CubeTiles:
     values: np.ndarray | None = None
     to_values: Callable[[np.ndarray], np.ndarray] = _identity
     progress: Callable[[float], None] | None = field(default=None, repr=False)
+    source_dtype: np.dtype = field(default_factory=lambda: np.dtype(np.float32))
     context: Callable[[], CubeTiles] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
