@@ -3,7 +3,7 @@
 Torch-based generators are registered lazily so ``import pano_inpaint`` never imports torch.
 """
 
-from pano_inpaint.generators import fill, opencv  # noqa: F401  (register built-ins)
+from pano_inpaint.generators import fill, opencv, patchmatch  # noqa: F401  (register built-ins)
 from pano_inpaint.generators.base import CubeTiles, Generator, GeneratorInfo
 from pano_inpaint.generators.registry import (
     UnknownGeneratorError,

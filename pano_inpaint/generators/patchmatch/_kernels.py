@@ -1,0 +1,448 @@
+"""Compiled inner loops of the PatchMatch generator (numba): search, voting, field set-up.
+
+Layout. A *target* is one padded tile ``(P, P, C)`` being filled. The *bank* holds the source
+tiles ``(K, P, P, C)`` (the six faces of the cube, or the batch itself); kernels take it as the
+tuple ``src = (image, valid, boxes, faces, geo, frames)``:
+
+* ``valid[k, y, x]``: bank pixels that may be a source patch centre (patch fully known, inside
+  the tile, not too stretched);
+* ``boxes[k] = (y0, y1, x0, x1)``: bounding box of ``valid[k]``, for uniform draws;
+* ``faces``: the bank tiles this target may copy from;
+* ``geo = (blur_penalty, locality, face_size, pad)`` and ``frames`` (``(K + 1, 3, 3)``, the
+  bank tiles' face frames then the target's): the priors of :func:`_prior`.
+
+The nearest-neighbour field (NNF) of a target is the tuple ``nnf = (k, y, x, d)`` of ``(P, P)``
+maps: bank tile and patch centre (int32) and the cost of the match (float32).
+
+Determinism. Every random draw is a hash of (seed, call key, pixel), never a shared generator,
+and the parallel search splits rows into bands of a fixed height: inside a band the scan is
+sequential; a neighbour in another band is read from a snapshot taken before the pass. So a
+result does not depend on the number of threads or their scheduling.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+__all__ = [
+    "copy_centres",
+    "hash_key",
+    "init_random",
+    "patch_weights",
+    "peel_layer",
+    "refresh_costs",
+    "search_pass",
+    "upsample_nnf",
+    "vote",
+    "vote_best",
+]
+
+BAND_ROWS = 16  # rows per band of the parallel search (fixed: results must not depend on threads)
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+# ------------------------------------------------------------------------------------ hashing
+
+
+@njit(inline="always", cache=True)
+def _mix(z: np.uint64) -> np.uint64:
+    """SplitMix64 finaliser: a well-mixed 64-bit hash of ``z``."""
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+@njit(cache=True)
+def hash_key(seed: int, a: int, b: int, c: int) -> np.uint64:
+    """One 64-bit key per (seed, level, iteration, pass): the per-call part of every draw."""
+    z = _mix(np.uint64(seed) + _GOLDEN)
+    z = _mix(z ^ (np.uint64(a) * _GOLDEN))
+    z = _mix(z ^ (np.uint64(b) * np.uint64(0xD6E8FEB86659FD93)))
+    return _mix(z ^ (np.uint64(c) * np.uint64(0xA0761D6478BD642F)))
+
+
+@njit(inline="always", cache=True)
+def _pixel_state(key: np.uint64, y: int, x: int) -> np.uint64:
+    return _mix(key ^ (np.uint64(y) << np.uint64(32)) ^ np.uint64(x))
+
+
+@njit(inline="always", cache=True)
+def _draw(state: np.uint64, n: int) -> int:
+    """Integer in ``[0, n)`` from a hashed state (``n`` is far below 2**32 here)."""
+    return int((_mix(state) >> np.uint64(32)) % np.uint64(n))
+
+
+# -------------------------------------------------------------------------------------- costs
+
+
+@njit(inline="always", cache=True)
+def _patch_distance(
+    target: np.ndarray, filled: np.ndarray, ty: int, tx: int, bank: np.ndarray, k: int,
+    sy: int, sx: int, r: int, limit: float,
+) -> float:
+    """Sum of squared differences between the target patch at ``(ty, tx)`` and bank patch
+    ``(k, sy, sx)`` over the target pixels inside the tile and marked in ``filled`` (a
+    ``(1, 1)`` array means all of them). Stops once past ``limit``: it is rejected then."""
+    size = target.shape[0]
+    channels = target.shape[2]
+    every = filled.shape[0] == 1
+    total = 0.0
+    for dy in range(-r, r + 1):
+        yt = ty + dy
+        if yt < 0 or yt >= size:
+            continue
+        ys = sy + dy
+        for dx in range(-r, r + 1):
+            xt = tx + dx
+            if xt < 0 or xt >= size or not (every or filled[yt, xt]):
+                continue
+            for c in range(channels):
+                d = target[yt, xt, c] - bank[k, ys, sx + dx, c]
+                total += d * d
+        if total >= limit:
+            return total
+    return total
+
+
+@njit(inline="always", cache=True)
+def _prior(
+    geo: np.ndarray, frames: np.ndarray, k: int, ty: int, tx: int, sy: int, sx: int
+) -> float:
+    """Cost multiplier of copying bank pixel ``(k, sy, sx)`` to target pixel ``(ty, tx)``.
+
+    * blur: the gnomonic stretch ``1 + a^2 + b^2`` is how much a tile magnifies the panorama
+      there (radially), so a source stretched more than the target is a blurred version of what
+      the target should show: ``1 + blur_penalty * (ratio - 1)``.
+    * locality: ``1 + locality * (1 - cos(angle))`` for the angle between the two directions on
+      the sphere, so far-away texture (the sky, for a ground hole) must match much better.
+    """
+    size, pad = geo[2], geo[3]
+    at = 2.0 * (tx - pad + 0.5) / size - 1.0
+    bt = 2.0 * (ty - pad + 0.5) / size - 1.0
+    a_s = 2.0 * (sx - pad + 0.5) / size - 1.0
+    b_s = 2.0 * (sy - pad + 0.5) / size - 1.0
+    st = 1.0 + at * at + bt * bt
+    ss = 1.0 + a_s * a_s + b_s * b_s
+    factor = 1.0
+    if ss > st:
+        factor += geo[0] * (ss / st - 1.0)
+    if geo[1] > 0:
+        t, f = frames[frames.shape[0] - 1], frames[k]  # rows: centre, right, down
+        dot = 0.0
+        for i in range(3):
+            dot += (t[0, i] + at * t[1, i] + bt * t[2, i]) * (
+                f[0, i] + a_s * f[1, i] + b_s * f[2, i])
+        factor *= 1.0 + geo[1] * (1.0 - dot / np.sqrt(st * ss))
+    return factor
+
+
+@njit(inline="always", cache=True)
+def _cost(
+    target: np.ndarray, filled: np.ndarray, ty: int, tx: int, src: tuple, k: int, sy: int,
+    sx: int, r: int, limit: float,
+) -> float:
+    """Patch distance times the priors (early exit against ``limit``, itself a cost)."""
+    factor = _prior(src[4], src[5], k, ty, tx, sy, sx)
+    return _patch_distance(target, filled, ty, tx, src[0], k, sy, sx, r, limit / factor) * factor
+
+
+@njit(inline="always", cache=True)
+def _try(
+    target: np.ndarray, filled: np.ndarray, y: int, x: int, src: tuple, r: int, k: int,
+    sy: int, sx: int, best: tuple[int, int, int, float],
+) -> tuple[int, int, int, float]:
+    """``best`` replaced by ``(k, sy, sx)`` if that is a valid source of smaller cost."""
+    valid = src[1]
+    size = valid.shape[1]
+    if sy < 0 or sy >= size or sx < 0 or sx >= size or not valid[k, sy, sx]:
+        return best
+    if k == best[0] and sy == best[1] and sx == best[2]:
+        return best
+    d = _cost(target, filled, y, x, src, k, sy, sx, r, best[3])
+    if d < best[3]:
+        return k, sy, sx, d
+    return best
+
+
+@njit(inline="always", cache=True)
+def _random_source(src: tuple, state: np.uint64, tries: int) -> tuple[int, int, int]:
+    """A uniformly drawn valid centre on one of the searched bank tiles, or ``k = -1``."""
+    valid, boxes, faces = src[1], src[2], src[3]
+    for t in range(tries):
+        s = state + np.uint64(3 * t + 1) * _GOLDEN
+        k = int(faces[_draw(s, faces.size)])
+        y = int(boxes[k, 0]) + _draw(s + np.uint64(1), int(boxes[k, 1] - boxes[k, 0]))
+        x = int(boxes[k, 2]) + _draw(s + np.uint64(2), int(boxes[k, 3] - boxes[k, 2]))
+        if valid[k, y, x]:
+            return k, y, x
+    return -1, 0, 0
+
+
+# ------------------------------------------------------------------------------- field set-up
+
+
+@njit(parallel=True, cache=True)
+def init_random(
+    target: np.ndarray, domain: np.ndarray, box: np.ndarray, src: tuple, r: int,
+    key: np.uint64, nnf: tuple,
+) -> None:
+    """A random valid source for every pixel of ``domain`` inside ``box = (y0, y1, x0, x1)``."""
+    all_known = np.ones((1, 1), np.bool_)
+    for y in prange(box[0], box[1]):
+        for x in range(box[2], box[3]):
+            if not domain[y, x]:
+                continue
+            k, sy, sx = _random_source(src, _pixel_state(key, y, x), 256)
+            if k < 0:  # only when valid centres are extremely rare: keep the old match
+                k, sy, sx = nnf[0][y, x], nnf[1][y, x], nnf[2][y, x]
+                if k < 0:
+                    continue
+            nnf[0][y, x], nnf[1][y, x], nnf[2][y, x] = k, sy, sx
+            nnf[3][y, x] = _cost(target, all_known, y, x, src, k, sy, sx, r, np.inf)
+
+
+@njit(parallel=True, cache=True)
+def peel_layer(
+    target: np.ndarray, filled: np.ndarray, ys: np.ndarray, xs: np.ndarray, src: tuple, r: int,
+    key: np.uint64, draws: int, nnf: tuple,
+) -> None:
+    """Onion-peel start: match every pixel ``(ys[j], xs[j])`` of one layer of the hole on the
+    pixels already ``filled`` (known, or peeled in earlier layers) and copy its match's centre.
+    Candidates: the shifted matches of filled neighbours, ``draws`` uniform draws and a random
+    search around the best. A layer only reads earlier layers, so it runs in parallel."""
+    size = target.shape[0]
+    channels = target.shape[2]
+    for j in prange(ys.size):
+        y, x = ys[j], xs[j]
+        state = _pixel_state(key, y, x)
+        best = (-1, 0, 0, np.inf)
+        for qy in range(max(y - 1, 0), min(y + 2, size)):
+            for qx in range(max(x - 1, 0), min(x + 2, size)):
+                if not filled[qy, qx] or nnf[0][qy, qx] < 0:
+                    continue
+                best = _try(target, filled, y, x, src, r, int(nnf[0][qy, qx]),
+                            int(nnf[1][qy, qx]) + y - qy, int(nnf[2][qy, qx]) + x - qx, best)
+        for t in range(draws):
+            k, sy, sx = _random_source(src, state + np.uint64(t + 1) * _GOLDEN, 4)
+            if k >= 0:
+                best = _try(target, filled, y, x, src, r, k, sy, sx, best)
+        if best[0] < 0:
+            continue
+        w = size // 4
+        n = 0
+        while w >= 1:
+            s = state + np.uint64(2 * n + 1 + 2 * draws) * _GOLDEN
+            best = _try(target, filled, y, x, src, r, best[0],
+                        best[1] + _draw(s, 2 * w + 1) - w,
+                        best[2] + _draw(s + np.uint64(1), 2 * w + 1) - w, best)
+            w //= 2
+            n += 1
+        k, sy, sx = best[0], best[1], best[2]
+        nnf[0][y, x], nnf[1][y, x], nnf[2][y, x], nnf[3][y, x] = k, sy, sx, best[3]
+        for c in range(channels):
+            target[y, x, c] = src[0][k, sy, sx, c]
+
+
+@njit(parallel=True, cache=True)
+def upsample_nnf(
+    target: np.ndarray, domain: np.ndarray, box: np.ndarray, src: tuple, r: int,
+    key: np.uint64, coarse_domain: np.ndarray, coarse: tuple, nnf: tuple,
+) -> None:
+    """Initialise a finer field from the coarser one: each pixel keeps its parent's offset
+    (source minus target), scaled to the finer grid; invalid results draw a random source."""
+    size = target.shape[0]
+    small = coarse_domain.shape[0]
+    ratio = size / small
+    valid = src[1]
+    all_known = np.ones((1, 1), np.bool_)
+    for y in prange(box[0], box[1]):
+        cy = min(max(int((y + 0.5) / ratio), 0), small - 1)
+        for x in range(box[2], box[3]):
+            if not domain[y, x]:
+                continue
+            cx = min(max(int((x + 0.5) / ratio), 0), small - 1)
+            k, sy, sx = -1, 0, 0
+            if coarse_domain[cy, cx] and coarse[0][cy, cx] >= 0:
+                k = coarse[0][cy, cx]
+                sy = y + int(round((coarse[1][cy, cx] - cy) * ratio))
+                sx = x + int(round((coarse[2][cy, cx] - cx) * ratio))
+                if sy < 0 or sy >= size or sx < 0 or sx >= size or not valid[k, sy, sx]:
+                    k = -1
+            if k < 0:
+                k, sy, sx = _random_source(src, _pixel_state(key, y, x), 256)
+                if k < 0:
+                    continue
+            nnf[0][y, x], nnf[1][y, x], nnf[2][y, x] = k, sy, sx
+            nnf[3][y, x] = _cost(target, all_known, y, x, src, k, sy, sx, r, np.inf)
+
+
+@njit(parallel=True, cache=True)
+def refresh_costs(
+    target: np.ndarray, domain: np.ndarray, box: np.ndarray, src: tuple, r: int, nnf: tuple
+) -> None:
+    """Recompute the costs after the target changed (an EM vote) without moving the field."""
+    all_known = np.ones((1, 1), np.bool_)
+    for y in prange(box[0], box[1]):
+        for x in range(box[2], box[3]):
+            if domain[y, x] and nnf[0][y, x] >= 0:
+                nnf[3][y, x] = _cost(target, all_known, y, x, src, nnf[0][y, x], nnf[1][y, x],
+                                     nnf[2][y, x], r, np.inf)
+
+
+# ------------------------------------------------------------------------------------- search
+
+
+@njit(parallel=True, cache=True)
+def search_pass(
+    target: np.ndarray, domain: np.ndarray, box: np.ndarray, src: tuple, r: int,
+    key: np.uint64, reverse: bool, radius: int, jumps: int, nnf: tuple,
+) -> None:
+    """One PatchMatch sweep (Barnes et al. 2009): propagation from the two previous neighbours
+    in scan order, a random search around the current match with radii ``radius, radius/2,
+    .., 1`` on the same bank tile, and ``jumps`` uniform draws over the searched tiles (how a
+    match moves to another cube face). ``reverse`` scans bottom-right to top-left."""
+    nk, ny, nx, nd = nnf
+    y0, y1, x0, x1 = box[0], box[1], box[2], box[3]
+    prev_k, prev_y, prev_x = nk.copy(), ny.copy(), nx.copy()  # reads across band boundaries
+    all_known = np.ones((1, 1), np.bool_)
+    step = -1 if reverse else 1
+    bands = (y1 - y0 + BAND_ROWS - 1) // BAND_ROWS
+    for band in prange(bands):
+        ya = y0 + band * BAND_ROWS
+        yb = min(ya + BAND_ROWS, y1)
+        for i in range(yb - ya):
+            y = yb - 1 - i if reverse else ya + i
+            for j in range(x1 - x0):
+                x = x1 - 1 - j if reverse else x0 + j
+                if not domain[y, x] or nk[y, x] < 0:
+                    continue
+                best = (int(nk[y, x]), int(ny[y, x]), int(nx[y, x]), float(nd[y, x]))
+                qx = x - step  # the neighbour visited just before, in this row
+                if x0 <= qx < x1 and domain[y, qx] and nk[y, qx] >= 0:
+                    best = _try(target, all_known, y, x, src, r, int(nk[y, qx]),
+                                int(ny[y, qx]), int(nx[y, qx]) + step, best)
+                qy = y - step  # the neighbour in the row visited before
+                if y0 <= qy < y1 and domain[qy, x]:
+                    inside = ya <= qy < yb
+                    k = nk[qy, x] if inside else prev_k[qy, x]
+                    if k >= 0:
+                        sy = (ny[qy, x] if inside else prev_y[qy, x]) + step
+                        sx = nx[qy, x] if inside else prev_x[qy, x]
+                        best = _try(target, all_known, y, x, src, r, int(k), int(sy), int(sx),
+                                    best)
+                state = _pixel_state(key, y, x)
+                w = radius
+                n = 0
+                while w >= 1:
+                    s = state + np.uint64(2 * n + 1) * _GOLDEN
+                    best = _try(target, all_known, y, x, src, r, best[0],
+                                best[1] + _draw(s, 2 * w + 1) - w,
+                                best[2] + _draw(s + np.uint64(1), 2 * w + 1) - w, best)
+                    w //= 2
+                    n += 1
+                for t in range(jumps):
+                    k, sy, sx = _random_source(src, state + np.uint64(7919 * (t + 1)), 2)
+                    if k >= 0:
+                        best = _try(target, all_known, y, x, src, r, k, sy, sx, best)
+                nk[y, x], ny[y, x], nx[y, x], nd[y, x] = best[0], best[1], best[2], best[3]
+
+
+# ------------------------------------------------------------------------------ reconstruction
+
+
+@njit(parallel=True, cache=True)
+def patch_weights(
+    domain: np.ndarray, box: np.ndarray, nnf_d: np.ndarray, inv_scale: float, out: np.ndarray
+) -> None:
+    """Vote weight of every patch: ``exp(-d * inv_scale)`` (Wexler et al. 2007)."""
+    for y in prange(box[0], box[1]):
+        for x in range(box[2], box[3]):
+            if domain[y, x]:
+                out[y, x] = np.exp(-nnf_d[y, x] * inv_scale)
+
+
+@njit(parallel=True, cache=True)
+def vote(
+    hole: np.ndarray, domain: np.ndarray, box: np.ndarray, source: np.ndarray, r: int,
+    nnf: tuple, weights: np.ndarray, out: np.ndarray,
+) -> None:
+    """EM step: each hole pixel becomes the weighted mean of what every patch covering it
+    (centres in ``domain``) copies there from ``source`` (``(K, P, P, C')``: the bank's proxy
+    or its values). Only hole pixels of ``out`` are written."""
+    nk, ny, nx = nnf[0], nnf[1], nnf[2]
+    size = hole.shape[0]
+    channels = source.shape[3]
+    for y in prange(box[0], box[1]):
+        acc = np.empty(channels, np.float64)
+        for x in range(box[2], box[3]):
+            if not hole[y, x]:
+                continue
+            acc[:] = 0.0
+            total = 0.0
+            for dy in range(-r, r + 1):
+                qy = y - dy
+                if qy < 0 or qy >= size:
+                    continue
+                for dx in range(-r, r + 1):
+                    qx = x - dx
+                    if qx < 0 or qx >= size or not domain[qy, qx] or nk[qy, qx] < 0:
+                        continue
+                    w = weights[qy, qx]
+                    k, sy, sx = nk[qy, qx], ny[qy, qx] + dy, nx[qy, qx] + dx
+                    for c in range(channels):
+                        acc[c] += w * source[k, sy, sx, c]
+                    total += w
+            if total > 1e-30:
+                for c in range(channels):
+                    out[y, x, c] = acc[c] / total
+            elif nk[y, x] >= 0:  # every weight underflowed: take the pixel's own match
+                for c in range(channels):
+                    out[y, x, c] = source[nk[y, x], ny[y, x], nx[y, x], c]
+
+
+@njit(parallel=True, cache=True)
+def vote_best(
+    hole: np.ndarray, domain: np.ndarray, box: np.ndarray, source: np.ndarray, r: int,
+    nnf: tuple, out: np.ndarray,
+) -> None:
+    """Winner-takes-all: each hole pixel copies what the best-matching patch covering it holds
+    there (exact values, no averaging)."""
+    nk, ny, nx, nd = nnf
+    size = hole.shape[0]
+    channels = source.shape[3]
+    for y in prange(box[0], box[1]):
+        for x in range(box[2], box[3]):
+            if not hole[y, x]:
+                continue
+            best = np.inf
+            bk, by, bx = nk[y, x], ny[y, x], nx[y, x]
+            for dy in range(-r, r + 1):
+                qy = y - dy
+                if qy < 0 or qy >= size:
+                    continue
+                for dx in range(-r, r + 1):
+                    qx = x - dx
+                    if qx < 0 or qx >= size or not domain[qy, qx] or nk[qy, qx] < 0:
+                        continue
+                    if nd[qy, qx] < best:
+                        best = nd[qy, qx]
+                        bk, by, bx = nk[qy, qx], ny[qy, qx] + dy, nx[qy, qx] + dx
+            if bk >= 0:
+                for c in range(channels):
+                    out[y, x, c] = source[bk, by, bx, c]
+
+
+@njit(parallel=True, cache=True)
+def copy_centres(
+    hole: np.ndarray, box: np.ndarray, source: np.ndarray, nnf: tuple, out: np.ndarray
+) -> None:
+    """Each hole pixel copies the centre of its own match: the patch centred on it sees its
+    whole neighbourhood (borders showing other faces included) symmetrically."""
+    nk, ny, nx = nnf[0], nnf[1], nnf[2]
+    channels = source.shape[3]
+    for y in prange(box[0], box[1]):
+        for x in range(box[2], box[3]):
+            if hole[y, x] and nk[y, x] >= 0:
+                for c in range(channels):
+                    out[y, x, c] = source[nk[y, x], ny[y, x], nx[y, x], c]

@@ -1,0 +1,170 @@
+"""Scale levels of padded cube tiles, and the source bank each level searches.
+
+A level keeps the tile's geometry: face size ``S / 2^l`` and padding ``pad / 2^l`` (rounded), so
+a coarse tile is still a gnomonic view with the same field of view and can be re-padded with
+:func:`~pano_inpaint.geometry.padding.repad_cube_faces` like the full-size one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from pano_inpaint.geometry.conventions import FACE_CENTER, FACE_DOWN, FACE_RIGHT
+
+__all__ = [
+    "Bank",
+    "Level",
+    "build_bank",
+    "face_frames",
+    "level_plan",
+    "resize_mask",
+    "resize_tiles",
+    "with_texture_features",
+]
+
+
+@dataclass(frozen=True)
+class Level:
+    """Geometry of one scale: ``size = face_size + 2 * pad``."""
+
+    face_size: int
+    pad: int
+
+    @property
+    def size(self) -> int:
+        return self.face_size + 2 * self.pad
+
+
+def level_plan(face_size: int, pad: int, count: int) -> list[Level]:
+    """``count`` levels, finest first, halving the face size and padding each time."""
+    return [
+        Level(max(1, round(face_size / 2**l)), round(pad / 2**l)) for l in range(count)  # noqa: E741
+    ]
+
+
+def resize_tiles(tiles: np.ndarray, size: int) -> np.ndarray:
+    """``(N, P, P, C)`` float32 tiles area-resampled to ``(N, size, size, C)``."""
+    if tiles.shape[1] == size:
+        return tiles.copy()
+    out = np.empty((tiles.shape[0], size, size, tiles.shape[3]), np.float32)
+    for i, tile in enumerate(tiles):
+        small = cv2.resize(tile, (size, size), interpolation=cv2.INTER_AREA)
+        out[i] = small.reshape(size, size, tiles.shape[3])  # cv2 drops a single channel axis
+    return out
+
+
+def resize_mask(mask: np.ndarray, size: int) -> np.ndarray:
+    """``(N, P, P)`` hole masks at ``size``: a coarse pixel is a hole if any pixel under it is."""
+    if mask.shape[1] == size:
+        return mask.copy()
+    out = np.empty((mask.shape[0], size, size), bool)
+    for i, m in enumerate(mask):
+        out[i] = cv2.resize(m.astype(np.float32), (size, size), interpolation=cv2.INTER_AREA) > 0
+    return out
+
+
+def local_scale(level: Level) -> np.ndarray:
+    """``(P, P)`` gnomonic stretch ``1 + a^2 + b^2`` of each pixel of a padded tile: how much
+    finer than at the face centre the tile samples the sphere there (radially; the tangential
+    factor is its square root). Far into the padding the tile is an upsampled, blurred view."""
+    a = 2 * (np.arange(level.size) - level.pad + 0.5) / level.face_size - 1
+    return 1 + a[:, None] ** 2 + a[None, :] ** 2
+
+
+@dataclass(frozen=True)
+class Bank:
+    """Source tiles of one level.
+
+    Attributes:
+        image: ``(K, P, P, C)`` float32 proxy the patch distance is measured on.
+        valid: ``(K, P, P)`` bool, where a source patch may be centred.
+        boxes: ``(K, 4)`` int64 ``(y0, y1, x0, x1)`` bounding box of ``valid`` per tile (empty
+            tiles get a 1-pixel box and are left out of ``usable``).
+        usable: indices of the tiles holding at least one valid centre.
+        geo: ``(4,)`` float64 ``(blur_penalty, locality, face_size, pad)`` for the search priors.
+        frames: ``(K, 3, 3)`` float64 centre, right and down vectors of each tile's face.
+    """
+
+    image: np.ndarray
+    valid: np.ndarray
+    boxes: np.ndarray
+    usable: np.ndarray
+    geo: np.ndarray
+    frames: np.ndarray
+
+    def frames_for(self, face: int) -> np.ndarray:
+        """``(K + 1, 3, 3)``: the bank's frames with the target face's appended."""
+        return np.concatenate([self.frames, face_frames([face])])
+
+
+def face_frames(face_ids: Sequence[int]) -> np.ndarray:
+    """``(k, 3, 3)`` float64 rows ``FACE_CENTER, FACE_RIGHT, FACE_DOWN`` of each face."""
+    ids = list(face_ids)
+    return np.ascontiguousarray(np.stack([FACE_CENTER[ids], FACE_RIGHT[ids], FACE_DOWN[ids]],
+                                         axis=1))
+
+
+def build_bank(
+    image: np.ndarray, hole: np.ndarray, face_ids: Sequence[int], level: Level, radius: int,
+    max_scale: float, blur_penalty: float, locality: float,
+) -> Bank:
+    """Bank of a level: a centre is valid if its whole patch is known and inside the tile and
+    the tile's stretch there is at most ``max_scale``."""
+    size = level.size
+    side = 2 * radius + 1
+    kernel = np.ones((side, side), np.uint8)
+    inside = np.zeros((size, size), bool)
+    inside[radius : size - radius, radius : size - radius] = True
+    inside &= local_scale(level) <= max_scale
+    valid = np.empty(hole.shape, bool)
+    boxes = np.zeros((hole.shape[0], 4), np.int64)
+    usable = []
+    for k, h in enumerate(hole):
+        # Erosion with a constant-1 border: outside the tile counts as known, `inside` cuts it.
+        known = cv2.erode((~h).astype(np.uint8), kernel, borderType=cv2.BORDER_CONSTANT,
+                          borderValue=1)
+        valid[k] = known.astype(bool) & inside
+        rows = np.flatnonzero(valid[k].any(axis=1))
+        cols = np.flatnonzero(valid[k].any(axis=0))
+        if rows.size:
+            boxes[k] = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+            usable.append(k)
+        else:
+            boxes[k] = 0, 1, 0, 1
+    geo = np.array([blur_penalty, locality, level.face_size, level.pad], np.float64)
+    return Bank(image, valid, boxes, np.array(usable, np.int64), geo, face_frames(face_ids))
+
+
+def with_texture_features(
+    image: np.ndarray, hole: np.ndarray, width: int, weight: float
+) -> np.ndarray:
+    """``(N, P, P, C + 2)``: the tiles plus ``weight`` times their local texture energy.
+
+    The two extra channels are the mean absolute horizontal and vertical luminance differences
+    over a ``width``-pixel box, from known pixels only (Newson et al., "Non-local patch-based
+    image inpainting", IPOL 2017). Downsampled, a leafy and a bare patch of ground look alike;
+    with these channels the coarse scales still tell them apart, so the fill keeps the texture
+    around it instead of drifting to the smoothest sources. Hole pixels get zeros (filled by the
+    votes like the colours).
+    """
+    n, size = image.shape[:2]
+    out = np.zeros((n, size, size, image.shape[3] + 2), np.float32)
+    out[..., : image.shape[3]] = image
+    if weight <= 0:
+        return out
+    box = (max(1, width),) * 2
+    for i in range(n):
+        luma = image[i].mean(axis=-1)
+        known = (~hole[i]).astype(np.float32)
+        for c, axis in enumerate((1, 0)):
+            step = np.abs(np.diff(luma, axis=axis, append=np.take(luma, [-1], axis=axis)))
+            both = known * np.roll(known, -1, axis=axis)  # both ends of the step known
+            num = cv2.boxFilter(step * both, -1, box, normalize=False)
+            den = cv2.boxFilter(both, -1, box, normalize=False)
+            out[i, ..., image.shape[3] + c] = weight * num / np.maximum(den, 1e-6)
+        out[i][hole[i], image.shape[3]:] = 0
+    return out

@@ -1,0 +1,458 @@
+"""The ``patchmatch`` generator: coarse-to-fine EM over cube tiles (design in the package doc)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from typing import ClassVar, Literal
+
+import cv2
+import numpy as np
+
+from pano_inpaint.generators.base import CubeTiles
+from pano_inpaint.generators.patchmatch import _kernels as kernels
+from pano_inpaint.generators.patchmatch._pyramid import (
+    Bank,
+    Level,
+    build_bank,
+    level_plan,
+    resize_mask,
+    resize_tiles,
+    with_texture_features,
+)
+from pano_inpaint.generators.registry import register_generator
+from pano_inpaint.geometry.padding import repad_cube_faces
+
+__all__ = ["PatchMatch", "PatchMatchParams"]
+
+logger = logging.getLogger(__name__)
+
+_PEEL_DRAWS = 32  # uniform candidates per pixel when peeling the coarsest hole
+Reconstruction = Literal["centre", "best", "vote"]
+
+
+@dataclass(frozen=True)
+class PatchMatchParams:
+    """Hyper-parameters of :class:`PatchMatch` (each is described at its constructor)."""
+
+    patch_size: int = 7
+    iterations: int = 1
+    coarse_iterations: int = 6
+    search_passes: int = 2
+    jumps: int = 1
+    levels: int | None = None
+    coarse_size: int = 32
+    max_scale: float = 2.5
+    blur_penalty: float = 4.0
+    locality: float = 4.0
+    texture_weight: float = 5.0
+    vote_sharpness: float = 4.0
+    reconstruction: Reconstruction = "centre"
+    seed: int = 0
+    cross_face: bool = True
+    seam_aware: bool = True
+
+    def __post_init__(self) -> None:
+        if self.patch_size < 3 or self.patch_size % 2 == 0:
+            raise ValueError(f"patch_size must be odd and >= 3, got {self.patch_size}")
+        for name in ("iterations", "coarse_iterations", "search_passes", "coarse_size"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        for name in ("jumps", "blur_penalty", "locality", "texture_weight", "vote_sharpness"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+        if self.levels is not None and self.levels < 1:
+            raise ValueError(f"levels must be >= 1 or None (automatic), got {self.levels}")
+        if self.max_scale < 1.0:
+            raise ValueError(f"max_scale must be >= 1, got {self.max_scale}")
+        if self.reconstruction not in ("centre", "best", "vote"):
+            raise ValueError(
+                f"reconstruction must be 'centre', 'best' or 'vote', got {self.reconstruction!r}"
+            )
+
+
+@dataclass
+class _Field:
+    """Nearest-neighbour field of one target tile: ``(k, y, x, cost)`` maps (``k = -1``: none)."""
+
+    nnf: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+    @classmethod
+    def empty(cls, size: int) -> _Field:
+        shape = (size, size)
+        return cls((np.full(shape, -1, np.int32), np.zeros(shape, np.int32),
+                    np.zeros(shape, np.int32), np.zeros(shape, np.float32)))
+
+    @property
+    def cost(self) -> np.ndarray:
+        return self.nnf[3]
+
+
+@dataclass
+class _Problem:
+    """One fill: targets, their sources and how they relate (full resolution)."""
+
+    image: np.ndarray  # (N, P, P, C) proxy the distances use
+    values: np.ndarray | None  # (N, P, P, C) what is copied; None: the proxy itself
+    hole: np.ndarray  # (N, P, P)
+    face_ids: tuple[int, ...]
+    face_size: int
+    pad: int
+    bank_image: np.ndarray  # (K, P, P, C)
+    bank_values: np.ndarray | None  # (K, P, P, C); None when ``values`` is
+    bank_hole: np.ndarray  # (K, P, P)
+    bank_face_ids: tuple[int, ...]
+    searched: list[np.ndarray]  # per target: the bank tiles it may copy from
+    repad: bool  # re-pad the targets from each other's cores
+    to_values: Callable[[np.ndarray], np.ndarray]  # proxy -> values (smooth fallback only)
+
+
+def _domain(hole: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray]:
+    """Patch centres whose patch overlaps the hole, and their box ``(y0, y1, x0, x1)``."""
+    kernel = np.ones((2 * radius + 1,) * 2, np.uint8)
+    domain = cv2.dilate(hole.astype(np.uint8), kernel).astype(bool)
+    rows = np.flatnonzero(domain.any(axis=1))
+    cols = np.flatnonzero(domain.any(axis=0))
+    if not rows.size:
+        return domain, np.zeros(4, np.int64)
+    return domain, np.array([rows[0], rows[-1] + 1, cols[0], cols[-1] + 1], np.int64)
+
+
+def _smooth_fill(image: np.ndarray, hole: np.ndarray) -> None:
+    """Telea's fill of the holes, in place: the estimate of a target that has no sources."""
+    for i in range(image.shape[0]):
+        if hole[i].any():
+            h = hole[i].astype(np.uint8)
+            for c in range(image.shape[3]):
+                image[i, ..., c] = cv2.inpaint(np.ascontiguousarray(image[i, ..., c]), h, 3,
+                                               cv2.INPAINT_TELEA)
+
+
+@register_generator
+class PatchMatch:
+    """Seam-aware multi-scale PatchMatch: copies texture from any face, continuous across edges."""
+
+    name: ClassVar[str] = "patchmatch"
+    pad_fraction: ClassVar[float] = 1 / 8  # the pipeline's automatic padding: S / 8
+
+    def __init__(
+        self,
+        *,
+        patch_size: int = 7,
+        iterations: int = 1,
+        coarse_iterations: int = 6,
+        search_passes: int = 2,
+        jumps: int = 1,
+        levels: int | None = None,
+        coarse_size: int = 32,
+        max_scale: float = 2.5,
+        blur_penalty: float = 4.0,
+        locality: float = 4.0,
+        texture_weight: float = 5.0,
+        vote_sharpness: float = 4.0,
+        reconstruction: Reconstruction = "centre",
+        seed: int = 0,
+        cross_face: bool = True,
+        seam_aware: bool = True,
+    ) -> None:
+        """Set the hyper-parameters.
+
+        Args:
+            patch_size: patch side in pixels (odd).
+            iterations: EM iterations at the finest scale.
+            coarse_iterations: EM iterations at the coarsest scale (scales between interpolate).
+            search_passes: PatchMatch sweeps per EM iteration (alternating scan direction).
+            jumps: uniform draws over every searched face, per pixel and sweep.
+            levels: number of scales; ``None`` picks enough for the deepest hole pixel to lie
+                about one patch from the border, keeping faces at least ``coarse_size`` pixels.
+            coarse_size: smallest face size of the automatic pyramid.
+            max_scale: largest gnomonic stretch ``1 + a^2 + b^2`` a source may sit at (1 = the
+                face centre, 2 = the middle of a face edge, 3 = a face corner).
+            blur_penalty: cost factor ``1 + blur_penalty * (ratio - 1)`` for a source stretched
+                ``ratio`` times more than the target (a blurred version of it).
+            locality: cost factor ``1 + locality * (1 - cos(angle))`` for a source ``angle``
+                away from the target on the sphere.
+            texture_weight: weight of the texture-energy channels in the patch distance
+                (0 turns them off).
+            vote_sharpness: how strongly EM votes prefer the best-matching patches: weights
+                ``exp(-vote_sharpness * cost / median(cost))``; 0 is a plain mean.
+            reconstruction: the final fill from the finest field: ``"centre"`` copies each
+                pixel's own match, ``"best"`` the best covering patch, ``"vote"`` averages.
+            seed: seed of every random draw; equal seeds give bit-identical fills.
+            cross_face: search every face of the cube (else only the tile's own face).
+            seam_aware: use the padding, the cross-face search and re-padding; ``False`` fills
+                each face alone on its core (the ablation).
+        """
+        self.params = PatchMatchParams(
+            patch_size=patch_size, iterations=iterations, coarse_iterations=coarse_iterations,
+            search_passes=search_passes, jumps=jumps, levels=levels, coarse_size=coarse_size,
+            max_scale=max_scale, blur_penalty=blur_penalty, locality=locality,
+            texture_weight=texture_weight, vote_sharpness=vote_sharpness,
+            reconstruction=reconstruction, seed=seed, cross_face=cross_face,
+            seam_aware=seam_aware,
+        )
+
+    def __repr__(self) -> str:
+        changed = [f"{f.name}={getattr(self.params, f.name)!r}" for f in fields(self.params)
+                   if getattr(self.params, f.name) != f.default]
+        return f"PatchMatch({', '.join(changed)})"
+
+    # ------------------------------------------------------------------------------ public
+
+    def inpaint(self, tiles: CubeTiles) -> np.ndarray:
+        """Fill the holes of ``tiles``; returns ``(N, P, P, C)`` float32 values."""
+        values = np.asarray(tiles.values, np.float32)
+        if not tiles.mask.any():
+            return values.copy()
+        if not self.params.seam_aware:
+            return self._inpaint_faces_alone(tiles, values)
+        image = np.asarray(tiles.image, np.float32)
+        proxy_only = tiles.values is tiles.image
+        context = tiles.context() if tiles.context is not None else None
+        if context is not None:
+            if context.pad != tiles.pad or context.face_size != tiles.face_size:
+                raise ValueError(
+                    f"context tiles (face_size={context.face_size}, pad={context.pad}) do not "
+                    f"match the batch (face_size={tiles.face_size}, pad={tiles.pad})"
+                )
+            bank_image = np.asarray(context.image, np.float32)
+            bank_values = np.asarray(context.values, np.float32)
+            bank_hole, bank_faces = context.mask, tuple(context.face_ids)
+        else:  # search the batch itself
+            bank_image, bank_values, bank_hole = image, values, tiles.mask
+            bank_faces = tuple(tiles.face_ids)
+        all_tiles = np.arange(bank_image.shape[0])
+        searched = [all_tiles if self.params.cross_face else np.array([bank_faces.index(f)])
+                    for f in tiles.face_ids]
+        problem = _Problem(
+            image, None if proxy_only else values, tiles.mask, tuple(tiles.face_ids),
+            tiles.face_size, tiles.pad, bank_image, None if proxy_only else bank_values,
+            bank_hole, bank_faces, searched, True, tiles.to_values,
+        )
+        filled = self._solve(problem, tiles.report)
+        out = values.copy()
+        np.copyto(out, filled, where=tiles.mask[..., None])
+        return out
+
+    # ---------------------------------------------------------------------------- ablation
+
+    def _inpaint_faces_alone(self, tiles: CubeTiles, values: np.ndarray) -> np.ndarray:
+        """Each face on its own core: no padding, no other face, no re-padding."""
+        out = values.copy()
+        core, pad, n = tiles.core, tiles.pad, len(tiles.face_ids)
+        proxy_only = tiles.values is tiles.image
+        for i, face in enumerate(tiles.face_ids):
+            hole = tiles.mask[i][core]
+            filled = np.ascontiguousarray(values[i][core])
+            if hole.any():
+                image = np.ascontiguousarray(tiles.image[i][core], np.float32)[None]
+                vals = None if proxy_only else filled[None]
+                problem = _Problem(
+                    image, vals, hole[None], (face,), tiles.face_size, 0, image, vals,
+                    hole[None], (face,), [np.array([0])], False, tiles.to_values,
+                )
+                result = self._solve(problem, lambda f, i=i: tiles.report((i + f) / n))[0]
+                filled[hole] = result[hole]
+                out[i][core] = filled
+            ring = tiles.mask[i].copy()
+            ring[core] = False
+            if pad and ring.any():  # without context the ring can only repeat the face edge
+                grown = cv2.copyMakeBorder(filled, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
+                out[i][ring] = grown.reshape(out[i].shape)[ring]
+        return out
+
+    # ------------------------------------------------------------------------------ solver
+
+    def _level_count(self, problem: _Problem) -> int:
+        p = self.params
+        if p.levels is not None:
+            count = p.levels
+        else:
+            deepest = max(
+                float(cv2.distanceTransform(h.astype(np.uint8), cv2.DIST_L2, 3).max())
+                for h in problem.hole
+            )
+            by_hole = int(np.ceil(np.log2(max(deepest / p.patch_size, 1.0))))
+            by_size = int(np.floor(np.log2(max(problem.face_size / p.coarse_size, 1.0))))
+            count = 1 + max(0, min(by_hole, by_size))
+        while count > 1 and level_plan(problem.face_size, problem.pad, count)[-1].size < (
+            4 * p.patch_size
+        ):
+            count -= 1  # every level needs room for whole patches
+        return count
+
+    def _iterations(self, level: int, count: int) -> int:
+        p = self.params
+        if count == 1:
+            return p.iterations
+        t = level / (count - 1)  # 0 at the finest level, 1 at the coarsest
+        return max(1, round(p.iterations + t * (p.coarse_iterations - p.iterations)))
+
+    def _solve(self, problem: _Problem, report: Callable[[float], None]) -> np.ndarray:
+        """Coarse-to-fine EM; returns the filled ``(N, P, P, C)`` values (hole pixels valid)."""
+        p = self.params
+        radius = p.patch_size // 2
+        count = self._level_count(problem)
+        plan = level_plan(problem.face_size, problem.pad, count)
+        channels = problem.image.shape[3]
+        feature_width = 2 ** max(count - 2, 0)  # about one coarsest pixel
+        image_full = with_texture_features(problem.image, problem.hole, feature_width,
+                                           p.texture_weight)
+        shared = problem.bank_image is problem.image
+        bank_full = image_full if shared else with_texture_features(
+            problem.bank_image, problem.bank_hole, feature_width, p.texture_weight)
+        targets = [i for i in range(problem.image.shape[0]) if problem.hole[i].any()]
+        work = [lv.size**2 * self._iterations(index, count) for index, lv in enumerate(plan)]
+        done = 0.0
+
+        estimate: np.ndarray | None = None
+        values = None if problem.values is None else problem.values.copy()
+        fields_: list[_Field | None] = [None] * problem.image.shape[0]
+        domains: list[tuple[np.ndarray, np.ndarray]] = []
+        for index in range(count - 1, -1, -1):
+            level = plan[index]
+            known = resize_tiles(image_full, level.size)
+            hole = resize_mask(problem.hole, level.size)
+            bank_image = known.copy() if shared else _at_size(bank_full, level.size)
+            bank_hole = hole if shared else resize_mask(problem.bank_hole, level.size)
+            bank = build_bank(bank_image, bank_hole, problem.bank_face_ids, level, radius,
+                              p.max_scale, p.blur_penalty, p.locality)
+            image = known.copy()
+            if estimate is None:
+                _smooth_fill(image, hole)
+            else:  # only kept where a target finds no source at this scale
+                for i in targets:
+                    up = cv2.resize(estimate[i], (level.size, level.size),
+                                    interpolation=cv2.INTER_LINEAR)
+                    image[i][hole[i]] = up.reshape(image[i].shape)[hole[i]]
+            coarse_domains = [d for d, _ in domains]
+            domains = [_domain(h, radius) for h in hole]
+            for i in targets:
+                fields_[i] = self._start(problem, bank, image[i], hole[i], domains[i],
+                                         fields_[i], coarse_domains[i] if coarse_domains else None,
+                                         i, index, radius)
+                self._repad(problem, image, known, hole, level)
+            iterations = self._iterations(index, count)
+            for it in range(iterations):
+                final = index == 0 and it == iterations - 1
+                # Gauss-Seidel over the tiles: each one searches against the latest fill of the
+                # others (re-padded into its border), so in the final pass every tile continues
+                # the final fill of the tiles before it across their shared edges.
+                for i in targets:
+                    field = fields_[i]
+                    if field is None:
+                        continue
+                    src = self._sources(bank, problem, i)
+                    self._search(src, image[i], domains[i], field, i, index, it, radius)
+                    if not final:
+                        self._vote(bank.image, image[i], hole[i], domains[i], field, radius)
+                    else:
+                        self._reconstruct(bank.image, image[i], hole[i], domains[i], field,
+                                          radius)
+                        if values is not None and problem.bank_values is not None:
+                            self._reconstruct(problem.bank_values, values[i], hole[i],
+                                              domains[i], field, radius)
+                            self._repad(problem, values, problem.values, hole, level)
+                    self._repad(problem, image, known, hole, level)
+                done += work[index] / iterations
+                report(done / sum(work))
+            estimate = image
+        assert estimate is not None  # count >= 1
+        logger.debug("patchmatch: %d levels of sizes %s", count, [lv.size for lv in plan])
+        if values is None:
+            return estimate[..., :channels]
+        for i in targets:
+            if fields_[i] is None:  # no source at any scale: the smooth estimate
+                values[i][problem.hole[i]] = problem.to_values(
+                    estimate[i][..., :channels])[problem.hole[i]]
+        return values
+
+    @staticmethod
+    def _sources(bank: Bank, problem: _Problem, i: int) -> tuple:
+        """The kernels' ``src`` tuple for target ``i`` (see ``_kernels``), or () if empty."""
+        faces = np.intersect1d(problem.searched[i], bank.usable)
+        if not faces.size:
+            faces = bank.usable  # the wanted faces hold no whole known patch: any face
+        if not faces.size:
+            return ()
+        return (bank.image, bank.valid, bank.boxes, faces.astype(np.int64), bank.geo,
+                bank.frames_for(problem.face_ids[i]))
+
+    def _start(self, problem: _Problem, bank: Bank, image: np.ndarray, hole: np.ndarray,
+               domain_box: tuple[np.ndarray, np.ndarray], coarse: _Field | None,
+               coarse_domain: np.ndarray | None, i: int, index: int,
+               radius: int) -> _Field | None:
+        """The field a target starts a level with (None if no source exists at this scale)."""
+        src = self._sources(bank, problem, i)
+        if not src:
+            return None
+        field = _Field.empty(image.shape[0])
+        key = np.uint64(kernels.hash_key(self.params.seed, index, 0, 1000 + i))
+        domain, box = domain_box
+        if coarse is None or coarse_domain is None:
+            # Onion peel: match the hole layer by layer from its border inwards on what is
+            # known or already peeled (a smooth start would attract smooth sources).
+            filled = ~hole
+            layers = cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_C, 3).astype(int)
+            for layer in range(1, int(layers.max()) + 1):
+                ys, xs = np.nonzero(layers == layer)
+                kernels.peel_layer(image, filled, ys, xs, src, radius, key + np.uint64(layer),
+                                   _PEEL_DRAWS, field.nnf)
+                filled[ys, xs] = True
+            kernels.init_random(image, domain & (field.nnf[0] < 0), box, src, radius, key,
+                                field.nnf)
+        else:
+            kernels.upsample_nnf(image, domain, box, src, radius, key, coarse_domain,
+                                 coarse.nnf, field.nnf)
+            # Wexler et al.: the finer estimate is the vote of the upsampled field. It keeps the
+            # texture the coarse matches point at; an upsampled image would be a blur, and a
+            # blurred target attracts smooth sources.
+            self._vote(bank.image, image, hole, domain_box, field, radius)
+        return field
+
+    def _search(self, src: tuple, target: np.ndarray, domain_box: tuple[np.ndarray, np.ndarray],
+                field: _Field, i: int, level: int, it: int, radius: int) -> None:
+        """PatchMatch sweeps on the current estimate (after re-costing the field on it)."""
+        p = self.params
+        domain, box = domain_box
+        kernels.refresh_costs(target, domain, box, src, radius, field.nnf)
+        for sweep in range(p.search_passes):
+            key = np.uint64(kernels.hash_key(p.seed, level, it, sweep * 64 + i))
+            kernels.search_pass(target, domain, box, src, radius, key, (sweep + it) % 2 == 1,
+                                target.shape[0], p.jumps, field.nnf)
+
+    def _vote(self, source: np.ndarray, out: np.ndarray, hole: np.ndarray,
+              domain_box: tuple[np.ndarray, np.ndarray], field: _Field, radius: int) -> None:
+        domain, box = domain_box
+        costs = field.cost[domain & (field.nnf[0] >= 0)]
+        scale = float(np.median(costs)) if costs.size else 0.0
+        inv = self.params.vote_sharpness / scale if scale > 0 else 0.0
+        weights = np.zeros_like(field.cost)
+        kernels.patch_weights(domain, box, field.cost, inv, weights)
+        kernels.vote(hole, domain, box, source, radius, field.nnf, weights, out)
+
+    def _reconstruct(self, source: np.ndarray, out: np.ndarray, hole: np.ndarray,
+                     domain_box: tuple[np.ndarray, np.ndarray], field: _Field,
+                     radius: int) -> None:
+        """The final fill of one tile from its finest field (see ``reconstruction``)."""
+        domain, box = domain_box
+        if self.params.reconstruction == "centre":
+            kernels.copy_centres(hole, box, source, field.nnf, out)
+        elif self.params.reconstruction == "best":
+            kernels.vote_best(hole, domain, box, source, radius, field.nnf, out)
+        else:
+            self._vote(source, out, hole, domain_box, field, radius)
+
+    @staticmethod
+    def _repad(problem: _Problem, tiles: np.ndarray, known: np.ndarray, hole: np.ndarray,
+               level: Level) -> None:
+        """Refresh the rings from the cores (seam-aware only) and put known pixels back."""
+        if not problem.repad or level.pad == 0 or tiles.shape[0] < 2:
+            return
+        repad_cube_faces(tiles, problem.face_ids, level.pad)
+        np.copyto(tiles, known, where=~hole[..., None])
+
+
+def _at_size(tiles: np.ndarray, size: int) -> np.ndarray:
+    return tiles if tiles.shape[1] == size else resize_tiles(tiles, size)

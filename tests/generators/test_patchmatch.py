@@ -1,0 +1,193 @@
+"""PatchMatch generator: determinism, value domains, texture kept, faces agreeing at their edges.
+
+Inputs are analytic panoramas: the ground is a checkerboard drawn on the floor plane, so the down
+face (a camera looking straight down) sees a regular checkerboard that any good texture fill must
+continue, and a smooth blur (Telea) cannot.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+import pytest
+
+from pano_inpaint.generators import CubeTiles, get_generator, list_generators
+from pano_inpaint.generators.patchmatch import PatchMatch
+from pano_inpaint.geometry import FACE_ORDER, erp_to_cube
+from tests.synthetic import cap_mask, erp_directions
+
+SIZE, PAD = 32, 6  # face size and padding of the tiles (ERP 64 x 128)
+
+
+def _floor_checker(xyz: np.ndarray, cell: float = 0.22) -> np.ndarray:
+    """RGB: a checkerboard on the floor plane below the camera, a smooth sky above."""
+    x, y, z = xyz[..., 0], xyz[..., 1], xyz[..., 2]
+    below = y < -0.05
+    depth = np.where(below, -y, 1.0)
+    u, v = x / depth, z / depth  # floor-plane coordinates at unit camera height
+    board = (np.floor(u / cell) + np.floor(v / cell)) % 2
+    ground = 0.25 + 0.5 * board
+    sky = 0.6 + 0.2 * y
+    grey = np.where(below, ground, sky)
+    return np.stack([grey, 0.9 * grey + 0.05, 0.8 * grey + 0.1], axis=-1).astype(np.float32)
+
+
+def _tiles(
+    erp: np.ndarray, mask: np.ndarray, faces: str, *, context: bool = True, pad: int = PAD,
+    hdr_gain: float | None = None,
+) -> tuple[CubeTiles, np.ndarray]:
+    """Tiles of ``faces`` (letters of FACE_ORDER) with the hole zeroed, and the ground truth."""
+    truth = erp_to_cube(erp, SIZE, pad=pad).astype(np.float32)
+    hole = erp_to_cube(mask.astype(np.uint8) * np.uint8(255), SIZE, pad=pad) > 0
+    image = truth.copy()
+    image[hole] = 0
+    ids = [FACE_ORDER.index(f) for f in faces]
+    values = None if hdr_gain is None else image * hdr_gain
+    to_values = (lambda x: x) if hdr_gain is None else (lambda x: x * hdr_gain)
+    everything = CubeTiles(image, hole, tuple(range(6)), SIZE, pad,
+                           values=None if values is None else values, to_values=to_values)
+    tiles = CubeTiles(
+        image[ids].copy(), hole[ids].copy(), tuple(ids), SIZE, pad,
+        values=None if values is None else values[ids].copy(), to_values=to_values,
+        context=(lambda: everything) if context else None,
+    )
+    return tiles, truth[ids]
+
+
+def _nadir_case(degrees: float = 30.0, **kwargs) -> tuple[CubeTiles, np.ndarray]:
+    erp = _floor_checker(erp_directions(2 * SIZE, 4 * SIZE))
+    return _tiles(erp, cap_mask(2 * SIZE, [0, -1, 0], degrees), "D", **kwargs)
+
+
+def _gradient_energy(tile: np.ndarray, hole: np.ndarray) -> float:
+    grey = tile.mean(axis=-1)
+    gx, gy = np.diff(grey, axis=1)[:-1], np.diff(grey, axis=0)[:, :-1]
+    inside = hole[:-1, :-1] & hole[1:, :-1] & hole[:-1, 1:]
+    return float((gx**2 + gy**2)[inside].mean())
+
+
+def test_registered_under_its_name():
+    assert "patchmatch" in list_generators()
+    assert isinstance(get_generator("patchmatch", patch_size=5), PatchMatch)
+
+
+def test_fill_is_deterministic_for_a_seed():
+    tiles, _ = _nadir_case()
+    first = PatchMatch(seed=3).inpaint(tiles)
+    assert np.array_equal(first, PatchMatch(seed=3).inpaint(tiles))
+    assert not np.array_equal(first, PatchMatch(seed=4).inpaint(tiles))
+
+
+def test_fill_does_not_depend_on_the_thread_count():
+    tiles, _ = _nadir_case()
+    threads = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        single = PatchMatch().inpaint(tiles)
+    finally:
+        numba.set_num_threads(threads)
+    assert np.array_equal(single, PatchMatch().inpaint(tiles))
+
+
+def test_known_pixels_returned_unchanged_and_shape_kept():
+    tiles, _ = _nadir_case()
+    out = PatchMatch().inpaint(tiles)
+    assert out.shape == tiles.image.shape and out.dtype == np.float32
+    assert np.array_equal(out[~tiles.mask], tiles.values[~tiles.mask])
+    assert np.isfinite(out).all()
+
+
+def test_fill_copies_exact_values_so_16_bit_precision_survives():
+    tiles, _ = _nadir_case()
+    fine = np.round(tiles.image * 65535) / 65535 + np.float32(1 / 131070)  # not 8-bit values
+    fine[tiles.mask] = 0
+    tiles = CubeTiles(fine.astype(np.float32), tiles.mask, tiles.face_ids, SIZE, PAD)
+    out = PatchMatch().inpaint(tiles)
+    known = np.unique(fine[~tiles.mask].reshape(-1, 3), axis=0)
+    filled = np.unique(out[tiles.mask].reshape(-1, 3), axis=0)
+    matches = (filled[:, None, :] == known[None]).all(axis=-1).any(axis=1)
+    assert matches.all()  # every filled pixel is a copy of a known one, bit for bit
+
+
+def test_hdr_values_are_copied_not_clipped():
+    tiles, _ = _nadir_case(hdr_gain=6.0)
+    out = PatchMatch().inpaint(tiles)
+    filled = out[tiles.mask]
+    assert filled.max() > 1.5  # linear values above 1 come through
+    assert filled.min() >= tiles.values[~tiles.mask].min() - 1e-6
+    assert filled.max() <= tiles.values[~tiles.mask].max() + 1e-6
+    assert np.array_equal(out[~tiles.mask], tiles.values[~tiles.mask])
+
+
+def test_texture_keeps_far_more_gradient_energy_than_telea():
+    tiles, truth = _nadir_case()
+    hole = tiles.mask[0]
+    reference = _gradient_energy(truth[0], hole)
+    ours = _gradient_energy(PatchMatch().inpaint(tiles)[0], hole)
+    telea = _gradient_energy(get_generator("telea").inpaint(tiles)[0], hole)
+    assert ours > 0.6 * reference
+    assert ours > 3 * telea
+
+
+def test_works_without_context_and_beats_the_mean_fill():
+    tiles, truth = _nadir_case(context=False)
+    out = PatchMatch().inpaint(tiles)
+    hole = tiles.mask[0]
+    assert np.isfinite(out).all()
+    ours = _gradient_energy(out[0], hole)
+    mean = _gradient_energy(get_generator("mean").inpaint(tiles)[0], hole)
+    assert ours > 5 * max(mean, 1e-9)
+
+
+def _edge_case(**kwargs) -> tuple[CubeTiles, np.ndarray]:
+    """A hole on the edge between the front and the down face (lon 0, lat -45 degrees)."""
+    erp = _floor_checker(erp_directions(2 * SIZE, 4 * SIZE), cell=0.35)
+    centre = [0.0, -np.sqrt(0.5), np.sqrt(0.5)]
+    return _tiles(erp, cap_mask(2 * SIZE, centre, 14), "FD", **kwargs)
+
+
+def _edge_jump(tiles_out: np.ndarray, hole: np.ndarray) -> float:
+    """Mean step between the front face's bottom core row and the down face's top core row
+    (neighbours on the sphere), where both are in the hole."""
+    front, down = tiles_out[0], tiles_out[1]
+    last, first = PAD + SIZE - 1, PAD
+    core = slice(PAD, PAD + SIZE)
+    both = hole[0, last, core] & hole[1, first, core]
+    assert both.any()
+    step = np.abs(front[last, core] - down[first, core]).mean(axis=-1)
+    return float(step[both].mean())
+
+
+def test_faces_agree_across_a_shared_edge():
+    tiles, truth = _edge_case()
+    out = PatchMatch().inpaint(tiles)
+    # The borders are the neighbour's own fill: re-padding the result changes nothing there.
+    again = out.copy()
+    tiles.repad(again)
+    assert np.allclose(again[tiles.mask], out[tiles.mask], atol=1e-6)
+    # And the fill is continuous across the edge, as continuous as the truth (within slack).
+    assert _edge_jump(out, tiles.mask) <= 2.0 * _edge_jump(truth, tiles.mask) + 0.05
+
+
+def test_faces_alone_ablation_fills_each_core_without_context():
+    tiles, _ = _edge_case()
+    out = PatchMatch(seam_aware=False).inpaint(tiles)
+    assert np.isfinite(out).all()
+    assert np.array_equal(out[~tiles.mask], tiles.values[~tiles.mask])
+    assert not np.array_equal(out, PatchMatch().inpaint(tiles))
+
+
+def test_empty_hole_returns_the_values():
+    tiles, _ = _nadir_case()
+    empty = CubeTiles(tiles.image, np.zeros_like(tiles.mask), tiles.face_ids, SIZE, PAD)
+    assert np.array_equal(PatchMatch().inpaint(empty), tiles.image)
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [({"patch_size": 4}, "patch_size"), ({"iterations": 0}, "iterations"),
+     ({"max_scale": 0.5}, "max_scale"), ({"levels": 0}, "levels")],
+)
+def test_invalid_parameters(params, message):
+    with pytest.raises(ValueError, match=message):
+        PatchMatch(**params)
