@@ -151,3 +151,38 @@ def test_every_command_has_an_example(capsys):
                     "dump-config"]:
         assert main([command, "--help"]) == 0
         assert "Example" in capsys.readouterr().out
+
+
+def test_partial_panoramas_are_refused(tmp_path):
+    from pano_inpaint.io import ImageMetadata
+
+    xmp = (
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
+        'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description '
+        'xmlns:GPano="http://ns.google.com/photos/1.0/panorama/" '
+        'GPano:ProjectionType="equirectangular" GPano:FullPanoWidthPixels="256" '
+        'GPano:FullPanoHeightPixels="128" GPano:CroppedAreaImageWidthPixels="128" '
+        'GPano:CroppedAreaImageHeightPixels="64" GPano:CroppedAreaLeftPixels="64" '
+        'GPano:CroppedAreaTopPixels="32"/></rdf:RDF></x:xmpmeta>'
+    )
+    path = tmp_path / "partial.jpg"
+    write_image(path, sphere_function_erp(64, dtype=np.uint8), ImageMetadata(xmp=xmp))
+    code = main(["inpaint", str(path), "--nadir", "20", "-o", str(tmp_path / "o.jpg")])
+    assert code == EXIT_INPUT
+
+
+def test_metadata_survives_the_inpaint_command(tmp_path):
+    import piexif
+
+    from pano_inpaint.io import ImageMetadata
+
+    exif = piexif.dump({"0th": {piexif.ImageIFD.Make: b"PanoCam"},
+                        "GPS": {piexif.GPSIFD.GPSLatitudeRef: b"N"}})
+    path = tmp_path / "in.jpg"
+    write_image(path, sphere_function_erp(64, dtype=np.uint8), ImageMetadata(exif=exif[6:]))
+    out = tmp_path / "out.jpg"
+    assert main(["inpaint", str(path), "--nadir", "20", "-o", str(out), "-q"]) == 0
+    meta = read_image(out).metadata
+    assert piexif.load(meta.exif)["0th"][piexif.ImageIFD.Make] == b"PanoCam"
+    assert meta.gpano.projection_type == "equirectangular"
+    assert meta.gpano.full_pano_width_pixels == 128
