@@ -428,6 +428,20 @@ def eval_command(ctx: typer.Context) -> None:
     raise typer.Exit(eval_main(list(ctx.args)))
 
 
+@app.command("train", context_settings={"allow_extra_args": True,
+                                        "ignore_unknown_options": True})
+def train_command(ctx: typer.Context) -> None:
+    """Train the `net` generator (resumable; see --help of the module).
+
+    Example:
+
+        pano-inpaint train --config configs/train/net_v1.yaml --data DIR [DIR ...] --out RUN_DIR
+    """
+    from pano_inpaint.train import main as train_main
+
+    raise typer.Exit(train_main(list(ctx.args)))
+
+
 @app.command("bench", context_settings={"allow_extra_args": True,
                                         "ignore_unknown_options": True})
 def bench_command(ctx: typer.Context) -> None:

@@ -14,6 +14,9 @@ from pano_inpaint.generators.registry import (
     register_lazy_generator,
 )
 
+register_lazy_generator("net", "pano_inpaint.generators.net.generator:NetGenerator",
+                        "Seam-aware cube network (LaMa-style FFC, CubePad everywhere)", True)
+
 __all__ = [
     "CubeTiles",
     "Generator",

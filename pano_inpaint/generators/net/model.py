@@ -1,0 +1,137 @@
+"""``CubeInpaintNet``: a small LaMa-style encoder / FFC / decoder network over whole cubes.
+
+Input: ``(B*6, 3, S, S)`` faces (proxy in ``[0, 1]``) and ``(B*6, 1, S, S)`` hole masks (1 =
+hole), six consecutive faces per cube in ``FACE_ORDER``; ``S`` a multiple of ``2**downsamplings``.
+Output: ``(B*6, 3, S, S)`` in ``(0, 1)``, meant for the hole pixels (known pixels are put back by
+the caller, see :func:`composite`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from pano_inpaint.generators.net.layers import (
+    PAD_MODES,
+    FFCBlock,
+    PadConv,
+    SmoothPrior,
+    Upsample2x,
+)
+
+__all__ = ["CubeInpaintNet", "NetConfig", "composite"]
+
+
+@dataclass(frozen=True)
+class NetConfig:
+    """Hyper-parameters of :class:`CubeInpaintNet` (stored with the weights)."""
+
+    channels: int = 24  # width of the full-resolution stem; doubles at every downsampling
+    downsamplings: int = 3  # total stride 2**d; the FFC blocks run at S / 2**d
+    max_channels: int = 192  # cap on the width
+    blocks: int = 6  # FFC residual blocks at the bottleneck
+    global_ratio: float = 0.75  # share of bottleneck channels in the spectral (global) branch
+    fft_context: float = 0.5  # cube context around each face before its FFT, fraction of S
+    pad_mode: str = "cube"  # "cube" (CubePad everywhere) or "zeros" (the ablation)
+
+    def __post_init__(self) -> None:
+        if self.pad_mode not in PAD_MODES:
+            raise ValueError(f"pad_mode must be one of {PAD_MODES}, got {self.pad_mode!r}")
+        for name in ("channels", "downsamplings", "max_channels", "blocks"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+
+    @property
+    def stride(self) -> int:
+        return 2**self.downsamplings
+
+    def width(self, level: int) -> int:
+        return min(self.channels * 2**level, self.max_channels)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> NetConfig:
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"unknown NetConfig keys {unknown}; allowed: {sorted(known)}")
+        return cls(**data)
+
+
+def composite(output: torch.Tensor, image: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """The network's pixels in the holes, the input's elsewhere."""
+    return mask * output + (1 - mask) * image
+
+
+class CubeInpaintNet(nn.Module):
+    """Encoder (strided convs) -> FFC residual blocks -> decoder (upsample + conv, additive skips).
+
+    Every spatial layer pads through ``FacePad`` with ``config.pad_mode``. The network sees the
+    masked faces, the mask and a parameter-free smooth fill (:class:`SmoothPrior`), and predicts a
+    correction to that fill in logit space; its last layer starts at zero, so an untrained network
+    returns the smooth fill.
+
+    Example:
+        >>> net = CubeInpaintNet(NetConfig(channels=4, blocks=1, max_channels=8))
+        >>> net(torch.rand(6, 3, 16, 16), torch.zeros(6, 1, 16, 16)).shape
+        torch.Size([6, 3, 16, 16])
+    """
+
+    def __init__(self, config: NetConfig | None = None) -> None:
+        super().__init__()
+        self.config = config = config or NetConfig()
+        mode = config.pad_mode
+        self.prior = SmoothPrior(mode)
+        self.stem = PadConv(7, config.width(0), 7, pad_mode=mode)
+        self.down = nn.ModuleList(
+            PadConv(config.width(i), config.width(i + 1), 3, stride=2, pad_mode=mode)
+            for i in range(config.downsamplings)
+        )
+        bottleneck = config.width(config.downsamplings)
+        self.blocks = nn.ModuleList(
+            FFCBlock(bottleneck, global_ratio=config.global_ratio, pad_mode=mode,
+                     context=config.fft_context)
+            for _ in range(config.blocks)
+        )
+        self.global_channels = self.blocks[0].first.global_channels
+        self.upsample = Upsample2x(mode)
+        self.up = nn.ModuleList(
+            PadConv(config.width(i + 1), config.width(i), 3, pad_mode=mode)
+            for i in reversed(range(config.downsamplings))
+        )
+        self.head = PadConv(config.width(0), 3, 3, pad_mode=mode)
+        nn.init.zeros_(self.head.conv.weight)
+        nn.init.zeros_(self.head.conv.bias)
+
+    def forward(self, image: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """``image`` ``(B*6, 3, S, S)`` in ``[0, 1]``, ``mask`` ``(B*6, 1, S, S)`` (1 = hole)
+        -> ``(B*6, 3, S, S)`` in ``(0, 1)``."""
+        size = image.shape[-1]
+        if image.ndim != 4 or image.shape[0] % 6 or image.shape[1] != 3 or size % self.config.stride:
+            raise ValueError(
+                f"expected (B*6, 3, S, S) with S a multiple of {self.config.stride}, "
+                f"got {tuple(image.shape)}"
+            )
+        known = 1 - mask
+        masked = image * known
+        base = self.prior(masked, known).clamp(1e-3, 1 - 1e-3)
+        x = F.relu(self.stem(torch.cat([masked, mask, base], dim=1)))
+        skips = [x]
+        for layer in self.down:
+            x = F.relu(layer(x))
+            skips.append(x)
+        x_local, x_global = x[:, : -self.global_channels], x[:, -self.global_channels :]
+        for block in self.blocks:
+            x_local, x_global = block(x_local, x_global)
+        x = torch.cat([x_local, x_global], dim=1)
+        skips.pop()
+        for layer in self.up:
+            x = F.relu(layer(self.upsample(x)) + skips.pop())
+        delta = self.head(x)
+        return torch.sigmoid(torch.logit(base) + delta)

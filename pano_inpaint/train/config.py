@@ -1,0 +1,195 @@
+"""Training configuration: one YAML file mapped onto frozen dataclasses (strict keys, defaults).
+
+``configs/train/net_v1.yaml`` reproduces the shipped weights; ``configs/train/smoke.yaml`` trains a
+few steps in seconds (tests). Every field has a default, so ``TrainConfig()`` is valid.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pano_inpaint.generators.net.model import NetConfig
+
+__all__ = [
+    "DataConfig",
+    "LossConfig",
+    "OptimConfig",
+    "Stage",
+    "TrainConfig",
+    "TrainConfigError",
+    "load_train_config",
+    "train_config_to_dict",
+]
+
+
+class TrainConfigError(ValueError):
+    """A training config that does not fit the schema (the message names the key)."""
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A run of steps at one face size (training goes through the stages in order)."""
+
+    steps: int = 1000  # optimiser steps in this stage
+    face_size: int = 64  # cube face size S of the training cubes (a multiple of the net stride)
+    batch_size: int = 4  # cubes per step (each cube is six faces)
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """How training cubes are drawn (see :mod:`pano_inpaint.train.data`)."""
+
+    exclude: tuple[str, ...] = ("vrview_*",)  # file-name globs never used (smeared nadirs)
+    panorama_share: float = 0.6  # share of cubes drawn from real panoramas (rest: photos)
+    min_scale: float = 1.0  # panorama width / (4 S) before sampling: 1 = native face size
+    max_scale: float = 2.5  # ... up to this much downsampling (sharper, finer texture)
+    content_rotation: float = 0.3  # probability of a random full rotation of the scene
+    centre_hole: float = 0.7  # probability the cube is turned to centre the hole on a face
+    families: dict[str, float] = field(default_factory=lambda: {
+        "nadir": 3.0, "tripod": 3.0, "monopod": 1.0, "shadow": 1.0, "cube-edge": 1.0,
+        "cube-corner": 0.5, "wrap": 0.5, "zenith": 0.5, "strokes": 2.0,
+    })  # mask families of pano_inpaint.eval.masks and their sampling weights
+    validation_cubes: int = 8  # fixed cubes scored every `validate_every` steps
+
+
+@dataclass(frozen=True)
+class LossConfig:
+    """Loss weights (see :mod:`pano_inpaint.train.losses`); 0 switches a term off."""
+
+    l1_hole: float = 1.0  # L1 on the hole pixels
+    l1_known: float = 0.1  # L1 on the known pixels of the raw output
+    gradient: float = 1.0  # multi-scale gradient L1 around the hole
+    gradient_scales: int = 3  # 1, 2, 4, ... pixel scales
+    frequency: float = 0.1  # log-magnitude spectrum L1 of the faces holding holes
+    seam: float = 0.5  # jump across cube edges vs the truth's jump, around the hole
+    adversarial: float = 0.0  # PatchGAN hinge loss weight (0 = no discriminator)
+    adversarial_start: int = 0  # step at which the adversarial term starts
+    discriminator_channels: int = 32  # width of the PatchGAN's first layer
+
+
+@dataclass(frozen=True)
+class OptimConfig:
+    lr: float = 1e-3  # AdamW peak learning rate
+    weight_decay: float = 1e-4
+    warmup_steps: int = 200  # linear warm-up
+    final_lr_fraction: float = 0.05  # cosine decay down to lr * this at the last step
+    grad_clip: float = 1.0  # max global gradient norm (0 = none)
+    discriminator_lr: float = 4e-4
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    seed: int = 0  # seeds the data stream, the masks and the weights
+    threads: int = 2  # torch CPU threads
+    device: str = "auto"  # auto = cuda when present, else cpu
+    net: dict[str, Any] = field(default_factory=dict)  # NetConfig fields (see model.py)
+    stages: tuple[Stage, ...] = (Stage(),)
+    data: DataConfig = field(default_factory=DataConfig)
+    loss: LossConfig = field(default_factory=LossConfig)
+    optim: OptimConfig = field(default_factory=OptimConfig)
+    log_every: int = 25  # steps between CSV rows
+    validate_every: int = 250  # steps between validation scores (0 = never)
+    checkpoint_every: int = 250  # steps between checkpoints (also written at the end)
+
+    @property
+    def total_steps(self) -> int:
+        return sum(stage.steps for stage in self.stages)
+
+    def net_config(self) -> NetConfig:
+        try:
+            return NetConfig.from_dict(dict(self.net))
+        except (TypeError, ValueError) as exc:
+            raise TrainConfigError(f"net: {exc}") from exc
+
+
+def _fits(value: Any, hint: Any) -> bool:
+    origin = typing.get_origin(hint)
+    if hint is Any:
+        return True
+    if origin is dict:
+        return isinstance(value, dict)
+    if hint is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, hint)
+
+
+def _build(cls: type, data: Any, path: str) -> Any:
+    if not isinstance(data, dict):
+        raise TrainConfigError(f"{path or 'config'} must be a mapping, got {type(data).__name__}")
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - names)
+    if unknown:
+        where = f"{path}." if path else ""
+        raise TrainConfigError(f"unknown key {where}{unknown[0]}; allowed: {', '.join(sorted(names))}")
+    kwargs = {}
+    for name, value in data.items():
+        key = f"{path}.{name}" if path else name
+        hint = hints[name]
+        if dataclasses.is_dataclass(hint):
+            kwargs[name] = _build(hint, value, key)
+        elif name == "stages":
+            if not isinstance(value, list) or not value:
+                raise TrainConfigError(f"{key} must be a non-empty list of stages")
+            kwargs[name] = tuple(_build(Stage, item, f"{key}[{i}]") for i, item in enumerate(value))
+        elif typing.get_origin(hint) is tuple:
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise TrainConfigError(f"{key} must be a list of strings")
+            kwargs[name] = tuple(value)
+        else:
+            if not _fits(value, hint):
+                raise TrainConfigError(f"{key}: {value!r} is not a {getattr(hint, '__name__', hint)}")
+            kwargs[name] = float(value) if hint is float else value
+    return cls(**kwargs)
+
+
+def _check(config: TrainConfig) -> TrainConfig:
+    net = config.net_config()
+    for i, stage in enumerate(config.stages):
+        if stage.steps < 0 or stage.batch_size < 1:
+            raise TrainConfigError(f"stages[{i}]: steps must be >= 0 and batch_size >= 1")
+        if stage.face_size < net.stride or stage.face_size % net.stride:
+            raise TrainConfigError(
+                f"stages[{i}].face_size {stage.face_size} must be a multiple of the net's stride "
+                f"{net.stride}"
+            )
+    if not config.data.families or any(w < 0 for w in config.data.families.values()):
+        raise TrainConfigError("data.families must map family names to weights >= 0")
+    if not 0 <= config.data.panorama_share <= 1:
+        raise TrainConfigError("data.panorama_share must be in [0, 1]")
+    if config.data.min_scale < 1 or config.data.max_scale < config.data.min_scale:
+        raise TrainConfigError("data.min_scale must be >= 1 and <= data.max_scale")
+    return config
+
+
+def load_train_config(path: str | Path | None = None) -> TrainConfig:
+    """Read a training YAML file (``None``: the defaults).
+
+    Raises:
+        TrainConfigError: invalid YAML, unknown keys, wrong types, impossible values.
+        FileNotFoundError: ``path`` does not exist.
+
+    Example:
+        >>> load_train_config().total_steps
+        1000
+    """
+    data: Any = {}
+    if path is not None:
+        try:
+            data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise TrainConfigError(f"{path}: not valid YAML ({exc})") from exc
+    return _check(_build(TrainConfig, data, ""))
+
+
+def train_config_to_dict(config: TrainConfig) -> dict:
+    """Plain data (lists, dicts) for logs and checkpoints."""
+    return dataclasses.asdict(config)

@@ -1,0 +1,387 @@
+"""``train``: the training loop behind ``pano-inpaint train``.
+
+A run folder holds everything: ``config.yaml`` (the effective config), ``log.csv`` (one row every
+``log_every`` steps, validation columns every ``validate_every``), ``losses.png``,
+``checkpoint.pt`` (model, optimisers, data-stream state; written every ``checkpoint_every`` steps,
+atomically), and at the end ``net.pt`` (fp16 weights for the ``net`` generator) and
+``summary.json`` (command, seed, commit, wall time, hardware, final scores).
+
+Resuming: running the same command again on the same folder continues from the checkpoint, with
+the data stream, the learning-rate schedule and the CSV exactly where they were, so an
+interrupted run and an uninterrupted one see the same batches. On a CPU with the same thread
+count the arithmetic is deterministic too; across machines or thread counts, results agree to
+float rounding, which is why the model card quotes how close two runs of the command come rather
+than promising identical bytes.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import datetime
+import json
+import logging
+import math
+import os
+import platform
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import yaml
+
+from pano_inpaint.generators.net.layers import FacePad
+from pano_inpaint.generators.net.model import CubeInpaintNet, composite
+from pano_inpaint.generators.net.weights import save_weights
+from pano_inpaint.train import losses as L
+from pano_inpaint.train.config import TrainConfig, train_config_to_dict
+from pano_inpaint.train.data import CubeBatch, CubeSampler, find_sources
+from pano_inpaint.train.plot import plot_losses
+
+__all__ = ["TrainResult", "train"]
+
+log = logging.getLogger(__name__)
+
+CHECKPOINT = "checkpoint.pt"
+WEIGHTS = "net.pt"
+TERMS = ("l1_hole", "l1_known", "gradient", "frequency", "seam", "adv_g", "adv_d")
+COLUMNS = ("step", "stage", "face_size", "lr", "seconds", "sec_per_step", "cpu_per_step", "loss",
+           *TERMS,
+           "val_l1_hole", "val_psnr_hole", "val_prior_psnr_hole")
+
+
+@dataclass
+class TrainResult:
+    run_dir: Path
+    weights: Path
+    sha256: str
+    steps: int
+    seconds: float
+    summary: dict
+
+
+def _device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+def _commit() -> dict:
+    root = Path(__file__).resolve().parents[2]
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
+                              text=True, check=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               cwd=root, capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": None, "dirty": None}
+    return {"commit": head, "dirty": bool(dirty.strip())}
+
+
+def _hardware(device: torch.device) -> dict:
+    info = {"platform": platform.platform(), "processor": platform.processor() or None,
+            "cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(),
+            "torch": torch.__version__, "device": str(device)}
+    if device.type == "cuda":
+        info["gpu"] = torch.cuda.get_device_name(device)
+    return info
+
+
+def _lr_factor(step: int, config: TrainConfig) -> float:
+    """Linear warm-up, then cosine decay to ``final_lr_fraction`` at the last step."""
+    optim, total = config.optim, max(config.total_steps, 1)
+    if step < optim.warmup_steps:
+        return (step + 1) / optim.warmup_steps
+    t = (step - optim.warmup_steps) / max(total - optim.warmup_steps, 1)
+    floor = optim.final_lr_fraction
+    return floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * min(t, 1.0)))
+
+
+def _stage_at(step: int, config: TrainConfig) -> tuple[int, int, int]:
+    """``(stage index, face size, batch size)`` of global ``step``."""
+    end = 0
+    for index, stage in enumerate(config.stages):
+        end += stage.steps
+        if step < end:
+            return index, stage.face_size, stage.batch_size
+    last = config.stages[-1]
+    return len(config.stages) - 1, last.face_size, last.batch_size
+
+
+def _tensors(batch: CubeBatch, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    image = torch.from_numpy(batch.image).permute(0, 3, 1, 2).contiguous()  # (N, 3, S, S)
+    mask = torch.from_numpy(batch.mask[:, None].astype(np.float32))  # (N, 1, S, S)
+    return image.to(device), mask.to(device)
+
+
+class _Trainer:
+    def __init__(self, config: TrainConfig, run_dir: Path, device: torch.device) -> None:
+        self.config, self.run_dir, self.device = config, run_dir, device
+        torch.manual_seed(config.seed)
+        self.model = CubeInpaintNet(config.net_config()).to(device)
+        self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=config.optim.lr,
+                                           weight_decay=config.optim.weight_decay,
+                                           betas=(0.9, 0.99))
+        self.seam_pad = FacePad(1, "cube")  # the loss measures true seams in either pad mode
+        self.discriminator = self.d_optimizer = None
+        if config.loss.adversarial > 0:
+            self.discriminator = L.PatchDiscriminator(
+                config.loss.discriminator_channels, config.net_config().pad_mode).to(device)
+            self.d_optimizer = torch.optim.AdamW(self.discriminator.parameters(),
+                                                 lr=config.optim.discriminator_lr,
+                                                 betas=(0.5, 0.99))
+        self.rng = np.random.default_rng([config.seed, 1])
+        self.step = 0
+        self.seconds = 0.0
+
+    # ---------------------------------------------------------------- checkpoints
+    def save(self) -> None:
+        state = {
+            "step": self.step, "seconds": self.seconds,
+            "model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
+            "rng": self.rng.bit_generator.state, "torch_rng": torch.get_rng_state(),
+            "config": train_config_to_dict(self.config),
+        }
+        if self.discriminator is not None:
+            state["discriminator"] = self.discriminator.state_dict()
+            state["d_optimizer"] = self.d_optimizer.state_dict()
+        path = self.run_dir / CHECKPOINT
+        tmp = path.with_name(path.name + ".tmp")
+        torch.save(state, tmp)
+        os.replace(tmp, path)
+
+    def load(self, path: Path) -> None:
+        state = torch.load(path, map_location=self.device, weights_only=False)
+        saved = state.get("config")
+        if saved is not None and saved != train_config_to_dict(self.config):
+            raise ValueError(f"{path} was written with another config; use a new run folder "
+                             "or --restart")
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        if self.discriminator is not None:
+            self.discriminator.load_state_dict(state["discriminator"])
+            self.d_optimizer.load_state_dict(state["d_optimizer"])
+        self.rng.bit_generator.state = state["rng"]
+        torch.set_rng_state(state["torch_rng"])
+        self.step, self.seconds = int(state["step"]), float(state["seconds"])
+
+    # ---------------------------------------------------------------- one step
+    def losses(self, image: torch.Tensor, mask: torch.Tensor
+               ) -> tuple[torch.Tensor, dict[str, torch.Tensor], torch.Tensor]:
+        weights = self.config.loss
+        output = self.model(image, mask)
+        filled = composite(output, image, mask)
+        l1_hole, l1_known = L.masked_l1(output, image, mask)
+        terms = {"l1_hole": l1_hole, "l1_known": l1_known}
+        if weights.gradient:
+            terms["gradient"] = L.gradient_loss(filled, image, mask, weights.gradient_scales)
+        if weights.frequency:
+            terms["frequency"] = L.frequency_loss(filled, image, mask)
+        if weights.seam:
+            terms["seam"] = L.seam_loss(filled, image, mask, self.seam_pad)
+        total = sum(getattr(weights, name) * value for name, value in terms.items())
+        return total, terms, filled
+
+    def train_step(self, batch: CubeBatch) -> dict[str, float]:
+        config = self.config
+        image, mask = _tensors(batch, self.device)
+        for group in self.optimizer.param_groups:
+            group["lr"] = config.optim.lr * _lr_factor(self.step, config)
+        self.model.train()
+        total, terms, filled = self.losses(image, mask)
+        d_loss = None
+        adversarial = self.discriminator is not None and self.step >= config.loss.adversarial_start
+        if adversarial:
+            d_loss, g_loss = L.hinge_losses(self.discriminator, filled, image, mask)
+            total = total + config.loss.adversarial * g_loss
+            terms["adv_g"] = g_loss
+        self.optimizer.zero_grad(set_to_none=True)
+        total.backward()
+        if config.optim.grad_clip > 0:
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), config.optim.grad_clip)
+        self.optimizer.step()
+        if adversarial:
+            self.d_optimizer.zero_grad(set_to_none=True)
+            d_loss.backward()
+            self.d_optimizer.step()
+            terms["adv_d"] = d_loss
+        values = {name: float(value.detach()) for name, value in terms.items()}
+        values["loss"] = float(total.detach())
+        return values
+
+    @torch.no_grad()
+    def validate(self, cubes: list[tuple[torch.Tensor, torch.Tensor]]) -> dict[str, float]:
+        self.model.eval()
+        l1, err_net, err_prior, count = 0.0, 0.0, 0.0, 0.0
+        for image, mask in cubes:
+            output = self.model(image, mask)
+            prior = self.model.prior(image * (1 - mask), 1 - mask)
+            hole = mask.expand_as(image) > 0.5
+            l1 += float((output - image).abs()[hole].sum())
+            err_net += float(((output - image) ** 2)[hole].sum())
+            err_prior += float(((prior - image) ** 2)[hole].sum())
+            count += float(hole.sum())
+        count = max(count, 1.0)
+        return {
+            "val_l1_hole": l1 / count,
+            "val_psnr_hole": -10 * math.log10(max(err_net / count, 1e-10)),
+            "val_prior_psnr_hole": -10 * math.log10(max(err_prior / count, 1e-10)),
+        }
+
+
+def _validation_cubes(sampler: CubeSampler, config: TrainConfig, device: torch.device
+                      ) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    rng = np.random.default_rng([config.seed, 2])
+    size = max(stage.face_size for stage in config.stages)
+    return [_tensors(sampler.batch(rng, size, 1), device)
+            for _ in range(config.data.validation_cubes)]
+
+
+def _truncate_log(path: Path, step: int) -> None:
+    """Drop CSV rows written after the checkpoint being resumed (they will be redone)."""
+    if not path.exists():
+        return
+    with open(path, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=COLUMNS)
+        writer.writeheader()
+        writer.writerows(r for r in rows if int(r["step"]) <= step)
+
+
+def _progress(total: int, initial: int, enabled: bool):
+    if not enabled:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, initial=initial, unit="step", dynamic_ncols=True)
+
+
+def train(
+    config: TrainConfig,
+    data_dirs: list[str | Path],
+    run_dir: str | Path,
+    *,
+    restart: bool = False,
+    progress: bool = True,
+    command: str | None = None,
+    max_steps: int | None = None,
+) -> TrainResult:
+    """Train the cube network; resumable (see the module docstring).
+
+    Args:
+        config: the training config.
+        data_dirs: folders of training images (panoramas and photos).
+        run_dir: the run folder (created; an existing checkpoint there is resumed).
+        restart: ignore an existing checkpoint and start over.
+        progress: show a progress bar.
+        command: the command line to record in the summary.
+        max_steps: stop after this global step (a checkpoint is written) without finishing;
+            for interrupting a run on purpose (tests of resuming).
+
+    Returns:
+        :class:`TrainResult` (``weights`` is only final when the run completed).
+
+    Raises:
+        FileNotFoundError: a data folder is missing or holds no usable image.
+        ValueError: the folder's checkpoint was written with another config.
+    """
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    device = _device(config.device)
+    torch.set_num_threads(max(1, config.threads))
+    torch.set_flush_denormal(True)  # tiny weights and gradients otherwise slow CPUs down badly
+    if device.type == "cpu":
+        torch.use_deterministic_algorithms(True)
+    (run_dir / "config.yaml").write_text(
+        yaml.safe_dump(json.loads(json.dumps(train_config_to_dict(config))), sort_keys=False),
+        encoding="utf-8")
+    sources = find_sources(list(data_dirs), config.data.exclude)
+    sampler = CubeSampler(sources, config.data)
+    trainer = _Trainer(config, run_dir, device)
+    log_path, png_path = run_dir / "log.csv", run_dir / "losses.png"
+    checkpoint = run_dir / CHECKPOINT
+    if checkpoint.exists() and not restart:
+        trainer.load(checkpoint)
+        _truncate_log(log_path, trainer.step)
+        log.info("resumed %s at step %d", run_dir, trainer.step)
+    elif log_path.exists():
+        log_path.unlink()
+    validation = _validation_cubes(sampler, config, device) if config.validate_every else []
+    total = config.total_steps
+    stop = total if max_steps is None else min(total, max_steps)
+    new_log = not log_path.exists()
+    handle = open(log_path, "a", newline="", encoding="utf-8")
+    writer = csv.DictWriter(handle, fieldnames=COLUMNS)
+    if new_log:
+        writer.writeheader()
+    bar = _progress(total, trainer.step, progress)
+    sums: dict[str, float] = {}
+    counted, window_start, cpu_start = 0, time.perf_counter(), time.process_time()
+    try:
+        while trainer.step < stop:
+            started = time.perf_counter()
+            stage, face_size, batch_size = _stage_at(trainer.step, config)
+            batch = sampler.batch(trainer.rng, face_size, batch_size)
+            values = trainer.train_step(batch)
+            trainer.step += 1
+            trainer.seconds += time.perf_counter() - started
+            for key, value in values.items():
+                sums[key] = sums.get(key, 0.0) + value
+            counted += 1
+            if bar is not None:
+                bar.update(1)
+                bar.set_postfix(loss=f"{values['loss']:.4f}", S=face_size)
+            step = trainer.step
+            is_last = step == stop
+            if step % config.log_every == 0 or is_last:
+                row: dict = {"step": step, "stage": stage, "face_size": face_size,
+                             "lr": f"{config.optim.lr * _lr_factor(step - 1, config):.3g}",
+                             "seconds": round(trainer.seconds, 1),
+                             "sec_per_step": round((time.perf_counter() - window_start) / counted,
+                                                   3),
+                             "cpu_per_step": round((time.process_time() - cpu_start) / counted, 3)}
+                row.update({k: f"{v / counted:.5g}" for k, v in sums.items()})
+                if validation and (step % config.validate_every == 0 or is_last):
+                    row.update({k: f"{v:.5g}" for k, v in trainer.validate(validation).items()})
+                writer.writerow(row)
+                handle.flush()
+                sums, counted = {}, 0
+                window_start, cpu_start = time.perf_counter(), time.process_time()
+            if step % config.checkpoint_every == 0 or is_last:
+                trainer.save()
+                plot_losses(log_path, png_path)
+    finally:
+        handle.close()
+        if bar is not None:
+            bar.close()
+
+    summary = {
+        "command": command,
+        "finished": trainer.step >= total,
+        "steps": trainer.step,
+        "train_seconds": round(trainer.seconds, 1),
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "seed": config.seed,
+        "data": [str(d) for d in data_dirs],
+        "sources": {"panoramas": [s.path.name for s in sampler.panoramas],
+                    "photos": len(sampler.photos)},
+        "parameters": sum(p.numel() for p in trainer.model.parameters()),
+        "net": dataclasses.asdict(trainer.model.config),
+        "hardware": _hardware(device),
+        **_commit(),
+    }
+    if validation:
+        summary["validation"] = trainer.validate(validation)
+    weights = run_dir / WEIGHTS
+    sha = ""
+    if summary["finished"]:
+        meta = {k: summary[k] for k in ("command", "steps", "train_seconds", "seed", "commit",
+                                        "date")}
+        sha = save_weights(weights, trainer.model.cpu(), meta)
+        summary["weights_sha256"] = sha
+    (run_dir / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
+    return TrainResult(run_dir, weights, sha, trainer.step, trainer.seconds, summary)
