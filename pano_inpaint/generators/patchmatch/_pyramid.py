@@ -47,7 +47,7 @@ def level_plan(face_size: int, pad: int, count: int) -> list[Level]:
 
 
 def resize_tiles(tiles: np.ndarray, size: int) -> np.ndarray:
-    """``(N, P, P, C)`` float32 tiles area-resampled to ``(N, size, size, C)``."""
+    """``(N, P, P, C)`` float32 tiles area-resampled to ``(N, size, size, C)`` (a new array)."""
     if tiles.shape[1] == size:
         return tiles.copy()
     out = np.empty((tiles.shape[0], size, size, tiles.shape[3]), np.float32)
@@ -140,7 +140,7 @@ def build_bank(
 
 
 def with_texture_features(
-    image: np.ndarray, hole: np.ndarray, width: int, weight: float
+    image: np.ndarray, hole: np.ndarray, width: int, weight: float, guide: bool = False
 ) -> np.ndarray:
     """``(N, P, P, C + 2)``: the tiles plus ``weight`` times their local texture energy.
 
@@ -148,8 +148,12 @@ def with_texture_features(
     over a ``width``-pixel box, from known pixels only (Newson et al., "Non-local patch-based
     image inpainting", IPOL 2017). Downsampled, a leafy and a bare patch of ground look alike;
     with these channels the coarse scales still tell them apart, so the fill keeps the texture
-    around it instead of drifting to the smoothest sources. Hole pixels get zeros (filled by the
-    votes like the colours).
+    around it instead of drifting to the smoothest sources.
+
+    In the hole the features are unknown: zeros, or with ``guide`` a smooth interpolation of
+    the known ones around it. The generator keeps that guide fixed while the colours change, so
+    every target patch asks for as much texture as its surroundings have (votes, which average,
+    would otherwise let the expected texture fade along with the fill).
     """
     n, size = image.shape[:2]
     out = np.zeros((n, size, size, image.shape[3] + 2), np.float32)
@@ -167,4 +171,24 @@ def with_texture_features(
             den = cv2.boxFilter(both, -1, box, normalize=False)
             out[i, ..., image.shape[3] + c] = weight * num / np.maximum(den, 1e-6)
         out[i][hole[i], image.shape[3]:] = 0
+        if guide and hole[i].any():
+            out[i, ..., image.shape[3]:] = _smooth_guide(out[i, ..., image.shape[3]:], hole[i])
+    return out
+
+
+def _smooth_guide(features: np.ndarray, hole: np.ndarray) -> np.ndarray:
+    """``features`` with the hole filled by Telea's interpolation, run on a ~64-pixel copy."""
+    size = features.shape[0]
+    small = max(16, min(size, 64))
+    coarse = cv2.resize(features, (small, small), interpolation=cv2.INTER_AREA)
+    coarse_hole = cv2.resize(hole.astype(np.float32), (small, small),
+                             interpolation=cv2.INTER_AREA) > 0.5
+    if coarse_hole.all():
+        return features
+    for c in range(coarse.shape[2]):
+        coarse[..., c] = cv2.inpaint(np.ascontiguousarray(coarse[..., c]),
+                                     coarse_hole.astype(np.uint8), 3, cv2.INPAINT_TELEA)
+    up = cv2.resize(coarse, (size, size), interpolation=cv2.INTER_LINEAR)
+    out = features.copy()
+    out[hole] = up[hole]
     return out

@@ -29,6 +29,7 @@ __all__ = ["PatchMatch", "PatchMatchParams"]
 logger = logging.getLogger(__name__)
 
 _PEEL_DRAWS = 32  # uniform candidates per pixel when peeling the coarsest hole
+_FINE_REACH = 8  # the finest level's random search spans 1/8 of the tile
 Reconstruction = Literal["centre", "best", "vote"]
 
 
@@ -40,6 +41,7 @@ class PatchMatchParams:
     iterations: int = 1
     coarse_iterations: int = 6
     search_passes: int = 2
+    fine_search_passes: int = 1
     jumps: int = 1
     levels: int | None = None
     coarse_size: int = 32
@@ -49,6 +51,7 @@ class PatchMatchParams:
     texture_weight: float = 5.0
     vote_sharpness: float = 4.0
     reconstruction: Reconstruction = "centre"
+    sharpen: float = 2.5
     seed: int = 0
     cross_face: bool = True
     seam_aware: bool = True
@@ -56,10 +59,12 @@ class PatchMatchParams:
     def __post_init__(self) -> None:
         if self.patch_size < 3 or self.patch_size % 2 == 0:
             raise ValueError(f"patch_size must be odd and >= 3, got {self.patch_size}")
-        for name in ("iterations", "coarse_iterations", "search_passes", "coarse_size"):
+        for name in ("iterations", "coarse_iterations", "search_passes", "fine_search_passes",
+                     "coarse_size"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
-        for name in ("jumps", "blur_penalty", "locality", "texture_weight", "vote_sharpness"):
+        for name in ("jumps", "blur_penalty", "locality", "texture_weight", "vote_sharpness",
+                     "sharpen"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
         if self.levels is not None and self.levels < 1:
@@ -143,6 +148,7 @@ class PatchMatch:
         iterations: int = 1,
         coarse_iterations: int = 6,
         search_passes: int = 2,
+        fine_search_passes: int = 1,
         jumps: int = 1,
         levels: int | None = None,
         coarse_size: int = 32,
@@ -152,6 +158,7 @@ class PatchMatch:
         texture_weight: float = 5.0,
         vote_sharpness: float = 4.0,
         reconstruction: Reconstruction = "centre",
+        sharpen: float = 2.5,
         seed: int = 0,
         cross_face: bool = True,
         seam_aware: bool = True,
@@ -163,6 +170,7 @@ class PatchMatch:
             iterations: EM iterations at the finest scale.
             coarse_iterations: EM iterations at the coarsest scale (scales between interpolate).
             search_passes: PatchMatch sweeps per EM iteration (alternating scan direction).
+            fine_search_passes: the same at the finest scale.
             jumps: uniform draws over every searched face, per pixel and sweep.
             levels: number of scales; ``None`` picks enough for the deepest hole pixel to lie
                 about one patch from the border, keeping faces at least ``coarse_size`` pixels.
@@ -179,6 +187,10 @@ class PatchMatch:
                 ``exp(-vote_sharpness * cost / median(cost))``; 0 is a plain mean.
             reconstruction: the final fill from the finest field: ``"centre"`` copies each
                 pixel's own match, ``"best"`` the best covering patch, ``"vote"`` averages.
+            sharpen: with ``"centre"``, detail gain ``sharpen * (m - 1)`` for a source the
+                tiles stretch ``m`` times more than its target (a magnified, so blurred, view of
+                the panorama: near the nadir the ground farther out is seen at lower resolution
+                than the ground under the camera); 0 copies the sources as they are.
             seed: seed of every random draw; equal seeds give bit-identical fills.
             cross_face: search every face of the cube (else only the tile's own face).
             seam_aware: use the padding, the cross-face search and re-padding; ``False`` fills
@@ -186,10 +198,11 @@ class PatchMatch:
         """
         self.params = PatchMatchParams(
             patch_size=patch_size, iterations=iterations, coarse_iterations=coarse_iterations,
-            search_passes=search_passes, jumps=jumps, levels=levels, coarse_size=coarse_size,
+            search_passes=search_passes, fine_search_passes=fine_search_passes, jumps=jumps,
+            levels=levels, coarse_size=coarse_size,
             max_scale=max_scale, blur_penalty=blur_penalty, locality=locality,
             texture_weight=texture_weight, vote_sharpness=vote_sharpness,
-            reconstruction=reconstruction, seed=seed, cross_face=cross_face,
+            reconstruction=reconstruction, sharpen=sharpen, seed=seed, cross_face=cross_face,
             seam_aware=seam_aware,
         )
 
@@ -296,12 +309,19 @@ class PatchMatch:
         count = self._level_count(problem)
         plan = level_plan(problem.face_size, problem.pad, count)
         channels = problem.image.shape[3]
-        feature_width = 2 ** max(count - 2, 0)  # about one coarsest pixel
-        image_full = with_texture_features(problem.image, problem.hole, feature_width,
-                                           p.texture_weight)
         shared = problem.bank_image is problem.image
-        bank_full = image_full if shared else with_texture_features(
-            problem.bank_image, problem.bank_hole, feature_width, p.texture_weight)
+        image_half = bank_half = problem.image
+        if count > 1:
+            # Texture channels for the coarser levels, computed once at the second level (the
+            # finest level matches colours only: it refines matches chosen above it).
+            half = plan[1].size
+            width = 2 ** max(count - 3, 0)  # about one coarsest pixel
+            image_half = with_texture_features(
+                resize_tiles(problem.image, half), resize_mask(problem.hole, half), width,
+                p.texture_weight, guide=True)
+            bank_half = image_half if shared else with_texture_features(
+                resize_tiles(problem.bank_image, half), resize_mask(problem.bank_hole, half),
+                width, p.texture_weight)
         targets = [i for i in range(problem.image.shape[0]) if problem.hole[i].any()]
         work = [lv.size**2 * self._iterations(index, count) for index, lv in enumerate(plan)]
         done = 0.0
@@ -312,18 +332,23 @@ class PatchMatch:
         domains: list[tuple[np.ndarray, np.ndarray]] = []
         for index in range(count - 1, -1, -1):
             level = plan[index]
-            known = resize_tiles(image_full, level.size)
-            hole = resize_mask(problem.hole, level.size)
-            bank_image = known.copy() if shared else _at_size(bank_full, level.size)
-            bank_hole = hole if shared else resize_mask(problem.bank_hole, level.size)
+            if index == 0:  # read only: ``image`` below is the working copy
+                known, hole = problem.image, problem.hole
+                bank_image, bank_hole = problem.bank_image, problem.bank_hole
+            else:
+                known = resize_tiles(image_half, level.size)
+                hole = resize_mask(problem.hole, level.size)
+                bank_image = known if shared else resize_tiles(bank_half, level.size)
+                bank_hole = hole if shared else resize_mask(problem.bank_hole, level.size)
             bank = build_bank(bank_image, bank_hole, problem.bank_face_ids, level, radius,
                               p.max_scale, p.blur_penalty, p.locality)
             image = known.copy()
             if estimate is None:
-                _smooth_fill(image, hole)
+                _smooth_fill(image[..., :channels], hole)
             else:  # only kept where a target finds no source at this scale
                 for i in targets:
-                    up = cv2.resize(estimate[i], (level.size, level.size),
+                    coarse = np.ascontiguousarray(estimate[i][..., : image.shape[3]])
+                    up = cv2.resize(coarse, (level.size, level.size),
                                     interpolation=cv2.INTER_LINEAR)
                     image[i][hole[i]] = up.reshape(image[i].shape)[hole[i]]
             coarse_domains = [d for d, _ in domains]
@@ -349,10 +374,10 @@ class PatchMatch:
                         self._vote(bank.image, image[i], hole[i], domains[i], field, radius)
                     else:
                         self._reconstruct(bank.image, image[i], hole[i], domains[i], field,
-                                          radius)
+                                          radius, bank.geo, 1.0)
                         if values is not None and problem.bank_values is not None:
                             self._reconstruct(problem.bank_values, values[i], hole[i],
-                                              domains[i], field, radius)
+                                              domains[i], field, radius, bank.geo, np.inf)
                             self._repad(problem, values, problem.values, hole, level)
                     self._repad(problem, image, known, hole, level)
                 done += work[index] / iterations
@@ -417,10 +442,14 @@ class PatchMatch:
         p = self.params
         domain, box = domain_box
         kernels.refresh_costs(target, domain, box, src, radius, field.nnf)
-        for sweep in range(p.search_passes):
+        # The finest field starts from the upsampled coarse one, already close: one sweep with a
+        # local random search is enough there, and that level holds 3/4 of all the pixels.
+        passes = p.search_passes if level > 0 else p.fine_search_passes
+        reach = target.shape[0] if level > 0 else max(16, target.shape[0] // _FINE_REACH)
+        for sweep in range(passes):
             key = np.uint64(kernels.hash_key(p.seed, level, it, sweep * 64 + i))
             kernels.search_pass(target, domain, box, src, radius, key, (sweep + it) % 2 == 1,
-                                target.shape[0], p.jumps, field.nnf)
+                                reach, p.jumps, field.nnf)
 
     def _vote(self, source: np.ndarray, out: np.ndarray, hole: np.ndarray,
               domain_box: tuple[np.ndarray, np.ndarray], field: _Field, radius: int) -> None:
@@ -434,11 +463,13 @@ class PatchMatch:
 
     def _reconstruct(self, source: np.ndarray, out: np.ndarray, hole: np.ndarray,
                      domain_box: tuple[np.ndarray, np.ndarray], field: _Field,
-                     radius: int) -> None:
-        """The final fill of one tile from its finest field (see ``reconstruction``)."""
+                     radius: int, geo: np.ndarray, high: float) -> None:
+        """The final fill of one tile from its finest field (see ``reconstruction``); copies
+        are clipped to ``[0, high]``."""
         domain, box = domain_box
         if self.params.reconstruction == "centre":
-            kernels.copy_centres(hole, box, source, field.nnf, out)
+            kernels.copy_centres(hole, box, source, field.nnf, geo, self.params.sharpen, 0.0,
+                                 high, out)
         elif self.params.reconstruction == "best":
             kernels.vote_best(hole, domain, box, source, radius, field.nnf, out)
         else:
@@ -447,12 +478,14 @@ class PatchMatch:
     @staticmethod
     def _repad(problem: _Problem, tiles: np.ndarray, known: np.ndarray, hole: np.ndarray,
                level: Level) -> None:
-        """Refresh the rings from the cores (seam-aware only) and put known pixels back."""
-        if not problem.repad or level.pad == 0 or tiles.shape[0] < 2:
-            return
-        repad_cube_faces(tiles, problem.face_ids, level.pad)
-        np.copyto(tiles, known, where=~hole[..., None])
-
-
-def _at_size(tiles: np.ndarray, size: int) -> np.ndarray:
-    return tiles if tiles.shape[1] == size else resize_tiles(tiles, size)
+        """Refresh the rings from the cores (seam-aware only), put known pixels back, and on the
+        coarser levels the texture guide (the channels past the colours) too: it stays fixed
+        there while the fill changes, so every target patch keeps asking for as much texture
+        as the hole's surroundings have. At the finest level the guide is voted like the
+        colours instead, so it follows the matches and lets coherent copies settle."""
+        channels = problem.image.shape[3]
+        if problem.repad and level.pad > 0 and tiles.shape[0] > 1:
+            repad_cube_faces(tiles, problem.face_ids, level.pad)
+            np.copyto(tiles, known, where=~hole[..., None])
+        if tiles.shape[3] > channels and level.face_size < problem.face_size:
+            tiles[..., channels:] = known[..., channels:]
