@@ -3,26 +3,49 @@
 References: C. Barnes, E. Shechtman, A. Finkelstein, D. B. Goldman, "PatchMatch: a randomized
 correspondence algorithm for structural image editing", SIGGRAPH 2009 (search); Y. Wexler,
 E. Shechtman, M. Irani, "Space-time completion of video", TPAMI 2007 (coarse-to-fine EM with
-weighted voting). Written for this project from the papers; no code taken from elsewhere.
+weighted votes); A. Newson, A. Almansa, Y. Gousseau, P. Perez, "Non-local patch-based image
+inpainting", IPOL 2017 (texture channels, onion-peel start). Written for this project from the
+papers; no code taken from elsewhere.
 
-Design. Patches are compared on the gnomonic cube tiles themselves, never on the panorama: a
-gnomonic view is a perspective camera, so a straight line stays straight and, for the case that
-matters most (the ground around the nadir seen by the down face), a plane facing the camera is
-mapped with *uniform* scale - every ground patch of the down tile, padding included, is directly
-comparable with every other, with no stretching toward the pole as on the panorama. The source
-bank is the six faces of the cube (``tiles.context()``, same padding), so a match may lie on any
-face; a source centre is valid only where its patch is fully known and the tile's stretch
-``1 + a^2 + b^2`` is at most ``max_scale`` (3 = a face corner): deep in the padding a tile is an
-upsampled, blurred view, and blurred sources would blur the fill. Other faces are compared in
-their own gnomonic frames, which is where their content is least distorted; no source is
-resampled, so the search costs nothing beyond the tiles the pipeline already holds. Targets keep
-their padding: a patch that reaches over a face edge reads the neighbour's pixels there, and after
-every EM step of every tile the batch is re-padded from the cores (Gauss-Seidel order), so fills
-on both sides of an edge see each other and converge to one continuous fill. The panorama's
-wrap-around line is the middle of the back face, so it needs no special case at all.
+Where patches are compared. On the gnomonic cube tiles, never on the panorama. A gnomonic face
+is a perspective camera: straight lines stay straight, and the ground seen by the down face (the
+case that matters most: a tripod) is mapped with *uniform* scale, like a photo taken straight
+down, so every ground patch of the down tile, padding included, is directly comparable with
+every other; the panorama instead stretches the nadir into a band and swaps its patches' shape
+with latitude. The source bank is the six padded faces of the cube (``tiles.context()``), each
+compared in its own frame where it is least distorted, so a match may lie on any face with no
+resampling beyond the tiles the pipeline already holds. The wrap-around line is the middle of the
+back face: it needs no special case.
 
-Distances use the display-referred proxy ``tiles.image``; the final vote copies ``tiles.values``
-from the same matches, so HDR values are copied, never clipped or tone-mapped twice.
+What distortion remains, and how it is handled. A tile samples the panorama more finely away
+from its centre (radially by the stretch ``1 + a^2 + b^2``): a source far out in a tile is a
+magnified, blurred view, and the ground farther from the camera is seen at lower resolution than
+the ground under it. So (1) sources must sit where the stretch is at most ``max_scale``, (2) a
+candidate's cost is multiplied by a blur prior (stretch of the source over that of the target)
+and a locality prior (angle between the two directions on the sphere: far faces such as the sky
+must match much better), and (3) the final copy amplifies a source's detail in proportion to how
+much more it is stretched than its target (``sharpen``).
+
+Keeping texture. Averaging votes let plain EM drift to the smoothest sources (a blurred estimate
+matches flat patches best). Three things hold the texture: the coarsest hole is onion-peeled
+from its border inwards instead of starting from a smooth fill; on the coarser levels two texture
+channels (local mean absolute differences) enter the distance and are held *fixed* in the hole
+at a smooth interpolation of the surroundings, so each target patch keeps asking for as much
+texture as there is around the hole; the finest level starts from the vote of the upsampled
+field and ends by copying each pixel's own match (no averaging).
+
+Seams. Targets keep their padding, so a patch near a face edge reads the neighbour's pixels, and
+the fill is re-padded between tiles after every EM step (only the hole pixels of the borders that
+look into another tile change). The final pass is Gauss-Seidel: each tile searches against the
+final fill of the tiles before it, so it continues their fill across the shared edges; the output
+is re-padded exactly as ``CubeTiles.repad`` does.
+
+Values. Distances use the display-referred proxy ``tiles.image``; the final copy takes
+``tiles.values`` through the same matches, so HDR values are copied, never clipped or
+tone-mapped back. Every random draw is a hash of the seed, the step and the pixel, and the
+parallel sweeps split rows into bands of fixed height: fills are bit-identical for a seed,
+whatever the number of threads.
+
 ``seam_aware=False`` is the ablation: every face filled alone on its unpadded core, searching
 only itself, with no re-padding.
 """

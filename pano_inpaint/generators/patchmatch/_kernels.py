@@ -307,7 +307,10 @@ def search_pass(
     match moves to another cube face). ``reverse`` scans bottom-right to top-left."""
     nk, ny, nx, nd = nnf
     y0, y1, x0, x1 = box[0], box[1], box[2], box[3]
-    prev_k, prev_y, prev_x = nk.copy(), ny.copy(), nx.copy()  # reads across band boundaries
+    # Snapshot of the box for reads across band boundaries (rows y0.., columns x0..).
+    prev_k = nk[y0:y1, x0:x1].copy()
+    prev_y = ny[y0:y1, x0:x1].copy()
+    prev_x = nx[y0:y1, x0:x1].copy()
     all_known = np.ones((1, 1), np.bool_)
     step = -1 if reverse else 1
     bands = (y1 - y0 + BAND_ROWS - 1) // BAND_ROWS
@@ -328,10 +331,10 @@ def search_pass(
                 qy = y - step  # the neighbour in the row visited before
                 if y0 <= qy < y1 and domain[qy, x]:
                     inside = ya <= qy < yb
-                    k = nk[qy, x] if inside else prev_k[qy, x]
+                    k = nk[qy, x] if inside else prev_k[qy - y0, x - x0]
                     if k >= 0:
-                        sy = (ny[qy, x] if inside else prev_y[qy, x]) + step
-                        sx = nx[qy, x] if inside else prev_x[qy, x]
+                        sy = (ny[qy, x] if inside else prev_y[qy - y0, x - x0]) + step
+                        sx = nx[qy, x] if inside else prev_x[qy - y0, x - x0]
                         best = _try(target, all_known, y, x, src, r, int(k), int(sy), int(sx),
                                     best)
                 state = _pixel_state(key, y, x)

@@ -13,11 +13,14 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from pano_inpaint.geometry._remap import PointSampler
 from pano_inpaint.geometry.conventions import FACE_CENTER, FACE_DOWN, FACE_RIGHT
+from pano_inpaint.geometry.padding import cube_pad_plan
 
 __all__ = [
     "Bank",
     "Level",
+    "RingLinks",
     "build_bank",
     "face_frames",
     "level_plan",
@@ -41,9 +44,7 @@ class Level:
 
 def level_plan(face_size: int, pad: int, count: int) -> list[Level]:
     """``count`` levels, finest first, halving the face size and padding each time."""
-    return [
-        Level(max(1, round(face_size / 2**l)), round(pad / 2**l)) for l in range(count)  # noqa: E741
-    ]
+    return [Level(max(1, round(face_size / 2**k)), round(pad / 2**k)) for k in range(count)]
 
 
 def resize_tiles(tiles: np.ndarray, size: int) -> np.ndarray:
@@ -192,3 +193,37 @@ def _smooth_guide(features: np.ndarray, hole: np.ndarray) -> np.ndarray:
     out = features.copy()
     out[hole] = up[hole]
     return out
+
+
+@dataclass(frozen=True)
+class RingLinks:
+    """Where the hole pixels of each tile's border look into another tile of the batch.
+
+    ``links`` holds ``(i, ys, xs, j, sampler)``: border pixels ``(ys, xs)`` of tile ``i`` see the
+    core of tile ``j`` at the points ``sampler`` samples (bilinear, the samples
+    :func:`~pano_inpaint.geometry.padding.repad_cube_faces` takes). Refreshing only these is all
+    a re-padding changes in a fill (known border pixels stay known), at a fraction of the cost.
+    """
+
+    links: tuple[tuple[int, np.ndarray, np.ndarray, int, PointSampler], ...]
+
+    @classmethod
+    def build(cls, face_ids: Sequence[int], level: Level, hole: np.ndarray) -> RingLinks:
+        if level.pad == 0 or len(face_ids) < 2:
+            return cls(())
+        plan = cube_pad_plan(level.face_size, level.pad)
+        links = []
+        for i, face in enumerate(face_ids):
+            open_ring = hole[i, plan.ring_y, plan.ring_x]
+            for j, other in enumerate(face_ids):
+                sel = open_ring & (plan.src_face[face] == other)
+                if j != i and sel.any():
+                    sampler = PointSampler.build(level.pad + plan.src_x[face, sel],
+                                                 level.pad + plan.src_y[face, sel], "bilinear")
+                    links.append((i, plan.ring_y[sel], plan.ring_x[sel], j, sampler))
+        return cls(tuple(links))
+
+    def refresh(self, tiles: np.ndarray) -> None:
+        """Copy, in place, each linked border pixel from the core it looks into."""
+        for i, ys, xs, j, sampler in self.links:
+            tiles[i, ys, xs] = sampler(tiles[j])

@@ -15,6 +15,7 @@ from pano_inpaint.generators.patchmatch import _kernels as kernels
 from pano_inpaint.generators.patchmatch._pyramid import (
     Bank,
     Level,
+    RingLinks,
     build_bank,
     level_plan,
     resize_mask,
@@ -342,6 +343,7 @@ class PatchMatch:
                 bank_hole = hole if shared else resize_mask(problem.bank_hole, level.size)
             bank = build_bank(bank_image, bank_hole, problem.bank_face_ids, level, radius,
                               p.max_scale, p.blur_penalty, p.locality)
+            links = RingLinks.build(problem.face_ids if problem.repad else (), level, hole)
             image = known.copy()
             if estimate is None:
                 _smooth_fill(image[..., :channels], hole)
@@ -357,13 +359,10 @@ class PatchMatch:
                 fields_[i] = self._start(problem, bank, image[i], hole[i], domains[i],
                                          fields_[i], coarse_domains[i] if coarse_domains else None,
                                          i, index, radius)
-                self._repad(problem, image, known, hole, level)
+            self._refresh(links, image, known, index)
             iterations = self._iterations(index, count)
             for it in range(iterations):
                 final = index == 0 and it == iterations - 1
-                # Gauss-Seidel over the tiles: each one searches against the latest fill of the
-                # others (re-padded into its border), so in the final pass every tile continues
-                # the final fill of the tiles before it across their shared edges.
                 for i in targets:
                     field = fields_[i]
                     if field is None:
@@ -372,25 +371,32 @@ class PatchMatch:
                     self._search(src, image[i], domains[i], field, i, index, it, radius)
                     if not final:
                         self._vote(bank.image, image[i], hole[i], domains[i], field, radius)
-                    else:
-                        self._reconstruct(bank.image, image[i], hole[i], domains[i], field,
-                                          radius, bank.geo, 1.0)
-                        if values is not None and problem.bank_values is not None:
-                            self._reconstruct(problem.bank_values, values[i], hole[i],
-                                              domains[i], field, radius, bank.geo, np.inf)
-                            self._repad(problem, values, problem.values, hole, level)
-                    self._repad(problem, image, known, hole, level)
+                        continue
+                    self._reconstruct(bank.image, image[i], hole[i], domains[i], field, radius,
+                                      bank.geo, 1.0)
+                    if values is not None and problem.bank_values is not None:
+                        self._reconstruct(problem.bank_values, values[i], hole[i], domains[i],
+                                          field, radius, bank.geo, np.inf)
+                    # Gauss-Seidel in the final pass: the next tiles search against this tile's
+                    # final fill, re-padded into their borders, so each continues the fill of
+                    # the tiles before it across their shared edges.
+                    self._refresh(links, image, known, index)
+                if not final:  # Jacobi between the other passes: one re-padding for all
+                    self._refresh(links, image, known, index)
                 done += work[index] / iterations
                 report(done / sum(work))
             estimate = image
         assert estimate is not None  # count >= 1
         logger.debug("patchmatch: %d levels of sizes %s", count, [lv.size for lv in plan])
         if values is None:
-            return estimate[..., :channels]
+            out = estimate[..., :channels]
+            self._repad(problem, out, problem.image, problem.hole, plan[0])
+            return out
         for i in targets:
             if fields_[i] is None:  # no source at any scale: the smooth estimate
                 values[i][problem.hole[i]] = problem.to_values(
                     estimate[i][..., :channels])[problem.hole[i]]
+        self._repad(problem, values, problem.values, problem.hole, plan[0])
         return values
 
     @staticmethod
@@ -476,16 +482,21 @@ class PatchMatch:
             self._vote(source, out, hole, domain_box, field, radius)
 
     @staticmethod
+    def _refresh(links: RingLinks, image: np.ndarray, known: np.ndarray, index: int) -> None:
+        """Re-pad the fill during the EM (only the border pixels of the hole that look into
+        another tile change) and, on the coarser levels, put the texture guide back: it stays
+        fixed there while the fill changes, so every target patch keeps asking for as much
+        texture as the hole's surroundings have. At the finest level there is no guide."""
+        links.refresh(image)
+        if index > 0:
+            channels = image.shape[3] - 2
+            image[..., channels:] = known[..., channels:]
+
+    @staticmethod
     def _repad(problem: _Problem, tiles: np.ndarray, known: np.ndarray, hole: np.ndarray,
                level: Level) -> None:
-        """Refresh the rings from the cores (seam-aware only), put known pixels back, and on the
-        coarser levels the texture guide (the channels past the colours) too: it stays fixed
-        there while the fill changes, so every target patch keeps asking for as much texture
-        as the hole's surroundings have. At the finest level the guide is voted like the
-        colours instead, so it follows the matches and lets coherent copies settle."""
-        channels = problem.image.shape[3]
-        if problem.repad and level.pad > 0 and tiles.shape[0] > 1:
-            repad_cube_faces(tiles, problem.face_ids, level.pad)
-            np.copyto(tiles, known, where=~hole[..., None])
-        if tiles.shape[3] > channels and level.face_size < problem.face_size:
-            tiles[..., channels:] = known[..., channels:]
+        """The final re-padding, exactly as ``CubeTiles.repad`` does it; known pixels kept."""
+        if not problem.repad or level.pad == 0 or tiles.shape[0] < 2:
+            return
+        repad_cube_faces(tiles, problem.face_ids, level.pad)
+        np.copyto(tiles, known, where=~hole[..., None])
