@@ -178,7 +178,8 @@ def with_texture_features(
 
 
 def _smooth_guide(features: np.ndarray, hole: np.ndarray) -> np.ndarray:
-    """``features`` with the hole filled by Telea's interpolation, run on a ~64-pixel copy."""
+    """``features`` with the hole filled by a smooth (Navier-Stokes) interpolation, run on a
+    ~64-pixel copy. Not Telea: OpenCV's Telea on float32 input leaves wild values in the hole."""
     size = features.shape[0]
     small = max(16, min(size, 64))
     coarse = cv2.resize(features, (small, small), interpolation=cv2.INTER_AREA)
@@ -188,7 +189,7 @@ def _smooth_guide(features: np.ndarray, hole: np.ndarray) -> np.ndarray:
         return features
     for c in range(coarse.shape[2]):
         coarse[..., c] = cv2.inpaint(np.ascontiguousarray(coarse[..., c]),
-                                     coarse_hole.astype(np.uint8), 3, cv2.INPAINT_TELEA)
+                                     coarse_hole.astype(np.uint8), 3, cv2.INPAINT_NS)
     up = cv2.resize(coarse, (size, size), interpolation=cv2.INTER_LINEAR)
     out = features.copy()
     out[hole] = up[hole]
