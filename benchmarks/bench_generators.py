@@ -24,7 +24,7 @@ the size; a synthetic texture without either):
 ``--interpolation`` sets how our rows resample between the panorama and the cube (the pipeline's
 ``cube.interpolation``). It matters for sharpness: near the nadir the write-back magnifies the
 down face, and bilinear sampling there blurs any fill (even a perfect copy of the truth through
-bilinear ERP -> cube -> ERP keeps only 0.4-0.8 of its gradient energy); lanczos keeps 0.85-1.
+bilinear ERP -> cube -> ERP keeps only 0.35-0.75 of its gradient energy); lanczos keeps 0.85-1.
 
 Columns: seconds, speed-up over pypatchmatch (same size), and quality inside the hole against the
 untouched panorama: gradient-energy ratio (1 = as sharp as the truth, on hole-centred gnomonic
