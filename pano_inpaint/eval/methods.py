@@ -28,6 +28,7 @@ import cv2
 import numpy as np
 
 from pano_inpaint.api import inpaint
+from pano_inpaint.config import PipelineConfig
 from pano_inpaint.generators import list_generators
 from pano_inpaint.geometry.cubemap import cube_to_erp, erp_to_cube
 from pano_inpaint.geometry.rotation import rotation_matrix
@@ -75,11 +76,11 @@ class Method:
     max_width: int | None = None  # skip larger images unless asked explicitly
 
 
-def generator_method(name: str) -> Method:
-    """The registered generator ``name`` run through the full pipeline."""
+def generator_method(name: str, config: PipelineConfig | None = None) -> Method:
+    """The registered generator ``name`` run through the full pipeline (with ``config``)."""
 
     def run(erp: np.ndarray, mask: np.ndarray) -> MethodOutput:
-        result = inpaint(erp, mask, generator=name)
+        result = inpaint(erp, mask, generator=name, config=config)
         rotations = [None if r.rotation_degrees is None
                      else rotation_matrix(*np.radians(r.rotation_degrees))
                      for r in result.regions]
@@ -186,7 +187,8 @@ def _peer_name(token: str) -> str:
 
 
 def select_methods(
-    generators: list[str] | None = None, peers: list[str] | str | None = "default"
+    generators: list[str] | None = None, peers: list[str] | str | None = "default",
+    config: PipelineConfig | None = None,
 ) -> tuple[list[Method], set[str]]:
     """The methods to run, and the peers asked for by name (which ignore ``max_width``).
 
@@ -194,6 +196,7 @@ def select_methods(
         generators: registered names (default: :func:`default_generators`).
         peers: "default" (every available peer; PyPatchMatch only on small images), "none",
             "all" (every available peer on every image) or a list of peer names.
+        config: pipeline configuration for the generators (default ``PipelineConfig()``).
 
     Raises:
         KeyError: an unknown generator or peer name.
@@ -203,7 +206,7 @@ def select_methods(
     for name in names:
         if name not in known:
             raise KeyError(f"unknown generator {name!r}; registered: {', '.join(known)}")
-    methods = [generator_method(name) for name in names]
+    methods = [generator_method(name, config) for name in names]
     forced: set[str] = set()
     if peers in (None, "none"):
         chosen: list[str] = []

@@ -32,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pano_inpaint.config import ConfigError, PipelineConfig, config_to_dict, load_config
 from pano_inpaint.consistency import check_consistency
 from pano_inpaint.eval import metrics
 from pano_inpaint.eval.images import GroundTruth, find_panoramas, load_panorama
@@ -205,6 +206,7 @@ def run_evaluation(
     html: bool = True,
     progress: bool = True,
     command: str | None = None,
+    config: PipelineConfig | None = None,
 ) -> EvalResults:
     """Evaluate methods on real panoramas with synthetic holes and write the reports.
 
@@ -221,6 +223,7 @@ def run_evaluation(
         html: write ``index.html`` and its thumbnails.
         progress: show a progress bar over cases.
         command: the command line to record (default: ``sys.argv``).
+        config: pipeline configuration for the registered generators (default: the defaults).
 
     Returns:
         :class:`EvalResults`.
@@ -235,7 +238,7 @@ def run_evaluation(
     for family in families:
         if family not in MASK_FAMILIES:
             raise KeyError(f"unknown mask family {family!r}; known: {', '.join(MASK_FAMILIES)}")
-    methods, forced = select_methods(generators, peers)
+    methods, forced = select_methods(generators, peers, config)
     width_limit = max_width or (QUICK_MAX_WIDTH if quick else DEFAULT_MAX_WIDTH)
     paths = find_panoramas(list(dirs))
     if quick:
@@ -272,6 +275,7 @@ def run_evaluation(
 
     meta = {
         "command": command if command is not None else " ".join(sys.argv),
+        "pipeline_config": config_to_dict(config or PipelineConfig()),
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "versions": _versions(),
         "settings": {
@@ -391,6 +395,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--images", type=int, default=None, help="use at most N panoramas")
     parser.add_argument("--no-html", action="store_true", help="skip index.html and thumbnails")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--config", default=None, metavar="FILE",
+                        help="pipeline config YAML for the generators (default: the defaults)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        dest="overrides", help="override a pipeline config key (repeatable)")
     return parser
 
 
@@ -410,11 +418,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.peers not in ("default", "all", "none"):
         peers = _split(args.peers) or "none"
     try:
+        config = load_config(args.config, args.overrides)
+    except (ConfigError, FileNotFoundError) as exc:
+        print(f"error: config: {exc}", file=sys.stderr)
+        return 2
+    try:
         results = run_evaluation(
             args.dirs, args.out, generators=_split(args.generators), masks=_split(args.masks),
             quick=args.quick, seed=args.seed, max_width=args.max_width, peers=peers,
             images=args.images, html=not args.no_html, progress=not args.no_progress,
-            command="pano-inpaint eval " + " ".join(argv),
+            command="pano-inpaint eval " + " ".join(argv), config=config,
         )
     except KeyError as exc:
         print(f"error: {exc.args[0]}", file=sys.stderr)
