@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+import cv2
 import numpy as np
 
 from pano_inpaint._checks import check_erp, check_mask
@@ -27,6 +28,7 @@ from pano_inpaint.blend.colour import match_boundary_colour
 from pano_inpaint.config import PipelineConfig
 from pano_inpaint.consistency import ConsistencyReport, check_consistency
 from pano_inpaint.generators import CubeTiles, Generator, get_generator
+from pano_inpaint.geometry._remap import margin_of
 from pano_inpaint.geometry.cubemap import erp_to_cube, tiles_to_erp
 from pano_inpaint.geometry.rotation import rotation_to_angles
 from pano_inpaint.masks import dilate_mask, mask_fraction
@@ -34,12 +36,13 @@ from pano_inpaint.pipeline.reconcile import reconcile_tiles
 from pano_inpaint.pipeline.regions import Region, find_regions, plan_cube
 from pano_inpaint.values import ToneMap, from_values, is_hdr, to_values
 
-__all__ = ["InpaintResult", "RegionReport", "inpaint"]
+__all__ = ["InpaintResult", "RegionReport", "inpaint", "native_face_size"]
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[float, str], None]
 _DEFAULT_PAD_FRACTION = 1 / 8
+_DEFAULT_INTERPOLATION = "bilinear"
 
 
 @dataclass
@@ -78,8 +81,23 @@ class InpaintResult:
         }
 
 
+def native_face_size(width: int) -> int:
+    """Face size whose centre pixels span the same angle as the panorama's pixels: ``W / pi``
+    (a face is 2 tangent units across, an equirectangular pixel ``2 pi / W`` radians), rounded
+    up to a multiple of 8.
+
+    Example:
+        >>> native_face_size(4096)
+        1304
+    """
+    return int(np.ceil(width / np.pi / 8) * 8)
+
+
 def _resolve_sizes(config: PipelineConfig, width: int, generator: Generator) -> tuple[int, int]:
-    face_size = width // 4 if config.cube.face_size == "auto" else int(config.cube.face_size)
+    if config.cube.face_size == "auto":
+        face_size = native_face_size(width)
+    else:
+        face_size = int(config.cube.face_size)
     if face_size < 8:
         raise ValueError(f"face size {face_size} is too small (panorama width {width})")
     if config.cube.pad == "auto":
@@ -88,6 +106,23 @@ def _resolve_sizes(config: PipelineConfig, width: int, generator: Generator) -> 
     else:
         pad = int(config.cube.pad)
     return face_size, min(pad, face_size)
+
+
+def _tile_hole(
+    hole_u8: np.ndarray, face_size: int, pad: int, rotation: np.ndarray | None,
+    face_ids: Sequence[int], interpolation: str,
+) -> np.ndarray:
+    """Tile pixels whose interpolation kernel touches a hole pixel: they are unknown too.
+
+    Bilinear marks those within a pixel; wider kernels reach further, so the mark is grown by
+    their extra reach (a lanczos mask itself would hide some under its negative lobes).
+    """
+    tiles = erp_to_cube(hole_u8, face_size, pad=pad, rotation=rotation, face_ids=face_ids) > 0
+    reach = margin_of(interpolation) - margin_of("bilinear")
+    if reach > 0:
+        kernel = np.ones((2 * reach + 1,) * 2, np.uint8)
+        tiles = np.stack([cv2.dilate(t.view(np.uint8), kernel).view(bool) for t in tiles])
+    return tiles
 
 
 def _fill_region(
@@ -110,13 +145,13 @@ def _fill_region(
         rotate=config.cube.rotate, min_rotation_degrees=config.cube.min_rotation_degrees,
     )
     interp = config.cube.interpolation
+    if interp == "auto":
+        interp = getattr(generator, "interpolation", _DEFAULT_INTERPOLATION)
     hole_u8 = hole.view(np.uint8) * np.uint8(255)
     native = erp_to_cube(erp, face_size, pad=pad, rotation=rotation, face_ids=face_ids,
                          interpolation=interp)
     native = native[..., None] if native.ndim == 3 else native
-    # Any tile pixel that interpolates a hole pixel is itself unknown.
-    tile_hole = erp_to_cube(hole_u8, face_size, pad=pad, rotation=rotation,
-                            face_ids=face_ids) > 0
+    tile_hole = _tile_hole(hole_u8, face_size, pad, rotation, face_ids, interp)
     values = to_values(native)
     values[tile_hole] = 0
     proxy = tone.to_proxy(values) if tone.hdr else values
@@ -124,7 +159,7 @@ def _fill_region(
     def context() -> CubeTiles:
         all_native = erp_to_cube(erp, face_size, pad=pad, rotation=rotation, interpolation=interp)
         all_native = all_native[..., None] if all_native.ndim == 3 else all_native
-        all_hole = erp_to_cube(hole_u8, face_size, pad=pad, rotation=rotation) > 0
+        all_hole = _tile_hole(hole_u8, face_size, pad, rotation, range(6), interp)
         all_values = to_values(all_native)
         all_values[all_hole] = 0
         all_proxy = tone.to_proxy(all_values) if tone.hdr else all_values
@@ -141,7 +176,7 @@ def _fill_region(
         raise RuntimeError(
             f"generator {generator.name!r} returned shape {filled.shape}, expected {values.shape}"
         )
-    filled = np.where(tile_hole[..., None], filled, values)  # known pixels stay known
+    np.copyto(filled, values, where=~tile_hole[..., None])  # known pixels stay known
     if config.blend.reconcile and len(face_ids) > 1:
         reconcile_tiles(filled, tile_hole, face_ids, pad)
     tiles.repad(filled)

@@ -42,9 +42,14 @@ class GeneratorConfig:
 
 @dataclass(frozen=True)
 class CubeConfig:
-    face_size: int | Literal["auto"] = "auto"  # auto = W // 4: fill at native resolution
+    # auto = W / pi rounded up to a multiple of 8: a face-centre pixel spans the same angle as an
+    # equirectangular pixel, so the fill is made at the panorama's native resolution.
+    face_size: int | Literal["auto"] = "auto"
     pad: int | Literal["auto"] = "auto"  # auto = the generator's preference (S // 8 by default)
-    interpolation: Literal["nearest", "bilinear", "bicubic", "lanczos"] = "bilinear"
+    # auto = the generator's choice: texture generators take lanczos, which keeps ~0.9-1.0 of
+    # the texture through ERP -> cube -> ERP (bilinear only ~0.4-0.7); smooth fills take
+    # bilinear, whose short kernel needs the least margin around the hole.
+    interpolation: Literal["auto", "nearest", "bilinear", "bicubic", "lanczos"] = "auto"
     rotate: bool = True  # rotate the sphere so each hole sits at the centre of a face
     min_rotation_degrees: float = 5.0  # holes closer than this to a face centre are not rotated
 

@@ -35,7 +35,7 @@ def test_every_generator_restores_much_better_than_a_zero_fill(name):
 
 @pytest.mark.parametrize("name", ["telea", "ns"])
 def test_smooth_generators_beat_the_mean_fill(name):
-    erp = _smooth(height=96)
+    erp = sphere_function_erp(96, wavy_rgb, dtype=np.uint8)
     mask = cap_mask(96, 192, 30, -40, 15)
     err = np.abs(inpaint(erp, mask, generator=name).image.astype(float) - erp)[mask].mean()
     floor = np.abs(inpaint(erp, mask, generator="mean").image.astype(float) - erp)[mask].mean()
@@ -146,3 +146,10 @@ def test_invalid_inputs():
         inpaint(erp, nadir_mask(H, 2 * H, 10), generator="nope")
     with pytest.raises(TypeError, match="dtype"):
         inpaint(erp.astype(np.float64), nadir_mask(H, 2 * H, 10))
+
+
+@pytest.mark.parametrize("name", ["telea", "ns", "mean", "patchmatch"])
+def test_a_flat_panorama_stays_flat(name):
+    img = np.full((H, 2 * H, 3), 100, np.uint8)
+    mask = nadir_mask(H, 2 * H, 20) | cap_mask(H, 2 * H, 45, 0, 12)
+    assert (inpaint(img, mask, generator=name).image == 100).all()

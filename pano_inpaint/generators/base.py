@@ -99,6 +99,10 @@ class Generator(Protocol):
 
     ``inpaint`` returns ``(N, P, P, C)`` float32 in the value domain of ``tiles.values``. Pixels
     outside ``tiles.mask`` may hold anything: the pipeline keeps the known pixels itself.
+
+    Optional class attributes the pipeline reads: ``pad_fraction`` (cube padding as a share of
+    the face size, default 1/8) and ``interpolation`` (resampling to and from the cube when the
+    config says ``auto``, default ``"bilinear"``).
     """
 
     name: ClassVar[str]

