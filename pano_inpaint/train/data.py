@@ -11,7 +11,8 @@ old smeared fills) are never read.
 
 One cube. A mask family is drawn (weights in the config) and the hole is drawn on the sphere in the
 scene frame (nadir = down). The scene is the panorama turned by a random yaw, or with probability
-``content_rotation`` by a random rotation, so ground holes mostly land on ground, but not always.
+``content_rotation`` by a random rotation, so ground holes mostly land on ground, but not always;
+a photo's pseudo-panorama is always turned at random, so its pinched poles rarely meet the hole.
 The cube frame is, with probability ``centre_hole``, the pipeline's own choice (the rotation that
 puts the hole's centroid at the centre of a face, :func:`rotation_to_center`), otherwise random.
 Faces are sampled with ``erp_to_cube`` from a copy of the panorama reduced to ``4 S k`` columns,
@@ -176,14 +177,14 @@ class CubeSampler:
         return cv2.resize(np.ascontiguousarray(tile), (width, width // 2),
                           interpolation=cv2.INTER_AREA if side > width // 2 else cv2.INTER_CUBIC)
 
-    def _scene(self, rng: np.random.Generator, face_size: int) -> np.ndarray:
+    def _scene(self, rng: np.random.Generator, face_size: int) -> tuple[np.ndarray, bool]:
         scale = rng.uniform(self.config.min_scale, self.config.max_scale)
         width = max(_WIDTH_STEP, int(round(4 * face_size * scale / _WIDTH_STEP)) * _WIDTH_STEP)
         use_panorama = self.panoramas and (not self.photos
                                            or rng.random() < self.config.panorama_share)
         if use_panorama:
-            return self._panorama_at(int(rng.integers(len(self.panoramas))), width)
-        return self._photo_panorama(rng, width)
+            return self._panorama_at(int(rng.integers(len(self.panoramas))), width), True
+        return self._photo_panorama(rng, width), False
 
     def _cube_frame(self, rng: np.random.Generator, hole: np.ndarray) -> np.ndarray:
         """Cube-to-scene rotation: the pipeline's hole-centring one, or a random one."""
@@ -204,9 +205,10 @@ class CubeSampler:
         hole = MASK_FAMILIES[family](mask_height, 2 * mask_height, rng)
         frame = self._cube_frame(rng, hole)
         content = _yaw(rng.uniform(-np.pi, np.pi))
-        if rng.random() < self.config.content_rotation:
+        scene, panorama = self._scene(rng, face_size)
+        # a photo's pseudo-panorama pinches at its poles: turn them away from the hole
+        if not panorama or rng.random() < self.config.content_rotation:
             content = _random_rotation(rng)
-        scene = self._scene(rng, face_size)
         faces = erp_to_cube(scene, face_size, rotation=content @ frame)
         holes = erp_to_cube(hole.view(np.uint8) * np.uint8(255), face_size, rotation=frame) > 0
         return faces.astype(np.float32) * np.float32(1 / 255), holes, family

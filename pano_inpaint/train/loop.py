@@ -291,6 +291,7 @@ def train(
     """
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
+    provenance = _commit()  # the code this run starts from
     device = _device(config.device)
     torch.set_num_threads(max(1, config.threads))
     torch.set_flush_denormal(True)  # tiny weights and gradients otherwise slow CPUs down badly
@@ -372,7 +373,7 @@ def train(
         "parameters": sum(p.numel() for p in trainer.model.parameters()),
         "net": dataclasses.asdict(trainer.model.config),
         "hardware": _hardware(device),
-        **_commit(),
+        **provenance,
     }
     if validation:
         summary["validation"] = trainer.validate(validation)

@@ -37,6 +37,7 @@ class NetConfig:
     global_ratio: float = 0.75  # share of bottleneck channels in the spectral (global) branch
     fft_context: float = 0.5  # cube context around each face before its FFT, fraction of S
     pad_mode: str = "cube"  # "cube" (CubePad everywhere) or "zeros" (the ablation)
+    prior_iterations: int = 32  # Jacobi relaxations per level of the smooth prior (0 = pull-push)
 
     def __post_init__(self) -> None:
         if self.pad_mode not in PAD_MODES:
@@ -87,7 +88,7 @@ class CubeInpaintNet(nn.Module):
         super().__init__()
         self.config = config = config or NetConfig()
         mode = config.pad_mode
-        self.prior = SmoothPrior(mode)
+        self.prior = SmoothPrior(mode, config.prior_iterations)
         self.stem = PadConv(7, config.width(0), 7, pad_mode=mode)
         self.down = nn.ModuleList(
             PadConv(config.width(i), config.width(i + 1), 3, stride=2, pad_mode=mode)
