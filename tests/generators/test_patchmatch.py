@@ -194,3 +194,13 @@ def test_empty_hole_returns_the_values():
 def test_invalid_parameters(params, message):
     with pytest.raises(ValueError, match=message):
         PatchMatch(**params)
+
+
+def test_resize_tiles_takes_more_than_four_channels():
+    from pano_inpaint.generators.patchmatch._pyramid import resize_tiles
+
+    tiles = np.random.default_rng(0).random((2, 16, 16, 5)).astype(np.float32)
+    small = resize_tiles(tiles, 8)
+    assert small.shape == (2, 8, 8, 5)
+    assert np.allclose(small[..., 4], tiles[..., 4].reshape(2, 8, 2, 8, 2).mean(axis=(2, 4)),
+                       atol=1e-6)

@@ -51,10 +51,13 @@ def resize_tiles(tiles: np.ndarray, size: int) -> np.ndarray:
     """``(N, P, P, C)`` float32 tiles area-resampled to ``(N, size, size, C)`` (a new array)."""
     if tiles.shape[1] == size:
         return tiles.copy()
-    out = np.empty((tiles.shape[0], size, size, tiles.shape[3]), np.float32)
+    channels = tiles.shape[3]
+    out = np.empty((tiles.shape[0], size, size, channels), np.float32)
     for i, tile in enumerate(tiles):
-        small = cv2.resize(tile, (size, size), interpolation=cv2.INTER_AREA)
-        out[i] = small.reshape(size, size, tiles.shape[3])  # cv2 drops a single channel axis
+        for c0 in range(0, channels, 4):  # cv2.resize takes at most 4 channels at a time
+            part = np.ascontiguousarray(tile[..., c0 : c0 + 4])
+            small = cv2.resize(part, (size, size), interpolation=cv2.INTER_AREA)
+            out[i, ..., c0 : c0 + 4] = small.reshape(size, size, part.shape[2])
     return out
 
 
