@@ -157,11 +157,23 @@ def _fill_region(
     proxy = tone.to_proxy(values) if tone.hdr else values
 
     def context() -> CubeTiles:
-        all_native = erp_to_cube(erp, face_size, pad=pad, rotation=rotation, interpolation=interp)
-        all_native = all_native[..., None] if all_native.ndim == 3 else all_native
-        all_hole = _tile_hole(hole_u8, face_size, pad, rotation, range(6), interp)
-        all_values = to_values(all_native)
-        all_values[all_hole] = 0
+        # The batch's faces are already converted: only the others are resampled here.
+        others = [f for f in range(6) if f not in face_ids]
+        size = face_size + 2 * pad
+        all_values = np.empty((6, size, size, values.shape[3]), np.float32)
+        all_hole = np.empty((6, size, size), bool)
+        for k, face in enumerate(face_ids):
+            all_values[face], all_hole[face] = values[k], tile_hole[k]
+        if others:
+            more = erp_to_cube(erp, face_size, pad=pad, rotation=rotation, face_ids=others,
+                               interpolation=interp)
+            more = more[..., None] if more.ndim == 3 else more
+            more_hole = _tile_hole(hole_u8, face_size, pad, rotation, others, interp)
+            for k, face in enumerate(others):
+                all_values[face] = to_values(more[k])
+                all_hole[face] = more_hole[k]
+                if more_hole[k].any():
+                    all_values[face][more_hole[k]] = 0
         all_proxy = tone.to_proxy(all_values) if tone.hdr else all_values
         return CubeTiles(all_proxy, all_hole, tuple(range(6)), face_size, pad,
                          values=all_values, to_values=tone.from_proxy, source_dtype=erp.dtype)

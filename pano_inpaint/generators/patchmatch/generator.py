@@ -142,9 +142,10 @@ class PatchMatch:
 
     name: ClassVar[str] = "patchmatch"
     pad_fraction: ClassVar[float] = 1 / 8  # the pipeline's automatic padding: S / 8
-    # Copied texture must survive ERP -> cube -> ERP: lanczos keeps ~0.9 of its gradient energy
-    # where bilinear keeps ~0.4 (measured on the ground truth at a 25-degree nadir cap).
-    interpolation: ClassVar[str] = "lanczos"
+    # Copied texture must survive ERP -> cube -> ERP. On the ground truth at a 25-degree nadir
+    # cap (faces of W/pi) bicubic keeps ~0.85 of the gradient energy, lanczos ~0.94, bilinear
+    # ~0.44; lanczos costs three times bicubic's resampling time, so bicubic it is.
+    interpolation: ClassVar[str] = "bicubic"
 
     def __init__(
         self,
