@@ -36,7 +36,7 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class GeneratorConfig:
-    name: str = "telea"  # a name from list_generators()
+    name: str = "patchmatch"  # a name from list_generators()
     params: dict[str, Any] = field(default_factory=dict)  # constructor keyword arguments
 
 
