@@ -129,7 +129,8 @@ def _build(cls: type, data: Any, path: str) -> Any:
     unknown = sorted(set(data) - names)
     if unknown:
         where = f"{path}." if path else ""
-        raise TrainConfigError(f"unknown key {where}{unknown[0]}; allowed: {', '.join(sorted(names))}")
+        allowed = ", ".join(sorted(names))
+        raise TrainConfigError(f"unknown key {where}{unknown[0]}; allowed: {allowed}")
     kwargs = {}
     for name, value in data.items():
         key = f"{path}.{name}" if path else name
@@ -146,7 +147,8 @@ def _build(cls: type, data: Any, path: str) -> Any:
             kwargs[name] = tuple(value)
         else:
             if not _fits(value, hint):
-                raise TrainConfigError(f"{key}: {value!r} is not a {getattr(hint, '__name__', hint)}")
+                kind = getattr(hint, "__name__", hint)
+                raise TrainConfigError(f"{key}: {value!r} is not a {kind}")
             kwargs[name] = float(value) if hint is float else value
     return cls(**kwargs)
 

@@ -56,7 +56,8 @@ def _gather_tables(face_size: int, pad: int) -> tuple[np.ndarray, np.ndarray, np
     core = ((ys + pad) * size + xs + pad).ravel()
     for face in range(6):
         source[face, core] = face * face_size * face_size + np.arange(face_size * face_size)
-        source[face, plan.ring_y * size + plan.ring_x] = 6 * face_size**2 + face * ring + np.arange(ring)
+        ring_start = 6 * face_size**2 + face * ring
+        source[face, plan.ring_y * size + plan.ring_x] = ring_start + np.arange(ring)
     return taps.reshape(-1), weights.reshape(-1, 4), source.reshape(-1)
 
 
@@ -294,7 +295,8 @@ class SmoothPrior(nn.Module):
 
     @torch.no_grad()
     def forward(self, image: torch.Tensor, known: torch.Tensor) -> torch.Tensor:
-        """``image`` ``(N, C, S, S)``, ``known`` ``(N, 1, S, S)`` in ``{0, 1}`` -> ``(N, C, S, S)``."""
+        """``image`` ``(N, C, S, S)``, ``known`` ``(N, 1, S, S)`` in ``{0, 1}``; returns
+        ``(N, C, S, S)``."""
         eps = 1e-6
         levels = [(image * known, known)]
         x, w = levels[0]

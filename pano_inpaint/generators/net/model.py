@@ -114,9 +114,10 @@ class CubeInpaintNet(nn.Module):
         """``image`` ``(B*6, 3, S, S)`` in ``[0, 1]``, ``mask`` ``(B*6, 1, S, S)`` (1 = hole)
         -> ``(B*6, 3, S, S)`` in ``(0, 1)``."""
         size = image.shape[-1]
-        if image.ndim != 4 or image.shape[0] % 6 or image.shape[1] != 3 or size % self.config.stride:
+        stride = self.config.stride
+        if image.ndim != 4 or image.shape[0] % 6 or image.shape[1] != 3 or size % stride:
             raise ValueError(
-                f"expected (B*6, 3, S, S) with S a multiple of {self.config.stride}, "
+                f"expected (B*6, 3, S, S) with S a multiple of {stride}, "
                 f"got {tuple(image.shape)}"
             )
         known = 1 - mask

@@ -25,7 +25,7 @@ __all__ = [
 WEIGHTS_FORMAT = "pano-inpaint-net/1"
 DEFAULT_WEIGHTS = Path(__file__).resolve().parent / "weights" / "net_v1.pt"
 # Also stated in weights/MODEL_CARD.md (a test keeps the two equal).
-DEFAULT_SHA256 = "0" * 64
+DEFAULT_SHA256 = "08878631a4344e51fa62d8db6113acd166c4928f4f0eebbb0b12af9c71436a30"
 
 
 class WeightsError(RuntimeError):

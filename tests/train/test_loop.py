@@ -1,0 +1,85 @@
+"""The train command: smoke config in a temporary folder; log, plot, checkpoint, resume."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from pano_inpaint.cli import main as cli_main  # noqa: E402
+from pano_inpaint.generators import get_generator  # noqa: E402
+from pano_inpaint.generators.net.weights import load_weights  # noqa: E402
+from pano_inpaint.train.config import (  # noqa: E402
+    TrainConfigError,
+    load_train_config,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+SMOKE = ROOT / "configs" / "train" / "smoke.yaml"
+
+
+def _rows(run: Path) -> list[dict]:
+    with open(run / "log.csv", newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_train_command_writes_log_plot_checkpoint_and_weights(data_dir: Path,
+                                                               tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    code = cli_main(["train", "--config", str(SMOKE), "--data", str(data_dir), "--out", str(run),
+                     "--no-progress"])
+    assert code == 0
+    for name in ("log.csv", "losses.png", "checkpoint.pt", "net.pt", "summary.json",
+                 "config.yaml"):
+        assert (run / name).is_file(), name
+    rows = _rows(run)
+    assert [int(r["step"]) for r in rows] == [1, 2, 3]
+    assert float(rows[-1]["l1_hole"]) > 0 and rows[1]["val_psnr_hole"]
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["finished"] and summary["steps"] == 3 and summary["seed"] == 0
+    assert summary["sources"]["panoramas"] == ["pano.png"]  # vrview_* excluded
+    model, meta = load_weights(run / "net.pt")
+    assert meta["steps"] == 3
+    generator = get_generator("net", weights=str(run / "net.pt"))
+    assert generator.model.config == model.config
+
+
+def test_interrupted_and_resumed_run_equals_an_uninterrupted_one(data_dir: Path,
+                                                                 tmp_path: Path) -> None:
+    config = load_train_config(SMOKE)
+    from pano_inpaint.train.loop import train
+
+    whole = train(config, [data_dir], tmp_path / "whole", progress=False)
+    part = train(config, [data_dir], tmp_path / "part", progress=False, max_steps=2)
+    assert part.steps == 2 and not part.summary["finished"]
+    assert not (tmp_path / "part" / "net.pt").exists()
+    resumed = train(config, [data_dir], tmp_path / "part", progress=False)
+    assert resumed.steps == 3 and resumed.summary["finished"]
+    assert [r["step"] for r in _rows(tmp_path / "part")] == ["1", "2", "3"]
+    a, _ = load_weights(whole.weights)
+    b, _ = load_weights(resumed.weights)
+    for key, value in a.state_dict().items():
+        torch.testing.assert_close(b.state_dict()[key], value, rtol=0, atol=0)
+
+
+def test_config_errors(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("stages: [{steps: 1, face_size: 20}]\n")
+    with pytest.raises(TrainConfigError, match="multiple"):
+        load_train_config(bad)
+    bad.write_text("loss: {l2: 1.0}\n")
+    with pytest.raises(TrainConfigError, match="unknown key loss.l2"):
+        load_train_config(bad)
+    assert load_train_config(ROOT / "configs" / "train" / "net_v1.yaml").total_steps > 1000
+    assert cli_main(["train", "--config", str(bad), "--data", str(tmp_path), "--out",
+                     str(tmp_path / "r")]) == 2
+
+
+def test_missing_data_folder(tmp_path: Path) -> None:
+    code = cli_main(["train", "--config", str(SMOKE), "--data", str(tmp_path / "none"), "--out",
+                     str(tmp_path / "run"), "--no-progress"])
+    assert code == 1
