@@ -2,7 +2,7 @@
 
 Prints tables; every peer runs in the same process on the same image. Usage::
 
-    python benchmarks/bench_geometry.py            # 2K, 4K, 8K + PSNR + masked write-back + 16K memory
+    python benchmarks/bench_geometry.py            # 2K-8K, PSNR, masked write-back, 16K memory
     python benchmarks/bench_geometry.py --quick    # 2K and 4K only, no 16K memory run
 
 Rows:

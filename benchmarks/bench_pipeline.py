@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from _common import SHARED, reset_peak_rss, rss_kib, sample_image  # noqa: E402
+from _common import reset_peak_rss, rss_kib, sample_image  # noqa: E402
 
 
 def child(width: int, method: str, generator: str, degrees: float) -> None:

@@ -1,4 +1,5 @@
-"""Validation at the public boundary: shapes, dtypes and masks, with messages that say what to fix."""
+"""Validation at the public boundary: shapes, dtypes and masks, with messages that say what to
+fix."""
 
 from __future__ import annotations
 

@@ -24,8 +24,8 @@ import logging
 import platform
 import sys
 import time
-import tracemalloc
 import traceback
+import tracemalloc
 from dataclasses import dataclass, field
 from importlib import metadata as importlib_metadata
 from pathlib import Path

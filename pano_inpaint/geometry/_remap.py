@@ -119,7 +119,8 @@ def remap(
 
 @dataclass(frozen=True)
 class PointSampler:
-    """Samples an image at a list of ``N`` points (cv2 only samples rectangles of < 32767 a side)."""
+    """Samples an image at a list of ``N`` points (cv2 only samples rectangles of < 32767 a
+    side)."""
 
     maps: FixedMaps
     count: int

@@ -12,9 +12,9 @@ Longitude / latitude (radians)
 
 Equirectangular pixels
     An ``(H, W)`` image with ``W == 2 * H``. Pixel ``(x, y)`` (column, row) has its centre at
-    ``lon = ((x + 0.5) / W - 0.5) * 2 pi`` and ``lat = (0.5 - (y + 0.5) / H) * pi``. Column ``-1`` is
-    column ``W - 1`` (the wrap-around line sits between them), and the rows above the top row are
-    the top rows again, rolled by ``W / 2`` (over the pole).
+    ``lon = ((x + 0.5) / W - 0.5) * 2 pi`` and ``lat = (0.5 - (y + 0.5) / H) * pi``. Column
+    ``-1`` is column ``W - 1`` (the wrap-around line sits between them), and the rows above the
+    top row are the top rows again, rolled by ``W / 2`` (over the pole).
 
 Cube faces
     Six gnomonic faces of ``S x S`` pixels in ``FACE_ORDER = "FRBLUD"`` (front, right, back, left,

@@ -20,7 +20,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from pano_inpaint._checks import check_dtype, check_positive_int
+from pano_inpaint._checks import check_dtype
 from pano_inpaint.geometry._cache import map_cache
 from pano_inpaint.geometry._remap import CV_LIMIT, PointSampler, check_interpolation
 from pano_inpaint.geometry.conventions import FACE_ORDER

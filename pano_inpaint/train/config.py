@@ -7,13 +7,13 @@ few steps in seconds (tests). Every field has a default, so ``TrainConfig()`` is
 from __future__ import annotations
 
 import dataclasses
-import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from pano_inpaint.dataclass_yaml import build_dataclass
 from pano_inpaint.generators.net.model import NetConfig
 
 __all__ = [
@@ -108,51 +108,6 @@ class TrainConfig:
             raise TrainConfigError(f"net: {exc}") from exc
 
 
-def _fits(value: Any, hint: Any) -> bool:
-    origin = typing.get_origin(hint)
-    if hint is Any:
-        return True
-    if origin is dict:
-        return isinstance(value, dict)
-    if hint is float:
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
-    if hint is int:
-        return isinstance(value, int) and not isinstance(value, bool)
-    return isinstance(value, hint)
-
-
-def _build(cls: type, data: Any, path: str) -> Any:
-    if not isinstance(data, dict):
-        raise TrainConfigError(f"{path or 'config'} must be a mapping, got {type(data).__name__}")
-    hints = typing.get_type_hints(cls)
-    names = {f.name for f in dataclasses.fields(cls)}
-    unknown = sorted(set(data) - names)
-    if unknown:
-        where = f"{path}." if path else ""
-        allowed = ", ".join(sorted(names))
-        raise TrainConfigError(f"unknown key {where}{unknown[0]}; allowed: {allowed}")
-    kwargs = {}
-    for name, value in data.items():
-        key = f"{path}.{name}" if path else name
-        hint = hints[name]
-        if dataclasses.is_dataclass(hint):
-            kwargs[name] = _build(hint, value, key)
-        elif name == "stages":
-            if not isinstance(value, list) or not value:
-                raise TrainConfigError(f"{key} must be a non-empty list of stages")
-            kwargs[name] = tuple(_build(Stage, item, f"{key}[{i}]") for i, item in enumerate(value))
-        elif typing.get_origin(hint) is tuple:
-            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise TrainConfigError(f"{key} must be a list of strings")
-            kwargs[name] = tuple(value)
-        else:
-            if not _fits(value, hint):
-                kind = getattr(hint, "__name__", hint)
-                raise TrainConfigError(f"{key}: {value!r} is not a {kind}")
-            kwargs[name] = float(value) if hint is float else value
-    return cls(**kwargs)
-
-
 def _check(config: TrainConfig) -> TrainConfig:
     net = config.net_config()
     for i, stage in enumerate(config.stages):
@@ -189,7 +144,7 @@ def load_train_config(path: str | Path | None = None) -> TrainConfig:
             data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
         except yaml.YAMLError as exc:
             raise TrainConfigError(f"{path}: not valid YAML ({exc})") from exc
-    return _check(_build(TrainConfig, data, ""))
+    return _check(build_dataclass(TrainConfig, data, "", TrainConfigError))
 
 
 def train_config_to_dict(config: TrainConfig) -> dict:

@@ -26,7 +26,6 @@ from pano_inpaint.generators.net.layers import (  # noqa: E402
     FFC,
     FacePad,
     FourierUnit,
-    GatherCubePad,
     PadConv,
     SmoothPrior,
     Upsample2x,
@@ -100,16 +99,6 @@ def test_no_convolution_pads_by_itself() -> None:
     assert not [m for m in net.modules() if isinstance(m, torch.nn.ConvTranspose2d)]
     zeros = CubeInpaintNet(NetConfig(pad_mode="zeros"))
     assert all(p.mode == "zeros" for p in zeros.modules() if isinstance(p, FacePad))
-
-
-@pytest.mark.parametrize(("size", "pad", "cubes"), [(8, 1, 1), (16, 8, 2), (5, 5, 1), (12, 3, 3)])
-def test_gather_cube_pad_equals_cube_pad(size: int, pad: int, cubes: int) -> None:
-    x = torch.randn(6 * cubes, 3, size, size, dtype=torch.float64, requires_grad=True)
-    ours, theirs = GatherCubePad(pad)(x), CubePad(pad)(x)
-    torch.testing.assert_close(ours, theirs, rtol=0, atol=1e-12)
-    g = torch.randn_like(ours)
-    (g_ours,), (g_theirs,) = torch.autograd.grad(ours, x, g), torch.autograd.grad(theirs, x, g)
-    torch.testing.assert_close(g_ours, g_theirs, rtol=0, atol=1e-12)
 
 
 @pytest.mark.parametrize("layer", ["conv", "fourier", "upsample", "net"])

@@ -49,6 +49,10 @@ def test_cubepad_gradients_flow_across_faces():
     assert torch.autograd.gradcheck(
         CubePad(2), torch.rand(6, 1, 5, 5, dtype=torch.float64, requires_grad=True)
     )
+    # A pad as wide as the face reaches the far side of the neighbours; two cubes at once.
+    assert torch.autograd.gradcheck(
+        CubePad(4), torch.rand(12, 2, 4, 4, dtype=torch.float64, requires_grad=True)
+    )
 
 
 def test_cubepad_invalid_input():

@@ -29,9 +29,9 @@ import torch
 import torch.nn.functional as F
 
 from pano_inpaint.generators.base import CubeTiles
-from pano_inpaint.generators.net.layers import GatherCubePad
 from pano_inpaint.generators.net.model import CubeInpaintNet
 from pano_inpaint.generators.net.weights import DEFAULT_WEIGHTS, file_sha256, load_weights
+from pano_inpaint.geometry.torch_padding import CubePad
 
 __all__ = ["NetGenerator", "NetPatchMatch"]
 
@@ -115,7 +115,7 @@ def _sample_tiles(cube: torch.Tensor, face_ids: tuple[int, ...], face_size: int,
     ``(N, P, P, C)`` at their exact gnomonic positions (the cube is ``CubePad``-ed first)."""
     work = cube.shape[-1]
     margin = min(work, int(np.ceil(pad * work / face_size)) + 3)
-    padded = GatherCubePad(margin)(cube)  # (6, C, w+2m, w+2m)
+    padded = CubePad(margin)(cube)  # (6, C, w+2m, w+2m)
     size = face_size + 2 * pad
     # tile pixel i looks at plane a = 2 (i - pad + 0.5) / S - 1; working padded pixel u at
     # a = 2 (u - margin + 0.5) / w - 1; grid_sample wants (u + 0.5) / (w + 2m) * 2 - 1.

@@ -1,0 +1,91 @@
+"""Plain YAML data -> frozen dataclasses, strictly: unknown keys and wrong types are errors that
+name the key path. Shared by the pipeline configuration and the training configuration.
+
+Supported field types: nested dataclasses, ``tuple[Dataclass, ...]`` and ``tuple[str, ...]``
+(YAML lists), ``Literal``, unions (``X | None``), ``dict``, ``Any``, and scalars (an int is
+accepted where a float is asked for; a bool is never a number).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from typing import Any, Literal
+
+__all__ = ["build_dataclass", "describe_type", "fits_type"]
+
+
+def fits_type(value: Any, annotation: Any) -> bool:
+    """Whether a YAML scalar/mapping ``value`` fits a (non-dataclass) field ``annotation``."""
+    origin = typing.get_origin(annotation)
+    if annotation is Any:
+        return True
+    if origin is Literal:
+        return value in typing.get_args(annotation)
+    if origin in (typing.Union, types.UnionType):
+        return any(fits_type(value, arg) for arg in typing.get_args(annotation))
+    if origin is dict:
+        return isinstance(value, dict)
+    if annotation is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if annotation is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if annotation is type(None):
+        return value is None
+    return isinstance(value, annotation)
+
+
+def describe_type(annotation: Any) -> str:
+    """A field type in words, for error messages."""
+    if typing.get_origin(annotation) is Literal:
+        return "one of " + ", ".join(repr(a) for a in typing.get_args(annotation))
+    return getattr(annotation, "__name__", str(annotation)).replace("typing.", "")
+
+
+def build_dataclass(cls: type, data: Any, path: str = "", error: type[Exception] = ValueError
+                    ) -> Any:
+    """Build dataclass ``cls`` from ``data`` (a mapping), recursively; missing keys keep their
+    defaults. ``path`` prefixes key names in messages; ``error`` is the exception raised.
+
+    Example:
+        >>> from pano_inpaint.config import CubeConfig
+        >>> build_dataclass(CubeConfig, {"pad": 4}).pad
+        4
+        >>> try:
+        ...     build_dataclass(CubeConfig, {"pads": 4}, "cube")
+        ... except ValueError as exc:
+        ...     print(str(exc).split(";")[0])
+        unknown key cube.pads
+    """
+    if not isinstance(data, dict):
+        raise error(f"{path or 'config'} must be a mapping, got {type(data).__name__}")
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - names)
+    if unknown:
+        where = f"{path}." if path else ""
+        raise error(f"unknown key {where}{unknown[0]!s}; allowed: {', '.join(sorted(names))}")
+    kwargs = {}
+    for name, value in data.items():
+        key = f"{path}.{name}" if path else name
+        kwargs[name] = _field_value(hints[name], value, key, error)
+    return cls(**kwargs)
+
+
+def _field_value(hint: Any, value: Any, key: str, error: type[Exception]) -> Any:
+    if dataclasses.is_dataclass(hint):
+        return build_dataclass(hint, value, key, error)
+    if typing.get_origin(hint) is tuple:
+        item = typing.get_args(hint)[0]
+        if dataclasses.is_dataclass(item):
+            if not isinstance(value, list) or not value:
+                raise error(f"{key} must be a non-empty list of {item.__name__} mappings")
+            return tuple(build_dataclass(item, v, f"{key}[{i}]", error)
+                         for i, v in enumerate(value))
+        if not isinstance(value, list) or not all(fits_type(v, item) for v in value):
+            raise error(f"{key} must be a list of {describe_type(item)}")
+        return tuple(value)
+    if not fits_type(value, hint):
+        raise error(f"{key}: {value!r} does not fit {describe_type(hint)}")
+    return float(value) if hint is float else value
