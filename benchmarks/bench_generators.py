@@ -7,6 +7,7 @@ Prints one table; every method runs in this process on the same panorama and mas
     python benchmarks/bench_generators.py --quick         # 2K side by side, no 8K
     python benchmarks/bench_generators.py --image pano.jpg --degrees 30 --no-peer
     python benchmarks/bench_generators.py --quick --interpolation lanczos
+    python benchmarks/bench_generators.py --no-peer --also net,net+patchmatch
 
 Rows at each size (a real panorama from ../shared/panoramas_hires, or ``--image``, resized to
 the size; a synthetic texture without either):
@@ -20,6 +21,9 @@ the size; a synthetic texture without either):
   (the cube conversions are in the ``pipeline`` row). Its fill is written back into the
   panorama for the quality columns.
 * ``patchmatch pipeline``: the whole ``pano_inpaint.inpaint(erp, mask, generator="patchmatch")``.
+* ``--also NAMES``: the same whole-pipeline row for other registered generators (``net``,
+  ``net+patchmatch``, ``telea``...), each with its own default resampling; a first call on a
+  small panorama loads weights and compiles kernels outside the timing.
 
 ``--interpolation`` sets how our rows resample between the panorama and the cube (the pipeline's
 ``cube.interpolation``). It matters for sharpness: near the nadir the write-back magnifies the
@@ -145,6 +149,10 @@ def run_size(width: int, args: argparse.Namespace, peer: bool) -> list[dict]:
         start = time.perf_counter()
         result = inpaint(erp, mask, generator=generator, config=config).image
         add("patchmatch pipeline", time.perf_counter() - start, result)
+        for name in args.also:
+            start = time.perf_counter()
+            result = inpaint(erp, mask, generator=name).image
+            add(f"{name} pipeline", time.perf_counter() - start, result)
     return rows
 
 
@@ -172,12 +180,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--interpolation", default="bilinear",
                         choices=["bilinear", "bicubic", "lanczos"],
                         help="cube sampling of our rows (the pipeline's cube.interpolation)")
+    parser.add_argument("--also", default="", type=lambda text: [n for n in text.split(",") if n],
+                        help="more generators timed through the whole pipeline, comma-separated")
     args = parser.parse_args(argv)
 
     # Warm-up: compile (or load from the numba cache) every kernel on a tiny problem.
     start = time.perf_counter()
     small = _load(args.image, 256)
     get_generator("patchmatch").inpaint(_tiles(small, nadir_mask(128, 256, 30), 64, 8))
+    if args.also:
+        from pano_inpaint import inpaint
+
+        for name in args.also:
+            inpaint(small, nadir_mask(128, 256, 30), generator=name)
     print(f"warm-up (numba compile or cache load): {time.perf_counter() - start:.1f} s")
 
     sizes = [(2048 if args.quick else 4096, not args.no_peer)]

@@ -16,6 +16,8 @@ from pano_inpaint.generators.registry import (
 
 register_lazy_generator("net", "pano_inpaint.generators.net.generator:NetGenerator",
                         "Seam-aware cube network (LaMa-style FFC, CubePad everywhere)", True)
+register_lazy_generator("net+patchmatch", "pano_inpaint.generators.net.generator:NetPatchMatch",
+                        "Network for structure, PatchMatch for full-resolution texture", True)
 
 __all__ = [
     "CubeTiles",

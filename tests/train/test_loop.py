@@ -83,3 +83,10 @@ def test_missing_data_folder(tmp_path: Path) -> None:
     code = cli_main(["train", "--config", str(SMOKE), "--data", str(tmp_path / "none"), "--out",
                      str(tmp_path / "run"), "--no-progress"])
     assert code == 1
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "configs" / "train").glob("*.yaml")),
+                         ids=lambda p: p.name)
+def test_every_shipped_training_config_loads(path: Path) -> None:
+    config = load_train_config(path)
+    assert config.total_steps > 0 and config.net_config().pad_mode in ("cube", "zeros")

@@ -275,6 +275,7 @@ class NetPatchMatch:
     name: ClassVar[str] = "net+patchmatch"
     needs_torch: ClassVar[bool] = True
     pad_fraction: ClassVar[float] = 1 / 8
+    interpolation: ClassVar[str] = "bicubic"  # as PatchMatch: keeps its texture through resampling
 
     def __init__(
         self,
