@@ -33,7 +33,7 @@ from pano_inpaint.geometry.cubemap import erp_to_cube, tiles_to_erp
 from pano_inpaint.geometry.rotation import rotation_to_angles
 from pano_inpaint.masks import dilate_mask, mask_fraction
 from pano_inpaint.pipeline.reconcile import reconcile_tiles
-from pano_inpaint.pipeline.regions import Region, find_regions, plan_cube
+from pano_inpaint.pipeline.regions import Region, faces_near_hole, find_regions, plan_cube
 from pano_inpaint.values import ToneMap, from_values, is_hdr, to_values
 
 __all__ = ["InpaintResult", "RegionReport", "inpaint", "native_face_size"]
@@ -168,12 +168,16 @@ def _fill_region(
             more = erp_to_cube(erp, face_size, pad=pad, rotation=rotation, face_ids=others,
                                interpolation=interp)
             more = more[..., None] if more.ndim == 3 else more
-            more_hole = _tile_hole(hole_u8, face_size, pad, rotation, others, interp)
+            # Hole maps only for faces the hole can reach (a nadir cap: none of the others).
+            near = faces_near_hole(hole, face_size, pad, rotation, margin_of(interp) + 2)
+            holed = [f for f in others if f in near]
+            more_hole = dict(zip(holed, _tile_hole(hole_u8, face_size, pad, rotation, holed,
+                                                   interp) if holed else [], strict=True))
             for k, face in enumerate(others):
                 all_values[face] = to_values(more[k])
-                all_hole[face] = more_hole[k]
-                if more_hole[k].any():
-                    all_values[face][more_hole[k]] = 0
+                all_hole[face] = more_hole.get(face, False)
+                if face in more_hole:
+                    all_values[face][more_hole[face]] = 0
         all_proxy = tone.to_proxy(all_values) if tone.hdr else all_values
         return CubeTiles(all_proxy, all_hole, tuple(range(6)), face_size, pad,
                          values=all_values, to_values=tone.from_proxy, source_dtype=erp.dtype)

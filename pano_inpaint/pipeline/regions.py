@@ -18,7 +18,7 @@ from pano_inpaint.geometry.conventions import FACE_CENTER, FACE_DOWN, FACE_RIGHT
 from pano_inpaint.geometry.rotation import rotation_to_center
 from pano_inpaint.geometry.sphere import erp_pixel_to_lonlat, lonlat_to_xyz
 
-__all__ = ["Region", "coarse_mask", "find_regions", "plan_cube"]
+__all__ = ["Region", "coarse_mask", "faces_near_hole", "find_regions", "plan_cube"]
 
 _COARSE_WIDTH = 1024
 
@@ -142,15 +142,49 @@ def find_regions(mask: np.ndarray, gap_degrees: float = 2.0) -> list[Region]:
     return regions
 
 
-def _cell_directions(region: Region, height: int, width: int) -> np.ndarray:
-    """Directions of the corners and centres of a region's coarse cells: ``(n, 3)``."""
-    ys, xs = np.nonzero(region.coarse)
-    f = region.factor
+def _cell_directions(coarse: np.ndarray, factor: int, height: int, width: int) -> np.ndarray:
+    """Directions of the corners and centres of the ``True`` cells of a coarse mask: ``(n, 3)``."""
+    ys, xs = np.nonzero(coarse)
+    f = factor
     pts = [(ys * f + dy * f - 0.5, xs * f + dx * f - 0.5)
            for dy, dx in ((0, 0), (0, 1), (1, 0), (1, 1), (0.5, 0.5))]
     y = np.clip(np.concatenate([p[0] for p in pts]), -0.5, height - 0.5)
     x = np.concatenate([p[1] for p in pts])
     return lonlat_to_xyz(*erp_pixel_to_lonlat(x, y, height, width))
+
+
+def _hits_per_face(xyz: np.ndarray, limit: float) -> list[int]:
+    """How many of the directions ``(n, 3)`` (cube frame) fall in each face's square
+    ``|a|, |b| <= limit`` of its tangent plane (1 = the face itself)."""
+    counts = []
+    for face in range(6):
+        depth = xyz @ FACE_CENTER[face]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            a = (xyz @ FACE_RIGHT[face]) / depth
+            b = (xyz @ FACE_DOWN[face]) / depth
+        counts.append(int(((depth > 0) & (np.abs(a) <= limit) & (np.abs(b) <= limit)).sum()))
+    return counts
+
+
+def faces_near_hole(mask: np.ndarray, face_size: int, pad: int, rotation: np.ndarray | None,
+                    margin_px: float) -> set[int]:
+    """Faces whose padded tile, grown by ``margin_px`` tile pixels, may hold a pixel of ``mask``.
+
+    Conservative: the test runs on the corners and centres of a max-pooled copy of the mask, with
+    the tile grown by the cells' angular size (stretched by the gnomonic scale at the tile's
+    edge), so a face left out holds no hole pixel. Faces without holes need no hole map.
+    """
+    height, width = mask.shape
+    coarse, factor = coarse_mask(mask)
+    if not coarse.any():
+        return set()
+    xyz = _cell_directions(coarse, factor, height, width)
+    if rotation is not None:
+        xyz = xyz @ rotation  # panorama frame -> cube frame
+    limit = 1 + 2 * (pad + margin_px) / face_size
+    cell_angle = factor * 2 * np.pi / width  # a coarse cell's side, in radians at most
+    limit += 2 * (1 + limit**2) * cell_angle  # d tan / d angle is 1 + tan^2: generous
+    return {face for face, count in enumerate(_hits_per_face(xyz, limit)) if count}
 
 
 def plan_cube(
@@ -174,17 +208,9 @@ def plan_cube(
         angle = np.degrees(np.arccos(np.clip(FACE_CENTER[face] @ region.centroid, -1, 1)))
         if angle >= min_rotation_degrees:
             rotation = r
-    xyz = _cell_directions(region, height, width)
+    xyz = _cell_directions(region.coarse, region.factor, height, width)
     if rotation is not None:
         xyz = xyz @ rotation  # panorama frame -> cube frame
-    limit = 1 + 2 * pad / face_size
-    counts = []
-    for face in range(6):
-        depth = xyz @ FACE_CENTER[face]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            a = (xyz @ FACE_RIGHT[face]) / depth
-            b = (xyz @ FACE_DOWN[face]) / depth
-        inside = (depth > 0) & (np.abs(a) <= limit) & (np.abs(b) <= limit)
-        counts.append(int(inside.sum()))
+    counts = _hits_per_face(xyz, 1 + 2 * pad / face_size)
     faces = [f for f in np.argsort(counts)[::-1] if counts[f] > 0]
     return rotation, [int(f) for f in faces]
