@@ -174,7 +174,7 @@ def _fill_region(
             more_hole = dict(zip(holed, _tile_hole(hole_u8, face_size, pad, rotation, holed,
                                                    interp) if holed else [], strict=True))
             for k, face in enumerate(others):
-                all_values[face] = to_values(more[k])
+                to_values(more[k], out=all_values[face])
                 all_hole[face] = more_hole.get(face, False)
                 if face in more_hole:
                     all_values[face][more_hole[face]] = 0

@@ -20,13 +20,19 @@ _GAMMA = 2.2
 _PROXY_MAX = 1.0 - 1e-6  # keeps the inverse tone map finite
 
 
-def to_values(native: np.ndarray) -> np.ndarray:
-    """Native pixels -> float32 values (integers scaled to ``[0, 1]``)."""
-    if native.dtype == np.uint8:
-        return native.astype(np.float32) * np.float32(1 / 255)
-    if native.dtype == np.uint16:
-        return native.astype(np.float32) * np.float32(1 / 65535)
-    return native.astype(np.float32, copy=False)
+def to_values(native: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """Native pixels -> float32 values (integers scaled to ``[0, 1]``), into ``out`` if given
+    (a float32 array of the same shape: saves a copy of a large face)."""
+    scale = {np.dtype(np.uint8): 1 / 255, np.dtype(np.uint16): 1 / 65535}.get(native.dtype)
+    if out is None:
+        if scale is None:
+            return native.astype(np.float32, copy=False)
+        return native.astype(np.float32) * np.float32(scale)
+    if scale is None:
+        np.copyto(out, native, casting="same_kind")
+    else:
+        np.multiply(native, np.float32(scale), out=out, dtype=np.float32)
+    return out
 
 
 def from_values(values: np.ndarray, dtype: np.dtype) -> np.ndarray:
