@@ -15,7 +15,6 @@ network's layout and colours and PatchMatch's full-resolution texture.
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import logging
 import threading
@@ -131,29 +130,6 @@ def _sample_tiles(cube: torch.Tensor, face_ids: tuple[int, ...], face_size: int,
     return np.stack(out)
 
 
-def _adapt(model: CubeInpaintNet, image: torch.Tensor, mask: torch.Tensor, steps: int,
-           lr: float, seed: int) -> CubeInpaintNet:
-    """A few self-supervised steps on the cube's own known pixels: the hole pattern, moved to
-    another face and turned, hides known pixels the network must then restore."""
-    tuned = copy.deepcopy(model).train()
-    optimizer = torch.optim.Adam(tuned.parameters(), lr=lr)
-    generator = torch.Generator().manual_seed(seed)
-    with torch.enable_grad():
-        for _ in range(steps):
-            perm = torch.randperm(6, generator=generator)
-            turns = int(torch.randint(4, (1,), generator=generator))
-            moved = torch.rot90(mask[perm], turns, dims=(-2, -1))  # (6, 1, w, w)
-            target = moved * (1 - mask)  # known pixels hidden for this step
-            if float(target.sum()) < 1:
-                continue
-            output = tuned(image, torch.maximum(mask, moved))
-            loss = ((output - image).abs() * target).sum() / (3 * target.sum())
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-    return tuned.eval()
-
-
 class NetGenerator:
     """Seam-aware cube network (LaMa-style FFC, CubePad everywhere); all six faces at once."""
 
@@ -168,9 +144,6 @@ class NetGenerator:
         working_size: int | None = None,
         device: str = "cpu",
         threads: int | None = None,
-        adapt: int = 0,
-        adapt_lr: float = 1e-4,
-        seed: int = 0,
     ) -> None:
         """Set up the generator (weights load on first use, once per process).
 
@@ -180,24 +153,17 @@ class NetGenerator:
                 to a multiple of the network's stride.
             device: ``cpu``, ``cuda`` or ``auto``.
             threads: torch CPU threads (default: torch's own choice).
-            adapt: self-supervised refinement steps on the image's own known pixels before
-                filling (0 = off; costs about one training step each).
-            adapt_lr: learning rate of those steps.
-            seed: seed of the refinement's random hole placement.
         """
         if working_size is not None and working_size < 8:
             raise ValueError(f"working_size must be >= 8, got {working_size}")
-        if adapt < 0:
-            raise ValueError(f"adapt must be >= 0, got {adapt}")
         self.weights = weights
         self.working_size = working_size
         self.device = _device(device)
         self.threads = threads
-        self.adapt, self.adapt_lr, self.seed = int(adapt), float(adapt_lr), int(seed)
 
     def __repr__(self) -> str:
         return (f"NetGenerator(weights={self.weights!r}, working_size={self.working_size}, "
-                f"adapt={self.adapt})")
+                f"device={self.device})")
 
     @property
     def model(self) -> CubeInpaintNet:
@@ -225,8 +191,6 @@ class NetGenerator:
         m = torch.from_numpy(small_holes[:, None].astype(np.float32)).to(self.device)
         model = self.model
         rgb_x = x[:, :3]
-        if self.adapt:
-            model = _adapt(model, rgb_x, m, self.adapt, self.adapt_lr, self.seed)
         with torch.no_grad():
             filled = model(rgb_x, m)  # (6, 3, w, w)
             if channels > 3:  # alpha and other extra channels: the smooth prior
