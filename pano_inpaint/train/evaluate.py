@@ -30,6 +30,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from pano_inpaint.config import load_config
 from pano_inpaint.eval.masks import MASK_FAMILIES
 from pano_inpaint.eval.runner import run_evaluation
 from pano_inpaint.generators import registry
@@ -145,6 +146,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-width", type=int, default=None)
     parser.add_argument("--images", type=int, default=None)
     parser.add_argument("--no-html", action="store_true")
+    parser.add_argument("--set", dest="overrides", action="append", default=[],
+                        metavar="KEY=VALUE",
+                        help="pipeline config override, e.g. generator.params.detail=1.2 (with "
+                             "generator.name naming the generator it is for)")
     parser.add_argument("--network-seams", action="store_true",
                         help="only the networks' raw seam ratios (needs --ablation)")
     args = parser.parse_args(argv)
@@ -168,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
             seed=args.seed, max_width=args.max_width, images=args.images,
             html=not args.no_html, progress=False,
             command="python -m pano_inpaint.train.evaluate " + " ".join(argv),
+            config=load_config(overrides=args.overrides) if args.overrides else None,
         )
     for name, path in results.files.items():
         print(f"{name}: {path}")
