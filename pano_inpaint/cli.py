@@ -414,10 +414,10 @@ def dump_config_command(config: ConfigOption = None, overrides: SetOption = None
     out.print(yaml.safe_dump(config_to_dict(_config(config, overrides)), sort_keys=False))
 
 
-@app.command("eval", context_settings={"allow_extra_args": True,
-                                       "ignore_unknown_options": True})
+@app.command("eval", add_help_option=False,  # --help reaches the command's own parser
+             context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def eval_command(ctx: typer.Context) -> None:
-    """Score every generator and the usual peers on real panoramas (see --help of the module).
+    """Score every generator and the usual peers on real panoramas (options: --help).
 
     Example:
 
@@ -428,10 +428,10 @@ def eval_command(ctx: typer.Context) -> None:
     raise typer.Exit(eval_main(list(ctx.args)))
 
 
-@app.command("train", context_settings={"allow_extra_args": True,
-                                        "ignore_unknown_options": True})
+@app.command("train", add_help_option=False,  # --help reaches the command's own parser
+             context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def train_command(ctx: typer.Context) -> None:
-    """Train the `net` generator (resumable; see --help of the module).
+    """Train the `net` generator, resumably (options: --help).
 
     Example:
 

@@ -151,6 +151,11 @@ def test_every_command_has_an_example(capsys):
                     "dump-config"]:
         assert main([command, "--help"]) == 0
         assert "Example" in capsys.readouterr().out
+    # eval and train hand --help to their own parsers, which list every option
+    for command, option in [("eval", "--generators"), ("train", "--max-steps")]:
+        assert main([command, "--help"]) == 0
+        out = capsys.readouterr().out
+        assert "example:" in out and option in out
 
 
 def test_partial_panoramas_are_refused(tmp_path):

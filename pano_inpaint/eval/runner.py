@@ -376,6 +376,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pano-inpaint eval",
         description="Score inpainting methods on real panoramas with synthetic holes.",
+        epilog="example: pano-inpaint eval ../shared/panoramas --out eval_out --quick",
     )
     parser.add_argument("dirs", nargs="+", metavar="DIR", help="folders of ground-truth panoramas")
     parser.add_argument("--out", required=True, metavar="OUT_DIR", help="report folder")

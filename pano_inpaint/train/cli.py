@@ -18,6 +18,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pano-inpaint train",
         description="Train the seam-aware cube network (the `net` generator).",
+        epilog="example: pano-inpaint train --config configs/train/net_v1.yaml --data "
+               "../shared/panoramas_hires ../shared/training_photos --out runs/net_v1",
     )
     parser.add_argument("--config", required=True, help="training YAML (configs/train/*.yaml)")
     parser.add_argument("--data", required=True, nargs="+", metavar="DIR",
