@@ -34,7 +34,7 @@ import torch
 import yaml
 
 from pano_inpaint.generators.net.layers import FacePad
-from pano_inpaint.generators.net.model import CubeInpaintNet, composite
+from pano_inpaint.generators.net.model import CubeInpaintNet, composite, resolve_device
 from pano_inpaint.generators.net.weights import save_weights
 from pano_inpaint.train import losses as L
 from pano_inpaint.train.config import TrainConfig, train_config_to_dict
@@ -61,12 +61,6 @@ class TrainResult:
     steps: int
     seconds: float
     summary: dict
-
-
-def _device(name: str) -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
 
 
 def _commit() -> dict:
@@ -292,7 +286,7 @@ def train(
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     provenance = _commit()  # the code this run starts from
-    device = _device(config.device)
+    device = resolve_device(config.device)
     torch.set_num_threads(max(1, config.threads))
     torch.set_flush_denormal(True)  # tiny weights and gradients otherwise slow CPUs down badly
     if device.type == "cpu":

@@ -28,7 +28,7 @@ import torch
 import torch.nn.functional as F
 
 from pano_inpaint.generators.base import CubeTiles
-from pano_inpaint.generators.net.model import CubeInpaintNet
+from pano_inpaint.generators.net.model import CubeInpaintNet, resolve_device
 from pano_inpaint.generators.net.weights import DEFAULT_WEIGHTS, file_sha256, load_weights
 from pano_inpaint.geometry.torch_padding import CubePad
 
@@ -49,12 +49,6 @@ def _model(weights: str | Path | None, device: torch.device) -> CubeInpaintNet:
         if key not in _MODELS:
             _MODELS[key] = load_weights(path, device=device)[0]
         return _MODELS[key]
-
-
-def _device(name: str) -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
 
 
 def _memo(context: Callable[[], CubeTiles] | None) -> Callable[[], CubeTiles] | None:
@@ -158,7 +152,7 @@ class NetGenerator:
             raise ValueError(f"working_size must be >= 8, got {working_size}")
         self.weights = weights
         self.working_size = working_size
-        self.device = _device(device)
+        self.device = resolve_device(device)
         self.threads = threads
 
     def __repr__(self) -> str:

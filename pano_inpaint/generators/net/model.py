@@ -23,7 +23,7 @@ from pano_inpaint.generators.net.layers import (
     Upsample2x,
 )
 
-__all__ = ["CubeInpaintNet", "NetConfig", "composite"]
+__all__ = ["CubeInpaintNet", "NetConfig", "composite", "resolve_device"]
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,13 @@ class NetConfig:
         if unknown:
             raise ValueError(f"unknown NetConfig keys {unknown}; allowed: {sorted(known)}")
         return cls(**data)
+
+
+def resolve_device(name: str) -> torch.device:
+    """``"auto"`` -> CUDA when present, else the CPU; any other name as torch reads it."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
 
 
 def composite(output: torch.Tensor, image: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
