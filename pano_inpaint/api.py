@@ -168,16 +168,16 @@ def _fill_region(
             more = erp_to_cube(erp, face_size, pad=pad, rotation=rotation, face_ids=others,
                                interpolation=interp)
             more = more[..., None] if more.ndim == 3 else more
+            for k, face in enumerate(others):
+                to_values(more[k], out=all_values[face])
+            all_hole[others] = False
             # Hole maps only for faces the hole can reach (a nadir cap: none of the others).
             near = faces_near_hole(hole, face_size, pad, rotation, margin_of(interp) + 2)
             holed = [f for f in others if f in near]
-            more_hole = dict(zip(holed, _tile_hole(hole_u8, face_size, pad, rotation, holed,
-                                                   interp) if holed else [], strict=True))
-            for k, face in enumerate(others):
-                to_values(more[k], out=all_values[face])
-                all_hole[face] = more_hole.get(face, False)
-                if face in more_hole:
-                    all_values[face][more_hole[face]] = 0
+            if holed:
+                all_hole[holed] = _tile_hole(hole_u8, face_size, pad, rotation, holed, interp)
+                for face in holed:
+                    all_values[face][all_hole[face]] = 0
         all_proxy = tone.to_proxy(all_values) if tone.hdr else all_values
         return CubeTiles(all_proxy, all_hole, tuple(range(6)), face_size, pad,
                          values=all_values, to_values=tone.from_proxy, source_dtype=erp.dtype)
