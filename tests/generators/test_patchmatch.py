@@ -17,6 +17,7 @@ from pano_inpaint.geometry import FACE_ORDER, erp_to_cube
 from tests.synthetic import cap_mask, erp_directions
 
 SIZE, PAD = 32, 6  # face size and padding of the tiles (ERP 64 x 128)
+RAW_COPY = {"structure_depth": 0.0, "detail_gain_max": 1.0}  # no finishing: copies only
 
 
 def _floor_checker(xyz: np.ndarray, cell: float = 0.22) -> np.ndarray:
@@ -102,7 +103,7 @@ def test_fill_copies_exact_values_so_16_bit_precision_survives():
     fine = np.round(tiles.image * 65535) / 65535 + np.float32(1 / 131070)  # not 8-bit values
     fine[tiles.mask] = 0
     tiles = CubeTiles(fine.astype(np.float32), tiles.mask, tiles.face_ids, SIZE, PAD)
-    out = PatchMatch(sharpen=0).inpaint(tiles)
+    out = PatchMatch(sharpen=0, **RAW_COPY).inpaint(tiles)
     known = np.unique(fine[~tiles.mask].reshape(-1, 3), axis=0)
     filled = np.unique(out[tiles.mask].reshape(-1, 3), axis=0)
     matches = (filled[:, None, :] == known[None]).all(axis=-1).any(axis=1)
@@ -112,7 +113,7 @@ def test_fill_copies_exact_values_so_16_bit_precision_survives():
 @pytest.mark.parametrize("sharpen", [0.0, 2.0])
 def test_hdr_values_are_copied_not_clipped(sharpen):
     tiles, _ = _nadir_case(hdr_gain=6.0)
-    out = PatchMatch(sharpen=sharpen).inpaint(tiles)
+    out = PatchMatch(sharpen=sharpen, **RAW_COPY).inpaint(tiles)
     filled = out[tiles.mask]
     assert filled.max() > 1.5  # linear values above 1 come through
     assert filled.min() >= 0 and np.isfinite(filled).all()
@@ -189,7 +190,9 @@ def test_empty_hole_returns_the_values():
 @pytest.mark.parametrize(
     ("params", "message"),
     [({"patch_size": 4}, "patch_size"), ({"iterations": 0}, "iterations"),
-     ({"max_scale": 0.5}, "max_scale"), ({"levels": 0}, "levels")],
+     ({"max_scale": 0.5}, "max_scale"), ({"levels": 0}, "levels"),
+     ({"coherence": 1.0}, "coherence"), ({"coherence": -0.1}, "coherence"),
+     ({"detail_gain_max": 0.9}, "detail_gain_max"), ({"structure_depth": -1}, "structure_depth")],
 )
 def test_invalid_parameters(params, message):
     with pytest.raises(ValueError, match=message):
@@ -204,3 +207,33 @@ def test_resize_tiles_takes_more_than_four_channels():
     assert small.shape == (2, 8, 8, 5)
     assert np.allclose(small[..., 4], tiles[..., 4].reshape(2, 8, 2, 8, 2).mean(axis=(2, 4)),
                        atol=1e-6)
+
+
+def test_hdr_values_stay_unclipped_with_the_finishing_step():
+    tiles, _ = _nadir_case(hdr_gain=6.0)
+    out = PatchMatch().inpaint(tiles)
+    filled = out[tiles.mask]
+    assert filled.max() > 1.5 and filled.min() >= 0 and np.isfinite(filled).all()
+    assert np.array_equal(out[~tiles.mask], tiles.values[~tiles.mask])
+
+
+def test_coherence_copies_larger_pieces():
+    """With the coherence discount more neighbouring hole pixels copy neighbouring sources."""
+    tiles, _ = _nadir_case()
+    fields = {}
+    for coherence in (0.0, 0.6):
+        generator = PatchMatch(coherence=coherence, **RAW_COPY)
+        found = []
+        original = generator._reconstruct
+
+        def spy(source, out, hole, domain_box, field, *args, found=found, original=original):
+            found.append(field.nnf)
+            return original(source, out, hole, domain_box, field, *args)
+
+        generator._reconstruct = spy
+        generator.inpaint(tiles)
+        k, y, x = found[0][:3]
+        hole = tiles.mask[0][:, :-1] & tiles.mask[0][:, 1:]
+        same = (k[:, 1:] == k[:, :-1]) & (y[:, 1:] == y[:, :-1]) & (x[:, 1:] == x[:, :-1] + 1)
+        fields[coherence] = same[hole].mean()
+    assert fields[0.6] > fields[0.0]

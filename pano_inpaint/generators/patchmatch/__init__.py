@@ -21,18 +21,24 @@ What distortion remains, and how it is handled. A tile samples the panorama more
 from its centre (radially by the stretch ``1 + a^2 + b^2``): a source far out in a tile is a
 magnified, blurred view, and the ground farther from the camera is seen at lower resolution than
 the ground under it. So (1) sources must sit where the stretch is at most ``max_scale``, (2) a
-candidate's cost is multiplied by a blur prior (stretch of the source over that of the target)
-and a locality prior (angle between the two directions on the sphere: far faces such as the sky
-must match much better), and (3) the final copy amplifies a source's detail in proportion to how
-much more it is stretched than its target (``sharpen``).
+candidate's cost is multiplied by a locality prior (angle between the two directions on the
+sphere: far faces such as the sky must match much better) and optionally a blur prior (stretch
+of the source over that of the target; off by default: on the evaluation's panoramas it pushed
+matches towards the face centres, where the ground is smoothest, and cost a third of the fill's
+gradient energy), and (3) the final copy amplifies a source's detail in proportion to how much
+more it is stretched than its target (``sharpen``).
 
 Keeping texture. Averaging votes let plain EM drift to the smoothest sources (a blurred estimate
 matches flat patches best). Three things hold the texture: the coarsest hole is onion-peeled
 from its border inwards instead of starting from a smooth fill; on the coarser levels two texture
 channels (local mean absolute differences) enter the distance and are held *fixed* in the hole
 at a smooth interpolation of the surroundings, so each target patch keeps asking for as much
-texture as there is around the hole; the finest level starts from the vote of the upsampled
-field and ends by copying each pixel's own match (no averaging).
+texture as there is around the hole; a candidate that continues a neighbour's match costs
+``1 - coherence`` times its distance, so the field copies whole pieces of source rather than a
+mosaic of single pixels (votes over a mosaic average its texture away); the finest level starts
+from the vote of the upsampled field and ends by copying each pixel's own match (no averaging).
+A finishing step (``_finish``) then gives thin parts of the hole a smooth fill's shading and
+brings the copied detail up to the energy of the hole's surroundings (capped).
 
 Seams. Targets keep their padding, so a patch near a face edge reads the neighbour's pixels, and
 the fill is re-padded between tiles after every EM step (only the hole pixels of the borders that

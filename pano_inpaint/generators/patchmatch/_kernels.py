@@ -153,16 +153,17 @@ def _cost(
 @njit(inline="always", cache=True, fastmath=_FAST)
 def _try(
     target: np.ndarray, filled: np.ndarray, y: int, x: int, src: tuple, r: int, k: int,
-    sy: int, sx: int, best: tuple[int, int, int, float],
+    sy: int, sx: int, best: tuple[int, int, int, float], scale: float = 1.0,
 ) -> tuple[int, int, int, float]:
-    """``best`` replaced by ``(k, sy, sx)`` if that is a valid source of smaller cost."""
+    """``best`` replaced by ``(k, sy, sx)`` if that is a valid source of smaller cost (its cost
+    multiplied by ``scale``: below 1 for a candidate that continues a neighbour's match)."""
     valid = src[1]
     size = valid.shape[1]
     if sy < 0 or sy >= size or sx < 0 or sx >= size or not valid[k, sy, sx]:
         return best
     if k == best[0] and sy == best[1] and sx == best[2]:
         return best
-    d = _cost(target, filled, y, x, src, k, sy, sx, r, best[3])
+    d = _cost(target, filled, y, x, src, k, sy, sx, r, best[3] / scale) * scale
     if d < best[3]:
         return k, sy, sx, d
     return best
@@ -299,12 +300,15 @@ def refresh_costs(
 @njit(parallel=True, cache=True, fastmath=_FAST)
 def search_pass(
     target: np.ndarray, domain: np.ndarray, box: np.ndarray, src: tuple, r: int,
-    key: np.uint64, reverse: bool, radius: int, jumps: int, nnf: tuple,
+    key: np.uint64, reverse: bool, radius: int, jumps: int, coherence: float, nnf: tuple,
 ) -> None:
     """One PatchMatch sweep (Barnes et al. 2009): propagation from the two previous neighbours
     in scan order, a random search around the current match with radii ``radius, radius/2,
     .., 1`` on the same bank tile, and ``jumps`` uniform draws over the searched tiles (how a
-    match moves to another cube face). ``reverse`` scans bottom-right to top-left."""
+    match moves to another cube face). ``reverse`` scans bottom-right to top-left.
+
+    A propagated candidate continues its neighbour's match; its cost counts ``1 - coherence``
+    times, so the field prefers whole pieces of source to a mosaic of single pixels."""
     nk, ny, nx, nd = nnf
     y0, y1, x0, x1 = box[0], box[1], box[2], box[3]
     # Snapshot of the box for reads across band boundaries (rows y0.., columns x0..).
@@ -312,6 +316,7 @@ def search_pass(
     prev_y = ny[y0:y1, x0:x1].copy()
     prev_x = nx[y0:y1, x0:x1].copy()
     all_known = np.ones((1, 1), np.bool_)
+    keep = 1.0 - coherence
     step = -1 if reverse else 1
     bands = (y1 - y0 + BAND_ROWS - 1) // BAND_ROWS
     for band in prange(bands):
@@ -327,7 +332,7 @@ def search_pass(
                 qx = x - step  # the neighbour visited just before, in this row
                 if x0 <= qx < x1 and domain[y, qx] and nk[y, qx] >= 0:
                     best = _try(target, all_known, y, x, src, r, int(nk[y, qx]),
-                                int(ny[y, qx]), int(nx[y, qx]) + step, best)
+                                int(ny[y, qx]), int(nx[y, qx]) + step, best, keep)
                 qy = y - step  # the neighbour in the row visited before
                 if y0 <= qy < y1 and domain[qy, x]:
                     inside = ya <= qy < yb
@@ -336,7 +341,7 @@ def search_pass(
                         sy = (ny[qy, x] if inside else prev_y[qy - y0, x - x0]) + step
                         sx = nx[qy, x] if inside else prev_x[qy - y0, x - x0]
                         best = _try(target, all_known, y, x, src, r, int(k), int(sy), int(sx),
-                                    best)
+                                    best, keep)
                 state = _pixel_state(key, y, x)
                 w = radius
                 n = 0

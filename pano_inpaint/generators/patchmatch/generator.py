@@ -12,6 +12,7 @@ import numpy as np
 
 from pano_inpaint.generators.base import CubeTiles
 from pano_inpaint.generators.patchmatch import _kernels as kernels
+from pano_inpaint.generators.patchmatch._finish import FinishScales, finish_fill
 from pano_inpaint.generators.patchmatch._pyramid import (
     Bank,
     Level,
@@ -44,15 +45,19 @@ class PatchMatchParams:
     search_passes: int = 2
     fine_search_passes: int = 1
     jumps: int = 1
+    coherence: float = 0.4
     levels: int | None = None
     coarse_size: int = 32
     max_scale: float = 2.5
-    blur_penalty: float = 4.0
+    blur_penalty: float = 0.0
     locality: float = 4.0
     texture_weight: float = 5.0
     vote_sharpness: float = 4.0
     reconstruction: Reconstruction = "centre"
     sharpen: float = 2.5
+    structure_sigma: float = 0.006
+    structure_depth: float = 0.03
+    detail_gain_max: float = 1.3
     seed: int = 0
     cross_face: bool = True
     seam_aware: bool = True
@@ -65,11 +70,15 @@ class PatchMatchParams:
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
         for name in ("jumps", "blur_penalty", "locality", "texture_weight", "vote_sharpness",
-                     "sharpen"):
+                     "sharpen", "structure_sigma", "structure_depth"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
         if self.levels is not None and self.levels < 1:
             raise ValueError(f"levels must be >= 1 or None (automatic), got {self.levels}")
+        if not 0.0 <= self.coherence < 1.0:
+            raise ValueError(f"coherence must be in [0, 1), got {self.coherence}")
+        if self.detail_gain_max < 1.0:
+            raise ValueError(f"detail_gain_max must be >= 1, got {self.detail_gain_max}")
         if self.max_scale < 1.0:
             raise ValueError(f"max_scale must be >= 1, got {self.max_scale}")
         if self.reconstruction not in ("centre", "best", "vote"):
@@ -156,15 +165,19 @@ class PatchMatch:
         search_passes: int = 2,
         fine_search_passes: int = 1,
         jumps: int = 1,
+        coherence: float = 0.4,
         levels: int | None = None,
         coarse_size: int = 32,
         max_scale: float = 2.5,
-        blur_penalty: float = 4.0,
+        blur_penalty: float = 0.0,
         locality: float = 4.0,
         texture_weight: float = 5.0,
         vote_sharpness: float = 4.0,
         reconstruction: Reconstruction = "centre",
         sharpen: float = 2.5,
+        structure_sigma: float = 0.006,
+        structure_depth: float = 0.03,
+        detail_gain_max: float = 1.3,
         seed: int = 0,
         cross_face: bool = True,
         seam_aware: bool = True,
@@ -178,6 +191,9 @@ class PatchMatch:
             search_passes: PatchMatch sweeps per EM iteration (alternating scan direction).
             fine_search_passes: the same at the finest scale.
             jumps: uniform draws over every searched face, per pixel and sweep.
+            coherence: discount on the cost of a candidate that continues a neighbour's match
+                (0 = plain PatchMatch): larger values copy larger coherent pieces of source,
+                which EM votes average without blurring.
             levels: number of scales; ``None`` picks enough for the deepest hole pixel to lie
                 about one patch from the border, keeping faces at least ``coarse_size`` pixels.
             coarse_size: smallest face size of the automatic pyramid.
@@ -197,6 +213,12 @@ class PatchMatch:
                 tiles stretch ``m`` times more than its target (a magnified, so blurred, view of
                 the panorama: near the nadir the ground farther out is seen at lower resolution
                 than the ground under the camera); 0 copies the sources as they are.
+            structure_sigma: Gaussian sigma, as a share of the face size, that splits the
+                finished fill into structure (below) and detail (above); see ``_finish``.
+            structure_depth: depth into the hole, as a share of the face size, over which the
+                structure fades from a smooth fill's (at the border) to the copy's (0: copy only).
+            detail_gain_max: largest gain bringing the copied detail's energy up to that of the
+                known ring around the hole (1: no gain).
             seed: seed of every random draw; equal seeds give bit-identical fills.
             cross_face: search every face of the cube (else only the tile's own face).
             seam_aware: use the padding, the cross-face search and re-padding; ``False`` fills
@@ -205,10 +227,13 @@ class PatchMatch:
         self.params = PatchMatchParams(
             patch_size=patch_size, iterations=iterations, coarse_iterations=coarse_iterations,
             search_passes=search_passes, fine_search_passes=fine_search_passes, jumps=jumps,
+            coherence=coherence,
             levels=levels, coarse_size=coarse_size,
             max_scale=max_scale, blur_penalty=blur_penalty, locality=locality,
             texture_weight=texture_weight, vote_sharpness=vote_sharpness,
-            reconstruction=reconstruction, sharpen=sharpen, seed=seed, cross_face=cross_face,
+            reconstruction=reconstruction, sharpen=sharpen,
+            structure_sigma=structure_sigma, structure_depth=structure_depth,
+            detail_gain_max=detail_gain_max, seed=seed, cross_face=cross_face,
             seam_aware=seam_aware,
         )
 
@@ -250,9 +275,24 @@ class PatchMatch:
             bank_hole, bank_faces, searched, True, tiles.to_values,
         )
         filled = self._solve(problem, tiles.report)
+        self._finish(tiles, filled, values)
         out = values.copy()
         np.copyto(out, filled, where=tiles.mask[..., None])
         return out
+
+    def _finish(self, tiles: CubeTiles, filled: np.ndarray, values: np.ndarray) -> None:
+        """Smooth structure at the border and detail at the surroundings' energy (``_finish``),
+        then the tiles re-padded so they agree on their overlaps again."""
+        p = self.params
+        if p.structure_depth == 0 and p.detail_gain_max == 1:
+            return
+        scales = FinishScales.of(tiles.face_size, p.structure_sigma, p.structure_depth,
+                                 p.detail_gain_max)
+        high = 1.0 if tiles.values is tiles.image else np.inf
+        finish_fill(filled, tiles.mask, scales, high)
+        if tiles.pad and len(tiles.face_ids) > 1:
+            repad_cube_faces(filled, tiles.face_ids, tiles.pad)
+            np.copyto(filled, values, where=~tiles.mask[..., None])
 
     # ---------------------------------------------------------------------------- ablation
 
@@ -460,7 +500,7 @@ class PatchMatch:
         for sweep in range(passes):
             key = np.uint64(kernels.hash_key(p.seed, level, it, sweep * 64 + i))
             kernels.search_pass(target, domain, box, src, radius, key, (sweep + it) % 2 == 1,
-                                reach, p.jumps, field.nnf)
+                                reach, p.jumps, p.coherence, field.nnf)
 
     def _vote(self, source: np.ndarray, out: np.ndarray, hole: np.ndarray,
               domain_box: tuple[np.ndarray, np.ndarray], field: _Field, radius: int) -> None:

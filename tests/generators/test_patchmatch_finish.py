@@ -1,0 +1,81 @@
+"""The finishing step of PatchMatch fills: smooth structure at the hole border, detail energy
+matched to the surroundings, nothing outside the hole touched."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from pano_inpaint.generators.patchmatch._finish import FinishScales, finish_fill
+
+SIZE = 96
+
+
+def _noise_tile(seed: int = 0, amplitude: float = 0.2) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    base = np.linspace(0.3, 0.7, SIZE, dtype=np.float32)[None, :, None]
+    tile = base + amplitude * (rng.random((SIZE, SIZE, 3), dtype=np.float32) - 0.5)
+    return np.repeat(tile[None], 1, axis=0).astype(np.float32)
+
+
+def _disc(radius: float) -> np.ndarray:
+    yy, xx = np.mgrid[:SIZE, :SIZE]
+    return ((yy - SIZE / 2) ** 2 + (xx - SIZE / 2) ** 2 < radius**2)[None]
+
+
+def _detail_energy(tile: np.ndarray, where: np.ndarray, sigma: float) -> float:
+    detail = tile - cv2.GaussianBlur(tile, (0, 0), sigma).reshape(tile.shape)
+    return float(np.mean(detail[where] ** 2))
+
+
+def test_only_hole_pixels_change():
+    tiles, hole = _noise_tile(), _disc(20)
+    tiles[hole] = 0.5
+    before = tiles.copy()
+    finish_fill(tiles, hole, FinishScales.of(SIZE, 0.02, 0.05, 1.5), 1.0)
+    assert np.array_equal(tiles[~hole], before[~hole])
+    assert not np.array_equal(tiles[hole], before[hole])
+
+
+def test_weak_detail_is_raised_towards_the_surroundings_but_capped():
+    truth = _noise_tile()
+    hole = _disc(24)
+    faint = truth.copy()
+    faint[hole] = 0.5 + 0.1 * (truth[hole] - 0.5)  # the same texture, at a tenth of its contrast
+    scales = FinishScales.of(SIZE, 0.01, 0.0, 1.5)
+    out = faint.copy()
+    finish_fill(out, hole, scales, 1.0)
+    deep = _disc(24 - 4 * scales.sigma)[0]  # where the band sees only hole pixels
+    before = _detail_energy(faint[0], deep, scales.sigma)
+    after = _detail_energy(out[0], deep, scales.sigma)
+    assert after == pytest.approx(1.5**2 * before, rel=0.05)  # capped at gain_max
+
+
+def test_detail_as_strong_as_the_surroundings_is_left_alone():
+    tiles, hole = _noise_tile(), _disc(20)
+    out = tiles.copy()
+    finish_fill(out, hole, FinishScales.of(SIZE, 0.01, 0.0, 3.0), 1.0)
+    # Same statistics inside and out: the gain is 1 up to sampling noise.
+    ratio = _detail_energy(out[0], hole[0], 1.0) / _detail_energy(tiles[0], hole[0], 1.0)
+    assert ratio == pytest.approx(1.0, abs=0.1)
+
+
+def test_thin_holes_take_the_smooth_structure():
+    """A thin stripe filled with a wrong grey comes back close to the smooth continuation of
+    its surroundings (a ramp), while its detail band is kept."""
+    tiles = np.repeat(np.linspace(0.2, 0.8, SIZE, dtype=np.float32)[None, None, :, None], 3,
+                      axis=-1).repeat(SIZE, axis=1)
+    hole = np.zeros((1, SIZE, SIZE), bool)
+    hole[0, :, 40:44] = True
+    wrong = tiles.copy()
+    wrong[hole] = 0.9
+    finish_fill(wrong, hole, FinishScales.of(SIZE, 0.02, 0.2, 1.0), 1.0)
+    assert np.abs(wrong[hole] - tiles[hole]).max() < 0.05
+
+
+def test_values_are_clipped_to_the_domain():
+    tiles, hole = np.clip(_noise_tile(amplitude=0.9), 0, 1), _disc(20)
+    tiles[hole] = 0.5 + 0.2 * (tiles[hole] - 0.5)
+    finish_fill(tiles, hole, FinishScales.of(SIZE, 0.01, 0.05, 4.0), 1.0)
+    assert tiles.min() >= 0.0 and tiles.max() <= 1.0
