@@ -82,32 +82,40 @@ def _split(tile: np.ndarray, inside: np.ndarray, sigma: float) -> tuple[np.ndarr
 def finish_fill(filled: np.ndarray, hole: np.ndarray, params: FinishScales, high: float) -> None:
     """Correct the hole pixels of ``filled`` in place (see the module docstring).
 
+    One detail gain serves every tile (measured over all of them), so tiles that meet at a cube
+    edge keep equal detail there.
+
     Args:
         filled: ``(N, P, P, C)`` float32 tiles, hole pixels filled.
         hole: ``(N, P, P)`` bool.
         params: the scales, in pixels.
         high: upper bound of the values (1 for display-referred tiles, ``inf`` for HDR).
     """
-    for i in range(filled.shape[0]):
-        h = hole[i]
-        if not h.any():
-            continue
-        x = filled[i]
+    targets = [i for i in range(filled.shape[0]) if hole[i].any()]
+    lows, details = {}, {}
+    inside = around = 0.0
+    count_in = count_around = 0
+    for i in targets:
+        h, x = hole[i], filled[i]
         low, detail = _split(x, h, params.sigma)
         if params.tau > 0:
             depth = cv2.distanceTransform(h.astype(np.uint8), cv2.DIST_L2, 3)
             weight = np.exp(-depth / params.tau)[..., None]
-            step = max(1, int(params.sigma))
-            smooth_low = _blur(_smooth(x, h, step), params.sigma)
+            smooth_low = _blur(_smooth(x, h, max(1, int(params.sigma))), params.sigma)
             low = weight * smooth_low + (1.0 - weight) * low
-        gain = 1.0
+        lows[i], details[i] = low, detail
         if params.gain_max > 1.0:
             ring = ~h & (cv2.distanceTransform((~h).astype(np.uint8), cv2.DIST_L2, 3)
                          <= params.ring)
-            inside = float(np.mean(detail[h] ** 2))
-            if ring.sum() >= 64 and inside > 0:
-                _, around = _split(x, ~h, params.sigma)
-                gain = min(max(np.sqrt(float(np.mean(around[ring] ** 2)) / inside), 1.0),
-                           params.gain_max)
-        result = np.clip(low + gain * detail, 0.0, high)
-        x[h] = result[h]
+            _, known_detail = _split(x, ~h, params.sigma)
+            inside += float(np.sum(detail[h] ** 2))
+            count_in += int(h.sum())
+            around += float(np.sum(known_detail[ring] ** 2))
+            count_around += int(ring.sum())
+    gain = 1.0
+    if count_around >= 64 and inside > 0:
+        ratio = (around / count_around) / (inside / count_in)
+        gain = min(max(float(np.sqrt(ratio)), 1.0), params.gain_max)
+    for i in targets:
+        result = np.clip(lows[i] + gain * details[i], 0.0, high)
+        filled[i][hole[i]] = result[hole[i]]

@@ -25,6 +25,7 @@ from pano_inpaint.generators.patchmatch._pyramid import (
 )
 from pano_inpaint.generators.registry import register_generator
 from pano_inpaint.geometry.padding import repad_cube_faces
+from pano_inpaint.pipeline.reconcile import reconcile_tiles
 
 __all__ = ["PatchMatch", "PatchMatchParams"]
 
@@ -291,6 +292,7 @@ class PatchMatch:
         high = 1.0 if tiles.values is tiles.image else np.inf
         finish_fill(filled, tiles.mask, scales, high)
         if tiles.pad and len(tiles.face_ids) > 1:
+            reconcile_tiles(filled, tiles.mask, tiles.face_ids, tiles.pad)
             repad_cube_faces(filled, tiles.face_ids, tiles.pad)
             np.copyto(filled, values, where=~tiles.mask[..., None])
 
