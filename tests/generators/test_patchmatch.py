@@ -17,7 +17,8 @@ from pano_inpaint.geometry import FACE_ORDER, erp_to_cube
 from tests.synthetic import cap_mask, erp_directions
 
 SIZE, PAD = 32, 6  # face size and padding of the tiles (ERP 64 x 128)
-RAW_COPY = {"structure_depth": 0.0, "detail_gain_max": 1.0}  # no finishing: copies only
+# No finishing step: the fill is plain copies.
+RAW_COPY = {"structure_depth": 0.0, "detail_gain_max": 1.0, "stitch": False}
 
 
 def _floor_checker(xyz: np.ndarray, cell: float = 0.22) -> np.ndarray:

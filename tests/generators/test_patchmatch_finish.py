@@ -79,3 +79,53 @@ def test_values_are_clipped_to_the_domain():
     tiles[hole] = 0.5 + 0.2 * (tiles[hole] - 0.5)
     finish_fill(tiles, hole, FinishScales.of(SIZE, 0.01, 0.05, 4.0), 1.0)
     assert tiles.min() >= 0.0 and tiles.max() <= 1.0
+
+
+def _two_pieces(offset: float) -> tuple[np.ndarray, np.ndarray, tuple]:
+    """A ramp panorama tile whose hole was filled from two sources: the left half copied
+    exactly, the right half copied ``offset`` too bright. Returns tile, hole, field."""
+    ramp = np.repeat(np.linspace(0.2, 0.8, SIZE, dtype=np.float32)[None, :, None], 3, axis=-1)
+    tile = np.repeat(ramp, SIZE, axis=0)
+    hole = np.zeros((SIZE, SIZE), bool)
+    hole[30:66, 30:66] = True
+    ys, xs = np.mgrid[:SIZE, :SIZE]
+    k = np.zeros((SIZE, SIZE), np.int32)
+    k[:, 48:] = 1  # the right half copies from another bank tile
+    nnf = (k, ys.astype(np.int32), xs.astype(np.int32))
+    filled = tile.copy()
+    filled[hole & (xs >= 48)] += offset
+    return filled, hole, nnf
+
+
+def test_stitching_removes_the_offset_between_pieces():
+    from pano_inpaint.generators.patchmatch._finish import _seamless, piece_edges
+
+    truth, _, _ = _two_pieces(0.0)
+    filled, hole, nnf = _two_pieces(0.1)
+    bank = np.stack([truth, truth + 0.1])  # each piece's source, the second one brighter
+    across, down = piece_edges(nnf)
+    out = _seamless(filled, hole, across, down, bank, nnf)
+    assert np.abs(out - truth).max() < 1e-3  # the ramp comes back, offset gone
+    assert np.array_equal(out[~hole], filled[~hole])
+
+
+def test_stitching_keeps_a_fill_that_has_no_offsets():
+    from pano_inpaint.generators.patchmatch._finish import _seamless
+
+    filled, hole, nnf = _two_pieces(0.0)
+    none = np.zeros((SIZE, SIZE), bool)
+    out = _seamless(filled, hole, none, none, np.stack([filled, filled]), nnf)
+    assert np.allclose(out, filled, atol=1e-5)
+
+
+def test_stitching_large_holes_on_blocks_still_removes_the_offset(monkeypatch):
+    from pano_inpaint.generators.patchmatch import _finish
+
+    monkeypatch.setattr(_finish, "_MAX_UNKNOWNS", 200)  # force the block solve
+    truth, _, _ = _two_pieces(0.0)
+    filled, hole, nnf = _two_pieces(0.1)
+    across, down = _finish.piece_edges(nnf)
+    out = _finish._seamless(filled, hole, across, down, np.stack([truth, truth + 0.1]), nnf)
+    before = np.abs(filled - truth)[hole].mean()
+    after = np.abs(out - truth)[hole].mean()
+    assert after < 0.25 * before

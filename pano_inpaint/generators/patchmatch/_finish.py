@@ -30,8 +30,12 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.linalg import splu
 
-__all__ = ["FinishScales", "finish_fill"]
+__all__ = ["FinishScales", "finish_fill", "piece_edges"]
+
+_MAX_UNKNOWNS = 100_000  # hole pixels per tile solved at full resolution (larger: coarser)
 
 
 @dataclass(frozen=True)
@@ -57,17 +61,18 @@ def _blur(tile: np.ndarray, sigma: float) -> np.ndarray:
 def _smooth(tile: np.ndarray, hole: np.ndarray, step: int) -> np.ndarray:
     """A Navier-Stokes fill of ``hole`` computed ``step`` times coarser (only its low band is
     used), returned at full size."""
-    size = tile.shape[0]
-    small = max(8, size // step)
-    known = cv2.resize(tile, (small, small), interpolation=cv2.INTER_AREA).reshape(
-        small, small, -1)
+    height, width = tile.shape[:2]
+    small = (max(8, width // step), max(8, height // step))
+    known = cv2.resize(tile, small, interpolation=cv2.INTER_AREA).reshape(
+        small[1], small[0], -1)
     # Any hole pixel under a coarse pixel makes it a hole pixel: zeros must not leak in.
-    holes = cv2.resize(hole.astype(np.float32), (small, small), interpolation=cv2.INTER_AREA) > 0
+    holes = cv2.resize(hole.astype(np.float32), small, interpolation=cv2.INTER_AREA) > 0
     filled = np.empty_like(known)
     h8 = holes.astype(np.uint8)
     for c in range(known.shape[2]):
         filled[..., c] = cv2.inpaint(np.ascontiguousarray(known[..., c]), h8, 3, cv2.INPAINT_NS)
-    return cv2.resize(filled, (size, size), interpolation=cv2.INTER_LINEAR).reshape(tile.shape)
+    return cv2.resize(filled, (width, height), interpolation=cv2.INTER_LINEAR).reshape(
+        tile.shape)
 
 
 def _split(tile: np.ndarray, inside: np.ndarray, sigma: float) -> tuple[np.ndarray, np.ndarray]:
@@ -79,7 +84,141 @@ def _split(tile: np.ndarray, inside: np.ndarray, sigma: float) -> tuple[np.ndarr
     return low, tile - low
 
 
-def finish_fill(filled: np.ndarray, hole: np.ndarray, params: FinishScales, high: float) -> None:
+def piece_edges(nnf: tuple[np.ndarray, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Where a field's copied pieces meet: ``(across, down)`` bool maps, ``across[y, x]`` for
+    the step from ``(y, x)`` to ``(y, x + 1)`` and ``down[y, x]`` for ``(y, x)`` to ``(y + 1, x)``
+    (last column / row False), True where the two pixels do not copy neighbouring sources."""
+    k, y, x = nnf[0], nnf[1], nnf[2]
+    across = np.zeros(k.shape, bool)
+    down = np.zeros(k.shape, bool)
+    across[:, :-1] = (k[:, 1:] != k[:, :-1]) | (y[:, 1:] != y[:, :-1]) | (x[:, 1:] != x[:, :-1] + 1)
+    down[:-1] = (k[1:] != k[:-1]) | (x[1:] != x[:-1]) | (y[1:] != y[:-1] + 1)
+    return across, down
+
+
+def _source_step(bank: np.ndarray, nnf: tuple[np.ndarray, ...], cut: np.ndarray, dy: int,
+                 dx: int) -> np.ndarray:
+    """For each cut step ``p -> p + (dy, dx)``: the mean of the step each side's source makes
+    there (p's source continued forwards, q's backwards), ``(M, C)`` in ``cut``'s order."""
+    ys, xs = np.nonzero(cut)
+    size = bank.shape[1]
+    k, sy, sx = nnf[0], nnf[1], nnf[2]
+    kp, yp, xp = k[ys, xs], sy[ys, xs], sx[ys, xs]
+    kq, yq, xq = k[ys + dy, xs + dx], sy[ys + dy, xs + dx], sx[ys + dy, xs + dx]
+    steps = np.zeros((ys.size, bank.shape[3]), np.float32)
+    weight = np.zeros(ys.size)
+    for kk, y0, x0, y1, x1 in ((kp, yp, xp, yp + dy, xp + dx), (kq, yq - dy, xq - dx, yq, xq)):
+        ok = (kk >= 0) & (np.minimum(y0, y1) >= 0) & (np.maximum(y0, y1) < size) & (
+            np.minimum(x0, x1) >= 0) & (np.maximum(x0, x1) < size)
+        steps[ok] += bank[kk[ok], y0[ok], x0[ok]] - bank[kk[ok], y1[ok], x1[ok]]
+        weight[ok] += 1
+    return steps / np.maximum(weight, 1)[:, None]
+
+
+def _guidance(tile: np.ndarray, cut_across: np.ndarray, cut_down: np.ndarray,
+              bank: np.ndarray | None, nnf: tuple[np.ndarray, ...] | None
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """The steps the corrected fill should make, ``(across, down)`` ``(P, P, C)``: the fill's own
+    inside its pieces; across a piece edge, the texture's step without the pieces' offset (the
+    sources' own steps there, or 0 without them)."""
+    x = tile.astype(np.float32)
+    across = np.zeros_like(x)
+    down = np.zeros_like(x)
+    across[:, :-1] = x[:, :-1] - x[:, 1:]
+    down[:-1] = x[:-1] - x[1:]
+    across[cut_across] = 0.0 if bank is None else _source_step(bank, nnf, cut_across, 0, 1)
+    down[cut_down] = 0.0 if bank is None else _source_step(bank, nnf, cut_down, 1, 0)
+    return across, down
+
+
+def _poisson(values: np.ndarray, unknown: np.ndarray, across: np.ndarray,
+             down: np.ndarray) -> np.ndarray:
+    """Solve for the ``unknown`` pixels of ``values`` (``(H, W, C)``; the others are fixed) so
+    their steps match ``across`` / ``down`` in the least-squares sense (Neumann at the
+    array's border); returns a copy with the solution."""
+    height, width, channels = values.shape
+    ys, xs = np.nonzero(unknown)
+    count = ys.size
+    index = np.full((height, width), -1, np.int64)
+    index[ys, xs] = np.arange(count)
+    rows, cols, vals = [], [], []
+    diagonal = np.zeros(count)
+    rhs = np.zeros((count, channels))
+    for dy, dx in ((0, 1), (0, -1), (1, 0), (-1, 0)):
+        qy, qx = ys + dy, xs + dx
+        inside = (qy >= 0) & (qy < height) & (qx >= 0) & (qx < width)
+        p, qy, qx = np.flatnonzero(inside), qy[inside], qx[inside]
+        ey, ex = np.minimum(ys[p], qy), np.minimum(xs[p], qx)
+        step = across[ey, ex] if dx else down[ey, ex]
+        forward = (dy + dx) > 0  # the stored step is (lower index) - (higher index)
+        np.add.at(rhs, p, step if forward else -step)
+        diagonal[p] += 1
+        q = index[qy, qx]
+        free = q >= 0
+        rows.append(p[free])
+        cols.append(q[free])
+        vals.append(-np.ones(int(free.sum())))
+        np.add.at(rhs, p[~free], values[qy[~free], qx[~free]])
+    matrix = csr_matrix(
+        (np.concatenate([diagonal, *vals]),
+         (np.concatenate([np.arange(count), *rows]), np.concatenate([np.arange(count), *cols]))),
+        shape=(count, count))
+    out = values.astype(np.float64)
+    out[ys, xs] = splu(matrix.tocsc()).solve(rhs)
+    return out
+
+
+def _seamless(tile: np.ndarray, hole: np.ndarray, cut_across: np.ndarray,
+              cut_down: np.ndarray, bank: np.ndarray | None,
+              nnf: tuple[np.ndarray, ...] | None) -> np.ndarray:
+    """The fill without the offsets between its copied pieces (gradient-domain stitching:
+    Perez et al., "Poisson image editing", 2003), meeting the known pixels at the border.
+
+    Up to ``_MAX_UNKNOWNS`` hole pixels it is solved at full resolution. Larger holes are solved
+    on blocks of ``f x f`` pixels: the step between two blocks is the sum of the wanted fine
+    steps along the way from one block centre to the other (averaged over the block's rows or
+    columns), so the coarse solve keeps the texture's coarse steps and removes the pieces'
+    offsets; its correction, interpolated, is added to the fill (an offset's sharp remainder,
+    under a block wide, stays)."""
+    if not hole.any():
+        return tile
+    # The hole's border is a piece edge too: a copy is offset from the known pixels just as
+    # from another copy.
+    cut_across, cut_down = cut_across.copy(), cut_down.copy()
+    cut_across[:, :-1] |= hole[:, :-1] != hole[:, 1:]
+    cut_down[:-1] |= hole[:-1] != hole[1:]
+    cut_across[:, -1] = False  # steps leaving the tile (or the crop) are not solved for
+    cut_down[-1] = False
+    across, down = _guidance(tile, cut_across, cut_down, bank, nnf)
+    f = int(np.ceil(np.sqrt(hole.sum() / _MAX_UNKNOWNS)))
+    if f <= 1:
+        return _poisson(tile, hole, across, down).astype(np.float32)
+    channels = tile.shape[2]
+    my, mx = tile.shape[0] // f, tile.shape[1] // f
+    ny, nx = my * f, mx * f
+    coarse = tile[:ny, :nx].astype(np.float64).reshape(my, f, mx, f, channels).mean(axis=(1, 3))
+    unknown = hole[:ny, :nx].reshape(my, f, mx, f).any(axis=(1, 3))
+    # Paths between block centres: fine steps summed along x (across) or y (down).
+    centres = np.arange(mx - 1) * f + f // 2
+    run = np.cumsum(np.pad(across[:ny, :nx], ((0, 0), (1, 0), (0, 0))), axis=1)
+    coarse_across = np.zeros((my, mx, channels))
+    coarse_across[:, :-1] = (run[:, centres + f] - run[:, centres]).reshape(
+        my, f, mx - 1, channels).mean(axis=1)
+    centres = np.arange(my - 1) * f + f // 2
+    run = np.cumsum(np.pad(down[:ny, :nx], ((1, 0), (0, 0), (0, 0))), axis=0)
+    coarse_down = np.zeros((my, mx, channels))
+    coarse_down[:-1] = (run[centres + f] - run[centres]).reshape(
+        my - 1, mx, f, channels).mean(axis=2)
+    correction = (_poisson(coarse, unknown, coarse_across, coarse_down) - coarse).astype(
+        np.float32)
+    out = tile.copy()
+    out[:ny, :nx] += cv2.resize(correction, (nx, ny), interpolation=cv2.INTER_LINEAR).reshape(
+        ny, nx, channels)
+    return out
+
+
+def finish_fill(filled: np.ndarray, hole: np.ndarray, params: FinishScales, high: float,
+                edges: dict[int, tuple] | None = None, bank: np.ndarray | None = None) -> None:
     """Correct the hole pixels of ``filled`` in place (see the module docstring).
 
     One detail gain serves every tile (measured over all of them), so tiles that meet at a cube
@@ -90,20 +229,32 @@ def finish_fill(filled: np.ndarray, hole: np.ndarray, params: FinishScales, high
         hole: ``(N, P, P)`` bool.
         params: the scales, in pixels.
         high: upper bound of the values (1 for display-referred tiles, ``inf`` for HDR).
+        edges: per tile, ``(across, down, nnf)``: the :func:`piece_edges` of the field that
+            made its fill, and that field; the offsets between its pieces are removed. None:
+            the fill is taken as it is.
+        bank: ``(K, P, P, C)`` the tiles the fields copy from (their own steps continue the
+            texture across piece edges); None: steps of 0 there.
     """
     targets = [i for i in range(filled.shape[0]) if hole[i].any()]
-    lows, details = {}, {}
+    margin = int(np.ceil(3 * params.sigma + params.ring)) + 2
+    crops, lows, details = {}, {}, {}
     inside = around = 0.0
     count_in = count_around = 0
     for i in targets:
-        h, x = hole[i], filled[i]
+        # Everything below happens within reach of the hole: its box and a margin.
+        crop = _box(hole[i], margin)
+        h, x = hole[i][crop], filled[i][crop]
+        if edges is not None and i in edges:
+            across, down, nnf = edges[i]
+            x = _seamless(x, h, across[crop], down[crop], bank,
+                          tuple(a[crop] for a in nnf))
         low, detail = _split(x, h, params.sigma)
         if params.tau > 0:
             depth = cv2.distanceTransform(h.astype(np.uint8), cv2.DIST_L2, 3)
             weight = np.exp(-depth / params.tau)[..., None]
             smooth_low = _blur(_smooth(x, h, max(1, int(params.sigma))), params.sigma)
             low = weight * smooth_low + (1.0 - weight) * low
-        lows[i], details[i] = low, detail
+        crops[i], lows[i], details[i] = crop, low, detail
         if params.gain_max > 1.0:
             ring = ~h & (cv2.distanceTransform((~h).astype(np.uint8), cv2.DIST_L2, 3)
                          <= params.ring)
@@ -117,5 +268,15 @@ def finish_fill(filled: np.ndarray, hole: np.ndarray, params: FinishScales, high
         ratio = (around / count_around) / (inside / count_in)
         gain = min(max(float(np.sqrt(ratio)), 1.0), params.gain_max)
     for i in targets:
+        h = hole[i][crops[i]]
         result = np.clip(lows[i] + gain * details[i], 0.0, high)
-        filled[i][hole[i]] = result[hole[i]]
+        filled[i][crops[i]][h] = result[h]
+
+
+def _box(hole: np.ndarray, margin: int) -> tuple[slice, slice]:
+    """The bounding box of ``hole`` grown by ``margin``, clipped to the tile."""
+    rows = np.flatnonzero(hole.any(axis=1))
+    cols = np.flatnonzero(hole.any(axis=0))
+    size = hole.shape[0]
+    return (slice(max(rows[0] - margin, 0), min(rows[-1] + 1 + margin, size)),
+            slice(max(cols[0] - margin, 0), min(cols[-1] + 1 + margin, size)))

@@ -12,7 +12,7 @@ import numpy as np
 
 from pano_inpaint.generators.base import CubeTiles
 from pano_inpaint.generators.patchmatch import _kernels as kernels
-from pano_inpaint.generators.patchmatch._finish import FinishScales, finish_fill
+from pano_inpaint.generators.patchmatch._finish import FinishScales, finish_fill, piece_edges
 from pano_inpaint.generators.patchmatch._pyramid import (
     Bank,
     Level,
@@ -58,7 +58,8 @@ class PatchMatchParams:
     sharpen: float = 2.5
     structure_sigma: float = 0.006
     structure_depth: float = 0.03
-    detail_gain_max: float = 1.3
+    detail_gain_max: float = 1.6
+    stitch: bool = True
     seed: int = 0
     cross_face: bool = True
     seam_aware: bool = True
@@ -178,7 +179,8 @@ class PatchMatch:
         sharpen: float = 2.5,
         structure_sigma: float = 0.006,
         structure_depth: float = 0.03,
-        detail_gain_max: float = 1.3,
+        detail_gain_max: float = 1.6,
+        stitch: bool = True,
         seed: int = 0,
         cross_face: bool = True,
         seam_aware: bool = True,
@@ -220,6 +222,8 @@ class PatchMatch:
                 structure fades from a smooth fill's (at the border) to the copy's (0: copy only).
             detail_gain_max: largest gain bringing the copied detail's energy up to that of the
                 known ring around the hole (1: no gain).
+            stitch: remove the offsets between the copied pieces in the gradient domain (a
+                Poisson solve; see ``_finish``).
             seed: seed of every random draw; equal seeds give bit-identical fills.
             cross_face: search every face of the cube (else only the tile's own face).
             seam_aware: use the padding, the cross-face search and re-padding; ``False`` fills
@@ -234,7 +238,7 @@ class PatchMatch:
             texture_weight=texture_weight, vote_sharpness=vote_sharpness,
             reconstruction=reconstruction, sharpen=sharpen,
             structure_sigma=structure_sigma, structure_depth=structure_depth,
-            detail_gain_max=detail_gain_max, seed=seed, cross_face=cross_face,
+            detail_gain_max=detail_gain_max, stitch=stitch, seed=seed, cross_face=cross_face,
             seam_aware=seam_aware,
         )
 
@@ -275,22 +279,28 @@ class PatchMatch:
             tiles.face_size, tiles.pad, bank_image, None if proxy_only else bank_values,
             bank_hole, bank_faces, searched, True, tiles.to_values,
         )
-        filled = self._solve(problem, tiles.report)
-        self._finish(tiles, filled, values)
+        filled, fields_ = self._solve(problem, tiles.report)
+        bank = problem.bank_image if problem.bank_values is None else problem.bank_values
+        self._finish(tiles, filled, values, fields_, bank)
         out = values.copy()
         np.copyto(out, filled, where=tiles.mask[..., None])
         return out
 
-    def _finish(self, tiles: CubeTiles, filled: np.ndarray, values: np.ndarray) -> None:
+    def _finish(self, tiles: CubeTiles, filled: np.ndarray, values: np.ndarray,
+                fields_: list[_Field | None], bank: np.ndarray) -> None:
         """Smooth structure at the border and detail at the surroundings' energy (``_finish``),
         then the tiles re-padded so they agree on their overlaps again."""
         p = self.params
-        if p.structure_depth == 0 and p.detail_gain_max == 1:
+        if p.structure_depth == 0 and p.detail_gain_max == 1 and not p.stitch:
             return
         scales = FinishScales.of(tiles.face_size, p.structure_sigma, p.structure_depth,
                                  p.detail_gain_max)
         high = 1.0 if tiles.values is tiles.image else np.inf
-        finish_fill(filled, tiles.mask, scales, high)
+        edges = None
+        if p.stitch:
+            edges = {i: (*piece_edges(f.nnf), f.nnf) for i, f in enumerate(fields_)
+                     if f is not None}
+        finish_fill(filled, tiles.mask, scales, high, edges, bank)
         if tiles.pad and len(tiles.face_ids) > 1:
             reconcile_tiles(filled, tiles.mask, tiles.face_ids, tiles.pad)
             repad_cube_faces(filled, tiles.face_ids, tiles.pad)
@@ -313,7 +323,7 @@ class PatchMatch:
                     image, vals, hole[None], (face,), tiles.face_size, 0, image, vals,
                     hole[None], (face,), [np.array([0])], False, tiles.to_values,
                 )
-                result = self._solve(problem, lambda f, i=i: tiles.report((i + f) / n))[0]
+                result = self._solve(problem, lambda f, i=i: tiles.report((i + f) / n))[0][0]
                 filled[hole] = result[hole]
                 out[i][core] = filled
             ring = tiles.mask[i].copy()
@@ -350,8 +360,10 @@ class PatchMatch:
         t = level / (count - 1)  # 0 at the finest level, 1 at the coarsest
         return max(1, round(p.iterations + t * (p.coarse_iterations - p.iterations)))
 
-    def _solve(self, problem: _Problem, report: Callable[[float], None]) -> np.ndarray:
-        """Coarse-to-fine EM; returns the filled ``(N, P, P, C)`` values (hole pixels valid)."""
+    def _solve(self, problem: _Problem, report: Callable[[float], None]
+               ) -> tuple[np.ndarray, list[_Field | None]]:
+        """Coarse-to-fine EM; returns the filled ``(N, P, P, C)`` values (hole pixels valid) and
+        each tile's finest field (None where it found no source)."""
         p = self.params
         radius = p.patch_size // 2
         count = self._level_count(problem)
@@ -438,13 +450,13 @@ class PatchMatch:
         if values is None:
             out = estimate[..., :channels]
             self._repad(problem, out, problem.image, problem.hole, plan[0])
-            return out
+            return out, fields_
         for i in targets:
             if fields_[i] is None:  # no source at any scale: the smooth estimate
                 values[i][problem.hole[i]] = problem.to_values(
                     estimate[i][..., :channels])[problem.hole[i]]
         self._repad(problem, values, problem.values, problem.hole, plan[0])
-        return values
+        return values, fields_
 
     @staticmethod
     def _sources(bank: Bank, problem: _Problem, i: int) -> tuple:
