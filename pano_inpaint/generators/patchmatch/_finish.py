@@ -1,8 +1,14 @@
-"""The last touch on a PatchMatch fill: smooth structure at the hole border, detail at full energy.
+"""The last touch on a PatchMatch fill: pieces stitched, smooth structure at thin borders, detail
+at the surroundings' energy.
 
-Copied texture has two failings that a pixel-wise view of the fill can correct without undoing
-the copy:
+Copied texture has three failings that can be corrected without undoing the copy:
 
+* Offsets between pieces. Each copied piece keeps its source's brightness, so where two pieces
+  (or a piece and the known border) meet there is a step: on a sky gradient, straight-edged
+  facets. :func:`_seamless` solves a Poisson equation over the hole (Perez, Gangnet, Blake,
+  "Poisson image editing", SIGGRAPH 2003) whose wanted steps are the copy's own inside a piece
+  and, across a piece edge or the hole's border, the mean of the steps the two sources make
+  there, so texture runs on through the edge while the offset goes.
 * Structure near the border. Where the hole is thin (a tripod leg, the rim of a cap) the
   surroundings predict its low frequencies far better than any copied patch: a smooth
   (Navier-Stokes) fill gets the shading right and a copy gets it wrong. So below the band
@@ -12,16 +18,15 @@ the copy:
 * Detail energy. A patch distance prefers flat sources (a flat patch is never far from anything),
   so copies tend to hold less detail than the hole's surroundings. The detail band is scaled up
   until its energy in the hole equals that of the known ring around the hole, by at most
-  ``gain_max``; a
-  fill already as detailed as its surroundings is left as it is. This is Heeger and Bergen's
-  band-energy matching (SIGGRAPH 1995) with the surroundings as the exemplar.
+  ``gain_max``; a fill already as detailed as its surroundings is left as it is. This is Heeger
+  and Bergen's band-energy matching (SIGGRAPH 1995) with the surroundings as the exemplar.
 
 Both bands are measured with normalised convolution, the fill on hole pixels only and the ring
 on known pixels only, so the step between a copy and its surroundings (a wrong grey in a thin
 leg) counts as structure, which the smooth fill replaces, never as detail to keep or amplify.
 
-Each tile is treated alone on its padded view (so the smooth fill sees across the face edges);
-the caller re-pads the tiles afterwards.
+Each tile is treated on its padded view (so the smooth fill sees across the face edges), cropped
+to the hole's box and a margin; the caller reconciles and re-pads the tiles afterwards.
 """
 
 from __future__ import annotations
