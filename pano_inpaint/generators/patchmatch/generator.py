@@ -52,7 +52,7 @@ class PatchMatchParams:
     max_scale: float = 2.5
     blur_penalty: float = 0.0
     locality: float = 4.0
-    texture_weight: float = 2.0
+    texture_weight: float = 3.0
     vote_sharpness: float = 4.0
     reconstruction: Reconstruction = "centre"
     sharpen: float = 2.5
@@ -173,7 +173,7 @@ class PatchMatch:
         max_scale: float = 2.5,
         blur_penalty: float = 0.0,
         locality: float = 4.0,
-        texture_weight: float = 2.0,
+        texture_weight: float = 3.0,
         vote_sharpness: float = 4.0,
         reconstruction: Reconstruction = "centre",
         sharpen: float = 2.5,
