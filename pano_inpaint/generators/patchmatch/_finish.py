@@ -38,7 +38,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.linalg import splu
 
-__all__ = ["FinishScales", "finish_fill", "piece_edges"]
+__all__ = ["FinishScales", "finish_fill", "piece_edges", "smooth_fill"]
 
 _MAX_UNKNOWNS = 100_000  # hole pixels per tile solved at full resolution (larger: coarser)
 
@@ -63,6 +63,17 @@ def _blur(tile: np.ndarray, sigma: float) -> np.ndarray:
     return cv2.GaussianBlur(tile, (0, 0), sigma).reshape(tile.shape)
 
 
+def smooth_fill(tiles: np.ndarray, hole: np.ndarray) -> None:
+    """A smooth (Navier-Stokes) fill of the holes of ``(N, H, W, C)`` float32 ``tiles``, in
+    place. Not Telea: OpenCV's Telea on float32 input leaves wild values in the hole."""
+    for i in range(tiles.shape[0]):
+        if hole[i].any():
+            h = hole[i].astype(np.uint8)
+            for c in range(tiles.shape[3]):
+                tiles[i, ..., c] = cv2.inpaint(np.ascontiguousarray(tiles[i, ..., c]), h, 3,
+                                               cv2.INPAINT_NS)
+
+
 def _smooth(tile: np.ndarray, hole: np.ndarray, step: int) -> np.ndarray:
     """A Navier-Stokes fill of ``hole`` computed ``step`` times coarser (only its low band is
     used), returned at full size."""
@@ -72,11 +83,8 @@ def _smooth(tile: np.ndarray, hole: np.ndarray, step: int) -> np.ndarray:
         small[1], small[0], -1)
     # Any hole pixel under a coarse pixel makes it a hole pixel: zeros must not leak in.
     holes = cv2.resize(hole.astype(np.float32), small, interpolation=cv2.INTER_AREA) > 0
-    filled = np.empty_like(known)
-    h8 = holes.astype(np.uint8)
-    for c in range(known.shape[2]):
-        filled[..., c] = cv2.inpaint(np.ascontiguousarray(known[..., c]), h8, 3, cv2.INPAINT_NS)
-    return cv2.resize(filled, (width, height), interpolation=cv2.INTER_LINEAR).reshape(
+    smooth_fill(known[None], holes[None])
+    return cv2.resize(known, (width, height), interpolation=cv2.INTER_LINEAR).reshape(
         tile.shape)
 
 
@@ -223,7 +231,7 @@ def _seamless(tile: np.ndarray, hole: np.ndarray, cut_across: np.ndarray,
 
 
 def finish_fill(filled: np.ndarray, hole: np.ndarray, params: FinishScales, high: float,
-                edges: dict[int, tuple] | None = None, bank: np.ndarray | None = None) -> None:
+                fields: dict[int, tuple] | None = None, bank: np.ndarray | None = None) -> None:
     """Correct the hole pixels of ``filled`` in place (see the module docstring).
 
     One detail gain serves every tile (measured over all of them), so tiles that meet at a cube
@@ -234,9 +242,9 @@ def finish_fill(filled: np.ndarray, hole: np.ndarray, params: FinishScales, high
         hole: ``(N, P, P)`` bool.
         params: the scales, in pixels.
         high: upper bound of the values (1 for display-referred tiles, ``inf`` for HDR).
-        edges: per tile, ``(across, down, nnf)``: the :func:`piece_edges` of the field that
-            made its fill, and that field; the offsets between its pieces are removed. None:
-            the fill is taken as it is.
+        fields: per tile, the nearest-neighbour field ``(k, y, x, ...)`` that made its fill;
+            the offsets between its pieces (:func:`piece_edges`) are removed. None: the fill
+            is taken as it is.
         bank: ``(K, P, P, C)`` the tiles the fields copy from (their own steps continue the
             texture across piece edges); None: steps of 0 there.
     """
@@ -249,10 +257,9 @@ def finish_fill(filled: np.ndarray, hole: np.ndarray, params: FinishScales, high
         # Everything below happens within reach of the hole: its box and a margin.
         crop = _box(hole[i], margin)
         h, x = hole[i][crop], filled[i][crop]
-        if edges is not None and i in edges:
-            across, down, nnf = edges[i]
-            x = _seamless(x, h, across[crop], down[crop], bank,
-                          tuple(a[crop] for a in nnf))
+        if fields is not None and i in fields:
+            nnf = tuple(a[crop] for a in fields[i])
+            x = _seamless(x, h, *piece_edges(nnf), bank, nnf)
         low, detail = _split(x, h, params.sigma)
         if params.tau > 0:
             depth = cv2.distanceTransform(h.astype(np.uint8), cv2.DIST_L2, 3)

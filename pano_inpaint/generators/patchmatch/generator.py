@@ -12,7 +12,7 @@ import numpy as np
 
 from pano_inpaint.generators.base import CubeTiles
 from pano_inpaint.generators.patchmatch import _kernels as kernels
-from pano_inpaint.generators.patchmatch._finish import FinishScales, finish_fill, piece_edges
+from pano_inpaint.generators.patchmatch._finish import FinishScales, finish_fill, smooth_fill
 from pano_inpaint.generators.patchmatch._pyramid import (
     Bank,
     Level,
@@ -134,17 +134,6 @@ def _domain(hole: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray]:
     if not rows.size:
         return domain, np.zeros(4, np.int64)
     return domain, np.array([rows[0], rows[-1] + 1, cols[0], cols[-1] + 1], np.int64)
-
-
-def _smooth_fill(image: np.ndarray, hole: np.ndarray) -> None:
-    """A smooth (Navier-Stokes) fill of the holes, in place: the estimate of a target that has
-    no sources. Not Telea: OpenCV's Telea on float32 input leaves wild values in the hole."""
-    for i in range(image.shape[0]):
-        if hole[i].any():
-            h = hole[i].astype(np.uint8)
-            for c in range(image.shape[3]):
-                image[i, ..., c] = cv2.inpaint(np.ascontiguousarray(image[i, ..., c]), h, 3,
-                                               cv2.INPAINT_NS)
 
 
 @register_generator
@@ -296,11 +285,10 @@ class PatchMatch:
         scales = FinishScales.of(tiles.face_size, p.structure_sigma, p.structure_depth,
                                  p.detail_gain_max)
         high = 1.0 if tiles.values is tiles.image else np.inf
-        edges = None
+        fields = None
         if p.stitch:
-            edges = {i: (*piece_edges(f.nnf), f.nnf) for i, f in enumerate(fields_)
-                     if f is not None}
-        finish_fill(filled, tiles.mask, scales, high, edges, bank)
+            fields = {i: f.nnf for i, f in enumerate(fields_) if f is not None}
+        finish_fill(filled, tiles.mask, scales, high, fields, bank)
         if tiles.pad and len(tiles.face_ids) > 1:
             reconcile_tiles(filled, tiles.mask, tiles.face_ids, tiles.pad)
             repad_cube_faces(filled, tiles.face_ids, tiles.pad)
@@ -405,7 +393,7 @@ class PatchMatch:
             links = RingLinks.build(problem.face_ids if problem.repad else (), level, hole)
             image = known.copy()
             if estimate is None:
-                _smooth_fill(image[..., :channels], hole)
+                smooth_fill(image[..., :channels], hole)
             else:  # only kept where a target finds no source at this scale
                 for i in targets:
                     coarse = np.ascontiguousarray(estimate[i][..., : image.shape[3]])
