@@ -200,6 +200,22 @@ def test_invalid_parameters(params, message):
         PatchMatch(**params)
 
 
+def test_parameters_are_checked_like_a_config():
+    from pano_inpaint.generators.patchmatch import PatchMatchParams
+
+    with pytest.raises(TypeError, match="unknown key reconstruction"):
+        PatchMatch(reconstruction="vote")  # removed: nothing used it
+    with pytest.raises(TypeError, match="coherence"):
+        PatchMatch(coherence="0.4")
+    with pytest.raises(TypeError, match="generator 'patchmatch'"):
+        get_generator("patchmatch", cross_face=False)
+    base = PatchMatchParams(seed=5, coherence=0.3)
+    generator = PatchMatch(base, coherence=0.5)
+    assert generator.params == PatchMatchParams(seed=5, coherence=0.5)
+    assert PatchMatch(levels=None, locality=4).params.locality == 4.0
+    assert repr(generator) == "PatchMatch(coherence=0.5, seed=5)"
+
+
 def test_resize_tiles_takes_more_than_four_channels():
     from pano_inpaint.generators.patchmatch._pyramid import resize_tiles
 

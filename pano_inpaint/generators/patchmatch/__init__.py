@@ -22,11 +22,11 @@ from its centre (radially by the stretch ``1 + a^2 + b^2``): a source far out in
 magnified, blurred view, and the ground farther from the camera is seen at lower resolution than
 the ground under it. So (1) sources must sit where the stretch is at most ``max_scale``, (2) a
 candidate's cost is multiplied by a locality prior (angle between the two directions on the
-sphere: far faces such as the sky must match much better) and optionally a blur prior (stretch
-of the source over that of the target; off by default: on the evaluation's panoramas it pushed
-matches towards the face centres, where the ground is smoothest, and cost a third of the fill's
-gradient energy), and (3) the final copy amplifies a source's detail in proportion to how much
-more it is stretched than its target (``sharpen``).
+sphere: far faces such as the sky must match much better), and (3) the final copy amplifies a
+source's detail in proportion to how much more it is stretched than its target (``sharpen``).
+A blur prior (penalising sources more stretched than the target) was tried and removed: on the
+evaluation's panoramas it pushed matches towards the face centres, where the ground is
+smoothest, and cost a third of the fill's gradient energy.
 
 Keeping texture. Averaging votes let plain EM drift to the smoothest sources (a blurred estimate
 matches flat patches best). Three things hold the texture: the coarsest hole is onion-peeled

@@ -8,8 +8,8 @@ tuple ``src = (image, valid, boxes, faces, geo, frames)``:
   the tile, not too stretched);
 * ``boxes[k] = (y0, y1, x0, x1)``: bounding box of ``valid[k]``, for uniform draws;
 * ``faces``: the bank tiles this target may copy from;
-* ``geo = (blur_penalty, locality, face_size, pad)`` and ``frames`` (``(K + 1, 3, 3)``, the
-  bank tiles' face frames then the target's): the priors of :func:`_prior`.
+* ``geo = (locality, face_size, pad)`` and ``frames`` (``(K + 1, 3, 3)``, the bank tiles'
+  face frames then the target's): the prior of :func:`_prior`.
 
 The nearest-neighbour field (NNF) of a target is the tuple ``nnf = (k, y, x, d)`` of ``(P, P)``
 maps: bank tile and patch centre (int32) and the cost of the match (float32).
@@ -35,7 +35,6 @@ __all__ = [
     "search_pass",
     "upsample_nnf",
     "vote",
-    "vote_best",
 ]
 
 BAND_ROWS = 16  # rows per band of the parallel search (fixed: results must not depend on threads)
@@ -112,32 +111,23 @@ def _patch_distance(
 def _prior(
     geo: np.ndarray, frames: np.ndarray, k: int, ty: int, tx: int, sy: int, sx: int
 ) -> float:
-    """Cost multiplier of copying bank pixel ``(k, sy, sx)`` to target pixel ``(ty, tx)``.
-
-    * blur: the gnomonic stretch ``1 + a^2 + b^2`` is how much a tile magnifies the panorama
-      there (radially), so a source stretched more than the target is a blurred version of what
-      the target should show: ``1 + blur_penalty * (ratio - 1)``.
-    * locality: ``1 + locality * (1 - cos(angle))`` for the angle between the two directions on
-      the sphere, so far-away texture (the sky, for a ground hole) must match much better.
-    """
-    size, pad = geo[2], geo[3]
+    """Cost multiplier of copying bank pixel ``(k, sy, sx)`` to target pixel ``(ty, tx)``:
+    ``1 + locality * (1 - cos(angle))`` for the angle between the two directions on the
+    sphere, so far-away texture (the sky, for a ground hole) must match much better."""
+    if geo[0] <= 0:
+        return 1.0
+    size, pad = geo[1], geo[2]
     at = 2.0 * (tx - pad + 0.5) / size - 1.0
     bt = 2.0 * (ty - pad + 0.5) / size - 1.0
     a_s = 2.0 * (sx - pad + 0.5) / size - 1.0
     b_s = 2.0 * (sy - pad + 0.5) / size - 1.0
     st = 1.0 + at * at + bt * bt
     ss = 1.0 + a_s * a_s + b_s * b_s
-    factor = 1.0
-    if ss > st:
-        factor += geo[0] * (ss / st - 1.0)
-    if geo[1] > 0:
-        t, f = frames[frames.shape[0] - 1], frames[k]  # rows: centre, right, down
-        dot = 0.0
-        for i in range(3):
-            dot += (t[0, i] + at * t[1, i] + bt * t[2, i]) * (
-                f[0, i] + a_s * f[1, i] + b_s * f[2, i])
-        factor *= 1.0 + geo[1] * (1.0 - dot / np.sqrt(st * ss))
-    return factor
+    t, f = frames[frames.shape[0] - 1], frames[k]  # rows: centre, right, down
+    dot = 0.0
+    for i in range(3):
+        dot += (t[0, i] + at * t[1, i] + bt * t[2, i]) * (f[0, i] + a_s * f[1, i] + b_s * f[2, i])
+    return 1.0 + geo[0] * (1.0 - dot / np.sqrt(st * ss))
 
 
 @njit(inline="always", cache=True, fastmath=_FAST)
@@ -413,38 +403,6 @@ def vote(
 
 
 @njit(parallel=True, cache=True, fastmath=_FAST)
-def vote_best(
-    hole: np.ndarray, domain: np.ndarray, box: np.ndarray, source: np.ndarray, r: int,
-    nnf: tuple, out: np.ndarray,
-) -> None:
-    """Winner-takes-all: each hole pixel copies what the best-matching patch covering it holds
-    there (exact values, no averaging)."""
-    nk, ny, nx, nd = nnf
-    size = hole.shape[0]
-    channels = source.shape[3]
-    for y in prange(box[0], box[1]):
-        for x in range(box[2], box[3]):
-            if not hole[y, x]:
-                continue
-            best = np.inf
-            bk, by, bx = nk[y, x], ny[y, x], nx[y, x]
-            for dy in range(-r, r + 1):
-                qy = y - dy
-                if qy < 0 or qy >= size:
-                    continue
-                for dx in range(-r, r + 1):
-                    qx = x - dx
-                    if qx < 0 or qx >= size or not domain[qy, qx] or nk[qy, qx] < 0:
-                        continue
-                    if nd[qy, qx] < best:
-                        best = nd[qy, qx]
-                        bk, by, bx = nk[qy, qx], ny[qy, qx] + dy, nx[qy, qx] + dx
-            if bk >= 0:
-                for c in range(channels):
-                    out[y, x, c] = source[bk, by, bx, c]
-
-
-@njit(parallel=True, cache=True, fastmath=_FAST)
 def copy_centres(
     hole: np.ndarray, box: np.ndarray, source: np.ndarray, nnf: tuple, geo: np.ndarray,
     sharpen: float, low: float, high: float, out: np.ndarray,
@@ -453,13 +411,13 @@ def copy_centres(
     whole neighbourhood, borders showing other faces included, symmetrically).
 
     A source that the tile stretches ``m`` times more than the target (``m`` = ratio of the
-    gnomonic stretches, see :func:`_prior`) holds the panorama magnified ``m`` times: a blurred
+    gnomonic stretches ``1 + a^2 + b^2``) holds the panorama magnified ``m`` times: a blurred
     copy of what the target should show. Its detail (pixel minus the mean of its 4 neighbours)
     is amplified by ``sharpen * (m - 1)`` to make up for that; results are clipped to
     ``[low, high]``."""
     nk, ny, nx = nnf[0], nnf[1], nnf[2]
     channels = source.shape[3]
-    size, pad = geo[2], geo[3]
+    size, pad = geo[1], geo[2]
     for y in prange(box[0], box[1]):
         bt = 2.0 * (y - pad + 0.5) / size - 1.0
         for x in range(box[2], box[3]):

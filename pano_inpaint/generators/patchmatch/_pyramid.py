@@ -89,7 +89,7 @@ class Bank:
         boxes: ``(K, 4)`` int64 ``(y0, y1, x0, x1)`` bounding box of ``valid`` per tile (empty
             tiles get a 1-pixel box and are left out of ``usable``).
         usable: indices of the tiles holding at least one valid centre.
-        geo: ``(4,)`` float64 ``(blur_penalty, locality, face_size, pad)`` for the search priors.
+        geo: ``(3,)`` float64 ``(locality, face_size, pad)`` for the search prior.
         frames: ``(K, 3, 3)`` float64 centre, right and down vectors of each tile's face.
     """
 
@@ -114,7 +114,7 @@ def face_frames(face_ids: Sequence[int]) -> np.ndarray:
 
 def build_bank(
     image: np.ndarray, hole: np.ndarray, face_ids: Sequence[int], level: Level, radius: int,
-    max_scale: float, blur_penalty: float, locality: float,
+    max_scale: float, locality: float,
 ) -> Bank:
     """Bank of a level: a centre is valid if its whole patch is known and inside the tile and
     the tile's stretch there is at most ``max_scale``."""
@@ -139,7 +139,7 @@ def build_bank(
             usable.append(k)
         else:
             boxes[k] = 0, 1, 0, 1
-    geo = np.array([blur_penalty, locality, level.face_size, level.pad], np.float64)
+    geo = np.array([locality, level.face_size, level.pad], np.float64)
     return Bank(image, valid, boxes, np.array(usable, np.int64), geo, face_frames(face_ids))
 
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, fields
-from typing import ClassVar, Literal
+from typing import Any, ClassVar
 
 import cv2
 import numpy as np
 
+from pano_inpaint.dataclass_yaml import build_dataclass
 from pano_inpaint.generators.base import CubeTiles
 from pano_inpaint.generators.patchmatch import _kernels as kernels
 from pano_inpaint.generators.patchmatch._finish import FinishScales, finish_fill, smooth_fill
@@ -33,12 +35,49 @@ logger = logging.getLogger(__name__)
 
 _PEEL_DRAWS = 32  # uniform candidates per pixel when peeling the coarsest hole
 _FINE_REACH = 8  # the finest level's random search spans 1/8 of the tile
-Reconstruction = Literal["centre", "best", "vote"]
 
 
 @dataclass(frozen=True)
 class PatchMatchParams:
-    """Hyper-parameters of :class:`PatchMatch` (each is described at its constructor)."""
+    """Hyper-parameters of :class:`PatchMatch` (``generator.params`` in a pipeline config).
+
+    Attributes:
+        patch_size: patch side in pixels (odd).
+        iterations: EM iterations at the finest scale.
+        coarse_iterations: EM iterations at the coarsest scale (scales between interpolate).
+        search_passes: PatchMatch sweeps per EM iteration (alternating scan direction).
+        fine_search_passes: the same at the finest scale.
+        jumps: uniform draws over every searched face, per pixel and sweep.
+        coherence: discount on the cost of a candidate that continues a neighbour's match
+            (0 = plain PatchMatch): larger values copy larger coherent pieces of source, which
+            EM votes average without blurring.
+        levels: number of scales; ``None`` picks enough for the deepest hole pixel to lie about
+            one patch from the border, keeping faces at least ``coarse_size`` pixels.
+        coarse_size: smallest face size of the automatic pyramid.
+        max_scale: largest gnomonic stretch ``1 + a^2 + b^2`` a source may sit at (1 = the face
+            centre, 2 = the middle of a face edge, 3 = a face corner).
+        locality: cost factor ``1 + locality * (1 - cos(angle))`` for a source ``angle`` away
+            from the target on the sphere.
+        texture_weight: weight of the texture-energy channels in the patch distance (0 turns
+            them off).
+        vote_sharpness: how strongly EM votes prefer the best-matching patches: weights
+            ``exp(-vote_sharpness * cost / median(cost))``; 0 is a plain mean.
+        sharpen: the final copy's detail gain ``sharpen * (m - 1)`` for a source the tiles
+            stretch ``m`` times more than its target (a magnified, so blurred, view of the
+            panorama: near the nadir the ground farther out is seen at lower resolution than
+            the ground under the camera); 0 copies the sources as they are.
+        structure_sigma: Gaussian sigma, as a share of the face size, that splits the finished
+            fill into structure (below) and detail (above); see ``_finish``.
+        structure_depth: depth into the hole, as a share of the face size, over which the
+            structure fades from a smooth fill's (at the border) to the copy's (0: copy only).
+        detail_gain_max: largest gain bringing the copied detail's energy up to that of the
+            known ring around the hole (1: no gain).
+        stitch: remove the offsets between the copied pieces in the gradient domain (a Poisson
+            solve; see ``_finish``).
+        seed: seed of every random draw; equal seeds give bit-identical fills.
+        seam_aware: use the padding, the search over every face and re-padding; ``False``
+            fills each face alone on its core (the ablation).
+    """
 
     patch_size: int = 7
     iterations: int = 1
@@ -50,18 +89,15 @@ class PatchMatchParams:
     levels: int | None = None
     coarse_size: int = 32
     max_scale: float = 2.5
-    blur_penalty: float = 0.0
     locality: float = 4.0
     texture_weight: float = 3.0
     vote_sharpness: float = 4.0
-    reconstruction: Reconstruction = "centre"
     sharpen: float = 2.5
     structure_sigma: float = 0.006
     structure_depth: float = 0.03
     detail_gain_max: float = 1.3
     stitch: bool = True
     seed: int = 0
-    cross_face: bool = True
     seam_aware: bool = True
 
     def __post_init__(self) -> None:
@@ -71,8 +107,8 @@ class PatchMatchParams:
                      "coarse_size"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
-        for name in ("jumps", "blur_penalty", "locality", "texture_weight", "vote_sharpness",
-                     "sharpen", "structure_sigma", "structure_depth"):
+        for name in ("jumps", "locality", "texture_weight", "vote_sharpness", "sharpen",
+                     "structure_sigma", "structure_depth"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
         if self.levels is not None and self.levels < 1:
@@ -83,10 +119,6 @@ class PatchMatchParams:
             raise ValueError(f"detail_gain_max must be >= 1, got {self.detail_gain_max}")
         if self.max_scale < 1.0:
             raise ValueError(f"max_scale must be >= 1, got {self.max_scale}")
-        if self.reconstruction not in ("centre", "best", "vote"):
-            raise ValueError(
-                f"reconstruction must be 'centre', 'best' or 'vote', got {self.reconstruction!r}"
-            )
 
 
 @dataclass
@@ -120,7 +152,6 @@ class _Problem:
     bank_values: np.ndarray | None  # (K, P, P, C); None when ``values`` is
     bank_hole: np.ndarray  # (K, P, P)
     bank_face_ids: tuple[int, ...]
-    searched: list[np.ndarray]  # per target: the bank tiles it may copy from
     repad: bool  # re-pad the targets from each other's cores
     to_values: Callable[[np.ndarray], np.ndarray]  # proxy -> values (smooth fallback only)
 
@@ -147,89 +178,16 @@ class PatchMatch:
     # ~0.44; lanczos costs three times bicubic's resampling time, so bicubic it is.
     interpolation: ClassVar[str] = "bicubic"
 
-    def __init__(
-        self,
-        *,
-        patch_size: int = 7,
-        iterations: int = 1,
-        coarse_iterations: int = 6,
-        search_passes: int = 2,
-        fine_search_passes: int = 1,
-        jumps: int = 1,
-        coherence: float = 0.4,
-        levels: int | None = None,
-        coarse_size: int = 32,
-        max_scale: float = 2.5,
-        blur_penalty: float = 0.0,
-        locality: float = 4.0,
-        texture_weight: float = 3.0,
-        vote_sharpness: float = 4.0,
-        reconstruction: Reconstruction = "centre",
-        sharpen: float = 2.5,
-        structure_sigma: float = 0.006,
-        structure_depth: float = 0.03,
-        detail_gain_max: float = 1.3,
-        stitch: bool = True,
-        seed: int = 0,
-        cross_face: bool = True,
-        seam_aware: bool = True,
-    ) -> None:
-        """Set the hyper-parameters.
+    def __init__(self, params: PatchMatchParams | None = None, /, **overrides: Any) -> None:
+        """``params`` (default :class:`PatchMatchParams()`) with the fields named in
+        ``overrides`` changed, checked like a config: ``PatchMatch(coherence=0.5)``.
 
-        Args:
-            patch_size: patch side in pixels (odd).
-            iterations: EM iterations at the finest scale.
-            coarse_iterations: EM iterations at the coarsest scale (scales between interpolate).
-            search_passes: PatchMatch sweeps per EM iteration (alternating scan direction).
-            fine_search_passes: the same at the finest scale.
-            jumps: uniform draws over every searched face, per pixel and sweep.
-            coherence: discount on the cost of a candidate that continues a neighbour's match
-                (0 = plain PatchMatch): larger values copy larger coherent pieces of source,
-                which EM votes average without blurring.
-            levels: number of scales; ``None`` picks enough for the deepest hole pixel to lie
-                about one patch from the border, keeping faces at least ``coarse_size`` pixels.
-            coarse_size: smallest face size of the automatic pyramid.
-            max_scale: largest gnomonic stretch ``1 + a^2 + b^2`` a source may sit at (1 = the
-                face centre, 2 = the middle of a face edge, 3 = a face corner).
-            blur_penalty: cost factor ``1 + blur_penalty * (ratio - 1)`` for a source stretched
-                ``ratio`` times more than the target (a blurred version of it).
-            locality: cost factor ``1 + locality * (1 - cos(angle))`` for a source ``angle``
-                away from the target on the sphere.
-            texture_weight: weight of the texture-energy channels in the patch distance
-                (0 turns them off).
-            vote_sharpness: how strongly EM votes prefer the best-matching patches: weights
-                ``exp(-vote_sharpness * cost / median(cost))``; 0 is a plain mean.
-            reconstruction: the final fill from the finest field: ``"centre"`` copies each
-                pixel's own match, ``"best"`` the best covering patch, ``"vote"`` averages.
-            sharpen: with ``"centre"``, detail gain ``sharpen * (m - 1)`` for a source the
-                tiles stretch ``m`` times more than its target (a magnified, so blurred, view of
-                the panorama: near the nadir the ground farther out is seen at lower resolution
-                than the ground under the camera); 0 copies the sources as they are.
-            structure_sigma: Gaussian sigma, as a share of the face size, that splits the
-                finished fill into structure (below) and detail (above); see ``_finish``.
-            structure_depth: depth into the hole, as a share of the face size, over which the
-                structure fades from a smooth fill's (at the border) to the copy's (0: copy only).
-            detail_gain_max: largest gain bringing the copied detail's energy up to that of the
-                known ring around the hole (1: no gain).
-            stitch: remove the offsets between the copied pieces in the gradient domain (a
-                Poisson solve; see ``_finish``).
-            seed: seed of every random draw; equal seeds give bit-identical fills.
-            cross_face: search every face of the cube (else only the tile's own face).
-            seam_aware: use the padding, the cross-face search and re-padding; ``False`` fills
-                each face alone on its core (the ablation).
+        Raises:
+            TypeError: an unknown parameter or a value of the wrong type.
+            ValueError: a value out of range.
         """
-        self.params = PatchMatchParams(
-            patch_size=patch_size, iterations=iterations, coarse_iterations=coarse_iterations,
-            search_passes=search_passes, fine_search_passes=fine_search_passes, jumps=jumps,
-            coherence=coherence,
-            levels=levels, coarse_size=coarse_size,
-            max_scale=max_scale, blur_penalty=blur_penalty, locality=locality,
-            texture_weight=texture_weight, vote_sharpness=vote_sharpness,
-            reconstruction=reconstruction, sharpen=sharpen,
-            structure_sigma=structure_sigma, structure_depth=structure_depth,
-            detail_gain_max=detail_gain_max, stitch=stitch, seed=seed, cross_face=cross_face,
-            seam_aware=seam_aware,
-        )
+        base = dataclasses.asdict(params or PatchMatchParams())
+        self.params = build_dataclass(PatchMatchParams, {**base, **overrides}, "", TypeError)
 
     def __repr__(self) -> str:
         changed = [f"{f.name}={getattr(self.params, f.name)!r}" for f in fields(self.params)
@@ -260,13 +218,10 @@ class PatchMatch:
         else:  # search the batch itself
             bank_image, bank_values, bank_hole = image, values, tiles.mask
             bank_faces = tuple(tiles.face_ids)
-        all_tiles = np.arange(bank_image.shape[0])
-        searched = [all_tiles if self.params.cross_face else np.array([bank_faces.index(f)])
-                    for f in tiles.face_ids]
         problem = _Problem(
             image, None if proxy_only else values, tiles.mask, tuple(tiles.face_ids),
             tiles.face_size, tiles.pad, bank_image, None if proxy_only else bank_values,
-            bank_hole, bank_faces, searched, True, tiles.to_values,
+            bank_hole, bank_faces, True, tiles.to_values,
         )
         filled, fields_ = self._solve(problem, tiles.report)
         bank = problem.bank_image if problem.bank_values is None else problem.bank_values
@@ -309,7 +264,7 @@ class PatchMatch:
                 vals = None if proxy_only else filled[None]
                 problem = _Problem(
                     image, vals, hole[None], (face,), tiles.face_size, 0, image, vals,
-                    hole[None], (face,), [np.array([0])], False, tiles.to_values,
+                    hole[None], (face,), False, tiles.to_values,
                 )
                 result = self._solve(problem, lambda f, i=i: tiles.report((i + f) / n))[0][0]
                 filled[hole] = result[hole]
@@ -389,7 +344,7 @@ class PatchMatch:
                 bank_image = known if shared else resize_tiles(bank_half, level.size)
                 bank_hole = hole if shared else resize_mask(problem.bank_hole, level.size)
             bank = build_bank(bank_image, bank_hole, problem.bank_face_ids, level, radius,
-                              p.max_scale, p.blur_penalty, p.locality)
+                              p.max_scale, p.locality)
             links = RingLinks.build(problem.face_ids if problem.repad else (), level, hole)
             image = known.copy()
             if estimate is None:
@@ -419,11 +374,11 @@ class PatchMatch:
                     if not final:
                         self._vote(bank.image, image[i], hole[i], domains[i], field, radius)
                         continue
-                    self._reconstruct(bank.image, image[i], hole[i], domains[i], field, radius,
-                                      bank.geo, 1.0)
+                    box = domains[i][1]
+                    self._reconstruct(bank.image, image[i], hole[i], box, field, bank.geo, 1.0)
                     if values is not None and problem.bank_values is not None:
-                        self._reconstruct(problem.bank_values, values[i], hole[i], domains[i],
-                                          field, radius, bank.geo, np.inf)
+                        self._reconstruct(problem.bank_values, values[i], hole[i], box, field,
+                                          bank.geo, np.inf)
                     # Gauss-Seidel in the final pass: the next tiles search against this tile's
                     # final fill, re-padded into their borders, so each continues the fill of
                     # the tiles before it across their shared edges.
@@ -449,12 +404,9 @@ class PatchMatch:
     @staticmethod
     def _sources(bank: Bank, problem: _Problem, i: int) -> tuple:
         """The kernels' ``src`` tuple for target ``i`` (see ``_kernels``), or () if empty."""
-        faces = np.intersect1d(problem.searched[i], bank.usable)
-        if not faces.size:
-            faces = bank.usable  # the wanted faces hold no whole known patch: any face
-        if not faces.size:
+        if not bank.usable.size:
             return ()
-        return (bank.image, bank.valid, bank.boxes, faces.astype(np.int64), bank.geo,
+        return (bank.image, bank.valid, bank.boxes, bank.usable, bank.geo,
                 bank.frames_for(problem.face_ids[i]))
 
     def _start(self, problem: _Problem, bank: Bank, image: np.ndarray, hole: np.ndarray,
@@ -515,18 +467,11 @@ class PatchMatch:
         kernels.vote(hole, domain, box, source, radius, field.nnf, weights, out)
 
     def _reconstruct(self, source: np.ndarray, out: np.ndarray, hole: np.ndarray,
-                     domain_box: tuple[np.ndarray, np.ndarray], field: _Field,
-                     radius: int, geo: np.ndarray, high: float) -> None:
-        """The final fill of one tile from its finest field (see ``reconstruction``); copies
-        are clipped to ``[0, high]``."""
-        domain, box = domain_box
-        if self.params.reconstruction == "centre":
-            kernels.copy_centres(hole, box, source, field.nnf, geo, self.params.sharpen, 0.0,
-                                 high, out)
-        elif self.params.reconstruction == "best":
-            kernels.vote_best(hole, domain, box, source, radius, field.nnf, out)
-        else:
-            self._vote(source, out, hole, domain_box, field, radius)
+                     box: np.ndarray, field: _Field, geo: np.ndarray, high: float) -> None:
+        """The final fill of one tile: each hole pixel copies its own match's centre (clipped
+        to ``[0, high]``), sharpened where the source is more stretched than the target."""
+        kernels.copy_centres(hole, box, source, field.nnf, geo, self.params.sharpen, 0.0, high,
+                             out)
 
     @staticmethod
     def _refresh(links: RingLinks, image: np.ndarray, known: np.ndarray, index: int) -> None:
