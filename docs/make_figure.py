@@ -33,8 +33,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--generator", default=None)
     args = parser.parse_args()
-    pano = read_image(ROOT / "samples" / "sample_pano.jpg").pixels
-    mask = read_mask(ROOT / "samples" / "sample_mask.png", pano.shape[0], pano.shape[1])
+    pano = read_image(ROOT / "pano_inpaint" / "data" / "sample_pano.jpg").pixels
+    mask = read_mask(ROOT / "pano_inpaint" / "data" / "sample_mask.png", *pano.shape[:2])
     filled = inpaint(pano, mask, generator=args.generator).image
     before, after = nadir_view(pano), nadir_view(filled)
     hole = nadir_view(mask.astype(np.uint8) * 255) > 127

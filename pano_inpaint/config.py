@@ -1,7 +1,8 @@
 """Pipeline configuration: plain YAML files mapped onto frozen dataclasses.
 
 Every field has a default, so ``PipelineConfig()`` is a working configuration (and equals
-``configs/default.yaml``). Unknown keys and wrong types raise ``ConfigError`` naming the key path.
+``pano_inpaint/configs/default.yaml``, shipped in the package). Unknown keys and wrong types raise
+``ConfigError`` naming the key path.
 No interpolation, no code execution: YAML is read with ``yaml.safe_load``.
 """
 

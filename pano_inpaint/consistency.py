@@ -29,7 +29,7 @@ import numpy as np
 from pano_inpaint._checks import check_erp, check_mask
 from pano_inpaint.config import ChecksConfig
 from pano_inpaint.geometry._remap import PointSampler
-from pano_inpaint.geometry.sphere import face_pixel_to_xyz, lonlat_to_erp_pixel, xyz_to_lonlat
+from pano_inpaint.geometry.sphere import face_pixel_to_xyz, xyz_to_erp_pixel
 from pano_inpaint.masks import dilate_mask
 from pano_inpaint.values import ToneMap, is_hdr, to_values
 
@@ -158,7 +158,7 @@ def _edge_points(face_size: int, rotation: np.ndarray | None) -> tuple[np.ndarra
 def _sample_points(image: np.ndarray, xyz: np.ndarray, interpolation: str) -> np.ndarray:
     """Values of ``image`` ``(H, W[, C])`` at directions ``(n, 3)`` -> ``(n, C)`` (columns wrap)."""
     height, width = image.shape[:2]
-    x, y = lonlat_to_erp_pixel(*xyz_to_lonlat(xyz), height, width)
+    x, y = xyz_to_erp_pixel(xyz, height, width)
     src = image[..., None] if image.ndim == 2 else image
     sampler = PointSampler.build(x, np.clip(y, 0, height - 1), interpolation)
     return sampler(src, border=cv2.BORDER_WRAP)

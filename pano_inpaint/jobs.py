@@ -18,18 +18,19 @@ from pathlib import Path
 
 import numpy as np
 
-from pano_inpaint.api import InpaintResult, inpaint
 from pano_inpaint.config import PipelineConfig
 from pano_inpaint.io import (
     SUPPORTED_SUFFIXES,
     ImageReadError,
     ImageWriteError,
+    list_images,
     parse_gpano,
     read_image,
     read_mask,
     write_image,
 )
 from pano_inpaint.masks import nadir_mask, zenith_mask
+from pano_inpaint.pipeline import InpaintResult, inpaint
 
 __all__ = [
     "EXIT_BATCH_FAILED",
@@ -122,8 +123,7 @@ def resolve_inputs(spec: str) -> list[Path]:
     if path.is_file():
         return [path]
     if path.is_dir():
-        files = sorted(p for p in path.iterdir()
-                       if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
+        files = list_images(path)
         if not files:
             raise JobError(f"no images in folder {path} (looked for "
                            f"{', '.join(sorted(SUPPORTED_SUFFIXES))})", EXIT_INPUT)

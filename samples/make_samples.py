@@ -1,4 +1,4 @@
-"""Write the shipped sample panorama and its tripod mask into ``samples/``.
+"""Write the shipped sample panorama and its tripod mask into ``pano_inpaint/data/``.
 
 Usage: ``python samples/make_samples.py [--height 1024] [--seed 0] [--clean] [--out-dir DIR]``.
 ``--clean`` also writes ``sample_clean.jpg`` (the ground truth without the tripod), which is not
@@ -14,12 +14,13 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-SAMPLES_DIR = Path(__file__).resolve().parent
+REPO = Path(__file__).resolve().parents[1]
+DATA_DIR = REPO / "pano_inpaint" / "data"
 # Run as a plain script from a checkout: make the package importable without installing it.
-if str(SAMPLES_DIR.parent) not in sys.path:
-    sys.path.insert(0, str(SAMPLES_DIR.parent))
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
 
-from pano_inpaint.samples import make_sample_panorama  # noqa: E402
+from samples.render import make_sample_panorama  # noqa: E402
 
 JPEG_OPTIONS = {"quality": 90, "subsampling": "4:2:0", "optimize": True}
 
@@ -29,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--height", type=int, default=1024, help="ERP height (width is 2x)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--clean", action="store_true", help="also write sample_clean.jpg")
-    parser.add_argument("--out-dir", type=Path, default=SAMPLES_DIR)
+    parser.add_argument("--out-dir", type=Path, default=DATA_DIR)
     args = parser.parse_args(argv)
 
     sample = make_sample_panorama(args.height, seed=args.seed)

@@ -1,19 +1,30 @@
+from importlib.resources import as_file, files
 from pathlib import Path
 
 import pytest
+import yaml
 
 from pano_inpaint.config import ConfigError, PipelineConfig, config_to_dict, load_config
+from pano_inpaint.train.config import TrainConfig, load_train_config
 
-CONFIGS = Path(__file__).resolve().parents[1] / "configs"
-
-
-def test_default_yaml_equals_the_dataclass_defaults():
-    assert load_config(CONFIGS / "default.yaml") == PipelineConfig()
+TRAIN_CONFIGS = sorted((Path(__file__).resolve().parents[1] / "configs" / "train").glob("*.yaml"))
 
 
-@pytest.mark.parametrize("path", sorted(CONFIGS.glob("*.yaml")), ids=lambda p: p.name)
-def test_every_shipped_config_loads(path):
-    assert isinstance(load_config(path), PipelineConfig)
+def test_the_packaged_default_yaml_equals_the_dataclass_defaults():
+    with as_file(files("pano_inpaint") / "configs" / "default.yaml") as path:
+        text = path.read_text(encoding="utf-8")
+        assert load_config(path) == PipelineConfig()
+    # every key is written out, so the file documents them all
+    assert yaml.safe_load(text) == config_to_dict(PipelineConfig())
+
+
+def test_the_training_configs_are_found():
+    assert {p.name for p in TRAIN_CONFIGS} >= {"net_v1.yaml", "smoke.yaml"}
+
+
+@pytest.mark.parametrize("path", TRAIN_CONFIGS, ids=lambda p: p.name)
+def test_every_training_config_loads(path):
+    assert isinstance(load_train_config(path), TrainConfig)
 
 
 def test_overrides_and_types(tmp_path):

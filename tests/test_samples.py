@@ -5,7 +5,7 @@ import pytest
 
 from pano_inpaint.geometry.cubemap import erp_to_cube
 from pano_inpaint.geometry.sphere import erp_pixel_to_lonlat
-from pano_inpaint.samples import SamplePanorama, TripodGeometry, make_sample_panorama
+from samples.render import SamplePanorama, TripodGeometry, make_sample_panorama
 
 HEIGHT = 128
 

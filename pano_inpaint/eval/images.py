@@ -1,14 +1,13 @@
 """Finding and reading the ground-truth panoramas of an evaluation.
 
-Images are read with :func:`pano_inpaint.io.read_image` when that module is present, else with a
-small OpenCV reader; either way they come back as ``(H, W, 3)`` RGB in the file's dtype (uint8,
-uint16, or linear float32 for HDR). Panoramas wider than ``max_width`` are reduced (area
+Images are found with :func:`pano_inpaint.io.list_images` and read with
+:func:`pano_inpaint.io.read_rgb`: ``(H, W, 3)`` RGB in the file's dtype (uint8, uint16, or linear
+float32 for HDR). Panoramas wider than ``max_width`` are reduced (area
 averaging, so no aliasing), which the report states.
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from fnmatch import fnmatch
 from pathlib import Path
@@ -16,40 +15,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from pano_inpaint.io import list_images, read_rgb
 from pano_inpaint.values import is_hdr
 
-__all__ = ["IMAGE_SUFFIXES", "GroundTruth", "find_panoramas", "load_panorama", "read_pixels"]
-
-log = logging.getLogger(__name__)
-
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".hdr", ".exr", ".tif", ".tiff", ".webp")
-
-
-def _read_with_opencv(path: Path) -> np.ndarray:
-    pixels = cv2.imread(str(path), cv2.IMREAD_ANYDEPTH | cv2.IMREAD_COLOR)
-    if pixels is None:
-        raise OSError(f"cannot read {path}")
-    return np.ascontiguousarray(pixels[..., ::-1])  # BGR -> RGB
-
-
-def read_pixels(path: str | Path) -> np.ndarray:
-    """``(H, W, 3)`` RGB pixels of an image file, in its own dtype (alpha dropped, grey spread).
-
-    Raises:
-        OSError: unreadable file.
-    """
-    path = Path(path)
-    try:
-        from pano_inpaint.io import read_image
-    except ImportError:  # the io package is optional here: fall back to OpenCV
-        pixels = _read_with_opencv(path)
-    else:
-        pixels = read_image(path).pixels
-    if pixels.ndim == 2:
-        pixels = pixels[..., None]
-    if pixels.shape[2] == 1:
-        pixels = np.repeat(pixels, 3, axis=2)
-    return np.ascontiguousarray(pixels[..., :3])
+__all__ = ["GroundTruth", "find_panoramas", "load_panorama"]
 
 
 @dataclass
@@ -83,13 +52,7 @@ def find_panoramas(dirs: list[str | Path], limit: int | None = None) -> list[Pat
     Raises:
         FileNotFoundError: a folder that does not exist.
     """
-    found: list[Path] = []
-    for d in dirs:
-        folder = Path(d)
-        if not folder.is_dir():
-            raise FileNotFoundError(f"no such folder: {folder}")
-        found += sorted(p for p in folder.iterdir()
-                        if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+    found = [path for folder in dirs for path in list_images(folder)]
     return found[:limit] if limit else found
 
 
@@ -103,7 +66,7 @@ def load_panorama(
         OSError: unreadable file.
         ValueError: not a 2:1 panorama.
     """
-    pixels = read_pixels(path)
+    pixels = read_rgb(path)
     height, width = pixels.shape[:2]
     if width != 2 * height:
         raise ValueError(f"{path.name} is {width}x{height}, not a 2:1 equirectangular panorama")

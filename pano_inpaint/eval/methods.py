@@ -27,11 +27,11 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from pano_inpaint.api import inpaint
 from pano_inpaint.config import PipelineConfig
 from pano_inpaint.generators import list_generators
 from pano_inpaint.geometry.cubemap import cube_to_erp, erp_to_cube
 from pano_inpaint.geometry.rotation import rotation_matrix
+from pano_inpaint.pipeline import inpaint
 from pano_inpaint.values import ToneMap, from_values, is_hdr, to_values
 
 __all__ = [

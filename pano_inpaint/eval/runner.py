@@ -36,11 +36,16 @@ from pano_inpaint.config import ConfigError, PipelineConfig, config_to_dict, loa
 from pano_inpaint.consistency import check_consistency
 from pano_inpaint.eval import metrics
 from pano_inpaint.eval.images import GroundTruth, find_panoramas, load_panorama
-from pano_inpaint.eval.masks import MASK_FAMILIES, NADIR_FAMILIES, list_families, make_mask
 from pano_inpaint.eval.methods import Method, MethodOutput, select_methods
 from pano_inpaint.eval.report import GROUND_TRUTH, CaseViews, write_reports
 from pano_inpaint.eval.views import HoleView
-from pano_inpaint.masks import mask_fraction
+from pano_inpaint.masks import (
+    MASK_FAMILIES,
+    NADIR_FAMILIES,
+    list_families,
+    make_mask,
+    mask_fraction,
+)
 from pano_inpaint.values import ToneMap, to_values
 
 __all__ = ["EvalResults", "main", "run_evaluation"]

@@ -6,6 +6,8 @@ out, broadcast over leading ``...`` dimensions, and has its inverse beside it.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from pano_inpaint.geometry.conventions import FACE_CENTER, FACE_DOWN, FACE_RIGHT
@@ -14,10 +16,13 @@ from pano_inpaint.geometry.conventions import FACE_CENTER, FACE_DOWN, FACE_RIGHT
 _FACE_OF_AXIS = np.array([[1, 3], [4, 5], [0, 2]])
 
 __all__ = [
+    "erp_directions",
     "erp_pixel_to_lonlat",
+    "erp_pixel_to_xyz",
     "face_pixel_to_xyz",
     "lonlat_to_erp_pixel",
     "lonlat_to_xyz",
+    "xyz_to_erp_pixel",
     "xyz_to_face",
     "xyz_to_face_pixel",
     "xyz_to_lonlat",
@@ -116,6 +121,67 @@ def lonlat_to_erp_pixel(
     x = (np.asarray(lon) / (2 * np.pi) + 0.5) * width - 0.5
     y = (0.5 - np.asarray(lat) / np.pi) * height - 0.5
     return x, y
+
+
+def erp_pixel_to_xyz(x: np.ndarray, y: np.ndarray, height: int, width: int) -> np.ndarray:
+    """Unit direction of equirectangular pixel coordinates (pixel centres at integers).
+
+    Args:
+        x: ``(...)`` column coordinate.
+        y: ``(...)`` row coordinate.
+        height: panorama height ``H``.
+        width: panorama width ``W``.
+
+    Returns:
+        ``(..., 3)`` float64 unit vectors.
+
+    Convention: see :mod:`pano_inpaint.geometry.conventions`.
+
+    Example:
+        >>> erp_pixel_to_xyz(np.array(1.5), np.array(0.5), 2, 4).round(6).tolist()
+        [0.0, 0.0, 1.0]
+    """
+    return lonlat_to_xyz(*erp_pixel_to_lonlat(x, y, height, width))
+
+
+def xyz_to_erp_pixel(xyz: np.ndarray, height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Equirectangular pixel coordinates of directions (inverse of ``erp_pixel_to_xyz``).
+
+    Args:
+        xyz: ``(..., 3)`` directions; need not be normalised.
+        height: panorama height ``H``.
+        width: panorama width ``W``.
+
+    Returns:
+        ``(x, y)`` column and row coordinates, each ``(...)``; ``x`` in ``[-0.5, W - 0.5]``.
+
+    Convention: see :mod:`pano_inpaint.geometry.conventions`.
+
+    Example:
+        >>> x, y = xyz_to_erp_pixel(np.array([0.0, 0.0, 1.0]), 2, 4)
+        >>> float(x), float(y)
+        (1.5, 0.5)
+    """
+    return lonlat_to_erp_pixel(*xyz_to_lonlat(xyz), height, width)
+
+
+@lru_cache(maxsize=4)
+def erp_directions(height: int, width: int) -> np.ndarray:
+    """Unit directions of every pixel centre of an ``H x W`` panorama, built once and cached.
+
+    Returns:
+        ``(H, W, 3)`` float32, read-only (shared between callers).
+
+    Convention: see :mod:`pano_inpaint.geometry.conventions`.
+
+    Example:
+        >>> erp_directions(2, 4)[0, 1].astype(float).round(3).tolist()  # up and to the left
+        [-0.5, 0.707, 0.5]
+    """
+    ys, xs = np.mgrid[0:height, 0:width]
+    xyz = erp_pixel_to_xyz(xs, ys, height, width).astype(np.float32)  # (H, W, 3)
+    xyz.setflags(write=False)
+    return xyz
 
 
 def face_pixel_to_xyz(

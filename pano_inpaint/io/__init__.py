@@ -5,6 +5,7 @@ This package is the only place that knows file formats and file dtypes; see
 for the metadata.
 """
 
+from pano_inpaint.io.folders import list_images, read_rgb
 from pano_inpaint.io.images import (
     SUPPORTED_SUFFIXES,
     ImageReadError,
@@ -24,9 +25,11 @@ __all__ = [
     "ImageReadError",
     "ImageWriteError",
     "LoadedImage",
+    "list_images",
     "parse_gpano",
     "read_image",
     "read_mask",
+    "read_rgb",
     "update_gpano",
     "write_image",
 ]

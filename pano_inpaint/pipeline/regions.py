@@ -16,7 +16,7 @@ import numpy as np
 
 from pano_inpaint.geometry.conventions import FACE_CENTER, FACE_DOWN, FACE_RIGHT
 from pano_inpaint.geometry.rotation import rotation_to_center
-from pano_inpaint.geometry.sphere import erp_pixel_to_lonlat, lonlat_to_xyz
+from pano_inpaint.geometry.sphere import erp_pixel_to_lonlat, erp_pixel_to_xyz, lonlat_to_xyz
 
 __all__ = ["Region", "coarse_mask", "faces_near_hole", "find_regions", "plan_cube"]
 
@@ -150,7 +150,7 @@ def _cell_directions(coarse: np.ndarray, factor: int, height: int, width: int) -
            for dy, dx in ((0, 0), (0, 1), (1, 0), (1, 1), (0.5, 0.5))]
     y = np.clip(np.concatenate([p[0] for p in pts]), -0.5, height - 0.5)
     x = np.concatenate([p[1] for p in pts])
-    return lonlat_to_xyz(*erp_pixel_to_lonlat(x, y, height, width))
+    return erp_pixel_to_xyz(x, y, height, width)
 
 
 def _hits_per_face(xyz: np.ndarray, limit: float) -> list[int]:

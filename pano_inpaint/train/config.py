@@ -54,7 +54,7 @@ class DataConfig:
     families: dict[str, float] = field(default_factory=lambda: {
         "nadir": 3.0, "tripod": 3.0, "monopod": 1.0, "shadow": 1.0, "cube-edge": 1.0,
         "cube-corner": 0.5, "wrap": 0.5, "zenith": 0.5, "strokes": 2.0,
-    })  # mask families of pano_inpaint.eval.masks and their sampling weights
+    })  # mask families of pano_inpaint.masks.families and their sampling weights
     validation_cubes: int = 8  # fixed cubes scored every `validate_every` steps
 
 

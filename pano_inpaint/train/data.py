@@ -27,18 +27,18 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from fnmatch import fnmatch
-from functools import lru_cache
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-from pano_inpaint.eval.images import IMAGE_SUFFIXES, read_pixels
-from pano_inpaint.eval.masks import MASK_FAMILIES
 from pano_inpaint.geometry.cubemap import erp_to_cube
 from pano_inpaint.geometry.rotation import rotation_to_center
-from pano_inpaint.geometry.sphere import erp_pixel_to_lonlat, lonlat_to_xyz
+from pano_inpaint.geometry.sphere import erp_directions
+from pano_inpaint.io import list_images, read_rgb
+from pano_inpaint.masks import MASK_FAMILIES
 from pano_inpaint.train.config import DataConfig
+from pano_inpaint.values import ToneMap
 
 __all__ = ["MIN_PHOTO_SIZE", "CubeBatch", "CubeSampler", "Source", "find_sources"]
 
@@ -73,9 +73,9 @@ def _to_uint8(pixels: np.ndarray) -> np.ndarray:
         return pixels
     if pixels.dtype == np.uint16:
         return (pixels >> 8).astype(np.uint8)
-    # float (HDR): a plain global Reinhard curve is enough for texture statistics
-    scaled = np.maximum(pixels, 0) / max(float(np.median(pixels)) * 5.0, 1e-6)
-    return np.clip(np.power(scaled / (1 + scaled), 1 / 2.2) * 255 + 0.5, 0, 255).astype(np.uint8)
+    # float: the pipeline's own tone map, so the network sees HDR as the pipeline shows it
+    proxy = ToneMap.for_image(pixels, hdr=True).to_proxy(pixels)
+    return np.clip(proxy * 255 + 0.5, 0, 255).astype(np.uint8)
 
 
 def find_sources(dirs: list[str | Path], exclude: tuple[str, ...] = ()) -> list[Source]:
@@ -85,18 +85,13 @@ def find_sources(dirs: list[str | Path], exclude: tuple[str, ...] = ()) -> list[
         FileNotFoundError: a folder that does not exist, or no usable image at all.
     """
     sources: list[Source] = []
-    for d in dirs:
-        folder = Path(d)
-        if not folder.is_dir():
-            raise FileNotFoundError(f"no such data folder: {folder}")
-        for path in sorted(folder.iterdir()):
-            if not path.is_file() or path.suffix.lower() not in IMAGE_SUFFIXES:
-                continue
+    for folder in dirs:
+        for path in list_images(folder):
             if any(fnmatch(path.name, pattern) for pattern in exclude):
                 log.info("excluded %s", path.name)
                 continue
             try:
-                pixels = _to_uint8(read_pixels(path))
+                pixels = _to_uint8(read_rgb(path))
             except (OSError, ValueError) as exc:
                 log.warning("skipping %s: %s", path.name, exc)
                 continue
@@ -112,15 +107,6 @@ def find_sources(dirs: list[str | Path], exclude: tuple[str, ...] = ()) -> list[
     if not sources:
         raise FileNotFoundError(f"no usable training image in {', '.join(map(str, dirs))}")
     return sources
-
-
-@lru_cache(maxsize=4)
-def _erp_directions(height: int, width: int) -> np.ndarray:
-    """``(H, W, 3)`` unit directions of an equirectangular grid (read-only, cached)."""
-    ys, xs = np.mgrid[0:height, 0:width]
-    xyz = lonlat_to_xyz(*erp_pixel_to_lonlat(xs, ys, height, width)).astype(np.float32)
-    xyz.setflags(write=False)
-    return xyz
 
 
 def _random_rotation(rng: np.random.Generator) -> np.ndarray:
@@ -190,7 +176,7 @@ class CubeSampler:
         """Cube-to-scene rotation: the pipeline's hole-centring one, or a random one."""
         if rng.random() >= self.config.centre_hole or not hole.any():
             return _random_rotation(rng)
-        xyz = _erp_directions(*hole.shape)
+        xyz = erp_directions(*hole.shape)
         weight = np.cos(np.arcsin(np.clip(xyz[..., 1], -1, 1)))[hole]
         centroid = (xyz[hole] * weight[:, None]).sum(axis=0)
         if np.linalg.norm(centroid) < 1e-6:

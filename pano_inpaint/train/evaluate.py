@@ -31,10 +31,9 @@ from typing import ClassVar
 import numpy as np
 
 from pano_inpaint.config import load_config
-from pano_inpaint.eval.masks import MASK_FAMILIES
 from pano_inpaint.eval.runner import run_evaluation
 from pano_inpaint.generators import registry
-from pano_inpaint.masks import nadir_mask
+from pano_inpaint.masks import MASK_FAMILIES, nadir_mask
 
 __all__ = ["LARGE_NADIR", "main"]
 

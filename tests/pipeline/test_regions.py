@@ -43,8 +43,8 @@ def test_plan_cube_centres_the_hole():
 def test_faces_near_hole_never_misses_a_face_that_holds_hole_pixels():
     """The cheap coarse test against the exact per-pixel tile holes, over random small holes
     (the risky case: a few pixels just inside a tile's padded border) and rotations."""
-    from pano_inpaint.api import _tile_hole
     from pano_inpaint.geometry.rotation import as_rotation
+    from pano_inpaint.pipeline.cube import RegionCube
     from pano_inpaint.pipeline.regions import faces_near_hole
 
     rng = np.random.default_rng(3)
@@ -56,8 +56,8 @@ def test_faces_near_hole_never_misses_a_face_that_holds_hole_pixels():
             r = int(rng.integers(0, 3))
             mask[max(0, y - r):y + r + 1, max(0, x - r):x + r + 1] = True
         rotation = None if trial % 2 else as_rotation(tuple(rng.uniform(-np.pi, np.pi, 3)))
-        exact = _tile_hole(mask.view(np.uint8) * np.uint8(255), face_size, pad, rotation,
-                           list(range(6)), "bicubic")
+        cube = RegionCube(rotation, list(range(6)), face_size, pad, "bicubic")
+        exact = cube.hole_tiles(mask.view(np.uint8) * np.uint8(255), list(range(6)))
         holding = {f for f in range(6) if exact[f].any()}
         assert holding <= faces_near_hole(mask, face_size, pad, rotation, 4)
     assert faces_near_hole(nadir_mask(height, width, 25), face_size, pad, None, 4) == {5}

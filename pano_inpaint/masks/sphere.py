@@ -109,12 +109,40 @@ def mask_fraction(mask: np.ndarray) -> float:
     return float(counts @ weights[rows] / (weights.sum() * width))
 
 
+def _rows_over_the_poles(mask: np.ndarray, first: int, stop: int) -> np.ndarray:
+    """Rows ``first .. stop - 1`` of ``mask``, continued over the poles: row ``-1 - k`` is row
+    ``k`` seen from the other side of the pole (shifted by half a turn), and likewise below."""
+    height, width = mask.shape
+    ys = np.arange(first, stop)
+    above, below = ys < 0, ys >= height
+    source = np.clip(np.where(above, -1 - ys, np.where(below, 2 * height - 1 - ys, ys)),
+                     0, height - 1)
+    rows = mask[source]
+    over = above | below
+    rows[over] = np.roll(rows[over], width // 2, axis=1)
+    return rows
+
+
 def dilate_mask(mask: np.ndarray, pixels: int) -> np.ndarray:
-    """Grow the hole by ``pixels`` (columns wrap around), touching only the rows near it.
+    """Grow the hole by ``pixels`` in every direction on the sphere: columns wrap around, and a
+    hole near a pole grows over it onto the opposite meridian. Only the rows near the hole are
+    touched, so a small hole on a 16K mask costs little.
+
+    Args:
+        mask: ``(H, W)`` bool, True = hole.
+        pixels: radius of the disc (in pixels) the hole is grown by; ``<= 0`` returns ``mask``.
+
+    Returns:
+        ``(H, W)`` bool, a new array (``mask`` itself when nothing grows).
+
+    Convention: see :mod:`pano_inpaint.geometry.conventions`.
 
     Example:
         >>> m = np.zeros((8, 16), bool); m[4, 0] = True
         >>> bool(dilate_mask(m, 1)[4, 15])  # across the wrap-around line
+        True
+        >>> m = np.zeros((8, 16), bool); m[0, 2] = True
+        >>> bool(dilate_mask(m, 1)[0, 10])  # over the pole: half a turn away
         True
     """
     if pixels <= 0:
@@ -122,11 +150,14 @@ def dilate_mask(mask: np.ndarray, pixels: int) -> np.ndarray:
     rows = np.flatnonzero(mask.any(axis=1))
     if rows.size == 0:
         return mask
-    r0, r1 = max(0, rows[0] - pixels), min(mask.shape[0], rows[-1] + pixels + 1)
-    band = mask[r0:r1].astype(np.uint8)
-    wrapped = np.concatenate([band[:, -pixels:], band, band[:, :pixels]], axis=1)
+    height, width = mask.shape
+    r0, r1 = max(0, rows[0] - pixels), min(height, rows[-1] + pixels + 1)
+    # The band of rows that can change, with ``pixels`` rows of context above and below it
+    # (taken over the pole where the band reaches one) and ``pixels`` columns wrapped each side.
+    band = _rows_over_the_poles(mask, r0 - pixels, r1 + pixels).astype(np.uint8)
+    band = np.pad(band, ((0, 0), (pixels, pixels)), mode="wrap")
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * pixels + 1,) * 2)
-    grown = cv2.dilate(wrapped, kernel)[:, pixels:-pixels].astype(bool)
+    grown = cv2.dilate(band, kernel)[pixels:-pixels, pixels:-pixels].astype(bool)
     out = mask.copy()
     out[r0:r1] |= grown
     return out

@@ -28,11 +28,10 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Callable
-from functools import lru_cache
 
 import numpy as np
 
-from pano_inpaint.geometry.sphere import erp_pixel_to_lonlat, lonlat_to_xyz
+from pano_inpaint.geometry.sphere import erp_directions, lonlat_to_xyz
 
 __all__ = [
     "MASK_FAMILIES",
@@ -48,15 +47,6 @@ MaskFamily = Callable[[int, int, np.random.Generator], np.ndarray]
 _DOWN = np.array([0.0, -1.0, 0.0])
 _UP = np.array([0.0, 1.0, 0.0])
 _CUBE_CORNER_LAT = np.degrees(np.arctan(1 / np.sqrt(2)))  # 35.26 degrees
-
-
-@lru_cache(maxsize=2)
-def _directions(height: int, width: int) -> np.ndarray:
-    """``(H, W, 3)`` float32 unit directions of the pixel centres (read-only, cached)."""
-    ys, xs = np.mgrid[0:height, 0:width]
-    xyz = lonlat_to_xyz(*erp_pixel_to_lonlat(xs, ys, height, width)).astype(np.float32)
-    xyz.setflags(write=False)
-    return xyz
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
@@ -126,12 +116,12 @@ def _blob(
 
 def nadir(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
     """A 10-40 degree cap around straight down."""
-    return _cap(_directions(height, width), _DOWN, rng.uniform(10, 40))
+    return _cap(erp_directions(height, width), _DOWN, rng.uniform(10, 40))
 
 
 def tripod(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
     """A 10-18 degree nadir cap plus three legs reaching 55-75 degrees from the nadir."""
-    xyz = _directions(height, width)
+    xyz = erp_directions(height, width)
     hole = _cap(xyz, _DOWN, rng.uniform(10, 18))
     first = rng.uniform(0, 360)
     for k in range(3):
@@ -144,7 +134,7 @@ def tripod(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
 
 def monopod(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
     """A selfie stick: a 4-9 degree nadir disc, one arm 50-80 degrees long and a hand."""
-    xyz = _directions(height, width)
+    xyz = erp_directions(height, width)
     hole = _cap(xyz, _DOWN, rng.uniform(4, 9))
     tip = _from_nadir(rng.uniform(0, 360), rng.uniform(50, 80))
     hole |= _arc(xyz, _DOWN, tip, rng.uniform(3, 5), rng.uniform(2, 3))
@@ -153,7 +143,7 @@ def monopod(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
 
 def shadow(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
     """The photographer's shadow: feet at the nadir, a body 35-55 degrees long, a head."""
-    xyz = _directions(height, width)
+    xyz = erp_directions(height, width)
     azimuth = rng.uniform(0, 360)
     shoulders = _from_nadir(azimuth + rng.uniform(-5, 5), rng.uniform(35, 55))
     hole = _cap(xyz, _DOWN, rng.uniform(6, 10))
@@ -175,30 +165,30 @@ def cube_edge(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
     a, b = edges[int(rng.integers(len(edges)))]
     s = rng.uniform(0.25, 0.75)
     centre = _unit((1 - s) * a + s * b)  # the edge is a straight segment on the cube surface
-    return _blob(_directions(height, width), centre, rng.uniform(7, 14), rng)
+    return _blob(erp_directions(height, width), centre, rng.uniform(7, 14), rng)
 
 
 def cube_corner(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
     """An object centred on a cube corner (``lon = +-45, +-135``, ``lat = +-35.26``)."""
     lon = 45.0 + 90.0 * int(rng.integers(4))
     lat = _CUBE_CORNER_LAT * (1 if rng.random() < 0.5 else -1)
-    return _blob(_directions(height, width), _direction(lon, lat), rng.uniform(7, 14), rng)
+    return _blob(erp_directions(height, width), _direction(lon, lat), rng.uniform(7, 14), rng)
 
 
 def wrap(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
     """An object centred on the wrap-around line (``lon = 180``), latitude -45..45."""
     centre = _direction(180.0, rng.uniform(-45, 45))
-    return _blob(_directions(height, width), centre, rng.uniform(6, 14), rng)
+    return _blob(erp_directions(height, width), centre, rng.uniform(6, 14), rng)
 
 
 def zenith(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
     """A 10-30 degree cap around straight up."""
-    return _cap(_directions(height, width), _UP, rng.uniform(10, 30))
+    return _cap(erp_directions(height, width), _UP, rng.uniform(10, 30))
 
 
 def strokes(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
     """Two to four strokes, each a polyline of 2-4 great-circle segments, 1.5-4 degrees thick."""
-    xyz = _directions(height, width)
+    xyz = erp_directions(height, width)
     hole = np.zeros(xyz.shape[:2], bool)
     for _ in range(int(rng.integers(2, 5))):
         point = _direction(rng.uniform(-180, 180), rng.uniform(-70, 70))

@@ -1,5 +1,8 @@
 """A deterministic, procedurally rendered sample panorama with a tripod in it and the tripod's mask.
 
+This renderer made the sample shipped in ``pano_inpaint/data`` (``samples/make_samples.py``); it
+is a tool of the source checkout, not part of the installed package.
+
 Every equirectangular pixel is ray-cast from a camera standing ``camera_height`` metres above a
 paved ground plane: sky with clouds and a sun, two ranges of distant hills (functions of
 longitude), a few buildings (boxes) with window grids, a wooden fence (a vertical plane), and,
@@ -19,7 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pano_inpaint.geometry.sphere import erp_pixel_to_lonlat, lonlat_to_xyz
+from pano_inpaint.geometry.sphere import erp_pixel_to_lonlat, erp_pixel_to_xyz, lonlat_to_xyz
+from pano_inpaint.masks import dilate_mask
 
 __all__ = ["SamplePanorama", "TripodGeometry", "make_sample_panorama"]
 
@@ -676,7 +680,7 @@ class _TripodRenderer:
         height, width = self.height, 2 * self.height
         y, x = np.mgrid[top:bottom, 0:width]
         y, x = y.ravel(), x.ravel()
-        centre = lonlat_to_xyz(*erp_pixel_to_lonlat(x, y, height, width))  # (R * W, 3)
+        centre = erp_pixel_to_xyz(x, y, height, width)  # (R * W, 3)
         candidate = np.zeros((len(self.parts), centre.shape[0]), dtype=bool)
         interior = np.zeros(centre.shape[0], dtype=bool)
         for i, (big, small) in enumerate(zip(self.grown, self.shrunk, strict=True)):
@@ -714,21 +718,6 @@ class _TripodRenderer:
 
 
 # --------------------------------------------------------------------------------------------
-
-
-def _dilate_erp(mask: np.ndarray, radius: int) -> np.ndarray:
-    """Dilate an ERP mask with a disc, wrapping across ``lon = +-pi`` and over the poles."""
-    import cv2
-
-    h, w = mask.shape
-    m = mask.astype(np.uint8)
-    above = np.roll(m[radius - 1 :: -1] if radius <= h else m[::-1], w // 2, axis=1)
-    below = np.roll(m[h - 1 : h - 1 - radius : -1], w // 2, axis=1)
-    padded = np.concatenate([above, m, below], axis=0)  # (H + 2 r, W)
-    padded = np.concatenate([padded[:, -radius:], padded, padded[:, :radius]], axis=1)
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
-    grown = cv2.dilate(padded, kernel)
-    return grown[radius : radius + h, radius : radius + w].astype(bool)
 
 
 def _to_uint8(rgb: np.ndarray) -> np.ndarray:
@@ -794,7 +783,7 @@ def make_sample_panorama(
             image[start:bottom][seen] = _to_uint8(mixed[seen])
             drawn[start:bottom] = seen
 
-    mask = _dilate_erp(drawn, int(np.ceil(2.5 * height / 512)))
+    mask = dilate_mask(drawn, int(np.ceil(2.5 * height / 512)))
     rows = np.flatnonzero(mask.any(axis=1))
     if rows.size:
         _, lat = erp_pixel_to_lonlat(np.zeros(1), rows[:1], height, width)

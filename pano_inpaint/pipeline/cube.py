@@ -1,0 +1,112 @@
+"""The padded cube one hole region is filled on: its rotation, faces, size and resampling.
+
+Convention: see :mod:`pano_inpaint.geometry.conventions`. ``rotation`` maps panorama directions
+to the cube frame as in :func:`pano_inpaint.geometry.cubemap.erp_to_cube`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from pano_inpaint.config import CubeConfig
+from pano_inpaint.generators.base import Generator
+from pano_inpaint.geometry._remap import margin_of
+from pano_inpaint.geometry.cubemap import erp_to_cube, tiles_to_erp
+from pano_inpaint.pipeline.regions import Region, plan_cube
+
+__all__ = ["RegionCube", "face_size_and_pad", "native_face_size"]
+
+_DEFAULT_PAD_FRACTION = 1 / 8
+_DEFAULT_INTERPOLATION = "bilinear"
+
+
+def native_face_size(width: int) -> int:
+    """Face size whose centre pixels span the same angle as the panorama's pixels: ``W / pi``
+    (a face is 2 tangent units across, an equirectangular pixel ``2 pi / W`` radians), rounded
+    up to a multiple of 8.
+
+    Example:
+        >>> native_face_size(4096)
+        1304
+    """
+    return int(np.ceil(width / np.pi / 8) * 8)
+
+
+def face_size_and_pad(config: CubeConfig, width: int, generator: Generator) -> tuple[int, int]:
+    """Face size and cube padding for a panorama ``width`` wide: the config's, or on ``auto``
+    the native face size and the generator's preferred padding (``pad_fraction`` of the face).
+
+    Raises:
+        ValueError: a face smaller than 8 pixels.
+    """
+    face_size = native_face_size(width) if config.face_size == "auto" else int(config.face_size)
+    if face_size < 8:
+        raise ValueError(f"face size {face_size} is too small (panorama width {width})")
+    if config.pad == "auto":
+        fraction = float(getattr(generator, "pad_fraction", _DEFAULT_PAD_FRACTION))
+        pad = max(4, int(round(face_size * fraction)))
+    else:
+        pad = int(config.pad)
+    return face_size, min(pad, face_size)
+
+
+@dataclass(frozen=True)
+class RegionCube:
+    """Where one region is filled: the cube rotated to put it at a face centre, the faces (in
+    ``FACE_ORDER`` numbers) whose padded tiles it touches, and how pixels are resampled."""
+
+    rotation: np.ndarray | None
+    face_ids: list[int]
+    face_size: int
+    pad: int
+    interpolation: str
+
+    @classmethod
+    def plan(cls, region: Region, shape: tuple[int, int], face_size: int, pad: int,
+             config: CubeConfig, generator: Generator) -> RegionCube:
+        """The cube for ``region`` of an ``(H, W)`` panorama (see :func:`plan_cube`)."""
+        rotation, face_ids = plan_cube(
+            region, *shape, face_size, pad,
+            rotate=config.rotate, min_rotation_degrees=config.min_rotation_degrees,
+        )
+        interpolation = config.interpolation
+        if interpolation == "auto":
+            interpolation = getattr(generator, "interpolation", _DEFAULT_INTERPOLATION)
+        return cls(rotation, face_ids, face_size, pad, interpolation)
+
+    @property
+    def tile_size(self) -> int:
+        return self.face_size + 2 * self.pad
+
+    def sample(self, erp: np.ndarray, face_ids: Sequence[int]) -> np.ndarray:
+        """``(k, P, P, C)`` padded tiles of ``erp`` (native dtype) for ``face_ids``."""
+        tiles = erp_to_cube(erp, self.face_size, pad=self.pad, rotation=self.rotation,
+                            face_ids=face_ids, interpolation=self.interpolation)
+        return tiles[..., None] if tiles.ndim == 3 else tiles
+
+    def hole_tiles(self, hole_u8: np.ndarray, face_ids: Sequence[int]) -> np.ndarray:
+        """``(k, P, P)`` bool: tile pixels whose interpolation kernel touches a hole pixel of
+        ``hole_u8`` (``(H, W)`` uint8, 255 = hole): they are unknown too.
+
+        Bilinear marks those within a pixel; wider kernels reach further, so the mark is grown by
+        their extra reach (a lanczos mask itself would hide some under its negative lobes).
+        """
+        tiles = erp_to_cube(hole_u8, self.face_size, pad=self.pad, rotation=self.rotation,
+                            face_ids=face_ids) > 0
+        reach = margin_of(self.interpolation) - margin_of("bilinear")
+        if reach > 0:
+            kernel = np.ones((2 * reach + 1,) * 2, np.uint8)
+            tiles = np.stack([cv2.dilate(t.view(np.uint8), kernel).view(bool) for t in tiles])
+        return tiles
+
+    def write_back(self, tiles: np.ndarray, mask: np.ndarray, out: np.ndarray) -> None:
+        """Resample ``(k, P, P, C)`` native ``tiles`` into the pixels of ``out`` (``(H, W)`` or
+        ``(H, W, C)``, in place) where ``mask`` is True; no other pixel is written."""
+        height, width = mask.shape
+        target = out[..., None] if out.ndim == 2 else out
+        tiles_to_erp(tiles, self.face_ids, self.pad, height, width, rotation=self.rotation,
+                     interpolation=self.interpolation, mask=mask, out=target)

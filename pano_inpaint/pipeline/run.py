@@ -1,0 +1,167 @@
+"""The inpainting pipeline: mask -> rotated cube -> seam-aware generator -> blended write-back.
+
+Reads top to bottom:
+
+1. validate the panorama and mask; an empty mask returns the input, a huge one is refused;
+2. split the mask into regions on the sphere (wrap line and poles joined);
+3. per region (:func:`~pano_inpaint.pipeline.region_fill.fill_region`): rotate the sphere so the
+   region sits at a face centre, convert only the faces whose padded tiles it touches, let the
+   generator fill them, reconcile the faces' overlaps and re-pad, and write back only the masked
+   pixels;
+4. feather-match the colour inside the hole edge;
+5. measure the wrap, pole, seam and boundary consistency of the result.
+
+Known pixels are never written: the output equals the input bit for bit outside the mask.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from pano_inpaint._checks import check_erp, check_mask
+from pano_inpaint.blend.colour import match_boundary_colour
+from pano_inpaint.config import PipelineConfig
+from pano_inpaint.consistency import check_consistency
+from pano_inpaint.generators.base import Generator
+from pano_inpaint.generators.registry import get_generator
+from pano_inpaint.masks import dilate_mask, mask_fraction
+from pano_inpaint.pipeline.cube import face_size_and_pad
+from pano_inpaint.pipeline.region_fill import fill_region
+from pano_inpaint.pipeline.regions import find_regions
+from pano_inpaint.pipeline.result import InpaintResult, RegionReport
+from pano_inpaint.values import ToneMap, from_values, is_hdr, to_values
+
+__all__ = ["Progress", "inpaint"]
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[float, str], None]
+
+
+def _resolve_generator(generator: str | Generator | None, config: PipelineConfig) -> Generator:
+    """An instance: a given one as is; a name built with the config's params when it is the
+    config's own generator, else with its defaults."""
+    if generator is not None and not isinstance(generator, str):
+        return generator
+    name = generator or config.generator.name
+    params = config.generator.params if name == config.generator.name else {}
+    return get_generator(name, **params)
+
+
+def _check_hole_size(fraction: float, config: PipelineConfig) -> None:
+    if fraction > config.mask.max_fraction:
+        raise ValueError(
+            f"the mask covers {fraction:.0%} of the sphere, more than the allowed "
+            f"{config.mask.max_fraction:.0%}; nothing sensible can be filled from so little "
+            "context (raise mask.max_fraction in the config to try anyway)"
+        )
+
+
+def _fill_regions(
+    erp: np.ndarray, hole: np.ndarray, generator: Generator, config: PipelineConfig,
+    tone: ToneMap, report_progress: Progress,
+) -> tuple[np.ndarray, list[RegionReport], list[np.ndarray | None]]:
+    """Fill every region of ``hole`` in turn; returns the filled copy, reports and rotations."""
+    face_size, pad = face_size_and_pad(config.cube, erp.shape[1], generator)
+    regions = find_regions(hole, config.mask.region_gap_degrees)
+    out = erp.copy()
+    reports, rotations = [], []
+    for i, region in enumerate(regions):
+        def step(done: float, i: int = i) -> None:
+            report_progress((i + done) / len(regions) * 0.9, f"filling region {i + 1}")
+
+        step(0.0)
+        region_report, rotation = fill_region(
+            region, erp, hole, out, generator, config, tone, face_size, pad, step
+        )
+        reports.append(region_report)
+        rotations.append(rotation)
+        log.info("region %d: faces %s in %.2fs", region.index, region_report.faces,
+                 region_report.seconds)
+    return out, reports, rotations
+
+
+def _match_colour(out: np.ndarray, hole: np.ndarray, tone: ToneMap, feather: int) -> None:
+    """Feathered colour matching on the rows around the hole, in place."""
+    rows = np.flatnonzero(hole.any(axis=1))
+    margin = 2 * feather
+    r0, r1 = max(0, rows[0] - margin), min(hole.shape[0], rows[-1] + margin + 1)
+    band = out[r0:r1]
+    band = band[..., None] if band.ndim == 2 else band
+    proxy = tone.to_proxy(to_values(band))
+    match_boundary_colour(proxy, hole[r0:r1], feather)
+    corrected = from_values(tone.from_proxy(proxy), out.dtype)
+    np.copyto(band, corrected, where=hole[r0:r1, :, None])
+
+
+def inpaint(
+    erp: np.ndarray,
+    mask: np.ndarray,
+    *,
+    generator: str | Generator | None = None,
+    config: PipelineConfig | None = None,
+    progress: Progress | None = None,
+) -> InpaintResult:
+    """Fill the holes of an equirectangular panorama so no seam, pole smear or wrap break shows.
+
+    Args:
+        erp: ``(H, W)`` or ``(H, W, C)`` panorama with ``W == 2 * H``; uint8, uint16 or float32
+            (float with values above 1 is treated as linear HDR; never clipped).
+        mask: ``(H, W)`` hole mask, True (non-zero) = pixels to replace.
+        generator: a registered name (``list_generators()``) or a generator instance; default
+            ``config.generator``.
+        config: pipeline configuration (default ``PipelineConfig()``).
+        progress: optional ``callback(fraction, stage)``.
+
+    Returns:
+        :class:`InpaintResult` with ``.image`` (same shape and dtype as ``erp``; identical to it
+        outside the (dilated) mask) and ``.report`` (a :class:`ConsistencyReport`).
+
+    Raises:
+        ValueError: not 2:1, mask of another size, hole larger than ``mask.max_fraction``.
+        TypeError: unsupported dtype.
+        UnknownGeneratorError: unknown generator name.
+
+    Example:
+        >>> from pano_inpaint.masks import nadir_mask
+        >>> img = np.full((64, 128, 3), 100, np.uint8)
+        >>> result = inpaint(img, nadir_mask(64, 128, 20), generator="telea")
+        >>> bool((result.image == 100).all())
+        True
+    """
+    start = time.perf_counter()
+    config = config or PipelineConfig()
+    height, width, _ = check_erp(erp)
+    mask = check_mask(mask, height, width)
+    report_progress = progress or (lambda fraction, stage: None)
+    gen = _resolve_generator(generator, config)
+
+    hole = dilate_mask(mask, config.mask.dilate)
+    fraction = mask_fraction(hole)
+    if fraction == 0:
+        report = check_consistency(erp, None)
+        report.notes.append("empty mask: the panorama is returned unchanged")
+        return InpaintResult(erp.copy(), report, [], gen.name, time.perf_counter() - start)
+    _check_hole_size(fraction, config)
+
+    hdr = is_hdr(erp, config.hdr.mode)
+    tone = ToneMap.for_image(erp, hdr=hdr, key=config.hdr.key)
+    out, reports, rotations = _fill_regions(erp, hole, gen, config, tone, report_progress)
+
+    if config.blend.match_colour:
+        feather = max(4, width // 256) if config.blend.feather == "auto" else config.blend.feather
+        if feather > 0:
+            _match_colour(out, hole, tone, feather)
+
+    report_progress(0.95, "checking consistency")
+    report = check_consistency(
+        out, hole, rotations=rotations or [None], reference=erp, config=config.checks, hdr=hdr
+    )
+    if config.mask.dilate:
+        report.notes.append(f"mask dilated by {config.mask.dilate} px before filling")
+    report_progress(1.0, "done")
+    return InpaintResult(out, report, reports, gen.name, time.perf_counter() - start)
