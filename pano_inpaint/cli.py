@@ -408,6 +408,49 @@ def demo_command(
     out.print(f" report: {output / 'report.json'}")
 
 
+@app.command("serve")
+def serve_command(
+    folder: Annotated[
+        Path, typer.Argument(help="Folder whose panoramas the page can open (default: here).")
+    ] = Path("."),
+    port: Annotated[int, typer.Option(help="Port (0: any free port).")] = 8000,
+    host: Annotated[
+        str, typer.Option(help="Address to bind; other than 127.0.0.1 exposes FOLDER.")
+    ] = "127.0.0.1",
+    open_browser: Annotated[
+        bool, typer.Option("--open", help="Open the page in a web browser.")
+    ] = False,
+    config: ConfigOption = None,
+    overrides: SetOption = None,
+    max_upload_mb: Annotated[int, typer.Option(help="Largest upload accepted.")] = 1024,
+) -> None:
+    """Start the local web app: open a panorama, paint the hole in a 360 viewer, fill, compare
+    and download (needs the web extra: pip install "pano-inpaint[web]").
+
+    Example:
+
+        pano-inpaint serve photos/ --open
+    """
+    try:
+        from pano_inpaint.web.server import bind, serve
+    except ImportError as exc:
+        raise _fail(f"the web app needs its extra: pip install \"pano-inpaint[web]\" ({exc})",
+                    EXIT_USAGE) from exc
+    if not folder.is_dir():
+        raise _fail(f"{folder} is not a folder", EXIT_USAGE)
+    if not 0 <= port <= 65535 or max_upload_mb < 1:
+        raise _fail("--port must be 0-65535 and --max-upload-mb at least 1", EXIT_USAGE)
+    cfg = _config(config, overrides)
+    _check_generator(cfg.generator.name)
+    try:
+        sock = bind(host, port)
+    except OSError as exc:
+        raise _fail(f"cannot listen on {host}:{port}: {exc.strerror or exc} (try another "
+                    "--port)", EXIT_USAGE) from exc
+    serve(folder, sock, config=cfg, max_upload_bytes=max_upload_mb << 20,
+          open_browser=open_browser, announce=out.print)
+
+
 @app.command("generators")
 def generators_command() -> None:
     """List the registered generators.

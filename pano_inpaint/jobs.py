@@ -23,6 +23,7 @@ from pano_inpaint.io import (
     SUPPORTED_SUFFIXES,
     ImageReadError,
     ImageWriteError,
+    LoadedImage,
     list_images,
     parse_gpano,
     read_image,
@@ -41,6 +42,7 @@ __all__ = [
     "FileResult",
     "JobError",
     "MaskSpec",
+    "check_panorama",
     "inpaint_file",
     "output_path_for",
     "resolve_inputs",
@@ -150,6 +152,24 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
+def check_panorama(loaded: LoadedImage) -> None:
+    """Refuse an image that is not a full 360x180 degree equirectangular panorama.
+
+    Raises:
+        JobError: with ``EXIT_INPUT``: a partial panorama (GPano cropped area), or not 2:1.
+    """
+    gpano = parse_gpano(loaded.metadata.xmp)
+    if gpano is not None and gpano.is_partial:
+        raise JobError(
+            f"{loaded.path}: a partial panorama (GPano cropped area "
+            f"{gpano.cropped_area_image_width_pixels}x{gpano.cropped_area_image_height_pixels} of "
+            f"{gpano.full_pano_width_pixels}x{gpano.full_pano_height_pixels}); pad it to the full "
+            "360x180 degree canvas first", EXIT_INPUT)
+    if loaded.width != 2 * loaded.height:
+        raise JobError(f"{loaded.path}: {loaded.width}x{loaded.height} is not a 2:1 "
+                       "equirectangular panorama; crop or pad it to W = 2 x H", EXIT_INPUT)
+
+
 def inpaint_file(
     image_path: Path,
     output_path: Path,
@@ -176,17 +196,8 @@ def inpaint_file(
         loaded = read_image(image_path)
     except ImageReadError as exc:
         raise JobError(str(exc), EXIT_INPUT) from exc
-    gpano = parse_gpano(loaded.metadata.xmp)
-    if gpano is not None and gpano.is_partial:
-        raise JobError(
-            f"{image_path}: a partial panorama (GPano cropped area "
-            f"{gpano.cropped_area_image_width_pixels}x{gpano.cropped_area_image_height_pixels} of "
-            f"{gpano.full_pano_width_pixels}x{gpano.full_pano_height_pixels}); pad it to the full "
-            "360x180 degree canvas first", EXIT_INPUT)
+    check_panorama(loaded)
     height, width = loaded.height, loaded.width
-    if width != 2 * height:
-        raise JobError(f"{image_path}: {width}x{height} is not a 2:1 equirectangular panorama; "
-                       "crop or pad it to W = 2 x H", EXIT_INPUT)
     mask = mask_spec.mask_for(image_path, height, width)
     note = ""
     try:

@@ -15,6 +15,11 @@ from pano_inpaint.geometry.conventions import (
 )
 from pano_inpaint.geometry.cubemap import cube_to_erp, erp_to_cube, tiles_to_erp
 from pano_inpaint.geometry.padding import cube_pad_plan, pad_cube_faces, repad_cube_faces
+from pano_inpaint.geometry.perspective import (
+    PerspectiveView,
+    view_pixel_to_xyz,
+    xyz_to_view_pixel,
+)
 from pano_inpaint.geometry.rotation import (
     as_rotation,
     rotation_matrix,
@@ -41,6 +46,7 @@ __all__ = [
     "FACE_ORDER",
     "FACE_RIGHT",
     "Face",
+    "PerspectiveView",
     "as_rotation",
     "clear_map_cache",
     "cube_pad_plan",
@@ -59,8 +65,10 @@ __all__ = [
     "rotation_to_center",
     "set_map_cache_budget",
     "tiles_to_erp",
+    "view_pixel_to_xyz",
     "xyz_to_erp_pixel",
     "xyz_to_face",
     "xyz_to_face_pixel",
     "xyz_to_lonlat",
+    "xyz_to_view_pixel",
 ]

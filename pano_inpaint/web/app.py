@@ -1,0 +1,314 @@
+"""The HTTP API and the page: thin routes over :class:`~pano_inpaint.web.session.Session`.
+
+Requests that change anything must come from the page itself: a browser sends ``Origin`` with
+every cross-site POST, and one naming another site is refused, so a web page open elsewhere
+cannot drive this server. The ``Host`` header must name the address the server is bound to
+(no DNS-rebinding of a local server).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import inspect
+import json
+import logging
+import secrets
+import shutil
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+import numpy as np
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+
+from pano_inpaint import __version__
+from pano_inpaint.generators import generator_info, get_generator, list_generators
+from pano_inpaint.geometry.perspective import PerspectiveView
+from pano_inpaint.web.fills import FillJob
+from pano_inpaint.web.painting import stroke_blocks
+from pano_inpaint.web.previews import mask_png
+from pano_inpaint.web.session import OpenImage, Session
+from pano_inpaint.web.uploads import RefusedFile, receive_upload
+
+__all__ = ["create_app"]
+
+log = logging.getLogger(__name__)
+
+STATIC = Path(__file__).resolve().parent / "static"
+_SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+_FILE_KINDS = {"result", "lossless", "mask"}
+
+
+class OpenRequest(BaseModel):
+    path: str = Field(max_length=4096)
+
+
+class ViewModel(BaseModel):
+    """The perspective view a stroke was painted on (degrees and CSS pixels)."""
+
+    yaw: float
+    pitch: float = Field(ge=-90, le=90)
+    fov: float = Field(gt=0, lt=180)
+    width: float = Field(gt=0, le=20000)
+    height: float = Field(gt=0, le=20000)
+
+    def to_view(self) -> PerspectiveView:
+        return PerspectiveView(np.radians(self.yaw), np.radians(self.pitch),
+                               np.radians(self.fov), self.width, self.height)
+
+
+class StrokeRequest(BaseModel):
+    view: ViewModel
+    points: list[Annotated[list[float], Field(min_length=2, max_length=2)]] = Field(
+        min_length=1, max_length=20000)
+    radius: float = Field(gt=0, le=2000)
+    erase: bool = False
+
+
+class CapRequest(BaseModel):
+    pole: Literal["nadir", "zenith"] = "nadir"
+    degrees: float = Field(ge=0, le=90)
+
+
+class FillRequest(BaseModel):
+    generator: str | None = None
+    params: dict[str, bool | int | float | str] = Field(default_factory=dict)
+    dilate: int | None = Field(default=None, ge=0, le=256)
+
+
+@functools.cache
+def _generator_parameters(name: str) -> list[dict[str, Any]]:
+    """Keyword parameters of a generator's constructor with their defaults (for the form)."""
+    params = []
+    signature = inspect.signature(type(get_generator(name)).__init__)
+    for param in signature.parameters.values():
+        if param.name == "self" or param.kind not in (param.KEYWORD_ONLY,
+                                                      param.POSITIONAL_OR_KEYWORD):
+            continue
+        default = None if param.default is param.empty else param.default
+        if default is not None and not isinstance(default, (bool, int, float, str)):
+            continue
+        kind = type(default).__name__ if default is not None else "auto"
+        params.append({"name": param.name, "default": default, "kind": kind})
+    return params
+
+
+def _same_origin(request: Request) -> bool:
+    origin = request.headers.get("origin")
+    if origin is None or request.method in _SAFE_METHODS:
+        return True
+    return urlsplit(origin).netloc.lower() == request.headers.get("host", "").lower()
+
+
+def create_app(session: Session, *, allowed_hosts: list[str] | None = None) -> FastAPI:
+    """The web app over ``session``; ``allowed_hosts``: Host header values accepted (all if
+    None)."""
+    app = FastAPI(title="pano-inpaint", version=__version__, docs_url=None, redoc_url=None)
+    if allowed_hosts is not None:
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)
+
+    @app.middleware("http")
+    async def refuse_cross_site(request: Request, call_next):
+        if not _same_origin(request):
+            return JSONResponse({"detail": "cross-site requests are refused"}, status_code=403)
+        return await call_next(request)
+
+    @app.exception_handler(RefusedFile)
+    async def refused(request: Request, exc: RefusedFile) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=exc.status)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("%s %s failed", request.method, request.url.path)
+        text = str(exc).strip().splitlines()
+        return JSONResponse({"detail": f"{type(exc).__name__}: {text[0] if text else ''}"},
+                            status_code=500)
+
+    def image_of(image_id: str) -> OpenImage:
+        return session.image(image_id)
+
+    def job_of(job_id: str) -> FillJob:
+        job = session.queue.get(job_id)
+        if job is None:
+            raise RefusedFile(f"no fill {job_id!r}", 404)
+        return job
+
+    # ------------------------------------------------------------------ the page
+
+    @app.get("/", include_in_schema=False)
+    def index() -> FileResponse:
+        return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/api/info")
+    def info() -> dict[str, Any]:
+        cfg = session.config
+        return {
+            "version": __version__,
+            "folder": session.folder.name if session.folder else None,
+            "generators": [{"name": n, "summary": generator_info(n).summary,
+                            "needs_torch": generator_info(n).needs_torch}
+                           for n in list_generators()],
+            "defaults": {"generator": cfg.generator.name, "params": cfg.generator.params,
+                         "dilate": cfg.mask.dilate},
+            "max_upload_bytes": session.max_upload_bytes,
+            "max_pixels": session.max_pixels,
+        }
+
+    @app.get("/api/generators/{name}")
+    def generator_parameters(name: str) -> dict[str, Any]:
+        if name not in list_generators():
+            raise RefusedFile(f"unknown generator {name!r}", 404)
+        return {"name": name, "params": _generator_parameters(name)}
+
+    # ------------------------------------------------------------------ opening
+
+    @app.get("/api/files")
+    def files() -> dict[str, Any]:
+        return {"folder": session.folder.name if session.folder else None,
+                "files": session.list_files()}
+
+    @app.get("/api/images")
+    def images() -> dict[str, Any]:
+        return {"images": [image.to_dict() for image in session.images.values()]}
+
+    @app.post("/api/images")
+    def open_file(body: OpenRequest) -> dict[str, Any]:
+        return session.open_file(body.path).to_dict()
+
+    @app.post("/api/images/sample")
+    def open_sample() -> dict[str, Any]:
+        return session.open_sample().to_dict()
+
+    @app.post("/api/images/upload")
+    async def upload(request: Request) -> dict[str, Any]:
+        image_id, folder = session.upload_target()
+        try:
+            name, path = await receive_upload(request, folder, session.max_upload_bytes)
+            image = await run_in_threadpool(session.open_upload, image_id, path, name)
+        finally:
+            session.discard(image_id)  # unless it was opened
+        return image.to_dict()
+
+    @app.get("/api/images/{image_id}")
+    def image_info(image_id: str) -> dict[str, Any]:
+        return image_of(image_id).to_dict()
+
+    @app.delete("/api/images/{image_id}")
+    def close_image(image_id: str) -> dict[str, Any]:
+        session.close(image_of(image_id).id)
+        return {"closed": image_id}
+
+    @app.get("/api/images/{image_id}/preview.jpg")
+    def preview(image_id: str) -> FileResponse:
+        return FileResponse(image_of(image_id).workdir / "preview.jpg")
+
+    # ------------------------------------------------------------------ the mask
+
+    @app.get("/api/images/{image_id}/mask.png")
+    def mask_file(image_id: str, preview: bool = False) -> Response:
+        image = image_of(image_id)
+        mask = image.mask.snapshot()
+        if preview:
+            return Response(mask_png(mask), media_type="image/png",
+                            headers={"Cache-Control": "no-store"})
+        data = mask_png(mask, max_width=mask.shape[1])
+        return Response(data, media_type="image/png", headers={
+            "Content-Disposition": f'attachment; filename="{image.stem}_mask.png"'})
+
+    @app.post("/api/images/{image_id}/mask/stroke")
+    def stroke(image_id: str, body: StrokeRequest) -> dict[str, Any]:
+        image = image_of(image_id)
+        blocks = stroke_blocks(image.height, image.width, body.view.to_view(), body.points,
+                               body.radius)
+        return image.mask.paint(blocks, erase=body.erase).to_dict()
+
+    @app.post("/api/images/{image_id}/mask/cap")
+    def cap(image_id: str, body: CapRequest) -> dict[str, Any]:
+        return image_of(image_id).mask.set_cap(body.pole, body.degrees).to_dict()
+
+    @app.post("/api/images/{image_id}/mask/undo")
+    def undo(image_id: str) -> dict[str, Any]:
+        return image_of(image_id).mask.undo().to_dict()
+
+    @app.post("/api/images/{image_id}/mask/redo")
+    def redo(image_id: str) -> dict[str, Any]:
+        return image_of(image_id).mask.redo().to_dict()
+
+    @app.post("/api/images/{image_id}/mask/clear")
+    def clear(image_id: str) -> dict[str, Any]:
+        return image_of(image_id).mask.clear().to_dict()
+
+    @app.post("/api/images/{image_id}/mask/open")
+    def mask_from_folder(image_id: str, body: OpenRequest) -> dict[str, Any]:
+        image = image_of(image_id)
+        return session.load_mask(image, session.resolve(body.path), body.path)
+
+    @app.post("/api/images/{image_id}/mask/upload")
+    async def mask_upload(image_id: str, request: Request) -> dict[str, Any]:
+        image = image_of(image_id)
+        folder = image.workdir / f"mask-{secrets.token_hex(4)}"
+        try:
+            name, path = await receive_upload(request, folder, session.max_upload_bytes)
+            return await run_in_threadpool(session.load_mask, image, path, name)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)  # the mask is in the editor now
+
+    # ------------------------------------------------------------------ fills
+
+    @app.post("/api/images/{image_id}/fills")
+    def fill(image_id: str, body: FillRequest) -> dict[str, Any]:
+        settings = body.model_dump(exclude_none=True)
+        job = session.fill(image_of(image_id), settings)
+        return job.to_dict(session.queue.position(job))
+
+    @app.get("/api/fills/{job_id}")
+    def fill_state(job_id: str) -> dict[str, Any]:
+        job = job_of(job_id)
+        return job.to_dict(session.queue.position(job))
+
+    @app.get("/api/fills/{job_id}/events")
+    async def fill_events(job_id: str, request: Request) -> StreamingResponse:
+        """Server-sent events: ``progress`` while queued or running, then ``done``/``failed``."""
+        job = job_of(job_id)
+
+        async def stream():
+            seen = None
+            while not await request.is_disconnected():
+                position = session.queue.position(job)
+                if (job.version, position) != seen:
+                    seen = (job.version, position)
+                    event = job.state if job.finished else "progress"
+                    yield f"event: {event}\ndata: {json.dumps(job.to_dict(position))}\n\n"
+                    if job.finished:
+                        return
+                await asyncio.sleep(0.1)
+
+        return StreamingResponse(stream(), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-store"})
+
+    @app.get("/api/fills/{job_id}/preview.jpg")
+    def fill_preview(job_id: str) -> FileResponse:
+        job = job_of(job_id)
+        if job.state != "done":
+            raise RefusedFile(f"fill {job_id} is {job.state}", 409)
+        return FileResponse(image_of(job.image_id).workdir / job.id / "preview.jpg")
+
+    @app.get("/api/fills/{job_id}/files/{kind}")
+    def fill_file(job_id: str, kind: str) -> FileResponse:
+        job = job_of(job_id)
+        if job.state != "done" or job.result is None:
+            raise RefusedFile(f"fill {job_id} is {job.state}", 409)
+        name = job.result["files"].get(kind) if kind in _FILE_KINDS else None
+        if name is None:
+            raise RefusedFile(f"fill {job_id} has no {kind!r} file", 404)
+        return FileResponse(image_of(job.image_id).workdir / job.id / name, filename=name)
+
+    return app

@@ -1,0 +1,297 @@
+"""One server's state: the folder it serves, the panoramas opened, their masks and fills.
+
+Files are only ever read from FOLDER (paths are resolved, symbolic links included, and must
+stay inside it) and from uploads; everything written goes to a private workspace folder. Input
+files are never written.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+import re
+import secrets
+import shutil
+import threading
+from dataclasses import dataclass, field
+from importlib.resources import as_file, files
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from pano_inpaint.config import ConfigError, PipelineConfig
+from pano_inpaint.generators import list_generators
+from pano_inpaint.io import SUPPORTED_SUFFIXES, ImageReadError, read_image, read_mask, write_image
+from pano_inpaint.jobs import JobError, check_panorama
+from pano_inpaint.values import is_hdr
+from pano_inpaint.web.fills import FillJob, FillQueue
+from pano_inpaint.web.mask_editor import MaskEditor
+from pano_inpaint.web.previews import display_jpeg
+from pano_inpaint.web.uploads import FORMAT_SUFFIX, MAX_PIXELS, RefusedFile, check_image_file
+
+__all__ = ["OpenImage", "Session"]
+
+log = logging.getLogger(__name__)
+
+_MAX_LISTED = 5000
+_PARAM_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_LOSSY = {"jpeg", "webp"}
+
+
+@dataclass
+class OpenImage:
+    """A panorama opened in the session."""
+
+    id: str
+    name: str  # what the page shows: the path inside FOLDER, or the uploaded file's name
+    source: Path  # the file read; never written
+    format: str
+    width: int
+    height: int
+    dtype: str
+    channels: int
+    hdr: bool
+    workdir: Path  # this image's folder in the workspace
+    mask: MaskEditor = field(repr=False)
+    fills: list[str] = field(default_factory=list)
+
+    @property
+    def stem(self) -> str:
+        return Path(self.name).stem
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "name": self.name, "format": self.format, "width": self.width,
+            "height": self.height, "dtype": self.dtype, "channels": self.channels,
+            "hdr": self.hdr, "fills": self.fills, "mask": self.mask.state().to_dict(),
+        }
+
+
+class Session:
+    """Everything the server holds; the web routes are thin calls into it."""
+
+    def __init__(
+        self,
+        folder: Path | None,
+        workspace: Path,
+        *,
+        config: PipelineConfig | None = None,
+        max_upload_bytes: int = 1 << 30,
+        max_pixels: int = MAX_PIXELS,
+        workers: int = 1,
+    ) -> None:
+        self.folder = folder.resolve(strict=True) if folder is not None else None
+        self.workspace = workspace
+        self.config = config or PipelineConfig()
+        self.max_upload_bytes = max_upload_bytes
+        self.max_pixels = max_pixels
+        self.images: dict[str, OpenImage] = {}
+        self.queue = FillQueue(workers)
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------ FOLDER
+
+    def list_files(self) -> list[dict[str, Any]]:
+        """Images in FOLDER and its sub-folders (not hidden ones, links not followed out)."""
+        if self.folder is None:
+            return []
+        found: list[dict[str, Any]] = []
+        for root, dirs, names in os.walk(self.folder):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            if len(found) >= _MAX_LISTED:
+                break
+            for name in sorted(names):
+                path = Path(root) / name
+                if name.startswith(".") or path.suffix.lower() not in SUPPORTED_SUFFIXES:
+                    continue
+                try:
+                    inside = self.resolve(path.relative_to(self.folder).as_posix())
+                except RefusedFile:
+                    continue  # a link out of FOLDER
+                found.append({"path": path.relative_to(self.folder).as_posix(),
+                              "bytes": inside.stat().st_size})
+                if len(found) >= _MAX_LISTED:
+                    break
+        return sorted(found, key=lambda f: f["path"])
+
+    def resolve(self, relative: str) -> Path:
+        """The file ``relative`` names inside FOLDER.
+
+        Raises:
+            RefusedFile: no FOLDER, an absolute path, a path (or link) leading out of FOLDER
+                (403), or no such file (404).
+        """
+        if self.folder is None:
+            raise RefusedFile("the server was started without a folder", 404)
+        if not isinstance(relative, str) or not relative or "\x00" in relative:
+            raise RefusedFile("give a file path inside the served folder")
+        candidate = Path(relative)
+        if candidate.is_absolute() or candidate.drive:
+            raise RefusedFile("paths are relative to the served folder", 403)
+        try:
+            resolved = (self.folder / candidate).resolve(strict=True)
+        except (OSError, RuntimeError):
+            raise RefusedFile(f"no file {relative!r} in the served folder", 404) from None
+        if not resolved.is_relative_to(self.folder):
+            raise RefusedFile(f"{relative!r} is outside the served folder", 403)
+        if not resolved.is_file():
+            raise RefusedFile(f"{relative!r} is not a file", 404)
+        return resolved
+
+    # ------------------------------------------------------------------ opening
+
+    def _new_workdir(self) -> tuple[str, Path]:
+        image_id = secrets.token_hex(6)
+        workdir = self.workspace / image_id
+        workdir.mkdir(parents=True)
+        return image_id, workdir
+
+    def open_file(self, relative: str) -> OpenImage:
+        path = self.resolve(relative)
+        image_id, workdir = self._new_workdir()
+        return self._open(image_id, path, relative, workdir)
+
+    def upload_target(self) -> tuple[str, Path]:
+        """An id and a folder to receive an upload in (see :meth:`open_upload`)."""
+        image_id, workdir = self._new_workdir()
+        return image_id, workdir / "upload"
+
+    def open_upload(self, image_id: str, path: Path, name: str) -> OpenImage:
+        return self._open(image_id, path, name, path.parent.parent)
+
+    def open_sample(self) -> OpenImage:
+        """The sample panorama shipped in the package (a copy: the package is never written)."""
+        image_id, workdir = self._new_workdir()
+        target = workdir / "upload" / "sample_pano.jpg"
+        target.parent.mkdir()
+        with as_file(files("pano_inpaint") / "data" / "sample_pano.jpg") as path:
+            shutil.copyfile(path, target)
+        return self._open(image_id, target, target.name, workdir)
+
+    def discard(self, image_id: str) -> None:
+        """Remove what a refused upload left in the workspace."""
+        if image_id not in self.images:
+            shutil.rmtree(self.workspace / image_id, ignore_errors=True)
+
+    def _open(self, image_id: str, path: Path, name: str, workdir: Path) -> OpenImage:
+        header = check_image_file(path, self.max_pixels)
+        try:
+            loaded = read_image(path)
+            check_panorama(loaded)
+        except ImageReadError as exc:
+            raise RefusedFile(str(exc).replace(str(path), name)) from exc
+        except JobError as exc:
+            raise RefusedFile(str(exc).replace(str(path), name)) from exc
+        (workdir / "preview.jpg").write_bytes(display_jpeg(loaded.pixels))
+        image = OpenImage(
+            image_id, name, path, header.format, loaded.width, loaded.height,
+            str(loaded.pixels.dtype), loaded.channels, is_hdr(loaded.pixels), workdir,
+            MaskEditor(loaded.height, loaded.width),
+        )
+        with self._lock:
+            self.images[image.id] = image
+        log.info("opened %s (%dx%d %s)", name, image.width, image.height, image.format)
+        return image
+
+    def image(self, image_id: str) -> OpenImage:
+        image = self.images.get(image_id)
+        if image is None:
+            raise RefusedFile(f"no open image {image_id!r} (it may belong to a server that "
+                              "was restarted: open it again)", 404)
+        return image
+
+    def close(self, image_id: str) -> None:
+        with self._lock:
+            self.images.pop(image_id, None)
+
+    def load_mask(self, image: OpenImage, path: Path, name: str) -> dict[str, Any]:
+        """Replace the mask with a mask file (white = hole); another size is resized."""
+        check_image_file(path, self.max_pixels)
+        try:
+            hole = read_mask(path, image.height, image.width, resize=True)
+        except ImageReadError as exc:
+            raise RefusedFile(str(exc).replace(str(path), name)) from exc
+        except ValueError as exc:
+            raise RefusedFile(f"{name}: {exc}") from exc
+        return image.mask.replace(hole).to_dict()
+
+    # ------------------------------------------------------------------ filling
+
+    def fill_config(self, settings: dict[str, Any]) -> PipelineConfig:
+        """The session's configuration with the page's generator, parameters and dilation.
+
+        Raises:
+            RefusedFile: unknown generator, bad parameter name or value.
+        """
+        name = settings.get("generator") or self.config.generator.name
+        if name not in list_generators():
+            raise RefusedFile(f"unknown generator {name!r}; available: "
+                              f"{', '.join(list_generators())}")
+        params = settings.get("params") or {}
+        if not isinstance(params, dict) or not all(_PARAM_NAME.match(str(k)) for k in params):
+            raise RefusedFile("generator parameters must be a mapping of names to values")
+        if any(not isinstance(v, (bool, int, float, str)) for v in params.values()):
+            raise RefusedFile("generator parameters must be numbers, booleans or strings")
+        base = self.config.generator.params if name == self.config.generator.name else {}
+        dilate = settings.get("dilate", self.config.mask.dilate)
+        if isinstance(dilate, bool) or not isinstance(dilate, int) or not 0 <= dilate <= 256:
+            raise RefusedFile(f"dilate must be a whole number of pixels from 0 to 256, got "
+                              f"{dilate!r}")
+        try:
+            return dataclasses.replace(
+                self.config,
+                generator=dataclasses.replace(self.config.generator, name=name,
+                                              params={**base, **params}),
+                mask=dataclasses.replace(self.config.mask, dilate=dilate),
+            )
+        except (ConfigError, TypeError, ValueError) as exc:  # pragma: no cover - replace is plain
+            raise RefusedFile(str(exc)) from exc
+
+    def fill(self, image: OpenImage, settings: dict[str, Any]) -> FillJob:
+        """Queue a fill of ``image``'s current mask."""
+        config = self.fill_config(settings)
+        mask = image.mask.snapshot()
+        if not mask.any():
+            raise RefusedFile("the mask is empty: paint the hole (or set a nadir cap) first")
+        effective = {"generator": config.generator.name, "params": config.generator.params,
+                     "dilate": config.mask.dilate}
+        job = self.queue.submit(image.id, effective, mask,
+                                lambda job: self._fill(image, config, job))
+        image.fills.append(job.id)
+        return job
+
+    def _fill(self, image: OpenImage, config: PipelineConfig, job: FillJob) -> dict[str, Any]:
+        """Read, fill, write the result files. Runs on a worker thread."""
+        from pano_inpaint.pipeline import inpaint
+
+        job.progress(0.01, "reading")
+        loaded = read_image(image.source)
+        check_panorama(loaded)
+        result = inpaint(loaded.pixels, job.mask, config=config,
+                         progress=lambda f, stage: job.progress(0.02 + 0.88 * f, stage))
+        job.progress(0.92, "writing")
+        out = image.workdir / job.id
+        out.mkdir()
+        metadata = loaded.metadata.for_output(loaded.width, loaded.height)
+        files = {"result": _write_result(out, image, result.image, metadata, image.format)}
+        if image.format in _LOSSY:  # a lossless copy, identical to the fill outside the hole
+            files["lossless"] = _write_result(out, image, result.image, metadata, "png")
+        files["mask"] = write_image(out / f"{image.stem}_mask.png",
+                                    job.mask.view(np.uint8) * np.uint8(255))
+        (out / "preview.jpg").write_bytes(display_jpeg(result.image))
+        report = result.to_dict()
+        (out / "report.json").write_text(json.dumps(report, indent=2, default=str))
+        return {
+            "files": {kind: path.name for kind, path in files.items()},
+            "report": report,
+            "flagged": result.report.flagged,
+        }
+
+
+def _write_result(out: Path, image: OpenImage, pixels: np.ndarray, metadata, fmt: str) -> Path:
+    """The result file, written as the command line writes it (metadata kept, GPano updated)."""
+    suffix = FORMAT_SUFFIX.get(fmt, ".png")
+    return write_image(out / f"{image.stem}_inpainted{suffix}", pixels, metadata)

@@ -1,0 +1,170 @@
+"""Files coming in: uploads streamed to disk under a byte limit, and what a header says.
+
+Nothing is decoded before :func:`check_image_file` has read the format and the pixel size from
+the file's header, so a small file that declares a huge image (a decompression bomb) is refused
+before any pixel is allocated.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import warnings
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from starlette.datastructures import UploadFile
+from starlette.formparsers import MultiPartException, MultiPartParser
+from starlette.requests import Request
+
+# TODO(issue 14): read_image's own header check (the CLI's pixel limit) replaces image_header.
+from pano_inpaint.io.images import _sniff as sniff_format
+
+__all__ = [
+    "FORMAT_SUFFIX",
+    "MAX_PIXELS",
+    "ImageHeader",
+    "RefusedFile",
+    "check_image_file",
+    "receive_upload",
+    "safe_name",
+]
+
+# The largest panorama the pipeline supports (README "Limits"): 16384 x 8192.
+MAX_PIXELS = 16384 * 8192
+
+# Formats the panorama reader and writer both know, by content, with the suffix results get.
+FORMAT_SUFFIX = {"jpeg": ".jpg", "png": ".png", "tiff": ".tif", "webp": ".webp",
+                 "hdr": ".hdr", "exr": ".exr"}
+
+
+class RefusedFile(Exception):
+    """An upload or a file that is refused; ``status`` is the HTTP status to answer with."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class ImageHeader:
+    format: str  # a key of FORMAT_SUFFIX
+    width: int
+    height: int
+
+
+def safe_name(name: str, default: str = "upload") -> str:
+    """A file name without folders or odd characters (an upload's name is only a label)."""
+    base = re.split(r"[\\/]", name or "")[-1]
+    cleaned = re.sub(r"[^A-Za-z0-9._ -]", "_", base).strip(" .")
+    return cleaned[:120] or default
+
+
+async def _limited(stream: AsyncIterator[bytes], limit: int) -> AsyncIterator[bytes]:
+    total = 0
+    async for chunk in stream:
+        total += len(chunk)
+        if total > limit:
+            raise RefusedFile(f"the upload is larger than the limit of {limit / 2**20:.0f} MB",
+                              413)
+        yield chunk
+
+
+async def receive_upload(request: Request, destination: Path, max_bytes: int) -> tuple[str, Path]:
+    """Stream the ``file`` field of a multipart upload into ``destination`` (a new folder).
+
+    Stops reading as soon as more than ``max_bytes`` arrived (before, when Content-Length says
+    so). Returns the sent file name and the stored file.
+
+    Raises:
+        RefusedFile: too large (413), not a multipart upload with a ``file`` field (400).
+    """
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > max_bytes + 64 * 1024:
+        raise RefusedFile(f"the upload is larger than the limit of {max_bytes / 2**20:.0f} MB",
+                          413)
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        raise RefusedFile("send the file as multipart/form-data in a field named 'file'")
+    parser = MultiPartParser(request.headers, _limited(request.stream(), max_bytes),
+                             max_files=1, max_fields=4)
+    try:
+        form = await parser.parse()
+    except MultiPartException as exc:
+        raise RefusedFile(f"malformed upload: {exc.message}") from exc
+    upload = form.get("file")
+    try:
+        if not isinstance(upload, UploadFile):
+            raise RefusedFile("the upload has no file in a field named 'file'")
+        name = safe_name(upload.filename or "")
+        destination.mkdir(parents=True, exist_ok=True)
+        target = destination / name
+        with target.open("wb") as out:
+            shutil.copyfileobj(upload.file, out, 1 << 20)
+        return name, target
+    finally:
+        await form.close()
+
+
+def _hdr_size(path: Path) -> tuple[int, int]:
+    """Width and height from a Radiance header (``-Y h +X w`` after the blank line)."""
+    with path.open("rb") as fh:
+        lines = [fh.readline(256) for _ in range(64)]
+    for line in lines:
+        match = re.match(rb"^[-+]Y\s+(\d+)\s+[-+]X\s+(\d+)\s*$", line)
+        if match:
+            return int(match.group(2)), int(match.group(1))
+    raise ValueError("no resolution line in the Radiance header")
+
+
+def _exr_size(path: Path) -> tuple[int, int]:
+    import OpenEXR
+
+    header = OpenEXR.File(str(path), header_only=True).header()
+    (x0, y0), (x1, y1) = header["displayWindow"]
+    return int(x1) - int(x0) + 1, int(y1) - int(y0) + 1
+
+
+def _pillow_size(path: Path) -> tuple[int, int]:
+    from PIL import Image
+
+    with warnings.catch_warnings():  # the pixel limit is checked by the caller
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        with Image.open(path) as image:  # reads the header only
+            return image.size
+
+
+def image_header(path: Path) -> ImageHeader:
+    """Format and size of an image file from its header alone (no pixels are decoded).
+
+    Raises:
+        RefusedFile: not a panorama format this tool reads and writes, or an unreadable header.
+    """
+    with path.open("rb") as fh:
+        kind = sniff_format(fh.read(16))
+    if kind is None:
+        raise RefusedFile(f"{path.name} is not a JPEG, PNG, TIFF, WebP, Radiance HDR or OpenEXR "
+                          "image", 415)
+    reader = {"hdr": _hdr_size, "exr": _exr_size}.get(kind, _pillow_size)
+    try:
+        width, height = reader(path)
+    except Exception as exc:  # Pillow, OpenEXR: anything from OSError to its own bomb error
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if "exceeds limit" in message or "decompression bomb" in message.lower():
+            raise RefusedFile(f"{path.name} declares more pixels than the limit of "
+                              f"{MAX_PIXELS:,} (16384x8192)", 413) from exc
+        raise RefusedFile(f"{path.name}: unreadable {kind.upper()} header ({message})") from exc
+    return ImageHeader(kind, int(width), int(height))
+
+
+def check_image_file(path: Path, max_pixels: int = MAX_PIXELS) -> ImageHeader:
+    """Refuse a file that is not a supported image or declares more than ``max_pixels``.
+
+    The one place an opened or uploaded file is vetted before it is decoded.
+    """
+    header = image_header(path)
+    if header.width * header.height > max_pixels:
+        raise RefusedFile(
+            f"{path.name} is {header.width}x{header.height}, more than the limit of "
+            f"{max_pixels:,} pixels (16384x8192)", 413)
+    return header

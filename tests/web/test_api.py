@@ -1,0 +1,387 @@
+"""The HTTP API on a temporary folder: opening, uploads, mask edits, fills, progress, downloads,
+and everything that must be refused."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import struct
+import time
+import zlib
+from pathlib import Path
+
+import numpy as np
+import piexif
+import pytest
+
+from pano_inpaint.io import ImageMetadata, read_image, write_image
+from pano_inpaint.masks import nadir_mask
+
+NADIR_VIEW = {"yaw": 0, "pitch": -90, "fov": 90, "width": 400, "height": 400}
+
+
+def _digests(folder: Path) -> dict[str, str]:
+    return {str(p): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _open(client, path="small.png") -> dict:
+    response = client.post("/api/images", json={"path": path})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def _png_declaring(width: int, height: int) -> bytes:
+    """A valid PNG signature and header declaring ``width x height``, with a tiny image body."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b""))
+
+
+def _upload(client, name: str, data: bytes, url: str = "/api/images/upload"):
+    return client.post(url, files={"file": (name, data, "application/octet-stream")})
+
+
+def _wait(client, job_id: str, timeout: float = 60) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = client.get(f"/api/fills/{job_id}").json()
+        if job["state"] in ("done", "failed"):
+            return job
+        time.sleep(0.05)
+    raise AssertionError(f"fill {job_id} did not finish")
+
+
+# ------------------------------------------------------------------------------------ opening
+
+
+def test_info_lists_generators_and_limits(client):
+    info = client.get("/api/info").json()
+    names = [g["name"] for g in info["generators"]]
+    assert "telea" in names and info["defaults"]["generator"] in names
+    assert info["max_upload_bytes"] == 256 * 1024
+    params = client.get("/api/generators/telea").json()["params"]
+    assert params == [{"name": "radius", "default": 5.0, "kind": "float"}]
+    assert client.get("/api/generators/nope").status_code == 404
+
+
+def test_files_lists_images_of_the_folder_only(client, folder, tmp_path):
+    (folder / "notes.txt").write_text("not an image")
+    (folder / "link_out.png").symlink_to(tmp_path / "secret.txt")
+    files = [f["path"] for f in client.get("/api/files").json()["files"]]
+    assert files == ["small.png", "sub/nested.jpg", "wide.png"]
+
+
+def test_open_a_panorama_from_the_folder(client):
+    info = _open(client, "sub/nested.jpg")
+    assert (info["width"], info["height"], info["format"]) == (32, 16, "jpeg")
+    preview = client.get(f"/api/images/{info['id']}/preview.jpg")
+    assert preview.headers["content-type"] == "image/jpeg"
+    assert preview.content[:3] == b"\xff\xd8\xff"
+    assert [i["id"] for i in client.get("/api/images").json()["images"]] == [info["id"]]
+
+
+def test_not_a_panorama_is_refused_without_server_paths(client, session):
+    response = client.post("/api/images", json={"path": "wide.png"})
+    assert response.status_code == 400
+    assert "not a 2:1" in response.json()["detail"]
+    assert str(session.workspace) not in response.text
+
+
+@pytest.mark.parametrize("path", ["../secret.txt", "sub/../../secret.txt", "/etc/passwd",
+                                  "..", "sub/../../served/../secret.txt", "link_out.png",
+                                  "C:\\secret.txt"])
+def test_no_path_outside_the_folder_is_read(client, folder, tmp_path, path):
+    (folder / "link_out.png").symlink_to(tmp_path / "secret.txt")
+    response = client.post("/api/images", json={"path": path})
+    assert response.status_code in (403, 404), response.text
+    assert "not for the web" not in response.text
+    image = _open(client)
+    response = client.post(f"/api/images/{image['id']}/mask/open", json={"path": path})
+    assert response.status_code in (403, 404)
+
+
+def test_static_files_do_not_leave_their_folder(client):
+    assert client.get("/static/app.js").status_code == 200
+    for url in ("/static/../../secret.txt", "/static/%2e%2e/%2e%2e/secret.txt",
+                "/static/..%2f..%2fsession.py"):
+        response = client.get(url)
+        assert response.status_code == 404, url
+    assert "not for the web" not in client.get("/static/%2e%2e/%2e%2e/secret.txt").text
+
+
+# ------------------------------------------------------------------------------------ uploads
+
+
+def test_upload_a_panorama(client, session, folder):
+    before = _digests(folder)
+    data = io.BytesIO()
+    write_image(Path(session.workspace) / "tmp.png", np.full((32, 64, 3), 90, np.uint8))
+    data = (Path(session.workspace) / "tmp.png").read_bytes()
+    response = _upload(client, "../../evil name?.png", data)
+    assert response.status_code == 200, response.text
+    info = response.json()
+    assert info["name"] == "evil name_.png" and info["width"] == 64
+    stored = session.images[info["id"]].source
+    assert stored.is_relative_to(session.workspace) and stored.read_bytes() == data
+    assert _digests(folder) == before  # nothing written into FOLDER
+
+
+def test_upload_that_is_not_an_image_is_refused(client, session):
+    response = _upload(client, "pano.jpg", b"GIF89a not really" + bytes(100))
+    assert response.status_code == 415
+    assert "not a JPEG, PNG" in response.json()["detail"]
+    assert not list(session.workspace.iterdir())  # nothing of it is kept
+
+
+def test_corrupt_image_is_refused_cleanly(client):
+    data = _png_declaring(64, 32)[:-20]  # valid header, body cut off
+    response = _upload(client, "cut.png", data)
+    assert response.status_code == 400
+    assert "cut.png" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(("width", "height"), [(46000, 23000), (16400, 8200)])
+def test_decompression_bomb_is_refused_from_its_header(client, width, height):
+    data = _png_declaring(width, height)
+    assert len(data) < 200
+    started = time.perf_counter()
+    response = _upload(client, "bomb.png", data)
+    assert response.status_code == 413
+    assert "limit" in response.json()["detail"]
+    assert time.perf_counter() - started < 1.0
+
+
+def test_exr_declaring_a_huge_canvas_is_refused(client, tmp_path):
+    import OpenEXR
+
+    path = tmp_path / "bomb.exr"
+    header = {"displayWindow": ((0, 0), (99999, 49999)), "dataWindow": ((0, 0), (1, 1)),
+              "compression": OpenEXR.ZIP_COMPRESSION, "type": OpenEXR.scanlineimage}
+    OpenEXR.File(header, {"RGB": np.zeros((2, 2, 3), np.float32)}).write(str(path))
+    response = _upload(client, "bomb.exr", path.read_bytes())
+    assert response.status_code == 413
+
+
+def test_oversized_upload_is_refused_and_not_kept(client, session):
+    data = b"\xff\xd8\xff" + bytes(300 * 1024)  # over the fixture's 256 KiB limit
+    response = _upload(client, "big.jpg", data)
+    assert response.status_code == 413
+    assert "limit" in response.json()["detail"]
+    assert not list(session.workspace.iterdir())
+
+
+def test_upload_without_length_is_cut_at_the_limit(session):
+    # Chunked, so no Content-Length to refuse early: the server must stop reading at the limit
+    # (a real server: the test client would buffer the whole body first).
+    import http.client
+
+    from tests.web.conftest import LiveServer
+
+    server = LiveServer(session)
+    try:
+        host, port = server.sock.getsockname()[:2]
+        conn = http.client.HTTPConnection(host, port, timeout=10)
+        conn.putrequest("POST", "/api/images/upload")
+        conn.putheader("Content-Type", "multipart/form-data; boundary=xyz")
+        conn.putheader("Transfer-Encoding", "chunked")
+        conn.endheaders()
+        head = b'--xyz\r\nContent-Disposition: form-data; name="file"; filename="a.jpg"\r\n\r\n'
+        for chunk in [head, *[bytes(64 << 10)] * 8]:  # 512 KiB of a body that never ends
+            conn.send(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+        # The body is not finished, so an answer now means reading stopped at the limit.
+        response = conn.getresponse()
+        assert response.status == 413
+        assert "limit" in json.loads(response.read())["detail"]
+        conn.close()
+    finally:
+        server.stop()
+    assert not list(session.workspace.iterdir())
+
+
+def test_upload_must_be_multipart(client):
+    response = client.post("/api/images/upload", content=b"raw", headers={
+        "content-type": "application/octet-stream"})
+    assert response.status_code == 400
+
+
+# ------------------------------------------------------------------------------------ the mask
+
+
+def test_stroke_undo_redo_cap_clear(client):
+    image = _open(client)
+    url = f"/api/images/{image['id']}/mask"
+    stroke = {"view": NADIR_VIEW, "points": [[200, 200], [230, 210]], "radius": 40}
+    state = client.post(f"{url}/stroke", json=stroke).json()
+    assert state["version"] == 1 and state["hole_pixels"] > 0 and state["can_undo"]
+    painted = state["hole_pixels"]
+    erased = client.post(f"{url}/stroke", json={**stroke, "erase": True}).json()
+    assert erased["hole_pixels"] == 0
+    assert client.post(f"{url}/undo").json()["hole_pixels"] == painted
+    assert client.post(f"{url}/redo").json()["hole_pixels"] == 0
+    state = client.post(f"{url}/cap", json={"pole": "nadir", "degrees": 30}).json()
+    cap30 = int(nadir_mask(32, 64, 30).sum())
+    assert state["hole_pixels"] == cap30 and state["nadir_degrees"] == 30
+    # Dragging the slider replaces the cap rather than piling caps up.
+    state = client.post(f"{url}/cap", json={"pole": "nadir", "degrees": 10}).json()
+    assert state["hole_pixels"] == int(nadir_mask(32, 64, 10).sum())
+    assert client.post(f"{url}/clear").json()["hole_pixels"] == 0
+    assert client.post(f"{url}/undo").json()["hole_pixels"] == int(nadir_mask(32, 64, 10).sum())
+
+
+def test_mask_download_is_full_resolution(client):
+    image = _open(client)
+    url = f"/api/images/{image['id']}/mask"
+    client.post(f"{url}/cap", json={"pole": "nadir", "degrees": 45})
+    response = client.get(f"{url}.png")
+    assert 'filename="small_mask.png"' in response.headers["content-disposition"]
+    import cv2
+
+    mask = cv2.imdecode(np.frombuffer(response.content, np.uint8), cv2.IMREAD_GRAYSCALE) > 127
+    assert np.array_equal(mask, nadir_mask(32, 64, 45))
+
+
+def test_load_a_mask_file(client, folder):
+    write_image(folder / "hole.png", (nadir_mask(64, 128, 20) * 255).astype(np.uint8))
+    image = _open(client)
+    state = client.post(f"/api/images/{image['id']}/mask/open", json={"path": "hole.png"}).json()
+    assert state["hole_pixels"] == int(nadir_mask(32, 64, 20).sum())  # resized to the image
+    data = (folder / "hole.png").read_bytes()
+    response = _upload(client, "hole.png", data, f"/api/images/{image['id']}/mask/upload")
+    assert response.status_code == 200 and response.json()["can_undo"]
+    response = _upload(client, "x.png", b"not an image",
+                       f"/api/images/{image['id']}/mask/upload")
+    assert response.status_code == 415
+
+
+@pytest.mark.parametrize("body", [
+    {"view": {**NADIR_VIEW, "fov": 0}, "points": [[1, 1]], "radius": 5},
+    {"view": {**NADIR_VIEW, "pitch": 120}, "points": [[1, 1]], "radius": 5},
+    {"view": NADIR_VIEW, "points": [], "radius": 5},
+    {"view": NADIR_VIEW, "points": [[1, 2, 3]], "radius": 5},
+    {"view": NADIR_VIEW, "points": [[1, 1]], "radius": -1},
+])
+def test_bad_strokes_are_refused(client, body):
+    image = _open(client)
+    response = client.post(f"/api/images/{image['id']}/mask/stroke", json=body)
+    assert response.status_code == 422
+
+
+def test_unknown_image_is_404(client):
+    assert client.get("/api/images/nope/preview.jpg").status_code == 404
+    assert client.post("/api/images/nope/mask/undo").status_code == 404
+
+
+# ------------------------------------------------------------------------------------ fills
+
+
+def test_fill_progress_result_and_downloads(client, session, folder):
+    before = _digests(folder)
+    exif = piexif.dump({"0th": {piexif.ImageIFD.Make: b"TestCam"}})
+    rng = np.random.default_rng(1)
+    write_image(folder / "cam.jpg", rng.integers(0, 256, (64, 128, 3), dtype=np.uint8),
+                ImageMetadata(exif=exif))
+    before = _digests(folder)
+    image = _open(client, "cam.jpg")
+    client.post(f"/api/images/{image['id']}/mask/cap", json={"degrees": 25})
+    job = client.post(f"/api/images/{image['id']}/fills",
+                      json={"generator": "telea", "params": {"radius": 3}, "dilate": 1}).json()
+    assert job["state"] in ("queued", "running", "done")
+    assert job["settings"] == {"generator": "telea", "params": {"radius": 3}, "dilate": 1}
+    with client.stream("GET", f"/api/fills/{job['id']}/events") as events:
+        text = "".join(events.iter_text())
+    kinds = [line.split(": ", 1)[1] for line in text.splitlines() if line.startswith("event:")]
+    assert kinds[-1] == "done" and set(kinds[:-1]) <= {"progress"}
+    last = json.loads([line for line in text.splitlines() if line.startswith("data:")][-1][5:])
+    assert last["state"] == "done" and last["fraction"] == 1.0
+    assert set(last["result"]["report"]["consistency"]["checks"]) >= {"wrap", "boundary"}
+    assert set(last["result"]["files"]) == {"result", "lossless", "mask"}
+
+    response = client.get(f"/api/fills/{job['id']}/files/result")
+    assert 'filename="cam_inpainted.jpg"' in response.headers["content-disposition"]
+    result_path = session.workspace / "result.jpg"
+    result_path.write_bytes(response.content)
+    result = read_image(result_path)
+    assert result.metadata.exif is not None and b"TestCam" in result.metadata.exif  # kept
+    assert result.metadata.gpano.full_pano_width_pixels == 128  # GPano written, as the CLI does
+
+    lossless = session.workspace / "lossless.png"
+    lossless.write_bytes(client.get(f"/api/fills/{job['id']}/files/lossless").content)
+    mask_file = session.workspace / "mask.png"
+    mask_file.write_bytes(client.get(f"/api/fills/{job['id']}/files/mask").content)
+    source = read_image(folder / "cam.jpg").pixels
+    filled = read_image(lossless).pixels
+    hole = read_image(mask_file).pixels[..., 0] > 127
+    assert np.array_equal(hole, nadir_mask(64, 128, 25))  # the mask as painted (not dilated)
+    changed = (filled != source).any(axis=-1)
+    from pano_inpaint.masks import dilate_mask
+
+    assert changed.any() and not (changed & ~dilate_mask(hole, 1)).any()
+    assert client.get(f"/api/fills/{job['id']}/preview.jpg").status_code == 200
+    assert client.get(f"/api/fills/{job['id']}/files/report").status_code == 404
+    assert _digests(folder) == before  # the input is never written
+
+
+def test_fill_of_an_empty_mask_is_refused(client):
+    image = _open(client)
+    response = client.post(f"/api/images/{image['id']}/fills", json={"generator": "telea"})
+    assert response.status_code == 400 and "empty" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(("body", "match"), [
+    ({"generator": "nope"}, "unknown generator"),
+    ({"generator": "telea", "params": {"a.b": 1}}, "parameters"),
+])
+def test_bad_fill_settings_are_refused(client, body, match):
+    image = _open(client)
+    client.post(f"/api/images/{image['id']}/mask/cap", json={"degrees": 20})
+    response = client.post(f"/api/images/{image['id']}/fills", json=body)
+    assert response.status_code == 400 and match in response.json()["detail"]
+
+
+def test_failed_fill_shows_its_error_and_the_session_goes_on(client):
+    image = _open(client)
+    url = f"/api/images/{image['id']}"
+    client.post(f"{url}/mask/cap", json={"pole": "nadir", "degrees": 90})
+    client.post(f"{url}/mask/stroke", json={"view": {**NADIR_VIEW, "pitch": 90, "fov": 170},
+                                            "points": [[200, 200]], "radius": 400})
+    failed = _wait(client, client.post(f"{url}/fills", json={"generator": "telea"}).json()["id"])
+    assert failed["state"] == "failed" and "of the sphere" in failed["error"]
+    bad_param = client.post(f"{url}/fills", json={"generator": "telea",
+                                                  "params": {"bogus": 1}}).json()
+    failed = _wait(client, bad_param["id"])
+    assert failed["state"] == "failed" and "bogus" in failed["error"]
+    assert client.get(f"/api/fills/{failed['id']}/files/result").status_code == 409
+    client.post(f"{url}/mask/clear")
+    client.post(f"{url}/mask/cap", json={"degrees": 20})
+    done = _wait(client, client.post(f"{url}/fills", json={"generator": "telea"}).json()["id"])
+    assert done["state"] == "done"
+
+
+# ------------------------------------------------------------------------------------ safety
+
+
+def test_cross_site_requests_are_refused(client):
+    response = client.post("/api/images", json={"path": "small.png"},
+                           headers={"Origin": "http://evil.example"})
+    assert response.status_code == 403
+    response = client.post("/api/images", json={"path": "small.png"},
+                           headers={"Origin": "http://testserver"})
+    assert response.status_code == 200
+
+
+def test_unknown_host_names_are_refused(session):
+    from fastapi.testclient import TestClient
+
+    from pano_inpaint.web.app import create_app
+
+    app = create_app(session, allowed_hosts=["127.0.0.1", "localhost"])
+    with TestClient(app, base_url="http://rebound.example") as c:
+        assert c.get("/api/info").status_code == 400
+    with TestClient(app, base_url="http://127.0.0.1:8000") as c:
+        assert c.get("/api/info").status_code == 200

@@ -1,0 +1,75 @@
+"""`pano-inpaint serve`: the command line, binding and the browser, without serving for real."""
+
+import socket
+import threading
+
+import pytest
+
+from pano_inpaint.cli import main
+from pano_inpaint.web import server
+
+
+@pytest.fixture
+def captured(monkeypatch):
+    calls = []
+
+    def fake_serve(folder, sock, **kwargs):
+        calls.append((folder, sock.getsockname(), kwargs))
+        sock.close()
+
+    monkeypatch.setattr(server, "serve", fake_serve)
+    return calls
+
+
+def test_serve_binds_loopback_and_opens_no_browser_by_default(captured, tmp_path):
+    assert main(["serve", str(tmp_path), "--port", "0"]) == 0
+    (folder, (host, port), kwargs) = captured[0]
+    assert folder == tmp_path and host == "127.0.0.1" and port > 0
+    assert kwargs["open_browser"] is False
+    assert main(["serve", str(tmp_path), "--port", "0", "--open"]) == 0
+    assert captured[1][2]["open_browser"] is True
+
+
+def test_serve_refuses_bad_folder_port_and_config(captured, tmp_path, capsys):
+    assert main(["serve", str(tmp_path / "missing")]) == 2
+    assert main(["serve", str(tmp_path), "--port", "70000"]) == 2
+    assert main(["serve", str(tmp_path), "--set", "generator.name=nope"]) == 2
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    try:
+        assert main(["serve", str(tmp_path), "--port", str(taken.getsockname()[1])]) == 2
+    finally:
+        taken.close()
+    assert "cannot listen" in capsys.readouterr().err
+    assert not captured
+
+
+def test_browser_opens_only_when_asked(monkeypatch, tmp_path):
+    urls = []
+    opened = threading.Event()
+    monkeypatch.setattr(server.webbrowser, "open", lambda url: (urls.append(url), opened.set()))
+
+    def fake_run(self, sockets=None):  # up at once, then serving a while
+        self.started = True
+        opened.wait(0.5)
+
+    monkeypatch.setattr(server.uvicorn.Server, "run", fake_run)
+    announced = []
+    for open_browser in (False, True):
+        sock = server.bind("127.0.0.1", 0)
+        server.serve(tmp_path, sock, open_browser=open_browser, announce=announced.append)
+        sock.close()
+    assert len(urls) == 1 and urls[0].startswith("http://127.0.0.1:")
+    assert any(urls[0] in line for line in announced)
+
+
+def test_public_address_is_announced_with_a_warning(monkeypatch, tmp_path):
+    monkeypatch.setattr(server.uvicorn.Server, "run", lambda self, sockets=None: None)
+    announced = []
+    sock = server.bind("0.0.0.0", 0)
+    server.serve(tmp_path, sock, announce=announced.append)
+    sock.close()
+    assert any("warning" in line for line in announced)
+    assert server.is_loopback("127.0.0.1") and server.is_loopback("::1")
+    assert not server.is_loopback("0.0.0.0") and not server.is_loopback("192.168.1.2")
