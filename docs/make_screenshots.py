@@ -2,9 +2,10 @@
 
     python docs/make_screenshots.py [--generator NAME]
 
-Serves pano_inpaint/data (the shipped sample) on a free port, drives headless Chromium
-(Debian's ``chromium`` and ``chromium-driver``) with Selenium: opens the shipped sample, looks down, loads the tripod mask,
-takes ``docs/web_before.jpg``, fills, and takes ``docs/web_after.jpg`` in split view.
+Serves pano_inpaint/data (the shipped sample) on a free port and drives headless Chromium
+(Debian's ``chromium`` and ``chromium-driver``) with Selenium: opens the sample, looks down,
+loads the tripod mask, takes ``docs/web_before.jpg``, fills, and takes ``docs/web_after.jpg`` in
+split view.
 """
 
 from __future__ import annotations

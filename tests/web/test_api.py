@@ -385,3 +385,9 @@ def test_unknown_host_names_are_refused(session):
         assert c.get("/api/info").status_code == 400
     with TestClient(app, base_url="http://127.0.0.1:8000") as c:
         assert c.get("/api/info").status_code == 200
+
+
+def test_open_the_shipped_sample(client, session):
+    info = client.post("/api/images/sample").json()
+    assert (info["name"], info["width"], info["height"]) == ("sample_pano.jpg", 2048, 1024)
+    assert session.images[info["id"]].source.is_relative_to(session.workspace)  # a copy
