@@ -9,8 +9,6 @@ cannot drive this server. The ``Host`` header must name the address the server i
 from __future__ import annotations
 
 import asyncio
-import functools
-import inspect
 import json
 import logging
 import secrets
@@ -28,13 +26,15 @@ from starlette.concurrency import run_in_threadpool
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from pano_inpaint import __version__
-from pano_inpaint.generators import generator_info, get_generator, list_generators
+from pano_inpaint.generators import generator_info, list_generators
 from pano_inpaint.geometry.perspective import PerspectiveView
+from pano_inpaint.web.errors import Refused
 from pano_inpaint.web.fills import FillJob
+from pano_inpaint.web.generator_settings import generator_settings
 from pano_inpaint.web.painting import stroke_blocks
 from pano_inpaint.web.previews import mask_png
 from pano_inpaint.web.session import OpenImage, Session
-from pano_inpaint.web.uploads import RefusedFile, receive_upload
+from pano_inpaint.web.uploads import receive_upload
 
 __all__ = ["create_app"]
 
@@ -82,23 +82,6 @@ class FillRequest(BaseModel):
     dilate: int | None = Field(default=None, ge=0, le=256)
 
 
-@functools.cache
-def _generator_parameters(name: str) -> list[dict[str, Any]]:
-    """Keyword parameters of a generator's constructor with their defaults (for the form)."""
-    params = []
-    signature = inspect.signature(type(get_generator(name)).__init__)
-    for param in signature.parameters.values():
-        if param.name == "self" or param.kind not in (param.KEYWORD_ONLY,
-                                                      param.POSITIONAL_OR_KEYWORD):
-            continue
-        default = None if param.default is param.empty else param.default
-        if default is not None and not isinstance(default, (bool, int, float, str)):
-            continue
-        kind = type(default).__name__ if default is not None else "auto"
-        params.append({"name": param.name, "default": default, "kind": kind})
-    return params
-
-
 def _same_origin(request: Request) -> bool:
     origin = request.headers.get("origin")
     if origin is None or request.method in _SAFE_METHODS:
@@ -119,8 +102,8 @@ def create_app(session: Session, *, allowed_hosts: list[str] | None = None) -> F
             return JSONResponse({"detail": "cross-site requests are refused"}, status_code=403)
         return await call_next(request)
 
-    @app.exception_handler(RefusedFile)
-    async def refused(request: Request, exc: RefusedFile) -> JSONResponse:
+    @app.exception_handler(Refused)
+    async def refused(request: Request, exc: Refused) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=exc.status)
 
     @app.exception_handler(Exception)
@@ -136,7 +119,7 @@ def create_app(session: Session, *, allowed_hosts: list[str] | None = None) -> F
     def job_of(job_id: str) -> FillJob:
         job = session.queue.get(job_id)
         if job is None:
-            raise RefusedFile(f"no fill {job_id!r}", 404)
+            raise Refused(f"no fill {job_id!r}", 404)
         return job
 
     # ------------------------------------------------------------------ the page
@@ -165,8 +148,8 @@ def create_app(session: Session, *, allowed_hosts: list[str] | None = None) -> F
     @app.get("/api/generators/{name}")
     def generator_parameters(name: str) -> dict[str, Any]:
         if name not in list_generators():
-            raise RefusedFile(f"unknown generator {name!r}", 404)
-        return {"name": name, "params": _generator_parameters(name)}
+            raise Refused(f"unknown generator {name!r}", 404)
+        return {"name": name, "params": generator_settings(name)}
 
     # ------------------------------------------------------------------ opening
 
@@ -298,17 +281,17 @@ def create_app(session: Session, *, allowed_hosts: list[str] | None = None) -> F
     def fill_preview(job_id: str) -> FileResponse:
         job = job_of(job_id)
         if job.state != "done":
-            raise RefusedFile(f"fill {job_id} is {job.state}", 409)
+            raise Refused(f"fill {job_id} is {job.state}", 409)
         return FileResponse(image_of(job.image_id).workdir / job.id / "preview.jpg")
 
     @app.get("/api/fills/{job_id}/files/{kind}")
     def fill_file(job_id: str, kind: str) -> FileResponse:
         job = job_of(job_id)
         if job.state != "done" or job.result is None:
-            raise RefusedFile(f"fill {job_id} is {job.state}", 409)
+            raise Refused(f"fill {job_id} is {job.state}", 409)
         name = job.result["files"].get(kind) if kind in _FILE_KINDS else None
         if name is None:
-            raise RefusedFile(f"fill {job_id} has no {kind!r} file", 404)
+            raise Refused(f"fill {job_id} has no {kind!r} file", 404)
         return FileResponse(image_of(job.image_id).workdir / job.id / name, filename=name)
 
     return app

@@ -11,7 +11,6 @@ import dataclasses
 import json
 import logging
 import os
-import re
 import secrets
 import shutil
 import threading
@@ -27,17 +26,18 @@ from pano_inpaint.generators import list_generators
 from pano_inpaint.io import SUPPORTED_SUFFIXES, ImageReadError, read_image, read_mask, write_image
 from pano_inpaint.jobs import JobError, check_panorama
 from pano_inpaint.values import is_hdr
+from pano_inpaint.web.errors import Refused
 from pano_inpaint.web.fills import FillJob, FillQueue
+from pano_inpaint.web.generator_settings import check_settings
 from pano_inpaint.web.mask_editor import MaskEditor
 from pano_inpaint.web.previews import display_jpeg
-from pano_inpaint.web.uploads import FORMAT_SUFFIX, MAX_PIXELS, RefusedFile, check_image_file
+from pano_inpaint.web.uploads import FORMAT_SUFFIX, MAX_PIXELS, check_image_file
 
 __all__ = ["OpenImage", "Session"]
 
 log = logging.getLogger(__name__)
 
 _MAX_LISTED = 5000
-_PARAM_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _LOSSY = {"jpeg", "webp"}
 
 
@@ -109,7 +109,7 @@ class Session:
                     continue
                 try:
                     inside = self.resolve(path.relative_to(self.folder).as_posix())
-                except RefusedFile:
+                except Refused:
                     continue  # a link out of FOLDER
                 found.append({"path": path.relative_to(self.folder).as_posix(),
                               "bytes": inside.stat().st_size})
@@ -121,24 +121,24 @@ class Session:
         """The file ``relative`` names inside FOLDER.
 
         Raises:
-            RefusedFile: no FOLDER, an absolute path, a path (or link) leading out of FOLDER
+            Refused: no FOLDER, an absolute path, a path (or link) leading out of FOLDER
                 (403), or no such file (404).
         """
         if self.folder is None:
-            raise RefusedFile("the server was started without a folder", 404)
+            raise Refused("the server was started without a folder", 404)
         if not isinstance(relative, str) or not relative or "\x00" in relative:
-            raise RefusedFile("give a file path inside the served folder")
+            raise Refused("give a file path inside the served folder")
         candidate = Path(relative)
         if candidate.is_absolute() or candidate.drive:
-            raise RefusedFile("paths are relative to the served folder", 403)
+            raise Refused("paths are relative to the served folder", 403)
         try:
             resolved = (self.folder / candidate).resolve(strict=True)
         except (OSError, RuntimeError):
-            raise RefusedFile(f"no file {relative!r} in the served folder", 404) from None
+            raise Refused(f"no file {relative!r} in the served folder", 404) from None
         if not resolved.is_relative_to(self.folder):
-            raise RefusedFile(f"{relative!r} is outside the served folder", 403)
+            raise Refused(f"{relative!r} is outside the served folder", 403)
         if not resolved.is_file():
-            raise RefusedFile(f"{relative!r} is not a file", 404)
+            raise Refused(f"{relative!r} is not a file", 404)
         return resolved
 
     # ------------------------------------------------------------------ opening
@@ -182,9 +182,9 @@ class Session:
             loaded = read_image(path)
             check_panorama(loaded)
         except ImageReadError as exc:
-            raise RefusedFile(str(exc).replace(str(path), name)) from exc
+            raise Refused(str(exc).replace(str(path), name)) from exc
         except JobError as exc:
-            raise RefusedFile(str(exc).replace(str(path), name)) from exc
+            raise Refused(str(exc).replace(str(path), name)) from exc
         (workdir / "preview.jpg").write_bytes(display_jpeg(loaded.pixels))
         image = OpenImage(
             image_id, name, path, header.format, loaded.width, loaded.height,
@@ -199,7 +199,7 @@ class Session:
     def image(self, image_id: str) -> OpenImage:
         image = self.images.get(image_id)
         if image is None:
-            raise RefusedFile(f"no open image {image_id!r} (it may belong to a server that "
+            raise Refused(f"no open image {image_id!r} (it may belong to a server that "
                               "was restarted: open it again)", 404)
         return image
 
@@ -213,9 +213,9 @@ class Session:
         try:
             hole = read_mask(path, image.height, image.width, resize=True)
         except ImageReadError as exc:
-            raise RefusedFile(str(exc).replace(str(path), name)) from exc
+            raise Refused(str(exc).replace(str(path), name)) from exc
         except ValueError as exc:
-            raise RefusedFile(f"{name}: {exc}") from exc
+            raise Refused(f"{name}: {exc}") from exc
         return image.mask.replace(hole).to_dict()
 
     # ------------------------------------------------------------------ filling
@@ -224,21 +224,20 @@ class Session:
         """The session's configuration with the page's generator, parameters and dilation.
 
         Raises:
-            RefusedFile: unknown generator, bad parameter name or value.
+            Refused: unknown generator, bad parameter name or value.
         """
         name = settings.get("generator") or self.config.generator.name
         if name not in list_generators():
-            raise RefusedFile(f"unknown generator {name!r}; available: "
+            raise Refused(f"unknown generator {name!r}; available: "
                               f"{', '.join(list_generators())}")
         params = settings.get("params") or {}
-        if not isinstance(params, dict) or not all(_PARAM_NAME.match(str(k)) for k in params):
-            raise RefusedFile("generator parameters must be a mapping of names to values")
-        if any(not isinstance(v, (bool, int, float, str)) for v in params.values()):
-            raise RefusedFile("generator parameters must be numbers, booleans or strings")
+        if not isinstance(params, dict):
+            raise Refused("generator parameters must be a mapping of names to values")
+        check_settings(name, params)
         base = self.config.generator.params if name == self.config.generator.name else {}
         dilate = settings.get("dilate", self.config.mask.dilate)
         if isinstance(dilate, bool) or not isinstance(dilate, int) or not 0 <= dilate <= 256:
-            raise RefusedFile(f"dilate must be a whole number of pixels from 0 to 256, got "
+            raise Refused(f"dilate must be a whole number of pixels from 0 to 256, got "
                               f"{dilate!r}")
         try:
             return dataclasses.replace(
@@ -248,14 +247,14 @@ class Session:
                 mask=dataclasses.replace(self.config.mask, dilate=dilate),
             )
         except (ConfigError, TypeError, ValueError) as exc:  # pragma: no cover - replace is plain
-            raise RefusedFile(str(exc)) from exc
+            raise Refused(str(exc)) from exc
 
     def fill(self, image: OpenImage, settings: dict[str, Any]) -> FillJob:
         """Queue a fill of ``image``'s current mask."""
         config = self.fill_config(settings)
         mask = image.mask.snapshot()
         if not mask.any():
-            raise RefusedFile("the mask is empty: paint the hole (or set a nadir cap) first")
+            raise Refused("the mask is empty: paint the hole (or set a nadir cap) first")
         effective = {"generator": config.generator.name, "params": config.generator.params,
                      "dilate": config.mask.dilate}
         job = self.queue.submit(image.id, effective, mask,

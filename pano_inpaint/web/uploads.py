@@ -20,12 +20,12 @@ from starlette.requests import Request
 
 # TODO(issue 14): read_image's own header check (the CLI's pixel limit) replaces image_header.
 from pano_inpaint.io.images import _sniff as sniff_format
+from pano_inpaint.web.errors import Refused
 
 __all__ = [
     "FORMAT_SUFFIX",
     "MAX_PIXELS",
     "ImageHeader",
-    "RefusedFile",
     "check_image_file",
     "receive_upload",
     "safe_name",
@@ -37,14 +37,6 @@ MAX_PIXELS = 16384 * 8192
 # Formats the panorama reader and writer both know, by content, with the suffix results get.
 FORMAT_SUFFIX = {"jpeg": ".jpg", "png": ".png", "tiff": ".tif", "webp": ".webp",
                  "hdr": ".hdr", "exr": ".exr"}
-
-
-class RefusedFile(Exception):
-    """An upload or a file that is refused; ``status`` is the HTTP status to answer with."""
-
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 @dataclass(frozen=True)
@@ -66,7 +58,7 @@ async def _limited(stream: AsyncIterator[bytes], limit: int) -> AsyncIterator[by
     async for chunk in stream:
         total += len(chunk)
         if total > limit:
-            raise RefusedFile(f"the upload is larger than the limit of {limit / 2**20:.0f} MB",
+            raise Refused(f"the upload is larger than the limit of {limit / 2**20:.0f} MB",
                               413)
         yield chunk
 
@@ -78,24 +70,24 @@ async def receive_upload(request: Request, destination: Path, max_bytes: int) ->
     so). Returns the sent file name and the stored file.
 
     Raises:
-        RefusedFile: too large (413), not a multipart upload with a ``file`` field (400).
+        Refused: too large (413), not a multipart upload with a ``file`` field (400).
     """
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > max_bytes + 64 * 1024:
-        raise RefusedFile(f"the upload is larger than the limit of {max_bytes / 2**20:.0f} MB",
+        raise Refused(f"the upload is larger than the limit of {max_bytes / 2**20:.0f} MB",
                           413)
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
-        raise RefusedFile("send the file as multipart/form-data in a field named 'file'")
+        raise Refused("send the file as multipart/form-data in a field named 'file'")
     parser = MultiPartParser(request.headers, _limited(request.stream(), max_bytes),
                              max_files=1, max_fields=4)
     try:
         form = await parser.parse()
     except MultiPartException as exc:
-        raise RefusedFile(f"malformed upload: {exc.message}") from exc
+        raise Refused(f"malformed upload: {exc.message}") from exc
     upload = form.get("file")
     try:
         if not isinstance(upload, UploadFile):
-            raise RefusedFile("the upload has no file in a field named 'file'")
+            raise Refused("the upload has no file in a field named 'file'")
         name = safe_name(upload.filename or "")
         destination.mkdir(parents=True, exist_ok=True)
         target = destination / name
@@ -138,12 +130,12 @@ def image_header(path: Path) -> ImageHeader:
     """Format and size of an image file from its header alone (no pixels are decoded).
 
     Raises:
-        RefusedFile: not a panorama format this tool reads and writes, or an unreadable header.
+        Refused: not a panorama format this tool reads and writes, or an unreadable header.
     """
     with path.open("rb") as fh:
         kind = sniff_format(fh.read(16))
     if kind is None:
-        raise RefusedFile(f"{path.name} is not a JPEG, PNG, TIFF, WebP, Radiance HDR or OpenEXR "
+        raise Refused(f"{path.name} is not a JPEG, PNG, TIFF, WebP, Radiance HDR or OpenEXR "
                           "image", 415)
     reader = {"hdr": _hdr_size, "exr": _exr_size}.get(kind, _pillow_size)
     try:
@@ -151,9 +143,9 @@ def image_header(path: Path) -> ImageHeader:
     except Exception as exc:  # Pillow, OpenEXR: anything from OSError to its own bomb error
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         if "exceeds limit" in message or "decompression bomb" in message.lower():
-            raise RefusedFile(f"{path.name} declares more pixels than the limit of "
+            raise Refused(f"{path.name} declares more pixels than the limit of "
                               f"{MAX_PIXELS:,} (16384x8192)", 413) from exc
-        raise RefusedFile(f"{path.name}: unreadable {kind.upper()} header ({message})") from exc
+        raise Refused(f"{path.name}: unreadable {kind.upper()} header ({message})") from exc
     return ImageHeader(kind, int(width), int(height))
 
 
@@ -164,7 +156,7 @@ def check_image_file(path: Path, max_pixels: int = MAX_PIXELS) -> ImageHeader:
     """
     header = image_header(path)
     if header.width * header.height > max_pixels:
-        raise RefusedFile(
+        raise Refused(
             f"{path.name} is {header.width}x{header.height}, more than the limit of "
             f"{max_pixels:,} pixels (16384x8192)", 413)
     return header

@@ -67,6 +67,12 @@ def test_info_lists_generators_and_limits(client):
     assert info["max_upload_bytes"] == 256 * 1024
     params = client.get("/api/generators/telea").json()["params"]
     assert params == [{"name": "radius", "default": 5.0, "kind": "float"}]
+    # Settings kept in a dataclass are read from it; file paths and dicts are not offered.
+    patchmatch = {p["name"]: p for p in client.get("/api/generators/patchmatch").json()["params"]}
+    assert patchmatch["patch_size"] == {"name": "patch_size", "default": 7, "kind": "int"}
+    assert patchmatch["levels"]["default"] is None and patchmatch["stitch"]["kind"] == "bool"
+    net = [p["name"] for p in client.get("/api/generators/net+patchmatch").json()["params"]]
+    assert "weights" not in net and "patchmatch" not in net and "detail" in net
     assert client.get("/api/generators/nope").status_code == 404
 
 
@@ -335,7 +341,11 @@ def test_fill_of_an_empty_mask_is_refused(client):
 
 @pytest.mark.parametrize(("body", "match"), [
     ({"generator": "nope"}, "unknown generator"),
-    ({"generator": "telea", "params": {"a.b": 1}}, "parameters"),
+    ({"generator": "telea", "params": {"bogus": 1}}, "no setting 'bogus'"),
+    ({"generator": "telea", "params": {"radius": "big"}}, "must be float"),
+    ({"generator": "patchmatch", "params": {"stitch": 1}}, "must be bool"),
+    ({"generator": "patchmatch", "params": {"patch_size": 7.5}}, "must be int"),
+    ({"generator": "net", "params": {"weights": "/etc/passwd"}}, "no setting 'weights'"),
 ])
 def test_bad_fill_settings_are_refused(client, body, match):
     image = _open(client)
@@ -352,11 +362,11 @@ def test_failed_fill_shows_its_error_and_the_session_goes_on(client):
                                             "points": [[200, 200]], "radius": 400})
     failed = _wait(client, client.post(f"{url}/fills", json={"generator": "telea"}).json()["id"])
     assert failed["state"] == "failed" and "of the sphere" in failed["error"]
-    bad_param = client.post(f"{url}/fills", json={"generator": "telea",
-                                                  "params": {"bogus": 1}}).json()
-    failed = _wait(client, bad_param["id"])
-    assert failed["state"] == "failed" and "bogus" in failed["error"]
     assert client.get(f"/api/fills/{failed['id']}/files/result").status_code == 409
+    # A generator that raises while filling: the error is shown, the queue goes on.
+    broken = _wait(client, client.post(f"{url}/fills", json={
+        "generator": "telea", "params": {"radius": -1.0}}).json()["id"])
+    assert broken["state"] == "failed" and "radius" in broken["error"]
     client.post(f"{url}/mask/clear")
     client.post(f"{url}/mask/cap", json={"degrees": 20})
     done = _wait(client, client.post(f"{url}/fills", json={"generator": "telea"}).json()["id"])
@@ -391,3 +401,22 @@ def test_open_the_shipped_sample(client, session):
     info = client.post("/api/images/sample").json()
     assert (info["name"], info["width"], info["height"]) == ("sample_pano.jpg", 2048, 1024)
     assert session.images[info["id"]].source.is_relative_to(session.workspace)  # a copy
+
+
+def test_hdr_panorama_is_filled_linear_and_unclipped(client, session, folder):
+    rng = np.random.default_rng(2)
+    hdr = (rng.random((32, 64, 3)) * 4).astype(np.float32)  # linear, up to 4
+    write_image(folder / "sky.exr", hdr)
+    image = _open(client, "sky.exr")
+    assert image["hdr"] and image["format"] == "exr"
+    assert client.get(f"/api/images/{image['id']}/preview.jpg").status_code == 200
+    client.post(f"/api/images/{image['id']}/mask/cap", json={"degrees": 30})
+    job = _wait(client, client.post(f"/api/images/{image['id']}/fills",
+                                    json={"generator": "telea"}).json()["id"])
+    assert set(job["result"]["files"]) == {"result", "mask"}  # EXR is lossless already
+    path = session.workspace / "out.exr"
+    path.write_bytes(client.get(f"/api/fills/{job['id']}/files/result").content)
+    filled = read_image(path).pixels
+    hole = nadir_mask(32, 64, 30)
+    assert filled.dtype == np.float32 and filled[hole].max() > 1.0
+    assert np.array_equal(filled[~hole], hdr[~hole])

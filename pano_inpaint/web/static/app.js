@@ -335,7 +335,7 @@ function fillSettings() {
     if (now === input.dataset.initial || now === "") continue;  // only what was changed
     const kind = input.dataset.kind;
     params[input.name] = kind === "bool" ? input.checked
-      : kind === "int" ? parseInt(now, 10) : kind === "float" || kind === "auto" && !isNaN(Number(now)) ? Number(now) : now;
+      : kind === "int" ? parseInt(now, 10) : kind === "float" ? Number(now) : now;
   }
   return { generator: $("generator").value, params, dilate: parseInt($("dilate").value || "0", 10) };
 }
