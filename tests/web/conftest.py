@@ -106,6 +106,7 @@ def chrome(tmp_path_factory):
                 "--window-size=1280,800", "--force-device-scale-factor=1",
                 "--disable-background-networking", "--no-first-run"):
         options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     options.add_experimental_option("prefs", {
         "download.default_directory": str(downloads),
         "download.prompt_for_download": False,

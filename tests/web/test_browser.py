@@ -150,6 +150,13 @@ def test_paint_at_nadir_fill_and_download(chrome, live):
     assert session.images[image_id].source == SAMPLE.resolve()
     assert hashlib.sha256(SAMPLE.read_bytes()).hexdigest() == digest  # input never modified
 
+    # Closing the image leaves an empty, working page; the page logged no error throughout.
+    chrome.find_element("css selector", f'#images li[data-id="{image_id}"] .close').click()
+    _wait(chrome, "return !document.querySelector('#images li') && "
+                  "!document.getElementById('placeholder').hidden", message="the close")
+    errors = [e for e in chrome.get_log("browser") if e["level"] == "SEVERE"]
+    assert not errors, errors
+
 
 def _direction_panorama(height: int) -> np.ndarray:
     """Red and green follow the direction's x and y (a flipped axis or a turned view shows),
@@ -190,3 +197,8 @@ def test_rendered_view_is_the_projection(chrome, live, tmp_path):
     # of the panorama already gives 9 in blue, a flipped axis 40.
     assert error.mean(axis=(0, 1)).max() < 2.5, error.mean(axis=(0, 1))
     assert np.percentile(error, 99.9) <= 8
+    # An error is shown, not lost: filling an empty mask is refused with the server's reason.
+    chrome.find_element("id", "fill").click()
+    _wait(chrome, "const t = document.getElementById('toast');"
+                  "return !t.hidden && t.textContent.includes('mask is empty')",
+          message="the refusal to be shown")

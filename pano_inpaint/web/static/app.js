@@ -130,9 +130,32 @@ function renderImages() {
       badge.textContent = last.state === "queued" && last.queue_position ? `queued (${last.queue_position} ahead)` : last.state;
       item.append(badge);
     }
+    const close = document.createElement("button");
+    close.className = "close";
+    close.textContent = "×";
+    close.title = "Close (its fills are forgotten; the file is untouched)";
+    close.onclick = (event) => { event.stopPropagation(); guarded(() => closeImage(id)); };
+    item.append(close);
     item.onclick = () => guarded(() => select(id));
     list.append(item);
   }
+}
+
+async function closeImage(id) {
+  await api(`/api/images/${id}`, { method: "DELETE" });
+  delete state.images[id];
+  if (state.current === id) {
+    state.current = null;
+    const rest = Object.keys(state.images);
+    if (rest.length) await select(rest[rest.length - 1]);
+    else {
+      viewer.clear();
+      $("placeholder").hidden = false;
+      $("result").hidden = true;
+      $("progress").hidden = $("error").hidden = true;
+    }
+  }
+  renderImages();
 }
 
 async function select(id) {
@@ -260,7 +283,7 @@ area.addEventListener("pointermove", (event) => {
     drag.y = p[1];
     return;
   }
-  if (stroke) {
+  if (stroke && !stroke.sent) {
     const last = stroke.points[stroke.points.length - 1];
     // Points closer than a quarter brush add nothing visible but cost the server time.
     if (Math.hypot(p[0] - last[0], p[1] - last[1]) >= Math.max(1, stroke.radius / 4)) stroke.points.push(p);
@@ -274,11 +297,12 @@ function endStroke(event) {
     area.classList.remove("dragging");
     return;
   }
-  if (!stroke) return;
+  if (!stroke || stroke.sent) return;
   const p = pointerIn(event);
   const last = stroke.points[stroke.points.length - 1];
   if (p[0] !== last[0] || p[1] !== last[1]) stroke.points.push(p);
   const done = stroke;
+  done.sent = true;
   drawOverlay(cursor);
   edit("stroke", { view: done.view, points: done.points, radius: done.radius, erase: done.erase })
     .then(() => { if (stroke === done) { stroke = null; drawOverlay(cursor); } });
@@ -498,6 +522,7 @@ window.addEventListener("keydown", (event) => {
   if (event.target.matches("input, select, textarea")) return;
   const key = event.key.toLowerCase();
   if (key === " ") { spaceDown = true; event.preventDefault(); return; }
+  if (key === "escape" && stroke) { stroke = null; drawOverlay(cursor); return; }  // cancel it
   if ((event.ctrlKey || event.metaKey) && key === "z") { edit(event.shiftKey ? "redo" : "undo"); event.preventDefault(); return; }
   if ((event.ctrlKey || event.metaKey) && key === "y") { edit("redo"); event.preventDefault(); return; }
   if (event.ctrlKey || event.metaKey || event.altKey) return;

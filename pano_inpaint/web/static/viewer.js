@@ -65,13 +65,8 @@ export class PanoViewer {
     this.split = 0.5;
     this.holeAlpha = 0.45;
     this.program = this.#program();
-    this.textures = {
-      before: this.#texture([60, 60, 60, 255], gl.LINEAR),
-      after: this.#texture([60, 60, 60, 255], gl.LINEAR),
-      hole: this.#texture([0, 0, 0, 255], gl.NEAREST),
-    };
-    this.hasAfter = false;
     this.pending = false;
+    this.clear();
     new ResizeObserver(() => this.render()).observe(canvas);
   }
 
@@ -128,6 +123,20 @@ export class PanoViewer {
     } else {
       gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA, gl.RGBA, gl.UNSIGNED_BYTE, image);
     }
+    this.render();
+  }
+
+  // Nothing to show: a plain grey sphere.
+  clear() {
+    const gl = this.gl;
+    for (const texture of Object.values(this.textures || {})) gl.deleteTexture(texture);
+    this.textures = {
+      before: this.#texture([60, 60, 60, 255], gl.LINEAR),
+      after: this.#texture([60, 60, 60, 255], gl.LINEAR),
+      hole: this.#texture([0, 0, 0, 255], gl.NEAREST),
+    };
+    this.hasAfter = false;
+    this.mode = 0;
     this.render();
   }
 
