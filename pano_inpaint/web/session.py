@@ -38,6 +38,7 @@ __all__ = ["OpenImage", "Session"]
 log = logging.getLogger(__name__)
 
 _MAX_LISTED = 5000
+_MAX_DEPTH = 3  # sub-folder levels listed
 _LOSSY = {"jpeg", "webp"}
 
 
@@ -95,12 +96,16 @@ class Session:
     # ------------------------------------------------------------------ FOLDER
 
     def list_files(self) -> list[dict[str, Any]]:
-        """Images in FOLDER and its sub-folders (not hidden ones, links not followed out)."""
+        """Images in FOLDER and its sub-folders, three levels deep (not hidden ones; links out of
+        FOLDER left out)."""
         if self.folder is None:
             return []
         found: list[dict[str, Any]] = []
         for root, dirs, names in os.walk(self.folder):
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            depth = len(Path(root).relative_to(self.folder).parts)
+            # Not hidden folders, and not deeper than _MAX_DEPTH (a home folder is huge).
+            dirs[:] = [] if depth >= _MAX_DEPTH else sorted(d for d in dirs
+                                                             if not d.startswith("."))
             if len(found) >= _MAX_LISTED:
                 break
             for name in sorted(names):

@@ -79,8 +79,12 @@ def test_info_lists_generators_and_limits(client):
 def test_files_lists_images_of_the_folder_only(client, folder, tmp_path):
     (folder / "notes.txt").write_text("not an image")
     (folder / "link_out.png").symlink_to(tmp_path / "secret.txt")
+    deep = folder / "a" / "b" / "c" / "d"
+    deep.mkdir(parents=True)
+    write_image(deep.parent / "three.png", np.zeros((4, 8, 3), np.uint8))
+    write_image(deep / "four.png", np.zeros((4, 8, 3), np.uint8))
     files = [f["path"] for f in client.get("/api/files").json()["files"]]
-    assert files == ["small.png", "sub/nested.jpg", "wide.png"]
+    assert files == ["a/b/c/three.png", "small.png", "sub/nested.jpg", "wide.png"]
 
 
 def test_open_a_panorama_from_the_folder(client):

@@ -530,6 +530,9 @@ window.addEventListener("keydown", (event) => {
     l: () => setTool("look"), b: () => setTool("paint"), e: () => setTool("erase"),
     d: () => $("look-down").click(),
     c: () => { viewer.setMode(viewer.mode === 1 ? 0 : 1); markCompare(); },
+    "+": () => { viewer.setView({ fov: viewer.view.fov / 1.15 }); showView(); },
+    "=": () => { viewer.setView({ fov: viewer.view.fov / 1.15 }); showView(); },
+    "-": () => { viewer.setView({ fov: viewer.view.fov * 1.15 }); showView(); },
     "[": () => { $("brush").value = state.brush - 4; $("brush").oninput(); },
     "]": () => { $("brush").value = state.brush + 4; $("brush").oninput(); },
   };
