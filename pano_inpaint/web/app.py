@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).resolve().parent / "static"
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
-_FILE_KINDS = {"result", "lossless", "mask"}
+_FILE_KINDS = {"result", "lossless", "mask", "report"}
 
 
 class OpenRequest(BaseModel):

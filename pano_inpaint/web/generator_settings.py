@@ -63,7 +63,7 @@ def check_settings(name: str, params: dict[str, Any]) -> None:
     for key, value in params.items():
         if key not in kinds:
             raise Refused(f"{name} has no setting {key!r} the page can change; it has "
-                              f"{', '.join(kinds) or 'none'}")
+                          f"{', '.join(kinds) or 'none'}")
         wanted = _KIND_TYPES[kinds[key]]
         if isinstance(value, bool) != (bool in wanted) or not isinstance(value, wanted):
             raise Refused(f"{name} setting {key!r} must be {kinds[key]}, got {value!r}")

@@ -8,7 +8,6 @@ files are never written.
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 import os
 import secrets
@@ -21,10 +20,10 @@ from typing import Any
 
 import numpy as np
 
-from pano_inpaint.config import ConfigError, PipelineConfig
+from pano_inpaint.config import PipelineConfig
 from pano_inpaint.generators import list_generators
 from pano_inpaint.io import SUPPORTED_SUFFIXES, ImageReadError, read_image, read_mask, write_image
-from pano_inpaint.jobs import JobError, check_panorama
+from pano_inpaint.jobs import JobError, check_panorama, write_json
 from pano_inpaint.values import is_hdr
 from pano_inpaint.web.errors import Refused
 from pano_inpaint.web.fills import FillJob, FillQueue
@@ -205,7 +204,7 @@ class Session:
         image = self.images.get(image_id)
         if image is None:
             raise Refused(f"no open image {image_id!r} (it may belong to a server that "
-                              "was restarted: open it again)", 404)
+                          "was restarted: open it again)", 404)
         return image
 
     def close(self, image_id: str) -> None:
@@ -234,7 +233,7 @@ class Session:
         name = settings.get("generator") or self.config.generator.name
         if name not in list_generators():
             raise Refused(f"unknown generator {name!r}; available: "
-                              f"{', '.join(list_generators())}")
+                          f"{', '.join(list_generators())}")
         params = settings.get("params") or {}
         if not isinstance(params, dict):
             raise Refused("generator parameters must be a mapping of names to values")
@@ -243,16 +242,13 @@ class Session:
         dilate = settings.get("dilate", self.config.mask.dilate)
         if isinstance(dilate, bool) or not isinstance(dilate, int) or not 0 <= dilate <= 256:
             raise Refused(f"dilate must be a whole number of pixels from 0 to 256, got "
-                              f"{dilate!r}")
-        try:
-            return dataclasses.replace(
-                self.config,
-                generator=dataclasses.replace(self.config.generator, name=name,
-                                              params={**base, **params}),
-                mask=dataclasses.replace(self.config.mask, dilate=dilate),
-            )
-        except (ConfigError, TypeError, ValueError) as exc:  # pragma: no cover - replace is plain
-            raise Refused(str(exc)) from exc
+                          f"{dilate!r}")
+        return dataclasses.replace(
+            self.config,
+            generator=dataclasses.replace(self.config.generator, name=name,
+                                          params={**base, **params}),
+            mask=dataclasses.replace(self.config.mask, dilate=dilate),
+        )
 
     def fill(self, image: OpenImage, settings: dict[str, Any]) -> FillJob:
         """Queue a fill of ``image``'s current mask."""
@@ -287,7 +283,8 @@ class Session:
                                     job.mask.view(np.uint8) * np.uint8(255))
         (out / "preview.jpg").write_bytes(display_jpeg(result.image))
         report = result.to_dict()
-        (out / "report.json").write_text(json.dumps(report, indent=2, default=str))
+        files["report"] = out / f"{image.stem}_report.json"
+        write_json(files["report"], report)
         return {
             "files": {kind: path.name for kind, path in files.items()},
             "report": report,

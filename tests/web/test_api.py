@@ -310,7 +310,7 @@ def test_fill_progress_result_and_downloads(client, session, folder):
     last = json.loads([line for line in text.splitlines() if line.startswith("data:")][-1][5:])
     assert last["state"] == "done" and last["fraction"] == 1.0
     assert set(last["result"]["report"]["consistency"]["checks"]) >= {"wrap", "boundary"}
-    assert set(last["result"]["files"]) == {"result", "lossless", "mask"}
+    assert set(last["result"]["files"]) == {"result", "lossless", "mask", "report"}
 
     response = client.get(f"/api/fills/{job['id']}/files/result")
     assert 'filename="cam_inpainted.jpg"' in response.headers["content-disposition"]
@@ -333,7 +333,9 @@ def test_fill_progress_result_and_downloads(client, session, folder):
 
     assert changed.any() and not (changed & ~dilate_mask(hole, 1)).any()
     assert client.get(f"/api/fills/{job['id']}/preview.jpg").status_code == 200
-    assert client.get(f"/api/fills/{job['id']}/files/report").status_code == 404
+    report = client.get(f"/api/fills/{job['id']}/files/report").json()
+    assert report["generator"] == "telea" and "consistency" in report  # as `inpaint --report`
+    assert client.get(f"/api/fills/{job['id']}/files/other").status_code == 404
     assert _digests(folder) == before  # the input is never written
 
 
@@ -417,7 +419,7 @@ def test_hdr_panorama_is_filled_linear_and_unclipped(client, session, folder):
     client.post(f"/api/images/{image['id']}/mask/cap", json={"degrees": 30})
     job = _wait(client, client.post(f"/api/images/{image['id']}/fills",
                                     json={"generator": "telea"}).json()["id"])
-    assert set(job["result"]["files"]) == {"result", "mask"}  # EXR is lossless already
+    assert set(job["result"]["files"]) == {"result", "mask", "report"}  # EXR is lossless
     path = session.workspace / "out.exr"
     path.write_bytes(client.get(f"/api/fills/{job['id']}/files/result").content)
     filled = read_image(path).pixels

@@ -439,7 +439,8 @@ async function showJob(job) {
 
 function renderResult(job) {
   const labels = { result: `Download result (${job.result.files.result.split(".").pop()})`,
-                   lossless: "Download lossless PNG", mask: "Download its mask" };
+                   lossless: "Download lossless PNG", mask: "Download its mask",
+                   report: "Download report (JSON)" };
   const box = $("downloads");
   box.replaceChildren();
   for (const kind of Object.keys(job.result.files)) {
