@@ -277,6 +277,10 @@ def create_app(session: Session, *, allowed_hosts: list[str] | None = None) -> F
         return StreamingResponse(stream(), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-store"})
 
+    @app.post("/api/fills/{job_id}/continue")
+    def continue_from(job_id: str) -> dict[str, Any]:
+        return session.open_result(job_of(job_id)).to_dict()
+
     @app.get("/api/fills/{job_id}/preview.jpg")
     def fill_preview(job_id: str) -> FileResponse:
         job = job_of(job_id)

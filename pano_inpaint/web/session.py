@@ -175,6 +175,25 @@ class Session:
             shutil.copyfile(path, target)
         return self._open(image_id, target, target.name, workdir)
 
+    def open_result(self, job: FillJob) -> OpenImage:
+        """A fill's result as a new panorama of the session, to paint and fill again.
+
+        Its lossless copy is read when there is one (no second JPEG generation); results of it
+        are written in the first input's format."""
+        if job.result is None:
+            raise Refused(f"fill {job.id} is {job.state}", 409)
+        first = self.image(job.image_id)
+        files = job.result["files"]
+        source = first.workdir / job.id / files.get("lossless", files["result"])
+        image_id, workdir = self._new_workdir()
+        target = workdir / "upload" / source.name
+        target.parent.mkdir()
+        shutil.copyfile(source, target)
+        name = f"{first.stem}_inpainted{FORMAT_SUFFIX.get(first.format, '.png')}"
+        image = self._open(image_id, target, name, workdir)
+        image.format = first.format
+        return image
+
     def discard(self, image_id: str) -> None:
         """Remove what a refused upload left in the workspace."""
         if image_id not in self.images:

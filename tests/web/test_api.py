@@ -426,3 +426,24 @@ def test_hdr_panorama_is_filled_linear_and_unclipped(client, session, folder):
     hole = nadir_mask(32, 64, 30)
     assert filled.dtype == np.float32 and filled[hole].max() > 1.0
     assert np.array_equal(filled[~hole], hdr[~hole])
+
+
+def test_continue_from_a_result(client, session, folder):
+    rng = np.random.default_rng(3)
+    write_image(folder / "pano.jpg", rng.integers(0, 256, (32, 64, 3), dtype=np.uint8))
+    image = _open(client, "pano.jpg")
+    client.post(f"/api/images/{image['id']}/mask/cap", json={"degrees": 20})
+    first = _wait(client, client.post(f"/api/images/{image['id']}/fills",
+                                      json={"generator": "telea"}).json()["id"])
+    second = client.post(f"/api/fills/{first['id']}/continue").json()
+    assert second["name"] == "pano_inpainted.jpg" and second["format"] == "jpeg"
+    assert second["mask"]["hole_pixels"] == 0  # a fresh mask on the filled panorama
+    # It starts from the lossless copy of the fill, pixel for pixel.
+    copy = session.images[second["id"]].source
+    lossless = session.workspace / image["id"] / first["id"] / first["result"]["files"]["lossless"]
+    assert np.array_equal(read_image(copy).pixels, read_image(lossless).pixels)
+    client.post(f"/api/images/{second['id']}/mask/cap", json={"pole": "zenith", "degrees": 20})
+    again = _wait(client, client.post(f"/api/images/{second['id']}/fills",
+                                      json={"generator": "telea"}).json()["id"])
+    assert again["result"]["files"]["result"] == "pano_inpainted_inpainted.jpg"
+    assert client.post("/api/fills/nope/continue").status_code == 404

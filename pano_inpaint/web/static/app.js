@@ -489,6 +489,9 @@ $("file-filter").oninput = renderFiles;
 $("sample").onclick = () => guarded(async () => adopt(await post("/api/images/sample")));
 $("generator").onchange = () => guarded(showGenerator);
 $("fill").onclick = () => guarded(fill);
+$("continue").onclick = () => guarded(async () => {
+  if (shownResult) await adopt(await post(`/api/fills/${shownResult}/continue`));
+});
 $("nadir").oninput = () => {
   const degrees = Number($("nadir").value);
   $("nadir-value").textContent = `${degrees}°`;
