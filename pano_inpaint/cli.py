@@ -481,57 +481,284 @@ def dump_config_command(config: ConfigOption = None, overrides: SetOption = None
     out.print(yaml.safe_dump(config_to_dict(_config(config, overrides)), sort_keys=False))
 
 
-@app.command("eval", add_help_option=False,  # --help reaches the command's own parser
-             context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
-def eval_command(ctx: typer.Context) -> None:
-    """Score every generator and the usual peers on real panoramas (options: --help).
+def _split(text: str | None) -> list[str] | None:
+    """``"a, b"`` -> ``["a", "b"]``; None stays None."""
+    if text is None:
+        return None
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _peers(text: str) -> list[str] | str:
+    return text if text in ("default", "all", "none") else (_split(text) or "none")
+
+
+def _command_line(ctx: typer.Context) -> str:
+    """The command as typed, for the reports (``main`` keeps the arguments in ``ctx.obj``)."""
+    import shlex
+
+    argv = (ctx.obj or {}).get("argv", sys.argv[1:])
+    return "pano-inpaint " + shlex.join(argv)
+
+
+DirsArgument = Annotated[
+    list[Path], typer.Argument(help="Folders of ground-truth panoramas (files directly inside).",
+                               show_default=False)
+]
+OutDirOption = Annotated[
+    Path, typer.Option("--out", help="Report folder: results.md, results.json, index.html.",
+                       show_default=False)
+]
+SeedOption = Annotated[int, typer.Option(help="Mask seed (masks also depend on family, image).")]
+MaxWidthOption = Annotated[
+    int | None, typer.Option(help="Reduce wider panoramas to this (default 2048; 1024 with "
+                             "--quick).")
+]
+ImagesOption = Annotated[int | None, typer.Option(help="Use at most this many panoramas.")]
+NoHtmlOption = Annotated[
+    bool, typer.Option("--no-html", help="Skip index.html and its thumbnails.")
+]
+
+
+def _report_eval(results) -> None:
+    scored = [r for r in results.rows if r["kind"] != "reference"]
+    for name, path in results.files.items():
+        out.print(f"{name}: {path}", highlight=False)
+    out.print(f"{len(scored)} results in {results.meta['seconds']:.1f} s")
+    if not scored:
+        raise typer.Exit(1)
+
+
+@app.command("eval")
+def eval_command(
+    ctx: typer.Context,
+    dirs: DirsArgument,
+    out_dir: OutDirOption,
+    generators: Annotated[
+        str | None, typer.Option(metavar="A,B", help="Registered generators (default: all but "
+                                 "mean).")
+    ] = None,
+    masks: Annotated[
+        str | None, typer.Option(metavar="FAM1,FAM2", help="Mask families (default: all: "
+                                 "nadir, tripod, monopod, shadow, cube-edge, cube-corner, wrap, "
+                                 "zenith, strokes).")
+    ] = None,
+    peers: Annotated[
+        str, typer.Option(metavar="default|all|none|A,B", help="Peer methods: erp-telea, "
+                          "erp-ns, faces-telea, erp-pypatchmatch (default: all available; "
+                          "pypatchmatch only up to 1024 px wide).")
+    ] = "default",
+    quick: Annotated[
+        bool, typer.Option("--quick", help="Two images (one HDR), four families, 1024 px.")
+    ] = False,
+    seed: SeedOption = 0,
+    max_width: MaxWidthOption = None,
+    images: ImagesOption = None,
+    smeared_nadir: Annotated[
+        list[str] | None,
+        typer.Option("--smeared-nadir", metavar="GLOB", help="File names whose nadir is an old "
+                     "fill, not ground truth: the nadir families skip them (repeatable).")
+    ] = None,
+    no_html: NoHtmlOption = False,
+    no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress bar.")] = False,
+    config: ConfigOption = None,
+    overrides: SetOption = None,
+) -> None:
+    """Score every generator and the usual peers on real panoramas with synthetic holes.
+
+    Exit code 0: done (a failing method is a result); 1: nothing evaluated; 2: bad argument.
 
     Example:
 
         pano-inpaint eval ../shared/panoramas --out eval_out --quick
+
+        pano-inpaint eval panos/ --out eval_out --generators patchmatch --peers none
     """
-    from pano_inpaint.eval.runner import main as eval_main
+    from pano_inpaint.eval.runner import run_evaluation
 
-    raise typer.Exit(eval_main(list(ctx.args)))
+    cfg = _config(config, overrides)
+    try:
+        results = run_evaluation(
+            dirs, out_dir, generators=_split(generators), masks=_split(masks), quick=quick,
+            seed=seed, max_width=max_width, peers=_peers(peers), images=images,
+            smeared_nadir=tuple(smeared_nadir or ()), html=not no_html,
+            progress=not no_progress, command=_command_line(ctx), config=cfg,
+        )
+    except KeyError as exc:
+        raise _fail(exc.args[0], EXIT_USAGE) from exc
+    except FileNotFoundError as exc:
+        raise _fail(str(exc), 1) from exc
+    _report_eval(results)
 
 
-@app.command("train", add_help_option=False,  # --help reaches the command's own parser
-             context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
-def train_command(ctx: typer.Context) -> None:
-    """Train the `net` generator, resumably (options: --help).
+@app.command("eval-net")
+def eval_net_command(
+    ctx: typer.Context,
+    dirs: DirsArgument,
+    out_dir: OutDirOption,
+    generators: Annotated[
+        str, typer.Option(metavar="A,B", help="Registered generators.")
+    ] = "telea,patchmatch,net",
+    masks: Annotated[
+        str, typer.Option(metavar="FAM1,FAM2", help="Mask families; nadir-30-40 is added "
+                          "for this run.")
+    ] = "nadir-30-40,tripod",
+    peers: Annotated[
+        str, typer.Option(metavar="none|A,B", help="Peer methods.")
+    ] = "erp-telea,erp-pypatchmatch",
+    ablation: Annotated[
+        Path | None, typer.Option(help="Weights of the zero-padding network, scored as "
+                                  "net-zeros.")
+    ] = None,
+    seed: SeedOption = 0,
+    max_width: MaxWidthOption = None,
+    images: ImagesOption = None,
+    no_html: NoHtmlOption = False,
+    overrides: SetOption = None,
+    network_seams: Annotated[
+        bool, typer.Option("--network-seams", help="Only the networks' raw seam ratios on "
+                           "cubes (no pipeline).")
+    ] = False,
+) -> None:
+    """The model card's evaluation of `net`: large nadir caps, tripods, the zero-padding ablation.
 
     Example:
 
-        pano-inpaint train --config configs/train/net_v1.yaml --data DIR [DIR ...] --out RUN_DIR
+        pano-inpaint eval-net ../shared/panoramas --out eval_out/net --ablation zeros/net.pt
     """
-    from pano_inpaint.train import main as train_main
+    from pano_inpaint.train.evaluate import evaluate_net
+    from pano_inpaint.train.evaluate import network_seams as seam_ratios
 
-    raise typer.Exit(train_main(list(ctx.args)))
+    if network_seams:
+        from pano_inpaint.generators.net.weights import DEFAULT_WEIGHTS
+
+        weights = {"net": str(DEFAULT_WEIGHTS)}
+        if ablation:
+            weights["net-zeros"] = str(ablation)
+        for name, ratio in seam_ratios([str(d) for d in dirs], weights, seed=seed).items():
+            out.print(f"{name}: seam ratio {ratio:.3f}")
+        return
+    cfg = _config(None, overrides) if overrides else None
+    try:
+        results = evaluate_net(
+            dirs, out_dir, generators=_split(generators) or [], masks=_split(masks) or [],
+            peers=_peers(peers), ablation=str(ablation) if ablation else None, seed=seed,
+            max_width=max_width, images=images, html=not no_html,
+            command=_command_line(ctx), config=cfg,
+        )
+    except KeyError as exc:
+        raise _fail(exc.args[0], EXIT_USAGE) from exc
+    except FileNotFoundError as exc:
+        raise _fail(str(exc), 1) from exc
+    _report_eval(results)
 
 
-@app.command("bench", context_settings={"allow_extra_args": True,
-                                        "ignore_unknown_options": True})
-def bench_command(ctx: typer.Context) -> None:
+@app.command("train")
+def train_command(
+    ctx: typer.Context,
+    config: Annotated[
+        Path, typer.Option("--config", "-c", help="Training YAML (configs/train/*.yaml).",
+                           show_default=False)
+    ],
+    data: Annotated[
+        list[Path], typer.Option("--data", help="Folder of training panoramas and photos "
+                                 "(repeat for more).", show_default=False)
+    ],
+    run_dir: Annotated[
+        Path, typer.Option("--out", help="Run folder: log.csv, losses.png, checkpoint.pt, "
+                           "net.pt.", show_default=False)
+    ],
+    restart: Annotated[
+        bool, typer.Option("--restart", help="Ignore a checkpoint in the run folder, start over.")
+    ] = False,
+    max_steps: Annotated[
+        int | None, typer.Option(help="Stop (with a checkpoint) after this step; run again to "
+                                 "resume.")
+    ] = None,
+    no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress bar.")] = False,
+) -> None:
+    """Train the `net` generator (the seam-aware cube network), resumably.
+
+    Exit code 0: trained or stopped at --max-steps; 1: no data, foreign checkpoint; 2: bad config.
+
+    Example:
+
+        pano-inpaint train -c configs/train/net_v1.yaml --data panos/ --data photos/ --out runs/v1
+    """
+    import os
+
+    # On CPUs shared with other jobs, OpenMP threads that spin while waiting for a descheduled
+    # peer make every parallel region cost a scheduler time slice (steps 10-20x slower).
+    # Passive waiting avoids that; it only takes effect if torch is not imported yet.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    from pano_inpaint.train.config import TrainConfigError, load_train_config
+    from pano_inpaint.train.loop import train
+
+    try:
+        train_config = load_train_config(config)
+    except (TrainConfigError, FileNotFoundError) as exc:
+        raise _fail(f"config: {exc}", EXIT_USAGE) from exc
+    logging.getLogger("pano_inpaint").setLevel(logging.INFO)
+    try:
+        result = train(train_config, data, run_dir, restart=restart,
+                       progress=not no_progress, max_steps=max_steps,
+                       command=_command_line(ctx))
+    except (FileNotFoundError, ValueError) as exc:
+        raise _fail(str(exc), 1) from exc
+    done = "finished" if result.summary["finished"] else "stopped"
+    out.print(f"{done} at step {result.steps} ({result.seconds / 60:.1f} min of training) in "
+              f"{result.run_dir}", highlight=False)
+    if result.sha256:
+        out.print(f"weights: {result.weights} (sha256 {result.sha256})", highlight=False)
+
+
+def _find_benchmarks(start: Path, package_dir: Path) -> Path | None:
+    """``benchmarks/run_all.py`` of a source checkout: beside the package (an editable install),
+    or in ``start`` or a folder above it (a checkout the command is run from)."""
+    for folder in (package_dir.parent, start, *start.parents):
+        script = folder / "benchmarks" / "run_all.py"
+        if script.is_file() and (folder / "pano_inpaint").is_dir():
+            return script
+    return None
+
+
+@app.command("bench")
+def bench_command(
+    quick: Annotated[bool, typer.Option("--quick", help="Every benchmark at its small size.")] = (
+        False),
+    only: Annotated[
+        str | None, typer.Option(metavar="A,B", help="Run the benchmarks whose names contain "
+                                 "one of these parts.")
+    ] = None,
+    timeout: Annotated[float | None, typer.Option(help="Seconds per benchmark.")] = None,
+) -> None:
     """Run the speed and memory benchmarks of a source checkout and print their tables.
 
+    The benchmarks are scripts of the repository (benchmarks/), not installed: run in a checkout.
+
     Example:
 
-        pano-inpaint bench --quick
+        pano-inpaint bench --quick --only geometry,pipeline
     """
     import subprocess
 
-    script = Path(__file__).resolve().parents[1] / "benchmarks" / "run_all.py"
-    if not script.is_file():
-        raise _fail("the benchmarks live in the source checkout (benchmarks/); run this from "
-                    "an editable install of the repository", EXIT_USAGE)
-    raise typer.Exit(subprocess.call([sys.executable, str(script), *ctx.args]))
+    script = _find_benchmarks(Path.cwd().resolve(), Path(__file__).resolve().parent)
+    if script is None:
+        raise _fail(
+            "the benchmarks are scripts of the source checkout (benchmarks/run_all.py) and are "
+            f"not installed with the package; none found in {Path.cwd()} or above it, nor "
+            "beside the installed package. Run this inside a clone of the repository.",
+            EXIT_USAGE)
+    args = [*(["--quick"] if quick else []), *(["--only", only] if only else []),
+            *(["--timeout", str(timeout)] if timeout else [])]
+    raise typer.Exit(subprocess.call([sys.executable, str(script), *args]))
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit code instead of exiting (handy in tests)."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
-        code = app(args=argv, standalone_mode=False)
+        argv = sys.argv[1:] if argv is None else list(argv)
+        code = app(args=argv, standalone_mode=False, obj={"argv": argv})
     except typer.Exit as exc:
         return exc.exit_code
     except SystemExit as exc:  # pragma: no cover - click's own exits

@@ -147,15 +147,43 @@ def test_demo_generators_and_dump_config(tmp_path, capsys):
 
 
 def test_every_command_has_an_example(capsys):
-    for command in ["inpaint", "check", "cubemap", "equirect", "demo", "generators",
-                    "dump-config"]:
+    from pano_inpaint.cli import app
+
+    commands = [c.name for c in app.registered_commands]
+    assert {"inpaint", "eval", "eval-net", "train", "bench", "demo"} <= set(commands)
+    for command in commands:
         assert main([command, "--help"]) == 0
-        assert "Example" in capsys.readouterr().out
-    # eval and train hand --help to their own parsers, which list every option
-    for command, option in [("eval", "--generators"), ("train", "--max-steps")]:
+        assert "Example" in capsys.readouterr().out, command
+    # the evaluation and training commands are typer commands listing their own options
+    for command, options in [("eval", ["--generators", "--smeared-nadir", "--set"]),
+                             ("eval-net", ["--ablation", "--network-seams"]),
+                             ("train", ["--data", "--max-steps", "--restart"])]:
         assert main([command, "--help"]) == 0
         out = capsys.readouterr().out
-        assert "example:" in out and option in out
+        assert all(option in out for option in options), command
+
+
+def test_bench_runs_from_a_checkout_and_says_so_elsewhere(tmp_path, monkeypatch, capsys):
+    from pano_inpaint import cli
+
+    checkout = tmp_path / "repo"
+    (checkout / "benchmarks").mkdir(parents=True)
+    (checkout / "pano_inpaint").mkdir()
+    (checkout / "benchmarks" / "run_all.py").write_text("import sys; sys.exit(7)\n")
+    site = tmp_path / "site-packages" / "pano_inpaint"
+    site.mkdir(parents=True)
+    script = checkout / "benchmarks" / "run_all.py"
+    assert cli._find_benchmarks(checkout / "pano_inpaint", site) == script  # from inside it
+    assert cli._find_benchmarks(tmp_path / "elsewhere", site) is None
+    assert cli._find_benchmarks(tmp_path / "elsewhere", checkout / "pano_inpaint") == script
+
+    monkeypatch.chdir(checkout)
+    monkeypatch.setattr(cli, "__file__", str(site / "cli.py"))
+    assert main(["bench", "--quick"]) == 7  # the script's own exit code comes back
+    monkeypatch.chdir(tmp_path)
+    capsys.readouterr()
+    assert main(["bench"]) == EXIT_USAGE
+    assert "clone of the repository" in capsys.readouterr().err.replace("\n", " ")
 
 
 def test_partial_panoramas_are_refused(tmp_path):

@@ -1,13 +1,9 @@
 from importlib.resources import as_file, files
-from pathlib import Path
 
 import pytest
 import yaml
 
 from pano_inpaint.config import ConfigError, PipelineConfig, config_to_dict, load_config
-from pano_inpaint.train.config import TrainConfig, load_train_config
-
-TRAIN_CONFIGS = sorted((Path(__file__).resolve().parents[1] / "configs" / "train").glob("*.yaml"))
 
 
 def test_the_packaged_default_yaml_equals_the_dataclass_defaults():
@@ -17,14 +13,6 @@ def test_the_packaged_default_yaml_equals_the_dataclass_defaults():
     # every key is written out, so the file documents them all
     assert yaml.safe_load(text) == config_to_dict(PipelineConfig())
 
-
-def test_the_training_configs_are_found():
-    assert {p.name for p in TRAIN_CONFIGS} >= {"net_v1.yaml", "smoke.yaml"}
-
-
-@pytest.mark.parametrize("path", TRAIN_CONFIGS, ids=lambda p: p.name)
-def test_every_training_config_loads(path):
-    assert isinstance(load_train_config(path), TrainConfig)
 
 
 def test_overrides_and_types(tmp_path):

@@ -10,8 +10,8 @@ distance; 0 = same texture statistics), ``logl_psnr`` (HDR only: log-luminance P
 values), ``seam, wrap, pole, boundary`` (:func:`pano_inpaint.check_consistency` ratios, 1 = like
 any other pixel step; None where the hole does not reach a cube edge, the wrap line or a pole),
 ``known_changed`` (pixels outside the hole that differ from the input; must be 0), ``seconds``
-(wall) and ``peak_mb`` (peak of the memory traced by ``tracemalloc`` while the method ran:
-Python and numpy allocations, not OpenCV's or torch's internal buffers).
+(wall) and ``peak_mb`` (the process's peak resident memory while the method ran, above its
+resident size before: every library's allocations; see :mod:`pano_inpaint.eval.memory`).
 
 The HTML shows, per case, undistorted perspective crops centred on the hole (the input with the
 hole outlined, the truth, every method's fill), and beside them the pole view (the standard
@@ -209,8 +209,10 @@ def markdown_report(rows: list[dict], meta: dict) -> str:
         "- known px changed: pixels outside the hole that differ from the input (must be 0).",
         "- Means are arithmetic, except for the ratio columns (grad ratio, seam, wrap, pole, "
         "boundary), which are geometric means.",
-        "- s: wall seconds; peak MB: tracemalloc peak (Python + numpy allocations) while the "
-        "method ran.",
+        "- s: wall seconds; peak MB: the process's peak resident memory while the method ran, "
+        "above its resident size just before (kernel peak-RSS counter reset per call; OpenCV, "
+        "numba and torch allocations included; cases share one process, so a lower bound on a "
+        "fresh process's need).",
         "",
     ]
     return "\n".join(lines)

@@ -5,37 +5,31 @@ the fill is scored against the truth (:mod:`pano_inpaint.eval.metrics`) and for 
 (:func:`pano_inpaint.check_consistency`, the same figures measured on the ground truth itself as
 the reference). A method that raises is recorded as failed for that case; the run goes on.
 
-Command line (``python -m pano_inpaint.eval`` and ``pano-inpaint eval``)::
-
-    pano-inpaint eval DIR [DIR ...] --out OUT_DIR [--generators a,b] [--masks fam1,fam2]
-                      [--peers default|all|none|name,name] [--quick] [--seed N] [--max-width N]
-                      [--images N] [--no-html]
-
-writes ``OUT_DIR/results.md``, ``results.json`` and ``index.html`` (thumbnails in
-``OUT_DIR/cases/``). ``main(argv) -> int`` is the stable entry point: 0 when the run completed,
-1 when nothing could be evaluated, 2 for bad arguments.
+Command line: ``pano-inpaint eval DIR [DIR ...] --out OUT_DIR [options]`` (see
+``pano-inpaint eval --help``) writes ``OUT_DIR/results.md``, ``results.json`` and ``index.html``
+(thumbnails in ``OUT_DIR/cases/``).
 """
 
 from __future__ import annotations
 
-import argparse
 import datetime
 import logging
 import platform
 import sys
 import time
 import traceback
-import tracemalloc
 from dataclasses import dataclass, field
 from importlib import metadata as importlib_metadata
 from pathlib import Path
 
 import numpy as np
 
-from pano_inpaint.config import ConfigError, PipelineConfig, config_to_dict, load_config
+from pano_inpaint._progress import ProgressBar
+from pano_inpaint.config import PipelineConfig, config_to_dict
 from pano_inpaint.consistency import check_consistency
 from pano_inpaint.eval import metrics
 from pano_inpaint.eval.images import GroundTruth, find_panoramas, load_panorama
+from pano_inpaint.eval.memory import call_with_peak_memory
 from pano_inpaint.eval.methods import Method, MethodOutput, select_methods
 from pano_inpaint.eval.report import GROUND_TRUTH, CaseViews, write_reports
 from pano_inpaint.eval.views import HoleView
@@ -48,7 +42,7 @@ from pano_inpaint.masks import (
 )
 from pano_inpaint.values import ToneMap, to_values
 
-__all__ = ["EvalResults", "main", "run_evaluation"]
+__all__ = ["EvalResults", "run_evaluation"]
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +50,6 @@ DEFAULT_MAX_WIDTH = 2048
 QUICK_MAX_WIDTH = 1024
 QUICK_IMAGES = 2
 QUICK_FAMILIES = ("nadir", "tripod", "cube-edge", "wrap")
-# Panoramas whose nadir is an old fill, not ground truth (../shared/panoramas_hires/MANIFEST.md).
-SMEARED_NADIR = ("vrview_*",)
 
 
 @dataclass
@@ -118,17 +110,12 @@ def _consistency_figures(image: np.ndarray, mask: np.ndarray, rotations: list) -
 
 
 def _measure(method: Method, source: np.ndarray, mask: np.ndarray
-             ) -> tuple[MethodOutput, float, float]:
-    """Run a method; return its output, wall seconds and peak traced memory (MB)."""
-    tracemalloc.start()
-    try:
-        start = time.perf_counter()
-        output = method.fn(source, mask)
-        seconds = time.perf_counter() - start
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    return output, seconds, peak / 2**20
+             ) -> tuple[MethodOutput, float, float | None]:
+    """Run a method; return its output, wall seconds and peak resident memory (MiB) above what
+    the process held before it (:mod:`pano_inpaint.eval.memory`; None where unsupported)."""
+    start = time.perf_counter()
+    output, peak = call_with_peak_memory(lambda: method.fn(source, mask))
+    return output, time.perf_counter() - start, peak
 
 
 class _Case:
@@ -156,8 +143,8 @@ class _Case:
             "status": "ok", "error": None,
         }
 
-    def score(self, method: Method, output: MethodOutput, seconds: float, peak_mb: float
-              ) -> dict:
+    def score(self, method: Method, output: MethodOutput, seconds: float,
+              peak_mb: float | None) -> dict:
         row = self.base_row(method.name, method.kind)
         image = output.image
         if image.shape != self.source.shape or image.dtype != self.source.dtype:
@@ -175,7 +162,7 @@ class _Case:
                        if self.truth.hdr else None),
             known_changed=metrics.known_pixels_changed(image, self.source, mask),
             seconds=round(seconds, 4),
-            peak_mb=round(peak_mb, 2),
+            peak_mb=None if peak_mb is None else round(peak_mb, 2),
             rotations=len([r for r in output.rotations if r is not None]),
             **output.notes,
         )
@@ -197,6 +184,89 @@ def _unique_names(paths: list[Path]) -> list[str]:
     return [f"{p.parent.name}/{p.name}" if names.count(p.name) > 1 else p.name for p in paths]
 
 
+def _check_families(families: list[str]) -> None:
+    for family in families:
+        if family not in MASK_FAMILIES:
+            raise KeyError(f"unknown mask family {family!r}; known: {', '.join(MASK_FAMILIES)}")
+
+
+def _pick_panoramas(dirs: list[str | Path], quick: bool, images: int | None) -> list[Path]:
+    paths = find_panoramas(list(dirs))
+    if quick:
+        paths = _choose_quick_images(paths)
+    if images:
+        paths = paths[:images]
+    if not paths:
+        raise FileNotFoundError(f"no panoramas in {', '.join(str(d) for d in dirs)}")
+    return paths
+
+
+@dataclass
+class _Plan:
+    """What a run evaluates: the methods on every family of every panorama."""
+
+    families: list[str]
+    methods: list[Method]
+    forced: set[str]  # methods asked for by name: run even above their max width
+    width_limit: int
+    smeared_nadir: tuple[str, ...]
+    seed: int
+
+
+def _evaluate_panoramas(paths: list[Path], plan: _Plan, views: CaseViews | None,
+                        progress: bool) -> tuple[list[dict], list[dict], list[dict]]:
+    """Every case of every panorama; returns the rows, the loaded images' metadata and what was
+    skipped (unreadable panoramas; nadir families on panoramas whose nadir is not truth)."""
+    rows: list[dict] = []
+    loaded, skipped = [], []
+    families = plan.families
+    with ProgressBar(len(paths) * len(families), unit="cases", enabled=progress) as bar:
+        for path, name in zip(paths, _unique_names(paths), strict=True):
+            try:
+                truth = load_panorama(path, max_width=plan.width_limit,
+                                      smeared_nadir=plan.smeared_nadir, name=name)
+            except (OSError, ValueError) as exc:
+                skipped.append({"image": name, "reason": str(exc)})
+                bar.advance(len(families))
+                continue
+            loaded.append(_image_meta(truth))
+            for family in families:
+                bar.describe(f"{name[:24]} {family}")
+                if family in NADIR_FAMILIES and not truth.clean_nadir:
+                    skipped.append({"image": name, "family": family,
+                                    "reason": "nadir is an old fill, not ground truth"})
+                else:
+                    rows += _run_case(truth, family, plan.seed, plan.methods, plan.forced, views)
+                bar.advance()
+    return rows, loaded, skipped
+
+
+def _run_meta(dirs: list[str | Path], plan: _Plan, *, quick: bool,
+              peers: list[str] | str | None, command: str | None,
+              config: PipelineConfig | None, images: list[dict], skipped: list[dict],
+              seconds: float) -> dict:
+    """The run's settings, versions, date and time, what it read and skipped, for the reports."""
+    return {
+        "command": command if command is not None else " ".join(sys.argv),
+        "pipeline_config": config_to_dict(config or PipelineConfig()),
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "versions": _versions(),
+        "settings": {
+            "dirs": [str(d) for d in dirs], "families": plan.families,
+            "methods": [m.name for m in plan.methods], "seed": plan.seed,
+            "max_width": plan.width_limit, "quick": quick,
+            "peers": peers if isinstance(peers, (str, type(None))) else list(peers),
+            **({"smeared_nadir": list(plan.smeared_nadir)} if plan.smeared_nadir else {}),
+        },
+        "images": images,
+        "skipped": skipped,
+        "seconds": round(seconds, 2),
+        "methods": {m.name: {"kind": m.kind, "description": m.description,
+                             "max_width": None if m.name in plan.forced else m.max_width}
+                    for m in plan.methods},
+    }
+
+
 def run_evaluation(
     dirs: list[str | Path],
     out_dir: str | Path,
@@ -208,6 +278,7 @@ def run_evaluation(
     max_width: int | None = None,
     peers: list[str] | str | None = "default",
     images: int | None = None,
+    smeared_nadir: tuple[str, ...] = (),
     html: bool = True,
     progress: bool = True,
     command: str | None = None,
@@ -225,6 +296,8 @@ def run_evaluation(
         max_width: reduce wider panoramas to this (default 2048; 1024 with ``quick``).
         peers: see :func:`pano_inpaint.eval.methods.select_methods`.
         images: use at most this many panoramas.
+        smeared_nadir: file-name globs of panoramas whose nadir is an old fill, not ground
+            truth: the nadir families are not scored on them.
         html: write ``index.html`` and its thumbnails.
         progress: show a progress bar over cases.
         command: the command line to record (default: ``sys.argv``).
@@ -240,62 +313,18 @@ def run_evaluation(
     started = time.perf_counter()
     out_dir = Path(out_dir)
     families = list(masks) if masks else list(QUICK_FAMILIES if quick else list_families())
-    for family in families:
-        if family not in MASK_FAMILIES:
-            raise KeyError(f"unknown mask family {family!r}; known: {', '.join(MASK_FAMILIES)}")
+    _check_families(families)
     methods, forced = select_methods(generators, peers, config)
     width_limit = max_width or (QUICK_MAX_WIDTH if quick else DEFAULT_MAX_WIDTH)
-    paths = find_panoramas(list(dirs))
-    if quick:
-        paths = _choose_quick_images(paths)
-    if images:
-        paths = paths[:images]
-    if not paths:
-        raise FileNotFoundError(f"no panoramas in {', '.join(str(d) for d in dirs)}")
+    plan = _Plan(families, methods, forced, width_limit, tuple(smeared_nadir), seed)
+    paths = _pick_panoramas(dirs, quick, images)
 
     out_dir.mkdir(parents=True, exist_ok=True)
     _warm_up(methods)
     views = CaseViews(out_dir) if html else None
-    rows: list[dict] = []
-    loaded, skipped = [], []
-    bar = _progress(len(paths) * len(families), progress)
-    for path, name in zip(paths, _unique_names(paths), strict=True):
-        try:
-            truth = load_panorama(path, max_width=width_limit, smeared_nadir=SMEARED_NADIR,
-                                  name=name)
-        except (OSError, ValueError) as exc:
-            skipped.append({"image": name, "reason": str(exc)})
-            bar.update(len(families))
-            continue
-        loaded.append(_image_meta(truth))
-        for family in families:
-            bar.set_postfix_str(f"{name[:24]} {family}")
-            if family in NADIR_FAMILIES and not truth.clean_nadir:
-                skipped.append({"image": name, "family": family,
-                                "reason": "nadir is an old fill, not ground truth"})
-            else:
-                rows += _run_case(truth, family, seed, methods, forced, views)
-            bar.update(1)
-    bar.close()
-
-    meta = {
-        "command": command if command is not None else " ".join(sys.argv),
-        "pipeline_config": config_to_dict(config or PipelineConfig()),
-        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        "versions": _versions(),
-        "settings": {
-            "dirs": [str(d) for d in dirs], "families": families,
-            "methods": [m.name for m in methods], "seed": seed, "max_width": width_limit,
-            "quick": quick, "peers": peers if isinstance(peers, (str, type(None))) else
-            list(peers),
-        },
-        "images": loaded,
-        "skipped": skipped,
-        "seconds": round(time.perf_counter() - started, 2),
-        "methods": {m.name: {"kind": m.kind, "description": m.description,
-                             "max_width": None if m.name in forced else m.max_width}
-                    for m in methods},
-    }
+    rows, loaded, skipped = _evaluate_panoramas(paths, plan, views, progress)
+    meta = _run_meta(dirs, plan, quick=quick, peers=peers, command=command, config=config,
+                     images=loaded, skipped=skipped, seconds=time.perf_counter() - started)
     results = EvalResults(rows, meta, out_dir)
     results.files = write_reports(results.rows, results.meta, out_dir, views)
     return results
@@ -352,97 +381,3 @@ def _run_case(truth: GroundTruth, family: str, seed: int, methods: list[Method],
     if views is not None:
         views.write(truth, family, case.mask, case.tone, outputs, rows)
     return rows
-
-
-class _NoBar:
-    def set_postfix_str(self, text: str) -> None: ...
-    def update(self, n: int) -> None: ...
-    def close(self) -> None: ...
-
-
-def _progress(total: int, enabled: bool):
-    if not enabled:
-        return _NoBar()
-    try:
-        from tqdm import tqdm
-    except ImportError:
-        return _NoBar()
-    return tqdm(total=total, unit="case", dynamic_ncols=True)
-
-
-def _split(text: str | None) -> list[str] | None:
-    if text is None:
-        return None
-    return [part.strip() for part in text.split(",") if part.strip()]
-
-
-def build_parser() -> argparse.ArgumentParser:
-    """The ``eval`` argument parser (also used by ``pano-inpaint eval``)."""
-    parser = argparse.ArgumentParser(
-        prog="pano-inpaint eval",
-        description="Score inpainting methods on real panoramas with synthetic holes.",
-        epilog="example: pano-inpaint eval ../shared/panoramas --out eval_out --quick",
-    )
-    parser.add_argument("dirs", nargs="+", metavar="DIR", help="folders of ground-truth panoramas")
-    parser.add_argument("--out", required=True, metavar="OUT_DIR", help="report folder")
-    parser.add_argument("--generators", metavar="A,B",
-                        help="registered generators (default: all but mean)")
-    parser.add_argument("--masks", metavar="FAM1,FAM2",
-                        help=f"mask families (default: all: {','.join(MASK_FAMILIES)})")
-    parser.add_argument("--peers", default="default", metavar="default|all|none|A,B",
-                        help="peer methods: erp-telea, erp-ns, faces-telea, erp-pypatchmatch "
-                             "(default: all available; pypatchmatch only up to 1024 px wide)")
-    parser.add_argument("--quick", action="store_true",
-                        help="two images, four families, 1024 px: under two minutes")
-    parser.add_argument("--seed", type=int, default=0, help="mask seed (default 0)")
-    parser.add_argument("--max-width", type=int, default=None,
-                        help=f"reduce wider panoramas (default {DEFAULT_MAX_WIDTH}, "
-                             f"{QUICK_MAX_WIDTH} with --quick)")
-    parser.add_argument("--images", type=int, default=None, help="use at most N panoramas")
-    parser.add_argument("--no-html", action="store_true", help="skip index.html and thumbnails")
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-    parser.add_argument("--config", default=None, metavar="FILE",
-                        help="pipeline config YAML for the generators (default: the defaults)")
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                        dest="overrides", help="override a pipeline config key (repeatable)")
-    return parser
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Run ``pano-inpaint eval`` with ``argv`` (default ``sys.argv[1:]``); returns the exit code.
-
-    0: the run completed (failed methods are in the report); 1: no panorama could be evaluated
-    or a folder is missing; 2: bad arguments.
-    """
-    argv = sys.argv[1:] if argv is None else list(argv)
-    parser = build_parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:
-        return int(exc.code or 0)
-    peers: list[str] | str = args.peers
-    if args.peers not in ("default", "all", "none"):
-        peers = _split(args.peers) or "none"
-    try:
-        config = load_config(args.config, args.overrides)
-    except (ConfigError, FileNotFoundError) as exc:
-        print(f"error: config: {exc}", file=sys.stderr)
-        return 2
-    try:
-        results = run_evaluation(
-            args.dirs, args.out, generators=_split(args.generators), masks=_split(args.masks),
-            quick=args.quick, seed=args.seed, max_width=args.max_width, peers=peers,
-            images=args.images, html=not args.no_html, progress=not args.no_progress,
-            command="pano-inpaint eval " + " ".join(argv), config=config,
-        )
-    except KeyError as exc:
-        print(f"error: {exc.args[0]}", file=sys.stderr)
-        return 2
-    except FileNotFoundError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    scored = [r for r in results.rows if r["kind"] != "reference"]
-    for name, path in results.files.items():
-        print(f"{name}: {path}")
-    print(f"{len(scored)} results in {results.meta['seconds']:.1f} s")
-    return 0 if scored else 1

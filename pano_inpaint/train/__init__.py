@@ -1,14 +1,6 @@
-"""Training the ``net`` generator: data sampling, losses, the resumable loop and its command line.
+"""Training the ``net`` generator: data sampling, losses and the resumable loop
+(:func:`pano_inpaint.train.loop.train`, behind ``pano-inpaint train``), and the model card's
+evaluation (:mod:`pano_inpaint.train.evaluate`, behind ``pano-inpaint eval-net``).
 
-``pano-inpaint train --config configs/train/net_v1.yaml --data DIR [DIR ...] --out RUN_DIR``.
-Nothing here is imported by ``import pano_inpaint``; everything here imports torch.
+Nothing here is imported by ``import pano_inpaint``; the loop imports torch.
 """
-
-__all__ = ["main"]
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``pano-inpaint train`` (see :func:`pano_inpaint.train.cli.main`)."""
-    from pano_inpaint.train.cli import main as cli_main
-
-    return cli_main(argv)

@@ -45,7 +45,7 @@ class Stage:
 class DataConfig:
     """How training cubes are drawn (see :mod:`pano_inpaint.train.data`)."""
 
-    exclude: tuple[str, ...] = ("vrview_*",)  # file-name globs never used (smeared nadirs)
+    exclude: tuple[str, ...] = ()  # file-name globs never read (e.g. panoramas with old fills)
     panorama_share: float = 0.6  # share of cubes drawn from real panoramas (rest: photos)
     min_scale: float = 1.0  # panorama width / (4 S) before sampling: 1 = native face size
     max_scale: float = 2.5  # ... up to this much downsampling (sharper, finer texture)

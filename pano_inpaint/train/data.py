@@ -6,8 +6,8 @@ image (at least ``MIN_PHOTO_SIZE`` on its short side) is an ordinary photo. A ph
 pseudo-panorama: a random crop, mirrored side by side so the width wraps around without a step,
 stretched to 2:1. Its geometry is wrong (the poles pinch its first and last rows), but locally it is
 natural texture, continuous across every cube edge, which is what the network must learn to extend.
-Files matching ``DataConfig.exclude`` (by default the two ``vrview_*`` panoramas, whose nadirs are
-old smeared fills) are never read.
+Files matching ``DataConfig.exclude`` (the training configs name the ``vrview_*`` panoramas of
+``../shared``, whose nadirs are old smeared fills) are never read.
 
 One cube. A mask family is drawn (weights in the config) and the hole is drawn on the sphere in the
 scene frame (nadir = down). The scene is the panorama turned by a random yaw, or with probability

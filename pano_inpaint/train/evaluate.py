@@ -1,7 +1,7 @@
 """The model card's evaluation: the project's harness with two additions for the network.
 
-``python -m pano_inpaint.train.evaluate DIR --out OUT [--ablation RUN/net.pt] [harness options]``
-runs :func:`pano_inpaint.eval.run_evaluation` with
+``pano-inpaint eval-net DIR --out OUT [--ablation RUN/net.pt] [harness options]``
+(:func:`evaluate_net`) runs :func:`pano_inpaint.eval.run_evaluation` with
 
 * an extra mask family ``nadir-30-40``: a nadir cap of 30-40 degrees (the harness's ``nadir``
   draws 10-40; the issue asks about the large ones), seeded like every family;
@@ -22,20 +22,19 @@ restored afterwards).
 
 from __future__ import annotations
 
-import argparse
 import contextlib
-import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
 
-from pano_inpaint.config import load_config
-from pano_inpaint.eval.runner import run_evaluation
+from pano_inpaint.config import PipelineConfig
+from pano_inpaint.eval.runner import EvalResults, run_evaluation
 from pano_inpaint.generators import registry
 from pano_inpaint.masks import MASK_FAMILIES, nadir_mask
 
-__all__ = ["LARGE_NADIR", "main"]
+__all__ = ["LARGE_NADIR", "evaluate_net", "network_seams"]
 
 LARGE_NADIR = "nadir-30-40"
 
@@ -131,53 +130,30 @@ def network_seams(dirs: list[str], weights: dict[str, str], *, cubes_per_image: 
     return {name: (a + 1e-9) / (b + 1e-9) for name, (a, b) in sums.items()}
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else list(argv)
-    parser = argparse.ArgumentParser(prog="python -m pano_inpaint.train.evaluate",
-                                     description=__doc__.splitlines()[0])
-    parser.add_argument("dirs", nargs="+")
-    parser.add_argument("--out", required=True)
-    parser.add_argument("--generators", default="telea,patchmatch,net")
-    parser.add_argument("--masks", default=f"{LARGE_NADIR},tripod")
-    parser.add_argument("--peers", default="erp-telea,erp-pypatchmatch")
-    parser.add_argument("--ablation", default=None, help="weights of the zero-padding network")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--max-width", type=int, default=None)
-    parser.add_argument("--images", type=int, default=None)
-    parser.add_argument("--no-html", action="store_true")
-    parser.add_argument("--set", dest="overrides", action="append", default=[],
-                        metavar="KEY=VALUE",
-                        help="pipeline config override, e.g. generator.params.detail=1.2 (with "
-                             "generator.name naming the generator it is for)")
-    parser.add_argument("--network-seams", action="store_true",
-                        help="only the networks' raw seam ratios (needs --ablation)")
-    args = parser.parse_args(argv)
-    if args.network_seams:
-        from pano_inpaint.generators.net.weights import DEFAULT_WEIGHTS
-
-        weights = {"net": str(DEFAULT_WEIGHTS)}
-        if args.ablation:
-            weights["net-zeros"] = args.ablation
-        ratios = network_seams(args.dirs, weights, seed=args.seed)
-        for name, ratio in ratios.items():
-            print(f"{name}: seam ratio {ratio:.3f}")
-        return 0
-    split = [s.strip() for s in args.generators.split(",") if s.strip()]
-    peers = "none" if args.peers == "none" else [s.strip() for s in args.peers.split(",")]
-    with _additions(args.ablation):
-        if args.ablation and "net-zeros" not in split:
-            split.append("net-zeros")
-        results = run_evaluation(
-            args.dirs, args.out, generators=split, masks=args.masks.split(","), peers=peers,
-            seed=args.seed, max_width=args.max_width, images=args.images,
-            html=not args.no_html, progress=False,
-            command="python -m pano_inpaint.train.evaluate " + " ".join(argv),
-            config=load_config(overrides=args.overrides) if args.overrides else None,
+def evaluate_net(
+    dirs: list[str | Path],
+    out_dir: str | Path,
+    *,
+    generators: list[str],
+    masks: list[str],
+    peers: list[str] | str,
+    ablation: str | None = None,
+    seed: int = 0,
+    max_width: int | None = None,
+    images: int | None = None,
+    html: bool = True,
+    command: str | None = None,
+    config: PipelineConfig | None = None,
+) -> EvalResults:
+    """The harness with the large-nadir family and, given ``ablation`` weights, ``net-zeros``
+    added to ``generators`` (see the module docstring); arguments as for
+    :func:`pano_inpaint.eval.run_evaluation`."""
+    generators = list(generators)
+    with _additions(ablation):
+        if ablation and "net-zeros" not in generators:
+            generators.append("net-zeros")
+        return run_evaluation(
+            dirs, out_dir, generators=generators, masks=masks, peers=peers, seed=seed,
+            max_width=max_width, images=images, html=html, progress=False, command=command,
+            config=config,
         )
-    for name, path in results.files.items():
-        print(f"{name}: {path}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

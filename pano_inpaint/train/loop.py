@@ -33,6 +33,7 @@ import numpy as np
 import torch
 import yaml
 
+from pano_inpaint._progress import ProgressBar
 from pano_inpaint.generators.net.layers import FacePad
 from pano_inpaint.generators.net.model import CubeInpaintNet, composite, resolve_device
 from pano_inpaint.generators.net.weights import save_weights
@@ -246,12 +247,108 @@ def _truncate_log(path: Path, step: int) -> None:
         writer.writerows(r for r in rows if int(r["step"]) <= step)
 
 
-def _progress(total: int, initial: int, enabled: bool):
-    if not enabled:
-        return None
-    from tqdm import tqdm
+def _prepare(config: TrainConfig, run_dir: Path) -> torch.device:
+    """Create the run folder, write the effective config, set torch up; returns the device."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    device = resolve_device(config.device)
+    torch.set_num_threads(max(1, config.threads))
+    torch.set_flush_denormal(True)  # tiny weights and gradients otherwise slow CPUs down badly
+    if device.type == "cpu":
+        torch.use_deterministic_algorithms(True)
+    (run_dir / "config.yaml").write_text(
+        yaml.safe_dump(json.loads(json.dumps(train_config_to_dict(config))), sort_keys=False),
+        encoding="utf-8")
+    return device
 
-    return tqdm(total=total, initial=initial, unit="step", dynamic_ncols=True)
+
+def _resume(trainer: _Trainer, log_path: Path, restart: bool) -> None:
+    """Continue from the run folder's checkpoint (unless ``restart``), its log cut to match."""
+    checkpoint = trainer.run_dir / CHECKPOINT
+    if checkpoint.exists() and not restart:
+        trainer.load(checkpoint)
+        _truncate_log(log_path, trainer.step)
+        log.info("resumed %s at step %d", trainer.run_dir, trainer.step)
+    elif log_path.exists():
+        log_path.unlink()
+
+
+class _LogWindow:
+    """Loss sums and timings since the last ``log.csv`` row."""
+
+    def __init__(self) -> None:
+        self.sums: dict[str, float] = {}
+        self.count = 0
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+
+    def add(self, values: dict[str, float]) -> None:
+        for key, value in values.items():
+            self.sums[key] = self.sums.get(key, 0.0) + value
+        self.count += 1
+
+    def row(self, trainer: _Trainer, stage: int, face_size: int) -> dict:
+        step, n = trainer.step, self.count
+        row: dict = {"step": step, "stage": stage, "face_size": face_size,
+                     "lr": f"{trainer.config.optim.lr * _lr_factor(step - 1, trainer.config):.3g}",
+                     "seconds": round(trainer.seconds, 1),
+                     "sec_per_step": round((time.perf_counter() - self.wall) / n, 3),
+                     "cpu_per_step": round((time.process_time() - self.cpu) / n, 3)}
+        row.update({k: f"{v / n:.5g}" for k, v in self.sums.items()})
+        return row
+
+
+def _run_steps(trainer: _Trainer, sampler: CubeSampler, stop: int, log_path: Path,
+               validation: list[tuple[torch.Tensor, torch.Tensor]], progress: bool) -> None:
+    """Train up to global step ``stop``: a log row every ``log_every`` steps (validation every
+    ``validate_every``), a checkpoint and the loss plot every ``checkpoint_every``, and both at
+    the last step."""
+    config = trainer.config
+    new_log = not log_path.exists()
+    with open(log_path, "a", newline="", encoding="utf-8") as handle, \
+            ProgressBar(config.total_steps, unit="steps", initial=trainer.step,
+                        enabled=progress) as bar:
+        writer = csv.DictWriter(handle, fieldnames=COLUMNS)
+        if new_log:
+            writer.writeheader()
+        window = _LogWindow()
+        while trainer.step < stop:
+            started = time.perf_counter()
+            stage, face_size, batch_size = _stage_at(trainer.step, config)
+            values = trainer.train_step(sampler.batch(trainer.rng, face_size, batch_size))
+            trainer.step += 1
+            trainer.seconds += time.perf_counter() - started
+            window.add(values)
+            bar.advance()
+            bar.describe(f"loss {values['loss']:.4f}  S={face_size}")
+            step, is_last = trainer.step, trainer.step == stop
+            if step % config.log_every == 0 or is_last:
+                row = window.row(trainer, stage, face_size)
+                if validation and (step % config.validate_every == 0 or is_last):
+                    row.update({k: f"{v:.5g}" for k, v in trainer.validate(validation).items()})
+                writer.writerow(row)
+                handle.flush()
+                window = _LogWindow()
+            if step % config.checkpoint_every == 0 or is_last:
+                trainer.save()
+                plot_losses(log_path, log_path.with_name("losses.png"))
+
+
+def _summary(trainer: _Trainer, sampler: CubeSampler, data_dirs: list[str | Path],
+             command: str | None, device: torch.device, provenance: dict) -> dict:
+    return {
+        "command": command,
+        "finished": trainer.step >= trainer.config.total_steps,
+        "steps": trainer.step,
+        "train_seconds": round(trainer.seconds, 1),
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "seed": trainer.config.seed,
+        "data": [str(d) for d in data_dirs],
+        "sources": {"panoramas": [s.path.name for s in sampler.panoramas],
+                    "photos": len(sampler.photos)},
+        "parameters": sum(p.numel() for p in trainer.model.parameters()),
+        "net": dataclasses.asdict(trainer.model.config),
+        "hardware": _hardware(device),
+        **provenance,
+    }
 
 
 def train(
@@ -284,91 +381,17 @@ def train(
         ValueError: the folder's checkpoint was written with another config.
     """
     run_dir = Path(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
     provenance = _commit()  # the code this run starts from
-    device = resolve_device(config.device)
-    torch.set_num_threads(max(1, config.threads))
-    torch.set_flush_denormal(True)  # tiny weights and gradients otherwise slow CPUs down badly
-    if device.type == "cpu":
-        torch.use_deterministic_algorithms(True)
-    (run_dir / "config.yaml").write_text(
-        yaml.safe_dump(json.loads(json.dumps(train_config_to_dict(config))), sort_keys=False),
-        encoding="utf-8")
-    sources = find_sources(list(data_dirs), config.data.exclude)
-    sampler = CubeSampler(sources, config.data)
+    device = _prepare(config, run_dir)
+    sampler = CubeSampler(find_sources(list(data_dirs), config.data.exclude), config.data)
     trainer = _Trainer(config, run_dir, device)
-    log_path, png_path = run_dir / "log.csv", run_dir / "losses.png"
-    checkpoint = run_dir / CHECKPOINT
-    if checkpoint.exists() and not restart:
-        trainer.load(checkpoint)
-        _truncate_log(log_path, trainer.step)
-        log.info("resumed %s at step %d", run_dir, trainer.step)
-    elif log_path.exists():
-        log_path.unlink()
+    log_path = run_dir / "log.csv"
+    _resume(trainer, log_path, restart)
     validation = _validation_cubes(sampler, config, device) if config.validate_every else []
-    total = config.total_steps
-    stop = total if max_steps is None else min(total, max_steps)
-    new_log = not log_path.exists()
-    handle = open(log_path, "a", newline="", encoding="utf-8")
-    writer = csv.DictWriter(handle, fieldnames=COLUMNS)
-    if new_log:
-        writer.writeheader()
-    bar = _progress(total, trainer.step, progress)
-    sums: dict[str, float] = {}
-    counted, window_start, cpu_start = 0, time.perf_counter(), time.process_time()
-    try:
-        while trainer.step < stop:
-            started = time.perf_counter()
-            stage, face_size, batch_size = _stage_at(trainer.step, config)
-            batch = sampler.batch(trainer.rng, face_size, batch_size)
-            values = trainer.train_step(batch)
-            trainer.step += 1
-            trainer.seconds += time.perf_counter() - started
-            for key, value in values.items():
-                sums[key] = sums.get(key, 0.0) + value
-            counted += 1
-            if bar is not None:
-                bar.update(1)
-                bar.set_postfix(loss=f"{values['loss']:.4f}", S=face_size)
-            step = trainer.step
-            is_last = step == stop
-            if step % config.log_every == 0 or is_last:
-                row: dict = {"step": step, "stage": stage, "face_size": face_size,
-                             "lr": f"{config.optim.lr * _lr_factor(step - 1, config):.3g}",
-                             "seconds": round(trainer.seconds, 1),
-                             "sec_per_step": round((time.perf_counter() - window_start) / counted,
-                                                   3),
-                             "cpu_per_step": round((time.process_time() - cpu_start) / counted, 3)}
-                row.update({k: f"{v / counted:.5g}" for k, v in sums.items()})
-                if validation and (step % config.validate_every == 0 or is_last):
-                    row.update({k: f"{v:.5g}" for k, v in trainer.validate(validation).items()})
-                writer.writerow(row)
-                handle.flush()
-                sums, counted = {}, 0
-                window_start, cpu_start = time.perf_counter(), time.process_time()
-            if step % config.checkpoint_every == 0 or is_last:
-                trainer.save()
-                plot_losses(log_path, png_path)
-    finally:
-        handle.close()
-        if bar is not None:
-            bar.close()
+    stop = config.total_steps if max_steps is None else min(config.total_steps, max_steps)
+    _run_steps(trainer, sampler, stop, log_path, validation, progress)
 
-    summary = {
-        "command": command,
-        "finished": trainer.step >= total,
-        "steps": trainer.step,
-        "train_seconds": round(trainer.seconds, 1),
-        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        "seed": config.seed,
-        "data": [str(d) for d in data_dirs],
-        "sources": {"panoramas": [s.path.name for s in sampler.panoramas],
-                    "photos": len(sampler.photos)},
-        "parameters": sum(p.numel() for p in trainer.model.parameters()),
-        "net": dataclasses.asdict(trainer.model.config),
-        "hardware": _hardware(device),
-        **provenance,
-    }
+    summary = _summary(trainer, sampler, data_dirs, command, device, provenance)
     if validation:
         summary["validation"] = trainer.validate(validation)
     weights = run_dir / WEIGHTS

@@ -4,7 +4,8 @@ import cv2
 import numpy as np
 import pytest
 
-from pano_inpaint.eval import main, run_evaluation
+from pano_inpaint.cli import main
+from pano_inpaint.eval import run_evaluation
 from pano_inpaint.eval.images import load_panorama
 from pano_inpaint.eval.methods import Method
 from pano_inpaint.eval.runner import _run_case
@@ -64,15 +65,26 @@ def test_a_failing_method_is_recorded_not_fatal(pano_dir):
     assert rows[1]["status"] == "failed" and "boom" in rows[1]["error"]
 
 
-def test_main(pano_dir, tmp_path, capsys):
+def test_eval_command(pano_dir, tmp_path, capsys):
     out = tmp_path / "cli"
-    code = main([str(pano_dir), "--out", str(out), "--generators", "telea", "--masks", "nadir",
-                 "--peers", "none", "--no-html", "--no-progress", "--images", "1"])
-    assert code == 0
+    argv = ["eval", str(pano_dir), "--out", str(out), "--generators", "telea", "--masks",
+            "nadir", "--peers", "none", "--no-html", "--no-progress", "--images", "1"]
+    assert main(argv) == 0
     assert (out / "results.md").is_file() and not (out / "index.html").exists()
-    assert main([str(pano_dir), "--out", str(out), "--masks", "nope"]) == 2
-    assert main([str(tmp_path / "missing"), "--out", str(out)]) == 1
-    assert main(["--out"]) == 2
+    payload = json.loads((out / "results.json").read_text())
+    assert payload["meta"]["command"].startswith("pano-inpaint eval ")
+    assert main(["eval", str(pano_dir), "--out", str(out), "--masks", "nope"]) == 2
+    assert main(["eval", str(tmp_path / "missing"), "--out", str(out)]) == 1
+    assert main(["eval", "--out"]) == 2
+
+
+def test_smeared_nadirs_are_named_by_the_caller(pano_dir, tmp_path):
+    kwargs = dict(generators=["telea"], masks=["nadir"], peers="none", html=False,
+                  progress=False)
+    plain = run_evaluation([pano_dir], tmp_path / "a", **kwargs)
+    assert not plain.meta["skipped"]  # no dataset names are built in
+    named = run_evaluation([pano_dir], tmp_path / "b", smeared_nadir=("smooth*",), **kwargs)
+    assert [s["image"] for s in named.meta["skipped"]] == ["smooth.png"]
 
 
 @pytest.mark.shared

@@ -85,8 +85,14 @@ def test_missing_data_folder(tmp_path: Path) -> None:
     assert code == 1
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "configs" / "train").glob("*.yaml")),
-                         ids=lambda p: p.name)
+TRAIN_CONFIGS = sorted((ROOT / "configs" / "train").glob("*.yaml"))
+
+
+def test_the_training_configs_are_found() -> None:
+    assert {p.name for p in TRAIN_CONFIGS} >= {"net_v1.yaml", "net_v1_zeros.yaml", "smoke.yaml"}
+
+
+@pytest.mark.parametrize("path", TRAIN_CONFIGS, ids=lambda p: p.name)
 def test_every_shipped_training_config_loads(path: Path) -> None:
     config = load_train_config(path)
     assert config.total_steps > 0 and config.net_config().pad_mode in ("cube", "zeros")
