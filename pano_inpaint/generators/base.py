@@ -43,6 +43,10 @@ class CubeTiles:
             rotation) as a ``CubeTiles`` with ``face_ids == (0, ..., 5)``, holes marked in its
             mask. Built lazily (it costs a full cube conversion): generators that search for
             source texture on every face (PatchMatch) call it; others ignore it.
+        reconciled: a generator sets this to True when it has made its filled tiles agree on
+            their overlaps itself (:func:`pano_inpaint.pipeline.reconcile_tiles`, then re-padded);
+            the pipeline then skips its own reconciliation of this batch, which would blend the
+            overlaps a second time.
     """
 
     image: np.ndarray
@@ -55,6 +59,7 @@ class CubeTiles:
     progress: Callable[[float], None] | None = field(default=None, repr=False)
     source_dtype: np.dtype = field(default_factory=lambda: np.dtype(np.float32))
     context: Callable[[], CubeTiles] | None = field(default=None, repr=False)
+    reconciled: bool = False
 
     def __post_init__(self) -> None:
         n, p1, p2 = self.mask.shape

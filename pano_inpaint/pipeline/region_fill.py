@@ -89,8 +89,9 @@ def _generate(generator: Generator, tiles: CubeTiles) -> np.ndarray:
 
 
 def _agree_on_overlaps(filled: np.ndarray, tiles: CubeTiles, reconcile: bool) -> None:
-    """Blend neighbouring faces' overlaps so they agree at the edges, then re-pad, in place."""
-    if reconcile and len(tiles.face_ids) > 1:
+    """Blend neighbouring faces' overlaps so they agree at the edges (unless the generator did
+    so itself: ``tiles.reconciled``), then re-pad, in place."""
+    if reconcile and len(tiles.face_ids) > 1 and not tiles.reconciled:
         reconcile_tiles(filled, tiles.mask, tiles.face_ids, tiles.pad)
     tiles.repad(filled)
 

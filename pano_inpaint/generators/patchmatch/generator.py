@@ -248,6 +248,7 @@ class PatchMatch:
             reconcile_tiles(filled, tiles.mask, tiles.face_ids, tiles.pad)
             repad_cube_faces(filled, tiles.face_ids, tiles.pad)
             np.copyto(filled, values, where=~tiles.mask[..., None])
+            tiles.reconciled = True  # the pipeline need not blend the overlaps again
 
     # ---------------------------------------------------------------------------- ablation
 

@@ -1,0 +1,76 @@
+"""The pipeline's second reconciliation is skipped only for tiles a generator reconciled itself."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+import pytest
+
+from pano_inpaint import cap_mask, inpaint
+from pano_inpaint.generators import CubeTiles
+from pano_inpaint.generators.patchmatch import PatchMatch
+from pano_inpaint.pipeline import region_fill
+from tests.synthetic import sphere_function_erp, wavy_rgb
+
+H = 64
+
+
+class _Mean:
+    """Fills every hole with the tile's known mean; optionally says it reconciled the tiles."""
+
+    name: ClassVar[str] = "test-mean"
+
+    def __init__(self, declares: bool) -> None:
+        self.declares = declares
+
+    def inpaint(self, tiles: CubeTiles) -> np.ndarray:
+        out = np.array(tiles.values, np.float32)
+        for i in range(len(out)):
+            out[i][tiles.mask[i]] = out[i][~tiles.mask[i]].mean(axis=0)
+        tiles.reconciled = self.declares
+        return out
+
+
+@pytest.fixture
+def reconcile_calls(monkeypatch) -> list[tuple[int, ...]]:
+    calls: list[tuple[int, ...]] = []
+    real = region_fill.reconcile_tiles
+
+    def counting(tiles, hole, face_ids, pad):
+        calls.append(tuple(face_ids))
+        return real(tiles, hole, face_ids, pad)
+
+    monkeypatch.setattr(region_fill, "reconcile_tiles", counting)
+    return calls
+
+
+def _across_faces() -> tuple[np.ndarray, np.ndarray]:
+    erp = sphere_function_erp(H, wavy_rgb, dtype=np.uint8)
+    return erp, cap_mask(H, 2 * H, 20, -10, 55)  # a large hole on several faces
+
+
+@pytest.mark.parametrize("declares", [False, True])
+def test_the_pipeline_reconciles_unless_the_generator_did(reconcile_calls, declares):
+    erp, mask = _across_faces()
+    result = inpaint(erp, mask, generator=_Mean(declares))
+    assert len(result.regions[0].faces) > 1
+    assert bool(reconcile_calls) is not declares
+    assert np.array_equal(result.image[~mask], erp[~mask])
+
+
+def test_patchmatch_says_when_it_reconciled_its_tiles(monkeypatch):
+    seen: list[bool] = []
+    real = region_fill._agree_on_overlaps
+
+    def spy(filled, tiles, reconcile):
+        seen.append(tiles.reconciled)
+        return real(filled, tiles, reconcile)
+
+    monkeypatch.setattr(region_fill, "_agree_on_overlaps", spy)
+    erp, mask = _across_faces()
+    inpaint(erp, mask, generator=PatchMatch())
+    raw = PatchMatch(structure_depth=0.0, detail_gain_max=1.0, stitch=False)  # no finishing
+    inpaint(erp, mask, generator=raw)
+    inpaint(erp, mask, generator=PatchMatch(seam_aware=False))  # faces filled alone
+    assert seen == [True, False, False]
