@@ -6,13 +6,14 @@ from collections.abc import Callable
 
 import numpy as np
 
-from pano_inpaint.geometry import erp_pixel_to_lonlat, lonlat_to_xyz
+from pano_inpaint.geometry import erp_pixel_to_xyz
 
 
 def erp_directions(height: int, width: int) -> np.ndarray:
-    """``(H, W, 3)`` unit directions of the pixel centres of an ``H x W`` panorama."""
+    """``(H, W, 3)`` float64 unit directions of the pixel centres of an ``H x W`` panorama (the
+    library's cached grid is float32: test fields are computed in full precision)."""
     ys, xs = np.mgrid[0:height, 0:width]
-    return lonlat_to_xyz(*erp_pixel_to_lonlat(xs, ys, height, width))
+    return erp_pixel_to_xyz(xs, ys, height, width)
 
 
 def smooth_rgb(xyz: np.ndarray) -> np.ndarray:

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from pano_inpaint import cap_mask, check_consistency, nadir_mask
 from pano_inpaint.geometry import cube_to_erp, erp_to_cube
@@ -59,5 +60,17 @@ def test_report_serialises():
 
 
 def test_hdr_input_is_measured_on_a_tone_mapped_proxy():
-    erp = sphere_function_erp(H, wavy_rgb, scale=1000.0)
-    assert check_consistency(erp).ok
+    """Bright linear HDR (every value far above 1): clipped to [0, 1] it would look flat and
+    every break would vanish; on the tone-mapped proxy a break shows, at any exposure."""
+    reports = {}
+    for scale in (10.0, 1000.0):
+        erp = sphere_function_erp(H, wavy_rgb, scale=scale)
+        broken = erp.copy()
+        broken[:, :H] *= 1.5  # the western half brighter: a step at the wrap line
+        reports[scale] = check_consistency(erp), check_consistency(broken)
+    for clean, broken in reports.values():
+        assert clean.ok, clean.to_dict()
+        assert "wrap" in broken.flagged and broken["wrap"].value > 5
+    # the proxy's exposure follows the image, so the figures do not depend on its scale
+    for low, high in zip(reports[10.0][0].checks, reports[1000.0][0].checks, strict=True):
+        assert low.value == pytest.approx(high.value, rel=1e-3)

@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from pano_inpaint.values import ToneMap, from_values, to_values
+from pano_inpaint import inpaint
+from pano_inpaint.values import ToneMap, from_values, is_hdr, to_values
 
 
 @pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float32])
@@ -21,3 +22,29 @@ def test_hdr_tone_map_is_inverted_exactly_enough():
     proxy = tone.to_proxy(hdr)
     assert proxy.min() >= 0 and proxy.max() < 1
     np.testing.assert_allclose(tone.from_proxy(proxy), hdr, rtol=1e-3, atol=1e-5)
+
+
+def test_hdr_is_decided_on_every_pixel():
+    image = np.full((1024, 2048, 3), 0.5, np.float32)
+    assert not is_hdr(image)
+    image[513, 1999, 2] = 7.0  # one small highlight on one row, one channel
+    assert is_hdr(image)
+    image[0, 0] = np.nan  # undefined pixels neither decide nor hide anything
+    assert is_hdr(image)
+    assert not is_hdr(np.where(image > 1, np.float32(np.nan), image))
+    assert not is_hdr(image, "off") and is_hdr(np.zeros((2, 4), np.float32), "on")
+    assert not is_hdr(np.full((4, 8), 60000, np.uint16))  # integers are display-referred
+
+
+def test_a_highlight_is_filled_in_linear_hdr_not_clipped():
+    """A lamp's glow on three rows that a scan of every fourth row skips: the image is HDR
+    all the same, and the fill continues the glow above 1 instead of clipping it."""
+    height = 2048
+    image = np.full((height, 2 * height, 3), 0.4, np.float32)
+    image[1201:1204, 1800:2200] = 6.0
+    mask = np.zeros((height, 2 * height), bool)
+    mask[1202, 1990:2010] = True
+    damaged = image.copy()
+    damaged[mask] = 0
+    out = inpaint(damaged, mask, generator="telea").image
+    assert out[mask].max() > 1.5

@@ -7,6 +7,8 @@ the rows).
 
 from __future__ import annotations
 
+from typing import Literal
+
 import cv2
 import numpy as np
 
@@ -123,14 +125,17 @@ def _rows_over_the_poles(mask: np.ndarray, first: int, stop: int) -> np.ndarray:
     return rows
 
 
-def dilate_mask(mask: np.ndarray, pixels: int) -> np.ndarray:
+def dilate_mask(mask: np.ndarray, pixels: int, *,
+                footprint: Literal["disc", "square"] = "disc") -> np.ndarray:
     """Grow the hole by ``pixels`` in every direction on the sphere: columns wrap around, and a
     hole near a pole grows over it onto the opposite meridian. Only the rows near the hole are
     touched, so a small hole on a 16K mask costs little.
 
     Args:
         mask: ``(H, W)`` bool, True = hole.
-        pixels: radius of the disc (in pixels) the hole is grown by; ``<= 0`` returns ``mask``.
+        pixels: radius (in pixels) the hole is grown by; ``<= 0`` returns ``mask``.
+        footprint: ``disc`` (the same distance every way) or ``square`` (``2 r + 1`` pixels
+            wide: every pixel an interpolation kernel of that reach can touch).
 
     Returns:
         ``(H, W)`` bool, a new array (``mask`` itself when nothing grows).
@@ -156,7 +161,8 @@ def dilate_mask(mask: np.ndarray, pixels: int) -> np.ndarray:
     # (taken over the pole where the band reaches one) and ``pixels`` columns wrapped each side.
     band = _rows_over_the_poles(mask, r0 - pixels, r1 + pixels).astype(np.uint8)
     band = np.pad(band, ((0, 0), (pixels, pixels)), mode="wrap")
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * pixels + 1,) * 2)
+    shape = cv2.MORPH_ELLIPSE if footprint == "disc" else cv2.MORPH_RECT
+    kernel = cv2.getStructuringElement(shape, (2 * pixels + 1,) * 2)
     grown = cv2.dilate(band, kernel)[pixels:-pixels, pixels:-pixels].astype(bool)
     out = mask.copy()
     out[r0:r1] |= grown

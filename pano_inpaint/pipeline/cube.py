@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 
 from pano_inpaint.config import CubeConfig
 from pano_inpaint.generators.base import Generator
 from pano_inpaint.geometry._remap import margin_of
 from pano_inpaint.geometry.cubemap import erp_to_cube, tiles_to_erp
+from pano_inpaint.masks import dilate_mask
 from pano_inpaint.pipeline.regions import Region, plan_cube
 
 __all__ = ["RegionCube", "face_size_and_pad", "native_face_size"]
@@ -88,20 +88,22 @@ class RegionCube:
                             face_ids=face_ids, interpolation=self.interpolation)
         return tiles[..., None] if tiles.ndim == 3 else tiles
 
-    def hole_tiles(self, hole_u8: np.ndarray, face_ids: Sequence[int]) -> np.ndarray:
+    def hole_tiles(self, hole: np.ndarray, face_ids: Sequence[int]) -> np.ndarray:
         """``(k, P, P)`` bool: tile pixels whose interpolation kernel touches a hole pixel of
-        ``hole_u8`` (``(H, W)`` uint8, 255 = hole): they are unknown too.
+        ``hole`` (``(H, W)`` bool): their sampled values hold some of the hole, so they are
+        unknown too.
 
-        Bilinear marks those within a pixel; wider kernels reach further, so the mark is grown by
-        their extra reach (a lanczos mask itself would hide some under its negative lobes).
+        Exactly those: a bilinear kernel reaches the 2 x 2 panorama pixels around a sample
+        point, a wider one ``reach`` pixels further each way, so the hole is grown by that reach
+        in the panorama (a square, across the wrap line and the poles) and sampled bilinearly;
+        a pixel is marked wherever any weight falls on the grown hole (sampled as float, so no
+        small weight is rounded away).
         """
-        tiles = erp_to_cube(hole_u8, self.face_size, pad=self.pad, rotation=self.rotation,
-                            face_ids=face_ids) > 0
         reach = margin_of(self.interpolation) - margin_of("bilinear")
-        if reach > 0:
-            kernel = np.ones((2 * reach + 1,) * 2, np.uint8)
-            tiles = np.stack([cv2.dilate(t.view(np.uint8), kernel).view(bool) for t in tiles])
-        return tiles
+        grown = dilate_mask(hole, reach, footprint="square")
+        weight = erp_to_cube(grown.astype(np.float32), self.face_size, pad=self.pad,
+                             rotation=self.rotation, face_ids=face_ids)
+        return weight > 0
 
     def write_back(self, tiles: np.ndarray, mask: np.ndarray, out: np.ndarray) -> None:
         """Resample ``(k, P, P, C)`` native ``tiles`` into the pixels of ``out`` (``(H, W)`` or

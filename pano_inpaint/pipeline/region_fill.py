@@ -27,8 +27,8 @@ __all__ = ["fill_region"]
 
 
 def _six_face_context(
-    erp: np.ndarray, hole: np.ndarray, hole_u8: np.ndarray, cube: RegionCube, tone: ToneMap,
-    values: np.ndarray, tile_hole: np.ndarray,
+    erp: np.ndarray, hole: np.ndarray, cube: RegionCube, tone: ToneMap, values: np.ndarray,
+    tile_hole: np.ndarray,
 ) -> CubeTiles:
     """All six faces of the region's cube, holes marked: the source a generator may search.
 
@@ -51,7 +51,7 @@ def _six_face_context(
                                margin_of(cube.interpolation) + 2)
         holed = [f for f in others if f in near]
         if holed:
-            all_hole[holed] = cube.hole_tiles(hole_u8, holed)
+            all_hole[holed] = cube.hole_tiles(hole, holed)
             for face in holed:
                 all_values[face][all_hole[face]] = 0
     all_proxy = tone.to_proxy(all_values) if tone.hdr else all_values
@@ -64,12 +64,11 @@ def _region_tiles(
     progress: Callable[[float], None],
 ) -> CubeTiles:
     """The padded faces of ``cube`` with the hole blanked, as the generator receives them."""
-    hole_u8 = hole.view(np.uint8) * np.uint8(255)
     values = to_values(cube.sample(erp, cube.face_ids))
-    tile_hole = cube.hole_tiles(hole_u8, cube.face_ids)
+    tile_hole = cube.hole_tiles(hole, cube.face_ids)
     values[tile_hole] = 0
     proxy = tone.to_proxy(values) if tone.hdr else values
-    context = partial(_six_face_context, erp, hole, hole_u8, cube, tone, values, tile_hole)
+    context = partial(_six_face_context, erp, hole, cube, tone, values, tile_hole)
     return CubeTiles(
         proxy, tile_hole, tuple(cube.face_ids), cube.face_size, cube.pad, values=values,
         to_values=tone.from_proxy, progress=progress, context=context, source_dtype=erp.dtype,

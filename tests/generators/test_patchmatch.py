@@ -80,15 +80,39 @@ def test_fill_is_deterministic_for_a_seed():
     assert not np.array_equal(first, PatchMatch(seed=4).inpaint(tiles))
 
 
-def test_fill_does_not_depend_on_the_thread_count():
+def _fills_with_one_and_many_threads() -> tuple[np.ndarray, np.ndarray, int]:
     tiles, _ = _nadir_case()
     threads = numba.get_num_threads()
     try:
         numba.set_num_threads(1)
         single = PatchMatch().inpaint(tiles)
+        many = numba.config.NUMBA_NUM_THREADS
+        numba.set_num_threads(many)
+        return single, PatchMatch().inpaint(tiles), many
     finally:
         numba.set_num_threads(threads)
-    assert np.array_equal(single, PatchMatch().inpaint(tiles))
+
+
+def test_fill_does_not_depend_on_the_thread_count():
+    if numba.config.NUMBA_NUM_THREADS >= 2:
+        single, parallel, many = _fills_with_one_and_many_threads()
+        assert many >= 2
+        assert np.array_equal(single, parallel)
+        return
+    # A one-core machine: numba starts one thread unless told otherwise before it loads, so
+    # the comparison runs in a fresh interpreter that asks for four.
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("import numpy as np; from tests.generators.test_patchmatch import "
+            "_fills_with_one_and_many_threads as f; a, b, n = f(); "
+            "print(n, bool(np.array_equal(a, b)))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={**os.environ, "NUMBA_NUM_THREADS": "4"},
+                          cwd=Path(__file__).resolve().parents[2], check=True, timeout=600)
+    assert done.stdout.split()[-2:] == ["4", "True"]
 
 
 def test_known_pixels_returned_unchanged_and_shape_kept():
