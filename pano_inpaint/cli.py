@@ -519,7 +519,15 @@ NoHtmlOption = Annotated[
 ]
 
 
-def _report_eval(results) -> None:
+def _evaluate(run) -> None:
+    """Run an evaluation (``run()`` returns its results) and list what it wrote; exit 1 when
+    nothing was scored or a folder is missing, 2 for an unknown generator, peer or family."""
+    try:
+        results = run()
+    except KeyError as exc:
+        raise _fail(exc.args[0], EXIT_USAGE) from exc
+    except FileNotFoundError as exc:
+        raise _fail(str(exc), 1) from exc
     scored = [r for r in results.rows if r["kind"] != "reference"]
     for name, path in results.files.items():
         out.print(f"{name}: {path}", highlight=False)
@@ -576,18 +584,12 @@ def eval_command(
     from pano_inpaint.eval.runner import run_evaluation
 
     cfg = _config(config, overrides)
-    try:
-        results = run_evaluation(
-            dirs, out_dir, generators=_split(generators), masks=_split(masks), quick=quick,
-            seed=seed, max_width=max_width, peers=_peers(peers), images=images,
-            smeared_nadir=tuple(smeared_nadir or ()), html=not no_html,
-            progress=not no_progress, command=_command_line(ctx), config=cfg,
-        )
-    except KeyError as exc:
-        raise _fail(exc.args[0], EXIT_USAGE) from exc
-    except FileNotFoundError as exc:
-        raise _fail(str(exc), 1) from exc
-    _report_eval(results)
+    _evaluate(lambda: run_evaluation(
+        dirs, out_dir, generators=_split(generators), masks=_split(masks), quick=quick,
+        seed=seed, max_width=max_width, peers=_peers(peers), images=images,
+        smeared_nadir=tuple(smeared_nadir or ()), html=not no_html,
+        progress=not no_progress, command=_command_line(ctx), config=cfg,
+    ))
 
 
 @app.command("eval-net")
@@ -638,18 +640,12 @@ def eval_net_command(
             out.print(f"{name}: seam ratio {ratio:.3f}")
         return
     cfg = _config(None, overrides) if overrides else None
-    try:
-        results = evaluate_net(
-            dirs, out_dir, generators=_split(generators) or [], masks=_split(masks) or [],
-            peers=_peers(peers), ablation=str(ablation) if ablation else None, seed=seed,
-            max_width=max_width, images=images, html=not no_html,
-            command=_command_line(ctx), config=cfg,
-        )
-    except KeyError as exc:
-        raise _fail(exc.args[0], EXIT_USAGE) from exc
-    except FileNotFoundError as exc:
-        raise _fail(str(exc), 1) from exc
-    _report_eval(results)
+    _evaluate(lambda: evaluate_net(
+        dirs, out_dir, generators=_split(generators) or [], masks=_split(masks) or [],
+        peers=_peers(peers), ablation=str(ablation) if ablation else None, seed=seed,
+        max_width=max_width, images=images, html=not no_html,
+        command=_command_line(ctx), config=cfg,
+    ))
 
 
 @app.command("train")

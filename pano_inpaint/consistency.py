@@ -30,7 +30,7 @@ from pano_inpaint._checks import check_erp, check_mask
 from pano_inpaint.config import ChecksConfig
 from pano_inpaint.geometry._remap import PointSampler
 from pano_inpaint.geometry.sphere import face_pixel_to_xyz, xyz_to_erp_pixel
-from pano_inpaint.masks import dilate_mask
+from pano_inpaint.masks import dilate_mask, mask_fraction
 from pano_inpaint.values import ToneMap, is_hdr, to_values
 
 __all__ = ["CheckResult", "ConsistencyReport", "check_consistency"]
@@ -228,6 +228,83 @@ def _boundary(image: np.ndarray, hole: np.ndarray, tone: ToneMap) -> tuple[float
     return step, natural
 
 
+@dataclass(frozen=True)
+class _Subject:
+    """What the checks measure: the image, its hole, the image before filling, tone maps."""
+
+    image: np.ndarray
+    mask: np.ndarray | None
+    reference: np.ndarray | None
+    tone: ToneMap
+    ref_tone: ToneMap
+    config: ChecksConfig
+
+
+def _wrap_check(s: _Subject) -> CheckResult:
+    """The wrap-around line, on the rows where the hole crosses it (all rows without one)."""
+    height = s.image.shape[0]
+    crossing = None if s.mask is None else s.mask[:, 0] | s.mask[:, -1]
+    if crossing is None or not crossing.any():
+        rows, detail = np.arange(height), "all rows"
+    else:
+        rows = np.flatnonzero(crossing)
+        detail = f"{rows.size} rows where the hole crosses the wrap line"
+    ref = None
+    if s.reference is not None:
+        known_rows = np.arange(height) if crossing is None else np.flatnonzero(~crossing)
+        ref = _wrap(s.reference, known_rows, s.ref_tone)
+    return _result("wrap", _wrap(s.image, rows, s.tone), ref, s.config.wrap_ratio_max, detail)
+
+
+def _pole_checks(s: _Subject) -> list[CheckResult]:
+    """The first and last rows; flagged only where the hole reaches the pole."""
+    checks = []
+    for name, top in (("pole_top", True), ("pole_bottom", False)):
+        row = 0 if top else s.image.shape[0] - 1
+        touched = s.mask is None or bool(s.mask[row].any())
+        ref = None
+        if s.reference is not None and (s.mask is None or not s.mask[row].any()):
+            ref = _pole(s.reference, top, s.ref_tone)
+        detail = "first row" if top else "last row"
+        if not touched:
+            detail += " (hole does not reach the pole; not flagged)"
+        result = _result(name, _pole(s.image, top, s.tone), ref, s.config.pole_spread_ratio_max,
+                         detail)
+        result.flagged = result.flagged and touched
+        checks.append(result)
+    return checks
+
+
+def _seam_check(s: _Subject, rotations: Sequence[np.ndarray | None],
+                notes: list[str]) -> CheckResult:
+    """Cube seams in every frame the fill was made on; the worst one counts."""
+    values, refs = [], []
+    for rotation in rotations:
+        v = _seams(s.image, s.mask, rotation, s.tone)
+        if v is not None:
+            values.append(v)
+        if s.reference is not None and s.mask is not None:
+            r = _seams(s.reference, s.mask, rotation, s.ref_tone, known_band=True)
+            if r is not None:
+                refs.append(r)
+    if s.mask is not None and not values:
+        notes.append("no cube edge crosses the hole: seam check does not apply")
+    return _result(
+        "seams", max(values) if values else None, max(refs) if refs else None,
+        s.config.seam_ratio_max,
+        "cube edges inside the hole" if s.mask is not None else "all cube edges",
+    )
+
+
+def _boundary_check(s: _Subject, mask: np.ndarray) -> CheckResult:
+    step, natural = _boundary(s.image, mask, s.tone)
+    value = None if step is None else _ratio(step, natural)
+    return _result(
+        "boundary", value, None, s.config.boundary_step_ratio_max,
+        "local mean step at the hole edge over the step between two rings outside it",
+    )
+
+
 def check_consistency(
     erp: np.ndarray,
     mask: np.ndarray | None = None,
@@ -258,78 +335,18 @@ def check_consistency(
         True
     """
     height, width, _ = check_erp(erp)
-    cfg = config or ChecksConfig()
     hdr = is_hdr(erp) if hdr is None else hdr
     tone = ToneMap.for_image(erp, hdr=hdr)
     ref_tone = ToneMap.for_image(reference, hdr=hdr) if reference is not None else tone
     if mask is not None:
         mask = check_mask(mask, height, width)
-    checks: list[CheckResult] = []
+    subject = _Subject(erp, mask, reference, tone, ref_tone, config or ChecksConfig())
     notes: list[str] = []
-
-    # Wrap-around line.
-    if mask is None or not (mask[:, 0] | mask[:, -1]).any():
-        rows = np.arange(height)
-        detail = "all rows"
-    else:
-        rows = np.flatnonzero(mask[:, 0] | mask[:, -1])
-        detail = f"{rows.size} rows where the hole crosses the wrap line"
-    value = _wrap(erp, rows, tone)
-    ref = None
-    if reference is not None:
-        known_rows = np.arange(height) if mask is None else np.flatnonzero(~(mask[:, 0] |
-                                                                             mask[:, -1]))
-        ref = _wrap(reference, known_rows, ref_tone)
-    checks.append(_result("wrap", value, ref, cfg.wrap_ratio_max, detail))
-
-    # Poles.
-    for name, top in (("pole_top", True), ("pole_bottom", False)):
-        row = 0 if top else height - 1
-        touched = mask is None or bool(mask[row].any())
-        value = _pole(erp, top, tone)
-        ref = None
-        if reference is not None and (mask is None or not mask[row].any()):
-            ref = _pole(reference, top, ref_tone)
-        detail = "first row" if top else "last row"
-        if not touched:
-            detail += " (hole does not reach the pole; not flagged)"
-        result = _result(name, value, ref, cfg.pole_spread_ratio_max, detail)
-        result.flagged = result.flagged and touched
-        checks.append(result)
-
-    # Cube seams in every frame the fill was made on.
-    values, refs = [], []
-    for rotation in rotations:
-        v = _seams(erp, mask, rotation, tone)
-        if v is not None:
-            values.append(v)
-        if reference is not None and mask is not None:
-            r = _seams(reference, mask, rotation, ref_tone, known_band=True)
-            if r is not None:
-                refs.append(r)
-    if mask is not None and not values:
-        notes.append("no cube edge crosses the hole: seam check does not apply")
-    checks.append(_result(
-        "seams", max(values) if values else None, max(refs) if refs else None,
-        cfg.seam_ratio_max,
-        "cube edges inside the hole" if mask is not None else "all cube edges",
-    ))
-
-    # Hole boundary.
+    checks = [_wrap_check(subject), *_pole_checks(subject),
+              _seam_check(subject, rotations, notes)]
     if mask is not None:
-        step, natural = _boundary(erp, mask, tone)
-        value = None if step is None else _ratio(step, natural)
-        checks.append(_result(
-            "boundary", value, None, cfg.boundary_step_ratio_max,
-            "local mean step at the hole edge over the step between two rings outside it",
-        ))
-
-    fraction = 0.0
-    if mask is not None:
-        from pano_inpaint.masks import mask_fraction
-
-        fraction = mask_fraction(mask)
-    return ConsistencyReport(checks, fraction, notes)
+        checks.append(_boundary_check(subject, mask))
+    return ConsistencyReport(checks, 0.0 if mask is None else mask_fraction(mask), notes)
 
 
 def _result(

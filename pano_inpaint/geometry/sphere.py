@@ -126,11 +126,7 @@ def lonlat_to_erp_pixel(
 def erp_pixel_to_xyz(x: np.ndarray, y: np.ndarray, height: int, width: int) -> np.ndarray:
     """Unit direction of equirectangular pixel coordinates (pixel centres at integers).
 
-    Args:
-        x: ``(...)`` column coordinate.
-        y: ``(...)`` row coordinate.
-        height: panorama height ``H``.
-        width: panorama width ``W``.
+    Args: as for :func:`erp_pixel_to_lonlat`.
 
     Returns:
         ``(..., 3)`` float64 unit vectors.
