@@ -1,19 +1,22 @@
 """Peak memory of a call, as the operating system saw it: every library's allocations count
 (OpenCV, numba, torch, numpy), which ``tracemalloc`` (Python's allocator only) misses.
 
-How (Linux): writing ``5`` to ``/proc/self/clear_refs`` resets the kernel's record of the
-process's peak resident set size (``VmHWM`` in ``/proc/self/status``) to the current one; after
-the call, ``VmHWM`` minus the resident size just before it is the most memory the call held
-resident at once. The cases of an evaluation share one process, so memory an earlier case freed
-but the allocator kept can be reused without showing: the figure is what the call needed above
-what the process already held, a lower bound on a fresh process's need. Elsewhere (no ``/proc``):
-no figure.
+How (Linux): memory freed earlier but kept by the C allocator is first handed back to the
+system (glibc's ``malloc_trim``), since a call reusing it would not show; then writing ``5`` to
+``/proc/self/clear_refs`` resets the kernel's record of the process's peak resident set size
+(``VmHWM`` in ``/proc/self/status``) to the current one; after the call, ``VmHWM`` minus the
+resident size just before it is the most memory the call held resident at once. Caches that
+outlive a call (cube sampling maps, numba's compiled code) count only on the call that builds
+them. Elsewhere (no ``/proc``): no figure.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import re
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import TypeVar
 
@@ -32,7 +35,19 @@ def _status_kib(field: str) -> int:
     return int(match.group(1))
 
 
+@cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    name = ctypes.util.find_library("c")
+    try:
+        return getattr(ctypes.CDLL(name), "malloc_trim", None) if name else None
+    except OSError:
+        return None
+
+
 def _reset_peak() -> None:
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)  # freed memory back to the system, so reusing it counts
     _CLEAR_REFS.write_text("5")
 
 

@@ -30,3 +30,18 @@ def test_allocations_outside_python_count_and_earlier_peaks_do_not():
     assert first > 100 and traced < 10  # what the old figure (tracemalloc) missed
     _, small = call_with_peak_memory(lambda: np.ones(2**16).sum())  # 0.5 MiB
     assert small < 50  # the earlier peak was reset, not carried over
+
+
+def test_memory_freed_before_the_call_and_reused_by_it_still_counts():
+    """Small blocks freed by one call stay with the C allocator (below a block that outlives
+    the call); the next call reuses them. Without handing them back first, its peak reads 0."""
+    pins = []
+
+    def spike() -> int:
+        chunks = [np.ones(8192) for _ in range(2000)]  # 2000 x 64 KiB, in the C heap
+        pins.append(np.ones(8192))  # outlives the call, above the freed blocks
+        return len(chunks)
+
+    call_with_peak_memory(spike)
+    _, again = call_with_peak_memory(spike)
+    assert again > 100
