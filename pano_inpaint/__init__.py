@@ -1,15 +1,33 @@
 """pano-inpaint: seam-aware inpainting for 360-degree equirectangular panoramas.
 
-Importing the package loads no torch and touches no files or environment.
+Importing the package loads no torch and touches no files or environment. The names below are
+imported on first use (PEP 562), so ``import pano_inpaint`` and the command line's ``--help``
+do not pay for numpy, OpenCV or numba until something needs them.
 """
 
-from pano_inpaint.config import PipelineConfig, load_config
-from pano_inpaint.consistency import CheckResult, ConsistencyReport, check_consistency
-from pano_inpaint.generators import get_generator, list_generators
-from pano_inpaint.masks import cap_mask, mask_fraction, nadir_mask, zenith_mask
-from pano_inpaint.pipeline import InpaintResult, RegionReport, inpaint
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+_HOMES = {
+    "PipelineConfig": "pano_inpaint.config",
+    "load_config": "pano_inpaint.config",
+    "CheckResult": "pano_inpaint.consistency",
+    "ConsistencyReport": "pano_inpaint.consistency",
+    "check_consistency": "pano_inpaint.consistency",
+    "get_generator": "pano_inpaint.generators",
+    "list_generators": "pano_inpaint.generators",
+    "cap_mask": "pano_inpaint.masks",
+    "mask_fraction": "pano_inpaint.masks",
+    "nadir_mask": "pano_inpaint.masks",
+    "zenith_mask": "pano_inpaint.masks",
+    "InpaintResult": "pano_inpaint.pipeline",
+    "RegionReport": "pano_inpaint.pipeline",
+    "inpaint": "pano_inpaint.pipeline",
+}
 
 __all__ = [
     "CheckResult",
@@ -28,3 +46,23 @@ __all__ = [
     "nadir_mask",
     "zenith_mask",
 ]
+
+if TYPE_CHECKING:  # static tools see plain imports
+    from pano_inpaint.config import PipelineConfig, load_config
+    from pano_inpaint.consistency import CheckResult, ConsistencyReport, check_consistency
+    from pano_inpaint.generators import get_generator, list_generators
+    from pano_inpaint.masks import cap_mask, mask_fraction, nadir_mask, zenith_mask
+    from pano_inpaint.pipeline import InpaintResult, RegionReport, inpaint
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'pano_inpaint' has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value  # the next access is a plain lookup
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_HOMES))

@@ -17,23 +17,10 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from pano_inpaint.jobs import (
-    EXIT_BATCH_FAILED,
-    EXIT_INPUT,
-    EXIT_OK,
-    EXIT_OUTPUT,
-    EXIT_USAGE,
-    FileResult,
-    JobError,
-    MaskSpec,
-    inpaint_file,
-    output_path_for,
-    resolve_inputs,
-    write_json,
-)
+# Only what every command needs is imported here: `pano-inpaint --help` must stay fast, so
+# numpy, OpenCV, numba and torch are imported inside the commands that use them.
+from pano_inpaint.exit_codes import EXIT_BATCH_FAILED, EXIT_INPUT, EXIT_OK, EXIT_OUTPUT, EXIT_USAGE
 
 __all__ = ["app", "main"]
 
@@ -127,6 +114,18 @@ def inpaint_command(
 
         pano-inpaint inpaint shots/ --mask tripod.png -o cleaned/ --report reports.json
     """
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from pano_inpaint.jobs import (
+        FileResult,
+        JobError,
+        MaskSpec,
+        inpaint_file,
+        output_path_for,
+        resolve_inputs,
+        write_json,
+    )
+
     if output is None and not in_place:
         raise _fail("give an output with -o/--output (or --in-place to replace the input)",
                     EXIT_USAGE)
@@ -199,6 +198,8 @@ def check_command(
 
         pano-inpaint check result.jpg --mask tripod.png --json
     """
+    from rich.table import Table
+
     from pano_inpaint.consistency import check_consistency
     from pano_inpaint.io import ImageReadError, read_image, read_mask
 

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from pano_inpaint.config import PipelineConfig
+from pano_inpaint.exit_codes import EXIT_INPUT, EXIT_OUTPUT, EXIT_USAGE
 from pano_inpaint.io import (
     SUPPORTED_SUFFIXES,
     ImageReadError,
@@ -34,11 +35,6 @@ from pano_inpaint.masks import nadir_mask, zenith_mask
 from pano_inpaint.pipeline import InpaintResult, inpaint
 
 __all__ = [
-    "EXIT_BATCH_FAILED",
-    "EXIT_INPUT",
-    "EXIT_OK",
-    "EXIT_OUTPUT",
-    "EXIT_USAGE",
     "FileResult",
     "JobError",
     "MaskSpec",
@@ -51,11 +47,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-EXIT_OK = 0
-EXIT_BATCH_FAILED = 1  # some images of a batch failed; the others were written
-EXIT_USAGE = 2  # bad command line
-EXIT_INPUT = 3  # unreadable image or mask, not 2:1, mask mismatch, hole too large, partial pano
-EXIT_OUTPUT = 4  # output exists (no --overwrite), would overwrite the input, cannot be written
 
 
 class JobError(Exception):

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from pano_inpaint.cli import main
+from pano_inpaint.exit_codes import EXIT_BATCH_FAILED, EXIT_INPUT, EXIT_OUTPUT, EXIT_USAGE
 from pano_inpaint.io import read_image, write_image
-from pano_inpaint.jobs import EXIT_BATCH_FAILED, EXIT_INPUT, EXIT_OUTPUT, EXIT_USAGE
 from pano_inpaint.masks import nadir_mask
 from tests.synthetic import sphere_function_erp
 

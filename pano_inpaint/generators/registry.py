@@ -21,6 +21,7 @@ T = TypeVar("T")
 
 _FACTORIES: dict[str, Callable[..., Generator]] = {}
 _INFO: dict[str, GeneratorInfo] = {}
+_LAZY_TARGETS: dict[str, str] = {}  # name -> "module:Class" of entries not imported yet
 
 
 class UnknownGeneratorError(KeyError):
@@ -35,8 +36,11 @@ def register_generator(cls: type[T]) -> type[T]:
     name = getattr(cls, "name", None)
     if not isinstance(name, str) or not name:
         raise TypeError(f"{cls.__name__} needs a non-empty `name` class attribute")
-    if name in _FACTORIES:
+    # The class a lazy entry points at registers itself when its module is imported at last.
+    replaces_lazy = _LAZY_TARGETS.get(name) == f"{cls.__module__}:{cls.__qualname__}"
+    if name in _FACTORIES and not replaces_lazy:
         raise ValueError(f"a generator named {name!r} is already registered")
+    _LAZY_TARGETS.pop(name, None)
     summary = (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
     _FACTORIES[name] = cls  # type: ignore[assignment]
     _INFO[name] = GeneratorInfo(name, summary, getattr(cls, "needs_torch", False))
@@ -44,7 +48,9 @@ def register_generator(cls: type[T]) -> type[T]:
 
 
 def register_lazy_generator(name: str, target: str, summary: str, needs_torch: bool) -> None:
-    """Register ``"package.module:Class"`` without importing it until it is asked for."""
+    """Register ``"package.module:Class"`` without importing it until it is asked for (torch,
+    or numba kernels that take a while to load). If that class carries ``@register_generator``,
+    importing its module replaces the lazy entry with the class itself."""
 
     def factory(**params: Any) -> Generator:
         module_name, class_name = target.split(":")
@@ -54,6 +60,7 @@ def register_lazy_generator(name: str, target: str, summary: str, needs_torch: b
         raise ValueError(f"a generator named {name!r} is already registered")
     _FACTORIES[name] = factory
     _INFO[name] = GeneratorInfo(name, summary, needs_torch)
+    _LAZY_TARGETS[name] = target
 
 
 def list_generators() -> list[str]:

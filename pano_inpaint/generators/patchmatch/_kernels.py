@@ -23,7 +23,9 @@ result does not depend on the number of threads or their scheduling.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit, prange, types
+
+from pano_inpaint.generators.patchmatch._compile import KernelSet
 
 __all__ = [
     "copy_centres",
@@ -43,11 +45,24 @@ _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 # search compares against infinity). Results stay bit-identical from run to run on a machine.
 _FAST = {"reassoc", "contract", "arcp"}
 
+# Each kernel is compiled for the one signature below (see ``_compile`` for how and why).
+_F32_2, _F32_3, _F32_4 = (types.Array(types.float32, n, "C") for n in (2, 3, 4))
+_B2, _B3 = (types.Array(types.bool_, n, "C") for n in (2, 3))
+_I64_1, _I64_2 = (types.Array(types.int64, n, "C") for n in (1, 2))
+_INDEX = types.Array(types.int64, 1, "A")  # np.nonzero's outputs are strided views
+_HOLE = types.Array(types.bool_, 2, "A")  # a view of a face's core in the faces-alone ablation
+_F64_1, _F64_3 = (types.Array(types.float64, n, "C") for n in (1, 3))
+_I32_2 = types.Array(types.int32, 2, "C")
+_SRC = types.Tuple((_F32_4, _B3, _I64_2, _I64_1, _F64_1, _F64_3))  # see the module docstring
+_NNF = types.Tuple((_I32_2, _I32_2, _I32_2, _F32_2))
+_I, _U, _F = types.int64, types.uint64, types.float64
+KERNELS = KernelSet()
+
 
 # ------------------------------------------------------------------------------------ hashing
 
 
-@njit(inline="always", cache=True, fastmath=_FAST)
+@njit(cache=True, fastmath=_FAST)
 def _mix(z: np.uint64) -> np.uint64:
     """SplitMix64 finaliser: a well-mixed 64-bit hash of ``z``."""
     z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
@@ -55,7 +70,7 @@ def _mix(z: np.uint64) -> np.uint64:
     return z ^ (z >> np.uint64(31))
 
 
-@njit(cache=True)
+@KERNELS.add(_U(_I, _I, _I, _I))
 def hash_key(seed: int, a: int, b: int, c: int) -> np.uint64:
     """One 64-bit key per (seed, level, iteration, pass): the per-call part of every draw."""
     z = _mix(np.uint64(seed) + _GOLDEN)
@@ -64,12 +79,12 @@ def hash_key(seed: int, a: int, b: int, c: int) -> np.uint64:
     return _mix(z ^ (np.uint64(c) * np.uint64(0xA0761D6478BD642F)))
 
 
-@njit(inline="always", cache=True, fastmath=_FAST)
+@njit(cache=True, fastmath=_FAST)
 def _pixel_state(key: np.uint64, y: int, x: int) -> np.uint64:
     return _mix(key ^ (np.uint64(y) << np.uint64(32)) ^ np.uint64(x))
 
 
-@njit(inline="always", cache=True, fastmath=_FAST)
+@njit(cache=True, fastmath=_FAST)
 def _draw(state: np.uint64, n: int) -> int:
     """Integer in ``[0, n)`` from a hashed state (``n`` is far below 2**32 here)."""
     return int((_mix(state) >> np.uint64(32)) % np.uint64(n))
@@ -78,7 +93,7 @@ def _draw(state: np.uint64, n: int) -> int:
 # -------------------------------------------------------------------------------------- costs
 
 
-@njit(inline="always", cache=True, fastmath=_FAST)
+@njit(cache=True, fastmath=_FAST)
 def _patch_distance(
     target: np.ndarray, filled: np.ndarray, ty: int, tx: int, bank: np.ndarray, k: int,
     sy: int, sx: int, r: int, limit: float,
@@ -107,7 +122,7 @@ def _patch_distance(
     return total
 
 
-@njit(inline="always", cache=True, fastmath=_FAST)
+@njit(cache=True, fastmath=_FAST)
 def _prior(
     geo: np.ndarray, frames: np.ndarray, k: int, ty: int, tx: int, sy: int, sx: int
 ) -> float:
@@ -130,7 +145,7 @@ def _prior(
     return 1.0 + geo[0] * (1.0 - dot / np.sqrt(st * ss))
 
 
-@njit(inline="always", cache=True, fastmath=_FAST)
+@njit(cache=True, fastmath=_FAST)
 def _cost(
     target: np.ndarray, filled: np.ndarray, ty: int, tx: int, src: tuple, k: int, sy: int,
     sx: int, r: int, limit: float,
@@ -140,7 +155,7 @@ def _cost(
     return _patch_distance(target, filled, ty, tx, src[0], k, sy, sx, r, limit / factor) * factor
 
 
-@njit(inline="always", cache=True, fastmath=_FAST)
+@njit(cache=True, fastmath=_FAST)
 def _try(
     target: np.ndarray, filled: np.ndarray, y: int, x: int, src: tuple, r: int, k: int,
     sy: int, sx: int, best: tuple[int, int, int, float], scale: float = 1.0,
@@ -159,7 +174,7 @@ def _try(
     return best
 
 
-@njit(inline="always", cache=True, fastmath=_FAST)
+@njit(cache=True, fastmath=_FAST)
 def _random_source(src: tuple, state: np.uint64, tries: int) -> tuple[int, int, int]:
     """A uniformly drawn valid centre on one of the searched bank tiles, or ``k = -1``."""
     valid, boxes, faces = src[1], src[2], src[3]
@@ -176,7 +191,7 @@ def _random_source(src: tuple, state: np.uint64, tries: int) -> tuple[int, int, 
 # ------------------------------------------------------------------------------- field set-up
 
 
-@njit(parallel=True, cache=True, fastmath=_FAST)
+@KERNELS.add(types.void(_F32_3, _B2, _I64_1, _SRC, _I, _U, _NNF), parallel=False, fastmath=_FAST)
 def init_random(
     target: np.ndarray, domain: np.ndarray, box: np.ndarray, src: tuple, r: int,
     key: np.uint64, nnf: tuple,
@@ -196,7 +211,8 @@ def init_random(
             nnf[3][y, x] = _cost(target, all_known, y, x, src, k, sy, sx, r, np.inf)
 
 
-@njit(parallel=True, cache=True, fastmath=_FAST)
+@KERNELS.add(types.void(_F32_3, _B2, _INDEX, _INDEX, _SRC, _I, _U, _I, _NNF),
+              parallel=False, fastmath=_FAST)
 def peel_layer(
     target: np.ndarray, filled: np.ndarray, ys: np.ndarray, xs: np.ndarray, src: tuple, r: int,
     key: np.uint64, draws: int, nnf: tuple,
@@ -238,7 +254,8 @@ def peel_layer(
             target[y, x, c] = src[0][k, sy, sx, c]
 
 
-@njit(parallel=True, cache=True, fastmath=_FAST)
+@KERNELS.add(types.void(_F32_3, _B2, _I64_1, _SRC, _I, _U, _B2, _NNF, _NNF),
+              parallel=True, fastmath=_FAST)
 def upsample_nnf(
     target: np.ndarray, domain: np.ndarray, box: np.ndarray, src: tuple, r: int,
     key: np.uint64, coarse_domain: np.ndarray, coarse: tuple, nnf: tuple,
@@ -271,7 +288,7 @@ def upsample_nnf(
             nnf[3][y, x] = _cost(target, all_known, y, x, src, k, sy, sx, r, np.inf)
 
 
-@njit(parallel=True, cache=True, fastmath=_FAST)
+@KERNELS.add(types.void(_F32_3, _B2, _I64_1, _SRC, _I, _NNF), parallel=True, fastmath=_FAST)
 def refresh_costs(
     target: np.ndarray, domain: np.ndarray, box: np.ndarray, src: tuple, r: int, nnf: tuple
 ) -> None:
@@ -287,7 +304,8 @@ def refresh_costs(
 # ------------------------------------------------------------------------------------- search
 
 
-@njit(parallel=True, cache=True, fastmath=_FAST)
+@KERNELS.add(types.void(_F32_3, _B2, _I64_1, _SRC, _I, _U, types.bool_, _I, _I, _F, _NNF),
+              parallel=True, fastmath=_FAST)
 def search_pass(
     target: np.ndarray, domain: np.ndarray, box: np.ndarray, src: tuple, r: int,
     key: np.uint64, reverse: bool, radius: int, jumps: int, coherence: float, nnf: tuple,
@@ -352,7 +370,7 @@ def search_pass(
 # ------------------------------------------------------------------------------ reconstruction
 
 
-@njit(parallel=True, cache=True, fastmath=_FAST)
+@KERNELS.add(types.void(_B2, _I64_1, _F32_2, _F, _F32_2), parallel=True, fastmath=_FAST)
 def patch_weights(
     domain: np.ndarray, box: np.ndarray, nnf_d: np.ndarray, inv_scale: float, out: np.ndarray
 ) -> None:
@@ -363,7 +381,8 @@ def patch_weights(
                 out[y, x] = np.exp(-nnf_d[y, x] * inv_scale)
 
 
-@njit(parallel=True, cache=True, fastmath=_FAST)
+@KERNELS.add(types.void(_HOLE, _B2, _I64_1, _F32_4, _I, _NNF, _F32_2, _F32_3),
+              parallel=True, fastmath=_FAST)
 def vote(
     hole: np.ndarray, domain: np.ndarray, box: np.ndarray, source: np.ndarray, r: int,
     nnf: tuple, weights: np.ndarray, out: np.ndarray,
@@ -402,7 +421,8 @@ def vote(
                     out[y, x, c] = source[nk[y, x], ny[y, x], nx[y, x], c]
 
 
-@njit(parallel=True, cache=True, fastmath=_FAST)
+@KERNELS.add(types.void(_HOLE, _I64_1, _F32_4, _NNF, _F64_1, _F, _F, _F, _F32_3),
+              parallel=False, fastmath=_FAST)
 def copy_centres(
     hole: np.ndarray, box: np.ndarray, source: np.ndarray, nnf: tuple, geo: np.ndarray,
     sharpen: float, low: float, high: float, out: np.ndarray,
@@ -439,3 +459,6 @@ def copy_centres(
                                      + source[k, sy, sx - 1, c] + source[k, sy, sx + 1, c])
                     v = min(max(v + gain * (v - around), low), high)
                 out[y, x, c] = v
+
+
+KERNELS.compile(__name__)  # or read from numba's cache: see ``_compile``

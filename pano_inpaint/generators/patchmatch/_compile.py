@@ -1,0 +1,153 @@
+"""How the PatchMatch kernels are compiled: once per machine, cached, in parallel the first time.
+
+numba (>= 0.59) has no ahead-of-time compiler for parallel kernels, so a fresh install compiles
+them on its first fill, and that compile was most of the first fill (117 s reported, 143 s of CPU
+measured on the shipped sample). What cuts it, measured on two busy cores:
+
+* one explicit signature per kernel (the only types the generator passes): compiled once, never
+  specialised again (``peel_layer`` was compiled twice, for contiguous and strided indices);
+* helpers called, not ``inline="always"``: numba's inlining copied their IR into every call site
+  and the parallel passes then worked on every copy; LLVM still inlines them (fills identical);
+* ``parallel=True`` only where the run time is (the search, the votes, the costs): a parallel
+  kernel costs twice a serial one to compile, and three kernels take under 2% of a fill;
+* on a cold cache, the kernels are split between this process and helper processes (one per
+  further CPU), which compile into numba's disk cache at the same time; this process then reads
+  them back from it. Later runs only read the cache (about a second).
+
+The helpers are started with ``python -c`` rather than :mod:`multiprocessing`, which would re-run
+the caller's ``__main__`` (a script without a ``__name__`` guard would fill again). If they cannot
+run or cannot write the cache, this process compiles what is missing itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from numba import njit
+from numba.core.dispatcher import Dispatcher
+
+__all__ = ["KernelSet"]
+
+logger = logging.getLogger(__name__)
+
+# Set in a helper's environment: importing a kernel module there compiles nothing by itself.
+_HELPER_VARIABLE = "PANO_INPAINT_KERNEL_HELPER"
+_IN_HELPER = os.environ.get(_HELPER_VARIABLE) == "1"
+
+
+def _usable_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _split(costs: dict[str, float], parts: int) -> list[list[str]]:
+    """Longest first, each to the least loaded part: near-equal compile times per process."""
+    loads = [0.0] * parts
+    groups: list[list[str]] = [[] for _ in range(parts)]
+    for name in sorted(costs, key=costs.__getitem__, reverse=True):
+        lightest = loads.index(min(loads))
+        groups[lightest].append(name)
+        loads[lightest] += costs[name]
+    return [g for g in groups if g]
+
+
+class KernelSet:
+    """The compiled kernels of one module, each with its one signature.
+
+    Example:
+        >>> from numba import types
+        >>> kernels = KernelSet()
+        >>> @kernels.add(types.int64(types.int64))  # doctest: +SKIP
+        ... def twice(x):
+        ...     return 2 * x
+        >>> kernels.compile(__name__)  # at the end of the module  # doctest: +SKIP
+    """
+
+    def __init__(self) -> None:
+        self.signatures: dict[str, Any] = {}
+        self.dispatchers: dict[str, Dispatcher] = {}
+        self.costs: dict[str, float] = {}
+
+    def add(self, signature: Any, *, parallel: bool = False, **options: Any
+            ) -> Callable[[Callable], Dispatcher]:
+        """Decorator: a lazily compiled, disk-cached numba function with one signature."""
+
+        def decorate(function: Callable) -> Dispatcher:
+            dispatcher = njit(cache=True, parallel=parallel, **options)(function)
+            name = function.__name__
+            self.signatures[name] = signature
+            self.dispatchers[name] = dispatcher
+            # A compile-time estimate for sharing the work out: the bytecode's length, twice
+            # for a parallel kernel (its loop body is compiled again as a separate function).
+            self.costs[name] = len(function.__code__.co_code) * (2 if parallel else 1)
+            return dispatcher
+
+        return decorate
+
+    def _compile(self, names: list[str]) -> None:
+        for name in names:
+            dispatcher = self.dispatchers[name]
+            if not isinstance(dispatcher, Dispatcher) or dispatcher.signatures:
+                continue  # NUMBA_DISABLE_JIT (plain Python), or compiled already
+            dispatcher.compile(self.signatures[name])
+            dispatcher.disable_compile()  # a call with other types fails instead of compiling
+
+    def _cache_is_cold(self) -> bool:
+        """Compile (or read) the cheapest kernel; a cache miss means none is cached (numba
+        keys every kernel of a file on the file's time stamp)."""
+        cheapest = min(self.costs, key=self.costs.__getitem__)
+        self._compile([cheapest])
+        dispatcher = self.dispatchers[cheapest]
+        stats = getattr(dispatcher, "stats", None)
+        return bool(stats is not None and sum(stats.cache_misses.values()))
+
+    def compile(self, module: str) -> None:
+        """Compile every kernel of ``module`` (this set's module), or read it from the cache;
+        on a cold cache, with helper processes on the other CPUs."""
+        if _IN_HELPER:
+            return
+        if not self._cache_is_cold():
+            self._compile(list(self.signatures))
+            return
+        rest = {n: c for n, c in self.costs.items() if not self.dispatchers[n].signatures}
+        groups = _split(rest, min(_usable_cpus(), len(rest)))
+        helpers = [self._start_helper(module, group) for group in groups[1:]]
+        logger.info("compiling the PatchMatch kernels (first run only) in %d processes",
+                    len(helpers) + 1)
+        self._compile(groups[0] if groups else [])
+        for helper in helpers:
+            if helper is not None:
+                _, errors = helper.communicate()
+                if helper.returncode:
+                    logger.info("a kernel compile helper failed (%s); compiling here",
+                                errors.strip().splitlines()[-1:] or helper.returncode)
+        self._compile(list(self.signatures))  # read from the cache, or compiled here
+
+    @staticmethod
+    def _start_helper(module: str, names: list[str]) -> subprocess.Popen | None:
+        if not sys.executable:
+            return None
+        code = f"from {__name__} import compile_in_helper; compile_in_helper({module!r}, {names!r})"
+        try:
+            return subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.PIPE, text=True,
+                                    env={**os.environ, _HELPER_VARIABLE: "1"})
+        except OSError as exc:
+            logger.info("cannot start a kernel compile helper (%s); compiling here", exc)
+            return None
+
+
+def compile_in_helper(module: str, names: list[str]) -> None:
+    """Helper process: import ``module`` (which compiles nothing here), then compile ``names``
+    into the disk cache."""
+    import importlib
+
+    kernels: KernelSet = importlib.import_module(module).KERNELS
+    kernels._compile(names)

@@ -1,0 +1,25 @@
+"""The generator registry: lazy entries and the classes that replace them."""
+
+import pytest
+
+from pano_inpaint.generators import generator_info, get_generator, list_generators, registry
+from pano_inpaint.generators.patchmatch import PatchMatch
+
+
+def test_patchmatch_entry_becomes_its_class_once_imported():
+    assert "patchmatch" in list_generators()
+    assert isinstance(get_generator("patchmatch"), PatchMatch)
+    assert generator_info("patchmatch").summary.startswith("Seam-aware multi-scale PatchMatch")
+
+
+def test_a_second_class_under_a_lazy_name_is_refused(monkeypatch):
+    monkeypatch.setattr(registry, "_FACTORIES", dict(registry._FACTORIES))
+    monkeypatch.setattr(registry, "_INFO", dict(registry._INFO))
+    monkeypatch.setattr(registry, "_LAZY_TARGETS", dict(registry._LAZY_TARGETS))
+    registry.register_lazy_generator("later", "some.module:Later", "later", False)
+
+    class Other:
+        name = "later"
+
+    with pytest.raises(ValueError, match="already registered"):
+        registry.register_generator(Other)

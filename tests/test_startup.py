@@ -1,0 +1,51 @@
+"""Start-up cost: what importing the package and the command line loads.
+
+These run a fresh interpreter (``subprocess``): which modules an import pulls in can only be
+seen from a clean ``sys.modules``.
+"""
+
+import subprocess
+import sys
+
+import pytest
+
+_HEAVY = ("numpy", "cv2", "numba", "scipy", "torch")
+
+
+def _loaded_after(statement: str) -> set[str]:
+    code = (f"import sys; {statement}; "
+            f"print(' '.join(m for m in {_HEAVY!r} if m in sys.modules), file=sys.stderr)")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return set(run.stderr.split())
+
+
+@pytest.mark.parametrize("statement", [
+    "import pano_inpaint",
+    "import pano_inpaint.cli",
+    "from pano_inpaint.cli import main; main(['--help'])",
+    "from pano_inpaint.cli import main; main(['inpaint', '--help'])",
+])
+def test_import_and_help_load_no_heavy_library(statement):
+    assert _loaded_after(statement) == set()
+
+
+def test_generator_registry_does_not_load_numba_until_patchmatch_is_built():
+    statement = "from pano_inpaint.generators import list_generators; list_generators()"
+    assert "numba" not in _loaded_after(statement)
+    assert "numba" in _loaded_after(
+        "from pano_inpaint.generators import get_generator; get_generator('patchmatch')")
+
+
+def test_public_names_resolve_lazily():
+    import pano_inpaint
+
+    for name in pano_inpaint.__all__:
+        assert getattr(pano_inpaint, name) is not None
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        pano_inpaint.nope  # noqa: B018
+
+
+def test_every_lazy_name_is_exported():
+    import pano_inpaint
+
+    assert set(pano_inpaint.__all__) == {"__version__", *pano_inpaint._HOMES}
