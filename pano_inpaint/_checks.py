@@ -5,9 +5,20 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["SUPPORTED_DTYPES", "check_dtype", "check_erp", "check_mask", "check_positive_int"]
+__all__ = [
+    "MIN_PANORAMA_HEIGHT",
+    "SUPPORTED_DTYPES",
+    "check_dtype",
+    "check_erp",
+    "check_mask",
+    "check_panorama_size",
+    "check_positive_int",
+]
 
 SUPPORTED_DTYPES = (np.dtype(np.uint8), np.dtype(np.uint16), np.dtype(np.float32))
+# Smallest panorama the pipeline and the consistency checks work on (32x16): their wrap, pole
+# and seam measures need a few pixels on each side of every line they look across.
+MIN_PANORAMA_HEIGHT = 16
 
 
 def check_dtype(array: np.ndarray, name: str) -> None:
@@ -53,6 +64,15 @@ def check_erp(erp: np.ndarray, name: str = "erp") -> tuple[int, int, int]:
             "(a full 360x180 degree image); crop or pad it to 2:1 first"
         )
     return height, width, channels
+
+
+def check_panorama_size(height: int, width: int) -> None:
+    """Raise ``ValueError`` for a panorama too small to fill or measure (below 32x16)."""
+    if height < MIN_PANORAMA_HEIGHT:
+        raise ValueError(
+            f"the panorama is {width}x{height}: too small to fill or check; panoramas must be "
+            f"at least {2 * MIN_PANORAMA_HEIGHT}x{MIN_PANORAMA_HEIGHT}"
+        )
 
 
 def check_mask(mask: np.ndarray, height: int, width: int, name: str = "mask") -> np.ndarray:

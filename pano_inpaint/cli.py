@@ -20,7 +20,7 @@ from rich.console import Console
 
 # Only what every command needs is imported here: `pano-inpaint --help` must stay fast, so
 # numpy, OpenCV, numba and torch are imported inside the commands that use them.
-from pano_inpaint.exit_codes import EXIT_BATCH_FAILED, EXIT_INPUT, EXIT_OK, EXIT_OUTPUT, EXIT_USAGE
+from pano_inpaint.exit_codes import EXIT_INPUT, EXIT_OK, EXIT_OUTPUT, EXIT_USAGE
 
 __all__ = ["app", "main"]
 
@@ -41,21 +41,32 @@ def _fail(message: str, code: int) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _config(config: Path | None, overrides: list[str] | None):
+def _config(config: Path | None, overrides: list[str] | None, generator: str | None = None):
+    """The effective config; ``-g NAME`` makes NAME the config's generator, so ``--set
+    generator.params.*`` reach it (the file's params stay only if it names the same one)."""
     from pano_inpaint.config import ConfigError, load_config
 
     try:
-        return load_config(config, overrides or ())
+        settings = list(overrides or ())
+        if generator is not None and generator != load_config(config).generator.name:
+            settings = [f"generator.name={json.dumps(generator)}", "generator.params={}",
+                        *settings]
+        return load_config(config, settings)
     except (ConfigError, FileNotFoundError) as exc:
         raise _fail(f"config: {exc}", EXIT_USAGE) from exc
+    except OSError as exc:
+        raise _fail(f"config: cannot read {config}: {exc.strerror or exc}", EXIT_USAGE) from exc
 
 
-def _check_generator(name: str) -> None:
-    from pano_inpaint.generators import list_generators
+def _check_generator(cfg) -> None:
+    """Build the config's generator once: an unknown name or a bad param fails here."""
+    from pano_inpaint.batch import build_generator
+    from pano_inpaint.jobs import JobError
 
-    if name not in list_generators():
-        raise _fail(f"unknown generator {name!r}; available: {', '.join(list_generators())}",
-                    EXIT_USAGE)
+    try:
+        build_generator(cfg)
+    except JobError as exc:
+        raise _fail(str(exc), exc.code) from exc
 
 
 ConfigOption = Annotated[
@@ -68,12 +79,20 @@ SetOption = Annotated[
 ]
 
 
+MaxPixelsOption = Annotated[
+    int, typer.Option(help="Refuse images declaring more pixels than this, before decoding "
+                      "(default: 16384x8192, the largest supported).")
+]
+_DEFAULT_MAX_PIXELS = 16384 * 8192  # io.headers.DEFAULT_MAX_PIXELS, without importing numpy
+
+
 @app.command("inpaint")
 def inpaint_command(
     inputs: Annotated[str, typer.Argument(help="Panorama file, folder of panoramas, or glob.")],
     output: Annotated[
-        Path | None,
-        typer.Option("--output", "-o", help="Output file, or folder for a batch."),
+        str | None,
+        typer.Option("--output", "-o", help="Output file, or folder for a batch (a name "
+                     "ending in / or without a suffix is a folder).", show_default=False),
     ] = None,
     mask: Annotated[
         Path | None,
@@ -100,10 +119,13 @@ def inpaint_command(
     resize_mask: Annotated[
         bool, typer.Option("--resize-mask", help="Resize a mask of another size to the image.")
     ] = False,
-    overwrite: Annotated[bool, typer.Option(help="Replace existing output files.")] = False,
+    overwrite: Annotated[
+        bool, typer.Option(help="Replace existing output and report files.")
+    ] = False,
     in_place: Annotated[
         bool, typer.Option("--in-place", help="Write the result over the input file.")
     ] = False,
+    max_pixels: MaxPixelsOption = _DEFAULT_MAX_PIXELS,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
 ) -> None:
     """Fill the hole of one panorama or a batch.
@@ -114,74 +136,65 @@ def inpaint_command(
 
         pano-inpaint inpaint shots/ --mask tripod.png -o cleaned/ --report reports.json
     """
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+    from pano_inpaint.batch import plan_batch
+    from pano_inpaint.jobs import JobError, MaskSpec
 
-    from pano_inpaint.jobs import (
-        FileResult,
-        JobError,
-        MaskSpec,
-        inpaint_file,
-        output_path_for,
-        resolve_inputs,
-        write_json,
-    )
-
-    if output is None and not in_place:
-        raise _fail("give an output with -o/--output (or --in-place to replace the input)",
-                    EXIT_USAGE)
     overrides = list(overrides or [])
     if dilate is not None:
         overrides.append(f"mask.dilate={dilate}")
-    cfg = _config(config, overrides)
-    _check_generator(generator or cfg.generator.name)
+    cfg = _config(config, overrides, generator)
     try:
-        spec = MaskSpec(mask, nadir, zenith, resize_mask)
-        images = resolve_inputs(inputs)
+        plan = plan_batch(inputs, output, MaskSpec(mask, nadir, zenith, resize_mask), cfg,
+                          report=report, overwrite=overwrite, in_place=in_place,
+                          max_pixels=max_pixels)
     except JobError as exc:
         raise _fail(str(exc), exc.code) from exc
-    batch = not Path(inputs).is_file()  # a folder or a glob writes into an output folder
-    if batch and output is not None and output.exists() and not output.is_dir():
-        raise _fail(f"{output} is a file; a batch needs an output folder", EXIT_USAGE)
+    raise typer.Exit(_run_batch(plan, quiet))
 
-    results: list[FileResult] = []
-    failures: list[tuple[Path, JobError]] = []
+
+def _run_batch(plan, quiet: bool) -> int:
+    """Fill every image of a checked plan with progress bars; print and report what happened;
+    returns the exit code."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from pano_inpaint.batch import exit_code, fill_one, write_report
+    from pano_inpaint.jobs import JobError
+
+    results, failures = [], []
     started = time.perf_counter()
     with Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
         TimeElapsedColumn(), console=console, disable=quiet, transient=True,
     ) as bars:
-        batch_task = bars.add_task("batch", total=len(images), visible=batch)
-        for image in images:
-            image_task = bars.add_task(image.name, total=1.0)
+        batch_task = bars.add_task("batch", total=len(plan.images), visible=plan.batch)
+        for index, image in enumerate(plan.images):
+            name = image.path.name
+            image_task = bars.add_task(name, total=1.0)
 
-            def step(fraction: float, stage: str, task=image_task, name=image.name) -> None:
+            def step(fraction: float, stage: str, task=image_task, name=name) -> None:
                 bars.update(task, completed=fraction, description=f"{name}: {stage}")
 
-            target = output_path_for(image, output or image, batch=batch, in_place=in_place)
             try:
-                results.append(inpaint_file(
-                    image, target, spec, config=cfg, generator=generator,
-                    overwrite=overwrite, in_place=in_place, progress=step,
-                ))
+                results.append(fill_one(plan, index, step))
             except JobError as exc:
-                failures.append((image, exc))
-                console.print(f"[red]failed[/] {exc}", highlight=False)
+                failures.append(exc)
+                label = "[red]failed[/]" if plan.batch else "[bold red]error:[/]"
+                console.print(f"{label} {exc}", highlight=False)
             bars.remove_task(image_task)
             bars.advance(batch_task)
-
     for item in results:
         flagged = item.result.report.flagged if item.result else []
         status = "[yellow]flagged: " + ", ".join(flagged) + "[/]" if flagged else "[green]ok[/]"
         out.print(f"{item.input} -> {item.output}  {status} {item.note}", highlight=False)
-    if report is not None:
-        data = {str(r.input): {"output": str(r.output), **(r.result.to_dict() if r.result else {})}
-                for r in results}
-        write_json(report, data if batch else next(iter(data.values()), {}))
-    elapsed = time.perf_counter() - started
-    if batch:
-        out.print(f"{len(results)} filled, {len(failures)} failed in {elapsed:.1f}s")
-    if failures:
-        raise typer.Exit(EXIT_BATCH_FAILED if batch else failures[0][1].code)
+    try:
+        write_report(plan, results)
+    except JobError as exc:
+        console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        return exc.code
+    if plan.batch:
+        out.print(f"{len(results)} filled, {len(failures)} failed in "
+                  f"{time.perf_counter() - started:.1f}s")
+    return exit_code(plan, failures)
 
 
 @app.command("check")
@@ -191,6 +204,7 @@ def check_command(
         Path | None, typer.Option("--mask", "-m", help="Measure seams/boundary on this hole.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    max_pixels: MaxPixelsOption = _DEFAULT_MAX_PIXELS,
 ) -> None:
     """Print the wrap-around, pole and cube-seam consistency of a panorama.
 
@@ -204,8 +218,9 @@ def check_command(
     from pano_inpaint.io import ImageReadError, read_image, read_mask
 
     try:
-        loaded = read_image(image)
-        hole = read_mask(mask, loaded.height, loaded.width) if mask else None
+        loaded = read_image(image, max_pixels=max_pixels)
+        hole = (read_mask(mask, loaded.height, loaded.width, max_pixels=max_pixels)
+                if mask else None)
         report = check_consistency(loaded.pixels, hole)
     except ImageReadError as exc:
         raise _fail(str(exc), EXIT_INPUT) from exc
@@ -245,7 +260,8 @@ def cubemap_command(
         str, typer.Option(help="faces (six files), dice (4x3 cross), horizon (6x1), vertical.")
     ] = "faces",
     face_size: Annotated[
-        int | None, typer.Option(help="Face size in pixels (default: width / 4).")
+        int | None, typer.Option(min=1, max=16384, help="Face size in pixels (default: width "
+                                 "/ 4).")
     ] = None,
     names: Annotated[
         str, typer.Option(help="Face file names: frblud (front.png ...) or engine "
@@ -253,6 +269,7 @@ def cubemap_command(
     ] = "frblud",
     fmt: Annotated[str, typer.Option("--format", help="File suffix for the faces.")] = "png",
     overwrite: bool = False,
+    max_pixels: MaxPixelsOption = _DEFAULT_MAX_PIXELS,
 ) -> None:
     """Convert a panorama to a cubemap (faces seen from the centre, FRBLUD like py360convert).
 
@@ -262,52 +279,89 @@ def cubemap_command(
     """
     from pano_inpaint.geometry import erp_to_cube
     from pano_inpaint.geometry.layouts import cube_to_layout
-    from pano_inpaint.io import ImageReadError, ImageWriteError, read_image, write_image
+    from pano_inpaint.io import SUPPORTED_SUFFIXES, ImageReadError, read_image
 
+    suffix = "." + fmt.lstrip(".").lower()
     if layout not in ("faces", "dice", "horizon", "vertical"):
         raise _fail(f"unknown layout {layout!r}: use faces, dice, horizon or vertical",
                     EXIT_USAGE)
     if names not in _ENGINE_NAMES:
         raise _fail(f"unknown names {names!r}: use frblud or engine", EXIT_USAGE)
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise _fail(f"unknown --format {fmt!r}: use one of "
+                    f"{', '.join(s.lstrip('.') for s in SUPPORTED_SUFFIXES)}", EXIT_USAGE)
     try:
-        loaded = read_image(image)
+        loaded = read_image(image, max_pixels=max_pixels)
         faces = erp_to_cube(loaded.pixels, face_size or loaded.width // 4)
-        output.mkdir(parents=True, exist_ok=True)
-        suffix = "." + fmt.lstrip(".")
-        if layout == "faces":
-            written = []
-            for name, face in zip(_ENGINE_NAMES[names], faces, strict=True):
-                written.append(write_image(output / f"{name}{suffix}", face,
-                                           _face_metadata(loaded.metadata),
-                                           overwrite=overwrite))
-        else:
-            written = [write_image(output / f"{image.stem}_{layout}{suffix}",
-                                   cube_to_layout(faces, layout),
-                                   _face_metadata(loaded.metadata), overwrite=overwrite)]
     except ImageReadError as exc:
         raise _fail(str(exc), EXIT_INPUT) from exc
-    except (ImageWriteError, FileExistsError) as exc:
-        raise _fail(f"{exc} (pass --overwrite to replace)", EXIT_OUTPUT) from exc
     except ValueError as exc:
         raise _fail(f"{image}: {exc}", EXIT_INPUT) from exc
-    for path in written:
+    metadata = _face_metadata(loaded.metadata)
+    if layout == "faces":
+        pictures = {f"{name}{suffix}": face
+                    for name, face in zip(_ENGINE_NAMES[names], faces, strict=True)}
+    else:
+        pictures = {f"{image.stem}_{layout}{suffix}": cube_to_layout(faces, layout)}
+    for path in _write_pictures(output, pictures, metadata, overwrite):
         out.print(str(path))
 
 
-def _read_faces(source: Path):
+def _write_pictures(folder: Path, pictures: dict, metadata, overwrite: bool) -> list[Path]:
+    """Write ``{name: pixels}`` into ``folder``; any failure is exit code 4 (an output
+    problem), and nothing is written if one of the files exists without --overwrite."""
+    from pano_inpaint.io import write_image
+
+    targets = [folder / name for name in pictures]
+    existing = [str(t) for t in targets if t.exists()]
+    if existing and not overwrite:
+        raise _fail(f"{', '.join(existing)} exist(s); pass --overwrite to replace",
+                    EXIT_OUTPUT)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _fail(f"cannot write into {folder}: {exc.strerror or exc}", EXIT_OUTPUT) from exc
+    try:
+        return [write_image(target, pixels, metadata, overwrite=overwrite)
+                for target, pixels in zip(targets, pictures.values(), strict=True)]
+    except (OSError, ValueError) as exc:  # ValueError: the format cannot store these pixels
+        raise _fail(str(exc), EXIT_OUTPUT) from exc
+
+
+def _read_faces(source: Path, max_pixels: int):
+    """Six faces ``(6, S, S, C)`` and the metadata of the first, from a folder of six files or
+    one layout image.
+
+    Raises:
+        ValueError: no cubemap there, or faces of different sizes or shapes (named).
+    """
+    import numpy as np
+
     from pano_inpaint.geometry.layouts import layout_to_cube
     from pano_inpaint.io import read_image
 
     if source.is_file():
-        loaded = read_image(source)
+        loaded = read_image(source, max_pixels=max_pixels)
         return layout_to_cube(loaded.pixels), loaded.metadata
     files = {p.stem.lower(): p for p in source.iterdir() if p.is_file()}
     for stems in _ENGINE_NAMES.values():
         if all(s in files for s in stems):
-            loaded = [read_image(files[s]) for s in stems]
-            import numpy as np
-
-            return np.stack([x.pixels for x in loaded]), loaded[0].metadata
+            loaded = [read_image(files[s], max_pixels=max_pixels) for s in stems]
+            first = loaded[0]
+            for face in loaded:
+                height, width, channels = face.pixels.shape
+                if height != width:
+                    raise ValueError(f"face {face.path.name} is {width}x{height}; cube faces "
+                                     "are square")
+                same = (face.pixels.shape, face.pixels.dtype) == (first.pixels.shape,
+                                                                  first.pixels.dtype)
+                if not same:
+                    raise ValueError(
+                        f"face {face.path.name} is {width}x{height} with {channels} channel(s) "
+                        f"of {face.pixels.dtype}, but {first.path.name} is "
+                        f"{first.width}x{first.height} with {first.channels} of "
+                        f"{first.pixels.dtype}; all six faces must match")
+            return np.stack([x.pixels for x in loaded]), first.metadata
     raise ValueError(
         f"{source} holds no cubemap: expected six files named front/right/back/left/up/down "
         "or px/nx/py/ny/pz/nz, or a single dice/strip image"
@@ -318,8 +372,11 @@ def _read_faces(source: Path):
 def equirect_command(
     source: Annotated[Path, typer.Argument(help="Folder of six faces, or a dice/strip image.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Output panorama file.")],
-    width: Annotated[int | None, typer.Option(help="Output width (default 4 x face).")] = None,
+    width: Annotated[
+        int | None, typer.Option(min=2, max=65536, help="Output width (default 4 x face).")
+    ] = None,
     overwrite: bool = False,
+    max_pixels: MaxPixelsOption = _DEFAULT_MAX_PIXELS,
 ) -> None:
     """Convert a cubemap (six faces or one layout image) back to an equirectangular panorama.
 
@@ -328,20 +385,24 @@ def equirect_command(
         pano-inpaint equirect sky/ -o sky.exr --width 4096
     """
     from pano_inpaint.geometry import cube_to_erp
-    from pano_inpaint.io import ImageReadError, ImageWriteError, write_image
+    from pano_inpaint.io import SUPPORTED_SUFFIXES, ImageReadError
 
+    if output.suffix.lower() not in SUPPORTED_SUFFIXES:
+        raise _fail(f"cannot write {output.suffix or 'files without a suffix'}: give the output "
+                    f"one of {', '.join(SUPPORTED_SUFFIXES)}", EXIT_USAGE)
+    if not source.exists():
+        raise _fail(f"{source}: no such file or folder", EXIT_INPUT)
     try:
-        faces, metadata = _read_faces(source)
+        faces, metadata = _read_faces(source, max_pixels)
         w = width or 4 * faces.shape[1]
         w += w % 2
         pano = cube_to_erp(faces, w // 2, w)
-        write_image(output, pano, metadata.for_output(w, w // 2), overwrite=overwrite)
     except ImageReadError as exc:
         raise _fail(str(exc), EXIT_INPUT) from exc
-    except (ImageWriteError, FileExistsError) as exc:
-        raise _fail(f"{exc} (pass --overwrite to replace)", EXIT_OUTPUT) from exc
     except ValueError as exc:
         raise _fail(str(exc), EXIT_INPUT) from exc
+    _write_pictures(output.parent, {output.name: pano}, metadata.for_output(w, w // 2),
+                    overwrite)
     out.print(str(output))
 
 
@@ -442,7 +503,7 @@ def serve_command(
     if not 0 <= port <= 65535 or max_upload_mb < 1:
         raise _fail("--port must be 0-65535 and --max-upload-mb at least 1", EXIT_USAGE)
     cfg = _config(config, overrides)
-    _check_generator(cfg.generator.name)
+    _check_generator(cfg)
     try:
         sock = bind(host, port)
     except OSError as exc:

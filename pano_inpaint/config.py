@@ -9,6 +9,7 @@ No interpolation, no code execution: YAML is read with ``yaml.safe_load``.
 from __future__ import annotations
 
 import dataclasses
+import math
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,10 +37,31 @@ class ConfigError(ValueError):
     """A configuration file or override that does not fit the schema."""
 
 
+# Sizes beyond the largest supported panorama (16384 wide, faces of 5216) are typing mistakes.
+_MAX_SIDE = 16384
+
+
+def _require(ok: bool, key: str, rule: str, value: object) -> None:
+    """Every field is checked when its section is built, so a bad value fails before any work."""
+    if not ok:
+        raise ConfigError(f"{key} must be {rule}, got {value!r}")
+
+
+def _finite(value: float) -> bool:
+    return math.isfinite(value)
+
+
 @dataclass(frozen=True)
 class GeneratorConfig:
     name: str = "patchmatch"  # a name from list_generators()
     params: dict[str, Any] = field(default_factory=dict)  # constructor keyword arguments
+
+    def __post_init__(self) -> None:
+        # Whether the generator exists and takes these params is checked by building it
+        # (generators.validate_generator): only the registry knows.
+        _require(bool(self.name), "generator.name", "a generator name", self.name)
+        for key in self.params:
+            _require(isinstance(key, str), "generator.params", "keyed by parameter names", key)
 
 
 @dataclass(frozen=True)
@@ -55,12 +77,31 @@ class CubeConfig:
     rotate: bool = True  # rotate the sphere so each hole sits at the centre of a face
     min_rotation_degrees: float = 5.0  # holes closer than this to a face centre are not rotated
 
+    def __post_init__(self) -> None:
+        if self.face_size != "auto":
+            _require(8 <= self.face_size <= _MAX_SIDE, "cube.face_size",
+                     f"'auto' or from 8 to {_MAX_SIDE}", self.face_size)
+        if self.pad != "auto":
+            limit = _MAX_SIDE if self.face_size == "auto" else self.face_size
+            _require(0 <= self.pad <= limit, "cube.pad",
+                     f"'auto' or from 0 to the face size ({limit})", self.pad)
+        _require(_finite(self.min_rotation_degrees) and 0 <= self.min_rotation_degrees <= 90,
+                 "cube.min_rotation_degrees", "from 0 to 90", self.min_rotation_degrees)
+
 
 @dataclass(frozen=True)
 class MaskConfig:
     dilate: int = 0  # grow the hole by this many pixels before filling (covers soft edges)
     max_fraction: float = 0.6  # refuse holes covering more than this share of the sphere
     region_gap_degrees: float = 2.0  # holes closer than this are filled together
+
+    def __post_init__(self) -> None:
+        _require(0 <= self.dilate <= _MAX_SIDE, "mask.dilate", "a number of pixels >= 0",
+                 self.dilate)
+        _require(_finite(self.max_fraction) and 0 < self.max_fraction <= 1, "mask.max_fraction",
+                 "a share of the sphere in (0, 1]", self.max_fraction)
+        _require(_finite(self.region_gap_degrees) and 0 <= self.region_gap_degrees <= 180,
+                 "mask.region_gap_degrees", "from 0 to 180", self.region_gap_degrees)
 
 
 @dataclass(frozen=True)
@@ -69,11 +110,20 @@ class BlendConfig:
     feather: int | Literal["auto"] = "auto"  # width (px) of the correction band inside the edge
     reconcile: bool = True  # blend the overlap of neighbouring faces so they agree at edges
 
+    def __post_init__(self) -> None:
+        if self.feather != "auto":
+            _require(0 <= self.feather <= _MAX_SIDE, "blend.feather",
+                     "'auto' or a number of pixels >= 0", self.feather)
+
 
 @dataclass(frozen=True)
 class HdrConfig:
     mode: Literal["auto", "on", "off"] = "auto"  # auto: float input with values > 1 is HDR
     key: float = 0.18  # tone-mapped proxy maps the median luminance to this grey
+
+    def __post_init__(self) -> None:
+        _require(_finite(self.key) and 0 < self.key < 1, "hdr.key", "a grey level in (0, 1)",
+                 self.key)
 
 
 @dataclass(frozen=True)
@@ -84,6 +134,11 @@ class ChecksConfig:
     pole_spread_ratio_max: float = 3.0  # spread of a pole row / ordinary pixel step there
     seam_ratio_max: float = 1.5  # jump across a cube edge / ordinary step, inside the fill
     boundary_step_ratio_max: float = 2.0  # colour step at the hole edge / step just outside it
+
+    def __post_init__(self) -> None:
+        for item in dataclasses.fields(self):
+            value = getattr(self, item.name)
+            _require(_finite(value) and value > 0, f"checks.{item.name}", "a ratio > 0", value)
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass, field
 import cv2
 import numpy as np
 
-from pano_inpaint._checks import check_erp, check_mask
+from pano_inpaint._checks import check_erp, check_mask, check_panorama_size
 from pano_inpaint.config import ChecksConfig
 from pano_inpaint.geometry._remap import PointSampler
 from pano_inpaint.geometry.sphere import face_pixel_to_xyz, xyz_to_erp_pixel
@@ -335,6 +335,7 @@ def check_consistency(
         True
     """
     height, width, _ = check_erp(erp)
+    check_panorama_size(height, width)
     hdr = is_hdr(erp) if hdr is None else hdr
     tone = ToneMap.for_image(erp, hdr=hdr)
     ref_tone = ToneMap.for_image(reference, hdr=hdr) if reference is not None else tone

@@ -8,18 +8,20 @@ one-line message that says what to do.
 from __future__ import annotations
 
 import glob
+import itertools
 import json
 import logging
+import math
 import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from pano_inpaint.config import PipelineConfig
+from pano_inpaint.config import ConfigError, PipelineConfig
 from pano_inpaint.exit_codes import EXIT_INPUT, EXIT_OUTPUT, EXIT_USAGE
+from pano_inpaint.generators.base import Generator
 from pano_inpaint.io import (
     SUPPORTED_SUFFIXES,
     ImageReadError,
@@ -28,20 +30,26 @@ from pano_inpaint.io import (
     list_images,
     parse_gpano,
     read_image,
+    read_image_header,
     read_mask,
     write_image,
 )
+from pano_inpaint.io.atomic import atomic_write
+from pano_inpaint.io.headers import DEFAULT_MAX_PIXELS
 from pano_inpaint.masks import nadir_mask, zenith_mask
 from pano_inpaint.pipeline import InpaintResult, inpaint
 
 __all__ = [
     "FileResult",
+    "InputImage",
     "JobError",
     "MaskSpec",
+    "check_input_header",
     "check_panorama",
     "inpaint_file",
-    "output_path_for",
+    "plan_outputs",
     "resolve_inputs",
+    "same_file",
     "write_json",
 ]
 
@@ -57,9 +65,20 @@ class JobError(Exception):
         self.code = code
 
 
+def _check_cap(option: str, degrees: float | None) -> None:
+    if degrees is not None and not (math.isfinite(degrees) and 0 <= degrees <= 180):
+        raise JobError(f"{option} is the radius of a cap around the pole in degrees, from 0 to "
+                       f"180; got {degrees}", EXIT_USAGE)
+
+
 @dataclass(frozen=True)
 class MaskSpec:
-    """Where the hole comes from: a mask file (or folder of per-image masks), or a pole cap."""
+    """Where the hole comes from: a mask file (or folder of per-image masks), or a pole cap.
+
+    Raises (when built):
+        JobError: ``EXIT_USAGE`` for no hole, a mask combined with a cap, or a cap that is not
+            0-180 degrees; ``EXIT_INPUT`` for a mask path that does not exist.
+    """
 
     path: Path | None = None
     nadir_degrees: float | None = None
@@ -74,8 +93,13 @@ class MaskSpec:
                            "DEGREES", EXIT_USAGE)
         if self.path is not None and sum(given) > 1:
             raise JobError("--mask cannot be combined with --nadir/--zenith", EXIT_USAGE)
+        _check_cap("--nadir", self.nadir_degrees)
+        _check_cap("--zenith", self.zenith_degrees)
+        if self.path is not None and not self.path.exists():
+            raise JobError(f"mask {self.path}: no such file or folder", EXIT_INPUT)
 
-    def mask_for(self, image_path: Path, height: int, width: int) -> np.ndarray:
+    def mask_for(self, image_path: Path, height: int, width: int, *,
+                 max_pixels: int | None = DEFAULT_MAX_PIXELS) -> np.ndarray:
         mask = np.zeros((height, width), bool)
         if self.nadir_degrees is not None:
             mask |= nadir_mask(height, width, self.nadir_degrees)
@@ -93,7 +117,7 @@ class MaskSpec:
                                EXIT_INPUT)
             path = candidates[0]
         try:
-            return read_mask(path, height, width, resize=self.resize)
+            return read_mask(path, height, width, resize=self.resize, max_pixels=max_pixels)
         except ImageReadError as exc:
             raise JobError(str(exc), EXIT_INPUT) from exc
         except ValueError as exc:
@@ -110,37 +134,124 @@ class FileResult:
     note: str = ""
 
 
-def resolve_inputs(spec: str) -> list[Path]:
-    """A file, a folder (its images, sorted) or a glob pattern -> image paths."""
+@dataclass(frozen=True)
+class InputImage:
+    """An input file, and where under an output folder its result goes (``relative``): its name,
+    or for a recursive glob its path below the glob's fixed part, so two ``IMG_0001.jpg`` of
+    different days land in different folders instead of on each other."""
+
+    path: Path
+    relative: Path
+
+
+def _glob_root(spec: str) -> Path:
+    """The leading folders of a glob pattern that hold no wildcard."""
+    parts = Path(spec).parts
+    fixed = list(itertools.takewhile(lambda part: not glob.has_magic(part), parts[:-1]))
+    return Path(*fixed) if fixed else Path()
+
+
+def resolve_inputs(spec: str) -> list[InputImage]:
+    """A file, a folder (its images, sorted) or a glob pattern -> the images to fill.
+
+    Raises:
+        JobError: ``EXIT_INPUT``: no such file, an empty folder, a glob matching nothing.
+    """
     path = Path(spec)
     if path.is_file():
-        return [path]
+        return [InputImage(path, Path(path.name))]
     if path.is_dir():
         files = list_images(path)
         if not files:
             raise JobError(f"no images in folder {path} (looked for "
                            f"{', '.join(sorted(SUPPORTED_SUFFIXES))})", EXIT_INPUT)
-        return files
+        return [InputImage(f, Path(f.name)) for f in files]
     matches = sorted(Path(p) for p in glob.glob(spec, recursive=True) if Path(p).is_file())
     if not matches:
         raise JobError(f"{spec}: no such file, folder or matching files", EXIT_INPUT)
-    return matches
+    root = _glob_root(spec)
+    return [InputImage(m, m.relative_to(root)) for m in matches]
 
 
-def output_path_for(image: Path, output: Path, *, batch: bool, in_place: bool) -> Path:
-    """Where the filled ``image`` goes: ``output`` itself, or ``output/<name>`` for a folder."""
+def _names_a_folder(output: str) -> bool:
+    """``cleaned/``, an existing folder, or a name without suffix: an image file always has
+    one, since its suffix picks the format."""
+    path = Path(output)
+    return output.endswith(("/", os.sep)) or path.is_dir() or not path.suffix
+
+
+def plan_outputs(images: list[InputImage], output: str | None, *, batch: bool,
+                 in_place: bool) -> list[Path]:
+    """Where each image's result goes, checked before anything is read or written.
+
+    ``in_place``: over the input itself (through a symbolic link, onto the file it points to).
+    Otherwise ``output`` is a file for one input, or a folder (``output/<relative>``) for a batch
+    or when it names a folder.
+
+    Raises:
+        JobError: ``EXIT_USAGE`` for a missing or contradictory output, a file suffix this tool
+            cannot write, a batch into a file, or two inputs with one output;
+            ``EXIT_OUTPUT`` for an output that is one of the inputs.
+    """
     if in_place:
-        return image
-    if batch or output.is_dir() or str(output).endswith(os.sep):
-        return output / image.name
-    return output
+        if output is not None:
+            raise JobError("--in-place writes each result over its input: give either "
+                           "--in-place or -o/--output, not both", EXIT_USAGE)
+        return [image.path for image in images]
+    if output is None:
+        raise JobError("give an output with -o/--output (or --in-place to replace the input)",
+                       EXIT_USAGE)
+    folder = batch or _names_a_folder(output)
+    if folder and Path(output).is_file():
+        raise JobError(f"{output} is a file; a batch needs an output folder", EXIT_USAGE)
+    if not folder and Path(output).suffix.lower() not in SUPPORTED_SUFFIXES:
+        raise JobError(f"cannot write {Path(output).suffix} files; give the output one of "
+                       f"{', '.join(SUPPORTED_SUFFIXES)}", EXIT_USAGE)
+    targets = [Path(output) / image.relative if folder else Path(output) for image in images]
+    seen: dict[Path, Path] = {}
+    for image, target in zip(images, targets, strict=True):
+        key = Path(os.path.normcase(os.path.abspath(target)))
+        if key in seen:
+            raise JobError(f"{seen[key]} and {image.path} would both be written to {target}; "
+                           "rename one, or fill them in separate runs", EXIT_USAGE)
+        seen[key] = image.path
+    inputs = {_file_id(image.path): image.path for image in images}
+    for target in targets:
+        other = inputs.get(_file_id(target)) if target.exists() else None
+        if other is not None:
+            raise JobError(f"output {target} is the input file {other}; pass --in-place to "
+                           "replace the inputs, or choose another output", EXIT_OUTPUT)
+    return targets
 
 
-def _same_file(a: Path, b: Path) -> bool:
+def _file_id(path: Path) -> tuple[int, int]:
+    """Device and inode: equal for two names of one file (links, case, ``..``)."""
+    info = path.stat()
+    return info.st_dev, info.st_ino
+
+
+def same_file(a: Path, b: Path) -> bool:
+    """Whether two paths name one file (through links, case-insensitive file systems...)."""
     try:
         return a.resolve() == b.resolve() or (b.exists() and os.path.samefile(a, b))
     except OSError:
         return False
+
+
+def check_input_header(path: Path, max_pixels: int | None = DEFAULT_MAX_PIXELS) -> None:
+    """What can be refused from a file's header alone (milliseconds, nothing decoded): a
+    missing or unreadable file, more pixels than ``max_pixels``, not 2:1.
+
+    Raises:
+        JobError: ``EXIT_INPUT``.
+    """
+    try:
+        header = read_image_header(path, max_pixels=max_pixels)
+    except ImageReadError as exc:
+        raise JobError(str(exc), EXIT_INPUT) from exc
+    if header.width != 2 * header.height:
+        raise JobError(f"{path}: {header.width}x{header.height} is not a 2:1 equirectangular "
+                       "panorama; crop or pad it to W = 2 x H", EXIT_INPUT)
 
 
 def check_panorama(loaded: LoadedImage) -> None:
@@ -167,40 +278,45 @@ def inpaint_file(
     mask_spec: MaskSpec,
     *,
     config: PipelineConfig,
-    generator: str | None = None,
+    generator: str | Generator | None = None,
     overwrite: bool = False,
     in_place: bool = False,
+    max_pixels: int | None = DEFAULT_MAX_PIXELS,
     progress: Callable[[float, str], None] | None = None,
 ) -> FileResult:
     """Read a panorama, fill its hole, write it with its metadata (GPano updated) atomically.
 
     Raises:
-        JobError: with ``EXIT_INPUT`` or ``EXIT_OUTPUT`` and a message saying what to do.
+        JobError: ``EXIT_INPUT``, ``EXIT_OUTPUT`` (or ``EXIT_USAGE`` for a config that does not
+            fit this image, such as a cube padding wider than its faces), with a message
+            saying what to do.
     """
-    if _same_file(image_path, output_path) and not in_place:
+    if same_file(image_path, output_path) and not in_place:
         raise JobError(f"output {output_path} is the input file; pass --in-place to replace "
                        "the input, or choose another output", EXIT_OUTPUT)
     if output_path.exists() and not (overwrite or in_place):
         raise JobError(f"output {output_path} exists; pass --overwrite to replace it",
                        EXIT_OUTPUT)
     try:
-        loaded = read_image(image_path)
+        loaded = read_image(image_path, max_pixels=max_pixels)
     except ImageReadError as exc:
         raise JobError(str(exc), EXIT_INPUT) from exc
     check_panorama(loaded)
     height, width = loaded.height, loaded.width
-    mask = mask_spec.mask_for(image_path, height, width)
+    mask = mask_spec.mask_for(image_path, height, width, max_pixels=max_pixels)
     note = ""
     try:
         result = inpaint(loaded.pixels, mask, generator=generator, config=config,
                          progress=progress)
+    except ConfigError as exc:
+        raise JobError(f"config: {exc}", EXIT_USAGE) from exc
     except ValueError as exc:
         raise JobError(f"{image_path}: {exc}", EXIT_INPUT) from exc
     if not mask.any():
         note = "empty mask: copied unchanged"
         log.warning("%s: the mask is empty; the panorama is copied unchanged", image_path)
-    output_path.parent.mkdir(parents=True, exist_ok=True)
     try:
+        output_path.parent.mkdir(parents=True, exist_ok=True)
         write_image(output_path, result.image, loaded.metadata.for_output(width, height),
                     overwrite=overwrite or in_place)
     except FileExistsError as exc:
@@ -208,17 +324,13 @@ def inpaint_file(
                        EXIT_OUTPUT) from exc
     except (ImageWriteError, ValueError) as exc:
         raise JobError(str(exc), EXIT_OUTPUT) from exc
+    except OSError as exc:  # the output folder cannot be made
+        raise JobError(f"cannot write {output_path}: {exc.strerror or exc}", EXIT_OUTPUT) from exc
     return FileResult(image_path, output_path, result, note)
 
 
 def write_json(path: Path, data: object) -> None:
-    """Write JSON atomically (temp file + rename)."""
+    """Write JSON atomically (temp file + rename), creating the folder."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, indent=2, default=str)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    text = json.dumps(data, indent=2, default=str)
+    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))

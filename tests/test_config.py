@@ -50,3 +50,20 @@ def test_invalid_configs_name_the_key(tmp_path, text, match):
 def test_bad_override():
     with pytest.raises(ConfigError, match="key.path=value"):
         load_config(overrides=["cube.face_size"])
+
+
+@pytest.mark.parametrize(("section", "values", "key"), [
+    ("mask", {"dilate": -1}, "mask.dilate"),
+    ("mask", {"max_fraction": 0.0}, "mask.max_fraction"),
+    ("mask", {"max_fraction": float("nan")}, "mask.max_fraction"),
+    ("blend", {"feather": -1}, "blend.feather"),
+    ("cube", {"pad": -1}, "cube.pad"),
+    ("cube", {"face_size": 64, "pad": 65}, "cube.pad"),
+    ("cube", {"face_size": 4}, "cube.face_size"),
+    ("hdr", {"key": 0}, "hdr.key"),
+    ("checks", {"wrap_ratio_max": -2.0}, "checks.wrap_ratio_max"),
+])
+def test_every_field_is_checked_when_built(section, values, key):
+    overrides = [f"{section}.{name}={value}" for name, value in values.items()]
+    with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
+        load_config(overrides=overrides)

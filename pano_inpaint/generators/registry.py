@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import importlib
+import inspect
+import typing
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from pano_inpaint.dataclass_yaml import describe_type, fits_type
 from pano_inpaint.generators.base import Generator, GeneratorInfo
 
 __all__ = [
@@ -80,15 +83,56 @@ def _check_known(name: str) -> None:
         )
 
 
+def _generator_class(name: str) -> type | None:
+    """The class behind ``name`` (importing a lazy entry's module), or None for a factory."""
+    factory = _FACTORIES[name]
+    if isinstance(factory, type):
+        return factory
+    target = _LAZY_TARGETS.get(name)
+    if target is None:
+        return None
+    module_name, class_name = target.split(":")
+    return getattr(importlib.import_module(module_name), class_name)
+
+
+def _check_params(name: str, cls: type, params: dict[str, Any]) -> None:
+    """Each param is a keyword of the constructor and fits its annotation (YAML and ``--set``
+    values arrive untyped: ``patch_size=abc`` must be refused with its name, not fail deep in
+    the generator)."""
+    signature = inspect.signature(cls)
+    accepted = {p.name: p for p in signature.parameters.values()
+                if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)}
+    takes_any = any(p.kind is p.VAR_KEYWORD for p in signature.parameters.values())
+    try:
+        hints = typing.get_type_hints(cls.__init__)
+    except Exception:  # unresolvable annotations: the constructor checks its own arguments
+        hints = {}
+    for key, value in params.items():
+        if key not in accepted:
+            if takes_any:
+                continue
+            known = ", ".join(sorted(accepted)) or "none"
+            raise TypeError(f"generator {name!r} takes no parameter {key!r} (it takes: {known})")
+        if key in hints and not fits_type(value, hints[key]):
+            raise TypeError(f"generator {name!r}: {key}={value!r} does not fit "
+                            f"{describe_type(hints[key])}")
+
+
 def get_generator(name: str, **params: Any) -> Generator:
     """Build the generator registered as ``name`` with constructor ``params``.
 
     Raises:
         UnknownGeneratorError: ``name`` is not registered (the message lists what is).
-        TypeError: a parameter the generator does not take.
+        TypeError: a parameter the generator does not take, or of the wrong type.
+        ValueError: a parameter value the generator refuses (its message names it).
     """
     _check_known(name)
+    cls = _generator_class(name)
+    if cls is not None:
+        _check_params(name, cls, params)
     try:
         return _FACTORIES[name](**params)
     except TypeError as exc:
         raise TypeError(f"generator {name!r}: {exc}") from exc
+    except ValueError as exc:
+        raise ValueError(f"generator {name!r}: {exc}") from exc

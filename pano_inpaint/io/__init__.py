@@ -6,21 +6,25 @@ for the metadata.
 """
 
 from pano_inpaint.io.folders import list_images, read_rgb
+from pano_inpaint.io.headers import DEFAULT_MAX_PIXELS, ImageHeader
 from pano_inpaint.io.images import (
     SUPPORTED_SUFFIXES,
     ImageReadError,
     ImageWriteError,
     LoadedImage,
     read_image,
+    read_image_header,
     read_mask,
     write_image,
 )
 from pano_inpaint.io.metadata import GPANO_NS, GPano, ImageMetadata, parse_gpano, update_gpano
 
 __all__ = [
+    "DEFAULT_MAX_PIXELS",
     "GPANO_NS",
     "SUPPORTED_SUFFIXES",
     "GPano",
+    "ImageHeader",
     "ImageMetadata",
     "ImageReadError",
     "ImageWriteError",
@@ -28,6 +32,7 @@ __all__ = [
     "list_images",
     "parse_gpano",
     "read_image",
+    "read_image_header",
     "read_mask",
     "read_rgb",
     "update_gpano",

@@ -30,7 +30,6 @@ from __future__ import annotations
 import errno
 import logging
 import os
-import secrets
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -40,6 +39,8 @@ import cv2
 import numpy as np
 
 from pano_inpaint._checks import check_dtype, check_positive_int
+from pano_inpaint.io.atomic import atomic_write
+from pano_inpaint.io.headers import DEFAULT_MAX_PIXELS, ImageHeader, read_header, sniff_format
 from pano_inpaint.io.metadata import (
     ImageMetadata,
     embed_exif_in_tiff,
@@ -57,6 +58,7 @@ __all__ = [
     "ImageWriteError",
     "LoadedImage",
     "read_image",
+    "read_image_header",
     "read_mask",
     "write_image",
 ]
@@ -395,17 +397,14 @@ def _pillow_pixels(image) -> np.ndarray:
     return pixels[..., None] if pixels.ndim == 2 else pixels
 
 
-def _read_pillow(path: Path) -> tuple[np.ndarray, ImageMetadata, str]:
-    from PIL import Image, UnidentifiedImageError
+def _read_pillow(path: Path) -> tuple[np.ndarray, ImageMetadata]:
+    import warnings
 
-    try:
+    from PIL import Image
+
+    with warnings.catch_warnings():  # the pixel limit was checked from the header
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
         image = Image.open(path)
-    except UnidentifiedImageError:
-        raise ImageReadError(
-            path,
-            "not a supported image (unrecognised content)",
-            "supported formats are JPEG, PNG, TIFF, WebP, Radiance HDR and OpenEXR",
-        ) from None
     with image:
         image.load()
         xmp = image.info.get("xmp")
@@ -418,7 +417,7 @@ def _read_pillow(path: Path) -> tuple[np.ndarray, ImageMetadata, str]:
             pixels = _pillow_pixels(image)
         except ValueError as exc:
             raise ImageReadError(path, str(exc), "convert it to 8/16-bit or float RGB(A)") from exc
-        return pixels, metadata, (image.format or "image").lower()
+        return pixels, metadata
 
 
 _READERS: dict[str, Callable[[Path], tuple[np.ndarray, ImageMetadata]]] = {
@@ -429,23 +428,6 @@ _READERS: dict[str, Callable[[Path], tuple[np.ndarray, ImageMetadata]]] = {
     "hdr": _read_hdr,
     "exr": _read_exr,
 }
-
-
-def _sniff(head: bytes) -> str | None:
-    """Container format from the first bytes of a file."""
-    if head.startswith(b"\xff\xd8\xff"):
-        return "jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if head[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):
-        return "tiff"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "webp"
-    if head.startswith((b"#?RADIANCE", b"#?RGBE")):
-        return "hdr"
-    if head.startswith(b"v/1\x01"):
-        return "exr"
-    return None
 
 
 def _check_loaded(path: Path, pixels: np.ndarray) -> np.ndarray:
@@ -469,32 +451,31 @@ def _check_loaded(path: Path, pixels: np.ndarray) -> np.ndarray:
     return pixels
 
 
-def read_image(path: PathLike) -> LoadedImage:
-    """Read an image file with its metadata.
-
-    Args:
-        path: the file. The format is detected from its content (the suffix does not matter).
-
-    Returns:
-        The pixels ``(H, W, C)`` in the file's dtype (uint8, uint16 or float32), the metadata,
-        the path and the detected format. Palette images become RGB (RGBA with transparency),
-        grey+alpha becomes RGBA, bilevel becomes 0/255 uint8, half/double floats become float32.
-        EXIF orientation is not applied.
-
-    Raises:
-        ImageReadError: missing, unreadable, corrupt or truncated file, or a format, bit depth or
-            channel layout that is not supported (e.g. 32-bit integer TIFF, more than 4
-            channels).
-        TypeError: ``path`` is not a path.
-
-    Example:
-        >>> image = read_image(path)  # doctest: +SKIP
-        >>> image.pixels.shape, image.pixels.dtype, image.format  # doctest: +SKIP
-        ((4096, 8192, 3), dtype('uint8'), 'jpeg')
-    """
+def _as_path(path: PathLike) -> Path:
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
-    path = Path(path)
+    return Path(path)
+
+
+def _corrupt(path: Path, kind: str | None, exc: BaseException) -> ImageReadError:
+    detail = _one_line(str(exc)) or type(exc).__name__
+    return ImageReadError(path, f"corrupt or truncated {(kind or 'image').upper()} data "
+                          f"({detail})", "re-export or re-download the file")
+
+
+def read_image_header(path: PathLike, *, max_pixels: int | None = DEFAULT_MAX_PIXELS
+                      ) -> ImageHeader:
+    """Format and declared size of an image file, checked as :func:`read_image` checks them,
+    without decoding any pixel (milliseconds, whatever the file declares).
+
+    Raises:
+        ImageReadError: missing, empty or unreadable file, an unrecognised format or a broken
+            header, or more pixels than ``max_pixels``.
+        TypeError: ``path`` is not a path.
+    """
+    from PIL import UnidentifiedImageError
+
+    path = _as_path(path)
     try:
         with path.open("rb") as fh:
             head = fh.read(16)
@@ -510,21 +491,67 @@ def read_image(path: PathLike) -> LoadedImage:
         raise ImageReadError(path, exc.strerror or str(exc)) from exc
     if not head:
         raise ImageReadError(path, "the file is empty", "re-export or re-download it")
-    kind = _sniff(head)
+    kind = sniff_format(head)
     try:
-        if kind is None:
-            pixels, metadata, kind = _read_pillow(path)
-        else:
+        header = read_header(path)
+    except UnidentifiedImageError:
+        raise ImageReadError(
+            path,
+            "not a supported image (unrecognised content)",
+            "supported formats are JPEG, PNG, TIFF, WebP, Radiance HDR and OpenEXR",
+        ) from None
+    except (MemoryError, KeyboardInterrupt):
+        raise
+    except Exception as exc:  # header parsers raise anything from OSError to struct.error
+        raise _corrupt(path, kind, exc) from exc
+    if max_pixels is not None and header.pixels > max_pixels:
+        raise ImageReadError(
+            path,
+            f"it declares {header.width}x{header.height} pixels "
+            f"({header.pixels / 1e6:,.0f} megapixels), more than the limit of "
+            f"{max_pixels / 1e6:,.0f} megapixels (16384x8192 by default)",
+            f"raise the limit (--max-pixels, or read_image(max_pixels=...)) only if the machine "
+            f"has the memory: decoding alone needs at least {header.pixels * 3 / 1e9:,.1f} GB",
+        )
+    return header
+
+
+def read_image(path: PathLike, *, max_pixels: int | None = DEFAULT_MAX_PIXELS) -> LoadedImage:
+    """Read an image file with its metadata.
+
+    Args:
+        path: the file. The format is detected from its content (the suffix does not matter).
+        max_pixels: refuse a file whose header declares more pixels than this, before any
+            pixel is decoded (a decompression bomb); None for no limit.
+
+    Returns:
+        The pixels ``(H, W, C)`` in the file's dtype (uint8, uint16 or float32), the metadata,
+        the path and the detected format. Palette images become RGB (RGBA with transparency),
+        grey+alpha becomes RGBA, bilevel becomes 0/255 uint8, half/double floats become float32.
+        EXIF orientation is not applied.
+
+    Raises:
+        ImageReadError: missing, unreadable, corrupt or truncated file, a format, bit depth or
+            channel layout that is not supported (e.g. 32-bit integer TIFF, more than 4
+            channels), or more pixels than ``max_pixels``.
+        TypeError: ``path`` is not a path.
+
+    Example:
+        >>> image = read_image(path)  # doctest: +SKIP
+        >>> image.pixels.shape, image.pixels.dtype, image.format  # doctest: +SKIP
+        ((4096, 8192, 3), dtype('uint8'), 'jpeg')
+    """
+    path = _as_path(path)
+    kind = read_image_header(path, max_pixels=max_pixels).format  # nothing decoded before
+    try:
+        if kind in _READERS:
             pixels, metadata = _READERS[kind](path)
+        else:
+            pixels, metadata = _read_pillow(path)
     except (ImageReadError, MemoryError, KeyboardInterrupt):
         raise
     except Exception as exc:  # decoders raise anything from OSError to struct.error
-        detail = _one_line(str(exc)) or type(exc).__name__
-        raise ImageReadError(
-            path,
-            f"corrupt or truncated {(kind or 'image').upper()} data ({detail})",
-            "re-export or re-download the file",
-        ) from exc
+        raise _corrupt(path, kind, exc) from exc
     pixels = _check_loaded(path, pixels)
     orientation = metadata.orientation
     if orientation not in (None, 1):
@@ -805,49 +832,6 @@ def _exists_message(path: Path) -> str:
     return f"'{path}' already exists; pass --overwrite (overwrite=True) to replace it"
 
 
-def _reserve_temp(path: Path) -> Path:
-    """Create an empty, hidden temporary file next to ``path``; the kernel applies the umask."""
-    for _ in range(100):
-        tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-        try:
-            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
-        except FileExistsError:
-            continue
-        return tmp
-    raise FileExistsError(f"no free temporary name next to '{path}'")
-
-
-def _commit(tmp: Path, path: Path, overwrite: bool) -> None:
-    if overwrite:
-        os.replace(tmp, path)
-        return
-    try:
-        # A hard link fails if the target appeared meanwhile, where a rename would clobber it.
-        os.link(tmp, path)
-    except FileExistsError:
-        raise FileExistsError(_exists_message(path)) from None
-    except OSError:  # no hard links on this file system (FAT, some network shares)
-        if path.exists():
-            raise FileExistsError(_exists_message(path)) from None
-        os.replace(tmp, path)
-        return
-    os.unlink(tmp)
-
-
-def _fsync_directory(directory: Path) -> None:
-    """Make the rename durable (POSIX); directories cannot be opened on Windows."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def _write_error(path: Path, exc: BaseException) -> ImageWriteError:
     if isinstance(exc, PermissionError):
         return ImageWriteError(
@@ -861,8 +845,7 @@ def _write_error(path: Path, exc: BaseException) -> ImageWriteError:
 
 
 def _atomic_write(path: Path, write: Callable[[Path], None], *, overwrite: bool) -> None:
-    """Run ``write(tmp)`` on a temporary file next to ``path``, flush it, then move it into
-    place; on any failure the temporary file is removed and ``path`` is untouched."""
+    """:func:`~pano_inpaint.io.atomic.atomic_write`, with its errors as ``ImageWriteError``."""
     directory = path.parent
     if not directory.is_dir():
         raise ImageWriteError(
@@ -871,23 +854,11 @@ def _atomic_write(path: Path, write: Callable[[Path], None], *, overwrite: bool)
             "create it first or choose another output path",
         )
     try:
-        tmp = _reserve_temp(path)
-    except OSError as exc:
+        atomic_write(path, write, overwrite=overwrite)
+    except (FileExistsError, ImageWriteError):
+        raise
+    except Exception as exc:
         raise _write_error(path, exc) from exc
-    try:
-        write(tmp)
-        with tmp.open("rb+") as fh:
-            os.fsync(fh.fileno())
-        _commit(tmp, path, overwrite)
-    except BaseException as exc:
-        try:
-            tmp.unlink()
-        except FileNotFoundError:
-            pass
-        if isinstance(exc, (FileExistsError, ImageWriteError)) or not isinstance(exc, Exception):
-            raise
-        raise _write_error(path, exc) from exc
-    _fsync_directory(directory)
 
 
 def write_image(
@@ -983,22 +954,32 @@ def _hole_pixels(pixels: np.ndarray) -> np.ndarray:
         # Strokes painted on a transparent layer carry the mask in alpha alone.
         if colour.min() == colour.max() and alpha.min() != alpha.max():
             return alpha > half
+    if pixels.dtype != _FLOAT32 and colour.max() == 1:
+        # A 0/1 mask (numpy, OpenCV and labelling tools write these): 1 is the hole, not a
+        # nearly black pixel.
+        logger.info("the mask holds only 0 and 1: taking 1 as the hole")
+        return colour.max(axis=2) > 0
     return colour.max(axis=2) > half
 
 
-def read_mask(path: PathLike, height: int, width: int, *, resize: bool = False) -> np.ndarray:
+def read_mask(
+    path: PathLike, height: int, width: int, *, resize: bool = False,
+    max_pixels: int | None = DEFAULT_MAX_PIXELS,
+) -> np.ndarray:
     """Read a hole mask for an image of ``width x height``.
 
     Rule: a pixel is a hole when it is light, i.e. its brightest colour channel is above half
     range (> 127 for 8-bit, > 32767 for 16-bit, > 0.5 for float), so white (or any non-black
-    stroke) marks holes and JPEG noise around black does not. Exception: an image with alpha whose
-    colour is the same everywhere (strokes on a transparent layer) uses alpha > half instead.
+    stroke) marks holes and JPEG noise around black does not. Exceptions: an image with alpha
+    whose colour is the same everywhere (strokes on a transparent layer) uses alpha > half
+    instead; an integer mask whose largest value is 1 (a 0/1 label image) takes 1 as the hole.
 
     Args:
         path: mask image, any format :func:`read_image` reads.
         height: image height the mask must match.
         width: image width the mask must match.
         resize: resize a mask of another size with nearest-neighbour sampling instead of failing.
+        max_pixels: pixel limit of the mask file (see :func:`read_image`).
 
     Returns:
         ``(height, width)`` bool array, True = hole.
@@ -1014,7 +995,7 @@ def read_mask(path: PathLike, height: int, width: int, *, resize: bool = False) 
     """
     height = check_positive_int(height, "height")
     width = check_positive_int(width, "width")
-    loaded = read_image(path)
+    loaded = read_image(path, max_pixels=max_pixels)
     hole = _hole_pixels(loaded.pixels)
     mask_h, mask_w = hole.shape
     if (mask_h, mask_w) == (height, width):

@@ -561,7 +561,14 @@ class _TiffReader:
             raise ValueError(f"TIFF directory with {count} entries")
         entry_size = 20 if wide else 12
         start = offset + (8 if wide else 2)
-        raw = self.read(start, count * entry_size + self.offset_size)
+        table = count * entry_size
+        if depth and start + table + self.offset_size > self.size:
+            # A sub-directory has no next directory; writers such as piexif leave its (zero)
+            # pointer out when the directory ends the block. Reading it anyway lost the whole
+            # EXIF sub-directory (ISO, exposure) of TIFF outputs and warned on every TIFF.
+            raw = self.read(start, table) + bytes(self.offset_size)
+        else:
+            raw = self.read(start, table + self.offset_size)
         entries = []
         for i in range(count):
             item = raw[i * entry_size : (i + 1) * entry_size]
@@ -587,7 +594,7 @@ class _TiffReader:
                 except (ValueError, struct.error) as exc:
                     logger.warning("ignoring unreadable EXIF sub-directory %d: %s", tag, exc)
             entries.append(entry)
-        next_offset = self._unpack("Q" if wide else "I", raw[count * entry_size :])
+        next_offset = self._unpack("Q" if wide else "I", raw[table:])
         return entries, next_offset
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pano_inpaint.config import CubeConfig
+from pano_inpaint.config import ConfigError, CubeConfig
 from pano_inpaint.generators.base import Generator
 from pano_inpaint.geometry._remap import margin_of
 from pano_inpaint.geometry.cubemap import erp_to_cube, tiles_to_erp
@@ -42,16 +42,18 @@ def face_size_and_pad(config: CubeConfig, width: int, generator: Generator) -> t
 
     Raises:
         ValueError: a face smaller than 8 pixels.
+        ConfigError: a ``cube.pad`` larger than the face size.
     """
     face_size = native_face_size(width) if config.face_size == "auto" else int(config.face_size)
     if face_size < 8:
         raise ValueError(f"face size {face_size} is too small (panorama width {width})")
     if config.pad == "auto":
         fraction = float(getattr(generator, "pad_fraction", _DEFAULT_PAD_FRACTION))
-        pad = max(4, int(round(face_size * fraction)))
-    else:
-        pad = int(config.pad)
-    return face_size, min(pad, face_size)
+        return face_size, min(max(4, int(round(face_size * fraction))), face_size)
+    if config.pad > face_size:
+        raise ConfigError(f"cube.pad={config.pad} is larger than the face size {face_size} of a "
+                          f"{width}-pixel-wide panorama; use at most {face_size}, or 'auto'")
+    return face_size, int(config.pad)
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from pano_inpaint._checks import check_erp, check_mask
+from pano_inpaint._checks import check_erp, check_mask, check_panorama_size
 from pano_inpaint.blend.colour import match_boundary_colour
 from pano_inpaint.config import PipelineConfig
 from pano_inpaint.consistency import check_consistency
@@ -136,6 +136,7 @@ def inpaint(
     start = time.perf_counter()
     config = config or PipelineConfig()
     height, width, _ = check_erp(erp)
+    check_panorama_size(height, width)
     mask = check_mask(mask, height, width)
     report_progress = progress or (lambda fraction, stage: None)
     gen = _resolve_generator(generator, config)

@@ -23,6 +23,7 @@ import json
 import logging
 import math
 import os
+import pickle
 import platform
 import subprocess
 import time
@@ -37,6 +38,7 @@ from pano_inpaint._progress import ProgressBar
 from pano_inpaint.generators.net.layers import FacePad
 from pano_inpaint.generators.net.model import CubeInpaintNet, composite, resolve_device
 from pano_inpaint.generators.net.weights import save_weights
+from pano_inpaint.io.atomic import atomic_write
 from pano_inpaint.train import losses as L
 from pano_inpaint.train.config import TrainConfig, train_config_to_dict
 from pano_inpaint.train.data import CubeBatch, CubeSampler, find_sources
@@ -143,13 +145,16 @@ class _Trainer:
         if self.discriminator is not None:
             state["discriminator"] = self.discriminator.state_dict()
             state["d_optimizer"] = self.d_optimizer.state_dict()
-        path = self.run_dir / CHECKPOINT
-        tmp = path.with_name(path.name + ".tmp")
-        torch.save(state, tmp)
-        os.replace(tmp, path)
+        atomic_write(self.run_dir / CHECKPOINT, lambda tmp: torch.save(state, tmp))
 
     def load(self, path: Path) -> None:
-        state = torch.load(path, map_location=self.device, weights_only=False)
+        # Tensors, numbers, strings and containers only: a checkpoint is data, never code.
+        try:
+            state = torch.load(path, map_location=self.device, weights_only=True)
+        except pickle.UnpicklingError as exc:
+            raise ValueError(f"{path} holds more than tensors and numbers, so it is not loaded "
+                             "(it could run code); start over with --restart or a new run "
+                             f"folder ({str(exc).splitlines()[0]})") from exc
         saved = state.get("config")
         if saved is not None and saved != train_config_to_dict(self.config):
             raise ValueError(f"{path} was written with another config; use a new run folder "

@@ -9,41 +9,29 @@ from __future__ import annotations
 
 import re
 import shutil
-import warnings
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import Request
 
-# TODO(issue 14): read_image's own header check (the CLI's pixel limit) replaces image_header.
-from pano_inpaint.io.images import _sniff as sniff_format
+from pano_inpaint.io.headers import DEFAULT_MAX_PIXELS, ImageHeader, read_header, sniff_format
 from pano_inpaint.web.errors import Refused
 
 __all__ = [
     "FORMAT_SUFFIX",
     "MAX_PIXELS",
-    "ImageHeader",
     "check_image_file",
     "receive_upload",
     "safe_name",
 ]
 
-# The largest panorama the pipeline supports (README "Limits"): 16384 x 8192.
-MAX_PIXELS = 16384 * 8192
+MAX_PIXELS = DEFAULT_MAX_PIXELS  # the largest panorama the pipeline supports: 16384 x 8192
 
 # Formats the panorama reader and writer both know, by content, with the suffix results get.
 FORMAT_SUFFIX = {"jpeg": ".jpg", "png": ".png", "tiff": ".tif", "webp": ".webp",
                  "hdr": ".hdr", "exr": ".exr"}
-
-
-@dataclass(frozen=True)
-class ImageHeader:
-    format: str  # a key of FORMAT_SUFFIX
-    width: int
-    height: int
 
 
 def safe_name(name: str, default: str = "upload") -> str:
@@ -98,34 +86,6 @@ async def receive_upload(request: Request, destination: Path, max_bytes: int) ->
         await form.close()
 
 
-def _hdr_size(path: Path) -> tuple[int, int]:
-    """Width and height from a Radiance header (``-Y h +X w`` after the blank line)."""
-    with path.open("rb") as fh:
-        lines = [fh.readline(256) for _ in range(64)]
-    for line in lines:
-        match = re.match(rb"^[-+]Y\s+(\d+)\s+[-+]X\s+(\d+)\s*$", line)
-        if match:
-            return int(match.group(2)), int(match.group(1))
-    raise ValueError("no resolution line in the Radiance header")
-
-
-def _exr_size(path: Path) -> tuple[int, int]:
-    import OpenEXR
-
-    header = OpenEXR.File(str(path), header_only=True).header()
-    (x0, y0), (x1, y1) = header["displayWindow"]
-    return int(x1) - int(x0) + 1, int(y1) - int(y0) + 1
-
-
-def _pillow_size(path: Path) -> tuple[int, int]:
-    from PIL import Image
-
-    with warnings.catch_warnings():  # the pixel limit is checked by the caller
-        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-        with Image.open(path) as image:  # reads the header only
-            return image.size
-
-
 def image_header(path: Path) -> ImageHeader:
     """Format and size of an image file from its header alone (no pixels are decoded).
 
@@ -133,20 +93,18 @@ def image_header(path: Path) -> ImageHeader:
         Refused: not a panorama format this tool reads and writes, or an unreadable header.
     """
     with path.open("rb") as fh:
-        kind = sniff_format(fh.read(16))
-    if kind is None:
-        raise Refused(f"{path.name} is not a JPEG, PNG, TIFF, WebP, Radiance HDR or OpenEXR "
-                          "image", 415)
-    reader = {"hdr": _hdr_size, "exr": _exr_size}.get(kind, _pillow_size)
+        if sniff_format(fh.read(16)) not in FORMAT_SUFFIX:
+            raise Refused(f"{path.name} is not a JPEG, PNG, TIFF, WebP, Radiance HDR or "
+                          "OpenEXR image", 415)
     try:
-        width, height = reader(path)
+        header = read_header(path)
     except Exception as exc:  # Pillow, OpenEXR: anything from OSError to its own bomb error
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         if "exceeds limit" in message or "decompression bomb" in message.lower():
             raise Refused(f"{path.name} declares more pixels than the limit of "
                           f"{MAX_PIXELS:,}", 413) from exc
-        raise Refused(f"{path.name}: unreadable {kind.upper()} header ({message})") from exc
-    return ImageHeader(kind, int(width), int(height))
+        raise Refused(f"{path.name}: unreadable image header ({message})") from exc
+    return header
 
 
 def check_image_file(path: Path, max_pixels: int = MAX_PIXELS) -> ImageHeader:
@@ -155,7 +113,7 @@ def check_image_file(path: Path, max_pixels: int = MAX_PIXELS) -> ImageHeader:
     The one place an opened or uploaded file is vetted before it is decoded.
     """
     header = image_header(path)
-    if header.width * header.height > max_pixels:
+    if header.pixels > max_pixels:
         raise Refused(
             f"{path.name} is {header.width}x{header.height}, more than the limit of "
             f"{max_pixels:,} pixels", 413)

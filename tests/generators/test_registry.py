@@ -23,3 +23,18 @@ def test_a_second_class_under_a_lazy_name_is_refused(monkeypatch):
 
     with pytest.raises(ValueError, match="already registered"):
         registry.register_generator(Other)
+
+
+@pytest.mark.parametrize(("name", "params", "words"), [
+    ("telea", {"bogus": 1}, "takes no parameter 'bogus'"),
+    ("telea", {"radius": "wide"}, "radius='wide' does not fit float"),
+    ("mean", {"border": 2.5}, "border=2.5 does not fit int"),
+])
+def test_parameters_are_checked_against_the_constructor(name, params, words):
+    with pytest.raises(TypeError, match=words):
+        get_generator(name, **params)
+
+
+def test_a_refused_value_names_the_generator():
+    with pytest.raises(ValueError, match="generator 'telea': radius must be > 0"):
+        get_generator("telea", radius=0)

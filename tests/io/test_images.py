@@ -331,12 +331,12 @@ def test_read_only_directory_is_reported(tmp_path):
 
 
 def test_permission_error_is_reported(tmp_path, monkeypatch):
-    from pano_inpaint.io import images
+    from pano_inpaint.io import atomic
 
     def denied(path):
         raise PermissionError(13, "Permission denied", str(path))
 
-    monkeypatch.setattr(images, "_reserve_temp", denied)
+    monkeypatch.setattr(atomic, "_reserve", denied)
     with pytest.raises(ImageWriteError, match="permission denied; check that you may write"):
         write_image(tmp_path / "x.png", noise(np.uint8, 3))
 

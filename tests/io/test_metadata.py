@@ -466,3 +466,37 @@ def test_jpeg_structure_errors():
         metadata_from_jpeg(b"\x89PNG")
     with pytest.raises(ValueError, match="truncated"):
         metadata_from_jpeg(b"\xff\xd8\xff\xe1\x10\x00Exif")
+
+
+def test_tiff_output_keeps_an_exif_sub_directory_that_ends_the_block(tmp_path, caplog):
+    """piexif (which edits EXIF for every output) leaves out the next-directory pointer of a
+    sub-directory that ends the block; reading it anyway dropped ISO and exposure from TIFF
+    outputs and warned on every TIFF written by tifffile."""
+    import piexif
+
+    from pano_inpaint.io import ImageMetadata, read_image, write_image
+
+    exif = piexif.dump({"0th": {piexif.ImageIFD.Make: b"Ricoh"},
+                        "Exif": {piexif.ExifIFD.ISOSpeedRatings: 200}})
+    pixels = np.zeros((32, 64, 3), np.uint8)
+    write_image(tmp_path / "cam.jpg", pixels, ImageMetadata(exif=exif))
+    loaded = read_image(tmp_path / "cam.jpg")
+    write_image(tmp_path / "out.tif", loaded.pixels, loaded.metadata.for_output(64, 32))
+    with caplog.at_level("WARNING"):
+        kept = piexif.load(read_image(tmp_path / "out.tif").metadata.exif)
+    assert kept["Exif"][piexif.ExifIFD.ISOSpeedRatings] == 200
+    assert kept["Exif"][piexif.ExifIFD.PixelXDimension] == 64
+    assert not caplog.records
+
+
+def test_tifffile_written_tiff_reads_and_writes_without_warnings(tmp_path, caplog):
+    import tifffile
+
+    from pano_inpaint.io import read_image, write_image
+
+    tifffile.imwrite(tmp_path / "t.tif", np.zeros((32, 64, 3), np.uint8))
+    with caplog.at_level("WARNING"):
+        loaded = read_image(tmp_path / "t.tif")
+        write_image(tmp_path / "o.tif", loaded.pixels, loaded.metadata.for_output(64, 32))
+        read_image(tmp_path / "o.tif")
+    assert not caplog.records

@@ -5,12 +5,12 @@ loaded from the package with no network access, checked against its sha256.
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 
 import torch
 
 from pano_inpaint.generators.net.model import CubeInpaintNet, NetConfig
+from pano_inpaint.io.atomic import atomic_write
 
 __all__ = [
     "DEFAULT_SHA256",
@@ -48,9 +48,7 @@ def save_weights(path: str | Path, model: CubeInpaintNet, meta: dict | None = No
     blob = {"format": WEIGHTS_FORMAT, "config": model.config.to_dict(), "state_dict": state,
             "meta": dict(meta or {})}
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(blob, tmp)
-    os.replace(tmp, path)
+    atomic_write(path, lambda tmp: torch.save(blob, tmp))
     return file_sha256(path)
 
 

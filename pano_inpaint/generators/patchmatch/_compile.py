@@ -14,6 +14,9 @@ measured on the shipped sample). What cuts it, measured on two busy cores:
   further CPU), which compile into numba's disk cache at the same time; this process then reads
   them back from it. Later runs only read the cache (about a second).
 
+Nothing is compiled when the module is imported: the first call of any kernel compiles (or
+reads) them all, so building a generator (to check its parameters) stays cheap.
+
 The helpers are started with ``python -c`` rather than :mod:`multiprocessing`, which would re-run
 the caller's ``__main__`` (a script without a ``__name__`` guard would fill again). If they cannot
 run or cannot write the cache, this process compiles what is missing itself.
@@ -21,10 +24,12 @@ run or cannot write the cache, this process compiles what is missing itself.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -34,11 +39,6 @@ from numba.core.dispatcher import Dispatcher
 __all__ = ["KernelSet"]
 
 logger = logging.getLogger(__name__)
-
-# Set in a helper's environment: importing a kernel module there compiles nothing by itself.
-_HELPER_VARIABLE = "PANO_INPAINT_KERNEL_HELPER"
-_IN_HELPER = os.environ.get(_HELPER_VARIABLE) == "1"
-
 
 def _usable_cpus() -> int:
     try:
@@ -63,23 +63,26 @@ class KernelSet:
 
     Example:
         >>> from numba import types
-        >>> kernels = KernelSet()
+        >>> kernels = KernelSet(__name__)  # the module that holds the kernels
         >>> @kernels.add(types.int64(types.int64))  # doctest: +SKIP
         ... def twice(x):
         ...     return 2 * x
-        >>> kernels.compile(__name__)  # at the end of the module  # doctest: +SKIP
     """
 
-    def __init__(self) -> None:
+    def __init__(self, module: str) -> None:
+        self.module = module
         self.signatures: dict[str, Any] = {}
         self.dispatchers: dict[str, Dispatcher] = {}
         self.costs: dict[str, float] = {}
+        self._ready = False
+        self._lock = threading.Lock()
 
     def add(self, signature: Any, *, parallel: bool = False, **options: Any
-            ) -> Callable[[Callable], Dispatcher]:
-        """Decorator: a lazily compiled, disk-cached numba function with one signature."""
+            ) -> Callable[[Callable], Callable]:
+        """Decorator: a disk-cached numba function with one signature, compiled with the rest
+        of the set on the first call of any of them."""
 
-        def decorate(function: Callable) -> Dispatcher:
+        def decorate(function: Callable) -> Callable:
             dispatcher = njit(cache=True, parallel=parallel, **options)(function)
             name = function.__name__
             self.signatures[name] = signature
@@ -87,7 +90,14 @@ class KernelSet:
             # A compile-time estimate for sharing the work out: the bytecode's length, twice
             # for a parallel kernel (its loop body is compiled again as a separate function).
             self.costs[name] = len(function.__code__.co_code) * (2 if parallel else 1)
-            return dispatcher
+
+            @functools.wraps(function)
+            def call(*args: Any) -> Any:
+                if not self._ready:
+                    self.compile()
+                return dispatcher(*args)
+
+            return call
 
         return decorate
 
@@ -108,17 +118,21 @@ class KernelSet:
         stats = getattr(dispatcher, "stats", None)
         return bool(stats is not None and sum(stats.cache_misses.values()))
 
-    def compile(self, module: str) -> None:
-        """Compile every kernel of ``module`` (this set's module), or read it from the cache;
-        on a cold cache, with helper processes on the other CPUs."""
-        if _IN_HELPER:
-            return
+    def compile(self) -> None:
+        """Compile every kernel, or read it from the cache; on a cold cache, with helper
+        processes on the other CPUs. Done once; later calls return at once."""
+        with self._lock:
+            if not self._ready:
+                self._compile_all()
+                self._ready = True
+
+    def _compile_all(self) -> None:
         if not self._cache_is_cold():
             self._compile(list(self.signatures))
             return
         rest = {n: c for n, c in self.costs.items() if not self.dispatchers[n].signatures}
         groups = _split(rest, min(_usable_cpus(), len(rest)))
-        helpers = [self._start_helper(module, group) for group in groups[1:]]
+        helpers = [self._start_helper(self.module, group) for group in groups[1:]]
         logger.info("compiling the PatchMatch kernels (first run only) in %d processes",
                     len(helpers) + 1)
         self._compile(groups[0] if groups else [])
@@ -137,16 +151,15 @@ class KernelSet:
         code = f"from {__name__} import compile_in_helper; compile_in_helper({module!r}, {names!r})"
         try:
             return subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.PIPE, text=True,
-                                    env={**os.environ, _HELPER_VARIABLE: "1"})
+                                    stderr=subprocess.PIPE, text=True)
         except OSError as exc:
             logger.info("cannot start a kernel compile helper (%s); compiling here", exc)
             return None
 
 
 def compile_in_helper(module: str, names: list[str]) -> None:
-    """Helper process: import ``module`` (which compiles nothing here), then compile ``names``
-    into the disk cache."""
+    """Helper process: import ``module`` (which compiles nothing), then compile ``names`` into
+    the disk cache."""
     import importlib
 
     kernels: KernelSet = importlib.import_module(module).KERNELS

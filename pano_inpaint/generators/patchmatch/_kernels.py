@@ -56,7 +56,7 @@ _I32_2 = types.Array(types.int32, 2, "C")
 _SRC = types.Tuple((_F32_4, _B3, _I64_2, _I64_1, _F64_1, _F64_3))  # see the module docstring
 _NNF = types.Tuple((_I32_2, _I32_2, _I32_2, _F32_2))
 _I, _U, _F = types.int64, types.uint64, types.float64
-KERNELS = KernelSet()
+KERNELS = KernelSet(__name__)
 
 
 # ------------------------------------------------------------------------------------ hashing
@@ -459,6 +459,3 @@ def copy_centres(
                                      + source[k, sy, sx - 1, c] + source[k, sy, sx + 1, c])
                     v = min(max(v + gain * (v - around), low), high)
                 out[y, x, c] = v
-
-
-KERNELS.compile(__name__)  # or read from numba's cache: see ``_compile``

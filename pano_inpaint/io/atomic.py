@@ -1,0 +1,149 @@
+"""Atomic file writes: the one way this package writes a file (images, reports, weights,
+training checkpoints).
+
+The content goes to a hidden temporary file next to the target, named after the target, this
+process and a random token (``.clean.jpg.4711-3fa2c1d0.tmp``), is flushed to disk and then renamed
+over the target, so a crash or an error never leaves a half-written file behind. A replaced file
+keeps its permission bits (``--in-place`` on a read-only-for-others photo stays so). A run that
+was killed between the two steps leaves its temporary file; the next write to the same target
+removes it once its process is gone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import secrets
+import stat
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+__all__ = ["atomic_write", "remove_stale_temporaries", "temporary_name"]
+
+_STALE_AFTER_SECONDS = 24 * 3600  # a temporary file this old is stale whatever its process
+
+
+def temporary_name(path: Path) -> Path:
+    """A fresh hidden name next to ``path`` for this process: ``.<name>.<pid>-<token>.tmp``."""
+    return path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):  # someone else's process, or no way to tell
+        return True
+    return True
+
+
+def remove_stale_temporaries(path: Path) -> list[Path]:
+    """Remove temporary files of earlier writes to ``path`` whose process is gone (or that are
+    older than a day); returns what was removed."""
+    pattern = re.compile(rf"^\.{re.escape(path.name)}\.(?:(\d+)-)?[0-9a-f]+\.tmp$")
+    removed = []
+    try:
+        siblings = list(path.parent.iterdir())
+    except OSError:
+        return removed
+    now = time.time()
+    for sibling in siblings:
+        match = pattern.match(sibling.name)
+        if match is None:
+            continue
+        pid = int(match.group(1)) if match.group(1) else None
+        try:
+            old = now - sibling.lstat().st_mtime > _STALE_AFTER_SECONDS
+        except OSError:
+            continue
+        if old or (pid is not None and pid != os.getpid() and not _process_alive(pid)):
+            with contextlib.suppress(OSError):
+                sibling.unlink()
+                removed.append(sibling)
+    return removed
+
+
+def _reserve(path: Path) -> Path:
+    """Create the empty temporary file (exclusively; the kernel applies the umask)."""
+    for _ in range(100):
+        tmp = temporary_name(path)
+        try:
+            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        except FileExistsError:
+            continue
+        return tmp
+    raise FileExistsError(f"no free temporary name next to '{path}'")
+
+
+def _exists_message(path: Path) -> str:
+    return f"'{path}' already exists; pass --overwrite (overwrite=True) to replace it"
+
+
+def _commit(tmp: Path, path: Path, overwrite: bool) -> None:
+    if overwrite:
+        with contextlib.suppress(OSError):  # keep a replaced file's permission bits
+            os.chmod(tmp, stat.S_IMODE(os.stat(path).st_mode))
+        os.replace(tmp, path)
+        return
+    try:
+        # A hard link fails if the target appeared meanwhile, where a rename would clobber it.
+        os.link(tmp, path)
+    except FileExistsError:
+        raise FileExistsError(_exists_message(path)) from None
+    except OSError:  # no hard links on this file system (FAT, some network shares)
+        if path.exists():
+            raise FileExistsError(_exists_message(path)) from None
+        os.replace(tmp, path)
+        return
+    os.unlink(tmp)
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make the rename durable (POSIX); directories cannot be opened on Windows."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None], *,
+                 overwrite: bool = True) -> Path:
+    """Run ``write(tmp)`` on a temporary file next to ``path``, flush it, then move it into
+    place. A symbolic link at ``path`` stays a link: the file it points to is replaced.
+
+    Raises:
+        FileExistsError: ``path`` exists and ``overwrite`` is False (nothing is written).
+        Whatever ``write`` or the file system raise; the temporary file is removed then and
+        ``path`` is untouched.
+
+    Example:
+        >>> import tempfile
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> atomic_write(folder / "a.txt", lambda tmp: tmp.write_text("hi")).read_text()
+        'hi'
+    """
+    target = Path(path)
+    if target.is_symlink():
+        target = Path(os.path.realpath(target))
+    remove_stale_temporaries(target)
+    tmp = _reserve(target)
+    try:
+        write(tmp)
+        with tmp.open("rb+") as fh:
+            os.fsync(fh.fileno())
+        _commit(tmp, target, overwrite)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+    _fsync_directory(target.parent)
+    return Path(path)

@@ -1,0 +1,179 @@
+"""What an image file is and how large it says it is, from its header alone.
+
+Nothing here decodes pixels: a 3 MB PNG can declare 46000x23000 pixels and a few bytes of EXR
+header a canvas of any size, and their decoders allocate what the header says before they find
+out the data is not there. :func:`read_image <pano_inpaint.io.images.read_image>` checks the
+declared size against a pixel limit first (:data:`DEFAULT_MAX_PIXELS`, the largest panorama the
+pipeline supports), so such a file is refused in milliseconds without allocating anything.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["DEFAULT_MAX_PIXELS", "ImageHeader", "read_header", "sniff_format"]
+
+# The largest panorama the pipeline supports (README "Limits"): 16384 x 8192.
+DEFAULT_MAX_PIXELS = 16384 * 8192
+
+
+@dataclass(frozen=True)
+class ImageHeader:
+    """Format and declared size of an image file.
+
+    Attributes:
+        format: ``"jpeg"``, ``"png"``, ``"tiff"``, ``"webp"``, ``"hdr"``, ``"exr"``, or a
+            lower-case Pillow format name for other formats (``"bmp"``...).
+        width: declared width in pixels.
+        height: declared height in pixels.
+        pixels: pixels the decoder would allocate (for EXR the larger of the data and the
+            display window, which the reader fills from it).
+    """
+
+    format: str
+    width: int
+    height: int
+    pixels: int
+
+
+def sniff_format(head: bytes) -> str | None:
+    """Container format from the first 16 bytes of a file, or None for any other format.
+
+    Example:
+        >>> sniff_format(b"\\x89PNG\\r\\n\\x1a\\n" + bytes(8))
+        'png'
+    """
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if head[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):
+        return "tiff"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "webp"
+    if head.startswith((b"#?RADIANCE", b"#?RGBE")):
+        return "hdr"
+    if head.startswith(b"v/1\x01"):
+        return "exr"
+    return None
+
+
+def _hdr_size(path: Path) -> tuple[int, int, int]:
+    """Radiance: text lines, a blank line, then the resolution (``-Y h +X w`` or, for an image
+    stored by columns, ``+X w -Y h``)."""
+    with path.open("rb") as fh:
+        for _ in range(128):
+            line = fh.readline(512)
+            rows_first = re.match(rb"^[-+]Y\s+(\d+)\s+[-+]X\s+(\d+)\s*$", line)
+            if rows_first:
+                height, width = int(rows_first.group(1)), int(rows_first.group(2))
+                return width, height, width * height
+            columns_first = re.match(rb"^[-+]X\s+(\d+)\s+[-+]Y\s+(\d+)\s*$", line)
+            if columns_first:
+                width, height = int(columns_first.group(1)), int(columns_first.group(2))
+                return width, height, width * height
+    raise ValueError("no resolution line in the Radiance header")
+
+
+def _exr_size(path: Path) -> tuple[int, int, int]:
+    import OpenEXR
+
+    header = OpenEXR.File(str(path), header_only=True).header()
+    sizes = []
+    for window in ("displayWindow", "dataWindow"):
+        (x0, y0), (x1, y1) = header[window]
+        sizes.append((int(x1) - int(x0) + 1, int(y1) - int(y0) + 1))
+    (width, height), data = sizes
+    return width, height, max(width * height, data[0] * data[1])
+
+
+def _tiff_size(path: Path) -> tuple[int, int, int]:
+    import tifffile
+
+    with tifffile.TiffFile(path) as tif:  # parses the first directory only
+        page = tif.pages.first
+        width, height = int(page.imagewidth), int(page.imagelength)
+    return width, height, width * height
+
+
+def _webp_size(path: Path) -> tuple[int, int, int]:
+    """WebP's first chunk: the canvas of an extended file (VP8X, 24-bit sizes), else the frame
+    of a lossy (VP8, 14-bit) or lossless (VP8L, 14-bit) image. (Pillow's WebP plugin decodes
+    on opening and applies its own bomb limit.)"""
+    with path.open("rb") as fh:
+        head = fh.read(30)
+    kind, body = head[12:16], head[20:30]
+    if kind == b"VP8X" and len(body) >= 10:
+        width = int.from_bytes(body[4:7], "little") + 1
+        height = int.from_bytes(body[7:10], "little") + 1
+    elif kind == b"VP8 " and body[3:6] == b"\x9d\x01\x2a":
+        width = int.from_bytes(body[6:8], "little") & 0x3FFF
+        height = int.from_bytes(body[8:10], "little") & 0x3FFF
+    elif kind == b"VP8L" and body[:1] == b"\x2f":
+        bits = int.from_bytes(body[1:5], "little")
+        width, height = (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
+    else:
+        raise ValueError(f"unknown WebP chunk {kind!r}")
+    return width, height, width * height
+
+
+def _plugin_size(plugin: str, image_class: str) -> Callable[[Path], tuple[int, int, int]]:
+    """PNG and JPEG through Pillow's format plugins, which parse the header and stop.
+    (``Image.open`` would add Pillow's own bomb check, whose fixed limit is not ours.)"""
+
+    def size(path: Path) -> tuple[int, int, int]:
+        module = importlib.import_module(f"PIL.{plugin}")
+        with getattr(module, image_class)(str(path)) as image:
+            width, height = image.size
+        return width, height, width * height
+
+    return size
+
+
+def _pillow_size(path: Path) -> tuple[str, int, int, int]:
+    """Any other format Pillow knows; its own bomb check applies on top of ours."""
+    from PIL import Image
+
+    with warnings.catch_warnings():  # our limit is checked by the caller
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        with Image.open(path) as image:  # reads the header only
+            width, height = image.size
+            kind = (image.format or "image").lower()
+    return kind, width, height, width * height
+
+
+def read_header(path: str | Path) -> ImageHeader:
+    """Format and declared size of an image file, without decoding it.
+
+    Raises:
+        OSError: the file cannot be opened.
+        ValueError, and whatever a header parser raises: an unreadable header. Pillow's
+            ``DecompressionBombError`` for formats outside the six main ones when the size is
+            beyond Pillow's own limit.
+
+    Example:
+        >>> header = read_header("pano.exr")  # doctest: +SKIP
+        >>> header.format, header.width, header.height  # doctest: +SKIP
+        ('exr', 8192, 4096)
+    """
+    path = Path(path)
+    with path.open("rb") as fh:
+        kind = sniff_format(fh.read(16))
+    if kind is None:
+        return ImageHeader(*_pillow_size(path))
+    return ImageHeader(kind, *_SIZE_READERS[kind](path))
+
+
+_SIZE_READERS: dict[str, Callable[[Path], tuple[int, int, int]]] = {
+    "jpeg": _plugin_size("JpegImagePlugin", "JpegImageFile"),
+    "png": _plugin_size("PngImagePlugin", "PngImageFile"),
+    "tiff": _tiff_size,
+    "webp": _webp_size,
+    "hdr": _hdr_size,
+    "exr": _exr_size,
+}

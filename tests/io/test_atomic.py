@@ -1,0 +1,69 @@
+"""Atomic writes: unique temporary names, stale ones removed, modes and links kept."""
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from pano_inpaint.io.atomic import atomic_write, remove_stale_temporaries, temporary_name
+
+
+def test_temporary_names_are_unique_per_write_and_name_their_process(tmp_path):
+    target = tmp_path / "net.pt"
+    names = {temporary_name(target) for _ in range(50)}
+    assert len(names) == 50
+    assert all(n.name.startswith(f".net.pt.{os.getpid()}-") for n in names)
+
+
+def test_a_failed_write_leaves_nothing_and_keeps_the_old_file(tmp_path):
+    target = tmp_path / "a.txt"
+    target.write_text("old")
+
+    def failing(tmp: Path) -> None:
+        tmp.write_text("half")
+        raise RuntimeError("encoder died")
+
+    with pytest.raises(RuntimeError):
+        atomic_write(target, failing)
+    assert target.read_text() == "old" and sorted(os.listdir(tmp_path)) == ["a.txt"]
+
+
+def test_replacing_keeps_mode_and_symbolic_link(tmp_path):
+    real = tmp_path / "real.txt"
+    real.write_text("old")
+    real.chmod(0o600)
+    link = tmp_path / "link.txt"
+    link.symlink_to(real)
+    atomic_write(link, lambda tmp: tmp.write_text("new"))
+    assert link.is_symlink() and real.read_text() == "new"
+    assert stat.S_IMODE(real.stat().st_mode) == 0o600
+
+
+def test_only_temporaries_of_dead_processes_or_old_ones_are_removed(tmp_path):
+    target = tmp_path / "a.png"
+    dead = tmp_path / ".a.png.999999999-0badc0de.tmp"
+    alive = tmp_path / f".a.png.{os.getpid()}-0badc0de.tmp"
+    fresh_unknown = tmp_path / ".a.png.0badc0de.tmp"
+    other = tmp_path / ".b.png.999999999-0badc0de.tmp"
+    for path in (dead, alive, fresh_unknown, other):
+        path.write_text("x")
+    assert remove_stale_temporaries(target) == [dead]
+    os.utime(fresh_unknown, (0, 0))
+    assert remove_stale_temporaries(target) == [fresh_unknown]
+    assert alive.exists() and other.exists()
+
+
+def test_weights_are_written_through_a_unique_temporary(tmp_path):
+    """save_weights used the fixed name net.pt.tmp: a concurrent save (or a file of that name)
+    was overwritten and renamed away."""
+    torch = pytest.importorskip("torch")
+    from pano_inpaint.generators.net.model import CubeInpaintNet, NetConfig
+    from pano_inpaint.generators.net.weights import load_weights, save_weights
+
+    other = tmp_path / "net.pt.tmp"
+    other.write_text("someone else's")
+    save_weights(tmp_path / "net.pt", CubeInpaintNet(NetConfig()))
+    assert other.read_text() == "someone else's"
+    model, _ = load_weights(tmp_path / "net.pt")
+    assert isinstance(model, torch.nn.Module)

@@ -1,0 +1,309 @@
+"""Hostile and unlucky command lines (issue 14): each gets a clear one-line error and the
+README's exit code, loses nothing, and never shows a traceback. Run in-process on tmp_path."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pano_inpaint import jobs
+from pano_inpaint.cli import main
+from pano_inpaint.exit_codes import EXIT_BATCH_FAILED, EXIT_INPUT, EXIT_OUTPUT, EXIT_USAGE
+from pano_inpaint.io import read_image, read_mask, write_image
+from pano_inpaint.masks import nadir_mask
+from tests.bombs import write_bomb
+from tests.synthetic import sphere_function_erp
+
+
+@pytest.fixture
+def pano(tmp_path):
+    path = tmp_path / "pano.png"
+    write_image(path, sphere_function_erp(32, dtype=np.uint8))
+    return path
+
+
+def _run(capsys, *args) -> tuple[int, str]:
+    code = main([str(a) for a in args])
+    captured = capsys.readouterr()
+    text = " ".join((captured.out + captured.err).split())
+    assert "Traceback" not in text
+    return code, text
+
+
+def _fill(capsys, pano, out, *extra) -> tuple[int, str]:
+    return _run(capsys, "inpaint", pano, "--nadir", 20, "-g", "telea", "-o", out, "-q", *extra)
+
+
+# ------------------------------------------------------------------ options checked up front
+
+
+@pytest.mark.parametrize("degrees", ["200", "-5", "nan"])
+def test_cap_outside_0_to_180_degrees(tmp_path, pano, capsys, degrees):
+    code, text = _run(capsys, "inpaint", pano, f"--nadir={degrees}", "-o", tmp_path / "o.png")
+    assert code == EXIT_USAGE and "--nadir is the radius" in text
+    assert not (tmp_path / "o.png").exists()
+
+
+@pytest.mark.parametrize(("setting", "words"), [
+    ("generator.params.bogus=1", "bogus"),
+    ("generator.params.patch_size=abc", "patch_size"),
+])
+def test_bad_generator_parameter(tmp_path, pano, capsys, setting, words):
+    code, text = _run(capsys, "inpaint", pano, "--nadir", 20, "--set", setting, "-o",
+                      tmp_path / "o.png")
+    assert code == EXIT_USAGE and "patchmatch" in text and words in text
+
+
+def test_generator_option_takes_its_parameters(tmp_path, pano, capsys):
+    """`-g telea --set generator.params.radius=0` used to drop the parameter silently."""
+    code, text = _fill(capsys, pano, tmp_path / "o.png", "--set", "generator.params.radius=0")
+    assert code == EXIT_USAGE and "radius must be > 0" in text
+    code, _ = _fill(capsys, pano, tmp_path / "o.png", "--set", "generator.params.radius=3")
+    assert code == 0
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (["--dilate", "-5"], "mask.dilate"),
+    (["--set", "mask.max_fraction=2"], "mask.max_fraction"),
+    (["--set", "blend.feather=-1"], "blend.feather"),
+    (["--set", "cube.pad=100000"], "cube.pad"),
+])
+def test_out_of_range_settings(tmp_path, pano, capsys, args, words):
+    code, text = _fill(capsys, pano, tmp_path / "o.png", *args)
+    assert code == EXIT_USAGE and words in text
+    assert not (tmp_path / "o.png").exists()
+
+
+def test_padding_wider_than_this_images_faces(tmp_path, pano, capsys):
+    code, text = _fill(capsys, pano, tmp_path / "o.png", "--set", "cube.pad=9000")
+    assert code == EXIT_USAGE and "larger than the face size" in text
+
+
+def test_in_place_with_an_output(tmp_path, pano, capsys):
+    before = pano.read_bytes()
+    code, text = _fill(capsys, pano, tmp_path / "other.png", "--in-place")
+    assert code == EXIT_USAGE and "not both" in text
+    assert pano.read_bytes() == before and not (tmp_path / "other.png").exists()
+
+
+@pytest.mark.parametrize("height", [2, 4])
+def test_tiny_panorama(tmp_path, capsys, height):
+    path = tmp_path / "tiny.png"
+    write_image(path, np.full((height, 2 * height, 3), 128, np.uint8))
+    code, text = _fill(capsys, path, tmp_path / "o.png")
+    assert code == EXIT_INPUT and "too small" in text
+    code, text = _run(capsys, "check", path)
+    assert code == EXIT_INPUT and "too small" in text
+
+
+def test_decompression_bomb(tmp_path, capsys):
+    bomb = write_bomb(tmp_path, ".png")
+    code, text = _fill(capsys, bomb, tmp_path / "o.png")
+    assert code == EXIT_INPUT and "declares 100000x50000 pixels" in text
+    code, _ = _fill(capsys, bomb, tmp_path / "o.png", "--max-pixels", 0)
+    assert code == EXIT_USAGE
+
+
+# ------------------------------------------------------------------------ the report file
+
+
+def test_report_cannot_replace_an_input(tmp_path, pano, capsys):
+    before = pano.read_bytes()
+    code, text = _fill(capsys, pano, tmp_path / "o.png", "--report", pano, "--overwrite")
+    assert code == EXIT_USAGE and "would replace" in text
+    assert pano.read_bytes() == before and not (tmp_path / "o.png").exists()
+
+
+def test_existing_report_needs_overwrite(tmp_path, pano, capsys):
+    report = tmp_path / "r.json"
+    report.write_text("keep me")
+    code, text = _fill(capsys, pano, tmp_path / "o.png", "--report", report)
+    assert code == EXIT_OUTPUT and "--overwrite" in text and report.read_text() == "keep me"
+    code, _ = _fill(capsys, pano, tmp_path / "o.png", "--report", report, "--overwrite")
+    assert code == 0 and report.read_text().startswith("{")
+
+
+def test_unwritable_report_folder_fails_before_any_fill(tmp_path, pano, capsys):
+    """Found out before filling (it used to fail with a traceback after the image was
+    written). A file where the report's folder should be is unwritable even for root."""
+    (tmp_path / "blocker").write_text("")
+    code, text = _fill(capsys, pano, tmp_path / "o.png", "--report",
+                       tmp_path / "blocker" / "r.json")
+    assert code == EXIT_OUTPUT and "cannot write the report" in text
+    assert not (tmp_path / "o.png").exists()
+
+
+def test_report_that_fails_at_the_end_is_an_output_error(tmp_path, pano, capsys, monkeypatch):
+    from pano_inpaint import batch
+
+    def denied(path, data):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(batch, "write_json", denied)
+    code, text = _fill(capsys, pano, tmp_path / "o.png", "--report", tmp_path / "r.json")
+    assert code == EXIT_OUTPUT and "the results were written, but not the report" in text
+    assert (tmp_path / "o.png").exists()
+
+
+# ----------------------------------------------------------------------- outputs and batches
+
+
+@pytest.mark.parametrize("name", ["cleaned/", "cleaned"])
+def test_output_folder_for_one_input(tmp_path, pano, capsys, name):
+    code, _ = _fill(capsys, pano, f"{tmp_path}/{name}")
+    assert code == 0 and (tmp_path / "cleaned" / "pano.png").is_file()
+
+
+def test_unknown_output_suffix(tmp_path, pano, capsys):
+    code, text = _fill(capsys, pano, tmp_path / "o.bmp")
+    assert code == EXIT_USAGE and "cannot write .bmp" in text
+
+
+def test_recursive_glob_keeps_sub_folders_apart(tmp_path, capsys):
+    for day, value in (("day1", 60), ("day2", 200)):
+        (tmp_path / "shoot" / day).mkdir(parents=True)
+        write_image(tmp_path / "shoot" / day / "IMG_0001.png",
+                    np.full((32, 64, 3), value, np.uint8))
+    code, _ = _run(capsys, "inpaint", f"{tmp_path}/shoot/**/*.png", "--nadir", 20, "-g",
+                   "telea", "-o", tmp_path / "out", "-q")
+    assert code == 0
+    for day, value in (("day1", 60), ("day2", 200)):
+        assert read_image(tmp_path / "out" / day / "IMG_0001.png").pixels[0, 0, 0] == value
+
+
+def test_batch_outputs_that_would_collide(tmp_path, pano, capsys, monkeypatch):
+    images = [jobs.InputImage(tmp_path / "a" / "x.png", Path("x.png")),
+              jobs.InputImage(tmp_path / "b" / "x.png", Path("x.png"))]
+    with pytest.raises(jobs.JobError, match="would both be written") as info:
+        jobs.plan_outputs(images, str(tmp_path / "out"), batch=True, in_place=False)
+    assert info.value.code == EXIT_USAGE
+
+
+def _batch(tmp_path, count=3) -> Path:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i in range(count):
+        write_image(folder / f"p{i}.png", sphere_function_erp(32, dtype=np.uint8))
+    return folder
+
+
+@pytest.mark.parametrize(("error", "single_code"), [
+    (RuntimeError("boom"), EXIT_BATCH_FAILED),
+    (MemoryError(), EXIT_INPUT),
+])
+def test_a_failing_image_does_not_stop_the_batch(tmp_path, capsys, monkeypatch, error,
+                                                 single_code):
+    fill = jobs.inpaint
+
+    def flaky(erp, mask, **kwargs):
+        if flaky.calls == 0:
+            flaky.calls += 1
+            raise error
+        return fill(erp, mask, **kwargs)
+
+    flaky.calls = 0
+    monkeypatch.setattr(jobs, "inpaint", flaky)
+    folder = _batch(tmp_path)
+    code, text = _run(capsys, "inpaint", folder, "--nadir", 20, "-g", "telea", "-o",
+                      tmp_path / "out", "-q")
+    assert code == EXIT_BATCH_FAILED and "2 filled, 1 failed" in text
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["p1.png", "p2.png"]
+    flaky.calls = 0
+    code, _ = _fill(capsys, folder / "p0.png", tmp_path / "single.png")
+    assert code == single_code
+
+
+def test_an_output_folder_that_cannot_be_made_fails_that_image_only(tmp_path, capsys,
+                                                                    monkeypatch):
+    for day in ("day1", "day2"):
+        (tmp_path / "shoot" / day).mkdir(parents=True)
+        write_image(tmp_path / "shoot" / day / "p.png", sphere_function_erp(32, dtype=np.uint8))
+    mkdir = Path.mkdir
+
+    def denied(self, *args, **kwargs):
+        if self.name == "day1":
+            raise PermissionError(13, "Permission denied", str(self))
+        return mkdir(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "mkdir", denied)
+    code, text = _run(capsys, "inpaint", f"{tmp_path}/shoot/**/*.png", "--nadir", 20, "-g",
+                      "telea", "-o", tmp_path / "out", "-q")
+    assert code == EXIT_BATCH_FAILED and "Permission denied" in text
+    assert (tmp_path / "out" / "day2" / "p.png").is_file()
+
+
+# -------------------------------------------------------------------------- writing in place
+
+
+def test_in_place_keeps_the_files_mode(tmp_path, pano, capsys):
+    pano.chmod(0o640)
+    code, _ = _run(capsys, "inpaint", pano, "--nadir", 20, "-g", "telea", "--in-place", "-q")
+    assert code == 0 and stat.S_IMODE(pano.stat().st_mode) == 0o640
+
+
+def test_in_place_through_a_symbolic_link_keeps_the_link(tmp_path, pano, capsys):
+    link = tmp_path / "link.png"
+    link.symlink_to(pano)
+    before = pano.read_bytes()
+    code, _ = _run(capsys, "inpaint", link, "--nadir", 20, "-g", "telea", "--in-place", "-q")
+    assert code == 0 and link.is_symlink() and os.readlink(link) == str(pano)
+    assert pano.read_bytes() != before  # the file the link points to was filled
+
+
+def test_stale_temporary_files_of_killed_runs_are_removed(tmp_path, pano, capsys):
+    stale = tmp_path / ".o.png.999999999-0badc0de.tmp"  # no such process
+    stale.write_bytes(b"half an image")
+    old = tmp_path / ".o.png.0badc0de.tmp"  # an older naming, two days old
+    old.write_bytes(b"half an image")
+    os.utime(old, (0, 0))
+    mine = tmp_path / f".o.png.{os.getpid()}-0badc0de.tmp"  # a live process's
+    mine.write_bytes(b"being written")
+    code, _ = _fill(capsys, pano, tmp_path / "o.png")
+    assert code == 0 and not stale.exists() and not old.exists() and mine.exists()
+
+
+# --------------------------------------------------------------------------------- masks
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+def test_zero_one_mask_takes_one_as_the_hole(tmp_path, dtype):
+    hole = nadir_mask(32, 64, 20)
+    path = write_image(tmp_path / "m.png", hole.astype(dtype))
+    assert np.array_equal(read_mask(path, 32, 64), hole)
+
+
+def test_zero_one_mask_is_filled(tmp_path, pano, capsys):
+    hole = nadir_mask(32, 64, 20)
+    mask = write_image(tmp_path / "m.png", hole.astype(np.uint8))
+    code, text = _run(capsys, "inpaint", pano, "--mask", mask, "-g", "telea", "-o",
+                      tmp_path / "o.png", "-q")
+    assert code == 0 and "empty mask" not in text
+
+
+# ----------------------------------------------------------------------- cubemap, equirect
+
+
+def test_cubemap_into_a_file_is_an_output_error(tmp_path, pano, capsys):
+    (tmp_path / "faces").write_text("a file")
+    code, text = _run(capsys, "cubemap", pano, "-o", tmp_path / "faces")
+    assert code == EXIT_OUTPUT and "cannot write into" in text
+
+
+def test_cubemap_format_that_cannot_hold_the_pixels_is_an_output_error(tmp_path, capsys):
+    hdr = write_image(tmp_path / "sky.exr", sphere_function_erp(32) * 4)
+    code, text = _run(capsys, "cubemap", hdr, "-o", tmp_path / "faces", "--format", "jpg")
+    assert code == EXIT_OUTPUT and "HDR" in text
+    code, text = _run(capsys, "cubemap", hdr, "-o", tmp_path / "faces", "--format", "xyz")
+    assert code == EXIT_USAGE and "unknown --format" in text
+
+
+def test_equirect_names_the_face_of_another_size(tmp_path, pano, capsys):
+    faces = tmp_path / "faces"
+    assert _run(capsys, "cubemap", pano, "-o", faces, "--names", "engine")[0] == 0
+    write_image(faces / "nx.png", np.zeros((4, 4, 3), np.uint8), overwrite=True)
+    code, text = _run(capsys, "equirect", faces, "-o", tmp_path / "back.png")
+    assert code == EXIT_INPUT and "face nx.png is 4x4" in text
