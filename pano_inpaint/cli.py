@@ -632,6 +632,11 @@ def eval_command(
     no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress bar.")] = False,
     config: ConfigOption = None,
     overrides: SetOption = None,
+    scenes: Annotated[
+        bool, typer.Option("--scenes", help="Also render structured test scenes (striped, "
+                           "tiled, brick and plank floors; walls and ceilings with lines) "
+                           "into OUT/scenes and score them.")
+    ] = False,
 ) -> None:
     """Score every generator and the usual peers on real panoramas with synthetic holes.
 
@@ -650,7 +655,7 @@ def eval_command(
         dirs, out_dir, generators=_split(generators), masks=_split(masks), quick=quick,
         seed=seed, max_width=max_width, peers=_peers(peers), images=images,
         smeared_nadir=tuple(smeared_nadir or ()), html=not no_html,
-        progress=not no_progress, command=_command_line(ctx), config=cfg,
+        progress=not no_progress, command=_command_line(ctx), config=cfg, scenes=scenes,
     ))
 
 

@@ -150,13 +150,13 @@ def ws_ssim(result: np.ndarray, truth: np.ndarray, mask: np.ndarray) -> float | 
     return round(float((weights * ssim).sum() / weights.sum()), 6)
 
 
-def _gradient_energy(faces: np.ndarray, view: HoleView) -> float:
-    """Solid-angle weighted mean squared forward difference over steps inside the hole."""
+def _gradient_energy(faces: np.ndarray, hole: np.ndarray, view: HoleView) -> float:
+    """Solid-angle weighted mean squared forward difference over steps inside ``hole``."""
     total, weight = 0.0, 0.0
     for axis in (1, 2):
         step = np.diff(faces, axis=axis)  # (k, S-1, S, C) or (k, S, S-1, C)
-        both = np.diff(view.hole.view(np.int8), axis=axis) == 0
-        keep = both & (view.hole[:, 1:] if axis == 1 else view.hole[:, :, 1:])
+        both = np.diff(hole.view(np.int8), axis=axis) == 0
+        keep = both & (hole[:, 1:] if axis == 1 else hole[:, :, 1:])
         w = (view.weights[1:] if axis == 1 else view.weights[:, 1:])[None] * keep
         total += float((w * (step**2).sum(axis=-1)).sum())
         weight += float(w.sum())
@@ -164,12 +164,15 @@ def _gradient_energy(faces: np.ndarray, view: HoleView) -> float:
 
 
 def gradient_energy_ratio(
-    result: np.ndarray, truth: np.ndarray, mask: np.ndarray, view: HoleView | None = None
+    result: np.ndarray, truth: np.ndarray, mask: np.ndarray, view: HoleView | None = None,
+    *, inner: bool = False,
 ) -> float | None:
     """Gradient energy of the fill over that of the ground truth, inside the hole.
 
     Measured on the hole-centred cube faces (``view``, built from ``mask`` if not given), with
     forward differences between hole pixels, summed over channels and weighted by solid angle.
+    With ``inner``, only over the hole's inner half (:attr:`HoleView.inner`): where a large
+    fill blurs first.
 
     Returns:
         The ratio (1 = as sharp as reality, < 1 blurred), or None when the ground truth is flat
@@ -184,10 +187,11 @@ def gradient_energy_ratio(
     if not mask.any():
         return None
     view = view or HoleView.of(mask)
-    reference = _gradient_energy(view.sample(truth), view)
+    hole = view.inner if inner else view.hole
+    reference = _gradient_energy(view.sample(truth), hole, view)
     if reference < 1e-12:
         return None
-    return round(_gradient_energy(view.sample(result), view) / reference, 6)
+    return round(_gradient_energy(view.sample(result), hole, view) / reference, 6)
 
 
 def _laplacian_levels(faces: np.ndarray, hole: np.ndarray, levels: int

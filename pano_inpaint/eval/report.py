@@ -5,10 +5,12 @@ reference row of a case, measured on the truth itself):
 
 ``image, family, method, kind, hdr, width, hole_fraction, status, error`` and, for scored rows,
 ``psnr, ssim`` (weighted-to-spherical, in the hole, on the display-referred / tone-mapped proxy),
-``grad_ratio`` (fill / truth gradient energy; 1 = as sharp), ``swd`` (patch sliced Wasserstein
-distance; 0 = same texture statistics), ``logl_psnr`` (HDR only: log-luminance PSNR on linear
-values), ``seam, wrap, pole, boundary`` (:func:`pano_inpaint.check_consistency` ratios, 1 = like
-any other pixel step; None where the hole does not reach a cube edge, the wrap line or a pole),
+``grad_ratio`` (fill / truth gradient energy; 1 = as sharp), ``grad_inner`` (the same over the
+hole's inner half: the deeper half of its solid angle, where a large fill fogs first), ``swd``
+(patch sliced Wasserstein distance; 0 = same texture statistics), ``logl_psnr`` (HDR only:
+log-luminance PSNR on linear values), ``seam, wrap, pole, boundary``
+(:func:`pano_inpaint.check_consistency` ratios, 1 = like any other pixel step; None where the
+hole does not reach a cube edge, the wrap line or a pole),
 ``known_changed`` (pixels outside the hole that differ from the input; must be 0), ``seconds``
 (wall) and ``peak_mb`` (the process's peak resident memory while the method ran, above its
 resident size before: every library's allocations; see :mod:`pano_inpaint.eval.memory`).
@@ -45,6 +47,7 @@ COLUMNS = (
     ("psnr", "WS-PSNR dB ↑", "{:.2f}"),
     ("ssim", "WS-SSIM ↑", "{:.3f}"),
     ("grad_ratio", "grad ratio →1", "{:.2f}"),
+    ("grad_inner", "grad inner half →1", "{:.2f}"),
     ("swd", "patch SWD ↓", "{:.4f}"),
     ("seam", "seam", "{:.2f}"),
     ("wrap", "wrap", "{:.2f}"),
@@ -66,7 +69,7 @@ _WRAP_FOV = 90.0
 
 # Ratios (1 = like the truth) are averaged geometrically: 0.5 and 2 are equally far from 1,
 # and one outlier (a fill sharper than a nearly flat sky) does not swamp the mean.
-RATIO_FIELDS = frozenset({"grad_ratio", "seam", "wrap", "pole", "boundary"})
+RATIO_FIELDS = frozenset({"grad_ratio", "grad_inner", "seam", "wrap", "pole", "boundary"})
 
 
 def _mean(values: Iterable[float | None], geometric: bool = False) -> float | None:
@@ -199,7 +202,9 @@ def markdown_report(rows: list[dict], meta: dict) -> str:
         "- WS-PSNR / WS-SSIM: inside the hole, every pixel weighted by cos(latitude); on the "
         "8-bit image's values, or on the tone-mapped proxy for HDR.",
         "- grad ratio: gradient energy of the fill / of the truth in the hole, on gnomonic faces "
-        "centred on the hole; 1 = as sharp as reality, < 1 blurred.",
+        "centred on the hole; 1 = as sharp as reality, < 1 blurred. grad inner half: the same "
+        "over the deeper half of the hole (by solid angle, depth = angle to the nearest known "
+        "pixel), where a large fill blurs first.",
         "- patch SWD: multi-scale sliced Wasserstein distance between 7x7 patch distributions of "
         "fill and truth (Laplacian pyramid, 3 levels), on the same faces; weight-free.",
         "- seam / wrap / pole / boundary: `check_consistency` ratios (1 = like any other pixel "
@@ -345,7 +350,8 @@ def _row_caption(row: dict | None) -> str:
                "</span>"
     parts = []
     for name, label, fmt in (("psnr", "PSNR", "{:.2f}"), ("ssim", "SSIM", "{:.3f}"),
-                             ("grad_ratio", "grad", "{:.2f}"), ("swd", "SWD", "{:.4f}"),
+                             ("grad_ratio", "grad", "{:.2f}"),
+                             ("grad_inner", "grad inner", "{:.2f}"), ("swd", "SWD", "{:.4f}"),
                              ("seam", "seam", "{:.2f}"), ("wrap", "wrap", "{:.2f}"),
                              ("pole", "pole", "{:.2f}"), ("boundary", "bound", "{:.2f}"),
                              ("seconds", "s", "{:.2f}")):

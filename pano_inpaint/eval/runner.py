@@ -50,6 +50,7 @@ DEFAULT_MAX_WIDTH = 2048
 QUICK_MAX_WIDTH = 1024
 QUICK_IMAGES = 2
 QUICK_FAMILIES = ("nadir", "tripod", "cube-edge", "wrap")
+_SCENE_WIDTH = 1024  # structured scenes are rendered as wide as the shared panoramas
 
 
 @dataclass
@@ -157,6 +158,8 @@ class _Case:
             psnr=metrics.ws_psnr(proxy, self.truth_proxy, mask),
             ssim=metrics.ws_ssim(proxy, self.truth_proxy, mask),
             grad_ratio=metrics.gradient_energy_ratio(proxy, self.truth_proxy, mask, view),
+            grad_inner=metrics.gradient_energy_ratio(proxy, self.truth_proxy, mask, view,
+                                                     inner=True),
             swd=metrics.texture_distance(proxy, self.truth_proxy, mask, view),
             logl_psnr=(metrics.log_luminance_psnr(values, self.truth_values, mask)
                        if self.truth.hdr else None),
@@ -283,6 +286,7 @@ def run_evaluation(
     progress: bool = True,
     command: str | None = None,
     config: PipelineConfig | None = None,
+    scenes: bool = False,
 ) -> EvalResults:
     """Evaluate methods on real panoramas with synthetic holes and write the reports.
 
@@ -302,6 +306,9 @@ def run_evaluation(
         progress: show a progress bar over cases.
         command: the command line to record (default: ``sys.argv``).
         config: pipeline configuration for the registered generators (default: the defaults).
+        scenes: also render the structured test scenes (:mod:`pano_inpaint.eval.scenes`:
+            floors of stripes, tiles, bricks and planks) into ``out_dir/scenes`` and evaluate
+            on them, at 1024 px wide.
 
     Returns:
         :class:`EvalResults`.
@@ -312,6 +319,10 @@ def run_evaluation(
     """
     started = time.perf_counter()
     out_dir = Path(out_dir)
+    if scenes:
+        from pano_inpaint.eval.scenes import write_scenes
+
+        dirs = [*dirs, write_scenes(out_dir / "scenes", _SCENE_WIDTH)[0].parent]
     families = list(masks) if masks else list(QUICK_FAMILIES if quick else list_families())
     _check_families(families)
     methods, forced = select_methods(generators, peers, config)

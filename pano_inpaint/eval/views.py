@@ -19,7 +19,8 @@ from pano_inpaint.geometry.cubemap import erp_to_cube
 from pano_inpaint.geometry.rotation import rotation_matrix
 from pano_inpaint.geometry.sphere import erp_pixel_to_lonlat, lonlat_to_xyz, xyz_to_lonlat
 
-__all__ = ["HoleView", "hole_centre", "hole_radius_degrees", "perspective_view"]
+__all__ = ["HoleView", "hole_centre", "hole_depth_degrees", "hole_radius_degrees",
+           "perspective_view"]
 
 _MAX_FACE = 512
 
@@ -57,6 +58,46 @@ def hole_radius_degrees(mask: np.ndarray, centre: np.ndarray, quantile: float = 
     return float(np.quantile(angles, quantile))
 
 
+def hole_depth_degrees(mask: np.ndarray, max_width: int = 512) -> np.ndarray:
+    """``(H, W)`` float32: the angle on the sphere from each hole pixel to the nearest known
+    pixel (0 outside the hole). Distances run across the wrap line and over the poles. Wider
+    masks are measured on every ``W / max_width``-th pixel and the depths spread to their
+    neighbours (to about that many pixels' accuracy).
+
+    Example:
+        >>> from pano_inpaint.masks import nadir_mask
+        >>> depth = hole_depth_degrees(nadir_mask(90, 180, 30))
+        >>> 28 < float(depth.max()) < 32
+        True
+    """
+    from scipy.spatial import cKDTree
+
+    height, width = mask.shape
+    step = max(1, -(-width // max_width))
+    if step > 1 and width % step == 0 and height % step == 0:
+        coarse = hole_depth_degrees(mask[step // 2 :: step, step // 2 :: step], max_width)
+        up = np.repeat(np.repeat(coarse, step, axis=0), step, axis=1)
+        return np.where(mask, up, 0).astype(np.float32)
+    depth = np.zeros(mask.shape, np.float32)
+    if not mask.any() or mask.all():
+        return depth
+    # The known pixels that touch the hole (4-neighbours, columns wrapping) are the nearest
+    # known pixels of every hole pixel.
+    hole = mask.astype(bool)
+    near = np.zeros_like(hole)
+    near[1:] |= hole[:-1]
+    near[:-1] |= hole[1:]
+    near |= np.roll(hole, 1, axis=1) | np.roll(hole, -1, axis=1)
+    ys, xs = np.nonzero(near & ~hole)
+    if not ys.size:  # the hole reaches every row of a pole cap: use the known pixels
+        ys, xs = np.nonzero(~hole)
+    border = lonlat_to_xyz(*erp_pixel_to_lonlat(xs, ys, height, width))
+    inside, _ = _pixel_directions(hole)
+    chord, _ = cKDTree(border).query(inside)
+    depth[hole] = np.degrees(2 * np.arcsin(np.clip(chord / 2, 0.0, 1.0)))
+    return depth
+
+
 def _facing(direction: np.ndarray) -> np.ndarray:
     """Upright rotation (no roll) whose front face looks along ``direction``."""
     lon, lat = xyz_to_lonlat(np.asarray(direction, dtype=np.float64))
@@ -73,6 +114,9 @@ class HoleView:
         face_size: ``S``.
         hole: ``(k, S, S)`` bool, the hole on those faces.
         weights: ``(S, S)`` float32 solid angle of each face pixel relative to the face centre's.
+        inner: ``(k, S, S)`` bool, the hole's inner half: the half of its solid angle that lies
+            deepest (farthest from any known pixel, on the sphere). The middle of a large hole
+            is where a fill fades to a blur first, so it is measured on its own.
     """
 
     rotation: np.ndarray
@@ -80,6 +124,7 @@ class HoleView:
     face_size: int
     hole: np.ndarray
     weights: np.ndarray
+    inner: np.ndarray
 
     @classmethod
     def of(cls, mask: np.ndarray, face_size: int | None = None) -> HoleView:
@@ -92,7 +137,17 @@ class HoleView:
         face_ids = tuple(int(f) for f in np.flatnonzero(holes.any(axis=(1, 2))))
         a = 2 * (np.arange(size) + 0.5) / size - 1
         weights = (1 + a[None, :] ** 2 + a[:, None] ** 2) ** -1.5  # gnomonic solid angle
-        return cls(rotation, face_ids, size, holes[list(face_ids)], weights.astype(np.float32))
+        holes = holes[list(face_ids)]
+        depth = erp_to_cube(hole_depth_degrees(mask), size, rotation=rotation,
+                            face_ids=face_ids, interpolation="nearest")
+        inner = np.zeros_like(holes)
+        if holes.any():
+            solid = np.broadcast_to(weights, holes.shape)[holes]
+            order = np.argsort(depth[holes])
+            cumulative = np.cumsum(solid[order])
+            median = depth[holes][order][np.searchsorted(cumulative, cumulative[-1] / 2)]
+            inner = holes & (depth >= median)
+        return cls(rotation, face_ids, size, holes, weights.astype(np.float32), inner)
 
     def sample(self, image: np.ndarray) -> np.ndarray:
         """``(k, S, S, C)`` float32 faces of ``image`` (``(H, W[, C])`` float values)."""

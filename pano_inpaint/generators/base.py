@@ -47,6 +47,8 @@ class CubeTiles:
             their overlaps itself (:func:`pano_inpaint.pipeline.reconcile_tiles`, then re-padded);
             the pipeline then skips its own reconciliation of this batch, which would blend the
             overlaps a second time.
+        notes: what a generator wants the user to know about this fill (a step it skipped, and
+            why); the pipeline adds them to the region's report and the consistency report.
     """
 
     image: np.ndarray
@@ -60,6 +62,7 @@ class CubeTiles:
     source_dtype: np.dtype = field(default_factory=lambda: np.dtype(np.float32))
     context: Callable[[], CubeTiles] | None = field(default=None, repr=False)
     reconciled: bool = False
+    notes: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         n, p1, p2 = self.mask.shape

@@ -6,6 +6,8 @@ so a shape keeps its size and form wherever it sits (no equirectangular stretchi
 what they stand for:
 
 * ``nadir``: a cap of 10-40 degrees around straight down (tripod head, rig base).
+* ``large-cap``: a cap of 30-50 degrees around straight down (a rig, a car roof, a drone's
+  landing gear): the hole whose middle is farthest from anything known.
 * ``tripod``: a nadir cap plus three tapering legs reaching 55-75 degrees from the nadir, i.e.
   past the down face (which ends 45 degrees from the nadir at its edge centres) into the sides.
 * ``monopod``: a selfie stick: a small nadir disc plus one arm reaching 50-80 degrees from the
@@ -18,7 +20,8 @@ what they stand for:
 * ``zenith``: a cap of 10-30 degrees around straight up (ceiling mount, sky logo).
 * ``strokes``: two to four free-form strokes, each a thick great-circle polyline.
 
-Every family keeps the hole below 15 % of the sphere. :func:`family_rng` derives the generator
+Every family keeps the hole below 15 % of the sphere, except ``large-cap`` (a 50-degree cap is
+18 %). :func:`family_rng` derives the generator
 from ``(family, image name, seed)`` with a stable hash, so a case is reproducible anywhere.
 
 Convention: see :mod:`pano_inpaint.geometry.conventions`.
@@ -119,6 +122,11 @@ def nadir(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
     return _cap(erp_directions(height, width), _DOWN, rng.uniform(10, 40))
 
 
+def large_cap(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
+    """A 30-50 degree cap around straight down."""
+    return _cap(erp_directions(height, width), _DOWN, rng.uniform(30, 50))
+
+
 def tripod(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
     """A 10-18 degree nadir cap plus three legs reaching 55-75 degrees from the nadir."""
     xyz = erp_directions(height, width)
@@ -212,6 +220,7 @@ def strokes(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
 
 MASK_FAMILIES: dict[str, MaskFamily] = {
     "nadir": nadir,
+    "large-cap": large_cap,
     "tripod": tripod,
     "monopod": monopod,
     "shadow": shadow,
@@ -223,7 +232,7 @@ MASK_FAMILIES: dict[str, MaskFamily] = {
 }
 
 # Families that put the hole on the nadir: not scored on images whose nadir is itself a fill.
-NADIR_FAMILIES = frozenset({"nadir", "tripod", "monopod", "shadow"})
+NADIR_FAMILIES = frozenset({"nadir", "large-cap", "tripod", "monopod", "shadow"})
 
 
 def list_families() -> list[str]:

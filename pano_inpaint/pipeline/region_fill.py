@@ -96,7 +96,7 @@ def _agree_on_overlaps(filled: np.ndarray, tiles: CubeTiles, reconcile: bool) ->
 
 
 def _region_report(region: Region, cube: RegionCube, hole_pixels: int,
-                   seconds: float) -> RegionReport:
+                   seconds: float, notes: list[str]) -> RegionReport:
     lon = np.degrees(np.arctan2(region.centroid[0], region.centroid[2]))
     lat = np.degrees(np.arcsin(np.clip(region.centroid[1], -1, 1)))
     rotation = None if cube.rotation is None else tuple(
@@ -111,6 +111,7 @@ def _region_report(region: Region, cube: RegionCube, hole_pixels: int,
         pad=cube.pad,
         hole_pixels=hole_pixels,
         seconds=seconds,
+        notes=list(notes),
     )
 
 
@@ -142,4 +143,5 @@ def fill_region(
     region_hole[r0:r1] = region.full_mask_band(hole)
     cube.write_back(from_values(filled, erp.dtype), region_hole, out)
     hole_pixels = int(region_hole[r0:r1].sum())
-    return _region_report(region, cube, hole_pixels, time.perf_counter() - start), cube.rotation
+    report = _region_report(region, cube, hole_pixels, time.perf_counter() - start, tiles.notes)
+    return report, cube.rotation

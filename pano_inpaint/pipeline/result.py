@@ -25,6 +25,7 @@ class RegionReport:
     pad: int
     hole_pixels: int
     seconds: float
+    notes: list[str] = field(default_factory=list)  # from the generator (CubeTiles.notes)
 
 
 @dataclass

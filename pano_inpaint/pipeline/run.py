@@ -164,5 +164,6 @@ def inpaint(
     )
     if config.mask.dilate:
         report.notes.append(f"mask dilated by {config.mask.dilate} px before filling")
+    report.notes += [f"region {r.index}: {note}" for r in reports for note in r.notes]
     report_progress(1.0, "done")
     return InpaintResult(out, report, reports, gen.name, time.perf_counter() - start)

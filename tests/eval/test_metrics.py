@@ -64,6 +64,43 @@ def test_gradient_ratio_is_one_for_truth_and_below_one_for_blur(texture, hole, r
     assert metrics.gradient_energy_ratio(texture, flat, hole) is None
 
 
+def test_hole_depth_is_the_angle_to_the_nearest_known_pixel():
+    from pano_inpaint.eval.views import hole_depth_degrees
+
+    mask = nadir_mask(180, 360, 40)
+    depth = hole_depth_degrees(mask)
+    assert (depth[~mask] == 0).all()
+    assert depth[-1].max() == pytest.approx(40, abs=1.5)  # the nadir, 40 degrees in
+    lat = 90 - (np.arange(180) + 0.5)  # row centres
+    row = np.argmin(np.abs(lat + 70))  # 20 degrees from the nadir: 20 from the border
+    assert depth[row, 0] == pytest.approx(20, abs=1.5)
+    wrap = cap_mask(90, 180, 180, 0, 20)  # across the wrap line
+    assert hole_depth_degrees(wrap)[45, 0] == pytest.approx(20, abs=2.5)
+
+
+def test_inner_half_is_the_deeper_half_of_the_hole():
+    view = HoleView.of(nadir_mask(128, 256, 40))
+    solid = np.broadcast_to(view.weights, view.hole.shape)
+    assert solid[view.inner].sum() / solid[view.hole].sum() == pytest.approx(0.5, abs=0.05)
+    assert (view.inner <= view.hole).all()
+    centre = view.face_size // 2
+    assert view.inner[:, centre, centre].any()  # the middle is in it, the rim is not
+    assert not view.inner[view.hole.any(axis=(1, 2))][:, centre, 0].any()
+
+
+def test_inner_gradient_ratio_sees_fog_in_the_middle_only(rng):
+    texture = rng.random((128, 256, 3)).astype(np.float32)
+    hole = nadir_mask(128, 256, 40)
+    view = HoleView.of(hole)
+    inner_hole = np.zeros_like(hole)
+    inner_hole[-14:] = True  # the last 14 rows: within ~20 degrees of the nadir
+    fogged = _blurred_in_hole(texture, inner_hole, sigma=3.0)
+    overall = metrics.gradient_energy_ratio(fogged, texture, hole, view)
+    inner = metrics.gradient_energy_ratio(fogged, texture, hole, view, inner=True)
+    assert inner < 0.5 < overall
+    assert metrics.gradient_energy_ratio(texture, texture, hole, view, inner=True) == 1.0
+
+
 def test_texture_distance_prefers_plausible_texture_to_blur(texture, hole, rng):
     assert metrics.texture_distance(texture, texture, hole) == 0.0
     blurred = _blurred_in_hole(texture, hole)

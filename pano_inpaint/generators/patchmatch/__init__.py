@@ -38,6 +38,24 @@ texture as there is around the hole; a candidate that continues a neighbour's ma
 mosaic of single pixels (votes over a mosaic average its texture away); the finest level starts
 from the vote of the upsampled field and ends by copying each pixel's own match (no averaging).
 
+Structure: regular texture (``_offsets``). A floor of tiles, bricks, planks or painted stripes
+repeats itself under a few shifts, and on the down face (a camera looking straight down) those
+shifts are the same everywhere on the tile. Before the search, each tile with a deep hole looks
+for them on its padded known pixels (statistics of patch offsets, He and Sun 2012, measured
+densely with masked FFT correlations of edge strength). Where the repeat is sharp (strength
+``lattice_strength``) the hole is filled first along the lattice: an onion peel in which a pixel
+may only copy a known pixel one lattice vector away, or what a pixel one lattice vector away
+copies, so the pattern keeps its phase to the middle of the hole and stripes leave it where they
+would have. Those pixels then count as known for PatchMatch, which fills what is left; the
+region's report says per face what was found, or that the step was skipped (no regular texture,
+or a hole too thin to need it).
+
+Large holes. The coarse levels lay out the fill, and for a large hole the only sources near it
+are the target's own padded border, at a stretch above ``max_scale``: a level ``2^l`` times
+coarser allows ``2^l * max_scale`` (it samples the panorama ``2^l`` times below its resolution,
+so those sources are no blurrier there). Without it, a 45-degree nadir cap was laid out from the
+side faces, which see the floor obliquely: stripes turned by 90 degrees, a wall's colour.
+
 Finishing (``_finish``). Copies come in pieces, and each piece keeps its source's brightness:
 on a sky gradient the pieces' offsets show as straight-edged facets. The fill is stitched in
 the gradient domain (a Poisson solve, as in Perez et al. 2003): inside a piece it keeps the

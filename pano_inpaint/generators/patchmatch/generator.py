@@ -15,6 +15,8 @@ from pano_inpaint.dataclass_yaml import build_dataclass
 from pano_inpaint.generators.base import CubeTiles
 from pano_inpaint.generators.patchmatch import _kernels as kernels
 from pano_inpaint.generators.patchmatch._finish import FinishScales, finish_fill, smooth_fill
+from pano_inpaint.generators.patchmatch._offset_kernels import lattice_peel
+from pano_inpaint.generators.patchmatch._offsets import Lattice, find_lattice
 from pano_inpaint.generators.patchmatch._pyramid import (
     Bank,
     Level,
@@ -26,6 +28,7 @@ from pano_inpaint.generators.patchmatch._pyramid import (
     with_texture_features,
 )
 from pano_inpaint.generators.registry import register_generator
+from pano_inpaint.geometry.conventions import FACE_ORDER
 from pano_inpaint.geometry.padding import repad_cube_faces
 from pano_inpaint.pipeline.reconcile import reconcile_tiles
 
@@ -35,6 +38,8 @@ logger = logging.getLogger(__name__)
 
 _PEEL_DRAWS = 32  # uniform candidates per pixel when peeling the coarsest hole
 _FINE_REACH = 8  # the finest level's random search spans 1/8 of the tile
+_LATTICE_TRIES = 16  # lattice copies compared per pixel when filling along a lattice
+_LATTICE_DEPTH = 0.05  # holes thinner than this share of the face size skip the lattice search
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,7 @@ class PatchMatchParams:
         coarse_size: smallest face size of the automatic pyramid.
         max_scale: largest gnomonic stretch ``1 + a^2 + b^2`` a source may sit at (1 = the face
             centre, 2 = the middle of a face edge, 3 = a face corner).
+        max_scale_grows: on a level ``2^l`` times coarser, allow ``2^l * max_scale``.
         locality: cost factor ``1 + locality * (1 - cos(angle))`` for a source ``angle`` away
             from the target on the sphere.
         texture_weight: weight of the texture-energy channels in the patch distance (0 turns
@@ -74,6 +80,9 @@ class PatchMatchParams:
             known ring around the hole (1: no gain).
         stitch: remove the offsets between the copied pieces in the gradient domain (a Poisson
             solve; see ``_finish``).
+        lattice_strength: least strength (sharpness, see ``_offsets``) of a tile's dominant
+            offsets for its hole to be filled along its lattice first, by copies of the known
+            pixels one lattice vector away (the rest is filled by PatchMatch); above 1: never.
         seed: seed of every random draw; equal seeds give bit-identical fills.
         seam_aware: use the padding, the search over every face and re-padding; ``False``
             fills each face alone on its core (the ablation).
@@ -89,6 +98,7 @@ class PatchMatchParams:
     levels: int | None = None
     coarse_size: int = 32
     max_scale: float = 2.5
+    max_scale_grows: bool = True
     locality: float = 4.0
     texture_weight: float = 3.0
     vote_sharpness: float = 4.0
@@ -97,6 +107,7 @@ class PatchMatchParams:
     structure_depth: float = 0.03
     detail_gain_max: float = 1.3
     stitch: bool = True
+    lattice_strength: float = 0.3
     seed: int = 0
     seam_aware: bool = True
 
@@ -154,6 +165,7 @@ class _Problem:
     bank_face_ids: tuple[int, ...]
     repad: bool  # re-pad the targets from each other's cores
     to_values: Callable[[np.ndarray], np.ndarray]  # proxy -> values (smooth fallback only)
+    notes: list[str] = dataclasses.field(default_factory=list)  # for the region's report
 
 
 def _domain(hole: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray]:
@@ -221,7 +233,7 @@ class PatchMatch:
         problem = _Problem(
             image, None if proxy_only else values, tiles.mask, tuple(tiles.face_ids),
             tiles.face_size, tiles.pad, bank_image, None if proxy_only else bank_values,
-            bank_hole, bank_faces, True, tiles.to_values,
+            bank_hole, bank_faces, True, tiles.to_values, tiles.notes,
         )
         filled, fields_ = self._solve(problem, tiles.report)
         bank = problem.bank_image if problem.bank_values is None else problem.bank_values
@@ -265,7 +277,7 @@ class PatchMatch:
                 vals = None if proxy_only else filled[None]
                 problem = _Problem(
                     image, vals, hole[None], (face,), tiles.face_size, 0, image, vals,
-                    hole[None], (face,), False, tiles.to_values,
+                    hole[None], (face,), False, tiles.to_values, tiles.notes,
                 )
                 result = self._solve(problem, lambda f, i=i: tiles.report((i + f) / n))[0][0]
                 filled[hole] = result[hole]
@@ -310,6 +322,7 @@ class PatchMatch:
         each tile's finest field (None where it found no source)."""
         p = self.params
         radius = p.patch_size // 2
+        problem, early = self._fill_lattices(problem, self._lattices(problem), radius)
         count = self._level_count(problem)
         plan = level_plan(problem.face_size, problem.pad, count)
         channels = problem.image.shape[3]
@@ -345,7 +358,7 @@ class PatchMatch:
                 bank_image = known if shared else resize_tiles(bank_half, level.size)
                 bank_hole = hole if shared else resize_mask(problem.bank_hole, level.size)
             bank = build_bank(bank_image, bank_hole, problem.bank_face_ids, level, radius,
-                              p.max_scale, p.locality)
+                              self._max_scale(level, plan[0]), p.locality)
             links = RingLinks.build(problem.face_ids if problem.repad else (), level, hole)
             image = known.copy()
             if estimate is None:
@@ -359,8 +372,9 @@ class PatchMatch:
             coarse_domains = [d for d, _ in domains]
             domains = [_domain(h, radius) for h in hole]
             for i in targets:
-                fields_[i] = self._start(problem, bank, image[i], hole[i], domains[i],
-                                         fields_[i], coarse_domains[i] if coarse_domains else None,
+                fields_[i] = self._start(self._sources(bank, problem, i), bank,
+                                         image[i], hole[i], domains[i], fields_[i],
+                                         coarse_domains[i] if coarse_domains else None,
                                          i, index, radius)
             self._refresh(links, image, known, index)
             iterations = self._iterations(index, count)
@@ -391,6 +405,13 @@ class PatchMatch:
             estimate = image
         assert estimate is not None  # count >= 1
         logger.debug("patchmatch: %d levels of sizes %s", count, [lv.size for lv in plan])
+        for i, field in early.items():  # the lattice copies where they were made
+            if fields_[i] is None:
+                fields_[i] = field
+            else:
+                mine = field.nnf[0] >= 0
+                fields_[i] = _Field(tuple(np.where(mine, a, b) for a, b in zip(
+                    field.nnf, fields_[i].nnf, strict=True)))
         if values is None:
             out = estimate[..., :channels]
             self._repad(problem, out, problem.image, problem.hole, plan[0])
@@ -410,12 +431,121 @@ class PatchMatch:
         return (bank.image, bank.valid, bank.boxes, bank.usable, bank.geo,
                 bank.frames_for(problem.face_ids[i]))
 
-    def _start(self, problem: _Problem, bank: Bank, image: np.ndarray, hole: np.ndarray,
+    def _max_scale(self, level: Level, finest: Level) -> float:
+        """The stretch a source may sit at on ``level``: a level ``2^l`` times coarser than the
+        finest samples the panorama ``2^l`` times below its resolution, so a source magnified
+        up to ``2^l * max_scale`` is no blurrier there than one within ``max_scale`` is at
+        full size. The coarse levels, which lay out the fill, then see the whole padded tile:
+        for a large hole its own plane's border, not only the other faces."""
+        if not self.params.max_scale_grows:
+            return self.params.max_scale
+        return self.params.max_scale * finest.face_size / level.face_size
+
+    def _lattices(self, problem: _Problem) -> dict[int, Lattice]:
+        """The dominant offsets of each target tile whose hole is deep enough to need them
+        (measured on its padded known pixels; see ``_offsets``), with a note for the report
+        of what was found and where the search was skipped."""
+        p = self.params
+        if p.lattice_strength > 1:
+            return {}
+        channels = problem.image.shape[3]
+        found, absent, thin = {}, [], []
+        for i in np.flatnonzero(problem.hole.any(axis=(1, 2))):
+            face = FACE_ORDER[problem.face_ids[i]]
+            depth = cv2.distanceTransform(problem.hole[i].astype(np.uint8), cv2.DIST_L2, 3)
+            if depth.max() < _LATTICE_DEPTH * problem.face_size:
+                thin.append(face)  # thin holes: the plain search continues any pattern
+                continue
+            lattice = find_lattice(problem.image[i][..., :channels], ~problem.hole[i],
+                                   min_strength=p.lattice_strength)
+            if lattice is None:
+                absent.append(face)
+            else:
+                found[int(i)] = lattice
+        parts = [f"face {FACE_ORDER[problem.face_ids[i]]}: lattice of strength "
+                 f"{lat.strength.max():.2f}, shift {np.round(lat.offsets[0], 1).tolist()} px"
+                 for i, lat in found.items()]
+        if absent:
+            parts.append(f"faces {','.join(absent)}: no regular texture, lattice fill skipped")
+        if thin:
+            parts.append(f"faces {','.join(thin)}: hole too thin for a lattice search")
+        problem.notes.append("patchmatch structure: " + "; ".join(parts))
+        return found
+
+    def _fill_lattices(self, problem: _Problem, lattices: dict[int, Lattice], radius: int
+                       ) -> tuple[_Problem, dict[int, _Field]]:
+        """Fill each target whose lattice is strong along it, before (and for) the rest.
+
+        An onion peel from the hole's border inwards in which each pixel may only copy a known
+        pixel one lattice vector away (shortest first) or what a pixel one lattice vector away
+        already copies: the copies keep the lattice's phase however deep the hole, as the
+        statistics of patch offsets have it (He and Sun 2012). Pixels with no such copy stay
+        holes for the PatchMatch solve. Returns the problem with the filled pixels known (in
+        the targets and in the bank, so other tiles may copy them) and each filled tile's field.
+        """
+        p = self.params
+        chosen = {i: lat for i, lat in lattices.items()
+                  if problem.face_ids[i] in problem.bank_face_ids}
+        if not chosen:
+            return problem, {}
+        shared = problem.bank_image is problem.image
+        image, hole = problem.image.copy(), problem.hole.copy()
+        values = None if problem.values is None else problem.values.copy()
+        bank_image = image if shared else problem.bank_image.copy()
+        bank_hole = hole if shared else problem.bank_hole.copy()
+        bank_values = None
+        if problem.bank_values is not None:
+            bank_values = values if problem.bank_values is problem.values else (
+                problem.bank_values.copy())
+        level = Level(problem.face_size, problem.pad)
+        bank = build_bank(bank_image, bank_hole, problem.bank_face_ids, level, radius,
+                          p.max_scale, p.locality)
+        size = image.shape[1]
+        fields: dict[int, _Field] = {}
+        for i, lattice in chosen.items():
+            own = problem.bank_face_ids.index(problem.face_ids[i])
+            src = self._sources(bank, problem, i)
+            depth = cv2.distanceTransform(hole[i].astype(np.uint8), cv2.DIST_L2, 3)
+            vectors = lattice.vectors(2 * float(depth.max()) + 2 * radius + 2)
+            if not src or not vectors.size:
+                continue
+            field = _Field.empty(size)
+            filled = ~hole[i]
+            layers = cv2.distanceTransform(hole[i].astype(np.uint8), cv2.DIST_C, 3).astype(int)
+            for layer in range(1, int(layers.max()) + 1):
+                ys, xs = np.nonzero(layers == layer)
+                lattice_peel(image[i], filled, hole[i], ys, xs, src, radius, own, vectors,
+                             _LATTICE_TRIES, p.coherence, field.nnf)
+                filled[ys, xs] = field.nnf[0][ys, xs] >= 0
+            done = hole[i] & (field.nnf[0] >= 0)
+            if not done.any():
+                continue
+            # The final copies, sharpened as PatchMatch's are (a lattice copy from far out on
+            # the tile is a magnified view of the ground).
+            box = np.array([0, size, 0, size], np.int64)
+            self._reconstruct(bank.image, image[i], done, box, field, bank.geo, 1.0)
+            if values is not None and bank_values is not None:
+                self._reconstruct(bank_values, values[i], done, box, field, bank.geo, np.inf)
+            hole[i][done] = False
+            if not shared:
+                bank_image[own][done] = image[i][done]
+                bank_hole[own][done] = False
+                if bank_values is not None and bank_values is not values:
+                    bank_values[own][done] = values[i][done]
+            fields[i] = field
+            share = done.sum() / max(1, int(problem.hole[i].sum()))
+            problem.notes.append(f"patchmatch structure: face {FACE_ORDER[problem.face_ids[i]]}: "
+                                 f"{share:.0%} of its hole filled along the lattice")
+        reduced = dataclasses.replace(problem, image=image, values=values, hole=hole,
+                                      bank_image=bank_image, bank_values=bank_values,
+                                      bank_hole=bank_hole)
+        return reduced, fields
+
+    def _start(self, src: tuple, bank: Bank, image: np.ndarray, hole: np.ndarray,
                domain_box: tuple[np.ndarray, np.ndarray], coarse: _Field | None,
                coarse_domain: np.ndarray | None, i: int, index: int,
                radius: int) -> _Field | None:
         """The field a target starts a level with (None if no source exists at this scale)."""
-        src = self._sources(bank, problem, i)
         if not src:
             return None
         field = _Field.empty(image.shape[0])

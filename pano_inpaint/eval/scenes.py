@@ -1,0 +1,339 @@
+"""Structured test panoramas: rooms and plazas whose floors, walls and ceilings carry lines and
+regular patterns (painted stripes, tiles, bricks, planks), ray-cast through the sphere.
+
+Natural ground (grass, gravel) forgives a fill that only copies texture; man-made ground does not:
+a stripe that stops at the hole's edge, or tiles whose grout lines do not meet, is what a user sees
+first. These scenes give the evaluation ground truth for that case. Each one is a box room (or an
+open plaza) around a camera ``camera_height`` above the floor, turned by a random yaw so that no
+line lies along a cube edge; the floor pattern is turned again by its own angle. Surfaces carry
+low-amplitude noise, per-element tone changes and light fall-off, so a fill cannot score by
+repeating a perfect period.
+
+Anti-aliasing: every pixel averages ``supersample x supersample`` rays, and pattern contrast fades
+where a pattern period is below about three pixel footprints (as a mip-mapped texture would).
+
+Command line: ``python -m pano_inpaint.eval.scenes OUT_DIR [--width 1024] [--seed 0]`` writes one
+PNG per scene (``SCENES``); evaluate them with ``pano-inpaint eval OUT_DIR --out ...``.
+
+Convention: see :mod:`pano_inpaint.geometry.conventions` (x right, y up, z forward).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from pano_inpaint.geometry.sphere import erp_pixel_to_lonlat, lonlat_to_xyz
+
+__all__ = ["SCENES", "SceneSpec", "main", "render_scene", "write_scenes"]
+
+_NOISE_SIZE = 512
+_CHUNK_ROWS = 64  # output rows shaded at a time (bounds memory)
+
+
+@dataclass(frozen=True)
+class SceneSpec:
+    """One structured scene.
+
+    Attributes:
+        floor: floor pattern: ``stripes``, ``tiles``, ``bricks`` or ``planks``.
+        room: True for a box room (walls with skirting, rail and panel lines; a ceiling of
+            tiles); False for an open plaza under a sky.
+        half_extent: the room's half width and half depth in metres (``(x, z)``).
+        pattern_degrees: the floor pattern's angle to the room's walls.
+    """
+
+    floor: str
+    room: bool = True
+    half_extent: tuple[float, float] = (4.0, 3.0)
+    pattern_degrees: float = 0.0
+
+
+SCENES: dict[str, SceneSpec] = {
+    "workshop_stripes": SceneSpec("stripes", True, (5.0, 3.5), 18.0),
+    "hall_tiles": SceneSpec("tiles", True, (4.0, 3.0), 0.0),
+    "yard_bricks": SceneSpec("bricks", False, (0.0, 0.0), 27.0),
+    "loft_planks": SceneSpec("planks", True, (3.5, 4.5), 0.0),
+    "plaza_tiles": SceneSpec("tiles", False, (0.0, 0.0), 35.0),
+}
+
+
+class _Noise:
+    """A tileable noise texture at three scales, sampled at any planar coordinate."""
+
+    def __init__(self, rng: np.random.Generator) -> None:
+        frequency = np.fft.fftfreq(_NOISE_SIZE)
+        radius2 = frequency[:, None] ** 2 + frequency[None, :] ** 2
+        layers = []
+        for sigma in (1.0, 4.0, 16.0):  # periodic Gaussian blur of white noise, in Fourier
+            white = np.fft.fft2(rng.standard_normal((_NOISE_SIZE, _NOISE_SIZE)))
+            layer = np.fft.ifft2(white * np.exp(-2 * (np.pi * sigma) ** 2 * radius2)).real
+            layers.append((layer / max(float(layer.std()), 1e-9)).astype(np.float32))
+        self.layers = layers
+
+    def __call__(self, u: np.ndarray, v: np.ndarray, period: float, scale: int = 0
+                 ) -> np.ndarray:
+        """Zero-mean, unit-variance noise at plane coordinates ``(u, v)`` (metres), one texture
+        tile every ``period`` metres."""
+        layer = self.layers[scale]
+        x = np.asarray(u) * (_NOISE_SIZE / period)
+        y = np.asarray(v) * (_NOISE_SIZE / period)
+        x0, y0 = np.floor(x), np.floor(y)
+        fx, fy = x - x0, y - y0
+        i0, j0 = x0.astype(np.int64) % _NOISE_SIZE, y0.astype(np.int64) % _NOISE_SIZE
+        i1, j1 = (i0 + 1) % _NOISE_SIZE, (j0 + 1) % _NOISE_SIZE
+        top = layer[j0, i0] * (1 - fx) + layer[j0, i1] * fx
+        bottom = layer[j1, i0] * (1 - fx) + layer[j1, i1] * fx
+        return top * (1 - fy) + bottom * fy
+
+
+def _hash(a: np.ndarray, b: np.ndarray, salt: int) -> np.ndarray:
+    """Uniform ``[0, 1)`` value per integer pair (a fixed integer hash, no tables)."""
+    z = (a.astype(np.int64) * 73856093) ^ (b.astype(np.int64) * 19349663) ^ (salt * 83492791)
+    z = (z ^ (z >> 13)) * 1274126177
+    z = z ^ (z >> 16)
+    return (z & 0xFFFF).astype(np.float64) / 65536.0
+
+
+def _lines(f: np.ndarray, width: float, footprint: np.ndarray) -> np.ndarray:
+    """Anti-aliased coverage of lines of full ``width`` centred on the integers of ``f``
+    (``footprint``: a pixel's size in units of ``f``)."""
+    distance = np.abs(f - np.round(f))
+    return np.clip((width / 2 - distance) / np.maximum(footprint, 1e-9) + 0.5, 0.0, 1.0)
+
+
+def _band(offset: np.ndarray, width: float, footprint: np.ndarray) -> np.ndarray:
+    """Anti-aliased coverage of one band of full ``width`` where ``offset`` is 0."""
+    return np.clip((width / 2 - np.abs(offset)) / np.maximum(footprint, 1e-9) + 0.5, 0.0, 1.0)
+
+
+def _fade(period: float, footprint: np.ndarray) -> np.ndarray:
+    """Contrast kept by a pattern of ``period`` seen with ``footprint``: 1 when resolved, 0 when
+    below about three footprints (what a mip-mapped texture shows)."""
+    return np.clip(period / (3.0 * np.maximum(footprint, 1e-9)) - 0.5, 0.0, 1.0)
+
+
+def _mix(a: np.ndarray, b: np.ndarray, w: np.ndarray) -> np.ndarray:
+    return a + (np.asarray(b) - a) * np.asarray(w)[..., None]
+
+
+class _Renderer:
+    def __init__(self, spec: SceneSpec, seed: int) -> None:
+        rng = np.random.default_rng([seed, sum(map(ord, spec.floor)), int(spec.room)])
+        self.spec = spec
+        self.noise = _Noise(rng)
+        self.yaw = rng.uniform(0, 2 * np.pi)
+        self.camera_height = rng.uniform(1.4, 1.7)
+        self.ceiling = rng.uniform(1.2, 1.6)  # above the camera
+        self.pattern = np.radians(spec.pattern_degrees + rng.uniform(-4, 4))
+        self.wall_colour = rng.uniform(0.55, 0.85, 3)
+        self.light = np.array([rng.uniform(-1, 1), self.ceiling, rng.uniform(-1, 1)])
+
+    # ---- surfaces (plane coordinates in metres, footprint in metres) ---------------------
+
+    def _floor(self, u: np.ndarray, v: np.ndarray, fp: np.ndarray) -> np.ndarray:
+        c, s = np.cos(self.pattern), np.sin(self.pattern)
+        a, b = u * c - v * s, u * s + v * c
+        grain = 0.05 * self.noise(u, v, 3.0, 0) + 0.05 * self.noise(u, v, 7.0, 1)
+        kind = self.spec.floor
+        if kind == "stripes":  # concrete with painted stripes, worn in places
+            rgb = np.full(a.shape + (3,), 0.46) + np.array([0.0, 0.0, 0.02])
+            period, width = 0.55, 0.09
+            paint = _lines(a / period, width / period, fp / period) * _fade(width, fp)
+            paint *= np.clip(1.1 + 0.6 * self.noise(u, v, 2.0, 1), 0, 1)
+            band = np.floor(a / period + 0.5).astype(np.int64)
+            colour = np.where((band % 3 == 0)[..., None], [0.85, 0.72, 0.12], [0.86, 0.86, 0.82])
+            rgb = _mix(rgb, colour, paint)
+        elif kind in ("tiles", "bricks", "planks"):
+            size_a, size_b, joint, stagger = {
+                "tiles": (0.45, 0.45, 0.008, 0.0),
+                "bricks": (0.22, 0.11, 0.008, 0.5),
+                "planks": (1.2, 0.16, 0.004, 0.37),
+            }[kind]
+            row = np.floor(b / size_b)
+            shifted = a / size_a + stagger * row
+            col = np.floor(shifted)
+            tone = _hash(col, row, 1)
+            palette = {
+                "tiles": np.array([[0.78, 0.76, 0.72], [0.70, 0.68, 0.65], [0.30, 0.30, 0.33]]),
+                "bricks": np.array([[0.62, 0.36, 0.27], [0.55, 0.31, 0.25], [0.67, 0.46, 0.35]]),
+                "planks": np.array([[0.60, 0.42, 0.25], [0.52, 0.36, 0.21], [0.66, 0.48, 0.30]]),
+            }[kind]
+            if kind == "tiles":  # a checkerboard of light tiles with the odd dark one
+                pick = ((col + row) % 2).astype(np.int64)
+                pick = np.where(tone > 0.93, 2, pick)
+            else:
+                pick = np.minimum((tone * 3).astype(np.int64), 2)
+            element = palette[pick] * (0.92 + 0.16 * _hash(row, col, 2))[..., None]
+            detail = _fade(size_b, fp)
+            element = _mix(palette.mean(axis=0) + 0 * element, element, detail)
+            if kind == "planks":  # grain along the boards
+                streak = self.noise(a * 0.05, b * 3.0, 1.0, 0)
+                element = element * (1 + 0.08 * streak * detail)[..., None]
+            joint_cover = np.maximum(
+                _lines(shifted, joint / size_a, fp / size_a), _lines(b / size_b, joint / size_b,
+                                                                      fp / size_b))
+            mean_joint = joint * (1 / size_a + 1 / size_b)
+            joint_cover = detail * joint_cover + (1 - detail) * mean_joint
+            rgb = _mix(element, [0.30, 0.29, 0.27] if kind != "tiles" else [0.55, 0.54, 0.50],
+                       joint_cover)
+        else:
+            raise ValueError(f"unknown floor pattern {kind!r}")
+        return rgb * (1 + grain)[..., None]
+
+    def _wall(self, along: np.ndarray, height: np.ndarray, fp: np.ndarray) -> np.ndarray:
+        """A painted wall: skirting, a rail at 0.9 m, panel lines every 1.1 m, a picture rail."""
+        rgb = np.broadcast_to(self.wall_colour, along.shape + (3,)).copy()
+        rgb *= (1 + 0.03 * self.noise(along, height, 4.0, 1))[..., None]
+        above = height  # metres above the floor
+        skirting = np.clip((0.12 - above) / np.maximum(fp, 1e-9) + 0.5, 0, 1)
+        rail = _band(above - 0.9, 0.05, fp)
+        picture = _band(above - 2.3, 0.03, fp)
+        panels = _lines(along / 1.1, 0.025 / 1.1, fp / 1.1) * (above < 0.9)
+        dark = self.wall_colour * 0.55
+        rgb = _mix(rgb, dark, np.maximum(rail, panels) * _fade(0.03, fp))
+        rgb = _mix(rgb, dark * 0.8, picture * _fade(0.03, fp))
+        return _mix(rgb, [0.92, 0.91, 0.88], skirting)
+
+    def _ceiling(self, u: np.ndarray, v: np.ndarray, fp: np.ndarray) -> np.ndarray:
+        """Suspended ceiling tiles of 0.6 m on a grid."""
+        rgb = np.full(u.shape + (3,), 0.86)
+        rgb *= (1 + 0.04 * self.noise(u, v, 1.5, 0))[..., None]
+        grid = np.maximum(_lines(u / 0.6, 0.02 / 0.6, fp / 0.6), _lines(v / 0.6, 0.02 / 0.6,
+                                                                           fp / 0.6))
+        return _mix(rgb, [0.55, 0.56, 0.58], grid * _fade(0.04, fp))
+
+    def _sky(self, d: np.ndarray) -> np.ndarray:
+        up = np.clip(d[..., 1], 0, 1)[..., None]
+        return (1 - up**0.6) * np.array([0.82, 0.87, 0.93]) + up**0.6 * np.array([0.28, 0.46,
+                                                                                   0.78])
+
+    # ---- rays --------------------------------------------------------------------------
+
+    def shade(self, d: np.ndarray, pixel_angle: float) -> np.ndarray:
+        """RGB of unit directions ``d`` (``(..., 3)``, room frame)."""
+        h, spec = self.camera_height, self.spec
+        big = 1e9
+        t_floor = np.where(d[..., 1] < -1e-6, h / np.maximum(-d[..., 1], 1e-12), big)
+        out = np.zeros(d.shape, np.float64)
+        if spec.room:
+            t_ceil = np.where(d[..., 1] > 1e-6, self.ceiling / np.maximum(d[..., 1], 1e-12), big)
+            hx, hz = spec.half_extent
+            t_x = np.where(np.abs(d[..., 0]) > 1e-9, hx / np.maximum(np.abs(d[..., 0]), 1e-12),
+                           big)
+            t_z = np.where(np.abs(d[..., 2]) > 1e-9, hz / np.maximum(np.abs(d[..., 2]), 1e-12),
+                           big)
+            t = np.minimum.reduce([t_floor, t_ceil, t_x, t_z])
+        else:
+            t = t_floor
+        p = d * np.minimum(t, 200.0)[..., None]
+        fp_base = np.minimum(t, 200.0) * pixel_angle
+        hit_floor = (t == t_floor) & (t_floor < big)
+        cosine = np.abs(d[..., 1])
+        fp = fp_base / np.maximum(cosine, 0.05)
+        if hit_floor.any():
+            out[hit_floor] = self._floor(p[hit_floor][:, 0], p[hit_floor][:, 2], fp[hit_floor])
+        if spec.room:
+            hit_ceil = (t == t_ceil) & ~hit_floor
+            if hit_ceil.any():
+                out[hit_ceil] = self._ceiling(p[hit_ceil][:, 0], p[hit_ceil][:, 2],
+                                              fp_base[hit_ceil] / np.maximum(cosine[hit_ceil],
+                                                                             0.05))
+            walls = ~hit_floor & ~hit_ceil
+            if walls.any():
+                q = p[walls]
+                on_x = (t == t_x)[walls]
+                along = np.where(on_x, q[:, 2] + 10 * np.sign(q[:, 0]), q[:, 0] + 10 * np.sign(
+                    q[:, 2]))
+                grazing = np.where(on_x, np.abs(d[walls][:, 0]), np.abs(d[walls][:, 2]))
+                out[walls] = self._wall(along, q[:, 1] + h, fp_base[walls] / np.maximum(
+                    grazing, 0.05))
+            # Light fall-off from a ceiling lamp, and a little ambient occlusion at corners.
+            distance = np.linalg.norm(p - self.light, axis=-1)
+            out *= (0.55 + 0.6 / (1 + 0.08 * distance**2))[..., None]
+        else:
+            haze = 1 - np.exp(-np.minimum(t, 200.0) / 45.0)
+            sky = self._sky(d)
+            out = np.where(hit_floor[..., None], _mix(out, [0.80, 0.84, 0.88], 0.7 * haze), sky)
+        return out
+
+
+def render_scene(name: str, width: int = 1024, *, seed: int = 0, supersample: int = 3
+                 ) -> np.ndarray:
+    """``(width / 2, width, 3)`` uint8 RGB panorama of scene ``name`` (see :data:`SCENES`).
+
+    Example:
+        >>> render_scene("hall_tiles", 64, supersample=1).shape
+        (32, 64, 3)
+    """
+    if name not in SCENES:
+        raise KeyError(f"unknown scene {name!r}; known: {', '.join(SCENES)}")
+    if width < 8 or width % 2:
+        raise ValueError(f"width must be even and >= 8, got {width}")
+    renderer = _Renderer(SCENES[name], seed)
+    height = width // 2
+    ss = max(1, supersample)
+    pixel_angle = 2 * np.pi / (width * ss)
+    c, s = np.cos(renderer.yaw), np.sin(renderer.yaw)
+    to_room = np.array([[c, 0, -s], [0, 1, 0], [s, 0, c]])
+    out = np.empty((height, width, 3), np.float64)
+    for r0 in range(0, height, _CHUNK_ROWS):
+        r1 = min(height, r0 + _CHUNK_ROWS)
+        ys, xs = np.mgrid[r0 * ss:r1 * ss, 0:width * ss]
+        lon, lat = erp_pixel_to_lonlat(xs + 0.0, ys + 0.0, height * ss, width * ss)
+        d = lonlat_to_xyz(lon, lat) @ to_room.T
+        rgb = renderer.shade(d, pixel_angle)
+        out[r0:r1] = rgb.reshape(r1 - r0, ss, width, ss, 3).mean(axis=(1, 3))
+    return np.rint(np.clip(out, 0, 1) ** (1 / 1.1) * 255).astype(np.uint8)
+
+
+def write_scenes(out_dir: str | Path, width: int = 1024, *, seed: int = 0,
+                 names: list[str] | None = None,
+                 progress: Callable[[str], None] | None = None) -> list[Path]:
+    """Render every scene (or ``names``) to ``out_dir/<name>.png``; returns the paths."""
+    folder = Path(out_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name in names or list(SCENES):
+        path = folder / f"{name}.png"
+        image = render_scene(name, width, seed=seed)
+        tmp = path.with_suffix(".tmp.png")
+        cv2.imwrite(str(tmp), image[..., ::-1])
+        tmp.replace(path)
+        paths.append(path)
+        if progress:
+            progress(str(path))
+    return paths
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m pano_inpaint.eval.scenes OUT_DIR``; returns the exit code."""
+    parser = argparse.ArgumentParser(
+        prog="python -m pano_inpaint.eval.scenes",
+        description="Render structured test panoramas (floors with stripes, tiles, bricks, "
+                    "planks; walls and ceilings with straight lines) for the evaluation.",
+        epilog="example: python -m pano_inpaint.eval.scenes eval_scenes && "
+               "pano-inpaint eval eval_scenes --out eval_out/scenes",
+    )
+    parser.add_argument("out_dir")
+    parser.add_argument("--width", type=int, default=1024, help="panorama width (default 1024)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--scenes", default=None, help=f"comma list of: {', '.join(SCENES)}")
+    args = parser.parse_args(argv)
+    names = [n.strip() for n in args.scenes.split(",")] if args.scenes else None
+    try:
+        write_scenes(args.out_dir, args.width, seed=args.seed, names=names, progress=print)
+    except (KeyError, ValueError) as exc:
+        print(f"error: {exc.args[0]}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,69 @@
+"""Compiled fill along a tile's lattice (see ``_offsets``): a hole pixel ``x`` copies what the
+pixel ``x + v`` shows, for a lattice vector ``v``.
+
+If ``x + v`` is known, the candidate source is that pixel itself (in the bank tile of the
+target's own face, ``own``); if it was filled in an earlier layer, the candidate is the source
+``x + v`` copies, so vectors compose and the lattice keeps its phase however deep the hole. The
+patch distance on the pixels filled so far chooses among the candidates.
+
+Determinism as in ``_kernels``: a layer only reads pixels filled in earlier layers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from pano_inpaint.generators.patchmatch._kernels import _FAST, _try
+
+__all__ = ["lattice_peel"]
+
+
+@njit(parallel=True, cache=True, fastmath=_FAST)
+def lattice_peel(
+    target: np.ndarray, filled: np.ndarray, hole: np.ndarray, ys: np.ndarray, xs: np.ndarray,
+    src: tuple, r: int, own: int, offsets: np.ndarray, limit: int, coherence: float,
+    nnf: tuple,
+) -> None:
+    """One layer of an onion peel along the dominant offsets: each pixel ``(ys[j], xs[j])``
+    tries the offsets in order, on pixels ``filled`` before the layer, stopping after ``limit``
+    usable candidates, and copies its best match's centre (if it beats the match it has; a
+    pixel with none keeps ``k = -1`` when no candidate is usable). With ``coherence > 0`` it
+    also tries to continue its filled neighbours' matches, at ``1 - coherence`` times their
+    cost, so the copies come in whole pieces rather than a mosaic."""
+    size = target.shape[0]
+    channels = target.shape[2]
+    valid = src[1]
+    for j in prange(ys.size):
+        y, x = ys[j], xs[j]
+        best = (int(nnf[0][y, x]), int(nnf[1][y, x]), int(nnf[2][y, x]), float(nnf[3][y, x]))
+        if best[0] < 0:
+            best = (-1, 0, 0, np.inf)
+        if coherence > 0:
+            for ny in range(max(y - 1, 0), min(y + 2, size)):
+                for nx in range(max(x - 1, 0), min(x + 2, size)):
+                    if filled[ny, nx] and hole[ny, nx] and nnf[0][ny, nx] >= 0:
+                        best = _try(target, filled, y, x, src, r, int(nnf[0][ny, nx]),
+                                    int(nnf[1][ny, nx]) + y - ny, int(nnf[2][ny, nx]) + x - nx,
+                                    best, 1.0 - coherence)
+        tried = 0
+        for o in range(offsets.shape[0]):
+            if tried >= limit:
+                break
+            qy, qx = y + offsets[o, 0], x + offsets[o, 1]
+            if qy < 0 or qy >= size or qx < 0 or qx >= size or not filled[qy, qx]:
+                continue
+            if not hole[qy, qx] and own >= 0 and valid[own, qy, qx]:
+                best = _try(target, filled, y, x, src, r, own, qy, qx, best)
+                tried += 1
+            elif nnf[0][qy, qx] >= 0:
+                best = _try(target, filled, y, x, src, r, int(nnf[0][qy, qx]),
+                            int(nnf[1][qy, qx]), int(nnf[2][qy, qx]), best)
+                tried += 1
+        if best[0] < 0 or (best[0] == nnf[0][y, x] and best[1] == nnf[1][y, x]
+                           and best[2] == nnf[2][y, x]):
+            continue
+        k, sy, sx = best[0], best[1], best[2]
+        nnf[0][y, x], nnf[1][y, x], nnf[2][y, x], nnf[3][y, x] = k, sy, sx, best[3]
+        for c in range(channels):
+            target[y, x, c] = src[0][k, sy, sx, c]

@@ -1,0 +1,297 @@
+"""Dominant offsets of a tile's known texture: the shifts under which it repeats itself.
+
+A regular texture (tiles, bricks, planks, painted stripes) matches itself under a few shifts: the
+vectors of its lattice (and, for stripes, any shift along them). He and Sun ("Statistics of patch
+offsets for image completion", ECCV 2012) find them by matching known patches to each other and
+keeping the peaks of the histogram of offsets; a fill that copies along those offsets keeps the
+lattice's phase across the hole. Here the same statistic is measured densely: for every shift
+``d`` the mean squared difference between the known detail and itself shifted by ``d``, over the
+pixels known at both ends,
+
+    msd(d) = sum m(x) m(x+d) |I(x) - I(x+d)|^2 / sum m(x) m(x+d),
+
+which is a sum of three masked correlations, so every shift costs one set of FFTs (masked
+correlation as in D. Padfield, "Masked object registration in the Fourier domain", IEEE TIP
+2012). Shifts whose ``msd`` is a local minimum far below the typical one (``strength``) are the
+dominant offsets. What is compared is the edge strength of the detail band (see
+:func:`_edges`), so elements of random tones still repeat and a brightness gradient across the
+floor is not taken for a repeat.
+
+Where it is measured. On the target's padded tile, whose border holds the neighbouring faces
+re-projected into the tile's plane: a floor seen by the down face continues straight into the
+padding, so the lattice found there is the one that continues across the cube edges. The
+search runs on a copy of at most ``work_size`` pixels; each offset is then refined scale by
+scale (a +-1 pixel search at twice the resolution each time) to full resolution.
+
+Natural ground (grass, gravel, sand) has no shift far below its typical ``msd``: nothing is
+found, and the fill is the plain PatchMatch one.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+__all__ = ["Lattice", "find_lattice"]
+
+_SHORTEST = 4  # shorter offsets (work pixels) are left to the ordinary search
+_MIN_OVERLAP = 0.2  # a shift must keep this share of the known pixels known at both ends
+_REFINE_PIXELS = 60_000  # pixel pairs sampled per shift when refining at full resolution
+
+
+@dataclass(frozen=True)
+class Lattice:
+    """The dominant offsets of one tile.
+
+    Attributes:
+        offsets: ``(K, 2)`` float64 ``(dy, dx)`` in tile pixels (to a fraction of a pixel),
+            both signs of each shift.
+        strength: ``(K,)`` float64, how sharp each shift's minimum of ``msd`` is (1: an exact
+            repeat that its neighbouring shifts do not share; 0: no dip).
+    """
+
+    offsets: np.ndarray
+    strength: np.ndarray
+
+    def vectors(self, reach: float, max_count: int = 4096) -> np.ndarray:
+        """``(n, 2)`` int64 lattice vectors up to ``reach`` pixels long, shortest first: the
+        integer combinations ``i * a + j * b`` of the strongest shift ``a`` and the strongest
+        one not parallel to it ``b`` (rounded only at the end, so long vectors keep the
+        sub-pixel accuracy of the basis), and every other dominant offset."""
+        a = self.offsets[0]
+        b = None
+        for other in self.offsets[2::2]:
+            sine = abs(a[0] * other[1] - a[1] * other[0]) / (np.hypot(*a) * np.hypot(*other))
+            if sine > 0.35:
+                b = other
+                break
+        n = int(np.ceil(reach / max(np.hypot(*a), 1.0)))
+        m = 0 if b is None else int(np.ceil(reach / max(np.hypot(*b), 1.0)))
+        i, j = np.meshgrid(np.arange(-n, n + 1), np.arange(-m, m + 1), indexing="ij")
+        combos = i.reshape(-1, 1) * a + j.reshape(-1, 1) * (b if b is not None else 0 * a)
+        vectors = np.rint(np.concatenate([combos, self.offsets])).astype(np.int64)
+        length = np.hypot(vectors[:, 0], vectors[:, 1])
+        vectors = np.unique(vectors[(length > 0) & (length <= reach)], axis=0)
+        order = np.argsort(np.hypot(vectors[:, 0], vectors[:, 1]), kind="stable")
+        return np.ascontiguousarray(vectors[order][:max_count])
+
+
+def _blur(image: np.ndarray, sigma: float) -> np.ndarray:
+    """A Gaussian blur of a 2-D float32 image; wide ones on a copy reduced to ~4 pixels per
+    sigma and enlarged back (the result is smooth at that scale anyway, and far cheaper)."""
+    factor = max(1, int(sigma / 4))
+    if factor == 1:
+        return cv2.GaussianBlur(image, (0, 0), sigma)
+    size = (max(1, image.shape[1] // factor), max(1, image.shape[0] // factor))
+    small = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    small = cv2.GaussianBlur(small, (0, 0), sigma / factor)
+    return cv2.resize(small, image.shape[::-1], interpolation=cv2.INTER_LINEAR)
+
+
+def _edges(image: np.ndarray, known: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(P, P, 1)`` edge strength of the known detail and the pixels where it is defined.
+
+    Edge strength (gradient magnitude of the luminance's detail band, above ~1/32 of the tile)
+    keeps where the texture's lines are and drops how bright each element is: tiles of random
+    tones still repeat their grout lines exactly, and brightness gradients across the floor do
+    not count as a repeat."""
+    sigma = max(1.0, image.shape[0] / 32)
+    weight = known.astype(np.float32)
+    luma = image.mean(axis=-1).astype(np.float32)
+    low = _blur(luma * weight, sigma) / np.maximum(_blur(weight, sigma), 1e-6)
+    detail = np.where(known, luma - low, 0).astype(np.float32)
+    gx = cv2.Sobel(detail, cv2.CV_32F, 1, 0)
+    gy = cv2.Sobel(detail, cv2.CV_32F, 0, 1)
+    edges = cv2.GaussianBlur(np.sqrt(gx * gx + gy * gy), (0, 0), 1.0)
+    inside = cv2.erode(known.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    return np.where(inside, edges, 0)[..., None], inside
+
+
+def _msd_map(detail: np.ndarray, known: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``msd`` and overlap count for every shift, ``(2P - 1, 2P - 1)`` maps centred on 0."""
+    size = detail.shape[0]
+    n = cv2.getOptimalDFTSize(2 * size)
+    m = known.astype(np.float64)
+
+    def spectrum(a: np.ndarray) -> np.ndarray:
+        return np.fft.rfft2(a, (n, n))
+
+    def correlate(fa: np.ndarray, fb: np.ndarray) -> np.ndarray:
+        # sum_x a(x) b(x + d) for every shift d, centred
+        c = np.fft.irfft2(np.conj(fa) * fb, (n, n))
+        return np.fft.fftshift(c)[n // 2 - size + 1 : n // 2 + size, n // 2 - size + 1 :
+                                  n // 2 + size]
+
+    fm = spectrum(m)
+    overlap = correlate(fm, fm)
+    total = np.zeros_like(overlap)
+    for c in range(detail.shape[2]):
+        x = detail[..., c].astype(np.float64) * m
+        fx, fx2 = spectrum(x), spectrum(x * x)
+        total += correlate(fx2, fm) + correlate(fm, fx2) - 2 * correlate(fx, fx)
+    msd = total / np.maximum(overlap, 1.0)
+    return msd, overlap
+
+
+def _local_minima(msd: np.ndarray, valid: np.ndarray, radius: int) -> np.ndarray:
+    """``(n, 2)`` indices of the local minima of ``msd`` over ``valid`` (window ``radius``)."""
+    filled = np.where(valid, msd, 1e30).astype(np.float32)
+    kernel = np.ones((2 * radius + 1,) * 2, np.uint8)
+    lowest = -cv2.dilate(-filled, kernel)
+    return np.argwhere(valid & (filled <= lowest))
+
+
+def _nearest_minimum(msd: np.ndarray, valid: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """``(n, 2)``: the lowest valid ``msd`` within one pixel of each point (clipped to the
+    map; a point with no valid neighbour is returned as it is, and scores no dip)."""
+    size = msd.shape[0]
+    best = np.clip(points, 0, size - 1)
+    lowest = np.full(len(points), np.inf)
+    for ey in (-1, 0, 1):
+        for ex in (-1, 0, 1):
+            p = points + np.array([ey, ex])
+            inside = ((p >= 0) & (p < size)).all(axis=1)
+            q = np.clip(p, 0, size - 1)
+            value = np.where(inside & valid[q[:, 0], q[:, 1]], msd[q[:, 0], q[:, 1]], np.inf)
+            better = value < lowest
+            best[better], lowest[better] = q[better], value[better]
+    return best
+
+
+def _dips(msd: np.ndarray, valid: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """``1 - msd(d) / median msd on a ring of radius 3-5 around d`` for each point: how sharp
+    a minimum is. A lattice vector is a narrow dip; the broad minima of shading or of a smooth
+    texture are not (0 where the ring is mostly outside ``valid``)."""
+    angles = np.linspace(0, 2 * np.pi, 24, endpoint=False)
+    ring = np.concatenate([np.stack([r * np.sin(angles), r * np.cos(angles)], axis=1)
+                           for r in (3, 4, 5)])
+    ring = np.rint(ring).astype(np.int64)  # (72, 2)
+    size = msd.shape[0]
+    around = points[:, None, :] + ring[None]  # (n, 72, 2)
+    inside = ((around >= 0) & (around < size)).all(axis=-1)
+    ay, ax = np.clip(around[..., 0], 0, size - 1), np.clip(around[..., 1], 0, size - 1)
+    usable = inside & valid[ay, ax]
+    values = np.where(usable, msd[ay, ax], np.nan)
+    with warnings.catch_warnings():  # rings entirely outside ``valid`` score no dip below
+        warnings.simplefilter("ignore", RuntimeWarning)
+        median = np.nanmedian(values, axis=1)
+    dips = 1.0 - msd[points[:, 0], points[:, 1]] / np.maximum(median, 1e-12)
+    return np.where(usable.mean(axis=1) >= 0.5, np.nan_to_num(dips), 0.0)
+
+
+def _pair_msd(image: np.ndarray, known: np.ndarray, dy: int, dx: int, step: int) -> float:
+    """``msd`` of one shift on every ``step``-th pixel (inf without enough pairs)."""
+    size = image.shape[0]
+    ya, yb = max(0, -dy), min(size, size - dy)
+    xa, xb = max(0, -dx), min(size, size - dx)
+    if yb - ya < 2 or xb - xa < 2:
+        return np.inf
+    a = image[ya:yb:step, xa:xb:step]
+    b = image[ya + dy : yb + dy : step, xa + dx : xb + dx : step]
+    both = known[ya:yb:step, xa:xb:step] & known[ya + dy : yb + dy : step, xa + dx : xb + dx :
+                                                 step]
+    count = int(both.sum())
+    if count < 64:
+        return np.inf
+    return float(((a - b) ** 2).sum(axis=-1)[both].sum() / count)
+
+
+def _refine(image: np.ndarray, known: np.ndarray, offset: np.ndarray,
+            subpixel: bool = False) -> np.ndarray:
+    """The best shift within +-1 pixel of ``offset`` at this resolution; with ``subpixel``,
+    moved to the vertex of a parabola through its neighbours' ``msd`` along each axis (float)."""
+    pairs = max(1, int(known.sum()))
+    step = max(1, int(np.sqrt(pairs / _REFINE_PIXELS)))
+
+    def msd(d: np.ndarray) -> float:
+        return _pair_msd(image, known, int(d[0]), int(d[1]), step)
+
+    best, best_msd = offset, np.inf
+    for ey in (-1, 0, 1):
+        for ex in (-1, 0, 1):
+            candidate = offset + np.array([ey, ex])
+            value = msd(candidate)
+            if value < best_msd:
+                best, best_msd = candidate, value
+    if not subpixel or not np.isfinite(best_msd):
+        return best
+    out = best.astype(np.float64)
+    for axis in (0, 1):
+        unit = np.eye(2, dtype=np.int64)[axis]
+        low, high = msd(best - unit), msd(best + unit)
+        curvature = low + high - 2 * best_msd
+        if np.isfinite(curvature) and curvature > 0:
+            out[axis] += float(np.clip(0.5 * (low - high) / curvature, -0.5, 0.5))
+    return out
+
+
+def find_lattice(
+    image: np.ndarray, known: np.ndarray, *, work_size: int = 512, min_strength: float = 0.3,
+    max_offsets: int = 6,
+) -> Lattice | None:
+    """The dominant offsets of the known part of one tile, or None if it has none.
+
+    Args:
+        image: ``(P, P, C)`` float32 tile (hole pixels are ignored).
+        known: ``(P, P)`` bool, the pixels to measure on.
+        work_size: side of the copy the search runs on.
+        min_strength: least sharpness of a dominant offset's minimum (see :func:`_dips`).
+        max_offsets: how many shifts (each counted with both signs) to keep at most.
+
+    Returns:
+        A :class:`Lattice` with the sharpest shifts (their ``strength`` is the dip), or None
+        when no minimum is sharper than ``min_strength``.
+    """
+    size = image.shape[0]
+    if known.sum() < 0.1 * known.size:
+        return None
+    levels = max(0, int(np.ceil(np.log2(size / work_size))))
+    pyramid = [(image.astype(np.float32), known)]
+    for _ in range(levels):
+        img, kn = pyramid[-1]
+        half = (img.shape[1] + 1) // 2
+        small = cv2.resize(img, (half, half), interpolation=cv2.INTER_AREA).reshape(
+            half, half, -1)
+        # A coarse pixel is known only if every pixel under it is.
+        small_known = cv2.resize(kn.astype(np.float32), (half, half),
+                                 interpolation=cv2.INTER_AREA) > 0.999
+        pyramid.append((small, small_known))
+    features = [_edges(img, kn) for img, kn in pyramid]
+    work, work_known = features[-1]
+    msd, overlap = _msd_map(work, work_known)
+    centre = work.shape[0] - 1
+    ys, xs = np.mgrid[-centre : centre + 1, -centre : centre + 1]
+    valid = overlap >= _MIN_OVERLAP * float(work_known.sum())
+    # Minima are found with the zero shift in the map, so the central lobe of any texture
+    # (small shifts match well everywhere) holds none but the zero itself.
+    minima = _local_minima(msd, valid, 3)
+    minima = minima[np.hypot(ys[minima[:, 0], minima[:, 1]], xs[minima[:, 0], minima[:, 1]])
+                    >= _SHORTEST]
+    upper = (minima[:, 0] > centre) | ((minima[:, 0] == centre) & (minima[:, 1] > centre))
+    minima = minima[upper]  # msd(d) == msd(-d): one sign while picking
+    if not minima.size:
+        return None
+    dips = _dips(msd, valid, minima)
+    # A repeat repeats: twice the shift must be a dip as well (a chance dip of an irregular
+    # texture is not), within a pixel (it is measured on whole pixels).
+    confirmed = dips * (_dips(msd, valid, _nearest_minimum(msd, valid, 2 * minima - centre))
+                        >= min_strength / 2)
+    # Among equally sharp shifts the shorter ones first: they are usable nearer the border.
+    length = np.hypot(*(minima - centre).T) / work.shape[0]
+    order = np.argsort(-(confirmed * (1 - 0.3 * length)), kind="stable")
+    order = order[confirmed[order] >= min_strength][:max_offsets]
+    if not order.size:
+        return None
+    offsets, strengths = [], []
+    for index in order:
+        offset = minima[index] - centre
+        for level in range(levels - 1, -1, -1):  # the last one to a fraction of a pixel
+            offset = _refine(*features[level], 2 * offset, subpixel=level == 0)
+        if levels == 0:
+            offset = _refine(*features[0], offset, subpixel=True)
+        offsets += [offset, -offset]
+        strengths += [float(dips[index])] * 2
+    return Lattice(np.array(offsets, np.float64), np.array(strengths))

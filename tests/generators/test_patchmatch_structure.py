@@ -1,0 +1,181 @@
+"""PatchMatch's structure step: dominant offsets found on a tile, and large holes in a regular
+texture filled along its lattice, so stripes and tiles continue across the hole in phase.
+
+The inputs are single down-face tiles drawn directly in tile pixels (a camera looking straight
+down at a floor sees it with uniform scale, so a floor pattern is periodic on the tile): stripes
+at an angle, and a checkerboard of tiles turned so that its period is a whole number of pixels.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pano_inpaint.generators import CubeTiles
+from pano_inpaint.generators.patchmatch import PatchMatch
+from pano_inpaint.generators.patchmatch._offsets import find_lattice
+
+FACE, PAD = 88, 8
+SIZE = FACE + 2 * PAD  # 104
+DOWN = 5
+HOLE_RADIUS = 44  # a hole as wide as the face (88 px): a 45-degree nadir cap
+STRIPE_PERIOD = 9.5
+STRIPE_NORMAL = np.array([np.sin(np.radians(30)), np.cos(np.radians(30))])  # (y, x)
+CHECKER = np.array([16, 12])  # (dy, dx): two cells of the turned checkerboard, 20 px
+
+
+def _grid() -> tuple[np.ndarray, np.ndarray]:
+    return np.mgrid[0:SIZE, 0:SIZE].astype(np.float64)
+
+
+def _noise(rng: np.random.Generator, amount: float) -> np.ndarray:
+    return amount * rng.standard_normal((SIZE, SIZE))
+
+
+def _stripes(rng: np.random.Generator) -> np.ndarray:
+    """Painted stripes 3 px wide every 9.5 px, at 30 degrees, on a noisy grey ground."""
+    y, x = _grid()
+    phase = (y * STRIPE_NORMAL[0] + x * STRIPE_NORMAL[1]) / STRIPE_PERIOD
+    distance = np.abs(phase - np.round(phase)) * STRIPE_PERIOD
+    paint = np.clip(1.5 - distance, 0.0, 1.0)  # anti-aliased, 3 px wide
+    grey = 0.35 + 0.45 * paint + _noise(rng, 0.03)
+    return _rgb(grey)
+
+
+def _checker(rng: np.random.Generator) -> np.ndarray:
+    """A checkerboard of 10 px cells turned by atan(3/4), each cell with its own tone."""
+    y, x = _grid()
+    a = (y * 0.8 + x * 0.6) / 10.0  # (0.8, 0.6) * 20 = (16, 12): two cells along a
+    b = (-y * 0.6 + x * 0.8) / 10.0
+    cells = np.floor(a).astype(int) + np.floor(b).astype(int)
+    tone = rng.uniform(-0.04, 0.04, (64, 64))[np.floor(a).astype(int) % 64,
+                                               np.floor(b).astype(int) % 64]
+    grey = 0.3 + 0.4 * (cells % 2) + tone + _noise(rng, 0.02)
+    return _rgb(grey)
+
+
+def _rgb(grey: np.ndarray) -> np.ndarray:
+    return np.clip(np.stack([grey, 0.95 * grey, 0.9 * grey + 0.05], axis=-1), 0, 1).astype(
+        np.float32)
+
+
+def _hole() -> np.ndarray:
+    y, x = _grid()
+    centre = (SIZE - 1) / 2
+    return np.hypot(y - centre, x - centre) <= HOLE_RADIUS
+
+
+def _tiles(image: np.ndarray, hole: np.ndarray) -> CubeTiles:
+    blanked = image.copy()
+    blanked[hole] = 0
+    return CubeTiles(blanked[None], hole[None], (DOWN,), FACE, PAD)
+
+
+def _stripe_phase(grey: np.ndarray, region: np.ndarray) -> complex:
+    """Mean of ``grey * exp(-2 pi i phase)`` over ``region``: its angle is where the stripes
+    are, its size how strong they are."""
+    y, x = _grid()
+    phase = (y * STRIPE_NORMAL[0] + x * STRIPE_NORMAL[1]) / STRIPE_PERIOD
+    values = grey - grey[region].mean()
+    return complex(np.mean((values * np.exp(-2j * np.pi * phase))[region]))
+
+
+def _correlation(grey: np.ndarray, region: np.ndarray, shift: np.ndarray) -> float:
+    """Pearson correlation of ``grey`` with itself shifted by ``shift``, over pixel pairs with
+    both ends in ``region``."""
+    dy, dx = (int(v) for v in shift)
+    a = grey[max(0, -dy): SIZE - max(0, dy), max(0, -dx): SIZE - max(0, dx)]
+    b = grey[max(0, dy): SIZE - max(0, -dy), max(0, dx): SIZE - max(0, -dx)]
+    both = (region[max(0, -dy): SIZE - max(0, dy), max(0, -dx): SIZE - max(0, dx)]
+            & region[max(0, dy): SIZE - max(0, -dy), max(0, dx): SIZE - max(0, -dx)])
+    return float(np.corrcoef(a[both], b[both])[0, 1])
+
+
+def _ring(hole: np.ndarray) -> np.ndarray:
+    y, x = _grid()
+    centre = (SIZE - 1) / 2
+    return ~hole & (np.hypot(y - centre, x - centre) <= HOLE_RADIUS + 14)
+
+
+# ---------------------------------------------------------------------------------- offsets
+
+
+def test_find_lattice_recovers_the_checkerboard_lattice(rng):
+    image, hole = _checker(rng), _hole()
+    lattice = find_lattice(image, ~hole)
+    assert lattice is not None
+    vectors = lattice.vectors(40.0)
+    # Cells of the same colour repeat along the diagonals of the 10 px cells, (8, 6) + (-6, 8)
+    # and (8, 6) - (-6, 8): every vector found is a whole combination of those, to the pixel,
+    # and the shortest is one of them (14.1 px).
+    basis = np.array([[2, 14], [14, -2]], np.float64)
+    coefficients = np.linalg.solve(basis.T, vectors.T.astype(np.float64))
+    assert np.abs(coefficients - np.round(coefficients)).max() <= 1 / 10
+    assert np.hypot(*vectors[0]) == pytest.approx(np.hypot(2, 14), abs=0.5)
+
+
+def test_find_lattice_finds_nothing_in_irregular_texture(rng):
+    import cv2
+
+    noise = cv2.GaussianBlur(rng.standard_normal((SIZE, SIZE)).astype(np.float32), (0, 0), 1.5)
+    image = _rgb(0.5 + 0.15 * noise / noise.std())
+    assert find_lattice(image, ~_hole()) is None
+
+
+# ------------------------------------------------------------------------------------- fills
+
+
+def test_stripes_continue_across_a_large_hole(rng):
+    image, hole = _stripes(rng), _hole()
+    tiles = _tiles(image, hole)
+    out = PatchMatch().inpaint(tiles)[0].mean(axis=-1)
+    assert any("filled along the lattice" in note for note in tiles.notes)
+    known = _stripe_phase(image.mean(axis=-1), _ring(hole))
+    filled = _stripe_phase(out, hole)
+    shift_px = abs(np.angle(filled / known)) / (2 * np.pi) * STRIPE_PERIOD
+    assert shift_px <= 1.5  # the stripes leave the hole where they would have
+    assert abs(filled) / abs(known) >= 0.6  # and keep their contrast all the way
+
+
+@pytest.mark.parametrize("lattice", [True, False])
+def test_fill_keeps_the_lattice_autocorrelation(rng, lattice):
+    image, hole = _checker(rng), _hole()
+    params = {} if lattice else {"lattice_strength": 2.0}  # the structure step off
+    out = PatchMatch(**params).inpaint(_tiles(image, hole))[0].mean(axis=-1)
+    known = _correlation(image.mean(axis=-1), ~hole, CHECKER)
+    filled = _correlation(out, hole, CHECKER)
+    assert known > 0.8
+    if lattice:
+        assert filled >= 0.8 * known
+    else:  # the plain search loses the lattice's phase: what the structure step is for
+        assert filled < 0.8 * known
+
+
+def test_lattice_fill_reports_what_it_did(rng):
+    tiles = _tiles(_stripes(rng), _hole())
+    PatchMatch().inpaint(tiles)
+    assert any("lattice" in note and "filled" in note for note in tiles.notes)
+    plain = _tiles(_rgb(0.5 + _noise(rng, 0.1)), _hole())
+    PatchMatch().inpaint(plain)
+    assert any("no regular texture" in note for note in plain.notes)
+
+
+def test_lattice_fill_is_deterministic_and_keeps_known_pixels(rng):
+    tiles = _tiles(_checker(rng), _hole())
+    first = PatchMatch(seed=1).inpaint(tiles)
+    assert np.array_equal(first, PatchMatch(seed=1).inpaint(tiles))
+    assert np.array_equal(first[~tiles.mask], tiles.values[~tiles.mask])
+
+
+def test_pipeline_reports_the_structure_step():
+    from pano_inpaint import inpaint
+    from pano_inpaint.eval.scenes import render_scene
+    from pano_inpaint.masks import nadir_mask
+
+    image = render_scene("workshop_stripes", 256, supersample=1)
+    mask = nadir_mask(128, 256, 40)
+    result = inpaint(image, mask, generator="patchmatch")
+    notes = [n for n in result.report.notes if "patchmatch structure" in n]
+    assert notes and all(n.startswith("region 1: ") for n in notes)
+    assert any("patchmatch structure" in n for n in result.regions[0].notes)
+    assert np.array_equal(result.image[~mask], image[~mask])
