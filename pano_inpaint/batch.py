@@ -157,7 +157,8 @@ def write_report(plan: BatchPlan, results: list[FileResult]) -> None:
     """
     if plan.report is None:
         return
-    data = {str(r.input): {"output": str(r.output), **(r.result.to_dict() if r.result else {})}
+    data = {str(r.input): {"output": str(r.output), **(r.result.to_dict() if r.result else {}),
+                           **({"auto_mask": r.auto_mask} if r.auto_mask else {})}
             for r in results}
     try:
         write_json(plan.report, data if plan.batch else next(iter(data.values()), {}))

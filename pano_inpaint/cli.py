@@ -20,7 +20,13 @@ from rich.console import Console
 
 # Only what every command needs is imported here: `pano-inpaint --help` must stay fast, so
 # numpy, OpenCV, numba and torch are imported inside the commands that use them.
-from pano_inpaint.exit_codes import EXIT_INPUT, EXIT_OK, EXIT_OUTPUT, EXIT_USAGE
+from pano_inpaint.exit_codes import (
+    EXIT_BATCH_FAILED,
+    EXIT_INPUT,
+    EXIT_OK,
+    EXIT_OUTPUT,
+    EXIT_USAGE,
+)
 
 __all__ = ["app", "main"]
 
@@ -105,6 +111,10 @@ def inpaint_command(
     zenith: Annotated[
         float | None, typer.Option(help="Fill a cap of this many degrees around the zenith.")
     ] = None,
+    auto: Annotated[
+        bool, typer.Option("--auto", help="Find the rig at the nadir by itself (see `pano-inpaint"
+                           " mask`); a --mask or --nadir given for an image wins.")
+    ] = False,
     generator: Annotated[
         str | None, typer.Option("--generator", "-g", help="See `pano-inpaint generators`.")
     ] = None,
@@ -135,6 +145,8 @@ def inpaint_command(
         pano-inpaint inpaint photo.jpg --nadir 25 -o photo_clean.jpg
 
         pano-inpaint inpaint shots/ --mask tripod.png -o cleaned/ --report reports.json
+
+        pano-inpaint inpaint photo.jpg --auto -o photo_clean.jpg
     """
     from pano_inpaint.batch import plan_batch
     from pano_inpaint.jobs import JobError, MaskSpec
@@ -144,7 +156,7 @@ def inpaint_command(
         overrides.append(f"mask.dilate={dilate}")
     cfg = _config(config, overrides, generator)
     try:
-        plan = plan_batch(inputs, output, MaskSpec(mask, nadir, zenith, resize_mask), cfg,
+        plan = plan_batch(inputs, output, MaskSpec(mask, nadir, zenith, resize_mask, auto), cfg,
                           report=report, overwrite=overwrite, in_place=in_place,
                           max_pixels=max_pixels)
     except JobError as exc:
@@ -195,6 +207,98 @@ def _run_batch(plan, quiet: bool) -> int:
         out.print(f"{len(results)} filled, {len(failures)} failed in "
                   f"{time.perf_counter() - started:.1f}s")
     return exit_code(plan, failures)
+
+
+@app.command("mask")
+def mask_command(
+    inputs: Annotated[
+        list[str], typer.Argument(help="Panorama files, folders of panoramas, or globs.",
+                                  show_default=False)
+    ],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Folder for NAME_mask.png (white = hole) and "
+                           "NAME_preview.jpg.", show_default=False)
+    ],
+    shoot: Annotated[
+        bool, typer.Option("--shoot", help="The panoramas are one shoot with the same rig: "
+                           "one shared mask, aligned in yaw and refined per image (3 or more).")
+    ] = False,
+    dilate: Annotated[
+        int, typer.Option(min=0, help="Grow the written masks by this many pixels.")
+    ] = 0,
+    detector: Annotated[
+        str | None, typer.Option(help="The detector (see `--set auto_mask.*`): classical.")
+    ] = None,
+    preview: Annotated[
+        bool, typer.Option("--preview/--no-preview", help="Write NAME_preview.jpg.")
+    ] = True,
+    report: Annotated[
+        Path | None, typer.Option(help="Write coverage, confidence and warnings as JSON here.")
+    ] = None,
+    overwrite: Annotated[bool, typer.Option(help="Replace existing output files.")] = False,
+    config: ConfigOption = None,
+    overrides: SetOption = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Find the tripod, monopod, hand, rig plate or shadow at the nadir and write its mask.
+
+    Exit codes as for inpaint: 1 some images failed, 3 bad input, 4 output exists or unwritable.
+
+    Example:
+
+        pano-inpaint mask photo.jpg -o masks/
+
+        pano-inpaint mask shoot/ -o masks/ --shoot
+
+        pano-inpaint inpaint shoot/ --mask masks/ -o clean/
+    """
+    from pano_inpaint._progress import ProgressBar
+    from pano_inpaint.jobs import JobError, resolve_inputs, write_json
+    from pano_inpaint.mask_jobs import write_masks
+
+    overrides = list(overrides or [])
+    if detector is not None:
+        overrides.append(f"auto_mask.detector={detector}")
+    cfg = _config(config, overrides)
+    try:
+        images = [image.path for spec in inputs for image in resolve_inputs(spec)]
+    except JobError as exc:
+        raise _fail(str(exc), exc.code) from exc
+    if output.exists() and not output.is_dir():
+        raise _fail(f"{output} is a file; -o takes a folder", EXIT_USAGE)
+    started = time.perf_counter()
+    with ProgressBar(len(images) * (2 if shoot else 1), unit="steps",
+                     enabled=not quiet) as bar:
+        def step(image: Path, stage: str) -> None:
+            bar.describe(f"{image.name}: {stage}")
+            bar.advance()
+
+        try:
+            results, failures, warnings = write_masks(
+                images, output, config=cfg.auto_mask, shoot=shoot, dilate=dilate,
+                preview=preview, overwrite=overwrite, progress=step)
+        except JobError as exc:
+            raise _fail(str(exc), exc.code) from exc
+    for item in results:
+        r = item.report
+        found = (f"{100 * r['sphere_fraction']:.2f}% of the sphere ({r['cap25_ratio']:.2f} x a "
+                 f"25-degree cap), confidence {r['confidence']:.2f}")
+        yaw = f", yaw {r['shoot_yaw_degrees']:+.1f} deg" if "shoot_yaw_degrees" in r else ""
+        out.print(f"{item.input} -> {item.mask}  {found}{yaw}", highlight=False)
+        for warning in r["warnings"]:
+            console.print(f"[yellow]warning[/] {item.input.name}: {warning}", highlight=False)
+    for warning in warnings:
+        console.print(f"[yellow]warning[/] shoot: {warning}", highlight=False)
+    for image, exc in failures:
+        console.print(f"[red]failed[/] {image}: {exc}", highlight=False)
+    if report is not None:
+        write_json(report, {str(r.input): {"mask": str(r.mask), "preview": str(r.preview),
+                                           **r.report} for r in results}
+                   | ({"shoot_warnings": warnings} if shoot else {}))
+    out.print(f"{len(results)} masks, {len(failures)} failed in "
+              f"{time.perf_counter() - started:.1f}s")
+    if failures:
+        raise typer.Exit(EXIT_BATCH_FAILED if len(images) > 1 else failures[0][1].code)
 
 
 @app.command("check")

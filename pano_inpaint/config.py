@@ -20,6 +20,7 @@ import yaml
 from pano_inpaint.dataclass_yaml import build_dataclass
 
 __all__ = [
+    "AutoMaskConfig",
     "BlendConfig",
     "ChecksConfig",
     "ConfigError",
@@ -105,6 +106,18 @@ class MaskConfig:
 
 
 @dataclass(frozen=True)
+class AutoMaskConfig:
+    """The automatic rig mask (``--auto``, ``pano-inpaint mask``)."""
+
+    detector: Literal["classical"] = "classical"  # see pano_inpaint.masks.auto
+    weights: str | None = None  # a learned detector's weights file; None = the shipped ones
+    threshold: float = 0.5  # rig probability above which a pixel is masked
+    grow_degrees: float = 0.25  # grow the mask by this angle on the sphere (soft rims)
+    refine: bool = True  # snap the mask's edges to the image's at native resolution
+    refine_face_max: int = 1024  # largest face size of that refinement (8K+ panoramas)
+
+
+@dataclass(frozen=True)
 class BlendConfig:
     match_colour: bool = True  # remove low-frequency colour steps at the hole edge
     feather: int | Literal["auto"] = "auto"  # width (px) of the correction band inside the edge
@@ -146,6 +159,7 @@ class PipelineConfig:
     generator: GeneratorConfig = field(default_factory=GeneratorConfig)
     cube: CubeConfig = field(default_factory=CubeConfig)
     mask: MaskConfig = field(default_factory=MaskConfig)
+    auto_mask: AutoMaskConfig = field(default_factory=AutoMaskConfig)
     blend: BlendConfig = field(default_factory=BlendConfig)
     hdr: HdrConfig = field(default_factory=HdrConfig)
     checks: ChecksConfig = field(default_factory=ChecksConfig)

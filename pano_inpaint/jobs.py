@@ -73,7 +73,8 @@ def _check_cap(option: str, degrees: float | None) -> None:
 
 @dataclass(frozen=True)
 class MaskSpec:
-    """Where the hole comes from: a mask file (or folder of per-image masks), or a pole cap.
+    """Where the hole comes from: a mask file (or folder of per-image masks), a pole cap, or the
+    automatic rig detector (``auto``; a painted mask or a cap given with it wins).
 
     Raises (when built):
         JobError: ``EXIT_USAGE`` for no hole, a mask combined with a cap, or a cap that is not
@@ -84,19 +85,35 @@ class MaskSpec:
     nadir_degrees: float | None = None
     zenith_degrees: float | None = None
     resize: bool = False
+    auto: bool = False
 
     def __post_init__(self) -> None:
         given = [self.path is not None, self.nadir_degrees is not None,
                  self.zenith_degrees is not None]
-        if sum(given) == 0:
-            raise JobError("no hole given: pass --mask FILE, --nadir DEGREES or --zenith "
-                           "DEGREES", EXIT_USAGE)
+        if sum(given) == 0 and not self.auto:
+            raise JobError("no hole given: pass --mask FILE, --nadir DEGREES, --zenith "
+                           "DEGREES or --auto", EXIT_USAGE)
         if self.path is not None and sum(given) > 1:
             raise JobError("--mask cannot be combined with --nadir/--zenith", EXIT_USAGE)
         _check_cap("--nadir", self.nadir_degrees)
         _check_cap("--zenith", self.zenith_degrees)
         if self.path is not None and not self.path.exists():
             raise JobError(f"mask {self.path}: no such file or folder", EXIT_INPUT)
+
+    def _painted(self, image_path: Path) -> Path | None:
+        """The painted mask for ``image_path`` (a folder's ``<stem>.png`` / ``<stem>_mask.png``);
+        None when a folder has none for it."""
+        if self.path is None or not self.path.is_dir():
+            return self.path
+        candidates = [p for p in sorted(self.path.iterdir()) if p.stem in
+                      (image_path.stem, f"{image_path.stem}_mask", f"{image_path.stem}.mask")]
+        return candidates[0] if candidates else None
+
+    def uses_auto(self, image_path: Path) -> bool:
+        """Whether ``image_path`` gets the automatic mask: ``auto`` and no painted mask or cap
+        for it."""
+        return self.auto and self.nadir_degrees is None and self.zenith_degrees is None \
+            and self._painted(image_path) is None
 
     def mask_for(self, image_path: Path, height: int, width: int, *,
                  max_pixels: int | None = DEFAULT_MAX_PIXELS) -> np.ndarray:
@@ -107,15 +124,11 @@ class MaskSpec:
             mask |= zenith_mask(height, width, self.zenith_degrees)
         if self.path is None:
             return mask
-        path = self.path
-        if path.is_dir():  # one mask per image: <stem>.png, <stem>_mask.png, ...
-            candidates = [p for p in sorted(path.iterdir()) if p.stem in
-                          (image_path.stem, f"{image_path.stem}_mask", f"{image_path.stem}.mask")]
-            if not candidates:
-                raise JobError(f"no mask for {image_path.name} in {path} (expected "
-                               f"{image_path.stem}.png or {image_path.stem}_mask.png)",
-                               EXIT_INPUT)
-            path = candidates[0]
+        path = self._painted(image_path)
+        if path is None:  # a folder of per-image masks without this one
+            raise JobError(f"no mask for {image_path.name} in {self.path} (expected "
+                           f"{image_path.stem}.png or {image_path.stem}_mask.png; or add --auto)",
+                           EXIT_INPUT)
         try:
             return read_mask(path, height, width, resize=self.resize, max_pixels=max_pixels)
         except ImageReadError as exc:
@@ -132,6 +145,7 @@ class FileResult:
     output: Path | None
     result: InpaintResult | None
     note: str = ""
+    auto_mask: dict | None = None  # the automatic mask's figures (RigDetection.to_dict())
 
 
 @dataclass(frozen=True)
@@ -303,7 +317,14 @@ def inpaint_file(
         raise JobError(str(exc), EXIT_INPUT) from exc
     check_panorama(loaded)
     height, width = loaded.height, loaded.width
-    mask = mask_spec.mask_for(image_path, height, width, max_pixels=max_pixels)
+    detection = None
+    if mask_spec.uses_auto(image_path):
+        from pano_inpaint.masks.auto import detect_rig
+
+        detection = detect_rig(loaded.pixels, config.auto_mask)
+        mask = detection.mask
+    else:
+        mask = mask_spec.mask_for(image_path, height, width, max_pixels=max_pixels)
     note = ""
     try:
         result = inpaint(loaded.pixels, mask, generator=generator, config=config,
@@ -326,7 +347,11 @@ def inpaint_file(
         raise JobError(str(exc), EXIT_OUTPUT) from exc
     except OSError as exc:  # the output folder cannot be made
         raise JobError(f"cannot write {output_path}: {exc.strerror or exc}", EXIT_OUTPUT) from exc
-    return FileResult(image_path, output_path, result, note)
+    if detection is not None:
+        note = (f"auto mask {100 * detection.sphere_fraction:.2f}% of the sphere, confidence "
+                f"{detection.confidence:.2f}" + "".join(f"; {w}" for w in detection.warnings))
+    return FileResult(image_path, output_path, result, note,
+                      detection.to_dict() if detection is not None else None)
 
 
 def write_json(path: Path, data: object) -> None:

@@ -22,39 +22,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pano_inpaint.geometry.sphere import erp_pixel_to_lonlat, erp_pixel_to_xyz, lonlat_to_xyz
+from pano_inpaint.geometry.sphere import erp_pixel_to_lonlat, lonlat_to_xyz
 from pano_inpaint.masks import dilate_mask
+from pano_inpaint.masks.rigs import ErpGrid, Lighting, RigRenderer, TripodGeometry, tripod_parts
 
 __all__ = ["SamplePanorama", "TripodGeometry", "make_sample_panorama"]
 
 _TABLE = 512  # lattice hash table size of the value noise (a power of two)
 _CHUNK_PIXELS = 1 << 17  # rays shaded per block: bounds memory, and blocks never interact
 _FOG_DISTANCE = 60.0  # metres; aerial perspective towards the horizon haze
-_SUPERSAMPLE = 3  # tripod edges are anti-aliased with 3 x 3 rays per pixel
 
 _HAZE = np.array([0.80, 0.86, 0.92])
 _ZENITH = np.array([0.20, 0.40, 0.76])
-
-
-@dataclass(frozen=True)
-class TripodGeometry:
-    """Size and placement of the rendered tripod, in metres and degrees.
-
-    The default stance is wide on purpose: with the feet ``foot_distance`` out and
-    ``camera_height`` down, a leg reaches ``atan(foot_distance / camera_height)`` from the nadir
-    (50 degrees here), which is past the edge of the cube's down face (45 degrees along its axes),
-    so the hole spans several cube faces. A compact real tripod (feet at 0.8 m) stays inside the
-    down face at about 27 degrees.
-    """
-
-    camera_height: float = 1.6  # camera above the ground
-    foot_distance: float = 1.9  # horizontal distance from the nadir to each foot
-    leg_azimuth_deg: float = 17.0  # longitude of the first leg; the others follow at +-120
-    hinge_radius: float = 0.07  # horizontal distance of the leg hinges from the centre axis
-    hinge_depth: float = 0.32  # depth of the leg hinges below the camera
-    upper_leg_radius: float = 0.016
-    lower_leg_radius: float = 0.011
-    foot_radius: float = 0.022
 
 
 @dataclass(frozen=True)
@@ -457,267 +436,6 @@ class _Scene:
 
 
 # --------------------------------------------------------------------------------------------
-# Tripod
-
-
-@dataclass(frozen=True)
-class _Cylinder:
-    """A solid capped cylinder from ``a`` to ``b``."""
-
-    a: np.ndarray
-    b: np.ndarray
-    radius: float
-    albedo: float
-
-    def grown(self, margin: float) -> _Cylinder | None:
-        """Grown by ``margin`` in every direction (shrunk if negative); None if nothing is left."""
-        length = float(np.linalg.norm(self.b - self.a))
-        if self.radius + margin <= 0 or length + 2 * margin <= 0:
-            return None
-        u = (self.b - self.a) / length
-        return _Cylinder(self.a - margin * u, self.b + margin * u, self.radius + margin, 0.0)
-
-    def reach(self) -> float:
-        """Largest distance of a point of the part from the camera (bound)."""
-        return max(np.linalg.norm(self.a), np.linalg.norm(self.b)) + self.radius
-
-    def lowest(self) -> float:
-        return min(self.a[1], self.b[1]) - self.radius
-
-    def nadir_angle(self) -> float:
-        """Largest angle between the nadir and a point of the part (bound, radians)."""
-        return max(_nadir_angle(end, self.radius) for end in (self.a, self.b))
-
-    def may_hit(self, xyz: np.ndarray) -> np.ndarray:
-        """A cheap necessary condition for a hit, as a bool per ray ``(N, 3)``.
-
-        Every point of the solid lies within ``radius`` of the segment and at least ``near``
-        from the camera, so its direction lies within ``radius / near`` of the plane through
-        the camera and the segment (or, for a segment pointing at the camera, of its line).
-        """
-        ab = self.b - self.a
-        along = np.clip(-(self.a @ ab) / (ab @ ab), 0.0, 1.0)
-        near = float(np.linalg.norm(self.a + along * ab)) - self.radius
-        if near <= self.radius:
-            return np.ones(xyz.shape[0], dtype=bool)
-        slack = self.radius / near
-        normal = np.cross(self.a, self.b)
-        if np.linalg.norm(normal) > 1e-9 * np.linalg.norm(ab):
-            return np.abs(xyz @ (normal / np.linalg.norm(normal))) <= slack
-        far_end = self.a if np.linalg.norm(self.a) > np.linalg.norm(self.b) else self.b
-        return xyz @ (far_end / np.linalg.norm(far_end)) >= np.sqrt(1.0 - slack**2)
-
-    def intersect(self, xyz: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """First hit distance (inf on a miss) and unit normal of rays ``(N, 3)`` from the origin."""
-        length = float(np.linalg.norm(self.b - self.a))
-        u = (self.b - self.a) / length
-        du = xyz @ u  # (N,)
-        wu = -self.a @ u  # the camera's position along the axis, from a
-        d_perp = xyz - du[:, None] * u  # (N, 3)
-        w_perp = -self.a - wu * u  # (3,)
-        qa = np.sum(d_perp * d_perp, axis=1)
-        qb = 2.0 * (d_perp @ w_perp)
-        qc = w_perp @ w_perp - self.radius**2
-        disc = qb * qb - 4.0 * qa * qc
-        with np.errstate(divide="ignore", invalid="ignore"):
-            t_side = (-qb - np.sqrt(np.maximum(disc, 0.0))) / (2.0 * qa)
-            along = wu + t_side * du
-            side = (disc >= 0) & (t_side > 0) & (along >= 0) & (along <= length)
-            t = np.where(side, t_side, np.inf)
-            axis_point = self.a + np.where(side, along, 0.0)[:, None] * u  # (N, 3)
-            normal = (np.where(side, t_side, 0.0)[:, None] * xyz - axis_point) / self.radius
-            for centre, outward in ((self.a, -u), (self.b, u)):
-                t_cap = (centre @ u) / du
-                offset = np.where(np.isfinite(t_cap), t_cap, 0.0)[:, None] * xyz - centre
-                cap = (t_cap > 0) & (np.sum(offset * offset, axis=1) <= self.radius**2)
-                cap &= t_cap < t
-                t = np.where(cap, t_cap, t)
-                normal = np.where(cap[:, None], outward, normal)
-        return t, normal
-
-
-@dataclass(frozen=True)
-class _Sphere:
-    center: np.ndarray
-    radius: float
-    albedo: float
-
-    def grown(self, margin: float) -> _Sphere | None:
-        return _Sphere(self.center, self.radius + margin, 0.0) if self.radius + margin > 0 else None
-
-    def reach(self) -> float:
-        return float(np.linalg.norm(self.center)) + self.radius
-
-    def lowest(self) -> float:
-        return self.center[1] - self.radius
-
-    def nadir_angle(self) -> float:
-        return _nadir_angle(self.center, self.radius)
-
-    def may_hit(self, xyz: np.ndarray) -> np.ndarray:
-        distance = float(np.linalg.norm(self.center))
-        if distance <= self.radius:
-            return np.ones(xyz.shape[0], dtype=bool)
-        return xyz @ (self.center / distance) >= np.sqrt(1.0 - (self.radius / distance) ** 2)
-
-    def intersect(self, xyz: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """First hit distance (inf on a miss) and unit normal of rays ``(N, 3)`` from the origin."""
-        proj = xyz @ self.center
-        disc = proj * proj - (self.center @ self.center - self.radius**2)
-        t = proj - np.sqrt(np.maximum(disc, 0.0))
-        t = np.where((disc >= 0) & (t > 0), t, np.inf)
-        hit_t = np.where(np.isfinite(t), t, 0.0)
-        normal = (hit_t[:, None] * xyz - self.center) / self.radius
-        return t, normal
-
-
-def _nadir_angle(point: np.ndarray, radius: float) -> float:
-    """Largest angle (radians) between the nadir and a point of a ball around ``point``."""
-    distance = float(np.linalg.norm(point))
-    if distance <= radius:
-        return np.pi
-    return float(np.arccos(np.clip(-point[1] / distance, -1.0, 1.0)) + np.arcsin(radius / distance))
-
-
-def _tripod_parts(geometry: TripodGeometry) -> list[_Cylinder | _Sphere]:
-    """Mount stem, ball head, spider, and three telescopic legs with rubber feet."""
-
-    def vertical(top: float, bottom: float, radius: float, albedo: float) -> _Cylinder:
-        return _Cylinder(np.array([0.0, -top, 0.0]), np.array([0.0, -bottom, 0.0]), radius, albedo)
-
-    parts: list[_Cylinder | _Sphere] = [
-        vertical(0.05, 0.11, 0.012, 0.06),  # mounting stem under the camera
-        vertical(0.11, 0.16, 0.030, 0.10),  # clamp
-        _Sphere(np.array([0.0, -0.19, 0.0]), 0.027, 0.22),  # ball
-        vertical(0.21, 0.28, 0.034, 0.07),  # ball-head base
-        vertical(0.28, 0.34, 0.058, 0.11),  # spider holding the legs
-    ]
-    for k in range(3):
-        azimuth = np.radians(geometry.leg_azimuth_deg + 120.0 * k)
-        out = np.array([np.sin(azimuth), 0.0, np.cos(azimuth)])  # horizontal, at lon = azimuth
-        hinge = geometry.hinge_radius * out + np.array([0.0, -geometry.hinge_depth, 0.0])
-        foot = geometry.foot_distance * out
-        foot[1] = -geometry.camera_height + geometry.foot_radius * 0.6
-        joint = hinge + 0.45 * (foot - hinge)
-        collar = (hinge + 0.42 * (foot - hinge), hinge + 0.50 * (foot - hinge))
-        parts += [
-            _Cylinder(hinge, joint, geometry.upper_leg_radius, 0.12),
-            _Cylinder(*collar, geometry.upper_leg_radius * 1.35, 0.05),
-            _Cylinder(joint, foot, geometry.lower_leg_radius, 0.17),
-            _Sphere(foot, geometry.foot_radius, 0.04),
-        ]
-    return parts
-
-
-def _shade_tripod(
-    xyz: np.ndarray, normal: np.ndarray, albedo: np.ndarray, sun: np.ndarray
-) -> np.ndarray:
-    """Dark anodised metal: ambient sky light, a diffuse sun term and a small highlight."""
-    diffuse = np.clip(normal @ sun, 0.0, 1.0)
-    sky = 0.5 + 0.5 * normal[:, 1]
-    reflected = xyz - 2.0 * np.sum(xyz * normal, axis=1)[:, None] * normal
-    highlight = np.clip(reflected @ sun, 0.0, 1.0) ** 24
-    grey = albedo * (0.35 + 0.45 * sky + 0.9 * diffuse) + 0.22 * highlight
-    return grey[:, None] * np.array([0.96, 0.98, 1.04])
-
-
-def _trace_tripod(
-    parts: list[_Cylinder | _Sphere],
-    candidate: np.ndarray,
-    rays: np.ndarray,
-    camera_height: float,
-    sun: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Closest tripod hit of ``rays`` ``(P, S, 3)``, testing part ``i`` on ``candidate[i]``.
-
-    Returns:
-        ``(hit, rgb)``: ``(P, S)`` bool (in front of the ground) and ``(P, S, 3)`` colour.
-    """
-    p, s = rays.shape[:2]
-    t_best = np.full((p, s), np.inf)
-    normal = np.zeros((p, s, 3))
-    albedo = np.zeros((p, s))
-    for part, chosen in zip(parts, candidate, strict=True):
-        sel = np.flatnonzero(chosen)
-        if sel.size == 0:
-            continue
-        t, n = part.intersect(rays[sel].reshape(-1, 3))  # over (sel * S, 3) rays
-        t = t.reshape(sel.size, s)
-        closer = t < t_best[sel]
-        t_best[sel] = np.where(closer, t, t_best[sel])
-        normal[sel] = np.where(closer[..., None], n.reshape(sel.size, s, 3), normal[sel])
-        albedo[sel] = np.where(closer, part.albedo, albedo[sel])
-    # The ground (t = camera_height / -y along a ray) hides whatever sinks below it.
-    hit = np.isfinite(t_best) & (t_best * -rays[..., 1] < camera_height)
-    rgb = _shade_tripod(rays.reshape(-1, 3), normal.reshape(-1, 3), albedo.ravel(), sun)
-    return hit, rgb.reshape(p, s, 3)
-
-
-class _TripodRenderer:
-    """Anti-aliased coverage and colour of the tripod, one block of ERP rows at a time."""
-
-    def __init__(self, height: int, geometry: TripodGeometry, sun: np.ndarray) -> None:
-        self.height = height
-        self.geometry = geometry
-        self.sun = sun
-        self.pix = np.pi / height
-        self.parts = _tripod_parts(geometry)
-        # Every ray through a pixel is within ``pix`` of the pixel-centre ray, so it passes
-        # within ``pix * distance`` of the centre ray. A centre ray that misses a part grown by
-        # that much has no sub-pixel ray that hits it; one that hits the part shrunk by as much
-        # has only sub-pixel rays that hit it (an interior pixel, shaded from its centre ray).
-        margins = [1.05 * self.pix * part.reach() for part in self.parts]
-        self.grown = [part.grown(m) for part, m in zip(self.parts, margins, strict=True)]
-        self.shrunk = [
-            part.grown(-m) if part.lowest() > -geometry.camera_height else None
-            for part, m in zip(self.parts, margins, strict=True)
-        ]
-        bound = max(part.nadir_angle() for part in self.grown if part is not None)
-        self.first_row = max(0, int(np.floor((np.pi / 2 - bound) / self.pix)) - 1)
-
-    def rows(self, top: int, bottom: int) -> tuple[np.ndarray, np.ndarray]:
-        """Coverage ``(R, W)`` in ``[0, 1]`` and colour ``(R, W, 3)`` of rows ``top:bottom``."""
-        height, width = self.height, 2 * self.height
-        y, x = np.mgrid[top:bottom, 0:width]
-        y, x = y.ravel(), x.ravel()
-        centre = erp_pixel_to_xyz(x, y, height, width)  # (R * W, 3)
-        candidate = np.zeros((len(self.parts), centre.shape[0]), dtype=bool)
-        interior = np.zeros(centre.shape[0], dtype=bool)
-        for i, (big, small) in enumerate(zip(self.grown, self.shrunk, strict=True)):
-            near = np.flatnonzero(big.may_hit(centre))
-            near = near[np.isfinite(big.intersect(centre[near])[0])]
-            candidate[i, near] = True
-            if small is not None:
-                interior[near[np.isfinite(small.intersect(centre[near])[0])]] = True
-
-        coverage = np.zeros(centre.shape[0])
-        rgb = np.zeros(centre.shape)
-        inner = np.flatnonzero(interior)
-        _, color = _trace_tripod(
-            self.parts, candidate[:, inner], centre[inner, None], self.geometry.camera_height,
-            self.sun,
-        )
-        coverage[inner] = 1.0
-        rgb[inner] = color[:, 0]
-
-        edge = np.flatnonzero(candidate.any(axis=0) & ~interior)
-        k = _SUPERSAMPLE
-        offsets = (np.arange(k) + 0.5) / k - 0.5
-        dy, dx = np.meshgrid(offsets, offsets, indexing="ij")
-        lon, lat = erp_pixel_to_lonlat(
-            x[edge, None] + dx.ravel(), y[edge, None] + dy.ravel(), height, width
-        )
-        sub_rays = lonlat_to_xyz(lon, lat)  # (E, k * k, 3)
-        hit, color = _trace_tripod(
-            self.parts, candidate[:, edge], sub_rays, self.geometry.camera_height, self.sun
-        )
-        count = hit.sum(axis=1)
-        coverage[edge] = count / (k * k)
-        rgb[edge] = (color * hit[..., None]).sum(axis=1) / np.maximum(count, 1)[:, None]
-        return coverage.reshape(bottom - top, width), rgb.reshape(bottom - top, width, 3)
-
-
-# --------------------------------------------------------------------------------------------
 
 
 def _to_uint8(rgb: np.ndarray) -> np.ndarray:
@@ -762,7 +480,10 @@ def make_sample_panorama(
     width = 2 * height
     pix = np.pi / height
     scene = _Scene(np.random.default_rng(seed), geometry.camera_height)
-    tripod_renderer = _TripodRenderer(height, geometry, scene.sun)
+    grid = ErpGrid(height)
+    tripod_renderer = RigRenderer(tripod_parts(geometry), geometry.camera_height,
+                                  Lighting(sun=scene.sun), grid.pixel_angle)
+    first_row = max(0, int(np.floor((np.pi / 2 - tripod_renderer.max_nadir_angle()) / pix)) - 1)
 
     clean = np.empty((height, width, 3), dtype=np.uint8)
     image = np.empty_like(clean)
@@ -775,9 +496,12 @@ def make_sample_panorama(
         rgb = scene.shade(lonlat_to_xyz(lon, lat), pix).reshape(bottom - top, width, 3)
         clean[top:bottom] = _to_uint8(rgb)
         image[top:bottom] = clean[top:bottom]
-        start = max(top, tripod_renderer.first_row)
+        start = max(top, first_row)
         if start < bottom:
-            coverage, tripod_rgb = tripod_renderer.rows(start, bottom)
+            ty, tx = np.mgrid[start:bottom, 0:width]
+            coverage, tripod_rgb = tripod_renderer.render(grid, tx.ravel(), ty.ravel())
+            coverage = coverage.reshape(bottom - start, width)
+            tripod_rgb = tripod_rgb.reshape(bottom - start, width, 3)
             seen = coverage > 0
             mixed = _mix(rgb[start - top :], tripod_rgb, coverage)  # (rows, W, 3)
             image[start:bottom][seen] = _to_uint8(mixed[seen])

@@ -72,3 +72,31 @@ def cap_mask(height: int, direction: np.ndarray, degrees: float) -> np.ndarray:
     d = np.asarray(direction, dtype=np.float64)
     d = d / np.linalg.norm(d)
     return erp_directions(height, 2 * height) @ d >= np.cos(np.radians(degrees))
+
+
+def ground_rgb(xyz: np.ndarray) -> np.ndarray:
+    """A ground of irregular blotches a few degrees wide (grey-brown, values in [0.3, 0.7]),
+    textured enough that a detector cannot take every dark pixel for a rig."""
+    x, y, z = xyz[..., 0], xyz[..., 1], xyz[..., 2]
+    grain = (np.sin(23 * x + 7 * z) * np.sin(19 * z - 5 * y) + np.sin(31 * (x + y))) / 2
+    base = 0.5 + 0.12 * grain
+    return np.stack([base + 0.04, base, base - 0.04], axis=-1)
+
+
+def rig_panorama(height: int, kind: str = "tripod", seed: int = 0, *, yaw_columns: int = 0,
+                 rig=None, shadows: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """A rendered rig over :func:`ground_rgb`: ``(H, 2H, 3)`` uint8 and the true ``(H, 2H)`` mask,
+    the whole panorama turned by ``yaw_columns`` columns (the rig with it)."""
+    from pano_inpaint.masks.rigs import ErpGrid, composite, random_scene, render_layer, true_mask
+    from pano_inpaint.masks.rigs.render import Lighting
+
+    rng = np.random.default_rng(seed)
+    scene = random_scene(kind, rng, rig=rig, artefacts=False)
+    if not shadows:
+        scene = type(scene)(scene.rig, Lighting(sun=scene.light.sun), scene.exposure)
+    ground = sphere_function_erp(height, ground_rgb)
+    first = int(height * 0.45)  # nothing drawn above 81 degrees from the nadir
+    layer = render_layer(scene, ErpGrid(height), (height, 2 * height), first_row=first, rng=rng)
+    image = np.clip(np.rint(composite(ground, layer) * 255), 0, 255).astype(np.uint8)
+    mask = true_mask(layer)
+    return np.roll(image, yaw_columns, axis=1), np.roll(mask, yaw_columns, axis=1)

@@ -36,6 +36,7 @@ import numpy as np
 from pano_inpaint.eval.views import hole_centre, hole_radius_degrees, perspective_view
 from pano_inpaint.geometry.cubemap import erp_to_cube
 from pano_inpaint.geometry.sphere import erp_pixel_to_lonlat, lonlat_to_xyz
+from pano_inpaint.masks.auto.preview import outline_hole
 from pano_inpaint.values import ToneMap, to_values
 
 __all__ = ["COLUMNS", "RATIO_FIELDS", "CaseViews", "summarise", "write_reports"]
@@ -236,16 +237,6 @@ def _display(view: np.ndarray, tone: ToneMap) -> np.ndarray:
     return np.rint(proxy * 255).astype(np.uint8)
 
 
-def _outline(image: np.ndarray, hole: np.ndarray, tint: bool) -> np.ndarray:
-    out = image.copy()
-    if tint:
-        out[hole] = (0.5 * out[hole] + 0.5 * np.array([255, 0, 255])).astype(np.uint8)
-    contours, _ = cv2.findContours(hole.astype(np.uint8), cv2.RETR_EXTERNAL,
-                                   cv2.CHAIN_APPROX_NONE)
-    cv2.drawContours(out, contours, -1, (255, 0, 255), 1)
-    return out
-
-
 def _dotted_square(image: np.ndarray, start: int, stop: int) -> None:
     for i in range(start, stop, 4):
         for y, x in ((start, i), (stop - 1, i), (i, start), (i, stop - 1)):
@@ -292,7 +283,7 @@ class CaseViews:
             files = {}
             crop = _display(perspective_view(image, centre, fov, _CROP), tone)
             files["crop"] = self._save(folder, f"{name}_crop",
-                                       _outline(crop, crop_hole, tint=hole_marks)
+                                       outline_hole(crop, crop_hole, tint=hole_marks)
                                        if hole_marks else crop)
             if pole is not None:
                 face = _display(erp_to_cube(image, face_size, pad=pad, face_ids=[pole])[0], tone)

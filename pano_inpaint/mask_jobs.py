@@ -1,0 +1,171 @@
+"""File jobs behind ``pano-inpaint mask``: find the rig mask of panoramas and write it.
+
+For every panorama ``NAME.ext`` the output folder gets ``NAME_mask.png`` (white = hole, the name
+``inpaint --mask FOLDER`` looks for) and ``NAME_preview.jpg`` (the nadir seen from the camera,
+with and without the mask). Nothing is written until every output name is known to be free
+(or ``overwrite``); each file is written atomically.
+
+A shoot (``shoot=True``) reads every panorama twice: once for the detector's coarse
+probability and brightness on the nadir view (small arrays kept in memory, so a shoot of many
+8K panoramas fits), once to refine the shared mask on that panorama's own edges and write it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from pano_inpaint.config import AutoMaskConfig
+from pano_inpaint.exit_codes import EXIT_INPUT, EXIT_OUTPUT
+from pano_inpaint.io import ImageReadError, ImageWriteError, read_image, write_image
+from pano_inpaint.jobs import JobError, check_panorama
+from pano_inpaint.masks import dilate_mask
+
+__all__ = ["MaskFileResult", "mask_outputs", "write_masks"]
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[Path, str], None]
+
+
+@dataclass
+class MaskFileResult:
+    """One panorama's mask: where it went and what the detector said."""
+
+    input: Path
+    mask: Path
+    preview: Path | None
+    report: dict  # RigDetection.to_dict(), plus the shoot's yaw
+
+
+def mask_outputs(image: Path, out_dir: Path) -> tuple[Path, Path]:
+    """``(NAME_mask.png, NAME_preview.jpg)`` in ``out_dir`` for ``image``."""
+    return out_dir / f"{image.stem}_mask.png", out_dir / f"{image.stem}_preview.jpg"
+
+
+def _read(path: Path):
+    try:
+        loaded = read_image(path)
+    except ImageReadError as exc:
+        raise JobError(str(exc), EXIT_INPUT) from exc
+    check_panorama(loaded)
+    return loaded
+
+
+def _write(path: Path, pixels: np.ndarray, overwrite: bool) -> None:
+    try:
+        write_image(path, pixels, overwrite=overwrite, quality=90)
+    except FileExistsError as exc:
+        raise JobError(f"{path} exists; pass --overwrite to replace it", EXIT_OUTPUT) from exc
+    except (ImageWriteError, ValueError) as exc:
+        raise JobError(str(exc), EXIT_OUTPUT) from exc
+
+
+def _finish(image: Path, loaded, detection, out_dir: Path, *, dilate: int, preview: bool,
+            overwrite: bool, extra: dict | None = None) -> MaskFileResult:
+    from pano_inpaint.masks.auto.preview import preview_image
+
+    mask = dilate_mask(detection.mask, dilate) if dilate > 0 else detection.mask
+    mask_path, preview_path = mask_outputs(image, out_dir)
+    _write(mask_path, mask.astype(np.uint8) * np.uint8(255), overwrite)
+    if preview:
+        from pano_inpaint.masks.auto.detect import DisplayPanorama
+
+        shown = DisplayPanorama.of(loaded.pixels).reduced(min(loaded.height, 1024))
+        small = mask if mask.shape[0] == shown.shape[0] else _reduce_mask(mask, shown.shape[0])
+        _write(preview_path, preview_image(shown, small), overwrite)
+    report = {**detection.to_dict(), **(extra or {})}
+    return MaskFileResult(image, mask_path, preview_path if preview else None, report)
+
+
+def _reduce_mask(mask: np.ndarray, height: int) -> np.ndarray:
+    """A smaller mask: a pixel is a hole where any pixel under it was."""
+    import cv2
+
+    return cv2.resize(mask.view(np.uint8), (2 * height, height),
+                      interpolation=cv2.INTER_AREA) > 0
+
+
+def write_masks(
+    images: list[Path],
+    out_dir: Path,
+    *,
+    config: AutoMaskConfig,
+    shoot: bool = False,
+    dilate: int = 0,
+    preview: bool = True,
+    overwrite: bool = False,
+    progress: Progress | None = None,
+) -> tuple[list[MaskFileResult], list[tuple[Path, JobError]], list[str]]:
+    """Find and write the masks of ``images`` (one shoot if ``shoot``).
+
+    Returns:
+        ``(results, failures, warnings)``: the written masks, the images that failed (each with
+        its :class:`JobError`), and the shoot's warnings.
+
+    Raises:
+        JobError: with ``EXIT_OUTPUT`` before anything is written when an output exists and
+            ``overwrite`` is False, or two inputs would write the same file.
+    """
+    from pano_inpaint.masks.auto.detect import DisplayPanorama, get_detector, mask_from_probability
+    from pano_inpaint.masks.auto.shoot import shared_probabilities
+
+    taken: dict[Path, Path] = {}
+    for image in images:
+        for path in mask_outputs(image, out_dir)[: 2 if preview else 1]:
+            if path in taken:
+                raise JobError(f"{image} and {taken[path]} would both write {path}; give them "
+                               "different names", EXIT_OUTPUT)
+            taken[path] = image
+            if path.exists() and not overwrite:
+                raise JobError(f"{path} exists; pass --overwrite to replace it", EXIT_OUTPUT)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    detector = get_detector(config.detector, config.weights)
+    step = progress or (lambda image, stage: None)
+    results: list[MaskFileResult] = []
+    failures: list[tuple[Path, JobError]] = []
+
+    def finish(image: Path, loaded, probability, extra=None) -> None:
+        panorama = DisplayPanorama.of(loaded.pixels)
+        detection = mask_from_probability(panorama, probability, detector.view, config,
+                                          detector.name)
+        results.append(_finish(image, loaded, detection, out_dir, dilate=dilate,
+                               preview=preview, overwrite=overwrite, extra=extra))
+
+    if not shoot:
+        for image in images:
+            step(image, "detecting")
+            try:
+                loaded = _read(image)
+                finish(image, loaded, detector.probability(DisplayPanorama.of(loaded.pixels)))
+            except JobError as exc:
+                failures.append((image, exc))
+        return results, failures, []
+
+    readable, probabilities, greys = [], [], []
+    for image in images:
+        step(image, "detecting")
+        try:
+            panorama = DisplayPanorama.of(_read(image).pixels)
+        except JobError as exc:
+            failures.append((image, exc))
+            continue
+        readable.append(image)
+        probabilities.append(detector.probability(panorama))
+        greys.append(panorama.grey_view(detector.view))
+    if not readable:
+        return results, failures, []
+    plan = shared_probabilities(probabilities, greys, detector.view)
+    for index, image in enumerate(readable):
+        step(image, "refining the shoot's mask")
+        try:
+            finish(image, _read(image), plan.coarse[index],
+                   {"shoot_yaw_degrees": round(plan.yaw_degrees[index], 2),
+                    "shoot_alignment": round(plan.alignment[index], 2)})
+        except JobError as exc:
+            failures.append((image, exc))
+    return results, failures, plan.warnings

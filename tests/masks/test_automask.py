@@ -1,0 +1,139 @@
+"""The automatic rig mask: found, tight, with honest confidence; one mask for a whole shoot.
+
+Each test would fail for a detector that finds nothing (IoU 0, "nothing found") and for one that
+returns the usual 25-degree cap (area ratio 1, IoU far below the thresholds)."""
+
+import numpy as np
+import pytest
+
+from pano_inpaint.config import AutoMaskConfig
+from pano_inpaint.eval.metrics import sphere_weights
+from pano_inpaint.masks import nadir_mask
+from pano_inpaint.masks.auto import detect_rig, detect_shoot
+from pano_inpaint.masks.auto.detect import get_detector
+from pano_inpaint.masks.auto.shoot import rotate_view, shared_probabilities
+from pano_inpaint.masks.rigs import make_rig
+from tests.synthetic import ground_rgb, rig_panorama, sphere_function_erp
+
+H = 128
+CLASSICAL = AutoMaskConfig(detector="classical")
+
+
+def _iou_recall(found: np.ndarray, truth: np.ndarray) -> tuple[float, float]:
+    w = sphere_weights(*truth.shape)
+    both = float((w * (found & truth)).sum())
+    return both / float((w * (found | truth)).sum()), both / float((w * truth).sum())
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_classical_finds_a_tripod_tighter_than_a_cap(seed):
+    image, truth = rig_panorama(H, "tripod", seed)
+    found = detect_rig(image, CLASSICAL)
+    iou, recall = _iou_recall(found.mask, truth)
+    assert iou > 0.6 and recall > 0.75
+    assert found.cap_ratio < 0.7
+    cap_iou, _ = _iou_recall(nadir_mask(H, 2 * H, 25), truth)
+    assert iou > cap_iou + 0.25
+    assert found.confidence > 0.6 and not found.warnings
+
+
+def test_nothing_found_on_bare_ground_is_said():
+    found = detect_rig(sphere_function_erp(H, ground_rgb, dtype=np.uint8), CLASSICAL)
+    assert not found.mask.any()
+    assert found.sphere_fraction == 0 and any("nothing found" in w for w in found.warnings)
+
+
+def test_the_mask_is_refined_at_full_resolution_and_grown():
+    # At 1024 x 512 the refinement works on a face twice the detector's (256 vs 128 px).
+    image, truth = rig_panorama(4 * H, "monopod", 1)
+    tight = detect_rig(image, AutoMaskConfig(detector="classical", grow_degrees=0.0))
+    unrefined = detect_rig(image, AutoMaskConfig(detector="classical", refine=False,
+                                                 grow_degrees=0.0))
+    assert _iou_recall(tight.mask, truth)[0] > _iou_recall(unrefined.mask, truth)[0] + 0.01
+    grown = detect_rig(image, AutoMaskConfig(detector="classical", grow_degrees=1.0))
+    assert (grown.mask >= tight.mask).all() and grown.mask.sum() > 1.05 * tight.mask.sum()
+
+
+def test_hdr_and_grey_inputs():
+    image, truth = rig_panorama(H, "tripod", 0)
+    linear = (image.astype(np.float32) / 255) ** 2.2 * 40.0  # an HDR scene
+    iou_hdr, _ = _iou_recall(detect_rig(linear, CLASSICAL).mask, truth)
+    assert iou_hdr > 0.5
+    grey = image.mean(axis=-1).astype(np.uint8)
+    assert detect_rig(grey, CLASSICAL).mask.shape == (H, 2 * H)
+
+
+def test_not_a_panorama():
+    with pytest.raises(ValueError, match="W == 2"):
+        detect_rig(np.zeros((10, 30, 3), np.uint8), CLASSICAL)
+
+
+def test_unknown_detector():
+    with pytest.raises(KeyError, match="classical"):
+        get_detector("magic")
+
+
+# ------------------------------------------------------------------------------------- shoot
+
+
+def _shoot(count: int, kind: str = "tripod", seed: int = 7):
+    rig = make_rig(kind, np.random.default_rng(seed))
+    rng = np.random.default_rng(seed + 1)
+    shots = []
+    for i in range(count):
+        # Another place (the ground turned and shifted), the rig at another yaw.
+        shift = int(rng.integers(0, 2 * H))
+        ground_seed = 100 + i
+        image, truth = rig_panorama(H, kind, ground_seed, rig=rig, yaw_columns=shift)
+        shots.append((image, truth, shift * 360 / (2 * H)))
+    return shots
+
+
+def test_yaw_of_each_shot_is_found():
+    shots = _shoot(5)
+    result = detect_shoot([s[0] for s in shots], CLASSICAL)
+    for (_, _, yaw), found in zip(shots, result.yaw_degrees, strict=True):
+        expected = (yaw - shots[0][2] + 180) % 360 - 180
+        assert abs((found - expected + 180) % 360 - 180) < 3
+
+
+def test_shoot_masks_beat_single_images():
+    shots = _shoot(6, "selfie", 3)
+    single = [_iou_recall(detect_rig(s[0], CLASSICAL).mask, s[1])[0] for s in shots]
+    result = detect_shoot([s[0] for s in shots], CLASSICAL)
+    shared = [_iou_recall(d.mask, s[1])[0] for d, s in zip(result.detections, shots,
+                                                            strict=True)]
+    assert np.mean(shared) > np.mean(single) + 0.05
+    assert min(shared) > 0.5
+
+
+def test_median_outvotes_one_wrong_shot():
+    view = get_detector("classical").view
+    rig = np.zeros((view.size, view.size), np.float32)
+    rig[120:136, 120:200] = 1  # a leg
+    noise = np.zeros_like(rig)
+    noise[20:40, 20:40] = 1  # ground one shot took for a rig
+    probabilities = [rig, rig, rig + noise, rig * 0]  # and one shot missed the leg
+    greys = [rig * 0.5 + 0.25] * 4
+    plan = shared_probabilities(probabilities, greys, view)
+    assert (plan.coarse[3][125:131, 130:190] >= 0.5).all()  # the missed leg is back
+    assert (plan.coarse[2][20:40, 20:40] < 0.5).all()  # the stray patch is gone
+
+
+def test_too_few_shots_keep_their_own_detection():
+    shots = _shoot(2)
+    result = detect_shoot([s[0] for s in shots], CLASSICAL)
+    assert any("3 or more" in w for w in result.warnings)
+    single = detect_rig(shots[1][0], CLASSICAL)
+    np.testing.assert_array_equal(result.detections[1].mask, single.mask)
+
+
+def test_rotate_view_is_a_yaw_of_the_panorama():
+    view = get_detector("classical").view
+    erp = sphere_function_erp(256, ground_rgb)
+    turned = np.roll(erp, 64, axis=1)  # 45 degrees towards +lon
+    grey = view.from_erp(erp).mean(axis=-1)
+    expected = view.from_erp(turned).mean(axis=-1)
+    inner = slice(40, view.size - 40)
+    assert np.abs(rotate_view(grey, view, 45.0) - expected)[inner, inner].mean() < 0.01
+    assert np.abs(rotate_view(grey, view, -45.0) - expected)[inner, inner].mean() > 0.03

@@ -1,0 +1,127 @@
+"""``pano-inpaint mask`` and ``inpaint --auto``, in-process on tmp_path."""
+
+import json
+
+import numpy as np
+import pytest
+
+from pano_inpaint.cli import main
+from pano_inpaint.config import AutoMaskConfig
+from pano_inpaint.exit_codes import EXIT_BATCH_FAILED, EXIT_OUTPUT, EXIT_USAGE
+from pano_inpaint.io import read_image, read_mask, write_image
+from pano_inpaint.masks import nadir_mask, zenith_mask
+from pano_inpaint.masks.auto import detect_rig
+from pano_inpaint.masks.rigs import make_rig
+from tests.synthetic import rig_panorama
+
+H = 128
+CLASSICAL = ["--detector", "classical"]
+
+
+@pytest.fixture
+def rig_file(tmp_path):
+    image, truth = rig_panorama(H, "tripod", 0)
+    path = tmp_path / "shot.png"
+    write_image(path, image)
+    return path, truth
+
+
+def test_mask_writes_the_mask_a_preview_and_a_report(tmp_path, rig_file):
+    path, truth = rig_file
+    out, report = tmp_path / "masks", tmp_path / "masks.json"
+    assert main(["mask", str(path), "-o", str(out), "--report", str(report), "-q",
+                 *CLASSICAL]) == 0
+    mask = read_mask(out / "shot_mask.png", H, 2 * H)
+    assert (mask & truth).sum() / (mask | truth).sum() > 0.6
+    preview = read_image(out / "shot_preview.jpg")
+    assert preview.width == 2 * preview.height
+    data = json.loads(report.read_text())[str(path)]
+    assert data["confidence"] > 0.5 and data["cap25_ratio"] < 1 and data["warnings"] == []
+
+
+def test_mask_dilate_and_no_preview(tmp_path, rig_file):
+    path, _ = rig_file
+    main(["mask", str(path), "-o", str(tmp_path / "a"), "-q", "--no-preview", *CLASSICAL])
+    main(["mask", str(path), "-o", str(tmp_path / "b"), "-q", "--dilate", "3", *CLASSICAL])
+    a = read_mask(tmp_path / "a" / "shot_mask.png", H, 2 * H)
+    b = read_mask(tmp_path / "b" / "shot_mask.png", H, 2 * H)
+    assert not (tmp_path / "a" / "shot_preview.jpg").exists()
+    assert (b >= a).all() and b.sum() > a.sum()
+
+
+def test_mask_refuses_to_overwrite(tmp_path, rig_file):
+    path, _ = rig_file
+    out = tmp_path / "masks"
+    out.mkdir()
+    (out / "shot_mask.png").write_bytes(b"keep me")
+    assert main(["mask", str(path), "-o", str(out), "-q", *CLASSICAL]) == EXIT_OUTPUT
+    assert (out / "shot_mask.png").read_bytes() == b"keep me"
+    assert not (out / "shot_preview.jpg").exists()
+    assert main(["mask", str(path), "-o", str(out), "-q", "--overwrite", *CLASSICAL]) == 0
+
+
+def test_mask_a_shoot_and_a_broken_file(tmp_path):
+    folder = tmp_path / "shoot"
+    folder.mkdir()
+    rig = make_rig("tripod", np.random.default_rng(4))
+    for i in range(4):
+        image, _ = rig_panorama(H, "tripod", 10 + i, rig=rig, yaw_columns=37 * i)
+        write_image(folder / f"p{i}.png", image)
+    (folder / "broken.png").write_bytes(b"not a png")
+    report = tmp_path / "r.json"
+    code = main(["mask", str(folder), "-o", str(tmp_path / "m"), "--shoot", "-q",
+                 "--report", str(report), *CLASSICAL])
+    assert code == EXIT_BATCH_FAILED
+    data = json.loads(report.read_text())
+    yaws = [data[str(folder / f"p{i}.png")]["shoot_yaw_degrees"] for i in range(4)]
+    np.testing.assert_allclose(yaws, [0, 52.0, 104.1, 156.1], atol=3)  # 37 columns = 52 deg
+    assert sorted(p.name for p in (tmp_path / "m").glob("*_mask.png")) == [
+        f"p{i}_mask.png" for i in range(4)]
+
+
+def test_unknown_detector_is_a_usage_error(tmp_path, rig_file):
+    path, _ = rig_file
+    assert main(["mask", str(path), "-o", str(tmp_path), "--detector", "magic"]) == EXIT_USAGE
+
+
+def test_inpaint_auto_fills_the_detected_rig_only(tmp_path, rig_file):
+    path, _ = rig_file
+    out, report = tmp_path / "clean.png", tmp_path / "r.json"
+    code = main(["inpaint", str(path), "--auto", "-o", str(out), "-g", "telea", "-q",
+                 "--report", str(report), "--set", "auto_mask.detector=classical"])
+    assert code == 0
+    before, after = read_image(path).pixels, read_image(out).pixels
+    detected = detect_rig(before, AutoMaskConfig(detector="classical")).mask
+    changed = np.any(before != after, axis=-1)
+    assert changed.any() and not (changed & ~detected).any()
+    assert json.loads(report.read_text())["auto_mask"]["detector"] == "classical"
+
+
+def test_a_painted_mask_wins_over_auto(tmp_path, rig_file):
+    path, _ = rig_file
+    painted = zenith_mask(H, 2 * H, 15)  # a logo on the sky, not the rig
+    write_image(tmp_path / "m.png", painted.astype(np.uint8) * 255)
+    out = tmp_path / "clean.png"
+    assert main(["inpaint", str(path), "--auto", "--mask", str(tmp_path / "m.png"), "-o",
+                 str(out), "-g", "telea", "-q"]) == 0
+    changed = np.any(read_image(path).pixels != read_image(out).pixels, axis=-1)
+    assert changed.any() and not (changed & ~painted).any()
+
+
+def test_a_folder_of_masks_with_auto_for_the_missing_ones(tmp_path):
+    shots, masks = tmp_path / "in", tmp_path / "masks"
+    shots.mkdir()
+    masks.mkdir()
+    for name in ("a", "b"):
+        write_image(shots / f"{name}.png", rig_panorama(H, "monopod", 3)[0])
+    painted = nadir_mask(H, 2 * H, 3)
+    write_image(masks / "a_mask.png", painted.astype(np.uint8) * 255)
+    out = tmp_path / "out"
+    args = ["inpaint", str(shots), "--mask", str(masks), "-o", str(out), "-g", "telea", "-q",
+            "--set", "auto_mask.detector=classical"]
+    assert main(args) == EXIT_BATCH_FAILED  # b has no mask
+    assert main([*args, "--auto", "--overwrite"]) == 0
+    changed = np.any(read_image(shots / "a.png").pixels != read_image(out / "a.png").pixels, -1)
+    assert not (changed & ~painted).any()
+    changed = np.any(read_image(shots / "b.png").pixels != read_image(out / "b.png").pixels, -1)
+    assert (changed & ~painted).any()  # b got the detected monopod, wider than a's 3 degrees
