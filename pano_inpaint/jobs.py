@@ -24,6 +24,7 @@ from pano_inpaint.exit_codes import EXIT_INPUT, EXIT_OUTPUT, EXIT_USAGE
 from pano_inpaint.generators.base import Generator
 from pano_inpaint.io import (
     SUPPORTED_SUFFIXES,
+    ImageMetadata,
     ImageReadError,
     ImageWriteError,
     LoadedImage,
@@ -36,6 +37,7 @@ from pano_inpaint.io import (
 )
 from pano_inpaint.io.atomic import atomic_write
 from pano_inpaint.io.headers import DEFAULT_MAX_PIXELS
+from pano_inpaint.io.jpeg_patch import PatchUnavailable, write_jpeg_patch
 from pano_inpaint.masks import nadir_mask, zenith_mask
 from pano_inpaint.pipeline import InpaintResult, inpaint
 
@@ -51,6 +53,7 @@ __all__ = [
     "resolve_inputs",
     "same_file",
     "write_json",
+    "write_result",
 ]
 
 log = logging.getLogger(__name__)
@@ -286,6 +289,29 @@ def check_panorama(loaded: LoadedImage) -> None:
                        "equirectangular panorama; crop or pad it to W = 2 x H", EXIT_INPUT)
 
 
+_JPEG_SUFFIXES = (".jpg", ".jpeg", ".jpe")
+
+
+def write_result(loaded: LoadedImage, pixels: np.ndarray, output_path: Path,
+                 metadata: ImageMetadata, overwrite: bool = False) -> str:
+    """Write the filled image; JPEG to JPEG as a patch of the source (only the MCUs the fill
+    touched encoded again), else (or if the source cannot be patched) re-encoded. Returns a
+    note on how it was written."""
+    if loaded.format == "jpeg" and output_path.suffix.lower() in _JPEG_SUFFIXES:
+        try:
+            patch = write_jpeg_patch(loaded.path, output_path, loaded.pixels, pixels, metadata,
+                                     overwrite=overwrite)
+            return patch.describe()
+        except PatchUnavailable as exc:
+            log.warning("%s: re-encoding the whole JPEG at quality 95, which changes every "
+                        "pixel a little: the source cannot be patched block by block (%s)",
+                        output_path, exc)
+            write_image(output_path, pixels, metadata, overwrite=overwrite)
+            return "JPEG re-encoded (not patchable)"
+    write_image(output_path, pixels, metadata, overwrite=overwrite)
+    return ""
+
+
 def inpaint_file(
     image_path: Path,
     output_path: Path,
@@ -338,8 +364,9 @@ def inpaint_file(
         log.warning("%s: the mask is empty; the panorama is copied unchanged", image_path)
     try:
         output_path.parent.mkdir(parents=True, exist_ok=True)
-        write_image(output_path, result.image, loaded.metadata.for_output(width, height),
-                    overwrite=overwrite or in_place)
+        written = write_result(loaded, result.image, output_path,
+                                loaded.metadata.for_output(width, height), overwrite or in_place)
+        note = "; ".join(filter(None, [note, written]))
     except FileExistsError as exc:
         raise JobError(f"output {output_path} exists; pass --overwrite to replace it",
                        EXIT_OUTPUT) from exc

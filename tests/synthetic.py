@@ -100,3 +100,28 @@ def rig_panorama(height: int, kind: str = "tripod", seed: int = 0, *, yaw_column
     image = np.clip(np.rint(composite(ground, layer) * 255), 0, 255).astype(np.uint8)
     mask = true_mask(layer)
     return np.roll(image, yaw_columns, axis=1), np.roll(mask, yaw_columns, axis=1)
+
+
+CHROMA_SUBSAMPLING = {"4:2:0": 2, "4:2:2": 1, "4:4:4": 0}  # Pillow's ``subsampling`` codes
+
+
+def camera_style_jpeg(path, pixels: np.ndarray, subsampling: str = "4:2:0", mode: str = "RGB",
+                      **options):
+    """Save ``pixels`` (``(H, W, 3)`` uint8) the way a 360 camera does: quality 92, EXIF (make,
+    model, ISO, date), GPano XMP, an sRGB ICC profile (colour only). Returns ``path``."""
+    from PIL import Image, ImageCms
+
+    image = Image.fromarray(pixels).convert(mode)
+    exif = Image.Exif()
+    exif[271], exif[272] = "RICOH", "RICOH THETA Z1"
+    details = exif.get_ifd(0x8769)
+    details[0x8827] = 200  # ISO
+    details[0x9003] = "2024:05:01 10:00:00"
+    xmp = ('<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/'
+           '02/22-rdf-syntax-ns#"><rdf:Description xmlns:GPano="http://ns.google.com/photos/'
+           '1.0/panorama/" GPano:ProjectionType="equirectangular"/></rdf:RDF></x:xmpmeta>')
+    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    image.save(path, "JPEG", quality=92, subsampling=CHROMA_SUBSAMPLING[subsampling],
+               exif=exif.tobytes(), xmp=xmp.encode(), icc_profile=icc if mode == "RGB" else None,
+               **options)
+    return path

@@ -17,6 +17,7 @@ from pano_inpaint.io.images import (
     read_mask,
     write_image,
 )
+from pano_inpaint.io.jpeg_patch import JpegPatch, PatchUnavailable, write_jpeg_patch
 from pano_inpaint.io.metadata import GPANO_NS, GPano, ImageMetadata, parse_gpano, update_gpano
 
 __all__ = [
@@ -28,7 +29,9 @@ __all__ = [
     "ImageMetadata",
     "ImageReadError",
     "ImageWriteError",
+    "JpegPatch",
     "LoadedImage",
+    "PatchUnavailable",
     "list_images",
     "parse_gpano",
     "read_image",
@@ -37,4 +40,5 @@ __all__ = [
     "read_rgb",
     "update_gpano",
     "write_image",
+    "write_jpeg_patch",
 ]

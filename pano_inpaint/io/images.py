@@ -587,18 +587,16 @@ def _icc_for(metadata: ImageMetadata, channels: int, name: str) -> bytes | None:
     return icc
 
 
-def _write_jpeg(tmp: Path, pixels: np.ndarray, metadata: ImageMetadata, quality: int) -> None:
-    from PIL import Image
-
-    image = Image.fromarray(pixels[..., 0] if pixels.shape[2] == 1 else pixels)
-    # 4:4:4 chroma at high quality: thin structures (cables, filled seams) keep their colour.
-    options: dict[str, object] = {"quality": quality, "subsampling": 0 if quality >= 90 else 2}
+def jpeg_metadata_options(metadata: ImageMetadata, channels: int) -> dict[str, object]:
+    """Pillow's JPEG ``save`` options that store ``metadata`` (EXIF, ICC profile, XMP): the
+    one place deciding what a JPEG output carries (the lossless patch writer uses it too)."""
+    options: dict[str, object] = {}
     if metadata.exif is not None:
         if len(metadata.exif) + 6 > _JPEG_SEGMENT:
             logger.warning("dropping EXIF: %d bytes do not fit a JPEG segment", len(metadata.exif))
         else:
             options["exif"] = b"Exif\x00\x00" + metadata.exif
-    icc = _icc_for(metadata, pixels.shape[2], "JPEG")
+    icc = _icc_for(metadata, channels, "JPEG")
     if icc is not None:
         options["icc_profile"] = icc  # Pillow splits large profiles over several segments
     if metadata.xmp is not None:
@@ -610,6 +608,16 @@ def _write_jpeg(tmp: Path, pixels: np.ndarray, metadata: ImageMetadata, quality:
             )
         else:
             options["xmp"] = xmp
+    return options
+
+
+def _write_jpeg(tmp: Path, pixels: np.ndarray, metadata: ImageMetadata, quality: int) -> None:
+    from PIL import Image
+
+    image = Image.fromarray(pixels[..., 0] if pixels.shape[2] == 1 else pixels)
+    # 4:4:4 chroma at high quality: thin structures (cables, filled seams) keep their colour.
+    options = {"quality": quality, "subsampling": 0 if quality >= 90 else 2,
+               **jpeg_metadata_options(metadata, pixels.shape[2])}
     image.save(tmp, format="JPEG", **options)
 
 

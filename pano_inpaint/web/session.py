@@ -23,7 +23,7 @@ import numpy as np
 from pano_inpaint.config import PipelineConfig
 from pano_inpaint.generators import list_generators
 from pano_inpaint.io import SUPPORTED_SUFFIXES, ImageReadError, read_image, read_mask, write_image
-from pano_inpaint.jobs import JobError, check_panorama, write_json
+from pano_inpaint.jobs import JobError, check_panorama, write_json, write_result
 from pano_inpaint.values import is_hdr
 from pano_inpaint.web.errors import Refused
 from pano_inpaint.web.fills import FillJob, FillQueue
@@ -295,9 +295,10 @@ class Session:
         out = image.workdir / job.id
         out.mkdir()
         metadata = loaded.metadata.for_output(loaded.width, loaded.height)
-        files = {"result": _write_result(out, image, result.image, metadata, image.format)}
+        files = {"result": _write_result(out, image, loaded, result.image, metadata,
+                                         image.format)}
         if image.format in _LOSSY:  # a lossless copy, identical to the fill outside the hole
-            files["lossless"] = _write_result(out, image, result.image, metadata, "png")
+            files["lossless"] = _write_result(out, image, loaded, result.image, metadata, "png")
         files["mask"] = write_image(out / f"{image.stem}_mask.png",
                                     job.mask.view(np.uint8) * np.uint8(255))
         (out / "preview.jpg").write_bytes(display_jpeg(result.image))
@@ -311,7 +312,10 @@ class Session:
         }
 
 
-def _write_result(out: Path, image: OpenImage, pixels: np.ndarray, metadata, fmt: str) -> Path:
-    """The result file, written as the command line writes it (metadata kept, GPano updated)."""
-    suffix = FORMAT_SUFFIX.get(fmt, ".png")
-    return write_image(out / f"{image.stem}_inpainted{suffix}", pixels, metadata)
+def _write_result(out: Path, image: OpenImage, loaded, pixels: np.ndarray, metadata,
+                  fmt: str) -> Path:
+    """The result file, written as the command line writes it (metadata kept, GPano updated;
+    a JPEG of a JPEG as a block patch of it)."""
+    path = out / f"{image.stem}_inpainted{FORMAT_SUFFIX.get(fmt, '.png')}"
+    write_result(loaded, pixels, path, metadata)
+    return path

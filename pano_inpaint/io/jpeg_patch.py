@@ -1,0 +1,212 @@
+"""A filled JPEG written as a patch of its source: only the blocks the fill touched are encoded
+again, every other block keeps its coefficients.
+
+Re-encoding a whole JPEG changes every pixel a little (a 2048x1024 photo at quality 95: 280,873
+pixels, by up to 13 levels, even where nothing was filled) and does it again at every edit. A
+JPEG stores 8x8 blocks of quantised DCT coefficients, grouped in MCUs (minimum coded units:
+16x16 pixels for 4:2:0 chroma, 16x8 for 4:2:2, 8x8 for 4:4:4 and grey). So this writer reads
+the source's coefficients (libjpeg, through ``jpeglib``), finds the MCUs holding a pixel that
+the fill changed, encodes just those from the filled pixels with the source's own quantisation
+tables and chroma sampling, and writes every other MCU's coefficients back unchanged (Huffman
+tables optimised, which changes no coefficient). Decoding the result therefore gives exactly
+the source's pixels outside the replaced MCUs, with one exception inherent to subsampled
+chroma: decoders interpolate chroma ("fancy upsampling"), so the pixels in the one-pixel ring
+just outside a replaced MCU see its new chroma (by a level or two on a fill; none with 4:4:4,
+grey, or a decoder without that interpolation).
+
+Progressive sources are patched too (their coefficients are read whole; the output is
+baseline, same pixels). CMYK, YCCK, RGB-coded and arithmetic-coded JPEGs cannot be patched:
+:class:`PatchUnavailable` says why, and the caller re-encodes.
+
+The metadata is written exactly as :func:`~pano_inpaint.io.images.write_image` writes it
+(EXIF edited for the output, ICC profile, XMP with GPano): its segments are taken from a
+Pillow encoding with the same options.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from pano_inpaint.io.images import _atomic_write, jpeg_metadata_options
+from pano_inpaint.io.metadata import ImageMetadata
+
+__all__ = ["JpegPatch", "PatchUnavailable", "write_jpeg_patch"]
+
+logger = logging.getLogger(__name__)
+
+_PATCHABLE = {"JCS_YCbCr": 3, "JCS_GRAYSCALE": 1}  # colour space -> channels of the pixels
+
+
+class PatchUnavailable(Exception):
+    """The source JPEG cannot be patched; the message says why (the caller re-encodes)."""
+
+
+@dataclass(frozen=True)
+class JpegPatch:
+    """What :func:`write_jpeg_patch` did.
+
+    Attributes:
+        mcu: ``(rows, columns)`` of pixels per MCU.
+        replaced: MCUs encoded again from the filled pixels.
+        total: MCUs of the image.
+        replaced_mask: ``(H, W)`` bool, the pixels of the replaced MCUs.
+    """
+
+    mcu: tuple[int, int]
+    replaced: int
+    total: int
+    replaced_mask: np.ndarray
+
+    def describe(self) -> str:
+        return (f"lossless JPEG: {self.replaced} of {self.total} MCUs "
+                f"({self.mcu[1]}x{self.mcu[0]} px) encoded again, the rest copied")
+
+
+def _mcu_shape(sampling: np.ndarray) -> tuple[int, int]:
+    """Pixels per MCU from jpeglib's ``samp_factor`` (one ``(vertical, horizontal)`` row per
+    component)."""
+    return 8 * int(sampling[:, 0].max()), 8 * int(sampling[:, 1].max())
+
+
+def _changed_mcus(changed: np.ndarray, mcu: tuple[int, int]) -> np.ndarray:
+    """``(H, W)`` bool -> ``(R, C)`` bool: MCUs holding a changed pixel (edge MCUs partial)."""
+    height, width = changed.shape
+    rows, cols = -(-height // mcu[0]), -(-width // mcu[1])
+    padded = np.zeros((rows * mcu[0], cols * mcu[1]), bool)
+    padded[:height, :width] = changed
+    return padded.reshape(rows, mcu[0], cols, mcu[1]).any(axis=(1, 3))  # (R, C)
+
+
+def _encode_blocks(pixels: np.ndarray, source) -> list[np.ndarray]:
+    """Quantised DCT blocks of ``pixels`` (a crop starting on the MCU grid) encoded by libjpeg
+    with the source's quantisation tables and chroma sampling: one ``(rows, cols, 8, 8)``
+    array per component."""
+    import jpeglib
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = str(Path(folder) / "blocks.jpg")
+        encoder = jpeglib.from_spatial(np.ascontiguousarray(pixels))
+        encoder.samp_factor = source.samp_factor
+        encoder.write_spatial(path, qt=source.qt, quant_tbl_no=source.quant_tbl_no,
+                              dct_method=jpeglib.DCTMethod.JDCT_ISLOW)
+        encoded = jpeglib.read_dct(path)
+        return [encoded.Y] + ([encoded.Cb, encoded.Cr] if pixels.shape[2] == 3 else [])
+
+
+def _replace_blocks(source, mcus: np.ndarray, pixels: np.ndarray, mcu: tuple[int, int]) -> None:
+    """Replace, in ``source``'s coefficients, every block of the MCUs marked in ``mcus``
+    ``(R, C)`` with the blocks encoded from ``pixels`` ``(H, W, C)``."""
+    rows, cols = np.nonzero(mcus.any(axis=1))[0], np.nonzero(mcus.any(axis=0))[0]
+    r0, r1, c0, c1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+    height, width = pixels.shape[:2]
+    crop = pixels[r0 * mcu[0] : min(r1 * mcu[0], height), c0 * mcu[1] : min(c1 * mcu[1], width)]
+    encoded = _encode_blocks(crop, source)
+    names = ["Y", "Cb", "Cr"][: len(encoded)]
+    for name, fresh, (v, h) in zip(names, encoded, source.samp_factor, strict=False):
+        blocks = getattr(source, name).copy()  # (block rows, block cols, 8, 8)
+        # An MCU holds v x h blocks of this component.
+        wanted = np.repeat(np.repeat(mcus[r0:r1, c0:c1], v, axis=0), h, axis=1)
+        top, left = r0 * v, c0 * h
+        wanted = wanted[: min(fresh.shape[0], blocks.shape[0] - top),
+                        : min(fresh.shape[1], blocks.shape[1] - left)]
+        region = blocks[top : top + wanted.shape[0], left : left + wanted.shape[1]]
+        region[wanted] = fresh[: wanted.shape[0], : wanted.shape[1]][wanted]
+        setattr(source, name, blocks)
+
+
+def _metadata_segments(metadata: ImageMetadata, channels: int) -> bytes:
+    """The APPn segments :func:`write_image` would write for ``metadata`` (JFIF, EXIF, ICC,
+    XMP), cut from a Pillow encoding of a tiny image with the same options."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    mode = "L" if channels == 1 else "RGB"
+    Image.new(mode, (8, 8)).save(buffer, format="JPEG",
+                                 **jpeg_metadata_options(metadata, channels))
+    return _app_segments(buffer.getvalue())[0]
+
+
+def _app_segments(data: bytes) -> tuple[bytes, int]:
+    """The APPn and COM segments right after SOI, and where the first other segment starts."""
+    position = 2
+    while data[position] == 0xFF and (0xE0 <= data[position + 1] <= 0xEF
+                                      or data[position + 1] == 0xFE):
+        length = int.from_bytes(data[position + 2 : position + 4], "big")
+        position += 2 + length
+    return data[2:position], position
+
+
+def write_jpeg_patch(
+    source: str | Path, target: str | Path, before: np.ndarray, after: np.ndarray,
+    metadata: ImageMetadata | None = None, *, overwrite: bool = False,
+) -> JpegPatch:
+    """Write ``after`` to ``target`` as a patch of the JPEG ``source``: only the MCUs where
+    ``after`` differs from ``before`` are encoded again (atomically, like ``write_image``).
+
+    Args:
+        source: the JPEG the pixels were read from (may be ``target`` itself).
+        target: output file.
+        before: ``(H, W, C)`` uint8, the source as decoded (``read_image(source).pixels``).
+        after: ``(H, W, C)`` uint8, the same image filled.
+        metadata: what the output carries, as for ``write_image`` (e.g.
+            ``loaded.metadata.for_output(w, h)``).
+        overwrite: replace an existing ``target``.
+
+    Returns:
+        What was replaced.
+
+    Raises:
+        PatchUnavailable: the source cannot be patched (CMYK, arithmetic coding, pixels of
+            another shape...); nothing was written.
+        FileExistsError, ImageWriteError: as for ``write_image``.
+
+    Example:
+        >>> loaded = read_image("photo.jpg")  # doctest: +SKIP
+        >>> filled = inpaint(loaded.pixels, hole).image  # doctest: +SKIP
+        >>> patch = write_jpeg_patch("a.jpg", "b.jpg", loaded.pixels, filled)  # doctest: +SKIP
+        >>> patch.replaced, patch.total  # doctest: +SKIP
+        (929, 8192)
+    """
+    try:
+        import jpeglib
+    except ImportError as exc:  # a core dependency; a broken install should still write
+        raise PatchUnavailable(f"jpeglib is not installed ({exc})") from exc
+    source, target = Path(source), Path(target)
+    if before.shape != after.shape or before.dtype != np.uint8 or after.dtype != np.uint8:
+        raise PatchUnavailable(f"the pixels are {after.dtype} {after.shape}, not the source's "
+                               f"uint8 {before.shape}")
+    try:
+        coefficients = jpeglib.read_dct(str(source))
+        space = str(coefficients.jpeg_color_space).split(".")[-1]
+        _ = coefficients.Y  # jpeglib reads lazily: fail here, not halfway through
+    except Exception as exc:  # libjpeg refuses: arithmetic coding, 12-bit samples...
+        raise PatchUnavailable(f"libjpeg cannot read its coefficients ({exc})") from exc
+    if _PATCHABLE.get(space) != after.shape[2]:
+        raise PatchUnavailable(f"its colour coding is {space.removeprefix('JCS_')} with "
+                               f"{after.shape[2]}-channel pixels (only YCbCr colour and grey "
+                               "JPEGs are patched)")
+    if (coefficients.height, coefficients.width) != after.shape[:2]:
+        raise PatchUnavailable("its size differs from the pixels'")
+    mcu = _mcu_shape(np.asarray(coefficients.samp_factor))
+    changed = (before != after).any(axis=2)  # (H, W)
+    mcus = _changed_mcus(changed, mcu)  # (R, C)
+    if mcus.any():
+        _replace_blocks(coefficients, mcus, after, mcu)
+    header = _metadata_segments(metadata or ImageMetadata(), after.shape[2])
+
+    def write(tmp: Path) -> None:
+        coefficients.write_dct(str(tmp), flags=["+OPTIMIZE_CODING"])
+        data = tmp.read_bytes()
+        _, body = _app_segments(data)  # jpeglib's own JFIF/APP segments give way to ours
+        tmp.write_bytes(b"\xff\xd8" + header + data[body:])
+
+    _atomic_write(target, write, overwrite=overwrite)
+    replaced_mask = np.repeat(np.repeat(mcus, mcu[0], axis=0), mcu[1], axis=1)
+    replaced_mask = replaced_mask[: after.shape[0], : after.shape[1]]
+    return JpegPatch(mcu, int(mcus.sum()), int(mcus.size), replaced_mask)

@@ -1,0 +1,166 @@
+"""JPEG written as a patch of its source: outside the replaced MCUs the decoded pixels are the
+source's own, metadata as write_image writes it, and what cannot be patched says so."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+
+from pano_inpaint.cli import main
+from pano_inpaint.io import read_image, read_mask, write_image
+from pano_inpaint.io.jpeg_patch import PatchUnavailable, _app_segments, write_jpeg_patch
+from pano_inpaint.masks import nadir_mask
+from pano_inpaint.pipeline import inpaint
+from tests.synthetic import CHROMA_SUBSAMPLING, camera_style_jpeg, sphere_function_erp
+
+jpeglib = pytest.importorskip("jpeglib")
+
+SAMPLE = Path(__file__).resolve().parents[2] / "pano_inpaint" / "data"
+
+
+def _camera_jpeg(path: Path, subsampling: str = "4:2:0", mode: str = "RGB",
+                 **options) -> Path:
+    """A textured 128x64 camera-style JPEG (EXIF, ICC, GPano XMP)."""
+    rng = np.random.default_rng(3)
+    base = sphere_function_erp(64, dtype=np.uint8).astype(np.int16)
+    pixels = np.clip(base + rng.integers(-25, 26, base.shape), 0, 255).astype(np.uint8)
+    return camera_style_jpeg(path, pixels, subsampling, mode, **options)
+
+
+def _fill(path: Path) -> tuple:
+    loaded = read_image(path)
+    hole = nadir_mask(loaded.height, loaded.width, 30)
+    filled = inpaint(loaded.pixels, hole, generator="telea").image
+    return loaded, filled
+
+
+def _decoded(path: Path) -> np.ndarray:
+    return cv2.imread(str(path), cv2.IMREAD_UNCHANGED)  # libjpeg-turbo, fancy upsampling
+
+
+def _ring(mask: np.ndarray) -> np.ndarray:
+    """``mask`` grown by the one pixel that chroma interpolation reaches."""
+    return cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+
+
+def _differ(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return (a != b).reshape(a.shape[0], a.shape[1], -1).any(axis=2)
+
+
+@pytest.mark.parametrize("subsampling", sorted(CHROMA_SUBSAMPLING))
+def test_outside_the_replaced_blocks_the_source_decodes_unchanged(tmp_path, subsampling):
+    source = _camera_jpeg(tmp_path / "cam.jpg", subsampling)
+    loaded, filled = _fill(source)
+    patch = write_jpeg_patch(source, tmp_path / "out.jpg", loaded.pixels, filled,
+                             loaded.metadata.for_output(loaded.width, loaded.height))
+    differ = _differ(_decoded(source), _decoded(tmp_path / "out.jpg"))
+    changed = _differ(loaded.pixels, filled)
+    assert changed.any() and not (changed & ~patch.replaced_mask).any()
+    assert 0 < patch.replaced < patch.total
+    if subsampling == "4:4:4":
+        assert not (differ & ~patch.replaced_mask).any()
+    else:  # decoders interpolate subsampled chroma one pixel into the next MCU
+        assert not (differ & ~_ring(patch.replaced_mask)).any()
+    # Inside, the fill is there, at the source's quality.
+    error = np.abs(_decoded(tmp_path / "out.jpg")[..., ::-1].astype(int) - filled)
+    assert error[changed].mean() < 3
+
+
+def test_without_chroma_interpolation_nothing_outside_the_blocks_changes(tmp_path):
+    source = _camera_jpeg(tmp_path / "cam.jpg", "4:2:0")
+    loaded, filled = _fill(source)
+    patch = write_jpeg_patch(source, tmp_path / "out.jpg", loaded.pixels, filled)
+    flags = ["-DO_FANCY_UPSAMPLING"]
+    before = jpeglib.read_spatial(str(source), flags=flags).spatial
+    after = jpeglib.read_spatial(str(tmp_path / "out.jpg"), flags=flags).spatial
+    assert 0 < patch.replaced < patch.total
+    assert not (_differ(before, after) & ~patch.replaced_mask).any()
+
+
+def test_an_unchanged_image_is_copied_block_for_block(tmp_path):
+    source = _camera_jpeg(tmp_path / "cam.jpg")
+    loaded = read_image(source)
+    patch = write_jpeg_patch(source, tmp_path / "out.jpg", loaded.pixels, loaded.pixels.copy())
+    assert patch.replaced == 0
+    assert np.array_equal(_decoded(source), _decoded(tmp_path / "out.jpg"))
+
+
+def test_metadata_is_what_write_image_writes(tmp_path):
+    source = _camera_jpeg(tmp_path / "cam.jpg")
+    loaded, filled = _fill(source)
+    metadata = loaded.metadata.for_output(loaded.width, loaded.height)
+    write_jpeg_patch(source, tmp_path / "patched.jpg", loaded.pixels, filled, metadata)
+    write_image(tmp_path / "encoded.jpg", filled, metadata)
+    segments = [_app_segments((tmp_path / name).read_bytes())[0]
+                for name in ("patched.jpg", "encoded.jpg")]
+    assert segments[0] == segments[1] and b"Exif" in segments[0] and b"GPano" in segments[0]
+    assert read_image(tmp_path / "patched.jpg").metadata == read_image(
+        tmp_path / "encoded.jpg").metadata
+
+
+@pytest.mark.parametrize(("mode", "options"), [("L", {}), ("RGB", {"progressive": True})])
+def test_grey_and_progressive_sources_are_patched(tmp_path, mode, options):
+    source = _camera_jpeg(tmp_path / "cam.jpg", "4:4:4", mode, **options)
+    loaded, filled = _fill(source)
+    patch = write_jpeg_patch(source, tmp_path / "out.jpg", loaded.pixels, filled)
+    differ = _differ(_decoded(source), _decoded(tmp_path / "out.jpg"))
+    assert 0 < patch.replaced < patch.total and not (differ & ~patch.replaced_mask).any()
+
+
+def test_cmyk_source_cannot_be_patched(tmp_path):
+    source = _camera_jpeg(tmp_path / "cam.jpg", "4:4:4", "CMYK")
+    loaded, filled = _fill(source)
+    with pytest.raises(PatchUnavailable, match="CMYK"):
+        write_jpeg_patch(source, tmp_path / "out.jpg", loaded.pixels, filled)
+    assert not (tmp_path / "out.jpg").exists()
+
+
+def test_cmyk_source_is_re_encoded_with_a_warning(tmp_path, caplog):
+    source = _camera_jpeg(tmp_path / "cam.jpg", "4:4:4", "CMYK")
+    with caplog.at_level("WARNING"):
+        code = main(["inpaint", str(source), "--nadir", "30", "-g", "telea", "-o",
+                     str(tmp_path / "out.jpg"), "-q"])
+    assert code == 0 and (tmp_path / "out.jpg").is_file()
+    assert any("re-encoding the whole JPEG" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize("in_place", [False, True])
+def test_command_line_patches_the_shipped_sample(tmp_path, in_place):
+    source = tmp_path / "sample.jpg"
+    source.write_bytes((SAMPLE / "sample_pano.jpg").read_bytes())
+    before = _decoded(source)
+    output = source if in_place else tmp_path / "out.jpg"
+    args = ["--in-place"] if in_place else ["-o", str(output)]
+    code = main(["inpaint", str(source), "--mask", str(SAMPLE / "sample_mask.png"), "-g",
+                 "telea", "-q", *args])
+    assert code == 0
+    hole = read_mask(SAMPLE / "sample_mask.png", 1024, 2048)
+    differ = _differ(before, _decoded(output))
+    # Every 16x16 MCU the hole touches may be re-encoded; beyond them and the chroma ring,
+    # nothing changes.
+    touched = hole.reshape(64, 16, 128, 16).any(axis=(1, 3))  # (MCU rows, MCU columns)
+    mcus = np.repeat(np.repeat(touched, 16, axis=0), 16, axis=1)
+    assert differ.any() and not (differ & ~_ring(mcus)).any()
+
+
+def test_segments_parser_stops_at_the_first_non_app_segment():
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(buffer, "JPEG", exif=b"Exif\x00\x00MM\x00*\x00\x00\x00\x08"
+                                  + bytes(6))
+    data = buffer.getvalue()
+    segments, body = _app_segments(data)
+    assert data[body : body + 2] == b"\xff\xdb"  # DQT
+    assert b"JFIF" in segments and b"Exif" in segments
+
+
+def test_pixels_of_another_shape_are_refused(tmp_path):
+    source = _camera_jpeg(tmp_path / "cam.jpg")
+    loaded = read_image(source)
+    with pytest.raises(PatchUnavailable, match="uint8"):
+        write_jpeg_patch(source, tmp_path / "o.jpg", loaded.pixels,
+                         loaded.pixels.astype(np.float32))
