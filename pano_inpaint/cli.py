@@ -819,29 +819,61 @@ def eval_net_command(
     ))
 
 
+TrainConfigOption = Annotated[
+    Path, typer.Option("--config", "-c", help="Training YAML (configs/train/*.yaml).",
+                       show_default=False)
+]
+TrainDataOption = Annotated[
+    list[Path], typer.Option("--data", help="Folder of training panoramas and photos (repeat "
+                             "for more).", show_default=False)
+]
+RestartOption = Annotated[
+    bool, typer.Option("--restart", help="Ignore a checkpoint in the run folder, start over.")
+]
+MaxStepsOption = Annotated[
+    int | None, typer.Option(help="Stop (with a checkpoint) after this step; run again to "
+                             "resume.")
+]
+NoProgressOption = Annotated[bool, typer.Option("--no-progress", help="No progress bar.")]
+
+
+def _train(ctx: typer.Context, config: Path, load, run, **options) -> None:
+    """Load a training config with ``load``, run ``run(config, **options)``, say where the
+    weights went; exit 2 for a bad config, 1 for missing data or a foreign checkpoint."""
+    import os
+
+    # On CPUs shared with other jobs, OpenMP threads that spin while waiting for a descheduled
+    # peer make every parallel region cost a scheduler time slice (steps 10-20x slower).
+    # Passive waiting avoids that; it only takes effect if torch is not imported yet.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    try:
+        train_config = load(config)
+    except (ValueError, FileNotFoundError) as exc:
+        raise _fail(f"config: {exc}", EXIT_USAGE) from exc
+    logging.getLogger("pano_inpaint").setLevel(logging.INFO)
+    try:
+        result = run(train_config, command=_command_line(ctx), **options)
+    except (FileNotFoundError, ValueError) as exc:
+        raise _fail(str(exc), 1) from exc
+    done = "finished" if result.summary["finished"] else "stopped"
+    out.print(f"{done} at step {result.steps} ({result.seconds / 60:.1f} min of training) in "
+              f"{result.run_dir}", highlight=False)
+    if result.sha256:
+        out.print(f"weights: {result.weights} (sha256 {result.sha256})", highlight=False)
+
+
 @app.command("train")
 def train_command(
     ctx: typer.Context,
-    config: Annotated[
-        Path, typer.Option("--config", "-c", help="Training YAML (configs/train/*.yaml).",
-                           show_default=False)
-    ],
-    data: Annotated[
-        list[Path], typer.Option("--data", help="Folder of training panoramas and photos "
-                                 "(repeat for more).", show_default=False)
-    ],
+    config: TrainConfigOption,
+    data: TrainDataOption,
     run_dir: Annotated[
         Path, typer.Option("--out", help="Run folder: log.csv, losses.png, checkpoint.pt, "
                            "net.pt.", show_default=False)
     ],
-    restart: Annotated[
-        bool, typer.Option("--restart", help="Ignore a checkpoint in the run folder, start over.")
-    ] = False,
-    max_steps: Annotated[
-        int | None, typer.Option(help="Stop (with a checkpoint) after this step; run again to "
-                                 "resume.")
-    ] = None,
-    no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress bar.")] = False,
+    restart: RestartOption = False,
+    max_steps: MaxStepsOption = None,
+    no_progress: NoProgressOption = False,
 ) -> None:
     """Train the `net` generator (the seam-aware cube network), resumably.
 
@@ -851,31 +883,43 @@ def train_command(
 
         pano-inpaint train -c configs/train/net_v1.yaml --data panos/ --data photos/ --out runs/v1
     """
-    import os
-
-    # On CPUs shared with other jobs, OpenMP threads that spin while waiting for a descheduled
-    # peer make every parallel region cost a scheduler time slice (steps 10-20x slower).
-    # Passive waiting avoids that; it only takes effect if torch is not imported yet.
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    from pano_inpaint.train.config import TrainConfigError, load_train_config
+    from pano_inpaint.train.config import load_train_config
     from pano_inpaint.train.loop import train
 
-    try:
-        train_config = load_train_config(config)
-    except (TrainConfigError, FileNotFoundError) as exc:
-        raise _fail(f"config: {exc}", EXIT_USAGE) from exc
-    logging.getLogger("pano_inpaint").setLevel(logging.INFO)
-    try:
-        result = train(train_config, data, run_dir, restart=restart,
-                       progress=not no_progress, max_steps=max_steps,
-                       command=_command_line(ctx))
-    except (FileNotFoundError, ValueError) as exc:
-        raise _fail(str(exc), 1) from exc
-    done = "finished" if result.summary["finished"] else "stopped"
-    out.print(f"{done} at step {result.steps} ({result.seconds / 60:.1f} min of training) in "
-              f"{result.run_dir}", highlight=False)
-    if result.sha256:
-        out.print(f"weights: {result.weights} (sha256 {result.sha256})", highlight=False)
+    _train(ctx, config, load_train_config,
+           lambda cfg, **kw: train(cfg, data, run_dir, **kw),
+           restart=restart, progress=not no_progress, max_steps=max_steps)
+
+
+@app.command("train-mask")
+def train_mask_command(
+    ctx: typer.Context,
+    config: TrainConfigOption,
+    data: TrainDataOption,
+    run_dir: Annotated[
+        Path, typer.Option("--out", help="Run folder: log.csv, losses.png, checkpoint.pt, "
+                           "rignet.pt.", show_default=False)
+    ],
+    restart: RestartOption = False,
+    max_steps: MaxStepsOption = None,
+    no_progress: NoProgressOption = False,
+) -> None:
+    """Train the rig detector (`--auto`, `pano-inpaint mask`) on rigs rendered over real ground,
+    resumably. Never give it the evaluation panoramas.
+
+    Exit code 0: trained or stopped at --max-steps; 1: no data, foreign checkpoint; 2: bad config.
+
+    Example:
+
+        pano-inpaint train-mask -c configs/train/mask_v1.yaml --data ../shared/panoramas_hires
+        --data ../shared/training_photos --out runs/mask_v1
+    """
+    from pano_inpaint.train.mask_config import load_mask_train_config
+    from pano_inpaint.train.mask_loop import train_mask
+
+    _train(ctx, config, load_mask_train_config,
+           lambda cfg, **kw: train_mask(cfg, data, run_dir, **kw),
+           restart=restart, progress=not no_progress, max_steps=max_steps)
 
 
 def _find_benchmarks(start: Path, package_dir: Path) -> Path | None:

@@ -22,17 +22,13 @@ import datetime
 import json
 import logging
 import math
-import os
 import pickle
-import platform
-import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
-import yaml
 
 from pano_inpaint._progress import ProgressBar
 from pano_inpaint.generators.net.layers import FacePad
@@ -43,6 +39,14 @@ from pano_inpaint.train import losses as L
 from pano_inpaint.train.config import TrainConfig, train_config_to_dict
 from pano_inpaint.train.data import CubeBatch, CubeSampler, find_sources
 from pano_inpaint.train.plot import plot_losses
+from pano_inpaint.train.runs import (
+    LogWindow,
+    git_commit,
+    hardware,
+    lr_factor,
+    truncate_log,
+    write_run_config,
+)
 
 __all__ = ["TrainResult", "train"]
 
@@ -66,35 +70,9 @@ class TrainResult:
     summary: dict
 
 
-def _commit() -> dict:
-    root = Path(__file__).resolve().parents[2]
-    try:
-        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
-                              text=True, check=True, timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                               cwd=root, capture_output=True, text=True, timeout=10).stdout
-    except (OSError, subprocess.SubprocessError):
-        return {"commit": None, "dirty": None}
-    return {"commit": head, "dirty": bool(dirty.strip())}
-
-
-def _hardware(device: torch.device) -> dict:
-    info = {"platform": platform.platform(), "processor": platform.processor() or None,
-            "cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(),
-            "torch": torch.__version__, "device": str(device)}
-    if device.type == "cuda":
-        info["gpu"] = torch.cuda.get_device_name(device)
-    return info
-
-
 def _lr_factor(step: int, config: TrainConfig) -> float:
-    """Linear warm-up, then cosine decay to ``final_lr_fraction`` at the last step."""
-    optim, total = config.optim, max(config.total_steps, 1)
-    if step < optim.warmup_steps:
-        return (step + 1) / optim.warmup_steps
-    t = (step - optim.warmup_steps) / max(total - optim.warmup_steps, 1)
-    floor = optim.final_lr_fraction
-    return floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * min(t, 1.0)))
+    optim = config.optim
+    return lr_factor(step, config.total_steps, optim.warmup_steps, optim.final_lr_fraction)
 
 
 def _stage_at(step: int, config: TrainConfig) -> tuple[int, int, int]:
@@ -240,29 +218,14 @@ def _validation_cubes(sampler: CubeSampler, config: TrainConfig, device: torch.d
             for _ in range(config.data.validation_cubes)]
 
 
-def _truncate_log(path: Path, step: int) -> None:
-    """Drop CSV rows written after the checkpoint being resumed (they will be redone)."""
-    if not path.exists():
-        return
-    with open(path, newline="", encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=COLUMNS)
-        writer.writeheader()
-        writer.writerows(r for r in rows if int(r["step"]) <= step)
-
-
 def _prepare(config: TrainConfig, run_dir: Path) -> torch.device:
     """Create the run folder, write the effective config, set torch up; returns the device."""
-    run_dir.mkdir(parents=True, exist_ok=True)
+    write_run_config(run_dir, train_config_to_dict(config))
     device = resolve_device(config.device)
     torch.set_num_threads(max(1, config.threads))
     torch.set_flush_denormal(True)  # tiny weights and gradients otherwise slow CPUs down badly
     if device.type == "cpu":
         torch.use_deterministic_algorithms(True)
-    (run_dir / "config.yaml").write_text(
-        yaml.safe_dump(json.loads(json.dumps(train_config_to_dict(config))), sort_keys=False),
-        encoding="utf-8")
     return device
 
 
@@ -271,34 +234,10 @@ def _resume(trainer: _Trainer, log_path: Path, restart: bool) -> None:
     checkpoint = trainer.run_dir / CHECKPOINT
     if checkpoint.exists() and not restart:
         trainer.load(checkpoint)
-        _truncate_log(log_path, trainer.step)
+        truncate_log(log_path, trainer.step, COLUMNS)
         log.info("resumed %s at step %d", trainer.run_dir, trainer.step)
     elif log_path.exists():
         log_path.unlink()
-
-
-class _LogWindow:
-    """Loss sums and timings since the last ``log.csv`` row."""
-
-    def __init__(self) -> None:
-        self.sums: dict[str, float] = {}
-        self.count = 0
-        self.wall, self.cpu = time.perf_counter(), time.process_time()
-
-    def add(self, values: dict[str, float]) -> None:
-        for key, value in values.items():
-            self.sums[key] = self.sums.get(key, 0.0) + value
-        self.count += 1
-
-    def row(self, trainer: _Trainer, stage: int, face_size: int) -> dict:
-        step, n = trainer.step, self.count
-        row: dict = {"step": step, "stage": stage, "face_size": face_size,
-                     "lr": f"{trainer.config.optim.lr * _lr_factor(step - 1, trainer.config):.3g}",
-                     "seconds": round(trainer.seconds, 1),
-                     "sec_per_step": round((time.perf_counter() - self.wall) / n, 3),
-                     "cpu_per_step": round((time.process_time() - self.cpu) / n, 3)}
-        row.update({k: f"{v / n:.5g}" for k, v in self.sums.items()})
-        return row
 
 
 def _run_steps(trainer: _Trainer, sampler: CubeSampler, stop: int, log_path: Path,
@@ -314,7 +253,7 @@ def _run_steps(trainer: _Trainer, sampler: CubeSampler, stop: int, log_path: Pat
         writer = csv.DictWriter(handle, fieldnames=COLUMNS)
         if new_log:
             writer.writeheader()
-        window = _LogWindow()
+        window = LogWindow()
         while trainer.step < stop:
             started = time.perf_counter()
             stage, face_size, batch_size = _stage_at(trainer.step, config)
@@ -326,12 +265,13 @@ def _run_steps(trainer: _Trainer, sampler: CubeSampler, stop: int, log_path: Pat
             bar.describe(f"loss {values['loss']:.4f}  S={face_size}")
             step, is_last = trainer.step, trainer.step == stop
             if step % config.log_every == 0 or is_last:
-                row = window.row(trainer, stage, face_size)
+                lr = config.optim.lr * _lr_factor(step - 1, config)
+                row = window.row(step, trainer.seconds, lr, stage=stage, face_size=face_size)
                 if validation and (step % config.validate_every == 0 or is_last):
                     row.update({k: f"{v:.5g}" for k, v in trainer.validate(validation).items()})
                 writer.writerow(row)
                 handle.flush()
-                window = _LogWindow()
+                window = LogWindow()
             if step % config.checkpoint_every == 0 or is_last:
                 trainer.save()
                 plot_losses(log_path, log_path.with_name("losses.png"))
@@ -351,7 +291,7 @@ def _summary(trainer: _Trainer, sampler: CubeSampler, data_dirs: list[str | Path
                     "photos": len(sampler.photos)},
         "parameters": sum(p.numel() for p in trainer.model.parameters()),
         "net": dataclasses.asdict(trainer.model.config),
-        "hardware": _hardware(device),
+        "hardware": hardware(device),
         **provenance,
     }
 
@@ -386,7 +326,7 @@ def train(
         ValueError: the folder's checkpoint was written with another config.
     """
     run_dir = Path(run_dir)
-    provenance = _commit()  # the code this run starts from
+    provenance = git_commit()  # the code this run starts from
     device = _prepare(config, run_dir)
     sampler = CubeSampler(find_sources(list(data_dirs), config.data.exclude), config.data)
     trainer = _Trainer(config, run_dir, device)

@@ -1,0 +1,72 @@
+"""The learned rig detector: the shipped :class:`~pano_inpaint.masks.auto.model.RigNet` on the
+nadir view (weights and model card in ``weights/``, trained by ``pano-inpaint train-mask``).
+
+The weights are loaded from the package (``torch.load(weights_only=True)``, sha256 checked for the
+shipped file); nothing is downloaded. torch is imported only when this detector is used.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from pano_inpaint.masks.auto.detect import WORK_VIEW, Detector, DisplayPanorama
+from pano_inpaint.masks.auto.model import RigNet, RigNetConfig, network_input
+from pano_inpaint.weights_file import read_weights_file, write_weights_file
+
+__all__ = [
+    "DEFAULT_SHA256",
+    "DEFAULT_WEIGHTS",
+    "WEIGHTS_FORMAT",
+    "LearnedDetector",
+    "load_rignet",
+    "save_rignet",
+]
+
+WEIGHTS_FORMAT = "pano-inpaint-rignet/1"
+DEFAULT_WEIGHTS = Path(__file__).resolve().parent / "weights" / "rignet_v1.pt"
+# Also stated in weights/MODEL_CARD.md (a test keeps the two equal).
+DEFAULT_SHA256 = ""
+
+
+def save_rignet(path: str | Path, model: RigNet, meta: dict | None = None) -> str:
+    """Write the network as fp16 (atomically); returns the file's sha256."""
+    return write_weights_file(path, WEIGHTS_FORMAT, model.config.to_dict(), model, meta)
+
+
+def load_rignet(path: str | Path | None = None, *, sha256: str | None = None
+                ) -> tuple[RigNet, dict]:
+    """The network of a weights file, in eval mode, and its provenance.
+
+    Args:
+        path: weights file (default: the shipped ``weights/rignet_v1.pt``).
+        sha256: expected digest; default: :data:`DEFAULT_SHA256` for the shipped file.
+
+    Raises:
+        pano_inpaint.weights_file.WeightsError: missing, corrupt, or not this network's.
+    """
+    path = Path(path) if path is not None else DEFAULT_WEIGHTS
+    if sha256 is None and path.resolve() == DEFAULT_WEIGHTS:
+        sha256 = DEFAULT_SHA256
+    blob = read_weights_file(path, WEIGHTS_FORMAT, sha256=sha256)
+    model = RigNet(RigNetConfig.from_dict(blob["config"]))
+    model.load_state_dict(blob["state_dict"])
+    return model.eval(), blob["meta"]
+
+
+class LearnedDetector(Detector):
+    """The network's rig probability on :data:`WORK_VIEW`."""
+
+    name = "learned"
+    view = WORK_VIEW
+
+    def __init__(self, weights: str | Path | None = None) -> None:
+        self.model, self.meta = load_rignet(weights)
+        self.degrees = self.view.degrees_from_nadir()
+
+    def probability(self, panorama: DisplayPanorama) -> np.ndarray:
+        x = torch.from_numpy(network_input(panorama.view(self.view), self.degrees))[None]
+        with torch.inference_mode():
+            return torch.sigmoid(self.model(x))[0, 0].numpy()

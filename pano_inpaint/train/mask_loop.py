@@ -1,0 +1,279 @@
+"""``train_mask``: the training loop behind ``pano-inpaint train-mask`` (the rig detector).
+
+A run folder holds everything: ``config.yaml``, ``log.csv`` (a row every ``log_every`` steps,
+validation IoU / recall / precision every ``validate_every``), ``losses.png``, ``checkpoint.pt``
+(model, optimiser, data-stream state) every ``checkpoint_every`` steps, and at the end
+``rignet.pt`` (fp16 weights for the ``learned`` detector) and ``summary.json`` (command, seed,
+commit, time, hardware, final scores).
+
+The rig pool is not stored in the checkpoint (it is a few hundred MB); it is rebuilt on resume by
+replaying its own random stream (the initial fill and every refresh so far), so a resumed run
+sees exactly the views an uninterrupted one would.
+
+Loss: binary cross-entropy with rig pixels weighted ``pos_weight`` (a missed leg costs more than
+a few extra pixels), plus ``dice`` times the soft Dice loss of each view (1 - overlap, which does
+not let a big plate drown a thin leg in the average).
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import datetime
+import json
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from pano_inpaint._progress import ProgressBar
+from pano_inpaint.generators.net.model import resolve_device
+from pano_inpaint.io.atomic import atomic_write
+from pano_inpaint.masks.auto.learned import save_rignet
+from pano_inpaint.masks.auto.model import RigNet
+from pano_inpaint.train.data import find_sources
+from pano_inpaint.train.mask_config import MaskTrainConfig, mask_train_config_to_dict
+from pano_inpaint.train.mask_data import MaskBatch, RigPool, ViewSampler
+from pano_inpaint.train.plot import plot_losses
+from pano_inpaint.train.runs import (
+    LogWindow,
+    git_commit,
+    hardware,
+    lr_factor,
+    truncate_log,
+    write_run_config,
+)
+
+__all__ = ["MaskTrainResult", "train_mask"]
+
+log = logging.getLogger(__name__)
+
+CHECKPOINT = "checkpoint.pt"
+WEIGHTS = "rignet.pt"
+COLUMNS = ("step", "lr", "seconds", "sec_per_step", "cpu_per_step", "loss", "bce", "dice",
+           "val_iou", "val_recall", "val_precision")
+_VALIDATION_POOL = 32
+
+
+@dataclass
+class MaskTrainResult:
+    run_dir: Path
+    weights: Path
+    sha256: str
+    steps: int
+    seconds: float
+    summary: dict
+
+
+def _tensors(batch: MaskBatch, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    return torch.from_numpy(batch.image).to(device), torch.from_numpy(batch.label).to(device)
+
+
+def _losses(logits: torch.Tensor, label: torch.Tensor, config: MaskTrainConfig
+            ) -> dict[str, torch.Tensor]:
+    weight = torch.tensor(config.loss.pos_weight, device=logits.device)
+    bce = F.binary_cross_entropy_with_logits(logits, label, pos_weight=weight)
+    p = torch.sigmoid(logits)
+    overlap = (p * label).sum(dim=(1, 2, 3))
+    total = (p + label).sum(dim=(1, 2, 3))
+    dice = (1 - (2 * overlap + 1) / (total + 1)).mean()
+    return {"bce": bce, "dice": dice, "loss": bce + config.loss.dice * dice}
+
+
+class _Trainer:
+    def __init__(self, config: MaskTrainConfig, sampler: ViewSampler, run_dir: Path,
+                 device: torch.device) -> None:
+        self.config, self.sampler, self.run_dir, self.device = config, sampler, run_dir, device
+        torch.manual_seed(config.seed)
+        self.model = RigNet(config.net_config()).to(device)
+        self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=config.optim.lr,
+                                           weight_decay=config.optim.weight_decay)
+        self.rng = np.random.default_rng([config.seed, 1])  # views
+        self.pool_rng = np.random.default_rng([config.seed, 3])  # the pool's renders
+        self.step, self.seconds = 0, 0.0
+
+    def save(self) -> None:
+        state = {"step": self.step, "seconds": self.seconds, "model": self.model.state_dict(),
+                 "optimizer": self.optimizer.state_dict(), "rng": self.rng.bit_generator.state,
+                 "torch_rng": torch.get_rng_state(),
+                 "config": mask_train_config_to_dict(self.config)}
+        atomic_write(self.run_dir / CHECKPOINT, lambda tmp: torch.save(state, tmp))
+
+    def load(self, path: Path) -> None:
+        state = torch.load(path, map_location=self.device, weights_only=False)
+        if state.get("config") != mask_train_config_to_dict(self.config):
+            raise ValueError(f"{path} was written with another config; use a new run folder "
+                             "or --restart")
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.rng.bit_generator.state = state["rng"]
+        torch.set_rng_state(state["torch_rng"])
+        self.step, self.seconds = int(state["step"]), float(state["seconds"])
+
+    def refreshes(self, step: int) -> int:
+        every = self.config.data.refresh_every
+        return step // every if every > 0 else 0
+
+    def train_step(self) -> dict[str, float]:
+        config = self.config
+        if self.refreshes(self.step + 1) > self.refreshes(self.step):
+            self.sampler.pool.refresh(self.pool_rng)
+        image, label = _tensors(self.sampler.batch(self.rng, config.batch_size, config.crop),
+                                self.device)
+        factor = lr_factor(self.step, config.steps, config.optim.warmup_steps,
+                           config.optim.final_lr_fraction)
+        for group in self.optimizer.param_groups:
+            group["lr"] = config.optim.lr * factor
+        self.model.train()
+        terms = _losses(self.model(image), label, config)
+        self.optimizer.zero_grad(set_to_none=True)
+        terms["loss"].backward()
+        if config.optim.grad_clip > 0:
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), config.optim.grad_clip)
+        self.optimizer.step()
+        return {k: float(v.detach()) for k, v in terms.items()}
+
+    @torch.no_grad()
+    def validate(self, views: list[tuple[torch.Tensor, torch.Tensor]]) -> dict[str, float]:
+        self.model.eval()
+        both = found = truth = 0.0
+        for image, label in views:
+            predicted = self.model(image) > 0
+            positive = label > 0.5
+            both += float((predicted & positive).sum())
+            found += float(predicted.sum())
+            truth += float(positive.sum())
+        union = found + truth - both
+        return {"val_iou": both / max(union, 1.0), "val_recall": both / max(truth, 1.0),
+                "val_precision": both / max(found, 1.0)}
+
+
+def _validation_views(sampler: ViewSampler, config: MaskTrainConfig, device: torch.device
+                      ) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """Fixed full-size views with rigs of their own pool (never the training pool's)."""
+    rng = np.random.default_rng([config.seed, 2])
+    pool = RigPool(config.data, sampler.view)
+    pool.fill(min(_VALIDATION_POOL, config.data.validation), rng)
+    training_pool, sampler.pool = sampler.pool, pool
+    try:
+        views = [_tensors(sampler.batch(rng, 1, sampler.view.size), device)
+                 for _ in range(config.data.validation)]
+    finally:
+        sampler.pool = training_pool
+    return views
+
+
+def _run_steps(trainer: _Trainer, stop: int, log_path: Path,
+               validation: list[tuple[torch.Tensor, torch.Tensor]], progress: bool) -> None:
+    config = trainer.config
+    new_log = not log_path.exists()
+    with open(log_path, "a", newline="", encoding="utf-8") as handle, \
+            ProgressBar(config.steps, unit="steps", initial=trainer.step,
+                        enabled=progress) as bar:
+        writer = csv.DictWriter(handle, fieldnames=COLUMNS)
+        if new_log:
+            writer.writeheader()
+        window = LogWindow()
+        while trainer.step < stop:
+            started = time.perf_counter()
+            values = trainer.train_step()
+            trainer.step += 1
+            trainer.seconds += time.perf_counter() - started
+            window.add(values)
+            bar.advance()
+            bar.describe(f"loss {values['loss']:.4f}")
+            step, is_last = trainer.step, trainer.step == stop
+            if step % config.log_every == 0 or is_last:
+                lr = config.optim.lr * lr_factor(step - 1, config.steps,
+                                                 config.optim.warmup_steps,
+                                                 config.optim.final_lr_fraction)
+                row = window.row(step, trainer.seconds, lr)
+                if validation and (step % config.validate_every == 0 or is_last):
+                    row.update({k: f"{v:.4f}" for k, v in trainer.validate(validation).items()})
+                writer.writerow(row)
+                handle.flush()
+                window = LogWindow()
+            if step % config.checkpoint_every == 0 or is_last:
+                trainer.save()
+                plot_losses(log_path, log_path.with_name("losses.png"))
+
+
+def train_mask(
+    config: MaskTrainConfig,
+    data_dirs: list[str | Path],
+    run_dir: str | Path,
+    *,
+    restart: bool = False,
+    progress: bool = True,
+    command: str | None = None,
+    max_steps: int | None = None,
+) -> MaskTrainResult:
+    """Train the rig detector; resumable (see the module docstring).
+
+    Args:
+        config: the training config.
+        data_dirs: folders of ground images (panoramas and photos).
+        run_dir: the run folder (created; an existing checkpoint there is resumed).
+        restart: ignore an existing checkpoint and start over.
+        progress: show progress bars.
+        command: the command line to record in the summary.
+        max_steps: stop after this step (a checkpoint is written) without finishing.
+
+    Raises:
+        FileNotFoundError: a data folder is missing or holds no usable image.
+        ValueError: the folder's checkpoint was written with another config.
+    """
+    run_dir = Path(run_dir)
+    provenance = git_commit()
+    write_run_config(run_dir, mask_train_config_to_dict(config))
+    device = resolve_device(config.device)
+    torch.set_num_threads(max(1, config.threads))
+    torch.set_flush_denormal(True)
+    if device.type == "cpu":
+        torch.use_deterministic_algorithms(True)
+    sampler = ViewSampler(find_sources(list(data_dirs), config.data.exclude), config.data)
+    trainer = _Trainer(config, sampler, run_dir, device)
+    log_path = run_dir / "log.csv"
+    checkpoint = run_dir / CHECKPOINT
+    if checkpoint.exists() and not restart:
+        trainer.load(checkpoint)
+        truncate_log(log_path, trainer.step, COLUMNS)
+        log.info("resumed %s at step %d", run_dir, trainer.step)
+    elif log_path.exists():
+        log_path.unlink()
+    started = time.perf_counter()
+    with ProgressBar(config.data.pool, unit="rigs", enabled=progress) as bar:
+        bar.describe("rendering rigs")
+        sampler.pool.fill(config.data.pool, trainer.pool_rng, lambda done: bar.advance())
+    for _ in range(trainer.refreshes(trainer.step)):  # replay the refreshes of a resumed run
+        sampler.pool.refresh(trainer.pool_rng)
+    pool_seconds = time.perf_counter() - started
+    validation = _validation_views(sampler, config, device) if config.validate_every else []
+    stop = config.steps if max_steps is None else min(config.steps, max_steps)
+    _run_steps(trainer, stop, log_path, validation, progress)
+
+    summary = {
+        "command": command, "finished": trainer.step >= config.steps, "steps": trainer.step,
+        "train_seconds": round(trainer.seconds, 1), "pool_seconds": round(pool_seconds, 1),
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "seed": config.seed, "data": [str(d) for d in data_dirs],
+        "sources": {"panoramas": len(sampler.panoramas), "photos": len(sampler.photos)},
+        "parameters": sum(p.numel() for p in trainer.model.parameters()),
+        "net": dataclasses.asdict(trainer.model.config), "hardware": hardware(device),
+        **provenance,
+    }
+    if validation:
+        summary["validation"] = trainer.validate(validation)
+    weights, sha = run_dir / WEIGHTS, ""
+    if summary["finished"]:
+        meta = {k: summary[k] for k in ("command", "steps", "train_seconds", "seed", "commit",
+                                        "date")}
+        sha = save_rignet(weights, trainer.model.cpu(), meta)
+        summary["weights_sha256"] = sha
+    atomic_write(run_dir / "summary.json",
+                 lambda tmp: tmp.write_text(json.dumps(summary, indent=2), encoding="utf-8"))
+    return MaskTrainResult(run_dir, weights, sha, trainer.step, trainer.seconds, summary)

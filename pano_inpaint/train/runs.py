@@ -1,0 +1,109 @@
+"""What every training run of the project shares: its provenance (commit, hardware), the learning
+rate schedule, the CSV log that survives a resume, and the run folder.
+
+Used by the ``net`` trainer (:mod:`pano_inpaint.train.loop`) and the rig-mask trainer
+(:mod:`pano_inpaint.train.mask_loop`).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import platform
+import subprocess
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import torch
+import yaml
+
+__all__ = [
+    "LogWindow",
+    "git_commit",
+    "hardware",
+    "lr_factor",
+    "truncate_log",
+    "write_run_config",
+]
+
+
+def git_commit() -> dict:
+    """``{"commit": HEAD, "dirty": bool}`` of the source checkout (None outside one)."""
+    root = Path(__file__).resolve().parents[2]
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
+                              text=True, check=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               cwd=root, capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": None, "dirty": None}
+    return {"commit": head, "dirty": bool(dirty.strip())}
+
+
+def hardware(device: torch.device) -> dict:
+    """Where a run ran: platform, CPU count, torch threads and version, device (and GPU)."""
+    info = {"platform": platform.platform(), "processor": platform.processor() or None,
+            "cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(),
+            "torch": torch.__version__, "device": str(device)}
+    if device.type == "cuda":
+        info["gpu"] = torch.cuda.get_device_name(device)
+    return info
+
+
+def lr_factor(step: int, total: int, warmup: int, final_fraction: float) -> float:
+    """Linear warm-up over ``warmup`` steps, then cosine decay to ``final_fraction`` at ``total``.
+
+    Example:
+        >>> [round(lr_factor(s, 100, 10, 0.1), 2) for s in (0, 9, 10, 100)]
+        [0.1, 1.0, 1.0, 0.1]
+    """
+    total = max(total, 1)
+    if step < warmup:
+        return (step + 1) / warmup
+    t = (step - warmup) / max(total - warmup, 1)
+    return final_fraction + (1 - final_fraction) * 0.5 * (1 + math.cos(math.pi * min(t, 1.0)))
+
+
+def truncate_log(path: Path, step: int, columns: Sequence[str]) -> None:
+    """Drop CSV rows written after the checkpoint being resumed (they will be redone)."""
+    if not path.exists():
+        return
+    with open(path, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(columns))
+        writer.writeheader()
+        writer.writerows(r for r in rows if int(r["step"]) <= step)
+
+
+def write_run_config(run_dir: Path, config: dict) -> None:
+    """Create the run folder and write the effective config there as ``config.yaml``."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / "config.yaml").write_text(
+        yaml.safe_dump(json.loads(json.dumps(config)), sort_keys=False), encoding="utf-8")
+
+
+class LogWindow:
+    """Loss sums and timings since the last log row."""
+
+    def __init__(self) -> None:
+        self.sums: dict[str, float] = {}
+        self.count = 0
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+
+    def add(self, values: dict[str, float]) -> None:
+        for key, value in values.items():
+            self.sums[key] = self.sums.get(key, 0.0) + value
+        self.count += 1
+
+    def row(self, step: int, seconds: float, lr: float, **extra) -> dict:
+        """One CSV row: the step, timings per step, the mean of every summed value."""
+        n = max(self.count, 1)
+        row: dict = {"step": step, **extra, "lr": f"{lr:.3g}", "seconds": round(seconds, 1),
+                     "sec_per_step": round((time.perf_counter() - self.wall) / n, 3),
+                     "cpu_per_step": round((time.process_time() - self.cpu) / n, 3)}
+        row.update({k: f"{v / n:.5g}" for k, v in self.sums.items()})
+        return row

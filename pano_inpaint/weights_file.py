@@ -1,0 +1,65 @@
+"""Weights files of the project's networks: one torch file holding a format tag, the network's
+config, an fp16 state dict and provenance; written atomically, read with ``weights_only=True``
+(no code runs on load), checked against a sha256 for the shipped files. Nothing is downloaded.
+
+Used by the ``net`` generator (:mod:`pano_inpaint.generators.net.weights`) and the rig detector
+(:mod:`pano_inpaint.masks.auto.learned`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import torch
+
+from pano_inpaint.io.atomic import atomic_write
+
+__all__ = ["WeightsError", "file_sha256", "read_weights_file", "write_weights_file"]
+
+
+class WeightsError(RuntimeError):
+    """A weights file that is missing, corrupt or not of the expected network."""
+
+
+def file_sha256(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def write_weights_file(path: str | Path, fmt: str, config: dict, module: torch.nn.Module,
+                       meta: dict | None = None) -> str:
+    """Write ``module``'s parameters and buffers as fp16 (atomically); returns the sha256."""
+    path = Path(path)
+    state = {k: v.detach().to("cpu", torch.float16 if v.is_floating_point() else v.dtype)
+             .contiguous() for k, v in module.state_dict().items()}
+    blob = {"format": fmt, "config": config, "state_dict": state, "meta": dict(meta or {})}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(path, lambda tmp: torch.save(blob, tmp))
+    return file_sha256(path)
+
+
+def read_weights_file(path: str | Path, fmt: str, *, sha256: str | None = None) -> dict:
+    """``{"config", "state_dict" (float32), "meta"}`` of a weights file of format ``fmt``.
+
+    Raises:
+        WeightsError: missing file, digest mismatch, unreadable, or another format.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise WeightsError(f"weights file not found: {path}")
+    if sha256 is not None:
+        actual = file_sha256(path)
+        if actual != sha256:
+            raise WeightsError(f"{path.name}: sha256 {actual} does not match {sha256}")
+    try:
+        blob = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises several types for a bad file
+        raise WeightsError(f"cannot read {path}: {exc}") from exc
+    if not isinstance(blob, dict) or blob.get("format") != fmt:
+        raise WeightsError(f"{path.name} is not a {fmt} weights file")
+    state = {k: v.float() if v.is_floating_point() else v for k, v in blob["state_dict"].items()}
+    return {"config": blob["config"], "state_dict": state, "meta": dict(blob.get("meta", {}))}
