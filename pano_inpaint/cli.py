@@ -64,6 +64,16 @@ def _config(config: Path | None, overrides: list[str] | None, generator: str | N
         raise _fail(f"config: cannot read {config}: {exc.strerror or exc}", EXIT_USAGE) from exc
 
 
+def _check_detector(name: str, weights: str | None = None) -> None:
+    """Build the rig detector once (its weights loaded): unknown or unloadable fails here."""
+    from pano_inpaint.masks.auto.detect import DetectorError, get_detector
+
+    try:
+        get_detector(name, weights)
+    except (KeyError, DetectorError) as exc:
+        raise _fail(str(exc).strip('"'), EXIT_USAGE) from exc
+
+
 def _check_generator(cfg) -> None:
     """Build the config's generator once: an unknown name or a bad param fails here."""
     from pano_inpaint.batch import build_generator
@@ -155,6 +165,8 @@ def inpaint_command(
     if dilate is not None:
         overrides.append(f"mask.dilate={dilate}")
     cfg = _config(config, overrides, generator)
+    if auto:
+        _check_detector(cfg.auto_mask.detector, cfg.auto_mask.weights)
     try:
         plan = plan_batch(inputs, output, MaskSpec(mask, nadir, zenith, resize_mask, auto), cfg,
                           report=report, overwrite=overwrite, in_place=in_place,
@@ -227,7 +239,8 @@ def mask_command(
         int, typer.Option(min=0, help="Grow the written masks by this many pixels.")
     ] = 0,
     detector: Annotated[
-        str | None, typer.Option(help="The detector (see `--set auto_mask.*`): classical.")
+        str | None, typer.Option(help="learned (the shipped network, the default) or classical "
+                                 "(no weights).")
     ] = None,
     preview: Annotated[
         bool, typer.Option("--preview/--no-preview", help="Write NAME_preview.jpg.")
@@ -266,6 +279,7 @@ def mask_command(
         raise _fail(str(exc), exc.code) from exc
     if output.exists() and not output.is_dir():
         raise _fail(f"{output} is a file; -o takes a folder", EXIT_USAGE)
+    _check_detector(cfg.auto_mask.detector, cfg.auto_mask.weights)
     started = time.perf_counter()
     with ProgressBar(len(images) * (2 if shoot else 1), unit="steps",
                      enabled=not quiet) as bar:
@@ -817,6 +831,52 @@ def eval_net_command(
         max_width=max_width, images=images, html=not no_html,
         command=_command_line(ctx), config=cfg,
     ))
+
+
+@app.command("eval-mask")
+def eval_mask_command(
+    ctx: typer.Context,
+    dirs: DirsArgument,
+    out_dir: OutDirOption,
+    detectors: Annotated[
+        str, typer.Option(metavar="A,B", help="Rig detectors; the first is filled end to end "
+                          "and used for the shoots.")
+    ] = "learned,classical",
+    kinds: Annotated[
+        str | None, typer.Option(metavar="K1,K2", help="Rig kinds (default all: tripod, "
+                                 "monopod, selfie, panohead, shadow).")
+    ] = None,
+    generator: Annotated[
+        str, typer.Option("--generator", "-g", help="Fills the end-to-end comparison "
+                          "('none': no fills).")
+    ] = "patchmatch",
+    no_shoots: Annotated[
+        bool, typer.Option("--no-shoots", help="Skip the shoot experiment.")
+    ] = False,
+    seed: SeedOption = 0,
+    max_width: Annotated[int, typer.Option(help="Reduce wider panoramas to this.")] = 1024,
+    images: ImagesOption = None,
+    no_html: NoHtmlOption = False,
+    no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress bar.")] = False,
+    overrides: SetOption = None,
+) -> None:
+    """Score the automatic rig masks on rigs composited over panoramas never trained on: IoU,
+    recall and area per rig kind, fills with the mask against a 25-degree cap, shoots.
+
+    Example:
+
+        pano-inpaint eval-mask ../shared/panoramas --out eval_out/masks
+    """
+    from pano_inpaint.eval.rig_masks import evaluate_rig_masks
+
+    cfg = _config(None, overrides)
+    for name in _split(detectors) or []:
+        _check_detector(name)
+    _evaluate(lambda: evaluate_rig_masks(
+        dirs, out_dir, detectors=_split(detectors) or [], kinds=_split(kinds),
+        generator=None if generator == "none" else generator, shoots=not no_shoots, seed=seed,
+        max_width=max_width, images=images, html_report=not no_html, progress=not no_progress,
+        command=_command_line(ctx), config=cfg))
 
 
 TrainConfigOption = Annotated[

@@ -109,7 +109,7 @@ class MaskConfig:
 class AutoMaskConfig:
     """The automatic rig mask (``--auto``, ``pano-inpaint mask``)."""
 
-    detector: Literal["classical"] = "classical"  # see pano_inpaint.masks.auto
+    detector: Literal["learned", "classical"] = "classical"  # see pano_inpaint.masks.auto
     weights: str | None = None  # a learned detector's weights file; None = the shipped ones
     threshold: float = 0.5  # rig probability above which a pixel is masked
     grow_degrees: float = 0.25  # grow the mask by this angle on the sphere (soft rims)

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from pano_inpaint.config import AutoMaskConfig
-from pano_inpaint.exit_codes import EXIT_INPUT, EXIT_OUTPUT
+from pano_inpaint.exit_codes import EXIT_INPUT, EXIT_OUTPUT, EXIT_USAGE
 from pano_inpaint.io import ImageReadError, ImageWriteError, read_image, write_image
 from pano_inpaint.jobs import JobError, check_panorama
 from pano_inpaint.masks import dilate_mask
@@ -108,10 +108,16 @@ def write_masks(
         its :class:`JobError`), and the shoot's warnings.
 
     Raises:
-        JobError: with ``EXIT_OUTPUT`` before anything is written when an output exists and
-            ``overwrite`` is False, or two inputs would write the same file.
+        JobError: before anything is written: ``EXIT_OUTPUT`` when an output exists and
+            ``overwrite`` is False or two inputs would write the same file; ``EXIT_USAGE`` when
+            the detector is unknown or cannot load its weights.
     """
-    from pano_inpaint.masks.auto.detect import DisplayPanorama, get_detector, mask_from_probability
+    from pano_inpaint.masks.auto.detect import (
+        DetectorError,
+        DisplayPanorama,
+        get_detector,
+        mask_from_probability,
+    )
     from pano_inpaint.masks.auto.shoot import shared_probabilities
 
     taken: dict[Path, Path] = {}
@@ -123,8 +129,11 @@ def write_masks(
             taken[path] = image
             if path.exists() and not overwrite:
                 raise JobError(f"{path} exists; pass --overwrite to replace it", EXIT_OUTPUT)
+    try:
+        detector = get_detector(config.detector, config.weights)
+    except (KeyError, DetectorError) as exc:
+        raise JobError(str(exc).strip('"'), EXIT_USAGE) from exc
     out_dir.mkdir(parents=True, exist_ok=True)
-    detector = get_detector(config.detector, config.weights)
     step = progress or (lambda image, stage: None)
     results: list[MaskFileResult] = []
     failures: list[tuple[Path, JobError]] = []

@@ -125,3 +125,15 @@ def test_a_folder_of_masks_with_auto_for_the_missing_ones(tmp_path):
     assert not (changed & ~painted).any()
     changed = np.any(read_image(shots / "b.png").pixels != read_image(out / "b.png").pixels, -1)
     assert (changed & ~painted).any()  # b got the detected monopod, wider than a's 3 degrees
+
+
+def test_missing_detector_weights_fail_before_any_work(tmp_path, rig_file, capsys):
+    path, _ = rig_file
+    missing = ["--set", f"auto_mask.weights={tmp_path / 'none.pt'}"]
+    assert main(["mask", str(path), "-o", str(tmp_path / "m"), "--detector", "learned",
+                 *missing]) == EXIT_USAGE
+    assert not (tmp_path / "m").exists()
+    assert main(["inpaint", str(path), "--auto", "-o", str(tmp_path / "o.png"), "--set",
+                 "auto_mask.detector=learned", *missing]) == EXIT_USAGE
+    assert "cannot load its weights" in capsys.readouterr().err
+    assert not (tmp_path / "o.png").exists()

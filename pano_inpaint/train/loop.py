@@ -16,21 +16,18 @@ than promising identical bytes.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import datetime
 import json
 import logging
 import math
 import pickle
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from pano_inpaint._progress import ProgressBar
 from pano_inpaint.generators.net.layers import FacePad
 from pano_inpaint.generators.net.model import CubeInpaintNet, composite, resolve_device
 from pano_inpaint.generators.net.weights import save_weights
@@ -38,12 +35,12 @@ from pano_inpaint.io.atomic import atomic_write
 from pano_inpaint.train import losses as L
 from pano_inpaint.train.config import TrainConfig, train_config_to_dict
 from pano_inpaint.train.data import CubeBatch, CubeSampler, find_sources
-from pano_inpaint.train.plot import plot_losses
 from pano_inpaint.train.runs import (
-    LogWindow,
+    Schedule,
     git_commit,
     hardware,
     lr_factor,
+    run_steps,
     truncate_log,
     write_run_config,
 )
@@ -242,39 +239,18 @@ def _resume(trainer: _Trainer, log_path: Path, restart: bool) -> None:
 
 def _run_steps(trainer: _Trainer, sampler: CubeSampler, stop: int, log_path: Path,
                validation: list[tuple[torch.Tensor, torch.Tensor]], progress: bool) -> None:
-    """Train up to global step ``stop``: a log row every ``log_every`` steps (validation every
-    ``validate_every``), a checkpoint and the loss plot every ``checkpoint_every``, and both at
-    the last step."""
+    """Train up to global step ``stop`` (see :func:`pano_inpaint.train.runs.run_steps`)."""
     config = trainer.config
-    new_log = not log_path.exists()
-    with open(log_path, "a", newline="", encoding="utf-8") as handle, \
-            ProgressBar(config.total_steps, unit="steps", initial=trainer.step,
-                        enabled=progress) as bar:
-        writer = csv.DictWriter(handle, fieldnames=COLUMNS)
-        if new_log:
-            writer.writeheader()
-        window = LogWindow()
-        while trainer.step < stop:
-            started = time.perf_counter()
-            stage, face_size, batch_size = _stage_at(trainer.step, config)
-            values = trainer.train_step(sampler.batch(trainer.rng, face_size, batch_size))
-            trainer.step += 1
-            trainer.seconds += time.perf_counter() - started
-            window.add(values)
-            bar.advance()
-            bar.describe(f"loss {values['loss']:.4f}  S={face_size}")
-            step, is_last = trainer.step, trainer.step == stop
-            if step % config.log_every == 0 or is_last:
-                lr = config.optim.lr * _lr_factor(step - 1, config)
-                row = window.row(step, trainer.seconds, lr, stage=stage, face_size=face_size)
-                if validation and (step % config.validate_every == 0 or is_last):
-                    row.update({k: f"{v:.5g}" for k, v in trainer.validate(validation).items()})
-                writer.writerow(row)
-                handle.flush()
-                window = LogWindow()
-            if step % config.checkpoint_every == 0 or is_last:
-                trainer.save()
-                plot_losses(log_path, log_path.with_name("losses.png"))
+
+    def one_step() -> tuple[dict[str, float], dict]:
+        stage, face_size, batch_size = _stage_at(trainer.step, config)
+        values = trainer.train_step(sampler.batch(trainer.rng, face_size, batch_size))
+        return values, {"stage": stage, "face_size": face_size}
+
+    schedule = Schedule(config.total_steps, config.log_every, config.validate_every,
+                        config.checkpoint_every)
+    run_steps(trainer, one_step, schedule, stop, log_path, COLUMNS,
+              lambda step: config.optim.lr * _lr_factor(step, config), validation, progress)
 
 
 def _summary(trainer: _Trainer, sampler: CubeSampler, data_dirs: list[str | Path],

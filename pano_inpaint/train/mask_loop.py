@@ -17,7 +17,6 @@ not let a big plate drown a thin leg in the average).
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import datetime
 import json
@@ -38,12 +37,12 @@ from pano_inpaint.masks.auto.model import RigNet
 from pano_inpaint.train.data import find_sources
 from pano_inpaint.train.mask_config import MaskTrainConfig, mask_train_config_to_dict
 from pano_inpaint.train.mask_data import MaskBatch, RigPool, ViewSampler
-from pano_inpaint.train.plot import plot_losses
 from pano_inpaint.train.runs import (
-    LogWindow,
+    Schedule,
     git_commit,
     hardware,
     lr_factor,
+    run_steps,
     truncate_log,
     write_run_config,
 )
@@ -82,6 +81,11 @@ def _losses(logits: torch.Tensor, label: torch.Tensor, config: MaskTrainConfig
     total = (p + label).sum(dim=(1, 2, 3))
     dice = (1 - (2 * overlap + 1) / (total + 1)).mean()
     return {"bce": bce, "dice": dice, "loss": bce + config.loss.dice * dice}
+
+
+def _lr(step: int, config: MaskTrainConfig) -> float:
+    optim = config.optim
+    return optim.lr * lr_factor(step, config.steps, optim.warmup_steps, optim.final_lr_fraction)
 
 
 class _Trainer:
@@ -124,10 +128,8 @@ class _Trainer:
             self.sampler.pool.refresh(self.pool_rng)
         image, label = _tensors(self.sampler.batch(self.rng, config.batch_size, config.crop),
                                 self.device)
-        factor = lr_factor(self.step, config.steps, config.optim.warmup_steps,
-                           config.optim.final_lr_fraction)
         for group in self.optimizer.param_groups:
-            group["lr"] = config.optim.lr * factor
+            group["lr"] = _lr(self.step, config)
         self.model.train()
         terms = _losses(self.model(image), label, config)
         self.optimizer.zero_grad(set_to_none=True)
@@ -165,41 +167,6 @@ def _validation_views(sampler: ViewSampler, config: MaskTrainConfig, device: tor
     finally:
         sampler.pool = training_pool
     return views
-
-
-def _run_steps(trainer: _Trainer, stop: int, log_path: Path,
-               validation: list[tuple[torch.Tensor, torch.Tensor]], progress: bool) -> None:
-    config = trainer.config
-    new_log = not log_path.exists()
-    with open(log_path, "a", newline="", encoding="utf-8") as handle, \
-            ProgressBar(config.steps, unit="steps", initial=trainer.step,
-                        enabled=progress) as bar:
-        writer = csv.DictWriter(handle, fieldnames=COLUMNS)
-        if new_log:
-            writer.writeheader()
-        window = LogWindow()
-        while trainer.step < stop:
-            started = time.perf_counter()
-            values = trainer.train_step()
-            trainer.step += 1
-            trainer.seconds += time.perf_counter() - started
-            window.add(values)
-            bar.advance()
-            bar.describe(f"loss {values['loss']:.4f}")
-            step, is_last = trainer.step, trainer.step == stop
-            if step % config.log_every == 0 or is_last:
-                lr = config.optim.lr * lr_factor(step - 1, config.steps,
-                                                 config.optim.warmup_steps,
-                                                 config.optim.final_lr_fraction)
-                row = window.row(step, trainer.seconds, lr)
-                if validation and (step % config.validate_every == 0 or is_last):
-                    row.update({k: f"{v:.4f}" for k, v in trainer.validate(validation).items()})
-                writer.writerow(row)
-                handle.flush()
-                window = LogWindow()
-            if step % config.checkpoint_every == 0 or is_last:
-                trainer.save()
-                plot_losses(log_path, log_path.with_name("losses.png"))
 
 
 def train_mask(
@@ -254,7 +221,10 @@ def train_mask(
     pool_seconds = time.perf_counter() - started
     validation = _validation_views(sampler, config, device) if config.validate_every else []
     stop = config.steps if max_steps is None else min(config.steps, max_steps)
-    _run_steps(trainer, stop, log_path, validation, progress)
+    schedule = Schedule(config.steps, config.log_every, config.validate_every,
+                        config.checkpoint_every)
+    run_steps(trainer, lambda: (trainer.train_step(), {}), schedule, stop, log_path, COLUMNS,
+              lambda step: _lr(step, config), validation, progress)
 
     summary = {
         "command": command, "finished": trainer.step >= config.steps, "steps": trainer.step,

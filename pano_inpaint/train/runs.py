@@ -14,17 +14,22 @@ import os
 import platform
 import subprocess
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import torch
 import yaml
 
 __all__ = [
     "LogWindow",
+    "Schedule",
+    "Steps",
     "git_commit",
     "hardware",
     "lr_factor",
+    "run_steps",
     "truncate_log",
     "write_run_config",
 ]
@@ -107,3 +112,64 @@ class LogWindow:
                      "cpu_per_step": round((time.process_time() - self.cpu) / n, 3)}
         row.update({k: f"{v / n:.5g}" for k, v in self.sums.items()})
         return row
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When a run logs, validates and saves (every so many steps, and at its last step)."""
+
+    total: int  # the run's steps
+    log_every: int
+    validate_every: int  # 0 = never
+    checkpoint_every: int
+
+
+class Steps(Protocol):
+    """A trainer as :func:`run_steps` drives it."""
+
+    step: int
+    seconds: float
+
+    def save(self) -> None: ...
+
+    def validate(self, views: list) -> dict[str, float]: ...
+
+
+def run_steps(trainer: Steps, one_step: Callable[[], tuple[dict[str, float], dict]],
+              schedule: Schedule, stop: int, log_path: Path, columns: Sequence[str],
+              lr_at: Callable[[int], float], validation: list, progress: bool) -> None:
+    """Train up to global step ``stop``: ``one_step()`` does a step and returns its loss values
+    and extra log fields; a CSV row every ``log_every`` steps (validation every
+    ``validate_every``), a checkpoint and the loss plot every ``checkpoint_every``, both at the
+    last step. ``lr_at(step)`` is the learning rate the step ran with."""
+    from pano_inpaint._progress import ProgressBar
+    from pano_inpaint.train.plot import plot_losses
+
+    new_log = not log_path.exists()
+    with open(log_path, "a", newline="", encoding="utf-8") as handle, \
+            ProgressBar(schedule.total, unit="steps", initial=trainer.step,
+                        enabled=progress) as bar:
+        writer = csv.DictWriter(handle, fieldnames=list(columns))
+        if new_log:
+            writer.writeheader()
+        window = LogWindow()
+        while trainer.step < stop:
+            started = time.perf_counter()
+            values, extra = one_step()
+            trainer.step += 1
+            trainer.seconds += time.perf_counter() - started
+            window.add(values)
+            bar.advance()
+            bar.describe(f"loss {values['loss']:.4f}" + "".join(f"  {k}={v}"
+                                                                for k, v in extra.items()))
+            step, is_last = trainer.step, trainer.step == stop
+            if step % schedule.log_every == 0 or is_last:
+                row = window.row(step, trainer.seconds, lr_at(step - 1), **extra)
+                if validation and (step % schedule.validate_every == 0 or is_last):
+                    row.update({k: f"{v:.5g}" for k, v in trainer.validate(validation).items()})
+                writer.writerow(row)
+                handle.flush()
+                window = LogWindow()
+            if step % schedule.checkpoint_every == 0 or is_last:
+                trainer.save()
+                plot_losses(log_path, log_path.with_name("losses.png"))

@@ -3,8 +3,9 @@ the panorama's resolution along its edges, thresholded, grown a little, with a c
 
 Steps (:func:`detect_rig`):
 
-1. A detector (:data:`DETECTORS`: ``classical`` for now) gives a rig probability on a
-   :class:`~pano_inpaint.geometry.nadir.NadirView` at a modest resolution.
+1. A detector (:data:`DETECTORS`: ``learned``, the shipped network, or ``classical``, no
+   weights) gives a rig probability on a :class:`~pano_inpaint.geometry.nadir.NadirView` at a
+   modest resolution.
 2. The probability is upsampled onto the nadir view at the panorama's native resolution (at most
    ``refine_face_max`` pixels a face) and refined by the guided filter with that view's brightness
    as the guide, so its edges land on the image's edges.
@@ -37,6 +38,7 @@ from pano_inpaint.values import ToneMap, is_hdr, to_values
 __all__ = [
     "CAP_DEGREES",
     "DETECTORS",
+    "DetectorError",
     "DisplayPanorama",
     "RigDetection",
     "detect_rig",
@@ -113,9 +115,20 @@ class ClassicalDetector(Detector):
         return self.view.from_erp(erp)
 
 
+def _learned(weights: str | None) -> Detector:
+    from pano_inpaint.masks.auto.learned import LearnedDetector  # imports torch
+
+    return LearnedDetector(weights)
+
+
 DETECTORS: dict[str, Callable[[str | None], Detector]] = {
+    "learned": _learned,
     "classical": lambda weights: ClassicalDetector(),
 }
+
+
+class DetectorError(RuntimeError):
+    """A detector that cannot be built (its weights are missing or not its own)."""
 
 
 @functools.lru_cache(maxsize=4)
@@ -124,10 +137,16 @@ def get_detector(name: str, weights: str | None = None) -> Detector:
 
     Raises:
         KeyError: unknown name (the message lists the known ones).
+        DetectorError: its weights cannot be loaded.
     """
+    from pano_inpaint.weights_file import WeightsError
+
     if name not in DETECTORS:
         raise KeyError(f"unknown rig detector {name!r}; known: {', '.join(DETECTORS)}")
-    return DETECTORS[name](weights)
+    try:
+        return DETECTORS[name](weights)
+    except WeightsError as exc:
+        raise DetectorError(f"the {name} rig detector cannot load its weights: {exc}") from exc
 
 
 @dataclass
