@@ -129,18 +129,18 @@ def test_stripes_continue_across_a_large_hole(rng):
     image, hole = _stripes(rng), _hole()
     tiles = _tiles(image, hole)
     out = PatchMatch().inpaint(tiles)[0].mean(axis=-1)
-    assert any("filled along the lattice" in note for note in tiles.notes)
     known = _stripe_phase(image.mean(axis=-1), _ring(hole))
     filled = _stripe_phase(out, hole)
     shift_px = abs(np.angle(filled / known)) / (2 * np.pi) * STRIPE_PERIOD
     assert shift_px <= 1.5  # the stripes leave the hole where they would have
     assert abs(filled) / abs(known) >= 0.6  # and keep their contrast all the way
+    assert any("filled along the lattice" in note for note in tiles.notes)
 
 
 @pytest.mark.parametrize("lattice", [True, False])
 def test_fill_keeps_the_lattice_autocorrelation(rng, lattice):
     image, hole = _checker(rng), _hole()
-    params = {} if lattice else {"lattice_strength": 2.0}  # the structure step off
+    params = {} if lattice else {"structure": False}  # the structure step off
     out = PatchMatch(**params).inpaint(_tiles(image, hole))[0].mean(axis=-1)
     known = _correlation(image.mean(axis=-1), ~hole, CHECKER)
     filled = _correlation(out, hole, CHECKER)
@@ -179,3 +179,74 @@ def test_pipeline_reports_the_structure_step():
     assert notes and all(n.startswith("region 1: ") for n in notes)
     assert any("patchmatch structure" in n for n in result.regions[0].notes)
     assert np.array_equal(result.image[~mask], image[~mask])
+
+
+# ------------------------------------------------------------------------------------- lines
+
+LINE_NORMAL = np.array([np.cos(np.radians(20)), -np.sin(np.radians(20))])  # (y, x)
+
+
+def _line_tile(rng: np.random.Generator, offset: float = 0.0) -> np.ndarray:
+    """A dark straight line 3 px wide at 20 degrees from the x axis through the tile's centre
+    (shifted ``offset`` px across), on irregular ground."""
+    import cv2
+
+    y, x = _grid()
+    centre = (SIZE - 1) / 2
+    distance = np.abs((y - centre) * LINE_NORMAL[0] + (x - centre) * LINE_NORMAL[1] - offset)
+    ground = cv2.GaussianBlur(rng.standard_normal((SIZE, SIZE)).astype(np.float32), (0, 0), 2)
+    grey = 0.6 + 0.05 * ground / ground.std() - 0.4 * np.clip(2.0 - distance, 0.0, 1.0)
+    return _rgb(grey)
+
+
+def _line_hole() -> np.ndarray:
+    y, x = _grid()
+    centre = (SIZE - 1) / 2
+    return np.hypot(y - centre, x - centre) <= 24
+
+
+def test_find_lines_pairs_the_two_sides_of_a_crossing_line(rng):
+    from pano_inpaint.generators.patchmatch._lines import find_lines
+
+    hole = _line_hole()
+    lines = find_lines(_line_tile(rng), hole, FACE)
+    assert len(lines) >= 1
+    centre = (SIZE - 1) / 2
+    for line in lines:  # each edge of the 3 px line, within a pixel or two of its middle
+        assert abs(line.direction @ LINE_NORMAL) < np.sin(np.radians(2))
+        assert abs((line.point - centre) @ LINE_NORMAL) <= 2.5
+    blank = _rgb(0.5 + _noise(rng, 0.02))
+    assert find_lines(blank, hole, FACE) == []
+
+
+@pytest.mark.parametrize("step", ["line", "lattice"])
+def test_a_line_crossing_a_hole_continues_through_it(rng, step):
+    """A lone line is also a lattice of shifts along it (a valley of the statistics); with the
+    lattice step off, the line step continues it."""
+    image, hole = _line_tile(rng), _line_hole()
+    tiles = _tiles(image, hole)
+    params = {"line": {"lattice_strength": 2.0}, "lattice": {}}
+    out = PatchMatch(**params[step]).inpaint(tiles)[0].mean(axis=-1)
+    y, x = _grid()
+    centre = (SIZE - 1) / 2
+    across = (y - centre) * LINE_NORMAL[0] + (x - centre) * LINE_NORMAL[1]
+    on_line = hole & (np.abs(across) <= 1)
+    beside = hole & (np.abs(across) >= 4) & (np.abs(across) <= 8)
+    # The line stays as dark inside the hole as outside it, at the same place.
+    known_contrast = image.mean(axis=-1)[~hole & (np.abs(across) >= 4)].mean() - image.mean(
+        axis=-1)[~hole & (np.abs(across) <= 1)].mean()
+    assert out[beside].mean() - out[on_line].mean() >= 0.7 * known_contrast
+    assert any(f"along the {step}" in note for note in tiles.notes)
+
+
+def test_crossing_lines_are_not_combined_into_a_grid():
+    from pano_inpaint.generators.patchmatch._offsets import Lattice
+
+    two_lines = Lattice(np.array([[0.0, 7.0], [0.0, -7.0], [5.0, 5.0], [-5.0, -5.0]]),
+                        np.full(4, 0.8), np.array([True, True, True, True]))
+    vectors = two_lines.vectors(30.0)
+    on_a = vectors[:, 0] == 0
+    on_b = vectors[:, 0] == vectors[:, 1]
+    assert (on_a | on_b).all()
+    lattice = Lattice(two_lines.offsets, two_lines.strength, np.zeros(4, bool))
+    assert any(v[0] != 0 and v[0] != v[1] for v in lattice.vectors(30.0))

@@ -47,8 +47,18 @@ densely with masked FFT correlations of edge strength). Where the repeat is shar
 may only copy a known pixel one lattice vector away, or what a pixel one lattice vector away
 copies, so the pattern keeps its phase to the middle of the hole and stripes leave it where they
 would have. Those pixels then count as known for PatchMatch, which fills what is left; the
-region's report says per face what was found, or that the step was skipped (no regular texture,
-or a hole too thin to need it).
+region's report says per face what was found, or that the step was skipped (no regular texture
+and no line, or a hole too thin to need it).
+
+Structure: lines (``_lines``). Where the texture is not regular, straight edges still cross the
+hole: a kerb, a skirting board, the rail on a wall, the edge of a painted stripe. A gnomonic tile
+keeps them straight, so an edge that enters the hole is found as two collinear segments of the
+known ring (OpenCV's LSD), one on each side. A thin band along each such line is filled first,
+by copies from the known part of the same band translated along the line (structure
+propagation, Sun et al. 2005: the curves first, then the rest constrained by them); PatchMatch
+fills the rest around them. On the structured scenes (``eval/scenes.py``) and on the paved and
+plank floors of the evaluation's panoramas this is what carries a line through a cube-edge
+object, a monopod or a wrap-around hole.
 
 Large holes. The coarse levels lay out the fill, and for a large hole the only sources near it
 are the target's own padded border, at a stretch above ``max_scale``: a level ``2^l`` times

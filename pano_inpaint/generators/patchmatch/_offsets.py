@@ -51,26 +51,33 @@ class Lattice:
             both signs of each shift.
         strength: ``(K,)`` float64, how sharp each shift's minimum of ``msd`` is (1: an exact
             repeat that its neighbouring shifts do not share; 0: no dip).
+        along: ``(K,)`` bool, the shift lies on a valley: the texture matches itself all
+            along its direction (a line or stripes), not only at whole multiples of it.
     """
 
     offsets: np.ndarray
     strength: np.ndarray
+    along: np.ndarray
 
     def vectors(self, reach: float, max_count: int = 4096) -> np.ndarray:
         """``(n, 2)`` int64 lattice vectors up to ``reach`` pixels long, shortest first: the
         integer combinations ``i * a + j * b`` of the strongest shift ``a`` and the strongest
         one not parallel to it ``b`` (rounded only at the end, so long vectors keep the
-        sub-pixel accuracy of the basis), and every other dominant offset."""
+        sub-pixel accuracy of the basis), and every other dominant offset. When both lie on
+        valleys (two lines crossing, not a lattice) they are not combined: a shift along one
+        line moves the other."""
         a = self.offsets[0]
-        b = None
-        for other in self.offsets[2::2]:
+        b, b_along = None, False
+        for other, other_along in zip(self.offsets[2::2], self.along[2::2], strict=True):
             sine = abs(a[0] * other[1] - a[1] * other[0]) / (np.hypot(*a) * np.hypot(*other))
             if sine > 0.35:
-                b = other
+                b, b_along = other, bool(other_along)
                 break
         n = int(np.ceil(reach / max(np.hypot(*a), 1.0)))
         m = 0 if b is None else int(np.ceil(reach / max(np.hypot(*b), 1.0)))
         i, j = np.meshgrid(np.arange(-n, n + 1), np.arange(-m, m + 1), indexing="ij")
+        if b is not None and self.along[0] and b_along:
+            i, j = i[(i == 0) | (j == 0)], j[(i == 0) | (j == 0)]
         combos = i.reshape(-1, 1) * a + j.reshape(-1, 1) * (b if b is not None else 0 * a)
         vectors = np.rint(np.concatenate([combos, self.offsets])).astype(np.int64)
         length = np.hypot(vectors[:, 0], vectors[:, 1])
@@ -285,7 +292,12 @@ def find_lattice(
     order = order[confirmed[order] >= min_strength][:max_offsets]
     if not order.size:
         return None
-    offsets, strengths = [], []
+    # A shift whose half is as sharp a dip lies on a valley of matching shifts: the texture
+    # matches itself all along a direction (a line, stripes), not at isolated points.
+    halves = minima[order] - centre
+    valley = _dips(msd, valid, _nearest_minimum(msd, valid, centre + np.rint(halves / 2).astype(
+        np.int64))) >= min_strength / 2
+    offsets, strengths, along = [], [], []
     for index in order:
         offset = minima[index] - centre
         for level in range(levels - 1, -1, -1):  # the last one to a fraction of a pixel
@@ -294,4 +306,5 @@ def find_lattice(
             offset = _refine(*features[0], offset, subpixel=True)
         offsets += [offset, -offset]
         strengths += [float(dips[index])] * 2
-    return Lattice(np.array(offsets, np.float64), np.array(strengths))
+    along = np.repeat(valley, 2)
+    return Lattice(np.array(offsets, np.float64), np.array(strengths), along)

@@ -15,8 +15,9 @@ from pano_inpaint.dataclass_yaml import build_dataclass
 from pano_inpaint.generators.base import CubeTiles
 from pano_inpaint.generators.patchmatch import _kernels as kernels
 from pano_inpaint.generators.patchmatch._finish import FinishScales, finish_fill, smooth_fill
+from pano_inpaint.generators.patchmatch._lines import find_lines
 from pano_inpaint.generators.patchmatch._offset_kernels import lattice_peel
-from pano_inpaint.generators.patchmatch._offsets import Lattice, find_lattice
+from pano_inpaint.generators.patchmatch._offsets import find_lattice
 from pano_inpaint.generators.patchmatch._pyramid import (
     Bank,
     Level,
@@ -38,8 +39,8 @@ logger = logging.getLogger(__name__)
 
 _PEEL_DRAWS = 32  # uniform candidates per pixel when peeling the coarsest hole
 _FINE_REACH = 8  # the finest level's random search spans 1/8 of the tile
-_LATTICE_TRIES = 16  # lattice copies compared per pixel when filling along a lattice
-_LATTICE_DEPTH = 0.05  # holes thinner than this share of the face size skip the lattice search
+_ALONG_TRIES = 16  # copies compared per pixel when filling along a lattice or a line
+_STRUCTURE_DEPTH = 0.05  # holes thinner than this share of the face size skip the structure
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,8 @@ class PatchMatchParams:
             known ring around the hole (1: no gain).
         stitch: remove the offsets between the copied pieces in the gradient domain (a Poisson
             solve; see ``_finish``).
+        structure: fill deep holes along the tile's lattice or along the straight lines that
+            cross them first (see the package doc); False: PatchMatch alone.
         lattice_strength: least strength (sharpness, see ``_offsets``) of a tile's dominant
             offsets for its hole to be filled along its lattice first, by copies of the known
             pixels one lattice vector away (the rest is filled by PatchMatch); above 1: never.
@@ -107,6 +110,7 @@ class PatchMatchParams:
     structure_depth: float = 0.03
     detail_gain_max: float = 1.3
     stitch: bool = True
+    structure: bool = True
     lattice_strength: float = 0.3
     seed: int = 0
     seam_aware: bool = True
@@ -147,6 +151,16 @@ class _Field:
     @property
     def cost(self) -> np.ndarray:
         return self.nnf[3]
+
+
+@dataclass(frozen=True)
+class _Along:
+    """Part of a hole filled first by copies along ``vectors`` (``(n, 2)`` int64 shifts,
+    shortest first): ``region`` ``(P, P)`` bool, ``kind`` "lattice" or "line"."""
+
+    vectors: np.ndarray
+    region: np.ndarray
+    kind: str
 
 
 @dataclass
@@ -322,7 +336,7 @@ class PatchMatch:
         each tile's finest field (None where it found no source)."""
         p = self.params
         radius = p.patch_size // 2
-        problem, early = self._fill_lattices(problem, self._lattices(problem), radius)
+        problem, early = self._fill_along(problem, self._structure(problem, radius), radius)
         count = self._level_count(problem)
         plan = level_plan(problem.face_size, problem.pad, count)
         channels = problem.image.shape[3]
@@ -441,53 +455,65 @@ class PatchMatch:
             return self.params.max_scale
         return self.params.max_scale * finest.face_size / level.face_size
 
-    def _lattices(self, problem: _Problem) -> dict[int, Lattice]:
-        """The dominant offsets of each target tile whose hole is deep enough to need them
-        (measured on its padded known pixels; see ``_offsets``), with a note for the report
-        of what was found and where the search was skipped."""
+    def _structure(self, problem: _Problem, radius: int) -> dict[int, list[_Along]]:
+        """What to fill first on each target whose hole is deep enough to need it: the whole
+        hole along the tile's lattice where its texture is regular (``_offsets``), else a band
+        along each straight line crossing the hole (``_lines``). Notes say what was found, and
+        which steps were skipped and why."""
         p = self.params
-        if p.lattice_strength > 1:
+        if not p.structure:
             return {}
         channels = problem.image.shape[3]
-        found, absent, thin = {}, [], []
+        plans: dict[int, list[_Along]] = {}
+        found, lined, thin, plain = [], [], [], []
         for i in np.flatnonzero(problem.hole.any(axis=(1, 2))):
+            i = int(i)
             face = FACE_ORDER[problem.face_ids[i]]
-            depth = cv2.distanceTransform(problem.hole[i].astype(np.uint8), cv2.DIST_L2, 3)
-            if depth.max() < _LATTICE_DEPTH * problem.face_size:
-                thin.append(face)  # thin holes: the plain search continues any pattern
+            hole = problem.hole[i]
+            depth = float(cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3).max())
+            if depth < _STRUCTURE_DEPTH * problem.face_size or (
+                    problem.face_ids[i] not in problem.bank_face_ids):
+                thin.append(face)  # thin holes: the plain search continues what crosses them
                 continue
-            lattice = find_lattice(problem.image[i][..., :channels], ~problem.hole[i],
-                                   min_strength=p.lattice_strength)
-            if lattice is None:
-                absent.append(face)
+            image = problem.image[i][..., :channels]
+            reach = 2 * depth + 2 * radius + 2
+            lattice = find_lattice(image, ~hole, min_strength=p.lattice_strength)
+            if lattice is not None:
+                plans[i] = [_Along(lattice.vectors(reach), hole, "lattice")]
+                found.append(f"face {face}: lattice of strength {lattice.strength.max():.2f}, "
+                             f"shift {np.round(lattice.offsets[0], 1).tolist()} px")
+                continue
+            lines = find_lines(image, hole, problem.face_size)
+            if lines:
+                plans[i] = [_Along(line.vectors(reach), line.band(hole.shape) & hole, "line")
+                            for line in lines]
+                lined.append(f"face {face}: {len(lines)} line(s) continued across the hole")
             else:
-                found[int(i)] = lattice
-        parts = [f"face {FACE_ORDER[problem.face_ids[i]]}: lattice of strength "
-                 f"{lat.strength.max():.2f}, shift {np.round(lat.offsets[0], 1).tolist()} px"
-                 for i, lat in found.items()]
-        if absent:
-            parts.append(f"faces {','.join(absent)}: no regular texture, lattice fill skipped")
+                plain.append(face)
+        parts = found + lined
+        if plain:
+            parts.append(f"faces {','.join(plain)}: no regular texture and no line crossing "
+                         "the hole, structure steps skipped")
         if thin:
-            parts.append(f"faces {','.join(thin)}: hole too thin for a lattice search")
+            parts.append(f"faces {','.join(thin)}: hole too thin for the structure steps")
         problem.notes.append("patchmatch structure: " + "; ".join(parts))
-        return found
+        return plans
 
-    def _fill_lattices(self, problem: _Problem, lattices: dict[int, Lattice], radius: int
-                       ) -> tuple[_Problem, dict[int, _Field]]:
-        """Fill each target whose lattice is strong along it, before (and for) the rest.
+    def _fill_along(self, problem: _Problem, plans: dict[int, list[_Along]], radius: int
+                    ) -> tuple[_Problem, dict[int, _Field]]:
+        """Fill the planned parts of each target before (and for) the rest.
 
         An onion peel from the hole's border inwards in which each pixel may only copy a known
-        pixel one lattice vector away (shortest first) or what a pixel one lattice vector away
-        already copies: the copies keep the lattice's phase however deep the hole, as the
-        statistics of patch offsets have it (He and Sun 2012). Pixels with no such copy stay
-        holes for the PatchMatch solve. Returns the problem with the filled pixels known (in
-        the targets and in the bank, so other tiles may copy them) and each filled tile's field.
-        """
-        p = self.params
-        chosen = {i: lat for i, lat in lattices.items()
-                  if problem.face_ids[i] in problem.bank_face_ids}
-        if not chosen:
+        pixel one of the plan's vectors away (shortest first) or what a pixel one vector away
+        already copies. Along a lattice the copies keep its phase however deep the hole, as
+        the statistics of patch offsets have it (He and Sun 2012); along a line, a band around
+        it continues the line (structure propagation, Sun et al. 2005). Pixels with no such
+        copy stay holes for the PatchMatch solve. Returns the problem with the filled pixels
+        known (in the targets and in the bank, so other tiles may copy them) and each filled
+        tile's field."""
+        if not plans:
             return problem, {}
+        p = self.params
         shared = problem.bank_image is problem.image
         image, hole = problem.image.copy(), problem.hole.copy()
         values = None if problem.values is None else problem.values.copy()
@@ -501,28 +527,27 @@ class PatchMatch:
         bank = build_bank(bank_image, bank_hole, problem.bank_face_ids, level, radius,
                           p.max_scale, p.locality)
         size = image.shape[1]
+        box = np.array([0, size, 0, size], np.int64)
         fields: dict[int, _Field] = {}
-        for i, lattice in chosen.items():
+        for i, parts in plans.items():
             own = problem.bank_face_ids.index(problem.face_ids[i])
             src = self._sources(bank, problem, i)
-            depth = cv2.distanceTransform(hole[i].astype(np.uint8), cv2.DIST_L2, 3)
-            vectors = lattice.vectors(2 * float(depth.max()) + 2 * radius + 2)
-            if not src or not vectors.size:
+            if not src:
                 continue
             field = _Field.empty(size)
             filled = ~hole[i]
             layers = cv2.distanceTransform(hole[i].astype(np.uint8), cv2.DIST_C, 3).astype(int)
-            for layer in range(1, int(layers.max()) + 1):
-                ys, xs = np.nonzero(layers == layer)
-                lattice_peel(image[i], filled, hole[i], ys, xs, src, radius, own, vectors,
-                             _LATTICE_TRIES, p.coherence, field.nnf)
-                filled[ys, xs] = field.nnf[0][ys, xs] >= 0
+            for part in parts:
+                for layer in range(1, int(layers[part.region].max(initial=0)) + 1):
+                    ys, xs = np.nonzero((layers == layer) & part.region)
+                    lattice_peel(image[i], filled, hole[i], ys, xs, src, radius, own,
+                                 part.vectors, _ALONG_TRIES, p.coherence, field.nnf)
+                    filled[ys, xs] = field.nnf[0][ys, xs] >= 0
             done = hole[i] & (field.nnf[0] >= 0)
             if not done.any():
                 continue
-            # The final copies, sharpened as PatchMatch's are (a lattice copy from far out on
-            # the tile is a magnified view of the ground).
-            box = np.array([0, size, 0, size], np.int64)
+            # The final copies, sharpened as PatchMatch's are (a copy from far out on the tile
+            # is a magnified view of the ground).
             self._reconstruct(bank.image, image[i], done, box, field, bank.geo, 1.0)
             if values is not None and bank_values is not None:
                 self._reconstruct(bank_values, values[i], done, box, field, bank.geo, np.inf)
@@ -535,7 +560,8 @@ class PatchMatch:
             fields[i] = field
             share = done.sum() / max(1, int(problem.hole[i].sum()))
             problem.notes.append(f"patchmatch structure: face {FACE_ORDER[problem.face_ids[i]]}: "
-                                 f"{share:.0%} of its hole filled along the lattice")
+                                 f"{share:.0%} of its hole filled along the {parts[0].kind}"
+                                 f"{'s' if len(parts) > 1 else ''} first")
         reduced = dataclasses.replace(problem, image=image, values=values, hole=hole,
                                       bank_image=bank_image, bank_values=bank_values,
                                       bank_hole=bank_hole)
