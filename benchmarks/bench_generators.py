@@ -8,9 +8,11 @@ Prints one table; every method runs in this process on the same panorama and mas
     python benchmarks/bench_generators.py --image pano.jpg --degrees 30 --no-peer
     python benchmarks/bench_generators.py --quick --interpolation lanczos
     python benchmarks/bench_generators.py --no-peer --also net,net+patchmatch
+    python benchmarks/bench_generators.py --no-peer --previous --scene workshop_stripes --degrees 45
 
 Rows at each size (a real panorama from ../shared/panoramas_hires, or ``--image``, resized to
-the size; a synthetic texture without either):
+the size; a synthetic texture without either; ``--scene NAME``: a structured scene of
+``pano_inpaint/eval/scenes.py``, rendered at up to 4096 px wide and resized):
 
 * ``pypatchmatch ERP``: the ``pypatchmatch`` wheel (optional ``bench`` extra) on the uint8
   equirectangular image, ``patchmatch.inpaint(erp, mask * 255, patch_size=7)``: what most users
@@ -21,6 +23,9 @@ the size; a synthetic texture without either):
   (the cube conversions are in the ``pipeline`` row). Its fill is written back into the
   panorama for the quality columns.
 * ``patchmatch pipeline``: the whole ``pano_inpaint.inpaint(erp, mask, generator="patchmatch")``.
+* ``--previous``: the same whole-pipeline row for ``patchmatch`` as it was before its structure
+  steps (``structure=False, max_scale_grows=False``: fills bit-identical to that generator's),
+  so the cost of the lattice and line fills is measured in the same process.
 * ``--also NAMES``: the same whole-pipeline row for other registered generators (``net``,
   ``net+patchmatch``, ``telea``...), each with its own default resampling; a first call on a
   small panorama loads weights and compiles kernels outside the timing.
@@ -59,8 +64,18 @@ from pano_inpaint.masks import nadir_mask  # noqa: E402
 DOWN = 5
 
 
-def _load(path: str | None, width: int) -> np.ndarray:
-    """RGB uint8 panorama ``(W / 2, W, 3)``: ``path`` resized, or the shared sample image."""
+_SCENE_MAX_WIDTH = 4096  # scenes are ray-cast: wider ones are rendered at this and resized
+
+
+def _load(path: str | None, width: int, scene: str | None = None) -> np.ndarray:
+    """RGB uint8 panorama ``(W / 2, W, 3)``: ``path`` resized, a rendered ``scene``, or the
+    shared sample image."""
+    if scene is not None:
+        from pano_inpaint.eval.scenes import render_scene
+
+        img = render_scene(scene, min(width, _SCENE_MAX_WIDTH), supersample=1)
+        return np.ascontiguousarray(cv2.resize(img, (width, width // 2),
+                                               interpolation=cv2.INTER_LINEAR))
     if path is None:
         return sample_image(width)
     img = cv2.imread(path, cv2.IMREAD_COLOR)
@@ -105,7 +120,7 @@ def _write_back(erp: np.ndarray, mask: np.ndarray, tile: np.ndarray, face_size: 
 
 
 def run_size(width: int, args: argparse.Namespace, peer: bool) -> list[dict]:
-    erp = _load(args.image, width)
+    erp = _load(args.image, width, args.scene)
     mask = nadir_mask(width // 2, width, args.degrees)
     rows: list[dict] = []
 
@@ -149,6 +164,12 @@ def run_size(width: int, args: argparse.Namespace, peer: bool) -> list[dict]:
         start = time.perf_counter()
         result = inpaint(erp, mask, generator=generator, config=config).image
         add("patchmatch pipeline", time.perf_counter() - start, result)
+        if args.previous:
+            previous = get_generator("patchmatch", patch_size=args.patch_size, seed=args.seed,
+                                     structure=False, max_scale_grows=False)
+            start = time.perf_counter()
+            result = inpaint(erp, mask, generator=previous, config=config).image
+            add("patchmatch previous", time.perf_counter() - start, result)
         for name in args.also:
             start = time.perf_counter()
             result = inpaint(erp, mask, generator=name).image
@@ -172,6 +193,10 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="2048x1024 only (no 8K run)")
     parser.add_argument("--image", help="panorama to use (default: ../shared/panoramas_hires)")
+    parser.add_argument("--scene", help="a structured scene of pano_inpaint/eval/scenes.py "
+                        "instead (e.g. workshop_stripes)")
+    parser.add_argument("--previous", action="store_true",
+                        help="also time patchmatch without its structure steps (as before)")
     parser.add_argument("--degrees", type=float, default=25.0, help="nadir cap radius")
     parser.add_argument("--patch-size", type=int, default=7)
     parser.add_argument("--seed", type=int, default=0)
@@ -186,7 +211,7 @@ def main(argv: list[str] | None = None) -> None:
 
     # Warm-up: compile (or load from the numba cache) every kernel on a tiny problem.
     start = time.perf_counter()
-    small = _load(args.image, 256)
+    small = _load(args.image, 256, args.scene)
     get_generator("patchmatch").inpaint(_tiles(small, nadir_mask(128, 256, 30), 64, 8))
     if args.also:
         from pano_inpaint import inpaint

@@ -1,9 +1,13 @@
-"""Render the README's before/after figure from the shipped sample.
+"""Render the README's figures.
 
-    python docs/make_figure.py [--generator NAME]
+    python docs/make_figure.py [--generator NAME]    # docs/before_after.jpg, the shipped sample
+    python docs/make_figure.py --structure           # docs/structure.jpg, structured floors
 
-Shows the nadir as a perspective (gnomonic) view of about 110 degrees, not the stretched
-equirectangular image: the input with the tripod, the hole outlined, and the filled result.
+Both show the nadir as a perspective (gnomonic) view of about 110 degrees, not the stretched
+equirectangular image. ``before_after.jpg``: the input with the tripod, the hole outlined, and
+the filled result. ``structure.jpg``: a 45-degree nadir cap over the striped and the tiled floor
+of ``pano_inpaint/eval/scenes.py``, filled by ``patchmatch`` as it was before its structure
+steps (``structure=False, max_scale_grows=False``) and as it is, next to the ground truth.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import cv2
 import numpy as np
 
 from pano_inpaint import inpaint
+from pano_inpaint.generators import get_generator
 from pano_inpaint.geometry import erp_to_cube
 from pano_inpaint.io import read_image, read_mask, write_image
 
@@ -29,19 +34,69 @@ def nadir_view(erp: np.ndarray, size: int = 360) -> np.ndarray:
     return cv2.resize(view, (size, size), interpolation=cv2.INTER_AREA)
 
 
+def _outlined(view: np.ndarray, hole: np.ndarray) -> np.ndarray:
+    out = view.copy()
+    contours, _ = cv2.findContours(hole.astype(np.uint8), cv2.RETR_EXTERNAL,
+                                   cv2.CHAIN_APPROX_NONE)
+    cv2.drawContours(out, contours, -1, (255, 40, 40), 2)
+    return out
+
+
+def _labelled(views: list[np.ndarray], labels: list[str]) -> np.ndarray:
+    """One row: the views side by side with 8 px gaps, each with its label above it."""
+    cells = []
+    for view, label in zip(views, labels, strict=True):
+        head = np.full((26, view.shape[1], 3), 255, np.uint8)
+        cv2.putText(head, label, (4, 19), cv2.FONT_HERSHEY_SIMPLEX, 0.55, (0, 0, 0), 1,
+                    cv2.LINE_AA)
+        cells += [np.concatenate([head, view]), np.full((view.shape[0] + 26, 8, 3), 255,
+                                                        np.uint8)]
+    return np.concatenate(cells[:-1], axis=1)
+
+
+def structure_figure(width: int = 2048, degrees: float = 45.0) -> np.ndarray:
+    """Rows of (hole, previous patchmatch, patchmatch, truth) nadir views of two scenes."""
+    from pano_inpaint.eval.scenes import render_scene
+    from pano_inpaint.masks import nadir_mask
+
+    mask = nadir_mask(width // 2, width, degrees)
+    hole = nadir_view(mask.astype(np.uint8) * 255) > 127
+    previous = get_generator("patchmatch", structure=False, max_scale_grows=False)
+    rows = []
+    for scene in ("workshop_stripes", "hall_tiles"):
+        truth = render_scene(scene, width, supersample=2)
+        blanked = truth.copy()
+        blanked[mask] = 0
+        views = [_outlined(nadir_view(truth), hole)]
+        for generator in (previous, "patchmatch"):
+            views.append(nadir_view(inpaint(blanked, mask, generator=generator).image))
+        views.append(nadir_view(truth))
+        labels = [f"{scene}, {degrees:g} deg cap", "patchmatch before", "patchmatch now",
+                  "ground truth"]
+        rows += [_labelled(views, labels), np.full((8, 1, 3), 255, np.uint8)]
+    rows = rows[:-1]
+    widest = max(r.shape[1] for r in rows)
+    return np.concatenate([cv2.copyMakeBorder(r, 0, 0, 0, widest - r.shape[1],
+                                              cv2.BORDER_CONSTANT, value=(255, 255, 255))
+                           for r in rows])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--generator", default=None)
+    parser.add_argument("--structure", action="store_true",
+                        help="render docs/structure.jpg instead")
     args = parser.parse_args()
+    if args.structure:
+        write_image(ROOT / "docs" / "structure.jpg", structure_figure(), overwrite=True,
+                    quality=85)
+        return
     pano = read_image(ROOT / "pano_inpaint" / "data" / "sample_pano.jpg").pixels
     mask = read_mask(ROOT / "pano_inpaint" / "data" / "sample_mask.png", *pano.shape[:2])
     filled = inpaint(pano, mask, generator=args.generator).image
     before, after = nadir_view(pano), nadir_view(filled)
     hole = nadir_view(mask.astype(np.uint8) * 255) > 127
-    outlined = before.copy()
-    contours, _ = cv2.findContours(hole.astype(np.uint8), cv2.RETR_EXTERNAL,
-                                   cv2.CHAIN_APPROX_NONE)
-    cv2.drawContours(outlined, contours, -1, (255, 40, 40), 2)
+    outlined = _outlined(before, hole)
     gap = np.full((before.shape[0], 8, 3), 255, np.uint8)
     figure = np.concatenate([before, gap, outlined, gap, after], axis=1)
     write_image(ROOT / "docs" / "before_after.jpg", figure, overwrite=True, quality=85)
