@@ -1,26 +1,37 @@
-"""One ``pano-inpaint inpaint`` run: every option checked before any work, then each image
-filled in turn, and one image's failure never stops the others.
+"""One ``pano-inpaint inpaint`` run: every option checked before any work, then the one
+function that fills one image, wherever it runs (this process, a pool worker, a Ray task).
 
 :func:`plan_batch` does all the checking (inputs, outputs, report, generator and its params)
 and raises :class:`~pano_inpaint.jobs.JobError` with the exit code before anything is read or
-written; :func:`fill_one` turns whatever goes wrong with one image into a ``JobError`` too.
+written. :func:`fill_image` fills one :class:`ImageJob` and turns whatever goes wrong with it
+into a failed :class:`Outcome`: one image's failure never stops the others. The batch around it
+(manifest, resume, engines) is :mod:`pano_inpaint.runner`.
+
+Inputs and outputs are *locations*: paths, or fsspec URLs (:mod:`pano_inpaint.io.locations`).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
+import os
+import posixpath
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path, PurePosixPath
 
 from pano_inpaint.config import PipelineConfig
 from pano_inpaint.exit_codes import EXIT_BATCH_FAILED, EXIT_INPUT, EXIT_OUTPUT, EXIT_USAGE
 from pano_inpaint.generators.base import Generator
 from pano_inpaint.generators.registry import UnknownGeneratorError, get_generator
+from pano_inpaint.io import SUPPORTED_SUFFIXES, ImageReadError
+from pano_inpaint.io import locations as loc
 from pano_inpaint.io.atomic import temporary_name
 from pano_inpaint.jobs import (
-    FileResult,
-    InputImage,
     JobError,
     MaskSpec,
     check_input_header,
@@ -30,26 +41,97 @@ from pano_inpaint.jobs import (
     write_json,
 )
 
-__all__ = ["BatchPlan", "build_generator", "exit_code", "fill_one", "plan_batch", "write_report"]
+__all__ = [
+    "BatchPlan",
+    "FillSettings",
+    "ImageJob",
+    "Outcome",
+    "build_generator",
+    "check_headers",
+    "exit_code",
+    "fill_image",
+    "plan_batch",
+    "write_report",
+]
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FillSettings:
+    """What every worker needs to fill any image of the batch (small and picklable)."""
+
+    mask: MaskSpec
+    config: PipelineConfig
+    in_place: bool = False
+    max_pixels: int | None = None
+
+    def fingerprint(self) -> str:
+        """A short hash of everything that decides the result: a resumed run trusts only the
+        results of the same settings."""
+        data = {"config": asdict(self.config), "mask": asdict(self.mask),
+                "in_place": self.in_place}
+        text = json.dumps(data, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
 class BatchPlan:
     """A checked run: which image goes where, with what."""
 
-    images: list[InputImage]
-    outputs: list[Path]
-    batch: bool  # a folder or glob in, a folder out (the report maps inputs to results)
-    mask: MaskSpec
-    config: PipelineConfig
+    sources: list[str]  # paths or URLs
+    targets: list[str]
+    batch: bool  # a folder, glob or several inputs in, a folder out (report and manifest)
+    settings: FillSettings
     generator: Generator
     report: Path | None
     overwrite: bool
-    in_place: bool
-    max_pixels: int | None
-    refused: dict[int, JobError]  # images refused from their header: failed without reading
+    output_folder: str | None  # where the manifest goes (None: one file, no manifest)
+
+    @property
+    def mask(self) -> MaskSpec:
+        return self.settings.mask
+
+    @property
+    def config(self) -> PipelineConfig:
+        return self.settings.config
+
+
+@dataclass(frozen=True)
+class ImageJob:
+    """One image to fill: from ``source`` to ``target`` (paths or URLs).
+
+    ``overwrite``: the target may be replaced (``--overwrite``, ``--in-place``, or a result of
+    this same batch that an interrupted run left). ``pixels``: from its header, for the
+    memory a Ray task declares (None when unknown).
+    """
+
+    index: int
+    source: str
+    target: str
+    overwrite: bool = False
+    pixels: int | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What filling one image did, as sent back by a worker (no pixels)."""
+
+    index: int
+    ok: bool
+    seconds: float
+    flags: list[str] = field(default_factory=list)
+    note: str = ""
+    error: str | None = None
+    code: int | None = None
+    report: dict | None = None  # the consistency report, for --report
+    output_stamp: str | None = None
+    output_sha256: str | None = None
+    input_stamp: str | None = None  # the input as it was read
+    peak_mb: float | None = None  # the worker's peak resident memory so far
+
+    def failure(self) -> JobError:
+        return JobError(self.error or "failed", self.code or EXIT_BATCH_FAILED)
 
 
 def build_generator(config: PipelineConfig) -> Generator:
@@ -64,13 +146,17 @@ def build_generator(config: PipelineConfig) -> Generator:
         raise JobError(str(exc), EXIT_USAGE) from exc
 
 
-def _check_report_path(report: Path, images: list[InputImage], outputs: list[Path],
+# ------------------------------------------------------------------------------------ planning
+
+
+def _check_report_path(report: Path, sources: list[str], targets: list[str],
                        overwrite: bool) -> None:
     """The report must not replace an input or a result, nor an existing file without
     --overwrite, and its folder must be writable: found out now, not after the fills."""
     target = report.resolve()
-    for path in [image.path for image in images] + outputs:
-        if path.resolve() == target:
+    for location in sources + targets:
+        path = loc.local_path(location)
+        if path is not None and path.resolve() == target:
             raise JobError(f"--report {report} would replace {path}; give the report its own "
                            "file name", EXIT_USAGE)
     if report.is_dir():
@@ -88,78 +174,279 @@ def _check_report_path(report: Path, images: list[InputImage], outputs: list[Pat
                        EXIT_OUTPUT) from exc
 
 
+def _remote_inputs(spec: str) -> list[tuple[str, str]]:
+    try:
+        return loc.list_remote_inputs(spec, SUPPORTED_SUFFIXES)
+    except FileNotFoundError:
+        raise JobError(f"{spec}: no such file, folder or matching files", EXIT_INPUT) from None
+    except ImportError as exc:  # fsspec names the package to install (s3fs, gcsfs...)
+        raise JobError(f"{spec}: {exc}", EXIT_USAGE) from exc
+    except ValueError as exc:  # an unknown protocol
+        raise JobError(f"{spec}: {exc}", EXIT_USAGE) from exc
+
+
+def _resolve_sources(specs: Sequence[str]) -> tuple[list[str], list[str], bool]:
+    """Sources, their relative output names, and whether this is a batch."""
+    sources, relatives, batch = [], [], len(specs) > 1
+    for spec in specs:
+        spec = loc.normalize(spec)
+        if loc.is_remote(spec):
+            pairs = _remote_inputs(spec)
+            batch = batch or len(pairs) > 1 or PurePosixPath(spec).suffix.lower() not in (
+                SUPPORTED_SUFFIXES)
+        else:
+            images = resolve_inputs(spec)
+            pairs = [(str(image.path), image.relative.as_posix()) for image in images]
+            batch = batch or not Path(spec).is_file()
+        sources += [source for source, _ in pairs]
+        relatives += [relative for _, relative in pairs]
+    return sources, relatives, batch
+
+
+def _remote_targets(sources: list[str], relatives: list[str], output: str | None, *,
+                    batch: bool, in_place: bool) -> list[str]:
+    """:func:`~pano_inpaint.jobs.plan_outputs` for runs that read or write URLs."""
+    if in_place:
+        if output is not None:
+            raise JobError("--in-place writes each result over its input: give either "
+                           "--in-place or -o/--output, not both", EXIT_USAGE)
+        return list(sources)
+    if output is None:
+        raise JobError("give an output with -o/--output (or --in-place to replace the input)",
+                       EXIT_USAGE)
+    suffix = PurePosixPath(output.rstrip("/")).suffix.lower()
+    folder = batch or output.endswith("/") or not suffix
+    output = loc.canonical(output)
+    if not folder and suffix not in SUPPORTED_SUFFIXES:
+        raise JobError(f"cannot write {suffix} files; give the output one of "
+                       f"{', '.join(SUPPORTED_SUFFIXES)}", EXIT_USAGE)
+    targets = [loc.join(output, relative) if folder else output for relative in relatives]
+    seen: dict[str, str] = {}
+    for source, target in zip(sources, targets, strict=True):
+        if target in seen:
+            raise JobError(f"{seen[target]} and {source} would both be written to {target}; "
+                           "rename one, or fill them in separate runs", EXIT_USAGE)
+        if target in sources:
+            raise JobError(f"output {target} is an input; pass --in-place to replace the "
+                           "inputs, or choose another output", EXIT_OUTPUT)
+        seen[target] = source
+    return targets
+
+
+def _common_folder(locations: list[str]) -> str | None:
+    """The deepest folder holding every location (an in-place batch's manifest goes there);
+    None when they are on different file systems or buckets."""
+    if not any(loc.is_remote(location) for location in locations):
+        return os.path.commonpath([os.path.dirname(os.path.abspath(loc.normalize(location)))
+                                   for location in locations])
+    schemes = {location.split("://", 1)[0] for location in locations}
+    if len(schemes) != 1 or not all(loc.is_remote(location) for location in locations):
+        return None
+    folders = [posixpath.dirname(location.split("://", 1)[1]) for location in locations]
+    common = posixpath.commonpath(folders) if all(folders) else ""
+    return f"{schemes.pop()}://{common}" if common else None
+
+
 def plan_batch(
-    inputs: str, output: str | None, mask: MaskSpec, config: PipelineConfig, *,
-    report: Path | None = None, overwrite: bool = False, in_place: bool = False,
+    inputs: str | Sequence[str], output: str | None, mask: MaskSpec, config: PipelineConfig,
+    *, report: Path | None = None, overwrite: bool = False, in_place: bool = False,
     max_pixels: int | None = None,
 ) -> BatchPlan:
     """Check a run before doing any of it.
+
+    ``inputs``: files, folders or globs, as paths or URLs (several make a batch).
 
     Raises:
         JobError: with the exit code (2 bad command line, 3 bad input, 4 output problem).
     """
     if max_pixels is not None and max_pixels < 1:
         raise JobError(f"--max-pixels must be at least 1, got {max_pixels}", EXIT_USAGE)
-    images = resolve_inputs(inputs)
-    batch = not Path(inputs).is_file()
-    outputs = plan_outputs(images, output, batch=batch, in_place=in_place)
+    specs = [inputs] if isinstance(inputs, str) else list(inputs)
+    if not specs:
+        raise JobError("give at least one input panorama, folder or glob", EXIT_USAGE)
+    sources, relatives, batch = _resolve_sources(specs)
+    remote = any(loc.is_remote(s) for s in sources) or (
+        output is not None and loc.is_remote(output))
+    if remote:
+        targets = _remote_targets(sources, relatives, output, batch=batch, in_place=in_place)
+    else:
+        from pano_inpaint.jobs import InputImage
+
+        images = [InputImage(Path(s), Path(r)) for s, r in zip(sources, relatives, strict=True)]
+        targets = [str(t) for t in plan_outputs(images, output, batch=batch, in_place=in_place)]
     if report is not None:
-        _check_report_path(report, images, outputs, overwrite)
-    # Headers first: a decompression bomb or a photo that is not 2:1 is refused in
-    # milliseconds; in a batch it only fails itself.
-    refused = {}
-    for index, image in enumerate(images):
-        try:
-            check_input_header(image.path, max_pixels)
-        except JobError as exc:
-            if not batch:
-                raise
-            refused[index] = exc
+        _check_report_path(report, sources, targets, overwrite)
+    settings = FillSettings(mask, config, in_place, max_pixels)
+    if not batch:  # one image: refused from its header right away, with its own exit code
+        for problem in check_headers(sources, max_pixels).values():
+            if isinstance(problem, JobError):
+                raise problem
+    if not batch:
+        folder = None
+    elif in_place:
+        folder = _common_folder(sources)
+        if folder is None:
+            raise JobError("--in-place over inputs with no common folder (different file "
+                           "systems or buckets): fill them in separate runs", EXIT_USAGE)
+    else:
+        folder = loc.canonical(output or "")
     generator = build_generator(config)
-    return BatchPlan(images, outputs, batch, mask, config, generator, report, overwrite,
-                     in_place, max_pixels, refused)
+    return BatchPlan(sources, targets, batch, settings, generator, report, overwrite, folder)
 
 
-def fill_one(plan: BatchPlan, index: int,
-             progress: Callable[[float, str], None] | None = None) -> FileResult:
-    """Fill image ``index`` of the plan.
-
-    Raises:
-        JobError: for every failure, with its exit code: a generator that runs out of memory is
-            a problem of the input's size (3), one that fails otherwise is 1 (a bug to report).
-    """
-    if index in plan.refused:
-        raise plan.refused[index]
-    image, target = plan.images[index].path, plan.outputs[index]
+def _header(location: str, max_pixels: int | None) -> int | JobError:
     try:
-        return inpaint_file(image, target, plan.mask, config=plan.config,
-                            generator=plan.generator, overwrite=plan.overwrite,
-                            in_place=plan.in_place, max_pixels=plan.max_pixels,
+        if loc.is_remote(location):
+            try:
+                header = loc.read_remote_header(location, max_pixels=max_pixels)
+            except ImageReadError as exc:
+                raise JobError(str(exc), EXIT_INPUT) from exc
+            if header.width != 2 * header.height:
+                raise JobError(f"{location}: {header.width}x{header.height} is not a 2:1 "
+                               "equirectangular panorama; crop or pad it to W = 2 x H",
+                               EXIT_INPUT)
+        else:
+            header = check_input_header(Path(location), max_pixels)
+        return header.pixels
+    except JobError as exc:
+        return exc
+    except OSError as exc:  # an object store that cannot be reached
+        return JobError(f"{location}: {exc}", EXIT_INPUT)
+
+
+def check_headers(locations: Sequence[str], max_pixels: int | None) -> dict[int, int | JobError]:
+    """Header of every location, read in parallel threads (object stores answer slowly, not
+    busily): its pixel count, or the :class:`JobError` that refuses it without reading it (a
+    decompression bomb, not 2:1, unreadable). Keys are indices into ``locations``."""
+    if len(locations) <= 1:
+        return {i: _header(location, max_pixels) for i, location in enumerate(locations)}
+    with ThreadPoolExecutor(16) as threads:
+        return dict(enumerate(threads.map(lambda s: _header(s, max_pixels), locations)))
+
+
+# ------------------------------------------------------------------------- filling one image
+
+
+_GENERATORS: dict[str, Generator] = {}
+
+
+def _generator_for(config: PipelineConfig) -> Generator:
+    """This process's generator for ``config``, built on first use (a worker fills many
+    images with one)."""
+    key = json.dumps(asdict(config.generator), sort_keys=True, default=str)
+    if key not in _GENERATORS:
+        _GENERATORS[key] = build_generator(config)
+    return _GENERATORS[key]
+
+
+def _fill(source: Path, target: Path, settings: FillSettings, generator: Generator, *,
+          overwrite: bool, progress: Callable[[float, str], None] | None):
+    """``inpaint_file`` with every failure turned into a ``JobError`` with its exit code: a
+    generator that runs out of memory is a problem of the input's size (3), one that fails
+    otherwise is 1 (a bug to report)."""
+    try:
+        return inpaint_file(source, target, settings.mask, config=settings.config,
+                            generator=generator, overwrite=overwrite,
+                            in_place=settings.in_place, max_pixels=settings.max_pixels,
                             progress=progress)
     except JobError:
         raise
     except MemoryError as exc:
-        raise JobError(f"{image}: not enough memory to fill it; free memory, fill a smaller "
+        raise JobError(f"{source}: not enough memory to fill it; free memory, fill a smaller "
                        "copy, or use a lighter generator (-g telea)", EXIT_INPUT) from exc
     except OSError as exc:
-        raise JobError(f"{image}: {exc.strerror or exc}", EXIT_OUTPUT) from exc
+        raise JobError(f"{source}: {exc.strerror or exc}", EXIT_OUTPUT) from exc
     except Exception as exc:
-        log.debug("filling %s failed", image, exc_info=True)
-        raise JobError(f"{image}: the generator failed ({type(exc).__name__}: {exc}); this is "
+        log.debug("filling %s failed", source, exc_info=True)
+        raise JobError(f"{source}: the generator failed ({type(exc).__name__}: {exc}); this is "
                        "a bug, please report it with the file", EXIT_BATCH_FAILED) from exc
 
 
-def write_report(plan: BatchPlan, results: list[FileResult]) -> None:
-    """The consistency report(s) as JSON: one object, or for a batch one per input.
+def _fill_staged(job: ImageJob, settings: FillSettings, generator: Generator,
+                 progress: Callable[[float, str], None] | None, scratch: Path) -> Outcome:
+    """Fill through local files: a remote input is copied in, a remote result is written
+    locally, uploaded in one piece, and only then counted as done."""
+    started = time.perf_counter()
+    input_stamp = loc.stamp_of(job.source)
+    target_path = loc.local_path(job.target)
+    if target_path is None and not job.overwrite and loc.stamp_of(job.target) is not None:
+        raise JobError(f"output {job.target} exists; pass --overwrite to replace it",
+                       EXIT_OUTPUT)
+    with loc.stage_input(job.source, scratch) as source:
+        local_target = target_path or scratch / f"out{PurePosixPath(job.target).suffix}"
+        try:
+            done = _fill(source, local_target, settings, generator,
+                         overwrite=job.overwrite or target_path is None, progress=progress)
+        except JobError as exc:  # name the URLs, not the scratch copies
+            message = str(exc).replace(str(source), job.source)
+            raise JobError(message.replace(str(local_target), job.target), exc.code) from exc
+    digest = loc.file_sha256(str(local_target))
+    if target_path is None:
+        try:
+            loc.upload(local_target, job.target, overwrite=job.overwrite)
+        except FileExistsError as exc:
+            raise JobError(f"output {job.target} exists; pass --overwrite to replace it",
+                           EXIT_OUTPUT) from exc
+        except OSError as exc:
+            raise JobError(f"cannot write {job.target}: {exc}", EXIT_OUTPUT) from exc
+    stamp = loc.stamp_of(job.target)
+    result = done.result
+    return Outcome(job.index, True, time.perf_counter() - started,
+                   flags=list(result.report.flagged) if result else [], note=done.note,
+                   report={**(result.to_dict() if result else {}),
+                           **({"auto_mask": done.auto_mask} if done.auto_mask else {})},
+                   output_stamp=str(stamp) if stamp else None, output_sha256=digest,
+                   input_stamp=str(input_stamp) if input_stamp else None, peak_mb=_peak_mb())
+
+
+def _peak_mb() -> float | None:
+    try:
+        import resource
+    except ImportError:  # Windows
+        return None
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def fill_image(job: ImageJob, settings: FillSettings, *, generator: Generator | None = None,
+               progress: Callable[[float, str], None] | None = None) -> Outcome:
+    """Fill one image and write its result: the one per-image function of every engine.
+
+    Never raises for a problem of the image (it is a failed :class:`Outcome` with the error and
+    its exit code); Ctrl-C (``KeyboardInterrupt``) passes through, leaving no partial file.
+    """
+    started = time.perf_counter()
+    try:
+        generator = generator or _generator_for(settings.config)
+        if loc.is_remote(job.source) or loc.is_remote(job.target):
+            with tempfile.TemporaryDirectory(prefix="pano-inpaint-") as scratch:
+                return _fill_staged(job, settings, generator, progress, Path(scratch))
+        return _fill_staged(job, settings, generator, progress, Path(tempfile.gettempdir()))
+    except JobError as exc:
+        return Outcome(job.index, False, time.perf_counter() - started, error=str(exc),
+                       code=exc.code)
+    except (ImportError, OSError) as exc:  # an object store's package or connection
+        return Outcome(job.index, False, time.perf_counter() - started,
+                       error=f"{job.source}: {exc}", code=EXIT_INPUT)
+
+
+# ---------------------------------------------------------------------------------- at the end
+
+
+def write_report(plan: BatchPlan, outcomes: Sequence[Outcome],
+                 skipped: Sequence[int] = ()) -> None:
+    """The consistency report(s) as JSON: one object, or for a batch one per input (those a
+    resumed run skipped say so: their results are in the manifest).
 
     Raises:
         JobError: ``EXIT_OUTPUT`` if it cannot be written (the images are written already).
     """
     if plan.report is None:
         return
-    data = {str(r.input): {"output": str(r.output), **(r.result.to_dict() if r.result else {}),
-                           **({"auto_mask": r.auto_mask} if r.auto_mask else {})}
-            for r in results}
+    data = {plan.sources[o.index]: {"output": plan.targets[o.index], **(o.report or {})}
+            for o in outcomes if o.ok}
+    for index in skipped:
+        data[plan.sources[index]] = {"output": plan.targets[index],
+                                     "skipped": "done by an earlier run (see the manifest)"}
     try:
         write_json(plan.report, data if plan.batch else next(iter(data.values()), {}))
     except OSError as exc:
@@ -167,9 +454,8 @@ def write_report(plan: BatchPlan, results: list[FileResult]) -> None:
                        f"{exc.strerror or exc}", EXIT_OUTPUT) from exc
 
 
-def exit_code(plan: BatchPlan, failures: list[JobError]) -> int:
+def exit_code(plan: BatchPlan, failures: Sequence[JobError]) -> int:
     """0 when all went well; 1 when some images of a batch failed; a single image's own code."""
     if not failures:
         return 0
     return EXIT_BATCH_FAILED if plan.batch else failures[0].code
-

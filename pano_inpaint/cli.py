@@ -3,7 +3,8 @@ torch generator is used).
 
 Exit codes: 0 done; 1 some images of a batch failed (the others were written); 2 bad command
 line; 3 bad input (unreadable, not 2:1, mask mismatch, hole too large, partial panorama);
-4 output problem (exists without --overwrite, is the input, cannot be written).
+4 output problem (exists without --overwrite, is the input, cannot be written); 130 stopped by
+Ctrl-C (a batch: run the same command again to resume).
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import json
 import logging
 import sys
-import time
 from pathlib import Path
 from typing import Annotated
 
@@ -23,6 +23,7 @@ from rich.console import Console
 from pano_inpaint.exit_codes import (
     EXIT_BATCH_FAILED,
     EXIT_INPUT,
+    EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_OUTPUT,
     EXIT_USAGE,
@@ -104,11 +105,15 @@ _DEFAULT_MAX_PIXELS = 16384 * 8192  # io.headers.DEFAULT_MAX_PIXELS, without imp
 
 @app.command("inpaint")
 def inpaint_command(
-    inputs: Annotated[str, typer.Argument(help="Panorama file, folder of panoramas, or glob.")],
+    inputs: Annotated[
+        list[str], typer.Argument(help="Panorama files, folders of panoramas, or globs; paths "
+                                  "or URLs (s3://, gs://, file://...).", show_default=False)
+    ],
     output: Annotated[
         str | None,
         typer.Option("--output", "-o", help="Output file, or folder for a batch (a name "
-                     "ending in / or without a suffix is a folder).", show_default=False),
+                     "ending in / or without a suffix is a folder); a path or a URL.",
+                     show_default=False),
     ] = None,
     mask: Annotated[
         Path | None,
@@ -146,9 +151,25 @@ def inpaint_command(
         bool, typer.Option("--in-place", help="Write the result over the input file.")
     ] = False,
     max_pixels: MaxPixelsOption = _DEFAULT_MAX_PIXELS,
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", "-j", help="Images filled at once: worker "
+                                 "processes (default: one per core), or the CPUs of a local "
+                                 "Ray.", show_default=False)
+    ] = None,
+    engine: Annotated[
+        str, typer.Option(metavar="local|ray", help="local: this machine's processes; ray: "
+                          "one Ray task per image (pip install 'pano-inpaint[ray]').")
+    ] = "local",
+    ray_address: Annotated[
+        str | None, typer.Option(help="The Ray cluster to use (default: start a local Ray).",
+                                 show_default=False)
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
 ) -> None:
     """Fill the hole of one panorama or a batch.
+
+    A batch writes a manifest (pano-inpaint-manifest.jsonl) in the output folder: run the same
+    command again to fill only what is missing or failed.
 
     Example:
 
@@ -157,8 +178,11 @@ def inpaint_command(
         pano-inpaint inpaint shots/ --mask tripod.png -o cleaned/ --report reports.json
 
         pano-inpaint inpaint photo.jpg --auto -o photo_clean.jpg
+
+        pano-inpaint inpaint s3://shoot/raw/ --nadir 25 -o s3://shoot/clean/ --engine ray
     """
     from pano_inpaint.batch import plan_batch
+    from pano_inpaint.engines import check_engine
     from pano_inpaint.jobs import JobError, MaskSpec
 
     overrides = list(overrides or [])
@@ -168,57 +192,121 @@ def inpaint_command(
     if auto:
         _check_detector(cfg.auto_mask.detector, cfg.auto_mask.weights)
     try:
+        spec = check_engine(engine, jobs, ray_address)
         plan = plan_batch(inputs, output, MaskSpec(mask, nadir, zenith, resize_mask, auto), cfg,
                           report=report, overwrite=overwrite, in_place=in_place,
                           max_pixels=max_pixels)
     except JobError as exc:
         raise _fail(str(exc), exc.code) from exc
-    raise typer.Exit(_run_batch(plan, quiet))
+    raise typer.Exit(_run_batch(plan, spec, quiet))
 
 
-def _run_batch(plan, quiet: bool) -> int:
-    """Fill every image of a checked plan with progress bars; print and report what happened;
+class _BatchBar:
+    """One progress bar for a run (a single image: its stages; a batch: images done, with
+    counts and the time left), failures printed above it as they come."""
+
+    def __init__(self, plan, quiet: bool) -> None:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        self.plan = plan
+        columns = [TextColumn("[bold]{task.description}"), BarColumn()]
+        if plan.batch:
+            columns += [MofNCompleteColumn(), TextColumn("{task.fields[counts]}"),
+                        TimeElapsedColumn(), TimeRemainingColumn()]
+        else:
+            columns += [TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn()]
+        self.bars = Progress(*columns, console=console, disable=quiet, transient=True)
+        self.task = None
+        self.filled = self.failed = self.skipped = 0
+        self.engine = ""
+
+    def __enter__(self) -> _BatchBar:
+        self.bars.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.bars.stop()
+
+    def _counts(self) -> str:
+        parts = [f"{self.filled} filled"]
+        if self.failed:
+            parts.append(f"[red]{self.failed} failed[/]")
+        if self.skipped:
+            parts.append(f"{self.skipped} done before")
+        return ", ".join(parts)
+
+    def begin(self, total: int, done: int, engine: str) -> None:
+        self.skipped, self.engine = done, engine
+        if self.plan.batch:
+            self.task = self.bars.add_task(f"filling ({engine})", total=total, completed=done,
+                                           counts=self._counts())
+        else:
+            self.task = self.bars.add_task(Path(self.plan.sources[0]).name, total=1.0)
+
+    def stage(self, index: int, fraction: float, text: str) -> None:
+        name = Path(self.plan.sources[index]).name
+        if self.plan.batch:
+            self.bars.update(self.task, description=f"{name}: {text}")
+        else:
+            self.bars.update(self.task, completed=fraction, description=f"{name}: {text}")
+
+    def finished(self, index: int, outcome) -> None:
+        if outcome.ok:
+            self.filled += 1
+        else:
+            self.failed += 1
+            label = "[red]failed[/]" if self.plan.batch else "[bold red]error:[/]"
+            console.print(f"{label} {outcome.error}", highlight=False)
+        if self.plan.batch:
+            self.bars.update(self.task, advance=1, counts=self._counts())
+
+
+def _run_batch(plan, spec, quiet: bool) -> int:
+    """Fill every image of a checked plan with a progress bar; print and report what happened;
     returns the exit code."""
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from pano_inpaint.batch import exit_code, fill_one, write_report
+    from pano_inpaint.batch import exit_code, write_report
     from pano_inpaint.jobs import JobError
+    from pano_inpaint.runner import run_batch
 
-    results, failures = [], []
-    started = time.perf_counter()
-    with Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-        TimeElapsedColumn(), console=console, disable=quiet, transient=True,
-    ) as bars:
-        batch_task = bars.add_task("batch", total=len(plan.images), visible=plan.batch)
-        for index, image in enumerate(plan.images):
-            name = image.path.name
-            image_task = bars.add_task(name, total=1.0)
-
-            def step(fraction: float, stage: str, task=image_task, name=name) -> None:
-                bars.update(task, completed=fraction, description=f"{name}: {stage}")
-
-            try:
-                results.append(fill_one(plan, index, step))
-            except JobError as exc:
-                failures.append(exc)
-                label = "[red]failed[/]" if plan.batch else "[bold red]error:[/]"
-                console.print(f"{label} {exc}", highlight=False)
-            bars.remove_task(image_task)
-            bars.advance(batch_task)
-    for item in results:
-        flagged = item.result.report.flagged if item.result else []
-        status = "[yellow]flagged: " + ", ".join(flagged) + "[/]" if flagged else "[green]ok[/]"
-        out.print(f"{item.input} -> {item.output}  {status} {item.note}", highlight=False)
     try:
-        write_report(plan, results)
+        with _BatchBar(plan, quiet) as bar:
+            summary = run_batch(plan, spec, events=bar)
+    except JobError as exc:
+        console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        return exc.code
+    for item in sorted(summary.outcomes, key=lambda o: o.index):
+        if not item.ok:
+            continue
+        status = ("[yellow]flagged: " + ", ".join(item.flags) + "[/]" if item.flags
+                  else "[green]ok[/]")
+        out.print(f"{plan.sources[item.index]} -> {plan.targets[item.index]}  {status} "
+                  f"{item.note}", highlight=False)
+    try:
+        write_report(plan, summary.outcomes, summary.skipped)
     except JobError as exc:
         console.print(f"[bold red]error:[/] {exc}", highlight=False)
         return exc.code
     if plan.batch:
-        out.print(f"{len(results)} filled, {len(failures)} failed in "
-                  f"{time.perf_counter() - started:.1f}s")
-    return exit_code(plan, failures)
+        done = len(summary.outcomes)
+        rate = f", {done / summary.seconds:.2f} images/s" if done and summary.seconds else ""
+        line = f"{summary.filled} filled, {len(summary.failures)} failed"
+        if summary.skipped:
+            line += f", {len(summary.skipped)} done by an earlier run"
+        out.print(f"{line} in {summary.seconds:.1f}s ({bar.engine}{rate})", highlight=False)
+        if summary.manifest:
+            out.print(f"manifest: {summary.manifest}", highlight=False)
+    if summary.interrupted:
+        console.print(f"[yellow]interrupted:[/] {summary.left} images left; run the same "
+                      "command again to fill them", highlight=False)
+        return EXIT_INTERRUPTED
+    return exit_code(plan, summary.failures)
 
 
 @app.command("mask")
@@ -1034,8 +1122,8 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except SystemExit as exc:  # pragma: no cover - click's own exits
         return int(exc.code or 0)
-    except typer.Abort:
-        return EXIT_USAGE
+    except typer.Abort:  # click's word for Ctrl-C outside a batch's own handling
+        return EXIT_INTERRUPTED
     except typer.TyperException as exc:  # usage errors: unknown option, missing argument...
         show = getattr(exc, "show", None)
         if show is not None:

@@ -24,6 +24,7 @@ from pano_inpaint.exit_codes import EXIT_INPUT, EXIT_OUTPUT, EXIT_USAGE
 from pano_inpaint.generators.base import Generator
 from pano_inpaint.io import (
     SUPPORTED_SUFFIXES,
+    ImageHeader,
     ImageMetadata,
     ImageReadError,
     ImageWriteError,
@@ -255,9 +256,9 @@ def same_file(a: Path, b: Path) -> bool:
         return False
 
 
-def check_input_header(path: Path, max_pixels: int | None = DEFAULT_MAX_PIXELS) -> None:
+def check_input_header(path: Path, max_pixels: int | None = DEFAULT_MAX_PIXELS) -> ImageHeader:
     """What can be refused from a file's header alone (milliseconds, nothing decoded): a
-    missing or unreadable file, more pixels than ``max_pixels``, not 2:1.
+    missing or unreadable file, more pixels than ``max_pixels``, not 2:1. Returns the header.
 
     Raises:
         JobError: ``EXIT_INPUT``.
@@ -269,6 +270,7 @@ def check_input_header(path: Path, max_pixels: int | None = DEFAULT_MAX_PIXELS) 
     if header.width != 2 * header.height:
         raise JobError(f"{path}: {header.width}x{header.height} is not a 2:1 equirectangular "
                        "panorama; crop or pad it to W = 2 x H", EXIT_INPUT)
+    return header
 
 
 def check_panorama(loaded: LoadedImage) -> None:

@@ -54,7 +54,7 @@ def test_batch_keeps_going_and_fails_at_the_end(tmp_path, pano):
     out = tmp_path / "out"
     code = main(["inpaint", str(folder), "--nadir", "20", "-o", str(out), "-q"])
     assert code == EXIT_BATCH_FAILED
-    assert sorted(p.name for p in out.iterdir()) == ["p0.png", "p1.png"]
+    assert sorted(p.name for p in out.glob("*.png")) == ["p0.png", "p1.png"]
 
 
 def test_glob_input(tmp_path, pano):

@@ -1,0 +1,101 @@
+"""Where a batch's images are filled: this process, a local process pool, or Ray.
+
+Every engine runs the same per-image function (:func:`pano_inpaint.batch.fill_image`) and
+reports to the same callbacks (the runner writes the manifest from them), so the three give the
+same files byte for byte. ``--engine`` and ``--jobs`` are checked here, once, before any work.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from dataclasses import dataclass
+from typing import Protocol
+
+from pano_inpaint.exit_codes import EXIT_USAGE
+from pano_inpaint.jobs import JobError
+
+__all__ = ["ENGINES", "Engine", "EngineSpec", "available_cores", "check_engine", "make_engine"]
+
+ENGINES = ("local", "ray")
+
+
+class Engine(Protocol):
+    """Fills jobs and calls ``started(jobs)`` before handing them out and
+    ``finished(job, outcome)`` for each (see :class:`~.serial.SerialEngine`)."""
+
+    name: str
+
+    def run(self, jobs, settings, *, started, finished, stage=None) -> None: ...
+
+
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity, as a container limits it)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+@dataclass(frozen=True)
+class EngineSpec:
+    """How to run a batch: ``local`` (``jobs`` processes; None = one per core) or ``ray``
+    (``ray_address``, or a local Ray of ``jobs`` CPUs)."""
+
+    name: str = "local"
+    jobs: int | None = None
+    ray_address: str | None = None
+
+
+def check_engine(name: str = "local", jobs: int | None = None,
+                 ray_address: str | None = None) -> EngineSpec:
+    """Check the engine options before any work.
+
+    Raises:
+        JobError: ``EXIT_USAGE`` for an unknown engine, ``--jobs`` below 1, an address without
+            Ray, or Ray not installed.
+    """
+    if name not in ENGINES:
+        raise JobError(f"--engine must be one of {', '.join(ENGINES)}, got {name!r}",
+                       EXIT_USAGE)
+    if jobs is not None and jobs < 1:
+        raise JobError(f"--jobs must be at least 1, got {jobs}", EXIT_USAGE)
+    if ray_address is not None and name != "ray":
+        raise JobError("--ray-address needs --engine ray", EXIT_USAGE)
+    if name == "ray" and importlib.util.find_spec("ray") is None:
+        raise JobError("--engine ray needs Ray: pip install 'pano-inpaint[ray]'", EXIT_USAGE)
+    return EngineSpec(name, jobs, ray_address)
+
+
+def _in_this_process_only(locations: list[str]) -> bool:
+    """``memory://`` files live in this process: other processes see an empty filesystem."""
+    return any(location.startswith("memory://") for location in locations)
+
+
+def make_engine(spec: EngineSpec, *, generator, images: int, locations: list[str]) -> Engine:
+    """The engine for ``images`` images to fill (the plan's ``generator`` serves the serial
+    engine).
+
+    Raises:
+        JobError: ``EXIT_USAGE`` for ``memory://`` files with several processes or Ray.
+    """
+    local_only = _in_this_process_only(locations)
+    if spec.name == "ray":
+        if local_only:
+            raise JobError("memory:// files exist only in this process: Ray workers cannot "
+                           "see them; use the local engine with --jobs 1", EXIT_USAGE)
+        from pano_inpaint.engines.ray_tasks import RayEngine
+
+        return RayEngine(spec.ray_address, spec.jobs)
+    if local_only and spec.jobs is not None and spec.jobs > 1:
+        raise JobError("memory:// files exist only in this process: worker processes cannot "
+                       "see them; use --jobs 1", EXIT_USAGE)
+    cores = available_cores()
+    workers = 1 if local_only else min(spec.jobs or cores, images)
+    if workers <= 1:
+        from pano_inpaint.engines.serial import SerialEngine
+
+        return SerialEngine(generator)
+    from pano_inpaint.engines.pool import PoolEngine
+
+    return PoolEngine(workers, threads=max(1, cores // workers))

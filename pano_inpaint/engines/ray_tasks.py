@@ -1,0 +1,200 @@
+"""The Ray engine (``--engine ray``): one Ray task per image, on a cluster or a local Ray.
+
+Each task declares one CPU and the memory its image needs (:mod:`.memory`, from the size in
+its header), so Ray's scheduler never puts more fills on a node than its cores and memory
+hold. The task reads its input and writes its result itself (paths every node sees, or
+object-store URLs) and sends back only a small :class:`~pano_inpaint.batch.Outcome`. A task lost
+with its worker or node is retried by Ray (twice); an image that is killed for memory, or fails
+otherwise, is a failed image like any other. With no address a local Ray is started for the run
+and stopped after it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import tempfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from pano_inpaint.batch import FillSettings, ImageJob, Outcome, fill_image
+from pano_inpaint.engines.memory import task_memory_bytes
+from pano_inpaint.engines.threads import limit_threads
+from pano_inpaint.exit_codes import EXIT_BATCH_FAILED, EXIT_INPUT, EXIT_USAGE
+from pano_inpaint.jobs import JobError
+
+__all__ = ["RayEngine"]
+
+log = logging.getLogger(__name__)
+
+_WINDOW_PER_CPU = 2
+_TASK_RETRIES = 2  # for a worker or node lost (a preempted node); not for a failed image
+
+
+@dataclasses.dataclass(frozen=True)
+class _ShippedMask:
+    """A mask file's bytes, sent with the settings: a cluster's nodes cannot see the driver's
+    files."""
+
+    name: str
+    data: bytes
+
+
+_LOCAL_MASKS: dict[bytes, Path] = {}
+
+
+def _settings_here(settings: FillSettings, mask: _ShippedMask | None) -> FillSettings:
+    """The settings with the shipped mask written to a file of this worker (once)."""
+    if mask is None:
+        return settings
+    path = _LOCAL_MASKS.get(mask.data)
+    if path is None:
+        path = Path(tempfile.mkdtemp(prefix="pano-inpaint-mask-")) / mask.name
+        path.write_bytes(mask.data)
+        _LOCAL_MASKS[mask.data] = path
+    return dataclasses.replace(settings, mask=dataclasses.replace(settings.mask, path=path))
+
+
+def _fill_task(job: ImageJob, settings: FillSettings, mask: _ShippedMask | None) -> Outcome:
+    limit_threads(1)
+    return fill_image(job, _settings_here(settings, mask))
+
+
+def _probe() -> str:
+    import pano_inpaint
+
+    return pano_inpaint.__version__
+
+
+def _lost(job: ImageJob, exc: BaseException) -> Outcome:
+    import ray
+
+    if isinstance(exc, ray.exceptions.OutOfMemoryError):
+        return Outcome(job.index, False, 0.0, code=EXIT_INPUT, error=(
+            f"{job.source}: killed by Ray for lack of memory on its node; give the nodes more "
+            "memory or use a lighter generator"))
+    if isinstance(exc, ray.exceptions.WorkerCrashedError | ray.exceptions.NodeDiedError):
+        return Outcome(job.index, False, 0.0, code=EXIT_INPUT, error=(
+            f"{job.source}: its Ray worker died ({type(exc).__name__}) three times; most "
+            "likely for lack of memory"))
+    text = " ".join(str(exc).split())[-300:]
+    return Outcome(job.index, False, 0.0, code=EXIT_BATCH_FAILED,
+                   error=f"{job.source}: the Ray task failed ({type(exc).__name__}: {text})")
+
+
+class RayEngine:
+    """Fill images as Ray tasks.
+
+    Args:
+        address: a Ray cluster (``ray://head:10001``, ``auto``...); None starts a local Ray.
+        cpus: CPUs of the local Ray (None: all), or with an address the most images in flight.
+    """
+
+    name = "ray"
+
+    def __init__(self, address: str | None, cpus: int | None) -> None:
+        self.address = address
+        self.cpus = cpus
+        self.workers = cpus or 0
+
+    def _connect(self) -> bool:
+        """Connect or start; True when this run started the Ray it uses."""
+        import ray
+
+        if ray.is_initialized():
+            return False
+        options = {"logging_level": logging.ERROR, "log_to_driver": False}
+        try:
+            if self.address is None:
+                ray.init(num_cpus=self.cpus, include_dashboard=False, **options)
+            else:
+                ray.init(address=self.address, **options)
+        except (ConnectionError, RuntimeError, ValueError) as exc:
+            where = self.address or "a local Ray"
+            raise JobError(f"cannot start or reach {where}: {exc}", EXIT_USAGE) from exc
+        return self.address is None
+
+    def _check_workers(self) -> tuple[float, int]:
+        """CPUs of the cluster and the memory of its largest node; refuses a cluster whose
+        workers cannot import this package."""
+        import ray
+
+        try:
+            version = ray.get(ray.remote(_probe).options(num_cpus=0).remote(), timeout=300)
+        except Exception as exc:
+            raise JobError(f"the Ray workers cannot run pano-inpaint ({type(exc).__name__}); "
+                           "install the same version of pano-inpaint in the cluster's image",
+                           EXIT_USAGE) from exc
+        import pano_inpaint
+
+        if version != pano_inpaint.__version__:
+            log.warning("the Ray workers run pano-inpaint %s, this is %s", version,
+                        pano_inpaint.__version__)
+        nodes = [n for n in ray.nodes() if n.get("Alive")]
+        largest = max((int(n["Resources"].get("memory", 0)) for n in nodes), default=0)
+        return ray.cluster_resources().get("CPU", 1.0), largest
+
+    @staticmethod
+    def _ship_mask(settings: FillSettings) -> _ShippedMask | None:
+        path = settings.mask.path
+        if path is None or not path.is_file():
+            return None  # a folder of masks must be on a volume every node mounts
+        return _ShippedMask(path.name, path.read_bytes())
+
+    def run(self, jobs: Iterable[ImageJob], settings: FillSettings, *,
+            started: Callable[[list[ImageJob]], None],
+            finished: Callable[[ImageJob, Outcome], None],
+            stage: Callable[[ImageJob, float, str], None] | None = None) -> None:
+        """Fill ``jobs`` as Ray tasks; ``started`` before they are submitted, ``finished`` as
+        each comes back. Ctrl-C cancels (kills) the tasks in flight, then propagates."""
+        import ray
+
+        own = self._connect()
+        in_flight: dict = {}
+        try:
+            cpus, largest = self._check_workers()
+            window = int(cpus * _WINDOW_PER_CPU)
+            if self.address is not None and self.cpus:
+                window = min(window, self.cpus)
+            task = ray.remote(_fill_task)
+            settings_ref = ray.put(settings)
+            mask_ref = ray.put(self._ship_mask(settings))
+            generator = settings.config.generator.name
+            pending = iter(jobs)
+            while True:
+                room = max(0, window - len(in_flight))
+                batch = [job for _, job in zip(range(room), pending, strict=False)]
+                if batch:
+                    started(batch)
+                for job in batch:
+                    memory = task_memory_bytes(job.pixels or 0, generator)
+                    if largest and memory > largest:
+                        finished(job, Outcome(job.index, False, 0.0, code=EXIT_INPUT, error=(
+                            f"{job.source}: needs about {memory / 2**30:.1f} GiB to fill, more "
+                            f"than the largest Ray node has ({largest / 2**30:.1f} GiB)")))
+                        continue
+                    ref = task.options(num_cpus=1, memory=memory,
+                                       max_retries=_TASK_RETRIES).remote(job, settings_ref,
+                                                                         mask_ref)
+                    in_flight[ref] = job
+                if not in_flight:
+                    break
+                ready, _ = ray.wait(list(in_flight), num_returns=1)
+                ready, _ = ray.wait(list(in_flight), num_returns=len(in_flight), timeout=0)
+                for ref in ready:
+                    job = in_flight.pop(ref)
+                    try:
+                        outcome = ray.get(ref)
+                    except ray.exceptions.RayError as exc:
+                        outcome = _lost(job, exc)
+                    finished(job, outcome)
+        except BaseException:
+            for ref in in_flight:
+                try:
+                    ray.cancel(ref, force=True)
+                except Exception:  # already finished or gone
+                    pass
+            raise
+        finally:
+            if own:
+                ray.shutdown()

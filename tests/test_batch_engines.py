@@ -1,0 +1,106 @@
+"""The three engines (serial, process pool, Ray) fill the same batch into the same bytes; a
+corrupt image is recorded as failed and the others are written."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import pytest
+
+from pano_inpaint.cli import main
+from pano_inpaint.engines import EngineSpec, check_engine, make_engine
+from pano_inpaint.engines.pool import PoolEngine
+from pano_inpaint.engines.serial import SerialEngine
+from pano_inpaint.exit_codes import EXIT_BATCH_FAILED, EXIT_INPUT, EXIT_USAGE
+from pano_inpaint.jobs import JobError
+from tests.batch_helpers import image_bytes, manifest_records, write_panoramas
+
+COUNT = 4
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("batch") / "in"
+    write_panoramas(folder, COUNT, corrupt=True)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def serial(batch, tmp_path_factory):
+    """The reference: the default generator (PatchMatch, numba threads) in this process."""
+    out = tmp_path_factory.mktemp("serial") / "out"
+    assert main(["inpaint", str(batch), "--nadir", "25", "-o", str(out), "-j", "1",
+                 "-q"]) == EXIT_BATCH_FAILED
+    return out
+
+
+def _check_like_serial(out, serial) -> None:
+    written = image_bytes(out)
+    assert sorted(written) == [f"p{i:02d}.png" for i in range(COUNT)]
+    assert written == image_bytes(serial)
+    records = manifest_records(out)
+    assert records["broken.png"]["status"] == "failed"
+    assert records["broken.png"]["code"] == EXIT_INPUT
+    assert "broken.png" in records["broken.png"]["error"]
+    assert all(records[name]["status"] == "done" for name in written)
+
+
+def test_serial_reference_records_the_corrupt_image(serial):
+    records = manifest_records(serial)
+    assert records["broken.png"]["status"] == "failed"
+    assert sum(r["status"] == "done" for r in records.values()) == COUNT
+
+
+def test_process_pool_writes_the_same_bytes_as_serial(batch, serial, tmp_path):
+    out = tmp_path / "out"
+    code = main(["inpaint", str(batch), "--nadir", "25", "-o", str(out), "-j", "2", "-q"])
+    assert code == EXIT_BATCH_FAILED
+    _check_like_serial(out, serial)
+
+
+@pytest.mark.skipif(importlib.util.find_spec("ray") is None,
+                    reason="Ray is not installed (pip install 'pano-inpaint[ray]')")
+def test_local_ray_writes_the_same_bytes_as_serial(batch, serial, tmp_path):
+    """The engine starts a local Ray of 2 CPUs itself (no address), and stops it."""
+    import ray
+
+    out = tmp_path / "out"
+    code = main(["inpaint", str(batch), "--nadir", "25", "-o", str(out), "--engine", "ray",
+                 "-j", "2", "-q"])
+    assert code == EXIT_BATCH_FAILED
+    _check_like_serial(out, serial)
+    assert not ray.is_initialized()
+
+
+def test_engine_choice():
+    plenty = make_engine(EngineSpec(jobs=2), generator=None, images=10, locations=["a.jpg"])
+    assert isinstance(plenty, PoolEngine) and plenty.workers == 2 and plenty.threads >= 1
+    assert isinstance(make_engine(EngineSpec(jobs=4), generator=None, images=1,
+                                  locations=["a.jpg"]), SerialEngine)
+    # memory:// lives in this process: the default falls back to it, an explicit pool is refused
+    assert isinstance(make_engine(EngineSpec(), generator=None, images=10,
+                                  locations=["memory://a.jpg"]), SerialEngine)
+    with pytest.raises(JobError, match="memory://") as info:
+        make_engine(EngineSpec(jobs=2), generator=None, images=10,
+                    locations=["memory://a.jpg"])
+    assert info.value.code == EXIT_USAGE
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (["--jobs", "0"], "--jobs must be at least 1"),
+    (["--engine", "spark"], "--engine must be one of"),
+    (["--ray-address", "auto"], "--ray-address needs --engine ray"),
+])
+def test_bad_engine_options_fail_before_any_work(tmp_path, batch, capsys, args, words):
+    out = tmp_path / "out"
+    code = main(["inpaint", str(batch), "--nadir", "25", "-o", str(out), *args])
+    text = " ".join(capsys.readouterr().err.split())
+    assert code == EXIT_USAGE and words in text
+    assert not out.exists()
+
+
+def test_ray_engine_without_ray_is_a_usage_error(monkeypatch):
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(JobError, match=r"pano-inpaint\[ray\]") as info:
+        check_engine("ray")
+    assert info.value.code == EXIT_USAGE

@@ -1,0 +1,240 @@
+"""Resuming a batch from its manifest: a stopped or killed run is completed by running the same
+command again, filling only what is missing; nothing half-written, nothing filled twice."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from pano_inpaint import batch as batch_module
+from pano_inpaint.cli import main
+from pano_inpaint.exit_codes import EXIT_BATCH_FAILED, EXIT_INTERRUPTED, EXIT_OUTPUT
+from pano_inpaint.io.locations import Stamp
+from pano_inpaint.manifest import MANIFEST_NAME, Record
+from pano_inpaint.runner import decide
+from tests.batch_helpers import image_bytes, manifest_records, write_panoramas
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _fill(folder, out, *extra) -> int:
+    return main(["inpaint", str(folder), "--nadir", "25", "-g", "telea", "-o", str(out), "-q",
+                 *map(str, extra)])
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    """Counts the images filled in this process (serial engine, ``-j 1``)."""
+    filled = []
+    fill = batch_module.fill_image
+
+    def counting(job, settings, **kwargs):
+        outcome = fill(job, settings, **kwargs)
+        filled.append(Path(job.source).name)
+        return outcome
+
+    monkeypatch.setattr("pano_inpaint.engines.serial.fill_image", counting)
+    return filled
+
+
+def test_a_stopped_batch_resumes_with_only_the_missing_images(tmp_path, counted, monkeypatch):
+    folder, out = tmp_path / "in", tmp_path / "out"
+    write_panoramas(folder, 5)
+    fill = batch_module.fill_image
+
+    def stop_at_the_third(job, settings, **kwargs):
+        if job.index == 2:
+            raise KeyboardInterrupt  # Ctrl-C while the third image is being filled
+        return fill(job, settings, **kwargs)
+
+    monkeypatch.setattr("pano_inpaint.engines.serial.fill_image", stop_at_the_third)
+    assert _fill(folder, out, "-j", 1) == EXIT_INTERRUPTED
+    records = manifest_records(out)
+    assert [records[f"p0{i}.png"]["status"] for i in range(3)] == ["done", "done",
+                                                                     "interrupted"]
+    assert sorted(image_bytes(out)) == ["p00.png", "p01.png"]
+    first = {name: (out / name).stat().st_mtime_ns for name in ("p00.png", "p01.png")}
+
+    monkeypatch.undo()
+    counted_fill = []
+    monkeypatch.setattr("pano_inpaint.engines.serial.fill_image",
+                        lambda job, settings, **kw: counted_fill.append(job.index)
+                        or fill(job, settings, **kw))
+    assert _fill(folder, out, "-j", 1) == 0
+    assert counted_fill == [2, 3, 4]  # only the missing ones
+    assert {name: (out / name).stat().st_mtime_ns for name in first} == first
+    assert all(r["status"] == "done" for r in manifest_records(out).values())
+    assert len((out / MANIFEST_NAME).read_text().splitlines()) == 5  # one line per input
+
+
+def test_a_killed_batch_resumes_and_replaces_what_it_was_writing(tmp_path, counted):
+    """A run killed outright (no chance to record anything more) leaves ``running`` records,
+    maybe with the result already written, and temporary files: the next run fills those
+    images again (replacing its own result without --overwrite) and cleans up."""
+    folder, out = tmp_path / "in", tmp_path / "out"
+    write_panoramas(folder, 4)
+    assert _fill(folder, out, "-j", 1) == 0
+    assert len(counted) == 4
+    records = manifest_records(out)
+    lines = (out / MANIFEST_NAME).read_text().splitlines()
+    # What a kill leaves: p02 dispatched and written but not recorded done; p03 dispatched
+    # with half a temporary file; the last line torn.
+    killed = [line for line in lines if json.loads(line)["input"].endswith(("p00.png",
+                                                                          "p01.png"))]
+    for name in ("p02.png", "p03.png"):
+        running = dict(records[name], status="running", output_stamp=None, output_sha256=None)
+        killed.append(json.dumps(running))
+    (out / "p03.png").unlink()
+    (out / ".p03.png.999999999-0badc0de.tmp").write_bytes(b"half an image")
+    (out / MANIFEST_NAME).write_text("\n".join(killed) + '\n{"input": "/x", "sta')
+    counted.clear()
+    assert _fill(folder, out, "-j", 1) == 0
+    assert sorted(counted) == ["p02.png", "p03.png"]
+    assert not list(out.glob(".*.tmp"))
+    assert all(r["status"] == "done" for r in manifest_records(out).values())
+
+
+def test_resume_checks_the_results_it_skips(tmp_path, counted):
+    folder, out = tmp_path / "in", tmp_path / "out"
+    write_panoramas(folder, 4)
+    assert _fill(folder, out, "-j", 1) == 0
+    (out / "p00.png").unlink()  # lost: filled again
+    os.utime(out / "p01.png", ns=(1, 1))  # touched, same bytes: still done
+    (folder / "p02.png").write_bytes((folder / "p02.png").read_bytes())  # a new input
+    counted.clear()
+    assert _fill(folder, out, "-j", 1) == 0
+    assert sorted(counted) == ["p00.png", "p02.png"]
+
+    (out / "p03.png").write_bytes(b"retouched by hand")  # changed since: not replaced
+    counted.clear()
+    assert _fill(folder, out, "-j", 1) == EXIT_BATCH_FAILED
+    assert counted == [] and (out / "p03.png").read_bytes() == b"retouched by hand"
+    assert "changed since" in manifest_records(out)["p03.png"]["error"]
+    assert _fill(folder, out, "-j", 1, "--overwrite") == 0
+    assert counted == ["p03.png"]
+
+
+def test_other_settings_need_overwrite(tmp_path, counted, capsys):
+    folder, out = tmp_path / "in", tmp_path / "out"
+    write_panoramas(folder, 2)
+    assert _fill(folder, out, "-j", 1) == 0
+    before = image_bytes(out)
+    code = main(["inpaint", str(folder), "--nadir", "40", "-g", "telea", "-o", str(out),
+                 "-q", "-j", "1"])
+    assert code == EXIT_OUTPUT and "other settings" in " ".join(capsys.readouterr().err.split())
+    assert image_bytes(out) == before
+    counted.clear()
+    assert main(["inpaint", str(folder), "--nadir", "40", "-g", "telea", "-o", str(out),
+                 "-q", "-j", "1", "--overwrite"]) == 0
+    assert len(counted) == 2 and image_bytes(out) != before
+
+
+def test_in_place_batch_is_not_filled_twice(tmp_path, counted):
+    folder = tmp_path / "shoot"
+    write_panoramas(folder, 3)
+    originals = image_bytes(folder)
+    assert main(["inpaint", str(folder), "--nadir", "25", "-g", "telea", "--in-place", "-q",
+                 "-j", "1"]) == 0
+    filled = image_bytes(folder)
+    assert all(filled[name] != originals[name] for name in originals)
+    assert (folder / MANIFEST_NAME).is_file()
+    counted.clear()
+    assert main(["inpaint", str(folder), "--nadir", "25", "-g", "telea", "--in-place", "-q",
+                 "-j", "1"]) == 0
+    assert counted == [] and image_bytes(folder) == filled
+
+
+def _record(status="done", **fields) -> Record:
+    base = {"settings": "s", "input_stamp": "10:1", "output_stamp": "20:2",
+            "output_sha256": "ab", "claimed": True}
+    return Record("in.jpg", status, "out.jpg", **{**base, **fields})
+
+
+@pytest.mark.parametrize(("record", "target", "source", "overwrite", "expected"), [
+    (None, None, None, False, ("run", True)),  # new: the target is free
+    (None, Stamp(5, "x"), None, False, ("run", False)),  # exists: only with --overwrite
+    (None, Stamp(5, "x"), None, True, ("run", True)),
+    (_record(), Stamp(20, "2"), Stamp(10, "1"), False, ("skip", False)),
+    (_record(), None, Stamp(10, "1"), False, ("run", True)),  # result lost
+    (_record(), Stamp(20, "2"), Stamp(11, "9"), False, ("run", True)),  # a new input
+    (_record(), Stamp(99, "7"), Stamp(10, "1"), False, ("fail", False)),  # retouched
+    (_record(), Stamp(99, "7"), Stamp(10, "1"), True, ("run", True)),
+    (_record("running"), Stamp(20, "5"), None, False, ("run", True)),  # ours, half done
+    (_record("failed", claimed=False), Stamp(20, "5"), None, False, ("run", False)),
+    (_record(settings="older"), Stamp(20, "2"), Stamp(10, "1"), True, ("run", True)),
+])
+def test_decide(record, target, source, overwrite, expected):
+    decision = decide(record, settings="s", overwrite=overwrite, in_place=False,
+                      target="out.jpg", target_stamp=target, source_stamp=source)
+    assert (decision.action, decision.overwrite) == expected
+
+
+def test_decide_in_place_recognises_a_fill_that_landed():
+    running = _record("running", output_stamp=None)
+    landed = decide(running, settings="s", overwrite=False, in_place=True, target="in.jpg",
+                    target_stamp=Stamp(30, "3"), source_stamp=Stamp(30, "3"))
+    assert landed.action == "adopt"
+    not_yet = decide(running, settings="s", overwrite=False, in_place=True, target="in.jpg",
+                     target_stamp=Stamp(10, "1"), source_stamp=Stamp(10, "1"))
+    assert not_yet.action == "run"
+
+
+def _wait_for(predicate, timeout: float) -> bool:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def _done(out: Path) -> int:
+    try:
+        return (out / MANIFEST_NAME).read_text().count('"status":"done"')
+    except FileNotFoundError:
+        return 0
+
+
+@pytest.mark.parametrize("jobs", [pytest.param(1, marks=pytest.mark.slow), 2])
+def test_ctrl_c_stops_cleanly_and_the_rerun_completes(tmp_path, jobs):
+    """SIGINT to a real ``pano-inpaint`` process in the middle of a batch: exit 130, a
+    manifest whose every ``done`` has its complete result, no temporary file left, nothing
+    written after the exit; the same command then fills only the rest."""
+    folder, out = tmp_path / "in", tmp_path / "out"
+    write_panoramas(folder, 12, height=256)
+    command = [sys.executable, "-m", "pano_inpaint", "inpaint", str(folder), "--nadir", "25",
+               "-g", "ns", "-o", str(out), "-q", "-j", str(jobs)]
+    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+    try:
+        assert _wait_for(lambda: _done(out) >= 2, 60), process.communicate(timeout=60)
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == EXIT_INTERRUPTED, err.decode()
+    assert b"Traceback" not in err and b"interrupted" in err
+    records = manifest_records(out)
+    done = {name for name, r in records.items() if r["status"] == "done"}
+    assert 2 <= len(done) < 12
+    assert {r["status"] for r in records.values()} <= {"done", "interrupted"}
+    written = image_bytes(out)
+    assert done <= set(written)
+    snapshot = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
+    time.sleep(1.0)  # no worker left behind goes on writing
+    assert {p.name: p.stat().st_mtime_ns for p in out.iterdir()} == snapshot
+    assert not list(out.glob(".*.tmp"))
+
+    rerun = subprocess.run(command, cwd=REPO, capture_output=True, timeout=120)
+    assert rerun.returncode == 0, rerun.stderr.decode()
+    assert f"{12 - len(done)} filled".encode() in rerun.stdout
+    assert {name: (out / name).read_bytes() for name in done} == {
+        name: written[name] for name in done}
+    assert all(r["status"] == "done" for r in manifest_records(out).values())
