@@ -372,8 +372,8 @@ def _fill_staged(job: ImageJob, settings: FillSettings, generator: Generator,
     if target_path is None and not job.overwrite and loc.stamp_of(job.target) is not None:
         raise JobError(f"output {job.target} exists; pass --overwrite to replace it",
                        EXIT_OUTPUT)
-    with loc.stage_input(job.source, scratch) as source:
-        local_target = target_path or scratch / f"out{PurePosixPath(job.target).suffix}"
+    with loc.stage_input(job.source, scratch / "source") as source:
+        local_target = target_path or scratch / "result" / PurePosixPath(job.target).name
         try:
             done = _fill(source, local_target, settings, generator,
                          overwrite=job.overwrite or target_path is None, progress=progress)

@@ -272,6 +272,7 @@ def stage_input(location: str, folder: Path) -> Iterator[Path]:
         yield path
         return
     fs, fs_path = filesystem(location)
+    folder.mkdir(parents=True, exist_ok=True)
     copy = folder / PurePosixPath(fs_path).name  # its own name: a mask folder matches it by it
     fs.get_file(fs_path, str(copy))
     try:
