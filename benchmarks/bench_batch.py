@@ -7,8 +7,8 @@ Each engine runs the real command line in a fresh process (``pano-inpaint inpain
 
     python benchmarks/bench_batch.py                 # 16 images: serial, pool, Ray
     python benchmarks/bench_batch.py --quick         # 4 images of 1024x512
-    python benchmarks/bench_batch.py --memory        # peak memory per fill by size (the model
-                                                     # behind a Ray task's memory)
+    python benchmarks/bench_batch.py --cost          # CPU seconds and peak memory per image by
+                                                     # size (the model of a Ray task's memory)
 
 Columns: the command's wall time (process start, imports, pool or Ray start-up included), the
 batch's own time (from the summary line: filling, reading and writing), images per second of
@@ -107,40 +107,59 @@ def batch_table(count: int, width: int, generator: str, ray: bool) -> None:
               f"{row['peak_mb']:.0f} | {same} | {row['load']} |")
 
 
-def memory_table(generators: list[str], widths: list[int]) -> None:
-    """Peak resident memory of one fill (fresh process, the single-image command) by size;
-    fitted as base + MB per megapixel (what engines/memory.py uses)."""
-    print("| generator | " + " | ".join(f"{w}x{w // 2} peak MB" for w in widths)
-          + " | base MB | MB per Mpx |")
-    print("|---|" + "---|" * len(widths) + "---|---|")
-    with tempfile.TemporaryDirectory(prefix="bench-memory-") as scratch:
+def cost_table(generators: list[str], widths: list[int]) -> None:
+    """What one image costs a warm worker, by size: each row in a fresh process that fills the
+    image twice through the batch runner (the first fill loads numba's kernels and the
+    generator, as a worker's first image does) and reports the second's CPU seconds (all
+    threads) and wall seconds, and the process's peak resident memory. Memory is fitted as
+    base + MB per megapixel: the model of pano_inpaint/engines/memory.py."""
+    print(f"{os.cpu_count()} cores, load average {load()} at the start\n")
+    print("| generator | size | CPU s per image | wall s | peak MB |")
+    print("|---|---|---|---|---|")
+    fits = []
+    with tempfile.TemporaryDirectory(prefix="bench-cost-") as scratch:
         for width in widths:
             make_batch(Path(scratch) / str(width), 1, width)
         for generator in generators:
             peaks = []
             for width in widths:
                 source = Path(scratch) / str(width) / "pano_00.jpg"
-                out = Path(scratch) / f"{generator}_{width}"
                 command = [sys.executable, str(Path(__file__).resolve()), "--child", str(source),
-                           str(out), generator]
+                           str(Path(scratch) / f"{generator}_{width}"), generator]
                 done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True,
                                       check=True)
-                peaks.append(json.loads(done.stdout.strip().splitlines()[-1])["peak_mb"])
+                row = json.loads(done.stdout.strip().splitlines()[-1])
+                peaks.append(row["peak_mb"])
+                print(f"| {generator} | {width}x{width // 2} | {row['cpu_seconds']:.1f} | "
+                      f"{row['seconds']:.1f} | {row['peak_mb']:.0f} |", flush=True)
             megapixels = np.array([w * w / 2 / 1e6 for w in widths])
             slope, base = np.polyfit(megapixels, np.array(peaks), 1)
-            print(f"| {generator} | " + " | ".join(f"{p:.0f}" for p in peaks)
-                  + f" | {base:.0f} | {slope:.1f} |", flush=True)
+            fits.append((generator, base, slope))
+    print("\n| generator | base MB | MB per megapixel |\n|---|---|---|")
+    for generator, base, slope in fits:
+        print(f"| {generator} | {base:.0f} | {slope:.1f} |")
 
 
 def child(source: str, out: str, generator: str) -> None:
-    """One image filled by the command line in this process; prints its peak memory."""
-    import resource
+    """Fill one image twice with the serial engine in this process (threads: one, as a Ray
+    task or a pool worker on a busy node has); print the second fill's costs."""
+    from pano_inpaint.batch import plan_batch
+    from pano_inpaint.config import load_config
+    from pano_inpaint.engines import EngineSpec
+    from pano_inpaint.engines.threads import limit_threads
+    from pano_inpaint.jobs import MaskSpec
+    from pano_inpaint.runner import run_batch
 
-    from pano_inpaint.cli import main
-
-    code = main(["inpaint", source, "--nadir", "25", "-g", generator, "-o", out, "-q"])
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"code": code, "peak_mb": peak}))
+    limit_threads(1)
+    config = load_config(None, [f"generator.name={generator}"])
+    outcomes = []
+    for attempt in range(2):
+        plan = plan_batch(source, f"{out}_{attempt}.jpg", MaskSpec(nadir_degrees=25), config)
+        outcomes += run_batch(plan, EngineSpec(jobs=1)).outcomes
+    last = outcomes[-1]
+    assert last.ok, last.error
+    print(json.dumps({"cpu_seconds": last.cpu_seconds, "seconds": last.seconds,
+                      "peak_mb": last.peak_mb}))
 
 
 def main() -> None:
@@ -149,16 +168,17 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=16)
     parser.add_argument("--generator", default="patchmatch")
     parser.add_argument("--no-ray", action="store_true", help="skip Ray")
-    parser.add_argument("--memory", action="store_true", help="the memory-per-size table")
+    parser.add_argument("--cost", action="store_true",
+                        help="CPU seconds and peak memory per image by size and generator")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(*args.child)
         return
-    if args.memory:
+    if args.cost:
         generators = ["telea", "patchmatch"] if args.quick else ["telea", "ns", "patchmatch",
                                                                  "net"]
-        memory_table(generators, [1024, 2048] if args.quick else [2048, 4096, 8192])
+        cost_table(generators, [1024, 2048] if args.quick else [2048, 4096, 8192])
         return
     ray = not args.no_ray and importlib.util.find_spec("ray") is not None
     if args.quick:

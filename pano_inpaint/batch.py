@@ -128,6 +128,7 @@ class Outcome:
     output_stamp: str | None = None
     output_sha256: str | None = None
     input_stamp: str | None = None  # the input as it was read
+    cpu_seconds: float | None = None  # CPU time of the worker process (all its threads)
     peak_mb: float | None = None  # the worker's peak resident memory so far
 
     def failure(self) -> JobError:
@@ -366,7 +367,7 @@ def _fill_staged(job: ImageJob, settings: FillSettings, generator: Generator,
                  progress: Callable[[float, str], None] | None, scratch: Path) -> Outcome:
     """Fill through local files: a remote input is copied in, a remote result is written
     locally, uploaded in one piece, and only then counted as done."""
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     input_stamp = loc.stamp_of(job.source)
     target_path = loc.local_path(job.target)
     if target_path is None and not job.overwrite and loc.stamp_of(job.target) is not None:
@@ -396,10 +397,20 @@ def _fill_staged(job: ImageJob, settings: FillSettings, generator: Generator,
                    report={**(result.to_dict() if result else {}),
                            **({"auto_mask": done.auto_mask} if done.auto_mask else {})},
                    output_stamp=str(stamp) if stamp else None, output_sha256=digest,
-                   input_stamp=str(input_stamp) if input_stamp else None, peak_mb=_peak_mb())
+                   input_stamp=str(input_stamp) if input_stamp else None,
+                   cpu_seconds=time.process_time() - cpu, peak_mb=_peak_mb())
 
 
 def _peak_mb() -> float | None:
+    """Peak resident memory of this process in MB: VmHWM (Linux; a process made by exec starts
+    afresh, where getrusage's maximum would carry its parent's over), else getrusage."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     try:
         import resource
     except ImportError:  # Windows

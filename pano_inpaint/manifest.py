@@ -10,7 +10,7 @@ a file opened for appending and flushed to disk (``fsync``) before the run goes 
 run loses at most a line it was writing (a torn last line is ignored when the manifest is
 read). At the start and at the end of a run the manifest is rewritten (atomically) with the
 latest record of each input. A manifest on object storage, which cannot append, is rewritten
-whole every few seconds and at the end.
+whole every 10 s (less often when uploading it takes more than a tenth of that) and at the end.
 
 Only one batch may write to a local output folder at a time (it holds a lock on the folder).
 """
@@ -43,7 +43,7 @@ class ManifestError(Exception):
     """A manifest that cannot be read, written or locked."""
 
 
-@dataclass
+@dataclass(slots=True)  # a million of them in a driver: no per-instance dict
 class Record:
     """What is known about one input (one line of the manifest).
 
@@ -56,6 +56,7 @@ class Record:
         claimed: this batch may replace ``output``: it did not exist when the batch first
             dispatched the input, or ``--overwrite`` / ``--in-place`` was given.
         seconds: wall time of the fill (done or failed).
+        cpu_seconds: CPU time the fill took (all threads of its worker): what sizes a cluster.
         peak_mb: peak resident memory of the worker process that filled it, so far.
         flags: consistency checks flagged on the result.
         note: e.g. an empty mask.
@@ -72,6 +73,7 @@ class Record:
     settings: str
     claimed: bool = False
     seconds: float | None = None
+    cpu_seconds: float | None = None
     peak_mb: float | None = None
     flags: list[str] = field(default_factory=list)
     note: str = ""
@@ -83,7 +85,7 @@ class Record:
     time: str = ""
 
     def to_json(self) -> str:
-        data = dataclasses.asdict(self)
+        data = {name: getattr(self, name) for name in _FIELDS}
         data["time"] = self.time or time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
@@ -92,8 +94,10 @@ class Record:
         data = json.loads(line)
         if not isinstance(data, dict) or data.get("status") not in STATUSES:
             raise ValueError("not a record")
-        known = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
+        return cls(**{k: v for k, v in data.items() if k in _FIELDS})
+
+
+_FIELDS = tuple(f.name for f in dataclasses.fields(Record))
 
 
 def _parse(text: str, where: str) -> dict[str, Record]:
@@ -136,6 +140,7 @@ class Manifest:
         self._fd: int | None = None
         self._lock_fd: int | None = None
         self._dirty_since: float | None = None
+        self._interval = _REMOTE_FLUSH_SECONDS
 
     # ------------------------------------------------------------------------------ reading
 
@@ -205,8 +210,10 @@ class Manifest:
         if self._path is None:  # object storage: no append; rewritten every few seconds
             now = time.monotonic()
             self._dirty_since = self._dirty_since or now
-            if now - self._dirty_since >= _REMOTE_FLUSH_SECONDS:
+            if now - self._dirty_since >= self._interval:
                 self.rewrite()
+                # a large manifest is uploaded less often: at most a tenth of the time
+                self._interval = max(_REMOTE_FLUSH_SECONDS, 10 * (time.monotonic() - now))
             return
         if self._fd is None:
             self._path.parent.mkdir(parents=True, exist_ok=True)

@@ -203,7 +203,9 @@ class _Run:
     def finished(self, job: ImageJob, outcome: Outcome) -> None:
         self.in_flight.pop(job.index, None)
         if self.manifest is not None:
-            fields = {"seconds": round(outcome.seconds, 3), "peak_mb": outcome.peak_mb}
+            fields = {"seconds": round(outcome.seconds, 3), "peak_mb": outcome.peak_mb,
+                      "cpu_seconds": None if outcome.cpu_seconds is None
+                      else round(outcome.cpu_seconds, 3)}
             if outcome.ok:
                 self.manifest.append([self.record(
                     job.index, "done", flags=outcome.flags, note=outcome.note,

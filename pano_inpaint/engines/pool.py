@@ -16,6 +16,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -28,6 +29,7 @@ from pano_inpaint.exit_codes import EXIT_INPUT
 __all__ = ["PoolEngine"]
 
 _WINDOW_PER_WORKER = 2  # images queued per worker: it never waits, the queue stays short
+_STOP_SECONDS = 3.0  # after Ctrl-C, how long a busy worker has to unwind before it is killed
 
 
 class _Stop(BaseException):
@@ -125,11 +127,23 @@ class PoolEngine:
                     else:
                         suspects.extend(lost)
         except BaseException:
-            for process in set(multiprocessing.active_children()) - before:
-                process.terminate()
+            self._stop_workers(set(multiprocessing.active_children()) - before)
             executor.shutdown(wait=False, cancel_futures=True)
             raise
         executor.shutdown(wait=True)
+
+    @staticmethod
+    def _stop_workers(workers: set) -> None:
+        """SIGTERM: a worker unwinds (removing the temporary file it writes) when its current
+        native call (OpenCV, numba) returns; one still busy after a few seconds is killed (its
+        temporary file is removed by the next write to that output)."""
+        for process in workers:
+            process.terminate()
+        deadline = time.monotonic() + _STOP_SECONDS
+        for process in workers:
+            process.join(max(0.0, deadline - time.monotonic()))
+            if process.is_alive():
+                process.kill()
 
     @staticmethod
     def _collect(in_flight: dict[Future, ImageJob],

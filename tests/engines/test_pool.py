@@ -1,0 +1,35 @@
+"""The process pool when a worker dies (the out-of-memory killer, a crash): the image that
+kills its worker is failed, the others in flight with it are filled."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+from pano_inpaint.batch import FillSettings, ImageJob, Outcome
+from pano_inpaint.engines import pool
+from pano_inpaint.engines.pool import PoolEngine
+from pano_inpaint.exit_codes import EXIT_INPUT
+from pano_inpaint.jobs import MaskSpec
+
+
+def poisoned_work(job: ImageJob, settings: FillSettings) -> Outcome:
+    """Runs in a worker: the image named poison kills its worker, as the OOM killer would."""
+    if "poison" in job.source:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return Outcome(job.index, True, 0.0, note=f"pid {os.getpid()}")
+
+
+def test_a_worker_killed_by_one_image_fails_only_that_image(monkeypatch):
+    monkeypatch.setattr(pool, "_work", poisoned_work)  # pickled by name: workers import it
+    names = ["a", "b", "poison", "c", "d", "e"]
+    jobs = [ImageJob(i, f"{name}.jpg", f"out/{name}.jpg") for i, name in enumerate(names)]
+    started, finished = [], {}
+    PoolEngine(2, 1).run(jobs, FillSettings(MaskSpec(nadir_degrees=20), None),
+                         started=started.extend,
+                         finished=lambda job, outcome: finished.__setitem__(job.index, outcome))
+    assert sorted(job.index for job in started) == list(range(len(names)))  # each once
+    assert sorted(finished) == list(range(len(names)))
+    poison = finished[names.index("poison")]
+    assert not poison.ok and poison.code == EXIT_INPUT and "died" in poison.error
+    assert all(finished[i].ok for i, name in enumerate(names) if name != "poison")
