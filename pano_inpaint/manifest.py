@@ -100,24 +100,30 @@ class Record:
 _FIELDS = tuple(f.name for f in dataclasses.fields(Record))
 
 
-def _parse(text: str, where: str) -> dict[str, Record]:
-    """The latest record per input; a torn last line (a killed writer) is skipped."""
+def _parse(lines: Iterable[str], where: str) -> dict[str, Record]:
+    """The latest record per input, from lines with their line ends; a last line without one
+    that does not parse (a killed writer's) is skipped."""
     records: dict[str, Record] = {}
-    lines = text.splitlines()
+    torn = None
     for number, line in enumerate(lines, 1):
+        if torn is not None:
+            raise torn
         if not line.strip():
             continue
         try:
             record = Record.from_json(line)
         except (ValueError, TypeError) as exc:
-            if number == len(lines) and not text.endswith("\n"):
-                log.warning("%s: ignoring its unfinished last line (a run was killed while "
-                            "writing it)", where)
-                continue
-            raise ManifestError(f"{where}, line {number}: not a pano-inpaint manifest record "
-                                f"({exc}); move the file away or choose another output "
-                                "folder") from exc
+            error = ManifestError(f"{where}, line {number}: not a pano-inpaint manifest record "
+                                  f"({exc}); move the file away or choose another output "
+                                  "folder")
+            if line.endswith("\n"):
+                raise error from exc
+            torn = error  # fatal only if a line follows it
+            continue
         records[record.input] = record
+    if torn is not None:
+        log.warning("%s: ignoring its unfinished last line (a run was killed while writing "
+                    "it)", where)
     return records
 
 
@@ -152,13 +158,17 @@ class Manifest:
         """
         try:
             if self._path is not None:
-                text = self._path.read_text(encoding="utf-8") if self._path.exists() else ""
+                if not self._path.exists():
+                    self._records = {}
+                else:
+                    with self._path.open(encoding="utf-8") as lines:  # streamed: large files
+                        self._records = _parse(lines, self.location)
             else:
                 fs, fs_path = filesystem(self.location)
                 text = fs.cat_file(fs_path).decode("utf-8") if fs.exists(fs_path) else ""
+                self._records = _parse(text.splitlines(keepends=True), self.location)
         except (OSError, UnicodeDecodeError) as exc:
             raise ManifestError(f"cannot read {self.location}: {exc}") from exc
-        self._records = _parse(text, self.location)
         return dict(self._records)
 
     # ------------------------------------------------------------------------------ writing
@@ -189,15 +199,23 @@ class Manifest:
 
     def rewrite(self) -> None:
         """Write the latest record of every input, replacing the file atomically."""
-        text = "".join(record.to_json() + "\n" for record in self._records.values())
+        def write_lines(fh) -> None:  # streamed: a million records are half a gigabyte
+            for record in self._records.values():
+                fh.write((record.to_json() + "\n").encode("utf-8"))
+
         self._close_journal()
         if self._path is not None:
-            atomic_write(self._path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
-        else:
+            def write(tmp) -> None:
+                with tmp.open("wb") as fh:
+                    write_lines(fh)
+
+            atomic_write(self._path, write)
+        else:  # an object appears when its upload completes: never half-written either
             fs, fs_path = filesystem(self.location)
             with contextlib.suppress(OSError):  # object stores have no folders to make
                 fs.makedirs(posixpath.dirname(fs_path), exist_ok=True)
-            fs.pipe_file(fs_path, text.encode("utf-8"))
+            with fs.open(fs_path, "wb") as fh:
+                write_lines(fh)
         self._dirty_since = None
 
     def append(self, records: Iterable[Record]) -> None:

@@ -23,6 +23,7 @@ from typing import Protocol
 
 from pano_inpaint.batch import BatchPlan, ImageJob, Outcome, check_headers
 from pano_inpaint.engines import EngineSpec, make_engine
+from pano_inpaint.engines.memory import task_memory_bytes
 from pano_inpaint.exit_codes import EXIT_OUTPUT
 from pano_inpaint.io import locations as loc
 from pano_inpaint.jobs import JobError
@@ -296,6 +297,16 @@ def _reconcile(run: _Run, records: dict[str, Record]) -> tuple[list[int], dict[i
     return todo, overwrite
 
 
+def _task_bytes(plan: BatchPlan, todo: Sequence[int]) -> int | None:
+    """The memory filling the first image to do takes (a shoot's images share a size)."""
+    if len(todo) < 2:
+        return None
+    pixels = check_headers([plan.sources[todo[0]]], plan.settings.max_pixels)[0]
+    if isinstance(pixels, JobError):
+        return None
+    return task_memory_bytes(pixels, plan.config.generator.name)
+
+
 def run_batch(plan: BatchPlan, engine: EngineSpec, *,
               events: BatchEvents | None = None) -> BatchSummary:
     """Fill a checked plan and return what happened (a Ctrl-C'd run returns too, with
@@ -321,7 +332,8 @@ def run_batch(plan: BatchPlan, engine: EngineSpec, *,
                 todo = list(range(len(plan.sources)))
                 overwrite = dict.fromkeys(todo, plan.overwrite or plan.settings.in_place)
             chosen = make_engine(engine, generator=plan.generator, images=len(todo),
-                                 locations=plan.sources + plan.targets)
+                                 locations=plan.sources + plan.targets,
+                                 task_bytes=_task_bytes(plan, todo))
             summary.engine = chosen.name
             stage = None
             if events is not None:

@@ -77,6 +77,11 @@ def test_engine_choice():
     assert isinstance(plenty, PoolEngine) and plenty.workers == 2 and plenty.threads >= 1
     assert isinstance(make_engine(EngineSpec(jobs=4), generator=None, images=1,
                                   locations=["a.jpg"]), SerialEngine)
+    # without -j, no more workers than the memory holds fills of the batch's images
+    assert isinstance(make_engine(EngineSpec(), generator=None, images=10, locations=["a.jpg"],
+                                  task_bytes=2**50), SerialEngine)
+    assert make_engine(EngineSpec(jobs=2), generator=None, images=10, locations=["a.jpg"],
+                       task_bytes=2**50).workers == 2  # an explicit -j is obeyed
     # memory:// lives in this process: the default falls back to it, an explicit pool is refused
     assert isinstance(make_engine(EngineSpec(), generator=None, images=10,
                                   locations=["memory://a.jpg"]), SerialEngine)

@@ -8,6 +8,7 @@ same files byte for byte. ``--engine`` and ``--jobs`` are checked here, once, be
 from __future__ import annotations
 
 import importlib.util
+import math
 import os
 from dataclasses import dataclass
 from typing import Protocol
@@ -15,7 +16,15 @@ from typing import Protocol
 from pano_inpaint.exit_codes import EXIT_USAGE
 from pano_inpaint.jobs import JobError
 
-__all__ = ["ENGINES", "Engine", "EngineSpec", "available_cores", "check_engine", "make_engine"]
+__all__ = [
+    "ENGINES",
+    "Engine",
+    "EngineSpec",
+    "available_cores",
+    "available_memory",
+    "check_engine",
+    "make_engine",
+]
 
 ENGINES = ("local", "ray")
 
@@ -29,12 +38,35 @@ class Engine(Protocol):
     def run(self, jobs, settings, *, started, finished, stage=None) -> None: ...
 
 
-def available_cores() -> int:
-    """The cores this process may run on (its CPU affinity, as a container limits it)."""
+def _cgroup_cpus() -> float | None:
+    """The CPU limit of this container (cgroup v2 ``cpu.max``: quota / period), if any: a pod
+    limited to 4 CPUs on a 64-core node must not start 64 workers."""
     try:
-        return len(os.sched_getaffinity(0))
+        quota, period = open("/sys/fs/cgroup/cpu.max").read().split()[:2]
+    except (OSError, ValueError):
+        return None
+    return None if quota == "max" else int(quota) / int(period)
+
+
+def available_cores() -> int:
+    """The cores this process may use: its CPU affinity, within its container's CPU limit."""
+    try:
+        cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
-        return os.cpu_count() or 1
+        cores = os.cpu_count() or 1
+    limit = _cgroup_cpus()
+    return max(1, min(cores, math.ceil(limit))) if limit else cores
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available to new processes (Linux ``MemAvailable``), None if unknown."""
+    try:
+        for line in open("/proc/meminfo"):
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
 
 
 @dataclass(frozen=True)
@@ -72,9 +104,11 @@ def _in_this_process_only(locations: list[str]) -> bool:
     return any(location.startswith("memory://") for location in locations)
 
 
-def make_engine(spec: EngineSpec, *, generator, images: int, locations: list[str]) -> Engine:
+def make_engine(spec: EngineSpec, *, generator, images: int, locations: list[str],
+                task_bytes: int | None = None) -> Engine:
     """The engine for ``images`` images to fill (the plan's ``generator`` serves the serial
-    engine).
+    engine). Without ``--jobs``, one worker per core, but no more than the available memory
+    holds fills of ``task_bytes`` (the batch's first image).
 
     Raises:
         JobError: ``EXIT_USAGE`` for ``memory://`` files with several processes or Ray.
@@ -91,7 +125,11 @@ def make_engine(spec: EngineSpec, *, generator, images: int, locations: list[str
         raise JobError("memory:// files exist only in this process: worker processes cannot "
                        "see them; use --jobs 1", EXIT_USAGE)
     cores = available_cores()
-    workers = 1 if local_only else min(spec.jobs or cores, images)
+    workers = spec.jobs or cores
+    memory = available_memory()
+    if spec.jobs is None and task_bytes and memory:
+        workers = max(1, min(workers, memory // task_bytes))
+    workers = 1 if local_only else min(workers, images)
     if workers <= 1:
         from pano_inpaint.engines.serial import SerialEngine
 
