@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import tempfile
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -28,6 +29,8 @@ __all__ = ["RayEngine"]
 log = logging.getLogger(__name__)
 
 _WINDOW_PER_CPU = 2
+_WINDOW_MIN = 256  # in flight on a cluster, whatever its size now (it may be scaling up)
+_RESIZE_SECONDS = 30.0
 _TASK_RETRIES = 2  # for a worker or node lost (a preempted node); not for a failed image
 
 
@@ -96,6 +99,7 @@ class RayEngine:
         self.address = address
         self.cpus = cpus
         self.workers = cpus or 0
+        self._warned = False
 
     def _connect(self) -> bool:
         """Connect or start; True when this run started the Ray it uses."""
@@ -114,9 +118,9 @@ class RayEngine:
             raise JobError(f"cannot start or reach {where}: {exc}", EXIT_USAGE) from exc
         return self.address is None
 
-    def _check_workers(self) -> tuple[float, int]:
-        """CPUs of the cluster and the memory of its largest node; refuses a cluster whose
-        workers cannot import this package."""
+    def _check_workers(self) -> int:
+        """The memory of the largest node now; refuses a cluster whose workers cannot import
+        this package."""
         import ray
 
         try:
@@ -131,8 +135,20 @@ class RayEngine:
             log.warning("the Ray workers run pano-inpaint %s, this is %s", version,
                         pano_inpaint.__version__)
         nodes = [n for n in ray.nodes() if n.get("Alive")]
-        largest = max((int(n["Resources"].get("memory", 0)) for n in nodes), default=0)
-        return ray.cluster_resources().get("CPU", 1.0), largest
+        return max((int(n["Resources"].get("memory", 0)) for n in nodes), default=0)
+
+    def _window(self) -> int:
+        """Images in flight: two per CPU of the cluster now, and at least enough for an
+        autoscaling cluster that starts with no workers to see a demand worth scaling for;
+        with an address, ``-j`` caps it."""
+        import ray
+
+        cpus = ray.cluster_resources().get("CPU", 0.0)
+        window = int(cpus * _WINDOW_PER_CPU)
+        if self.address is None:
+            return max(1, window)
+        window = max(window, _WINDOW_MIN)
+        return min(window, self.cpus) if self.cpus else window
 
     @staticmethod
     def _ship_mask(settings: FillSettings) -> _ShippedMask | None:
@@ -152,34 +168,39 @@ class RayEngine:
         own = self._connect()
         in_flight: dict = {}
         try:
-            cpus, largest = self._check_workers()
-            window = int(cpus * _WINDOW_PER_CPU)
-            if self.address is not None and self.cpus:
-                window = min(window, self.cpus)
+            largest = self._check_workers()
             task = ray.remote(_fill_task)
             settings_ref = ray.put(settings)
             mask_ref = ray.put(self._ship_mask(settings))
             generator = settings.config.generator.name
             pending = iter(jobs)
+            window, sized = self._window(), time.monotonic()
             while True:
+                if time.monotonic() - sized > _RESIZE_SECONDS:  # nodes come and go
+                    window, sized = self._window(), time.monotonic()
                 room = max(0, window - len(in_flight))
                 batch = [job for _, job in zip(range(room), pending, strict=False)]
                 if batch:
                     started(batch)
                 for job in batch:
                     memory = task_memory_bytes(job.pixels or 0, generator)
-                    if largest and memory > largest:
+                    if own and memory > largest:  # this machine is all there is
                         finished(job, Outcome(job.index, False, 0.0, code=EXIT_INPUT, error=(
                             f"{job.source}: needs about {memory / 2**30:.1f} GiB to fill, more "
-                            f"than the largest Ray node has ({largest / 2**30:.1f} GiB)")))
+                            f"than Ray has on this machine ({largest / 2**30:.1f} GiB)")))
                         continue
+                    if memory > largest and not self._warned:
+                        log.warning("%s needs %.1f GiB, more than any Ray node has now: it waits "
+                                    "for the autoscaler to add a larger one", job.source,
+                                    memory / 2**30)
+                        self._warned = True
                     ref = task.options(num_cpus=1, memory=memory,
                                        max_retries=_TASK_RETRIES).remote(job, settings_ref,
                                                                          mask_ref)
                     in_flight[ref] = job
                 if not in_flight:
                     break
-                ready, _ = ray.wait(list(in_flight), num_returns=1)
+                ready, _ = ray.wait(list(in_flight), num_returns=1, timeout=_RESIZE_SECONDS)
                 ready, _ = ray.wait(list(in_flight), num_returns=len(in_flight), timeout=0)
                 for ref in ready:
                     job = in_flight.pop(ref)
