@@ -77,6 +77,7 @@ def run_engine(name: str, args: list[str], source: Path, out: Path, generator: s
         assert hashlib.sha256(path.read_bytes()).hexdigest() == record["output_sha256"]
     return {"engine": name, "images": filled, "wall": wall, "batch": batch_seconds,
             "peak_mb": max(r["peak_mb"] or 0 for r in records), "digests": digests,
+            "cpu": sum(r["cpu_seconds"] for r in records) / len(records),
             "load": f"{before} -> {load()}"}
 
 
@@ -97,14 +98,14 @@ def batch_table(count: int, width: int, generator: str, ray: bool) -> None:
     print(f"{count} panoramas of {width}x{width // 2}, 25-degree nadir cap, -g {generator}, "
           f"{os.cpu_count()} cores; load average 1/5/15 min before -> after each run\n")
     print("| engine | images | wall s | batch s | images/s (wall) | images/s (batch) | "
-          "peak MB per worker | same bytes as serial | load |")
-    print("|---|---|---|---|---|---|---|---|---|")
+          "CPU s per image | peak MB per worker | same bytes as serial | load |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     reference = rows[0]["digests"]
     for row in rows:
         same = "yes" if row["digests"] == reference else "NO"
         print(f"| {row['engine']} | {row['images']} | {row['wall']:.1f} | {row['batch']:.1f} | "
               f"{row['images'] / row['wall']:.3f} | {row['images'] / row['batch']:.3f} | "
-              f"{row['peak_mb']:.0f} | {same} | {row['load']} |")
+              f"{row['cpu']:.2f} | {row['peak_mb']:.0f} | {same} | {row['load']} |")
 
 
 def cost_table(generators: list[str], widths: list[int]) -> None:

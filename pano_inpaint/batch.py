@@ -32,6 +32,7 @@ from pano_inpaint.io import SUPPORTED_SUFFIXES, ImageReadError
 from pano_inpaint.io import locations as loc
 from pano_inpaint.io.atomic import temporary_name
 from pano_inpaint.jobs import (
+    InputImage,
     JobError,
     MaskSpec,
     check_input_header,
@@ -87,6 +88,7 @@ class BatchPlan:
     report: Path | None
     overwrite: bool
     output_folder: str | None  # where the manifest goes (None: one file, no manifest)
+    listed: dict[str, loc.Stamp] = field(default_factory=dict)  # remote sources' stamps
 
     @property
     def mask(self) -> MaskSpec:
@@ -175,7 +177,7 @@ def _check_report_path(report: Path, sources: list[str], targets: list[str],
                        EXIT_OUTPUT) from exc
 
 
-def _remote_inputs(spec: str) -> list[tuple[str, str]]:
+def _remote_inputs(spec: str) -> list[tuple[str, str, loc.Stamp]]:
     try:
         return loc.list_remote_inputs(spec, SUPPORTED_SUFFIXES)
     except FileNotFoundError:
@@ -186,13 +188,17 @@ def _remote_inputs(spec: str) -> list[tuple[str, str]]:
         raise JobError(f"{spec}: {exc}", EXIT_USAGE) from exc
 
 
-def _resolve_sources(specs: Sequence[str]) -> tuple[list[str], list[str], bool]:
-    """Sources, their relative output names, and whether this is a batch."""
-    sources, relatives, batch = [], [], len(specs) > 1
+def _resolve_sources(specs: Sequence[str]
+                     ) -> tuple[list[str], list[str], bool, dict[str, loc.Stamp]]:
+    """Sources, their relative output names, whether this is a batch, and the stamps of the
+    remote sources (from their listing)."""
+    sources, relatives, batch, stamps = [], [], len(specs) > 1, {}
     for spec in specs:
         spec = loc.normalize(spec)
         if loc.is_remote(spec):
-            pairs = _remote_inputs(spec)
+            listed = _remote_inputs(spec)
+            pairs = [(source, relative) for source, relative, _ in listed]
+            stamps.update((source, stamp) for source, _, stamp in listed)
             batch = batch or len(pairs) > 1 or PurePosixPath(spec).suffix.lower() not in (
                 SUPPORTED_SUFFIXES)
         else:
@@ -201,7 +207,7 @@ def _resolve_sources(specs: Sequence[str]) -> tuple[list[str], list[str], bool]:
             batch = batch or not Path(spec).is_file()
         sources += [source for source, _ in pairs]
         relatives += [relative for _, relative in pairs]
-    return sources, relatives, batch
+    return sources, relatives, batch, stamps
 
 
 def _remote_targets(sources: list[str], relatives: list[str], output: str | None, *,
@@ -265,14 +271,12 @@ def plan_batch(
     specs = [inputs] if isinstance(inputs, str) else list(inputs)
     if not specs:
         raise JobError("give at least one input panorama, folder or glob", EXIT_USAGE)
-    sources, relatives, batch = _resolve_sources(specs)
+    sources, relatives, batch, listed = _resolve_sources(specs)
     remote = any(loc.is_remote(s) for s in sources) or (
         output is not None and loc.is_remote(output))
     if remote:
         targets = _remote_targets(sources, relatives, output, batch=batch, in_place=in_place)
     else:
-        from pano_inpaint.jobs import InputImage
-
         images = [InputImage(Path(s), Path(r)) for s, r in zip(sources, relatives, strict=True)]
         targets = [str(t) for t in plan_outputs(images, output, batch=batch, in_place=in_place)]
     if report is not None:
@@ -292,7 +296,8 @@ def plan_batch(
     else:
         folder = loc.canonical(output or "")
     generator = build_generator(config)
-    return BatchPlan(sources, targets, batch, settings, generator, report, overwrite, folder)
+    return BatchPlan(sources, targets, batch, settings, generator, report, overwrite, folder,
+                     listed)
 
 
 def _header(location: str, max_pixels: int | None) -> int | JobError:

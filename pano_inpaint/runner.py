@@ -259,13 +259,19 @@ def _reconcile(run: _Run, records: dict[str, Record]) -> tuple[list[int], dict[i
             "were made with, pass --overwrite to fill them again with these, or choose another "
             "output folder", EXIT_OUTPUT)
     in_place = plan.settings.in_place
-    target_stamps = _stamps(plan.targets, None if in_place else plan.output_folder)
+    if in_place and all(target in plan.listed for target in plan.targets):
+        target_stamps = [plan.listed[target] for target in plan.targets]  # listed already
+    else:
+        target_stamps = _stamps(plan.targets, None if in_place else plan.output_folder)
     if in_place:  # the targets are the sources
         source_stamps = dict(enumerate(target_stamps))
     else:
-        known = [i for i, r in enumerate(ours) if r is not None and r.status == "done"]
+        known = [i for i, r in enumerate(ours) if r is not None and r.status == "done"
+                 and plan.sources[i] not in plan.listed]
         source_stamps = dict(zip(known, _stamps([plan.sources[i] for i in known], None),
                                  strict=True))
+        source_stamps.update((i, plan.listed[source]) for i, source in enumerate(plan.sources)
+                             if source in plan.listed)
     todo, overwrite, adopted = [], {}, []
     for index, record in enumerate(ours):
         decision = decide(record, settings=run.settings, overwrite=plan.overwrite,

@@ -202,11 +202,14 @@ def _done(out: Path) -> int:
         return 0
 
 
-@pytest.mark.parametrize("jobs", [pytest.param(1, marks=pytest.mark.slow), 2])
-def test_ctrl_c_stops_cleanly_and_the_rerun_completes(tmp_path, jobs):
-    """SIGINT to a real ``pano-inpaint`` process in the middle of a batch: exit 130, a
-    manifest whose every ``done`` has its complete result, no temporary file left, nothing
-    written after the exit; the same command then fills only the rest."""
+@pytest.mark.parametrize(("stop", "jobs"), [
+    (signal.SIGINT, 2),
+    pytest.param(signal.SIGTERM, 1, marks=pytest.mark.slow),  # a pod stopped, serially
+])
+def test_ctrl_c_stops_cleanly_and_the_rerun_completes(tmp_path, stop, jobs):
+    """Ctrl-C (SIGINT; or SIGTERM) to a real ``pano-inpaint`` process in the middle of a
+    batch: exit 130, a manifest whose every ``done`` has its complete result, no temporary file
+    left, nothing written after the exit; the same command then fills only the rest."""
     folder, out = tmp_path / "in", tmp_path / "out"
     write_panoramas(folder, 12, height=256)
     command = [sys.executable, "-m", "pano_inpaint", "inpaint", str(folder), "--nadir", "25",
@@ -215,7 +218,7 @@ def test_ctrl_c_stops_cleanly_and_the_rerun_completes(tmp_path, jobs):
                                stderr=subprocess.PIPE)
     try:
         assert _wait_for(lambda: _done(out) >= 2, 60), process.communicate(timeout=60)
-        process.send_signal(signal.SIGINT)
+        process.send_signal(stop)
         _, err = process.communicate(timeout=60)
     finally:
         process.kill()

@@ -206,10 +206,12 @@ def _glob_root(pattern: str) -> str:
     return "/".join(fixed)
 
 
-def list_remote_inputs(spec: str, suffixes: frozenset[str] | set[str]) -> list[tuple[str, str]]:
+def list_remote_inputs(spec: str, suffixes: frozenset[str] | set[str]
+                       ) -> list[tuple[str, str, Stamp]]:
     """A remote file, folder (its images, not its sub-folders) or glob ->
-    ``[(url, relative)]``, sorted; ``relative`` is the name, or for a glob the path below its
-    fixed part, as for local inputs.
+    ``[(url, relative, stamp)]``, sorted; ``relative`` is the name, or for a glob the path below
+    its fixed part, as for local inputs. The stamps come from the listing itself (a thousand
+    objects per request on S3), not from a request per file.
 
     Raises:
         FileNotFoundError: nothing there.
@@ -218,19 +220,21 @@ def list_remote_inputs(spec: str, suffixes: frozenset[str] | set[str]) -> list[t
     fs_path = fs_path.rstrip("/")
     if globlib.has_magic(fs_path):
         root = _glob_root(fs_path)
-        names = [n for n in fs.glob(fs_path) if fs.isfile(n)]
-        pairs = [(n, posixpath.relpath(n, root) if root else n) for n in names]
+        infos = fs.glob(fs_path, detail=True)
+        entries = [(name, posixpath.relpath(name, root) if root else name, info)
+                   for name, info in infos.items()]
     elif fs.isfile(fs_path):
-        pairs = [(fs_path, posixpath.basename(fs_path))]
+        entries = [(fs_path, posixpath.basename(fs_path), fs.info(fs_path))]
     elif fs.isdir(fs_path):
-        pairs = [(info["name"], posixpath.basename(info["name"]))
-                 for info in fs.ls(fs_path, detail=True)
-                 if info.get("type") == "file"
-                 and PurePosixPath(info["name"]).suffix.lower() in suffixes]
+        entries = [(info["name"], posixpath.basename(info["name"]), info)
+                   for info in fs.ls(fs_path, detail=True)
+                   if PurePosixPath(info["name"]).suffix.lower() in suffixes]
     else:
         raise FileNotFoundError(spec)
     protocol = _protocol(spec)
-    return sorted((f"{protocol}://{name}", relative) for name, relative in pairs)
+    return sorted((f"{protocol}://{name}", relative, Stamp(int(info.get("size") or 0),
+                                                           _mark(info)))
+                  for name, relative, info in entries if info.get("type", "file") == "file")
 
 
 def read_remote_header(location: str, *, max_pixels: int | None):

@@ -88,3 +88,17 @@ def test_file_urls_are_local_paths():
 def test_an_object_store_without_its_package_is_a_usage_error(capsys):
     assert _fill("s3://some-bucket/shoot/", "s3://some-bucket/clean/") == EXIT_USAGE
     assert "s3fs" in capsys.readouterr().err
+
+
+def test_in_place_on_memory_urls_is_not_filled_twice(memory_shoot):
+    url, fs, root = memory_shoot
+    fs.rm([f"{root}/in/broken.png", f"{root}/in/wide.png"])
+    originals = {name: fs.cat_file(name) for name in fs.ls(f"{root}/in", detail=False)}
+    assert main(["inpaint", f"{url}/in/", "--nadir", "25", "-g", "telea", "--in-place",
+                 "-q"]) == 0
+    filled = {name: fs.cat_file(name) for name in originals}
+    assert all(filled[name] != originals[name] for name in originals)
+    assert fs.exists(f"{root}/in/{MANIFEST_NAME}")
+    assert main(["inpaint", f"{url}/in/", "--nadir", "25", "-g", "telea", "--in-place",
+                 "-q"]) == 0
+    assert {name: fs.cat_file(name) for name in originals} == filled
