@@ -182,10 +182,21 @@ def _remote_inputs(spec: str) -> list[tuple[str, str, loc.Stamp]]:
         return loc.list_remote_inputs(spec, SUPPORTED_SUFFIXES)
     except FileNotFoundError:
         raise JobError(f"{spec}: no such file, folder or matching files", EXIT_INPUT) from None
-    except ImportError as exc:  # fsspec names the package to install (s3fs, gcsfs...)
-        raise JobError(f"{spec}: {exc}", EXIT_USAGE) from exc
-    except ValueError as exc:  # an unknown protocol
-        raise JobError(f"{spec}: {exc}", EXIT_USAGE) from exc
+    except (ImportError, ValueError) as exc:
+        raise _url_error(spec, exc) from exc
+
+
+def _url_error(location: str, exc: Exception) -> JobError:
+    """A URL whose filesystem is not installed (fsspec names its package: s3fs, gcsfs...) or
+    does not exist."""
+    return JobError(f"{location}: {exc}", EXIT_USAGE)
+
+
+def _canonical(location: str) -> str:
+    try:
+        return loc.canonical(location)
+    except (ImportError, ValueError) as exc:
+        raise _url_error(location, exc) from exc
 
 
 def _resolve_sources(specs: Sequence[str]
@@ -223,7 +234,7 @@ def _remote_targets(sources: list[str], relatives: list[str], output: str | None
                        EXIT_USAGE)
     suffix = PurePosixPath(output.rstrip("/")).suffix.lower()
     folder = batch or output.endswith("/") or not suffix
-    output = loc.canonical(output)
+    output = _canonical(output)
     if not folder and suffix not in SUPPORTED_SUFFIXES:
         raise JobError(f"cannot write {suffix} files; give the output one of "
                        f"{', '.join(SUPPORTED_SUFFIXES)}", EXIT_USAGE)
@@ -294,7 +305,7 @@ def plan_batch(
             raise JobError("--in-place over inputs with no common folder (different file "
                            "systems or buckets): fill them in separate runs", EXIT_USAGE)
     else:
-        folder = loc.canonical(output or "")
+        folder = _canonical(output or "")
     generator = build_generator(config)
     return BatchPlan(sources, targets, batch, settings, generator, report, overwrite, folder,
                      listed)

@@ -77,9 +77,12 @@ def canonical(location: str) -> str:
     no trailing ``/``), so names from a listing and names built by joining match; a local one
     as given (``file://`` removed).
 
+    Raises:
+        ImportError: the filesystem's package is not installed; ValueError: unknown protocol.
+
     Example:
-        >>> canonical("memory://shoot/out/"), canonical("s3://bucket/out/")
-        ('memory:///shoot/out', 's3://bucket/out')
+        >>> canonical("memory://shoot/out/"), canonical("file:///data/out")
+        ('memory:///shoot/out', '/data/out')
     """
     location = normalize(location)
     if not is_remote(location):

@@ -102,3 +102,11 @@ def test_in_place_on_memory_urls_is_not_filled_twice(memory_shoot):
     assert main(["inpaint", f"{url}/in/", "--nadir", "25", "-g", "telea", "--in-place",
                  "-q"]) == 0
     assert {name: fs.cat_file(name) for name in originals} == filled
+
+
+@pytest.mark.skipif(importlib.util.find_spec("gcsfs") is not None, reason="gcsfs installed")
+def test_an_output_url_without_its_package_is_a_usage_error(tmp_path, capsys):
+    write_panoramas(tmp_path / "in", 2)
+    assert _fill(str(tmp_path / "in"), "gs://some-bucket/clean/") == EXIT_USAGE
+    text = capsys.readouterr().err
+    assert "gcsfs" in text and "Traceback" not in text
