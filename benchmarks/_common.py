@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import cv2
@@ -35,3 +38,27 @@ def reset_peak_rss() -> int:
     """Make VmHWM start again from the current RSS; returns that RSS in KiB."""
     Path("/proc/self/clear_refs").write_text("5")
     return rss_kib("VmRSS")
+
+
+# Runs the command given as its arguments; prints [exit code, seconds, peak MB, output] as JSON.
+_LAUNCHER = """
+import json, os, subprocess, sys, time
+start = time.perf_counter()
+process = subprocess.Popen(sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+output = process.stdout.read()
+_, status, usage = os.wait4(process.pid, 0)
+print(json.dumps([os.waitstatus_to_exitcode(status), time.perf_counter() - start,
+                  usage.ru_maxrss / 1024, output.decode(errors="replace")]))
+"""
+
+
+def run_measured(command: list[str], *, cwd: Path, env: dict[str, str]
+                 ) -> tuple[int, float, float, str]:
+    """Run ``command``: its exit code, wall seconds (start to exit), peak resident MB and
+    output (stdout and stderr). The kernel counts, in a child's peak, the memory of the process
+    it was forked from (this one holds numpy and the test images), so the command is started
+    from a small launcher process that reports the figures."""
+    done = subprocess.run([sys.executable, "-S", "-c", _LAUNCHER, *command], cwd=cwd, env=env,
+                          capture_output=True, text=True, check=True)
+    code, seconds, peak, output = json.loads(done.stdout)
+    return code, seconds, peak, output

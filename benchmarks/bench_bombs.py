@@ -3,8 +3,8 @@ small file that declares a huge image (exit code 3), one per format.
 
 Each file is a valid small file of its format whose header declares the size (``tests/bombs.py``);
 the command runs in a fresh process, timed from start to exit (Python start-up and imports
-included), its peak memory read from the kernel (``wait4``). For comparison, the same process
-refusing a missing file (start-up and imports only). Usage::
+included), its peak memory read from the kernel (``wait4``, in a small launcher process). For
+comparison, the same process refusing a missing file (start-up and imports only). Usage::
 
     python benchmarks/bench_bombs.py [--quick]
 """
@@ -13,15 +13,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks._common import run_measured  # noqa: E402
 from tests.bombs import write_bomb  # noqa: E402
 
 # JPEG sizes are 16-bit: its bomb declares the largest JPEG there is.
@@ -34,15 +33,10 @@ def _refuse(path: Path, folder: Path) -> tuple[int, float, float, str]:
     """Exit code, seconds, peak MB and the last line printed for one run of the command."""
     command = [sys.executable, "-m", "pano_inpaint", "inpaint", str(path), "--nadir", "20",
                "-g", "telea", "-q", "-o", str(folder / f"out{path.suffix or '.png'}")]
-    start = time.perf_counter()
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True,
-                               env={**os.environ, "COLUMNS": "300"})
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - start
-    output = process.stdout.read() if process.stdout else ""
+    code, seconds, peak, output = run_measured(command, cwd=ROOT,
+                                               env={**os.environ, "COLUMNS": "300"})
     last = next((line for line in reversed(output.splitlines()) if line.strip()), "")
-    return os.waitstatus_to_exitcode(status), seconds, usage.ru_maxrss / 1024, last
+    return code, seconds, peak, last
 
 
 def main() -> None:

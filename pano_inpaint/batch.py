@@ -30,7 +30,7 @@ from pano_inpaint.generators.base import Generator
 from pano_inpaint.generators.registry import UnknownGeneratorError, get_generator
 from pano_inpaint.io import SUPPORTED_SUFFIXES, ImageReadError
 from pano_inpaint.io import locations as loc
-from pano_inpaint.io.atomic import temporary_name
+from pano_inpaint.io.atomic import make_folder, temporary_name
 from pano_inpaint.jobs import (
     InputImage,
     JobError,
@@ -168,7 +168,7 @@ def _check_report_path(report: Path, sources: list[str], targets: list[str],
     if report.exists() and not overwrite:
         raise JobError(f"report {report} exists; pass --overwrite to replace it", EXIT_OUTPUT)
     try:
-        report.parent.mkdir(parents=True, exist_ok=True)
+        make_folder(report.parent)
         probe = temporary_name(report)
         probe.touch(exist_ok=False)
         probe.unlink()

@@ -518,6 +518,7 @@ def _write_pictures(folder: Path, pictures: dict, metadata, overwrite: bool) -> 
     """Write ``{name: pixels}`` into ``folder``; any failure is exit code 4 (an output
     problem), and nothing is written if one of the files exists without --overwrite."""
     from pano_inpaint.io import write_image
+    from pano_inpaint.io.atomic import make_folder
 
     targets = [folder / name for name in pictures]
     existing = [str(t) for t in targets if t.exists()]
@@ -525,7 +526,7 @@ def _write_pictures(folder: Path, pictures: dict, metadata, overwrite: bool) -> 
         raise _fail(f"{', '.join(existing)} exist(s); pass --overwrite to replace",
                     EXIT_OUTPUT)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        make_folder(folder)
     except OSError as exc:
         raise _fail(f"cannot write into {folder}: {exc.strerror or exc}", EXIT_OUTPUT) from exc
     try:

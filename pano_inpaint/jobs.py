@@ -36,7 +36,7 @@ from pano_inpaint.io import (
     read_mask,
     write_image,
 )
-from pano_inpaint.io.atomic import atomic_write
+from pano_inpaint.io.atomic import atomic_write, make_folder
 from pano_inpaint.io.headers import DEFAULT_MAX_PIXELS
 from pano_inpaint.io.jpeg_patch import PatchUnavailable, write_jpeg_patch
 from pano_inpaint.masks import nadir_mask, zenith_mask
@@ -365,7 +365,11 @@ def inpaint_file(
         note = "empty mask: copied unchanged"
         log.warning("%s: the mask is empty; the panorama is copied unchanged", image_path)
     try:
-        output_path.parent.mkdir(parents=True, exist_ok=True)
+        make_folder(output_path.parent)
+    except OSError as exc:
+        raise JobError(f"cannot make the folder of {output_path}: {exc.strerror or exc}",
+                       EXIT_OUTPUT) from exc
+    try:
         written = write_result(loaded, result.image, output_path,
                                 loaded.metadata.for_output(width, height), overwrite or in_place)
         note = "; ".join(filter(None, [note, written]))
@@ -374,17 +378,18 @@ def inpaint_file(
                        EXIT_OUTPUT) from exc
     except (ImageWriteError, ValueError) as exc:
         raise JobError(str(exc), EXIT_OUTPUT) from exc
-    except OSError as exc:  # the output folder cannot be made
+    except OSError as exc:
         raise JobError(f"cannot write {output_path}: {exc.strerror or exc}", EXIT_OUTPUT) from exc
     if detection is not None:
-        note = (f"auto mask {100 * detection.sphere_fraction:.2f}% of the sphere, confidence "
-                f"{detection.confidence:.2f}" + "".join(f"; {w}" for w in detection.warnings))
+        found = (f"auto mask {100 * detection.sphere_fraction:.2f}% of the sphere, confidence "
+                 f"{detection.confidence:.2f}" + "".join(f"; {w}" for w in detection.warnings))
+        note = "; ".join(filter(None, [found, note]))
     return FileResult(image_path, output_path, result, note,
                       detection.to_dict() if detection is not None else None)
 
 
 def write_json(path: Path, data: object) -> None:
     """Write JSON atomically (temp file + rename), creating the folder."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_folder(path.parent)
     text = json.dumps(data, indent=2, default=str)
     atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))

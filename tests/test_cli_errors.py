@@ -236,6 +236,20 @@ def test_an_output_folder_that_cannot_be_made_fails_that_image_only(tmp_path, ca
     assert (tmp_path / "out" / "day2" / "p.png").is_file()
 
 
+def test_a_file_where_an_output_folder_should_be_fails_that_image_only(tmp_path, capsys):
+    """``mkdir`` raised FileExistsError, reported as "output ... exists; pass --overwrite"."""
+    for day in ("day1", "day2"):
+        (tmp_path / "shoot" / day).mkdir(parents=True)
+        write_image(tmp_path / "shoot" / day / "p.png", sphere_function_erp(32, dtype=np.uint8))
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "day1").write_text("a file in the way")
+    code, text = _run(capsys, "inpaint", f"{tmp_path}/shoot/**/*.png", "--nadir", 20, "-g",
+                      "telea", "-o", tmp_path / "out", "-q")
+    assert code == EXIT_BATCH_FAILED and "--overwrite" not in text
+    assert f"{tmp_path / 'out' / 'day1'} is a file, not a folder" in text
+    assert (tmp_path / "out" / "day2" / "p.png").is_file()
+
+
 # -------------------------------------------------------------------------- writing in place
 
 

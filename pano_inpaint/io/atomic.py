@@ -12,6 +12,7 @@ removes it once its process is gone.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import secrets
@@ -20,7 +21,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["atomic_write", "remove_stale_temporaries", "temporary_name"]
+__all__ = ["atomic_write", "make_folder", "remove_stale_temporaries", "temporary_name"]
 
 _STALE_AFTER_SECONDS = 24 * 3600  # a temporary file this old is stale whatever its process
 
@@ -28,6 +29,21 @@ _STALE_AFTER_SECONDS = 24 * 3600  # a temporary file this old is stale whatever 
 def temporary_name(path: Path) -> Path:
     """A fresh hidden name next to ``path`` for this process: ``.<name>.<pid>-<token>.tmp``."""
     return path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
+
+
+def make_folder(folder: Path) -> None:
+    """``folder`` and its parents made if missing. A file where one of them should be raises
+    ``NotADirectoryError`` whose ``strerror`` names that file (the bare ``File exists`` of
+    ``mkdir`` reads as if the output itself existed)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError) as exc:
+        blocker = next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()),
+                       None)
+        if blocker is None:
+            raise
+        raise NotADirectoryError(errno.ENOTDIR, f"{blocker} is a file, not a folder",
+                                 str(folder)) from exc
 
 
 def _process_alive(pid: int) -> bool:

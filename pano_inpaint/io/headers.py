@@ -9,7 +9,9 @@ pipeline supports), so such a file is refused in milliseconds without allocating
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import logging
 import re
 import warnings
 from collections.abc import Callable
@@ -92,10 +94,24 @@ def _exr_size(path: Path) -> tuple[int, int, int]:
     return width, height, max(width * height, data[0] * data[1])
 
 
+@contextlib.contextmanager
+def _quiet_logger(name: str):
+    """Silence a library's log while only its header parser runs: it reports the data's
+    problems (strip counts that do not fit a forged size) that no one needs before the size
+    itself is checked; a full read still reports them."""
+    library = logging.getLogger(name)
+    before = library.disabled
+    library.disabled = True
+    try:
+        yield
+    finally:
+        library.disabled = before
+
+
 def _tiff_size(path: Path) -> tuple[int, int, int]:
     import tifffile
 
-    with tifffile.TiffFile(path) as tif:  # parses the first directory only
+    with _quiet_logger("tifffile"), tifffile.TiffFile(path) as tif:  # first directory only
         page = tif.pages.first
         width, height = int(page.imagewidth), int(page.imagelength)
     return width, height, width * height

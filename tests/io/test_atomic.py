@@ -6,7 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from pano_inpaint.io.atomic import atomic_write, remove_stale_temporaries, temporary_name
+from pano_inpaint.io.atomic import (
+    atomic_write,
+    make_folder,
+    remove_stale_temporaries,
+    temporary_name,
+)
 
 
 def test_temporary_names_are_unique_per_write_and_name_their_process(tmp_path):
@@ -67,3 +72,17 @@ def test_weights_are_written_through_a_unique_temporary(tmp_path):
     assert other.read_text() == "someone else's"
     model, _ = load_weights(tmp_path / "net.pt")
     assert isinstance(model, torch.nn.Module)
+
+
+@pytest.mark.parametrize("depth", [0, 1])
+def test_a_file_where_a_folder_should_be_is_named(tmp_path, depth):
+    """``mkdir`` says ``File exists``, which read as if the output existed; the message names
+    the file in the way."""
+    (tmp_path / "day1").write_text("a file")
+    folder = tmp_path / "day1" / ("sub" if depth else "")
+    with pytest.raises(NotADirectoryError) as info:
+        make_folder(folder)
+    assert info.value.strerror == f"{tmp_path / 'day1'} is a file, not a folder"
+    make_folder(tmp_path / "new" / "deeper")
+    make_folder(tmp_path / "new" / "deeper")  # exists already: fine
+    assert (tmp_path / "new" / "deeper").is_dir()

@@ -37,6 +37,17 @@ def test_bomb_is_refused_before_any_decoder_runs(tmp_path, suffix, monkeypatch):
         read_mask(path, 8, 16)
 
 
+@pytest.mark.parametrize("suffix", sorted(_SIZES))
+def test_refusing_a_bomb_logs_nothing_but_the_refusal(tmp_path, suffix, caplog):
+    """tifffile logged two ERROR lines (strip counts that do not fit the forged size) before
+    the refusal; the header read keeps the decoders' libraries quiet."""
+    width, height = _SIZES[suffix]
+    path = write_bomb(tmp_path, suffix, width, height)
+    with caplog.at_level("DEBUG"), pytest.raises(ImageReadError):
+        read_image(path)
+    assert [r.getMessage() for r in caplog.records if r.levelname in ("WARNING", "ERROR")] == []
+
+
 def test_limit_is_configurable(tmp_path):
     path = write_image(tmp_path / "small.png", np.zeros((32, 64, 3), np.uint8))
     with pytest.raises(ImageReadError, match="declares 64x32 pixels"):

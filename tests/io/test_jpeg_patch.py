@@ -148,6 +148,18 @@ def test_command_line_patches_the_shipped_sample(tmp_path, in_place):
     assert differ.any() and not (differ & ~_ring(mcus)).any()
 
 
+def test_auto_mask_keeps_the_patch_note(tmp_path, capsys):
+    """With ``--auto`` the detector's note replaced the one saying the JPEG was patched."""
+    from tests.synthetic import rig_panorama
+
+    image, _ = rig_panorama(128, "tripod", 0)
+    source = camera_style_jpeg(tmp_path / "shot.jpg", image)
+    code = main(["inpaint", str(source), "--auto", "-g", "telea", "-o", str(tmp_path / "o.jpg"),
+                 "--set", "auto_mask.detector=classical"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert code == 0 and "auto mask" in text and "lossless JPEG" in text
+
+
 def test_segments_parser_stops_at_the_first_non_app_segment():
     buffer = io.BytesIO()
     Image.new("RGB", (8, 8)).save(buffer, "JPEG", exif=b"Exif\x00\x00MM\x00*\x00\x00\x00\x08"
