@@ -28,9 +28,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks._common import run_measured  # noqa: E402
 from pano_inpaint.io import read_image, write_image  # noqa: E402
 from pano_inpaint.masks import nadir_mask  # noqa: E402
-from benchmarks._common import run_measured  # noqa: E402
 from tests.bombs import write_bomb  # noqa: E402
 from tests.synthetic import camera_style_jpeg, sphere_function_erp  # noqa: E402
 

@@ -1,20 +1,29 @@
 """How the PatchMatch kernels are compiled: one signature each, nothing specialised later."""
 
 import numpy as np
+from numba.core.dispatcher import Dispatcher
 
-from pano_inpaint.generators.patchmatch import _compile, _kernels
+from pano_inpaint.generators.patchmatch import _compile, _kernels, _offset_kernels
 from pano_inpaint.pipeline import inpaint
 from tests.synthetic import sphere_function_erp
 
 
-def test_each_kernel_has_its_one_signature_after_a_fill():
+def test_each_kernel_and_subroutine_has_its_one_signature_after_a_fill():
+    """A subroutine is compiled once per combination of its call sites' argument types unless
+    its signature is fixed (``_try`` was compiled nine times)."""
     erp = sphere_function_erp(32)
     hole = np.zeros((32, 64), bool)
     hole[26:, :] = True
     inpaint(erp, hole, generator="patchmatch")
-    for name, dispatcher in _kernels.KERNELS.dispatchers.items():
-        assert len(dispatcher.signatures) == 1, name
-        assert not dispatcher._can_compile, name  # a call with other types cannot compile more
+    _offset_kernels.KERNELS.compile()  # the structure step's kernel, used on lattices only
+    for module in (_kernels, _offset_kernels):
+        dispatchers = {name: value for name, value in vars(module).items()
+                       if isinstance(value, Dispatcher)}
+        dispatchers.update(module.KERNELS.dispatchers)
+        assert {"_try", "_cost", "lattice_peel", "search_pass"} & set(dispatchers)
+        for name, dispatcher in dispatchers.items():
+            assert len(dispatcher.signatures) == 1, name
+            assert not dispatcher._can_compile, name  # other types cannot compile more
 
 
 def test_split_balances_estimated_costs():

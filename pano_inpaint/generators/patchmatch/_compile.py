@@ -2,14 +2,21 @@
 
 numba (>= 0.59) has no ahead-of-time compiler for parallel kernels, so a fresh install compiles
 them on its first fill, and that compile was most of the first fill (117 s reported, 143 s of CPU
-measured on the shipped sample). What cuts it, measured on two busy cores:
+measured on the shipped sample; 23 s of CPU now). What cuts it, measured on two busy cores:
 
 * one explicit signature per kernel (the only types the generator passes): compiled once, never
   specialised again (``peel_layer`` was compiled twice, for contiguous and strided indices);
-* helpers called, not ``inline="always"``: numba's inlining copied their IR into every call site
-  and the parallel passes then worked on every copy; LLVM still inlines them (fills identical);
+* one explicit signature per subroutine too (``_try``, ``_cost``...): numba compiles a called
+  function once per combination of argument types at its call sites (int32 from a field, int64
+  from a draw, a literal ``-1``), and each compile is a whole one (LLVM optimisation, machine
+  code); ``_try`` was compiled nine times and ``_cost`` six, half of the kernels' compile time.
+  With the signature fixed, call sites convert their arguments. Subroutines get no Python entry
+  point (``no_cpython_wrapper``): only kernels call them;
+* subroutines called, not ``inline="always"``: numba's inlining copied their IR into every call
+  site and the parallel passes then worked on every copy; LLVM still inlines them (fills
+  identical);
 * ``parallel=True`` only where the run time is (the search, the votes, the costs): a parallel
-  kernel costs twice a serial one to compile, and three kernels take under 2% of a fill;
+  kernel costs twice a serial one to compile, and five kernels take under 2% of a fill;
 * on a cold cache, the kernels are split between this process and helper processes (one per
   further CPU), which compile into numba's disk cache at the same time; this process then reads
   them back from it. Later runs only read the cache (about a second).
@@ -69,13 +76,28 @@ class KernelSet:
         ...     return 2 * x
     """
 
-    def __init__(self, module: str) -> None:
+    def __init__(self, module: str, requires: tuple[KernelSet, ...] = ()) -> None:
         self.module = module
+        self.requires = requires  # sets whose subroutines these kernels call: compiled first
         self.signatures: dict[str, Any] = {}
         self.dispatchers: dict[str, Dispatcher] = {}
         self.costs: dict[str, float] = {}
+        self.subroutines: dict[str, tuple[Dispatcher, Any]] = {}
         self._ready = False
         self._lock = threading.Lock()
+
+    def subroutine(self, signature: Any, **options: Any) -> Callable[[Callable], Dispatcher]:
+        """Decorator: a disk-cached numba function called only from kernels, with one
+        signature, compiled (or read) before any kernel in every process. Returns the numba
+        dispatcher itself, which the kernels' code calls."""
+
+        def decorate(function: Callable) -> Dispatcher:
+            dispatcher = njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True,
+                              **options)(function)
+            self.subroutines[function.__name__] = (dispatcher, signature)
+            return dispatcher
+
+        return decorate
 
     def add(self, signature: Any, *, parallel: bool = False, **options: Any
             ) -> Callable[[Callable], Callable]:
@@ -101,7 +123,20 @@ class KernelSet:
 
         return decorate
 
+    def _compile_subroutines(self) -> None:
+        """Every subroutine for its one signature, in the order they were defined (callees
+        first); then no more: a call site with other argument types converts them (int32 to
+        int64...) or fails to compile, instead of specialising the subroutine again (``_try``
+        was compiled nine times, once per combination of its callers' integer types)."""
+        for required in self.requires:
+            required._compile_subroutines()
+        for dispatcher, signature in self.subroutines.values():
+            if isinstance(dispatcher, Dispatcher) and not dispatcher.signatures:
+                dispatcher.compile(signature)
+                dispatcher.disable_compile()
+
     def _compile(self, names: list[str]) -> None:
+        self._compile_subroutines()
         for name in names:
             dispatcher = self.dispatchers[name]
             if not isinstance(dispatcher, Dispatcher) or dispatcher.signatures:
@@ -127,6 +162,8 @@ class KernelSet:
                 self._ready = True
 
     def _compile_all(self) -> None:
+        for required in self.requires:
+            required.compile()
         if not self._cache_is_cold():
             self._compile(list(self.signatures))
             return

@@ -23,7 +23,7 @@ result does not depend on the number of threads or their scheduling.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange, types
+from numba import prange, types
 
 from pano_inpaint.generators.patchmatch._compile import KernelSet
 
@@ -56,13 +56,14 @@ _I32_2 = types.Array(types.int32, 2, "C")
 _SRC = types.Tuple((_F32_4, _B3, _I64_2, _I64_1, _F64_1, _F64_3))  # see the module docstring
 _NNF = types.Tuple((_I32_2, _I32_2, _I32_2, _F32_2))
 _I, _U, _F = types.int64, types.uint64, types.float64
+_BEST = types.Tuple((_I, _I, _I, _F))  # a match: bank tile, centre row, column; its cost
 KERNELS = KernelSet(__name__)
 
 
 # ------------------------------------------------------------------------------------ hashing
 
 
-@njit(cache=True, fastmath=_FAST)
+@KERNELS.subroutine(_U(_U), fastmath=_FAST)
 def _mix(z: np.uint64) -> np.uint64:
     """SplitMix64 finaliser: a well-mixed 64-bit hash of ``z``."""
     z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
@@ -79,12 +80,12 @@ def hash_key(seed: int, a: int, b: int, c: int) -> np.uint64:
     return _mix(z ^ (np.uint64(c) * np.uint64(0xA0761D6478BD642F)))
 
 
-@njit(cache=True, fastmath=_FAST)
+@KERNELS.subroutine(_U(_U, _I, _I), fastmath=_FAST)
 def _pixel_state(key: np.uint64, y: int, x: int) -> np.uint64:
     return _mix(key ^ (np.uint64(y) << np.uint64(32)) ^ np.uint64(x))
 
 
-@njit(cache=True, fastmath=_FAST)
+@KERNELS.subroutine(_I(_U, _I), fastmath=_FAST)
 def _draw(state: np.uint64, n: int) -> int:
     """Integer in ``[0, n)`` from a hashed state (``n`` is far below 2**32 here)."""
     return int((_mix(state) >> np.uint64(32)) % np.uint64(n))
@@ -93,7 +94,7 @@ def _draw(state: np.uint64, n: int) -> int:
 # -------------------------------------------------------------------------------------- costs
 
 
-@njit(cache=True, fastmath=_FAST)
+@KERNELS.subroutine(_F(_F32_3, _B2, _I, _I, _F32_4, _I, _I, _I, _I, _F), fastmath=_FAST)
 def _patch_distance(
     target: np.ndarray, filled: np.ndarray, ty: int, tx: int, bank: np.ndarray, k: int,
     sy: int, sx: int, r: int, limit: float,
@@ -122,7 +123,7 @@ def _patch_distance(
     return total
 
 
-@njit(cache=True, fastmath=_FAST)
+@KERNELS.subroutine(_F(_F64_1, _F64_3, _I, _I, _I, _I, _I), fastmath=_FAST)
 def _prior(
     geo: np.ndarray, frames: np.ndarray, k: int, ty: int, tx: int, sy: int, sx: int
 ) -> float:
@@ -145,7 +146,7 @@ def _prior(
     return 1.0 + geo[0] * (1.0 - dot / np.sqrt(st * ss))
 
 
-@njit(cache=True, fastmath=_FAST)
+@KERNELS.subroutine(_F(_F32_3, _B2, _I, _I, _SRC, _I, _I, _I, _I, _F), fastmath=_FAST)
 def _cost(
     target: np.ndarray, filled: np.ndarray, ty: int, tx: int, src: tuple, k: int, sy: int,
     sx: int, r: int, limit: float,
@@ -155,10 +156,10 @@ def _cost(
     return _patch_distance(target, filled, ty, tx, src[0], k, sy, sx, r, limit / factor) * factor
 
 
-@njit(cache=True, fastmath=_FAST)
+@KERNELS.subroutine(_BEST(_F32_3, _B2, _I, _I, _SRC, _I, _I, _I, _I, _BEST, _F), fastmath=_FAST)
 def _try(
     target: np.ndarray, filled: np.ndarray, y: int, x: int, src: tuple, r: int, k: int,
-    sy: int, sx: int, best: tuple[int, int, int, float], scale: float = 1.0,
+    sy: int, sx: int, best: tuple[int, int, int, float], scale: float,
 ) -> tuple[int, int, int, float]:
     """``best`` replaced by ``(k, sy, sx)`` if that is a valid source of smaller cost (its cost
     multiplied by ``scale``: below 1 for a candidate that continues a neighbour's match)."""
@@ -174,7 +175,7 @@ def _try(
     return best
 
 
-@njit(cache=True, fastmath=_FAST)
+@KERNELS.subroutine(types.UniTuple(_I, 3)(_SRC, _U, _I), fastmath=_FAST)
 def _random_source(src: tuple, state: np.uint64, tries: int) -> tuple[int, int, int]:
     """A uniformly drawn valid centre on one of the searched bank tiles, or ``k = -1``."""
     valid, boxes, faces = src[1], src[2], src[3]
@@ -232,11 +233,11 @@ def peel_layer(
                 if not filled[qy, qx] or nnf[0][qy, qx] < 0:
                     continue
                 best = _try(target, filled, y, x, src, r, int(nnf[0][qy, qx]),
-                            int(nnf[1][qy, qx]) + y - qy, int(nnf[2][qy, qx]) + x - qx, best)
+                            int(nnf[1][qy, qx]) + y - qy, int(nnf[2][qy, qx]) + x - qx, best, 1.0)
         for t in range(draws):
             k, sy, sx = _random_source(src, state + np.uint64(t + 1) * _GOLDEN, 4)
             if k >= 0:
-                best = _try(target, filled, y, x, src, r, k, sy, sx, best)
+                best = _try(target, filled, y, x, src, r, k, sy, sx, best, 1.0)
         if best[0] < 0:
             continue
         w = size // 4
@@ -245,7 +246,7 @@ def peel_layer(
             s = state + np.uint64(2 * n + 1 + 2 * draws) * _GOLDEN
             best = _try(target, filled, y, x, src, r, best[0],
                         best[1] + _draw(s, 2 * w + 1) - w,
-                        best[2] + _draw(s + np.uint64(1), 2 * w + 1) - w, best)
+                        best[2] + _draw(s + np.uint64(1), 2 * w + 1) - w, best, 1.0)
             w //= 2
             n += 1
         k, sy, sx = best[0], best[1], best[2]
@@ -255,7 +256,7 @@ def peel_layer(
 
 
 @KERNELS.add(types.void(_F32_3, _B2, _I64_1, _SRC, _I, _U, _B2, _NNF, _NNF),
-              parallel=True, fastmath=_FAST)
+              parallel=False, fastmath=_FAST)
 def upsample_nnf(
     target: np.ndarray, domain: np.ndarray, box: np.ndarray, src: tuple, r: int,
     key: np.uint64, coarse_domain: np.ndarray, coarse: tuple, nnf: tuple,
@@ -357,20 +358,20 @@ def search_pass(
                     s = state + np.uint64(2 * n + 1) * _GOLDEN
                     best = _try(target, all_known, y, x, src, r, best[0],
                                 best[1] + _draw(s, 2 * w + 1) - w,
-                                best[2] + _draw(s + np.uint64(1), 2 * w + 1) - w, best)
+                                best[2] + _draw(s + np.uint64(1), 2 * w + 1) - w, best, 1.0)
                     w //= 2
                     n += 1
                 for t in range(jumps):
                     k, sy, sx = _random_source(src, state + np.uint64(7919 * (t + 1)), 2)
                     if k >= 0:
-                        best = _try(target, all_known, y, x, src, r, k, sy, sx, best)
+                        best = _try(target, all_known, y, x, src, r, k, sy, sx, best, 1.0)
                 nk[y, x], ny[y, x], nx[y, x], nd[y, x] = best[0], best[1], best[2], best[3]
 
 
 # ------------------------------------------------------------------------------ reconstruction
 
 
-@KERNELS.add(types.void(_B2, _I64_1, _F32_2, _F, _F32_2), parallel=True, fastmath=_FAST)
+@KERNELS.add(types.void(_B2, _I64_1, _F32_2, _F, _F32_2), parallel=False, fastmath=_FAST)
 def patch_weights(
     domain: np.ndarray, box: np.ndarray, nnf_d: np.ndarray, inv_scale: float, out: np.ndarray
 ) -> None:

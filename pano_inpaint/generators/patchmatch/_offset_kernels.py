@@ -12,14 +12,30 @@ Determinism as in ``_kernels``: a layer only reads pixels filled in earlier laye
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import prange, types
 
-from pano_inpaint.generators.patchmatch._kernels import _FAST, _try
+from pano_inpaint.generators.patchmatch import _kernels
+from pano_inpaint.generators.patchmatch._compile import KernelSet
+from pano_inpaint.generators.patchmatch._kernels import (
+    _B2,
+    _F,
+    _F32_3,
+    _FAST,
+    _I,
+    _I64_2,
+    _INDEX,
+    _NNF,
+    _SRC,
+    _try,
+)
 
 __all__ = ["lattice_peel"]
 
+KERNELS = KernelSet(__name__, requires=(_kernels.KERNELS,))
 
-@njit(parallel=True, cache=True, fastmath=_FAST)
+
+@KERNELS.add(types.void(_F32_3, _B2, _B2, _INDEX, _INDEX, _SRC, _I, _I, _I64_2, _I, _F, _NNF),
+             parallel=True, fastmath=_FAST)
 def lattice_peel(
     target: np.ndarray, filled: np.ndarray, hole: np.ndarray, ys: np.ndarray, xs: np.ndarray,
     src: tuple, r: int, own: int, offsets: np.ndarray, limit: int, coherence: float,
@@ -54,11 +70,11 @@ def lattice_peel(
             if qy < 0 or qy >= size or qx < 0 or qx >= size or not filled[qy, qx]:
                 continue
             if not hole[qy, qx] and own >= 0 and valid[own, qy, qx]:
-                best = _try(target, filled, y, x, src, r, own, qy, qx, best)
+                best = _try(target, filled, y, x, src, r, own, qy, qx, best, 1.0)
                 tried += 1
             elif nnf[0][qy, qx] >= 0:
                 best = _try(target, filled, y, x, src, r, int(nnf[0][qy, qx]),
-                            int(nnf[1][qy, qx]), int(nnf[2][qy, qx]), best)
+                            int(nnf[1][qy, qx]), int(nnf[2][qy, qx]), best, 1.0)
                 tried += 1
         if best[0] < 0 or (best[0] == nnf[0][y, x] and best[1] == nnf[1][y, x]
                            and best[2] == nnf[2][y, x]):
