@@ -21,7 +21,6 @@ import datetime
 import json
 import logging
 import math
-import pickle
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +38,7 @@ from pano_inpaint.train.runs import (
     Schedule,
     git_commit,
     hardware,
+    load_checkpoint,
     lr_factor,
     run_steps,
     truncate_log,
@@ -123,13 +123,7 @@ class _Trainer:
         atomic_write(self.run_dir / CHECKPOINT, lambda tmp: torch.save(state, tmp))
 
     def load(self, path: Path) -> None:
-        # Tensors, numbers, strings and containers only: a checkpoint is data, never code.
-        try:
-            state = torch.load(path, map_location=self.device, weights_only=True)
-        except pickle.UnpicklingError as exc:
-            raise ValueError(f"{path} holds more than tensors and numbers, so it is not loaded "
-                             "(it could run code); start over with --restart or a new run "
-                             f"folder ({str(exc).splitlines()[0]})") from exc
+        state = load_checkpoint(path, self.device)
         saved = state.get("config")
         if saved is not None and saved != train_config_to_dict(self.config):
             raise ValueError(f"{path} was written with another config; use a new run folder "

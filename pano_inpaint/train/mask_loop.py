@@ -41,6 +41,7 @@ from pano_inpaint.train.runs import (
     Schedule,
     git_commit,
     hardware,
+    load_checkpoint,
     lr_factor,
     run_steps,
     truncate_log,
@@ -108,7 +109,7 @@ class _Trainer:
         atomic_write(self.run_dir / CHECKPOINT, lambda tmp: torch.save(state, tmp))
 
     def load(self, path: Path) -> None:
-        state = torch.load(path, map_location=self.device, weights_only=False)
+        state = load_checkpoint(path, self.device)
         if state.get("config") != mask_train_config_to_dict(self.config):
             raise ValueError(f"{path} was written with another config; use a new run folder "
                              "or --restart")

@@ -1,5 +1,5 @@
 """What every training run of the project shares: its provenance (commit, hardware), the learning
-rate schedule, the CSV log that survives a resume, and the run folder.
+rate schedule, the CSV log that survives a resume, the run folder and its checkpoint.
 
 Used by the ``net`` trainer (:mod:`pano_inpaint.train.loop`) and the rig-mask trainer
 (:mod:`pano_inpaint.train.mask_loop`).
@@ -11,6 +11,7 @@ import csv
 import json
 import math
 import os
+import pickle
 import platform
 import subprocess
 import time
@@ -28,6 +29,7 @@ __all__ = [
     "Steps",
     "git_commit",
     "hardware",
+    "load_checkpoint",
     "lr_factor",
     "run_steps",
     "truncate_log",
@@ -56,6 +58,20 @@ def hardware(device: torch.device) -> dict:
     if device.type == "cuda":
         info["gpu"] = torch.cuda.get_device_name(device)
     return info
+
+
+def load_checkpoint(path: Path, device: torch.device) -> dict:
+    """A run's checkpoint, loaded as data only (tensors, numbers, strings, containers).
+
+    Raises:
+        ValueError: it holds anything else (unpickling it could run code).
+    """
+    try:
+        return torch.load(path, map_location=device, weights_only=True)
+    except pickle.UnpicklingError as exc:
+        raise ValueError(f"{path} holds more than tensors and numbers, so it is not loaded "
+                         "(it could run code); start over with --restart or a new run "
+                         f"folder ({str(exc).splitlines()[0]})") from exc
 
 
 def lr_factor(step: int, total: int, warmup: int, final_fraction: float) -> float:
