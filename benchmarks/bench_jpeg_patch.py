@@ -7,7 +7,8 @@ ICC, GPano XMP) made from a real panorama, and the JPEGs of ../shared/panoramas_
 25-degree nadir cap (skipped when absent). The fill is ``telea`` (the writer does not care
 which). "outside" counts decoded pixels (libjpeg-turbo, as viewers decode) that differ from
 the decoded source outside the hole; for the patch, also outside the replaced MCUs and their
-one-pixel chroma-interpolation ring. Usage::
+one-pixel chroma-interpolation ring. A second table runs the command line with ``--in-place`` on
+a copy of each built-in case and compares the file with its copy before. Usage::
 
     python benchmarks/bench_jpeg_patch.py [--quick]
 """
@@ -15,6 +16,8 @@ one-pixel chroma-interpolation ring. Usage::
 from __future__ import annotations
 
 import argparse
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -95,6 +98,36 @@ def main() -> None:
                   f"{source.stat().st_size:,} / {(folder / 'patch.jpg').stat().st_size:,} / "
                   f"{(folder / 'full.jpg').stat().st_size:,} | {patch_seconds:.2f} / "
                   f"{full_seconds:.2f} |", flush=True)
+        in_place_table(folder)
+
+
+def in_place_table(folder: Path) -> None:
+    """``pano-inpaint inpaint FILE --in-place`` on a copy of each built-in case: decoded pixels
+    that moved outside the MCUs the hole touches (and their chroma ring), and the file sizes."""
+    print("\n| `--in-place` on | MCUs the hole touches | moved outside hole / outside MCUs+ring"
+          " | bytes before / after | exit code |")
+    print("|---|---|---|---|---|")
+    for label, source, hole in _cases(folder, quick=True):
+        copy = folder / f"in_place_{source.name}"
+        shutil.copyfile(source, copy)
+        before = cv2.imread(str(copy), cv2.IMREAD_UNCHANGED)
+        if hole is None:
+            hole = nadir_mask(before.shape[0], before.shape[1], 25)
+        cv2.imwrite(str(folder / "hole.png"), hole.astype(np.uint8) * 255)
+        size = copy.stat().st_size
+        code = subprocess.run([sys.executable, "-m", "pano_inpaint", "inpaint", str(copy),
+                               "--mask", str(folder / "hole.png"), "-g", "telea", "--in-place",
+                               "-q"], cwd=ROOT, stdout=subprocess.DEVNULL).returncode
+        after = cv2.imread(str(copy), cv2.IMREAD_UNCHANGED)
+        mcu = 16  # both cases are 4:2:0
+        h, w = hole.shape
+        touched = hole.reshape(h // mcu, mcu, w // mcu, mcu).any(axis=(1, 3))
+        mcus = np.repeat(np.repeat(touched, mcu, axis=0), mcu, axis=1)
+        ring = cv2.dilate(mcus.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+        moved = _differ(before, after)
+        print(f"| {label} | {int(touched.sum())} / {touched.size} | "
+              f"{int((moved & ~hole).sum()):,} / {int((moved & ~ring).sum())} | "
+              f"{size:,} / {copy.stat().st_size:,} | {code} |", flush=True)
 
 
 if __name__ == "__main__":
