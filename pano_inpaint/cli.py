@@ -961,7 +961,7 @@ def eval_mask_command(
 
     cfg = _config(None, overrides)
     for name in _split(detectors) or []:
-        _check_detector(name)
+        _check_detector(name, cfg.auto_mask.weights)
     _evaluate(lambda: evaluate_rig_masks(
         dirs, out_dir, detectors=_split(detectors) or [], kinds=_split(kinds),
         generator=None if generator == "none" else generator, shoots=not no_shoots, seed=seed,

@@ -317,7 +317,7 @@ def evaluate_rig_masks(
     for kind in kinds:
         make_rig(kind, np.random.default_rng(0))  # KeyError for an unknown kind
     for name in detectors:
-        get_detector(name)  # KeyError for an unknown detector, weights loaded once
+        get_detector(name, config.auto_mask.weights)  # KeyError for an unknown detector
     paths = find_panoramas(dirs, images)
     if not paths:
         raise FileNotFoundError(f"no panoramas in {', '.join(map(str, dirs))}")

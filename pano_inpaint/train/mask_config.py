@@ -73,6 +73,7 @@ class MaskTrainConfig:
     threads: int = 2  # torch CPU threads
     device: str = "auto"  # auto = cuda when present, else cpu
     net: dict[str, Any] = field(default_factory=dict)  # RigNetConfig fields
+    init: str | None = None  # start from these weights (a finished run's rignet.pt), not random
     steps: int = 900
     batch_size: int = 16
     crop: int = 192  # training crops of the 256-pixel nadir view (the net is convolutional)

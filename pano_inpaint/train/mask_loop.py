@@ -32,7 +32,7 @@ import torch.nn.functional as F
 from pano_inpaint._progress import ProgressBar
 from pano_inpaint.generators.net.model import resolve_device
 from pano_inpaint.io.atomic import atomic_write
-from pano_inpaint.masks.auto.learned import save_rignet
+from pano_inpaint.masks.auto.learned import load_rignet, save_rignet
 from pano_inpaint.masks.auto.model import RigNet
 from pano_inpaint.train.data import find_sources
 from pano_inpaint.train.mask_config import MaskTrainConfig, mask_train_config_to_dict
@@ -94,7 +94,14 @@ class _Trainer:
                  device: torch.device) -> None:
         self.config, self.sampler, self.run_dir, self.device = config, sampler, run_dir, device
         torch.manual_seed(config.seed)
-        self.model = RigNet(config.net_config()).to(device)
+        self.model = RigNet(config.net_config())
+        if config.init:  # fine-tuning a finished run: same network, its weights to start from
+            start, _ = load_rignet(config.init)
+            if start.config != self.model.config:
+                raise ValueError(f"init {config.init} is a {start.config}, not the configured "
+                                 f"{self.model.config}")
+            self.model.load_state_dict(start.state_dict())
+        self.model = self.model.to(device)
         self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=config.optim.lr,
                                            weight_decay=config.optim.weight_decay)
         self.rng = np.random.default_rng([config.seed, 1])  # views

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 from pathlib import Path
 
@@ -102,6 +103,12 @@ def test_interrupted_and_resumed_run_equals_an_uninterrupted_one(data_dir: Path,
     b, _ = load_rignet(resumed.weights)
     for (name, x), (_, y) in zip(a.state_dict().items(), b.state_dict().items(), strict=True):
         assert torch.equal(x, y), name
+    # Fine-tuning starts from a finished run's weights; another network's are refused.
+    tuned = dataclasses.replace(config, init=str(whole.weights), steps=1, validate_every=0)
+    assert train_mask(tuned, [data_dir], tmp_path / "tuned", progress=False).steps == 1
+    other = dataclasses.replace(tuned, net={"channels": [8, 8]})
+    with pytest.raises(ValueError, match="init"):
+        train_mask(other, [data_dir], tmp_path / "other", progress=False)
 
 
 @pytest.mark.parametrize("path", sorted((ROOT / "configs" / "train").glob("mask_*.yaml")),
