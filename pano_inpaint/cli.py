@@ -328,8 +328,9 @@ def mask_command(
         int, typer.Option(min=0, help="Grow the written masks by this many pixels.")
     ] = 0,
     detector: Annotated[
-        str | None, typer.Option(help="learned (the shipped network, the default) or classical "
-                                 "(no weights).")
+        str | None, typer.Option(help="auto (the default: learned when its weights exist, else "
+                                 "classical), learned (the shipped network) or classical (no "
+                                 "weights).")
     ] = None,
     preview: Annotated[
         bool, typer.Option("--preview/--no-preview", help="Write NAME_preview.jpg.")

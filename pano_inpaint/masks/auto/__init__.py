@@ -1,8 +1,9 @@
 """Automatic rig masks: find the tripod, monopod, hand, plate or shadow at the nadir by itself.
 
 * :func:`detect_rig` (:mod:`.detect`): one panorama -> :class:`RigDetection` (mask, coverage,
-  confidence, warnings), with the classical detector (:mod:`.classical`; a learned one follows)
-  refined on the image's own edges (:mod:`.refine`).
+  confidence, warnings), with the learned detector (:mod:`.learned`, the shipped network) or the
+  classical one (:mod:`.classical`, no weights), refined on the image's own edges
+  (:mod:`.refine`).
 * :func:`detect_shoot` (:mod:`.shoot`): panoramas of one shoot -> one shared mask, aligned in yaw
   and refined per image.
 * :func:`preview_image` (:mod:`.preview`): the mask seen from the camera, for a user to check.

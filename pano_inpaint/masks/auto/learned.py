@@ -28,7 +28,7 @@ __all__ = [
 WEIGHTS_FORMAT = "pano-inpaint-rignet/1"
 DEFAULT_WEIGHTS = Path(__file__).resolve().parent / "weights" / "rignet_v1.pt"
 # Also stated in weights/MODEL_CARD.md (a test keeps the two equal).
-DEFAULT_SHA256 = ""
+DEFAULT_SHA256 = "03ca449e0c527b0c5d3b15d37685648fc9047c53c5b34a73776ad825c3a432c3"
 
 
 def save_rignet(path: str | Path, model: RigNet, meta: dict | None = None) -> str:
