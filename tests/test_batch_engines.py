@@ -4,18 +4,22 @@ corrupt image is recorded as failed and the others are written."""
 from __future__ import annotations
 
 import importlib.util
+from pathlib import Path
 
 import pytest
 
+from pano_inpaint import batch as batch_module
 from pano_inpaint.cli import main
 from pano_inpaint.engines import EngineSpec, check_engine, make_engine
 from pano_inpaint.engines.pool import PoolEngine
 from pano_inpaint.engines.serial import SerialEngine
-from pano_inpaint.exit_codes import EXIT_BATCH_FAILED, EXIT_INPUT, EXIT_USAGE
+from pano_inpaint.exit_codes import EXIT_BATCH_FAILED, EXIT_INPUT, EXIT_INTERRUPTED, EXIT_USAGE
 from pano_inpaint.jobs import JobError
 from tests.batch_helpers import image_bytes, manifest_records, write_panoramas
 
 COUNT = 4
+needs_ray = pytest.mark.skipif(importlib.util.find_spec("ray") is None,
+                               reason="Ray is not installed (pip install 'pano-inpaint[ray]')")
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +38,21 @@ def serial(batch, tmp_path_factory):
     return out
 
 
+def _forbid_fills_in_the_driver(monkeypatch) -> None:
+    """Fails any fill made in this (the driver's) process: the pool's and Ray's workers are
+    fresh processes that import their own, unpatched, copy of the package."""
+
+    def in_the_driver(source, *args, **kwargs):
+        raise AssertionError(f"{source} was filled in the driver, not by a worker")
+
+    monkeypatch.setattr("pano_inpaint.batch.inpaint_file", in_the_driver)
+
+
+@pytest.fixture
+def fills_elsewhere(monkeypatch):
+    _forbid_fills_in_the_driver(monkeypatch)
+
+
 def _check_like_serial(out, serial) -> None:
     written = image_bytes(out)
     assert sorted(written) == [f"p{i:02d}.png" for i in range(COUNT)]
@@ -45,31 +64,69 @@ def _check_like_serial(out, serial) -> None:
     assert all(records[name]["status"] == "done" for name in written)
 
 
-def test_serial_reference_records_the_corrupt_image(serial):
+def test_serial_reference_records_the_corrupt_image(batch, serial):
     records = manifest_records(serial)
     assert records["broken.png"]["status"] == "failed"
     assert sum(r["status"] == "done" for r in records.values()) == COUNT
+    written, inputs = image_bytes(serial), image_bytes(batch)
+    assert all(written[name] != inputs[name] for name in written)  # filled, not copied
 
 
-def test_process_pool_writes_the_same_bytes_as_serial(batch, serial, tmp_path):
+def test_process_pool_writes_the_same_bytes_as_serial(batch, serial, tmp_path,
+                                                      fills_elsewhere):
     out = tmp_path / "out"
     code = main(["inpaint", str(batch), "--nadir", "25", "-o", str(out), "-j", "2", "-q"])
     assert code == EXIT_BATCH_FAILED
     _check_like_serial(out, serial)
 
 
-@pytest.mark.skipif(importlib.util.find_spec("ray") is None,
-                    reason="Ray is not installed (pip install 'pano-inpaint[ray]')")
-def test_local_ray_writes_the_same_bytes_as_serial(batch, serial, tmp_path):
+@needs_ray
+def test_local_ray_writes_the_same_bytes_as_serial(batch, serial, tmp_path, fills_elsewhere,
+                                                   monkeypatch):
     """The engine starts a local Ray of 2 CPUs itself (no address), and stops it."""
     import ray
 
+    init, starts = ray.init, []
+    monkeypatch.setattr(ray, "init", lambda *a, **kw: starts.append(kw) or init(*a, **kw))
     out = tmp_path / "out"
     code = main(["inpaint", str(batch), "--nadir", "25", "-o", str(out), "--engine", "ray",
                  "-j", "2", "-q"])
     assert code == EXIT_BATCH_FAILED
     _check_like_serial(out, serial)
+    assert [(kw.get("address"), kw.get("num_cpus")) for kw in starts] == [(None, 2)]
     assert not ray.is_initialized()
+
+
+@needs_ray
+def test_a_stopped_batch_resumes_on_ray_with_only_the_missing_images(batch, serial, tmp_path,
+                                                                      monkeypatch):
+    """Stopped serially while filling the third panorama, the same command on a local Ray
+    fills only the images without a result, in its workers, into the serial run's bytes."""
+    out = tmp_path / "out"
+    fill = batch_module.fill_image
+
+    def stop_at_p02(job, settings, **kwargs):
+        if Path(job.source).name == "p02.png":
+            raise KeyboardInterrupt
+        return fill(job, settings, **kwargs)
+
+    monkeypatch.setattr("pano_inpaint.engines.serial.fill_image", stop_at_p02)
+    command = ["inpaint", str(batch), "--nadir", "25", "-o", str(out), "-q"]
+    assert main([*command, "-j", "1"]) == EXIT_INTERRUPTED
+    before = manifest_records(out)
+    kept = {name for name, r in before.items() if r["status"] == "done"}
+    assert kept == {"p00.png", "p01.png"}
+    stamps = {name: (out / name).stat().st_mtime_ns for name in kept}
+
+    monkeypatch.undo()
+    _forbid_fills_in_the_driver(monkeypatch)
+    assert main([*command, "--engine", "ray", "-j", "2"]) == EXIT_BATCH_FAILED
+    assert {name: (out / name).stat().st_mtime_ns for name in kept} == stamps
+    after = manifest_records(out)
+    assert all(after[name]["time"] == before[name]["time"] for name in kept)
+    assert {name for name, r in after.items() if r["time"] != before.get(name, {}).get(
+        "time")} == {"p02.png", "p03.png", "broken.png"}
+    _check_like_serial(out, serial)
 
 
 def test_engine_choice():
