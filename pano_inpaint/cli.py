@@ -18,6 +18,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 # Only what every command needs is imported here: `pano-inpaint --help` must stay fast, so
 # numpy, OpenCV, numba and torch are imported inside the commands that use them.
@@ -45,7 +46,8 @@ out = Console()
 
 
 def _fail(message: str, code: int) -> typer.Exit:
-    console.print(f"[bold red]error:[/] {message}", highlight=False)
+    # escaped: a message quoting a path or a command ("pano-inpaint[ray]") is not markup
+    console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     return typer.Exit(code)
 
 
@@ -249,10 +251,11 @@ class _BatchBar:
             self.task = self.bars.add_task(f"filling ({engine})", total=total, completed=done,
                                            counts=self._counts())
         else:
-            self.task = self.bars.add_task(Path(self.plan.sources[0]).name, total=1.0)
+            self.task = self.bars.add_task(escape(Path(self.plan.sources[0]).name),
+                                           total=1.0)
 
     def stage(self, index: int, fraction: float, text: str) -> None:
-        name = Path(self.plan.sources[index]).name
+        name = escape(Path(self.plan.sources[index]).name)
         if self.plan.batch:
             self.bars.update(self.task, description=f"{name}: {text}")
         else:
@@ -264,7 +267,7 @@ class _BatchBar:
         else:
             self.failed += 1
             label = "[red]failed[/]" if self.plan.batch else "[bold red]error:[/]"
-            console.print(f"{label} {outcome.error}", highlight=False)
+            console.print(f"{label} {escape(outcome.error or '')}", highlight=False)
         if self.plan.batch:
             self.bars.update(self.task, advance=1, counts=self._counts())
 
@@ -280,19 +283,19 @@ def _run_batch(plan, spec, quiet: bool) -> int:
         with _BatchBar(plan, quiet) as bar:
             summary = run_batch(plan, spec, events=bar)
     except JobError as exc:
-        console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         return exc.code
     for item in sorted(summary.outcomes, key=lambda o: o.index):
         if not item.ok:
             continue
         status = ("[yellow]flagged: " + ", ".join(item.flags) + "[/]" if item.flags
                   else "[green]ok[/]")
-        out.print(f"{plan.sources[item.index]} -> {plan.targets[item.index]}  {status} "
-                  f"{item.note}", highlight=False)
+        out.print(f"{escape(plan.sources[item.index])} -> {escape(plan.targets[item.index])}  "
+                  f"{status} {escape(item.note)}", highlight=False)
     try:
         write_report(plan, summary.outcomes, summary.skipped)
     except JobError as exc:
-        console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         return exc.code
     if plan.batch:
         done = len(summary.outcomes)
@@ -302,7 +305,7 @@ def _run_batch(plan, spec, quiet: bool) -> int:
             line += f", {len(summary.skipped)} done by an earlier run"
         out.print(f"{line} in {summary.seconds:.1f}s ({bar.engine}{rate})", highlight=False)
         if summary.manifest:
-            out.print(f"manifest: {summary.manifest}", highlight=False)
+            out.print(f"manifest: {escape(summary.manifest)}", highlight=False)
     if summary.interrupted:
         console.print(f"[yellow]interrupted:[/] {summary.left} images left; run the same "
                       "command again to fill them", highlight=False)

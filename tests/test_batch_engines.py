@@ -161,8 +161,13 @@ def test_bad_engine_options_fail_before_any_work(tmp_path, batch, capsys, args, 
     assert not out.exists()
 
 
-def test_ray_engine_without_ray_is_a_usage_error(monkeypatch):
+def test_ray_engine_without_ray_is_a_usage_error(monkeypatch, batch, tmp_path, capsys):
     monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
     with pytest.raises(JobError, match=r"pano-inpaint\[ray\]") as info:
         check_engine("ray")
     assert info.value.code == EXIT_USAGE
+    out = tmp_path / "out"
+    assert main(["inpaint", str(batch), "--nadir", "25", "-o", str(out), "--engine", "ray"]
+                ) == EXIT_USAGE
+    assert "pip install 'pano-inpaint[ray]'" in capsys.readouterr().err  # not read as markup
+    assert not out.exists()
