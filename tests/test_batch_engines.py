@@ -81,16 +81,18 @@ def test_process_pool_writes_the_same_bytes_as_serial(batch, serial, tmp_path,
 
 
 @needs_ray
-def test_local_ray_writes_the_same_bytes_as_serial(batch, serial, tmp_path, fills_elsewhere,
+def test_local_ray_from_urls_writes_the_same_bytes_as_serial(batch, serial, tmp_path, fills_elsewhere,
                                                    monkeypatch):
-    """The engine starts a local Ray of 2 CPUs itself (no address), and stops it."""
+    """The engine starts a local Ray of 2 CPUs itself (no address), and stops it. Inputs and
+    outputs are fsspec URLs (``local://``), as a cluster's object store would be: the tasks
+    read and write them themselves."""
     import ray
 
     init, starts = ray.init, []
     monkeypatch.setattr(ray, "init", lambda *a, **kw: starts.append(kw) or init(*a, **kw))
     out = tmp_path / "out"
-    code = main(["inpaint", str(batch), "--nadir", "25", "-o", str(out), "--engine", "ray",
-                 "-j", "2", "-q"])
+    code = main(["inpaint", f"local://{batch}/", "--nadir", "25", "-o", f"local://{out}/",
+                 "--engine", "ray", "-j", "2", "-q"])
     assert code == EXIT_BATCH_FAILED
     _check_like_serial(out, serial)
     assert [(kw.get("address"), kw.get("num_cpus")) for kw in starts] == [(None, 2)]
