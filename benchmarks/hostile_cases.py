@@ -35,6 +35,8 @@ from tests.bombs import write_bomb  # noqa: E402
 from tests.synthetic import camera_style_jpeg, sphere_function_erp  # noqa: E402
 
 FILL = ["--nadir", "20", "-g", "telea"]  # a quick fill, for cases about everything but the fill
+# An injected failure patches this process only: a batch must fill here, not in worker processes.
+IN_PROCESS = ["-j", "1"]
 
 # A failure injected into the first image's fill; the command line follows as sys.argv.
 _INJECT = """
@@ -130,12 +132,13 @@ def _cases(originals: dict[str, bytes]) -> list[Case]:
              ["inpaint", "p.png", *FILL, "-o", "o.png", "--report", "blocker/r.json"], 4,
              _absent("o.png")),
         Case("generator RuntimeError in a batch (injected)",
-             ["inpaint", "batch", *FILL, "-o", "out"], 1,
+             ["inpaint", "batch", *FILL, *IN_PROCESS, "-o", "out"], 1,
              _present("out/p1.png", "out/p2.png"), inject="RuntimeError('boom')"),
         Case("generator RuntimeError, one image (injected)",
              ["inpaint", "p.png", *FILL, "-o", "o.png"], 1, _absent("o.png"),
              inject="RuntimeError('boom')"),
-        Case("MemoryError in a batch (injected)", ["inpaint", "batch", *FILL, "-o", "out"], 1,
+        Case("MemoryError in a batch (injected)",
+             ["inpaint", "batch", *FILL, *IN_PROCESS, "-o", "out"], 1,
              _present("out/p1.png", "out/p2.png"), inject="MemoryError()"),
         Case("MemoryError, one image (injected)", ["inpaint", "p.png", *FILL, "-o", "o.png"], 3,
              _absent("o.png"), inject="MemoryError()"),
