@@ -2,7 +2,8 @@
 
 numba (>= 0.59) has no ahead-of-time compiler for parallel kernels, so a fresh install compiles
 them on its first fill, and that compile was most of the first fill (117 s reported, 143 s of CPU
-measured on the shipped sample; 23 s of CPU now). What cuts it, measured on two busy cores:
+measured on the shipped sample; about 25 s of CPU now, 14 s of it in the filling process on 2
+cores). What cuts it, measured on two busy cores:
 
 * one explicit signature per kernel (the only types the generator passes): compiled once, never
   specialised again (``peel_layer`` was compiled twice, for contiguous and strided indices);
@@ -17,12 +18,14 @@ measured on the shipped sample; 23 s of CPU now). What cuts it, measured on two 
   identical);
 * ``parallel=True`` only where the run time is (the search, the votes, the costs): a parallel
   kernel costs twice a serial one to compile, and five kernels take under 2% of a fill;
-* on a cold cache, the kernels are split between this process and helper processes (one per
-  further CPU), which compile into numba's disk cache at the same time; this process then reads
-  them back from it. Later runs only read the cache (about a second).
+* on a cold cache, the kernels of every set (the fill's and the structure step's) are split
+  between this process and helper processes (one per further CPU), which compile into numba's
+  disk cache at the same time; this process then reads them back from it. Later runs only read
+  the cache (about a second). The structure step's kernel was compiled alone, after the rest,
+  when the fill first reached it: 5.5 s of CPU added to the first fill's critical path.
 
 Nothing is compiled when the module is imported: the first call of any kernel compiles (or
-reads) them all, so building a generator (to check its parameters) stays cheap.
+reads) every set's kernels, so building a generator (to check its parameters) stays cheap.
 
 The helpers are started with ``python -c`` rather than :mod:`multiprocessing`, which would re-run
 the caller's ``__main__`` (a script without a ``__name__`` guard would fill again). If they cannot
@@ -37,7 +40,7 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from numba import njit
@@ -47,6 +50,10 @@ __all__ = ["KernelSet"]
 
 logger = logging.getLogger(__name__)
 
+_SETS: list[KernelSet] = []  # every set made, in import order: compiled together
+_LOCK = threading.Lock()
+
+
 def _usable_cpus() -> int:
     try:
         return len(os.sched_getaffinity(0))
@@ -54,10 +61,10 @@ def _usable_cpus() -> int:
         return os.cpu_count() or 1
 
 
-def _split(costs: dict[str, float], parts: int) -> list[list[str]]:
+def _split(costs: dict[Hashable, float], parts: int) -> list[list[Hashable]]:
     """Longest first, each to the least loaded part: near-equal compile times per process."""
     loads = [0.0] * parts
-    groups: list[list[str]] = [[] for _ in range(parts)]
+    groups: list[list[Hashable]] = [[] for _ in range(parts)]
     for name in sorted(costs, key=costs.__getitem__, reverse=True):
         lightest = loads.index(min(loads))
         groups[lightest].append(name)
@@ -84,7 +91,7 @@ class KernelSet:
         self.costs: dict[str, float] = {}
         self.subroutines: dict[str, tuple[Dispatcher, Any]] = {}
         self._ready = False
-        self._lock = threading.Lock()
+        _SETS.append(self)
 
     def subroutine(self, signature: Any, **options: Any) -> Callable[[Callable], Dispatcher]:
         """Decorator: a disk-cached numba function called only from kernels, with one
@@ -144,60 +151,66 @@ class KernelSet:
             dispatcher.compile(self.signatures[name])
             dispatcher.disable_compile()  # a call with other types fails instead of compiling
 
-    def _cache_is_cold(self) -> bool:
-        """Compile (or read) the cheapest kernel; a cache miss means none is cached (numba
-        keys every kernel of a file on the file's time stamp)."""
-        cheapest = min(self.costs, key=self.costs.__getitem__)
-        self._compile([cheapest])
-        dispatcher = self.dispatchers[cheapest]
-        stats = getattr(dispatcher, "stats", None)
-        return bool(stats is not None and sum(stats.cache_misses.values()))
-
     def compile(self) -> None:
-        """Compile every kernel, or read it from the cache; on a cold cache, with helper
-        processes on the other CPUs. Done once; later calls return at once."""
-        with self._lock:
+        """Compile every kernel of every set, or read it from the cache; on a cold cache, with
+        helper processes on the other CPUs. Done once; later calls return at once."""
+        with _LOCK:
             if not self._ready:
-                self._compile_all()
-                self._ready = True
+                _compile_sets(list(_SETS))
 
-    def _compile_all(self) -> None:
-        for required in self.requires:
-            required.compile()
-        if not self._cache_is_cold():
-            self._compile(list(self.signatures))
-            return
-        rest = {n: c for n, c in self.costs.items() if not self.dispatchers[n].signatures}
+
+def _cache_is_cold(sets: list[KernelSet]) -> bool:
+    """Compile (or read) the cheapest kernel of all; a cache miss means none is cached (numba
+    keys the kernels of a file on its time stamp: an install's files are all cached or none;
+    a set edited since is compiled, just not shared out)."""
+    owner, cheapest = min(((k, n) for k in sets for n in k.costs),
+                          key=lambda kernel: kernel[0].costs[kernel[1]])
+    owner._compile([cheapest])
+    stats = getattr(owner.dispatchers[cheapest], "stats", None)
+    return bool(stats is not None and sum(stats.cache_misses.values()))
+
+
+def _compile_sets(sets: list[KernelSet]) -> None:
+    sets = [k for k in sets if not k._ready]
+    if sets and _cache_is_cold(sets):
+        rest = {(k, n): c for k in sets for n, c in k.costs.items()
+                if not k.dispatchers[n].signatures}
         groups = _split(rest, min(_usable_cpus(), len(rest)))
-        helpers = [self._start_helper(self.module, group) for group in groups[1:]]
+        helpers = [_start_helper(group) for group in groups[1:]]
         logger.info("compiling the PatchMatch kernels (first run only) in %d processes",
                     len(helpers) + 1)
-        self._compile(groups[0] if groups else [])
+        for kernels, name in groups[0] if groups else []:
+            kernels._compile([name])
         for helper in helpers:
             if helper is not None:
                 _, errors = helper.communicate()
                 if helper.returncode:
                     logger.info("a kernel compile helper failed (%s); compiling here",
                                 errors.strip().splitlines()[-1:] or helper.returncode)
-        self._compile(list(self.signatures))  # read from the cache, or compiled here
-
-    @staticmethod
-    def _start_helper(module: str, names: list[str]) -> subprocess.Popen | None:
-        if not sys.executable:
-            return None
-        code = f"from {__name__} import compile_in_helper; compile_in_helper({module!r}, {names!r})"
-        try:
-            return subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.PIPE, text=True)
-        except OSError as exc:
-            logger.info("cannot start a kernel compile helper (%s); compiling here", exc)
-            return None
+    for kernels in sets:  # read from the cache, or compiled here
+        kernels._compile(list(kernels.signatures))
+        kernels._ready = True
 
 
-def compile_in_helper(module: str, names: list[str]) -> None:
-    """Helper process: import ``module`` (which compiles nothing), then compile ``names`` into
-    the disk cache."""
+def _start_helper(group: list[tuple[KernelSet, str]]) -> subprocess.Popen | None:
+    if not sys.executable:
+        return None
+    jobs = [(k.module, [n for owner, n in group if owner is k])
+            for k in dict.fromkeys(owner for owner, _ in group)]
+    code = f"from {__name__} import compile_in_helper; compile_in_helper({jobs!r})"
+    try:
+        return subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, text=True)
+    except OSError as exc:
+        logger.info("cannot start a kernel compile helper (%s); compiling here", exc)
+        return None
+
+
+def compile_in_helper(jobs: list[tuple[str, list[str]]]) -> None:
+    """Helper process: for each ``(module, names)``, import the module (which compiles
+    nothing), then compile those kernels into the disk cache."""
     import importlib
 
-    kernels: KernelSet = importlib.import_module(module).KERNELS
-    kernels._compile(names)
+    for module, names in jobs:
+        kernels: KernelSet = importlib.import_module(module).KERNELS
+        kernels._compile(names)
