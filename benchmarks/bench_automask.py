@@ -10,8 +10,10 @@ Rows per size: the ``learned`` and ``classical`` detectors through ``detect_rig`
 the nadir view, the detector, the guided-filter refinement at native resolution up to a
 1024-pixel face, the mapping back and the growth), best of ``--repeat`` runs after one warm-up
 (which builds the cached sampling maps and, for ``learned``, runs torch's first pass); and
-stage timings of one learned run. Weights are loaded before timing. torch uses its default
-threads (``--threads`` to change).
+stage timings of one learned run. Weights are loaded before timing. Each cell is wall seconds
+and, in brackets, the CPU seconds of all the process's threads: on a machine other jobs share,
+the CPU figure says what the work costs and the wall figure what the wait was. torch uses its
+default threads (``--threads`` to change; the learned detector itself runs on one).
 """
 
 from __future__ import annotations
@@ -55,14 +57,17 @@ def rig_panorama(width: int) -> np.ndarray:
     return cv2.resize(image, (width, width // 2), interpolation=interpolation)
 
 
-def best_of(fn, repeat: int) -> float:
+def best_of(fn, repeat: int) -> tuple[float, float]:
+    """Best wall-clock and CPU seconds (all threads) of ``repeat`` runs after a warm-up. CPU
+    seconds barely move when other jobs share the cores; wall seconds do."""
     fn()  # warm-up: caches, torch's first pass
-    times = []
+    walls, cpus = [], []
     for _ in range(repeat):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+        walls.append(time.perf_counter() - start)
+        cpus.append(time.process_time() - cpu)
+    return min(walls), min(cpus)
 
 
 def stages(image: np.ndarray, name: str) -> dict[str, float]:
@@ -92,15 +97,16 @@ def main(argv: list[str] | None = None) -> int:
     detectors = ["learned", "classical"]
     for name in detectors:
         get_detector(name)  # load weights before timing
-    print("| panorama | " + " | ".join(detectors) + " | learned stages |")
+    print("wall seconds (CPU seconds of all threads)")
+    print("| panorama | " + " | ".join(detectors) + " | learned stages (wall) |")
     print("|---|" + "---|" * len(detectors) + "---|")
     for width in widths:
         image = rig_panorama(width)
         cells = []
         for name in detectors:
             config = AutoMaskConfig(detector=name)
-            seconds = best_of(lambda c=config, i=image: detect_rig(i, c), args.repeat)
-            cells.append(f"{seconds:.3f} s")
+            wall, cpu = best_of(lambda c=config, i=image: detect_rig(i, c), args.repeat)
+            cells.append(f"{wall:.3f} s ({cpu:.3f})")
         split = stages(image, "learned")
         detail = ", ".join(f"{k} {v:.3f}" for k, v in split.items())
         print(f"| {width}x{width // 2} | " + " | ".join(cells) + f" | {detail} |", flush=True)
