@@ -111,7 +111,7 @@ class AutoMaskConfig:
 
     # auto: learned when its weights exist (shipped or `weights`), else classical;
     # see pano_inpaint.masks.auto
-    detector: Literal["auto", "learned", "classical"] = "auto"
+    detector: Literal["auto", "learned", "classical", "learned+classical"] = "auto"
     weights: str | None = None  # a learned detector's weights file; None = the shipped ones
     threshold: float = 0.5  # rig probability above which a pixel is masked
     grow_degrees: float = 0.25  # grow the mask by this angle on the sphere (soft rims)

@@ -51,6 +51,16 @@ def test_shipped_learned_detector_finds_rigs_tighter_than_a_cap(kind, seed):
     assert iou > cap_iou + 0.2
 
 
+def test_learned_plus_classical_keeps_what_either_finds():
+    image, truth = rig_panorama(H, "monopod", 1)  # the network misses most of this stick
+    found = {name: detect_rig(image, AutoMaskConfig(detector=name))
+             for name in ("learned+classical", "learned", "classical")}
+    assert found["learned+classical"].detector == "learned+classical"
+    recall = {name: _iou_recall(d.mask, truth)[1] for name, d in found.items()}
+    assert recall["learned+classical"] > recall["learned"] + 0.3
+    assert recall["learned+classical"] >= recall["classical"] - 0.02
+
+
 def test_nothing_found_on_bare_ground_is_said():
     found = detect_rig(sphere_function_erp(H, ground_rgb, dtype=np.uint8), CLASSICAL)
     assert not found.mask.any()

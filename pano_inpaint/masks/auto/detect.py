@@ -4,7 +4,8 @@ the panorama's resolution along its edges, thresholded, grown a little, with a c
 Steps (:func:`detect_rig`):
 
 1. A detector (:data:`DETECTORS`: ``learned``, the shipped network, or ``classical``, no
-   weights; ``auto``, the default, is the learned one when its weights exist) gives a rig probability on a :class:`~pano_inpaint.geometry.nadir.NadirView` at a
+   weights; ``learned+classical``, the larger of the two; ``auto``, the default, is the learned
+   one when its weights exist) gives a rig probability on a :class:`~pano_inpaint.geometry.nadir.NadirView` at a
    modest resolution.
 2. The probability is upsampled onto the nadir view at the panorama's native resolution (at most
    ``refine_face_max`` pixels a face) and refined by the guided filter with that view's brightness
@@ -115,6 +116,20 @@ class ClassicalDetector(Detector):
         return self.view.from_erp(erp)
 
 
+class EitherDetector(Detector):
+    """The larger of two detectors' probabilities: a pixel either one takes for rig is rig
+    (the network misses some light legs on light ground that the ring statistics find)."""
+
+    def __init__(self, first: Detector, second: Detector) -> None:
+        if first.view != second.view:
+            raise ValueError(f"{first.name} and {second.name} look at different views")
+        self.first, self.second = first, second
+        self.name, self.view = f"{first.name}+{second.name}", first.view
+
+    def probability(self, panorama: DisplayPanorama) -> np.ndarray:
+        return np.maximum(self.first.probability(panorama), self.second.probability(panorama))
+
+
 def _learned(weights: str | None) -> Detector:
     from pano_inpaint.masks.auto.learned import LearnedDetector  # imports torch
 
@@ -135,6 +150,7 @@ DETECTORS: dict[str, Callable[[str | None], Detector]] = {
     "auto": _learned_if_shipped,
     "learned": _learned,
     "classical": lambda weights: ClassicalDetector(),
+    "learned+classical": lambda weights: EitherDetector(_learned(weights), ClassicalDetector()),
 }
 
 
