@@ -213,9 +213,14 @@ def main(argv: list[str] | None = None) -> None:
     start = time.perf_counter()
     small = _load(args.image, 256, args.scene)
     get_generator("patchmatch").inpaint(_tiles(small, nadir_mask(128, 256, 30), 64, 8))
-    if args.also:
-        from pano_inpaint import inpaint
+    # A tiled floor under a 45-degree cap also runs the structure steps' kernels (a lattice
+    # and a line fill), which a panorama of natural ground may never call.
+    from pano_inpaint import inpaint
+    from pano_inpaint.eval.scenes import render_scene
 
+    inpaint(render_scene("hall_tiles", 256, supersample=1), nadir_mask(128, 256, 45),
+            generator="patchmatch")
+    if args.also:
         for name in args.also:
             inpaint(small, nadir_mask(128, 256, 30), generator=name)
     print(f"warm-up (numba compile or cache load): {time.perf_counter() - start:.1f} s")

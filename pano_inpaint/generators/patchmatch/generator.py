@@ -9,6 +9,7 @@ from dataclasses import dataclass, fields
 from typing import Any, ClassVar
 
 import cv2
+import numba
 import numpy as np
 
 from pano_inpaint.dataclass_yaml import build_dataclass
@@ -40,6 +41,10 @@ logger = logging.getLogger(__name__)
 _PEEL_DRAWS = 32  # uniform candidates per pixel when peeling the coarsest hole
 _FINE_REACH = 8  # the finest level's random search spans 1/8 of the tile
 _ALONG_TRIES = 16  # copies compared per pixel when filling along a lattice or a line
+# A layer of fewer pixels than this is peeled on one thread: waking the thread pool costs more
+# (about 35 ms a call on two cores shared with other jobs, measured; a line's band has ~20
+# pixels a layer and hundreds of layers).
+_SERIAL_LAYER = 512
 _STRUCTURE_DEPTH = 0.05  # holes thinner than this share of the face size skip the structure
 
 
@@ -180,6 +185,35 @@ class _Problem:
     repad: bool  # re-pad the targets from each other's cores
     to_values: Callable[[np.ndarray], np.ndarray]  # proxy -> values (smooth fallback only)
     notes: list[str] = dataclasses.field(default_factory=list)  # for the region's report
+
+
+def _by_layer(layers: np.ndarray, region: np.ndarray
+              ) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The pixels of ``region`` with ``layers > 0`` as ``(ys, xs)``, one pair per layer from 1
+    to the deepest (empty where a layer has none), each in row-major order."""
+    ys, xs = np.nonzero(region & (layers > 0))
+    depth = layers[ys, xs]
+    order = np.argsort(depth, kind="stable")  # row-major within a layer, as np.nonzero
+    ys, xs, depth = ys[order], xs[order], depth[order]
+    bounds = np.searchsorted(depth, np.arange(1, int(depth.max(initial=0)) + 2))
+    return [(ys[a:b], xs[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
+class _threads:
+    """``with _threads(n)``: numba's parallel kernels use ``n`` threads inside (None: as
+    many as before)."""
+
+    def __init__(self, count: int | None) -> None:
+        self.count = count
+        self.before = 0
+
+    def __enter__(self) -> None:
+        self.before = numba.get_num_threads()
+        if self.count is not None:
+            numba.set_num_threads(min(self.count, self.before))
+
+    def __exit__(self, *exc: object) -> None:
+        numba.set_num_threads(self.before)
 
 
 def _domain(hole: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray]:
@@ -538,10 +572,10 @@ class PatchMatch:
             filled = ~hole[i]
             layers = cv2.distanceTransform(hole[i].astype(np.uint8), cv2.DIST_C, 3).astype(int)
             for part in parts:
-                for layer in range(1, int(layers[part.region].max(initial=0)) + 1):
-                    ys, xs = np.nonzero((layers == layer) & part.region)
-                    lattice_peel(image[i], filled, hole[i], ys, xs, src, radius, own,
-                                 part.vectors, _ALONG_TRIES, p.coherence, field.nnf)
+                for ys, xs in _by_layer(layers, part.region):
+                    with _threads(1 if ys.size < _SERIAL_LAYER else None):
+                        lattice_peel(image[i], filled, hole[i], ys, xs, src, radius, own,
+                                     part.vectors, _ALONG_TRIES, p.coherence, field.nnf)
                     filled[ys, xs] = field.nnf[0][ys, xs] >= 0
             done = hole[i] & (field.nnf[0] >= 0)
             if not done.any():
