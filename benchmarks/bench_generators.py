@@ -35,10 +35,13 @@ the size; a synthetic texture without either; ``--scene NAME``: a structured sce
 down face, and bilinear sampling there blurs any fill (even a perfect copy of the truth through
 bilinear ERP -> cube -> ERP keeps only 0.35-0.75 of its gradient energy); lanczos keeps 0.85-1.
 
-Columns: seconds, speed-up over pypatchmatch (same size), and quality inside the hole against the
-untouched panorama: gradient-energy ratio (1 = as sharp as the truth, on hole-centred gnomonic
-faces) and weighted-to-spherical PSNR. Numba compiles the kernels on the first call (cached on
-disk afterwards); a small warm-up run before the table keeps that out of the timings.
+Columns: wall seconds; CPU seconds of every thread of this process (on a machine shared with
+other jobs, wall time grows with their load and CPU time hardly does: compare rows by it there;
+with ``NUMBA_NUM_THREADS=1`` it is the work itself); speed-up over pypatchmatch (same size); and
+quality inside the hole against the untouched panorama: gradient-energy ratio (1 = as sharp as
+the truth, on hole-centred gnomonic faces) and weighted-to-spherical PSNR. Numba compiles the
+kernels on the first call (cached on disk afterwards); a small warm-up run before the table
+keeps that out of the timings.
 """
 
 from __future__ import annotations
@@ -119,16 +122,29 @@ def _write_back(erp: np.ndarray, mask: np.ndarray, tile: np.ndarray, face_size: 
                        interpolation=interpolation)
 
 
+class _Clock:
+    """Wall and CPU seconds (every thread of this process) of a ``with`` block. On a machine
+    shared with other jobs the wall time grows with their load; the CPU time hardly does."""
+
+    def __enter__(self) -> _Clock:
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.wall = time.perf_counter() - self.wall
+        self.cpu = time.process_time() - self.cpu
+
+
 def run_size(width: int, args: argparse.Namespace, peer: bool) -> list[dict]:
     erp = _load(args.image, width, args.scene)
     mask = nadir_mask(width // 2, width, args.degrees)
     rows: list[dict] = []
 
-    def add(method: str, seconds: float, result: np.ndarray | None) -> None:
+    def add(method: str, clock: _Clock, result: np.ndarray | None) -> None:
         ge, psnr = _metrics(result, erp, mask) if result is not None else ("-", "-")
-        rows.append({"size": f"{width}x{width // 2}", "method": method, "seconds": seconds,
-                     "energy": ge, "psnr": psnr})
-        print(f"  {method:22s} {seconds:8.2f} s", flush=True)
+        rows.append({"size": f"{width}x{width // 2}", "method": method, "seconds": clock.wall,
+                     "cpu": clock.cpu, "energy": ge, "psnr": psnr})
+        print(f"  {method:22s} {clock.wall:8.2f} s ({clock.cpu:.2f} s CPU)", flush=True)
 
     if peer:
         try:
@@ -136,22 +152,21 @@ def run_size(width: int, args: argparse.Namespace, peer: bool) -> list[dict]:
         except ImportError:
             print("  pypatchmatch not installed (pip install pypatchmatch): peer row skipped")
         else:
-            start = time.perf_counter()
-            result = pypatchmatch.inpaint(erp, mask.astype(np.uint8) * 255,
-                                          patch_size=args.patch_size)
-            add("pypatchmatch ERP", time.perf_counter() - start, result)
-    start = time.perf_counter()
-    result = cv2.inpaint(erp, mask.astype(np.uint8), 5, cv2.INPAINT_TELEA)
-    add("telea ERP", time.perf_counter() - start, result)
+            with _Clock() as clock:
+                result = pypatchmatch.inpaint(erp, mask.astype(np.uint8) * 255,
+                                              patch_size=args.patch_size)
+            add("pypatchmatch ERP", clock, result)
+    with _Clock() as clock:
+        result = cv2.inpaint(erp, mask.astype(np.uint8), 5, cv2.INPAINT_TELEA)
+    add("telea ERP", clock, result)
 
     face_size = width // 4
     pad = round(face_size / 8)
     generator = get_generator("patchmatch", patch_size=args.patch_size, seed=args.seed)
     tiles = _tiles(erp, mask, face_size, pad, args.interpolation)
-    start = time.perf_counter()
-    filled = generator.inpaint(tiles)
-    seconds = time.perf_counter() - start
-    add("patchmatch tile", seconds,
+    with _Clock() as clock:
+        filled = generator.inpaint(tiles)
+    add("patchmatch tile", clock,
         _write_back(erp, mask, filled[0], face_size, pad, args.interpolation))
 
     try:
@@ -161,32 +176,32 @@ def run_size(width: int, args: argparse.Namespace, peer: bool) -> list[dict]:
         print("  pano_inpaint.inpaint not available: pipeline row skipped")
     else:
         config = PipelineConfig(cube=CubeConfig(interpolation=args.interpolation))
-        start = time.perf_counter()
-        result = inpaint(erp, mask, generator=generator, config=config).image
-        add("patchmatch pipeline", time.perf_counter() - start, result)
+        with _Clock() as clock:
+            result = inpaint(erp, mask, generator=generator, config=config).image
+        add("patchmatch pipeline", clock, result)
         if args.previous:
             previous = get_generator("patchmatch", patch_size=args.patch_size, seed=args.seed,
                                      structure=False, max_scale_grows=False)
-            start = time.perf_counter()
-            result = inpaint(erp, mask, generator=previous, config=config).image
-            add("patchmatch previous", time.perf_counter() - start, result)
+            with _Clock() as clock:
+                result = inpaint(erp, mask, generator=previous, config=config).image
+            add("patchmatch previous", clock, result)
         for name in args.also:
-            start = time.perf_counter()
-            result = inpaint(erp, mask, generator=name).image
-            add(f"{name} pipeline", time.perf_counter() - start, result)
+            with _Clock() as clock:
+                result = inpaint(erp, mask, generator=name).image
+            add(f"{name} pipeline", clock, result)
     return rows
 
 
 def _print_table(rows: list[dict]) -> None:
     peers = {r["size"]: r["seconds"] for r in rows if r["method"] == "pypatchmatch ERP"}
-    print(f"\n{'size':>10s}  {'method':22s} {'seconds':>8s} {'vs pypatchmatch':>16s} "
-          f"{'energy':>7s} {'WS-PSNR':>8s}")
+    print(f"\n{'size':>10s}  {'method':22s} {'seconds':>8s} {'CPU s':>8s} "
+          f"{'vs pypatchmatch':>16s} {'energy':>7s} {'WS-PSNR':>8s}")
     for r in rows:
         peer = peers.get(r["size"])
         ratio = f"{peer / r['seconds']:.1f}x faster" if peer and r["method"] != \
             "pypatchmatch ERP" else "-"
-        print(f"{r['size']:>10s}  {r['method']:22s} {r['seconds']:8.2f} {ratio:>16s} "
-              f"{r['energy']:>7s} {r['psnr']:>8s}")
+        print(f"{r['size']:>10s}  {r['method']:22s} {r['seconds']:8.2f} {r['cpu']:8.2f} "
+              f"{ratio:>16s} {r['energy']:>7s} {r['psnr']:>8s}")
 
 
 def main(argv: list[str] | None = None) -> None:

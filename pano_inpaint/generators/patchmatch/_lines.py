@@ -8,10 +8,11 @@ collinear segments, one on each side: segments are detected with OpenCV's line s
 detector with a false detection control", TPAMI 2010) on the known pixels, and a segment pointing
 into the hole is kept only if another segment beyond the hole continues it: nearly parallel,
 with the same polarity (the dark side on the same side), and every end point of both within a
-pixel or two of the line fitted through them. The fill then copies along each line first (structure propagation, J. Sun, L.
-Yuan, J. Jia, H.-Y. Shum, "Image completion with structure propagation", SIGGRAPH 2005: the
-curves first, the rest constrained by them): each pixel of a thin band around the line copies a
-pixel of the same band translated along the line, from the known part of it.
+pixel or two of the line fitted through them. The fill then copies along each line first
+(structure propagation, J. Sun, L. Yuan, J. Jia, H.-Y. Shum, "Image completion with structure
+propagation", SIGGRAPH 2005: the curves first, the rest constrained by them): each pixel of a
+thin band around the line copies a pixel of the same band translated along the line, from the
+known part of it.
 
 A segment touching the hole's border is the border itself (the hole is blank), not a line of
 the scene: segments running along the border are dropped.
