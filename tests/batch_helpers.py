@@ -3,13 +3,18 @@ different yaw so every image (and its fill) differs."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from pano_inpaint.io import read_image, write_image
 from pano_inpaint.manifest import MANIFEST_NAME
+
+needs_ray = pytest.mark.skipif(importlib.util.find_spec("ray") is None,
+                               reason="Ray is not installed (pip install 'pano-inpaint[ray]')")
 
 SAMPLE = Path(__file__).resolve().parents[1] / "pano_inpaint" / "data" / "sample_pano.jpg"
 

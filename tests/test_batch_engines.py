@@ -15,11 +15,9 @@ from pano_inpaint.engines.pool import PoolEngine
 from pano_inpaint.engines.serial import SerialEngine
 from pano_inpaint.exit_codes import EXIT_BATCH_FAILED, EXIT_INPUT, EXIT_INTERRUPTED, EXIT_USAGE
 from pano_inpaint.jobs import JobError
-from tests.batch_helpers import image_bytes, manifest_records, write_panoramas
+from tests.batch_helpers import image_bytes, manifest_records, needs_ray, write_panoramas
 
 COUNT = 4
-needs_ray = pytest.mark.skipif(importlib.util.find_spec("ray") is None,
-                               reason="Ray is not installed (pip install 'pano-inpaint[ray]')")
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ from pano_inpaint.exit_codes import EXIT_BATCH_FAILED, EXIT_INTERRUPTED, EXIT_OU
 from pano_inpaint.io.locations import Stamp
 from pano_inpaint.manifest import MANIFEST_NAME, Record
 from pano_inpaint.runner import decide
-from tests.batch_helpers import image_bytes, manifest_records, write_panoramas
+from tests.batch_helpers import image_bytes, manifest_records, needs_ray, write_panoramas
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -202,18 +202,21 @@ def _done(out: Path) -> int:
         return 0
 
 
-@pytest.mark.parametrize(("stop", "jobs"), [
-    (signal.SIGINT, 2),
-    pytest.param(signal.SIGTERM, 1, marks=pytest.mark.slow),  # a pod stopped, serially
+@pytest.mark.parametrize(("stop", "engine"), [
+    pytest.param(signal.SIGINT, ["-j", "2"], id="ctrl-c-pool"),
+    pytest.param(signal.SIGTERM, ["-j", "1"], id="sigterm-serial",  # a pod stopped
+                 marks=pytest.mark.slow),
+    pytest.param(signal.SIGINT, ["--engine", "ray", "-j", "2"], id="ctrl-c-ray",
+                 marks=[pytest.mark.slow, needs_ray]),
 ])
-def test_ctrl_c_stops_cleanly_and_the_rerun_completes(tmp_path, stop, jobs):
+def test_ctrl_c_stops_cleanly_and_the_rerun_completes(tmp_path, stop, engine):
     """Ctrl-C (SIGINT; or SIGTERM) to a real ``pano-inpaint`` process in the middle of a
     batch: exit 130, a manifest whose every ``done`` has its complete result, no temporary file
     left, nothing written after the exit; the same command then fills only the rest."""
     folder, out = tmp_path / "in", tmp_path / "out"
     write_panoramas(folder, 12, height=256)
     command = [sys.executable, "-m", "pano_inpaint", "inpaint", str(folder), "--nadir", "25",
-               "-g", "ns", "-o", str(out), "-q", "-j", str(jobs)]
+               "-g", "ns", "-o", str(out), "-q", *engine]
     process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE)
     try:
