@@ -214,7 +214,8 @@ def test_ctrl_c_stops_cleanly_and_the_rerun_completes(tmp_path, stop, engine):
     batch: exit 130, a manifest whose every ``done`` has its complete result, no temporary file
     left, nothing written after the exit; the same command then fills only the rest."""
     folder, out = tmp_path / "in", tmp_path / "out"
-    write_panoramas(folder, 12, height=256)
+    count = 24  # enough that a loaded machine cannot finish them before the signal lands
+    write_panoramas(folder, count, height=256)
     command = [sys.executable, "-m", "pano_inpaint", "inpaint", str(folder), "--nadir", "25",
                "-g", "ns", "-o", str(out), "-q", *engine]
     process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE,
@@ -229,7 +230,7 @@ def test_ctrl_c_stops_cleanly_and_the_rerun_completes(tmp_path, stop, engine):
     assert b"Traceback" not in err and b"interrupted" in err
     records = manifest_records(out)
     done = {name for name, r in records.items() if r["status"] == "done"}
-    assert 2 <= len(done) < 12
+    assert 2 <= len(done) < count
     assert {r["status"] for r in records.values()} <= {"done", "interrupted"}
     written = image_bytes(out)
     assert done <= set(written)
@@ -240,7 +241,7 @@ def test_ctrl_c_stops_cleanly_and_the_rerun_completes(tmp_path, stop, engine):
 
     rerun = subprocess.run(command, cwd=REPO, capture_output=True, timeout=120)
     assert rerun.returncode == 0, rerun.stderr.decode()
-    assert f"{12 - len(done)} filled".encode() in rerun.stdout
+    assert f"{count - len(done)} filled".encode() in rerun.stdout
     assert {name: (out / name).read_bytes() for name in done} == {
         name: written[name] for name in done}
     assert all(r["status"] == "done" for r in manifest_records(out).values())
