@@ -202,6 +202,24 @@ def _done(out: Path) -> int:
         return 0
 
 
+def _signals_as_in_a_shell() -> None:
+    """In the child before it runs: Ctrl-C and SIGTERM delivered and handled as from a shell,
+    whatever an earlier test left in this process (an ignored or blocked signal is
+    inherited, and Python installs no Ctrl-C handler where SIGINT starts ignored)."""
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_SETMASK, set())
+
+
+def _signal_handling(pid: int) -> str:
+    """The child's blocked, ignored and caught signal masks, for a failure's message."""
+    try:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except OSError:
+        return "gone"
+    return " ".join(line for line in lines if line.startswith(("SigBlk", "SigIgn", "SigCgt")))
+
+
 @pytest.mark.parametrize(("stop", "engine"), [
     pytest.param(signal.SIGINT, ["-j", "2"], id="ctrl-c-pool"),
     pytest.param(signal.SIGTERM, ["-j", "1"], id="sigterm-serial",  # a pod stopped
@@ -219,14 +237,15 @@ def test_ctrl_c_stops_cleanly_and_the_rerun_completes(tmp_path, stop, engine):
     command = [sys.executable, "-m", "pano_inpaint", "inpaint", str(folder), "--nadir", "25",
                "-g", "ns", "-o", str(out), "-q", *engine]
     process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE)
+                               stderr=subprocess.PIPE, preexec_fn=_signals_as_in_a_shell)
     try:
         assert _wait_for(lambda: _done(out) >= 2, 60), process.communicate(timeout=60)
+        handling = _signal_handling(process.pid)
         process.send_signal(stop)
         _, err = process.communicate(timeout=60)
     finally:
         process.kill()
-    assert process.returncode == EXIT_INTERRUPTED, err.decode()
+    assert process.returncode == EXIT_INTERRUPTED, (err.decode(), _done(out), handling)
     assert b"Traceback" not in err and b"interrupted" in err
     records = manifest_records(out)
     done = {name for name, r in records.items() if r["status"] == "done"}
