@@ -331,8 +331,8 @@ def mask_command(
         int, typer.Option(min=0, help="Grow the written masks by this many pixels.")
     ] = 0,
     detector: Annotated[
-        str | None, typer.Option(help="auto (the default: learned when its weights exist, else "
-                                 "classical), learned (the shipped network), classical (no "
+        str | None, typer.Option(help="auto (the default: learned+classical when the network's "
+                                 "weights exist, else classical), learned (the shipped network), classical (no "
                                  "weights) or learned+classical (what either finds).")
     ] = None,
     preview: Annotated[

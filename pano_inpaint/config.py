@@ -109,7 +109,8 @@ class MaskConfig:
 class AutoMaskConfig:
     """The automatic rig mask (``--auto``, ``pano-inpaint mask``)."""
 
-    # auto: learned when its weights exist (shipped or `weights`), else classical;
+    # auto: learned+classical when the network's weights exist (shipped or `weights`), else
+    # classical;
     # see pano_inpaint.masks.auto
     detector: Literal["auto", "learned", "classical", "learned+classical"] = "auto"
     weights: str | None = None  # a learned detector's weights file; None = the shipped ones

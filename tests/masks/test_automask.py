@@ -43,7 +43,7 @@ def test_classical_finds_a_tripod_tighter_than_a_cap(seed):
 def test_shipped_learned_detector_finds_rigs_tighter_than_a_cap(kind, seed):
     # Cases it gets right; on this test ground it also misses some (see the model card).
     image, truth = rig_panorama(H, kind, seed)
-    found = detect_rig(image, AutoMaskConfig())  # the default: auto = the shipped network
+    found = detect_rig(image, AutoMaskConfig(detector="learned"))
     assert found.detector == "learned"
     iou, recall = _iou_recall(found.mask, truth)
     cap_iou, _ = _iou_recall(nadir_mask(H, 2 * H, 25), truth)
@@ -56,6 +56,7 @@ def test_learned_plus_classical_keeps_what_either_finds():
     found = {name: detect_rig(image, AutoMaskConfig(detector=name))
              for name in ("learned+classical", "learned", "classical")}
     assert found["learned+classical"].detector == "learned+classical"
+    assert detect_rig(image, AutoMaskConfig()).detector == "learned+classical"  # the default
     recall = {name: _iou_recall(d.mask, truth)[1] for name, d in found.items()}
     assert recall["learned+classical"] > recall["learned"] + 0.3
     assert recall["learned+classical"] >= recall["classical"] - 0.02
@@ -103,10 +104,10 @@ def test_auto_is_the_learned_detector_when_its_weights_exist(tmp_path, monkeypat
 
     weights = tmp_path / "rignet.pt"
     learned.save_rignet(weights, RigNet(RigNetConfig(channels=(4, 4))))
-    assert DETECTORS["auto"](str(weights)).name == "learned"  # given weights
+    assert DETECTORS["auto"](str(weights)).name == "learned+classical"  # given weights
     monkeypatch.setattr(learned, "DEFAULT_WEIGHTS", weights)
     monkeypatch.setattr(learned, "DEFAULT_SHA256", file_sha256(weights))
-    assert DETECTORS["auto"](None).name == "learned"  # shipped weights
+    assert DETECTORS["auto"](None).name == "learned+classical"  # shipped weights
     monkeypatch.setattr(learned, "DEFAULT_WEIGHTS", tmp_path / "none.pt")
     assert DETECTORS["auto"](None).name == "classical"  # none: the fallback
     with pytest.raises(WeightsError):  # given but missing: an error, no fallback

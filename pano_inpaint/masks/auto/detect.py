@@ -4,8 +4,8 @@ the panorama's resolution along its edges, thresholded, grown a little, with a c
 Steps (:func:`detect_rig`):
 
 1. A detector (:data:`DETECTORS`: ``learned``, the shipped network, or ``classical``, no
-   weights; ``learned+classical``, the larger of the two; ``auto``, the default, is the learned
-   one when its weights exist) gives a rig probability on a :class:`~pano_inpaint.geometry.nadir.NadirView` at a
+   weights; ``learned+classical``, the larger of the two; ``auto``, the default, is
+   learned+classical when the network's weights exist, else classical) gives a rig probability on a :class:`~pano_inpaint.geometry.nadir.NadirView` at a
    modest resolution.
 2. The probability is upsampled onto the nadir view at the panorama's native resolution (at most
    ``refine_face_max`` pixels a face) and refined by the guided filter with that view's brightness
@@ -137,13 +137,15 @@ def _learned(weights: str | None) -> Detector:
 
 
 def _learned_if_shipped(weights: str | None) -> Detector:
-    """``auto``: the learned detector when it has weights (given, or shipped with the package),
-    else the classical one. Weights that exist but do not load are an error, not a fallback."""
+    """``auto``: learned+classical when the network has weights (given, or shipped with the
+    package), else the classical detector alone. Weights that exist but do not load are an
+    error, not a fallback. (On eval-mask the pair filled better than the network alone in every
+    rig kind: it misses fewer legs, for a somewhat larger hole.)"""
     from pano_inpaint.masks.auto.learned import DEFAULT_WEIGHTS
 
     if weights is None and not DEFAULT_WEIGHTS.is_file():
         return ClassicalDetector()
-    return _learned(weights)
+    return EitherDetector(_learned(weights), ClassicalDetector())
 
 
 DETECTORS: dict[str, Callable[[str | None], Detector]] = {
