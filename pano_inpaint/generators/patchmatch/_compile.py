@@ -2,7 +2,7 @@
 
 numba (>= 0.59) has no ahead-of-time compiler for parallel kernels, so a fresh install compiles
 them on its first fill, and that compile was most of the first fill (117 s reported, 143 s of CPU
-measured on the shipped sample; about 25 s of CPU now, 14 s of it in the filling process on 2
+measured on the shipped sample; 25-33 s of CPU now, 14-19 s of it in the filling process on 2
 cores). What cuts it, measured on two busy cores:
 
 * one explicit signature per kernel (the only types the generator passes): compiled once, never
