@@ -890,6 +890,10 @@ def eval_net_command(
         Path | None, typer.Option(help="Weights of the zero-padding network, scored as "
                                   "net-zeros.")
     ] = None,
+    candidate: Annotated[
+        Path | None, typer.Option(help="New weights, scored as net-candidate beside the "
+                                  "shipped net.")
+    ] = None,
     seed: SeedOption = 0,
     max_width: MaxWidthOption = None,
     images: ImagesOption = None,
@@ -915,13 +919,16 @@ def eval_net_command(
         weights = {"net": str(DEFAULT_WEIGHTS)}
         if ablation:
             weights["net-zeros"] = str(ablation)
+        if candidate:
+            weights["net-candidate"] = str(candidate)
         for name, ratio in seam_ratios([str(d) for d in dirs], weights, seed=seed).items():
             out.print(f"{name}: seam ratio {ratio:.3f}")
         return
     cfg = _config(None, overrides) if overrides else None
     _evaluate(lambda: evaluate_net(
         dirs, out_dir, generators=_split(generators) or [], masks=_split(masks) or [],
-        peers=_peers(peers), ablation=str(ablation) if ablation else None, seed=seed,
+        peers=_peers(peers), ablation=str(ablation) if ablation else None,
+        candidate=str(candidate) if candidate else None, seed=seed,
         max_width=max_width, images=images, html=not no_html,
         command=_command_line(ctx), config=cfg,
     ))

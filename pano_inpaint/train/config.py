@@ -28,6 +28,9 @@ __all__ = [
 ]
 
 
+PRECISIONS = ("auto", "fp32", "bf16")
+
+
 class TrainConfigError(ValueError):
     """A training config that does not fit the schema (the message names the key)."""
 
@@ -88,6 +91,10 @@ class TrainConfig:
     seed: int = 0  # seeds the data stream, the masks and the weights
     threads: int = 2  # torch CPU threads
     device: str = "auto"  # auto = cuda when present, else cpu
+    workers: int = 0  # data worker processes drawing cubes ahead of the step (0 = in the loop)
+    precision: str = "auto"  # fp32 | bf16 (autocast); auto = bf16 on CUDA, fp32 on the CPU
+    channels_last: bool = False  # NHWC tensors (faster convolutions on CUDA)
+    compile: bool = False  # torch.compile the network (CUDA; a minute of compiling first)
     net: dict[str, Any] = field(default_factory=dict)  # NetConfig fields (see model.py)
     stages: tuple[Stage, ...] = (Stage(),)
     data: DataConfig = field(default_factory=DataConfig)
@@ -100,6 +107,24 @@ class TrainConfig:
     @property
     def total_steps(self) -> int:
         return sum(stage.steps for stage in self.stages)
+
+    def stage_at(self, step: int) -> tuple[int, int, int]:
+        """``(stage index, face size, batch size)`` of global ``step`` (0-based)."""
+        end = 0
+        for index, stage in enumerate(self.stages):
+            end += stage.steps
+            if step < end:
+                return index, stage.face_size, stage.batch_size
+        last = self.stages[-1]
+        return len(self.stages) - 1, last.face_size, last.batch_size
+
+    def cubes_seen(self, steps: int) -> int:
+        """Cubes drawn by the first ``steps`` steps."""
+        cubes, start = 0, 0
+        for stage in self.stages:
+            cubes += max(0, min(steps, start + stage.steps) - start) * stage.batch_size
+            start += stage.steps
+        return cubes + max(0, steps - start) * self.stages[-1].batch_size
 
     def net_config(self) -> NetConfig:
         try:
@@ -118,6 +143,10 @@ def _check(config: TrainConfig) -> TrainConfig:
                 f"stages[{i}].face_size {stage.face_size} must be a multiple of the net's stride "
                 f"{net.stride}"
             )
+    if config.workers < 0:
+        raise TrainConfigError("workers must be >= 0")
+    if config.precision not in PRECISIONS:
+        raise TrainConfigError(f"precision must be one of {', '.join(PRECISIONS)}")
     if not config.data.families or any(w < 0 for w in config.data.families.values()):
         raise TrainConfigError("data.families must map family names to weights >= 0")
     if not 0 <= config.data.panorama_share <= 1:

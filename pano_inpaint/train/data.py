@@ -25,7 +25,9 @@ Everything random comes from one ``numpy.random.Generator``, so a seed fixes the
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from fnmatch import fnmatch
 from pathlib import Path
 
@@ -34,13 +36,13 @@ import numpy as np
 
 from pano_inpaint.geometry.cubemap import erp_to_cube
 from pano_inpaint.geometry.rotation import rotation_to_center
-from pano_inpaint.geometry.sphere import erp_directions
+from pano_inpaint.geometry.sphere import erp_directions, face_pixel_to_xyz, xyz_to_erp_pixel
 from pano_inpaint.io import list_images, read_rgb
 from pano_inpaint.masks import MASK_FAMILIES
 from pano_inpaint.train.config import DataConfig
 from pano_inpaint.values import ToneMap
 
-__all__ = ["MIN_PHOTO_SIZE", "CubeBatch", "CubeSampler", "Source", "find_sources"]
+__all__ = ["MIN_PHOTO_SIZE", "CubeBatch", "CubeSampler", "Source", "find_sources", "sample_panorama"]
 
 log = logging.getLogger(__name__)
 
@@ -123,20 +125,105 @@ def _yaw(angle: float) -> np.ndarray:
     return np.array([[c, 0.0, s], [0.0, 1.0, 0.0], [-s, 0.0, c]])
 
 
-class CubeSampler:
-    """Draws :class:`CubeBatch` es from the sources (deterministic given the generator)."""
+@lru_cache(maxsize=8)
+def _cube_directions(face_size: int) -> np.ndarray:
+    """Directions of every pixel centre of the six faces, ``(6, S, S, 3)`` float32 (cached)."""
+    ys, xs = np.mgrid[0:face_size, 0:face_size].astype(np.float32)
+    faces = np.arange(6)[:, None, None]
+    xyz = face_pixel_to_xyz(faces, xs[None], ys[None], face_size)  # (6, S, S, 3)
+    xyz.setflags(write=False)
+    return xyz
 
-    def __init__(self, sources: list[Source], config: DataConfig) -> None:
+
+def _pyramid(pixels: np.ndarray, smallest: int = _WIDTH_STEP) -> list[np.ndarray]:
+    """``pixels`` and its area-halved copies while both sides stay >= ``smallest``."""
+    levels = [pixels]
+    while min(levels[-1].shape[:2]) >= 2 * smallest:
+        h, w = levels[-1].shape[:2]
+        levels.append(cv2.resize(levels[-1], (w // 2, h // 2), interpolation=cv2.INTER_AREA))
+    return levels
+
+
+def _level_for(width: float, wanted: float, levels: int) -> int:
+    """The pyramid level whose width is in ``[wanted, 2 wanted)`` (level 0 when narrower)."""
+    return int(np.clip(np.floor(np.log2(max(width / wanted, 1.0))), 0, levels - 1))
+
+
+def _bilinear(image: np.ndarray, rows: Callable[[np.ndarray], np.ndarray],
+              cols: Callable[[np.ndarray], np.ndarray], y: np.ndarray, x: np.ndarray
+              ) -> np.ndarray:
+    """Bilinear samples of ``image`` ``(H, W, C)`` at float pixel coordinates ``y, x``
+    (``(...)``, pixel centres at integers); ``rows``/``cols`` map integer coordinates into the
+    image (wrap, mirror, clamp). Returns ``(..., C)`` float32 in the image's units."""
+    y0, x0 = np.floor(y), np.floor(x)
+    fy, fx = (y - y0).astype(np.float32)[..., None], (x - x0).astype(np.float32)[..., None]
+    y0, x0 = y0.astype(np.int64), x0.astype(np.int64)
+    r0, r1, c0, c1 = rows(y0), rows(y0 + 1), cols(x0), cols(x0 + 1)
+    width = image.shape[1]
+    flat = image.reshape(-1, image.shape[2])
+
+    def at(r: np.ndarray, c: np.ndarray) -> np.ndarray:
+        return flat[r * width + c].astype(np.float32)
+
+    top = at(r0, c0) * (1 - fx) + at(r0, c1) * fx
+    bottom = at(r1, c0) * (1 - fx) + at(r1, c1) * fx
+    return top * (1 - fy) + bottom * fy
+
+
+def sample_panorama(pixels: np.ndarray, rotation: np.ndarray, face_size: int) -> np.ndarray:
+    """The six faces of a panorama seen from a turned cube, by one vectorised bilinear gather.
+
+    Args:
+        pixels: ``(H, W, C)`` panorama (any dtype), ``W == 2 H``.
+        rotation: ``(3, 3)``: face ``f`` shows the panorama around ``rotation @ FACE_CENTER[f]``
+            (as :func:`~pano_inpaint.geometry.cubemap.erp_to_cube`).
+        face_size: ``S``.
+
+    Returns:
+        ``(6, S, S, C)`` float32. Columns wrap around; rows are clamped at the poles (the
+        kernel's half pixel over a pole reads the pole row, where ``erp_to_cube`` reads across
+        it: the only difference from ``erp_to_cube(..., interpolation="bilinear")``).
+
+    Convention: see :mod:`pano_inpaint.geometry.conventions`.
+    """
+    height, width = pixels.shape[:2]
+    xyz = _cube_directions(face_size) @ rotation.T.astype(np.float32)  # (6, S, S, 3)
+    x, y = xyz_to_erp_pixel(xyz, height, width)
+    return _bilinear(pixels.reshape(height, width, -1), lambda r: np.clip(r, 0, height - 1),
+                     lambda c: np.mod(c, width), y, x)
+
+
+class CubeSampler:
+    """Draws :class:`CubeBatch` es from the sources (deterministic given the generator).
+
+    ``render="gather"`` (default) samples each cube in one vectorised bilinear gather from a
+    per-source area pyramid (the level whose width is within 2x of the drawn ``4 S k``), photos
+    mirrored and cropped by index arithmetic, never copied. ``render="remap"`` is the first
+    version (a reduced copy of the scene, then ``erp_to_cube``), kept as the benchmark's
+    reference.
+    """
+
+    def __init__(self, sources: list[Source], config: DataConfig, *,
+                 render: str = "gather") -> None:
         unknown = sorted(set(config.families) - set(MASK_FAMILIES))
         if unknown:
             raise ValueError(f"unknown mask families {unknown}; known: {', '.join(MASK_FAMILIES)}")
-        self.config = config
+        if render not in ("gather", "remap"):
+            raise ValueError(f"render must be 'gather' or 'remap', got {render!r}")
+        self.config, self.render = config, render
         self.panoramas = [s for s in sources if s.panorama]
         self.photos = [s for s in sources if not s.panorama]
         names = [n for n, w in config.families.items() if w > 0]
         weights = np.array([config.families[n] for n in names], np.float64)
         self.family_names, self.family_weights = names, weights / weights.sum()
         self._reduced: dict[tuple[int, int], np.ndarray] = {}
+        self._pyramids: dict[int, list[np.ndarray]] = {}
+
+    def _pyramid_of(self, source: Source) -> list[np.ndarray]:
+        key = id(source)
+        if key not in self._pyramids:
+            self._pyramids[key] = _pyramid(source.pixels)
+        return self._pyramids[key]
 
     def _panorama_at(self, index: int, width: int) -> np.ndarray:
         key = (index, width)
@@ -148,29 +235,71 @@ class CubeSampler:
             self._reduced[key] = pixels
         return self._reduced[key]
 
-    def _photo_panorama(self, rng: np.random.Generator, width: int) -> np.ndarray:
-        photo = self.photos[int(rng.integers(len(self.photos)))].pixels
-        height_px, width_px = photo.shape[:2]
+    def _photo_crop(self, rng: np.random.Generator) -> tuple[Source, float, int, int, bool, bool]:
+        photo = self.photos[int(rng.integers(len(self.photos)))]
+        height_px, width_px = photo.pixels.shape[:2]
         side = int(min(height_px, width_px) * rng.uniform(0.5, 1.0))
         y0 = int(rng.integers(height_px - side + 1))
         x0 = int(rng.integers(width_px - side + 1))
-        crop = photo[y0 : y0 + side, x0 : x0 + side]
-        if rng.random() < 0.5:
+        flip_x, flip_y = bool(rng.random() < 0.5), bool(rng.random() < 0.5)
+        return photo, side, y0, x0, flip_x, flip_y
+
+    def _photo_panorama(self, rng: np.random.Generator, width: int) -> np.ndarray:
+        photo, side, y0, x0, flip_x, flip_y = self._photo_crop(rng)
+        crop = photo.pixels[y0 : y0 + side, x0 : x0 + side]
+        if flip_x:
             crop = crop[:, ::-1]
-        if rng.random() < 0.5:
+        if flip_y:
             crop = crop[::-1]
         tile = np.concatenate([crop, crop[:, ::-1]], axis=1)  # wraps around without a step
         return cv2.resize(np.ascontiguousarray(tile), (width, width // 2),
                           interpolation=cv2.INTER_AREA if side > width // 2 else cv2.INTER_CUBIC)
 
-    def _scene(self, rng: np.random.Generator, face_size: int) -> tuple[np.ndarray, bool]:
+    def _scene_width(self, rng: np.random.Generator, face_size: int) -> int:
         scale = rng.uniform(self.config.min_scale, self.config.max_scale)
-        width = max(_WIDTH_STEP, int(round(4 * face_size * scale / _WIDTH_STEP)) * _WIDTH_STEP)
-        use_panorama = self.panoramas and (not self.photos
-                                           or rng.random() < self.config.panorama_share)
-        if use_panorama:
+        return max(_WIDTH_STEP, int(round(4 * face_size * scale / _WIDTH_STEP)) * _WIDTH_STEP)
+
+    def _use_panorama(self, rng: np.random.Generator) -> bool:
+        return bool(self.panoramas) and (not self.photos
+                                         or rng.random() < self.config.panorama_share)
+
+    def _scene(self, rng: np.random.Generator, face_size: int) -> tuple[np.ndarray, bool]:
+        width = self._scene_width(rng, face_size)
+        if self._use_panorama(rng):
             return self._panorama_at(int(rng.integers(len(self.panoramas))), width), True
         return self._photo_panorama(rng, width), False
+
+    def _gather_panorama(self, rng: np.random.Generator, width: int, rotation: np.ndarray,
+                         face_size: int) -> np.ndarray:
+        levels = self._pyramid_of(self.panoramas[int(rng.integers(len(self.panoramas)))])
+        level = levels[_level_for(levels[0].shape[1], width, len(levels))]
+        return sample_panorama(level, rotation, face_size)
+
+    def _gather_photo(self, rng: np.random.Generator, width: int, rotation: np.ndarray,
+                      face_size: int) -> np.ndarray:
+        """The photo's pseudo-panorama (crop, flips, mirrored copy beside it: a ``side`` x
+        ``2 side`` tile stretched to 2:1) sampled without building it: tile coordinates are
+        mapped back into the photo's pyramid level."""
+        photo, side, y0, x0, flip_x, flip_y = self._photo_crop(rng)
+        levels = self._pyramid_of(photo)
+        index = _level_for(2 * side, width, len(levels))
+        level, shrink = levels[index], 2**index
+        side_l = max(1, side // shrink)
+        y0_l = min(y0 // shrink, level.shape[0] - side_l)
+        x0_l = min(x0 // shrink, level.shape[1] - side_l)
+        xyz = _cube_directions(face_size) @ rotation.T.astype(np.float32)  # (6, S, S, 3)
+        x, y = xyz_to_erp_pixel(xyz, side_l, 2 * side_l)  # tile coordinates
+
+        def rows(r: np.ndarray) -> np.ndarray:
+            r = np.clip(r, 0, side_l - 1)
+            return y0_l + (side_l - 1 - r if flip_y else r)
+
+        def cols(c: np.ndarray) -> np.ndarray:
+            c = np.mod(c, 2 * side_l)
+            c = np.where(c < side_l, c, 2 * side_l - 1 - c)  # the mirrored half
+            return x0_l + (side_l - 1 - c if flip_x else c)
+
+        return _bilinear(level, rows, cols, y, x)
 
     def _cube_frame(self, rng: np.random.Generator, hole: np.ndarray) -> np.ndarray:
         """Cube-to-scene rotation: the pipeline's hole-centring one, or a random one."""
@@ -191,13 +320,23 @@ class CubeSampler:
         hole = MASK_FAMILIES[family](mask_height, 2 * mask_height, rng)
         frame = self._cube_frame(rng, hole)
         content = _yaw(rng.uniform(-np.pi, np.pi))
-        scene, panorama = self._scene(rng, face_size)
-        # a photo's pseudo-panorama pinches at its poles: turn them away from the hole
+        if self.render == "remap":
+            scene, panorama = self._scene(rng, face_size)
+            # a photo's pseudo-panorama pinches at its poles: turn them away from the hole
+            if not panorama or rng.random() < self.config.content_rotation:
+                content = _random_rotation(rng)
+            faces = erp_to_cube(scene, face_size, rotation=content @ frame)
+            holes = erp_to_cube(hole.view(np.uint8) * np.uint8(255), face_size,
+                                rotation=frame) > 0
+            return faces.astype(np.float32) * np.float32(1 / 255), holes, family
+        width = self._scene_width(rng, face_size)
+        panorama = self._use_panorama(rng)
         if not panorama or rng.random() < self.config.content_rotation:
             content = _random_rotation(rng)
-        faces = erp_to_cube(scene, face_size, rotation=content @ frame)
-        holes = erp_to_cube(hole.view(np.uint8) * np.uint8(255), face_size, rotation=frame) > 0
-        return faces.astype(np.float32) * np.float32(1 / 255), holes, family
+        gather = self._gather_panorama if panorama else self._gather_photo
+        faces = gather(rng, width, content @ frame, face_size)
+        holes = sample_panorama(hole.view(np.uint8), frame, face_size)[..., 0] > 0
+        return faces * np.float32(1 / 255), holes, family
 
     def batch(self, rng: np.random.Generator, face_size: int, batch_size: int) -> CubeBatch:
         cubes = [self.cube(rng, face_size) for _ in range(batch_size)]

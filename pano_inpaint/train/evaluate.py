@@ -7,7 +7,8 @@
   draws 10-40; the issue asks about the large ones), seeded like every family;
 * with ``--ablation``, an extra generator ``net-zeros``: the ``net`` generator with the given
   weights (the zero-padding network trained with the same config), so the harness scores both
-  networks side by side, seams included.
+  networks side by side, seams included; with ``--candidate``, likewise ``net-candidate``: new
+  weights scored beside the shipped ones before they replace them.
 
 ``--network-seams`` measures, instead, the networks alone (no pipeline, no reconciliation of
 overlapping faces): cubes of the panoramas in random orientations with holes from the crossing
@@ -25,7 +26,6 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import ClassVar
 
 import numpy as np
 
@@ -37,6 +37,7 @@ from pano_inpaint.masks import MASK_FAMILIES, nadir_mask
 __all__ = ["LARGE_NADIR", "evaluate_net", "network_seams"]
 
 LARGE_NADIR = "nadir-30-40"
+EXTRA_NETS = {"ablation": "net-zeros", "candidate": "net-candidate"}
 
 
 def _large_nadir(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
@@ -44,23 +45,27 @@ def _large_nadir(height: int, width: int, rng: np.random.Generator) -> np.ndarra
     return nadir_mask(height, width, float(rng.uniform(30, 40)))
 
 
+def _net_with(name: str, weights: str) -> type:
+    from pano_inpaint.generators.net.generator import NetGenerator
+
+    class OtherWeightsNet(NetGenerator):
+        """The net generator with other weights."""
+
+        def __init__(self, **params) -> None:
+            super().__init__(weights=weights, **params)
+
+    OtherWeightsNet.name = name
+    return OtherWeightsNet
+
+
 @contextlib.contextmanager
-def _additions(ablation: str | None) -> Iterator[None]:
+def _additions(extra: dict[str, str]) -> Iterator[None]:
+    """The large-nadir family and ``{generator name: weights}`` registered for the run."""
     MASK_FAMILIES[LARGE_NADIR] = _large_nadir
     added = []
-    if ablation:
-        from pano_inpaint.generators.net.generator import NetGenerator
-
-        class ZeroPadNet(NetGenerator):
-            """The net generator with the zero-padding ablation's weights."""
-
-            name: ClassVar[str] = "net-zeros"
-
-            def __init__(self, **params) -> None:
-                super().__init__(weights=ablation, **params)
-
-        registry.register_generator(ZeroPadNet)
-        added.append(ZeroPadNet.name)
+    for name, weights in extra.items():
+        registry.register_generator(_net_with(name, weights))
+        added.append(name)
     try:
         yield
     finally:
@@ -138,6 +143,7 @@ def evaluate_net(
     masks: list[str],
     peers: list[str] | str,
     ablation: str | None = None,
+    candidate: str | None = None,
     seed: int = 0,
     max_width: int | None = None,
     images: int | None = None,
@@ -145,13 +151,13 @@ def evaluate_net(
     command: str | None = None,
     config: PipelineConfig | None = None,
 ) -> EvalResults:
-    """The harness with the large-nadir family and, given ``ablation`` weights, ``net-zeros``
-    added to ``generators`` (see the module docstring); arguments as for
-    :func:`pano_inpaint.eval.run_evaluation`."""
-    generators = list(generators)
-    with _additions(ablation):
-        if ablation and "net-zeros" not in generators:
-            generators.append("net-zeros")
+    """The harness with the large-nadir family and, given ``ablation`` or ``candidate``
+    weights, ``net-zeros`` or ``net-candidate`` added to ``generators`` (see the module
+    docstring); arguments as for :func:`pano_inpaint.eval.run_evaluation`."""
+    given = {"ablation": ablation, "candidate": candidate}
+    extra = {EXTRA_NETS[key]: str(path) for key, path in given.items() if path}
+    generators = list(generators) + [n for n in extra if n not in generators]
+    with _additions(extra):
         return run_evaluation(
             dirs, out_dir, generators=generators, masks=masks, peers=peers, seed=seed,
             max_width=max_width, images=images, html=html, progress=False, command=command,

@@ -21,6 +21,8 @@ import datetime
 import json
 import logging
 import math
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,7 +54,8 @@ log = logging.getLogger(__name__)
 CHECKPOINT = "checkpoint.pt"
 WEIGHTS = "net.pt"
 TERMS = ("l1_hole", "l1_known", "gradient", "frequency", "seam", "adv_g", "adv_d")
-COLUMNS = ("step", "stage", "face_size", "lr", "seconds", "sec_per_step", "cpu_per_step", "loss",
+COLUMNS = ("step", "stage", "face_size", "cubes", "lr", "seconds", "sec_per_step", "cpu_per_step",
+           "loss",
            *TERMS,
            "val_l1_hole", "val_psnr_hole", "val_prior_psnr_hole")
 
@@ -72,21 +75,47 @@ def _lr_factor(step: int, config: TrainConfig) -> float:
     return lr_factor(step, config.total_steps, optim.warmup_steps, optim.final_lr_fraction)
 
 
-def _stage_at(step: int, config: TrainConfig) -> tuple[int, int, int]:
-    """``(stage index, face size, batch size)`` of global ``step``."""
-    end = 0
-    for index, stage in enumerate(config.stages):
-        end += stage.steps
-        if step < end:
-            return index, stage.face_size, stage.batch_size
-    last = config.stages[-1]
-    return len(config.stages) - 1, last.face_size, last.batch_size
-
-
-def _tensors(batch: CubeBatch, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+def _tensors(batch: CubeBatch, device: torch.device | None = None
+             ) -> tuple[torch.Tensor, torch.Tensor]:
     image = torch.from_numpy(batch.image).permute(0, 3, 1, 2).contiguous()  # (N, 3, S, S)
     mask = torch.from_numpy(batch.mask[:, None].astype(np.float32))  # (N, 1, S, S)
+    if device is None:
+        return image, mask
     return image.to(device), mask.to(device)
+
+
+class CubeStream(torch.utils.data.Dataset):
+    """The training batches, item ``k`` being step ``k``'s: drawn from a generator seeded with
+    ``(seed, 1, k)``, so the stream is the same whether batches come from worker processes (in
+    any order) or from the loop itself, and a resumed run needs no data-stream state."""
+
+    def __init__(self, sampler: CubeSampler, config: TrainConfig) -> None:
+        self.sampler, self.config = sampler, config
+
+    def __len__(self) -> int:
+        return self.config.total_steps
+
+    def __getitem__(self, step: int) -> tuple[torch.Tensor, torch.Tensor]:
+        _, face_size, batch_size = self.config.stage_at(step)
+        rng = np.random.default_rng([self.config.seed, 1, step])
+        return _tensors(self.sampler.batch(rng, face_size, batch_size))
+
+
+def batches(sampler: CubeSampler, config: TrainConfig, start: int, stop: int,
+            device: torch.device) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """Steps ``start .. stop - 1``'s batches on ``device``; with ``config.workers`` processes
+    drawing them ahead of the step (pinned memory, copies that overlap the step on CUDA)."""
+    stream = CubeStream(sampler, config)
+    if config.workers == 0:
+        for step in range(start, stop):
+            image, mask = stream[step]
+            yield image.to(device), mask.to(device)
+        return
+    loader = torch.utils.data.DataLoader(
+        stream, batch_size=None, sampler=range(start, stop), num_workers=config.workers,
+        pin_memory=device.type == "cuda", prefetch_factor=4, persistent_workers=False)
+    for image, mask in loader:
+        yield (image.to(device, non_blocking=True), mask.to(device, non_blocking=True))
 
 
 class _Trainer:
@@ -94,6 +123,13 @@ class _Trainer:
         self.config, self.run_dir, self.device = config, run_dir, device
         torch.manual_seed(config.seed)
         self.model = CubeInpaintNet(config.net_config()).to(device)
+        self.memory_format = (torch.channels_last if config.channels_last
+                              else torch.contiguous_format)
+        self.model.to(memory_format=self.memory_format)
+        self.bf16 = config.precision == "bf16" or (config.precision == "auto"
+                                                   and device.type == "cuda")
+        # the module that steps: compiled when asked (same parameters as self.model)
+        self.net = torch.compile(self.model) if config.compile else self.model
         self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=config.optim.lr,
                                            weight_decay=config.optim.weight_decay,
                                            betas=(0.9, 0.99))
@@ -105,7 +141,6 @@ class _Trainer:
             self.d_optimizer = torch.optim.AdamW(self.discriminator.parameters(),
                                                  lr=config.optim.discriminator_lr,
                                                  betas=(0.5, 0.99))
-        self.rng = np.random.default_rng([config.seed, 1])
         self.step = 0
         self.seconds = 0.0
 
@@ -114,7 +149,7 @@ class _Trainer:
         state = {
             "step": self.step, "seconds": self.seconds,
             "model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
-            "rng": self.rng.bit_generator.state, "torch_rng": torch.get_rng_state(),
+            "torch_rng": torch.get_rng_state(),
             "config": train_config_to_dict(self.config),
         }
         if self.discriminator is not None:
@@ -133,7 +168,6 @@ class _Trainer:
         if self.discriminator is not None:
             self.discriminator.load_state_dict(state["discriminator"])
             self.d_optimizer.load_state_dict(state["d_optimizer"])
-        self.rng.bit_generator.state = state["rng"]
         torch.set_rng_state(state["torch_rng"])
         self.step, self.seconds = int(state["step"]), float(state["seconds"])
 
@@ -141,7 +175,7 @@ class _Trainer:
     def losses(self, image: torch.Tensor, mask: torch.Tensor
                ) -> tuple[torch.Tensor, dict[str, torch.Tensor], torch.Tensor]:
         weights = self.config.loss
-        output = self.model(image, mask)
+        output = self.net(image, mask).float()
         filled = composite(output, image, mask)
         l1_hole, l1_known = L.masked_l1(output, image, mask)
         terms = {"l1_hole": l1_hole, "l1_known": l1_known}
@@ -154,19 +188,31 @@ class _Trainer:
         total = sum(getattr(weights, name) * value for name, value in terms.items())
         return total, terms, filled
 
-    def train_step(self, batch: CubeBatch) -> dict[str, float]:
+    def autocast(self) -> AbstractContextManager:
+        """bf16 autocast when the config asks for it (convolutions and FFT-side 1x1 convs in
+        bf16; the output's last sigmoid and every loss in fp32), else nothing."""
+        if not self.bf16:
+            return nullcontext()
+        return torch.autocast(self.device.type, dtype=torch.bfloat16)
+
+    def train_step(self, image: torch.Tensor, mask: torch.Tensor) -> dict[str, float]:
+        """One optimiser step on a batch: ``image`` ``(N, 3, S, S)``, ``mask`` ``(N, 1, S, S)``
+        on the trainer's device."""
         config = self.config
-        image, mask = _tensors(batch, self.device)
+        image = image.contiguous(memory_format=self.memory_format)
+        mask = mask.contiguous(memory_format=self.memory_format)
         for group in self.optimizer.param_groups:
             group["lr"] = config.optim.lr * _lr_factor(self.step, config)
         self.model.train()
-        total, terms, filled = self.losses(image, mask)
-        d_loss = None
-        adversarial = self.discriminator is not None and self.step >= config.loss.adversarial_start
-        if adversarial:
-            d_loss, g_loss = L.hinge_losses(self.discriminator, filled, image, mask)
-            total = total + config.loss.adversarial * g_loss
-            terms["adv_g"] = g_loss
+        with self.autocast():
+            total, terms, filled = self.losses(image, mask)
+            d_loss = None
+            adversarial = (self.discriminator is not None
+                           and self.step >= config.loss.adversarial_start)
+            if adversarial:
+                d_loss, g_loss = L.hinge_losses(self.discriminator, filled, image, mask)
+                total = total + config.loss.adversarial * g_loss.float()
+                terms["adv_g"] = g_loss
         self.optimizer.zero_grad(set_to_none=True)
         total.backward()
         if config.optim.grad_clip > 0:
@@ -177,9 +223,9 @@ class _Trainer:
             d_loss.backward()
             self.d_optimizer.step()
             terms["adv_d"] = d_loss
-        values = {name: float(value.detach()) for name, value in terms.items()}
-        values["loss"] = float(total.detach())
-        return values
+        terms["loss"] = total
+        numbers = torch.stack([v.detach().float() for v in terms.values()]).tolist()  # one sync
+        return dict(zip(terms, numbers, strict=True))
 
     @torch.no_grad()
     def validate(self, cubes: list[tuple[torch.Tensor, torch.Tensor]]) -> dict[str, float]:
@@ -236,10 +282,13 @@ def _run_steps(trainer: _Trainer, sampler: CubeSampler, stop: int, log_path: Pat
     """Train up to global step ``stop`` (see :func:`pano_inpaint.train.runs.run_steps`)."""
     config = trainer.config
 
+    stream = batches(sampler, config, trainer.step, stop, trainer.device)
+
     def one_step() -> tuple[dict[str, float], dict]:
-        stage, face_size, batch_size = _stage_at(trainer.step, config)
-        values = trainer.train_step(sampler.batch(trainer.rng, face_size, batch_size))
-        return values, {"stage": stage, "face_size": face_size}
+        stage, face_size, _ = config.stage_at(trainer.step)
+        values = trainer.train_step(*next(stream))
+        return values, {"stage": stage, "face_size": face_size,
+                        "cubes": config.cubes_seen(trainer.step + 1)}
 
     schedule = Schedule(config.total_steps, config.log_every, config.validate_every,
                         config.checkpoint_every)

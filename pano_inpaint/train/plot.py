@@ -9,7 +9,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-__all__ = ["plot_losses"]
+__all__ = ["learning_curve", "plot_learning_curves", "plot_losses"]
 
 _COLOURS = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
             (140, 86, 75), (227, 119, 194), (23, 190, 207), (127, 127, 127)]  # RGB
@@ -21,7 +21,7 @@ def _read(csv_path: Path) -> dict[str, list[tuple[int, float]]]:
         for row in csv.DictReader(handle):
             step = int(row["step"])
             for key, value in row.items():
-                if key in ("step", "stage", "face_size", "lr", "seconds", "sec_per_step",
+                if key in ("step", "stage", "face_size", "cubes", "lr", "seconds", "sec_per_step",
                            "cpu_per_step"):
                     continue
                 try:
@@ -87,3 +87,90 @@ def plot_losses(csv_path: str | Path, png_path: str | Path, *, width: int = 960,
     png_path = Path(png_path)
     cv2.imwrite(str(png_path), canvas)
     return png_path
+
+
+def learning_curve(csv_path: str | Path) -> list[tuple[int, float]]:
+    """``(cubes seen, validation PSNR minus the smooth prior's PSNR in dB)`` of every validated
+    row of a training CSV (the network's gain over its own starting point)."""
+    curve = []
+    with open(csv_path, newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            net, prior = row.get("val_psnr_hole"), row.get("val_prior_psnr_hole")
+            if net and prior:
+                cubes = int(row.get("cubes") or 0) or int(row["step"])
+                curve.append((cubes, float(net) - float(prior)))
+    return curve
+
+
+def plot_learning_curves(runs: dict[str, str | Path], png_path: str | Path, *,
+                         width: int = 960, height: int = 540) -> Path:
+    """Validation gain over the prior (dB, linear) against cubes seen, one line per run
+    (``{label: log.csv}``), with the zero line (= no better than the smooth prior).
+
+    Returns:
+        ``png_path``.
+    """
+    curves = {label: learning_curve(path) for label, path in runs.items()}
+    canvas = np.full((height, width, 3), 255, np.uint8)
+    left, right, top, bottom = 70, 230, 30, 45
+    plot_w, plot_h = width - left - right, height - top - bottom
+    cv2.rectangle(canvas, (left, top), (left + plot_w, top + plot_h), (0, 0, 0), 1)
+    font = cv2.FONT_HERSHEY_SIMPLEX
+    cv2.putText(canvas, "validation PSNR minus smooth prior PSNR (dB) vs cubes seen",
+                (left, 20), font, 0.5, (0, 0, 0), 1, cv2.LINE_AA)
+    points = [p for curve in curves.values() for p in curve]
+    if points:
+        xs = np.array([p[0] for p in points], np.float64)
+        ys = np.array([p[1] for p in points] + [0.0], np.float64)
+        x0, x1 = 0.0, float(max(xs.max(), 1))
+        pad = max(0.05, 0.1 * float(ys.max() - ys.min()))
+        y0, y1 = float(ys.min()) - pad, float(ys.max()) + pad
+
+        def to_px(x: float, y: float) -> tuple[int, int]:
+            return (int(round(left + (x - x0) / (x1 - x0) * plot_w)),
+                    int(round(top + (y1 - y) / (y1 - y0) * plot_h)))
+
+        for k in range(5):
+            value = y0 + (y1 - y0) * k / 4
+            _, y = to_px(x0, value)
+            cv2.putText(canvas, f"{value:+.2f}", (8, y + 4), font, 0.4, (0, 0, 0), 1, cv2.LINE_AA)
+            x, _ = to_px(x0 + (x1 - x0) * k / 4, y0)
+            cv2.putText(canvas, f"{int(x0 + (x1 - x0) * k / 4)}", (x - 15, top + plot_h + 18),
+                        font, 0.4, (0, 0, 0), 1, cv2.LINE_AA)
+        cv2.line(canvas, to_px(x0, 0.0), to_px(x1, 0.0), (120, 120, 120), 1)
+        cv2.putText(canvas, "cubes seen", (left + plot_w // 2 - 30, height - 8), font, 0.45,
+                    (0, 0, 0), 1, cv2.LINE_AA)
+        for index, (label, curve) in enumerate(curves.items()):
+            colour = _COLOURS[index % len(_COLOURS)][::-1]  # RGB -> BGR
+            line = np.array([to_px(x, y) for x, y in curve], np.int32)
+            if len(line) > 1:
+                cv2.polylines(canvas, [line], False, colour, 2, cv2.LINE_AA)
+            for point in line:
+                cv2.circle(canvas, (int(point[0]), int(point[1])), 3, colour, -1)
+            y = top + 14 + 18 * index
+            cv2.line(canvas, (left + plot_w + 10, y - 4), (left + plot_w + 30, y - 4), colour, 2)
+            cv2.putText(canvas, label, (left + plot_w + 35, y), font, 0.4, (0, 0, 0), 1,
+                        cv2.LINE_AA)
+    png_path = Path(png_path)
+    cv2.imwrite(str(png_path), canvas)
+    return png_path
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m pano_inpaint.train.plot RUN_DIR... --out curve.png``: the learning curves of
+    runs (each ``RUN_DIR/log.csv``), printed as a table and drawn."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=main.__doc__.splitlines()[0])
+    parser.add_argument("runs", nargs="+", type=Path)
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args(argv)
+    runs = {run.name: run / "log.csv" for run in args.runs}
+    for label, path in runs.items():
+        cells = ", ".join(f"{c}: {g:+.3f}" for c, g in learning_curve(path))
+        print(f"{label}: {cells}")
+    print(plot_learning_curves(runs, args.out))
+
+
+if __name__ == "__main__":
+    main()
