@@ -71,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--minutes", type=float, default=9.0)
     parser.add_argument("--probe-steps", type=int, default=30)
     parser.add_argument("--eval-images", type=int, default=None)
+    parser.add_argument("--eval-generators", default="net,telea,patchmatch")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     notes: list[str] = []
@@ -106,11 +107,9 @@ def main(argv: list[str] | None = None) -> int:
     if eval_dir.is_dir() and result.summary["finished"]:
         from pano_inpaint.train.evaluate import evaluate_net
 
-        results = evaluate_net([eval_dir], args.out / "eval", generators=["net", "telea",
-                               "patchmatch"], masks=["nadir-30-40", "tripod"], peers="none",
-                               candidate=str(run_dir / "net.pt"), images=args.eval_images,
-                               html=False)
-        del results
+        evaluate_net([eval_dir], args.out / "eval", generators=args.eval_generators.split(","),
+                     masks=["nadir-30-40", "tripod"], peers="none",
+                     candidate=str(run_dir / "net.pt"), images=args.eval_images, html=False)
         if (args.out / "eval" / "results.md").exists():
             shutil.copy2(args.out / "eval" / "results.md", args.out / "results.md")
     notes.append(f"total {time.perf_counter() - started:.0f} s")

@@ -73,6 +73,7 @@ class LossConfig:
     seam: float = 0.5  # jump across cube edges vs the truth's jump, around the hole
     adversarial: float = 0.0  # PatchGAN hinge loss weight (0 = no discriminator)
     adversarial_start: int = 0  # step at which the adversarial term starts
+    feature_matching: float = 0.0  # discriminator feature-matching L1 (with the adversarial term)
     discriminator_channels: int = 32  # width of the PatchGAN's first layer
 
 

@@ -217,13 +217,12 @@ class CubeSampler:
         weights = np.array([config.families[n] for n in names], np.float64)
         self.family_names, self.family_weights = names, weights / weights.sum()
         self._reduced: dict[tuple[int, int], np.ndarray] = {}
-        self._pyramids: dict[int, list[np.ndarray]] = {}
+        # built here, once: worker processes forked later share them instead of each building
+        # its own (and run no OpenCV thread pool after the fork)
+        self._pyramids = {id(s): _pyramid(s.pixels) for s in sources} if render == "gather" else {}
 
     def _pyramid_of(self, source: Source) -> list[np.ndarray]:
-        key = id(source)
-        if key not in self._pyramids:
-            self._pyramids[key] = _pyramid(source.pixels)
-        return self._pyramids[key]
+        return self._pyramids[id(source)]
 
     def _panorama_at(self, index: int, width: int) -> np.ndarray:
         key = (index, width)

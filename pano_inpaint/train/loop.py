@@ -53,7 +53,8 @@ log = logging.getLogger(__name__)
 
 CHECKPOINT = "checkpoint.pt"
 WEIGHTS = "net.pt"
-TERMS = ("l1_hole", "l1_known", "gradient", "frequency", "seam", "adv_g", "adv_d")
+TERMS = ("l1_hole", "l1_known", "gradient", "frequency", "seam", "adv_g", "adv_d",
+         "feature_matching")
 COLUMNS = ("step", "stage", "face_size", "cubes", "lr", "seconds", "sec_per_step", "cpu_per_step",
            "loss",
            *TERMS,
@@ -213,6 +214,10 @@ class _Trainer:
                 d_loss, g_loss = L.hinge_losses(self.discriminator, filled, image, mask)
                 total = total + config.loss.adversarial * g_loss.float()
                 terms["adv_g"] = g_loss
+                if config.loss.feature_matching:
+                    matching = L.feature_matching_loss(self.discriminator, filled, image, mask)
+                    total = total + config.loss.feature_matching * matching.float()
+                    terms["feature_matching"] = matching
         self.optimizer.zero_grad(set_to_none=True)
         total.backward()
         if config.optim.grad_clip > 0:

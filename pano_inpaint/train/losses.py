@@ -13,7 +13,9 @@ All take ``(B*6, C, S, S)`` tensors in ``[0, 1]`` and a ``(B*6, 1, S, S)`` hole 
 * :func:`seam_loss`: the jump from each face's edge pixel to its neighbour across the cube edge
   (read through ``CubePad``), compared with the truth's jump there, near the hole.
 * :class:`PatchDiscriminator` and :func:`hinge_losses`: optional PatchGAN (Isola et al., CVPR
-  2017) with hinge losses (Lim & Ye 2017), its convolutions padded by ``CubePad`` as well.
+  2017) with hinge losses (Lim & Ye 2017), its convolutions padded by ``CubePad`` as well, and
+  :func:`feature_matching_loss`: L1 between the discriminator's inner features of the composite
+  and of the truth (pix2pixHD's stabiliser; LaMa trains with it too).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from pano_inpaint.generators.net.layers import FacePad, PadConv
 
 __all__ = [
     "PatchDiscriminator",
+    "feature_matching_loss",
     "frequency_loss",
     "gradient_loss",
     "hinge_losses",
@@ -127,6 +130,15 @@ class PatchDiscriminator(nn.Module):
     def forward(self, image: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         return self.layers(torch.cat([image, mask], dim=1))
 
+    def features(self, image: torch.Tensor, mask: torch.Tensor) -> list[torch.Tensor]:
+        """The activations after every LeakyReLU (four maps, coarser and coarser)."""
+        x, out = torch.cat([image, mask], dim=1), []
+        for layer in self.layers:
+            x = layer(x)
+            if isinstance(layer, nn.LeakyReLU):
+                out.append(x)
+        return out
+
 
 def hinge_losses(discriminator: PatchDiscriminator, fake: torch.Tensor, real: torch.Tensor,
                  mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -138,3 +150,17 @@ def hinge_losses(discriminator: PatchDiscriminator, fake: torch.Tensor, real: to
     d_loss = F.relu(1 - real_score).mean() + _mean_where(F.relu(1 + fake_score), patch_mask)
     g_loss = -_mean_where(discriminator(fake, mask), patch_mask)
     return d_loss, g_loss
+
+
+def feature_matching_loss(discriminator: PatchDiscriminator, fake: torch.Tensor,
+                          real: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Mean over the discriminator's layers of the L1 between its features of ``fake`` (the
+    composite; gradients flow into the generator) and of ``real`` (constants), each layer's
+    error weighted by the hole pooled to that layer's size."""
+    with torch.no_grad():
+        targets = discriminator.features(real, mask)
+    total = fake.new_zeros(())
+    for got, want in zip(discriminator.features(fake, mask), targets, strict=True):
+        weight = F.adaptive_max_pool2d(mask, got.shape[-2:])
+        total = total + _mean_where((got - want).abs(), weight)
+    return total / len(targets)

@@ -33,6 +33,14 @@ def _read(csv_path: Path) -> dict[str, list[tuple[int, float]]]:
     return series
 
 
+def _legend(canvas: np.ndarray, index: int, name: str, colour: tuple, x: int, top: int) -> None:
+    """Legend entry ``index`` (a line in ``colour`` and the name) right of the plot frame."""
+    y = top + 14 + 18 * index
+    cv2.line(canvas, (x + 10, y - 4), (x + 30, y - 4), colour, 2)
+    cv2.putText(canvas, name, (x + 35, y), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (0, 0, 0), 1,
+                cv2.LINE_AA)
+
+
 def plot_losses(csv_path: str | Path, png_path: str | Path, *, width: int = 960,
                 height: int = 540) -> Path:
     """Draw every positive numeric column of the training CSV against the step, log-scale y.
@@ -80,10 +88,7 @@ def plot_losses(csv_path: str | Path, png_path: str | Path, *, width: int = 960,
                               cv2.LINE_AA)
             else:
                 cv2.circle(canvas, tuple(int(c) for c in line[0]), 3, colour, -1)
-            y = top + 14 + 18 * index
-            cv2.line(canvas, (left + plot_w + 10, y - 4), (left + plot_w + 30, y - 4), colour, 2)
-            cv2.putText(canvas, name, (left + plot_w + 35, y), font, 0.4, (0, 0, 0), 1,
-                        cv2.LINE_AA)
+            _legend(canvas, index, name, colour, left + plot_w, top)
     png_path = Path(png_path)
     cv2.imwrite(str(png_path), canvas)
     return png_path
@@ -147,10 +152,7 @@ def plot_learning_curves(runs: dict[str, str | Path], png_path: str | Path, *,
                 cv2.polylines(canvas, [line], False, colour, 2, cv2.LINE_AA)
             for point in line:
                 cv2.circle(canvas, (int(point[0]), int(point[1])), 3, colour, -1)
-            y = top + 14 + 18 * index
-            cv2.line(canvas, (left + plot_w + 10, y - 4), (left + plot_w + 30, y - 4), colour, 2)
-            cv2.putText(canvas, label, (left + plot_w + 35, y), font, 0.4, (0, 0, 0), 1,
-                        cv2.LINE_AA)
+            _legend(canvas, index, label, colour, left + plot_w, top)
     png_path = Path(png_path)
     cv2.imwrite(str(png_path), canvas)
     return png_path

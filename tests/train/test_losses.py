@@ -46,3 +46,21 @@ def test_hinge_losses_train_both_sides() -> None:
     assert torch.isfinite(d_loss) and torch.isfinite(g_loss)
     (grad,) = torch.autograd.grad(g_loss, fake)
     assert float(grad.abs().sum()) > 0
+
+
+def test_feature_matching_is_zero_on_the_truth_and_pulls_towards_it() -> None:
+    from pano_inpaint.train.losses import PatchDiscriminator, feature_matching_loss
+
+    torch.manual_seed(0)
+    disc = PatchDiscriminator(8)
+    real = torch.rand(6, 3, 16, 16)
+    mask = torch.zeros(6, 1, 16, 16)
+    mask[5, :, 4:12, 4:12] = 1
+    assert float(feature_matching_loss(disc, real.clone(), real, mask)) == 0
+    fake = real.clone()
+    fake[5, :, 4:12, 4:12] = 0.5
+    fake.requires_grad_(True)
+    loss = feature_matching_loss(disc, fake, real, mask)
+    loss.backward()
+    assert float(loss) > 0 and float(fake.grad.abs().sum()) > 0
+    assert len(disc.features(real, mask)) == 4
