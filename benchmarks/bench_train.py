@@ -105,6 +105,8 @@ def main() -> None:
     if args.quick:
         args.steps = 2
     base = load_train_config(args.config)
+    torch.set_num_threads(base.threads)  # as the trainer does
+    torch.set_flush_denormal(True)
     sources = _sources(args.data or DATA, base.data.exclude)
     _, face, batch = base.stage_at(0)
     print(f"config {Path(args.config).name}: faces {face} px, {batch} cubes per step, "
@@ -112,8 +114,8 @@ def main() -> None:
           f"{args.workers} workers")
     remap = CubeSampler(sources, base.data, render="remap")
     gather = CubeSampler(sources, base.data)
-    print(f"sampler alone, one process: remap {_sampler_rate(remap, face, batch, args.steps):.1f}"
-          f" cubes/s, gather {_sampler_rate(gather, face, batch, args.steps):.1f} cubes/s")
+    print(f"sampler alone, one process: remap {_sampler_rate(remap, face, batch, args.steps):.3g}"
+          f" cubes/s, gather {_sampler_rate(gather, face, batch, args.steps):.3g} cubes/s")
     devices = [torch.device("cpu")] + ([torch.device("cuda")] if torch.cuda.is_available() else [])
     print("\n| device | precision | step alone | old loop (remap, in the loop) | new loop "
           "(gather, workers) | new loop / step |")
@@ -129,7 +131,7 @@ def main() -> None:
                 step = _step_rate(trainer, image, mask, args.steps)
                 old = _loop_rate(trainer, remap, args.steps, old=True)
                 new = _loop_rate(trainer, gather, args.steps, old=False)
-            print(f"| {device.type} | {precision} | {step:.1f} | {old:.1f} | {new:.1f} | "
+            print(f"| {device.type} | {precision} | {step:.3g} | {old:.3g} | {new:.3g} | "
                   f"{new / step:.2f} |")
 
 

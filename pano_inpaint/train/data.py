@@ -27,8 +27,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 from fnmatch import fnmatch
+from functools import lru_cache
 from pathlib import Path
 
 import cv2
@@ -42,7 +42,14 @@ from pano_inpaint.masks import MASK_FAMILIES
 from pano_inpaint.train.config import DataConfig
 from pano_inpaint.values import ToneMap
 
-__all__ = ["MIN_PHOTO_SIZE", "CubeBatch", "CubeSampler", "Source", "find_sources", "sample_panorama"]
+__all__ = [
+    "MIN_PHOTO_SIZE",
+    "CubeBatch",
+    "CubeSampler",
+    "Source",
+    "find_sources",
+    "sample_panorama",
+]
 
 log = logging.getLogger(__name__)
 

@@ -4,9 +4,10 @@ The trainer keeps panoramas at most 2048 px wide and draws faces of 32-128 px, s
 photos and 6K panoramas only cost decoding time and transfer. ``make_pack`` writes every usable
 training image (the same ones :func:`~pano_inpaint.train.data.find_sources` would read, excluded
 files left out) as a JPEG: panoramas at ``panorama_width``, photos with their long side at most
-``photo_side`` (never below ``MIN_PHOTO_SIZE`` on the short side); the evaluation panoramas, if given, are copied unchanged into ``eval/`` (they
-are ground truth: never re-encoded). The pack is an ordinary data folder for ``--data`` and is
-meant for an ignored folder (``packs/``), e.g. to travel with the checkout to a GPU machine.
+``photo_side`` (never below ``MIN_PHOTO_SIZE`` on the short side); the evaluation panoramas, if
+given, are copied unchanged into ``eval/`` (they are ground truth: never re-encoded). The pack
+is an ordinary data folder for ``--data`` and is meant for an ignored folder (``packs/``), e.g.
+to travel with the checkout to a GPU machine.
 """
 
 from __future__ import annotations
