@@ -138,7 +138,7 @@ def plot_learning_curves(runs: dict[str, str | Path], png_path: str | Path, *,
         for k in range(5):
             value = y0 + (y1 - y0) * k / 4
             _, y = to_px(x0, value)
-            cv2.putText(canvas, f"{value:+.2f}", (8, y + 4), font, 0.4, (0, 0, 0), 1, cv2.LINE_AA)
+            cv2.putText(canvas, f"{value:+.3f}", (8, y + 4), font, 0.4, (0, 0, 0), 1, cv2.LINE_AA)
             x, _ = to_px(x0 + (x1 - x0) * k / 4, y0)
             cv2.putText(canvas, f"{int(x0 + (x1 - x0) * k / 4)}", (x - 15, top + plot_h + 18),
                         font, 0.4, (0, 0, 0), 1, cv2.LINE_AA)
