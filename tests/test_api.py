@@ -172,3 +172,36 @@ def test_a_flat_panorama_stays_flat(name):
     img = np.full((H, 2 * H, 3), 100, np.uint8)
     mask = nadir_mask(H, 2 * H, 20) | cap_mask(H, 2 * H, 45, 0, 12)
     assert (inpaint(_blank(img, mask), mask, generator=name).image == 100).all()
+
+
+class _StripedFill:
+    """A generator whose fill alternates two linear values column by column (a texture whose
+    mean is darker than the bright sky around it, as a copied patch can be)."""
+
+    name = "striped"
+
+    def __init__(self, bright: float, dark: float) -> None:
+        self.bright, self.dark = bright, dark
+
+    def inpaint(self, tiles):
+        out = np.array(tiles.values, np.float32)
+        stripes = np.where(np.arange(out.shape[2]) % 2 == 0, self.bright, self.dark)
+        fill = np.broadcast_to(stripes[None, None, :, None], out.shape)
+        np.copyto(out, fill, where=tiles.mask[..., None])
+        return out
+
+
+def test_colour_matching_of_an_hdr_fill_keeps_it_near_its_surroundings():
+    """A bright HDR sky (20, most of the panorama a dark ground at 0.05) sits near 1 in the
+    proxy, where the inverse tone map is unbounded: matching the fill's mean there by a proxy
+    offset sent the brightest stripes to 1.3e5 (measured). In log brightness it is a gain: 29."""
+    erp = np.full((32, 64, 3), 0.05, np.float32)
+    erp[:12] = 20.0
+    mask = np.zeros((32, 64), bool)
+    mask[3:9, 20:40] = True
+    config = load_config(None, overrides=("cube.rotate=false",))
+    out = inpaint(erp, mask, generator=_StripedFill(20.0, 2.0), config=config).image
+    fill = out[mask]
+    assert np.isfinite(fill).all() and fill.min() >= 0
+    assert fill.max() <= 2 * 20.0
+    assert np.array_equal(out[~mask], erp[~mask])

@@ -33,7 +33,7 @@ from pano_inpaint.pipeline.cube import face_size_and_pad
 from pano_inpaint.pipeline.region_fill import fill_region
 from pano_inpaint.pipeline.regions import find_regions
 from pano_inpaint.pipeline.result import InpaintResult, RegionReport
-from pano_inpaint.values import ToneMap, from_values, is_hdr, to_values
+from pano_inpaint.values import LogBrightness, ToneMap, from_values, is_hdr, to_values
 
 __all__ = ["Progress", "inpaint"]
 
@@ -86,15 +86,25 @@ def _fill_regions(
 
 
 def _match_colour(out: np.ndarray, hole: np.ndarray, tone: ToneMap, feather: int) -> None:
-    """Feathered colour matching on the rows around the hole, in place."""
+    """Feathered colour matching on the rows around the hole, in place: on the values of a
+    display-referred image, in log brightness for HDR (an offset there is a gain). Not in the
+    proxy: its inverse is unbounded near 1, and on dikhololo_night's sky (proxy 0.97) matched
+    pixels reached its top and came back at 41513, 570 times the panorama's brightest pixel."""
     rows = np.flatnonzero(hole.any(axis=1))
     margin = 2 * feather
     r0, r1 = max(0, rows[0] - margin), min(hole.shape[0], rows[-1] + margin + 1)
     band = out[r0:r1]
     band = band[..., None] if band.ndim == 2 else band
-    proxy = tone.to_proxy(to_values(band))
-    match_boundary_colour(proxy, hole[r0:r1], feather)
-    corrected = from_values(tone.from_proxy(proxy), out.dtype)
+    values = to_values(band)
+    if tone.hdr:
+        domain = LogBrightness.of(values, ~hole[r0:r1])
+        work = domain.forward(values)
+        match_boundary_colour(work, hole[r0:r1], feather)
+        corrected = from_values(domain.inverse(work), out.dtype)
+    else:
+        work = tone.to_proxy(values)
+        match_boundary_colour(work, hole[r0:r1], feather)
+        corrected = from_values(tone.from_proxy(work), out.dtype)
     np.copyto(band, corrected, where=hole[r0:r1, :, None])
 
 

@@ -33,6 +33,7 @@ from pano_inpaint.generators.registry import register_generator
 from pano_inpaint.geometry.conventions import FACE_ORDER
 from pano_inpaint.geometry.padding import repad_cube_faces
 from pano_inpaint.pipeline.reconcile import reconcile_tiles
+from pano_inpaint.values import LogBrightness
 
 __all__ = ["PatchMatch", "PatchMatchParams"]
 
@@ -187,6 +188,11 @@ class _Problem:
     notes: list[str] = dataclasses.field(default_factory=list)  # for the region's report
 
 
+def _brightest(image: np.ndarray, hole: np.ndarray) -> float:
+    """The largest value of ``image`` ``(K, P, P, C)`` outside ``hole`` (0 if all hole)."""
+    return float(np.max(image, axis=-1, where=~hole[..., None], initial=0.0).max(initial=0.0))
+
+
 def _by_layer(layers: np.ndarray, region: np.ndarray
               ) -> list[tuple[np.ndarray, np.ndarray]]:
     """The pixels of ``region`` with ``layers > 0`` as ``(ys, xs)``, one pair per layer from 1
@@ -278,28 +284,52 @@ class PatchMatch:
         else:  # search the batch itself
             bank_image, bank_values, bank_hole = image, values, tiles.mask
             bank_faces = tuple(tiles.face_ids)
-        problem = _Problem(
-            image, None if proxy_only else values, tiles.mask, tuple(tiles.face_ids),
-            tiles.face_size, tiles.pad, bank_image, None if proxy_only else bank_values,
-            bank_hole, bank_faces, True, tiles.to_values, tiles.notes,
-        )
-        filled, fields_ = self._solve(problem, tiles.report)
-        bank = problem.bank_image if problem.bank_values is None else problem.bank_values
-        self._finish(tiles, filled, values, fields_, bank)
+        if proxy_only:
+            problem = _Problem(
+                image, None, tiles.mask, tuple(tiles.face_ids), tiles.face_size, tiles.pad,
+                bank_image, None, bank_hole, bank_faces, True, tiles.to_values, tiles.notes,
+            )
+            filled, fields_ = self._solve(problem, tiles.report)
+            self._finish(tiles, filled, values, fields_, problem.bank_image, 1.0)
+        else:
+            filled = self._inpaint_hdr(tiles, image, values, bank_image, bank_values, bank_hole,
+                                       bank_faces)
         out = values.copy()
         np.copyto(out, filled, where=tiles.mask[..., None])
         return out
 
-    def _finish(self, tiles: CubeTiles, filled: np.ndarray, values: np.ndarray,
-                fields_: list[_Field | None], bank: np.ndarray) -> None:
+    def _inpaint_hdr(self, tiles: CubeTiles, image: np.ndarray, values: np.ndarray,
+                     bank_image: np.ndarray, bank_values: np.ndarray, bank_hole: np.ndarray,
+                     bank_faces: tuple[int, ...]) -> np.ndarray:
+        """The fill of linear HDR tiles: matched on the proxy, copied and finished in log
+        brightness (:class:`LogBrightness`), mapped back to linear values."""
+        domain = LogBrightness.of(bank_values, ~bank_hole)
+        work = domain.forward(values)
+        bank_work = work if bank_values is values else domain.forward(bank_values)
+        problem = _Problem(
+            image, work, tiles.mask, tuple(tiles.face_ids), tiles.face_size, tiles.pad,
+            bank_image, bank_work, bank_hole, bank_faces, True,
+            lambda proxy: domain.forward(tiles.to_values(proxy)), tiles.notes,
+        )
+        filled, fields_ = self._solve(problem, tiles.report)
+        # No fill is brighter than the brightest pixel it could have copied (sharpening and
+        # the finish's detail gain could otherwise turn a light's edge into a brighter one).
+        high = _brightest(bank_work, bank_hole)
+        self._finish(tiles, filled, work, fields_, bank_work, high)
+        colour = filled[..., :3]
+        np.clip(colour, 0.0, high, out=colour)
+        return domain.inverse(filled)
+
+    def _finish(self, tiles: CubeTiles, filled: np.ndarray, known: np.ndarray,
+                fields_: list[_Field | None], bank: np.ndarray, high: float) -> None:
         """Smooth structure at the border and detail at the surroundings' energy (``_finish``),
-        then the tiles re-padded so they agree on their overlaps again."""
+        values clipped to ``[0, high]``, then the tiles re-padded so they agree on their overlaps
+        again (``known``: the tiles' known pixels, in the domain of ``filled``)."""
         p = self.params
         if p.structure_depth == 0 and p.detail_gain_max == 1 and not p.stitch:
             return
         scales = FinishScales.of(tiles.face_size, p.structure_sigma, p.structure_depth,
                                  p.detail_gain_max)
-        high = 1.0 if tiles.values is tiles.image else np.inf
         fields = None
         if p.stitch:
             fields = {i: f.nnf for i, f in enumerate(fields_) if f is not None}
@@ -307,7 +337,7 @@ class PatchMatch:
         if tiles.pad and len(tiles.face_ids) > 1:
             reconcile_tiles(filled, tiles.mask, tiles.face_ids, tiles.pad)
             repad_cube_faces(filled, tiles.face_ids, tiles.pad)
-            np.copyto(filled, values, where=~tiles.mask[..., None])
+            np.copyto(filled, known, where=~tiles.mask[..., None])
             tiles.reconciled = True  # the pipeline need not blend the overlaps again
 
     # ---------------------------------------------------------------------------- ablation
