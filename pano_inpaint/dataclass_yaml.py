@@ -1,5 +1,5 @@
 """Plain YAML data -> frozen dataclasses, strictly: unknown keys and wrong types are errors that
-name the key path. Shared by the pipeline configuration and the training configuration.
+name the key path. Shared by the pipeline configuration and the training configurations.
 
 Supported field types: nested dataclasses, ``tuple[Dataclass, ...]`` and ``tuple[str, ...]``
 (YAML lists), ``Literal``, unions (``X | None``), ``dict``, ``Any``, and scalars (an int is
@@ -11,9 +11,12 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
+from pathlib import Path
 from typing import Any, Literal
 
-__all__ = ["build_dataclass", "describe_type", "fits_type"]
+import yaml
+
+__all__ = ["build_dataclass", "describe_type", "fits_type", "load_dataclass_yaml"]
 
 
 def fits_type(value: Any, annotation: Any) -> bool:
@@ -89,3 +92,20 @@ def _field_value(hint: Any, value: Any, key: str, error: type[Exception]) -> Any
     if not fits_type(value, hint):
         raise error(f"{key}: {value!r} does not fit {describe_type(hint)}")
     return float(value) if hint is float else value
+
+
+def load_dataclass_yaml(cls: type, path: str | Path | None, error: type[Exception] = ValueError
+                        ) -> Any:
+    """Build dataclass ``cls`` from the YAML file ``path`` (``None`` or an empty file: all
+    defaults); invalid YAML and every :func:`build_dataclass` error raise ``error``.
+
+    Raises:
+        FileNotFoundError: ``path`` does not exist.
+    """
+    data: Any = {}
+    if path is not None:
+        try:
+            data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise error(f"{path}: not valid YAML ({exc})") from exc
+    return build_dataclass(cls, data, "", error)

@@ -11,9 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from pano_inpaint.dataclass_yaml import build_dataclass
+from pano_inpaint.dataclass_yaml import load_dataclass_yaml
 from pano_inpaint.generators.net.model import NetConfig
 
 __all__ = [
@@ -168,13 +166,7 @@ def load_train_config(path: str | Path | None = None) -> TrainConfig:
         >>> load_train_config().total_steps
         1000
     """
-    data: Any = {}
-    if path is not None:
-        try:
-            data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as exc:
-            raise TrainConfigError(f"{path}: not valid YAML ({exc})") from exc
-    return _check(build_dataclass(TrainConfig, data, "", TrainConfigError))
+    return _check(load_dataclass_yaml(TrainConfig, path, TrainConfigError))
 
 
 def train_config_to_dict(config: TrainConfig) -> dict:

@@ -13,9 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from pano_inpaint.dataclass_yaml import build_dataclass
+from pano_inpaint.dataclass_yaml import load_dataclass_yaml
 from pano_inpaint.masks.auto.model import RigNetConfig
 from pano_inpaint.masks.rigs import RIG_KINDS
 
@@ -126,13 +124,7 @@ def load_mask_train_config(path: str | Path | None = None) -> MaskTrainConfig:
         >>> load_mask_train_config().crop
         192
     """
-    data: Any = {}
-    if path is not None:
-        try:
-            data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as exc:
-            raise MaskTrainConfigError(f"{path}: not valid YAML ({exc})") from exc
-    return _check(build_dataclass(MaskTrainConfig, data, "", MaskTrainConfigError))
+    return _check(load_dataclass_yaml(MaskTrainConfig, path, MaskTrainConfigError))
 
 
 def mask_train_config_to_dict(config: MaskTrainConfig) -> dict:
