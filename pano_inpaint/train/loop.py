@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import json
 import logging
 import math
 from collections.abc import Iterator
@@ -30,28 +29,29 @@ import numpy as np
 import torch
 
 from pano_inpaint.generators.net.layers import FacePad
-from pano_inpaint.generators.net.model import CubeInpaintNet, composite, resolve_device
+from pano_inpaint.generators.net.model import CubeInpaintNet, composite
 from pano_inpaint.generators.net.weights import save_weights
 from pano_inpaint.io.atomic import atomic_write
 from pano_inpaint.train import losses as L
 from pano_inpaint.train.config import TrainConfig, train_config_to_dict
 from pano_inpaint.train.data import CubeBatch, CubeSampler, find_sources
 from pano_inpaint.train.runs import (
+    CHECKPOINT,
     Schedule,
+    finish_run,
     git_commit,
     hardware,
     load_checkpoint,
     lr_factor,
+    prepare_run,
+    resume_run,
     run_steps,
-    truncate_log,
-    write_run_config,
 )
 
 __all__ = ["TrainResult", "train"]
 
 log = logging.getLogger(__name__)
 
-CHECKPOINT = "checkpoint.pt"
 WEIGHTS = "net.pt"
 TERMS = ("l1_hole", "l1_known", "gradient", "frequency", "seam", "adv_g", "adv_d",
          "feature_matching")
@@ -260,28 +260,6 @@ def _validation_cubes(sampler: CubeSampler, config: TrainConfig, device: torch.d
             for _ in range(config.data.validation_cubes)]
 
 
-def _prepare(config: TrainConfig, run_dir: Path) -> torch.device:
-    """Create the run folder, write the effective config, set torch up; returns the device."""
-    write_run_config(run_dir, train_config_to_dict(config))
-    device = resolve_device(config.device)
-    torch.set_num_threads(max(1, config.threads))
-    torch.set_flush_denormal(True)  # tiny weights and gradients otherwise slow CPUs down badly
-    if device.type == "cpu":
-        torch.use_deterministic_algorithms(True)
-    return device
-
-
-def _resume(trainer: _Trainer, log_path: Path, restart: bool) -> None:
-    """Continue from the run folder's checkpoint (unless ``restart``), its log cut to match."""
-    checkpoint = trainer.run_dir / CHECKPOINT
-    if checkpoint.exists() and not restart:
-        trainer.load(checkpoint)
-        truncate_log(log_path, trainer.step, COLUMNS)
-        log.info("resumed %s at step %d", trainer.run_dir, trainer.step)
-    elif log_path.exists():
-        log_path.unlink()
-
-
 def _run_steps(trainer: _Trainer, sampler: CubeSampler, stop: int, log_path: Path,
                validation: list[tuple[torch.Tensor, torch.Tensor]], progress: bool) -> None:
     """Train up to global step ``stop`` (see :func:`pano_inpaint.train.runs.run_steps`)."""
@@ -351,24 +329,17 @@ def train(
     """
     run_dir = Path(run_dir)
     provenance = git_commit()  # the code this run starts from
-    device = _prepare(config, run_dir)
+    device = prepare_run(run_dir, train_config_to_dict(config), config.device, config.threads)
     sampler = CubeSampler(find_sources(list(data_dirs), config.data.exclude), config.data)
     trainer = _Trainer(config, run_dir, device)
     log_path = run_dir / "log.csv"
-    _resume(trainer, log_path, restart)
+    if resume_run(trainer, COLUMNS, restart):
+        log.info("resumed %s at step %d", run_dir, trainer.step)
     validation = _validation_cubes(sampler, config, device) if config.validate_every else []
     stop = config.total_steps if max_steps is None else min(config.total_steps, max_steps)
     _run_steps(trainer, sampler, stop, log_path, validation, progress)
 
     summary = _summary(trainer, sampler, data_dirs, command, device, provenance)
-    if validation:
-        summary["validation"] = trainer.validate(validation)
     weights = run_dir / WEIGHTS
-    sha = ""
-    if summary["finished"]:
-        meta = {k: summary[k] for k in ("command", "steps", "train_seconds", "seed", "commit",
-                                        "date")}
-        sha = save_weights(weights, trainer.model.cpu(), meta)
-        summary["weights_sha256"] = sha
-    (run_dir / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
+    sha = finish_run(trainer, summary, validation, weights, save_weights)
     return TrainResult(run_dir, weights, sha, trainer.step, trainer.seconds, summary)

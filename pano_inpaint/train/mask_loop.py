@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import json
 import logging
 import time
 from dataclasses import dataclass
@@ -30,7 +29,6 @@ import torch
 import torch.nn.functional as F
 
 from pano_inpaint._progress import ProgressBar
-from pano_inpaint.generators.net.model import resolve_device
 from pano_inpaint.io.atomic import atomic_write
 from pano_inpaint.masks.auto.learned import load_rignet, save_rignet
 from pano_inpaint.masks.auto.model import RigNet
@@ -38,21 +36,22 @@ from pano_inpaint.train.data import find_sources
 from pano_inpaint.train.mask_config import MaskTrainConfig, mask_train_config_to_dict
 from pano_inpaint.train.mask_data import MaskBatch, RigPool, ViewSampler
 from pano_inpaint.train.runs import (
+    CHECKPOINT,
     Schedule,
+    finish_run,
     git_commit,
     hardware,
     load_checkpoint,
     lr_factor,
+    prepare_run,
+    resume_run,
     run_steps,
-    truncate_log,
-    write_run_config,
 )
 
 __all__ = ["MaskTrainResult", "train_mask"]
 
 log = logging.getLogger(__name__)
 
-CHECKPOINT = "checkpoint.pt"
 WEIGHTS = "rignet.pt"
 COLUMNS = ("step", "lr", "seconds", "sec_per_step", "cpu_per_step", "loss", "bce", "dice",
            "val_iou", "val_recall", "val_precision")
@@ -204,22 +203,13 @@ def train_mask(
     """
     run_dir = Path(run_dir)
     provenance = git_commit()
-    write_run_config(run_dir, mask_train_config_to_dict(config))
-    device = resolve_device(config.device)
-    torch.set_num_threads(max(1, config.threads))
-    torch.set_flush_denormal(True)
-    if device.type == "cpu":
-        torch.use_deterministic_algorithms(True)
+    device = prepare_run(run_dir, mask_train_config_to_dict(config), config.device,
+                         config.threads)
     sampler = ViewSampler(find_sources(list(data_dirs), config.data.exclude), config.data)
     trainer = _Trainer(config, sampler, run_dir, device)
     log_path = run_dir / "log.csv"
-    checkpoint = run_dir / CHECKPOINT
-    if checkpoint.exists() and not restart:
-        trainer.load(checkpoint)
-        truncate_log(log_path, trainer.step, COLUMNS)
+    if resume_run(trainer, COLUMNS, restart):
         log.info("resumed %s at step %d", run_dir, trainer.step)
-    elif log_path.exists():
-        log_path.unlink()
     started = time.perf_counter()
     with ProgressBar(config.data.pool, unit="rigs", enabled=progress) as bar:
         bar.describe("rendering rigs")
@@ -244,14 +234,6 @@ def train_mask(
         "net": dataclasses.asdict(trainer.model.config), "hardware": hardware(device),
         **provenance,
     }
-    if validation:
-        summary["validation"] = trainer.validate(validation)
-    weights, sha = run_dir / WEIGHTS, ""
-    if summary["finished"]:
-        meta = {k: summary[k] for k in ("command", "steps", "train_seconds", "seed", "commit",
-                                        "date")}
-        sha = save_rignet(weights, trainer.model.cpu(), meta)
-        summary["weights_sha256"] = sha
-    atomic_write(run_dir / "summary.json",
-                 lambda tmp: tmp.write_text(json.dumps(summary, indent=2), encoding="utf-8"))
+    weights = run_dir / WEIGHTS
+    sha = finish_run(trainer, summary, validation, weights, save_rignet)
     return MaskTrainResult(run_dir, weights, sha, trainer.step, trainer.seconds, summary)

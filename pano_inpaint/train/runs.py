@@ -1,5 +1,6 @@
 """What every training run of the project shares: its provenance (commit, hardware), the learning
-rate schedule, the CSV log that survives a resume, the run folder and its checkpoint.
+rate schedule, the CSV log that survives a resume, the run folder, its checkpoint and its end
+(validation, weights, ``summary.json``).
 
 Used by the ``net`` trainer (:mod:`pano_inpaint.train.loop`) and the rig-mask trainer
 (:mod:`pano_inpaint.train.mask_loop`).
@@ -23,18 +24,28 @@ from typing import Protocol
 import torch
 import yaml
 
+from pano_inpaint.generators.net.model import resolve_device
+from pano_inpaint.io.atomic import atomic_write
+
 __all__ = [
+    "CHECKPOINT",
     "LogWindow",
+    "Run",
     "Schedule",
     "Steps",
+    "finish_run",
     "git_commit",
     "hardware",
     "load_checkpoint",
     "lr_factor",
+    "prepare_run",
+    "resume_run",
     "run_steps",
     "truncate_log",
     "write_run_config",
 ]
+
+CHECKPOINT = "checkpoint.pt"  # in the run folder; the log is log.csv beside it
 
 
 def git_commit() -> dict:
@@ -107,6 +118,18 @@ def write_run_config(run_dir: Path, config: dict) -> None:
         yaml.safe_dump(json.loads(json.dumps(config)), sort_keys=False), encoding="utf-8")
 
 
+def prepare_run(run_dir: Path, config: dict, device: str, threads: int) -> torch.device:
+    """Create the run folder, write the effective ``config`` there, set torch up (``threads``,
+    deterministic on the CPU); returns the device ``device`` names."""
+    write_run_config(run_dir, config)
+    resolved = resolve_device(device)
+    torch.set_num_threads(max(1, threads))
+    torch.set_flush_denormal(True)  # tiny weights and gradients otherwise slow CPUs down badly
+    if resolved.type == "cpu":
+        torch.use_deterministic_algorithms(True)
+    return resolved
+
+
 class LogWindow:
     """Loss sums and timings since the last log row."""
 
@@ -149,6 +172,46 @@ class Steps(Protocol):
     def save(self) -> None: ...
 
     def validate(self, views: list) -> dict[str, float]: ...
+
+
+class Run(Steps, Protocol):
+    """A trainer as :func:`resume_run` and :func:`finish_run` use it."""
+
+    run_dir: Path
+    model: torch.nn.Module
+
+    def load(self, path: Path) -> None: ...
+
+
+def resume_run(trainer: Run, columns: Sequence[str], restart: bool) -> bool:
+    """Continue from the run folder's checkpoint (unless ``restart``), its ``log.csv`` cut to
+    match; otherwise start a fresh log. Returns whether the run was resumed."""
+    checkpoint, log_path = trainer.run_dir / CHECKPOINT, trainer.run_dir / "log.csv"
+    if checkpoint.exists() and not restart:
+        trainer.load(checkpoint)
+        truncate_log(log_path, trainer.step, columns)
+        return True
+    if log_path.exists():
+        log_path.unlink()
+    return False
+
+
+def finish_run(trainer: Run, summary: dict, validation: list, weights: Path,
+               save: Callable[[Path, torch.nn.Module, dict], str]) -> str:
+    """End a run: the validation scores into ``summary``; when it is ``finished``, the weights
+    written by ``save(weights, model, meta)``; ``summary.json`` in the run folder. Returns the
+    weights' sha256 ("" when the run stopped before its end)."""
+    if validation:
+        summary["validation"] = trainer.validate(validation)
+    sha = ""
+    if summary["finished"]:
+        meta = {k: summary[k] for k in ("command", "steps", "train_seconds", "seed", "commit",
+                                        "date")}
+        sha = save(weights, trainer.model.cpu(), meta)
+        summary["weights_sha256"] = sha
+    atomic_write(trainer.run_dir / "summary.json",
+                 lambda tmp: tmp.write_text(json.dumps(summary, indent=2), encoding="utf-8"))
+    return sha
 
 
 def run_steps(trainer: Steps, one_step: Callable[[], tuple[dict[str, float], dict]],
