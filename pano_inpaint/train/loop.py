@@ -16,8 +16,6 @@ than promising identical bytes.
 
 from __future__ import annotations
 
-import dataclasses
-import datetime
 import logging
 import math
 from collections.abc import Iterator
@@ -32,21 +30,10 @@ from pano_inpaint.generators.net.layers import FacePad
 from pano_inpaint.generators.net.model import CubeInpaintNet, composite
 from pano_inpaint.generators.net.weights import save_weights
 from pano_inpaint.io.atomic import atomic_write
+from pano_inpaint.train import runs
 from pano_inpaint.train import losses as L
 from pano_inpaint.train.config import TrainConfig, train_config_to_dict
 from pano_inpaint.train.data import CubeBatch, CubeSampler, find_sources
-from pano_inpaint.train.runs import (
-    CHECKPOINT,
-    Schedule,
-    finish_run,
-    git_commit,
-    hardware,
-    load_checkpoint,
-    lr_factor,
-    prepare_run,
-    resume_run,
-    run_steps,
-)
 
 __all__ = ["TrainResult", "train"]
 
@@ -73,7 +60,7 @@ class TrainResult:
 
 def _lr_factor(step: int, config: TrainConfig) -> float:
     optim = config.optim
-    return lr_factor(step, config.total_steps, optim.warmup_steps, optim.final_lr_fraction)
+    return runs.lr_factor(step, config.total_steps, optim.warmup_steps, optim.final_lr_fraction)
 
 
 def _tensors(batch: CubeBatch, device: torch.device | None = None
@@ -156,10 +143,10 @@ class _Trainer:
         if self.discriminator is not None:
             state["discriminator"] = self.discriminator.state_dict()
             state["d_optimizer"] = self.d_optimizer.state_dict()
-        atomic_write(self.run_dir / CHECKPOINT, lambda tmp: torch.save(state, tmp))
+        atomic_write(self.run_dir / runs.CHECKPOINT, lambda tmp: torch.save(state, tmp))
 
     def load(self, path: Path) -> None:
-        state = load_checkpoint(path, self.device)
+        state = runs.load_checkpoint(path, self.device)
         saved = state.get("config")
         if saved is not None and saved != train_config_to_dict(self.config):
             raise ValueError(f"{path} was written with another config; use a new run folder "
@@ -273,29 +260,10 @@ def _run_steps(trainer: _Trainer, sampler: CubeSampler, stop: int, log_path: Pat
         return values, {"stage": stage, "face_size": face_size,
                         "cubes": config.cubes_seen(trainer.step + 1)}
 
-    schedule = Schedule(config.total_steps, config.log_every, config.validate_every,
-                        config.checkpoint_every)
-    run_steps(trainer, one_step, schedule, stop, log_path, COLUMNS,
-              lambda step: config.optim.lr * _lr_factor(step, config), validation, progress)
-
-
-def _summary(trainer: _Trainer, sampler: CubeSampler, data_dirs: list[str | Path],
-             command: str | None, device: torch.device, provenance: dict) -> dict:
-    return {
-        "command": command,
-        "finished": trainer.step >= trainer.config.total_steps,
-        "steps": trainer.step,
-        "train_seconds": round(trainer.seconds, 1),
-        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        "seed": trainer.config.seed,
-        "data": [str(d) for d in data_dirs],
-        "sources": {"panoramas": [s.path.name for s in sampler.panoramas],
-                    "photos": len(sampler.photos)},
-        "parameters": sum(p.numel() for p in trainer.model.parameters()),
-        "net": dataclasses.asdict(trainer.model.config),
-        "hardware": hardware(device),
-        **provenance,
-    }
+    schedule = runs.Schedule(config.total_steps, config.log_every, config.validate_every,
+                             config.checkpoint_every)
+    runs.run_steps(trainer, one_step, schedule, stop, log_path, COLUMNS,
+                   lambda step: config.optim.lr * _lr_factor(step, config), validation, progress)
 
 
 def train(
@@ -328,18 +296,23 @@ def train(
         ValueError: the folder's checkpoint was written with another config.
     """
     run_dir = Path(run_dir)
-    provenance = git_commit()  # the code this run starts from
-    device = prepare_run(run_dir, train_config_to_dict(config), config.device, config.threads)
+    provenance = runs.git_commit()  # the code this run starts from
+    device = runs.prepare_run(run_dir, train_config_to_dict(config), config.device,
+                              config.threads)
     sampler = CubeSampler(find_sources(list(data_dirs), config.data.exclude), config.data)
     trainer = _Trainer(config, run_dir, device)
     log_path = run_dir / "log.csv"
-    if resume_run(trainer, COLUMNS, restart):
+    if runs.resume_run(trainer, COLUMNS, restart):
         log.info("resumed %s at step %d", run_dir, trainer.step)
     validation = _validation_cubes(sampler, config, device) if config.validate_every else []
     stop = config.total_steps if max_steps is None else min(config.total_steps, max_steps)
     _run_steps(trainer, sampler, stop, log_path, validation, progress)
 
-    summary = _summary(trainer, sampler, data_dirs, command, device, provenance)
+    summary = runs.run_summary(
+        trainer, total=config.total_steps, seed=config.seed, command=command,
+        data_dirs=data_dirs, sources={"panoramas": [s.path.name for s in sampler.panoramas],
+                                      "photos": len(sampler.photos)},
+        device=device, provenance=provenance)
     weights = run_dir / WEIGHTS
-    sha = finish_run(trainer, summary, validation, weights, save_weights)
+    sha = runs.finish_run(trainer, summary, validation, weights, save_weights)
     return TrainResult(run_dir, weights, sha, trainer.step, trainer.seconds, summary)

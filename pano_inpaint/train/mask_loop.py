@@ -17,8 +17,6 @@ not let a big plate drown a thin leg in the average).
 
 from __future__ import annotations
 
-import dataclasses
-import datetime
 import logging
 import time
 from dataclasses import dataclass
@@ -32,21 +30,10 @@ from pano_inpaint._progress import ProgressBar
 from pano_inpaint.io.atomic import atomic_write
 from pano_inpaint.masks.auto.learned import load_rignet, save_rignet
 from pano_inpaint.masks.auto.model import RigNet
+from pano_inpaint.train import runs
 from pano_inpaint.train.data import find_sources
 from pano_inpaint.train.mask_config import MaskTrainConfig, mask_train_config_to_dict
 from pano_inpaint.train.mask_data import MaskBatch, RigPool, ViewSampler
-from pano_inpaint.train.runs import (
-    CHECKPOINT,
-    Schedule,
-    finish_run,
-    git_commit,
-    hardware,
-    load_checkpoint,
-    lr_factor,
-    prepare_run,
-    resume_run,
-    run_steps,
-)
 
 __all__ = ["MaskTrainResult", "train_mask"]
 
@@ -85,7 +72,8 @@ def _losses(logits: torch.Tensor, label: torch.Tensor, config: MaskTrainConfig
 
 def _lr(step: int, config: MaskTrainConfig) -> float:
     optim = config.optim
-    return optim.lr * lr_factor(step, config.steps, optim.warmup_steps, optim.final_lr_fraction)
+    return optim.lr * runs.lr_factor(step, config.steps, optim.warmup_steps,
+                                     optim.final_lr_fraction)
 
 
 class _Trainer:
@@ -112,10 +100,10 @@ class _Trainer:
                  "optimizer": self.optimizer.state_dict(), "rng": self.rng.bit_generator.state,
                  "torch_rng": torch.get_rng_state(),
                  "config": mask_train_config_to_dict(self.config)}
-        atomic_write(self.run_dir / CHECKPOINT, lambda tmp: torch.save(state, tmp))
+        atomic_write(self.run_dir / runs.CHECKPOINT, lambda tmp: torch.save(state, tmp))
 
     def load(self, path: Path) -> None:
-        state = load_checkpoint(path, self.device)
+        state = runs.load_checkpoint(path, self.device)
         if state.get("config") != mask_train_config_to_dict(self.config):
             raise ValueError(f"{path} was written with another config; use a new run folder "
                              "or --restart")
@@ -202,13 +190,13 @@ def train_mask(
         ValueError: the folder's checkpoint was written with another config.
     """
     run_dir = Path(run_dir)
-    provenance = git_commit()
-    device = prepare_run(run_dir, mask_train_config_to_dict(config), config.device,
-                         config.threads)
+    provenance = runs.git_commit()
+    device = runs.prepare_run(run_dir, mask_train_config_to_dict(config), config.device,
+                              config.threads)
     sampler = ViewSampler(find_sources(list(data_dirs), config.data.exclude), config.data)
     trainer = _Trainer(config, sampler, run_dir, device)
     log_path = run_dir / "log.csv"
-    if resume_run(trainer, COLUMNS, restart):
+    if runs.resume_run(trainer, COLUMNS, restart):
         log.info("resumed %s at step %d", run_dir, trainer.step)
     started = time.perf_counter()
     with ProgressBar(config.data.pool, unit="rigs", enabled=progress) as bar:
@@ -219,21 +207,15 @@ def train_mask(
     pool_seconds = time.perf_counter() - started
     validation = _validation_views(sampler, config, device) if config.validate_every else []
     stop = config.steps if max_steps is None else min(config.steps, max_steps)
-    schedule = Schedule(config.steps, config.log_every, config.validate_every,
-                        config.checkpoint_every)
-    run_steps(trainer, lambda: (trainer.train_step(), {}), schedule, stop, log_path, COLUMNS,
-              lambda step: _lr(step, config), validation, progress)
+    schedule = runs.Schedule(config.steps, config.log_every, config.validate_every,
+                             config.checkpoint_every)
+    runs.run_steps(trainer, lambda: (trainer.train_step(), {}), schedule, stop, log_path,
+                   COLUMNS, lambda step: _lr(step, config), validation, progress)
 
-    summary = {
-        "command": command, "finished": trainer.step >= config.steps, "steps": trainer.step,
-        "train_seconds": round(trainer.seconds, 1), "pool_seconds": round(pool_seconds, 1),
-        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        "seed": config.seed, "data": [str(d) for d in data_dirs],
-        "sources": {"panoramas": len(sampler.panoramas), "photos": len(sampler.photos)},
-        "parameters": sum(p.numel() for p in trainer.model.parameters()),
-        "net": dataclasses.asdict(trainer.model.config), "hardware": hardware(device),
-        **provenance,
-    }
+    summary = runs.run_summary(
+        trainer, total=config.steps, seed=config.seed, command=command, data_dirs=data_dirs,
+        sources={"panoramas": len(sampler.panoramas), "photos": len(sampler.photos)},
+        device=device, provenance=provenance, pool_seconds=pool_seconds)
     weights = run_dir / WEIGHTS
-    sha = finish_run(trainer, summary, validation, weights, save_rignet)
+    sha = runs.finish_run(trainer, summary, validation, weights, save_rignet)
     return MaskTrainResult(run_dir, weights, sha, trainer.step, trainer.seconds, summary)

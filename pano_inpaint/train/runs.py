@@ -9,6 +9,8 @@ Used by the ``net`` trainer (:mod:`pano_inpaint.train.loop`) and the rig-mask tr
 from __future__ import annotations
 
 import csv
+import dataclasses
+import datetime
 import json
 import math
 import os
@@ -41,6 +43,7 @@ __all__ = [
     "prepare_run",
     "resume_run",
     "run_steps",
+    "run_summary",
     "truncate_log",
     "write_run_config",
 ]
@@ -212,6 +215,29 @@ def finish_run(trainer: Run, summary: dict, validation: list, weights: Path,
     atomic_write(trainer.run_dir / "summary.json",
                  lambda tmp: tmp.write_text(json.dumps(summary, indent=2), encoding="utf-8"))
     return sha
+
+
+def run_summary(trainer: Run, *, total: int, seed: int, command: str | None,
+                data_dirs: Sequence[str | Path], sources: dict, device: torch.device,
+                provenance: dict, **timings: float) -> dict:
+    """What a run's ``summary.json`` says before its validation and weights: the command, whether
+    it reached step ``total``, its training seconds (and the other ``timings``, in seconds),
+    data, network, hardware and ``provenance`` (:func:`git_commit` when it started)."""
+    return {
+        "command": command,
+        "finished": trainer.step >= total,
+        "steps": trainer.step,
+        "train_seconds": round(trainer.seconds, 1),
+        **{name: round(value, 1) for name, value in timings.items()},
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "seed": seed,
+        "data": [str(d) for d in data_dirs],
+        "sources": sources,
+        "parameters": sum(p.numel() for p in trainer.model.parameters()),
+        "net": dataclasses.asdict(trainer.model.config),
+        "hardware": hardware(device),
+        **provenance,
+    }
 
 
 def run_steps(trainer: Steps, one_step: Callable[[], tuple[dict[str, float], dict]],
