@@ -7,9 +7,9 @@ line; 3 bad input (unreadable, not 2:1, mask mismatch, hole too large, partial p
 Ctrl-C (a batch: run the same command again to resume).
 """
 
-from __future__ import annotations
-
-import json
+# No `from __future__ import annotations` here: typer reads every command's annotations to build
+# the command line, and evaluating them from strings (eval per parameter) was the larger part of
+# its work on `--help`.
 import logging
 import sys
 import time
@@ -54,6 +54,8 @@ def _fail(message: str, code: int) -> typer.Exit:
 def _config(config: Path | None, overrides: list[str] | None, generator: str | None = None):
     """The effective config; ``-g NAME`` makes NAME the config's generator, so ``--set
     generator.params.*`` reach it (the file's params stay only if it names the same one)."""
+    import json
+
     from pano_inpaint.config import ConfigError, load_config
 
     try:
@@ -230,7 +232,7 @@ class _BatchBar:
         self.filled = self.failed = self.skipped = 0
         self.engine = ""
 
-    def __enter__(self) -> _BatchBar:
+    def __enter__(self) -> "_BatchBar":
         self.bars.start()
         return self
 
@@ -438,6 +440,8 @@ def check_command(
     except ValueError as exc:
         raise _fail(f"{image}: {exc}", EXIT_INPUT) from exc
     if as_json:
+        import json
+
         out.print_json(json.dumps(report.to_dict(), default=str))
         return
     table = Table(title=f"consistency of {image.name}")

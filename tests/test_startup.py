@@ -49,3 +49,14 @@ def test_every_lazy_name_is_exported():
     import pano_inpaint
 
     assert set(pano_inpaint.__all__) == {"__version__", *pano_inpaint._HOMES}
+
+
+def test_command_annotations_are_objects_not_strings():
+    """typer reads every command's annotations to build the command line (``--help`` too);
+    strings (``from __future__ import annotations``) would each be evaluated on every start."""
+    from pano_inpaint.cli import app
+
+    for command in app.registered_commands:
+        annotations = command.callback.__annotations__
+        assert annotations and not any(isinstance(a, str) for a in annotations.values()), (
+            command.name)
