@@ -13,6 +13,7 @@ Ctrl-C (a batch: run the same command again to resume).
 import logging
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -1027,19 +1028,37 @@ def _train(ctx: typer.Context, config: Path, load, run, **options) -> None:
         out.print(f"weights: {result.weights} (sha256 {result.sha256})", highlight=False)
 
 
-@app.command("train")
-def train_command(
-    ctx: typer.Context,
-    config: TrainConfigOption,
-    data: TrainDataOption,
-    run_dir: Annotated[
-        Path, typer.Option("--out", help="Run folder: log.csv, losses.png, checkpoint.pt, "
-                           "net.pt.", show_default=False)
-    ],
-    restart: RestartOption = False,
-    max_steps: MaxStepsOption = None,
-    no_progress: NoProgressOption = False,
-) -> None:
+def _training_command(name: str, weights: str) -> Callable[[Callable], Callable]:
+    """Register the decorated function as the training command ``name``, whose run folder gets
+    ``weights``: its docstring is the command's help; called when the command runs, it imports
+    and returns the config loader and the train function (so torch loads only then)."""
+
+    def register(trainer: Callable[[], tuple[Callable, Callable]]) -> Callable:
+        def command(
+            ctx: typer.Context,
+            config: TrainConfigOption,
+            data: TrainDataOption,
+            run_dir: Annotated[
+                Path, typer.Option("--out", help="Run folder: log.csv, losses.png, "
+                                   f"checkpoint.pt, {weights}.", show_default=False)
+            ],
+            restart: RestartOption = False,
+            max_steps: MaxStepsOption = None,
+            no_progress: NoProgressOption = False,
+        ) -> None:
+            load, train = trainer()
+            _train(ctx, config, load, lambda cfg, **kw: train(cfg, data, run_dir, **kw),
+                   restart=restart, progress=not no_progress, max_steps=max_steps)
+
+        # not functools.wraps: typer would follow __wrapped__ to the trainer's empty signature
+        command.__name__, command.__doc__ = trainer.__name__, trainer.__doc__
+        return app.command(name)(command)
+
+    return register
+
+
+@_training_command("train", weights="net.pt")
+def train_command() -> tuple[Callable, Callable]:
     """Train the `net` generator (the seam-aware cube network), resumably.
 
     Exit code 0: trained or stopped at --max-steps; 1: no data, foreign checkpoint; 2: bad config.
@@ -1051,24 +1070,11 @@ def train_command(
     from pano_inpaint.train.config import load_train_config
     from pano_inpaint.train.loop import train
 
-    _train(ctx, config, load_train_config,
-           lambda cfg, **kw: train(cfg, data, run_dir, **kw),
-           restart=restart, progress=not no_progress, max_steps=max_steps)
+    return load_train_config, train
 
 
-@app.command("train-mask")
-def train_mask_command(
-    ctx: typer.Context,
-    config: TrainConfigOption,
-    data: TrainDataOption,
-    run_dir: Annotated[
-        Path, typer.Option("--out", help="Run folder: log.csv, losses.png, checkpoint.pt, "
-                           "rignet.pt.", show_default=False)
-    ],
-    restart: RestartOption = False,
-    max_steps: MaxStepsOption = None,
-    no_progress: NoProgressOption = False,
-) -> None:
+@_training_command("train-mask", weights="rignet.pt")
+def train_mask_command() -> tuple[Callable, Callable]:
     """Train the rig detector (`--auto`, `pano-inpaint mask`) on rigs rendered over real ground,
     resumably. Never give it the evaluation panoramas.
 
@@ -1082,9 +1088,7 @@ def train_mask_command(
     from pano_inpaint.train.mask_config import load_mask_train_config
     from pano_inpaint.train.mask_loop import train_mask
 
-    _train(ctx, config, load_mask_train_config,
-           lambda cfg, **kw: train_mask(cfg, data, run_dir, **kw),
-           restart=restart, progress=not no_progress, max_steps=max_steps)
+    return load_mask_train_config, train_mask
 
 
 def _find_benchmarks(start: Path, package_dir: Path) -> Path | None:
