@@ -9,13 +9,24 @@ Used by the ``net`` generator (:mod:`pano_inpaint.generators.net.weights`) and t
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import torch
 
 from pano_inpaint.io.atomic import atomic_write
 
-__all__ = ["WeightsError", "file_sha256", "read_weights_file", "write_weights_file"]
+__all__ = [
+    "WeightsError",
+    "file_sha256",
+    "load_network",
+    "read_weights_file",
+    "write_weights_file",
+]
+
+
+Network = TypeVar("Network", bound=torch.nn.Module)
 
 
 class WeightsError(RuntimeError):
@@ -63,3 +74,27 @@ def read_weights_file(path: str | Path, fmt: str, *, sha256: str | None = None) 
         raise WeightsError(f"{path.name} is not a {fmt} weights file")
     state = {k: v.float() if v.is_floating_point() else v for k, v in blob["state_dict"].items()}
     return {"config": blob["config"], "state_dict": state, "meta": dict(blob.get("meta", {}))}
+
+
+def load_network(path: str | Path | None, fmt: str, build: Callable[[dict], Network], *,
+                 shipped: Path, shipped_sha256: str, sha256: str | None = None
+                 ) -> tuple[Network, dict]:
+    """The network ``build(config)`` of a weights file of format ``fmt``, its weights loaded, in
+    eval mode, and its provenance (``meta``).
+
+    Args:
+        path: the weights file; ``None``: ``shipped``, the file the package ships.
+        sha256: expected digest; default: ``shipped_sha256`` for the shipped file, none for
+            others.
+
+    Raises:
+        WeightsError: missing file, digest mismatch, unreadable, or another format.
+    """
+    path = Path(path) if path is not None else shipped
+    if sha256 is None and path.resolve() == shipped:
+        sha256 = shipped_sha256
+    blob = read_weights_file(path, fmt, sha256=sha256)
+    model = build(blob["config"])
+    model.load_state_dict(blob["state_dict"])
+    model.eval()
+    return model, blob["meta"]

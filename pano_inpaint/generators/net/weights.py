@@ -13,7 +13,7 @@ from pano_inpaint.generators.net.model import CubeInpaintNet, NetConfig
 from pano_inpaint.weights_file import (
     WeightsError,
     file_sha256,
-    read_weights_file,
+    load_network,
     write_weights_file,
 )
 
@@ -51,10 +51,8 @@ def load_weights(path: str | Path | None = None, *, sha256: str | None = None,
     Raises:
         WeightsError: missing file, digest mismatch, or not a file of this network.
     """
-    path = Path(path) if path is not None else DEFAULT_WEIGHTS
-    if sha256 is None and path.resolve() == DEFAULT_WEIGHTS:
-        sha256 = DEFAULT_SHA256
-    blob = read_weights_file(path, WEIGHTS_FORMAT, sha256=sha256)
-    model = CubeInpaintNet(NetConfig.from_dict(blob["config"]))
-    model.load_state_dict(blob["state_dict"])
-    return model.to(device).eval(), blob["meta"]
+    model, meta = load_network(path, WEIGHTS_FORMAT,
+                               lambda config: CubeInpaintNet(NetConfig.from_dict(config)),
+                               shipped=DEFAULT_WEIGHTS, shipped_sha256=DEFAULT_SHA256,
+                               sha256=sha256)
+    return model.to(device), meta

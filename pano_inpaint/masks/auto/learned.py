@@ -14,7 +14,7 @@ import torch
 
 from pano_inpaint.masks.auto.detect import WORK_VIEW, Detector, DisplayPanorama
 from pano_inpaint.masks.auto.model import RigNet, RigNetConfig, network_input
-from pano_inpaint.weights_file import read_weights_file, write_weights_file
+from pano_inpaint.weights_file import load_network, write_weights_file
 
 __all__ = [
     "DEFAULT_SHA256",
@@ -47,13 +47,8 @@ def load_rignet(path: str | Path | None = None, *, sha256: str | None = None
     Raises:
         pano_inpaint.weights_file.WeightsError: missing, corrupt, or not this network's.
     """
-    path = Path(path) if path is not None else DEFAULT_WEIGHTS
-    if sha256 is None and path.resolve() == DEFAULT_WEIGHTS:
-        sha256 = DEFAULT_SHA256
-    blob = read_weights_file(path, WEIGHTS_FORMAT, sha256=sha256)
-    model = RigNet(RigNetConfig.from_dict(blob["config"]))
-    model.load_state_dict(blob["state_dict"])
-    return model.eval(), blob["meta"]
+    return load_network(path, WEIGHTS_FORMAT, lambda config: RigNet(RigNetConfig.from_dict(config)),
+                        shipped=DEFAULT_WEIGHTS, shipped_sha256=DEFAULT_SHA256, sha256=sha256)
 
 
 class LearnedDetector(Detector):
