@@ -60,14 +60,9 @@ def test_bf16_step_trains_on_the_cpu(data_dir: Path, tmp_path: Path) -> None:
     assert not torch.equal(before, trainer.model.head.conv.weight)  # the step moved the head
 
 
-def test_precision_and_workers_are_checked(tmp_path: Path) -> None:
-    bad = tmp_path / "bad.yaml"
-    bad.write_text("precision: fp8\n")
-    with pytest.raises(TrainConfigError, match="precision"):
-        load_train_config(bad)
-    bad.write_text("workers: -1\n")
-    with pytest.raises(TrainConfigError, match="workers"):
-        load_train_config(bad)
+def test_precision_and_workers_are_checked(refuse_config) -> None:
+    refuse_config(load_train_config, TrainConfigError, "precision: fp8\n", "precision")
+    refuse_config(load_train_config, TrainConfigError, "workers: -1\n", "workers")
 
 
 def test_learning_curve_is_the_gain_over_the_prior(tmp_path: Path) -> None:

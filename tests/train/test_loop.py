@@ -27,16 +27,8 @@ def _rows(run: Path) -> list[dict]:
         return list(csv.DictReader(handle))
 
 
-def test_train_command_writes_log_plot_checkpoint_and_weights(data_dir: Path,
-                                                               tmp_path: Path) -> None:
-    run = tmp_path / "run"
-    code = cli_main(["train", "--config", str(SMOKE), "--data", str(data_dir), "--out", str(run),
-                     "--no-progress"])
-    assert code == 0
-    for name in ("log.csv", "losses.png", "checkpoint.pt", "net.pt", "summary.json",
-                 "config.yaml"):
-        assert (run / name).is_file(), name
-    rows = _rows(run)
+def test_train_command_writes_log_plot_checkpoint_and_weights(train_command) -> None:
+    run, rows = train_command("train", SMOKE, "net.pt")
     assert [int(r["step"]) for r in rows] == [1, 2, 3]
     assert float(rows[-1]["l1_hole"]) > 0 and rows[1]["val_psnr_hole"]
     summary = json.loads((run / "summary.json").read_text())
@@ -66,14 +58,11 @@ def test_interrupted_and_resumed_run_equals_an_uninterrupted_one(data_dir: Path,
         torch.testing.assert_close(b.state_dict()[key], value, rtol=0, atol=0)
 
 
-def test_config_errors(tmp_path: Path) -> None:
-    bad = tmp_path / "bad.yaml"
-    bad.write_text("stages: [{steps: 1, face_size: 20}]\n")
-    with pytest.raises(TrainConfigError, match="multiple"):
-        load_train_config(bad)
-    bad.write_text("loss: {l2: 1.0}\n")
-    with pytest.raises(TrainConfigError, match="unknown key loss.l2"):
-        load_train_config(bad)
+def test_config_errors(refuse_config, tmp_path: Path) -> None:
+    refuse_config(load_train_config, TrainConfigError, "stages: [{steps: 1, face_size: 20}]\n",
+                  "multiple")
+    bad = refuse_config(load_train_config, TrainConfigError, "loss: {l2: 1.0}\n",
+                        "unknown key loss.l2")
     assert load_train_config(ROOT / "configs" / "train" / "net_v1.yaml").total_steps > 1000
     assert cli_main(["train", "--config", str(bad), "--data", str(tmp_path), "--out",
                      str(tmp_path / "r")]) == 2

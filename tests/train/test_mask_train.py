@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import json
 from pathlib import Path
@@ -68,17 +67,8 @@ def test_negatives_have_no_rig(data_dir: Path) -> None:
     assert kind == "none" and not label.any()
 
 
-def test_train_mask_command_writes_a_run_and_usable_weights(data_dir: Path,
-                                                            tmp_path: Path) -> None:
-    run = tmp_path / "run"
-    code = cli_main(["train-mask", "-c", str(SMOKE), "--data", str(data_dir), "--out", str(run),
-                     "--no-progress"])
-    assert code == 0
-    for name in ("log.csv", "losses.png", "checkpoint.pt", "rignet.pt", "summary.json",
-                 "config.yaml"):
-        assert (run / name).is_file(), name
-    with open(run / "log.csv", newline="", encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
+def test_train_mask_command_writes_a_run_and_usable_weights(train_command) -> None:
+    run, rows = train_command("train-mask", SMOKE, "rignet.pt")
     assert [int(r["step"]) for r in rows] == [1, 2, 3]
     assert float(rows[0]["loss"]) > 0 and rows[1]["val_iou"]
     summary = json.loads((run / "summary.json").read_text())
@@ -125,10 +115,7 @@ def test_every_shipped_mask_config_loads(path: Path) -> None:
     ("data: {blur: 2.0}", r"data.blur must be in \[0, 1\]"),
     ("net: {channels: [4]}", "net:"),
 ])
-def test_bad_configs(tmp_path: Path, text: str, match: str) -> None:
-    path = tmp_path / "bad.yaml"
-    path.write_text(text)
-    with pytest.raises(MaskTrainConfigError, match=match):
-        load_mask_train_config(path)
+def test_bad_configs(refuse_config, tmp_path: Path, text: str, match: str) -> None:
+    path = refuse_config(load_mask_train_config, MaskTrainConfigError, text, match)
     assert cli_main(["train-mask", "-c", str(path), "--data", str(tmp_path), "--out",
                      str(tmp_path / "run")]) == 2
