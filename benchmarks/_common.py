@@ -1,10 +1,12 @@
-"""Shared by the benchmark scripts: the test image and memory readings."""
+"""Shared by the benchmark scripts: the test image, timings and memory readings."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import cv2
@@ -24,6 +26,22 @@ def sample_image(width: int) -> np.ndarray:
     rng = np.random.default_rng(0)
     small = rng.integers(0, 256, (256, 512, 3), dtype=np.uint8)
     return cv2.resize(small, (width, width // 2), interpolation=cv2.INTER_CUBIC)
+
+
+def best_of(fn: Callable[[], object], repeat: int, *, warm_up: bool = True) -> tuple[float, float]:
+    """Best wall-clock and best CPU seconds (all the process's threads) of ``repeat`` runs of
+    ``fn``, after one untimed run unless ``warm_up`` is false (to time a first call: caches
+    built, torch's first pass). CPU seconds barely move when other jobs share the cores; wall
+    seconds do."""
+    if warm_up:
+        fn()
+    walls, cpus = [], []
+    for _ in range(repeat):
+        start, cpu = time.perf_counter(), time.process_time()
+        fn()
+        walls.append(time.perf_counter() - start)
+        cpus.append(time.process_time() - cpu)
+    return min(walls), min(cpus)
 
 
 def rss_kib(field: str) -> int:

@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from _common import sample_image  # noqa: E402
+from _common import best_of, sample_image  # noqa: E402
 
 from pano_inpaint.config import AutoMaskConfig  # noqa: E402
 from pano_inpaint.masks.auto import detect_rig, get_detector  # noqa: E402
@@ -56,19 +56,6 @@ def rig_panorama(width: int) -> np.ndarray:
     image = np.clip(np.rint(composite(base, layer) * 255), 0, 255).astype(np.uint8)
     interpolation = cv2.INTER_AREA if width < 2048 else cv2.INTER_CUBIC
     return cv2.resize(image, (width, width // 2), interpolation=interpolation)
-
-
-def best_of(fn, repeat: int) -> tuple[float, float]:
-    """Best wall-clock and CPU seconds (all threads) of ``repeat`` runs after a warm-up. CPU
-    seconds barely move when other jobs share the cores; wall seconds do."""
-    fn()  # warm-up: caches, torch's first pass
-    walls, cpus = [], []
-    for _ in range(repeat):
-        start, cpu = time.perf_counter(), time.process_time()
-        fn()
-        walls.append(time.perf_counter() - start)
-        cpus.append(time.process_time() - cpu)
-    return min(walls), min(cpus)
 
 
 def stages(image: np.ndarray, name: str) -> dict[str, float]:

@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from _common import SHARED, reset_peak_rss, rss_kib, sample_image  # noqa: E402
+from _common import SHARED, best_of, reset_peak_rss, rss_kib, sample_image  # noqa: E402
 
 from pano_inpaint.geometry import (  # noqa: E402
     clear_map_cache,
@@ -43,12 +43,8 @@ SIZES = {"2K": 2048, "4K": 4096, "8K": 8192}
 
 
 def _best(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
+    """Best wall seconds of ``repeat`` calls, the first one included (``repeat=1``: a cold call)."""
+    return best_of(fn, repeat, warm_up=False)[0]
 
 
 def _psnr(a: np.ndarray, b: np.ndarray) -> float:
