@@ -14,12 +14,25 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    ProgressColumn,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
 
-__all__ = ["ProgressBar"]
+__all__ = ["ProgressBar", "bar_columns"]
+
+
+def bar_columns(description: str = "{task.description}", counts: str | None = None
+                ) -> list[ProgressColumn]:
+    """The columns of the project's progress bars: ``description`` (a rich format of the task),
+    the bar, then ``done/total``, the text ``counts``, the elapsed and the remaining time; or,
+    with ``counts`` None (a single piece of work), the percentage and the elapsed time."""
+    columns: list[ProgressColumn] = [TextColumn(description), BarColumn()]
+    if counts is None:
+        return [*columns, TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn()]
+    return [*columns, MofNCompleteColumn(), TextColumn(counts), TimeElapsedColumn(),
+            TimeRemainingColumn()]
 
 
 class ProgressBar:
@@ -32,11 +45,8 @@ class ProgressBar:
     """
 
     def __init__(self, total: int, *, unit: str, initial: int = 0, enabled: bool = True) -> None:
-        self._progress = Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-            TextColumn(unit), TimeElapsedColumn(), TimeRemainingColumn(),
-            console=Console(stderr=True), disable=not enabled,
-        )
+        self._progress = Progress(*bar_columns(counts=unit), console=Console(stderr=True),
+                                  disable=not enabled)
         self._task = self._progress.add_task("", total=total, completed=initial)
 
     def __enter__(self) -> ProgressBar:

@@ -212,22 +212,13 @@ class _BatchBar:
     counts and the time left), failures printed above it as they come."""
 
     def __init__(self, plan, quiet: bool) -> None:
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
+        from rich.progress import Progress
+
+        from pano_inpaint._progress import bar_columns
 
         self.plan = plan
-        columns = [TextColumn("[bold]{task.description}"), BarColumn()]
-        if plan.batch:
-            columns += [MofNCompleteColumn(), TextColumn("{task.fields[counts]}"),
-                        TimeElapsedColumn(), TimeRemainingColumn()]
-        else:
-            columns += [TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn()]
+        columns = bar_columns("[bold]{task.description}",
+                              "{task.fields[counts]}" if plan.batch else None)
         self.bars = Progress(*columns, console=console, disable=quiet, transient=True)
         self.task = None
         self.filled = self.failed = self.skipped = 0
