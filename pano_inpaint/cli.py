@@ -938,7 +938,7 @@ def eval_mask_command(
     detectors: Annotated[
         str, typer.Option(metavar="A,B", help="Rig detectors; the first is filled end to end "
                           "and used for the shoots.")
-    ] = "learned,classical",
+    ] = "learned+classical,learned,classical",  # the default detector (auto) first
     kinds: Annotated[
         str | None, typer.Option(metavar="K1,K2", help="Rig kinds (default all: tripod, "
                                  "monopod, selfie, panohead, shadow).")

@@ -51,3 +51,15 @@ def test_eval_mask_command_writes_the_tables(tmp_path):
 def test_eval_mask_unknown_detector(tmp_path):
     assert main(["eval-mask", str(tmp_path), "--out", str(tmp_path / "o"),
                  "--detectors", "magic"]) == 2
+
+
+def test_eval_mask_fills_with_the_default_detector_by_default():
+    """The first detector is the one filled end to end: by default the one `inpaint --auto`
+    uses when the network's weights are there (learned+classical), then the two it combines."""
+    import typer
+
+    from pano_inpaint.cli import app
+
+    command = typer.main.get_command(app).commands["eval-mask"]
+    default = next(p.default for p in command.params if p.name == "detectors")
+    assert default.split(",") == ["learned+classical", "learned", "classical"]
