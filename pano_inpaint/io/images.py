@@ -195,33 +195,29 @@ def _decode_cv2(data: bytes, flags: int = cv2.IMREAD_UNCHANGED) -> np.ndarray | 
 # ----------------------------------------------------------------------------------- readers
 
 
-def _read_jpeg(path: Path) -> tuple[np.ndarray, ImageMetadata]:
+def _read_encoded(path: Path, read_metadata: Callable[[bytes], ImageMetadata], name: str
+                  ) -> tuple[np.ndarray, ImageMetadata]:
+    """A JPEG, PNG or WebP file: its metadata (the JPEG and PNG parsers also reject truncated
+    streams), then its pixels decoded by OpenCV. libpng (through OpenCV) expands palettes,
+    grey+alpha (to RGBA) and 1-4 bit samples, and unlike Pillow keeps 16-bit colour."""
     data = path.read_bytes()
-    metadata = metadata_from_jpeg(data)  # also rejects truncated streams
+    metadata = read_metadata(data)
     pixels = _decode_cv2(data)
     if pixels is None:
-        raise ValueError("the JPEG decoder rejected the data")
+        raise ValueError(f"the {name} decoder rejected the data")
     return _rgb_from_cv2(pixels), metadata
+
+
+def _read_jpeg(path: Path) -> tuple[np.ndarray, ImageMetadata]:
+    return _read_encoded(path, metadata_from_jpeg, "JPEG")
 
 
 def _read_png(path: Path) -> tuple[np.ndarray, ImageMetadata]:
-    data = path.read_bytes()
-    metadata = metadata_from_png(data)  # also rejects truncated streams
-    # libpng (through OpenCV) expands palettes, grey+alpha (to RGBA) and 1-4 bit samples, and
-    # unlike Pillow keeps 16-bit colour.
-    pixels = _decode_cv2(data)
-    if pixels is None:
-        raise ValueError("the PNG decoder rejected the data")
-    return _rgb_from_cv2(pixels), metadata
+    return _read_encoded(path, metadata_from_png, "PNG")
 
 
 def _read_webp(path: Path) -> tuple[np.ndarray, ImageMetadata]:
-    data = path.read_bytes()
-    metadata = metadata_from_webp(data)
-    pixels = _decode_cv2(data)
-    if pixels is None:
-        raise ValueError("the WebP decoder rejected the data")
-    return _rgb_from_cv2(pixels), metadata
+    return _read_encoded(path, metadata_from_webp, "WebP")
 
 
 def _read_hdr(path: Path) -> tuple[np.ndarray, ImageMetadata]:
