@@ -302,7 +302,8 @@ class PatchMatch:
                      bank_image: np.ndarray, bank_values: np.ndarray, bank_hole: np.ndarray,
                      bank_faces: tuple[int, ...]) -> np.ndarray:
         """The fill of linear HDR tiles: matched on the proxy, copied and finished in log
-        brightness (:class:`LogBrightness`), mapped back to linear values."""
+        brightness (:class:`LogBrightness`); its hole pixels mapped back to linear values (the
+        others are left in log brightness: the caller keeps the known values)."""
         domain = LogBrightness.of(bank_values, ~bank_hole)
         work = domain.forward(values)
         bank_work = work if bank_values is values else domain.forward(bank_values)
@@ -318,7 +319,9 @@ class PatchMatch:
         self._finish(tiles, filled, work, fields_, bank_work, high)
         colour = filled[..., :3]
         np.clip(colour, 0.0, high, out=colour)
-        return domain.inverse(filled)
+        # Only the hole pixels are mapped back: the caller keeps the known values as they are.
+        filled[tiles.mask] = domain.inverse(filled[tiles.mask])
+        return filled
 
     def _finish(self, tiles: CubeTiles, filled: np.ndarray, known: np.ndarray,
                 fields_: list[_Field | None], bank: np.ndarray, high: float) -> None:
