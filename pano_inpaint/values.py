@@ -121,7 +121,7 @@ class LogBrightness:
     ``scale`` the median of the known values.
 
     Linear values are the wrong place for a Poisson stitch, a smooth fill, a detail gain or a
-    colour offset: a light 2000 times the median on a hole's border spreads its energy over the
+    colour offset: a sun thousands of times the median beside a hole spreads its energy over the
     whole hole, and detail amplified next to it overshoots to negative values. The proxy is
     bounded but saturates: a pixel at 0.97 of it and its neighbour at 0.99 differ 3x in value,
     and near 1 the inverse is unbounded, so a small offset there maps back to a blaze of 10^4.

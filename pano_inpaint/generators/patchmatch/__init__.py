@@ -85,11 +85,12 @@ Values. Distances use the display-referred proxy ``tiles.image``. For HDR, the f
 and the finish work on the linear values in log brightness (``values.LogBrightness``,
 ``log(1 + v / median)``), through the same matches, and map back: HDR values are copied, never
 clipped to the proxy's range, and no fill is brighter than the brightest known pixel. Not on
-linear values: there a sun on the hole's border spread its energy over the whole hole through
-the Poisson stitch (venice_sunset, cube-edge: 14.7 dB against the peers' 24.4). Not on the
-proxy: it saturates, and a small error near its top maps back to a factor of hundreds. Every random draw is a hash of the seed, the step and the pixel, and the
-parallel sweeps split rows into bands of fixed height: fills are bit-identical for a seed,
-whatever the number of threads.
+linear values: there a sun beside the hole spread its energy over the whole hole through the
+Poisson stitch (venice_sunset, cube-edge: 14.7 dB against the peers' 24.4). Not on the proxy:
+it saturates, and a small error near its top maps back to a huge value (dikhololo_night, wrap:
+a sky of 1.6 came back at up to 110, in coloured rings). Every random draw is a hash of the
+seed, the step and the pixel, and the parallel sweeps split rows into bands of fixed height:
+fills are bit-identical for a seed, whatever the number of threads.
 
 ``seam_aware=False`` is the ablation: every face filled alone on its unpadded core, searching
 only itself, with no re-padding.
