@@ -23,14 +23,13 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from pano_inpaint.config import PipelineConfig
 from pano_inpaint.exit_codes import EXIT_BATCH_FAILED, EXIT_INPUT, EXIT_OUTPUT, EXIT_USAGE
-from pano_inpaint.generators.base import Generator
-from pano_inpaint.generators.registry import UnknownGeneratorError, get_generator
-from pano_inpaint.io import SUPPORTED_SUFFIXES, ImageReadError
 from pano_inpaint.io import locations as loc
 from pano_inpaint.io.atomic import make_folder, temporary_name
+from pano_inpaint.io.headers import SUPPORTED_SUFFIXES, ImageReadError
 from pano_inpaint.jobs import (
     InputImage,
     JobError,
@@ -41,6 +40,9 @@ from pano_inpaint.jobs import (
     resolve_inputs,
     write_json,
 )
+
+if TYPE_CHECKING:  # the generators (numpy, OpenCV) load when a plan builds one
+    from pano_inpaint.generators.base import Generator
 
 __all__ = [
     "BatchPlan",
@@ -143,6 +145,8 @@ def build_generator(config: PipelineConfig) -> Generator:
     Raises:
         JobError: ``EXIT_USAGE``, naming the generator and the parameter.
     """
+    from pano_inpaint.generators.registry import UnknownGeneratorError, get_generator
+
     try:
         return get_generator(config.generator.name, **config.generator.params)
     except (UnknownGeneratorError, TypeError, ValueError) as exc:

@@ -16,31 +16,29 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from pano_inpaint.config import ConfigError, PipelineConfig
 from pano_inpaint.exit_codes import EXIT_INPUT, EXIT_OUTPUT, EXIT_USAGE
-from pano_inpaint.generators.base import Generator
-from pano_inpaint.io import (
+from pano_inpaint.io.atomic import atomic_write, make_folder
+from pano_inpaint.io.headers import (
+    DEFAULT_MAX_PIXELS,
     SUPPORTED_SUFFIXES,
     ImageHeader,
-    ImageMetadata,
     ImageReadError,
-    ImageWriteError,
-    LoadedImage,
-    list_images,
-    parse_gpano,
-    read_image,
     read_image_header,
-    read_mask,
-    write_image,
 )
-from pano_inpaint.io.atomic import atomic_write, make_folder
-from pano_inpaint.io.headers import DEFAULT_MAX_PIXELS
-from pano_inpaint.io.jpeg_patch import PatchUnavailable, write_jpeg_patch
-from pano_inpaint.masks import nadir_mask, zenith_mask
-from pano_inpaint.pipeline import InpaintResult, inpaint
+
+# Planning a job (inputs, outputs, headers) needs neither numpy nor OpenCV: what reads, fills
+# and writes pixels is imported by the functions that do it, so a file refused from its header
+# (a decompression bomb) is refused before they load.
+if TYPE_CHECKING:
+    import numpy as np
+
+    from pano_inpaint.generators.base import Generator
+    from pano_inpaint.io.images import LoadedImage
+    from pano_inpaint.io.metadata import ImageMetadata
+    from pano_inpaint.pipeline import InpaintResult
 
 __all__ = [
     "FileResult",
@@ -121,6 +119,11 @@ class MaskSpec:
 
     def mask_for(self, image_path: Path, height: int, width: int, *,
                  max_pixels: int | None = DEFAULT_MAX_PIXELS) -> np.ndarray:
+        import numpy as np
+
+        from pano_inpaint.io.images import read_mask
+        from pano_inpaint.masks import nadir_mask, zenith_mask
+
         mask = np.zeros((height, width), bool)
         if self.nadir_degrees is not None:
             mask |= nadir_mask(height, width, self.nadir_degrees)
@@ -179,6 +182,8 @@ def resolve_inputs(spec: str) -> list[InputImage]:
     if path.is_file():
         return [InputImage(path, Path(path.name))]
     if path.is_dir():
+        from pano_inpaint.io.folders import list_images
+
         files = list_images(path)
         if not files:
             raise JobError(f"no images in folder {path} (looked for "
@@ -279,6 +284,8 @@ def check_panorama(loaded: LoadedImage) -> None:
     Raises:
         JobError: with ``EXIT_INPUT``: a partial panorama (GPano cropped area), or not 2:1.
     """
+    from pano_inpaint.io.metadata import parse_gpano
+
     gpano = parse_gpano(loaded.metadata.xmp)
     if gpano is not None and gpano.is_partial:
         raise JobError(
@@ -299,6 +306,9 @@ def write_result(loaded: LoadedImage, pixels: np.ndarray, output_path: Path,
     """Write the filled image; JPEG to JPEG as a patch of the source (only the MCUs the fill
     touched encoded again), else (or if the source cannot be patched) re-encoded. Returns a
     note on how it was written."""
+    from pano_inpaint.io.images import write_image
+    from pano_inpaint.io.jpeg_patch import PatchUnavailable, write_jpeg_patch
+
     if loaded.format == "jpeg" and output_path.suffix.lower() in _JPEG_SUFFIXES:
         try:
             patch = write_jpeg_patch(loaded.path, output_path, loaded.pixels, pixels, metadata,
@@ -333,6 +343,9 @@ def inpaint_file(
             fit this image, such as a cube padding wider than its faces), with a message
             saying what to do.
     """
+    from pano_inpaint.io.images import ImageWriteError, read_image
+    from pano_inpaint.pipeline import inpaint
+
     if same_file(image_path, output_path) and not in_place:
         raise JobError(f"output {output_path} is the input file; pass --in-place to replace "
                        "the input, or choose another output", EXIT_OUTPUT)

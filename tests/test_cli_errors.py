@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pano_inpaint import jobs
+from pano_inpaint import jobs, pipeline
 from pano_inpaint.cli import main
 from pano_inpaint.exit_codes import EXIT_BATCH_FAILED, EXIT_INPUT, EXIT_OUTPUT, EXIT_USAGE
 from pano_inpaint.io import read_image, read_mask, write_image
@@ -197,7 +197,7 @@ def _batch(tmp_path, count=3) -> Path:
 ])
 def test_a_failing_image_does_not_stop_the_batch(tmp_path, capsys, monkeypatch, error,
                                                  single_code):
-    fill = jobs.inpaint
+    fill = pipeline.inpaint
 
     def flaky(erp, mask, **kwargs):
         if flaky.calls == 0:
@@ -206,7 +206,7 @@ def test_a_failing_image_does_not_stop_the_batch(tmp_path, capsys, monkeypatch, 
         return fill(erp, mask, **kwargs)
 
     flaky.calls = 0
-    monkeypatch.setattr(jobs, "inpaint", flaky)
+    monkeypatch.setattr(pipeline, "inpaint", flaky)
     folder = _batch(tmp_path)
     code, text = _run(capsys, "inpaint", folder, "--nadir", 20, "-g", "telea", "-o",
                       tmp_path / "out", "-q", "-j", 1)  # -j 1: the patch reaches no worker

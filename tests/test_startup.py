@@ -13,10 +13,10 @@ _HEAVY = ("numpy", "cv2", "numba", "scipy", "torch")
 
 
 def _loaded_after(statement: str) -> set[str]:
-    code = (f"import sys; {statement}; "
-            f"print(' '.join(m for m in {_HEAVY!r} if m in sys.modules), file=sys.stderr)")
+    code = (f"import sys\n{statement}\n"
+            f"print('loaded:', *(m for m in {_HEAVY!r} if m in sys.modules), file=sys.stderr)")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return set(run.stderr.split())
+    return set(run.stderr.splitlines()[-1].split()[1:])
 
 
 @pytest.mark.parametrize("statement", [
@@ -27,6 +27,17 @@ def _loaded_after(statement: str) -> set[str]:
 ])
 def test_import_and_help_load_no_heavy_library(statement):
     assert _loaded_after(statement) == set()
+
+
+def test_a_decompression_bomb_is_refused_before_numpy_and_opencv_load(tmp_path):
+    from tests.bombs import write_bomb
+
+    bomb = write_bomb(tmp_path, ".png")
+    args = ["inpaint", str(bomb), "--nadir", "25", "-o", str(tmp_path / "out.png")]
+    statement = ("from pano_inpaint.cli import main\n"
+                 f"assert main({args!r}) == 3  # EXIT_INPUT")
+    assert _loaded_after(statement) == set()
+    assert not (tmp_path / "out.png").exists()
 
 
 def test_generator_registry_does_not_load_numba_until_patchmatch_is_built():

@@ -3,22 +3,39 @@
 This package is the only place that knows file formats and file dtypes; see
 :mod:`pano_inpaint.io.images` for the formats and conversions, :mod:`pano_inpaint.io.metadata`
 for the metadata.
+
+The names below are imported on first use (PEP 562): what only reads a file's header
+(:mod:`pano_inpaint.io.headers`) loads neither numpy nor OpenCV, so a command that refuses a
+decompression bomb or an unreadable file does so before importing them.
 """
 
-from pano_inpaint.io.folders import list_images, read_rgb
-from pano_inpaint.io.headers import DEFAULT_MAX_PIXELS, ImageHeader
-from pano_inpaint.io.images import (
-    SUPPORTED_SUFFIXES,
-    ImageReadError,
-    ImageWriteError,
-    LoadedImage,
-    read_image,
-    read_image_header,
-    read_mask,
-    write_image,
-)
-from pano_inpaint.io.jpeg_patch import JpegPatch, PatchUnavailable, write_jpeg_patch
-from pano_inpaint.io.metadata import GPANO_NS, GPano, ImageMetadata, parse_gpano, update_gpano
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_HOMES = {
+    "list_images": "pano_inpaint.io.folders",
+    "read_rgb": "pano_inpaint.io.folders",
+    "DEFAULT_MAX_PIXELS": "pano_inpaint.io.headers",
+    "SUPPORTED_SUFFIXES": "pano_inpaint.io.headers",
+    "ImageHeader": "pano_inpaint.io.headers",
+    "ImageReadError": "pano_inpaint.io.headers",
+    "read_image_header": "pano_inpaint.io.headers",
+    "ImageWriteError": "pano_inpaint.io.images",
+    "LoadedImage": "pano_inpaint.io.images",
+    "read_image": "pano_inpaint.io.images",
+    "read_mask": "pano_inpaint.io.images",
+    "write_image": "pano_inpaint.io.images",
+    "JpegPatch": "pano_inpaint.io.jpeg_patch",
+    "PatchUnavailable": "pano_inpaint.io.jpeg_patch",
+    "write_jpeg_patch": "pano_inpaint.io.jpeg_patch",
+    "GPANO_NS": "pano_inpaint.io.metadata",
+    "GPano": "pano_inpaint.io.metadata",
+    "ImageMetadata": "pano_inpaint.io.metadata",
+    "parse_gpano": "pano_inpaint.io.metadata",
+    "update_gpano": "pano_inpaint.io.metadata",
+}
 
 __all__ = [
     "DEFAULT_MAX_PIXELS",
@@ -42,3 +59,35 @@ __all__ = [
     "write_image",
     "write_jpeg_patch",
 ]
+
+if TYPE_CHECKING:  # static tools see plain imports
+    from pano_inpaint.io.folders import list_images, read_rgb
+    from pano_inpaint.io.headers import (
+        DEFAULT_MAX_PIXELS,
+        SUPPORTED_SUFFIXES,
+        ImageHeader,
+        ImageReadError,
+        read_image_header,
+    )
+    from pano_inpaint.io.images import (
+        ImageWriteError,
+        LoadedImage,
+        read_image,
+        read_mask,
+        write_image,
+    )
+    from pano_inpaint.io.jpeg_patch import JpegPatch, PatchUnavailable, write_jpeg_patch
+    from pano_inpaint.io.metadata import GPANO_NS, GPano, ImageMetadata, parse_gpano, update_gpano
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'pano_inpaint.io' has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value  # the next access is a plain lookup
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_HOMES))

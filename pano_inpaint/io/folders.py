@@ -10,7 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from pano_inpaint.io.images import SUPPORTED_SUFFIXES, read_image
+from pano_inpaint.io.headers import SUPPORTED_SUFFIXES
+from pano_inpaint.io.images import read_image
 
 __all__ = ["list_images", "read_rgb"]
 

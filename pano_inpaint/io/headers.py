@@ -1,10 +1,14 @@
-"""What an image file is and how large it says it is, from its header alone.
+"""What an image file is and how large it says it is, from its header alone; the file names
+(:data:`SUPPORTED_SUFFIXES`) and the read error (:class:`ImageReadError`) of the whole package.
 
 Nothing here decodes pixels: a 3 MB PNG can declare 46000x23000 pixels and a few bytes of EXR
 header a canvas of any size, and their decoders allocate what the header says before they find
 out the data is not there. :func:`read_image <pano_inpaint.io.images.read_image>` checks the
 declared size against a pixel limit first (:data:`DEFAULT_MAX_PIXELS`, the largest panorama the
 pipeline supports), so such a file is refused in milliseconds without allocating anything.
+
+This module imports neither numpy nor OpenCV, so a command that refuses a file from its header
+(:func:`read_image_header`) does not pay for them.
 """
 
 from __future__ import annotations
@@ -12,16 +16,76 @@ from __future__ import annotations
 import contextlib
 import importlib
 import logging
+import os
 import re
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["DEFAULT_MAX_PIXELS", "ImageHeader", "read_header", "sniff_format"]
+__all__ = [
+    "DEFAULT_MAX_PIXELS",
+    "SUFFIX_KINDS",
+    "SUPPORTED_SUFFIXES",
+    "ImageHeader",
+    "ImageReadError",
+    "read_header",
+    "read_image_header",
+    "sniff_format",
+]
 
 # The largest panorama the pipeline supports (README "Limits"): 16384 x 8192.
 DEFAULT_MAX_PIXELS = 16384 * 8192
+
+# The file names this package reads and writes, and the format each one is written in.
+SUFFIX_KINDS = {
+    ".jpg": "jpeg",
+    ".jpeg": "jpeg",
+    ".jpe": "jpeg",
+    ".png": "png",
+    ".tif": "tiff",
+    ".tiff": "tiff",
+    ".webp": "webp",
+    ".hdr": "hdr",
+    ".exr": "exr",
+}
+SUPPORTED_SUFFIXES: tuple[str, ...] = tuple(SUFFIX_KINDS)
+
+PathLike = str | os.PathLike[str]
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+class ImageReadError(OSError):
+    """An image file could not be read.
+
+    The message is one line, ``cannot read '<path>': <reason>; <what to do>``.
+
+    Attributes:
+        path: the file.
+        reason: what went wrong.
+        hint: what the user can do about it.
+    """
+
+    def __init__(
+        self,
+        path: PathLike,
+        reason: str,
+        hint: str = "check that the file is a complete, supported image",
+    ) -> None:
+        self.path = Path(path)
+        self.reason = _one_line(reason)
+        self.hint = _one_line(hint)
+        super().__init__(f"cannot read '{path}': {self.reason}; {self.hint}")
+
+    def __str__(self) -> str:  # OSError would prefix "[Errno ...]" if errno were set
+        return str(self.args[0])
+
+    def __reduce__(self):  # keep the exception picklable (multiprocessing)
+        return (type(self), (self.path, self.reason, self.hint))
+
 
 
 @dataclass(frozen=True)
@@ -193,3 +257,69 @@ _SIZE_READERS: dict[str, Callable[[Path], tuple[int, int, int]]] = {
     "hdr": _hdr_size,
     "exr": _exr_size,
 }
+
+
+def _as_path(path: PathLike) -> Path:
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
+    return Path(path)
+
+
+def _corrupt(path: Path, kind: str | None, exc: BaseException) -> ImageReadError:
+    detail = _one_line(str(exc)) or type(exc).__name__
+    return ImageReadError(path, f"corrupt or truncated {(kind or 'image').upper()} data "
+                          f"({detail})", "re-export or re-download the file")
+
+
+def read_image_header(path: PathLike, *, max_pixels: int | None = DEFAULT_MAX_PIXELS
+                      ) -> ImageHeader:
+    """Format and declared size of an image file, checked as
+    :func:`~pano_inpaint.io.images.read_image` checks them,
+    without decoding any pixel (milliseconds, whatever the file declares).
+
+    Raises:
+        ImageReadError: missing, empty or unreadable file, an unrecognised format or a broken
+            header, or more pixels than ``max_pixels``.
+        TypeError: ``path`` is not a path.
+    """
+    from PIL import UnidentifiedImageError
+
+    path = _as_path(path)
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(16)
+    except FileNotFoundError:
+        raise ImageReadError(
+            path, "no such file", "check the path and the working directory"
+        ) from None
+    except IsADirectoryError:
+        raise ImageReadError(path, "it is a directory", "pass an image file") from None
+    except PermissionError:
+        raise ImageReadError(path, "permission denied", "check the file's permissions") from None
+    except OSError as exc:
+        raise ImageReadError(path, exc.strerror or str(exc)) from exc
+    if not head:
+        raise ImageReadError(path, "the file is empty", "re-export or re-download it")
+    kind = sniff_format(head)
+    try:
+        header = read_header(path)
+    except UnidentifiedImageError:
+        raise ImageReadError(
+            path,
+            "not a supported image (unrecognised content)",
+            "supported formats are JPEG, PNG, TIFF, WebP, Radiance HDR and OpenEXR",
+        ) from None
+    except (MemoryError, KeyboardInterrupt):
+        raise
+    except Exception as exc:  # header parsers raise anything from OSError to struct.error
+        raise _corrupt(path, kind, exc) from exc
+    if max_pixels is not None and header.pixels > max_pixels:
+        raise ImageReadError(
+            path,
+            f"it declares {header.width}x{header.height} pixels "
+            f"({header.pixels / 1e6:,.0f} megapixels), more than the limit of "
+            f"{max_pixels / 1e6:,.0f} megapixels (16384x8192 by default)",
+            f"raise the limit (--max-pixels, or read_image(max_pixels=...)) only if the machine "
+            f"has the memory: decoding alone needs at least {header.pixels * 3 / 1e9:,.1f} GB",
+        )
+    return header

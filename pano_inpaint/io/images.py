@@ -40,7 +40,17 @@ import numpy as np
 
 from pano_inpaint._checks import check_dtype, check_positive_int
 from pano_inpaint.io.atomic import atomic_write
-from pano_inpaint.io.headers import DEFAULT_MAX_PIXELS, ImageHeader, read_header, sniff_format
+from pano_inpaint.io.headers import (
+    DEFAULT_MAX_PIXELS,
+    SUFFIX_KINDS,
+    SUPPORTED_SUFFIXES,
+    ImageReadError,
+    PathLike,
+    _as_path,
+    _corrupt,
+    _one_line,
+    read_image_header,
+)
 from pano_inpaint.io.metadata import (
     ImageMetadata,
     embed_exif_in_tiff,
@@ -53,55 +63,17 @@ from pano_inpaint.io.metadata import (
 )
 
 __all__ = [
-    "SUPPORTED_SUFFIXES",
-    "ImageReadError",
     "ImageWriteError",
     "LoadedImage",
     "read_image",
-    "read_image_header",
     "read_mask",
     "write_image",
 ]
 
 logger = logging.getLogger(__name__)
 
-PathLike = str | os.PathLike[str]
-
 
 # ----------------------------------------------------------------------------------- errors
-
-
-def _one_line(text: str) -> str:
-    return " ".join(str(text).split())
-
-
-class ImageReadError(OSError):
-    """An image file could not be read.
-
-    The message is one line, ``cannot read '<path>': <reason>; <what to do>``.
-
-    Attributes:
-        path: the file.
-        reason: what went wrong.
-        hint: what the user can do about it.
-    """
-
-    def __init__(
-        self,
-        path: PathLike,
-        reason: str,
-        hint: str = "check that the file is a complete, supported image",
-    ) -> None:
-        self.path = Path(path)
-        self.reason = _one_line(reason)
-        self.hint = _one_line(hint)
-        super().__init__(f"cannot read '{path}': {self.reason}; {self.hint}")
-
-    def __str__(self) -> str:  # OSError would prefix "[Errno ...]" if errno were set
-        return str(self.args[0])
-
-    def __reduce__(self):  # keep the exception picklable (multiprocessing)
-        return (type(self), (self.path, self.reason, self.hint))
 
 
 class ImageWriteError(OSError):
@@ -447,71 +419,6 @@ def _check_loaded(path: Path, pixels: np.ndarray) -> np.ndarray:
     return pixels
 
 
-def _as_path(path: PathLike) -> Path:
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
-    return Path(path)
-
-
-def _corrupt(path: Path, kind: str | None, exc: BaseException) -> ImageReadError:
-    detail = _one_line(str(exc)) or type(exc).__name__
-    return ImageReadError(path, f"corrupt or truncated {(kind or 'image').upper()} data "
-                          f"({detail})", "re-export or re-download the file")
-
-
-def read_image_header(path: PathLike, *, max_pixels: int | None = DEFAULT_MAX_PIXELS
-                      ) -> ImageHeader:
-    """Format and declared size of an image file, checked as :func:`read_image` checks them,
-    without decoding any pixel (milliseconds, whatever the file declares).
-
-    Raises:
-        ImageReadError: missing, empty or unreadable file, an unrecognised format or a broken
-            header, or more pixels than ``max_pixels``.
-        TypeError: ``path`` is not a path.
-    """
-    from PIL import UnidentifiedImageError
-
-    path = _as_path(path)
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(16)
-    except FileNotFoundError:
-        raise ImageReadError(
-            path, "no such file", "check the path and the working directory"
-        ) from None
-    except IsADirectoryError:
-        raise ImageReadError(path, "it is a directory", "pass an image file") from None
-    except PermissionError:
-        raise ImageReadError(path, "permission denied", "check the file's permissions") from None
-    except OSError as exc:
-        raise ImageReadError(path, exc.strerror or str(exc)) from exc
-    if not head:
-        raise ImageReadError(path, "the file is empty", "re-export or re-download it")
-    kind = sniff_format(head)
-    try:
-        header = read_header(path)
-    except UnidentifiedImageError:
-        raise ImageReadError(
-            path,
-            "not a supported image (unrecognised content)",
-            "supported formats are JPEG, PNG, TIFF, WebP, Radiance HDR and OpenEXR",
-        ) from None
-    except (MemoryError, KeyboardInterrupt):
-        raise
-    except Exception as exc:  # header parsers raise anything from OSError to struct.error
-        raise _corrupt(path, kind, exc) from exc
-    if max_pixels is not None and header.pixels > max_pixels:
-        raise ImageReadError(
-            path,
-            f"it declares {header.width}x{header.height} pixels "
-            f"({header.pixels / 1e6:,.0f} megapixels), more than the limit of "
-            f"{max_pixels / 1e6:,.0f} megapixels (16384x8192 by default)",
-            f"raise the limit (--max-pixels, or read_image(max_pixels=...)) only if the machine "
-            f"has the memory: decoding alone needs at least {header.pixels * 3 / 1e9:,.1f} GB",
-        )
-    return header
-
-
 def read_image(path: PathLike, *, max_pixels: int | None = DEFAULT_MAX_PIXELS) -> LoadedImage:
     """Read an image file with its metadata.
 
@@ -731,18 +638,9 @@ _WEBP = _Format("WebP", (_UINT8,), True, False, 16383, _write_webp)
 _HDR = _Format("Radiance HDR", (_FLOAT32,), False, False, 2**31 - 1, _write_hdr, True)
 _EXR = _Format("OpenEXR", (_FLOAT32,), True, True, 2**31 - 1, _write_exr)
 
-_SUFFIX_FORMATS = {
-    ".jpg": _JPEG,
-    ".jpeg": _JPEG,
-    ".jpe": _JPEG,
-    ".png": _PNG,
-    ".tif": _TIFF,
-    ".tiff": _TIFF,
-    ".webp": _WEBP,
-    ".hdr": _HDR,
-    ".exr": _EXR,
-}
-SUPPORTED_SUFFIXES: tuple[str, ...] = tuple(_SUFFIX_FORMATS)
+_KIND_FORMATS = {"jpeg": _JPEG, "png": _PNG, "tiff": _TIFF, "webp": _WEBP, "hdr": _HDR,
+                 "exr": _EXR}
+_SUFFIX_FORMATS = {suffix: _KIND_FORMATS[kind] for suffix, kind in SUFFIX_KINDS.items()}
 
 # Display-referred floats may overshoot [0, 1] by filtering noise; beyond this they are HDR.
 _DISPLAY_TOLERANCE = 1e-3
@@ -875,8 +773,8 @@ def write_image(
 ) -> Path:
     """Write pixels (and metadata) to an image file, atomically.
 
-    The format comes from the suffix (see :data:`SUPPORTED_SUFFIXES`). What a format cannot
-    store is converted or refused:
+    The format comes from the suffix (see :data:`~pano_inpaint.io.headers.SUPPORTED_SUFFIXES`).
+    What a format cannot store is converted or refused:
 
     * uint16 -> JPEG/WebP: rounded to 8 bits (logged as a warning).
     * float32 -> JPEG/WebP (8-bit) or PNG (16-bit): only display-referred values in ``[0, 1]``

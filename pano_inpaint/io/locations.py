@@ -243,12 +243,12 @@ def list_remote_inputs(spec: str, suffixes: frozenset[str] | set[str]
 def read_remote_header(location: str, *, max_pixels: int | None):
     """The header of a remote image from its first 256 KiB (the whole file only when its
     header lies further on, as a TIFF's may): what :func:`read_image_header
-    <pano_inpaint.io.images.read_image_header>` says of a local file.
+    <pano_inpaint.io.headers.read_image_header>` says of a local file.
 
     Raises:
         ImageReadError: as ``read_image_header``.
     """
-    from pano_inpaint.io.images import ImageReadError, read_image_header
+    from pano_inpaint.io.headers import ImageReadError, read_image_header
 
     fs, fs_path = filesystem(location)
     suffix = PurePosixPath(fs_path).suffix
