@@ -7,8 +7,9 @@ do not pay for numpy, OpenCV or numba until something needs them.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from pano_inpaint._lazy import lazy_names
 
 __version__ = "0.1.0"
 
@@ -55,14 +56,4 @@ if TYPE_CHECKING:  # static tools see plain imports
     from pano_inpaint.pipeline import InpaintResult, RegionReport, inpaint
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module 'pano_inpaint' has no attribute {name!r}")
-    value = getattr(importlib.import_module(home), name)
-    globals()[name] = value  # the next access is a plain lookup
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_HOMES))
+__getattr__, __dir__ = lazy_names(__name__, _HOMES)

@@ -11,8 +11,9 @@ decompression bomb or an unreadable file does so before importing them.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from pano_inpaint._lazy import lazy_names
 
 _HOMES = {
     "list_images": "pano_inpaint.io.folders",
@@ -80,14 +81,4 @@ if TYPE_CHECKING:  # static tools see plain imports
     from pano_inpaint.io.metadata import GPANO_NS, GPano, ImageMetadata, parse_gpano, update_gpano
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module 'pano_inpaint.io' has no attribute {name!r}")
-    value = getattr(importlib.import_module(home), name)
-    globals()[name] = value  # the next access is a plain lookup
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_HOMES))
+__getattr__, __dir__ = lazy_names(__name__, _HOMES)
