@@ -129,3 +129,49 @@ def test_stitching_large_holes_on_blocks_still_removes_the_offset(monkeypatch):
     before = np.abs(filled - truth)[hole].mean()
     after = np.abs(out - truth)[hole].mean()
     assert after < 0.25 * before
+
+
+def _sky_over_ground(seed: int = 0) -> np.ndarray:
+    """A smooth vertical gradient (sky) over a noise texture (ground) meeting at row SIZE/2."""
+    rng = np.random.default_rng(seed)
+    rows = np.linspace(0.3, 0.7, SIZE, dtype=np.float32)[:, None, None]
+    tile = np.broadcast_to(rows, (SIZE, SIZE, 3)).copy()
+    ground = slice(SIZE // 2, SIZE)
+    tile[ground] += 0.2 * (rng.random((SIZE // 2, SIZE, 3), dtype=np.float32) - 0.5)
+    return tile[None]
+
+
+def test_copied_texture_fades_where_the_surroundings_are_smooth_and_stays_where_not():
+    """A hole across the horizon filled with the ground's texture everywhere (what copies
+    from the ground bring into a sky): the sky part loses it, the ground part keeps it."""
+    truth = _sky_over_ground()
+    hole = np.zeros((1, SIZE, SIZE), bool)
+    hole[0, 20:76, 24:72] = True
+    rng = np.random.default_rng(1)
+    filled = truth.copy()
+    texture = 0.2 * (rng.random(truth.shape, dtype=np.float32) - 0.5)
+    filled[hole] = (truth + np.where(np.arange(SIZE)[:, None, None] < SIZE // 2, texture, 0)
+                    )[hole]  # the ground part of the hole keeps the truth's own texture
+    out = filled.copy()
+    scales = FinishScales.of(SIZE, 0.01, 0.0, 1.3)
+    finish_fill(out, hole, scales, 1.0)
+    sky = np.zeros((SIZE, SIZE), bool)
+    sky[20:32, 28:68] = True  # 16 px and more from the horizon (regions blend over ~12 px)
+    ground = np.zeros((SIZE, SIZE), bool)
+    ground[60:76, 28:68] = True
+    before = _detail_energy(filled[0], sky, 1.0)
+    after = _detail_energy(out[0], sky, 1.0)
+    assert after < 0.05 * before  # the copied texture is gone from the sky
+    kept = _detail_energy(out[0], ground, 1.0) / _detail_energy(filled[0], ground, 1.0)
+    assert 0.7 < kept < 1.4  # the ground's texture, as strong as around it, stays
+
+
+def test_bands_off_leaves_the_copied_texture():
+    truth = _sky_over_ground()
+    hole = np.zeros((1, SIZE, SIZE), bool)
+    hole[0, 20:40, 24:72] = True
+    filled = truth.copy()
+    filled[hole] += 0.1 * (np.random.default_rng(2).random((int(hole.sum()), 3)) - 0.5)
+    out = filled.copy()
+    finish_fill(out, hole, FinishScales.of(SIZE, 0.01, 0.0, 1.0, bands=0), 1.0)
+    assert np.allclose(out, filled, atol=1e-5)

@@ -1,5 +1,5 @@
 """The last touch on a PatchMatch fill: pieces stitched, smooth structure at thin borders, detail
-at the surroundings' energy.
+at the energy of the surroundings nearest each part of the hole.
 
 Copied texture has three failings that can be corrected without undoing the copy:
 
@@ -15,15 +15,22 @@ Copied texture has three failings that can be corrected without undoing the copy
   ``sigma`` the fill takes the smooth fill's structure near the border, fading to the copy's
   own structure with depth into the hole (weight ``exp(-depth / tau)``); the detail above that
   band is always the copy's.
-* Detail energy. A patch distance prefers flat sources (a flat patch is never far from anything),
-  so copies tend to hold less detail than the hole's surroundings. The detail band is scaled up
-  until its energy in the hole equals that of the known ring around the hole, by at most
-  ``gain_max``; a fill already as detailed as its surroundings is left as it is. This is Heeger
-  and Bergen's band-energy matching (SIGGRAPH 1995) with the surroundings as the exemplar.
+* Detail energy, both ways. A patch distance prefers flat sources (a flat patch is never far
+  from anything), so copies may hold less fine detail than the hole's surroundings; and where
+  the surroundings are smooth (a sky, a plain ceiling) the copied pieces bring the texture of
+  wherever they came from. So the fill is split into octave bands (``sigma``, ``2 sigma``, ...)
+  and each band is scaled, per region of the hole, until its energy equals the energy the
+  known ring nearest that region has in the same band: Heeger and Bergen's band-energy
+  matching (SIGGRAPH 1995) with the surroundings as the exemplar, made local. The region is
+  as wide as half the depth of the deepest hole pixel (a thin hole follows the ground right
+  beside it, the middle of a large cap an average of the ring around it) and the energies are
+  compared over the same width on both sides. Only the finest band may be raised (by at most ``gain_max``);
+  the coarser ones are only lowered, so a fill is never given more structure than it copied.
+  What is coarser than the bands (the copy's layout) is kept.
 
-Both bands are measured with normalised convolution, the fill on hole pixels only and the ring
-on known pixels only, so the step between a copy and its surroundings (a wrong grey in a thin
-leg) counts as structure, which the smooth fill replaces, never as detail to keep or amplify.
+Bands and energies are measured with normalised convolution, the fill on hole pixels only and
+the ring on known pixels only, so the step between a copy and its surroundings (a wrong grey in
+a thin leg) counts as structure, which the smooth fill replaces, never as detail to keep.
 
 Each tile is treated on its padded view (so the smooth fill sees across the face edges), cropped
 to the hole's box and a margin; the caller reconciles and re-pads the tiles afterwards.
@@ -50,13 +57,15 @@ class FinishScales:
     sigma: float  # Gaussian sigma splitting structure (below) from detail (above)
     tau: float  # depth into the hole over which the smooth structure fades (0: never used)
     ring: float  # width of the known ring the detail energy is matched to
-    gain_max: float  # largest detail gain (1: none)
+    gain_max: float  # largest gain of the finest band
+    bands: int = 4  # octave bands (from ``sigma`` up) matched to the ring's energy; 0: none
 
     @classmethod
-    def of(cls, face_size: int, sigma: float, depth: float, gain_max: float) -> FinishScales:
+    def of(cls, face_size: int, sigma: float, depth: float, gain_max: float,
+           bands: int = 4) -> FinishScales:
         """Scales given as shares of the face size, so they follow the resolution."""
         return cls(max(0.5, sigma * face_size), depth * face_size, max(4.0, 0.05 * face_size),
-                   gain_max)
+                   gain_max, bands)
 
 
 def _blur(tile: np.ndarray, sigma: float) -> np.ndarray:
@@ -86,15 +95,6 @@ def _smooth(tile: np.ndarray, hole: np.ndarray, step: int) -> np.ndarray:
     smooth_fill(known[None], holes[None])
     return cv2.resize(known, (width, height), interpolation=cv2.INTER_LINEAR).reshape(
         tile.shape)
-
-
-def _split(tile: np.ndarray, inside: np.ndarray, sigma: float) -> tuple[np.ndarray, np.ndarray]:
-    """Structure and detail of ``tile`` using only the pixels ``inside`` (normalised
-    convolution), so the step between a fill and its surroundings is in neither band's detail."""
-    weight = inside.astype(np.float32)
-    den = _blur(weight[..., None], sigma)
-    low = _blur(tile * weight[..., None], sigma) / np.maximum(den, 1e-6)
-    return low, tile - low
 
 
 def piece_edges(nnf: tuple[np.ndarray, ...]) -> tuple[np.ndarray, np.ndarray]:
@@ -230,12 +230,66 @@ def _seamless(tile: np.ndarray, hole: np.ndarray, cut_across: np.ndarray,
     return out
 
 
+def _gauss(x: np.ndarray, sigma: float) -> np.ndarray:
+    """A Gaussian blur of ``(H, W[, C])`` ``x``; wide ones on a grid ``sigma / 2`` times coarser
+    (what they keep is smooth at that step), so their cost does not grow with ``sigma``."""
+    if sigma <= 4.0:
+        return _blur(x, sigma)
+    step = sigma / 2.0
+    height, width = x.shape[:2]
+    small = (max(1, int(np.ceil(width / step))), max(1, int(np.ceil(height / step))))
+    coarse = cv2.resize(x, small, interpolation=cv2.INTER_AREA)
+    coarse = cv2.GaussianBlur(coarse, (0, 0), sigma * small[0] / width)
+    return cv2.resize(coarse, (width, height), interpolation=cv2.INTER_LINEAR).reshape(x.shape)
+
+
+def _masked_mean(x: np.ndarray, where: np.ndarray, sigma: float) -> np.ndarray:
+    """Local mean of ``x`` (``(H, W[, C])``) over the pixels ``where`` (normalised
+    convolution); 0 where no such pixel is within reach."""
+    weight = where.astype(np.float32)
+    if x.ndim == 3:
+        num = _gauss(x * weight[..., None], sigma)
+        den = _gauss(weight, sigma)[..., None]
+    else:
+        num, den = _gauss(x * weight, sigma), _gauss(weight, sigma)
+    return num / np.maximum(den, 1e-6) * (den > 1e-4)
+
+
+def _bands(x: np.ndarray, where: np.ndarray, sigmas: list[float]) -> list[np.ndarray]:
+    """Octave bands of ``x`` seen through the pixels ``where`` only: ``x - G_1``,
+    ``G_1 - G_2``, ... ``G_{n-1} - G_n`` and the rest ``G_n``, ``G_i`` the normalised Gaussian
+    blur at ``sigmas[i-1]``."""
+    lows = [x] + [_masked_mean(x, where, s) for s in sigmas]
+    return [a - b for a, b in zip(lows[:-1], lows[1:], strict=True)] + [lows[-1]]
+
+
+def _band_gains(detail: list[np.ndarray], known: list[np.ndarray], hole: np.ndarray,
+                sigmas: list[float], ring: float, gain_max: float) -> list[np.ndarray]:
+    """Per band and hole pixel, the gain that brings the fill's local band energy to the one
+    the known ring around that part of the hole has in the same band: ``(H, W, 1)`` maps.
+
+    The ring's energy is measured on known pixels within ``max(ring, 2 sigma)`` of the hole
+    and carried into the hole by a normalised blur as wide as half the hole's depth (each hole
+    pixel takes the energy of the ring nearest it; the middle of a large hole, an average of
+    the ring around it). Gains above 1 only for the finest band (a patch distance prefers flat
+    sources, so copies lose fine detail; coarser bands are never amplified)."""
+    inside = cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3)
+    outside = cv2.distanceTransform((~hole).astype(np.uint8), cv2.DIST_L2, 3)
+    reach = 0.5 * float(inside.max())
+    gains = []
+    for index, sigma in enumerate(sigmas):
+        width = max(2 * sigma, reach)
+        fill_energy = _masked_mean(np.sum(detail[index] ** 2, axis=-1), hole, width)
+        ring_band = ~hole & (outside <= max(ring, 2 * sigma))
+        ring_energy = _masked_mean(np.sum(known[index] ** 2, axis=-1), ring_band, width)
+        gain = np.sqrt(ring_energy / np.maximum(fill_energy, 1e-12))
+        gains.append(np.clip(gain, 0.0, gain_max if index == 0 else 1.0)[..., None])
+    return gains
+
+
 def finish_fill(filled: np.ndarray, hole: np.ndarray, params: FinishScales, high: float,
                 fields: dict[int, tuple] | None = None, bank: np.ndarray | None = None) -> None:
     """Correct the hole pixels of ``filled`` in place (see the module docstring).
-
-    One detail gain serves every tile (measured over all of them), so tiles that meet at a cube
-    edge keep equal detail there.
 
     Args:
         filled: ``(N, P, P, C)`` float32 tiles, hole pixels filled.
@@ -248,41 +302,32 @@ def finish_fill(filled: np.ndarray, hole: np.ndarray, params: FinishScales, high
         bank: ``(K, P, P, C)`` the tiles the fields copy from (their own steps continue the
             texture across piece edges); None: steps of 0 there.
     """
-    targets = [i for i in range(filled.shape[0]) if hole[i].any()]
-    margin = int(np.ceil(3 * params.sigma + params.ring)) + 2
-    crops, lows, details = {}, {}, {}
-    inside = around = 0.0
-    count_in = count_around = 0
-    for i in targets:
+    sigmas = [params.sigma * 2.0**k for k in range(max(params.bands, 1))]
+    margin = int(np.ceil(3 * sigmas[-1] + max(params.ring, 2 * sigmas[-1]))) + 2
+    for i in range(filled.shape[0]):
+        if not hole[i].any():
+            continue
         # Everything below happens within reach of the hole: its box and a margin.
         crop = _box(hole[i], margin)
         h, x = hole[i][crop], filled[i][crop]
         if fields is not None and i in fields:
             nnf = tuple(a[crop] for a in fields[i])
             x = _seamless(x, h, *piece_edges(nnf), bank, nnf)
-        low, detail = _split(x, h, params.sigma)
+        # The fill split into octave bands (finest first) and what is coarser than them.
+        bands = _bands(x, h, sigmas)
+        if params.bands > 0:
+            gains = _band_gains(bands, _bands(x, ~h, sigmas), h, sigmas, params.ring,
+                                params.gain_max)
+            bands = [g * b for g, b in zip([*gains, 1.0], bands, strict=True)]
+        structure = sum(bands[1:], np.zeros_like(x))
         if params.tau > 0:
+            # Near the border a smooth (Navier-Stokes) fill carries the structure.
             depth = cv2.distanceTransform(h.astype(np.uint8), cv2.DIST_L2, 3)
             weight = np.exp(-depth / params.tau)[..., None]
-            smooth_low = _blur(_smooth(x, h, max(1, int(params.sigma))), params.sigma)
-            low = weight * smooth_low + (1.0 - weight) * low
-        crops[i], lows[i], details[i] = crop, low, detail
-        if params.gain_max > 1.0:
-            ring = ~h & (cv2.distanceTransform((~h).astype(np.uint8), cv2.DIST_L2, 3)
-                         <= params.ring)
-            _, known_detail = _split(x, ~h, params.sigma)
-            inside += float(np.sum(detail[h] ** 2))
-            count_in += int(h.sum())
-            around += float(np.sum(known_detail[ring] ** 2))
-            count_around += int(ring.sum())
-    gain = 1.0
-    if count_around >= 64 and inside > 0:
-        ratio = (around / count_around) / (inside / count_in)
-        gain = min(max(float(np.sqrt(ratio)), 1.0), params.gain_max)
-    for i in targets:
-        h = hole[i][crops[i]]
-        result = np.clip(lows[i] + gain * details[i], 0.0, high)
-        filled[i][crops[i]][h] = result[h]
+            smooth = _blur(_smooth(x, h, max(1, int(params.sigma))), params.sigma)
+            structure = weight * smooth + (1.0 - weight) * structure
+        result = np.clip(bands[0] + structure, 0.0, high)
+        filled[i][crop][h] = result[h]
 
 
 def _box(hole: np.ndarray, margin: int) -> tuple[slice, slice]:

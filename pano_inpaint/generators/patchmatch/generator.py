@@ -85,6 +85,10 @@ class PatchMatchParams:
             structure fades from a smooth fill's (at the border) to the copy's (0: copy only).
         detail_gain_max: largest gain bringing the copied detail's energy up to that of the
             known ring around the hole (1: no gain).
+        detail_bands: octave bands of the fill (from ``structure_sigma`` up) whose local
+            energy is brought to that of the known ring nearest each part of the hole: a fill
+            keeps no more texture than its surroundings have, band by band (see ``_finish``);
+            0 leaves the copy's energy as it is.
         stitch: remove the offsets between the copied pieces in the gradient domain (a Poisson
             solve; see ``_finish``).
         structure: fill deep holes along the tile's lattice or along the straight lines that
@@ -115,6 +119,7 @@ class PatchMatchParams:
     structure_sigma: float = 0.006
     structure_depth: float = 0.03
     detail_gain_max: float = 1.3
+    detail_bands: int = 4
     stitch: bool = True
     structure: bool = True
     lattice_strength: float = 0.3
@@ -129,7 +134,7 @@ class PatchMatchParams:
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
         for name in ("jumps", "locality", "texture_weight", "vote_sharpness", "sharpen",
-                     "structure_sigma", "structure_depth"):
+                     "structure_sigma", "structure_depth", "detail_bands"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
         if self.levels is not None and self.levels < 1:
@@ -329,10 +334,10 @@ class PatchMatch:
         values clipped to ``[0, high]``, then the tiles re-padded so they agree on their overlaps
         again (``known``: the tiles' known pixels, in the domain of ``filled``)."""
         p = self.params
-        if p.structure_depth == 0 and p.detail_gain_max == 1 and not p.stitch:
+        if p.structure_depth == 0 and p.detail_bands == 0 and not p.stitch:
             return
         scales = FinishScales.of(tiles.face_size, p.structure_sigma, p.structure_depth,
-                                 p.detail_gain_max)
+                                 p.detail_gain_max, p.detail_bands)
         fields = None
         if p.stitch:
             fields = {i: f.nnf for i, f in enumerate(fields_) if f is not None}
