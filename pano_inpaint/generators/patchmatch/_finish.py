@@ -24,9 +24,9 @@ Copied texture has three failings that can be corrected without undoing the copy
   matching (SIGGRAPH 1995) with the surroundings as the exemplar, made local. The region is
   as wide as half the depth of the deepest hole pixel (a thin hole follows the ground right
   beside it, the middle of a large cap an average of the ring around it) and the energies are
-  compared over the same width on both sides. Only the finest band may be raised (by at most ``gain_max``);
-  the coarser ones are only lowered, so a fill is never given more structure than it copied.
-  What is coarser than the bands (the copy's layout) is kept.
+  compared over the same width on both sides. Only the finest band may be raised (by at most
+  ``gain_max``); the coarser ones are only lowered, so a fill is never given more structure
+  than it copied. What is coarser than the bands (the copy's layout) is kept.
 
 Bands and energies are measured with normalised convolution, the fill on hole pixels only and
 the ring on known pixels only, so the step between a copy and its surroundings (a wrong grey in
