@@ -106,7 +106,8 @@ MaxPixelsOption = Annotated[
     int, typer.Option(help="Refuse images declaring more pixels than this, before decoding "
                       "(default: 16384x8192, the largest supported).")
 ]
-_DEFAULT_MAX_PIXELS = 16384 * 8192  # io.headers.DEFAULT_MAX_PIXELS, without importing numpy
+# io.headers.DEFAULT_MAX_PIXELS (a test keeps the two equal), without importing io on --help
+_DEFAULT_MAX_PIXELS = 16384 * 8192
 
 
 @app.command("inpaint")

@@ -71,3 +71,10 @@ def test_command_annotations_are_objects_not_strings():
         annotations = command.callback.__annotations__
         assert annotations and not any(isinstance(a, str) for a in annotations.values()), (
             command.name)
+
+
+def test_the_command_lines_pixel_limit_is_the_packages():
+    from pano_inpaint import cli
+    from pano_inpaint.io.headers import DEFAULT_MAX_PIXELS
+
+    assert cli._DEFAULT_MAX_PIXELS == DEFAULT_MAX_PIXELS
