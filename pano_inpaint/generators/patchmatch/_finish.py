@@ -247,12 +247,11 @@ def _masked_mean(x: np.ndarray, where: np.ndarray, sigma: float) -> np.ndarray:
     """Local mean of ``x`` (``(H, W[, C])``) over the pixels ``where`` (normalised
     convolution); 0 where no such pixel is within reach."""
     weight = where.astype(np.float32)
-    if x.ndim == 3:
-        num = _gauss(x * weight[..., None], sigma)
-        den = _gauss(weight, sigma)[..., None]
-    else:
-        num, den = _gauss(x * weight, sigma), _gauss(weight, sigma)
-    return num / np.maximum(den, 1e-6) * (den > 1e-4)
+    num = _gauss(x * (weight[..., None] if x.ndim == 3 else weight), sigma)
+    den = _gauss(weight, sigma)
+    inverse = np.where(den > 1e-4, 1.0 / np.maximum(den, 1e-4), 0.0).astype(np.float32)
+    num *= inverse[..., None] if x.ndim == 3 else inverse
+    return num
 
 
 def _bands(x: np.ndarray, where: np.ndarray, sigmas: list[float]) -> list[np.ndarray]:
@@ -261,6 +260,22 @@ def _bands(x: np.ndarray, where: np.ndarray, sigmas: list[float]) -> list[np.nda
     blur at ``sigmas[i-1]``."""
     lows = [x] + [_masked_mean(x, where, s) for s in sigmas]
     return [a - b for a, b in zip(lows[:-1], lows[1:], strict=True)] + [lows[-1]]
+
+
+def _local_energy(energy: np.ndarray, where: np.ndarray, width: float, step: int
+                  ) -> np.ndarray:
+    """Local mean of the ``(H, W)`` ``energy`` over the pixels ``where`` (normalised blur of
+    ``width``), computed on a grid ``step`` times coarser (``width`` is at least twice the
+    step, so the result is smooth at that step); returned on that grid."""
+    if step == 1:
+        return _masked_mean(energy, where, width)
+    height, full_width = energy.shape
+    small = (max(1, -(-full_width // step)), max(1, -(-height // step)))
+    weight = where.astype(np.float32)
+    num = cv2.resize(energy * weight, small, interpolation=cv2.INTER_AREA)
+    den = cv2.resize(weight, small, interpolation=cv2.INTER_AREA)
+    num, den = _gauss(num, width / step), _gauss(den, width / step)
+    return np.where(den > 1e-4, num / np.maximum(den, 1e-4), 0.0)
 
 
 def _band_gains(detail: list[np.ndarray], known: list[np.ndarray], hole: np.ndarray,
@@ -272,18 +287,26 @@ def _band_gains(detail: list[np.ndarray], known: list[np.ndarray], hole: np.ndar
     and carried into the hole by a normalised blur as wide as half the hole's depth (each hole
     pixel takes the energy of the ring nearest it; the middle of a large hole, an average of
     the ring around it). Gains above 1 only for the finest band (a patch distance prefers flat
-    sources, so copies lose fine detail; coarser bands are never amplified)."""
+    sources, so copies lose fine detail; coarser bands are never amplified). The energies,
+    blurred over at least ``2 sigma``, are worked out on a grid ``sigma`` times coarser."""
     inside = cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3)
     outside = cv2.distanceTransform((~hole).astype(np.uint8), cv2.DIST_L2, 3)
     reach = 0.5 * float(inside.max())
+    step = max(1, int(sigmas[0]))
+    height, width_px = hole.shape
     gains = []
     for index, sigma in enumerate(sigmas):
         width = max(2 * sigma, reach)
-        fill_energy = _masked_mean(np.sum(detail[index] ** 2, axis=-1), hole, width)
+        fill_energy = _local_energy(np.einsum("...c,...c->...", detail[index], detail[index]),
+                                    hole, width, step)
         ring_band = ~hole & (outside <= max(ring, 2 * sigma))
-        ring_energy = _masked_mean(np.sum(known[index] ** 2, axis=-1), ring_band, width)
+        ring_energy = _local_energy(np.einsum("...c,...c->...", known[index], known[index]),
+                                    ring_band, width, step)
         gain = np.sqrt(ring_energy / np.maximum(fill_energy, 1e-12))
-        gains.append(np.clip(gain, 0.0, gain_max if index == 0 else 1.0)[..., None])
+        gain = np.clip(gain, 0.0, gain_max if index == 0 else 1.0).astype(np.float32)
+        if step > 1:
+            gain = cv2.resize(gain, (width_px, height), interpolation=cv2.INTER_LINEAR)
+        gains.append(gain[..., None])
     return gains
 
 
