@@ -361,3 +361,50 @@ def test_zenith_fill_over_a_smooth_sky_stays_as_smooth_as_the_sky_around_it(band
         assert ratio < 4.0
     else:  # the generator without the step: what the test above guards against
         assert ratio >= 4.0
+
+
+def _copy_distances(generator: PatchMatch, tiles: CubeTiles) -> np.ndarray:
+    """Tile-pixel distance from each hole pixel of the first tile to the source it copies
+    (a source on another face counts as one face size away)."""
+    found = []
+    original = generator._reconstruct
+
+    def spy(source, out, hole, domain_box, field, *args):
+        found.append((hole.copy(), field.nnf))
+        return original(source, out, hole, domain_box, field, *args)
+
+    generator._reconstruct = spy
+    generator.inpaint(tiles)
+    hole, (k, y, x, _) = found[0]
+    ys, xs = np.nonzero(hole & (k >= 0))
+    own = tiles.face_ids[0]  # the context holds the six faces in FACE_ORDER: index = face
+    distance = np.hypot(y[ys, xs] - ys, x[ys, xs] - xs).astype(float)
+    distance[k[ys, xs] != own] = SIZE
+    return distance
+
+
+def test_locality_grows_for_a_small_hole_and_not_for_a_deep_one():
+    generator = PatchMatch(locality=4.0, locality_depth=0.3)
+    small, _ = _nadir_case(8.0)
+    deep, _ = _nadir_case(40.0)
+    depth = lambda tiles: max(  # noqa: E731
+        cv2.distanceTransform(h.astype(np.uint8), cv2.DIST_L2, 3).max() for h in tiles.mask
+    ) / SIZE
+
+    class _Hole:
+        def __init__(self, tiles):
+            self.hole, self.face_size = tiles.mask, tiles.face_size
+
+    assert depth(deep) > 0.3 > 0.1 > depth(small)
+    assert generator._locality(_Hole(deep)) == 4.0
+    assert generator._locality(_Hole(small)) == pytest.approx(4.0 * (0.3 / depth(small)) ** 2)
+    assert PatchMatch(locality_depth=0.0)._locality(_Hole(small)) == 4.0
+
+
+def test_a_small_hole_copies_from_nearer_sources():
+    """A hole a few pixels deep copies from within a few hole radii, not from anywhere the
+    checkerboard repeats: the locality prior is scaled to the hole's depth."""
+    tiles, _ = _nadir_case(10.0)
+    near = _copy_distances(PatchMatch(locality_depth=0.3, **RAW_COPY), tiles)
+    plain = _copy_distances(PatchMatch(locality_depth=0.0, **RAW_COPY), tiles)
+    assert near.mean() < 0.8 * plain.mean()

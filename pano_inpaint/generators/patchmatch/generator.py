@@ -71,6 +71,9 @@ class PatchMatchParams:
         max_scale_grows: on a level ``2^l`` times coarser, allow ``2^l * max_scale``.
         locality: cost factor ``1 + locality * (1 - cos(angle))`` for a source ``angle`` away
             from the target on the sphere.
+        locality_depth: hole depth (deepest hole pixel's distance to the border, as a share of
+            the face size) below which ``locality`` grows as ``(locality_depth / depth)^2``, so
+            that a source's penalty depends on its distance in hole radii (0: never grows).
         texture_weight: weight of the texture-energy channels in the patch distance (0 turns
             them off).
         vote_sharpness: how strongly EM votes prefer the best-matching patches: weights
@@ -113,6 +116,7 @@ class PatchMatchParams:
     max_scale: float = 2.5
     max_scale_grows: bool = True
     locality: float = 4.0
+    locality_depth: float = 0.3
     texture_weight: float = 3.0
     vote_sharpness: float = 4.0
     sharpen: float = 2.5
@@ -133,8 +137,8 @@ class PatchMatchParams:
                      "coarse_size"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
-        for name in ("jumps", "locality", "texture_weight", "vote_sharpness", "sharpen",
-                     "structure_sigma", "structure_depth", "detail_bands"):
+        for name in ("jumps", "locality", "locality_depth", "texture_weight", "vote_sharpness",
+                     "sharpen", "structure_sigma", "structure_depth", "detail_bands"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
         if self.levels is not None and self.levels < 1:
@@ -225,6 +229,12 @@ class _threads:
 
     def __exit__(self, *exc: object) -> None:
         numba.set_num_threads(self.before)
+
+
+def _deepest(hole: np.ndarray) -> float:
+    """Largest distance (pixels) from a hole pixel of ``hole`` ``(N, P, P)`` to a known one."""
+    return max(float(cv2.distanceTransform(h.astype(np.uint8), cv2.DIST_L2, 3).max())
+               for h in hole)
 
 
 def _domain(hole: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray]:
@@ -382,10 +392,7 @@ class PatchMatch:
         if p.levels is not None:
             count = p.levels
         else:
-            deepest = max(
-                float(cv2.distanceTransform(h.astype(np.uint8), cv2.DIST_L2, 3).max())
-                for h in problem.hole
-            )
+            deepest = _deepest(problem.hole)
             by_hole = int(np.ceil(np.log2(max(deepest / p.patch_size, 1.0))))
             by_size = int(np.floor(np.log2(max(problem.face_size / p.coarse_size, 1.0))))
             count = 1 + max(0, min(by_hole, by_size))
@@ -394,6 +401,23 @@ class PatchMatch:
         ):
             count -= 1  # every level needs room for whole patches
         return count
+
+    def _locality(self, problem: _Problem) -> float:
+        """The locality prior's weight for this fill: ``locality``, scaled up by
+        ``(locality_depth / depth)^2`` for a hole shallower than ``locality_depth`` (its deepest
+        pixel's distance to the border, as a share of the face size).
+
+        The prior grows with ``1 - cos(angle)``, about ``angle^2 / 2``: a source a few hole
+        radii from a small hole is a few degrees away and costs almost nothing extra, so any
+        patch of the right colour there wins, wherever it sits (a piece of the tree line in a
+        hole in the sky above it). Scaled by the inverse square of the depth, the penalty of a
+        source depends on its distance in hole radii, as it does for the deep holes the weight
+        was chosen on (those keep it unchanged)."""
+        p = self.params
+        if p.locality_depth <= 0:
+            return p.locality
+        depth = max(_deepest(problem.hole), 1.0) / problem.face_size
+        return p.locality * max(1.0, (p.locality_depth / depth) ** 2)
 
     def _iterations(self, level: int, count: int) -> int:
         p = self.params
@@ -408,7 +432,9 @@ class PatchMatch:
         each tile's finest field (None where it found no source)."""
         p = self.params
         radius = p.patch_size // 2
-        problem, early = self._fill_along(problem, self._structure(problem, radius), radius)
+        locality = self._locality(problem)
+        problem, early = self._fill_along(problem, self._structure(problem, radius), radius,
+                                          locality)
         count = self._level_count(problem)
         plan = level_plan(problem.face_size, problem.pad, count)
         channels = problem.image.shape[3]
@@ -444,7 +470,7 @@ class PatchMatch:
                 bank_image = known if shared else resize_tiles(bank_half, level.size)
                 bank_hole = hole if shared else resize_mask(problem.bank_hole, level.size)
             bank = build_bank(bank_image, bank_hole, problem.bank_face_ids, level, radius,
-                              self._max_scale(level, plan[0]), p.locality)
+                              self._max_scale(level, plan[0]), locality)
             links = RingLinks.build(problem.face_ids if problem.repad else (), level, hole)
             image = known.copy()
             if estimate is None:
@@ -571,8 +597,8 @@ class PatchMatch:
         problem.notes.append("patchmatch structure: " + "; ".join(parts))
         return plans
 
-    def _fill_along(self, problem: _Problem, plans: dict[int, list[_Along]], radius: int
-                    ) -> tuple[_Problem, dict[int, _Field]]:
+    def _fill_along(self, problem: _Problem, plans: dict[int, list[_Along]], radius: int,
+                    locality: float) -> tuple[_Problem, dict[int, _Field]]:
         """Fill the planned parts of each target before (and for) the rest.
 
         An onion peel from the hole's border inwards in which each pixel may only copy a known
@@ -597,7 +623,7 @@ class PatchMatch:
                 problem.bank_values.copy())
         level = Level(problem.face_size, problem.pad)
         bank = build_bank(bank_image, bank_hole, problem.bank_face_ids, level, radius,
-                          p.max_scale, p.locality)
+                          p.max_scale, locality)
         size = image.shape[1]
         box = np.array([0, size, 0, size], np.int64)
         fields: dict[int, _Field] = {}
