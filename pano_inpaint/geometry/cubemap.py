@@ -20,7 +20,9 @@ the faces those pixels fall on are padded.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import cv2
@@ -162,6 +164,14 @@ def _cacheable(height: int, width: int) -> bool:
     return height * width <= _MAX_CACHED_PIXELS
 
 
+def _face_key(
+    height: int, width: int, face: int, face_size: int, pad: int,
+    rotation: np.ndarray | None, interpolation: str,
+) -> tuple:
+    return ("erp_to_cube", height, width, face, face_size, pad, rotation_key(rotation),
+            interpolation)
+
+
 def _face_plan(
     height: int, width: int, face: int, face_size: int, pad: int,
     rotation: np.ndarray | None, interpolation: str,
@@ -173,9 +183,33 @@ def _face_plan(
     )
     if not _cacheable(height, width):
         return strips  # computed one strip at a time, never all held
-    key = ("erp_to_cube", height, width, face, face_size, pad, rotation_key(rotation),
-           interpolation)
+    key = _face_key(height, width, face, face_size, pad, rotation, interpolation)
     return map_cache.get_or_build(key, lambda: list(strips))
+
+
+def _prebuild_plans(
+    height: int, width: int, faces: Sequence[int], face_size: int, pad: int,
+    rotation: np.ndarray | None, interpolation: str,
+) -> dict[int, list[_FaceStrip]]:
+    """Build (and cache) the plans of ``faces`` that are not cached yet, their strips spread over
+    OpenCV's thread count: the maps' arctangents are most of a first call's geometry time and
+    numpy releases the GIL in them. Each strip is computed exactly as it would be alone."""
+    missing = [f for f in dict.fromkeys(faces) if map_cache.peek(
+        _face_key(height, width, f, face_size, pad, rotation, interpolation)) is None]
+    threads = min(cv2.getNumThreads(), os.cpu_count() or 1)
+    if not missing or threads < 2:
+        return {}
+    size = face_size + 2 * pad
+    jobs = [(f, rows) for f in missing for rows in _strips(size, size)]
+    with ThreadPoolExecutor(min(threads, len(jobs))) as pool:
+        built = list(pool.map(lambda job: _face_strip(
+            height, width, job[0], face_size, pad, rotation, interpolation, job[1]), jobs))
+    plans = {}
+    for f in missing:
+        strips = [s for (g, _), s in zip(jobs, built, strict=True) if g == f]
+        key = _face_key(height, width, f, face_size, pad, rotation, interpolation)
+        plans[f] = map_cache.get_or_build(key, lambda strips=strips: strips)
+    return plans
 
 
 def erp_to_cube(
@@ -226,8 +260,13 @@ def erp_to_cube(
     rot = as_rotation(rotation)
     src = _as_hwc(erp)
     out = np.empty((len(ids), size, size, channels), dtype=erp.dtype)
+    built = (_prebuild_plans(height, width, ids, face_size, pad, rot, interpolation)
+             if _cacheable(height, width) else {})
     for k, face in enumerate(ids):
-        for strip in _face_plan(height, width, face, face_size, pad, rot, interpolation):
+        plan = built.get(face)
+        if plan is None:
+            plan = _face_plan(height, width, face, face_size, pad, rot, interpolation)
+        for strip in plan:
             strip.resample(src, out[k, strip.rows[0] : strip.rows[1]])
     return out[..., 0] if erp.ndim == 2 else out
 

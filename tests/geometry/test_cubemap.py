@@ -163,6 +163,43 @@ def test_empty_mask_writes_nothing():
     assert not out.any()
 
 
+def test_cold_maps_are_built_on_worker_threads_and_match_a_serial_build(monkeypatch):
+    import threading
+
+    import cv2
+
+    from pano_inpaint.geometry import cubemap
+
+    erp = sphere_function_erp(64, dtype=np.uint16)
+    rot = rotation_matrix(0.3, -0.2, 0.1)
+    threads = cv2.getNumThreads()
+    try:
+        cv2.setNumThreads(1)  # one thread: every strip built in the calling thread
+        clear_map_cache()
+        serial = erp_to_cube(erp, 32, pad=4, rotation=rot, interpolation="bicubic")
+        cv2.setNumThreads(2)
+        clear_map_cache()
+        builders = []
+        build = cubemap._face_strip
+
+        def recording(*args, **kwargs):
+            builders.append(threading.get_ident())
+            return build(*args, **kwargs)
+
+        monkeypatch.setattr(cubemap, "_face_strip", recording)
+        pooled = erp_to_cube(erp, 32, pad=4, rotation=rot, interpolation="bicubic")
+        assert len(builders) >= 6 and threading.get_ident() not in builders
+        assert np.array_equal(pooled, serial)
+        count = len(builders)
+        again = erp_to_cube(erp, 32, pad=4, rotation=rot, interpolation="bicubic",
+                            face_ids="DF")
+        assert len(builders) == count  # the pooled build was cached: nothing rebuilt
+        assert np.array_equal(again, serial[[5, 0]])
+    finally:
+        cv2.setNumThreads(threads)
+        clear_map_cache()
+
+
 def test_cache_budget_zero_still_works():
     set_map_cache_budget(0)
     try:
