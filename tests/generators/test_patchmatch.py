@@ -20,7 +20,7 @@ from tests.synthetic import cap_mask, erp_directions
 
 SIZE, PAD = 32, 6  # face size and padding of the tiles (ERP 64 x 128)
 # No finishing step: the fill is plain copies.
-RAW_COPY = {"structure_depth": 0.0, "detail_bands": 0, "stitch": False}
+RAW_COPY = {"structure_depth": 0.0, "detail_bands": 0, "detail_depth": 0.0, "stitch": False}
 
 
 def _floor_checker(xyz: np.ndarray, cell: float = 0.22) -> np.ndarray:

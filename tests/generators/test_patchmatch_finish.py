@@ -175,3 +175,28 @@ def test_bands_off_leaves_the_copied_texture():
     out = filled.copy()
     finish_fill(out, hole, FinishScales.of(SIZE, 0.01, 0.0, 1.0, bands=0), 1.0)
     assert np.allclose(out, filled, atol=1e-5)
+
+
+def test_copied_detail_fades_in_with_depth():
+    """Copied detail of the right energy but a foreign phase (another noise draw): in a thin
+    stripe it is mostly dropped, so the fill is nearer the truth than with the detail kept
+    whole; deep inside a large hole it stays."""
+    truth = _noise_tile(seed=1)
+    other = _noise_tile(seed=2)
+    stripe = np.zeros((1, SIZE, SIZE), bool)
+    stripe[0, :, 40:44] = True
+    disc = _disc(30)
+    errors = {}
+    for tau in (0.0, 0.03):
+        scales = FinishScales.of(SIZE, 0.01, 0.05, 1.0, detail_depth=tau)
+        out = truth.copy()
+        out[stripe] = other[stripe]
+        finish_fill(out, stripe, scales, 1.0)
+        errors[tau] = float(np.mean((out[stripe] - truth[stripe]) ** 2))
+        deep = truth.copy()
+        deep[disc] = other[disc]
+        finish_fill(deep, disc, scales, 1.0)
+        core = _disc(12)[0]
+        kept = _detail_energy(deep[0], core, 1.0) / _detail_energy(other[0], core, 1.0)
+        assert kept > 0.8
+    assert errors[0.03] < 0.7 * errors[0.0]

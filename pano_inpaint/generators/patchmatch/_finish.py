@@ -27,6 +27,10 @@ Copied texture has three failings that can be corrected without undoing the copy
   compared over the same width on both sides. Only the finest band may be raised (by at most
   ``gain_max``); the coarser ones are only lowered, so a fill is never given more structure
   than it copied. What is coarser than the bands (the copy's layout) is kept.
+* Detail of a foreign phase. The finest band is the source's texture, not the truth's: in a
+  hole a few pixels wide it adds about its own energy to the error, where leaving it out costs
+  only the truth's. So it fades in with depth (weight ``1 - exp(-depth / detail_tau)``): a thin
+  leg keeps little of it, a deep hole loses it only along its rim.
 
 Bands and energies are measured with normalised convolution, the fill on hole pixels only and
 the ring on known pixels only, so the step between a copy and its surroundings (a wrong grey in
@@ -59,13 +63,14 @@ class FinishScales:
     ring: float  # width of the known ring the detail energy is matched to
     gain_max: float  # largest gain of the finest band
     bands: int = 4  # octave bands (from ``sigma`` up) matched to the ring's energy; 0: none
+    detail_tau: float = 0.0  # depth over which the copied finest band fades in (0: kept whole)
 
     @classmethod
     def of(cls, face_size: int, sigma: float, depth: float, gain_max: float,
-           bands: int = 4) -> FinishScales:
+           bands: int = 4, detail_depth: float = 0.0) -> FinishScales:
         """Scales given as shares of the face size, so they follow the resolution."""
         return cls(max(0.5, sigma * face_size), depth * face_size, max(4.0, 0.05 * face_size),
-                   gain_max, bands)
+                   gain_max, bands, detail_depth * face_size)
 
 
 def _blur(tile: np.ndarray, sigma: float) -> np.ndarray:
@@ -343,9 +348,14 @@ def finish_fill(filled: np.ndarray, hole: np.ndarray, params: FinishScales, high
                                 params.gain_max)
             bands = [g * b for g, b in zip([*gains, 1.0], bands, strict=True)]
         structure = sum(bands[1:], np.zeros_like(x))
+        depth = cv2.distanceTransform(h.astype(np.uint8), cv2.DIST_L2, 3)
+        if params.detail_tau > 0:
+            # The copied detail right at the border is a guess uncorrelated with the truth
+            # (its phase is the source's): it fades in with depth, so a hole a few pixels
+            # wide keeps little of it and a deep one loses it only along its rim.
+            bands[0] = bands[0] * (1.0 - np.exp(-depth / params.detail_tau))[..., None]
         if params.tau > 0:
             # Near the border a smooth (Navier-Stokes) fill carries the structure.
-            depth = cv2.distanceTransform(h.astype(np.uint8), cv2.DIST_L2, 3)
             weight = np.exp(-depth / params.tau)[..., None]
             smooth = _blur(_smooth(x, h, max(1, int(params.sigma))), params.sigma)
             structure = weight * smooth + (1.0 - weight) * structure

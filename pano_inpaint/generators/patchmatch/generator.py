@@ -92,6 +92,10 @@ class PatchMatchParams:
             energy is brought to that of the known ring nearest each part of the hole: a fill
             keeps no more texture than its surroundings have, band by band (see ``_finish``);
             0 leaves the copy's energy as it is.
+        detail_depth: depth into the hole, as a share of the face size, over which the copied
+            finest band fades in (weight ``1 - exp(-depth / detail_depth)``): its phase is the
+            source's, not the truth's, so in a hole a few pixels wide (a tripod leg) it adds
+            about its own energy to the error; 0 keeps it whole.
         stitch: remove the offsets between the copied pieces in the gradient domain (a Poisson
             solve; see ``_finish``).
         structure: fill deep holes along the tile's lattice or along the straight lines that
@@ -124,6 +128,7 @@ class PatchMatchParams:
     structure_depth: float = 0.03
     detail_gain_max: float = 1.3
     detail_bands: int = 4
+    detail_depth: float = 0.008
     stitch: bool = True
     structure: bool = True
     lattice_strength: float = 0.3
@@ -138,7 +143,8 @@ class PatchMatchParams:
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
         for name in ("jumps", "locality", "locality_depth", "texture_weight", "vote_sharpness",
-                     "sharpen", "structure_sigma", "structure_depth", "detail_bands"):
+                     "sharpen", "structure_sigma", "structure_depth", "detail_bands",
+                     "detail_depth"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
         if self.levels is not None and self.levels < 1:
@@ -344,10 +350,11 @@ class PatchMatch:
         values clipped to ``[0, high]``, then the tiles re-padded so they agree on their overlaps
         again (``known``: the tiles' known pixels, in the domain of ``filled``)."""
         p = self.params
-        if p.structure_depth == 0 and p.detail_bands == 0 and not p.stitch:
+        if (p.structure_depth == 0 and p.detail_bands == 0 and p.detail_depth == 0
+                and not p.stitch):
             return
         scales = FinishScales.of(tiles.face_size, p.structure_sigma, p.structure_depth,
-                                 p.detail_gain_max, p.detail_bands)
+                                 p.detail_gain_max, p.detail_bands, p.detail_depth)
         fields = None
         if p.stitch:
             fields = {i: f.nnf for i, f in enumerate(fields_) if f is not None}
