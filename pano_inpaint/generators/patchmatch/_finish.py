@@ -284,7 +284,8 @@ def _local_energy(energy: np.ndarray, where: np.ndarray, width: float, step: int
 
 
 def _band_gains(detail: list[np.ndarray], known: list[np.ndarray], hole: np.ndarray,
-                sigmas: list[float], ring: float, gain_max: float) -> list[np.ndarray]:
+                depth: np.ndarray, sigmas: list[float], ring: float, gain_max: float
+                ) -> list[np.ndarray]:
     """Per band and hole pixel, the gain that brings the fill's local band energy to the one
     the known ring around that part of the hole has in the same band: ``(H, W, 1)`` maps.
 
@@ -293,10 +294,10 @@ def _band_gains(detail: list[np.ndarray], known: list[np.ndarray], hole: np.ndar
     pixel takes the energy of the ring nearest it; the middle of a large hole, an average of
     the ring around it). Gains above 1 only for the finest band (a patch distance prefers flat
     sources, so copies lose fine detail; coarser bands are never amplified). The energies,
-    blurred over at least ``2 sigma``, are worked out on a grid ``sigma`` times coarser."""
-    inside = cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3)
+    blurred over at least ``2 sigma``, are worked out on a grid ``sigma`` times coarser.
+    ``depth``: each pixel's distance to the nearest known one (0 on known pixels)."""
     outside = cv2.distanceTransform((~hole).astype(np.uint8), cv2.DIST_L2, 3)
-    reach = 0.5 * float(inside.max())
+    reach = 0.5 * float(depth.max())
     step = max(1, int(sigmas[0]))
     height, width_px = hole.shape
     gains = []
@@ -343,12 +344,12 @@ def finish_fill(filled: np.ndarray, hole: np.ndarray, params: FinishScales, high
             x = _seamless(x, h, *piece_edges(nnf), bank, nnf)
         # The fill split into octave bands (finest first) and what is coarser than them.
         bands = _bands(x, h, sigmas)
+        depth = cv2.distanceTransform(h.astype(np.uint8), cv2.DIST_L2, 3)
         if params.bands > 0:
-            gains = _band_gains(bands, _bands(x, ~h, sigmas), h, sigmas, params.ring,
+            gains = _band_gains(bands, _bands(x, ~h, sigmas), h, depth, sigmas, params.ring,
                                 params.gain_max)
             bands = [g * b for g, b in zip([*gains, 1.0], bands, strict=True)]
         structure = sum(bands[1:], np.zeros_like(x))
-        depth = cv2.distanceTransform(h.astype(np.uint8), cv2.DIST_L2, 3)
         if params.detail_tau > 0:
             # The copied detail right at the border is a guess uncorrelated with the truth
             # (its phase is the source's): it fades in with depth, so a hole a few pixels
