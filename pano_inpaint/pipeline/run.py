@@ -98,13 +98,12 @@ def _match_colour(out: np.ndarray, hole: np.ndarray, tone: ToneMap, feather: int
     values = to_values(band)
     if tone.hdr:
         domain = LogBrightness.of(values, ~hole[r0:r1])
-        work = domain.forward(values)
-        match_boundary_colour(work, hole[r0:r1], feather)
-        corrected = from_values(domain.inverse(work), out.dtype)
+        forward, inverse = domain.forward, domain.inverse
     else:
-        work = tone.to_proxy(values)
-        match_boundary_colour(work, hole[r0:r1], feather)
-        corrected = from_values(tone.from_proxy(work), out.dtype)
+        forward, inverse = tone.to_proxy, tone.from_proxy
+    work = forward(values)
+    match_boundary_colour(work, hole[r0:r1], feather)
+    corrected = from_values(inverse(work), out.dtype)
     np.copyto(band, corrected, where=hole[r0:r1, :, None])
 
 
