@@ -27,6 +27,7 @@ __all__ = [
     "DEFAULT_MAX_PIXELS",
     "SUFFIX_KINDS",
     "SUPPORTED_SUFFIXES",
+    "ImageFileError",
     "ImageHeader",
     "ImageReadError",
     "read_header",
@@ -58,27 +59,24 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
-class ImageReadError(OSError):
-    """An image file could not be read.
-
-    The message is one line, ``cannot read '<path>': <reason>; <what to do>``.
+class ImageFileError(OSError):
+    """An image file could not be read or written: one line,
+    ``cannot <verb> '<path>': <reason>; <what to do>``.
 
     Attributes:
         path: the file.
         reason: what went wrong.
-        hint: what the user can do about it.
+        hint: what the user can do about it (default: the subclass's ``default_hint``).
     """
 
-    def __init__(
-        self,
-        path: PathLike,
-        reason: str,
-        hint: str = "check that the file is a complete, supported image",
-    ) -> None:
+    verb = "use"
+    default_hint = "check the file"
+
+    def __init__(self, path: PathLike, reason: str, hint: str | None = None) -> None:
         self.path = Path(path)
         self.reason = _one_line(reason)
-        self.hint = _one_line(hint)
-        super().__init__(f"cannot read '{path}': {self.reason}; {self.hint}")
+        self.hint = _one_line(self.default_hint if hint is None else hint)
+        super().__init__(f"cannot {self.verb} '{path}': {self.reason}; {self.hint}")
 
     def __str__(self) -> str:  # OSError would prefix "[Errno ...]" if errno were set
         return str(self.args[0])
@@ -86,6 +84,12 @@ class ImageReadError(OSError):
     def __reduce__(self):  # keep the exception picklable (multiprocessing)
         return (type(self), (self.path, self.reason, self.hint))
 
+
+class ImageReadError(ImageFileError):
+    """An image file could not be read (``cannot read '<path>': <reason>; <what to do>``)."""
+
+    verb = "read"
+    default_hint = "check that the file is a complete, supported image"
 
 
 @dataclass(frozen=True)

@@ -44,11 +44,11 @@ from pano_inpaint.io.headers import (
     DEFAULT_MAX_PIXELS,
     SUFFIX_KINDS,
     SUPPORTED_SUFFIXES,
+    ImageFileError,
     ImageReadError,
     PathLike,
     _as_path,
     _corrupt,
-    _one_line,
     read_image_header,
 )
 from pano_inpaint.io.metadata import (
@@ -76,28 +76,14 @@ logger = logging.getLogger(__name__)
 # ----------------------------------------------------------------------------------- errors
 
 
-class ImageWriteError(OSError):
+class ImageWriteError(ImageFileError):
     """An image file could not be written; nothing was left at (or changed in) the target.
 
     The message is one line, ``cannot write '<path>': <reason>; <what to do>``.
     """
 
-    def __init__(
-        self,
-        path: PathLike,
-        reason: str,
-        hint: str = "check the output path, permissions and free disk space",
-    ) -> None:
-        self.path = Path(path)
-        self.reason = _one_line(reason)
-        self.hint = _one_line(hint)
-        super().__init__(f"cannot write '{path}': {self.reason}; {self.hint}")
-
-    def __str__(self) -> str:
-        return str(self.args[0])
-
-    def __reduce__(self):
-        return (type(self), (self.path, self.reason, self.hint))
+    verb = "write"
+    default_hint = "check the output path, permissions and free disk space"
 
 
 # ----------------------------------------------------------------------------------- result
