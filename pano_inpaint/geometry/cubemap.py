@@ -48,6 +48,7 @@ from pano_inpaint.geometry.padding import (
 from pano_inpaint.geometry.rotation import RotationLike, as_rotation
 from pano_inpaint.geometry.sphere import (
     erp_pixel_to_lonlat,
+    face_pixel_components,
     face_pixel_to_xyz,
     lonlat_to_erp_pixel,
     xyz_to_face,
@@ -129,19 +130,47 @@ class _FaceStrip:
             flat[pixels] = sampler(window.read(erp))
 
 
-def _face_strip(
-    height: int, width: int, face: int, face_size: int, pad: int,
-    rotation: np.ndarray | None, interpolation: str, rows: tuple[int, int],
-) -> _FaceStrip:
+def _strip_lonlat(
+    face: int, face_size: int, pad: int, rotation: np.ndarray | None, rows: tuple[int, int],
+    shared: list | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Longitude and latitude seen by rows ``[r0, r1)`` of a padded face (broadcastable to
+    ``(r1 - r0, S + 2p)``).
+
+    Without rotation the face's axes are cube axes, so its direction components are rows,
+    columns or constants (:func:`face_pixel_components`): a side face's longitude and
+    ``hypot(x, z)`` are one row, and only its latitude takes a full-size arctangent. That
+    latitude is the same for the four side faces whenever their rows of ``hypot(x, z)`` are
+    equal, and ``shared`` (a list kept across faces of one strip) then lends it from the face
+    built before. The values are exactly those of ``xyz_to_lonlat`` on the full directions."""
     size = face_size + 2 * pad
     ys = np.arange(rows[0], rows[1], dtype=np.float32)[:, None]
     xs = np.arange(size, dtype=np.float32)[None, :]
     # float32 is ample here: 1e-7 rad is 3e-4 px at 16K, far below the 1/32 px of the maps.
-    xyz = face_pixel_to_xyz(face, xs, ys, face_size, pad)  # (rows, size, 3), cube frame
     if rotation is not None:
-        xyz = xyz @ rotation.T.astype(np.float32)
-    lon, lat = xyz_to_lonlat(xyz)
+        xyz = face_pixel_to_xyz(face, xs, ys, face_size, pad)  # (rows, size, 3), cube frame
+        return xyz_to_lonlat(xyz @ rotation.T.astype(np.float32))
+    x, y, z = face_pixel_components(face, xs, ys, face_size, pad)
+    lon, flat = np.arctan2(x, z), np.hypot(x, z)  # as xyz_to_lonlat, on the parts' shapes
+    for y_seen, flat_seen, lat_seen in shared or ():
+        if (y_seen.shape == y.shape and flat_seen.shape == flat.shape
+                and np.array_equal(y_seen, y) and np.array_equal(flat_seen, flat)):
+            return lon, lat_seen
+    lat = np.arctan2(y, flat)
+    if shared is not None:
+        shared.append((y, flat, lat))
+    return lon, lat
+
+
+def _face_strip(
+    height: int, width: int, face: int, face_size: int, pad: int,
+    rotation: np.ndarray | None, interpolation: str, rows: tuple[int, int],
+    shared: list | None = None,
+) -> _FaceStrip:
+    lon, lat = _strip_lonlat(face, face_size, pad, rotation, rows, shared)
     map_x, map_y = lonlat_to_erp_pixel(lon, lat, height, width)
+    shape = (rows[1] - rows[0], face_size + 2 * pad)
+    map_x, map_y = np.broadcast_to(map_x, shape), np.broadcast_to(map_y, shape)
     margin = margin_of(interpolation)
     # cv2 wraps columns itself (BORDER_WRAP) but would wrap rows too, which is wrong over a pole:
     # pixels whose kernel reaches past the first or last row are sampled from a pole window.
@@ -193,22 +222,38 @@ def _prebuild_plans(
 ) -> dict[int, list[_FaceStrip]]:
     """Build (and cache) the plans of ``faces`` that are not cached yet, their strips spread over
     OpenCV's thread count: the maps' arctangents are most of a first call's geometry time and
-    numpy releases the GIL in them. Each strip is computed exactly as it would be alone."""
+    numpy releases the GIL in them. Each strip is computed exactly as it would be alone; the
+    side faces of an unrotated cube are built together, as they share their latitudes."""
     missing = [f for f in dict.fromkeys(faces) if map_cache.peek(
         _face_key(height, width, f, face_size, pad, rotation, interpolation)) is None]
-    threads = min(cv2.getNumThreads(), os.cpu_count() or 1)
-    if not missing or threads < 2:
+    if not missing:
         return {}
     size = face_size + 2 * pad
-    jobs = [(f, rows) for f in missing for rows in _strips(size, size)]
-    with ThreadPoolExecutor(min(threads, len(jobs))) as pool:
-        built = list(pool.map(lambda job: _face_strip(
-            height, width, job[0], face_size, pad, rotation, interpolation, job[1]), jobs))
+    # Unrotated side faces share their latitudes (see _strip_lonlat): one job builds them all.
+    sides = [f for f in missing if f < 4] if rotation is None else []
+    groups = ([sides] if sides else []) + [[f] for f in missing if f not in sides]
+    jobs = [(group, rows) for rows in _strips(size, size) for group in groups]
+
+    def build(job: tuple[list[int], tuple[int, int]]) -> list[_FaceStrip]:
+        group, rows = job
+        shared: list = []
+        return [_face_strip(height, width, f, face_size, pad, rotation, interpolation, rows,
+                            shared) for f in group]
+
+    threads = min(cv2.getNumThreads(), os.cpu_count() or 1, len(jobs))
+    if threads < 2:
+        built = [build(job) for job in jobs]
+    else:
+        with ThreadPoolExecutor(threads) as pool:
+            built = list(pool.map(build, jobs))
+    face_strips: dict[int, list[_FaceStrip]] = {f: [] for f in missing}
+    for (group, _), strips in zip(jobs, built, strict=True):
+        for f, strip in zip(group, strips, strict=True):
+            face_strips[f].append(strip)
     plans = {}
     for f in missing:
-        strips = [s for (g, _), s in zip(jobs, built, strict=True) if g == f]
         key = _face_key(height, width, f, face_size, pad, rotation, interpolation)
-        plans[f] = map_cache.get_or_build(key, lambda strips=strips: strips)
+        plans[f] = map_cache.get_or_build(key, lambda f=f: face_strips[f])
     return plans
 
 

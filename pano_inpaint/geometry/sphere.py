@@ -19,6 +19,7 @@ __all__ = [
     "erp_directions",
     "erp_pixel_to_lonlat",
     "erp_pixel_to_xyz",
+    "face_pixel_components",
     "face_pixel_to_xyz",
     "lonlat_to_erp_pixel",
     "lonlat_to_xyz",
@@ -201,20 +202,46 @@ def face_pixel_to_xyz(
         >>> face_pixel_to_xyz(0, np.array(0.5), np.array(0.5), 2).tolist()
         [0.0, 0.0, 1.0]
     """
+    return np.stack(np.broadcast_arrays(*face_pixel_components(face, x, y, face_size, pad)),
+                    axis=-1)
+
+
+def face_pixel_components(
+    face: np.ndarray | int, x: np.ndarray, y: np.ndarray, face_size: int, pad: int = 0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``face_pixel_to_xyz`` as three components, each only as large as it needs to be.
+
+    For one face (an ``int``) a component whose face axes ignore ``x`` (or ``y``) keeps the
+    shape of the other coordinate: with coordinates given as a row ``(1, n)`` and a column
+    ``(m, 1)``, the front face's ``x`` and ``z`` are rows, its ``y`` a column. The values are
+    exactly those of ``face_pixel_to_xyz`` (a term left out is a signed zero added to a
+    non-zero number or to ``+0``, which changes nothing).
+
+    Returns:
+        ``(x, y, z)``, arrays broadcastable to ``face_pixel_to_xyz``'s ``(...)``.
+
+    Example:
+        >>> parts = face_pixel_components(0, np.arange(2.0)[None], np.arange(2.0)[:, None], 2)
+        >>> [p.shape for p in parts]
+        [(1, 2), (2, 1), ()]
+    """
     face = np.asarray(face)
     x, y = np.asarray(x), np.asarray(y)
     # float32 coordinates give float32 directions (fast map building); anything else float64.
     dtype = np.float32 if x.dtype == np.float32 and y.dtype == np.float32 else np.float64
     a = (2 * (x.astype(dtype) - dtype(pad - 0.5)) / dtype(face_size) - 1).astype(dtype)
     b = (2 * (y.astype(dtype) - dtype(pad - 0.5)) / dtype(face_size) - 1).astype(dtype)
-    # Component by component, so coordinates given as broadcastable rows and columns
-    # (np.ogrid) only become full-size arrays in the final sums.
-    parts = [
-        FACE_CENTER[face, i].astype(dtype) + a * FACE_RIGHT[face, i].astype(dtype)
-        + b * FACE_DOWN[face, i].astype(dtype)
-        for i in range(3)
-    ]
-    return np.stack(np.broadcast_arrays(*parts), axis=-1)
+    parts = []
+    for i in range(3):
+        # Component by component, so coordinates given as broadcastable rows and columns
+        # (np.ogrid) only become full-size arrays where the face's axes mix them.
+        centre = FACE_CENTER[face, i].astype(dtype)
+        right, down = FACE_RIGHT[face, i].astype(dtype), FACE_DOWN[face, i].astype(dtype)
+        part = centre if face.ndim == 0 and right == 0 else centre + a * right
+        if face.ndim or down != 0:
+            part = part + b * down
+        parts.append(np.asarray(part, dtype))
+    return parts[0], parts[1], parts[2]
 
 
 def xyz_to_face(xyz: np.ndarray) -> np.ndarray:

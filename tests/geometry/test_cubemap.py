@@ -245,3 +245,60 @@ def test_invalid_arguments():
         cube_to_erp(np.zeros((6, 8, 8), np.uint8), 16, 32, mask=np.ones((16, 16), bool))
     with pytest.raises(ValueError, match="out must have"):
         cube_to_erp(np.zeros((6, 8, 8), np.uint8), 16, 32, out=np.zeros((16, 32), np.float32))
+
+
+@pytest.mark.parametrize("face_size,pad", [(37, 5), (64, 8), (163, 20)])
+def test_unrotated_strips_equal_the_full_direction_maps_and_side_faces_share_latitudes(
+        face_size, pad):
+    from pano_inpaint.geometry import cubemap
+    from pano_inpaint.geometry.conventions import FACE_CENTER, FACE_DOWN, FACE_RIGHT
+    from pano_inpaint.geometry.sphere import xyz_to_lonlat
+
+    size = face_size + 2 * pad
+    rows = (3, size - 2)
+    ys = np.arange(*rows, dtype=np.float32)[:, None]
+    xs = np.arange(size, dtype=np.float32)[None, :]
+    f32 = np.float32
+    a = (2 * (xs - f32(pad - 0.5)) / f32(face_size) - 1).astype(f32)
+    b = (2 * (ys - f32(pad - 0.5)) / f32(face_size) - 1).astype(f32)
+    shared: list = []
+    lats = []
+    for face in range(6):
+        # every component built full size, as in the plain formula
+        xyz = np.stack(np.broadcast_arrays(*[
+            FACE_CENTER[face, i].astype(f32) + a * FACE_RIGHT[face, i].astype(f32)
+            + b * FACE_DOWN[face, i].astype(f32) for i in range(3)]), axis=-1)
+        want_lon, want_lat = xyz_to_lonlat(xyz)
+        lon, lat = cubemap._strip_lonlat(face, face_size, pad, None, rows, shared)
+        shape = want_lon.shape
+        assert np.array_equal(np.broadcast_to(lon, shape), want_lon)  # bit for bit
+        assert np.array_equal(np.broadcast_to(lat, shape), want_lat)
+        assert lon.dtype == lat.dtype == np.float32
+        if face < 4:
+            assert lon.shape == (1, size)  # a side face's longitude is one row
+        lats.append(lat)
+    assert all(lat is lats[0] for lat in lats[1:4])  # one latitude for the four side faces
+    assert len(shared) == 3  # sides, up, down
+
+
+def test_pooled_unrotated_build_equals_a_serial_face_by_face_build(monkeypatch):
+    import cv2
+
+    from pano_inpaint.geometry import cubemap
+
+    erp = sphere_function_erp(96, dtype=np.uint8)
+    threads = cv2.getNumThreads()
+    try:
+        clear_map_cache()
+        cv2.setNumThreads(1)
+        # no sharing: every face strip on its own
+        monkeypatch.setattr(cubemap, "_prebuild_plans", lambda *args: {})
+        alone = erp_to_cube(erp, 40, pad=6, interpolation="bicubic")
+        monkeypatch.undo()
+        for count in (1, 2):
+            cv2.setNumThreads(count)
+            clear_map_cache()
+            assert np.array_equal(erp_to_cube(erp, 40, pad=6, interpolation="bicubic"), alone)
+    finally:
+        cv2.setNumThreads(threads)
+        clear_map_cache()
