@@ -200,3 +200,60 @@ def test_copied_detail_fades_in_with_depth():
         kept = _detail_energy(deep[0], core, 1.0) / _detail_energy(other[0], core, 1.0)
         assert kept > 0.8
     assert errors[0.03] < 0.7 * errors[0.0]
+
+
+def test_source_steps_match_a_step_by_step_reading_of_the_sources():
+    """Each cut step gets the mean of the steps its copied sides' sources make (none: 0),
+    sides whose source step leaves the bank tile skipped; known pixels (k < 0) never read."""
+    from pano_inpaint.generators.patchmatch._finish import _source_step
+
+    rng = np.random.default_rng(5)
+    size = 12
+    bank = rng.random((2, size, size, 3), dtype=np.float32)
+    k = rng.integers(-1, 2, (size, size)).astype(np.int32)
+    sy = rng.integers(-1, size + 1, (size, size)).astype(np.int32)
+    sx = rng.integers(-1, size + 1, (size, size)).astype(np.int32)
+    cut = rng.random((size, size)) < 0.7
+    for dy, dx in ((0, 1), (1, 0)):
+        c = cut.copy()
+        c[size - dy:, :] = False
+        c[:, size - dx:] = False
+        got = _source_step(bank, (k, sy, sx), c, dy, dx)
+        for row, (y, x) in enumerate(zip(*np.nonzero(c), strict=True)):
+            sides = []
+            for kk, y0, x0 in ((k[y, x], sy[y, x], sx[y, x]),
+                               (k[y + dy, x + dx], sy[y + dy, x + dx] - dy,
+                                sx[y + dy, x + dx] - dx)):
+                y1, x1 = y0 + dy, x0 + dx
+                if kk >= 0 and 0 <= min(y0, y1) and max(y0, y1) < size and 0 <= min(
+                        x0, x1) and max(x0, x1) < size:
+                    sides.append(bank[kk, y0, x0] - bank[kk, y1, x1])
+            want = np.mean(sides, axis=0) if sides else np.zeros(3)
+            assert np.allclose(got[row], want, atol=1e-6)
+
+
+@pytest.mark.parametrize("blocks", [False, True])
+def test_stitching_works_on_the_holes_box_only(monkeypatch, blocks):
+    """The solve sees the hole's box and one pixel (block) more, not the whole tile, and the
+    fill is the one a solve on that box alone gives (known pixels beyond it are not read)."""
+    from pano_inpaint.generators.patchmatch import _finish
+
+    if blocks:
+        monkeypatch.setattr(_finish, "_MAX_UNKNOWNS", 200)  # 36 x 36 hole: blocks of 3
+    shapes = []
+    solve = _finish._poisson
+    monkeypatch.setattr(_finish, "_poisson",
+                        lambda values, *rest: shapes.append(values.shape[:2]) or solve(
+                            values, *rest))
+    filled, hole, nnf = _two_pieces(0.1)  # the hole: rows and columns 30..65
+    bank = np.stack([filled, filled + 0.1])
+    out = _finish._seamless(filled, hole, *_finish.piece_edges(nnf), bank, nnf)
+    # Blocks of 3 from the tile's corner: the hole covers blocks 10..21, the box 9..22.
+    assert shapes == ([(14, 14)] if blocks else [(38, 38)])
+    box = (slice(27, 69),) * 2 if blocks else (slice(29, 67),) * 2
+    alone = _finish._seamless(filled[box], hole[box], *_finish.piece_edges(
+        tuple(a[box] for a in nnf)), bank, tuple(a[box] for a in nnf))
+    assert np.allclose(out[box], alone, atol=1e-6)
+    outside = np.ones(hole.shape, bool)
+    outside[box] = False
+    assert np.array_equal(out[outside], filled[outside])
