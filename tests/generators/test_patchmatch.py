@@ -252,6 +252,30 @@ def test_resize_tiles_takes_more_than_four_channels():
                        atol=1e-6)
 
 
+def test_downsampler_matches_direct_resizes_at_every_level():
+    from pano_inpaint.generators.patchmatch._pyramid import Downsampler
+
+    rng = np.random.default_rng(3)
+    tiles = rng.random((3, 40, 40, 5)).astype(np.float32)
+    hole = np.zeros((3, 40, 40), bool)
+    hole[1, 17, 23] = True  # one pixel: every coarser level must still see a hole there
+    hole[2, 5:30, 8:12] = True  # tile 0 has no hole at all
+    down, masks = Downsampler(tiles), Downsampler(hole)
+    for size in (40, 20, 13, 5):
+        small = down.resize(size)
+        for i in range(3):
+            for c0 in (0, 4):
+                part = np.ascontiguousarray(tiles[i, ..., c0 : c0 + 4])
+                want = cv2.resize(part, (size, size), interpolation=cv2.INTER_AREA)
+                assert np.array_equal(small[i, ..., c0 : c0 + 4], want.reshape(size, size, -1))
+            want = cv2.resize(hole[i].astype(np.float32), (size, size),
+                              interpolation=cv2.INTER_AREA) > 0
+            assert np.array_equal(masks.resize(size)[i], want)
+        assert masks.resize(size)[1].sum() >= 1 and not masks.resize(size)[0].any()
+    assert down.parts is down.parts  # converted once, for every level
+    assert masks.parts[0] is None and masks.parts[1].dtype == np.float32
+
+
 def test_hdr_values_stay_unclipped_with_the_finishing_step():
     tiles, _ = _nadir_case(hdr_gain=6.0)
     out = PatchMatch().inpaint(tiles)

@@ -256,7 +256,7 @@ def peel_layer(
 
 
 @KERNELS.add(types.void(_F32_3, _B2, _I64_1, _SRC, _I, _U, _B2, _NNF, _NNF),
-              parallel=False, fastmath=_FAST)
+              parallel=True, fastmath=_FAST)
 def upsample_nnf(
     target: np.ndarray, domain: np.ndarray, box: np.ndarray, src: tuple, r: int,
     key: np.uint64, coarse_domain: np.ndarray, coarse: tuple, nnf: tuple,

@@ -7,6 +7,7 @@ a coarse tile is still a gnomonic view with the same field of view and can be re
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -19,6 +20,7 @@ from pano_inpaint.geometry.padding import cube_pad_plan
 
 __all__ = [
     "Bank",
+    "Downsampler",
     "Level",
     "RingLinks",
     "build_bank",
@@ -47,28 +49,61 @@ def level_plan(face_size: int, pad: int, count: int) -> list[Level]:
     return [Level(max(1, round(face_size / 2**k)), round(pad / 2**k)) for k in range(count)]
 
 
+class Downsampler:
+    """``(N, P, P, C)`` float32 tiles, or ``(N, P, P)`` bool hole masks, ready to be
+    area-resampled to every level of a pyramid.
+
+    The conversions a resize needs are made once, not once per level: tiles are split into
+    contiguous groups of at most four channels (what ``cv2.resize`` takes), masks converted to
+    float32; a mask tile without a hole is skipped (its levels are all known). At 8K the copies
+    and conversions cost as much CPU as the resizing itself, every level.
+    """
+
+    def __init__(self, tiles: np.ndarray) -> None:
+        self.tiles = tiles
+        self.is_mask = tiles.ndim == 3
+
+    @functools.cached_property
+    def parts(self) -> list:
+        """Per tile: its float32 mask (None without a hole), or its channel groups."""
+        if self.is_mask:
+            return [m.astype(np.float32) if m.any() else None for m in self.tiles]
+        channels = self.tiles.shape[3]
+        return [[np.ascontiguousarray(tile[..., c0 : c0 + 4]) for c0 in range(0, channels, 4)]
+                for tile in self.tiles]
+
+    def resize(self, size: int) -> np.ndarray:
+        """The tiles at ``size`` (a new array): area-resampled values, or masks in which a
+        pixel is a hole if any pixel under it is."""
+        if self.tiles.shape[1] == size:
+            return self.tiles.copy()
+        n = self.tiles.shape[0]
+        if self.is_mask:
+            out = np.zeros((n, size, size), bool)
+            for i, part in enumerate(self.parts):
+                if part is not None:
+                    out[i] = cv2.resize(part, (size, size), interpolation=cv2.INTER_AREA) > 0
+            return out
+        out = np.empty((n, size, size, self.tiles.shape[3]), np.float32)
+        for i, parts in enumerate(self.parts):
+            for c0, part in zip(range(0, self.tiles.shape[3], 4), parts, strict=True):
+                small = cv2.resize(part, (size, size), interpolation=cv2.INTER_AREA)
+                out[i, ..., c0 : c0 + part.shape[2]] = small.reshape(size, size, part.shape[2])
+        return out
+
+
 def resize_tiles(tiles: np.ndarray, size: int) -> np.ndarray:
     """``(N, P, P, C)`` float32 tiles area-resampled to ``(N, size, size, C)`` (a new array)."""
     if tiles.shape[1] == size:
         return tiles.copy()
-    channels = tiles.shape[3]
-    out = np.empty((tiles.shape[0], size, size, channels), np.float32)
-    for i, tile in enumerate(tiles):
-        for c0 in range(0, channels, 4):  # cv2.resize takes at most 4 channels at a time
-            part = np.ascontiguousarray(tile[..., c0 : c0 + 4])
-            small = cv2.resize(part, (size, size), interpolation=cv2.INTER_AREA)
-            out[i, ..., c0 : c0 + 4] = small.reshape(size, size, part.shape[2])
-    return out
+    return Downsampler(tiles).resize(size)
 
 
 def resize_mask(mask: np.ndarray, size: int) -> np.ndarray:
     """``(N, P, P)`` hole masks at ``size``: a coarse pixel is a hole if any pixel under it is."""
     if mask.shape[1] == size:
         return mask.copy()
-    out = np.empty((mask.shape[0], size, size), bool)
-    for i, m in enumerate(mask):
-        out[i] = cv2.resize(m.astype(np.float32), (size, size), interpolation=cv2.INTER_AREA) > 0
-    return out
+    return Downsampler(mask).resize(size)
 
 
 def local_scale(level: Level) -> np.ndarray:
@@ -166,14 +201,21 @@ def with_texture_features(
         return out
     box = (max(1, width),) * 2
     for i in range(n):
-        luma = image[i].mean(axis=-1)
+        # The channel mean, summed as ``mean`` sums fewer than 8 channels (in order), at a
+        # fifth of its cost.
+        luma = image[i][..., 0].copy()
+        for c in range(1, image.shape[3]):
+            luma += image[i][..., c]
+        luma /= image.shape[3]
         known = (~hole[i]).astype(np.float32)
         for c, axis in enumerate((1, 0)):
             step = np.abs(np.diff(luma, axis=axis, append=np.take(luma, [-1], axis=axis)))
             both = known * np.roll(known, -1, axis=axis)  # both ends of the step known
             num = cv2.boxFilter(step * both, -1, box, normalize=False)
             den = cv2.boxFilter(both, -1, box, normalize=False)
-            out[i, ..., image.shape[3] + c] = weight * num / np.maximum(den, 1e-6)
+            num *= weight  # in place: weight * num / max(den, 1e-6), without temporaries
+            num /= np.maximum(den, 1e-6, out=den)
+            out[i, ..., image.shape[3] + c] = num
         out[i][hole[i], image.shape[3]:] = 0
         if guide and hole[i].any():
             out[i, ..., image.shape[3]:] = _smooth_guide(out[i, ..., image.shape[3]:], hole[i])

@@ -21,11 +21,11 @@ from pano_inpaint.generators.patchmatch._offset_kernels import lattice_peel
 from pano_inpaint.generators.patchmatch._offsets import find_lattice
 from pano_inpaint.generators.patchmatch._pyramid import (
     Bank,
+    Downsampler,
     Level,
     RingLinks,
     build_bank,
     level_plan,
-    resize_mask,
     resize_tiles,
     with_texture_features,
 )
@@ -446,6 +446,10 @@ class PatchMatch:
         plan = level_plan(problem.face_size, problem.pad, count)
         channels = problem.image.shape[3]
         shared = problem.bank_image is problem.image
+        # Every coarser level is resampled from the full-size masks and the half-size tiles,
+        # each converted for resampling once.
+        hole_down = Downsampler(problem.hole)
+        bank_hole_down = hole_down if shared else Downsampler(problem.bank_hole)
         image_half = bank_half = problem.image
         if count > 1:
             # Texture channels for the coarser levels, computed once at the second level (the
@@ -453,11 +457,13 @@ class PatchMatch:
             half = plan[1].size
             width = 2 ** max(count - 3, 0)  # about one coarsest pixel
             image_half = with_texture_features(
-                resize_tiles(problem.image, half), resize_mask(problem.hole, half), width,
+                resize_tiles(problem.image, half), hole_down.resize(half), width,
                 p.texture_weight, guide=True)
             bank_half = image_half if shared else with_texture_features(
-                resize_tiles(problem.bank_image, half), resize_mask(problem.bank_hole, half),
+                resize_tiles(problem.bank_image, half), bank_hole_down.resize(half),
                 width, p.texture_weight)
+        image_down = Downsampler(image_half)
+        bank_down = image_down if shared else Downsampler(bank_half)
         targets = [i for i in range(problem.image.shape[0]) if problem.hole[i].any()]
         work = [lv.size**2 * self._iterations(index, count) for index, lv in enumerate(plan)]
         done = 0.0
@@ -472,10 +478,10 @@ class PatchMatch:
                 known, hole = problem.image, problem.hole
                 bank_image, bank_hole = problem.bank_image, problem.bank_hole
             else:
-                known = resize_tiles(image_half, level.size)
-                hole = resize_mask(problem.hole, level.size)
-                bank_image = known if shared else resize_tiles(bank_half, level.size)
-                bank_hole = hole if shared else resize_mask(problem.bank_hole, level.size)
+                known = image_down.resize(level.size)
+                hole = hole_down.resize(level.size)
+                bank_image = known if shared else bank_down.resize(level.size)
+                bank_hole = hole if shared else bank_hole_down.resize(level.size)
             bank = build_bank(bank_image, bank_hole, problem.bank_face_ids, level, radius,
                               self._max_scale(level, plan[0]), locality)
             links = RingLinks.build(problem.face_ids if problem.repad else (), level, hole)
