@@ -257,3 +257,39 @@ def test_stitching_works_on_the_holes_box_only(monkeypatch, blocks):
     outside = np.ones(hole.shape, bool)
     outside[box] = False
     assert np.array_equal(out[outside], filled[outside])
+
+
+@pytest.mark.parametrize("sigma", [1.5, 5.0])  # blurs at full resolution / on coarser grids
+def test_finish_works_on_the_holes_box_and_keeps_the_fill(monkeypatch, sigma):
+    """What is kept pixel by pixel (the fill's bands, gains, the smooth structure) is worked out
+    on the hole's box, the known bands on the box of the widest ring; the fill is the one
+    worked out on the whole crop."""
+    from pano_inpaint.generators.patchmatch import _finish
+
+    size = 160
+    rng = np.random.default_rng(3)
+    tile = (0.5 + 0.2 * (rng.random((1, size, size, 3), dtype=np.float32) - 0.5))
+    yy, xx = np.mgrid[:size, :size]
+    hole = ((yy - 80) ** 2 + (xx - 70) ** 2 < 10**2)[None]  # box: rows 71..89, columns 61..79
+    tile[hole] = 0.5
+    scales = FinishScales(sigma, 4 * sigma, 3 * sigma, 1.5, 4, 2 * sigma)
+    seen = {"bands": [], "blur": []}
+    bands, blur = _finish._bands, _finish._blur
+    monkeypatch.setattr(_finish, "_bands", lambda x, where, sigmas, box: seen["bands"].append(
+        x[box].shape[:2]) or bands(x, where, sigmas, box))
+    monkeypatch.setattr(_finish, "_blur", lambda t, s: seen["blur"].append(t.shape[:2]) or blur(
+        t, s))
+    out = tile.copy()
+    finish_fill(out, hole, scales, 1.0)
+    ring = int(np.ceil(max(scales.ring, 16 * sigma) / 0.955))  # the widest ring's reach, at most
+    assert seen["bands"][0] == (19, 19)
+    assert 19 < seen["bands"][1][0] <= min(19 + 2 * ring, size)
+    reach = int(np.ceil(4 * sigma)) + 2
+    assert seen["blur"][-1] == (19 + 2 * reach,) * 2
+    # Undone: every box within the crop is the whole crop.
+    box = _finish._box
+    monkeypatch.setattr(_finish, "_box", lambda h, margin: box(h, margin) if margin > 12 * sigma
+                        else (slice(0, h.shape[0]), slice(0, h.shape[1])))
+    whole = tile.copy()
+    finish_fill(whole, hole, scales, 1.0)
+    assert np.array_equal(out, whole)

@@ -277,19 +277,37 @@ def _masked_mean(x: np.ndarray, where: np.ndarray, sigma: float) -> np.ndarray:
     """Local mean of ``x`` (``(H, W[, C])``) over the pixels ``where`` (normalised
     convolution); 0 where no such pixel is within reach."""
     weight = where.astype(np.float32)
-    num = _gauss(x * (weight[..., None] if x.ndim == 3 else weight), sigma)
-    den = _gauss(weight, sigma)
-    inverse = np.where(den > 1e-4, 1.0 / np.maximum(den, 1e-4), 0.0).astype(np.float32)
-    num *= inverse[..., None] if x.ndim == 3 else inverse
+    return _normalised(x * (weight[..., None] if x.ndim == 3 else weight), weight, sigma)
+
+
+def _normalised(weighted: np.ndarray, weight: np.ndarray, sigma: float,
+                box: tuple[slice, slice] = (slice(None), slice(None))) -> np.ndarray:
+    """:func:`_masked_mean` given ``x * weight`` and the ``(H, W)`` float32 ``weight``, on the
+    window ``box`` only (the blurs see the whole array)."""
+    num = _gauss(weighted, sigma)[box]
+    den = _gauss(weight, sigma)[box]
+    inverse = np.divide(1.0, den, out=np.zeros_like(den), where=den > 1e-4)
+    num *= inverse[..., None] if weighted.ndim == 3 else inverse
     return num
 
 
-def _bands(x: np.ndarray, where: np.ndarray, sigmas: list[float]) -> list[np.ndarray]:
+def _bands(x: np.ndarray, where: np.ndarray, sigmas: list[float],
+           box: tuple[slice, slice]) -> list[np.ndarray]:
     """Octave bands of ``x`` seen through the pixels ``where`` only: ``x - G_1``,
     ``G_1 - G_2``, ... ``G_{n-1} - G_n`` and the rest ``G_n``, ``G_i`` the normalised Gaussian
-    blur at ``sigmas[i-1]``."""
-    lows = [x] + [_masked_mean(x, where, s) for s in sigmas]
+    blur at ``sigmas[i-1]``; on the window ``box`` of ``x`` (the blurs see all of it)."""
+    weight = where.astype(np.float32)
+    weighted = x * (weight[..., None] if x.ndim == 3 else weight)  # the same for every blur
+    lows = [x[box]] + [_normalised(weighted, weight, s, box) for s in sigmas]
     return [a - b for a, b in zip(lows[:-1], lows[1:], strict=True)] + [lows[-1]]
+
+
+def _energy(band: np.ndarray, box: tuple[slice, slice], shape: tuple[int, int]) -> np.ndarray:
+    """The squared norm of the ``band`` given on the window ``box``, as an array of ``shape``
+    (0 outside the window)."""
+    energy = np.zeros(shape, np.float32)
+    energy[box] = np.einsum("...c,...c->...", band, band)
+    return energy
 
 
 def _local_energy(energy: np.ndarray, where: np.ndarray, width: float, step: int
@@ -308,11 +326,12 @@ def _local_energy(energy: np.ndarray, where: np.ndarray, width: float, step: int
     return np.where(den > 1e-4, num / np.maximum(den, 1e-4), 0.0)
 
 
-def _band_gains(detail: list[np.ndarray], known: list[np.ndarray], hole: np.ndarray,
-                depth: np.ndarray, sigmas: list[float], ring: float, gain_max: float
-                ) -> list[np.ndarray]:
+def _band_gains(x: np.ndarray, detail: list[np.ndarray], inner: tuple[slice, slice],
+                hole: np.ndarray, depth: np.ndarray, sigmas: list[float], ring: float,
+                gain_max: float) -> list[np.ndarray]:
     """Per band and hole pixel, the gain that brings the fill's local band energy to the one
-    the known ring around that part of the hole has in the same band: ``(H, W, 1)`` maps.
+    the known ring around that part of the hole has in the same band: ``(h, w, 1)`` maps on
+    the hole's box ``inner``, where ``detail`` (the fill's bands) is given.
 
     The ring's energy is measured on known pixels within ``max(ring, 2 sigma)`` of the hole
     and carried into the hole by a normalised blur as wide as half the hole's depth (each hole
@@ -322,22 +341,23 @@ def _band_gains(detail: list[np.ndarray], known: list[np.ndarray], hole: np.ndar
     blurred over at least ``2 sigma``, are worked out on a grid ``sigma`` times coarser.
     ``depth``: each pixel's distance to the nearest known one (0 on known pixels)."""
     outside = cv2.distanceTransform((~hole).astype(np.uint8), cv2.DIST_L2, 3)
+    rings = [~hole & (outside <= max(ring, 2 * sigma)) for sigma in sigmas]
+    near = _box(rings[-1] | hole, 0)  # the widest ring: the known bands are needed there only
+    known = _bands(x, ~hole, sigmas, near)
     reach = 0.5 * float(depth.max())
     step = max(1, int(sigmas[0]))
     height, width_px = hole.shape
     gains = []
     for index, sigma in enumerate(sigmas):
         width = max(2 * sigma, reach)
-        fill_energy = _local_energy(np.einsum("...c,...c->...", detail[index], detail[index]),
-                                    hole, width, step)
-        ring_band = ~hole & (outside <= max(ring, 2 * sigma))
-        ring_energy = _local_energy(np.einsum("...c,...c->...", known[index], known[index]),
-                                    ring_band, width, step)
+        fill_energy = _local_energy(_energy(detail[index], inner, hole.shape), hole, width, step)
+        ring_energy = _local_energy(_energy(known[index], near, hole.shape), rings[index],
+                                    width, step)
         gain = np.sqrt(ring_energy / np.maximum(fill_energy, 1e-12))
         gain = np.clip(gain, 0.0, gain_max if index == 0 else 1.0).astype(np.float32)
         if step > 1:
             gain = cv2.resize(gain, (width_px, height), interpolation=cv2.INTER_LINEAR)
-        gains.append(gain[..., None])
+        gains.append(gain[inner][..., None])
     return gains
 
 
@@ -367,32 +387,38 @@ def finish_fill(filled: np.ndarray, hole: np.ndarray, params: FinishScales, high
         if fields is not None and i in fields:
             nnf = tuple(a[crop] for a in fields[i])
             x = _seamless(x, h, *piece_edges(nnf), bank, nnf)
-        # The fill split into octave bands (finest first) and what is coarser than them.
-        bands = _bands(x, h, sigmas)
+        # The fill split into octave bands (finest first) and what is coarser than them; from
+        # here on what is kept is worked out on the hole's box only.
+        inner = _box(h, 0)
+        bands = _bands(x, h, sigmas, inner)
         depth = cv2.distanceTransform(h.astype(np.uint8), cv2.DIST_L2, 3)
         if params.bands > 0:
-            gains = _band_gains(bands, _bands(x, ~h, sigmas), h, depth, sigmas, params.ring,
-                                params.gain_max)
+            gains = _band_gains(x, bands, inner, h, depth, sigmas, params.ring, params.gain_max)
             bands = [g * b for g, b in zip([*gains, 1.0], bands, strict=True)]
-        structure = sum(bands[1:], np.zeros_like(x))
+        hole_in, depth = h[inner], depth[inner]
+        structure = sum(bands[1:], np.zeros_like(bands[0]))
         if params.detail_tau > 0:
             # The copied detail right at the border is a guess uncorrelated with the truth
             # (its phase is the source's): it fades in with depth, so a hole a few pixels
             # wide keeps little of it and a deep one loses it only along its rim.
             bands[0] = bands[0] * (1.0 - np.exp(-depth / params.detail_tau))[..., None]
         if params.tau > 0:
-            # Near the border a smooth (Navier-Stokes) fill carries the structure.
+            # Near the border a smooth (Navier-Stokes) fill carries the structure; blurred
+            # on the hole's box and the kernel's reach (OpenCV's is 4 sigma).
             weight = np.exp(-depth / params.tau)[..., None]
-            smooth = _blur(_smooth(x, h, max(1, int(params.sigma))), params.sigma)
+            smooth = _smooth(x, h, max(1, int(params.sigma)))
+            reach = _box(h, int(np.ceil(4 * params.sigma)) + 2)
+            within = tuple(slice(a.start - b.start, a.stop - b.start)
+                           for a, b in zip(inner, reach, strict=True))
+            smooth = _blur(smooth[reach], params.sigma)[within]
             structure = weight * smooth + (1.0 - weight) * structure
         result = np.clip(bands[0] + structure, 0.0, high)
-        filled[i][crop][h] = result[h]
+        filled[i][crop][inner][hole_in] = result[hole_in]
 
 
 def _box(hole: np.ndarray, margin: int) -> tuple[slice, slice]:
-    """The bounding box of ``hole`` grown by ``margin``, clipped to the tile."""
+    """The bounding box of ``hole`` grown by ``margin``, clipped to the array."""
     rows = np.flatnonzero(hole.any(axis=1))
     cols = np.flatnonzero(hole.any(axis=0))
-    size = hole.shape[0]
-    return (slice(max(rows[0] - margin, 0), min(rows[-1] + 1 + margin, size)),
-            slice(max(cols[0] - margin, 0), min(cols[-1] + 1 + margin, size)))
+    return (slice(max(rows[0] - margin, 0), min(rows[-1] + 1 + margin, hole.shape[0])),
+            slice(max(cols[0] - margin, 0), min(cols[-1] + 1 + margin, hole.shape[1])))
