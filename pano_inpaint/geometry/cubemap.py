@@ -56,7 +56,7 @@ from pano_inpaint.geometry.sphere import (
     xyz_to_lonlat,
 )
 
-__all__ = ["cube_to_erp", "erp_to_cube", "rotation_key", "tiles_to_erp"]
+__all__ = ["cube_to_erp", "erp_to_cube", "prepare_erp_to_cube", "rotation_key", "tiles_to_erp"]
 
 _STRIP_PIXELS = 1 << 20
 # Maps of bigger panoramas cost more memory than the image itself (16K: ~1.4 GB for a round
@@ -162,15 +162,25 @@ def _strip_lonlat(
     return lon, lat
 
 
-def _face_strip(
+def _face_strips(
     height: int, width: int, face: int, face_size: int, pad: int,
-    rotation: np.ndarray | None, interpolation: str, rows: tuple[int, int],
+    rotation: np.ndarray | None, interpolations: Sequence[str], rows: tuple[int, int],
     shared: list | None = None,
-) -> _FaceStrip:
+) -> list[_FaceStrip]:
+    """Rows ``rows`` of a face's plan for each of ``interpolations``; the directions are
+    computed once for all of them (they differ only in the pixels sampled over a pole)."""
     lon, lat = _strip_lonlat(face, face_size, pad, rotation, rows, shared)
     map_x, map_y = lonlat_to_erp_pixel(lon, lat, height, width)
     shape = (rows[1] - rows[0], face_size + 2 * pad)
     map_x, map_y = np.broadcast_to(map_x, shape), np.broadcast_to(map_y, shape)
+    return [_strip_from_maps(map_x, map_y, height, interpolation, rows)
+            for interpolation in interpolations]
+
+
+def _strip_from_maps(
+    map_x: np.ndarray, map_y: np.ndarray, height: int, interpolation: str,
+    rows: tuple[int, int],
+) -> _FaceStrip:
     margin = margin_of(interpolation)
     # cv2 wraps columns itself (BORDER_WRAP) but would wrap rows too, which is wrong over a pole:
     # pixels whose kernel reaches past the first or last row are sampled from a pole window.
@@ -207,7 +217,7 @@ def _face_plan(
 ) -> Iterable[_FaceStrip]:
     size = face_size + 2 * pad
     strips = (
-        _face_strip(height, width, face, face_size, pad, rotation, interpolation, rows)
+        _face_strips(height, width, face, face_size, pad, rotation, (interpolation,), rows)[0]
         for rows in _strips(size, size)
     )
     if not _cacheable(height, width):
@@ -218,14 +228,19 @@ def _face_plan(
 
 def _prebuild_plans(
     height: int, width: int, faces: Sequence[int], face_size: int, pad: int,
-    rotation: np.ndarray | None, interpolation: str,
-) -> dict[int, list[_FaceStrip]]:
-    """Build (and cache) the plans of ``faces`` that are not cached yet, their strips spread over
-    OpenCV's thread count: the maps' arctangents are most of a first call's geometry time and
-    numpy releases the GIL in them. Each strip is computed exactly as it would be alone; the
-    side faces of an unrotated cube are built together, as they share their latitudes."""
-    missing = [f for f in dict.fromkeys(faces) if map_cache.peek(
-        _face_key(height, width, f, face_size, pad, rotation, interpolation)) is None]
+    rotation: np.ndarray | None, interpolations: Sequence[str],
+) -> dict[tuple[int, str], list[_FaceStrip]]:
+    """Build (and cache) the plans of ``faces`` x ``interpolations`` that are not cached yet,
+    keyed ``(face, interpolation)``, their strips spread over OpenCV's thread count: the maps'
+    arctangents are most of a first call's geometry time and numpy releases the GIL in them.
+    Each strip is computed exactly as it would be alone; a face's interpolations share its
+    directions, and the side faces of an unrotated cube, built together, their latitudes."""
+    missing: dict[int, list[str]] = {}
+    for f in dict.fromkeys(faces):
+        for interpolation in dict.fromkeys(interpolations):
+            key = _face_key(height, width, f, face_size, pad, rotation, interpolation)
+            if map_cache.peek(key) is None:
+                missing.setdefault(f, []).append(interpolation)
     if not missing:
         return {}
     size = face_size + 2 * pad
@@ -234,11 +249,11 @@ def _prebuild_plans(
     groups = ([sides] if sides else []) + [[f] for f in missing if f not in sides]
     jobs = [(group, rows) for rows in _strips(size, size) for group in groups]
 
-    def build(job: tuple[list[int], tuple[int, int]]) -> list[_FaceStrip]:
+    def build(job: tuple[list[int], tuple[int, int]]) -> list[list[_FaceStrip]]:
         group, rows = job
         shared: list = []
-        return [_face_strip(height, width, f, face_size, pad, rotation, interpolation, rows,
-                            shared) for f in group]
+        return [_face_strips(height, width, f, face_size, pad, rotation, missing[f], rows,
+                             shared) for f in group]
 
     threads = min(cv2.getNumThreads(), os.cpu_count() or 1, len(jobs))
     if threads < 2:
@@ -246,15 +261,36 @@ def _prebuild_plans(
     else:
         with ThreadPoolExecutor(threads) as pool:
             built = list(pool.map(build, jobs))
-    face_strips: dict[int, list[_FaceStrip]] = {f: [] for f in missing}
-    for (group, _), strips in zip(jobs, built, strict=True):
-        for f, strip in zip(group, strips, strict=True):
-            face_strips[f].append(strip)
+    face_strips: dict[tuple[int, str], list[_FaceStrip]] = {}
+    for (group, _), per_face in zip(jobs, built, strict=True):
+        for f, strips in zip(group, per_face, strict=True):
+            for interpolation, strip in zip(missing[f], strips, strict=True):
+                face_strips.setdefault((f, interpolation), []).append(strip)
     plans = {}
-    for f in missing:
+    for (f, interpolation), strips in face_strips.items():
         key = _face_key(height, width, f, face_size, pad, rotation, interpolation)
-        plans[f] = map_cache.get_or_build(key, lambda f=f: face_strips[f])
+        plans[f, interpolation] = map_cache.get_or_build(key, lambda strips=strips: strips)
     return plans
+
+
+def prepare_erp_to_cube(
+    height: int, width: int, face_size: int, *, pad: int = 0, rotation: RotationLike = None,
+    interpolations: Sequence[str] = ("bilinear",), face_ids: Sequence[int | str] | None = None,
+) -> None:
+    """Build the sampling maps later ``erp_to_cube`` calls with these arguments will use, for
+    several interpolations at once: each face's directions are computed once for all of them.
+
+    Nothing happens for panoramas too large for the map cache (above 8K), whose maps are
+    never kept.
+
+    Example:
+        >>> prepare_erp_to_cube(64, 128, 32, pad=4, interpolations=("bicubic", "bilinear"))
+    """
+    for interpolation in interpolations:
+        check_interpolation(interpolation)
+    if _cacheable(height, width):
+        _prebuild_plans(height, width, check_face_ids(face_ids), face_size, pad,
+                        as_rotation(rotation), tuple(interpolations))
 
 
 def erp_to_cube(
@@ -305,10 +341,10 @@ def erp_to_cube(
     rot = as_rotation(rotation)
     src = _as_hwc(erp)
     out = np.empty((len(ids), size, size, channels), dtype=erp.dtype)
-    built = (_prebuild_plans(height, width, ids, face_size, pad, rot, interpolation)
+    built = (_prebuild_plans(height, width, ids, face_size, pad, rot, (interpolation,))
              if _cacheable(height, width) else {})
     for k, face in enumerate(ids):
-        plan = built.get(face)
+        plan = built.get((face, interpolation))
         if plan is None:
             plan = _face_plan(height, width, face, face_size, pad, rot, interpolation)
         for strip in plan:
@@ -338,7 +374,7 @@ def _erp_block(
     lon, _ = erp_pixel_to_lonlat(xs, 0.0, height, width)
     _, lat = erp_pixel_to_lonlat(0.0, ys, height, width)
     cos_lat = np.cos(lat).astype(np.float32)[:, None]
-    xyz = np.empty((ys.size, xs.size, 3), np.float32)  # float32: see _face_strip
+    xyz = np.empty((ys.size, xs.size, 3), np.float32)  # float32: see _strip_lonlat
     xyz[..., 0] = cos_lat * np.sin(lon).astype(np.float32)
     xyz[..., 1] = np.sin(lat).astype(np.float32)[:, None]
     xyz[..., 2] = cos_lat * np.cos(lon).astype(np.float32)

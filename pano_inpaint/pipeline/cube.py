@@ -14,7 +14,7 @@ import numpy as np
 from pano_inpaint.config import ConfigError, CubeConfig
 from pano_inpaint.generators.base import Generator
 from pano_inpaint.geometry._remap import margin_of
-from pano_inpaint.geometry.cubemap import erp_to_cube, tiles_to_erp
+from pano_inpaint.geometry.cubemap import erp_to_cube, prepare_erp_to_cube, tiles_to_erp
 from pano_inpaint.masks import dilate_mask
 from pano_inpaint.pipeline.regions import Region, plan_cube
 
@@ -22,6 +22,7 @@ __all__ = ["RegionCube", "face_size_and_pad", "native_face_size"]
 
 _DEFAULT_PAD_FRACTION = 1 / 8
 _DEFAULT_INTERPOLATION = "bilinear"
+_HOLE_INTERPOLATION = "bilinear"  # hole maps: any weight on the grown hole marks a pixel
 
 
 def native_face_size(width: int) -> int:
@@ -84,6 +85,15 @@ class RegionCube:
     def tile_size(self) -> int:
         return self.face_size + 2 * self.pad
 
+    def prepare(self, shape: tuple[int, int], face_ids: Sequence[int]) -> None:
+        """Build the maps both :meth:`sample` and :meth:`hole_tiles` will use on ``face_ids``
+        of an ``(H, W)`` panorama in one go: their directions are computed once."""
+        if not face_ids:
+            return
+        prepare_erp_to_cube(*shape, self.face_size, pad=self.pad, rotation=self.rotation,
+                            interpolations=(self.interpolation, _HOLE_INTERPOLATION),
+                            face_ids=face_ids)
+
     def sample(self, erp: np.ndarray, face_ids: Sequence[int]) -> np.ndarray:
         """``(k, P, P, C)`` padded tiles of ``erp`` (native dtype) for ``face_ids``."""
         tiles = erp_to_cube(erp, self.face_size, pad=self.pad, rotation=self.rotation,
@@ -104,7 +114,8 @@ class RegionCube:
         reach = margin_of(self.interpolation) - margin_of("bilinear")
         grown = dilate_mask(hole, reach, footprint="square")
         weight = erp_to_cube(grown.astype(np.float32), self.face_size, pad=self.pad,
-                             rotation=self.rotation, face_ids=face_ids)
+                             rotation=self.rotation, face_ids=face_ids,
+                             interpolation=_HOLE_INTERPOLATION)
         return weight > 0
 
     def write_back(self, tiles: np.ndarray, mask: np.ndarray, out: np.ndarray) -> None:

@@ -42,14 +42,15 @@ def _six_face_context(
     for k, face in enumerate(face_ids):
         all_values[face], all_hole[face] = values[k], tile_hole[k]
     if others:
-        more = cube.sample(erp, others)
-        for k, face in enumerate(others):
-            to_values(more[k], out=all_values[face])
-        all_hole[others] = False
         # Hole maps only for faces the hole can reach (a nadir cap: none of the others).
         near = faces_near_hole(hole, cube.face_size, cube.pad, cube.rotation,
                                margin_of(cube.interpolation) + 2)
         holed = [f for f in others if f in near]
+        cube.prepare(hole.shape, holed)
+        more = cube.sample(erp, others)
+        for k, face in enumerate(others):
+            to_values(more[k], out=all_values[face])
+        all_hole[others] = False
         if holed:
             all_hole[holed] = cube.hole_tiles(hole, holed)
             for face in holed:
@@ -64,6 +65,7 @@ def _region_tiles(
     progress: Callable[[float], None],
 ) -> CubeTiles:
     """The padded faces of ``cube`` with the hole blanked, as the generator receives them."""
+    cube.prepare(hole.shape, cube.face_ids)
     values = to_values(cube.sample(erp, cube.face_ids))
     tile_hole = cube.hole_tiles(hole, cube.face_ids)
     values[tile_hole] = 0

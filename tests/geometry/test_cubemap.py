@@ -180,13 +180,13 @@ def test_cold_maps_are_built_on_worker_threads_and_match_a_serial_build(monkeypa
         cv2.setNumThreads(2)
         clear_map_cache()
         builders = []
-        build = cubemap._face_strip
+        build = cubemap._face_strips
 
         def recording(*args, **kwargs):
             builders.append(threading.get_ident())
             return build(*args, **kwargs)
 
-        monkeypatch.setattr(cubemap, "_face_strip", recording)
+        monkeypatch.setattr(cubemap, "_face_strips", recording)
         pooled = erp_to_cube(erp, 32, pad=4, rotation=rot, interpolation="bicubic")
         assert len(builders) >= 6 and threading.get_ident() not in builders
         assert np.array_equal(pooled, serial)

@@ -29,3 +29,31 @@ def test_no_known_tile_pixel_holds_any_of_the_hole(interpolation):
         assert differs.any()
         assert not (differs & ~hole).any()
         assert hole.mean() < 0.5  # and not everything is called unknown
+
+
+@pytest.mark.parametrize("rotation", [None, (0.3, -0.7, 1.1)])
+def test_prepare_builds_the_tile_and_hole_maps_from_one_set_of_directions(rotation, monkeypatch):
+    from pano_inpaint.geometry import cubemap
+    from pano_inpaint.geometry._cache import clear_map_cache
+
+    rng = np.random.default_rng(1)
+    erp = (rng.random((H, 2 * H, 3)) * 255).astype(np.uint8)
+    mask = nadir_mask(H, 2 * H, 20) | cap_mask(H, 2 * H, 30, 10, 12)
+    cube = RegionCube(as_rotation(rotation), [5, 0, 1], 40, 6, "bicubic")
+    clear_map_cache()
+    unprepared = cube.sample(erp, cube.face_ids), cube.hole_tiles(mask, cube.face_ids)
+    clear_map_cache()
+    calls = []
+    lonlat = cubemap._strip_lonlat
+    monkeypatch.setattr(cubemap, "_strip_lonlat",
+                        lambda *a, **k: calls.append(a) or lonlat(*a, **k))
+    try:
+        cube.prepare(mask.shape, cube.face_ids)
+        prepared = cube.sample(erp, cube.face_ids), cube.hole_tiles(mask, cube.face_ids)
+    finally:
+        clear_map_cache()
+    strips = len(cubemap._strips(cube.tile_size, cube.tile_size))
+    assert len(calls) == 3 * strips  # each face's directions once, for both interpolations
+    assert np.array_equal(prepared[0], unprepared[0])
+    assert np.array_equal(prepared[1], unprepared[1])
+    cube.prepare(mask.shape, [])  # nothing to build
