@@ -273,3 +273,18 @@ def test_crossing_lines_are_not_combined_into_a_grid():
     assert (on_a | on_b).all()
     lattice = Lattice(two_lines.offsets, two_lines.strength, np.zeros(4, bool))
     assert any(v[0] != 0 and v[0] != v[1] for v in lattice.vectors(30.0))
+
+
+@pytest.mark.parametrize("shape", [(37, 41, 3), (16, 16, 4), (9, 9, 1), (5, 7, 2, 3)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_channel_mean_is_numpy_mean_bit_for_bit(shape, dtype):
+    from pano_inpaint.generators.patchmatch._offsets import channel_mean
+
+    rng = np.random.default_rng(3)
+    image = (rng.random(shape) * rng.choice([1e-3, 1.0, 7e3], size=shape)).astype(dtype)
+    image = image[..., ::-1] if shape[-1] > 1 else image  # a strided view too
+    out = channel_mean(image)
+    want = image.mean(axis=-1)
+    assert out.dtype == want.dtype and out.shape == want.shape
+    assert np.array_equal(out, want)
+    assert not np.shares_memory(out, image)

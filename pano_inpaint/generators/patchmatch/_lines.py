@@ -25,6 +25,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from pano_inpaint.generators.patchmatch._offsets import channel_mean
+
 __all__ = ["Line", "find_lines"]
 
 _MAX_ANGLE = np.radians(3.0)  # two segments of one line differ by at most this much in angle
@@ -66,9 +68,9 @@ def _segments(image: np.ndarray, known: np.ndarray, min_length: float) -> np.nda
     ``min_length`` long, the hole's own border left out."""
     size = image.shape[0]
     factor = max(1, int(np.ceil(size / _DETECT_SIZE)))
-    grey = image.mean(axis=-1)
+    grey = channel_mean(image)
     fill = float(np.median(grey[known])) if known.any() else 0.5
-    grey = np.where(known, grey, fill).astype(np.float32)
+    grey = np.where(known, grey, fill).astype(np.float32, copy=False)
     if factor > 1:
         small = (size // factor, size // factor)
         grey = cv2.resize(grey, small, interpolation=cv2.INTER_AREA)
