@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from pano_inpaint.geometry.conventions import FACE_CENTER, FACE_DOWN, FACE_RIGHT
+from pano_inpaint.geometry.conventions import FACE_CENTER
 from pano_inpaint.geometry.rotation import rotation_to_center
 from pano_inpaint.geometry.sphere import erp_pixel_to_lonlat, erp_pixel_to_xyz, lonlat_to_xyz
 
@@ -61,9 +61,17 @@ def coarse_mask(mask: np.ndarray, width: int = _COARSE_WIDTH) -> tuple[np.ndarra
     if factor == 1:
         return mask.copy(), 1
     h, w = -(-height // factor), -(-full_width // factor)
-    padded = np.zeros((h * factor, w * factor), bool)
-    padded[:height, :full_width] = mask
-    return padded.reshape(h, factor, w, factor).any(axis=(1, 3)), factor
+    padded = mask
+    if (h * factor, w * factor) != mask.shape:
+        padded = np.zeros((h * factor, w * factor), bool)
+        padded[:height, :full_width] = mask
+    # Rows first (whole rows ORed together), then every factor-th column of what is left: the
+    # same cells as any() over both axes of the (h, f, w, f) view, without its slow reduction.
+    rows = np.logical_or.reduce(padded.reshape(h, factor, w * factor), axis=1)  # (h, w * f)
+    coarse = rows[:, ::factor].copy()
+    for k in range(1, factor):
+        coarse |= rows[:, k::factor]
+    return coarse, factor
 
 
 def _union_find_merge(labels: np.ndarray, count: int) -> np.ndarray:
@@ -155,14 +163,24 @@ def _cell_directions(coarse: np.ndarray, factor: int, height: int, width: int) -
 
 def _hits_per_face(xyz: np.ndarray, limit: float) -> list[int]:
     """How many of the directions ``(n, 3)`` (cube frame) fall in each face's square
-    ``|a|, |b| <= limit`` of its tangent plane (1 = the face itself)."""
-    counts = []
-    for face in range(6):
-        depth = xyz @ FACE_CENTER[face]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            a = (xyz @ FACE_RIGHT[face]) / depth
-            b = (xyz @ FACE_DOWN[face]) / depth
-        counts.append(int(((depth > 0) & (np.abs(a) <= limit) & (np.abs(b) <= limit)).sum()))
+    ``|a|, |b| <= limit`` of its tangent plane (1 = the face itself).
+
+    A face's axes are signed cube axes, so ``a`` and ``b`` are the other two components over
+    the face's own, up to sign: one division per axis serves both faces on it (the counts are
+    those of dividing the dot products with the face axes)."""
+    parts = np.ascontiguousarray(np.asarray(xyz, np.float64).T)  # (3, n)
+    counts = [0] * 6
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for axis in range(3):
+            size = np.abs(parts[axis])
+            inside = np.ones(parts.shape[1], bool)
+            for other in {0, 1, 2} - {axis}:
+                inside &= np.abs(parts[other]) / size <= limit
+            for face in range(6):
+                centre = FACE_CENTER[face]
+                if centre[axis] != 0:
+                    ahead = parts[axis] > 0 if centre[axis] > 0 else parts[axis] < 0
+                    counts[face] = int(np.count_nonzero(inside & ahead))
     return counts
 
 

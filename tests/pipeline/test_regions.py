@@ -62,3 +62,37 @@ def test_faces_near_hole_never_misses_a_face_that_holds_hole_pixels():
         assert holding <= faces_near_hole(mask, face_size, pad, rotation, 4)
     assert faces_near_hole(nadir_mask(height, width, 25), face_size, pad, None, 4) == {5}
     assert faces_near_hole(np.zeros((height, width), bool), face_size, pad, None, 4) == set()
+
+
+def test_coarse_mask_is_the_max_pool_of_the_mask():
+    from pano_inpaint.pipeline.regions import coarse_mask
+
+    rng = np.random.default_rng(2)
+    for height, width, cell in ((64, 2048, 2), (100, 3000, 2), (37, 4100, 4)):
+        mask = rng.random((height, width)) < 0.002  # single pixels: any() must see each one
+        coarse, factor = coarse_mask(mask, width=width // cell)
+        h, w = -(-height // factor), -(-width // factor)
+        padded = np.zeros((h * factor, w * factor), bool)
+        padded[:height, :width] = mask
+        assert factor == cell and coarse.shape == (h, w)
+        assert np.array_equal(coarse, padded.reshape(h, factor, w, factor).any(axis=(1, 3)))
+
+
+def test_hits_per_face_counts_as_the_dot_products_with_the_face_axes():
+    from pano_inpaint.geometry.conventions import FACE_CENTER, FACE_DOWN, FACE_RIGHT
+    from pano_inpaint.pipeline.regions import _hits_per_face
+
+    rng = np.random.default_rng(4)
+    xyz = np.concatenate([rng.normal(size=(20000, 3)),
+                          rng.integers(-2, 3, size=(2000, 3)),  # ties, zeros, |a| == limit
+                          np.eye(3), -np.eye(3)]).astype(np.float64)
+    for limit in (1.0, 1.25, 2.0):
+        want = []
+        for face in range(6):
+            depth = xyz @ FACE_CENTER[face]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                a = (xyz @ FACE_RIGHT[face]) / depth
+                b = (xyz @ FACE_DOWN[face]) / depth
+            want.append(int(((depth > 0) & (np.abs(a) <= limit) & (np.abs(b) <= limit)).sum()))
+        assert _hits_per_face(xyz, limit) == want
+        assert min(want) > 0
