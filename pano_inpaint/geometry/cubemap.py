@@ -132,7 +132,7 @@ class _FaceStrip:
 
 def _strip_lonlat(
     face: int, face_size: int, pad: int, rotation: np.ndarray | None, rows: tuple[int, int],
-    shared: list | None = None,
+    shared: dict | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Longitude and latitude seen by rows ``[r0, r1)`` of a padded face (broadcastable to
     ``(r1 - r0, S + 2p)``).
@@ -141,8 +141,9 @@ def _strip_lonlat(
     columns or constants (:func:`face_pixel_components`): a side face's longitude and
     ``hypot(x, z)`` are one row, and only its latitude takes a full-size arctangent. That
     latitude is the same for the four side faces whenever their rows of ``hypot(x, z)`` are
-    equal, and ``shared`` (a list kept across faces of one strip) then lends it from the face
-    built before. The values are exactly those of ``xyz_to_lonlat`` on the full directions."""
+    equal, and ``shared`` (a dict kept across the faces of one strip) then lends it from the
+    face built before. The values are exactly those of ``xyz_to_lonlat`` on the full
+    directions."""
     size = face_size + 2 * pad
     ys = np.arange(rows[0], rows[1], dtype=np.float32)[:, None]
     xs = np.arange(size, dtype=np.float32)[None, :]
@@ -152,25 +153,31 @@ def _strip_lonlat(
         return xyz_to_lonlat(xyz @ rotation.T.astype(np.float32))
     x, y, z = face_pixel_components(face, xs, ys, face_size, pad)
     lon, flat = np.arctan2(x, z), np.hypot(x, z)  # as xyz_to_lonlat, on the parts' shapes
-    for y_seen, flat_seen, lat_seen in shared or ():
+    seen = [] if shared is None else shared.setdefault("lat", [])
+    for y_seen, flat_seen, lat_seen in seen:
         if (y_seen.shape == y.shape and flat_seen.shape == flat.shape
                 and np.array_equal(y_seen, y) and np.array_equal(flat_seen, flat)):
             return lon, lat_seen
     lat = np.arctan2(y, flat)
-    if shared is not None:
-        shared.append((y, flat, lat))
+    seen.append((y, flat, lat))
     return lon, lat
 
 
 def _face_strips(
     height: int, width: int, face: int, face_size: int, pad: int,
     rotation: np.ndarray | None, interpolations: Sequence[str], rows: tuple[int, int],
-    shared: list | None = None,
+    shared: dict | None = None,
 ) -> list[_FaceStrip]:
     """Rows ``rows`` of a face's plan for each of ``interpolations``; the directions are
-    computed once for all of them (they differ only in the pixels sampled over a pole)."""
+    computed once for all of them (they differ only in the pixels sampled over a pole), and
+    the rows of the panorama once for faces sharing their latitudes (``_strip_lonlat``)."""
     lon, lat = _strip_lonlat(face, face_size, pad, rotation, rows, shared)
-    map_x, map_y = lonlat_to_erp_pixel(lon, lat, height, width)
+    map_x, _ = lonlat_to_erp_pixel(lon, 0.0, height, width)
+    erp_rows = {} if shared is None else shared.setdefault("rows", {})
+    key = id(lat)  # lat stays alive in ``shared``, so its id is not reused meanwhile
+    if key not in erp_rows:
+        erp_rows[key] = lonlat_to_erp_pixel(0.0, lat, height, width)[1]
+    map_y = erp_rows[key]
     shape = (rows[1] - rows[0], face_size + 2 * pad)
     map_x, map_y = np.broadcast_to(map_x, shape), np.broadcast_to(map_y, shape)
     return [_strip_from_maps(map_x, map_y, height, interpolation, rows)
@@ -251,7 +258,7 @@ def _prebuild_plans(
 
     def build(job: tuple[list[int], tuple[int, int]]) -> list[list[_FaceStrip]]:
         group, rows = job
-        shared: list = []
+        shared: dict = {}
         return [_face_strips(height, width, f, face_size, pad, rotation, missing[f], rows,
                              shared) for f in group]
 

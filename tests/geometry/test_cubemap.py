@@ -261,7 +261,7 @@ def test_unrotated_strips_equal_the_full_direction_maps_and_side_faces_share_lat
     f32 = np.float32
     a = (2 * (xs - f32(pad - 0.5)) / f32(face_size) - 1).astype(f32)
     b = (2 * (ys - f32(pad - 0.5)) / f32(face_size) - 1).astype(f32)
-    shared: list = []
+    shared: dict = {}
     lats = []
     for face in range(6):
         # every component built full size, as in the plain formula
@@ -278,7 +278,12 @@ def test_unrotated_strips_equal_the_full_direction_maps_and_side_faces_share_lat
             assert lon.shape == (1, size)  # a side face's longitude is one row
         lats.append(lat)
     assert all(lat is lats[0] for lat in lats[1:4])  # one latitude for the four side faces
-    assert len(shared) == 3  # sides, up, down
+    assert len(shared["lat"]) == 3  # sides, up, down
+    rows_shared: dict = {}
+    for face in range(6):
+        cubemap._face_strips(4 * face_size, 8 * face_size, face, face_size, pad, None,
+                             ("bilinear",), rows, rows_shared)
+    assert len(rows_shared["rows"]) == 3  # the panorama rows of each latitude once
 
 
 def test_pooled_unrotated_build_equals_a_serial_face_by_face_build(monkeypatch):
