@@ -276,6 +276,30 @@ def test_downsampler_matches_direct_resizes_at_every_level():
     assert masks.parts[0] is None and masks.parts[1].dtype == np.float32
 
 
+def test_texture_features_of_a_batch_are_each_tiles_alone_on_any_thread_count():
+    from pano_inpaint.generators.patchmatch._pyramid import with_texture_features
+
+    rng = np.random.default_rng(4)
+    tiles = rng.random((3, 48, 48, 3)).astype(np.float32)
+    hole = np.zeros((3, 48, 48), bool)
+    hole[0, 10:30, 12:40] = True
+    hole[2, 30:, :] = True
+    batch = with_texture_features(tiles, hole, 4, 3.0, guide=True)
+    threads = cv2.getNumThreads()
+    try:
+        cv2.setNumThreads(1)
+        serial = with_texture_features(tiles, hole, 4, 3.0, guide=True)
+    finally:
+        cv2.setNumThreads(threads)
+    assert np.array_equal(batch, serial)
+    for i in range(3):
+        alone = with_texture_features(tiles[i : i + 1], hole[i : i + 1], 4, 3.0, guide=True)
+        assert np.array_equal(batch[i], alone[0])
+    luma = tiles.mean(axis=-1)
+    step = np.abs(luma[1, 5:9, 1:] - luma[1, 5:9, :-1])  # tile 1 has no hole
+    assert batch[1, 5:9, 1:-3, 3].mean() == pytest.approx(3.0 * step.mean(), rel=0.2)
+
+
 def test_hdr_values_stay_unclipped_with_the_finishing_step():
     tiles, _ = _nadir_case(hdr_gain=6.0)
     out = PatchMatch().inpaint(tiles)

@@ -16,8 +16,9 @@ cores). What cuts it, measured on two busy cores:
 * subroutines called, not ``inline="always"``: numba's inlining copied their IR into every call
   site and the parallel passes then worked on every copy; LLVM still inlines them (fills
   identical);
-* ``parallel=True`` only where the run time is (the search, the votes, the costs): a parallel
-  kernel costs twice a serial one to compile, and five kernels take under 2% of a fill;
+* ``parallel=True`` only where the run time is (the search, the votes, the costs, the
+  upsampled field's costs: 1.5% of an 8K fill's CPU, on one thread): a parallel kernel costs
+  twice a serial one to compile, and four kernels take under 1% of a fill;
 * on a cold cache, the kernels of every set (the fill's and the structure step's) are split
   between this process and helper processes (one per further CPU), which compile into numba's
   disk cache at the same time; this process then reads them back from it. Later runs only read

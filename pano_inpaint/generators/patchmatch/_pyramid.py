@@ -8,7 +8,9 @@ a coarse tile is still a gnomonic view with the same field of view and can be re
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import cv2
@@ -200,13 +202,15 @@ def with_texture_features(
     if weight <= 0:
         return out
     box = (max(1, width),) * 2
-    for i in range(n):
+    channels = image.shape[3]
+
+    def features(i: int) -> None:
         # The channel mean, summed as ``mean`` sums fewer than 8 channels (in order), at a
         # fifth of its cost.
         luma = image[i][..., 0].copy()
-        for c in range(1, image.shape[3]):
+        for c in range(1, channels):
             luma += image[i][..., c]
-        luma /= image.shape[3]
+        luma /= channels
         known = (~hole[i]).astype(np.float32)
         for c, axis in enumerate((1, 0)):
             step = np.abs(np.diff(luma, axis=axis, append=np.take(luma, [-1], axis=axis)))
@@ -215,10 +219,20 @@ def with_texture_features(
             den = cv2.boxFilter(both, -1, box, normalize=False)
             num *= weight  # in place: weight * num / max(den, 1e-6), without temporaries
             num /= np.maximum(den, 1e-6, out=den)
-            out[i, ..., image.shape[3] + c] = num
-        out[i][hole[i], image.shape[3]:] = 0
+            out[i, ..., channels + c] = num
+        out[i][hole[i], channels:] = 0
         if guide and hole[i].any():
-            out[i, ..., image.shape[3]:] = _smooth_guide(out[i, ..., image.shape[3]:], hole[i])
+            out[i, ..., channels:] = _smooth_guide(out[i, ..., channels:], hole[i])
+
+    # One tile per thread (numpy and OpenCV release the GIL): each is computed as it would be
+    # alone, so the features do not depend on the thread count.
+    threads = min(cv2.getNumThreads(), os.cpu_count() or 1, n)
+    if threads < 2:
+        for i in range(n):
+            features(i)
+    else:
+        with ThreadPoolExecutor(threads) as pool:
+            list(pool.map(features, range(n)))
     return out
 
 
