@@ -300,6 +300,29 @@ def test_texture_features_of_a_batch_are_each_tiles_alone_on_any_thread_count():
     assert batch[1, 5:9, 1:-3, 3].mean() == pytest.approx(3.0 * step.mean(), rel=0.2)
 
 
+@pytest.mark.parametrize("refine_size", [None, 10])
+def test_levels_wider_than_refine_size_only_refine(monkeypatch, refine_size):
+    from pano_inpaint.generators.patchmatch import _kernels
+
+    sweeps: list[tuple[int, int]] = []  # (tile size, random-search reach) of every sweep
+    search_pass = _kernels.search_pass
+
+    def counting(target, *args):
+        sweeps.append((target.shape[0], args[6]))
+        return search_pass(target, *args)
+
+    monkeypatch.setattr(_kernels, "search_pass", counting)
+    tiles, _ = _nadir_case()
+    params = dict(patch_size=3, levels=2, refine_size=refine_size, **RAW_COPY)
+    out = PatchMatch(**params).inpaint(tiles)
+    assert np.isfinite(out).all()
+    coarse = [reach for size, reach in sweeps if size < SIZE]  # level 1: face 16, tile 22
+    if refine_size is None:  # laid out: coarse_iterations x search_passes full-tile sweeps
+        assert coarse == [22] * 12
+    else:  # refined, as the finest level is: one local sweep
+        assert coarse == [16]
+
+
 def test_hdr_values_stay_unclipped_with_the_finishing_step():
     tiles, _ = _nadir_case(hdr_gain=6.0)
     out = PatchMatch().inpaint(tiles)

@@ -59,6 +59,12 @@ class PatchMatchParams:
         coarse_iterations: EM iterations at the coarsest scale (scales between interpolate).
         search_passes: PatchMatch sweeps per EM iteration (alternating scan direction).
         fine_search_passes: the same at the finest scale.
+        refine_size: a level whose face is wider than this many pixels only refines the
+            matches of the level above it, as the finest level does: ``iterations`` EM
+            iterations of ``fine_search_passes`` sweeps with a local random search (the
+            coarser levels lay out the fill; at 8K the second level, at 4K's finest size, took
+            the largest share of the solve). The default changes nothing below ~6400 px of
+            panorama width (faces of ``W / pi``). None: the finest level alone.
         jumps: uniform draws over every searched face, per pixel and sweep.
         coherence: discount on the cost of a candidate that continues a neighbour's match
             (0 = plain PatchMatch): larger values copy larger coherent pieces of source, which
@@ -113,6 +119,7 @@ class PatchMatchParams:
     coarse_iterations: int = 6
     search_passes: int = 2
     fine_search_passes: int = 1
+    refine_size: int | None = 1024
     jumps: int = 1
     coherence: float = 0.4
     levels: int | None = None
@@ -147,6 +154,8 @@ class PatchMatchParams:
                      "detail_depth"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+        if self.refine_size is not None and self.refine_size < 1:
+            raise ValueError(f"refine_size must be >= 1 or None, got {self.refine_size}")
         if self.levels is not None and self.levels < 1:
             raise ValueError(f"levels must be >= 1 or None (automatic), got {self.levels}")
         if not 0.0 <= self.coherence < 1.0:
@@ -426,9 +435,16 @@ class PatchMatch:
         depth = max(_deepest(problem.hole), 1.0) / problem.face_size
         return p.locality * max(1.0, (p.locality_depth / depth) ** 2)
 
-    def _iterations(self, level: int, count: int) -> int:
+    def _refines(self, index: int, plan: list[Level]) -> bool:
+        """Whether level ``index`` of ``plan`` only refines the matches above it (see
+        ``refine_size``): the finest level, and any level with a face wider than that."""
+        size = self.params.refine_size
+        return index == 0 or (size is not None and plan[index].face_size > size)
+
+    def _iterations(self, level: int, plan: list[Level]) -> int:
         p = self.params
-        if count == 1:
+        count = len(plan)
+        if count == 1 or self._refines(level, plan):
             return p.iterations
         t = level / (count - 1)  # 0 at the finest level, 1 at the coarsest
         return max(1, round(p.iterations + t * (p.coarse_iterations - p.iterations)))
@@ -465,7 +481,7 @@ class PatchMatch:
         image_down = Downsampler(image_half)
         bank_down = image_down if shared else Downsampler(bank_half)
         targets = [i for i in range(problem.image.shape[0]) if problem.hole[i].any()]
-        work = [lv.size**2 * self._iterations(index, count) for index, lv in enumerate(plan)]
+        work = [lv.size**2 * self._iterations(index, plan) for index, lv in enumerate(plan)]
         done = 0.0
 
         estimate: np.ndarray | None = None
@@ -502,7 +518,7 @@ class PatchMatch:
                                          coarse_domains[i] if coarse_domains else None,
                                          i, index, radius)
             self._refresh(links, image, known, index)
-            iterations = self._iterations(index, count)
+            iterations = self._iterations(index, plan)
             for it in range(iterations):
                 final = index == 0 and it == iterations - 1
                 for i in targets:
@@ -510,7 +526,8 @@ class PatchMatch:
                     if field is None:
                         continue
                     src = self._sources(bank, problem, i)
-                    self._search(src, image[i], domains[i], field, i, index, it, radius)
+                    self._search(src, image[i], domains[i], field, i, index, it, radius,
+                                 self._refines(index, plan))
                     if not final:
                         self._vote(bank.image, image[i], hole[i], domains[i], field, radius)
                         continue
@@ -710,15 +727,17 @@ class PatchMatch:
         return field
 
     def _search(self, src: tuple, target: np.ndarray, domain_box: tuple[np.ndarray, np.ndarray],
-                field: _Field, i: int, level: int, it: int, radius: int) -> None:
+                field: _Field, i: int, level: int, it: int, radius: int,
+                refine: bool) -> None:
         """PatchMatch sweeps on the current estimate (after re-costing the field on it)."""
         p = self.params
         domain, box = domain_box
         kernels.refresh_costs(target, domain, box, src, radius, field.nnf)
         # The finest field starts from the upsampled coarse one, already close: one sweep with a
-        # local random search is enough there, and that level holds 3/4 of all the pixels.
-        passes = p.search_passes if level > 0 else p.fine_search_passes
-        reach = target.shape[0] if level > 0 else max(16, target.shape[0] // _FINE_REACH)
+        # local random search is enough there, and that level holds 3/4 of all the pixels. So
+        # for any level that only refines (``refine_size``).
+        passes = p.fine_search_passes if refine else p.search_passes
+        reach = max(16, target.shape[0] // _FINE_REACH) if refine else target.shape[0]
         for sweep in range(passes):
             key = np.uint64(kernels.hash_key(p.seed, level, it, sweep * 64 + i))
             kernels.search_pass(target, domain, box, src, radius, key, (sweep + it) % 2 == 1,
