@@ -254,6 +254,8 @@ def test_stitching_works_on_the_holes_box_only(monkeypatch, blocks):
     alone = _finish._seamless(filled[box], hole[box], *_finish.piece_edges(
         tuple(a[box] for a in nnf)), bank, tuple(a[box] for a in nnf))
     assert np.allclose(out[box], alone, atol=1e-6)
+    # The piece edges found on the box alone (what finish_fill asks for): the same fill.
+    assert np.array_equal(_finish._seamless(filled, hole, None, None, bank, nnf), out)
     outside = np.ones(hole.shape, bool)
     outside[box] = False
     assert np.array_equal(out[outside], filled[outside])

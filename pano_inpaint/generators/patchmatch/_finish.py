@@ -199,8 +199,8 @@ def _poisson(values: np.ndarray, unknown: np.ndarray, across: np.ndarray,
     return out
 
 
-def _seamless(tile: np.ndarray, hole: np.ndarray, cut_across: np.ndarray,
-              cut_down: np.ndarray, bank: np.ndarray | None,
+def _seamless(tile: np.ndarray, hole: np.ndarray, cut_across: np.ndarray | None,
+              cut_down: np.ndarray | None, bank: np.ndarray | None,
               nnf: tuple[np.ndarray, ...] | None) -> np.ndarray:
     """The fill without the offsets between its copied pieces (gradient-domain stitching:
     Perez et al., "Poisson image editing", 2003), meeting the known pixels at the border.
@@ -211,7 +211,9 @@ def _seamless(tile: np.ndarray, hole: np.ndarray, cut_across: np.ndarray,
     over the block's rows or columns), so the coarse solve keeps the texture's coarse steps and
     removes the pieces' offsets; its correction, interpolated, is added to the fill (an offset's
     sharp remainder, under a block wide, stays). Either way only the hole's box and a margin of
-    one pixel or block (what the solve reads, and all the correction reaches) is worked on."""
+    one pixel or block (what the solve reads, and all the correction reaches) is worked on.
+    ``cut_across`` / ``cut_down``: where the pieces meet (:func:`piece_edges`); None: found
+    from ``nnf`` on that box."""
     if not hole.any():
         return tile
     f = int(np.ceil(np.sqrt(hole.sum() / _MAX_UNKNOWNS)))
@@ -219,8 +221,11 @@ def _seamless(tile: np.ndarray, hole: np.ndarray, cut_across: np.ndarray,
     box = (rows, cols)
     tile_, hole = tile, hole[box]
     tile = tile[box]
-    cut_across, cut_down = cut_across[box].copy(), cut_down[box].copy()
     nnf = None if nnf is None else tuple(a[box] for a in nnf)
+    if cut_across is None or cut_down is None:
+        cut_across, cut_down = piece_edges(nnf)
+    else:
+        cut_across, cut_down = cut_across[box].copy(), cut_down[box].copy()
     # The hole's border is a piece edge too: a copy is offset from the known pixels just as
     # from another copy.
     cut_across[:, :-1] |= hole[:, :-1] != hole[:, 1:]
@@ -386,7 +391,7 @@ def finish_fill(filled: np.ndarray, hole: np.ndarray, params: FinishScales, high
         h, x = hole[i][crop], filled[i][crop]
         if fields is not None and i in fields:
             nnf = tuple(a[crop] for a in fields[i])
-            x = _seamless(x, h, *piece_edges(nnf), bank, nnf)
+            x = _seamless(x, h, None, None, bank, nnf)
         # The fill split into octave bands (finest first) and what is coarser than them; from
         # here on what is kept is worked out on the hole's box only.
         inner = _box(h, 0)
