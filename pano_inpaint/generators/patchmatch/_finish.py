@@ -315,19 +315,25 @@ def _energy(band: np.ndarray, box: tuple[slice, slice], shape: tuple[int, int]) 
     return energy
 
 
-def _local_energy(energy: np.ndarray, where: np.ndarray, width: float, step: int
-                  ) -> np.ndarray:
-    """Local mean of the ``(H, W)`` ``energy`` over the pixels ``where`` (normalised blur of
-    ``width``), computed on a grid ``step`` times coarser (``width`` is at least twice the
-    step, so the result is smooth at that step); returned on that grid."""
+def _local_energy(energy: np.ndarray, where: np.ndarray, width: float, step: int,
+                  box: tuple[slice, slice], weights: dict) -> np.ndarray:
+    """Local mean of the ``(H, W)`` ``energy`` (0 outside the window ``box``; overwritten) over
+    the pixels ``where`` (normalised blur of ``width``), computed on a grid ``step`` times
+    coarser (``width`` is at least twice the step, so the result is smooth at that step);
+    returned on that grid. ``weights``: the blurred weights of each ``where`` (the same array)
+    and ``width`` already worked out; several bands share them."""
     if step == 1:
         return _masked_mean(energy, where, width)
     height, full_width = energy.shape
     small = (max(1, -(-full_width // step)), max(1, -(-height // step)))
-    weight = where.astype(np.float32)
-    num = cv2.resize(energy * weight, small, interpolation=cv2.INTER_AREA)
-    den = cv2.resize(weight, small, interpolation=cv2.INTER_AREA)
-    num, den = _gauss(num, width / step), _gauss(den, width / step)
+    key = (id(where), width)
+    if key not in weights:
+        weight = where.astype(np.float32)
+        den = cv2.resize(weight, small, interpolation=cv2.INTER_AREA)
+        weights[key] = weight, _gauss(den, width / step)
+    weight, den = weights[key]
+    energy[box] *= weight[box]
+    num = _gauss(cv2.resize(energy, small, interpolation=cv2.INTER_AREA), width / step)
     return np.where(den > 1e-4, num / np.maximum(den, 1e-4), 0.0)
 
 
@@ -346,18 +352,24 @@ def _band_gains(x: np.ndarray, detail: list[np.ndarray], inner: tuple[slice, sli
     blurred over at least ``2 sigma``, are worked out on a grid ``sigma`` times coarser.
     ``depth``: each pixel's distance to the nearest known one (0 on known pixels)."""
     outside = cv2.distanceTransform((~hole).astype(np.uint8), cv2.DIST_L2, 3)
-    rings = [~hole & (outside <= max(ring, 2 * sigma)) for sigma in sigmas]
+    masks: dict[float, np.ndarray] = {}  # one array per distinct reach (their weights shared)
+    for sigma in sigmas:
+        if max(ring, 2 * sigma) not in masks:
+            masks[max(ring, 2 * sigma)] = ~hole & (outside <= max(ring, 2 * sigma))
+    rings = [masks[max(ring, 2 * sigma)] for sigma in sigmas]
     near = _box(rings[-1] | hole, 0)  # the widest ring: the known bands are needed there only
     known = _bands(x, ~hole, sigmas, near)
     reach = 0.5 * float(depth.max())
     step = max(1, int(sigmas[0]))
     height, width_px = hole.shape
     gains = []
+    weights: dict = {}
     for index, sigma in enumerate(sigmas):
         width = max(2 * sigma, reach)
-        fill_energy = _local_energy(_energy(detail[index], inner, hole.shape), hole, width, step)
+        fill_energy = _local_energy(_energy(detail[index], inner, hole.shape), hole, width,
+                                    step, inner, weights)
         ring_energy = _local_energy(_energy(known[index], near, hole.shape), rings[index],
-                                    width, step)
+                                    width, step, near, weights)
         gain = np.sqrt(ring_energy / np.maximum(fill_energy, 1e-12))
         gain = np.clip(gain, 0.0, gain_max if index == 0 else 1.0).astype(np.float32)
         if step > 1:
