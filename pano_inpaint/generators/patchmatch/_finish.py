@@ -26,7 +26,10 @@ Copied texture has three failings that can be corrected without undoing the copy
   beside it, the middle of a large cap an average of the ring around it) and the energies are
   compared over the same width on both sides. Only the finest band may be raised (by at most
   ``gain_max``); the coarser ones are only lowered, so a fill is never given more structure
-  than it copied. What is coarser than the bands (the copy's layout) is kept.
+  than it copied. What is coarser than the bands (the copy's layout) is kept. On a cube face
+  the finest band's target follows how coarsely each pixel samples the sphere: a face's
+  centre spans more angle per pixel than its rim and holds more fine energy, so the middle of
+  a large cap matched pixel for pixel to its rim came out dull (:func:`_band_gains`).
 * Detail of a foreign phase. The finest band is the source's texture, not the truth's: in a
   hole a few pixels wide it adds about its own energy to the error, where leaving it out costs
   only the truth's. So it fades in with depth (weight ``1 - exp(-depth / detail_tau)``): a thin
@@ -52,6 +55,9 @@ from scipy.sparse.linalg import splu
 __all__ = ["FinishScales", "finish_fill", "piece_edges", "smooth_fill"]
 
 _MAX_UNKNOWNS = 100_000  # hole pixels per tile solved at full resolution (larger: coarser)
+# Largest change of log band energy per octave used to extrapolate the ring's finest band (a
+# factor of e^2 ~ 7 in energy per octave; 2D white noise is ln 4, natural images about 0).
+_SLOPE_MAX = 2.0
 
 
 @dataclass(frozen=True)
@@ -64,13 +70,19 @@ class FinishScales:
     gain_max: float  # largest gain of the finest band
     bands: int = 4  # octave bands (from ``sigma`` up) matched to the ring's energy; 0: none
     detail_tau: float = 0.0  # depth over which the copied finest band fades in (0: kept whole)
+    # The tiles' gnomonic geometry (face size, padding): the finest band's target follows how
+    # coarsely each pixel samples the sphere; face_size 0: the tiles are taken as flat images.
+    face_size: int = 0
+    pad: int = 0
 
     @classmethod
     def of(cls, face_size: int, sigma: float, depth: float, gain_max: float,
-           bands: int = 4, detail_depth: float = 0.0) -> FinishScales:
-        """Scales given as shares of the face size, so they follow the resolution."""
+           bands: int = 4, detail_depth: float = 0.0, pad: int | None = None) -> FinishScales:
+        """Scales given as shares of the face size, so they follow the resolution; ``pad``:
+        the tiles are padded cube faces (their geometry is used), None: flat images."""
         return cls(max(0.5, sigma * face_size), depth * face_size, max(4.0, 0.05 * face_size),
-                   gain_max, bands, detail_depth * face_size)
+                   gain_max, bands, detail_depth * face_size,
+                   0 if pad is None else face_size, pad or 0)
 
 
 def _blur(tile: np.ndarray, sigma: float) -> np.ndarray:
@@ -337,9 +349,20 @@ def _local_energy(energy: np.ndarray, where: np.ndarray, width: float, step: int
     return np.where(den > 1e-4, num / np.maximum(den, 1e-4), 0.0)
 
 
+def log_pixel_scale(rows: np.ndarray, cols: np.ndarray, face_size: int, pad: int
+                    ) -> np.ndarray:
+    """``(len(rows), len(cols))`` float32 ``log2`` of how many pixels of a padded cube face span
+    a unit angle at each pixel, relative to the face centre: ``(1 + a^2 + b^2)^(3/4)``, the
+    geometric mean of the radial (``1 + r^2``) and tangential (``sqrt(1 + r^2)``) factors of
+    the gnomonic projection (``a, b`` in ``[-1, 1]`` across the face)."""
+    a = 2 * (cols - pad + 0.5) / face_size - 1
+    b = 2 * (rows - pad + 0.5) / face_size - 1
+    return (0.75 * np.log2(1 + b[:, None] ** 2 + a[None, :] ** 2)).astype(np.float32)
+
+
 def _band_gains(x: np.ndarray, detail: list[np.ndarray], inner: tuple[slice, slice],
                 hole: np.ndarray, depth: np.ndarray, sigmas: list[float], ring: float,
-                gain_max: float) -> list[np.ndarray]:
+                gain_max: float, log_scale: np.ndarray | None = None) -> list[np.ndarray]:
     """Per band and hole pixel, the gain that brings the fill's local band energy to the one
     the known ring around that part of the hole has in the same band: ``(h, w, 1)`` maps on
     the hole's box ``inner``, where ``detail`` (the fill's bands) is given.
@@ -350,7 +373,18 @@ def _band_gains(x: np.ndarray, detail: list[np.ndarray], inner: tuple[slice, sli
     the ring around it). Gains above 1 only for the finest band (a patch distance prefers flat
     sources, so copies lose fine detail; coarser bands are never amplified). The energies,
     blurred over at least ``2 sigma``, are worked out on a grid ``sigma`` times coarser.
-    ``depth``: each pixel's distance to the nearest known one (0 on known pixels)."""
+    ``depth``: each pixel's distance to the nearest known one (0 on known pixels).
+
+    ``log_scale`` (``(H, W)``, :func:`log_pixel_scale`): a cube face samples the sphere more
+    coarsely at its centre than at its rim, and a panorama's finest band grows with the
+    angle a pixel spans (on the down faces of the shared panoramas it holds 1.2-2.7 times
+    more energy per pixel within 0.25 of the centre than at 0.8; the next band hardly
+    changes). So where the ring samples the sphere more finely than a hole pixel (the rim of
+    a nadir cap against its centre), the finest band's target there is the ring's
+    extrapolated that many octaves coarser in sampling, along the slope of the ring's log
+    energy from its second band to its finest (bounded by ``_SLOPE_MAX``). Compared pixel
+    for pixel, the middle of a cap got the rim's duller look: fog. The coarser bands carry the
+    lines and edges the structure steps continued and are compared pixel for pixel."""
     outside = cv2.distanceTransform((~hole).astype(np.uint8), cv2.DIST_L2, 3)
     masks: dict[float, np.ndarray] = {}  # one array per distinct reach (their weights shared)
     for sigma in sigmas:
@@ -362,14 +396,28 @@ def _band_gains(x: np.ndarray, detail: list[np.ndarray], inner: tuple[slice, sli
     reach = 0.5 * float(depth.max())
     step = max(1, int(sigmas[0]))
     height, width_px = hole.shape
-    gains = []
+    fill_energies, ring_energies = [], []
     weights: dict = {}
+    octaves = None
     for index, sigma in enumerate(sigmas):
         width = max(2 * sigma, reach)
-        fill_energy = _local_energy(_energy(detail[index], inner, hole.shape), hole, width,
-                                    step, inner, weights)
-        ring_energy = _local_energy(_energy(known[index], near, hole.shape), rings[index],
-                                    width, step, near, weights)
+        fill_energies.append(_local_energy(_energy(detail[index], inner, hole.shape), hole,
+                                           width, step, inner, weights))
+        ring_energies.append(_local_energy(_energy(known[index], near, hole.shape),
+                                           rings[index], width, step, near, weights))
+        if index == 0 and log_scale is not None:
+            whole = (slice(None), slice(None))
+            ring_scale = _local_energy(log_scale.copy(), rings[0], width, step, whole, weights)
+            own_scale = log_scale if step == 1 else cv2.resize(
+                log_scale, ring_scale.shape[::-1], interpolation=cv2.INTER_AREA)
+            octaves = np.maximum(ring_scale - own_scale, 0.0)
+    if octaves is not None and len(sigmas) > 1:
+        finest, second = (np.log(np.maximum(e, 1e-12)) for e in ring_energies[:2])
+        slope = np.clip(finest - second, -_SLOPE_MAX, _SLOPE_MAX)
+        ring_energies[0] = np.exp(finest + octaves * slope)
+    gains = []
+    for index, (fill_energy, ring_energy) in enumerate(zip(fill_energies, ring_energies,
+                                                           strict=True)):
         gain = np.sqrt(ring_energy / np.maximum(fill_energy, 1e-12))
         gain = np.clip(gain, 0.0, gain_max if index == 0 else 1.0).astype(np.float32)
         if step > 1:
@@ -410,7 +458,11 @@ def finish_fill(filled: np.ndarray, hole: np.ndarray, params: FinishScales, high
         bands = _bands(x, h, sigmas, inner)
         depth = cv2.distanceTransform(h.astype(np.uint8), cv2.DIST_L2, 3)
         if params.bands > 0:
-            gains = _band_gains(x, bands, inner, h, depth, sigmas, params.ring, params.gain_max)
+            log_scale = None if params.face_size <= 0 else log_pixel_scale(
+                np.arange(crop[0].start, crop[0].stop), np.arange(crop[1].start, crop[1].stop),
+                params.face_size, params.pad)
+            gains = _band_gains(x, bands, inner, h, depth, sigmas, params.ring, params.gain_max,
+                                log_scale)
             bands = [g * b for g, b in zip([*gains, 1.0], bands, strict=True)]
         hole_in, depth = h[inner], depth[inner]
         structure = sum(bands[1:], np.zeros_like(bands[0]))

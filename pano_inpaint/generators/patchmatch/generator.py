@@ -363,7 +363,8 @@ class PatchMatch:
                 and not p.stitch):
             return
         scales = FinishScales.of(tiles.face_size, p.structure_sigma, p.structure_depth,
-                                 p.detail_gain_max, p.detail_bands, p.detail_depth)
+                                 p.detail_gain_max, p.detail_bands, p.detail_depth,
+                                 pad=tiles.pad)
         fields = None
         if p.stitch:
             fields = {i: f.nnf for i, f in enumerate(fields_) if f is not None}
