@@ -372,6 +372,38 @@ class _ErpBlock:
         return self.maps.nbytes + self.row_faces.nbytes
 
 
+def _faces_and_pixels(
+    xyz: np.ndarray, face_size: int, pad: int,
+    row_sizes: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``xyz_to_face`` and ``xyz_to_face_pixel`` of ``(rows, cols, 3)`` directions.
+
+    ``row_sizes``, for an unrotated block: per row ``|y|`` and the largest ``|x|`` and ``|z|``.
+    A row whose ``|y|`` beats both (ties as argmax breaks them: x before y before z) lies
+    wholly on the up or the down face, so its face is known without comparing every pixel,
+    and its face pixels come from fixed components; the values are the same."""
+    if row_sizes is None:
+        face = xyz_to_face(xyz)
+        return (face, *xyz_to_face_pixel(xyz, face, face_size, pad=pad))
+    size_y, widest_x, widest_z = row_sizes
+    polar = (size_y > widest_x) & (size_y >= widest_z)
+    if not polar.any():
+        face = xyz_to_face(xyz)
+        return (face, *xyz_to_face_pixel(xyz, face, face_size, pad=pad))
+    face = np.empty(xyz.shape[:2], np.int64)
+    x = np.empty(xyz.shape[:2], xyz.dtype)
+    y = np.empty(xyz.shape[:2], xyz.dtype)
+    down = xyz[:, 0, 1] < 0
+    for rows, whole in ((np.flatnonzero(~polar), None), (np.flatnonzero(polar & ~down), 4),
+                        (np.flatnonzero(polar & down), 5)):
+        if rows.size:
+            part = xyz[rows]
+            face[rows] = xyz_to_face(part) if whole is None else whole
+            x[rows], y[rows] = xyz_to_face_pixel(part, face[rows] if whole is None else whole,
+                                                 face_size, pad=pad)
+    return face, x, y
+
+
 def _erp_block(
     height: int, width: int, face_size: int, rotation: np.ndarray | None, interpolation: str,
     rows: tuple[int, int], cols: tuple[int, int],
@@ -388,9 +420,10 @@ def _erp_block(
     if rotation is not None:
         # panorama frame -> cube frame: R^T v, written for row vectors
         xyz = xyz @ rotation.astype(np.float32)
-    face = xyz_to_face(xyz)
     pad = _canvas_pad(interpolation)
-    x, y = xyz_to_face_pixel(xyz, face, face_size, pad=pad)
+    face, x, y = _faces_and_pixels(xyz, face_size, pad, None if rotation is not None else (
+        np.abs(xyz[:, 0, 1]), cos_lat[:, 0] * np.abs(np.sin(lon).astype(np.float32)).max(),
+        cos_lat[:, 0] * np.abs(np.cos(lon).astype(np.float32)).max()))
     tile = face_size + 2 * pad
     origin_row, origin_col = face_grid_origin(face, tile)
     # The major-axis face always holds the point; the clip only guards rounding at cube edges.

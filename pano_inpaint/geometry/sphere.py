@@ -294,6 +294,8 @@ def xyz_to_face_pixel(
     def component(table: np.ndarray) -> np.ndarray:
         axis = np.argmax(np.abs(table), axis=1)[face]
         sign = table[np.arange(6), np.argmax(np.abs(table), axis=1)][face].astype(xyz.dtype)
+        if axis.ndim == 0:  # one face: one component for every direction
+            return xyz[..., int(axis)] * sign
         index = np.broadcast_to(axis, xyz.shape[:-1])[..., None]
         return np.take_along_axis(xyz, index, axis=-1)[..., 0] * sign
 

@@ -307,3 +307,31 @@ def test_pooled_unrotated_build_equals_a_serial_face_by_face_build(monkeypatch):
     finally:
         cv2.setNumThreads(threads)
         clear_map_cache()
+
+
+def test_unrotated_write_back_maps_skip_the_face_test_on_polar_rows_and_stay_the_same(
+        monkeypatch):
+    from pano_inpaint.geometry import cubemap
+
+    height, width, face_size = 96, 192, 56
+    seen = []
+    face_of = cubemap.xyz_to_face
+    monkeypatch.setattr(cubemap, "xyz_to_face", lambda xyz: seen.append(xyz.size // 3)
+                        or face_of(xyz))
+    for rows, cols in (((0, height), (0, width)), ((80, 96), (0, width)), ((0, 9), (5, 150)),
+                       ((20, 40), (0, width)), ((44, 52), (3, 190))):
+        for interpolation in ("bilinear", "bicubic"):
+            seen.clear()
+            plain = cubemap._erp_block(height, width, face_size, None, interpolation, rows,
+                                       cols)
+            pixels = (rows[1] - rows[0]) * (cols[1] - cols[0])
+            if rows[0] >= 80 or rows[1] <= 9:  # all within 30 degrees of a pole
+                assert sum(seen) == 0
+            elif rows == (0, height):
+                assert 0 < sum(seen) < pixels
+            # the same block through the rotated path (identity), every pixel tested
+            turned = cubemap._erp_block(height, width, face_size, np.eye(3), interpolation,
+                                        rows, cols)
+            assert np.array_equal(plain.maps.xy, turned.maps.xy)
+            assert np.array_equal(plain.maps.frac, turned.maps.frac)
+            assert np.array_equal(plain.row_faces, turned.row_faces)
