@@ -323,6 +323,16 @@ def test_levels_wider_than_refine_size_only_refine(monkeypatch, refine_size):
         assert coarse == [16]
 
 
+def test_a_level_gets_the_iterations_it_gets_in_a_smaller_panorama():
+    from pano_inpaint.generators.patchmatch._pyramid import level_plan
+
+    generator = PatchMatch()  # refine_size 1024: an 8K face of 2608 px refines twice
+    small = level_plan(1304, 163, 6)  # 4K
+    large = level_plan(2608, 326, 7)  # 8K: the same levels and one finer
+    assert [generator._iterations(i, small) for i in range(6)] == [1, 2, 3, 4, 5, 6]
+    assert [generator._iterations(i, large) for i in range(7)] == [1, 1, 2, 3, 4, 5, 6]
+
+
 def test_hdr_values_stay_unclipped_with_the_finishing_step():
     tiles, _ = _nadir_case(hdr_gain=6.0)
     out = PatchMatch().inpaint(tiles)

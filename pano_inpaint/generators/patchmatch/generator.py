@@ -447,7 +447,10 @@ class PatchMatch:
         count = len(plan)
         if count == 1 or self._refines(level, plan):
             return p.iterations
-        t = level / (count - 1)  # 0 at the finest level, 1 at the coarsest
+        # 0 at the finest level, 1 at the coarsest, over the levels that lay out the fill as if
+        # only one refined: a level gets the iterations it would get in a smaller panorama.
+        refining = sum(self._refines(index, plan) for index in range(count))
+        t = (level - refining + 1) / (count - refining)
         return max(1, round(p.iterations + t * (p.coarse_iterations - p.iterations)))
 
     def _solve(self, problem: _Problem, report: Callable[[float], None]
