@@ -48,3 +48,17 @@ def test_a_highlight_is_filled_in_linear_hdr_not_clipped():
     damaged[mask] = 0
     out = inpaint(damaged, mask, generator="telea").image
     assert out[mask].max() > 1.5
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+@pytest.mark.parametrize("source", [np.float32, np.float64])
+def test_from_values_rounds_half_to_even_and_clips_like_the_plain_formula(dtype, source):
+    rng = np.random.default_rng(6)
+    top = np.iinfo(dtype).max
+    values = np.concatenate([rng.uniform(-0.2, 1.2, 5000),
+                             (np.arange(0, top + 1, dtype=np.float64) + 0.5) / top,  # halves
+                             [-np.inf, np.inf, 0.0, -0.0, 1.0]]).astype(source).reshape(-1, 1)
+    want = np.clip(np.rint(values * top), 0, top).astype(dtype)
+    out = from_values(values, dtype)
+    assert out.dtype == dtype and np.array_equal(out, want)
+    assert from_values(np.array([[3, 0, 1]]), dtype).tolist() == [[top, 0, top]]
