@@ -242,11 +242,11 @@ def test_parameters_are_checked_like_a_config():
     assert repr(generator) == "PatchMatch(coherence=0.5, seed=5)"
 
 
-def test_resize_tiles_takes_more_than_four_channels():
-    from pano_inpaint.generators.patchmatch._pyramid import resize_tiles
+def test_downsampler_takes_more_than_four_channels():
+    from pano_inpaint.generators.patchmatch._pyramid import Downsampler
 
     tiles = np.random.default_rng(0).random((2, 16, 16, 5)).astype(np.float32)
-    small = resize_tiles(tiles, 8)
+    small = Downsampler(tiles).resize(8)
     assert small.shape == (2, 8, 8, 5)
     assert np.allclose(small[..., 4], tiles[..., 4].reshape(2, 8, 2, 8, 2).mean(axis=(2, 4)),
                        atol=1e-6)

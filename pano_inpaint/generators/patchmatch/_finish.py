@@ -386,11 +386,10 @@ def _band_gains(x: np.ndarray, detail: list[np.ndarray], inner: tuple[slice, sli
     for pixel, the middle of a cap got the rim's duller look: fog. The coarser bands carry the
     lines and edges the structure steps continued and are compared pixel for pixel."""
     outside = cv2.distanceTransform((~hole).astype(np.uint8), cv2.DIST_L2, 3)
-    masks: dict[float, np.ndarray] = {}  # one array per distinct reach (their weights shared)
-    for sigma in sigmas:
-        if max(ring, 2 * sigma) not in masks:
-            masks[max(ring, 2 * sigma)] = ~hole & (outside <= max(ring, 2 * sigma))
-    rings = [masks[max(ring, 2 * sigma)] for sigma in sigmas]
+    widths = [max(ring, 2 * sigma) for sigma in sigmas]
+    # One array per distinct ring width: bands sharing it share its blurred weights too.
+    masks = {w: ~hole & (outside <= w) for w in set(widths)}
+    rings = [masks[w] for w in widths]
     near = _box(rings[-1] | hole, 0)  # the widest ring: the known bands are needed there only
     known = _bands(x, ~hole, sigmas, near)
     reach = 0.5 * float(depth.max())

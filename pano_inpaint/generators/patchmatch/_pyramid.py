@@ -28,8 +28,6 @@ __all__ = [
     "build_bank",
     "face_frames",
     "level_plan",
-    "resize_mask",
-    "resize_tiles",
     "with_texture_features",
 ]
 
@@ -92,20 +90,6 @@ class Downsampler:
                 small = cv2.resize(part, (size, size), interpolation=cv2.INTER_AREA)
                 out[i, ..., c0 : c0 + part.shape[2]] = small.reshape(size, size, part.shape[2])
         return out
-
-
-def resize_tiles(tiles: np.ndarray, size: int) -> np.ndarray:
-    """``(N, P, P, C)`` float32 tiles area-resampled to ``(N, size, size, C)`` (a new array)."""
-    if tiles.shape[1] == size:
-        return tiles.copy()
-    return Downsampler(tiles).resize(size)
-
-
-def resize_mask(mask: np.ndarray, size: int) -> np.ndarray:
-    """``(N, P, P)`` hole masks at ``size``: a coarse pixel is a hole if any pixel under it is."""
-    if mask.shape[1] == size:
-        return mask.copy()
-    return Downsampler(mask).resize(size)
 
 
 def local_scale(level: Level) -> np.ndarray:

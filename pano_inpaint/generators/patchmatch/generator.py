@@ -26,7 +26,6 @@ from pano_inpaint.generators.patchmatch._pyramid import (
     RingLinks,
     build_bank,
     level_plan,
-    resize_tiles,
     with_texture_features,
 )
 from pano_inpaint.generators.registry import register_generator
@@ -477,10 +476,10 @@ class PatchMatch:
             half = plan[1].size
             width = 2 ** max(count - 3, 0)  # about one coarsest pixel
             image_half = with_texture_features(
-                resize_tiles(problem.image, half), hole_down.resize(half), width,
+                Downsampler(problem.image).resize(half), hole_down.resize(half), width,
                 p.texture_weight, guide=True)
             bank_half = image_half if shared else with_texture_features(
-                resize_tiles(problem.bank_image, half), bank_hole_down.resize(half),
+                Downsampler(problem.bank_image).resize(half), bank_hole_down.resize(half),
                 width, p.texture_weight)
         image_down = Downsampler(image_half)
         bank_down = image_down if shared else Downsampler(bank_half)
