@@ -304,11 +304,11 @@ def test_texture_features_of_a_batch_are_each_tiles_alone_on_any_thread_count():
 def test_levels_wider_than_refine_size_only_refine(monkeypatch, refine_size):
     from pano_inpaint.generators.patchmatch import _kernels
 
-    sweeps: list[tuple[int, int]] = []  # (tile size, random-search reach) of every sweep
+    sweeps: list[tuple[int, int, int]] = []  # (tile size, search reach, jumps) of each sweep
     search_pass = _kernels.search_pass
 
     def counting(target, *args):
-        sweeps.append((target.shape[0], args[6]))
+        sweeps.append((target.shape[0], args[6], args[7]))
         return search_pass(target, *args)
 
     monkeypatch.setattr(_kernels, "search_pass", counting)
@@ -316,11 +316,22 @@ def test_levels_wider_than_refine_size_only_refine(monkeypatch, refine_size):
     params = dict(patch_size=3, levels=2, refine_size=refine_size, **RAW_COPY)
     out = PatchMatch(**params).inpaint(tiles)
     assert np.isfinite(out).all()
-    coarse = [reach for size, reach in sweeps if size < SIZE]  # level 1: face 16, tile 22
+    coarse = [(reach, jumps) for size, reach, jumps in sweeps if size < SIZE]  # face 16, tile 22
+    assert [(reach, jumps) for size, reach, jumps in sweeps if size > SIZE] == [(16, 0)]
     if refine_size is None:  # laid out: coarse_iterations x search_passes full-tile sweeps
-        assert coarse == [22] * 12
-    else:  # refined, as the finest level is: one local sweep
-        assert coarse == [16]
+        assert coarse == [(22, 1)] * 12
+    else:  # refined, as the finest level is: one local sweep (the coarsest keeps its jumps)
+        assert coarse == [(16, 1)]
+
+
+def test_refining_levels_search_near_their_matches_without_jumps():
+    generator = PatchMatch(jumps=2, search_passes=3)
+    assert generator._sweeps(100, refine=False, top=False) == (3, 100, 2)  # whole tile, jumps
+    assert generator._sweeps(100, refine=True, top=False) == (1, 16, 0)
+    assert generator._sweeps(408, refine=True, top=False) == (1, 51, 0)  # 1K finest: 1/8 tile
+    assert generator._sweeps(3260, refine=True, top=False) == (1, 64, 0)  # 8K's: capped
+    # A single level: only the onion peel's draws placed the matches, keep searching widely.
+    assert generator._sweeps(3260, refine=True, top=True) == (1, 407, 2)
 
 
 def test_a_level_gets_the_iterations_it_gets_in_a_smaller_panorama():

@@ -39,8 +39,9 @@ texture as there is around the hole; a candidate that continues a neighbour's ma
 ``1 - coherence`` times its distance, so the field copies whole pieces of source rather than a
 mosaic of single pixels (votes over a mosaic average its texture away); the finest level starts
 from the vote of the upsampled field and ends by copying each pixel's own match (no averaging).
-It only refines the field above it (one sweep, a local random search), and so does any level
-with a face wider than ``refine_size`` (an 8K panorama's second level).
+It only refines the field above it (one sweep, a random search within 64 px of each match, no
+jumps to other faces), and so does any level with a face wider than ``refine_size`` (an 8K
+panorama's second level).
 
 Structure: regular texture (``_offsets``). A floor of tiles, bricks, planks or painted stripes
 repeats itself under a few shifts, and on the down face (a camera looking straight down) those
