@@ -74,13 +74,30 @@ def _mcu_shape(sampling: np.ndarray) -> tuple[int, int]:
     return 8 * int(sampling[:, 0].max()), 8 * int(sampling[:, 1].max())
 
 
-def _changed_mcus(changed: np.ndarray, mcu: tuple[int, int]) -> np.ndarray:
-    """``(H, W)`` bool -> ``(R, C)`` bool: MCUs holding a changed pixel (edge MCUs partial)."""
-    height, width = changed.shape
+_STRIP_PIXELS = 1 << 20  # pixels compared at a time: one equality test skips a strip
+
+
+def _changed_mcus(before: np.ndarray, after: np.ndarray, mcu: tuple[int, int]) -> np.ndarray:
+    """Two ``(H, W, C)`` images -> ``(R, C)`` bool: MCUs holding a pixel that differs (edge MCUs
+    partial). Compared in strips of whole MCU rows: a strip the fill left alone (most of them)
+    costs one equality test, and only the others are compared pixel by pixel."""
+    height, width, channels = before.shape
     rows, cols = -(-height // mcu[0]), -(-width // mcu[1])
-    padded = np.zeros((rows * mcu[0], cols * mcu[1]), bool)
-    padded[:height, :width] = changed
-    return padded.reshape(rows, mcu[0], cols, mcu[1]).any(axis=(1, 3))  # (R, C)
+    out = np.zeros((rows, cols), bool)
+    band = max(1, _STRIP_PIXELS // (width * mcu[0]))  # MCU rows per strip
+    for r0 in range(0, rows, band):
+        r1 = min(r0 + band, rows)
+        y0, y1 = r0 * mcu[0], min(r1 * mcu[0], height)
+        if np.array_equal(before[y0:y1], after[y0:y1]):
+            continue
+        differs = before[y0:y1] != after[y0:y1]  # (h, W, C)
+        padded = np.zeros(((r1 - r0) * mcu[0], cols * mcu[1]), bool)
+        changed = padded[: y1 - y0, :width]
+        np.copyto(changed, differs[..., 0])
+        for c in range(1, channels):  # per-channel ORs: far cheaper than any(axis=2)
+            changed |= differs[..., c]
+        out[r0:r1] = padded.reshape(r1 - r0, mcu[0], cols, mcu[1]).any(axis=(1, 3))
+    return out
 
 
 def _encode_blocks(pixels: np.ndarray, source) -> list[np.ndarray]:
@@ -109,7 +126,7 @@ def _replace_blocks(source, mcus: np.ndarray, pixels: np.ndarray, mcu: tuple[int
     encoded = _encode_blocks(crop, source)
     names = ["Y", "Cb", "Cr"][: len(encoded)]
     for name, fresh, (v, h) in zip(names, encoded, source.samp_factor, strict=False):
-        blocks = getattr(source, name).copy()  # (block rows, block cols, 8, 8)
+        blocks = getattr(source, name)  # (block rows, block cols, 8, 8), edited in place
         # An MCU holds v x h blocks of this component.
         wanted = np.repeat(np.repeat(mcus[r0:r1, c0:c1], v, axis=0), h, axis=1)
         top, left = r0 * v, c0 * h
@@ -194,8 +211,7 @@ def write_jpeg_patch(
     if (coefficients.height, coefficients.width) != after.shape[:2]:
         raise PatchUnavailable("its size differs from the pixels'")
     mcu = _mcu_shape(np.asarray(coefficients.samp_factor))
-    changed = (before != after).any(axis=2)  # (H, W)
-    mcus = _changed_mcus(changed, mcu)  # (R, C)
+    mcus = _changed_mcus(before, after, mcu)  # (R, C)
     if mcus.any():
         _replace_blocks(coefficients, mcus, after, mcu)
     header = _metadata_segments(metadata or ImageMetadata(), after.shape[2])

@@ -13,7 +13,12 @@ from PIL import Image
 
 from pano_inpaint.cli import main
 from pano_inpaint.io import read_image, read_mask, write_image
-from pano_inpaint.io.jpeg_patch import PatchUnavailable, _app_segments, write_jpeg_patch
+from pano_inpaint.io.jpeg_patch import (
+    PatchUnavailable,
+    _app_segments,
+    _changed_mcus,
+    write_jpeg_patch,
+)
 from pano_inpaint.masks import nadir_mask
 from pano_inpaint.pipeline import inpaint
 from tests.synthetic import CHROMA_SUBSAMPLING, camera_style_jpeg, sphere_function_erp
@@ -176,3 +181,27 @@ def test_pixels_of_another_shape_are_refused(tmp_path):
     with pytest.raises(PatchUnavailable, match="uint8"):
         write_jpeg_patch(source, tmp_path / "o.jpg", loaded.pixels,
                          loaded.pixels.astype(np.float32))
+
+
+@pytest.mark.parametrize("mcu", [(16, 16), (8, 16), (8, 8)])
+@pytest.mark.parametrize("channels", [1, 3])
+def test_changed_mcus_are_those_holding_a_differing_pixel(monkeypatch, mcu, channels):
+    """Compared strip by strip (a small strip here, so several are skipped and several not),
+    the MCUs found are exactly those with a differing pixel in any channel, partial edge MCUs
+    included."""
+    import pano_inpaint.io.jpeg_patch as jpeg_patch
+
+    monkeypatch.setattr(jpeg_patch, "_STRIP_PIXELS", 2 * 100 * 16)
+    rng = np.random.default_rng(5)
+    before = rng.integers(0, 256, (99, 100, channels), np.uint8)  # 99 x 100: partial MCUs
+    after = before.copy()
+    for y, x in rng.integers(0, [99, 100], (12, 2)):  # single values, one channel each
+        after[y, x, rng.integers(channels)] ^= 1
+    after[98, 99, -1] ^= 4  # the bottom-right, partial MCU
+    differs = (before != after).any(axis=2)
+    rows, cols = -(-99 // mcu[0]), -(-100 // mcu[1])
+    expected = np.zeros((rows, cols), bool)
+    ys, xs = np.nonzero(differs)
+    expected[ys // mcu[0], xs // mcu[1]] = True
+    np.testing.assert_array_equal(_changed_mcus(before, after, mcu), expected)
+    assert not _changed_mcus(before, before.copy(), mcu).any()
