@@ -190,19 +190,69 @@ def _seams(
     return _ratio(np.abs(edge - outside).mean(), np.abs(edge - inner).mean())
 
 
+_BOUNDARY_MARGIN = 12  # rows of known pixels above and below the hole's rows
+_RING = 7  # the rings' width (the 7 x 7 square they are grown and shrunk by)
+_SIGMA = 3  # their local means' Gaussian (OpenCV's float kernel reaches 4 sigma)
+# How far (in rows) what a pixel of the edge or the ring measures reads: two dilations by the
+# ring's half width, then the Gaussian's reach.
+_BOUNDARY_REACH = 2 * (_RING // 2) + 4 * _SIGMA
+
+
+def _boundary_windows(edge_rows: np.ndarray, rows: int) -> list[tuple[int, int]]:
+    """Row windows ``[a, b)`` of a band ``rows`` tall that hold every row of ``edge_rows`` (bool)
+    and ``2 * _BOUNDARY_REACH`` rows more each side (clipped), overlapping ones merged: what the
+    rings' means at those rows read (and as much again, so nothing they read sits near a
+    window's border, where a window's borders would differ from the band's)."""
+    wanted = np.flatnonzero(edge_rows)
+    windows: list[tuple[int, int]] = []
+    reach = 2 * _BOUNDARY_REACH
+    for row in wanted:
+        a, b = max(0, row - reach), min(rows, row + reach + 1)
+        if windows and a <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], b)
+        else:
+            windows.append((a, b))
+    return windows
+
+
 def _boundary(image: np.ndarray, hole: np.ndarray, tone: ToneMap) -> tuple[float | None, float]:
-    """(step across the hole edge, step between two known rings) over the hole's rows."""
+    """(step across the hole edge, step between two known rings) over the hole's rows.
+
+    Measured on the rows near the hole's edge only (a cap's interior is no part of either ring
+    and holds no edge pixel), in windows wide enough that every figure read there is the one
+    the whole band of the hole's rows gives."""
     rows = np.flatnonzero(hole.any(axis=1))
     if rows.size == 0 or hole.all():
         return None, 0.0
-    margin = 12
+    margin = _BOUNDARY_MARGIN
     r0, r1 = max(0, rows[0] - margin), min(hole.shape[0], rows[-1] + margin + 1)
-    p = _proxy_rows(image, slice(r0, r1), tone)
-    h = hole[r0:r1].astype(np.uint8)
     wrap = 3 * margin
-    p = np.concatenate([p[:, -wrap:], p, p[:, :wrap]], axis=1)
+    h = hole[r0:r1].astype(np.uint8)
     h = np.concatenate([h[:, -wrap:], h, h[:, :wrap]], axis=1)
-    k3 = np.ones((7, 7), np.uint8)
+    k3 = np.ones((_RING, _RING), np.uint8)
+    grow1 = cv2.dilate(h, k3)
+    # Rows holding an edge pixel or a pixel of the first ring (the two sets measured): the
+    # band's other rows are only read through the blurs.
+    edge_all = (h & ~cv2.erode(h, np.ones((3, 3), np.uint8)) & 1).astype(bool)
+    near = (edge_all | (grow1 & ~h & 1).astype(bool)).any(axis=1)
+    steps, naturals = [], []
+    for a, b in _boundary_windows(near, r1 - r0):
+        step, natural = _boundary_window(image, tone, r0 + a, r0 + b, h[a:b], wrap)
+        steps.append(step)
+        naturals.append(natural)
+    step_values, natural_values = np.concatenate(steps), np.concatenate(naturals)
+    if step_values.size < 4 or natural_values.size < 4:
+        return None, 0.0
+    return float(step_values.mean()), float(natural_values.mean())
+
+
+def _boundary_window(image: np.ndarray, tone: ToneMap, y0: int, y1: int, h: np.ndarray,
+                     wrap: int) -> tuple[np.ndarray, np.ndarray]:
+    """The steps at the edge pixels and between the rings' pixels of rows ``[y0, y1)`` of
+    ``image`` (``h``: those rows of the hole, uint8, columns wrapped by ``wrap``), row-major."""
+    p = _proxy_rows(image, slice(y0, y1), tone)
+    p = np.concatenate([p[:, -wrap:], p, p[:, :wrap]], axis=1)
+    k3 = np.ones((_RING, _RING), np.uint8)
     grow1 = cv2.dilate(h, k3)
     grow2 = cv2.dilate(grow1, k3)
     inner = (h & ~cv2.erode(h, k3, borderType=cv2.BORDER_REPLICATE) & 1).astype(np.float32)
@@ -210,8 +260,8 @@ def _boundary(image: np.ndarray, hole: np.ndarray, tone: ToneMap) -> tuple[float
     outer2 = (grow2 & ~grow1 & 1).astype(np.float32)
 
     def mean(ring: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        w = cv2.GaussianBlur(ring, (0, 0), 3)
-        return cv2.GaussianBlur(p * ring, (0, 0), 3) / np.maximum(w, 1e-6), w
+        w = cv2.GaussianBlur(ring, (0, 0), _SIGMA)
+        return cv2.GaussianBlur(p * ring, (0, 0), _SIGMA) / np.maximum(w, 1e-6), w
 
     m_in, w_in = mean(inner)
     m_o1, w_o1 = mean(outer1)
@@ -221,11 +271,7 @@ def _boundary(image: np.ndarray, hole: np.ndarray, tone: ToneMap) -> tuple[float
     edge[:, :wrap] = False
     edge[:, -wrap:] = False
     ring = outer1.astype(bool) & (w_o1 > 0.05) & (w_o2 > 0.05)
-    if edge.sum() < 4 or ring.sum() < 4:
-        return None, 0.0
-    step = float(np.abs(m_in - m_o1)[edge].mean())
-    natural = float(np.abs(m_o1 - m_o2)[ring].mean())
-    return step, natural
+    return np.abs(m_in - m_o1)[edge], np.abs(m_o1 - m_o2)[ring]
 
 
 @dataclass(frozen=True)

@@ -74,3 +74,28 @@ def test_hdr_input_is_measured_on_a_tone_mapped_proxy():
     # the proxy's exposure follows the image, so the figures do not depend on its scale
     for low, high in zip(reports[10.0][0].checks, reports[1000.0][0].checks, strict=True):
         assert low.value == pytest.approx(high.value, rel=1e-3)
+
+
+def test_the_boundary_figures_are_those_of_the_whole_band(monkeypatch):
+    """Measured in windows around the hole's edge rows, the boundary figures equal those of
+    the whole band of the hole's rows (the windows read all the rings' means read), on a cap
+    (tall, with its interior far from any edge) and on scattered blobs, one across the wrap."""
+    import cv2
+
+    from pano_inpaint import consistency
+    from pano_inpaint.values import ToneMap
+
+    height = 256
+    rng = np.random.default_rng(4)
+    erp = cv2.GaussianBlur(rng.integers(0, 256, (height, 2 * height, 3), np.uint8), (0, 0), 1.5)
+    blobs = np.zeros((height, 2 * height), np.uint8)
+    for centre, axes in (((40, 60), (30, 12)), ((300, 150), (20, 40)), ((505, 200), (25, 10))):
+        cv2.ellipse(blobs, centre, axes, 30, 0, 360, 1, -1)
+    tone = ToneMap.for_image(erp, hdr=False)
+    for hole in (nadir_mask(height, 2 * height, 50), blobs.astype(bool)):
+        windowed = consistency._boundary(erp, hole, tone)
+        with monkeypatch.context() as patch:
+            patch.setattr(consistency, "_boundary_windows", lambda near, rows: [(0, rows)])
+            whole = consistency._boundary(erp, hole, tone)
+        assert windowed[0] is not None
+        assert windowed == whole
