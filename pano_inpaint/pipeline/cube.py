@@ -85,14 +85,17 @@ class RegionCube:
     def tile_size(self) -> int:
         return self.face_size + 2 * self.pad
 
-    def prepare(self, shape: tuple[int, int], face_ids: Sequence[int]) -> None:
-        """Build the maps both :meth:`sample` and :meth:`hole_tiles` will use on ``face_ids``
-        of an ``(H, W)`` panorama in one go: their directions are computed once."""
+    def prepare(self, shape: tuple[int, int], face_ids: Sequence[int], *,
+                holes: bool = True) -> None:
+        """Build the maps both :meth:`sample` and :meth:`hole_tiles` (or with ``holes=False``
+        :meth:`sample` only) will use on ``face_ids`` of an ``(H, W)`` panorama in one go:
+        their directions are computed once, the faces' strips spread over threads."""
         if not face_ids:
             return
+        interpolations = (self.interpolation, _HOLE_INTERPOLATION) if holes else (
+            self.interpolation,)
         prepare_erp_to_cube(*shape, self.face_size, pad=self.pad, rotation=self.rotation,
-                            interpolations=(self.interpolation, _HOLE_INTERPOLATION),
-                            face_ids=face_ids)
+                            interpolations=interpolations, face_ids=face_ids)
 
     def sample(self, erp: np.ndarray, face_ids: Sequence[int]) -> np.ndarray:
         """``(k, P, P, C)`` padded tiles of ``erp`` (native dtype) for ``face_ids``."""
@@ -113,7 +116,13 @@ class RegionCube:
         """
         reach = margin_of(self.interpolation) - margin_of("bilinear")
         grown = dilate_mask(hole, reach, footprint="square")
-        weight = erp_to_cube(grown.astype(np.float32), self.face_size, pad=self.pad,
+        # As float, written on the grown hole's rows only: np.zeros leaves the other rows to
+        # the system's zero pages, which the faces away from the hole never touch.
+        rows = np.flatnonzero(grown.any(axis=1))
+        as_float = np.zeros(grown.shape, np.float32)
+        if rows.size:
+            as_float[rows[0] : rows[-1] + 1] = grown[rows[0] : rows[-1] + 1]
+        weight = erp_to_cube(as_float, self.face_size, pad=self.pad,
                              rotation=self.rotation, face_ids=face_ids,
                              interpolation=_HOLE_INTERPOLATION)
         return weight > 0

@@ -57,3 +57,21 @@ def test_prepare_builds_the_tile_and_hole_maps_from_one_set_of_directions(rotati
     assert np.array_equal(prepared[0], unprepared[0])
     assert np.array_equal(prepared[1], unprepared[1])
     cube.prepare(mask.shape, [])  # nothing to build
+
+
+@pytest.mark.parametrize("interpolation", ["bilinear", "bicubic"])
+def test_hole_tiles_are_the_pixels_weighing_on_the_grown_hole(interpolation):
+    """Exactly the tile pixels whose bilinear sample of the hole, grown by the kernel's extra
+    reach, has any weight: for holes away from the poles (only their rows are written) too."""
+    from pano_inpaint.geometry import erp_to_cube
+    from pano_inpaint.geometry._remap import margin_of
+    from pano_inpaint.masks import dilate_mask
+
+    mask = cap_mask(H, 2 * H, 45, 35, 8) | cap_mask(H, 2 * H, 200, -20, 6)
+    cube = RegionCube(None, list(range(6)), 40, 6, interpolation)
+    reach = margin_of(interpolation) - margin_of("bilinear")
+    grown = dilate_mask(mask, reach, footprint="square").astype(np.float32)
+    expected = erp_to_cube(grown, 40, pad=6, interpolation="bilinear") > 0
+    hole = cube.hole_tiles(mask, cube.face_ids)
+    assert hole.any()
+    np.testing.assert_array_equal(hole, expected)

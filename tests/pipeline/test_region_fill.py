@@ -75,3 +75,23 @@ def test_patchmatch_says_when_it_reconciled_its_tiles(monkeypatch):
     inpaint(erp, mask, generator=raw)
     inpaint(erp, mask, generator=PatchMatch(seam_aware=False))  # faces filled alone
     assert seen == [True, False, False]
+
+
+def test_the_context_holds_every_face_sampled_and_the_holes_where_they_reach():
+    """The six-face context: the batch's faces as they are, each other face sampled from the
+    panorama as a value tile of its own, hole maps only where the hole reaches."""
+    from pano_inpaint.pipeline.cube import RegionCube
+    from pano_inpaint.values import ToneMap, to_values
+
+    erp = sphere_function_erp(64, wavy_rgb, dtype=np.uint8)
+    hole = cap_mask(64, 128, 0, -90, 20)  # the nadir: the down face only
+    cube = RegionCube(None, [5], 32, 4, "bicubic")
+    tiles = region_fill._region_tiles(erp, hole, cube, ToneMap.for_image(erp, hdr=False), lambda f: None)
+    context = tiles.context()
+    assert context.face_ids == tuple(range(6))
+    np.testing.assert_array_equal(context.values[5], tiles.values[0])
+    np.testing.assert_array_equal(context.mask[5], tiles.mask[0])
+    for face in range(5):
+        np.testing.assert_array_equal(context.values[face],
+                                      to_values(cube.sample(erp, [face])[0]))
+        assert not context.mask[face].any()
