@@ -81,6 +81,11 @@ def match_boundary_colour(band: np.ndarray, hole: np.ndarray, feather: int) -> n
     distance = cv2.distanceTransform(holes, cv2.DIST_L2, 3)
     weight = np.clip(1 - (distance - 0.5) / feather, 0, 1) * holes
     core = slice(wrap, wrap + width)
-    corrected = band + offset[:, core] * weight[:, core, None]
-    np.copyto(band, corrected, where=hole[..., None])
+    # Only the rows within ``feather`` of the edge get a weight (a cap's deeper rows none):
+    # the correction is added there alone, which leaves every other pixel as it is, exactly.
+    rows = np.flatnonzero((weight[:, core] > 0).any(axis=1))
+    if rows.size:
+        near = slice(rows[0], rows[-1] + 1)
+        corrected = band[near] + offset[near, core] * weight[near, core, None]
+        np.copyto(band[near], corrected, where=hole[near, :, None])
     return band
