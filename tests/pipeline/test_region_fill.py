@@ -86,7 +86,8 @@ def test_the_context_holds_every_face_sampled_and_the_holes_where_they_reach():
     erp = sphere_function_erp(64, wavy_rgb, dtype=np.uint8)
     hole = cap_mask(64, 128, 0, -90, 20)  # the nadir: the down face only
     cube = RegionCube(None, [5], 32, 4, "bicubic")
-    tiles = region_fill._region_tiles(erp, hole, cube, ToneMap.for_image(erp, hdr=False), lambda f: None)
+    tone = ToneMap.for_image(erp, hdr=False)
+    tiles = region_fill._region_tiles(erp, hole, cube, tone, lambda f: None)
     context = tiles.context()
     assert context.face_ids == tuple(range(6))
     np.testing.assert_array_equal(context.values[5], tiles.values[0])
