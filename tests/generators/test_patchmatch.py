@@ -337,11 +337,16 @@ def test_refining_levels_search_near_their_matches_without_jumps():
 def test_a_level_gets_the_iterations_it_gets_in_a_smaller_panorama():
     from pano_inpaint.generators.patchmatch._pyramid import level_plan
 
-    generator = PatchMatch()  # refine_size 1024: an 8K face of 2608 px refines twice
+    generator = PatchMatch(refine_size=1024)  # an 8K face of 2608 px refines twice
     small = level_plan(1304, 163, 6)  # 4K
     large = level_plan(2608, 326, 7)  # 8K: the same levels and one finer
     assert [generator._iterations(i, small) for i in range(6)] == [1, 2, 3, 4, 5, 6]
     assert [generator._iterations(i, large) for i in range(7)] == [1, 1, 2, 3, 4, 5, 6]
+    # The default (512): 4K and 8K lay out the fill on the levels 1K lays it out on.
+    default = PatchMatch()
+    assert [default._iterations(i, small) for i in range(6)] == [1, 1, 2, 4, 5, 6]
+    assert [default._iterations(i, large) for i in range(7)] == [1, 1, 1, 2, 4, 5, 6]
+    assert not any(default._refines(i, level_plan(326, 41, 4)) for i in range(1, 4))  # 1K
 
 
 def test_hdr_values_stay_unclipped_with_the_finishing_step():

@@ -40,8 +40,8 @@ texture as there is around the hole; a candidate that continues a neighbour's ma
 mosaic of single pixels (votes over a mosaic average its texture away); the finest level starts
 from the vote of the upsampled field and ends by copying each pixel's own match (no averaging).
 It only refines the field above it (one sweep, a random search within 64 px of each match, no
-jumps to other faces), and so does any level with a face wider than ``refine_size`` (an 8K
-panorama's second level).
+jumps to other faces), and so does any level with a face wider than ``refine_size`` (from 4K
+up the second level, at 8K the third too: the fill is laid out on tiles of ~400 px or less).
 
 Structure: regular texture (``_offsets``). A floor of tiles, bricks, planks or painted stripes
 repeats itself under a few shifts, and on the down face (a camera looking straight down) those

@@ -62,9 +62,10 @@ class PatchMatchParams:
         refine_size: a level whose face is wider than this many pixels only refines the
             matches of the level above it, as the finest level does: ``iterations`` EM
             iterations of ``fine_search_passes`` sweeps with a local random search (the
-            coarser levels lay out the fill; at 8K the second level, at 4K's finest size, took
-            the largest share of the solve). The default changes nothing below ~6400 px of
-            panorama width (faces of ``W / pi``). None: the finest level alone.
+            coarser levels lay out the fill, on tiles of at most ~400 px at any size, as at
+            1K; at 4K the second level took the largest share of the solve, and 30% of a 4K
+            fill's CPU went with 1024). The default changes nothing below ~3200 px of panorama
+            width (faces of ``W / pi``). None: the finest level alone.
         jumps: uniform draws over every searched face, per pixel and sweep, on the levels
             that lay out the fill (a refining level keeps its matches' faces: at 4K and 8K the
             draws changed 1e-5 of the finest field for a quarter of its sweep's time).
@@ -121,7 +122,7 @@ class PatchMatchParams:
     coarse_iterations: int = 6
     search_passes: int = 2
     fine_search_passes: int = 1
-    refine_size: int | None = 1024
+    refine_size: int | None = 512
     jumps: int = 1
     coherence: float = 0.4
     levels: int | None = None
