@@ -344,3 +344,114 @@ def test_a_true_fill_of_a_cap_keeps_its_detail_when_the_ring_is_seen_magnified(g
         assert 0.9 < kept < 1.15
     else:
         assert kept < 0.8
+
+
+# ------------------------------------------------------------------ smooth trend, quantisation
+
+def _bump_sky(size: int = SIZE) -> np.ndarray:
+    """A smooth sky, darker and bluer towards the tile's centre (a zenith; 0.045 darker in
+    blue there than at the middle of the tile's edges), ``(1, S, S, 3)``."""
+    yy, xx = np.mgrid[:size, :size].astype(np.float32)
+    r2 = ((yy - size / 2 + 0.5) ** 2 + (xx - size / 2 + 0.5) ** 2) / (size / 2) ** 2
+    colour = np.array([0.30, 0.45, 0.78], np.float32)
+    horizon = np.array([0.75, 0.82, 0.90], np.float32)
+    return (colour + (horizon - colour) * (0.1 * r2)[..., None])[None]
+
+
+def _blobs(seed: int, sigma: float, amplitude: float, size: int = SIZE) -> np.ndarray:
+    """Noise blurred at ``sigma``, scaled to an RMS of ``amplitude``, ``(S, S, 3)``."""
+    noise = np.random.default_rng(seed).standard_normal((size, size, 3)).astype(np.float32)
+    blurred = cv2.GaussianBlur(noise, (0, 0), sigma)
+    return amplitude * blurred / blurred.std()
+
+
+def _laid_out_wrong(truth: np.ndarray, hole: np.ndarray) -> np.ndarray:
+    """``truth`` with its hole filled the way a copy fills a plain sky: the right shading
+    plus pieces of texture, fine and coarse, brought from elsewhere."""
+    filled = truth.copy()
+    wrong = _blobs(3, 6.0, 0.06) + _blobs(4, 1.0, 0.02)
+    filled[hole] += wrong[hole[0]]
+    return filled
+
+
+def _sky_with_a_tree_top() -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_bump_sky` with a patch of foliage (strong fine texture) in the ring left of a
+    disc hole of radius 24."""
+    truth = _bump_sky()
+    truth[0, 40:56, 12:24] = 0.25 + _blobs(5, 0.7, 0.12)[40:56, 12:24]
+    return truth, _disc(24)
+
+
+def _rms_error(out: np.ndarray, truth: np.ndarray, where: np.ndarray) -> float:
+    return float(np.sqrt(np.mean((out - truth)[where] ** 2)))
+
+
+def test_a_smooth_sky_takes_the_rings_trend_and_a_textured_ring_keeps_the_copy():
+    """In a plain sky the copy's layout (its coarse pieces) is noise the band gains cannot
+    remove: where the ring is smooth the fill follows the sky's trend (its darker zenith
+    included), also beside a tree top in the ring; a textured surrounding keeps the copy."""
+    truth, hole = _sky_with_a_tree_top()
+    filled = _laid_out_wrong(truth, hole)
+    results = {}
+    for level in (0.0, 0.006):
+        out = filled.copy()
+        finish_fill(out, hole, FinishScales.of(SIZE, 0.01, 0.0, 1.3, trend_level=level), 1.0)
+        results[level] = out
+    far = hole & (np.arange(SIZE)[None, None, :] >= 44)  # the half away from the tree top
+    without, with_trend = (_rms_error(results[lv], truth, far) for lv in (0.0, 0.006))
+    assert with_trend < 0.35 * without
+    # The copy's pieces are gone, not only turned down.
+    rough = [_detail_energy(results[lv][0], far[0], 4.0) for lv in (0.0, 0.006)]
+    assert rough[1] < 0.25 * rough[0]
+
+    # A textured surrounding (ground): the trend is not used at all.
+    ground = truth + _blobs(6, 0.8, 0.08)[None]
+    filled = _laid_out_wrong(ground, hole)
+    outs = []
+    for level in (0.0, 0.006):
+        out = filled.copy()
+        finish_fill(out, hole, FinishScales.of(SIZE, 0.01, 0.0, 1.3, trend_level=level), 1.0)
+        outs.append(out)
+    assert np.array_equal(outs[0], outs[1])
+
+
+def test_pixels_a_structure_step_filled_keep_the_copy_in_a_smooth_surrounding():
+    """A dark line continued through a hole in a plain sky (a structure step's band): those
+    pixels come out as they would without the trend, while the rest of the hole follows it;
+    without the mask the same step moves them too."""
+    truth = _bump_sky()
+    yy = np.arange(SIZE)[:, None]
+    line = np.broadcast_to(np.abs(yy - SIZE / 2) <= 1.5, (SIZE, SIZE))
+    truth[0][line] = 0.1
+    hole = _disc(24)
+    filled = _laid_out_wrong(truth, hole)
+    along = hole[0] & line
+    filled[0][along] = truth[0][along]
+    outs = {}
+    for name, level, mask in (("off", 0.0, None), ("kept", 0.006, {0: along}),
+                              ("lost", 0.006, None)):
+        out = filled.copy()
+        scales = FinishScales.of(SIZE, 0.01, 0.0, 1.3, trend_level=level)
+        finish_fill(out, hole, scales, 1.0, along=mask)
+        outs[name] = out[0]
+    assert np.array_equal(outs["kept"][along], outs["off"][along])
+    assert np.abs(outs["lost"][along] - outs["off"][along]).mean() > 0.005
+    away = (hole[0] & (np.abs(yy - SIZE / 2) >= 8))[None]
+    assert _rms_error(outs["kept"][None], truth, away) < 0.7 * _rms_error(
+        outs["off"][None], truth, away)
+
+
+def test_the_inputs_quantisation_noise_is_not_copied_as_detail():
+    """An 8-bit sky's ring holds only quantisation noise in its finest band; the output's own
+    quantisation brings it back, so a copy's fine grain of that energy is lowered, not kept."""
+    ramp = np.linspace(0.45, 0.6, SIZE, dtype=np.float32)[None, :, None]  # a gentle gradient
+    sky = np.broadcast_to(ramp + np.array([0.0, 0.1, 0.3], np.float32), (1, SIZE, SIZE, 3))
+    hole = _disc(24)
+    filled = np.round(sky * 255) / 255
+    filled[hole] = sky[hole] + _blobs(7, 0.6, 0.002)[hole[0]]  # grain as strong as 8-bit steps
+    energies = []
+    for quantum in (0.0, 1 / 255):
+        out = filled.copy()
+        finish_fill(out, hole, FinishScales.of(SIZE, 0.01, 0.0, 1.3, quantum=quantum), 1.0)
+        energies.append(_detail_energy(out[0] - sky[0], hole[0], 1.0))
+    assert energies[1] < 0.5 * energies[0]

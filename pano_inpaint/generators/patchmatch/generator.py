@@ -105,6 +105,12 @@ class PatchMatchParams:
             finest band fades in (weight ``1 - exp(-depth / detail_depth)``): its phase is the
             source's, not the truth's, so in a hole a few pixels wide (a tripod leg) it adds
             about its own energy to the error; 0 keeps it whole.
+        trend_level: where the known ring nearest a part of the hole is smooth (the RMS of its
+            two finest octave bands below about this, in the tiles' values: display-referred,
+            or log brightness for HDR), that part follows the ring's smooth trend (a
+            thin-plate fit carried in) instead of the copy, which in a plain sky or ceiling only
+            brings the texture of wherever it came from; a textured ring keeps the copy, and
+            so do the pixels the structure steps filled (see ``_finish``). 0: never.
         stitch: remove the offsets between the copied pieces in the gradient domain (a Poisson
             solve; see ``_finish``).
         structure: fill deep holes along the tile's lattice or along the straight lines that
@@ -139,6 +145,7 @@ class PatchMatchParams:
     detail_gain_max: float = 1.3
     detail_bands: int = 4
     detail_depth: float = 0.008
+    trend_level: float = 0.0045
     stitch: bool = True
     structure: bool = True
     lattice_strength: float = 0.3
@@ -154,7 +161,7 @@ class PatchMatchParams:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
         for name in ("jumps", "locality", "locality_depth", "texture_weight", "vote_sharpness",
                      "sharpen", "structure_sigma", "structure_depth", "detail_bands",
-                     "detail_depth"):
+                     "detail_depth", "trend_level"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
         if self.refine_size is not None and self.refine_size < 1:
@@ -171,9 +178,11 @@ class PatchMatchParams:
 
 @dataclass
 class _Field:
-    """Nearest-neighbour field of one target tile: ``(k, y, x, cost)`` maps (``k = -1``: none)."""
+    """Nearest-neighbour field of one target tile: ``(k, y, x, cost)`` maps (``k = -1``: none);
+    ``along``: the hole pixels the structure steps filled (None: none)."""
 
     nnf: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+    along: np.ndarray | None = None
 
     @classmethod
     def empty(cls, size: int) -> _Field:
@@ -323,7 +332,12 @@ class PatchMatch:
                 bank_image, None, bank_hole, bank_faces, True, tiles.to_values, tiles.notes,
             )
             filled, fields_ = self._solve(problem, tiles.report)
-            self._finish(tiles, filled, values, fields_, problem.bank_image, 1.0)
+            # Display-referred values of an integer image: its quantisation step (the finish
+            # leaves the step's noise to the output's own quantisation).
+            quantum = 0.0
+            if np.issubdtype(tiles.source_dtype, np.integer):
+                quantum = 1.0 / np.iinfo(tiles.source_dtype).max
+            self._finish(tiles, filled, values, fields_, problem.bank_image, 1.0, quantum)
         else:
             filled = self._inpaint_hdr(tiles, image, values, bank_image, bank_values, bank_hole,
                                        bank_faces)
@@ -357,7 +371,8 @@ class PatchMatch:
         return filled
 
     def _finish(self, tiles: CubeTiles, filled: np.ndarray, known: np.ndarray,
-                fields_: list[_Field | None], bank: np.ndarray, high: float) -> None:
+                fields_: list[_Field | None], bank: np.ndarray, high: float,
+                quantum: float = 0.0) -> None:
         """Smooth structure at the border and detail at the surroundings' energy (``_finish``),
         values clipped to ``[0, high]``, then the tiles re-padded so they agree on their overlaps
         again (``known``: the tiles' known pixels, in the domain of ``filled``)."""
@@ -367,11 +382,13 @@ class PatchMatch:
             return
         scales = FinishScales.of(tiles.face_size, p.structure_sigma, p.structure_depth,
                                  p.detail_gain_max, p.detail_bands, p.detail_depth,
-                                 pad=tiles.pad)
+                                 pad=tiles.pad, trend_level=p.trend_level,
+                                 quantum=quantum)
         fields = None
         if p.stitch:
             fields = {i: f.nnf for i, f in enumerate(fields_) if f is not None}
-        finish_fill(filled, tiles.mask, scales, high, fields, bank)
+        along = {i: f.along for i, f in enumerate(fields_) if f is not None and f.along is not None}
+        finish_fill(filled, tiles.mask, scales, high, fields, bank, along)
         if tiles.pad and len(tiles.face_ids) > 1:
             reconcile_tiles(filled, tiles.mask, tiles.face_ids, tiles.pad)
             repad_cube_faces(filled, tiles.face_ids, tiles.pad)
@@ -559,12 +576,12 @@ class PatchMatch:
         assert estimate is not None  # count >= 1
         logger.debug("patchmatch: %d levels of sizes %s", count, [lv.size for lv in plan])
         for i, field in early.items():  # the lattice copies where they were made
+            mine = field.nnf[0] >= 0
             if fields_[i] is None:
-                fields_[i] = field
+                fields_[i] = _Field(field.nnf, mine)
             else:
-                mine = field.nnf[0] >= 0
                 fields_[i] = _Field(tuple(np.where(mine, a, b) for a, b in zip(
-                    field.nnf, fields_[i].nnf, strict=True)))
+                    field.nnf, fields_[i].nnf, strict=True)), mine)
         if values is None:
             out = estimate[..., :channels]
             self._repad(problem, out, problem.image, problem.hole, plan[0])
