@@ -522,7 +522,16 @@ def _band_gains(x: np.ndarray, detail: list[np.ndarray], inner: tuple[slice, sli
     # One array per distinct ring width: bands sharing it share its blurred weights too.
     masks = {w: ~hole & (outside <= w) for w in set(widths)}
     rings = [masks[w] for w in widths]
-    near = _box(rings[-1] | hole, 0)  # the widest ring: the known bands are needed there only
+    # The known bands are needed on the widest ring only, and on the band the smoothness is
+    # measured on (two sigmas of the coarsest band out; nearer the hole the one-sided blur
+    # turns a sky's gradient into band energy).
+    where = None
+    if level > 0 and len(sigmas) > 1:
+        clear = 2 * sigmas[-1]
+        where = ~hole & (outside > clear) & (outside <= clear + widths[0])
+        if not where.any():
+            where = rings[0]
+    near = _box(rings[-1] | hole | (where if where is not None else hole), 0)
     known = _bands(x, ~hole, sigmas, near)
     reach = 0.5 * float(depth.max())
     step = max(1, int(sigmas[0]))
@@ -543,18 +552,12 @@ def _band_gains(x: np.ndarray, detail: list[np.ndarray], inner: tuple[slice, sli
                 log_scale, ring_scale.shape[::-1], interpolation=cv2.INTER_AREA)
             octaves = np.maximum(ring_scale - own_scale, 0.0)
     smooth = None
-    if level > 0 and len(sigmas) > 1:
+    if where is not None:
         # Each ring pixel's smoothness from the energy of all its bands around it, then
         # carried into the hole as the energies are: a hole pixel takes the share of the ring
         # nearest it that is smooth (a tree top in the ring lowers it by its share, not
-        # everywhere). Measured from two sigmas of the coarsest band out: nearer the hole the
-        # one-sided blur turns a sky's gradient into band energy.
-        clear = 2 * sigmas[-1]
-        where = ~hole & (outside > clear) & (outside <= clear + widths[0])
-        if not where.any():
-            where = rings[0]
-        box = _box(where | hole, 0)
-        energy = sum(_energy(band, box, hole.shape) for band in _bands(x, ~hole, sigmas, box)[:-1])
+        # everywhere).
+        energy = sum(_energy(band, near, hole.shape) for band in known[:-1])
         smooth = _smoothness(_masked_mean(energy, where, 2 * sigmas[0]), level)
         smooth = _local_energy(smooth, where, max(2 * sigmas[0], reach), step,
                                (slice(None), slice(None)), weights)
