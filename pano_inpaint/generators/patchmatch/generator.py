@@ -486,29 +486,24 @@ class PatchMatch:
         plan = level_plan(problem.face_size, problem.pad, count)
         channels = problem.image.shape[3]
         shared = problem.bank_image is problem.image
-        # Every coarser level's masks are resampled from the full-size masks (converted for
-        # resampling once); its tiles from the next finer level's, from the second level down
-        # (with the texture channels, computed once there; the finest level matches colours
-        # only: it refines matches chosen above it). Resampling each level from the second one
-        # read the six-face bank at that size once per level (1.5 CPU s at 8K).
+        # Every coarser level is resampled from the full-size masks and the half-size tiles,
+        # each converted for resampling once.
         hole_down = Downsampler(problem.hole)
         bank_hole_down = hole_down if shared else Downsampler(problem.bank_hole)
-        pyramid: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # level: (tiles, bank)
-        for index in range(1, count):
-            size = plan[index].size
-            if index == 1:
-                width = 2 ** max(count - 3, 0)  # about one coarsest pixel
-                tiles = with_texture_features(
-                    Downsampler(problem.image).resize(size), hole_down.resize(size), width,
-                    p.texture_weight, guide=True)
-                bank_tiles = tiles if shared else with_texture_features(
-                    Downsampler(problem.bank_image).resize(size), bank_hole_down.resize(size),
-                    width, p.texture_weight)
-            else:
-                finer, finer_bank = pyramid[index - 1]
-                tiles = Downsampler(finer).resize(size)
-                bank_tiles = tiles if shared else Downsampler(finer_bank).resize(size)
-            pyramid[index] = tiles, bank_tiles
+        image_half = bank_half = problem.image
+        if count > 1:
+            # Texture channels for the coarser levels, computed once at the second level (the
+            # finest level matches colours only: it refines matches chosen above it).
+            half = plan[1].size
+            width = 2 ** max(count - 3, 0)  # about one coarsest pixel
+            image_half = with_texture_features(
+                Downsampler(problem.image).resize(half), hole_down.resize(half), width,
+                p.texture_weight, guide=True)
+            bank_half = image_half if shared else with_texture_features(
+                Downsampler(problem.bank_image).resize(half), bank_hole_down.resize(half),
+                width, p.texture_weight)
+        image_down = Downsampler(image_half)
+        bank_down = image_down if shared else Downsampler(bank_half)
         targets = [i for i in range(problem.image.shape[0]) if problem.hole[i].any()]
         work = [lv.size**2 * self._iterations(index, plan) for index, lv in enumerate(plan)]
         done = 0.0
@@ -523,8 +518,9 @@ class PatchMatch:
                 known, hole = problem.image, problem.hole
                 bank_image, bank_hole = problem.bank_image, problem.bank_hole
             else:
-                known, bank_image = pyramid.pop(index)
+                known = image_down.resize(level.size)
                 hole = hole_down.resize(level.size)
+                bank_image = known if shared else bank_down.resize(level.size)
                 bank_hole = hole if shared else bank_hole_down.resize(level.size)
             bank = build_bank(bank_image, bank_hole, problem.bank_face_ids, level, radius,
                               self._max_scale(level, plan[0]), locality)
