@@ -78,3 +78,14 @@ def test_the_command_lines_pixel_limit_is_the_packages():
     from pano_inpaint.io.headers import DEFAULT_MAX_PIXELS
 
     assert cli._DEFAULT_MAX_PIXELS == DEFAULT_MAX_PIXELS
+
+
+def test_building_patchmatch_loads_no_sparse_solver():
+    """The finish's stitch is solved by a compiled kernel: scipy.sparse is not on the fill's
+    import path (numba still loads scipy.linalg for its BLAS when it first compiles)."""
+    code = ("import sys\nfrom pano_inpaint.generators import get_generator\n"
+            "get_generator('patchmatch')\n"
+            "import pano_inpaint.generators.patchmatch._finish\n"
+            "print('sparse' if 'scipy.sparse' in sys.modules else 'none', file=sys.stderr)")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stderr.splitlines()[-1] == "none"
