@@ -445,19 +445,21 @@ def _sky_over_textured_ground(xyz: np.ndarray) -> np.ndarray:
 
 @pytest.mark.parametrize("bands", [4, 0])
 def test_zenith_fill_over_a_smooth_sky_stays_as_smooth_as_the_sky_around_it(bands):
-    """A 40-degree zenith cap in a smooth sky, a textured ground elsewhere: copied pieces would
-    bring texture into the sky; the fill's gradient energy stays near the ring's. With the
-    band matching off (``detail_bands=0``) the same fill is many times rougher."""
+    """A 40-degree zenith cap in a smooth sky, a textured ground elsewhere: copied pieces bring
+    their offsets and grain into the sky; the fill's gradient energy stays near the ring's.
+    With the band matching off (``detail_bands=0``) the same fill is more than twice as rough."""
     erp = _sky_over_textured_ground(erp_directions(2 * SIZE, 4 * SIZE))
     tiles, _ = _tiles(erp, cap_mask(2 * SIZE, [0, 1, 0], 40.0), "U")
     hole = tiles.mask[0]
     ring = ~hole & (cv2.distanceTransform((~hole).astype(np.uint8), cv2.DIST_L2, 3) <= 4)
-    out = PatchMatch(detail_bands=bands).inpaint(tiles)
+    # The copy as it comes, its pieces' offsets unstitched and no structure step (a sky
+    # gradient repeats along its isophotes: the lattice step alone copies it smoothly).
+    out = PatchMatch(detail_bands=bands, structure=False, stitch=False).inpaint(tiles)
     ratio = _gradient_energy(out[0], hole) / _gradient_energy(tiles.image[0], ring)
     if bands:
-        assert ratio < 4.0
-    else:  # the generator without the step: what the test above guards against
-        assert ratio >= 4.0
+        assert ratio < 1.5  # measured 0.87
+    else:  # the generator without the step: what the test above guards against (2.4)
+        assert ratio >= 2.0
 
 
 def _copy_distances(generator: PatchMatch, tiles: CubeTiles) -> np.ndarray:

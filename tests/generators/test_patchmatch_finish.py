@@ -61,17 +61,41 @@ def test_detail_as_strong_as_the_surroundings_is_left_alone():
     assert ratio == pytest.approx(1.0, abs=0.1)
 
 
-def test_thin_holes_take_the_smooth_structure():
+@pytest.mark.parametrize("agreement", [0.0, 0.1])
+def test_thin_holes_take_the_smooth_structure(agreement):
     """A thin stripe filled with a wrong grey comes back close to the smooth continuation of
-    its surroundings (a ramp), while its detail band is kept."""
+    its surroundings (a ramp), while its detail band is kept; however far the copy is from the
+    smooth fill (a thin hole's smooth fill interpolates between its two sides)."""
     tiles = np.repeat(np.linspace(0.2, 0.8, SIZE, dtype=np.float32)[None, None, :, None], 3,
                       axis=-1).repeat(SIZE, axis=1)
     hole = np.zeros((1, SIZE, SIZE), bool)
     hole[0, :, 40:44] = True
     wrong = tiles.copy()
     wrong[hole] = 0.9
-    finish_fill(wrong, hole, FinishScales.of(SIZE, 0.02, 0.2, 1.0), 1.0)
+    finish_fill(wrong, hole, FinishScales.of(SIZE, 0.02, 0.2, 1.0, agreement=agreement), 1.0)
     assert np.abs(wrong[hole] - tiles[hole]).max() < 0.05
+
+
+def test_an_edge_along_the_border_does_not_glow_into_a_wide_hole():
+    """A bright sky meets textured ground right at the top of a round hole in the ground (a
+    horizon tangent to it) and the hole holds a true copy of the ground. The smooth fill
+    carries the sky into the hole's top rows; where it disagrees with the copy that much, a
+    wide hole keeps the copy's structure."""
+    rng = np.random.default_rng(0)
+    truth = np.full((1, SIZE, SIZE, 3), 0.85, np.float32)
+    truth[0, 40:] = 0.3 + 0.1 * (rng.random((SIZE - 40, SIZE, 3), dtype=np.float32) - 0.5)
+    yy, xx = np.mgrid[:SIZE, :SIZE]
+    hole = ((yy - 53.6) ** 2 + (xx - 48) ** 2 < 14.5**2)[None]
+    assert not hole[0, :40].any() and hole[0, 40].any()  # tangent below the horizon
+    top = hole[0] & (yy < 50)
+    errors = {}
+    for agreement in (0.0, 0.1):
+        out = truth.copy()
+        finish_fill(out, hole, FinishScales.of(SIZE, 0.02, 0.08, 1.0, bands=0,
+                                               agreement=agreement), 1.0)
+        errors[agreement] = float(np.abs(out[0][top] - truth[0][top]).mean())
+    assert errors[0.0] > 0.05  # the glow, without the agreement test
+    assert errors[0.1] < 0.02
 
 
 def test_values_are_clipped_to_the_domain():
@@ -202,14 +226,20 @@ def test_copied_detail_fades_in_with_depth():
     assert errors[0.03] < 0.7 * errors[0.0]
 
 
-def test_source_steps_match_a_step_by_step_reading_of_the_sources():
+@pytest.mark.parametrize("with_holes", [False, True])
+def test_source_steps_match_a_step_by_step_reading_of_the_sources(with_holes):
     """Each cut step gets the mean of the steps its copied sides' sources make (none: 0),
-    sides whose source step leaves the bank tile skipped; known pixels (k < 0) never read."""
+    sides whose source step leaves the bank tile, or reads one of the bank's hole pixels (what
+    is there is not the scene: the object being removed, or a blank), skipped; known pixels
+    (k < 0) never read."""
     from pano_inpaint.generators.patchmatch._finish import _source_step
 
     rng = np.random.default_rng(5)
     size = 12
     bank = rng.random((2, size, size, 3), dtype=np.float32)
+    bank_hole = rng.random((2, size, size)) < 0.3 if with_holes else None
+    if with_holes:
+        bank[bank_hole] = 50.0  # a hole's content must never reach a step
     k = rng.integers(-1, 2, (size, size)).astype(np.int32)
     sy = rng.integers(-1, size + 1, (size, size)).astype(np.int32)
     sx = rng.integers(-1, size + 1, (size, size)).astype(np.int32)
@@ -218,7 +248,7 @@ def test_source_steps_match_a_step_by_step_reading_of_the_sources():
         c = cut.copy()
         c[size - dy:, :] = False
         c[:, size - dx:] = False
-        got = _source_step(bank, (k, sy, sx), c, dy, dx)
+        got = _source_step(bank, (k, sy, sx), c, dy, dx, bank_hole)
         for row, (y, x) in enumerate(zip(*np.nonzero(c), strict=True)):
             sides = []
             for kk, y0, x0 in ((k[y, x], sy[y, x], sx[y, x]),
@@ -226,7 +256,8 @@ def test_source_steps_match_a_step_by_step_reading_of_the_sources():
                                 sx[y + dy, x + dx] - dx)):
                 y1, x1 = y0 + dy, x0 + dx
                 if kk >= 0 and 0 <= min(y0, y1) and max(y0, y1) < size and 0 <= min(
-                        x0, x1) and max(x0, x1) < size:
+                        x0, x1) and max(x0, x1) < size and not (
+                        with_holes and (bank_hole[kk, y0, x0] or bank_hole[kk, y1, x1])):
                     sides.append(bank[kk, y0, x0] - bank[kk, y1, x1])
             want = np.mean(sides, axis=0) if sides else np.zeros(3)
             assert np.allclose(got[row], want, atol=1e-6)

@@ -14,7 +14,10 @@ Copied texture has three failings that can be corrected without undoing the copy
   (Navier-Stokes) fill gets the shading right and a copy gets it wrong. So below the band
   ``sigma`` the fill takes the smooth fill's structure near the border, fading to the copy's
   own structure with depth into the hole (weight ``exp(-depth / tau)``); the detail above that
-  band is always the copy's.
+  band is always the copy's. Where the hole is wide, the smooth fill only extrapolates the
+  border, and an edge running along the border (a horizon just above the hole) comes into
+  the hole with it as a glow: there it gives way where it disagrees strongly with the copy
+  (:func:`_agreement`; on the evaluation's wrap-around holes below a horizon, +4 to +6 dB).
 * Detail energy, both ways. A patch distance prefers flat sources (a flat patch is never far
   from anything), so copies may hold less fine detail than the hole's surroundings; and where
   the surroundings are smooth (a sky, a plain ceiling) the copied pieces bring the texture of
@@ -109,16 +112,20 @@ class FinishScales:
     trend_level: float = 0.0
     # The step of the values' quantisation (1/255 for 8-bit images; 0: none); see _band_gains.
     quantum: float = 0.0
+    # Where the hole is wider than about ``tau``, the smooth structure gives way to the copy's
+    # where they differ by more than about this (0: the smooth structure whatever it says).
+    agreement: float = 0.0
 
     @classmethod
     def of(cls, face_size: int, sigma: float, depth: float, gain_max: float,
            bands: int = 4, detail_depth: float = 0.0, pad: int | None = None,
-           trend_level: float = 0.0, quantum: float = 0.0) -> FinishScales:
+           trend_level: float = 0.0, quantum: float = 0.0,
+           agreement: float = 0.0) -> FinishScales:
         """Scales given as shares of the face size, so they follow the resolution; ``pad``:
         the tiles are padded cube faces (their geometry is used), None: flat images."""
         return cls(max(0.5, sigma * face_size), depth * face_size, max(4.0, 0.05 * face_size),
                    gain_max, bands, detail_depth * face_size,
-                   0 if pad is None else face_size, pad or 0, trend_level, quantum)
+                   0 if pad is None else face_size, pad or 0, trend_level, quantum, agreement)
 
 
 def _blur(tile: np.ndarray, sigma: float) -> np.ndarray:
@@ -163,10 +170,11 @@ def piece_edges(nnf: tuple[np.ndarray, ...]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _source_step(bank: np.ndarray, nnf: tuple[np.ndarray, ...], cut: np.ndarray, dy: int,
-                 dx: int) -> np.ndarray:
+                 dx: int, bank_hole: np.ndarray | None = None) -> np.ndarray:
     """For each cut step ``p -> p + (dy, dx)``: the mean of the step each side's source makes
     there (p's source continued forwards, q's backwards), ``(M, C)`` in ``cut``'s order; 0 where
-    neither side copies (``k < 0``: the known pixels, where every step is a cut)."""
+    neither side copies (``k < 0``: the known pixels, where every step is a cut). A side whose
+    step leaves its bank tile, or reads one of its ``bank_hole`` pixels, is skipped."""
     ys, xs = np.nonzero(cut)
     size, channels = bank.shape[1], bank.shape[3]
     k, sy, sx = nnf[0], nnf[1], nnf[2]
@@ -181,6 +189,11 @@ def _source_step(bank: np.ndarray, nnf: tuple[np.ndarray, ...], cut: np.ndarray,
     for kk, y0, x0, y1, x1 in ((kp, yp, xp, yp + dy, xp + dx), (kq, yq - dy, xq - dx, yq, xq)):
         ok = (kk >= 0) & (np.minimum(y0, y1) >= 0) & (np.maximum(y0, y1) < size) & (
             np.minimum(x0, x1) >= 0) & (np.maximum(x0, x1) < size)
+        if bank_hole is not None:  # a hole pixel holds the object removed, or a blank
+            holes = bank_hole.reshape(-1)
+            base = kk[ok].astype(np.int64) * size
+            bad = holes[(base + y0[ok]) * size + x0[ok]] | holes[(base + y1[ok]) * size + x1[ok]]
+            ok[np.flatnonzero(ok)[bad]] = False
         base = kk[ok].astype(np.int64) * size
         total[ok] += flat[(base + y0[ok]) * size + x0[ok]] - flat[(base + y1[ok]) * size + x1[ok]]
         weight[ok] += 1
@@ -189,8 +202,8 @@ def _source_step(bank: np.ndarray, nnf: tuple[np.ndarray, ...], cut: np.ndarray,
 
 
 def _guidance(tile: np.ndarray, cut_across: np.ndarray, cut_down: np.ndarray,
-              bank: np.ndarray | None, nnf: tuple[np.ndarray, ...] | None
-              ) -> tuple[np.ndarray, np.ndarray]:
+              bank: np.ndarray | None, nnf: tuple[np.ndarray, ...] | None,
+              bank_hole: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The steps the corrected fill should make, ``(across, down)`` ``(P, P, C)``: the fill's own
     inside its pieces; across a piece edge, the texture's step without the pieces' offset (the
     sources' own steps there, or 0 without them)."""
@@ -199,8 +212,10 @@ def _guidance(tile: np.ndarray, cut_across: np.ndarray, cut_down: np.ndarray,
     down = np.zeros_like(x)
     across[:, :-1] = x[:, :-1] - x[:, 1:]
     down[:-1] = x[:-1] - x[1:]
-    across[cut_across] = 0.0 if bank is None else _source_step(bank, nnf, cut_across, 0, 1)
-    down[cut_down] = 0.0 if bank is None else _source_step(bank, nnf, cut_down, 1, 0)
+    across[cut_across] = 0.0 if bank is None else _source_step(bank, nnf, cut_across, 0, 1,
+                                                                bank_hole)
+    down[cut_down] = 0.0 if bank is None else _source_step(bank, nnf, cut_down, 1, 0,
+                                                           bank_hole)
     return across, down
 
 
@@ -217,7 +232,8 @@ def _poisson(values: np.ndarray, unknown: np.ndarray, across: np.ndarray,
 
 def _seamless(tile: np.ndarray, hole: np.ndarray, cut_across: np.ndarray | None,
               cut_down: np.ndarray | None, bank: np.ndarray | None,
-              nnf: tuple[np.ndarray, ...] | None) -> np.ndarray:
+              nnf: tuple[np.ndarray, ...] | None, bank_hole: np.ndarray | None = None
+              ) -> np.ndarray:
     """The fill without the offsets between its copied pieces (gradient-domain stitching:
     Perez et al., "Poisson image editing", 2003), meeting the known pixels at the border.
 
@@ -248,7 +264,7 @@ def _seamless(tile: np.ndarray, hole: np.ndarray, cut_across: np.ndarray | None,
     cut_down[:-1] |= hole[:-1] != hole[1:]
     cut_across[:, -1] = False  # steps leaving the box are not solved for
     cut_down[-1] = False
-    across, down = _guidance(tile, cut_across, cut_down, bank, nnf)
+    across, down = _guidance(tile, cut_across, cut_down, bank, nnf, bank_hole)
     out = tile_.copy()
     if f <= 1:
         out[box] = _poisson(tile, hole, across, down)
@@ -560,7 +576,8 @@ def _band_gains(x: np.ndarray, detail: list[np.ndarray], inner: tuple[slice, sli
 
 def finish_fill(filled: np.ndarray, hole: np.ndarray, params: FinishScales, high: float,
                 fields: dict[int, tuple] | None = None, bank: np.ndarray | None = None,
-                along: dict[int, np.ndarray] | None = None) -> None:
+                along: dict[int, np.ndarray] | None = None,
+                bank_hole: np.ndarray | None = None) -> None:
     """Correct the hole pixels of ``filled`` in place (see the module docstring).
 
     Args:
@@ -587,7 +604,7 @@ def finish_fill(filled: np.ndarray, hole: np.ndarray, params: FinishScales, high
         h, x = hole[i][crop], filled[i][crop]
         if fields is not None and i in fields:
             nnf = tuple(a[crop] for a in fields[i])
-            x = _seamless(x, h, None, None, bank, nnf)
+            x = _seamless(x, h, None, None, bank, nnf, bank_hole)
         # The fill split into octave bands (finest first) and what is coarser than them; from
         # here on what is kept is worked out on the hole's box only.
         inner = _box(h, 0)
@@ -616,7 +633,7 @@ def finish_fill(filled: np.ndarray, hole: np.ndarray, params: FinishScales, high
                     trend = _smooth_trend(x, h, params.sigma, params.trend_level)[inner]
                     coarser = sum(bands[1:], np.zeros_like(bands[0]))
                     bands = [bands[0], weight * trend + (1.0 - weight) * coarser]
-        hole_in, depth = h[inner], depth[inner]
+        hole_in, depth_crop, depth = h[inner], depth, depth[inner]
         structure = sum(bands[1:], np.zeros_like(bands[0]))
         if params.detail_tau > 0:
             # The copied detail right at the border is a guess uncorrelated with the truth
@@ -632,9 +649,33 @@ def finish_fill(filled: np.ndarray, hole: np.ndarray, params: FinishScales, high
             within = tuple(slice(a.start - b.start, a.stop - b.start)
                            for a, b in zip(inner, reach, strict=True))
             smooth = _blur(smooth[reach], params.sigma)[within]
+            if params.agreement > 0:
+                weight = weight * _agreement(smooth - structure, depth_crop, inner, params)
             structure = weight * smooth + (1.0 - weight) * structure
         result = np.clip(bands[0] + structure, 0.0, high)
         filled[i][crop][inner][hole_in] = result[hole_in]
+
+
+def _agreement(gap: np.ndarray, depth: np.ndarray, inner: tuple[slice, slice],
+               params: FinishScales) -> np.ndarray:
+    """``(h, w, 1)`` how far the smooth structure is trusted on the hole's box ``inner``, given
+    ``gap`` (``(h, w, C)``, smooth minus copied structure there) and the hole's ``depth`` on
+    the whole crop.
+
+    A smooth fill is an interpolation where the hole is thin (both sides are within reach: a
+    tripod leg) and is kept there whatever it says. In a wider hole it extrapolates the
+    border: right for shading, wrong for an edge that runs along the border (a horizon just
+    above a hole, the foot of a wall), which it carries into the hole as a glow a copy of the
+    ground does not have. There it gives way where it differs from the copy by more than
+    about ``params.agreement``. Thin: no hole pixel within ``tau`` is deeper than
+    ``tau / 2``; wide: some pixel within ``tau`` is deeper than ``tau``."""
+    distance = np.sqrt(np.einsum("...c,...c->...", gap, gap))
+    agree = 1.0 / (1.0 + (distance / params.agreement) ** 2)
+    radius = max(1, int(round(params.tau)))
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+    width = cv2.dilate(depth, disc)[inner]  # the deepest hole pixel within tau
+    thin = np.clip(2.0 - 2.0 * width / params.tau, 0.0, 1.0)
+    return (thin + (1.0 - thin) * agree)[..., None]
 
 
 def _box(hole: np.ndarray, margin: int) -> tuple[slice, slice]:

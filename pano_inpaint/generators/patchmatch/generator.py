@@ -95,6 +95,12 @@ class PatchMatchParams:
             fill into structure (below) and detail (above); see ``_finish``.
         structure_depth: depth into the hole, as a share of the face size, over which the
             structure fades from a smooth fill's (at the border) to the copy's (0: copy only).
+        structure_agreement: where the hole is wider than about ``structure_depth``, the
+            smooth structure gives way to the copy's where the two differ by more than about
+            this (in the tiles' values; weight ``1 / (1 + (difference / agreement)^2)``): a
+            smooth fill carries an edge running along the border (a horizon just above a
+            hole) into the hole as a glow, which a copy of the ground does not (0: the smooth
+            structure whatever it says).
         detail_gain_max: largest gain bringing the copied detail's energy up to that of the
             known ring around the hole (1: no gain).
         detail_bands: octave bands of the fill (from ``structure_sigma`` up) whose local
@@ -142,6 +148,7 @@ class PatchMatchParams:
     sharpen: float = 2.5
     structure_sigma: float = 0.006
     structure_depth: float = 0.03
+    structure_agreement: float = 0.15
     detail_gain_max: float = 1.3
     detail_bands: int = 4
     detail_depth: float = 0.008
@@ -160,8 +167,8 @@ class PatchMatchParams:
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
         for name in ("jumps", "locality", "locality_depth", "texture_weight", "vote_sharpness",
-                     "sharpen", "structure_sigma", "structure_depth", "detail_bands",
-                     "detail_depth", "trend_level"):
+                     "sharpen", "structure_sigma", "structure_depth", "structure_agreement",
+                     "detail_bands", "detail_depth", "trend_level"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
         if self.refine_size is not None and self.refine_size < 1:
@@ -331,13 +338,14 @@ class PatchMatch:
                 image, None, tiles.mask, tuple(tiles.face_ids), tiles.face_size, tiles.pad,
                 bank_image, None, bank_hole, bank_faces, True, tiles.to_values, tiles.notes,
             )
-            filled, fields_ = self._solve(problem, tiles.report)
+            filled, fields_, solved = self._solve(problem, tiles.report)
             # Display-referred values of an integer image: its quantisation step (the finish
             # leaves the step's noise to the output's own quantisation).
             quantum = 0.0
             if np.issubdtype(tiles.source_dtype, np.integer):
                 quantum = 1.0 / np.iinfo(tiles.source_dtype).max
-            self._finish(tiles, filled, values, fields_, problem.bank_image, 1.0, quantum)
+            self._finish(tiles, filled, values, fields_, solved.bank_image, solved.bank_hole,
+                         1.0, quantum)
         else:
             filled = self._inpaint_hdr(tiles, image, values, bank_image, bank_values, bank_hole,
                                        bank_faces)
@@ -359,11 +367,11 @@ class PatchMatch:
             bank_image, bank_work, bank_hole, bank_faces, True,
             lambda proxy: domain.forward(tiles.to_values(proxy)), tiles.notes,
         )
-        filled, fields_ = self._solve(problem, tiles.report)
+        filled, fields_, solved = self._solve(problem, tiles.report)
         # No fill is brighter than the brightest pixel it could have copied (sharpening and
         # the finish's detail gain could otherwise turn a light's edge into a brighter one).
         high = _brightest(bank_work, bank_hole)
-        self._finish(tiles, filled, work, fields_, bank_work, high)
+        self._finish(tiles, filled, work, fields_, solved.bank_values, solved.bank_hole, high)
         colour = filled[..., :3]
         np.clip(colour, 0.0, high, out=colour)
         # Only the hole pixels are mapped back: the caller keeps the known values as they are.
@@ -371,8 +379,8 @@ class PatchMatch:
         return filled
 
     def _finish(self, tiles: CubeTiles, filled: np.ndarray, known: np.ndarray,
-                fields_: list[_Field | None], bank: np.ndarray, high: float,
-                quantum: float = 0.0) -> None:
+                fields_: list[_Field | None], bank: np.ndarray, bank_hole: np.ndarray,
+                high: float, quantum: float = 0.0) -> None:
         """Smooth structure at the border and detail at the surroundings' energy (``_finish``),
         values clipped to ``[0, high]``, then the tiles re-padded so they agree on their overlaps
         again (``known``: the tiles' known pixels, in the domain of ``filled``)."""
@@ -383,12 +391,12 @@ class PatchMatch:
         scales = FinishScales.of(tiles.face_size, p.structure_sigma, p.structure_depth,
                                  p.detail_gain_max, p.detail_bands, p.detail_depth,
                                  pad=tiles.pad, trend_level=p.trend_level,
-                                 quantum=quantum)
+                                 quantum=quantum, agreement=p.structure_agreement)
         fields = None
         if p.stitch:
             fields = {i: f.nnf for i, f in enumerate(fields_) if f is not None}
         along = {i: f.along for i, f in enumerate(fields_) if f is not None and f.along is not None}
-        finish_fill(filled, tiles.mask, scales, high, fields, bank, along)
+        finish_fill(filled, tiles.mask, scales, high, fields, bank, along, bank_hole)
         if tiles.pad and len(tiles.face_ids) > 1:
             reconcile_tiles(filled, tiles.mask, tiles.face_ids, tiles.pad)
             repad_cube_faces(filled, tiles.face_ids, tiles.pad)
@@ -474,9 +482,10 @@ class PatchMatch:
         return max(1, round(p.iterations + t * (p.coarse_iterations - p.iterations)))
 
     def _solve(self, problem: _Problem, report: Callable[[float], None]
-               ) -> tuple[np.ndarray, list[_Field | None]]:
-        """Coarse-to-fine EM; returns the filled ``(N, P, P, C)`` values (hole pixels valid) and
-        each tile's finest field (None where it found no source)."""
+               ) -> tuple[np.ndarray, list[_Field | None], _Problem]:
+        """Coarse-to-fine EM; returns the filled ``(N, P, P, C)`` values (hole pixels valid),
+        each tile's finest field (None where it found no source) and the problem the fields
+        copy from: its bank holds what the structure steps filled first."""
         p = self.params
         radius = p.patch_size // 2
         locality = self._locality(problem)
@@ -581,13 +590,13 @@ class PatchMatch:
         if values is None:
             out = estimate[..., :channels]
             self._repad(problem, out, problem.image, problem.hole, plan[0])
-            return out, fields_
+            return out, fields_, problem
         for i in targets:
             if fields_[i] is None:  # no source at any scale: the smooth estimate
                 values[i][problem.hole[i]] = problem.to_values(
                     estimate[i][..., :channels])[problem.hole[i]]
         self._repad(problem, values, problem.values, problem.hole, plan[0])
-        return values, fields_
+        return values, fields_, problem
 
     @staticmethod
     def _sources(bank: Bank, problem: _Problem, i: int) -> tuple:
