@@ -24,8 +24,9 @@ the ground under it. So (1) sources must sit where the stretch is at most ``max_
 candidate's cost is multiplied by a locality prior (angle between the two directions on the
 sphere: far faces such as the sky must match much better; for a shallow hole its weight grows
 with the inverse square of the hole's depth, so a source's penalty depends on its distance in
-hole radii and a small hole in the sky does not copy the tree line a few degrees below), and (3) the final copy amplifies a
-source's detail in proportion to how much more it is stretched than its target (``sharpen``).
+hole radii and a small hole in the sky does not copy the tree line a few degrees below), and
+(3) the final copy amplifies a source's detail in proportion to how much more it is stretched
+than its target (``sharpen``).
 A blur prior (penalising sources more stretched than the target) was tried and removed: on the
 evaluation's panoramas it pushed matches towards the face centres, where the ground is
 smoothest, and cost a third of the fill's gradient energy.

@@ -83,11 +83,11 @@ _SLOPE_MAX = 2.0
 # The smooth trend (:func:`_smooth_trend`): unknowns of its coarse solve, and the weight of the
 # known band's values against the smoothness, per coarse pixel.
 _TREND_UNKNOWNS = 4000
+_TREND_FIDELITY = 0.1
 # The share of white quantisation noise (``step^2 / 12`` a channel) taken to lie in the finest
 # band: measured on two rendered skies at 1K, 0.67 and 0.73 of it did; the rest of it, and all
 # of it at other scales, is left in the target.
 _QUANTISED_SHARE = 0.5
-_TREND_FIDELITY = 0.1
 # Shares of the ring nearest a hole pixel that is smooth at which it starts to follow the
 # trend and follows it fully.
 _SMOOTH_SHARE = (0.5, 0.9)
@@ -615,14 +615,15 @@ def finish_fill(filled: np.ndarray, hole: np.ndarray, params: FinishScales, high
                 np.arange(crop[0].start, crop[0].stop), np.arange(crop[1].start, crop[1].stop),
                 params.face_size, params.pad)
             noise = _QUANTISED_SHARE * x.shape[-1] * params.quantum**2 / 12.0
-            gains, smooth = _band_gains(x, bands, inner, h, depth, sigmas, params.ring,
-                                        params.gain_max, log_scale, noise, params.trend_level)
+            gains, smooth_share = _band_gains(x, bands, inner, h, depth, sigmas, params.ring,
+                                              params.gain_max, log_scale, noise,
+                                              params.trend_level)
             bands = [g * b for g, b in zip([*gains, 1.0], bands, strict=True)]
-            if smooth is not None:
+            if smooth_share is not None:
                 # Where the ring nearest a part of the hole is smooth, that part follows the
                 # ring's smooth trend instead of the copy (all bands: a smooth ring's finest
                 # band is noise and grain, a copy of it only roughens the fill).
-                weight = smooth
+                weight = smooth_share
                 if weight.shape != h.shape:
                     weight = cv2.resize(weight, (h.shape[1], h.shape[0]),
                                         interpolation=cv2.INTER_LINEAR)
