@@ -189,13 +189,14 @@ def _source_step(bank: np.ndarray, nnf: tuple[np.ndarray, ...], cut: np.ndarray,
     for kk, y0, x0, y1, x1 in ((kp, yp, xp, yp + dy, xp + dx), (kq, yq - dy, xq - dx, yq, xq)):
         ok = (kk >= 0) & (np.minimum(y0, y1) >= 0) & (np.maximum(y0, y1) < size) & (
             np.minimum(x0, x1) >= 0) & (np.maximum(x0, x1) < size)
+        base = kk[ok].astype(np.int64) * size
+        first, second = (base + y0[ok]) * size + x0[ok], (base + y1[ok]) * size + x1[ok]
         if bank_hole is not None:  # a hole pixel holds the object removed, or a blank
             holes = bank_hole.reshape(-1)
-            base = kk[ok].astype(np.int64) * size
-            bad = holes[(base + y0[ok]) * size + x0[ok]] | holes[(base + y1[ok]) * size + x1[ok]]
-            ok[np.flatnonzero(ok)[bad]] = False
-        base = kk[ok].astype(np.int64) * size
-        total[ok] += flat[(base + y0[ok]) * size + x0[ok]] - flat[(base + y1[ok]) * size + x1[ok]]
+            clear = ~(holes[first] | holes[second])
+            ok[np.flatnonzero(ok)[~clear]] = False
+            first, second = first[clear], second[clear]
+        total[ok] += flat[first] - flat[second]
         weight[ok] += 1
     steps[copied] = total / np.maximum(weight, 1)[:, None]
     return steps
@@ -297,10 +298,11 @@ def _span(lines: np.ndarray, f: int) -> slice:
     return slice(max((where[0] // f - 1) * f, 0), min((where[-1] // f + 2) * f, lines.size))
 
 
-def _smooth_trend(tile: np.ndarray, hole: np.ndarray, sigma: float, level: float
-                  ) -> np.ndarray:
+def _smooth_trend(tile: np.ndarray, hole: np.ndarray, depth: float, sigma: float,
+                  level: float) -> np.ndarray:
     """The smooth trend of the known pixels around ``hole``, carried into it: ``(H, W, C)``
-    float32 (meaningful in the hole).
+    float32 (meaningful in the hole); ``depth``: the deepest hole pixel's distance to the
+    known ones.
 
     A thin-plate smoothing spline: over the hole and a band of known pixels as wide as half
     the hole's depth, the values ``u`` minimising ``sum (laplacian u)^2`` plus
@@ -318,7 +320,6 @@ def _smooth_trend(tile: np.ndarray, hole: np.ndarray, sigma: float, level: float
     from scipy.sparse.linalg import splu
 
     height, width, channels = tile.shape
-    depth = float(cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3).max())
     outside = cv2.distanceTransform((~hole).astype(np.uint8), cv2.DIST_L2, 3)
     region = hole | (outside <= max(0.5 * depth, 1.0))
     detail = tile - _masked_mean(tile, ~hole, 2 * sigma)
@@ -631,27 +632,28 @@ def finish_fill(filled: np.ndarray, hole: np.ndarray, params: FinishScales, high
                     weight *= _away_from(along[i][crop], 2 * params.sigma)
                 weight = weight[inner][..., None]
                 if weight.max() > 0.01:
-                    trend = _smooth_trend(x, h, params.sigma, params.trend_level)[inner]
+                    trend = _smooth_trend(x, h, float(depth.max()), params.sigma,
+                                          params.trend_level)[inner]
                     coarser = sum(bands[1:], np.zeros_like(bands[0]))
                     bands = [bands[0], weight * trend + (1.0 - weight) * coarser]
-        hole_in, depth_crop, depth = h[inner], depth, depth[inner]
+        hole_in, depth_in = h[inner], depth[inner]
         structure = sum(bands[1:], np.zeros_like(bands[0]))
         if params.detail_tau > 0:
             # The copied detail right at the border is a guess uncorrelated with the truth
             # (its phase is the source's): it fades in with depth, so a hole a few pixels
             # wide keeps little of it and a deep one loses it only along its rim.
-            bands[0] = bands[0] * (1.0 - np.exp(-depth / params.detail_tau))[..., None]
+            bands[0] = bands[0] * (1.0 - np.exp(-depth_in / params.detail_tau))[..., None]
         if params.tau > 0:
             # Near the border a smooth (Navier-Stokes) fill carries the structure; blurred
             # on the hole's box and the kernel's reach (OpenCV's is 4 sigma).
-            weight = np.exp(-depth / params.tau)[..., None]
+            weight = np.exp(-depth_in / params.tau)[..., None]
             smooth = _smooth(x, h, max(1, int(params.sigma)))
             reach = _box(h, int(np.ceil(4 * params.sigma)) + 2)
             within = tuple(slice(a.start - b.start, a.stop - b.start)
                            for a, b in zip(inner, reach, strict=True))
             smooth = _blur(smooth[reach], params.sigma)[within]
             if params.agreement > 0:
-                weight = weight * _agreement(smooth - structure, depth_crop, inner, params)
+                weight = weight * _agreement(smooth - structure, depth, inner, params)
             structure = weight * smooth + (1.0 - weight) * structure
         result = np.clip(bands[0] + structure, 0.0, high)
         filled[i][crop][inner][hole_in] = result[hole_in]
