@@ -654,3 +654,35 @@ def test_mask_invalid_size_arguments(tmp_path):
 def test_metadata_argument_is_optional(tmp_path):
     loaded = read_image(write_image(tmp_path / "x.png", noise(np.uint8, 3), None))
     assert loaded.metadata == ImageMetadata()
+
+
+@pytest.mark.parametrize("options", [{}, {"progressive": True}, {"subsampling": 0}])
+def test_colour_jpeg_is_decoded_straight_to_rgb(tmp_path, monkeypatch, options):
+    """An 8-bit colour JPEG is decoded to RGB by libjpeg (no channel swap afterwards), with the
+    pixels of OpenCV's BGR decoding, channels reversed."""
+    path = tmp_path / "colour.jpg"
+    Image.fromarray(noise(np.uint8, 3)).save(path, quality=90, **options)
+    bgr = cv2.imdecode(np.fromfile(path, np.uint8), cv2.IMREAD_UNCHANGED)
+
+    def no_swap(*args, **kwargs):
+        raise AssertionError("the decoded pixels were converted again")
+
+    monkeypatch.setattr(cv2, "cvtColor", no_swap)
+    loaded = read_image(path)
+    assert loaded.pixels.dtype == np.uint8 and loaded.pixels.flags.c_contiguous
+    np.testing.assert_array_equal(loaded.pixels, bgr[..., ::-1])
+
+
+def test_grey_and_cmyk_jpegs_keep_their_decoding(tmp_path):
+    """Only 8-bit three-component JPEGs take the RGB decoding: grey stays one channel, CMYK
+    comes out as OpenCV converts it (RGB)."""
+    pixels = noise(np.uint8, 3)
+    Image.fromarray(pixels[..., 0]).save(tmp_path / "grey.jpg")
+    Image.fromarray(pixels).convert("CMYK").save(tmp_path / "cmyk.jpg")
+    grey = read_image(tmp_path / "grey.jpg").pixels
+    assert grey.shape == (H, W, 1)
+    np.testing.assert_array_equal(
+        grey[..., 0], cv2.imread(str(tmp_path / "grey.jpg"), cv2.IMREAD_UNCHANGED))
+    cmyk = read_image(tmp_path / "cmyk.jpg").pixels
+    np.testing.assert_array_equal(
+        cmyk, cv2.imread(str(tmp_path / "cmyk.jpg"), cv2.IMREAD_UNCHANGED)[..., ::-1])
