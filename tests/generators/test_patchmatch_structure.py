@@ -262,6 +262,61 @@ def test_a_line_crossing_a_hole_continues_through_it(rng, step):
     assert any(f"along the {step}" in note for note in tiles.notes)
 
 
+FAINT_STRIPES = (-11.0, 0.0, 7.0)  # offsets across of three dark stripes, px (no lattice)
+
+
+def _faint_far_side(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Three dark stripes 3 px wide along the line direction of ``_line_tile``, clear (0.4 dark)
+    on one side of the hole and faint (0.02, 5 grey levels) beyond it, on a ground of blurred
+    noise; and each pixel's offset across the stripes."""
+    import cv2
+
+    y, x = _grid()
+    centre = (SIZE - 1) / 2
+    across = (y - centre) * LINE_NORMAL[0] + (x - centre) * LINE_NORMAL[1]
+    along = (y - centre) * LINE_NORMAL[1] - (x - centre) * LINE_NORMAL[0]
+    ground = cv2.GaussianBlur(rng.standard_normal((SIZE, SIZE)).astype(np.float32), (0, 0), 2)
+    grey = 0.6 + 0.015 * ground / ground.std()
+    contrast = np.where(along < 0, 0.4, 0.02)
+    for offset in FAINT_STRIPES:
+        grey = grey - contrast * np.clip(2.0 - np.abs(across - offset), 0.0, 1.0)
+    return _rgb(grey), across
+
+
+def test_faint_far_side_of_a_line_is_traced_and_the_fill_continues_it(rng):
+    """LSD finds the stripes on the clear side only; the far side is found by the clear side's
+    cross-section, and the fill continues each stripe across the hole."""
+    from pano_inpaint.generators.patchmatch._lines import _segments, find_lines
+
+    image, across = _faint_far_side(rng)
+    hole = _line_hole()
+    y, x = _grid()
+    centre = (SIZE - 1) / 2
+    along = (y - centre) * LINE_NORMAL[1] - (x - centre) * LINE_NORMAL[0]
+    # The premise: no segment on the faint side.
+    segments = _segments(image, ~hole, 6.0)
+    mid_along = ((segments[:, :2] + segments[:, 2:]) / 2 - centre) @ np.array(
+        [LINE_NORMAL[1], -LINE_NORMAL[0]])
+    assert len(segments) and (mid_along < 0).all()
+    lines = find_lines(image, hole, FACE)
+    found = [float((line.point - centre) @ LINE_NORMAL) for line in lines]
+    for offset in FAINT_STRIPES:  # an edge of each stripe (1.5 px off its middle), at its angle
+        assert any(abs(f - offset) <= 2.5 for f in found), (offset, found)
+    for line in lines:
+        assert abs(line.direction @ LINE_NORMAL) < np.sin(np.radians(2))
+    # The fill continues each stripe from the clear side into the hole's middle (the plain
+    # search alone fades the outer two within a few pixels: contrast 0.04-0.05 in the near
+    # third, 0.01 or less in the middle one); the far third copies the faint far side.
+    tiles = _tiles(image, hole)
+    out = PatchMatch(lattice_strength=2.0).inpaint(tiles)[0].mean(axis=-1)
+    for part, least in (((along < -4), 0.15), ((np.abs(along) <= 4), 0.04)):
+        for offset in FAINT_STRIPES:
+            on = hole & part & (np.abs(across - offset) <= 1)
+            beside = hole & part & (np.abs(across - offset) >= 3) & (np.abs(across - offset) <= 5)
+            assert out[beside].mean() - out[on].mean() >= least, (offset, least)
+    assert any("found beyond it by their profile" in note for note in tiles.notes)
+
+
 def test_crossing_lines_are_not_combined_into_a_grid():
     from pano_inpaint.generators.patchmatch._offsets import Lattice
 

@@ -8,7 +8,11 @@ collinear segments, one on each side: segments are detected with OpenCV's line s
 detector with a false detection control", TPAMI 2010) on the known pixels, and a segment pointing
 into the hole is kept only if another segment beyond the hole continues it: nearly parallel,
 with the same polarity (the dark side on the same side), and every end point of both within a
-pixel or two of the line fitted through them. The fill then copies along each line first
+pixel or two of the line fitted through them. A faint line may be found on one side only
+(LSD's threshold is a contrast against the texture around it): a segment of at least twice the
+shortest length with no partner then looks for its own cross-section beyond the hole, along its
+extension (``_trace``), and is kept where that profile continues for a long enough span there.
+The fill then copies along each line first
 (structure propagation, J. Sun, L. Yuan, J. Jia, H.-Y. Shum, "Image completion with structure
 propagation", SIGGRAPH 2005: the curves first, the rest constrained by them): each pixel of a
 thin band around the line copies a pixel of the same band translated along the line, from the
@@ -30,6 +34,7 @@ from pano_inpaint.generators.patchmatch._offsets import channel_mean
 __all__ = ["Line", "find_lines"]
 
 _MAX_ANGLE = np.radians(3.0)  # two segments of one line differ by at most this much in angle
+_TRACE_CORRELATION = 0.8  # a traced far side matches the segment's profile at least this well
 _DETECT_SIZE = 800  # tiles larger than this are searched on a reduced copy
 
 
@@ -41,11 +46,14 @@ class Line:
         point: ``(2,)`` float64 ``(y, x)``, a point on the line.
         direction: ``(2,)`` float64 unit ``(dy, dx)``.
         half_width: half the width of the band filled along it.
+        traced: True where the far side was found by the segment's profile (``_trace``), not
+            by a second segment.
     """
 
     point: np.ndarray
     direction: np.ndarray
     half_width: float
+    traced: bool = False
 
     def band(self, shape: tuple[int, int]) -> np.ndarray:
         """``shape`` bool: the pixels within ``half_width`` of the line."""
@@ -112,6 +120,129 @@ def _march(hole: np.ndarray, start: np.ndarray, direction: np.ndarray, gap: floa
     return float(steps[entries[0]]), float(steps[entries[0] + exits[0]])
 
 
+def _sample(grey: np.ndarray, known: np.ndarray, origin: np.ndarray, direction: np.ndarray,
+            along: np.ndarray, across: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Bilinear samples of ``grey`` at ``origin + t * direction + n * normal`` for ``t`` in
+    ``along`` (rows) and ``n`` in ``across`` (columns): ``(T, N)`` float32 values and ``(T, N)``
+    bool, True where a sample reads known pixels only (outside the tile counts as unknown)."""
+    normal = np.array([-direction[1], direction[0]])
+    points = (origin[None, None] + along[:, None, None] * direction[None, None]
+              + across[None, :, None] * normal[None, None])  # (T, N, 2) (y, x)
+    map_y = points[..., 0].astype(np.float32)
+    map_x = points[..., 1].astype(np.float32)
+    values = cv2.remap(grey, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    cover = cv2.remap(known.astype(np.float32), map_x, map_y, cv2.INTER_LINEAR,
+                      borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
+    return values, cover >= 0.999
+
+
+def _pearson(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Correlation of the profiles ``a`` ``(..., N)`` with ``b`` ``(N,)`` along the last axis,
+    each less its straight-line fit (shading that changes across the hole is not the line)."""
+    ramp = np.linspace(-1.0, 1.0, b.shape[-1])
+    ramp /= np.linalg.norm(ramp)
+    a = a - a.mean(axis=-1, keepdims=True)
+    a = a - (a @ ramp)[..., None] * ramp
+    b = b - b.mean()
+    b = b - (b @ ramp) * ramp
+    return (a @ b) / np.maximum(np.sqrt((a * a).sum(axis=-1) * (b @ b)), 1e-12)
+
+
+def _reduced(image: np.ndarray, known: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """The tile's grey level and known pixels, reduced by the factor ``_segments`` uses."""
+    size = image.shape[0]
+    factor = max(1, int(np.ceil(size / _DETECT_SIZE)))
+    grey = channel_mean(image).astype(np.float32, copy=False)
+    if factor == 1:
+        return grey, known, 1
+    small = (size // factor, size // factor)
+    grey = cv2.resize(grey[: small[0] * factor, : small[1] * factor], small,
+                      interpolation=cv2.INTER_AREA)
+    cover = cv2.resize(known[: small[0] * factor, : small[1] * factor].astype(np.float32), small,
+                       interpolation=cv2.INTER_AREA)
+    return grey, cover >= 0.999, factor
+
+
+def _trace(grey: np.ndarray, known: np.ndarray, tip: np.ndarray, u: np.ndarray,
+           length: float, exit_at: float, face_size: float) -> np.ndarray | None:
+    """The far side of the line a segment starts: the segment ends at ``tip`` (``length`` px
+    long, behind it), pointing along ``u`` into the hole, which it leaves ``exit_at`` px on.
+
+    A faint line may be found on the near side only (LSD's threshold is a contrast against the
+    texture around it). Its cross-section (the segment's profile across it, averaged along it)
+    is looked for beyond the hole, along the segment's extension, shifted and turned as much as
+    the segment's own direction allows. The match must correlate with the profile over a far
+    span at least ``max(20, 0.06 S)`` px long and over each third of it; the longest such span
+    from the hole on is taken (a line may fade or stop further on). Returns the far span's two
+    end points ``(2, 2)`` ``(y, x)``, or None."""
+    half = np.ceil(2.0 + 0.01 * face_size)  # half the profile's width
+    across = np.arange(-half, half + 1.0)
+    near_rows, near_known = _sample(grey, known, tip, u, -np.arange(0.0, length), across)
+    near = near_rows[near_known.all(axis=1)]
+    if len(near) < max(3.0, 0.5 * length):
+        return None
+    profile = near.mean(axis=0)
+    # A confident segment: its profile stands out of the noise, the same along its length.
+    noise = float(np.median(np.abs(np.diff(near, axis=1)))) / np.sqrt(len(near))
+    thirds = np.stack([p.mean(axis=0) for p in np.array_split(near, 3)])
+    if profile.std() < 4 * noise or _pearson(thirds, profile).min() < _TRACE_CORRELATION:
+        return None
+    # Candidates: the line's offset across at the hole's exit and its slope, on a strip
+    # sampled once at half-pixel steps across.
+    longest = min(length, 0.25 * face_size)
+    shortest = int(max(20.0, 0.06 * face_size))
+    # The segment's direction is known to about a pixel over its length: its extension may
+    # turn by ``1 / length`` and be off by ``exit_at / length`` px across the hole, besides
+    # the pairing's tolerance.
+    shift_max = 1.5 + 0.004 * face_size + exit_at / length
+    slope_max = 1.0 / length
+    reach = half + shift_max + slope_max * (longest + 2 * half) + 1.0
+    wide = np.arange(-np.ceil(reach), np.ceil(reach) + 0.25, 0.5)
+    # Rows from the hole's exit on; the first may still reach into the hole where the line
+    # leaves it obliquely (a row counts for a candidate only where all its samples are known).
+    along = exit_at + 1.0 + np.arange(0.0, np.ceil(longest + 2 * half))
+    count = len(along)
+    if count < shortest:
+        return None
+    rows, row_known = _sample(grey, known, tip, u, along, wide)
+    rows = np.where(row_known, rows, 0.0).astype(np.float32)
+    shifts = np.arange(-shift_max, shift_max + 0.25, 0.5)
+    slopes = np.linspace(-slope_max, slope_max, 2 * int(np.ceil(slope_max * count)) + 1)
+    offset = shifts[:, None, None] + slopes[None, :, None] * (along - along[0])[None, None]
+    offset = offset.reshape(-1, count)  # (K, T): each candidate's offset across, per row
+    where = (offset[..., None] + across[None, None] - wide[0]) / 0.5  # (K, T, N) strip columns
+    low = np.floor(where).astype(np.int64)
+    frac = (where - low).astype(np.float32)
+    row = np.arange(count)[None, :, None]
+    values = rows[row, low] * (1 - frac) + rows[row, low + 1] * frac  # (K, T, N)
+    valid = (row_known[row, low] & row_known[row, low + 1]).all(axis=2)  # (K, T)
+    sums = np.concatenate([np.zeros_like(values[:, :1]),
+                           np.cumsum(values * valid[..., None], axis=1)], axis=1)
+    counts = np.concatenate([np.zeros((len(valid), 1), np.int64),
+                             np.cumsum(valid, axis=1)], axis=1)
+    normal = np.array([-u[1], u[0]])
+    for end in np.unique(np.geomspace(shortest, count, 5).astype(int))[::-1]:
+        spans = counts[:, end]
+        usable = spans >= shortest
+        if not usable.any():
+            continue
+        score = np.where(usable, _pearson(sums[:, end] / np.maximum(spans, 1)[:, None],
+                                          profile), -1.0)
+        best = int(np.argmax(score))
+        if score[best] < _TRACE_CORRELATION:
+            continue
+        cuts = np.searchsorted(counts[best, : end + 1], spans[best] * np.arange(4) / 3)
+        cuts[-1] = end
+        thirds = (sums[best, cuts[1:]] - sums[best, cuts[:-1]]) / np.maximum(
+            counts[best, cuts[1:]] - counts[best, cuts[:-1]], 1)[:, None]
+        if _pearson(thirds, profile).min() < _TRACE_CORRELATION:
+            continue
+        rows_used = np.flatnonzero(valid[best, :end])[[0, -1]]
+        return tip[None] + along[rows_used, None] * u[None] + (
+            offset[best, rows_used, None] * normal[None])
+    return None
+
+
 def _fit(points: np.ndarray) -> tuple[Line, float]:
     """The line through ``points`` (``(n, 2)`` ``(y, x)``: total least squares) and the largest
     distance of a point from it."""
@@ -147,6 +278,7 @@ def find_lines(image: np.ndarray, hole: np.ndarray, face_size: int, *,
     directions /= lengths[:, None]
     tolerance = 1.5 + 0.004 * face_size
     found: list[tuple[float, Line]] = []
+    traced = None  # (grey, known, factor): what _trace searches, as reduced as for _segments
     for i in range(len(segments)):
         for sign, tip in ((1.0, ends[i]), (-1.0, starts[i])):  # leave by either end
             u = sign * directions[i]
@@ -168,10 +300,24 @@ def find_lines(image: np.ndarray, hole: np.ndarray, face_size: int, *,
                 # line fitted through both segments.
                 line, residual = _fit(np.stack([starts[i], ends[i], starts[j], ends[j]]))
                 if residual <= tolerance and (best is None or lengths[j] > best[0]):
-                    best = (float(lengths[j]), line)
+                    best = (float(lengths[j]), line, False)
+            if best is None and lengths[i] >= 2 * min_length:
+                # No segment beyond: look for the profile of this one there.
+                if traced is None:
+                    traced = _reduced(image, known)
+                grey, small_known, factor = traced
+                centre = (factor - 1) / 2  # a reduced pixel's centre on the tile
+                far_span = _trace(grey, small_known, (tip - centre) / factor, u,
+                                  lengths[i] / factor, crossing[1] / factor, face_size / factor)
+                if far_span is not None:
+                    far_span = far_span * factor + centre
+                    line, residual = _fit(np.concatenate([segments[i].reshape(2, 2), far_span]))
+                    if residual <= tolerance and abs(line.direction @ u) >= np.cos(
+                            _MAX_ANGLE + slack[i]):
+                        best = (float(np.hypot(*(far_span[1] - far_span[0]))), line, True)
             if best is not None:
                 found.append((lengths[i] + best[0], Line(best[1].point, best[1].direction,
-                                                         1.0 + 0.004 * face_size)))
+                                                         1.0 + 0.004 * face_size, best[2])))
     found.sort(key=lambda item: -item[0])
     lines: list[Line] = []
     for _, line in found:  # the same line found from both of its segments: keep one

@@ -648,7 +648,9 @@ class PatchMatch:
             if lines:
                 plans[i] = [_Along(line.vectors(reach), line.band(hole.shape) & hole, "line")
                             for line in lines]
-                lined.append(f"face {face}: {len(lines)} line(s) continued across the hole")
+                traced = sum(line.traced for line in lines)
+                lined.append(f"face {face}: {len(lines)} line(s) continued across the hole"
+                             + (f" ({traced} found beyond it by their profile)" if traced else ""))
             else:
                 plain.append(face)
         parts = found + lined
