@@ -68,6 +68,15 @@ class MapCache:
             hit = self._items.get(key)
             return None if hit is None else hit[0]
 
+    def pop(self, key: Hashable) -> Any | None:
+        """Remove and return the value cached for ``key`` (None if there is none)."""
+        with self._lock:
+            hit = self._items.pop(key, None)
+            if hit is None:
+                return None
+            self._size -= hit[1]
+            return hit[0]
+
     def clear(self) -> None:
         with self._lock:
             self._items.clear()

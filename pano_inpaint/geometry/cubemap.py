@@ -20,6 +20,7 @@ the faces those pixels fall on are padded.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -59,6 +60,7 @@ from pano_inpaint.geometry.sphere import (
 __all__ = ["cube_to_erp", "erp_to_cube", "prepare_erp_to_cube", "rotation_key", "tiles_to_erp"]
 
 _STRIP_PIXELS = 1 << 20
+_POLAR_FACES = (4, 5)  # up, down (FACE_ORDER)
 # Maps of bigger panoramas cost more memory than the image itself (16K: ~1.4 GB for a round
 # trip), so they are computed strip by strip for each call and never kept.
 _MAX_CACHED_PIXELS = 8192 * 4096
@@ -130,6 +132,39 @@ class _FaceStrip:
             flat[pixels] = sampler(window.read(erp))
 
 
+@functools.cache
+def _polar_latitudes_are_negatives() -> bool:
+    """Whether this platform's float32 ``hypot`` ignores its arguments' signs and ``arctan2`` is
+    odd in its first argument, over the values the polar faces' directions take (C libraries
+    compute both on magnitudes and set the sign last; a vectorised one is checked too)."""
+    parts = np.linspace(-2.5, 2.5, 201, dtype=np.float32)  # 40,401 pairs: 3 ms
+    flat = np.hypot(parts[None, :], parts[:, None])
+    return bool(np.array_equal(flat, np.hypot(np.abs(parts)[None, :], np.abs(parts)[:, None]))
+                and np.array_equal(np.arctan2(np.float32(-1), flat),
+                                   -np.arctan2(np.float32(1), flat)))
+
+
+def _polar_latitude(
+    face: int, x: np.ndarray, y: np.ndarray, z: np.ndarray, face_size: int, pad: int,
+    rows: tuple[int, int],
+) -> np.ndarray:
+    """``arctan2(y, hypot(x, z))`` of rows of the unrotated up or down face.
+
+    The two faces see the same ``|x|`` and ``|z|`` at every pixel and ``y = +1`` against
+    ``-1``, so one's latitudes are exactly the other's negated: the first face built leaves its
+    latitudes in the map cache, and the other takes them from there instead of computing a
+    full-size hypot and arctangent (0.1 CPU s of a 4K cube, 0.45 s at 8K)."""
+    key = ("polar latitude", face_size, pad, rows)
+    if _polar_latitudes_are_negatives():
+        other = map_cache.pop((*key, 9 - face))  # up 4 <-> down 5
+        if other is not None:
+            return -other
+    lat = np.arctan2(y, np.hypot(x, z))
+    if _polar_latitudes_are_negatives():
+        map_cache.get_or_build((*key, face), lambda: lat)
+    return lat
+
+
 def _strip_lonlat(
     face: int, face_size: int, pad: int, rotation: np.ndarray | None, rows: tuple[int, int],
     shared: dict | None = None,
@@ -142,7 +177,8 @@ def _strip_lonlat(
     ``hypot(x, z)`` are one row, and only its latitude takes a full-size arctangent. That
     latitude is the same for the four side faces whenever their rows of ``hypot(x, z)`` are
     equal, and ``shared`` (a dict kept across the faces of one strip) then lends it from the
-    face built before. The values are exactly those of ``xyz_to_lonlat`` on the full
+    face built before. The up and down faces' latitudes are each other's negatives
+    (``_polar_latitude``). The values are exactly those of ``xyz_to_lonlat`` on the full
     directions."""
     size = face_size + 2 * pad
     ys = np.arange(rows[0], rows[1], dtype=np.float32)[:, None]
@@ -152,6 +188,8 @@ def _strip_lonlat(
         xyz = face_pixel_to_xyz(face, xs, ys, face_size, pad)  # (rows, size, 3), cube frame
         return xyz_to_lonlat(xyz @ rotation.T.astype(np.float32))
     x, y, z = face_pixel_components(face, xs, ys, face_size, pad)
+    if face in _POLAR_FACES:
+        return np.arctan2(x, z), _polar_latitude(face, x, y, z, face_size, pad, rows)
     lon, flat = np.arctan2(x, z), np.hypot(x, z)  # as xyz_to_lonlat, on the parts' shapes
     seen = [] if shared is None else shared.setdefault("lat", [])
     for y_seen, flat_seen, lat_seen in seen:
@@ -251,9 +289,12 @@ def _prebuild_plans(
     if not missing:
         return {}
     size = face_size + 2 * pad
-    # Unrotated side faces share their latitudes (see _strip_lonlat): one job builds them all.
+    # Unrotated side faces share their latitudes (see _strip_lonlat): one job builds them all;
+    # the up and down faces too (one takes the other's negated).
     sides = [f for f in missing if f < 4] if rotation is None else []
-    groups = ([sides] if sides else []) + [[f] for f in missing if f not in sides]
+    polar = [f for f in missing if f in _POLAR_FACES] if rotation is None else []
+    groups = [group for group in (sides, polar) if group] + [
+        [f] for f in missing if f not in sides and f not in polar]
     jobs = [(group, rows) for rows in _strips(size, size) for group in groups]
 
     def build(job: tuple[list[int], tuple[int, int]]) -> list[list[_FaceStrip]]:

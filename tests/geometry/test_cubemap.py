@@ -278,7 +278,7 @@ def test_unrotated_strips_equal_the_full_direction_maps_and_side_faces_share_lat
             assert lon.shape == (1, size)  # a side face's longitude is one row
         lats.append(lat)
     assert all(lat is lats[0] for lat in lats[1:4])  # one latitude for the four side faces
-    assert len(shared["lat"]) == 3  # sides, up, down
+    assert len(shared["lat"]) == 1  # the sides' (up and down: test_polar_faces_share_...)
     rows_shared: dict = {}
     for face in range(6):
         cubemap._face_strips(4 * face_size, 8 * face_size, face, face_size, pad, None,
@@ -298,6 +298,7 @@ def test_pooled_unrotated_build_equals_a_serial_face_by_face_build(monkeypatch):
         cv2.setNumThreads(1)
         # no sharing: every face strip on its own
         monkeypatch.setattr(cubemap, "_prebuild_plans", lambda *args: {})
+        monkeypatch.setattr(cubemap, "_polar_latitudes_are_negatives", lambda: False)
         alone = erp_to_cube(erp, 40, pad=6, interpolation="bicubic")
         monkeypatch.undo()
         for count in (1, 2):
@@ -306,6 +307,35 @@ def test_pooled_unrotated_build_equals_a_serial_face_by_face_build(monkeypatch):
             assert np.array_equal(erp_to_cube(erp, 40, pad=6, interpolation="bicubic"), alone)
     finally:
         cv2.setNumThreads(threads)
+        clear_map_cache()
+
+
+@pytest.mark.parametrize("first", [4, 5])
+def test_polar_faces_share_latitudes_exactly(first):
+    """The up and down faces' latitudes are each other's negatives: the face built second takes
+    the first's from the map cache (which then lets it go), bit for bit the plain formula's."""
+    from pano_inpaint.geometry import cubemap
+    from pano_inpaint.geometry._cache import map_cache
+    from pano_inpaint.geometry.sphere import face_pixel_to_xyz, xyz_to_lonlat
+
+    face_size, pad, rows = 163, 20, (7, 150)
+    size = face_size + 2 * pad
+    clear_map_cache()
+    try:
+        key = ("polar latitude", face_size, pad, rows)
+        lats = {}
+        for face in (first, 9 - first):
+            lats[face] = cubemap._strip_lonlat(face, face_size, pad, None, rows)[1]
+            if face == first:
+                assert map_cache.peek((*key, first)) is lats[first]  # left for the other
+        assert map_cache.peek((*key, first)) is None  # taken, not kept
+        ys = np.arange(*rows, dtype=np.float32)[:, None]
+        xs = np.arange(size, dtype=np.float32)[None, :]
+        for face, lat in lats.items():
+            want = xyz_to_lonlat(face_pixel_to_xyz(face, xs, ys, face_size, pad))[1]
+            assert lat.dtype == np.float32 and np.array_equal(lat, want)
+        assert np.array_equal(lats[4], -lats[5])
+    finally:
         clear_map_cache()
 
 
