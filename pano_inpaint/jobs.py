@@ -33,6 +33,8 @@ from pano_inpaint.io.headers import (
 # and writes pixels is imported by the functions that do it, so a file refused from its header
 # (a decompression bomb) is refused before they load.
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     import numpy as np
 
     from pano_inpaint.generators.base import Generator
@@ -301,18 +303,24 @@ def check_panorama(loaded: LoadedImage) -> None:
 _JPEG_SUFFIXES = (".jpg", ".jpeg", ".jpe")
 
 
+def _patches_source(loaded: LoadedImage, output_path: Path) -> bool:
+    return loaded.format == "jpeg" and output_path.suffix.lower() in _JPEG_SUFFIXES
+
+
 def write_result(loaded: LoadedImage, pixels: np.ndarray, output_path: Path,
-                 metadata: ImageMetadata, overwrite: bool = False) -> str:
+                 metadata: ImageMetadata, overwrite: bool = False,
+                 coefficients: Future | None = None) -> str:
     """Write the filled image; JPEG to JPEG as a patch of the source (only the MCUs the fill
-    touched encoded again), else (or if the source cannot be patched) re-encoded. Returns a
-    note on how it was written."""
+    touched encoded again; ``coefficients``: the source's, if their read was started already
+    with :func:`~pano_inpaint.io.jpeg_patch.read_coefficients`), else (or if the source
+    cannot be patched) re-encoded. Returns a note on how it was written."""
     from pano_inpaint.io.images import write_image
     from pano_inpaint.io.jpeg_patch import PatchUnavailable, write_jpeg_patch
 
-    if loaded.format == "jpeg" and output_path.suffix.lower() in _JPEG_SUFFIXES:
+    if _patches_source(loaded, output_path):
         try:
             patch = write_jpeg_patch(loaded.path, output_path, loaded.pixels, pixels, metadata,
-                                     overwrite=overwrite)
+                                     overwrite=overwrite, coefficients=coefficients)
             return patch.describe()
         except PatchUnavailable as exc:
             log.warning("%s: re-encoding the whole JPEG at quality 95, which changes every "
@@ -357,6 +365,11 @@ def inpaint_file(
     except ImageReadError as exc:
         raise JobError(str(exc), EXIT_INPUT) from exc
     check_panorama(loaded)
+    coefficients = None
+    if _patches_source(loaded, output_path):
+        from pano_inpaint.io.jpeg_patch import read_coefficients
+
+        coefficients = read_coefficients(loaded.path)  # meanwhile the fill starts
     height, width = loaded.height, loaded.width
     detection = None
     if mask_spec.uses_auto(image_path):
@@ -384,7 +397,8 @@ def inpaint_file(
                        EXIT_OUTPUT) from exc
     try:
         written = write_result(loaded, result.image, output_path,
-                                loaded.metadata.for_output(width, height), overwrite or in_place)
+                                loaded.metadata.for_output(width, height), overwrite or in_place,
+                                coefficients)
         note = "; ".join(filter(None, [note, written]))
     except FileExistsError as exc:
         raise JobError(f"output {output_path} exists; pass --overwrite to replace it",

@@ -28,15 +28,18 @@ from __future__ import annotations
 import io
 import logging
 import tempfile
+import threading
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from pano_inpaint.io.images import _atomic_write, jpeg_metadata_options
 from pano_inpaint.io.metadata import ImageMetadata
 
-__all__ = ["JpegPatch", "PatchUnavailable", "write_jpeg_patch"]
+__all__ = ["JpegPatch", "PatchUnavailable", "read_coefficients", "write_jpeg_patch"]
 
 logger = logging.getLogger(__name__)
 
@@ -159,9 +162,50 @@ def _app_segments(data: bytes) -> tuple[bytes, int]:
     return data[2:position], position
 
 
+def _read_coefficients_now(source: Path) -> Any:
+    try:
+        import jpeglib
+    except ImportError as exc:  # a core dependency; a broken install should still write
+        raise PatchUnavailable(f"jpeglib is not installed ({exc})") from exc
+    try:
+        coefficients = jpeglib.read_dct(str(source))
+        _ = coefficients.Y  # jpeglib reads lazily: fail here (and read every component) now
+    except Exception as exc:  # libjpeg refuses: arithmetic coding, 12-bit samples...
+        raise PatchUnavailable(f"libjpeg cannot read its coefficients ({exc})") from exc
+    return coefficients
+
+
+def read_coefficients(source: str | Path) -> Future:
+    """Start reading the quantised DCT coefficients of the JPEG ``source`` on a thread of its
+    own; returns a future for :func:`write_jpeg_patch` (its result, or the
+    :class:`PatchUnavailable` raised).
+
+    Started as a fill begins, the read (libjpeg, which runs without the GIL: 0.2 CPU s at 4K,
+    0.6 s at 8K) overlaps the fill's single-threaded steps instead of adding to the write, and
+    the patch is made of the source as it was when its pixels were read.
+
+    Example:
+        >>> coefficients = read_coefficients("photo.jpg")  # doctest: +SKIP
+        >>> write_jpeg_patch("photo.jpg", "out.jpg", before, after,
+        ...                  coefficients=coefficients)  # doctest: +SKIP
+    """
+    future: Future = Future()
+
+    def read() -> None:
+        try:
+            future.set_result(_read_coefficients_now(Path(source)))
+        except BaseException as exc:  # handed to whoever asks for the result
+            future.set_exception(exc)
+
+    # A daemon: an interrupted fill does not wait for it.
+    threading.Thread(target=read, name="jpeg-coefficients", daemon=True).start()
+    return future
+
+
 def write_jpeg_patch(
     source: str | Path, target: str | Path, before: np.ndarray, after: np.ndarray,
     metadata: ImageMetadata | None = None, *, overwrite: bool = False,
+    coefficients: Future | None = None,
 ) -> JpegPatch:
     """Write ``after`` to ``target`` as a patch of the JPEG ``source``: only the MCUs where
     ``after`` differs from ``before`` are encoded again (atomically, like ``write_image``).
@@ -174,6 +218,8 @@ def write_jpeg_patch(
         metadata: what the output carries, as for ``write_image`` (e.g.
             ``loaded.metadata.for_output(w, h)``).
         overwrite: replace an existing ``target``.
+        coefficients: ``source``'s coefficients from :func:`read_coefficients` (read here if
+            None).
 
     Returns:
         What was replaced.
@@ -190,20 +236,13 @@ def write_jpeg_patch(
         >>> patch.replaced, patch.total  # doctest: +SKIP
         (929, 8192)
     """
-    try:
-        import jpeglib
-    except ImportError as exc:  # a core dependency; a broken install should still write
-        raise PatchUnavailable(f"jpeglib is not installed ({exc})") from exc
     source, target = Path(source), Path(target)
     if before.shape != after.shape or before.dtype != np.uint8 or after.dtype != np.uint8:
         raise PatchUnavailable(f"the pixels are {after.dtype} {after.shape}, not the source's "
                                f"uint8 {before.shape}")
-    try:
-        coefficients = jpeglib.read_dct(str(source))
-        space = str(coefficients.jpeg_color_space).split(".")[-1]
-        _ = coefficients.Y  # jpeglib reads lazily: fail here, not halfway through
-    except Exception as exc:  # libjpeg refuses: arithmetic coding, 12-bit samples...
-        raise PatchUnavailable(f"libjpeg cannot read its coefficients ({exc})") from exc
+    coefficients = (_read_coefficients_now(source) if coefficients is None
+                    else coefficients.result())
+    space = str(coefficients.jpeg_color_space).split(".")[-1]
     if _PATCHABLE.get(space) != after.shape[2]:
         raise PatchUnavailable(f"its colour coding is {space.removeprefix('JCS_')} with "
                                f"{after.shape[2]}-channel pixels (only YCbCr colour and grey "

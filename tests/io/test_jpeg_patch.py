@@ -205,3 +205,50 @@ def test_changed_mcus_are_those_holding_a_differing_pixel(monkeypatch, mcu, chan
     expected[ys // mcu[0], xs // mcu[1]] = True
     np.testing.assert_array_equal(_changed_mcus(before, after, mcu), expected)
     assert not _changed_mcus(before, before.copy(), mcu).any()
+
+
+def test_the_patch_is_made_of_the_source_as_its_pixels_were_read(tmp_path, monkeypatch):
+    """The command line starts reading the source's coefficients as the fill starts (off the
+    fill's critical path): a source replaced during the fill does not leak into the output."""
+    import threading
+
+    import pano_inpaint.pipeline
+    from pano_inpaint.io import jpeg_patch
+
+    source = _camera_jpeg(tmp_path / "cam.jpg")
+    original = _decoded(source)
+    read = threading.Event()
+    read_now = jpeg_patch._read_coefficients_now
+
+    def read_and_tell(path):
+        try:
+            return read_now(path)
+        finally:
+            read.set()
+
+    fill = pano_inpaint.pipeline.inpaint
+
+    def fill_while_the_source_changes(*args, **kwargs):
+        assert read.wait(30)  # read before the fill ends, not by the writer
+        Image.fromarray(255 - original[..., ::-1]).save(source, quality=90)
+        return fill(*args, **kwargs)
+
+    monkeypatch.setattr(jpeg_patch, "_read_coefficients_now", read_and_tell)
+    monkeypatch.setattr(pano_inpaint.pipeline, "inpaint", fill_while_the_source_changes)
+    code = main(["inpaint", str(source), "--nadir", "30", "-g", "telea", "-o",
+                 str(tmp_path / "out.jpg"), "-q"])
+    assert code == 0
+    top = _decoded(tmp_path / "out.jpg")[:16]  # far above the cap: MCUs copied
+    assert np.array_equal(top, original[:16])
+
+
+def test_coefficients_that_cannot_be_read_say_so_when_asked(tmp_path):
+    from pano_inpaint.io.jpeg_patch import read_coefficients
+
+    path = tmp_path / "not.jpg"
+    write_image(tmp_path / "x.png", np.zeros((8, 16, 3), np.uint8))
+    path.write_bytes((tmp_path / "x.png").read_bytes())
+    pending = read_coefficients(path)
+    with pytest.raises(PatchUnavailable, match="cannot read its coefficients"):
+        write_jpeg_patch(path, tmp_path / "out.jpg", np.zeros((8, 16, 3), np.uint8),
+                         np.zeros((8, 16, 3), np.uint8), coefficients=pending)
