@@ -3,7 +3,7 @@
 import numpy as np
 from numba.core.dispatcher import Dispatcher
 
-from pano_inpaint.generators.patchmatch import _compile, _kernels, _offset_kernels
+from pano_inpaint.generators.patchmatch import _compile, _finish_kernels, _kernels, _offset_kernels
 from pano_inpaint.pipeline import inpaint
 from tests.synthetic import sphere_function_erp
 
@@ -17,11 +17,11 @@ def test_each_kernel_and_subroutine_has_its_one_signature_after_a_fill():
     hole = np.zeros((32, 64), bool)
     hole[26:, :] = True
     inpaint(erp, hole, generator="patchmatch")  # compiles the structure step's kernel too
-    for module in (_kernels, _offset_kernels):
+    for module in (_kernels, _offset_kernels, _finish_kernels):
         dispatchers = {name: value for name, value in vars(module).items()
                        if isinstance(value, Dispatcher)}
         dispatchers.update(module.KERNELS.dispatchers)
-        assert {"_try", "_cost", "lattice_peel", "search_pass"} & set(dispatchers)
+        assert {"_try", "_cost", "lattice_peel", "search_pass", "_disc_rows"} & set(dispatchers)
         for name, dispatcher in dispatchers.items():
             assert len(dispatcher.signatures) == 1, name
             assert not dispatcher._can_compile, name  # other types cannot compile more

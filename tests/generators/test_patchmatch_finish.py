@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from pano_inpaint.generators.patchmatch._finish import FinishScales, finish_fill
+from pano_inpaint.generators.patchmatch._finish_kernels import disc_max
 
 SIZE = 96
 
@@ -521,3 +522,19 @@ def test_stitch_solve_matches_a_dense_solve_with_fixed_neighbours():
     got = _finish._poisson(values, unknown, across, down)
     assert np.abs(got - want).max() < 1e-5
     assert np.array_equal(got[~unknown], values[~unknown])
+
+
+@pytest.mark.parametrize("radius", [1, 3, 8, 21])
+def test_disc_max_is_opencvs_elliptic_dilation_where_asked(radius):
+    """The finish's width test (``_agreement``) takes the deepest hole pixel within a disc by
+    sparse-table row maxima instead of ``cv2.dilate``: the same values, exactly, at every
+    pixel asked for (windows cut by the image's edges included); the others keep theirs."""
+    rng = np.random.default_rng(radius)
+    for shape in [(1, 1), (5, 70), (64, 64), (37, 90)]:
+        image = (rng.random(shape, dtype=np.float32) * (rng.random(shape) < 0.3)).astype(
+            np.float32)
+        need = rng.random(shape) < 0.6
+        disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1,) * 2)
+        out = disc_max(image, radius, need)
+        assert np.array_equal(out[need], cv2.dilate(image, disc)[need]), shape
+        assert np.array_equal(out[~need], image[~need])

@@ -68,6 +68,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from pano_inpaint.generators.patchmatch._finish_kernels import disc_max
 from pano_inpaint.generators.patchmatch._poisson_kernel import poisson_pcg
 
 __all__ = ["FinishScales", "finish_fill", "piece_edges", "smooth_fill"]
@@ -671,12 +672,18 @@ def _agreement(gap: np.ndarray, depth: np.ndarray, inner: tuple[slice, slice],
     above a hole, the foot of a wall), which it carries into the hole as a glow a copy of the
     ground does not have. There it gives way where it differs from the copy by more than
     about ``params.agreement``. Thin: no hole pixel within ``tau`` is deeper than
-    ``tau / 2``; wide: some pixel within ``tau`` is deeper than ``tau``."""
+    ``tau / 2``; wide: some pixel within ``tau`` is deeper than ``tau``. Only the hole pixels'
+    values are worked out (the others are not used)."""
     distance = np.sqrt(np.einsum("...c,...c->...", gap, gap))
     agree = 1.0 / (1.0 + (distance / params.agreement) ** 2)
     radius = max(1, int(round(params.tau)))
-    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
-    width = cv2.dilate(depth, disc)[inner]  # the deepest hole pixel within tau
+    # ``thin`` only falls as ``width`` grows, and the deepest pixel within tau is at least as
+    # deep as the pixel itself: where its own depth makes ``thin`` 0, so does ``width``. The
+    # disc's maximum is needed at the other hole pixels only (a rim of the hole).
+    depth_in = depth[inner]
+    need = np.zeros(depth.shape, bool)
+    need[inner] = (depth_in > 0) & (2.0 - 2.0 * depth_in / params.tau > 0)
+    width = disc_max(depth, radius, need)[inner]  # the deepest hole pixel within tau
     thin = np.clip(2.0 - 2.0 * width / params.tau, 0.0, 1.0)
     return (thin + (1.0 - thin) * agree)[..., None]
 
