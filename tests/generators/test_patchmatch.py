@@ -261,6 +261,7 @@ def test_downsampler_matches_direct_resizes_at_every_level():
     hole[1, 17, 23] = True  # one pixel: every coarser level must still see a hole there
     hole[2, 5:30, 8:12] = True  # tile 0 has no hole at all
     down, masks = Downsampler(tiles), Downsampler(hole)
+    assert down.resize(40) is tiles  # at their own size: the tiles themselves, no copy
     for size in (40, 20, 13, 5):
         small = down.resize(size)
         for i in range(3):
