@@ -106,6 +106,17 @@ def _patch_distance(
     channels = target.shape[2]
     every = filled.shape[0] == 1
     total = 0.0
+    if every and r <= ty < size - r and r <= tx < size - r:
+        for dy in range(-r, r + 1):
+            yt = ty + dy
+            ys = sy + dy
+            for dx in range(-r, r + 1):
+                for c in range(channels):
+                    d = target[yt, tx + dx, c] - bank[k, ys, sx + dx, c]
+                    total += d * d
+            if total >= limit:
+                return total
+        return total
     for dy in range(-r, r + 1):
         yt = ty + dy
         if yt < 0 or yt >= size:
