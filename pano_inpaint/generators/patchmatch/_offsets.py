@@ -29,6 +29,7 @@ found, and the fill is the plain PatchMatch one.
 
 from __future__ import annotations
 
+import functools
 import warnings
 from dataclasses import dataclass
 
@@ -280,8 +281,10 @@ def find_lattice(
         small_known = cv2.resize(kn.astype(np.float32), (half, half),
                                  interpolation=cv2.INTER_AREA) > 0.999
         pyramid.append((small, small_known))
-    features = [_edges(img, kn) for img, kn in pyramid]
-    work, work_known = features[-1]
+    # The finer levels' edges only refine a lattice found on the coarsest: most tiles have
+    # none (at 8K they were 0.6 of find_lattice's 0.7 CPU s).
+    features = functools.cache(lambda level: _edges(*pyramid[level]))
+    work, work_known = features(len(pyramid) - 1)
     msd, overlap = _msd_map(work, work_known)
     centre = work.shape[0] - 1
     ys, xs = np.mgrid[-centre : centre + 1, -centre : centre + 1]
@@ -315,9 +318,9 @@ def find_lattice(
     for index in order:
         offset = minima[index] - centre
         for level in range(levels - 1, -1, -1):  # the last one to a fraction of a pixel
-            offset = _refine(*features[level], 2 * offset, subpixel=level == 0)
+            offset = _refine(*features(level), 2 * offset, subpixel=level == 0)
         if levels == 0:
-            offset = _refine(*features[0], offset, subpixel=True)
+            offset = _refine(*features(0), offset, subpixel=True)
         offsets += [offset, -offset]
         strengths += [float(dips[index])] * 2
     along = np.repeat(valley, 2)
