@@ -317,6 +317,15 @@ def test_faint_far_side_of_a_line_is_traced_and_the_fill_continues_it(rng):
     assert any("found beyond it by their profile" in note for note in tiles.notes)
 
 
+def test_no_line_is_traced_where_the_far_side_cannot_be_long_enough(rng):
+    """On a small face the far span searched (a quarter of the face, plus the profile's width)
+    is shorter than the shortest one accepted (20 px): nothing is traced, and nothing fails."""
+    from pano_inpaint.generators.patchmatch._lines import find_lines
+
+    image, _ = _faint_far_side(rng)
+    assert not any(line.traced for line in find_lines(image, _line_hole(), 40))
+
+
 def test_crossing_lines_are_not_combined_into_a_grid():
     from pano_inpaint.generators.patchmatch._offsets import Lattice
 
