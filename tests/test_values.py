@@ -62,3 +62,12 @@ def test_from_values_rounds_half_to_even_and_clips_like_the_plain_formula(dtype,
     out = from_values(values, dtype)
     assert out.dtype == dtype and np.array_equal(out, want)
     assert from_values(np.array([[3, 0, 1]]), dtype).tolist() == [[top, 0, top]]
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+def test_every_integer_comes_back_exactly_through_the_proxy(dtype):
+    """What lets the pipeline skip converting back pixels it did not change."""
+    native = np.arange(np.iinfo(dtype).max + 1, dtype=np.int64).astype(dtype)[:, None]
+    tone = ToneMap(False)
+    back = from_values(tone.from_proxy(tone.to_proxy(to_values(native))), dtype)
+    assert np.array_equal(back, native)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-__all__ = ["match_boundary_colour"]
+__all__ = ["match_boundary_colour", "match_boundary_colour_rows"]
 
 
 def _blur(x: np.ndarray, sigma: float) -> np.ndarray:
@@ -42,6 +42,31 @@ def _shrink(x: np.ndarray, factor: int) -> np.ndarray:
                                                                      *x.shape[2:])
 
 
+def _edge_rings(holes: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``width``-pixel rings just outside and just inside the edges of ``holes`` (``(h, w)``
+    uint8 0/1), as float32 0/1: a dilation and an erosion by a disc, worked out only on the
+    rows within ``width`` of a row holding an edge (a pixel of each kind, or a change from the
+    next row); elsewhere every disc sees one value and both rings are empty. Each morphology
+    runs on those rows and ``width`` more each side, so the disc never reaches past what it
+    is given: the rings are those of the whole band, exactly."""
+    outer = np.zeros(holes.shape, np.float32)
+    inner = np.zeros(holes.shape, np.float32)
+    mixed = holes.min(axis=1) != holes.max(axis=1)
+    steps = holes[1:, 0] != holes[:-1, 0]  # rows that are not mixed and differ from the next
+    edges = np.flatnonzero(mixed | np.r_[steps, False] | np.r_[False, steps])
+    if not edges.size:
+        return outer, inner
+    height = holes.shape[0]
+    r0, r1 = max(0, edges[0] - width), min(height, edges[-1] + width + 1)  # rows to work out
+    c0, c1 = max(0, r0 - width), min(height, r1 + width)  # and what their discs read
+    part = holes[c0:c1]
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * width + 1,) * 2)
+    rows = slice(r0 - c0, r1 - c0)
+    outer[r0:r1] = (cv2.dilate(part, kernel) & ~part & 1)[rows]
+    inner[r0:r1] = (part & ~cv2.erode(part, kernel, borderType=cv2.BORDER_REPLICATE) & 1)[rows]
+    return outer, inner
+
+
 def match_boundary_colour(band: np.ndarray, hole: np.ndarray, feather: int) -> np.ndarray:
     """Correct the fill's colour near the hole edge, in place.
 
@@ -53,19 +78,31 @@ def match_boundary_colour(band: np.ndarray, hole: np.ndarray, feather: int) -> n
     Returns:
         ``band`` with hole pixels corrected.
     """
+    match_boundary_colour_rows(band, hole, feather)
+    return band
+
+
+def match_boundary_colour_rows(band: np.ndarray, hole: np.ndarray, feather: int) -> slice:
+    """:func:`match_boundary_colour`, returning the rows of ``band`` it may have changed (an
+    empty slice if none): every other row keeps its values exactly, so a caller converting
+    the band need only convert those rows back (a cap's rows deeper than ``feather``: most).
+
+    Example:
+        >>> band = np.full((40, 80, 3), 0.5, np.float32)
+        >>> hole = np.zeros((40, 80), bool)
+        >>> hole[10:] = True
+        >>> band[hole] = 0.2
+        >>> match_boundary_colour_rows(band, hole, 4)
+        slice(10, 14, None)
+    """
     if feather < 1 or not hole.any() or hole.all():
-        return band
+        return slice(0, 0)
     height, width = hole.shape
     wrap = min(width, 3 * feather)
     # Wrap the columns so the wrap-around line is an ordinary place in the band.
     values = np.concatenate([band[:, -wrap:], band, band[:, :wrap]], axis=1)
     holes = np.concatenate([hole[:, -wrap:], hole, hole[:, :wrap]], axis=1).astype(np.uint8)
-    ring_width = max(1, feather // 3)
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * ring_width + 1,) * 2)
-    outer = (cv2.dilate(holes, kernel) & ~holes & 1).astype(np.float32)
-    inner = (holes & ~cv2.erode(holes, kernel, borderType=cv2.BORDER_REPLICATE) & 1).astype(
-        np.float32
-    )
+    outer, inner = _edge_rings(holes, max(1, feather // 3))
 
     factor = max(1, min(feather // 4, height // 8))
     small, small_outer, small_inner = (_shrink(x, factor) for x in (values, outer, inner))
@@ -84,8 +121,9 @@ def match_boundary_colour(band: np.ndarray, hole: np.ndarray, feather: int) -> n
     # Only the rows within ``feather`` of the edge get a weight (a cap's deeper rows none):
     # the correction is added there alone, which leaves every other pixel as it is, exactly.
     rows = np.flatnonzero((weight[:, core] > 0).any(axis=1))
-    if rows.size:
-        near = slice(rows[0], rows[-1] + 1)
-        corrected = band[near] + offset[near, core] * weight[near, core, None]
-        np.copyto(band[near], corrected, where=hole[near, :, None])
-    return band
+    if not rows.size:
+        return slice(0, 0)
+    near = slice(int(rows[0]), int(rows[-1]) + 1)
+    corrected = band[near] + offset[near, core] * weight[near, core, None]
+    np.copyto(band[near], corrected, where=hole[near, :, None])
+    return near

@@ -23,7 +23,7 @@ from collections.abc import Callable
 import numpy as np
 
 from pano_inpaint._checks import check_erp, check_mask, check_panorama_size
-from pano_inpaint.blend.colour import match_boundary_colour
+from pano_inpaint.blend.colour import match_boundary_colour_rows
 from pano_inpaint.config import PipelineConfig
 from pano_inpaint.consistency import check_consistency
 from pano_inpaint.generators.base import Generator
@@ -102,9 +102,15 @@ def _match_colour(out: np.ndarray, hole: np.ndarray, tone: ToneMap, feather: int
     else:
         forward, inverse = tone.to_proxy, tone.from_proxy
     work = forward(values)
-    match_boundary_colour(work, hole[r0:r1], feather)
+    near = match_boundary_colour_rows(work, hole[r0:r1], feather)
+    if np.issubdtype(out.dtype, np.integer):
+        # Integer pixels come back from the values exactly, so rows the matching left alone
+        # need not be converted back and copied (a cap's rows deeper than the feather).
+        band, work, band_hole = band[near], work[near], hole[r0:r1][near]
+    else:  # floats: clipped by the proxy and its inverse, as every hole pixel of the band is
+        band_hole = hole[r0:r1]
     corrected = from_values(inverse(work), out.dtype)
-    np.copyto(band, corrected, where=hole[r0:r1, :, None])
+    np.copyto(band, corrected, where=band_hole[:, :, None])
 
 
 def inpaint(
