@@ -111,6 +111,12 @@ class Generator(Protocol):
     Optional class attributes the pipeline reads: ``pad_fraction`` (cube padding as a share of
     the face size, default 1/8) and ``interpolation`` (resampling to and from the cube when the
     config says ``auto``, default ``"bilinear"``).
+
+    Optional method: ``prepare()``, loading what the generator needs before its first
+    ``inpaint`` (compiled kernels, weights). The pipeline calls it on a background thread as soon
+    as it has the generator and a hole to fill, and waits for it before the first ``inpaint``
+    call; an exception it raises is raised there, as the fill's error. It must be safe to call
+    again (every fill calls it) and from several threads at once.
     """
 
     name: ClassVar[str]

@@ -77,9 +77,11 @@ def _region_tiles(
     )
 
 
-def _generate(generator: Generator, tiles: CubeTiles) -> np.ndarray:
-    """The generator's fill of ``tiles`` in the value domain, known pixels restored exactly."""
+def _generate(generator: Generator, tiles: CubeTiles, ready: Callable[[], None]) -> np.ndarray:
+    """The generator's fill of ``tiles`` in the value domain, known pixels restored exactly.
+    ``ready()`` first: it waits for the generator's preparation and raises its error."""
     values = tiles.values
+    ready()
     filled = np.asarray(generator.inpaint(tiles), dtype=np.float32)
     if filled.shape != values.shape:
         raise RuntimeError(
@@ -128,8 +130,10 @@ def fill_region(
     face_size: int,
     pad: int,
     progress: Callable[[float], None],
+    ready: Callable[[], None] = lambda: None,
 ) -> tuple[RegionReport, np.ndarray | None]:
-    """Fill one region of ``hole`` (``(H, W)`` bool) into ``out`` (in place).
+    """Fill one region of ``hole`` (``(H, W)`` bool) into ``out`` (in place). ``ready`` is
+    called just before the generator (:class:`~pano_inpaint.pipeline.prepare.Preparation`).
 
     Returns:
         The region's report and the rotation of the cube it was filled on (None: unrotated).
@@ -137,7 +141,7 @@ def fill_region(
     start = time.perf_counter()
     cube = RegionCube.plan(region, hole.shape, face_size, pad, config.cube, generator)
     tiles = _region_tiles(erp, hole, cube, tone, progress)
-    filled = _generate(generator, tiles)
+    filled = _generate(generator, tiles, ready)
     _agree_on_overlaps(filled, tiles, config.blend.reconcile)
 
     region_hole = np.zeros_like(hole)

@@ -30,6 +30,7 @@ from pano_inpaint.generators.base import Generator
 from pano_inpaint.generators.registry import get_generator
 from pano_inpaint.masks import dilate_mask, mask_fraction
 from pano_inpaint.pipeline.cube import face_size_and_pad
+from pano_inpaint.pipeline.prepare import Preparation
 from pano_inpaint.pipeline.region_fill import fill_region
 from pano_inpaint.pipeline.regions import find_regions
 from pano_inpaint.pipeline.result import InpaintResult, RegionReport
@@ -63,9 +64,10 @@ def _check_hole_size(fraction: float, config: PipelineConfig) -> None:
 
 def _fill_regions(
     erp: np.ndarray, hole: np.ndarray, generator: Generator, config: PipelineConfig,
-    tone: ToneMap, report_progress: Progress,
+    tone: ToneMap, report_progress: Progress, ready: Callable[[], None],
 ) -> tuple[np.ndarray, list[RegionReport], list[np.ndarray | None]]:
-    """Fill every region of ``hole`` in turn; returns the filled copy, reports and rotations."""
+    """Fill every region of ``hole`` in turn; returns the filled copy, reports and rotations.
+    ``ready`` is called before each generator call (the generator's preparation)."""
     face_size, pad = face_size_and_pad(config.cube, erp.shape[1], generator)
     regions = find_regions(hole, config.mask.region_gap_degrees)
     out = erp.copy()
@@ -76,7 +78,7 @@ def _fill_regions(
 
         step(0.0)
         region_report, rotation = fill_region(
-            region, erp, hole, out, generator, config, tone, face_size, pad, step
+            region, erp, hole, out, generator, config, tone, face_size, pad, step, ready
         )
         reports.append(region_report)
         rotations.append(rotation)
@@ -164,9 +166,17 @@ def inpaint(
         return InpaintResult(erp.copy(), report, [], gen.name, time.perf_counter() - start)
     _check_hole_size(fraction, config)
 
-    hdr = is_hdr(erp, config.hdr.mode)
-    tone = ToneMap.for_image(erp, hdr=hdr, key=config.hdr.key)
-    out, reports, rotations = _fill_regions(erp, hole, gen, config, tone, report_progress)
+    # Loads what the generator needs (PatchMatch: its kernels) while the faces are resampled.
+    preparation = Preparation(gen)
+    try:
+        hdr = is_hdr(erp, config.hdr.mode)
+        tone = ToneMap.for_image(erp, hdr=hdr, key=config.hdr.key)
+        out, reports, rotations = _fill_regions(erp, hole, gen, config, tone, report_progress,
+                                                preparation.wait)
+    except Exception:  # no thread outlives a failed fill (Ctrl-C does not wait: a daemon)
+        preparation.finish()
+        raise
+    preparation.finish()  # joined already by the generator's first call
 
     if config.blend.match_colour:
         feather = max(4, width // 256) if config.blend.feather == "auto" else config.blend.feather

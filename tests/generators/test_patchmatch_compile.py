@@ -31,3 +31,30 @@ def test_split_balances_estimated_costs():
     groups = _compile._split({"a": 10, "b": 6, "c": 5, "d": 1}, 2)
     assert sorted(map(sorted, groups)) == [["a", "d"], ["b", "c"]]
     assert _compile._split({"a": 1}, 3) == [["a"]]
+
+
+def test_prepare_loads_every_set_once_from_several_threads(monkeypatch):
+    """``PatchMatch.prepare`` (which the pipeline runs on a thread) makes every set ready, and
+    threads calling it at once load each set once, under the lock."""
+    import threading
+
+    from pano_inpaint.generators.patchmatch import PatchMatch
+
+    PatchMatch().prepare()  # every kernel compiled or read (a no-op if a fill did it before)
+    for kernels in _compile._SETS:
+        monkeypatch.setattr(kernels, "_ready", False)
+    loads: list[int] = []
+    real = _compile._compile_sets
+
+    def counting(sets):
+        loads.append(len([k for k in sets if not k._ready]))
+        real(sets)
+
+    monkeypatch.setattr(_compile, "_compile_sets", counting)
+    threads = [threading.Thread(target=PatchMatch().prepare) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert all(kernels._ready for kernels in _compile._SETS)
+    assert loads[0] == len(_compile._SETS) and not any(loads[1:])

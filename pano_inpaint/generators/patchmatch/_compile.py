@@ -26,7 +26,9 @@ cores). What cuts it, measured on two busy cores:
   when the fill first reached it: 5.5 s of CPU added to the first fill's critical path.
 
 Nothing is compiled when the module is imported: the first call of any kernel compiles (or
-reads) every set's kernels, so building a generator (to check its parameters) stays cheap.
+reads) every set's kernels, so building a generator (to check its parameters) stays cheap;
+:func:`compile_all` does the same ahead of time (the generator's ``prepare``, which the pipeline
+runs on a background thread while it resamples the faces).
 
 The helpers are started with ``python -c`` rather than :mod:`multiprocessing`, which would re-run
 the caller's ``__main__`` (a script without a ``__name__`` guard would fill again). If they cannot
@@ -47,7 +49,7 @@ from typing import Any
 from numba import njit
 from numba.core.dispatcher import Dispatcher
 
-__all__ = ["KernelSet"]
+__all__ = ["KernelSet", "compile_all"]
 
 logger = logging.getLogger(__name__)
 
@@ -158,6 +160,14 @@ class KernelSet:
         with _LOCK:
             if not self._ready:
                 _compile_sets(list(_SETS))
+
+
+def compile_all() -> None:
+    """Compile (or read from the cache) every set's kernels now, instead of at the first call
+    of one. Safe from several threads at once and to call again: under the same lock as
+    :meth:`KernelSet.compile`, and sets already ready are skipped."""
+    with _LOCK:
+        _compile_sets(list(_SETS))
 
 
 def _cache_is_cold(sets: list[KernelSet]) -> bool:
