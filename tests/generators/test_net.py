@@ -263,3 +263,19 @@ def test_fill_across_a_cube_edge_is_continuous() -> None:
     seam = result.report["seams"].value
     assert seam is not None and seam < 1.5
     assert isinstance(config, PipelineConfig)
+
+
+def test_prepare_loads_the_weights_and_a_missing_file_fails_the_fill(tmp_path: Path) -> None:
+    """``prepare`` (run by the pipeline on a thread before the first fill) loads the network;
+    its error (here: no weights file) is the fill's error."""
+    from pano_inpaint.generators.net import generator as net_generator
+
+    save_weights(tmp_path / "tiny.pt", _tiny())
+    for name in ("net", "net+patchmatch"):
+        net_generator._MODELS.clear()
+        get_generator(name, weights=str(tmp_path / "tiny.pt")).prepare()
+        assert [key[0] for key in net_generator._MODELS] == [str((tmp_path / "tiny.pt").resolve())]
+    erp = sphere_function_erp(32, smooth_rgb)
+    with pytest.raises(WeightsError, match="not found"):
+        inpaint(erp, nadir_mask(32, 64, 30), generator=get_generator(
+            "net+patchmatch", weights=str(tmp_path / "missing.pt")))

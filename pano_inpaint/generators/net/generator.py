@@ -163,6 +163,11 @@ class NetGenerator:
     def model(self) -> CubeInpaintNet:
         return _model(self.weights, self.device)
 
+    def prepare(self) -> None:
+        """Load the network's weights (once per process), which the first fill would otherwise
+        do first; the pipeline runs this on a background thread while it resamples the faces."""
+        self.model  # noqa: B018  (loads and keeps it)
+
     def working_size_for(self, face_size: int) -> int:
         stride = self.model.config.stride
         wanted = self.working_size or min(face_size, DEFAULT_WORKING_SIZE)
@@ -257,16 +262,25 @@ class NetPatchMatch:
         self.detail = float(detail)
         self.patchmatch_params = dict(patchmatch or {})
 
-    def inpaint(self, tiles: CubeTiles) -> np.ndarray:
-        if not tiles.mask.any():
-            return np.array(tiles.values, np.float32, copy=True)
+    def _patchmatch(self) -> Any:
         try:
             from pano_inpaint.generators.patchmatch import PatchMatch
         except ImportError as exc:  # pragma: no cover - depends on the checkout
             raise RuntimeError("net+patchmatch needs the patchmatch generator") from exc
+        return PatchMatch(**self.patchmatch_params)
+
+    def prepare(self) -> None:
+        """The network's weights and PatchMatch's kernels, loaded ahead of the first fill (on
+        the pipeline's background thread)."""
+        self.net.prepare()
+        self._patchmatch().prepare()
+
+    def inpaint(self, tiles: CubeTiles) -> np.ndarray:
+        if not tiles.mask.any():
+            return np.array(tiles.values, np.float32, copy=True)
         tiles = _with_memo_context(tiles)
         structure = self.net.fill_proxy(tiles, lambda f: tiles.report(0.3 * f))
-        texture = PatchMatch(**self.patchmatch_params).inpaint(
+        texture = self._patchmatch().inpaint(
             _proxy_only(tiles, lambda f: tiles.report(0.3 + 0.7 * f)))
         sigma = max(0.5, tiles.face_size / self.net.working_size_for(tiles.face_size))
         mixed = _blur(structure, sigma) + self.detail * (texture - _blur(texture, sigma))
