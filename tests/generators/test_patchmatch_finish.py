@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from pano_inpaint.generators.patchmatch._finish import FinishScales, finish_fill
-from pano_inpaint.generators.patchmatch._finish_kernels import disc_max
+from pano_inpaint.generators.patchmatch._finish_kernels import disc_max, upsample_window
 
 SIZE = 96
 
@@ -538,3 +538,42 @@ def test_disc_max_is_opencvs_elliptic_dilation_where_asked(radius):
         out = disc_max(image, radius, need)
         assert np.array_equal(out[need], cv2.dilate(image, disc)[need]), shape
         assert np.array_equal(out[~need], image[~need])
+
+
+def test_upsample_window_is_opencvs_linear_resize_on_the_window():
+    """The finish brings its coarse blurs back to full resolution on the hole's box only: the
+    values of ``cv2.resize(..., INTER_LINEAR)`` there (up to rounding: OpenCV may use IPP),
+    windows touching the edges and inner ones, with and without channels."""
+    rng = np.random.default_rng(5)
+    for coarse_shape, size, window in [((7, 9), (100, 61), (slice(0, 61), slice(0, 100))),
+                                       ((13, 11, 3), (97, 120), (slice(17, 58), slice(5, 96))),
+                                       ((4, 30, 1), (301, 37), (slice(30, 37), slice(0, 13))),
+                                       ((25, 25), (251, 251), (slice(100, 101), slice(250, 251)))]:
+        coarse = rng.random(coarse_shape, dtype=np.float32)
+        full = cv2.resize(coarse, size, interpolation=cv2.INTER_LINEAR).reshape(
+            size[::-1] + coarse_shape[2:])
+        out = upsample_window(coarse, size, window)
+        assert out.shape == full[window].shape
+        np.testing.assert_allclose(out, full[window], rtol=0, atol=2e-6)
+
+
+@pytest.mark.parametrize("sigma", [1.5, 5.0])  # blurs at full resolution / on coarser grids
+def test_bands_on_the_holes_box_are_the_whole_crops_cut_to_it(sigma):
+    """The octave bands worked out on the hole's box only (the wide blurs brought back to full
+    resolution there only) are the ones worked out on the whole crop and cut to the box, for a
+    hole of an odd shape off the crop's centre, seen through its own pixels and the others."""
+    from pano_inpaint.generators.patchmatch._finish import _bands, _box
+
+    rng = np.random.default_rng(11)
+    size = 150
+    tile = cv2.GaussianBlur(rng.random((size, size + 7, 3), dtype=np.float32), (0, 0), 1.0)
+    yy, xx = np.mgrid[:size, :size + 7]
+    hole = (((yy - 60) / 14) ** 2 + ((xx - 95) / 25) ** 2 < 1) | (
+        (abs(yy - 80) < 3) & (xx > 40) & (xx < 101))
+    sigmas = [sigma * 2.0**k for k in range(4)]
+    for where, box in [(hole, _box(hole, 0)), (~hole, _box(hole, int(4 * sigma)))]:
+        whole = _bands(tile, where, sigmas, (slice(None), slice(None)))
+        cut = _bands(tile, where, sigmas, box)
+        for a, b in zip(cut, whole, strict=True):
+            assert a.shape == b[box].shape
+            np.testing.assert_allclose(a, b[box], rtol=0, atol=1e-5)

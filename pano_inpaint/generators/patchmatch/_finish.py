@@ -68,7 +68,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from pano_inpaint.generators.patchmatch._finish_kernels import disc_max
+from pano_inpaint.generators.patchmatch._finish_kernels import disc_max, upsample_window
 from pano_inpaint.generators.patchmatch._poisson_kernel import poisson_pcg
 
 __all__ = ["FinishScales", "finish_fill", "piece_edges", "smooth_fill"]
@@ -401,17 +401,24 @@ def _away_from(pixels: np.ndarray, width: float) -> np.ndarray:
     return (1.0 - np.exp(-0.5 * (distance / width) ** 2)).astype(np.float32)
 
 
-def _gauss(x: np.ndarray, sigma: float) -> np.ndarray:
-    """A Gaussian blur of ``(H, W[, C])`` ``x``; wide ones on a grid ``sigma / 2`` times coarser
-    (what they keep is smooth at that step), so their cost does not grow with ``sigma``."""
+def _gauss(x: np.ndarray, sigma: float,
+           box: tuple[slice, slice] = (slice(None), slice(None))) -> np.ndarray:
+    """A Gaussian blur of ``(H, W[, C])`` ``x``, on the window ``box`` only; wide ones on a
+    grid ``sigma / 2`` times coarser (what they keep is smooth at that step), so their cost
+    does not grow with ``sigma``, and brought back to full resolution on the window only."""
     if sigma <= 4.0:
-        return _blur(x, sigma)
+        return _blur(x, sigma)[box]
     step = sigma / 2.0
     height, width = x.shape[:2]
     small = (max(1, int(np.ceil(width / step))), max(1, int(np.ceil(height / step))))
     coarse = cv2.resize(x, small, interpolation=cv2.INTER_AREA)
     coarse = cv2.GaussianBlur(coarse, (0, 0), sigma * small[0] / width)
-    return cv2.resize(coarse, (width, height), interpolation=cv2.INTER_LINEAR).reshape(x.shape)
+    if box == (slice(None), slice(None)):
+        return cv2.resize(coarse, (width, height), interpolation=cv2.INTER_LINEAR).reshape(
+            x.shape)
+    rows, cols = (slice(*b.indices(n)[:2]) for b, n in zip(box, (height, width), strict=True))
+    return upsample_window(coarse.reshape(small[1], small[0], *x.shape[2:]), (width, height),
+                           (rows, cols))
 
 
 def _masked_mean(x: np.ndarray, where: np.ndarray, sigma: float) -> np.ndarray:
@@ -425,8 +432,8 @@ def _normalised(weighted: np.ndarray, weight: np.ndarray, sigma: float,
                 box: tuple[slice, slice] = (slice(None), slice(None))) -> np.ndarray:
     """:func:`_masked_mean` given ``x * weight`` and the ``(H, W)`` float32 ``weight``, on the
     window ``box`` only (the blurs see the whole array)."""
-    num = _gauss(weighted, sigma)[box]
-    den = _gauss(weight, sigma)[box]
+    num = _gauss(weighted, sigma, box)
+    den = _gauss(weight, sigma, box)
     inverse = np.divide(1.0, den, out=np.zeros_like(den), where=den > 1e-4)
     num *= inverse[..., None] if weighted.ndim == 3 else inverse
     return num
@@ -570,9 +577,8 @@ def _band_gains(x: np.ndarray, detail: list[np.ndarray], inner: tuple[slice, sli
                                                            strict=True)):
         gain = np.sqrt(ring_energy / np.maximum(fill_energy, 1e-12))
         gain = np.clip(gain, 0.0, gain_max if index == 0 else 1.0).astype(np.float32)
-        if step > 1:
-            gain = cv2.resize(gain, (width_px, height), interpolation=cv2.INTER_LINEAR)
-        gains.append(gain[inner][..., None])
+        gain = upsample_window(gain, (width_px, height), inner) if step > 1 else gain[inner]
+        gains.append(gain[..., None])
     return gains, smooth
 
 
@@ -625,13 +631,11 @@ def finish_fill(filled: np.ndarray, hole: np.ndarray, params: FinishScales, high
                 # Where the ring nearest a part of the hole is smooth, that part follows the
                 # ring's smooth trend instead of the copy (all bands: a smooth ring's finest
                 # band is noise and grain, a copy of it only roughens the fill).
-                weight = smooth_share
-                if weight.shape != h.shape:
-                    weight = cv2.resize(weight, (h.shape[1], h.shape[0]),
-                                        interpolation=cv2.INTER_LINEAR)
+                weight = smooth_share[inner] if smooth_share.shape == h.shape else (
+                    upsample_window(smooth_share, (h.shape[1], h.shape[0]), inner))
                 if along is not None and i in along:
-                    weight *= _away_from(along[i][crop], 2 * params.sigma)
-                weight = weight[inner][..., None]
+                    weight = weight * _away_from(along[i][crop], 2 * params.sigma)[inner]
+                weight = weight[..., None]
                 if weight.max() > 0.01:
                     trend = _smooth_trend(x, h, float(depth.max()), params.sigma,
                                           params.trend_level)[inner]
