@@ -55,7 +55,7 @@ from pano_inpaint.io.metadata import (
     ImageMetadata,
     embed_exif_in_tiff,
     exif_byte_order,
-    metadata_from_jpeg,
+    jpeg_header,
     metadata_from_png,
     metadata_from_tiff,
     metadata_from_webp,
@@ -178,36 +178,14 @@ def _read_encoded(path: Path, read_metadata: Callable[[bytes], ImageMetadata], n
 _RGB_DECODABLE_FRAMES = (0xC0, 0xC1, 0xC2)
 
 
-def _jpeg_frame(data: bytes) -> tuple[int, int, int] | None:
-    """The first start-of-frame segment of a JPEG stream: ``(marker, sample bits, components)``,
-    or None if the markers before the scan hold none (or are broken: the metadata reader has
-    already refused such a stream)."""
-    pos, size = 2, len(data)
-    while pos + 4 <= size and data[pos] == 0xFF:
-        while pos < size - 1 and data[pos] == 0xFF:  # fill bytes
-            pos += 1
-        marker = data[pos]
-        pos += 1
-        if marker == 0x01 or 0xD0 <= marker <= 0xD7:
-            continue  # no length
-        if marker in (0xD9, 0xDA) or pos + 2 > size:
-            return None
-        length = struct.unpack(">H", data[pos : pos + 2])[0]
-        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
-            return (marker, data[pos + 2], data[pos + 7]) if pos + 8 <= size else None
-        pos += length
-    return None
-
-
 def _read_jpeg(path: Path) -> tuple[np.ndarray, ImageMetadata]:
     """An 8-bit colour JPEG is decoded by libjpeg straight to RGB (the same pixels as its BGR
     decoding swapped, without the swap: 0.15-0.2 CPU s of an 8K read); others as
     :func:`_read_encoded` reads them (grey stays one channel, 12-bit samples 16-bit)."""
     data = path.read_bytes()
-    frame = _jpeg_frame(data)
+    metadata, frame = jpeg_header(data)
     if frame is None or frame[0] not in _RGB_DECODABLE_FRAMES or frame[1:] != (8, 3):
-        return _read_encoded(path, metadata_from_jpeg, "JPEG", data)
-    metadata = metadata_from_jpeg(data)
+        return _read_encoded(path, lambda _: metadata, "JPEG", data)
     # As IMREAD_UNCHANGED reads it: the EXIF orientation is not applied.
     pixels = _decode_cv2(data, cv2.IMREAD_COLOR_RGB | cv2.IMREAD_IGNORE_ORIENTATION)
     if pixels is None:

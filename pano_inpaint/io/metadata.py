@@ -41,6 +41,7 @@ __all__ = [
     "ImageMetadata",
     "embed_exif_in_tiff",
     "exif_byte_order",
+    "jpeg_header",
     "metadata_from_jpeg",
     "metadata_from_png",
     "metadata_from_tiff",
@@ -778,11 +779,19 @@ def metadata_from_jpeg(data: bytes) -> ImageMetadata:
     Raises:
         ValueError: the marker structure is broken or the stream is truncated.
     """
+    return jpeg_header(data)[0]
+
+
+def jpeg_header(data: bytes) -> tuple[ImageMetadata, tuple[int, int, int] | None]:
+    """:func:`metadata_from_jpeg`'s metadata and, from the same walk of the markers, the first
+    start-of-frame segment's ``(marker, sample bits, components)`` (None if there is none before
+    the scan). Raises as :func:`metadata_from_jpeg` does."""
     if data[:2] != b"\xff\xd8":
         raise ValueError("missing JPEG start-of-image marker")
     exif = xmp = None
     icc: dict[int, bytes] = {}
     icc_total = 0
+    frame = None
     pos, size = 2, len(data)
     while True:
         if pos >= size or data[pos] != 0xFF:
@@ -811,13 +820,17 @@ def metadata_from_jpeg(data: bytes) -> ImageMetadata:
         elif marker == 0xE2 and payload.startswith(b"ICC_PROFILE\x00") and len(payload) > 14:
             icc[payload[12]] = payload[14:]
             icc_total = payload[13]
+        elif (0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC) and frame is None
+              and len(payload) >= 6):  # start of frame: precision, height, width, components
+            frame = (marker, payload[0], payload[5])
         elif marker == 0xDA:
             break
     if data.rfind(b"\xff\xd9", pos) < 0:
         raise ValueError("truncated JPEG data (no end-of-image marker)")
-    return ImageMetadata.lenient(
+    metadata = ImageMetadata.lenient(
         exif=exif, icc_profile=_assemble_icc(icc, icc_total), xmp=_decode_xmp(xmp)
     )
+    return metadata, frame
 
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
