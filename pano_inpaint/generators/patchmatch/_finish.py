@@ -497,7 +497,9 @@ def _band_gains(x: np.ndarray, detail: list[np.ndarray], inner: tuple[slice, sli
                 level: float = 0.0) -> tuple[list[np.ndarray], np.ndarray | None]:
     """Per band and hole pixel, the gain that brings the fill's local band energy to the one
     the known ring around that part of the hole has in the same band: ``(h, w, 1)`` maps on
-    the hole's box ``inner``, where ``detail`` (the fill's bands) is given.
+    the hole's box ``inner``, where ``detail`` (the fill's bands) is given; and, given a
+    ``level``, the ``(h, w)`` share of the ring nearest each pixel there that is smooth (else
+    None).
 
     The ring's energy is measured on known pixels within ``max(ring, 2 sigma)`` of the hole
     and carried into the hole by a normalised blur as wide as half the hole's depth (each hole
@@ -577,9 +579,17 @@ def _band_gains(x: np.ndarray, detail: list[np.ndarray], inner: tuple[slice, sli
                                                            strict=True)):
         gain = np.sqrt(ring_energy / np.maximum(fill_energy, 1e-12))
         gain = np.clip(gain, 0.0, gain_max if index == 0 else 1.0).astype(np.float32)
-        gain = upsample_window(gain, (width_px, height), inner) if step > 1 else gain[inner]
-        gains.append(gain[..., None])
+        gains.append(_on_box(gain, step, (width_px, height), inner)[..., None])
+    if smooth is not None:
+        smooth = _on_box(smooth, step, (width_px, height), inner)
     return gains, smooth
+
+
+def _on_box(values: np.ndarray, step: int, size: tuple[int, int], box: tuple[slice, slice]
+            ) -> np.ndarray:
+    """The part ``box`` of ``values`` given on a grid ``step`` times coarser than ``size``
+    (``(width, height)``; bilinear, on the box only), or of ``values`` itself at ``step`` 1."""
+    return upsample_window(values, size, box) if step > 1 else values[box]
 
 
 def finish_fill(filled: np.ndarray, hole: np.ndarray, params: FinishScales, high: float,
@@ -631,8 +641,7 @@ def finish_fill(filled: np.ndarray, hole: np.ndarray, params: FinishScales, high
                 # Where the ring nearest a part of the hole is smooth, that part follows the
                 # ring's smooth trend instead of the copy (all bands: a smooth ring's finest
                 # band is noise and grain, a copy of it only roughens the fill).
-                weight = smooth_share[inner] if smooth_share.shape == h.shape else (
-                    upsample_window(smooth_share, (h.shape[1], h.shape[0]), inner))
+                weight = smooth_share
                 if along is not None and i in along:
                     weight = weight * _away_from(along[i][crop], 2 * params.sigma)[inner]
                 weight = weight[..., None]
