@@ -163,9 +163,10 @@ def inpaint_command(
                                  "processes (default: one per core), or the CPUs of a local "
                                  "Ray.", show_default=False)
     ] = None,
+    # "\\[": help text is rich markup, where a bare "[ray]" is a style tag and vanishes.
     engine: Annotated[
         str, typer.Option(metavar="local|ray", help="local: this machine's processes; ray: "
-                          "one Ray task per image (pip install 'pano-inpaint[ray]').")
+                          "one Ray task per image (pip install 'pano-inpaint\\[ray]').")
     ] = "local",
     ray_address: Annotated[
         str | None, typer.Option(help="The Ray cluster to use (default: start a local Ray).",
@@ -696,7 +697,7 @@ def serve_command(
     max_upload_mb: Annotated[int, typer.Option(help="Largest upload accepted.")] = 1024,
 ) -> None:
     """Start the local web app: open a panorama, paint the hole in a 360 viewer, fill, compare
-    and download (needs the web extra: pip install "pano-inpaint[web]").
+    and download (needs the web extra: pip install "pano-inpaint\\[web]").
 
     Example:
 

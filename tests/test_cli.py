@@ -163,6 +163,15 @@ def test_every_command_has_an_example(capsys):
         assert all(option in out for option in options), command
 
 
+def test_help_names_the_extras_to_install(monkeypatch, capsys):
+    # Help text is rich markup: an unescaped "[web]" is taken for a style and dropped, and
+    # the command shown installs the package without the extra.
+    monkeypatch.setenv("COLUMNS", "300")
+    for command, extra in [("serve", "pano-inpaint[web]"), ("inpaint", "pano-inpaint[ray]")]:
+        assert main([command, "--help"]) == 0
+        assert extra in capsys.readouterr().out, command
+
+
 def test_bench_runs_from_a_checkout_and_says_so_elsewhere(tmp_path, monkeypatch, capsys):
     from pano_inpaint import cli
 
