@@ -352,3 +352,55 @@ def test_channel_mean_is_numpy_mean_bit_for_bit(shape, dtype):
     assert out.dtype == want.dtype and out.shape == want.shape
     assert np.array_equal(out, want)
     assert not np.shares_memory(out, image)
+
+
+def _march_every_step(hole, start, direction, gap):
+    """``_lines._march`` as defined: every step of the ray looked at."""
+    size = hole.shape[0]
+    on_hole = []
+    for t in range(2 * size):
+        y, x = np.rint(start + t * direction).astype(np.int64)
+        if not (0 <= y < size and 0 <= x < size):
+            break
+        on_hole.append(bool(hole[y, x]))
+    on_hole = np.array(on_hole, bool)
+    entries = np.flatnonzero(on_hole)
+    if not entries.size or entries[0] > gap:
+        return None
+    exits = np.flatnonzero(~on_hole[entries[0]:])
+    return None if not exits.size else (float(entries[0]), float(entries[0] + exits[0]))
+
+
+def test_march_finds_where_a_ray_crosses_the_hole_as_every_step_does():
+    """Rays that meet the hole just within and just beyond ``gap``, at every angle, some
+    leaving the tile inside the hole (the march looks at the first ``gap`` steps first)."""
+    from pano_inpaint.generators.patchmatch._lines import _march
+
+    hole = _line_hole()
+    centre = (SIZE - 1) / 2
+    rng = np.random.default_rng(5)
+    found = 0
+    for angle in np.linspace(0, 2 * np.pi, 48, endpoint=False):
+        direction = np.array([np.sin(angle), np.cos(angle)])
+        for distance in (24.5, 30.0, 31.0, 33.0, 40.0, 60.0):
+            start = centre - distance * direction + rng.uniform(-3, 3, 2)
+            for gap in (5.0, 6.5, 7.0, 9.0, 12.0):
+                want = _march_every_step(hole, start, direction, gap)
+                assert _march(hole, start, direction, gap) == want, (angle, distance, gap)
+                found += want is not None
+    assert 50 < found < 48 * 6 * 5  # both outcomes are tried
+    edge = np.zeros((SIZE, SIZE), bool)
+    edge[:, SIZE - 10 :] = True  # the ray leaves the tile inside the hole
+    assert _march(edge, np.array([50.0, SIZE - 14.0]), np.array([0.0, 1.0]), 8.0) is None
+
+
+def test_line_band_is_the_pixels_within_its_half_width():
+    from pano_inpaint.generators.patchmatch._lines import Line
+
+    direction = np.array([np.sin(0.3), np.cos(0.3)])
+    line = Line(np.array([40.5, 33.0]), direction, 2.5)
+    band = line.band((SIZE, SIZE + 7))
+    y, x = np.mgrid[0:SIZE, 0 : SIZE + 7]
+    offset = (y - 40.5) * -direction[1] + (x - 33.0) * direction[0]
+    assert band.shape == (SIZE, SIZE + 7)
+    assert np.array_equal(band, np.abs(offset) <= 2.5)

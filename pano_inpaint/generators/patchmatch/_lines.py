@@ -57,10 +57,12 @@ class Line:
 
     def band(self, shape: tuple[int, int]) -> np.ndarray:
         """``shape`` bool: the pixels within ``half_width`` of the line."""
-        ys, xs = np.mgrid[0 : shape[0], 0 : shape[1]]
         normal = np.array([-self.direction[1], self.direction[0]])
-        offset = (ys - self.point[0]) * normal[0] + (xs - self.point[1]) * normal[1]
-        return np.abs(offset) <= self.half_width
+        # A row's part plus a column's part, broadcast: the same sums as on a full grid of
+        # coordinates, without building one (two int64 arrays of the tile's size).
+        rows = (np.arange(shape[0]) - self.point[0]) * normal[0]
+        cols = (np.arange(shape[1]) - self.point[1]) * normal[1]
+        return np.abs(rows[:, None] + cols[None, :]) <= self.half_width
 
     def vectors(self, reach: float) -> np.ndarray:
         """``(n, 2)`` int64 shifts along the line up to ``reach`` pixels, shortest first."""
@@ -100,24 +102,34 @@ def _segments(image: np.ndarray, known: np.ndarray, min_length: float) -> np.nda
     return segments[np.array(keep, bool)] if keep else np.zeros((0, 4))
 
 
+def _on_hole(hole: np.ndarray, start: np.ndarray, direction: np.ndarray, count: int
+             ) -> np.ndarray:
+    """Whether the points ``start + t * direction``, ``t = 0, 1, .. count - 1`` (rounded to
+    pixels), lie on ``hole``; ``(n,)`` bool, ending where the ray leaves the tile."""
+    size = hole.shape[0]
+    steps = np.arange(0.0, count)
+    points = np.rint(start[None] + steps[:, None] * direction[None]).astype(np.int64)  # (n, 2)
+    inside = ((points >= 0) & (points < size)).all(axis=1)
+    count = int(np.argmin(inside)) if not inside.all() else inside.size
+    return hole[points[:count, 0], points[:count, 1]]
+
+
 def _march(hole: np.ndarray, start: np.ndarray, direction: np.ndarray, gap: float
            ) -> tuple[float, float] | None:
     """From ``start`` along ``direction``, in steps of a pixel: the distances at which the ray
     enters and leaves the hole, or None if it does not enter within ``gap`` or leaves the tile
     inside it."""
-    size = hole.shape[0]
-    steps = np.arange(0.0, 2.0 * size)
-    points = np.rint(start[None] + steps[:, None] * direction[None]).astype(np.int64)  # (n, 2)
-    inside = ((points >= 0) & (points < size)).all(axis=1)
-    count = int(np.argmin(inside)) if not inside.all() else inside.size
-    on_hole = hole[points[:count, 0], points[:count, 1]]
-    entries = np.flatnonzero(on_hole)
-    if not entries.size or steps[entries[0]] > gap:
+    length = 2 * hole.shape[0]
+    # Most rays do not meet the hole within ``gap``: those steps are looked at first, the
+    # whole ray only for the others.
+    if not _on_hole(hole, start, direction, min(int(np.floor(gap)) + 1, length)).any():
         return None
+    on_hole = _on_hole(hole, start, direction, length)
+    entries = np.flatnonzero(on_hole)
     exits = np.flatnonzero(~on_hole[entries[0]:])
     if not exits.size:
         return None
-    return float(steps[entries[0]]), float(steps[entries[0] + exits[0]])
+    return float(entries[0]), float(entries[0] + exits[0])
 
 
 def _sample(grey: np.ndarray, known: np.ndarray, origin: np.ndarray, direction: np.ndarray,
