@@ -228,3 +228,32 @@ def test_metadata_survives_the_inpaint_command(tmp_path):
     assert piexif.load(meta.exif)["0th"][piexif.ImageIFD.Make] == b"PanoCam"
     assert meta.gpano.projection_type == "equirectangular"
     assert meta.gpano.full_pano_width_pixels == 128
+
+
+@pytest.fixture
+def restored_gc():
+    """The test process's collector as it was: thresholds set back, nothing left frozen."""
+    import gc
+
+    thresholds = gc.get_threshold()
+    yield gc
+    gc.unfreeze()
+    gc.set_threshold(*thresholds)
+
+
+def test_the_process_command_tunes_the_collector_and_a_call_does_not(
+        tmp_path, pano, monkeypatch, restored_gc):
+    gc = restored_gc
+    before = gc.get_threshold()
+    out = tmp_path / "a.png"
+    assert main(["inpaint", str(pano), "--nadir", "20", "-o", str(out), "-q"]) == 0
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+
+    # As `pano-inpaint` / `python -m pano_inpaint` run it: the process ends with the command,
+    # so what it made is frozen (the interpreter's last collection at exit skips it).
+    monkeypatch.setattr("sys.argv", ["pano-inpaint", "inpaint", str(pano), "--nadir", "20",
+                                     "-o", str(tmp_path / "b.png"), "-q"])
+    assert main() == 0
+    assert gc.get_threshold()[0] > before[0]
+    assert gc.get_freeze_count() > 0
+    assert (tmp_path / "b.png").read_bytes() == out.read_bytes()
