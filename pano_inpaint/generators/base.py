@@ -109,8 +109,9 @@ class Generator(Protocol):
     outside ``tiles.mask`` may hold anything: the pipeline keeps the known pixels itself.
 
     Optional class attributes the pipeline reads: ``pad_fraction`` (cube padding as a share of
-    the face size, default 1/8) and ``interpolation`` (resampling to and from the cube when the
-    config says ``auto``, default ``"bilinear"``).
+    the face size, default 1/8), ``interpolation`` (resampling to and from the cube when the
+    config says ``auto``, default ``"bilinear"``) and ``uses_context`` (True: every fill calls
+    ``tiles.context()``, so the pipeline may build it before the fill; default False).
 
     Optional method: ``prepare()``, loading what the generator needs before its first
     ``inpaint`` (compiled kernels, weights). The pipeline calls it on a background thread as soon

@@ -79,10 +79,21 @@ def _region_tiles(
 
 def _generate(generator: Generator, tiles: CubeTiles, ready: Callable[[], None]) -> np.ndarray:
     """The generator's fill of ``tiles`` in the value domain, known pixels restored exactly.
-    ``ready()`` first: it waits for the generator's preparation and raises its error."""
-    values = tiles.values
-    ready()
-    filled = np.asarray(generator.inpaint(tiles), dtype=np.float32)
+    ``ready()`` first: it waits for the generator's preparation and raises its error.
+
+    A generator that asks for the six faces first thing (``uses_context``) has them built before
+    that wait, while its preparation may still be loading (PatchMatch's kernels: 0.6-0.9 CPU s,
+    more than the faces of a small hole take to resample), not after it. They are the
+    generator's to keep or drop once it returns (8K: 0.9 GB)."""
+    values, lazy = tiles.values, tiles.context
+    try:
+        if lazy is not None and getattr(generator, "uses_context", False):
+            built = lazy()
+            tiles.context = lambda: built
+        ready()
+        filled = np.asarray(generator.inpaint(tiles), dtype=np.float32)
+    finally:
+        tiles.context = lazy
     if filled.shape != values.shape:
         raise RuntimeError(
             f"generator {generator.name!r} returned shape {filled.shape}, expected {values.shape}"

@@ -103,3 +103,67 @@ def test_a_failure_before_the_fill_waits_for_prepare(generator, monkeypatch):
         inpaint(erp, mask, generator=generator)
     assert generator.events == ["overlapped", "prepared"]  # joined, not left running
     assert not _preparing_threads()
+
+
+class _SearchesEveryFace(_Prepared):
+    """Asks for the six faces first thing in every fill (as PatchMatch does)."""
+
+    name: ClassVar[str] = "test-searches-every-face"
+    uses_context: ClassVar[bool] = True
+
+    def inpaint(self, tiles: CubeTiles) -> np.ndarray:
+        assert tiles.context is not None
+        context = tiles.context()
+        if self.uses_context:  # built ahead by the pipeline, once
+            assert tiles.context() is context
+        self.events.append("context")
+        return super().inpaint(tiles)
+
+
+@pytest.mark.parametrize("uses_context", [True, False])
+def test_the_six_faces_are_built_while_prepare_runs_for_a_generator_that_uses_them(
+        monkeypatch, uses_context):
+    gen = _SearchesEveryFace()
+    if not uses_context:
+        gen.uses_context = False
+    real = region_fill._six_face_context
+
+    def context_signalling(*args, **kwargs):
+        gen.events.append("faces built")
+        gen.resampling.set()  # what prepare() waits for (10 s at most)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(region_fill, "_six_face_context", context_signalling)
+    erp, mask = _case()
+    if uses_context:
+        result = inpaint(erp, mask, generator=gen)
+        assert gen.events == ["faces built", "overlapped", "prepared", "context", "inpaint"]
+    else:  # built when the generator asks, after the wait: prepare() waits for it in vain
+        gen.resampling.wait = lambda timeout: False
+        result = inpaint(erp, mask, generator=gen)
+        assert gen.events == ["alone", "prepared", "faces built", "context", "inpaint"]
+    assert np.array_equal(result.image[~mask], erp[~mask])
+
+
+def test_patchmatch_says_it_uses_the_six_faces():
+    from pano_inpaint.generators import get_generator
+
+    assert get_generator("patchmatch").uses_context is True
+
+
+def test_the_built_faces_are_not_kept_by_the_tiles_after_the_fill():
+    built = []
+
+    def context() -> CubeTiles:
+        built.append(object())
+        return built[-1]
+
+    values = np.zeros((1, 8, 8, 3), np.float32)
+    mask = np.zeros((1, 8, 8), bool)
+    mask[0, 3:5, 3:5] = True
+    tiles = CubeTiles(values, mask, (5,), 4, 2, context=context)
+    gen = _SearchesEveryFace()
+    gen.resampling.set()
+    gen.inpaint = lambda tiles: tiles.values if tiles.context() is built[0] else None
+    region_fill._generate(gen, tiles, lambda: None)
+    assert len(built) == 1 and tiles.context is context

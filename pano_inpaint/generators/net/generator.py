@@ -130,6 +130,7 @@ class NetGenerator:
     name: ClassVar[str] = "net"
     needs_torch: ClassVar[bool] = True
     pad_fraction: ClassVar[float] = 1 / 8
+    uses_context: ClassVar[bool] = True  # all six faces at once
 
     def __init__(
         self,
@@ -239,6 +240,7 @@ class NetPatchMatch:
     needs_torch: ClassVar[bool] = True
     pad_fraction: ClassVar[float] = 1 / 8
     interpolation: ClassVar[str] = "bicubic"  # as PatchMatch: keeps its texture through resampling
+    uses_context: ClassVar[bool] = True
 
     def __init__(
         self,

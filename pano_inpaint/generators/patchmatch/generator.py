@@ -293,6 +293,7 @@ class PatchMatch:
     # cap (faces of W/pi) bicubic keeps ~0.85 of the gradient energy, lanczos ~0.94, bilinear
     # ~0.44; lanczos costs three times bicubic's resampling time, so bicubic it is.
     interpolation: ClassVar[str] = "bicubic"
+    uses_context: ClassVar[bool] = True  # the source bank: all six faces
 
     def __init__(self, params: PatchMatchParams | None = None, /, **overrides: Any) -> None:
         """``params`` (default :class:`PatchMatchParams()`) with the fields named in
