@@ -37,6 +37,7 @@ from pano_inpaint.jobs import (
     check_input_header,
     inpaint_file,
     plan_outputs,
+    read_ahead,
     resolve_inputs,
     write_json,
 )
@@ -310,6 +311,8 @@ def plan_batch(
                            "systems or buckets): fill them in separate runs", EXIT_USAGE)
     else:
         folder = _canonical(output or "")
+    if not batch and not remote:  # decoded while the generator's modules import
+        read_ahead(Path(sources[0]), Path(targets[0]), max_pixels)
     generator = build_generator(config)
     return BatchPlan(sources, targets, batch, settings, generator, report, overwrite, folder,
                      listed)

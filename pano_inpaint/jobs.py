@@ -13,6 +13,7 @@ import json
 import logging
 import math
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,6 +52,7 @@ __all__ = [
     "check_panorama",
     "inpaint_file",
     "plan_outputs",
+    "read_ahead",
     "resolve_inputs",
     "same_file",
     "write_json",
@@ -332,6 +334,83 @@ def write_result(loaded: LoadedImage, pixels: np.ndarray, output_path: Path,
     return ""
 
 
+@dataclass(frozen=True)
+class _ReadAhead:
+    """Reads of one input started before its fill asks for them (see :func:`read_ahead`)."""
+
+    stamp: tuple[int, int, int]  # inode, size and mtime when they started
+    max_pixels: int | None
+    image: Future  # LoadedImage
+    coefficients: Future | None  # the JPEG's, when it is written as a JPEG
+
+
+_READS_AHEAD: dict[str, _ReadAhead] = {}
+_READS_AHEAD_LOCK = threading.Lock()
+
+
+def _stamp(path: Path) -> tuple[int, int, int]:
+    info = path.stat()
+    return info.st_ino, info.st_size, info.st_mtime_ns
+
+
+def read_ahead(image_path: Path, output_path: Path,
+               max_pixels: int | None = DEFAULT_MAX_PIXELS) -> None:
+    """Start reading ``image_path`` (and a JPEG's coefficients, when the output is a JPEG too)
+    on threads; the next :func:`inpaint_file` of it takes the reads over, if the file has not
+    changed since.
+
+    The command line starts this for a single image before the generator's modules are
+    imported: decoding and libjpeg's coefficient read run without the GIL, so they overlap
+    that import (~0.5 CPU s that holds it) instead of following it. A read that fails is
+    simply done again by the fill, which reports its error.
+    """
+    from concurrent.futures import Future
+
+    from pano_inpaint.io.images import read_image
+
+    try:
+        stamp, kind = _stamp(image_path), read_image_header(image_path).format
+    except (OSError, ImageReadError):
+        return  # the fill reads it (and says why it cannot)
+    image: Future = Future()
+
+    def read() -> None:
+        try:
+            image.set_result(read_image(image_path, max_pixels=max_pixels))
+        except BaseException as exc:  # the fill reads again
+            image.set_exception(exc)
+
+    threading.Thread(target=read, name="read-ahead", daemon=True).start()
+    coefficients = None
+    if kind == "jpeg" and output_path.suffix.lower() in _JPEG_SUFFIXES:
+        from pano_inpaint.io.jpeg_patch import read_coefficients
+
+        coefficients = read_coefficients(image_path)
+    with _READS_AHEAD_LOCK:
+        _READS_AHEAD[os.path.abspath(image_path)] = _ReadAhead(stamp, max_pixels, image,
+                                                               coefficients)
+
+
+def _read_for_fill(image_path: Path,
+                   max_pixels: int | None) -> tuple[LoadedImage, Future | None]:
+    """The input's pixels, and its coefficients' pending read if :func:`read_ahead` started
+    one: taken over from it when it read this same file, else read now."""
+    from pano_inpaint.io.images import read_image
+
+    with _READS_AHEAD_LOCK:
+        ahead = _READS_AHEAD.pop(os.path.abspath(image_path), None)
+    if ahead is not None and ahead.max_pixels == max_pixels:
+        try:
+            if _stamp(image_path) == ahead.stamp:
+                return ahead.image.result(), ahead.coefficients
+        except Exception:  # noqa: BLE001 - read again below, which raises what is wrong
+            pass
+    try:
+        return read_image(image_path, max_pixels=max_pixels), None
+    except ImageReadError as exc:
+        raise JobError(str(exc), EXIT_INPUT) from exc
+
+
 def inpaint_file(
     image_path: Path,
     output_path: Path,
@@ -351,7 +430,7 @@ def inpaint_file(
             fit this image, such as a cube padding wider than its faces), with a message
             saying what to do.
     """
-    from pano_inpaint.io.images import ImageWriteError, read_image
+    from pano_inpaint.io.images import ImageWriteError
     from pano_inpaint.pipeline import inpaint
 
     if same_file(image_path, output_path) and not in_place:
@@ -360,13 +439,11 @@ def inpaint_file(
     if output_path.exists() and not (overwrite or in_place):
         raise JobError(f"output {output_path} exists; pass --overwrite to replace it",
                        EXIT_OUTPUT)
-    try:
-        loaded = read_image(image_path, max_pixels=max_pixels)
-    except ImageReadError as exc:
-        raise JobError(str(exc), EXIT_INPUT) from exc
+    loaded, coefficients = _read_for_fill(image_path, max_pixels)
     check_panorama(loaded)
-    coefficients = None
-    if _patches_source(loaded, output_path):
+    if not _patches_source(loaded, output_path):
+        coefficients = None
+    elif coefficients is None:
         from pano_inpaint.io.jpeg_patch import read_coefficients
 
         coefficients = read_coefficients(loaded.path)  # meanwhile the fill starts

@@ -1,0 +1,86 @@
+"""File jobs: a single image's reads started ahead of its fill (read_ahead) and taken over."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+from pano_inpaint import jobs
+from pano_inpaint.cli import main
+from pano_inpaint.config import PipelineConfig
+from pano_inpaint.io import images, read_image, write_image
+from pano_inpaint.io import jpeg_patch
+from pano_inpaint.masks import nadir_mask
+from tests.synthetic import camera_style_jpeg, sphere_function_erp
+
+
+def _count_reads(monkeypatch) -> list[str]:
+    """What was read: the pixels (named by the thread ``read_image`` ran on, once it returned)
+    and the coefficients, in order."""
+    seen: list[str] = []
+    read, coefficients = images.read_image, jpeg_patch._read_coefficients_now
+
+    def reading(*args, **kwargs):
+        try:
+            return read(*args, **kwargs)
+        finally:
+            seen.append(f"pixels on {threading.current_thread().name}")
+
+    def reading_coefficients(*args, **kwargs):
+        seen.append("coefficients")
+        return coefficients(*args, **kwargs)
+
+    monkeypatch.setattr(images, "read_image", reading)
+    monkeypatch.setattr(jpeg_patch, "_read_coefficients_now", reading_coefficients)
+    return seen
+
+
+def test_a_single_image_is_read_while_the_generator_loads_and_the_fill_takes_it_over(
+        tmp_path, monkeypatch):
+    source = camera_style_jpeg(tmp_path / "cam.jpg", sphere_function_erp(64, dtype=np.uint8))
+    command = ["inpaint", str(source), "--nadir", "30", "-g", "telea", "-q", "-o"]
+    seen = _count_reads(monkeypatch)
+    assert main([*command, str(tmp_path / "ahead.jpg")]) == 0
+    assert sorted(seen) == ["coefficients", "pixels on read-ahead"]  # once each, ahead
+
+    seen.clear()  # read by the fill itself: the same file
+    monkeypatch.setattr("pano_inpaint.batch.read_ahead", lambda *args: None)
+    assert main([*command, str(tmp_path / "plain.jpg")]) == 0
+    assert sorted(seen) == ["coefficients", "pixels on MainThread"]
+    assert (tmp_path / "ahead.jpg").read_bytes() == (tmp_path / "plain.jpg").read_bytes()
+
+
+def test_a_file_changed_after_its_read_ahead_is_read_again(tmp_path, monkeypatch):
+    path = tmp_path / "pano.png"
+    write_image(path, sphere_function_erp(64, dtype=np.uint8))
+    seen = _count_reads(monkeypatch)
+    jobs.read_ahead(path, tmp_path / "out.png")
+    _wait_for(seen, 1)  # read ahead before the file changes
+    changed = 255 - read_image(path).pixels
+    write_image(path, np.ascontiguousarray(changed[:, ::-1]), overwrite=True)
+    result = jobs.inpaint_file(path, tmp_path / "out.png", jobs.MaskSpec(nadir_degrees=30),
+                               config=PipelineConfig(), generator="telea")
+    assert seen == ["pixels on read-ahead", "pixels on MainThread"]
+    keep = ~nadir_mask(64, 128, 30)
+    written = read_image(tmp_path / "out.png").pixels
+    assert np.array_equal(written[keep], np.ascontiguousarray(changed[:, ::-1])[keep])
+    assert result.result is not None
+
+
+def _wait_for(seen: list[str], count: int) -> None:
+    for _ in range(1000):
+        if len(seen) >= count:
+            return
+        threading.Event().wait(0.01)
+
+
+def test_a_read_ahead_with_another_pixel_limit_is_not_taken(tmp_path, monkeypatch):
+    path = tmp_path / "pano.png"
+    write_image(path, sphere_function_erp(64, dtype=np.uint8))
+    seen = _count_reads(monkeypatch)
+    jobs.read_ahead(path, tmp_path / "out.png", max_pixels=10**9)
+    jobs.inpaint_file(path, tmp_path / "out.png", jobs.MaskSpec(nadir_degrees=30),
+                      config=PipelineConfig(), generator="telea", max_pixels=None)
+    _wait_for(seen, 2)
+    assert sorted(seen) == ["pixels on MainThread", "pixels on read-ahead"]
