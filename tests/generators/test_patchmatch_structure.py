@@ -404,3 +404,45 @@ def test_line_band_is_the_pixels_within_its_half_width():
     offset = (y - 40.5) * -direction[1] + (x - 33.0) * direction[0]
     assert band.shape == (SIZE, SIZE + 7)
     assert np.array_equal(band, np.abs(offset) <= 2.5)
+
+
+def test_structure_fills_reach_a_copy_of_the_context_bank_and_not_the_context(rng):
+    """With a context (the six faces, not the batch itself) the structure step hands the solve
+    a bank holding its fills on the target's face, made on a copy: the context's own arrays
+    stay as they were. The fills are those made when the batch is its own bank."""
+    from pano_inpaint.generators.patchmatch.generator import _Problem
+
+    image, hole = _line_tile(rng), _line_hole()
+    blanked = image.copy()
+    blanked[hole] = 0
+    faces = rng.random((6, SIZE, SIZE, 3)).astype(np.float32)
+    faces[DOWN] = blanked
+    faces_hole = np.zeros((6, SIZE, SIZE), bool)
+    faces_hole[DOWN] = hole
+    before = faces.copy(), faces_hole.copy()
+    generator = PatchMatch(lattice_strength=2.0)
+
+    def problem(bank: np.ndarray | None, bank_hole: np.ndarray | None) -> _Problem:
+        target = blanked[None].copy()
+        ids = tuple(range(6)) if bank is not None else (DOWN,)
+        return _Problem(target, None, hole[None].copy(), (DOWN,), FACE, PAD,
+                        target if bank is None else bank, None,
+                        hole[None] if bank_hole is None else bank_hole, ids, True,
+                        lambda x: x)
+
+    with_context = problem(faces, faces_hole)
+    plans = generator._structure(with_context, 3)
+    assert plans  # the line is found
+    solved, fields = generator._fill_along(with_context, plans, 3, 4.0)
+    done = hole & (fields[0].nnf[0] >= 0)  # the pixels the line step filled
+    assert done.sum() > 20
+    assert np.array_equal(faces, before[0]) and np.array_equal(faces_hole, before[1])
+    assert solved.bank_image is not faces and solved.bank_hole is not faces_hole
+    assert np.array_equal(solved.bank_image[DOWN][done], solved.image[0][done])
+    assert not solved.bank_hole[DOWN][done].any() and solved.bank_hole[DOWN].sum() == (
+        hole.sum() - done.sum())
+    others = np.arange(6) != DOWN
+    assert np.array_equal(solved.bank_image[others], faces[others])
+    alone = problem(None, None)
+    alone_solved, _ = generator._fill_along(alone, generator._structure(alone, 3), 3, 4.0)
+    assert np.array_equal(alone_solved.image[0][done], solved.image[0][done])

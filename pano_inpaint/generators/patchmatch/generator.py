@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields
 from typing import Any, ClassVar
 
@@ -689,15 +690,25 @@ class PatchMatch:
         shared = problem.bank_image is problem.image
         image, hole = problem.image.copy(), problem.hole.copy()
         values = None if problem.values is None else problem.values.copy()
-        bank_image = image if shared else problem.bank_image.copy()
-        bank_hole = hole if shared else problem.bank_hole.copy()
-        bank_values = None
-        if problem.bank_values is not None:
-            bank_values = values if problem.bank_values is problem.values else (
-                problem.bank_values.copy())
+        copies = None
+        if shared:
+            bank_image, bank_hole = image, hole
+            bank_values = None if problem.bank_values is None else values
+        else:
+            # The bank (six faces: 190 MB at 4K, on fresh pages) is copied on a thread while
+            # the peel runs. Until then these names are the originals, only read: the peel and
+            # the final copies read the bank inside patches that were wholly known when its
+            # valid centres were set, which no fill below touches. The copies take the fills.
+            bank_image, bank_hole = problem.bank_image, problem.bank_hole
+            bank_values = problem.bank_values
+            arrays = [bank_image, bank_hole] + ([] if bank_values is None else [
+                values if bank_values is problem.values else bank_values])
+            copying = ThreadPoolExecutor(1)
+            copies = copying.submit(lambda: [a if a is values else a.copy() for a in arrays])
+            copying.shutdown(wait=False)
         level = Level(problem.face_size, problem.pad)
-        bank = build_bank(bank_image, bank_hole, problem.bank_face_ids, level, radius,
-                          p.max_scale, locality)
+        bank = build_bank(problem.bank_image, problem.bank_hole, problem.bank_face_ids, level,
+                          radius, p.max_scale, locality)
         size = image.shape[1]
         box = np.array([0, size, 0, size], np.int64)
         fields: dict[int, _Field] = {}
@@ -725,6 +736,10 @@ class PatchMatch:
                 self._reconstruct(bank_values, values[i], done, box, field, bank.geo, np.inf)
             hole[i][done] = False
             if not shared:
+                if copies is not None:
+                    bank_image, bank_hole, *rest = copies.result()
+                    bank_values = rest[0] if rest else None
+                    copies = None
                 bank_image[own][done] = image[i][done]
                 bank_hole[own][done] = False
                 if bank_values is not None and bank_values is not values:
@@ -734,6 +749,8 @@ class PatchMatch:
             problem.notes.append(f"patchmatch structure: face {FACE_ORDER[problem.face_ids[i]]}: "
                                  f"{share:.0%} of its hole filled along the {parts[0].kind}"
                                  f"{'s' if len(parts) > 1 else ''} first")
+        if copies is not None:  # nothing filled: the bank as it was
+            return dataclasses.replace(problem, image=image, values=values, hole=hole), fields
         reduced = dataclasses.replace(problem, image=image, values=values, hole=hole,
                                       bank_image=bank_image, bank_values=bank_values,
                                       bank_hole=bank_hole)
