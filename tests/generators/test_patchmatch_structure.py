@@ -265,10 +265,12 @@ def test_a_line_crossing_a_hole_continues_through_it(rng, step):
 FAINT_STRIPES = (-11.0, 0.0, 7.0)  # offsets across of three dark stripes, px (no lattice)
 
 
-def _faint_far_side(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def _faint_far_side(rng: np.random.Generator, far: float = 0.02, far_ground: bool = True
+                    ) -> tuple[np.ndarray, np.ndarray]:
     """Three dark stripes 3 px wide along the line direction of ``_line_tile``, clear (0.4 dark)
-    on one side of the hole and faint (0.02, 5 grey levels) beyond it, on a ground of blurred
-    noise; and each pixel's offset across the stripes."""
+    on one side of the hole and faint (``far``: 0.02, 5 grey levels) beyond it, on a ground of
+    blurred noise (beyond the hole only with ``far_ground``); and each pixel's offset across
+    the stripes."""
     import cv2
 
     y, x = _grid()
@@ -276,8 +278,8 @@ def _faint_far_side(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     across = (y - centre) * LINE_NORMAL[0] + (x - centre) * LINE_NORMAL[1]
     along = (y - centre) * LINE_NORMAL[1] - (x - centre) * LINE_NORMAL[0]
     ground = cv2.GaussianBlur(rng.standard_normal((SIZE, SIZE)).astype(np.float32), (0, 0), 2)
-    grey = 0.6 + 0.015 * ground / ground.std()
-    contrast = np.where(along < 0, 0.4, 0.02)
+    grey = 0.6 + 0.015 * ground / ground.std() * ((along < 0) | far_ground)
+    contrast = np.where(along < 0, 0.4, far)
     for offset in FAINT_STRIPES:
         grey = grey - contrast * np.clip(2.0 - np.abs(across - offset), 0.0, 1.0)
     return _rgb(grey), across
@@ -315,6 +317,19 @@ def test_faint_far_side_of_a_line_is_traced_and_the_fill_continues_it(rng):
             beside = hole & part & (np.abs(across - offset) >= 3) & (np.abs(across - offset) <= 5)
             assert out[beside].mean() - out[on].mean() >= least, (offset, least)
     assert any("found beyond it by their profile" in note for note in tiles.notes)
+
+
+def test_no_line_is_traced_into_a_residue_far_fainter_than_its_near_side(rng):
+    """Beyond the hole only a trace of the stripes is left (1/500 of their contrast) on a plain
+    ground: its shape correlates perfectly, but a line does not fade 500-fold across a hole
+    (a lamp strip ending at a hole in a plain ceiling): nothing is traced."""
+    from pano_inpaint.generators.patchmatch._lines import find_lines
+
+    image, _ = _faint_far_side(rng, far=0.0008, far_ground=False)
+    assert not any(line.traced for line in find_lines(image, _line_hole(), FACE))
+    # the same far side at a twentieth of the near side's contrast is still traced
+    image, _ = _faint_far_side(rng, far=0.02, far_ground=False)
+    assert any(line.traced for line in find_lines(image, _line_hole(), FACE))
 
 
 def test_no_line_is_traced_where_the_far_side_cannot_be_long_enough(rng):
