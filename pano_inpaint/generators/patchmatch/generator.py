@@ -648,13 +648,21 @@ class PatchMatch:
                 continue
             image = problem.image[i][..., :channels]
             reach = 2 * depth + 2 * radius + 2
+            # The lines are looked for on a thread while the lattice is (both mostly in OpenCV
+            # and numpy, which release the GIL): most tiles have no lattice and then need them,
+            # and on two cores the two searches take little more than the longer one. A tile
+            # with a lattice drops its lines.
+            looking = ThreadPoolExecutor(1)
+            lines_found = looking.submit(find_lines, image, hole, problem.face_size)
+            looking.shutdown(wait=False)
             lattice = find_lattice(image, ~hole, min_strength=p.lattice_strength)
             if lattice is not None:
+                lines_found.cancel()
                 plans[i] = [_Along(lattice.vectors(reach), hole, "lattice")]
                 found.append(f"face {face}: lattice of strength {lattice.strength.max():.2f}, "
                              f"shift {np.round(lattice.offsets[0], 1).tolist()} px")
                 continue
-            lines = find_lines(image, hole, problem.face_size)
+            lines = lines_found.result()
             if lines:
                 plans[i] = [_Along(line.vectors(reach), line.band(hole.shape) & hole, "line")
                             for line in lines]
