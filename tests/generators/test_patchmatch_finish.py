@@ -143,6 +143,25 @@ def test_stitching_keeps_a_fill_that_has_no_offsets():
     assert np.allclose(out, filled, atol=1e-5)
 
 
+def test_stitching_keeps_an_edge_that_one_sides_source_continues():
+    """A copy of a dark stripe meets a copy of plain ground at the stripe's edge: the stripe's
+    source continued across makes the edge, the ground's makes none. The fill is right as it
+    is; the mean of the two steps (half the edge) would spread the other half as a glow."""
+    from pano_inpaint.generators.patchmatch._finish import _seamless, piece_edges
+
+    ys, xs = np.mgrid[:SIZE, :SIZE]
+    ground = np.full((SIZE, SIZE, 3), 0.5, np.float32)
+    truth = ground.copy()
+    truth[(xs >= 36) & (xs < 48)] = 0.2  # the stripe ends at column 47, inside the hole
+    hole = np.zeros((SIZE, SIZE), bool)
+    hole[30:66, 30:66] = True
+    k = (xs >= 48).astype(np.int32)  # the right part copies plain ground from bank tile 1
+    nnf = (k, ys.astype(np.int32), xs.astype(np.int32))
+    across, down = piece_edges(nnf)
+    out = _seamless(truth.copy(), hole, across, down, np.stack([truth, ground]), nnf)
+    assert np.abs(out - truth).max() < 1e-3
+
+
 def test_stitching_large_holes_on_blocks_still_removes_the_offset(monkeypatch):
     from pano_inpaint.generators.patchmatch import _finish
 

@@ -92,6 +92,11 @@ _QUANTISED_SHARE = 0.5
 # Shares of the ring nearest a hole pixel that is smooth at which it starts to follow the
 # trend and follows it fully.
 _SMOOTH_SHARE = (0.5, 0.9)
+# At a cut, one side's source step is taken alone where it is this many times nearer the fill's
+# own step than the other side's (see :func:`_source_step`). Workshop wrap, against the mean:
+# 24.84 -> 25.13 dB at 0.25, 25.29 at 0.5, 25.49 taking the nearer always; that last one lost
+# 0.69 dB on a 1K large cap of textured ground (lebombo), 0.5 lost 0.08, 0.25 none.
+_EXPLAINED = 0.25
 
 
 @dataclass(frozen=True)
@@ -171,11 +176,22 @@ def piece_edges(nnf: tuple[np.ndarray, ...]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _source_step(bank: np.ndarray, nnf: tuple[np.ndarray, ...], cut: np.ndarray, dy: int,
-                 dx: int, bank_hole: np.ndarray | None = None) -> np.ndarray:
-    """For each cut step ``p -> p + (dy, dx)``: the mean of the step each side's source makes
-    there (p's source continued forwards, q's backwards), ``(M, C)`` in ``cut``'s order; 0 where
-    neither side copies (``k < 0``: the known pixels, where every step is a cut). A side whose
-    step leaves its bank tile, or reads one of its ``bank_hole`` pixels, is skipped."""
+                 dx: int, bank_hole: np.ndarray | None = None,
+                 actual: np.ndarray | None = None) -> np.ndarray:
+    """For each cut step ``p -> p + (dy, dx)``: the step each side's source makes there (p's
+    source continued forwards, q's backwards), ``(M, C)`` in ``cut``'s order; 0 where neither
+    side copies (``k < 0``: the known pixels, where every step is a cut). A side whose step
+    leaves its bank tile, or reads one of its ``bank_hole`` pixels, is skipped. Where both
+    sides have one: their mean, or the one that explains the fill's own step there
+    (``actual``, ``(M, C)`` in the same order; None: the mean everywhere) where it is
+    ``1 / _EXPLAINED`` times nearer to it than the other.
+
+    Where a copy of a stripe (or a tile, a kerb) meets a copy of plain ground at the stripe's
+    edge, the stripe's source continued across says "edge", the ground's "flat", and the fill
+    makes the edge: one side explains the step, there is no offset to remove. The mean asks
+    for half the edge, and the solve spreads the other half over both pieces as a glow. Where
+    the two sources' steps differ only by their texture, taking the nearer one would keep
+    part of an offset as often as not: the mean stays."""
     ys, xs = np.nonzero(cut)
     size, channels = bank.shape[1], bank.shape[3]
     k, sy, sx = nnf[0], nnf[1], nnf[2]
@@ -185,9 +201,10 @@ def _source_step(bank: np.ndarray, nnf: tuple[np.ndarray, ...], cut: np.ndarray,
     kp, yp, xp = k[ys, xs], sy[ys, xs], sx[ys, xs]
     kq, yq, xq = k[ys + dy, xs + dx], sy[ys + dy, xs + dx], sx[ys + dy, xs + dx]
     flat = bank.reshape(-1, channels)  # one index per pixel instead of three
-    total = np.zeros((ys.size, channels), np.float32)
-    weight = np.zeros(ys.size)
-    for kk, y0, x0, y1, x1 in ((kp, yp, xp, yp + dy, xp + dx), (kq, yq - dy, xq - dx, yq, xq)):
+    sides = np.zeros((2, ys.size, channels), np.float32)
+    usable = np.zeros((2, ys.size), bool)
+    for side, (kk, y0, x0, y1, x1) in enumerate(((kp, yp, xp, yp + dy, xp + dx),
+                                                 (kq, yq - dy, xq - dx, yq, xq))):
         ok = (kk >= 0) & (np.minimum(y0, y1) >= 0) & (np.maximum(y0, y1) < size) & (
             np.minimum(x0, x1) >= 0) & (np.maximum(x0, x1) < size)
         base = kk[ok].astype(np.int64) * size
@@ -197,9 +214,19 @@ def _source_step(bank: np.ndarray, nnf: tuple[np.ndarray, ...], cut: np.ndarray,
             clear = ~(holes[first] | holes[second])
             ok[np.flatnonzero(ok)[~clear]] = False
             first, second = first[clear], second[clear]
-        total[ok] += flat[first] - flat[second]
-        weight[ok] += 1
-    steps[copied] = total / np.maximum(weight, 1)[:, None]
+        sides[side][ok] = flat[first] - flat[second]
+        usable[side] = ok
+    chosen = sides.sum(axis=0) / np.maximum(usable.sum(axis=0), 1)[:, None]
+    if actual is not None:
+        both = np.flatnonzero(usable.all(axis=0))
+        own = actual[copied][both]
+        miss = ((sides[:, both] - own[None]) ** 2).sum(axis=2)  # (2, B)
+        nearer = np.argmin(miss, axis=0)
+        near, far = miss.min(axis=0), miss.max(axis=0)
+        explained = near <= _EXPLAINED**2 * far
+        pick = both[explained]
+        chosen[pick] = sides[nearer[explained], pick]
+    steps[copied] = chosen
     return steps
 
 
@@ -208,16 +235,16 @@ def _guidance(tile: np.ndarray, cut_across: np.ndarray, cut_down: np.ndarray,
               bank_hole: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The steps the corrected fill should make, ``(across, down)`` ``(P, P, C)``: the fill's own
     inside its pieces; across a piece edge, the texture's step without the pieces' offset (the
-    sources' own steps there, or 0 without them)."""
+    sources' own steps there, :func:`_source_step`, or 0 without them)."""
     x = tile.astype(np.float32)
     across = np.zeros_like(x)
     down = np.zeros_like(x)
     across[:, :-1] = x[:, :-1] - x[:, 1:]
     down[:-1] = x[:-1] - x[1:]
     across[cut_across] = 0.0 if bank is None else _source_step(bank, nnf, cut_across, 0, 1,
-                                                                bank_hole)
+                                                                bank_hole, across[cut_across])
     down[cut_down] = 0.0 if bank is None else _source_step(bank, nnf, cut_down, 1, 0,
-                                                           bank_hole)
+                                                           bank_hole, down[cut_down])
     return across, down
 
 
