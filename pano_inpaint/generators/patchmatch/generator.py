@@ -667,8 +667,10 @@ class PatchMatch:
                 plans[i] = [_Along(line.vectors(reach), line.band(hole.shape) & hole, "line")
                             for line in lines]
                 traced = sum(line.traced for line in lines)
+                ending = sum(line.end is not None for line in lines)
                 lined.append(f"face {face}: {len(lines)} line(s) continued across the hole"
-                             + (f" ({traced} found beyond it by their profile)" if traced else ""))
+                             + (f" ({traced} found beyond it by their profile)" if traced else "")
+                             + (f" ({ending} ending on another in it)" if ending else ""))
             else:
                 plain.append(face)
         parts = found + lined
