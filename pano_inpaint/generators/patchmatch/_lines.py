@@ -61,8 +61,8 @@ class Line:
         traced: True where the far side was found by the segment's profile (``_trace``), not
             by a second segment.
         end: None for a line crossing the hole; for one that ends in it on another line
-            (a T-junction), ``point`` is where it enters the hole, ``direction`` points into
-            the hole and ``end`` is how far on it stops.
+            (a T-junction), ``point`` is its segment's end next to the hole, ``direction``
+            points into the hole and ``end`` is how far from ``point`` it stops.
     """
 
     point: np.ndarray
