@@ -309,16 +309,18 @@ def _fit(points: np.ndarray) -> tuple[Line, float]:
 
 def find_lines(image: np.ndarray, hole: np.ndarray, face_size: int, *,
                max_lines: int = 12) -> list[Line]:
-    """Straight lines crossing ``hole`` on one tile (see the module docstring).
+    """Straight lines crossing ``hole`` on one tile, and those ending in it on one of them
+    (see the module docstring).
 
     Args:
         image: ``(P, P, C)`` float32 tile in ``[0, 1]`` (hole pixels ignored).
         hole: ``(P, P)`` bool.
         face_size: ``S``; lengths and tolerances are shares of it.
-        max_lines: keep the longest this many.
+        max_lines: at most this many in all, the crossing ones first.
 
     Returns:
-        The lines, longest evidence first (empty when none crosses the hole).
+        The lines crossing the hole, longest evidence first, then those ending in it
+        (``Line.end`` set), longest segment first (empty when none crosses the hole).
     """
     known = ~hole
     min_length = max(6.0, 0.03 * face_size)

@@ -629,7 +629,8 @@ class PatchMatch:
     def _structure(self, problem: _Problem, radius: int) -> dict[int, list[_Along]]:
         """What to fill first on each target whose hole is deep enough to need it: the whole
         hole along the tile's lattice where its texture is regular (``_offsets``), else a band
-        along each straight line crossing the hole (``_lines``). Notes say what was found, and
+        along each straight line crossing the hole, or ending in it on one that does
+        (``_lines``). Notes say what was found, and
         which steps were skipped and why."""
         p = self.params
         if not p.structure:
