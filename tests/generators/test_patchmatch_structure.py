@@ -424,6 +424,19 @@ def test_line_band_is_the_pixels_within_its_half_width():
     assert np.array_equal(ending, (np.abs(offset) <= 2.5) & (along >= -2.5) & (along <= 12.0))
 
 
+def test_a_line_that_ends_copies_from_behind_only():
+    """A line crossing the hole copies from both ways along it; one that ends in the hole only
+    from where it comes from (ahead of its end there is nothing of it to copy)."""
+    from pano_inpaint.generators.patchmatch._lines import Line
+
+    direction = np.array([np.sin(0.3), np.cos(0.3)])
+    crossing = Line(np.array([40.5, 33.0]), direction, 2.5).vectors(9.0)
+    ending = Line(np.array([40.5, 33.0]), direction, 2.5, end=12.0).vectors(9.0)
+    assert (crossing @ direction > 0).any() and (crossing @ direction < 0).any()
+    assert ending.shape[0] > 0 and (ending @ direction < 0).all()
+    assert {tuple(v) for v in ending} == {tuple(v) for v in crossing if v @ direction < 0}
+
+
 def test_structure_fills_reach_a_copy_of_the_context_bank_and_not_the_context(rng):
     """With a context (the six faces, not the batch itself) the structure step hands the solve
     a bank holding its fills on the target's face, made on a copy: the context's own arrays
