@@ -205,6 +205,13 @@ def _reduced(image: np.ndarray, known: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return grey, cover >= 0.999, factor
 
 
+def _across(face_size: float) -> np.ndarray:
+    """Offsets across a line at which its profile is sampled (``_profile``, ``_trace``), for
+    tiles of faces ``face_size`` px wide."""
+    half = np.ceil(2.0 + 0.01 * face_size)  # half the profile's width
+    return np.arange(-half, half + 1.0)
+
+
 def _profile(grey: np.ndarray, known: np.ndarray, tip: np.ndarray, u: np.ndarray,
              length: float, across: np.ndarray) -> np.ndarray | None:
     """The cross-section ``(N,)`` (at offsets ``across``) of a segment ending at ``tip``,
@@ -223,9 +230,11 @@ def _profile(grey: np.ndarray, known: np.ndarray, tip: np.ndarray, u: np.ndarray
 
 
 def _trace(grey: np.ndarray, known: np.ndarray, tip: np.ndarray, u: np.ndarray,
-           length: float, exit_at: float, face_size: float) -> np.ndarray | None:
+           length: float, exit_at: float, face_size: float, profile: np.ndarray,
+           across: np.ndarray) -> np.ndarray | None:
     """The far side of the line a segment starts: the segment ends at ``tip`` (``length`` px
-    long, behind it), pointing along ``u`` into the hole, which it leaves ``exit_at`` px on.
+    long, behind it), pointing along ``u`` into the hole, which it leaves ``exit_at`` px on;
+    ``profile``: its confident cross-section at the offsets ``across`` (``_profile``).
 
     A faint line may be found on the near side only (LSD's threshold is a contrast against the
     texture around it). Its cross-section (the segment's profile across it, averaged along it)
@@ -234,11 +243,7 @@ def _trace(grey: np.ndarray, known: np.ndarray, tip: np.ndarray, u: np.ndarray,
     span at least ``max(20, 0.06 S)`` px long and over each third of it; the longest such span
     from the hole on is taken (a line may fade or stop further on). Returns the far span's two
     end points ``(2, 2)`` ``(y, x)``, or None."""
-    half = np.ceil(2.0 + 0.01 * face_size)  # half the profile's width
-    across = np.arange(-half, half + 1.0)
-    profile = _profile(grey, known, tip, u, length, across)
-    if profile is None:
-        return None
+    half = across[-1]  # half the profile's width
     # Candidates: the line's offset across at the hole's exit and its slope, on a strip
     # sampled once at half-pixel steps across.
     longest = min(length, 0.25 * face_size)
@@ -359,33 +364,30 @@ def find_lines(image: np.ndarray, hole: np.ndarray, face_size: int, *,
                 if residual <= tolerance and (best is None or lengths[j] > best[0]):
                     best = (float(lengths[j]), line, False)
             if best is None and lengths[i] >= 2 * min_length:
-                # No segment beyond: look for the profile of this one there.
+                # No segment beyond: if it is a line at all (a confident profile, not an edge
+                # of the texture around it), look for its profile there ...
                 if traced is None:
                     traced = _reduced(image, known)
                 grey, small_known, factor = traced
                 centre = (factor - 1) / 2  # a reduced pixel's centre on the tile
-                far_span = _trace(grey, small_known, (tip - centre) / factor, u,
-                                  lengths[i] / factor, crossing[1] / factor, face_size / factor)
+                small_tip, small_length = (tip - centre) / factor, lengths[i] / factor
+                across = _across(face_size / factor)
+                profile = _profile(grey, small_known, small_tip, u, small_length, across)
+                far_span = None if profile is None else _trace(
+                    grey, small_known, small_tip, u, small_length, crossing[1] / factor,
+                    face_size / factor, profile, across)
                 if far_span is not None:
                     far_span = far_span * factor + centre
                     line, residual = _fit(np.concatenate([segments[i].reshape(2, 2), far_span]))
                     if residual <= tolerance and abs(line.direction @ u) >= np.cos(
                             _MAX_ANGLE + slack[i]):
                         best = (float(np.hypot(*(far_span[1] - far_span[0]))), line, True)
+                if best is None and profile is not None:
+                    # ... else it may end on another line in the hole.
+                    dangling.append((float(lengths[i]), tip, u, crossing))
             if best is not None:
                 found.append((lengths[i] + best[0], Line(best[1].point, best[1].direction,
                                                          1.0 + 0.004 * face_size, best[2])))
-            elif lengths[i] >= 2 * min_length:
-                # Without a far side: it may end on another line in the hole, if it is a line
-                # at all (not an edge of the texture around it).
-                if traced is None:
-                    traced = _reduced(image, known)
-                grey, small_known, factor = traced
-                centre = (factor - 1) / 2
-                half = np.ceil(2.0 + 0.01 * face_size / factor)
-                if _profile(grey, small_known, (tip - centre) / factor, u, lengths[i] / factor,
-                            np.arange(-half, half + 1.0)) is not None:
-                    dangling.append((float(lengths[i]), tip, u, crossing))
     found.sort(key=lambda item: -item[0])
     lines: list[Line] = []
     for _, line in found:  # the same line found from both of its segments: keep one
