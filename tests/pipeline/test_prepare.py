@@ -149,6 +149,8 @@ def test_patchmatch_says_it_uses_the_six_faces():
     from pano_inpaint.generators import get_generator
 
     assert get_generator("patchmatch").uses_context is True
+    # filling each face alone (the ablation) never asks for them: none built for nothing
+    assert get_generator("patchmatch", seam_aware=False).uses_context is False
 
 
 def test_the_built_faces_are_not_kept_by_the_tiles_after_the_fill():

@@ -294,7 +294,6 @@ class PatchMatch:
     # cap (faces of W/pi) bicubic keeps ~0.85 of the gradient energy, lanczos ~0.94, bilinear
     # ~0.44; lanczos costs three times bicubic's resampling time, so bicubic it is.
     interpolation: ClassVar[str] = "bicubic"
-    uses_context: ClassVar[bool] = True  # the source bank: all six faces
 
     def __init__(self, params: PatchMatchParams | None = None, /, **overrides: Any) -> None:
         """``params`` (default :class:`PatchMatchParams()`) with the fields named in
@@ -313,6 +312,13 @@ class PatchMatch:
         return f"PatchMatch({', '.join(changed)})"
 
     # ------------------------------------------------------------------------------ public
+
+    @property
+    def uses_context(self) -> bool:
+        """Whether every fill calls ``tiles.context()`` (the pipeline then builds it ahead): the
+        source bank is all six faces, except where each face is filled alone
+        (``seam_aware=False``, the ablation), which never asks for them."""
+        return self.params.seam_aware
 
     def prepare(self) -> None:
         """Load the numba kernels (from numba's disk cache; compile them on a fresh install),
