@@ -37,18 +37,20 @@ class Preparation:
         except BaseException as exc:  # raised again by wait(), on the pipeline's thread
             self._error = exc
 
-    def finish(self) -> None:
-        """Join the thread (if any); its error, if any, is dropped."""
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
-        self._error = None
-
-    def wait(self) -> None:
-        """Join the thread; raise the exception ``prepare`` raised, if it did (once)."""
+    def _join(self) -> BaseException | None:
+        """Join the thread (if any); the error ``prepare`` raised, handed over once."""
         if self._thread is not None:
             self._thread.join()
             self._thread = None
         error, self._error = self._error, None
+        return error
+
+    def finish(self) -> None:
+        """Join the thread (if any); its error, if any, is dropped."""
+        self._join()
+
+    def wait(self) -> None:
+        """Join the thread; raise the exception ``prepare`` raised, if it did (once)."""
+        error = self._join()
         if error is not None:
             raise error
