@@ -77,6 +77,9 @@ class CubeConfig:
     interpolation: Literal["auto", "nearest", "bilinear", "bicubic", "lanczos"] = "auto"
     rotate: bool = True  # rotate the sphere so each hole sits at the centre of a face
     min_rotation_degrees: float = 5.0  # holes closer than this to a face centre are not rotated
+    # Hole parts no deeper than this many panorama pixels (strokes, cables, thin arms) are not
+    # grown by the kernel's reach before marking tile pixels unknown (0: every part grown).
+    thin_depth: float = 8.0
 
     def __post_init__(self) -> None:
         if self.face_size != "auto":
@@ -88,6 +91,8 @@ class CubeConfig:
                      f"'auto' or from 0 to the face size ({limit})", self.pad)
         _require(_finite(self.min_rotation_degrees) and 0 <= self.min_rotation_degrees <= 90,
                  "cube.min_rotation_degrees", "from 0 to 90", self.min_rotation_degrees)
+        _require(_finite(self.thin_depth) and self.thin_depth >= 0, "cube.thin_depth",
+                 "a number of pixels >= 0", self.thin_depth)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from pano_inpaint.geometry.cubemap import erp_to_cube, prepare_erp_to_cube, tile
 from pano_inpaint.masks import dilate_mask
 from pano_inpaint.pipeline.regions import Region, plan_cube
 
-__all__ = ["RegionCube", "face_size_and_pad", "native_face_size"]
+__all__ = ["RegionCube", "cube_interpolation", "face_size_and_pad", "native_face_size"]
 
 _DEFAULT_PAD_FRACTION = 1 / 8
 _DEFAULT_INTERPOLATION = "bilinear"
@@ -57,6 +57,13 @@ def face_size_and_pad(config: CubeConfig, width: int, generator: Generator) -> t
     return face_size, int(config.pad)
 
 
+def cube_interpolation(config: CubeConfig, generator: Generator) -> str:
+    """The config's resampling, or on ``auto`` the generator's preference."""
+    if config.interpolation == "auto":
+        return getattr(generator, "interpolation", _DEFAULT_INTERPOLATION)
+    return config.interpolation
+
+
 @dataclass(frozen=True)
 class RegionCube:
     """Where one region is filled: the cube rotated to put it at a face centre, the faces (in
@@ -76,10 +83,7 @@ class RegionCube:
             region, *shape, face_size, pad,
             rotate=config.rotate, min_rotation_degrees=config.min_rotation_degrees,
         )
-        interpolation = config.interpolation
-        if interpolation == "auto":
-            interpolation = getattr(generator, "interpolation", _DEFAULT_INTERPOLATION)
-        return cls(rotation, face_ids, face_size, pad, interpolation)
+        return cls(rotation, face_ids, face_size, pad, cube_interpolation(config, generator))
 
     @property
     def tile_size(self) -> int:
@@ -103,7 +107,13 @@ class RegionCube:
                             face_ids=face_ids, interpolation=self.interpolation)
         return tiles[..., None] if tiles.ndim == 3 else tiles
 
-    def hole_tiles(self, hole: np.ndarray, face_ids: Sequence[int]) -> np.ndarray:
+    @property
+    def reach(self) -> int:
+        """Panorama pixels the interpolation kernel reaches beyond the bilinear 2 x 2."""
+        return margin_of(self.interpolation) - margin_of("bilinear")
+
+    def hole_tiles(self, hole: np.ndarray, face_ids: Sequence[int], *,
+                   grown: np.ndarray | None = None) -> np.ndarray:
         """``(k, P, P)`` bool: tile pixels whose interpolation kernel touches a hole pixel of
         ``hole`` (``(H, W)`` bool): their sampled values hold some of the hole, so they are
         unknown too.
@@ -112,10 +122,11 @@ class RegionCube:
         point, a wider one ``reach`` pixels further each way, so the hole is grown by that reach
         in the panorama (a square, across the wrap line and the poles) and sampled bilinearly;
         a pixel is marked wherever any weight falls on the grown hole (sampled as float, so no
-        small weight is rounded away).
+        small weight is rounded away). ``grown``: that grown hole, worked out by the caller
+        (:func:`~pano_inpaint.pipeline.footprint.sampling_hole` leaves thin parts ungrown).
         """
-        reach = margin_of(self.interpolation) - margin_of("bilinear")
-        grown = dilate_mask(hole, reach, footprint="square")
+        if grown is None:
+            grown = dilate_mask(hole, self.reach, footprint="square")
         # As float, written on the grown hole's rows only: np.zeros leaves the other rows to
         # the system's zero pages, which the faces away from the hole never touch.
         rows = np.flatnonzero(grown.any(axis=1))

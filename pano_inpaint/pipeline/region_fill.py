@@ -28,7 +28,7 @@ __all__ = ["fill_region"]
 
 def _six_face_context(
     erp: np.ndarray, hole: np.ndarray, cube: RegionCube, tone: ToneMap, values: np.ndarray,
-    tile_hole: np.ndarray,
+    tile_hole: np.ndarray, grown: np.ndarray | None = None,
 ) -> CubeTiles:
     """All six faces of the region's cube, holes marked: the source a generator may search.
 
@@ -52,7 +52,7 @@ def _six_face_context(
             to_values(cube.sample(erp, [face])[0], out=all_values[face])
         all_hole[others] = False
         if holed:
-            all_hole[holed] = cube.hole_tiles(hole, holed)
+            all_hole[holed] = cube.hole_tiles(hole, holed, grown=grown)
             for face in holed:
                 all_values[face][all_hole[face]] = 0
     all_proxy = tone.to_proxy(all_values) if tone.hdr else all_values
@@ -62,15 +62,16 @@ def _six_face_context(
 
 def _region_tiles(
     erp: np.ndarray, hole: np.ndarray, cube: RegionCube, tone: ToneMap,
-    progress: Callable[[float], None],
+    progress: Callable[[float], None], grown: np.ndarray | None = None,
 ) -> CubeTiles:
-    """The padded faces of ``cube`` with the hole blanked, as the generator receives them."""
+    """The padded faces of ``cube`` with the hole blanked, as the generator receives them
+    (``grown``: the panorama pixels no known tile pixel may read, see ``hole_tiles``)."""
     cube.prepare(hole.shape, cube.face_ids)
     values = to_values(cube.sample(erp, cube.face_ids))
-    tile_hole = cube.hole_tiles(hole, cube.face_ids)
+    tile_hole = cube.hole_tiles(hole, cube.face_ids, grown=grown)
     values[tile_hole] = 0
     proxy = tone.to_proxy(values) if tone.hdr else values
-    context = partial(_six_face_context, erp, hole, cube, tone, values, tile_hole)
+    context = partial(_six_face_context, erp, hole, cube, tone, values, tile_hole, grown)
     return CubeTiles(
         proxy, tile_hole, tuple(cube.face_ids), cube.face_size, cube.pad, values=values,
         to_values=tone.from_proxy, progress=progress, context=context, source_dtype=erp.dtype,
@@ -142,16 +143,19 @@ def fill_region(
     pad: int,
     progress: Callable[[float], None],
     ready: Callable[[], None] = lambda: None,
+    grown: np.ndarray | None = None,
 ) -> tuple[RegionReport, np.ndarray | None]:
     """Fill one region of ``hole`` (``(H, W)`` bool) into ``out`` (in place). ``ready`` is
     called just before the generator (:class:`~pano_inpaint.pipeline.prepare.Preparation`).
+    ``grown``: the hole as the tiles' samples may not read it (None: grown by the kernel's
+    reach everywhere; see :func:`~pano_inpaint.pipeline.footprint.sampling_hole`).
 
     Returns:
         The region's report and the rotation of the cube it was filled on (None: unrotated).
     """
     start = time.perf_counter()
     cube = RegionCube.plan(region, hole.shape, face_size, pad, config.cube, generator)
-    tiles = _region_tiles(erp, hole, cube, tone, progress)
+    tiles = _region_tiles(erp, hole, cube, tone, progress, grown)
     filled = _generate(generator, tiles, ready)
     _agree_on_overlaps(filled, tiles, config.blend.reconcile)
 

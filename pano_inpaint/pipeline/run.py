@@ -29,7 +29,9 @@ from pano_inpaint.consistency import check_consistency
 from pano_inpaint.generators.base import Generator
 from pano_inpaint.generators.registry import get_generator
 from pano_inpaint.masks import dilate_mask, mask_fraction
-from pano_inpaint.pipeline.cube import face_size_and_pad
+from pano_inpaint.geometry._remap import margin_of
+from pano_inpaint.pipeline.cube import cube_interpolation, face_size_and_pad
+from pano_inpaint.pipeline.footprint import prefill_ring, sampling_hole
 from pano_inpaint.pipeline.prepare import Preparation
 from pano_inpaint.pipeline.region_fill import fill_region
 from pano_inpaint.pipeline.regions import find_regions
@@ -71,6 +73,15 @@ def _fill_regions(
     face_size, pad = face_size_and_pad(config.cube, erp.shape[1], generator)
     regions = find_regions(hole, config.mask.region_gap_degrees)
     out = erp.copy()
+    # Thin parts of the hole are not grown by the kernel's reach (``footprint``): the samples
+    # next to them read the hole's first rings, filled here in ``out``, which the regions then
+    # sample (their own writes land on hole pixels only, rings included).
+    reach = margin_of(cube_interpolation(config.cube, generator)) - margin_of("bilinear")
+    grown, thin = sampling_hole(hole, reach, config.cube.thin_depth)
+    source = erp
+    if thin:
+        prefill_ring(out, hole, reach)
+        source = out
     reports, rotations = [], []
     for i, region in enumerate(regions):
         def step(done: float, i: int = i) -> None:
@@ -78,7 +89,8 @@ def _fill_regions(
 
         step(0.0)
         region_report, rotation = fill_region(
-            region, erp, hole, out, generator, config, tone, face_size, pad, step, ready
+            region, source, hole, out, generator, config, tone, face_size, pad, step, ready,
+            grown,
         )
         reports.append(region_report)
         rotations.append(rotation)

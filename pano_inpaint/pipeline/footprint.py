@@ -1,0 +1,103 @@
+"""Which panorama pixels a cube sample may not read: the hole grown by the interpolation's
+reach, except where the hole is thin.
+
+A tile pixel is unknown when its interpolation kernel touches the hole. A bicubic kernel
+reaches one panorama pixel beyond the bilinear 2 x 2, so a hole grown by that reach marks one
+to two more tile pixels unknown on each side: a stroke 4 pixels wide becomes a hole about 8
+wide, whose fill has to invent the pixels the panorama knows. Where the hole is thin (no pixel
+of it deeper than ``thin_depth`` panorama pixels from its border within reach) it is not
+grown: the kernel's outer taps that fall into the hole read its first ring, set beforehand to
+the mean of their known neighbours (:func:`prefill_ring`). Deeper parts are grown as before,
+so a fill of large holes only is unchanged.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from pano_inpaint.masks import dilate_mask
+from pano_inpaint.masks.sphere import _rows_over_the_poles
+
+__all__ = ["prefill_ring", "sampling_hole", "thick_part"]
+
+
+def thick_part(hole: np.ndarray, thin_depth: float) -> np.ndarray:
+    """``(H, W)`` bool: the pixels of ``hole`` within ``thin_depth + 2`` pixels of one deeper
+    than ``thin_depth`` (its distance to the nearest known pixel, across the wrap-around line
+    and the poles): the hole's wide parts with their rims.
+
+    Example:
+        >>> m = np.zeros((64, 128), bool); m[10:40, 10:40] = True; m[20:23, 40:100] = True
+        >>> t = thick_part(m, 4)
+        >>> bool(t[25, 25]), bool(t[10, 10]), bool(t[21, 80])
+        (True, True, False)
+    """
+    rows = np.flatnonzero(hole.any(axis=1))
+    if rows.size == 0:
+        return np.zeros_like(hole)
+    height, width = hole.shape
+    margin = int(np.ceil(thin_depth)) + 3
+    r0, r1 = int(rows[0]), int(rows[-1]) + 1
+    # The hole's rows with ``margin`` rows continued over the poles and ``margin`` columns
+    # wrapped each side, so a cap or a stroke across the wrap line is measured whole.
+    band = _rows_over_the_poles(hole, r0 - margin, r1 + margin).astype(np.uint8)
+    band = np.pad(band, ((0, 0), (margin, margin)), mode="wrap")
+    depth = cv2.distanceTransform(band, cv2.DIST_L2, 3)
+    deep = (depth > thin_depth).astype(np.uint8)
+    if not deep.any():
+        return np.zeros_like(hole)
+    # Distance of every pixel to the deep part (its complement's distance transform).
+    near = cv2.distanceTransform(1 - deep, cv2.DIST_L2, 3) <= thin_depth + 2
+    out = np.zeros_like(hole)
+    out[r0:r1] = near[margin:-margin, margin:-margin] & hole[r0:r1]
+    return out
+
+
+def sampling_hole(hole: np.ndarray, reach: int, thin_depth: float
+                  ) -> tuple[np.ndarray, bool]:
+    """The panorama pixels no known tile pixel's kernel may read: ``hole`` grown by ``reach``
+    (square, as a kernel's footprint), its thin parts not grown (``thin_depth <= 0``: every
+    part grown); and whether any part was left ungrown (then the caller fills the rings those
+    kernels read, :func:`prefill_ring`)."""
+    if reach <= 0:
+        return hole, False
+    thick = thick_part(hole, thin_depth) if thin_depth > 0 else hole
+    if np.array_equal(thick, hole):
+        return dilate_mask(hole, reach, footprint="square"), False
+    return hole | dilate_mask(thick, reach, footprint="square"), True
+
+
+def prefill_ring(erp: np.ndarray, hole: np.ndarray, reach: int) -> None:
+    """Write into ``erp`` (in place) the ``reach`` rings of ``hole`` pixels nearest the known
+    ones: each the mean of its known (or already written) 8-neighbours, ring by ring, columns
+    wrapping around. These are what a kernel reaching ``reach`` pixels past a known sample of
+    a thin part reads (:func:`sampling_hole`); the fill overwrites every hole pixel."""
+    rows = np.flatnonzero(hole.any(axis=1))
+    if rows.size == 0:
+        return
+    height, width = hole.shape
+    r0, r1 = max(0, int(rows[0]) - 1), min(height, int(rows[-1]) + 2)
+    done = ~hole[r0:r1]
+    target = erp[..., None] if erp.ndim == 2 else erp
+    for _ in range(reach):
+        band = np.pad(done.astype(np.uint8), ((0, 0), (1, 1)), mode="wrap")
+        touched = cv2.dilate(band, np.ones((3, 3), np.uint8))[:, 1:-1].astype(bool)
+        ys, xs = np.nonzero(touched & ~done)
+        if ys.size == 0:
+            return
+        total = np.zeros((ys.size, target.shape[2]), np.float64)
+        count = np.zeros(ys.size, np.float64)
+        for dy in (-1, 0, 1):
+            for dx in (-1, 0, 1):
+                if dy == dx == 0:
+                    continue
+                ny, nx = np.clip(ys + dy, 0, r1 - r0 - 1), (xs + dx) % width
+                use = done[ny, nx]
+                total[use] += target[ny[use] + r0, nx[use]]
+                count[use] += 1
+        mean = total / count[:, None]
+        if np.issubdtype(target.dtype, np.integer):
+            mean = np.rint(mean)
+        target[ys + r0, xs] = mean.astype(target.dtype)
+        done[ys, xs] = True
