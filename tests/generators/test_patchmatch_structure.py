@@ -242,6 +242,40 @@ def test_find_lines_pairs_the_two_sides_of_a_crossing_line(rng):
     assert find_lines(blank, hole, FACE) == []
 
 
+@pytest.mark.parametrize("crossing_length", [None, 16])
+def test_a_line_broken_by_light_crossings_just_outside_the_hole_is_paired(rng, crossing_length):
+    """A grid: light lines cross the dark one 8 px outside the hole on both sides, so LSD
+    ends its segments there, 10 px short of the hole (more than the pairing's gap). Where
+    short light marks (16 px), not lines, interrupt it there, nothing says it is a grid: it is
+    not paired (the short edges of a texture cross any segment that stops short of a hole)."""
+    import cv2
+
+    from pano_inpaint.generators.patchmatch._lines import find_lines
+
+    size, radius, outside = 256, 24, 8
+    y, x = np.mgrid[0:size, 0:size].astype(np.float64)
+    centre = (size - 1) / 2
+    ground = cv2.GaussianBlur(rng.standard_normal((size, size)).astype(np.float32), (0, 0), 2)
+    ground = 0.6 + 0.05 * ground / ground.std()
+    across = (y - centre) * LINE_NORMAL[0] + (x - centre) * LINE_NORMAL[1]
+    grey = ground - 0.4 * np.clip(2.0 - np.abs(across), 0.0, 1.0)
+    along = np.array([LINE_NORMAL[1], -LINE_NORMAL[0]])  # (y, x), along the dark line
+    crossing_normal = np.array([np.cos(np.radians(60)), np.sin(np.radians(60))])
+    for side in (-1, 1):
+        point = centre + side * (radius + outside) * along
+        crossing = np.abs((y - point[0]) * crossing_normal[0]
+                          + (x - point[1]) * crossing_normal[1]) <= 2
+        if crossing_length is not None:
+            crossing &= np.abs((y - point[0]) * crossing_normal[1]
+                               - (x - point[1]) * crossing_normal[0]) <= crossing_length / 2
+        grey = np.where(crossing, ground + 0.3, grey)
+    hole = np.hypot(y - centre, x - centre) <= radius
+    lines = find_lines(_rgb(grey.astype(np.float32)), hole, size)
+    on_dark = [line for line in lines if abs(line.direction @ LINE_NORMAL) < np.sin(np.radians(2))
+               and abs((line.point - centre) @ LINE_NORMAL) <= 2.5]
+    assert bool(on_dark) == (crossing_length is None)
+
+
 @pytest.mark.parametrize("step", ["line", "lattice"])
 def test_a_line_crossing_a_hole_continues_through_it(rng, step):
     """A lone line is also a lattice of shifts along it (a valley of the statistics); with the

@@ -43,6 +43,13 @@ _TRACE_CORRELATION = 0.8  # a traced far side matches the segment's profile at l
 # 0.19) matched the plain ceiling's residue beyond it (0.0005) at 0.88 and was drawn across
 # the hole. The faint far sides traced on the evaluation's scenes keep 0.14-0.84 of it.
 _TRACE_CONTRAST = 0.02
+# A segment is followed into the hole from up to this share of the face (plus 3 px) before it
+# when another line crosses its extension on the way (LSD ends a grid line where another
+# crosses it: 6-12 px short of the hole at S = 328 on a ceiling grid). Without a crossing the
+# reach stays ``gap``: a longer one let texture edges pointing at the hole pair across it.
+_CROSSED_REACH = 0.04
+# ... crossing it at least this steeply (a line of the same family is not a crossing).
+_CROSSING_ANGLE = np.radians(30.0)
 _DETECT_SIZE = 800  # tiles larger than this are searched on a reduced copy
 # A segment ends on a line it meets at least this steeply. Converging lines of one family (the
 # nosings of a flight of stairs in perspective) meet a line across them at shallow angles: at
@@ -302,6 +309,34 @@ def _trace(grey: np.ndarray, known: np.ndarray, tip: np.ndarray, u: np.ndarray,
     return None
 
 
+def _crossed(segments: np.ndarray, i: int, tip: np.ndarray, u: np.ndarray, enter: float,
+             slack: float, min_length: float) -> bool:
+    """Whether another of ``segments`` (``(n, 4)`` ``(y0, x0, y1, x1)``) crosses segment
+    ``i``'s extension from ``tip`` along ``u`` before it enters the hole ``enter`` px on, at
+    ``_CROSSING_ANGLE`` or more and at least ``min_length`` long: a grid line LSD ended where
+    the other line crosses it (the short edges of a texture crossing it do not count). The
+    crossing segment may itself stop up to ``slack`` px short of the crossing point (LSD may cut
+    both lines there); the crossing may lie up to 2 px behind the tip."""
+    starts, ends = segments[:, :2], segments[:, 2:]
+    spans = ends - starts
+    lengths = np.hypot(spans[:, 0], spans[:, 1])
+    directions = spans / np.maximum(lengths, 1e-9)[:, None]
+    normals = np.stack([-directions[:, 1], directions[:, 0]], axis=1)
+    facing = normals @ u  # sin of the angle between u and each segment
+    steep = (np.abs(facing) >= np.sin(_CROSSING_ANGLE)) & (lengths >= min_length)
+    steep[i] = False
+    if not steep.any():
+        return False
+    starts, directions, normals = starts[steep], directions[steep], normals[steep]
+    lengths, facing = lengths[steep], facing[steep]
+    # Where u's ray meets each segment's line: along u from the tip, and along the segment.
+    at = ((starts - tip) * normals).sum(axis=1) / facing
+    point = tip[None] + at[:, None] * u[None]
+    along = ((point - starts) * directions).sum(axis=1)
+    hit = (at >= -2.0) & (at <= enter) & (along >= -slack) & (along <= lengths + slack)
+    return bool(np.any(hit))
+
+
 def _fit(points: np.ndarray) -> tuple[Line, float]:
     """The line through ``points`` (``(n, 2)`` ``(y, x)``: total least squares) and the largest
     distance of a point from it."""
@@ -330,6 +365,7 @@ def find_lines(image: np.ndarray, hole: np.ndarray, face_size: int, *,
     known = ~hole
     min_length = max(6.0, 0.03 * face_size)
     gap = 3.0 + 0.02 * face_size
+    crossed_reach = 3.0 + _CROSSED_REACH * face_size
     segments = _segments(image, known, min_length)
     if len(segments) < 2:
         return []
@@ -344,8 +380,9 @@ def find_lines(image: np.ndarray, hole: np.ndarray, face_size: int, *,
     for i in range(len(segments)):
         for sign, tip in ((1.0, ends[i]), (-1.0, starts[i])):  # leave by either end
             u = sign * directions[i]
-            crossing = _march(hole, tip, u, gap)
-            if crossing is None:
+            crossing = _march(hole, tip, u, max(gap, crossed_reach))
+            if crossing is None or (crossing[0] > np.floor(gap) and not _crossed(
+                    segments, i, tip, u, crossing[0], gap, 3 * min_length)):
                 continue
             far = tip + crossing[1] * u
             # Another segment beyond the hole, nearly parallel (a short segment's angle is
