@@ -1,5 +1,10 @@
 """How the PatchMatch kernels are compiled: one signature each, nothing specialised later."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 from numba.core.dispatcher import Dispatcher
 
@@ -58,3 +63,19 @@ def test_prepare_loads_every_set_once_from_several_threads(monkeypatch):
         thread.join()
     assert all(kernels._ready for kernels in _compile._SETS)
     assert loads[0] == len(_compile._SETS) and not any(loads[1:])
+
+
+def test_openmp_threads_wait_passively_unless_the_user_set_a_policy():
+    """The kernels' OpenMP threads must not spin between parallel regions (they took the core
+    the fill's helper threads need): the policy is set on import, before OpenMP is loaded;
+    a user's own setting stays."""
+    code = ("import os\nfrom pano_inpaint.generators.patchmatch import PatchMatch\n"
+            "print(os.environ.get('OMP_WAIT_POLICY'))")
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    root = Path(__file__).resolve().parents[2]
+    for given, expected in ((None, "PASSIVE"), ("ACTIVE", "ACTIVE")):
+        if given is not None:
+            env["OMP_WAIT_POLICY"] = given
+        run = subprocess.run([sys.executable, "-c", code], env=env, cwd=root,
+                             capture_output=True, text=True, check=True)
+        assert run.stdout.strip() == expected
