@@ -343,11 +343,16 @@ def test_a_level_gets_the_iterations_it_gets_in_a_smaller_panorama():
     large = level_plan(2608, 326, 7)  # 8K: the same levels and one finer
     assert [generator._iterations(i, small) for i in range(6)] == [1, 2, 3, 4, 5, 6]
     assert [generator._iterations(i, large) for i in range(7)] == [1, 1, 2, 3, 4, 5, 6]
-    # The default (512): 4K and 8K lay out the fill on the levels 1K lays it out on.
+    # The default (400): 4K and 8K lay out the fill on the levels 1K lays it out on.
     default = PatchMatch()
     assert [default._iterations(i, small) for i in range(6)] == [1, 1, 2, 4, 5, 6]
     assert [default._iterations(i, large) for i in range(7)] == [1, 1, 1, 2, 4, 5, 6]
     assert not any(default._refines(i, level_plan(326, 41, 4)) for i in range(1, 4))  # 1K
+    # Faces of W / 4 (bench_generators' tile; 4K: 1024 px) and 3K's W / pi (984 px): the
+    # 512 and 492 px levels only refine too; the fill is laid out on 256 and 246 px.
+    quarter = level_plan(1024, 128, 6)
+    assert [default._refines(i, quarter) for i in range(6)] == [True, True] + [False] * 4
+    assert [default._refines(i, level_plan(984, 123, 6)) for i in range(3)] == [True] * 2 + [False]
 
 
 def test_hdr_values_stay_unclipped_with_the_finishing_step():
