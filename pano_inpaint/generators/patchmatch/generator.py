@@ -217,6 +217,26 @@ class _Along:
     kind: str
 
 
+class _BankEdits:
+    """Pixels of a bank the structure steps wrote their fills into, in place, and what they held
+    before, so that :meth:`undo` hands the caller's arrays back as they came. (A copy of the
+    bank to write into instead was 3.1 GB at 16K, for fills on one face's hole.)"""
+
+    def __init__(self) -> None:
+        self._saved: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+
+    def write(self, face: np.ndarray, where: np.ndarray, new: np.ndarray | bool) -> None:
+        """``face[where] = new``, keeping the old values (``face``: a view into the bank)."""
+        self._saved.append((face, where, face[where]))
+        face[where] = new
+
+    def undo(self) -> None:
+        """Put back every overwritten pixel, last write first."""
+        while self._saved:
+            face, where, old = self._saved.pop()
+            face[where] = old
+
+
 @dataclass
 class _Problem:
     """One fill: targets, their sources and how they relate (full resolution)."""
@@ -234,6 +254,8 @@ class _Problem:
     repad: bool  # re-pad the targets from each other's cores
     to_values: Callable[[np.ndarray], np.ndarray]  # proxy -> values (smooth fallback only)
     notes: list[str] = dataclasses.field(default_factory=list)  # for the region's report
+    # What the structure steps wrote into the bank's arrays (undone once the fill is finished).
+    edits: _BankEdits = dataclasses.field(default_factory=_BankEdits)
 
 
 def _brightest(image: np.ndarray, hole: np.ndarray) -> float:
@@ -357,14 +379,17 @@ class PatchMatch:
                 image, None, tiles.mask, tuple(tiles.face_ids), tiles.face_size, tiles.pad,
                 bank_image, None, bank_hole, bank_faces, True, tiles.to_values, tiles.notes,
             )
-            filled, fields_, solved = self._solve(problem, tiles.report)
             # Display-referred values of an integer image: its quantisation step (the finish
             # leaves the step's noise to the output's own quantisation).
             quantum = 0.0
             if np.issubdtype(tiles.source_dtype, np.integer):
                 quantum = 1.0 / np.iinfo(tiles.source_dtype).max
-            self._finish(tiles, filled, values, fields_, solved.bank_image, solved.bank_hole,
-                         1.0, quantum)
+            try:
+                filled, fields_, solved = self._solve(problem, tiles.report)
+                self._finish(tiles, filled, values, fields_, solved.bank_image,
+                             solved.bank_hole, 1.0, quantum)
+            finally:
+                problem.edits.undo()
         else:
             filled = self._inpaint_hdr(tiles, image, values, bank_image, bank_values, bank_hole,
                                        bank_faces)
@@ -386,11 +411,15 @@ class PatchMatch:
             bank_image, bank_work, bank_hole, bank_faces, True,
             lambda proxy: domain.forward(tiles.to_values(proxy)), tiles.notes,
         )
-        filled, fields_, solved = self._solve(problem, tiles.report)
         # No fill is brighter than the brightest pixel it could have copied (sharpening and
         # the finish's detail gain could otherwise turn a light's edge into a brighter one).
         high = _brightest(bank_work, bank_hole)
-        self._finish(tiles, filled, work, fields_, solved.bank_values, solved.bank_hole, high)
+        try:
+            filled, fields_, solved = self._solve(problem, tiles.report)
+            self._finish(tiles, filled, work, fields_, solved.bank_values, solved.bank_hole,
+                         high)
+        finally:
+            problem.edits.undo()
         colour = filled[..., :3]
         np.clip(colour, 0.0, high, out=colour)
         # Only the hole pixels are mapped back: the caller keeps the known values as they are.
@@ -710,22 +739,18 @@ class PatchMatch:
         shared = problem.bank_image is problem.image
         image, hole = problem.image.copy(), problem.hole.copy()
         values = None if problem.values is None else problem.values.copy()
-        copies = None
         if shared:
             bank_image, bank_hole = image, hole
             bank_values = None if problem.bank_values is None else values
         else:
-            # The bank (six faces: 190 MB at 4K, on fresh pages) is copied on a thread while
-            # the peel runs. Until then these names are the originals, only read: the peel and
-            # the final copies read the bank inside patches that were wholly known when its
-            # valid centres were set, which no fill below touches. The copies take the fills.
+            # The fills go into the bank's own arrays (the six faces: 3.1 GB at 16K), the pixels
+            # they replace kept in ``problem.edits`` to be put back once the fill is finished.
+            # The peel and the final copies read the bank only inside patches that were wholly
+            # known when its valid centres were set, which no fill below touches.
             bank_image, bank_hole = problem.bank_image, problem.bank_hole
             bank_values = problem.bank_values
-            arrays = [bank_image, bank_hole] + ([] if bank_values is None else [
-                values if bank_values is problem.values else bank_values])
-            copying = ThreadPoolExecutor(1)
-            copies = copying.submit(lambda: [a if a is values else a.copy() for a in arrays])
-            copying.shutdown(wait=False)
+            if bank_values is not None and bank_values is problem.values:
+                bank_values = values
         level = Level(problem.face_size, problem.pad)
         bank = build_bank(problem.bank_image, problem.bank_hole, problem.bank_face_ids, level,
                           radius, p.max_scale, locality)
@@ -756,21 +781,15 @@ class PatchMatch:
                 self._reconstruct(bank_values, values[i], done, box, field, bank.geo, np.inf)
             hole[i][done] = False
             if not shared:
-                if copies is not None:
-                    bank_image, bank_hole, *rest = copies.result()
-                    bank_values = rest[0] if rest else None
-                    copies = None
-                bank_image[own][done] = image[i][done]
-                bank_hole[own][done] = False
+                problem.edits.write(bank_image[own], done, image[i][done])
+                problem.edits.write(bank_hole[own], done, False)
                 if bank_values is not None and bank_values is not values:
-                    bank_values[own][done] = values[i][done]
+                    problem.edits.write(bank_values[own], done, values[i][done])
             fields[i] = field
             share = done.sum() / max(1, int(problem.hole[i].sum()))
             problem.notes.append(f"patchmatch structure: face {FACE_ORDER[problem.face_ids[i]]}: "
                                  f"{share:.0%} of its hole filled along the {parts[0].kind}"
                                  f"{'s' if len(parts) > 1 else ''} first")
-        if copies is not None:  # nothing filled: the bank as it was
-            return dataclasses.replace(problem, image=image, values=values, hole=hole), fields
         reduced = dataclasses.replace(problem, image=image, values=values, hole=hole,
                                       bank_image=bank_image, bank_values=bank_values,
                                       bank_hole=bank_hole)
