@@ -325,6 +325,29 @@ def test_levels_wider_than_refine_size_only_refine(monkeypatch, refine_size):
         assert coarse == [(16, 1)]
 
 
+def test_the_coarser_levels_sources_are_dropped_before_the_finest_level(monkeypatch):
+    """The half-size tiles, their texture channels and their resampling copies serve only the
+    coarser levels: none is alive while the finest level runs (16K: ~2.5 GB of six faces)."""
+    import gc
+
+    from pano_inpaint.generators.patchmatch import generator as module
+    from pano_inpaint.generators.patchmatch._pyramid import Downsampler
+
+    alive: list[tuple[int, int]] = []  # (tile size of the level, resamplers alive) per bank
+    build_bank = module.build_bank
+
+    def counting(image, *args):
+        gc.collect()
+        alive.append((image.shape[1], sum(isinstance(o, Downsampler) for o in gc.get_objects())))
+        return build_bank(image, *args)
+
+    monkeypatch.setattr(module, "build_bank", counting)
+    tiles, _ = _nadir_case()
+    PatchMatch(patch_size=3, levels=3, structure=False, **RAW_COPY).inpaint(tiles)
+    assert [size for size, _ in alive] == [12, 22, 44]  # coarsest first (tiles of 32 + 2 x 6)
+    assert alive[0][1] > 0 and alive[-1][1] == 0
+
+
 def test_refining_levels_search_near_their_matches_without_jumps():
     generator = PatchMatch(jumps=2, search_passes=3)
     assert generator._sweeps(100, refine=False, top=False) == (3, 100, 2)  # whole tile, jumps

@@ -574,6 +574,9 @@ class PatchMatch:
             if index == 0:  # read only: ``image`` below is the working copy
                 known, hole = problem.image, problem.hole
                 bank_image, bank_hole = problem.bank_image, problem.bank_hole
+                # The coarser levels' sources are done with: the half-size tiles with their
+                # texture channels and their resampling copies (16K: ~2.5 GB for six faces).
+                del image_half, bank_half, image_down, bank_down, hole_down, bank_hole_down
             else:
                 known = image_down.resize(level.size)
                 hole = hole_down.resize(level.size)
