@@ -466,6 +466,33 @@ def test_a_smooth_sky_takes_the_rings_trend_and_a_textured_ring_keeps_the_copy()
     assert np.array_equal(outs[0], outs[1])
 
 
+def test_the_distance_to_the_hole_is_worked_out_once_for_the_gains_and_the_trend(monkeypatch):
+    """The band gains and the smooth trend both measure the ring by each known pixel's
+    distance to the hole: one distance transform of the known pixels per tile, not one each."""
+    from pano_inpaint.generators.patchmatch import _finish
+
+    truth, hole = _sky_with_a_tree_top()
+    out = _laid_out_wrong(truth, hole)
+    seen: list[bool] = []  # per distance transform: was it of the known pixels (most of them)?
+    transform = cv2.distanceTransform
+    trends = []
+    smooth_trend = _finish._smooth_trend
+
+    def counting(src, *args, **kwargs):
+        seen.append(float(src.mean()) > 0.5)  # the hole is a fifth of the tile
+        return transform(src, *args, **kwargs)
+
+    def tracing(*args, **kwargs):
+        trends.append(True)
+        return smooth_trend(*args, **kwargs)
+
+    monkeypatch.setattr(_finish.cv2, "distanceTransform", counting)
+    monkeypatch.setattr(_finish, "_smooth_trend", tracing)
+    finish_fill(out, hole, FinishScales.of(SIZE, 0.01, 0.0, 1.3, trend_level=0.006), 1.0)
+    assert trends  # the trend was fitted
+    assert sum(seen) == 1
+
+
 def test_pixels_a_structure_step_filled_keep_the_copy_in_a_smooth_surrounding():
     """A dark line continued through a hole in a plain sky (a structure step's band): those
     pixels come out as they would without the trend, while the rest of the hole follows it;

@@ -326,11 +326,11 @@ def _span(lines: np.ndarray, f: int) -> slice:
     return slice(max((where[0] // f - 1) * f, 0), min((where[-1] // f + 2) * f, lines.size))
 
 
-def _smooth_trend(tile: np.ndarray, hole: np.ndarray, depth: float, sigma: float,
-                  level: float) -> np.ndarray:
+def _smooth_trend(tile: np.ndarray, hole: np.ndarray, outside: np.ndarray, depth: float,
+                  sigma: float, level: float) -> np.ndarray:
     """The smooth trend of the known pixels around ``hole``, carried into it: ``(H, W, C)``
-    float32 (meaningful in the hole); ``depth``: the deepest hole pixel's distance to the
-    known ones.
+    float32 (meaningful in the hole); ``outside``: each pixel's distance to the hole (0 in
+    it); ``depth``: the deepest hole pixel's distance to the known ones.
 
     A thin-plate smoothing spline: over the hole and a band of known pixels as wide as half
     the hole's depth, the values ``u`` minimising ``sum (laplacian u)^2`` plus
@@ -348,7 +348,6 @@ def _smooth_trend(tile: np.ndarray, hole: np.ndarray, depth: float, sigma: float
     from scipy.sparse.linalg import splu
 
     height, width, channels = tile.shape
-    outside = cv2.distanceTransform((~hole).astype(np.uint8), cv2.DIST_L2, 3)
     region = hole | (outside <= max(0.5 * depth, 1.0))
     detail = tile - _masked_mean(tile, ~hole, 2 * sigma)
     energy = _masked_mean(np.einsum("...c,...c->...", detail, detail), ~hole, sigma)
@@ -519,7 +518,8 @@ def log_pixel_scale(rows: np.ndarray, cols: np.ndarray, face_size: int, pad: int
 
 
 def _band_gains(x: np.ndarray, detail: list[np.ndarray], inner: tuple[slice, slice],
-                hole: np.ndarray, depth: np.ndarray, sigmas: list[float], ring: float,
+                hole: np.ndarray, depth: np.ndarray, outside: np.ndarray,
+                sigmas: list[float], ring: float,
                 gain_max: float, log_scale: np.ndarray | None = None, noise: float = 0.0,
                 level: float = 0.0) -> tuple[list[np.ndarray], np.ndarray | None]:
     """Per band and hole pixel, the gain that brings the fill's local band energy to the one
@@ -534,7 +534,8 @@ def _band_gains(x: np.ndarray, detail: list[np.ndarray], inner: tuple[slice, sli
     the ring around it). Gains above 1 only for the finest band (a patch distance prefers flat
     sources, so copies lose fine detail; coarser bands are never amplified). The energies,
     blurred over at least ``2 sigma``, are worked out on a grid ``sigma`` times coarser.
-    ``depth``: each pixel's distance to the nearest known one (0 on known pixels).
+    ``depth``: each pixel's distance to the nearest known one (0 on known pixels);
+    ``outside``: each pixel's distance to the nearest hole pixel (0 in the hole).
 
     ``log_scale`` (``(H, W)``, :func:`log_pixel_scale`): a cube face samples the sphere more
     coarsely at its centre than at its rim, and a panorama's finest band grows with the
@@ -546,7 +547,6 @@ def _band_gains(x: np.ndarray, detail: list[np.ndarray], inner: tuple[slice, sli
     energy from its second band to its finest (bounded by ``_SLOPE_MAX``). Compared pixel
     for pixel, the middle of a cap got the rim's duller look: fog. The coarser bands carry the
     lines and edges the structure steps continued and are compared pixel for pixel."""
-    outside = cv2.distanceTransform((~hole).astype(np.uint8), cv2.DIST_L2, 3)
     widths = [max(ring, 2 * sigma) for sigma in sigmas]
     # One array per distinct ring width: bands sharing it share its blurred weights too.
     masks = {w: ~hole & (outside <= w) for w in set(widths)}
@@ -655,13 +655,15 @@ def finish_fill(filled: np.ndarray, hole: np.ndarray, params: FinishScales, high
         inner = _box(h, 0)
         bands = _bands(x, h, sigmas, inner)
         depth = cv2.distanceTransform(h.astype(np.uint8), cv2.DIST_L2, 3)
+        # Each known pixel's distance to the hole: the ring the gains and the trend measure.
+        outside = cv2.distanceTransform((~h).astype(np.uint8), cv2.DIST_L2, 3)
         if params.bands > 0:
             log_scale = None if params.face_size <= 0 else log_pixel_scale(
                 np.arange(crop[0].start, crop[0].stop), np.arange(crop[1].start, crop[1].stop),
                 params.face_size, params.pad)
             noise = _QUANTISED_SHARE * x.shape[-1] * params.quantum**2 / 12.0
-            gains, smooth_share = _band_gains(x, bands, inner, h, depth, sigmas, params.ring,
-                                              params.gain_max, log_scale, noise,
+            gains, smooth_share = _band_gains(x, bands, inner, h, depth, outside, sigmas,
+                                              params.ring, params.gain_max, log_scale, noise,
                                               params.trend_level)
             bands = [g * b for g, b in zip([*gains, 1.0], bands, strict=True)]
             if smooth_share is not None:
@@ -673,7 +675,7 @@ def finish_fill(filled: np.ndarray, hole: np.ndarray, params: FinishScales, high
                     weight = weight * _away_from(along[i][crop], 2 * params.sigma)[inner]
                 weight = weight[..., None]
                 if weight.max() > 0.01:
-                    trend = _smooth_trend(x, h, float(depth.max()), params.sigma,
+                    trend = _smooth_trend(x, h, outside, float(depth.max()), params.sigma,
                                           params.trend_level)[inner]
                     coarser = sum(bands[1:], np.zeros_like(bands[0]))
                     bands = [bands[0], weight * trend + (1.0 - weight) * coarser]
