@@ -657,6 +657,7 @@ def finish_fill(filled: np.ndarray, hole: np.ndarray, params: FinishScales, high
         depth = cv2.distanceTransform(h.astype(np.uint8), cv2.DIST_L2, 3)
         # Each known pixel's distance to the hole: the ring the gains and the trend measure.
         outside = cv2.distanceTransform((~h).astype(np.uint8), cv2.DIST_L2, 3)
+        trend = None  # the smooth trend and its weight, where the ring is smooth
         if params.bands > 0:
             log_scale = None if params.face_size <= 0 else log_pixel_scale(
                 np.arange(crop[0].start, crop[0].stop), np.arange(crop[1].start, crop[1].stop),
@@ -675,12 +676,13 @@ def finish_fill(filled: np.ndarray, hole: np.ndarray, params: FinishScales, high
                     weight = weight * _away_from(along[i][crop], 2 * params.sigma)[inner]
                 weight = weight[..., None]
                 if weight.max() > 0.01:
-                    trend = _smooth_trend(x, h, outside, float(depth.max()), params.sigma,
-                                          params.trend_level)[inner]
-                    coarser = sum(bands[1:], np.zeros_like(bands[0]))
-                    bands = [bands[0], weight * trend + (1.0 - weight) * coarser]
+                    trend = weight, _smooth_trend(x, h, outside, float(depth.max()),
+                                                  params.sigma, params.trend_level)[inner]
         hole_in, depth_in = h[inner], depth[inner]
-        structure = sum(bands[1:], np.zeros_like(bands[0]))
+        structure = sum(bands[1:], np.zeros_like(bands[0]))  # what is coarser than the finest
+        if trend is not None:
+            weight, smooth_trend = trend
+            structure = weight * smooth_trend + (1.0 - weight) * structure
         if params.detail_tau > 0:
             # The copied detail right at the border is a guess uncorrelated with the truth
             # (its phase is the source's): it fades in with depth, so a hole a few pixels
