@@ -183,6 +183,45 @@ def test_lattice_fill_reports_what_it_did(rng):
     assert any("no regular texture" in note for note in plain.notes)
 
 
+def test_a_lattice_tile_stops_its_line_search_and_raises_its_error(rng, monkeypatch):
+    """On a tile with a lattice the line search (run beside the lattice's) is told to stop and
+    waited for: it does not run on once its result is dropped, and its error is raised."""
+    import threading
+
+    from pano_inpaint.generators.patchmatch import generator as module
+
+    stops: list[threading.Event] = []
+
+    def failing(image, hole, face_size, *, stop):
+        stops.append(stop)
+        raise RuntimeError("line search failed")
+
+    monkeypatch.setattr(module, "find_lines", failing)
+    with pytest.raises(RuntimeError, match="line search failed"):
+        PatchMatch().inpaint(_tiles(_stripes(rng), _hole()))
+    assert len(stops) == 1 and stops[0].is_set()
+
+
+def test_a_stopped_line_search_returns_at_its_next_step(rng, monkeypatch):
+    """``find_lines(stop=...)`` set: nothing after the segment detection runs (no segment is
+    followed into the hole), and no line is returned; unset, the line is found."""
+    import threading
+
+    from pano_inpaint.generators.patchmatch import _lines
+    from pano_inpaint.generators.patchmatch._lines import find_lines
+
+    marched = []
+    march = _lines._march
+    monkeypatch.setattr(_lines, "_march", lambda *a: marched.append(1) or march(*a))
+    image, hole = _line_tile(rng), _line_hole()
+    stop = threading.Event()
+    assert find_lines(image, hole, FACE, stop=stop)
+    assert marched
+    marched.clear()
+    stop.set()
+    assert find_lines(image, hole, FACE, stop=stop) == [] and not marched
+
+
 def test_lattice_fill_is_deterministic_and_keeps_known_pixels(rng):
     tiles = _tiles(_checker(rng), _hole())
     first = PatchMatch(seed=1).inpaint(tiles)

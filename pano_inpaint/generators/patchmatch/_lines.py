@@ -27,6 +27,7 @@ the scene: segments running along the border are dropped.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import cv2
@@ -348,7 +349,7 @@ def _fit(points: np.ndarray) -> tuple[Line, float]:
 
 
 def find_lines(image: np.ndarray, hole: np.ndarray, face_size: int, *,
-               max_lines: int = 12) -> list[Line]:
+               max_lines: int = 12, stop: threading.Event | None = None) -> list[Line]:
     """Straight lines crossing ``hole`` on one tile, and those ending in it on one of them
     (see the module docstring).
 
@@ -357,6 +358,9 @@ def find_lines(image: np.ndarray, hole: np.ndarray, face_size: int, *,
         hole: ``(P, P)`` bool.
         face_size: ``S``; lengths and tolerances are shares of it.
         max_lines: at most this many in all, the crossing ones first.
+        stop: once set (from another thread: the caller no longer wants the lines), the
+            search returns ``[]`` at its next step (after the segment detection, or between
+            two segments).
 
     Returns:
         The lines crossing the hole, longest evidence first, then those ending in it
@@ -367,7 +371,7 @@ def find_lines(image: np.ndarray, hole: np.ndarray, face_size: int, *,
     gap = 3.0 + 0.02 * face_size
     crossed_reach = 3.0 + _CROSSED_REACH * face_size
     segments = _segments(image, known, min_length)
-    if len(segments) < 2:
+    if len(segments) < 2 or (stop is not None and stop.is_set()):
         return []
     starts, ends = segments[:, :2], segments[:, 2:]
     directions = ends - starts
@@ -378,6 +382,8 @@ def find_lines(image: np.ndarray, hole: np.ndarray, face_size: int, *,
     traced = None  # (grey, known, factor): what _trace searches, as reduced as for _segments
     dangling = []  # long segments into the hole without a far side: (length, tip, u, crossing)
     for i in range(len(segments)):
+        if stop is not None and stop.is_set():
+            return []
         for sign, tip in ((1.0, ends[i]), (-1.0, starts[i])):  # leave by either end
             u = sign * directions[i]
             crossing = _march(hole, tip, u, max(gap, crossed_reach))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields
@@ -693,13 +694,22 @@ class PatchMatch:
             # The lines are looked for on a thread while the lattice is (both mostly in OpenCV
             # and numpy, which release the GIL): most tiles have no lattice and then need them,
             # and on two cores the two searches take little more than the longer one. A tile
-            # with a lattice drops its lines.
+            # with a lattice drops its lines: the search is told to stop at its next step and
+            # waited for, so that it does not run on beside the fill and an error in it is
+            # raised, not lost with its result.
+            enough = threading.Event()
             looking = ThreadPoolExecutor(1)
-            lines_found = looking.submit(find_lines, image, hole, problem.face_size)
+            lines_found = looking.submit(find_lines, image, hole, problem.face_size,
+                                         stop=enough)
             looking.shutdown(wait=False)
-            lattice = find_lattice(image, ~hole, min_strength=p.lattice_strength)
+            try:
+                lattice = find_lattice(image, ~hole, min_strength=p.lattice_strength)
+            except BaseException:
+                enough.set()
+                raise
             if lattice is not None:
-                lines_found.cancel()
+                enough.set()
+                lines_found.result()
                 plans[i] = [_Along(lattice.vectors(reach), hole, "lattice")]
                 found.append(f"face {face}: lattice of strength {lattice.strength.max():.2f}, "
                              f"shift {np.round(lattice.offsets[0], 1).tolist()} px")
