@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from pano_inpaint.io.images import _atomic_write, jpeg_metadata_options
-from pano_inpaint.io.metadata import ImageMetadata
+from pano_inpaint.io.metadata import ImageMetadata, jpeg_segments
 
 __all__ = ["JpegPatch", "PatchUnavailable", "read_coefficients", "write_jpeg_patch"]
 
@@ -153,13 +153,12 @@ def _metadata_segments(metadata: ImageMetadata, channels: int) -> bytes:
 
 
 def _app_segments(data: bytes) -> tuple[bytes, int]:
-    """The APPn and COM segments right after SOI, and where the first other segment starts."""
-    position = 2
-    while data[position] == 0xFF and (0xE0 <= data[position + 1] <= 0xEF
-                                      or data[position + 1] == 0xFE):
-        length = int.from_bytes(data[position + 2 : position + 4], "big")
-        position += 2 + length
-    return data[2:position], position
+    """The APPn and COM segments right after SOI, and where the first other segment starts
+    (walked by :func:`~pano_inpaint.io.metadata.jpeg_segments`)."""
+    for segment in jpeg_segments(data):
+        if not (0xE0 <= segment.marker <= 0xEF or segment.marker == 0xFE):
+            return data[2 : segment.start], segment.start
+    raise AssertionError("unreachable: the walk ends at the start of scan")
 
 
 def _read_coefficients_now(source: Path) -> Any:

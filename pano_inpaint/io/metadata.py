@@ -31,7 +31,7 @@ import xml.etree.ElementTree as ET
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from pano_inpaint._checks import check_positive_int
 
@@ -39,9 +39,11 @@ __all__ = [
     "GPANO_NS",
     "GPano",
     "ImageMetadata",
+    "JpegSegment",
     "embed_exif_in_tiff",
     "exif_byte_order",
     "jpeg_header",
+    "jpeg_segments",
     "metadata_from_jpeg",
     "metadata_from_png",
     "metadata_from_tiff",
@@ -782,18 +784,29 @@ def metadata_from_jpeg(data: bytes) -> ImageMetadata:
     return jpeg_header(data)[0]
 
 
-def jpeg_header(data: bytes) -> tuple[ImageMetadata, tuple[int, int, int] | None]:
-    """:func:`metadata_from_jpeg`'s metadata and, from the same walk of the markers, the first
-    start-of-frame segment's ``(marker, sample bits, components)`` (None if there is none before
-    the scan). Raises as :func:`metadata_from_jpeg` does."""
+class JpegSegment(NamedTuple):
+    """One marker segment of a JPEG stream: its marker byte, where it starts (its first 0xFF,
+    fill bytes included) and ends, and its payload (after the two length bytes)."""
+
+    marker: int
+    start: int
+    end: int
+    payload: bytes
+
+
+def jpeg_segments(data: bytes) -> Iterator[JpegSegment]:
+    """The marker segments of a JPEG stream, in order, from the one after start-of-image up to
+    the start of scan (included); stand-alone markers, which carry no length, are skipped.
+    Lazy: a caller may stop at any segment.
+
+    Raises:
+        ValueError: no start-of-image marker, a broken marker structure or a truncated header.
+    """
     if data[:2] != b"\xff\xd8":
         raise ValueError("missing JPEG start-of-image marker")
-    exif = xmp = None
-    icc: dict[int, bytes] = {}
-    icc_total = 0
-    frame = None
     pos, size = 2, len(data)
     while True:
+        start = pos
         if pos >= size or data[pos] != 0xFF:
             raise ValueError(f"broken JPEG marker structure at byte {pos}")
         while pos < size and data[pos] == 0xFF:  # markers may be padded with 0xFF fill bytes
@@ -811,8 +824,23 @@ def jpeg_header(data: bytes) -> tuple[ImageMetadata, tuple[int, int, int] | None
         length = struct.unpack(">H", data[pos : pos + 2])[0]
         if length < 2 or pos + length > size:
             raise ValueError("truncated JPEG header segment")
-        payload = data[pos + 2 : pos + length]
+        yield JpegSegment(marker, start, pos + length, data[pos + 2 : pos + length])
+        if marker == 0xDA:
+            return
         pos += length
+
+
+def jpeg_header(data: bytes) -> tuple[ImageMetadata, tuple[int, int, int] | None]:
+    """:func:`metadata_from_jpeg`'s metadata and, from the same walk of the markers
+    (:func:`jpeg_segments`), the first start-of-frame segment's ``(marker, sample bits,
+    components)`` (None if there is none before the scan). Raises as
+    :func:`metadata_from_jpeg` does."""
+    exif = xmp = None
+    icc: dict[int, bytes] = {}
+    icc_total = 0
+    frame = None
+    end = 2
+    for marker, _, end, payload in jpeg_segments(data):
         if marker == 0xE1 and payload.startswith(_EXIF_PREFIX) and exif is None:
             exif = payload[len(_EXIF_PREFIX) :]
         elif marker == 0xE1 and payload.startswith(b"http://ns.adobe.com/xap/1.0/\x00"):
@@ -823,9 +851,7 @@ def jpeg_header(data: bytes) -> tuple[ImageMetadata, tuple[int, int, int] | None
         elif (0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC) and frame is None
               and len(payload) >= 6):  # start of frame: precision, height, width, components
             frame = (marker, payload[0], payload[5])
-        elif marker == 0xDA:
-            break
-    if data.rfind(b"\xff\xd9", pos) < 0:
+    if data.rfind(b"\xff\xd9", end) < 0:
         raise ValueError("truncated JPEG data (no end-of-image marker)")
     metadata = ImageMetadata.lenient(
         exif=exif, icc_profile=_assemble_icc(icc, icc_total), xmp=_decode_xmp(xmp)

@@ -108,6 +108,24 @@ def test_metadata_is_what_write_image_writes(tmp_path):
         tmp_path / "encoded.jpg").metadata
 
 
+def test_app_segments_walk_the_markers_as_the_header_reader_does(tmp_path):
+    """The APPn run after SOI is cut by the one marker walk the readers use
+    (``jpeg_segments``): fill bytes before a marker are skipped, a broken stream raises."""
+    from pano_inpaint.io.metadata import jpeg_segments
+
+    data = _camera_jpeg(tmp_path / "cam.jpg").read_bytes()
+    segments = list(jpeg_segments(data))
+    assert segments[0].marker == 0xE0 and segments[-1].marker == 0xDA
+    first = next(s for s in segments if not 0xE0 <= s.marker <= 0xEF)
+    app, body = _app_segments(data)
+    assert body == first.start and app == data[2:body] and b"Exif" in app
+    padded = data[:body] + b"\xff\xff" + data[body:]  # fill bytes before the next marker
+    assert _app_segments(padded) == (app, body)
+    assert [s.marker for s in jpeg_segments(padded)] == [s.marker for s in segments]
+    with pytest.raises(ValueError, match="marker structure"):
+        _app_segments(data[:body] + b"\x00" + data[body:])
+
+
 @pytest.mark.parametrize(("mode", "options"), [("L", {}), ("RGB", {"progressive": True})])
 def test_grey_and_progressive_sources_are_patched(tmp_path, mode, options):
     source = _camera_jpeg(tmp_path / "cam.jpg", "4:4:4", mode, **options)
