@@ -262,8 +262,12 @@ def test_downsampler_matches_direct_resizes_at_every_level():
     hole[2, 5:30, 8:12] = True  # tile 0 has no hole at all
     down, masks = Downsampler(tiles), Downsampler(hole)
     assert down.resize(40) is tiles  # at their own size: the tiles themselves, no copy
-    for size in (40, 20, 13, 5):
-        small = down.resize(size)
+    sizes = (40, 20, 13, 5)
+    levels, mask_levels = down.levels(sizes), masks.levels(sizes)
+    assert levels[40] is tiles and mask_levels[40] is hole
+    for size in sizes:
+        small = levels[size]
+        assert np.array_equal(small, down.resize(size))
         for i in range(3):
             for c0 in (0, 4):
                 part = np.ascontiguousarray(tiles[i, ..., c0 : c0 + 4])
@@ -271,10 +275,29 @@ def test_downsampler_matches_direct_resizes_at_every_level():
                 assert np.array_equal(small[i, ..., c0 : c0 + 4], want.reshape(size, size, -1))
             want = cv2.resize(hole[i].astype(np.float32), (size, size),
                               interpolation=cv2.INTER_AREA) > 0
-            assert np.array_equal(masks.resize(size)[i], want)
-        assert masks.resize(size)[1].sum() >= 1 and not masks.resize(size)[0].any()
-    assert down.parts is down.parts  # converted once, for every level
-    assert masks.parts[0] is None and masks.parts[1].dtype == np.float32
+            assert np.array_equal(mask_levels[size][i], want)
+        assert mask_levels[size][1].sum() >= 1 and not mask_levels[size][0].any()
+
+
+def test_downsampler_holds_one_tiles_conversion_at_a_time():
+    """Resampling six five-channel tiles to every level holds the levels and one tile's
+    contiguous channel groups, not every tile's (at 16K the six tiles' groups, kept for all
+    the levels, were 1.5 GB)."""
+    import tracemalloc
+
+    from pano_inpaint.generators.patchmatch._pyramid import Downsampler
+
+    tiles = np.random.default_rng(4).random((6, 128, 128, 5)).astype(np.float32)
+    sizes = (64, 32, 16)
+    Downsampler(tiles).levels(sizes)  # OpenCV's first call outside the trace
+    tracemalloc.start()
+    try:
+        levels = Downsampler(tiles).levels(sizes)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    held = sum(levels[size].nbytes for size in sizes)
+    assert peak < held + 2 * tiles[0].nbytes
 
 
 def test_texture_features_of_a_batch_are_each_tiles_alone_on_any_thread_count():
@@ -326,26 +349,31 @@ def test_levels_wider_than_refine_size_only_refine(monkeypatch, refine_size):
 
 
 def test_the_coarser_levels_sources_are_dropped_before_the_finest_level(monkeypatch):
-    """The half-size tiles, their texture channels and their resampling copies serve only the
-    coarser levels: none is alive while the finest level runs (16K: ~2.5 GB of six faces)."""
-    import gc
+    """The half-size tiles with their texture channels serve only the coarser levels: none is
+    alive while the finest level runs (16K: 1.5 GB of six faces)."""
+    import weakref
 
     from pano_inpaint.generators.patchmatch import generator as module
-    from pano_inpaint.generators.patchmatch._pyramid import Downsampler
 
-    alive: list[tuple[int, int]] = []  # (tile size of the level, resamplers alive) per bank
-    build_bank = module.build_bank
+    made: list[weakref.ref] = []  # the half-size tiles with texture channels
+    alive: list[tuple[int, int]] = []  # (tile size of the level, of those alive) per bank
+    features, build_bank = module.with_texture_features, module.build_bank
+
+    def keeping(*args, **kwargs):
+        out = features(*args, **kwargs)
+        made.append(weakref.ref(out))
+        return out
 
     def counting(image, *args):
-        gc.collect()
-        alive.append((image.shape[1], sum(isinstance(o, Downsampler) for o in gc.get_objects())))
+        alive.append((image.shape[1], sum(ref() is not None for ref in made)))
         return build_bank(image, *args)
 
+    monkeypatch.setattr(module, "with_texture_features", keeping)
     monkeypatch.setattr(module, "build_bank", counting)
     tiles, _ = _nadir_case()
     PatchMatch(patch_size=3, levels=3, structure=False, **RAW_COPY).inpaint(tiles)
     assert [size for size, _ in alive] == [12, 22, 44]  # coarsest first (tiles of 32 + 2 x 6)
-    assert alive[0][1] > 0 and alive[-1][1] == 0
+    assert alive[0][1] == 2 and alive[-1][1] == 0  # the batch's and the context's
 
 
 def test_refining_levels_search_near_their_matches_without_jumps():

@@ -7,7 +7,6 @@ a coarse tile is still a gnomonic view with the same field of view and can be re
 
 from __future__ import annotations
 
-import functools
 import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -50,48 +49,67 @@ def level_plan(face_size: int, pad: int, count: int) -> list[Level]:
 
 
 class Downsampler:
-    """``(N, P, P, C)`` float32 tiles, or ``(N, P, P)`` bool hole masks, ready to be
-    area-resampled to every level of a pyramid.
+    """``(N, P, P, C)`` float32 tiles, or ``(N, P, P)`` bool hole masks, area-resampled to the
+    levels of a pyramid.
 
-    The conversions a resize needs are made once, not once per level: tiles are split into
-    contiguous groups of at most four channels (what ``cv2.resize`` takes), masks converted to
-    float32; a mask tile without a hole is skipped (its levels are all known). At 8K the copies
-    and conversions cost as much CPU as the resizing itself, every level.
+    Each tile is converted for resampling once for all the levels asked for at a time
+    (:meth:`levels`): split into contiguous groups of at most four channels (what
+    ``cv2.resize`` takes), a mask converted to float32, a mask tile without a hole skipped (its
+    levels are all known). At 8K the conversions cost as much CPU as the resizing itself, every
+    level. Only one tile's conversion is held at a time: kept for all six tiles until the last
+    level, they were as large as the tiles themselves (16K: 1.5 GB at the second level).
     """
 
     def __init__(self, tiles: np.ndarray) -> None:
         self.tiles = tiles
         self.is_mask = tiles.ndim == 3
 
-    @functools.cached_property
-    def parts(self) -> list:
-        """Per tile: its float32 mask (None without a hole), or its channel groups."""
+    def _parts(self, i: int) -> list[np.ndarray] | None:
+        """Tile ``i`` ready to resize: its float32 mask (None without a hole), or its channel
+        groups."""
+        tile = self.tiles[i]
         if self.is_mask:
-            return [m.astype(np.float32) if m.any() else None for m in self.tiles]
-        channels = self.tiles.shape[3]
-        return [[np.ascontiguousarray(tile[..., c0 : c0 + 4]) for c0 in range(0, channels, 4)]
-                for tile in self.tiles]
+            return [tile.astype(np.float32)] if tile.any() else None
+        return [np.ascontiguousarray(tile[..., c0 : c0 + 4])
+                for c0 in range(0, tile.shape[2], 4)]
 
-    def resize(self, size: int) -> np.ndarray:
-        """The tiles at ``size``: area-resampled values, or masks in which a pixel is a hole if
-        any pixel under it is (a new array); at their own size, the tiles themselves (not a
-        copy: the solve only reads a level's tiles, and at 8K a copy of the six source tiles'
-        second level cost 0.5 CPU s)."""
-        if self.tiles.shape[1] == size:
-            return self.tiles
-        n = self.tiles.shape[0]
-        if self.is_mask:
-            out = np.zeros((n, size, size), bool)
-            for i, part in enumerate(self.parts):
-                if part is not None:
-                    out[i] = cv2.resize(part, (size, size), interpolation=cv2.INTER_AREA) > 0
-            return out
-        out = np.empty((n, size, size, self.tiles.shape[3]), np.float32)
-        for i, parts in enumerate(self.parts):
+    def levels(self, sizes: Sequence[int]) -> dict[int, np.ndarray]:
+        """The tiles at each of ``sizes``: area-resampled values, or masks in which a pixel is
+        a hole if any pixel under it is (new arrays); at their own size, the tiles themselves
+        (not a copy: the solve only reads a level's tiles, and at 8K a copy of the six source
+        tiles' second level cost 0.5 CPU s)."""
+        n, own = self.tiles.shape[0], self.tiles.shape[1]
+        out: dict[int, np.ndarray] = {}
+        for size in dict.fromkeys(sizes):
+            if size == own:
+                out[size] = self.tiles
+            elif self.is_mask:
+                out[size] = np.zeros((n, size, size), bool)
+            else:
+                out[size] = np.empty((n, size, size, self.tiles.shape[3]), np.float32)
+        smaller = {size: level for size, level in out.items() if size != own}
+        if smaller:
+            for i in range(n):
+                self._resize_tile(i, smaller)
+        return out
+
+    def _resize_tile(self, i: int, levels: dict[int, np.ndarray]) -> None:
+        """Tile ``i`` of each of ``levels`` (``size: tiles``), written in place from one
+        conversion of the tile (dropped on return)."""
+        parts = self._parts(i)
+        if parts is None:
+            return
+        for size, level in levels.items():
+            if self.is_mask:
+                level[i] = cv2.resize(parts[0], (size, size), interpolation=cv2.INTER_AREA) > 0
+                continue
             for c0, part in zip(range(0, self.tiles.shape[3], 4), parts, strict=True):
                 small = cv2.resize(part, (size, size), interpolation=cv2.INTER_AREA)
-                out[i, ..., c0 : c0 + part.shape[2]] = small.reshape(size, size, part.shape[2])
-        return out
+                level[i, ..., c0 : c0 + part.shape[2]] = small.reshape(size, size, part.shape[2])
+
+    def resize(self, size: int) -> np.ndarray:
+        """The tiles at ``size`` (see :meth:`levels`)."""
+        return self.levels([size])[size]
 
 
 def local_scale(level: Level) -> np.ndarray:

@@ -545,9 +545,10 @@ class PatchMatch:
         channels = problem.image.shape[3]
         shared = problem.bank_image is problem.image
         # Every coarser level is resampled from the full-size masks and the half-size tiles,
-        # each converted for resampling once.
-        hole_down = Downsampler(problem.hole)
-        bank_hole_down = hole_down if shared else Downsampler(problem.bank_hole)
+        # each tile converted for resampling once for all of them.
+        sizes = [lv.size for lv in plan[1:]]
+        hole_levels = Downsampler(problem.hole).levels(sizes)
+        bank_hole_levels = hole_levels if shared else Downsampler(problem.bank_hole).levels(sizes)
         image_half = bank_half = problem.image
         if count > 1:
             # Texture channels for the coarser levels, computed once at the second level (the
@@ -555,13 +556,13 @@ class PatchMatch:
             half = plan[1].size
             width = 2 ** max(count - 3, 0)  # about one coarsest pixel
             image_half = with_texture_features(
-                Downsampler(problem.image).resize(half), hole_down.resize(half), width,
+                Downsampler(problem.image).resize(half), hole_levels[half], width,
                 p.texture_weight, guide=True)
             bank_half = image_half if shared else with_texture_features(
-                Downsampler(problem.bank_image).resize(half), bank_hole_down.resize(half),
+                Downsampler(problem.bank_image).resize(half), bank_hole_levels[half],
                 width, p.texture_weight)
-        image_down = Downsampler(image_half)
-        bank_down = image_down if shared else Downsampler(bank_half)
+        image_levels = Downsampler(image_half).levels(sizes)
+        bank_levels = image_levels if shared else Downsampler(bank_half).levels(sizes)
         targets = [i for i in range(problem.image.shape[0]) if problem.hole[i].any()]
         work = [lv.size**2 * self._iterations(index, plan) for index, lv in enumerate(plan)]
         done = 0.0
@@ -576,13 +577,17 @@ class PatchMatch:
                 known, hole = problem.image, problem.hole
                 bank_image, bank_hole = problem.bank_image, problem.bank_hole
                 # The coarser levels' sources are done with: the half-size tiles with their
-                # texture channels and their resampling copies (16K: ~2.5 GB for six faces).
-                del image_half, bank_half, image_down, bank_down, hole_down, bank_hole_down
-            else:
-                known = image_down.resize(level.size)
-                hole = hole_down.resize(level.size)
-                bank_image = known if shared else bank_down.resize(level.size)
-                bank_hole = hole if shared else bank_hole_down.resize(level.size)
+                # texture channels (16K: 1.5 GB for six faces).
+                del image_half, bank_half, image_levels, bank_levels
+                del hole_levels, bank_hole_levels
+                if count > 1:  # the level above's bank and sources, which hold its tiles
+                    del bank
+                    src = ()
+            else:  # each level's tiles let go once it is done
+                known = image_levels.pop(level.size)
+                hole = hole_levels.pop(level.size)
+                bank_image = known if shared else bank_levels.pop(level.size)
+                bank_hole = hole if shared else bank_hole_levels.pop(level.size)
             bank = build_bank(bank_image, bank_hole, problem.bank_face_ids, level, radius,
                               self._max_scale(level, plan[0]), locality)
             links = RingLinks.build(problem.face_ids if problem.repad else (), level, hole)
