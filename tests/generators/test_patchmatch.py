@@ -378,12 +378,12 @@ def test_the_coarser_levels_sources_are_dropped_before_the_finest_level(monkeypa
 
 def test_refining_levels_search_near_their_matches_without_jumps():
     generator = PatchMatch(jumps=2, search_passes=3)
-    assert generator._sweeps(100, refine=False, top=False) == (3, 100, 2)  # whole tile, jumps
-    assert generator._sweeps(100, refine=True, top=False) == (1, 16, 0)
-    assert generator._sweeps(408, refine=True, top=False) == (1, 51, 0)  # 1K finest: 1/8 tile
-    assert generator._sweeps(3260, refine=True, top=False) == (1, 64, 0)  # 8K's: capped
+    assert generator._sweeps(100, refine=False, top=False) == (3, 100, 2, 0)  # whole tile, jumps
+    assert generator._sweeps(100, refine=True, top=False) == (1, 16, 0, 4)
+    assert generator._sweeps(408, refine=True, top=False) == (1, 51, 0, 4)  # 1K finest: 1/8 tile
+    assert generator._sweeps(3260, refine=True, top=False) == (1, 64, 0, 4)  # 8K's: capped
     # A single level: only the onion peel's draws placed the matches, keep searching widely.
-    assert generator._sweeps(3260, refine=True, top=True) == (1, 407, 2)
+    assert generator._sweeps(3260, refine=True, top=True) == (1, 407, 2, 0)
 
 
 def test_a_level_gets_the_iterations_it_gets_in_a_smaller_panorama():
@@ -564,3 +564,50 @@ def test_a_small_hole_copies_from_nearer_sources():
     near = _copy_distances(PatchMatch(locality_depth=0.3, **RAW_COPY), tiles)
     plain = _copy_distances(PatchMatch(locality_depth=0.0, **RAW_COPY), tiles)
     assert near.mean() < 0.8 * plain.mean()
+
+
+def _inside_moves(inner: int) -> tuple[int, int]:
+    """One search sweep over a 40 x 40 box whose field is one piece (every pixel copies the
+    bank pixel at its own position) on a plain target; the bank is dark around those matches
+    and plain beyond, so only draws more than ~5 px away improve a match. Returns the pixels
+    whose left and upper neighbours (as the sweep saw them) continued their match, and how many
+    of those moved more than ``_INNER_REACH`` px."""
+    from pano_inpaint.generators.patchmatch import _kernels
+    from pano_inpaint.generators.patchmatch.generator import _INNER_REACH
+
+    size, r, lo, hi = 128, 1, 44, 84
+    target = np.full((size, size, 3), 0.5, np.float32)
+    bank = np.full((1, size, size, 3), 0.5, np.float32)
+    bank[0, lo - 5 : hi + 5, lo - 5 : hi + 5] = 0.0
+    valid = np.zeros((1, size, size), bool)
+    valid[0, r : size - r, r : size - r] = True
+    src = (bank, valid, np.array([[r, size - r, r, size - r]], np.int64), np.array([0]),
+           np.zeros(3), np.zeros((2, 3, 3)))
+    domain = np.zeros((size, size), bool)
+    domain[lo:hi, lo:hi] = True
+    box = np.array([lo, hi, lo, hi], np.int64)
+    ys, xs = np.mgrid[:size, :size].astype(np.int32)
+    nnf = (np.where(domain, 0, -1).astype(np.int32), ys.copy(), xs.copy(),
+           np.zeros((size, size), np.float32))
+    _kernels.refresh_costs(target, domain, box, src, r, nnf)
+    _kernels.search_pass(target, domain, box, src, r, np.uint64(7), False, 32, 0, 0.4, inner,
+                         nnf)
+    _, sy, sx, _ = nnf
+    inside = moved = 0
+    for y in range(lo + 1, hi):
+        for x in range(lo + 1, hi):
+            band_top = (y - lo) % _kernels.BAND_ROWS == 0  # read the field as it was
+            up = band_top or (sy[y - 1, x] + 1, sx[y - 1, x]) == (y, x)
+            if up and (sy[y, x - 1], sx[y, x - 1] + 1) == (y, x):
+                inside += 1
+                moved += max(abs(sy[y, x] - y), abs(sx[y, x] - x)) > _INNER_REACH
+    return inside, moved
+
+
+def test_pixels_inside_a_piece_search_near_their_match_only():
+    from pano_inpaint.generators.patchmatch.generator import _INNER_REACH
+
+    inside, moved = _inside_moves(_INNER_REACH)
+    assert inside > 20 and moved == 0
+    # Without the inner reach such pixels jump to the far, better sources.
+    assert _inside_moves(0)[1] > 0

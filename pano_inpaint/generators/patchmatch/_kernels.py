@@ -316,11 +316,12 @@ def refresh_costs(
 # ------------------------------------------------------------------------------------- search
 
 
-@KERNELS.add(types.void(_F32_3, _B2, _I64_1, _SRC, _I, _U, types.bool_, _I, _I, _F, _NNF),
+@KERNELS.add(types.void(_F32_3, _B2, _I64_1, _SRC, _I, _U, types.bool_, _I, _I, _F, _I, _NNF),
               parallel=True, fastmath=_FAST)
 def search_pass(
     target: np.ndarray, domain: np.ndarray, box: np.ndarray, src: tuple, r: int,
-    key: np.uint64, reverse: bool, radius: int, jumps: int, coherence: float, nnf: tuple,
+    key: np.uint64, reverse: bool, radius: int, jumps: int, coherence: float, inner: int,
+    nnf: tuple,
 ) -> None:
     """One PatchMatch sweep (Barnes et al. 2009): propagation from the two previous neighbours
     in scan order, a random search around the current match with radii ``radius, radius/2,
@@ -328,7 +329,9 @@ def search_pass(
     match moves to another cube face). ``reverse`` scans bottom-right to top-left.
 
     A propagated candidate continues its neighbour's match; its cost counts ``1 - coherence``
-    times, so the field prefers whole pieces of source to a mosaic of single pixels."""
+    times, so the field prefers whole pieces of source to a mosaic of single pixels. A pixel
+    whose match already continues both neighbours' (inside a piece) searches within ``inner``
+    px only when ``inner > 0``."""
     nk, ny, nx, nd = nnf
     y0, y1, x0, x1 = box[0], box[1], box[2], box[3]
     # Snapshot of the box for reads across band boundaries (rows y0.., columns x0..).
@@ -349,10 +352,13 @@ def search_pass(
                 if not domain[y, x] or nk[y, x] < 0:
                     continue
                 best = (int(nk[y, x]), int(ny[y, x]), int(nx[y, x]), float(nd[y, x]))
+                own_k, own_y, own_x = best[0], best[1], best[2]  # the match it starts with
+                same = 0  # neighbours whose match this one continues
                 qx = x - step  # the neighbour visited just before, in this row
                 if x0 <= qx < x1 and domain[y, qx] and nk[y, qx] >= 0:
-                    best = _try(target, all_known, y, x, src, r, int(nk[y, qx]),
-                                int(ny[y, qx]), int(nx[y, qx]) + step, best, keep)
+                    k, sy, sx = int(nk[y, qx]), int(ny[y, qx]), int(nx[y, qx]) + step
+                    same += k == own_k and sy == own_y and sx == own_x
+                    best = _try(target, all_known, y, x, src, r, k, sy, sx, best, keep)
                 qy = y - step  # the neighbour in the row visited before
                 if y0 <= qy < y1 and domain[qy, x]:
                     inside = ya <= qy < yb
@@ -360,10 +366,15 @@ def search_pass(
                     if k >= 0:
                         sy = (ny[qy, x] if inside else prev_y[qy - y0, x - x0]) + step
                         sx = nx[qy, x] if inside else prev_x[qy - y0, x - x0]
+                        same += k == own_k and sy == own_y and sx == own_x
                         best = _try(target, all_known, y, x, src, r, int(k), int(sy), int(sx),
                                     best, keep)
                 state = _pixel_state(key, y, x)
                 w = radius
+                if inner > 0 and same == 2:
+                    # Inside a piece (neither neighbour's candidate differs, so ``best`` is
+                    # still its own match): far draws seldom beat a match both neighbours share.
+                    w = min(radius, inner)
                 n = 0
                 while w >= 1:
                     s = state + np.uint64(2 * n + 1) * _GOLDEN
