@@ -39,10 +39,13 @@ def thick_part(hole: np.ndarray, thin_depth: float) -> np.ndarray:
     height, width = hole.shape
     margin = int(np.ceil(thin_depth)) + 3
     r0, r1 = int(rows[0]), int(rows[-1]) + 1
-    # The hole's rows with ``margin`` rows continued over the poles and ``margin`` columns
-    # wrapped each side, so a cap or a stroke across the wrap line is measured whole.
+    # The hole's rows with ``margin`` rows continued over the poles and ``2 * margin`` columns
+    # wrapped each side, so a cap or a stroke across the wrap line is measured whole: the
+    # depths are right up to ``margin`` columns out (the distance transform takes the band's
+    # ends for hole, so a hole running off them looked deep there), as far as ``near`` looks.
+    wrap = 2 * margin
     band = _rows_over_the_poles(hole, r0 - margin, r1 + margin).astype(np.uint8)
-    band = np.pad(band, ((0, 0), (margin, margin)), mode="wrap")
+    band = np.pad(band, ((0, 0), (wrap, wrap)), mode="wrap")
     depth = cv2.distanceTransform(band, cv2.DIST_L2, 3)
     deep = (depth > thin_depth).astype(np.uint8)
     if not deep.any():
@@ -50,7 +53,7 @@ def thick_part(hole: np.ndarray, thin_depth: float) -> np.ndarray:
     # Distance of every pixel to the deep part (its complement's distance transform).
     near = cv2.distanceTransform(1 - deep, cv2.DIST_L2, 3) <= thin_depth + 2
     out = np.zeros_like(hole)
-    out[r0:r1] = near[margin:-margin, margin:-margin] & hole[r0:r1]
+    out[r0:r1] = near[margin:-margin, wrap:-wrap] & hole[r0:r1]
     return out
 
 

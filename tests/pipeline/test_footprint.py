@@ -12,7 +12,7 @@ from pano_inpaint.config import PipelineConfig
 from pano_inpaint.geometry.rotation import as_rotation
 from pano_inpaint.masks import dilate_mask
 from pano_inpaint.pipeline.cube import RegionCube
-from pano_inpaint.pipeline.footprint import prefill_ring, sampling_hole
+from pano_inpaint.pipeline.footprint import prefill_ring, sampling_hole, thick_part
 from tests.synthetic import sphere_function_erp, wavy_rgb
 
 H = 64
@@ -99,3 +99,20 @@ def test_a_thin_stroke_is_filled_from_the_pixels_next_to_it():
     damaged[mask] = 1.0
     again = inpaint(damaged, mask, generator="ns", config=config).image
     np.testing.assert_array_equal(again, out)
+
+
+@pytest.mark.parametrize("shift", [0, 5, 13, 64])
+def test_thick_part_is_the_same_wherever_the_wrap_line_falls(shift):
+    """A hole 16 px wide (depth 8: thin at ``thin_depth`` 8) straddling the wrap line, beside a
+    wide cap: rolling the panorama rolls the thick part, nothing of the strip is thick. (With
+    the band wrapped by only ``margin`` columns the distance transform took its ends for hole
+    and marked the strip's columns 0-2 thick.)"""
+    strip = np.zeros((H, 2 * H), bool)
+    strip[20:40, 2 * H - 13 :] = True
+    strip[20:40, :3] = True
+    mask = strip | cap_mask(H, 2 * H, 90, 0, 25)
+    rolled = np.roll(mask, shift, axis=1)
+    thick = thick_part(rolled, 8)
+    assert not (np.roll(thick, -shift, axis=1) & strip).any()
+    np.testing.assert_array_equal(thick, np.roll(thick_part(mask, 8), shift, axis=1))
+    assert thick.any()
