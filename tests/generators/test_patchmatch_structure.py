@@ -590,6 +590,40 @@ def test_a_fill_leaves_its_context_as_it_came(rng):
     assert np.array_equal(generator.inpaint(again), first)
 
 
+@pytest.mark.parametrize("hdr", [False, True])
+def test_a_fill_that_fails_after_the_structure_step_leaves_its_context_as_it_came(
+        rng, monkeypatch, hdr):
+    """An error after the structure step wrote into the six faces (here in the finish) is
+    raised with the context put back: a caller that keeps it (and retries, or fills the next
+    hole from it) never sees another fill's pixels in it."""
+    image, hole = _line_tile(rng), _line_hole()
+    blanked = image.copy()
+    blanked[hole] = 0
+    faces = rng.random((6, SIZE, SIZE, 3)).astype(np.float32)
+    faces[DOWN] = blanked
+    faces_hole = np.zeros((6, SIZE, SIZE), bool)
+    faces_hole[DOWN] = hole
+    before = faces.copy(), faces_hole.copy()
+    # HDR: values distinct from the proxy (their own arrays), the proxy being the bank's image.
+    values = {"values": 2.0 * faces} if hdr else {}
+    context = CubeTiles(faces, faces_hole, tuple(range(6)), FACE, PAD, **values)
+    own = {"values": 2.0 * blanked[None]} if hdr else {}
+    tiles = CubeTiles(blanked[None].copy(), hole[None].copy(), (DOWN,), FACE, PAD,
+                      context=lambda: context, **own)
+    generator = PatchMatch(lattice_strength=2.0)
+    written = []
+
+    def fail(*args, **kwargs):
+        written.append(not np.array_equal(faces_hole, before[1]))
+        raise RuntimeError("finish failed")
+
+    monkeypatch.setattr(generator, "_finish", fail)
+    with pytest.raises(RuntimeError, match="finish failed"):
+        generator.inpaint(tiles)
+    assert written == [True]  # the structure step had written into the context
+    assert np.array_equal(faces, before[0]) and np.array_equal(faces_hole, before[1])
+
+
 POST = np.array([1.0, 0.0])  # (dy, dx): a post coming down from the tile's top edge
 
 
