@@ -55,7 +55,7 @@ logger = logging.getLogger(__name__)
 
 # numba runs the parallel kernels on OpenMP threads (its "omp" layer), and OpenMP's default is to
 # spin for a while after each parallel region, waiting for the next: on two cores a spinning
-# thread takes the core the fill's own helper threads (the bank copy, the line search) and other
+# thread takes the core the fill's own helper thread (the line search) and other
 # jobs need, and a fill launches some 500 regions. Set before the first launch loads OpenMP; a
 # value the user set is kept. The 4K tile of bench_generators, two threads, on a shared machine
 # (alternating runs): 5.9-6.5 -> 4.9-5.2 CPU s, wall 8.7-9.8 -> 7.5-7.6 s; fills identical.
