@@ -222,6 +222,30 @@ def test_a_stopped_line_search_returns_at_its_next_step(rng, monkeypatch):
     assert find_lines(image, hole, FACE, stop=stop) == [] and not marched
 
 
+def test_a_line_search_stopped_during_its_segments_returns_before_the_next(rng, monkeypatch):
+    """``stop`` set while the search follows its segments (from another thread, as the
+    lattice's does): the segment in hand is finished (both its ends), no other one is
+    followed, and no line is returned."""
+    import threading
+
+    from pano_inpaint.generators.patchmatch import _lines
+    from pano_inpaint.generators.patchmatch._lines import find_lines
+
+    stop = threading.Event()
+    marched = []
+    march = _lines._march
+
+    def march_then_stop(*args):
+        marched.append(1)
+        stop.set()
+        return march(*args)
+
+    monkeypatch.setattr(_lines, "_march", march_then_stop)
+    image, hole = _line_tile(rng), _line_hole()
+    assert find_lines(image, hole, FACE, stop=stop) == []
+    assert 1 <= len(marched) <= 2
+
+
 def test_lattice_fill_is_deterministic_and_keeps_known_pixels(rng):
     tiles = _tiles(_checker(rng), _hole())
     first = PatchMatch(seed=1).inpaint(tiles)
