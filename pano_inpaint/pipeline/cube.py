@@ -18,7 +18,9 @@ from pano_inpaint.geometry.cubemap import erp_to_cube, prepare_erp_to_cube, tile
 from pano_inpaint.masks import dilate_mask
 from pano_inpaint.pipeline.regions import Region, plan_cube
 
-__all__ = ["RegionCube", "cube_interpolation", "face_size_and_pad", "native_face_size"]
+__all__ = [
+    "RegionCube", "cube_interpolation", "face_size_and_pad", "kernel_reach", "native_face_size",
+]
 
 _DEFAULT_PAD_FRACTION = 1 / 8
 _DEFAULT_INTERPOLATION = "bilinear"
@@ -62,6 +64,11 @@ def cube_interpolation(config: CubeConfig, generator: Generator) -> str:
     if config.interpolation == "auto":
         return getattr(generator, "interpolation", _DEFAULT_INTERPOLATION)
     return config.interpolation
+
+
+def kernel_reach(interpolation: str) -> int:
+    """Panorama pixels an ``interpolation`` kernel reaches beyond the bilinear 2 x 2."""
+    return margin_of(interpolation) - margin_of("bilinear")
 
 
 @dataclass(frozen=True)
@@ -110,7 +117,7 @@ class RegionCube:
     @property
     def reach(self) -> int:
         """Panorama pixels the interpolation kernel reaches beyond the bilinear 2 x 2."""
-        return margin_of(self.interpolation) - margin_of("bilinear")
+        return kernel_reach(self.interpolation)
 
     def hole_tiles(self, hole: np.ndarray, face_ids: Sequence[int], *,
                    grown: np.ndarray | None = None) -> np.ndarray:

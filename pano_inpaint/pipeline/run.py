@@ -29,8 +29,7 @@ from pano_inpaint.consistency import check_consistency
 from pano_inpaint.generators.base import Generator
 from pano_inpaint.generators.registry import get_generator
 from pano_inpaint.masks import dilate_mask, mask_fraction
-from pano_inpaint.geometry._remap import margin_of
-from pano_inpaint.pipeline.cube import cube_interpolation, face_size_and_pad
+from pano_inpaint.pipeline.cube import cube_interpolation, face_size_and_pad, kernel_reach
 from pano_inpaint.pipeline.footprint import prefill_ring, sampling_hole
 from pano_inpaint.pipeline.prepare import Preparation
 from pano_inpaint.pipeline.region_fill import fill_region
@@ -76,7 +75,7 @@ def _fill_regions(
     # Thin parts of the hole are not grown by the kernel's reach (``footprint``): the samples
     # next to them read the hole's first rings, filled here in ``out``, which the regions then
     # sample (their own writes land on hole pixels only, rings included).
-    reach = margin_of(cube_interpolation(config.cube, generator)) - margin_of("bilinear")
+    reach = kernel_reach(cube_interpolation(config.cube, generator))
     grown, thin = sampling_hole(hole, reach, config.cube.thin_depth)
     source = erp
     if thin:
