@@ -534,6 +534,20 @@ def test_a_line_that_ends_copies_from_behind_only():
     assert {tuple(v) for v in ending} == {tuple(v) for v in crossing if v @ direction < 0}
 
 
+def _line_context(rng: np.random.Generator
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The line tile with its hole blanked (``(P, P, 3)``), the hole, and six faces of noise
+    with that tile as the face ``DOWN`` (``(6, P, P, 3)``) with their holes: a fill's context."""
+    image, hole = _line_tile(rng), _line_hole()
+    blanked = image.copy()
+    blanked[hole] = 0
+    faces = rng.random((6, SIZE, SIZE, 3)).astype(np.float32)
+    faces[DOWN] = blanked
+    faces_hole = np.zeros((6, SIZE, SIZE), bool)
+    faces_hole[DOWN] = hole
+    return blanked, hole, faces, faces_hole
+
+
 def test_structure_fills_go_into_the_context_bank_in_place_and_are_undone(rng):
     """With a context (the six faces, not the batch itself) the structure step hands the solve
     a bank holding its fills on the target's face, written into the context's own arrays with
@@ -543,13 +557,7 @@ def test_structure_fills_go_into_the_context_bank_in_place_and_are_undone(rng):
 
     from pano_inpaint.generators.patchmatch.generator import _Problem
 
-    image, hole = _line_tile(rng), _line_hole()
-    blanked = image.copy()
-    blanked[hole] = 0
-    faces = rng.random((6, SIZE, SIZE, 3)).astype(np.float32)
-    faces[DOWN] = blanked
-    faces_hole = np.zeros((6, SIZE, SIZE), bool)
-    faces_hole[DOWN] = hole
+    blanked, hole, faces, faces_hole = _line_context(rng)
     before = faces.copy(), faces_hole.copy()
     generator = PatchMatch(lattice_strength=2.0)
 
@@ -594,13 +602,7 @@ def test_structure_fills_go_into_the_context_bank_in_place_and_are_undone(rng):
 def test_a_fill_leaves_its_context_as_it_came(rng):
     """The structure step's writes into the six faces are undone before ``inpaint`` returns: a
     context a caller keeps (and may hand to the next fill) is not changed by a fill."""
-    image, hole = _line_tile(rng), _line_hole()
-    blanked = image.copy()
-    blanked[hole] = 0
-    faces = rng.random((6, SIZE, SIZE, 3)).astype(np.float32)
-    faces[DOWN] = blanked
-    faces_hole = np.zeros((6, SIZE, SIZE), bool)
-    faces_hole[DOWN] = hole
+    blanked, hole, faces, faces_hole = _line_context(rng)
     before = faces.copy(), faces_hole.copy()
     context = CubeTiles(faces, faces_hole, tuple(range(6)), FACE, PAD)
     tiles = CubeTiles(blanked[None].copy(), hole[None].copy(), (DOWN,), FACE, PAD,
@@ -620,13 +622,7 @@ def test_a_fill_that_fails_after_the_structure_step_leaves_its_context_as_it_cam
     """An error after the structure step wrote into the six faces (here in the finish) is
     raised with the context put back: a caller that keeps it (and retries, or fills the next
     hole from it) never sees another fill's pixels in it."""
-    image, hole = _line_tile(rng), _line_hole()
-    blanked = image.copy()
-    blanked[hole] = 0
-    faces = rng.random((6, SIZE, SIZE, 3)).astype(np.float32)
-    faces[DOWN] = blanked
-    faces_hole = np.zeros((6, SIZE, SIZE), bool)
-    faces_hole[DOWN] = hole
+    blanked, hole, faces, faces_hole = _line_context(rng)
     before = faces.copy(), faces_hole.copy()
     # HDR: values distinct from the proxy (their own arrays), the proxy being the bank's image.
     values = {"values": 2.0 * faces} if hdr else {}
