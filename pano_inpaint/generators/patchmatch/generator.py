@@ -19,7 +19,7 @@ from pano_inpaint.generators.base import CubeTiles
 from pano_inpaint.generators.patchmatch import _kernels as kernels
 from pano_inpaint.generators.patchmatch._compile import compile_all
 from pano_inpaint.generators.patchmatch._finish import FinishScales, finish_fill, smooth_fill
-from pano_inpaint.generators.patchmatch._lines import find_lines
+from pano_inpaint.generators.patchmatch._lines import Line, find_lines
 from pano_inpaint.generators.patchmatch._offset_kernels import lattice_peel
 from pano_inpaint.generators.patchmatch._offsets import find_lattice
 from pano_inpaint.generators.patchmatch._pyramid import (
@@ -314,6 +314,29 @@ def _domain(hole: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray]:
         return domain, np.zeros(4, np.int64)
     return domain, np.array([rows[0], rows[-1] + 1, cols[0], cols[-1] + 1], np.int64)
 
+
+def _lines_note(lines: list[Line]) -> str:
+    """What the line step does on one tile, for the report: the lines it continues across the
+    hole (how many of them were found beyond it by their profile) and, apart from them, those
+    it continues only up to a line they end on inside the hole (T-junctions).
+
+    Example:
+        >>> across = Line(np.zeros(2), np.array([1.0, 0.0]), 2.0)
+        >>> traced = Line(np.zeros(2), np.array([1.0, 0.0]), 2.0, traced=True)
+        >>> ending = Line(np.zeros(2), np.array([0.0, 1.0]), 2.0, end=9.0)
+        >>> _lines_note([across, traced, ending])  # doctest: +NORMALIZE_WHITESPACE
+        '2 line(s) continued across the hole (1 found beyond it by their profile),
+         1 continued up to a line it ends on in the hole'
+    """
+    ending = sum(line.end is not None for line in lines)
+    traced = sum(line.traced for line in lines if line.end is None)
+    parts = []
+    if len(lines) > ending:
+        parts.append(f"{len(lines) - ending} line(s) continued across the hole"
+                     + (f" ({traced} found beyond it by their profile)" if traced else ""))
+    if ending:
+        parts.append(f"{ending} continued up to a line it ends on in the hole")
+    return ", ".join(parts)
 
 @register_generator
 class PatchMatch:
@@ -728,11 +751,7 @@ class PatchMatch:
             if lines:
                 plans[i] = [_Along(line.vectors(reach), line.band(hole.shape) & hole, "line")
                             for line in lines]
-                traced = sum(line.traced for line in lines)
-                ending = sum(line.end is not None for line in lines)
-                lined.append(f"face {face}: {len(lines)} line(s) continued across the hole"
-                             + (f" ({traced} found beyond it by their profile)" if traced else "")
-                             + (f" ({ending} ending on another in it)" if ending else ""))
+                lined.append(f"face {face}: " + _lines_note(lines))
             else:
                 plain.append(face)
         parts = found + lined
