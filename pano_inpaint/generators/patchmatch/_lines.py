@@ -310,18 +310,16 @@ def _trace(grey: np.ndarray, known: np.ndarray, tip: np.ndarray, u: np.ndarray,
     return None
 
 
-def _crossed(segments: np.ndarray, i: int, tip: np.ndarray, u: np.ndarray, enter: float,
-             slack: float, min_length: float) -> bool:
-    """Whether another of ``segments`` (``(n, 4)`` ``(y0, x0, y1, x1)``) crosses segment
-    ``i``'s extension from ``tip`` along ``u`` before it enters the hole ``enter`` px on, at
-    ``_CROSSING_ANGLE`` or more and at least ``min_length`` long: a grid line LSD ended where
-    the other line crosses it (the short edges of a texture crossing it do not count). The
-    crossing segment may itself stop up to ``slack`` px short of the crossing point (LSD may cut
-    both lines there); the crossing may lie up to 2 px behind the tip."""
-    starts, ends = segments[:, :2], segments[:, 2:]
-    spans = ends - starts
-    lengths = np.hypot(spans[:, 0], spans[:, 1])
-    directions = spans / np.maximum(lengths, 1e-9)[:, None]
+def _crossed(starts: np.ndarray, directions: np.ndarray, lengths: np.ndarray, i: int,
+             tip: np.ndarray, u: np.ndarray, enter: float, slack: float,
+             min_length: float) -> bool:
+    """Whether another segment (``starts``, unit ``directions``, ``lengths``: ``(n, 2)``,
+    ``(n, 2)``, ``(n,)``) crosses segment ``i``'s extension from ``tip`` along ``u`` before it
+    enters the hole ``enter`` px on, at ``_CROSSING_ANGLE`` or more and at least
+    ``min_length`` long: a grid line LSD ended where the other line crosses it (the short edges
+    of a texture crossing it do not count). The crossing segment may itself stop up to
+    ``slack`` px short of the crossing point (LSD may cut both lines there); the crossing may
+    lie up to 2 px behind the tip."""
     normals = np.stack([-directions[:, 1], directions[:, 0]], axis=1)
     facing = normals @ u  # sin of the angle between u and each segment
     steep = (np.abs(facing) >= np.sin(_CROSSING_ANGLE)) & (lengths >= min_length)
@@ -346,6 +344,16 @@ def _fit(points: np.ndarray) -> tuple[Line, float]:
     direction = vt[0] / np.linalg.norm(vt[0])
     normal = np.array([-direction[1], direction[0]])
     return Line(centre, direction, 0.0), float(np.abs((points - centre) @ normal).max())
+
+
+def _found_already(line: Line, others: list[Line], tolerance: float) -> bool:
+    """Whether one of ``others`` is ``line`` again: within ``_MAX_ANGLE`` of its direction and
+    its point within ``tolerance`` px of the other's line (a line is found from each of its
+    two segments, an edge from both of its sides)."""
+    return any(abs(line.direction @ other.direction) >= np.cos(_MAX_ANGLE)
+               and abs((line.point - other.point) @ np.array(
+                   [-other.direction[1], other.direction[0]])) <= tolerance
+               for other in others)
 
 
 def find_lines(image: np.ndarray, hole: np.ndarray, face_size: int, *,
@@ -388,7 +396,8 @@ def find_lines(image: np.ndarray, hole: np.ndarray, face_size: int, *,
             u = sign * directions[i]
             crossing = _march(hole, tip, u, max(gap, crossed_reach))
             if crossing is None or (crossing[0] > np.floor(gap) and not _crossed(
-                    segments, i, tip, u, crossing[0], gap, 3 * min_length)):
+                    starts, directions, lengths, i, tip, u, crossing[0], gap,
+                    3 * min_length)):
                 continue
             far = tip + crossing[1] * u
             # Another segment beyond the hole, nearly parallel (a short segment's angle is
@@ -434,10 +443,7 @@ def find_lines(image: np.ndarray, hole: np.ndarray, face_size: int, *,
     found.sort(key=lambda item: -item[0])
     lines: list[Line] = []
     for _, line in found:  # the same line found from both of its segments: keep one
-        if any(abs(line.direction @ other.direction) >= np.cos(_MAX_ANGLE)
-               and abs((line.point - other.point) @ np.array(
-                   [-other.direction[1], other.direction[0]])) <= tolerance
-               for other in lines):
+        if _found_already(line, lines, tolerance):
             continue
         lines.append(line)
         if len(lines) >= max_lines:
@@ -470,10 +476,7 @@ def _junctions(dangling: list[tuple[float, np.ndarray, np.ndarray, tuple[float, 
         if stop is None or stop[0] - enter > length:
             continue  # no line to end on, or further into the hole than the segment is long
         line = Line(tip, u, lines[0].half_width, end=stop[0] + stop[1])
-        if any(abs(line.direction @ other.direction) >= np.cos(_MAX_ANGLE)
-               and abs((line.point - other.point) @ np.array(
-                   [-other.direction[1], other.direction[0]])) <= tolerance
-               for other in joined):
+        if _found_already(line, joined, tolerance):
             continue  # the same edge found twice
         joined.append(line)
     return joined
