@@ -36,7 +36,6 @@ def thick_part(hole: np.ndarray, thin_depth: float) -> np.ndarray:
     rows = np.flatnonzero(hole.any(axis=1))
     if rows.size == 0:
         return np.zeros_like(hole)
-    height, width = hole.shape
     margin = int(np.ceil(thin_depth)) + 3
     r0, r1 = int(rows[0]), int(rows[-1]) + 1
     # The hole's rows with ``margin`` rows continued over the poles and ``2 * margin`` columns

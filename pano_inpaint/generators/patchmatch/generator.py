@@ -338,6 +338,7 @@ def _lines_note(lines: list[Line]) -> str:
         parts.append(f"{ending} continued up to a line it ends on in the hole")
     return ", ".join(parts)
 
+
 @register_generator
 class PatchMatch:
     """Seam-aware multi-scale PatchMatch: copies texture from any face, continuous across edges."""
