@@ -820,8 +820,8 @@ def eval_command(
     ] = None,
     masks: Annotated[
         str | None, typer.Option(metavar="FAM1,FAM2", help="Mask families (default: all: "
-                                 "nadir, tripod, monopod, shadow, cube-edge, cube-corner, wrap, "
-                                 "zenith, strokes).")
+                                 "nadir, large-cap, tripod, monopod, shadow, cube-edge, "
+                                 "cube-corner, wrap, zenith, strokes).")
     ] = None,
     peers: Annotated[
         str, typer.Option(metavar="default|all|none|A,B", help="Peer methods: erp-telea, "

@@ -163,6 +163,18 @@ def test_every_command_has_an_example(capsys):
         assert all(option in out for option in options), command
 
 
+def test_eval_help_lists_every_mask_family(monkeypatch, capsys):
+    # The help text spells the families out (the CLI does not import the masks to start up
+    # fast): a family added to the registry must be added there too.
+    from pano_inpaint.masks.families import list_families
+
+    monkeypatch.setenv("COLUMNS", "300")
+    assert main(["eval", "--help"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    listed = out.split("Mask families (default: all:")[1].split(")")[0]
+    assert [name.strip(" .") for name in listed.split(",")] == list_families()
+
+
 def test_help_names_the_extras_to_install(monkeypatch, capsys):
     # Help text is rich markup: an unescaped "[web]" is taken for a style and dropped, and
     # the command shown installs the package without the extra.
