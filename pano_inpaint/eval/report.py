@@ -3,7 +3,8 @@
 Row fields (one row per image x mask family x method; ``method == "ground truth"`` is the
 reference row of a case, measured on the truth itself):
 
-``image, family, method, kind, hdr, width, hole_fraction, status, error`` and, for scored rows,
+``image, set, family, method, kind, hdr, width, hole_fraction, status, error`` (``set``: the
+name of the folder the image came from; ``scenes`` for the rendered scenes) and, for scored rows,
 ``psnr, ssim`` (weighted-to-spherical, in the hole, on the display-referred / tone-mapped proxy),
 ``grad_ratio`` (fill / truth gradient energy; 1 = as sharp), ``grad_inner`` (the same over the
 hole's inner half: the deeper half of its solid angle, where a large fill fogs first), ``swd``
@@ -39,7 +40,8 @@ from pano_inpaint.geometry.sphere import erp_pixel_to_lonlat, lonlat_to_xyz
 from pano_inpaint.masks.auto.preview import outline_hole
 from pano_inpaint.values import ToneMap, to_values
 
-__all__ = ["COLUMNS", "RATIO_FIELDS", "CaseViews", "summarise", "write_reports"]
+__all__ = ["COLUMNS", "RATIO_FIELDS", "CaseViews", "against_peers", "summarise",
+           "write_reports"]
 
 GROUND_TRUTH = "ground truth"
 
@@ -117,6 +119,69 @@ def summarise(rows: list[dict], family: str | None = None) -> list[dict]:
     return out
 
 
+def _sets(rows: list[dict]) -> list[str | None]:
+    """The rows' sets (image folders) in the order they first appear."""
+    return list(dict.fromkeys(r.get("set") for r in rows))
+
+
+def against_peers(rows: list[dict], families: list[str]) -> list[dict]:
+    """Each generator against the best peer, per set and family: the issue's bar.
+
+    Only the cases every method of the comparison scored are counted. ``peer`` is the peer
+    with the best mean WS-PSNR over those cases; ``diff`` is the generator's mean less that;
+    ``won`` counts the cases where the generator is at or above every peer on the case itself
+    (a family mean can hide a loss on most of its cases). The peers are those that ran on the
+    set (pypatchmatch skips panoramas wider than 1024 px). Gradient ratios are geometric means.
+    """
+    scored = [r for r in rows if r["status"] == "ok" and r.get("psnr") is not None]
+    peers = [m for m in _method_order(scored) if any(
+        r["method"] == m and r["kind"] == "peer" for r in scored)]
+    generators = [m for m in _method_order(scored) if any(
+        r["method"] == m and r["kind"] == "generator" for r in scored)]
+    if not peers:
+        return []
+    cases: dict[tuple, dict[str, dict]] = {}
+    for r in scored:
+        cases.setdefault((r.get("set"), r["family"], r["image"]), {})[r["method"]] = r
+    out = []
+    for generator in generators:
+        for set_name in _sets(scored):
+            for family in families:
+                group = [c for (s, f, _), c in cases.items() if s == set_name and f == family]
+                # The peers that ran on this group (pypatchmatch skips wide panoramas).
+                present = [p for p in peers if any(p in c for c in group)]
+                mine = [c for c in group if generator in c and all(p in c for p in present)]
+                if not mine or not present:
+                    continue
+                means = {m: float(np.mean([c[m]["psnr"] for c in mine]))
+                         for m in [generator, *present]}
+                best = max(present, key=lambda m: means[m])
+                out.append({
+                    "generator": generator, "set": set_name, "family": family,
+                    "cases": len(mine), "psnr": means[generator], "peer": best,
+                    "peer_psnr": means[best], "diff": means[generator] - means[best],
+                    "won": sum(c[generator]["psnr"] >= max(c[p]["psnr"] for p in present)
+                               for c in mine),
+                    "grad_ratio": _mean((c[generator].get("grad_ratio") for c in mine), True),
+                    "grad_inner": _mean((c[generator].get("grad_inner") for c in mine), True),
+                })
+    return out
+
+
+def _peer_table(entries: list[dict]) -> list[str]:
+    with_sets = len({e["set"] for e in entries}) > 1
+    lines = ["| generator | " + ("set | " if with_sets else "") + "family | cases | WS-PSNR dB "
+             "| best peer | peer dB | diff dB | won | grad ratio | grad inner half |",
+             "|" + "---|" * (11 if with_sets else 10)]
+    for e in entries:
+        cells = [e["generator"], *([str(e["set"])] if with_sets else []), e["family"],
+                 str(e["cases"]), f"{e['psnr']:.2f}", e["peer"], f"{e['peer_psnr']:.2f}",
+                 f"{e['diff']:+.2f}", f"{e['won']}/{e['cases']}",
+                 _cell(e["grad_ratio"], "{:.2f}"), _cell(e["grad_inner"], "{:.2f}")]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
 def _cell(value: float | int | None, fmt: str) -> str:
     return "–" if value is None else fmt.format(value)
 
@@ -185,8 +250,18 @@ def markdown_report(rows: list[dict], meta: dict) -> str:
         where = f" / {skip['family']}" if "family" in skip else ""
         lines.append(f"- not scored: {skip['image']}{where}: {skip['reason']}")
     lines += ["", "## All cases (mean per method)", "", *_markdown_table(summarise(rows)), ""]
+    sets = _sets(rows)
     lines += ["## WS-PSNR in the hole by mask family (dB)", "",
               *_matrix(rows, families, "psnr", "{:.2f}"), ""]
+    if len(sets) > 1:  # one folder's family means can hide another's
+        for set_name in sets:
+            mine = [r for r in rows if r.get("set") == set_name]
+            lines += [f"### {set_name}", "", *_matrix(mine, families, "psnr", "{:.2f}"), ""]
+    peer_entries = against_peers(rows, families)
+    if peer_entries:
+        lines += ["## Each generator against the best peer, per family", "",
+                  "Mean WS-PSNR over the cases every method scored; won: cases where the "
+                  "generator is at or above every peer.", "", *_peer_table(peer_entries), ""]
     lines += ["## Patch SWD by mask family (lower = closer texture statistics)", "",
               *_matrix(rows, families, "swd", "{:.4f}"), ""]
     lines += ["## Per mask family (mean per method)", ""]

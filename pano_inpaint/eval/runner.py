@@ -139,7 +139,8 @@ class _Case:
     def base_row(self, method: str, kind: str) -> dict:
         t = self.truth
         return {
-            "image": t.name, "family": self.family, "method": method, "kind": kind,
+            "image": t.name, "set": t.path.parent.name, "family": self.family,
+            "method": method, "kind": kind,
             "hdr": t.hdr, "width": int(t.pixels.shape[1]), "hole_fraction": self.hole_fraction,
             "status": "ok", "error": None,
         }

@@ -1,10 +1,10 @@
 import pytest
 
-from pano_inpaint.eval.report import GROUND_TRUTH, markdown_report, summarise
+from pano_inpaint.eval.report import GROUND_TRUTH, against_peers, markdown_report, summarise
 
 
-def _row(method, family="nadir", **values):
-    row = {"image": "a.png", "family": family, "method": method, "hdr": False,
+def _row(method, family="nadir", image="a.png", **values):
+    row = {"image": image, "family": family, "method": method, "hdr": False,
            "kind": "reference" if method == GROUND_TRUTH else "generator", "status": "ok",
            "error": None}
     row.update(values)
@@ -42,3 +42,40 @@ def test_markdown_report_has_reference_rows_and_families():
     assert "| ground truth |" in text and "### nadir" in text and "### wrap" in text
     assert "not scored: v.jpg / nadir: old" in text
     assert "(1 failed)" in text
+
+
+def _case(image, set_name, family, **psnrs):
+    return [_row(m, family=family, image=image, set=set_name, psnr=v, grad_ratio=0.5,
+                 kind="peer" if m.startswith("erp") else "generator")
+            for m, v in psnrs.items()]
+
+
+def test_against_peers_per_set_and_family():
+    rows = [
+        *_case("a.png", "panoramas", "nadir", pm=30.0, **{"erp-ns": 29.0, "erp-telea": 28.0}),
+        *_case("b.png", "panoramas", "nadir", pm=25.0, **{"erp-ns": 27.0, "erp-telea": 26.0}),
+        # a wide panorama: one peer did not run; the other is the comparison there
+        *_case("c.jpg", "hires", "nadir", pm=20.0, **{"erp-telea": 21.5}),
+        _row("erp-ns", family="nadir", image="c.jpg", set="hires", kind="peer",
+             status="skipped"),
+    ]
+    entries = {e["set"]: e for e in against_peers(rows, ["nadir", "wrap"])}
+    assert set(entries) == {"panoramas", "hires"}  # no entry for a family with no cases
+    mine = entries["panoramas"]
+    assert mine["peer"] == "erp-ns" and mine["peer_psnr"] == pytest.approx(28.0)
+    assert mine["diff"] == pytest.approx(-0.5) and mine["won"] == 1 and mine["cases"] == 2
+    assert mine["grad_ratio"] == pytest.approx(0.5)
+    assert entries["hires"]["peer"] == "erp-telea"
+    assert entries["hires"]["diff"] == pytest.approx(-1.5) and entries["hires"]["won"] == 0
+    assert against_peers([r for r in rows if r["kind"] != "peer"], ["nadir"]) == []
+
+
+def test_markdown_report_splits_families_by_set():
+    rows = [*_case("a.png", "panoramas", "nadir", pm=30.0, **{"erp-ns": 29.0}),
+            *_case("c.jpg", "hires", "nadir", pm=20.0, **{"erp-ns": 21.5})]
+    meta = {"command": "eval x", "date": "today", "seconds": 1.0, "versions": {}, "images": [],
+            "settings": {"families": ["nadir"], "seed": 0, "methods": ["pm", "erp-ns"],
+                         "max_width": 2048}}
+    text = markdown_report(rows, meta)
+    assert "### panoramas" in text and "### hires" in text
+    assert "| pm | hires | nadir | 1 | 20.00 | erp-ns | 21.50 | -1.50 | 0/1 |" in text
