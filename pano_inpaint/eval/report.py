@@ -168,18 +168,24 @@ def against_peers(rows: list[dict], families: list[str]) -> list[dict]:
     return out
 
 
-def _peer_table(entries: list[dict]) -> list[str]:
+def _peer_cells(entries: list[dict]) -> tuple[list[str], list[list[str]]]:
+    """The header and the cells of the against-the-best-peer table (a set column only when
+    there are several sets)."""
     with_sets = len({e["set"] for e in entries}) > 1
-    lines = ["| generator | " + ("set | " if with_sets else "") + "family | cases | WS-PSNR dB "
-             "| best peer | peer dB | diff dB | won | grad ratio | grad inner half |",
-             "|" + "---|" * (11 if with_sets else 10)]
-    for e in entries:
-        cells = [e["generator"], *([str(e["set"])] if with_sets else []), e["family"],
-                 str(e["cases"]), f"{e['psnr']:.2f}", e["peer"], f"{e['peer_psnr']:.2f}",
-                 f"{e['diff']:+.2f}", f"{e['won']}/{e['cases']}",
-                 _cell(e["grad_ratio"], "{:.2f}"), _cell(e["grad_inner"], "{:.2f}")]
-        lines.append("| " + " | ".join(cells) + " |")
-    return lines
+    header = ["generator", *(["set"] if with_sets else []), "family", "cases", "WS-PSNR dB",
+              "best peer", "peer dB", "diff dB", "won", "grad ratio", "grad inner half"]
+    body = [[e["generator"], *([str(e["set"])] if with_sets else []), e["family"],
+             str(e["cases"]), f"{e['psnr']:.2f}", e["peer"], f"{e['peer_psnr']:.2f}",
+             f"{e['diff']:+.2f}", f"{e['won']}/{e['cases']}",
+             _cell(e["grad_ratio"], "{:.2f}"), _cell(e["grad_inner"], "{:.2f}")]
+            for e in entries]
+    return header, body
+
+
+def _peer_table(entries: list[dict]) -> list[str]:
+    header, body = _peer_cells(entries)
+    return ["| " + " | ".join(header) + " |", "|" + "---|" * len(header),
+            *["| " + " | ".join(cells) + " |" for cells in body]]
 
 
 def _cell(value: float | int | None, fmt: str) -> str:
@@ -438,6 +444,15 @@ def html_report(rows: list[dict], meta: dict, cases: list[dict]) -> str:
         "widened so its edges (dotted) show; wrap views look across lon = 180 (marked).</p>",
         "<h2>All cases</h2>", _html_summary(summarise(rows)),
     ]
+    families = [f for f in meta["settings"]["families"] if any(r["family"] == f for r in rows)]
+    peer_entries = against_peers(rows, families)
+    if peer_entries:
+        header, body = _peer_cells(peer_entries)
+        parts += ["<h2>Each generator against the best peer, per family</h2>",
+                  "<table><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in header)
+                  + "</tr>" + "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>"
+                                                       for c in cells) + "</tr>"
+                                      for cells in body) + "</table>"]
     for case in cases:
         frac = case["hole_fraction"]
         parts.append(f"<section id={case['id']}><h3>{html.escape(case['image'])} — "

@@ -44,12 +44,15 @@ def test_end_to_end(pano_dir, tmp_path):
     wrap_rows = [r for r in results.rows if r["family"] == "wrap"]
     assert all(r["wrap"] is not None for r in wrap_rows)
 
+    assert {r["set"] for r in results.rows} == {"panos"}  # the images' folder
+
     text = (out / "results.md").read_text()
     assert "| ground truth |" in text and "### wrap" in text and "HDR panoramas" in text
+    assert "| telea | nadir | 2 |" in text  # the generator against the best peer
     payload = json.loads((out / "results.json").read_text())
     assert payload["meta"]["command"] == "test" and len(payload["rows"]) == 16
     page = (out / "index.html").read_text()
-    assert "cases/" in page
+    assert "cases/" in page and "against the best peer" in page and "<td>telea</td>" in page
     first = page.split("src='")[1].split("'")[0]
     assert (out / first).is_file()
 
