@@ -10,7 +10,14 @@ from pano_inpaint.masks.families import (
     list_families,
     make_mask,
 )
-from pano_inpaint.masks.sphere import cap_mask, dilate_mask, mask_fraction, nadir_mask, zenith_mask
+from pano_inpaint.masks.sphere import (
+    cap_mask,
+    dilate_mask,
+    mask_fraction,
+    nadir_mask,
+    rows_over_the_poles,
+    zenith_mask,
+)
 
 __all__ = [
     "MASK_FAMILIES",
@@ -23,5 +30,6 @@ __all__ = [
     "make_mask",
     "mask_fraction",
     "nadir_mask",
+    "rows_over_the_poles",
     "zenith_mask",
 ]

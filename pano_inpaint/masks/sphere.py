@@ -15,7 +15,9 @@ import numpy as np
 from pano_inpaint._checks import check_positive_int
 from pano_inpaint.geometry.sphere import erp_pixel_to_lonlat, lonlat_to_xyz
 
-__all__ = ["cap_mask", "dilate_mask", "mask_fraction", "nadir_mask", "zenith_mask"]
+__all__ = [
+    "cap_mask", "dilate_mask", "mask_fraction", "nadir_mask", "rows_over_the_poles", "zenith_mask",
+]
 
 
 def _check_size(height: int, width: int) -> tuple[int, int]:
@@ -111,10 +113,17 @@ def mask_fraction(mask: np.ndarray) -> float:
     return float(counts @ weights[rows] / (weights.sum() * width))
 
 
-def _rows_over_the_poles(mask: np.ndarray, first: int, stop: int) -> np.ndarray:
-    """Rows ``first .. stop - 1`` of ``mask``, continued over the poles: row ``-1 - k`` is row
-    ``k`` seen from the other side of the pole (shifted by half a turn), and likewise below."""
-    height, width = mask.shape
+def rows_over_the_poles(mask: np.ndarray, first: int, stop: int) -> np.ndarray:
+    """Rows ``first .. stop - 1`` of ``mask`` (or of an image, ``(H, W, ...)``), continued over
+    the poles: row ``-1 - k`` is row ``k`` seen from the other side of the pole (shifted by
+    half a turn), and likewise below.
+
+    Example:
+        >>> m = np.arange(8).reshape(2, 4)
+        >>> rows_over_the_poles(m, -1, 1).tolist()
+        [[2, 3, 0, 1], [0, 1, 2, 3]]
+    """
+    height, width = mask.shape[:2]
     ys = np.arange(first, stop)
     above, below = ys < 0, ys >= height
     source = np.clip(np.where(above, -1 - ys, np.where(below, 2 * height - 1 - ys, ys)),
@@ -159,7 +168,7 @@ def dilate_mask(mask: np.ndarray, pixels: int, *,
     r0, r1 = max(0, rows[0] - pixels), min(height, rows[-1] + pixels + 1)
     # The band of rows that can change, with ``pixels`` rows of context above and below it
     # (taken over the pole where the band reaches one) and ``pixels`` columns wrapped each side.
-    band = _rows_over_the_poles(mask, r0 - pixels, r1 + pixels).astype(np.uint8)
+    band = rows_over_the_poles(mask, r0 - pixels, r1 + pixels).astype(np.uint8)
     band = np.pad(band, ((0, 0), (pixels, pixels)), mode="wrap")
     shape = cv2.MORPH_ELLIPSE if footprint == "disc" else cv2.MORPH_RECT
     kernel = cv2.getStructuringElement(shape, (2 * pixels + 1,) * 2)

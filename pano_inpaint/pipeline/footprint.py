@@ -16,8 +16,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from pano_inpaint.masks import dilate_mask
-from pano_inpaint.masks.sphere import _rows_over_the_poles
+from pano_inpaint.masks import dilate_mask, rows_over_the_poles
 
 __all__ = ["prefill_ring", "sampling_hole", "thick_part"]
 
@@ -43,7 +42,7 @@ def thick_part(hole: np.ndarray, thin_depth: float) -> np.ndarray:
     # depths are right up to ``margin`` columns out (the distance transform takes the band's
     # ends for hole, so a hole running off them looked deep there), as far as ``near`` looks.
     wrap = 2 * margin
-    band = _rows_over_the_poles(hole, r0 - margin, r1 + margin).astype(np.uint8)
+    band = rows_over_the_poles(hole, r0 - margin, r1 + margin).astype(np.uint8)
     band = np.pad(band, ((0, 0), (wrap, wrap)), mode="wrap")
     depth = cv2.distanceTransform(band, cv2.DIST_L2, 3)
     deep = (depth > thin_depth).astype(np.uint8)
@@ -70,11 +69,22 @@ def sampling_hole(hole: np.ndarray, reach: int, thin_depth: float
     return hole | dilate_mask(thick, reach, footprint="square"), True
 
 
+def _neighbour(ys: np.ndarray, xs: np.ndarray, dy: int, dx: int, height: int, width: int
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Rows and columns of the ``(dy, dx)`` neighbours of pixels ``(ys, xs)`` on the sphere:
+    columns wrap around, and a row past a pole is the row beside it on the opposite meridian."""
+    ny, nx = ys + dy, xs + dx
+    over = (ny < 0) | (ny >= height)
+    ny = np.where(ny < 0, -1 - ny, np.where(ny >= height, 2 * height - 1 - ny, ny))
+    return ny, np.where(over, nx + width // 2, nx) % width
+
+
 def prefill_ring(erp: np.ndarray, hole: np.ndarray, reach: int) -> None:
     """Write into ``erp`` (in place) the ``reach`` rings of ``hole`` pixels nearest the known
-    ones: each the mean of its known (or already written) 8-neighbours, ring by ring, columns
-    wrapping around. These are what a kernel reaching ``reach`` pixels past a known sample of
-    a thin part reads (:func:`sampling_hole`); the fill overwrites every hole pixel."""
+    ones: each the mean of its known (or already written) 8-neighbours on the sphere (columns
+    wrapping around, rows continued over the poles), ring by ring. These are what a kernel
+    reaching ``reach`` pixels past a known sample of a thin part reads
+    (:func:`sampling_hole`); the fill overwrites every hole pixel."""
     rows = np.flatnonzero(hole.any(axis=1))
     if rows.size == 0:
         return
@@ -88,18 +98,19 @@ def prefill_ring(erp: np.ndarray, hole: np.ndarray, reach: int) -> None:
         ys, xs = np.nonzero(touched & ~done)
         if ys.size == 0:
             return
+        ys = ys + r0
         total = np.zeros((ys.size, target.shape[2]), np.float64)
         count = np.zeros(ys.size, np.float64)
         for dy in (-1, 0, 1):
             for dx in (-1, 0, 1):
                 if dy == dx == 0:
                     continue
-                ny, nx = np.clip(ys + dy, 0, r1 - r0 - 1), (xs + dx) % width
-                use = done[ny, nx]
-                total[use] += target[ny[use] + r0, nx[use]]
+                ny, nx = _neighbour(ys, xs, dy, dx, height, width)
+                use = done[ny - r0, nx]
+                total[use] += target[ny[use], nx[use]]
                 count[use] += 1
         mean = total / count[:, None]
         if np.issubdtype(target.dtype, np.integer):
             mean = np.rint(mean)
-        target[ys + r0, xs] = mean.astype(target.dtype)
-        done[ys, xs] = True
+        target[ys, xs] = mean.astype(target.dtype)
+        done[ys - r0, xs] = True

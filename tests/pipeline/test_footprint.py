@@ -79,6 +79,23 @@ def test_prefill_ring_writes_the_mean_of_known_neighbours_ring_by_ring():
     assert erp[4, 7] == pytest.approx((3 + 2 / 3 + 1 / 3) / 5)  # the second ring from the first
 
 
+def test_prefill_ring_reads_the_neighbours_over_the_pole():
+    """A hole on the top row: its neighbours above are the top row's pixels half a turn away
+    (fails with rows clamped at the pole, which counts the row's own pixels twice instead)."""
+    erp = np.zeros((8, 16), np.float32)
+    erp[1] = 10.0
+    erp[0, 9:14] = 50.0  # over the pole from columns 1..5
+    mask = np.zeros((8, 16), bool)
+    mask[0, 2:5] = True
+    prefill_ring(erp, mask, 1)
+    assert erp[0, 3] == pytest.approx((3 * 10 + 3 * 50) / 6)  # no known neighbour on its row
+    assert erp[0, 2] == pytest.approx((3 * 10 + 3 * 50 + 0) / 7)  # and the known (0, 1)
+    south = np.flipud(erp).copy()  # the same at the bottom row
+    south[-1, 2:5] = 0.0
+    prefill_ring(south, np.flipud(mask), 1)
+    np.testing.assert_allclose(south[-1], erp[0])
+
+
 def test_a_thin_stroke_is_filled_from_the_pixels_next_to_it():
     """A smooth fill of a 3-pixel stroke on a wavy field: with the stroke grown by the bicubic
     kernel's reach the fill spans about twice its width and misses the field's curvature
