@@ -77,8 +77,9 @@ class CubeConfig:
     interpolation: Literal["auto", "nearest", "bilinear", "bicubic", "lanczos"] = "auto"
     rotate: bool = True  # rotate the sphere so each hole sits at the centre of a face
     min_rotation_degrees: float = 5.0  # holes closer than this to a face centre are not rotated
-    # Hole parts no deeper than this many panorama pixels (strokes, cables, thin arms) are not
-    # grown by the kernel's reach before marking tile pixels unknown (0: every part grown).
+    # Hole parts no deeper than this many pixels of a 1024-pixel-wide panorama, scaled with the
+    # width (16 at 2048: about 2.8 degrees at any size), are not grown by the kernel's reach
+    # before marking tile pixels unknown: strokes, cables, thin arms (0: every part grown).
     thin_depth: float = 8.0
 
     def __post_init__(self) -> None:
@@ -92,7 +93,7 @@ class CubeConfig:
         _require(_finite(self.min_rotation_degrees) and 0 <= self.min_rotation_degrees <= 90,
                  "cube.min_rotation_degrees", "from 0 to 90", self.min_rotation_degrees)
         _require(_finite(self.thin_depth) and self.thin_depth >= 0, "cube.thin_depth",
-                 "a number of pixels >= 0", self.thin_depth)
+                 "a number of pixels (at 1024 wide) >= 0", self.thin_depth)
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from pano_inpaint.generators.base import Generator
 from pano_inpaint.generators.registry import get_generator
 from pano_inpaint.masks import dilate_mask, mask_fraction
 from pano_inpaint.pipeline.cube import cube_interpolation, face_size_and_pad, kernel_reach
-from pano_inpaint.pipeline.footprint import prefill_ring, sampling_hole
+from pano_inpaint.pipeline.footprint import prefill_ring, sampling_hole, thin_depth_pixels
 from pano_inpaint.pipeline.prepare import Preparation
 from pano_inpaint.pipeline.region_fill import fill_region
 from pano_inpaint.pipeline.regions import find_regions
@@ -76,7 +76,8 @@ def _fill_regions(
     # next to them read the hole's first rings, filled here in ``out``, which the regions then
     # sample (their own writes land on hole pixels only, rings included).
     reach = kernel_reach(cube_interpolation(config.cube, generator))
-    grown, thin = sampling_hole(hole, reach, config.cube.thin_depth)
+    grown, thin = sampling_hole(hole, reach,
+                                thin_depth_pixels(config.cube.thin_depth, erp.shape[1]))
     source = erp
     if thin:
         prefill_ring(out, hole, reach)

@@ -118,6 +118,25 @@ def test_a_thin_stroke_is_filled_from_the_pixels_next_to_it():
     np.testing.assert_array_equal(again, out)
 
 
+def test_the_pipeline_scales_thin_depth_with_the_width(monkeypatch):
+    """``cube.thin_depth`` is an angle given in pixels at 1024 wide: the pipeline asks for the
+    thin parts at the panorama's own scale (fails with the config's 8 px passed at any
+    width: a stroke 16 px wide at 2048 was grown as a wide hole)."""
+    import pano_inpaint.pipeline.run as run
+
+    seen = []
+
+    def spy(hole, reach, thin_depth):
+        seen.append(thin_depth)
+        return sampling_hole(hole, reach, thin_depth)
+
+    monkeypatch.setattr(run, "sampling_hole", spy)
+    for height in (128, 256):
+        erp = sphere_function_erp(height, wavy_rgb)
+        inpaint(erp, _stroke(height, (40, 44), (30, 90)), generator="ns")
+    assert seen == [pytest.approx(2.0), pytest.approx(4.0)]
+
+
 @pytest.mark.parametrize("shift", [0, 5, 13, 64])
 def test_thick_part_is_the_same_wherever_the_wrap_line_falls(shift):
     """A hole 16 px wide (depth 8: thin at ``thin_depth`` 8) straddling the wrap line, beside a
