@@ -16,6 +16,32 @@ def test_to_values_round_trips_and_writes_in_place(dtype, rng):
     np.testing.assert_array_equal(from_values(values, dtype), native)
 
 
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+def test_a_large_array_converted_in_parts_is_converted_as_a_whole(dtype, rng, monkeypatch):
+    """Above ``_PARALLEL_ELEMENTS`` values the conversion is split over OpenCV's threads: every
+    part (and the seams between them) holds what one conversion of the whole gives, returned or
+    written into ``out``; a strided ``out`` is written whole too."""
+    import cv2
+
+    from pano_inpaint import values as module
+
+    monkeypatch.setattr(module, "_PARALLEL_ELEMENTS", 1000)
+    native = rng.integers(0, np.iinfo(dtype).max, (70, 103, 3), dtype=dtype, endpoint=True)
+    whole = native.astype(np.float32) * np.float32(1 / np.iinfo(dtype).max)
+    threads = cv2.getNumThreads()
+    try:
+        for count in (1, 2, 3):
+            cv2.setNumThreads(count)
+            assert np.array_equal(to_values(native), whole)
+            out = np.full(native.shape, -1, np.float32)
+            assert to_values(native, out=out) is out and np.array_equal(out, whole)
+            strided = np.full((70, 206, 3), -1, np.float32)[:, ::2]
+            to_values(native, out=strided)
+            assert np.array_equal(strided, whole)
+    finally:
+        cv2.setNumThreads(threads)
+
+
 def test_hdr_tone_map_is_inverted_exactly_enough():
     hdr = np.array([[[0.0, 0.5, 1.0], [4.0, 60.0, 900.0]]], np.float32)
     tone = ToneMap.for_image(hdr, hdr=True)
