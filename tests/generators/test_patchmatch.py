@@ -279,10 +279,11 @@ def test_downsampler_matches_direct_resizes_at_every_level():
         assert mask_levels[size][1].sum() >= 1 and not mask_levels[size][0].any()
 
 
-def test_downsampler_holds_one_tiles_conversion_at_a_time():
+def test_downsampler_holds_one_tiles_conversion_per_thread_at_a_time():
     """Resampling six five-channel tiles to every level holds the levels and one tile's
-    contiguous channel groups, not every tile's (at 16K the six tiles' groups, kept for all
-    the levels, were 1.5 GB)."""
+    contiguous channel groups per thread, not every tile's (at 16K the six tiles' groups, kept
+    for all the levels, were 1.5 GB); the levels are the same on any thread count."""
+    import os
     import tracemalloc
 
     from pano_inpaint.generators.patchmatch._pyramid import Downsampler
@@ -290,14 +291,25 @@ def test_downsampler_holds_one_tiles_conversion_at_a_time():
     tiles = np.random.default_rng(4).random((6, 128, 128, 5)).astype(np.float32)
     sizes = (64, 32, 16)
     Downsampler(tiles).levels(sizes)  # OpenCV's first call outside the trace
-    tracemalloc.start()
+    threads = cv2.getNumThreads()
+    seen = []
     try:
-        levels = Downsampler(tiles).levels(sizes)
-        peak = tracemalloc.get_traced_memory()[1]
+        for count in (1, 2):
+            cv2.setNumThreads(count)
+            tracemalloc.start()
+            try:
+                levels = Downsampler(tiles).levels(sizes)
+                peak = tracemalloc.get_traced_memory()[1]
+            finally:
+                tracemalloc.stop()
+            held = sum(levels[size].nbytes for size in sizes)
+            used = min(count, os.cpu_count() or 1)
+            assert peak < held + (used + 1) * tiles[0].nbytes
+            seen.append(levels)
     finally:
-        tracemalloc.stop()
-    held = sum(levels[size].nbytes for size in sizes)
-    assert peak < held + 2 * tiles[0].nbytes
+        cv2.setNumThreads(threads)
+    for size in sizes:
+        assert np.array_equal(seen[0][size], seen[1][size])
 
 
 def test_texture_features_of_a_batch_are_each_tiles_alone_on_any_thread_count():
