@@ -623,3 +623,33 @@ def test_bands_on_the_holes_box_are_the_whole_crops_cut_to_it(sigma):
         for a, b in zip(cut, whole, strict=True):
             assert a.shape == b[box].shape
             np.testing.assert_allclose(a, b[box], rtol=0, atol=1e-5)
+
+
+def test_bands_are_the_differences_of_the_blurs_on_any_thread_count():
+    """The blurs of ``_bands`` run on OpenCV's threads and each band is written over the blur
+    it no longer needs: every band is exactly the difference of two consecutive normalised
+    blurs (the first of the input and the first blur, the last the coarsest blur), whatever the
+    thread count, and the input is left as it was."""
+    from pano_inpaint.generators.patchmatch._finish import _bands, _box, _normalised
+
+    rng = np.random.default_rng(12)
+    tile = cv2.GaussianBlur(rng.random((120, 131, 3), dtype=np.float32), (0, 0), 1.0)
+    before = tile.copy()
+    hole = np.zeros(tile.shape[:2], bool)
+    hole[40:90, 30:70] = True
+    sigmas = [1.5 * 2.0**k for k in range(4)]
+    box = _box(hole, 6)
+    weight = (~hole).astype(np.float32)
+    lows = [tile[box]] + [_normalised(tile * weight[..., None], weight, s, box) for s in sigmas]
+    want = [a - b for a, b in zip(lows[:-1], lows[1:], strict=True)] + [lows[-1]]
+    threads = cv2.getNumThreads()
+    try:
+        for count in (1, 2, 4):
+            cv2.setNumThreads(count)
+            bands = _bands(tile, ~hole, sigmas, box)
+            assert len(bands) == len(want)
+            for band, expected in zip(bands, want, strict=True):
+                assert np.array_equal(band, expected)
+            assert np.array_equal(tile, before)
+    finally:
+        cv2.setNumThreads(threads)

@@ -63,6 +63,9 @@ to the hole's box and a margin; the caller reconciles and re-pads the tiles afte
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import cv2
@@ -472,8 +475,23 @@ def _bands(x: np.ndarray, where: np.ndarray, sigmas: list[float],
     blur at ``sigmas[i-1]``; on the window ``box`` of ``x`` (the blurs see all of it)."""
     weight = where.astype(np.float32)
     weighted = x * (weight[..., None] if x.ndim == 3 else weight)  # the same for every blur
-    lows = [x[box]] + [_normalised(weighted, weight, s, box) for s in sigmas]
-    return [a - b for a, b in zip(lows[:-1], lows[1:], strict=True)] + [lows[-1]]
+    # The blurs on OpenCV's thread count (each computed as it would be alone); the bands in
+    # place of the blurs they no longer need (8K: 1.9 -> ~1.0 s of the finish's main thread).
+    lows = [x[box], *_each(lambda s: _normalised(weighted, weight, s, box), sigmas)]
+    bands = [lows[0] - lows[1]]
+    for index in range(1, len(sigmas)):
+        bands.append(np.subtract(lows[index], lows[index + 1], out=lows[index]))
+    return [*bands, lows[-1]]
+
+
+def _each(work: Callable[[float], np.ndarray], items: list[float]) -> list[np.ndarray]:
+    """``[work(item) for item in items]``, spread over OpenCV's thread count (numpy, OpenCV and
+    the blend kernel release the GIL)."""
+    threads = min(cv2.getNumThreads(), os.cpu_count() or 1, len(items))
+    if threads < 2:
+        return [work(item) for item in items]
+    with ThreadPoolExecutor(threads) as pool:
+        return list(pool.map(work, items))
 
 
 def _energy(band: np.ndarray, box: tuple[slice, slice], shape: tuple[int, int]) -> np.ndarray:

@@ -147,7 +147,7 @@ def disc_max(image: np.ndarray, radius: int, need: np.ndarray) -> np.ndarray:
 
 
 
-@KERNELS.add(types.void(_F32_3, _I64_1, _I64_1, _F32_1, _F32_1, _F32_3))
+@KERNELS.add(types.void(_F32_3, _I64_1, _I64_1, _F32_1, _F32_1, _F32_3), nogil=True)
 def _blend_rows(rows: np.ndarray, first: np.ndarray, second: np.ndarray, w0: np.ndarray,
                 w1: np.ndarray, out: np.ndarray) -> None:
     """``out[y] = rows[first[y]] * w0[y] + rows[second[y]] * w1[y]`` (float32)."""
