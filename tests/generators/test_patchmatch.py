@@ -117,6 +117,23 @@ def test_fill_does_not_depend_on_the_thread_count():
     assert done.stdout.split()[-2:] == ["4", "True"]
 
 
+@pytest.mark.parametrize("count, threads", [(10, 2), (41, 2), (41, 3), (7, 4), (3, 8), (0, 2)])
+def test_each_threads_run_of_a_parallel_loop_takes_rows_from_all_over_the_box(count, threads):
+    """numba gives each thread one contiguous run of a parallel loop: in ``_interleave``'s
+    order every run holds every ``threads``-th row, so a hole filling the top rows of its box
+    only is shared out evenly (in row order the first thread had all of it)."""
+    from pano_inpaint.generators.patchmatch._kernels import _interleave
+
+    order = _interleave.py_func(count, threads)
+    assert sorted(order.tolist()) == list(range(count))
+    bounds = np.linspace(0, count, threads + 1).round().astype(int)  # numba's runs, about
+    busy = np.zeros(count)
+    busy[: count // 3] = 1.0  # rows with hole pixels: the top third
+    shares = [busy[order[a:b]].sum() for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    assert max(shares, default=0.0) <= np.ceil(busy.sum() / threads)
+    assert np.array_equal(_interleave.py_func(count, 1), np.arange(count))
+
+
 def test_known_pixels_returned_unchanged_and_shape_kept():
     tiles, _ = _nadir_case()
     out = PatchMatch().inpaint(tiles)
@@ -601,9 +618,9 @@ def _inside_moves(inner: int) -> tuple[int, int]:
     ys, xs = np.mgrid[:size, :size].astype(np.int32)
     nnf = (np.where(domain, 0, -1).astype(np.int32), ys.copy(), xs.copy(),
            np.zeros((size, size), np.float32))
-    _kernels.refresh_costs(target, domain, box, src, r, nnf)
+    _kernels.refresh_costs(target, domain, box, src, r, nnf, 2)
     _kernels.search_pass(target, domain, box, src, r, np.uint64(7), False, 32, 0, 0.4, inner,
-                         nnf)
+                         nnf, 2)
     _, sy, sx, _ = nnf
     inside = moved = 0
     for y in range(lo + 1, hi):

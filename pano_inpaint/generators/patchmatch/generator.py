@@ -862,7 +862,7 @@ class PatchMatch:
                                 field.nnf)
         else:
             kernels.upsample_nnf(image, domain, box, src, radius, key, coarse_domain,
-                                 coarse.nnf, field.nnf)
+                                 coarse.nnf, field.nnf, numba.get_num_threads())
             # Wexler et al.: the finer estimate is the vote of the upsampled field. It keeps the
             # texture the coarse matches point at; an upsampled image would be a blur, and a
             # blurred target attracts smooth sources.
@@ -896,12 +896,13 @@ class PatchMatch:
         """PatchMatch sweeps on the current estimate (after re-costing the field on it)."""
         p = self.params
         domain, box = domain_box
-        kernels.refresh_costs(target, domain, box, src, radius, field.nnf)
+        threads = numba.get_num_threads()  # only how the rows are shared out
+        kernels.refresh_costs(target, domain, box, src, radius, field.nnf, threads)
         passes, reach, jumps, inner = self._sweeps(target.shape[0], refine, top)
         for sweep in range(passes):
             key = np.uint64(kernels.hash_key(p.seed, level, it, sweep * 64 + i))
             kernels.search_pass(target, domain, box, src, radius, key, (sweep + it) % 2 == 1,
-                                reach, jumps, p.coherence, inner, field.nnf)
+                                reach, jumps, p.coherence, inner, field.nnf, threads)
 
     def _vote(self, source: np.ndarray, out: np.ndarray, hole: np.ndarray,
               domain_box: tuple[np.ndarray, np.ndarray], field: _Field, radius: int) -> None:
@@ -911,7 +912,8 @@ class PatchMatch:
         inv = self.params.vote_sharpness / scale if scale > 0 else 0.0
         weights = np.zeros_like(field.cost)
         kernels.patch_weights(domain, box, field.cost, inv, weights)
-        kernels.vote(hole, domain, box, source, radius, field.nnf, weights, out)
+        kernels.vote(hole, domain, box, source, radius, field.nnf, weights, out,
+                     numba.get_num_threads())
 
     def _reconstruct(self, source: np.ndarray, out: np.ndarray, hole: np.ndarray,
                      box: np.ndarray, field: _Field, geo: np.ndarray, high: float) -> None:
