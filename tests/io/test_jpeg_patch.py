@@ -270,3 +270,37 @@ def test_coefficients_that_cannot_be_read_say_so_when_asked(tmp_path):
     with pytest.raises(PatchUnavailable, match="cannot read its coefficients"):
         write_jpeg_patch(path, tmp_path / "out.jpg", np.zeros((8, 16, 3), np.uint8),
                          np.zeros((8, 16, 3), np.uint8), coefficients=pending)
+
+
+@pytest.mark.parametrize(("subsampling", "mode", "options"), [
+    ("4:2:0", "RGB", {}), ("4:2:2", "RGB", {}), ("4:4:4", "L", {}),
+    ("4:2:0", "RGB", {"progressive": True})])
+def test_libjpeg_turbo_writes_the_bytes_jpeglibs_default_libjpeg_writes(
+        tmp_path, monkeypatch, subsampling, mode, options):
+    """The patch is read and written with libjpeg-turbo (faster) and its bytes are the ones
+    jpeglib's default IJG libjpeg 6b writes: same coefficients, same optimised tables."""
+    from jpeglib.dct_jpeg import DCTJPEG
+
+    from pano_inpaint.io import jpeg_patch
+
+    if not jpeg_patch._has_libjpeg(jpeg_patch._LIBJPEG):
+        pytest.skip(f"this jpeglib has no {jpeg_patch._LIBJPEG}")
+    source = _camera_jpeg(tmp_path / "cam.jpg", subsampling, mode, **options)
+    loaded, filled = _fill(source)
+    used = []
+    write_dct = DCTJPEG.write_dct
+
+    def recording(self, *args, **kwargs):
+        used.append(jpeglib.version.get())
+        return write_dct(self, *args, **kwargs)
+
+    monkeypatch.setattr(DCTJPEG, "write_dct", recording)
+    written = []
+    for version in ("6b", jpeg_patch._LIBJPEG):
+        monkeypatch.setattr(jpeg_patch, "_LIBJPEG", version)
+        out = tmp_path / f"out_{version}.jpg"
+        patch = write_jpeg_patch(source, out, loaded.pixels, filled)
+        assert 0 < patch.replaced < patch.total
+        written.append(out.read_bytes())
+    assert used == ["6b", "turbo210"]
+    assert written[0] == written[1]
