@@ -20,7 +20,8 @@ from tests.synthetic import cap_mask, erp_directions
 
 SIZE, PAD = 32, 6  # face size and padding of the tiles (ERP 64 x 128)
 # No finishing step: the fill is plain copies.
-RAW_COPY = {"structure_depth": 0.0, "detail_bands": 0, "detail_depth": 0.0, "stitch": False}
+RAW_COPY = {"structure_depth": 0.0, "detail_bands": 0, "detail_depth": 0.0, "stitch": False,
+            "layout_depth": 0.0}
 
 
 def _floor_checker(xyz: np.ndarray, cell: float = 0.22) -> np.ndarray:
@@ -236,11 +237,28 @@ def test_empty_hole_returns_the_values():
     [({"patch_size": 4}, "patch_size"), ({"iterations": 0}, "iterations"),
      ({"max_scale": 0.5}, "max_scale"), ({"levels": 0}, "levels"),
      ({"coherence": 1.0}, "coherence"), ({"coherence": -0.1}, "coherence"),
-     ({"detail_gain_max": 0.9}, "detail_gain_max"), ({"structure_depth": -1}, "structure_depth")],
+     ({"detail_gain_max": 0.9}, "detail_gain_max"), ({"structure_depth": -1}, "structure_depth"),
+     ({"layout_depth": -0.1}, "layout_depth")],
 )
 def test_invalid_parameters(params, message):
     with pytest.raises(ValueError, match=message):
         PatchMatch(**params)
+
+
+def test_the_layout_step_is_off_by_default_and_reaches_the_finish_when_asked(monkeypatch):
+    """``layout_depth`` and ``layout_sigma`` are shares of the face size, handed to the finish
+    in pixels (0: the step is skipped)."""
+    from pano_inpaint.generators.patchmatch import generator as module
+
+    seen = []
+    monkeypatch.setattr(module, "finish_fill", lambda filled, hole, scales, *a, **k:
+                        seen.append(scales))
+    tiles, _ = _nadir_case()
+    PatchMatch().inpaint(tiles)
+    PatchMatch(layout_depth=0.25, layout_sigma=0.05).inpaint(tiles)
+    assert seen[0].layout_tau == 0
+    assert seen[1].layout_tau == pytest.approx(0.25 * tiles.face_size)
+    assert seen[1].layout_sigma == pytest.approx(max(1.0, 0.05 * tiles.face_size))
 
 
 def test_parameters_are_checked_like_a_config():

@@ -653,3 +653,58 @@ def test_bands_are_the_differences_of_the_blurs_on_any_thread_count():
             assert np.array_equal(tile, before)
     finally:
         cv2.setNumThreads(threads)
+
+
+def _ground(seed: int, detail: float = 0.1, layout: float = 0.06) -> np.ndarray:
+    """Stochastic ground, ``(S, S, 3)``: fine grain of RMS ``detail`` over a coarse layout of
+    lighter and darker patches of RMS ``layout``, on a gentle slope of shading."""
+    slope = np.linspace(0.35, 0.6, SIZE, dtype=np.float32)[None, :, None]
+    return slope + _blobs(seed, 0.8, detail) + _blobs(seed + 1, 8.0, layout)
+
+
+def _low_error(out: np.ndarray, truth: np.ndarray, where: np.ndarray) -> float:
+    low = cv2.GaussianBlur(out[0] - truth[0], (0, 0), 4.0)
+    return float(np.sqrt(np.mean(low[where[0]] ** 2)))
+
+
+def _layout_fills(truth: np.ndarray, filled: np.ndarray, hole: np.ndarray,
+                  runs: dict) -> dict:
+    """``filled`` finished once per ``name: (layout_depth, along)`` of ``runs``."""
+    outs = {}
+    for name, (depth, along) in runs.items():
+        out = filled.copy()
+        scales = FinishScales.of(SIZE, 0.01, 0.03, 1.3, trend_level=0.006, layout_depth=depth,
+                                 layout_sigma=0.04)
+        finish_fill(out, hole, scales, 1.0, along=along)
+        outs[name] = out
+    return outs
+
+
+def test_deep_in_textured_ground_the_copys_layout_gives_way_to_the_smooth_one():
+    """A copy of stochastic ground brings its source's layout (patches lighter and darker
+    than the truth's there): deep in the hole it moves towards the smooth fill's, so the
+    layout's error falls, while the copied grain stays. Nothing moves where a structure step
+    filled the hole (a line or a lattice continued), where the ground's detail is weak beside
+    its layout (the match pins the copy's layout there) or where the ring is a smooth sky."""
+    hole = _disc(30)
+    deep = _disc(18)
+    truth = _ground(10)[None]
+    filled = truth.copy()
+    filled[hole] = _ground(20)[hole[0]]  # the same kind of ground, from elsewhere
+    outs = _layout_fills(truth, filled, hole, {"off": (0.0, None), "on": (0.3, None),
+                                               "lattice": (0.3, {0: hole[0]})})
+    assert _low_error(outs["on"], truth, deep) < 0.95 * _low_error(outs["off"], truth, deep)
+    grain = [_detail_energy(outs[name][0], deep[0], 1.0) for name in ("off", "on")]
+    assert grain[1] > 0.9 * grain[0]
+    assert np.array_equal(outs["lattice"], outs["off"])
+
+    soft = _ground(10, detail=0.02, layout=0.1)[None]
+    filled = soft.copy()
+    filled[hole] = _ground(20, detail=0.02, layout=0.1)[hole[0]]
+    outs = _layout_fills(soft, filled, hole, {"off": (0.0, None), "on": (0.3, None)})
+    assert np.array_equal(outs["on"], outs["off"])
+
+    sky, hole = _bump_sky(), _disc(24)
+    outs = _layout_fills(sky, _laid_out_wrong(sky, hole), hole,
+                         {"off": (0.0, None), "on": (0.3, None)})
+    assert np.array_equal(outs["on"], outs["off"])

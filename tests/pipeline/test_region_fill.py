@@ -70,7 +70,7 @@ def test_patchmatch_says_when_it_reconciled_its_tiles(monkeypatch):
     monkeypatch.setattr(region_fill, "_agree_on_overlaps", spy)
     erp, mask = _across_faces()
     inpaint(erp, mask, generator=PatchMatch())
-    raw = PatchMatch(structure_depth=0.0, detail_bands=0, detail_depth=0.0,
+    raw = PatchMatch(structure_depth=0.0, detail_bands=0, detail_depth=0.0, layout_depth=0.0,
                      stitch=False)  # no finishing
     inpaint(erp, mask, generator=raw)
     inpaint(erp, mask, generator=PatchMatch(seam_aware=False))  # faces filled alone

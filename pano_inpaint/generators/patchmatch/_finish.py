@@ -49,6 +49,16 @@ Copied texture has three failings that can be corrected without undoing the copy
   the finest band stays as the gains left it (the grain a real sky has). A textured ring keeps
   the copy, and so do the pixels a structure step filled (a line or lattice continued
   through the hole) and their surroundings.
+* Layout in textured, structure-free surroundings. Deep in a hole in stochastic ground
+  (rock, grass, a lakeshore) the copy's layout (what is coarser than ``layout_sigma``) is a
+  draw from elsewhere, uncorrelated with the truth's, and the smooth fill's, the ring's
+  average, is nearer it on average. So the copy's layout fades towards the smooth fill's over
+  ``layout_tau`` (the texture above that scale stays the copy's) where the hole is wide (in a
+  thin one the smooth structure has it already), where the ring nearest the part is clearly
+  textured, away from what a structure step filled, where the ring's detail is strong beside
+  its layout (else the patch match pins the copy's layout), and where the two layouts differ
+  by no more than a smooth fill errs when it predicts a band of the known ring from beyond
+  it (:func:`_ring_checks`, :func:`_layout`).
 * Quantisation. An 8-bit ring's finest band holds the input's quantisation noise, which the
   output's own quantisation brings back: the finest band's target is the ring's less
   (a conservative share of) that noise, or a plain 8-bit sky gets a grain it never had.
@@ -95,6 +105,17 @@ _QUANTISED_SHARE = 0.5
 # Shares of the ring nearest a hole pixel that is smooth at which it starts to follow the
 # trend and follows it fully.
 _SMOOTH_SHARE = (0.5, 0.9)
+# The layout step (:func:`_layout`) applies where the ring's detail RMS is well above
+# ``trend_level`` (a sky's grain): at this many times it, half of it does. On a 1K dawn sky whose
+# ring is at about 1 times, a smooth fill's layout cost 8 dB against the stitched copy's (the
+# copy continues the sky's curvature, a harmonic fill flattens it); the natural ground of the
+# hi-res photographs is at 6-36 times.
+_TEXTURED = 4.0
+# The ring's detail RMS over its layout's at which half of the layout step applies (steeply:
+# weight ``r^4 / (r^4 + this^4)``). Measured at 1K: the hi-res photographs' natural ground 0.9-3.2
+# (where a smooth layout gained up to 0.6 dB), the Poly Haven skies, sand and the rendered
+# bricks where the copy's layout was right 0.1-0.5 (2.5, 1.5 and 0.7 dB lost without this).
+_DETAIL_OVER_LAYOUT = 0.75
 # At a cut, one side's source step is taken alone where it is this many times nearer the fill's
 # own step than the other side's (see :func:`_source_step`). Workshop wrap, against the mean:
 # 24.84 -> 25.13 dB at 0.25, 25.29 at 0.5, 25.49 taking the nearer always; that last one lost
@@ -124,17 +145,24 @@ class FinishScales:
     # Where the hole is wider than about ``tau``, the smooth structure gives way to the copy's
     # where they differ by more than about this (0: the smooth structure whatever it says).
     agreement: float = 0.0
+    # Depth over which the copy's layout (what is coarser than ``layout_sigma``) fades to the
+    # smooth fill's where the ring is textured and no structure step filled (0: never; needs
+    # ``trend_level`` and ``bands >= 2``, which measure the ring's texture).
+    layout_tau: float = 0.0
+    layout_sigma: float = 0.0
 
     @classmethod
     def of(cls, face_size: int, sigma: float, depth: float, gain_max: float,
            bands: int = 4, detail_depth: float = 0.0, pad: int | None = None,
            trend_level: float = 0.0, quantum: float = 0.0,
-           agreement: float = 0.0) -> FinishScales:
+           agreement: float = 0.0, layout_depth: float = 0.0,
+           layout_sigma: float = 0.0) -> FinishScales:
         """Scales given as shares of the face size, so they follow the resolution; ``pad``:
         the tiles are padded cube faces (their geometry is used), None: flat images."""
         return cls(max(0.5, sigma * face_size), depth * face_size, max(4.0, 0.05 * face_size),
                    gain_max, bands, detail_depth * face_size,
-                   0 if pad is None else face_size, pad or 0, trend_level, quantum, agreement)
+                   0 if pad is None else face_size, pad or 0, trend_level, quantum, agreement,
+                   layout_depth * face_size, max(1.0, layout_sigma * face_size))
 
 
 def _blur(tile: np.ndarray, sigma: float) -> np.ndarray:
@@ -539,12 +567,14 @@ def _band_gains(x: np.ndarray, detail: list[np.ndarray], inner: tuple[slice, sli
                 hole: np.ndarray, depth: np.ndarray, outside: np.ndarray,
                 sigmas: list[float], ring: float,
                 gain_max: float, log_scale: np.ndarray | None = None, noise: float = 0.0,
-                level: float = 0.0) -> tuple[list[np.ndarray], np.ndarray | None]:
+                level: float = 0.0, textured_too: bool = False
+                ) -> tuple[list[np.ndarray], np.ndarray | None, np.ndarray | None]:
     """Per band and hole pixel, the gain that brings the fill's local band energy to the one
     the known ring around that part of the hole has in the same band: ``(h, w, 1)`` maps on
     the hole's box ``inner``, where ``detail`` (the fill's bands) is given; and, given a
-    ``level``, the ``(h, w)`` share of the ring nearest each pixel there that is smooth (else
-    None).
+    ``level``, the ``(h, w)`` shares of the ring nearest each pixel there that are smooth and
+    that are clearly textured (detail RMS well above ``level``: ``_TEXTURED``; asked for with
+    ``textured_too``) (else None).
 
     The ring's energy is measured on known pixels within ``max(ring, 2 sigma)`` of the hole
     and carried into the hole by a normalised blur as wide as half the hole's depth (each hole
@@ -598,16 +628,21 @@ def _band_gains(x: np.ndarray, detail: list[np.ndarray], inner: tuple[slice, sli
             own_scale = log_scale if step == 1 else cv2.resize(
                 log_scale, ring_scale.shape[::-1], interpolation=cv2.INTER_AREA)
             octaves = np.maximum(ring_scale - own_scale, 0.0)
-    smooth = None
+    smooth = textured = None
     if where is not None:
         # Each ring pixel's smoothness from the energy of all its bands around it, then
         # carried into the hole as the energies are: a hole pixel takes the share of the ring
         # nearest it that is smooth (a tree top in the ring lowers it by its share, not
         # everywhere).
-        energy = sum(_energy(band, near, hole.shape) for band in known[:-1])
-        smooth = _smoothness(_masked_mean(energy, where, 2 * sigmas[0]), level)
-        smooth = _local_energy(smooth, where, max(2 * sigmas[0], reach), step,
-                               (slice(None), slice(None)), weights)
+        energy = _masked_mean(sum(_energy(band, near, hole.shape) for band in known[:-1]),
+                              where, 2 * sigmas[0])
+        smooth = _local_energy(_smoothness(energy, level), where, max(2 * sigmas[0], reach),
+                               step, (slice(None), slice(None)), weights)
+        if textured_too:
+            # The share of that ring that is clearly textured (its detail well above a sky's).
+            textured = 1.0 - _local_energy(_smoothness(energy, _TEXTURED * level), where,
+                                           max(2 * sigmas[0], reach), step,
+                                           (slice(None), slice(None)), weights)
         # Trusted only where nearly all of that ring is smooth: sky above half of a hole on
         # the horizon does not make its middle a sky.
         smooth = np.clip((smooth - _SMOOTH_SHARE[0]) / (_SMOOTH_SHARE[1] - _SMOOTH_SHARE[0]),
@@ -627,7 +662,9 @@ def _band_gains(x: np.ndarray, detail: list[np.ndarray], inner: tuple[slice, sli
         gains.append(_on_box(gain, step, (width_px, height), inner)[..., None])
     if smooth is not None:
         smooth = _on_box(smooth, step, (width_px, height), inner)
-    return gains, smooth
+    if textured is not None:
+        textured = _on_box(np.clip(textured, 0.0, 1.0), step, (width_px, height), inner)
+    return gains, smooth, textured
 
 
 def _on_box(values: np.ndarray, step: int, size: tuple[int, int], box: tuple[slice, slice]
@@ -655,7 +692,7 @@ def finish_fill(filled: np.ndarray, hole: np.ndarray, params: FinishScales, high
             texture across piece edges); None: steps of 0 there.
         along: per tile, ``(P, P)`` bool, the pixels a structure step filled (a line or
             lattice continued through the hole): they and their surroundings keep the copy,
-            never the smooth trend.
+            never the smooth trend or the smooth layout.
     """
     sigmas = [params.sigma * 2.0**k for k in range(max(params.bands, 1))]
     margin = int(np.ceil(3 * sigmas[-1] + max(params.ring, 2 * sigmas[-1]))) + 2
@@ -676,14 +713,15 @@ def finish_fill(filled: np.ndarray, hole: np.ndarray, params: FinishScales, high
         # Each known pixel's distance to the hole: the ring the gains and the trend measure.
         outside = cv2.distanceTransform((~h).astype(np.uint8), cv2.DIST_L2, 3)
         trend = None  # the smooth trend and its weight, where the ring is smooth
+        textured = None  # the share of the ring nearest each hole pixel that is textured
         if params.bands > 0:
             log_scale = None if params.face_size <= 0 else log_pixel_scale(
                 np.arange(crop[0].start, crop[0].stop), np.arange(crop[1].start, crop[1].stop),
                 params.face_size, params.pad)
             noise = _QUANTISED_SHARE * x.shape[-1] * params.quantum**2 / 12.0
-            gains, smooth_share = _band_gains(x, bands, inner, h, depth, outside, sigmas,
-                                              params.ring, params.gain_max, log_scale, noise,
-                                              params.trend_level)
+            gains, smooth_share, textured = _band_gains(
+                x, bands, inner, h, depth, outside, sigmas, params.ring, params.gain_max,
+                log_scale, noise, params.trend_level, params.layout_tau > 0)
             bands = [g * b for g, b in zip([*gains, 1.0], bands, strict=True)]
             if smooth_share is not None:
                 # Where the ring nearest a part of the hole is smooth, that part follows the
@@ -698,35 +736,123 @@ def finish_fill(filled: np.ndarray, hole: np.ndarray, params: FinishScales, high
                                                   params.sigma, params.trend_level)[inner]
         hole_in, depth_in = h[inner], depth[inner]
         structure = sum(bands[1:], np.zeros_like(bands[0]))  # what is coarser than the finest
+        # Where the copy's layout may give way to the smooth fill's: not where the ring is
+        # smooth (the trend continues its slopes better) nor near what a structure step filled.
+        # (The ring's texture is measured with the trend's smoothness: without it, none.)
+        free = np.zeros(hole_in.shape, np.float32) if textured is None else textured
         if trend is not None:
             weight, smooth_trend = trend
             structure = weight * smooth_trend + (1.0 - weight) * structure
+            free = free * (1.0 - weight[..., 0])
+        if along is not None and i in along:
+            free = free * _away_from(along[i][crop], params.layout_sigma)[inner]
         if params.detail_tau > 0:
             # The copied detail right at the border is a guess uncorrelated with the truth
             # (its phase is the source's): it fades in with depth, so a hole a few pixels
             # wide keeps little of it and a deep one loses it only along its rim.
             bands[0] = bands[0] * (1.0 - np.exp(-depth_in / params.detail_tau))[..., None]
-        if params.tau > 0:
-            # Near the border a smooth (Navier-Stokes) fill carries the structure; blurred
-            # on the hole's box and the kernel's reach (OpenCV's is 4 sigma).
-            weight = np.exp(-depth_in / params.tau)[..., None]
+        if params.tau > 0 or params.layout_tau > 0:
+            # A smooth (Navier-Stokes) fill, blurred on the hole's box and the kernel's reach
+            # (OpenCV's is 4 sigma).
             smooth = _smooth(x, h, max(1, int(params.sigma)))
             reach = _box(h, int(np.ceil(4 * params.sigma)) + 2)
             within = tuple(slice(a.start - b.start, a.stop - b.start)
                            for a, b in zip(inner, reach, strict=True))
             smooth = _blur(smooth[reach], params.sigma)[within]
+        if params.tau > 0:
+            # Near the border the smooth fill carries the structure.
+            weight = np.exp(-depth_in / params.tau)[..., None]
+            thin = _thin(depth, inner, params.tau) if (
+                params.agreement > 0 or params.layout_tau > 0) else None
             if params.agreement > 0:
-                weight = weight * _agreement(smooth - structure, depth, inner, params)
+                weight = weight * _agreement(smooth - structure, thin, params)
             structure = weight * smooth + (1.0 - weight) * structure
+            if thin is not None:
+                # Where the hole is thin the smooth structure above has the layout already.
+                free = free * (1.0 - thin)
+        if params.layout_tau > 0 and free.max() > 0.01:
+            structure = structure + _layout(x, h, depth, smooth - structure, inner, free,
+                                            params)
         result = np.clip(bands[0] + structure, 0.0, high)
         filled[i][crop][inner][hole_in] = result[hole_in]
 
 
-def _agreement(gap: np.ndarray, depth: np.ndarray, inner: tuple[slice, slice],
-               params: FinishScales) -> np.ndarray:
-    """``(h, w, 1)`` how far the smooth structure is trusted on the hole's box ``inner``, given
-    ``gap`` (``(h, w, C)``, smooth minus copied structure there) and the hole's ``depth`` on
-    the whole crop.
+def _ring_checks(x: np.ndarray, hole: np.ndarray, depth: np.ndarray,
+                 params: FinishScales) -> tuple[float, float]:
+    """Two measures of the known ring of ``hole`` (``x``: ``(H, W, C)``, ``depth``: the hole's
+    distance map) taken on its band within ``max(2 layout_sigma, half the hole's depth)``:
+
+    * how far off a smooth fill's layout is there: the band hidden, filled by Navier-Stokes
+      from beyond it (on a grid ``layout_sigma / 2`` coarser), and the RMS of the fill's
+      error averaged over ``layout_sigma``;
+    * the RMS of the band's finest detail (``x`` less its local mean over ``2 sigma``) over
+      that of its layout (its mean over ``layout_sigma`` less its mean over the hole's depth).
+
+    Both are 0 where there is no such band (nothing to check: the copy's layout stays)."""
+    sigma = params.layout_sigma
+    width = max(2.0 * sigma, 0.5 * float(depth.max()))
+    outside = cv2.distanceTransform((~hole).astype(np.uint8), cv2.DIST_L2, 3)
+    hidden = outside <= width
+    band = hidden & ~hole
+    if not band.any():
+        return 0.0, 0.0
+
+    def rms(values: np.ndarray) -> float:
+        return float(np.sqrt(np.mean(np.einsum("...c,...c->...", values, values))))
+
+    guess = _smooth(x, hidden, max(1, int(sigma / 2)))
+    weight = band.astype(np.float32)
+    miss = rms(_normalised((guess - x) * weight[..., None], weight, sigma)[band])
+    detail = rms((x - _masked_mean(x, ~hole, 2 * params.sigma))[band])
+    layout = rms((_masked_mean(x, ~hole, sigma) - _masked_mean(
+        x, band, max(sigma, float(depth.max()))))[band])
+    return miss, detail / max(layout, 1e-6)
+
+
+def _layout(x: np.ndarray, hole: np.ndarray, depth: np.ndarray, gap: np.ndarray,
+            inner: tuple[slice, slice], free: np.ndarray, params: FinishScales) -> np.ndarray:
+    """The correction ``(h, w, C)`` that moves the copy's layout towards the smooth fill's on
+    the hole's box ``inner``, given the crop ``x`` (``(H, W, C)``), its ``hole`` and the
+    hole's ``depth`` map, ``gap`` (smooth minus copied structure on the box) and ``free``
+    (``(h, w)``, where it may apply: the hole is wide, its ring textured, no structure step
+    near).
+
+    Deep in a hole in stochastic ground (rock, grass, a lakeshore) the copy's layout is a
+    draw from elsewhere in the panorama, uncorrelated with the truth's: a dark bush where the
+    truth has bright rock costs its whole contrast, where the smooth fill's average of the
+    ring costs only the truth's own spread about it. So ``gap`` averaged over the hole pixels
+    within about ``layout_sigma`` (a normalised blur: only the layout moves, the copy's
+    texture above that scale and its gradient energy are kept) is added with weight
+    ``exp(-depth / layout_tau)`` times ``free`` times two checks on the ring
+    (:func:`_ring_checks`):
+
+    * the ring's detail against its layout, ``r^4 / (r^4 + _DETAIL_OVER_LAYOUT^4)``: a
+      patch distance sees a patch's detail and its layout together, so where the ground's
+      detail is weak beside its layout (a soft sky, sand, a 1K render's bricks) the match
+      pins the copy's layout to the right one; where the detail is strong the layout hides
+      in it and the copy's is a draw;
+    * how far the two layouts agree against how well a smooth fill predicts this ring's own
+      layout, ``1 / (1 + (|gap| / miss)^2)``: where the copy's layout departs from the smooth
+      one by far more than a smooth fill errs on the ring, the copy knows something the
+      smooth fill cannot (a strip of ground just under a hazy horizon, copied from the same
+      elevation)."""
+    miss, ratio = _ring_checks(x, hole, depth, params)
+    share = free * (ratio**4 / (ratio**4 + _DETAIL_OVER_LAYOUT**4))
+    if share.max() <= 0.01:
+        return np.zeros_like(gap)
+    hole_in = hole[inner]
+    weight = hole_in.astype(np.float32)
+    low = _normalised(gap * weight[..., None], weight, params.layout_sigma)
+    distance = np.einsum("...c,...c->...", low, low)
+    share = share * np.exp(-depth[inner] / params.layout_tau) / (
+        1.0 + distance / max(miss, 1e-6) ** 2)
+    return share[..., None] * low
+
+
+def _agreement(gap: np.ndarray, thin: np.ndarray, params: FinishScales) -> np.ndarray:
+    """``(h, w, 1)`` how far the smooth structure is trusted on the hole's box, given ``gap``
+    (``(h, w, C)``, smooth minus copied structure there) and how ``thin`` the hole is there
+    (``(h, w)``, :func:`_thin`).
 
     A smooth fill is an interpolation where the hole is thin (both sides are within reach: a
     tripod leg) and is kept there whatever it says. In a wider hole it extrapolates the
@@ -734,20 +860,26 @@ def _agreement(gap: np.ndarray, depth: np.ndarray, inner: tuple[slice, slice],
     above a hole, the foot of a wall), which it carries into the hole as a glow a copy of the
     ground does not have. There it gives way where it differs from the copy by more than
     about ``params.agreement``. Thin: no hole pixel within ``tau`` is deeper than
-    ``tau / 2``; wide: some pixel within ``tau`` is deeper than ``tau``. Only the hole pixels'
-    values are worked out (the others are not used)."""
+    ``tau / 2``; wide: some pixel within ``tau`` is deeper than ``tau``."""
     distance = np.sqrt(np.einsum("...c,...c->...", gap, gap))
     agree = 1.0 / (1.0 + (distance / params.agreement) ** 2)
-    radius = max(1, int(round(params.tau)))
+    return (thin + (1.0 - thin) * agree)[..., None]
+
+
+def _thin(depth: np.ndarray, inner: tuple[slice, slice], tau: float) -> np.ndarray:
+    """``(h, w)`` how thin the hole is around each pixel of the box ``inner`` (``depth``: the
+    hole's distance map on the whole crop), for a smooth structure reaching ``tau``: 1 where
+    no hole pixel within ``tau`` is deeper than ``tau / 2`` (both sides of the hole are within
+    reach), 0 where some is deeper than ``tau``. Only the hole pixels' values are worked out."""
+    radius = max(1, int(round(tau)))
     # ``thin`` only falls as ``width`` grows, and the deepest pixel within tau is at least as
     # deep as the pixel itself: where its own depth makes ``thin`` 0, so does ``width``. The
     # disc's maximum is needed at the other hole pixels only (a rim of the hole).
     depth_in = depth[inner]
     need = np.zeros(depth.shape, bool)
-    need[inner] = (depth_in > 0) & (2.0 - 2.0 * depth_in / params.tau > 0)
+    need[inner] = (depth_in > 0) & (2.0 - 2.0 * depth_in / tau > 0)
     width = disc_max(depth, radius, need)[inner]  # the deepest hole pixel within tau
-    thin = np.clip(2.0 - 2.0 * width / params.tau, 0.0, 1.0)
-    return (thin + (1.0 - thin) * agree)[..., None]
+    return np.clip(2.0 - 2.0 * width / tau, 0.0, 1.0)
 
 
 def _box(hole: np.ndarray, margin: int) -> tuple[slice, slice]:
