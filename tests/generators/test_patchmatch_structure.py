@@ -693,3 +693,37 @@ def test_a_line_ending_on_another_inside_the_hole_is_continued_up_to_it(rng):
         ~hole & (np.abs(across) <= 1) & above].mean()
     assert out[beside & above].mean() - out[on & above].mean() >= 0.5 * contrast
     assert abs(out[beside & below].mean() - out[on & below].mean()) <= 0.2 * contrast
+
+
+@pytest.mark.parametrize("dashes", [False, True])
+def test_short_segments_aligned_across_a_wide_hole_by_chance_are_not_a_line(
+        rng, monkeypatch, dashes):
+    """Two short dark dashes (12 px) on either side of a hole 180 px wide, exactly collinear:
+    a chance alignment of a texture's edges, far too little of a line for the span drawn, so
+    not paired (the same dashes are paired with the support rule off). A dark line running to
+    the tile's edges on both sides is."""
+    import cv2
+
+    from pano_inpaint.generators.patchmatch import _lines
+
+    size, radius = 256, 90
+    y, x = np.mgrid[0:size, 0:size].astype(np.float64)
+    centre = (size - 1) / 2
+    ground = cv2.GaussianBlur(rng.standard_normal((size, size)).astype(np.float32), (0, 0), 2)
+    ground = 0.6 + 0.05 * ground / ground.std()
+    across = (y - centre) * LINE_NORMAL[0] + (x - centre) * LINE_NORMAL[1]
+    along = (y - centre) * -LINE_NORMAL[1] + (x - centre) * LINE_NORMAL[0]
+    dark = np.clip(2.0 - np.abs(across), 0.0, 1.0)
+    if dashes:
+        dark *= (np.abs(along) >= radius + 6) & (np.abs(along) <= radius + 18)
+    grey = (ground - 0.4 * dark).astype(np.float32)
+    hole = np.hypot(y - centre, x - centre) <= radius
+
+    def on_dark(lines):
+        return [line for line in lines
+                if abs(line.direction @ LINE_NORMAL) < np.sin(np.radians(2))
+                and abs((line.point - centre) @ LINE_NORMAL) <= 2.5]
+
+    assert bool(on_dark(_lines.find_lines(_rgb(grey), hole, size))) == (not dashes)
+    monkeypatch.setattr(_lines, "_LINE_SUPPORT", 0.0)
+    assert on_dark(_lines.find_lines(_rgb(grey), hole, size))
