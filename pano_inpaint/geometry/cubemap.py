@@ -211,11 +211,15 @@ def _face_strips(
     the rows of the panorama once for faces sharing their latitudes (``_strip_lonlat``)."""
     lon, lat = _strip_lonlat(face, face_size, pad, rotation, rows, shared)
     map_x, _ = lonlat_to_erp_pixel(lon, 0.0, height, width)
-    erp_rows = {} if shared is None else shared.setdefault("rows", {})
-    key = id(lat)  # lat stays alive in ``shared``, so its id is not reused meanwhile
-    if key not in erp_rows:
-        erp_rows[key] = lonlat_to_erp_pixel(0.0, lat, height, width)[1]
-    map_y = erp_rows[key]
+    # The panorama rows of these latitudes, once per latitude array (faces sharing one hold the
+    # same array), matched by identity with the array held. Keyed by ``id``, a polar face's
+    # latitudes (not kept in ``shared``) were freed after its face; the other polar face's
+    # could get the same id and its rows: the down face sampled the up face's part.
+    lent = [] if shared is None else shared.setdefault("rows", [])
+    map_y = next((rows_y for lat_seen, rows_y in lent if lat_seen is lat), None)
+    if map_y is None:
+        map_y = lonlat_to_erp_pixel(0.0, lat, height, width)[1]
+        lent.append((lat, map_y))
     shape = (rows[1] - rows[0], face_size + 2 * pad)
     map_x, map_y = np.broadcast_to(map_x, shape), np.broadcast_to(map_y, shape)
     return [_strip_from_maps(map_x, map_y, height, interpolation, rows)

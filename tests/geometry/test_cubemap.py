@@ -4,6 +4,7 @@ import pytest
 from pano_inpaint.geometry import (
     clear_map_cache,
     cube_to_erp,
+    cubemap,
     erp_to_cube,
     face_pixel_to_xyz,
     rotation_matrix,
@@ -206,6 +207,21 @@ def test_cache_budget_zero_still_works():
         erp = sphere_function_erp(32)
         back = cube_to_erp(erp_to_cube(erp, 16), 32, 64)
         assert np.abs(back - erp).mean() < 1e-3
+    finally:
+        set_map_cache_budget(768 * 2**20)
+
+
+def test_polar_faces_take_their_own_rows(monkeypatch):
+    # The up and down faces, built together, share a dict of panorama rows per latitude array.
+    # CPython reuses a freed array's id: with the rows keyed by id, the down face sometimes got
+    # the up face's rows (a flaky budget-0 round trip). Every id made equal forces that reuse.
+    set_map_cache_budget(0)  # nothing kept: the up face's latitudes are freed after its face
+    try:
+        erp = sphere_function_erp(32)
+        alone = erp_to_cube(erp, 16, face_ids=["D"])
+        monkeypatch.setattr(cubemap, "id", lambda _: 0, raising=False)
+        faces = erp_to_cube(erp, 16)
+        assert np.array_equal(faces[5], alone[0])
     finally:
         set_map_cache_budget(768 * 2**20)
 
