@@ -12,12 +12,11 @@
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
+
+from pano_inpaint._threads import thread_count, thread_map
 
 __all__ = ["LogBrightness", "ToneMap", "from_values", "is_hdr", "to_values"]
 
@@ -45,16 +44,15 @@ def to_values(native: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         else:
             np.multiply(source, np.float32(scale), out=target, dtype=np.float32)
 
-    threads = min(cv2.getNumThreads(), os.cpu_count() or 1)
+    threads = thread_count()
     if (native.size < _PARALLEL_ELEMENTS or threads < 2 or not native.flags.c_contiguous
             or not out.flags.c_contiguous):
         convert(native, out)
         return out
     source, target = native.reshape(-1), out.reshape(-1)
     bounds = np.linspace(0, native.size, threads + 1).astype(np.int64).tolist()
-    with ThreadPoolExecutor(threads) as pool:
-        list(pool.map(lambda k: convert(source[bounds[k] : bounds[k + 1]],
-                                        target[bounds[k] : bounds[k + 1]]), range(threads)))
+    thread_map(lambda k: convert(source[bounds[k] : bounds[k + 1]],
+                                 target[bounds[k] : bounds[k + 1]]), range(threads))
     return out
 
 

@@ -21,15 +21,14 @@ the faces those pixels fall on are padded.
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
 from pano_inpaint._checks import check_dtype, check_erp, check_mask, check_positive_int
+from pano_inpaint._threads import thread_map
 from pano_inpaint.geometry._cache import map_cache
 from pano_inpaint.geometry._remap import (
     CV_LIMIT,
@@ -307,12 +306,7 @@ def _prebuild_plans(
         return [_face_strips(height, width, f, face_size, pad, rotation, missing[f], rows,
                              shared) for f in group]
 
-    threads = min(cv2.getNumThreads(), os.cpu_count() or 1, len(jobs))
-    if threads < 2:
-        built = [build(job) for job in jobs]
-    else:
-        with ThreadPoolExecutor(threads) as pool:
-            built = list(pool.map(build, jobs))
+    built = thread_map(build, jobs)
     face_strips: dict[tuple[int, str], list[_FaceStrip]] = {}
     for (group, _), per_face in zip(jobs, built, strict=True):
         for f, strips in zip(group, per_face, strict=True):

@@ -73,14 +73,12 @@ to the hole's box and a margin; the caller reconciles and re-pads the tiles afte
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
+from pano_inpaint._threads import thread_map
 from pano_inpaint.generators.patchmatch._finish_kernels import disc_max, upsample_window
 from pano_inpaint.generators.patchmatch._poisson_kernel import poisson_pcg
 
@@ -505,21 +503,11 @@ def _bands(x: np.ndarray, where: np.ndarray, sigmas: list[float],
     weighted = x * (weight[..., None] if x.ndim == 3 else weight)  # the same for every blur
     # The blurs on OpenCV's thread count (each computed as it would be alone); the bands in
     # place of the blurs they no longer need (8K: 1.9 -> ~1.0 s of the finish's main thread).
-    lows = [x[box], *_each(lambda s: _normalised(weighted, weight, s, box), sigmas)]
+    lows = [x[box], *thread_map(lambda s: _normalised(weighted, weight, s, box), sigmas)]
     bands = [lows[0] - lows[1]]
     for index in range(1, len(sigmas)):
         bands.append(np.subtract(lows[index], lows[index + 1], out=lows[index]))
     return [*bands, lows[-1]]
-
-
-def _each(work: Callable[[float], np.ndarray], items: list[float]) -> list[np.ndarray]:
-    """``[work(item) for item in items]``, spread over OpenCV's thread count (numpy, OpenCV and
-    the blend kernel release the GIL)."""
-    threads = min(cv2.getNumThreads(), os.cpu_count() or 1, len(items))
-    if threads < 2:
-        return [work(item) for item in items]
-    with ThreadPoolExecutor(threads) as pool:
-        return list(pool.map(work, items))
 
 
 def _energy(band: np.ndarray, box: tuple[slice, slice], shape: tuple[int, int]) -> np.ndarray:

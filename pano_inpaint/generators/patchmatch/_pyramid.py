@@ -7,14 +7,13 @@ a coarse tile is still a gnomonic view with the same field of view and can be re
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
+from pano_inpaint._threads import thread_map
 from pano_inpaint.geometry._remap import PointSampler
 from pano_inpaint.geometry.conventions import FACE_CENTER, FACE_DOWN, FACE_RIGHT
 from pano_inpaint.geometry.padding import cube_pad_plan
@@ -91,7 +90,7 @@ class Downsampler:
                 out[size] = np.empty((n, size, size, self.tiles.shape[3]), np.float32)
         smaller = {size: level for size, level in out.items() if size != own}
         if smaller:
-            _each_tile(lambda i: self._resize_tile(i, smaller), n)
+            thread_map(lambda i: self._resize_tile(i, smaller), range(n))
         return out
 
     def _resize_tile(self, i: int, levels: dict[int, np.ndarray]) -> None:
@@ -230,23 +229,10 @@ def with_texture_features(
         if guide and hole[i].any():
             out[i, ..., channels:] = _smooth_guide(out[i, ..., channels:], hole[i])
 
-    # One tile per thread: each is computed as it would be alone, so the features do not
-    # depend on the thread count.
-    _each_tile(features, n)
+    # One tile per thread, writing only its own tile: each is computed as it would be alone,
+    # so the features do not depend on the thread count.
+    thread_map(features, range(n))
     return out
-
-
-def _each_tile(work: Callable[[int], None], n: int) -> None:
-    """``work(i)`` for each tile ``i < n``, spread over OpenCV's thread count (numpy and OpenCV
-    release the GIL in what the tiles' work spends its time on); ``work`` writes only its own
-    tile, so the result does not depend on the threads."""
-    threads = min(cv2.getNumThreads(), os.cpu_count() or 1, n)
-    if threads < 2:
-        for i in range(n):
-            work(i)
-    else:
-        with ThreadPoolExecutor(threads) as pool:
-            list(pool.map(work, range(n)))
 
 
 def _smooth_guide(features: np.ndarray, hole: np.ndarray) -> np.ndarray:
