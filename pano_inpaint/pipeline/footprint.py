@@ -6,9 +6,10 @@ reaches one panorama pixel beyond the bilinear 2 x 2, so a hole grown by that re
 to two more tile pixels unknown on each side: a stroke 4 pixels wide becomes a hole about 8
 wide, whose fill has to invent the pixels the panorama knows. Where the hole is thin (no pixel
 of it deeper than ``cube.thin_depth`` from its border within reach, a depth given at 1024 px
-wide and scaled with the width: :func:`thin_depth_pixels`) it is not grown: the kernel's outer taps that fall into the hole read its first ring, set beforehand to
-the mean of their known neighbours (:func:`prefill_ring`). Deeper parts are grown as before,
-so a fill of large holes only is unchanged.
+wide and scaled with the width: :func:`thin_depth_pixels`) it is not grown: the kernel's outer
+taps that fall into the hole read its first ring, set beforehand to the mean of their known
+neighbours (:func:`prefill_ring`). Deeper parts are grown as before, so a fill of large holes
+only is unchanged.
 """
 
 from __future__ import annotations

@@ -349,7 +349,8 @@ def _support(line: Line, starts: np.ndarray, directions: np.ndarray, lengths: np
              i: int, tolerance: float) -> float:
     """Total length of the segments (``starts``, unit ``directions``, ``lengths``) lying on
     ``line``, the line fitted through segment ``i`` and its partner: parallel to segment ``i``
-    (as the pairing asks) with both ends within ``tolerance`` px of the line."""
+    within the pairing's angle, either way round (the pairing also asks the same polarity),
+    with both ends within ``tolerance`` px of the line."""
     normal = np.array([-line.direction[1], line.direction[0]])
     ends = starts + directions * lengths[:, None]
     slack = np.arctan2(0.5, np.minimum(lengths, lengths[i]))
@@ -438,8 +439,8 @@ def find_lines(image: np.ndarray, hole: np.ndarray, face_size: int, *,
                 line, residual = _fit(np.stack([starts[i], ends[i], starts[j], ends[j]]))
                 if residual <= tolerance and (best is None or lengths[j] > best[0]):
                     best = (float(lengths[j]), line, False)
-            if best is not None and _support(best[1], starts, directions, lengths, i, tolerance) \
-                    < _LINE_SUPPORT * (crossing[1] - crossing[0]):
+            if best is not None and (_support(best[1], starts, directions, lengths, i, tolerance)
+                                     < _LINE_SUPPORT * (crossing[1] - crossing[0])):
                 best = None  # too little of it seen for the span drawn: a chance alignment
             if best is None and lengths[i] >= 2 * min_length:
                 # No segment beyond: if it is a line at all (a confident profile, not an edge
