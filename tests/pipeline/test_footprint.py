@@ -96,6 +96,23 @@ def test_prefill_ring_reads_the_neighbours_over_the_pole():
     np.testing.assert_allclose(south[-1], erp[0])
 
 
+def test_prefill_ring_starts_from_known_pixels_over_the_pole():
+    """A pole row's hole pixels whose only known neighbours are half a turn away are in the
+    first ring (with the ring found on the flat band they were left as the hole held them)."""
+    erp = np.zeros((8, 16), np.float32)
+    erp[0, 8:] = 40.0
+    mask = np.zeros((8, 16), bool)
+    mask[:2, :8] = True  # the top two rows' first half: known across the pole only on row 0
+    erp[mask] = 5.0  # what the hole held: never read
+    prefill_ring(erp, mask, 1)
+    assert erp[0, 4] == pytest.approx(40.0)  # its three neighbours over the pole
+    assert erp[1, 4] == 0.0  # from the row below only (row 0 is written in the same ring)
+    south, south_mask = np.flipud(erp).copy(), np.flipud(mask)
+    south[south_mask] = 5.0
+    prefill_ring(south, south_mask, 1)
+    np.testing.assert_array_equal(south, np.flipud(erp))
+
+
 def test_a_thin_stroke_is_filled_from_the_pixels_next_to_it():
     """A smooth fill of a 3-pixel stroke on a wavy field: with the stroke grown by the bicubic
     kernel's reach the fill spans about twice its width and misses the field's curvature
