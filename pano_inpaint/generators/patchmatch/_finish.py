@@ -732,7 +732,7 @@ def finish_fill(filled: np.ndarray, hole: np.ndarray, params: FinishScales, high
             weight, smooth_trend = trend
             structure = weight * smooth_trend + (1.0 - weight) * structure
             free = free * (1.0 - weight[..., 0])
-        if along is not None and i in along:
+        if params.layout_tau > 0 and along is not None and i in along:  # (a distance map)
             free = free * _away_from(along[i][crop], params.layout_sigma)[inner]
         if params.detail_tau > 0:
             # The copied detail right at the border is a guess uncorrelated with the truth
