@@ -15,8 +15,9 @@ just outside a replaced MCU see its new chroma (by a level or two on a fill; non
 grey, or a decoder without that interpolation).
 
 Progressive sources are patched too (their coefficients are read whole; the output is
-baseline, same pixels). CMYK, YCCK, RGB-coded and arithmetic-coded JPEGs cannot be patched:
-:class:`PatchUnavailable` says why, and the caller re-encodes.
+baseline, same pixels), and so are arithmetic-coded ones where jpeglib's libjpeg-turbo build
+reads them (``_LIBJPEG``; IJG 6b refuses them). CMYK, YCCK and RGB-coded JPEGs cannot be
+patched: :class:`PatchUnavailable` says why, and the caller re-encodes.
 
 The metadata is written exactly as :func:`~pano_inpaint.io.images.write_image` writes it
 (EXIF edited for the output, ICC profile, XMP with GPano): its segments are taken from a
@@ -249,8 +250,8 @@ def write_jpeg_patch(
         What was replaced.
 
     Raises:
-        PatchUnavailable: the source cannot be patched (CMYK, arithmetic coding, pixels of
-            another shape...); nothing was written.
+        PatchUnavailable: the source cannot be patched (CMYK, arithmetic coding without
+            libjpeg-turbo, pixels of another shape...); nothing was written.
         FileExistsError, ImageWriteError: as for ``write_image``.
 
     Example:

@@ -304,3 +304,32 @@ def test_libjpeg_turbo_writes_the_bytes_jpeglibs_default_libjpeg_writes(
         written.append(out.read_bytes())
     assert used == ["6b", "turbo210"]
     assert written[0] == written[1]
+
+
+def test_an_arithmetic_coded_source_is_patched_where_libjpeg_turbo_reads_it(tmp_path,
+                                                                              monkeypatch):
+    """libjpeg-turbo reads arithmetic coding, which IJG 6b refuses: with it such a source is
+    patched like a progressive one (written Huffman-coded, blocks outside the fill kept);
+    without it the caller is told to re-encode."""
+    from pano_inpaint.io import jpeg_patch
+
+    if not jpeg_patch._has_libjpeg(jpeg_patch._LIBJPEG):
+        pytest.skip(f"this jpeglib has no {jpeg_patch._LIBJPEG}")
+    pixels = cv2.cvtColor(_decoded(_camera_jpeg(tmp_path / "cam.jpg")), cv2.COLOR_BGR2RGB)
+    source = tmp_path / "arith.jpg"
+    with jpeglib.version(jpeg_patch._LIBJPEG):
+        jpeglib.from_spatial(np.ascontiguousarray(pixels)).write_spatial(
+            str(source), flags=["+ARITH_CODE"])
+    assert b"\xff\xc9" in source.read_bytes()  # SOF9: arithmetic-coded baseline
+    before = cv2.cvtColor(_decoded(source), cv2.COLOR_BGR2RGB)
+    after = before.copy()
+    after[:16, :16] = 0
+    patch = write_jpeg_patch(source, tmp_path / "out.jpg", before, after)
+    assert 0 < patch.replaced < patch.total
+    out = (tmp_path / "out.jpg").read_bytes()
+    assert b"\xff\xc9" not in out
+    kept = cv2.cvtColor(_decoded(tmp_path / "out.jpg"), cv2.COLOR_BGR2RGB)
+    assert np.array_equal(kept[32:, 32:], before[32:, 32:])
+    monkeypatch.setattr(jpeg_patch, "_LIBJPEG", "6b")
+    with pytest.raises(PatchUnavailable, match="cannot read its coefficients"):
+        write_jpeg_patch(source, tmp_path / "out6b.jpg", before, after)
