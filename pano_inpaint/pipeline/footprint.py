@@ -118,8 +118,7 @@ def prefill_ring(erp: np.ndarray, hole: np.ndarray, reach: int) -> None:
         # The ring: hole pixels with a done 8-neighbour on the sphere, the rows past a pole
         # included (a pole row's pixel may have done neighbours only half a turn away).
         above, below = int(r0 == 0), int(r1 == height)
-        band = np.concatenate([np.roll(done[:1], width // 2, axis=1)] * above + [done]
-                              + [np.roll(done[-1:], width // 2, axis=1)] * below)
+        band = rows_over_the_poles(done, -above, done.shape[0] + below)
         band = np.pad(band.astype(np.uint8), ((0, 0), (1, 1)), mode="wrap")
         touched = cv2.dilate(band, np.ones((3, 3), np.uint8))[:, 1:-1]
         touched = touched[above : touched.shape[0] - below].astype(bool)
