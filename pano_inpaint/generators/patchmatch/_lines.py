@@ -345,15 +345,14 @@ def _crossed(starts: np.ndarray, directions: np.ndarray, lengths: np.ndarray, i:
     return bool(np.any(hit))
 
 
-def _support(line: Line, starts: np.ndarray, directions: np.ndarray, lengths: np.ndarray,
-             i: int, tolerance: float) -> float:
-    """Total length of the segments (``starts``, unit ``directions``, ``lengths``) lying on
-    ``line``, the line fitted through segment ``i`` and its partner: parallel to segment ``i``
-    within the pairing's angle, either way round (the pairing also asks the same polarity),
-    with both ends within ``tolerance`` px of the line."""
+def _support(line: Line, starts: np.ndarray, ends: np.ndarray, directions: np.ndarray,
+             lengths: np.ndarray, i: int, slack: np.ndarray, tolerance: float) -> float:
+    """Total length of the segments (``starts``, ``ends``, unit ``directions``, ``lengths``)
+    lying on ``line``, the line fitted through segment ``i`` and its partner: parallel to
+    segment ``i`` within the pairing's angle (``_MAX_ANGLE`` plus each one's ``slack``), either
+    way round (the pairing also asks the same polarity), with both ends within ``tolerance`` px
+    of the line."""
     normal = np.array([-line.direction[1], line.direction[0]])
-    ends = starts + directions * lengths[:, None]
-    slack = np.arctan2(0.5, np.minimum(lengths, lengths[i]))
     parallel = np.abs(directions @ directions[i]) >= np.cos(_MAX_ANGLE + slack)
     near = ((np.abs((starts - line.point) @ normal) <= tolerance)
             & (np.abs((ends - line.point) @ normal) <= tolerance))
@@ -439,7 +438,8 @@ def find_lines(image: np.ndarray, hole: np.ndarray, face_size: int, *,
                 line, residual = _fit(np.stack([starts[i], ends[i], starts[j], ends[j]]))
                 if residual <= tolerance and (best is None or lengths[j] > best[0]):
                     best = (float(lengths[j]), line, False)
-            if best is not None and (_support(best[1], starts, directions, lengths, i, tolerance)
+            if best is not None and (_support(best[1], starts, ends, directions, lengths, i,
+                                              slack, tolerance)
                                      < _LINE_SUPPORT * (crossing[1] - crossing[0])):
                 best = None  # too little of it seen for the span drawn: a chance alignment
             if best is None and lengths[i] >= 2 * min_length:
