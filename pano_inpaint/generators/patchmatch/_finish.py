@@ -760,16 +760,17 @@ def finish_fill(filled: np.ndarray, hole: np.ndarray, params: FinishScales, high
                 # Where the hole is thin the smooth structure above has the layout already.
                 free = free * (1.0 - thin)
         if params.layout_tau > 0 and free.max() > 0.01:
-            structure = structure + _layout(x, h, depth, smooth - structure, inner, free,
-                                            params)
+            structure = structure + _layout(x, h, depth, outside, smooth - structure, inner,
+                                            free, params)
         result = np.clip(bands[0] + structure, 0.0, high)
         filled[i][crop][inner][hole_in] = result[hole_in]
 
 
-def _ring_checks(x: np.ndarray, hole: np.ndarray, depth: np.ndarray,
+def _ring_checks(x: np.ndarray, hole: np.ndarray, depth: np.ndarray, outside: np.ndarray,
                  params: FinishScales) -> tuple[float, float]:
     """Two measures of the known ring of ``hole`` (``x``: ``(H, W, C)``, ``depth``: the hole's
-    distance map) taken on its band within ``max(2 layout_sigma, half the hole's depth)``:
+    distance map, ``outside``: each pixel's distance to the hole) taken on its band within
+    ``max(2 layout_sigma, half the hole's depth)``:
 
     * how far off a smooth fill's layout is there: the band hidden, filled by Navier-Stokes
       from beyond it (on a grid ``layout_sigma / 2`` coarser), and the RMS of the fill's
@@ -780,7 +781,6 @@ def _ring_checks(x: np.ndarray, hole: np.ndarray, depth: np.ndarray,
     Both are 0 where there is no such band (nothing to check: the copy's layout stays)."""
     sigma = params.layout_sigma
     width = max(2.0 * sigma, 0.5 * float(depth.max()))
-    outside = cv2.distanceTransform((~hole).astype(np.uint8), cv2.DIST_L2, 3)
     hidden = outside <= width
     band = hidden & ~hole
     if not band.any():
@@ -798,11 +798,12 @@ def _ring_checks(x: np.ndarray, hole: np.ndarray, depth: np.ndarray,
     return miss, detail / max(layout, 1e-6)
 
 
-def _layout(x: np.ndarray, hole: np.ndarray, depth: np.ndarray, gap: np.ndarray,
-            inner: tuple[slice, slice], free: np.ndarray, params: FinishScales) -> np.ndarray:
+def _layout(x: np.ndarray, hole: np.ndarray, depth: np.ndarray, outside: np.ndarray,
+            gap: np.ndarray, inner: tuple[slice, slice], free: np.ndarray,
+            params: FinishScales) -> np.ndarray:
     """The correction ``(h, w, C)`` that moves the copy's layout towards the smooth fill's on
-    the hole's box ``inner``, given the crop ``x`` (``(H, W, C)``), its ``hole`` and the
-    hole's ``depth`` map, ``gap`` (smooth minus copied structure on the box) and ``free``
+    the hole's box ``inner``, given the crop ``x`` (``(H, W, C)``), its ``hole``, the hole's
+    ``depth`` map and the distance to it ``outside``, ``gap`` (smooth minus copied structure on the box) and ``free``
     (``(h, w)``, where it may apply: the hole is wide, its ring textured, no structure step
     near).
 
@@ -825,7 +826,7 @@ def _layout(x: np.ndarray, hole: np.ndarray, depth: np.ndarray, gap: np.ndarray,
       one by far more than a smooth fill errs on the ring, the copy knows something the
       smooth fill cannot (a strip of ground just under a hazy horizon, copied from the same
       elevation)."""
-    miss, ratio = _ring_checks(x, hole, depth, params)
+    miss, ratio = _ring_checks(x, hole, depth, outside, params)
     share = free * (ratio**4 / (ratio**4 + _DETAIL_OVER_LAYOUT**4))
     if share.max() <= 0.01:
         return np.zeros_like(gap)
