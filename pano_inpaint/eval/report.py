@@ -119,6 +119,11 @@ def summarise(rows: list[dict], family: str | None = None) -> list[dict]:
     return out
 
 
+def _families(rows: list[dict], meta: dict) -> list[str]:
+    """The run's mask families (in the order asked for) that have rows."""
+    return [f for f in meta["settings"]["families"] if any(r["family"] == f for r in rows)]
+
+
 def _sets(rows: list[dict]) -> list[str | None]:
     """The rows' sets (image folders) in the order they first appear."""
     return list(dict.fromkeys(r.get("set") for r in rows))
@@ -236,7 +241,7 @@ def _hdr_table(rows: list[dict]) -> list[str]:
 def markdown_report(rows: list[dict], meta: dict) -> str:
     """The Markdown report: settings, overall table, per-family tables, HDR table, definitions."""
     settings = meta["settings"]
-    families = [f for f in settings["families"] if any(r["family"] == f for r in rows)]
+    families = _families(rows, meta)
     images = meta["images"]
     reduced = [i for i in images if i["reduced"]]
     lines = [
@@ -444,8 +449,7 @@ def html_report(rows: list[dict], meta: dict, cases: list[dict]) -> str:
         "widened so its edges (dotted) show; wrap views look across lon = 180 (marked).</p>",
         "<h2>All cases</h2>", _html_summary(summarise(rows)),
     ]
-    families = [f for f in meta["settings"]["families"] if any(r["family"] == f for r in rows)]
-    peer_entries = against_peers(rows, families)
+    peer_entries = against_peers(rows, _families(rows, meta))
     if peer_entries:
         header, body = _peer_cells(peer_entries)
         parts += ["<h2>Each generator against the best peer, per family</h2>",
