@@ -25,6 +25,8 @@ from concurrent.futures.process import BrokenProcessPool
 from pano_inpaint.batch import FillSettings, ImageJob, Outcome, fill_image
 from pano_inpaint.engines.threads import limit_threads
 from pano_inpaint.exit_codes import EXIT_INPUT
+from pano_inpaint.io.atomic import remove_stale_temporaries
+from pano_inpaint.io.locations import local_path
 
 __all__ = ["PoolEngine"]
 
@@ -56,19 +58,30 @@ def _work(job: ImageJob, settings: FillSettings) -> Outcome:
     """``fill_image`` in a worker; stopped (SIGTERM), it cleans up and exits at once instead
     of going on to the next image."""
     global _busy
-    _busy = True
     try:
-        return fill_image(job, settings)
-    except _Stop:
+        try:
+            _busy = True
+            return fill_image(job, settings)
+        finally:
+            _busy = False
+    except _Stop:  # also when it lands in the finally: never go on to a queued image
         os._exit(1)
-    finally:
-        _busy = False
 
 
 def _died(job: ImageJob) -> Outcome:
     return Outcome(job.index, False, 0.0, code=EXIT_INPUT, error=(
         f"{job.source}: the worker process filling it died (killed by the system, most likely "
         "for lack of memory, or crashed); fill it with fewer --jobs or a lighter generator"))
+
+
+def _remove_temporaries(jobs: Iterable[ImageJob]) -> None:
+    """Remove what the stopped workers were writing: a worker killed in a native call (or
+    between creating its temporary file and the ``try`` that removes it) leaves one, and the
+    user is promised none after Ctrl-C. Only files of processes that are gone are touched."""
+    for job in jobs:
+        target = local_path(job.target)
+        if target is not None:
+            remove_stale_temporaries(target)
 
 
 class PoolEngine:
@@ -129,14 +142,15 @@ class PoolEngine:
         except BaseException:
             self._stop_workers(set(multiprocessing.active_children()) - before)
             executor.shutdown(wait=False, cancel_futures=True)
+            _remove_temporaries(in_flight.values())
             raise
         executor.shutdown(wait=True)
 
     @staticmethod
     def _stop_workers(workers: set) -> None:
         """SIGTERM: a worker unwinds (removing the temporary file it writes) when its current
-        native call (OpenCV, numba) returns; one still busy after a few seconds is killed (its
-        temporary file is removed by the next write to that output)."""
+        native call (OpenCV, numba) returns; one still busy after a few seconds is killed (the
+        caller then removes its temporary file)."""
         for process in workers:
             process.terminate()
         deadline = time.monotonic() + _STOP_SECONDS
@@ -144,6 +158,7 @@ class PoolEngine:
             process.join(max(0.0, deadline - time.monotonic()))
             if process.is_alive():
                 process.kill()
+                process.join()  # gone before its temporary file is removed
 
     @staticmethod
     def _collect(in_flight: dict[Future, ImageJob],

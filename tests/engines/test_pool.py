@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import os
 import signal
+import time
+from pathlib import Path
+
+import pytest
 
 from pano_inpaint.batch import FillSettings, ImageJob, Outcome
 from pano_inpaint.engines import pool
 from pano_inpaint.engines.pool import PoolEngine
 from pano_inpaint.exit_codes import EXIT_INPUT
+from pano_inpaint.io.atomic import atomic_write
 from pano_inpaint.jobs import MaskSpec
 
 
@@ -33,3 +38,31 @@ def test_a_worker_killed_by_one_image_fails_only_that_image(monkeypatch):
     poison = finished[names.index("poison")]
     assert not poison.ok and poison.code == EXIT_INPUT and "died" in poison.error
     assert all(finished[i].ok for i, name in enumerate(names) if name != "poison")
+
+
+def stuck_work(job: ImageJob, settings: FillSettings) -> Outcome:
+    """Runs in a worker. ``stuck``: starts writing its result, then hangs where SIGTERM cannot
+    reach it (as in a long native call). Any other image: returns once that file exists."""
+    target = Path(job.target)
+    if "stuck" in job.source:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+        atomic_write(target, lambda tmp: (tmp.write_bytes(b"half"), time.sleep(120)))
+    deadline = time.monotonic() + 60
+    while not list(target.parent.glob(".*.tmp")) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return Outcome(job.index, True, 0.0)
+
+
+def test_ctrl_c_leaves_no_temporary_file_of_a_worker_it_had_to_kill(monkeypatch, tmp_path):
+    monkeypatch.setattr(pool, "_work", stuck_work)
+    monkeypatch.setattr(pool, "_STOP_SECONDS", 0.5)
+    jobs = [ImageJob(0, "stuck.png", str(tmp_path / "stuck.png")),
+            ImageJob(1, "a.png", str(tmp_path / "a.png"))]
+
+    def ctrl_c(job: ImageJob, outcome: Outcome) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        PoolEngine(2, 1).run(jobs, FillSettings(MaskSpec(nadir_degrees=20), None),
+                             started=lambda batch: None, finished=ctrl_c)
+    assert list(tmp_path.iterdir()) == []
