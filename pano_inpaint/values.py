@@ -37,6 +37,10 @@ def to_values(native: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         if scale is None:
             return native.astype(np.float32, copy=False)
         out = np.empty(native.shape, np.float32)
+    elif out.shape != native.shape or out.dtype != np.float32:
+        # The parts path works on flat views, where a wrong shape of the same size would pass.
+        raise ValueError(f"out must be float32 of shape {native.shape}, got {out.dtype} "
+                         f"{out.shape}")
 
     def convert(source: np.ndarray, target: np.ndarray) -> None:
         if scale is None:

@@ -97,3 +97,14 @@ def test_every_integer_comes_back_exactly_through_the_proxy(dtype):
     tone = ToneMap(False)
     back = from_values(tone.from_proxy(tone.to_proxy(to_values(native))), dtype)
     assert np.array_equal(back, native)
+
+
+def test_an_out_of_the_wrong_shape_is_refused_even_with_the_right_size(monkeypatch):
+    from pano_inpaint import values as module
+
+    monkeypatch.setattr(module, "_PARALLEL_ELEMENTS", 10)  # the parts path works on flat views
+    native = np.zeros((8, 12, 3), np.uint8)
+    with pytest.raises(ValueError, match="shape"):
+        to_values(native, out=np.zeros((12, 8, 3), np.float32))
+    with pytest.raises(ValueError, match="float32"):
+        to_values(native, out=np.zeros((8, 12, 3), np.float64))
