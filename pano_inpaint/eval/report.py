@@ -124,9 +124,17 @@ def _families(rows: list[dict], meta: dict) -> list[str]:
     return [f for f in meta["settings"]["families"] if any(r["family"] == f for r in rows)]
 
 
-def _sets(rows: list[dict]) -> list[str | None]:
+_NO_SET = "no set recorded"  # rows of a run from before rows named their set
+
+
+def _set_of(row: dict) -> str:
+    """The row's set (its image's folder)."""
+    return row.get("set") or _NO_SET
+
+
+def _sets(rows: list[dict]) -> list[str]:
     """The rows' sets (image folders) in the order they first appear."""
-    return list(dict.fromkeys(r.get("set") for r in rows))
+    return list(dict.fromkeys(_set_of(r) for r in rows))
 
 
 def against_peers(rows: list[dict], families: list[str]) -> list[dict]:
@@ -147,7 +155,7 @@ def against_peers(rows: list[dict], families: list[str]) -> list[dict]:
         return []
     cases: dict[tuple, dict[str, dict]] = {}
     for r in scored:
-        cases.setdefault((r.get("set"), r["family"], r["image"]), {})[r["method"]] = r
+        cases.setdefault((_set_of(r), r["family"], r["image"]), {})[r["method"]] = r
     out = []
     for generator in generators:
         for set_name in _sets(scored):
@@ -179,7 +187,7 @@ def _peer_cells(entries: list[dict]) -> tuple[list[str], list[list[str]]]:
     with_sets = len({e["set"] for e in entries}) > 1
     header = ["generator", *(["set"] if with_sets else []), "family", "cases", "WS-PSNR dB",
               "best peer", "peer dB", "diff dB", "won", "grad ratio", "grad inner half"]
-    body = [[e["generator"], *([str(e["set"])] if with_sets else []), e["family"],
+    body = [[e["generator"], *([e["set"]] if with_sets else []), e["family"],
              str(e["cases"]), f"{e['psnr']:.2f}", e["peer"], f"{e['peer_psnr']:.2f}",
              f"{e['diff']:+.2f}", f"{e['won']}/{e['cases']}",
              _cell(e["grad_ratio"], "{:.2f}"), _cell(e["grad_inner"], "{:.2f}")]
@@ -266,7 +274,7 @@ def markdown_report(rows: list[dict], meta: dict) -> str:
               *_matrix(rows, families, "psnr", "{:.2f}"), ""]
     if len(sets) > 1:  # one folder's family means can hide another's
         for set_name in sets:
-            mine = [r for r in rows if r.get("set") == set_name]
+            mine = [r for r in rows if _set_of(r) == set_name]
             lines += [f"### {set_name}", "", *_matrix(mine, families, "psnr", "{:.2f}"), ""]
     peer_entries = against_peers(rows, families)
     if peer_entries:

@@ -79,3 +79,16 @@ def test_markdown_report_splits_families_by_set():
     text = markdown_report(rows, meta)
     assert "### panoramas" in text and "### hires" in text
     assert "| pm | hires | nadir | 1 | 20.00 | erp-ns | 21.50 | -1.50 | 0/1 |" in text
+
+
+def test_rows_of_an_older_run_without_a_set_are_named_so():
+    """Rows written before rows named their set, merged with new ones, get a readable set."""
+    old = [{k: v for k, v in r.items() if k != "set"}
+           for r in _case("a.png", "x", "nadir", pm=30.0, **{"erp-ns": 29.0})]
+    rows = [*old, *_case("c.jpg", "hires", "nadir", pm=20.0, **{"erp-ns": 21.5})]
+    meta = {"command": "eval x", "date": "today", "seconds": 1.0, "versions": {}, "images": [],
+            "settings": {"families": ["nadir"], "seed": 0, "methods": ["pm", "erp-ns"],
+                         "max_width": 2048}}
+    text = markdown_report(rows, meta)
+    assert "None" not in text and "### no set recorded" in text
+    assert "| pm | no set recorded | nadir | 1 | 30.00 |" in text
