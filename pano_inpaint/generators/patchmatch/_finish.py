@@ -534,8 +534,9 @@ def _local_energy(energy: np.ndarray, where: np.ndarray, width: float, step: int
     if key not in weights:
         weight = where.astype(np.float32)
         den = cv2.resize(weight, small, interpolation=cv2.INTER_AREA)
-        weights[key] = weight, _gauss(den, width / step)
-    weight, den = weights[key]
+        # ``where`` is kept in the entry: alive, its id cannot be taken by another array.
+        weights[key] = where, weight, _gauss(den, width / step)
+    _, weight, den = weights[key]
     energy[box] *= weight[box]
     num = _gauss(cv2.resize(energy, small, interpolation=cv2.INTER_AREA), width / step)
     return np.where(den > 1e-4, num / np.maximum(den, 1e-4), 0.0)
