@@ -15,6 +15,7 @@ from pano_inpaint.masks.sphere import (
     dilate_mask,
     mask_fraction,
     nadir_mask,
+    row_over_the_poles,
     rows_over_the_poles,
     zenith_mask,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "make_mask",
     "mask_fraction",
     "nadir_mask",
+    "row_over_the_poles",
     "rows_over_the_poles",
     "zenith_mask",
 ]

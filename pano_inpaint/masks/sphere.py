@@ -16,7 +16,8 @@ from pano_inpaint._checks import check_positive_int
 from pano_inpaint.geometry.sphere import erp_pixel_to_lonlat, lonlat_to_xyz
 
 __all__ = [
-    "cap_mask", "dilate_mask", "mask_fraction", "nadir_mask", "rows_over_the_poles", "zenith_mask",
+    "cap_mask", "dilate_mask", "mask_fraction", "nadir_mask", "row_over_the_poles",
+    "rows_over_the_poles", "zenith_mask",
 ]
 
 
@@ -113,6 +114,20 @@ def mask_fraction(mask: np.ndarray) -> float:
     return float(counts @ weights[rows] / (weights.sum() * width))
 
 
+def row_over_the_poles(ys: np.ndarray, height: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row numbers that may run past a pole -> ``(row, crossed)``: the row of the panorama
+    each is (row ``-1 - k`` is row ``k``, and likewise below the last row) and whether it
+    crossed a pole, where it lies half a turn round (its column shifted by ``width // 2``).
+
+    Example:
+        >>> rows, crossed = row_over_the_poles(np.array([-2, 0, 4]), 4)
+        >>> rows.tolist(), crossed.tolist()
+        ([1, 0, 3], [True, False, True])
+    """
+    above, below = ys < 0, ys >= height
+    return np.where(above, -1 - ys, np.where(below, 2 * height - 1 - ys, ys)), above | below
+
+
 def rows_over_the_poles(mask: np.ndarray, first: int, stop: int) -> np.ndarray:
     """Rows ``first .. stop - 1`` of ``mask`` (or of an image, ``(H, W, ...)``), continued over
     the poles: row ``-1 - k`` is row ``k`` seen from the other side of the pole (shifted by
@@ -124,12 +139,8 @@ def rows_over_the_poles(mask: np.ndarray, first: int, stop: int) -> np.ndarray:
         [[2, 3, 0, 1], [0, 1, 2, 3]]
     """
     height, width = mask.shape[:2]
-    ys = np.arange(first, stop)
-    above, below = ys < 0, ys >= height
-    source = np.clip(np.where(above, -1 - ys, np.where(below, 2 * height - 1 - ys, ys)),
-                     0, height - 1)
-    rows = mask[source]
-    over = above | below
+    source, over = row_over_the_poles(np.arange(first, stop), height)
+    rows = mask[np.clip(source, 0, height - 1)]
     rows[over] = np.roll(rows[over], width // 2, axis=1)
     return rows
 

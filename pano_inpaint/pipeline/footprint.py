@@ -17,7 +17,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from pano_inpaint.masks import dilate_mask, rows_over_the_poles
+from pano_inpaint.masks import dilate_mask, row_over_the_poles, rows_over_the_poles
 
 __all__ = ["prefill_ring", "sampling_hole", "thick_part", "thin_depth_pixels"]
 
@@ -95,9 +95,8 @@ def _neighbour(ys: np.ndarray, xs: np.ndarray, dy: int, dx: int, height: int, wi
                ) -> tuple[np.ndarray, np.ndarray]:
     """Rows and columns of the ``(dy, dx)`` neighbours of pixels ``(ys, xs)`` on the sphere:
     columns wrap around, and a row past a pole is the row beside it on the opposite meridian."""
-    ny, nx = ys + dy, xs + dx
-    over = (ny < 0) | (ny >= height)
-    ny = np.where(ny < 0, -1 - ny, np.where(ny >= height, 2 * height - 1 - ny, ny))
+    ny, over = row_over_the_poles(ys + dy, height)
+    nx = xs + dx
     return ny, np.where(over, nx + width // 2, nx) % width
 
 
