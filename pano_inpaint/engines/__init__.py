@@ -11,10 +11,14 @@ import importlib.util
 import math
 import os
 from dataclasses import dataclass
-from typing import Protocol
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Protocol
 
 from pano_inpaint.exit_codes import EXIT_USAGE
 from pano_inpaint.jobs import JobError
+
+if TYPE_CHECKING:
+    from pano_inpaint.batch import ImageJob
 
 __all__ = [
     "ENGINES",
@@ -24,6 +28,7 @@ __all__ = [
     "available_memory",
     "check_engine",
     "make_engine",
+    "remove_temporaries_of_stopped_workers",
 ]
 
 ENGINES = ("local", "ray")
@@ -137,3 +142,17 @@ def make_engine(spec: EngineSpec, *, generator, images: int, locations: list[str
     from pano_inpaint.engines.pool import PoolEngine
 
     return PoolEngine(workers, threads=max(1, cores // workers))
+
+
+def remove_temporaries_of_stopped_workers(jobs: Iterable[ImageJob]) -> None:
+    """After Ctrl-C, remove what the stopped workers on this machine were writing for ``jobs``:
+    a worker killed in a native call (or between creating its temporary file and the ``try``
+    that removes it) leaves one, and no temporary file is to be left. Only the files of
+    processes that are gone are touched (local outputs only)."""
+    from pano_inpaint.io.atomic import remove_stale_temporaries
+    from pano_inpaint.io.locations import local_path
+
+    for job in jobs:
+        target = local_path(job.target)
+        if target is not None:
+            remove_stale_temporaries(target)

@@ -23,10 +23,9 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 
 from pano_inpaint.batch import FillSettings, ImageJob, Outcome, fill_image
+from pano_inpaint.engines import remove_temporaries_of_stopped_workers
 from pano_inpaint.engines.threads import limit_threads
 from pano_inpaint.exit_codes import EXIT_INPUT
-from pano_inpaint.io.atomic import remove_stale_temporaries
-from pano_inpaint.io.locations import local_path
 
 __all__ = ["PoolEngine"]
 
@@ -72,16 +71,6 @@ def _died(job: ImageJob) -> Outcome:
     return Outcome(job.index, False, 0.0, code=EXIT_INPUT, error=(
         f"{job.source}: the worker process filling it died (killed by the system, most likely "
         "for lack of memory, or crashed); fill it with fewer --jobs or a lighter generator"))
-
-
-def _remove_temporaries(jobs: Iterable[ImageJob]) -> None:
-    """Remove what the stopped workers were writing: a worker killed in a native call (or
-    between creating its temporary file and the ``try`` that removes it) leaves one, and the
-    user is promised none after Ctrl-C. Only files of processes that are gone are touched."""
-    for job in jobs:
-        target = local_path(job.target)
-        if target is not None:
-            remove_stale_temporaries(target)
 
 
 class PoolEngine:
@@ -142,7 +131,7 @@ class PoolEngine:
         except BaseException:
             self._stop_workers(set(multiprocessing.active_children()) - before)
             executor.shutdown(wait=False, cancel_futures=True)
-            _remove_temporaries(in_flight.values())
+            remove_temporaries_of_stopped_workers(in_flight.values())
             raise
         executor.shutdown(wait=True)
 

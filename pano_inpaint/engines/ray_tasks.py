@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from pano_inpaint.batch import FillSettings, ImageJob, Outcome, fill_image
+from pano_inpaint.engines import remove_temporaries_of_stopped_workers
 from pano_inpaint.engines.memory import task_memory_bytes
 from pano_inpaint.engines.threads import limit_threads
 from pano_inpaint.exit_codes import EXIT_BATCH_FAILED, EXIT_INPUT, EXIT_USAGE
@@ -215,7 +216,10 @@ class RayEngine:
                     ray.cancel(ref, force=True)
                 except Exception:  # already finished or gone
                     pass
+            if own:  # the workers were this machine's processes: gone once Ray is shut down
+                ray.shutdown()
+                remove_temporaries_of_stopped_workers(in_flight.values())
             raise
         finally:
-            if own:
+            if own and ray.is_initialized():
                 ray.shutdown()
