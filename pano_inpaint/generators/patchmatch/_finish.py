@@ -612,13 +612,12 @@ def _band_gains(x: np.ndarray, detail: list[np.ndarray], inner: tuple[slice, sli
     whole = (slice(None), slice(None))
     blurs = [max(2 * sigma, reach) for sigma in sigmas]
     smooth_blur = max(2 * sigmas[0], reach)
-    # The blurred weights each (pixels, width) pair needs, worked out once (bands of equal
-    # widths share them); then the bands' energies, one band per thread (OpenCV and numpy:
-    # each computed as it would be alone).
+    # The blurred weights each band's (pixels, width) pair needs, worked out once (bands of
+    # equal widths share them), then the bands' energies, one band per thread (OpenCV and
+    # numpy: each computed as it would be alone). The smoothness below makes its own where it
+    # uses it: made here, it was held through that step's peak (8K: 23 MB more).
     needs = {("fill", b): hole for b in blurs}
     needs.update({("ring", r, b): masks[r] for r, b in zip(widths, blurs, strict=True)})
-    if where is not None:
-        needs[("smooth", smooth_blur)] = where
     keys = list(needs) if step > 1 else []
     blurred = dict(zip(keys, thread_map(lambda key: _blurred_weight(needs[key], key[-1], step),
                                         keys), strict=True))
@@ -647,7 +646,7 @@ def _band_gains(x: np.ndarray, detail: list[np.ndarray], inner: tuple[slice, sli
         # everywhere).
         energy = _masked_mean(sum(_energy(band, near, hole.shape) for band in known[:-1]),
                               where, 2 * sigmas[0])
-        where_blurred = blurred.get(("smooth", smooth_blur))
+        where_blurred = _blurred_weight(where, smooth_blur, step) if step > 1 else None
         smooth = _local_energy(_smoothness(energy, level), where, smooth_blur, step, whole,
                                where_blurred)
         if textured_too:
