@@ -727,3 +727,83 @@ def test_short_segments_aligned_across_a_wide_hole_by_chance_are_not_a_line(
     assert bool(on_dark(_lines.find_lines(_rgb(grey), hole, size))) == (not dashes)
     monkeypatch.setattr(_lines, "_LINE_SUPPORT", 0.0)
     assert on_dark(_lines.find_lines(_rgb(grey), hole, size))
+
+
+def _bars(rng: np.random.Generator, size: int, radius: float,
+          bars: tuple[tuple[float, float, float], ...]) -> tuple[np.ndarray, np.ndarray]:
+    """A ``size`` px tile of blurred noise with a round hole of ``radius`` px in its middle and
+    dark bars 8 px wide along the direction of ``LINE_NORMAL``'s lines; each bar ``(start,
+    stop, offset)`` runs from ``start`` to ``stop`` px along (from the centre), its upper edge
+    ``offset`` px across. Returns the image ``(size, size, 3)`` and the hole."""
+    import cv2
+
+    y, x = np.mgrid[0:size, 0:size].astype(np.float64)
+    centre = (size - 1) / 2
+    ground = cv2.GaussianBlur(rng.standard_normal((size, size)).astype(np.float32), (0, 0), 2)
+    grey = 0.6 + 0.05 * ground / ground.std()
+    across = (y - centre) * LINE_NORMAL[0] + (x - centre) * LINE_NORMAL[1]
+    along = (y - centre) * -LINE_NORMAL[1] + (x - centre) * LINE_NORMAL[0]
+    for start, stop, offset in bars:
+        inside = np.clip(np.minimum(across - offset, offset + 8 - across) + 0.5, 0.0, 1.0)
+        grey = grey - 0.4 * inside * ((along >= start) & (along <= stop))
+    return _rgb(grey.astype(np.float32)), np.hypot(y - centre, x - centre) <= radius
+
+
+def _across_the_bars(lines) -> list:
+    """The lines found across the hole between the bars (within 6 degrees of their direction)."""
+    return [line for line in lines if abs(line.direction @ LINE_NORMAL) < np.sin(np.radians(6))
+            and line.end is None]
+
+
+@pytest.mark.parametrize("step", [0.0, 12.0])
+def test_parallel_edges_a_step_apart_are_paired_but_not_sure(rng, monkeypatch, step):
+    """Two dark bars 30 px long end on either side of a hole 80 px wide, parallel, the far one
+    ``step`` px further across (an edge of one thing beside an edge of another, as stair
+    nosings beside a sign's top). The line fitted through both passes within the pairing's
+    tolerance of every end point but crosses them at 5.8 degrees: still paired (it orients
+    the fill), but not sure, so it does not copy along its exact direction. The same bars in
+    line (step 0) are a sure line. With the direction check off, the step is sure too."""
+    from pano_inpaint.generators.patchmatch import _lines
+
+    size, radius = 256, 40.0
+    image, hole = _bars(rng, size, radius, ((-radius - 31, -radius - 1, -step / 2),
+                                            (radius + 1, radius + 31, step / 2)))
+    lines = _across_the_bars(_lines.find_lines(image, hole, size))
+    assert lines and all(line.sure == (step == 0) for line in lines)
+    monkeypatch.setattr(_lines, "_runs_along", lambda *args: True)
+    assert all(line.sure for line in _across_the_bars(_lines.find_lines(image, hole, size)))
+
+
+@pytest.mark.parametrize("beyond", [1.0, 80.0])
+def test_a_partner_far_beyond_the_hole_is_not_sure(rng, beyond):
+    """A dark bar 20 px long ends at a hole 60 px wide; a bar in line with it lies ``beyond``
+    px past the hole's far side. Next to the hole it is a sure line; 80 px on, the line is
+    drawn across 140 px unseen of which the bars show 40 (0.29, under ``_LINE_SUPPORT``): it
+    may be a chance alignment with something further on, so it is not sure."""
+    from pano_inpaint.generators.patchmatch._lines import find_lines
+
+    size, radius = 320, 30.0
+    image, hole = _bars(rng, size, radius, ((-radius - 21, -radius - 1, 0.0),
+                                            (radius + beyond, radius + beyond + 20, 0.0)))
+    lines = _across_the_bars(find_lines(image, hole, size))
+    assert lines and all(line.sure == (beyond < 10) for line in lines)
+
+
+@pytest.mark.parametrize("degrees", [0.0, 7.0, 18.0, 27.0, 45.0, 63.0, 81.0, 100.0, 153.0])
+def test_a_sure_line_copies_along_the_line_itself(degrees):
+    """Each shift a sure line copies along lies within ``_ON_LINE`` px of the line (a rounded
+    step along it can be off it by half a pixel, and chained copies add those up across the
+    hole), both ways along it, the shortest a few pixels long; a line that is not sure keeps
+    every rounded step (some of them off the line)."""
+    from pano_inpaint.generators.patchmatch._lines import _ON_LINE, Line
+
+    direction = np.array([np.sin(np.radians(degrees)), np.cos(np.radians(degrees))])
+    normal = np.array([-direction[1], direction[0]])
+    vectors = Line(np.array([40.0, 30.0]), direction, 2.0).vectors(40.0)
+    assert (np.abs(vectors @ normal) <= _ON_LINE + 1e-9).all()
+    assert (vectors @ direction > 0).any() and (vectors @ direction < 0).any()
+    assert np.abs(vectors @ direction).min() <= 5
+    rounded = Line(np.array([40.0, 30.0]), direction, 2.0, sure=False).vectors(40.0)
+    assert {tuple(v) for v in vectors} <= {tuple(v) for v in rounded}
+    if degrees not in (0.0, 45.0):  # there every rounded step lies on the line
+        assert (np.abs(rounded @ normal) > _ON_LINE).any()

@@ -21,7 +21,7 @@ The fill then copies along each line first
 (structure propagation, J. Sun, L. Yuan, J. Jia, H.-Y. Shum, "Image completion with structure
 propagation", SIGGRAPH 2005: the curves first, the rest constrained by them): each pixel of a
 thin band around the line copies a pixel of the same band translated along the line, from the
-known part of it.
+known part of it; along a sure line (``Line.sure``) only by shifts that lie on the line itself.
 
 A segment touching the hole's border is the border itself (the hole is blank), not a line of
 the scene: segments running along the border are dropped.
@@ -60,6 +60,11 @@ _CROSSING_ANGLE = np.radians(30.0)
 # were drawn through the hole as streaks; the lines of the evaluation's scenes, Poly Haven
 # interiors and kerbs reach 0.35 and more where no lattice takes over.
 _LINE_SUPPORT = 0.3
+# A sure line copies only along shifts that are off it by at most this many pixels
+# (``Line.vectors``): a step along it rounded to whole pixels can be off it by half a pixel,
+# and copies of copies across a hole add those up into a line that drifts or blurs (grid
+# lines on the scenes' cube corners: +0.3..+1.0 dB with these shifts).
+_ON_LINE = 0.25
 _DETECT_SIZE = 800  # tiles larger than this are searched on a reduced copy
 # A segment ends on a line it meets at least this steeply. Converging lines of one family (the
 # nosings of a flight of stairs in perspective) meet a line across them at shallow angles: at
@@ -80,6 +85,12 @@ class Line:
         end: None for a line crossing the hole; for one that ends in it on another line
             (a T-junction), ``point`` is its segment's end next to the hole, ``direction``
             points into the hole and ``end`` is how far from ``point`` it stops.
+        sure: its evidence is a line's: the fitted line runs along both of its segments, and
+            what is seen of it covers a fair share of all it is drawn across unseen. Only a
+            sure line copies along its exact direction (``vectors``); a pair that is only
+            nearly one (two edges side by side, or a partner far beyond the hole) still
+            orients the fill, as an edge of the texture continued, where exact copies would
+            draw a hard line that is not there.
     """
 
     point: np.ndarray
@@ -87,6 +98,7 @@ class Line:
     half_width: float
     traced: bool = False
     end: float | None = None
+    sure: bool = True
 
     def band(self, shape: tuple[int, int]) -> np.ndarray:
         """``shape`` bool: the pixels within ``half_width`` of the line (of a line that
@@ -103,12 +115,19 @@ class Line:
 
     def vectors(self, reach: float) -> np.ndarray:
         """``(n, 2)`` int64 shifts along the line up to ``reach`` pixels, shortest first (a
-        line that ends copies from behind, where it comes from, only)."""
+        line that ends copies from behind, where it comes from, only); a sure line's only
+        those within ``_ON_LINE`` px of it (where there are at least two)."""
         steps = np.arange(1, int(reach) + 1, dtype=np.float64)
         steps = -steps if self.end is not None else np.stack([steps, -steps], axis=1).ravel()
         shifts = np.rint(steps[:, None] * self.direction[None]).astype(np.int64)
         _, first = np.unique(shifts, axis=0, return_index=True)
-        return np.ascontiguousarray(shifts[np.sort(first)])
+        shifts = shifts[np.sort(first)]
+        if self.sure:
+            normal = np.array([-self.direction[1], self.direction[0]])
+            on_line = np.abs(shifts @ normal) <= _ON_LINE
+            if on_line.sum() >= 2:
+                shifts = shifts[on_line]
+        return np.ascontiguousarray(shifts)
 
 
 def _segments(image: np.ndarray, known: np.ndarray, min_length: float) -> np.ndarray:
@@ -369,6 +388,14 @@ def _fit(points: np.ndarray) -> tuple[Line, float]:
     return Line(centre, direction, 0.0), float(np.abs((points - centre) @ normal).max())
 
 
+def _runs_along(line: Line, directions: np.ndarray, slack: float) -> bool:
+    """Whether ``line`` runs along every segment of unit ``directions`` ``(n, 2)`` (within
+    ``_MAX_ANGLE`` plus ``slack``, either way round). A line fitted through the ends of two
+    parallel edges a few pixels apart across (a stair nosing beside a sign's top edge) passes
+    near all four ends yet crosses both at several degrees."""
+    return bool(np.all(np.abs(directions @ line.direction) >= np.cos(_MAX_ANGLE + slack)))
+
+
 def _found_already(line: Line, others: list[Line], tolerance: float) -> bool:
     """Whether one of ``others`` is ``line`` again: within ``_MAX_ANGLE`` of its direction and
     its point within ``tolerance`` px of the other's line (a line is found from each of its
@@ -431,17 +458,21 @@ def find_lines(image: np.ndarray, hole: np.ndarray, face_size: int, *,
             parallel = directions @ directions[i] >= np.cos(_MAX_ANGLE + slack)
             beyond = np.minimum((starts - far) @ u, (ends - far) @ u) >= -gap
             candidates = np.flatnonzero(parallel & beyond)
-            best = None
+            best, sure, unseen = None, True, 0.0
             for j in candidates[candidates != i]:
                 # ... and on one line with it: every end point within ``tolerance`` of the
                 # line fitted through both segments.
                 line, residual = _fit(np.stack([starts[i], ends[i], starts[j], ends[j]]))
                 if residual <= tolerance and (best is None or lengths[j] > best[0]):
                     best = (float(lengths[j]), line, False)
-            if best is not None and (_support(best[1], starts, ends, directions, lengths, i,
-                                              slack, tolerance)
-                                     < _LINE_SUPPORT * (crossing[1] - crossing[0])):
-                best = None  # too little of it seen for the span drawn: a chance alignment
+                    sure = _runs_along(line, directions[[i, j]], slack[j])
+                    unseen = float(min((starts[j] - tip) @ u, (ends[j] - tip) @ u))
+            if best is not None:
+                seen = _support(best[1], starts, ends, directions, lengths, i, slack, tolerance)
+                if seen < _LINE_SUPPORT * (crossing[1] - crossing[0]):
+                    best = None  # too little of it seen for the span drawn: a chance alignment
+                else:
+                    sure = sure and seen >= _LINE_SUPPORT * unseen
             if best is None and lengths[i] >= 2 * min_length:
                 # No segment beyond: if it is a line at all (a confident profile, not an edge
                 # of the texture around it), look for its profile there ...
@@ -461,12 +492,14 @@ def find_lines(image: np.ndarray, hole: np.ndarray, face_size: int, *,
                     if residual <= tolerance and abs(line.direction @ u) >= np.cos(
                             _MAX_ANGLE + slack[i]):
                         best = (float(np.hypot(*(far_span[1] - far_span[0]))), line, True)
+                        sure = True
                 if best is None and profile is not None:
                     # ... else it may end on another line in the hole.
                     dangling.append((float(lengths[i]), tip, u, crossing))
             if best is not None:
                 found.append((lengths[i] + best[0], Line(best[1].point, best[1].direction,
-                                                         1.0 + 0.004 * face_size, best[2])))
+                                                         1.0 + 0.004 * face_size, best[2],
+                                                         sure=sure)))
     found.sort(key=lambda item: -item[0])
     lines: list[Line] = []
     for _, line in found:  # the same line found from both of its segments: keep one
