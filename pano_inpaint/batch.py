@@ -311,7 +311,7 @@ def plan_batch(
                            "systems or buckets): fill them in separate runs", EXIT_USAGE)
     else:
         folder = _canonical(output or "")
-    if not batch and not remote:  # decoded while the run starts
+    if not batch and not remote:  # decoded while the generator's modules import
         read_ahead(Path(sources[0]), Path(targets[0]), max_pixels)
     generator = build_generator(config)
     return BatchPlan(sources, targets, batch, settings, generator, report, overwrite, folder,

@@ -40,15 +40,11 @@ def test_a_decompression_bomb_is_refused_before_numpy_and_opencv_load(tmp_path):
     assert not (tmp_path / "out.png").exists()
 
 
-def test_patchmatch_loads_numba_in_prepare_not_when_built():
-    """Building the generator (the command line does, to check its params) imports no numba:
-    that import runs in ``prepare``, which the pipeline starts on a background thread beside
-    the faces' resampling."""
+def test_generator_registry_does_not_load_numba_until_patchmatch_is_built():
     statement = "from pano_inpaint.generators import list_generators; list_generators()"
     assert "numba" not in _loaded_after(statement)
-    built = "from pano_inpaint.generators import get_generator; g = get_generator('patchmatch')"
-    assert "numba" not in _loaded_after(built)
-    assert "numba" in _loaded_after(built + "; g.prepare()")
+    assert "numba" in _loaded_after(
+        "from pano_inpaint.generators import get_generator; get_generator('patchmatch')")
 
 
 def test_public_names_resolve_lazily():

@@ -1,8 +1,8 @@
 """A generator's optional ``prepare()`` on a background thread, waited for before its first fill.
 
-PatchMatch's ``prepare`` imports numba and loads its kernels (1.1-1.5 s of CPU, single-threaded
-and holding the GIL, at every start); meanwhile the pipeline finds the regions and resamples the
-faces (numpy and OpenCV, much of it without the GIL), so on two cores the two overlap.
+PatchMatch's ``prepare`` loads its numba kernels (0.6-0.9 s of CPU, single-threaded, at every
+start); meanwhile the pipeline finds the regions and resamples the faces (numpy and OpenCV, much
+of it without the GIL), so on two cores the two overlap.
 """
 
 from __future__ import annotations

@@ -83,9 +83,8 @@ def _generate(generator: Generator, tiles: CubeTiles, ready: Callable[[], None])
     ``ready()`` first: it waits for the generator's preparation and raises its error.
 
     A generator that asks for the six faces first thing (``uses_context``) has them built before
-    that wait, while its preparation may still be loading (PatchMatch imports numba and loads
-    its kernels: 1.1-1.5 CPU s, more than the faces of a small hole take to resample), not
-    after it. They are the
+    that wait, while its preparation may still be loading (PatchMatch's kernels: 0.6-0.9 CPU s,
+    more than the faces of a small hole take to resample), not after it. They are the
     generator's to keep or drop once it returns (8K: 0.9 GB)."""
     values, lazy = tiles.values, tiles.context
     try:

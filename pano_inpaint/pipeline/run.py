@@ -178,8 +178,7 @@ def inpaint(
         return InpaintResult(erp.copy(), report, [], gen.name, time.perf_counter() - start)
     _check_hole_size(fraction, config)
 
-    # Loads what the generator needs (PatchMatch: numba, its kernels) while the faces are
-    # resampled.
+    # Loads what the generator needs (PatchMatch: its kernels) while the faces are resampled.
     preparation = Preparation(gen)
     try:
         hdr = is_hdr(erp, config.hdr.mode)

@@ -248,10 +248,10 @@ def test_invalid_parameters(params, message):
 def test_the_layout_step_is_off_by_default_and_reaches_the_finish_when_asked(monkeypatch):
     """``layout_depth`` and ``layout_sigma`` are shares of the face size, handed to the finish
     in pixels (0: the step is skipped)."""
-    from pano_inpaint.generators.patchmatch import _finish
+    from pano_inpaint.generators.patchmatch import generator as module
 
     seen = []
-    monkeypatch.setattr(_finish, "finish_fill", lambda filled, hole, scales, *a, **k:
+    monkeypatch.setattr(module, "finish_fill", lambda filled, hole, scales, *a, **k:
                         seen.append(scales))
     tiles, _ = _nadir_case()
     PatchMatch().inpaint(tiles)

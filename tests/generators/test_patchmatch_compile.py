@@ -67,10 +67,10 @@ def test_prepare_loads_every_set_once_from_several_threads(monkeypatch):
 
 def test_openmp_threads_wait_passively_unless_the_user_set_a_policy():
     """The kernels' OpenMP threads must not spin between parallel regions (they took the core
-    the fill's helper threads need): the policy is set when the kernels' modules are imported
-    (``prepare``), before OpenMP is loaded; a user's own setting stays."""
+    the fill's helper threads need): the policy is set on import, before OpenMP is loaded;
+    a user's own setting stays."""
     code = ("import os\nfrom pano_inpaint.generators.patchmatch import PatchMatch\n"
-            "PatchMatch().prepare()\nprint(os.environ.get('OMP_WAIT_POLICY'))")
+            "print(os.environ.get('OMP_WAIT_POLICY'))")
     env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
     root = Path(__file__).resolve().parents[2]
     for given, expected in ((None, "PASSIVE"), ("ACTIVE", "ACTIVE")):

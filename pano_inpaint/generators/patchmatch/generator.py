@@ -11,11 +11,16 @@ from dataclasses import dataclass, fields
 from typing import Any, ClassVar
 
 import cv2
+import numba
 import numpy as np
 
 from pano_inpaint.dataclass_yaml import build_dataclass
 from pano_inpaint.generators.base import CubeTiles
+from pano_inpaint.generators.patchmatch import _kernels as kernels
+from pano_inpaint.generators.patchmatch._compile import compile_all
+from pano_inpaint.generators.patchmatch._finish import FinishScales, finish_fill, smooth_fill
 from pano_inpaint.generators.patchmatch._lines import Line, find_lines
+from pano_inpaint.generators.patchmatch._offset_kernels import lattice_peel
 from pano_inpaint.generators.patchmatch._offsets import find_lattice
 from pano_inpaint.generators.patchmatch._pyramid import (
     Bank,
@@ -31,13 +36,6 @@ from pano_inpaint.geometry.conventions import FACE_ORDER
 from pano_inpaint.geometry.padding import repad_cube_faces
 from pano_inpaint.pipeline.reconcile import reconcile_tiles
 from pano_inpaint.values import LogBrightness
-
-# numba and the modules of compiled kernels (``_kernels``, ``_offset_kernels``, ``_finish`` with
-# its two) are imported by :func:`_import_kernels` (``prepare``, or the first fill), not with this
-# module: building the generator (the command line does, to check its params) stays cheap, and
-# the import (0.4-0.6 CPU s that hold the GIL) runs in ``prepare`` on the pipeline's background
-# thread, beside the faces' resampling, instead of before it. The methods import the names they
-# use from those modules (bound when first called; free after).
 
 __all__ = ["PatchMatch", "PatchMatchParams"]
 
@@ -307,22 +305,12 @@ class _threads:
         self.before = 0
 
     def __enter__(self) -> None:
-        import numba
-
         self.before = numba.get_num_threads()
         if self.count is not None:
             numba.set_num_threads(min(self.count, self.before))
 
     def __exit__(self, *exc: object) -> None:
-        import numba
-
         numba.set_num_threads(self.before)
-
-
-def _import_kernels() -> None:
-    """Import numba and every module of compiled kernels, so that all their sets are known
-    before any kernel runs (the first call of one compiles or reads every set at once)."""
-    from pano_inpaint.generators.patchmatch import _finish, _kernels, _offset_kernels  # noqa: F401
 
 
 def _deepest(hole: np.ndarray) -> float:
@@ -403,14 +391,10 @@ class PatchMatch:
         return self.params.seam_aware
 
     def prepare(self) -> None:
-        """Import numba and the kernels' modules, and load the kernels (from numba's disk
-        cache; compile them on a fresh install), which the first fill would otherwise do
-        first: 1.1-1.5 s of CPU at every start, most of it holding the GIL. The pipeline runs
-        this on a background thread while it resamples the faces. Safe to call again and from
-        several threads at once."""
-        _import_kernels()
-        from pano_inpaint.generators.patchmatch._compile import compile_all
-
+        """Load the numba kernels (from numba's disk cache; compile them on a fresh install),
+        which the first fill would otherwise do first: 0.6-0.9 s of CPU at every start. The
+        pipeline runs this on a background thread while it resamples the faces. Safe to call
+        again and from several threads at once."""
         compile_all()
 
     def inpaint(self, tiles: CubeTiles) -> np.ndarray:
@@ -418,7 +402,6 @@ class PatchMatch:
         values = np.asarray(tiles.values, np.float32)
         if not tiles.mask.any():
             return values.copy()
-        _import_kernels()
         if not self.params.seam_aware:
             return self._inpaint_faces_alone(tiles, values)
         image = np.asarray(tiles.image, np.float32)
@@ -494,8 +477,6 @@ class PatchMatch:
         """Smooth structure at the border and detail at the surroundings' energy (``_finish``),
         values clipped to ``[0, high]``, then the tiles re-padded so they agree on their overlaps
         again (``known``: the tiles' known pixels, in the domain of ``filled``)."""
-        from pano_inpaint.generators.patchmatch._finish import FinishScales, finish_fill
-
         p = self.params
         if (p.structure_depth == 0 and p.detail_bands == 0 and p.detail_depth == 0
                 and p.layout_depth == 0 and not p.stitch):
@@ -599,8 +580,6 @@ class PatchMatch:
         """Coarse-to-fine EM; returns the filled ``(N, P, P, C)`` values (hole pixels valid),
         each tile's finest field (None where it found no source) and the problem the fields
         copy from: its bank holds what the structure steps filled first."""
-        from pano_inpaint.generators.patchmatch._finish import smooth_fill
-
         p = self.params
         radius = p.patch_size // 2
         locality = self._locality(problem)
@@ -813,8 +792,6 @@ class PatchMatch:
         copy stay holes for the PatchMatch solve. Returns the problem with the filled pixels
         known (in the targets and in the bank, so other tiles may copy them) and each filled
         tile's field."""
-        from pano_inpaint.generators.patchmatch._offset_kernels import lattice_peel
-
         if not plans:
             return problem, {}
         p = self.params
@@ -882,10 +859,6 @@ class PatchMatch:
                coarse_domain: np.ndarray | None, i: int, index: int,
                radius: int) -> _Field | None:
         """The field a target starts a level with (None if no source exists at this scale)."""
-        import numba
-
-        from pano_inpaint.generators.patchmatch import _kernels as kernels
-
         if not src:
             return None
         field = _Field.empty(image.shape[0])
@@ -937,10 +910,6 @@ class PatchMatch:
                 field: _Field, i: int, level: int, it: int, radius: int,
                 refine: bool, top: bool) -> None:
         """PatchMatch sweeps on the current estimate (after re-costing the field on it)."""
-        import numba
-
-        from pano_inpaint.generators.patchmatch import _kernels as kernels
-
         p = self.params
         domain, box = domain_box
         threads = numba.get_num_threads()  # only how the rows are shared out
@@ -953,10 +922,6 @@ class PatchMatch:
 
     def _vote(self, source: np.ndarray, out: np.ndarray, hole: np.ndarray,
               domain_box: tuple[np.ndarray, np.ndarray], field: _Field, radius: int) -> None:
-        import numba
-
-        from pano_inpaint.generators.patchmatch import _kernels as kernels
-
         domain, box = domain_box
         costs = field.cost[domain & (field.nnf[0] >= 0)]
         scale = float(np.median(costs)) if costs.size else 0.0
@@ -970,8 +935,6 @@ class PatchMatch:
                      box: np.ndarray, field: _Field, geo: np.ndarray, high: float) -> None:
         """The final fill of one tile: each hole pixel copies its own match's centre (clipped
         to ``[0, high]``), sharpened where the source is more stretched than the target."""
-        from pano_inpaint.generators.patchmatch import _kernels as kernels
-
         kernels.copy_centres(hole, box, source, field.nnf, geo, self.params.sharpen, 0.0, high,
                              out)
 
