@@ -7,9 +7,11 @@ same files byte for byte. ``--engine`` and ``--jobs`` are checked here, once, be
 
 from __future__ import annotations
 
+import glob
 import importlib.util
 import math
 import os
+import time
 from dataclasses import dataclass
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Protocol
@@ -144,15 +146,23 @@ def make_engine(spec: EngineSpec, *, generator, images: int, locations: list[str
     return PoolEngine(workers, threads=max(1, cores // workers))
 
 
-def remove_temporaries_of_stopped_workers(jobs: Iterable[ImageJob]) -> None:
+def remove_temporaries_of_stopped_workers(jobs: Iterable[ImageJob], *,
+                                          within: float = 0.0) -> None:
     """After Ctrl-C, remove what the stopped workers on this machine were writing for ``jobs``:
     a worker killed in a native call (or between creating its temporary file and the ``try``
     that removes it) leaves one, and no temporary file is to be left. Only the files of
-    processes that are gone are touched (local outputs only)."""
+    processes that are gone are touched (local outputs only). ``within``: seconds to wait for
+    writers still going (Ray's shutdown signals its workers and returns before they are gone;
+    a killed process stays alive to ``kill(pid, 0)`` until it is reaped)."""
     from pano_inpaint.io.atomic import remove_stale_temporaries
     from pano_inpaint.io.locations import local_path
 
-    for job in jobs:
-        target = local_path(job.target)
-        if target is not None:
+    targets = [t for t in (local_path(job.target) for job in jobs) if t is not None]
+    deadline = time.monotonic() + within
+    while True:
+        for target in targets:
             remove_stale_temporaries(target)
+        targets = [t for t in targets if any(t.parent.glob(f".{glob.escape(t.name)}.*.tmp"))]
+        if not targets or time.monotonic() >= deadline:
+            return
+        time.sleep(0.05)

@@ -33,6 +33,7 @@ _WINDOW_PER_CPU = 2
 _WINDOW_MIN = 256  # in flight on a cluster, whatever its size now (it may be scaling up)
 _RESIZE_SECONDS = 30.0
 _TASK_RETRIES = 2  # for a worker or node lost (a preempted node); not for a failed image
+_STOP_SECONDS = 5.0  # after Ctrl-C, how long a local cluster's workers have to be gone
 
 
 @dataclasses.dataclass(frozen=True)
@@ -216,9 +217,9 @@ class RayEngine:
                     ray.cancel(ref, force=True)
                 except Exception:  # already finished or gone
                     pass
-            if own:  # the workers were this machine's processes: gone once Ray is shut down
+            if own:  # the workers were this machine's processes: stopped by Ray's shutdown
                 ray.shutdown()
-                remove_temporaries_of_stopped_workers(in_flight.values())
+                remove_temporaries_of_stopped_workers(in_flight.values(), within=_STOP_SECONDS)
             raise
         finally:
             if own and ray.is_initialized():
