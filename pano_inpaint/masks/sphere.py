@@ -115,9 +115,10 @@ def mask_fraction(mask: np.ndarray) -> float:
 
 
 def row_over_the_poles(ys: np.ndarray, height: int) -> tuple[np.ndarray, np.ndarray]:
-    """Row numbers that may run past a pole -> ``(row, crossed)``: the row of the panorama
-    each is (row ``-1 - k`` is row ``k``, and likewise below the last row) and whether it
-    crossed a pole, where it lies half a turn round (its column shifted by ``width // 2``).
+    """Row numbers that may run past a pole (by at most ``height`` rows: one crossing) ->
+    ``(row, crossed)``: the row of the panorama each is (row ``-1 - k`` is row ``k``, and
+    likewise below the last row) and whether it crossed a pole, where it lies half a turn
+    round (its column shifted by ``width // 2``).
 
     Example:
         >>> rows, crossed = row_over_the_poles(np.array([-2, 0, 4]), 4)

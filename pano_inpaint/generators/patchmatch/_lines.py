@@ -90,7 +90,8 @@ class Line:
             sure line copies along its exact direction (``vectors``); a pair that is only
             nearly one (two edges side by side, or a partner far beyond the hole) still
             orients the fill, as an edge of the texture continued, where exact copies would
-            draw a hard line that is not there.
+            draw a hard line that is not there. A line without a second segment (``traced``,
+            or one that ends) is sure.
     """
 
     point: np.ndarray
