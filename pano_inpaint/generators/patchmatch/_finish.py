@@ -519,30 +519,24 @@ def _energy(band: np.ndarray, box: tuple[slice, slice], shape: tuple[int, int]) 
     return energy
 
 
-def _blurred_weight(where: np.ndarray, width: float, step: int
-                    ) -> tuple[np.ndarray, np.ndarray]:
-    """The ``(H, W)`` pixels ``where`` as float32 weights, and their blur of ``width`` on the
-    grid ``step`` (> 1) times coarser: what :func:`_local_energy` divides by."""
-    height, full_width = where.shape
-    small = (max(1, -(-full_width // step)), max(1, -(-height // step)))
-    weight = where.astype(np.float32)
-    den = cv2.resize(weight, small, interpolation=cv2.INTER_AREA)
-    return weight, _gauss(den, width / step)
-
-
 def _local_energy(energy: np.ndarray, where: np.ndarray, width: float, step: int,
-                  box: tuple[slice, slice],
-                  blurred: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray:
+                  box: tuple[slice, slice], weights: dict) -> np.ndarray:
     """Local mean of the ``(H, W)`` ``energy`` (0 outside the window ``box``; overwritten) over
     the pixels ``where`` (normalised blur of ``width``), computed on a grid ``step`` times
     coarser (``width`` is at least twice the step, so the result is smooth at that step);
-    returned on that grid. ``blurred``: :func:`_blurred_weight` of ``where``, ``width`` and
-    ``step`` (several bands share it; unused at ``step`` 1)."""
+    returned on that grid. ``weights``: the blurred weights of each ``where`` (the same array)
+    and ``width`` already worked out; several bands share them."""
     if step == 1:
         return _masked_mean(energy, where, width)
     height, full_width = energy.shape
     small = (max(1, -(-full_width // step)), max(1, -(-height // step)))
-    weight, den = blurred
+    key = (id(where), width)
+    if key not in weights:
+        weight = where.astype(np.float32)
+        den = cv2.resize(weight, small, interpolation=cv2.INTER_AREA)
+        # ``where`` is kept in the entry: alive, its id cannot be taken by another array.
+        weights[key] = where, weight, _gauss(den, width / step)
+    _, weight, den = weights[key]
     energy[box] *= weight[box]
     num = _gauss(cv2.resize(energy, small, interpolation=cv2.INTER_AREA), width / step)
     return np.where(den > 1e-4, num / np.maximum(den, 1e-4), 0.0)
@@ -609,35 +603,21 @@ def _band_gains(x: np.ndarray, detail: list[np.ndarray], inner: tuple[slice, sli
     reach = 0.5 * float(depth.max())
     step = max(1, int(sigmas[0]))
     height, width_px = hole.shape
-    whole = (slice(None), slice(None))
-    blurs = [max(2 * sigma, reach) for sigma in sigmas]
-    smooth_blur = max(2 * sigmas[0], reach)
-    # The blurred weights each band's (pixels, width) pair needs, worked out once (bands of
-    # equal widths share them), then the bands' energies, one band per thread (OpenCV and
-    # numpy: each computed as it would be alone). The smoothness below makes its own where it
-    # uses it: made here, it was held through that step's peak (8K: 23 MB more).
-    needs = {("fill", b): hole for b in blurs}
-    needs.update({("ring", r, b): masks[r] for r, b in zip(widths, blurs, strict=True)})
-    keys = list(needs) if step > 1 else []
-    blurred = dict(zip(keys, thread_map(lambda key: _blurred_weight(needs[key], key[-1], step),
-                                        keys), strict=True))
-
-    def band_energies(index: int) -> tuple[np.ndarray, np.ndarray]:
-        blur = blurs[index]
-        return (_local_energy(_energy(detail[index], inner, hole.shape), hole, blur, step,
-                              inner, blurred.get(("fill", blur))),
-                _local_energy(_energy(known[index], near, hole.shape), rings[index], blur, step,
-                              near, blurred.get(("ring", widths[index], blur))))
-
-    fill_energies, ring_energies = (list(e) for e in zip(
-        *thread_map(band_energies, range(len(sigmas))), strict=True))
+    fill_energies, ring_energies = [], []
+    weights: dict = {}
     octaves = None
-    if log_scale is not None:
-        ring_scale = _local_energy(log_scale.copy(), rings[0], blurs[0], step, whole,
-                                   blurred.get(("ring", widths[0], blurs[0])))
-        own_scale = log_scale if step == 1 else cv2.resize(
-            log_scale, ring_scale.shape[::-1], interpolation=cv2.INTER_AREA)
-        octaves = np.maximum(ring_scale - own_scale, 0.0)
+    for index, sigma in enumerate(sigmas):
+        width = max(2 * sigma, reach)
+        fill_energies.append(_local_energy(_energy(detail[index], inner, hole.shape), hole,
+                                           width, step, inner, weights))
+        ring_energies.append(_local_energy(_energy(known[index], near, hole.shape),
+                                           rings[index], width, step, near, weights))
+        if index == 0 and log_scale is not None:
+            whole = (slice(None), slice(None))
+            ring_scale = _local_energy(log_scale.copy(), rings[0], width, step, whole, weights)
+            own_scale = log_scale if step == 1 else cv2.resize(
+                log_scale, ring_scale.shape[::-1], interpolation=cv2.INTER_AREA)
+            octaves = np.maximum(ring_scale - own_scale, 0.0)
     smooth = textured = None
     if where is not None:
         # Each ring pixel's smoothness from the energy of all its bands around it, then
@@ -646,13 +626,13 @@ def _band_gains(x: np.ndarray, detail: list[np.ndarray], inner: tuple[slice, sli
         # everywhere).
         energy = _masked_mean(sum(_energy(band, near, hole.shape) for band in known[:-1]),
                               where, 2 * sigmas[0])
-        where_blurred = _blurred_weight(where, smooth_blur, step) if step > 1 else None
-        smooth = _local_energy(_smoothness(energy, level), where, smooth_blur, step, whole,
-                               where_blurred)
+        smooth = _local_energy(_smoothness(energy, level), where, max(2 * sigmas[0], reach),
+                               step, (slice(None), slice(None)), weights)
         if textured_too:
             # The share of that ring that is clearly textured (its detail well above a sky's).
             textured = 1.0 - _local_energy(_smoothness(energy, _TEXTURED * level), where,
-                                           smooth_blur, step, whole, where_blurred)
+                                           max(2 * sigmas[0], reach), step,
+                                           (slice(None), slice(None)), weights)
         # Trusted only where nearly all of that ring is smooth: sky above half of a hole on
         # the horizon does not make its middle a sky.
         smooth = np.clip((smooth - _SMOOTH_SHARE[0]) / (_SMOOTH_SHARE[1] - _SMOOTH_SHARE[0]),
@@ -664,13 +644,12 @@ def _band_gains(x: np.ndarray, detail: list[np.ndarray], inner: tuple[slice, sli
         finest, second = (np.log(np.maximum(e, 1e-12)) for e in ring_energies[:2])
         slope = np.clip(finest - second, -_SLOPE_MAX, _SLOPE_MAX)
         ring_energies[0] = np.exp(finest + octaves * slope)
-
-    def band_gain(index: int) -> np.ndarray:
-        gain = np.sqrt(ring_energies[index] / np.maximum(fill_energies[index], 1e-12))
+    gains = []
+    for index, (fill_energy, ring_energy) in enumerate(zip(fill_energies, ring_energies,
+                                                           strict=True)):
+        gain = np.sqrt(ring_energy / np.maximum(fill_energy, 1e-12))
         gain = np.clip(gain, 0.0, gain_max if index == 0 else 1.0).astype(np.float32)
-        return _on_box(gain, step, (width_px, height), inner)[..., None]
-
-    gains = thread_map(band_gain, range(len(sigmas)))
+        gains.append(_on_box(gain, step, (width_px, height), inner)[..., None])
     if smooth is not None:
         smooth = _on_box(smooth, step, (width_px, height), inner)
     if textured is not None:
@@ -713,19 +692,16 @@ def finish_fill(filled: np.ndarray, hole: np.ndarray, params: FinishScales, high
         # Everything below happens within reach of the hole: its box and a margin.
         crop = _box(hole[i], margin)
         h, x = hole[i][crop], filled[i][crop]
-        nnf = None if fields is None or i not in fields else tuple(a[crop] for a in fields[i])
-        # The stitch (its solve on one thread, without the GIL) and the hole's two distance
-        # maps, which need only the hole, on threads at once. ``depth``: each hole pixel's
-        # distance to the known ones; ``outside``: each known pixel's distance to the hole
-        # (the ring the gains and the trend measure).
-        x, depth, outside = thread_map(lambda job: job(), [
-            lambda: x if nnf is None else _seamless(x, h, None, None, bank, nnf, bank_hole),
-            lambda: cv2.distanceTransform(h.astype(np.uint8), cv2.DIST_L2, 3),
-            lambda: cv2.distanceTransform((~h).astype(np.uint8), cv2.DIST_L2, 3)])
+        if fields is not None and i in fields:
+            nnf = tuple(a[crop] for a in fields[i])
+            x = _seamless(x, h, None, None, bank, nnf, bank_hole)
         # The fill split into octave bands (finest first) and what is coarser than them; from
         # here on what is kept is worked out on the hole's box only.
         inner = _box(h, 0)
         bands = _bands(x, h, sigmas, inner)
+        depth = cv2.distanceTransform(h.astype(np.uint8), cv2.DIST_L2, 3)
+        # Each known pixel's distance to the hole: the ring the gains and the trend measure.
+        outside = cv2.distanceTransform((~h).astype(np.uint8), cv2.DIST_L2, 3)
         trend = None  # the smooth trend and its weight, where the ring is smooth
         textured = None  # the share of the ring nearest each hole pixel that is textured
         if params.bands > 0:

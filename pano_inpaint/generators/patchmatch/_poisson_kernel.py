@@ -9,7 +9,6 @@ Cholesky factor (MIC(0), in the grid's row order; Bridson, "Fluid simulation for
 graphics", 2008, ch. 4), started from the given values (the copy; its correction is smooth).
 
 It runs on one thread, in a fixed order: the result does not depend on the number of threads.
-It releases the GIL, so that the finish's other work on the hole can run beside it.
 """
 
 from __future__ import annotations
@@ -79,7 +78,7 @@ def _dot(a: np.ndarray, b: np.ndarray, spans: np.ndarray, out: np.ndarray) -> No
         out[c] = s
 
 
-@KERNELS.add(types.int64(_F64_3, _B2, _F64_3, _F64_3, types.float64, types.int64), nogil=True)
+@KERNELS.add(types.int64(_F64_3, _B2, _F64_3, _F64_3, types.float64, types.int64))
 def poisson_pcg(values: np.ndarray, unknown: np.ndarray, across: np.ndarray, down: np.ndarray,
                 tol: float, max_iter: int) -> int:
     """Solve in place for the ``unknown`` pixels of ``(H, W, C)`` ``values`` (the others are
