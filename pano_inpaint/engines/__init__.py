@@ -12,8 +12,8 @@ import importlib.util
 import math
 import os
 import time
-from dataclasses import dataclass
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from pano_inpaint.exit_codes import EXIT_USAGE
