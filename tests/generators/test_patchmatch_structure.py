@@ -695,6 +695,22 @@ def test_a_line_ending_on_another_inside_the_hole_is_continued_up_to_it(rng):
     assert abs(out[beside & below].mean() - out[on & below].mean()) <= 0.2 * contrast
 
 
+def _ground_across_along(rng: np.random.Generator, size: int, radius: float
+                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A ``size`` px tile of blurred noise about 0.6, each pixel's distance across
+    and along ``LINE_NORMAL``'s lines through the centre, and a round hole of ``radius`` px in
+    the middle."""
+    import cv2
+
+    y, x = np.mgrid[0:size, 0:size].astype(np.float64)
+    centre = (size - 1) / 2
+    ground = cv2.GaussianBlur(rng.standard_normal((size, size)).astype(np.float32), (0, 0), 2)
+    ground = 0.6 + 0.05 * ground / ground.std()
+    across = (y - centre) * LINE_NORMAL[0] + (x - centre) * LINE_NORMAL[1]
+    along = (y - centre) * -LINE_NORMAL[1] + (x - centre) * LINE_NORMAL[0]
+    return ground, across, along, np.hypot(y - centre, x - centre) <= radius
+
+
 @pytest.mark.parametrize("dashes", [False, True])
 def test_short_segments_aligned_across_a_wide_hole_by_chance_are_not_a_line(
         rng, monkeypatch, dashes):
@@ -702,22 +718,15 @@ def test_short_segments_aligned_across_a_wide_hole_by_chance_are_not_a_line(
     a chance alignment of a texture's edges, far too little of a line for the span drawn, so
     not paired (the same dashes are paired with the support rule off). A dark line running to
     the tile's edges on both sides is."""
-    import cv2
-
     from pano_inpaint.generators.patchmatch import _lines
 
     size, radius = 256, 90
-    y, x = np.mgrid[0:size, 0:size].astype(np.float64)
+    ground, across, along, hole = _ground_across_along(rng, size, radius)
     centre = (size - 1) / 2
-    ground = cv2.GaussianBlur(rng.standard_normal((size, size)).astype(np.float32), (0, 0), 2)
-    ground = 0.6 + 0.05 * ground / ground.std()
-    across = (y - centre) * LINE_NORMAL[0] + (x - centre) * LINE_NORMAL[1]
-    along = (y - centre) * -LINE_NORMAL[1] + (x - centre) * LINE_NORMAL[0]
     dark = np.clip(2.0 - np.abs(across), 0.0, 1.0)
     if dashes:
         dark *= (np.abs(along) >= radius + 6) & (np.abs(along) <= radius + 18)
     grey = (ground - 0.4 * dark).astype(np.float32)
-    hole = np.hypot(y - centre, x - centre) <= radius
 
     def on_dark(lines):
         return [line for line in lines
@@ -735,18 +744,11 @@ def _bars(rng: np.random.Generator, size: int, radius: float,
     dark bars 8 px wide along the direction of ``LINE_NORMAL``'s lines; each bar ``(start,
     stop, offset)`` runs from ``start`` to ``stop`` px along (from the centre), its upper edge
     ``offset`` px across. Returns the image ``(size, size, 3)`` and the hole."""
-    import cv2
-
-    y, x = np.mgrid[0:size, 0:size].astype(np.float64)
-    centre = (size - 1) / 2
-    ground = cv2.GaussianBlur(rng.standard_normal((size, size)).astype(np.float32), (0, 0), 2)
-    grey = 0.6 + 0.05 * ground / ground.std()
-    across = (y - centre) * LINE_NORMAL[0] + (x - centre) * LINE_NORMAL[1]
-    along = (y - centre) * -LINE_NORMAL[1] + (x - centre) * LINE_NORMAL[0]
+    grey, across, along, hole = _ground_across_along(rng, size, radius)
     for start, stop, offset in bars:
         inside = np.clip(np.minimum(across - offset, offset + 8 - across) + 0.5, 0.0, 1.0)
         grey = grey - 0.4 * inside * ((along >= start) & (along <= stop))
-    return _rgb(grey.astype(np.float32)), np.hypot(y - centre, x - centre) <= radius
+    return _rgb(grey.astype(np.float32)), hole
 
 
 def _across_the_bars(lines) -> list:
