@@ -7,7 +7,6 @@ same files byte for byte. ``--engine`` and ``--jobs`` are checked here, once, be
 
 from __future__ import annotations
 
-import glob
 import importlib.util
 import math
 import os
@@ -154,7 +153,7 @@ def remove_temporaries_of_stopped_workers(jobs: Iterable[ImageJob], *,
     processes that are gone are touched (local outputs only). ``within``: seconds to wait for
     writers still going (Ray's shutdown signals its workers and returns before they are gone;
     a killed process stays alive to ``kill(pid, 0)`` until it is reaped)."""
-    from pano_inpaint.io.atomic import remove_stale_temporaries
+    from pano_inpaint.io.atomic import remove_stale_temporaries, temporaries_of
     from pano_inpaint.io.locations import local_path
 
     targets = [t for t in (local_path(job.target) for job in jobs) if t is not None]
@@ -162,7 +161,7 @@ def remove_temporaries_of_stopped_workers(jobs: Iterable[ImageJob], *,
     while True:
         for target in targets:
             remove_stale_temporaries(target)
-        targets = [t for t in targets if any(t.parent.glob(f".{glob.escape(t.name)}.*.tmp"))]
+        targets = [t for t in targets if temporaries_of(t)]
         if not targets or time.monotonic() >= deadline:
             return
         time.sleep(0.05)

@@ -21,7 +21,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["atomic_write", "make_folder", "remove_stale_temporaries", "temporary_name"]
+__all__ = [
+    "atomic_write", "make_folder", "remove_stale_temporaries", "temporaries_of",
+    "temporary_name",
+]
 
 _STALE_AFTER_SECONDS = 24 * 3600  # a temporary file this old is stale whatever its process
 
@@ -56,21 +59,33 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
-def remove_stale_temporaries(path: Path) -> list[Path]:
-    """Remove temporary files of earlier writes to ``path`` whose process is gone (or that are
-    older than a day); returns what was removed."""
+def _temporaries(path: Path) -> list[tuple[Path, int | None]]:
+    """The temporary files of writes to ``path`` next to it, with the process each names (None
+    for an older name without one)."""
     pattern = re.compile(rf"^\.{re.escape(path.name)}\.(?:(\d+)-)?[0-9a-f]+\.tmp$")
-    removed = []
     try:
         siblings = list(path.parent.iterdir())
     except OSError:
-        return removed
-    now = time.time()
+        return []
+    found = []
     for sibling in siblings:
         match = pattern.match(sibling.name)
-        if match is None:
-            continue
-        pid = int(match.group(1)) if match.group(1) else None
+        if match is not None:
+            found.append((sibling, int(match.group(1)) if match.group(1) else None))
+    return found
+
+
+def temporaries_of(path: Path) -> list[Path]:
+    """The temporary files of writes to ``path`` (of this or any process) lying next to it."""
+    return [tmp for tmp, _ in _temporaries(path)]
+
+
+def remove_stale_temporaries(path: Path) -> list[Path]:
+    """Remove temporary files of earlier writes to ``path`` whose process is gone (or that are
+    older than a day); returns what was removed."""
+    removed = []
+    now = time.time()
+    for sibling, pid in _temporaries(path):
         try:
             old = now - sibling.lstat().st_mtime > _STALE_AFTER_SECONDS
         except OSError:
