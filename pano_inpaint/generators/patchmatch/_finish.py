@@ -804,9 +804,9 @@ def _layout(x: np.ndarray, hole: np.ndarray, depth: np.ndarray, outside: np.ndar
             params: FinishScales) -> np.ndarray:
     """The correction ``(h, w, C)`` that moves the copy's layout towards the smooth fill's on
     the hole's box ``inner``, given the crop ``x`` (``(H, W, C)``), its ``hole``, the hole's
-    ``depth`` map and the distance to it ``outside``, ``gap`` (smooth minus copied structure on the box) and ``free``
-    (``(h, w)``, where it may apply: the hole is wide, its ring textured, no structure step
-    near).
+    ``depth`` map and the distance to it ``outside``, ``gap`` (smooth minus copied structure on
+    the box) and ``free`` (``(h, w)``, where it may apply: the hole is wide, its ring
+    textured, no structure step near).
 
     Deep in a hole in stochastic ground (rock, grass, a lakeshore) the copy's layout is a
     draw from elsewhere in the panorama, uncorrelated with the truth's: a dark bush where the
