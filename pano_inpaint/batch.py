@@ -39,6 +39,7 @@ from pano_inpaint.jobs import (
     plan_outputs,
     read_ahead,
     resolve_inputs,
+    settle_reads_ahead,
     write_json,
 )
 
@@ -313,7 +314,11 @@ def plan_batch(
         folder = _canonical(output or "")
     if not batch and not remote:  # decoded while the generator's modules import
         read_ahead(Path(sources[0]), Path(targets[0]), max_pixels)
-    generator = build_generator(config)
+    try:
+        generator = build_generator(config)
+    except JobError:
+        settle_reads_ahead()  # the error is the run's last word: no reader left in the decoder
+        raise
     return BatchPlan(sources, targets, batch, settings, generator, report, overwrite, folder,
                      listed)
 

@@ -54,6 +54,7 @@ __all__ = [
     "plan_outputs",
     "read_ahead",
     "resolve_inputs",
+    "settle_reads_ahead",
     "same_file",
     "write_json",
     "write_result",
@@ -389,6 +390,22 @@ def read_ahead(image_path: Path, output_path: Path,
     with _READS_AHEAD_LOCK:
         _READS_AHEAD[os.path.abspath(image_path)] = _ReadAhead(stamp, max_pixels, image,
                                                                coefficients)
+
+
+def settle_reads_ahead() -> None:
+    """Forget the reads :func:`read_ahead` started, once each has ended.
+
+    For a run that stops before its fill (a generator's name or parameter refused): a process
+    that exits while a read-ahead thread is still inside the JPEG decoder can abort after its
+    error message ("terminate called without an active exception"), with another exit code.
+    """
+    from concurrent.futures import wait
+
+    with _READS_AHEAD_LOCK:
+        pending = list(_READS_AHEAD.values())
+        _READS_AHEAD.clear()
+    for ahead in pending:
+        wait([ahead.image] + ([ahead.coefficients] if ahead.coefficients is not None else []))
 
 
 def _read_for_fill(image_path: Path,

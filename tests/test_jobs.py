@@ -84,3 +84,28 @@ def test_a_read_ahead_with_another_pixel_limit_is_not_taken(tmp_path, monkeypatc
                       config=PipelineConfig(), generator="telea", max_pixels=None)
     _wait_for(seen, 2)
     assert sorted(seen) == ["pixels on MainThread", "pixels on read-ahead"]
+
+
+def test_a_refused_generator_leaves_no_read_ahead_running(tmp_path, monkeypatch):
+    """The read started ahead has ended when the command returns its usage error, so the
+    process does not exit with a reader inside the JPEG decoder."""
+    source = camera_style_jpeg(tmp_path / "cam.jpg", sphere_function_erp(64, dtype=np.uint8))
+    read, coefficients = images.read_image, jpeg_patch._read_coefficients_now
+    ended: list[str] = []
+
+    def slow(reader, name):
+        def reading(*args, **kwargs):
+            threading.Event().wait(0.5)  # still reading when the generator is refused
+            try:
+                return reader(*args, **kwargs)
+            finally:
+                ended.append(name)
+        return reading
+
+    monkeypatch.setattr(images, "read_image", slow(read, "pixels"))
+    monkeypatch.setattr(jpeg_patch, "_read_coefficients_now", slow(coefficients, "coefficients"))
+    command = ["inpaint", str(source), "--nadir", "30", "-q", "-o", str(tmp_path / "out.jpg")]
+    assert main([*command, "-g", "no-such-generator"]) == 2
+    assert sorted(ended) == ["coefficients", "pixels"]
+    assert not jobs._READS_AHEAD
+    assert not (tmp_path / "out.jpg").exists()
