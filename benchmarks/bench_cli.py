@@ -8,7 +8,9 @@ threads and children) and peak resident MB are read from the kernel when it exit
 <ref>``) the same commands run there too, alternating with this checkout's, and the outputs are
 compared byte for byte. CPU seconds barely move when other jobs share the cores; wall seconds do
 (the load average at each start is printed). Run one warm-up fill in a fresh checkout first:
-numba compiles its kernels into that checkout's cache on the first fill. Usage::
+numba compiles its kernels into that checkout's cache on the first fill. The package's bytecode
+is compiled before the first command, as an installed package has it (a shell with
+``PYTHONDONTWRITEBYTECODE`` set would otherwise compile it in every run: 0.27 s). Usage::
 
     python benchmarks/bench_cli.py [--widths 4096 8192] [--runs 2] [--previous DIR]
                                    [--image FILE.jpg ...] [--quick]
@@ -81,6 +83,9 @@ def main() -> None:
         args.widths, args.runs = [1024], 1
     checkouts = [("this", ROOT)] + ([("previous", args.previous.resolve())]
                                     if args.previous else [])
+    for _, checkout in checkouts:  # a user's install has its bytecode; measure start-up with it
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(checkout / "pano_inpaint")],
+                       check=True)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
