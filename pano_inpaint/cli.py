@@ -329,8 +329,9 @@ def mask_command(
     ] = 0,
     detector: Annotated[
         str | None, typer.Option(help="auto (the default: learned+classical when the network's "
-                                 "weights exist, else classical), learned (the shipped network), classical (no "
-                                 "weights) or learned+classical (what either finds).")
+                                 "weights exist, else classical), learned (the shipped "
+                                 "network), classical (no weights) or learned+classical (what "
+                                 "either finds).")
     ] = None,
     preview: Annotated[
         bool, typer.Option("--preview/--no-preview", help="Write NAME_preview.jpg.")

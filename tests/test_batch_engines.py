@@ -79,8 +79,8 @@ def test_process_pool_writes_the_same_bytes_as_serial(batch, serial, tmp_path,
 
 
 @needs_ray
-def test_local_ray_from_urls_writes_the_same_bytes_as_serial(batch, serial, tmp_path, fills_elsewhere,
-                                                   monkeypatch):
+def test_local_ray_from_urls_writes_the_same_bytes_as_serial(batch, serial, tmp_path,
+                                                             fills_elsewhere, monkeypatch):
     """The engine starts a local Ray of 2 CPUs itself (no address), and stops it. Inputs and
     outputs are fsspec URLs (``local://``), as a cluster's object store would be: the tasks
     read and write them themselves."""

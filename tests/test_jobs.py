@@ -9,8 +9,7 @@ import numpy as np
 from pano_inpaint import jobs
 from pano_inpaint.cli import main
 from pano_inpaint.config import PipelineConfig
-from pano_inpaint.io import images, read_image, write_image
-from pano_inpaint.io import jpeg_patch
+from pano_inpaint.io import images, jpeg_patch, read_image, write_image
 from pano_inpaint.masks import nadir_mask
 from tests.synthetic import camera_style_jpeg, sphere_function_erp
 

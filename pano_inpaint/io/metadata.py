@@ -840,7 +840,7 @@ def jpeg_header(data: bytes) -> tuple[ImageMetadata, tuple[int, int, int] | None
     icc_total = 0
     frame = None
     end = 2
-    for marker, _, end, payload in jpeg_segments(data):
+    for marker, _, end, payload in jpeg_segments(data):  # noqa: B007 - the last end is read below
         if marker == 0xE1 and payload.startswith(_EXIF_PREFIX) and exif is None:
             exif = payload[len(_EXIF_PREFIX) :]
         elif marker == 0xE1 and payload.startswith(b"http://ns.adobe.com/xap/1.0/\x00"):

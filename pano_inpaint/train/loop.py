@@ -30,8 +30,8 @@ from pano_inpaint.generators.net.layers import FacePad
 from pano_inpaint.generators.net.model import CubeInpaintNet, composite
 from pano_inpaint.generators.net.weights import save_weights
 from pano_inpaint.io.atomic import atomic_write
-from pano_inpaint.train import runs
 from pano_inpaint.train import losses as L
+from pano_inpaint.train import runs
 from pano_inpaint.train.config import TrainConfig, train_config_to_dict
 from pano_inpaint.train.data import CubeBatch, CubeSampler, find_sources
 

@@ -58,7 +58,8 @@ def test_edge_rings_are_those_of_the_whole_band_worked_out_near_the_edges(monkey
             want = _plain_rings(holes, width)
             dilate = cv2.dilate
             monkeypatch.setattr(colour.cv2, "dilate",
-                                lambda x, *a, **k: shapes.append(x.shape[0]) or dilate(x, *a, **k))
+                                lambda x, *a, dilate=dilate, **k:
+                                shapes.append(x.shape[0]) or dilate(x, *a, **k))
             got = colour._edge_rings(holes, width)
             monkeypatch.undo()
             assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])

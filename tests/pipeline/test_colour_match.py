@@ -31,7 +31,8 @@ def test_colour_matching_equals_the_whole_band_conversion(dtype, rng, monkeypatc
     _whole_band(want, hole, ToneMap(False), feather)
     converted = []
     monkeypatch.setattr(run, "from_values",
-                        lambda values, d: converted.append(values.shape[0]) or from_values(values, d))
+                        lambda values, d:
+                        converted.append(values.shape[0]) or from_values(values, d))
     got = image.copy()
     run._match_colour(got, hole, ToneMap(False), feather)
     assert np.array_equal(got, want)

@@ -626,7 +626,7 @@ class PatchMatch:
                 del image_half, bank_half, image_levels, bank_levels
                 del hole_levels, bank_hole_levels
                 if count > 1:  # the level above's bank and sources, which hold its tiles
-                    del bank
+                    del bank  # noqa: F821 - bound by the coarser level's pass of this loop
                     src = ()
             else:  # each level's tiles let go once it is done
                 known = image_levels.pop(level.size)

@@ -5,8 +5,8 @@ Steps (:func:`detect_rig`):
 
 1. A detector (:data:`DETECTORS`: ``learned``, the shipped network, or ``classical``, no
    weights; ``learned+classical``, the larger of the two; ``auto``, the default, is
-   learned+classical when the network's weights exist, else classical) gives a rig probability on a :class:`~pano_inpaint.geometry.nadir.NadirView` at a
-   modest resolution.
+   learned+classical when the network's weights exist, else classical) gives a rig probability
+   on a :class:`~pano_inpaint.geometry.nadir.NadirView` at a modest resolution.
 2. The probability is upsampled onto the nadir view at the panorama's native resolution (at most
    ``refine_face_max`` pixels a face) and refined by the guided filter with that view's brightness
    as the guide, so its edges land on the image's edges.
