@@ -392,6 +392,8 @@ def mask_command(
         out.print(f"{item.input} -> {item.mask}  {found}{yaw}", highlight=False)
         for warning in r["warnings"]:
             console.print(f"[yellow]warning[/] {item.input.name}: {warning}", highlight=False)
+        if r["warnings"] and item.preview is not None:
+            console.print(f"  preview: {item.preview}", highlight=False)
     for warning in warnings:
         console.print(f"[yellow]warning[/] shoot: {warning}", highlight=False)
     for image, exc in failures:

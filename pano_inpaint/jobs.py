@@ -504,6 +504,9 @@ def inpaint_file(
     if detection is not None:
         found = (f"auto mask {100 * detection.sphere_fraction:.2f}% of the sphere, confidence "
                  f"{detection.confidence:.2f}" + "".join(f"; {w}" for w in detection.warnings))
+        if detection.unsure:  # the fill has no preview of its own to point at
+            found += (" (`pano-inpaint mask IMAGE -o FOLDER` writes it with a preview; an "
+                      "edited mask goes in with --mask)")
         note = "; ".join(filter(None, [found, note]))
     return FileResult(image_path, output_path, result, note,
                       detection.to_dict() if detection is not None else None)

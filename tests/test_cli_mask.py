@@ -1,5 +1,6 @@
 """``pano-inpaint mask`` and ``inpaint --auto``, in-process on tmp_path."""
 
+import dataclasses
 import json
 
 import numpy as np
@@ -137,3 +138,29 @@ def test_missing_detector_weights_fail_before_any_work(tmp_path, rig_file, capsy
                  "auto_mask.detector=learned", *missing]) == EXIT_USAGE
     assert "cannot load its weights" in capsys.readouterr().err
     assert not (tmp_path / "o.png").exists()
+
+
+def _unsure(find):
+    """``find`` with its detections made unsure (a confidence of 0.4)."""
+    def finding(*args, **kwargs):
+        found = find(*args, **kwargs)
+        return dataclasses.replace(found, confidence=0.4,
+                                   warnings=[*found.warnings, "unsure: confidence 0.40"])
+    return finding
+
+
+def test_an_unsure_mask_says_where_to_check_it(tmp_path, rig_file, monkeypatch, capsys):
+    path, _ = rig_file
+    from pano_inpaint.masks import auto
+    from pano_inpaint.masks.auto import detect
+
+    monkeypatch.setattr(auto, "detect_rig", _unsure(auto.detect_rig))
+    assert main(["inpaint", str(path), "--auto", "-o", str(tmp_path / "o.png"), "-g", "telea",
+                 "--set", "auto_mask.detector=classical"]) == 0
+    said = " ".join(capsys.readouterr().out.split())  # rich folds long lines
+    assert "`pano-inpaint mask IMAGE -o FOLDER` writes it with a preview" in said
+
+    monkeypatch.setattr(detect, "mask_from_probability", _unsure(detect.mask_from_probability))
+    assert main(["mask", str(path), "-o", str(tmp_path / "m"), *CLASSICAL]) == 0
+    said = "".join(capsys.readouterr().err.split())  # with its warning; rich folds the path
+    assert f"preview:{tmp_path / 'm' / 'shot_preview.jpg'}" in said

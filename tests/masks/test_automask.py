@@ -10,7 +10,7 @@ from pano_inpaint.config import AutoMaskConfig
 from pano_inpaint.eval.metrics import sphere_weights
 from pano_inpaint.masks import nadir_mask
 from pano_inpaint.masks.auto import DETECTORS, detect_rig, detect_shoot
-from pano_inpaint.masks.auto.detect import get_detector
+from pano_inpaint.masks.auto.detect import WORK_VIEW, _detection, get_detector
 from pano_inpaint.masks.auto.shoot import rotate_view, shared_probabilities
 from pano_inpaint.masks.rigs import make_rig
 from pano_inpaint.weights_file import WeightsError, file_sha256
@@ -66,6 +66,20 @@ def test_nothing_found_on_bare_ground_is_said():
     found = detect_rig(sphere_function_erp(H, ground_rgb, dtype=np.uint8), CLASSICAL)
     assert not found.mask.any()
     assert found.sphere_fraction == 0 and any("nothing found" in w for w in found.warnings)
+
+
+def test_an_unsure_detection_is_flagged():
+    # Half of what the view finds is undecided (probabilities between 0.2 and 0.8).
+    view = WORK_VIEW
+    probability = np.zeros((view.size, view.size), np.float32)
+    middle = view.size // 2
+    probability[middle - 8:middle + 8, middle - 8:middle] = 0.95
+    probability[middle - 8:middle + 8, middle:middle + 8] = 0.45
+    found = _detection(nadir_mask(H, 2 * H, 10), probability, view, "classical")
+    assert found.unsure and any(w.startswith("unsure") for w in found.warnings)
+    confident = _detection(nadir_mask(H, 2 * H, 10), np.where(probability > 0.9, 1.0, 0.0)
+                           .astype(np.float32), view, "classical")
+    assert not confident.unsure and not confident.warnings
 
 
 def test_the_mask_is_refined_at_full_resolution_and_grown():

@@ -203,6 +203,11 @@ class RigDetection:
     warnings: list[str] = field(default_factory=list)
     detector: str = ""
 
+    @property
+    def unsure(self) -> bool:
+        """Something was found, but too much of it undecided to be trusted unseen."""
+        return bool(self.mask.any()) and self.confidence < _MIN_CONFIDENCE
+
     def to_dict(self) -> dict:
         """The report's figures (no arrays)."""
         return {"detector": self.detector, "sphere_fraction": round(self.sphere_fraction, 5),
@@ -292,7 +297,7 @@ def _detection(mask: np.ndarray, probability: np.ndarray, view: NadirView, name:
     if not mask.any():
         warnings.append("nothing found: no rig, hand or shadow detected at the nadir")
     elif confidence < _MIN_CONFIDENCE:
-        warnings.append(f"unsure: confidence {confidence:.2f}; check the mask preview")
+        warnings.append(f"unsure: confidence {confidence:.2f}; check the mask")
     if reaches_edge:
         warnings.append(f"the rig reaches the edge of the detector's view ({view.edge_degrees:.0f}"
                         " degrees from the nadir): parts further out may be missed")
