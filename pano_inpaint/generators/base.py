@@ -49,6 +49,9 @@ class CubeTiles:
             overlaps a second time.
         notes: what a generator wants the user to know about this fill (a step it skipped, and
             why); the pipeline adds them to the region's report and the consistency report.
+        up: the panorama's up direction (towards the zenith) in the frame of the cube the
+            tiles were cut from (``FACE_CENTER`` axes; the cube may be rotated to centre a
+            hole), unit length; None: unknown (tiles not cut from a levelled panorama).
     """
 
     image: np.ndarray
@@ -63,6 +66,7 @@ class CubeTiles:
     context: Callable[[], CubeTiles] | None = field(default=None, repr=False)
     reconciled: bool = False
     notes: list[str] = field(default_factory=list)
+    up: tuple[float, float, float] | None = None
 
     def __post_init__(self) -> None:
         n, p1, p2 = self.mask.shape

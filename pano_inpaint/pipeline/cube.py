@@ -96,6 +96,15 @@ class RegionCube:
     def tile_size(self) -> int:
         return self.face_size + 2 * self.pad
 
+    @property
+    def up(self) -> tuple[float, float, float]:
+        """The panorama's up direction (+y, towards the zenith) in the cube's frame: the
+        rotation maps cube directions to the panorama's, so it is the rotation's second row."""
+        if self.rotation is None:
+            return (0.0, 1.0, 0.0)
+        row = np.asarray(self.rotation, np.float64)[1]
+        return (float(row[0]), float(row[1]), float(row[2]))
+
     def prepare(self, shape: tuple[int, int], face_ids: Sequence[int], *,
                 holes: bool = True) -> None:
         """Build the maps both :meth:`sample` and :meth:`hole_tiles` (or with ``holes=False``

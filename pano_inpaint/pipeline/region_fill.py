@@ -57,7 +57,8 @@ def _six_face_context(
                 all_values[face][all_hole[face]] = 0
     all_proxy = tone.to_proxy(all_values) if tone.hdr else all_values
     return CubeTiles(all_proxy, all_hole, tuple(range(6)), cube.face_size, cube.pad,
-                     values=all_values, to_values=tone.from_proxy, source_dtype=erp.dtype)
+                     values=all_values, to_values=tone.from_proxy, source_dtype=erp.dtype,
+                     up=cube.up)
 
 
 def _region_tiles(
@@ -75,6 +76,7 @@ def _region_tiles(
     return CubeTiles(
         proxy, tile_hole, tuple(cube.face_ids), cube.face_size, cube.pad, values=values,
         to_values=tone.from_proxy, progress=progress, context=context, source_dtype=erp.dtype,
+        up=cube.up,
     )
 
 

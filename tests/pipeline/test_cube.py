@@ -8,6 +8,7 @@ import pytest
 from pano_inpaint import cap_mask, nadir_mask, zenith_mask
 from pano_inpaint.geometry.rotation import as_rotation
 from pano_inpaint.pipeline.cube import RegionCube
+from tests.synthetic import erp_directions
 
 H = 64
 
@@ -75,3 +76,24 @@ def test_hole_tiles_are_the_pixels_weighing_on_the_grown_hole(interpolation):
     hole = cube.hole_tiles(mask, cube.face_ids)
     assert hole.any()
     np.testing.assert_array_equal(hole, expected)
+
+
+@pytest.mark.parametrize("rotation", [None, (0.3, -0.7, 1.1), (2.0, 0.4, -0.2)])
+def test_up_is_the_panoramas_zenith_in_the_cube_frame(rotation):
+    """A panorama whose value is each direction's height (its component towards the zenith),
+    sampled on a rotated cube: each tile pixel's direction in the cube's frame, dotted with
+    ``up``, gives that height back (the cube's rotation maps cube directions to the
+    panorama's, so ``up`` is its row, not its column)."""
+    from pano_inpaint.geometry.conventions import FACE_CENTER, FACE_DOWN, FACE_RIGHT
+
+    erp = erp_directions(2 * H, 4 * H)[..., 1:2].astype(np.float32)
+    cube = RegionCube(as_rotation(rotation), list(range(6)), 40, 6, "bilinear")
+    tiles = cube.sample(erp, cube.face_ids)[..., 0]
+    up = np.array(cube.up)
+    assert np.linalg.norm(up) == pytest.approx(1.0)
+    ab = 2 * (np.arange(cube.tile_size) - cube.pad + 0.5) / cube.face_size - 1
+    for k, face in enumerate(cube.face_ids):
+        d = (FACE_CENTER[face] + ab[None, :, None] * FACE_RIGHT[face]
+             + ab[:, None, None] * FACE_DOWN[face])
+        height = d @ up / np.linalg.norm(d, axis=-1)
+        assert np.abs(height - tiles[k]).max() < 0.03
