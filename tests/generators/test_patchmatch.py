@@ -613,6 +613,58 @@ def test_a_small_hole_copies_from_nearer_sources():
     assert near.mean() < 0.8 * plain.mean()
 
 
+def _source_heights(level: float, up: tuple[float, float, float] | None, seed: int = 0
+                    ) -> np.ndarray:
+    """A hole on the front face, 14 degrees below the horizon, in a floor of fine squares (seen
+    ever more foreshortened towards the horizon): per hole pixel, how far its source's height
+    (component along the zenith) lies from its own, the copy as it comes."""
+    from pano_inpaint.geometry.conventions import FACE_CENTER, FACE_DOWN, FACE_RIGHT
+
+    def heights(k, y, x):
+        a = 2 * (x - PAD + 0.5) / SIZE - 1
+        b = 2 * (y - PAD + 0.5) / SIZE - 1
+        d = FACE_CENTER[k] + a[..., None] * FACE_RIGHT[k] + b[..., None] * FACE_DOWN[k]
+        return d[..., 1] / np.linalg.norm(d, axis=-1)
+
+    erp = _floor_checker(erp_directions(2 * SIZE, 4 * SIZE), cell=0.1)
+    centre = np.array([0.0, -0.25, 1.0]) / np.hypot(0.25, 1.0)
+    tiles, _ = _tiles(erp, cap_mask(2 * SIZE, centre, 12.0), "F")
+    tiles.up = up
+    generator = PatchMatch(level_locality=level, structure=False, seed=seed, **RAW_COPY)
+    found = []
+    original = generator._reconstruct
+
+    def spy(source, out, hole, domain_box, field, *args):
+        found.append((hole.copy(), field.nnf))
+        return original(source, out, hole, domain_box, field, *args)
+
+    generator._reconstruct = spy
+    generator.inpaint(tiles)
+    hole, (k, y, x, _) = found[0]
+    ys, xs = np.nonzero(hole & (k >= 0))
+    own = np.full(ys.shape, tiles.face_ids[0])  # the context: the six faces in FACE_ORDER
+    return np.abs(heights(own, ys, xs) - heights(k[ys, xs], y[ys, xs], x[ys, xs]))
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_the_level_prior_copies_the_floor_from_the_holes_own_elevation(seed):
+    """Below the horizon the floor's squares shrink with elevation: with the level prior the
+    sources lie at about the hole's own height (measured 0.03-0.04 against 0.11-0.20 without
+    it); tiles whose up direction is unknown are filled as with no level prior."""
+    level = _source_heights(4.0, (0.0, 1.0, 0.0), seed)
+    plain = _source_heights(0.0, (0.0, 1.0, 0.0), seed)
+    assert level.mean() < 0.5 * plain.mean()
+    assert np.array_equal(_source_heights(4.0, None, seed), plain)
+
+
+def test_the_level_prior_follows_the_up_direction_it_is_given():
+    """The same hole with the zenith given along the cube's x axis: heights along y no longer
+    count, so the sources spread in y as without the prior."""
+    sideways = _source_heights(4.0, (1.0, 0.0, 0.0))
+    level = _source_heights(4.0, (0.0, 1.0, 0.0))
+    assert sideways.mean() > 2 * level.mean()
+
+
 def _inside_moves(inner: int) -> tuple[int, int]:
     """One search sweep over a 40 x 40 box whose field is one piece (every pixel copies the
     bank pixel at its own position) on a plain target; the bank is dark around those matches

@@ -8,8 +8,10 @@ tuple ``src = (image, valid, boxes, faces, geo, frames)``:
   the tile, not too stretched);
 * ``boxes[k] = (y0, y1, x0, x1)``: bounding box of ``valid[k]``, for uniform draws;
 * ``faces``: the bank tiles this target may copy from;
-* ``geo = (locality, face_size, pad)`` and ``frames`` (``(K + 1, 3, 3)``, the bank tiles'
-  face frames then the target's): the prior of :func:`_prior`.
+* ``geo = (locality, face_size, pad)``, or ``(locality, face_size, pad, level, up_x, up_y,
+  up_z)`` with the level prior's weight and the panorama's up direction in the cube's frame,
+  and ``frames`` (``(K + 1, 3, 3)``, the bank tiles' face frames then the target's): the
+  prior of :func:`_prior`.
 
 The nearest-neighbour field (NNF) of a target is the tuple ``nnf = (k, y, x, d)`` of ``(P, P)``
 maps: bank tile and patch centre (int32) and the cost of the match (float32).
@@ -165,8 +167,10 @@ def _prior(
     geo: np.ndarray, frames: np.ndarray, k: int, ty: int, tx: int, sy: int, sx: int
 ) -> float:
     """Cost multiplier of copying bank pixel ``(k, sy, sx)`` to target pixel ``(ty, tx)``:
-    ``1 + locality * (1 - cos(angle))`` for the angle between the two directions on the
-    sphere, so far-away texture (the sky, for a ground hole) must match much better."""
+    ``1 + locality * (1 - cos(angle) + level * dz^2)`` for the angle between the two
+    directions on the sphere, so far-away texture (the sky, for a ground hole) must match much
+    better, and ``dz`` the difference of their heights (components along the panorama's up
+    direction, given in ``geo``; without it, or with ``level`` 0, the term is left out)."""
     if geo[0] <= 0:
         return 1.0
     size, pad = geo[1], geo[2]
@@ -180,7 +184,16 @@ def _prior(
     dot = 0.0
     for i in range(3):
         dot += (t[0, i] + at * t[1, i] + bt * t[2, i]) * (f[0, i] + a_s * f[1, i] + b_s * f[2, i])
-    return 1.0 + geo[0] * (1.0 - dot / np.sqrt(st * ss))
+    cosine = dot / np.sqrt(st * ss)
+    if geo.shape[0] < 7 or geo[3] <= 0:
+        return 1.0 + geo[0] * (1.0 - cosine)
+    zt = 0.0
+    zs = 0.0
+    for i in range(3):
+        zt += (t[0, i] + at * t[1, i] + bt * t[2, i]) * geo[4 + i]
+        zs += (f[0, i] + a_s * f[1, i] + b_s * f[2, i]) * geo[4 + i]
+    dz = zt / np.sqrt(st) - zs / np.sqrt(ss)
+    return 1.0 + geo[0] * (1.0 - cosine + geo[3] * dz * dz)
 
 
 @KERNELS.subroutine(_F(_F32_3, _B2, _I, _I, _SRC, _I, _I, _I, _I, _F), fastmath=_FAST)

@@ -131,7 +131,8 @@ class Bank:
         boxes: ``(K, 4)`` int64 ``(y0, y1, x0, x1)`` bounding box of ``valid`` per tile (empty
             tiles get a 1-pixel box and are left out of ``usable``).
         usable: indices of the tiles holding at least one valid centre.
-        geo: ``(3,)`` float64 ``(locality, face_size, pad)`` for the search prior.
+        geo: ``(3,)`` float64 ``(locality, face_size, pad)`` for the search prior, followed by
+            ``(level, up_x, up_y, up_z)`` where the level prior applies (``_kernels._prior``).
         frames: ``(K, 3, 3)`` float64 centre, right and down vectors of each tile's face.
     """
 
@@ -156,10 +157,11 @@ def face_frames(face_ids: Sequence[int]) -> np.ndarray:
 
 def build_bank(
     image: np.ndarray, hole: np.ndarray, face_ids: Sequence[int], level: Level, radius: int,
-    max_scale: float, locality: float,
+    max_scale: float, locality: float, level_prior: Sequence[float] = (),
 ) -> Bank:
     """Bank of a level: a centre is valid if its whole patch is known and inside the tile and
-    the tile's stretch there is at most ``max_scale``."""
+    the tile's stretch there is at most ``max_scale``. ``level_prior``: ``(weight, up_x,
+    up_y, up_z)`` of the level prior (see ``_kernels._prior``), or empty: none."""
     size = level.size
     side = 2 * radius + 1
     kernel = np.ones((side, side), np.uint8)
@@ -181,7 +183,7 @@ def build_bank(
             usable.append(k)
         else:
             boxes[k] = 0, 1, 0, 1
-    geo = np.array([locality, level.face_size, level.pad], np.float64)
+    geo = np.array([locality, level.face_size, level.pad, *level_prior], np.float64)
     return Bank(image, valid, boxes, np.array(usable, np.int64), geo, face_frames(face_ids))
 
 
