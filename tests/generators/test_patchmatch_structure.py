@@ -809,3 +809,83 @@ def test_a_sure_line_copies_along_the_line_itself(degrees):
     assert {tuple(v) for v in vectors} <= {tuple(v) for v in rounded}
     if degrees not in (0.0, 45.0):  # there every rounded step lies on the line
         assert (np.abs(rounded @ normal) > _ON_LINE).any()
+
+
+def _two_regions(rng: np.random.Generator, face: int, edges: tuple[float, ...]
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A tile of ``face`` px (plus ``PAD``) of grey asphalt with red paving from each of
+    ``edges`` (px across ``LINE_NORMAL``, from the centre) to the next, straight edges at 20
+    degrees, fine noise on both; and each pixel's distance across. Returns image, across and
+    the redness (red - blue) of the paving."""
+    import cv2
+
+    size = face + 2 * PAD
+    y, x = np.mgrid[0:size, 0:size].astype(np.float64)
+    centre = (size - 1) / 2
+    across = (y - centre) * LINE_NORMAL[0] + (x - centre) * LINE_NORMAL[1]
+    paving = np.zeros_like(across)
+    for k, edge in enumerate(edges):
+        paving += (-1) ** k * np.clip(across - edge + 0.5, 0.0, 1.0)
+    noise = cv2.GaussianBlur(rng.standard_normal((size, size)).astype(np.float32), (0, 0), 1.5)
+    asphalt, red = np.array([0.38, 0.38, 0.40]), np.array([0.66, 0.46, 0.42])
+    image = (1 - paving[..., None]) * asphalt + paving[..., None] * red
+    image += 0.02 * (noise / noise.std())[..., None]
+    return image.astype(np.float32), across, red[0] - red[2]
+
+
+def test_a_line_between_two_regions_is_a_boundary_each_continued_along_it(rng, monkeypatch):
+    """A kerb between asphalt and paving across a wide hole: the line found there parts two
+    regions, so its band is wide (a tenth of the face to each side) and each region is
+    continued along it from its own side; the same line as a thin band fills a tenth as much
+    of the hole first. A dark line on one ground is no boundary."""
+    from pano_inpaint.generators.patchmatch import _lines
+
+    face, radius = 160, 60
+    image, across, redness = _two_regions(rng, face, (5.0,))
+    size = face + 2 * PAD
+    y, x = np.mgrid[0:size, 0:size]
+    hole = np.hypot(y - (size - 1) / 2, x - (size - 1) / 2) <= radius
+    (line,) = _lines.find_lines(image, hole, face)
+    assert line.boundary and line.half_width == pytest.approx(0.1 * face)
+    assert abs((line.point - (size - 1) / 2) @ LINE_NORMAL - 5.0) <= 1.5
+
+    def fill() -> tuple[np.ndarray, list[str], int]:
+        """The fill, its notes and the share of the hole (%) filled along the line first."""
+        tiles = CubeTiles(np.where(hole[..., None], 0, image)[None], hole[None], (DOWN,),
+                          face, PAD)
+        out = PatchMatch().inpaint(tiles)[0]
+        (share,) = [int(n.split("% of")[0].rsplit(" ", 1)[1]) for n in tiles.notes if "% of" in n]
+        return out, tiles.notes, share
+
+    out, notes, share = fill()
+    assert any("1 between two regions" in note for note in notes) and share >= 25
+    red_side, grey_side = hole & (across > 9), hole & (across < 1)
+    assert abs((out[red_side][:, 0] - out[red_side][:, 2]).mean() - redness) <= 0.03
+    assert abs((out[grey_side][:, 0] - out[grey_side][:, 2]).mean() + 0.02) <= 0.03
+
+    monkeypatch.setattr(_lines, "_BOUNDARY_CONTRAST", np.inf)  # every line a thin band
+    (thin,) = _lines.find_lines(image, hole, face)
+    assert not thin.boundary and thin.half_width < 3
+    assert 0 < fill()[2] <= share / 5
+
+    monkeypatch.undo()
+    dark = image.copy()  # one ground both sides, a dark line 3 px wide on it
+    dark[:] = image[across < 0].mean(axis=0)
+    dark -= (0.3 * np.clip(2.0 - np.abs(across - 5.0), 0.0, 1.0))[..., None].astype(np.float32)
+    lines = _lines.find_lines(dark, hole, face)
+    assert lines and not any(line.boundary for line in lines)
+
+
+def test_a_boundary_band_reaches_half_way_to_the_line_alongside_it(rng):
+    """A strip of paving 16 px wide: its two edges are boundaries, each band reaching half way
+    (8 px) to the other, so each half of the strip continues along its nearer edge."""
+    from pano_inpaint.generators.patchmatch._lines import find_lines
+
+    face, radius = 160, 60
+    image, _, _ = _two_regions(rng, face, (-8.0, 8.0))
+    size = face + 2 * PAD
+    y, x = np.mgrid[0:size, 0:size]
+    hole = np.hypot(y - (size - 1) / 2, x - (size - 1) / 2) <= radius
+    lines = find_lines(image, hole, face)
+    assert len(lines) == 2 and all(line.boundary for line in lines)
+    assert all(line.half_width == pytest.approx(8.0, abs=1.0) for line in lines)

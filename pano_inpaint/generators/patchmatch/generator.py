@@ -364,13 +364,19 @@ def _lines_note(lines: list[Line]) -> str:
         >>> _lines_note([across, traced, ending])  # doctest: +NORMALIZE_WHITESPACE
         '2 line(s) continued across the hole (1 found beyond it by their profile),
          1 continued up to a line it ends on in the hole'
+        >>> kerb = Line(np.zeros(2), np.array([1.0, 0.0]), 30.0, boundary=True)
+        >>> _lines_note([kerb])
+        '1 line(s) continued across the hole (1 between two regions, each continued along it)'
     """
     ending = sum(line.end is not None for line in lines)
     traced = sum(line.traced for line in lines if line.end is None)
+    boundaries = sum(line.boundary for line in lines)
     parts = []
     if len(lines) > ending:
+        said = [f"{traced} found beyond it by their profile"] if traced else []
+        said += [f"{boundaries} between two regions, each continued along it"] if boundaries else []
         parts.append(f"{len(lines) - ending} line(s) continued across the hole"
-                     + (f" ({traced} found beyond it by their profile)" if traced else ""))
+                     + (f" ({'; '.join(said)})" if said else ""))
     if ending:
         parts.append(f"{ending} continued up to a line it ends on in the hole")
     return ", ".join(parts)
@@ -797,8 +803,13 @@ class PatchMatch:
                 continue
             lines = lines_found.result()
             if lines:
-                plans[i] = [_Along(line.vectors(reach), line.band(hole.shape) & hole, "line")
-                            for line in lines]
+                plans[i], banded = [], np.zeros_like(hole)
+                for line in lines:  # a boundary's wide band takes what the bands before leave
+                    region = line.band(hole.shape) & hole
+                    if line.boundary:
+                        region &= ~banded
+                    banded |= region
+                    plans[i].append(_Along(line.vectors(reach), region, "line"))
                 lined.append(f"face {face}: " + _lines_note(lines))
             else:
                 plain.append(face)
