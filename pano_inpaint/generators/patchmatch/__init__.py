@@ -72,7 +72,9 @@ keeps them straight, so an edge that enters the hole is found as two collinear s
 known ring (OpenCV's LSD), one on each side. A thin band along each such line is filled first,
 by copies from the known part of the same band translated along the line (structure
 propagation, Sun et al. 2005: the curves first, then the rest constrained by them); PatchMatch
-fills the rest around them. On the structured scenes (``eval/scenes.py``) and on the paved and
+fills the rest around them. A line between two different regions (asphalt and paving, wall
+and floor) gets a wide band, so each region is continued along it from its own side rather than
+left to a search that may spill one across the edge. On the structured scenes (``eval/scenes.py``) and on the paved and
 plank floors of the evaluation's panoramas this is what carries a line through a cube-edge
 object, a monopod or a wrap-around hole.
 
