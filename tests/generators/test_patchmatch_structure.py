@@ -534,6 +534,22 @@ def test_a_line_that_ends_copies_from_behind_only():
     assert {tuple(v) for v in ending} == {tuple(v) for v in crossing if v @ direction < 0}
 
 
+def test_a_boundary_compares_copies_from_all_along_its_reach():
+    """A line's band compares the nearest shifts first (its profile is the same all along); a
+    boundary's first tries span the whole reach, both ways, so a spot of one region is not
+    copied again every few pixels along it. Both are the same shifts, in another order."""
+    from pano_inpaint.generators.patchmatch._lines import Line
+
+    direction = np.array([np.sin(0.3), np.cos(0.3)])
+    line = Line(np.array([40.5, 33.0]), direction, 2.5)
+    boundary = Line(np.array([40.5, 33.0]), direction, 30.0, boundary=True)
+    near, spread = line.vectors(60.0, 16), boundary.vectors(60.0, 16)
+    assert {tuple(v) for v in near} == {tuple(v) for v in spread}
+    assert np.abs(near[:16] @ direction).max() <= 20  # on the line only: every few px
+    along = spread[:16] @ direction
+    assert along.max() >= 45 and along.min() <= -45
+
+
 def _line_context(rng: np.random.Generator
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The line tile with its hole blanked (``(P, P, 3)``), the hole, and six faces of noise

@@ -74,9 +74,9 @@ by copies from the known part of the same band translated along the line (struct
 propagation, Sun et al. 2005: the curves first, then the rest constrained by them); PatchMatch
 fills the rest around them. A line between two different regions (asphalt and paving, wall
 and floor) gets a wide band, so each region is continued along it from its own side rather than
-left to a search that may spill one across the edge. On the structured scenes (``eval/scenes.py``) and on the paved and
-plank floors of the evaluation's panoramas this is what carries a line through a cube-edge
-object, a monopod or a wrap-around hole.
+left to a search that may spill one across the edge. On the structured scenes
+(``eval/scenes.py``) and on the paved and plank floors of the evaluation's panoramas this is
+what carries a line through a cube-edge object, a monopod or a wrap-around hole.
 
 Large holes. The coarse levels lay out the fill, and for a large hole the only sources near it
 are the target's own padded border, at a stretch above ``max_scale``: a level ``2^l`` times

@@ -133,10 +133,11 @@ class Line:
             band &= (along >= -self.half_width) & (along <= self.end)
         return band
 
-    def vectors(self, reach: float) -> np.ndarray:
+    def vectors(self, reach: float, tries: int = 16) -> np.ndarray:
         """``(n, 2)`` int64 shifts along the line up to ``reach`` pixels, shortest first (a
         line that ends copies from behind, where it comes from, only); a sure line's only
-        those within ``_ON_LINE`` px of it (where there are at least two)."""
+        those within ``_ON_LINE`` px of it (where there are at least two). A boundary's come
+        in an order whose first ``tries`` (what a pixel compares) span the whole reach."""
         steps = np.arange(1, int(reach) + 1, dtype=np.float64)
         steps = -steps if self.end is not None else np.stack([steps, -steps], axis=1).ravel()
         shifts = np.rint(steps[:, None] * self.direction[None]).astype(np.int64)
@@ -147,6 +148,19 @@ class Line:
             on_line = np.abs(shifts @ normal) <= _ON_LINE
             if on_line.sum() >= 2:
                 shifts = shifts[on_line]
+        if self.boundary and len(shifts) > tries:
+            # A region's texture, not a line's profile: the first ``tries`` spread over the
+            # whole reach. The nearest ones copy the source a pixel a few px back copied, so a
+            # rust spot beside a beam came back every few px along it (warehouse ceiling).
+            every = -(-len(shifts) // tries)
+            along = shifts @ self.direction
+            ways = []  # each way along the line, every ``every``-th shift first
+            for way in (shifts[along > 0], shifts[along < 0]):
+                ways.append(way[np.concatenate([np.arange(k, len(way), every)
+                                                for k in range(every)])] if len(way) else way)
+            turns = [row for pair in zip(*ways, strict=False) for row in pair]
+            longer = max(ways, key=len)[min(len(w) for w in ways):]
+            shifts = np.array(turns + list(longer), np.int64).reshape(-1, 2)
         return np.ascontiguousarray(shifts)
 
 

@@ -809,7 +809,7 @@ class PatchMatch:
                     if line.boundary:
                         region &= ~banded
                     banded |= region
-                    plans[i].append(_Along(line.vectors(reach), region, "line"))
+                    plans[i].append(_Along(line.vectors(reach, _ALONG_TRIES), region, "line"))
                 lined.append(f"face {face}: " + _lines_note(lines))
             else:
                 plain.append(face)
