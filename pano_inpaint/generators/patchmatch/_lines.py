@@ -77,9 +77,10 @@ _DETECT_SIZE = 800  # tiles larger than this are searched on a reduced copy
 # two sides differ by at least this many times their spread (RMS within a side), ...
 _BOUNDARY_CONTRAST = 2.0
 # ... and its band reaches this share of the face size to each side (strips as wide), or half
-# way to the nearest line alongside it. Potsdamer's paving beside asphalt under a 50-degree cap:
-# a thin band continued the kerb, and the search filled a grey tongue across it (-3.0 dB at
-# 1K); at 0.06 a grey blob was left past the band, at 0.5 the copies along the line streak.
+# the hole's depth, or half way to the nearest line alongside it. Potsdamer's paving beside
+# asphalt under a 50-degree cap: a thin band continued the kerb, and the search filled a grey
+# tongue across it (-3.0 dB at 1K); at 0.06 a grey blob was left past the band, at 0.5 the
+# copies along the line streak.
 _BOUNDARY_WIDTH = 0.1
 _BOUNDARY_STRIDE = 400  # strips of tiles larger than this are sampled on a grid that many wide
 # A segment ends on a line it meets at least this steeply. Converging lines of one family (the
@@ -549,14 +550,19 @@ def find_lines(image: np.ndarray, hole: np.ndarray, face_size: int, *,
 def _boundaries(lines: list[Line], image: np.ndarray, known: np.ndarray, face_size: int
                 ) -> list[Line]:
     """``lines`` with each sure one between two different regions made a boundary: its band
-    widened to ``_BOUNDARY_WIDTH`` of the face, or half way to the nearest line alongside it
-    (each part of a beam between its two edges continues along the nearer one). The regions
+    widened to ``_BOUNDARY_WIDTH`` of the face or half the hole's depth, or half way to the
+    nearest line alongside it (each part of a beam between its two edges continues along the
+    nearer one). The regions
     are compared on the known strips as wide as that band on its two sides, within that
     distance of the hole. Boundaries come last, so that the thin bands (a line crossing the
     boundary) keep their pixels."""
     if not any(line.sure for line in lines):
         return lines
-    reach = _BOUNDARY_WIDTH * face_size
+    # No wider than half the hole's depth: in a small hole (a tripod's hub) the search, with
+    # the ring all around, places the regions itself; a band across all of it would make the
+    # whole hole a copy along the line.
+    depth = float(cv2.distanceTransform((~known).astype(np.uint8), cv2.DIST_L2, 3).max())
+    reach = min(_BOUNDARY_WIDTH * face_size, depth / 2)
     stride = max(1, image.shape[0] // _BOUNDARY_STRIDE)
     near = cv2.distanceTransform(known.astype(np.uint8), cv2.DIST_L2, 3) <= reach
     ys, xs = np.nonzero((near & known)[::stride, ::stride])
