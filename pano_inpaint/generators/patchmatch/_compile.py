@@ -25,6 +25,10 @@ cores). What cuts it, measured on two busy cores:
   the cache (about a second). The structure step's kernel was compiled alone, after the rest,
   when the fill first reached it: 5.5 s of CPU added to the first fill's critical path.
 
+numba keys a cached function on its own file only; a set's cached kernels are dropped when the
+sources of its module or of a set it requires change (:func:`_flush_stale`), or a kernel keeps
+a subroutine of another file as it was when it was cached.
+
 Nothing is compiled when the module is imported: the first call of any kernel compiles (or
 reads) every set's kernels, so building a generator (to check its parameters) stays cheap;
 :func:`compile_all` does the same ahead of time (the generator's ``prepare``, which the pipeline
@@ -38,12 +42,14 @@ run or cannot write the cache, this process compiles what is missing itself.
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
 import os
 import subprocess
 import sys
 import threading
 from collections.abc import Callable, Hashable
+from pathlib import Path
 from typing import Any
 
 from numba import njit
@@ -189,8 +195,52 @@ def _cache_is_cold(sets: list[KernelSet]) -> bool:
     return bool(stats is not None and sum(stats.cache_misses.values()))
 
 
+def _sources(kernels: KernelSet) -> str:
+    """SHA-256 of the source files of ``kernels``' module and of every set it requires."""
+    files, todo = {}, [kernels]
+    while todo:
+        one = todo.pop()
+        path = getattr(sys.modules.get(one.module), "__file__", None)
+        if path is not None and path not in files:
+            files[path] = Path(path).read_bytes()
+            todo.extend(one.requires)
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        digest.update(files[path])
+    return digest.hexdigest()
+
+
+def _flush_stale(sets: list[KernelSet]) -> None:
+    """Drop the cached kernels of each set whose sources, or those of a set it requires, have
+    changed since they were cached.
+
+    numba keys a cached function on its own file's time stamp only, so a kernel that calls a
+    subroutine of another file (``_offset_kernels`` calls ``_kernels``' prior and patch costs)
+    was read back from the cache with the old subroutine compiled into it after that file
+    changed (a git pull, an edit): a fill from code that is no longer there. The sources' hash
+    is kept beside the cache, one file per set."""
+    for kernels in sets:
+        functions = [*kernels.dispatchers.values(), *(d for d, _ in kernels.subroutines.values())]
+        caches = [f._cache for f in functions if isinstance(f, Dispatcher)]
+        if not caches:
+            continue  # NUMBA_DISABLE_JIT
+        try:
+            digest = _sources(kernels)
+            marker = Path(caches[0].cache_path) / f"{kernels.module}.sources"
+            if marker.is_file() and marker.read_text() == digest:
+                continue
+            for cache in caches:
+                cache.flush()
+            temporary = marker.with_name(f"{marker.name}.{os.getpid()}.tmp")
+            temporary.write_text(digest)
+            temporary.replace(marker)
+        except OSError as exc:  # a read-only cache: numba recompiles what it cannot keep
+            logger.info("cannot check the cached kernels of %s (%s)", kernels.module, exc)
+
+
 def _compile_sets(sets: list[KernelSet]) -> None:
     sets = [k for k in sets if not k._ready]
+    _flush_stale(sets)
     if sets and _cache_is_cold(sets):
         rest = {(k, n): c for k in sets for n, c in k.costs.items()
                 if not k.dispatchers[n].signatures}
