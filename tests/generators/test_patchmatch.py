@@ -566,9 +566,9 @@ def test_zenith_fill_over_a_smooth_sky_stays_as_smooth_as_the_sky_around_it(band
         assert ratio >= 2.0
 
 
-def _copy_distances(generator: PatchMatch, tiles: CubeTiles) -> np.ndarray:
-    """Tile-pixel distance from each hole pixel of the first tile to the source it copies
-    (a source on another face counts as one face size away)."""
+def _first_copies(generator: PatchMatch, tiles: CubeTiles) -> tuple[np.ndarray, tuple]:
+    """The hole and the field of the first tile the fill of ``tiles`` copies (the copy as it
+    comes from the search)."""
     found = []
     original = generator._reconstruct
 
@@ -578,7 +578,13 @@ def _copy_distances(generator: PatchMatch, tiles: CubeTiles) -> np.ndarray:
 
     generator._reconstruct = spy
     generator.inpaint(tiles)
-    hole, (k, y, x, _) = found[0]
+    return found[0]
+
+
+def _copy_distances(generator: PatchMatch, tiles: CubeTiles) -> np.ndarray:
+    """Tile-pixel distance from each hole pixel of the first tile to the source it copies
+    (a source on another face counts as one face size away)."""
+    hole, (k, y, x, _) = _first_copies(generator, tiles)
     ys, xs = np.nonzero(hole & (k >= 0))
     own = tiles.face_ids[0]  # the context holds the six faces in FACE_ORDER: index = face
     distance = np.hypot(y[ys, xs] - ys, x[ys, xs] - xs).astype(float)
@@ -631,16 +637,7 @@ def _source_heights(level: float, up: tuple[float, float, float] | None, seed: i
     tiles, _ = _tiles(erp, cap_mask(2 * SIZE, centre, 12.0), "F")
     tiles.up = up
     generator = PatchMatch(level_locality=level, structure=False, seed=seed, **RAW_COPY)
-    found = []
-    original = generator._reconstruct
-
-    def spy(source, out, hole, domain_box, field, *args):
-        found.append((hole.copy(), field.nnf))
-        return original(source, out, hole, domain_box, field, *args)
-
-    generator._reconstruct = spy
-    generator.inpaint(tiles)
-    hole, (k, y, x, _) = found[0]
+    hole, (k, y, x, _) = _first_copies(generator, tiles)
     ys, xs = np.nonzero(hole & (k >= 0))
     own = np.full(ys.shape, tiles.face_ids[0])  # the context: the six faces in FACE_ORDER
     return np.abs(heights(own, ys, xs) - heights(k[ys, xs], y[ys, xs], x[ys, xs]))
