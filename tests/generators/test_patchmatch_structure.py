@@ -905,3 +905,40 @@ def test_a_boundary_band_reaches_half_way_to_the_line_alongside_it(rng):
     lines = find_lines(image, hole, face)
     assert len(lines) == 2 and all(line.boundary for line in lines)
     assert all(line.half_width == pytest.approx(8.0, abs=1.0) for line in lines)
+
+
+def test_a_boundary_band_is_no_wider_than_half_the_holes_depth(rng):
+    """In a hole 24 px deep the kerb's band reaches 12 px to each side, not a tenth of the
+    face (16 px): the search, with the ring all around, places the regions itself."""
+    from pano_inpaint.generators.patchmatch._lines import find_lines
+
+    face = 160
+    image, _, _ = _two_regions(rng, face, (5.0,))
+    size = face + 2 * PAD
+    y, x = np.mgrid[0:size, 0:size]
+    hole = np.hypot(y - (size - 1) / 2, x - (size - 1) / 2) <= 24
+    (line,) = find_lines(image, hole, face)
+    assert line.boundary and line.half_width == pytest.approx(12.0, abs=1.0)
+
+
+def test_a_line_across_a_boundary_keeps_its_band(rng):
+    """A thin line across the kerb: the kerb is a boundary, put after it, and its wide band
+    leaves the thin band's pixels to the thin line's copies."""
+    from pano_inpaint.generators.patchmatch._lines import Line, _boundaries
+    from pano_inpaint.generators.patchmatch.generator import _line_parts
+
+    face = 160
+    image, _, _ = _two_regions(rng, face, (5.0,))
+    size = face + 2 * PAD
+    y, x = np.mgrid[0:size, 0:size]
+    hole = np.hypot(y - (size - 1) / 2, x - (size - 1) / 2) <= 60
+    centre = np.full(2, (size - 1) / 2)
+    along = np.array([-LINE_NORMAL[1], LINE_NORMAL[0]])
+    kerb = Line(centre + 5.0 * LINE_NORMAL, along, 1.6)
+    across = Line(centre, LINE_NORMAL, 1.6)  # both regions on each of its sides
+    lines = _boundaries([kerb, across], image, ~hole, face)
+    assert [line.boundary for line in lines] == [False, True]
+    thin, wide = _line_parts(lines, hole, 80.0)
+    assert thin.region.any() and not (thin.region & wide.region).any()
+    assert np.array_equal(thin.region | wide.region,
+                          (lines[0].band(hole.shape) | lines[1].band(hole.shape)) & hole)

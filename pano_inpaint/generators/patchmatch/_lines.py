@@ -456,7 +456,8 @@ def find_lines(image: np.ndarray, hole: np.ndarray, face_size: int, *,
             two segments).
 
     Returns:
-        The lines crossing the hole, longest evidence first, then those ending in it
+        The lines crossing the hole, longest evidence first (the boundaries after the
+        others), then those ending in it
         (``Line.end`` set), longest segment first (empty when none crosses the hole).
     """
     known = ~hole
@@ -552,10 +553,10 @@ def _boundaries(lines: list[Line], image: np.ndarray, known: np.ndarray, face_si
     """``lines`` with each sure one between two different regions made a boundary: its band
     widened to ``_BOUNDARY_WIDTH`` of the face or half the hole's depth, or half way to the
     nearest line alongside it (each part of a beam between its two edges continues along the
-    nearer one). The regions
-    are compared on the known strips as wide as that band on its two sides, within that
-    distance of the hole. Boundaries come last, so that the thin bands (a line crossing the
-    boundary) keep their pixels."""
+    nearer one). The regions are compared on the known strips as wide as that band on its two
+    sides, within that distance of the hole. Boundaries come after the other crossing lines,
+    so that their thin bands (a line crossing the boundary) keep their pixels; ``find_lines``
+    puts the lines that end after them all."""
     if not any(line.sure for line in lines):
         return lines
     # No wider than half the hole's depth: in a small hole (a tripod's hub) the search, with

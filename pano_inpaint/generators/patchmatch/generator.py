@@ -251,12 +251,27 @@ class _Field:
 
 @dataclass(frozen=True)
 class _Along:
-    """Part of a hole filled first by copies along ``vectors`` (``(n, 2)`` int64 shifts,
-    shortest first): ``region`` ``(P, P)`` bool, ``kind`` "lattice" or "line"."""
+    """Part of a hole filled first by copies along ``vectors`` (``(n, 2)`` int64 shifts, in
+    the order a pixel tries them: ``Line.vectors``, ``Lattice.vectors``): ``region``
+    ``(P, P)`` bool, ``kind`` "lattice" or "line"."""
 
     vectors: np.ndarray
     region: np.ndarray
     kind: str
+
+
+def _line_parts(lines: list[Line], hole: np.ndarray, reach: float) -> list[_Along]:
+    """Each line's part of ``hole`` (``(P, P)`` bool), in ``lines``' order: its band, a
+    boundary's wide band less what the bands before it took (a line crossing the boundary
+    keeps its own pixels), with its shifts up to ``reach`` px."""
+    parts, banded = [], np.zeros_like(hole)
+    for line in lines:
+        region = line.band(hole.shape) & hole
+        if line.boundary:
+            region &= ~banded
+        banded |= region
+        parts.append(_Along(line.vectors(reach, _ALONG_TRIES), region, "line"))
+    return parts
 
 
 class _BankEdits:
@@ -803,13 +818,7 @@ class PatchMatch:
                 continue
             lines = lines_found.result()
             if lines:
-                plans[i], banded = [], np.zeros_like(hole)
-                for line in lines:  # a boundary's wide band takes what the bands before leave
-                    region = line.band(hole.shape) & hole
-                    if line.boundary:
-                        region &= ~banded
-                    banded |= region
-                    plans[i].append(_Along(line.vectors(reach, _ALONG_TRIES), region, "line"))
+                plans[i] = _line_parts(lines, hole, reach)
                 lined.append(f"face {face}: " + _lines_note(lines))
             else:
                 plain.append(face)
@@ -827,8 +836,8 @@ class PatchMatch:
         """Fill the planned parts of each target before (and for) the rest.
 
         An onion peel from the hole's border inwards in which each pixel may only copy a known
-        pixel one of the plan's vectors away (shortest first) or what a pixel one vector away
-        already copies. Along a lattice the copies keep its phase however deep the hole, as
+        pixel one of the plan's vectors away (in the plan's order) or what a pixel one vector
+        away already copies. Along a lattice the copies keep its phase however deep the hole, as
         the statistics of patch offsets have it (He and Sun 2012); along a line, a band around
         it continues the line (structure propagation, Sun et al. 2005). Pixels with no such
         copy stay holes for the PatchMatch solve. Returns the problem with the filled pixels
