@@ -96,3 +96,33 @@ def test_the_context_holds_every_face_sampled_and_the_holes_where_they_reach():
         np.testing.assert_array_equal(context.values[face],
                                       to_values(cube.sample(erp, [face])[0]))
         assert not context.mask[face].any()
+
+
+def test_the_tiles_and_their_context_know_the_panoramas_up():
+    """A panorama whose value is each direction's height: in the tiles the pipeline hands the
+    generator (and in their six-face context) each known pixel's direction, dotted with the
+    tiles' ``up``, gives that height back, whatever rotation the region's cube has."""
+    from pano_inpaint.geometry.conventions import FACE_CENTER, FACE_DOWN, FACE_RIGHT
+    from tests.synthetic import erp_directions
+
+    seen: list[CubeTiles] = []
+
+    class _Heights(_Mean):
+        def inpaint(self, tiles: CubeTiles) -> np.ndarray:
+            seen.extend([tiles, tiles.context()])
+            return super().inpaint(tiles)
+
+    erp = np.repeat(0.5 + 0.5 * erp_directions(H, 2 * H)[..., 1:2], 3, axis=2)
+    _, mask = _across_faces()
+    inpaint(erp.astype(np.float32), mask, generator=_Heights(False))
+    assert seen
+    for tiles in seen:
+        assert tiles.up is not None
+        size = tiles.face_size
+        ab = 2 * (np.arange(size + 2 * tiles.pad) - tiles.pad + 0.5) / size - 1
+        for k, face in enumerate(tiles.face_ids):
+            d = (FACE_CENTER[face] + ab[None, :, None] * FACE_RIGHT[face]
+                 + ab[:, None, None] * FACE_DOWN[face])
+            height = d @ np.array(tiles.up) / np.linalg.norm(d, axis=-1)
+            known = ~tiles.mask[k]
+            assert np.abs(height[known] - (2 * tiles.values[k][known][:, 0] - 1)).max() < 0.05
