@@ -54,8 +54,8 @@ __all__ = [
     "plan_outputs",
     "read_ahead",
     "resolve_inputs",
-    "settle_reads_ahead",
     "same_file",
+    "settle_reads_ahead",
     "write_json",
     "write_result",
 ]
