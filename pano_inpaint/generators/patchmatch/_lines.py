@@ -82,7 +82,7 @@ _BOUNDARY_CONTRAST = 2.0
 # tongue across it (-3.0 dB at 1K); at 0.06 a grey blob was left past the band, at 0.5 the
 # copies along the line streak.
 _BOUNDARY_WIDTH = 0.1
-_BOUNDARY_STRIDE = 400  # strips of tiles larger than this are sampled on a grid that many wide
+_BOUNDARY_STRIDE = 400  # a tile is measured on a grid of (its size // this) px
 # A segment ends on a line it meets at least this steeply. Converging lines of one family (the
 # nosings of a flight of stairs in perspective) meet a line across them at shallow angles: at
 # 20 degrees they were run on to a crossing line 26-31 degrees off (st_fagans wrap -0.8 dB).
@@ -562,11 +562,15 @@ def _boundaries(lines: list[Line], image: np.ndarray, known: np.ndarray, face_si
     # No wider than half the hole's depth: in a small hole (a tripod's hub) the search, with
     # the ring all around, places the regions itself; a band across all of it would make the
     # whole hole a copy along the line.
-    depth = float(cv2.distanceTransform((~known).astype(np.uint8), cv2.DIST_L2, 3).max())
-    reach = min(_BOUNDARY_WIDTH * face_size, depth / 2)
+    # Measured on a grid ``stride`` px wide: two full-size distance maps of an 8K tile added
+    # 30-60 MB to the fill's peak.
     stride = max(1, image.shape[0] // _BOUNDARY_STRIDE)
-    near = cv2.distanceTransform(known.astype(np.uint8), cv2.DIST_L2, 3) <= reach
-    ys, xs = np.nonzero((near & known)[::stride, ::stride])
+    sampled = np.ascontiguousarray(known[::stride, ::stride])
+    depth = stride * float(cv2.distanceTransform((~sampled).astype(np.uint8), cv2.DIST_L2,
+                                                 3).max())
+    reach = min(_BOUNDARY_WIDTH * face_size, depth / 2)
+    near = stride * cv2.distanceTransform(sampled.astype(np.uint8), cv2.DIST_L2, 3) <= reach
+    ys, xs = np.nonzero(near & sampled)
     ys, xs = ys * stride, xs * stride
     values = image[ys, xs].astype(np.float64)
     out = []
