@@ -153,15 +153,12 @@ class Line:
             # A region's texture, not a line's profile: the first ``tries`` spread over the
             # whole reach. The nearest ones copy the source a pixel a few px back copied, so a
             # rust spot beside a beam came back every few px along it (warehouse ceiling).
+            # A boundary crosses the hole, so its shifts come in pairs ``(+v, -v)`` (rounding
+            # and the on-line test are symmetric): every ``every``-th pair first, both ways.
             every = -(-len(shifts) // tries)
-            along = shifts @ self.direction
-            ways = []  # each way along the line, every ``every``-th shift first
-            for way in (shifts[along > 0], shifts[along < 0]):
-                ways.append(way[np.concatenate([np.arange(k, len(way), every)
-                                                for k in range(every)])] if len(way) else way)
-            turns = [row for pair in zip(*ways, strict=False) for row in pair]
-            longer = max(ways, key=len)[min(len(w) for w in ways):]
-            shifts = np.array(turns + list(longer), np.int64).reshape(-1, 2)
+            pairs = shifts.reshape(-1, 2, 2)
+            order = np.concatenate([np.arange(k, len(pairs), every) for k in range(every)])
+            shifts = pairs[order].reshape(-1, 2)
         return np.ascontiguousarray(shifts)
 
 
