@@ -192,7 +192,7 @@ def test_a_lattice_tile_stops_its_line_search_and_raises_its_error(rng, monkeypa
 
     stops: list[threading.Event] = []
 
-    def failing(image, hole, face_size, *, stop):
+    def failing(image, hole, face_size, *, depth, stop):
         stops.append(stop)
         raise RuntimeError("line search failed")
 
@@ -919,6 +919,36 @@ def test_a_boundary_band_is_no_wider_than_half_the_holes_depth(rng):
     hole = np.hypot(y - (size - 1) / 2, x - (size - 1) / 2) <= 24
     (line,) = find_lines(image, hole, face)
     assert line.boundary and line.half_width == pytest.approx(12.0, abs=1.0)
+
+
+def test_a_boundary_band_takes_the_depth_the_caller_measured(rng, monkeypatch):
+    """``find_lines(depth=...)`` caps the band at half of that depth (the kerb's hole is 60 px
+    deep: 16 px, a tenth of the face, without the cap), and the fill hands the search the depth
+    it measured for its own test instead of having it measured again."""
+    import cv2
+
+    from pano_inpaint.generators.patchmatch import generator as module
+    from pano_inpaint.generators.patchmatch._lines import find_lines
+
+    face = 160
+    image, _, _ = _two_regions(rng, face, (5.0,))
+    size = face + 2 * PAD
+    y, x = np.mgrid[0:size, 0:size]
+    hole = np.hypot(y - (size - 1) / 2, x - (size - 1) / 2) <= 60
+    (line,) = find_lines(image, hole, face, depth=20.0)
+    assert line.boundary and line.half_width == pytest.approx(10.0)
+
+    depths = []
+
+    def spy(*args, depth, **kwargs):
+        depths.append(depth)
+        return find_lines(*args, depth=depth, **kwargs)
+
+    monkeypatch.setattr(module, "find_lines", spy)
+    PatchMatch().inpaint(CubeTiles(np.where(hole[..., None], 0, image)[None], hole[None],
+                                   (DOWN,), face, PAD))
+    measured = cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3).max()
+    assert depths == [pytest.approx(measured)]
 
 
 def test_a_line_across_a_boundary_keeps_its_band(rng):

@@ -439,7 +439,8 @@ def _found_already(line: Line, others: list[Line], tolerance: float) -> bool:
 
 
 def find_lines(image: np.ndarray, hole: np.ndarray, face_size: int, *,
-               max_lines: int = 12, stop: threading.Event | None = None) -> list[Line]:
+               depth: float | None = None, max_lines: int = 12,
+               stop: threading.Event | None = None) -> list[Line]:
     """Straight lines crossing ``hole`` on one tile, and those ending in it on one of them
     (see the module docstring).
 
@@ -447,6 +448,8 @@ def find_lines(image: np.ndarray, hole: np.ndarray, face_size: int, *,
         image: ``(P, P, C)`` float32 tile in ``[0, 1]`` (hole pixels ignored).
         hole: ``(P, P)`` bool.
         face_size: ``S``; lengths and tolerances are shares of it.
+        depth: the hole's depth (largest distance, px, from a hole pixel to a known one) where
+            the caller has measured it; None: measured here. It caps a boundary's band.
         max_lines: at most this many in all, the crossing ones first.
         stop: once set (from another thread: the caller no longer wants the lines), the
             search returns ``[]`` at its next step (after the segment detection, or between
@@ -542,30 +545,30 @@ def find_lines(image: np.ndarray, hole: np.ndarray, face_size: int, *,
         if len(lines) >= max_lines:
             break
     joined = _junctions(dangling, lines, tolerance, max_lines - len(lines))
-    return _boundaries(lines, image, known, face_size) + joined
+    return _boundaries(lines, image, known, face_size, depth) + joined
 
 
-def _boundaries(lines: list[Line], image: np.ndarray, known: np.ndarray, face_size: int
-                ) -> list[Line]:
+def _boundaries(lines: list[Line], image: np.ndarray, known: np.ndarray, face_size: int,
+                depth: float | None = None) -> list[Line]:
     """``lines`` with each sure one between two different regions made a boundary: its band
-    widened to ``_BOUNDARY_WIDTH`` of the face or half the hole's depth, or half way to the
+    widened to ``_BOUNDARY_WIDTH`` of the face or half the hole's ``depth``, or half way to the
     nearest line alongside it (each part of a beam between its two edges continues along the
     nearer one). The regions are compared on the known strips as wide as that band on its two
     sides, within that distance of the hole. Boundaries come after the other crossing lines,
     so that their thin bands (a line crossing the boundary) keep their pixels; ``find_lines``
-    puts the lines that end after them all."""
+    puts the lines that end after them all (``depth``: the hole's, None to measure it here)."""
     if not any(line.sure for line in lines):
         return lines
+    if depth is None:
+        depth = float(cv2.distanceTransform((~known).astype(np.uint8), cv2.DIST_L2, 3).max())
     # No wider than half the hole's depth: in a small hole (a tripod's hub) the search, with
     # the ring all around, places the regions itself; a band across all of it would make the
     # whole hole a copy along the line.
-    # Measured on a grid ``stride`` px wide: two full-size distance maps of an 8K tile added
-    # 30-60 MB to the fill's peak.
+    reach = min(_BOUNDARY_WIDTH * face_size, depth / 2)
+    # The strips are measured on a grid ``stride`` px wide: a full-size distance map of an 8K
+    # tile added 30-60 MB to the fill's peak.
     stride = max(1, image.shape[0] // _BOUNDARY_STRIDE)
     sampled = np.ascontiguousarray(known[::stride, ::stride])
-    depth = stride * float(cv2.distanceTransform((~sampled).astype(np.uint8), cv2.DIST_L2,
-                                                 3).max())
-    reach = min(_BOUNDARY_WIDTH * face_size, depth / 2)
     near = stride * cv2.distanceTransform(sampled.astype(np.uint8), cv2.DIST_L2, 3) <= reach
     ys, xs = np.nonzero(near & sampled)
     ys, xs = ys * stride, xs * stride

@@ -805,7 +805,7 @@ class PatchMatch:
             enough = threading.Event()
             looking = ThreadPoolExecutor(1)
             lines_found = looking.submit(find_lines, image, hole, problem.face_size,
-                                         stop=enough)
+                                         depth=depth, stop=enough)
             looking.shutdown(wait=False)
             try:
                 lattice = find_lattice(image, ~hole, min_strength=p.lattice_strength)
