@@ -12,6 +12,7 @@ Ctrl-C (a batch: run the same command again to resume).
 # its work on `--help`.
 import gc
 import logging
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -1130,8 +1131,77 @@ def bench_command(
     raise typer.Exit(subprocess.call([sys.executable, str(script), *args]))
 
 
+_WHOLE = re.compile(r"0|-?[1-9][0-9]*")
+_DECIMAL = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?")
+_NOT_PLAIN = object()
+
+
+def _plain_value(annotation, value):
+    """``value`` as ``annotation`` (bool, str, int, float or list[str]) where it plainly is
+    one (a string of digits for a number), else ``_NOT_PLAIN`` (always for a path: typer checks
+    the file)."""
+    if annotation is bool and isinstance(value, bool):
+        return value
+    if annotation is str and isinstance(value, str):
+        return value
+    if annotation is int and isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if annotation in (int, float) and isinstance(value, str):
+        if (_WHOLE if annotation is int else _DECIMAL).fullmatch(value):
+            return annotation(value)
+    if annotation == list[str] and isinstance(value, list | tuple) and all(
+            isinstance(item, str) for item in value):
+        return list(value)
+    return _NOT_PLAIN
+
+
+def _convert_plain_values() -> None:
+    """Have typer's parameters convert plain values without pydantic.
+
+    typer (from 0.2x) converts every given or default value through a pydantic TypeAdapter:
+    importing pydantic and building a command's adapters was ~0.18 of the ~0.6 CPU s an
+    ``inpaint`` took to reach its own code. A bool, str, int or float option or a list of
+    strings, without a range, choices or a parser, whose value plainly is one, now gets it as
+    typer would, and so does any such option or path left unset; every other value (a path
+    given) and every other parameter still goes
+    through typer's own conversion, with its checks and messages. A typer without this layer
+    (no ``typer._coercion``) is left as it is."""
+    try:
+        from typer import core
+        from typer._coercion import RuntimeParam
+    except ImportError:
+        return
+    build = core.build_runtime_param
+    if getattr(build, "plain_values", False):
+        return
+
+    class PlainValues(RuntimeParam):
+        """Plain values converted here, the others by typer's conversion (built when needed)."""
+
+        def _coerce_value(self, value, param, ctx):
+            plain = _plain_value(self.annotation, value)
+            if plain is not _NOT_PLAIN:
+                return plain
+            if "typer" not in vars(self):
+                object.__setattr__(self, "typer", build(param.type_descriptor))
+            return vars(self)["typer"]._coerce_value(value, param=param, ctx=ctx)
+
+    def plain_first(descriptor):
+        info = descriptor.parameter_info
+        if (descriptor.annotation in (bool, str, int, float, list[str], Path)
+                and not (descriptor.is_file or descriptor.is_ranged or descriptor.is_choice
+                         or getattr(info, "parser", None) is not None)):
+            return PlainValues(info, descriptor.annotation)
+        return build(descriptor)
+
+    plain_first.plain_values = True
+    plain_first.typer_build = build
+    core.build_runtime_param = plain_first
+
+
 def _run(argv: list[str]) -> int:
     try:
+        _convert_plain_values()
         code = app(args=argv, standalone_mode=False, obj={"argv": argv})
     except typer.Exit as exc:
         return exc.exit_code

@@ -1,0 +1,60 @@
+"""The command line's own conversion of plain option values (typer's goes through pydantic)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _parsed(args: list[str]):
+    """``inpaint``'s parameters as parsed from ``args``, or the error's message."""
+    import typer
+
+    from pano_inpaint import cli
+
+    command = typer.main.get_command(cli.app).commands["inpaint"]
+    try:
+        return command.make_context("inpaint", list(args)).params
+    except Exception as exc:  # a usage error: its message
+        return f"{type(exc).__name__}: {exc}"
+
+
+@pytest.mark.parametrize("args", [
+    ["a.jpg", "shots/", "--nadir", "25", "--zenith", "12.5", "-o", "out/", "-j", "2",
+     "--set", "a=1", "--set", "b.c=[2, 3]", "--max-pixels", "1000", "--dilate", "0",
+     "--engine", "ray", "--ray-address", "auto", "-g", "ns", "--mask", "m.png",
+     "--report", "r.json", "--config", "c.yaml", "-q", "--auto", "--overwrite"],
+    ["a.jpg", "--nadir", "-0.5", "--dilate", "-3"],
+    ["a.jpg", "--nadir", "1e1", "--dilate", "007", "-j", "+2", "--zenith", " 3"],  # typer's
+    ["a.jpg", "--nadir", "abc"],
+    ["a.jpg", "--dilate", "2.5"],
+])
+def test_plain_values_are_converted_as_typer_converts_them(monkeypatch, args):
+    from typer import core
+
+    from pano_inpaint import cli
+
+    typer_build = getattr(core.build_runtime_param, "typer_build", core.build_runtime_param)
+    monkeypatch.setattr(core, "build_runtime_param", typer_build)
+    expected = _parsed(args)
+    cli._convert_plain_values()
+    assert core.build_runtime_param is not typer_build
+    got = _parsed(args)
+    assert got == expected
+    if isinstance(got, dict):
+        assert {k: type(v) for k, v in got.items()} == {k: type(v) for k, v in expected.items()}
+
+
+def test_an_inpaint_reaches_its_own_code_without_importing_pydantic(tmp_path):
+    """Parsing ``inpaint``'s options (none of them a path given) leaves pydantic unimported."""
+    code = ("import sys\nfrom pano_inpaint.cli import main\n"
+            f"main(['inpaint', {str(tmp_path / 'none.jpg')!r}, '--nadir', '25', '-j', '1', "
+            f"'-o', {str(tmp_path / 'out.jpg')!r}])\nprint('pydantic' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
+                          text=True, timeout=120)
+    assert done.stdout.strip().splitlines()[-1] == "False", done.stderr
