@@ -7,6 +7,7 @@ import cv2
 import numpy as np
 import pytest
 
+from pano_inpaint.generators.patchmatch import _finish
 from pano_inpaint.generators.patchmatch._finish import FinishScales, finish_fill
 from pano_inpaint.generators.patchmatch._finish_kernels import disc_max, upsample_window
 
@@ -163,8 +164,6 @@ def test_stitching_keeps_an_edge_that_one_sides_source_continues():
 
 
 def test_stitching_large_holes_on_blocks_still_removes_the_offset(monkeypatch):
-    from pano_inpaint.generators.patchmatch import _finish
-
     monkeypatch.setattr(_finish, "_MAX_UNKNOWNS", 200)  # force the block solve
     truth, _, _ = _two_pieces(0.0)
     filled, hole, nnf = _two_pieces(0.1)
@@ -395,6 +394,67 @@ def test_a_true_fill_of_a_cap_keeps_its_detail_when_the_ring_is_seen_magnified(g
         assert 0.9 < kept < 1.15
     else:
         assert kept < 0.8
+
+
+
+def _scale_free_noise(size: int, seed: int = 0) -> np.ndarray:
+    """``(size, size)`` float32 noise with the same energy in every octave (power ``1 / f^2``,
+    as natural images nearly have), RMS 1."""
+    rng = np.random.default_rng(seed)
+    f = np.hypot(*np.meshgrid(np.fft.fftfreq(size), np.fft.fftfreq(size), indexing="ij"))
+    f[0, 0] = np.inf
+    noise = np.real(np.fft.ifft2(np.fft.fft2(rng.standard_normal((size, size))) / f))
+    return (noise / noise.std()).astype(np.float32)
+
+
+@pytest.mark.parametrize("sigma", [1.0, 2.0, 4.0])
+def test_the_finest_band_holds_the_octaves_a_scale_free_texture_puts_in_it(sigma):
+    # The two bands' energies on a scale-free texture, over its energy per octave (the second
+    # band's over its share), as _band_octaves works them out (on a disc of frequencies: the
+    # square's corners add up to ~16% at 1 px).
+    noise = _scale_free_noise(512)[..., None]
+    bands = _finish._bands(noise, np.ones(noise.shape[:2], bool), [sigma, 2 * sigma],
+                           (slice(None), slice(None)))
+    inside = (slice(64, -64), slice(64, -64))
+    finest, second = (float(np.mean(b[inside] ** 2)) for b in bands[:2])
+    finest_span, second_span = _finish._band_octaves(sigma)
+    assert finest / second == pytest.approx(finest_span / second_span, rel=0.2)
+
+
+def test_a_true_fill_of_a_cap_in_a_scale_free_texture_keeps_the_rings_energy():
+    # A texture drawn on the face itself with the same energy in every octave: a pixel that
+    # spans more of the sphere sees no more of it, so the middle of a 40-degree cap keeps the
+    # ring's finest band. (Read as a slope per octave, the ratio of the two finest bands'
+    # energies is about 2 on such a texture: the middle got 1.3 times the truth's detail.)
+    face_size, pad = 128, 16
+    size = face_size + 2 * pad
+    truth = np.repeat(0.5 + 0.1 * _scale_free_noise(size)[None, ..., None], 3, axis=3)
+    hole = _centred_disc(size, np.tan(np.radians(40)) * face_size / 2)
+    inner = _centred_disc(size, 0.4 * face_size / 2)
+    tiles = truth.copy()
+    finish_fill(tiles, hole, FinishScales.of(face_size, 0.01, 0.0, 1.3, bands=4, pad=pad), 1.0)
+    kept = _detail_energy(tiles[0], inner[0], 1.5) / _detail_energy(truth[0], inner[0], 1.5)
+    assert 0.85 < kept < 1.15
+
+
+
+def test_a_true_fill_of_a_cap_in_a_striped_floor_keeps_the_rings_energy():
+    # Painted stripes on a floor seen straight down: every pixel of the face sees them at one
+    # scale, and the ring's second band holds their edges, not a texture's octave. Taken as
+    # texture per octave, the octaves a coarser pixel adds would give the middle 1.3 times
+    # the truth's detail; the slope from the second band to the finest does not.
+    face_size, pad = 128, 16
+    size = face_size + 2 * pad
+    x = np.arange(size)
+    stripes = (np.sin(2 * np.pi * (x[None, :] + 0.3 * x[:, None]) / 16) > 0).astype(np.float32)
+    floor = 0.3 + 0.4 * cv2.GaussianBlur(stripes, (0, 0), 0.7) + 0.01 * _scale_free_noise(size)
+    truth = np.repeat(floor[None, ..., None], 3, axis=3)
+    hole = _centred_disc(size, np.tan(np.radians(40)) * face_size / 2)
+    inner = _centred_disc(size, 0.4 * face_size / 2)
+    tiles = truth.copy()
+    finish_fill(tiles, hole, FinishScales.of(face_size, 0.01, 0.0, 1.3, bands=4, pad=pad), 1.0)
+    kept = _detail_energy(tiles[0], inner[0], 1.5) / _detail_energy(truth[0], inner[0], 1.5)
+    assert 0.85 < kept < 1.15
 
 
 # ------------------------------------------------------------------ smooth trend, quantisation
