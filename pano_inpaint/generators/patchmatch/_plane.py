@@ -1,0 +1,242 @@
+"""A tile's view of a level floor (or ceiling) as seen from straight above: perspective undone.
+
+A regular floor seen by a side face near the horizon has no constant lattice on the tile: its
+tiles shrink towards the horizon, so the shift that repeats them near the camera is several
+times the one that repeats them a few degrees higher. In a levelled panorama the floor is a
+plane with normal ``up``, and a gnomonic tile maps to that plane by a homography (both are
+central projections from the camera), so the floor's lattice is a constant translation in the
+plane's coordinates. :func:`rectify` resamples the known surroundings of a hole onto a regular
+grid of the plane whose pixel matches the tile's footprint at the hole; the lattice is looked
+for there (``_offsets``), and a hole pixel ``p`` copies what ``from_grid(to_grid(p) + t)``
+shows for its lattice vectors ``t`` (``_offset_kernels.lattice_peel``).
+
+Convention: tile pixel ``(x, y)`` (column, row) of a tile padded by ``pad`` looks along
+``FACE_CENTER + a FACE_RIGHT + b FACE_DOWN`` with ``a = (2 (x - pad) + 1) / S - 1`` (``b``
+likewise from ``y``; see ``geometry.conventions``). The plane lies at unit distance from the
+camera along its normal ``n`` (``-up`` for a floor, ``up`` for a ceiling); its coordinates
+``(u, v)`` are taken along two unit vectors ``e1, e2`` perpendicular to ``n``. Homographies
+act on homogeneous column vectors ``(x, y, 1)``; ``tile_to_plane``'s third output is ``d . n``
+times a positive factor, so it is positive exactly for the rays that meet the plane.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from pano_inpaint.generators.patchmatch._offsets import Lattice, _pair_msd
+from pano_inpaint.geometry.conventions import FACE_CENTER, FACE_DOWN, FACE_RIGHT
+
+__all__ = [
+    "Rectified", "apply_homography", "rectify", "tile_to_plane", "tone_lattice"]
+
+_MIN_ELEVATION = np.radians(4.0)  # hole pixels closer to the horizon are not on the plane
+_ON_PLANE = 0.9  # the share of a hole that must be on the plane for it to be rectified
+_MIN_FORESHORTENING = 1.25  # below: the tile already sees the plane almost from above
+_COARSEST = 3.0  # grid pixels one tile pixel may cover for the grid pixel to count as known
+_GRID_PER_HOLE = 3.0  # the grid's side in units of the hole's extent on it (at most the tile's)
+_MIN_GRID = 64
+_PLACING = 512  # tile pixels a side the grid's place is judged on (every k-th of larger tiles)
+
+
+def _tile_matrix(face: int, face_size: int, pad: int) -> np.ndarray:
+    """``(3, 3)`` ``M`` with ``M @ (x, y, 1)`` the ray of tile pixel ``(x, y)`` (columns:
+    the ray's change per column, per row, and the ray of pixel ``(0, 0)``)."""
+    k = (1 - 2 * pad) / face_size - 1
+    return np.stack([2 * FACE_RIGHT[face] / face_size, 2 * FACE_DOWN[face] / face_size,
+                     FACE_CENTER[face] + k * (FACE_RIGHT[face] + FACE_DOWN[face])], axis=1)
+
+
+def _plane_basis(face: int, normal: np.ndarray) -> np.ndarray:
+    """``(3, 3)`` rows ``e1, e2, n``: ``e1`` the face's right (or down, whichever lies more
+    in the plane) made perpendicular to ``n``, ``e2 = n x e1``."""
+    axes = [a - (a @ normal) * normal for a in (FACE_RIGHT[face], FACE_DOWN[face])]
+    e1 = max(axes, key=np.linalg.norm)
+    e1 = e1 / np.linalg.norm(e1)
+    return np.stack([e1, np.cross(normal, e1), normal])
+
+
+def tile_to_plane(face: int, face_size: int, pad: int, normal: np.ndarray) -> np.ndarray:
+    """``(3, 3)`` homography from tile pixels to the coordinates ``(u, v)`` of the plane at
+    unit distance along the unit ``normal`` (see the module's convention)."""
+    normal = np.asarray(normal, np.float64)
+    return _plane_basis(face, normal) @ _tile_matrix(face, face_size, pad)
+
+
+def apply_homography(h: np.ndarray, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(h @ (x, y, 1))`` dehomogenised, and its third component: ``xy`` ``(..., 2)``
+    float64 → ``(..., 2)`` points and ``(...)`` weights (points with weight <= 0 lie behind
+    the plane or the face)."""
+    w = h[2, 0] * xy[..., 0] + h[2, 1] * xy[..., 1] + h[2, 2]
+    safe = np.where(np.abs(w) > 1e-12, w, 1e-12)
+    out = np.stack([(h[0, 0] * xy[..., 0] + h[0, 1] * xy[..., 1] + h[0, 2]) / safe,
+                    (h[1, 0] * xy[..., 0] + h[1, 1] * xy[..., 1] + h[1, 2]) / safe], axis=-1)
+    return out, w
+
+
+@dataclass(frozen=True)
+class Rectified:
+    """A tile's plane around its hole, resampled on a regular grid.
+
+    Attributes:
+        image: ``(N, N, C)`` float32 the tile resampled on the grid (``N <= P``).
+        known: ``(N, N)`` bool, grid pixels that show known tile pixels sampled finely enough.
+        hole: ``(N, N)`` bool, grid pixels inside the tile's hole.
+        to_grid: ``(3, 3)`` homography from tile pixels to grid pixels ``(column, row)``.
+        from_grid: ``(3, 3)`` its inverse.
+        region: ``(P, P)`` bool, the hole's pixels whose rays meet the plane above
+            ``_MIN_ELEVATION`` (the ones to fill along the plane).
+        ceiling: the plane lies above the camera.
+    """
+
+    image: np.ndarray
+    known: np.ndarray
+    hole: np.ndarray
+    to_grid: np.ndarray
+    from_grid: np.ndarray
+    region: np.ndarray
+    ceiling: bool
+
+
+def _stretch(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(N, N)`` largest and smallest singular values of the Jacobian of an ``(N, N, 2)``
+    map of points: how far apart the neighbours of each point land along the map's most and
+    least stretched directions (inf and 0 where it is not finite, as beyond the horizon)."""
+    with np.errstate(over="ignore", invalid="ignore"):  # rays beyond the horizon: inf
+        du = np.gradient(points, axis=1)  # (N, N, 2)
+        dv = np.gradient(points, axis=0)
+        a, b, c = (du * du).sum(-1), (du * dv).sum(-1), (dv * dv).sum(-1)
+        mean, spread = 0.5 * (a + c), np.sqrt(0.25 * (a - c) ** 2 + b * b)
+        largest, smallest = np.sqrt(mean + spread), np.sqrt(np.maximum(mean - spread, 0))
+    finite = np.isfinite(largest)
+    return np.where(finite, largest, np.inf), np.where(finite, smallest, 0.0)
+
+
+def _window(usable: np.ndarray, hole: np.ndarray, middle: float, size: int) -> float:
+    """Where a window ``size`` long on one axis starts: over all of ``hole`` (coordinates)
+    where it fits, there covering most of ``usable``; centred on ``middle`` where it does
+    not."""
+    if not hole.size or not usable.size or hole.max() - hole.min() >= size - 1:
+        return middle - size / 2
+    low, high = float(hole.min()), float(hole.max())
+    starts = np.arange(np.floor(high - size + 1), np.floor(low) + 1)
+    ordered = np.sort(usable)
+    covered = np.searchsorted(ordered, starts + size) - np.searchsorted(ordered, starts)
+    return float(starts[int(np.argmax(covered))])
+
+
+def rectify(image: np.ndarray, hole: np.ndarray, face: int, face_size: int, pad: int,
+            up: tuple[float, float, float]) -> Rectified | None:
+    """The plane (floor below, ceiling above, whichever most of the hole looks at) around
+    ``hole`` seen from straight above, or None where the hole is near the horizon or the tile
+    sees the plane almost from above already (its own lattice search covers that).
+
+    Args:
+        image: ``(P, P, C)`` float32 padded tile.
+        hole: ``(P, P)`` bool.
+        face: the tile's face (``FACE_ORDER``) in the cube's frame.
+        face_size, pad: tile geometry (``P = face_size + 2 pad``).
+        up: the panorama's up in the cube's frame (unit).
+
+    Returns:
+        A :class:`Rectified` on an ``N x N`` grid (``N <= P``, a few times the hole's size)
+        over the hole and as much of the known plane as fits, one grid pixel as large as a
+        tile pixel's footprint at the hole's centroid (``sqrt`` of its area).
+    """
+    size = hole.shape[0]
+    up_ = np.asarray(up, np.float64)
+    ys, xs = np.nonzero(hole)
+    if not ys.size:
+        return None
+    cy, cx = ys.mean(), xs.mean()
+    rays = _tile_matrix(face, face_size, pad)
+    centre = rays @ np.array([cx, cy, 1.0])
+    normal = up_ if centre @ up_ > 0 else -up_
+    h = tile_to_plane(face, face_size, pad, normal)
+    # The footprint of one tile pixel at the hole's centroid: its Jacobian on the plane.
+    points, _ = apply_homography(h, np.array([[cx, cy], [cx + 1, cy], [cx, cy + 1]]))
+    jacobian = np.stack([points[1] - points[0], points[2] - points[0]], axis=1)
+    stretch = np.linalg.svd(jacobian, compute_uv=False)
+    if not stretch[0] >= _MIN_FORESHORTENING * stretch[1]:  # also where it is not finite
+        return None
+    hole_rays = np.stack([xs, ys, np.ones_like(xs)], axis=-1).astype(np.float64) @ rays.T
+    sine = (hole_rays @ normal) / np.linalg.norm(hole_rays, axis=-1)
+    if (sine >= np.sin(_MIN_ELEVATION)).sum() < _ON_PLANE * ys.size:  # reaches the horizon
+        return None
+    region = np.zeros_like(hole)
+    region[ys, xs] = sine >= np.sin(_MIN_ELEVATION)
+    step = float(np.sqrt(stretch[0] * stretch[1]))
+    scaled = np.diag([1 / step, 1 / step, 1.0]) @ h
+    # Where the grid goes, judged on every ``stride``-th tile pixel (enough to place it).
+    stride = max(1, -(-size // _PLACING))
+    coords = np.arange(0, size, stride, dtype=np.float64)
+    tile = np.stack(np.meshgrid(coords, coords), axis=-1)  # (p, p, 2)
+    on_grid, w = apply_homography(scaled, tile)  # (p, p, 2) grid pixels, up to a shift
+    fine = (w > 0) & (_stretch(on_grid)[0] <= _COARSEST * stride)
+    sampled = hole[::stride, ::stride]
+    usable, seen = fine & ~sampled, fine & sampled  # the hole's part beyond is no help either
+    middle, _ = apply_homography(scaled, np.array([cx, cy]))
+    # A grid a few times the hole's size: the lattice search needs a good share of it known.
+    extent = np.ptp(on_grid[seen], axis=0).max() if seen.any() else size
+    n = int(np.clip(np.ceil(_GRID_PER_HOLE * extent), min(_MIN_GRID, size), size))
+    corner = [_window(on_grid[..., axis][usable], on_grid[..., axis][seen], middle[axis], n)
+              for axis in (0, 1)]
+    to_grid = np.array([[1, 0, -corner[0]], [0, 1, -corner[1]], [0, 0, 1]]) @ scaled
+    from_grid = np.linalg.inv(to_grid)
+    grid = np.stack(np.meshgrid(np.arange(n, dtype=np.float64), np.arange(n, dtype=np.float64)),
+                    axis=-1)  # (n, n, 2)
+    at, w = apply_homography(from_grid, grid)
+    map_x, map_y = at[..., 0].astype(np.float32), at[..., 1].astype(np.float32)
+    inside = (w > 0) & (map_x >= 0) & (map_x <= size - 1) & (map_y >= 0) & (map_y <= size - 1)
+    # Far out towards the horizon one tile pixel is smeared over many grid pixels, which is no
+    # texture to measure.
+    finest = _stretch(np.stack([map_x, map_y], axis=-1))[1]  # tile pixels per grid pixel
+    rect = cv2.remap(np.ascontiguousarray(image, np.float32), map_x, map_y, cv2.INTER_LINEAR,
+                     borderMode=cv2.BORDER_REPLICATE).reshape(n, n, -1)
+    # A grid pixel is known only if no hole pixel is among the four it interpolates.
+    in_hole = cv2.remap(hole.astype(np.float32), map_x, map_y, cv2.INTER_LINEAR,
+                        borderMode=cv2.BORDER_CONSTANT, borderValue=1.0) > 0
+    known = inside & ~in_hole & (finest >= 1 / _COARSEST)
+    return Rectified(rect, known, inside & in_hole, to_grid, from_grid, region,
+                     bool(centre @ up_ > 0))
+
+
+def tone_lattice(rect: Rectified, lattice: Lattice, *, span: int = 2) -> Lattice:
+    """The sublattice of ``lattice`` (found on ``rect``) whose steps also repeat the colours.
+
+    ``find_lattice`` compares edges, so on a checkerboard of light and dark tiles it finds
+    the grout lines' lattice, one tile a step, which swaps light and dark. Among the lattice's
+    combinations ``i a + j b`` (``|i|, |j| <= span``) the ones whose colour mean squared
+    difference on the known grid is nearer the least than the largest are kept, and the
+    shortest two that are not parallel are the new basis (the whole lattice where every step
+    keeps the colours)."""
+    a = lattice.offsets[0]
+    others = [o for o in lattice.offsets[2::2]
+              if abs(a[0] * o[1] - a[1] * o[0]) > 0.35 * np.hypot(*a) * np.hypot(*o)]
+    b = others[0] if others else None
+    steps = [i * a + (j * b if b is not None else 0)
+             for i in range(0, span + 1) for j in range(-span if b is not None else 0, span + 1)
+             if (i, j) > (0, 0) or i > 0]
+    steps = [s for s in steps if np.hypot(*s) > 0]
+    known = rect.known
+    step = max(1, int(np.sqrt(known.sum() / 60_000)))
+    msd = np.array([_pair_msd(rect.image, known, int(np.rint(s[0])), int(np.rint(s[1])), step)
+                    for s in steps])
+    if not np.isfinite(msd).any():
+        return lattice
+    # Steps that keep the colours differ far less than those that swap them (a checkerboard:
+    # 0.004-0.02 against 0.18): kept are those nearer the least difference than the largest,
+    # on a log scale.
+    finite = msd[np.isfinite(msd)]
+    split = np.sqrt(finite.min() * finite.max())
+    good = [s for s, m in zip(steps, msd, strict=True) if m <= split]
+    good.sort(key=lambda s: np.hypot(*s))
+    first = good[0]
+    second = next((s for s in good[1:] if abs(first[0] * s[1] - first[1] * s[0])
+                   > 0.35 * np.hypot(*first) * np.hypot(*s)), None)
+    basis = [first] if second is None else [first, second]
+    offsets = np.array([v for s in basis for v in (s, -s)], np.float64)
+    return Lattice(offsets, np.full(len(offsets), lattice.strength.max()),
+                   np.zeros(len(offsets), bool))

@@ -1,0 +1,156 @@
+"""Floor rectification (``_plane``): the tile-to-floor homography checked by its properties, and
+a tiled floor seen in perspective by a side face, which repeats with one shift only once seen
+from above.
+
+The floor is drawn by casting each tile pixel's ray onto the plane one unit below the camera
+(3 x 3 samples a pixel): square tiles turned by 40 degrees on the floor, alternately light and
+dark, with dark grout lines; the sky above the horizon is plain. The panorama's up is tilted a
+degree away from the cube's, as when the cube is turned to centre a hole.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pano_inpaint.generators.patchmatch._offsets import Lattice, find_lattice
+from pano_inpaint.generators.patchmatch._plane import (
+    Rectified,
+    _plane_basis,
+    apply_homography,
+    rectify,
+    tile_to_plane,
+    tone_lattice,
+)
+from pano_inpaint.geometry.conventions import FACE_CENTER, FACE_DOWN, FACE_RIGHT
+
+FACE, PAD = 160, 16
+SIZE = FACE + 2 * PAD  # 192
+FRONT, DOWN = 0, 5
+CELL = 0.5  # tile side on the floor, in camera heights
+TURN = np.radians(40)
+
+
+def _up(degrees: float = 1.0) -> np.ndarray:
+    t = np.radians(degrees)
+    return np.array([np.sin(t), np.cos(t), 0.0])
+
+
+def _floor(up: np.ndarray, face: int = FRONT, samples: int = 3) -> np.ndarray:
+    """``(SIZE, SIZE, 3)`` the tiled floor (and sky) as tile ``face`` sees it."""
+    e1, e2, _ = _plane_basis(FRONT, -up)  # the floor's own axes, whichever face looks
+    grey = np.zeros((SIZE, SIZE))
+    c = (2 * (np.arange(SIZE) - PAD) + 1) / FACE - 1
+    for oy in range(samples):
+        for ox in range(samples):
+            a = c + (ox - (samples - 1) / 2) * 2 / FACE / samples
+            b = c + (oy - (samples - 1) / 2) * 2 / FACE / samples
+            ray = (FACE_CENTER[face] + a[None, :, None] * FACE_RIGHT[face]
+                   + b[:, None, None] * FACE_DOWN[face])
+            down = -(ray @ up)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                point = ray / np.where(down > 1e-3, down, np.nan)[..., None]
+            x, y = point @ e1, point @ e2
+            u = (np.cos(TURN) * x + np.sin(TURN) * y) / CELL
+            v = (-np.sin(TURN) * x + np.cos(TURN) * y) / CELL
+            fu, fv = u - np.floor(u), v - np.floor(v)
+            light = (np.floor(u) + np.floor(v)) % 2
+            grout = (np.minimum(fu, 1 - fu) < 0.05) | (np.minimum(fv, 1 - fv) < 0.05)
+            value = np.where(grout, 0.2, 0.45 + 0.3 * np.nan_to_num(light))
+            grey += np.where(down > 1e-3, value, 0.85)
+    grey /= samples**2
+    return np.stack([grey, 0.95 * grey, 0.9 * grey + 0.05], axis=-1).astype(np.float32)
+
+
+def _hole(row: float = 0.72, radius: float = 0.15) -> np.ndarray:
+    y, x = np.mgrid[0:SIZE, 0:SIZE]
+    return np.hypot(y - SIZE * row, x - SIZE / 2) <= radius * SIZE
+
+
+def _tile_pixel(face: int, point: np.ndarray) -> np.ndarray:
+    """Tile pixel ``(x, y)`` (float) where ``face`` sees the 3-D ``point``."""
+    depth = point @ FACE_CENTER[face]
+    a, b = point @ FACE_RIGHT[face] / depth, point @ FACE_DOWN[face] / depth
+    return np.array([(a + 1) * FACE / 2 - 0.5 + PAD, (b + 1) * FACE / 2 - 0.5 + PAD])
+
+
+# --------------------------------------------------------------------------------- geometry
+
+
+def test_a_floor_point_maps_to_the_same_plane_point_from_two_faces(rng):
+    up = _up(7.0)
+    normal = -up
+    for _ in range(20):
+        # Rays between the front and the down face, seen by both (the padding overlaps).
+        ray = np.array([rng.uniform(-0.5, 0.5), -1.0, 1.0 + rng.uniform(-0.08, 0.08)])
+        point = ray / (ray @ normal)  # on the floor, one unit below the camera
+        seen = []
+        for face in (FRONT, DOWN):
+            pixel = _tile_pixel(face, point)
+            assert (pixel >= 0).all() and (pixel <= SIZE - 1).all()
+            (u, v), w = apply_homography(tile_to_plane(face, FACE, PAD, normal), pixel)
+            assert w > 0
+            e1, e2, n = _plane_basis(face, normal)
+            seen.append(u * e1 + v * e2 + n)
+        np.testing.assert_allclose(seen[0], point, atol=1e-9)
+        np.testing.assert_allclose(seen[1], point, atol=1e-9)
+
+
+def test_tile_to_grid_and_back_is_the_identity(rng):
+    up = _up()
+    rect = rectify(_floor(up), _hole(), FRONT, FACE, PAD, tuple(up))
+    assert rect is not None
+    points = rng.uniform(0, SIZE - 1, (500, 2))
+    on_grid, w = apply_homography(rect.to_grid, points)
+    keep = w > 0
+    back, _ = apply_homography(rect.from_grid, on_grid[keep])
+    assert keep.mean() > 0.4  # the floor below the horizon
+    assert np.abs(back - points[keep]).max() < 0.01
+
+
+def test_the_floor_seen_from_above_repeats_with_one_shift_where_the_tile_does_not():
+    up = _up()
+    image, hole = _floor(up), _hole()
+    assert find_lattice(image, ~hole) is None  # perspective: no constant shift on the tile
+    rect = rectify(image, hole, FRONT, FACE, PAD, tuple(up))
+    lattice = find_lattice(rect.image, rect.known)
+    assert lattice is not None
+    # Square tiles: the two shortest shifts are as long as each other and at right angles.
+    a = lattice.offsets[0]
+    b = next(o for o in lattice.offsets[2::2] if abs(a @ o) < 0.5 * np.hypot(*a) * np.hypot(*o))
+    assert np.hypot(*b) == pytest.approx(np.hypot(*a), rel=0.1)
+    assert abs(a @ b) / (np.hypot(*a) * np.hypot(*b)) < 0.1
+
+
+def test_no_rectification_at_the_horizon_or_looking_down_at_the_floor():
+    up = _up()
+    image = _floor(up)
+    assert rectify(image, _hole(row=0.5, radius=0.1), FRONT, FACE, PAD, tuple(up)) is None
+    level = np.array([0.0, 1.0, 0.0])  # the down face sees the floor without perspective
+    assert rectify(_floor(level, DOWN), _hole(0.5), DOWN, FACE, PAD, tuple(level)) is None
+
+
+def test_a_ceiling_is_the_plane_above():
+    up = _up()
+    # Turned upside down, the same view is a ceiling above the camera.
+    rect = rectify(_floor(up), _hole(), FRONT, FACE, PAD, tuple(-up))
+    assert rect is not None and rect.ceiling
+    assert not rectify(_floor(up), _hole(), FRONT, FACE, PAD, tuple(up)).ceiling
+
+
+def test_the_tone_lattice_of_a_checkerboard_steps_over_two_tiles():
+    size, cell = 96, 8
+    y, x = np.mgrid[0:size, 0:size]
+    light = ((y // cell + x // cell) % 2).astype(np.float32)
+    grout = (y % cell == 0) | (x % cell == 0)
+    grey = np.where(grout, 0.1, 0.4 + 0.4 * light)
+    image = np.repeat(grey[..., None], 3, axis=-1).astype(np.float32)
+    known = np.ones((size, size), bool)
+    rect = Rectified(image, known, ~known, np.eye(3), np.eye(3), known, False)
+    # The grout repeats every tile; the colours only every other one along each axis.
+    edges = Lattice(np.array([[0, cell], [0, -cell], [cell, 0], [-cell, 0]], np.float64),
+                    np.full(4, 0.9), np.zeros(4, bool))
+    basis = tone_lattice(rect, edges).offsets[::2]
+    assert len(basis) == 2
+    for step in basis:
+        assert np.hypot(*step) == pytest.approx(cell * np.sqrt(2))
