@@ -1,6 +1,6 @@
 """Floor rectification (``_plane``): the tile-to-floor homography checked by its properties, and
-a tiled floor seen in perspective by a side face, which repeats with one shift only once seen
-from above.
+a tiled floor seen in perspective by a side face, whose tiles the fill continues across a hole
+along the lattice found on the floor seen from above.
 
 The floor is drawn by casting each tile pixel's ray onto the plane one unit below the camera
 (3 x 3 samples a pixel): square tiles turned by 40 degrees on the floor, alternately light and
@@ -13,6 +13,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from pano_inpaint.generators import CubeTiles
+from pano_inpaint.generators.patchmatch import PatchMatch, generator
 from pano_inpaint.generators.patchmatch._offsets import Lattice, find_lattice
 from pano_inpaint.generators.patchmatch._plane import (
     Rectified,
@@ -154,3 +156,40 @@ def test_the_tone_lattice_of_a_checkerboard_steps_over_two_tiles():
     assert len(basis) == 2
     for step in basis:
         assert np.hypot(*step) == pytest.approx(cell * np.sqrt(2))
+
+
+def test_float_lattice_vectors_are_the_whole_ones_unrounded():
+    lattice = Lattice(np.array([[3.3, 7.6], [-3.3, -7.6], [8.1, -2.2], [-8.1, 2.2]]),
+                      np.full(4, 0.8), np.zeros(4, bool))
+    whole, exact = lattice.vectors(40.0), lattice.vectors(40.0, whole=False)
+    assert whole.dtype == np.int64 and exact.dtype == np.float64
+    nearest = np.abs(whole[:, None, :] - exact[None]).max(axis=-1).min(axis=1)
+    assert nearest.max() <= 0.5
+
+
+# ------------------------------------------------------------------------------------- fill
+
+
+def _fill(monkeypatch: pytest.MonkeyPatch | None) -> tuple[float, list[str]]:
+    """Correlation of the fill with the truth in the hole, and the fill's notes; with
+    ``monkeypatch``, the floor step is skipped (rectify finds no plane)."""
+    up = _up()
+    truth, hole = _floor(up), _hole()
+    if monkeypatch is not None:
+        monkeypatch.setattr(generator, "rectify", lambda *args: None)
+    blanked = truth.copy()
+    blanked[hole] = 0
+    tiles = CubeTiles(blanked[None], hole[None], (FRONT,), FACE, PAD, up=tuple(up))
+    out = PatchMatch().inpaint(tiles)[0]
+    return float(np.corrcoef(out.mean(-1)[hole], truth.mean(-1)[hole])[0, 1]), tiles.notes
+
+
+def test_a_perspective_tiled_floor_continues_across_the_hole(monkeypatch):
+    along, notes = _fill(None)
+    plain, plain_notes = _fill(monkeypatch)
+    # Measured: 0.59 along the floor's lattice, 0.26 without it.
+    assert along >= 0.45
+    assert along >= plain + 0.2
+    assert any("floor lattice of strength" in note for note in notes)
+    assert any("filled along" in note and "floor lattice" in note for note in notes)
+    assert not any("floor lattice" in note for note in plain_notes)

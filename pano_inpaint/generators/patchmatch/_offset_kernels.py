@@ -1,5 +1,7 @@
 """Compiled fill along a tile's lattice (see ``_offsets``): a hole pixel ``x`` copies what the
-pixel ``x + v`` shows, for a lattice vector ``v``.
+pixel ``x + v`` shows, for a lattice vector ``v``; or, for a lattice of a floor seen in
+perspective (``_plane``), what the pixel ``G^-1(G(x) + v)`` shows, ``G`` the homography from the
+tile to the floor's grid.
 
 If ``x + v`` is known, the candidate source is that pixel itself (in the bank tile of the
 target's own face, ``own``); if it was filled in an earlier layer, the candidate is the source
@@ -22,7 +24,6 @@ from pano_inpaint.generators.patchmatch._kernels import (
     _F32_3,
     _FAST,
     _I,
-    _I64_2,
     _INDEX,
     _NNF,
     _SRC,
@@ -33,20 +34,28 @@ __all__ = ["lattice_peel"]
 
 KERNELS = KernelSet(__name__, requires=(_kernels.KERNELS,))
 
+_F64_2 = types.Array(types.float64, 2, "C")
 
-@KERNELS.add(types.void(_F32_3, _B2, _B2, _INDEX, _INDEX, _SRC, _I, _I, _I64_2, _I, _F, _NNF),
+
+@KERNELS.add(types.void(_F32_3, _B2, _B2, _INDEX, _INDEX, _SRC, _I, _I, _F64_2, _F64_2, _F64_2,
+                        _I, _F, _NNF),
              parallel=True, fastmath=_FAST)
 def lattice_peel(
     target: np.ndarray, filled: np.ndarray, hole: np.ndarray, ys: np.ndarray, xs: np.ndarray,
-    src: tuple, r: int, own: int, offsets: np.ndarray, limit: int, coherence: float,
-    nnf: tuple,
+    src: tuple, r: int, own: int, to_grid: np.ndarray, from_grid: np.ndarray,
+    offsets: np.ndarray, limit: int, coherence: float, nnf: tuple,
 ) -> None:
     """One layer of an onion peel along the dominant offsets: each pixel ``(ys[j], xs[j])``
     tries the offsets in order, on pixels ``filled`` before the layer, stopping after ``limit``
     usable candidates, and copies its best match's centre (if it beats the match it has; a
     pixel with none keeps ``k = -1`` when no candidate is usable). With ``coherence > 0`` it
     also tries to continue its filled neighbours' matches, at ``1 - coherence`` times their
-    cost, so the copies come in whole pieces rather than a mosaic."""
+    cost, so the copies come in whole pieces rather than a mosaic.
+
+    ``offsets`` ``(n, 2)`` float64 ``(dy, dx)`` are shifts on the grid that ``to_grid`` (``(3,
+    3)`` homography of tile pixels ``(x, y, 1)``) maps the tile to, ``from_grid`` its inverse;
+    the pixel a shift reaches is rounded to the nearest. With both the identity and whole
+    shifts this is ``x + v`` exactly."""
     size = target.shape[0]
     channels = target.shape[2]
     valid = src[1]
@@ -63,11 +72,23 @@ def lattice_peel(
                                     int(nnf[1][ny, nx]) + y - ny, int(nnf[2][ny, nx]) + x - nx,
                                     best, 1.0 - coherence)
         tried = 0
-        for o in range(offsets.shape[0]):
+        g, h = to_grid, from_grid
+        w = g[2, 0] * x + g[2, 1] * y + g[2, 2]
+        u = (g[0, 0] * x + g[0, 1] * y + g[0, 2]) / w
+        v = (g[1, 0] * x + g[1, 1] * y + g[1, 2]) / w
+        for o in range(offsets.shape[0] if w > 0 else 0):  # w <= 0: the ray misses the grid
             if tried >= limit:
                 break
-            qy, qx = y + offsets[o, 0], x + offsets[o, 1]
-            if qy < 0 or qy >= size or qx < 0 or qx >= size or not filled[qy, qx]:
+            gu, gv = u + offsets[o, 1], v + offsets[o, 0]
+            w = h[2, 0] * gu + h[2, 1] * gv + h[2, 2]
+            if w <= 0:
+                continue
+            fy = np.rint((h[1, 0] * gu + h[1, 1] * gv + h[1, 2]) / w)
+            fx = np.rint((h[0, 0] * gu + h[0, 1] * gv + h[0, 2]) / w)
+            if not (0 <= fy < size and 0 <= fx < size):
+                continue
+            qy, qx = int(fy), int(fx)
+            if not filled[qy, qx]:
                 continue
             if not hole[qy, qx] and own >= 0 and valid[own, qy, qx]:
                 best = _try(target, filled, y, x, src, r, own, qy, qx, best, 1.0)

@@ -60,8 +60,10 @@ class Lattice:
     strength: np.ndarray
     along: np.ndarray
 
-    def vectors(self, reach: float, max_count: int = 4096) -> np.ndarray:
-        """``(n, 2)`` int64 lattice vectors up to ``reach`` pixels long, shortest first: the
+    def vectors(self, reach: float, max_count: int = 4096, *, whole: bool = True
+                ) -> np.ndarray:
+        """``(n, 2)`` int64 lattice vectors up to ``reach`` pixels long, shortest first (float64
+        and unrounded with ``whole=False``, for a lattice on a floor's grid, ``_plane``): the
         integer combinations ``i * a + j * b`` of the strongest shift ``a`` and the strongest
         one not parallel to it ``b`` (rounded only at the end, so long vectors keep the
         sub-pixel accuracy of the basis), and every other dominant offset. When both lie on
@@ -80,7 +82,10 @@ class Lattice:
         if b is not None and self.along[0] and b_along:
             i, j = i[(i == 0) | (j == 0)], j[(i == 0) | (j == 0)]
         combos = i.reshape(-1, 1) * a + j.reshape(-1, 1) * (b if b is not None else 0 * a)
-        vectors = np.rint(np.concatenate([combos, self.offsets])).astype(np.int64)
+        vectors = np.concatenate([combos, self.offsets])
+        # Unrounded, the combinations that repeat a dominant offset differ from it by rounding
+        # errors of the sums: rounded far below a pixel, they are one vector again.
+        vectors = np.rint(vectors).astype(np.int64) if whole else np.round(vectors, 6)
         length = np.hypot(vectors[:, 0], vectors[:, 1])
         vectors = np.unique(vectors[(length > 0) & (length <= reach)], axis=0)
         order = np.argsort(np.hypot(vectors[:, 0], vectors[:, 1]), kind="stable")

@@ -22,6 +22,7 @@ from pano_inpaint.generators.patchmatch._finish import FinishScales, finish_fill
 from pano_inpaint.generators.patchmatch._lines import Line, find_lines
 from pano_inpaint.generators.patchmatch._offset_kernels import lattice_peel
 from pano_inpaint.generators.patchmatch._offsets import find_lattice
+from pano_inpaint.generators.patchmatch._plane import Rectified, rectify, tone_lattice
 from pano_inpaint.generators.patchmatch._pyramid import (
     Bank,
     Downsampler,
@@ -251,13 +252,19 @@ class _Field:
 
 @dataclass(frozen=True)
 class _Along:
-    """Part of a hole filled first by copies along ``vectors`` (``(n, 2)`` int64 shifts, in
-    the order a pixel tries them: ``Line.vectors``, ``Lattice.vectors``): ``region``
-    ``(P, P)`` bool, ``kind`` "lattice" or "line"."""
+    """Part of a hole filled first by copies along ``vectors`` (``(n, 2)`` shifts ``(dy, dx)``,
+    in the order a pixel tries them: ``Line.vectors``, ``Lattice.vectors``): ``region``
+    ``(P, P)`` bool, ``kind`` "lattice", "line", "floor lattice" or "ceiling lattice".
+    ``plane``: for a floor's (or ceiling's) lattice, the plane's grid (``_plane.Rectified``)
+    the float ``vectors`` are shifts on."""
 
     vectors: np.ndarray
     region: np.ndarray
     kind: str
+    plane: Rectified | None = None
+
+
+_IDENTITY = np.eye(3)  # the kernel's homography for shifts on the tile itself
 
 
 def _line_parts(lines: list[Line], hole: np.ndarray, reach: float) -> list[_Along]:
@@ -275,6 +282,18 @@ def _line_parts(lines: list[Line], hole: np.ndarray, reach: float) -> list[_Alon
         banded |= region
         parts.append(_Along(line.vectors(reach, _ALONG_TRIES), region, "line"))
     return parts
+
+
+def _kinds(parts: list[_Along]) -> str:
+    """What ``parts`` follow, for a note: "lines", "line and the floor lattice".
+
+        >>> one = _Along(np.zeros((0, 2)), np.zeros((1, 1), bool), "line")
+        >>> _kinds([one, one]), _kinds([one, dataclasses.replace(one, kind="floor lattice")])
+        ('lines', 'line and the floor lattice')
+    """
+    kinds = [part.kind for part in parts]
+    return " and the ".join(kind + ("s" if kinds.count(kind) > 1 else "")
+                            for kind in dict.fromkeys(kinds))
 
 
 class _BankEdits:
@@ -819,11 +838,23 @@ class PatchMatch:
                 found.append(f"face {face}: lattice of strength {lattice.strength.max():.2f}, "
                              f"shift {np.round(lattice.offsets[0], 1).tolist()} px")
                 continue
+            floor = self._plane_lattice(problem, i)
             lines = lines_found.result()
             if lines:
                 plans[i] = _line_parts(lines, hole, reach)
                 lined.append(f"face {face}: " + _lines_note(lines))
-            else:
+            if floor is not None:
+                # After the lines, on what their bands leave: a kerb or skirting board is not
+                # part of the floor's pattern (filled first, the plane's copies cost a loft's
+                # planks 0.5 dB).
+                part, note = floor
+                taken = np.zeros_like(hole)
+                for line_part in plans.get(i, []):
+                    taken |= line_part.region
+                plans[i] = [*plans.get(i, []),
+                            dataclasses.replace(part, region=part.region & ~taken)]
+                found.append(f"face {face}: " + note)
+            elif not lines:
                 plain.append(face)
         parts = found + lined
         if plain:
@@ -833,6 +864,33 @@ class PatchMatch:
             parts.append(f"faces {','.join(thin)}: hole too thin for the structure steps")
         problem.notes.append("patchmatch structure: " + "; ".join(parts))
         return plans
+
+    def _plane_lattice(self, problem: _Problem, i: int) -> tuple[_Along, str] | None:
+        """Target ``i``'s hole filled along the lattice of the floor (or ceiling) it lies on,
+        found on the plane seen from straight above (``_plane``), with its note; None where
+        the hole is not on a plane seen in perspective or the plane has no lattice."""
+        if problem.up is None:
+            return None
+        hole = problem.hole[i]
+        rect = rectify(problem.image[i], hole,
+                       problem.face_ids[i], problem.face_size, problem.pad, problem.up)
+        if rect is None or not rect.region.any():
+            return None
+        lattice = find_lattice(rect.image, rect.known, min_strength=self.params.lattice_strength)
+        if lattice is None:
+            return None
+        radius = self.params.patch_size // 2
+        depth = float(cv2.distanceTransform(rect.hole.astype(np.uint8), cv2.DIST_L2, 3).max())
+        reach = 2 * depth + 2 * radius + 2
+        kind = "ceiling lattice" if rect.ceiling else "floor lattice"
+        lattice = tone_lattice(rect, lattice)
+        if len(lattice.offsets) < 4:
+            # One shift is stripes, which the lines step continues; copied along it, the fine
+            # rows of Potsdamer's paving carried its stains across a cube corner (-1.7 dB).
+            return None
+        part = _Along(lattice.vectors(reach, whole=False), rect.region, kind, rect)
+        return part, (f"{kind} of strength {lattice.strength.max():.2f} seen from above, "
+                      f"shift {np.round(lattice.offsets[0], 1).tolist()} px on its grid")
 
     def _fill_along(self, problem: _Problem, plans: dict[int, list[_Along]], radius: int,
                     locality: float) -> tuple[_Problem, dict[int, _Field]]:
@@ -881,10 +939,15 @@ class PatchMatch:
             filled = ~hole[i]
             layers = cv2.distanceTransform(hole[i].astype(np.uint8), cv2.DIST_C, 3).astype(int)
             for part in parts:
+                # A plane's lattice is a constant shift on its grid, not on the tile.
+                to_grid = _IDENTITY if part.plane is None else part.plane.to_grid
+                from_grid = _IDENTITY if part.plane is None else part.plane.from_grid
+                offsets = np.ascontiguousarray(part.vectors, np.float64)
                 for ys, xs in _by_layer(layers, part.region):
                     with _threads(1 if ys.size < _SERIAL_LAYER else None):
                         lattice_peel(image[i], filled, hole[i], ys, xs, src, radius, own,
-                                     part.vectors, _ALONG_TRIES, p.coherence, field.nnf)
+                                     to_grid, from_grid, offsets, _ALONG_TRIES, p.coherence,
+                                     field.nnf)
                     filled[ys, xs] = field.nnf[0][ys, xs] >= 0
             done = hole[i] & (field.nnf[0] >= 0)
             if not done.any():
@@ -903,8 +966,7 @@ class PatchMatch:
             fields[i] = field
             share = done.sum() / max(1, int(problem.hole[i].sum()))
             problem.notes.append(f"patchmatch structure: face {FACE_ORDER[problem.face_ids[i]]}: "
-                                 f"{share:.0%} of its hole filled along the {parts[0].kind}"
-                                 f"{'s' if len(parts) > 1 else ''} first")
+                                 f"{share:.0%} of its hole filled along the {_kinds(parts)} first")
         reduced = dataclasses.replace(problem, image=image, values=values, hole=hole,
                                       bank_image=bank_image, bank_values=bank_values,
                                       bank_hole=bank_hole)
