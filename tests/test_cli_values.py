@@ -33,6 +33,7 @@ def _parsed(args: list[str]):
     ["a.jpg", "--nadir", "1e1", "--dilate", "007", "-j", "+2", "--zenith", " 3"],  # typer's
     ["a.jpg", "--nadir", "abc"],
     ["a.jpg", "--dilate", "2.5"],
+    ["a.jpg", "--dilate", "9" * 18, "-j", "9" * 4301],  # past int()'s digit limit: typer's
 ])
 def test_plain_values_are_converted_as_typer_converts_them(monkeypatch, args):
     from typer import core
