@@ -59,3 +59,47 @@ def test_an_inpaint_reaches_its_own_code_without_importing_pydantic(tmp_path):
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
                           text=True, timeout=120)
     assert done.stdout.strip().splitlines()[-1] == "False", done.stderr
+
+
+def _every_commands_options() -> list[tuple[str, list[str]]]:
+    """Each command with its required parameters given, then once per option with "3" (a
+    plain int, float, string or list item) or, for a flag, set."""
+    import typer
+
+    from pano_inpaint import cli
+
+    cases = []
+    for name, command in typer.main.get_command(cli.app).commands.items():
+        base = []
+        for param in command.params:
+            if param.required:
+                base += (["a.jpg"] if param.param_type_name == "argument"
+                         else [param.opts[0], "a.jpg"])
+        cases.append((name, base))
+        for param in command.params:
+            if param.param_type_name == "option":
+                cases.append((name, base + [param.opts[0]] + ([] if param.is_flag else ["3"])))
+    return cases
+
+
+def test_every_commands_options_and_defaults_are_converted_as_typer_converts_them(monkeypatch):
+    import typer
+    from typer import core
+
+    from pano_inpaint import cli
+
+    def parsed(name, args):
+        command = typer.main.get_command(cli.app).commands[name]
+        try:
+            params = command.make_context(name, list(args)).params
+        except Exception as exc:  # a usage error: its message
+            return f"{type(exc).__name__}: {exc}"
+        return params, {k: type(v) for k, v in params.items()}
+
+    typer_build = getattr(core.build_runtime_param, "typer_build", core.build_runtime_param)
+    monkeypatch.setattr(core, "build_runtime_param", typer_build)
+    cases = _every_commands_options()
+    assert len({name for name, _ in cases}) > 10
+    expected = [parsed(name, args) for name, args in cases]
+    cli._convert_plain_values()
+    assert [parsed(name, args) for name, args in cases] == expected
