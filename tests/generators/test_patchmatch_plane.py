@@ -193,3 +193,28 @@ def test_a_perspective_tiled_floor_continues_across_the_hole(monkeypatch):
     assert any("floor lattice of strength" in note for note in notes)
     assert any("filled along" in note and "floor lattice" in note for note in notes)
     assert not any("floor lattice" in note for note in plain_notes)
+
+
+def test_a_failing_floor_step_stops_the_line_search(monkeypatch):
+    """The floor step runs while the lines are searched beside it: when it fails (or Ctrl-C
+    lands in it) the search is told to stop, as when the tile's own lattice search fails."""
+    stops = []
+    find_lines = generator.find_lines
+
+    def recording(*args, stop, **kwargs):
+        stops.append(stop)
+        return find_lines(*args, stop=stop, **kwargs)
+
+    def failing(*args):
+        raise RuntimeError("rectify failed")
+
+    monkeypatch.setattr(generator, "find_lines", recording)
+    monkeypatch.setattr(generator, "rectify", failing)
+    up = _up()
+    hole = _hole()
+    blanked = _floor(up)
+    blanked[hole] = 0
+    with pytest.raises(RuntimeError, match="rectify failed"):
+        PatchMatch().inpaint(CubeTiles(blanked[None], hole[None], (FRONT,), FACE, PAD,
+                                       up=tuple(up)))
+    assert len(stops) == 1 and stops[0].is_set()

@@ -838,7 +838,11 @@ class PatchMatch:
                 found.append(f"face {face}: lattice of strength {lattice.strength.max():.2f}, "
                              f"shift {np.round(lattice.offsets[0], 1).tolist()} px")
                 continue
-            floor = self._plane_lattice(problem, i)
+            try:
+                floor = self._plane_lattice(problem, i)
+            except BaseException:
+                enough.set()
+                raise
             lines = lines_found.result()
             if lines:
                 plans[i] = _line_parts(lines, hole, reach)
