@@ -396,7 +396,6 @@ def test_a_true_fill_of_a_cap_keeps_its_detail_when_the_ring_is_seen_magnified(g
         assert kept < 0.8
 
 
-
 def _scale_free_noise(size: int, seed: int = 0) -> np.ndarray:
     """``(size, size)`` float32 noise with the same energy in every octave (power ``1 / f^2``,
     as natural images nearly have), RMS 1."""
@@ -421,6 +420,17 @@ def test_the_finest_band_holds_the_octaves_a_scale_free_texture_puts_in_it(sigma
     assert finest / second == pytest.approx(finest_span / second_span, rel=0.2)
 
 
+def _kept_in_a_caps_middle(truth: np.ndarray, face_size: int, pad: int) -> float:
+    """A 40-degree cap of ``truth`` ``(1, P, P, C)`` filled with the truth itself: the finish's
+    detail energy over the truth's in the middle of the cap (1 = kept)."""
+    size = face_size + 2 * pad
+    hole = _centred_disc(size, np.tan(np.radians(40)) * face_size / 2)
+    inner = _centred_disc(size, 0.4 * face_size / 2)
+    tiles = truth.copy()
+    finish_fill(tiles, hole, FinishScales.of(face_size, 0.01, 0.0, 1.3, bands=4, pad=pad), 1.0)
+    return _detail_energy(tiles[0], inner[0], 1.5) / _detail_energy(truth[0], inner[0], 1.5)
+
+
 def test_a_true_fill_of_a_cap_in_a_scale_free_texture_keeps_the_rings_energy():
     # A texture drawn on the face itself with the same energy in every octave: a pixel that
     # spans more of the sphere sees no more of it, so the middle of a 40-degree cap keeps the
@@ -429,13 +439,7 @@ def test_a_true_fill_of_a_cap_in_a_scale_free_texture_keeps_the_rings_energy():
     face_size, pad = 128, 16
     size = face_size + 2 * pad
     truth = np.repeat(0.5 + 0.1 * _scale_free_noise(size)[None, ..., None], 3, axis=3)
-    hole = _centred_disc(size, np.tan(np.radians(40)) * face_size / 2)
-    inner = _centred_disc(size, 0.4 * face_size / 2)
-    tiles = truth.copy()
-    finish_fill(tiles, hole, FinishScales.of(face_size, 0.01, 0.0, 1.3, bands=4, pad=pad), 1.0)
-    kept = _detail_energy(tiles[0], inner[0], 1.5) / _detail_energy(truth[0], inner[0], 1.5)
-    assert 0.85 < kept < 1.15
-
+    assert 0.85 < _kept_in_a_caps_middle(truth, face_size, pad) < 1.15
 
 
 def test_a_true_fill_of_a_cap_in_a_striped_floor_keeps_the_rings_energy():
@@ -449,12 +453,7 @@ def test_a_true_fill_of_a_cap_in_a_striped_floor_keeps_the_rings_energy():
     stripes = (np.sin(2 * np.pi * (x[None, :] + 0.3 * x[:, None]) / 16) > 0).astype(np.float32)
     floor = 0.3 + 0.4 * cv2.GaussianBlur(stripes, (0, 0), 0.7) + 0.01 * _scale_free_noise(size)
     truth = np.repeat(floor[None, ..., None], 3, axis=3)
-    hole = _centred_disc(size, np.tan(np.radians(40)) * face_size / 2)
-    inner = _centred_disc(size, 0.4 * face_size / 2)
-    tiles = truth.copy()
-    finish_fill(tiles, hole, FinishScales.of(face_size, 0.01, 0.0, 1.3, bands=4, pad=pad), 1.0)
-    kept = _detail_energy(tiles[0], inner[0], 1.5) / _detail_energy(truth[0], inner[0], 1.5)
-    assert 0.85 < kept < 1.15
+    assert 0.85 < _kept_in_a_caps_middle(truth, face_size, pad) < 1.15
 
 
 # ------------------------------------------------------------------ smooth trend, quantisation
