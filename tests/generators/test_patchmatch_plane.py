@@ -187,7 +187,8 @@ def _fill(monkeypatch: pytest.MonkeyPatch | None) -> tuple[float, list[str]]:
 def test_a_perspective_tiled_floor_continues_across_the_hole(monkeypatch):
     along, notes = _fill(None)
     plain, plain_notes = _fill(monkeypatch)
-    # Measured: 0.59 along the floor's lattice, 0.26 without it.
+    # Measured: 0.68 along the floor's lattice, 0.39 without the floor step, 0.32 with the
+    # lattice's shifts taken on the tile (the kernel given the identity for the homography).
     assert along >= 0.45
     assert along >= plain + 0.2
     assert any("floor lattice of strength" in note for note in notes)
