@@ -216,9 +216,10 @@ def tone_lattice(rect: Rectified, lattice: Lattice, *, span: int = 2) -> Lattice
     others = [o for o in lattice.offsets[2::2]
               if abs(a[0] * o[1] - a[1] * o[0]) > 0.35 * np.hypot(*a) * np.hypot(*o)]
     b = others[0] if others else None
-    steps = [i * a + (j * b if b is not None else 0)
-             for i in range(0, span + 1) for j in range(-span if b is not None else 0, span + 1)
-             if (i, j) > (0, 0) or i > 0]
+    # One of each pair of opposite steps (i > 0, or i == 0 and j > 0); without b, i a alone.
+    combos = ([(i, j) for i in range(span + 1) for j in range(-span, span + 1) if (i, j) > (0, 0)]
+              if b is not None else [(i, 0) for i in range(1, span + 1)])
+    steps = [i * a + (j * b if b is not None else 0) for i, j in combos]
     steps = [s for s in steps if np.hypot(*s) > 0]
     known = rect.known
     step = max(1, int(np.sqrt(known.sum() / 60_000)))
