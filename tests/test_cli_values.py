@@ -103,3 +103,15 @@ def test_every_commands_options_and_defaults_are_converted_as_typer_converts_the
     expected = [parsed(name, args) for name, args in cases]
     cli._convert_plain_values()
     assert [parsed(name, args) for name, args in cases] == expected
+
+
+def test_a_typer_without_the_runtime_layer_is_left_as_it_is(monkeypatch):
+    """A typer whose ``core`` has no ``build_runtime_param`` (renamed in a later version): the
+    patch is skipped rather than failing every command."""
+    from typer import core
+
+    monkeypatch.delattr(core, "build_runtime_param")
+    from pano_inpaint import cli
+
+    cli._convert_plain_values()
+    assert not hasattr(core, "build_runtime_param")
