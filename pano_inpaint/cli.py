@@ -1157,6 +1157,10 @@ def _plain_value(annotation, value):
     return _NOT_PLAIN
 
 
+# The typer series whose internals ``_convert_plain_values`` was checked against.
+_PLAIN_VALUES_TYPER = "0.29."
+
+
 def _convert_plain_values() -> None:
     """Have typer's parameters convert plain values without pydantic.
 
@@ -1166,8 +1170,12 @@ def _convert_plain_values() -> None:
     without a range, choices or a parser, whose value plainly is one, now gets it as typer
     would, and so does any such option or path left unset; every other value (a path given)
     and every other parameter still goes through typer's own conversion, with its checks and
-    messages. A typer without this layer (no ``typer._coercion`` or no
-    ``core.build_runtime_param``) is left as it is."""
+    messages. It reaches into typer's internals, so it is applied only to the typer series it
+    was checked against (``_PLAIN_VALUES_TYPER``): under another, or a typer without this layer
+    (no ``typer._coercion`` or no ``core.build_runtime_param``), typer converts everything
+    itself, a little slower, rather than every command failing on a changed internal."""
+    if not typer.__version__.startswith(_PLAIN_VALUES_TYPER):
+        return
     try:
         from typer import core
         from typer._coercion import RuntimeParam

@@ -115,3 +115,18 @@ def test_a_typer_without_the_runtime_layer_is_left_as_it_is(monkeypatch):
 
     cli._convert_plain_values()
     assert not hasattr(core, "build_runtime_param")
+
+
+def test_another_typer_series_is_left_as_it_is(monkeypatch):
+    """The patch reaches into typer's internals: a typer of another series (whose internals
+    may have changed) converts everything itself."""
+    import typer
+    from typer import core
+
+    typer_build = getattr(core.build_runtime_param, "typer_build", core.build_runtime_param)
+    monkeypatch.setattr(core, "build_runtime_param", typer_build)
+    monkeypatch.setattr(typer, "__version__", "0.30.0")
+    from pano_inpaint import cli
+
+    cli._convert_plain_values()
+    assert core.build_runtime_param is typer_build
