@@ -615,6 +615,27 @@ def test_structure_fills_go_into_the_context_bank_in_place_and_are_undone(rng):
     assert np.array_equal(alone_solved.image[0][done], solved.image[0][done])
 
 
+def test_the_note_names_only_the_parts_that_filled_pixels(rng):
+    """A floor lattice's part that the lines' bands took whole fills nothing: the note says
+    the hole was filled along the line, not along "the line and the floor lattice"."""
+    import dataclasses
+
+    from pano_inpaint.generators.patchmatch.generator import _Problem
+
+    blanked, hole, _, _ = _line_context(rng)
+    generator = PatchMatch(lattice_strength=2.0)
+    target = blanked[None].copy()
+    problem = _Problem(target, None, hole[None].copy(), (DOWN,), FACE, PAD, target, None,
+                       hole[None].copy(), (DOWN,), True, lambda x: x)
+    plans = generator._structure(problem, 3)
+    assert {part.kind for part in plans[0]} == {"line"}
+    empty = dataclasses.replace(plans[0][0], region=np.zeros_like(hole), kind="floor lattice")
+    solved, _ = generator._fill_along(problem, {0: [*plans[0], empty]}, 3, 4.0)
+    filled = [note for note in solved.notes if "first" in note]
+    assert len(filled) == 1 and filled[0].endswith(
+        f"filled along the {'lines' if len(plans[0]) > 1 else 'line'} first"), filled
+
+
 def test_a_fill_leaves_its_context_as_it_came(rng):
     """The structure step's writes into the six faces are undone before ``inpaint`` returns: a
     context a caller keeps (and may hand to the next fill) is not changed by a fill."""

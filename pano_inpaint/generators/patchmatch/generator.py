@@ -969,8 +969,11 @@ class PatchMatch:
                     problem.edits.write(bank_values[own], done, values[i][done])
             fields[i] = field
             share = done.sum() / max(1, int(problem.hole[i].sum()))
+            # Only the parts that hold filled pixels: a floor lattice whose part the lines'
+            # bands took whole, or whose copies all failed, filled nothing here.
+            used = [part for part in parts if (part.region & done).any()]
             problem.notes.append(f"patchmatch structure: face {FACE_ORDER[problem.face_ids[i]]}: "
-                                 f"{share:.0%} of its hole filled along the {_kinds(parts)} first")
+                                 f"{share:.0%} of its hole filled along the {_kinds(used)} first")
         reduced = dataclasses.replace(problem, image=image, values=values, hole=hole,
                                       bank_image=bank_image, bank_values=bank_values,
                                       bank_hole=bank_hole)
