@@ -378,6 +378,12 @@ def _deepest(hole: np.ndarray) -> float:
                for h in hole)
 
 
+def _reach(depth: float, radius: int) -> float:
+    """How far (px) a structure step's copies may come from: across a hole ``depth`` deep
+    from either side, with a patch's ``radius`` of known pixels around the source."""
+    return 2 * depth + 2 * radius + 2
+
+
 def _domain(hole: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray]:
     """Patch centres whose patch overlaps the hole, and their box ``(y0, y1, x0, x1)``."""
     kernel = np.ones((2 * radius + 1,) * 2, np.uint8)
@@ -808,13 +814,13 @@ class PatchMatch:
             i = int(i)
             face = FACE_ORDER[problem.face_ids[i]]
             hole = problem.hole[i]
-            depth = float(cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3).max())
+            depth = _deepest(hole[None])
             if depth < _STRUCTURE_DEPTH * problem.face_size or (
                     problem.face_ids[i] not in problem.bank_face_ids):
                 thin.append(face)  # thin holes: the plain search continues what crosses them
                 continue
             image = problem.image[i][..., :channels]
-            reach = 2 * depth + 2 * radius + 2
+            reach = _reach(depth, radius)
             # The lines are looked for on a thread while the lattice is (both mostly in OpenCV
             # and numpy, which release the GIL): most tiles have no lattice and then need them,
             # and on two cores the two searches take little more than the longer one. A tile
@@ -839,7 +845,7 @@ class PatchMatch:
                              f"shift {np.round(lattice.offsets[0], 1).tolist()} px")
                 continue
             try:
-                floor = self._plane_lattice(problem, i)
+                floor = self._plane_lattice(problem, i, radius)
             except BaseException:
                 enough.set()
                 raise
@@ -869,7 +875,8 @@ class PatchMatch:
         problem.notes.append("patchmatch structure: " + "; ".join(parts))
         return plans
 
-    def _plane_lattice(self, problem: _Problem, i: int) -> tuple[_Along, str] | None:
+    def _plane_lattice(self, problem: _Problem, i: int, radius: int
+                       ) -> tuple[_Along, str] | None:
         """Target ``i``'s hole filled along the lattice of the floor (or ceiling) it lies on,
         found on the plane seen from straight above (``_plane``), with its note; None where
         the hole is not on a plane seen in perspective or the plane has no lattice."""
@@ -878,14 +885,12 @@ class PatchMatch:
         hole = problem.hole[i]
         rect = rectify(problem.image[i], hole,
                        problem.face_ids[i], problem.face_size, problem.pad, problem.up)
-        if rect is None or not rect.region.any():
+        if rect is None:  # else its region holds at least 90% of the hole
             return None
         lattice = find_lattice(rect.image, rect.known, min_strength=self.params.lattice_strength)
         if lattice is None:
             return None
-        radius = self.params.patch_size // 2
-        depth = float(cv2.distanceTransform(rect.hole.astype(np.uint8), cv2.DIST_L2, 3).max())
-        reach = 2 * depth + 2 * radius + 2
+        reach = _reach(_deepest(rect.hole[None]), radius)
         kind = "ceiling lattice" if rect.ceiling else "floor lattice"
         lattice = tone_lattice(rect, lattice)
         if len(lattice.offsets) < 4:
