@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-__all__ = ["Lattice", "find_lattice"]
+__all__ = ["Lattice", "find_lattice", "not_parallel"]
 
 _SHORTEST = 4  # shorter offsets (work pixels) are left to the ordinary search
 _MIN_OVERLAP = 0.2  # a shift must keep this share of the known pixels known at both ends
@@ -72,8 +72,7 @@ class Lattice:
         a = self.offsets[0]
         b, b_along = None, False
         for other, other_along in zip(self.offsets[2::2], self.along[2::2], strict=True):
-            sine = abs(a[0] * other[1] - a[1] * other[0]) / (np.hypot(*a) * np.hypot(*other))
-            if sine > 0.35:
+            if not_parallel(a, other):
                 b, b_along = other, bool(other_along)
                 break
         n = int(np.ceil(reach / max(np.hypot(*a), 1.0)))
@@ -90,6 +89,12 @@ class Lattice:
         vectors = np.unique(vectors[(length > 0) & (length <= reach)], axis=0)
         order = np.argsort(np.hypot(vectors[:, 0], vectors[:, 1]), kind="stable")
         return np.ascontiguousarray(vectors[order][:max_count])
+
+
+def not_parallel(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether shifts ``a`` and ``b`` (``(2,)``, non-zero) are more than ~20 degrees apart
+    (the sine of their angle above 0.35): far enough apart to span a lattice."""
+    return bool(abs(a[0] * b[1] - a[1] * b[0]) / (np.hypot(*a) * np.hypot(*b)) > 0.35)
 
 
 def _blur(image: np.ndarray, sigma: float) -> np.ndarray:

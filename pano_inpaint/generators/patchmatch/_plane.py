@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from pano_inpaint.generators.patchmatch._offsets import Lattice, _pair_msd
+from pano_inpaint.generators.patchmatch._offsets import Lattice, _pair_msd, not_parallel
 from pano_inpaint.geometry.conventions import FACE_CENTER, FACE_DOWN, FACE_RIGHT
 
 __all__ = [
@@ -213,8 +213,7 @@ def tone_lattice(rect: Rectified, lattice: Lattice, *, span: int = 2) -> Lattice
     shortest two that are not parallel are the new basis (the whole lattice where every step
     keeps the colours)."""
     a = lattice.offsets[0]
-    others = [o for o in lattice.offsets[2::2]
-              if abs(a[0] * o[1] - a[1] * o[0]) > 0.35 * np.hypot(*a) * np.hypot(*o)]
+    others = [o for o in lattice.offsets[2::2] if not_parallel(a, o)]
     b = others[0] if others else None
     # One of each pair of opposite steps (i > 0, or i == 0 and j > 0); without b, i a alone.
     combos = ([(i, j) for i in range(span + 1) for j in range(-span, span + 1) if (i, j) > (0, 0)]
@@ -235,8 +234,7 @@ def tone_lattice(rect: Rectified, lattice: Lattice, *, span: int = 2) -> Lattice
     good = [s for s, m in zip(steps, msd, strict=True) if m <= split]
     good.sort(key=lambda s: np.hypot(*s))
     first = good[0]
-    second = next((s for s in good[1:] if abs(first[0] * s[1] - first[1] * s[0])
-                   > 0.35 * np.hypot(*first) * np.hypot(*s)), None)
+    second = next((s for s in good[1:] if not_parallel(first, s)), None)
     basis = [first] if second is None else [first, second]
     offsets = np.array([v for s in basis for v in (s, -s)], np.float64)
     return Lattice(offsets, np.full(len(offsets), lattice.strength.max()),
