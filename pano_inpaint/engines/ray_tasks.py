@@ -217,8 +217,8 @@ class RayEngine:
                 # first takes down this process's end of Ray. Cancelled first, a task that was
                 # finishing just then had its reply handled after the cancel had failed it, and
                 # Ray's check on that (task_manager.cc: "Tried to complete task that was not
-                # pending") aborted this process: exit 1 and a C++ trace, not 130 (ray 2.60,
-                # 3 of about 40 Ctrl-Cs on a loaded machine).
+                # pending") aborted this process: exit 1 and a C++ trace, not 130 (ray 2.60:
+                # 2 of about 17 runs of the ctrl-c-ray test on a loaded machine).
                 ray.shutdown()
                 remove_temporaries_of_stopped_workers(in_flight.values(), within=_STOP_SECONDS)
             else:  # a cluster's workers run on: only a cancel stops them (Ray's race remains)
