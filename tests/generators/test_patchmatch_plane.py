@@ -10,15 +10,18 @@ degree away from the cube's, as when the cube is turned to centre a hole.
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
 from pano_inpaint.generators import CubeTiles
 from pano_inpaint.generators.patchmatch import PatchMatch, generator
-from pano_inpaint.generators.patchmatch._offsets import Lattice, find_lattice
+from pano_inpaint.generators.patchmatch._offsets import Lattice, _msd_map, find_lattice
 from pano_inpaint.generators.patchmatch._plane import (
     Rectified,
+    _homography_parts,
     _plane_basis,
+    _stretch,
     apply_homography,
     rectify,
     tile_to_plane,
@@ -165,6 +168,105 @@ def test_float_lattice_vectors_are_the_whole_ones_unrounded():
     assert whole.dtype == np.int64 and exact.dtype == np.float64
     nearest = np.abs(whole[:, None, :] - exact[None]).max(axis=-1).min(axis=1)
     assert nearest.max() <= 0.5
+
+
+# ---------------------------------------------------------- the same values, computed cheaper
+
+
+def _stacked_stretch(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The Jacobian's singular values as written on the stacked ``(N, N, 2)`` map: what
+    ``_stretch`` computes on the two coordinates apart."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        du, dv = np.gradient(points, axis=1), np.gradient(points, axis=0)
+        a, b, c = (du * du).sum(-1), (du * dv).sum(-1), (dv * dv).sum(-1)
+        mean, spread = 0.5 * (a + c), np.sqrt(0.25 * (a - c) ** 2 + b * b)
+        largest, smallest = np.sqrt(mean + spread), np.sqrt(np.maximum(mean - spread, 0))
+    finite = np.isfinite(largest)
+    return np.where(finite, largest, np.inf), np.where(finite, smallest, 0.0)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_the_stretch_of_the_coordinates_apart_is_the_stacked_maps_bit_for_bit(rng, dtype):
+    """``rectify`` measures the stretch on the two coordinates apart (numpy sums a last axis
+    of two slowly): the same bits as on the stacked map, also beyond the horizon (inf)."""
+    up = _up()
+    h = np.diag([0.1, 0.1, 1.0]) @ tile_to_plane(FRONT, FACE, PAD, -up)
+    coords = np.arange(SIZE, dtype=np.float64)
+    x, y, w = _homography_parts(h, coords[None], coords[:, None])
+    x[w <= 0], y[w <= 0] = np.inf, -np.inf  # rays beyond the horizon
+    x, y = x.astype(dtype), y.astype(dtype)
+    assert (w <= 0).any() and (w > 0).any()
+    for got, want in zip(_stretch(x, y), _stacked_stretch(np.stack([x, y], axis=-1)),
+                         strict=True):
+        assert got.dtype == want.dtype and got.tobytes() == want.tobytes()
+    noisy = rng.normal(0, 50, (2, 37, 41)).astype(dtype)
+    for got, want in zip(_stretch(*noisy), _stacked_stretch(np.moveaxis(noisy, 0, -1)),
+                         strict=True):
+        assert got.tobytes() == want.tobytes()
+
+
+def test_homography_parts_on_broadcast_coordinates_are_the_full_grids_bit_for_bit():
+    """``rectify`` maps its grids from a row and a column of coordinates (broadcast), not from
+    two full meshgrids: the same bits, and the homography's dehomogenised product."""
+    up = _up()
+    h = tile_to_plane(FRONT, FACE, PAD, -up)
+    coords = np.arange(0, SIZE, 3, dtype=np.float64)
+    x, y, w = _homography_parts(h, coords[None], coords[:, None])
+    grid_x, grid_y = np.meshgrid(coords, coords)
+    full = _homography_parts(h, grid_x, grid_y)
+    assert x.shape == y.shape == w.shape == grid_x.shape
+    for got, want in zip((x, y, w), full, strict=True):
+        assert got.tobytes() == want.tobytes()
+    product = np.einsum("ij,abj->abi", h, np.stack([grid_x, grid_y, np.ones_like(grid_x)], -1))
+    np.testing.assert_allclose(w, product[..., 2], rtol=1e-12)
+    keep = w > 0
+    np.testing.assert_allclose(x[keep], (product[..., 0] / product[..., 2])[keep], rtol=1e-9)
+    np.testing.assert_allclose(y[keep], (product[..., 1] / product[..., 2])[keep], rtol=1e-9)
+    points, weights = apply_homography(h, np.stack([grid_x, grid_y], axis=-1))
+    assert points[..., 0].tobytes() == x.tobytes() and weights.tobytes() == w.tobytes()
+
+
+def _shifted_msd(detail: np.ndarray, known: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``_msd_map``'s correlations centred by ``np.fft.fftshift`` and sliced, as it was
+    written before they were copied straight into place."""
+    size = detail.shape[0]
+    n = cv2.getOptimalDFTSize(2 * size)
+    m = known.astype(np.float64)
+    middle = slice(n // 2 - size + 1, n // 2 + size)
+
+    def correlate(fa, fb):
+        return np.fft.fftshift(np.fft.irfft2(np.conj(fa) * fb, (n, n)))[middle, middle]
+
+    fm = np.fft.rfft2(m, (n, n))
+    overlap = correlate(fm, fm)
+    x = detail[..., 0].astype(np.float64) * m
+    fx, fx2 = np.fft.rfft2(x, (n, n)), np.fft.rfft2(x * x, (n, n))
+    total = np.zeros_like(overlap) + (correlate(fx2, fm) + correlate(fm, fx2)
+                                      - 2 * correlate(fx, fx))
+    return total / np.maximum(overlap, 1.0), overlap
+
+
+@pytest.mark.parametrize("size", [9, 40, 51, 64])
+def test_the_msd_map_is_centred_on_the_zero_shift_and_as_before_bit_for_bit(rng, size):
+    detail = rng.random((size, size, 1)).astype(np.float32)
+    known = rng.random((size, size)) > 0.3
+    msd, overlap = _msd_map(detail, known)
+    assert msd.shape == overlap.shape == (2 * size - 1, 2 * size - 1)
+    want_msd, want_overlap = _shifted_msd(detail, known)
+    assert msd.tobytes() == want_msd.tobytes() and overlap.tobytes() == want_overlap.tobytes()
+    centre = size - 1
+    x = np.where(known, detail[..., 0], 0).astype(np.float64)
+    for dy, dx in [(0, 0), (3, -5), (-size + 1, size - 1), (size - 2, 1)]:
+        # by definition: sum over pixels known at x and x + d, at the map's centre + d
+        a = np.zeros((3 * size, 3 * size))
+        ka = np.zeros((3 * size, 3 * size))
+        a[size:2 * size, size:2 * size], ka[size:2 * size, size:2 * size] = x, known
+        b = np.roll(a, (-dy, -dx), axis=(0, 1))
+        kb = np.roll(ka, (-dy, -dx), axis=(0, 1))
+        both = ka * kb
+        assert overlap[centre + dy, centre + dx] == pytest.approx(both.sum(), abs=1e-6)
+        want = (both * (a - b) ** 2).sum() / max(both.sum(), 1.0)
+        assert msd[centre + dy, centre + dx] == pytest.approx(want, abs=1e-9)
 
 
 # ------------------------------------------------------------------------------------- fill

@@ -65,15 +65,24 @@ def tile_to_plane(face: int, face_size: int, pad: int, normal: np.ndarray) -> np
     return _plane_basis(face, normal) @ _tile_matrix(face, face_size, pad)
 
 
+def _homography_parts(h: np.ndarray, x: np.ndarray, y: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`apply_homography` of the points ``(x, y)`` (float64 arrays of one shape, or
+    broadcasting to one) as three arrays: the columns, the rows and the weights (unstacked:
+    ``rectify`` works on the two coordinates apart, and stacking and slicing them again cost
+    it more than the sums)."""
+    w = h[2, 0] * x + h[2, 1] * y + h[2, 2]
+    safe = np.where(np.abs(w) > 1e-12, w, 1e-12)
+    return ((h[0, 0] * x + h[0, 1] * y + h[0, 2]) / safe,
+            (h[1, 0] * x + h[1, 1] * y + h[1, 2]) / safe, w)
+
+
 def apply_homography(h: np.ndarray, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``(h @ (x, y, 1))`` dehomogenised, and its third component: ``xy`` ``(..., 2)``
     float64 → ``(..., 2)`` points and ``(...)`` weights (points with weight <= 0 lie behind
     the plane or the face)."""
-    w = h[2, 0] * xy[..., 0] + h[2, 1] * xy[..., 1] + h[2, 2]
-    safe = np.where(np.abs(w) > 1e-12, w, 1e-12)
-    out = np.stack([(h[0, 0] * xy[..., 0] + h[0, 1] * xy[..., 1] + h[0, 2]) / safe,
-                    (h[1, 0] * xy[..., 0] + h[1, 1] * xy[..., 1] + h[1, 2]) / safe], axis=-1)
-    return out, w
+    u, v, w = _homography_parts(h, xy[..., 0], xy[..., 1])
+    return np.stack([u, v], axis=-1), w
 
 
 @dataclass(frozen=True)
@@ -100,14 +109,17 @@ class Rectified:
     ceiling: bool
 
 
-def _stretch(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(N, N)`` largest and smallest singular values of the Jacobian of an ``(N, N, 2)``
-    map of points: how far apart the neighbours of each point land along the map's most and
-    least stretched directions (inf and 0 where it is not finite, as beyond the horizon)."""
+def _stretch(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(N, N)`` largest and smallest singular values of the Jacobian of a map of points
+    given by its ``(N, N)`` coordinates ``x`` and ``y``: how far apart the neighbours of each
+    point land along the map's most and least stretched directions (inf and 0 where it is not
+    finite, as beyond the horizon). The coordinates are taken apart, not as one ``(N, N, 2)``
+    array: numpy sums a last axis of two one element at a time (the same sums, a third of
+    ``rectify``'s time)."""
     with np.errstate(over="ignore", invalid="ignore"):  # rays beyond the horizon: inf
-        du = np.gradient(points, axis=1)  # (N, N, 2)
-        dv = np.gradient(points, axis=0)
-        a, b, c = (du * du).sum(-1), (du * dv).sum(-1), (dv * dv).sum(-1)
+        ux, uy = np.gradient(x, axis=1), np.gradient(y, axis=1)
+        vx, vy = np.gradient(x, axis=0), np.gradient(y, axis=0)
+        a, b, c = ux * ux + uy * uy, ux * vx + uy * vy, vx * vx + vy * vy
         mean, spread = 0.5 * (a + c), np.sqrt(0.25 * (a - c) ** 2 + b * b)
         largest, smallest = np.sqrt(mean + spread), np.sqrt(np.maximum(mean - spread, 0))
     finite = np.isfinite(largest)
@@ -172,27 +184,27 @@ def rectify(image: np.ndarray, hole: np.ndarray, face: int, face_size: int, pad:
     # Where the grid goes, judged on every ``stride``-th tile pixel (enough to place it).
     stride = max(1, -(-size // _PLACING))
     coords = np.arange(0, size, stride, dtype=np.float64)
-    tile = np.stack(np.meshgrid(coords, coords), axis=-1)  # (p, p, 2)
-    on_grid, w = apply_homography(scaled, tile)  # (p, p, 2) grid pixels, up to a shift
-    fine = (w > 0) & (_stretch(on_grid)[0] <= _COARSEST * stride)
+    # (p, p) grid pixels, up to a shift, of the tile's columns and rows (broadcast)
+    grid_x, grid_y, w = _homography_parts(scaled, coords[None], coords[:, None])
+    fine = (w > 0) & (_stretch(grid_x, grid_y)[0] <= _COARSEST * stride)
     sampled = hole[::stride, ::stride]
     usable, seen = fine & ~sampled, fine & sampled  # the hole's part beyond is no help either
     middle, _ = apply_homography(scaled, np.array([cx, cy]))
     # A grid a few times the hole's size: the lattice search needs a good share of it known.
-    extent = np.ptp(on_grid[seen], axis=0).max() if seen.any() else size
+    extent = (np.maximum(np.ptp(grid_x[seen]), np.ptp(grid_y[seen])) if seen.any()
+              else size)
     n = int(np.clip(np.ceil(_GRID_PER_HOLE * extent), min(_MIN_GRID, size), size))
-    corner = [_window(on_grid[..., axis][usable], on_grid[..., axis][seen], middle[axis], n)
-              for axis in (0, 1)]
+    corner = [_window(on_grid[usable], on_grid[seen], middle[axis], n)
+              for axis, on_grid in enumerate((grid_x, grid_y))]
     to_grid = np.array([[1, 0, -corner[0]], [0, 1, -corner[1]], [0, 0, 1]]) @ scaled
     from_grid = np.linalg.inv(to_grid)
-    grid = np.stack(np.meshgrid(np.arange(n, dtype=np.float64), np.arange(n, dtype=np.float64)),
-                    axis=-1)  # (n, n, 2)
-    at, w = apply_homography(from_grid, grid)
-    map_x, map_y = at[..., 0].astype(np.float32), at[..., 1].astype(np.float32)
+    cells = np.arange(n, dtype=np.float64)
+    at_x, at_y, w = _homography_parts(from_grid, cells[None], cells[:, None])  # (n, n)
+    map_x, map_y = at_x.astype(np.float32), at_y.astype(np.float32)
     inside = (w > 0) & (map_x >= 0) & (map_x <= size - 1) & (map_y >= 0) & (map_y <= size - 1)
     # Far out towards the horizon one tile pixel is smeared over many grid pixels, which is no
     # texture to measure.
-    finest = _stretch(np.stack([map_x, map_y], axis=-1))[1]  # tile pixels per grid pixel
+    finest = _stretch(map_x, map_y)[1]  # tile pixels per grid pixel
     rect = cv2.remap(np.ascontiguousarray(image, np.float32), map_x, map_y, cv2.INTER_LINEAR,
                      borderMode=cv2.BORDER_REPLICATE).reshape(n, n, -1)
     # A grid pixel is known only if no hole pixel is among the four it interpolates.
