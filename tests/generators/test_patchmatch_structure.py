@@ -483,6 +483,89 @@ def _march_every_step(hole, start, direction, gap):
     return None if not exits.size else (float(entries[0]), float(entries[0] + exits[0]))
 
 
+def _random_holes(rng: np.random.Generator, count: int):
+    """``(known, reach)`` pairs: up to three discs of any size anywhere (some past the tile's
+    edges), sometimes with scattered single hole pixels, on tiles of 5-100 px."""
+    for _ in range(count):
+        size = int(rng.integers(5, 100))
+        y, x = np.mgrid[0:size, 0:size]
+        known = np.ones((size, size), bool)
+        for _ in range(int(rng.integers(0, 4))):
+            cy, cx = rng.integers(-5, size + 5, 2)
+            known &= np.hypot(y - cy, x - cx) > rng.uniform(0, size / 4)
+        if rng.random() < 0.3:
+            known &= rng.random((size, size)) > 0.003
+        yield known, float(rng.choice([2.5, 3.0, 4.0, 6.0, 11.0]))
+
+
+def test_the_border_map_near_the_hole_is_the_whole_tiles_there_and_false_elsewhere(rng):
+    """``_segments`` reads OpenCV's distance map of the known pixels only on the hole's
+    bounding box grown by the reach: the same pixels within the reach as the whole tile's."""
+    import cv2
+
+    from pano_inpaint.generators.patchmatch._lines import _near_hole
+
+    cropped = 0
+    for known, reach in _random_holes(rng, 400):
+        whole = cv2.distanceTransform(known.astype(np.uint8), cv2.DIST_L2, 3) <= reach
+        near, (top, left) = _near_hole(known, reach)
+        rebuilt = np.zeros_like(whole)
+        rebuilt[top : top + near.shape[0], left : left + near.shape[1]] = near
+        np.testing.assert_array_equal(rebuilt, whole)
+        cropped += near.size < known.size
+    assert cropped > 100  # most boxes are smaller than the tile
+
+
+@pytest.mark.parametrize("channels", [3, 4])
+def test_the_median_of_the_known_grey_levels_is_numpys(rng, monkeypatch, channels):
+    from pano_inpaint.generators.patchmatch import _lines
+    from pano_inpaint.generators.patchmatch._offsets import channel_mean
+
+    monkeypatch.setattr(_lines, "_MEDIAN_ROWS", 7)  # several bands on a small tile
+    image = rng.random((61, 61, channels)).astype(np.float32)
+    for known in (rng.random((61, 61)) > 0.5, _hole(), ~_hole()[:61, :61],
+                  np.zeros((61, 61), bool)):
+        known = known[:61, :61]
+        want = float(np.median(channel_mean(image)[known])) if known.any() else 0.5
+        assert _lines._known_median(image, known) == want
+    view = rng.random((40, 40, 5)).astype(np.float32)[..., :channels]  # a tile's colours
+    known = rng.random((40, 40)) > 0.4
+    assert _lines._known_median(view, known) == float(np.median(channel_mean(view)[known]))
+
+
+def test_lines_found_with_the_cropped_border_map_are_those_of_the_whole_tiles(rng,
+                                                                              monkeypatch):
+    """The hole's border is left out of the segments on the cropped map (and the median
+    fill made in bands) exactly as on the whole tile's: the same lines, bit for bit."""
+    import cv2
+
+    from pano_inpaint.generators.patchmatch import _lines
+    from pano_inpaint.generators.patchmatch._offsets import channel_mean
+
+    def whole(known, reach):
+        return cv2.distanceTransform(known.astype(np.uint8), cv2.DIST_L2, 3) <= reach, (0, 0)
+
+    def plain_median(image, known):
+        return float(np.median(channel_mean(image)[known])) if known.any() else 0.5
+
+    def key(lines):
+        return [(line.point.tobytes(), line.direction.tobytes(), line.half_width,
+                 line.traced, line.end, line.sure, line.boundary) for line in lines]
+
+    cases = [(_line_tile(rng), _line_hole()), (_line_tile(rng, 6.0), _hole()),
+             (_checker(rng), _line_hole())]
+    found = [key(_lines.find_lines(image, hole, FACE)) for image, hole in cases]
+    monkeypatch.setattr(_lines, "_near_hole", whole)
+    monkeypatch.setattr(_lines, "_known_median", plain_median)
+    assert [key(_lines.find_lines(image, hole, FACE)) for image, hole in cases] == found
+    assert found[0]  # lines were found (and the hole's blank border left out)
+    # and segments were dropped along the border: without the map, more come back
+    segments = _lines._segments(cases[0][0], ~cases[0][1], 6.0)
+    monkeypatch.setattr(_lines, "_near_hole", lambda known, reach: (np.zeros((0, 0), bool),
+                                                                    (0, 0)))
+    assert len(_lines._segments(cases[0][0], ~cases[0][1], 6.0)) > len(segments)
+
+
 def test_march_finds_where_a_ray_crosses_the_hole_as_every_step_does():
     """Rays that meet the hole just within and just beyond ``gap``, at every angle, some
     leaving the tile inside the hole (the march looks at the first ``gap`` steps first)."""
