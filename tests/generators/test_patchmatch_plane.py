@@ -321,3 +321,30 @@ def test_a_failing_floor_step_stops_the_line_search(monkeypatch):
         PatchMatch().inpaint(CubeTiles(blanked[None], hole[None], (FRONT,), FACE, PAD,
                                        up=tuple(up)))
     assert len(stops) == 1 and stops[0].is_set()
+
+
+def test_a_lattice_is_reduced_to_its_shortest_basis():
+    """The strongest two dips need not be a reduced pair: one tile and one tile plus the next
+    one (the 4K plaza's floor: 194 and 275 px)."""
+    a, c = np.array([85.1, -174.6]), np.array([174.6, 85.1])
+    lattice = Lattice(np.array([a, -a, a + c, -(a + c)]), np.full(4, 0.5), np.zeros(4, bool))
+    first, second, _ = lattice.basis()
+    assert sorted([np.hypot(*first), np.hypot(*second)]) == pytest.approx(
+        [np.hypot(*a), np.hypot(*c)])
+    assert lattice.cell() == pytest.approx(np.hypot(*(a + c)))
+    assert any(np.allclose(v, c, atol=0.01) for v in lattice.vectors(200.0, whole=False))
+
+
+def test_tiles_of_random_tones_keep_their_whole_lattice(rng):
+    """No step keeps random tones better than another: the whole lattice is kept, not the
+    steps that happen to lie below the middle of the differences."""
+    size, cell = 120, 10
+    y, x = np.mgrid[0:size, 0:size]
+    tone = rng.uniform(0.3, 0.8, (size // cell, size // cell))[y // cell, x // cell]
+    grout = (y % cell == 0) | (x % cell == 0)
+    image = np.repeat(np.where(grout, 0.1, tone)[..., None], 3, axis=-1).astype(np.float32)
+    known = np.ones((size, size), bool)
+    rect = Rectified(image, known, ~known, np.eye(3), np.eye(3), known, False)
+    edges = Lattice(np.array([[0, cell], [0, -cell], [cell, 0], [-cell, 0]], np.float64),
+                    np.full(4, 0.9), np.zeros(4, bool))
+    assert tone_lattice(rect, edges) is edges

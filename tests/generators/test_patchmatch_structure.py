@@ -1076,3 +1076,35 @@ def test_a_line_across_a_boundary_keeps_its_band(rng):
     assert thin.region.any() and not (thin.region & wide.region).any()
     assert np.array_equal(thin.region | wide.region,
                           (lines[0].band(hole.shape) | lines[1].band(hole.shape)) & hole)
+
+
+def _tiled(rng: np.random.Generator, period: int) -> np.ndarray:
+    """Square tiles ``period`` px wide (axis-aligned, so the period is whole pixels) with dark
+    grout 2 px wide, each tile of its own random tone, on a little noise."""
+    y, x = _grid()
+    grout = ((y % period) < 2) | ((x % period) < 2)
+    count = SIZE // period + 1
+    tone = rng.uniform(0.45, 0.75, (count, count))[(y // period).astype(int),
+                                                   (x // period).astype(int)]
+    return _rgb(np.where(grout, 0.15, tone) + _noise(rng, 0.01))
+
+
+def test_a_hole_shallower_than_half_the_lattice_step_is_filled_along_it(rng):
+    """The copies' reach (twice the hole's depth and a patch) is shorter than the lattice's
+    step here, as it is on a tiled floor under a small hole at any resolution (the plaza's
+    wrap object: a step of 2.1 depths, filled at 1K only thanks to the patch's few pixels, at
+    2K and 4K not at all): the lattice's own cell still gives each pixel its steps."""
+    period, radius = 36, 9  # reach 2 * 9 + 2 * 3 + 2 = 26 px < 36
+    image = _tiled(rng, period)
+    y, x = _grid()
+    hole = np.hypot(y - 54, x - 38) <= radius  # a grout line crosses it at x = 36
+    lattice = find_lattice(image, ~hole)
+    assert lattice is not None
+    assert min(np.hypot(*v) for v in lattice.offsets) > 2 * radius + 2 * 3 + 2
+    tiles = _tiles(image, hole)
+    out = PatchMatch().inpaint(tiles)[0]
+    assert any("100% of its hole filled along the lattice" in note for note in tiles.notes)
+    # The grout lines run on through the hole where they would have.
+    grout = ((y % period) < 2) | ((x % period) < 2)
+    assert out.mean(axis=-1)[hole & grout].mean() < 0.3
+    assert out.mean(axis=-1)[hole & ~grout].mean() > 0.4

@@ -69,12 +69,7 @@ class Lattice:
         sub-pixel accuracy of the basis), and every other dominant offset. When both lie on
         valleys (two lines crossing, not a lattice) they are not combined: a shift along one
         line moves the other."""
-        a = self.offsets[0]
-        b, b_along = None, False
-        for other, other_along in zip(self.offsets[2::2], self.along[2::2], strict=True):
-            if not_parallel(a, other):
-                b, b_along = other, bool(other_along)
-                break
+        a, b, b_along = self.basis()
         n = int(np.ceil(reach / max(np.hypot(*a), 1.0)))
         m = 0 if b is None else int(np.ceil(reach / max(np.hypot(*b), 1.0)))
         i, j = np.meshgrid(np.arange(-n, n + 1), np.arange(-m, m + 1), indexing="ij")
@@ -89,6 +84,40 @@ class Lattice:
         vectors = np.unique(vectors[(length > 0) & (length <= reach)], axis=0)
         order = np.argsort(np.hypot(vectors[:, 0], vectors[:, 1]), kind="stable")
         return np.ascontiguousarray(vectors[order][:max_count])
+
+    def basis(self) -> tuple[np.ndarray, np.ndarray | None, bool]:
+        """``(a, b, b_along)``: the strongest shift ``a`` and the strongest one not parallel to
+        it ``b`` (None: stripes), reduced (Lagrange-Gauss) to the shortest pair spanning the
+        same lattice, unless both lie on valleys (two lines crossing: each keeps its own
+        direction). The strongest dips need not be a reduced pair: on the 4K plaza's floor
+        the second was one tile plus the first (275 px beside two of 194), and a basis that
+        long asks for combinations beyond ``vectors``' coefficients and for a longer reach."""
+        a = self.offsets[0]
+        b, b_along = None, False
+        for other, other_along in zip(self.offsets[2::2], self.along[2::2], strict=True):
+            if not_parallel(a, other):
+                b, b_along = other, bool(other_along)
+                break
+        if b is None or (self.along[0] and b_along):
+            return a, b, b_along
+        a, b = a.astype(np.float64), b.astype(np.float64)
+        if a @ a > b @ b:
+            a, b = b, a
+        while True:  # terminates: |b| shrinks strictly until it is no shorter than |a|
+            b = b - np.rint((a @ b) / (a @ a)) * a
+            if b @ b >= a @ a:
+                return a, b, b_along
+            a, b = b, a
+
+    def cell(self) -> float:
+        """The length of the longest of the reduced basis' ``a``, ``b``, ``a + b``, ``a - b``
+        (``|a|`` for stripes): the reach within which :meth:`vectors` holds each basis step
+        and, where it combines them, both diagonals of its cell: eight directions to copy
+        from."""
+        a, b, _ = self.basis()
+        if b is None:
+            return float(np.hypot(*a))
+        return float(max(np.hypot(*v) for v in (a, b, a + b, a - b)))
 
 
 def not_parallel(a: np.ndarray, b: np.ndarray) -> bool:

@@ -38,6 +38,10 @@ _MIN_FORESHORTENING = 1.25  # below: the tile already sees the plane almost from
 _COARSEST = 3.0  # grid pixels one tile pixel may cover for the grid pixel to count as known
 _GRID_PER_HOLE = 3.0  # the grid's side in units of the hole's extent on it (at most the tile's)
 _MIN_GRID = 64
+# Sorted colour differences of a lattice's steps this many times apart split the steps that keep
+# the colours (below) from those that swap them (a checkerboard's: 9 times; random tones' at
+# most 1.5).
+_TONE_GAP = 2.5
 _PLACING = 512  # tile pixels a side the grid's place is judged on (every k-th of larger tiles)
 
 
@@ -220,13 +224,12 @@ def tone_lattice(rect: Rectified, lattice: Lattice, *, span: int = 2) -> Lattice
 
     ``find_lattice`` compares edges, so on a checkerboard of light and dark tiles it finds
     the grout lines' lattice, one tile a step, which swaps light and dark. Among the lattice's
-    combinations ``i a + j b`` (``|i|, |j| <= span``) the ones whose colour mean squared
-    difference on the known grid is nearer the least than the largest are kept, and the
-    shortest two that are not parallel are the new basis (the whole lattice where every step
-    keeps the colours)."""
-    a = lattice.offsets[0]
-    others = [o for o in lattice.offsets[2::2] if not_parallel(a, o)]
-    b = others[0] if others else None
+    combinations ``i a + j b`` (``|i|, |j| <= span``, ``a, b`` its reduced basis) the ones
+    whose colour mean squared difference on the known grid lies below a clear gap
+    (``_TONE_GAP``) are kept, and the shortest two that are not parallel are the new basis;
+    without such a gap, no step keeps the colours better than the others (tiles of random
+    tones) and the whole lattice is returned."""
+    a, b, _ = lattice.basis()
     # One of each pair of opposite steps (i > 0, or i == 0 and j > 0); without b, i a alone.
     combos = ([(i, j) for i in range(span + 1) for j in range(-span, span + 1) if (i, j) > (0, 0)]
               if b is not None else [(i, 0) for i in range(1, span + 1)])
@@ -239,10 +242,17 @@ def tone_lattice(rect: Rectified, lattice: Lattice, *, span: int = 2) -> Lattice
     if not np.isfinite(msd).any():
         return lattice
     # Steps that keep the colours differ far less than those that swap them (a checkerboard:
-    # 0.004-0.02 against 0.18): kept are those nearer the least difference than the largest,
-    # on a log scale.
-    finite = msd[np.isfinite(msd)]
-    split = np.sqrt(finite.min() * finite.max())
+    # 0.004-0.02 against 0.18): kept are those below the widest gap between the sorted
+    # differences, where it is a clear one (``_TONE_GAP``). Tiles of random tones have no
+    # colour-keeping step: every step's difference is their spread, measured on another part
+    # of the floor (the plaza's: 0.025-0.084, no two sorted ones more than 1.5 times apart),
+    # and a split at their middle kept an arbitrary few steps, at 4K one direction (the
+    # floor step then refused) and at 2K steps longer than the lattice's own.
+    finite = np.sort(msd[np.isfinite(msd)])
+    ratios = finite[1:] / np.maximum(finite[:-1], 1e-12)
+    if not ratios.size or ratios.max() < _TONE_GAP:
+        return lattice
+    split = finite[int(np.argmax(ratios))]
     good = [s for s, m in zip(steps, msd, strict=True) if m <= split]
     good.sort(key=lambda s: np.hypot(*s))
     first = good[0]
