@@ -93,7 +93,12 @@ def test_inner_gradient_ratio_sees_fog_in_the_middle_only(rng):
     hole = nadir_mask(128, 256, 40)
     view = HoleView.of(hole)
     inner_hole = np.zeros_like(hole)
-    inner_hole[-14:] = True  # the last 14 rows: within ~20 degrees of the nadir
+    # The last 16 rows (within 22.5 degrees of the nadir) hold about three quarters of the
+    # 40-degree cap's inner half (28 degrees) and a third of the cap: fog there is plain in the
+    # inner ratio (0.35) and diluted in the overall one (0.64). With 14 rows (20 degrees, half
+    # the inner half) the inner ratio sat at the bar itself: 0.51 on a fresh machine, where CI
+    # had passed it.
+    inner_hole[-16:] = True
     fogged = _blurred_in_hole(texture, inner_hole, sigma=3.0)
     overall = metrics.gradient_energy_ratio(fogged, texture, hole, view)
     inner = metrics.gradient_energy_ratio(fogged, texture, hole, view, inner=True)
