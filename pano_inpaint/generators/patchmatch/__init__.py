@@ -78,6 +78,15 @@ left to a search that may spill one across the edge. On the structured scenes
 (``eval/scenes.py``) and on the paved and plank floors of the evaluation's panoramas this is
 what carries a line through a cube-edge object, a monopod or a wrap-around hole.
 
+Structure: stripes (``_stripes``). A plank floor repeats across its planks but not along them
+(the joints fall at random): no lattice is found, and the search lays planks at other
+orientations (the side faces' floor, seen obliquely, rotated into the down face). On a tile that
+sees its floor from above, where no lattice or floor lattice applies and any lines found run
+along the planks (their joints), a ring whose structure tensor has one orientation on every side
+of the hole is filled first along that direction only, from both ends of each plank. Copies from
+far along a plank bring the light of where they were, so the fill's coarse band (a Gaussian of
+``_STRIPES_LIGHT`` of the face) is then taken from a second, plain fill of the same tiles.
+
 Large holes. The coarse levels lay out the fill, and for a large hole the only sources near it
 are the target's own padded border, at a stretch above ``max_scale``: a level ``2^l`` times
 coarser allows ``2^l * max_scale`` (it samples the panorama ``2^l`` times below its resolution,
