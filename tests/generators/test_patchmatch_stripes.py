@@ -7,6 +7,7 @@ uniform scale on the tile)."""
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
@@ -156,3 +157,19 @@ def test_a_side_face_is_not_filled_along_stripes(rng):
     tiles = _tiles(_planks(rng), _hole(), face=FRONT)
     PatchMatch().inpaint(tiles)
     assert not any("stripes along" in note for note in tiles.notes)
+
+
+def test_the_stripes_fill_takes_its_coarse_band_from_the_plain_search():
+    """Copies along planks bring the light of where they came from; the fill's coarse band is
+    the plain search's (measured: 0.011 from it with the step, 0.032 without)."""
+    image, _, _ = _plank_floor(np.random.default_rng(3))
+    mask = nadir_mask(256, 512, 40)
+    along = inpaint(image, mask, generator=PatchMatch())
+    assert any("stripes along" in note for note in along.report.notes)
+    plain = inpaint(image, mask, generator=PatchMatch(stripes=False)).image
+
+    def coarse(a: np.ndarray) -> np.ndarray:
+        return cv2.GaussianBlur(a.mean(axis=-1), (0, 0), 0.04 * 128)
+
+    assert np.abs(coarse(along.image) - coarse(plain))[mask].mean() < 0.02
+
