@@ -69,7 +69,6 @@ _ALONG_STRIPES = np.radians(15.0)
 # of the stripes' own layout is kept (a 40-degree cap beside a bench: +0.5, +1.0, +2.0 dB), and
 # the more of their light (a nadir cap on a floor of even light: +0.8, +0.6, +0.1 dB).
 _STRIPES_LIGHT = 0.04
-_LOG_FLOOR = 1e-6  # linear HDR values are compared in log brightness above this
 
 
 @dataclass(frozen=True)
@@ -571,19 +570,20 @@ class PatchMatch:
         tiles.notes[:] = notes  # one fill reported
         tiles.reconciled = reconciled
 
-        def forward(a: np.ndarray) -> np.ndarray:
-            return np.log(np.maximum(a, _LOG_FLOOR)) if log else a
-
+        # Linear values are corrected where the HDR fill is finished (a plain log made each
+        # black pixel a gap of +13 in the blurred correction).
+        domain = LogBrightness.of(out, ~tiles.mask) if log else None
         sigma = _STRIPES_LIGHT * tiles.face_size
         for i, done in stripes.items():
-            mine, theirs = forward(out[i]), forward(search[i])
+            mine, theirs = ((out[i], search[i]) if domain is None else
+                            (domain.forward(out[i]), domain.forward(search[i])))
             gap = np.empty_like(mine)
             for c in range(gap.shape[2]):
                 gap[..., c] = cv2.GaussianBlur(np.ascontiguousarray(theirs[..., c] - mine[..., c]),
                                                (0, 0), sigma)
             mine = mine + gap
-            if log:
-                mine = np.exp(mine)
+            if domain is not None:
+                mine = domain.inverse(np.maximum(mine, 0.0))  # u < 0: negative values
             else:
                 np.clip(mine, 0.0, 1.0, out=mine)
             out[i][done] = mine[done]
