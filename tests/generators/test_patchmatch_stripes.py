@@ -174,6 +174,16 @@ def test_the_stripes_fill_takes_its_coarse_band_from_the_plain_search():
     assert np.abs(coarse(along.image) - coarse(plain))[mask].mean() < 0.02
 
 
+def test_the_stripes_fill_reports_its_progress_once():
+    """The light's second, plain solve does not run the fill's progress from 0 again."""
+    image, _, _ = _plank_floor(np.random.default_rng(3))
+    seen: list[float] = []
+    result = inpaint(image, nadir_mask(256, 512, 40), generator=PatchMatch(),
+                     progress=lambda fraction, stage: seen.append(fraction))
+    assert any("stripes along" in note for note in result.report.notes)
+    assert seen == sorted(seen) and seen[-1] == 1.0
+
+
 def test_the_stripes_light_of_linear_values_is_bounded_by_black_pixels(rng):
     """HDR tiles are corrected in :class:`LogBrightness`, where black is 0: a few black pixels
     among those filled along the planks (a dark joint copied) leave the others' light as the

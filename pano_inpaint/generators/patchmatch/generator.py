@@ -565,10 +565,15 @@ class PatchMatch:
         sunlit end is carried along the plank just the same.) A second fill costs a second
         solve, on the few tiles a plank floor is found on."""
         plain = PatchMatch(dataclasses.replace(self.params, stripes=False))
-        notes, reconciled = list(tiles.notes), tiles.reconciled
-        search = plain.inpaint(tiles)
-        tiles.notes[:] = notes  # one fill reported
-        tiles.reconciled = reconciled
+        # One fill reported: its notes, and its progress, which the second solve would run
+        # from 0 again (a bar at 0.9 fell back to 0.02).
+        notes, reconciled, progress = list(tiles.notes), tiles.reconciled, tiles.progress
+        tiles.progress = None
+        try:
+            search = plain.inpaint(tiles)
+        finally:
+            tiles.notes[:] = notes
+            tiles.reconciled, tiles.progress = reconciled, progress
 
         # Linear values are corrected where the HDR fill is finished (a plain log made each
         # black pixel a gap of +13 in the blurred correction).
