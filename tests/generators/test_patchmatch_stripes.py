@@ -152,11 +152,28 @@ def test_planks_continue_across_a_nadir_cap_in_place(stripes):
     assert any("stripes along" in note for note in result.report.notes) == stripes
 
 
-def test_a_side_face_is_not_filled_along_stripes(rng):
-    """A side face sees its floor in perspective (planks converge): no stripes step there."""
-    tiles = _tiles(_planks(rng), _hole(), face=FRONT)
-    PatchMatch().inpaint(tiles)
+@pytest.mark.parametrize("face", [DOWN, FRONT])
+def test_a_side_face_is_not_filled_along_stripes(rng, face):
+    """A side face sees its floor in perspective (planks converge): no stripes step there; the
+    down face's planks are. The tile lattice step is off (``lattice_strength`` above 1): these
+    planks' joints make a lattice (0.98), which the step would take first on either face."""
+    tiles = _tiles(_planks(rng), _hole(), face=face)
+    PatchMatch(lattice_strength=2.0).inpaint(tiles)
+    assert any("stripes along" in note for note in tiles.notes) == (face == DOWN)
+
+
+def test_a_line_across_the_planks_leaves_them_to_the_lines_step(rng):
+    """A kerb across the planks (a light band 8 px wide through the hole) is a line the lines
+    step continues: no stripes step, which would copy the planks over it."""
+    image = _planks(rng)
+    y, x = _grid()
+    centre = (SIZE - 1) / 2
+    along = (y - centre) * ALONG[0] + (x - centre) * ALONG[1]
+    image[np.abs(along - 6) <= 4] = np.array([0.9, 0.88, 0.85], np.float32)
+    tiles = _tiles(image, _hole())
+    PatchMatch(lattice_strength=2.0).inpaint(tiles)
     assert not any("stripes along" in note for note in tiles.notes)
+    assert any("continued across the hole" in note for note in tiles.notes)
 
 
 def test_the_stripes_fill_takes_its_coarse_band_from_the_plain_search():
