@@ -10,6 +10,14 @@ grid of the plane whose pixel matches the tile's footprint at the hole; the latt
 for there (``_offsets``), and a hole pixel ``p`` copies what ``from_grid(to_grid(p) + t)``
 shows for its lattice vectors ``t`` (``_offset_kernels.lattice_peel``).
 
+Near the horizon a floor's tiles are a few pixels on the tile, blurred on the hole's grid: the
+lattice is then looked for on a second grid placed where the tile sees the floor more from
+above (:func:`nearer_point`) and scaled to the hole's grid by the ratio of the two grids' steps
+(both are the plane's coordinates along the same axes). A hole straddling the horizon (half of
+it or more on the plane) has its part on the plane filled so, when the lattice found on its
+grid is a dip of the edges both nearer the camera and farther (:func:`holds_across`; a wall
+below the horizon taken for the floor has no such shift).
+
 Convention: tile pixel ``(x, y)`` (column, row) of a tile padded by ``pad`` looks along
 ``FACE_CENTER + a FACE_RIGHT + b FACE_DOWN`` with ``a = (2 (x - pad) + 1) / S - 1`` (``b``
 likewise from ``y``; see ``geometry.conventions``). The plane lies at unit distance from the
@@ -26,18 +34,21 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from pano_inpaint.generators.patchmatch._offsets import Lattice, _pair_msd, not_parallel
+from pano_inpaint.generators.patchmatch._offsets import Lattice, _edges, _pair_msd, not_parallel
 from pano_inpaint.geometry.conventions import FACE_CENTER, FACE_DOWN, FACE_RIGHT
 
 __all__ = [
-    "Rectified", "apply_homography", "rectify", "tile_to_plane", "tone_lattice"]
+    "Rectified", "apply_homography", "colour_distance", "holds_across", "nearer_point",
+    "rectify", "tile_to_plane", "tone_difference", "tone_lattice"]
 
 _MIN_ELEVATION = np.radians(4.0)  # hole pixels closer to the horizon are not on the plane
 _ON_PLANE = 0.9  # the share of a hole that must be on the plane for it to be rectified
+_ON_PLANE_PART = 0.5  # or, its part on the plane filled alone, when the lattice holds there
 _MIN_FORESHORTENING = 1.25  # below: the tile already sees the plane almost from above
 _COARSEST = 3.0  # grid pixels one tile pixel may cover for the grid pixel to count as known
 _GRID_PER_HOLE = 3.0  # the grid's side in units of the hole's extent on it (at most the tile's)
 _MIN_GRID = 64
+_NEAR_GRID = 512  # the side of the largest grid (``rectify(at=...)``)
 # Sorted colour differences of a lattice's steps this many times apart split the steps that keep
 # the colours (below) from those that swap them (a checkerboard's: 9 times; random tones' at
 # most 1.5).
@@ -102,6 +113,11 @@ class Rectified:
         region: ``(P, P)`` bool, the hole's pixels whose rays meet the plane above
             ``_MIN_ELEVATION`` (the ones to fill along the plane).
         ceiling: the plane lies above the camera.
+        foot: ``(2,)`` grid pixel ``(column, row)`` of the plane's point straight below (or
+            above) the camera: distances from it are distances from the camera.
+        whole: the region holds at least ``_ON_PLANE`` of the hole (else only a part of it
+            lies on the plane, the rest near the horizon or beyond).
+        step: the plane's units (camera heights) a grid pixel spans.
     """
 
     image: np.ndarray
@@ -111,6 +127,9 @@ class Rectified:
     from_grid: np.ndarray
     region: np.ndarray
     ceiling: bool
+    foot: np.ndarray | None = None
+    whole: bool = True
+    step: float = 1.0
 
 
 def _stretch(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -144,10 +163,12 @@ def _window(usable: np.ndarray, hole: np.ndarray, middle: float, size: int) -> f
 
 
 def rectify(image: np.ndarray, hole: np.ndarray, face: int, face_size: int, pad: int,
-            up: tuple[float, float, float]) -> Rectified | None:
+            up: tuple[float, float, float], *, at: tuple[float, float] | None = None,
+            ceiling: bool | None = None) -> Rectified | None:
     """The plane (floor below, ceiling above, whichever most of the hole looks at) around
-    ``hole`` seen from straight above, or None where the hole is near the horizon or the tile
-    sees the plane almost from above already (its own lattice search covers that).
+    ``hole`` seen from straight above, or None where less than half the hole lies on it more
+    than ``_MIN_ELEVATION`` from the horizon or the tile sees the plane almost from above
+    already (its own lattice search covers that).
 
     Args:
         image: ``(P, P, C)`` float32 padded tile.
@@ -155,35 +176,55 @@ def rectify(image: np.ndarray, hole: np.ndarray, face: int, face_size: int, pad:
         face: the tile's face (``FACE_ORDER``) in the cube's frame.
         face_size, pad: tile geometry (``P = face_size + 2 pad``).
         up: the panorama's up in the cube's frame (unit).
+        at: instead of the hole's, the tile pixel ``(x, y)`` whose footprint sets the grid's
+            pixel, on the largest grid (``N = P``, at most ``_NEAR_GRID``, its pixel as many
+            times larger as ``P`` is) over it and as much of the known plane as fits (the hole
+            stays unknown; see :func:`nearer_point`).
+        ceiling: the plane to take (default: the one most of the hole looks at).
 
     Returns:
         A :class:`Rectified` on an ``N x N`` grid (``N <= P``, a few times the hole's size)
         over the hole and as much of the known plane as fits, one grid pixel as large as a
-        tile pixel's footprint at the hole's centroid (``sqrt`` of its area).
+        tile pixel's footprint at the hole's centroid (``sqrt`` of its area; for a hole only
+        partly on the plane, its part's centroid).
     """
     size = hole.shape[0]
     up_ = np.asarray(up, np.float64)
     ys, xs = np.nonzero(hole)
     if not ys.size:
         return None
-    cy, cx = ys.mean(), xs.mean()
     rays = _tile_matrix(face, face_size, pad)
-    centre = rays @ np.array([cx, cy, 1.0])
-    normal = up_ if centre @ up_ > 0 else -up_
+    hole_rays = np.stack([xs, ys, np.ones_like(xs)], axis=-1).astype(np.float64) @ rays.T
+    elevation = (hole_rays @ up_) / np.linalg.norm(hole_rays, axis=-1)  # its sine
+    # The plane most of the hole looks at; the hole's part on it (away from the horizon).
+    if ceiling is None:
+        ceiling = bool((elevation > 0).sum() * 2 > ys.size)
+    normal = up_ if ceiling else -up_
+    on = (elevation if ceiling else -elevation) >= np.sin(_MIN_ELEVATION)
+    whole = bool(on.sum() >= _ON_PLANE * ys.size)
+    if not on.sum() >= _ON_PLANE_PART * ys.size:  # mostly near the horizon or beyond
+        return None
+    # A hole straddling the horizon has its centroid where one tile pixel covers far too much
+    # of the plane: the footprint and the grid's place are its part's on the plane then.
+    cy, cx = (ys.mean(), xs.mean()) if whole else (ys[on].mean(), xs[on].mean())
+    if at is not None:
+        cx, cy = at
     h = tile_to_plane(face, face_size, pad, normal)
     # The footprint of one tile pixel at the hole's centroid: its Jacobian on the plane.
     points, _ = apply_homography(h, np.array([[cx, cy], [cx + 1, cy], [cx, cy + 1]]))
     jacobian = np.stack([points[1] - points[0], points[2] - points[0]], axis=1)
     stretch = np.linalg.svd(jacobian, compute_uv=False)
-    if not stretch[0] >= _MIN_FORESHORTENING * stretch[1]:  # also where it is not finite
-        return None
-    hole_rays = np.stack([xs, ys, np.ones_like(xs)], axis=-1).astype(np.float64) @ rays.T
-    sine = (hole_rays @ normal) / np.linalg.norm(hole_rays, axis=-1)
-    if (sine >= np.sin(_MIN_ELEVATION)).sum() < _ON_PLANE * ys.size:  # reaches the horizon
+    if not np.isfinite(stretch).all() or (
+            at is None and not stretch[0] >= _MIN_FORESHORTENING * stretch[1]):
         return None
     region = np.zeros_like(hole)
-    region[ys, xs] = sine >= np.sin(_MIN_ELEVATION)
+    region[ys, xs] = on
     step = float(np.sqrt(stretch[0] * stretch[1]))
+    if at is not None and size > _NEAR_GRID:
+        # The same stretch of floor on at most _NEAR_GRID pixels a side: the lattice search
+        # works on 512 anyway, and the grid's remap and edges grow with its area (8K: 2.4K
+        # a side).
+        step *= size / _NEAR_GRID
     scaled = np.diag([1 / step, 1 / step, 1.0]) @ h
     # Where the grid goes, judged on every ``stride``-th tile pixel (enough to place it).
     stride = max(1, -(-size // _PLACING))
@@ -198,7 +239,10 @@ def rectify(image: np.ndarray, hole: np.ndarray, face: int, face_size: int, pad:
     extent = (np.maximum(np.ptp(grid_x[seen]), np.ptp(grid_y[seen])) if seen.any()
               else size)
     n = int(np.clip(np.ceil(_GRID_PER_HOLE * extent), min(_MIN_GRID, size), size))
-    corner = [_window(on_grid[usable], on_grid[seen], middle[axis], n)
+    if at is not None:  # the largest grid, over ``at`` and as much of the plane as fits
+        n, seen_at = min(size, _NEAR_GRID), middle[None]
+    corner = [_window(on_grid[usable], on_grid[seen] if at is None else seen_at[:, axis],
+                      middle[axis], n)
               for axis, on_grid in enumerate((grid_x, grid_y))]
     to_grid = np.array([[1, 0, -corner[0]], [0, 1, -corner[1]], [0, 0, 1]]) @ scaled
     from_grid = np.linalg.inv(to_grid)
@@ -215,8 +259,80 @@ def rectify(image: np.ndarray, hole: np.ndarray, face: int, face_size: int, pad:
     in_hole = cv2.remap(hole.astype(np.float32), map_x, map_y, cv2.INTER_LINEAR,
                         borderMode=cv2.BORDER_CONSTANT, borderValue=1.0) > 0
     known = inside & ~in_hole & (finest >= 1 / _COARSEST)
-    return Rectified(rect, known, inside & in_hole, to_grid, from_grid, region,
-                     bool(centre @ up_ > 0))
+    return Rectified(rect, known, inside & in_hole, to_grid, from_grid, region, ceiling,
+                     np.array([-corner[0], -corner[1]]), whole, step)
+
+
+def _margin(size: int) -> int:
+    """Known pixels all around :func:`nearer_point`'s pixel, this far, on a tile of ``size``."""
+    return max(2, size // 16)
+
+
+def nearer_point(image: np.ndarray, hole: np.ndarray, face: int, face_size: int, pad: int,
+             up: tuple[float, float, float], ceiling: bool) -> tuple[float, float] | None:
+    """The tile pixel ``(x, y)`` half way (in angle from the horizon) between the hole and
+    the known pixel that sees the plane most nearly from above (below, for a ceiling), with
+    known pixels all around it; None where the tile has no such place.
+
+    Near the horizon a floor's tiles are a few pixels on the tile and blurred on the hole's
+    grid, too little for the lattice search; nearer the camera the same floor shows them large
+    and sharp. Half way, a grid whose pixel is the footprint there still spans many tiles (at
+    the steepest view, at the tile's border, it spanned two rows of the plaza's)."""
+    size = hole.shape[0]
+    margin = _margin(size)
+    rays = _tile_matrix(face, face_size, pad)
+    y, x = np.mgrid[0:size, 0:size].astype(np.float64)
+    ray = np.stack([x, y, np.ones_like(x)], axis=-1) @ rays.T
+    sine = (ray @ np.asarray(up, np.float64)) / np.linalg.norm(ray, axis=-1)
+    facing = sine if ceiling else -sine
+    usable = (~hole & (facing >= np.sin(_MIN_ELEVATION))).astype(np.uint8)
+    usable = cv2.erode(usable, np.ones((2 * margin + 1,) * 2, np.uint8),
+                       borderType=cv2.BORDER_CONSTANT, borderValue=0).astype(bool)
+    if not usable.any():
+        return None
+    # Half way (in angle) from the hole to the steepest view: the grid's pixel is the tile's
+    # footprint there, and the grid spans the floor from there to the camera and beyond.
+    angle = np.arcsin(np.clip(facing, -1, 1))
+    ys, xs = np.nonzero(hole)
+    target = 0.5 * (angle[usable].max() + np.median(angle[ys, xs]))
+    score = np.abs(angle - target) + np.hypot(y - ys.mean(), x - xs.mean()) / size * 1e-3
+    best = np.argmin(np.where(usable, score, np.inf))
+    return float(best % size), float(best // size)
+
+
+def holds_across(rect: Rectified, lattice: Lattice, min_strength: float) -> bool:
+    """Whether ``lattice``'s two shortest shifts (found on ``rect``) are dips of the edges'
+    ``msd`` both on the known grid nearer the camera than its median distance and beyond it.
+
+    A floor's lattice is the same shift all over its grid. A wall taken for the floor (or for
+    the ceiling) is not a plane with normal ``up``: its texture's scale on the grid changes
+    with the distance, so a shift that repeats it near the camera does not far away; nor does
+    a chance dip of natural ground repeat in both halves."""
+    if rect.foot is None:
+        return True
+    edges, inside = _edges(rect.image, rect.known)
+    n = rect.image.shape[0]
+    yy, xx = np.mgrid[0:n, 0:n]
+    distance = np.hypot(xx - rect.foot[0], yy - rect.foot[1])
+    if not inside.any():
+        return False
+    median = np.median(distance[inside])
+    a = lattice.offsets[0]
+    b = next((o for o in lattice.offsets[2::2] if not_parallel(a, o)), None)
+    ring = [np.array([3 * np.sin(t), 3 * np.cos(t)]) for t in np.arange(8) * np.pi / 4]
+    for half in (inside & (distance <= median), inside & (distance > median)):
+        step = max(1, int(np.sqrt(half.sum() / 60_000)))
+        for shift in (a, b):
+            if shift is None:
+                continue
+            values = [_pair_msd(edges, half, int(d[0]), int(d[1]), step) for d in
+                      np.rint([shift, *(shift + r for r in ring)]).astype(int)]
+            at, around = values[0], [m for m in values[1:] if np.isfinite(m)]
+            if len(around) < 4 or not np.isfinite(at):
+                return False
+            if 1 - at / max(float(np.median(around)), 1e-12) < min_strength:
+                return False
+    return True
 
 
 def tone_lattice(rect: Rectified, lattice: Lattice, *, span: int = 2) -> Lattice:
@@ -261,3 +377,65 @@ def tone_lattice(rect: Rectified, lattice: Lattice, *, span: int = 2) -> Lattice
     offsets = np.array([v for s in basis for v in (s, -s)], np.float64)
     return Lattice(offsets, np.full(len(offsets), lattice.strength.max()),
                    np.zeros(len(offsets), bool))
+
+
+def _every(values: np.ndarray, count: int, start: int = 0) -> np.ndarray:
+    """At most about ``count`` of ``values`` (rows), evenly spaced from ``start``."""
+    return values[start :: max(1, values.shape[0] // count)]
+
+
+def colour_distance(image: np.ndarray, hole: np.ndarray, at: tuple[float, float],
+                    samples: int = 1500) -> float:
+    """How far the colours of the known ring around ``hole`` lie from those of the plane
+    around ``at`` (both on the tile), in units of the plane's own spread: the median distance
+    of a ring pixel's colour to the nearest of the plane's, over that of the plane's other
+    pixels (about 1: the ring shows the plane's colours; many: another surface, as the wall
+    a hole below the horizon may lie on).
+
+    Args:
+        image: ``(P, P, C)`` the tile (its first three channels are compared).
+        hole: ``(P, P)`` bool.
+        at: the tile pixel ``(x, y)`` the plane's lattice was found around
+            (:func:`nearer_point`, which keeps the disc compared here known).
+        samples: colours taken (evenly) from each set.
+    """
+    size = hole.shape[0]
+    depth = np.sqrt(hole.sum() / np.pi)
+    apart = cv2.distanceTransform((~hole).astype(np.uint8), cv2.DIST_L2, 3)
+    ring = ~hole & (apart <= max(3.0, 0.5 * depth))
+    y, x = np.mgrid[0:size, 0:size]
+    disc = ~hole & (np.hypot(x - at[0], y - at[1]) <= _margin(size))
+    colours = image[..., :3].reshape(-1, 3)
+    plane = colours[disc.reshape(-1)]
+    if not ring.any() or plane.shape[0] < 2:
+        return np.inf
+    reference = _every(plane, samples)
+    others = _every(plane, samples, start=max(1, plane.shape[0] // samples) // 2)
+    mine = _every(colours[ring.reshape(-1)], samples)
+
+    def nearest(points: np.ndarray) -> float:
+        gaps = ((points[:, None, :] - reference[None]) ** 2).sum(-1)
+        return float(np.median(np.sqrt(gaps.min(axis=1))))
+
+    # A floor of a few flat colours matches itself exactly: distances count from a fiftieth of
+    # its colours' spread.
+    floor = 0.02 * float(np.sqrt(plane.var(axis=0).sum())) + 1e-6
+    return (nearest(mine) + floor) / (nearest(others) + floor)
+
+
+def tone_difference(rect: Rectified, lattice: Lattice) -> float:
+    """The colour ``msd`` of ``lattice``'s basis steps on ``rect``'s known grid (the larger
+    of the two) over that of two unrelated pixels (twice the colours' variance): near 0 where
+    each step lands on a tile of the same tone, near 1 where the tiles' tones are random."""
+    known = rect.known
+    colours = rect.image[..., :3]
+    spread = 2 * float(colours[known].var(axis=0).sum()) if known.any() else 0.0
+    if spread <= 0:
+        return np.inf
+    a, b, _ = lattice.basis()
+    worst = 0.0
+    for step in (a, b):
+        if step is not None:
+            dy, dx = np.rint(step).astype(int)
+            worst = max(worst, _pair_msd(colours, known, int(dy), int(dx), 1))
+    return worst / spread
