@@ -379,9 +379,9 @@ def tone_lattice(rect: Rectified, lattice: Lattice, *, span: int = 2) -> Lattice
                    np.zeros(len(offsets), bool))
 
 
-def _every(values: np.ndarray, count: int, start: int = 0) -> np.ndarray:
-    """At most about ``count`` of ``values`` (rows), evenly spaced from ``start``."""
-    return values[start :: max(1, values.shape[0] // count)]
+def _every(values: np.ndarray, count: int) -> np.ndarray:
+    """At most about ``count`` of ``values`` (rows), evenly spaced."""
+    return values[:: max(1, values.shape[0] // count)]
 
 
 def colour_distance(image: np.ndarray, hole: np.ndarray, at: tuple[float, float],
@@ -409,8 +409,11 @@ def colour_distance(image: np.ndarray, hole: np.ndarray, at: tuple[float, float]
     plane = colours[disc.reshape(-1)]
     if not ring.any() or plane.shape[0] < 2:
         return np.inf
-    reference = _every(plane, samples)
-    others = _every(plane, samples, start=max(1, plane.shape[0] // samples) // 2)
+    # Two disjoint samples of the plane (interleaved): with one sample for both, as where the
+    # disc held fewer than twice ``samples`` pixels, each of the plane's own pixels found itself
+    # at 0 and the ratio was the ring's distance over the floor below alone.
+    stride = max(2, plane.shape[0] // samples)
+    reference, others = plane[::stride], plane[stride // 2 :: stride]
     mine = _every(colours[ring.reshape(-1)], samples)
 
     def nearest(points: np.ndarray) -> float:
