@@ -441,6 +441,20 @@ def test_a_hole_straddling_the_horizon_fills_its_floor_part_along_the_lattice(mo
     assert any("floor lattice of strength" in note for note in notes)
 
 
+def test_a_lattice_holds_across_a_floor_whatever_pair_of_its_dips_came_first():
+    """The two shortest shifts are judged (the reduced basis), not the strongest two dips: one
+    tile and two tiles plus one of the next span the same floor lattice (the 4K plaza's
+    strongest dips were an unreduced pair too), and with the longer shift judged the floor's
+    lattice was refused."""
+    up = _up()
+    hole = _hole(row=0.57, radius=0.14)
+    floor = rectify(_floor(up), hole, FRONT, FACE, PAD, tuple(up))
+    a, b, _ = find_lattice(floor.image, floor.known).basis()
+    long = 2 * a + b
+    lattice = Lattice(np.array([a, -a, long, -long]), np.full(4, 0.5), np.zeros(4, bool))
+    assert holds_across(floor, lattice, 0.15)
+
+
 def test_a_lattice_holds_across_a_floor_but_not_across_a_wall_taken_for_one():
     up = _up()
     hole = _hole(row=0.57, radius=0.14)

@@ -301,8 +301,9 @@ def nearer_point(image: np.ndarray, hole: np.ndarray, face: int, face_size: int,
 
 
 def holds_across(rect: Rectified, lattice: Lattice, min_strength: float) -> bool:
-    """Whether ``lattice``'s two shortest shifts (found on ``rect``) are dips of the edges'
-    ``msd`` both on the known grid nearer the camera than its median distance and beyond it.
+    """Whether ``lattice``'s two shortest shifts (its reduced basis, found on ``rect``) are
+    dips of the edges' ``msd`` both on the known grid nearer the camera than its median
+    distance and beyond it.
 
     A floor's lattice is the same shift all over its grid. A wall taken for the floor (or for
     the ceiling) is not a plane with normal ``up``: its texture's scale on the grid changes
@@ -317,8 +318,7 @@ def holds_across(rect: Rectified, lattice: Lattice, min_strength: float) -> bool
     if not inside.any():
         return False
     median = np.median(distance[inside])
-    a = lattice.offsets[0]
-    b = next((o for o in lattice.offsets[2::2] if not_parallel(a, o)), None)
+    a, b, _ = lattice.basis()
     ring = [np.array([3 * np.sin(t), 3 * np.cos(t)]) for t in np.arange(8) * np.pi / 4]
     for half in (inside & (distance <= median), inside & (distance > median)):
         step = max(1, int(np.sqrt(half.sum() / 60_000)))
