@@ -77,6 +77,24 @@ def test_find_stripes_gives_the_planks_direction(rng):
     assert abs(direction @ ALONG) > np.cos(np.radians(1.5))
 
 
+def test_find_stripes_judges_a_large_tile_reduced(rng, monkeypatch):
+    """A tile four times wider (an 8K face's scale against the test's) is looked at reduced to
+    at most 512 px, and the planks' direction comes out the same."""
+    from pano_inpaint.generators.patchmatch import _stripes
+
+    seen = []
+    judge = _stripes._find_stripes
+    monkeypatch.setattr(_stripes, "_find_stripes",
+                        lambda image, hole: seen.append(hole.shape) or judge(image, hole))
+    big = 4 * SIZE
+    image = cv2.resize(_planks(rng), (big, big), interpolation=cv2.INTER_CUBIC)
+    hole = cv2.resize(_hole().astype(np.uint8), (big, big), interpolation=cv2.INTER_NEAREST) > 0
+    direction = find_stripes(image, hole)
+    assert seen and max(seen[0]) <= 512
+    assert direction is not None
+    assert abs(direction @ ALONG) > np.cos(np.radians(1.5))
+
+
 def test_find_stripes_finds_nothing_in_unoriented_texture(rng):
     y, x = _grid()
     blobs = rng.standard_normal((SIZE // 4, SIZE // 4))
