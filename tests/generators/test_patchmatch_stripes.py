@@ -209,6 +209,39 @@ def test_the_stripes_fill_takes_its_coarse_band_from_the_plain_search():
     assert np.abs(coarse(along.image) - coarse(plain))[mask].mean() < 0.02
 
 
+def test_the_stripes_light_of_a_large_face_is_searched_on_reduced_tiles(monkeypatch):
+    """On a face of 1024 px the plain search behind the light runs on faces of 256 px (the band
+    it gives is a blur of 41 px), its tiles and their six-face context alike, and comes back at
+    full size; a reduced pixel holding any hole pixel is hole."""
+    from pano_inpaint.generators.patchmatch import generator as gen
+
+    face, pad = 1024, 16
+    side = face + 2 * pad
+    rng = np.random.default_rng(0)
+    image = rng.random((1, side, side, 3), dtype=np.float32)
+    mask = np.zeros((1, side, side), bool)
+    mask[0, 500:530, 500:530] = True
+    mask[0, 7, 9] = True  # one hole pixel alone
+    six = CubeTiles(np.repeat(image, 6, axis=0), np.repeat(mask, 6, axis=0), tuple(range(6)),
+                    face, pad)
+    tiles = CubeTiles(image.copy(), mask, (DOWN,), face, pad, context=lambda: six)
+    searched = []
+
+    def plain_fill(self, small):
+        context = small.context()
+        searched.append((small.face_size, small.pad, small.mask.shape, context.face_size,
+                         bool(small.mask[0, 7 // 4, 9 // 4])))
+        return small.values.copy()
+
+    monkeypatch.setattr(gen.PatchMatch, "inpaint", plain_fill)
+    out = image.copy()
+    gen.PatchMatch()._stripes_light(tiles, out, {0: mask[0]}, log=False)
+    assert searched == [(256, 4, (1, 264, 264), 256, True)]
+    # The plain "fill" here is the tiles themselves, so the light moves them little.
+    assert out.shape == image.shape
+    assert np.abs(out - image)[mask].mean() < 0.05
+
+
 def test_the_stripes_fill_reports_its_progress_once():
     """The light's second, plain solve does not run the fill's progress from 0 again."""
     image, _, _ = _plank_floor(np.random.default_rng(3))
