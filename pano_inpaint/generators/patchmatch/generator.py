@@ -1107,8 +1107,7 @@ class PatchMatch:
         up = np.array(problem.up if problem.up is not None else (0.0, 1.0, 0.0))
         if abs(FACE_CENTER[problem.face_ids[i]] @ up) < _FROM_ABOVE * np.linalg.norm(up):
             return None
-        channels = problem.image.shape[3]
-        direction = find_stripes(problem.image[i][..., :channels], problem.hole[i])
+        direction = find_stripes(problem.image[i], problem.hole[i])
         if direction is None:
             return None
         if any(abs(line.direction @ direction) < np.cos(_ALONG_STRIPES) for line in lines):
