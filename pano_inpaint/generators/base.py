@@ -114,7 +114,8 @@ class Generator(Protocol):
 
     Optional class attributes the pipeline reads: ``pad_fraction`` (cube padding as a share of
     the face size, default 1/8), ``interpolation`` (resampling to and from the cube when the
-    config says ``auto``, default ``"bilinear"``) and ``uses_context`` (True: every fill calls
+    config says ``auto``, default ``"bilinear"``), ``write_interpolation`` (the way back alone,
+    default ``interpolation``) and ``uses_context`` (True: every fill calls
     ``tiles.context()``, so the pipeline may build it before the fill; default False; it may be
     a property, when that depends on the generator's parameters).
 

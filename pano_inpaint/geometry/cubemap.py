@@ -56,7 +56,10 @@ from pano_inpaint.geometry.sphere import (
     xyz_to_lonlat,
 )
 
-__all__ = ["cube_to_erp", "erp_to_cube", "prepare_erp_to_cube", "rotation_key", "tiles_to_erp"]
+__all__ = [
+    "cube_to_erp", "erp_to_cube", "prepare_erp_to_cube", "rotation_key", "tiles_to_erp",
+    "write_back_pad",
+]
 
 _STRIP_PIXELS = 1 << 20
 _POLAR_FACES = (4, 5)  # up, down (FACE_ORDER)
@@ -459,7 +462,7 @@ def _erp_block(
     if rotation is not None:
         # panorama frame -> cube frame: R^T v, written for row vectors
         xyz = xyz @ rotation.astype(np.float32)
-    pad = _canvas_pad(interpolation)
+    pad = write_back_pad(interpolation)
     face, x, y = _faces_and_pixels(xyz, face_size, pad, None if rotation is not None else (
         np.abs(xyz[:, 0, 1]), cos_lat[:, 0] * np.abs(np.sin(lon).astype(np.float32)).max(),
         cos_lat[:, 0] * np.abs(np.cos(lon).astype(np.float32)).max()))
@@ -485,8 +488,14 @@ def _erp_plan(
     return map_cache.get_or_build(key, lambda: list(blocks))
 
 
-def _canvas_pad(interpolation: str) -> int:
-    """Cube padding the face canvas needs so the kernel never reads past a face's border."""
+def write_back_pad(interpolation: str) -> int:
+    """Cube padding a tile needs so an ``interpolation`` kernel sampling it never reads past its
+    border: the least ``pad`` :func:`tiles_to_erp` accepts.
+
+    Example:
+        >>> write_back_pad("bicubic"), write_back_pad("lanczos")
+        (2, 4)
+    """
     return max(1, margin_of(interpolation) - 1)
 
 
@@ -602,7 +611,7 @@ def _write_erp(
                  if _cacheable(height, width) else build())
         bits = int(np.bitwise_or.reduce(block.row_faces))
         pieces.append((r0, r1, c0, c1, block.maps, bits, full))
-    tile = face_size + 2 * _canvas_pad(interpolation)
+    tile = face_size + 2 * write_back_pad(interpolation)
     needed: set[int] = set()
     for r0, r1, c0, c1, maps, bits, full in pieces:
         # Row bits cover whole rows; a partial band is resolved from the maps themselves.
@@ -668,7 +677,7 @@ def cube_to_erp(
     height, width = _check_erp_size(height, width)
     check_interpolation(interpolation)
     face_size = faces.shape[1]
-    pad = _canvas_pad(interpolation)
+    pad = write_back_pad(interpolation)
     if 3 * (face_size + 2 * pad) >= CV_LIMIT:
         raise ValueError(f"face size {face_size} is too large (at most {CV_LIMIT // 3 - 10})")
     squeeze = faces.ndim == 3
@@ -736,7 +745,7 @@ def tiles_to_erp(
         raise ValueError(f"need one distinct face id per tile, got {ids} for {tiles.shape[0]}")
     height, width = _check_erp_size(height, width)
     check_interpolation(interpolation)
-    need = _canvas_pad(interpolation)
+    need = write_back_pad(interpolation)
     face_size = tiles.shape[1] - 2 * pad
     if pad < need or face_size < 1:
         raise ValueError(f"{interpolation} write-back needs tiles padded by >= {need}, got {pad}")

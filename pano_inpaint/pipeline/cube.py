@@ -14,12 +14,18 @@ import numpy as np
 from pano_inpaint.config import ConfigError, CubeConfig
 from pano_inpaint.generators.base import Generator
 from pano_inpaint.geometry._remap import margin_of
-from pano_inpaint.geometry.cubemap import erp_to_cube, prepare_erp_to_cube, tiles_to_erp
+from pano_inpaint.geometry.cubemap import (
+    erp_to_cube,
+    prepare_erp_to_cube,
+    tiles_to_erp,
+    write_back_pad,
+)
 from pano_inpaint.masks import dilate_mask
 from pano_inpaint.pipeline.regions import Region, plan_cube
 
 __all__ = [
     "RegionCube", "cube_interpolation", "face_size_and_pad", "kernel_reach", "native_face_size",
+    "write_interpolation",
 ]
 
 _DEFAULT_PAD_FRACTION = 1 / 8
@@ -66,6 +72,17 @@ def cube_interpolation(config: CubeConfig, generator: Generator) -> str:
     return config.interpolation
 
 
+def write_interpolation(config: CubeConfig, generator: Generator, pad: int) -> str:
+    """The resampling of the filled tiles back into the panorama: the config's, or on ``auto``
+    the generator's ``write_interpolation`` (its sampling's if it names none, or if tiles padded
+    by ``pad`` are too narrow for that kernel)."""
+    sampling = cube_interpolation(config, generator)
+    if config.interpolation != "auto":
+        return sampling
+    wanted = getattr(generator, "write_interpolation", sampling)
+    return wanted if pad >= write_back_pad(wanted) else sampling
+
+
 def kernel_reach(interpolation: str) -> int:
     """Panorama pixels an ``interpolation`` kernel reaches beyond the bilinear 2 x 2."""
     return margin_of(interpolation) - margin_of("bilinear")
@@ -74,13 +91,15 @@ def kernel_reach(interpolation: str) -> int:
 @dataclass(frozen=True)
 class RegionCube:
     """Where one region is filled: the cube rotated to put it at a face centre, the faces (in
-    ``FACE_ORDER`` numbers) whose padded tiles it touches, and how pixels are resampled."""
+    ``FACE_ORDER`` numbers) whose padded tiles it touches, and how pixels are resampled: to the
+    tiles with ``interpolation``, back with ``write_with`` (the same if None)."""
 
     rotation: np.ndarray | None
     face_ids: list[int]
     face_size: int
     pad: int
     interpolation: str
+    write_with: str | None = None
 
     @classmethod
     def plan(cls, region: Region, shape: tuple[int, int], face_size: int, pad: int,
@@ -90,7 +109,8 @@ class RegionCube:
             region, *shape, face_size, pad,
             rotate=config.rotate, min_rotation_degrees=config.min_rotation_degrees,
         )
-        return cls(rotation, face_ids, face_size, pad, cube_interpolation(config, generator))
+        return cls(rotation, face_ids, face_size, pad, cube_interpolation(config, generator),
+                   write_interpolation(config, generator, pad))
 
     @property
     def tile_size(self) -> int:
@@ -160,4 +180,4 @@ class RegionCube:
         height, width = mask.shape
         target = out[..., None] if out.ndim == 2 else out
         tiles_to_erp(tiles, self.face_ids, self.pad, height, width, rotation=self.rotation,
-                     interpolation=self.interpolation, mask=mask, out=target)
+                     interpolation=self.write_with or self.interpolation, mask=mask, out=target)

@@ -97,3 +97,49 @@ def test_up_is_the_panoramas_zenith_in_the_cube_frame(rotation):
              + ab[:, None, None] * FACE_DOWN[face])
         height = d @ up / np.linalg.norm(d, axis=-1)
         assert np.abs(height - tiles[k]).max() < 0.03
+
+
+def test_the_fill_goes_back_with_the_generators_write_interpolation():
+    """PatchMatch samples its tiles bicubic and writes the fill back with lanczos on ``auto``; a
+    config that names a kernel uses it both ways; a generator naming none writes back as it
+    samples; tiles padded too narrowly for lanczos fall back to the sampling kernel."""
+    from pano_inpaint.config import CubeConfig
+    from pano_inpaint.generators import get_generator
+    from pano_inpaint.pipeline.cube import write_interpolation
+
+    patchmatch, telea = get_generator("patchmatch"), get_generator("telea")
+    auto = CubeConfig()
+    assert auto.interpolation == "auto"
+    assert write_interpolation(auto, patchmatch, 16) == "lanczos"
+    assert write_interpolation(auto, patchmatch, 3) == "bicubic"
+    assert write_interpolation(CubeConfig(interpolation="bilinear"), patchmatch, 16) == "bilinear"
+    assert write_interpolation(auto, telea, 16) == write_interpolation(auto, telea, 1)
+
+
+def _gradient_energy(image: np.ndarray, mask: np.ndarray) -> float:
+    dx = np.diff(image, axis=1)[mask[:, 1:] & mask[:, :-1]]
+    dy = np.diff(image, axis=0)[mask[1:] & mask[:-1]]
+    return float((dx**2).sum() + (dy**2).sum()) / (dx.size + dy.size)
+
+
+def test_a_lanczos_write_back_keeps_more_of_the_tiles_detail():
+    """The truth's own tiles (grain at the faces' scale, sampled bicubic) written back into a
+    nadir cap: lanczos keeps at least 0.9 of the hole's gradient energy, bicubic visibly less
+    (the reason PatchMatch writes back with lanczos)."""
+    rng = np.random.default_rng(1)
+    height = 128
+    small = rng.random((height // 2, height, 3)).astype(np.float32)
+    import cv2
+    truth = cv2.resize(small, (2 * height, height), interpolation=cv2.INTER_CUBIC)
+    mask = nadir_mask(height, 2 * height, 40)
+    face_size = int(np.ceil(2 * height / np.pi / 8) * 8)
+    kept = {}
+    for back in ("bicubic", "lanczos"):
+        cube = RegionCube(None, list(range(6)), face_size, 8, "bicubic", back)
+        tiles = cube.sample(truth, cube.face_ids)
+        out = truth.copy()
+        out[mask] = 0
+        cube.write_back(tiles, mask, out)
+        kept[back] = _gradient_energy(out, mask) / _gradient_energy(truth, mask)
+    assert kept["lanczos"] >= 0.9, kept
+    assert kept["bicubic"] < kept["lanczos"] - 0.05, kept
