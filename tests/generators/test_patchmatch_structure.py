@@ -815,6 +815,87 @@ def test_a_line_ending_on_another_inside_the_hole_is_continued_up_to_it(rng):
     assert abs(out[beside & below].mean() - out[on & below].mean()) <= 0.2 * contrast
 
 
+CORNER_MEET = np.array([6.0, 0.0])  # (dy, dx) from the tile's centre: where the two arms meet
+
+
+def _corner(rng: np.random.Generator, turn_degrees: float = 30.0, light_right: bool = False
+            ) -> tuple[np.ndarray, list[np.ndarray]]:
+    """A 3 px dark rail turning a corner inside ``_line_hole``: two arms coming up from where
+    they meet (6 px below the centre) to the tile's left and right edges, ``turn_degrees``
+    between one arm's direction and the other's continued (a rail round a room's corner seen
+    across it); with ``light_right`` the right arm is a light line instead. Returns the tile and
+    each arm's unit direction ``(dy, dx)`` away from where they meet."""
+    import cv2
+
+    y, x = _grid()
+    meet = (SIZE - 1) / 2 + CORNER_MEET
+    rise = np.radians(turn_degrees / 2)
+    arms = [np.array([-np.sin(rise), -np.cos(rise)]), np.array([-np.sin(rise), np.cos(rise)])]
+    ground = cv2.GaussianBlur(rng.standard_normal((SIZE, SIZE)).astype(np.float32), (0, 0), 2)
+    grey = 0.6 + 0.02 * ground / ground.std()
+    for k, arm in enumerate(arms):
+        along = (y - meet[0]) * arm[0] + (x - meet[1]) * arm[1]
+        across = np.abs((y - meet[0]) * arm[1] - (x - meet[1]) * arm[0])
+        # each arm is a half-line from the meeting point on (its round end there)
+        distance = np.where(along >= 0, across, np.hypot(y - meet[0], x - meet[1]))
+        line = np.clip(2.0 - distance, 0.0, 1.0)
+        grey = grey + (0.3 if light_right and k == 1 else -0.4) * line
+    return _rgb(grey), arms
+
+
+def test_a_line_turning_a_corner_inside_the_hole_is_continued_to_the_corner(rng):
+    """A rail running round a corner hidden by the hole (each arm leaves it on its own side,
+    at 30 degrees to the other): neither arm has a far side or a line to end on, but the two
+    meet inside the hole with the same cross-section, so each is continued up to the corner
+    and no further; the fill draws the rail to the corner."""
+    from pano_inpaint.generators.patchmatch._lines import find_lines
+
+    image, arms = _corner(rng)
+    hole = _line_hole()
+    meet = (SIZE - 1) / 2 + CORNER_MEET
+    lines = find_lines(image, hole, FACE)
+    corners = [line for line in lines if line.corner]
+    assert corners and all(line.end is not None for line in corners)
+    for arm in arms:  # both arms, each coming in towards the corner (against its direction)
+        assert any(line.direction @ -arm > np.cos(np.radians(3)) for line in corners)
+    for line in corners:  # each stops at the corner, give or take the rail's width
+        assert np.hypot(*(line.point + line.end * line.direction - meet)) <= 4.0
+    out = PatchMatch(lattice_strength=2.0).inpaint(_tiles(image, hole))[0].mean(axis=-1)
+    y, x = _grid()
+    grey = image.mean(axis=-1)
+    contrasts = []
+    for arm in arms:
+        along = (y - meet[0]) * arm[0] + (x - meet[1]) * arm[1]
+        across = np.abs((y - meet[0]) * arm[1] - (x - meet[1]) * arm[0])
+        on = hole & (across <= 1) & (along >= 4)
+        beside = hole & (across >= 4) & (across <= 8) & (along >= 4)
+        known = ~hole & (along >= 4)
+        truth = grey[known & (across >= 4) & (across <= 8)].mean() - grey[
+            known & (across <= 1)].mean()
+        contrasts.append((out[beside].mean() - out[on].mean()) / truth)
+        # Past the corner, where the arm would have run on had it been straight: no rail.
+        past = hole & (across <= 1) & (along <= -6)
+        near_past = hole & (across >= 4) & (across <= 8) & (along <= -6)
+        assert abs(out[near_past].mean() - out[past].mean()) <= 0.25 * truth
+    # In the hole each arm keeps at least half its contrast (0.62 and 0.79; with the plain search
+    # alone one arm keeps 0.19).
+    assert min(contrasts) >= 0.5, contrasts
+
+
+@pytest.mark.parametrize("case", ["other-profile", "same-side"])
+def test_no_corner_is_made_of_unlike_or_converging_lines(rng, case):
+    """A dark arm meeting a light one is not one line turning; nor are two lines converging
+    on a point in the hole from the same side (a turn of 160 degrees: a floor's joints
+    running to their vanishing point)."""
+    from pano_inpaint.generators.patchmatch._lines import find_lines
+
+    if case == "other-profile":
+        image, _ = _corner(rng, light_right=True)
+    else:
+        image, _ = _corner(rng, turn_degrees=160.0)
+    assert not [line for line in find_lines(image, _line_hole(), FACE) if line.corner]
+
+
 def _ground_across_along(rng: np.random.Generator, size: int, radius: float
                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """A ``size`` px tile of blurred noise about 0.6, each pixel's distance across

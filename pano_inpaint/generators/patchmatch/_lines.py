@@ -16,7 +16,10 @@ shortest length with no partner then looks for its own cross-section beyond the 
 extension (``_trace``), and is kept where that profile continues for a long enough span there.
 A long segment with neither may end inside the hole on one of the lines found crossing it (a
 post on a rail, a parking stripe on the kerb it runs into: a T-junction); it is then continued
-up to that line only (``_junctions``).
+up to that line only (``_junctions``). Two such segments entering the hole from different sides
+whose extensions meet inside it, with the same cross-section, are one line turning a corner there
+(a rail or skirting board round the corner of a room behind the object, a window frame's corner):
+each is continued up to where they meet (``_corners``).
 The fill then copies along each line first
 (structure propagation, J. Sun, L. Yuan, J. Jia, H.-Y. Shum, "Image completion with structure
 propagation", SIGGRAPH 2005: the curves first, the rest constrained by them): each pixel of a
@@ -87,6 +90,12 @@ _BOUNDARY_STRIDE = 400  # a tile is measured on a grid of (its size // this) px
 # nosings of a flight of stairs in perspective) meet a line across them at shallow angles: at
 # 20 degrees they were run on to a crossing line 26-31 degrees off (st_fagans wrap -0.8 dB).
 _JUNCTION_ANGLE = np.radians(45.0)
+# Two segments make a corner if the line turns there by at least the pairing's angle (less is
+# one straight line, ``_MAX_ANGLE``) and at most this much: lines converging on a vanishing
+# point inside the hole (a floor's joints, a stair's nosings) come from the same side and turn
+# by nearly 180 degrees; a rail round a room's corner seen across it turns by 10-40, a frame's
+# corner by 90.
+_CORNER_TURN = np.radians(100.0)
 
 
 @dataclass(frozen=True)
@@ -111,6 +120,8 @@ class Line:
             or one that ends) is sure.
         boundary: a sure line between two different regions, with a wide band
             (``_boundaries``).
+        corner: a line that ends (``end`` set) where another one ending in the hole meets
+            it, not on a line crossing the hole (``_corners``).
     """
 
     point: np.ndarray
@@ -120,6 +131,7 @@ class Line:
     end: float | None = None
     sure: bool = True
     boundary: bool = False
+    corner: bool = False
 
     def band(self, shape: tuple[int, int]) -> np.ndarray:
         """``shape`` bool: the pixels within ``half_width`` of the line (of a line that
@@ -581,8 +593,8 @@ def find_lines(image: np.ndarray, hole: np.ndarray, face_size: int, *,
                         best = (float(np.hypot(*(far_span[1] - far_span[0]))), line, True)
                         sure = True
                 if best is None and profile is not None:
-                    # ... else it may end on another line in the hole.
-                    dangling.append((float(lengths[i]), tip, u, crossing))
+                    # ... else it may end on another line in the hole, or turn a corner.
+                    dangling.append((float(lengths[i]), tip, u, crossing, profile))
             if best is not None:
                 found.append((lengths[i] + best[0], Line(best[1].point, best[1].direction,
                                                          1.0 + 0.004 * face_size, best[2],
@@ -595,7 +607,9 @@ def find_lines(image: np.ndarray, hole: np.ndarray, face_size: int, *,
         lines.append(line)
         if len(lines) >= max_lines:
             break
-    joined = _junctions(dangling, lines, tolerance, max_lines - len(lines))
+    joined, rest = _junctions(dangling, lines, tolerance, max_lines - len(lines))
+    joined += _corners(rest, hole, 1.0 + 0.004 * face_size,
+                       max_lines - len(lines) - len(joined))
     return _boundaries(lines, image, known, face_size, depth) + joined
 
 
@@ -644,8 +658,11 @@ def _boundaries(lines: list[Line], image: np.ndarray, known: np.ndarray, face_si
     return sorted(out, key=lambda line: line.boundary)  # stable: thin bands first
 
 
-def _junctions(dangling: list[tuple[float, np.ndarray, np.ndarray, tuple[float, float]]],
-               lines: list[Line], tolerance: float, count: int) -> list[Line]:
+_Dangling = tuple[float, np.ndarray, np.ndarray, tuple[float, float], np.ndarray]
+
+
+def _junctions(dangling: list[_Dangling], lines: list[Line], tolerance: float, count: int
+               ) -> tuple[list[Line], list[_Dangling]]:
     """The long segments without a far side that end, inside the hole, on one of the
     ``lines`` crossing it (a post on the rail of a balustrade, a parking stripe on the kerb
     it runs into): each continued from where it enters the hole to that line, longest first,
@@ -653,11 +670,15 @@ def _junctions(dangling: list[tuple[float, np.ndarray, np.ndarray, tuple[float, 
     inside the hole at an angle of at least ``_JUNCTION_ANGLE``, if that is no further into
     the hole than the segment is long (a longer run is more guess than evidence: on textured
     ground, an edge of the texture pointing at a kerb); one whose extension leaves the hole
-    first is left to the plain search (nothing says where it ends)."""
+    first is left to the plain search (nothing says where it ends), or to ``_corners``: the
+    segments not ended on a line are returned beside the lines."""
     joined: list[Line] = []
-    for length, tip, u, (enter, leave) in sorted(dangling, key=lambda item: -item[0]):
+    rest: list[_Dangling] = []
+    for item in sorted(dangling, key=lambda item: -item[0]):
+        length, tip, u, (enter, leave), _ = item
         if len(joined) >= count:
-            break
+            rest.append(item)
+            continue
         stop = None
         for other in lines:
             normal = np.array([-other.direction[1], other.direction[0]])
@@ -667,9 +688,59 @@ def _junctions(dangling: list[tuple[float, np.ndarray, np.ndarray, tuple[float, 
             if enter <= at <= leave and (stop is None or at < stop[0]):
                 stop = (at, other.half_width / abs(u @ normal))
         if stop is None or stop[0] - enter > length:
-            continue  # no line to end on, or further into the hole than the segment is long
+            rest.append(item)  # no line to end on, or further in than the segment is long
+            continue
         line = Line(tip, u, lines[0].half_width, end=stop[0] + stop[1])
         if _found_already(line, joined, tolerance):
             continue  # the same edge found twice
         joined.append(line)
-    return joined
+    return joined, rest
+
+
+def _corners(dangling: list[_Dangling], hole: np.ndarray, half_width: float, count: int
+             ) -> list[Line]:
+    """Pairs of the long segments without a far side (``dangling``: length, tip, unit ``u``
+    into the hole, where it enters and leaves it, cross-section) that are one line turning a
+    corner inside the hole: their extensions meet on a hole pixel, each no further into the
+    hole than its segment is long (as for ``_junctions``), the line turns there by between
+    ``_MAX_ANGLE`` and ``_CORNER_TURN``, and the two cross-sections match (correlation at least
+    ``_TRACE_CORRELATION``, contrasts within a factor of two). Followed round the corner, the
+    side of the line on the left stays on the left, so the second segment's cross-section,
+    taken across its own ``u`` (which points the other way along the path), is compared
+    reversed. Each pair gives two lines that end where they meet (``Line.corner``), with bands
+    ``half_width`` wide; pairs are taken best match first, a segment in one pair at most, at
+    most ``count`` lines in all."""
+    candidates = []
+    for a in range(len(dangling)):
+        for b in range(a + 1, len(dangling)):
+            (len_a, tip_a, u_a, (in_a, out_a), prof_a) = dangling[a]
+            (len_b, tip_b, u_b, (in_b, out_b), prof_b) = dangling[b]
+            turn = float(np.arccos(np.clip(-(u_a @ u_b), -1.0, 1.0)))
+            if not _MAX_ANGLE < turn <= _CORNER_TURN:
+                continue
+            # tip_a + s u_a = tip_b + t u_b
+            cross = u_a[0] * u_b[1] - u_a[1] * u_b[0]
+            delta = tip_b - tip_a
+            s_at = float((delta[0] * u_b[1] - delta[1] * u_b[0]) / cross)
+            t_at = float((delta[0] * u_a[1] - delta[1] * u_a[0]) / cross)
+            if not (in_a <= s_at <= out_a and in_b <= t_at <= out_b):
+                continue
+            if s_at - in_a > len_a or t_at - in_b > len_b:
+                continue  # further into the hole than the evidence is long
+            meet = np.rint(tip_a + s_at * u_a).astype(np.int64)
+            if not hole[meet[0], meet[1]]:
+                continue
+            match = float(_pearson(prof_a, prof_b[::-1]))
+            ratio = _contrast(prof_a) / max(_contrast(prof_b), 1e-12)
+            if match >= _TRACE_CORRELATION and 0.5 <= ratio <= 2.0:
+                candidates.append((match, a, b, s_at, t_at))
+    corners: list[Line] = []
+    used: set[int] = set()
+    for _, a, b, s_at, t_at in sorted(candidates, key=lambda item: -item[0]):
+        if a in used or b in used or len(corners) + 2 > count:
+            continue
+        used.update((a, b))
+        for item, at in ((dangling[a], s_at), (dangling[b], t_at)):
+            corners.append(Line(item[1], item[2], half_width, end=at + half_width,
+                                corner=True))
+    return corners

@@ -487,7 +487,8 @@ def _domain(hole: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray]:
 def _lines_note(lines: list[Line]) -> str:
     """What the line step does on one tile, for the report: the lines it continues across the
     hole (how many of them were found beyond it by their profile) and, apart from them, those
-    it continues only up to a line they end on inside the hole (T-junctions).
+    it continues only up to a line they end on inside the hole (T-junctions) or up to where
+    two of them meet in a corner.
 
     Example:
         >>> across = Line(np.zeros(2), np.array([1.0, 0.0]), 2.0)
@@ -499,18 +500,24 @@ def _lines_note(lines: list[Line]) -> str:
         >>> kerb = Line(np.zeros(2), np.array([1.0, 0.0]), 30.0, boundary=True)
         >>> _lines_note([kerb])
         '1 line(s) continued across the hole (1 between two regions, each continued along it)'
+        >>> turning = Line(np.zeros(2), np.array([0.0, 1.0]), 2.0, end=9.0, corner=True)
+        >>> _lines_note([turning, turning])
+        '2 continued up to the corner where they meet in the hole'
     """
-    ending = sum(line.end is not None for line in lines)
+    corners = sum(line.corner for line in lines)
+    ending = sum(line.end is not None for line in lines) - corners
     traced = sum(line.traced for line in lines if line.end is None)
     boundaries = sum(line.boundary for line in lines)
     parts = []
-    if len(lines) > ending:
+    if len(lines) > ending + corners:
         said = [f"{traced} found beyond it by their profile"] if traced else []
         said += [f"{boundaries} between two regions, each continued along it"] if boundaries else []
-        parts.append(f"{len(lines) - ending} line(s) continued across the hole"
+        parts.append(f"{len(lines) - ending - corners} line(s) continued across the hole"
                      + (f" ({'; '.join(said)})" if said else ""))
     if ending:
         parts.append(f"{ending} continued up to a line it ends on in the hole")
+    if corners:
+        parts.append(f"{corners} continued up to the corner where they meet in the hole")
     return ", ".join(parts)
 
 
@@ -997,7 +1004,12 @@ class PatchMatch:
                 enough.set()
                 raise
             lines = lines_found.result()
-            stripes = self._stripes(problem, i, lines) if floor is None else None
+            # A corner (two edges of an object turning in the hole) says nothing against
+            # planks; the stripes then take the whole hole, corner and all (drawn too, the box
+            # corner at St Fagans' large cap cost 0.11 dB: its edges' extensions meet 13-20 px
+            # further in than the blurred corner truly is).
+            stripes = None if floor is not None else self._stripes(
+                problem, i, [line for line in lines if not line.corner])
             if stripes is not None:
                 # The lines found, if any, are the planks' own joints: the stripes take the
                 # whole hole along the same direction.
