@@ -896,6 +896,30 @@ def test_no_corner_is_made_of_unlike_or_converging_lines(rng, case):
     assert not [line for line in find_lines(image, _line_hole(), FACE) if line.corner]
 
 
+@pytest.mark.parametrize("sides", ["kept", "swapped"])
+def test_a_corner_keeps_the_lines_left_side_on_its_left(rng, sides):
+    """A line lit from above (a light stripe beside a dark one) turning a corner in the hole:
+    followed round the corner its light side stays on the same side of the path, so the second
+    arm's cross-section, taken across its own direction into the hole, is the first's reversed.
+    With the sides swapped on one arm (light above on the left, below on the right) the two are
+    not one line and make no corner."""
+    import cv2
+
+    from pano_inpaint.generators.patchmatch._lines import find_lines
+
+    y, x = _grid()
+    meet = (SIZE - 1) / 2 + CORNER_MEET
+    rise = np.radians(15.0)
+    # Signed distance across the V the two arms make (positive below it), near the arms.
+    below = np.cos(rise) * ((y - meet[0]) + np.abs(x - meet[1]) * np.tan(rise))
+    sign = 1.0 if sides == "kept" else np.where(x < meet[1], 1.0, -1.0)
+    ground = cv2.GaussianBlur(rng.standard_normal((SIZE, SIZE)).astype(np.float32), (0, 0), 2)
+    lit = np.exp(-((below - 1.5) ** 2)) - np.exp(-((below + 1.5) ** 2))  # zero away from it
+    image = _rgb(0.5 + 0.02 * ground / ground.std() + 0.3 * sign * lit)
+    corners = [line for line in find_lines(image, _line_hole(), FACE) if line.corner]
+    assert bool(corners) == (sides == "kept")
+
+
 def _ground_across_along(rng: np.random.Generator, size: int, radius: float
                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """A ``size`` px tile of blurred noise about 0.6, each pixel's distance across

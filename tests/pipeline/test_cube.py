@@ -7,7 +7,7 @@ import pytest
 
 from pano_inpaint import cap_mask, nadir_mask, zenith_mask
 from pano_inpaint.geometry.rotation import as_rotation
-from pano_inpaint.pipeline.cube import RegionCube
+from pano_inpaint.pipeline.cube import RegionCube, native_face_size
 from tests.synthetic import erp_directions
 
 H = 64
@@ -106,10 +106,16 @@ def test_the_fill_goes_back_with_the_generators_write_interpolation():
     from pano_inpaint.config import CubeConfig
     from pano_inpaint.generators import get_generator
     from pano_inpaint.pipeline.cube import write_interpolation
+    from pano_inpaint.pipeline.regions import find_regions
 
     patchmatch, telea = get_generator("patchmatch"), get_generator("telea")
     auto = CubeConfig()
     assert auto.interpolation == "auto"
+    # Through the region's plan, as the pipeline asks (the choice must reach ``write_back``).
+    (region,) = find_regions(nadir_mask(H, 2 * H, 20))
+    for pad, wanted in ((16, "lanczos"), (3, "bicubic")):
+        cube = RegionCube.plan(region, (H, 2 * H), 40, pad, auto, patchmatch)
+        assert (cube.interpolation, cube.write_with) == ("bicubic", wanted)
     assert write_interpolation(auto, patchmatch, 16) == "lanczos"
     assert write_interpolation(auto, patchmatch, 3) == "bicubic"
     assert write_interpolation(CubeConfig(interpolation="bilinear"), patchmatch, 16) == "bilinear"
@@ -132,7 +138,7 @@ def test_a_lanczos_write_back_keeps_more_of_the_tiles_detail():
     import cv2
     truth = cv2.resize(small, (2 * height, height), interpolation=cv2.INTER_CUBIC)
     mask = nadir_mask(height, 2 * height, 40)
-    face_size = int(np.ceil(2 * height / np.pi / 8) * 8)
+    face_size = native_face_size(2 * height)
     kept = {}
     for back in ("bicubic", "lanczos"):
         cube = RegionCube(None, list(range(6)), face_size, 8, "bicubic", back)

@@ -504,8 +504,8 @@ def _found_already(line: Line, others: list[Line], tolerance: float) -> bool:
 def find_lines(image: np.ndarray, hole: np.ndarray, face_size: int, *,
                depth: float | None = None, max_lines: int = 12,
                stop: threading.Event | None = None) -> list[Line]:
-    """Straight lines crossing ``hole`` on one tile, and those ending in it on one of them
-    (see the module docstring).
+    """Straight lines crossing ``hole`` on one tile, those ending in it on one of them, and
+    pairs of lines meeting in it at a corner (see the module docstring).
 
     Args:
         image: ``(P, P, C)`` float32 tile in ``[0, 1]`` (hole pixels ignored).
@@ -520,8 +520,9 @@ def find_lines(image: np.ndarray, hole: np.ndarray, face_size: int, *,
 
     Returns:
         The lines crossing the hole, longest evidence first (the boundaries after the
-        others), then those ending in it
-        (``Line.end`` set), longest segment first (empty when none crosses the hole).
+        others), then those ending in it on one of them (``Line.end`` set), longest segment
+        first, then the corners' pairs (``Line.corner``), best matched first; a corner needs
+        no line crossing the hole.
     """
     known = ~hole
     min_length = max(6.0, 0.03 * face_size)
@@ -537,7 +538,8 @@ def find_lines(image: np.ndarray, hole: np.ndarray, face_size: int, *,
     tolerance = 1.5 + 0.004 * face_size
     found: list[tuple[float, Line]] = []
     traced = None  # (grey, known, factor): what _trace searches, as reduced as for _segments
-    dangling = []  # long segments into the hole without a far side: (length, tip, u, crossing)
+    # long segments into the hole without a far side: (length, tip, u, crossing, profile)
+    dangling: list[_Dangling] = []
     for i in range(len(segments)):
         if stop is not None and stop.is_set():
             return []
