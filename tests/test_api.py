@@ -119,6 +119,44 @@ def test_dtypes_and_hdr_range_are_kept_by_every_generator(name, dtype, scale):
     assert rel < 0.05
 
 
+class _Blazes:
+    """Fills every hole with a dim value and, on a few pixels, a blaze (an HDR sun's copy);
+    samples bicubic and writes back with lanczos, as PatchMatch does."""
+
+    name = "test-blazes"
+    interpolation = "bicubic"
+    write_interpolation = "lanczos"
+
+    def inpaint(self, tiles):
+        out = np.array(tiles.values, np.float32)
+        blaze = np.random.default_rng(0).random(tiles.mask.shape) < 0.02
+        out[tiles.mask] = 0.05
+        out[tiles.mask & blaze] = 1e4
+        return out
+
+
+@pytest.mark.parametrize("channels", [1, 3])
+def test_an_hdr_fill_written_back_has_no_negative_radiance(channels):
+    """The write-back's kernel rings beside a blaze; with the colour matching off (which would
+    clip it) no hole pixel comes back negative, and known pixels are untouched."""
+    import dataclasses
+
+    from pano_inpaint.config import PipelineConfig
+
+    rng = np.random.default_rng(1)
+    erp = (rng.random((H, 2 * H, channels)) * 0.5).astype(np.float32)
+    erp[0, 0] = 500.0  # scene-referred
+    erp = erp[..., 0] if channels == 1 else erp
+    mask = nadir_mask(H, 2 * H, 30)
+    config = PipelineConfig()
+    config = dataclasses.replace(config, blend=dataclasses.replace(config.blend,
+                                                                   match_colour=False))
+    image = inpaint(erp, mask, generator=_Blazes(), config=config).image
+    assert image[mask].max() > 100  # the blazes came back
+    assert image.min() >= 0
+    assert np.array_equal(image[~mask], erp[~mask])
+
+
 def test_alpha_and_gray_inputs():
     rgba = np.concatenate([_smooth(), np.full((H, 2 * H, 1), 255, np.uint8)], axis=-1)
     mask = nadir_mask(H, 2 * H, 20)
