@@ -71,6 +71,8 @@ def test_generator_option_takes_its_parameters(tmp_path, pano, capsys):
     (["--set", "mask.max_fraction=2"], "mask.max_fraction"),
     (["--set", "blend.feather=-1"], "blend.feather"),
     (["--set", "cube.pad=100000"], "cube.pad"),
+    (["--set", "cube.pad=2", "--set", "cube.interpolation=lanczos"], "cube.pad=2 is too narrow"),
+    (["--set", "cube.pad=0"], "cube.pad=0 is too narrow"),
 ])
 def test_out_of_range_settings(tmp_path, pano, capsys, args, words):
     code, text = _fill(capsys, pano, tmp_path / "o.png", *args)

@@ -51,7 +51,8 @@ def face_size_and_pad(config: CubeConfig, width: int, generator: Generator) -> t
 
     Raises:
         ValueError: a face smaller than 8 pixels.
-        ConfigError: a ``cube.pad`` larger than the face size.
+        ConfigError: a ``cube.pad`` larger than the face size, or narrower than the write-back's
+            kernel reaches (found here, not after the first region's fill).
     """
     face_size = native_face_size(width) if config.face_size == "auto" else int(config.face_size)
     if face_size < 8:
@@ -62,7 +63,12 @@ def face_size_and_pad(config: CubeConfig, width: int, generator: Generator) -> t
     if config.pad > face_size:
         raise ConfigError(f"cube.pad={config.pad} is larger than the face size {face_size} of a "
                           f"{width}-pixel-wide panorama; use at most {face_size}, or 'auto'")
-    return face_size, int(config.pad)
+    pad = int(config.pad)
+    kernel = write_interpolation(config, generator, pad)
+    if pad < write_back_pad(kernel):
+        raise ConfigError(f"cube.pad={pad} is too narrow for the {kernel} write-back; use at "
+                          f"least {write_back_pad(kernel)}, or 'auto'")
+    return face_size, pad
 
 
 def cube_interpolation(config: CubeConfig, generator: Generator) -> str:
