@@ -39,20 +39,20 @@ def _floor_checker(xyz: np.ndarray, cell: float = 0.22) -> np.ndarray:
 
 def _tiles(
     erp: np.ndarray, mask: np.ndarray, faces: str, *, context: bool = True, pad: int = PAD,
-    hdr_gain: float | None = None,
+    hdr_gain: float | None = None, size: int = SIZE,
 ) -> tuple[CubeTiles, np.ndarray]:
     """Tiles of ``faces`` (letters of FACE_ORDER) with the hole zeroed, and the ground truth."""
-    truth = erp_to_cube(erp, SIZE, pad=pad).astype(np.float32)
-    hole = erp_to_cube(mask.astype(np.uint8) * np.uint8(255), SIZE, pad=pad) > 0
+    truth = erp_to_cube(erp, size, pad=pad).astype(np.float32)
+    hole = erp_to_cube(mask.astype(np.uint8) * np.uint8(255), size, pad=pad) > 0
     image = truth.copy()
     image[hole] = 0
     ids = [FACE_ORDER.index(f) for f in faces]
     values = None if hdr_gain is None else image * hdr_gain
     to_values = (lambda x: x) if hdr_gain is None else (lambda x: x * hdr_gain)
-    everything = CubeTiles(image, hole, tuple(range(6)), SIZE, pad,
+    everything = CubeTiles(image, hole, tuple(range(6)), size, pad,
                            values=None if values is None else values, to_values=to_values)
     tiles = CubeTiles(
-        image[ids].copy(), hole[ids].copy(), tuple(ids), SIZE, pad,
+        image[ids].copy(), hole[ids].copy(), tuple(ids), size, pad,
         values=None if values is None else values[ids].copy(), to_values=to_values,
         context=(lambda: everything) if context else None,
     )
@@ -481,6 +481,56 @@ def test_coherence_copies_larger_pieces():
         same = (k[:, 1:] == k[:, :-1]) & (y[:, 1:] == y[:, :-1]) & (x[:, 1:] == x[:, :-1] + 1)
         fields[coherence] = same[hole].mean()
     assert fields[0.6] > fields[0.0]
+
+
+def _floor_in_side_light(xyz: np.ndarray, seed: int) -> np.ndarray:
+    """RGB: a grey floor's grain under a light that falls off evenly from one side of the room
+    to the other (as a window lights a concrete floor), a smooth sky above."""
+    x, y, z = xyz[..., 0], xyz[..., 1], xyz[..., 2]
+    below = y < -0.05
+    depth = np.where(below, -y, 1.0)
+    u, v = x / depth, z / depth  # floor-plane coordinates at unit camera height
+    grain = cv2.GaussianBlur(np.random.default_rng(seed).random((512, 512)).astype(np.float32),
+                             (0, 0), 0.7)
+    ground = 0.5 + 0.2 * np.tanh(1.5 * u) + 0.3 * (
+        grain[np.floor(v * 60).astype(int) % 512, np.floor(u * 60).astype(int) % 512] - 0.5)
+    grey = np.where(below, ground, 0.7 + 0.2 * y)
+    return np.repeat(grey[..., None], 3, axis=-1).astype(np.float32)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_large_cap_shows_no_seam_where_the_copies_from_either_side_meet(seed):
+    # The pieces copied from the dark side and the light side meet in the middle of a
+    # 42-degree cap. Without the layout stitch the finer levels find sources with an edge to
+    # match the meeting line, and the fill's light steps there 1.5-1.7 times as steeply as
+    # anywhere on the truth's ramp (floor seeds 0-3); with it 1.0-1.3 times (1.5 for seed 0,
+    # whose seam softens less).
+    size = 96
+    erp = _floor_in_side_light(erp_directions(2 * size, 4 * size), seed)
+    tiles, truth = _tiles(erp, cap_mask(2 * size, [0, -1, 0], 42), "D", pad=size // 6,
+                          size=size)
+    out = PatchMatch(layout_stitch=True).inpaint(tiles)[0]
+
+    def steepest(tile: np.ndarray) -> float:  # of the light, across the hole's middle
+        light = cv2.GaussianBlur(tile.mean(axis=-1), (0, 0), size / 32)
+        middle = cv2.erode(tiles.mask[0].astype(np.uint8), np.ones((size // 4,) * 2, np.uint8))
+        return float(np.abs(np.diff(light, axis=1))[middle[:, 1:] > 0].max())
+
+    assert steepest(out) < 1.4 * steepest(truth[0])
+
+
+def test_the_layout_stitch_leaves_a_shallow_hole_alone():
+    # Only holes as deep as ``locality_depth`` have their layout stitched: a 15-degree cap is
+    # filled exactly as without it, a 42-degree one is not.
+    size = 96
+    erp = _floor_in_side_light(erp_directions(2 * size, 4 * size), 1)
+    fills = {}
+    for degrees in (15, 42):
+        tiles, _ = _tiles(erp, cap_mask(2 * size, [0, -1, 0], degrees), "D", pad=size // 6,
+                          size=size)
+        fills[degrees] = [PatchMatch(layout_stitch=on).inpaint(tiles) for on in (True, False)]
+    assert np.array_equal(*fills[15])
+    assert not np.array_equal(*fills[42])
 
 
 def _light_beside_a_hole(light: float) -> tuple[CubeTiles, np.ndarray]:

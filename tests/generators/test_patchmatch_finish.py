@@ -135,6 +135,25 @@ def test_stitching_removes_the_offset_between_pieces():
     assert np.array_equal(out[~hole], filled[~hole])
 
 
+def test_piece_offsets_remove_an_offset_a_vote_spread_over_the_pieces():
+    """An EM vote of two pieces offset from each other ramps from one to the other over a
+    patch: a stitch of the voted estimate keeps most of the ramp (the pieces' own steps); the
+    offsets of the copy it was voted from, voted the same way, take it out."""
+    truth, _, _ = _two_pieces(0.0)
+    filled, hole, nnf = _two_pieces(0.1)
+
+    def vote(x: np.ndarray) -> np.ndarray:  # a patch of 7 around each pixel, equal weights
+        return cv2.blur(x, (7, 7), borderType=cv2.BORDER_REPLICATE)
+
+    voted = np.where(hole[..., None], vote(filled), filled)
+    bank = np.stack([truth, truth + 0.1])
+    offsets = _finish.piece_offsets(voted, hole, nnf, bank)
+    assert not offsets[~hole].any()
+    assert np.abs(voted + vote(offsets) - truth)[hole].max() < 0.01
+    stitched = _finish._seamless(voted, hole, None, None, bank, nnf)
+    assert np.abs(stitched - truth)[hole].max() > 0.03
+
+
 def test_stitching_keeps_a_fill_that_has_no_offsets():
     from pano_inpaint.generators.patchmatch._finish import _seamless
 

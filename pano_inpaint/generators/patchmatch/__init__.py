@@ -91,7 +91,13 @@ Large holes. The coarse levels lay out the fill, and for a large hole the only s
 are the target's own padded border, at a stretch above ``max_scale``: a level ``2^l`` times
 coarser allows ``2^l * max_scale`` (it samples the panorama ``2^l`` times below its resolution,
 so those sources are no blurrier there). Without it, a 45-degree nadir cap was laid out from the
-side faces, which see the floor obliquely: stripes turned by 90 degrees, a wall's colour.
+side faces, which see the floor obliquely: stripes turned by 90 degrees, a wall's colour. In such
+a hole (at least ``locality_depth`` deep) the pieces copied from each side keep that side's light
+and meet in the middle; the next levels find sources with an edge to match the meeting line, and
+a plain floor comes back in quadrants of different shading. ``layout_stitch`` (off by default:
+as often worse as better on the evaluation's large caps) removes the offsets between the pieces
+from the estimate after every EM vote on the levels that lay out the fill (the stitch below, on
+the copy of the matches, voted like it).
 
 Finishing (``_finish``). Copies come in pieces, and each piece keeps its source's brightness:
 on a sky gradient the pieces' offsets show as straight-edged facets. The fill is stitched in

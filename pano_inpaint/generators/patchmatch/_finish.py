@@ -82,7 +82,7 @@ from pano_inpaint._threads import thread_map
 from pano_inpaint.generators.patchmatch._finish_kernels import disc_max, upsample_window
 from pano_inpaint.generators.patchmatch._poisson_kernel import poisson_pcg
 
-__all__ = ["FinishScales", "finish_fill", "piece_edges", "smooth_fill"]
+__all__ = ["FinishScales", "finish_fill", "piece_edges", "piece_offsets", "smooth_fill"]
 
 _MAX_UNKNOWNS = 100_000  # hole pixels per tile solved at full resolution (larger: coarser)
 # The stitch's iterative solve stops at this residual (relative to the right-hand side's norm):
@@ -344,6 +344,25 @@ def _seamless(tile: np.ndarray, hole: np.ndarray, cut_across: np.ndarray | None,
         np.float32)
     out[box][:ny, :nx] += cv2.resize(correction, (nx, ny), interpolation=cv2.INTER_LINEAR
                                      ).reshape(ny, nx, channels)
+    return out
+
+
+def piece_offsets(tile: np.ndarray, hole: np.ndarray, nnf: tuple[np.ndarray, ...],
+                  bank: np.ndarray, bank_hole: np.ndarray | None = None) -> np.ndarray:
+    """What removes the offsets between a field's copied pieces: ``(H, W, C)`` float32, the
+    copy of each hole pixel's match centre (``nnf``'s ``(k, y, x)`` into ``bank``) stitched by
+    :func:`_seamless` onto the known pixels of ``tile``, less that copy (0 off the hole).
+
+    An EM vote blends the pieces over a patch, so the offset between two pieces becomes a ramp
+    inside each, which a stitch of the voted estimate keeps as the pieces' own steps; the copy
+    has it at the cut, where the stitch takes the sources' steps instead."""
+    k, y, x = nnf[0], nnf[1], nnf[2]
+    copied = hole & (k >= 0)
+    copy = np.array(tile, np.float32)  # a copy: the caller's estimate is left as it is
+    copy[copied] = bank[k[copied], y[copied], x[copied]]
+    out = _seamless(copy, hole, None, None, bank, nnf, bank_hole)
+    out -= copy
+    out[~hole] = 0.0
     return out
 
 
