@@ -31,9 +31,11 @@ the size; a synthetic texture without either; ``--scene NAME``: a structured sce
   small panorama loads weights and compiles kernels outside the timing.
 
 ``--interpolation`` sets how our rows resample between the panorama and the cube (the pipeline's
-``cube.interpolation``). It matters for sharpness: near the nadir the write-back magnifies the
-down face, and bilinear sampling there blurs any fill (even a perfect copy of the truth through
-bilinear ERP -> cube -> ERP keeps only 0.35-0.75 of its gradient energy); lanczos keeps 0.85-1.
+``cube.interpolation``; ``auto``, the pipeline's default: the generator's own, for ``patchmatch``
+bicubic to the tiles and lanczos back). It matters for sharpness: near the nadir the write-back
+magnifies the down face, and bilinear sampling there blurs any fill (even a perfect copy of the
+truth through bilinear ERP -> cube -> ERP keeps only 0.35-0.75 of its gradient energy); lanczos
+keeps 0.85-1.
 
 Columns: wall seconds; CPU seconds of every thread of this process (on a machine shared with
 other jobs, wall time grows with their load and CPU time hardly does: compare rows by it there;
@@ -60,9 +62,11 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from _common import sample_image  # noqa: E402
 
+from pano_inpaint.config import CubeConfig  # noqa: E402
 from pano_inpaint.generators import CubeTiles, get_generator  # noqa: E402
 from pano_inpaint.geometry import cube_to_erp, erp_to_cube  # noqa: E402
 from pano_inpaint.masks import nadir_mask  # noqa: E402
+from pano_inpaint.pipeline.cube import cube_interpolation, write_interpolation  # noqa: E402
 
 DOWN = 5
 
@@ -114,12 +118,13 @@ def _tiles(erp: np.ndarray, mask: np.ndarray, face_size: int, pad: int,
 
 
 def _write_back(erp: np.ndarray, mask: np.ndarray, tile: np.ndarray, face_size: int,
-                pad: int, interpolation: str) -> np.ndarray:
+                pad: int, interpolation: str, back: str) -> np.ndarray:
+    """The tile's fill resampled into the panorama with ``back`` (the other faces sampled with
+    ``interpolation``, as the tile was)."""
     cores = erp_to_cube(erp, face_size, interpolation=interpolation)
     filled = np.clip(np.round(tile[pad : pad + face_size, pad : pad + face_size] * 255), 0, 255)
     cores[DOWN] = filled.astype(np.uint8)
-    return cube_to_erp(cores, *mask.shape, mask=mask, out=erp.copy(),
-                       interpolation=interpolation)
+    return cube_to_erp(cores, *mask.shape, mask=mask, out=erp.copy(), interpolation=back)
 
 
 class _Clock:
@@ -163,19 +168,20 @@ def run_size(width: int, args: argparse.Namespace, peer: bool) -> list[dict]:
     face_size = width // 4
     pad = round(face_size / 8)
     generator = get_generator("patchmatch", patch_size=args.patch_size, seed=args.seed)
-    tiles = _tiles(erp, mask, face_size, pad, args.interpolation)
+    cube = CubeConfig(interpolation=args.interpolation)  # the two ways as the pipeline picks
+    sampling = cube_interpolation(cube, generator)
+    tiles = _tiles(erp, mask, face_size, pad, sampling)
     with _Clock() as clock:
         filled = generator.inpaint(tiles)
-    add("patchmatch tile", clock,
-        _write_back(erp, mask, filled[0], face_size, pad, args.interpolation))
+    add("patchmatch tile", clock, _write_back(erp, mask, filled[0], face_size, pad, sampling,
+                                              write_interpolation(cube, generator, pad)))
 
     try:
         from pano_inpaint import PipelineConfig, inpaint
-        from pano_inpaint.config import CubeConfig
     except ImportError:
         print("  pano_inpaint.inpaint not available: pipeline row skipped")
     else:
-        config = PipelineConfig(cube=CubeConfig(interpolation=args.interpolation))
+        config = PipelineConfig(cube=cube)
         with _Clock() as clock:
             result = inpaint(erp, mask, generator=generator, config=config).image
         add("patchmatch pipeline", clock, result)
@@ -218,7 +224,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-peer", action="store_true", help="skip pypatchmatch")
     parser.add_argument("--no-8k", action="store_true", help="skip the 8192x4096 run")
     parser.add_argument("--interpolation", default="bilinear",
-                        choices=["bilinear", "bicubic", "lanczos"],
+                        choices=["auto", "bilinear", "bicubic", "lanczos"],
                         help="cube sampling of our rows (the pipeline's cube.interpolation)")
     parser.add_argument("--also", default="", type=lambda text: [n for n in text.split(",") if n],
                         help="more generators timed through the whole pipeline, comma-separated")
