@@ -78,6 +78,17 @@ left to a search that may spill one across the edge. On the structured scenes
 (``eval/scenes.py``) and on the paved and plank floors of the evaluation's panoramas this is
 what carries a line through a cube-edge object, a monopod or a wrap-around hole.
 
+Structure: tile tones (``_tones``). Copies along a lattice continue its joints but bring the
+tone of the tile they came from: on a floor of tiles of random tones a dark tile the hole cuts
+got a light copy in its hole part, which the stitch blended into a dark-to-light blob. After the
+lattice step the tiles are found inside the lattice's cell (the cell of the joints' edges may
+hold two or four tiles) and placed on the joints, and each tile the hole cuts takes its known
+part's tone; a tile with nothing known keeps its copy, unless the copy's tone is rare among the
+known tiles (a dark tile of a light floor copied where nothing says one lies), which takes their
+median tone (``tile_tones``; ``tile_tones_whole`` also gives every hidden tile one tone and keeps
+the steps between tones from the stitch: crisper tiles, lower scores). The report says when the
+step is skipped (tiles of one tone or no tiles).
+
 Structure: stripes (``_stripes``). A plank floor repeats across its planks but not along them
 (the joints fall at random): no lattice is found, and the search lays planks at other
 orientations (the side faces' floor, seen obliquely, rotated into the down face). On a tile that

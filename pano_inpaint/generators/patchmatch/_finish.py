@@ -290,8 +290,8 @@ def _poisson(values: np.ndarray, unknown: np.ndarray, across: np.ndarray,
 
 def _seamless(tile: np.ndarray, hole: np.ndarray, cut_across: np.ndarray | None,
               cut_down: np.ndarray | None, bank: np.ndarray | None,
-              nnf: tuple[np.ndarray, ...] | None, bank_hole: np.ndarray | None = None
-              ) -> np.ndarray:
+              nnf: tuple[np.ndarray, ...] | None, bank_hole: np.ndarray | None = None,
+              kept: np.ndarray | None = None) -> np.ndarray:
     """The fill without the offsets between its copied pieces (gradient-domain stitching:
     Perez et al., "Poisson image editing", 2003), meeting the known pixels at the border.
 
@@ -303,7 +303,9 @@ def _seamless(tile: np.ndarray, hole: np.ndarray, cut_across: np.ndarray | None,
     sharp remainder, under a block wide, stays). Either way only the hole's box and a margin of
     one pixel or block (what the solve reads, and all the correction reaches) is worked on.
     ``cut_across`` / ``cut_down``: where the pieces meet (:func:`piece_edges`); None: found
-    from ``nnf`` on that box."""
+    from ``nnf`` on that box. ``kept``: ``(P, P)`` bool, pixels whose steps between each
+    other are the fill's own, not cuts (tiles given their own tones: the step between two
+    tiles' tones at a joint is no offset to remove)."""
     if not hole.any():
         return tile
     f = int(np.ceil(np.sqrt(hole.sum() / _MAX_UNKNOWNS)))
@@ -316,6 +318,10 @@ def _seamless(tile: np.ndarray, hole: np.ndarray, cut_across: np.ndarray | None,
         cut_across, cut_down = piece_edges(nnf)
     else:
         cut_across, cut_down = cut_across[box].copy(), cut_down[box].copy()
+    if kept is not None:
+        kept = kept[box]
+        cut_across[:, :-1] &= ~(kept[:, :-1] & kept[:, 1:])
+        cut_down[:-1] &= ~(kept[:-1] & kept[1:])
     # The hole's border is a piece edge too: a copy is offset from the known pixels just as
     # from another copy.
     cut_across[:, :-1] |= hole[:, :-1] != hole[:, 1:]
@@ -725,7 +731,8 @@ def _on_box(values: np.ndarray, step: int, size: tuple[int, int], box: tuple[sli
 def finish_fill(filled: np.ndarray, hole: np.ndarray, params: FinishScales, high: float,
                 fields: dict[int, tuple] | None = None, bank: np.ndarray | None = None,
                 along: dict[int, np.ndarray] | None = None,
-                bank_hole: np.ndarray | None = None) -> None:
+                bank_hole: np.ndarray | None = None,
+                toned: dict[int, np.ndarray] | None = None) -> None:
     """Correct the hole pixels of ``filled`` in place (see the module docstring).
 
     Args:
@@ -741,6 +748,10 @@ def finish_fill(filled: np.ndarray, hole: np.ndarray, params: FinishScales, high
         along: per tile, ``(P, P)`` bool, the pixels a structure step filled (a line or
             lattice continued through the hole): they and their surroundings keep the copy,
             never the smooth trend or the smooth layout.
+        bank_hole: ``(K, P, P)`` bool, the bank's hole pixels (a source step reading one is
+            skipped).
+        toned: per tile, ``(P, P)`` bool, pixels the tile-tones step gave their tiles' tones:
+            the stitch keeps their steps between each other.
     """
     sigmas = [params.sigma * 2.0**k for k in range(max(params.bands, 1))]
     margin = int(np.ceil(3 * sigmas[-1] + max(params.ring, 2 * sigmas[-1]))) + 2
@@ -752,7 +763,8 @@ def finish_fill(filled: np.ndarray, hole: np.ndarray, params: FinishScales, high
         h, x = hole[i][crop], filled[i][crop]
         if fields is not None and i in fields:
             nnf = tuple(a[crop] for a in fields[i])
-            x = _seamless(x, h, None, None, bank, nnf, bank_hole)
+            kept = None if toned is None or i not in toned else toned[i][crop]
+            x = _seamless(x, h, None, None, bank, nnf, bank_hole, kept)
         # The fill split into octave bands (finest first) and what is coarser than them; from
         # here on what is kept is worked out on the hole's box only.
         inner = _box(h, 0)

@@ -46,6 +46,7 @@ from pano_inpaint.generators.patchmatch._pyramid import (
     with_texture_features,
 )
 from pano_inpaint.generators.patchmatch._stripes import find_stripes
+from pano_inpaint.generators.patchmatch._tones import find_cells, give_tones
 from pano_inpaint.generators.registry import register_generator
 from pano_inpaint.geometry.conventions import FACE_CENTER, FACE_ORDER
 from pano_inpaint.geometry.padding import repad_cube_faces
@@ -81,6 +82,17 @@ _NEARER = 0.67
 # (``_plane.tone_difference``; measured: 0.01-0.06 for checkerboards' two-tile steps,
 # 0.6-0.9 for the scenes' paving and bricks of random tones).
 _TONES_REPEAT = 0.25
+# The tile-tones step (``_tones``) runs where the tiles at their best phase explain at least
+# this share of the known luminance variance inside them around the copies, and this much
+# more than at their median phase (measured on the 1K scenes' floors: tiles of random tones
+# 0.79-0.97 and 0.27-0.43 more; the hall's nadir cap, whose tiles were not all found, 0.57,
+# and there the step lost 0.25 dB; the hall's ceiling panels of one tone 0.78 but 0.06 more).
+_TONES_EXPLAINED = 0.7
+_TONES_CONTRAST = 0.15
+# and where neighbouring tiles' tones differ by at least this share of random tones' difference
+# (``_tones._randomness``; measured on the 1K scenes: their floors of random tones 0.63-1.03, the
+# ceilings' panels and the workshop's painted floor, of one tone under their light, 0.04-0.35).
+_TONES_RANDOM = 0.5
 _STRUCTURE_DEPTH = 0.05  # holes thinner than this share of the face size skip the structure
 # The stripes step runs on a tile whose centre is within ~25 degrees of the panorama's up or
 # down: the tile sees its floor (or ceiling) from above, where parallel planks stay parallel.
@@ -230,6 +242,16 @@ class PatchMatchParams:
         stripes: on a tile that sees its floor (or ceiling) from above and where no other
             structure step applies, fill a deep hole first along the one-direction texture
             around it (planks, decking; ``_stripes``), copies only along its direction.
+        tile_tones: after the lattice step, on a floor of tiles of random tones, give each
+            tile the hole cuts its known part's tone, and a tile with nothing known whose
+            copy is of an outlying tone (a dark tile of a light floor) the typical tone of
+            the tiles around (``_tones``).
+        tile_tones_whole: with ``tile_tones``, every other tile with nothing known takes its
+            copy's own tone throughout (copies of copies bring it pieces of several tiles)
+            and the stitch keeps the steps between the tiles' tones: crisp tiles of one tone
+            each, not a blend across their joints, but a tone guessed wrong costs more than a
+            blend (an earlier version of the step on the 13 tiled-floor cases of the 1K
+            scenes, mask seed 0: -1.21 dB summed with it, +1.03 without).
         seed: seed of every random draw; equal seeds give bit-identical fills.
         seam_aware: use the padding, the search over every face and re-padding; ``False``
             fills each face alone on its core (the ablation).
@@ -267,6 +289,8 @@ class PatchMatchParams:
     structure: bool = True
     lattice_strength: float = 0.3
     stripes: bool = True
+    tile_tones: bool = True
+    tile_tones_whole: bool = False
     seed: int = 0
     seam_aware: bool = True
 
@@ -299,10 +323,13 @@ class PatchMatchParams:
 @dataclass
 class _Field:
     """Nearest-neighbour field of one target tile: ``(k, y, x, cost)`` maps (``k = -1``: none);
-    ``along``: the hole pixels the structure steps filled (None: none)."""
+    ``along``: the hole pixels the structure steps filled (None: none); ``toned``: those the
+    tile-tones step gave their tiles' tones (``_tones``; None: none), whose steps between
+    each other the stitch keeps."""
 
     nnf: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
     along: np.ndarray | None = None
+    toned: np.ndarray | None = None
 
     @classmethod
     def empty(cls, size: int) -> _Field:
@@ -321,12 +348,14 @@ class _Along:
     in the order a pixel tries them: ``Line.vectors``, ``Lattice.vectors``): ``region``
     ``(P, P)`` bool, ``kind`` "lattice", "line", "floor lattice", "ceiling lattice" or "stripes".
     ``plane``: for a floor's (or ceiling's) lattice, the plane's grid (``_plane.Rectified``)
-    the float ``vectors`` are shifts on."""
+    the float ``vectors`` are shifts on. ``lattice``: the lattice a lattice part copies along
+    (its cells get their tiles' tones, ``_tones``)."""
 
     vectors: np.ndarray
     region: np.ndarray
     kind: str
     plane: Rectified | None = None
+    lattice: Lattice | None = None
 
 
 _IDENTITY = np.eye(3)  # the kernel's homography for shifts on the tile itself
@@ -737,7 +766,8 @@ class PatchMatch:
         if p.stitch:
             fields = {i: f.nnf for i, f in enumerate(fields_) if f is not None}
         along = {i: f.along for i, f in enumerate(fields_) if f is not None and f.along is not None}
-        finish_fill(filled, tiles.mask, scales, high, fields, bank, along, bank_hole)
+        toned = {i: f.toned for i, f in enumerate(fields_) if f is not None and f.toned is not None}
+        finish_fill(filled, tiles.mask, scales, high, fields, bank, along, bank_hole, toned)
         if tiles.pad and len(tiles.face_ids) > 1:
             reconcile_tiles(filled, tiles.mask, tiles.face_ids, tiles.pad)
             repad_cube_faces(filled, tiles.face_ids, tiles.pad)
@@ -950,10 +980,10 @@ class PatchMatch:
         for i, field in early.items():  # the lattice copies where they were made
             mine = field.nnf[0] >= 0
             if fields_[i] is None:
-                fields_[i] = _Field(field.nnf, mine)
+                fields_[i] = _Field(field.nnf, mine, field.toned)
             else:
                 fields_[i] = _Field(tuple(np.where(mine, a, b) for a, b in zip(
-                    field.nnf, fields_[i].nnf, strict=True)), mine)
+                    field.nnf, fields_[i].nnf, strict=True)), mine, field.toned)
         if values is None:
             out = estimate[..., :channels]
             self._repad(problem, out, problem.image, problem.hole, plan[0])
@@ -1043,7 +1073,7 @@ class PatchMatch:
                 enough.set()
                 lines_found.result()
                 plans[i] = [_Along(lattice.vectors(_lattice_reach(lattice, reach)), hole,
-                                   "lattice")]
+                                   "lattice", lattice=lattice)]
                 found.append(f"face {face}: lattice of strength {lattice.strength.max():.2f}, "
                              f"shift {np.round(lattice.offsets[0], 1).tolist()} px")
                 continue
@@ -1123,7 +1153,7 @@ class PatchMatch:
         reach = _reach(_deepest(rect.hole[None]), radius)
         kind = "ceiling lattice" if rect.ceiling else "floor lattice"
         part = _Along(lattice.vectors(_lattice_reach(lattice, reach), whole=False),
-                      rect.region, kind, rect)
+                      rect.region, kind, rect, lattice)
         return part, (f"{kind} of strength {lattice.strength.max():.2f} seen from above"
                       f"{where}, shift {np.round(lattice.offsets[0], 1).tolist()} px on its grid")
 
@@ -1249,6 +1279,16 @@ class PatchMatch:
             self._reconstruct(bank.image, image[i], done, box, field, bank.geo, 1.0)
             if values is not None and bank_values is not None:
                 self._reconstruct(bank_values, values[i], done, box, field, bank.geo, np.inf)
+            if p.tile_tones:
+                for part in parts:
+                    note, toned = self._tile_tones(problem, i, part, done, p.tile_tones_whole,
+                                                   field.nnf, image[i],
+                                                   None if values is None else values[i])
+                    if toned is not None:
+                        field.toned = toned if field.toned is None else field.toned | toned
+                    if note:
+                        problem.notes.append(f"patchmatch structure: face "
+                                             f"{FACE_ORDER[problem.face_ids[i]]}: {note}")
             if any(part.kind == "stripes" for part in parts):
                 problem.stripes[i] = done.copy()
             hole[i][done] = False
@@ -1268,6 +1308,55 @@ class PatchMatch:
                                       bank_image=bank_image, bank_values=bank_values,
                                       bank_hole=bank_hole)
         return reduced, fields
+
+    @staticmethod
+    def _tile_tones(problem: _Problem, i: int, part: _Along, done: np.ndarray, whole: bool,
+                    nnf: tuple[np.ndarray, ...], image: np.ndarray, values: np.ndarray | None
+                    ) -> tuple[str, np.ndarray | None]:
+        """Give the cells ``part``'s lattice copies filled their tiles' tones where the floor's
+        tiles have random tones (``_tones``), in place in ``image`` (and ``values``); the note
+        says what was done or why not ("" where ``part`` is no lattice's or filled nothing),
+        and the pixels toned (None: none)."""
+        copied = done & part.region
+        if part.lattice is None or not copied.any():
+            return "", None
+        a, b, _ = part.lattice.basis()
+        if b is None:
+            return "tile tones skipped (stripes, no cells)", None
+        to_grid = _IDENTITY if part.plane is None else part.plane.to_grid
+        known = ~problem.hole[i]
+        cells = find_cells(image, known, copied, to_grid, a, b, part.lattice.cell())
+        if cells is None:
+            return "tile tones skipped (too little known around the copies)", None
+        if cells.explained < _TONES_EXPLAINED or cells.contrast < _TONES_CONTRAST:
+            return (f"tile tones skipped (the cells explain {cells.explained:.2f} of the "
+                    f"ring's luminance, {cells.contrast:.2f} more than their median phase: "
+                    "tiles of one tone or no tiles)"), None
+        if cells.randomness < _TONES_RANDOM:
+            return (f"tile tones skipped (neighbouring tiles' tones differ by "
+                    f"{cells.randomness:.2f} of random ones: tiles of one tone under "
+                    "shading)"), None
+        # Each copied pixel's source tile (its piece): on the tile itself, the tile of the
+        # lattice it lies in; on another face, that face.
+        own = problem.bank_face_ids.index(problem.face_ids[i])
+        ys, xs = np.nonzero(copied)
+        k = nnf[0][ys, xs]
+        sources = np.zeros(copied.shape, np.int64)
+        sources[ys, xs] = np.where(k == own, cells.key_at(nnf[2][ys, xs], nnf[1][ys, xs]),
+                                   np.iinfo(np.int64).min + k.astype(np.int64))
+        plan = give_tones(image, known, copied, cells, sources=sources, typical=True,
+                          whole=whole)
+        if values is not None:
+            give_tones(values, known, copied, cells, sources=sources, whole=whole, plan=plan)
+        toned = None
+        if whole:
+            # The stitch keeps the steps between the tones (else it blends them again).
+            toned = np.zeros_like(copied)
+            toned[cells.box] = copied[cells.box] & (cells.index >= 0)
+        return (f"tile tones: {int(plan[0].sum())} cell(s) given their known part's tone, "
+                f"{int(plan[1].sum())} the typical one (cells explain {cells.explained:.2f} "
+                f"of the ring's luminance, neighbours' tones differ by {cells.randomness:.2f} "
+                "of random ones)"), toned
 
     def _start(self, src: tuple, bank: Bank, image: np.ndarray, hole: np.ndarray,
                domain_box: tuple[np.ndarray, np.ndarray], coarse: _Field | None,

@@ -1,0 +1,501 @@
+"""Each tile's own tone on a floor of tiles of random tones: the lattice step's second half.
+
+The lattice step (``_offsets``, ``_plane``) fills a hole pixel with a copy of a known pixel a
+whole number of the lattice's cells away: the joints continue across the hole, but a copy
+brings the tone of the tile it came from. On a checkerboard the tone lattice
+(``_plane.tone_lattice``) steps over two tiles and keeps the colours; on tiles of random tones
+(paving, a hall's floor, bricks) no step does, and a dark tile the hole cuts in half gets a
+light copy in its hole part, which the stitch (``_finish._seamless``) then blends into its
+dark part as a smooth dark-to-light blob.
+
+The lattice's cell need not be one tile: its steps are those of the joints' edges, which on
+the scenes' floors stepped over two tiles (the plaza's, diagonally) or two each way (the
+hall's), where each tile's texture repeats every few tiles. The tiles are found inside it
+(:func:`_tile_bases`): the mean cell image of the edges holds every tile's joints whatever
+their tones, and matches itself under the tiles' steps within the cell. A pixel ``p = s A +
+t B`` (``A, B`` the tiles' steps, ``p`` on the tile or on the floor's grid) lies in the
+tile of row ``floor(t - t0)``, each row cut along ``A`` (rectangles, so that a running
+bond's bricks are one tile each), for a phase ``(s0, t0)`` that puts the tiles' borders on
+the joints: the one whose tiles' means explain most of the luminance variance inside them
+(:func:`_explained`; a tile straddling a joint holds two or four tones).
+
+Each tile the hole cuts, with enough of its inside known, then takes that part's mean colour:
+an offset added to each piece of its copy (copies of copies bring a tile pieces of several),
+fading to none at the joints, so that the grout and the copy's texture stay as copied. A tile
+with nothing known keeps its copy, unless the copy's tone is rare among the known tiles (a
+dark tile of a light floor): then it takes their median colour (:func:`give_tones`).
+
+Where the tiles at their best phase explain little, or little more than at other phases
+(tiles of one tone, whose every cell holds the same joints; shading, which any partition
+follows; a lattice that is not tiles), the fill is left as it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from pano_inpaint.generators.patchmatch._offsets import channel_mean, not_parallel
+from pano_inpaint.generators.patchmatch._plane import _homography_parts
+
+__all__ = ["Cells", "find_cells", "give_tones"]
+
+_PHASES = 6  # phases tried along each of the tiles' two directions (then refined)
+_SAMPLES = 3000  # known pixels the phase is judged on (every k-th)
+_CELL_SAMPLES = 100_000  # and the mean cell image
+_JUDGED = 512  # pixels a side of the box the tiles are judged on (every k-th of larger ones)
+_MARGIN = 2.5  # the found lattice's cells around the copied pixels whose known pixels count
+_BINS = 32  # the mean cell image's bins along each basis vector
+# A shift of the mean cell image that matches it this well (normalised autocorrelation) may be
+# a step of the tiles (``_tile_bases``; measured: the scenes' tiles' steps 0.44-0.73, other
+# peaks up to 0.41 at shifts that are no k / n of the cell).
+_SAME_CELL = 0.4
+_MOST_TILES = 6  # a fraction of a cell is snapped to k / n for n up to this
+_JOINT = 0.05  # share of a cell from each border with no offset (the joint's half width)
+_FADE = 0.06  # over which share of a cell the offset fades in beyond the joint
+_INTERIOR = 0.15  # the known part's tone is measured this far (share of a cell) from joints
+_KNOWN_SHARE = 0.15  # least share of a cell's interior known for it to set the cell's tone
+_MIN_KNOWN = 8  # and least pixels
+_WHOLE = 0.8  # share of a cell's interior known for it to count among the known tiles' tones
+_MIN_TILES = 5  # known tiles needed for their typical tone
+_ALIKE = 2.0  # tones within this many median absolute deviations of the known tiles' are alike
+_FLAT = 0.01  # (at least within this: tiles of nearly one tone)
+_RARE = 0.15  # a copy's tone is rare where fewer of the known tiles are alike
+
+
+@dataclass(frozen=True)
+class Cells:
+    """The tiles of a lattice over a box of a tile.
+
+    Attributes:
+        box: ``(rows, cols)`` slices of the tile the maps below cover.
+        index: ``(H, W)`` int64 tile of each pixel (numbered from 0; -1: not looked at).
+        border: ``(H, W)`` float32 each pixel's distance to its tile's nearest border, as a
+            share of the tile (0 on a joint, 0.5 at the centre).
+        explained: the share of the known luminance variance inside the tiles (away from
+            their joints) that the tiles' means explain.
+        contrast: how much more than at the median phase.
+        tiles: how many tiles the found lattice's cell holds.
+        placement: how the tiles lie on the tile's pixels, for :meth:`key_at`.
+        randomness: how randomly the known tiles' tones vary from tile to tile
+            (:func:`_randomness`).
+    """
+
+    box: tuple[slice, slice]
+    index: np.ndarray
+    border: np.ndarray
+    explained: float
+    contrast: float
+    tiles: int = 1
+    placement: tuple | None = None  # (to_grid, along, across, shear, phase) for :meth:`key_at`
+    randomness: float = 1.0
+
+    def key_at(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """``(n,)`` int64 a key of the tile each tile pixel ``(x, y)`` lies in (equal keys:
+        the same tile; anywhere on the tile, not only in ``box``)."""
+        to_grid, along, across, shear, phase = self.placement
+        gx, gy, _ = _homography_parts(to_grid, x.astype(np.float64), y.astype(np.float64))
+        row, column, _, _ = _tiles_at(*_coordinates(gy, gx, along, across), shear, phase)
+        return row * (1 << 32) + column
+
+
+def _coordinates(gy: np.ndarray, gx: np.ndarray, a: np.ndarray, b: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """``s, t`` with ``(gy, gx) = s a + t b`` (``a, b`` as ``(dy, dx)``)."""
+    inverse = np.linalg.inv(np.array([[a[0], b[0]], [a[1], b[1]]], np.float64))
+    return inverse[0, 0] * gy + inverse[0, 1] * gx, inverse[1, 0] * gy + inverse[1, 1] * gx
+
+
+def _snap(fraction: float) -> float | None:
+    """``fraction`` (of a cell) as the nearest ``k / n`` in ``[0, 1)``, ``n`` at most
+    ``_MOST_TILES``, within a bin of the mean cell image; None where none is."""
+    for n in range(1, _MOST_TILES + 1):
+        snapped = round(fraction * n) / n
+        if abs(snapped - fraction) <= 1.0 / _BINS:
+            return snapped % 1.0
+    return None
+
+
+def _group(generators: list[tuple[float, float]]) -> set[tuple[float, float]]:
+    """The shifts (fractions of the cell along ``a`` and ``b``, modulo 1) the ``generators``
+    make, at most ``_MOST_TILES`` of them (more: the empty set)."""
+    group = {(0.0, 0.0)}
+    frontier = [(0.0, 0.0)]
+    while frontier:
+        p = frontier.pop()
+        for g in generators:
+            q = (round((p[0] + g[0]) % 1.0, 6) % 1.0, round((p[1] + g[1]) % 1.0, 6) % 1.0)
+            if q not in group:
+                group.add(q)
+                frontier.append(q)
+                if len(group) > _MOST_TILES:
+                    return set()
+    return group
+
+
+def _tile_bases(edges: np.ndarray, s: np.ndarray, t: np.ndarray, a: np.ndarray,
+                b: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, int]]:
+    """The tiles' own basis (two shortest steps, not parallel) and how many tiles a cell of
+    ``a, b`` holds.
+
+    The lattice of edges may step over two or more tiles (the plaza's over two diagonally,
+    the hall's over two each way), where a tile's texture repeats every few tiles. The mean
+    cell image of ``edges`` (over the pixels at cell coordinates ``s, t``) holds the joints
+    of every tile of a cell whatever their tones, and matches itself under the tiles' steps
+    within the cell: those steps are a group (of shifts modulo the cell), and the largest
+    group of shifts ``k / n`` of the cell under all of which the image matches itself (each
+    ``_SAME_CELL`` of its normalised autocorrelation at least) is the tiles'."""
+    bins_s = np.floor((s - np.floor(s)) * _BINS).astype(np.int64) % _BINS
+    bins_t = np.floor((t - np.floor(t)) * _BINS).astype(np.int64) % _BINS
+    at = bins_s * _BINS + bins_t
+    count = np.bincount(at, minlength=_BINS * _BINS)
+    total = np.bincount(at, edges, minlength=_BINS * _BINS)
+    mean = np.where(count > 0, total / np.maximum(count, 1), edges.mean()).reshape(_BINS, _BINS)
+    mean -= mean.mean()
+    match = np.fft.ifft2(np.abs(np.fft.fft2(mean)) ** 2).real  # (BINS, BINS) cyclic
+    if match[0, 0] <= 0:
+        return [(a, b, 1)]
+    match /= match[0, 0]
+    # A shift scores the best match within a bin of it (the fractions are snapped).
+    near = np.max([np.roll(match, (dy, dx), axis=(0, 1)) for dy in (-1, 0, 1)
+                   for dx in (-1, 0, 1)], axis=0)
+    peaks = np.argwhere((match >= near - 1e-12) & (match >= _SAME_CELL))
+    steps = {(fi, fj) for i, j in peaks if (i, j) != (0, 0)
+             for fi, fj in [(_snap(i / _BINS), _snap(j / _BINS))]
+             if fi is not None and fj is not None and (fi, fj) != (0.0, 0.0)}
+
+    def score(group: set[tuple[float, float]]) -> float:
+        return min(float(near[int(round(fi * _BINS)) % _BINS, int(round(fj * _BINS)) % _BINS])
+                   for fi, fj in group if (fi, fj) != (0.0, 0.0))
+
+    groups = [frozenset({(0.0, 0.0)})]
+    candidates = [[g] for g in steps] + [[g, h] for g in steps for h in steps if g < h]
+    for generators in candidates:
+        group = frozenset(_group(generators))
+        if group and group not in groups and score(group) >= _SAME_CELL:
+            groups.append(group)
+    bases = []
+    for group in groups:
+        vectors = [a, b, a + b, a - b]
+        for fi, fj in group:
+            for di in (0, -1):
+                for dj in (0, -1):
+                    vectors.append((fi + di) * a + (fj + dj) * b)
+        vectors = [v for v in vectors if np.hypot(*v) > 1e-6]
+        vectors.sort(key=lambda v: float(np.hypot(*v)))
+        first = vectors[0]
+        bases.append((first, next(v for v in vectors if not_parallel(first, v)), len(group)))
+    return bases
+
+
+def _tiles_at(s: np.ndarray, t: np.ndarray, along: float, phase: tuple[float, float]
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Tile row and column and the position in the tile (``[0, 1)`` each) of points at
+    ``s A + t B``: rows between the lines ``t = phase[1] + k``, each row cut along ``A`` into
+    tiles ``|A|`` long (``along = A.B / A.A``: a row's tiles are offset by ``B``'s part along
+    ``A``, a running bond's half brick). The tiles are rectangles with sides along ``A`` and
+    across it, so a brick bond whose rows step by half a brick keeps each brick in one."""
+    tp = t - phase[1]
+    row = np.floor(tp)
+    u = s + (tp - row) * along - phase[0]
+    column = np.floor(u)
+    return row.astype(np.int64), column.astype(np.int64), tp - row, u - column
+
+
+def _explained(s: np.ndarray, t: np.ndarray, along: float, luma: np.ndarray,
+               phase: tuple[float, float]) -> float:
+    """The share of the variance of ``luma`` inside the tiles at ``phase`` (``_INTERIOR``
+    from their borders, so that the joints, which every tile has, count for none) that the
+    tiles' means explain: near 1 where each tile is one tone, less where a tile straddles a
+    joint between two tones or holds a joint."""
+    row, column, fr, fc = _tiles_at(s, t, along, phase)
+    inside = np.minimum(np.minimum(fr, 1 - fr), np.minimum(fc, 1 - fc)) >= _INTERIOR
+    if inside.sum() < 16:
+        return 0.0
+    row, column, values = row[inside], column[inside], luma[inside]
+    row -= row.min()
+    column -= column.min()
+    cell = row * (int(column.max()) + 1) + column
+    count = np.bincount(cell)
+    total = np.bincount(cell, values)
+    used = count > 0
+    spread = float(((values - values.mean()) ** 2).sum())
+    if spread <= 0:
+        return 0.0
+    between = float((total[used] ** 2 / count[used]).sum()) - values.sum() ** 2 / values.size
+    return between / spread
+
+
+def _coarse_phase(s: np.ndarray, t: np.ndarray, along: float, luma: np.ndarray
+                  ) -> tuple[list[float], float, float]:
+    """The phase (of ``_PHASES`` along each direction) whose tiles explain the most of
+    ``luma``'s variance inside them (:func:`_explained`); that share, and the median
+    phase's."""
+    steps = np.arange(_PHASES) / _PHASES
+    scores = np.array([[_explained(s, t, along, luma, (p, q)) for q in steps] for p in steps])
+    best = np.unravel_index(int(np.argmax(scores)), scores.shape)
+    return [float(steps[best[0]]), float(steps[best[1]])], float(scores.max()), float(
+        np.median(scores))
+
+
+def _refined_phase(s: np.ndarray, t: np.ndarray, along: float, luma: np.ndarray,
+                   phase: list[float], top: float) -> tuple[list[float], float]:
+    """``phase`` moved along each direction in quarter steps while that explains more."""
+    for axis in (0, 1):
+        start = list(phase)
+        for d in np.arange(-2, 3) / (4 * _PHASES):
+            trial = list(start)
+            trial[axis] += float(d)
+            score = _explained(s, t, along, luma, (trial[0], trial[1]))
+            if score > top:
+                top, phase = score, trial
+    return phase, top
+
+
+def find_cells(image: np.ndarray, known: np.ndarray, copied: np.ndarray, to_grid: np.ndarray,
+               a: np.ndarray, b: np.ndarray, cell: float) -> Cells | None:
+    """The tiles of the lattice ``a, b`` around the ``copied`` pixels, placed on the joints.
+
+    Args:
+        image: ``(P, P, C)`` the tile.
+        known: ``(P, P)`` bool, its known pixels.
+        copied: ``(P, P)`` bool, the hole pixels the lattice step filled.
+        to_grid: ``(3, 3)`` homography from tile pixels to the pixels the basis lies on (the
+            identity for a lattice on the tile itself).
+        a, b: ``(2,)`` the lattice's reduced basis ``(dy, dx)``.
+        cell: the length (in tile pixels about the hole) of the cell's longest side or
+            diagonal, for the box.
+
+    Returns:
+        The tiles over the copied pixels' box and ``_MARGIN`` cells around it, or None where
+        too few known pixels lie there.
+    """
+    size = known.shape[0]
+    ys, xs = np.nonzero(copied)
+    margin = int(np.ceil(_MARGIN * cell))
+    box = (slice(max(0, ys.min() - margin), min(size, ys.max() + margin + 1)),
+           slice(max(0, xs.min() - margin), min(size, xs.max() + margin + 1)))
+    shape = (box[0].stop - box[0].start, box[1].stop - box[1].start)
+    # The tiles are judged on every k-th pixel of the box (at most ``_JUDGED`` a side: at 4K
+    # the box is the whole 1.3K tile), then laid over all of it.
+    k = max(1, -(-max(shape) // _JUDGED))
+    sub = (slice(None, None, k), slice(None, None, k))
+    gy, gx = _grid(to_grid, box, k)
+    s, t = _coordinates(gy, gx, a, b)
+    # Only the cells within ``_MARGIN`` of the copied ones: on a floor's grid the box may reach
+    # the horizon, where one tile pixel spans thousands of cells.
+    near = _near(s, t, copied[box][sub], _MARGIN)
+    # The known pixels away from the hole (whose border is an edge of no tile).
+    mine = cv2.erode(known[box][sub].astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    mine &= near
+    if mine.sum() < 64:
+        return None
+    stride = max(1, int(mine.sum() // _SAMPLES))
+    colour = image[box][..., : min(3, image.shape[2])]
+    luma_sub = channel_mean(colour[sub]).astype(np.float32)
+    # Edges on the box reduced to the k-th pixels' grid (a joint a pixel wide counts wherever
+    # they fall; the mean cell image's autocorrelation does not mind the half pixel between).
+    reduced = luma_sub if k == 1 else channel_mean(cv2.resize(
+        np.ascontiguousarray(colour, np.float32), luma_sub.shape[::-1],
+        interpolation=cv2.INTER_AREA).reshape(*luma_sub.shape, -1)).astype(np.float32)
+    edges = np.hypot(cv2.Sobel(reduced, cv2.CV_32F, 1, 0), cv2.Sobel(reduced, cv2.CV_32F, 0, 1))
+    luma = luma_sub[mine][::stride].astype(np.float64)
+    if float(luma.var()) <= 0:
+        return None
+    # The mean cell image from many pixels (one sum each), the phases from a few (a sum per
+    # phase and candidate).
+    every = max(1, int(mine.sum() // _CELL_SAMPLES))
+    best = None
+    for first, second, tiles in _tile_bases(edges[mine][::every].astype(np.float64),
+                                            s[mine][::every], t[mine][::every], a, b):
+        # Rows along either step, or along their sum or difference (a running bond's rows
+        # lie along the brick's long side, which the two shortest steps need not be).
+        for along_, across in ((first, second), (second, first), (first + second, second),
+                               (first - second, second)):
+            shear = float(along_ @ across) / float(along_ @ along_)
+            sampled = _coordinates(*(g[mine][::stride] for g in (gy, gx)), along_, across)
+            phase, explained, median = _coarse_phase(*sampled, shear, luma)
+            if best is None or explained > best[1]:
+                best = (phase, explained, median, along_, across, shear, tiles, sampled)
+    phase, explained, median, along_, across, shear, tiles, sampled = best
+    phase, explained = _refined_phase(*sampled, shear, luma, phase, explained)
+    placement = (to_grid, along_, across, shear, (phase[0], phase[1]))
+    # How randomly the tiles' tones vary, judged on the reduced box.
+    ts, tt = _coordinates(gy, gx, along_, across)
+    row, column, fr, fc = _tiles_at(np.where(mine, ts, 0.0), np.where(mine, tt, 0.0), shear,
+                                    (phase[0], phase[1]))
+    inside = mine & (np.minimum(np.minimum(fr, 1 - fr), np.minimum(fc, 1 - fc)) >= _INTERIOR)
+    row -= row[mine].min()
+    column -= column[mine].min()
+    width = int(column[mine].max()) + 1
+    randomness = _randomness(luma_sub, inside, np.where(mine, row * width + column, -1), column,
+                             width)
+    # The tiles laid over the copied pixels and a tile around them (their known parts and
+    # the tiles around): a tile is at most the longest of the steps' cell.
+    reach = int(np.ceil(max(np.hypot(*v) for v in (along_, across, along_ + across,
+                                                   along_ - across))))
+    box = (slice(max(0, ys.min() - reach), min(size, ys.max() + reach + 1)),
+           slice(max(0, xs.min() - reach), min(size, xs.max() + reach + 1)))
+    # (float32: a tile's position to 1e-4 of it over a thousand tiles, at half the cost)
+    ts, tt = (c.astype(np.float32) for c in _coordinates(*_grid(to_grid, box, 1), along_,
+                                                         across))
+    # Only the tiles within ``_MARGIN`` cells of the copied ones (a floor's box may reach the
+    # horizon, where one tile pixel spans thousands of tiles).
+    near = _near(ts, tt, copied[box], 2 * _MARGIN)
+    row, column, fr, fc = _tiles_at(np.where(near, ts, np.float32(0)),
+                                    np.where(near, tt, np.float32(0)), np.float32(shear),
+                                    (np.float32(phase[0]), np.float32(phase[1])))
+    row -= row[near].min()
+    column -= column[near].min()
+    index = np.where(near, row * (int(column[near].max()) + 1) + column, -1)
+    border = np.minimum(np.minimum(fr, 1 - fr), np.minimum(fc, 1 - fc)).astype(np.float32)
+    return Cells(box, index, border, float(explained), float(explained - median), tiles,
+                 placement, randomness)
+
+
+def _grid(to_grid: np.ndarray, box: tuple[slice, slice], step: int
+          ) -> tuple[np.ndarray, np.ndarray]:
+    """``(gy, gx)`` every ``step``-th pixel of ``box`` on the basis' pixels (``to_grid``)."""
+    rows = np.arange(box[0].start, box[0].stop, step, dtype=np.float64)
+    cols = np.arange(box[1].start, box[1].stop, step, dtype=np.float64)
+    gx, gy, _ = _homography_parts(to_grid, cols[None], rows[:, None])
+    shape = (rows.size, cols.size)
+    return np.broadcast_to(gy, shape), np.broadcast_to(gx, shape)
+
+
+def _near(s: np.ndarray, t: np.ndarray, copied: np.ndarray, margin: float) -> np.ndarray:
+    """Where ``s, t`` are finite and within ``margin`` of their range over ``copied``."""
+    near = np.isfinite(s) & np.isfinite(t)
+    for u in (s, t):
+        span = u[copied & near]
+        near &= (u >= span.min() - margin) & (u <= span.max() + margin)
+    return near
+
+
+def _randomness(luma: np.ndarray, inside: np.ndarray, index: np.ndarray, column: np.ndarray,
+                width: int) -> float:
+    """How randomly the known tiles' tones vary from tile to tile: the mean squared difference
+    of neighbouring tiles' mean ``luma`` over twice the variance of all of them (about 1 for
+    tones drawn at random, near 0 for tiles of one tone under shading that varies smoothly
+    across the floor, a ceiling's light; 0 with too few tiles known)."""
+    count = np.bincount(index[inside], minlength=index.max() + 1)
+    tone = np.bincount(index[inside], luma[inside], minlength=count.size) / np.maximum(count, 1)
+    enough = count >= max(8, 0.2 * np.median(count[count > 0])) if (count > 0).any() else count > 0
+    if enough.sum() < _MIN_TILES or tone[enough].var() <= 0:
+        return 0.0
+    last = np.zeros(count.size, bool)  # tiles at the end of their row have no right neighbour
+    columns = np.zeros(count.size, np.int64)
+    columns[index[index >= 0]] = column[index >= 0]
+    last[columns == width - 1] = True
+    ids = np.flatnonzero(enough)
+    gaps = []
+    for step, usable in ((1, ~last[ids]), (width, np.ones(ids.size, bool))):
+        other = ids + step
+        pair = usable & (other < count.size)
+        pair[pair] &= enough[other[pair]]
+        gaps.append(tone[ids[pair]] - tone[other[pair]])
+    gaps = np.concatenate(gaps)
+    if gaps.size < _MIN_TILES:
+        return 0.0
+    return float((gaps**2).mean() / (2 * tone[enough].var()))
+
+
+def give_tones(image: np.ndarray, known: np.ndarray, copied: np.ndarray, cells: Cells, *,
+               sources: np.ndarray | None = None, typical: bool = False, whole: bool = False,
+               plan: tuple[np.ndarray, np.ndarray] | None = None
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Give copied tiles their tones, in place: an offset on each of a tile's copied pieces
+    (none at the joints, so the grout and the texture stay the copy's).
+
+    A tile with enough of its interior known takes that part's mean colour. With ``typical``,
+    a tile with nothing known whose copy's tone (its largest piece's, the tile its copy
+    mostly came from) is rare among the tiles known around it (fewer than ``_RARE`` of them
+    within ``_ALIKE`` times their tones' median absolute deviation of it, in luminance)
+    takes the known tiles' median colour instead: a dark tile of a light floor copied where
+    nothing says one lies. With ``whole``, every other tile with nothing known takes its copy's tone
+    throughout: copies of copies may bring it pieces of two tiles, which the stitch then
+    blends into a gradient across it (crisper tiles, but a wrong guess of a tone costs more
+    than a blend: see ``PatchMatchParams.tile_tones_whole``).
+
+    Args:
+        image: ``(P, P, C)`` the tile, its copied pixels filled.
+        known: ``(P, P)`` bool, its known pixels.
+        copied: ``(P, P)`` bool, the pixels to tone.
+        cells: the tiles (:func:`find_cells`).
+        sources: ``(P, P)`` int64, for each copied pixel a key of the tile it was copied
+            from (its pieces); None: each tile's copy is one piece.
+        typical, whole: see above.
+        plan: the tiles to tone as another call returned them (the same tiles for a second
+            array of the same tile, such as its HDR values).
+
+    Returns:
+        ``(toned, odd)``, ``(n,)`` bool per tile: toned from its known part; given the
+        typical tone.
+    """
+    box = cells.box
+    view = image[box]
+    mine = known[box]
+    copy = copied[box] & (cells.index >= 0)
+    interior = (cells.border >= _INTERIOR) & (cells.index >= 0)
+    index = np.maximum(cells.index, 0)
+    n = int(index.max()) + 1
+    channels = image.shape[2]
+    # Pieces: the copied pixels of one tile that came from one tile.
+    source = np.zeros(view.shape[:2], np.int64) if sources is None else sources[box]
+    _, source_id = np.unique(source[copy], return_inverse=True)
+    _, piece = np.unique(index[copy] * (int(source_id.max(initial=0)) + 1)
+                         + source_id.reshape(-1), return_inverse=True)
+    piece = piece.reshape(-1)
+    pieces = int(piece.max()) + 1 if piece.size else 0
+    owner = np.zeros(max(pieces, 1), np.int64)
+    owner[piece] = index[copy]
+
+    def means(where: np.ndarray, ids: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
+        size = np.bincount(ids, minlength=count)
+        sums = np.stack([np.bincount(ids, view[..., c][where], minlength=count)
+                         for c in range(channels)], axis=1)
+        return sums / np.maximum(size, 1)[:, None], size
+
+    target, seen = means(interior & mine, index[interior & mine], n)
+    area = np.bincount(index[interior], minlength=n)
+    inner = interior[copy]  # the copied pixels' interior, in ``piece``'s order
+    now, used = means(interior & copy, piece[inner], pieces)
+    whole_now, whole_used = means(copy, piece, pieces)  # pieces with no interior: all of them
+    now = np.where((used > 0)[:, None], now, whole_now)
+    # Each tile's largest piece: its copy's own tone.
+    largest = np.full(n, -1, np.int64)
+    sizes = np.bincount(piece, minlength=pieces)
+    for p in np.argsort(sizes, kind="stable"):
+        largest[owner[p]] = p
+    copied_cells = largest >= 0
+    if plan is None:
+        toned = (seen >= np.maximum(_KNOWN_SHARE * area, _MIN_KNOWN)) & copied_cells
+        odd = np.zeros(n, bool)
+        around = seen >= _WHOLE * np.maximum(area, 1)  # the known tiles around
+        if typical and around.sum() >= _MIN_TILES:
+            grey = target[around, : min(3, channels)].mean(axis=1)
+            spread = float(np.median(np.abs(grey - np.median(grey))))
+            own = now[np.maximum(largest, 0), : min(3, channels)].mean(axis=1)
+            # The share of the known tiles of about the copy's tone (within twice the tones'
+            # median absolute deviation): few, for a dark tile on a light floor; about half,
+            # for either tone of a checkerboard.
+            odd = ~toned & (seen == 0) & copied_cells
+            alike = (np.abs(own[odd][:, None] - grey[None]) <= _ALIKE * max(spread, _FLAT)
+                     ).mean(axis=1)
+            odd[odd] = alike < _RARE
+        plan = (toned, odd)
+    toned, odd = plan
+    tone = np.where(toned[:, None], target, now[np.maximum(largest, 0)])
+    if not whole:  # the other tiles keep their copies as they are
+        tone[~toned & ~odd] = np.nan
+    if odd.any():
+        around = seen >= _WHOLE * np.maximum(area, 1)
+        grey = target[:, : min(3, channels)].mean(axis=1)
+        middle = int(np.flatnonzero(around)[np.argsort(grey[around])[around.sum() // 2]])
+        tone[odd] = target[middle]
+    offset = np.nan_to_num(tone[owner] - now)  # (pieces, C)
+    weight = np.clip((cells.border - _JOINT) / _FADE, 0.0, 1.0)[copy]
+    view[copy] += (weight[:, None] * offset[piece]).astype(view.dtype)
+    return plan
