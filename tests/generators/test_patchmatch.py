@@ -21,7 +21,7 @@ from tests.synthetic import cap_mask, erp_directions
 SIZE, PAD = 32, 6  # face size and padding of the tiles (ERP 64 x 128)
 # No finishing step: the fill is plain copies.
 RAW_COPY = {"structure_depth": 0.0, "detail_bands": 0, "detail_depth": 0.0, "stitch": False,
-            "layout_depth": 0.0}
+            "layout_depth": 0.0, "rim_depth": 0.0}
 
 
 def _floor_checker(xyz: np.ndarray, cell: float = 0.22) -> np.ndarray:
@@ -238,7 +238,7 @@ def test_empty_hole_returns_the_values():
      ({"max_scale": 0.5}, "max_scale"), ({"levels": 0}, "levels"),
      ({"coherence": 1.0}, "coherence"), ({"coherence": -0.1}, "coherence"),
      ({"detail_gain_max": 0.9}, "detail_gain_max"), ({"structure_depth": -1}, "structure_depth"),
-     ({"layout_depth": -0.1}, "layout_depth")],
+     ({"layout_depth": -0.1}, "layout_depth"), ({"rim_depth": -0.1}, "rim_depth")],
 )
 def test_invalid_parameters(params, message):
     with pytest.raises(ValueError, match=message):
@@ -259,6 +259,21 @@ def test_the_layout_step_is_off_by_default_and_reaches_the_finish_when_asked(mon
     assert seen[0].layout_tau == 0
     assert seen[1].layout_tau == pytest.approx(0.25 * tiles.face_size)
     assert seen[1].layout_sigma == pytest.approx(max(1.0, 0.05 * tiles.face_size))
+
+
+def test_the_rim_step_reaches_the_finish_in_pixels(monkeypatch):
+    """``rim_depth`` is a share of the face size (on by default), handed to the finish in
+    pixels (0: the step is skipped)."""
+    from pano_inpaint.generators.patchmatch import generator as module
+
+    seen = []
+    monkeypatch.setattr(module, "finish_fill", lambda filled, hole, scales, *a, **k:
+                        seen.append(scales))
+    tiles, _ = _nadir_case()
+    PatchMatch().inpaint(tiles)
+    PatchMatch(rim_depth=0.0).inpaint(tiles)
+    assert seen[0].rim_tau == pytest.approx(0.004 * tiles.face_size)
+    assert seen[1].rim_tau == 0
 
 
 def test_parameters_are_checked_like_a_config():

@@ -71,7 +71,7 @@ def test_patchmatch_says_when_it_reconciled_its_tiles(monkeypatch):
     erp, mask = _across_faces()
     inpaint(erp, mask, generator=PatchMatch())
     raw = PatchMatch(structure_depth=0.0, detail_bands=0, detail_depth=0.0, layout_depth=0.0,
-                     stitch=False)  # no finishing
+                     rim_depth=0.0, stitch=False)  # no finishing
     inpaint(erp, mask, generator=raw)
     inpaint(erp, mask, generator=PatchMatch(seam_aware=False))  # faces filled alone
     assert seen == [True, False, False]

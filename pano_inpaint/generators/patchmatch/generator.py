@@ -200,6 +200,13 @@ class PatchMatchParams:
             families.
         layout_sigma: Gaussian sigma, as a share of the face size, below which the fill's
             structure counts as its layout for ``layout_depth``.
+        rim_depth: depth into the hole, as a share of the face size, over which the finest
+            band of a smooth (Navier-Stokes) fill solved at full resolution on the hole's rim
+            is added to the copy's (weight ``exp(-depth / rim_depth)``); that fill also gives
+            the smooth structure there (see ``_finish``). A pixel beside the border is
+            correlated with its known neighbours, which the copy's fine band, of its source's
+            phase, is not. 0: the smooth structure from a fill ``structure_sigma`` coarser
+            and no such band.
         detail_gain_max: largest gain bringing the copied detail's energy up to that of the
             known ring around the hole (1: no gain).
         detail_bands: octave bands of the fill (from ``structure_sigma`` up) whose local
@@ -280,6 +287,7 @@ class PatchMatchParams:
     structure_agreement: float = 0.15
     layout_depth: float = 0.0
     layout_sigma: float = 0.024
+    rim_depth: float = 0.004
     detail_gain_max: float = 1.3
     detail_bands: int = 4
     detail_depth: float = 0.008
@@ -304,7 +312,7 @@ class PatchMatchParams:
         for name in ("jumps", "locality", "locality_depth", "level_locality",
                      "texture_weight", "vote_sharpness",
                      "sharpen", "structure_sigma", "structure_depth", "structure_agreement",
-                     "layout_depth", "layout_sigma",
+                     "layout_depth", "layout_sigma", "rim_depth",
                      "detail_bands", "detail_depth", "trend_level"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
@@ -755,13 +763,14 @@ class PatchMatch:
         again (``known``: the tiles' known pixels, in the domain of ``filled``)."""
         p = self.params
         if (p.structure_depth == 0 and p.detail_bands == 0 and p.detail_depth == 0
-                and p.layout_depth == 0 and not p.stitch):
+                and p.layout_depth == 0 and p.rim_depth == 0 and not p.stitch):
             return
         scales = FinishScales.of(tiles.face_size, p.structure_sigma, p.structure_depth,
                                  p.detail_gain_max, p.detail_bands, p.detail_depth,
                                  pad=tiles.pad, trend_level=p.trend_level,
                                  quantum=quantum, agreement=p.structure_agreement,
-                                 layout_depth=p.layout_depth, layout_sigma=p.layout_sigma)
+                                 layout_depth=p.layout_depth, layout_sigma=p.layout_sigma,
+                                 rim_depth=p.rim_depth)
         fields = None
         if p.stitch:
             fields = {i: f.nnf for i, f in enumerate(fields_) if f is not None}
