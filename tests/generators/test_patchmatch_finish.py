@@ -798,6 +798,22 @@ def _grain_tile(seed: int) -> np.ndarray:
     return (np.linspace(0.3, 0.7, SIZE, dtype=np.float32)[None, :, None] + grain)[None]
 
 
+def _stroke_finished(rim_depth: float, structure: bool = False
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A stroke 6 px wide through :func:`_grain_tile`'s grain, filled with another draw of it
+    and finished with ``rim_depth`` (with ``structure``: as filled by a structure step, the
+    finish's ``along``): the truth, the hole and the fill."""
+    truth, copy = _grain_tile(0), _grain_tile(1)
+    hole = np.zeros((1, SIZE, SIZE), bool)
+    hole[0, :, 40:46] = True
+    out = truth.copy()
+    out[hole] = copy[hole]
+    finish_fill(out, hole, FinishScales.of(SIZE, 0.04, 0.2, 1.0, detail_depth=0.02,
+                                           rim_depth=rim_depth), 1.0,
+                along={0: hole[0]} if structure else None)
+    return truth, hole, out
+
+
 def test_a_thin_holes_rim_takes_the_grain_its_border_predicts():
     """A stroke 6 px wide copied from another draw of the same grain (right statistics, the
     wrong phase): with ``rim_depth`` the pixels next to the border take a full-resolution
@@ -805,21 +821,12 @@ def test_a_thin_holes_rim_takes_the_grain_its_border_predicts():
     fill ``sigma`` coarser, 3 px here, smears it), so the fill is nearer the truth and no
     duller than without it (error 0.82 of it with the band alone, 0.87 with the structure
     alone, 0.72 with both)."""
-    truth, copy = _grain_tile(0), _grain_tile(1)
-    hole = np.zeros((1, SIZE, SIZE), bool)
-    hole[0, :, 40:46] = True
-
-    def finished(rim_depth: float) -> np.ndarray:
-        out = truth.copy()
-        out[hole] = copy[hole]
-        finish_fill(out, hole, FinishScales.of(SIZE, 0.04, 0.2, 1.0, detail_depth=0.02,
-                                               rim_depth=rim_depth), 1.0)
-        return out
+    truth, hole, without = _stroke_finished(0.0)
+    with_rim = _stroke_finished(0.02)[2]
 
     def gradient_energy(tile: np.ndarray) -> float:
         return float(np.mean(np.diff(tile[0], axis=0)[hole[0][:-1]] ** 2))
 
-    without, with_rim = finished(0.0), finished(0.02)
     assert np.array_equal(with_rim[~hole], truth[~hole])
     error = [float(np.mean((out[hole] - truth[hole]) ** 2)) for out in (without, with_rim)]
     assert error[1] < 0.76 * error[0]
@@ -852,18 +859,9 @@ def test_a_rim_a_structure_step_filled_takes_no_grain_from_the_smooth_fill():
     phase already) the rim step adds no finest band: on the stroke of
     :func:`test_a_thin_holes_rim_takes_the_grain_its_border_predicts`, filled along a
     structure, what the step changes is mostly the smooth structure."""
-    truth, copy = _grain_tile(0), _grain_tile(1)
-    hole = np.zeros((1, SIZE, SIZE), bool)
-    hole[0, :, 40:46] = True
-
-    def finished(rim_depth: float) -> np.ndarray:
-        out = truth.copy()
-        out[hole] = copy[hole]
-        finish_fill(out, hole, FinishScales.of(SIZE, 0.04, 0.2, 1.0, detail_depth=0.02,
-                                               rim_depth=rim_depth), 1.0, along={0: hole[0]})
-        return out[0]
-
-    change = finished(0.02) - finished(0.0)
+    _, hole, without = _stroke_finished(0.0, structure=True)
+    with_rim = _stroke_finished(0.02, structure=True)[2]
+    change = with_rim[0] - without[0]
     fine = change - cv2.GaussianBlur(change, (0, 0), 1.5)
     # (0.27 of it here, the blur's reach across the hole's edge; 0.50 with the band added)
     assert np.sqrt(np.mean(fine[hole[0]] ** 2)) < 0.35 * np.sqrt(np.mean(change[hole[0]] ** 2))
