@@ -172,11 +172,11 @@ def test_a_copied_tile_of_a_rare_tone_with_nothing_known_takes_the_typical_tone(
     image[copied] = 0.3
     cells = Cells((slice(0, size), slice(0, size)), index, border.astype(np.float32), 0.9, 0.5)
     known = ~copied
-    toned, odd = give_tones(image.copy(), known, copied, cells)
+    toned, odd, _ = give_tones(image.copy(), known, copied, cells)
     assert toned.tolist() == [i == 6 for i in range(16)]
     assert not odd.any()  # without ``typical`` a whole hole cell keeps its copy
     out = image.copy()
-    toned, odd = give_tones(out, known, copied, cells, typical=True)
+    toned, odd, _ = give_tones(out, known, copied, cells, typical=True)
     assert odd.tolist() == [i == 5 for i in range(16)]
     centre = border >= 0.2
     assert out[(index == 5) & centre].mean() == pytest.approx(0.6, abs=0.02)
@@ -202,3 +202,26 @@ def test_the_joints_keep_the_copy_s_grout():
     cut = copied & (x < 20)  # the cells on the right have nothing known: left as copied
     assert out[cut & (border >= tones._JOINT + tones._FADE)] == pytest.approx(0.8)
     assert (out[copied & (x >= 20)] == 0.5).all()
+
+
+def test_a_second_array_takes_the_typical_tone_of_the_same_tile():
+    """The HDR values of a tile are toned by the plan made on its proxy: a tile given the
+    typical tone takes it from the same known tile in both (their tones need not sort alike:
+    a tone curve per channel reorders tiles of different hues)."""
+    size, cell = 40, 10
+    y, x = np.mgrid[0:size, 0:size]
+    index = (y // cell) * 4 + x // cell
+    border = (np.minimum(np.minimum(y % cell, cell - 1 - y % cell),
+                         np.minimum(x % cell, cell - 1 - x % cell)) / cell + 0.05)
+    tone = np.array([0.6, 0.62, 0.58, 0.61, 0.59, 0.2, 0.63, 0.6, 0.6, 0.57, 0.6, 0.62,
+                     0.61, 0.6, 0.59, 0.6]) + 0.001 * np.arange(16)  # no ties
+    image = np.repeat(tone[index][..., None], 3, axis=-1).astype(np.float32)
+    values = np.repeat((2.0 - tone)[index][..., None], 3, axis=-1).astype(np.float32)
+    copied = (index == 5) | ((index == 6) & (x >= 25))  # cell 5 whole, cell 6 in part
+    image[copied], values[copied] = 0.3, 1.7
+    cells = Cells((slice(0, size), slice(0, size)), index, border.astype(np.float32), 0.9, 0.5)
+    plan = give_tones(image, ~copied, copied, cells, typical=True)
+    give_tones(values, ~copied, copied, cells, plan=plan)
+    centre = (index == 5) & (border >= 0.2)
+    (typical,) = {int(i) for i in range(16) if abs(tone[i] - image[centre].mean()) < 1e-4}
+    assert values[centre].mean() == pytest.approx(2.0 - tone[typical], abs=1e-4)

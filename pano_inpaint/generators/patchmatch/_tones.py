@@ -404,8 +404,8 @@ def _randomness(luma: np.ndarray, inside: np.ndarray, index: np.ndarray, column:
 
 def give_tones(image: np.ndarray, known: np.ndarray, copied: np.ndarray, cells: Cells, *,
                sources: np.ndarray | None = None, typical: bool = False, whole: bool = False,
-               plan: tuple[np.ndarray, np.ndarray] | None = None
-               ) -> tuple[np.ndarray, np.ndarray]:
+               plan: tuple[np.ndarray, np.ndarray, int] | None = None
+               ) -> tuple[np.ndarray, np.ndarray, int]:
     """Give copied tiles their tones, in place: an offset on each of a tile's copied pieces
     (none at the joints, so the grout and the texture stay the copy's).
 
@@ -427,12 +427,12 @@ def give_tones(image: np.ndarray, known: np.ndarray, copied: np.ndarray, cells: 
         sources: ``(P, P)`` int64, for each copied pixel a key of the tile it was copied
             from (its pieces); None: each tile's copy is one piece.
         typical, whole: see above.
-        plan: the tiles to tone as another call returned them (the same tiles for a second
-            array of the same tile, such as its HDR values).
+        plan: the tiles to tone as another call returned them (the same tiles, and the same
+            typical tile, for a second array of the same tile, such as its HDR values).
 
     Returns:
-        ``(toned, odd)``, ``(n,)`` bool per tile: toned from its known part; given the
-        typical tone.
+        ``(toned, odd, typical)``: ``(n,)`` bool per tile, toned from its known part; given
+        the typical tone; and the known tile whose tone that is (-1: none).
     """
     box = cells.box
     view = image[box]
@@ -485,15 +485,17 @@ def give_tones(image: np.ndarray, known: np.ndarray, copied: np.ndarray, cells: 
             alike = (np.abs(own[odd][:, None] - grey[None]) <= _ALIKE * max(spread, _FLAT)
                      ).mean(axis=1)
             odd[odd] = alike < _RARE
-        plan = (toned, odd)
-    toned, odd = plan
+        middle = -1
+        if odd.any():
+            # The known tile of the median grey: chosen once, so that a second array (HDR
+            # values, whose tiles a tone curve per channel may sort otherwise) takes its tone.
+            middle = int(np.flatnonzero(around)[np.argsort(grey)[around.sum() // 2]])
+        plan = (toned, odd, middle)
+    toned, odd, middle = plan
     tone = np.where(toned[:, None], target, now[np.maximum(largest, 0)])
     if not whole:  # the other tiles keep their copies as they are
         tone[~toned & ~odd] = np.nan
     if odd.any():
-        around = seen >= _WHOLE * np.maximum(area, 1)
-        grey = target[:, : min(3, channels)].mean(axis=1)
-        middle = int(np.flatnonzero(around)[np.argsort(grey[around])[around.sum() // 2]])
         tone[odd] = target[middle]
     offset = np.nan_to_num(tone[owner] - now)  # (pieces, C)
     weight = np.clip((cells.border - _JOINT) / _FADE, 0.0, 1.0)[copy]
