@@ -157,14 +157,21 @@ def test_the_cells_are_the_tiles_even_where_the_lattice_steps_over_two():
     assert len(np.unique(pairs[:, 1])) == len(pairs)
 
 
-def test_a_copied_tile_of_a_rare_tone_with_nothing_known_takes_the_typical_tone():
-    """Cells on a 10 px grid: nine known around one whole hole cell whose copy is dark, and
-    one cut cell whose copy has the wrong tone."""
+def _sixteen_cells() -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
+    """A 40 px square of 4 x 4 cells of 10 px: its size, each pixel's x, cell index and
+    distance from its cell's border (a share of the cell, from 0.05)."""
     size, cell = 40, 10
     y, x = np.mgrid[0:size, 0:size]
     index = (y // cell) * 4 + x // cell
     border = (np.minimum(np.minimum(y % cell, cell - 1 - y % cell),
                          np.minimum(x % cell, cell - 1 - x % cell)) / cell + 0.05)
+    return size, x, index, border
+
+
+def test_a_copied_tile_of_a_rare_tone_with_nothing_known_takes_the_typical_tone():
+    """Cells on a 10 px grid: nine known around one whole hole cell whose copy is dark, and
+    one cut cell whose copy has the wrong tone."""
+    size, x, index, border = _sixteen_cells()
     tone = np.array([0.6, 0.62, 0.58, 0.61, 0.59, 0.2, 0.63, 0.6, 0.6, 0.57, 0.6, 0.62,
                      0.61, 0.6, 0.59, 0.6])
     image = np.repeat(tone[index][..., None], 3, axis=-1).astype(np.float32)
@@ -208,11 +215,7 @@ def test_a_second_array_takes_the_typical_tone_of_the_same_tile():
     """The HDR values of a tile are toned by the plan made on its proxy: a tile given the
     typical tone takes it from the same known tile in both (their tones need not sort alike:
     a tone curve per channel reorders tiles of different hues)."""
-    size, cell = 40, 10
-    y, x = np.mgrid[0:size, 0:size]
-    index = (y // cell) * 4 + x // cell
-    border = (np.minimum(np.minimum(y % cell, cell - 1 - y % cell),
-                         np.minimum(x % cell, cell - 1 - x % cell)) / cell + 0.05)
+    size, x, index, border = _sixteen_cells()
     tone = np.array([0.6, 0.62, 0.58, 0.61, 0.59, 0.2, 0.63, 0.6, 0.6, 0.57, 0.6, 0.62,
                      0.61, 0.6, 0.59, 0.6]) + 0.001 * np.arange(16)  # no ties
     image = np.repeat(tone[index][..., None], 3, axis=-1).astype(np.float32)
