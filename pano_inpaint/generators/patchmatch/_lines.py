@@ -536,6 +536,7 @@ def find_lines(image: np.ndarray, hole: np.ndarray, face_size: int, *,
     lengths = np.hypot(directions[:, 0], directions[:, 1])
     directions /= lengths[:, None]
     tolerance = 1.5 + 0.004 * face_size
+    half_width = 1.0 + 0.004 * face_size  # of the band filled along a line
     found: list[tuple[float, Line]] = []
     traced = None  # (grey, known, factor): what _trace searches, as reduced as for _segments
     # long segments into the hole without a far side: (length, tip, u, crossing, profile)
@@ -599,8 +600,7 @@ def find_lines(image: np.ndarray, hole: np.ndarray, face_size: int, *,
                     dangling.append((float(lengths[i]), tip, u, crossing, profile))
             if best is not None:
                 found.append((lengths[i] + best[0], Line(best[1].point, best[1].direction,
-                                                         1.0 + 0.004 * face_size, best[2],
-                                                         sure=sure)))
+                                                         half_width, best[2], sure=sure)))
     found.sort(key=lambda item: -item[0])
     lines: list[Line] = []
     for _, line in found:  # the same line found from both of its segments: keep one
@@ -610,8 +610,7 @@ def find_lines(image: np.ndarray, hole: np.ndarray, face_size: int, *,
         if len(lines) >= max_lines:
             break
     joined, rest = _junctions(dangling, lines, tolerance, max_lines - len(lines))
-    joined += _corners(rest, hole, 1.0 + 0.004 * face_size,
-                       max_lines - len(lines) - len(joined))
+    joined += _corners(rest, hole, half_width, max_lines - len(lines) - len(joined))
     return _boundaries(lines, image, known, face_size, depth) + joined
 
 
@@ -712,6 +711,8 @@ def _corners(dangling: list[_Dangling], hole: np.ndarray, half_width: float, cou
     reversed. Each pair gives two lines that end where they meet (``Line.corner``), with bands
     ``half_width`` wide; pairs are taken best match first, a segment in one pair at most, at
     most ``count`` lines in all."""
+    if count < 2:
+        return []  # a corner is two lines
     candidates = []
     for a in range(len(dangling)):
         for b in range(a + 1, len(dangling)):
