@@ -19,12 +19,12 @@ from pano_inpaint.generators.patchmatch import PatchMatch, generator
 from pano_inpaint.generators.patchmatch._offsets import Lattice, _msd_map, find_lattice
 from pano_inpaint.generators.patchmatch._plane import (
     Rectified,
-    _homography_parts,
     _plane_basis,
     _stretch,
     apply_homography,
     colour_distance,
     holds_across,
+    homography_parts,
     nearer_point,
     rectify,
     tile_to_plane,
@@ -211,7 +211,7 @@ def test_the_stretch_of_the_coordinates_apart_is_the_stacked_maps_bit_for_bit(rn
     up = _up()
     h = np.diag([0.1, 0.1, 1.0]) @ tile_to_plane(FRONT, FACE, PAD, -up)
     coords = np.arange(SIZE, dtype=np.float64)
-    x, y, w = _homography_parts(h, coords[None], coords[:, None])
+    x, y, w = homography_parts(h, coords[None], coords[:, None])
     x[w <= 0], y[w <= 0] = np.inf, -np.inf  # rays beyond the horizon
     x, y = x.astype(dtype), y.astype(dtype)
     assert (w <= 0).any() and (w > 0).any()
@@ -230,9 +230,9 @@ def test_homography_parts_on_broadcast_coordinates_are_the_full_grids_bit_for_bi
     up = _up()
     h = tile_to_plane(FRONT, FACE, PAD, -up)
     coords = np.arange(0, SIZE, 3, dtype=np.float64)
-    x, y, w = _homography_parts(h, coords[None], coords[:, None])
+    x, y, w = homography_parts(h, coords[None], coords[:, None])
     grid_x, grid_y = np.meshgrid(coords, coords)
-    full = _homography_parts(h, grid_x, grid_y)
+    full = homography_parts(h, grid_x, grid_y)
     assert x.shape == y.shape == w.shape == grid_x.shape
     for got, want in zip((x, y, w), full, strict=True):
         assert got.tobytes() == want.tobytes()

@@ -38,8 +38,8 @@ from pano_inpaint.generators.patchmatch._offsets import Lattice, _edges, _pair_m
 from pano_inpaint.geometry.conventions import FACE_CENTER, FACE_DOWN, FACE_RIGHT
 
 __all__ = [
-    "Rectified", "apply_homography", "colour_distance", "holds_across", "nearer_point",
-    "rectify", "tile_to_plane", "tone_difference", "tone_lattice"]
+    "Rectified", "apply_homography", "colour_distance", "holds_across", "homography_parts",
+    "nearer_point", "rectify", "tile_to_plane", "tone_difference", "tone_lattice"]
 
 _MIN_ELEVATION = np.radians(4.0)  # hole pixels closer to the horizon are not on the plane
 _ON_PLANE = 0.9  # the share of a hole that must be on the plane for it to be rectified
@@ -80,7 +80,7 @@ def tile_to_plane(face: int, face_size: int, pad: int, normal: np.ndarray) -> np
     return _plane_basis(face, normal) @ _tile_matrix(face, face_size, pad)
 
 
-def _homography_parts(h: np.ndarray, x: np.ndarray, y: np.ndarray
+def homography_parts(h: np.ndarray, x: np.ndarray, y: np.ndarray
                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`apply_homography` of the points ``(x, y)`` (float64 arrays of one shape, or
     broadcasting to one) as three arrays: the columns, the rows and the weights (unstacked:
@@ -96,7 +96,7 @@ def apply_homography(h: np.ndarray, xy: np.ndarray) -> tuple[np.ndarray, np.ndar
     """``(h @ (x, y, 1))`` dehomogenised, and its third component: ``xy`` ``(..., 2)``
     float64 → ``(..., 2)`` points and ``(...)`` weights (points with weight <= 0 lie behind
     the plane or the face)."""
-    u, v, w = _homography_parts(h, xy[..., 0], xy[..., 1])
+    u, v, w = homography_parts(h, xy[..., 0], xy[..., 1])
     return np.stack([u, v], axis=-1), w
 
 
@@ -230,7 +230,7 @@ def rectify(image: np.ndarray, hole: np.ndarray, face: int, face_size: int, pad:
     stride = max(1, -(-size // _PLACING))
     coords = np.arange(0, size, stride, dtype=np.float64)
     # (p, p) grid pixels, up to a shift, of the tile's columns and rows (broadcast)
-    grid_x, grid_y, w = _homography_parts(scaled, coords[None], coords[:, None])
+    grid_x, grid_y, w = homography_parts(scaled, coords[None], coords[:, None])
     fine = (w > 0) & (_stretch(grid_x, grid_y)[0] <= _COARSEST * stride)
     sampled = hole[::stride, ::stride]
     usable, seen = fine & ~sampled, fine & sampled  # the hole's part beyond is no help either
@@ -247,7 +247,7 @@ def rectify(image: np.ndarray, hole: np.ndarray, face: int, face_size: int, pad:
     to_grid = np.array([[1, 0, -corner[0]], [0, 1, -corner[1]], [0, 0, 1]]) @ scaled
     from_grid = np.linalg.inv(to_grid)
     cells = np.arange(n, dtype=np.float64)
-    at_x, at_y, w = _homography_parts(from_grid, cells[None], cells[:, None])  # (n, n)
+    at_x, at_y, w = homography_parts(from_grid, cells[None], cells[:, None])  # (n, n)
     map_x, map_y = at_x.astype(np.float32), at_y.astype(np.float32)
     inside = (w > 0) & (map_x >= 0) & (map_x <= size - 1) & (map_y >= 0) & (map_y <= size - 1)
     # Far out towards the horizon one tile pixel is smeared over many grid pixels, which is no

@@ -38,7 +38,7 @@ import cv2
 import numpy as np
 
 from pano_inpaint.generators.patchmatch._offsets import channel_mean, not_parallel
-from pano_inpaint.generators.patchmatch._plane import _homography_parts
+from pano_inpaint.generators.patchmatch._plane import homography_parts
 
 __all__ = ["Cells", "find_cells", "give_tones"]
 
@@ -96,7 +96,7 @@ class Cells:
         """``(n,)`` int64 a key of the tile each tile pixel ``(x, y)`` lies in (equal keys:
         the same tile; anywhere on the tile, not only in ``box``)."""
         to_grid, along, across, shear, phase = self.placement
-        gx, gy, _ = _homography_parts(to_grid, x.astype(np.float64), y.astype(np.float64))
+        gx, gy, _ = homography_parts(to_grid, x.astype(np.float64), y.astype(np.float64))
         row, column, _, _ = _tiles_at(*_coordinates(gy, gx, along, across), shear, phase)
         return row * (1 << 32) + column
 
@@ -360,7 +360,7 @@ def _grid(to_grid: np.ndarray, box: tuple[slice, slice], step: int
     """``(gy, gx)`` every ``step``-th pixel of ``box`` on the basis' pixels (``to_grid``)."""
     rows = np.arange(box[0].start, box[0].stop, step, dtype=np.float64)
     cols = np.arange(box[1].start, box[1].stop, step, dtype=np.float64)
-    gx, gy, _ = _homography_parts(to_grid, cols[None], rows[:, None])
+    gx, gy, _ = homography_parts(to_grid, cols[None], rows[:, None])
     shape = (rows.size, cols.size)
     return np.broadcast_to(gy, shape), np.broadcast_to(gx, shape)
 
