@@ -157,6 +157,35 @@ def test_an_hdr_fill_written_back_has_no_negative_radiance(channels):
     assert np.array_equal(image[~mask], erp[~mask])
 
 
+def test_a_display_float_fill_written_back_stays_within_0_1():
+    """A display-referred float image (nothing above 1): the write-back's ringing beside a
+    white fill would overshoot 1, after which the image would read as HDR; with the colour
+    matching off (which clips to the proxy's range) the hole still stays in ``[0, 1]``."""
+    import dataclasses
+
+    from pano_inpaint.config import PipelineConfig
+
+    class WhiteSpots(_Blazes):
+        def inpaint(self, tiles):
+            out = np.array(tiles.values, np.float32)
+            spots = np.random.default_rng(0).random(tiles.mask.shape) < 0.05
+            out[tiles.mask] = 0.0
+            out[tiles.mask & spots] = 1.0
+            return out
+
+    rng = np.random.default_rng(2)
+    erp = (rng.random((H, 2 * H, 3)) * 0.5).astype(np.float32)
+    erp[0, 0] = 1.0
+    mask = nadir_mask(H, 2 * H, 30)
+    config = PipelineConfig()
+    config = dataclasses.replace(config, blend=dataclasses.replace(config.blend,
+                                                                   match_colour=False))
+    image = inpaint(erp, mask, generator=WhiteSpots(), config=config).image
+    assert image[mask].max() > 0.9  # the spots came back
+    assert image.max() <= 1.0 and image.min() >= 0.0
+    assert np.array_equal(image[~mask], erp[~mask])
+
+
 def test_alpha_and_gray_inputs():
     rgba = np.concatenate([_smooth(), np.full((H, 2 * H, 1), 255, np.uint8)], axis=-1)
     mask = nadir_mask(H, 2 * H, 20)
