@@ -46,7 +46,7 @@ from pano_inpaint.generators.patchmatch._pyramid import (
     with_texture_features,
 )
 from pano_inpaint.generators.patchmatch._stripes import find_stripes
-from pano_inpaint.generators.patchmatch._tones import find_cells, give_tones
+from pano_inpaint.generators.patchmatch._tones import tile_tones
 from pano_inpaint.generators.registry import register_generator
 from pano_inpaint.geometry.conventions import FACE_CENTER, FACE_ORDER
 from pano_inpaint.geometry.padding import repad_cube_faces
@@ -82,17 +82,6 @@ _NEARER = 0.67
 # (``_plane.tone_difference``; measured: 0.01-0.06 for checkerboards' two-tile steps,
 # 0.6-0.9 for the scenes' paving and bricks of random tones).
 _TONES_REPEAT = 0.25
-# The tile-tones step (``_tones``) runs where the tiles at their best phase explain at least
-# this share of the known luminance variance inside them around the copies, and this much
-# more than at their median phase (measured on the 1K scenes' floors: tiles of random tones
-# 0.79-0.97 and 0.27-0.43 more; the hall's nadir cap, whose tiles were not all found, 0.57,
-# and there the step lost 0.25 dB; the hall's ceiling panels of one tone 0.78 but 0.06 more).
-_TONES_EXPLAINED = 0.7
-_TONES_CONTRAST = 0.15
-# and where neighbouring tiles' tones differ by at least this share of random tones' difference
-# (``_tones._randomness``; measured on the 1K scenes: their floors of random tones 0.63-1.03, the
-# ceilings' panels and the workshop's painted floor, of one tone under their light, 0.04-0.35).
-_TONES_RANDOM = 0.5
 _STRUCTURE_DEPTH = 0.05  # holes thinner than this share of the face size skip the structure
 # The stripes step runs on a tile whose centre is within ~25 degrees of the panorama's up or
 # down: the tile sees its floor (or ceiling) from above, where parallel planks stay parallel.
@@ -1290,9 +1279,12 @@ class PatchMatch:
                 self._reconstruct(bank_values, values[i], done, box, field, bank.geo, np.inf)
             if p.tile_tones:
                 for part in parts:
-                    note, toned = self._tile_tones(problem, i, part, done, p.tile_tones_whole,
-                                                   field.nnf, image[i],
-                                                   None if values is None else values[i])
+                    if part.lattice is None:
+                        continue
+                    to_grid = _IDENTITY if part.plane is None else part.plane.to_grid
+                    note, toned = tile_tones(image[i], None if values is None else values[i],
+                                             ~problem.hole[i], done & part.region, part.lattice,
+                                             to_grid, field.nnf, own, whole=p.tile_tones_whole)
                     if toned is not None:
                         field.toned = toned if field.toned is None else field.toned | toned
                     if note:
@@ -1317,55 +1309,6 @@ class PatchMatch:
                                       bank_image=bank_image, bank_values=bank_values,
                                       bank_hole=bank_hole)
         return reduced, fields
-
-    @staticmethod
-    def _tile_tones(problem: _Problem, i: int, part: _Along, done: np.ndarray, whole: bool,
-                    nnf: tuple[np.ndarray, ...], image: np.ndarray, values: np.ndarray | None
-                    ) -> tuple[str, np.ndarray | None]:
-        """Give the cells ``part``'s lattice copies filled their tiles' tones where the floor's
-        tiles have random tones (``_tones``), in place in ``image`` (and ``values``); the note
-        says what was done or why not ("" where ``part`` is no lattice's or filled nothing),
-        and the pixels toned (None: none)."""
-        copied = done & part.region
-        if part.lattice is None or not copied.any():
-            return "", None
-        a, b, _ = part.lattice.basis()
-        if b is None:
-            return "tile tones skipped (stripes, no cells)", None
-        to_grid = _IDENTITY if part.plane is None else part.plane.to_grid
-        known = ~problem.hole[i]
-        cells = find_cells(image, known, copied, to_grid, a, b, part.lattice.cell())
-        if cells is None:
-            return "tile tones skipped (too little known around the copies)", None
-        if cells.explained < _TONES_EXPLAINED or cells.contrast < _TONES_CONTRAST:
-            return (f"tile tones skipped (the cells explain {cells.explained:.2f} of the "
-                    f"ring's luminance, {cells.contrast:.2f} more than their median phase: "
-                    "tiles of one tone or no tiles)"), None
-        if cells.randomness < _TONES_RANDOM:
-            return (f"tile tones skipped (neighbouring tiles' tones differ by "
-                    f"{cells.randomness:.2f} of random ones: tiles of one tone under "
-                    "shading)"), None
-        # Each copied pixel's source tile (its piece): on the tile itself, the tile of the
-        # lattice it lies in; on another face, that face.
-        own = problem.bank_face_ids.index(problem.face_ids[i])
-        ys, xs = np.nonzero(copied)
-        k = nnf[0][ys, xs]
-        sources = np.zeros(copied.shape, np.int64)
-        sources[ys, xs] = np.where(k == own, cells.key_at(nnf[2][ys, xs], nnf[1][ys, xs]),
-                                   np.iinfo(np.int64).min + k.astype(np.int64))
-        plan = give_tones(image, known, copied, cells, sources=sources, typical=True,
-                          whole=whole)
-        if values is not None:
-            give_tones(values, known, copied, cells, sources=sources, whole=whole, plan=plan)
-        toned = None
-        if whole:
-            # The stitch keeps the steps between the tones (else it blends them again).
-            toned = np.zeros_like(copied)
-            toned[cells.box] = copied[cells.box] & (cells.index >= 0)
-        return (f"tile tones: {int(plan[0].sum())} cell(s) given their known part's tone, "
-                f"{int(plan[1].sum())} the typical one (cells explain {cells.explained:.2f} "
-                f"of the ring's luminance, neighbours' tones differ by {cells.randomness:.2f} "
-                "of random ones)"), toned
 
     def _start(self, src: tuple, bank: Bank, image: np.ndarray, hole: np.ndarray,
                domain_box: tuple[np.ndarray, np.ndarray], coarse: _Field | None,
