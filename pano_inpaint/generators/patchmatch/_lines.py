@@ -609,7 +609,7 @@ def find_lines(image: np.ndarray, hole: np.ndarray, face_size: int, *,
         lines.append(line)
         if len(lines) >= max_lines:
             break
-    joined, rest = _junctions(dangling, lines, tolerance, max_lines - len(lines))
+    joined, rest = _junctions(dangling, lines, tolerance, half_width, max_lines - len(lines))
     joined += _corners(rest, hole, half_width, max_lines - len(lines) - len(joined))
     return _boundaries(lines, image, known, face_size, depth) + joined
 
@@ -662,8 +662,8 @@ def _boundaries(lines: list[Line], image: np.ndarray, known: np.ndarray, face_si
 _Dangling = tuple[float, np.ndarray, np.ndarray, tuple[float, float], np.ndarray]
 
 
-def _junctions(dangling: list[_Dangling], lines: list[Line], tolerance: float, count: int
-               ) -> tuple[list[Line], list[_Dangling]]:
+def _junctions(dangling: list[_Dangling], lines: list[Line], tolerance: float, half_width: float,
+               count: int) -> tuple[list[Line], list[_Dangling]]:
     """The long segments without a far side that end, inside the hole, on one of the
     ``lines`` crossing it (a post on the rail of a balustrade, a parking stripe on the kerb
     it runs into): each continued from where it enters the hole to that line, longest first,
@@ -672,7 +672,8 @@ def _junctions(dangling: list[_Dangling], lines: list[Line], tolerance: float, c
     the hole than the segment is long (a longer run is more guess than evidence: on textured
     ground, an edge of the texture pointing at a kerb); one whose extension leaves the hole
     first is left to the plain search (nothing says where it ends), or to ``_corners``: the
-    segments not ended on a line are returned beside the lines."""
+    segments not ended on a line are returned beside the lines. Each continued segment's band
+    is ``half_width`` wide, as the crossing lines' are."""
     joined: list[Line] = []
     rest: list[_Dangling] = []
     for item in sorted(dangling, key=lambda item: -item[0]):
@@ -691,7 +692,7 @@ def _junctions(dangling: list[_Dangling], lines: list[Line], tolerance: float, c
         if stop is None or stop[0] - enter > length:
             rest.append(item)  # no line to end on, or further in than the segment is long
             continue
-        line = Line(tip, u, lines[0].half_width, end=stop[0] + stop[1])
+        line = Line(tip, u, half_width, end=stop[0] + stop[1])
         if _found_already(line, joined, tolerance):
             continue  # the same edge found twice
         joined.append(line)
