@@ -150,15 +150,9 @@ class PatchMatchParams:
             difference near the horizon and shrinks towards the poles (``cos(elevation)``
             times it), where the down and up faces see the floor and ceiling at one scale.
             Used by the search only (the structure steps keep the plain prior); needs the
-            tiles' ``up`` (the pipeline sets it). 0 (the default): off. At 4, family means
-            of WS-PSNR over seeds 0 and 1 against 0: the Poly Haven large caps +0.52 dB, nadir
-            caps +0.24, monopods +0.17, wrap objects +0.07; but shadows -0.24, cube corners
-            -0.15, cube-edge objects -0.13, strokes -0.09, zenith caps -0.21 (one case, -5.0
-            at seed 1); the rendered scenes' cube-edge objects -0.19 dB with their gradient
-            ratio 0.69 -> 0.75-0.77 (the plaza's foreshortened tiles 0.37 -> 0.47), their
-            wrap objects' ratio unchanged (0.67 -> 0.65-0.67). At one elevation an interior
-            shows floor at some azimuths and furniture or a wall at others, so the premise
-            holds best for open ground near the horizon.
+            tiles' ``up`` (the pipeline sets it). 0 (the default): off; it helps open ground
+            near the horizon and costs elsewhere, as an interior shows floor at some azimuths
+            and furniture or a wall at others (README, "A level prior").
         texture_weight: weight of the texture-energy channels in the patch distance (0 turns
             them off).
         vote_sharpness: how strongly EM votes prefer the best-matching patches: weights
@@ -183,10 +177,9 @@ class PatchMatchParams:
             away from what the structure steps filled, and where the two layouts differ by
             no more than a smooth fill errs on the ring itself (a self-check; see
             ``_finish._layout``): deep in stochastic ground a copy's layout is a draw from
-            elsewhere, the smooth fill's the ring's average. 0 (the default): never; 0.3
-            gained 0.02-0.12 dB in nine of ten families on the hi-res photographs (README,
-            "Layout in textured ground") but lost up to 0.07 dB in a few Poly Haven and scene
-            families.
+            elsewhere, the smooth fill's the ring's average. 0 (the default): never; it gains
+            on the hi-res photographs and loses a little on a few Poly Haven and scene
+            families (README, "Layout in textured ground").
         layout_sigma: Gaussian sigma, as a share of the face size, below which the fill's
             structure counts as its layout for ``layout_depth``.
         rim_depth: depth into the hole, as a share of the face size, over which the finest
@@ -221,15 +214,10 @@ class PatchMatchParams:
             the next search matches a layout without them. In a large cap the pieces copied
             from the floor on each side meet in the middle, each with its own side's light;
             the finer levels find sources with an edge to match the meeting line, which the
-            final stitch keeps as texture: a plain concrete floor comes back in quadrants of
-            different shading meeting in a sharp seam. On, Poly Haven's warehouse (45-degree
-            cap) has no seam (28.83 -> 31.25 dB), but a stitched estimate also hides the
-            mismatch by which the EM drops a foreign piece: St Fagans' 48-degree cap (mask
-            seed 1) kept a green object and a piece of a bench in its middle (24.93 -> 20.84).
-            Large caps over four seed pairs (mask seeds 0/1, generator seeds 0/1): +0.37,
-            +0.27, -0.50, -0.22 dB, nadir caps +0.07, -0.03, -0.02, -0.19, nothing else moves;
-            in every hole (no depth gate) wrap objects lost 0.33-0.50 dB on each pair. False
-            (the default): off.
+            final stitch keeps as texture: a plain floor comes back in quadrants of different
+            shading meeting in a sharp seam. On, that seam goes, but a stitched estimate also
+            hides the mismatch by which the EM drops a foreign piece, and the large caps gain
+            on some seeds and lose on others (README). False (the default): off.
         structure: fill deep holes along the tile's lattice or along the straight lines that
             cross them first (see the package doc); False: PatchMatch alone.
         lattice_strength: least strength (sharpness, see ``_offsets``) of a tile's dominant
@@ -246,8 +234,7 @@ class PatchMatchParams:
             copy's own tone throughout (copies of copies bring it pieces of several tiles)
             and the stitch keeps the steps between the tiles' tones: crisp tiles of one tone
             each, not a blend across their joints, but a tone guessed wrong costs more than a
-            blend (an earlier version of the step on the 13 tiled-floor cases of the 1K
-            scenes, mask seed 0: -1.21 dB summed with it, +1.03 without).
+            blend (README). False (the default): off.
         seed: seed of every random draw; equal seeds give bit-identical fills.
         seam_aware: use the padding, the search over every face and re-padding; ``False``
             fills each face alone on its core (the ablation).
