@@ -47,7 +47,7 @@ import numpy as np
 
 from pano_inpaint.generators.patchmatch._offsets import channel_mean
 
-__all__ = ["Line", "find_lines"]
+__all__ = ["Line", "find_lines", "lines_note"]
 
 _MAX_ANGLE = np.radians(3.0)  # two segments of one line differ by at most this much in angle
 _TRACE_CORRELATION = 0.8  # a traced far side matches the segment's profile at least this well
@@ -748,3 +748,40 @@ def _corners(dangling: list[_Dangling], hole: np.ndarray, half_width: float, cou
             corners.append(Line(item[1], item[2], half_width, end=at + half_width,
                                 corner=True))
     return corners
+
+
+def lines_note(lines: list[Line]) -> str:
+    """What the line step does on one tile, for the report: the lines it continues across the
+    hole (how many of them were found beyond it by their profile) and, apart from them, those
+    it continues only up to a line they end on inside the hole (T-junctions) or up to where
+    two of them meet in a corner.
+
+    Example:
+        >>> across = Line(np.zeros(2), np.array([1.0, 0.0]), 2.0)
+        >>> traced = Line(np.zeros(2), np.array([1.0, 0.0]), 2.0, traced=True)
+        >>> ending = Line(np.zeros(2), np.array([0.0, 1.0]), 2.0, end=9.0)
+        >>> lines_note([across, traced, ending])  # doctest: +NORMALIZE_WHITESPACE
+        '2 line(s) continued across the hole (1 found beyond it by their profile),
+         1 continued up to a line it ends on in the hole'
+        >>> kerb = Line(np.zeros(2), np.array([1.0, 0.0]), 30.0, boundary=True)
+        >>> lines_note([kerb])
+        '1 line(s) continued across the hole (1 between two regions, each continued along it)'
+        >>> turning = Line(np.zeros(2), np.array([0.0, 1.0]), 2.0, end=9.0, corner=True)
+        >>> lines_note([turning, turning])
+        '2 continued up to the corner where they meet in the hole'
+    """
+    corners = sum(line.corner for line in lines)
+    ending = sum(line.end is not None for line in lines) - corners
+    traced = sum(line.traced for line in lines if line.end is None)
+    boundaries = sum(line.boundary for line in lines)
+    parts = []
+    if len(lines) > ending + corners:
+        said = [f"{traced} found beyond it by their profile"] if traced else []
+        said += [f"{boundaries} between two regions, each continued along it"] if boundaries else []
+        parts.append(f"{len(lines) - ending - corners} line(s) continued across the hole"
+                     + (f" ({'; '.join(said)})" if said else ""))
+    if ending:
+        parts.append(f"{ending} continued up to a line it ends on in the hole")
+    if corners:
+        parts.append(f"{corners} continued up to the corner where they meet in the hole")
+    return ", ".join(parts)

@@ -24,7 +24,7 @@ from pano_inpaint.generators.patchmatch._finish import (
     piece_offsets,
     smooth_fill,
 )
-from pano_inpaint.generators.patchmatch._lines import Line, find_lines
+from pano_inpaint.generators.patchmatch._lines import Line, find_lines, lines_note
 from pano_inpaint.generators.patchmatch._offset_kernels import lattice_peel
 from pano_inpaint.generators.patchmatch._offsets import Lattice, find_lattice
 from pano_inpaint.generators.patchmatch._plane import (
@@ -517,43 +517,6 @@ def _domain(hole: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray]:
     if not rows.size:
         return domain, np.zeros(4, np.int64)
     return domain, np.array([rows[0], rows[-1] + 1, cols[0], cols[-1] + 1], np.int64)
-
-
-def _lines_note(lines: list[Line]) -> str:
-    """What the line step does on one tile, for the report: the lines it continues across the
-    hole (how many of them were found beyond it by their profile) and, apart from them, those
-    it continues only up to a line they end on inside the hole (T-junctions) or up to where
-    two of them meet in a corner.
-
-    Example:
-        >>> across = Line(np.zeros(2), np.array([1.0, 0.0]), 2.0)
-        >>> traced = Line(np.zeros(2), np.array([1.0, 0.0]), 2.0, traced=True)
-        >>> ending = Line(np.zeros(2), np.array([0.0, 1.0]), 2.0, end=9.0)
-        >>> _lines_note([across, traced, ending])  # doctest: +NORMALIZE_WHITESPACE
-        '2 line(s) continued across the hole (1 found beyond it by their profile),
-         1 continued up to a line it ends on in the hole'
-        >>> kerb = Line(np.zeros(2), np.array([1.0, 0.0]), 30.0, boundary=True)
-        >>> _lines_note([kerb])
-        '1 line(s) continued across the hole (1 between two regions, each continued along it)'
-        >>> turning = Line(np.zeros(2), np.array([0.0, 1.0]), 2.0, end=9.0, corner=True)
-        >>> _lines_note([turning, turning])
-        '2 continued up to the corner where they meet in the hole'
-    """
-    corners = sum(line.corner for line in lines)
-    ending = sum(line.end is not None for line in lines) - corners
-    traced = sum(line.traced for line in lines if line.end is None)
-    boundaries = sum(line.boundary for line in lines)
-    parts = []
-    if len(lines) > ending + corners:
-        said = [f"{traced} found beyond it by their profile"] if traced else []
-        said += [f"{boundaries} between two regions, each continued along it"] if boundaries else []
-        parts.append(f"{len(lines) - ending - corners} line(s) continued across the hole"
-                     + (f" ({'; '.join(said)})" if said else ""))
-    if ending:
-        parts.append(f"{ending} continued up to a line it ends on in the hole")
-    if corners:
-        parts.append(f"{corners} continued up to the corner where they meet in the hole")
-    return ", ".join(parts)
 
 
 @register_generator
@@ -1083,7 +1046,7 @@ class PatchMatch:
                 continue
             if lines:
                 plans[i] = _line_parts(lines, hole, reach)
-                lined.append(f"face {face}: " + _lines_note(lines))
+                lined.append(f"face {face}: " + lines_note(lines))
             if floor is not None:
                 # After the lines, on what their bands leave: a kerb or skirting board is not
                 # part of the floor's pattern (filled first, the plane's copies cost a loft's
