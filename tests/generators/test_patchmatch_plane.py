@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from pano_inpaint.generators import CubeTiles
-from pano_inpaint.generators.patchmatch import PatchMatch, generator
+from pano_inpaint.generators.patchmatch import PatchMatch, _plane, generator
 from pano_inpaint.generators.patchmatch._offsets import Lattice, _msd_map, find_lattice
 from pano_inpaint.generators.patchmatch._plane import (
     Rectified,
@@ -301,7 +301,7 @@ def _fill(monkeypatch: pytest.MonkeyPatch | None, truth: np.ndarray | None = Non
     truth = _floor(up) if truth is None else truth
     hole = _hole() if hole is None else hole
     if monkeypatch is not None:
-        monkeypatch.setattr(generator, "rectify", lambda *args, **kwargs: None)
+        monkeypatch.setattr(_plane, "rectify", lambda *args, **kwargs: None)
     blanked = truth.copy()
     blanked[hole] = 0
     tiles = CubeTiles(blanked[None], hole[None], (FRONT,), FACE, PAD, up=tuple(up))
@@ -352,7 +352,7 @@ def test_a_failing_floor_step_stops_the_line_search(monkeypatch):
         raise RuntimeError("rectify failed")
 
     monkeypatch.setattr(generator, "find_lines", recording)
-    monkeypatch.setattr(generator, "rectify", failing)
+    monkeypatch.setattr(_plane, "rectify", failing)
     up = _up()
     hole = _hole()
     blanked = _floor(up)
@@ -401,7 +401,7 @@ def test_a_floor_near_the_horizon_takes_its_lattice_from_nearer_the_camera(monke
     assert find_lattice(rect.image, rect.known) is None
     along, notes = _fill(None, truth, hole)
     with monkeypatch.context() as patch:
-        patch.setattr(generator.PatchMatch, "_nearer_lattice", lambda *args: None)
+        patch.setattr(_plane, "_nearer_lattice", lambda *args: None)
         near_only, near_notes = _fill(None, truth, hole)
     # Measured: 0.47 along the lattice found nearer the camera, 0.02 without it.
     assert along >= 0.35
@@ -500,12 +500,12 @@ def test_the_ring_around_a_hole_on_a_wall_is_not_the_floor_s_colours():
     image, hole = _floor(up, cell=0.25), _hole(row=0.6, radius=0.06)
     rect = rectify(image, hole, FRONT, FACE, PAD, tuple(up))
     at = nearer_point(image, hole, FRONT, FACE, PAD, tuple(up), rect.ceiling)
-    assert colour_distance(image, hole, at) < generator._SAME_SURFACE  # measured: 1.8
+    assert colour_distance(image, hole, at) < _plane._SAME_SURFACE  # measured: 1.8
     # The same floor with a beige wall standing on it around the hole.
     wall = image.copy()
     ring = cv2.dilate(hole.astype(np.uint8), np.ones((11, 11), np.uint8)).astype(bool)
     wall[ring] = (0.6, 0.55, 0.4)
-    assert colour_distance(wall, hole, at) > generator._SAME_SURFACE
+    assert colour_distance(wall, hole, at) > _plane._SAME_SURFACE
     with np.errstate(invalid="ignore"):  # the correlation is not what is looked at here
         _, notes = _fill(None, wall, hole)
     assert not any("nearer the camera" in note for note in notes)
@@ -526,6 +526,6 @@ def test_tiles_of_random_tones_near_the_horizon_take_no_lattice_from_nearer_the_
         lattice = tone_lattice(near, find_lattice(near.image, near.known))
         differences[random_tones] = tone_difference(near, lattice)
     # Measured: 0.06 for the checkerboard's two-tile steps, 0.63 for random tones.
-    assert differences[False] < generator._TONES_REPEAT < differences[True]
+    assert differences[False] < _plane._TONES_REPEAT < differences[True]
     _, notes = _fill(None, _floor(up, cell=0.25, random_tones=True), hole)
     assert not any("nearer the camera" in note for note in notes)

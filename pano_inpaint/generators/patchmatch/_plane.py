@@ -34,12 +34,19 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from pano_inpaint.generators.patchmatch._offsets import Lattice, _edges, _pair_msd, not_parallel
+from pano_inpaint.generators.patchmatch._offsets import (
+    Lattice,
+    _edges,
+    _pair_msd,
+    find_lattice,
+    not_parallel,
+)
 from pano_inpaint.geometry.conventions import FACE_CENTER, FACE_DOWN, FACE_RIGHT
 
 __all__ = [
-    "Rectified", "apply_homography", "colour_distance", "holds_across", "homography_parts",
-    "nearer_point", "rectify", "tile_to_plane", "tone_difference", "tone_lattice"]
+    "Rectified", "apply_homography", "colour_distance", "floor_lattice", "holds_across",
+    "homography_parts", "nearer_point", "rectify", "tile_to_plane", "tone_difference",
+    "tone_lattice"]
 
 _MIN_ELEVATION = np.radians(4.0)  # hole pixels closer to the horizon are not on the plane
 _ON_PLANE = 0.9  # the share of a hole that must be on the plane for it to be rectified
@@ -54,6 +61,18 @@ _NEAR_GRID = 512  # the side of the largest grid (``rectify(at=...)``)
 # most 1.5).
 _TONE_GAP = 2.5
 _PLACING = 512  # tile pixels a side the grid's place is judged on (every k-th of larger tiles)
+_PART_STRENGTH = 0.15  # the dip a partly-on-the-plane hole's lattice keeps near and far
+# Above: the ring around a hole is not the surface the lattice was found on nearer the camera
+# (:func:`colour_distance`; measured on the scenes: 2.1-3.5 for the plaza's paving and the
+# yard's bricks, hazier near the horizon; 9 and 26 for holes half or mostly on a wall above
+# the floor's kerb).
+_SAME_SURFACE = 6.0
+# The nearer grid's pixel must be this much finer than the hole's for its lattice to be taken.
+_NEARER = 0.67
+# Above: a lattice found nearer the camera whose steps do not repeat the tiles' tones
+# (:func:`tone_difference`; measured: 0.01-0.06 for checkerboards' two-tile steps,
+# 0.6-0.9 for the scenes' paving and bricks of random tones).
+_TONES_REPEAT = 0.25
 
 
 def _tile_matrix(face: int, face_size: int, pad: int) -> np.ndarray:
@@ -442,3 +461,79 @@ def tone_difference(rect: Rectified, lattice: Lattice) -> float:
             dy, dx = np.rint(step).astype(int)
             worst = max(worst, _pair_msd(colours, known, int(dy), int(dx), 1))
     return worst / spread
+
+
+def _nearer_lattice(image: np.ndarray, hole: np.ndarray, face: int, face_size: int, pad: int,
+                    up: tuple[float, float, float], rect: Rectified, min_strength: float
+                    ) -> Lattice | None:
+    """The plane's lattice found on a grid placed half way (in angle) from the hole to where
+    the tile sees the plane most nearly from above (:func:`nearer_point`), in units of
+    ``rect``'s grid; None where it has none, where its tiles' tones do not repeat, or where
+    the colours around the hole are not that plane's."""
+    args = (image, hole, face, face_size, pad, up)
+    at = nearer_point(*args, rect.ceiling)
+    if at is None:
+        return None
+    near = rectify(*args, at=at, ceiling=rect.ceiling)
+    if near is None or near.step > _NEARER * rect.step:
+        # Not much nearer: a hole at the bottom of the tile already sees the floor there
+        # (a monopod's top on a side face: a sliver of Lebombo's planks).
+        return None
+    lattice = find_lattice(near.image, near.known, min_strength=min_strength)
+    if lattice is None:
+        return None
+    lattice = tone_lattice(near, lattice)
+    if tone_difference(near, lattice) > _TONES_REPEAT:
+        # Tiles of random tones (the plaza's dark ones, the yard's bricks): the grout's
+        # lattice continues the lines but guesses each tile's tone, which the blurred view
+        # near the horizon cannot check (measured with them: -0.73 and -0.36 dB on the
+        # plaza's cube-edge and wrap objects, -0.38 and +0.73 on the yard's cube corners).
+        return None
+    if colour_distance(image, hole, at) > _SAME_SURFACE:
+        # The hole's surroundings are not that floor: a wall below the horizon, which the
+        # floor's lattice smeared (the workshop's and the hall's wrap objects).
+        return None
+    # Both grids are the plane's coordinates along the same axes, scaled by their step.
+    return Lattice(lattice.offsets * (near.step / rect.step), lattice.strength,
+                   lattice.along)
+
+
+def floor_lattice(image: np.ndarray, hole: np.ndarray, face: int, face_size: int, pad: int,
+                  up: tuple[float, float, float], *, min_strength: float
+                  ) -> tuple[Rectified, Lattice, bool] | None:
+    """The lattice of the floor (or ceiling) ``hole`` lies on, found on the plane seen from
+    straight above (:func:`rectify`, ``_offsets.find_lattice`` with ``min_strength``).
+
+    Args:
+        image: ``(P, P, C)`` the tile (face ``face`` of the cube, padded by ``pad``).
+        hole: ``(P, P)`` bool.
+        face, face_size, pad: the tile's place on the cube.
+        up: the panorama's up in the cube's frame.
+        min_strength: see ``_offsets.find_lattice``.
+
+    Returns:
+        The hole's grid on the plane, the lattice on it (shifts of that grid), and whether the
+        lattice was found nearer the camera (:func:`_nearer_lattice`); None where the hole is
+        not on a plane seen in perspective or the plane has no lattice of two directions.
+    """
+    rect = rectify(image, hole, face, face_size, pad, up)
+    if rect is None:
+        return None
+    lattice = find_lattice(rect.image, rect.known, min_strength=min_strength)
+    if lattice is not None:
+        if not rect.whole and not holds_across(rect, lattice, _PART_STRENGTH):
+            # A hole only partly on the plane: its lower part may be a wall's (or a
+            # kerb's), which a lattice found on the plane's grid would cover with floor.
+            return None
+        lattice = tone_lattice(rect, lattice)
+    nearer = False
+    if (lattice is None or len(lattice.offsets) < 4) and rect.whole:
+        # Near the horizon the floor's tiles are a few blurred pixels on the hole's grid:
+        # its lattice is looked for where the tile sees the floor larger and sharper.
+        lattice = _nearer_lattice(image, hole, face, face_size, pad, up, rect, min_strength)
+        nearer = True
+    if lattice is None or len(lattice.offsets) < 4:
+        # One shift is stripes, which the lines step continues; copied along it, the fine
+        # rows of Potsdamer's paving carried its stains across a cube corner (-1.7 dB).
+        return None
+    return rect, lattice, nearer

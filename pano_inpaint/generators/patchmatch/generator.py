@@ -27,15 +27,7 @@ from pano_inpaint.generators.patchmatch._finish import (
 from pano_inpaint.generators.patchmatch._lines import Line, find_lines, lines_note
 from pano_inpaint.generators.patchmatch._offset_kernels import lattice_peel
 from pano_inpaint.generators.patchmatch._offsets import Lattice, find_lattice
-from pano_inpaint.generators.patchmatch._plane import (
-    Rectified,
-    colour_distance,
-    holds_across,
-    nearer_point,
-    rectify,
-    tone_difference,
-    tone_lattice,
-)
+from pano_inpaint.generators.patchmatch._plane import Rectified, floor_lattice
 from pano_inpaint.generators.patchmatch._pyramid import (
     Bank,
     Downsampler,
@@ -70,18 +62,6 @@ _ALONG_TRIES = 16  # copies compared per pixel when filling along a lattice or a
 # (about 35 ms a call on two cores shared with other jobs, measured; a line's band has ~20
 # pixels a layer and hundreds of layers).
 _SERIAL_LAYER = 512
-_PART_STRENGTH = 0.15  # the dip a partly-on-the-plane hole's lattice keeps near and far
-# Above: the ring around a hole is not the surface the lattice was found on nearer the camera
-# (``_plane.colour_distance``; measured on the scenes: 2.1-3.5 for the plaza's paving and the
-# yard's bricks, hazier near the horizon; 9 and 26 for holes half or mostly on a wall above
-# the floor's kerb).
-_SAME_SURFACE = 6.0
-# The nearer grid's pixel must be this much finer than the hole's for its lattice to be taken.
-_NEARER = 0.67
-# Above: a lattice found nearer the camera whose steps do not repeat the tiles' tones
-# (``_plane.tone_difference``; measured: 0.01-0.06 for checkerboards' two-tile steps,
-# 0.6-0.9 for the scenes' paving and bricks of random tones).
-_TONES_REPEAT = 0.25
 _STRUCTURE_DEPTH = 0.05  # holes thinner than this share of the face size skip the structure
 # The stripes step runs on a tile whose centre is within ~25 degrees of the panorama's up or
 # down: the tile sees its floor (or ceiling) from above, where parallel planks stay parallel.
@@ -1072,71 +1052,24 @@ class PatchMatch:
     def _plane_lattice(self, problem: _Problem, i: int, radius: int
                        ) -> tuple[_Along, str] | None:
         """Target ``i``'s hole filled along the lattice of the floor (or ceiling) it lies on,
-        found on the plane seen from straight above (``_plane``), with its note; None where
-        the hole is not on a plane seen in perspective or the plane has no lattice."""
+        found on the plane seen from straight above (``_plane.floor_lattice``), with its note;
+        None where the hole is not on a plane seen in perspective or the plane has no
+        lattice."""
         if problem.up is None:
             return None
-        hole = problem.hole[i]
-        rect = rectify(problem.image[i], hole,
-                       problem.face_ids[i], problem.face_size, problem.pad, problem.up)
-        if rect is None:
+        found = floor_lattice(problem.image[i], problem.hole[i], problem.face_ids[i],
+                              problem.face_size, problem.pad, problem.up,
+                              min_strength=self.params.lattice_strength)
+        if found is None:
             return None
-        lattice = find_lattice(rect.image, rect.known, min_strength=self.params.lattice_strength)
-        if lattice is not None:
-            if not rect.whole and not holds_across(rect, lattice, _PART_STRENGTH):
-                # A hole only partly on the plane: its lower part may be a wall's (or a
-                # kerb's), which a lattice found on the plane's grid would cover with floor.
-                return None
-            lattice = tone_lattice(rect, lattice)
-        if (lattice is None or len(lattice.offsets) < 4) and rect.whole:
-            # Near the horizon the floor's tiles are a few blurred pixels on the hole's grid:
-            # its lattice is looked for where the tile sees the floor larger and sharper.
-            lattice, where = self._nearer_lattice(problem, i, rect), " nearer the camera"
-        else:
-            where = ""
-        if lattice is None or len(lattice.offsets) < 4:
-            # One shift is stripes, which the lines step continues; copied along it, the fine
-            # rows of Potsdamer's paving carried its stains across a cube corner (-1.7 dB).
-            return None
+        rect, lattice, nearer = found
         reach = _reach(_deepest(rect.hole[None]), radius)
         kind = "ceiling lattice" if rect.ceiling else "floor lattice"
         part = _Along(lattice.vectors(_lattice_reach(lattice, reach), whole=False),
                       rect.region, kind, rect, lattice)
+        where = " nearer the camera" if nearer else ""
         return part, (f"{kind} of strength {lattice.strength.max():.2f} seen from above"
                       f"{where}, shift {np.round(lattice.offsets[0], 1).tolist()} px on its grid")
-
-    def _nearer_lattice(self, problem: _Problem, i: int, rect: Rectified) -> Lattice | None:
-        """The plane's lattice found on a grid placed half way (in angle) from the hole to
-        where target ``i``'s tile sees the plane most nearly from above (``_plane.nearer_point``),
-        in units of ``rect``'s grid; None where it has none, where its tiles' tones do not
-        repeat, or where the colours around the hole are not that plane's."""
-        args = (problem.image[i], problem.hole[i], problem.face_ids[i], problem.face_size,
-                problem.pad, problem.up)
-        at = nearer_point(*args, rect.ceiling)
-        if at is None:
-            return None
-        near = rectify(*args, at=at, ceiling=rect.ceiling)
-        if near is None or near.step > _NEARER * rect.step:
-            # Not much nearer: a hole at the bottom of the tile already sees the floor there
-            # (a monopod's top on a side face: a sliver of Lebombo's planks).
-            return None
-        lattice = find_lattice(near.image, near.known, min_strength=self.params.lattice_strength)
-        if lattice is None:
-            return None
-        lattice = tone_lattice(near, lattice)
-        if tone_difference(near, lattice) > _TONES_REPEAT:
-            # Tiles of random tones (the plaza's dark ones, the yard's bricks): the grout's
-            # lattice continues the lines but guesses each tile's tone, which the blurred view
-            # near the horizon cannot check (measured with them: -0.73 and -0.36 dB on the
-            # plaza's cube-edge and wrap objects, -0.38 and +0.73 on the yard's cube corners).
-            return None
-        if colour_distance(problem.image[i], problem.hole[i], at) > _SAME_SURFACE:
-            # The hole's surroundings are not that floor: a wall below the horizon, which the
-            # floor's lattice smeared (the workshop's and the hall's wrap objects).
-            return None
-        # Both grids are the plane's coordinates along the same axes, scaled by their step.
-        return Lattice(lattice.offsets * (near.step / rect.step), lattice.strength,
-                       lattice.along)
 
     def _stripes(self, problem: _Problem, i: int, lines: list[Line]) -> Line | None:
         """Target ``i``'s hole filled along the one-direction texture around it (planks,
