@@ -13,7 +13,7 @@ import pytest
 
 from pano_inpaint.generators import CubeTiles
 from pano_inpaint.generators.patchmatch import PatchMatch
-from pano_inpaint.generators.patchmatch._stripes import find_stripes
+from pano_inpaint.generators.patchmatch._stripes import find_stripes, stripes_light
 from pano_inpaint.masks import nadir_mask
 from pano_inpaint.pipeline import inpaint
 
@@ -209,12 +209,10 @@ def test_the_stripes_fill_takes_its_coarse_band_from_the_plain_search():
     assert np.abs(coarse(along.image) - coarse(plain))[mask].mean() < 0.02
 
 
-def test_the_stripes_light_of_a_large_face_is_searched_on_reduced_tiles(monkeypatch):
+def test_the_stripes_light_of_a_large_face_is_searched_on_reduced_tiles():
     """On a face of 1024 px the plain search behind the light runs on faces of 256 px (the band
     it gives is a blur of 41 px), its tiles and their six-face context alike, and comes back at
     full size; a reduced pixel holding any hole pixel is hole."""
-    from pano_inpaint.generators.patchmatch import generator as gen
-
     face, pad = 1024, 16
     side = face + 2 * pad
     rng = np.random.default_rng(0)
@@ -227,15 +225,14 @@ def test_the_stripes_light_of_a_large_face_is_searched_on_reduced_tiles(monkeypa
     tiles = CubeTiles(image.copy(), mask, (DOWN,), face, pad, context=lambda: six)
     searched = []
 
-    def plain_fill(self, small):
+    def plain_fill(small):
         context = small.context()
         searched.append((small.face_size, small.pad, small.mask.shape, context.face_size,
                          bool(small.mask[0, 7 // 4, 9 // 4])))
         return small.values.copy()
 
-    monkeypatch.setattr(gen.PatchMatch, "inpaint", plain_fill)
     out = image.copy()
-    gen.PatchMatch()._stripes_light(tiles, out, {0: mask[0]}, log=False)
+    stripes_light(tiles, out, {0: mask[0]}, plain_fill, log=False)
     assert searched == [(256, 4, (1, 264, 264), 256, True)]
     # The plain "fill" here is the tiles themselves, so the light moves them little.
     assert out.shape == image.shape
@@ -268,7 +265,7 @@ def test_the_stripes_light_of_linear_values_is_bounded_by_black_pixels(rng):
     black = hole & (rng.random(hole.shape) < 0.1)
     out = plain.copy()
     out[0][black] = 0.0
-    PatchMatch()._stripes_light(tiles, out, {0: hole}, log=True)
+    stripes_light(tiles, out, {0: hole}, PatchMatch(stripes=False).inpaint, log=True)
     rest = hole & ~black
     ratio = out[0][rest].mean(axis=-1) / np.maximum(plain[0][rest].mean(axis=-1), 1e-6)
     assert np.median(ratio) == pytest.approx(1.0, abs=0.15)

@@ -37,10 +37,10 @@ from pano_inpaint.generators.patchmatch._pyramid import (
     level_plan,
     with_texture_features,
 )
-from pano_inpaint.generators.patchmatch._stripes import find_stripes
+from pano_inpaint.generators.patchmatch._stripes import stripes_light, stripes_line
 from pano_inpaint.generators.patchmatch._tones import tile_tones
 from pano_inpaint.generators.registry import register_generator
-from pano_inpaint.geometry.conventions import FACE_CENTER, FACE_ORDER
+from pano_inpaint.geometry.conventions import FACE_ORDER
 from pano_inpaint.geometry.padding import repad_cube_faces
 from pano_inpaint.pipeline.reconcile import reconcile_tiles
 from pano_inpaint.values import LogBrightness
@@ -63,24 +63,6 @@ _ALONG_TRIES = 16  # copies compared per pixel when filling along a lattice or a
 # pixels a layer and hundreds of layers).
 _SERIAL_LAYER = 512
 _STRUCTURE_DEPTH = 0.05  # holes thinner than this share of the face size skip the structure
-# The stripes step runs on a tile whose centre is within ~25 degrees of the panorama's up or
-# down: the tile sees its floor (or ceiling) from above, where parallel planks stay parallel.
-_FROM_ABOVE = 0.9
-# Lines found on such a tile within this angle of the stripes are their own joints (the
-# joints of a synthetic plank floor were paired 2-8 degrees off the planks).
-_ALONG_STRIPES = np.radians(15.0)
-# The coarse band of a fill along stripes is the plain search's (a Gaussian of this share of
-# the face size; see PatchMatch._stripes_light). On the harness's five plank-floor cases 0.02,
-# 0.04 and 0.08 all beat the plain search on each (0.04: +0.2 to +1.0 dB); the wider, the more
-# of the stripes' own layout is kept (a 40-degree cap beside a bench: +0.5, +1.0, +2.0 dB), and
-# the more of their light (a nadir cap on a floor of even light: +0.8, +0.6, +0.1 dB).
-_STRIPES_LIGHT = 0.04
-# The plain search that gives that band runs on the tiles reduced to faces of about this many
-# px (by a whole factor; none on a 1K panorama's 326 px faces): the band is a blur of 0.04 of
-# the face (13 px at 1K, 52 at 4K), which a face 2-5 times smaller still holds. Three 1K plank
-# floors upscaled to 4K (API fills): the light step's CPU 12.3 -> 4.0, 18.1 -> 4.4 and 5.7 ->
-# 2.5 s, WS-PSNR +3.93 (lebombo's large cap), -0.39 (St Fagans' large cap), -0.02 (its nadir).
-_STRIPES_LIGHT_FACE = 256
 
 
 @dataclass(frozen=True)
@@ -325,38 +307,6 @@ class _Along:
 _IDENTITY = np.eye(3)  # the kernel's homography for shifts on the tile itself
 
 
-def _reduced(tiles: CubeTiles, factor: int) -> CubeTiles:
-    """``tiles`` (and their six-face context) with faces ``factor`` times smaller, the padding
-    in proportion (rounded); a reduced pixel holding any hole pixel is hole. The tiles' scale
-    is off the cube's by under one reduced pixel at the rim: for a band far coarser than that."""
-    size, pad = tiles.face_size // factor, max(1, round(tiles.pad / factor))
-    side = size + 2 * pad
-
-    def shrink(stack: np.ndarray, hole: bool = False) -> np.ndarray:
-        out = [cv2.resize(t.astype(np.float32), (side, side), interpolation=cv2.INTER_AREA)
-               for t in stack]
-        return np.stack(out) > 0 if hole else np.stack(out).reshape(len(out), side, side, -1)
-
-    def reduce(t: CubeTiles) -> CubeTiles:
-        image = shrink(t.image)
-        values = image if t.values is t.image else shrink(t.values)
-        return dataclasses.replace(t, image=image, mask=shrink(t.mask, hole=True), values=values,
-                                   face_size=size, pad=pad, progress=None, notes=[],
-                                   reconciled=False, context=None)
-
-    small = reduce(tiles)
-    if tiles.context is not None:
-        context = tiles.context
-        small.context = lambda: reduce(context())
-    return small
-
-
-def _enlarged(stack: np.ndarray, side: int) -> np.ndarray:
-    """``(N, p, p, C)`` tiles resampled to ``(N, side, side, C)`` (bilinear)."""
-    out = [cv2.resize(t, (side, side), interpolation=cv2.INTER_LINEAR) for t in stack]
-    return np.stack(out).reshape(len(out), side, side, -1)
-
-
 def _line_parts(lines: list[Line], hole: np.ndarray, reach: float) -> list[_Along]:
     """Each line's part of ``hole`` (``(P, P)`` bool), in ``lines``' order: its band, a
     boundary's wide band less what the bands before it took (a line crossing the boundary
@@ -427,7 +377,7 @@ class _Problem:
     edits: _BankEdits = dataclasses.field(default_factory=_BankEdits)
     up: tuple[float, float, float] | None = None  # the panorama's up in the cube's frame
     # Per target, the pixels filled along stripes (their light is the plain search's: see
-    # ``PatchMatch._stripes_light``).
+    # ``_stripes.stripes_light``).
     stripes: dict[int, np.ndarray] = dataclasses.field(default_factory=dict)
 
 
@@ -593,56 +543,10 @@ class PatchMatch:
         out = values.copy()
         np.copyto(out, filled, where=tiles.mask[..., None])
         if stripes:
-            self._stripes_light(tiles, out, stripes, log=not proxy_only)
+            # The light of the pixels filled along stripes is a plain search's (a second solve).
+            plain = PatchMatch(dataclasses.replace(self.params, stripes=False))
+            stripes_light(tiles, out, stripes, plain.inpaint, log=not proxy_only)
         return out
-
-    def _stripes_light(self, tiles: CubeTiles, out: np.ndarray, stripes: dict[int, np.ndarray],
-                       log: bool) -> None:
-        """Give the pixels filled along stripes (``stripes``: per tile, ``(P, P)`` bool) the
-        coarse band (a Gaussian of ``_STRIPES_LIGHT`` of the face size) of the plain search's
-        fill of the same tiles, in place in ``out`` (in log brightness where ``log``).
-
-        Copies along planks come from anywhere along them and bring the light of where they
-        were: a sunlit patch of Lebombo's floor was drawn across a 40-degree cap along its
-        boards (-0.9 dB against the plain search), a sunlit band of St Fagans' under the nadir
-        cap (-1.5 dB), both all in the coarse band (RMS error below 6 px of the panorama
-        +0.007 and +0.011, the finer band unchanged). The search's coarse levels lay out the
-        light from the hole's whole surroundings; the stripes keep the planks. (The light of
-        the two ends of each plank, mixed by distance, lost up to 4.6 dB: a bench's shadow or a
-        sunlit end is carried along the plank just the same.) A second fill costs a second
-        solve, on the few tiles a plank floor is found on."""
-        plain = PatchMatch(dataclasses.replace(self.params, stripes=False))
-        # One fill reported: its notes, and its progress, which the second solve would run
-        # from 0 again (a bar at 0.9 fell back to 0.02).
-        notes, reconciled, progress = list(tiles.notes), tiles.reconciled, tiles.progress
-        tiles.progress = None
-        factor = max(1, tiles.face_size // _STRIPES_LIGHT_FACE)
-        try:
-            if factor == 1:
-                search = plain.inpaint(tiles)
-            else:
-                search = _enlarged(plain.inpaint(_reduced(tiles, factor)), tiles.mask.shape[1])
-        finally:
-            tiles.notes[:] = notes
-            tiles.reconciled, tiles.progress = reconciled, progress
-
-        # Linear values are corrected where the HDR fill is finished (a plain log made each
-        # black pixel a gap of +13 in the blurred correction).
-        domain = LogBrightness.of(out, ~tiles.mask) if log else None
-        sigma = _STRIPES_LIGHT * tiles.face_size
-        for i, done in stripes.items():
-            mine, theirs = ((out[i], search[i]) if domain is None else
-                            (domain.forward(out[i]), domain.forward(search[i])))
-            gap = np.empty_like(mine)
-            for c in range(gap.shape[2]):
-                gap[..., c] = cv2.GaussianBlur(np.ascontiguousarray(theirs[..., c] - mine[..., c]),
-                                               (0, 0), sigma)
-            mine = mine + gap
-            if domain is not None:
-                mine = domain.inverse(np.maximum(mine, 0.0))  # u < 0: negative values
-            else:
-                np.clip(mine, 0.0, 1.0, out=mine)
-            out[i][done] = mine[done]
 
     def _inpaint_hdr(self, tiles: CubeTiles, image: np.ndarray, values: np.ndarray,
                      bank_image: np.ndarray, bank_values: np.ndarray, bank_hole: np.ndarray,
@@ -1015,8 +919,9 @@ class PatchMatch:
             # planks; the stripes then take the whole hole, corner and all (drawn too, the box
             # corner at St Fagans' large cap cost 0.11 dB: its edges' extensions meet 13-20 px
             # further in than the blurred corner truly is).
-            stripes = None if floor is not None else self._stripes(
-                problem, i, [line for line in lines if not line.corner])
+            stripes = None if floor is not None or not p.stripes else stripes_line(
+                problem.image[i], hole, problem.face_ids[i], problem.up,
+                [line for line in lines if not line.corner])
             if stripes is not None:
                 # The lines found, if any, are the planks' own joints: the stripes take the
                 # whole hole along the same direction.
@@ -1070,30 +975,6 @@ class PatchMatch:
         where = " nearer the camera" if nearer else ""
         return part, (f"{kind} of strength {lattice.strength.max():.2f} seen from above"
                       f"{where}, shift {np.round(lattice.offsets[0], 1).tolist()} px on its grid")
-
-    def _stripes(self, problem: _Problem, i: int, lines: list[Line]) -> Line | None:
-        """Target ``i``'s hole filled along the one-direction texture around it (planks,
-        decking, furrows; ``_stripes``), as a line as wide as the tile whose shifts spread
-        over the whole reach; None where the tile does not look at its plane from straight
-        above (on a side face the planks converge, and the floor step rectifies them first)
-        or the ring is not one oriented texture on every side of the hole, or one of the
-        ``lines`` found crosses it (a kerb, a rug's edge: the lines step continues them)."""
-        if not self.params.stripes:
-            return None
-        up = np.array(problem.up if problem.up is not None else (0.0, 1.0, 0.0))
-        if abs(FACE_CENTER[problem.face_ids[i]] @ up) < _FROM_ABOVE * np.linalg.norm(up):
-            return None
-        direction = find_stripes(problem.image[i], problem.hole[i])
-        if direction is None:
-            return None
-        if any(abs(line.direction @ direction) < np.cos(_ALONG_STRIPES) for line in lines):
-            return None  # a line across the planks (a kerb, a rug's edge): the lines step's
-        size = problem.hole.shape[1]
-        # Sure: only the shifts within a quarter pixel of the direction, so copies of copies
-        # keep the planks in place; a boundary's order: the first tries span the reach, so a
-        # pixel compares both ends of its plank, not the same few pixels beside the border.
-        return Line(np.array([size / 2, size / 2]), direction, float(size), sure=True,
-                    boundary=True)
 
     def _fill_along(self, problem: _Problem, plans: dict[int, list[_Along]], radius: int,
                     locality: float) -> tuple[_Problem, dict[int, _Field]]:
