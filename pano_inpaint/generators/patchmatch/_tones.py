@@ -48,6 +48,9 @@ _CELL_SAMPLES = 100_000  # and the mean cell image
 _JUDGED = 512  # pixels a side of the box the tiles are judged on (every k-th of larger ones)
 _MARGIN = 2.5  # the found lattice's cells around the copied pixels whose known pixels count
 _BINS = 32  # the mean cell image's bins along each basis vector
+# Pixels (or points) whose float64 coordinates are computed at once: the box of an 8K nadir cap
+# holds 7 million pixels, whose maps in one piece took the step's peak to 0.4 GB.
+_BLOCK = 1 << 18
 # A shift of the mean cell image that matches it this well (normalised autocorrelation) may be
 # a step of the tiles (``_tile_bases``; measured: the scenes' tiles' steps 0.44-0.73, other
 # peaks up to 0.41 at shifts that are no k / n of the cell).
@@ -107,9 +110,14 @@ class Cells:
         """``(n,)`` int64 a key of the tile each tile pixel ``(x, y)`` lies in (equal keys:
         the same tile; anywhere on the tile, not only in ``box``)."""
         to_grid, along, across, shear, phase = self.placement
-        gx, gy, _ = homography_parts(to_grid, x.astype(np.float64), y.astype(np.float64))
-        row, column, _, _ = _tiles_at(*_coordinates(gy, gx, along, across), shear, phase)
-        return row * (1 << 32) + column
+        keys = np.empty(x.shape, np.int64)
+        for start in range(0, x.size, _BLOCK):
+            part = slice(start, start + _BLOCK)
+            gx, gy, _ = homography_parts(to_grid, x[part].astype(np.float64),
+                                         y[part].astype(np.float64))
+            row, column, _, _ = _tiles_at(*_coordinates(gy, gx, along, across), shear, phase)
+            keys[part] = row * (1 << 32) + column
+        return keys
 
 
 def _coordinates(gy: np.ndarray, gx: np.ndarray, a: np.ndarray, b: np.ndarray
@@ -349,21 +357,61 @@ def find_cells(image: np.ndarray, known: np.ndarray, copied: np.ndarray, to_grid
                                                    along_ - across))))
     box = (slice(max(0, ys.min() - reach), min(size, ys.max() + reach + 1)),
            slice(max(0, xs.min() - reach), min(size, xs.max() + reach + 1)))
-    # (float32: a tile's position to 1e-4 of it over a thousand tiles, at half the cost)
-    ts, tt = (c.astype(np.float32) for c in _coordinates(*_grid(to_grid, box, 1), along_,
-                                                         across))
+    ts, tt = _box_coordinates(to_grid, box, along_, across)
     # Only the tiles within ``_MARGIN`` cells of the copied ones (a floor's box may reach the
     # horizon, where one tile pixel spans thousands of tiles).
     near = _near(ts, tt, copied[box], 2 * _MARGIN)
-    row, column, fr, fc = _tiles_at(np.where(near, ts, np.float32(0)),
-                                    np.where(near, tt, np.float32(0)), np.float32(shear),
-                                    (np.float32(phase[0]), np.float32(phase[1])))
-    row -= row[near].min()
-    column -= column[near].min()
-    index = np.where(near, row * (int(column[near].max()) + 1) + column, -1)
-    border = np.minimum(np.minimum(fr, 1 - fr), np.minimum(fc, 1 - fc)).astype(np.float32)
+    index, border = _laid(ts, tt, near, shear, (phase[0], phase[1]))
     return Cells(box, index, border, float(explained), float(explained - median), tiles,
                  placement, randomness)
+
+
+def _box_coordinates(to_grid: np.ndarray, box: tuple[slice, slice], a: np.ndarray,
+                     b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(H, W)`` float32 ``s, t`` (:func:`_coordinates`) of every pixel of ``box``, computed
+    in float64 a block of rows at a time (float32: a tile's position to 1e-4 of it over a
+    thousand tiles, at half the memory)."""
+    shape = (box[0].stop - box[0].start, box[1].stop - box[1].start)
+    ts, tt = np.empty(shape, np.float32), np.empty(shape, np.float32)
+    rows = max(1, _BLOCK // shape[1])
+    for start in range(0, shape[0], rows):
+        part = slice(start, min(start + rows, shape[0]))
+        rows_box = slice(box[0].start + part.start, box[0].start + part.stop)
+        ts[part], tt[part] = _coordinates(*_grid(to_grid, (rows_box, box[1]), 1), a, b)
+    return ts, tt
+
+
+def _laid(ts: np.ndarray, tt: np.ndarray, near: np.ndarray, shear: float,
+          phase: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
+    """``Cells.index`` and ``Cells.border`` of the pixels at ``ts, tt`` (float32, ``near``:
+    those in a tile), the tiles placed by ``shear`` and ``phase`` (:func:`_tiles_at`, in
+    float32), numbered row by row from the first near tile; a block of rows at a time, in
+    two passes (the first finds the rows and columns the near tiles span)."""
+    rows = max(1, _BLOCK // ts.shape[1])
+    parts = [slice(start, start + rows) for start in range(0, ts.shape[0], rows)]
+
+    def tiles(part: slice) -> tuple[np.ndarray, ...]:
+        zero = np.float32(0)
+        return _tiles_at(np.where(near[part], ts[part], zero), np.where(near[part], tt[part], zero),
+                         np.float32(shear), (np.float32(phase[0]), np.float32(phase[1])))
+
+    low, left, right = [], [], []
+    for part in parts:
+        inside = near[part]
+        if inside.any():
+            row, column, _, _ = tiles(part)
+            low.append(row[inside].min())
+            left.append(column[inside].min())
+            right.append(column[inside].max())
+    first, leftmost = min(low), min(left)
+    width = int(max(right) - leftmost) + 1
+    index = np.empty(ts.shape, np.int64)
+    border = np.empty(ts.shape, np.float32)
+    for part in parts:
+        row, column, fr, fc = tiles(part)
+        index[part] = np.where(near[part], (row - first) * width + (column - leftmost), -1)
+        border[part] = np.minimum(np.minimum(fr, 1 - fr), np.minimum(fc, 1 - fc))
+    return index, border
 
 
 def _grid(to_grid: np.ndarray, box: tuple[slice, slice], step: int
@@ -435,8 +483,9 @@ def give_tones(image: np.ndarray, known: np.ndarray, copied: np.ndarray, cells: 
         known: ``(P, P)`` bool, its known pixels.
         copied: ``(P, P)`` bool, the pixels to tone.
         cells: the tiles (:func:`find_cells`).
-        sources: ``(P, P)`` int64, for each copied pixel a key of the tile it was copied
-            from (its pieces); None: each tile's copy is one piece.
+        sources: ``(H, W)`` int64 over ``cells.box`` (which holds every copied pixel), for
+            each copied pixel a key of the tile it was copied from (its pieces); None: each
+            tile's copy is one piece.
         typical, whole: see above.
         plan: the tiles to tone as another call returned them (the same tiles, and the same
             typical tile, for a second array of the same tile, such as its HDR values).
@@ -450,12 +499,13 @@ def give_tones(image: np.ndarray, known: np.ndarray, copied: np.ndarray, cells: 
     mine = known[box]
     copy = copied[box] & (cells.index >= 0)
     interior = (cells.border >= _INTERIOR) & (cells.index >= 0)
-    index = np.maximum(cells.index, 0)
-    n = int(index.max()) + 1
+    index = cells.index  # read only where it is >= 0 (``copy``, ``interior``)
+    n = max(int(index.max()), 0) + 1
     channels = image.shape[2]
     # Pieces: the copied pixels of one tile that came from one tile.
-    source = np.zeros(view.shape[:2], np.int64) if sources is None else sources[box]
-    _, source_id = np.unique(source[copy], return_inverse=True)
+    source = (np.zeros(int(copy.sum()), np.int64) if sources is None
+              else sources[copy])
+    _, source_id = np.unique(source, return_inverse=True)
     _, piece = np.unique(index[copy] * (int(source_id.max(initial=0)) + 1)
                          + source_id.reshape(-1), return_inverse=True)
     piece = piece.reshape(-1)
@@ -509,9 +559,23 @@ def give_tones(image: np.ndarray, known: np.ndarray, copied: np.ndarray, cells: 
     if odd.any():
         tone[odd] = target[middle]
     offset = np.nan_to_num(tone[owner] - now)  # (pieces, C)
-    weight = np.clip((cells.border - _JOINT) / _FADE, 0.0, 1.0)[copy]
+    weight = np.clip((cells.border[copy] - _JOINT) / _FADE, 0.0, 1.0)
     view[copy] += (weight[:, None] * offset[piece]).astype(view.dtype)
     return plan
+
+
+def _sources(cells: Cells, copied: np.ndarray, nnf: tuple[np.ndarray, ...], own: int
+             ) -> np.ndarray:
+    """``(H, W)`` int64 over ``cells.box`` (which holds every ``copied`` pixel): each copied
+    pixel's source tile (its piece) as ``give_tones`` takes them: on the tile itself (source
+    ``own`` of the field ``nnf``), the key of the lattice's tile it lies in; on another face,
+    that face."""
+    ys, xs = np.nonzero(copied[cells.box])
+    k, y, x = (field[cells.box][ys, xs] for field in nnf[:3])
+    sources = np.zeros(cells.index.shape, np.int64)
+    sources[ys, xs] = np.where(k == own, cells.key_at(x, y),
+                               np.iinfo(np.int64).min + k.astype(np.int64))
+    return sources
 
 
 def tile_tones(image: np.ndarray, values: np.ndarray | None, known: np.ndarray,
@@ -552,13 +616,7 @@ def tile_tones(image: np.ndarray, values: np.ndarray | None, known: np.ndarray,
         return (f"tile tones skipped (neighbouring tiles' tones differ by "
                 f"{cells.randomness:.2f} of random ones: tiles of one tone under "
                 "shading)"), None
-    # Each copied pixel's source tile (its piece): on the tile itself, the tile of the
-    # lattice it lies in; on another face, that face.
-    ys, xs = np.nonzero(copied)
-    k = nnf[0][ys, xs]
-    sources = np.zeros(copied.shape, np.int64)
-    sources[ys, xs] = np.where(k == own, cells.key_at(nnf[2][ys, xs], nnf[1][ys, xs]),
-                               np.iinfo(np.int64).min + k.astype(np.int64))
+    sources = _sources(cells, copied, nnf, own)
     plan = give_tones(image, known, copied, cells, sources=sources, typical=True,
                       whole=whole)
     if values is not None:
