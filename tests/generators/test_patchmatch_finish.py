@@ -865,3 +865,49 @@ def test_a_rim_a_structure_step_filled_takes_no_grain_from_the_smooth_fill():
     fine = change - cv2.GaussianBlur(change, (0, 0), 1.5)
     # (0.27 of it here, the blur's reach across the hole's edge; 0.50 with the band added)
     assert np.sqrt(np.mean(fine[hole[0]] ** 2)) < 0.35 * np.sqrt(np.mean(change[hole[0]] ** 2))
+
+
+def test_a_line_continued_through_a_hole_keeps_its_cross_section_where_lined():
+    """A dark rail through a hole in faint texture, copied right (the line step's band): the
+    known ring holds the rail only where it crosses it, so the band gains faded the rail in the
+    hole's middle; handed as a line, it keeps the contrast it was copied with, while what
+    varies along it (a copy's texture) is still matched to the ring."""
+    truth = _noise_tile(amplitude=0.05)
+    yy, xx = np.mgrid[:SIZE, :SIZE]
+    across = np.abs(yy - SIZE / 2 + 0.5)
+    rail = across <= 1.5
+    truth[0][rail] = 0.1
+    hole = _disc(24)
+    middle = (np.abs(xx - SIZE / 2) <= 8) & hole[0]
+    contrasts = {}
+    line = [(np.array([0.0, 1.0]), hole[0] & (across <= 3.5))]
+    for name, lined in (("lowered", None), ("kept", {0: line})):
+        out = truth.copy()
+        finish_fill(out, hole, FinishScales.of(SIZE, 0.01, 0.0, 1.3), 1.0, lined=lined)
+        contrasts[name] = (out[0][middle & ~rail & (across <= 8)].mean()
+                           - out[0][middle & rail].mean())
+    known = truth[0][middle & ~rail & (across <= 8)].mean() - truth[0][middle & rail].mean()
+    assert contrasts["lowered"] < 0.8 * known
+    assert contrasts["kept"] > 0.95 * known
+
+
+def test_what_varies_along_a_line_is_still_matched_to_the_ring():
+    """A bright spot copied onto the rail in the hole's middle (a copy from elsewhere along a
+    line, not its cross-section): handed as a line or not, the band gains lower it where the
+    ring has no such spots."""
+    truth = _noise_tile(amplitude=0.05)
+    yy, xx = np.mgrid[:SIZE, :SIZE]
+    across = np.abs(yy - SIZE / 2 + 0.5)
+    truth[0][across <= 1.5] = 0.1
+    hole = _disc(24)
+    filled = truth.copy()
+    spot = (across <= 1.5) & (np.abs(xx - SIZE / 2) <= 3)
+    filled[0][spot] = 0.9
+    line = [(np.array([0.0, 1.0]), hole[0] & (across <= 3.5))]
+    outs = {}
+    for name, lined in (("plain", None), ("line", {0: line})):
+        out = filled.copy()
+        finish_fill(out, hole, FinishScales.of(SIZE, 0.01, 0.0, 1.3), 1.0, lined=lined)
+        outs[name] = out[0][spot].mean() - 0.1
+    assert outs["line"] < 0.8 * (0.9 - 0.1)
+    assert outs["line"] < outs["plain"] + 0.1

@@ -359,6 +359,40 @@ def test_a_line_crossing_a_hole_continues_through_it(rng, step):
     assert any(f"along the {step}" in note for note in tiles.notes)
 
 
+@pytest.mark.parametrize("step", ["line", "lattice"])
+def test_the_pixels_the_line_step_filled_reach_the_finish_as_lined(rng, monkeypatch, step):
+    """The finish's band gains leave the cross-section of what the line step copied as it was
+    copied: it is handed each line's direction and the pixels filled along it, among those
+    every structure step filled (``along``); a lattice's copies are not a line's."""
+    from pano_inpaint.generators.patchmatch import generator as module
+
+    handed = []
+    finish_fill = module.finish_fill
+
+    def recording(*args, **kwargs):
+        handed.append((args[6], kwargs.get("lined", args[9] if len(args) > 9 else None)))
+        return finish_fill(*args, **kwargs)
+
+    monkeypatch.setattr(module, "finish_fill", recording)
+    image, hole = _line_tile(rng), _line_hole()
+    params = {"line": {"lattice_strength": 2.0}, "lattice": {}}
+    PatchMatch(**params[step]).inpaint(_tiles(image, hole))
+    (along, lined), = handed
+    assert along[0][hole].any()
+    if step == "lattice":
+        assert not lined
+        return
+    y, x = _grid()
+    centre = (SIZE - 1) / 2
+    across = np.abs((y - centre) * LINE_NORMAL[0] + (x - centre) * LINE_NORMAL[1])
+    # Only the lines' bands here: the pixels of the structure steps, all near the line, handed
+    # with the line's direction.
+    pixels = np.logical_or.reduce([mine for _, mine in lined[0]])
+    assert np.array_equal(pixels, along[0])
+    assert not pixels[across >= 5].any()
+    assert all(abs(direction @ LINE_NORMAL) < 0.05 for direction, _ in lined[0])
+
+
 FAINT_STRIPES = (-11.0, 0.0, 7.0)  # offsets across of three dark stripes, px (no lattice)
 
 

@@ -271,11 +271,14 @@ class _Field:
     """Nearest-neighbour field of one target tile: ``(k, y, x, cost)`` maps (``k = -1``: none);
     ``along``: the hole pixels the structure steps filled (None: none); ``toned``: those the
     tile-tones step gave their tiles' tones (``_tones``; None: none), whose steps between
-    each other the stitch keeps."""
+    each other the stitch keeps; ``lined``: per line the line step filled pixels along, its
+    unit direction and those pixels (None: none), whose cross-section the finish's band
+    gains never lower."""
 
     nnf: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
     along: np.ndarray | None = None
     toned: np.ndarray | None = None
+    lined: list[tuple[np.ndarray, np.ndarray]] | None = None
 
     @classmethod
     def empty(cls, size: int) -> _Field:
@@ -295,13 +298,14 @@ class _Along:
     ``(P, P)`` bool, ``kind`` "lattice", "line", "floor lattice", "ceiling lattice" or "stripes".
     ``plane``: for a floor's (or ceiling's) lattice, the plane's grid (``_plane.Rectified``)
     the float ``vectors`` are shifts on. ``lattice``: the lattice a lattice part copies along
-    (its cells get their tiles' tones, ``_tones``)."""
+    (its cells get their tiles' tones, ``_tones``). ``direction``: a line's unit ``(dy, dx)``."""
 
     vectors: np.ndarray
     region: np.ndarray
     kind: str
     plane: Rectified | None = None
     lattice: Lattice | None = None
+    direction: np.ndarray | None = None
 
 
 _IDENTITY = np.eye(3)  # the kernel's homography for shifts on the tile itself
@@ -320,7 +324,8 @@ def _line_parts(lines: list[Line], hole: np.ndarray, reach: float) -> list[_Alon
         if line.boundary:
             region &= ~banded
         banded |= region
-        parts.append(_Along(line.vectors(reach, _ALONG_TRIES), region, "line"))
+        parts.append(_Along(line.vectors(reach, _ALONG_TRIES), region, "line",
+                            direction=line.direction))
     return parts
 
 
@@ -599,7 +604,9 @@ class PatchMatch:
             fields = {i: f.nnf for i, f in enumerate(fields_) if f is not None}
         along = {i: f.along for i, f in enumerate(fields_) if f is not None and f.along is not None}
         toned = {i: f.toned for i, f in enumerate(fields_) if f is not None and f.toned is not None}
-        finish_fill(filled, tiles.mask, scales, high, fields, bank, along, bank_hole, toned)
+        lined = {i: f.lined for i, f in enumerate(fields_) if f is not None and f.lined is not None}
+        finish_fill(filled, tiles.mask, scales, high, fields, bank, along, bank_hole, toned,
+                    lined)
         if tiles.pad and len(tiles.face_ids) > 1:
             reconcile_tiles(filled, tiles.mask, tiles.face_ids, tiles.pad)
             repad_cube_faces(filled, tiles.face_ids, tiles.pad)
@@ -812,10 +819,10 @@ class PatchMatch:
         for i, field in early.items():  # the lattice copies where they were made
             mine = field.nnf[0] >= 0
             if fields_[i] is None:
-                fields_[i] = _Field(field.nnf, mine, field.toned)
+                fields_[i] = _Field(field.nnf, mine, field.toned, field.lined)
             else:
                 fields_[i] = _Field(tuple(np.where(mine, a, b) for a, b in zip(
-                    field.nnf, fields_[i].nnf, strict=True)), mine, field.toned)
+                    field.nnf, fields_[i].nnf, strict=True)), mine, field.toned, field.lined)
         if values is None:
             out = estimate[..., :channels]
             self._repad(problem, out, problem.image, problem.hole, plan[0])
@@ -1054,6 +1061,10 @@ class PatchMatch:
                     if note:
                         problem.notes.append(f"patchmatch structure: face "
                                              f"{FACE_ORDER[problem.face_ids[i]]}: {note}")
+            lined = [(part.direction, part.region & done) for part in parts
+                     if part.direction is not None and (part.region & done).any()]
+            if lined:
+                field.lined = lined
             if any(part.kind == "stripes" for part in parts):
                 problem.stripes[i] = done.copy()
             hole[i][done] = False
