@@ -135,35 +135,37 @@ class _Blazes:
         return out
 
 
-@pytest.mark.parametrize("channels", [1, 3])
-def test_an_hdr_fill_written_back_has_no_negative_radiance(channels):
-    """The write-back's kernel rings beside a blaze; with the colour matching off (which would
-    clip it) no hole pixel comes back negative, and known pixels are untouched."""
+def _no_colour_matching():
+    """The default config with the colour matching off (it clips the fill on its own)."""
     import dataclasses
 
     from pano_inpaint.config import PipelineConfig
 
+    config = PipelineConfig()
+    return dataclasses.replace(config, blend=dataclasses.replace(config.blend,
+                                                                 match_colour=False))
+
+
+@pytest.mark.parametrize("channels", [1, 3])
+def test_an_hdr_fill_written_back_has_no_negative_radiance(channels):
+    """The write-back's kernel rings beside a blaze; with the colour matching off (which would
+    clip it) no hole pixel comes back negative, and known pixels are untouched."""
     rng = np.random.default_rng(1)
     erp = (rng.random((H, 2 * H, channels)) * 0.5).astype(np.float32)
     erp[0, 0] = 500.0  # scene-referred
     erp = erp[..., 0] if channels == 1 else erp
     mask = nadir_mask(H, 2 * H, 30)
-    config = PipelineConfig()
-    config = dataclasses.replace(config, blend=dataclasses.replace(config.blend,
-                                                                   match_colour=False))
-    image = inpaint(erp, mask, generator=_Blazes(), config=config).image
+    image = inpaint(erp, mask, generator=_Blazes(), config=_no_colour_matching()).image
     assert image[mask].max() > 100  # the blazes came back
     assert image.min() >= 0
     assert np.array_equal(image[~mask], erp[~mask])
 
 
-def test_a_display_float_fill_written_back_stays_within_0_1():
+@pytest.mark.parametrize("channels", [1, 3])
+def test_a_display_float_fill_written_back_stays_within_0_1(channels):
     """A display-referred float image (nothing above 1): the write-back's ringing beside a
     white fill would overshoot 1, after which the image would read as HDR; with the colour
     matching off (which clips to the proxy's range) the hole still stays in ``[0, 1]``."""
-    import dataclasses
-
-    from pano_inpaint.config import PipelineConfig
 
     class WhiteSpots(_Blazes):
         def inpaint(self, tiles):
@@ -174,13 +176,11 @@ def test_a_display_float_fill_written_back_stays_within_0_1():
             return out
 
     rng = np.random.default_rng(2)
-    erp = (rng.random((H, 2 * H, 3)) * 0.5).astype(np.float32)
+    erp = (rng.random((H, 2 * H, channels)) * 0.5).astype(np.float32)
     erp[0, 0] = 1.0
+    erp = erp[..., 0] if channels == 1 else erp
     mask = nadir_mask(H, 2 * H, 30)
-    config = PipelineConfig()
-    config = dataclasses.replace(config, blend=dataclasses.replace(config.blend,
-                                                                   match_colour=False))
-    image = inpaint(erp, mask, generator=WhiteSpots(), config=config).image
+    image = inpaint(erp, mask, generator=WhiteSpots(), config=_no_colour_matching()).image
     assert image[mask].max() > 0.9  # the spots came back
     assert image.max() <= 1.0 and image.min() >= 0.0
     assert np.array_equal(image[~mask], erp[~mask])
