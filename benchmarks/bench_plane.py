@@ -79,7 +79,7 @@ def _record(width: int, seeds: list[int], quick: bool = False) -> list[dict]:
 
 
 def _floor_step(plane, offsets, call: dict):
-    """The floor step of ``PatchMatch._plane_lattice`` up to its lattice (the fill's part is
+    """The floor step of ``_plane.floor_lattice`` up to its lattice (the fill's part is
     built from it): the rectified grid, the lattice found on it, the one kept."""
     rect = plane.rectify(call["image"], call["hole"], call["face"], call["face_size"],
                          call["pad"], call["up"])

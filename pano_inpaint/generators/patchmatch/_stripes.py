@@ -210,6 +210,7 @@ def stripes_line(image: np.ndarray, hole: np.ndarray, face: int,
     return Line(np.array([size / 2, size / 2]), direction, float(size), sure=True,
                 boundary=True)
 
+
 def _reduced(tiles: CubeTiles, factor: int) -> CubeTiles:
     """``tiles`` (and their six-face context) with faces ``factor`` times smaller, the padding
     in proportion (rounded); a reduced pixel holding any hole pixel is hole. The tiles' scale
