@@ -120,18 +120,22 @@ def test_dtypes_and_hdr_range_are_kept_by_every_generator(name, dtype, scale):
 
 
 class _Blazes:
-    """Fills every hole with a dim value and, on a few pixels, a blaze (an HDR sun's copy);
-    samples bicubic and writes back with lanczos, as PatchMatch does."""
+    """Fills every hole with a dim value (``dim``) and, on a share ``share`` of its pixels, a
+    blaze (``blaze``: an HDR sun's copy); samples bicubic and writes back with lanczos, as
+    PatchMatch does."""
 
     name = "test-blazes"
     interpolation = "bicubic"
     write_interpolation = "lanczos"
 
+    def __init__(self, dim: float = 0.05, blaze: float = 1e4, share: float = 0.02) -> None:
+        self.dim, self.blaze, self.share = dim, blaze, share
+
     def inpaint(self, tiles):
         out = np.array(tiles.values, np.float32)
-        blaze = np.random.default_rng(0).random(tiles.mask.shape) < 0.02
-        out[tiles.mask] = 0.05
-        out[tiles.mask & blaze] = 1e4
+        blaze = np.random.default_rng(0).random(tiles.mask.shape) < self.share
+        out[tiles.mask] = self.dim
+        out[tiles.mask & blaze] = self.blaze
         return out
 
 
@@ -166,21 +170,13 @@ def test_a_display_float_fill_written_back_stays_within_0_1(channels):
     """A display-referred float image (nothing above 1): the write-back's ringing beside a
     white fill would overshoot 1, after which the image would read as HDR; with the colour
     matching off (which clips to the proxy's range) the hole still stays in ``[0, 1]``."""
-
-    class WhiteSpots(_Blazes):
-        def inpaint(self, tiles):
-            out = np.array(tiles.values, np.float32)
-            spots = np.random.default_rng(0).random(tiles.mask.shape) < 0.05
-            out[tiles.mask] = 0.0
-            out[tiles.mask & spots] = 1.0
-            return out
-
+    white_spots = _Blazes(dim=0.0, blaze=1.0, share=0.05)
     rng = np.random.default_rng(2)
     erp = (rng.random((H, 2 * H, channels)) * 0.5).astype(np.float32)
     erp[0, 0] = 1.0
     erp = erp[..., 0] if channels == 1 else erp
     mask = nadir_mask(H, 2 * H, 30)
-    image = inpaint(erp, mask, generator=WhiteSpots(), config=_no_colour_matching()).image
+    image = inpaint(erp, mask, generator=white_spots, config=_no_colour_matching()).image
     assert image[mask].max() > 0.9  # the spots came back
     assert image.max() <= 1.0 and image.min() >= 0.0
     assert np.array_equal(image[~mask], erp[~mask])
