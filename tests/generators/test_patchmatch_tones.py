@@ -157,6 +157,24 @@ def test_the_cells_are_the_tiles_even_where_the_lattice_steps_over_two():
     assert len(np.unique(pairs[:, 1])) == len(pairs)
 
 
+def test_the_cells_made_a_block_of_rows_at_a_time_are_the_ones_made_at_once(monkeypatch):
+    """The box's maps (coordinates, each pixel's tile and border) and the tiles' keys are made
+    a block at a time (an 8K cap's box holds 7 million pixels); in blocks of two rows and of
+    500 points they come out as made in one piece (here the box and the keys fit in one)."""
+    image, _, _ = _floor()
+    hole = _hole()
+    args = (image, ~hole, hole, np.eye(3), A + B, A - B, float(np.hypot(*(2 * A))))
+    ys, xs = np.nonzero(hole)
+    whole = find_cells(*args)
+    keys = whole.key_at(xs, ys)
+    assert whole.index.size < tones._BLOCK and xs.size < tones._BLOCK  # one block each
+    monkeypatch.setattr(tones, "_BLOCK", 500)
+    blocks = find_cells(*args)
+    assert np.array_equal(blocks.index, whole.index)
+    assert np.array_equal(blocks.border, whole.border)
+    assert np.array_equal(blocks.key_at(xs, ys), keys)
+
+
 def _sixteen_cells() -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
     """A 40 px square of 4 x 4 cells of 10 px: its size, each pixel's x, cell index and
     distance from its cell's border (a share of the cell, from 0.05)."""
