@@ -11,13 +11,14 @@ Copied texture has failings that can be corrected without undoing the copy:
   there, so texture runs on through the edge while the offset goes.
 * Structure near the border. Where the hole is thin (a tripod leg, the rim of a cap) the
   surroundings predict its low frequencies far better than any copied patch: a smooth
-  (Navier-Stokes) fill gets the shading right and a copy gets it wrong. So below the band
-  ``sigma`` the fill takes the smooth fill's structure near the border, fading to the copy's
-  own structure with depth into the hole (weight ``exp(-depth / tau)``); the detail above that
-  band is always the copy's. Where the hole is wide, the smooth fill only extrapolates the
-  border, and an edge running along the border (a horizon just above the hole) comes into
-  the hole with it as a glow: there it gives way where it disagrees strongly with the copy
-  (:func:`_agreement`; on the evaluation's wrap-around holes below a horizon, +4 to +6 dB).
+  (harmonic, :func:`_smooth`) fill gets the shading right and a copy gets it wrong. So below
+  the band ``sigma`` the fill takes the smooth fill's structure near the border, fading to
+  the copy's own structure with depth into the hole (weight ``exp(-depth / tau)``); the detail
+  above that band is always the copy's. Where the hole is wide, the smooth fill only
+  extrapolates the border, and an edge running along the border (a horizon just above the
+  hole) comes into the hole with it as a glow: there it gives way where it disagrees strongly
+  with the copy (:func:`_agreement`; on the evaluation's wrap-around holes below a horizon, +4
+  to +6 dB).
 * Detail energy, both ways. A patch distance prefers flat sources (a flat patch is never far
   from anything), so copies may hold less fine detail than the hole's surroundings; and where
   the surroundings are smooth (a sky, a plain ceiling) the copied pieces bring the texture of
@@ -123,6 +124,10 @@ _TEXTURED = 4.0
 # (where a smooth layout gained up to 0.6 dB), the Poly Haven skies, sand and the rendered
 # bricks where the copy's layout was right 0.1-0.5 (2.5, 1.5 and 0.7 dB lost without this).
 _DETAIL_OVER_LAYOUT = 0.75
+# How far (in ``sigma``) from what a structure step filled the smooth structure keeps
+# Navier-Stokes (a harmonic fill elsewhere; see :func:`_smooth`): at 0 Lebombo's wrap object at
+# mask seed 1, a wall's foot across the hole, lost 1.85 dB; at 5 it lost 0.04.
+_NAVIER_STOKES_NEAR_LINES = 5.0
 # At a cut, one side's source step is taken alone where it is this many times nearer the fill's
 # own step than the other side's (see :func:`_source_step`). Workshop wrap, against the mean:
 # 24.84 -> 25.13 dB at 0.25, 25.29 at 0.5, 25.49 taking the nearer always; that last one lost
@@ -191,16 +196,28 @@ def smooth_fill(tiles: np.ndarray, hole: np.ndarray) -> None:
                                                cv2.INPAINT_NS)
 
 
-def _smooth(tile: np.ndarray, hole: np.ndarray, step: int) -> np.ndarray:
-    """A Navier-Stokes fill of ``hole`` computed ``step`` times coarser (only its low band is
-    used), returned at full size."""
+def _smooth(tile: np.ndarray, hole: np.ndarray, step: int, *, harmonic: bool = True
+            ) -> np.ndarray:
+    """A harmonic (membrane) fill of ``hole`` computed ``step`` times coarser (only its low
+    band is used), returned at full size (``harmonic=False``: the Navier-Stokes fill alone).
+
+    Harmonic, not Navier-Stokes: the smooth structure should be the border's best guess, and
+    for a texture whose spectrum falls as ``1 / f^2`` (natural images, roughly) the mean of what
+    lies inside given the border is its harmonic interpolation. Navier-Stokes carries the
+    border's isophotes in, which in a textured ring run every way: streaks (a star at a tripod's
+    hub) that the band split only partly removes. The Poly Haven tripods' holes (1K, mask seed
+    0), each filled on its hole-centred faces from the truth around it: harmonic 0.8 dB nearer
+    the truth than Navier-Stokes, in the hub and in the legs."""
     height, width = tile.shape[:2]
     small = (max(8, width // step), max(8, height // step))
     known = cv2.resize(tile, small, interpolation=cv2.INTER_AREA).reshape(
         small[1], small[0], -1)
     # Any hole pixel under a coarse pixel makes it a hole pixel: zeros must not leak in.
     holes = cv2.resize(hole.astype(np.float32), small, interpolation=cv2.INTER_AREA) > 0
-    smooth_fill(known[None], holes[None])
+    smooth_fill(known[None], holes[None])  # the solve's first guess: near it, few iterations
+    if harmonic and holes.any():
+        flat = np.zeros(known.shape, np.float64)  # no steps wanted: Laplace's equation
+        known = _poisson(known, holes, flat, flat).astype(np.float32)
     return cv2.resize(known, (width, height), interpolation=cv2.INTER_LINEAR).reshape(
         tile.shape)
 
@@ -843,7 +860,7 @@ def finish_fill(filled: np.ndarray, hole: np.ndarray, params: FinishScales, high
             # (its phase is the source's): it fades in with depth, so a hole a few pixels
             # wide keeps little of it and a deep one loses it only along its rim.
             bands[0] = bands[0] * (1.0 - np.exp(-depth_in / params.detail_tau))[..., None]
-        # A smooth (Navier-Stokes) fill, blurred on the hole's box and the kernel's reach
+        # A smooth (harmonic) fill, blurred on the hole's box and the kernel's reach
         # (OpenCV's is 4 sigma).
         reach = _box(h, int(np.ceil(4 * params.sigma)) + 2)
         within = tuple(slice(a.start - b.start, a.stop - b.start)
@@ -851,6 +868,13 @@ def finish_fill(filled: np.ndarray, hole: np.ndarray, params: FinishScales, high
         smooth = thin = None
         if params.tau > 0 or params.layout_tau > 0 or params.rim_tau > 0:
             coarse = _smooth(x, h, max(1, int(params.sigma)))
+            if along is not None and i in along and along[i][crop].any():
+                # Beside a line a structure step continued (a wall's foot, a kerb) the smooth
+                # structure stays Navier-Stokes, which carries the line's isophotes through
+                # the rim where a harmonic fill blurs them.
+                away = _away_from(along[i][crop], _NAVIER_STOKES_NEAR_LINES * params.sigma)
+                streaks = _smooth(x, h, max(1, int(params.sigma)), harmonic=False)
+                coarse = streaks + away[..., None] * (coarse - streaks)
             smooth = _blur(coarse[reach], params.sigma)[within]
         if params.tau > 0 and (params.agreement > 0 or params.layout_tau > 0 or
                                params.rim_tau > 0):
