@@ -962,3 +962,16 @@ def test_beside_a_line_a_structure_step_continued_the_smooth_structure_keeps_it_
         finish_fill(out, hole, scales, 1.0, along=along)
         errors.append(float(np.mean((out[0][near] - truth[0][near]) ** 2)))
     assert errors[1] < 0.8 * errors[0]  # 0.66 of it
+
+
+@pytest.mark.parametrize("rim", [0, 1])
+def test_a_smooth_fill_with_no_known_pixel_on_its_grid_stays_in_the_tile_s_range(rng, rim):
+    """A tile wholly in the hole (inside a cap wider than the padded face), or whose known
+    rim is thinner than the grid's step: Laplace's equation has no border there, so the
+    smooth fill stays the Navier-Stokes guess instead of drifting off (it reached -408..81 on
+    a tile of 0.2-0.6)."""
+    tile = (0.5 + 0.1 * rng.random((SIZE, SIZE, 3))).astype(np.float32)
+    hole = np.ones((SIZE, SIZE), bool)
+    hole[:rim] = False
+    smooth = _finish._smooth(tile, hole, 4)
+    assert smooth.min() >= 0.5 - 1e-3 and smooth.max() <= 0.6 + 1e-3

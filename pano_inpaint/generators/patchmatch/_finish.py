@@ -215,7 +215,10 @@ def _smooth(tile: np.ndarray, hole: np.ndarray, step: int, *, harmonic: bool = T
     # Any hole pixel under a coarse pixel makes it a hole pixel: zeros must not leak in.
     holes = cv2.resize(hole.astype(np.float32), small, interpolation=cv2.INTER_AREA) > 0
     smooth_fill(known[None], holes[None])  # the solve's first guess: near it, few iterations
-    if harmonic and holes.any():
+    # Not where the coarse grid has no known pixel (a tile wholly inside a 60-degree cap, or
+    # its known rim thinner than ``step``): with no border to hold it, Laplace's equation has
+    # no solution to converge to, and the solve drifted to -408..81 on a tile of 0.2-0.6.
+    if harmonic and holes.any() and not holes.all():
         flat = np.zeros(known.shape, np.float64)  # no steps wanted: Laplace's equation
         known = _poisson(known, holes, flat, flat).astype(np.float32)
     return cv2.resize(known, (width, height), interpolation=cv2.INTER_LINEAR).reshape(
