@@ -424,7 +424,7 @@ def _smooth_trend(tile: np.ndarray, hole: np.ndarray, outside: np.ndarray, depth
     ``_TREND_FIDELITY`` times the weighted squared distance to the known values in the band
     (the pixels beyond are fixed). In the hole ``u`` is biharmonic, so it continues the band's
     values and slopes: a linear or quadratic sky gradient (a bright horizon, a darker zenith,
-    a lamp's falloff on a ceiling) runs on through it, where a harmonic (Navier-Stokes) fill
+    a lamp's falloff on a ceiling) runs on through it, where a harmonic fill (:func:`_smooth`)
     would flatten a peak towards the ring's mean. Fitting the band rather than matching the
     ring's last pixels keeps their noise (8-bit steps, grain) out of the slopes, and each
     known pixel's weight falls as :func:`_smoothness` does with its own detail energy
@@ -980,9 +980,9 @@ def _ring_checks(x: np.ndarray, hole: np.ndarray, depth: np.ndarray, outside: np
     distance map, ``outside``: each pixel's distance to the hole) taken on its band within
     ``max(2 layout_sigma, half the hole's depth)``:
 
-    * how far off a smooth fill's layout is there: the band hidden, filled by Navier-Stokes
-      from beyond it (on a grid ``layout_sigma / 2`` coarser), and the RMS of the fill's
-      error averaged over ``layout_sigma``;
+    * how far off a smooth fill's layout is there: the band hidden, filled smoothly
+      (:func:`_smooth`, harmonic) from beyond it (on a grid ``layout_sigma / 2`` coarser),
+      and the RMS of the fill's error averaged over ``layout_sigma``;
     * the RMS of the band's finest detail (``x`` less its local mean over ``2 sigma``) over
       that of its layout (its mean over ``layout_sigma`` less its mean over the hole's depth).
 
