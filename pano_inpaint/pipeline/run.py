@@ -101,8 +101,9 @@ def _fill_regions(
         # fill (an HDR sun's copy) it writes negative radiance, which ``from_values`` had taken
         # out of the tiles (blazes of 10^4: down to -1167 bicubic, -2132 lanczos). Once all
         # regions are written, so none samples another's pixels changed; the colour matching,
-        # when on, clips them the same way. A display-referred float image (no value above 1)
-        # is also kept at most 1: above it, the next read would take the image for HDR.
+        # when on, clips them the same way. A float image not taken for HDR (no value above 1,
+        # or ``hdr.mode: off``) is also kept at most 1, as the generator's proxy clipped it:
+        # above it, the next read would take a display-referred image for HDR.
         rows = np.flatnonzero(hole.any(axis=1))
         band = out[rows[0] : rows[-1] + 1]
         where = hole[rows[0] : rows[-1] + 1].reshape(band.shape[:2] + (1,) * (band.ndim - 2))

@@ -127,7 +127,7 @@ _DETAIL_OVER_LAYOUT = 0.75
 # How far (in ``sigma``) from what a structure step filled the smooth structure keeps
 # Navier-Stokes (a harmonic fill elsewhere; see :func:`_smooth`): at 0 Lebombo's wrap object at
 # mask seed 1, a wall's foot across the hole, lost 1.85 dB; at 5 it lost 0.04.
-_NAVIER_STOKES_NEAR_LINES = 5.0
+_NAVIER_STOKES_NEAR_STRUCTURE = 5.0
 # At a cut, one side's source step is taken alone where it is this many times nearer the fill's
 # own step than the other side's (see :func:`_source_step`). Workshop wrap, against the mean:
 # 24.84 -> 25.13 dB at 0.25, 25.29 at 0.5, 25.49 taking the nearer always; that last one lost
@@ -872,10 +872,10 @@ def finish_fill(filled: np.ndarray, hole: np.ndarray, params: FinishScales, high
         if params.tau > 0 or params.layout_tau > 0 or params.rim_tau > 0:
             coarse = _smooth(x, h, max(1, int(params.sigma)))
             if along is not None and i in along and along[i][crop].any():
-                # Beside a line a structure step continued (a wall's foot, a kerb) the smooth
-                # structure stays Navier-Stokes, which carries the line's isophotes through
-                # the rim where a harmonic fill blurs them.
-                away = _away_from(along[i][crop], _NAVIER_STOKES_NEAR_LINES * params.sigma)
+                # Beside what a structure step continued (a line: a wall's foot, a kerb; a
+                # lattice) the smooth structure stays Navier-Stokes, which carries its isophotes
+                # through the rim where a harmonic fill blurs them.
+                away = _away_from(along[i][crop], _NAVIER_STOKES_NEAR_STRUCTURE * params.sigma)
                 streaks = _smooth(x, h, max(1, int(params.sigma)), harmonic=False)
                 coarse = streaks + away[..., None] * (coarse - streaks)
             smooth = _blur(coarse[reach], params.sigma)[within]
