@@ -143,6 +143,21 @@ def test_known_pixels_returned_unchanged_and_shape_kept():
     assert np.isfinite(out).all()
 
 
+def test_a_tile_with_no_known_pixel_is_filled_without_undefined_casts():
+    """A 70-degree cap covers the whole padded nadir tile: its distance to the hole's border is
+    FLT_MAX, whose cast to int is undefined (INT64_MIN on x86 peeled nothing; where the cast
+    saturates, INT64_MAX was an endless peel) and which overflowed the finish's weights. The
+    tile is filled from its neighbours, with no numeric warning on the way."""
+    import warnings
+
+    tiles, _ = _nadir_case(70.0)
+    assert tiles.mask.all()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        out = PatchMatch().inpaint(tiles)
+    assert np.isfinite(out).all() and out.std() > 0.01  # a copy of the other faces' floor
+
+
 def test_fill_copies_exact_values_so_16_bit_precision_survives():
     tiles, _ = _nadir_case()
     fine = np.round(tiles.image * 65535) / 65535 + np.float32(1 / 131070)  # not 8-bit values

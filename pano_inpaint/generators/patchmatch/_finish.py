@@ -808,6 +808,10 @@ def finish_fill(filled: np.ndarray, hole: np.ndarray, params: FinishScales, high
         inner = _box(h, 0)
         bands = _bands(x, h, sigmas, inner)
         depth = cv2.distanceTransform(h.astype(np.uint8), cv2.DIST_L2, 3)
+        # A crop with no known pixel (a tile inside a cap wider than the padded face) comes
+        # back at FLT_MAX, which overflows the weights made from it: deeper than the crop's
+        # diagonal says the same (no known pixel within reach) in finite numbers.
+        np.minimum(depth, np.float32(np.hypot(*h.shape)), out=depth)
         # Each known pixel's distance to the hole: the ring the gains and the trend measure.
         outside = cv2.distanceTransform((~h).astype(np.uint8), cv2.DIST_L2, 3)
         trend = None  # the smooth trend and its weight, where the ring is smooth

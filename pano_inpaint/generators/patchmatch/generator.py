@@ -1099,7 +1099,15 @@ class PatchMatch:
             # Onion peel: match the hole layer by layer from its border inwards on what is
             # known or already peeled (a smooth start would attract smooth sources).
             filled = ~hole
-            layers = cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_C, 3).astype(int)
+            if filled.any():
+                layers = cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_C, 3).astype(int)
+            else:
+                # No known pixel on the tile (it lies inside a cap wider than the padded
+                # face): the distance transform has nothing to measure from and gives
+                # FLT_MAX, whose cast to int is undefined (INT64_MIN on x86, which peels
+                # nothing; INT64_MAX where the cast saturates, an endless peel). Nothing to
+                # peel from: the random start below takes the whole tile.
+                layers = np.zeros(hole.shape, int)
             for layer in range(1, int(layers.max()) + 1):
                 ys, xs = np.nonzero(layers == layer)
                 kernels.peel_layer(image, filled, ys, xs, src, radius, key + np.uint64(layer),
