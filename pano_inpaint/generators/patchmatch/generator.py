@@ -391,6 +391,17 @@ def _brightest(image: np.ndarray, hole: np.ndarray) -> float:
     return float(np.max(image, axis=-1, where=~hole[..., None], initial=0.0).max(initial=0.0))
 
 
+def _onion_layers(hole: np.ndarray) -> np.ndarray:
+    """``(P, P)`` int: each pixel of ``hole`` (``(P, P)`` bool) numbered by its onion-peel layer
+    (its chessboard distance to the nearest known pixel: 1 on the border), 0 off the hole, and 0
+    everywhere on a tile with no known pixel (inside a cap wider than the padded face: nothing
+    to peel from). There the distance transform gives FLT_MAX, whose cast to int is undefined:
+    INT64_MIN on x86, which peeled nothing; INT64_MAX where the cast saturates, an endless peel."""
+    if hole.all():
+        return np.zeros(hole.shape, int)
+    return cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_C, 3).astype(int)
+
+
 def _by_layer(layers: np.ndarray, region: np.ndarray
               ) -> list[tuple[np.ndarray, np.ndarray]]:
     """The pixels of ``region`` with ``layers > 0`` as ``(ys, xs)``, one pair per layer from 1
@@ -1028,7 +1039,7 @@ class PatchMatch:
                 continue
             field = _Field.empty(size)
             filled = ~hole[i]
-            layers = cv2.distanceTransform(hole[i].astype(np.uint8), cv2.DIST_C, 3).astype(int)
+            layers = _onion_layers(hole[i])
             for part in parts:
                 # A plane's lattice is a constant shift on its grid, not on the tile.
                 to_grid = _IDENTITY if part.plane is None else part.plane.to_grid
@@ -1099,17 +1110,7 @@ class PatchMatch:
             # Onion peel: match the hole layer by layer from its border inwards on what is
             # known or already peeled (a smooth start would attract smooth sources).
             filled = ~hole
-            if filled.any():
-                layers = cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_C, 3).astype(int)
-            else:
-                # No known pixel on the tile (it lies inside a cap wider than the padded
-                # face): the distance transform has nothing to measure from and gives
-                # FLT_MAX, whose cast to int is undefined (INT64_MIN on x86, which peels
-                # nothing; INT64_MAX where the cast saturates, an endless peel). Nothing to
-                # peel from: the random start below takes the whole tile.
-                layers = np.zeros(hole.shape, int)
-            for layer in range(1, int(layers.max()) + 1):
-                ys, xs = np.nonzero(layers == layer)
+            for layer, (ys, xs) in enumerate(_by_layer(_onion_layers(hole), hole), start=1):
                 kernels.peel_layer(image, filled, ys, xs, src, radius, key + np.uint64(layer),
                                    _PEEL_DRAWS, field.nnf)
                 filled[ys, xs] = True
