@@ -971,10 +971,7 @@ def _rim_fill(x: np.ndarray, hole: np.ndarray, depth: np.ndarray, coarse: np.nda
     image = np.array(x, np.float32)
     deep = hole & ~rim
     image[deep] = coarse[deep]
-    mask = rim.astype(np.uint8)
-    for c in range(image.shape[2]):
-        image[..., c] = cv2.inpaint(np.ascontiguousarray(image[..., c]), mask, 3,
-                                    cv2.INPAINT_NS)
+    smooth_fill(image[None], rim[None])
     return image
 
 
