@@ -196,10 +196,11 @@ def smooth_fill(tiles: np.ndarray, hole: np.ndarray) -> None:
                                                cv2.INPAINT_NS)
 
 
-def _smooth(tile: np.ndarray, hole: np.ndarray, step: int, *, harmonic: bool = True
-            ) -> np.ndarray:
+def _smooth_fills(tile: np.ndarray, hole: np.ndarray, step: int, *,
+                  navier_stokes: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
     """A harmonic (membrane) fill of ``hole`` computed ``step`` times coarser (only its low
-    band is used), returned at full size (``harmonic=False``: the Navier-Stokes fill alone).
+    band is used), returned at full size; with ``navier_stokes``, also the Navier-Stokes fill
+    it starts from (at full size too; else None).
 
     Harmonic, not Navier-Stokes: the smooth structure should be the border's best guess, and
     for a texture whose spectrum falls as ``1 / f^2`` (natural images, roughly) the mean of what
@@ -215,14 +216,24 @@ def _smooth(tile: np.ndarray, hole: np.ndarray, step: int, *, harmonic: bool = T
     # Any hole pixel under a coarse pixel makes it a hole pixel: zeros must not leak in.
     holes = cv2.resize(hole.astype(np.float32), small, interpolation=cv2.INTER_AREA) > 0
     smooth_fill(known[None], holes[None])  # the solve's first guess: near it, few iterations
+
+    def full_size(coarse: np.ndarray) -> np.ndarray:
+        return cv2.resize(coarse, (width, height), interpolation=cv2.INTER_LINEAR).reshape(
+            tile.shape)
+
+    streaks = full_size(known) if navier_stokes else None
     # Not where the coarse grid has no known pixel (a tile wholly inside a 60-degree cap, or
     # its known rim thinner than ``step``): with no border to hold it, Laplace's equation has
     # no solution to converge to, and the solve drifted to -408..81 on a tile of 0.2-0.6.
-    if harmonic and holes.any() and not holes.all():
+    if holes.any() and not holes.all():
         flat = np.zeros(known.shape, np.float64)  # no steps wanted: Laplace's equation
         known = _poisson(known, holes, flat, flat).astype(np.float32)
-    return cv2.resize(known, (width, height), interpolation=cv2.INTER_LINEAR).reshape(
-        tile.shape)
+    return full_size(known), streaks
+
+
+def _smooth(tile: np.ndarray, hole: np.ndarray, step: int) -> np.ndarray:
+    """The harmonic fill of :func:`_smooth_fills` alone."""
+    return _smooth_fills(tile, hole, step)[0]
 
 
 def piece_edges(nnf: tuple[np.ndarray, ...]) -> tuple[np.ndarray, np.ndarray]:
@@ -874,13 +885,15 @@ def finish_fill(filled: np.ndarray, hole: np.ndarray, params: FinishScales, high
                        for a, b in zip(inner, reach, strict=True))
         smooth = thin = None
         if params.tau > 0 or params.layout_tau > 0 or params.rim_tau > 0:
-            coarse = _smooth(x, h, max(1, int(params.sigma)))
-            if along is not None and i in along and along[i][crop].any():
+            continued = None if along is None or i not in along else along[i][crop]
+            coarse, streaks = _smooth_fills(
+                x, h, max(1, int(params.sigma)),
+                navier_stokes=continued is not None and bool(continued.any()))
+            if continued is not None and streaks is not None:
                 # Beside what a structure step continued (a line: a wall's foot, a kerb; a
                 # lattice) the smooth structure stays Navier-Stokes, which carries its isophotes
                 # through the rim where a harmonic fill blurs them.
-                away = _away_from(along[i][crop], _NAVIER_STOKES_NEAR_STRUCTURE * params.sigma)
-                streaks = _smooth(x, h, max(1, int(params.sigma)), harmonic=False)
+                away = _away_from(continued, _NAVIER_STOKES_NEAR_STRUCTURE * params.sigma)
                 coarse = streaks + away[..., None] * (coarse - streaks)
             smooth = _blur(coarse[reach], params.sigma)[within]
         if params.tau > 0 and (params.agreement > 0 or params.layout_tau > 0 or
