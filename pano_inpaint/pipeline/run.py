@@ -107,9 +107,7 @@ def _fill_regions(
         rows = np.flatnonzero(hole.any(axis=1))
         band = out[rows[0] : rows[-1] + 1]
         where = hole[rows[0] : rows[-1] + 1].reshape(band.shape[:2] + (1,) * (band.ndim - 2))
-        np.maximum(band, 0, out=band, where=where)
-        if not tone.hdr:
-            np.minimum(band, 1, out=band, where=where)
+        np.clip(band, 0, None if tone.hdr else 1, out=band, where=where)
     return out, reports, rotations
 
 
