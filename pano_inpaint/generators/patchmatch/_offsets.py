@@ -14,8 +14,8 @@ which is a sum of three masked correlations, so every shift costs one set of FFT
 correlation as in D. Padfield, "Masked object registration in the Fourier domain", IEEE TIP
 2012). Shifts whose ``msd`` is a local minimum far below the typical one (``strength``) are the
 dominant offsets. What is compared is the edge strength of the detail band (see
-:func:`_edges`), so elements of random tones still repeat and a brightness gradient across the
-floor is not taken for a repeat.
+:func:`edge_strength`), so elements of random tones still repeat and a brightness gradient
+across the floor is not taken for a repeat.
 
 Where it is measured. On the target's padded tile, whose border holds the neighbouring faces
 re-projected into the tile's plane: a floor seen by the down face continues straight into the
@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-__all__ = ["Lattice", "find_lattice", "not_parallel"]
+__all__ = ["Lattice", "channel_mean", "edge_strength", "find_lattice", "not_parallel", "pair_msd"]
 
 _SHORTEST = 4  # shorter offsets (work pixels) are left to the ordinary search
 _MIN_OVERLAP = 0.2  # a shift must keep this share of the known pixels known at both ends
@@ -152,7 +152,7 @@ def channel_mean(image: np.ndarray) -> np.ndarray:
     return total
 
 
-def _edges(image: np.ndarray, known: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def edge_strength(image: np.ndarray, known: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``(P, P, 1)`` edge strength of the known detail and the pixels where it is defined.
 
     Edge strength (gradient magnitude of the luminance's detail band, above ~1/32 of the tile)
@@ -250,7 +250,7 @@ def _dips(msd: np.ndarray, valid: np.ndarray, points: np.ndarray) -> np.ndarray:
     return np.where(usable.mean(axis=1) >= 0.5, np.nan_to_num(dips), 0.0)
 
 
-def _pair_msd(image: np.ndarray, known: np.ndarray, dy: int, dx: int, step: int) -> float:
+def pair_msd(image: np.ndarray, known: np.ndarray, dy: int, dx: int, step: int) -> float:
     """``msd`` of one shift on every ``step``-th pixel (inf without enough pairs)."""
     size = image.shape[0]
     ya, yb = max(0, -dy), min(size, size - dy)
@@ -275,7 +275,7 @@ def _refine(image: np.ndarray, known: np.ndarray, offset: np.ndarray,
     step = max(1, int(np.sqrt(pairs / _REFINE_PIXELS)))
 
     def msd(d: np.ndarray) -> float:
-        return _pair_msd(image, known, int(d[0]), int(d[1]), step)
+        return pair_msd(image, known, int(d[0]), int(d[1]), step)
 
     best, best_msd = offset, np.inf
     for ey in (-1, 0, 1):
@@ -329,7 +329,7 @@ def find_lattice(
         pyramid.append((small, small_known))
     # The finer levels' edges only refine a lattice found on the coarsest: most tiles have
     # none (at 8K they were 0.6 of find_lattice's 0.7 CPU s).
-    features = functools.cache(lambda level: _edges(*pyramid[level]))
+    features = functools.cache(lambda level: edge_strength(*pyramid[level]))
     work, work_known = features(len(pyramid) - 1)
     msd, overlap = _msd_map(work, work_known)
     centre = work.shape[0] - 1

@@ -36,10 +36,10 @@ import numpy as np
 
 from pano_inpaint.generators.patchmatch._offsets import (
     Lattice,
-    _edges,
-    _pair_msd,
+    edge_strength,
     find_lattice,
     not_parallel,
+    pair_msd,
 )
 from pano_inpaint.geometry.conventions import FACE_CENTER, FACE_DOWN, FACE_RIGHT
 
@@ -330,7 +330,7 @@ def holds_across(rect: Rectified, lattice: Lattice, min_strength: float) -> bool
     a chance dip of natural ground repeat in both halves."""
     if rect.foot is None:
         return True
-    edges, inside = _edges(rect.image, rect.known)
+    edges, inside = edge_strength(rect.image, rect.known)
     n = rect.image.shape[0]
     yy, xx = np.mgrid[0:n, 0:n]
     distance = np.hypot(xx - rect.foot[0], yy - rect.foot[1])
@@ -344,7 +344,7 @@ def holds_across(rect: Rectified, lattice: Lattice, min_strength: float) -> bool
         for shift in (a, b):
             if shift is None:
                 continue
-            values = [_pair_msd(edges, half, int(d[0]), int(d[1]), step) for d in
+            values = [pair_msd(edges, half, int(d[0]), int(d[1]), step) for d in
                       np.rint([shift, *(shift + r for r in ring)]).astype(int)]
             at, around = values[0], [m for m in values[1:] if np.isfinite(m)]
             if len(around) < 4 or not np.isfinite(at):
@@ -372,7 +372,7 @@ def tone_lattice(rect: Rectified, lattice: Lattice, *, span: int = 2) -> Lattice
     steps = [s for s in steps if np.hypot(*s) > 0]
     known = rect.known
     step = max(1, int(np.sqrt(known.sum() / 60_000)))
-    msd = np.array([_pair_msd(rect.image, known, int(np.rint(s[0])), int(np.rint(s[1])), step)
+    msd = np.array([pair_msd(rect.image, known, int(np.rint(s[0])), int(np.rint(s[1])), step)
                     for s in steps])
     if not np.isfinite(msd).any():
         return lattice
@@ -459,7 +459,7 @@ def tone_difference(rect: Rectified, lattice: Lattice) -> float:
     for step in (a, b):
         if step is not None:
             dy, dx = np.rint(step).astype(int)
-            worst = max(worst, _pair_msd(colours, known, int(dy), int(dx), 1))
+            worst = max(worst, pair_msd(colours, known, int(dy), int(dx), 1))
     return worst / spread
 
 

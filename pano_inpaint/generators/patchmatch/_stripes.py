@@ -40,7 +40,7 @@ import numpy as np
 
 from pano_inpaint.generators.base import CubeTiles
 from pano_inpaint.generators.patchmatch._lines import Line
-from pano_inpaint.generators.patchmatch._offsets import _pair_msd, channel_mean
+from pano_inpaint.generators.patchmatch._offsets import channel_mean, pair_msd
 from pano_inpaint.geometry.conventions import FACE_CENTER
 from pano_inpaint.values import LogBrightness
 
@@ -163,7 +163,7 @@ def _refine(detail: np.ndarray, known: np.ndarray, direction: np.ndarray, length
     normal = np.array([direction[1], -direction[0]])
     offsets = np.arange(-_SCAN, _SCAN + 1)
     step = max(1, int(np.sqrt(known.sum() / 60_000)))
-    msd = np.array([_pair_msd(detail[..., None], known,
+    msd = np.array([pair_msd(detail[..., None], known,
                               *np.rint(length * direction + o * normal).astype(int), step)
                     for o in offsets])
     if not np.isfinite(msd).all():
