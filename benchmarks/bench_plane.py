@@ -6,16 +6,16 @@ tile has no lattice of its own, and on most of them finds none: its cost is then
 Here the tiles come from whole fills (``pano_inpaint.inpaint`` with ``patchmatch``) of the
 structured scenes (``pano_inpaint.eval.scenes``) and a real panorama under the mask families
 that put holes there (wrap, cube-edge, cube-corner): each call of the floor step records its
-tile. Then both checkouts' ``rectify``, ``find_lattice`` on the rectified grid and
-``tone_lattice`` run on every recorded tile, alternating, and their results are compared array
-by array (any difference is printed and the exit code is 1). Usage::
+tile. Then both checkouts' ``_plane.floor_lattice`` runs on every recorded tile, alternating,
+and their results are compared array by array (any difference is printed and the exit code is
+1). Usage::
 
     python benchmarks/bench_plane.py [--previous DIR] [--width 1024] [--seeds 0 1] [--repeat 3]
     python benchmarks/bench_plane.py --quick          # two scenes, one seed, this checkout only
 
 ``DIR``: another checkout of the project (``git worktree add --detach DIR <ref>``); its
-``_plane.py`` and ``_offsets.py`` are loaded from their files under other module names. Without
-it only this checkout's times are printed.
+``_plane.py`` and ``_offsets.py`` are loaded from their files under other module names (its
+``_plane`` importing its own ``_offsets``). Without it only this checkout's times are printed.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks._common import sample_image  # noqa: E402
-from pano_inpaint.generators.patchmatch import _offsets, _plane, generator  # noqa: E402
+from pano_inpaint.generators.patchmatch import _plane, generator  # noqa: E402
 
 _PARTS = "pano_inpaint/generators/patchmatch"
 
@@ -43,6 +43,18 @@ def _load(checkout: Path, name: str, alias: str):
     sys.modules[alias] = module
     spec.loader.exec_module(module)
     return module
+
+
+def _load_plane(checkout: Path):
+    """``checkout``'s ``_plane``, bound to its own ``_offsets`` (this one's names may differ)."""
+    offsets = _load(checkout, "_offsets", "_previous_offsets")
+    name = "pano_inpaint.generators.patchmatch._offsets"
+    mine = sys.modules[name]
+    try:
+        sys.modules[name] = offsets
+        return _load(checkout, "_plane", "_previous_plane")
+    finally:
+        sys.modules[name] = mine
 
 
 def _record(width: int, seeds: list[int], quick: bool = False) -> list[dict]:
@@ -78,33 +90,31 @@ def _record(width: int, seeds: list[int], quick: bool = False) -> list[dict]:
     return calls
 
 
-def _floor_step(plane, offsets, call: dict):
-    """The floor step of ``_plane.floor_lattice`` up to its lattice (the fill's part is
-    built from it): the rectified grid, the lattice found on it, the one kept."""
-    rect = plane.rectify(call["image"], call["hole"], call["face"], call["face_size"],
-                         call["pad"], call["up"])
-    if rect is None:
-        return None, None, None
-    lattice = offsets.find_lattice(rect.image, rect.known, min_strength=call["strength"])
-    toned = None if lattice is None else plane.tone_lattice(rect, lattice)
-    return rect, lattice, toned
+def _floor_step(plane, call: dict):
+    """The floor step (``plane.floor_lattice``): the rectified grid, the lattice on it and
+    whether it was found nearer the camera; None where it found none."""
+    return plane.floor_lattice(call["image"], call["hole"], call["face"], call["face_size"],
+                               call["pad"], call["up"], min_strength=call["strength"])
+
+
+def _searched(call: dict) -> bool:
+    """Whether the floor step searches a rectified grid for this tile (this checkout's)."""
+    return _plane.rectify(call["image"], call["hole"], call["face"], call["face_size"],
+                          call["pad"], call["up"]) is not None
 
 
 def _arrays(result) -> list[np.ndarray]:
-    rect, lattice, toned = result
-    out = []
-    if rect is not None:
-        out += [rect.image, rect.known, rect.hole, rect.to_grid, rect.from_grid, rect.region,
-                np.array(rect.ceiling)]
-    for lat in (lattice, toned):
-        if lat is not None:
-            out += [lat.offsets, lat.strength, lat.along]
-    return out
+    if result is None:
+        return []
+    rect, lattice, nearer = result
+    return [rect.image, rect.known, rect.hole, rect.to_grid, rect.from_grid, rect.region,
+            np.array(rect.ceiling), lattice.offsets, lattice.strength, lattice.along,
+            np.array(nearer)]
 
 
 def _same(a, b) -> bool:
     x, y = _arrays(a), _arrays(b)
-    return [r is None for r in a] == [r is None for r in b] and len(x) == len(y) and all(
+    return (a is None) == (b is None) and len(x) == len(y) and all(
         p.shape == q.shape and p.dtype == q.dtype and p.tobytes() == q.tobytes()
         for p, q in zip(x, y, strict=True))
 
@@ -129,31 +139,30 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.quick:
         args.seeds, args.repeat = args.seeds[:1], 1
-    this = (_plane, _offsets)
-    old = this if args.previous is None else (
-        _load(args.previous, "_plane", "_previous_plane"),
-        _load(args.previous, "_offsets", "_previous_offsets"))
+    this = _plane
+    old = this if args.previous is None else _load_plane(args.previous)
     calls = _record(args.width, args.seeds, args.quick)
-    results = [(_floor_step(*old, c), _floor_step(*this, c)) for c in calls]
+    results = [(_floor_step(old, c), _floor_step(this, c)) for c in calls]
     differ = [k for k, (a, b) in enumerate(results) if not _same(a, b)]
-    kept = [b[2] is not None and len(b[2].offsets) >= 4 for _, b in results]
-    searched = [c for c, (_, b) in zip(calls, results, strict=True) if b[0] is not None]
+    kept = [b is not None for _, b in results]
+    rectified = [_searched(c) for c in calls]
+    searched = [c for c, r in zip(calls, rectified, strict=True) if r]
     print(f"{len(calls)} floor steps at {args.width} px: {len(searched)} searched a rectified "
           f"grid, {sum(kept)} kept a two-direction lattice"
           + ("" if args.previous is None else f"; {len(differ)} results differ {differ or ''}"))
     groups = [("all", calls), ("searched", searched),
-              ("no lattice", [c for c, (_, b), k in zip(calls, results, kept, strict=True)
-                              if b[0] is not None and not k]),
+              ("no lattice", [c for c, r, k in zip(calls, rectified, kept, strict=True)
+                              if r and not k]),
               ("lattice", [c for c, k in zip(calls, kept, strict=True) if k])]
     print(f"{'tiles':10s} {'n':>4s} {'previous ms':>12s} {'this ms':>9s} {'ratio':>6s}")
     for label, chosen in groups:
         if not chosen:
             continue
-        new = _cpu(lambda c: _floor_step(*this, c), chosen, args.repeat)
+        new = _cpu(lambda c: _floor_step(this, c), chosen, args.repeat)
         if args.previous is None:
             print(f"{label:10s} {len(chosen):4d} {'':>12s} {1e3 * new:9.1f}")
             continue
-        before = _cpu(lambda c: _floor_step(*old, c), chosen, args.repeat)
+        before = _cpu(lambda c: _floor_step(old, c), chosen, args.repeat)
         print(f"{label:10s} {len(chosen):4d} {1e3 * before:12.1f} {1e3 * new:9.1f} "
               f"{new / before:6.2f}")
     return 1 if differ else 0
