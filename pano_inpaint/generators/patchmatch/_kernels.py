@@ -225,6 +225,26 @@ def _try(
     return best
 
 
+@KERNELS.subroutine(_BEST(_F32_3, _B2, _I, _I, _SRC, _I, _BEST, _U, _I, _I), fastmath=_FAST)
+def _random_search(
+    target: np.ndarray, filled: np.ndarray, y: int, x: int, src: tuple, r: int,
+    best: tuple[int, int, int, float], state: np.uint64, radius: int, first: int,
+) -> tuple[int, int, int, float]:
+    """``best`` after a random search around it on its bank tile (Barnes et al. 2009): one draw
+    within each of the radii ``radius, radius / 2, .., 1``, the n-th (from 0) hashed from
+    ``state + (2 n + 1 + first) * _GOLDEN`` (``first``: the hashes the caller drew before)."""
+    w = radius
+    n = 0
+    while w >= 1:
+        s = state + np.uint64(2 * n + 1 + first) * _GOLDEN
+        best = _try(target, filled, y, x, src, r, best[0],
+                    best[1] + _draw(s, 2 * w + 1) - w,
+                    best[2] + _draw(s + np.uint64(1), 2 * w + 1) - w, best, 1.0)
+        w //= 2
+        n += 1
+    return best
+
+
 @KERNELS.subroutine(types.UniTuple(_I, 3)(_SRC, _U, _I), fastmath=_FAST)
 def _random_source(src: tuple, state: np.uint64, tries: int) -> tuple[int, int, int]:
     """A uniformly drawn valid centre on one of the searched bank tiles, or ``k = -1``."""
@@ -290,15 +310,7 @@ def peel_layer(
                 best = _try(target, filled, y, x, src, r, k, sy, sx, best, 1.0)
         if best[0] < 0:
             continue
-        w = size // 4
-        n = 0
-        while w >= 1:
-            s = state + np.uint64(2 * n + 1 + 2 * draws) * _GOLDEN
-            best = _try(target, filled, y, x, src, r, best[0],
-                        best[1] + _draw(s, 2 * w + 1) - w,
-                        best[2] + _draw(s + np.uint64(1), 2 * w + 1) - w, best, 1.0)
-            w //= 2
-            n += 1
+        best = _random_search(target, filled, y, x, src, r, best, state, size // 4, 2 * draws)
         k, sy, sx = best[0], best[1], best[2]
         nnf[0][y, x], nnf[1][y, x], nnf[2][y, x], nnf[3][y, x] = k, sy, sx, best[3]
         for c in range(channels):
@@ -421,14 +433,7 @@ def search_pass(
                     # Inside a piece (neither neighbour's candidate differs, so ``best`` is
                     # still its own match): far draws seldom beat a match both neighbours share.
                     w = min(radius, inner)
-                n = 0
-                while w >= 1:
-                    s = state + np.uint64(2 * n + 1) * _GOLDEN
-                    best = _try(target, all_known, y, x, src, r, best[0],
-                                best[1] + _draw(s, 2 * w + 1) - w,
-                                best[2] + _draw(s + np.uint64(1), 2 * w + 1) - w, best, 1.0)
-                    w //= 2
-                    n += 1
+                best = _random_search(target, all_known, y, x, src, r, best, state, w, 0)
                 for t in range(jumps):
                     k, sy, sx = _random_source(src, state + np.uint64(7919 * (t + 1)), 2)
                     if k >= 0:
