@@ -225,6 +225,16 @@ def _try(
     return best
 
 
+@KERNELS.subroutine(types.void(_F32_3, _NNF, _I, _I, _SRC, _BEST), fastmath=_FAST)
+def _take(target: np.ndarray, nnf: tuple, y: int, x: int, src: tuple,
+          best: tuple[int, int, int, float]) -> None:
+    """Pixel ``(y, x)`` takes the match ``best``: its field entry and its source centre's value."""
+    k, sy, sx = best[0], best[1], best[2]
+    nnf[0][y, x], nnf[1][y, x], nnf[2][y, x], nnf[3][y, x] = k, sy, sx, best[3]
+    for c in range(target.shape[2]):
+        target[y, x, c] = src[0][k, sy, sx, c]
+
+
 @KERNELS.subroutine(_BEST(_F32_3, _B2, _I, _I, _SRC, _I, _BEST, _U, _I, _I), fastmath=_FAST)
 def _random_search(
     target: np.ndarray, filled: np.ndarray, y: int, x: int, src: tuple, r: int,
@@ -293,7 +303,6 @@ def peel_layer(
     Candidates: the shifted matches of filled neighbours, ``draws`` uniform draws and a random
     search around the best. A layer only reads earlier layers, so it runs in parallel."""
     size = target.shape[0]
-    channels = target.shape[2]
     for j in prange(ys.size):
         y, x = ys[j], xs[j]
         state = _pixel_state(key, y, x)
@@ -311,10 +320,7 @@ def peel_layer(
         if best[0] < 0:
             continue
         best = _random_search(target, filled, y, x, src, r, best, state, size // 4, 2 * draws)
-        k, sy, sx = best[0], best[1], best[2]
-        nnf[0][y, x], nnf[1][y, x], nnf[2][y, x], nnf[3][y, x] = k, sy, sx, best[3]
-        for c in range(channels):
-            target[y, x, c] = src[0][k, sy, sx, c]
+        _take(target, nnf, y, x, src, best)
 
 
 @KERNELS.add(types.void(_F32_3, _B2, _I64_1, _SRC, _I, _U, _B2, _NNF, _NNF, _I),

@@ -27,6 +27,7 @@ from pano_inpaint.generators.patchmatch._kernels import (
     _INDEX,
     _NNF,
     _SRC,
+    _take,
     _try,
 )
 
@@ -57,7 +58,6 @@ def lattice_peel(
     the pixel a shift reaches is rounded to the nearest. With both the identity and whole
     shifts this is ``x + v`` exactly."""
     size = target.shape[0]
-    channels = target.shape[2]
     valid = src[1]
     for j in prange(ys.size):
         y, x = ys[j], xs[j]
@@ -100,7 +100,4 @@ def lattice_peel(
         if best[0] < 0 or (best[0] == nnf[0][y, x] and best[1] == nnf[1][y, x]
                            and best[2] == nnf[2][y, x]):
             continue
-        k, sy, sx = best[0], best[1], best[2]
-        nnf[0][y, x], nnf[1][y, x], nnf[2][y, x], nnf[3][y, x] = k, sy, sx, best[3]
-        for c in range(channels):
-            target[y, x, c] = src[0][k, sy, sx, c]
+        _take(target, nnf, y, x, src, best)
