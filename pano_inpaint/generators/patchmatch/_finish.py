@@ -70,8 +70,9 @@ Copied texture has failings that can be corrected without undoing the copy:
   by no more than a smooth fill errs when it predicts a band of the known ring from beyond
   it (:func:`_ring_checks`, :func:`_layout`).
 * Quantisation. An 8-bit ring's finest band holds the input's quantisation noise, which the
-  output's own quantisation brings back: the finest band's target is the ring's less
-  (a conservative share of) that noise, or a plain 8-bit sky gets a grain it never had.
+  output's own quantisation brings back: the finest band's target is the ring's less all of
+  that noise, or a plain 8-bit sky gets a grain it never had (a copy's own 8-bit contours,
+  which the output's quantisation then adds its steps to).
 
 Bands and energies are measured with normalised convolution, the fill on hole pixels only and
 the ring on known pixels only, so the step between a copy and its surroundings (a wrong grey in
@@ -106,10 +107,6 @@ _SLOPE_MAX = 2.0
 # known band's values against the smoothness, per coarse pixel.
 _TREND_UNKNOWNS = 4000
 _TREND_FIDELITY = 0.1
-# The share of white quantisation noise (``step^2 / 12`` a channel) taken to lie in the finest
-# band: measured on two rendered skies at 1K, 0.67 and 0.73 of it did; the rest of it, and all
-# of it at other scales, is left in the target.
-_QUANTISED_SHARE = 0.5
 # Shares of the ring nearest a hole pixel that is smooth at which it starts to follow the
 # trend and follows it fully.
 _SMOOTH_SHARE = (0.5, 0.9)
@@ -740,7 +737,15 @@ def _band_gains(x: np.ndarray, detail: list[np.ndarray], inner: tuple[slice, sli
         smooth = np.clip((smooth - _SMOOTH_SHARE[0]) / (_SMOOTH_SHARE[1] - _SMOOTH_SHARE[0]),
                          0.0, 1.0)
     # The input's quantisation noise is part of the ring's finest band, and the output's
-    # quantisation adds it back to the fill: copied on top, it would count twice.
+    # quantisation adds it back to the fill: copied on top, it would count twice. All of it is
+    # taken out. On textured ground the rounding error is white and nearly all of it lies in
+    # this band; on a smooth gradient less does (0.6-0.75 on the 2K scenes' skies), but that
+    # part is the ring's staircase of 8-bit steps, which the output's quantisation draws again
+    # on the fill's own trend: no texture either. With half of it taken out, the rest was
+    # matched by the copy's own 8-bit contours (its source sky's staircase), and the output's
+    # quantisation added its steps to them: 1.6 and 3.2 times the truth's gradient energy on
+    # the 2K scenes' plain zenith skies. What this takes from a textured ring is texture
+    # weaker than the quantisation step, which the output cannot carry as texture anyway.
     ring_energies[0] = np.maximum(ring_energies[0] - noise, 0.0)
     if octaves is not None and len(sigmas) > 1:
         # Along the slope from the ring's second band to its finest, but to no more than
@@ -831,7 +836,7 @@ def finish_fill(filled: np.ndarray, hole: np.ndarray, params: FinishScales, high
             log_scale = None if params.face_size <= 0 else log_pixel_scale(
                 np.arange(crop[0].start, crop[0].stop), np.arange(crop[1].start, crop[1].stop),
                 params.face_size, params.pad)
-            noise = _QUANTISED_SHARE * x.shape[-1] * params.quantum**2 / 12.0
+            noise = x.shape[-1] * params.quantum**2 / 12.0  # step^2 / 12 a channel
             gains, smooth_share, textured = _band_gains(
                 x, bands, inner, h, depth, outside, sigmas, params.ring, params.gain_max,
                 log_scale, noise, params.trend_level, params.layout_tau > 0)
