@@ -103,6 +103,10 @@ _POISSON_MAX_ITER = 2000  # a bound only; the systems here converge in under ~10
 # Largest change of log band energy per octave used to extrapolate the ring's finest band (a
 # factor of e^2 ~ 7 in energy per octave; 2D white noise is ln 4, natural images about 0).
 _SLOPE_MAX = 2.0
+# The octaves' cap lowers the finest band's extrapolated target to no less than this share of
+# the slope's (see :func:`_band_gains`): the middle of the evaluation's deep caps held 1.75-2.1
+# times what the capped ring predicted (warehouse cracks, kiara's shadow edge).
+_SLOPE_FLOOR = 0.5
 # The smooth trend (:func:`_smooth_trend`): unknowns of its coarse solve, and the weight of the
 # known band's values against the smoothness, per coarse pixel.
 _TREND_UNKNOWNS = 4000
@@ -681,9 +685,14 @@ def _band_gains(x: np.ndarray, detail: list[np.ndarray], inner: tuple[slice, sli
     hardly changes: the finest band spans two or three octaves, the second one), and the
     middle of the evaluation's large caps got 1.3-1.4 times the truth's gradient energy; the
     octaves alone overshoot where the second band holds edges rather than texture (painted
-    stripes). Compared pixel for pixel, the middle of a cap got the rim's duller look: fog.
-    The coarser bands carry the lines and edges the structure steps continued and are
-    compared pixel for pixel."""
+    stripes). But the cap lowers the slope's target by at most half (``_SLOPE_FLOOR``): it
+    counts the octaves of a band the ring resolves, and off the face's centre the face
+    samples the panorama more finely than the panorama holds (the face size is native at the
+    centre), so the ring's finest band is partly interpolation and the cap read from it
+    undershoots the middle (grain as fine as the panorama's pixels; the cracks and shadow
+    edges of the evaluation's deep caps). Compared pixel for pixel, the middle of a cap got
+    the rim's duller look: fog. The coarser bands carry the lines and edges the structure
+    steps continued and are compared pixel for pixel."""
     widths = [max(ring, 2 * sigma) for sigma in sigmas]
     # One array per distinct ring width: bands sharing it share its blurred weights too.
     masks = {w: ~hole & (outside <= w) for w in set(widths)}
@@ -756,7 +765,9 @@ def _band_gains(x: np.ndarray, detail: list[np.ndarray], inner: tuple[slice, sli
         per_octave = ring_energies[1] / second_span
         added = np.maximum(ring_energies[0], np.minimum(
             ring_energies[0] + octaves * per_octave, finest_span * per_octave))
-        ring_energies[0] = np.minimum(np.exp(finest + octaves * slope), added)
+        along_slope = np.exp(finest + octaves * slope)
+        ring_energies[0] = np.maximum(np.minimum(along_slope, added),
+                                      _SLOPE_FLOOR * along_slope)
     gains = []
     for index, (fill_energy, ring_energy) in enumerate(zip(fill_energies, ring_energies,
                                                            strict=True)):
