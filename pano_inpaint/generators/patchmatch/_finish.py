@@ -104,8 +104,10 @@ _POISSON_MAX_ITER = 2000  # a bound only; the systems here converge in under ~10
 # factor of e^2 ~ 7 in energy per octave; 2D white noise is ln 4, natural images about 0).
 _SLOPE_MAX = 2.0
 # The octaves' cap lowers the finest band's extrapolated target to no less than this share of
-# the slope's (see :func:`_band_gains`): the middle of the evaluation's deep caps held 1.75-2.1
-# times what the capped ring predicted (warehouse cracks, kiara's shadow edge).
+# the slope's (see :func:`_band_gains`): read from a ring the face samples more finely than the
+# panorama holds, the cap alone undershoots the middle of a deep cap; a higher floor overshoots
+# where the ring's finest band is sensor noise (a night photograph) and costs large caps
+# WS-PSNR (the grain it adds is out of phase). Measured: README.
 _SLOPE_FLOOR = 0.5
 # The smooth trend (:func:`_smooth_trend`): unknowns of its coarse solve, and the weight of the
 # known band's values against the smoothness, per coarse pixel.
@@ -685,7 +687,7 @@ def _band_gains(x: np.ndarray, detail: list[np.ndarray], inner: tuple[slice, sli
     hardly changes: the finest band spans two or three octaves, the second one), and the
     middle of the evaluation's large caps got 1.3-1.4 times the truth's gradient energy; the
     octaves alone overshoot where the second band holds edges rather than texture (painted
-    stripes). But the cap lowers the slope's target by at most half (``_SLOPE_FLOOR``): it
+    stripes). But the cap lowers the slope's target to no less than ``_SLOPE_FLOOR`` of it: it
     counts the octaves of a band the ring resolves, and off the face's centre the face
     samples the panorama more finely than the panorama holds (the face size is native at the
     centre), so the ring's finest band is partly interpolation and the cap read from it
@@ -748,12 +750,11 @@ def _band_gains(x: np.ndarray, detail: list[np.ndarray], inner: tuple[slice, sli
     # The input's quantisation noise is part of the ring's finest band, and the output's
     # quantisation adds it back to the fill: copied on top, it would count twice. All of it is
     # taken out. On textured ground the rounding error is white and nearly all of it lies in
-    # this band; on a smooth gradient less does (0.6-0.75 on the 2K scenes' skies), but that
-    # part is the ring's staircase of 8-bit steps, which the output's quantisation draws again
-    # on the fill's own trend: no texture either. With half of it taken out, the rest was
-    # matched by the copy's own 8-bit contours (its source sky's staircase), and the output's
-    # quantisation added its steps to them: 1.6 and 3.2 times the truth's gradient energy on
-    # the 2K scenes' plain zenith skies. What this takes from a textured ring is texture
+    # this band; on a smooth gradient less does, but that part is the ring's staircase of 8-bit
+    # steps, which the output's quantisation draws again on the fill's own trend: no texture
+    # either. Left in the target, it is matched by the copy's own 8-bit contours (its source
+    # sky's staircase), and the output's quantisation adds its steps to them: a plain sky's
+    # fill rougher than the sky (README). What this takes from a textured ring is texture
     # weaker than the quantisation step, which the output cannot carry as texture anyway.
     ring_energies[0] = np.maximum(ring_energies[0] - noise, 0.0)
     if octaves is not None and len(sigmas) > 1:
