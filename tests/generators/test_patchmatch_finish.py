@@ -641,7 +641,7 @@ def test_a_plain_8bit_skys_fill_is_no_rougher_than_the_sky_once_quantised(angle)
     """A copy into a plain 8-bit sky brings its source's 8-bit contours: the right shading with
     a staircase running another way. The ring's finest band holds nothing but its own
     staircase, which the output's quantisation draws again on the fill: the copy's must go,
-    or the 8-bit output has more steps than the sky (it had 1.5-2.4 times the truth's
+    or the 8-bit output has more steps than the sky (it had 1.8-1.9 times the truth's
     gradient energy while half the ring's quantisation noise was taken for texture)."""
     def quantised(values: np.ndarray) -> np.ndarray:
         return np.round(values * 255) / 255
