@@ -242,7 +242,8 @@ def _random_search(
 ) -> tuple[int, int, int, float]:
     """``best`` after a random search around it on its bank tile (Barnes et al. 2009): one draw
     within each of the radii ``radius, radius / 2, .., 1``, the n-th (from 0) hashed from
-    ``state + (2 n + 1 + first) * _GOLDEN`` (``first``: the hashes the caller drew before)."""
+    ``state + (2 n + 1 + first) * _GOLDEN`` (``first``: keeps these hashes clear of the
+    caller's own draws from ``state``)."""
     w = radius
     n = 0
     while w >= 1:
@@ -301,7 +302,8 @@ def peel_layer(
     """Onion-peel start: match every pixel ``(ys[j], xs[j])`` of one layer of the hole on the
     pixels already ``filled`` (known, or peeled in earlier layers) and copy its match's centre.
     Candidates: the shifted matches of filled neighbours, ``draws`` uniform draws and a random
-    search around the best. A layer only reads earlier layers, so it runs in parallel."""
+    search around the best. A layer only reads earlier layers, so its pixels are independent
+    (``prange``), though the kernel is compiled serial (see ``_compile``)."""
     size = target.shape[0]
     for j in prange(ys.size):
         y, x = ys[j], xs[j]
