@@ -937,6 +937,41 @@ def eval_net_command(
     ))
 
 
+@app.command("eval-compare")
+def eval_compare_command(
+    base: Annotated[Path, typer.Argument(help="The first run's folder (or its results.json).")],
+    new: Annotated[Path, typer.Argument(help="The second run's, with the same images, masks "
+                                        "and seed.")],
+    method: Annotated[
+        str, typer.Option("--method", "-m", help="The method compared (a generator).")
+    ] = "patchmatch",
+    peers: Annotated[
+        Path | None, typer.Option(help="A run holding the peers at the same mask seed: the "
+                                  "second run against the best peer per family.")
+    ] = None,
+    threshold: Annotated[
+        float, typer.Option(help="List the cases that moved by more than this (dB).")
+    ] = 0.05,
+) -> None:
+    """Two evaluation runs side by side: per set and family the method's WS-PSNR in each, the
+    change and the gradient ratios, then the cases that moved. Exit code 2: a run unreadable,
+    or no case in common.
+
+    Example:
+
+        pano-inpaint eval-compare eval_out/before eval_out/after --peers eval_out/before
+    """
+    from pano_inpaint.eval.compare import format_comparison, load_rows
+
+    try:
+        rows = [load_rows(base), load_rows(new), None if peers is None else load_rows(peers)]
+        text = format_comparison(rows[0], rows[1], method, threshold=threshold, peers=rows[2],
+                                 names=(base.name or str(base), new.name or str(new)))
+    except ValueError as exc:
+        raise _fail(str(exc), EXIT_USAGE) from exc
+    out.print(text, highlight=False, markup=False, soft_wrap=True, end="")
+
+
 @app.command("eval-mask")
 def eval_mask_command(
     ctx: typer.Context,

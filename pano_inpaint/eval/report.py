@@ -40,7 +40,7 @@ from pano_inpaint.geometry.sphere import erp_pixel_to_lonlat, lonlat_to_xyz
 from pano_inpaint.masks.auto.preview import outline_hole
 from pano_inpaint.values import ToneMap, to_values
 
-__all__ = ["COLUMNS", "RATIO_FIELDS", "CaseViews", "against_peers", "summarise",
+__all__ = ["COLUMNS", "RATIO_FIELDS", "CaseViews", "against_peers", "column_mean", "summarise",
            "write_reports"]
 
 GROUND_TRUTH = "ground truth"
@@ -75,7 +75,8 @@ _WRAP_FOV = 90.0
 RATIO_FIELDS = frozenset({"grad_ratio", "grad_inner", "seam", "wrap", "pole", "boundary"})
 
 
-def _mean(values: Iterable[float | None], geometric: bool = False) -> float | None:
+def column_mean(values: Iterable[float | None], geometric: bool = False) -> float | None:
+    """The mean of a column's finite values (geometric for a ratio column), None if none."""
     kept = [v for v in values if v is not None and math.isfinite(v)]
     if not kept:
         return None
@@ -114,7 +115,7 @@ def summarise(rows: list[dict], family: str | None = None) -> list[dict]:
             elif name == "known_changed":
                 entry[name] = sum(int(r.get(name) or 0) for r in ok) if ok else None
             else:
-                entry[name] = _mean((r.get(name) for r in ok), name in RATIO_FIELDS)
+                entry[name] = column_mean((r.get(name) for r in ok), name in RATIO_FIELDS)
         out.append(entry)
     return out
 
@@ -175,8 +176,8 @@ def against_peers(rows: list[dict], families: list[str]) -> list[dict]:
                     "peer_psnr": means[best], "diff": means[generator] - means[best],
                     "won": sum(c[generator]["psnr"] >= max(c[p]["psnr"] for p in present)
                                for c in mine),
-                    "grad_ratio": _mean((c[generator].get("grad_ratio") for c in mine), True),
-                    "grad_inner": _mean((c[generator].get("grad_inner") for c in mine), True),
+                    "grad_ratio": column_mean((c[generator].get("grad_ratio") for c in mine), True),
+                    "grad_inner": column_mean((c[generator].get("grad_inner") for c in mine), True),
                 })
     return out
 
@@ -226,7 +227,7 @@ def _matrix(rows: list[dict], families: list[str], field: str, fmt: str) -> list
         for family in [*families, None]:
             values = [r.get(field) for r in rows if r["method"] == method and r["status"] == "ok"
                       and (family is None or r["family"] == family)]
-            cells.append(_cell(_mean(values, field in RATIO_FIELDS), fmt))
+            cells.append(_cell(column_mean(values, field in RATIO_FIELDS), fmt))
         lines.append(f"| {method} | " + " | ".join(cells) + " |")
     return lines
 
@@ -241,8 +242,8 @@ def _hdr_table(rows: list[dict]) -> list[str]:
         mine = [r for r in hdr_rows if r["method"] == method]
         if mine:
             lines.append(f"| {method} | {len(mine)} | "
-                         f"{_cell(_mean(r['logl_psnr'] for r in mine), '{:.2f}')} | "
-                         f"{_cell(_mean(r['psnr'] for r in mine), '{:.2f}')} |")
+                         f"{_cell(column_mean(r['logl_psnr'] for r in mine), '{:.2f}')} | "
+                         f"{_cell(column_mean(r['psnr'] for r in mine), '{:.2f}')} |")
     return lines
 
 
