@@ -124,7 +124,7 @@ def format_comparison(base: list[dict], new: list[dict], method: str, *,
     lines += ["", f"{cases} cases in both runs: {total:+.2f} dB summed "
               f"({total / cases:+.3f} per case); {len(moved)} moved, "
               f"{sum(c > 0 for c, _ in moved)} up, {sum(c < 0 for c, _ in moved)} down."]
-    big = moved_cases(base, new, method, threshold)
+    big = [m for m in moved if abs(m[0]) > threshold]
     if big:
         lines += ["", f"Moved by more than {threshold:g} dB:", ""]
         lines += [f"- {change:+.2f} {s} / {family} / {image}" for change, (s, family, image)
