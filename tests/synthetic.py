@@ -125,3 +125,11 @@ def camera_style_jpeg(path, pixels: np.ndarray, subsampling: str = "4:2:0", mode
                exif=exif.tobytes(), xmp=xmp.encode(), icc_profile=icc if mode == "RGB" else None,
                **options)
     return path
+
+
+def gradient_energy(image: np.ndarray, mask: np.ndarray) -> float:
+    """Mean squared forward step of ``(H, W[, C])`` ``image`` between pixels of ``(H, W)``
+    ``mask`` (both ends in it), over every channel: how sharp a fill is, compared as a ratio."""
+    dx = np.diff(image, axis=1)[mask[:, 1:] & mask[:, :-1]]
+    dy = np.diff(image, axis=0)[mask[1:] & mask[:-1]]
+    return float((dx**2).sum() + (dy**2).sum()) / (dx.size + dy.size)

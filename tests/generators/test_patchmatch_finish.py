@@ -10,6 +10,7 @@ import pytest
 from pano_inpaint.generators.patchmatch import _finish
 from pano_inpaint.generators.patchmatch._finish import FinishScales, finish_fill
 from pano_inpaint.generators.patchmatch._finish_kernels import disc_max, upsample_window
+from tests.synthetic import gradient_energy
 
 SIZE = 96
 
@@ -629,13 +630,6 @@ def test_the_inputs_quantisation_noise_is_not_copied_as_detail():
     assert energies[1] < 0.5 * energies[0]
 
 
-def _gradient_energy(tile: np.ndarray, where: np.ndarray) -> float:
-    """Mean squared forward step of ``(H, W, C)`` ``tile`` between pixels of ``where``."""
-    steps = [(np.diff(tile, axis=0), where[1:] & where[:-1]),
-             (np.diff(tile, axis=1), where[:, 1:] & where[:, :-1])]
-    return float(sum((d[w] ** 2).sum() for d, w in steps) / sum(w.sum() for _, w in steps))
-
-
 @pytest.mark.parametrize("angle", [0.4, 1.2, 2.0])
 def test_a_plain_8bit_skys_fill_is_no_rougher_than_the_sky_once_quantised(angle):
     """A copy into a plain 8-bit sky brings its source's 8-bit contours: the right shading with
@@ -655,7 +649,7 @@ def test_a_plain_8bit_skys_fill_is_no_rougher_than_the_sky_once_quantised(angle)
     filled[hole] = (sky[0] + quantised(elsewhere) - elsewhere)[hole[0]]
     out = filled.copy()
     finish_fill(out, hole, FinishScales.of(SIZE, 0.02, 0.0, 1.3, quantum=1 / 255), 1.0)
-    ratio = _gradient_energy(quantised(out[0]), hole[0]) / _gradient_energy(truth[0], hole[0])
+    ratio = gradient_energy(quantised(out[0]), hole[0]) / gradient_energy(truth[0], hole[0])
     assert ratio < 1.3
     # Nearer the sky too: what went was no texture of it.
     assert _rms_error(out, sky, hole) < 0.8 * _rms_error(filled, sky, hole)

@@ -8,7 +8,7 @@ import pytest
 from pano_inpaint import cap_mask, nadir_mask, zenith_mask
 from pano_inpaint.geometry.rotation import as_rotation
 from pano_inpaint.pipeline.cube import RegionCube, native_face_size
-from tests.synthetic import erp_directions
+from tests.synthetic import erp_directions, gradient_energy
 
 H = 64
 
@@ -122,12 +122,6 @@ def test_the_fill_goes_back_with_the_generators_write_interpolation():
     assert write_interpolation(auto, telea, 16) == write_interpolation(auto, telea, 1)
 
 
-def _gradient_energy(image: np.ndarray, mask: np.ndarray) -> float:
-    dx = np.diff(image, axis=1)[mask[:, 1:] & mask[:, :-1]]
-    dy = np.diff(image, axis=0)[mask[1:] & mask[:-1]]
-    return float((dx**2).sum() + (dy**2).sum()) / (dx.size + dy.size)
-
-
 def test_a_lanczos_write_back_keeps_more_of_the_tiles_detail():
     """The truth's own tiles (grain at the faces' scale, sampled bicubic) written back into a
     nadir cap: lanczos keeps at least 0.9 of the hole's gradient energy, bicubic visibly less
@@ -146,6 +140,6 @@ def test_a_lanczos_write_back_keeps_more_of_the_tiles_detail():
         out = truth.copy()
         out[mask] = 0
         cube.write_back(tiles, mask, out)
-        kept[back] = _gradient_energy(out, mask) / _gradient_energy(truth, mask)
+        kept[back] = gradient_energy(out, mask) / gradient_energy(truth, mask)
     assert kept["lanczos"] >= 0.9, kept
     assert kept["bicubic"] < kept["lanczos"] - 0.05, kept
