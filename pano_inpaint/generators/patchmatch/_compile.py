@@ -7,10 +7,10 @@ cores). What cuts it, measured on two busy cores:
 
 * one explicit signature per kernel (the only types the generator passes): compiled once, never
   specialised again (``peel_layer`` was compiled twice, for contiguous and strided indices);
-* one explicit signature per subroutine too (``_try``, ``_cost``...): numba compiles a called
+* one explicit signature per subroutine too (``try_match``, ``_cost``...): numba compiles a called
   function once per combination of argument types at its call sites (int32 from a field, int64
   from a draw, a literal ``-1``), and each compile is a whole one (LLVM optimisation, machine
-  code); ``_try`` was compiled nine times and ``_cost`` six, half of the kernels' compile time.
+  code); ``try_match`` was compiled nine times and ``_cost`` six, half of the kernels' compile time.
   With the signature fixed, call sites convert their arguments. Subroutines get no Python entry
   point (``no_cpython_wrapper``): only kernels call them;
 * subroutines called, not ``inline="always"``: numba's inlining copied their IR into every call
@@ -150,7 +150,7 @@ class KernelSet:
     def _compile_subroutines(self) -> None:
         """Every subroutine for its one signature, in the order they were defined (callees
         first); then no more: a call site with other argument types converts them (int32 to
-        int64...) or fails to compile, instead of specialising the subroutine again (``_try``
+        int64...) or fails to compile, instead of specialising the subroutine again (``try_match``
         was compiled nine times, once per combination of its callers' integer types)."""
         for required in self.requires:
             required._compile_subroutines()

@@ -39,6 +39,26 @@ from numba import prange, types
 from pano_inpaint.generators.patchmatch._compile import KernelSet
 
 __all__ = [
+    "B2",
+    "B3",
+    "BEST",
+    "F32_2",
+    "F32_3",
+    "F32_4",
+    "F64",
+    "F64_1",
+    "F64_2",
+    "F64_3",
+    "FASTMATH",
+    "HOLE",
+    "I32_2",
+    "I64",
+    "I64_1",
+    "I64_2",
+    "INDEX",
+    "NNF",
+    "SRC",
+    "U64",
     "copy_centres",
     "hash_key",
     "init_random",
@@ -46,6 +66,8 @@ __all__ = [
     "peel_layer",
     "refresh_costs",
     "search_pass",
+    "take_match",
+    "try_match",
     "upsample_nnf",
     "vote",
 ]
@@ -54,27 +76,29 @@ BAND_ROWS = 16  # rows per band of the parallel search (fixed: results must not 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 # Reordering float sums lets LLVM vectorise the patch distance; no "no-NaN/no-inf" flags (the
 # search compares against infinity). Results stay bit-identical from run to run on a machine.
-_FAST = {"reassoc", "contract", "arcp"}
+FASTMATH = {"reassoc", "contract", "arcp"}
 
-# Each kernel is compiled for the one signature below (see ``_compile`` for how and why).
-_F32_2, _F32_3, _F32_4 = (types.Array(types.float32, n, "C") for n in (2, 3, 4))
-_B2, _B3 = (types.Array(types.bool_, n, "C") for n in (2, 3))
-_I64_1, _I64_2 = (types.Array(types.int64, n, "C") for n in (1, 2))
-_INDEX = types.Array(types.int64, 1, "A")  # np.nonzero's outputs are strided views
-_HOLE = types.Array(types.bool_, 2, "A")  # a view of a face's core in the faces-alone ablation
-_F64_1, _F64_3 = (types.Array(types.float64, n, "C") for n in (1, 3))
-_I32_2 = types.Array(types.int32, 2, "C")
-_SRC = types.Tuple((_F32_4, _B3, _I64_2, _I64_1, _F64_1, _F64_3))  # see the module docstring
-_NNF = types.Tuple((_I32_2, _I32_2, _I32_2, _F32_2))
-_I, _U, _F = types.int64, types.uint64, types.float64
-_BEST = types.Tuple((_I, _I, _I, _F))  # a match: bank tile, centre row, column; its cost
+# Each kernel is compiled for the one signature below (see ``_compile`` for how and why); the
+# numba types, the fastmath flags and ``try_match``/``take_match`` are shared with
+# ``_offset_kernels``, whose set requires this one (a change here recompiles both).
+F32_2, F32_3, F32_4 = (types.Array(types.float32, n, "C") for n in (2, 3, 4))
+B2, B3 = (types.Array(types.bool_, n, "C") for n in (2, 3))
+I64_1, I64_2 = (types.Array(types.int64, n, "C") for n in (1, 2))
+INDEX = types.Array(types.int64, 1, "A")  # np.nonzero's outputs are strided views
+HOLE = types.Array(types.bool_, 2, "A")  # a view of a face's core in the faces-alone ablation
+F64_1, F64_2, F64_3 = (types.Array(types.float64, n, "C") for n in (1, 2, 3))
+I32_2 = types.Array(types.int32, 2, "C")
+SRC = types.Tuple((F32_4, B3, I64_2, I64_1, F64_1, F64_3))  # see the module docstring
+NNF = types.Tuple((I32_2, I32_2, I32_2, F32_2))
+I64, U64, F64 = types.int64, types.uint64, types.float64
+BEST = types.Tuple((I64, I64, I64, F64))  # a match: bank tile, centre row, column; its cost
 KERNELS = KernelSet(__name__)
 
 
 # ------------------------------------------------------------------------------- scheduling
 
 
-@KERNELS.subroutine(types.Array(types.int64, 1, "C")(_I, _I))
+@KERNELS.subroutine(types.Array(types.int64, 1, "C")(I64, I64))
 def _interleave(count: int, threads: int) -> np.ndarray:
     """``range(count)`` reordered as ``0, n, 2n, ..., 1, n + 1, ...`` (``n = threads``): split
     into ``threads`` contiguous runs, as a parallel loop over it is, each run takes every n-th
@@ -91,7 +115,7 @@ def _interleave(count: int, threads: int) -> np.ndarray:
 # ------------------------------------------------------------------------------------ hashing
 
 
-@KERNELS.subroutine(_U(_U), fastmath=_FAST)
+@KERNELS.subroutine(U64(U64), fastmath=FASTMATH)
 def _mix(z: np.uint64) -> np.uint64:
     """SplitMix64 finaliser: a well-mixed 64-bit hash of ``z``."""
     z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
@@ -99,7 +123,7 @@ def _mix(z: np.uint64) -> np.uint64:
     return z ^ (z >> np.uint64(31))
 
 
-@KERNELS.add(_U(_I, _I, _I, _I))
+@KERNELS.add(U64(I64, I64, I64, I64))
 def hash_key(seed: int, a: int, b: int, c: int) -> np.uint64:
     """One 64-bit key per (seed, level, iteration, pass): the per-call part of every draw."""
     z = _mix(np.uint64(seed) + _GOLDEN)
@@ -108,12 +132,12 @@ def hash_key(seed: int, a: int, b: int, c: int) -> np.uint64:
     return _mix(z ^ (np.uint64(c) * np.uint64(0xA0761D6478BD642F)))
 
 
-@KERNELS.subroutine(_U(_U, _I, _I), fastmath=_FAST)
+@KERNELS.subroutine(U64(U64, I64, I64), fastmath=FASTMATH)
 def _pixel_state(key: np.uint64, y: int, x: int) -> np.uint64:
     return _mix(key ^ (np.uint64(y) << np.uint64(32)) ^ np.uint64(x))
 
 
-@KERNELS.subroutine(_I(_U, _I), fastmath=_FAST)
+@KERNELS.subroutine(I64(U64, I64), fastmath=FASTMATH)
 def _draw(state: np.uint64, n: int) -> int:
     """Integer in ``[0, n)`` from a hashed state (``n`` is far below 2**32 here)."""
     return int((_mix(state) >> np.uint64(32)) % np.uint64(n))
@@ -122,7 +146,7 @@ def _draw(state: np.uint64, n: int) -> int:
 # -------------------------------------------------------------------------------------- costs
 
 
-@KERNELS.subroutine(_F(_F32_3, _B2, _I, _I, _F32_4, _I, _I, _I, _I, _F), fastmath=_FAST)
+@KERNELS.subroutine(F64(F32_3, B2, I64, I64, F32_4, I64, I64, I64, I64, F64), fastmath=FASTMATH)
 def _patch_distance(
     target: np.ndarray, filled: np.ndarray, ty: int, tx: int, bank: np.ndarray, k: int,
     sy: int, sx: int, r: int, limit: float,
@@ -162,7 +186,7 @@ def _patch_distance(
     return total
 
 
-@KERNELS.subroutine(_F(_F64_1, _F64_3, _I, _I, _I, _I, _I), fastmath=_FAST)
+@KERNELS.subroutine(F64(F64_1, F64_3, I64, I64, I64, I64, I64), fastmath=FASTMATH)
 def _prior(
     geo: np.ndarray, frames: np.ndarray, k: int, ty: int, tx: int, sy: int, sx: int
 ) -> float:
@@ -196,7 +220,7 @@ def _prior(
     return 1.0 + geo[0] * (1.0 - cosine + geo[3] * dz * dz)
 
 
-@KERNELS.subroutine(_F(_F32_3, _B2, _I, _I, _SRC, _I, _I, _I, _I, _F), fastmath=_FAST)
+@KERNELS.subroutine(F64(F32_3, B2, I64, I64, SRC, I64, I64, I64, I64, F64), fastmath=FASTMATH)
 def _cost(
     target: np.ndarray, filled: np.ndarray, ty: int, tx: int, src: tuple, k: int, sy: int,
     sx: int, r: int, limit: float,
@@ -206,8 +230,9 @@ def _cost(
     return _patch_distance(target, filled, ty, tx, src[0], k, sy, sx, r, limit / factor) * factor
 
 
-@KERNELS.subroutine(_BEST(_F32_3, _B2, _I, _I, _SRC, _I, _I, _I, _I, _BEST, _F), fastmath=_FAST)
-def _try(
+@KERNELS.subroutine(BEST(F32_3, B2, I64, I64, SRC, I64, I64, I64, I64, BEST, F64),
+                    fastmath=FASTMATH)
+def try_match(
     target: np.ndarray, filled: np.ndarray, y: int, x: int, src: tuple, r: int, k: int,
     sy: int, sx: int, best: tuple[int, int, int, float], scale: float,
 ) -> tuple[int, int, int, float]:
@@ -225,8 +250,8 @@ def _try(
     return best
 
 
-@KERNELS.subroutine(types.void(_F32_3, _NNF, _I, _I, _SRC, _BEST), fastmath=_FAST)
-def _take(target: np.ndarray, nnf: tuple, y: int, x: int, src: tuple,
+@KERNELS.subroutine(types.void(F32_3, NNF, I64, I64, SRC, BEST), fastmath=FASTMATH)
+def take_match(target: np.ndarray, nnf: tuple, y: int, x: int, src: tuple,
           best: tuple[int, int, int, float]) -> None:
     """Pixel ``(y, x)`` takes the match ``best``: its field entry and its source centre's value."""
     k, sy, sx = best[0], best[1], best[2]
@@ -235,7 +260,7 @@ def _take(target: np.ndarray, nnf: tuple, y: int, x: int, src: tuple,
         target[y, x, c] = src[0][k, sy, sx, c]
 
 
-@KERNELS.subroutine(_BEST(_F32_3, _B2, _I, _I, _SRC, _I, _BEST, _U, _I, _I), fastmath=_FAST)
+@KERNELS.subroutine(BEST(F32_3, B2, I64, I64, SRC, I64, BEST, U64, I64, I64), fastmath=FASTMATH)
 def _random_search(
     target: np.ndarray, filled: np.ndarray, y: int, x: int, src: tuple, r: int,
     best: tuple[int, int, int, float], state: np.uint64, radius: int, first: int,
@@ -248,7 +273,7 @@ def _random_search(
     n = 0
     while w >= 1:
         s = state + np.uint64(2 * n + 1 + first) * _GOLDEN
-        best = _try(target, filled, y, x, src, r, best[0],
+        best = try_match(target, filled, y, x, src, r, best[0],
                     best[1] + _draw(s, 2 * w + 1) - w,
                     best[2] + _draw(s + np.uint64(1), 2 * w + 1) - w, best, 1.0)
         w //= 2
@@ -256,7 +281,7 @@ def _random_search(
     return best
 
 
-@KERNELS.subroutine(types.UniTuple(_I, 3)(_SRC, _U, _I), fastmath=_FAST)
+@KERNELS.subroutine(types.UniTuple(I64, 3)(SRC, U64, I64), fastmath=FASTMATH)
 def _random_source(src: tuple, state: np.uint64, tries: int) -> tuple[int, int, int]:
     """A uniformly drawn valid centre on one of the searched bank tiles, or ``k = -1``."""
     valid, boxes, faces = src[1], src[2], src[3]
@@ -273,7 +298,7 @@ def _random_source(src: tuple, state: np.uint64, tries: int) -> tuple[int, int, 
 # ------------------------------------------------------------------------------- field set-up
 
 
-@KERNELS.add(types.void(_F32_3, _B2, _I64_1, _SRC, _I, _U, _NNF), parallel=False, fastmath=_FAST)
+@KERNELS.add(types.void(F32_3, B2, I64_1, SRC, I64, U64, NNF), parallel=False, fastmath=FASTMATH)
 def init_random(
     target: np.ndarray, domain: np.ndarray, box: np.ndarray, src: tuple, r: int,
     key: np.uint64, nnf: tuple,
@@ -293,8 +318,8 @@ def init_random(
             nnf[3][y, x] = _cost(target, all_known, y, x, src, k, sy, sx, r, np.inf)
 
 
-@KERNELS.add(types.void(_F32_3, _B2, _INDEX, _INDEX, _SRC, _I, _U, _I, _NNF),
-              parallel=False, fastmath=_FAST)
+@KERNELS.add(types.void(F32_3, B2, INDEX, INDEX, SRC, I64, U64, I64, NNF),
+              parallel=False, fastmath=FASTMATH)
 def peel_layer(
     target: np.ndarray, filled: np.ndarray, ys: np.ndarray, xs: np.ndarray, src: tuple, r: int,
     key: np.uint64, draws: int, nnf: tuple,
@@ -313,20 +338,20 @@ def peel_layer(
             for qx in range(max(x - 1, 0), min(x + 2, size)):
                 if not filled[qy, qx] or nnf[0][qy, qx] < 0:
                     continue
-                best = _try(target, filled, y, x, src, r, int(nnf[0][qy, qx]),
+                best = try_match(target, filled, y, x, src, r, int(nnf[0][qy, qx]),
                             int(nnf[1][qy, qx]) + y - qy, int(nnf[2][qy, qx]) + x - qx, best, 1.0)
         for t in range(draws):
             k, sy, sx = _random_source(src, state + np.uint64(t + 1) * _GOLDEN, 4)
             if k >= 0:
-                best = _try(target, filled, y, x, src, r, k, sy, sx, best, 1.0)
+                best = try_match(target, filled, y, x, src, r, k, sy, sx, best, 1.0)
         if best[0] < 0:
             continue
         best = _random_search(target, filled, y, x, src, r, best, state, size // 4, 2 * draws)
-        _take(target, nnf, y, x, src, best)
+        take_match(target, nnf, y, x, src, best)
 
 
-@KERNELS.add(types.void(_F32_3, _B2, _I64_1, _SRC, _I, _U, _B2, _NNF, _NNF, _I),
-              parallel=True, fastmath=_FAST)
+@KERNELS.add(types.void(F32_3, B2, I64_1, SRC, I64, U64, B2, NNF, NNF, I64),
+              parallel=True, fastmath=FASTMATH)
 def upsample_nnf(
     target: np.ndarray, domain: np.ndarray, box: np.ndarray, src: tuple, r: int,
     key: np.uint64, coarse_domain: np.ndarray, coarse: tuple, nnf: tuple, threads: int,
@@ -361,8 +386,8 @@ def upsample_nnf(
             nnf[3][y, x] = _cost(target, all_known, y, x, src, k, sy, sx, r, np.inf)
 
 
-@KERNELS.add(types.void(_F32_3, _B2, _I64_1, _SRC, _I, _NNF, _I), parallel=True,
-              fastmath=_FAST)
+@KERNELS.add(types.void(F32_3, B2, I64_1, SRC, I64, NNF, I64), parallel=True,
+              fastmath=FASTMATH)
 def refresh_costs(
     target: np.ndarray, domain: np.ndarray, box: np.ndarray, src: tuple, r: int, nnf: tuple,
     threads: int,
@@ -381,8 +406,8 @@ def refresh_costs(
 # ------------------------------------------------------------------------------------- search
 
 
-@KERNELS.add(types.void(_F32_3, _B2, _I64_1, _SRC, _I, _U, types.bool_, _I, _I, _F, _I, _NNF,
-                        _I), parallel=True, fastmath=_FAST)
+@KERNELS.add(types.void(F32_3, B2, I64_1, SRC, I64, U64, types.bool_, I64, I64, F64, I64, NNF,
+                        I64), parallel=True, fastmath=FASTMATH)
 def search_pass(
     target: np.ndarray, domain: np.ndarray, box: np.ndarray, src: tuple, r: int,
     key: np.uint64, reverse: bool, radius: int, jumps: int, coherence: float, inner: int,
@@ -424,7 +449,7 @@ def search_pass(
                 if x0 <= qx < x1 and domain[y, qx] and nk[y, qx] >= 0:
                     k, sy, sx = int(nk[y, qx]), int(ny[y, qx]), int(nx[y, qx]) + step
                     same += k == own_k and sy == own_y and sx == own_x
-                    best = _try(target, all_known, y, x, src, r, k, sy, sx, best, keep)
+                    best = try_match(target, all_known, y, x, src, r, k, sy, sx, best, keep)
                 qy = y - step  # the neighbour in the row visited before
                 if y0 <= qy < y1 and domain[qy, x]:
                     inside = ya <= qy < yb
@@ -433,7 +458,7 @@ def search_pass(
                         sy = (ny[qy, x] if inside else prev_y[qy - y0, x - x0]) + step
                         sx = nx[qy, x] if inside else prev_x[qy - y0, x - x0]
                         same += k == own_k and sy == own_y and sx == own_x
-                        best = _try(target, all_known, y, x, src, r, int(k), int(sy), int(sx),
+                        best = try_match(target, all_known, y, x, src, r, int(k), int(sy), int(sx),
                                     best, keep)
                 state = _pixel_state(key, y, x)
                 w = radius
@@ -445,14 +470,14 @@ def search_pass(
                 for t in range(jumps):
                     k, sy, sx = _random_source(src, state + np.uint64(7919 * (t + 1)), 2)
                     if k >= 0:
-                        best = _try(target, all_known, y, x, src, r, k, sy, sx, best, 1.0)
+                        best = try_match(target, all_known, y, x, src, r, k, sy, sx, best, 1.0)
                 nk[y, x], ny[y, x], nx[y, x], nd[y, x] = best[0], best[1], best[2], best[3]
 
 
 # ------------------------------------------------------------------------------ reconstruction
 
 
-@KERNELS.add(types.void(_B2, _I64_1, _F32_2, _F, _F32_2), parallel=False, fastmath=_FAST)
+@KERNELS.add(types.void(B2, I64_1, F32_2, F64, F32_2), parallel=False, fastmath=FASTMATH)
 def patch_weights(
     domain: np.ndarray, box: np.ndarray, nnf_d: np.ndarray, inv_scale: float, out: np.ndarray
 ) -> None:
@@ -463,8 +488,8 @@ def patch_weights(
                 out[y, x] = np.exp(-nnf_d[y, x] * inv_scale)
 
 
-@KERNELS.add(types.void(_HOLE, _B2, _I64_1, _F32_4, _I, _NNF, _F32_2, _F32_3, _I),
-              parallel=True, fastmath=_FAST)
+@KERNELS.add(types.void(HOLE, B2, I64_1, F32_4, I64, NNF, F32_2, F32_3, I64),
+              parallel=True, fastmath=FASTMATH)
 def vote(
     hole: np.ndarray, domain: np.ndarray, box: np.ndarray, source: np.ndarray, r: int,
     nnf: tuple, weights: np.ndarray, out: np.ndarray, threads: int,
@@ -505,8 +530,8 @@ def vote(
                     out[y, x, c] = source[nk[y, x], ny[y, x], nx[y, x], c]
 
 
-@KERNELS.add(types.void(_HOLE, _I64_1, _F32_4, _NNF, _F64_1, _F, _F, _F, _F32_3),
-              parallel=False, fastmath=_FAST)
+@KERNELS.add(types.void(HOLE, I64_1, F32_4, NNF, F64_1, F64, F64, F64, F32_3),
+              parallel=False, fastmath=FASTMATH)
 def copy_centres(
     hole: np.ndarray, box: np.ndarray, source: np.ndarray, nnf: tuple, geo: np.ndarray,
     sharpen: float, low: float, high: float, out: np.ndarray,

@@ -19,28 +19,27 @@ from numba import prange, types
 from pano_inpaint.generators.patchmatch import _kernels
 from pano_inpaint.generators.patchmatch._compile import KernelSet
 from pano_inpaint.generators.patchmatch._kernels import (
-    _B2,
-    _F,
-    _F32_3,
-    _FAST,
-    _I,
-    _INDEX,
-    _NNF,
-    _SRC,
-    _take,
-    _try,
+    B2,
+    F32_3,
+    F64,
+    F64_2,
+    FASTMATH,
+    I64,
+    INDEX,
+    NNF,
+    SRC,
+    take_match,
+    try_match,
 )
 
 __all__ = ["lattice_peel"]
 
 KERNELS = KernelSet(__name__, requires=(_kernels.KERNELS,))
 
-_F64_2 = types.Array(types.float64, 2, "C")
 
-
-@KERNELS.add(types.void(_F32_3, _B2, _B2, _INDEX, _INDEX, _SRC, _I, _I, _F64_2, _F64_2, _F64_2,
-                        _I, _F, _NNF),
-             parallel=True, fastmath=_FAST)
+@KERNELS.add(types.void(F32_3, B2, B2, INDEX, INDEX, SRC, I64, I64, F64_2, F64_2, F64_2,
+                        I64, F64, NNF),
+             parallel=True, fastmath=FASTMATH)
 def lattice_peel(
     target: np.ndarray, filled: np.ndarray, hole: np.ndarray, ys: np.ndarray, xs: np.ndarray,
     src: tuple, r: int, own: int, to_grid: np.ndarray, from_grid: np.ndarray,
@@ -68,7 +67,7 @@ def lattice_peel(
             for ny in range(max(y - 1, 0), min(y + 2, size)):
                 for nx in range(max(x - 1, 0), min(x + 2, size)):
                     if filled[ny, nx] and hole[ny, nx] and nnf[0][ny, nx] >= 0:
-                        best = _try(target, filled, y, x, src, r, int(nnf[0][ny, nx]),
+                        best = try_match(target, filled, y, x, src, r, int(nnf[0][ny, nx]),
                                     int(nnf[1][ny, nx]) + y - ny, int(nnf[2][ny, nx]) + x - nx,
                                     best, 1.0 - coherence)
         tried = 0
@@ -91,13 +90,13 @@ def lattice_peel(
             if not filled[qy, qx]:
                 continue
             if not hole[qy, qx] and own >= 0 and valid[own, qy, qx]:
-                best = _try(target, filled, y, x, src, r, own, qy, qx, best, 1.0)
+                best = try_match(target, filled, y, x, src, r, own, qy, qx, best, 1.0)
                 tried += 1
             elif nnf[0][qy, qx] >= 0:
-                best = _try(target, filled, y, x, src, r, int(nnf[0][qy, qx]),
+                best = try_match(target, filled, y, x, src, r, int(nnf[0][qy, qx]),
                             int(nnf[1][qy, qx]), int(nnf[2][qy, qx]), best, 1.0)
                 tried += 1
         if best[0] < 0 or (best[0] == nnf[0][y, x] and best[1] == nnf[1][y, x]
                            and best[2] == nnf[2][y, x]):
             continue
-        _take(target, nnf, y, x, src, best)
+        take_match(target, nnf, y, x, src, best)
