@@ -7,7 +7,7 @@ gradient ratios (whole hole / inner half; geometric means), then the cases that 
 A fill change moves some cases up and others down: the family mean hides which, and a change
 is judged by both. With ``--peers RUN``, the peers scored in that run (the ERP baselines are
 deterministic, so one run of them serves every later one) are set against NEW's method per
-family, as ``eval`` reports it (``report.against_peers``).
+family, in the table ``eval`` reports (``report.against_peers``, ``report.peer_table``).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from pano_inpaint.eval.report import against_peers, column_mean
+from pano_inpaint.eval.report import against_peers, column_mean, format_cell, peer_table
 
 __all__ = ["FamilyChange", "compare_runs", "format_comparison", "load_rows", "moved_cases"]
 
@@ -101,23 +101,23 @@ def moved_cases(base: list[dict], new: list[dict], method: str, threshold: float
     return sorted((m for m in moved if abs(m[0]) > threshold), key=lambda m: m[0])
 
 
-def _ratio(value: float | None) -> str:
-    return "–" if value is None else f"{value:.2f}"
-
-
 def format_comparison(base: list[dict], new: list[dict], method: str, *,
                       threshold: float = 0.05, peers: list[dict] | None = None,
                       names: tuple[str, str] = ("base", "new")) -> str:
     """The comparison as Markdown: the family table, the totals, the moved cases and (given
     ``peers``, a run's rows holding peers) the new run against the best peer per family."""
     families = compare_runs(base, new, method)
+
+    def ratio(value: float | None) -> str:
+        return format_cell(value, "{:.2f}")
+
     lines = [f"| set | family | cases | {names[0]} dB | {names[1]} dB | diff | "
              "grad ratio | grad inner half |", "|---|---|---|---|---|---|---|---|"]
     for f in families:
         lines.append(f"| {f.set} | {f.family} | {f.cases} | {f.base_psnr:.2f} | "
-                     f"{f.new_psnr:.2f} | {f.diff:+.2f} | {_ratio(f.base_ratio)} -> "
-                     f"{_ratio(f.new_ratio)} | {_ratio(f.base_inner)} -> "
-                     f"{_ratio(f.new_inner)} |")
+                     f"{f.new_psnr:.2f} | {f.diff:+.2f} | {ratio(f.base_ratio)} -> "
+                     f"{ratio(f.new_ratio)} | {ratio(f.base_inner)} -> "
+                     f"{ratio(f.new_inner)} |")
     moved = moved_cases(base, new, method, 0.0)
     total = sum(change for change, _ in moved)
     cases = sum(f.cases for f in families)
@@ -135,13 +135,7 @@ def format_comparison(base: list[dict], new: list[dict], method: str, *,
         entries = against_peers(mine + peer_rows, list(dict.fromkeys(
             f.family for f in families)))
         if entries:
-            lines += ["", f"{names[1]} against the best peer:", "",
-                      "| set | family | cases | dB | best peer | peer dB | diff | won | "
-                      "grad ratio | grad inner half |", "|---|---|---|---|---|---|---|---|---|---|"]
-            lines += [f"| {e['set']} | {e['family']} | {e['cases']} | {e['psnr']:.2f} | "
-                      f"{e['peer']} | {e['peer_psnr']:.2f} | {e['diff']:+.2f} | "
-                      f"{e['won']}/{e['cases']} | {_ratio(e['grad_ratio'])} | "
-                      f"{_ratio(e['grad_inner'])} |" for e in entries]
+            lines += ["", f"{names[1]} against the best peer:", "", *peer_table(entries)]
         else:
             lines += ["", "(the peers' run holds no peer scored on these cases)"]
     return "\n".join(lines) + "\n"

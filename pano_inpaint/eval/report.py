@@ -40,8 +40,8 @@ from pano_inpaint.geometry.sphere import erp_pixel_to_lonlat, lonlat_to_xyz
 from pano_inpaint.masks.auto.preview import outline_hole
 from pano_inpaint.values import ToneMap, to_values
 
-__all__ = ["COLUMNS", "RATIO_FIELDS", "CaseViews", "against_peers", "column_mean", "summarise",
-           "write_reports"]
+__all__ = ["COLUMNS", "RATIO_FIELDS", "CaseViews", "against_peers", "column_mean", "format_cell",
+           "peer_table", "summarise", "write_reports"]
 
 GROUND_TRUTH = "ground truth"
 
@@ -182,6 +182,16 @@ def against_peers(rows: list[dict], families: list[str]) -> list[dict]:
     return out
 
 
+def format_cell(value: float | int | None, fmt: str) -> str:
+    """A table cell: ``value`` in ``fmt``, or a dash for a mean with no value (None).
+
+    Example:
+        >>> format_cell(0.8123, "{:.2f}"), format_cell(None, "{:.2f}")
+        ('0.81', '–')
+    """
+    return "–" if value is None else fmt.format(value)
+
+
 def _peer_cells(entries: list[dict]) -> tuple[list[str], list[list[str]]]:
     """The header and the cells of the against-the-best-peer table (a set column only when
     there are several sets)."""
@@ -191,19 +201,17 @@ def _peer_cells(entries: list[dict]) -> tuple[list[str], list[list[str]]]:
     body = [[e["generator"], *([e["set"]] if with_sets else []), e["family"],
              str(e["cases"]), f"{e['psnr']:.2f}", e["peer"], f"{e['peer_psnr']:.2f}",
              f"{e['diff']:+.2f}", f"{e['won']}/{e['cases']}",
-             _cell(e["grad_ratio"], "{:.2f}"), _cell(e["grad_inner"], "{:.2f}")]
+             format_cell(e["grad_ratio"], "{:.2f}"), format_cell(e["grad_inner"], "{:.2f}")]
             for e in entries]
     return header, body
 
 
-def _peer_table(entries: list[dict]) -> list[str]:
+def peer_table(entries: list[dict]) -> list[str]:
+    """The Markdown lines of the against-the-best-peer table of :func:`against_peers`' entries
+    (``results.md`` and ``eval-compare``)."""
     header, body = _peer_cells(entries)
     return ["| " + " | ".join(header) + " |", "|" + "---|" * len(header),
             *["| " + " | ".join(cells) + " |" for cells in body]]
-
-
-def _cell(value: float | int | None, fmt: str) -> str:
-    return "–" if value is None else fmt.format(value)
 
 
 def _markdown_table(entries: list[dict]) -> list[str]:
@@ -213,7 +221,7 @@ def _markdown_table(entries: list[dict]) -> list[str]:
         count = str(e["cases"]) + (f" ({e['failed']} failed)" if e["failed"] else "")
         if e["method"] == GROUND_TRUTH:
             count = str(e["cases"])
-        cells = [e["method"], count, *[_cell(e[n], f) for n, _, f in COLUMNS]]
+        cells = [e["method"], count, *[format_cell(e[n], f) for n, _, f in COLUMNS]]
         lines.append("| " + " | ".join(cells) + " |")
     return lines
 
@@ -227,7 +235,7 @@ def _matrix(rows: list[dict], families: list[str], field: str, fmt: str) -> list
         for family in [*families, None]:
             values = [r.get(field) for r in rows if r["method"] == method and r["status"] == "ok"
                       and (family is None or r["family"] == family)]
-            cells.append(_cell(column_mean(values, field in RATIO_FIELDS), fmt))
+            cells.append(format_cell(column_mean(values, field in RATIO_FIELDS), fmt))
         lines.append(f"| {method} | " + " | ".join(cells) + " |")
     return lines
 
@@ -242,8 +250,8 @@ def _hdr_table(rows: list[dict]) -> list[str]:
         mine = [r for r in hdr_rows if r["method"] == method]
         if mine:
             lines.append(f"| {method} | {len(mine)} | "
-                         f"{_cell(column_mean(r['logl_psnr'] for r in mine), '{:.2f}')} | "
-                         f"{_cell(column_mean(r['psnr'] for r in mine), '{:.2f}')} |")
+                         f"{format_cell(column_mean(r['logl_psnr'] for r in mine), '{:.2f}')} | "
+                         f"{format_cell(column_mean(r['psnr'] for r in mine), '{:.2f}')} |")
     return lines
 
 
@@ -281,7 +289,7 @@ def markdown_report(rows: list[dict], meta: dict) -> str:
     if peer_entries:
         lines += ["## Each generator against the best peer, per family", "",
                   "Mean WS-PSNR over the cases every method scored; won: cases where the "
-                  "generator is at or above every peer.", "", *_peer_table(peer_entries), ""]
+                  "generator is at or above every peer.", "", *peer_table(peer_entries), ""]
     lines += ["## Patch SWD by mask family (lower = closer texture statistics)", "",
               *_matrix(rows, families, "swd", "{:.4f}"), ""]
     lines += ["## Per mask family (mean per method)", ""]
@@ -421,7 +429,7 @@ def _html_summary(entries: list[dict]) -> str:
                                                           *[h for _, h, _ in COLUMNS]])
     body = []
     for e in entries:
-        cells = [e["method"], str(e["cases"]), *[_cell(e[n], f) for n, _, f in COLUMNS]]
+        cells = [e["method"], str(e["cases"]), *[format_cell(e[n], f) for n, _, f in COLUMNS]]
         body.append("<tr>" + "".join(
             f"<td{' class=name' if i == 0 else ''}>{html.escape(c)}</td>"
             for i, c in enumerate(cells)) + "</tr>")

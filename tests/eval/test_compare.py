@@ -63,9 +63,11 @@ def test_the_report_sets_the_new_run_against_the_best_peer():
     assert "| panoramas | tripod | 2 | 31.00 | 31.25 | +0.25 |" in text
     assert "3 cases in both runs: +0.50 dB summed" in text
     assert "- -0.50 panoramas / tripod / b.png" in text
-    # erp-telea's mean (31.0) is below erp-ns' (31.2): NS is the best peer; won: a.png only
-    assert "| panoramas | tripod | 2 | 31.25 | erp-ns | 31.20 | +0.05 | 1/2 |" in text
-    assert "| panoramas | wrap | 1 | 25.00 | erp-ns | 26.00 | -1.00 | 0/1 |" in text
+    # the eval report's table (one set: no set column); erp-telea's mean (31.0) is below
+    # erp-ns' (31.2): NS is the best peer; won: a.png only
+    assert "| generator | family | cases | WS-PSNR dB | best peer |" in text
+    assert "| patchmatch | tripod | 2 | 31.25 | erp-ns | 31.20 | +0.05 | 1/2 |" in text
+    assert "| patchmatch | wrap | 1 | 25.00 | erp-ns | 26.00 | -1.00 | 0/1 |" in text
 
 
 def test_the_command_prints_the_comparison(tmp_path, capsys):
