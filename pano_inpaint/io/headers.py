@@ -30,6 +30,8 @@ __all__ = [
     "ImageFileError",
     "ImageHeader",
     "ImageReadError",
+    "as_path",
+    "corrupt_image_error",
     "read_header",
     "read_image_header",
     "sniff_format",
@@ -263,13 +265,20 @@ _SIZE_READERS: dict[str, Callable[[Path], tuple[int, int, int]]] = {
 }
 
 
-def _as_path(path: PathLike) -> Path:
+def as_path(path: PathLike) -> Path:
+    """``path`` as a :class:`~pathlib.Path` (the readers' and writers' check of their argument).
+
+    Raises:
+        TypeError: ``path`` is not a str or ``os.PathLike``.
+    """
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
     return Path(path)
 
 
-def _corrupt(path: Path, kind: str | None, exc: BaseException) -> ImageReadError:
+def corrupt_image_error(path: Path, kind: str | None, exc: BaseException) -> ImageReadError:
+    """The error for a file of format ``kind`` whose data ``exc`` failed to parse (its header
+    or, in :func:`~pano_inpaint.io.images.read_image`, its pixels)."""
     detail = _one_line(str(exc)) or type(exc).__name__
     return ImageReadError(path, f"corrupt or truncated {(kind or 'image').upper()} data "
                           f"({detail})", "re-export or re-download the file")
@@ -288,7 +297,7 @@ def read_image_header(path: PathLike, *, max_pixels: int | None = DEFAULT_MAX_PI
     """
     from PIL import UnidentifiedImageError
 
-    path = _as_path(path)
+    path = as_path(path)
     try:
         with path.open("rb") as fh:
             head = fh.read(16)
@@ -316,7 +325,7 @@ def read_image_header(path: PathLike, *, max_pixels: int | None = DEFAULT_MAX_PI
     except (MemoryError, KeyboardInterrupt):
         raise
     except Exception as exc:  # header parsers raise anything from OSError to struct.error
-        raise _corrupt(path, kind, exc) from exc
+        raise corrupt_image_error(path, kind, exc) from exc
     if max_pixels is not None and header.pixels > max_pixels:
         raise ImageReadError(
             path,

@@ -47,8 +47,8 @@ from pano_inpaint.io.headers import (
     ImageFileError,
     ImageReadError,
     PathLike,
-    _as_path,
-    _corrupt,
+    as_path,
+    corrupt_image_error,
     read_image_header,
 )
 from pano_inpaint.io.metadata import (
@@ -65,6 +65,7 @@ from pano_inpaint.io.metadata import (
 __all__ = [
     "ImageWriteError",
     "LoadedImage",
+    "atomic_write_image",
     "read_image",
     "read_mask",
     "write_image",
@@ -453,7 +454,7 @@ def read_image(path: PathLike, *, max_pixels: int | None = DEFAULT_MAX_PIXELS) -
         >>> image.pixels.shape, image.pixels.dtype, image.format  # doctest: +SKIP
         ((4096, 8192, 3), dtype('uint8'), 'jpeg')
     """
-    path = _as_path(path)
+    path = as_path(path)
     kind = read_image_header(path, max_pixels=max_pixels).format  # nothing decoded before
     try:
         if kind in _READERS:
@@ -463,7 +464,7 @@ def read_image(path: PathLike, *, max_pixels: int | None = DEFAULT_MAX_PIXELS) -
     except (ImageReadError, MemoryError, KeyboardInterrupt):
         raise
     except Exception as exc:  # decoders raise anything from OSError to struct.error
-        raise _corrupt(path, kind, exc) from exc
+        raise corrupt_image_error(path, kind, exc) from exc
     pixels = _check_loaded(path, pixels)
     orientation = metadata.orientation
     if orientation not in (None, 1):
@@ -755,8 +756,9 @@ def _write_error(path: Path, exc: BaseException) -> ImageWriteError:
     return ImageWriteError(path, f"the encoder failed ({type(exc).__name__}: {exc})")
 
 
-def _atomic_write(path: Path, write: Callable[[Path], None], *, overwrite: bool) -> None:
-    """:func:`~pano_inpaint.io.atomic.atomic_write`, with its errors as ``ImageWriteError``."""
+def atomic_write_image(path: Path, write: Callable[[Path], None], *, overwrite: bool) -> None:
+    """:func:`~pano_inpaint.io.atomic.atomic_write`, with its errors as ``ImageWriteError``
+    (:func:`write_image` and :func:`~pano_inpaint.io.jpeg_patch.write_jpeg_patch`)."""
     directory = path.parent
     if not directory.is_dir():
         raise ImageWriteError(
@@ -844,7 +846,7 @@ def write_image(
     if not overwrite and path.exists():
         raise FileExistsError(_exists_message(path))
     stored = _prepare(pixels, fmt)
-    _atomic_write(
+    atomic_write_image(
         path, lambda tmp: fmt.write(tmp, stored, metadata, int(quality)), overwrite=overwrite
     )
     return path

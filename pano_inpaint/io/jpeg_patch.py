@@ -44,7 +44,7 @@ from typing import Any
 
 import numpy as np
 
-from pano_inpaint.io.images import _atomic_write, jpeg_metadata_options
+from pano_inpaint.io.images import atomic_write_image, jpeg_metadata_options
 from pano_inpaint.io.metadata import ImageMetadata, jpeg_segments
 
 __all__ = ["JpegPatch", "PatchUnavailable", "read_coefficients", "write_jpeg_patch"]
@@ -287,7 +287,7 @@ def write_jpeg_patch(
         _, body = _app_segments(data)  # jpeglib's own JFIF/APP segments give way to ours
         tmp.write_bytes(b"\xff\xd8" + header + data[body:])
 
-    _atomic_write(target, write, overwrite=overwrite)
+    atomic_write_image(target, write, overwrite=overwrite)
     replaced_mask = np.repeat(np.repeat(mcus, mcu[0], axis=0), mcu[1], axis=1)
     replaced_mask = replaced_mask[: after.shape[0], : after.shape[1]]
     return JpegPatch(mcu, int(mcus.sum()), int(mcus.size), replaced_mask)
