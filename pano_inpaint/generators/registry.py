@@ -18,6 +18,7 @@ __all__ = [
     "list_generators",
     "register_generator",
     "register_lazy_generator",
+    "unregister_generator",
 ]
 
 T = TypeVar("T")
@@ -64,6 +65,17 @@ def register_lazy_generator(name: str, target: str, summary: str, needs_torch: b
     _FACTORIES[name] = factory
     _INFO[name] = GeneratorInfo(name, summary, needs_torch)
     _LAZY_TARGETS[name] = target
+
+
+def unregister_generator(name: str) -> None:
+    """Remove ``name`` (a class or a lazy entry), e.g. one registered for a single run.
+
+    Raises:
+        UnknownGeneratorError: no generator of that name is registered.
+    """
+    _check_known(name)
+    del _FACTORIES[name], _INFO[name]
+    _LAZY_TARGETS.pop(name, None)
 
 
 def list_generators() -> list[str]:

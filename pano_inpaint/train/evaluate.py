@@ -71,8 +71,7 @@ def _additions(extra: dict[str, str]) -> Iterator[None]:
     finally:
         MASK_FAMILIES.pop(LARGE_NADIR, None)
         for name in added:
-            registry._FACTORIES.pop(name, None)
-            registry._INFO.pop(name, None)
+            registry.unregister_generator(name)
 
 
 def network_seams(dirs: list[str], weights: dict[str, str], *, cubes_per_image: int = 4,

@@ -25,6 +25,26 @@ def test_a_second_class_under_a_lazy_name_is_refused(monkeypatch):
         registry.register_generator(Other)
 
 
+def test_an_unregistered_generator_is_gone(monkeypatch):
+    monkeypatch.setattr(registry, "_FACTORIES", dict(registry._FACTORIES))
+    monkeypatch.setattr(registry, "_INFO", dict(registry._INFO))
+    monkeypatch.setattr(registry, "_LAZY_TARGETS", dict(registry._LAZY_TARGETS))
+    registry.register_lazy_generator("later", "some.module:Later", "later", False)
+
+    class Once:
+        name = "once"
+
+    registry.register_generator(Once)
+    for name in ("later", "once"):
+        registry.unregister_generator(name)
+        assert name not in list_generators()
+        with pytest.raises(registry.UnknownGeneratorError):
+            get_generator(name)
+    registry.register_lazy_generator("later", "some.module:Later", "later", False)  # name free
+    with pytest.raises(registry.UnknownGeneratorError, match="unknown generator 'gone'"):
+        registry.unregister_generator("gone")
+
+
 @pytest.mark.parametrize(("name", "params", "words"), [
     ("telea", {"bogus": 1}, "takes no parameter 'bogus'"),
     ("telea", {"radius": "wide"}, "radius='wide' does not fit float"),
