@@ -48,6 +48,7 @@ __all__ = [
     "CubeSampler",
     "Source",
     "find_sources",
+    "random_rotation",
     "sample_panorama",
 ]
 
@@ -118,8 +119,14 @@ def find_sources(dirs: list[str | Path], exclude: tuple[str, ...] = ()) -> list[
     return sources
 
 
-def _random_rotation(rng: np.random.Generator) -> np.ndarray:
-    """A uniformly random rotation matrix (QR of a Gaussian matrix, sign-fixed)."""
+def random_rotation(rng: np.random.Generator) -> np.ndarray:
+    """A uniformly random rotation matrix (QR of a Gaussian matrix, sign-fixed).
+
+    Example:
+        >>> q = random_rotation(np.random.default_rng(0))
+        >>> bool(np.allclose(q @ q.T, np.eye(3))), bool(np.isclose(np.linalg.det(q), 1.0))
+        (True, True)
+    """
     q, r = np.linalg.qr(rng.standard_normal((3, 3)))
     q = q * np.sign(np.diag(r))
     if np.linalg.det(q) < 0:
@@ -310,7 +317,7 @@ class CubeSampler:
     def _cube_frame(self, rng: np.random.Generator, hole: np.ndarray) -> np.ndarray:
         """Cube-to-scene rotation: the pipeline's hole-centring one, or a random one."""
         if rng.random() >= self.config.centre_hole or not hole.any():
-            return _random_rotation(rng)
+            return random_rotation(rng)
         xyz = erp_directions(*hole.shape)
         weight = np.cos(np.arcsin(np.clip(xyz[..., 1], -1, 1)))[hole]
         centroid = (xyz[hole] * weight[:, None]).sum(axis=0)
@@ -330,7 +337,7 @@ class CubeSampler:
             scene, panorama = self._scene(rng, face_size)
             # a photo's pseudo-panorama pinches at its poles: turn them away from the hole
             if not panorama or rng.random() < self.config.content_rotation:
-                content = _random_rotation(rng)
+                content = random_rotation(rng)
             faces = erp_to_cube(scene, face_size, rotation=content @ frame)
             holes = erp_to_cube(hole.view(np.uint8) * np.uint8(255), face_size,
                                 rotation=frame) > 0
@@ -338,7 +345,7 @@ class CubeSampler:
         width = self._scene_width(rng, face_size)
         panorama = self._use_panorama(rng)
         if not panorama or rng.random() < self.config.content_rotation:
-            content = _random_rotation(rng)
+            content = random_rotation(rng)
         gather = self._gather_panorama if panorama else self._gather_photo
         faces = gather(rng, width, content @ frame, face_size)
         holes = sample_panorama(hole.view(np.uint8), frame, face_size)[..., 0] > 0

@@ -84,7 +84,7 @@ def network_seams(dirs: list[str], weights: dict[str, str], *, cubes_per_image: 
     from pano_inpaint.generators.net.model import composite
     from pano_inpaint.generators.net.weights import load_weights
     from pano_inpaint.geometry.cubemap import erp_to_cube
-    from pano_inpaint.train.data import _random_rotation
+    from pano_inpaint.train.data import random_rotation
     from pano_inpaint.values import ToneMap
 
     models = {name: load_weights(path)[0] for name, path in weights.items()}
@@ -100,7 +100,7 @@ def network_seams(dirs: list[str], weights: dict[str, str], *, cubes_per_image: 
         for _ in range(cubes_per_image):
             family = families[int(rng.integers(len(families)))]
             hole = MASK_FAMILIES[family](2 * face_size, 4 * face_size, rng)
-            rotation = _random_rotation(rng)
+            rotation = random_rotation(rng)
             faces = erp_to_cube(proxy, face_size, rotation=rotation)
             holes = erp_to_cube(hole.view(np.uint8) * np.uint8(255), face_size,
                                 rotation=rotation) > 0

@@ -52,12 +52,12 @@ def test_gathered_faces_equal_erp_to_cube(rng: np.random.Generator) -> None:
     """The vectorised gather is erp_to_cube's bilinear sampling (cv2's fixed-point weights
     differ by under one level in 255; the poles are clamped, not read across)."""
     from pano_inpaint.geometry.cubemap import erp_to_cube
-    from pano_inpaint.train.data import _random_rotation, sample_panorama
+    from pano_inpaint.train.data import random_rotation, sample_panorama
     from tests.synthetic import sphere_function_erp, wavy_rgb
 
     pano = sphere_function_erp(64, wavy_rgb, dtype=np.uint8)
     for _ in range(3):
-        rotation = _random_rotation(rng)
+        rotation = random_rotation(rng)
         gathered = sample_panorama(pano, rotation, 16)
         reference = erp_to_cube(pano, 16, rotation=rotation).astype(np.float32)
         assert gathered.shape == (6, 16, 16, 3) and gathered.dtype == np.float32
@@ -68,14 +68,14 @@ def test_photo_gather_is_the_mirrored_pseudo_panorama(data_dir: Path,
                                                       rng: np.random.Generator) -> None:
     """A photo cube equals the first sampler's pseudo-panorama (crop, flips, mirrored copy beside
     it), sampled without being built: here at the photo's own resolution."""
-    from pano_inpaint.train.data import _random_rotation, sample_panorama
+    from pano_inpaint.train.data import random_rotation, sample_panorama
 
     sampler = CubeSampler(find_sources([data_dir], ("vrview_*", "pano*")), DataConfig())
     photo = sampler.photos[0]
     side, y0, x0 = 100, 30, 50
     for flip_x, flip_y in ((False, False), (True, True)):
         sampler._photo_crop = lambda _rng, p=(photo, side, y0, x0, flip_x, flip_y): p
-        rotation = _random_rotation(rng)
+        rotation = random_rotation(rng)
         gathered = sampler._gather_photo(rng, 2 * side, rotation, 16)
         crop = photo.pixels[y0 : y0 + side, x0 : x0 + side]
         crop = crop[::-1] if flip_y else crop
