@@ -268,3 +268,19 @@ def test_colour_matching_of_an_hdr_fill_keeps_it_near_its_surroundings():
     assert np.isfinite(fill).all() and fill.min() >= 0
     assert fill.max() <= 2 * 20.0
     assert np.array_equal(out[~mask], erp[~mask])
+
+
+@pytest.mark.parametrize("name", ["telea", "patchmatch"])
+@pytest.mark.parametrize("bad_value", [np.nan, np.inf, -np.inf])
+def test_non_finite_known_pixels_beside_the_hole_are_kept_and_do_not_spread(name, bad_value):
+    """A few NaN or infinite known values next to the hole (an HDR stitcher's division by zero)
+    stay as they are, and the fill is finite: they used to spread through the fill's blurs and
+    searches until every hole pixel came back NaN."""
+    erp = _smooth(np.float32, scale=4.0)  # HDR: values up to 4
+    mask = nadir_mask(H, 2 * H, 30)
+    rim = np.flatnonzero(mask.any(axis=1))[0] - 1  # the known row just above the cap
+    erp[rim, ::16] = bad_value
+    out = inpaint(_blank(erp, mask), mask, generator=name).image
+    assert np.isfinite(out[mask]).all()
+    assert np.array_equal(out[~mask], erp[~mask], equal_nan=True)
+    assert (out[mask] <= 4.0 * 1.5).all()  # +inf was not taken as a sun

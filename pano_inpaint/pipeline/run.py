@@ -63,6 +63,27 @@ def _check_hole_size(fraction: float, config: PipelineConfig) -> None:
         )
 
 
+def _non_finite(erp: np.ndarray) -> np.ndarray | None:
+    """Where a float image is NaN or infinite, ``(H, W[, C])`` bool; None when it is finite
+    everywhere (row blocks with an early exit: a finite image costs one pass and no mask)."""
+    if erp.dtype.kind != "f":
+        return None
+    rows = max(1, (1 << 22) // max(1, erp[0].size))
+    if all(np.isfinite(erp[top : top + rows]).all() for top in range(0, erp.shape[0], rows)):
+        return None
+    return ~np.isfinite(erp)
+
+
+def _finite_stand_in(erp: np.ndarray, bad: np.ndarray) -> np.ndarray:
+    """A copy of ``erp`` the fill can read: +inf as the largest finite value, NaN and -inf as 0.
+
+    One NaN beside a hole (a stitcher's division by zero in an HDR) spreads through every blur,
+    search and Poisson step of the fill: the whole hole came back NaN, with exit code 0."""
+    finite = erp[~bad]
+    top = finite.max() if finite.size else erp.dtype.type(0)
+    return np.where(bad, np.where(np.isposinf(erp), top, 0), erp).astype(erp.dtype, copy=False)
+
+
 def _fill_regions(
     erp: np.ndarray, hole: np.ndarray, generator: Generator, config: PipelineConfig,
     tone: ToneMap, report_progress: Progress, ready: Callable[[], None],
@@ -189,6 +210,12 @@ def inpaint(
         report.notes.append("empty mask: the panorama is returned unchanged")
         return InpaintResult(erp.copy(), report, [], gen.name, time.perf_counter() - start)
     _check_hole_size(fraction, config)
+    given, bad = erp, _non_finite(erp)
+    if bad is not None:
+        log.warning("%d NaN or infinite values outside the hole are kept as they are; the fill "
+                    "reads them as 0 (NaN, -inf) or the largest finite value (+inf)",
+                    int(bad[~hole].sum()))
+        erp = _finite_stand_in(erp, bad)
 
     # Loads what the generator needs (PatchMatch: its kernels) while the faces are resampled.
     preparation = Preparation(gen)
@@ -211,6 +238,11 @@ def inpaint(
     report = check_consistency(
         out, hole, rotations=rotations or [None], reference=erp, config=config.checks, hdr=hdr
     )
+    if bad is not None:  # known pixels are the input's, bit for bit, NaN included
+        keep = bad & ~(hole if bad.ndim == 2 else hole[..., None])
+        np.copyto(out, given, where=keep)
+        report.notes.append(f"{int(keep.sum())} NaN or infinite known values kept; the fill "
+                            "read them as finite stand-ins")
     if config.mask.dilate:
         report.notes.append(f"mask dilated by {config.mask.dilate} px before filling")
     report.notes += [f"region {r.index}: {note}" for r in reports for note in r.notes]
