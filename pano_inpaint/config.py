@@ -103,8 +103,8 @@ class MaskConfig:
     region_gap_degrees: float = 2.0  # holes closer than this are filled together
 
     def __post_init__(self) -> None:
-        _require(0 <= self.dilate <= _MAX_SIDE, "mask.dilate", "a number of pixels >= 0",
-                 self.dilate)
+        _require(0 <= self.dilate <= _MAX_SIDE, "mask.dilate",
+                 f"a number of pixels from 0 to {_MAX_SIDE}", self.dilate)
         _require(_finite(self.max_fraction) and 0 < self.max_fraction <= 1, "mask.max_fraction",
                  "a share of the sphere in (0, 1]", self.max_fraction)
         _require(_finite(self.region_gap_degrees) and 0 <= self.region_gap_degrees <= 180,
@@ -135,7 +135,7 @@ class BlendConfig:
     def __post_init__(self) -> None:
         if self.feather != "auto":
             _require(0 <= self.feather <= _MAX_SIDE, "blend.feather",
-                     "'auto' or a number of pixels >= 0", self.feather)
+                     f"'auto' or a number of pixels from 0 to {_MAX_SIDE}", self.feather)
 
 
 @dataclass(frozen=True)

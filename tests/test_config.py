@@ -67,3 +67,11 @@ def test_every_field_is_checked_when_built(section, values, key):
     overrides = [f"{section}.{name}={value}" for name, value in values.items()]
     with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
         load_config(overrides=overrides)
+
+
+@pytest.mark.parametrize(("key", "value"), [("mask.dilate", 100000), ("blend.feather", 20000)])
+def test_a_value_over_the_limit_is_told_the_limit(key, value):
+    """`--dilate 100000` used to be refused as "must be a number of pixels >= 0, got 100000"."""
+    with pytest.raises(ConfigError, match=rf"{key.replace('.', '[.]')} must be .*from 0 to 16384, "
+                       rf"got {value}"):
+        load_config(overrides=[f"{key}={value}"])
