@@ -44,8 +44,10 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console(stderr=True)
-out = Console()
+# soft wrap: a message is one line however wide the terminal (the terminal folds it);
+# piped into a log, rich would break it at 80 columns, mid-path.
+console = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True)
 
 
 def _fail(message: str, code: int) -> typer.Exit:
@@ -450,7 +452,7 @@ def check_command(
         value = "n/a" if c.value is None else f"{c.value:.2f}"
         status = "[red]FLAGGED[/]" if c.flagged else "[green]ok[/]"
         table.add_row(c.name, value, f"{c.threshold:.2f}", status, c.detail)
-    out.print(table)
+    out.print(table, soft_wrap=False)
     for note in report.notes:
         out.print(f"note: {note}")
 

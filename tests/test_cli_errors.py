@@ -323,3 +323,18 @@ def test_equirect_names_the_face_of_another_size(tmp_path, pano, capsys):
     write_image(faces / "nx.png", np.zeros((4, 4, 3), np.uint8), overwrite=True)
     code, text = _run(capsys, "equirect", faces, "-o", tmp_path / "back.png")
     assert code == EXIT_INPUT and "face nx.png is 4x4" in text
+
+
+def test_a_long_error_and_a_long_result_line_are_one_line_each(tmp_path, pano, capsys):
+    """Piped into a log (no terminal), rich folded messages at 80 columns, mid-path: an error
+    read as three lines and the "-> ... ok" line as two. A terminal folds them itself."""
+    deep = tmp_path / ("a-folder-with-a-long-name-" * 3)
+    deep.mkdir()
+    mask = deep / "mask.png"
+    write_image(mask, np.zeros((8, 16), np.uint8))
+    code = main(["inpaint", str(pano), "--mask", str(mask), "-o", str(deep / "o.png"), "-q"])
+    err = capsys.readouterr().err
+    assert code == EXIT_INPUT and len(err.strip().splitlines()) == 1 and "--resize-mask" in err
+    code = main(["inpaint", str(pano), "--nadir", "20", "-g", "telea", "-o", str(deep / "o.png")])
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.strip()]
+    assert code == 0 and len(lines) == 1 and lines[0].rstrip().endswith("ok") and "->" in lines[0]
