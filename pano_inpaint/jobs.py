@@ -306,6 +306,18 @@ def check_panorama(loaded: LoadedImage) -> None:
 _JPEG_SUFFIXES = (".jpg", ".jpeg", ".jpe")
 
 
+def _check_storable(loaded: LoadedImage, output_path: Path) -> None:
+    """The fill keeps the input's shape and dtype (and a float image's range: an HDR stays
+    HDR, display floats stay in [0, 1]), so a format that cannot hold the input cannot hold the
+    result: refused before the fill (RGBA into .jpg, HDR into .png), not after it."""
+    from pano_inpaint.io.images import check_storable
+
+    try:
+        check_storable(output_path, loaded.pixels)
+    except ValueError as exc:
+        raise JobError(f"{output_path}: {exc}", EXIT_OUTPUT) from exc
+
+
 def _patches_source(loaded: LoadedImage, output_path: Path) -> bool:
     return loaded.format == "jpeg" and output_path.suffix.lower() in _JPEG_SUFFIXES
 
@@ -460,6 +472,7 @@ def inpaint_file(
     check_panorama(loaded)
     if not _patches_source(loaded, output_path):
         coefficients = None
+        _check_storable(loaded, output_path)
     elif coefficients is None:
         from pano_inpaint.io.jpeg_patch import read_coefficients
 

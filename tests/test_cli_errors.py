@@ -338,3 +338,22 @@ def test_a_long_error_and_a_long_result_line_are_one_line_each(tmp_path, pano, c
     code = main(["inpaint", str(pano), "--nadir", "20", "-g", "telea", "-o", str(deep / "o.png")])
     lines = [line for line in capsys.readouterr().out.splitlines() if line.strip()]
     assert code == 0 and len(lines) == 1 and lines[0].rstrip().endswith("ok") and "->" in lines[0]
+
+
+@pytest.mark.parametrize(("pixels", "suffix", "words"), [
+    (np.dstack([sphere_function_erp(32, dtype=np.uint8), np.full((32, 64), 255, np.uint8)]),
+     ".jpg", "no alpha channel"),
+    (sphere_function_erp(32) * 4, ".png", "HDR"),
+])
+def test_an_output_format_that_cannot_hold_the_input_fails_before_the_fill(
+        tmp_path, capsys, monkeypatch, pixels, suffix, words):
+    """RGBA into .jpg, HDR into .png: the fill keeps the input's channels and range, so the
+    refusal (exit 4) comes before it; it used to come after a whole fill."""
+    def no_fill(erp, mask, **kwargs):
+        raise AssertionError("filled an image whose result cannot be written")
+
+    monkeypatch.setattr(pipeline, "inpaint", no_fill)
+    source = write_image(tmp_path / f"in{'.exr' if pixels.dtype == np.float32 else '.png'}",
+                         pixels)
+    code, text = _fill(capsys, source, tmp_path / f"o{suffix}")
+    assert code == EXIT_OUTPUT and words in text and not (tmp_path / f"o{suffix}").exists()

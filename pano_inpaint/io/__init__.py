@@ -25,6 +25,7 @@ _HOMES = {
     "read_image_header": "pano_inpaint.io.headers",
     "ImageWriteError": "pano_inpaint.io.images",
     "LoadedImage": "pano_inpaint.io.images",
+    "check_storable": "pano_inpaint.io.images",
     "read_image": "pano_inpaint.io.images",
     "read_mask": "pano_inpaint.io.images",
     "write_image": "pano_inpaint.io.images",
@@ -50,6 +51,7 @@ __all__ = [
     "JpegPatch",
     "LoadedImage",
     "PatchUnavailable",
+    "check_storable",
     "list_images",
     "parse_gpano",
     "read_image",
@@ -73,6 +75,7 @@ if TYPE_CHECKING:  # static tools see plain imports
     from pano_inpaint.io.images import (
         ImageWriteError,
         LoadedImage,
+        check_storable,
         read_image,
         read_mask,
         write_image,

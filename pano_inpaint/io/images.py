@@ -66,6 +66,7 @@ __all__ = [
     "ImageWriteError",
     "LoadedImage",
     "atomic_write_image",
+    "check_storable",
     "read_image",
     "read_mask",
     "write_image",
@@ -671,8 +672,8 @@ def _to_linear_float(pixels: np.ndarray) -> np.ndarray:
     return out
 
 
-def _to_integer(pixels: np.ndarray, dtype: np.dtype, fmt: _Format) -> np.ndarray:
-    """Display-referred float32 in ``[0, 1]`` -> rounded integers; anything else is refused."""
+def _check_display_range(pixels: np.ndarray, fmt: _Format) -> None:
+    """Refuse float32 pixels outside ``[0, 1]`` (or not finite) for an integer format."""
     low, high = float(np.min(pixels)), float(np.max(pixels))
     if not (np.isfinite(low) and np.isfinite(high)):
         raise ValueError(
@@ -685,12 +686,17 @@ def _to_integer(pixels: np.ndarray, dtype: np.dtype, fmt: _Format) -> np.ndarray
             f"display-referred [0, 1]) and a {fmt.name} file would clip them; write .exr, .hdr "
             "or .tif to keep HDR values, or tone-map to [0, 1] first"
         )
+
+
+def _to_integer(pixels: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """Display-referred float32 in ``[0, 1]`` (see :func:`_check_display_range`) -> rounded
+    integers."""
     top = np.iinfo(dtype).max
     return np.rint(np.clip(pixels, 0, 1) * top).astype(dtype)
 
 
-def _prepare(pixels: np.ndarray, fmt: _Format) -> np.ndarray:
-    """Convert ``(H, W, C)`` pixels to what ``fmt`` stores, or explain why it cannot."""
+def _check_storable(pixels: np.ndarray, fmt: _Format) -> None:
+    """Raise ValueError saying why ``fmt`` cannot store ``(H, W, C)`` pixels; converts nothing."""
     height, width, channels = pixels.shape
     if max(height, width) > fmt.max_side:
         raise ValueError(
@@ -702,11 +708,45 @@ def _prepare(pixels: np.ndarray, fmt: _Format) -> np.ndarray:
             f"{fmt.name} has no alpha channel; write .png, .webp, .tif or .exr to "
             "keep it, or drop it with pixels[..., :3]"
         )
+    if pixels.dtype == _FLOAT32 and _FLOAT32 not in fmt.dtypes:
+        _check_display_range(pixels, fmt)
+    elif pixels.dtype == _FLOAT32 and fmt.finite_only and not np.all(np.isfinite(pixels)):
+        raise ValueError(f"{fmt.name} cannot store NaN or infinite values; write .exr or .tif")
+
+
+def check_storable(path: PathLike, pixels: np.ndarray) -> None:
+    """Whether :func:`write_image` can store ``pixels`` at ``path``, without converting them:
+    asked before a fill whose result keeps the input's shape and dtype, so an output format
+    that cannot hold it fails before the work, not after.
+
+    Raises:
+        ValueError: unknown suffix, or pixels the format cannot store (the message says what
+            to write instead).
+
+    Example:
+        >>> check_storable("out.jpg", np.zeros((16, 32, 4), np.uint8))
+        Traceback (most recent call last):
+        ValueError: JPEG has no alpha channel; write .png, .webp, .tif or .exr to keep it, ...
+    """
+    fmt = _SUFFIX_FORMATS.get(Path(path).suffix.lower())
+    if fmt is None:
+        raise ValueError(
+            f"cannot tell the image format of '{path}' from its suffix "
+            f"{Path(path).suffix!r}; use one of {', '.join(SUPPORTED_SUFFIXES)}"
+        )
+    _check_storable(_check_pixels(pixels), fmt)
+
+
+def _prepare(pixels: np.ndarray, fmt: _Format) -> np.ndarray:
+    """Convert ``(H, W, C)`` pixels to what ``fmt`` stores, or explain why it cannot (integer
+    pixels converted to float are finite: only float input is checked for NaN)."""
+    _check_storable(pixels, fmt)
+    channels = pixels.shape[2]
     dtype = pixels.dtype
     if dtype not in fmt.dtypes:
         if dtype == _FLOAT32:
             target = _UINT16 if _UINT16 in fmt.dtypes else _UINT8
-            pixels = _to_integer(pixels, target, fmt)
+            pixels = _to_integer(pixels, target)
         elif _FLOAT32 in fmt.dtypes:
             logger.info("writing %s pixels to %s as linear float (sRGB decoded)", dtype, fmt.name)
             pixels = _to_linear_float(pixels)
@@ -715,8 +755,6 @@ def _prepare(pixels: np.ndarray, fmt: _Format) -> np.ndarray:
                 "%s stores 8 bits per sample: 16-bit pixels are rounded to 8 bits", fmt.name
             )
             pixels = np.rint(pixels / np.float32(257)).astype(np.uint8)
-    if fmt.finite_only and not np.all(np.isfinite(pixels)):
-        raise ValueError(f"{fmt.name} cannot store NaN or infinite values; write .exr or .tif")
     if channels == 1 and not fmt.grey:
         pixels = np.repeat(pixels, 3, axis=2)  # (H, W, 3)
     return pixels
