@@ -123,7 +123,7 @@ class MaskSpec:
             and self._painted(image_path) is None
 
     def mask_for(self, image_path: Path, height: int, width: int, *,
-                 max_pixels: int | None = DEFAULT_MAX_PIXELS) -> np.ndarray:
+                 max_pixels: int | None = DEFAULT_MAX_PIXELS, dilate: int = 0) -> np.ndarray:
         import numpy as np
 
         from pano_inpaint.io.images import read_mask
@@ -142,7 +142,8 @@ class MaskSpec:
                            f"{image_path.stem}.png or {image_path.stem}_mask.png; or add --auto)",
                            EXIT_INPUT)
         try:
-            return read_mask(path, height, width, resize=self.resize, max_pixels=max_pixels)
+            return read_mask(path, height, width, resize=self.resize, max_pixels=max_pixels,
+                             dilate=dilate)
         except ImageReadError as exc:
             raise JobError(str(exc), EXIT_INPUT) from exc
         except ValueError as exc:
@@ -485,7 +486,8 @@ def inpaint_file(
         detection = detect_rig(loaded.pixels, config.auto_mask)
         mask = detection.mask
     else:
-        mask = mask_spec.mask_for(image_path, height, width, max_pixels=max_pixels)
+        mask = mask_spec.mask_for(image_path, height, width, max_pixels=max_pixels,
+                                  dilate=config.mask.dilate)
     note = ""
     try:
         result = inpaint(loaded.pixels, mask, generator=generator, config=config,

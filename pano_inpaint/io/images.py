@@ -913,9 +913,42 @@ def _hole_pixels(pixels: np.ndarray) -> np.ndarray:
     return colour.max(axis=2) > half
 
 
+_SOFT_GREY = 1 / 8  # a rim pixel this light (32 of 255) is a soft edge, not JPEG noise
+_SOFT_FAINT = 1 / 32  # a soft edge's colour still shows down to about this (8 of 255)
+_SOFT_NEAR = 16  # pixels: grey farther from the hole is something else than its rim
+
+
+def _soft_rim_reach(pixels: np.ndarray, hole: np.ndarray) -> int:
+    """How far (pixels) a soft, anti-aliased rim reaches beyond ``hole``; 0 for a hard mask.
+
+    A soft brush or a feathered selection leaves grey pixels at or below half round the hole:
+    they are known pixels, yet they hold the object's fringe, which shows as a halo round the
+    fill (a red disc's rim on a grey sky stayed a red ring). JPEG noise round a hard edge stays
+    below ``_SOFT_GREY``, so it does not count."""
+    if pixels.dtype != _FLOAT32 and pixels.max() == 1:  # a 0/1 label image has no rim
+        return 0
+    top = 1.0 if pixels.dtype == _FLOAT32 else float(np.iinfo(pixels.dtype).max)
+    colour = pixels[..., :3] if pixels.shape[2] >= 3 else pixels
+    if pixels.shape[2] == 4 and colour.min() == colour.max():
+        level = pixels[..., 3]  # strokes on a transparent layer
+    else:
+        level = colour.max(axis=2)
+    grey = (level > _SOFT_GREY * top) & ~hole
+    if np.count_nonzero(grey) < 16:
+        return 0
+    rows = np.flatnonzero(grey.any(axis=1))
+    r0, r1 = max(0, rows[0] - _SOFT_NEAR), min(hole.shape[0], rows[-1] + _SOFT_NEAR + 1)
+    distance = cv2.distanceTransform((~hole[r0:r1]).view(np.uint8), cv2.DIST_L2, 3)
+    near = distance <= _SOFT_NEAR
+    if np.count_nonzero(grey[r0:r1] & near) < 16:
+        return 0
+    faint = (level[r0:r1] > _SOFT_FAINT * top) & ~hole[r0:r1] & near
+    return int(np.ceil(distance[faint].max()))
+
+
 def read_mask(
     path: PathLike, height: int, width: int, *, resize: bool = False,
-    max_pixels: int | None = DEFAULT_MAX_PIXELS,
+    max_pixels: int | None = DEFAULT_MAX_PIXELS, dilate: int = 0,
 ) -> np.ndarray:
     """Read a hole mask for an image of ``width x height``.
 
@@ -931,6 +964,10 @@ def read_mask(
         width: image width the mask must match.
         resize: resize a mask of another size with nearest-neighbour sampling instead of failing.
         max_pixels: pixel limit of the mask file (see :func:`read_image`).
+        dilate: how far the caller grows the hole afterwards (``mask.dilate``); a soft,
+            anti-aliased rim that reaches farther (its grey pixels at or below half are known
+            pixels holding the object's fringe: a halo round the fill) is logged as a warning
+            that names the ``--dilate`` that covers it.
 
     Returns:
         ``(height, width)`` bool array, True = hole.
@@ -949,6 +986,14 @@ def read_mask(
     loaded = read_image(path, max_pixels=max_pixels)
     hole = _hole_pixels(loaded.pixels)
     mask_h, mask_w = hole.shape
+    reach = _soft_rim_reach(loaded.pixels, hole)
+    reach = int(np.ceil(reach * width / mask_w))  # in the image's pixels
+    if reach > dilate:
+        logger.warning(
+            "mask '%s' has soft edges: grey pixels up to %d px outside the hole are kept as "
+            "known, and the object's fringe in them can show as a halo round the fill; "
+            "--dilate %d (mask.dilate) covers them", path, reach, reach,
+        )
     if (mask_h, mask_w) == (height, width):
         return hole
     if not resize:

@@ -6,6 +6,7 @@ Every input is synthesised into ``tmp_path``; nothing is compared with stored pi
 import logging
 import os
 import pickle
+import re
 import sys
 
 import cv2
@@ -686,3 +687,47 @@ def test_grey_and_cmyk_jpegs_keep_their_decoding(tmp_path):
     cmyk = read_image(tmp_path / "cmyk.jpg").pixels
     np.testing.assert_array_equal(
         cmyk, cv2.imread(str(tmp_path / "cmyk.jpg"), cv2.IMREAD_UNCHANGED)[..., ::-1])
+
+
+def _soft_disc(height=64, width=128, sigma=2.0):
+    """A disc painted with a soft brush: 8-bit, Gaussian rim."""
+    disc = np.zeros((height, width), np.float32)
+    cv2.circle(disc, (width // 2, height // 2), 10, 1.0, -1)
+    return np.round(cv2.GaussianBlur(disc, (0, 0), sigma) * 255).astype(np.uint8)
+
+
+def test_a_soft_mask_edge_is_warned_about_with_the_dilation_that_covers_it(tmp_path, caplog):
+    """Grey rim pixels at or below half are known pixels holding the object's fringe (a halo
+    round the fill); the warning names a --dilate that takes in every visible one of them."""
+    from pano_inpaint.masks import dilate_mask
+
+    soft = _soft_disc()
+    path = tmp_path / "soft.png"
+    cv2.imwrite(str(path), soft)
+    with caplog.at_level(logging.WARNING, logger="pano_inpaint.io.images"):
+        hole = read_mask(path, 64, 128)
+    found = re.search(r"soft edges.*--dilate (\d+)", caplog.text)
+    assert found, caplog.text
+    grown = dilate_mask(hole, int(found.group(1)))
+    assert not ((soft > 8) & ~grown).any()  # every faint rim pixel taken in
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="pano_inpaint.io.images"):
+        read_mask(path, 64, 128, dilate=int(found.group(1)))  # already covered: quiet
+    assert "soft edges" not in caplog.text
+
+
+@pytest.mark.parametrize("kind", ["hard", "jpeg noise", "labels", "far grey"])
+def test_a_hard_mask_edge_is_not_warned_about(tmp_path, caplog, kind):
+    hard = (_soft_disc() > 127).astype(np.uint8) * 255
+    if kind == "jpeg noise":  # faint ringing round a hard edge, below an eighth of white
+        rim = (cv2.dilate(hard, np.ones((5, 5))) > 0) & (hard == 0)
+        hard[rim] = 20
+    elif kind == "labels":
+        hard = hard // 255
+    elif kind == "far grey":  # grey elsewhere in the mask, away from the hole
+        hard[:, :20] = 100
+    path = tmp_path / "hard.png"
+    cv2.imwrite(str(path), hard)
+    with caplog.at_level(logging.WARNING, logger="pano_inpaint.io.images"):
+        read_mask(path, 64, 128)
+    assert "soft edges" not in caplog.text
