@@ -210,11 +210,16 @@ def inpaint(
         report.notes.append("empty mask: the panorama is returned unchanged")
         return InpaintResult(erp.copy(), report, [], gen.name, time.perf_counter() - start)
     _check_hole_size(fraction, config)
+    # NaN or infinite values (a stitcher's uncovered nadir, a division by zero): those in the
+    # hole are filled like any hole pixel, those outside it kept, and the fill reads neither.
     given, bad = erp, _non_finite(erp)
+    keep = None
     if bad is not None:
-        log.warning("%d NaN or infinite values outside the hole are kept as they are; the fill "
-                    "reads them as 0 (NaN, -inf) or the largest finite value (+inf)",
-                    int(bad[~hole].sum()))
+        keep = bad & ~(hole if bad.ndim == 2 else hole[..., None])
+        if keep.any():
+            log.warning("%d NaN or infinite values outside the hole are kept as they are; the "
+                        "fill reads them as 0 (NaN, -inf) or the largest finite value (+inf)",
+                        int(keep.sum()))
         erp = _finite_stand_in(erp, bad)
 
     # Loads what the generator needs (PatchMatch: its kernels) while the faces are resampled.
@@ -238,8 +243,7 @@ def inpaint(
     report = check_consistency(
         out, hole, rotations=rotations or [None], reference=erp, config=config.checks, hdr=hdr
     )
-    if bad is not None:  # known pixels are the input's, bit for bit, NaN included
-        keep = bad & ~(hole if bad.ndim == 2 else hole[..., None])
+    if keep is not None and keep.any():  # known pixels are the input's, bit for bit, NaN too
         np.copyto(out, given, where=keep)
         report.notes.append(f"{int(keep.sum())} NaN or infinite known values kept; the fill "
                             "read them as finite stand-ins")
