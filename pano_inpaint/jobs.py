@@ -319,6 +319,15 @@ def _check_storable(loaded: LoadedImage, output_path: Path) -> None:
         raise JobError(f"{output_path}: {exc}", EXIT_OUTPUT) from exc
 
 
+def _lossless_source(loaded: LoadedImage) -> bool:
+    """Whether the input kept its pixels exactly (not JPEG, not lossy WebP)."""
+    if loaded.format == "webp":
+        from pano_inpaint.io.headers import webp_is_lossless
+
+        return webp_is_lossless(loaded.path)
+    return loaded.format != "jpeg"
+
+
 def _patches_source(loaded: LoadedImage, output_path: Path) -> bool:
     return loaded.format == "jpeg" and output_path.suffix.lower() in _JPEG_SUFFIXES
 
@@ -344,6 +353,11 @@ def write_result(loaded: LoadedImage, pixels: np.ndarray, output_path: Path,
                         output_path, exc)
             write_image(output_path, pixels, metadata, overwrite=overwrite)
             return "JPEG re-encoded (not patchable)"
+    if output_path.suffix.lower() == ".webp" and _lossless_source(loaded):
+        # WebP is written lossy (quality 95) by default: from a lossless source every known
+        # pixel would move (a lossless WebP of potsdamer: all of them, by up to 73 levels).
+        write_image(output_path, pixels, metadata, overwrite=overwrite, quality=100)
+        return "lossless WebP, as the source"
     write_image(output_path, pixels, metadata, overwrite=overwrite)
     return ""
 

@@ -357,3 +357,20 @@ def test_an_output_format_that_cannot_hold_the_input_fails_before_the_fill(
                          pixels)
     code, text = _fill(capsys, source, tmp_path / f"o{suffix}")
     assert code == EXIT_OUTPUT and words in text and not (tmp_path / f"o{suffix}").exists()
+
+
+@pytest.mark.parametrize("lossless", [True, False])
+def test_a_lossless_webp_stays_lossless(tmp_path, capsys, lossless):
+    """WebP was always written lossy (quality 95): a lossless WebP's known pixels all moved
+    (potsdamer: by up to 73 levels). A lossy source is still written lossy."""
+    from pano_inpaint.io.headers import webp_is_lossless
+
+    pixels = sphere_function_erp(32, dtype=np.uint8)
+    source = write_image(tmp_path / "in.webp", pixels, quality=100 if lossless else 90)
+    assert webp_is_lossless(source) == lossless
+    code, _ = _fill(capsys, source, tmp_path / "o.webp")
+    assert code == 0 and webp_is_lossless(tmp_path / "o.webp") == lossless
+    if lossless:
+        hole = nadir_mask(32, 64, 20)
+        out = read_image(tmp_path / "o.webp").pixels
+        assert np.array_equal(out[~hole], pixels[~hole])

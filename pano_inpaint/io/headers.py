@@ -35,6 +35,7 @@ __all__ = [
     "read_header",
     "read_image_header",
     "sniff_format",
+    "webp_is_lossless",
 ]
 
 # The largest panorama the pipeline supports (README "Limits"): 16384 x 8192.
@@ -206,6 +207,25 @@ def _webp_size(path: Path) -> tuple[int, int, int]:
     else:
         raise ValueError(f"unknown WebP chunk {kind!r}")
     return width, height, width * height
+
+
+def webp_is_lossless(path: str | Path) -> bool:
+    """Whether a WebP file's image is lossless (a VP8L chunk), walking its RIFF chunks (an
+    extended file holds VP8X, ICCP, ALPH... before it); False for a lossy (VP8) one.
+
+    Example:
+        >>> webp_is_lossless(path)  # doctest: +SKIP
+        True
+    """
+    with Path(path).open("rb") as fh:
+        if fh.read(12)[8:12] != b"WEBP":
+            return False
+        while len(chunk := fh.read(8)) == 8:
+            kind, size = chunk[:4], int.from_bytes(chunk[4:], "little")
+            if kind in (b"VP8L", b"VP8 "):
+                return kind == b"VP8L"
+            fh.seek(size + (size & 1), 1)  # chunks are padded to an even size
+    return False
 
 
 def _plugin_size(plugin: str, image_class: str) -> Callable[[Path], tuple[int, int, int]]:
