@@ -418,6 +418,9 @@ def check_command(
         Path | None, typer.Option("--mask", "-m", help="Measure seams/boundary on this hole.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    resize_mask: Annotated[
+        bool, typer.Option("--resize-mask", help="Resize a mask of another size to the image.")
+    ] = False,
     max_pixels: MaxPixelsOption = _DEFAULT_MAX_PIXELS,
 ) -> None:
     """Print the wrap-around, pole and cube-seam consistency of a panorama.
@@ -433,8 +436,8 @@ def check_command(
 
     try:
         loaded = read_image(image, max_pixels=max_pixels)
-        hole = (read_mask(mask, loaded.height, loaded.width, max_pixels=max_pixels)
-                if mask else None)
+        hole = (read_mask(mask, loaded.height, loaded.width, resize=resize_mask,
+                          max_pixels=max_pixels) if mask else None)
         report = check_consistency(loaded.pixels, hole)
     except ImageReadError as exc:
         raise _fail(str(exc), EXIT_INPUT) from exc

@@ -118,6 +118,17 @@ def test_check_prints_a_table_or_json(pano, capsys):
     assert "wrap" in capsys.readouterr().out
 
 
+def test_check_takes_a_mask_of_another_size_with_resize_mask(tmp_path, pano, capsys):
+    """A mask of another size is refused with "pass --resize-mask", which check did not have
+    (exit 2, "No such option")."""
+    half = tmp_path / "half.png"
+    write_image(half, (nadir_mask(32, 64, 30) * 255).astype(np.uint8))
+    assert main(["check", str(pano), "--mask", str(half)]) == EXIT_INPUT
+    assert "--resize-mask" in capsys.readouterr().err
+    assert main(["check", str(pano), "--mask", str(half), "--resize-mask", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["hole_fraction"] > 0
+
+
 @pytest.mark.parametrize("layout", ["faces", "dice", "horizon", "vertical"])
 def test_cubemap_and_back(tmp_path, pano, layout):
     folder = tmp_path / "cube"
