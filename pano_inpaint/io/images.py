@@ -1001,8 +1001,7 @@ def read_mask(
     if not resize:
         raise ValueError(
             f"mask '{path}' is {mask_w}x{mask_h} but the image is {width}x{height}; pass "
-            "--resize-mask (resize=True) to resize it with nearest-neighbour, or make the mask "
-            "at the image's size"
+            "--resize-mask (resize=True) to resize it, or make the mask at the image's size"
         )
     if abs(mask_w * height - width * mask_h) > 0.01 * width * mask_h:
         logger.warning(
