@@ -44,10 +44,13 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-# soft wrap: a message is one line however wide the terminal (the terminal folds it);
-# piped into a log, rich would break it at 80 columns, mid-path.
-console = Console(stderr=True, soft_wrap=True)
-out = Console(soft_wrap=True)
+console = Console(stderr=True)
+out = Console()
+# Piped into a log, a message stays one line (rich would break it at 80 columns, mid-path).
+# On a terminal rich folds it to the width, which the live progress bars need: a print
+# renders the bar with the print's options, and an uncropped bar breaks their redraw.
+console.soft_wrap = not console.is_terminal
+out.soft_wrap = not out.is_terminal
 
 
 def _fail(message: str, code: int) -> typer.Exit:
