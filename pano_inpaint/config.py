@@ -81,6 +81,10 @@ class CubeConfig:
     # width (16 at 2048: about 2.8 degrees at any size), are not grown by the kernel's reach
     # before marking tile pixels unknown: strokes, cables, thin arms (0: every part grown).
     thin_depth: float = 8.0
+    # A region no padded face holds whole (a band around the horizon) is filled face by face,
+    # largest part first, each part seeing the parts filled before it as known pixels; off: its
+    # faces are filled together and their overlaps reconciled.
+    split_wide: bool = True
 
     def __post_init__(self) -> None:
         if self.face_size != "auto":

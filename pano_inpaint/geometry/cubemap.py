@@ -57,8 +57,8 @@ from pano_inpaint.geometry.sphere import (
 )
 
 __all__ = [
-    "cube_to_erp", "erp_to_cube", "prepare_erp_to_cube", "rotation_key", "tiles_to_erp",
-    "write_back_pad",
+    "cube_to_erp", "erp_pixel_faces", "erp_to_cube", "prepare_erp_to_cube", "rotation_key",
+    "tiles_to_erp", "write_back_pad",
 ]
 
 _STRIP_PIXELS = 1 << 20
@@ -446,10 +446,12 @@ def _faces_and_pixels(
     return face, x, y
 
 
-def _erp_block(
-    height: int, width: int, face_size: int, rotation: np.ndarray | None, interpolation: str,
-    rows: tuple[int, int], cols: tuple[int, int],
-) -> _ErpBlock:
+def _block_xyz(
+    height: int, width: int, rotation: np.ndarray | None, rows: tuple[int, int],
+    cols: tuple[int, int],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Cube-frame directions ``(rows, cols, 3)`` float32 of a block of panorama pixels, with
+    the block's ``lon`` (cols,) and ``cos(lat)`` (rows, 1) they were made of."""
     ys = np.arange(rows[0], rows[1], dtype=np.float64)
     xs = np.arange(cols[0], cols[1], dtype=np.float64)
     lon, _ = erp_pixel_to_lonlat(xs, 0.0, height, width)
@@ -462,6 +464,34 @@ def _erp_block(
     if rotation is not None:
         # panorama frame -> cube frame: R^T v, written for row vectors
         xyz = xyz @ rotation.astype(np.float32)
+    return xyz, lon, cos_lat
+
+
+def erp_pixel_faces(
+    height: int, width: int, rows: tuple[int, int], *, rotation: RotationLike = None
+) -> np.ndarray:
+    """The face each panorama pixel of rows ``[r0, r1)`` is written back from
+    (:func:`tiles_to_erp`, :func:`cube_to_erp`): ``(r1 - r0, W)`` int64 in ``FACE_ORDER``.
+
+    The directions are the write-back's own (float32), so a pixel on a cube edge is given to
+    the face that writes it.
+
+    Convention: see :mod:`pano_inpaint.geometry.conventions`.
+
+    Example:
+        >>> erp_pixel_faces(4, 8, (1, 3)).tolist()
+        [[2, 3, 3, 0, 0, 1, 1, 2], [2, 3, 3, 0, 0, 1, 1, 2]]
+    """
+    height, width = _check_erp_size(height, width)
+    xyz, _, _ = _block_xyz(height, width, as_rotation(rotation), rows, (0, width))
+    return xyz_to_face(xyz)
+
+
+def _erp_block(
+    height: int, width: int, face_size: int, rotation: np.ndarray | None, interpolation: str,
+    rows: tuple[int, int], cols: tuple[int, int],
+) -> _ErpBlock:
+    xyz, lon, cos_lat = _block_xyz(height, width, rotation, rows, cols)
     pad = write_back_pad(interpolation)
     face, x, y = _faces_and_pixels(xyz, face_size, pad, None if rotation is not None else (
         np.abs(xyz[:, 0, 1]), cos_lat[:, 0] * np.abs(np.sin(lon).astype(np.float32)).max(),

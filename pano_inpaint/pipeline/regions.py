@@ -18,7 +18,9 @@ from pano_inpaint.geometry.conventions import FACE_CENTER
 from pano_inpaint.geometry.rotation import rotation_to_center
 from pano_inpaint.geometry.sphere import erp_pixel_to_lonlat, erp_pixel_to_xyz, lonlat_to_xyz
 
-__all__ = ["Region", "coarse_mask", "faces_near_hole", "find_regions", "plan_cube"]
+__all__ = [
+    "Region", "coarse_mask", "faces_near_hole", "find_regions", "fits_one_tile", "plan_cube",
+]
 
 _COARSE_WIDTH = 1024
 
@@ -232,3 +234,17 @@ def plan_cube(
     counts = _hits_per_face(xyz, 1 + 2 * pad / face_size)
     faces = [f for f in np.argsort(counts)[::-1] if counts[f] > 0]
     return rotation, [int(f) for f in faces]
+
+
+def fits_one_tile(region: Region, height: int, width: int, face_size: int, pad: int,
+                  rotation: np.ndarray | None) -> bool:
+    """Whether the whole of ``region`` lies in one face's padded tile of the cube ``rotation``
+    makes (as :func:`plan_cube` tests it: corners and centres of its coarse cells).
+
+    A region that does not (a band around the horizon, a stroke longer than a face) is filled
+    on several faces whose holes meet at their shared edges.
+    """
+    xyz = _cell_directions(region.coarse, region.factor, height, width)
+    if rotation is not None:
+        xyz = xyz @ rotation  # panorama frame -> cube frame
+    return max(_hits_per_face(xyz, 1 + 2 * pad / face_size)) == len(xyz)

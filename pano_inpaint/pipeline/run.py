@@ -7,7 +7,9 @@ Reads top to bottom:
 3. per region (:func:`~pano_inpaint.pipeline.region_fill.fill_region`): rotate the sphere so the
    region sits at a face centre, convert only the faces whose padded tiles it touches, let the
    generator fill them, reconcile the faces' overlaps and re-pad, and write back only the masked
-   pixels;
+   pixels; a region no padded face holds whole (a band around the horizon) is filled one face
+   at a time instead, each part continuing the parts filled before it
+   (:func:`~pano_inpaint.pipeline.region_fill.face_parts`);
 4. feather-match the colour inside the hole edge;
 5. measure the wrap, pole, seam and boundary consistency of the result.
 
@@ -16,6 +18,7 @@ Known pixels are never written: the output equals the input bit for bit outside 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Callable
@@ -32,8 +35,8 @@ from pano_inpaint.masks import dilate_mask, mask_fraction
 from pano_inpaint.pipeline.cube import cube_interpolation, face_size_and_pad, kernel_reach
 from pano_inpaint.pipeline.footprint import prefill_ring, sampling_hole, thin_depth_pixels
 from pano_inpaint.pipeline.prepare import Preparation
-from pano_inpaint.pipeline.region_fill import fill_region
-from pano_inpaint.pipeline.regions import find_regions
+from pano_inpaint.pipeline.region_fill import FacePart, face_parts, fill_region
+from pano_inpaint.pipeline.regions import Region, find_regions
 from pano_inpaint.pipeline.result import InpaintResult, RegionReport
 from pano_inpaint.values import LogBrightness, ToneMap, from_values, is_hdr, to_values
 
@@ -84,6 +87,46 @@ def _finite_stand_in(erp: np.ndarray, bad: np.ndarray) -> np.ndarray:
     return np.where(bad, np.where(np.isposinf(erp), top, 0), erp).astype(erp.dtype, copy=False)
 
 
+def _fill_in_parts(
+    region: Region, parts: list[FacePart], out: np.ndarray, hole: np.ndarray,
+    grown: np.ndarray, reach: int, generator: Generator,
+    config: PipelineConfig, tone: ToneMap, face_size: int, pad: int,
+    step: Callable[[float], None], ready: Callable[[], None],
+) -> tuple[RegionReport, np.ndarray | None]:
+    """Fill ``region`` part by part (:func:`~pano_inpaint.pipeline.region_fill.face_parts`)
+    into ``out``, each part reading ``out`` with the parts before it known; one report for
+    the region and the rotation of its cube."""
+    start = time.perf_counter()
+    r0, r1 = region.rows
+    remaining = hole.copy()
+    reports = []
+    for k, part in enumerate(parts):
+        # The hole of this part's tile: the hole still unfilled and the seam it fills again;
+        # what its samples may not read: that hole grown as ``grown`` grows it (thin parts
+        # ungrown, the seam by the kernel's reach). The parts written so far are known now.
+        seam = np.zeros_like(hole)
+        seam[part.seam_rows, part.seam_cols] = True
+        part_hole = remaining | seam
+        unread = part_hole
+        if reach:
+            unread = grown & dilate_mask(remaining, reach, footprint="square")
+            unread |= dilate_mask(seam, reach, footprint="square")
+        report, rotation = fill_region(
+            region, out, part_hole, out, generator, config, tone, face_size, pad,
+            lambda done, k=k: step((k + done) / len(parts)), ready, unread, part,
+        )
+        remaining[r0:r1] &= ~part.write
+        reports.append(report)
+    faces = [face for r in reports for face in r.faces]
+    notes = [f"filled face by face ({''.join(faces)}): no padded face holds it whole"]
+    notes += [note for r in reports for note in r.notes]
+    first = reports[0]
+    region_report = dataclasses.replace(
+        first, faces=faces, hole_pixels=sum(r.hole_pixels for r in reports),
+        seconds=time.perf_counter() - start, notes=notes)
+    return region_report, rotation
+
+
 def _fill_regions(
     erp: np.ndarray, hole: np.ndarray, generator: Generator, config: PipelineConfig,
     tone: ToneMap, report_progress: Progress, ready: Callable[[], None],
@@ -109,10 +152,17 @@ def _fill_regions(
             report_progress((i + done) / len(regions) * 0.9, f"filling region {i + 1}")
 
         step(0.0)
-        region_report, rotation = fill_region(
-            region, source, hole, out, generator, config, tone, face_size, pad, step, ready,
-            grown,
-        )
+        parts = face_parts(region, hole, face_size, pad, config, generator)
+        if parts is None:
+            region_report, rotation = fill_region(
+                region, source, hole, out, generator, config, tone, face_size, pad, step,
+                ready, grown,
+            )
+        else:
+            region_report, rotation = _fill_in_parts(
+                region, parts, out, hole, grown, reach, generator, config, tone, face_size, pad,
+                step, ready,
+            )
         reports.append(region_report)
         rotations.append(rotation)
         log.info("region %d: faces %s in %.2fs", region.index, region_report.faces,

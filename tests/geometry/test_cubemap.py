@@ -381,3 +381,16 @@ def test_unrotated_write_back_maps_skip_the_face_test_on_polar_rows_and_stay_the
             assert np.array_equal(plain.maps.xy, turned.maps.xy)
             assert np.array_equal(plain.maps.frac, turned.maps.frac)
             assert np.array_equal(plain.row_faces, turned.row_faces)
+
+
+@pytest.mark.parametrize("rotation", [None, (0.7, -0.4, 0.2)])
+def test_erp_pixel_faces_are_the_faces_the_write_back_reads(rotation):
+    """Faces holding their own index, written back nearest-neighbour: every pixel shows the
+    face :func:`erp_pixel_faces` gives it, cube edges and the wrap line included."""
+    height, size = 64, 24
+    rot = None if rotation is None else rotation_matrix(*rotation)
+    faces = np.repeat(np.arange(6, dtype=np.uint8), size * size).reshape(6, size, size)
+    written = cube_to_erp(faces, height, 2 * height, rotation=rot, interpolation="nearest")
+    labels = cubemap.erp_pixel_faces(height, 2 * height, (3, height - 2), rotation=rot)
+    assert labels.shape == (height - 5, 2 * height)
+    np.testing.assert_array_equal(labels, written[3 : height - 2])

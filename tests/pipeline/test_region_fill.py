@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from pano_inpaint import cap_mask, inpaint
+from pano_inpaint.config import load_config
 from pano_inpaint.generators import CubeTiles
 from pano_inpaint.generators.patchmatch import PatchMatch
 from pano_inpaint.pipeline import region_fill
@@ -50,10 +51,15 @@ def _across_faces() -> tuple[np.ndarray, np.ndarray]:
     return erp, cap_mask(H, 2 * H, 20, -10, 55)  # a large hole on several faces
 
 
+# No padded face holds that hole whole: filled on all its faces at once only when not cut
+# into parts (``face_parts``, one face each, nothing to reconcile).
+_JOINT = load_config(overrides=["cube.split_wide=false"])
+
+
 @pytest.mark.parametrize("declares", [False, True])
 def test_the_pipeline_reconciles_unless_the_generator_did(reconcile_calls, declares):
     erp, mask = _across_faces()
-    result = inpaint(erp, mask, generator=_Mean(declares))
+    result = inpaint(erp, mask, generator=_Mean(declares), config=_JOINT)
     assert len(result.regions[0].faces) > 1
     assert bool(reconcile_calls) is not declares
     assert np.array_equal(result.image[~mask], erp[~mask])
@@ -69,11 +75,11 @@ def test_patchmatch_says_when_it_reconciled_its_tiles(monkeypatch):
 
     monkeypatch.setattr(region_fill, "_agree_on_overlaps", spy)
     erp, mask = _across_faces()
-    inpaint(erp, mask, generator=PatchMatch())
+    inpaint(erp, mask, generator=PatchMatch(), config=_JOINT)
     raw = PatchMatch(structure_depth=0.0, detail_bands=0, detail_depth=0.0, layout_depth=0.0,
                      rim_depth=0.0, stitch=False)  # no finishing
-    inpaint(erp, mask, generator=raw)
-    inpaint(erp, mask, generator=PatchMatch(seam_aware=False))  # faces filled alone
+    inpaint(erp, mask, generator=raw, config=_JOINT)
+    inpaint(erp, mask, generator=PatchMatch(seam_aware=False), config=_JOINT)  # faces alone
     assert seen == [True, False, False]
 
 
@@ -114,7 +120,8 @@ def test_the_tiles_and_their_context_know_the_panoramas_up():
 
     erp = np.repeat(0.5 + 0.5 * erp_directions(H, 2 * H)[..., 1:2], 3, axis=2)
     _, mask = _across_faces()
-    inpaint(erp.astype(np.float32), mask, generator=_Heights(False))
+    # Joint: a part filled after others knows their fills, which are no heights.
+    inpaint(erp.astype(np.float32), mask, generator=_Heights(False), config=_JOINT)
     assert seen
     for tiles in seen:
         assert tiles.up is not None
@@ -126,3 +133,45 @@ def test_the_tiles_and_their_context_know_the_panoramas_up():
             height = d @ np.array(tiles.up) / np.linalg.norm(d, axis=-1)
             known = ~tiles.mask[k]
             assert np.abs(height[known] - (2 * tiles.values[k][known][:, 0] - 1)).max() < 0.05
+
+
+def _band(height: int, lat: float, half_height: float, half_width: float = 180.0) -> np.ndarray:
+    lats = 90 - (np.arange(height) + 0.5) / height * 180
+    lons = -180 + (np.arange(2 * height) + 0.5) / height * 180
+    return (np.abs(lats - lat) <= half_height)[:, None] & (np.abs(lons) <= half_width)[None, :]
+
+
+def test_a_band_around_the_horizon_is_cut_into_one_part_per_face():
+    """No padded face holds a 360-degree band: its parts are its pixels on each side face,
+    each once, largest first; each part after the first takes back a seam of the earlier
+    ones next to its face, fading from 1 at the face's edge to 0 beyond."""
+    from pano_inpaint.config import PipelineConfig
+    from pano_inpaint.pipeline.regions import find_regions
+
+    hole = _band(64, -10, 6)
+    (region,) = find_regions(hole)
+    parts = region_fill.face_parts(region, hole, 24, 6, PipelineConfig(), PatchMatch())
+    assert parts is not None
+    assert sorted(p.cube.face_ids[0] for p in parts) == [0, 1, 2, 3]  # F R B L
+    r0, r1 = region.rows
+    covered = np.sum([p.write for p in parts], axis=0)
+    np.testing.assert_array_equal(covered, hole[r0:r1])  # every pixel in exactly one part
+    assert parts[0].seam_rows.size == 0  # nothing filled before the first
+    for part in parts[1:]:
+        assert part.seam_rows.size > 0
+        assert (part.seam_weight > 0).all() and (part.seam_weight <= 1).all()
+        assert not part.write[part.seam_rows - r0, part.seam_cols].any()  # earlier parts' pixels
+    assert (parts[-1].seam_weight > 0.75).any()  # at the face's edge: this part's fill
+
+
+def test_a_region_one_padded_face_holds_is_not_cut():
+    from pano_inpaint.config import PipelineConfig, load_config
+    from pano_inpaint.pipeline.regions import find_regions
+
+    hole = cap_mask(64, 128, 30, -20, 25)
+    (region,) = find_regions(hole)
+    assert region_fill.face_parts(region, hole, 24, 3, PipelineConfig(), PatchMatch()) is None
+    band = _band(64, 0, 5)
+    (region,) = find_regions(band)
+    off = load_config(overrides=["cube.split_wide=false"])
+    assert region_fill.face_parts(region, band, 24, 3, off, PatchMatch()) is None
