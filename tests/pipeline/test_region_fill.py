@@ -164,13 +164,20 @@ def test_a_band_around_the_horizon_is_cut_into_one_part_per_face():
     assert (parts[-1].seam_weight > 0.75).any()  # at the face's edge: this part's fill
 
 
-def test_a_region_one_padded_face_holds_is_not_cut():
+def test_regions_a_face_holds_are_not_cut():
+    """A hole in one padded face, and a tripod: its legs leave the down face's padded tile,
+    but that face holds nearly all of it (tips only beyond); and nothing with the cut off."""
     from pano_inpaint.config import PipelineConfig, load_config
-    from pano_inpaint.pipeline.regions import find_regions
+    from pano_inpaint.masks.families import make_mask
+    from pano_inpaint.pipeline.regions import find_regions, fits_one_tile
 
     hole = cap_mask(64, 128, 30, -20, 25)
     (region,) = find_regions(hole)
     assert region_fill.face_parts(region, hole, 24, 3, PipelineConfig(), PatchMatch()) is None
+    tripod = make_mask("tripod", 64, 128, "test", 0)
+    (region,) = find_regions(tripod)
+    assert not fits_one_tile(region, 64, 128, 48, 6, None)
+    assert region_fill.face_parts(region, tripod, 48, 6, PipelineConfig(), PatchMatch()) is None
     band = _band(64, 0, 5)
     (region,) = find_regions(band)
     off = load_config(overrides=["cube.split_wide=false"])
