@@ -117,6 +117,12 @@ def _fill_in_parts(
         )
         remaining[r0:r1] &= ~part.write
         reports.append(report)
+        if out.dtype.kind == "f" and k + 1 < len(parts):
+            # The next part reads this one as the output will hold it: clipped as below.
+            written = out[r0:r1]
+            where = (part.write | seam[r0:r1]).reshape(
+                written.shape[:2] + (1,) * (written.ndim - 2))
+            np.clip(written, 0, None if tone.hdr else 1, out=written, where=where)
     faces = [face for r in reports for face in r.faces]
     notes = [f"filled face by face ({''.join(faces)}): no padded face holds it whole"]
     notes += [note for r in reports for note in r.notes]
