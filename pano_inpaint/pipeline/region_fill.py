@@ -17,8 +17,9 @@ import numpy as np
 from pano_inpaint.config import PipelineConfig
 from pano_inpaint.generators.base import CubeTiles, Generator
 from pano_inpaint.geometry._remap import PointSampler, margin_of
+from pano_inpaint.geometry.conventions import FACE_CENTER
 from pano_inpaint.geometry.cubemap import erp_pixel_faces
-from pano_inpaint.geometry.rotation import rotation_to_angles
+from pano_inpaint.geometry.rotation import rotation_to_angles, rotation_to_center
 from pano_inpaint.geometry.sphere import erp_pixel_to_xyz, xyz_to_face_pixel
 from pano_inpaint.pipeline.cube import RegionCube
 from pano_inpaint.pipeline.reconcile import reconcile_tiles
@@ -201,6 +202,25 @@ def _seam(labels: np.ndarray, r0: int, earlier: list[int], cube: RegionCube, wid
     return ys[near] + r0, xs[near], weight.astype(np.float32)
 
 
+def _upright_rotation(region: Region, config: PipelineConfig) -> np.ndarray | None:
+    """A turn about the vertical axis only that brings the region's longitude to a side face's
+    centre (None: a ring, or a turn under ``cube.min_rotation_degrees``).
+
+    The parts of a region cut face by face meet on cube edges; turned only about the vertical,
+    the side faces' edges stay meridians and a band stays level on every face. Centred on its
+    tilted centroid instead, QA's half band (latitudes 0 to 10) was pitched by 8.6 degrees, and
+    its seams measured 1.40 over four seeds against 0.85 turned about the vertical (main 1.21).
+    """
+    x, _, z = region.centroid
+    level = float(np.hypot(x, z))
+    if not config.cube.rotate or level < 1e-6:
+        return None
+    direction = np.array([x / level, 0.0, z / level])
+    rotation, face = rotation_to_center(direction)
+    angle = np.degrees(np.arccos(np.clip(FACE_CENTER[face] @ direction, -1, 1)))
+    return rotation if angle >= config.cube.min_rotation_degrees else None
+
+
 def face_parts(
     region: Region, hole: np.ndarray, face_size: int, pad: int, config: PipelineConfig,
     generator: Generator,
@@ -228,6 +248,7 @@ def face_parts(
     if not config.cube.split_wide or len(cube.face_ids) < 2 or fits_one_tile(
             region, *hole.shape, face_size, pad, cube.rotation):
         return None
+    cube = dataclasses.replace(cube, rotation=_upright_rotation(region, config))
     labels = _band_faces(region, hole, cube.rotation)
     counts = np.bincount(labels[labels >= 0], minlength=6)
     if counts.max() >= _ONE_FACE_SHARE * counts.sum():

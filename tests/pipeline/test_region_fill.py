@@ -182,3 +182,22 @@ def test_regions_a_face_holds_are_not_cut():
     (region,) = find_regions(band)
     off = load_config(overrides=["cube.split_wide=false"])
     assert region_fill.face_parts(region, band, 24, 3, off, PatchMatch()) is None
+
+
+def test_a_tilted_half_band_is_cut_on_a_cube_turned_about_the_vertical_only():
+    """A half band above the horizon has its centroid above it: centred on it, the cube would
+    be pitched and the band tilted on every face; its parts are cut on a cube turned about the
+    vertical only (towards its longitude), so the side faces' edges stay meridians."""
+    from pano_inpaint.config import PipelineConfig
+    from pano_inpaint.pipeline.cube import RegionCube
+    from pano_inpaint.pipeline.regions import find_regions
+
+    hole = np.roll(_band(128, 5, 5, 100), 21, axis=1)  # centred on lon 30
+    (region,) = find_regions(hole)
+    planned = RegionCube.plan(region, hole.shape, 40, 5, PipelineConfig().cube, PatchMatch())
+    assert abs(planned.up[1]) < 0.995  # centred on the centroid: pitched
+    parts = region_fill.face_parts(region, hole, 40, 5, PipelineConfig(), PatchMatch())
+    assert parts is not None
+    for part in parts:
+        np.testing.assert_allclose(part.cube.up, (0.0, 1.0, 0.0), atol=1e-9)
+        assert part.cube.rotation is not None  # turned by 30 degrees
