@@ -13,6 +13,7 @@ from functools import partial
 
 import numpy as np
 
+from pano_inpaint.blend.lights import cap_lights
 from pano_inpaint.config import PipelineConfig
 from pano_inpaint.generators.base import CubeTiles, Generator
 from pano_inpaint.geometry._remap import margin_of
@@ -164,6 +165,13 @@ def fill_region(
     region_hole = np.zeros_like(hole)
     r0, r1 = region.rows
     region_hole[r0:r1] = region.full_mask_band(hole)
+    if tone.hdr:
+        # The write-back's kernel (Lanczos) weighs the tiles' known pixels beside the hole: a
+        # sun on the border came back as a glow of hundreds and, from the negative lobes, black
+        # specks. Only hole pixels are written, so the known ones may be capped for it.
+        reach = max(4.0, 0.05 * cube.face_size)  # the finish's ring
+        filled = np.stack([cap_lights(tile, hole_, reach)
+                           for tile, hole_ in zip(filled, tiles.mask, strict=True)])
     cube.write_back(from_values(filled, erp.dtype), region_hole, out)
     hole_pixels = int(region_hole[r0:r1].sum())
     report = _region_report(region, cube, hole_pixels, time.perf_counter() - start, tiles.notes)
