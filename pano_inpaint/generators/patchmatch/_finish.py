@@ -108,7 +108,8 @@ _SLOPE_MAX = 2.0
 # the slope's (see :func:`_band_gains`): read from a ring the face samples more finely than the
 # panorama holds, the cap alone undershoots the middle of a deep cap; a higher floor overshoots
 # where the ring's finest band is sensor noise (a night photograph) and costs large caps
-# WS-PSNR (the grain it adds is out of phase). Measured: README.
+# WS-PSNR (the grain it adds is out of phase). Measured: docs/results_history.md, "Fine detail
+# compared at the sampling of each pixel".
 _SLOPE_FLOOR = 0.5
 # The smooth trend (:func:`_smooth_trend`): unknowns of its coarse solve, and the weight of the
 # known band's values against the smoothness, per coarse pixel.
@@ -760,8 +761,9 @@ def _band_gains(x: np.ndarray, detail: list[np.ndarray], inner: tuple[slice, sli
     # steps, which the output's quantisation draws again on the fill's own trend: no texture
     # either. Left in the target, it is matched by the copy's own 8-bit contours (its source
     # sky's staircase), and the output's quantisation adds its steps to them: a plain sky's
-    # fill rougher than the sky (README). What this takes from a textured ring is texture
-    # weaker than the quantisation step, which the output cannot carry as texture anyway.
+    # fill rougher than the sky (docs/results_history.md, "Rounding noise in a plain sky").
+    # What this takes from a textured ring is texture weaker than the quantisation step, which
+    # the output cannot carry as texture anyway.
     ring_energies[0] = np.maximum(ring_energies[0] - noise, 0.0)
     if octaves is not None and len(sigmas) > 1:
         # Along the slope from the ring's second band to its finest, but to no more than

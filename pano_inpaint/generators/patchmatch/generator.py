@@ -114,7 +114,7 @@ class PatchMatchParams:
             Used by the search only (the structure steps keep the plain prior); needs the
             tiles' ``up`` (the pipeline sets it). 0 (the default): off; it helps open ground
             near the horizon and costs elsewhere, as an interior shows floor at some azimuths
-            and furniture or a wall at others (README, "A level prior").
+            and furniture or a wall at others (docs/results_history.md, "A level prior").
         texture_weight: weight of the texture-energy channels in the patch distance (0 turns
             them off).
         vote_sharpness: how strongly EM votes prefer the best-matching patches: weights
@@ -141,7 +141,7 @@ class PatchMatchParams:
             ``_finish._layout``): deep in stochastic ground a copy's layout is a draw from
             elsewhere, the smooth fill's the ring's average. 0 (the default): never; it gains
             on the hi-res photographs and loses a little on a few Poly Haven and scene
-            families (README, "Layout in textured ground").
+            families (docs/results_history.md, "Layout in textured ground").
         layout_sigma: Gaussian sigma, as a share of the face size, below which the fill's
             structure counts as its layout for ``layout_depth``.
         rim_depth: depth into the hole, as a share of the face size, over which the finest
