@@ -9,11 +9,13 @@ a sharp kernel's negative lobes dig a dark speck beside it. In log brightness a 
 from a border holding 10^4 next to 1.6 still puts their geometric mean some pixels in.
 
 So, for those steps only, each channel of a known pixel is capped at the larger of the known
-ring's bright end (a high quantile of it) and the brightest the fill holds near the pixel.
-A light the fill continues (a lamp cut by the hole, a window frame across it) is held by the
-fill beside it and stays as it is; a border brighter on one side than the other is the ring's
-bright end and stays too. The cap is a quantile and a maximum, so it commutes with any
-increasing map of the values: linear HDR values and their log brightness are capped alike.
+ring's bright end (a high quantile of it, raised by a multiple of its distance to the median)
+and the brightest the fill holds near the pixel. A light the fill continues (a lamp cut by the
+hole, a window frame across it) is held by the fill beside it and stays as it is; a border
+brighter on one side than the other is the ring's bright end and stays too. The margin above
+the quantile is measured in the values the caller passes, so the same ring is not capped
+alike in linear values (the write-back) and in log brightness (the patchmatch finish, the
+colour match): there the margin stands for a larger ratio, and fewer pixels are capped.
 """
 
 from __future__ import annotations
