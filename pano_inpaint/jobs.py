@@ -372,6 +372,8 @@ def write_result(loaded: LoadedImage, pixels: np.ndarray, output_path: Path,
         # WebP is written lossy (quality 95) by default: from a lossless source every known
         # pixel would move (a lossless WebP of potsdamer: all of them, by up to 73 levels).
         write_image(output_path, pixels, metadata, overwrite=overwrite, quality=100)
+        if pixels.dtype.itemsize > 1:  # WebP holds 8 bits: lossless, not the source's values
+            return "lossless WebP (8-bit: the source's finer levels rounded)"
         return "lossless WebP, as the source"
     write_image(output_path, pixels, metadata, overwrite=overwrite)
     return ""

@@ -376,6 +376,13 @@ def test_a_lossless_webp_stays_lossless(tmp_path, capsys, lossless):
         assert np.array_equal(out[~hole], pixels[~hole])
 
 
+def test_a_16_bit_source_written_as_webp_says_it_is_rounded(tmp_path, capsys):
+    # WebP holds 8 bits: the output is lossless WebP, but not the source's values.
+    source = write_image(tmp_path / "in.png", sphere_function_erp(32, dtype=np.uint16))
+    code, text = _fill(capsys, source, tmp_path / "o.webp")
+    assert code == 0 and "8-bit" in text and "as the source" not in text
+
+
 def test_nan_in_the_hole_does_not_refuse_an_integer_output_format(tmp_path, capsys):
     """A float TIFF whose nadir is NaN (a stitcher's uncovered cap) fills to finite values, so
     .png holds the result; the check before the fill refused it for the NaN it was about to
