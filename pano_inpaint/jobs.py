@@ -307,14 +307,29 @@ def check_panorama(loaded: LoadedImage) -> None:
 _JPEG_SUFFIXES = (".jpg", ".jpeg", ".jpe")
 
 
-def _check_storable(loaded: LoadedImage, output_path: Path) -> None:
+def _check_storable(loaded: LoadedImage, output_path: Path, mask: np.ndarray,
+                    dilate: int) -> None:
     """The fill keeps the input's shape and dtype (and a float image's range: an HDR stays
     HDR, display floats stay in [0, 1]), so a format that cannot hold the input cannot hold the
-    result: refused before the fill (RGBA into .jpg, HDR into .png), not after it."""
+    result: refused before the fill (RGBA into .jpg, HDR into .png), not after it.
+
+    NaN or infinite values in the hole (``mask`` grown by ``dilate``, as the fill grows it) are
+    not asked about: the fill replaces them with finite ones (a stitcher's NaN nadir in a float
+    TIFF can be written to .png once filled). Those outside it are kept, so they still count."""
+    import numpy as np
+
     from pano_inpaint.io.images import check_storable
 
+    pixels = loaded.pixels
+    # min and max: NaN or inf found without an (H, W, C) temporary; a finite image is unchanged.
+    if pixels.dtype.kind == "f" and not (np.isfinite(pixels.min())
+                                         and np.isfinite(pixels.max())):
+        from pano_inpaint.masks import dilate_mask
+
+        pixels = pixels.copy()
+        pixels[dilate_mask(mask, dilate)] = 0  # a finite value in any range the format takes
     try:
-        check_storable(output_path, loaded.pixels)
+        check_storable(output_path, pixels)
     except ValueError as exc:
         raise JobError(f"{output_path}: {exc}", EXIT_OUTPUT) from exc
 
@@ -357,6 +372,8 @@ def write_result(loaded: LoadedImage, pixels: np.ndarray, output_path: Path,
         # WebP is written lossy (quality 95) by default: from a lossless source every known
         # pixel would move (a lossless WebP of potsdamer: all of them, by up to 73 levels).
         write_image(output_path, pixels, metadata, overwrite=overwrite, quality=100)
+        if pixels.dtype.itemsize > 1:  # WebP holds 8 bits: lossless, not the source's values
+            return "lossless WebP (8-bit: the source's finer levels rounded)"
         return "lossless WebP, as the source"
     write_image(output_path, pixels, metadata, overwrite=overwrite)
     return ""
@@ -487,7 +504,6 @@ def inpaint_file(
     check_panorama(loaded)
     if not _patches_source(loaded, output_path):
         coefficients = None
-        _check_storable(loaded, output_path)
     elif coefficients is None:
         from pano_inpaint.io.jpeg_patch import read_coefficients
 
@@ -502,6 +518,9 @@ def inpaint_file(
     else:
         mask = mask_spec.mask_for(image_path, height, width, max_pixels=max_pixels,
                                   dilate=config.mask.dilate)
+    if not _patches_source(loaded, output_path):
+        # After the mask (which says which NaN the fill replaces), before the fill.
+        _check_storable(loaded, output_path, mask, config.mask.dilate)
     note = ""
     try:
         result = inpaint(loaded.pixels, mask, generator=generator, config=config,

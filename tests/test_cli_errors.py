@@ -374,3 +374,26 @@ def test_a_lossless_webp_stays_lossless(tmp_path, capsys, lossless):
         hole = nadir_mask(32, 64, 20)
         out = read_image(tmp_path / "o.webp").pixels
         assert np.array_equal(out[~hole], pixels[~hole])
+
+
+def test_a_16_bit_source_written_as_webp_says_it_is_rounded(tmp_path, capsys):
+    # WebP holds 8 bits: the output is lossless WebP, but not the source's values.
+    source = write_image(tmp_path / "in.png", sphere_function_erp(32, dtype=np.uint16))
+    code, text = _fill(capsys, source, tmp_path / "o.webp")
+    assert code == 0 and "8-bit" in text and "as the source" not in text
+
+
+def test_nan_in_the_hole_does_not_refuse_an_integer_output_format(tmp_path, capsys):
+    """A float TIFF whose nadir is NaN (a stitcher's uncovered cap) fills to finite values, so
+    .png holds the result; the check before the fill refused it for the NaN it was about to
+    replace. NaN outside the hole is kept by the fill and still refused before it."""
+    pixels = sphere_function_erp(32)
+    pixels[nadir_mask(32, 64, 20)] = np.nan
+    source = write_image(tmp_path / "in.tif", pixels)
+    code, text = _fill(capsys, source, tmp_path / "o.png")
+    assert code == 0, text
+    assert np.isfinite(read_image(tmp_path / "o.png").pixels).all()
+    pixels[0, 0] = np.nan  # a known pixel
+    source = write_image(tmp_path / "in.tif", pixels, overwrite=True)
+    code, text = _fill(capsys, source, tmp_path / "o2.png")
+    assert code == EXIT_OUTPUT and "NaN" in text and not (tmp_path / "o2.png").exists()

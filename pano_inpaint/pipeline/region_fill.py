@@ -14,6 +14,7 @@ from functools import partial
 
 import numpy as np
 
+from pano_inpaint.blend.lights import cap_lights
 from pano_inpaint.config import PipelineConfig
 from pano_inpaint.generators.base import CubeTiles, Generator
 from pano_inpaint.geometry._remap import PointSampler, margin_of
@@ -324,6 +325,13 @@ def fill_region(
     region_hole = np.zeros_like(hole)
     r0, r1 = region.rows
     region_hole[r0:r1] = region.full_mask_band(hole) if part is None else part.write
+    if tone.hdr:
+        # The write-back's kernel (Lanczos) weighs the tiles' known pixels beside the hole: a
+        # sun on the border came back as a glow of hundreds and, from the negative lobes, black
+        # specks. Only hole pixels are written, so the known ones may be capped for it.
+        reach = max(4.0, 0.05 * cube.face_size)  # the finish's ring
+        filled = np.stack([cap_lights(tile, hole_, reach)
+                           for tile, hole_ in zip(filled, tiles.mask, strict=True)])
     native = from_values(filled, erp.dtype)
     if part is not None and part.seam_rows.size:
         _cross_fade(native, part, out)

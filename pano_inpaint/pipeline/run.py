@@ -27,6 +27,7 @@ import numpy as np
 
 from pano_inpaint._checks import check_erp, check_mask, check_panorama_size
 from pano_inpaint.blend.colour import match_boundary_colour_rows
+from pano_inpaint.blend.lights import cap_lights
 from pano_inpaint.config import PipelineConfig
 from pano_inpaint.consistency import check_consistency
 from pano_inpaint.generators.base import Generator
@@ -205,6 +206,18 @@ def _match_colour(out: np.ndarray, hole: np.ndarray, tone: ToneMap, feather: int
     else:
         forward, inverse = tone.to_proxy, tone.from_proxy
     work = forward(values)
+    if tone.hdr:
+        # A light on the border (a sun) would raise the ring's mean the fill is matched to: the
+        # fill glowed (a sun of 10^4 beside a sky of 1.6: the hole's mean 4.4 -> 25). Only hole
+        # pixels are copied back, so the known ones may be capped for the matching. The band is
+        # capped with its columns wrapped, as the matching reads it.
+        wrap = min(work.shape[1], 2 * margin)
+        wrapped = np.concatenate([work[:, -wrap:], work, work[:, :wrap]], axis=1)
+        holes = hole[r0:r1]
+        capped = cap_lights(wrapped, np.concatenate(
+            [holes[:, -wrap:], holes, holes[:, :wrap]], axis=1), margin)
+        if capped is not wrapped:
+            work = np.ascontiguousarray(capped[:, wrap : wrap + work.shape[1]])
     near = match_boundary_colour_rows(work, hole[r0:r1], feather)
     if np.issubdtype(out.dtype, np.integer):
         # Integer pixels come back from the values exactly, so rows the matching left alone

@@ -12,11 +12,16 @@ def test_patchmatch_entry_becomes_its_class_once_imported():
     assert generator_info("patchmatch").summary.startswith("Seam-aware multi-scale PatchMatch")
 
 
-def test_a_second_class_under_a_lazy_name_is_refused(monkeypatch):
-    monkeypatch.setattr(registry, "_FACTORIES", dict(registry._FACTORIES))
-    monkeypatch.setattr(registry, "_INFO", dict(registry._INFO))
-    monkeypatch.setattr(registry, "_LAZY_TARGETS", dict(registry._LAZY_TARGETS))
+@pytest.fixture
+def scratch_registry(monkeypatch):
+    """The registry's tables copied for one test, with a lazy entry ``later`` added."""
+    for table in ("_FACTORIES", "_INFO", "_LAZY_TARGETS"):
+        monkeypatch.setattr(registry, table, dict(getattr(registry, table)))
     registry.register_lazy_generator("later", "some.module:Later", "later", False)
+
+
+@pytest.mark.usefixtures("scratch_registry")
+def test_a_second_class_under_a_lazy_name_is_refused():
 
     class Other:
         name = "later"
@@ -25,11 +30,8 @@ def test_a_second_class_under_a_lazy_name_is_refused(monkeypatch):
         registry.register_generator(Other)
 
 
-def test_an_unregistered_generator_is_gone(monkeypatch):
-    monkeypatch.setattr(registry, "_FACTORIES", dict(registry._FACTORIES))
-    monkeypatch.setattr(registry, "_INFO", dict(registry._INFO))
-    monkeypatch.setattr(registry, "_LAZY_TARGETS", dict(registry._LAZY_TARGETS))
-    registry.register_lazy_generator("later", "some.module:Later", "later", False)
+@pytest.mark.usefixtures("scratch_registry")
+def test_an_unregistered_generator_is_gone():
 
     class Once:
         name = "once"

@@ -90,6 +90,7 @@ import cv2
 import numpy as np
 
 from pano_inpaint._threads import thread_map
+from pano_inpaint.blend.lights import cap_lights
 from pano_inpaint.generators.patchmatch._finish_kernels import disc_max, upsample_window
 from pano_inpaint.generators.patchmatch._poisson_kernel import poisson_pcg
 
@@ -107,7 +108,8 @@ _SLOPE_MAX = 2.0
 # the slope's (see :func:`_band_gains`): read from a ring the face samples more finely than the
 # panorama holds, the cap alone undershoots the middle of a deep cap; a higher floor overshoots
 # where the ring's finest band is sensor noise (a night photograph) and costs large caps
-# WS-PSNR (the grain it adds is out of phase). Measured: README.
+# WS-PSNR (the grain it adds is out of phase). Measured: docs/results_history.md, "Fine detail
+# compared at the sampling of each pixel".
 _SLOPE_FLOOR = 0.5
 # The smooth trend (:func:`_smooth_trend`): unknowns of its coarse solve, and the weight of the
 # known band's values against the smoothness, per coarse pixel.
@@ -168,20 +170,25 @@ class FinishScales:
     # Depth over which the finest band of a full-resolution smooth fill (the border's own
     # pixels diffused in) fades out at the hole's rim (0: none); see :func:`_rim_fill`.
     rim_tau: float = 0.0
+    # The tiles are HDR in log brightness: known pixels brighter than both the ring's bright
+    # end and the copy beside them (a sun on the border) are capped for the finish's
+    # interpolations (:func:`~pano_inpaint.blend.lights.cap_lights`).
+    lights: bool = False
 
     @classmethod
     def of(cls, face_size: int, sigma: float, depth: float, gain_max: float,
            bands: int = 4, detail_depth: float = 0.0, pad: int | None = None,
            trend_level: float = 0.0, quantum: float = 0.0,
            agreement: float = 0.0, layout_depth: float = 0.0,
-           layout_sigma: float = 0.0, rim_depth: float = 0.0) -> FinishScales:
+           layout_sigma: float = 0.0, rim_depth: float = 0.0,
+           lights: bool = False) -> FinishScales:
         """Scales given as shares of the face size, so they follow the resolution; ``pad``:
         the tiles are padded cube faces (their geometry is used), None: flat images."""
         return cls(max(0.5, sigma * face_size), depth * face_size, max(4.0, 0.05 * face_size),
                    gain_max, bands, detail_depth * face_size,
                    0 if pad is None else face_size, pad or 0, trend_level, quantum, agreement,
                    layout_depth * face_size, max(1.0, layout_sigma * face_size),
-                   rim_depth * face_size)
+                   rim_depth * face_size, lights)
 
 
 def _blur(tile: np.ndarray, sigma: float) -> np.ndarray:
@@ -754,8 +761,9 @@ def _band_gains(x: np.ndarray, detail: list[np.ndarray], inner: tuple[slice, sli
     # steps, which the output's quantisation draws again on the fill's own trend: no texture
     # either. Left in the target, it is matched by the copy's own 8-bit contours (its source
     # sky's staircase), and the output's quantisation adds its steps to them: a plain sky's
-    # fill rougher than the sky (README). What this takes from a textured ring is texture
-    # weaker than the quantisation step, which the output cannot carry as texture anyway.
+    # fill rougher than the sky (docs/results_history.md, "Rounding noise in a plain sky").
+    # What this takes from a textured ring is texture weaker than the quantisation step, which
+    # the output cannot carry as texture anyway.
     ring_energies[0] = np.maximum(ring_energies[0] - noise, 0.0)
     if octaves is not None and len(sigmas) > 1:
         # Along the slope from the ring's second band to its finest, but to no more than
@@ -827,6 +835,10 @@ def finish_fill(filled: np.ndarray, hole: np.ndarray, params: FinishScales, high
         # Everything below happens within reach of the hole: its box and a margin.
         crop = _box(hole[i], margin)
         h, x = hole[i][crop], filled[i][crop]
+        if params.lights:
+            # A light on the border (a sun) is capped for every step below, which all read
+            # the border as what to continue; only hole pixels are written back.
+            x = cap_lights(x, h, params.ring)
         if fields is not None and i in fields:
             nnf = tuple(a[crop] for a in fields[i])
             kept = None if toned is None or i not in toned else toned[i][crop]

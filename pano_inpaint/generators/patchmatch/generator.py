@@ -114,7 +114,7 @@ class PatchMatchParams:
             Used by the search only (the structure steps keep the plain prior); needs the
             tiles' ``up`` (the pipeline sets it). 0 (the default): off; it helps open ground
             near the horizon and costs elsewhere, as an interior shows floor at some azimuths
-            and furniture or a wall at others (README, "A level prior").
+            and furniture or a wall at others (docs/results_history.md, "A level prior").
         texture_weight: weight of the texture-energy channels in the patch distance (0 turns
             them off).
         vote_sharpness: how strongly EM votes prefer the best-matching patches: weights
@@ -141,7 +141,7 @@ class PatchMatchParams:
             ``_finish._layout``): deep in stochastic ground a copy's layout is a draw from
             elsewhere, the smooth fill's the ring's average. 0 (the default): never; it gains
             on the hi-res photographs and loses a little on a few Poly Haven and scene
-            families (README, "Layout in textured ground").
+            families (docs/results_history.md, "Layout in textured ground").
         layout_sigma: Gaussian sigma, as a share of the face size, below which the fill's
             structure counts as its layout for ``layout_depth``.
         rim_depth: depth into the hole, as a share of the face size, over which the finest
@@ -585,7 +585,7 @@ class PatchMatch:
         try:
             filled, fields_, solved = self._solve(problem, tiles.report)
             self._finish(tiles, filled, work, fields_, solved.bank_values, solved.bank_hole,
-                         high)
+                         high, lights=True)
         finally:
             problem.edits.undo()
         colour = filled[..., :3]
@@ -596,10 +596,12 @@ class PatchMatch:
 
     def _finish(self, tiles: CubeTiles, filled: np.ndarray, known: np.ndarray,
                 fields_: list[_Field | None], bank: np.ndarray, bank_hole: np.ndarray,
-                high: float, quantum: float = 0.0) -> None:
+                high: float, quantum: float = 0.0, *, lights: bool = False) -> None:
         """Smooth structure at the border and detail at the surroundings' energy (``_finish``),
         values clipped to ``[0, high]``, then the tiles re-padded so they agree on their overlaps
-        again (``known``: the tiles' known pixels, in the domain of ``filled``)."""
+        again (``known``: the tiles' known pixels, in the domain of ``filled``; ``lights``:
+        ``filled`` is HDR in log brightness, where a light on the border is capped for the
+        finish's interpolations)."""
         p = self.params
         if (p.structure_depth == 0 and p.detail_bands == 0 and p.detail_depth == 0
                 and p.layout_depth == 0 and p.rim_depth == 0 and not p.stitch):
@@ -609,7 +611,7 @@ class PatchMatch:
                                  pad=tiles.pad, trend_level=p.trend_level,
                                  quantum=quantum, agreement=p.structure_agreement,
                                  layout_depth=p.layout_depth, layout_sigma=p.layout_sigma,
-                                 rim_depth=p.rim_depth)
+                                 rim_depth=p.rim_depth, lights=lights)
         fields = None
         if p.stitch:
             fields = {i: f.nnf for i, f in enumerate(fields_) if f is not None}
