@@ -83,9 +83,12 @@ def _finite_stand_in(erp: np.ndarray, bad: np.ndarray) -> np.ndarray:
 
     One NaN beside a hole (a stitcher's division by zero in an HDR) spreads through every blur,
     search and Poisson step of the fill: the whole hole came back NaN, with exit code 0."""
-    finite = erp[~bad]
-    top = finite.max() if finite.size else erp.dtype.type(0)
-    return np.where(bad, np.where(np.isposinf(erp), top, 0), erp).astype(erp.dtype, copy=False)
+    # One copy of the image and nothing else full-size (16K float RGB: 1.6 GB an array).
+    top = erp.max(where=~bad, initial=-np.inf)
+    out = erp.copy()
+    out[bad] = 0
+    out[np.isposinf(erp)] = top if np.isfinite(top) else 0
+    return out
 
 
 def _fill_in_parts(
