@@ -948,7 +948,7 @@ def _soft_rim_reach(pixels: np.ndarray, hole: np.ndarray) -> int:
 
 def read_mask(
     path: PathLike, height: int, width: int, *, resize: bool = False,
-    max_pixels: int | None = DEFAULT_MAX_PIXELS, dilate: int = 0,
+    max_pixels: int | None = DEFAULT_MAX_PIXELS, dilate: int | None = None,
 ) -> np.ndarray:
     """Read a hole mask for an image of ``width x height``.
 
@@ -966,10 +966,11 @@ def read_mask(
             size; to a smaller one, a pixel is a hole when any mask pixel under it is (thin
             strokes are kept).
         max_pixels: pixel limit of the mask file (see :func:`read_image`).
-        dilate: how far the caller grows the hole afterwards (``mask.dilate``); a soft,
-            anti-aliased rim that reaches farther (its grey pixels at or below half are known
-            pixels holding the object's fringe: a halo round the fill) is logged as a warning
-            that names the ``--dilate`` that covers it.
+        dilate: how far the caller grows the hole before filling it (``mask.dilate``); a
+            soft, anti-aliased rim that reaches farther (its grey pixels at or below half are
+            known pixels holding the object's fringe: a halo round the fill) is logged as a
+            warning that names the ``--dilate`` that covers it. None: the mask is not for a
+            fill (``check``, the web app's own strokes), no warning.
 
     Returns:
         ``(height, width)`` bool array, True = hole.
@@ -988,14 +989,16 @@ def read_mask(
     loaded = read_image(path, max_pixels=max_pixels)
     hole = _hole_pixels(loaded.pixels)
     mask_h, mask_w = hole.shape
-    reach = _soft_rim_reach(loaded.pixels, hole)
-    reach = int(np.ceil(reach * width / mask_w))  # in the image's pixels
-    if reach > dilate:
-        logger.warning(
-            "mask '%s' has soft edges: grey pixels up to %d px outside the hole are kept as "
-            "known, and the object's fringe in them can show as a halo round the fill; "
-            "--dilate %d (mask.dilate) covers them", path, reach, reach,
-        )
+    if dilate is not None and ((mask_h, mask_w) == (height, width) or resize):
+        # Only for a mask about to be filled (a size refused first is the message to act on).
+        reach = _soft_rim_reach(loaded.pixels, hole)
+        reach = int(np.ceil(reach * width / mask_w))  # in the image's pixels
+        if reach > dilate:
+            logger.warning(
+                "mask '%s' has soft edges: grey pixels up to %d px outside the hole are kept "
+                "as known, and the object's fringe in them can show as a halo round the fill; "
+                "--dilate %d (mask.dilate) covers them", path, reach, reach,
+            )
     if (mask_h, mask_w) == (height, width):
         return hole
     if not resize:

@@ -718,7 +718,7 @@ def test_a_soft_mask_edge_is_warned_about_with_the_dilation_that_covers_it(tmp_p
     path = tmp_path / "soft.png"
     cv2.imwrite(str(path), soft)
     with caplog.at_level(logging.WARNING, logger="pano_inpaint.io.images"):
-        hole = read_mask(path, 64, 128)
+        hole = read_mask(path, 64, 128, dilate=0)
     found = re.search(r"soft edges.*--dilate (\d+)", caplog.text)
     assert found, caplog.text
     grown = dilate_mask(hole, int(found.group(1)))
@@ -742,5 +742,17 @@ def test_a_hard_mask_edge_is_not_warned_about(tmp_path, caplog, kind):
     path = tmp_path / "hard.png"
     cv2.imwrite(str(path), hard)
     with caplog.at_level(logging.WARNING, logger="pano_inpaint.io.images"):
+        read_mask(path, 64, 128, dilate=0)
+    assert "soft edges" not in caplog.text
+
+
+def test_a_soft_edge_is_not_warned_about_for_a_mask_not_to_be_filled(tmp_path, caplog):
+    # `check` and the web app read masks they do not fill (no --dilate to name), and a mask of
+    # another size is refused first: that is the message to act on.
+    path = tmp_path / "soft.png"
+    cv2.imwrite(str(path), _soft_disc())
+    with caplog.at_level(logging.WARNING, logger="pano_inpaint.io.images"):
         read_mask(path, 64, 128)
+        with pytest.raises(ValueError, match="resize"):
+            read_mask(path, 32, 64, dilate=0)
     assert "soft edges" not in caplog.text
