@@ -174,6 +174,7 @@ class FacePart:
         seam_rows, seam_cols: ``(n,)`` panorama pixels of parts filled before this one that
             this face's padding holds within ``seam_width`` of its edge: filled again, and
             cross-faded from the earlier fill to this one.
+        seam_x, seam_y: ``(n,)`` where those pixels lie on this part's padded tile.
         seam_weight: ``(n,)`` this part's share at those pixels: 1 at the face's edge, 0 at
             ``seam_width`` tile pixels beyond it.
     """
@@ -182,13 +183,16 @@ class FacePart:
     write: np.ndarray
     seam_rows: np.ndarray
     seam_cols: np.ndarray
+    seam_x: np.ndarray
+    seam_y: np.ndarray
     seam_weight: np.ndarray
 
 
 def _seam(labels: np.ndarray, r0: int, earlier: list[int], cube: RegionCube, width: float,
-          shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+          shape: tuple[int, int]) -> tuple[np.ndarray, ...]:
     """The pixels of the ``earlier`` faces' parts that ``cube``'s one face sees within
-    ``width`` tile pixels beyond its edge, and this face's weight there (see :class:`FacePart`)."""
+    ``width`` tile pixels beyond its edge: their rows and columns, where they lie on the tile,
+    and this face's weight there (see :class:`FacePart`)."""
     ys, xs = np.nonzero(np.isin(labels, earlier))
     xyz = erp_pixel_to_xyz(xs.astype(np.float64), (ys + r0).astype(np.float64), *shape)
     if cube.rotation is not None:
@@ -200,7 +204,7 @@ def _seam(labels: np.ndarray, r0: int, earlier: list[int], cube: RegionCube, wid
                                  pad - 0.5 - y, y - (pad + size - 0.5)])
     near = np.isfinite(outside) & (outside < width)
     weight = 1 - np.clip(outside[near], 0, None) / width
-    return ys[near] + r0, xs[near], weight.astype(np.float32)
+    return ys[near] + r0, xs[near], x[near], y[near], weight.astype(np.float32)
 
 
 def _upright_rotation(region: Region, config: PipelineConfig) -> np.ndarray | None:
@@ -224,7 +228,7 @@ def _upright_rotation(region: Region, config: PipelineConfig) -> np.ndarray | No
 
 def face_parts(
     region: Region, hole: np.ndarray, face_size: int, pad: int, config: PipelineConfig,
-    generator: Generator,
+    generator: Generator, cube: RegionCube | None = None,
 ) -> list[FacePart] | None:
     """How to fill a region no padded face holds whole, or None for one that fits a face (or
     nearly: one face holds ``_ONE_FACE_SHARE`` of its pixels).
@@ -242,10 +246,13 @@ def face_parts(
     fills are cross-faded over that strip: the new fill there continues the earlier one seen
     beyond the strip, and the fade hides the step a fill leaves at any hole edge.
 
+    ``cube``: the region's cube as :meth:`RegionCube.plan` makes it, if the caller has it.
+
     Returns:
         The parts in filling order.
     """
-    cube = RegionCube.plan(region, hole.shape, face_size, pad, config.cube, generator)
+    if cube is None:
+        cube = RegionCube.plan(region, hole.shape, face_size, pad, config.cube, generator)
     if not config.cube.split_wide or len(cube.face_ids) < 2 or fits_one_tile(
             region, *hole.shape, face_size, pad, cube.rotation):
         return None
@@ -269,14 +276,9 @@ def face_parts(
 def _cross_fade(tiles: np.ndarray, part: FacePart, out: np.ndarray) -> None:
     """Blend the refill of ``part``'s seam pixels, read from its tile's padding (native
     ``(1, P, P, C)``), into the earlier fill in ``out``, in place."""
-    cube = part.cube
     height, width = out.shape[:2]
-    xyz = erp_pixel_to_xyz(part.seam_cols.astype(np.float64),
-                           part.seam_rows.astype(np.float64), height, width)
-    if cube.rotation is not None:
-        xyz = xyz @ cube.rotation  # panorama frame -> cube frame
-    x, y = xyz_to_face_pixel(xyz, cube.face_ids[0], cube.face_size, cube.pad)
-    new = PointSampler.build(x, y, "bilinear")(tiles[0]).reshape(len(x), -1)  # (n, C)
+    new = PointSampler.build(part.seam_x, part.seam_y, "bilinear")(tiles[0]).reshape(
+        part.seam_x.size, -1)  # (n, C)
     target = out.reshape(height, width, -1)
     old = target[part.seam_rows, part.seam_cols].astype(np.float32)
     weight = part.seam_weight[:, None]
@@ -301,6 +303,7 @@ def fill_region(
     ready: Callable[[], None] = lambda: None,
     grown: np.ndarray | None = None,
     part: FacePart | None = None,
+    cube: RegionCube | None = None,
 ) -> tuple[RegionReport, np.ndarray | None]:
     """Fill one region of ``hole`` (``(H, W)`` bool) into ``out`` (in place). ``ready`` is
     called just before the generator (:class:`~pano_inpaint.pipeline.prepare.Preparation`).
@@ -308,16 +311,17 @@ def fill_region(
     reach everywhere; see :func:`~pano_inpaint.pipeline.footprint.sampling_hole`).
 
     ``part``: one part of a region filled face by face (:func:`face_parts`); ``hole`` is then
-    the hole still unfilled, its seam pixels included.
+    the hole still unfilled, its seam pixels included. ``cube``: the region's planned cube, if
+    the caller has it (:meth:`RegionCube.plan`).
 
     Returns:
         The region's report and the rotation of the cube it was filled on (None: unrotated).
     """
     start = time.perf_counter()
-    if part is None:
-        cube = RegionCube.plan(region, hole.shape, face_size, pad, config.cube, generator)
-    else:
+    if part is not None:
         cube = part.cube
+    elif cube is None:
+        cube = RegionCube.plan(region, hole.shape, face_size, pad, config.cube, generator)
     tiles = _region_tiles(erp, hole, cube, tone, progress, grown)
     filled = _generate(generator, tiles, ready)
     _agree_on_overlaps(filled, tiles, config.blend.reconcile)

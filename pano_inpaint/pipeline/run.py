@@ -33,7 +33,12 @@ from pano_inpaint.consistency import check_consistency
 from pano_inpaint.generators.base import Generator
 from pano_inpaint.generators.registry import get_generator
 from pano_inpaint.masks import dilate_mask, mask_fraction
-from pano_inpaint.pipeline.cube import cube_interpolation, face_size_and_pad, kernel_reach
+from pano_inpaint.pipeline.cube import (
+    RegionCube,
+    cube_interpolation,
+    face_size_and_pad,
+    kernel_reach,
+)
 from pano_inpaint.pipeline.footprint import prefill_ring, sampling_hole, thin_depth_pixels
 from pano_inpaint.pipeline.prepare import Preparation
 from pano_inpaint.pipeline.region_fill import FacePart, face_parts, fill_region
@@ -162,11 +167,13 @@ def _fill_regions(
             report_progress((i + done) / len(regions) * 0.9, f"filling region {i + 1}")
 
         step(0.0)
-        parts = face_parts(region, hole, face_size, pad, config, generator)
+        # Planned once: whether it is cut into parts, and the cube it is filled on if not.
+        cube = RegionCube.plan(region, hole.shape, face_size, pad, config.cube, generator)
+        parts = face_parts(region, hole, face_size, pad, config, generator, cube)
         if parts is None:
             region_report, rotation = fill_region(
                 region, source, hole, out, generator, config, tone, face_size, pad, step,
-                ready, grown,
+                ready, grown, cube=cube,
             )
         else:
             region_report, rotation = _fill_in_parts(
@@ -285,13 +292,14 @@ def inpaint(
     # NaN or infinite values (a stitcher's uncovered nadir, a division by zero): those in the
     # hole are filled like any hole pixel, those outside it kept, and the fill reads neither.
     given, bad = erp, _non_finite(erp)
-    keep = None
+    keep, kept = None, 0
     if bad is not None:
         keep = bad & ~(hole if bad.ndim == 2 else hole[..., None])
-        if keep.any():
+        kept = int(keep.sum())
+        if kept:
             log.warning("%d NaN or infinite values outside the hole are kept as they are; the "
                         "fill reads them as 0 (NaN, -inf) or the largest finite value (+inf)",
-                        int(keep.sum()))
+                        kept)
         erp = _finite_stand_in(erp, bad)
 
     # Loads what the generator needs (PatchMatch: its kernels) while the faces are resampled.
@@ -315,10 +323,10 @@ def inpaint(
     report = check_consistency(
         out, hole, rotations=rotations or [None], reference=erp, config=config.checks, hdr=hdr
     )
-    if keep is not None and keep.any():  # known pixels are the input's, bit for bit, NaN too
+    if kept:  # known pixels are the input's, bit for bit, NaN too
         np.copyto(out, given, where=keep)
-        report.notes.append(f"{int(keep.sum())} NaN or infinite known values kept; the fill "
-                            "read them as finite stand-ins")
+        report.notes.append(f"{kept} NaN or infinite known values kept; the fill read them as "
+                            "finite stand-ins")
     if config.mask.dilate:
         report.notes.append(f"mask dilated by {config.mask.dilate} px before filling")
     report.notes += [f"region {r.index}: {note}" for r in reports for note in r.notes]
