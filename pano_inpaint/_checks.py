@@ -8,6 +8,7 @@ import numpy as np
 __all__ = [
     "MIN_PANORAMA_HEIGHT",
     "SUPPORTED_DTYPES",
+    "all_finite",
     "check_dtype",
     "check_erp",
     "check_mask",
@@ -19,6 +20,19 @@ SUPPORTED_DTYPES = (np.dtype(np.uint8), np.dtype(np.uint16), np.dtype(np.float32
 # Smallest panorama the pipeline and the consistency checks work on (32x16): their wrap, pole
 # and seam measures need a few pixels on each side of every line they look across.
 MIN_PANORAMA_HEIGHT = 16
+
+
+def all_finite(array: np.ndarray) -> bool:
+    """Whether every value is finite (integers always are): its minimum and maximum, which a
+    NaN or an infinity anywhere carries, so no mask the size of the image is made.
+
+    Example:
+        >>> all_finite(np.array([1.0, np.inf], np.float32)), all_finite(np.zeros(3, np.uint8))
+        (False, True)
+    """
+    if array.dtype.kind != "f" or not array.size:
+        return True
+    return bool(np.isfinite(array.min()) and np.isfinite(array.max()))
 
 
 def check_dtype(array: np.ndarray, name: str) -> None:

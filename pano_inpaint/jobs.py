@@ -316,14 +316,11 @@ def _check_storable(loaded: LoadedImage, output_path: Path, mask: np.ndarray,
     NaN or infinite values in the hole (``mask`` grown by ``dilate``, as the fill grows it) are
     not asked about: the fill replaces them with finite ones (a stitcher's NaN nadir in a float
     TIFF can be written to .png once filled). Those outside it are kept, so they still count."""
-    import numpy as np
-
+    from pano_inpaint._checks import all_finite
     from pano_inpaint.io.images import check_storable
 
     pixels = loaded.pixels
-    # min and max: NaN or inf found without an (H, W, C) temporary; a finite image is unchanged.
-    if pixels.dtype.kind == "f" and not (np.isfinite(pixels.min())
-                                         and np.isfinite(pixels.max())):
+    if not all_finite(pixels):
         from pano_inpaint.masks import dilate_mask
 
         pixels = pixels.copy()

@@ -38,7 +38,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from pano_inpaint._checks import check_dtype, check_positive_int
+from pano_inpaint._checks import all_finite, check_dtype, check_positive_int
 from pano_inpaint.io.atomic import atomic_write
 from pano_inpaint.io.headers import (
     DEFAULT_MAX_PIXELS,
@@ -710,7 +710,7 @@ def _check_storable(pixels: np.ndarray, fmt: _Format) -> None:
         )
     if pixels.dtype == _FLOAT32 and _FLOAT32 not in fmt.dtypes:
         _check_display_range(pixels, fmt)
-    elif pixels.dtype == _FLOAT32 and fmt.finite_only and not np.all(np.isfinite(pixels)):
+    elif pixels.dtype == _FLOAT32 and fmt.finite_only and not all_finite(pixels):
         raise ValueError(f"{fmt.name} cannot store NaN or infinite values; write .exr or .tif")
 
 

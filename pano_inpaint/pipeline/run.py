@@ -25,7 +25,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from pano_inpaint._checks import check_erp, check_mask, check_panorama_size
+from pano_inpaint._checks import all_finite, check_erp, check_mask, check_panorama_size
 from pano_inpaint.blend.colour import match_boundary_colour_rows
 from pano_inpaint.blend.lights import cap_lights
 from pano_inpaint.config import PipelineConfig
@@ -74,13 +74,8 @@ def _check_hole_size(fraction: float, config: PipelineConfig) -> None:
 
 def _non_finite(erp: np.ndarray) -> np.ndarray | None:
     """Where a float image is NaN or infinite, ``(H, W[, C])`` bool; None when it is finite
-    everywhere (row blocks with an early exit: a finite image costs one pass and no mask)."""
-    if erp.dtype.kind != "f":
-        return None
-    rows = max(1, (1 << 22) // max(1, erp[0].size))
-    if all(np.isfinite(erp[top : top + rows]).all() for top in range(0, erp.shape[0], rows)):
-        return None
-    return ~np.isfinite(erp)
+    everywhere (a finite image costs its minimum and maximum and no mask)."""
+    return None if all_finite(erp) else ~np.isfinite(erp)
 
 
 def _finite_stand_in(erp: np.ndarray, bad: np.ndarray) -> np.ndarray:
