@@ -61,6 +61,7 @@ from pano_inpaint.io.metadata import (
     metadata_from_webp,
     png_with_metadata,
 )
+from pano_inpaint.masks.sphere import rows_over_the_poles
 
 __all__ = [
     "ImageWriteError",
@@ -918,13 +919,28 @@ _SOFT_FAINT = 1 / 32  # a soft edge's colour still shows down to about this (8 o
 _SOFT_NEAR = 16  # pixels: grey farther from the hole is something else than its rim
 
 
+def _distance_to_hole(hole: np.ndarray, first: int, stop: int, reach: int) -> np.ndarray:
+    """Distance (pixels) from each pixel of rows ``first .. stop - 1`` of ``hole`` to its nearest
+    hole pixel, on the sphere as :func:`~pano_inpaint.masks.dilate_mask` grows a hole: columns
+    wrap round, rows continue over the poles. Exact up to ``reach``; farther ones come out
+    larger than ``reach``. Returns ``(stop - first, W)`` float32."""
+    height, width = hole.shape
+    reach = min(reach, height)  # rows_over_the_poles crosses a pole once at most
+    band = rows_over_the_poles(hole, first - reach, stop + reach)
+    pad = min(reach, width)
+    band = np.pad(band, ((0, 0), (pad, pad)), mode="wrap")  # (stop - first + 2 reach, W + 2 pad)
+    distance = cv2.distanceTransform((~band).view(np.uint8), cv2.DIST_L2, 3)
+    return distance[reach:reach + stop - first, pad:pad + width]
+
+
 def _soft_rim_reach(pixels: np.ndarray, hole: np.ndarray) -> int:
     """How far (pixels) a soft, anti-aliased rim reaches beyond ``hole``; 0 for a hard mask.
 
     A soft brush or a feathered selection leaves grey pixels at or below half round the hole:
     they are known pixels, yet they hold the object's fringe, which shows as a halo round the
     fill (a red disc's rim on a grey sky stayed a red ring). JPEG noise round a hard edge stays
-    below ``_SOFT_GREY``, so it does not count."""
+    below ``_SOFT_GREY``, so it does not count. Distances are taken on the sphere, as the
+    ``--dilate`` that covers the rim grows the hole (across the wrap-around line, over a pole)."""
     if pixels.dtype != _FLOAT32 and pixels.max() == 1:  # a 0/1 label image has no rim
         return 0
     top = 1.0 if pixels.dtype == _FLOAT32 else float(np.iinfo(pixels.dtype).max)
@@ -936,14 +952,14 @@ def _soft_rim_reach(pixels: np.ndarray, hole: np.ndarray) -> int:
     grey = (level > _SOFT_GREY * top) & ~hole
     if np.count_nonzero(grey) < 16:
         return 0
-    rows = np.flatnonzero(grey.any(axis=1))
-    r0, r1 = max(0, rows[0] - _SOFT_NEAR), min(hole.shape[0], rows[-1] + _SOFT_NEAR + 1)
-    distance = cv2.distanceTransform((~hole[r0:r1]).view(np.uint8), cv2.DIST_L2, 3)
+    faint = (level > _SOFT_FAINT * top) & ~hole  # holds every grey pixel
+    rows = np.flatnonzero(faint.any(axis=1))
+    first, stop = rows[0], rows[-1] + 1
+    distance = _distance_to_hole(hole, first, stop, _SOFT_NEAR)
     near = distance <= _SOFT_NEAR
-    if np.count_nonzero(grey[r0:r1] & near) < 16:
+    if np.count_nonzero(grey[first:stop] & near) < 16:
         return 0
-    faint = (level[r0:r1] > _SOFT_FAINT * top) & ~hole[r0:r1] & near
-    return int(np.ceil(distance[faint].max()))
+    return int(np.ceil(distance[faint[first:stop] & near].max()))
 
 
 def read_mask(

@@ -729,6 +729,27 @@ def test_a_soft_mask_edge_is_warned_about_with_the_dilation_that_covers_it(tmp_p
     assert "soft edges" not in caplog.text
 
 
+def test_a_soft_mask_edge_across_the_wrap_around_line_is_measured_across_it(tmp_path, caplog):
+    """Columns are periodic: a hole starting at column 0 whose soft rim fades out over the last
+    columns (its other side hard) is warned about with a --dilate that covers that rim; measured
+    on the flat image, the rim lay a whole width away from the hole and went unnoticed."""
+    from pano_inpaint.masks import dilate_mask
+
+    block = np.zeros((64, 128), np.float32)
+    block[20:44, 60:80] = 1.0
+    soft = np.round(cv2.GaussianBlur(block, (0, 0), 2.0) * 255).astype(np.uint8)
+    soft[:, 60:] = np.where(soft[:, 60:] > 127, 255, 0)  # soft only left of the hole
+    soft = np.roll(soft, -60, axis=1)  # the hole starts at column 0, its rim wraps round
+    assert (soft[:, -1] > 8).any() and not (soft[:, 21:-16] > 8).any()
+    path = tmp_path / "soft.png"
+    cv2.imwrite(str(path), soft)
+    with caplog.at_level(logging.WARNING, logger="pano_inpaint.io.images"):
+        hole = read_mask(path, 64, 128, dilate=0)
+    found = re.search(r"soft edges.*--dilate (\d+)", caplog.text)
+    assert found, caplog.text
+    assert not ((soft > 8) & ~dilate_mask(hole, int(found.group(1)))).any()
+
+
 @pytest.mark.parametrize("kind", ["hard", "jpeg noise", "labels", "far grey"])
 def test_a_hard_mask_edge_is_not_warned_about(tmp_path, caplog, kind):
     hard = (_soft_disc() > 127).astype(np.uint8) * 255
