@@ -916,7 +916,8 @@ def _hole_pixels(pixels: np.ndarray) -> np.ndarray:
 
 _SOFT_GREY = 1 / 8  # a rim pixel this light (32 of 255) is a soft edge, not JPEG noise
 _SOFT_FAINT = 1 / 32  # a soft edge's colour still shows down to about this (8 of 255)
-_SOFT_NEAR = 16  # pixels: grey farther from the hole is something else than its rim
+_SOFT_NEAR = 16  # pixels: grey is a rim when it comes this near the hole
+_SOFT_GAP = 3  # pixels: a rim fades without a break; faint pixels past a gap this wide are not it
 
 
 def _distance_to_hole(hole: np.ndarray, first: int, stop: int, reach: int) -> np.ndarray:
@@ -929,7 +930,11 @@ def _distance_to_hole(hole: np.ndarray, first: int, stop: int, reach: int) -> np
     band = rows_over_the_poles(hole, first - reach, stop + reach)
     pad = min(reach, width)
     band = np.pad(band, ((0, 0), (pad, pad)), mode="wrap")  # (stop - first + 2 reach, W + 2 pad)
-    distance = cv2.distanceTransform((~band).view(np.uint8), cv2.DIST_L2, 3)
+    # Exact: the 3x3 chamfer reads a straight run of d pixels as 0.955 d, so a --dilate named
+    # from it fell short of a rim wider than about 20 pixels.
+    distance = cv2.distanceTransform(
+        (~band).view(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE
+    )
     return distance[reach:reach + stop - first, pad:pad + width]
 
 
@@ -955,11 +960,24 @@ def _soft_rim_reach(pixels: np.ndarray, hole: np.ndarray) -> int:
     faint = (level > _SOFT_FAINT * top) & ~hole  # holds every grey pixel
     rows = np.flatnonzero(faint.any(axis=1))
     first, stop = rows[0], rows[-1] + 1
-    distance = _distance_to_hole(hole, first, stop, _SOFT_NEAR)
-    near = distance <= _SOFT_NEAR
-    if np.count_nonzero(grey[first:stop] & near) < 16:
+    reach = _SOFT_NEAR
+    distance = _distance_to_hole(hole, first, stop, reach)
+    if np.count_nonzero(grey[first:stop] & (distance <= _SOFT_NEAR)) < 16:
         return 0
-    return int(np.ceil(distance[faint[first:stop] & near].max()))
+    faint = faint[first:stop]
+    while True:
+        # The rim is the faint pixels whose distances run on from the hole without a gap (grey
+        # elsewhere in the mask lies past one). A feathered selection fades farther than
+        # _SOFT_NEAR: measure again, twice as far, until the rim ends inside what was measured.
+        shells = np.unique(np.ceil(distance[faint & (distance <= reach)]).astype(np.int64))
+        shells = np.concatenate(([0], shells))
+        breaks = np.flatnonzero(np.diff(shells) > _SOFT_GAP)
+        if breaks.size:
+            return int(shells[breaks[0]])
+        if reach - shells[-1] >= _SOFT_GAP or reach >= hole.shape[0]:
+            return int(shells[-1])
+        reach *= 2
+        distance = _distance_to_hole(hole, first, stop, reach)
 
 
 def read_mask(

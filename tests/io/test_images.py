@@ -702,30 +702,39 @@ def test_grey_and_cmyk_jpegs_keep_their_decoding(tmp_path):
         cmyk, cv2.imread(str(tmp_path / "cmyk.jpg"), cv2.IMREAD_UNCHANGED)[..., ::-1])
 
 
-def _soft_disc(height=64, width=128, sigma=2.0):
+def _soft_disc(height=64, width=128, sigma=2.0, radius=10):
     """A disc painted with a soft brush: 8-bit, Gaussian rim."""
     disc = np.zeros((height, width), np.float32)
-    cv2.circle(disc, (width // 2, height // 2), 10, 1.0, -1)
+    cv2.circle(disc, (width // 2, height // 2), radius, 1.0, -1)
     return np.round(cv2.GaussianBlur(disc, (0, 0), sigma) * 255).astype(np.uint8)
 
 
-def test_a_soft_mask_edge_is_warned_about_with_the_dilation_that_covers_it(tmp_path, caplog):
+@pytest.mark.parametrize("brush", ["soft", "feathered"])
+def test_a_soft_mask_edge_is_warned_about_with_the_dilation_that_covers_it(
+    tmp_path, caplog, brush
+):
     """Grey rim pixels at or below half are known pixels holding the object's fringe (a halo
-    round the fill); the warning names a --dilate that takes in every visible one of them."""
+    round the fill); the warning names a --dilate that takes in every visible one of them,
+    also for a feathered selection whose rim fades out 20 px from the hole (it was named as 16,
+    the distance within which grey counts as a rim, and a halo stayed)."""
     from pano_inpaint.masks import dilate_mask
 
-    soft = _soft_disc()
+    if brush == "soft":
+        soft = _soft_disc()
+    else:
+        soft = _soft_disc(128, 256, sigma=10.0, radius=24)
     path = tmp_path / "soft.png"
     cv2.imwrite(str(path), soft)
+    height, width = soft.shape
     with caplog.at_level(logging.WARNING, logger="pano_inpaint.io.images"):
-        hole = read_mask(path, 64, 128, dilate=0)
+        hole = read_mask(path, height, width, dilate=0)
     found = re.search(r"soft edges.*--dilate (\d+)", caplog.text)
     assert found, caplog.text
     grown = dilate_mask(hole, int(found.group(1)))
     assert not ((soft > 8) & ~grown).any()  # every faint rim pixel taken in
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="pano_inpaint.io.images"):
-        read_mask(path, 64, 128, dilate=int(found.group(1)))  # already covered: quiet
+        read_mask(path, height, width, dilate=int(found.group(1)))  # already covered: quiet
     assert "soft edges" not in caplog.text
 
 
