@@ -23,7 +23,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-__all__ = ["LIGHT_QUANTILE", "LIGHT_SPREAD", "cap_lights"]
+__all__ = ["LIGHT_QUANTILE", "LIGHT_SPREAD", "cap_lights", "ring_width"]
 
 # The quantile of the known ring taken as its bright end: a light must be rarer on the ring
 # than this leaves (a sun touching a small hole: 5-15 % of a ring of its width).
@@ -37,6 +37,19 @@ LIGHT_QUANTILE = 0.9
 # 23 at 4 (25 / 1500 uncapped).
 LIGHT_SPREAD = 2.0
 _WIDER = 4.0  # the ring the bright end is measured on, in ``reach``
+
+
+def ring_width(face_size: int) -> float:
+    """Width (pixels) of the known ring round a hole in a cube tile of ``face_size``: a
+    twentieth of the face, at least 4 px. The patchmatch finish matches the fill's detail to
+    this ring and caps its lights within it; the pipeline caps them within the same ring for
+    the write-back, so both steps see the same lights.
+
+    Example:
+        >>> ring_width(64), ring_width(1024)
+        (4.0, 51.2)
+    """
+    return max(4.0, 0.05 * face_size)
 
 
 def cap_lights(image: np.ndarray, hole: np.ndarray, reach: float) -> np.ndarray:

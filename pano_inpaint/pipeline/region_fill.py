@@ -14,7 +14,7 @@ from functools import partial
 
 import numpy as np
 
-from pano_inpaint.blend.lights import cap_lights
+from pano_inpaint.blend.lights import cap_lights, ring_width
 from pano_inpaint.config import PipelineConfig
 from pano_inpaint.generators.base import CubeTiles, Generator
 from pano_inpaint.geometry._remap import PointSampler, margin_of
@@ -333,7 +333,7 @@ def fill_region(
         # The write-back's kernel (Lanczos) weighs the tiles' known pixels beside the hole: a
         # sun on the border came back as a glow of hundreds and, from the negative lobes, black
         # specks. Only hole pixels are written, so the known ones may be capped for it.
-        reach = max(4.0, 0.05 * cube.face_size)  # the finish's ring
+        reach = ring_width(cube.face_size)
         filled = np.stack([cap_lights(tile, hole_, reach)
                            for tile, hole_ in zip(filled, tiles.mask, strict=True)])
     native = from_values(filled, erp.dtype)

@@ -90,7 +90,7 @@ import cv2
 import numpy as np
 
 from pano_inpaint._threads import thread_map
-from pano_inpaint.blend.lights import cap_lights
+from pano_inpaint.blend.lights import cap_lights, ring_width
 from pano_inpaint.generators.patchmatch._finish_kernels import disc_max, upsample_window
 from pano_inpaint.generators.patchmatch._poisson_kernel import poisson_pcg
 
@@ -184,7 +184,7 @@ class FinishScales:
            lights: bool = False) -> FinishScales:
         """Scales given as shares of the face size, so they follow the resolution; ``pad``:
         the tiles are padded cube faces (their geometry is used), None: flat images."""
-        return cls(max(0.5, sigma * face_size), depth * face_size, max(4.0, 0.05 * face_size),
+        return cls(max(0.5, sigma * face_size), depth * face_size, ring_width(face_size),
                    gain_max, bands, detail_depth * face_size,
                    0 if pad is None else face_size, pad or 0, trend_level, quantum, agreement,
                    layout_depth * face_size, max(1.0, layout_sigma * face_size),
