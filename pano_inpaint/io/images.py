@@ -954,10 +954,15 @@ def _soft_rim_reach(pixels: np.ndarray, hole: np.ndarray) -> int:
         level = pixels[..., 3]  # strokes on a transparent layer
     else:
         level = colour.max(axis=2)
-    grey = (level > _SOFT_GREY * top) & ~hole
+    # Levels above the mask's own background (black, or a dark grey some tools save): faint
+    # counted from 0 on a background of 10/255 ran on from the hole over the whole mask.
+    step = max(1, hole.shape[0] // 512)  # a sample of at most about 512 x 1024 pixels
+    sample = level[::step, ::step][~hole[::step, ::step]]
+    floor = float(np.median(sample)) if sample.size else 0.0
+    grey = (level > floor + _SOFT_GREY * top) & ~hole
     if np.count_nonzero(grey) < 16:
         return 0
-    faint = (level > _SOFT_FAINT * top) & ~hole  # holds every grey pixel
+    faint = (level > floor + _SOFT_FAINT * top) & ~hole  # holds every grey pixel
     rows = np.flatnonzero(faint.any(axis=1))
     first, stop = rows[0], rows[-1] + 1
     reach = _SOFT_NEAR

@@ -711,20 +711,22 @@ def _soft_disc(height=64, width=128, sigma=2.0, radius=10):
     return np.round(cv2.GaussianBlur(disc, (0, 0), sigma) * 255).astype(np.uint8)
 
 
-@pytest.mark.parametrize("brush", ["soft", "feathered"])
+@pytest.mark.parametrize("brush", ["soft", "feathered", "on dark grey"])
 def test_a_soft_mask_edge_is_warned_about_with_the_dilation_that_covers_it(
     tmp_path, caplog, brush
 ):
     """Grey rim pixels at or below half are known pixels holding the object's fringe (a halo
-    round the fill); the warning names a --dilate that takes in every visible one of them,
-    also for a feathered selection whose rim fades out 20 px from the hole (it was named as 16,
-    the distance within which grey counts as a rim, and a halo stayed)."""
+    round the fill); the warning names a --dilate that takes in every visible one of them and
+    little more: also for a feathered selection whose rim fades out 20 px from the hole (it was
+    named as 16, the distance within which grey counts as a rim, and a halo stayed), and on a
+    mask whose background is a dark grey (10 of 255) rather than black."""
     from pano_inpaint.masks import dilate_mask
 
-    if brush == "soft":
-        soft = _soft_disc()
-    else:
+    background = 10 if brush == "on dark grey" else 0
+    if brush == "feathered":
         soft = _soft_disc(128, 256, sigma=10.0, radius=24)
+    else:
+        soft = np.maximum(_soft_disc(), background)
     path = tmp_path / "soft.png"
     cv2.imwrite(str(path), soft)
     height, width = soft.shape
@@ -732,8 +734,10 @@ def test_a_soft_mask_edge_is_warned_about_with_the_dilation_that_covers_it(
         hole = read_mask(path, height, width, dilate=0)
     found = re.search(r"soft edges.*--dilate (\d+)", caplog.text)
     assert found, caplog.text
+    rim = soft > background + 8
     grown = dilate_mask(hole, int(found.group(1)))
-    assert not ((soft > 8) & ~grown).any()  # every faint rim pixel taken in
+    assert not (rim & ~grown).any()  # every faint rim pixel taken in
+    assert (rim & ~dilate_mask(hole, int(found.group(1)) - 2)).any()  # and not far more
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="pano_inpaint.io.images"):
         read_mask(path, height, width, dilate=int(found.group(1)))  # already covered: quiet
