@@ -918,6 +918,10 @@ _SOFT_GREY = 1 / 8  # a rim pixel this light (32 of 255) is a soft edge, not JPE
 _SOFT_FAINT = 1 / 32  # a soft edge's colour still shows down to about this (8 of 255)
 _SOFT_NEAR = 16  # pixels: grey is a rim when it comes this near the hole
 _SOFT_GAP = 3  # pixels: a rim fades without a break; faint pixels past a gap this wide are not it
+# A rim is measured out to at most this share of the height (22.5 degrees), or 64 px on a small
+# mask: grey running on farther is a gradient, not a brush's fringe (and at 16K a distance
+# transform as tall as the mask would take gigabytes).
+_SOFT_WIDEST = 1 / 8
 
 
 def _distance_to_hole(hole: np.ndarray, first: int, stop: int, reach: int) -> np.ndarray:
@@ -979,7 +983,7 @@ def _soft_rim_reach(pixels: np.ndarray, hole: np.ndarray) -> int:
         breaks = np.flatnonzero(np.diff(shells) > _SOFT_GAP)
         if breaks.size:
             return int(shells[breaks[0]])
-        if reach - shells[-1] >= _SOFT_GAP or reach >= hole.shape[0]:
+        if reach - shells[-1] >= _SOFT_GAP or reach >= max(64, _SOFT_WIDEST * hole.shape[0]):
             return int(shells[-1])
         reach *= 2
         distance = _distance_to_hole(hole, first, stop, reach)
