@@ -549,6 +549,8 @@ def inpaint_file(
     if detection is not None:
         found = (f"auto mask {100 * detection.sphere_fraction:.2f}% of the sphere, confidence "
                  f"{detection.confidence:.2f}" + "".join(f"; {w}" for w in detection.warnings))
+        if detection.rejected_fraction:  # say first that nothing was filled, and why
+            found = "auto mask: " + "; ".join(detection.warnings)
         if detection.unsure:  # the fill has no preview of its own to point at
             found += (" (`pano-inpaint mask IMAGE -o FOLDER` writes it with a preview; an "
                       "edited mask goes in with --mask)")

@@ -2,6 +2,7 @@
 
 import dataclasses
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,7 +14,7 @@ from pano_inpaint.io import read_image, read_mask, write_image
 from pano_inpaint.masks import nadir_mask, zenith_mask
 from pano_inpaint.masks.auto import detect_rig
 from pano_inpaint.masks.rigs import make_rig
-from tests.synthetic import rig_panorama
+from tests.synthetic import ground_rgb, rig_panorama, sphere_function_erp
 
 H = 128
 CLASSICAL = ["--detector", "classical"]
@@ -164,3 +165,29 @@ def test_an_unsure_mask_says_where_to_check_it(tmp_path, rig_file, monkeypatch, 
     assert main(["mask", str(path), "-o", str(tmp_path / "m"), *CLASSICAL]) == 0
     said = "".join(capsys.readouterr().err.split())  # with its warning; rich folds the path
     assert f"preview:{tmp_path / 'm' / 'shot_preview.jpg'}" in said
+
+
+def test_auto_on_a_panorama_without_a_rig_changes_nothing(tmp_path, capsys):
+    # The shipped detector sees an unsure blob at the nadir of this rig-free ground; filling it
+    # smeared the ground. Nothing is filled, the run says why and how to force it, exit 0.
+    shots = tmp_path / "in"
+    shots.mkdir()
+    write_image(shots / "bare.png", sphere_function_erp(H, ground_rgb, dtype=np.uint8))
+    write_image(shots / "rig.png", rig_panorama(H, "tripod", 0)[0])
+    out = tmp_path / "out"
+    assert main(["inpaint", str(shots / "bare.png"), "--auto", "-o", str(out / "one.png"),
+                 "-g", "telea"]) == 0
+    said = " ".join(capsys.readouterr().out.split())  # rich folds long lines
+    assert "no rig taken" in said and "--set auto_mask.min_evidence=0" in said
+    bare = read_image(shots / "bare.png").pixels
+    assert (read_image(out / "one.png").pixels == bare).all()
+    assert main(["inpaint", str(shots), "--auto", "-o", str(out), "-g", "telea", "-q"]) == 0
+    notes = {Path(r["input"]).name: r["note"] for r in map(
+        json.loads, (out / "pano-inpaint-manifest.jsonl").read_text().splitlines())}
+    assert "no rig taken" in notes["bare.png"] and "no rig taken" not in notes["rig.png"]
+    assert (read_image(out / "bare.png").pixels == bare).all()
+    assert (read_image(out / "rig.png").pixels != read_image(shots / "rig.png").pixels).any()
+    forced = ["--set", "auto_mask.min_evidence=0", "--overwrite"]
+    assert main(["inpaint", str(shots / "bare.png"), "--auto", "-o", str(out / "one.png"),
+                 "-g", "telea", "-q", *forced]) == 0
+    assert (read_image(out / "one.png").pixels != bare).any()  # as before: the blob filled

@@ -3,6 +3,7 @@
 Each test would fail for a detector that finds nothing (IoU 0, "nothing found") and for one that
 returns the usual 25-degree cap (area ratio 1, IoU far below the thresholds)."""
 
+import cv2
 import numpy as np
 import pytest
 
@@ -10,7 +11,13 @@ from pano_inpaint.config import AutoMaskConfig
 from pano_inpaint.eval.metrics import sphere_weights
 from pano_inpaint.masks import nadir_mask
 from pano_inpaint.masks.auto import DETECTORS, detect_rig, detect_shoot
-from pano_inpaint.masks.auto.detect import WORK_VIEW, _detection, get_detector
+from pano_inpaint.masks.auto.detect import (
+    WORK_VIEW,
+    Detector,
+    DisplayPanorama,
+    _detection,
+    get_detector,
+)
 from pano_inpaint.masks.auto.shoot import rotate_view, shared_probabilities
 from pano_inpaint.masks.rigs import make_rig
 from pano_inpaint.weights_file import WeightsError, file_sha256
@@ -206,3 +213,64 @@ def test_shipped_rignet_matches_its_model_card():
     model, meta = load_rignet()
     assert meta["steps"] > 0 and "train-mask" in meta["command"]
     assert f"{sum(p.numel() for p in model.parameters()):,}" in card
+
+
+class _FixedDetector(Detector):
+    """A detector that sees ``probability`` in every panorama (a stand-in for a network's
+    false or unsure detections)."""
+
+    name = "fixed"
+
+    def __init__(self, probability: np.ndarray) -> None:
+        self.fixed = probability
+
+    def probability(self, panorama: DisplayPanorama) -> np.ndarray:
+        return self.fixed
+
+
+def _unsure_blob(centre: tuple[int, int], radius: int = 8) -> np.ndarray:
+    """A sure core with a wider undecided halo around it: confidence about 0.3."""
+    view = WORK_VIEW
+    y, x = np.mgrid[0:view.size, 0:view.size]
+    distance = np.hypot(y - centre[0], x - centre[1])
+    return np.where(distance < radius / 2, 0.95, np.where(distance < radius, 0.6, 0.0)
+                    ).astype(np.float32)
+
+
+@pytest.mark.parametrize("where", ["nadir", "off-nadir"])
+def test_an_unsure_blob_on_bare_ground_is_not_taken(where):
+    ground = sphere_function_erp(H, ground_rgb, dtype=np.uint8)
+    middle = WORK_VIEW.size // 2
+    centre = (middle, middle) if where == "nadir" else (middle + 40, middle - 25)
+    detector = _FixedDetector(_unsure_blob(centre))
+    found = detect_rig(ground, CLASSICAL, detector=detector)
+    assert not found.mask.any() and found.sphere_fraction == 0
+    assert found.rejected_fraction > 0.001 and found.evidence < 0.2
+    assert any("no rig taken" in w and "auto_mask.min_evidence=0" in w
+               for w in found.warnings)
+    forced = detect_rig(ground, AutoMaskConfig(detector="classical", min_evidence=0),
+                        detector=detector)
+    assert forced.mask.any() and forced.unsure and forced.rejected_fraction == 0
+
+
+def test_the_shipped_detector_takes_nothing_on_bare_ground():
+    # Its nadir blob on rig-free ground (confidence 0.28) was filled before.
+    found = detect_rig(sphere_function_erp(H, ground_rgb, dtype=np.uint8), AutoMaskConfig())
+    assert not found.mask.any()
+
+
+@pytest.mark.parametrize(("kind", "seed"), [("tripod", 0), ("monopod", 1), ("selfie", 2)])
+def test_an_unsure_detection_of_a_real_rig_is_still_taken(kind, seed):
+    # The detector is as unsure as on bare ground, but the image shows a rig where it looks.
+    image, truth = rig_panorama(H, kind, seed)
+    sure = WORK_VIEW.from_erp(truth.astype(np.float32))
+    halo = cv2.dilate((sure > 0.5).astype(np.uint8), np.ones((9, 9), np.uint8)) > 0
+    probability = np.where(sure > 0.5, 0.95, np.where(halo, 0.45, 0.0)).astype(np.float32)
+    found = detect_rig(image, CLASSICAL, detector=_FixedDetector(probability))
+    assert found.unsure and found.evidence >= 0.2 and found.rejected_fraction == 0
+    assert _iou_recall(found.mask, truth)[1] > 0.9
+
+
+def test_min_evidence_is_a_share():
+    with pytest.raises(ValueError, match="auto_mask.min_evidence"):
+        AutoMaskConfig(min_evidence=1.5)

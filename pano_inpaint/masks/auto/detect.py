@@ -11,6 +11,11 @@ Steps (:func:`detect_rig`):
    ``refine_face_max`` pixels a face) and refined by the guided filter with that view's brightness
    as the guide, so its edges land on the image's edges.
 3. It is mapped onto the panorama, thresholded, and grown by ``grow_degrees`` on the sphere.
+4. An unsure detection (:attr:`RigDetection.unsure`) is kept only when the image backs it
+   (:func:`image_evidence`): on a panorama without a rig, the learned detector often sees a
+   faint blob at the nadir, where rigs usually are, on ground that looks like the ground around
+   it. A real rig is an object or a shadow: much of it differs from the ground it stands on.
+   Below ``min_evidence``, the mask is emptied and a warning says what was found.
 
 The :class:`RigDetection` says how much of the sphere the mask takes, how it compares with the
 usual 25-degree nadir cap, how sure the detector was (the share of the probability that is
@@ -44,6 +49,7 @@ __all__ = [
     "RigDetection",
     "detect_rig",
     "get_detector",
+    "image_evidence",
     "mask_from_probability",
     "probability_stats",
 ]
@@ -52,6 +58,8 @@ CAP_DEGREES = 25.0  # the nadir cap users reach for without a detector, the refe
 WORK_VIEW = NadirView(128, 64)  # the detectors' view: 0.9 degree pixels, out to 63-70 degrees
 _UNSURE = (0.2, 0.8)  # probabilities in this range are undecided
 _MIN_CONFIDENCE = 0.6
+_GROUND_RING = 6  # view pixels (about 5 degrees) of ground around a detection, its reference
+_GROUND_SPREADS = 3.0  # a pixel this many robust spreads from that ground's median differs
 
 
 @dataclass
@@ -191,6 +199,10 @@ class RigDetection:
         nadir_covered: share of the 25-degree nadir cap the mask covers.
         confidence: 1 - the undecided share of the detection (0.2 < p < 0.8), in ``[0, 1]``.
         warnings: what a user should check.
+        evidence: share of the detection that looks unlike the ground around it
+            (:func:`image_evidence`).
+        rejected_fraction: share of the sphere found but not kept (an unsure detection the
+            image does not back); ``mask`` is then empty.
     """
 
     mask: np.ndarray
@@ -202,6 +214,8 @@ class RigDetection:
     confidence: float
     warnings: list[str] = field(default_factory=list)
     detector: str = ""
+    evidence: float = 1.0
+    rejected_fraction: float = 0.0
 
     @property
     def unsure(self) -> bool:
@@ -213,7 +227,9 @@ class RigDetection:
         return {"detector": self.detector, "sphere_fraction": round(self.sphere_fraction, 5),
                 "cap25_ratio": round(self.cap_ratio, 3),
                 "nadir25_covered": round(self.nadir_covered, 3),
-                "confidence": round(self.confidence, 3), "warnings": list(self.warnings)}
+                "confidence": round(self.confidence, 3), "evidence": round(self.evidence, 3),
+                "rejected_fraction": round(self.rejected_fraction, 5),
+                "warnings": list(self.warnings)}
 
 
 def probability_stats(probability: np.ndarray, view: NadirView) -> tuple[float, bool]:
@@ -228,6 +244,42 @@ def probability_stats(probability: np.ndarray, view: NadirView) -> tuple[float, 
     border = np.concatenate([probability[0], probability[-1], probability[:, 0],
                              probability[:, -1]])
     return confidence, bool((border >= 0.5).mean() > 0.01)
+
+
+def image_evidence(view_pixels: np.ndarray, probability: np.ndarray) -> float:
+    """How much of a detection the image backs: the share of its view pixels (``p >= 0.5``)
+    whose colour lies more than 3 robust spreads (scaled median absolute deviations) from the
+    median of the ground in a ring about 5 degrees wide around it, in some channel.
+
+    Ground that merely continues around the detection gives a few percent (its texture's
+    tails); a tripod, a hand or a shadow differs from the ground over most of its area.
+
+    Args:
+        view_pixels: ``(s, s, 3)`` float32 in ``[0, 1]``, the nadir view the probability is on.
+        probability: ``(s, s)`` float32.
+
+    Returns:
+        The share in ``[0, 1]``: 0 when nothing was found, 1 when no ground is left around it.
+
+    Example:
+        >>> ground = np.full((64, 64, 3), 0.5, np.float32); p = np.zeros((64, 64), np.float32)
+        >>> p[28:36, 28:36] = 1
+        >>> dark = ground.copy(); dark[28:36, 28:36] = 0.1
+        >>> image_evidence(ground, p), image_evidence(dark, p)
+        (0.0, 1.0)
+    """
+    found = probability >= 0.5
+    if not found.any():
+        return 0.0
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * _GROUND_RING + 1,) * 2)
+    ring = (cv2.dilate(found.view(np.uint8), disc) > 0) & ~found
+    if not ring.any():
+        return 1.0
+    ground = view_pixels[ring]  # (n, 3)
+    median = np.median(ground, axis=0)
+    spread = 1.4826 * np.median(np.abs(ground - median), axis=0) + 0.01  # 0.01: flat ground
+    far = (np.abs(view_pixels[found] - median) / spread).max(axis=1) > _GROUND_SPREADS
+    return float(far.mean())
 
 
 def _refined(panorama: DisplayPanorama, probability: np.ndarray, view: NadirView,
@@ -283,18 +335,30 @@ def mask_from_probability(panorama: DisplayPanorama, probability: np.ndarray, vi
     refined, fine = _refined(panorama, probability, view, config)
     mask = fine.to_erp(refined, height, 2 * height) >= config.threshold
     mask = dilate_mask(mask, int(round(config.grow_degrees / 180 * height)))
-    return _detection(mask, probability, view, name)
+    evidence = image_evidence(panorama.view(view), probability) if mask.any() else 0.0
+    return _detection(mask, probability, view, name, evidence, config.min_evidence)
 
 
-def _detection(mask: np.ndarray, probability: np.ndarray, view: NadirView, name: str
-               ) -> RigDetection:
+def _detection(mask: np.ndarray, probability: np.ndarray, view: NadirView, name: str,
+               evidence: float = 1.0, min_evidence: float = 0.0) -> RigDetection:
     height, width = mask.shape
     cap = nadir_mask(height, width, CAP_DEGREES)
     fraction = mask_fraction(mask)
     cap_fraction = mask_fraction(cap)
     confidence, reaches_edge = probability_stats(probability, view)
+    rejected = 0.0
+    if mask.any() and confidence < _MIN_CONFIDENCE and evidence < min_evidence:
+        rejected, fraction = fraction, 0.0
+        mask = np.zeros_like(mask)
+        reaches_edge = False
     warnings = []
-    if not mask.any():
+    if rejected:
+        warnings.append(
+            f"no rig taken: found {100 * rejected:.2f}% of the sphere, unsure (confidence "
+            f"{confidence:.2f}), and only {100 * evidence:.0f}% of it looks unlike the ground "
+            f"around it (auto_mask.min_evidence {100 * min_evidence:.0f}%); nothing is filled. "
+            "To use it anyway: --set auto_mask.min_evidence=0")
+    elif not mask.any():
         warnings.append("nothing found: no rig, hand or shadow detected at the nadir")
     elif confidence < _MIN_CONFIDENCE:
         warnings.append(f"unsure: confidence {confidence:.2f}; check the mask")
@@ -302,4 +366,5 @@ def _detection(mask: np.ndarray, probability: np.ndarray, view: NadirView, name:
         warnings.append(f"the rig reaches the edge of the detector's view ({view.edge_degrees:.0f}"
                         " degrees from the nadir): parts further out may be missed")
     return RigDetection(mask, probability, view, fraction, fraction / cap_fraction,
-                        mask_fraction(mask & cap) / cap_fraction, confidence, warnings, name)
+                        mask_fraction(mask & cap) / cap_fraction, confidence, warnings, name,
+                        evidence, rejected)
