@@ -191,3 +191,7 @@ def test_auto_on_a_panorama_without_a_rig_changes_nothing(tmp_path, capsys):
     assert main(["inpaint", str(shots / "bare.png"), "--auto", "-o", str(out / "one.png"),
                  "-g", "telea", "-q", *forced]) == 0
     assert (read_image(out / "one.png").pixels != bare).any()  # as before: the blob filled
+    capsys.readouterr()
+    assert main(["mask", str(shots / "bare.png"), "-o", str(tmp_path / "m"), "-q"]) == 0
+    assert not read_mask(tmp_path / "m" / "bare_mask.png", H, 2 * H).any()
+    assert "no rig taken" in " ".join(capsys.readouterr().err.split())
