@@ -246,8 +246,9 @@ def probability_stats(probability: np.ndarray, view: NadirView) -> tuple[float, 
     return confidence, bool((border >= 0.5).mean() > 0.01)
 
 
-def image_evidence(view_pixels: np.ndarray, probability: np.ndarray) -> float:
-    """How much of a detection the image backs: the share of its view pixels (``p >= 0.5``)
+def image_evidence(view_pixels: np.ndarray, probability: np.ndarray, *,
+                   threshold: float = 0.5) -> float:
+    """How much of a detection the image backs: the share of its view pixels (``p >= threshold``)
     whose colour lies more than 3 robust spreads (scaled median absolute deviations) from the
     median of the ground in a ring about 5 degrees wide around it, in some channel.
 
@@ -257,6 +258,7 @@ def image_evidence(view_pixels: np.ndarray, probability: np.ndarray) -> float:
     Args:
         view_pixels: ``(s, s, 3)`` float32 in ``[0, 1]``, the nadir view the probability is on.
         probability: ``(s, s)`` float32.
+        threshold: the probability from which a pixel was found.
 
     Returns:
         The share in ``[0, 1]``: 0 when nothing was found, 1 when no ground is left around it.
@@ -268,7 +270,7 @@ def image_evidence(view_pixels: np.ndarray, probability: np.ndarray) -> float:
         >>> image_evidence(ground, p), image_evidence(dark, p)
         (0.0, 1.0)
     """
-    found = probability >= 0.5
+    found = probability >= threshold
     if not found.any():
         return 0.0
     disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * _GROUND_RING + 1,) * 2)
@@ -335,7 +337,8 @@ def mask_from_probability(panorama: DisplayPanorama, probability: np.ndarray, vi
     refined, fine = _refined(panorama, probability, view, config)
     mask = fine.to_erp(refined, height, 2 * height) >= config.threshold
     mask = dilate_mask(mask, int(round(config.grow_degrees / 180 * height)))
-    evidence = image_evidence(panorama.view(view), probability) if mask.any() else 0.0
+    evidence = (image_evidence(panorama.view(view), probability, threshold=config.threshold)
+                if mask.any() else 0.0)
     return _detection(mask, probability, view, name, evidence, config.min_evidence)
 
 
