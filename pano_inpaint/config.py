@@ -128,8 +128,9 @@ class AutoMaskConfig:
     grow_degrees: float = 0.25  # grow the mask by this angle on the sphere (soft rims)
     refine: bool = True  # snap the mask's edges to the image's at native resolution
     refine_face_max: int = 1024  # largest face size of that refinement (8K+ panoramas)
-    # An unsure detection (confidence < 0.6) is used only when at least this share of it looks
-    # unlike the ground around it (else nothing is filled); 0 uses every detection.
+    # A doubtful detection (confidence < 0.5: more undecided than found) is used only when at
+    # least this share of it looks unlike the ground around it (else nothing is filled); 0 uses
+    # every detection.
     min_evidence: float = 0.2
 
     def __post_init__(self) -> None:

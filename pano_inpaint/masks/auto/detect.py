@@ -11,11 +11,12 @@ Steps (:func:`detect_rig`):
    ``refine_face_max`` pixels a face) and refined by the guided filter with that view's brightness
    as the guide, so its edges land on the image's edges.
 3. It is mapped onto the panorama, thresholded, and grown by ``grow_degrees`` on the sphere.
-4. An unsure detection (:attr:`RigDetection.unsure`) is kept only when the image backs it
-   (:func:`image_evidence`): on a panorama without a rig, the learned detector often sees a
-   faint blob at the nadir, where rigs usually are, on ground that looks like the ground around
-   it. A real rig is an object or a shadow: much of it differs from the ground it stands on.
-   Below ``min_evidence``, the mask is emptied and a warning says what was found.
+4. A detection with more undecided probability than found (confidence below 0.5) is kept
+   only when the image backs it (:func:`image_evidence`): on a panorama without a rig, the
+   learned detector often sees a faint blob at the nadir, where rigs usually are, on ground
+   that looks like the ground around it. A real rig is an object or a shadow: much of it
+   differs from the ground it stands on. Below ``min_evidence``, the mask is emptied and a
+   warning says what was found.
 
 The :class:`RigDetection` says how much of the sphere the mask takes, how it compares with the
 usual 25-degree nadir cap, how sure the detector was (the share of the probability that is
@@ -58,6 +59,8 @@ CAP_DEGREES = 25.0  # the nadir cap users reach for without a detector, the refe
 WORK_VIEW = NadirView(128, 64)  # the detectors' view: 0.9 degree pixels, out to 63-70 degrees
 _UNSURE = (0.2, 0.8)  # probabilities in this range are undecided
 _MIN_CONFIDENCE = 0.6
+# Below this (more undecided than found) a detection needs the image's evidence to be used.
+_DOUBTFUL_CONFIDENCE = 0.5
 _GROUND_RING = 6  # view pixels (about 5 degrees) of ground around a detection, its reference
 _GROUND_SPREADS = 3.0  # a pixel this many robust spreads from that ground's median differs
 
@@ -201,7 +204,7 @@ class RigDetection:
         warnings: what a user should check.
         evidence: share of the detection that looks unlike the ground around it
             (:func:`image_evidence`).
-        rejected_fraction: share of the sphere found but not kept (an unsure detection the
+        rejected_fraction: share of the sphere found but not kept (a doubtful detection the
             image does not back); ``mask`` is then empty.
     """
 
@@ -350,14 +353,14 @@ def _detection(mask: np.ndarray, probability: np.ndarray, view: NadirView, name:
     cap_fraction = mask_fraction(cap)
     confidence, reaches_edge = probability_stats(probability, view)
     rejected = 0.0
-    if mask.any() and confidence < _MIN_CONFIDENCE and evidence < min_evidence:
+    if mask.any() and confidence < _DOUBTFUL_CONFIDENCE and evidence < min_evidence:
         rejected, fraction = fraction, 0.0
         mask = np.zeros_like(mask)
         reaches_edge = False
     warnings = []
     if rejected:
         warnings.append(
-            f"no rig taken: found {100 * rejected:.2f}% of the sphere, unsure (confidence "
+            f"no rig taken: found {100 * rejected:.2f}% of the sphere, doubtful (confidence "
             f"{confidence:.2f}), and only {100 * evidence:.0f}% of it looks unlike the ground "
             f"around it (auto_mask.min_evidence {100 * min_evidence:.0f}%); nothing is filled. "
             "To use it anyway: --set auto_mask.min_evidence=0")
