@@ -142,7 +142,9 @@ def inpaint_command(
     ] = None,
     auto: Annotated[
         bool, typer.Option("--auto", help="Find the rig at the nadir by itself (see `pano-inpaint"
-                           " mask`); a --mask or --nadir given for an image wins.")
+                           " mask`); a --mask or --nadir given for an image wins. A doubtful "
+                           "find the image does not back is not filled (--set "
+                           "auto_mask.min_evidence=0 fills it).")
     ] = False,
     generator: Annotated[
         str | None, typer.Option("--generator", "-g", help="See `pano-inpaint generators`.")
