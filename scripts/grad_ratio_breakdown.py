@@ -1,0 +1,115 @@
+"""Where a fill's gradient energy falls short of the truth's, for one evaluation case.
+
+    python scripts/grad_ratio_breakdown.py PANORAMA FAMILY [--seed N] [--set key=value ...]
+
+Fills the case as ``pano-inpaint eval`` does (the mask family and seed, the default generator,
+``--set`` overrides) and splits the gradient energy ratio (``eval.metrics.gradient_energy_ratio``,
+on the hole-centred faces, solid-angle weighted) three ways:
+
+* the truth's strongest 5 % of hole pixels: the share of the truth's energy they hold, and how
+  much of it the fill has on those same pixels (an object or edge in place);
+* strongest against strongest, the rest against the rest (each image's own top 5 %): whether
+  the fill lacks strong edges anywhere or is plainer all over;
+* by distance to the hole's border (px on the faces), with each band's share of the truth's
+  energy: the rim of a thin hole against the middle of a wide one.
+
+A truth whose top 5 % hold most of its energy while the fill is as rough as the truth elsewhere
+has an object nothing around the hole predicts (a lamp, a spot on a ceiling): no fill scores
+near 1 there without guessing it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from pano_inpaint.config import load_config  # noqa: E402
+from pano_inpaint.eval.images import load_panorama  # noqa: E402
+from pano_inpaint.eval.methods import generator_method  # noqa: E402
+from pano_inpaint.eval.views import HoleView  # noqa: E402
+from pano_inpaint.masks import make_mask  # noqa: E402
+from pano_inpaint.values import ToneMap, to_values  # noqa: E402
+
+DEPTHS = (0.0, 2.0, 4.0, 8.0, 16.0, np.inf)  # px on the faces, band edges
+
+
+def _energy_map(faces: np.ndarray, hole: np.ndarray, weights: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Per face pixel, the weighted squared forward steps to it from inside the hole (as the
+    metric sums them) and their weights: ``(k, S, S)`` each."""
+    energy = np.zeros(faces.shape[:3])
+    count = np.zeros(faces.shape[:3])
+    for axis in (1, 2):
+        step = (np.diff(faces, axis=axis) ** 2).sum(axis=-1)  # (k, S-1, S) or (k, S, S-1)
+        both = np.diff(hole.view(np.int8), axis=axis) == 0
+        keep = both & (hole[:, 1:] if axis == 1 else hole[:, :, 1:])
+        w = (weights[1:] if axis == 1 else weights[:, 1:])[None] * keep
+        target = (slice(None), slice(1, None)) if axis == 1 else (
+            slice(None), slice(None), slice(1, None))
+        energy[target] += w * step
+        count[target] += w
+    return energy, count
+
+
+def breakdown(truth: np.ndarray, fill: np.ndarray, mask: np.ndarray) -> dict[str, float]:
+    """The ratio's parts for display-referred ``truth`` and ``fill`` ``(H, W, 3)`` and the hole
+    ``mask`` ``(H, W)`` bool (see the module docstring)."""
+    view = HoleView.of(mask)
+    truth_e, count = _energy_map(view.sample(truth), view.hole, view.weights)
+    fill_e, _ = _energy_map(view.sample(fill), view.hole, view.weights)
+    inside = count > 0
+    t, f = truth_e[inside], fill_e[inside]
+    top_t = t >= np.quantile(t, 0.95)
+    top_f = f >= np.quantile(f, 0.95)
+    out = {
+        "ratio": f.sum() / t.sum(),
+        "truth_top5_share": t[top_t].sum() / t.sum(),
+        "fill_on_truth_top5": f[top_t].sum() / t[top_t].sum(),
+        "strongest_vs_strongest": f[top_f].sum() / t[top_t].sum(),
+        "rest_vs_rest": f[~top_f].sum() / max(t[~top_t].sum(), 1e-12),
+    }
+    depth = np.stack([cv2.distanceTransform(h.astype(np.uint8), cv2.DIST_L2, 3)
+                      for h in view.hole])[inside]
+    for lo, hi in zip(DEPTHS[:-1], DEPTHS[1:], strict=True):
+        band = (depth > lo) & (depth <= hi)
+        name = f"depth_{lo:g}_{hi:g}"
+        out[name] = f[band].sum() / max(t[band].sum(), 1e-12)
+        out[name + "_share"] = t[band].sum() / t.sum()
+    return {key: round(float(value), 3) for key, value in out.items()}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("panorama", type=Path)
+    parser.add_argument("family")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--max-width", type=int, default=1024)
+    parser.add_argument("--set", action="append", default=[], dest="overrides")
+    args = parser.parse_args(argv)
+    truth = load_panorama(args.panorama, max_width=args.max_width)
+    height, width = truth.pixels.shape[:2]
+    mask = make_mask(args.family, height, width, truth.name, args.seed)
+    source = truth.pixels.copy()
+    source[mask] = 0  # as the evaluation blanks it
+    config = load_config(None, args.overrides) if args.overrides else None
+    values = to_values(truth.pixels)
+    tone = ToneMap.for_image(values, hdr=truth.hdr)
+
+    def proxy(v: np.ndarray) -> np.ndarray:
+        return (tone.to_proxy(v) if tone.hdr else np.clip(v, 0, 1)).astype(np.float32)
+
+    fill = generator_method("patchmatch", config).fn(source, mask).image
+    for key, value in breakdown(proxy(values), proxy(to_values(fill)), mask).items():
+        print(f"{key:28s} {value}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
