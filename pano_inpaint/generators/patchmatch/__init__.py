@@ -105,10 +105,11 @@ so those sources are no blurrier there). Without it, a 45-degree nadir cap was l
 side faces, which see the floor obliquely: stripes turned by 90 degrees, a wall's colour. In such
 a hole (at least ``locality_depth`` deep) the pieces copied from each side keep that side's light
 and meet in the middle; the next levels find sources with an edge to match the meeting line, and
-a plain floor comes back in quadrants of different shading. ``layout_stitch`` (off by default:
-as often worse as better on the evaluation's large caps) removes the offsets between the pieces
-from the estimate after every EM vote on the levels that lay out the fill (the stitch below, on
-the copy of the matches, voted like it).
+a plain floor comes back in quadrants of different shading. So ``layout_stitch`` ("starts"
+by default) removes the offsets between the pieces from the estimate each of the levels that lay
+out the fill starts from, below the coarsest (the stitch below, on the copy of the matches handed
+down, voted like it); the levels' own EM votes keep them, so the search still sees the mismatch
+by which it drops a foreign piece ("votes" stitches those too: as often worse as better).
 
 Finishing (``_finish``). Copies come in pieces, and each piece keeps its source's brightness:
 on a sky gradient the pieces' offsets show as straight-edged facets. The fill is stitched in
