@@ -11,6 +11,7 @@ import dataclasses
 import functools
 import inspect
 import re
+import typing
 from typing import Any
 
 from pano_inpaint.generators import get_generator
@@ -21,12 +22,30 @@ __all__ = ["check_settings", "generator_settings"]
 _SCALARS = {"bool", "int", "float", "str"}
 _FILE_PARAMETER = re.compile(r"(weights|path|file|dir|folder)$")
 _KIND_TYPES = {"bool": (bool,), "int": (int,), "float": (int, float), "str": (str,)}
+# ``Literal["a", "b"]`` as the annotation's text (the modules use postponed annotations).
+_STRING_CHOICES = re.compile(r"""Literal\[\s*((?:(["'])[^"']*\2\s*,?\s*)+)\]""")
+
+
+def _choices(annotation: object) -> list[str] | None:
+    """The strings of a ``Literal`` of strings, as an object or as text (``None`` for any other
+    annotation)."""
+    if typing.get_origin(annotation) is typing.Literal:
+        values = list(typing.get_args(annotation))
+        return values if all(isinstance(v, str) for v in values) else None
+    if not isinstance(annotation, str):
+        return None
+    found = _STRING_CHOICES.fullmatch(annotation.strip())
+    return None if found is None else re.findall(r"""["']([^"']*)["']""", found.group(1))
 
 
 def _form_field(name: str, annotation: object, default: object) -> dict[str, Any] | None:
-    """A form field for a parameter typed as one scalar, possibly ``| None`` (automatic);
-    ``None`` for anything else (dicts, objects), which the form cannot edit."""
+    """A form field for a parameter typed as one scalar, possibly ``| None`` (automatic), or
+    as a ``Literal`` of strings (a ``str`` field with its ``choices``); ``None`` for anything
+    else (dicts, objects), which the form cannot edit."""
     text = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", "")
+    choices = _choices(annotation)
+    if choices is not None and default in choices:
+        return {"name": name, "default": default, "kind": "str", "choices": choices}
     members = {m.strip() for m in str(text).split("|")} - {"None", ""}
     if not members and isinstance(default, (bool, int, float, str)):
         members = {type(default).__name__}
@@ -59,7 +78,8 @@ def check_settings(name: str, params: dict[str, Any]) -> None:
     Raises:
         Refused: (400) naming the setting and what it takes.
     """
-    kinds = {f["name"]: f["kind"] for f in generator_settings(name)}
+    settings = {f["name"]: f for f in generator_settings(name)}
+    kinds = {key: f["kind"] for key, f in settings.items()}
     for key, value in params.items():
         if key not in kinds:
             raise Refused(f"{name} has no setting {key!r} the page can change; it has "
@@ -67,3 +87,7 @@ def check_settings(name: str, params: dict[str, Any]) -> None:
         wanted = _KIND_TYPES[kinds[key]]
         if isinstance(value, bool) != (bool in wanted) or not isinstance(value, wanted):
             raise Refused(f"{name} setting {key!r} must be {kinds[key]}, got {value!r}")
+        choices = settings[key].get("choices")
+        if choices is not None and value not in choices:
+            raise Refused(f"{name} setting {key!r} must be one of {', '.join(choices)}, got "
+                          f"{value!r}")

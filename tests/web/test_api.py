@@ -71,6 +71,9 @@ def test_info_lists_generators_and_limits(client):
     patchmatch = {p["name"]: p for p in client.get("/api/generators/patchmatch").json()["params"]}
     assert patchmatch["patch_size"] == {"name": "patch_size", "default": 7, "kind": "int"}
     assert patchmatch["levels"]["default"] is None and patchmatch["stitch"]["kind"] == "bool"
+    # A setting typed as a Literal of strings is offered as text with its choices.
+    assert patchmatch["layout_stitch"] == {"name": "layout_stitch", "default": "starts",
+                                           "kind": "str", "choices": ["none", "starts", "votes"]}
     net = [p["name"] for p in client.get("/api/generators/net+patchmatch").json()["params"]]
     assert "weights" not in net and "patchmatch" not in net and "detail" in net
     assert client.get("/api/generators/nope").status_code == 404
@@ -351,6 +354,8 @@ def test_fill_of_an_empty_mask_is_refused(client):
     ({"generator": "telea", "params": {"radius": "big"}}, "must be float"),
     ({"generator": "patchmatch", "params": {"stitch": 1}}, "must be bool"),
     ({"generator": "patchmatch", "params": {"patch_size": 7.5}}, "must be int"),
+    ({"generator": "patchmatch", "params": {"layout_stitch": "on"}}, "must be one of none"),
+    ({"generator": "patchmatch", "params": {"layout_stitch": True}}, "must be str"),
     ({"generator": "net", "params": {"weights": "/etc/passwd"}}, "no setting 'weights'"),
 ])
 def test_bad_fill_settings_are_refused(client, body, match):

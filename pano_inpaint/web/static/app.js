@@ -345,7 +345,8 @@ async function showGenerator() {
     if (p.kind === "bool") { input.type = "checkbox"; input.checked = Boolean(value); }
     else { input.type = p.kind === "int" || p.kind === "float" ? "number" : "text";
            if (p.kind === "float") input.step = "any";
-           input.value = value ?? ""; input.placeholder = value === null ? "auto" : ""; }
+           input.value = value ?? ""; input.placeholder = value === null ? "auto" : "";
+           if (p.choices) input.title = `one of: ${p.choices.join(", ")}`; }
     input.dataset.initial = p.kind === "bool" ? String(input.checked) : input.value;
     label.append(input);
     box.append(label);
