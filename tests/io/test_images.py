@@ -765,6 +765,27 @@ def test_a_soft_mask_edge_across_the_wrap_around_line_is_measured_across_it(tmp_
     assert not ((soft > 8) & ~dilate_mask(hole, int(found.group(1)))).any()
 
 
+def test_a_soft_mask_edge_over_the_pole_is_measured_over_it(tmp_path, caplog):
+    """Rows continue over the poles: a hole at the nadir whose soft rim lies on the other side of
+    the pole (half a turn round, its own side hard) is warned about with a --dilate that covers
+    that rim; on the flat image the rim lay half a width from the hole."""
+    from pano_inpaint.masks import dilate_mask
+
+    hole = np.zeros((64, 128), bool)
+    hole[60:, 20:30] = True
+    rim = dilate_mask(hole, 5) & ~hole
+    rim[:, :64] = False  # only the part over the pole, round columns 84-94
+    soft = np.where(hole, 255, np.where(rim, 80, 0)).astype(np.uint8)
+    assert np.count_nonzero(rim) >= 16 and not rim[:, 40:74].any()
+    path = tmp_path / "soft.png"
+    cv2.imwrite(str(path), soft)
+    with caplog.at_level(logging.WARNING, logger="pano_inpaint.io.images"):
+        read_mask(path, 64, 128, dilate=0)
+    found = re.search(r"soft edges.*--dilate (\d+)", caplog.text)
+    assert found, caplog.text
+    assert not (rim & ~dilate_mask(hole, int(found.group(1)))).any()
+
+
 @pytest.mark.parametrize("kind", ["hard", "jpeg noise", "labels", "far grey"])
 def test_a_hard_mask_edge_is_not_warned_about(tmp_path, caplog, kind):
     hard = (_soft_disc() > 127).astype(np.uint8) * 255
