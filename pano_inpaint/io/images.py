@@ -967,7 +967,19 @@ def _soft_rim_reach(pixels: np.ndarray, hole: np.ndarray) -> int:
     if np.count_nonzero(grey) < 16:
         return 0
     faint = (level > floor + _SOFT_FAINT * top) & ~hole  # holds every grey pixel
-    rows = np.flatnonzero(faint.any(axis=1))
+    height = hole.shape[0]
+    widest = max(64, _SOFT_WIDEST * height)
+    longest = _SOFT_NEAR  # the farthest the loop below measures
+    while longest < widest:
+        longest *= 2
+    # Only rows that many rows from a hole row can hold the rim (a path over a pole is longer):
+    # a faint speck far from the hole made the distance transform as tall as the mask.
+    count = np.concatenate(([0], np.cumsum(hole.any(axis=1))))
+    row = np.arange(height)
+    near = count[np.minimum(height, row + longest + 1)] > count[np.maximum(0, row - longest)]
+    rows = np.flatnonzero(faint.any(axis=1) & near)
+    if rows.size == 0:
+        return 0
     first, stop = rows[0], rows[-1] + 1
     reach = _SOFT_NEAR
     distance = _distance_to_hole(hole, first, stop, reach)
@@ -983,7 +995,7 @@ def _soft_rim_reach(pixels: np.ndarray, hole: np.ndarray) -> int:
         breaks = np.flatnonzero(np.diff(shells) > _SOFT_GAP)
         if breaks.size:
             return int(shells[breaks[0]])
-        if reach - shells[-1] >= _SOFT_GAP or reach >= max(64, _SOFT_WIDEST * hole.shape[0]):
+        if reach - shells[-1] >= _SOFT_GAP or reach >= widest:
             return int(shells[-1])
         reach *= 2
         distance = _distance_to_hole(hole, first, stop, reach)

@@ -786,6 +786,29 @@ def test_a_soft_mask_edge_over_the_pole_is_measured_over_it(tmp_path, caplog):
     assert not (rim & ~dilate_mask(hole, int(found.group(1)))).any()
 
 
+def test_a_faint_speck_far_from_the_hole_does_not_widen_the_soft_rim_measure(monkeypatch):
+    """The rim's distances are taken only over rows that can hold it: a faint speck at the top
+    of a mask whose hole is at the nadir made the distance transform as tall as the mask (8K,
+    a rim fading over a sixth of the height: 6.5 s and 470 MB, 2.6 s and 230 MB without it)."""
+    from pano_inpaint.io import images
+
+    soft = np.zeros((512, 1024), np.float32)
+    soft[448:] = 1.0
+    soft = np.round(cv2.GaussianBlur(soft, (0, 0), 3.0) * 255).astype(np.uint8)
+    soft[4:8, 100:110] = 40  # a stray faint speck near the zenith
+    measured = []
+    real = images._distance_to_hole
+
+    def spy(hole, first, stop, reach):
+        measured.append((first, stop))
+        return real(hole, first, stop, reach)
+
+    monkeypatch.setattr(images, "_distance_to_hole", spy)
+    pixels = np.repeat(soft[..., None], 3, axis=2)
+    assert images._soft_rim_reach(pixels, soft > 127) > 0
+    assert measured and min(first for first, _ in measured) > 512 - 64 - 128
+
+
 @pytest.mark.parametrize("kind", ["hard", "jpeg noise", "labels", "far grey"])
 def test_a_hard_mask_edge_is_not_warned_about(tmp_path, caplog, kind):
     hard = (_soft_disc() > 127).astype(np.uint8) * 255
