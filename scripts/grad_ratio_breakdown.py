@@ -2,9 +2,10 @@
 
     python scripts/grad_ratio_breakdown.py PANORAMA FAMILY [--seed N] [--set key=value ...]
 
-Fills the case as ``pano-inpaint eval`` does (the mask family and seed, the default generator,
-``--set`` overrides) and splits the gradient energy ratio (``eval.metrics.gradient_energy_ratio``,
-on the hole-centred faces, solid-angle weighted) three ways:
+Fills the case as ``pano-inpaint eval`` does (the mask family and seed, the configured generator:
+patchmatch unless ``--set generator.name=...``, with the ``--set`` overrides) and splits the
+gradient energy ratio (``eval.metrics.gradient_energy_ratio``, on the hole-centred faces,
+solid-angle weighted) three ways:
 
 * the truth's strongest 5 % of hole pixels: the share of the truth's energy they hold, and how
   much of it the fill has on those same pixels (an object or edge in place);
@@ -98,14 +99,14 @@ def main(argv: list[str] | None = None) -> int:
     mask = make_mask(args.family, height, width, truth.name, args.seed)
     source = truth.pixels.copy()
     source[mask] = 0  # as the evaluation blanks it
-    config = load_config(None, args.overrides) if args.overrides else None
+    config = load_config(None, args.overrides)  # --set generator.name=... picks the generator
     values = to_values(truth.pixels)
     tone = ToneMap.for_image(values, hdr=truth.hdr)
 
     def proxy(v: np.ndarray) -> np.ndarray:
         return (tone.to_proxy(v) if tone.hdr else np.clip(v, 0, 1)).astype(np.float32)
 
-    fill = generator_method("patchmatch", config).fn(source, mask).image
+    fill = generator_method(config.generator.name, config).fn(source, mask).image
     for key, value in breakdown(proxy(values), proxy(to_values(fill)), mask).items():
         print(f"{key:28s} {value}")
     return 0

@@ -56,3 +56,24 @@ def test_a_missed_strong_edge_shows_on_the_truths_strongest_pixels() -> None:
     assert parts["fill_on_truth_top5"] <= 0.25 * parts["rest_vs_rest"]  # 0.49 there
     same = _script().breakdown(truth, truth, mask)
     assert same["fill_on_truth_top5"] == same["rest_vs_rest"] == 1.0
+
+
+def test_the_command_fills_with_the_configured_generator(tmp_path, monkeypatch, capsys) -> None:
+    """``--set generator.name=...`` picks the generator that fills the case (it was always
+    patchmatch, with the other generator's params dropped)."""
+    from pano_inpaint.io import write_image
+
+    truth, _ = _case(np.random.default_rng(0))
+    path = tmp_path / "pano.png"
+    write_image(path, truth)
+    script = _script()
+    used = []
+    real = script.generator_method
+
+    def spy(name, config=None):
+        used.append(name)
+        return real(name, config)
+
+    monkeypatch.setattr(script, "generator_method", spy)
+    assert script.main([str(path), "wrap", "--set", "generator.name=telea"]) == 0
+    assert used == ["telea"] and "fill_on_truth_top5" in capsys.readouterr().out
