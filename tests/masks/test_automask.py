@@ -274,3 +274,16 @@ def test_a_doubtful_detection_of_a_real_rig_is_still_taken(kind, seed):
 def test_min_evidence_is_a_share():
     with pytest.raises(ValueError, match="auto_mask.min_evidence"):
         AutoMaskConfig(min_evidence=1.5)
+
+
+def test_the_evidence_ignores_non_finite_ground():
+    """A float panorama's NaN pixels (which a fill replaces) in the ground ring made its median
+    NaN and the evidence 0, so a doubtful rig there was not taken."""
+    from pano_inpaint.masks.auto.detect import image_evidence
+
+    view = np.full((64, 64, 3), 0.5, np.float32)
+    probability = np.zeros((64, 64), np.float32)
+    probability[28:36, 28:36] = 1
+    view[28:36, 28:36] = 0.1  # a dark object on grey ground
+    view[23, 30:34] = np.nan  # in the ring round it
+    assert image_evidence(view, probability) == 1.0

@@ -281,6 +281,9 @@ def image_evidence(view_pixels: np.ndarray, probability: np.ndarray, *,
     if not ring.any():
         return 1.0
     ground = view_pixels[ring]  # (n, 3)
+    ground = ground[np.isfinite(ground).all(axis=1)]  # a NaN made every statistic NaN
+    if not len(ground):
+        return 1.0
     median = np.median(ground, axis=0)
     spread = 1.4826 * np.median(np.abs(ground - median), axis=0) + 0.01  # 0.01: flat ground
     far = (np.abs(view_pixels[found] - median) / spread).max(axis=1) > _GROUND_SPREADS
