@@ -658,12 +658,12 @@ class PatchMatch:
 
     # ------------------------------------------------------------------------------ solver
 
-    def _level_count(self, problem: _Problem) -> int:
+    def _level_count(self, problem: _Problem, deepest: float) -> int:
+        """Pyramid levels for a hole whose deepest pixel lies ``deepest`` pixels inside."""
         p = self.params
         if p.levels is not None:
             count = p.levels
         else:
-            deepest = _deepest(problem.hole)
             by_hole = int(np.ceil(np.log2(max(deepest / p.patch_size, 1.0))))
             by_size = int(np.floor(np.log2(max(problem.face_size / p.coarse_size, 1.0))))
             count = 1 + max(0, min(by_hole, by_size))
@@ -725,12 +725,14 @@ class PatchMatch:
         locality = self._locality(problem)
         problem, early = self._fill_along(problem, self._structure(problem, radius), radius,
                                           locality)
-        count = self._level_count(problem)
+        # One distance transform of every tile for both (at 16K 0.3 s and 85 MB a face).
+        deepest = _deepest(problem.hole)
+        count = self._level_count(problem, deepest)
         plan = level_plan(problem.face_size, problem.pad, count)
         # The layout is stitched (if asked) in a hole as deep as the locality prior takes as
         # deep: there its sources come from far around it, each with the light of where it was.
         stitched = p.layout_stitch != "none" and (
-            _deepest(problem.hole) >= p.locality_depth * problem.face_size)
+            deepest >= p.locality_depth * problem.face_size)
         channels = problem.image.shape[3]
         shared = problem.bank_image is problem.image
         # Every coarser level is resampled from the full-size masks and the half-size tiles,
