@@ -4,23 +4,15 @@ evaluation's own ratio, and a fill that misses one strong edge must show it ther
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from pano_inpaint.eval.metrics import gradient_energy_ratio
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.scripts_helpers import load_script
 
 
 def _script():
-    spec = importlib.util.spec_from_file_location(
-        "grad_ratio_breakdown", ROOT / "scripts" / "grad_ratio_breakdown.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("grad_ratio_breakdown")
 
 
 def _case(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:

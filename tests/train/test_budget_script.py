@@ -3,7 +3,6 @@ on the CPU with a tiny budget when it was written; this keeps its arithmetic hon
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
@@ -11,16 +10,11 @@ import pytest
 pytest.importorskip("torch")
 
 from pano_inpaint.train.config import load_train_config  # noqa: E402
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.scripts_helpers import ROOT, load_script  # noqa: E402
 
 
 def _script():
-    spec = importlib.util.spec_from_file_location(
-        "train_net_budget", ROOT / "scripts" / "train_net_budget.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("train_net_budget")
 
 
 def test_stages_are_scaled_to_the_budget() -> None:
