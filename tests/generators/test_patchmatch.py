@@ -528,6 +528,13 @@ def _floor_in_side_light(xyz: np.ndarray, seed: int) -> np.ndarray:
     return np.repeat(grey[..., None], 3, axis=-1).astype(np.float32)
 
 
+def _side_lit_cap(size: int, seed: int, degrees: float) -> tuple[CubeTiles, np.ndarray]:
+    """The floor in side light (``seed``) with a nadir cap ``degrees`` across, as the D face's
+    tile of ``size`` pixels (padded by a sixth) and its truth."""
+    erp = _floor_in_side_light(erp_directions(2 * size, 4 * size), seed)
+    return _tiles(erp, cap_mask(2 * size, [0, -1, 0], degrees), "D", pad=size // 6, size=size)
+
+
 @pytest.mark.parametrize("seed", [1, 2])
 def test_a_large_cap_shows_no_seam_where_the_copies_from_either_side_meet(seed):
     # The pieces copied from the dark side and the light side meet in the middle of a
@@ -536,9 +543,7 @@ def test_a_large_cap_shows_no_seam_where_the_copies_from_either_side_meet(seed):
     # anywhere on the truth's ramp (floor seeds 0-3); with it 1.0-1.3 times (1.5 for seed 0,
     # whose seam softens less).
     size = 96
-    erp = _floor_in_side_light(erp_directions(2 * size, 4 * size), seed)
-    tiles, truth = _tiles(erp, cap_mask(2 * size, [0, -1, 0], 42), "D", pad=size // 6,
-                          size=size)
+    tiles, truth = _side_lit_cap(size, seed, 42)
     out = PatchMatch(layout_stitch="votes").inpaint(tiles)[0]
 
     def steepest(tile: np.ndarray) -> float:  # of the light, across the hole's middle
@@ -558,9 +563,7 @@ def test_a_large_cap_keeps_the_light_of_the_floor_it_replaces(seed):
     # error without it over floor seeds 0-5 (0.58 and 0.86 here). At 96 px the fill has no
     # such level below the coarsest and both are the same fill.
     size = 160
-    erp = _floor_in_side_light(erp_directions(2 * size, 4 * size), seed)
-    tiles, truth = _tiles(erp, cap_mask(2 * size, [0, -1, 0], 42), "D", pad=size // 6,
-                          size=size)
+    tiles, truth = _side_lit_cap(size, seed, 42)
     hole = tiles.mask[0]
 
     def light_error(tile: np.ndarray) -> float:
@@ -576,12 +579,9 @@ def test_a_large_cap_keeps_the_light_of_the_floor_it_replaces(seed):
 def test_the_layout_stitch_leaves_a_shallow_hole_alone():
     # Only holes as deep as ``locality_depth`` have their layout stitched: a 15-degree cap is
     # filled exactly as without it, however stitched, a 42-degree one is not.
-    size = 96
-    erp = _floor_in_side_light(erp_directions(2 * size, 4 * size), 1)
     fills = {}
     for degrees in (15, 42):
-        tiles, _ = _tiles(erp, cap_mask(2 * size, [0, -1, 0], degrees), "D", pad=size // 6,
-                          size=size)
+        tiles, _ = _side_lit_cap(96, 1, degrees)
         fills[degrees] = [PatchMatch(layout_stitch=how).inpaint(tiles)
                           for how in ("none", "starts", "votes")]
     assert np.array_equal(fills[15][0], fills[15][1])
