@@ -342,16 +342,16 @@ def test_a_failing_floor_step_stops_the_line_search(monkeypatch):
     """The floor step runs while the lines are searched beside it: when it fails (or Ctrl-C
     lands in it) the search is told to stop, as when the tile's own lattice search fails."""
     stops = []
-    find_lines = generator.find_lines
+    lines_and_edges = generator.lines_and_edges
 
     def recording(*args, stop, **kwargs):
         stops.append(stop)
-        return find_lines(*args, stop=stop, **kwargs)
+        return lines_and_edges(*args, stop=stop, **kwargs)
 
     def failing(*args):
         raise RuntimeError("rectify failed")
 
-    monkeypatch.setattr(generator, "find_lines", recording)
+    monkeypatch.setattr(generator, "lines_and_edges", recording)
     monkeypatch.setattr(_plane, "rectify", failing)
     up = _up()
     hole = _hole()

@@ -196,7 +196,7 @@ def test_a_lattice_tile_stops_its_line_search_and_raises_its_error(rng, monkeypa
         stops.append(stop)
         raise RuntimeError("line search failed")
 
-    monkeypatch.setattr(module, "find_lines", failing)
+    monkeypatch.setattr(module, "lines_and_edges", failing)
     with pytest.raises(RuntimeError, match="line search failed"):
         PatchMatch().inpaint(_tiles(_stripes(rng), _hole()))
     assert len(stops) == 1 and stops[0].is_set()
@@ -375,7 +375,8 @@ def test_the_pixels_the_line_step_filled_reach_the_finish_as_lined(rng, monkeypa
 
     monkeypatch.setattr(module, "finish_fill", recording)
     image, hole = _line_tile(rng), _line_hole()
-    params = {"line": {"lattice_strength": 2.0}, "lattice": {}}
+    # (The edges the search continued, ``edges``, would reach it beside them: not here.)
+    params = {"line": {"lattice_strength": 2.0, "edges": False}, "lattice": {}}
     PatchMatch(**params[step]).inpaint(_tiles(image, hole))
     (along, lined), = handed
     assert along[0][hole].any()
@@ -1153,7 +1154,7 @@ def test_a_boundary_band_reaches_half_way_to_the_line_alongside_it(rng):
 def test_a_boundary_band_is_no_wider_than_half_the_holes_depth(rng):
     """In a hole 24 px deep the kerb's band reaches 12 px to each side, not a tenth of the
     face (16 px): the search, with the ring all around, places the regions itself."""
-    from pano_inpaint.generators.patchmatch._lines import find_lines
+    from pano_inpaint.generators.patchmatch._lines import find_lines, lines_and_edges
 
     face = 160
     image, _, _ = _two_regions(rng, face, (5.0,))
@@ -1171,7 +1172,7 @@ def test_a_boundary_band_takes_the_depth_the_caller_measured(rng, monkeypatch):
     import cv2
 
     from pano_inpaint.generators.patchmatch import generator as module
-    from pano_inpaint.generators.patchmatch._lines import find_lines
+    from pano_inpaint.generators.patchmatch._lines import find_lines, lines_and_edges
 
     face = 160
     image, _, _ = _two_regions(rng, face, (5.0,))
@@ -1185,9 +1186,9 @@ def test_a_boundary_band_takes_the_depth_the_caller_measured(rng, monkeypatch):
 
     def spy(*args, depth, **kwargs):
         depths.append(depth)
-        return find_lines(*args, depth=depth, **kwargs)
+        return lines_and_edges(*args, depth=depth, **kwargs)
 
-    monkeypatch.setattr(module, "find_lines", spy)
+    monkeypatch.setattr(module, "lines_and_edges", spy)
     PatchMatch().inpaint(CubeTiles(np.where(hole[..., None], 0, image)[None], hole[None],
                                    (DOWN,), face, PAD))
     measured = cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3).max()

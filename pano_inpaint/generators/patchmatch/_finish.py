@@ -821,7 +821,8 @@ def finish_fill(filled: np.ndarray, hole: np.ndarray, params: FinishScales, high
             never the smooth trend or the smooth layout.
         bank_hole: ``(K, P, P)`` bool, the bank's hole pixels (a source step reading one is
             skipped).
-        toned: per tile, ``(P, P)`` bool, pixels the tile-tones step gave their tiles' tones:
+        toned: per tile, ``(P, P)`` bool, pixels the tile-tones step gave their tiles' tones
+            or along an edge the search continued (``_lines.Edge``):
             the stitch keeps their steps between each other.
         lined: per tile, the line step's lines: each one's unit ``(dy, dx)`` direction and
             the ``(P, P)`` bool pixels filled along it: no band gain lowers their

@@ -19,7 +19,9 @@ post on a rail, a parking stripe on the kerb it runs into: a T-junction); it is 
 up to that line only (``_junctions``). Two such segments entering the hole from different sides
 whose extensions meet inside it, with the same cross-section, are one line turning a corner there
 (a rail or skirting board round the corner of a room behind the object, a window frame's corner):
-each is continued up to where they meet (``_corners``).
+each is continued up to where they meet (``_corners``). The long segments left over, with no far
+side, line or corner, are returned as edges (``Edge``): nothing is drawn along them, but where the
+plain search's fill continues one, the finish keeps that continuation (``Edge.continued``).
 The fill then copies along each line first
 (structure propagation, J. Sun, L. Yuan, J. Jia, H.-Y. Shum, "Image completion with structure
 propagation", SIGGRAPH 2005: the curves first, the rest constrained by them): each pixel of a
@@ -47,7 +49,7 @@ import numpy as np
 
 from pano_inpaint.generators.patchmatch._offsets import channel_mean
 
-__all__ = ["Line", "find_lines", "lines_note"]
+__all__ = ["Edge", "Line", "find_lines", "lines_and_edges", "lines_note"]
 
 _MAX_ANGLE = np.radians(3.0)  # two segments of one line differ by at most this much in angle
 _TRACE_CORRELATION = 0.8  # a traced far side matches the segment's profile at least this well
@@ -75,6 +77,12 @@ _LINE_SUPPORT = 0.3
 # and copies of copies across a hole add those up into a line that drifts or blurs (grid
 # lines on the scenes' cube corners: +0.3..+1.0 dB with these shifts).
 _ON_LINE = 0.25
+# An edge's extension counts as continued by the fill while its cross-section there correlates
+# with the edge's own at least this well, with at least ``_CONTINUED_CONTRAST`` of its contrast;
+# a single row below either does not end it, two in a row do.
+_CONTINUED_CORRELATION = 0.4
+_CONTINUED_CONTRAST = 0.2
+_CONTINUED_SHIFT = 2  # px across: how far to one side a row's copy of the edge may lie
 _DETECT_SIZE = 800  # tiles larger than this are searched on a reduced copy
 # A sure line is a boundary between two regions where the mean colours of the known strips on its
 # two sides differ by at least this many times their spread (RMS within a side), ...
@@ -172,6 +180,62 @@ class Line:
             order = np.concatenate([np.arange(k, len(pairs), every) for k in range(every)])
             shifts = pairs[order].reshape(-1, 2)
         return np.ascontiguousarray(shifts)
+
+
+@dataclass(frozen=True)
+class Edge:
+    """A long segment entering a hole that the line step leaves alone: no second segment or
+    traced far side beyond the hole, no line or corner to end on (``lines_and_edges``).
+
+    Attributes:
+        tip: ``(2,)`` float64 ``(y, x)``, the segment's end next to the hole.
+        direction: ``(2,)`` float64 unit ``(dy, dx)``, from ``tip`` into the hole.
+        length: the segment's length, px (behind ``tip``).
+        enter: how far from ``tip`` along ``direction`` its extension enters the hole.
+        leave: ... and leaves it.
+    """
+
+    tip: np.ndarray
+    direction: np.ndarray
+    length: float
+    enter: float
+    leave: float
+
+    def continued(self, image: np.ndarray, hole: np.ndarray, face_size: int) -> np.ndarray:
+        """``(P, P)`` bool: the hole pixels along the part of the edge's extension that the
+        fill ``image`` (``(P, P, C)``, hole pixels filled) continues, from where it enters the
+        hole: a band as wide as the cross-section compared, on as many rows as that
+        cross-section matches the edge's own (``_CONTINUED_CORRELATION``,
+        ``_CONTINUED_CONTRAST``) before two in a row do not, no further in than the segment is
+        long. Empty where the segment is no confident profile or the fill does not continue
+        it."""
+        out = np.zeros(hole.shape, bool)
+        grey = np.ascontiguousarray(channel_mean(image), np.float32)
+        across = _across(face_size)
+        profile = _profile(grey, ~hole, self.tip, self.direction, self.length, across)
+        if profile is None:
+            return out
+        along = np.arange(self.enter, min(self.leave, self.enter + self.length))
+        if along.size < 2:
+            return out
+        # The copies may carry the edge on a pixel or two to one side (pieces copied from
+        # further along it): each row is compared at its best shift across, within the band.
+        wide = np.arange(across[0] - _CONTINUED_SHIFT, across[-1] + _CONTINUED_SHIFT + 1.0)
+        samples, _ = _sample(grey, ~hole, self.tip, self.direction, along, wide)  # (T, N + 2s)
+        n = across.size
+        shifted = np.stack([samples[:, k:k + n] for k in range(2 * _CONTINUED_SHIFT + 1)])
+        match = _pearson(shifted, profile)  # (2s + 1, T)
+        best = np.argmax(match, axis=0)
+        rows = shifted[best, np.arange(along.size)]  # (T, N)
+        contrast = np.sqrt(np.mean(_detrended(rows) ** 2, axis=1)) / max(_contrast(profile),
+                                                                          1e-12)
+        ok = (match.max(axis=0) >= _CONTINUED_CORRELATION) & (contrast >= _CONTINUED_CONTRAST)
+        failed = np.flatnonzero(~ok[:-1] & ~ok[1:])
+        count = int(failed[0]) if failed.size else int(ok.size - (not ok[-1]))
+        if count < 2:
+            return out
+        band = Line(self.tip, self.direction, float(wide[-1]), end=float(along[count - 1]))
+        return band.band(hole.shape) & hole
 
 
 def _segments(image: np.ndarray, known: np.ndarray, min_length: float) -> np.ndarray:
@@ -504,6 +568,14 @@ def _found_already(line: Line, others: list[Line], tolerance: float) -> bool:
 def find_lines(image: np.ndarray, hole: np.ndarray, face_size: int, *,
                depth: float | None = None, max_lines: int = 12,
                stop: threading.Event | None = None) -> list[Line]:
+    """The lines of :func:`lines_and_edges` without its edges."""
+    return lines_and_edges(image, hole, face_size, depth=depth, max_lines=max_lines,
+                           stop=stop)[0]
+
+
+def lines_and_edges(image: np.ndarray, hole: np.ndarray, face_size: int, *,
+                    depth: float | None = None, max_lines: int = 12,
+                    stop: threading.Event | None = None) -> tuple[list[Line], list[Edge]]:
     """Straight lines crossing ``hole`` on one tile, those ending in it on one of them, and
     pairs of lines meeting in it at a corner (see the module docstring).
 
@@ -522,7 +594,8 @@ def find_lines(image: np.ndarray, hole: np.ndarray, face_size: int, *,
         The lines crossing the hole, longest evidence first (the boundaries after the
         others), then those ending in it on one of them (``Line.end`` set), longest segment
         first, then the corners' pairs (``Line.corner``), best matched first; a corner needs
-        no line crossing the hole.
+        no line crossing the hole. Beside them the edges: the long confident segments into
+        the hole that none of those continues (``Edge``), longest first.
     """
     known = ~hole
     min_length = max(6.0, 0.03 * face_size)
@@ -530,7 +603,7 @@ def find_lines(image: np.ndarray, hole: np.ndarray, face_size: int, *,
     crossed_reach = 3.0 + _CROSSED_REACH * face_size
     segments = _segments(image, known, min_length)
     if len(segments) < 2 or (stop is not None and stop.is_set()):
-        return []
+        return [], []
     starts, ends = segments[:, :2], segments[:, 2:]
     directions = ends - starts
     lengths = np.hypot(directions[:, 0], directions[:, 1])
@@ -543,7 +616,7 @@ def find_lines(image: np.ndarray, hole: np.ndarray, face_size: int, *,
     dangling: list[_Dangling] = []
     for i in range(len(segments)):
         if stop is not None and stop.is_set():
-            return []
+            return [], []
         for sign, tip in ((1.0, ends[i]), (-1.0, starts[i])):  # leave by either end
             u = sign * directions[i]
             crossing = _march(hole, tip, u, max(gap, crossed_reach))
@@ -610,8 +683,9 @@ def find_lines(image: np.ndarray, hole: np.ndarray, face_size: int, *,
         if len(lines) >= max_lines:
             break
     joined, rest = _junctions(dangling, lines, tolerance, half_width, max_lines - len(lines))
-    joined += _corners(rest, hole, half_width, max_lines - len(lines) - len(joined))
-    return _boundaries(lines, image, known, face_size, depth) + joined
+    corners, rest = _corners(rest, hole, half_width, max_lines - len(lines) - len(joined))
+    edges = [Edge(tip, u, length, *crossing) for length, tip, u, crossing, _ in rest]
+    return _boundaries(lines, image, known, face_size, depth) + joined + corners, edges
 
 
 def _boundaries(lines: list[Line], image: np.ndarray, known: np.ndarray, face_size: int,
@@ -700,7 +774,7 @@ def _junctions(dangling: list[_Dangling], lines: list[Line], tolerance: float, h
 
 
 def _corners(dangling: list[_Dangling], hole: np.ndarray, half_width: float, count: int
-             ) -> list[Line]:
+             ) -> tuple[list[Line], list[_Dangling]]:
     """Pairs of the long segments without a far side (``dangling``: length, tip, unit ``u``
     into the hole, where it enters and leaves it, cross-section) that are one line turning a
     corner inside the hole: their extensions meet on a hole pixel, each no further into the
@@ -711,9 +785,10 @@ def _corners(dangling: list[_Dangling], hole: np.ndarray, half_width: float, cou
     taken across its own ``u`` (which points the other way along the path), is compared
     reversed. Each pair gives two lines that end where they meet (``Line.corner``), with bands
     ``half_width`` wide; pairs are taken best match first, a segment in one pair at most, at
-    most ``count`` lines in all."""
+    most ``count`` lines in all. Returns them and the segments in no pair, in
+    ``dangling``'s order."""
     if count < 2:
-        return []  # a corner is two lines
+        return [], dangling  # a corner is two lines
     candidates = []
     for a in range(len(dangling)):
         for b in range(a + 1, len(dangling)):
@@ -747,7 +822,7 @@ def _corners(dangling: list[_Dangling], hole: np.ndarray, half_width: float, cou
         for item, at in ((dangling[a], s_at), (dangling[b], t_at)):
             corners.append(Line(item[1], item[2], half_width, end=at + half_width,
                                 corner=True))
-    return corners
+    return corners, [item for k, item in enumerate(dangling) if k not in used]
 
 
 def lines_note(lines: list[Line]) -> str:

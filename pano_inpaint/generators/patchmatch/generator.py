@@ -24,7 +24,7 @@ from pano_inpaint.generators.patchmatch._finish import (
     piece_offsets,
     smooth_fill,
 )
-from pano_inpaint.generators.patchmatch._lines import Line, find_lines, lines_note
+from pano_inpaint.generators.patchmatch._lines import Edge, Line, lines_and_edges, lines_note
 from pano_inpaint.generators.patchmatch._offset_kernels import lattice_peel
 from pano_inpaint.generators.patchmatch._offsets import Lattice, find_lattice
 from pano_inpaint.generators.patchmatch._plane import Rectified, floor_lattice
@@ -191,6 +191,11 @@ class PatchMatchParams:
         stripes: on a tile that sees its floor (or ceiling) from above and where no other
             structure step applies, fill a deep hole first along the one-direction texture
             around it (planks, decking; ``_stripes``), copies only along its direction.
+        edges: where the plain search continues an edge the line step left alone (one entering
+            the hole with no partner beyond it, no line or corner to end on: ``_lines.Edge``),
+            the finish keeps that continuation as it keeps the line step's lines: the stitch
+            keeps the fill's steps across it and the band gains do not lower its
+            cross-section.
         tile_tones: after the lattice step, on a floor of tiles of random tones, give each
             tile the hole cuts its known part's tone, and a tile with nothing known whose
             copy is of an outlying tone (a dark tile of a light floor) the typical tone of
@@ -238,6 +243,7 @@ class PatchMatchParams:
     structure: bool = True
     lattice_strength: float = 0.3
     stripes: bool = True
+    edges: bool = True
     tile_tones: bool = True
     tile_tones_whole: bool = False
     seed: int = 0
@@ -387,6 +393,9 @@ class _Problem:
     # Per target, the pixels filled along stripes (their light is the plain search's: see
     # ``_stripes.stripes_light``).
     stripes: dict[int, np.ndarray] = dataclasses.field(default_factory=dict)
+    # Per target, the edges into its hole the line step left to the plain search
+    # (``_lines.Edge``): the finish keeps what of them the fill continues.
+    edges: dict[int, list[Edge]] = dataclasses.field(default_factory=dict)
 
 
 def _brightest(image: np.ndarray, hole: np.ndarray) -> float:
@@ -552,7 +561,7 @@ class PatchMatch:
             try:
                 filled, fields_, solved = self._solve(problem, tiles.report)
                 self._finish(tiles, filled, values, fields_, solved.bank_image,
-                             solved.bank_hole, 1.0, quantum)
+                             solved.bank_hole, 1.0, quantum, edges=solved.edges)
             finally:
                 problem.edits.undo()
             stripes = solved.stripes
@@ -588,7 +597,7 @@ class PatchMatch:
         try:
             filled, fields_, solved = self._solve(problem, tiles.report)
             self._finish(tiles, filled, work, fields_, solved.bank_values, solved.bank_hole,
-                         high, lights=True)
+                         high, lights=True, edges=solved.edges)
         finally:
             problem.edits.undo()
         colour = filled[..., :3]
@@ -599,12 +608,14 @@ class PatchMatch:
 
     def _finish(self, tiles: CubeTiles, filled: np.ndarray, known: np.ndarray,
                 fields_: list[_Field | None], bank: np.ndarray, bank_hole: np.ndarray,
-                high: float, quantum: float = 0.0, *, lights: bool = False) -> None:
+                high: float, quantum: float = 0.0, *, lights: bool = False,
+                edges: dict[int, list[Edge]] | None = None) -> None:
         """Smooth structure at the border and detail at the surroundings' energy (``_finish``),
         values clipped to ``[0, high]``, then the tiles re-padded so they agree on their overlaps
         again (``known``: the tiles' known pixels, in the domain of ``filled``; ``lights``:
         ``filled`` is HDR in log brightness, where a light on the border is capped for the
-        finish's interpolations)."""
+        finish's interpolations; ``edges``: per tile, the edges the line step left to the
+        search, kept where its fill continues them, as the line step's lines are)."""
         p = self.params
         if (p.structure_depth == 0 and p.detail_bands == 0 and p.detail_depth == 0
                 and p.layout_depth == 0 and p.rim_depth == 0 and not p.stitch):
@@ -621,6 +632,21 @@ class PatchMatch:
         along = {i: f.along for i, f in enumerate(fields_) if f is not None and f.along is not None}
         toned = {i: f.toned for i, f in enumerate(fields_) if f is not None and f.toned is not None}
         lined = {i: f.lined for i, f in enumerate(fields_) if f is not None and f.lined is not None}
+        for i, found in (edges or {}).items():
+            # An edge the search's own copies continue into the hole is kept as a line the line
+            # step drew: its steps across the stitch's cuts and its cross-section's energy
+            # (lebombo's pillar turning into a ledge: the stitch and the band gains faded the
+            # continued edge into a dark blob).
+            # Only the search's own fill: what a structure step filled is that step's to keep.
+            mine = tiles.mask[i] if i not in along else tiles.mask[i] & ~along[i]
+            kept = [(edge.direction, region) for edge in found
+                    if (region := edge.continued(filled[i], tiles.mask[i], tiles.face_size)
+                        & mine).any()]
+            if not kept:
+                continue
+            lined[i] = [*lined.get(i, []), *kept]
+            union = np.logical_or.reduce([region for _, region in kept])
+            toned[i] = union if i not in toned else toned[i] | union
         finish_fill(filled, tiles.mask, scales, high, fields, bank, along, bank_hole, toned,
                     lined)
         if tiles.pad and len(tiles.face_ids) > 1:
@@ -918,7 +944,7 @@ class PatchMatch:
             # raised, not lost with its result.
             enough = threading.Event()
             looking = ThreadPoolExecutor(1)
-            lines_found = looking.submit(find_lines, image, hole, problem.face_size,
+            lines_found = looking.submit(lines_and_edges, image, hole, problem.face_size,
                                          depth=depth, stop=enough)
             looking.shutdown(wait=False)
             try:
@@ -939,7 +965,7 @@ class PatchMatch:
             except BaseException:
                 enough.set()
                 raise
-            lines = lines_found.result()
+            lines, edges = lines_found.result()
             # A corner (two edges of an object turning in the hole) says nothing against
             # planks; the stripes then take the whole hole, corner and all (drawn too, the box
             # corner at St Fagans' large cap cost 0.11 dB: its edges' extensions meet 13-20 px
@@ -954,6 +980,8 @@ class PatchMatch:
                 found.append(f"face {face}: stripes along "
                              f"{np.round(stripes.direction, 2).tolist()} seen from above")
                 continue
+            if edges and p.edges:
+                problem.edges[i] = edges
             if lines:
                 plans[i] = _line_parts(lines, hole, reach)
                 lined.append(f"face {face}: " + lines_note(lines))
