@@ -1154,7 +1154,7 @@ def test_a_boundary_band_reaches_half_way_to_the_line_alongside_it(rng):
 def test_a_boundary_band_is_no_wider_than_half_the_holes_depth(rng):
     """In a hole 24 px deep the kerb's band reaches 12 px to each side, not a tenth of the
     face (16 px): the search, with the ring all around, places the regions itself."""
-    from pano_inpaint.generators.patchmatch._lines import find_lines, lines_and_edges
+    from pano_inpaint.generators.patchmatch._lines import find_lines
 
     face = 160
     image, _, _ = _two_regions(rng, face, (5.0,))
