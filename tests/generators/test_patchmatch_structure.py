@@ -1248,3 +1248,60 @@ def test_a_hole_shallower_than_half_the_lattice_step_is_filled_along_it(rng):
     grout = ((y % period) < 2) | ((x % period) < 2)
     assert out.mean(axis=-1)[hole & grout].mean() < 0.3
     assert out.mean(axis=-1)[hole & ~grout].mean() > 0.4
+
+
+def _pillar(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, float]:
+    """A light pillar's right edge (vertical, light left of column ``c``, dark right of it)
+    below a plain ledge (rows above 40), and a hole where it meets the ledge: the edge enters
+    the hole from below with no partner above it. Returns the tile, the hole and ``c``."""
+    y, x = _grid()
+    c = 50.5
+    grey = np.where(y < 40, 0.5, np.where(x < c, 0.7, 0.35))
+    image = _rgb(grey + 0.02 * rng.standard_normal((SIZE, SIZE)))
+    return image, np.hypot(y - 52, x - c - 6) <= 22, c
+
+
+def test_an_edge_the_search_continued_keeps_its_step_through_the_finish(rng):
+    """The pillar's edge has no partner, junction or corner (the line step draws nothing), but
+    the plain search continues it into the hole; the finish (the stitch across the copies'
+    cuts, the band gains toward the plain ring) kept only 0.70-0.78 of its step there. Kept
+    as the line step's lines are, the continued part of it keeps the raw fill's step."""
+    from pano_inpaint.generators.patchmatch._lines import lines_and_edges
+
+    image, hole, c = _pillar(rng)
+    lines, edges = lines_and_edges(image, hole, FACE)
+    assert not lines and edges
+    off = {"structure_depth": 0.0, "detail_bands": 0, "detail_depth": 0.0, "rim_depth": 0.0,
+           "stitch": False}
+    raw = PatchMatch(**off).inpaint(_tiles(image, hole))[0]
+    (edge,) = [e for e in edges if abs(e.direction[0]) > 0.99]  # the pillar's, from below
+    continued = edge.continued(raw, hole, FACE)
+    rows = np.flatnonzero(continued.any(axis=1))
+    assert rows.size >= 8  # the search does continue it
+
+    def step(out: np.ndarray) -> float:
+        grey = out.mean(axis=-1)[rows]
+        return float(grey[:, int(c) - 4:int(c) - 1].mean() - grey[:, int(c) + 2:int(c) + 5].mean())
+
+    kept = step(PatchMatch().inpaint(_tiles(image, hole))[0])
+    faded = step(PatchMatch(edges=False).inpaint(_tiles(image, hole))[0])
+    assert kept >= 0.9 * step(raw) > faded, (kept, faded, step(raw))
+
+
+def test_an_edge_the_fill_does_not_continue_keeps_nothing(rng):
+    """A fill without the pillar's edge (the hole plain, or the edge's sides swapped) continues
+    nothing of it: no pixel is kept for it."""
+    from pano_inpaint.generators.patchmatch._lines import lines_and_edges
+
+    image, hole, c = _pillar(rng)
+    _, edges = lines_and_edges(image, hole, FACE)
+    (edge,) = [e for e in edges if abs(e.direction[0]) > 0.99]
+    plain = np.where(hole[..., None], image[~hole].mean(axis=0), image).astype(np.float32)
+    swapped = image.copy()
+    swapped[hole] = image[:, ::-1][hole]  # mirrored about the tile's centre column, near ``c``
+    drawn = image.copy()
+    y, x = _grid()
+    drawn[hole] = _rgb(np.where(x < c, 0.7, 0.35))[hole]  # the edge drawn on: kept
+    assert not edge.continued(plain, hole, FACE).any()
+    assert not edge.continued(swapped, hole, FACE).any()
+    assert edge.continued(drawn, hole, FACE).sum() >= 0.5 * (hole & (np.abs(x - c) <= 4)).sum()
