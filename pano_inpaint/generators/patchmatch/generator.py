@@ -196,6 +196,9 @@ class PatchMatchParams:
             the finish keeps that continuation as it keeps the line step's lines: the stitch
             keeps the fill's steps across it and the band gains do not lower its
             cross-section.
+        edges_along: with ``edges``, the kept continuation also counts as a structure step's
+            fill: the finish's smooth trend, rim fill and layout give way to the copy near it,
+            as they do near a line the line step drew.
         tile_tones: after the lattice step, on a floor of tiles of random tones, give each
             tile the hole cuts its known part's tone, and a tile with nothing known whose
             copy is of an outlying tone (a dark tile of a light floor) the typical tone of
@@ -244,6 +247,7 @@ class PatchMatchParams:
     lattice_strength: float = 0.3
     stripes: bool = True
     edges: bool = True
+    edges_along: bool = False
     tile_tones: bool = True
     tile_tones_whole: bool = False
     seed: int = 0
@@ -647,6 +651,8 @@ class PatchMatch:
             lined[i] = [*lined.get(i, []), *kept]
             union = np.logical_or.reduce([region for _, region in kept])
             toned[i] = union if i not in toned else toned[i] | union
+            if p.edges_along:
+                along[i] = union if i not in along else along[i] | union
         finish_fill(filled, tiles.mask, scales, high, fields, bank, along, bank_hole, toned,
                     lined)
         if tiles.pad and len(tiles.face_ids) > 1:
