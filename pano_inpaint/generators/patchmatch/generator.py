@@ -247,7 +247,7 @@ class PatchMatchParams:
     lattice_strength: float = 0.3
     stripes: bool = True
     edges: bool = True
-    edges_along: bool = False
+    edges_along: bool = True
     tile_tones: bool = True
     tile_tones_whole: bool = False
     seed: int = 0
