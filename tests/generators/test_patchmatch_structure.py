@@ -141,6 +141,49 @@ def test_find_lattice_finds_nothing_in_irregular_texture(rng):
     assert find_lattice(image, ~_hole()) is None
 
 
+def _floor_tiles(rng: np.random.Generator) -> np.ndarray:
+    """Square floor tiles of 20 px turned by atan(3/4), light grout joints about 1.5 px wide,
+    each tile with its own tone and about one in seven dark (a plaza's paving)."""
+    y, x = _grid()
+    a, b = (y * 0.8 + x * 0.6) / 20.0, (-y * 0.6 + x * 0.8) / 20.0
+    ia, ib = np.floor(a).astype(int), np.floor(b).astype(int)
+    to_joint = 20.0 * np.minimum(np.minimum(a - ia, ia + 1 - a), np.minimum(b - ib, ib + 1 - b))
+    face = np.clip(to_joint - 0.75, 0.0, 1.0)
+    tone = rng.uniform(-0.05, 0.05, (64, 64))[ia % 64, ib % 64]
+    dark = (rng.uniform(0, 1, (64, 64)) < 0.15)[ia % 64, ib % 64]
+    return _rgb(0.35 + (0.35 + tone - 0.25 * dark) * face + _noise(rng, 0.02))
+
+
+def _thin_ring_hole() -> np.ndarray:
+    """A hole whose known ring is 0.44 of the tile (its corners and a few px along the sides),
+    as a 45-degree cap leaves on the down face."""
+    y, x = _grid()
+    centre = (SIZE - 1) / 2
+    return np.hypot(y - centre, x - centre) <= HOLE_RADIUS
+
+
+def test_a_lattice_seen_through_a_thin_ring_is_found_and_kept_in_the_fill():
+    """Under a large cap the known ring is thin: twice a tile's step keeps under a fifth of
+    its pixels known at both ends (the share a shift itself needs), and the step's second
+    direction dips less than the first. The lattice is still found (its repeat confirmed
+    on the pixels twice the step keeps, the second direction taken at half the strength),
+    and the fill keeps its autocorrelation at both steps. Without it: no lattice, the joints
+    are continued as lines, and the fill's correlation at the steps is about 0."""
+    rng = np.random.default_rng(0)
+    image, hole = _floor_tiles(rng), _thin_ring_hole()
+    lattice = find_lattice(image, ~hole)
+    assert lattice is not None
+    a, b, _ = lattice.basis()
+    assert b is not None  # two directions: a lattice, not stripes
+    tiles = _tiles(image, hole)
+    out = PatchMatch().inpaint(tiles)[0].mean(axis=-1)
+    assert any("filled along the lattice" in note for note in tiles.notes)
+    for shift in (np.rint(a), np.rint(b)):
+        known = _correlation(image.mean(axis=-1), ~hole, shift)
+        assert known > 0.3
+        assert _correlation(out, hole, shift) >= 0.8 * known
+
+
 # ------------------------------------------------------------------------------------- fills
 
 

@@ -40,6 +40,12 @@ __all__ = ["Lattice", "channel_mean", "edge_strength", "find_lattice", "not_para
 
 _SHORTEST = 4  # shorter offsets (work pixels) are left to the ordinary search
 _MIN_OVERLAP = 0.2  # a shift must keep this share of the known pixels known at both ends
+# Twice a shift (the repeat's confirmation) need only keep this share: under a large cap the
+# known ring is thin, and at twice a tile's period its overlap with itself falls below
+# _MIN_OVERLAP (plaza_tiles' 45-degree cap, seed 1: 0.12 of the known pixels at 90 px), so a
+# sharp lattice (strength 0.37) was dropped for want of pixels, not of a repeat.
+_CONFIRM_OVERLAP = 0.1
+_HALF_PERIOD = 1.5  # colour msd at a shift above this times at twice it: half a period
 _REFINE_PIXELS = 60_000  # pixel pairs sampled per shift when refining at full resolution
 
 
@@ -296,6 +302,15 @@ def _refine(image: np.ndarray, known: np.ndarray, offset: np.ndarray,
     return out
 
 
+def _same_colours(image: np.ndarray, known: np.ndarray, shift: np.ndarray) -> bool:
+    """Whether the known colours match themselves shifted by ``shift`` (px, ``(2,)`` int) about
+    as well as shifted by twice it: a period, not half of one (``_HALF_PERIOD``)."""
+    step = max(1, int(np.sqrt(known.sum() / _REFINE_PIXELS)))
+    once = pair_msd(image, known, int(shift[0]), int(shift[1]), step)
+    twice = pair_msd(image, known, 2 * int(shift[0]), 2 * int(shift[1]), step)
+    return bool(np.isfinite(once) and once <= _HALF_PERIOD * twice)
+
+
 def find_lattice(
     image: np.ndarray, known: np.ndarray, *, work_size: int = 512, min_strength: float = 0.3,
     max_offsets: int = 6,
@@ -347,12 +362,44 @@ def find_lattice(
     # texture is not), within a pixel (it is measured on whole pixels).
     confirmed = dips * (_dips(msd, valid, _nearest_minimum(msd, valid, 2 * minima - centre))
                         >= min_strength / 2)
+    # Under a large cap the known ring is thin, and twice a sharp shift may keep too few of
+    # its pixels known at both ends for ``valid``: such a shift is confirmed on the pixels it
+    # does keep (``_CONFIRM_OVERLAP``) if it is an isolated dip (not on a valley: half of it
+    # no dip; a blurred floor near the horizon, rectified, matched itself along its rows)
+    # and its colours match as well as twice it does (on edges alone a checkerboard repeats
+    # at one cell, on colours only at two).
+    wide = overlap >= _CONFIRM_OVERLAP * float(work_known.sum())
+    doubles = 2 * minima - centre
+    halves = centre + np.rint((minima - centre) / 2).astype(np.int64)
+    last = msd.shape[0] - 1
+    unsure = (confirmed == 0) & (dips >= min_strength / 2) & ~valid[
+        np.clip(doubles[:, 0], 0, last), np.clip(doubles[:, 1], 0, last)]
+    for k in np.flatnonzero(unsure):
+        twice = _dips(msd, wide, _nearest_minimum(msd, wide, doubles[k:k + 1]))[0]
+        half = _dips(msd, valid, _nearest_minimum(msd, valid, halves[k:k + 1]))[0]
+        if (twice >= min_strength / 2 and half < min_strength / 2
+                and _same_colours(image, known, (minima[k] - centre) * 2**levels)):
+            confirmed[k] = dips[k]
     # Among equally sharp shifts the shorter ones first: they are usable nearer the border.
     length = np.hypot(*(minima - centre).T) / work.shape[0]
     order = np.argsort(-(confirmed * (1 - 0.3 * length)), kind="stable")
     order = order[confirmed[order] >= min_strength][:max_offsets]
     if not order.size:
         return None
+    # Through a thin ring the lattice's second direction may dip less than the first (fewer
+    # of its shifts stay known: plaza_tiles' 45-degree cap, 0.21 beside 0.37). Where every
+    # sharp shift is parallel to the first, the sharpest confirmed one across it, at half the
+    # strength and a period on colours too, spans the lattice with it.
+    first = minima[order[0]] - centre
+    if order.size < max_offsets and not any(not_parallel(first, minima[k] - centre)
+                                            for k in order):
+        for k in np.argsort(-confirmed, kind="stable"):
+            if confirmed[k] < min_strength / 2:
+                break
+            if not_parallel(first, minima[k] - centre) and _same_colours(
+                    image, known, (minima[k] - centre) * 2**levels):
+                order = np.append(order, k)
+                break
     # A shift whose half is as sharp a dip lies on a valley of matching shifts: the texture
     # matches itself all along a direction (a line, stripes), not at isolated points.
     halves = minima[order] - centre
