@@ -78,6 +78,13 @@ _STRIPES_LIGHT = 0.04
 # floors upscaled to 4K (API fills): the light step's CPU 12.3 -> 4.0, 18.1 -> 4.4 and 5.7 ->
 # 2.5 s, WS-PSNR +3.93 (lebombo's large cap), -0.39 (St Fagans' large cap), -0.02 (its nadir).
 _STRIPES_LIGHT_FACE = 256
+# A light changes a floor's brightness, not its hue: where the plain search's coarse band
+# changes the hue of the fill along the stripes by more than this (log ratio between channels,
+# from full weight to none), it brought a piece of something else, whose light is not taken.
+# St Fagans' 40-degree cap: a dark green blob (0.2-0.34) in a floor whose light changes hue by
+# at most 0.16 under its nadir cap and 0.07 under Lebombo's.
+_FOREIGN_HUE = (0.15, 0.25)
+_HUE_FLOOR = 0.02  # added to display-referred values before their ratio (dark pixels' noise)
 
 
 def _detail(image: np.ndarray, known: np.ndarray) -> np.ndarray:
@@ -243,6 +250,22 @@ def _enlarged(stack: np.ndarray, side: int) -> np.ndarray:
     return np.stack(out).reshape(len(out), side, side, -1)
 
 
+def _light_only(mine: np.ndarray, gap: np.ndarray, sigma: float, *, log: bool) -> np.ndarray:
+    """``(P, P)`` float32 weight in ``[0, 1]`` of the coarse ``gap`` ``(P, P, C)`` to the plain
+    search's fill: 1 where it changes the colours of ``mine`` (the fill along stripes) alike,
+    as a light does, falling to 0 where it changes their hue by ``_FOREIGN_HUE`` (log ratio
+    between channels): there the plain search brought a piece of something else."""
+    if log:  # in log brightness the gap is already a log ratio per channel
+        ratio = gap
+    else:
+        low = np.stack([cv2.GaussianBlur(np.ascontiguousarray(mine[..., c]), (0, 0), sigma)
+                        for c in range(mine.shape[2])], axis=-1)  # (P, P, C)
+        ratio = np.log((np.maximum(low + gap, 0.0) + _HUE_FLOOR) / (low + _HUE_FLOOR))
+    hue = np.sqrt(((ratio - ratio.mean(axis=-1, keepdims=True)) ** 2).sum(axis=-1))
+    low_hue, high_hue = _FOREIGN_HUE
+    return np.clip((high_hue - hue) / (high_hue - low_hue), 0.0, 1.0).astype(np.float32)
+
+
 def stripes_light(tiles: CubeTiles, out: np.ndarray, stripes: dict[int, np.ndarray],
                   plain_fill: Callable[[CubeTiles], np.ndarray], *, log: bool) -> None:
     """Give the pixels filled along stripes (``stripes``: per tile, ``(P, P)`` bool) the
@@ -284,6 +307,8 @@ def stripes_light(tiles: CubeTiles, out: np.ndarray, stripes: dict[int, np.ndarr
         for c in range(gap.shape[2]):
             gap[..., c] = cv2.GaussianBlur(np.ascontiguousarray(theirs[..., c] - mine[..., c]),
                                            (0, 0), sigma)
+        if gap.shape[2] > 1:
+            gap *= _light_only(mine, gap, sigma, log=domain is not None)[..., None]
         mine = mine + gap
         if domain is not None:
             mine = domain.inverse(np.maximum(mine, 0.0))  # u < 0: negative values
