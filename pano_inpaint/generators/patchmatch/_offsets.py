@@ -387,12 +387,18 @@ def find_lattice(
     if not order.size:
         return None
     # Through a thin ring the lattice's second direction may dip less than the first (fewer
-    # of its shifts stay known: plaza_tiles' 45-degree cap, 0.21 beside 0.37). Where every
-    # sharp shift is parallel to the first, the sharpest confirmed one across it, at half the
-    # strength and a period on colours too, spans the lattice with it.
+    # of its shifts stay known: plaza_tiles' 45-degree cap, 0.23 beside 0.37). Where every
+    # sharp shift is parallel to the first and the first is an isolated dip, the sharpest
+    # confirmed one across it, at half the strength and a period on colours too, spans the
+    # lattice with it. Not on a valley (stripes, planks: a shift along them matches all along,
+    # and their joints fall at random; loft_planks' tripod lost 0.26 dB to planks crossed by
+    # their own width).
     first = minima[order[0]] - centre
-    if order.size < max_offsets and not any(not_parallel(first, minima[k] - centre)
-                                            for k in order):
+    first_half = centre + np.rint(first / 2).astype(np.int64)
+    if (order.size < max_offsets
+            and not any(not_parallel(first, minima[k] - centre) for k in order)
+            and _dips(msd, valid, _nearest_minimum(msd, valid, first_half[None]))[0]
+            < min_strength / 2):
         for k in np.argsort(-confirmed, kind="stable"):
             if confirmed[k] < min_strength / 2:
                 break
