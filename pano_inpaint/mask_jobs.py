@@ -76,8 +76,11 @@ def _finish(image: Path, loaded, detection, out_dir: Path, *, dilate: int, previ
         from pano_inpaint.masks.auto.detect import DisplayPanorama
 
         shown = DisplayPanorama.of(loaded.pixels).reduced(min(loaded.height, 1024))
-        small = mask if mask.shape[0] == shown.shape[0] else _reduce_mask(mask, shown.shape[0])
-        _write(preview_path, preview_image(shown, small), overwrite)
+        def fit(m: np.ndarray) -> np.ndarray:
+            return m if m.shape[0] == shown.shape[0] else _reduce_mask(m, shown.shape[0])
+
+        rejected = None if detection.rejected is None else fit(detection.rejected)
+        _write(preview_path, preview_image(shown, fit(mask), rejected), overwrite)
     report = {**detection.to_dict(), **(extra or {})}
     return MaskFileResult(image, mask_path, preview_path if preview else None, report)
 

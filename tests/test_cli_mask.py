@@ -195,3 +195,8 @@ def test_auto_on_a_panorama_without_a_rig_changes_nothing(tmp_path, capsys):
     assert main(["mask", str(shots / "bare.png"), "-o", str(tmp_path / "m"), "-q"]) == 0
     assert not read_mask(tmp_path / "m" / "bare_mask.png", H, 2 * H).any()
     assert "no rig taken" in " ".join(capsys.readouterr().err.split())
+    # The preview outlines the find that was not taken (yellow), so the user can judge it.
+    preview = read_image(tmp_path / "m" / "bare_preview.jpg").pixels.astype(int)
+    half = preview.shape[1] // 2
+    yellow = (preview[..., 0] > 180) & (preview[..., 1] > 180) & (preview[..., 2] < 100)
+    assert not yellow[:, :half].any() and yellow[:, half:].sum() > 20

@@ -206,6 +206,8 @@ class RigDetection:
             (:func:`image_evidence`).
         rejected_fraction: share of the sphere found but not kept (a doubtful detection the
             image does not back); ``mask`` is then empty.
+        rejected: ``(H, W)`` bool, that find (None when nothing was rejected): the preview
+            outlines it, so a user can judge whether to force it.
     """
 
     mask: np.ndarray
@@ -219,6 +221,7 @@ class RigDetection:
     detector: str = ""
     evidence: float = 1.0
     rejected_fraction: float = 0.0
+    rejected: np.ndarray | None = None
 
     @property
     def unsure(self) -> bool:
@@ -355,10 +358,10 @@ def _detection(mask: np.ndarray, probability: np.ndarray, view: NadirView, name:
     fraction = mask_fraction(mask)
     cap_fraction = mask_fraction(cap)
     confidence, reaches_edge = probability_stats(probability, view)
-    rejected = 0.0
+    rejected, rejected_mask = 0.0, None
     if mask.any() and confidence < _DOUBTFUL_CONFIDENCE and evidence < min_evidence:
         rejected, fraction = fraction, 0.0
-        mask = np.zeros_like(mask)
+        rejected_mask, mask = mask, np.zeros_like(mask)
         reaches_edge = False
     warnings = []
     if rejected:
@@ -376,4 +379,4 @@ def _detection(mask: np.ndarray, probability: np.ndarray, view: NadirView, name:
                         " degrees from the nadir): parts further out may be missed")
     return RigDetection(mask, probability, view, fraction, fraction / cap_fraction,
                         mask_fraction(mask & cap) / cap_fraction, confidence, warnings, name,
-                        evidence, rejected)
+                        evidence, rejected, rejected_mask)

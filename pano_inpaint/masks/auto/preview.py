@@ -3,7 +3,8 @@
 The preview is a wide nadir view (the down face padded by half a face: 126 degrees across, 141 to
 the corners), the form in which a user can judge a rig mask at a glance (the equirectangular image
 smears the nadir over its bottom rows). Left: the panorama; right: the same with the mask tinted
-magenta and outlined.
+magenta and outlined. A find that was not taken (a doubtful detection the image does not back)
+is only outlined, in yellow: nothing there will be filled unless the user forces it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ __all__ = ["PREVIEW_VIEW", "outline_hole", "preview_image"]
 
 PREVIEW_VIEW = NadirView(256, 128)
 _MAGENTA = np.array([255, 0, 255], np.uint8)
+_YELLOW = (255, 255, 0)
 
 
 def outline_hole(image: np.ndarray, hole: np.ndarray, *, tint: bool = True) -> np.ndarray:
@@ -31,12 +33,14 @@ def outline_hole(image: np.ndarray, hole: np.ndarray, *, tint: bool = True) -> n
     return out
 
 
-def preview_image(display: np.ndarray, mask: np.ndarray) -> np.ndarray:
+def preview_image(display: np.ndarray, mask: np.ndarray,
+                  rejected: np.ndarray | None = None) -> np.ndarray:
     """Side-by-side nadir views of a panorama without and with its mask.
 
     Args:
         display: ``(H, W, 3)`` display-referred panorama: uint8, or float32 in ``[0, 1]``.
         mask: ``(H, W)`` bool.
+        rejected: ``(H, W)`` bool, a find that was not taken (outlined in yellow), or None.
 
     Returns:
         ``(s, 2 s, 3)`` uint8 RGB.
@@ -50,4 +54,10 @@ def preview_image(display: np.ndarray, mask: np.ndarray) -> np.ndarray:
     if view.dtype != np.uint8:
         view = np.clip(np.rint(view * 255), 0, 255).astype(np.uint8)
     hole = PREVIEW_VIEW.from_erp(mask.view(np.uint8), interpolation="nearest") > 0
-    return np.concatenate([view, outline_hole(view, hole)], axis=1)
+    shown = outline_hole(view, hole)
+    if rejected is not None and rejected.any():
+        found = PREVIEW_VIEW.from_erp(rejected.view(np.uint8), interpolation="nearest") > 0
+        contours, _ = cv2.findContours(found.astype(np.uint8), cv2.RETR_EXTERNAL,
+                                       cv2.CHAIN_APPROX_NONE)
+        cv2.drawContours(shown, contours, -1, _YELLOW, 1)
+    return np.concatenate([view, shown], axis=1)
