@@ -22,28 +22,24 @@ __all__ = ["check_settings", "generator_settings"]
 _SCALARS = {"bool", "int", "float", "str"}
 _FILE_PARAMETER = re.compile(r"(weights|path|file|dir|folder)$")
 _KIND_TYPES = {"bool": (bool,), "int": (int,), "float": (int, float), "str": (str,)}
-# ``Literal["a", "b"]`` as the annotation's text (the modules use postponed annotations).
-_STRING_CHOICES = re.compile(r"""Literal\[\s*((?:(["'])[^"']*\2\s*,?\s*)+)\]""")
 
 
 def _choices(annotation: object) -> list[str] | None:
-    """The strings of a ``Literal`` of strings, as an object or as text (``None`` for any other
-    annotation)."""
-    if typing.get_origin(annotation) is typing.Literal:
-        values = list(typing.get_args(annotation))
-        return values if all(isinstance(v, str) for v in values) else None
-    if not isinstance(annotation, str):
+    """The strings of a resolved ``Literal`` of strings (``None`` for any other annotation)."""
+    if typing.get_origin(annotation) is not typing.Literal:
         return None
-    found = _STRING_CHOICES.fullmatch(annotation.strip())
-    return None if found is None else re.findall(r"""["']([^"']*)["']""", found.group(1))
+    values = list(typing.get_args(annotation))
+    return values if all(isinstance(v, str) for v in values) else None
 
 
-def _form_field(name: str, annotation: object, default: object) -> dict[str, Any] | None:
+def _form_field(name: str, annotation: object, default: object,
+                resolved: object = None) -> dict[str, Any] | None:
     """A form field for a parameter typed as one scalar, possibly ``| None`` (automatic), or
-    as a ``Literal`` of strings (a ``str`` field with its ``choices``); ``None`` for anything
-    else (dicts, objects), which the form cannot edit."""
+    as a ``Literal`` of strings (``resolved``: the annotation evaluated; a ``str`` field with
+    its ``choices``); ``None`` for anything else (dicts, objects), which the form cannot
+    edit."""
     text = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", "")
-    choices = _choices(annotation)
+    choices = _choices(resolved)
     if choices is not None and default in choices:
         return {"name": name, "default": default, "kind": "str", "choices": choices}
     members = {m.strip() for m in str(text).split("|")} - {"None", ""}
@@ -67,7 +63,9 @@ def generator_settings(name: str) -> list[dict[str, Any]]:
             fields.append(_form_field(param.name, param.annotation, default))
     settings = getattr(generator, "params", None)
     if dataclasses.is_dataclass(settings) and not isinstance(settings, type):
-        fields += [_form_field(f.name, f.type, getattr(settings, f.name))
+        # Evaluated as the config loader evaluates them (the modules postpone annotations).
+        hints = typing.get_type_hints(type(settings))
+        fields += [_form_field(f.name, f.type, getattr(settings, f.name), hints[f.name])
                    for f in dataclasses.fields(settings)]
     return [f for f in fields if f is not None and not _FILE_PARAMETER.search(f["name"])]
 
