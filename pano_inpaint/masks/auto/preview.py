@@ -18,18 +18,19 @@ __all__ = ["PREVIEW_VIEW", "outline_hole", "preview_image"]
 
 PREVIEW_VIEW = NadirView(256, 128)
 _MAGENTA = np.array([255, 0, 255], np.uint8)
-_YELLOW = (255, 255, 0)
+_YELLOW = np.array([255, 255, 0], np.uint8)
 
 
-def outline_hole(image: np.ndarray, hole: np.ndarray, *, tint: bool = True) -> np.ndarray:
+def outline_hole(image: np.ndarray, hole: np.ndarray, *, tint: bool = True,
+                 colour: np.ndarray = _MAGENTA) -> np.ndarray:
     """``image`` ``(h, w, 3)`` uint8 with ``hole`` ``(h, w)`` bool tinted (optional) and outlined
-    in magenta; a new array."""
+    in ``colour`` (RGB, magenta); a new array."""
     out = image.copy()
     if tint:
-        out[hole] = (0.5 * out[hole] + 0.5 * _MAGENTA).astype(np.uint8)
+        out[hole] = (0.5 * out[hole] + 0.5 * colour).astype(np.uint8)
     contours, _ = cv2.findContours(hole.astype(np.uint8), cv2.RETR_EXTERNAL,
                                    cv2.CHAIN_APPROX_NONE)
-    cv2.drawContours(out, contours, -1, tuple(int(c) for c in _MAGENTA), 1)
+    cv2.drawContours(out, contours, -1, tuple(int(c) for c in colour), 1)
     return out
 
 
@@ -57,7 +58,5 @@ def preview_image(display: np.ndarray, mask: np.ndarray,
     shown = outline_hole(view, hole)
     if rejected is not None and rejected.any():
         found = PREVIEW_VIEW.from_erp(rejected.view(np.uint8), interpolation="nearest") > 0
-        contours, _ = cv2.findContours(found.astype(np.uint8), cv2.RETR_EXTERNAL,
-                                       cv2.CHAIN_APPROX_NONE)
-        cv2.drawContours(shown, contours, -1, _YELLOW, 1)
+        shown = outline_hole(shown, found, tint=False, colour=_YELLOW)
     return np.concatenate([view, shown], axis=1)
