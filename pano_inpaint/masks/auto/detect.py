@@ -204,10 +204,9 @@ class RigDetection:
         warnings: what a user should check.
         evidence: share of the detection that looks unlike the ground around it
             (:func:`image_evidence`).
-        rejected_fraction: share of the sphere found but not kept (a doubtful detection the
-            image does not back); ``mask`` is then empty.
-        rejected: ``(H, W)`` bool, that find (None when nothing was rejected): the preview
-            outlines it, so a user can judge whether to force it.
+        rejected: ``(H, W)`` bool, a find not kept (a doubtful detection the image does not
+            back; ``mask`` is then empty), or None: the preview outlines it, so a user can judge
+            whether to force it.
     """
 
     mask: np.ndarray
@@ -220,8 +219,12 @@ class RigDetection:
     warnings: list[str] = field(default_factory=list)
     detector: str = ""
     evidence: float = 1.0
-    rejected_fraction: float = 0.0
     rejected: np.ndarray | None = None
+
+    @property
+    def rejected_fraction(self) -> float:
+        """The share of the sphere found but not kept (``rejected``), 0 if none was."""
+        return 0.0 if self.rejected is None else mask_fraction(self.rejected)
 
     @property
     def unsure(self) -> bool:
@@ -358,15 +361,15 @@ def _detection(mask: np.ndarray, probability: np.ndarray, view: NadirView, name:
     fraction = mask_fraction(mask)
     cap_fraction = mask_fraction(cap)
     confidence, reaches_edge = probability_stats(probability, view)
-    rejected, rejected_mask = 0.0, None
+    rejected = None
     if mask.any() and confidence < _DOUBTFUL_CONFIDENCE and evidence < min_evidence:
-        rejected, fraction = fraction, 0.0
-        rejected_mask, mask = mask, np.zeros_like(mask)
+        rejected, mask, fraction = mask, np.zeros_like(mask), 0.0
         reaches_edge = False
     warnings = []
-    if rejected:
+    if rejected is not None:
         warnings.append(
-            f"no rig taken: found {100 * rejected:.2f}% of the sphere, doubtful (confidence "
+            f"no rig taken: found {100 * mask_fraction(rejected):.2f}% of the sphere, doubtful "
+            f"(confidence "
             f"{confidence:.2f}), and only {100 * evidence:.0f}% of it looks unlike the ground "
             f"around it (auto_mask.min_evidence {100 * min_evidence:.0f}%); nothing is filled. "
             "To use it anyway: --set auto_mask.min_evidence=0")
@@ -379,4 +382,4 @@ def _detection(mask: np.ndarray, probability: np.ndarray, view: NadirView, name:
                         " degrees from the nadir): parts further out may be missed")
     return RigDetection(mask, probability, view, fraction, fraction / cap_fraction,
                         mask_fraction(mask & cap) / cap_fraction, confidence, warnings, name,
-                        evidence, rejected, rejected_mask)
+                        evidence, rejected)
