@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 from pano_inpaint.config import load_config  # noqa: E402
 from pano_inpaint.eval.images import load_panorama  # noqa: E402
 from pano_inpaint.eval.methods import generator_method  # noqa: E402
+from pano_inpaint.eval.metrics import gradient_energy_map  # noqa: E402
 from pano_inpaint.eval.views import HoleView  # noqa: E402
 from pano_inpaint.masks import make_mask  # noqa: E402
 from pano_inpaint.values import ToneMap, to_values  # noqa: E402
@@ -41,30 +42,12 @@ from pano_inpaint.values import ToneMap, to_values  # noqa: E402
 DEPTHS = (0.0, 2.0, 4.0, 8.0, 16.0, np.inf)  # px on the faces, band edges
 
 
-def _energy_map(faces: np.ndarray, hole: np.ndarray, weights: np.ndarray
-                ) -> tuple[np.ndarray, np.ndarray]:
-    """Per face pixel, the weighted squared forward steps to it from inside the hole (as the
-    metric sums them) and their weights: ``(k, S, S)`` each."""
-    energy = np.zeros(faces.shape[:3])
-    count = np.zeros(faces.shape[:3])
-    for axis in (1, 2):
-        step = (np.diff(faces, axis=axis) ** 2).sum(axis=-1)  # (k, S-1, S) or (k, S, S-1)
-        both = np.diff(hole.view(np.int8), axis=axis) == 0
-        keep = both & (hole[:, 1:] if axis == 1 else hole[:, :, 1:])
-        w = (weights[1:] if axis == 1 else weights[:, 1:])[None] * keep
-        target = (slice(None), slice(1, None)) if axis == 1 else (
-            slice(None), slice(None), slice(1, None))
-        energy[target] += w * step
-        count[target] += w
-    return energy, count
-
-
 def breakdown(truth: np.ndarray, fill: np.ndarray, mask: np.ndarray) -> dict[str, float]:
     """The ratio's parts for display-referred ``truth`` and ``fill`` ``(H, W, 3)`` and the hole
     ``mask`` ``(H, W)`` bool (see the module docstring)."""
     view = HoleView.of(mask)
-    truth_e, count = _energy_map(view.sample(truth), view.hole, view.weights)
-    fill_e, _ = _energy_map(view.sample(fill), view.hole, view.weights)
+    truth_e, count = gradient_energy_map(view.sample(truth), view.hole, view.weights)
+    fill_e, _ = gradient_energy_map(view.sample(fill), view.hole, view.weights)
     inside = count > 0
     t, f = truth_e[inside], fill_e[inside]
     top_t = t >= np.quantile(t, 0.95)

@@ -38,6 +38,7 @@ from pano_inpaint.eval.views import HoleView
 from pano_inpaint.geometry.sphere import erp_pixel_to_lonlat
 
 __all__ = [
+    "gradient_energy_map",
     "gradient_energy_ratio",
     "known_pixels_changed",
     "log_luminance_psnr",
@@ -150,17 +151,31 @@ def ws_ssim(result: np.ndarray, truth: np.ndarray, mask: np.ndarray) -> float | 
     return round(float((weights * ssim).sum() / weights.sum()), 6)
 
 
-def _gradient_energy(faces: np.ndarray, hole: np.ndarray, view: HoleView) -> float:
-    """Solid-angle weighted mean squared forward difference over steps inside ``hole``."""
-    total, weight = 0.0, 0.0
+def gradient_energy_map(faces: np.ndarray, hole: np.ndarray, weights: np.ndarray
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    """Per face pixel, the solid-angle weighted squared forward steps (summed over channels)
+    into it from a hole neighbour, and their weights, for steps between two pixels of ``hole``:
+    ``(k, S, S)`` each, for ``faces`` ``(k, S, S, C)``, ``hole`` ``(k, S, S)`` bool and
+    ``weights`` ``(S, S)``. :func:`gradient_energy_ratio` is the ratio of their sums; a map
+    shows where a fill's energy is (``scripts/grad_ratio_breakdown.py``)."""
+    energy = np.zeros(faces.shape[:3])
+    count = np.zeros(faces.shape[:3])
     for axis in (1, 2):
-        step = np.diff(faces, axis=axis)  # (k, S-1, S, C) or (k, S, S-1, C)
+        step = (np.diff(faces, axis=axis) ** 2).sum(axis=-1)  # (k, S-1, S) or (k, S, S-1)
         both = np.diff(hole.view(np.int8), axis=axis) == 0
         keep = both & (hole[:, 1:] if axis == 1 else hole[:, :, 1:])
-        w = (view.weights[1:] if axis == 1 else view.weights[:, 1:])[None] * keep
-        total += float((w * (step**2).sum(axis=-1)).sum())
-        weight += float(w.sum())
-    return total / max(weight, 1e-12)
+        w = (weights[1:] if axis == 1 else weights[:, 1:])[None] * keep
+        target = (slice(None), slice(1, None)) if axis == 1 else (
+            slice(None), slice(None), slice(1, None))
+        energy[target] += w * step
+        count[target] += w
+    return energy, count
+
+
+def _gradient_energy(faces: np.ndarray, hole: np.ndarray, view: HoleView) -> float:
+    """Solid-angle weighted mean squared forward difference over steps inside ``hole``."""
+    energy, count = gradient_energy_map(faces, hole, view.weights)
+    return float(energy.sum()) / max(float(count.sum()), 1e-12)
 
 
 def gradient_energy_ratio(
