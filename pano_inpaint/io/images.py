@@ -942,6 +942,30 @@ def _distance_to_hole(hole: np.ndarray, first: int, stop: int, reach: int) -> np
     return distance[reach:reach + stop - first, pad:pad + width]
 
 
+def _background_level(level: np.ndarray, hole: np.ndarray, far: int) -> float:
+    """The level of a mask's own background (black, or a dark grey some tools save), measured
+    on a sample of at most about 512 x 1024 pixels: the median of the known pixels more than
+    ``far`` pixels from the hole, where no rim is measured. Where the hole leaves too few that
+    far, the lower of the median of the known pixels and that of their farthest tenth: a soft
+    rim is lighter than the background, and over a small known area it held most of the known
+    pixels, so their median was a rim level and the rim was measured short."""
+    step = max(1, hole.shape[0] // 512)
+    sampled = np.ascontiguousarray(hole[::step, ::step])
+    known = level[::step, ::step][~sampled]
+    if not known.size:
+        return 0.0
+    # Columns wrap round: a rim across the wrap-around line is near the hole.
+    pad = min(sampled.shape[1], -(-far // step) + 1)
+    band = np.pad(sampled, ((0, 0), (pad, pad)), mode="wrap")
+    distance = cv2.distanceTransform((~band).view(np.uint8), cv2.DIST_L2, 3)
+    distance = distance[:, pad:pad + sampled.shape[1]][~sampled] * step  # (known,) mask px
+    away = known[distance > far]
+    if away.size >= max(64, known.size // 100):
+        return float(np.median(away))
+    farthest = known[distance >= np.quantile(distance, 0.9)]
+    return float(min(np.median(known), np.median(farthest)))
+
+
 def _soft_rim_reach(pixels: np.ndarray, hole: np.ndarray) -> int:
     """How far (pixels) a soft, anti-aliased rim reaches beyond ``hole``; 0 for a hard mask.
 
@@ -958,20 +982,18 @@ def _soft_rim_reach(pixels: np.ndarray, hole: np.ndarray) -> int:
         level = pixels[..., 3]  # strokes on a transparent layer
     else:
         level = colour.max(axis=2)
-    # Levels above the mask's own background (black, or a dark grey some tools save): faint
-    # counted from 0 on a background of 10/255 ran on from the hole over the whole mask.
-    step = max(1, hole.shape[0] // 512)  # a sample of at most about 512 x 1024 pixels
-    sample = level[::step, ::step][~hole[::step, ::step]]
-    floor = float(np.median(sample)) if sample.size else 0.0
-    grey = (level > floor + _SOFT_GREY * top) & ~hole
-    if np.count_nonzero(grey) < 16:
-        return 0
-    faint = (level > floor + _SOFT_FAINT * top) & ~hole  # holds every grey pixel
     height = hole.shape[0]
     widest = max(64, _SOFT_WIDEST * height)
     longest = _SOFT_NEAR  # the farthest the loop below measures
     while longest < widest:
         longest *= 2
+    # Levels above the mask's own background: faint counted from 0 on a background of 10/255
+    # ran on from the hole over the whole mask.
+    floor = _background_level(level, hole, longest)
+    grey = (level > floor + _SOFT_GREY * top) & ~hole
+    if np.count_nonzero(grey) < 16:
+        return 0
+    faint = (level > floor + _SOFT_FAINT * top) & ~hole  # holds every grey pixel
     # Only rows that many rows from a hole row can hold the rim (a path over a pole is longer):
     # a faint speck far from the hole made the distance transform as tall as the mask.
     count = np.concatenate(([0], np.cumsum(hole.any(axis=1))))

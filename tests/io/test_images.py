@@ -809,6 +809,27 @@ def test_a_faint_speck_far_from_the_hole_does_not_widen_the_soft_rim_measure(mon
     assert measured and min(first for first, _ in measured) > 512 - 64 - 128
 
 
+def test_a_soft_rim_over_most_of_the_known_pixels_is_measured_above_the_background(
+    tmp_path, caplog
+):
+    """The background level is measured away from the rim: where a soft rim held most of the
+    known pixels (a hole over the bottom 40 of 64 rows, a rim fading out over 16 rows above
+    it, 8 black rows), the known pixels' median was a rim level (34 of 255), the faint
+    part of the rim was taken for background and the --dilate named fell 5 px short."""
+    from pano_inpaint.masks import dilate_mask
+
+    distance = np.arange(24, 0, -1, dtype=np.float32)  # row 0 is 24 px from the hole
+    soft = np.full((64, 128), 255, np.uint8)
+    soft[:24] = np.round(np.clip(120 * (1 - (distance - 1) / 16), 0, None))[:, None]
+    path = tmp_path / "soft.png"
+    cv2.imwrite(str(path), soft)
+    with caplog.at_level(logging.WARNING, logger="pano_inpaint.io.images"):
+        hole = read_mask(path, 64, 128, dilate=0)
+    found = re.search(r"soft edges.*--dilate (\d+)", caplog.text)
+    assert found, caplog.text
+    assert not ((soft > 8) & ~dilate_mask(hole, int(found.group(1)))).any()
+
+
 @pytest.mark.parametrize("kind", ["hard", "jpeg noise", "labels", "far grey"])
 def test_a_hard_mask_edge_is_not_warned_about(tmp_path, caplog, kind):
     hard = (_soft_disc() > 127).astype(np.uint8) * 255
