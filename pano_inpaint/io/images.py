@@ -34,6 +34,7 @@ import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -924,6 +925,11 @@ _SOFT_GAP = 3  # pixels: a rim fades without a break; faint pixels past a gap th
 _SOFT_WIDEST = 1 / 8
 
 
+def _soft_widest(height: int) -> int:
+    """The farthest (pixels) a soft rim is measured on a mask ``height`` rows tall."""
+    return int(max(64, np.ceil(_SOFT_WIDEST * height)))
+
+
 def _distance_to_hole(hole: np.ndarray, first: int, stop: int, reach: int) -> np.ndarray:
     """Distance (pixels) from each pixel of rows ``first .. stop - 1`` of ``hole`` to its nearest
     hole pixel, on the sphere as :func:`~pano_inpaint.masks.dilate_mask` grows a hole: columns
@@ -940,6 +946,16 @@ def _distance_to_hole(hole: np.ndarray, first: int, stop: int, reach: int) -> np
         (~band).view(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE
     )
     return distance[reach:reach + stop - first, pad:pad + width]
+
+
+class _Rim(NamedTuple):
+    """A soft rim's measure (mask pixels): ``width`` is how far from the hole it reaches (0: a
+    hard mask); ``runs_on`` says its faint grey runs on past the farthest measured (``_SOFT_WIDEST``
+    of the height: a gradient, not a brush's fringe), and then ``width`` is how far its grey
+    part (``_SOFT_GREY`` above the background) reaches, 0 if that runs on too."""
+
+    width: int
+    runs_on: bool = False
 
 
 def _background_level(level: np.ndarray, hole: np.ndarray, far: int) -> float:
@@ -966,8 +982,17 @@ def _background_level(level: np.ndarray, hole: np.ndarray, far: int) -> float:
     return float(min(np.median(known), np.median(farthest)))
 
 
-def _soft_rim_reach(pixels: np.ndarray, hole: np.ndarray) -> int:
-    """How far (pixels) a soft, anti-aliased rim reaches beyond ``hole``; 0 for a hard mask.
+def _rim_width(shells: np.ndarray) -> int:
+    """The distance (pixels) out to which ``shells`` (the whole pixel distances from the hole
+    where a rim's pixels lie, ascending) run on from the hole without a gap wider than
+    ``_SOFT_GAP``."""
+    shells = np.concatenate(([0], shells))
+    breaks = np.flatnonzero(np.diff(shells) > _SOFT_GAP)
+    return int(shells[breaks[0]] if breaks.size else shells[-1])
+
+
+def _soft_rim_reach(pixels: np.ndarray, hole: np.ndarray) -> _Rim:
+    """How far (pixels) a soft, anti-aliased rim reaches beyond ``hole`` (see :class:`_Rim`).
 
     A soft brush or a feathered selection leaves grey pixels at or below half round the hole:
     they are known pixels, yet they hold the object's fringe, which shows as a halo round the
@@ -975,7 +1000,7 @@ def _soft_rim_reach(pixels: np.ndarray, hole: np.ndarray) -> int:
     below ``_SOFT_GREY``, so it does not count. Distances are taken on the sphere, as the
     ``--dilate`` that covers the rim grows the hole (across the wrap-around line, over a pole)."""
     if pixels.dtype != _FLOAT32 and pixels.max() == 1:  # a 0/1 label image has no rim
-        return 0
+        return _Rim(0)
     top = 1.0 if pixels.dtype == _FLOAT32 else float(np.iinfo(pixels.dtype).max)
     colour = pixels[..., :3] if pixels.shape[2] >= 3 else pixels
     if pixels.shape[2] == 4 and colour.min() == colour.max():
@@ -983,44 +1008,47 @@ def _soft_rim_reach(pixels: np.ndarray, hole: np.ndarray) -> int:
     else:
         level = colour.max(axis=2)
     height = hole.shape[0]
-    widest = max(64, _SOFT_WIDEST * height)
-    longest = _SOFT_NEAR  # the farthest the loop below measures
-    while longest < widest:
-        longest *= 2
+    # The farthest the rim is measured. The doubling below stops here, not at the next power
+    # of two past it (at 3000 rows a limit of 375 px was measured out to 512).
+    widest = _soft_widest(height)
     # Levels above the mask's own background: faint counted from 0 on a background of 10/255
     # ran on from the hole over the whole mask.
-    floor = _background_level(level, hole, longest)
+    floor = _background_level(level, hole, widest)
     grey = (level > floor + _SOFT_GREY * top) & ~hole
     if np.count_nonzero(grey) < 16:
-        return 0
+        return _Rim(0)
     faint = (level > floor + _SOFT_FAINT * top) & ~hole  # holds every grey pixel
     # Only rows that many rows from a hole row can hold the rim (a path over a pole is longer):
     # a faint speck far from the hole made the distance transform as tall as the mask.
     count = np.concatenate(([0], np.cumsum(hole.any(axis=1))))
     row = np.arange(height)
-    near = count[np.minimum(height, row + longest + 1)] > count[np.maximum(0, row - longest)]
+    near = count[np.minimum(height, row + widest + 1)] > count[np.maximum(0, row - widest)]
     rows = np.flatnonzero(faint.any(axis=1) & near)
     if rows.size == 0:
-        return 0
+        return _Rim(0)
     first, stop = rows[0], rows[-1] + 1
     reach = _SOFT_NEAR
     distance = _distance_to_hole(hole, first, stop, reach)
-    if np.count_nonzero(grey[first:stop] & (distance <= _SOFT_NEAR)) < 16:
-        return 0
+    grey = grey[first:stop]
+    if np.count_nonzero(grey & (distance <= _SOFT_NEAR)) < 16:
+        return _Rim(0)
     faint = faint[first:stop]
     while True:
         # The rim is the faint pixels whose distances run on from the hole without a gap (grey
         # elsewhere in the mask lies past one). A feathered selection fades farther than
         # _SOFT_NEAR: measure again, twice as far, until the rim ends inside what was measured.
-        shells = np.unique(np.ceil(distance[faint & (distance <= reach)]).astype(np.int64))
-        shells = np.concatenate(([0], shells))
-        breaks = np.flatnonzero(np.diff(shells) > _SOFT_GAP)
-        if breaks.size:
-            return int(shells[breaks[0]])
-        if reach - shells[-1] >= _SOFT_GAP or reach >= widest:
-            return int(shells[-1])
-        reach *= 2
+        width = _rim_width(np.unique(np.ceil(distance[faint & (distance <= reach)])))
+        if width <= reach - _SOFT_GAP or reach >= widest:
+            break
+        reach = min(2 * reach, widest)
         distance = _distance_to_hole(hole, first, stop, reach)
+    if width <= reach - _SOFT_GAP:
+        return _Rim(width)
+    # A gradient: its faint end lies past the limit, and a --dilate of the limit (22.5
+    # degrees all round) would neither cover it nor leave a fill worth having. What shows as
+    # a halo is where the mask is clearly grey (the object's share at least _SOFT_GREY).
+    width = _rim_width(np.unique(np.ceil(distance[grey & (distance <= reach)])))
+    return _Rim(width if width <= reach - _SOFT_GAP else 0, runs_on=True)
 
 
 def read_mask(
@@ -1046,8 +1074,10 @@ def read_mask(
         dilate: how far the caller grows the hole before filling it (``mask.dilate``); a
             soft, anti-aliased rim that reaches farther (its grey pixels at or below half are
             known pixels holding the object's fringe: a halo round the fill) is logged as a
-            warning that names the ``--dilate`` that covers it. None: the mask is not for a
-            fill (``check``, the web app's own strokes), no warning.
+            warning that names the ``--dilate`` that covers it (for a gradient, grey running on
+            past an eighth of the height, the part of it an eighth above the background, or
+            none). None: the mask is not for a fill (``check``, the web app's own strokes), no
+            warning.
 
     Returns:
         ``(height, width)`` bool array, True = hole.
@@ -1068,13 +1098,29 @@ def read_mask(
     mask_h, mask_w = hole.shape
     if dilate is not None and ((mask_h, mask_w) == (height, width) or resize):
         # Only for a mask about to be filled (a size refused first is the message to act on).
-        reach = _soft_rim_reach(loaded.pixels, hole)
-        reach = int(np.ceil(reach * width / mask_w))  # in the image's pixels
-        if reach > dilate:
+        rim = _soft_rim_reach(loaded.pixels, hole)
+        reach = int(np.ceil(rim.width * width / mask_w))  # in the image's pixels
+        limit = int(np.ceil(_soft_widest(mask_h) * width / mask_w))
+        if not rim.runs_on and reach > dilate:
             logger.warning(
                 "mask '%s' has soft edges: grey pixels up to %d px outside the hole are kept "
                 "as known, and the object's fringe in them can show as a halo round the fill; "
                 "--dilate %d (mask.dilate) covers them", path, reach, reach,
+            )
+        elif rim.runs_on and reach > dilate:
+            logger.warning(
+                "mask '%s' has soft edges that fade out farther than %d px from the hole (a "
+                "gradient, not a brush's rim); its grey pixels are kept as known, and the "
+                "object's fringe in the lighter ones, up to %d px outside the hole, can show "
+                "as a halo round the fill; --dilate %d (mask.dilate) covers those",
+                path, limit, reach, reach,
+            )
+        elif rim.runs_on and not reach and dilate < limit:
+            logger.warning(
+                "mask '%s' stays grey farther than %d px from the hole (a gradient, not a "
+                "soft rim): its grey pixels are kept as known and no --dilate covers them; "
+                "save the mask in black and white (the hole is where it is lighter than half)",
+                path, limit,
             )
     if (mask_h, mask_w) == (height, width):
         return hole

@@ -805,8 +805,62 @@ def test_a_faint_speck_far_from_the_hole_does_not_widen_the_soft_rim_measure(mon
 
     monkeypatch.setattr(images, "_distance_to_hole", spy)
     pixels = np.repeat(soft[..., None], 3, axis=2)
-    assert images._soft_rim_reach(pixels, soft > 127) > 0
+    assert images._soft_rim_reach(pixels, soft > 127).width > 0
     assert measured and min(first for first, _ in measured) > 512 - 64 - 128
+
+
+def _graded_mask(profile) -> np.ndarray:
+    """A 640 x 1280 mask (its rim measured out to 80 px) whose hole is the rows from 560 down
+    and whose rows above it hold ``profile(distance)``, 8-bit."""
+    distance = np.arange(560, 0, -1, dtype=np.float32)  # row 0 is 560 px from the hole
+    mask = np.full((640, 1280), 255, np.uint8)
+    mask[:560] = np.round(profile(distance))[:, None].astype(np.uint8)
+    return mask
+
+
+def test_a_soft_rim_is_measured_out_to_the_limit_and_no_farther(monkeypatch):
+    """The rim is measured out to an eighth of the height; the reach, doubled from 16 px, went
+    past it up to twice (640 rows: a limit of 80 px measured out to 128)."""
+    from pano_inpaint.io import images
+
+    soft = _graded_mask(lambda d: 127 * np.exp(-d / 40))  # faint out to about 113 px
+    reaches = []
+    real = images._distance_to_hole
+
+    def spy(hole, first, stop, reach):
+        reaches.append(reach)
+        return real(hole, first, stop, reach)
+
+    monkeypatch.setattr(images, "_distance_to_hole", spy)
+    images._soft_rim_reach(np.repeat(soft[..., None], 3, axis=2), soft > 127)
+    assert max(reaches) == 80
+
+
+@pytest.mark.parametrize("fade", ["long tail", "grey all over"])
+def test_a_gradient_mask_gets_the_dilation_of_its_grey_part_or_none(tmp_path, caplog, fade):
+    """Grey fading out farther than the rim is measured (a gradient, not a brush's fringe) was
+    named the limit as --dilate (or past it: 113 px on this 640-row mask, whose limit is
+    80), which does not cover it and grows the hole by 22.5 degrees all round. The halo shows
+    where the mask is clearly grey: its width is named, or, where that too runs on, none."""
+    from pano_inpaint.masks import dilate_mask
+
+    if fade == "long tail":
+        soft = _graded_mask(lambda d: 127 * np.exp(-d / 40))  # grey out to 55 px, faint 113
+    else:
+        soft = _graded_mask(lambda d: np.maximum(0, 127 * (1 - d / 500)))  # grey to 374 px
+    path = tmp_path / "mask.png"
+    cv2.imwrite(str(path), soft)
+    with caplog.at_level(logging.WARNING, logger="pano_inpaint.io.images"):
+        hole = read_mask(path, 640, 1280, dilate=0)
+    assert "gradient" in caplog.text, caplog.text
+    found = re.search(r"--dilate (\d+)", caplog.text)
+    if fade == "grey all over":
+        assert not found and "no --dilate covers them" in caplog.text
+        return
+    assert found, caplog.text
+    grey = (soft > 32) & ~hole
+    assert not (grey & ~dilate_mask(hole, int(found.group(1)))).any()
+    assert (grey & ~dilate_mask(hole, int(found.group(1)) - 2)).any()
 
 
 def test_a_soft_rim_over_most_of_the_known_pixels_is_measured_above_the_background(
