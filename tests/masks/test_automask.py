@@ -287,3 +287,15 @@ def test_the_evidence_ignores_non_finite_ground():
     view[28:36, 28:36] = 0.1  # a dark object on grey ground
     view[23, 30:34] = np.nan  # in the ring round it
     assert image_evidence(view, probability) == 1.0
+
+
+@pytest.mark.parametrize("unseen", ["rows", "part of the rows"])
+def test_classical_finds_a_tripod_round_a_nan_nadir(unseen):
+    """An HDR stitch may leave its uncovered nadir NaN. The NaN rings' median stopped the hub at
+    the first ring and NaN deviations hid every leg: nothing was found, with no word why."""
+    image, truth = rig_panorama(H, "tripod", 0)
+    erp = image.astype(np.float32) / 255 if image.dtype == np.uint8 else image.copy()
+    erp[-3:, : (2 * H if unseen == "rows" else H // 2)] = np.nan
+    found = detect_rig(erp, CLASSICAL)
+    iou, recall = _iou_recall(found.mask, truth)
+    assert iou > 0.6 and recall > 0.75

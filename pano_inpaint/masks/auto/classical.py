@@ -57,7 +57,9 @@ def classical_probability(erp: np.ndarray) -> np.ndarray:
     """Rig probability of every pixel of a display-referred panorama.
 
     Args:
-        erp: ``(H, W, 3)`` float32 in ``[0, 1]`` (a tone-mapped proxy for HDR), ``W == 2 H``.
+        erp: ``(H, W, 3)`` float32 in ``[0, 1]`` (a tone-mapped proxy for HDR), ``W == 2 H``;
+            NaN pixels are left out (rings with none finite next to the nadir count as the
+            rig's where something is found round them).
 
     Returns:
         ``(POLAR_HEIGHT, 2 POLAR_HEIGHT)`` float32 probability (resize it to the panorama).
@@ -71,20 +73,37 @@ def classical_probability(erp: np.ndarray) -> np.ndarray:
     rings = _polar(erp)  # (R, A, 3)
     count = rings.shape[0]
     degrees = (np.arange(count) + 0.5) * 180.0 / POLAR_HEIGHT
-    median = np.median(rings, axis=1)  # (R, 3)
-    spread = np.median(np.abs(rings - median[:, None]).mean(axis=2), axis=1)  # (R,)
+    # NaN pixels (an HDR stitch's uncovered nadir) are left out of every statistic: a NaN ring
+    # median stopped the hub at the first ring and NaN deviations hid every leg.
+    seen = np.isfinite(rings).all(axis=2)  # (R, A)
+    unseen = int(np.argmax(seen.any(axis=1))) if seen.any() else count  # rings from the nadir
+    if seen.all():
+        median = np.median(rings, axis=1)  # (R, 3)
+        spread = np.median(np.abs(rings - median[:, None]).mean(axis=2), axis=1)  # (R,)
+    else:
+        rings = np.where(seen[..., None], rings, np.nan)
+        some = seen.any(axis=1)  # rings with a finite pixel; the others keep 0 and no hub
+        median = np.zeros((count, 3), np.float32)
+        median[some] = np.nanmedian(rings[some], axis=1)
+        spread = np.zeros(count, np.float32)
+        spread[some] = np.nanmedian(np.abs(rings[some] - median[some, None]).mean(axis=2), axis=1)
     spread = np.maximum(spread, 0.01)
     ground_rings = (degrees >= GROUND_DEGREES[0]) & (degrees <= GROUND_DEGREES[1])
+    ground_rings &= seen.any(axis=1)
+    if not ground_rings.any():
+        return np.zeros((POLAR_HEIGHT, 2 * POLAR_HEIGHT), np.float32)
     ground = np.median(median[ground_rings], axis=0)
     ground_spread = max(float(np.median(spread[ground_rings])), 0.02)
 
     ring_deviation = np.abs(median - ground).mean(axis=1) / ground_spread
-    hub_rings = 0
+    # Rings with no finite pixel next to the nadir are not seen: the hub is looked for past them.
+    hub_rings = unseen
     while hub_rings < count and ring_deviation[hub_rings] > HUB_DEVIATION \
             and degrees[hub_rings] < GROUND_DEGREES[0]:
         hub_rings += 1
 
     deviation = np.abs(rings - median[:, None]).mean(axis=2) / spread[:, None]  # (R, A)
+    deviation[~seen] = 0.0  # a NaN pixel is no leg
     run = max(3, int(round(LEG_RUN_DEGREES / 180 * POLAR_HEIGHT)) | 1)
     along = cv2.blur(np.concatenate([deviation, deviation[:, :2]], axis=1), (1, run),
                      borderType=cv2.BORDER_REPLICATE)[:, :-2]
@@ -94,5 +113,7 @@ def classical_probability(erp: np.ndarray) -> np.ndarray:
     probability = np.zeros((POLAR_HEIGHT, 2 * POLAR_HEIGHT), np.float32)
     found = legs.astype(np.float32)
     found[:hub_rings] = 1.0
+    if not found[unseen:].any():
+        found[:unseen] = 0.0  # nothing seen round the unseen rings: no rig claimed there
     probability[::-1][:count] = found
     return probability
