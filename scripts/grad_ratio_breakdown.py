@@ -12,7 +12,12 @@ solid-angle weighted) three ways:
 * strongest against strongest, the rest against the rest (each image's own top 5 %): whether
   the fill lacks strong edges anywhere or is plainer all over;
 * by distance to the hole's border (px on the faces), with each band's share of the truth's
-  energy: the rim of a thin hole against the middle of a wide one.
+  energy: the rim of a thin hole against the middle of a wide one. Per band also the fill's
+  share of the squared error (``err_..._share``, solid-angle weighted as the ratio) and how
+  its finest detail (the faces less their Gaussian blur at 1 px) correlates with the
+  truth's there (``detail_corr_...``): detail near 0 is a guess of the right energy and the
+  wrong phase, which costs its own energy in squared error; a fill may keep it for the
+  ratio only by giving up WS-PSNR.
 
 A truth whose top 5 % hold most of its energy while the fill is as rough as the truth elsewhere
 has an object nothing around the hole predicts (a lamp, a spot on a ceiling): no fill scores
@@ -40,14 +45,22 @@ from pano_inpaint.masks import make_mask  # noqa: E402
 from pano_inpaint.values import ToneMap, to_values  # noqa: E402
 
 DEPTHS = (0.0, 2.0, 4.0, 8.0, 16.0, np.inf)  # px on the faces, band edges
+DETAIL_SIGMA = 1.0  # px on the faces: the finest detail is a face less its blur at this sigma
+
+
+def _detail(faces: np.ndarray) -> np.ndarray:
+    """``faces`` ``(k, S, S, C)`` less their Gaussian blur at ``DETAIL_SIGMA``."""
+    blurred = np.stack([cv2.GaussianBlur(face, (0, 0), DETAIL_SIGMA) for face in faces])
+    return faces - blurred.reshape(faces.shape)
 
 
 def breakdown(truth: np.ndarray, fill: np.ndarray, mask: np.ndarray) -> dict[str, float]:
     """The ratio's parts for display-referred ``truth`` and ``fill`` ``(H, W, 3)`` and the hole
     ``mask`` ``(H, W)`` bool (see the module docstring)."""
     view = HoleView.of(mask)
-    truth_e, count = gradient_energy_map(view.sample(truth), view.hole, view.weights)
-    fill_e, _ = gradient_energy_map(view.sample(fill), view.hole, view.weights)
+    truth_faces, fill_faces = view.sample(truth), view.sample(fill)
+    truth_e, count = gradient_energy_map(truth_faces, view.hole, view.weights)
+    fill_e, _ = gradient_energy_map(fill_faces, view.hole, view.weights)
     inside = count > 0
     t, f = truth_e[inside], fill_e[inside]
     top_t = t >= np.quantile(t, 0.95)
@@ -59,13 +72,22 @@ def breakdown(truth: np.ndarray, fill: np.ndarray, mask: np.ndarray) -> dict[str
         "strongest_vs_strongest": f[top_f].sum() / t[top_t].sum(),
         "rest_vs_rest": f[~top_f].sum() / max(t[~top_t].sum(), 1e-12),
     }
-    depth = np.stack([cv2.distanceTransform(h.astype(np.uint8), cv2.DIST_L2, 3)
-                      for h in view.hole])[inside]
+    depths = np.stack([cv2.distanceTransform(h.astype(np.uint8), cv2.DIST_L2, 3)
+                       for h in view.hole])  # (k, S, S)
+    depth = depths[inside]
+    # Squared error per hole pixel, solid-angle weighted; the finest detail of both images.
+    error = ((fill_faces - truth_faces) ** 2).sum(axis=-1) * view.weights * view.hole
+    truth_d, fill_d = _detail(truth_faces), _detail(fill_faces)
     for lo, hi in zip(DEPTHS[:-1], DEPTHS[1:], strict=True):
         band = (depth > lo) & (depth <= hi)
         name = f"depth_{lo:g}_{hi:g}"
         out[name] = f[band].sum() / max(t[band].sum(), 1e-12)
         out[name + "_share"] = t[band].sum() / t.sum()
+        pixels = view.hole & (depths > lo) & (depths <= hi)  # (k, S, S)
+        out[f"err_{lo:g}_{hi:g}_share"] = error[pixels].sum() / max(error.sum(), 1e-12)
+        a, b = truth_d[pixels].ravel(), fill_d[pixels].ravel()
+        out[f"detail_corr_{lo:g}_{hi:g}"] = (a @ b) / max(
+            float(np.sqrt((a @ a) * (b @ b))), 1e-12)
     return {key: round(float(value), 3) for key, value in out.items()}
 
 

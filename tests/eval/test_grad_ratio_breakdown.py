@@ -50,6 +50,28 @@ def test_a_missed_strong_edge_shows_on_the_truths_strongest_pixels() -> None:
     assert same["fill_on_truth_top5"] == same["rest_vs_rest"] == 1.0
 
 
+def test_detail_of_the_wrong_phase_shows_as_uncorrelated_and_its_error_adds_up() -> None:
+    """A fill of the truth's statistics but another draw (a copy from elsewhere) has the
+    truth's gradient energy and finest detail uncorrelated with it at every depth; the truth
+    with a little noise keeps the correlation high. The error shares cover the hole."""
+    _, mask = _case(np.random.default_rng(0))
+    # Noise only: the line would be in both fills' phase.
+    truth = (0.5 + 0.03 * np.random.default_rng(0).standard_normal((*mask.shape, 3)))
+    elsewhere = truth.copy()
+    plain = 0.5 + 0.03 * np.random.default_rng(2).standard_normal(truth.shape)
+    elsewhere[mask] = plain[mask]
+    near = truth + 0.01 * np.random.default_rng(3).standard_normal(truth.shape)
+    for fill, low, high in ((elsewhere, -0.2, 0.2), (near, 0.9, 1.0)):
+        parts = _script().breakdown(truth.astype(np.float32), fill.astype(np.float32), mask)
+        bands = [k[len("detail_corr_"):] for k in parts if k.startswith("detail_corr_")
+                 and parts[f"depth_{k[len('detail_corr_'):]}_share"] > 0]
+        assert len(bands) >= 3
+        for band in bands:  # wrong phase: -0.05..0.11; the truth's own: 0.94-0.95
+            assert low <= parts[f"detail_corr_{band}"] <= high
+        shares = [v for k, v in parts.items() if k.startswith("err_")]
+        assert sum(shares) == pytest.approx(1.0, abs=0.01)
+
+
 def test_the_command_fills_with_the_configured_generator(tmp_path, monkeypatch, capsys) -> None:
     """``--set generator.name=...`` picks the generator that fills the case (it was always
     patchmatch, with the other generator's params dropped)."""
