@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from pano_inpaint.generators import CubeTiles
-from pano_inpaint.generators.patchmatch import PatchMatch
-from pano_inpaint.generators.patchmatch._stripes import find_stripes, stripes_light
+from pano_inpaint.generators.patchmatch import PatchMatch, _stripes
+from pano_inpaint.generators.patchmatch._stripes import find_stripes, stripes_light, stripes_line
 from pano_inpaint.masks import nadir_mask
 from pano_inpaint.pipeline import inpaint
 
@@ -31,13 +31,13 @@ def _grid() -> tuple[np.ndarray, np.ndarray]:
     return np.mgrid[0:SIZE, 0:SIZE].astype(np.float64)
 
 
-def _planks(rng: np.random.Generator) -> np.ndarray:
-    """Planks 8 px wide at 33 degrees with a dark gap between them, each cut into boards of
-    random lengths (16-60 px, the joints at random along each plank), each board with its own
-    tone, and a faint grain along them."""
+def _planks(rng: np.random.Generator, angle: float = ANGLE) -> np.ndarray:
+    """Planks 8 px wide at 33 degrees (or ``angle``, radians) with a dark gap between them,
+    each cut into boards of random lengths (16-60 px, the joints at random along each plank),
+    each board with its own tone, and a faint grain along them."""
     y, x = _grid()
-    across = (y * ACROSS[0] + x * ACROSS[1]) / PLANK
-    along = y * ALONG[0] + x * ALONG[1]
+    across = (y * np.cos(angle) - x * np.sin(angle)) / PLANK
+    along = y * np.sin(angle) + x * np.cos(angle)
     plank = np.floor(across).astype(int)
     start = along.min() - 1
     board = np.zeros((SIZE, SIZE), int)
@@ -168,6 +168,24 @@ def test_planks_continue_across_a_nadir_cap_in_place(stripes):
     placed = offset < 0.2 and abs(filled) > 0.5 * abs(truth)
     assert placed == stripes, (offset, abs(filled) / abs(truth))
     assert any("stripes along" in note for note in result.report.notes) == stripes
+
+
+def test_no_stripes_shift_turns_off_the_planks(rng, monkeypatch):
+    """Planks at 35 degrees: the shift (1, 1) px lies within a quarter pixel of them but 10
+    degrees off their direction, and chains of it (a pixel copies what the pixel one shift on
+    copies) smeared the ring's pixels across the planks (St Fagans' large cap). The stripes'
+    shifts keep within ``_SLANT`` of the planks; without that bound (1, 1) is the first."""
+    image, hole = _planks(rng, np.radians(35.0)), _hole()
+    line = stripes_line(image, hole, DOWN, None, [])
+    assert line is not None
+    shifts = line.vectors(2.0 * HOLE_RADIUS)
+    angle = np.arcsin(np.abs(shifts @ np.array([-line.direction[1], line.direction[0]]))
+                      / np.hypot(shifts[:, 0], shifts[:, 1]))
+    assert angle.max() <= _stripes._SLANT
+    assert len(shifts) >= 16
+    monkeypatch.setattr(_stripes, "_SLANT", 0.0)
+    unbounded = stripes_line(image, hole, DOWN, None, []).vectors(2.0 * HOLE_RADIUS)
+    assert np.abs(unbounded[:2]).tolist() == [[1, 1], [1, 1]]
 
 
 @pytest.mark.parametrize("face", [DOWN, FRONT])

@@ -132,6 +132,8 @@ class Line:
             (``_boundaries``).
         corner: a line that ends (``end`` set) where another one ending in the hole meets
             it, not on a line crossing the hole (``_corners``).
+        slant: with ``sure``, the largest angle (radians) between a shift and the line
+            (``vectors``); 0: none but ``_ON_LINE``'s.
     """
 
     point: np.ndarray
@@ -142,6 +144,7 @@ class Line:
     sure: bool = True
     boundary: bool = False
     corner: bool = False
+    slant: float = 0.0
 
     def band(self, shape: tuple[int, int]) -> np.ndarray:
         """``shape`` bool: the pixels within ``half_width`` of the line (of a line that
@@ -159,7 +162,8 @@ class Line:
     def vectors(self, reach: float, tries: int = 16) -> np.ndarray:
         """``(n, 2)`` int64 shifts along the line up to ``reach`` pixels, shortest first (a
         line that ends copies from behind, where it comes from, only); a sure line's only
-        those within ``_ON_LINE`` px of it (where there are at least two). A boundary's come
+        those within ``_ON_LINE`` px of it (and ``slant`` of its direction; where there are at
+        least two). A boundary's come
         in an order whose first ``tries`` (what a pixel compares) span the whole reach."""
         steps = np.arange(1, int(reach) + 1, dtype=np.float64)
         steps = -steps if self.end is not None else np.stack([steps, -steps], axis=1).ravel()
@@ -168,7 +172,10 @@ class Line:
         shifts = shifts[np.sort(first)]
         if self.sure:
             normal = np.array([-self.direction[1], self.direction[0]])
-            on_line = np.abs(shifts @ normal) <= _ON_LINE
+            off = np.abs(shifts @ normal)
+            on_line = off <= _ON_LINE
+            if self.slant > 0:
+                on_line &= off <= np.tan(self.slant) * np.hypot(shifts[:, 0], shifts[:, 1])
             if on_line.sum() >= 2:
                 shifts = shifts[on_line]
         if self.boundary and len(shifts) > tries:

@@ -56,6 +56,13 @@ _MIN_SECTOR = 50  # ring pixels a sector needs to count
 _SCAN = 4
 _MIN_DIP = 0.03
 _AGREE = np.radians(1.5)
+# The largest angle between a shift and the stripes. A pixel copies what the pixel one shift
+# along copies, so the copies of a whole plank come from one source pixel per chain of shifts:
+# a short shift within a quarter pixel of the planks may still turn 10 degrees off them (St
+# Fagans' 40-degree cap, mask seed 0: (1, 1) px beside planks at 35 degrees), and its chains
+# smeared the border's pixels across the planks in a wedge of the fill (a seventh of the fill's
+# neighbouring pixels copied one and the same pixel).
+_SLANT = np.radians(4.0)
 # Tiles wider than this are looked at reduced to it (by whole factors): the guard's and the
 # refinement's widths are pixels of a 1K panorama's tile (410 px), and the detail band's mean
 # (a blur of a 32nd of the tile) cost 9 of an 8K fill's 20 s at full size, to find no planks.
@@ -215,7 +222,7 @@ def stripes_line(image: np.ndarray, hole: np.ndarray, face: int,
     # keep the planks in place; a boundary's order: the first tries span the reach, so a
     # pixel compares both ends of its plank, not the same few pixels beside the border.
     return Line(np.array([size / 2, size / 2]), direction, float(size), sure=True,
-                boundary=True)
+                boundary=True, slant=_SLANT)
 
 
 def _reduced(tiles: CubeTiles, factor: int) -> CubeTiles:
