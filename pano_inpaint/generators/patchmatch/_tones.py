@@ -77,6 +77,13 @@ _TONES_CONTRAST = 0.15
 # (:func:`_randomness`; measured on the 1K scenes: their floors of random tones 0.63-1.03, the
 # ceilings' panels and the workshop's painted floor, of one tone under their light, 0.04-0.35).
 _TONES_RANDOM = 0.5
+# Tones that alternate from tile to tile under their random spread (the scenes' tiles: a
+# checkerboard of two light tones, 0.78 and 0.70, each tile's tone scaled by 0.92-1.08, and the
+# odd dark one): the known tiles split by the parity of row + column (or of the row, or of the
+# column) into two groups whose median greys lie this many of their median absolute deviations
+# (about their own group's median) apart, each group with at least _MIN_GROUP tiles.
+_ALTERNATE = 2.0
+_MIN_GROUP = 3
 
 
 @dataclass(frozen=True)
@@ -95,6 +102,8 @@ class Cells:
         placement: how the tiles lie on the tile's pixels, for :meth:`key_at`.
         randomness: how randomly the known tiles' tones vary from tile to tile
             (:func:`_randomness`).
+        width: tiles a row of ``index`` numbers (tile ``i`` lies in row ``i // width``,
+            column ``i % width``); 0: not known.
     """
 
     box: tuple[slice, slice]
@@ -105,6 +114,7 @@ class Cells:
     tiles: int = 1
     placement: tuple | None = None  # (to_grid, along, across, shear, phase) for :meth:`key_at`
     randomness: float = 1.0
+    width: int = 0
 
     def key_at(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """``(n,)`` int64 a key of the tile each tile pixel ``(x, y)`` lies in (equal keys:
@@ -361,9 +371,9 @@ def find_cells(image: np.ndarray, known: np.ndarray, copied: np.ndarray, to_grid
     # Only the tiles within ``_MARGIN`` cells of the copied ones (a floor's box may reach the
     # horizon, where one tile pixel spans thousands of tiles).
     near = _near(ts, tt, copied[box], 2 * _MARGIN)
-    index, border = _laid(ts, tt, near, shear, (phase[0], phase[1]))
+    index, border, width = _laid(ts, tt, near, shear, (phase[0], phase[1]))
     return Cells(box, index, border, float(explained), float(explained - median), tiles,
-                 placement, randomness)
+                 placement, randomness, width)
 
 
 def _box_coordinates(to_grid: np.ndarray, box: tuple[slice, slice], a: np.ndarray,
@@ -382,11 +392,11 @@ def _box_coordinates(to_grid: np.ndarray, box: tuple[slice, slice], a: np.ndarra
 
 
 def _laid(ts: np.ndarray, tt: np.ndarray, near: np.ndarray, shear: float,
-          phase: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
-    """``Cells.index`` and ``Cells.border`` of the pixels at ``ts, tt`` (float32, ``near``:
-    those in a tile), the tiles placed by ``shear`` and ``phase`` (:func:`_tiles_at`, in
-    float32), numbered row by row from the first near tile; a block of rows at a time, in
-    two passes (the first finds the rows and columns the near tiles span)."""
+          phase: tuple[float, float]) -> tuple[np.ndarray, np.ndarray, int]:
+    """``Cells.index``, ``Cells.border`` and ``Cells.width`` of the pixels at ``ts, tt``
+    (float32, ``near``: those in a tile), the tiles placed by ``shear`` and ``phase``
+    (:func:`_tiles_at`, in float32), numbered row by row from the first near tile; a block of
+    rows at a time, in two passes (the first finds the rows and columns the near tiles span)."""
     rows = max(1, _BLOCK // ts.shape[1])
     parts = [slice(start, start + rows) for start in range(0, ts.shape[0], rows)]
 
@@ -411,7 +421,7 @@ def _laid(ts: np.ndarray, tt: np.ndarray, near: np.ndarray, shear: float,
         row, column, fr, fc = tiles(part)
         index[part] = np.where(near[part], (row - first) * width + (column - leftmost), -1)
         border[part] = np.minimum(np.minimum(fr, 1 - fr), np.minimum(fc, 1 - fc))
-    return index, border
+    return index, border, width
 
 
 def _grid(to_grid: np.ndarray, box: tuple[slice, slice], step: int
@@ -461,10 +471,37 @@ def _randomness(luma: np.ndarray, inside: np.ndarray, index: np.ndarray, column:
     return float((gaps**2).mean() / (2 * tone[enough].var()))
 
 
+def _parity(tiles: np.ndarray, width: int, kind: int) -> np.ndarray:
+    """``(n,)`` int64 0 or 1 of each tile (``Cells.index`` numbers): the parity of its row plus
+    column (``kind`` 0), of its row (1) or of its column (2)."""
+    row, column = tiles // width, tiles % width
+    return ((row + column, row, column)[kind] % 2).astype(np.int64)
+
+
+def _alternation(grey: np.ndarray, tiles: np.ndarray, width: int) -> int | None:
+    """How the known tiles' tones alternate: the parity (``kind`` of :func:`_parity`) that
+    splits ``tiles`` (their ``Cells.index`` numbers, ``grey`` their mean greys) into two groups
+    whose medians lie furthest apart in units of the tones' spread within the groups, if at
+    least ``_ALTERNATE`` apart; None where none does (tiles of random tones)."""
+    if width <= 0:
+        return None
+    best, kind = _ALTERNATE, None
+    for k in range(3):
+        side = _parity(tiles, width, k)
+        if min(int((side == 0).sum()), int((side == 1).sum())) < _MIN_GROUP:
+            continue
+        medians = np.array([np.median(grey[side == g]) for g in (0, 1)])
+        spread = float(np.median(np.abs(grey - medians[side])))
+        apart = abs(float(medians[1] - medians[0])) / max(spread, _FLAT)
+        if apart >= best:
+            best, kind = apart, k
+    return kind
+
+
 def give_tones(image: np.ndarray, known: np.ndarray, copied: np.ndarray, cells: Cells, *,
                sources: np.ndarray | None = None, typical: bool = False, whole: bool = False,
-               plan: tuple[np.ndarray, np.ndarray, int] | None = None
-               ) -> tuple[np.ndarray, np.ndarray, int]:
+               plan: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Give copied tiles their tones, in place: an offset on each of a tile's copied pieces
     (none at the joints, so the grout and the texture stay the copy's).
 
@@ -473,10 +510,14 @@ def give_tones(image: np.ndarray, known: np.ndarray, copied: np.ndarray, cells: 
     mostly came from) is rare among the tiles known around it (fewer than ``_RARE`` of them
     within ``_ALIKE`` times their tones' median absolute deviation of it, in luminance)
     takes the known tiles' median colour instead: a dark tile of a light floor copied where
-    nothing says one lies. With ``whole``, every other tile with nothing known takes its copy's tone
-    throughout: copies of copies may bring it pieces of two tiles, which the stitch then
-    blends into a gradient across it (crisper tiles, but a wrong guess of a tone costs more
-    than a blend: see ``PatchMatchParams.tile_tones_whole``).
+    nothing says one lies. Where the known tiles' tones alternate (a checkerboard of two tones:
+    :func:`_alternation`), every tile with nothing known takes the median colour of the known
+    tiles of its own parity instead, whatever its copy's tone: copied along the joints'
+    lattice, whose step may swap the two tones, and pieced together from several tiles, the
+    copies bring a blend of both. With ``whole``, every other tile with nothing known takes
+    its copy's tone throughout: copies of copies may bring it pieces of two tiles, which the
+    stitch then blends into a gradient across it (crisper tiles, but a wrong guess of a tone
+    costs more than a blend: see ``PatchMatchParams.tile_tones_whole``).
 
     Args:
         image: ``(P, P, C)`` the tile, its copied pixels filled.
@@ -492,7 +533,7 @@ def give_tones(image: np.ndarray, known: np.ndarray, copied: np.ndarray, cells: 
 
     Returns:
         ``(toned, odd, typical)``: ``(n,)`` bool per tile, toned from its known part; given
-        the typical tone; and the known tile whose tone that is (-1: none).
+        a typical tone; and ``(n,)`` int64 the known tile whose tone that is (-1: none).
     """
     box = cells.box
     view = image[box]
@@ -546,18 +587,30 @@ def give_tones(image: np.ndarray, known: np.ndarray, copied: np.ndarray, cells: 
             alike = (np.abs(own[odd][:, None] - grey[None]) <= _ALIKE * max(spread, _FLAT)
                      ).mean(axis=1)
             odd[odd] = alike < _RARE
-        middle = -1
-        if odd.any():
-            # The known tile of the median grey: chosen once, so that a second array (HDR
-            # values, whose tiles a tone curve per channel may sort otherwise) takes its tone.
-            middle = int(np.flatnonzero(around)[np.argsort(grey)[around.sum() // 2]])
+        # The known tile of the median grey (of each parity's, where the tones alternate):
+        # chosen once, so that a second array (HDR values, whose tiles a tone curve per
+        # channel may sort otherwise) takes its tone.
+        middle = np.full(n, -1, np.int64)
+        kind = None
+        if typical and around.sum() >= _MIN_TILES:
+            kind = _alternation(grey, np.flatnonzero(around), cells.width)
+        if kind is not None:
+            odd = ~toned & (seen == 0) & copied_cells
+            side = _parity(np.arange(n), cells.width, kind)
+            for g in (0, 1):
+                members = np.flatnonzero(around & (side == g))
+                order = np.argsort(target[members, : min(3, channels)].mean(axis=1))
+                middle[side == g] = members[order[members.size // 2]]
+        elif odd.any():
+            middle[:] = np.flatnonzero(around)[np.argsort(grey)[around.sum() // 2]]
+        middle[~odd] = -1
         plan = (toned, odd, middle)
     toned, odd, middle = plan
     tone = np.where(toned[:, None], target, now[np.maximum(largest, 0)])
     if not whole:  # the other tiles keep their copies as they are
         tone[~toned & ~odd] = np.nan
     if odd.any():
-        tone[odd] = target[middle]
+        tone[odd] = target[middle[odd]]
     offset = np.nan_to_num(tone[owner] - now)  # (pieces, C)
     weight = np.clip((cells.border[copy] - _JOINT) / _FADE, 0.0, 1.0)
     view[copy] += (weight[:, None] * offset[piece]).astype(view.dtype)
@@ -621,12 +674,18 @@ def tile_tones(image: np.ndarray, values: np.ndarray | None, known: np.ndarray,
                       whole=whole)
     if values is not None:
         give_tones(values, known, copied, cells, sources=sources, whole=whole, plan=plan)
+    # Two typical tiles: the known tiles' tones alternate, each hidden tile took its parity's.
+    alternating = np.unique(plan[2][plan[1]]).size > 1
     toned = None
-    if whole:
-        # The stitch keeps the steps between the tones (else it blends them again).
+    if whole or alternating:
+        # The stitch keeps the steps between the tones (else it blends them again): every
+        # copied tile's, or where the tones alternate, those of the tiles given a tone.
+        given = np.ones(int(cells.index.max()) + 1, bool) if whole else plan[0] | plan[1]
         toned = np.zeros_like(copied)
-        toned[cells.box] = copied[cells.box] & (cells.index >= 0)
+        toned[cells.box] = copied[cells.box] & (cells.index >= 0) & given[cells.index]
     return (f"tile tones: {int(plan[0].sum())} cell(s) given their known part's tone, "
-            f"{int(plan[1].sum())} the typical one (cells explain {cells.explained:.2f} "
+            f"{int(plan[1].sum())} the typical one"
+            f"{' of their parity (tones alternate)' if alternating else ''} (cells explain "
+            f"{cells.explained:.2f} "
             f"of the ring's luminance, neighbours' tones differ by {cells.randomness:.2f} "
             "of random ones)"), toned
