@@ -1,0 +1,88 @@
+"""How much of a fill's WS-PSNR gap to a smooth peer is its layout, how much its detail.
+
+    python scripts/layout_detail_split.py PANORAMA FAMILY [--peer erp-ns] [--seed N]
+        [--max-width 2048] [--sigmas 2,4,8,16] [--set key=value ...]
+
+Fills the case as ``pano-inpaint eval`` does (mask family and seed; the configured generator,
+patchmatch unless ``--set generator.name=...``) and the peer, then splits both fills at a
+Gaussian of ``sigma`` ERP pixels into a layout (below) and a detail (above) and scores, inside
+the hole:
+
+* ``layout``: the generator's layout alone (its detail dropped: its fill blurred);
+* ``peer layout + detail``: the peer's layout under the generator's detail.
+
+Where ``layout`` beats the peer the generator lays the hole out at least as well and all of the
+gap is detail out of phase with the truth (PSNR rewards the blur); where ``peer layout +
+detail`` gains most of the gap, the generator's layout is what loses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from pano_inpaint.config import load_config  # noqa: E402
+from pano_inpaint.eval.images import load_panorama  # noqa: E402
+from pano_inpaint.eval.methods import generator_method, select_methods  # noqa: E402
+from pano_inpaint.eval.metrics import ws_psnr  # noqa: E402
+from pano_inpaint.masks import make_mask  # noqa: E402
+from pano_inpaint.values import ToneMap, to_values  # noqa: E402
+
+
+def split(truth: np.ndarray, fill: np.ndarray, peer: np.ndarray, mask: np.ndarray,
+          sigma: float) -> tuple[float, float]:
+    """WS-PSNR of ``fill``'s layout alone and of ``peer``'s layout under ``fill``'s detail, both
+    ``(H, W, 3)`` float32 like ``truth``, split at a Gaussian of ``sigma`` ERP px (``mask``
+    ``(H, W)`` bool, True = hole; the known pixels are the truth in all three)."""
+    low_fill = cv2.GaussianBlur(fill, (0, 0), sigma)
+    low_peer = cv2.GaussianBlur(peer, (0, 0), sigma)
+    hole = mask[..., None]
+    layout = np.where(hole, low_fill, truth)
+    swapped = np.where(hole, low_peer + fill - low_fill, truth)
+    return ws_psnr(layout, truth, mask), ws_psnr(swapped, truth, mask)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("panorama", type=Path)
+    parser.add_argument("family")
+    parser.add_argument("--peer", default="erp-ns")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--max-width", type=int, default=2048)
+    parser.add_argument("--sigmas", default="2,4,8,16")
+    parser.add_argument("--set", action="append", default=[], dest="overrides")
+    args = parser.parse_args(argv)
+    truth = load_panorama(args.panorama, max_width=args.max_width)
+    height, width = truth.pixels.shape[:2]
+    mask = make_mask(args.family, height, width, truth.name, args.seed)
+    source = truth.pixels.copy()
+    source[mask] = 0  # as the evaluation blanks it
+    config = load_config(None, args.overrides)
+    values = to_values(truth.pixels)
+    tone = ToneMap.for_image(values, hdr=truth.hdr)
+
+    def proxy(v: np.ndarray) -> np.ndarray:
+        return (tone.to_proxy(v) if tone.hdr else np.clip(v, 0, 1)).astype(np.float32)
+
+    peer_method = next(m for m in select_methods([], [args.peer])[0] if m.name == args.peer)
+    fill = proxy(to_values(generator_method(config.generator.name, config).fn(source, mask).image))
+    peer = proxy(to_values(peer_method.fn(source, mask).image))
+    target = proxy(values)
+    print(f"{config.generator.name} {ws_psnr(fill, target, mask):.2f} dB, "
+          f"{args.peer} {ws_psnr(peer, target, mask):.2f} dB")
+    for sigma in (float(s) for s in args.sigmas.split(",")):
+        layout, swapped = split(target, fill, peer, mask, sigma)
+        print(f"sigma {sigma:g} px: layout {layout:.2f} dB, "
+              f"{args.peer} layout + detail {swapped:.2f} dB")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
