@@ -72,8 +72,9 @@ def test_info_lists_generators_and_limits(client):
     assert patchmatch["patch_size"] == {"name": "patch_size", "default": 7, "kind": "int"}
     assert patchmatch["levels"]["default"] is None and patchmatch["stitch"]["kind"] == "bool"
     # A setting typed as a Literal of strings is offered as text with its choices.
-    assert patchmatch["layout_stitch"] == {"name": "layout_stitch", "default": "starts",
-                                           "kind": "str", "choices": ["none", "starts", "votes"]}
+    assert patchmatch["layout_stitch"] == {
+        "name": "layout_stitch", "default": "peel", "kind": "str",
+        "choices": ["none", "starts", "peel", "votes"]}
     net = [p["name"] for p in client.get("/api/generators/net+patchmatch").json()["params"]]
     assert "weights" not in net and "patchmatch" not in net and "detail" in net
     assert client.get("/api/generators/nope").status_code == 404

@@ -62,6 +62,26 @@ _ALONG_TRIES = 16  # copies compared per pixel when filling along a lattice or a
 # (about 35 ms a call on two cores shared with other jobs, measured; a line's band has ~20
 # pixels a layer and hundreds of layers).
 _SERIAL_LAYER = 512
+# The coarsest level's onion peel has the offsets between its pieces stitched out (layout_stitch
+# "peel") only where the known ring around the holes is this plain at that level (``_ring_detail``:
+# RMS log-brightness detail within ``_RING_WIDTH`` px, below a ``_RING_SIGMA`` blur). On a plain
+# floor the pieces differ mostly by the light of where they came from, and the coarsest level's EM
+# turns the step where they meet into a straight-edged block the finer levels keep (the
+# warehouse's 45-degree cap: 0.018); on planks, stone or sunlit patches the offsets are as much
+# the texture's own tones and the stitch spreads them (Lebombo 0.035, Dikhololo 0.040, Venice
+# 0.053, St Fagans 0.087, Kiara 0.082: stitched there with the light share below, the 13 large
+# caps over mask seeds 0-3 summed -1.04 dB, Lebombo -2.68, St Fagans -1.86, Venice -1.34).
+_PLAIN_RING = 0.025
+_RING_WIDTH = 4
+_RING_SIGMA = 1.5
+# Of the peel's stitch correction only what a light explains is applied: a change of the local
+# mean's brightness up to 0.15 in log ratio, and of its hue up to 0.08 (full weight), none from
+# 0.3 / 0.16. A piece of something else (another material, a sunlit patch's hard edge) keeps its
+# mismatch, by which the EM drops it. The warehouse's peel corrections stay within 0.2 and 0.06;
+# Lebombo's sunlit piece needs up to 0.48 and 0.22.
+_LIGHT_STEP = (0.15, 0.3)
+_LIGHT_HUE = (0.08, 0.16)
+_HUE_FLOOR = 0.02  # added to display-referred values before their log (dark pixels' noise)
 _STRUCTURE_DEPTH = 0.05  # holes thinner than this share of the face size skip the structure
 
 
@@ -177,9 +197,12 @@ class PatchMatchParams:
             meet in the middle, each with its own side's light; the finer levels find sources
             with an edge to match the meeting line, which the final stitch keeps as texture: a
             plain floor comes back in quadrants of different shading meeting in a sharp seam.
-            "starts" (the default): only the estimate each such level starts from below the
-            coarsest (the vote of the matches handed down); the level's own EM votes stay as
-            copied, so its search still sees the mismatch by which it drops a foreign piece.
+            "starts": only the estimate each such level starts from below the coarsest (the
+            vote of the matches handed down); the level's own EM votes stay as copied, so its
+            search still sees the mismatch by which it drops a foreign piece. "peel" (the
+            default): those starts, and the coarsest level's onion peel too where the known
+            ring is plain at that level (``_PLAIN_RING``), with only the part of the correction
+            a light explains (``_light_share``): a foreign piece keeps its mismatch there.
             "votes": also after every EM vote of those levels, which hides that mismatch (St
             Fagans' large cap at mask seed 1 kept a green object in its middle, -4.1 dB).
             "none": never.
@@ -242,7 +265,7 @@ class PatchMatchParams:
     detail_depth: float = 0.008
     trend_level: float = 0.0045
     stitch: bool = True
-    layout_stitch: Literal["none", "starts", "votes"] = "starts"
+    layout_stitch: Literal["none", "starts", "peel", "votes"] = "peel"
     structure: bool = True
     lattice_strength: float = 0.3
     stripes: bool = True
@@ -416,6 +439,41 @@ def _onion_layers(hole: np.ndarray) -> np.ndarray:
     if hole.all():
         return np.zeros(hole.shape, int)
     return cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_C, 3).astype(int)
+
+
+def _ring_detail(image: np.ndarray, hole: np.ndarray) -> float:
+    """How textured the known ring around the holes is: the RMS over every tile's known pixels
+    within ``_RING_WIDTH`` px of its hole of the log brightness (``_HUE_FLOOR`` added, each
+    channel) less its mean over the known pixels nearby (Gaussian, sigma ``_RING_SIGMA``);
+    ``image`` ``(N, P, P, C)``, ``hole`` ``(N, P, P)``. Infinite where no tile has a ring."""
+    sum_, count = 0.0, 0
+    for tile, h in zip(image, hole, strict=True):
+        if h.all() or not h.any():
+            continue
+        known = (~h).astype(np.float32)
+        ring = ~h & (cv2.distanceTransform(known.astype(np.uint8), cv2.DIST_L2, 3)
+                     <= _RING_WIDTH)
+        weight = np.maximum(cv2.GaussianBlur(known, (0, 0), _RING_SIGMA), 1e-6)
+        for c in range(tile.shape[2]):
+            log = np.log(np.maximum(tile[..., c], 0.0) + _HUE_FLOOR).astype(np.float32)
+            mean = cv2.GaussianBlur(log * known, (0, 0), _RING_SIGMA) / weight
+            sum_ += float(((log - mean)[ring] ** 2).sum())
+            count += int(ring.sum())
+    return float(np.sqrt(sum_ / count)) if count else np.inf
+
+
+def _light_share(image: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """``(P, P)`` float32 in ``[0, 1]``: how much of the stitch's correction ``offsets``
+    ``(P, P, C)`` of ``image`` (its colours) a change of light explains: 1 where it changes
+    the local mean's brightness by at most ``_LIGHT_STEP[0]`` (log ratio) and its hue by at
+    most ``_LIGHT_HUE[0]``, falling to 0 at ``_LIGHT_STEP[1]`` or ``_LIGHT_HUE[1]``."""
+    mean = cv2.blur(np.ascontiguousarray(image), (5, 5)).reshape(image.shape)
+    ratio = np.log((np.maximum(mean + offsets, 0.0) + _HUE_FLOOR) / (mean + _HUE_FLOOR))
+    brightness = np.abs(ratio.mean(axis=-1))
+    hue = np.sqrt(((ratio - ratio.mean(axis=-1, keepdims=True)) ** 2).sum(axis=-1))
+    (step_low, step_high), (hue_low, hue_high) = _LIGHT_STEP, _LIGHT_HUE
+    return (np.clip((step_high - brightness) / (step_high - step_low), 0.0, 1.0) * np.clip(
+        (hue_high - hue) / (hue_high - hue_low), 0.0, 1.0)).astype(np.float32)
 
 
 def _by_layer(layers: np.ndarray, region: np.ndarray
@@ -827,13 +885,19 @@ class PatchMatch:
             colours = np.ascontiguousarray(bank.image[..., :channels]) if lays_out else None
             coarse_domains = [d for d, _ in domains]
             domains = [_domain(h, radius) for h in hole]
+            # The coarsest level's peel is stitched only in a plain ring (see ``_PLAIN_RING``).
+            peel = lays_out and not coarse_domains and p.layout_stitch == "peel" and (
+                _ring_detail(image[targets][..., :channels], hole[targets]) <= _PLAIN_RING)
             for i in targets:
                 fields_[i] = self._start(self._sources(bank, problem, i), bank,
                                          image[i], hole[i], domains[i], fields_[i],
                                          coarse_domains[i] if coarse_domains else None,
                                          i, index, radius)
-                if lays_out and coarse_domains and fields_[i] is not None:  # a voted start
+                if fields_[i] is not None and lays_out and coarse_domains:  # a voted start
                     self._unshift(colours, bank_hole, image[i], hole[i], fields_[i], radius)
+                elif fields_[i] is not None and peel:
+                    self._unshift(colours, bank_hole, image[i], hole[i], fields_[i], radius,
+                                  light_only=True)
             self._refresh(links, image, known, index)
             iterations = self._iterations(index, plan)
             for it in range(iterations):
@@ -886,17 +950,22 @@ class PatchMatch:
 
     @staticmethod
     def _unshift(colours: np.ndarray, bank_hole: np.ndarray, image: np.ndarray,
-                 hole: np.ndarray, field: _Field, radius: int) -> None:
+                 hole: np.ndarray, field: _Field, radius: int, *,
+                 light_only: bool = False) -> None:
         """The voted estimate ``image`` (one tile of a level, its texture channels after the
         ``colours.shape[3]`` colours) without the offsets between the pieces its ``field``
         copies from the bank's ``colours`` (:func:`_finish.piece_offsets`), in place. Each
         patch of the vote carries its centre's offset: so the offsets are averaged over a
         patch as the vote averages the patches (with equal weights: the vote's favour the
-        best matches, which only makes the mean less smooth)."""
+        best matches, which only makes the mean less smooth). ``light_only``: each pixel's
+        offset is weighted by the share of it a change of light explains
+        (:func:`_light_share`)."""
         if not (hole & (field.nnf[0] >= 0)).any():
             return
         channels = colours.shape[3]
         offsets = piece_offsets(image[..., :channels], hole, field.nnf, colours, bank_hole)
+        if light_only:
+            offsets *= _light_share(image[..., :channels], offsets)[..., None]
         side = 2 * radius + 1
         voted = cv2.blur(offsets, (side, side), borderType=cv2.BORDER_REPLICATE)
         image[..., :channels][hole] += voted.reshape(offsets.shape)[hole]
