@@ -105,11 +105,13 @@ so those sources are no blurrier there). Without it, a 45-degree nadir cap was l
 side faces, which see the floor obliquely: stripes turned by 90 degrees, a wall's colour. In such
 a hole (at least ``locality_depth`` deep) the pieces copied from each side keep that side's light
 and meet in the middle; the next levels find sources with an edge to match the meeting line, and
-a plain floor comes back in quadrants of different shading. So ``layout_stitch`` ("starts"
-by default) removes the offsets between the pieces from the estimate each of the levels that lay
-out the fill starts from, below the coarsest (the stitch below, on the copy of the matches handed
-down, voted like it); the levels' own EM votes keep them, so the search still sees the mismatch
-by which it drops a foreign piece ("votes" stitches those too: as often worse as better).
+a plain floor comes back in quadrants of different shading. So ``layout_stitch`` removes the
+offsets between the pieces from the estimate each of the levels that lay out the fill starts
+from, below the coarsest (the stitch below, on the copy of the matches handed down, voted like
+it); the levels' own EM votes keep them, so the search still sees the mismatch by which it drops
+a foreign piece ("votes" stitches those too: as often worse as better). By default ("peel") the
+coarsest level's onion peel is stitched as well where the known ring is plain at that level,
+taking only the part of the correction a change of light explains ("starts": not the peel).
 
 Finishing (``_finish``). Copies come in pieces, and each piece keeps its source's brightness:
 on a sky gradient the pieces' offsets show as straight-edged facets. The fill is stitched in
