@@ -711,6 +711,19 @@ def _soft_disc(height=64, width=128, sigma=2.0, radius=10):
     return np.round(cv2.GaussianBlur(disc, (0, 0), sigma) * 255).astype(np.uint8)
 
 
+def _read_warned(tmp_path, caplog, soft: np.ndarray) -> tuple[np.ndarray, str, int | None]:
+    """``soft`` saved as a mask and read for a fill at its own size with no --dilate: the hole,
+    the warnings logged (the file's path left out: a test's name in it may hold any word) and
+    the --dilate they name (None: none)."""
+    path = tmp_path / "mask.png"
+    cv2.imwrite(str(path), soft)
+    with caplog.at_level(logging.WARNING, logger="pano_inpaint.io.images"):
+        hole = read_mask(path, *soft.shape, dilate=0)
+    text = caplog.text.replace(str(path), "mask.png")
+    found = re.search(r"--dilate (\d+)", text)
+    return hole, text, int(found.group(1)) if found else None
+
+
 @pytest.mark.parametrize("brush", ["soft", "feathered", "on dark grey"])
 def test_a_soft_mask_edge_is_warned_about_with_the_dilation_that_covers_it(
     tmp_path, caplog, brush
@@ -756,13 +769,9 @@ def test_a_soft_mask_edge_across_the_wrap_around_line_is_measured_across_it(tmp_
     soft[:, 60:] = np.where(soft[:, 60:] > 127, 255, 0)  # soft only left of the hole
     soft = np.roll(soft, -60, axis=1)  # the hole starts at column 0, its rim wraps round
     assert (soft[:, -1] > 8).any() and not (soft[:, 21:-16] > 8).any()
-    path = tmp_path / "soft.png"
-    cv2.imwrite(str(path), soft)
-    with caplog.at_level(logging.WARNING, logger="pano_inpaint.io.images"):
-        hole = read_mask(path, 64, 128, dilate=0)
-    found = re.search(r"soft edges.*--dilate (\d+)", caplog.text)
-    assert found, caplog.text
-    assert not ((soft > 8) & ~dilate_mask(hole, int(found.group(1)))).any()
+    hole, text, dilate = _read_warned(tmp_path, caplog, soft)
+    assert "soft edges" in text and dilate is not None, text
+    assert not ((soft > 8) & ~dilate_mask(hole, dilate)).any()
 
 
 def test_a_soft_mask_edge_over_the_pole_is_measured_over_it(tmp_path, caplog):
@@ -848,19 +857,15 @@ def test_a_gradient_mask_gets_the_dilation_of_its_grey_part_or_none(tmp_path, ca
         soft = _graded_mask(lambda d: 127 * np.exp(-d / 40))  # grey out to 55 px, faint 113
     else:
         soft = _graded_mask(lambda d: np.maximum(0, 127 * (1 - d / 500)))  # grey to 374 px
-    path = tmp_path / "mask.png"
-    cv2.imwrite(str(path), soft)
-    with caplog.at_level(logging.WARNING, logger="pano_inpaint.io.images"):
-        hole = read_mask(path, 640, 1280, dilate=0)
-    assert "gradient" in caplog.text, caplog.text
-    found = re.search(r"--dilate (\d+)", caplog.text)
+    hole, text, dilate = _read_warned(tmp_path, caplog, soft)
+    assert "(a gradient, not a" in text, text
     if fade == "grey all over":
-        assert not found and "no --dilate covers them" in caplog.text
+        assert dilate is None and "no --dilate covers them" in text
         return
-    assert found, caplog.text
+    assert dilate is not None, text
     grey = (soft > 32) & ~hole
-    assert not (grey & ~dilate_mask(hole, int(found.group(1)))).any()
-    assert (grey & ~dilate_mask(hole, int(found.group(1)) - 2)).any()
+    assert not (grey & ~dilate_mask(hole, dilate)).any()
+    assert (grey & ~dilate_mask(hole, dilate - 2)).any()
 
 
 def test_a_soft_rim_over_most_of_the_known_pixels_is_measured_above_the_background(
@@ -875,13 +880,26 @@ def test_a_soft_rim_over_most_of_the_known_pixels_is_measured_above_the_backgrou
     distance = np.arange(24, 0, -1, dtype=np.float32)  # row 0 is 24 px from the hole
     soft = np.full((64, 128), 255, np.uint8)
     soft[:24] = np.round(np.clip(120 * (1 - (distance - 1) / 16), 0, None))[:, None]
-    path = tmp_path / "soft.png"
-    cv2.imwrite(str(path), soft)
-    with caplog.at_level(logging.WARNING, logger="pano_inpaint.io.images"):
-        hole = read_mask(path, 64, 128, dilate=0)
-    found = re.search(r"soft edges.*--dilate (\d+)", caplog.text)
-    assert found, caplog.text
-    assert not ((soft > 8) & ~dilate_mask(hole, int(found.group(1)))).any()
+    hole, text, dilate = _read_warned(tmp_path, caplog, soft)
+    assert "soft edges" in text and dilate is not None, text
+    assert not ((soft > 8) & ~dilate_mask(hole, dilate)).any()
+
+
+def test_a_soft_rim_on_dark_grey_is_not_a_gradient_where_the_far_side_is_black(tmp_path, caplog):
+    """The background is the known pixels' median away from the rim, not the darkest of them:
+    a soft disc on a background of 10 of 255 whose farthest columns (round the wrap-around line)
+    are black had its background taken as 0 (the farthest tenth's median), the whole dark grey
+    counted as the rim's faint end and the rim was named a gradient."""
+    from pano_inpaint.masks import dilate_mask
+
+    soft = _soft_disc(256, 512, radius=20).astype(np.float32) * (245 / 255) + 10
+    soft[:, :60] -= 10
+    soft[:, -60:] -= 10
+    soft = np.round(soft).astype(np.uint8)
+    hole, text, dilate = _read_warned(tmp_path, caplog, soft)
+    assert "soft edges" in text and "gradient" not in text, text
+    assert dilate is not None and dilate <= 8, text
+    assert not ((soft > 18) & ~dilate_mask(hole, dilate)).any()
 
 
 @pytest.mark.parametrize("kind", ["hard", "jpeg noise", "labels", "far grey"])
