@@ -299,3 +299,13 @@ def test_classical_finds_a_tripod_round_a_nan_nadir(unseen):
     found = detect_rig(erp, CLASSICAL)
     iou, recall = _iou_recall(found.mask, truth)
     assert iou > 0.6 and recall > 0.75
+
+
+def test_classical_claims_no_nan_nadir_with_nothing_round_it():
+    """The unseen (NaN) rings next to the nadir count as the rig's only where a rig is found
+    round them: plain ground over a NaN nadir is 'nothing found', not a rig of those rings."""
+    erp = sphere_function_erp(H, ground_rgb).astype(np.float32)
+    erp[-3:] = np.nan
+    found = detect_rig(erp, CLASSICAL)
+    assert not found.mask.any()
+    assert any("nothing found" in warning for warning in found.warnings)
