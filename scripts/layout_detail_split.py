@@ -32,8 +32,20 @@ from pano_inpaint.config import load_config  # noqa: E402
 from pano_inpaint.eval.images import load_panorama  # noqa: E402
 from pano_inpaint.eval.methods import generator_method, select_methods  # noqa: E402
 from pano_inpaint.eval.metrics import ws_psnr  # noqa: E402
-from pano_inpaint.masks import make_mask  # noqa: E402
+from pano_inpaint.masks import make_mask, rows_over_the_poles  # noqa: E402
 from pano_inpaint.values import ToneMap, to_values  # noqa: E402
+
+
+def _layout(image: np.ndarray, sigma: float) -> np.ndarray:
+    """``image`` ``(H, W, C)`` blurred at a Gaussian of ``sigma`` px on the sphere's grid:
+    columns wrap round and rows continue over the poles (a hole across the wrap-around line
+    is split as it is anywhere else, not against a mirror of its own side)."""
+    height, width = image.shape[:2]
+    pad = min(int(np.ceil(4 * sigma)), height, width)
+    band = rows_over_the_poles(image, -pad, height + pad)  # (H + 2 pad, W, C)
+    band = np.pad(band, ((0, 0), (pad, pad), (0, 0)), mode="wrap")  # (H + 2 pad, W + 2 pad, C)
+    blurred = cv2.GaussianBlur(band, (0, 0), sigma).reshape(band.shape)
+    return blurred[pad:pad + height, pad:pad + width]
 
 
 def split(truth: np.ndarray, fill: np.ndarray, peer: np.ndarray, mask: np.ndarray,
@@ -41,8 +53,8 @@ def split(truth: np.ndarray, fill: np.ndarray, peer: np.ndarray, mask: np.ndarra
     """WS-PSNR of ``fill``'s layout alone and of ``peer``'s layout under ``fill``'s detail, both
     ``(H, W, 3)`` float32 like ``truth``, split at a Gaussian of ``sigma`` ERP px (``mask``
     ``(H, W)`` bool, True = hole; the known pixels are the truth in all three)."""
-    low_fill = cv2.GaussianBlur(fill, (0, 0), sigma)
-    low_peer = cv2.GaussianBlur(peer, (0, 0), sigma)
+    low_fill = _layout(fill, sigma)
+    low_peer = _layout(peer, sigma)
     hole = mask[..., None]
     layout = np.where(hole, low_fill, truth)
     swapped = np.where(hole, low_peer + fill - low_fill, truth)

@@ -44,3 +44,16 @@ def test_a_wrong_layout_shows_as_layout() -> None:
     fill = np.where(mask[..., None], truth + 0.2, truth)
     layout, swapped = split(truth, fill, peer, mask, 4.0)
     assert swapped > layout + 6.0
+
+
+def test_a_hole_across_the_wrap_around_line_is_split_as_anywhere_else() -> None:
+    """Yaw moves nothing: the case turned half a turn, its hole now across the wrap-around line,
+    splits as before (the blur mirrored the hole's own side at the image's edge instead)."""
+    split = load_script("layout_detail_split").split
+    truth, mask, peer = _case()
+    noise = 0.05 * np.random.default_rng(1).standard_normal(truth.shape).astype(np.float32)
+    fill = np.where(mask[..., None], peer + 0.1 + noise, truth)
+    turned = [np.roll(a, 64, axis=1) for a in (truth, fill, peer, mask)]
+    assert turned[3][:, 0].any() and turned[3][:, -1].any()
+    np.testing.assert_allclose(split(*turned, 4.0), split(truth, fill, peer, mask, 4.0),
+                               atol=1e-3)
