@@ -40,9 +40,10 @@ from pano_inpaint.config import load_config  # noqa: E402
 from pano_inpaint.eval.images import load_panorama  # noqa: E402
 from pano_inpaint.eval.methods import generator_method  # noqa: E402
 from pano_inpaint.eval.metrics import gradient_energy_map  # noqa: E402
+from pano_inpaint.eval.runner import _Case  # noqa: E402
 from pano_inpaint.eval.views import HoleView  # noqa: E402
 from pano_inpaint.masks import make_mask  # noqa: E402
-from pano_inpaint.values import ToneMap, to_values  # noqa: E402
+from pano_inpaint.values import to_values  # noqa: E402
 
 DEPTHS = (0.0, 2.0, 4.0, 8.0, 16.0, np.inf)  # px on the faces, band edges
 DETAIL_SIGMA = 1.0  # px on the faces: the finest detail is a face less its blur at this sigma
@@ -101,18 +102,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     truth = load_panorama(args.panorama, max_width=args.max_width)
     height, width = truth.pixels.shape[:2]
-    mask = make_mask(args.family, height, width, truth.name, args.seed)
-    source = truth.pixels.copy()
-    source[mask] = 0  # as the evaluation blanks it
+    case = _Case(truth, args.family, make_mask(args.family, height, width, truth.name, args.seed))
     config = load_config(None, args.overrides)  # --set generator.name=... picks the generator
-    values = to_values(truth.pixels)
-    tone = ToneMap.for_image(values, hdr=truth.hdr)
-
-    def proxy(v: np.ndarray) -> np.ndarray:
-        return (tone.to_proxy(v) if tone.hdr else np.clip(v, 0, 1)).astype(np.float32)
-
-    fill = generator_method(config.generator.name, config).fn(source, mask).image
-    for key, value in breakdown(proxy(values), proxy(to_values(fill)), mask).items():
+    fill = generator_method(config.generator.name, config).fn(case.source, case.mask).image
+    parts = breakdown(case.truth_proxy, case.proxy(to_values(fill)), case.mask)
+    for key, value in parts.items():
         print(f"{key:28s} {value}")
     return 0
 

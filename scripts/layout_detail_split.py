@@ -32,8 +32,9 @@ from pano_inpaint.config import load_config  # noqa: E402
 from pano_inpaint.eval.images import load_panorama  # noqa: E402
 from pano_inpaint.eval.methods import generator_method, select_methods  # noqa: E402
 from pano_inpaint.eval.metrics import ws_psnr  # noqa: E402
+from pano_inpaint.eval.runner import _Case  # noqa: E402
 from pano_inpaint.masks import make_mask, rows_over_the_poles  # noqa: E402
-from pano_inpaint.values import ToneMap, to_values  # noqa: E402
+from pano_inpaint.values import to_values  # noqa: E402
 
 
 def _layout(image: np.ndarray, sigma: float) -> np.ndarray:
@@ -73,26 +74,21 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     truth = load_panorama(args.panorama, max_width=args.max_width)
     height, width = truth.pixels.shape[:2]
-    mask = make_mask(args.family, height, width, truth.name, args.seed)
-    source = truth.pixels.copy()
-    source[mask] = 0  # as the evaluation blanks it
+    case = _Case(truth, args.family, make_mask(args.family, height, width, truth.name, args.seed))
     config = load_config(None, args.overrides)
-    values = to_values(truth.pixels)
-    tone = ToneMap.for_image(values, hdr=truth.hdr)
-
-    def proxy(v: np.ndarray) -> np.ndarray:
-        return (tone.to_proxy(v) if tone.hdr else np.clip(v, 0, 1)).astype(np.float32)
-
-    peer_method = next(m for m in select_methods([], [args.peer])[0] if m.name == args.peer)
-    fill = proxy(to_values(generator_method(config.generator.name, config).fn(source, mask).image))
-    peer = proxy(to_values(peer_method.fn(source, mask).image))
-    target = proxy(values)
+    # The generators asked for: none; the peer asked for, by any name select_methods takes
+    # (``ns`` as well as ``erp-ns``).
+    peer_method = select_methods([], [args.peer])[0][0]
+    mask, target = case.mask, case.truth_proxy
+    fill = case.proxy(to_values(
+        generator_method(config.generator.name, config).fn(case.source, mask).image))
+    peer = case.proxy(to_values(peer_method.fn(case.source, mask).image))
     print(f"{config.generator.name} {ws_psnr(fill, target, mask):.2f} dB, "
-          f"{args.peer} {ws_psnr(peer, target, mask):.2f} dB")
+          f"{peer_method.name} {ws_psnr(peer, target, mask):.2f} dB")
     for sigma in (float(s) for s in args.sigmas.split(",")):
         layout, swapped = split(target, fill, peer, mask, sigma)
         print(f"sigma {sigma:g} px: layout {layout:.2f} dB, "
-              f"{args.peer} layout + detail {swapped:.2f} dB")
+              f"{peer_method.name} layout + detail {swapped:.2f} dB")
     return 0
 
 

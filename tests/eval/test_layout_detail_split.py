@@ -57,3 +57,18 @@ def test_a_hole_across_the_wrap_around_line_is_split_as_anywhere_else() -> None:
     assert turned[3][:, 0].any() and turned[3][:, -1].any()
     np.testing.assert_allclose(split(*turned, 4.0), split(truth, fill, peer, mask, 4.0),
                                atol=1e-3)
+
+
+def test_the_command_takes_a_peer_by_its_short_name(tmp_path, capsys) -> None:
+    """``--peer ns`` names erp-ns as ``pano-inpaint eval --peers`` does (it stopped with a bare
+    StopIteration: the peer was looked up by the name as typed)."""
+    from pano_inpaint.io import write_image
+
+    truth, _, _ = _case()
+    path = tmp_path / "pano.png"
+    write_image(path, truth)
+    script = load_script("layout_detail_split")
+    assert script.main([str(path), "wrap", "--peer", "ns", "--sigmas", "4",
+                        "--set", "generator.name=telea"]) == 0
+    out = capsys.readouterr().out
+    assert "erp-ns layout + detail" in out, out
