@@ -162,9 +162,9 @@ class Line:
     def vectors(self, reach: float, tries: int = 16) -> np.ndarray:
         """``(n, 2)`` int64 shifts along the line up to ``reach`` pixels, shortest first (a
         line that ends copies from behind, where it comes from, only); a sure line's only
-        those within ``_ON_LINE`` px of it (and ``slant`` of its direction; where there are at
-        least two). A boundary's come
-        in an order whose first ``tries`` (what a pixel compares) span the whole reach."""
+        those within ``_ON_LINE`` px of it and ``slant`` of its direction (where there are at
+        least two; else all of them). A boundary's come in an order whose first ``tries`` (what
+        a pixel compares) span the whole reach."""
         steps = np.arange(1, int(reach) + 1, dtype=np.float64)
         steps = -steps if self.end is not None else np.stack([steps, -steps], axis=1).ravel()
         shifts = np.rint(steps[:, None] * self.direction[None]).astype(np.int64)
