@@ -197,11 +197,11 @@ def test_a_copied_tile_of_a_rare_tone_with_nothing_known_takes_the_typical_tone(
     image[copied] = 0.3
     cells = Cells((slice(0, size), slice(0, size)), index, border.astype(np.float32), 0.9, 0.5)
     known = ~copied
-    toned, odd, *_ = give_tones(image.copy(), known, copied, cells)
+    toned, odd, _ = give_tones(image.copy(), known, copied, cells)
     assert toned.tolist() == [i == 6 for i in range(16)]
     assert not odd.any()  # without ``typical`` a whole hole cell keeps its copy
     out = image.copy()
-    toned, odd, *_ = give_tones(out, known, copied, cells, typical=True)
+    toned, odd, _ = give_tones(out, known, copied, cells, typical=True)
     assert odd.tolist() == [i == 5 for i in range(16)]
     centre = border >= 0.2
     assert out[(index == 5) & centre].mean() == pytest.approx(0.6, abs=0.02)
@@ -241,7 +241,7 @@ def test_hidden_tiles_of_alternating_tones_take_their_own_parity_s_tone(monkeypa
     centre = cells.border >= 0.2
     light = [i for i in (14, 15, 20, 21) if (i // 6 + i % 6) % 2 == 0]
     out = image.copy()
-    toned, odd, typical, _ = give_tones(out, ~copied, copied, cells, typical=True)
+    toned, odd, typical = give_tones(out, ~copied, copied, cells, typical=True)
     assert odd.tolist() == [i in (14, 15, 20, 21) for i in range(36)]
     assert len(set(typical[odd].tolist())) == 2
     for i in (14, 15, 20, 21):
@@ -250,7 +250,7 @@ def test_hidden_tiles_of_alternating_tones_take_their_own_parity_s_tone(monkeypa
     assert (out[~copied] == image[~copied]).all()
     monkeypatch.setattr(tones, "_ALTERNATE", np.inf)
     out = image.copy()
-    _, odd, *_ = give_tones(out, ~copied, copied, cells, typical=True)
+    _, odd, _ = give_tones(out, ~copied, copied, cells, typical=True)
     assert not odd.any()
     assert (out == image).all()
 
@@ -332,30 +332,3 @@ def test_a_second_array_takes_the_typical_tone_of_the_same_tile():
     centre = (index == 5) & (border >= 0.2)
     (typical,) = {int(i) for i in range(16) if abs(tone[i] - image[centre].mean()) < 1e-4}
     assert values[centre].mean() == pytest.approx(2.0 - tone[typical], abs=1e-4)
-
-
-def test_a_single_hidden_tile_of_a_checkerboard_keeps_its_parity_s_tone():
-    """Tones that alternate are told by the known tiles, not by the hidden ones: a hole that
-    hides one tile (its hidden tiles all of one parity) had that tile given its parity's tone,
-    but taken for no alternation (one typical tile), so the stitch blended the tone again and
-    the note did not say. Measured, the hidden tile's mean grey from its parity's median
-    known tile (3 holes): 0.006, 0.001, 0.003; with the stitch blending it 0.016, 0.005,
-    0.007."""
-    image, ids, joint, parity = _checker_floor(4)
-    y, x = np.mgrid[0:SIZE, 0:SIZE]
-    inside = joint >= 3.0
-    truth = image.mean(axis=-1)
-    errors = []
-    for at in ((96, 96), (80, 110), (110, 80)):
-        tile = ids == ids[at]
-        hole = np.hypot(y - y[tile].mean(), x - x[tile].mean()) <= 20
-        hidden = [t for t in np.unique(ids[hole & inside])
-                  if not (inside & (ids == t) & ~hole).any()]
-        assert len(hidden) == 1
-        out, notes = _fill(image, hole)
-        assert any("of their parity (tones alternate)" in note for note in notes), notes
-        same = [t for t in np.unique(ids[inside & ~hole])
-                if parity[ids == t][0] == parity[tile][0]]
-        typical = np.median([truth[inside & (ids == t)].mean() for t in same])
-        errors.append(abs(out.mean(axis=-1)[inside & (ids == hidden[0])].mean() - typical))
-    assert np.mean(errors) <= 0.006

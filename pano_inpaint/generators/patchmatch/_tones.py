@@ -33,7 +33,6 @@ follows; a lattice that is not tiles), the fill is left as it is.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -41,7 +40,7 @@ import numpy as np
 from pano_inpaint.generators.patchmatch._offsets import Lattice, channel_mean, not_parallel
 from pano_inpaint.generators.patchmatch._plane import homography_parts
 
-__all__ = ["Cells", "TonePlan", "find_cells", "give_tones", "tile_tones"]
+__all__ = ["Cells", "find_cells", "give_tones", "tile_tones"]
 
 _PHASES = 6  # phases tried along each of the tiles' two directions (then refined)
 _SAMPLES = 3000  # known pixels the phase is judged on (every k-th)
@@ -499,20 +498,10 @@ def _alternation(grey: np.ndarray, tiles: np.ndarray, width: int) -> int | None:
     return kind
 
 
-class TonePlan(NamedTuple):
-    """The tiles :func:`give_tones` tones and how (``(n,)`` per tile of ``Cells.index``)."""
-
-    toned: np.ndarray  # bool: toned from its known part
-    odd: np.ndarray  # bool: given a typical tone
-    typical: np.ndarray  # int64: the known tile whose tone that is (-1: none)
-    # The known tiles' tones alternate (:func:`_alternation`): each ``odd`` tile took its own
-    # parity's tone, also where the tiles with nothing known are all of one parity.
-    alternate: bool = False
-
-
 def give_tones(image: np.ndarray, known: np.ndarray, copied: np.ndarray, cells: Cells, *,
                sources: np.ndarray | None = None, typical: bool = False, whole: bool = False,
-               plan: TonePlan | None = None) -> TonePlan:
+               plan: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Give copied tiles their tones, in place: an offset on each of a tile's copied pieces
     (none at the joints, so the grout and the texture stay the copy's).
 
@@ -543,7 +532,8 @@ def give_tones(image: np.ndarray, known: np.ndarray, copied: np.ndarray, cells: 
             typical tile, for a second array of the same tile, such as its HDR values).
 
     Returns:
-        The plan (:class:`TonePlan`): which tiles were toned and how.
+        ``(toned, odd, typical)``: ``(n,)`` bool per tile, toned from its known part; given
+        a typical tone; and ``(n,)`` int64 the known tile whose tone that is (-1: none).
     """
     box = cells.box
     view = image[box]
@@ -614,8 +604,8 @@ def give_tones(image: np.ndarray, known: np.ndarray, copied: np.ndarray, cells: 
         elif odd.any():
             middle[:] = np.flatnonzero(around)[np.argsort(grey)[around.sum() // 2]]
         middle[~odd] = -1
-        plan = TonePlan(toned, odd, middle, alternate=kind is not None)
-    toned, odd, middle, _ = plan
+        plan = (toned, odd, middle)
+    toned, odd, middle = plan
     tone = np.where(toned[:, None], target, now[np.maximum(largest, 0)])
     if not whole:  # the other tiles keep their copies as they are
         tone[~toned & ~odd] = np.nan
@@ -684,18 +674,17 @@ def tile_tones(image: np.ndarray, values: np.ndarray | None, known: np.ndarray,
                       whole=whole)
     if values is not None:
         give_tones(values, known, copied, cells, sources=sources, whole=whole, plan=plan)
-    # The known tiles' tones alternate: each hidden tile took its parity's (one parity's
-    # only, where the hidden tiles are all of it: a single tile, or tiles on a diagonal).
-    alternating = plan.alternate and bool(plan.odd.any())
+    # Two typical tiles: the known tiles' tones alternate, each hidden tile took its parity's.
+    alternating = np.unique(plan[2][plan[1]]).size > 1
     toned = None
     if whole or alternating:
         # The stitch keeps the steps between the tones (else it blends them again): every
         # copied tile's, or where the tones alternate, those of the tiles given a tone.
-        given = np.ones(int(cells.index.max()) + 1, bool) if whole else plan.toned | plan.odd
+        given = np.ones(int(cells.index.max()) + 1, bool) if whole else plan[0] | plan[1]
         toned = np.zeros_like(copied)
         toned[cells.box] = copied[cells.box] & (cells.index >= 0) & given[cells.index]
-    return (f"tile tones: {int(plan.toned.sum())} cell(s) given their known part's tone, "
-            f"{int(plan.odd.sum())} the typical one"
+    return (f"tile tones: {int(plan[0].sum())} cell(s) given their known part's tone, "
+            f"{int(plan[1].sum())} the typical one"
             f"{' of their parity (tones alternate)' if alternating else ''} (cells explain "
             f"{cells.explained:.2f} "
             f"of the ring's luminance, neighbours' tones differ by {cells.randomness:.2f} "
