@@ -62,6 +62,22 @@ def split(truth: np.ndarray, fill: np.ndarray, peer: np.ndarray, mask: np.ndarra
     return ws_psnr(layout, truth, mask), ws_psnr(swapped, truth, mask)
 
 
+def _sigmas(text: str) -> tuple[float, ...]:
+    """``--sigmas``: comma-separated Gaussian sigmas in ERP px, each finite and above 0 (checked
+    while the arguments are parsed, so a typo stops before the panorama is read)."""
+    sigmas = []
+    for item in text.split(","):
+        try:
+            sigma = float(item)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{item.strip()!r} in {text!r} is not a number (want e.g. 2,4,8,16)") from None
+        if not (np.isfinite(sigma) and sigma > 0):
+            raise argparse.ArgumentTypeError(f"sigma {item.strip()!r} in {text!r} is not above 0")
+        sigmas.append(sigma)
+    return tuple(sigmas)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("panorama", type=Path)
@@ -69,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--peer", default="erp-ns")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--max-width", type=int, default=2048)
-    parser.add_argument("--sigmas", default="2,4,8,16")
+    parser.add_argument("--sigmas", type=_sigmas, default="2,4,8,16")
     parser.add_argument("--set", action="append", default=[], dest="overrides")
     args = parser.parse_args(argv)
     truth = load_panorama(args.panorama, max_width=args.max_width)
@@ -85,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     peer = case.proxy(to_values(peer_method.fn(case.source, mask).image))
     print(f"{config.generator.name} {ws_psnr(fill, target, mask):.2f} dB, "
           f"{peer_method.name} {ws_psnr(peer, target, mask):.2f} dB")
-    for sigma in (float(s) for s in args.sigmas.split(",")):
+    for sigma in args.sigmas:
         layout, swapped = split(target, fill, peer, mask, sigma)
         print(f"sigma {sigma:g} px: layout {layout:.2f} dB, "
               f"{peer_method.name} layout + detail {swapped:.2f} dB")

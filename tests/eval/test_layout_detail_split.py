@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+import pytest
 
 from pano_inpaint.eval.metrics import ws_psnr
 from tests.scripts_helpers import load_script
@@ -72,3 +73,15 @@ def test_the_command_takes_a_peer_by_its_short_name(tmp_path, capsys) -> None:
                         "--set", "generator.name=telea"]) == 0
     out = capsys.readouterr().out
     assert "erp-ns layout + detail" in out, out
+
+
+@pytest.mark.parametrize("sigmas", ["4,", "4,x", "0", "-2", "nan"])
+def test_a_bad_sigma_stops_with_a_usage_error_before_the_panorama_is_read(sigmas, tmp_path,
+                                                                          capsys) -> None:
+    """A bad ``--sigmas`` stops as argparse's usage error (exit 2, one line naming the value),
+    not a ValueError traceback after the fills: the panorama named here does not exist."""
+    script = load_script("layout_detail_split")
+    with pytest.raises(SystemExit) as stop:
+        script.main([str(tmp_path / "missing.png"), "wrap", "--sigmas", sigmas])
+    assert stop.value.code == 2
+    assert "--sigmas" in capsys.readouterr().err
