@@ -72,6 +72,23 @@ def test_detail_of_the_wrong_phase_shows_as_uncorrelated_and_its_error_adds_up()
         assert sum(shares) == pytest.approx(1.0, abs=0.01)
 
 
+@pytest.mark.parametrize(("lo", "hi", "band"), [(0, 1, "0_2"), (4, 7, "4_8"), (10, 99, "8_16")])
+def test_an_error_at_one_depth_is_that_depth_bands_share(lo, hi, band) -> None:
+    """A fill equal to the truth but for a step on the hole pixels ``lo`` to ``hi`` px from its
+    border (ERP px, the faces' scale at this hole): all of the squared error is that band's,
+    none the others' (the shares summing to 1 would pass with the bands mislabelled)."""
+    import cv2
+
+    truth, mask = _case(np.random.default_rng(0))
+    depth = cv2.distanceTransform(mask.astype(np.uint8), cv2.DIST_L2, 3)  # 13.7 at the middle
+    fill = truth.copy()
+    fill[mask & (depth > lo) & (depth <= hi)] += 0.3
+    parts = _script().breakdown(truth, fill, mask)
+    shares = {k[len("err_"):-len("_share")]: v for k, v in parts.items() if k.startswith("err_")}
+    assert shares.pop(band) >= 0.95  # 0.99-1.0: the faces' sampling spreads the step's edge
+    assert max(shares.values()) <= 0.05  # 0.006 at most, in the next band
+
+
 def test_the_command_fills_with_the_configured_generator(tmp_path, monkeypatch, capsys) -> None:
     """``--set generator.name=...`` picks the generator that fills the case (it was always
     patchmatch, with the other generator's params dropped)."""
