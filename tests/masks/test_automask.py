@@ -301,6 +301,21 @@ def test_classical_finds_a_tripod_round_a_nan_nadir(unseen):
     assert iou > 0.6 and recall > 0.75
 
 
+def test_classical_looks_for_the_hub_past_the_nan_rings_over_dark_ground():
+    """The hub is looked for from the first seen ring, not from the nadir: the unseen rings'
+    stand-in median (0) lies close to a near-black ground, so a search from the nadir stopped
+    at once and the bright hub round a NaN nadir was not found (over grey ground the stand-in
+    differs from the ground and the two starts agree, which is why this ground is dark)."""
+    from pano_inpaint.masks.auto.classical import classical_probability
+
+    erp = np.full((64, 128, 3), 0.03, np.float32)
+    erp[-7:] = 0.6  # a bright hub 7 rows deep (28 polar rings) ...
+    erp[-3:] = np.nan  # ... its innermost 3 rows unseen
+    rings = classical_probability(erp)[::-1]  # (R, A), the nadir first
+    assert rings[:26].min() == 1.0  # every ring to the hub's edge (0 from the nadir)
+    assert rings[30:].max() == 0.0
+
+
 def test_classical_claims_no_nan_nadir_with_nothing_round_it():
     """The unseen (NaN) rings next to the nadir count as the rig's only where a rig is found
     round them: plain ground over a NaN nadir is 'nothing found', not a rig of those rings."""

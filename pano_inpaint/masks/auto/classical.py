@@ -96,7 +96,9 @@ def classical_probability(erp: np.ndarray) -> np.ndarray:
     ground_spread = max(float(np.median(spread[ground_rings])), 0.02)
 
     ring_deviation = np.abs(median - ground).mean(axis=1) / ground_spread
-    # Rings with no finite pixel next to the nadir are not seen: the hub is looked for past them.
+    # Rings with no finite pixel next to the nadir are not seen: the hub is looked for past them
+    # (from the nadir, their stand-in median 0 passed as hub only where the ground is far from
+    # black; over a near-black ground the search stopped at once).
     hub_rings = unseen
     while hub_rings < count and ring_deviation[hub_rings] > HUB_DEVIATION \
             and degrees[hub_rings] < GROUND_DEGREES[0]:
