@@ -39,6 +39,7 @@ import cv2
 import numpy as np
 
 from pano_inpaint.generators.base import CubeTiles
+from pano_inpaint.generators.patchmatch._light import fading, hue_change, log_change
 from pano_inpaint.generators.patchmatch._lines import Line
 from pano_inpaint.generators.patchmatch._offsets import channel_mean, pair_msd
 from pano_inpaint.geometry.conventions import FACE_CENTER
@@ -91,7 +92,6 @@ _STRIPES_LIGHT_FACE = 256
 # St Fagans' 40-degree cap: a dark green blob (0.2-0.34) in a floor whose light changes hue by
 # at most 0.16 under its nadir cap and 0.07 under Lebombo's.
 _FOREIGN_HUE = (0.15, 0.25)
-_HUE_FLOOR = 0.02  # added to display-referred values before their ratio (dark pixels' noise)
 
 
 def _detail(image: np.ndarray, known: np.ndarray) -> np.ndarray:
@@ -267,10 +267,8 @@ def _light_only(mine: np.ndarray, gap: np.ndarray, sigma: float, *, log: bool) -
     else:
         low = np.stack([cv2.GaussianBlur(np.ascontiguousarray(mine[..., c]), (0, 0), sigma)
                         for c in range(mine.shape[2])], axis=-1)  # (P, P, C)
-        ratio = np.log((np.maximum(low + gap, 0.0) + _HUE_FLOOR) / (low + _HUE_FLOOR))
-    hue = np.sqrt(((ratio - ratio.mean(axis=-1, keepdims=True)) ** 2).sum(axis=-1))
-    low_hue, high_hue = _FOREIGN_HUE
-    return np.clip((high_hue - hue) / (high_hue - low_hue), 0.0, 1.0).astype(np.float32)
+        ratio = log_change(low, gap)
+    return fading(hue_change(ratio), *_FOREIGN_HUE).astype(np.float32)
 
 
 def stripes_light(tiles: CubeTiles, out: np.ndarray, stripes: dict[int, np.ndarray],

@@ -24,6 +24,7 @@ from pano_inpaint.generators.patchmatch._finish import (
     piece_offsets,
     smooth_fill,
 )
+from pano_inpaint.generators.patchmatch._light import LOG_FLOOR, fading, hue_change, log_change
 from pano_inpaint.generators.patchmatch._lines import Edge, Line, lines_and_edges, lines_note
 from pano_inpaint.generators.patchmatch._offset_kernels import lattice_peel
 from pano_inpaint.generators.patchmatch._offsets import Lattice, find_lattice
@@ -81,7 +82,6 @@ _RING_SIGMA = 1.5
 # Lebombo's sunlit piece needs up to 0.48 and 0.22.
 _LIGHT_STEP = (0.15, 0.3)
 _LIGHT_HUE = (0.08, 0.16)
-_HUE_FLOOR = 0.02  # added to display-referred values before their log (dark pixels' noise)
 _STRUCTURE_DEPTH = 0.05  # holes thinner than this share of the face size skip the structure
 
 
@@ -443,7 +443,7 @@ def _onion_layers(hole: np.ndarray) -> np.ndarray:
 
 def _ring_detail(image: np.ndarray, hole: np.ndarray) -> float:
     """How textured the known ring around the holes is: the RMS over every tile's known pixels
-    within ``_RING_WIDTH`` px of its hole of the log brightness (``_HUE_FLOOR`` added, each
+    within ``_RING_WIDTH`` px of its hole of the log brightness (``LOG_FLOOR`` added, each
     channel) less its mean over the known pixels nearby (Gaussian, sigma ``_RING_SIGMA``);
     ``image`` ``(N, P, P, C)``, ``hole`` ``(N, P, P)``. Infinite where no tile has a ring."""
     sum_, count = 0.0, 0
@@ -455,7 +455,7 @@ def _ring_detail(image: np.ndarray, hole: np.ndarray) -> float:
                      <= _RING_WIDTH)
         weight = np.maximum(cv2.GaussianBlur(known, (0, 0), _RING_SIGMA), 1e-6)
         for c in range(tile.shape[2]):
-            log = np.log(np.maximum(tile[..., c], 0.0) + _HUE_FLOOR).astype(np.float32)
+            log = np.log(np.maximum(tile[..., c], 0.0) + LOG_FLOOR).astype(np.float32)
             mean = cv2.GaussianBlur(log * known, (0, 0), _RING_SIGMA) / weight
             sum_ += float(((log - mean)[ring] ** 2).sum())
             count += int(ring.sum())
@@ -468,12 +468,10 @@ def _light_share(image: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     the local mean's brightness by at most ``_LIGHT_STEP[0]`` (log ratio) and its hue by at
     most ``_LIGHT_HUE[0]``, falling to 0 at ``_LIGHT_STEP[1]`` or ``_LIGHT_HUE[1]``."""
     mean = cv2.blur(np.ascontiguousarray(image), (5, 5)).reshape(image.shape)
-    ratio = np.log((np.maximum(mean + offsets, 0.0) + _HUE_FLOOR) / (mean + _HUE_FLOOR))
+    ratio = log_change(mean, offsets)
     brightness = np.abs(ratio.mean(axis=-1))
-    hue = np.sqrt(((ratio - ratio.mean(axis=-1, keepdims=True)) ** 2).sum(axis=-1))
-    (step_low, step_high), (hue_low, hue_high) = _LIGHT_STEP, _LIGHT_HUE
-    return (np.clip((step_high - brightness) / (step_high - step_low), 0.0, 1.0) * np.clip(
-        (hue_high - hue) / (hue_high - hue_low), 0.0, 1.0)).astype(np.float32)
+    return (fading(brightness, *_LIGHT_STEP) * fading(hue_change(ratio), *_LIGHT_HUE)
+            ).astype(np.float32)
 
 
 def _by_layer(layers: np.ndarray, region: np.ndarray
