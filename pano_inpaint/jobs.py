@@ -547,10 +547,12 @@ def inpaint_file(
     except OSError as exc:
         raise JobError(f"cannot write {output_path}: {exc.strerror or exc}", EXIT_OUTPUT) from exc
     if detection is not None:
-        found = (f"auto mask {100 * detection.sphere_fraction:.2f}% of the sphere, confidence "
-                 f"{detection.confidence:.2f}" + "".join(f"; {w}" for w in detection.warnings))
-        if detection.rejected_fraction:  # say first that nothing was filled, and why
+        if detection.rejected is not None:  # say first that nothing was filled, and why
             found = "auto mask: " + "; ".join(detection.warnings)
+        else:
+            found = (f"auto mask {100 * detection.sphere_fraction:.2f}% of the sphere, "
+                     f"confidence {detection.confidence:.2f}"
+                     + "".join(f"; {w}" for w in detection.warnings))
         if detection.unsure:  # the fill has no preview of its own to point at
             found += (" (`pano-inpaint mask IMAGE -o FOLDER` writes it with a preview; an "
                       "edited mask goes in with --mask)")
