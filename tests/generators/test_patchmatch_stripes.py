@@ -289,13 +289,16 @@ def test_the_stripes_light_of_linear_values_is_bounded_by_black_pixels(rng):
     assert np.median(ratio) == pytest.approx(1.0, abs=0.15)
 
 
-@pytest.mark.parametrize("log", [False, True])
-def test_the_stripes_light_takes_a_change_of_light_but_not_a_foreign_piece(rng, log):
-    """The plain search's coarse band is taken where it changes the fill's brightness (a
-    sunlit half of the hole, a third brighter) and left where it changes its hue (a dark green
-    blob from elsewhere: St Fagans' 40-degree cap), in display-referred values and in log
-    brightness alike. Without the hue test the blob came in (green over red 3.1 times the
-    planks', measured)."""
+_BLOB_CENTRE = (-15.0, -20.0)  # (y, x) from the tile's centre
+_BLOB_RADIUS = 16.0
+
+
+def _relit(rng: np.random.Generator, log: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Planks around a nadir-sized hole, filled with their own pixels, after
+    :func:`stripes_light` with a plain search that lights the hole's right part a third
+    brighter and puts a dark green blob in its left part (St Fagans' 40-degree cap): the
+    planks ``(P, P, C)``, the relit fill ``(P, P, C)`` and each pixel's distance from the
+    blob's centre ``(P, P)``; display-referred values or linear ones (``log``)."""
     planks, hole = _planks(rng), _hole()
     scale = 4.0 if log else 1.0
     values = scale * planks
@@ -305,7 +308,8 @@ def test_the_stripes_light_takes_a_change_of_light_but_not_a_foreign_piece(rng, 
     y, x = _grid()
     centre = (SIZE - 1) / 2
     sunlit = (x > centre + 10) & hole
-    blob = (np.hypot(y - centre + 15, x - centre + 20) < 16) & hole
+    from_blob = np.hypot(y - centre - _BLOB_CENTRE[0], x - centre - _BLOB_CENTRE[1])
+    blob = (from_blob < _BLOB_RADIUS) & hole
 
     def plain_fill(_tiles: CubeTiles) -> np.ndarray:
         fill = values.copy()
@@ -315,10 +319,36 @@ def test_the_stripes_light_takes_a_change_of_light_but_not_a_foreign_piece(rng, 
 
     out = values[None].copy()
     stripes_light(tiles, out, {0: hole}, plain_fill, log=log)
-    lit = sunlit & (x > centre + 25)  # away from the sunlit part's edge (the band's blur)
-    gain = out[0][lit].mean(axis=-1) / values[lit].mean(axis=-1)
+    return values, out[0], from_blob
+
+
+@pytest.mark.parametrize("log", [False, True])
+def test_the_stripes_light_takes_a_change_of_light_but_not_a_foreign_piece(rng, log):
+    """The plain search's coarse band is taken where it changes the fill's brightness (a
+    sunlit half of the hole, a third brighter) and left where it changes its hue (a dark green
+    blob from elsewhere: St Fagans' 40-degree cap), in display-referred values and in log
+    brightness alike. Without the hue test the blob came in (green over red 3.1 times the
+    planks', measured)."""
+    values, out, from_blob = _relit(rng, log)
+    y, x = _grid()
+    centre = (SIZE - 1) / 2
+    lit = _hole() & (x > centre + 25)  # away from the sunlit part's edge (the band's blur)
+    gain = out[lit].mean(axis=-1) / values[lit].mean(axis=-1)
     assert np.median(gain) > 1.2
-    inner = (np.hypot(y - centre + 15, x - centre + 20) < 6) & hole
+    inner = from_blob < 6
     before = values[inner].mean(axis=0)
-    after = out[0][inner].mean(axis=0)
+    after = out[inner].mean(axis=0)
     assert (after[1] / after[0]) / (before[1] / before[0]) < 1.1
+
+
+@pytest.mark.parametrize("log", [False, True])
+def test_the_stripes_light_leaves_out_a_foreign_piece_rim(rng, log):
+    """The blurred band darkens a ring around the dark green blob while turning its hue less
+    than the gate holds out: that rim is the blob's, not a light's, and the planks there keep
+    their brightness (St Fagans' 40-degree cap at mask seed 0: a dark green rim and a yellow
+    spot around the blob the gate held out). Taken as a light, the rim darkened the planks
+    by 9% (display-referred) and 11% (linear), measured."""
+    values, out, from_blob = _relit(rng, log)
+    rim = (from_blob > _BLOB_RADIUS) & (from_blob < _BLOB_RADIUS + 8) & _hole()
+    brightness = out[rim].mean() / values[rim].mean()
+    assert brightness > 0.97

@@ -92,6 +92,12 @@ _STRIPES_LIGHT_FACE = 256
 # St Fagans' 40-degree cap: a dark green blob (0.2-0.34) in a floor whose light changes hue by
 # at most 0.16 under its nadir cap and 0.07 under Lebombo's.
 _FOREIGN_HUE = (0.15, 0.25)
+# A foreign piece's change, blurred into the coarse band, reaches this many sigmas around it,
+# where its hue change has faded below the gate's but its brightness has not: its edges came
+# in as a light (St Fagans' 40-degree cap, mask seed 0: a dark green blob the gate held out
+# left a blurred dark green rim and a yellow spot, 1/5 of the hole wide). Its pixels' change is
+# left out of the band, and the band within this reach of them is not taken.
+_FOREIGN_REACH = 3.0
 
 
 def _detail(image: np.ndarray, known: np.ndarray) -> np.ndarray:
@@ -271,6 +277,33 @@ def _light_only(mine: np.ndarray, gap: np.ndarray, sigma: float, *, log: bool) -
     return fading(hue_change(ratio), *_FOREIGN_HUE).astype(np.float32)
 
 
+def _blurred(image: np.ndarray, sigma: float) -> np.ndarray:
+    """``(P, P, C)`` float32 ``image`` blurred channel by channel (Gaussian of ``sigma`` px)."""
+    return np.stack([cv2.GaussianBlur(np.ascontiguousarray(image[..., c]), (0, 0), sigma)
+                     for c in range(image.shape[2])], axis=-1).astype(np.float32)  # (P, P, C)
+
+
+def _light_gap(mine: np.ndarray, theirs: np.ndarray, sigma: float, *, log: bool) -> np.ndarray:
+    """``(P, P, C)`` the part of the coarse band of ``theirs - mine`` a light explains.
+
+    Where the band turns the hue fully (:func:`_light_only` gives 0) the plain search brought
+    a piece of something else; its change is left out before the blur, and the band within
+    ``_FOREIGN_REACH`` sigmas of it (weight rising from 0 there to 1 at that distance) is not
+    taken either, as it holds the piece's brightness with little of its hue."""
+    change = theirs - mine
+    gap = _blurred(change, sigma)
+    if gap.shape[2] == 1:
+        return gap
+    weight = _light_only(mine, gap, sigma, log=log)
+    foreign = weight == 0
+    if foreign.any():
+        distance = cv2.distanceTransform((~foreign).astype(np.uint8), cv2.DIST_L2, 5)
+        clear = np.clip(distance / (_FOREIGN_REACH * sigma), 0.0, 1.0).astype(np.float32)
+        gap = _blurred(change * clear[..., None], sigma)
+        weight = _light_only(mine, gap, sigma, log=log) * clear
+    return gap * weight[..., None]
+
+
 def stripes_light(tiles: CubeTiles, out: np.ndarray, stripes: dict[int, np.ndarray],
                   plain_fill: Callable[[CubeTiles], np.ndarray], *, log: bool) -> None:
     """Give the pixels filled along stripes (``stripes``: per tile, ``(P, P)`` bool) the
@@ -308,13 +341,7 @@ def stripes_light(tiles: CubeTiles, out: np.ndarray, stripes: dict[int, np.ndarr
     for i, done in stripes.items():
         mine, theirs = ((out[i], search[i]) if domain is None else
                         (domain.forward(out[i]), domain.forward(search[i])))
-        gap = np.empty_like(mine)
-        for c in range(gap.shape[2]):
-            gap[..., c] = cv2.GaussianBlur(np.ascontiguousarray(theirs[..., c] - mine[..., c]),
-                                           (0, 0), sigma)
-        if gap.shape[2] > 1:
-            gap *= _light_only(mine, gap, sigma, log=domain is not None)[..., None]
-        mine = mine + gap
+        mine = mine + _light_gap(mine, theirs, sigma, log=domain is not None)
         if domain is not None:
             mine = domain.inverse(np.maximum(mine, 0.0))  # u < 0: negative values
         else:
