@@ -138,6 +138,12 @@ _NAVIER_STOKES_NEAR_STRUCTURE = 5.0
 # 24.84 -> 25.13 dB at 0.25, 25.29 at 0.5, 25.49 taking the nearer always; that last one lost
 # 0.69 dB on a 1K large cap of textured ground (lebombo), 0.5 lost 0.08, 0.25 none.
 _EXPLAINED = 0.25
+# On a plain floor (``plain`` below) the copied pieces meet in steps of light the floor does not
+# have: a piece copied from its dark side beside one from its lit side. The fill's light (its
+# blur at ``_LIGHT_SIGMA`` of the face) then slopes no more steeply anywhere than the known
+# ring's does at its ``_LIGHT_QUANTILE`` percentile (within ``ring`` px of the hole).
+_LIGHT_SIGMA = 0.024
+_LIGHT_QUANTILE = 95.0
 
 
 @dataclass(frozen=True)
@@ -797,13 +803,39 @@ def _on_box(values: np.ndarray, step: int, size: tuple[int, int], box: tuple[sli
     return upsample_window(values, size, box) if step > 1 else values[box]
 
 
+def _level_light(x: np.ndarray, hole: np.ndarray, outside: np.ndarray, sigma: float,
+                 ring: float) -> np.ndarray:
+    """``x`` (``(H, W, C)``, hole pixels filled) with its light (blur ``sigma``) re-solved in
+    ``hole`` (``(H, W)`` bool) from its own steps, each no longer than the known ring's (known
+    pixels within ``ring`` px, ``outside`` their distance to the hole) at ``_LIGHT_QUANTILE``:
+    a straight step where two copied pieces of different light meet becomes a slope as gentle
+    as the ring's steepest, the texture above ``sigma`` stays as copied."""
+    known_ring = ~hole & (outside <= ring)
+    if not known_ring.any():
+        return x
+    light = cv2.GaussianBlur(x, (0, 0), sigma).reshape(x.shape)
+    across = np.zeros_like(light)
+    down = np.zeros_like(light)
+    across[:, :-1] = light[:, :-1] - light[:, 1:]
+    down[:-1] = light[:-1] - light[1:]
+    length = np.sqrt((across**2).sum(axis=-1) + (down**2).sum(axis=-1))
+    limit = float(np.percentile(length[known_ring], _LIGHT_QUANTILE))
+    shrink = np.minimum(1.0, limit / np.maximum(length, 1e-12))[..., None]
+    if shrink.min() >= 1.0:
+        return x
+    solved = _poisson(light, hole, across * shrink, down * shrink)
+    out = x.copy()
+    out[hole] += (solved[hole] - light[hole]).astype(x.dtype)
+    return out
+
+
 def finish_fill(filled: np.ndarray, hole: np.ndarray, params: FinishScales, high: float,
                 fields: dict[int, tuple] | None = None, bank: np.ndarray | None = None,
                 along: dict[int, np.ndarray] | None = None,
                 bank_hole: np.ndarray | None = None,
                 toned: dict[int, np.ndarray] | None = None,
-                lined: dict[int, list[tuple[np.ndarray, np.ndarray]]] | None = None
-                ) -> None:
+                lined: dict[int, list[tuple[np.ndarray, np.ndarray]]] | None = None,
+                plain: bool = False) -> None:
     """Correct the hole pixels of ``filled`` in place (see the module docstring).
 
     Args:
@@ -827,6 +859,8 @@ def finish_fill(filled: np.ndarray, hole: np.ndarray, params: FinishScales, high
         lined: per tile, the line step's lines: each one's unit ``(dy, dx)`` direction and
             the ``(P, P)`` bool pixels filled along it: no band gain lowers their
             cross-section (each band's mean along the line), only what varies along it.
+        plain: the known ring is plain (a floor whose pieces differ by light): the fill's
+            light slopes no more steeply than the ring's (:func:`_level_light`).
     """
     sigmas = [params.sigma * 2.0**k for k in range(max(params.bands, 1))]
     margin = int(np.ceil(3 * sigmas[-1] + max(params.ring, 2 * sigmas[-1]))) + 2
@@ -960,6 +994,11 @@ def finish_fill(filled: np.ndarray, hole: np.ndarray, params: FinishScales, high
                                             free, params)
         result = np.clip(bands[0] + structure, 0.0, high)
         filled[i][crop][inner][hole_in] = result[hole_in]
+        if plain:
+            x = filled[i][crop]
+            size = params.face_size or filled.shape[1]  # flat images: the tile's size
+            x[h] = np.clip(_level_light(x, h, outside, _LIGHT_SIGMA * size, params.ring)[h],
+                           0.0, high)
 
 
 def _cross_sections(bands: list[np.ndarray], lines: list[tuple[np.ndarray, np.ndarray]],

@@ -202,7 +202,9 @@ class PatchMatchParams:
             search still sees the mismatch by which it drops a foreign piece. "peel" (the
             default): those starts, and the coarsest level's onion peel too where the known
             ring is plain at that level (``_PLAIN_RING``), with only the part of the correction
-            a light explains (``_light_share``): a foreign piece keeps its mismatch there.
+            a light explains (``_light_share``): a foreign piece keeps its mismatch there; in
+            such a ring the finish also keeps the fill's light as gentle as the ring's
+            (``_finish._level_light``: the step where two pieces meet).
             "votes": also after every EM vote of those levels, which hides that mismatch (St
             Fagans' large cap at mask seed 1 kept a green object in its middle, -4.1 dB).
             "none": never.
@@ -423,6 +425,9 @@ class _Problem:
     # Per target, the edges into its hole the line step left to the plain search
     # (``_lines.Edge``): the finish keeps what of them the fill continues.
     edges: dict[int, list[Edge]] = dataclasses.field(default_factory=dict)
+    # The known ring is plain at the coarsest level (``_PLAIN_RING``): the finish keeps the
+    # fill's light as gentle as the ring's (``_finish._level_light``).
+    plain: bool = False
 
 
 def _brightest(image: np.ndarray, hole: np.ndarray) -> float:
@@ -621,7 +626,8 @@ class PatchMatch:
             try:
                 filled, fields_, solved = self._solve(problem, tiles.report)
                 self._finish(tiles, filled, values, fields_, solved.bank_image,
-                             solved.bank_hole, 1.0, quantum, edges=solved.edges)
+                             solved.bank_hole, 1.0, quantum, edges=solved.edges,
+                             plain=solved.plain)
             finally:
                 problem.edits.undo()
             stripes = solved.stripes
@@ -657,7 +663,7 @@ class PatchMatch:
         try:
             filled, fields_, solved = self._solve(problem, tiles.report)
             self._finish(tiles, filled, work, fields_, solved.bank_values, solved.bank_hole,
-                         high, lights=True, edges=solved.edges)
+                         high, lights=True, edges=solved.edges, plain=solved.plain)
         finally:
             problem.edits.undo()
         colour = filled[..., :3]
@@ -669,13 +675,14 @@ class PatchMatch:
     def _finish(self, tiles: CubeTiles, filled: np.ndarray, known: np.ndarray,
                 fields_: list[_Field | None], bank: np.ndarray, bank_hole: np.ndarray,
                 high: float, quantum: float = 0.0, *, lights: bool = False,
-                edges: dict[int, list[Edge]] | None = None) -> None:
+                edges: dict[int, list[Edge]] | None = None, plain: bool = False) -> None:
         """Smooth structure at the border and detail at the surroundings' energy (``_finish``),
         values clipped to ``[0, high]``, then the tiles re-padded so they agree on their overlaps
         again (``known``: the tiles' known pixels, in the domain of ``filled``; ``lights``:
         ``filled`` is HDR in log brightness, where a light on the border is capped for the
         finish's interpolations; ``edges``: per tile, the edges the line step left to the
-        search, kept where its fill continues them, as the line step's lines are)."""
+        search, kept where its fill continues them, as the line step's lines are; ``plain``:
+        the known ring is plain, the fill's light kept as gentle as the ring's)."""
         p = self.params
         if (p.structure_depth == 0 and p.detail_bands == 0 and p.detail_depth == 0
                 and p.layout_depth == 0 and p.rim_depth == 0 and not p.stitch):
@@ -710,7 +717,7 @@ class PatchMatch:
             if p.edges_along:
                 along[i] = union if i not in along else along[i] | union
         finish_fill(filled, tiles.mask, scales, high, fields, bank, along, bank_hole, toned,
-                    lined)
+                    lined, plain=plain)
         if tiles.pad and len(tiles.face_ids) > 1:
             reconcile_tiles(filled, tiles.mask, tiles.face_ids, tiles.pad)
             repad_cube_faces(filled, tiles.face_ids, tiles.pad)
@@ -886,6 +893,7 @@ class PatchMatch:
             # The coarsest level's peel is stitched only in a plain ring (see ``_PLAIN_RING``).
             peel = lays_out and not coarse_domains and p.layout_stitch == "peel" and (
                 _ring_detail(image[targets][..., :channels], hole[targets]) <= _PLAIN_RING)
+            problem.plain = problem.plain or peel
             for i in targets:
                 fields_[i] = self._start(self._sources(bank, problem, i), bank,
                                          image[i], hole[i], domains[i], fields_[i],
