@@ -1041,9 +1041,14 @@ def test_a_plain_floors_step_of_light_between_pieces_is_levelled():
                      - light[SIZE // 2 - 5:SIZE // 2 - 2].mean())
 
     # The floor's own light rises 0.005 over those 5 px; the pieces add 0.12, of which the
-    # finish without the levelling leaves a third (0.041), with it 0.021.
+    # finish without the levelling leaves a third (0.041), with it 0.018.
     assert step(False) > 0.03
     assert step(True) < 0.6 * step(False)
-    out = copied.copy()
-    finish_fill(out, hole, scales, 1.0, plain=True)
-    assert np.array_equal(out[~hole], copied[~hole])
+    levelled, kept = copied.copy(), copied.copy()
+    finish_fill(levelled, hole, scales, 1.0, plain=True)
+    finish_fill(kept, hole, scales, 1.0)
+    assert np.array_equal(levelled[~hole], copied[~hole])
+    # The grain stays as copied: only the straight step's light goes.
+    deep = _disc(24)[0]
+    assert _detail_energy(levelled[0], deep, 2.0) == pytest.approx(
+        _detail_energy(kept[0], deep, 2.0), rel=0.1)

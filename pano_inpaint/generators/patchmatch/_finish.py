@@ -139,10 +139,11 @@ _NAVIER_STOKES_NEAR_STRUCTURE = 5.0
 # 0.69 dB on a 1K large cap of textured ground (lebombo), 0.5 lost 0.08, 0.25 none.
 _EXPLAINED = 0.25
 # On a plain floor (``plain`` below) the copied pieces meet in steps of light the floor does not
-# have: a piece copied from its dark side beside one from its lit side. The fill's light (its
-# blur at ``_LIGHT_SIGMA`` of the face) then slopes no more steeply anywhere than the known
-# ring's does at its ``_LIGHT_QUANTILE`` percentile (within ``ring`` px of the hole).
-_LIGHT_SIGMA = 0.024
+# have: a piece copied from its dark side beside one from its lit side, along a straight line (a
+# piece edge of the search runs along rows and columns). So the fill's steps across columns,
+# blurred along them over ``_LIGHT_ALONG`` of the face (a straight edge stays, the grain averages
+# out), and likewise across rows, are no larger than the known ring's at ``_LIGHT_QUANTILE``.
+_LIGHT_ALONG = 0.05
 _LIGHT_QUANTILE = 95.0
 
 
@@ -803,29 +804,45 @@ def _on_box(values: np.ndarray, step: int, size: tuple[int, int], box: tuple[sli
     return upsample_window(values, size, box) if step > 1 else values[box]
 
 
-def _level_light(x: np.ndarray, hole: np.ndarray, outside: np.ndarray, sigma: float,
-                 ring: float) -> np.ndarray:
-    """``x`` (``(H, W, C)``, hole pixels filled) with its light (blur ``sigma``) re-solved in
-    ``hole`` (``(H, W)`` bool) from its own steps, each no longer than the known ring's (known
-    pixels within ``ring`` px, ``outside`` their distance to the hole) at ``_LIGHT_QUANTILE``:
-    a straight step where two copied pieces of different light meet becomes a slope as gentle
-    as the ring's steepest, the texture above ``sigma`` stays as copied."""
+def _steps(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(across, down)``, both ``(H, W, C)``: ``x[y, x] - x[y, x + 1]`` and
+    ``x[y, x] - x[y + 1, x]`` (0 on the last column, the last row), as :func:`_poisson` reads."""
+    across = np.zeros_like(x)
+    down = np.zeros_like(x)
+    across[:, :-1] = x[:, :-1] - x[:, 1:]
+    down[:-1] = x[:-1] - x[1:]
+    return across, down
+
+
+def _excess(steps: np.ndarray, where: np.ndarray) -> np.ndarray:
+    """The part of each pixel's step ``(H, W, C)`` beyond the length the steps at ``where``
+    ``(H, W)`` bool reach at ``_LIGHT_QUANTILE`` (in the step's own direction in colour)."""
+    length = np.sqrt((steps**2).sum(axis=-1))
+    limit = float(np.percentile(length[where], _LIGHT_QUANTILE))
+    return steps * (1.0 - np.minimum(1.0, limit / np.maximum(length, 1e-12)))[..., None]
+
+
+def _level_light(x: np.ndarray, hole: np.ndarray, outside: np.ndarray, along: float,
+                 across: float, ring: float) -> np.ndarray:
+    """``x`` (``(H, W, C)``, hole pixels filled) re-solved in ``hole`` (``(H, W)`` bool) from its
+    own steps less what a straight edge brings beyond the known ring's (known pixels within
+    ``ring`` px, ``outside`` their distance to the hole): the steps across columns of ``x``
+    blurred ``along`` px down the columns and ``across`` px across them, the same across rows,
+    each cut to its length at ``_LIGHT_QUANTILE`` on the ring. A step of light where two copied
+    pieces meet becomes as gentle as the ring's steepest; the grain stays as copied."""
     known_ring = ~hole & (outside <= ring)
     if not known_ring.any():
         return x
-    light = cv2.GaussianBlur(x, (0, 0), sigma).reshape(x.shape)
-    across = np.zeros_like(light)
-    down = np.zeros_like(light)
-    across[:, :-1] = light[:, :-1] - light[:, 1:]
-    down[:-1] = light[:-1] - light[1:]
-    length = np.sqrt((across**2).sum(axis=-1) + (down**2).sum(axis=-1))
-    limit = float(np.percentile(length[known_ring], _LIGHT_QUANTILE))
-    shrink = np.minimum(1.0, limit / np.maximum(length, 1e-12))[..., None]
-    if shrink.min() >= 1.0:
+    columns = cv2.GaussianBlur(x, (0, 0), sigmaX=across, sigmaY=along).reshape(x.shape)
+    rows = cv2.GaussianBlur(x, (0, 0), sigmaX=along, sigmaY=across).reshape(x.shape)
+    own_across, own_down = _steps(x)
+    out_across = _excess(_steps(columns)[0], known_ring)
+    out_down = _excess(_steps(rows)[1], known_ring)
+    if not (out_across.any() or out_down.any()):
         return x
-    solved = _poisson(light, hole, across * shrink, down * shrink)
+    solved = _poisson(x, hole, own_across - out_across, own_down - out_down)
     out = x.copy()
-    out[hole] += (solved[hole] - light[hole]).astype(x.dtype)
+    out[hole] = solved[hole].astype(x.dtype)
     return out
 
 
@@ -997,8 +1014,8 @@ def finish_fill(filled: np.ndarray, hole: np.ndarray, params: FinishScales, high
         if plain:
             x = filled[i][crop]
             size = params.face_size or filled.shape[1]  # flat images: the tile's size
-            x[h] = np.clip(_level_light(x, h, outside, _LIGHT_SIGMA * size, params.ring)[h],
-                           0.0, high)
+            x[h] = np.clip(_level_light(x, h, outside, _LIGHT_ALONG * size, params.sigma,
+                                        params.ring)[h], 0.0, high)
 
 
 def _cross_sections(bands: list[np.ndarray], lines: list[tuple[np.ndarray, np.ndarray]],
