@@ -14,11 +14,13 @@ recorded as failed and the others are filled.
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.util
 import os
 import signal
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
+from typing import NoReturn
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
@@ -41,10 +43,19 @@ class _Stop(BaseException):
 _busy = False
 
 
+def _exit_now() -> NoReturn:
+    """Leave the worker at once, running first the exit handlers a multiprocessing process
+    runs on its way out: they unlink the named semaphores the worker made (numba makes one as
+    its threads start). Skipped, the resource tracker printed "UserWarning: resource_tracker:
+    There appear to be 2 leaked semaphore objects" under every batch stopped by Ctrl-C."""
+    multiprocessing.util._exit_function()  # what Process._bootstrap runs before os._exit
+    os._exit(1)
+
+
 def _stop(signum, frame) -> None:
     if _busy:
         raise _Stop
-    os._exit(1)
+    _exit_now()
 
 
 def _init_worker(threads: int) -> None:
@@ -64,7 +75,7 @@ def _work(job: ImageJob, settings: FillSettings) -> Outcome:
         finally:
             _busy = False
     except _Stop:  # also when it lands in the finally: never go on to a queued image
-        os._exit(1)
+        _exit_now()
 
 
 def _died(job: ImageJob) -> Outcome:

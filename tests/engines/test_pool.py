@@ -3,6 +3,7 @@ kills its worker is failed, the others in flight with it are filled."""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 import time
@@ -66,3 +67,41 @@ def test_ctrl_c_leaves_no_temporary_file_of_a_worker_it_had_to_kill(monkeypatch,
         PoolEngine(2, 1).run(jobs, FillSettings(MaskSpec(nadir_degrees=20), None),
                              started=lambda batch: None, finished=ctrl_c)
     assert list(tmp_path.iterdir()) == []
+
+
+_LOCKS = []  # a worker's named locks, kept alive as numba keeps its launch lock
+
+
+def lock_making_work(job: ImageJob, settings: FillSettings) -> Outcome:
+    """Runs in a worker: makes a named lock as numba does when its threads start, records its
+    name once the semaphore exists, then ``hold`` waits to be stopped and any other returns."""
+    lock = multiprocessing.get_context().RLock()  # the worker's own start method: forkserver
+    _LOCKS.append(lock)
+    name = lock._semlock.name
+    if name is not None and Path("/dev/shm", "sem." + name.lstrip("/")).exists():
+        Path(job.target).write_text(name)
+    while "hold" in job.source:
+        time.sleep(0.02)
+    return Outcome(job.index, True, 0.0)
+
+
+def test_ctrl_c_leaves_no_named_semaphore_of_a_stopped_worker(monkeypatch, tmp_path):
+    """A worker stopped busy or idle unlinks the semaphores it made; left to the resource
+    tracker, they were announced as 'leaked semaphore objects' after an interrupted batch."""
+    monkeypatch.setattr(pool, "_work", lock_making_work)
+    jobs = [ImageJob(0, "hold.png", str(tmp_path / "hold.name")),
+            ImageJob(1, "idle.png", str(tmp_path / "idle.name"))]
+
+    def ctrl_c(job: ImageJob, outcome: Outcome) -> None:  # the idle one is back
+        deadline = time.monotonic() + 60
+        while not Path(jobs[0].target).exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        PoolEngine(2, 1).run(jobs, FillSettings(MaskSpec(nadir_degrees=20), None),
+                             started=lambda batch: None, finished=ctrl_c)
+    names = [Path(job.target).read_text() for job in jobs if Path(job.target).exists()]
+    if len(names) < 2:
+        pytest.skip("named semaphores are not files under /dev/shm here")
+    assert [name for name in names if Path("/dev/shm", "sem." + name.lstrip("/")).exists()] == []
