@@ -20,9 +20,9 @@ import signal
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from typing import NoReturn
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from typing import NoReturn
 
 from pano_inpaint.batch import FillSettings, ImageJob, Outcome, fill_image
 from pano_inpaint.engines import remove_temporaries_of_stopped_workers
