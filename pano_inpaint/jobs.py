@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pano_inpaint._checks import check_panorama_size
 from pano_inpaint.config import ConfigError, PipelineConfig
 from pano_inpaint.exit_codes import EXIT_INPUT, EXIT_OUTPUT, EXIT_USAGE
 from pano_inpaint.io.atomic import atomic_write, make_folder
@@ -288,7 +289,8 @@ def check_panorama(loaded: LoadedImage) -> None:
     """Refuse an image that is not a full 360x180 degree equirectangular panorama.
 
     Raises:
-        JobError: with ``EXIT_INPUT``: a partial panorama (GPano cropped area), or not 2:1.
+        JobError: with ``EXIT_INPUT``: a partial panorama (GPano cropped area), not 2:1, or
+            smaller than 32x16 (the web app opened one, to fail only at its fill).
     """
     from pano_inpaint.io.metadata import parse_gpano
 
@@ -302,6 +304,10 @@ def check_panorama(loaded: LoadedImage) -> None:
     if loaded.width != 2 * loaded.height:
         raise JobError(f"{loaded.path}: {loaded.width}x{loaded.height} is not a 2:1 "
                        "equirectangular panorama; crop or pad it to W = 2 x H", EXIT_INPUT)
+    try:
+        check_panorama_size(loaded.height, loaded.width)
+    except ValueError as exc:
+        raise JobError(f"{loaded.path}: {exc}", EXIT_INPUT) from exc
 
 
 _JPEG_SUFFIXES = (".jpg", ".jpeg", ".jpe")

@@ -107,6 +107,16 @@ def test_not_a_panorama_is_refused_without_server_paths(client, session):
     assert str(session.workspace) not in response.text
 
 
+def test_a_panorama_too_small_to_fill_is_refused_when_opened(client, folder):
+    """A 16x8 panorama opened, took a mask, and failed only when filled ("too small")."""
+    write_image(folder / "tiny.png", np.zeros((8, 16, 3), np.uint8))
+    for response in (client.post("/api/images", json={"path": "tiny.png"}),
+                     _upload(client, "tiny.png", (folder / "tiny.png").read_bytes())):
+        assert response.status_code == 400, response.text
+        assert "too small" in response.json()["detail"] and "32x16" in response.json()["detail"]
+    assert client.get("/api/images").json()["images"] == []
+
+
 @pytest.mark.parametrize("path", ["../secret.txt", "sub/../../secret.txt", "/etc/passwd",
                                   "..", "sub/../../served/../secret.txt", "link_out.png",
                                   "C:\\secret.txt"])
