@@ -183,6 +183,66 @@ def _check_report_path(report: Path, sources: list[str], targets: list[str],
                        EXIT_OUTPUT) from exc
 
 
+def _without_masks(sources: list[str], relatives: list[str], masks: list[Path]
+                   ) -> tuple[list[str], list[str]]:
+    """The inputs less the masks among them (the ``--mask`` file, or the masks the images take
+    from a ``--mask`` folder that holds them too): a mask beside the images was filled as a
+    panorama, with itself for its mask (replaced, with ``--in-place``).
+
+    Raises:
+        JobError: ``EXIT_INPUT`` when nothing but masks is left.
+    """
+    if not masks:
+        return sources, relatives
+    ids = {_file_id(path) for path in masks}
+    kept = [(source, relative) for source, relative in zip(sources, relatives, strict=True)
+            if (path := loc.local_path(source)) is None or _file_id(path) not in ids]
+    if len(kept) < len(sources):
+        names = {source for source, _ in kept}
+        dropped = [source for source in sources if source not in names]
+        shown = ", ".join(dropped[:3]) + (", ..." if len(dropped) > 3 else "")
+        log.warning("%s: %s, not filled", shown, "a --mask" if len(dropped) == 1
+                    else f"{len(dropped)} inputs are --mask files")
+    if not kept:
+        raise JobError("every input is a --mask; give the panoramas to fill", EXIT_INPUT)
+    return [source for source, _ in kept], [relative for _, relative in kept]
+
+
+def _file_id(path: Path) -> tuple[int, int] | None:
+    """Device and inode: equal for two names of one file; None when it does not exist."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
+
+
+def _check_masks_kept(mask: MaskSpec, sources: list[str], targets: list[str],
+                      masks: list[Path]) -> None:
+    """No result may replace a mask, nor land in a ``--mask`` folder under its image's name
+    (the next run would take it for that image's mask): refused like an output that is the
+    input, before any work.
+
+    Raises:
+        JobError: ``EXIT_OUTPUT``.
+    """
+    ids = {_file_id(path): path for path in masks}
+    folder = mask.path if mask.path is not None and mask.path.is_dir() else None
+    for source, target in zip(sources, targets, strict=True):
+        path = loc.local_path(target)
+        if path is None or source == target:  # --in-place: never a mask (see MaskSpec)
+            continue
+        found = ids.get(_file_id(path)) if path.exists() else None
+        if found is not None:
+            raise JobError(f"output {path} would replace the mask {found}; choose another "
+                           "output", EXIT_OUTPUT)
+        if folder is not None and _file_id(path.parent) == _file_id(folder) and \
+                path.stem == PurePosixPath(source).stem:
+            raise JobError(f"output {path} is in the --mask folder {folder}, where it would be "
+                           f"taken for the mask of {source}; write the results to another "
+                           "folder", EXIT_OUTPUT)
+
+
 def _remote_inputs(spec: str) -> list[tuple[str, str, loc.Stamp]]:
     try:
         return loc.list_remote_inputs(spec, SUPPORTED_SUFFIXES)
@@ -289,6 +349,8 @@ def plan_batch(
     if not specs:
         raise JobError("give at least one input panorama, folder or glob", EXIT_USAGE)
     sources, relatives, batch, listed = _resolve_sources(specs)
+    masks = mask.masks_of([path for path in map(loc.local_path, sources) if path is not None])
+    sources, relatives = _without_masks(sources, relatives, masks)
     remote = any(loc.is_remote(s) for s in sources) or (
         output is not None and loc.is_remote(output))
     if remote:
@@ -296,8 +358,9 @@ def plan_batch(
     else:
         images = [InputImage(Path(s), Path(r)) for s, r in zip(sources, relatives, strict=True)]
         targets = [str(t) for t in plan_outputs(images, output, batch=batch, in_place=in_place)]
+    _check_masks_kept(mask, sources, targets, masks)
     if report is not None:
-        _check_report_path(report, sources, targets, overwrite)
+        _check_report_path(report, sources + [str(m) for m in masks], targets, overwrite)
     settings = FillSettings(mask, config, in_place, max_pixels)
     if not batch:  # one image: refused from its header right away, with its own exit code
         for problem in check_headers(sources, max_pixels).values():

@@ -79,6 +79,13 @@ def _check_cap(option: str, degrees: float | None) -> None:
                        f"180; got {degrees}", EXIT_USAGE)
 
 
+def _files_by_stem(folder: Path) -> dict[str, list[Path]]:
+    by_stem: dict[str, list[Path]] = {}
+    for path in folder.iterdir():
+        by_stem.setdefault(path.stem, []).append(path)
+    return by_stem
+
+
 @dataclass(frozen=True)
 class MaskSpec:
     """Where the hole comes from: a mask file (or folder of per-image masks), a pole cap, or the
@@ -108,14 +115,32 @@ class MaskSpec:
         if self.path is not None and not self.path.exists():
             raise JobError(f"mask {self.path}: no such file or folder", EXIT_INPUT)
 
-    def _painted(self, image_path: Path) -> Path | None:
+    def _painted(self, image_path: Path,
+                 by_stem: dict[str, list[Path]] | None = None) -> Path | None:
         """The painted mask for ``image_path`` (a folder's ``<stem>.png`` / ``<stem>_mask.png``);
-        None when a folder has none for it."""
+        None when a folder has none for it. Never the image itself: with the masks beside the
+        images (``--mask`` naming the images' folder), ``a.png`` was taken for its own mask
+        before ``a_mask.png`` (its light pixels filled as the hole). ``by_stem``: the folder's
+        files by stem, listed once for many images."""
         if self.path is None or not self.path.is_dir():
             return self.path
-        candidates = [p for p in sorted(self.path.iterdir()) if p.stem in
-                      (image_path.stem, f"{image_path.stem}_mask", f"{image_path.stem}.mask")]
+        if by_stem is None:
+            by_stem = _files_by_stem(self.path)
+        stem = image_path.stem
+        candidates = sorted(path for name in (stem, f"{stem}_mask", f"{stem}.mask")
+                            for path in by_stem.get(name, ()) if not same_file(path, image_path))
         return candidates[0] if candidates else None
+
+    def masks_of(self, image_paths: list[Path]) -> list[Path]:
+        """The mask files these images take: the ``--mask`` file, or each image's mask in a
+        ``--mask`` folder (the folder listed once)."""
+        if self.path is None:
+            return []
+        if not self.path.is_dir():
+            return [self.path]
+        by_stem = _files_by_stem(self.path)
+        masks = (self._painted(image_path, by_stem) for image_path in image_paths)
+        return sorted({mask for mask in masks if mask is not None})
 
     def uses_auto(self, image_path: Path) -> bool:
         """Whether ``image_path`` gets the automatic mask: ``auto`` and no painted mask or cap

@@ -300,6 +300,46 @@ def test_zero_one_mask_is_filled(tmp_path, pano, capsys):
     assert code == 0 and "empty mask" not in text
 
 
+@pytest.mark.parametrize("in_place", [False, True])
+def test_masks_beside_their_images_are_masks_not_panoramas(tmp_path, capsys, in_place):
+    """``--mask`` naming the images' folder: a.png was its own mask (its light pixels the
+    hole) and a_mask.png was filled as a panorama, with itself for its mask."""
+    shots = tmp_path / "shots"
+    shots.mkdir()
+    image = sphere_function_erp(32, dtype=np.uint8)
+    write_image(shots / "a.png", image)
+    hole = nadir_mask(32, 64, 30)
+    mask = write_image(shots / "a_mask.png", hole.astype(np.uint8) * 255)
+    kept = mask.read_bytes()
+    out = ["--in-place"] if in_place else ["-o", tmp_path / "out"]
+    code, _ = _run(capsys, "inpaint", shots, "--mask", shots, "-g", "telea", "-q", "-j", 1, *out)
+    assert code == 0 and mask.read_bytes() == kept
+    result = shots / "a.png" if in_place else tmp_path / "out" / "a.png"
+    changed = np.any(read_image(result).pixels != image, axis=-1)
+    assert changed.any() and not (changed & ~hole).any()
+    if not in_place:
+        assert sorted(p.name for p in (tmp_path / "out").glob("*.png")) == ["a.png"]
+
+
+def test_no_result_or_report_replaces_a_mask(tmp_path, pano, capsys):
+    mask = write_image(tmp_path / "m.png", nadir_mask(32, 64, 20).astype(np.uint8) * 255)
+    kept = mask.read_bytes()
+    code, text = _run(capsys, "inpaint", pano, "--mask", mask, "-g", "telea", "-q",
+                      "-o", mask, "--overwrite")
+    assert code == EXIT_OUTPUT and "would replace the mask" in text
+    code, text = _run(capsys, "inpaint", pano, "--mask", mask, "-g", "telea", "-q",
+                      "-o", tmp_path / "o.png", "--report", mask, "--overwrite")
+    assert code == EXIT_USAGE and "--report" in text
+    masks = tmp_path / "masks"
+    masks.mkdir()
+    named = write_image(masks / "pano_mask.png", nadir_mask(32, 64, 20).astype(np.uint8) * 255)
+    code, text = _run(capsys, "inpaint", pano, "--mask", masks, "-g", "telea", "-q",
+                      "-o", masks, "--overwrite")
+    assert code == EXIT_OUTPUT and "--mask folder" in text
+    assert mask.read_bytes() == kept and named.read_bytes() == kept
+    assert not (tmp_path / "o.png").exists() and not (masks / "pano.png").exists()
+
+
 # ----------------------------------------------------------------------- cubemap, equirect
 
 
