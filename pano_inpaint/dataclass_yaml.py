@@ -39,10 +39,26 @@ def fits_type(value: Any, annotation: Any) -> bool:
     return isinstance(value, annotation)
 
 
-def describe_type(annotation: Any) -> str:
-    """A field type in words, for error messages."""
+def _alternatives(annotation: Any) -> list[str]:
+    """The values or types a union member allows, in words (a Literal's values as written)."""
     if typing.get_origin(annotation) is Literal:
+        return [repr(a) for a in typing.get_args(annotation)]
+    return ["null" if annotation is type(None) else describe_type(annotation)]
+
+
+def describe_type(annotation: Any) -> str:
+    """A field type in words, for error messages.
+
+    Example:
+        >>> describe_type(int | Literal["auto"])  # 'Union' before
+        "int or 'auto'"
+    """
+    origin = typing.get_origin(annotation)
+    if origin is Literal:
         return "one of " + ", ".join(repr(a) for a in typing.get_args(annotation))
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join(word for arg in typing.get_args(annotation)
+                           for word in _alternatives(arg))
     return getattr(annotation, "__name__", str(annotation)).replace("typing.", "")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import pytest
 
@@ -19,6 +20,8 @@ class _Inner:
 class _Outer:
     name: str = "a"
     inner: _Inner = field(default_factory=_Inner)
+    size: int | Literal["auto"] = "auto"
+    scale: float | None = None
 
 
 class _Error(ValueError):
@@ -39,6 +42,9 @@ def test_load_dataclass_yaml_reads_the_file_over_the_defaults(tmp_path: Path) ->
     ("inner: {sise: 5}\n", "unknown key inner.sise"),
     ("name: 3\n", "name: 3 does not fit str"),
     ("- 1\n", "config must be a mapping"),
+    # A union in words ("does not fit Union" before, for cube.face_size=abc).
+    ("size: abc\n", "size: 'abc' does not fit int or 'auto'$"),
+    ("scale: abc\n", "scale: 'abc' does not fit float or null$"),
 ])
 def test_invalid_yaml_raises_the_callers_error(tmp_path: Path, text: str, match: str) -> None:
     path = tmp_path / "config.yaml"
