@@ -19,9 +19,10 @@ from urllib.parse import urlsplit
 
 import numpy as np
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
@@ -45,11 +46,18 @@ _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 _FILE_KINDS = {"result", "lossless", "mask", "report"}
 
 
-class OpenRequest(BaseModel):
+class _Body(BaseModel):
+    """A request body: NaN and infinities (which JSON parsers here accept) are refused with
+    422 like any value out of range; they reached the mask maths as a 500."""
+
+    model_config = ConfigDict(allow_inf_nan=False)
+
+
+class OpenRequest(_Body):
     path: str = Field(max_length=4096)
 
 
-class ViewModel(BaseModel):
+class ViewModel(_Body):
     """The perspective view a stroke was painted on (degrees and CSS pixels)."""
 
     yaw: float
@@ -63,7 +71,7 @@ class ViewModel(BaseModel):
                                np.radians(self.fov), self.width, self.height)
 
 
-class StrokeRequest(BaseModel):
+class StrokeRequest(_Body):
     view: ViewModel
     points: list[Annotated[list[float], Field(min_length=2, max_length=2)]] = Field(
         min_length=1, max_length=20000)
@@ -71,12 +79,12 @@ class StrokeRequest(BaseModel):
     erase: bool = False
 
 
-class CapRequest(BaseModel):
+class CapRequest(_Body):
     pole: Literal["nadir", "zenith"] = "nadir"
     degrees: float = Field(ge=0, le=90)
 
 
-class FillRequest(BaseModel):
+class FillRequest(_Body):
     generator: str | None = None
     params: dict[str, bool | int | float | str] = Field(default_factory=dict)
     dilate: int | None = Field(default=None, ge=0, le=256)
@@ -105,6 +113,13 @@ def create_app(session: Session, *, allowed_hosts: list[str] | None = None) -> F
     @app.exception_handler(Refused)
     async def refused(request: Request, exc: Refused) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_body(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # Without the values sent: a NaN among them made the 422 itself fail to encode (500).
+        problems = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""),
+                     "type": e.get("type", "")} for e in exc.errors()]
+        return JSONResponse({"detail": problems}, status_code=422)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -296,6 +296,30 @@ def test_bad_strokes_are_refused(client, body):
     assert response.status_code == 422
 
 
+def _stroke_text(points: str = "[[1, 1]]", radius: str = "5", yaw: str = "0") -> str:
+    """A stroke's JSON as a client may send it, NaN and Infinity included."""
+    view = f'{{"yaw": {yaw}, "pitch": -90, "fov": 90, "width": 400, "height": 400}}'
+    return f'{{"view": {view}, "points": {points}, "radius": {radius}}}'
+
+
+@pytest.mark.parametrize(("url", "body"), [
+    ("mask/stroke", _stroke_text(points="[[NaN, 1]]")),
+    ("mask/stroke", _stroke_text(radius="NaN")),
+    ("mask/stroke", _stroke_text(points="[[Infinity, 1]]")),
+    ("mask/stroke", _stroke_text(yaw="NaN")),
+    ("mask/cap", '{"pole": "nadir", "degrees": NaN}'),
+    ("fills", '{"generator": "telea", "params": {"radius": Infinity}}'),
+])
+def test_non_finite_numbers_are_refused_as_bad_requests(client, url, body):
+    """Python's JSON reads NaN and Infinity: they answered 500 (the mask maths' ValueError,
+    or the 422 itself failing to encode the NaN it quoted)."""
+    image = _open(client)
+    response = client.post(f"/api/images/{image['id']}/{url}", content=body,
+                           headers={"content-type": "application/json"})
+    assert response.status_code == 422, response.text
+    assert all("msg" in problem for problem in response.json()["detail"])
+
+
 def test_unknown_image_is_404(client):
     assert client.get("/api/images/nope/preview.jpg").status_code == 404
     assert client.post("/api/images/nope/mask/undo").status_code == 404
