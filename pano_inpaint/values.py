@@ -129,6 +129,22 @@ class ToneMap:
             out[..., 3] = np.clip(values[..., 3], 0, 1)
         return out
 
+    def to_display(self, values: np.ndarray) -> np.ndarray:
+        """``to_proxy`` for looking at an image (a detector, a preview) rather than filling it:
+        NaN and -inf are shown as 0 and +inf as 1, without numpy's warnings. A few NaN at a
+        stitcher's uncovered nadir spread through the rig network's convolutions and it found
+        nothing there (a tripod plain to see, "nothing found", confidence 1.00).
+
+        Example:
+            >>> ToneMap(True).to_display(np.array([[np.nan, np.inf, -np.inf]], np.float32))
+            array([[0., 1., 0.]], dtype=float32)
+        """
+        with np.errstate(invalid="ignore"):  # +inf: inf / inf
+            out = self.to_proxy(values)
+        if not (np.isfinite(out.min()) and np.isfinite(out.max())):
+            out = np.where(np.isposinf(values), np.float32(1), np.nan_to_num(out, nan=0.0))
+        return out
+
     def from_proxy(self, proxy: np.ndarray) -> np.ndarray:
         """Inverse of ``to_proxy``."""
         if not self.hdr:

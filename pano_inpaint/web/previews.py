@@ -25,7 +25,7 @@ def _display_rgb(pixels: np.ndarray) -> np.ndarray:
     if colour.dtype == np.uint8:
         return np.ascontiguousarray(colour)
     tone = ToneMap.for_image(colour, hdr=is_hdr(colour))
-    proxy = tone.to_proxy(to_values(colour))
+    proxy = tone.to_display(to_values(colour))
     return np.clip(np.rint(proxy * 255), 0, 255).astype(np.uint8)
 
 

@@ -82,9 +82,12 @@ class DisplayPanorama:
         return self.pixels.shape[0]
 
     def _display(self, native: np.ndarray) -> np.ndarray:
+        """Display values; NaN where the image is NaN (or +inf, in HDR): unseen, which the
+        classical detector and the evidence leave out, and the network sees as black."""
         values = to_values(native[..., None] if native.ndim == 2 else native)
         values = np.repeat(values[..., :1], 3, axis=-1) if values.shape[-1] < 3 else values[..., :3]
-        return self.tone.to_proxy(values)
+        with np.errstate(invalid="ignore"):  # +inf: inf / inf, numpy's warning to the user
+            return self.tone.to_proxy(values)
 
     def view(self, view: NadirView, *, rotation=None) -> np.ndarray:
         """``(size, size, 3)`` float32 in ``[0, 1]``."""
@@ -102,7 +105,8 @@ class DisplayPanorama:
             # Integer images: OpenCV's grey conversion on the native pixels, 10x cheaper.
             grey = cv2.cvtColor(np.ascontiguousarray(native[..., :3]), cv2.COLOR_RGB2GRAY)
             return to_values(grey)
-        return self._display(native).mean(axis=-1)
+        # NaN spread through the guided filter's boxes, taking the rig round a NaN nadir away.
+        return np.nan_to_num(self._display(native).mean(axis=-1), nan=0.0)
 
 
 class Detector:

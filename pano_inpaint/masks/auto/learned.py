@@ -62,7 +62,10 @@ class LearnedDetector(Detector):
         self.degrees = self.view.degrees_from_nadir()
 
     def probability(self, panorama: DisplayPanorama) -> np.ndarray:
-        x = torch.from_numpy(network_input(panorama.view(self.view), self.degrees))[None]
+        # Unseen (NaN) pixels as black: a few NaN at the nadir spread through the convolutions
+        # and the network found nothing anywhere (a plain tripod: "nothing found", 1.00).
+        view = np.nan_to_num(panorama.view(self.view), nan=0.0)
+        x = torch.from_numpy(network_input(view, self.degrees))[None]
         # One thread: a 256-pixel view (0.03 CPU s) gains nothing from a second one, and on a
         # busy machine torch's threads waiting for each other took 1-3 s instead of 0.2.
         threads = torch.get_num_threads()
