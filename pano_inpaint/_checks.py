@@ -13,6 +13,7 @@ __all__ = [
     "check_erp",
     "check_mask",
     "check_panorama_size",
+    "finite_stand_in",
     "check_positive_int",
 ]
 
@@ -78,6 +79,20 @@ def check_erp(erp: np.ndarray, name: str = "erp") -> tuple[int, int, int]:
             "(a full 360x180 degree image); crop or pad it to 2:1 first"
         )
     return height, width, channels
+
+
+def finite_stand_in(erp: np.ndarray, bad: np.ndarray) -> np.ndarray:
+    """A copy of ``erp`` the fill and the checks can read: +inf as the largest finite value,
+    NaN and -inf as 0; ``bad`` is where ``erp`` is not finite.
+
+    One NaN beside a hole (a stitcher's division by zero in an HDR) spreads through every blur,
+    search and Poisson step of the fill: the whole hole came back NaN, with exit code 0."""
+    # One copy of the image and nothing else full-size (16K float RGB: 1.6 GB an array).
+    top = erp.max(where=~bad, initial=-np.inf)
+    out = erp.copy()
+    out[bad] = 0
+    out[np.isposinf(erp)] = top if np.isfinite(top) else 0
+    return out
 
 
 def check_panorama_size(height: int, width: int) -> None:

@@ -26,7 +26,13 @@ from dataclasses import asdict, dataclass, field
 import cv2
 import numpy as np
 
-from pano_inpaint._checks import check_erp, check_mask, check_panorama_size
+from pano_inpaint._checks import (
+    all_finite,
+    check_erp,
+    check_mask,
+    check_panorama_size,
+    finite_stand_in,
+)
 from pano_inpaint.config import ChecksConfig
 from pano_inpaint.geometry._remap import PointSampler
 from pano_inpaint.geometry.sphere import face_pixel_to_xyz, xyz_to_erp_pixel
@@ -382,13 +388,21 @@ def check_consistency(
     """
     height, width, _ = check_erp(erp)
     check_panorama_size(height, width)
+    notes: list[str] = []
+    # NaN or inf made a ratio NaN, which no threshold flags: "nan ... ok" in the table.
+    if not all_finite(erp):
+        bad = ~np.isfinite(erp)
+        notes.append(f"{int(bad.sum())} NaN or infinite values measured as the fill reads them "
+                     "(0, or the largest finite value for +inf)")
+        erp = finite_stand_in(erp, bad)
+    if reference is not None and not all_finite(reference):
+        reference = finite_stand_in(reference, ~np.isfinite(reference))
     hdr = is_hdr(erp) if hdr is None else hdr
     tone = ToneMap.for_image(erp, hdr=hdr)
     ref_tone = ToneMap.for_image(reference, hdr=hdr) if reference is not None else tone
     if mask is not None:
         mask = check_mask(mask, height, width)
     subject = _Subject(erp, mask, reference, tone, ref_tone, config or ChecksConfig())
-    notes: list[str] = []
     checks = [_wrap_check(subject), *_pole_checks(subject),
               _seam_check(subject, rotations, notes)]
     if mask is not None:

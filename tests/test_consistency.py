@@ -31,6 +31,20 @@ def test_a_smeared_pole_is_flagged():
     assert "pole_top" in report.flagged and "pole_bottom" not in report.flagged
 
 
+def test_non_finite_pixels_are_measured_not_passed():
+    """A NaN or infinite pixel made its checks' ratios NaN, which no threshold flags: `check`
+    printed 'nan ... ok'. They are measured as the fill reads them (0, or the largest value)."""
+    erp = (_seamless().astype(np.float32) / 255) * 4.0  # HDR
+    erp[-1, : H // 2] = np.nan  # an unseen nadir, half of its last row
+    erp[H // 2, 0] = np.inf
+    report = check_consistency(erp)
+    assert all(np.isfinite(report[name].value) for name in ("wrap", "pole_bottom", "seams"))
+    assert "pole_bottom" in report.flagged  # half the pole black: a spread pole
+    assert any("NaN or infinite" in note for note in report.notes)
+    clean = check_consistency((_seamless().astype(np.float32) / 255) * 4.0)
+    assert report["pole_top"].value == clean["pole_top"].value
+
+
 def test_faces_filled_independently_show_seams():
     erp = _seamless()
     mask = cap_mask(H, 2 * H, 45, 0, 25)  # centred on the front/right edge

@@ -25,7 +25,13 @@ from collections.abc import Callable
 
 import numpy as np
 
-from pano_inpaint._checks import all_finite, check_erp, check_mask, check_panorama_size
+from pano_inpaint._checks import (
+    all_finite,
+    check_erp,
+    check_mask,
+    check_panorama_size,
+    finite_stand_in,
+)
 from pano_inpaint.blend.colour import match_boundary_colour_rows
 from pano_inpaint.blend.lights import cap_lights
 from pano_inpaint.config import PipelineConfig
@@ -76,19 +82,6 @@ def _non_finite(erp: np.ndarray) -> np.ndarray | None:
     """Where a float image is NaN or infinite, ``(H, W[, C])`` bool; None when it is finite
     everywhere (a finite image costs its minimum and maximum and no mask)."""
     return None if all_finite(erp) else ~np.isfinite(erp)
-
-
-def _finite_stand_in(erp: np.ndarray, bad: np.ndarray) -> np.ndarray:
-    """A copy of ``erp`` the fill can read: +inf as the largest finite value, NaN and -inf as 0.
-
-    One NaN beside a hole (a stitcher's division by zero in an HDR) spreads through every blur,
-    search and Poisson step of the fill: the whole hole came back NaN, with exit code 0."""
-    # One copy of the image and nothing else full-size (16K float RGB: 1.6 GB an array).
-    top = erp.max(where=~bad, initial=-np.inf)
-    out = erp.copy()
-    out[bad] = 0
-    out[np.isposinf(erp)] = top if np.isfinite(top) else 0
-    return out
 
 
 def _fill_in_parts(
@@ -295,7 +288,7 @@ def inpaint(
             log.warning("%d NaN or infinite values outside the hole are kept as they are; the "
                         "fill reads them as 0 (NaN, -inf) or the largest finite value (+inf)",
                         kept)
-        erp = _finite_stand_in(erp, bad)
+        erp = finite_stand_in(erp, bad)
 
     # Loads what the generator needs (PatchMatch: its kernels) while the faces are resampled.
     preparation = Preparation(gen)
