@@ -670,22 +670,37 @@ def demo_command(
 
         pano-inpaint demo -o demo/
     """
-    from pano_inpaint.io import write_image
+    from pano_inpaint.generators.registry import UnknownGeneratorError, get_generator
+    from pano_inpaint.io import ImageWriteError, write_image
     from pano_inpaint.jobs import write_json
     from pano_inpaint.pipeline import inpaint
 
+    # Checked before the fill, as for inpaint: both reached the user as a Python traceback.
+    try:
+        built = None if generator is None else get_generator(generator)
+    except (UnknownGeneratorError, TypeError, ValueError) as exc:
+        raise _fail(str(exc), EXIT_USAGE) from exc
+    if output.exists() and not output.is_dir():
+        raise _fail(f"{output} is a file; -o takes a folder", EXIT_USAGE)
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _fail(f"cannot make the folder {output}: {exc.strerror or exc}",
+                    EXIT_OUTPUT) from exc
     image, mask = _shipped_sample(height)
-    result = inpaint(image, mask, generator=generator)
-    output.mkdir(parents=True, exist_ok=True)
+    result = inpaint(image, mask, generator=built)
     paths = {
         "before": output / "before.png",
         "mask": output / "mask.png",
         "after": output / "after.png",
     }
-    write_image(paths["before"], image, overwrite=True)
-    write_image(paths["mask"], mask.view("uint8") * 255, overwrite=True)
-    write_image(paths["after"], result.image, overwrite=True)
-    write_json(output / "report.json", result.to_dict())
+    try:
+        write_image(paths["before"], image, overwrite=True)
+        write_image(paths["mask"], mask.view("uint8") * 255, overwrite=True)
+        write_image(paths["after"], result.image, overwrite=True)
+        write_json(output / "report.json", result.to_dict())
+    except (ImageWriteError, OSError) as exc:
+        raise _fail(str(exc), EXIT_OUTPUT) from exc
     flagged = result.report.flagged
     status = "flagged: " + ", ".join(flagged) if flagged else "seamless (wrap, poles, seams ok)"
     out.print(f"generator {result.generator}: filled {int(mask.sum())} pixels of a "

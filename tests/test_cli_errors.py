@@ -340,6 +340,18 @@ def test_no_result_or_report_replaces_a_mask(tmp_path, pano, capsys):
     assert not (tmp_path / "o.png").exists() and not (masks / "pano.png").exists()
 
 
+def test_demo_refuses_a_bad_generator_or_output_before_the_fill(tmp_path, pano, capsys,
+                                                               monkeypatch):
+    """Both reached the user as a Python traceback (UnknownGeneratorError, FileExistsError),
+    the second after the whole fill."""
+    monkeypatch.setattr(pipeline, "inpaint", lambda *a, **k: pytest.fail("filled"))
+    code, text = _run(capsys, "demo", "--height", 32, "-g", "nope", "-o", tmp_path / "d")
+    assert code == EXIT_USAGE and "unknown generator 'nope'" in text
+    code, text = _run(capsys, "demo", "--height", 32, "-g", "telea", "-o", pano)
+    assert code == EXIT_USAGE and "-o takes a folder" in text
+    assert not (tmp_path / "d").exists()
+
+
 # ----------------------------------------------------------------------- cubemap, equirect
 
 
