@@ -312,8 +312,9 @@ def _run_batch(plan, spec, quiet: bool) -> int:
         if summary.manifest:
             out.print(f"manifest: {escape(summary.manifest)}", highlight=False)
     if summary.interrupted:
-        console.print(f"[yellow]interrupted:[/] {summary.left} images left; run the same "
-                      "command again to fill them", highlight=False)
+        left = "1 image left" if summary.left == 1 else f"{summary.left} images left"
+        console.print(f"[yellow]interrupted:[/] {left}; run the same command again to fill "
+                      f"{'it' if summary.left == 1 else 'them'}", highlight=False)
         return EXIT_INTERRUPTED
     return exit_code(plan, summary.failures)
 

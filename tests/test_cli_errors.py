@@ -352,6 +352,16 @@ def test_demo_refuses_a_bad_generator_or_output_before_the_fill(tmp_path, pano, 
     assert not (tmp_path / "d").exists()
 
 
+def test_ctrl_c_on_one_image_says_so_in_the_singular(tmp_path, pano, capsys, monkeypatch):
+    def ctrl_c(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pipeline, "inpaint", ctrl_c)
+    code, text = _fill(capsys, pano, tmp_path / "o.png")
+    assert code == 130 and "1 image left; run the same command again to fill it" in text
+    assert list(tmp_path.glob("o*")) == []
+
+
 # ----------------------------------------------------------------------- cubemap, equirect
 
 
