@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import signal
 import socket
 import tempfile
 import threading
@@ -62,6 +63,10 @@ def url_for(sock: socket.socket) -> str:
     return f"http://{host}:{port}/"
 
 
+def _exit_on_sigterm(signum: int, frame) -> None:
+    raise SystemExit(128 + signum)
+
+
 def serve(
     folder: Path | None,
     sock: socket.socket,
@@ -94,7 +99,15 @@ def serve(
                     webbrowser.open(url)
 
             threading.Thread(target=open_when_up, daemon=True).start()
+        # uvicorn stops on SIGTERM (a service manager's stop, `kill`), then raises it again for
+        # the handler it found: the default one ended the process there, before the workspace
+        # (every upload and fill) was removed. This one unwinds through the removal.
+        previous = None
+        if threading.current_thread() is threading.main_thread():
+            previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
         try:
             server.run(sockets=[sock])
         finally:
             session.queue.close()
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)

@@ -1,6 +1,8 @@
 """`pano-inpaint serve`: the command line, binding and the browser, without serving for real."""
 
+import signal
 import socket
+import tempfile
 import threading
 
 import pytest
@@ -73,3 +75,30 @@ def test_public_address_is_announced_with_a_warning(monkeypatch, tmp_path):
     assert any("warning" in line for line in announced)
     assert server.is_loopback("127.0.0.1") and server.is_loopback("::1")
     assert not server.is_loopback("0.0.0.0") and not server.is_loopback("192.168.1.2")
+
+
+def test_sigterm_removes_the_workspace(monkeypatch, tmp_path):
+    """uvicorn stops on SIGTERM, then raises it again for the handler it found: the default
+    one ended the process before the workspace, uploads and fills, was removed."""
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+    killed = []
+
+    def fake_run(self, sockets=None):  # an upload, then uvicorn's stop on SIGTERM
+        (next(temporary.iterdir()) / "upload.jpg").write_bytes(b"a photo")
+        signal.raise_signal(signal.SIGTERM)
+
+    monkeypatch.setattr(server.uvicorn.Server, "run", fake_run)
+    before = signal.signal(signal.SIGTERM, lambda *args: killed.append(True))  # as the default
+    try:
+        sock = server.bind("127.0.0.1", 0)
+        with pytest.raises(SystemExit) as stopped:
+            server.serve(tmp_path, sock, announce=lambda line: None)
+        sock.close()
+        assert stopped.value.code == 128 + signal.SIGTERM and not killed
+        assert list(temporary.iterdir()) == []
+        signal.raise_signal(signal.SIGTERM)  # the handler before serve is back
+        assert killed
+    finally:
+        signal.signal(signal.SIGTERM, before)
