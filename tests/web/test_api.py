@@ -377,6 +377,19 @@ def test_fill_progress_result_and_downloads(client, session, folder):
     assert _digests(folder) == before  # the input is never written
 
 
+def test_closing_an_image_removes_its_files(client, session):
+    """An upload's copy and its fills stayed in the workspace until the server stopped."""
+    image = _upload(client, "up.png", (session.folder / "small.png").read_bytes()).json()
+    client.post(f"/api/images/{image['id']}/mask/cap", json={"degrees": 25})
+    job = client.post(f"/api/images/{image['id']}/fills", json={"generator": "telea"}).json()
+    assert _wait(client, job["id"])["state"] == "done"
+    kept = _open(client)  # another image stays as it is
+    assert (session.workspace / image["id"]).is_dir()
+    assert client.delete(f"/api/images/{image['id']}").status_code == 200
+    assert not (session.workspace / image["id"]).exists()
+    assert (session.workspace / kept["id"] / "preview.jpg").is_file()
+
+
 def test_fill_of_an_empty_mask_is_refused(client):
     image = _open(client)
     response = client.post(f"/api/images/{image['id']}/fills", json={"generator": "telea"})
