@@ -93,7 +93,10 @@ def image_header(path: Path) -> ImageHeader:
         Refused: not a panorama format this tool reads and writes, or an unreadable header.
     """
     with path.open("rb") as fh:
-        if sniff_format(fh.read(16)) not in FORMAT_SUFFIX:
+        start = fh.read(16)
+        if not start:  # not "not a JPEG, PNG...": an interrupted copy or upload
+            raise Refused(f"{path.name} is empty (0 bytes); send or save it again")
+        if sniff_format(start) not in FORMAT_SUFFIX:
             raise Refused(f"{path.name} is not a JPEG, PNG, TIFF, WebP, Radiance HDR or "
                           "OpenEXR image", 415)
     try:

@@ -377,6 +377,13 @@ def test_fill_progress_result_and_downloads(client, session, folder):
     assert _digests(folder) == before  # the input is never written
 
 
+def test_an_empty_file_is_called_empty(client, folder):
+    (folder / "empty.jpg").write_bytes(b"")
+    for response in (client.post("/api/images", json={"path": "empty.jpg"}),
+                     _upload(client, "empty.jpg", b"")):
+        assert response.status_code == 400 and "empty (0 bytes)" in response.json()["detail"]
+
+
 def test_closing_an_image_removes_its_files(client, session):
     """An upload's copy and its fills stayed in the workspace until the server stopped."""
     image = _upload(client, "up.png", (session.folder / "small.png").read_bytes()).json()
