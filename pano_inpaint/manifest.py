@@ -167,7 +167,11 @@ class Manifest:
                 fs, fs_path = filesystem(self.location)
                 text = fs.cat_file(fs_path).decode("utf-8") if fs.exists(fs_path) else ""
                 self._records = _parse(text.splitlines(keepends=True), self.location)
-        except (OSError, UnicodeDecodeError) as exc:
+        except UnicodeDecodeError as exc:  # a binary file under the manifest's name
+            raise ManifestError(f"{self.location} is not a pano-inpaint manifest (not UTF-8 "
+                                "text); move the file away or choose another output "
+                                "folder") from exc
+        except OSError as exc:
             raise ManifestError(f"cannot read {self.location}: {exc}") from exc
         return dict(self._records)
 

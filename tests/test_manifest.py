@@ -39,6 +39,9 @@ def test_a_torn_last_line_is_ignored_a_broken_middle_is_not(tmp_path):
     path.write_text('{"some": "other tool"}\n')
     with pytest.raises(ManifestError, match="not a pano-inpaint manifest"):
         Manifest(str(tmp_path)).load()
+    path.write_bytes(b"\x00\xff binary")  # said only "'utf-8' codec can't decode byte 0xff"
+    with pytest.raises(ManifestError, match="not a pano-inpaint manifest.*move the file away"):
+        Manifest(str(tmp_path)).load()
 
 
 def test_one_batch_per_output_folder(tmp_path):
