@@ -279,7 +279,10 @@ def _reconcile(run: _Run, records: dict[str, Record]) -> tuple[list[int], dict[i
                           target_stamp=target_stamps[index],
                           source_stamp=source_stamps.get(index))
         same = record is not None and record.settings == run.settings
-        run.claimed[index] = decision.overwrite or bool(same and record.claimed)
+        # A result changed since it was written ("fail") is the user's now, not the batch's:
+        # still claimed, the next run replaced it as a failed image's leftover.
+        run.claimed[index] = decision.action != "fail" and (
+            decision.overwrite or bool(same and record.claimed))
         if decision.action == "skip":
             run.summary.skipped.append(index)
         elif decision.action == "run":

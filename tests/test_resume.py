@@ -117,6 +117,12 @@ def test_resume_checks_the_results_it_skips(tmp_path, counted):
     assert _fill(folder, out, "-j", 1) == EXIT_BATCH_FAILED
     assert counted == [] and (out / "p03.png").read_bytes() == b"retouched by hand"
     assert "changed since" in manifest_records(out)["p03.png"]["error"]
+    # Again: still refused. The failed record kept the batch's claim on the file, and this
+    # run replaced the retouched result as a failed image's leftover.
+    assert _fill(folder, out, "-j", 1) == EXIT_BATCH_FAILED
+    assert (out / "p03.png").read_bytes() == b"retouched by hand"
+    assert "pass --overwrite" in manifest_records(out)["p03.png"]["error"]
+    counted.clear()
     assert _fill(folder, out, "-j", 1, "--overwrite") == 0
     assert counted == ["p03.png"]
 
