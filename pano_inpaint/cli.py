@@ -10,6 +10,7 @@ Ctrl-C (a batch: run the same command again to resume).
 # No `from __future__ import annotations` here: typer reads every command's annotations to build
 # the command line, and evaluating them from strings (eval per parameter) was the larger part of
 # its work on `--help`.
+import errno
 import gc
 import logging
 import re
@@ -1281,6 +1282,15 @@ def _run(argv: list[str]) -> int:
         return int(exc.code or 0)
     except typer.Abort:  # click's word for Ctrl-C outside a batch's own handling
         return EXIT_INTERRUPTED
+    except OSError as exc:
+        # A name the file system refuses outright is a bad argument, found as the paths are
+        # first looked at (input, mask, output or report), before anything is read or written.
+        if exc.errno != errno.ENAMETOOLONG:
+            raise
+        console.print(f"[bold red]error:[/] {escape(str(exc.filename))}: the name is too long "
+                      "for the file system (255 bytes a name at most on most); give a shorter "
+                      "one", highlight=False)
+        return EXIT_USAGE
     except typer.TyperException as exc:  # usage errors: unknown option, missing argument...
         show = getattr(exc, "show", None)
         if show is not None:

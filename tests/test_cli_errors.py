@@ -362,6 +362,21 @@ def test_ctrl_c_on_one_image_says_so_in_the_singular(tmp_path, pano, capsys, mon
     assert list(tmp_path.glob("o*")) == []
 
 
+@pytest.mark.parametrize("where", ["output", "folder", "input", "mask", "report"])
+def test_a_name_too_long_for_the_file_system(tmp_path, pano, capsys, where):
+    """Each ended in a traceback: 'OSError: [Errno 36] File name too long'."""
+    long = tmp_path / ("x" * 300)
+    args = {"output": [pano, "--nadir", 20, "-o", f"{long}.png"],
+            "folder": [pano, pano, "--nadir", 20, "-o", f"{long}/"],
+            "input": [f"{long}.png", "--nadir", 20, "-o", tmp_path / "o.png"],
+            "mask": [pano, "--mask", f"{long}.png", "-o", tmp_path / "o.png"],
+            "report": [pano, "--nadir", 20, "-o", tmp_path / "o.png", "--report",
+                       f"{long}.json"]}[where]
+    code, text = _run(capsys, "inpaint", *args, "-g", "telea", "-q")
+    assert code == EXIT_USAGE and "too long" in text and "give a shorter one" in text
+    assert not (tmp_path / "o.png").exists()
+
+
 # ----------------------------------------------------------------------- cubemap, equirect
 
 
