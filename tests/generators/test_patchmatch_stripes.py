@@ -13,6 +13,7 @@ import pytest
 
 from pano_inpaint.generators import CubeTiles
 from pano_inpaint.generators.patchmatch import PatchMatch, _stripes
+from pano_inpaint.generators.patchmatch._lines import Line
 from pano_inpaint.generators.patchmatch._stripes import find_stripes, stripes_light, stripes_line
 from pano_inpaint.masks import nadir_mask
 from pano_inpaint.pipeline import inpaint
@@ -210,6 +211,22 @@ def test_a_line_across_the_planks_leaves_them_to_the_lines_step(rng):
     PatchMatch(lattice_strength=2.0).inpaint(tiles)
     assert not any("stripes along" in note for note in tiles.notes)
     assert any("continued across the hole" in note for note in tiles.notes)
+
+
+def test_a_line_that_ends_in_the_hole_leaves_the_planks_to_the_stripes(rng):
+    """An object's edge across the planks that ends in the hole (on a joint, at a corner)
+    does not part the floor as a kerb does: the stripes still take the hole (St Fagans' large
+    cap at mask seed 1 was left to the plain search by two bench edges ending on a joint).
+    The same edge continued across the hole keeps them off."""
+    image, hole = _planks(rng), _hole()
+    centre = np.full(2, (SIZE - 1) / 2)
+    start = centre - (HOLE_RADIUS + 4) * ACROSS
+    ending = Line(start, ACROSS, 2.0, end=HOLE_RADIUS / 2)
+    line = stripes_line(image, hole, DOWN, None, [ending])
+    assert line is not None
+    assert abs(line.direction @ ALONG) > np.cos(np.radians(5.0))
+    crossing = Line(centre, ACROSS, 2.0)
+    assert stripes_line(image, hole, DOWN, None, [ending, crossing]) is None
 
 
 def test_the_stripes_fill_takes_its_coarse_band_from_the_plain_search():

@@ -1047,13 +1047,12 @@ class PatchMatch:
                 enough.set()
                 raise
             lines, edges = lines_found.result()
-            # A corner (two edges of an object turning in the hole) says nothing against
-            # planks; the stripes then take the whole hole, corner and all (drawn too, the box
-            # corner at St Fagans' large cap cost 0.11 dB: its edges' extensions meet 13-20 px
-            # further in than the blurred corner truly is).
+            # Only a line crossing the hole keeps the stripes off (``stripes_line``); one that
+            # ends in it, a corner's edges too, is then filled over by the stripes (drawn, the
+            # box corner at St Fagans' large cap cost 0.11 dB: its edges' extensions meet
+            # 13-20 px further in than the blurred corner truly is).
             stripes = None if floor is not None or not p.stripes else stripes_line(
-                problem.image[i], hole, problem.face_ids[i], problem.up,
-                [line for line in lines if not line.corner])
+                problem.image[i], hole, problem.face_ids[i], problem.up, lines)
             if stripes is not None:
                 # The lines found, if any, are the planks' own joints: the stripes take the
                 # whole hole along the same direction.
