@@ -11,6 +11,7 @@ Ctrl-C (a batch: run the same command again to resume).
 # the command line, and evaluating them from strings (eval per parameter) was the larger part of
 # its work on `--help`.
 import errno
+import functools
 import gc
 import logging
 import re
@@ -58,6 +59,46 @@ def _fail(message: str, code: int) -> typer.Exit:
     # escaped: a message quoting a path or a command ("pano-inpaint[ray]") is not markup
     console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     return typer.Exit(code)
+
+
+def _interrupted(message: str) -> typer.Exit:
+    console.print(f"[yellow]interrupted:[/] {escape(message)}", highlight=False)
+    return typer.Exit(EXIT_INTERRUPTED)
+
+
+def _stops_cleanly(what: str) -> Callable[[Callable], Callable]:
+    """Ctrl-C anywhere in the decorated command is exit 130 with one line saying what to do.
+
+    typer turns a KeyboardInterrupt that leaves a command into a silent exit 130 (it catches it
+    itself, so ``_run`` never sees it); the command's own exit 130 (a batch's, a write's) is a
+    ``typer.Exit`` and passes through with its own line. Only for commands that write nothing
+    before their last step, or write files whole (atomically) and say so themselves.
+    """
+    def decorate(command: Callable) -> Callable:
+        @functools.wraps(command)  # typer reads the signature through __wrapped__
+        def run(*args, **kwargs):
+            try:
+                return command(*args, **kwargs)
+            except KeyboardInterrupt:
+                raise _interrupted(f"nothing was written; run the same command again to "
+                                   f"{what}") from None
+        return run
+    return decorate
+
+
+def _stopped_writing(targets: list[Path], before: set[Path], overwrite: bool,
+                     what: str) -> typer.Exit:
+    """Ctrl-C while writing ``targets`` (``before``: those there at the start). Each file is
+    written whole or not at all; those written stay, so without --overwrite the same command
+    would now refuse them."""
+    written = [t for t in targets if t.exists() and t not in before]
+    if not written:
+        return _interrupted(f"nothing was written; run the same command again to {what}")
+    done = f"{len(written)} of the {len(targets)} files written, none half-written; "
+    if overwrite:
+        return _interrupted(f"{done}run the same command again to {what}")
+    return _interrupted(f"{done}run the same command with --overwrite to {what} (it replaces "
+                        "only what this run wrote)")
 
 
 def _config(config: Path | None, overrides: list[str] | None, generator: str | None = None):
@@ -321,6 +362,7 @@ def _run_batch(plan, spec, quiet: bool) -> int:
 
 
 @app.command("mask")
+@_stops_cleanly("make the masks")
 def mask_command(
     inputs: Annotated[
         list[str], typer.Argument(help="Panorama files, folders of panoramas, or globs.",
@@ -368,7 +410,7 @@ def mask_command(
     """
     from pano_inpaint._progress import ProgressBar
     from pano_inpaint.jobs import JobError, resolve_inputs, write_json
-    from pano_inpaint.mask_jobs import write_masks
+    from pano_inpaint.mask_jobs import mask_outputs, write_masks
 
     overrides = list(overrides or [])
     if detector is not None:
@@ -381,19 +423,24 @@ def mask_command(
     if output.exists() and not output.is_dir():
         raise _fail(f"{output} is a file; -o takes a folder", EXIT_USAGE)
     _check_detector(cfg.auto_mask.detector, cfg.auto_mask.weights)
+    targets = [path for image in images
+               for path in mask_outputs(image, output)[: 2 if preview else 1]]
+    before = {path for path in targets if path.exists()}
     started = time.perf_counter()
-    with ProgressBar(len(images) * (2 if shoot else 1), unit="steps",
-                     enabled=not quiet) as bar:
-        def step(image: Path, stage: str) -> None:
-            bar.describe(f"{image.name}: {stage}")
-            bar.advance()
+    try:
+        with ProgressBar(len(images) * (2 if shoot else 1), unit="steps",
+                         enabled=not quiet) as bar:
+            def step(image: Path, stage: str) -> None:
+                bar.describe(f"{image.name}: {stage}")
+                bar.advance()
 
-        try:
             results, failures, warnings = write_masks(
                 images, output, config=cfg.auto_mask, shoot=shoot, dilate=dilate,
                 preview=preview, overwrite=overwrite, progress=step)
-        except JobError as exc:
-            raise _fail(str(exc), exc.code) from exc
+    except JobError as exc:
+        raise _fail(str(exc), exc.code) from exc
+    except KeyboardInterrupt:  # after the bar is gone, so the line is not drawn under it
+        raise _stopped_writing(targets, before, overwrite, "make the masks") from None
     for item in results:
         r = item.report
         found = (f"{100 * r['sphere_fraction']:.2f}% of the sphere ({r['cap25_ratio']:.2f} x a "
@@ -419,6 +466,7 @@ def mask_command(
 
 
 @app.command("check")
+@_stops_cleanly("check it")
 def check_command(
     image: Annotated[Path, typer.Argument(help="Any equirectangular panorama.")],
     mask: Annotated[
@@ -479,6 +527,7 @@ _ENGINE_NAMES = {"frblud": ("front", "right", "back", "left", "up", "down"),
 
 
 @app.command("cubemap")
+@_stops_cleanly("make the cubemap")
 def cubemap_command(
     image: Annotated[Path, typer.Argument(help="Equirectangular panorama.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Output folder.")],
@@ -540,7 +589,8 @@ def _write_pictures(folder: Path, pictures: dict, metadata, overwrite: bool) -> 
     from pano_inpaint.io.atomic import make_folder
 
     targets = [folder / name for name in pictures]
-    existing = [str(t) for t in targets if t.exists()]
+    existing_paths = [t for t in targets if t.exists()]
+    existing = [str(t) for t in existing_paths]
     if existing and not overwrite:
         raise _fail(f"{', '.join(existing)} exist(s); pass --overwrite to replace",
                     EXIT_OUTPUT)
@@ -553,6 +603,9 @@ def _write_pictures(folder: Path, pictures: dict, metadata, overwrite: bool) -> 
                 for target, pixels in zip(targets, pictures.values(), strict=True)]
     except (OSError, ValueError) as exc:  # ValueError: the format cannot store these pixels
         raise _fail(str(exc), EXIT_OUTPUT) from exc
+    except KeyboardInterrupt:
+        raise _stopped_writing(targets, set(existing_paths), overwrite,
+                               "write them all") from None
 
 
 def _read_faces(source: Path, max_pixels: int):
@@ -596,6 +649,7 @@ def _read_faces(source: Path, max_pixels: int):
 
 
 @app.command("equirect")
+@_stops_cleanly("make the panorama")
 def equirect_command(
     source: Annotated[Path, typer.Argument(help="Folder of six faces, or a dice/strip image.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Output panorama file.")],

@@ -474,3 +474,45 @@ def test_nan_in_the_hole_does_not_refuse_an_integer_output_format(tmp_path, caps
     source = write_image(tmp_path / "in.tif", pixels, overwrite=True)
     code, text = _fill(capsys, source, tmp_path / "o2.png")
     assert code == EXIT_OUTPUT and "NaN" in text and not (tmp_path / "o2.png").exists()
+
+
+def _ctrl_c_after(count: int, write):
+    """``write`` that works ``count`` times, then is stopped by Ctrl-C."""
+    calls = []
+
+    def stopped(*args, **kwargs):
+        if len(calls) == count:
+            raise KeyboardInterrupt
+        calls.append(args)
+        return write(*args, **kwargs)
+
+    return stopped
+
+
+def test_ctrl_c_in_check_cubemap_and_equirect_says_what_to_do(tmp_path, pano, capsys,
+                                                              monkeypatch):
+    """Each ended with exit 130 and nothing on the terminal: typer swallows the
+    KeyboardInterrupt itself."""
+    import pano_inpaint.consistency
+    import pano_inpaint.io
+
+    with monkeypatch.context() as patch:
+        patch.setattr(pano_inpaint.consistency, "check_consistency", _ctrl_c_after(0, None))
+        code, text = _run(capsys, "check", pano)
+    assert code == 130 and "interrupted: nothing was written; run the same command again" in text
+
+    faces = tmp_path / "faces"
+    with monkeypatch.context() as patch:
+        patch.setattr(pano_inpaint.io, "write_image", _ctrl_c_after(2, write_image))
+        code, text = _run(capsys, "cubemap", pano, "-o", faces)
+    assert code == 130
+    assert ("2 of the 6 files written, none half-written; run the same command with "
+            "--overwrite") in text
+    assert sorted(p.name for p in faces.iterdir()) == ["front.png", "right.png"]
+    assert _run(capsys, "cubemap", pano, "-o", faces, "--overwrite")[0] == 0
+
+    with monkeypatch.context() as patch:
+        patch.setattr(pano_inpaint.io, "write_image", _ctrl_c_after(0, write_image))
+        code, text = _run(capsys, "equirect", faces, "-o", tmp_path / "back.png")
+    assert code == 130 and "nothing was written; run the same command again" in text
+    assert not (tmp_path / "back.png").exists()

@@ -200,3 +200,32 @@ def test_auto_on_a_panorama_without_a_rig_changes_nothing(tmp_path, capsys):
     half = preview.shape[1] // 2
     yellow = (preview[..., 0] > 180) & (preview[..., 1] > 180) & (preview[..., 2] < 100)
     assert not yellow[:, :half].any() and yellow[:, half:].sum() > 20
+
+
+def test_ctrl_c_in_mask_says_what_was_written_and_what_to_do(tmp_path, monkeypatch, capsys):
+    """It ended with exit 130 and nothing on the terminal (typer swallows the
+    KeyboardInterrupt); a rerun as it was then refuses the masks written before the stop."""
+    from pano_inpaint import mask_jobs
+
+    images = []
+    for name in ("a", "b"):
+        images.append(tmp_path / f"{name}.png")
+        write_image(images[-1], rig_panorama(H, "tripod", 0)[0])
+    finish, calls = mask_jobs._finish, []
+
+    def stopped_on_the_second(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return finish(*args, **kwargs)
+
+    monkeypatch.setattr(mask_jobs, "_finish", stopped_on_the_second)
+    out = tmp_path / "masks"
+    args = ["mask", *map(str, images), "-o", str(out), "-q", *CLASSICAL]
+    assert main(args) == 130
+    text = " ".join(capsys.readouterr().err.split())
+    assert ("interrupted: 2 of the 4 files written, none half-written; run the same command "
+            "with --overwrite to make the masks") in text
+    assert sorted(p.name for p in out.iterdir()) == ["a_mask.png", "a_preview.jpg"]
+    monkeypatch.setattr(mask_jobs, "_finish", finish)
+    assert main([*args, "--overwrite"]) == 0
