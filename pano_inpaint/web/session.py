@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from pano_inpaint.batch import build_generator
 from pano_inpaint.config import PipelineConfig
 from pano_inpaint.generators import list_generators
 from pano_inpaint.io import SUPPORTED_SUFFIXES, ImageReadError, read_image, read_mask, write_image
@@ -255,7 +256,8 @@ class Session:
         """The session's configuration with the page's generator, parameters and dilation.
 
         Raises:
-            Refused: unknown generator, bad parameter name or value.
+            Refused: unknown generator, bad parameter name or value (out of range included:
+                the generator's own message, as the command line gives it).
         """
         name = settings.get("generator") or self.config.generator.name
         if name not in list_generators():
@@ -270,12 +272,21 @@ class Session:
         if isinstance(dilate, bool) or not isinstance(dilate, int) or not 0 <= dilate <= 256:
             raise Refused(f"dilate must be a whole number of pixels from 0 to 256, got "
                           f"{dilate!r}")
-        return dataclasses.replace(
+        config = dataclasses.replace(
             self.config,
             generator=dataclasses.replace(self.config.generator, name=name,
                                           params={**base, **params}),
             mask=dataclasses.replace(self.config.mask, dilate=dilate),
         )
+        # Built once here, as the command line does, so that a value out of range (an even
+        # patch_size, a negative radius) is refused with its message now, not as a failed fill
+        # later. Cheap: no weights load (they load at the first fill), and check_settings has
+        # already imported the generator's module (torch, for the net) to read its settings.
+        try:
+            build_generator(config)
+        except JobError as exc:
+            raise Refused(str(exc)) from exc
+        return config
 
     def fill(self, image: OpenImage, settings: dict[str, Any]) -> FillJob:
         """Queue a fill of ``image``'s current mask."""

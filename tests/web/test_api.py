@@ -15,6 +15,7 @@ import numpy as np
 import piexif
 import pytest
 
+from pano_inpaint.generators.opencv import Telea
 from pano_inpaint.io import ImageMetadata, read_image, write_image
 from pano_inpaint.masks import nadir_mask
 
@@ -412,6 +413,12 @@ def test_fill_of_an_empty_mask_is_refused(client):
     ({"generator": "patchmatch", "params": {"layout_stitch": "on"}}, "must be one of none"),
     ({"generator": "patchmatch", "params": {"layout_stitch": True}}, "must be str"),
     ({"generator": "net", "params": {"weights": "/etc/passwd"}}, "no setting 'weights'"),
+    # Out of range: refused now with the command line's words, not a failed fill later.
+    ({"generator": "patchmatch", "params": {"patch_size": 2000}},
+     "generator 'patchmatch': patch_size must be odd and >= 3, got 2000"),
+    ({"generator": "telea", "params": {"radius": -1.0}}, "radius must be > 0, got -1.0"),
+    ({"generator": "net+patchmatch", "params": {"working_size": 4}},
+     "working_size must be >= 8, got 4"),
 ])
 def test_bad_fill_settings_are_refused(client, body, match):
     image = _open(client)
@@ -420,7 +427,7 @@ def test_bad_fill_settings_are_refused(client, body, match):
     assert response.status_code == 400 and match in response.json()["detail"]
 
 
-def test_failed_fill_shows_its_error_and_the_session_goes_on(client):
+def test_failed_fill_shows_its_error_and_the_session_goes_on(client, monkeypatch):
     image = _open(client)
     url = f"/api/images/{image['id']}"
     client.post(f"{url}/mask/cap", json={"pole": "nadir", "degrees": 90})
@@ -429,12 +436,17 @@ def test_failed_fill_shows_its_error_and_the_session_goes_on(client):
     failed = _wait(client, client.post(f"{url}/fills", json={"generator": "telea"}).json()["id"])
     assert failed["state"] == "failed" and "of the sphere" in failed["error"]
     assert client.get(f"/api/fills/{failed['id']}/files/result").status_code == 409
-    # A generator that raises while filling: the error is shown, the queue goes on.
-    broken = _wait(client, client.post(f"{url}/fills", json={
-        "generator": "telea", "params": {"radius": -1.0}}).json()["id"])
-    assert broken["state"] == "failed" and "radius" in broken["error"]
     client.post(f"{url}/mask/clear")
     client.post(f"{url}/mask/cap", json={"degrees": 20})
+    # A generator that raises while filling: the error is shown, the queue goes on.
+    def broken_fill(self, tiles):
+        raise ValueError("the radius broke")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Telea, "inpaint", broken_fill)
+        broken = _wait(client, client.post(f"{url}/fills", json={
+            "generator": "telea", "params": {"radius": 3.0}}).json()["id"])
+    assert broken["state"] == "failed" and "the radius broke" in broken["error"]
     done = _wait(client, client.post(f"{url}/fills", json={"generator": "telea"}).json()["id"])
     assert done["state"] == "done"
 
