@@ -620,7 +620,7 @@ def _read_faces(source: Path, max_pixels: int):
     from pano_inpaint.geometry.layouts import layout_to_cube
     from pano_inpaint.io import read_image
 
-    if source.is_file():
+    if not source.is_dir():  # read_image refuses what is not a regular file
         loaded = read_image(source, max_pixels=max_pixels)
         return layout_to_cube(loaded.pixels), loaded.metadata
     files = {p.stem.lower(): p for p in source.iterdir() if p.is_file()}

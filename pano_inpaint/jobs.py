@@ -208,7 +208,8 @@ def resolve_inputs(spec: str) -> list[InputImage]:
     """A file, a folder (its images, sorted) or a glob pattern -> the images to fill.
 
     Raises:
-        JobError: ``EXIT_INPUT``: no such file, an empty folder, a glob matching nothing.
+        JobError: ``EXIT_INPUT``: no such file, an empty folder, a glob matching nothing, a
+            path that is neither a file nor a folder.
     """
     path = Path(spec)
     if path.is_file():
@@ -221,6 +222,9 @@ def resolve_inputs(spec: str) -> list[InputImage]:
             raise JobError(f"no images in folder {path} (looked for "
                            f"{', '.join(sorted(SUPPORTED_SUFFIXES))})", EXIT_INPUT)
         return [InputImage(f, Path(f.name)) for f in files]
+    if path.exists():  # neither a file nor a folder: a device (/dev/zero), a pipe, a socket
+        raise JobError(f"{spec}: not a regular file (a device, pipe or socket); pass an image "
+                       "file or a folder of them", EXIT_INPUT)
     matches = sorted(Path(p) for p in glob.glob(spec, recursive=True) if Path(p).is_file())
     if not matches:
         raise JobError(f"{spec}: no such file, folder or matching files", EXIT_INPUT)

@@ -516,3 +516,28 @@ def test_ctrl_c_in_check_cubemap_and_equirect_says_what_to_do(tmp_path, pano, ca
         code, text = _run(capsys, "equirect", faces, "-o", tmp_path / "back.png")
     assert code == 130 and "nothing was written; run the same command again" in text
     assert not (tmp_path / "back.png").exists()
+
+
+@pytest.mark.parametrize("command", ["inpaint", "mask"])
+def test_an_input_that_is_not_a_regular_file_is_called_so(tmp_path, capsys, command):
+    """A device or a pipe (/dev/zero, a FIFO) was 'no such file, folder or matching files'."""
+    pipe = tmp_path / "pano.png"
+    os.mkfifo(pipe)
+    code, text = _run(capsys, command, pipe, *(["--nadir", 20] if command == "inpaint" else []),
+                      "-o", tmp_path / "out")
+    assert code == EXIT_INPUT and f"{pipe}: not a regular file (a device, pipe or socket)" in text
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("command", ["check", "cubemap", "equirect", "inpaint --mask"])
+def test_a_device_is_not_read_as_an_image(tmp_path, pano, capsys, command):
+    """/dev/zero was 'not a supported image (unrecognised content)' (check, cubemap, a --mask)
+    or a traceback (equirect: NotADirectoryError); a pipe's open waited for a writer (check
+    hung)."""
+    device = "/dev/zero"
+    args = {"check": ["check", device], "cubemap": ["cubemap", device, "-o", tmp_path / "c"],
+            "equirect": ["equirect", device, "-o", tmp_path / "e.png"],
+            "inpaint --mask": ["inpaint", pano, "--mask", device, "-o", tmp_path / "o.png"]}
+    code, text = _run(capsys, *args[command])
+    assert code == EXIT_INPUT
+    assert f"cannot read '{device}': not a regular file (a device, pipe or socket)" in text

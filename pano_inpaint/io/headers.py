@@ -18,6 +18,7 @@ import importlib
 import logging
 import os
 import re
+import stat
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -318,6 +319,15 @@ def read_image_header(path: PathLike, *, max_pixels: int | None = DEFAULT_MAX_PI
     from PIL import UnidentifiedImageError
 
     path = as_path(path)
+    # Before the open: a pipe's open waits for a writer (check hung on one), a device reads
+    # as endless bytes of no format.
+    try:
+        mode = path.stat().st_mode
+    except OSError:  # missing, not allowed...: the open below says which
+        mode = stat.S_IFREG
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        raise ImageReadError(path, "not a regular file (a device, pipe or socket)",
+                             "pass an image file")
     try:
         with path.open("rb") as fh:
             head = fh.read(16)
