@@ -425,7 +425,8 @@ def test_a_long_error_and_a_long_result_line_are_one_line_each(tmp_path, pano, c
 def test_an_output_format_that_cannot_hold_the_input_fails_before_the_fill(
         tmp_path, capsys, monkeypatch, pixels, suffix, words):
     """RGBA into .jpg, HDR into .png: the fill keeps the input's channels and range, so the
-    refusal (exit 4) comes before it; it used to come after a whole fill."""
+    refusal (exit 4) comes before it; it used to come after a whole fill. What to do is said
+    in the command line's words (the alpha's advice was Python: 'pixels[..., :3]')."""
     def no_fill(erp, mask, **kwargs):
         raise AssertionError("filled an image whose result cannot be written")
 
@@ -434,6 +435,8 @@ def test_an_output_format_that_cannot_hold_the_input_fails_before_the_fill(
                          pixels)
     code, text = _fill(capsys, source, tmp_path / f"o{suffix}")
     assert code == EXIT_OUTPUT and words in text and not (tmp_path / f"o{suffix}").exists()
+    assert "write .exr" in text or "write .png" in text
+    assert "pixels[" not in text
 
 
 @pytest.mark.parametrize("lossless", [True, False])

@@ -707,8 +707,8 @@ def _check_storable(pixels: np.ndarray, fmt: _Format) -> None:
         )
     if channels == 4 and not fmt.alpha:
         raise ValueError(
-            f"{fmt.name} has no alpha channel; write .png, .webp, .tif or .exr to "
-            "keep it, or drop it with pixels[..., :3]"
+            f"{fmt.name} has no alpha channel and the image has one; write .png, .webp, "
+            ".tif or .exr to keep it, or flatten the image (remove its alpha) first"
         )
     if pixels.dtype == _FLOAT32 and _FLOAT32 not in fmt.dtypes:
         _check_display_range(pixels, fmt)
