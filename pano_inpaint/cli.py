@@ -589,23 +589,27 @@ def _write_pictures(folder: Path, pictures: dict, metadata, overwrite: bool) -> 
     from pano_inpaint.io.atomic import make_folder
 
     targets = [folder / name for name in pictures]
-    existing_paths = [t for t in targets if t.exists()]
-    existing = [str(t) for t in existing_paths]
+    existing = [t for t in targets if t.exists()]
     if existing and not overwrite:
-        raise _fail(f"{', '.join(existing)} exist(s); pass --overwrite to replace",
-                    EXIT_OUTPUT)
+        one = len(existing) == 1
+        raise _fail(f"{', '.join(map(str, existing))} {'exists' if one else 'exist'}; pass "
+                    f"--overwrite to replace {'it' if one else 'them'}", EXIT_OUTPUT)
     try:
         make_folder(folder)
     except OSError as exc:
         raise _fail(f"cannot write into {folder}: {exc.strerror or exc}", EXIT_OUTPUT) from exc
+    written = []
     try:
-        return [write_image(target, pixels, metadata, overwrite=overwrite)
-                for target, pixels in zip(targets, pictures.values(), strict=True)]
-    except (OSError, ValueError) as exc:  # ValueError: the format cannot store these pixels
+        for target, pixels in zip(targets, pictures.values(), strict=True):
+            try:
+                written.append(write_image(target, pixels, metadata, overwrite=overwrite))
+            except ValueError as exc:  # the format cannot store these pixels
+                raise _fail(f"{target}: {exc}", EXIT_OUTPUT) from exc
+    except OSError as exc:  # its message names the file
         raise _fail(str(exc), EXIT_OUTPUT) from exc
     except KeyboardInterrupt:
-        raise _stopped_writing(targets, set(existing_paths), overwrite,
-                               "write them all") from None
+        raise _stopped_writing(targets, set(existing), overwrite, "write them all") from None
+    return written
 
 
 def _read_faces(source: Path, max_pixels: int):

@@ -390,8 +390,22 @@ def test_cubemap_format_that_cannot_hold_the_pixels_is_an_output_error(tmp_path,
     hdr = write_image(tmp_path / "sky.exr", sphere_function_erp(32) * 4)
     code, text = _run(capsys, "cubemap", hdr, "-o", tmp_path / "faces", "--format", "jpg")
     assert code == EXIT_OUTPUT and "HDR" in text
+    assert f"{tmp_path / 'faces' / 'front.jpg'}: float32 pixels" in text
     code, text = _run(capsys, "cubemap", hdr, "-o", tmp_path / "faces", "--format", "xyz")
     assert code == EXIT_USAGE and "unknown --format" in text
+
+
+def test_cubemap_over_existing_faces_says_exist_or_exists(tmp_path, pano, capsys):
+    """It said 'exist(s)'."""
+    faces = tmp_path / "faces"
+    assert _run(capsys, "cubemap", pano, "-o", faces)[0] == 0
+    code, text = _run(capsys, "cubemap", pano, "-o", faces)
+    assert code == EXIT_OUTPUT and "down.png exist; pass --overwrite to replace them" in text
+    for face in ("right", "back", "left", "up", "down"):
+        (faces / f"{face}.png").unlink()
+    code, text = _run(capsys, "cubemap", pano, "-o", faces)
+    assert code == EXIT_OUTPUT
+    assert f"{faces / 'front.png'} exists; pass --overwrite to replace it" in text
 
 
 def test_equirect_names_the_face_of_another_size(tmp_path, pano, capsys):
