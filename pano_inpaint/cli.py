@@ -646,6 +646,14 @@ def _read_faces(source: Path, max_pixels: int):
                         f"{first.width}x{first.height} with {first.channels} of "
                         f"{first.pixels.dtype}; all six faces must match")
             return np.stack([x.pixels for x in loaded]), first.metadata
+    # The naming with the most faces there: a face missing from it is named.
+    stems = max(_ENGINE_NAMES.values(), key=lambda names: sum(s in files for s in names))
+    found = [s for s in stems if s in files]
+    if found:
+        missing = [s for s in stems if s not in files]
+        raise ValueError(f"{source} holds {len(found)} of the six faces ({', '.join(found)}); "
+                         f"missing: {', '.join(missing)} (named like the others, any image "
+                         "suffix)")
     raise ValueError(
         f"{source} holds no cubemap: expected six files named front/right/back/left/up/down "
         "or px/nx/py/ny/pz/nz, or a single dice/strip image"

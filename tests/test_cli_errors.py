@@ -408,6 +408,16 @@ def test_cubemap_over_existing_faces_says_exist_or_exists(tmp_path, pano, capsys
     assert f"{faces / 'front.png'} exists; pass --overwrite to replace it" in text
 
 
+def test_equirect_names_a_missing_face(tmp_path, pano, capsys):
+    """It said 'holds no cubemap: expected six files named ...' of a folder with five."""
+    faces = tmp_path / "faces"
+    assert _run(capsys, "cubemap", pano, "-o", faces, "--names", "engine")[0] == 0
+    (faces / "ny.png").unlink()
+    code, text = _run(capsys, "equirect", faces, "-o", tmp_path / "back.png")
+    assert code == EXIT_INPUT
+    assert f"{faces} holds 5 of the six faces (pz, px, nz, nx, py); missing: ny" in text
+
+
 def test_equirect_names_the_face_of_another_size(tmp_path, pano, capsys):
     faces = tmp_path / "faces"
     assert _run(capsys, "cubemap", pano, "-o", faces, "--names", "engine")[0] == 0
