@@ -35,6 +35,7 @@ from pano_inpaint.jobs import (
     JobError,
     MaskSpec,
     check_input_header,
+    file_id,
     inpaint_file,
     plan_outputs,
     read_ahead,
@@ -194,9 +195,9 @@ def _without_masks(sources: list[str], relatives: list[str], masks: list[Path]
     """
     if not masks:
         return sources, relatives
-    ids = {_file_id(path) for path in masks}
+    ids = {file_id(path) for path in masks} - {None}
     kept = [(source, relative) for source, relative in zip(sources, relatives, strict=True)
-            if (path := loc.local_path(source)) is None or _file_id(path) not in ids]
+            if (path := loc.local_path(source)) is None or file_id(path) not in ids]
     if len(kept) < len(sources):
         names = {source for source, _ in kept}
         dropped = [source for source in sources if source not in names]
@@ -208,15 +209,6 @@ def _without_masks(sources: list[str], relatives: list[str], masks: list[Path]
     return [source for source, _ in kept], [relative for _, relative in kept]
 
 
-def _file_id(path: Path) -> tuple[int, int] | None:
-    """Device and inode: equal for two names of one file; None when it does not exist."""
-    try:
-        info = path.stat()
-    except OSError:
-        return None
-    return info.st_dev, info.st_ino
-
-
 def _check_masks_kept(mask: MaskSpec, sources: list[str], targets: list[str],
                       masks: list[Path]) -> None:
     """No result may replace a mask, nor land in a ``--mask`` folder under its image's name
@@ -226,17 +218,17 @@ def _check_masks_kept(mask: MaskSpec, sources: list[str], targets: list[str],
     Raises:
         JobError: ``EXIT_OUTPUT``.
     """
-    ids = {_file_id(path): path for path in masks}
+    ids = {key: path for path in masks if (key := file_id(path)) is not None}
     folder = mask.path if mask.path is not None and mask.path.is_dir() else None
     for source, target in zip(sources, targets, strict=True):
         path = loc.local_path(target)
         if path is None or source == target:  # --in-place: never a mask (see MaskSpec)
             continue
-        found = ids.get(_file_id(path)) if path.exists() else None
+        found = ids.get(file_id(path))
         if found is not None:
             raise JobError(f"output {path} would replace the mask {found}; choose another "
                            "output", EXIT_OUTPUT)
-        if folder is not None and _file_id(path.parent) == _file_id(folder) and \
+        if folder is not None and file_id(path.parent) == file_id(folder) and \
                 path.stem == PurePosixPath(source).stem:
             raise JobError(f"output {path} is in the --mask folder {folder}, where it would be "
                            f"taken for the mask of {source}; write the results to another "

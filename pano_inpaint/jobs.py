@@ -51,6 +51,7 @@ __all__ = [
     "MaskSpec",
     "check_input_header",
     "check_panorama",
+    "file_id",
     "inpaint_file",
     "plan_outputs",
     "read_ahead",
@@ -274,18 +275,22 @@ def plan_outputs(images: list[InputImage], output: str | None, *, batch: bool,
             raise JobError(f"{seen[key]} and {image.path} would both be written to {target}; "
                            "rename one, or fill them in separate runs", EXIT_USAGE)
         seen[key] = image.path
-    inputs = {_file_id(image.path): image.path for image in images}
+    inputs = {key: image.path for image in images if (key := file_id(image.path)) is not None}
     for target in targets:
-        other = inputs.get(_file_id(target)) if target.exists() else None
+        other = inputs.get(file_id(target))
         if other is not None:
             raise JobError(f"output {target} is the input file {other}; pass --in-place to "
                            "replace the inputs, or choose another output", EXIT_OUTPUT)
     return targets
 
 
-def _file_id(path: Path) -> tuple[int, int]:
-    """Device and inode: equal for two names of one file (links, case, ``..``)."""
-    info = path.stat()
+def file_id(path: Path) -> tuple[int, int] | None:
+    """Device and inode: equal for two names of one file (links, case, ``..``); None when
+    there is nothing to stat there (no file, or one that cannot be reached)."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
     return info.st_dev, info.st_ino
 
 

@@ -108,3 +108,14 @@ def test_a_refused_generator_leaves_no_read_ahead_running(tmp_path, monkeypatch)
     assert sorted(ended) == ["coefficients", "pixels"]
     assert not jobs._READS_AHEAD
     assert not (tmp_path / "out.jpg").exists()
+
+
+def test_file_id_is_one_for_every_name_of_a_file(tmp_path):
+    """One rule for 'the same file' (batch had a copy of it that answered None where this
+    one raised)."""
+    real = tmp_path / "a.png"
+    real.write_bytes(b"x")
+    (tmp_path / "link.png").symlink_to(real)
+    (tmp_path / "sub").mkdir()
+    assert jobs.file_id(tmp_path / "link.png") == jobs.file_id(tmp_path / "sub" / ".." / "a.png")
+    assert jobs.file_id(real) is not None and jobs.file_id(tmp_path / "gone.png") is None
