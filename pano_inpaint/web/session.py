@@ -58,6 +58,10 @@ class OpenImage:
     workdir: Path  # this image's folder in the workspace
     mask: MaskEditor = field(repr=False)
     fills: list[str] = field(default_factory=list)
+    # Fills queued or running, and whether the page closed it: the last of its fills to end
+    # removes the folder of a closed image (both changed under the session's lock).
+    fills_pending: int = 0
+    closed: bool = False
 
     @property
     def stem(self) -> str:
@@ -228,15 +232,17 @@ class Session:
         return image
 
     def close(self, image_id: str) -> None:
-        """Close an image. Its files (an upload's copy, the fills) go with it, unless a fill of
-        it is still queued or running: then with the workspace, when the server stops. They
-        stayed until then in every case, an upload of 1 GB a gigabyte of the disk each time."""
+        """Close an image. Its files (an upload's copy, the fills) go with it, or, while a fill
+        of it is queued or running, when the last of them ends (a queued one then does not
+        run). They stayed until the server stopped, an upload of 1 GB a gigabyte of the disk
+        each time."""
         with self._lock:
             image = self.images.pop(image_id, None)
-        if image is None:
-            return
-        jobs = [self.queue.get(job_id) for job_id in image.fills]
-        if all(job is None or job.finished for job in jobs):
+            if image is None:
+                return
+            image.closed = True
+            busy = image.fills_pending > 0
+        if not busy:
             shutil.rmtree(image.workdir, ignore_errors=True)
 
     def load_mask(self, image: OpenImage, path: Path, name: str) -> dict[str, Any]:
@@ -296,10 +302,27 @@ class Session:
             raise Refused("the mask is empty: paint the hole (or set a nadir cap) first")
         effective = {"generator": config.generator.name, "params": config.generator.params,
                      "dilate": config.mask.dilate}
+        with self._lock:
+            image.fills_pending += 1
         job = self.queue.submit(image.id, effective, mask,
-                                lambda job: self._fill(image, config, job))
+                                lambda job: self._fill_open(image, config, job))
         image.fills.append(job.id)
         return job
+
+    def _fill_open(self, image: OpenImage, config: PipelineConfig,
+                   job: FillJob) -> dict[str, Any]:
+        """:meth:`_fill` while the image is open; the last fill of a closed image to end
+        removes its folder (nothing can reach its files any more). Runs on a worker thread."""
+        try:
+            if image.closed:  # queued, then closed: not worth a fill no one can see
+                raise Refused("the panorama was closed before its fill started")
+            return self._fill(image, config, job)
+        finally:
+            with self._lock:
+                image.fills_pending -= 1
+                gone = image.closed and image.fills_pending == 0
+            if gone:
+                shutil.rmtree(image.workdir, ignore_errors=True)
 
     def _fill(self, image: OpenImage, config: PipelineConfig, job: FillJob) -> dict[str, Any]:
         """Read, fill, write the result files. Runs on a worker thread."""

@@ -398,6 +398,33 @@ def test_closing_an_image_removes_its_files(client, session):
     assert (session.workspace / kept["id"] / "preview.jpg").is_file()
 
 
+def test_an_image_closed_while_filling_goes_when_its_fill_ends(client, session, monkeypatch):
+    """Its folder stayed until the server stopped, though nothing could reach it any more
+    (its files answer 404 once closed); a fill queued behind the running one still ran."""
+    import threading
+
+    image = _upload(client, "up.png", (session.folder / "small.png").read_bytes()).json()
+    client.post(f"/api/images/{image['id']}/mask/cap", json={"degrees": 25})
+    running, release, fill = threading.Event(), threading.Event(), session._fill
+
+    def held(*args):
+        running.set()
+        assert release.wait(30)
+        return fill(*args)
+
+    monkeypatch.setattr(session, "_fill", held)
+    first = client.post(f"/api/images/{image['id']}/fills", json={"generator": "telea"}).json()
+    queued = client.post(f"/api/images/{image['id']}/fills", json={"generator": "telea"}).json()
+    assert running.wait(30)
+    assert client.delete(f"/api/images/{image['id']}").status_code == 200
+    assert (session.workspace / image["id"]).is_dir()  # the running fill still writes there
+    release.set()
+    assert _wait(client, first["id"])["state"] == "done"
+    second = _wait(client, queued["id"])
+    assert second["state"] == "failed" and "closed before its fill started" in second["error"]
+    assert not (session.workspace / image["id"]).exists()
+
+
 def test_fill_of_an_empty_mask_is_refused(client):
     image = _open(client)
     response = client.post(f"/api/images/{image['id']}/fills", json={"generator": "telea"})
