@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pano_inpaint._checks import check_panorama_size
 from pano_inpaint.config import ConfigError, PipelineConfig
 from pano_inpaint.exit_codes import EXIT_INPUT, EXIT_OUTPUT, EXIT_USAGE
 from pano_inpaint.io.atomic import atomic_write, make_folder
@@ -338,6 +337,10 @@ def check_panorama(loaded: LoadedImage) -> None:
     if loaded.width != 2 * loaded.height:
         raise JobError(f"{loaded.path}: {loaded.width}x{loaded.height} is not a 2:1 "
                        "equirectangular panorama; crop or pad it to W = 2 x H", EXIT_INPUT)
+    # Imported here: _checks loads numpy, which a refusal before any pixel is read (a
+    # decompression bomb's header) must not wait for.
+    from pano_inpaint._checks import check_panorama_size
+
     try:
         check_panorama_size(loaded.height, loaded.width)
     except ValueError as exc:
