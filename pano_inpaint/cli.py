@@ -1346,8 +1346,8 @@ def _run(argv: list[str]) -> int:
         return exc.exit_code
     except SystemExit as exc:  # pragma: no cover - click's own exits
         return int(exc.code or 0)
-    except typer.Abort:  # click's word for Ctrl-C outside a batch's own handling
-        return EXIT_INTERRUPTED
+    except typer.Abort:  # end of input at a prompt; typer answers Ctrl-C itself (see
+        return EXIT_INTERRUPTED  # _stops_cleanly), as a silent 130
     except OSError as exc:
         # A name the file system refuses outright is a bad argument, found as the paths are
         # first looked at (input, mask, output or report), before anything is read or written.
