@@ -247,16 +247,19 @@ def inpaint_command(
     overrides = list(overrides or [])
     if dilate is not None:
         overrides.append(f"mask.dilate={dilate}")
-    cfg = _config(config, overrides, generator)
-    if auto:
-        _check_detector(cfg.auto_mask.detector, cfg.auto_mask.weights)
-    try:
+    try:  # the plan writes nothing (loading --auto's network, reading many headers: seconds)
+        cfg = _config(config, overrides, generator)
+        if auto:
+            _check_detector(cfg.auto_mask.detector, cfg.auto_mask.weights)
         spec = check_engine(engine, jobs, ray_address)
         plan = plan_batch(inputs, output, MaskSpec(mask, nadir, zenith, resize_mask, auto), cfg,
                           report=report, overwrite=overwrite, in_place=in_place,
                           max_pixels=max_pixels)
     except JobError as exc:
         raise _fail(str(exc), exc.code) from exc
+    except KeyboardInterrupt:  # typer would end it silently with 130
+        raise _interrupted("before the fill started, nothing was written; run the same "
+                           "command again") from None
     raise typer.Exit(_run_batch(plan, spec, quiet))
 
 

@@ -568,3 +568,15 @@ def test_a_device_is_not_read_as_an_image(tmp_path, pano, capsys, command):
     code, text = _run(capsys, *args[command])
     assert code == EXIT_INPUT
     assert f"cannot read '{device}': not a regular file (a device, pipe or socket)" in text
+
+
+def test_ctrl_c_while_planning_a_fill_says_so(tmp_path, pano, capsys, monkeypatch):
+    """Before the batch's own handling (reading the headers, loading --auto's network) it was
+    exit 130 and nothing on the terminal."""
+    import pano_inpaint.batch
+
+    monkeypatch.setattr(pano_inpaint.batch, "plan_batch", _ctrl_c_after(0, None))
+    code, text = _fill(capsys, pano, tmp_path / "o.png")
+    assert code == 130
+    assert "interrupted: before the fill started, nothing was written; run the same" in text
+    assert list(tmp_path.glob("o*")) == []
