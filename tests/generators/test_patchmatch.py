@@ -513,27 +513,32 @@ def test_coherence_copies_larger_pieces():
     assert fields[0.6] > fields[0.0]
 
 
-def _floor_in_side_light(xyz: np.ndarray, seed: int, amplitude: float = 0.3) -> np.ndarray:
+def _floor_in_side_light(xyz: np.ndarray, seed: int, amplitude: float = 0.3,
+                         lamp: bool = False) -> np.ndarray:
     """RGB: a grey floor's grain (of ``amplitude``) under a light that falls off evenly from one
-    side of the room to the other (as a window lights a concrete floor), a smooth sky above."""
+    side of the room to the other (as a window lights a concrete floor), a smooth sky above;
+    ``lamp``: under a lamp half the camera's height above the floor near the nadir instead."""
     x, y, z = xyz[..., 0], xyz[..., 1], xyz[..., 2]
     below = y < -0.05
     depth = np.where(below, -y, 1.0)
     u, v = x / depth, z / depth  # floor-plane coordinates at unit camera height
     grain = cv2.GaussianBlur(np.random.default_rng(seed).random((512, 512)).astype(np.float32),
                              (0, 0), 0.7)
-    ground = 0.5 + 0.2 * np.tanh(1.5 * u) + amplitude * (
+    light = 0.5 + 0.2 * np.tanh(1.5 * u)
+    if lamp:
+        light = 0.3 + 0.5 / (1.0 + ((u - 0.1) ** 2 + v**2) / 0.25) ** 1.5
+    ground = light + amplitude * (
         grain[np.floor(v * 60).astype(int) % 512, np.floor(u * 60).astype(int) % 512] - 0.5)
     grey = np.where(below, ground, 0.7 + 0.2 * y)
     return np.repeat(grey[..., None], 3, axis=-1).astype(np.float32)
 
 
-def _side_lit_cap(size: int, seed: int, degrees: float, grain: float = 0.3
+def _side_lit_cap(size: int, seed: int, degrees: float, grain: float = 0.3, lamp: bool = False
                   ) -> tuple[CubeTiles, np.ndarray]:
-    """The floor in side light (``seed``, its ``grain``'s amplitude) with a nadir cap
-    ``degrees`` across, as the D face's tile of ``size`` pixels (padded by a sixth) and its
-    truth."""
-    erp = _floor_in_side_light(erp_directions(2 * size, 4 * size), seed, grain)
+    """The floor in side light (``seed``, its ``grain``'s amplitude; ``lamp``: under a lamp)
+    with a nadir cap ``degrees`` across, as the D face's tile of ``size`` pixels (padded by a
+    sixth) and its truth."""
+    erp = _floor_in_side_light(erp_directions(2 * size, 4 * size), seed, grain, lamp)
     return _tiles(erp, cap_mask(2 * size, [0, -1, 0], degrees), "D", pad=size // 6, size=size)
 
 
@@ -610,6 +615,17 @@ def test_the_peel_is_stitched_only_on_a_plain_floor():
     plain, _ = _side_lit_cap(96, 1, 42, grain=0.05)
     assert not np.array_equal(PatchMatch().inpaint(plain),
                               PatchMatch(layout_stitch="starts").inpaint(plain))
+
+
+def test_the_peel_is_not_stitched_under_a_lamp_over_the_hole():
+    # The light-only stitch continues the ring's light smoothly inward: it cannot make the
+    # bright spot of a lamp whose spot lies in the hole, and darkens the fill there (a
+    # spot-lit 1K floor's large cap: -3.8 dB stitched). The ring's light rises into the hole
+    # (``_ring_rise`` 0.99 here, against 0.4; 0.08 in the side light), so the plain floor is
+    # filled as 'starts' does.
+    tiles, _ = _side_lit_cap(96, 1, 42, grain=0.05, lamp=True)
+    assert np.array_equal(PatchMatch().inpaint(tiles),
+                          PatchMatch(layout_stitch="starts").inpaint(tiles))
 
 
 def test_the_peel_s_stitch_takes_only_what_a_light_explains():
