@@ -728,7 +728,7 @@ def check_storable(path: PathLike, pixels: np.ndarray) -> None:
     Example:
         >>> check_storable("out.jpg", np.zeros((16, 32, 4), np.uint8))
         Traceback (most recent call last):
-        ValueError: JPEG has no alpha channel; write .png, .webp, .tif or .exr to keep it, ...
+        ValueError: JPEG has no alpha channel and the image has one; write .png, ...
     """
     fmt = _SUFFIX_FORMATS.get(Path(path).suffix.lower())
     if fmt is None:
