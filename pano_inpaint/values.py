@@ -130,10 +130,11 @@ class ToneMap:
         return out
 
     def to_display(self, values: np.ndarray) -> np.ndarray:
-        """``to_proxy`` for looking at an image (a detector, a preview) rather than filling it:
-        NaN and -inf are shown as 0 and +inf as 1, without numpy's warnings. A few NaN at a
-        stitcher's uncovered nadir spread through the rig network's convolutions and it found
-        nothing there (a tripod plain to see, "nothing found", confidence 1.00).
+        """``to_proxy`` for showing an image (the web app's previews) rather than filling it:
+        NaN and -inf are shown as 0 and +inf as 1, without numpy's warnings. Through
+        ``to_proxy`` they became NaN, cast to 8 bits as 0 with "invalid value encountered"
+        warnings in the server's log, +inf black too. (The detectors keep NaN as unseen and
+        blank it where they need to: ``DisplayPanorama``, ``LearnedDetector``.)
 
         Example:
             >>> ToneMap(True).to_display(np.array([[np.nan, np.inf, -np.inf]], np.float32))
