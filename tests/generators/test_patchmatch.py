@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from pano_inpaint.generators import CubeTiles, get_generator, list_generators
-from pano_inpaint.generators.patchmatch import PatchMatch, generator
+from pano_inpaint.generators.patchmatch import PatchMatch, _finish, generator
 from pano_inpaint.geometry import FACE_ORDER, erp_to_cube
 from pano_inpaint.values import ToneMap
 from tests.synthetic import cap_mask, erp_directions
@@ -626,6 +626,24 @@ def test_the_peel_is_not_stitched_under_a_lamp_over_the_hole():
     tiles, _ = _side_lit_cap(96, 1, 42, grain=0.05, lamp=True)
     assert np.array_equal(PatchMatch().inpaint(tiles),
                           PatchMatch(layout_stitch="starts").inpaint(tiles))
+
+
+def test_the_finish_levels_the_light_where_the_peel_is_stitched(monkeypatch):
+    # The finish's levelling of light (``_finish._level_light``) is for the fills whose peel
+    # was stitched: the plain side-lit floor, not the grainy one nor the plain one under a
+    # lamp. Its own test calls the finish directly; this one checks the generator asks for it.
+    levelled = []
+
+    def counted(x, *args, **kwargs):
+        levelled.append(x.shape)
+        return level_light(x, *args, **kwargs)
+
+    level_light = _finish._level_light
+    monkeypatch.setattr(_finish, "_level_light", counted)
+    for grain, lamp, asked in ((0.05, False, True), (0.3, False, False), (0.05, True, False)):
+        levelled.clear()
+        PatchMatch().inpaint(_side_lit_cap(96, 1, 42, grain=grain, lamp=lamp)[0])
+        assert bool(levelled) == asked, (grain, lamp)
 
 
 def test_the_peel_s_stitch_takes_only_what_a_light_explains():
