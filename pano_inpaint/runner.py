@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from pano_inpaint._sigterm import sigterm_as_interrupt
 from pano_inpaint.batch import BatchPlan, ImageJob, Outcome, check_headers
 from pano_inpaint.engines import EngineSpec, make_engine
 from pano_inpaint.engines.memory import task_memory_bytes
@@ -142,23 +143,6 @@ def _stamps(locations: list[str], listing_folder: str | None) -> list[loc.Stamp 
         with ThreadPoolExecutor(16) as threads:
             return list(threads.map(loc.stamp_of, locations))
     return [loc.stamp_of(location) for location in locations]
-
-
-@contextlib.contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    """SIGTERM (``kill``, a Kubernetes pod stopping) stops the run as Ctrl-C does."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def interrupt(signum, frame):
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 @contextlib.contextmanager
@@ -332,7 +316,7 @@ def run_batch(plan: BatchPlan, engine: EngineSpec, *,
     run = _Run(plan, manifest, summary, None)
     try:
         with manifest if manifest is not None else contextlib.nullcontext(), \
-                _sigterm_as_interrupt():
+                sigterm_as_interrupt():
             if manifest is not None:
                 summary.manifest = manifest.location
                 todo, overwrite = _reconcile(run, manifest.load())

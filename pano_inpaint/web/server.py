@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-import signal
 import socket
 import tempfile
 import threading
@@ -14,6 +13,7 @@ from pathlib import Path
 
 import uvicorn
 
+from pano_inpaint._sigterm import sigterm_as_interrupt
 from pano_inpaint.config import PipelineConfig
 from pano_inpaint.web.app import create_app
 from pano_inpaint.web.session import Session
@@ -63,10 +63,6 @@ def url_for(sock: socket.socket) -> str:
     return f"http://{host}:{port}/"
 
 
-def _exit_on_sigterm(signum: int, frame) -> None:
-    raise SystemExit(128 + signum)
-
-
 def serve(
     folder: Path | None,
     sock: socket.socket,
@@ -101,13 +97,10 @@ def serve(
             threading.Thread(target=open_when_up, daemon=True).start()
         # uvicorn stops on SIGTERM (a service manager's stop, `kill`), then raises it again for
         # the handler it found: the default one ended the process there, before the workspace
-        # (every upload and fill) was removed. This one unwinds through the removal.
-        previous = None
-        if threading.current_thread() is threading.main_thread():
-            previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
+        # (every upload and fill) was removed. As Ctrl-C, it unwinds through the removal and
+        # ends with the same exit code (130, as a batch stopped by SIGTERM).
         try:
-            server.run(sockets=[sock])
+            with sigterm_as_interrupt():
+                server.run(sockets=[sock])
         finally:
             session.queue.close()
-            if previous is not None:
-                signal.signal(signal.SIGTERM, previous)
