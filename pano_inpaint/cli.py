@@ -741,16 +741,16 @@ def demo_command(
 
         pano-inpaint demo -o demo/
     """
-    from pano_inpaint.generators.registry import UnknownGeneratorError, get_generator
+    from pano_inpaint.batch import build_generator
     from pano_inpaint.io import ImageWriteError, write_image
-    from pano_inpaint.jobs import write_json
+    from pano_inpaint.jobs import JobError, write_json
     from pano_inpaint.pipeline import inpaint
 
     # Checked before the fill, as for inpaint: both reached the user as a Python traceback.
     try:
-        built = None if generator is None else get_generator(generator)
-    except (UnknownGeneratorError, TypeError, ValueError) as exc:
-        raise _fail(str(exc), EXIT_USAGE) from exc
+        built = build_generator(_config(None, None, generator))
+    except JobError as exc:
+        raise _fail(str(exc), exc.code) from exc
     if output.exists() and not output.is_dir():
         raise _fail(f"{output} is a file; -o takes a folder", EXIT_USAGE)
     try:
