@@ -193,7 +193,13 @@ class Session:
         image_id, workdir = self._new_workdir()
         target = workdir / "upload" / source.name
         target.parent.mkdir()
-        shutil.copyfile(source, target)
+        try:
+            shutil.copyfile(source, target)
+        except FileNotFoundError as exc:
+            # Closed (another tab) since it was looked up: its fills' files went with it. This
+            # was a 500 with a traceback, and the new folder stayed until the server stopped.
+            shutil.rmtree(workdir, ignore_errors=True)
+            raise Refused(f"image {job.image_id} was closed; its fills are gone", 404) from exc
         name = f"{first.stem}_inpainted{FORMAT_SUFFIX.get(first.format, '.png')}"
         image = self._open(image_id, target, name, workdir)
         image.format = first.format

@@ -527,6 +527,29 @@ def test_hdr_panorama_is_filled_linear_and_unclipped(client, session, folder):
     assert np.array_equal(filled[~hole], hdr[~hole])
 
 
+def test_continue_from_a_fill_of_a_panorama_closed_meanwhile(client, session, monkeypatch):
+    """Closed (in another tab) between the lookup and the copy of the fill: a 500 with a
+    traceback, and the new image's folder left in the workspace."""
+    from pano_inpaint.web import session as session_module
+
+    image = _open(client)
+    client.post(f"/api/images/{image['id']}/mask/cap", json={"degrees": 20})
+    job = _wait(client, client.post(f"/api/images/{image['id']}/fills",
+                                    json={"generator": "telea"}).json()["id"])
+    copy = session_module.shutil.copyfile
+
+    def closed_first(source, target):
+        session.close(image["id"])
+        return copy(source, target)
+
+    monkeypatch.setattr(session_module.shutil, "copyfile", closed_first)
+    before = sorted(p.name for p in session.workspace.iterdir())
+    response = client.post(f"/api/fills/{job['id']}/continue")
+    assert response.status_code == 404 and "was closed" in response.json()["detail"]
+    assert sorted(p.name for p in session.workspace.iterdir()) == [
+        name for name in before if name != image["id"]]
+
+
 def test_continue_from_a_result(client, session, folder):
     rng = np.random.default_rng(3)
     write_image(folder / "pano.jpg", rng.integers(0, 256, (32, 64, 3), dtype=np.uint8))
