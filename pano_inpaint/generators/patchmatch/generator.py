@@ -76,10 +76,10 @@ _PLAIN_RING = 0.025
 # ... and only where the ring's light does not rise into the holes (``_ring_rise``: the mean
 # slope of its light towards the hole over the mean slope, at most this). The light-only stitch
 # continues the ring's light smoothly inward, which has no peak inside the hole; under a lamp
-# whose bright spot lies in the hole it darkens the fill (synthetic 1K floors outside the eval
-# set: spot-lit epoxy, rise 0.42-0.44, stitched -3.8 / -0.5 / -1.1 dB; side-lit snow 0.07-0.32,
-# +1.7 / +0.6 / +0.2 dB; the warehouse's side light -0.19 / -0.29, +1.15 dB). The margin between
-# 0.32 and 0.42 is thin: measured on five floors.
+# whose bright spot lies in the hole it darkens the fill (1K floors of scripts/plain_floors.py,
+# not in the eval set: spot-lit epoxy, rise 0.42-0.44, stitched -3.8 / -0.5 / -1.1 dB; side-lit
+# snow 0.07-0.32, +1.7 / +0.6 / +0.2 dB; the warehouse's side light -0.19 / -0.29, +1.15 dB).
+# The margin between 0.32 and 0.42 is thin: measured on five floors.
 _RISING_RING = 0.4
 _RISE_SIGMA = 3.0
 _RING_WIDTH = 4
