@@ -1342,9 +1342,15 @@ def _convert_plain_values() -> None:
 
 
 def _run(argv: list[str]) -> int:
+    from pano_inpaint._sigterm import sigterm_as_interrupt
+
     try:
         _convert_plain_values()
-        code = app(args=argv, standalone_mode=False, obj={"argv": argv})
+        # SIGTERM (kill, a service manager's stop) ends every command as Ctrl-C does: exit 130
+        # and its line, the files it writes whole or not at all (the README's exit codes). A
+        # batch and serve open it again for themselves; the inner one puts this one back.
+        with sigterm_as_interrupt():
+            code = app(args=argv, standalone_mode=False, obj={"argv": argv})
     except typer.Exit as exc:
         return exc.exit_code
     except SystemExit as exc:  # pragma: no cover - click's own exits

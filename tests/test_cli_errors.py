@@ -4,6 +4,7 @@ README's exit code, loses nothing, and never shows a traceback. Run in-process o
 from __future__ import annotations
 
 import os
+import signal
 import stat
 from pathlib import Path
 
@@ -580,3 +581,37 @@ def test_ctrl_c_while_planning_a_fill_says_so(tmp_path, pano, capsys, monkeypatc
     assert code == 130
     assert "interrupted: before the fill started, nothing was written; run the same" in text
     assert list(tmp_path.glob("o*")) == []
+
+
+def test_sigterm_ends_every_command_as_ctrl_c_does(tmp_path, pano, capsys, monkeypatch):
+    """The README gives 130 for 'Ctrl-C or SIGTERM'; only a batch and serve turned SIGTERM into
+    an interrupt: 'kill' of cubemap (or mask, check, equirect, demo, eval, train) ended it with
+    143 and no word. A stand-in for the default handler ends it with 143 here, as the signal
+    would the process."""
+    import pano_inpaint.io
+
+    def killed(signum, frame):
+        raise SystemExit(128 + signum)
+
+    def sigterm_after(count: int):
+        calls = []
+
+        def stopped(*args, **kwargs):
+            if len(calls) == count:
+                signal.raise_signal(signal.SIGTERM)
+            calls.append(args)
+            return write_image(*args, **kwargs)
+
+        return stopped
+
+    previous = signal.signal(signal.SIGTERM, killed)
+    try:
+        faces = tmp_path / "faces"
+        with monkeypatch.context() as patch:
+            patch.setattr(pano_inpaint.io, "write_image", sigterm_after(2))
+            code, text = _run(capsys, "cubemap", pano, "-o", faces)
+        assert signal.getsignal(signal.SIGTERM) is killed
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert code == 130 and "2 of the 6 files written, none half-written" in text
+    assert sorted(p.name for p in faces.iterdir()) == ["front.png", "right.png"]

@@ -510,16 +510,23 @@ def _json_default(value):
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
+def _write_whole(path: Path, text: str, encoding: str = "utf-8") -> None:
+    """Write ``text`` to ``path`` whole or not at all (a stop mid-write leaves the old file)."""
+    from pano_inpaint.io.atomic import atomic_write
+
+    atomic_write(path, lambda tmp: tmp.write_text(text, encoding=encoding))
+
+
 def write_reports(rows: list[dict], meta: dict, out_dir: Path,
                   views: CaseViews | None = None) -> dict[str, Path]:
     """Write ``results.md``, ``results.json`` and (with ``views``) ``index.html``."""
     out_dir = Path(out_dir)
     files = {"markdown": out_dir / "results.md", "json": out_dir / "results.json"}
-    files["markdown"].write_text(markdown_report(rows, meta), encoding="utf-8")
+    _write_whole(files["markdown"], markdown_report(rows, meta), encoding="utf-8")
     payload = {"meta": meta, "summary": summarise(rows), "rows": rows}
-    files["json"].write_text(json.dumps(payload, indent=1, default=_json_default),
-                             encoding="utf-8")
+    _write_whole(files["json"], json.dumps(payload, indent=1, default=_json_default),
+                 encoding="utf-8")
     if views is not None:
         files["html"] = out_dir / "index.html"
-        files["html"].write_text(html_report(rows, meta, views.cases), encoding="utf-8")
+        _write_whole(files["html"], html_report(rows, meta, views.cases), encoding="utf-8")
     return files

@@ -71,6 +71,13 @@ _CROP = 256
 _DOWN = np.array([0.0, -1.0, 0.0])
 
 
+def _write_whole(path: Path, text: str, encoding: str = "utf-8") -> None:
+    """Write ``text`` to ``path`` whole or not at all (a stop mid-write leaves the old file)."""
+    from pano_inpaint.io.atomic import atomic_write
+
+    atomic_write(path, lambda tmp: tmp.write_text(text, encoding=encoding))
+
+
 def mask_scores(found: np.ndarray, truth: np.ndarray) -> dict[str, float]:
     """IoU, recall, precision (solid-angle weighted) and area over the 25-degree cap's.
 
@@ -374,10 +381,10 @@ def evaluate_rig_masks(
         f"{meta['seconds']:.0f} s.", "",
         *_summaries(rows, kinds, methods), *_shoot_lines(shoot_rows)])
     files = {"markdown": out_dir / "results.md", "json": out_dir / "results.json"}
-    files["markdown"].write_text(markdown, encoding="utf-8")
-    files["json"].write_text(json.dumps({"meta": meta, "rows": rows, "shoots": shoot_rows},
-                                        indent=1), encoding="utf-8")
+    _write_whole(files["markdown"], markdown, encoding="utf-8")
+    _write_whole(files["json"], json.dumps({"meta": meta, "rows": rows, "shoots": shoot_rows},
+                                             indent=1), encoding="utf-8")
     if views is not None:
         files["html"] = out_dir / "index.html"
-        files["html"].write_text(_html(meta, markdown, views.cases), encoding="utf-8")
+        _write_whole(files["html"], _html(meta, markdown, views.cases), encoding="utf-8")
     return EvalResults(rows, meta, out_dir, files)
