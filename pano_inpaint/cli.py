@@ -725,6 +725,7 @@ def _shipped_sample(height: int):
 
 
 @app.command("demo")
+@_stops_cleanly("make the demo")
 def demo_command(
     output: Annotated[Path, typer.Option("--output", "-o", help="Folder for the demo files.")] = (
         Path("pano-inpaint-demo")
@@ -758,20 +759,27 @@ def demo_command(
     except OSError as exc:
         raise _fail(f"cannot make the folder {output}: {exc.strerror or exc}",
                     EXIT_OUTPUT) from exc
-    image, mask = _shipped_sample(height)
-    result = inpaint(image, mask, generator=built)
     paths = {
         "before": output / "before.png",
         "mask": output / "mask.png",
         "after": output / "after.png",
     }
+    written = 0
     try:
-        write_image(paths["before"], image, overwrite=True)
-        write_image(paths["mask"], mask.view("uint8") * 255, overwrite=True)
-        write_image(paths["after"], result.image, overwrite=True)
+        image, mask = _shipped_sample(height)
+        result = inpaint(image, mask, generator=built)
+        for path, pixels in zip(paths.values(), (image, mask.view("uint8") * 255, result.image),
+                                strict=True):
+            write_image(path, pixels, overwrite=True)
+            written += 1
         write_json(output / "report.json", result.to_dict())
     except (ImageWriteError, OSError) as exc:
         raise _fail(str(exc), EXIT_OUTPUT) from exc
+    except KeyboardInterrupt:
+        if not written:
+            raise  # _stops_cleanly's 'nothing was written'
+        raise _interrupted(f"{written} of its 4 files written in {output}, each whole; run the "
+                           "same command again to make the demo") from None
     flagged = result.report.flagged
     status = "flagged: " + ", ".join(flagged) if flagged else "seamless (wrap, poles, seams ok)"
     out.print(f"generator {result.generator}: filled {int(mask.sum())} pixels of a "
@@ -892,11 +900,27 @@ NoHtmlOption = Annotated[
 ]
 
 
-def _evaluate(run) -> None:
-    """Run an evaluation (``run()`` returns its results) and list what it wrote; exit 1 when
-    nothing was scored or a folder is missing, 2 for an unknown generator, peer or family."""
+def _evaluate(run, out_dir: Path) -> None:
+    """Run an evaluation (``run()`` returns its results, written into ``out_dir``) and list
+    what it wrote; exit 1 when nothing was scored or a folder is missing, 2 for an unknown
+    generator, peer or family."""
+    import time
+
+    started = time.time()
     try:
         results = run()
+    except KeyboardInterrupt:  # typer would end it silently with 130
+        # The results are written once, at the end, each whole; an evaluation does not resume.
+        names = ("results.md", "results.json", "index.html")
+        written = [name for name in names if (out_dir / name).exists()
+                   and (out_dir / name).stat().st_mtime >= started - 1]
+        if written:
+            raise _interrupted(f"while writing the results: {', '.join(written)} written in "
+                               f"{out_dir}, each whole; run the same command again for all of "
+                               "them (it evaluates from the start)") from None
+        raise _interrupted(f"no results written (results.md and results.json go into {out_dir} "
+                           "at the end); run the same command again: it evaluates from the "
+                           "start") from None
     except KeyError as exc:
         raise _fail(exc.args[0], EXIT_USAGE) from exc
     except FileNotFoundError as exc:
@@ -910,6 +934,7 @@ def _evaluate(run) -> None:
 
 
 @app.command("eval")
+@_stops_cleanly("evaluate")
 def eval_command(
     ctx: typer.Context,
     dirs: DirsArgument,
@@ -967,10 +992,11 @@ def eval_command(
         seed=seed, max_width=max_width, peers=_peers(peers), images=images,
         smeared_nadir=tuple(smeared_nadir or ()), html=not no_html,
         progress=not no_progress, command=_command_line(ctx), config=cfg, scenes=scenes,
-    ))
+    ), out_dir)
 
 
 @app.command("eval-net")
+@_stops_cleanly("evaluate")
 def eval_net_command(
     ctx: typer.Context,
     dirs: DirsArgument,
@@ -1030,7 +1056,7 @@ def eval_net_command(
         candidate=str(candidate) if candidate else None, seed=seed,
         max_width=max_width, images=images, html=not no_html,
         command=_command_line(ctx), config=cfg,
-    ))
+    ), out_dir)
 
 
 @app.command("eval-compare")
@@ -1069,6 +1095,7 @@ def eval_compare_command(
 
 
 @app.command("eval-mask")
+@_stops_cleanly("evaluate")
 def eval_mask_command(
     ctx: typer.Context,
     dirs: DirsArgument,
@@ -1111,7 +1138,7 @@ def eval_mask_command(
         dirs, out_dir, detectors=_split(detectors) or [], kinds=_split(kinds),
         generator=None if generator == "none" else generator, shoots=not no_shoots, seed=seed,
         max_width=max_width, images=images, html_report=not no_html, progress=not no_progress,
-        command=_command_line(ctx), config=cfg))
+        command=_command_line(ctx), config=cfg), out_dir)
 
 
 TrainConfigOption = Annotated[
@@ -1132,10 +1159,26 @@ MaxStepsOption = Annotated[
 NoProgressOption = Annotated[bool, typer.Option("--no-progress", help="No progress bar.")]
 
 
-def _train(ctx: typer.Context, config: Path, load, run, **options) -> None:
-    """Load a training config with ``load``, run ``run(config, **options)``, say where the
-    weights went; exit 2 for a bad config, 1 for missing data or a foreign checkpoint."""
+def _train_stopped(run_dir: Path, every: int, restart: bool, started: float) -> typer.Exit:
+    """Ctrl-C (or SIGTERM) during training: whether the folder's checkpoint (written whole every
+    ``every`` steps) continues this run; an older one is continued only without --restart."""
+    checkpoint = run_dir / "checkpoint.pt"
+    ours = checkpoint.exists() and checkpoint.stat().st_mtime >= started - 1
+    if ours or (checkpoint.exists() and not restart):
+        again = "the same command without --restart" if restart else "the same command again"
+        return _interrupted(f"{checkpoint} holds the run up to its last checkpoint (one every "
+                            f"{every} steps; the steps after it are trained again); run {again} "
+                            "to continue from it")
+    return _interrupted(f"stopped before the first checkpoint (one every {every} steps), "
+                        "nothing to continue from; run the same command again to start over")
+
+
+def _train(ctx: typer.Context, config: Path, load, run, *, run_dir: Path, **options) -> None:
+    """Load a training config with ``load``, run ``run(config, **options)`` (into ``run_dir``),
+    say where the weights went; exit 2 for a bad config, 1 for missing data or a foreign
+    checkpoint."""
     import os
+    import time
 
     # On CPUs shared with other jobs, OpenMP threads that spin while waiting for a descheduled
     # peer make every parallel region cost a scheduler time slice (steps 10-20x slower).
@@ -1146,8 +1189,12 @@ def _train(ctx: typer.Context, config: Path, load, run, **options) -> None:
     except (ValueError, FileNotFoundError) as exc:
         raise _fail(f"config: {exc}", EXIT_USAGE) from exc
     logging.getLogger("pano_inpaint").setLevel(logging.INFO)
+    started = time.time()
     try:
         result = run(train_config, command=_command_line(ctx), **options)
+    except KeyboardInterrupt:  # typer would end it silently with 130
+        raise _train_stopped(run_dir, train_config.checkpoint_every, options["restart"],
+                             started) from None
     except (FileNotFoundError, ValueError) as exc:
         raise _fail(str(exc), 1) from exc
     done = "finished" if result.summary["finished"] else "stopped"
@@ -1177,11 +1224,12 @@ def _training_command(name: str, weights: str) -> Callable[[Callable], Callable]
         ) -> None:
             load, train = trainer()
             _train(ctx, config, load, lambda cfg, **kw: train(cfg, data, run_dir, **kw),
-                   restart=restart, progress=not no_progress, max_steps=max_steps)
+                   run_dir=run_dir, restart=restart, progress=not no_progress, max_steps=max_steps)
 
         # not functools.wraps: typer would follow __wrapped__ to the trainer's empty signature
         command.__name__, command.__doc__ = trainer.__name__, trainer.__doc__
-        return app.command(name)(command)
+        # a stop while torch loads, before _train's own answer, writes nothing
+        return app.command(name)(_stops_cleanly("train")(command))
 
     return register
 
@@ -1259,7 +1307,13 @@ def bench_command(
             EXIT_USAGE)
     args = [*(["--quick"] if quick else []), *(["--only", only] if only else []),
             *(["--timeout", str(timeout)] if timeout else [])]
-    raise typer.Exit(subprocess.call([sys.executable, str(script), *args]))
+    try:
+        code = subprocess.call([sys.executable, str(script), *args])
+    except KeyboardInterrupt:  # the benchmarks' process is stopped too (call kills it)
+        raise _interrupted("the benchmarks were stopped; the tables printed above are those "
+                           "that finished; run the same command again (--only NAMES for the "
+                           "others)") from None
+    raise typer.Exit(code)
 
 
 # At most 18 digits: a longer number is left to typer, which reports one past Python's limit on

@@ -615,3 +615,68 @@ def test_sigterm_ends_every_command_as_ctrl_c_does(tmp_path, pano, capsys, monke
         signal.signal(signal.SIGTERM, previous)
     assert code == 130 and "2 of the 6 files written, none half-written" in text
     assert sorted(p.name for p in faces.iterdir()) == ["front.png", "right.png"]
+
+
+def test_ctrl_c_in_demo_eval_train_and_bench_says_what_to_do(tmp_path, capsys, monkeypatch):
+    """Each ended with exit 130 and nothing on the terminal (typer's own answer to Ctrl-C)."""
+    import subprocess
+    import sys
+    import types
+
+    import pano_inpaint.batch
+    import pano_inpaint.eval.runner
+    import pano_inpaint.io
+    import pano_inpaint.pipeline
+
+    def stop(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    demo = ["demo", "-o", tmp_path / "demo", "--height", 16, "-g", "telea"]
+    with monkeypatch.context() as patch:
+        patch.setattr(pano_inpaint.pipeline, "inpaint", stop)
+        code, text = _run(capsys, *demo)
+    assert code == 130 and "interrupted: nothing was written; run the same command again" in text
+    with monkeypatch.context() as patch:  # building the generator (patchmatch compiles)
+        patch.setattr(pano_inpaint.batch, "build_generator", stop)
+        code, text = _run(capsys, *demo)
+    assert code == 130 and "interrupted: nothing was written; run the same command again" in text
+    with monkeypatch.context() as patch:
+        patch.setattr(pano_inpaint.io, "write_image", _ctrl_c_after(1, write_image))
+        code, text = _run(capsys, *demo)
+    assert code == 130 and "1 of its 4 files written" in " ".join(text.split())
+    assert [p.name for p in (tmp_path / "demo").iterdir()] == ["before.png"]
+
+    with monkeypatch.context() as patch:
+        patch.setattr(pano_inpaint.eval.runner, "run_evaluation", stop)
+        code, text = _run(capsys, "eval", tmp_path, "--out", tmp_path / "ev")
+    assert code == 130 and "no results written" in text and "from the start" in text
+
+    run_dir = tmp_path / "run"
+
+    def train(config, data, folder, **options):  # one checkpoint, then Ctrl-C
+        folder.mkdir()
+        (folder / "checkpoint.pt").write_bytes(b"state")
+        raise KeyboardInterrupt
+
+    config = Path(__file__).parent.parent / "configs" / "train" / "smoke.yaml"
+    train_args = ["train", "-c", config, "--data", tmp_path, "--out", run_dir]
+    with monkeypatch.context() as patch:  # no torch: the loop's module is a stand-in
+        patch.setitem(sys.modules, "pano_inpaint.train.loop", types.SimpleNamespace(train=train))
+        code, text = _run(capsys, *train_args)
+    text = " ".join(text.split())
+    assert code == 130 and "checkpoint.pt holds the run" in text
+    assert "run the same command again to continue from it" in text
+
+    class Loading(types.ModuleType):  # Ctrl-C while torch loads
+        def __getattr__(self, name):
+            raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setitem(sys.modules, "pano_inpaint.train.loop", Loading("loop"))
+        code, text = _run(capsys, *train_args, "--restart")
+    assert code == 130 and "nothing was written; run the same command again to train" in text
+
+    with monkeypatch.context() as patch:
+        patch.setattr(subprocess, "call", stop)
+        code, text = _run(capsys, "bench", "--quick")
+    assert code == 130 and "the benchmarks were stopped" in text
