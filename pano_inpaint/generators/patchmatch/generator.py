@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields
 from typing import Any, ClassVar, Literal
@@ -456,18 +456,27 @@ def _onion_layers(hole: np.ndarray) -> np.ndarray:
     return cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_C, 3).astype(int)
 
 
+def _rings(image: np.ndarray, hole: np.ndarray
+           ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+    """The known ring round each tile's hole, for the tiles that have both: per tile ``(tile,
+    known, away, ring)``: ``tile`` ``(P, P, C)`` of ``image`` ``(N, P, P, C)``, ``known``
+    ``(P, P)`` float32 (1 outside ``hole`` ``(N, P, P)``), ``away`` its pixels' distance to the
+    hole and ``ring`` ``(P, P)`` bool, the known pixels within ``_RING_WIDTH`` px of it."""
+    for tile, h in zip(image, hole, strict=True):
+        if h.all() or not h.any():
+            continue
+        known = (~h).astype(np.float32)
+        away = cv2.distanceTransform(known.astype(np.uint8), cv2.DIST_L2, 3)
+        yield tile, known, away, ~h & (away <= _RING_WIDTH)
+
+
 def _ring_detail(image: np.ndarray, hole: np.ndarray) -> float:
     """How textured the known ring around the holes is: the RMS over every tile's known pixels
     within ``_RING_WIDTH`` px of its hole of the log brightness (``LOG_FLOOR`` added, each
     channel) less its mean over the known pixels nearby (Gaussian, sigma ``_RING_SIGMA``);
     ``image`` ``(N, P, P, C)``, ``hole`` ``(N, P, P)``. Infinite where no tile has a ring."""
     sum_, count = 0.0, 0
-    for tile, h in zip(image, hole, strict=True):
-        if h.all() or not h.any():
-            continue
-        known = (~h).astype(np.float32)
-        ring = ~h & (cv2.distanceTransform(known.astype(np.uint8), cv2.DIST_L2, 3)
-                     <= _RING_WIDTH)
+    for tile, known, _, ring in _rings(image, hole):
         weight = np.maximum(cv2.GaussianBlur(known, (0, 0), _RING_SIGMA), 1e-6)
         for c in range(tile.shape[2]):
             log = np.log(np.maximum(tile[..., c], 0.0) + LOG_FLOOR).astype(np.float32)
@@ -486,15 +495,10 @@ def _ring_rise(image: np.ndarray, hole: np.ndarray) -> float:
     light), near 1 for a bright spot inside it, near -1 for a dark one; 0 where no tile has a
     ring."""
     inward, length = 0.0, 0.0
-    for tile, h in zip(image, hole, strict=True):
-        if h.all() or not h.any():
-            continue
-        known = (~h).astype(np.float32)
+    for tile, known, away, ring in _rings(image, hole):
         log = np.log(np.maximum(tile, 0.0) + LOG_FLOOR).mean(axis=-1).astype(np.float32)
         weight = np.maximum(cv2.GaussianBlur(known, (0, 0), _RISE_SIGMA), 1e-6)
         light = cv2.GaussianBlur(log * known, (0, 0), _RISE_SIGMA) / weight
-        away = cv2.distanceTransform(known.astype(np.uint8), cv2.DIST_L2, 3)
-        ring = ~h & (away <= _RING_WIDTH)
         # the direction away from the hole: the gradient of the (smoothed) distance to it
         ay, ax = np.gradient(cv2.GaussianBlur(away, (0, 0), _RISE_SIGMA))
         gy, gx = np.gradient(light)
@@ -928,9 +932,11 @@ class PatchMatch:
             coarse_domains = [d for d, _ in domains]
             domains = [_domain(h, radius) for h in hole]
             # The coarsest level's peel is stitched only in a plain ring (see ``_PLAIN_RING``).
-            peel = lays_out and not coarse_domains and p.layout_stitch == "peel" and (
-                _ring_detail(image[targets][..., :channels], hole[targets]) <= _PLAIN_RING
-                and _ring_rise(image[targets][..., :channels], hole[targets]) <= _RISING_RING)
+            peel = lays_out and not coarse_domains and p.layout_stitch == "peel"
+            if peel:
+                ring_colours = image[targets][..., :channels]  # (targets, P, P, channels)
+                peel = (_ring_detail(ring_colours, hole[targets]) <= _PLAIN_RING
+                        and _ring_rise(ring_colours, hole[targets]) <= _RISING_RING)
             problem.plain = problem.plain or peel
             for i in targets:
                 fields_[i] = self._start(self._sources(bank, problem, i), bank,
