@@ -1,4 +1,5 @@
-"""SIGTERM handled as Ctrl-C, for the commands that clean up on Ctrl-C (a batch, the web app)."""
+"""SIGTERM handled as Ctrl-C: every command (the CLI holds it around each), and a batch and the
+web app, which clean up on Ctrl-C, again for themselves when called from Python."""
 
 from __future__ import annotations
 

@@ -101,6 +101,12 @@ def _stopped_writing(targets: list[Path], before: set[Path], overwrite: bool,
                         "only what this run wrote)")
 
 
+def _written_since(path: Path, started: float) -> bool:
+    """Whether ``path`` was written by this run (``started``: ``time.time()`` at its start; 1 s
+    of slack for file systems that keep whole seconds)."""
+    return path.exists() and path.stat().st_mtime >= started - 1
+
+
 def _config(config: Path | None, overrides: list[str] | None, generator: str | None = None):
     """The effective config; ``-g NAME`` makes NAME the config's generator, so ``--set
     generator.params.*`` reach it (the file's params stay only if it names the same one)."""
@@ -904,16 +910,13 @@ def _evaluate(run, out_dir: Path) -> None:
     """Run an evaluation (``run()`` returns its results, written into ``out_dir``) and list
     what it wrote; exit 1 when nothing was scored or a folder is missing, 2 for an unknown
     generator, peer or family."""
-    import time
-
     started = time.time()
     try:
         results = run()
     except KeyboardInterrupt:  # typer would end it silently with 130
         # The results are written once, at the end, each whole; an evaluation does not resume.
         names = ("results.md", "results.json", "index.html")
-        written = [name for name in names if (out_dir / name).exists()
-                   and (out_dir / name).stat().st_mtime >= started - 1]
+        written = [name for name in names if _written_since(out_dir / name, started)]
         if written:
             raise _interrupted(f"while writing the results: {', '.join(written)} written in "
                                f"{out_dir}, each whole; run the same command again for all of "
@@ -1163,7 +1166,7 @@ def _train_stopped(run_dir: Path, every: int, restart: bool, started: float) -> 
     """Ctrl-C (or SIGTERM) during training: whether the folder's checkpoint (written whole every
     ``every`` steps) continues this run; an older one is continued only without --restart."""
     checkpoint = run_dir / "checkpoint.pt"
-    ours = checkpoint.exists() and checkpoint.stat().st_mtime >= started - 1
+    ours = _written_since(checkpoint, started)
     if ours or (checkpoint.exists() and not restart):
         again = "the same command without --restart" if restart else "the same command again"
         return _interrupted(f"{checkpoint} holds the run up to its last checkpoint (one every "
@@ -1178,7 +1181,6 @@ def _train(ctx: typer.Context, config: Path, load, run, *, run_dir: Path, **opti
     say where the weights went; exit 2 for a bad config, 1 for missing data or a foreign
     checkpoint."""
     import os
-    import time
 
     # On CPUs shared with other jobs, OpenMP threads that spin while waiting for a descheduled
     # peer make every parallel region cost a scheduler time slice (steps 10-20x slower).
