@@ -269,6 +269,12 @@ def _enlarged(stack: np.ndarray, side: int) -> np.ndarray:
     return np.stack(out).reshape(len(out), side, side, -1)
 
 
+def _blurred(image: np.ndarray, sigma: float) -> np.ndarray:
+    """``(P, P, C)`` float32 ``image`` blurred channel by channel (Gaussian of ``sigma`` px)."""
+    return np.stack([cv2.GaussianBlur(np.ascontiguousarray(image[..., c]), (0, 0), sigma)
+                     for c in range(image.shape[2])], axis=-1).astype(np.float32)  # (P, P, C)
+
+
 def _light_only(mine: np.ndarray, gap: np.ndarray, sigma: float, *, log: bool) -> np.ndarray:
     """``(P, P)`` float32 weight in ``[0, 1]`` of the coarse ``gap`` ``(P, P, C)`` to the plain
     search's fill: 1 where it changes the colours of ``mine`` (the fill along stripes) alike,
@@ -277,16 +283,8 @@ def _light_only(mine: np.ndarray, gap: np.ndarray, sigma: float, *, log: bool) -
     if log:  # in log brightness the gap is already a log ratio per channel
         ratio = gap
     else:
-        low = np.stack([cv2.GaussianBlur(np.ascontiguousarray(mine[..., c]), (0, 0), sigma)
-                        for c in range(mine.shape[2])], axis=-1)  # (P, P, C)
-        ratio = log_change(low, gap)
+        ratio = log_change(_blurred(mine, sigma), gap)
     return fading(hue_change(ratio), *_FOREIGN_HUE).astype(np.float32)
-
-
-def _blurred(image: np.ndarray, sigma: float) -> np.ndarray:
-    """``(P, P, C)`` float32 ``image`` blurred channel by channel (Gaussian of ``sigma`` px)."""
-    return np.stack([cv2.GaussianBlur(np.ascontiguousarray(image[..., c]), (0, 0), sigma)
-                     for c in range(image.shape[2])], axis=-1).astype(np.float32)  # (P, P, C)
 
 
 def _light_gap(mine: np.ndarray, theirs: np.ndarray, sigma: float, *, log: bool) -> np.ndarray:
