@@ -275,15 +275,14 @@ def _blurred(image: np.ndarray, sigma: float) -> np.ndarray:
                      for c in range(image.shape[2])], axis=-1).astype(np.float32)  # (P, P, C)
 
 
-def _light_only(mine: np.ndarray, gap: np.ndarray, sigma: float, *, log: bool) -> np.ndarray:
+def _light_only(mine_coarse: np.ndarray | None, gap: np.ndarray) -> np.ndarray:
     """``(P, P)`` float32 weight in ``[0, 1]`` of the coarse ``gap`` ``(P, P, C)`` to the plain
-    search's fill: 1 where it changes the colours of ``mine`` (the fill along stripes) alike,
-    as a light does, falling to 0 where it changes their hue by ``_FOREIGN_HUE`` (log ratio
-    between channels): there the plain search brought a piece of something else."""
-    if log:  # in log brightness the gap is already a log ratio per channel
-        ratio = gap
-    else:
-        ratio = log_change(_blurred(mine, sigma), gap)
+    search's fill: 1 where it changes the colours of ``mine_coarse`` (the fill along stripes,
+    blurred as the gap is) alike, as a light does, falling to 0 where it changes their hue by
+    ``_FOREIGN_HUE`` (log ratio between channels): there the plain search brought a piece of
+    something else. ``mine_coarse`` is None in log brightness, where the gap is already a log
+    ratio per channel."""
+    ratio = gap if mine_coarse is None else log_change(mine_coarse, gap)
     return fading(hue_change(ratio), *_FOREIGN_HUE).astype(np.float32)
 
 
@@ -298,13 +297,14 @@ def _light_gap(mine: np.ndarray, theirs: np.ndarray, sigma: float, *, log: bool)
     gap = _blurred(change, sigma)
     if gap.shape[2] == 1:
         return gap
-    weight = _light_only(mine, gap, sigma, log=log)
+    mine_coarse = None if log else _blurred(mine, sigma)
+    weight = _light_only(mine_coarse, gap)
     foreign = weight == 0
     if foreign.any():
         distance = cv2.distanceTransform((~foreign).astype(np.uint8), cv2.DIST_L2, 5)
         clear = np.clip(distance / (_FOREIGN_REACH * sigma), 0.0, 1.0).astype(np.float32)
         gap = _blurred(change * clear[..., None], sigma)
-        weight = _light_only(mine, gap, sigma, log=log) * clear
+        weight = _light_only(mine_coarse, gap) * clear
     return gap * weight[..., None]
 
 
