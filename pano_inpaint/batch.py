@@ -75,8 +75,9 @@ class FillSettings:
     def fingerprint(self) -> str:
         """A short hash of everything that decides the result: a resumed run trusts only the
         results of the same settings."""
-        data = {"config": asdict(self.config), "mask": asdict(self.mask),
-                "in_place": self.in_place}
+        mask = asdict(self.mask)
+        del mask["not_masks"]  # what the files beside the images are, not a setting
+        data = {"config": asdict(self.config), "mask": mask, "in_place": self.in_place}
         text = json.dumps(data, sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -341,7 +342,9 @@ def plan_batch(
     if not specs:
         raise JobError("give at least one input panorama, folder or glob", EXIT_USAGE)
     sources, relatives, batch, listed = _resolve_sources(specs)
-    masks = mask.masks_of([path for path in map(loc.local_path, sources) if path is not None])
+    local = [path for path in map(loc.local_path, sources) if path is not None]
+    mask = mask.told_apart(local, max_pixels=max_pixels)
+    masks = mask.masks_of(local)
     sources, relatives = _without_masks(sources, relatives, masks)
     remote = any(loc.is_remote(s) for s in sources) or (
         output is not None and loc.is_remote(output))

@@ -7,6 +7,7 @@ one-line message that says what to do.
 
 from __future__ import annotations
 
+import dataclasses
 import glob
 import itertools
 import json
@@ -101,6 +102,9 @@ class MaskSpec:
     zenith_degrees: float | None = None
     resize: bool = False
     auto: bool = False
+    # Names of files in the --mask folder that share an image's stem but are panoramas, not
+    # masks (see told_apart): a.png beside a.jpg, both photos, was taken for a.jpg's mask.
+    not_masks: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         given = [self.path is not None, self.nadir_degrees is not None,
@@ -126,10 +130,63 @@ class MaskSpec:
             return self.path
         if by_stem is None:
             by_stem = _files_by_stem(self.path)
-        stem = image_path.stem
-        candidates = sorted(path for name in (stem, f"{stem}_mask", f"{stem}.mask")
-                            for path in by_stem.get(name, ()) if not same_file(path, image_path))
+        candidates = self._candidates(image_path, by_stem)
         return candidates[0] if candidates else None
+
+    def _candidates(self, image_path: Path, by_stem: dict[str, list[Path]], *,
+                    stem_only: bool = False) -> list[Path]:
+        """The files of the ``--mask`` folder (``by_stem``) ``image_path`` may take for its
+        mask, in the order it takes them, less ``not_masks``; only those named like it
+        (``a.png``, no ``_mask``) with ``stem_only``."""
+        stem = image_path.stem
+        names = (stem,) if stem_only else (stem, f"{stem}_mask", f"{stem}.mask")
+        return sorted(path for name in names for path in by_stem.get(name, ())
+                      if not same_file(path, image_path)
+                      and not (name == stem and path.name in self.not_masks))
+
+    def told_apart(self, image_paths: list[Path], *,
+                   max_pixels: int | None = DEFAULT_MAX_PIXELS) -> MaskSpec:
+        """This spec, with the files named like an image beside it in the ``--mask`` folder
+        that are panoramas, not masks, in ``not_masks``: ``a.png`` beside ``a.jpg`` is a's mask
+        (the README's layout) when it looks like one (:func:`~pano_inpaint.io.images.
+        looks_like_mask`: black and one light colour), and otherwise a panorama of its own.
+        Before, a.png, a photo, was a.jpg's mask: a.jpg filled where a.png is light, a.png not
+        filled at all. ``a_mask.png`` is a mask always, and so is a file named like an image in
+        a folder of masks apart from the images (nothing is read for those).
+
+        Per stem, the first image's candidates are read in the order it takes them, then the
+        image itself, until one looks like a mask: that one is the stem's mask and the other
+        files are panoramas (a pair with its mask costs one read); none: all are. A file that
+        cannot be read is taken for the mask, for its own error. Stems are read in threads."""
+        if self.path is None or not self.path.is_dir():
+            return self
+        from pano_inpaint._threads import thread_map
+        from pano_inpaint.io.images import looks_like_mask, read_image
+
+        folder = file_id(self.path)
+        by_stem = _files_by_stem(self.path)
+        firsts: dict[str, Path] = {}
+        for image_path in image_paths:
+            if file_id(image_path.parent) == folder and len(by_stem.get(image_path.stem, ())) > 1:
+                firsts.setdefault(image_path.stem, image_path)
+
+        def is_mask(path: Path) -> bool:
+            try:
+                pixels = read_image(path, max_pixels=max_pixels).pixels
+            except OSError:  # ImageReadError too
+                return True
+            return looks_like_mask(pixels)
+
+        def panoramas(image_path: Path) -> list[str]:
+            group = [path.name for path in by_stem[image_path.stem]]
+            order = [*self._candidates(image_path, by_stem, stem_only=True), image_path]
+            mask = next((path.name for path in order if is_mask(path)), None)
+            if mask is not None and mask != image_path.name:
+                log.info("%s is the mask of %s", self.path / mask, image_path)
+            return [name for name in group if name != mask]
+
+        not_masks = set(self.not_masks).union(*thread_map(panoramas, firsts.values()))
+        return dataclasses.replace(self, not_masks=tuple(sorted(not_masks)))
 
     def masks_of(self, image_paths: list[Path]) -> list[Path]:
         """The mask files these images take: the ``--mask`` file, or each image's mask in a
@@ -164,9 +221,14 @@ class MaskSpec:
             return mask
         path = self._painted(image_path)
         if path is None:  # a folder of per-image masks without this one
-            raise JobError(f"no mask for {image_path.name} in {self.path} (expected "
-                           f"{image_path.stem}.png or {image_path.stem}_mask.png; or add --auto)",
-                           EXIT_INPUT)
+            stem = image_path.stem
+            photos = sorted(name for name in self.not_masks if Path(name).stem == stem
+                            and not same_file(self.path / name, image_path))
+            expected = (f"{stem}_mask.png: {' and '.join(photos)} there "
+                        f"{'look' if len(photos) > 1 else 'looks'} like a photo, not a mask"
+                        if photos else f"{stem}.png or {stem}_mask.png")
+            raise JobError(f"no mask for {image_path.name} in {self.path} (expected {expected}; "
+                           "or add --auto)", EXIT_INPUT)
         try:
             return read_mask(path, height, width, resize=self.resize, max_pixels=max_pixels,
                              dilate=dilate)

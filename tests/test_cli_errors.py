@@ -322,6 +322,47 @@ def test_masks_beside_their_images_are_masks_not_panoramas(tmp_path, capsys, in_
         assert sorted(p.name for p in (tmp_path / "out").glob("*.png")) == ["a.png"]
 
 
+
+def test_a_mask_named_like_its_image_beside_it_is_its_mask(tmp_path, capsys):
+    """The README's layout, IMG_001.png (a mask) beside IMG_001.jpg, with --mask naming their
+    folder: each was taken for the other's mask, and the run ended 'every input is a --mask'."""
+    shots = tmp_path / "shots"
+    shots.mkdir()
+    image = sphere_function_erp(32, dtype=np.uint8)
+    write_image(shots / "IMG_001.jpg", image)
+    hole = nadir_mask(32, 64, 30)
+    mask = write_image(shots / "IMG_001.png", hole.astype(np.uint8) * 255)
+    kept = mask.read_bytes()
+    code, _ = _run(capsys, "inpaint", shots, "--mask", shots, "-g", "telea", "-q", "-j", 1,
+                   "-o", tmp_path / "out")
+    assert code == 0 and mask.read_bytes() == kept
+    assert sorted(p.name for p in (tmp_path / "out").glob("IMG*")) == ["IMG_001.jpg"]
+
+
+def test_a_panorama_named_like_another_beside_it_is_not_its_mask(tmp_path, capsys):
+    """a.jpg and a.png, both photos, with --mask naming their folder: each was taken for the
+    other's mask. Neither is: with no mask there each says so (and what to name one); with
+    a_mask.png beside them both are filled."""
+    shots = tmp_path / "shots"
+    shots.mkdir()
+    write_image(shots / "a.jpg", sphere_function_erp(32, dtype=np.uint8))
+    write_image(shots / "a.png", sphere_function_erp(32, dtype=np.uint8)[:, ::-1])
+    kept = {path.name: path.read_bytes() for path in shots.iterdir()}
+    code, text = _run(capsys, "inpaint", shots, "--mask", shots, "-g", "telea", "-q", "-j", 1,
+                      "-o", tmp_path / "out")
+    assert code == EXIT_BATCH_FAILED and "not filled" not in text
+    assert "no mask for a.jpg in" in text and "a.png there looks like a photo" in text
+    assert "expected a_mask.png" in text
+    code, text = _run(capsys, "inpaint", shots / "a.jpg", "--mask", shots, "-g", "telea",
+                      "-q", "-o", tmp_path / "one.jpg")
+    assert code == EXIT_INPUT and "a.png there looks like a photo" in text
+    write_image(shots / "a_mask.png", nadir_mask(32, 64, 30).astype(np.uint8) * 255)
+    code, _ = _run(capsys, "inpaint", shots, "--mask", shots, "-g", "telea", "-q", "-j", 1,
+                   "-o", tmp_path / "out2")
+    assert code == 0
+    assert sorted(p.name for p in (tmp_path / "out2").glob("a*")) == ["a.jpg", "a.png"]
+    assert all((shots / name).read_bytes() == data for name, data in kept.items())
+
 def test_no_result_or_report_replaces_a_mask(tmp_path, pano, capsys):
     mask = write_image(tmp_path / "m.png", nadir_mask(32, 64, 20).astype(np.uint8) * 255)
     kept = mask.read_bytes()

@@ -929,3 +929,54 @@ def test_a_soft_edge_is_not_warned_about_for_a_mask_not_to_be_filled(tmp_path, c
         with pytest.raises(ValueError, match="resize"):
             read_mask(path, 32, 64, dilate=0)
     assert "soft edges" not in caplog.text
+
+
+def _masks_of_every_kind() -> dict[str, np.ndarray]:
+    from pano_inpaint.masks import nadir_mask
+
+    hole = nadir_mask(128, 256, 40)
+    grey = hole.astype(np.uint8)[..., None] * 255  # (128, 256, 1)
+    red = np.zeros((128, 256, 3), np.uint8)
+    red[hole] = (220, 30, 30)
+    layer = np.zeros((128, 256, 4), np.uint8)
+    layer[..., 3] = grey[..., 0]  # black strokes on a transparent layer
+    ok, data = cv2.imencode(".jpg", cv2.GaussianBlur(grey, (0, 0), 2),
+                            [cv2.IMWRITE_JPEG_QUALITY, 70])
+    assert ok
+    dark = grey.copy()
+    dark[~hole] = 12  # a dark grey background some tools save
+    return {
+        "hard": grey, "feathered": cv2.GaussianBlur(grey, (0, 0), 4)[..., None],
+        "jpeg": cv2.imdecode(data, cv2.IMREAD_GRAYSCALE)[..., None], "red": red,
+        "zero one": grey // 255, "16-bit": grey.astype(np.uint16) * 257,
+        "float": grey.astype(np.float32) / 255, "layer": layer, "dark background": dark,
+        "empty": np.zeros_like(grey),
+    }
+
+
+def _photos_of_every_kind() -> dict[str, np.ndarray]:
+    from tests.synthetic import sphere_function_erp, wavy_rgb
+
+    rng = np.random.default_rng(0)
+    smooth_pano = sphere_function_erp(128, dtype=np.uint8)
+    wavy = sphere_function_erp(128, wavy_rgb, dtype=np.uint8)
+    grain = rng.normal(0, 1, wavy.shape)
+    # A night scene and a lamp: nine in ten of its pixels are within 2 levels of its median,
+    # yet they lie far from the lamp.
+    dark = np.clip(np.round(wavy * 0.02 + grain), 0, 255).astype(np.uint8)
+    dark[:2, :2] = 255
+    return {
+        "smooth": smooth_pano, "wavy": wavy, "grey": wavy[..., :1], "dark": dark,
+        "dark grey": dark[..., :1], "hdr": sphere_function_erp(128, wavy_rgb, scale=40.0),
+    }
+
+
+def test_masks_look_like_masks_and_photos_do_not():
+    """A photo named like a panorama beside it (a.png beside a.jpg) was taken for its mask:
+    masks of every kind are told from photos, dark ones too."""
+    from pano_inpaint.io.images import looks_like_mask
+
+    assert {name: looks_like_mask(pixels) for name, pixels in _masks_of_every_kind().items()
+            } == dict.fromkeys(_masks_of_every_kind(), True)
+    assert {name: looks_like_mask(pixels) for name, pixels in _photos_of_every_kind().items()
+            } == dict.fromkeys(_photos_of_every_kind(), False)
