@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from pano_inpaint.config import ConfigError, PipelineConfig
 from pano_inpaint.exit_codes import EXIT_INPUT, EXIT_OUTPUT, EXIT_USAGE
-from pano_inpaint.io.atomic import atomic_write, make_folder
+from pano_inpaint.io.atomic import atomic_write_text, make_folder
 from pano_inpaint.io.headers import (
     DEFAULT_MAX_PIXELS,
     SUPPORTED_SUFFIXES,
@@ -669,5 +669,4 @@ def inpaint_file(
 def write_json(path: Path, data: object) -> None:
     """Write JSON atomically (temp file + rename), creating the folder."""
     make_folder(path.parent)
-    text = json.dumps(data, indent=2, default=str)
-    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    atomic_write_text(path, json.dumps(data, indent=2, default=str))

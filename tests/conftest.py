@@ -18,3 +18,26 @@ def shared_dir() -> Path:
     if not (SHARED / "panoramas").is_dir():
         pytest.skip("../shared/panoramas not present")
     return SHARED
+
+
+@pytest.fixture
+def written_whole(monkeypatch) -> set[Path]:
+    """The files written through :func:`pano_inpaint.io.atomic.atomic_write` while the test
+    runs (its temporary file renamed into place): a file not among them was written in place,
+    and a stop mid-write would leave it half-written."""
+    from pano_inpaint.io import atomic
+
+    committed: set[Path] = set()
+    commit = atomic._commit
+
+    def spy(tmp: Path, path: Path, overwrite: bool) -> None:
+        commit(tmp, path, overwrite)
+        committed.add(Path(path).resolve())
+
+    monkeypatch.setattr(atomic, "_commit", spy)
+    return committed
+
+
+def files_under(folder: Path) -> set[Path]:
+    """Every file below ``folder``, resolved (to compare with :func:`written_whole`)."""
+    return {path.resolve() for path in folder.rglob("*") if path.is_file()}

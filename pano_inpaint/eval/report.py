@@ -31,12 +31,13 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from pano_inpaint.eval.views import hole_centre, hole_radius_degrees, perspective_view
 from pano_inpaint.geometry.cubemap import erp_to_cube
 from pano_inpaint.geometry.sphere import erp_pixel_to_lonlat, lonlat_to_xyz
+from pano_inpaint.io.atomic import atomic_write_text
+from pano_inpaint.io.images import write_image
 from pano_inpaint.masks.auto.preview import outline_hole
 from pano_inpaint.values import ToneMap, to_values
 
@@ -355,7 +356,7 @@ class CaseViews:
 
     def _save(self, folder: Path, name: str, image: np.ndarray) -> str:
         path = folder / f"{_slug(name)}.jpg"
-        cv2.imwrite(str(path), image[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, 85])
+        write_image(path, image, quality=85, overwrite=True)  # whole or not at all
         return path.relative_to(self.out_dir).as_posix()
 
     def write(self, truth, family: str, mask: np.ndarray, tone: ToneMap,
@@ -510,23 +511,16 @@ def _json_default(value):
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
-def _write_whole(path: Path, text: str, encoding: str = "utf-8") -> None:
-    """Write ``text`` to ``path`` whole or not at all (a stop mid-write leaves the old file)."""
-    from pano_inpaint.io.atomic import atomic_write
-
-    atomic_write(path, lambda tmp: tmp.write_text(text, encoding=encoding))
-
 
 def write_reports(rows: list[dict], meta: dict, out_dir: Path,
                   views: CaseViews | None = None) -> dict[str, Path]:
     """Write ``results.md``, ``results.json`` and (with ``views``) ``index.html``."""
     out_dir = Path(out_dir)
     files = {"markdown": out_dir / "results.md", "json": out_dir / "results.json"}
-    _write_whole(files["markdown"], markdown_report(rows, meta), encoding="utf-8")
+    atomic_write_text(files["markdown"], markdown_report(rows, meta))
     payload = {"meta": meta, "summary": summarise(rows), "rows": rows}
-    _write_whole(files["json"], json.dumps(payload, indent=1, default=_json_default),
-                 encoding="utf-8")
+    atomic_write_text(files["json"], json.dumps(payload, indent=1, default=_json_default))
     if views is not None:
         files["html"] = out_dir / "index.html"
-        _write_whole(files["html"], html_report(rows, meta, views.cases), encoding="utf-8")
+        atomic_write_text(files["html"], html_report(rows, meta, views.cases))
     return files

@@ -37,7 +37,6 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from pano_inpaint._progress import ProgressBar
@@ -46,6 +45,8 @@ from pano_inpaint.eval.images import GroundTruth, find_panoramas, load_panorama
 from pano_inpaint.eval.metrics import sphere_weights, ws_psnr
 from pano_inpaint.eval.runner import EvalResults
 from pano_inpaint.eval.views import perspective_view
+from pano_inpaint.io.atomic import atomic_write_text
+from pano_inpaint.io.images import write_image
 from pano_inpaint.masks import mask_fraction, nadir_mask
 from pano_inpaint.masks.auto import CAP_DEGREES, detect_rig, detect_shoot, get_detector
 from pano_inpaint.masks.auto.preview import outline_hole
@@ -70,12 +71,6 @@ TRUTH = "truth"
 _CROP = 256
 _DOWN = np.array([0.0, -1.0, 0.0])
 
-
-def _write_whole(path: Path, text: str, encoding: str = "utf-8") -> None:
-    """Write ``text`` to ``path`` whole or not at all (a stop mid-write leaves the old file)."""
-    from pano_inpaint.io.atomic import atomic_write
-
-    atomic_write(path, lambda tmp: tmp.write_text(text, encoding=encoding))
 
 
 def mask_scores(found: np.ndarray, truth: np.ndarray) -> dict[str, float]:
@@ -141,7 +136,7 @@ class _Views:
 
     def _save(self, folder: Path, name: str, image: np.ndarray) -> str:
         path = folder / f"{name}.jpg"
-        cv2.imwrite(str(path), image[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, 85])
+        write_image(path, image, quality=85, overwrite=True)  # whole or not at all
         return path.relative_to(self.out_dir).as_posix()
 
     def add(self, case: _Case, masks: dict[str, np.ndarray], fills: dict[str, np.ndarray],
@@ -381,10 +376,10 @@ def evaluate_rig_masks(
         f"{meta['seconds']:.0f} s.", "",
         *_summaries(rows, kinds, methods), *_shoot_lines(shoot_rows)])
     files = {"markdown": out_dir / "results.md", "json": out_dir / "results.json"}
-    _write_whole(files["markdown"], markdown, encoding="utf-8")
-    _write_whole(files["json"], json.dumps({"meta": meta, "rows": rows, "shoots": shoot_rows},
-                                             indent=1), encoding="utf-8")
+    atomic_write_text(files["markdown"], markdown)
+    atomic_write_text(files["json"], json.dumps(
+        {"meta": meta, "rows": rows, "shoots": shoot_rows}, indent=1))
     if views is not None:
         files["html"] = out_dir / "index.html"
-        _write_whole(files["html"], _html(meta, markdown, views.cases), encoding="utf-8")
+        atomic_write_text(files["html"], _html(meta, markdown, views.cases))
     return EvalResults(rows, meta, out_dir, files)

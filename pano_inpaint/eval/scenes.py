@@ -26,10 +26,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from pano_inpaint.geometry.sphere import erp_pixel_to_lonlat, lonlat_to_xyz
+from pano_inpaint.io.images import write_image
 
 __all__ = ["SCENES", "SceneSpec", "main", "render_scene", "write_scenes"]
 
@@ -303,9 +303,7 @@ def write_scenes(out_dir: str | Path, width: int = 1024, *, seed: int = 0,
     for name in names or list(SCENES):
         path = folder / f"{name}.png"
         image = render_scene(name, width, seed=seed)
-        tmp = path.with_suffix(".tmp.png")
-        cv2.imwrite(str(tmp), image[..., ::-1])
-        tmp.replace(path)
+        write_image(path, image, overwrite=True)  # whole or not at all
         paths.append(path)
         if progress:
             progress(str(path))

@@ -22,8 +22,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 __all__ = [
-    "atomic_write", "make_folder", "remove_stale_temporaries", "temporaries_of",
-    "temporary_name",
+    "atomic_write", "atomic_write_text", "make_folder", "remove_stale_temporaries",
+    "temporaries_of", "temporary_name",
 ]
 
 _STALE_AFTER_SECONDS = 24 * 3600  # a temporary file this old is stale whatever its process
@@ -178,3 +178,16 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None], *,
         raise
     _fsync_directory(target.parent)
     return Path(path)
+
+
+def atomic_write_text(path: str | os.PathLike[str], text: str, *,
+                      encoding: str = "utf-8") -> Path:
+    """:func:`atomic_write` of ``text``: the file holds all of it or its old content (a report,
+    a config, a log rewritten with its new row).
+
+    Example:
+        >>> import tempfile
+        >>> atomic_write_text(Path(tempfile.mkdtemp()) / "a.txt", "hi").read_text()
+        'hi'
+    """
+    return atomic_write(path, lambda tmp: tmp.write_text(text, encoding=encoding))

@@ -11,6 +11,7 @@ from pano_inpaint.cli import main
 from pano_inpaint.eval.rig_masks import mask_scores
 from pano_inpaint.io import write_image
 from pano_inpaint.masks import nadir_mask
+from tests.conftest import files_under
 from tests.synthetic import ground_rgb, sphere_function_erp
 
 
@@ -23,7 +24,7 @@ def test_scores_of_a_cap_against_a_smaller_truth():
     assert empty["iou"] == 0 and empty["recall"] == 0 and empty["area_cap"] == 0
 
 
-def test_eval_mask_command_writes_the_tables(tmp_path):
+def test_eval_mask_command_writes_the_tables(tmp_path, written_whole):
     folder = tmp_path / "panos"
     folder.mkdir()
     for i, shift in enumerate((0, 50, 100)):
@@ -46,6 +47,7 @@ def test_eval_mask_command_writes_the_tables(tmp_path):
     assert len(data["shoots"]) == 2
     html = (out / "index.html").read_text()
     assert html.count("<img") == 3 * 2 * 5  # mask truth, classical, two fills, ground truth
+    assert files_under(out) <= written_whole  # the thumbnails too: whole or not at all
 
 
 def test_eval_mask_unknown_detector(tmp_path):

@@ -9,6 +9,7 @@ from pano_inpaint.eval import run_evaluation
 from pano_inpaint.eval.images import load_panorama
 from pano_inpaint.eval.methods import Method
 from pano_inpaint.eval.runner import _run_case
+from tests.conftest import files_under
 from tests.synthetic import sphere_function_erp
 
 H = 64
@@ -27,7 +28,9 @@ def pano_dir(tmp_path):
     return folder
 
 
-def test_end_to_end(pano_dir, tmp_path):
+def test_end_to_end(pano_dir, tmp_path, written_whole):
+    """... and every file of it is written whole (the case thumbnails were written in place:
+    a stop mid-write left half a JPEG under OUT/cases)."""
     out = tmp_path / "out"
     results = run_evaluation(
         [pano_dir], out, generators=["telea"], masks=["nadir", "wrap"],
@@ -55,6 +58,7 @@ def test_end_to_end(pano_dir, tmp_path):
     assert "cases/" in page and "against the best peer" in page and "<td>telea</td>" in page
     first = page.split("src='")[1].split("'")[0]
     assert (out / first).is_file()
+    assert files_under(out) <= written_whole
 
 
 def test_a_failing_method_is_recorded_not_fatal(pano_dir):

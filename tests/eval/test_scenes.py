@@ -9,6 +9,7 @@ from pano_inpaint.eval.scenes import SCENES, main, render_scene
 from pano_inpaint.generators.patchmatch._offsets import find_lattice
 from pano_inpaint.geometry import erp_to_cube
 from pano_inpaint.masks import nadir_mask
+from tests.conftest import files_under
 
 
 @pytest.mark.parametrize("name", list(SCENES))
@@ -41,8 +42,9 @@ def test_bad_arguments():
         render_scene("hall_tiles", 63)
 
 
-def test_command_line_writes_pngs(tmp_path, capsys):
+def test_command_line_writes_pngs(tmp_path, capsys, written_whole):
     assert main([str(tmp_path), "--width", "64", "--scenes", "hall_tiles,yard_bricks"]) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["hall_tiles.png", "yard_bricks.png"]
+    assert files_under(tmp_path) <= written_whole
     assert main([str(tmp_path), "--scenes", "moon"]) == 2
     assert "unknown scene" in capsys.readouterr().err
