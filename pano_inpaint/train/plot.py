@@ -9,6 +9,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from pano_inpaint.io.images import write_image
+
 __all__ = ["learning_curve", "plot_learning_curves", "plot_losses"]
 
 _COLOURS = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
@@ -89,9 +91,7 @@ def plot_losses(csv_path: str | Path, png_path: str | Path, *, width: int = 960,
             else:
                 cv2.circle(canvas, tuple(int(c) for c in line[0]), 3, colour, -1)
             _legend(canvas, index, name, colour, left + plot_w, top)
-    png_path = Path(png_path)
-    cv2.imwrite(str(png_path), canvas)
-    return png_path
+    return write_image(png_path, canvas[..., ::-1], overwrite=True)  # whole or not at all
 
 
 def learning_curve(csv_path: str | Path) -> list[tuple[int, float]]:
@@ -153,9 +153,7 @@ def plot_learning_curves(runs: dict[str, str | Path], png_path: str | Path, *,
             for point in line:
                 cv2.circle(canvas, (int(point[0]), int(point[1])), 3, colour, -1)
             _legend(canvas, index, label, colour, left + plot_w, top)
-    png_path = Path(png_path)
-    cv2.imwrite(str(png_path), canvas)
-    return png_path
+    return write_image(png_path, canvas[..., ::-1], overwrite=True)  # whole or not at all
 
 
 def main(argv: list[str] | None = None) -> None:

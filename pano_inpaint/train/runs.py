@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import datetime
+import io
 import json
 import math
 import os
@@ -27,7 +28,7 @@ import torch
 import yaml
 
 from pano_inpaint.generators.net.model import resolve_device
-from pano_inpaint.io.atomic import atomic_write
+from pano_inpaint.io.atomic import atomic_write_text
 
 __all__ = [
     "CHECKPOINT",
@@ -41,10 +42,12 @@ __all__ = [
     "load_checkpoint",
     "lr_factor",
     "prepare_run",
+    "read_log",
     "resume_run",
     "run_steps",
     "run_summary",
     "truncate_log",
+    "write_log",
     "write_run_config",
 ]
 
@@ -102,23 +105,37 @@ def lr_factor(step: int, total: int, warmup: int, final_fraction: float) -> floa
     return final_fraction + (1 - final_fraction) * 0.5 * (1 + math.cos(math.pi * min(t, 1.0)))
 
 
+def read_log(path: Path) -> list[dict]:
+    """The rows of a run's ``log.csv`` (none when there is no log). A row cut short (a log
+    appended to by an older version when it was killed) is dropped."""
+    if not path.exists():
+        return []
+    with open(path, newline="", encoding="utf-8") as handle:
+        return [row for row in csv.DictReader(handle)
+                if None not in row.values() and str(row.get("step", "")).isdigit()]
+
+
+def write_log(path: Path, rows: Sequence[dict], columns: Sequence[str]) -> None:
+    """Write ``log.csv`` whole, its header and ``rows``: the log is rewritten with each new row,
+    so a stop mid-write leaves the previous log, never half a row."""
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=list(columns))
+    writer.writeheader()
+    writer.writerows(rows)
+    atomic_write_text(path, text.getvalue())
+
+
 def truncate_log(path: Path, step: int, columns: Sequence[str]) -> None:
     """Drop CSV rows written after the checkpoint being resumed (they will be redone)."""
-    if not path.exists():
-        return
-    with open(path, newline="", encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(columns))
-        writer.writeheader()
-        writer.writerows(r for r in rows if int(r["step"]) <= step)
+    if path.exists():
+        write_log(path, [r for r in read_log(path) if int(r["step"]) <= step], columns)
 
 
 def write_run_config(run_dir: Path, config: dict) -> None:
-    """Create the run folder and write the effective config there as ``config.yaml``."""
+    """Create the run folder and write the effective config there as ``config.yaml`` (whole)."""
     run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / "config.yaml").write_text(
-        yaml.safe_dump(json.loads(json.dumps(config)), sort_keys=False), encoding="utf-8")
+    atomic_write_text(run_dir / "config.yaml",
+                      yaml.safe_dump(json.loads(json.dumps(config)), sort_keys=False))
 
 
 def prepare_run(run_dir: Path, config: dict, device: str, threads: int) -> torch.device:
@@ -212,8 +229,7 @@ def finish_run(trainer: Run, summary: dict, validation: list, weights: Path,
                                         "date")}
         sha = save(weights, trainer.model.cpu(), meta)
         summary["weights_sha256"] = sha
-    atomic_write(trainer.run_dir / "summary.json",
-                 lambda tmp: tmp.write_text(json.dumps(summary, indent=2), encoding="utf-8"))
+    atomic_write_text(trainer.run_dir / "summary.json", json.dumps(summary, indent=2))
     return sha
 
 
@@ -250,13 +266,9 @@ def run_steps(trainer: Steps, one_step: Callable[[], tuple[dict[str, float], dic
     from pano_inpaint._progress import ProgressBar
     from pano_inpaint.train.plot import plot_losses
 
-    new_log = not log_path.exists()
-    with open(log_path, "a", newline="", encoding="utf-8") as handle, \
-            ProgressBar(schedule.total, unit="steps", initial=trainer.step,
-                        enabled=progress) as bar:
-        writer = csv.DictWriter(handle, fieldnames=list(columns))
-        if new_log:
-            writer.writeheader()
+    rows = read_log(log_path)  # those up to the checkpoint resumed (see resume_run)
+    with ProgressBar(schedule.total, unit="steps", initial=trainer.step,
+                     enabled=progress) as bar:
         window = LogWindow()
         while trainer.step < stop:
             started = time.perf_counter()
@@ -272,8 +284,8 @@ def run_steps(trainer: Steps, one_step: Callable[[], tuple[dict[str, float], dic
                 row = window.row(step, trainer.seconds, lr_at(step - 1), **extra)
                 if validation and (step % schedule.validate_every == 0 or is_last):
                     row.update({k: f"{v:.5g}" for k, v in trainer.validate(validation).items()})
-                writer.writerow(row)
-                handle.flush()
+                rows.append(row)
+                write_log(log_path, rows, columns)
                 window = LogWindow()
             if step % schedule.checkpoint_every == 0 or is_last:
                 trainer.save()

@@ -12,6 +12,7 @@ from pano_inpaint.train.config import load_train_config  # noqa: E402
 from pano_inpaint.train.loop import train  # noqa: E402
 from pano_inpaint.train.mask_config import load_mask_train_config  # noqa: E402
 from pano_inpaint.train.mask_loop import train_mask  # noqa: E402
+from tests.conftest import files_under  # noqa: E402
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs" / "train"
 TRAINERS = {"net": (train, load_train_config(CONFIGS / "smoke.yaml")),
@@ -36,3 +37,27 @@ def test_checkpoint_that_would_run_code_is_refused(trainer: str, data_dir: Path,
     with pytest.raises(ValueError, match="could run code"):
         run_training(config, [data_dir], run, progress=False)
     assert not marker.exists()
+
+
+@pytest.mark.parametrize("trainer", TRAINERS)
+def test_every_file_of_a_run_is_written_whole(trainer: str, data_dir: Path, tmp_path: Path,
+                                              written_whole: set[Path]) -> None:
+    """config.yaml, log.csv and losses.png were written in place (log.csv appended to row by
+    row): a Ctrl-C or crash mid-write left half a file, and half a row cut the resumed log."""
+    run_training, config = TRAINERS[trainer]
+    run = tmp_path / "run"
+    run_training(config, [data_dir], run, progress=False, max_steps=2)
+    assert {"config.yaml", "log.csv", "losses.png", "checkpoint.pt", "summary.json"} <= {
+        path.name for path in files_under(run)}
+    assert files_under(run) <= written_whole
+
+
+def test_a_log_row_cut_short_is_dropped_on_resume(tmp_path: Path) -> None:
+    """A log.csv appended to by an older version and killed mid-row: the cut row was kept on
+    resume (with empty fields), and a step cut short ('1' of '12') was taken for step 1."""
+    from pano_inpaint.train.runs import truncate_log
+
+    log = tmp_path / "log.csv"
+    log.write_text("step,loss\n1,0.5\n2,0.4\n3", encoding="utf-8")
+    truncate_log(log, 10, ["step", "loss"])
+    assert log.read_text(encoding="utf-8").splitlines() == ["step,loss", "1,0.5", "2,0.4"]
