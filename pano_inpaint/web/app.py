@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import secrets
 import shutil
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -252,7 +251,7 @@ def create_app(session: Session, *, allowed_hosts: list[str] | None = None) -> F
     @app.post("/api/images/{image_id}/mask/upload")
     async def mask_upload(image_id: str, request: Request) -> dict[str, Any]:
         image = image_of(image_id)
-        folder = image.workdir / f"mask-{secrets.token_hex(4)}"
+        folder = session.upload_folder()  # not in the image's folder, which a close removes
         try:
             name, path = await receive_upload(request, folder, session.max_upload_bytes)
             return await run_in_threadpool(session.load_mask, image, path, name)

@@ -168,6 +168,13 @@ class Session:
         image_id, workdir = self._new_workdir()
         return image_id, workdir / "upload"
 
+    def upload_folder(self) -> Path:
+        """A new folder name for a mask upload, in the workspace beside the images' folders:
+        in the image's own, closing the image (another tab) as the upload arrived removed it
+        under the upload (a 500) or had the upload create it again (left until the server
+        stopped)."""
+        return self.workspace / f"mask-{secrets.token_hex(6)}"
+
     def open_upload(self, image_id: str, path: Path, name: str) -> OpenImage:
         return self._open(image_id, path, name, path.parent.parent)
 
@@ -252,7 +259,12 @@ class Session:
             shutil.rmtree(image.workdir, ignore_errors=True)
 
     def load_mask(self, image: OpenImage, path: Path, name: str) -> dict[str, Any]:
-        """Replace the mask with a mask file (white = hole); another size is resized."""
+        """Replace the mask with a mask file (white = hole); another size is resized.
+
+        Raises:
+            Refused: not an image, unreadable (400, 413, 415), or the image was closed
+                meanwhile (404: the mask of a closed image was answered 200).
+        """
         check_image_file(path, self.max_pixels)
         try:
             hole = read_mask(path, image.height, image.width, resize=True)
@@ -260,6 +272,8 @@ class Session:
             raise Refused(str(exc).replace(str(path), name)) from exc
         except ValueError as exc:
             raise Refused(f"{name}: {exc}") from exc
+        if image.closed:
+            raise Refused(f"image {image.id} was closed; open it again to load a mask", 404)
         return image.mask.replace(hole).to_dict()
 
     # ------------------------------------------------------------------ filling

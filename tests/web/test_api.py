@@ -284,6 +284,39 @@ def test_load_a_mask_file(client, folder):
     assert response.status_code == 415
 
 
+
+@pytest.mark.parametrize("when", ["as the upload arrives", "before the mask is read"])
+def test_a_mask_upload_to_a_panorama_closed_meanwhile_is_404(client, session, folder,
+                                                           monkeypatch, when):
+    """The page closed the panorama (another tab) while its mask was uploading: the upload
+    went into the image's folder, so it was created again and kept until the server stopped
+    (and the mask answered 200), or, removed under it, the read failed with a 500."""
+    from pano_inpaint.web import app as app_module
+    from pano_inpaint.web import session as session_module
+
+    hole = write_image(folder / "hole.png", (nadir_mask(64, 128, 20) * 255).astype(np.uint8))
+    data = hole.read_bytes()
+    image = _open(client)
+    if when == "as the upload arrives":
+        real_receive = app_module.receive_upload
+
+        async def closed_first(request, destination, max_bytes):
+            session.close(image["id"])
+            return await real_receive(request, destination, max_bytes)
+
+        monkeypatch.setattr(app_module, "receive_upload", closed_first)
+    else:
+        real_check = session_module.check_image_file
+
+        def closed_then_checked(path, max_pixels):
+            session.close(image["id"])  # its folder goes with it
+            return real_check(path, max_pixels)
+
+        monkeypatch.setattr(session_module, "check_image_file", closed_then_checked)
+    response = _upload(client, "hole.png", data, f"/api/images/{image['id']}/mask/upload")
+    assert response.status_code == 404 and "was closed" in response.json()["detail"]
+    assert list(session.workspace.iterdir()) == []
+
 @pytest.mark.parametrize("body", [
     {"view": {**NADIR_VIEW, "fov": 0}, "points": [[1, 1]], "radius": 5},
     {"view": {**NADIR_VIEW, "pitch": 120}, "points": [[1, 1]], "radius": 5},
