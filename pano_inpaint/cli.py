@@ -778,8 +778,13 @@ def demo_command(
                                 strict=True):
             write_image(path, pixels, overwrite=True)
             written += 1
-        write_json(output / "report.json", result.to_dict())
-    except (ImageWriteError, OSError) as exc:
+        report = output / "report.json"
+        try:
+            write_json(report, result.to_dict())
+        except OSError as exc:  # a bare OSError, which named the temporary file
+            raise _fail(f"cannot write '{report}': {exc.strerror or exc}; check the output "
+                        "path, permissions and free disk space", EXIT_OUTPUT) from exc
+    except ImageWriteError as exc:  # 'cannot write PATH: why; what to do'
         raise _fail(str(exc), EXIT_OUTPUT) from exc
     except KeyboardInterrupt:
         if not written:

@@ -394,6 +394,16 @@ def test_demo_refuses_a_bad_generator_or_output_before_the_fill(tmp_path, pano, 
     assert not (tmp_path / "d").exists()
 
 
+
+@pytest.mark.parametrize("blocked", ["after.png", "report.json"])
+def test_demo_that_cannot_write_a_file_says_which(tmp_path, capsys, blocked):
+    """A folder where the demo writes a file: exit 4 and one line naming it. The report's
+    said "[Errno 21] Is a directory: 'd/.report.json.4711-3fa2c1d0.tmp' -> 'd/report.json'"."""
+    (tmp_path / "d" / blocked).mkdir(parents=True)
+    code, text = _run(capsys, "demo", "--height", 32, "-g", "telea", "-o", tmp_path / "d")
+    assert code == EXIT_OUTPUT and f"cannot write '{tmp_path / 'd' / blocked}'" in text
+    assert ".tmp" not in text and "Errno" not in text
+
 def test_ctrl_c_on_one_image_says_so_in_the_singular(tmp_path, pano, capsys, monkeypatch):
     def ctrl_c(*args, **kwargs):
         raise KeyboardInterrupt
