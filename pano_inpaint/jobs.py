@@ -81,9 +81,14 @@ def _check_cap(option: str, degrees: float | None) -> None:
 
 
 def _files_by_stem(folder: Path) -> dict[str, list[Path]]:
+    """The images of a ``--mask`` folder by stem: files with an image suffix, as the inputs
+    are listed. Any file was a mask before: a Lightroom sidecar IMG_001.xmp beside IMG_001.jpg
+    was taken for its mask (the image failed 'cannot read IMG_001.xmp') ahead of
+    IMG_001_mask.png, which was then filled as a panorama."""
     by_stem: dict[str, list[Path]] = {}
     for path in folder.iterdir():
-        by_stem.setdefault(path.stem, []).append(path)
+        if path.suffix.lower() in SUPPORTED_SUFFIXES and path.is_file():
+            by_stem.setdefault(path.stem, []).append(path)
     return by_stem
 
 

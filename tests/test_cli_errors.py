@@ -363,6 +363,24 @@ def test_a_panorama_named_like_another_beside_it_is_not_its_mask(tmp_path, capsy
     assert sorted(p.name for p in (tmp_path / "out2").glob("a*")) == ["a.jpg", "a.png"]
     assert all((shots / name).read_bytes() == data for name, data in kept.items())
 
+
+def test_a_sidecar_beside_an_image_is_not_its_mask(tmp_path, capsys):
+    """Lightroom's IMG_1.xmp beside IMG_1.jpg, with --mask naming their folder: the sidecar
+    was taken for the image's mask ('cannot read IMG_1.xmp'), and IMG_1_mask.png was filled
+    as a panorama ('no mask for IMG_1_mask.png'). Only images are masks."""
+    shots = tmp_path / "shots"
+    shots.mkdir()
+    write_image(shots / "IMG_1.jpg", sphere_function_erp(32, dtype=np.uint8))
+    (shots / "IMG_1.xmp").write_text("<x:xmpmeta/>")
+    (shots / "IMG_1.d").mkdir()  # nor is a folder
+    write_image(shots / "IMG_1_mask.png", nadir_mask(32, 64, 30).astype(np.uint8) * 255)
+    kept = {path.name: path.read_bytes() for path in shots.iterdir() if path.is_file()}
+    code, _ = _run(capsys, "inpaint", shots, "--mask", shots, "-g", "telea", "-q", "-j", 1,
+                   "-o", tmp_path / "out")
+    assert code == 0
+    assert sorted(p.name for p in (tmp_path / "out").glob("IMG*")) == ["IMG_1.jpg"]
+    assert {path.name: path.read_bytes() for path in shots.iterdir() if path.is_file()} == kept
+
 def test_no_result_or_report_replaces_a_mask(tmp_path, pano, capsys):
     mask = write_image(tmp_path / "m.png", nadir_mask(32, 64, 20).astype(np.uint8) * 255)
     kept = mask.read_bytes()
