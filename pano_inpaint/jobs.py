@@ -505,6 +505,19 @@ def _stamp(path: Path) -> tuple[int, int, int]:
     return info.st_ino, info.st_size, info.st_mtime_ns
 
 
+def _ends_whole(path: Path) -> bool:
+    """Whether a JPEG's last 4 KB hold its end-of-image marker (entropy-coded data never
+    does: an 0xFF there is followed by 0 or a restart marker). libjpeg's coefficient read of a
+    truncated file printed 'Premature end of JPEG file' twice above its read error; such a
+    file is read by the fill, which refuses it before reading its coefficients."""
+    try:
+        with path.open("rb") as handle:
+            handle.seek(max(0, handle.seek(0, os.SEEK_END) - 4096))
+            return b"\xff\xd9" in handle.read()
+    except OSError:
+        return False
+
+
 def read_ahead(image_path: Path, output_path: Path,
                max_pixels: int | None = DEFAULT_MAX_PIXELS) -> None:
     """Start reading ``image_path`` (and a JPEG's coefficients, when the output is a JPEG too)
@@ -534,7 +547,8 @@ def read_ahead(image_path: Path, output_path: Path,
 
     threading.Thread(target=read, name="read-ahead", daemon=True).start()
     coefficients = None
-    if kind == "jpeg" and output_path.suffix.lower() in _JPEG_SUFFIXES:
+    if kind == "jpeg" and output_path.suffix.lower() in _JPEG_SUFFIXES \
+            and _ends_whole(image_path):
         from pano_inpaint.io.jpeg_patch import read_coefficients
 
         coefficients = read_coefficients(image_path)

@@ -432,6 +432,24 @@ def test_ctrl_c_on_one_image_says_so_in_the_singular(tmp_path, pano, capsys, mon
     assert list(tmp_path.glob("o*")) == []
 
 
+
+def test_a_truncated_jpeg_is_one_line(tmp_path, capfd):
+    """JPEG in, JPEG out: the read of its coefficients, started beside the decode, printed
+    libjpeg's 'Premature end of JPEG file' twice above the error line."""
+    import threading
+
+    source = write_image(tmp_path / "p.jpg", sphere_function_erp(64, dtype=np.uint8))
+    cut = tmp_path / "cut.jpg"
+    cut.write_bytes(source.read_bytes()[:source.stat().st_size // 2])
+    code = main(["inpaint", str(cut), "--nadir", "20", "-g", "telea", "-q", "-o",
+                 str(tmp_path / "o.jpg")])
+    for thread in threading.enumerate():  # a read left running prints when it ends
+        if thread.name == "jpeg-coefficients":
+            thread.join()
+    lines = [line for line in capfd.readouterr().err.splitlines() if line.strip()]
+    assert code == EXIT_INPUT and len(lines) == 1 and "truncated" in lines[0]
+    assert not (tmp_path / "o.jpg").exists()
+
 @pytest.mark.parametrize("where", ["output", "folder", "input", "mask", "report"])
 def test_a_name_too_long_for_the_file_system(tmp_path, pano, capsys, where):
     """Each ended in a traceback: 'OSError: [Errno 36] File name too long'."""
