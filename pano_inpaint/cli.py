@@ -120,9 +120,9 @@ def _config(config: Path | None, overrides: list[str] | None, generator: str | N
             settings = [f"generator.name={json.dumps(generator)}", "generator.params={}",
                         *settings]
         return load_config(config, settings)
-    except (ConfigError, FileNotFoundError) as exc:
+    except ConfigError as exc:
         raise _fail(f"config: {exc}", EXIT_USAGE) from exc
-    except OSError as exc:
+    except OSError as exc:  # missing too: '[Errno 2] No such file or directory: ...' before
         raise _fail(f"config: cannot read {config}: {exc.strerror or exc}", EXIT_USAGE) from exc
 
 
@@ -1193,8 +1193,10 @@ def _train(ctx: typer.Context, config: Path, load, run, *, run_dir: Path, **opti
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     try:
         train_config = load(config)
-    except (ValueError, FileNotFoundError) as exc:
+    except ValueError as exc:
         raise _fail(f"config: {exc}", EXIT_USAGE) from exc
+    except OSError as exc:  # a folder was a traceback, a missing file '[Errno 2] ...'
+        raise _fail(f"config: cannot read {config}: {exc.strerror or exc}", EXIT_USAGE) from exc
     logging.getLogger("pano_inpaint").setLevel(logging.INFO)
     started = time.time()
     try:

@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 import yaml
 
-from pano_inpaint.dataclass_yaml import build_dataclass
+from pano_inpaint.dataclass_yaml import build_dataclass, read_yaml
 
 __all__ = [
     "AutoMaskConfig",
@@ -196,7 +196,11 @@ def _apply_override(data: dict, override: str) -> None:
         node = node.setdefault(part, {})
         if not isinstance(node, dict):
             raise ConfigError(f"override {override!r}: {part} is not a section")
-    node[parts[-1]] = yaml.safe_load(raw)
+    try:
+        node[parts[-1]] = yaml.safe_load(raw)
+    except yaml.YAMLError as exc:  # '[1': a traceback before
+        raise ConfigError(f"override {override!r}: {raw!r} is not a YAML value (a list or "
+                          "mapping left open?); quote it if it is text") from exc
 
 
 def load_config(
@@ -214,12 +218,7 @@ def load_config(
     """
     data: dict = {}
     if path is not None:
-        text = Path(path).read_text(encoding="utf-8")
-        try:
-            loaded = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"{path}: not valid YAML ({exc})") from exc
-        data = loaded or {}
+        data = read_yaml(path, ConfigError) or {}
         if not isinstance(data, dict):
             raise ConfigError(f"{path}: the top level must be a mapping")
     for override in overrides:

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 import yaml
 
-__all__ = ["build_dataclass", "describe_type", "fits_type", "load_dataclass_yaml"]
+__all__ = ["build_dataclass", "describe_type", "fits_type", "load_dataclass_yaml", "read_yaml"]
 
 
 def fits_type(value: Any, annotation: Any) -> bool:
@@ -110,6 +110,34 @@ def _field_value(hint: Any, value: Any, key: str, error: type[Exception]) -> Any
     return float(value) if hint is float else value
 
 
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    """A YAML error in one line: PyYAML's spans three, with the line quoted and a caret."""
+    if not isinstance(exc, yaml.MarkedYAMLError):
+        return " ".join(str(exc).split())
+    mark = exc.problem_mark or exc.context_mark
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+    context = f" ({exc.context})" if exc.context else ""
+    return f"{exc.problem or 'a syntax error'}{where}{context}"
+
+
+def read_yaml(path: str | Path, error: type[Exception] = ValueError) -> Any:
+    """The YAML document in the file ``path``.
+
+    Raises:
+        error: not valid YAML (where, in one line), or not UTF-8 text (a file saved as UTF-16,
+            an image given by mistake: a UnicodeDecodeError and its traceback before).
+        FileNotFoundError: ``path`` does not exist (other ``OSError``: it cannot be read).
+    """
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise error(f"{path}: not UTF-8 text (byte {exc.start}); save the YAML as UTF-8") from exc
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise error(f"{path}: not valid YAML: {_yaml_problem(exc)}") from exc
+
+
 def load_dataclass_yaml(cls: type, path: str | Path | None, error: type[Exception] = ValueError
                         ) -> Any:
     """Build dataclass ``cls`` from the YAML file ``path`` (``None`` or an empty file: all
@@ -118,10 +146,5 @@ def load_dataclass_yaml(cls: type, path: str | Path | None, error: type[Exceptio
     Raises:
         FileNotFoundError: ``path`` does not exist.
     """
-    data: Any = {}
-    if path is not None:
-        try:
-            data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as exc:
-            raise error(f"{path}: not valid YAML ({exc})") from exc
+    data = (read_yaml(path, error) if path is not None else None) or {}
     return build_dataclass(cls, data, "", error)

@@ -293,6 +293,42 @@ def test_zero_one_mask_takes_one_as_the_hole(tmp_path, dtype):
     assert np.array_equal(read_mask(path, 32, 64), hole)
 
 
+
+@pytest.mark.parametrize(("content", "words"), [
+    (b"\xff\xd8\xff\xe0 a JPEG given as the config", "not UTF-8 text"),
+    ("generator:\n  name: telea\n".encode("utf-16"), "save the YAML as UTF-8"),
+    (b"generator: {name: telea\nmask: [\n", "not valid YAML: expected ',' or '}'"),
+    (None, "cannot read"),  # a folder
+], ids=["binary", "utf-16", "invalid", "folder"])
+@pytest.mark.parametrize("command", ["inpaint", "train"])
+def test_a_config_that_is_not_yaml_text_is_one_line(tmp_path, pano, capsys, content, words,
+                                                    command):
+    """A binary or UTF-16 file given as --config ended in a UnicodeDecodeError traceback
+    (inpaint; train printed the codec's message), a folder in IsADirectoryError (train), and
+    invalid YAML printed PyYAML's three lines with a caret."""
+    config = tmp_path / "c.yaml"
+    if content is None:
+        config.mkdir()
+    else:
+        config.write_bytes(content)
+    args = (["inpaint", pano, "--nadir", 20, "-o", tmp_path / "o.png"] if command == "inpaint"
+            else ["train", "--data", tmp_path, "--out", tmp_path / "run"])
+    code, text = _run(capsys, *args, "--config", config)
+    assert code == EXIT_USAGE and words in text and text.count("error:") == 1
+    assert "^" not in text and "codec" not in text and "Errno" not in text
+    assert not (tmp_path / "o.png").exists() and not (tmp_path / "run").exists()
+
+
+def test_an_override_that_is_not_a_yaml_value_is_refused(tmp_path, pano, capsys):
+    """--set mask.dilate=[1 ended in a yaml.parser.ParserError traceback; a missing --config
+    said '[Errno 2] No such file or directory'."""
+    code, text = _run(capsys, "inpaint", pano, "--nadir", 20, "-o", tmp_path / "o.png",
+                      "--set", "mask.dilate=[1")
+    assert code == EXIT_USAGE and "'[1' is not a YAML value" in text
+    code, text = _run(capsys, "inpaint", pano, "--nadir", 20, "-o", tmp_path / "o.png",
+                      "--config", tmp_path / "missing.yaml")
+    assert code == EXIT_USAGE and "cannot read" in text and "Errno" not in text
+
 def test_zero_one_mask_is_filled(tmp_path, pano, capsys):
     hole = nadir_mask(32, 64, 20)
     mask = write_image(tmp_path / "m.png", hole.astype(np.uint8))
