@@ -295,6 +295,12 @@ def resolve_inputs(spec: str) -> list[InputImage]:
     matches = sorted(Path(p) for p in glob.glob(spec, recursive=True) if Path(p).is_file())
     if not matches:
         raise JobError(f"{spec}: no such file, folder or matching files", EXIT_INPUT)
+    # One file reached by several paths (a link to a parent folder: "shoot/**/*.jpg" walked
+    # it 40 times, filling each image 41 times, ever deeper) is filled once, by its shortest.
+    by_file: dict[tuple[int, int] | Path, Path] = {}
+    for match in sorted(matches, key=lambda m: len(m.parts)):
+        by_file.setdefault(file_id(match) or match, match)
+    matches = sorted(by_file.values())
     root = _glob_root(spec)
     return [InputImage(m, m.relative_to(root)) for m in matches]
 

@@ -417,6 +417,31 @@ def test_a_sidecar_beside_an_image_is_not_its_mask(tmp_path, capsys):
     assert sorted(p.name for p in (tmp_path / "out").glob("IMG*")) == ["IMG_1.jpg"]
     assert {path.name: path.read_bytes() for path in shots.iterdir() if path.is_file()} == kept
 
+
+def test_a_file_given_twice_is_filled_once(tmp_path, capsys, caplog):
+    """--in-place over 'a.png a.png' (or a.png and a link to it) filled the fill again, and
+    two workers could write it at once; a recursive glob through a link to its parent folder
+    filled each image 41 times, into ever deeper folders."""
+    image = sphere_function_erp(32, dtype=np.uint8)
+    once = write_image(tmp_path / "once.png", image)
+    code, _ = _run(capsys, "inpaint", once, "--nadir", 30, "-g", "telea", "-q", "--in-place")
+    assert code == 0
+    twice = write_image(tmp_path / "twice.png", image)
+    (tmp_path / "link.png").symlink_to(twice.name)
+    code, _ = _run(capsys, "inpaint", twice, twice, tmp_path / "link.png", "--nadir", 30,
+                   "-g", "telea", "-q", "-j", 1, "--in-place")
+    assert code == 0 and "given before, filled once" in caplog.text
+    assert np.array_equal(read_image(twice).pixels, read_image(once).pixels)
+    shoot = tmp_path / "shoot" / "day"
+    shoot.mkdir(parents=True)
+    write_image(shoot / "a.png", image)
+    (shoot / "up").symlink_to("..")
+    code, _ = _run(capsys, "inpaint", f"{tmp_path / 'shoot'}/**/*.png", "--nadir", 30, "-g",
+                   "telea", "-q", "-j", 1, "-o", tmp_path / "out")
+    assert code == 0
+    assert [p.relative_to(tmp_path / "out").as_posix()
+            for p in (tmp_path / "out").rglob("*.png")] == ["day/a.png"]
+
 def test_no_result_or_report_replaces_a_mask(tmp_path, pano, capsys):
     mask = write_image(tmp_path / "m.png", nadir_mask(32, 64, 20).astype(np.uint8) * 255)
     kept = mask.read_bytes()
