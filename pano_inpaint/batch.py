@@ -54,6 +54,7 @@ __all__ = [
     "Outcome",
     "build_generator",
     "check_headers",
+    "check_report_path",
     "exit_code",
     "fill_image",
     "plan_batch",
@@ -160,7 +161,7 @@ def build_generator(config: PipelineConfig) -> Generator:
 # ------------------------------------------------------------------------------------ planning
 
 
-def _check_report_path(report: Path, sources: list[str], targets: list[str],
+def check_report_path(report: Path, sources: list[str], targets: list[str],
                        overwrite: bool) -> None:
     """The report must not replace an input or a result, nor an existing file without
     --overwrite, and its folder must be writable: found out now, not after the fills."""
@@ -375,7 +376,7 @@ def plan_batch(
         targets = [str(t) for t in plan_outputs(images, output, batch=batch, in_place=in_place)]
     _check_masks_kept(mask, sources, targets, masks)
     if report is not None:
-        _check_report_path(report, sources + [str(m) for m in masks], targets, overwrite)
+        check_report_path(report, sources + [str(m) for m in masks], targets, overwrite)
     settings = FillSettings(mask, config, in_place, max_pixels)
     if not batch:  # one image: refused from its header right away, with its own exit code
         for problem in check_headers(sources, max_pixels).values():

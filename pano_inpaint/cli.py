@@ -418,6 +418,7 @@ def mask_command(
         pano-inpaint inpaint shoot/ --mask masks/ -o clean/
     """
     from pano_inpaint._progress import ProgressBar
+    from pano_inpaint.batch import check_report_path
     from pano_inpaint.jobs import JobError, resolve_inputs, write_json
     from pano_inpaint.mask_jobs import mask_outputs, write_masks
 
@@ -434,6 +435,11 @@ def mask_command(
     _check_detector(cfg.auto_mask.detector, cfg.auto_mask.weights)
     targets = [path for image in images
                for path in mask_outputs(image, output)[: 2 if preview else 1]]
+    if report is not None:  # written over an input (or any file, --overwrite or not) before
+        try:
+            check_report_path(report, list(map(str, images)), list(map(str, targets)), overwrite)
+        except JobError as exc:
+            raise _fail(str(exc), exc.code) from exc
     before = {path for path in targets if path.exists()}
     started = time.perf_counter()
     try:

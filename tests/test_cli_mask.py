@@ -62,6 +62,24 @@ def test_mask_refuses_to_overwrite(tmp_path, rig_file):
     assert main(["mask", str(path), "-o", str(out), "-q", "--overwrite", *CLASSICAL]) == 0
 
 
+
+def test_mask_report_never_replaces_an_input_or_an_existing_file(tmp_path, rig_file):
+    """--report naming the input (or a mask it writes) wrote the JSON over it, exit 0, and an
+    existing report was replaced without --overwrite. Refused before any work, as inpaint's."""
+    path, _ = rig_file
+    kept = path.read_bytes()
+    out = tmp_path / "masks"
+    assert main(["mask", str(path), "-o", str(out), "-q", "--report", str(path),
+                 *CLASSICAL]) == EXIT_USAGE
+    assert main(["mask", str(path), "-o", str(out), "-q", "--report",
+                 str(out / "shot_mask.png"), *CLASSICAL]) == EXIT_USAGE
+    report = tmp_path / "masks.json"
+    report.write_text("{}")
+    assert main(["mask", str(path), "-o", str(out), "-q", "--report", str(report),
+                 *CLASSICAL]) == EXIT_OUTPUT
+    assert path.read_bytes() == kept and report.read_text() == "{}"
+    assert not (out / "shot_mask.png").exists()
+
 def test_mask_a_shoot_and_a_broken_file(tmp_path):
     folder = tmp_path / "shoot"
     folder.mkdir()
