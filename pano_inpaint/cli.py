@@ -593,17 +593,27 @@ def cubemap_command(
                     for name, face in zip(_ENGINE_NAMES[names], faces, strict=True)}
     else:
         pictures = {f"{image.stem}_{layout}{suffix}": cube_to_layout(faces, layout)}
-    for path in _write_pictures(output, pictures, metadata, overwrite):
+    for path in _write_pictures(output, pictures, metadata, overwrite, inputs=[image]):
         out.print(str(path))
 
 
-def _write_pictures(folder: Path, pictures: dict, metadata, overwrite: bool) -> list[Path]:
+def _write_pictures(folder: Path, pictures: dict, metadata, overwrite: bool, *,
+                    inputs: list[Path]) -> list[Path]:
     """Write ``{name: pixels}`` into ``folder``; any failure is exit code 4 (an output
-    problem), and nothing is written if one of the files exists without --overwrite."""
+    problem), and nothing is written if one of the files is one of the ``inputs`` (even with
+    --overwrite, which replaced the input: 'cubemap front.jpg -o .' wrote a face over it) or
+    exists without --overwrite."""
     from pano_inpaint.io import write_image
     from pano_inpaint.io.atomic import make_folder
+    from pano_inpaint.jobs import same_file
 
     targets = [folder / name for name in pictures]
+    for target in targets:
+        source = next((path for path in inputs if target.exists() and same_file(target, path)),
+                      None)
+        if source is not None:
+            raise _fail(f"{target} would replace the input {source}; write to another "
+                        f"{'folder' if len(targets) > 1 else 'file'}", EXIT_OUTPUT)
     existing = [t for t in targets if t.exists()]
     if existing and not overwrite:
         one = len(existing) == 1
@@ -628,8 +638,8 @@ def _write_pictures(folder: Path, pictures: dict, metadata, overwrite: bool) -> 
 
 
 def _read_faces(source: Path, max_pixels: int):
-    """Six faces ``(6, S, S, C)`` and the metadata of the first, from a folder of six files or
-    one layout image.
+    """Six faces ``(6, S, S, C)``, the metadata of the first and the files read, from a folder
+    of six files or one layout image.
 
     Raises:
         ValueError: no cubemap there, or faces of different sizes or shapes (named).
@@ -641,7 +651,7 @@ def _read_faces(source: Path, max_pixels: int):
 
     if not source.is_dir():  # read_image refuses what is not a regular file
         loaded = read_image(source, max_pixels=max_pixels)
-        return layout_to_cube(loaded.pixels), loaded.metadata
+        return layout_to_cube(loaded.pixels), loaded.metadata, [source]
     files = {p.stem.lower(): p for p in source.iterdir() if p.is_file()}
     for stems in _ENGINE_NAMES.values():
         if all(s in files for s in stems):
@@ -660,7 +670,7 @@ def _read_faces(source: Path, max_pixels: int):
                         f"of {face.pixels.dtype}, but {first.path.name} is "
                         f"{first.width}x{first.height} with {first.channels} of "
                         f"{first.pixels.dtype}; all six faces must match")
-            return np.stack([x.pixels for x in loaded]), first.metadata
+            return np.stack([x.pixels for x in loaded]), first.metadata, [files[s] for s in stems]
     # The naming with the most faces there: a face missing from it is named.
     stems = max(_ENGINE_NAMES.values(), key=lambda names: sum(s in files for s in names))
     found = [s for s in stems if s in files]
@@ -701,7 +711,7 @@ def equirect_command(
     if not source.exists():
         raise _fail(f"{source}: no such file or folder", EXIT_INPUT)
     try:
-        faces, metadata = _read_faces(source, max_pixels)
+        faces, metadata, read = _read_faces(source, max_pixels)
         w = width or 4 * faces.shape[1]
         w += w % 2
         pano = cube_to_erp(faces, w // 2, w)
@@ -710,7 +720,7 @@ def equirect_command(
     except ValueError as exc:
         raise _fail(str(exc), EXIT_INPUT) from exc
     _write_pictures(output.parent, {output.name: pano}, metadata.for_output(w, w // 2),
-                    overwrite)
+                    overwrite, inputs=read)
     out.print(str(output))
 
 

@@ -461,6 +461,22 @@ def test_no_result_or_report_replaces_a_mask(tmp_path, pano, capsys):
     assert not (tmp_path / "o.png").exists() and not (masks / "pano.png").exists()
 
 
+
+def test_cubemap_and_equirect_never_replace_their_input(tmp_path, capsys):
+    """With --overwrite, 'cubemap front.png -o .' wrote the front face over the panorama and
+    'equirect faces/ -o faces/front.png' the panorama over a face (exit 0 both)."""
+    pano = write_image(tmp_path / "front.png", sphere_function_erp(32, dtype=np.uint8))
+    kept = pano.read_bytes()
+    code, text = _run(capsys, "cubemap", pano, "-o", tmp_path, "--overwrite")
+    assert code == EXIT_OUTPUT and "would replace the input" in text
+    assert pano.read_bytes() == kept and not (tmp_path / "back.png").exists()
+    faces = tmp_path / "faces"
+    assert _run(capsys, "cubemap", pano, "-o", faces)[0] == 0
+    face = (faces / "front.png").read_bytes()
+    code, text = _run(capsys, "equirect", faces, "-o", faces / "front.png", "--overwrite")
+    assert code == EXIT_OUTPUT and "would replace the input" in text
+    assert (faces / "front.png").read_bytes() == face
+
 def test_demo_refuses_a_bad_generator_or_output_before_the_fill(tmp_path, pano, capsys,
                                                                monkeypatch):
     """Both reached the user as a Python traceback (UnknownGeneratorError, FileExistsError),
