@@ -949,6 +949,8 @@ def _evaluate(run, out_dir: Path) -> None:
         raise _fail(exc.args[0], EXIT_USAGE) from exc
     except FileNotFoundError as exc:
         raise _fail(str(exc), 1) from exc
+    except (FileExistsError, NotADirectoryError) as exc:  # a file as --out: a traceback before
+        raise _fail(f"cannot write into {out_dir}: {exc.strerror or exc}", EXIT_OUTPUT) from exc
     scored = [r for r in results.rows if r["kind"] != "reference"]
     for name, path in results.files.items():
         out.print(f"{name}: {path}", highlight=False)

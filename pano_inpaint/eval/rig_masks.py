@@ -45,7 +45,7 @@ from pano_inpaint.eval.images import GroundTruth, find_panoramas, load_panorama
 from pano_inpaint.eval.metrics import sphere_weights, ws_psnr
 from pano_inpaint.eval.runner import EvalResults
 from pano_inpaint.eval.views import perspective_view
-from pano_inpaint.io.atomic import atomic_write_text
+from pano_inpaint.io.atomic import atomic_write_text, make_folder
 from pano_inpaint.io.images import write_image
 from pano_inpaint.masks import mask_fraction, nadir_mask
 from pano_inpaint.masks.auto import CAP_DEGREES, detect_rig, detect_shoot, get_detector
@@ -323,9 +323,18 @@ def evaluate_rig_masks(
     paths = find_panoramas(dirs, images)
     if not paths:
         raise FileNotFoundError(f"no panoramas in {', '.join(map(str, dirs))}")
-    out_dir.mkdir(parents=True, exist_ok=True)
+    make_folder(out_dir)
     views = _Views(out_dir) if html_report else None
-    cleans = [(p.name, _display_uint8(load_panorama(p, max_width=max_width))) for p in paths]
+    cleans, skipped = [], []
+    for path in paths:  # an unreadable one ended the run in a traceback; eval skips them too
+        try:
+            cleans.append((path.name, _display_uint8(load_panorama(path, max_width=max_width))))
+        except (OSError, ValueError) as exc:
+            log.warning("not scored: %s", exc)
+            skipped.append({"image": path.name, "reason": str(exc)})
+    if not cleans:
+        raise FileNotFoundError(f"no readable panoramas in {', '.join(map(str, dirs))} ("
+                                f"{'; '.join(s['reason'] for s in skipped[:3])})")
     methods = [*detectors, CAP, TRUTH]
     rows: list[dict] = []
     main_config = AutoMaskConfig(**{**vars(config.auto_mask), "detector": detectors[0]})
@@ -369,11 +378,14 @@ def evaluate_rig_masks(
     meta = {"command": command, "date": datetime.datetime.now(datetime.UTC).isoformat(
         timespec="seconds"), "panoramas": [n for n, _ in cleans], "kinds": kinds,
         "detectors": detectors, "generator": generator, "seed": seed,
-        "max_width": max_width, "seconds": round(time.perf_counter() - started, 1)}
+        "max_width": max_width, "seconds": round(time.perf_counter() - started, 1),
+        "skipped": skipped}
     markdown = "\n".join([
         "# Automatic rig masks", "", f"`{command}`", "",
         f"{len(cleans)} panoramas x {len(kinds)} rig kinds, seed {seed}, "
         f"{meta['seconds']:.0f} s.", "",
+        *[f"- not scored: {s['image']}: {s['reason']}" for s in skipped],
+        *([""] if skipped else []),
         *_summaries(rows, kinds, methods), *_shoot_lines(shoot_rows)])
     files = {"markdown": out_dir / "results.md", "json": out_dir / "results.json"}
     atomic_write_text(files["markdown"], markdown)

@@ -33,6 +33,7 @@ from pano_inpaint.eval.memory import call_with_peak_memory
 from pano_inpaint.eval.methods import Method, MethodOutput, select_methods
 from pano_inpaint.eval.report import GROUND_TRUTH, CaseViews, write_reports
 from pano_inpaint.eval.views import HoleView
+from pano_inpaint.io.atomic import make_folder
 from pano_inpaint.masks import (
     MASK_FAMILIES,
     NADIR_FAMILIES,
@@ -331,7 +332,7 @@ def run_evaluation(
     plan = _Plan(families, methods, forced, width_limit, tuple(smeared_nadir), seed)
     paths = _pick_panoramas(dirs, quick, images)
 
-    out_dir.mkdir(parents=True, exist_ok=True)
+    make_folder(out_dir)  # NotADirectoryError naming a file in the way
     _warm_up(methods)
     views = CaseViews(out_dir) if html else None
     rows, loaded, skipped = _evaluate_panoramas(paths, plan, views, progress)

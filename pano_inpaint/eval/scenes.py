@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from pano_inpaint.geometry.sphere import erp_pixel_to_lonlat, lonlat_to_xyz
+from pano_inpaint.io.atomic import make_folder
 from pano_inpaint.io.images import write_image
 
 __all__ = ["SCENES", "SceneSpec", "main", "render_scene", "write_scenes"]
@@ -298,7 +299,7 @@ def write_scenes(out_dir: str | Path, width: int = 1024, *, seed: int = 0,
                  progress: Callable[[str], None] | None = None) -> list[Path]:
     """Render every scene (or ``names``) to ``out_dir/<name>.png``; returns the paths."""
     folder = Path(out_dir)
-    folder.mkdir(parents=True, exist_ok=True)
+    make_folder(folder)
     paths = []
     for name in names or list(SCENES):
         path = folder / f"{name}.png"

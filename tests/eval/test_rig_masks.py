@@ -50,6 +50,25 @@ def test_eval_mask_command_writes_the_tables(tmp_path, written_whole):
     assert files_under(out) <= written_whole  # the thumbnails too: whole or not at all
 
 
+
+def test_eval_mask_skips_an_unreadable_panorama_and_refuses_a_file_as_out(tmp_path):
+    """One broken file among the panoramas ended eval-mask in an ImageReadError traceback (eval
+    skips it), and --out naming a file in a FileExistsError one."""
+    folder = tmp_path / "panos"
+    folder.mkdir()
+    for i, shift in enumerate((0, 50)):
+        pano = np.roll(sphere_function_erp(64, ground_rgb, dtype=np.uint8), shift, axis=1)
+        write_image(folder / f"p{i}.png", pano)
+    (folder / "broken.jpg").write_bytes(b"not a jpeg")
+    args = ["--detectors", "classical", "--kinds", "tripod", "--no-progress", "--no-html"]
+    out = tmp_path / "out"
+    assert main(["eval-mask", str(folder), "--out", str(out), *args]) == 0
+    assert "not scored: broken.jpg: cannot read" in (out / "results.md").read_text()
+    assert [s["image"] for s in json.loads((out / "results.json").read_text())["meta"][
+        "skipped"]] == ["broken.jpg"]
+    (tmp_path / "file").write_text("x")
+    assert main(["eval-mask", str(folder), "--out", str(tmp_path / "file"), *args]) == 4
+
 def test_eval_mask_unknown_detector(tmp_path):
     assert main(["eval-mask", str(tmp_path), "--out", str(tmp_path / "o"),
                  "--detectors", "magic"]) == 2

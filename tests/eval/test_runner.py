@@ -82,6 +82,9 @@ def test_eval_command(pano_dir, tmp_path, capsys):
     assert payload["meta"]["command"].startswith("pano-inpaint eval ")
     assert main(["eval", str(pano_dir), "--out", str(out), "--masks", "nope"]) == 2
     assert main(["eval", str(tmp_path / "missing"), "--out", str(out)]) == 1
+    # A file as --out (or above it) ended in a FileExistsError traceback.
+    assert main([*argv[:2], "--out", str(out / "results.md"), *argv[4:]]) == 4
+    assert "results.md is a file, not a folder" in capsys.readouterr().err
     assert main(["eval", "--out"]) == 2
 
 
