@@ -1224,6 +1224,8 @@ def _train(ctx: typer.Context, config: Path, load, run, *, run_dir: Path, **opti
                              started) from None
     except (FileNotFoundError, ValueError) as exc:
         raise _fail(str(exc), 1) from exc
+    except (FileExistsError, NotADirectoryError) as exc:  # a file as --out: a traceback before
+        raise _fail(f"cannot write into {run_dir}: {exc.strerror or exc}", EXIT_OUTPUT) from exc
     done = "finished" if result.summary["finished"] else "stopped"
     out.print(f"{done} at step {result.steps} ({result.seconds / 60:.1f} min of training) in "
               f"{result.run_dir}", highlight=False)

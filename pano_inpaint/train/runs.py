@@ -28,7 +28,7 @@ import torch
 import yaml
 
 from pano_inpaint.generators.net.model import resolve_device
-from pano_inpaint.io.atomic import atomic_write_text
+from pano_inpaint.io.atomic import atomic_write_text, make_folder
 
 __all__ = [
     "CHECKPOINT",
@@ -133,7 +133,7 @@ def truncate_log(path: Path, step: int, columns: Sequence[str]) -> None:
 
 def write_run_config(run_dir: Path, config: dict) -> None:
     """Create the run folder and write the effective config there as ``config.yaml`` (whole)."""
-    run_dir.mkdir(parents=True, exist_ok=True)
+    make_folder(run_dir)  # NotADirectoryError naming a file in the way
     atomic_write_text(run_dir / "config.yaml",
                       yaml.safe_dump(json.loads(json.dumps(config)), sort_keys=False))
 

@@ -61,3 +61,19 @@ def test_a_log_row_cut_short_is_dropped_on_resume(tmp_path: Path) -> None:
     log.write_text("step,loss\n1,0.5\n2,0.4\n3", encoding="utf-8")
     truncate_log(log, 10, ["step", "loss"])
     assert log.read_text(encoding="utf-8").splitlines() == ["step,loss", "1,0.5", "2,0.4"]
+
+
+@pytest.mark.parametrize(("command", "config"), [("train", "smoke.yaml"),
+                                                 ("train-mask", "mask_smoke.yaml")])
+def test_a_file_as_the_run_folder_is_an_output_error(command: str, config: str,
+                                                     data_dir: Path, tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture) -> None:
+    """--out naming a file ended both trainers in a FileExistsError traceback."""
+    from pano_inpaint.cli import main
+
+    taken = tmp_path / "taken"
+    taken.write_text("keep")
+    code = main([command, "-c", str(CONFIGS / config), "--data", str(data_dir), "--out",
+                 str(taken), "--no-progress"])
+    assert code == 4 and "taken is a file, not a folder" in capsys.readouterr().err
+    assert taken.read_text() == "keep"
