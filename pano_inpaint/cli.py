@@ -432,6 +432,14 @@ def mask_command(
         raise _fail(str(exc), exc.code) from exc
     if output.exists() and not output.is_dir():
         raise _fail(f"{output} is a file; -o takes a folder", EXIT_USAGE)
+    # Masks written beside the images: run again, its own masks and previews were taken for
+    # panoramas (a_mask_mask.png, a_preview_mask.png... with --overwrite).
+    own = {path.resolve() for image in images for path in mask_outputs(image, output)}
+    if skipped := [image for image in images if image.resolve() in own]:
+        console.print(f"[yellow]warning[/] {', '.join(p.name for p in skipped[:3])}"
+                      f"{', ...' if len(skipped) > 3 else ''}: this run's own masks and previews, "
+                      "skipped", highlight=False)
+        images = [image for image in images if image.resolve() not in own]
     _check_detector(cfg.auto_mask.detector, cfg.auto_mask.weights)
     targets = [path for image in images
                for path in mask_outputs(image, output)[: 2 if preview else 1]]

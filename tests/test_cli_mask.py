@@ -80,6 +80,21 @@ def test_mask_report_never_replaces_an_input_or_an_existing_file(tmp_path, rig_f
     assert path.read_bytes() == kept and report.read_text() == "{}"
     assert not (out / "shot_mask.png").exists()
 
+
+def test_masks_written_beside_the_images_are_not_taken_for_panoramas(tmp_path, rig_file,
+                                                                     capsys):
+    """'mask shoot/ -o shoot/' run again (--overwrite) took its own shot_mask.png and
+    shot_preview.jpg for panoramas and wrote shot_mask_mask.png, shot_preview_mask.png..."""
+    path, _ = rig_file
+    args = ["mask", str(tmp_path), "-o", str(tmp_path), "-q", *CLASSICAL]
+    assert main(args) == 0
+    mask = (tmp_path / "shot_mask.png").read_bytes()
+    assert main([*args, "--overwrite"]) == 0
+    assert "shot_mask.png, shot_preview.jpg: this run's own masks" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "shot.png", "shot_mask.png", "shot_preview.jpg"]
+    assert (tmp_path / "shot_mask.png").read_bytes() == mask
+
 def test_mask_a_shoot_and_a_broken_file(tmp_path):
     folder = tmp_path / "shoot"
     folder.mkdir()
