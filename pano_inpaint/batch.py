@@ -186,11 +186,13 @@ def check_report_path(report: Path, sources: list[str], targets: list[str],
                        EXIT_OUTPUT) from exc
 
 
-def _without_masks(sources: list[str], relatives: list[str], masks: list[Path]
+def _without_masks(sources: list[str], relatives: list[str], masks: list[Path],
+                   what: tuple[str, str] = ("a --mask", "--mask files")
                    ) -> tuple[list[str], list[str]]:
     """The inputs less the masks among them (the ``--mask`` file, or the masks the images take
     from a ``--mask`` folder that holds them too): a mask beside the images was filled as a
-    panorama, with itself for its mask (replaced, with ``--in-place``).
+    panorama, with itself for its mask (replaced, with ``--in-place``). ``what`` they are, one
+    and many, for the warning (the masks' previews are dropped as well).
 
     Raises:
         JobError: ``EXIT_INPUT`` when nothing but masks is left.
@@ -204,10 +206,10 @@ def _without_masks(sources: list[str], relatives: list[str], masks: list[Path]
         names = {source for source, _ in kept}
         dropped = [source for source in sources if source not in names]
         shown = ", ".join(dropped[:3]) + (", ..." if len(dropped) > 3 else "")
-        log.warning("%s: %s, not filled", shown, "a --mask" if len(dropped) == 1
-                    else f"{len(dropped)} inputs are --mask files")
+        log.warning("%s: %s, not filled", shown, what[0] if len(dropped) == 1
+                    else f"{len(dropped)} inputs are {what[1]}")
     if not kept:
-        raise JobError("every input is a --mask; give the panoramas to fill", EXIT_INPUT)
+        raise JobError(f"every input is {what[0]}; give the panoramas to fill", EXIT_INPUT)
     return [source for source, _ in kept], [relative for _, relative in kept]
 
 
@@ -367,6 +369,8 @@ def plan_batch(
     mask = mask.told_apart(local, max_pixels=max_pixels)
     masks = mask.masks_of(local)
     sources, relatives = _without_masks(sources, relatives, masks)
+    sources, relatives = _without_masks(sources, relatives, mask.previews_of(local),
+                                        ("a --mask's preview", "previews of --mask files"))
     remote = any(loc.is_remote(s) for s in sources) or (
         output is not None and loc.is_remote(output))
     if remote:

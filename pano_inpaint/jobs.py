@@ -53,6 +53,7 @@ __all__ = [
     "check_panorama",
     "file_id",
     "inpaint_file",
+    "mask_outputs",
     "plan_outputs",
     "read_ahead",
     "resolve_inputs",
@@ -78,6 +79,12 @@ def _check_cap(option: str, degrees: float | None) -> None:
     if degrees is not None and not (math.isfinite(degrees) and 0 <= degrees <= 180):
         raise JobError(f"{option} is the radius of a cap around the pole in degrees, from 0 to "
                        f"180; got {degrees}", EXIT_USAGE)
+
+
+def mask_outputs(image: Path, out_dir: Path) -> tuple[Path, Path]:
+    """``(NAME_mask.png, NAME_preview.jpg)`` in ``out_dir`` for ``image``: what ``pano-inpaint
+    mask`` writes, and the mask name ``--mask FOLDER`` looks for."""
+    return out_dir / f"{image.stem}_mask.png", out_dir / f"{image.stem}_preview.jpg"
 
 
 def _files_by_stem(folder: Path) -> dict[str, list[Path]]:
@@ -203,6 +210,22 @@ class MaskSpec:
         by_stem = _files_by_stem(self.path)
         masks = (self._painted(image_path, by_stem) for image_path in image_paths)
         return sorted({mask for mask in masks if mask is not None})
+
+    def previews_of(self, image_paths: list[Path]) -> list[Path]:
+        """The previews ``pano-inpaint mask`` wrote beside the masks these images take from a
+        ``--mask`` folder (``NAME_preview.jpg`` beside ``NAME_mask.png``): pictures of a
+        nadir, not panoramas. With the masks written beside the images, 'inpaint shoot/
+        --mask shoot/' took each for a panorama and failed it ('no mask for
+        NAME_preview.jpg')."""
+        if self.path is None or not self.path.is_dir():
+            return []
+        by_stem = _files_by_stem(self.path)
+        found = set()
+        for image_path in image_paths:
+            mask, preview = mask_outputs(image_path, self.path)
+            if self._painted(image_path, by_stem) == mask and preview.is_file():
+                found.add(preview)
+        return sorted(found)
 
     def uses_auto(self, image_path: Path) -> bool:
         """Whether ``image_path`` gets the automatic mask: ``auto`` and no painted mask or cap

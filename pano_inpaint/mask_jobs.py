@@ -22,7 +22,7 @@ import numpy as np
 from pano_inpaint.config import AutoMaskConfig
 from pano_inpaint.exit_codes import EXIT_INPUT, EXIT_OUTPUT, EXIT_USAGE
 from pano_inpaint.io import ImageReadError, ImageWriteError, read_image, write_image
-from pano_inpaint.jobs import JobError, check_panorama
+from pano_inpaint.jobs import JobError, check_panorama, mask_outputs
 from pano_inpaint.masks import dilate_mask
 
 __all__ = ["MaskFileResult", "mask_outputs", "write_masks"]
@@ -40,11 +40,6 @@ class MaskFileResult:
     mask: Path
     preview: Path | None
     report: dict  # RigDetection.to_dict(), plus the shoot's yaw
-
-
-def mask_outputs(image: Path, out_dir: Path) -> tuple[Path, Path]:
-    """``(NAME_mask.png, NAME_preview.jpg)`` in ``out_dir`` for ``image``."""
-    return out_dir / f"{image.stem}_mask.png", out_dir / f"{image.stem}_preview.jpg"
 
 
 def _read(path: Path):

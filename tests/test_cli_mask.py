@@ -94,6 +94,12 @@ def test_masks_written_beside_the_images_are_not_taken_for_panoramas(tmp_path, r
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "shot.png", "shot_mask.png", "shot_preview.jpg"]
     assert (tmp_path / "shot_mask.png").read_bytes() == mask
+    # Then filled with them: the preview was taken for a panorama ('no mask for
+    # shot_preview.jpg', exit 1).
+    out = tmp_path.parent / f"{tmp_path.name}_out"
+    assert main(["inpaint", str(tmp_path), "--mask", str(tmp_path), "-g", "telea", "-q",
+                 "-j", "1", "-o", str(out)]) == 0
+    assert sorted(p.name for p in out.glob("shot*")) == ["shot.png"]
 
 def test_mask_a_shoot_and_a_broken_file(tmp_path):
     folder = tmp_path / "shoot"
