@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import shutil
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -87,6 +88,17 @@ class FillRequest(_Body):
     generator: str | None = None
     params: dict[str, bool | int | float | str] = Field(default_factory=dict)
     dilate: int | None = Field(default=None, ge=0, le=256)
+
+
+def _file_response(path: Path, gone: str, **options: Any) -> FileResponse:
+    """A file of the workspace, or 404 ``gone`` when it is not there: closing its panorama
+    (another tab) removes its files, and FileResponse found one missing only as it sent it
+    (a 500 with a traceback)."""
+    try:
+        found = os.stat(path)
+    except FileNotFoundError:
+        raise Refused(gone, 404) from None
+    return FileResponse(path, stat_result=found, **options)
 
 
 def _same_origin(request: Request) -> bool:
@@ -205,7 +217,8 @@ def create_app(session: Session, *, allowed_hosts: list[str] | None = None) -> F
 
     @app.get("/api/images/{image_id}/preview.jpg")
     def preview(image_id: str) -> FileResponse:
-        return FileResponse(image_of(image_id).workdir / "preview.jpg")
+        return _file_response(image_of(image_id).workdir / "preview.jpg",
+                              f"image {image_id} was closed")
 
     # ------------------------------------------------------------------ the mask
 
@@ -300,7 +313,8 @@ def create_app(session: Session, *, allowed_hosts: list[str] | None = None) -> F
         job = job_of(job_id)
         if job.state != "done":
             raise Refused(f"fill {job_id} is {job.state}", 409)
-        return FileResponse(image_of(job.image_id).workdir / job.id / "preview.jpg")
+        return _file_response(image_of(job.image_id).workdir / job.id / "preview.jpg",
+                              f"image {job.image_id} was closed; its fills are gone")
 
     @app.get("/api/fills/{job_id}/files/{kind}")
     def fill_file(job_id: str, kind: str) -> FileResponse:
@@ -310,6 +324,8 @@ def create_app(session: Session, *, allowed_hosts: list[str] | None = None) -> F
         name = job.result["files"].get(kind) if kind in _FILE_KINDS else None
         if name is None:
             raise Refused(f"fill {job_id} has no {kind!r} file", 404)
-        return FileResponse(image_of(job.image_id).workdir / job.id / name, filename=name)
+        return _file_response(image_of(job.image_id).workdir / job.id / name,
+                              f"image {job.image_id} was closed; its fills are gone",
+                              filename=name)
 
     return app

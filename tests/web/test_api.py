@@ -583,6 +583,27 @@ def test_continue_from_a_fill_of_a_panorama_closed_meanwhile(client, session, mo
         name for name in before if name != image["id"]]
 
 
+
+@pytest.mark.parametrize("url", ["/api/images/{image}/preview.jpg",
+                                 "/api/fills/{job}/preview.jpg", "/api/fills/{job}/files/result"])
+def test_files_of_a_panorama_closed_meanwhile_are_404(client, session, monkeypatch, url):
+    """Closed (another tab) between the lookup of the image and the sending of its preview or
+    a fill's file: FileResponse found the file missing only as it sent it, a 500."""
+    image = _open(client)
+    client.post(f"/api/images/{image['id']}/mask/cap", json={"degrees": 20})
+    job = _wait(client, client.post(f"/api/images/{image['id']}/fills",
+                                    json={"generator": "telea"}).json()["id"])
+    lookup = session.image
+
+    def closed_after_lookup(image_id):
+        found = lookup(image_id)
+        session.close(image_id)
+        return found
+
+    monkeypatch.setattr(session, "image", closed_after_lookup)
+    response = client.get(url.format(image=image["id"], job=job["id"]))
+    assert response.status_code == 404 and "was closed" in response.json()["detail"]
+
 def test_continue_from_a_result(client, session, folder):
     rng = np.random.default_rng(3)
     write_image(folder / "pano.jpg", rng.integers(0, 256, (32, 64, 3), dtype=np.uint8))
