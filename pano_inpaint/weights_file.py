@@ -9,6 +9,7 @@ Used by the ``net`` generator (:mod:`pano_inpaint.generators.net.weights`) and t
 from __future__ import annotations
 
 import hashlib
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -19,6 +20,7 @@ from pano_inpaint.io.atomic import atomic_write
 
 __all__ = [
     "WeightsError",
+    "check_weights_path",
     "file_sha256",
     "load_network",
     "read_weights_file",
@@ -31,6 +33,22 @@ Network = TypeVar("Network", bound=torch.nn.Module)
 
 class WeightsError(RuntimeError):
     """A weights file that is missing, corrupt or not of the expected network."""
+
+
+def check_weights_path(path: str | Path) -> None:
+    """Refuse, before any work, a weights path that is no file or no torch file (a zip
+    archive): read at the first fill, a missing file failed there as a bug to report (exit 1),
+    and an image given by mistake with torch's essay on ``weights_only``.
+
+    Raises:
+        ValueError: saying which.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"weights file not found: {path}")
+    if not zipfile.is_zipfile(path):
+        raise ValueError(f"{path} is not a PyTorch weights file (torch.save writes a zip "
+                         "archive)")
 
 
 def file_sha256(path: str | Path) -> str:
@@ -60,8 +78,10 @@ def read_weights_file(path: str | Path, fmt: str, *, sha256: str | None = None) 
         WeightsError: missing file, digest mismatch, unreadable, or another format.
     """
     path = Path(path)
-    if not path.is_file():
-        raise WeightsError(f"weights file not found: {path}")
+    try:
+        check_weights_path(path)
+    except ValueError as exc:
+        raise WeightsError(str(exc)) from None
     if sha256 is not None:
         actual = file_sha256(path)
         if actual != sha256:
@@ -69,7 +89,9 @@ def read_weights_file(path: str | Path, fmt: str, *, sha256: str | None = None) 
     try:
         blob = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises several types for a bad file
-        raise WeightsError(f"cannot read {path}: {exc}") from exc
+        # Its first line only: torch explains weights_only over a dozen lines.
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        raise WeightsError(f"cannot read {path}: {type(exc).__name__}: {first[:160]}") from exc
     if not isinstance(blob, dict) or blob.get("format") != fmt:
         raise WeightsError(f"{path.name} is not a {fmt} weights file")
     state = {k: v.float() if v.is_floating_point() else v for k, v in blob["state_dict"].items()}

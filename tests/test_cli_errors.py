@@ -329,6 +329,23 @@ def test_an_override_that_is_not_a_yaml_value_is_refused(tmp_path, pano, capsys)
                       "--config", tmp_path / "missing.yaml")
     assert code == EXIT_USAGE and "cannot read" in text and "Errno" not in text
 
+
+@pytest.mark.parametrize("weights", ["missing.pt", "pano.png"])
+def test_weights_that_are_no_weights_file_are_refused_before_the_fill(tmp_path, pano, capsys,
+                                                                      weights):
+    """A missing weights file failed the first fill as 'the generator failed (WeightsError:
+    ...); this is a bug, please report it' (exit 1); an image given as the weights printed
+    torch's dozen lines on weights_only, for the net and for the rig detector."""
+    pytest.importorskip("torch")
+    path = tmp_path / weights
+    code, text = _run(capsys, "inpaint", pano, "--nadir", 20, "-g", "net", "-o",
+                      tmp_path / "o.png", "--set", f"generator.params.weights={path}")
+    assert code == EXIT_USAGE and ("not found" in text or "not a PyTorch weights" in text)
+    assert "bug" not in text and not (tmp_path / "o.png").exists()
+    code, text = _run(capsys, "inpaint", pano, "--auto", "-g", "telea", "-o",
+                      tmp_path / "o.png", "--set", f"auto_mask.weights={path}")
+    assert code == EXIT_USAGE and "weights_only" not in text and len(text) < 300
+
 def test_zero_one_mask_is_filled(tmp_path, pano, capsys):
     hole = nadir_mask(32, 64, 20)
     mask = write_image(tmp_path / "m.png", hole.astype(np.uint8))

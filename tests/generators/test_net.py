@@ -11,6 +11,7 @@ import re
 import socket
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -265,9 +266,10 @@ def test_fill_across_a_cube_edge_is_continuous() -> None:
     assert isinstance(config, PipelineConfig)
 
 
-def test_prepare_loads_the_weights_and_a_missing_file_fails_the_fill(tmp_path: Path) -> None:
+def test_prepare_loads_the_weights_and_a_bad_file_fails_the_fill(tmp_path: Path) -> None:
     """``prepare`` (run by the pipeline on a thread before the first fill) loads the network;
-    its error (here: no weights file) is the fill's error."""
+    its error (here: a zip archive that is no weights file) is the fill's error. A missing
+    file, or one that is no zip archive, is refused when the generator is built."""
     from pano_inpaint.generators.net import generator as net_generator
 
     save_weights(tmp_path / "tiny.pt", _tiny())
@@ -276,6 +278,13 @@ def test_prepare_loads_the_weights_and_a_missing_file_fails_the_fill(tmp_path: P
         get_generator(name, weights=str(tmp_path / "tiny.pt")).prepare()
         assert [key[0] for key in net_generator._MODELS] == [str((tmp_path / "tiny.pt").resolve())]
     erp = sphere_function_erp(32, smooth_rgb)
-    with pytest.raises(WeightsError, match="not found"):
+    with zipfile.ZipFile(tmp_path / "other.zip", "w") as archive:
+        archive.writestr("notes.txt", "not a network")
+    with pytest.raises(WeightsError, match="cannot read"):
         inpaint(erp, nadir_mask(32, 64, 30), generator=get_generator(
-            "net+patchmatch", weights=str(tmp_path / "missing.pt")))
+            "net+patchmatch", weights=str(tmp_path / "other.zip")))
+    (tmp_path / "photo.jpg").write_bytes(b"\xff\xd8\xff\xe0 a JPEG")
+    for weights, words in (("missing.pt", "not found"), ("photo.jpg", "not a PyTorch")):
+        for name in ("net", "net+patchmatch"):
+            with pytest.raises(ValueError, match=words):  # build_generator: exit 2, before work
+                get_generator(name, weights=str(tmp_path / weights))

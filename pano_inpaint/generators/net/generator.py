@@ -31,6 +31,7 @@ from pano_inpaint.generators.base import CubeTiles
 from pano_inpaint.generators.net.model import CubeInpaintNet, resolve_device
 from pano_inpaint.generators.net.weights import DEFAULT_WEIGHTS, file_sha256, load_weights
 from pano_inpaint.geometry.torch_padding import CubePad
+from pano_inpaint.weights_file import check_weights_path
 
 __all__ = ["NetGenerator", "NetPatchMatch"]
 
@@ -151,6 +152,8 @@ class NetGenerator:
         """
         if working_size is not None and working_size < 8:
             raise ValueError(f"working_size must be >= 8, got {working_size}")
+        if weights is not None:
+            check_weights_path(weights)  # now, not as a failed fill
         self.weights = weights
         self.working_size = working_size
         self.device = resolve_device(device)
