@@ -10,6 +10,7 @@ Ctrl-C (a batch: run the same command again to resume).
 # No `from __future__ import annotations` here: typer reads every command's annotations to build
 # the command line, and evaluating them from strings (eval per parameter) was the larger part of
 # its work on `--help`.
+import contextlib
 import errno
 import functools
 import gc
@@ -17,7 +18,7 @@ import logging
 import re
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -1432,6 +1433,25 @@ def _convert_plain_values() -> None:
     core.build_runtime_param = plain_first
 
 
+@contextlib.contextmanager
+def _printable_names() -> Iterator[None]:
+    """Standard output escapes what its encoding cannot hold while a command runs, then is put
+    back: a file name that is not UTF-8 (caf\\xe9.jpg from a Latin-1 share: a lone surrogate
+    in Python) ended the command in UnicodeEncodeError as its line was printed."""
+    stream = sys.stdout
+    errors = getattr(stream, "errors", None)
+    try:
+        stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
+    except (AttributeError, ValueError, OSError):  # not a text stream that can be changed
+        yield
+        return
+    try:
+        yield
+    finally:
+        with contextlib.suppress(AttributeError, ValueError, OSError):
+            stream.reconfigure(errors=errors)  # type: ignore[union-attr]
+
+
 def _run(argv: list[str]) -> int:
     from pano_inpaint._sigterm import sigterm_as_interrupt
 
@@ -1440,7 +1460,7 @@ def _run(argv: list[str]) -> int:
         # SIGTERM (kill, a service manager's stop) ends every command as Ctrl-C does: exit 130
         # and its line, the files it writes whole or not at all (the README's exit codes). A
         # batch and serve open it again for themselves; the inner one puts this one back.
-        with sigterm_as_interrupt():
+        with sigterm_as_interrupt(), _printable_names():
             code = app(args=argv, standalone_mode=False, obj={"argv": argv})
     except typer.Exit as exc:
         return exc.exit_code

@@ -87,7 +87,11 @@ class Record:
     def to_json(self) -> str:
         data = {name: getattr(self, name) for name in _FIELDS}
         data["time"] = self.time or time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+        text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+        # A file name that is not UTF-8 (caf\xe9.jpg from a Latin-1 share) holds a lone
+        # surrogate, which UTF-8 cannot encode (the batch ended in a traceback): written as
+        # JSON's own escape, it reads back as the same name.
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
     @classmethod
     def from_json(cls, line: str) -> Record:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import stat
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -543,6 +544,21 @@ def test_a_truncated_jpeg_is_one_line(tmp_path, capfd):
     lines = [line for line in capfd.readouterr().err.splitlines() if line.strip()]
     assert code == EXIT_INPUT and len(lines) == 1 and "truncated" in lines[0]
     assert not (tmp_path / "o.jpg").exists()
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="file names are bytes on Linux only")
+def test_a_file_name_that_is_not_utf8_is_filled_and_resumed(tmp_path, capsys):
+    """caf\\xe9.png (a Latin-1 name, from an old share or a zip) ended the batch in a
+    UnicodeEncodeError traceback as its manifest record was written."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    name = os.fsdecode(b"caf\xe9.png")
+    write_image(folder / name, sphere_function_erp(32, dtype=np.uint8))
+    args = ("inpaint", folder, "--nadir", 20, "-g", "telea", "-j", 1, "-o", tmp_path / "out")
+    code, _ = _run(capsys, *args)
+    assert code == 0 and (tmp_path / "out" / name).is_file()
+    code, text = _run(capsys, *args)
+    assert code == 0 and "1 done by an earlier run" in text
 
 @pytest.mark.parametrize("where", ["output", "folder", "input", "mask", "report"])
 def test_a_name_too_long_for_the_file_system(tmp_path, pano, capsys, where):
