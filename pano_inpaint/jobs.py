@@ -160,8 +160,8 @@ class MaskSpec:
                    max_pixels: int | None = DEFAULT_MAX_PIXELS) -> MaskSpec:
         """This spec, with the files named like an image beside it in the ``--mask`` folder
         that are panoramas, not masks, in ``not_masks``: ``a.png`` beside ``a.jpg`` is a's mask
-        (the README's layout) when it looks like one (:func:`~pano_inpaint.io.images.
-        looks_like_mask`: black and one light colour), and otherwise a panorama of its own.
+        (the README's layout) when it looks like one (black and one light colour, see
+        :func:`~pano_inpaint.io.images.looks_like_mask`), and otherwise a panorama of its own.
         Before, a.png, a photo, was a.jpg's mask: a.jpg filled where a.png is light, a.png not
         filled at all. ``a_mask.png`` is a mask always, and so is a file named like an image in
         a folder of masks apart from the images (nothing is read for those).
