@@ -1348,3 +1348,53 @@ def test_an_edge_the_fill_does_not_continue_keeps_nothing(rng):
     assert not edge.continued(plain, hole, FACE).any()
     assert not edge.continued(swapped, hole, FACE).any()
     assert edge.continued(drawn, hole, FACE).sum() >= 0.5 * (hole & (np.abs(x - c) <= 4)).sum()
+
+
+SMALL_HOLE = 16  # px: the radius of a hole with room for two edges beyond it on the tile
+
+
+def _edge_across_the_hole(rng: np.random.Generator, leaving: float | None) -> np.ndarray:
+    """A straight edge through the tile's centre along ``_line_tile``'s direction, on a smooth
+    ground (0.65, blurred noise of 0.005: a clear sky's). Where it enters a hole ``SMALL_HOLE``
+    px round the centre, the side of positive offsets across is 0.3 darker; where it leaves it,
+    that side is ``leaving`` (0.35: the same edge; 0.77: lighter, the dark side turned over;
+    0.95: turned over by as much; None: no edge there, the ground goes on); 24 px further on,
+    the same edge as where it enters again (the far segment LSD pairs it with)."""
+    import cv2
+
+    y, x = _grid()
+    centre = (SIZE - 1) / 2
+    across = (y - centre) * LINE_NORMAL[0] + (x - centre) * LINE_NORMAL[1]
+    along = (y - centre) * LINE_NORMAL[1] - (x - centre) * LINE_NORMAL[0]
+    ground = cv2.GaussianBlur(rng.standard_normal((SIZE, SIZE)).astype(np.float32), (0, 0), 2)
+    right = np.clip(across + 0.5, 0.0, 1.0)  # 0 left of the edge, 1 right of it
+    edge = 0.65 - 0.3 * right
+    far = np.full_like(edge, 0.65) if leaving is None else 0.65 + (leaving - 0.65) * right
+    grey = np.where((along > 0) & (along <= SMALL_HOLE + 24), far, edge)
+    return _rgb(grey + 0.005 * ground / ground.std())
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_pair_whose_ends_are_different_edges_is_no_line(seed):
+    """Two collinear segments on either side of the hole, the same edge, but where the line
+    would enter and leave the hole its cross-sections are two different edges: its dark side
+    turned over by a different step (the 2K plaza's wrap object: a dark tile's edge ending in
+    the hole goes on as the edge between two light tiles) or no edge at all (Chichen Itza's
+    zenith cap at 2K: a cloud's rim lined up with another far beyond, flat sky between).
+    The two are not paired into a line (a segment may still be traced across the hole by its
+    own profile, ``_trace``: another rule). The same edge at both ends, or one turned over by
+    as much (a seam between planks of varied tones), is a line."""
+    from pano_inpaint.generators.patchmatch._lines import find_lines
+
+    y, x = _grid()
+    centre = (SIZE - 1) / 2
+    hole = np.hypot(y - centre, x - centre) <= SMALL_HOLE
+    for leaving in (0.35, 0.95):
+        lines = find_lines(_edge_across_the_hole(np.random.default_rng(seed), leaving), hole,
+                           FACE)
+        assert any(line.end is None and abs((line.point - centre) @ LINE_NORMAL) <= 2.5
+                   for line in lines), leaving
+    for leaving in (0.77, None):
+        lines = find_lines(_edge_across_the_hole(np.random.default_rng(seed), leaving), hole,
+                           FACE)
+        assert not any(line.end is None and not line.traced for line in lines), (leaving, lines)

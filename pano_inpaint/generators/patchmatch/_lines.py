@@ -10,7 +10,12 @@ into the hole is kept only if another segment beyond the hole continues it: near
 with the same polarity (the dark side on the same side), and every end point of both within a
 pixel or two of the line fitted through them; the segments on that line must also add up to a
 fair share of the span it crosses (``_LINE_SUPPORT``), or a wide hole in a texture of short
-edges gets lines drawn across it by chance alignments. A faint line may be found on one side only
+edges gets lines drawn across it by chance alignments; and where it enters the hole and where it
+leaves it, its cross-sections must be one edge's (``_ends_agree``): both show an edge, and the
+dark side of a step does not turn over across the hole, unless by a step as large (a seam
+between planks of varied tones), or two edges that happen to line up (a dark tile's edge and
+the joint between two light tiles beyond it, a cloud's rim and another's far beyond) are
+drawn across the hole as one. A faint line may be found on one side only
 (LSD's threshold is a contrast against the texture around it): a segment of at least twice the
 shortest length with no partner then looks for its own cross-section beyond the hole, along its
 extension (``_trace``), and is kept where that profile continues for a long enough span there.
@@ -72,6 +77,18 @@ _CROSSING_ANGLE = np.radians(30.0)
 # were drawn through the hole as streaks; the lines of the evaluation's scenes, Poly Haven
 # interiors and kerbs reach 0.35 and more where no lattice takes over.
 _LINE_SUPPORT = 0.3
+# A cross-section is a step (one side darker, not a groove or ridge) where the difference of
+# its two sides is at least this share of its range (``_side_step``).
+_STEP_SHARE = 0.5
+# ... and both ends show it: the contrast of each (RMS about its straight-line fit) at least this
+# share of the other's. A cloud's rim lined up with another's far beyond a zenith cap (Chichen
+# Itza at 2K) has flat sky where the line would leave the hole: 0.026 of the rim's contrast;
+# the plaza's joints across its cube-edge hole keep 0.08-0.12, a lake's shore 0.3.
+_END_CONTRAST = 0.05
+# Steps dark on opposite sides at the two ends are one line turned over only where their sizes
+# are within this factor of each other (a seam between planks of varied tones: 1.2-1.4 on the
+# 2K loft); a dark tile's edge going on as the joint between two light tiles: 2.8-2.9.
+_TURN_RATIO = 2.0
 # A sure line copies only along shifts that are off it by at most this many pixels
 # (``Line.vectors``): a step along it rounded to whole pixels can be off it by half a pixel,
 # and copies of copies across a hole add those up into a line that drifts or blurs (grid
@@ -506,6 +523,48 @@ def _trace(grey: np.ndarray, known: np.ndarray, tip: np.ndarray, u: np.ndarray,
     return None
 
 
+def _side_step(profile: np.ndarray, across: np.ndarray) -> float:
+    """How much brighter a cross-section ``profile`` (at offsets ``across``) is on the side of
+    positive offsets than on the other, beyond the line itself (offsets of 2 px and more); 0
+    where it is no step (a groove or a ridge: that difference under ``_STEP_SHARE`` of the
+    profile's range)."""
+    step = float(profile[across >= 2].mean() - profile[across <= -2].mean())
+    return step if abs(step) >= _STEP_SHARE * float(np.ptp(profile)) else 0.0
+
+
+def _ends_agree(reduced: tuple[np.ndarray, np.ndarray, int], line: Line, enter: np.ndarray,
+                leave: np.ndarray, length: float, face_size: int) -> bool:
+    """Whether the pair fitted as ``line`` is one edge on both sides of the hole, by its
+    cross-sections where it enters the hole (``enter``, ``(2,)`` ``(y, x)`` on the tile) and
+    where it leaves it (``leave``), each averaged over ``length`` px of known pixels along the
+    line beyond the hole's border: both show the edge (contrasts within ``_END_CONTRAST`` of
+    each other), and a step dark on one side at one end is not one dark on the other side at
+    the other end, unless the two steps are alike in size (within ``_TURN_RATIO``).
+    ``reduced``: the tile's grey level and known pixels as the search reduced them
+    (``_reduced``). An end with fewer than 3 known rows says nothing against."""
+    grey, known, factor = reduced
+    centre = (factor - 1) / 2  # a reduced pixel's centre on the tile
+    across = _across(face_size / factor)
+    origin = (line.point - centre) / factor
+    direction = line.direction if (leave - enter) @ line.direction >= 0 else -line.direction
+    steps = np.arange(1.0, max(3.0, length / factor) + 1.0)
+    profiles = []
+    for at, way in ((enter, -1.0), (leave, 1.0)):  # away from the hole on each side
+        start = ((at - centre) / factor - origin) @ direction  # the hole's border, along it
+        rows, whole = _sample(grey, known, origin, direction, start + way * steps, across)
+        rows = rows[whole.all(axis=1)]  # (T, N)
+        if len(rows) < 3:
+            return True
+        profiles.append(rows.mean(axis=0))
+    contrasts = [_contrast(profile) for profile in profiles]
+    if min(contrasts) < _END_CONTRAST * max(contrasts):
+        return False  # nothing on one side where the other shows an edge
+    near, far = (_side_step(profile, across) for profile in profiles)
+    if near * far >= 0:
+        return True
+    return 1 / _TURN_RATIO <= abs(near) / abs(far) <= _TURN_RATIO
+
+
 def _crossed(starts: np.ndarray, directions: np.ndarray, lengths: np.ndarray, i: int,
              tip: np.ndarray, u: np.ndarray, enter: float, slack: float,
              min_length: float) -> bool:
@@ -657,6 +716,11 @@ def lines_and_edges(image: np.ndarray, hole: np.ndarray, face_size: int, *,
                     best = None  # too little of it seen for the span drawn: a chance alignment
                 else:
                     sure = sure and seen >= _LINE_SUPPORT * unseen
+                    if traced is None:
+                        traced = _reduced(image, known)
+                    if not _ends_agree(traced, best[1], tip + crossing[0] * u,
+                                       tip + crossing[1] * u, min_length, face_size):
+                        best = None  # two edges lined up, not one across the hole
             if best is None and lengths[i] >= 2 * min_length:
                 # No segment beyond: if it is a line at all (a confident profile, not an edge
                 # of the texture around it), look for its profile there ...
