@@ -1398,3 +1398,46 @@ def test_a_pair_whose_ends_are_different_edges_is_no_line(seed):
         lines = find_lines(_edge_across_the_hole(np.random.default_rng(seed), leaving), hole,
                            FACE)
         assert not any(line.end is None and not line.traced for line in lines), (leaving, lines)
+
+
+def _seam_across_the_hole(rng: np.random.Generator, seam_entering: bool) -> np.ndarray:
+    """``_edge_across_the_hole``'s layout with a dark seam 2 px wide (0.42 where it enters the
+    hole, as beyond) between a light side (0.66) and a darker one (0.45) where the line enters
+    the hole (with ``seam_entering``; else the plain step between those two), and between tones
+    turned over where it leaves the hole (0.47 and 0.56 about a seam of 0.455): planks of
+    varied tones, the seam between them one line."""
+    import cv2
+
+    y, x = _grid()
+    centre = (SIZE - 1) / 2
+    across = (y - centre) * LINE_NORMAL[0] + (x - centre) * LINE_NORMAL[1]
+    along = (y - centre) * LINE_NORMAL[1] - (x - centre) * LINE_NORMAL[0]
+    ground = cv2.GaussianBlur(rng.standard_normal((SIZE, SIZE)).astype(np.float32), (0, 0), 2)
+    right = np.clip(across + 0.5, 0.0, 1.0)  # 0 left of the seam, 1 right of it
+    seam = np.clip(1.5 - np.abs(across), 0.0, 1.0)  # 1 within 0.5 px of it, 0 from 1.5 px on
+    sides = 0.66 - 0.21 * right
+    edge = sides + (0.42 - sides) * seam
+    near = edge if seam_entering else np.where(along <= 0, sides, edge)
+    far = 0.47 + 0.09 * right
+    far = far + (0.455 - far) * seam
+    grey = np.where((along > 0) & (along <= SMALL_HOLE + 24), far, near)
+    return _rgb(grey + 0.005 * ground / ground.std())
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_seam_between_tones_turned_over_is_one_line(seed):
+    """A seam (a dark groove) at both ends of a pair is one line across the hole even where the
+    tones beside it turn over by a different step (the light side 0.21 lighter where it enters,
+    0.09 darker where it leaves: ``_TURN_RATIO`` alone rejects it; the 1K loft's plank seams,
+    a light ridge on Kiara's dawn slope); a plain step at one end and a seam at the other is not one
+    line (the plaza's dark tile going on as a joint)."""
+    from pano_inpaint.generators.patchmatch._lines import find_lines
+
+    y, x = _grid()
+    centre = (SIZE - 1) / 2
+    hole = np.hypot(y - centre, x - centre) <= SMALL_HOLE
+    lines = find_lines(_seam_across_the_hole(np.random.default_rng(seed), True), hole, FACE)
+    assert any(line.end is None and not line.traced
+               and abs((line.point - centre) @ LINE_NORMAL) <= 2.5 for line in lines), lines
+    lines = find_lines(_seam_across_the_hole(np.random.default_rng(seed), False), hole, FACE)
+    assert not any(line.end is None and not line.traced for line in lines), lines

@@ -89,6 +89,11 @@ _END_CONTRAST = 0.05
 # are within this factor of each other (a seam between planks of varied tones: 1.2-1.4 on the
 # 2K loft); a dark tile's edge going on as the joint between two light tiles: 2.8-2.9.
 _TURN_RATIO = 2.0
+# ... but a groove (or a ridge) at both ends, dark (light) the same way, is one line whatever its
+# sides do (a seam, a mortar joint, a crack between tones that vary along it): its centre (offsets
+# within 2 px) beyond both sides' levels by at least this share of the cross-section's range
+# (``_groove``).
+_GROOVE_SHARE = 0.05
 # A sure line copies only along shifts that are off it by at most this many pixels
 # (``Line.vectors``): a step along it rounded to whole pixels can be off it by half a pixel,
 # and copies of copies across a hole add those up into a line that drifts or blurs (grid
@@ -532,6 +537,21 @@ def _side_step(profile: np.ndarray, across: np.ndarray) -> float:
     return step if abs(step) >= _STEP_SHARE * float(np.ptp(profile)) else 0.0
 
 
+def _groove(profile: np.ndarray, across: np.ndarray) -> float:
+    """How far the centre of a cross-section ``profile`` (at offsets ``across``; offsets within
+    2 px) lies beyond both of its sides (offsets of 3 px and more, each side's mean), as a share
+    of the profile's range: negative for a dark groove, positive for a light ridge, 0 where it
+    is neither (the centre between its sides' levels: a step) or less than ``_GROOVE_SHARE``."""
+    centre = profile[np.abs(across) <= 2]
+    sides = (float(profile[across <= -3].mean()), float(profile[across >= 3].mean()))
+    dark = min(sides) - float(centre.min())
+    light = float(centre.max()) - max(sides)
+    depth = max(dark, light)  # neither is positive on a step that rises or falls across it
+    if depth <= 0 or depth < _GROOVE_SHARE * float(np.ptp(profile)):
+        return 0.0
+    return (-dark if dark >= light else light) / float(np.ptp(profile))
+
+
 def _ends_agree(reduced: tuple[np.ndarray, np.ndarray, int], line: Line, enter: np.ndarray,
                 leave: np.ndarray, length: float, face_size: int) -> bool:
     """Whether the pair fitted as ``line`` is one edge on both sides of the hole, by its
@@ -539,7 +559,8 @@ def _ends_agree(reduced: tuple[np.ndarray, np.ndarray, int], line: Line, enter: 
     where it leaves it (``leave``), each averaged over ``length`` px of known pixels along the
     line beyond the hole's border: both show the edge (contrasts within ``_END_CONTRAST`` of
     each other), and a step dark on one side at one end is not one dark on the other side at
-    the other end, unless the two steps are alike in size (within ``_TURN_RATIO``).
+    the other end, unless the two steps are alike in size (within ``_TURN_RATIO``) or both ends
+    are a groove dark the same way, or a ridge (``_groove``: a seam between tones that vary).
     ``reduced``: the tile's grey level and known pixels as the search reduced them
     (``_reduced``). An end with fewer than 3 known rows says nothing against."""
     grey, known, factor = reduced
@@ -559,6 +580,8 @@ def _ends_agree(reduced: tuple[np.ndarray, np.ndarray, int], line: Line, enter: 
     contrasts = [_contrast(profile) for profile in profiles]
     if min(contrasts) < _END_CONTRAST * max(contrasts):
         return False  # nothing on one side where the other shows an edge
+    if _groove(profiles[0], across) * _groove(profiles[1], across) > 0:
+        return True  # one seam or crack, whatever the tones beside it
     near, far = (_side_step(profile, across) for profile in profiles)
     if near * far >= 0:
         return True
