@@ -1441,3 +1441,18 @@ def test_a_seam_between_tones_turned_over_is_one_line(seed):
                and abs((line.point - centre) @ LINE_NORMAL) <= 2.5 for line in lines), lines
     lines = find_lines(_seam_across_the_hole(np.random.default_rng(seed), False), hole, FACE)
     assert not any(line.end is None and not line.traced for line in lines), lines
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_line_fading_beyond_the_hole_is_still_one_line(seed):
+    """Where the line leaves the hole its step is faint (0.03, turned over: the 1K warehouse's
+    concrete floor edge fading into its grain, contrast under ``_TURN_CONTRAST``),
+    the turn-over is chance, not another edge: the pair is one line."""
+    from pano_inpaint.generators.patchmatch._lines import find_lines
+
+    y, x = _grid()
+    centre = (SIZE - 1) / 2
+    hole = np.hypot(y - centre, x - centre) <= SMALL_HOLE
+    lines = find_lines(_edge_across_the_hole(np.random.default_rng(seed), 0.68), hole, FACE)
+    assert any(line.end is None and not line.traced
+               and abs((line.point - centre) @ LINE_NORMAL) <= 2.5 for line in lines), lines

@@ -89,6 +89,11 @@ _END_CONTRAST = 0.05
 # are within this factor of each other (a seam between planks of varied tones: 1.2-1.4 on the
 # 2K loft); a dark tile's edge going on as the joint between two light tiles: 2.8-2.9.
 _TURN_RATIO = 2.0
+# A turn-over says two edges only where the weaker end is a clear edge itself, its contrast at
+# least this much: a line fading into the texture beyond the hole (0.004-0.013: the 1K
+# warehouse's floor edge, St Fagans' and the forest's monopod cases, the yard's bricks) turns
+# over by chance; the plaza's joints beyond its dark tile keep 0.0165 and more.
+_TURN_CONTRAST = 0.014
 # ... but a groove (or a ridge) at both ends, dark (light) the same way, is one line whatever its
 # sides do (a seam, a mortar joint, a crack between tones that vary along it): its centre (offsets
 # within 2 px) beyond both sides' levels by at least this share of the cross-section's range
@@ -560,7 +565,8 @@ def _ends_agree(reduced: tuple[np.ndarray, np.ndarray, int], line: Line, enter: 
     line beyond the hole's border: both show the edge (contrasts within ``_END_CONTRAST`` of
     each other), and a step dark on one side at one end is not one dark on the other side at
     the other end, unless the two steps are alike in size (within ``_TURN_RATIO``) or both ends
-    are a groove dark the same way, or a ridge (``_groove``: a seam between tones that vary).
+    are a groove dark the same way, or a ridge (``_groove``: a seam between tones that vary), or
+    the weaker end too faint for its turn to mean anything (``_TURN_CONTRAST``).
     ``reduced``: the tile's grey level and known pixels as the search reduced them
     (``_reduced``). An end with fewer than 3 known rows says nothing against."""
     grey, known, factor = reduced
@@ -583,7 +589,7 @@ def _ends_agree(reduced: tuple[np.ndarray, np.ndarray, int], line: Line, enter: 
     if _groove(profiles[0], across) * _groove(profiles[1], across) > 0:
         return True  # one seam or crack, whatever the tones beside it
     near, far = (_side_step(profile, across) for profile in profiles)
-    if near * far >= 0:
+    if near * far >= 0 or min(contrasts) < _TURN_CONTRAST:
         return True
     return 1 / _TURN_RATIO <= abs(near) / abs(far) <= _TURN_RATIO
 
