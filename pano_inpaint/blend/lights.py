@@ -52,18 +52,25 @@ def ring_width(face_size: int) -> float:
     return max(4.0, 0.05 * face_size)
 
 
-def cap_lights(image: np.ndarray, hole: np.ndarray, reach: float) -> np.ndarray:
+def cap_lights(image: np.ndarray, hole: np.ndarray, reach: float, *,
+               nearest: bool = False, outside: np.ndarray | None = None) -> np.ndarray:
     """``image`` with each colour channel of the known pixels within ``reach`` of ``hole`` (the
     ring) capped at the larger of the bright end of the known pixels within ``4 reach`` (their
     ``LIGHT_QUANTILE`` plus ``LIGHT_SPREAD`` times its distance to their median) and the
-    brightest fill pixel within ``reach`` of the pixel; ``image``
-    itself (no copy) where no pixel is above its cap.
+    brightest fill pixel within ``reach`` of the pixel (``nearest``: the brightest of the hole
+    pixel nearest it and that pixel's four neighbours); ``image`` itself (no copy) where no
+    pixel is above its cap.
 
     Args:
         image: ``(H, W, C)`` float32, non-negative, the hole filled; a 4th (alpha) channel is
             left alone.
         hole: ``(H, W)`` bool.
         reach: pixels; the ring's width and how far a known pixel looks for the fill.
+        nearest: a light is kept only where the fill facing it continues it: a lamp whose side
+            runs along the rim of a hole whose fill is plain is capped along all of it, though
+            the fill holds a sliver of it within ``reach`` (where the lamp ends at the hole).
+        outside: ``(H, W)`` float32, each known pixel's distance to ``hole`` if the caller has
+            it (OpenCV's 3x3 L2 distance transform of the known pixels).
 
     Example:
         >>> image = np.ones((24, 24, 1), np.float32)
@@ -76,12 +83,14 @@ def cap_lights(image: np.ndarray, hole: np.ndarray, reach: float) -> np.ndarray:
     known = ~hole
     if not hole.any() or not known.any():
         return image
-    outside = cv2.distanceTransform(known.astype(np.uint8), cv2.DIST_L2, 3)
+    if outside is None:
+        outside = cv2.distanceTransform(known.astype(np.uint8), cv2.DIST_L2, 3)
     ring = known & (outside <= reach)
     # The bright end is measured on a wider ring: on one as narrow as a resampling kernel or a
     # colour match's reach, a sun beside a small hole is more than a tenth of it.
     wide = known & (outside <= _WIDER * reach)
-    radius = max(1, int(np.ceil(reach)))
+    radius = 1 if nearest else max(1, int(np.ceil(reach)))
+    facing = None  # the flat index of the hole pixel nearest each pixel (``nearest``)
     disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
     out = image
     for c in range(min(image.shape[2], 3)):
@@ -91,8 +100,16 @@ def cap_lights(image: np.ndarray, hole: np.ndarray, reach: float) -> np.ndarray:
         if not (channel[ring] > bright_end).any():
             continue
         # The values are non-negative: 0 off the hole is "no fill here" for the dilation.
-        fill = np.where(hole, channel, np.float32(0.0)).astype(np.float32)
-        cap = np.maximum(cv2.dilate(fill, disc), bright_end)
+        fill = cv2.dilate(np.where(hole, channel, np.float32(0.0)).astype(np.float32), disc)
+        if nearest:
+            if facing is None:  # labels: one per hole pixel, carried outwards
+                _, labels = cv2.distanceTransformWithLabels(
+                    known.astype(np.uint8), cv2.DIST_L2, 3, labelType=cv2.DIST_LABEL_PIXEL)
+                facing = np.zeros(int(labels.max()) + 1, np.int64)
+                facing[labels[hole]] = np.flatnonzero(hole)
+                facing = facing[labels]  # (H, W)
+            fill = fill.reshape(-1)[facing]
+        cap = np.maximum(fill, bright_end)
         lit = ring & (channel > cap)
         if lit.any():
             if out is image:

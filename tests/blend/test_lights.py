@@ -47,6 +47,22 @@ def test_a_light_the_fill_holds_beside_it_is_kept():
     assert cap_lights(image, hole, 4.0) is image
 
 
+def test_nearest_keeps_only_the_part_of_a_light_that_faces_its_continuation():
+    """A lamp along the hole's top rim, continued by the fill only at its end (a sliver of two
+    pixels): within ``reach`` of the sliver the lamp is held by it; ``nearest`` keeps only the
+    lamp's pixels whose nearest hole pixel is the sliver or beside it (fails without it)."""
+    image = np.ones((24, 24, 3), np.float32)
+    hole = np.zeros((24, 24), bool)
+    hole[8:14, 4:20] = True
+    image[6:8, 4:16] = 50.0  # the lamp, on the rim
+    image[8, 14:16] = 50.0  # the fill's sliver of it, below the lamp's end
+    held = cap_lights(image, hole, 4.0)
+    assert (held[7, 10:16] == 50.0).all()  # the sliver holds the lamp 4 px either way
+    faced = cap_lights(image, hole, 4.0, nearest=True)
+    assert np.array_equal(faced[6:8, 4:13], np.ones((2, 9, 3)))
+    assert (faced[6:8, 13:16] == 50.0).all()
+
+
 def test_the_bright_grain_of_a_textured_ring_is_no_light():
     # Lognormal grain (an HDR ground): its brightest tenth is texture the stitch and the smooth
     # fills must see; capped at the 0.9 quantile it was flattened (fails without the spread).
