@@ -16,6 +16,12 @@ brighter on one side than the other is the ring's bright end and stays too. The 
 the quantile is measured in the values the caller passes, so the same ring is not capped
 alike in linear values (the write-back) and in log brightness (the patchmatch finish, the
 colour match): there the margin stands for a larger ratio, and fewer pixels are capped.
+
+Not only suns: on a display-referred ceiling a fluorescent lamp (white beside grey) ending at
+a hole's rim glowed into a plain fill through the patchmatch finish's stitch just the same. The
+finish caps every fill's border, HDR or not, and asks of the fill right facing each pixel
+(``nearest``) whether it continues the light: a sliver of the lamp's end in the fill no longer
+holds the whole of its side along the rim.
 """
 
 from __future__ import annotations

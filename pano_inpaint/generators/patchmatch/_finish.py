@@ -177,25 +177,20 @@ class FinishScales:
     # Depth over which the finest band of a full-resolution smooth fill (the border's own
     # pixels diffused in) fades out at the hole's rim (0: none); see :func:`_rim_fill`.
     rim_tau: float = 0.0
-    # The tiles are HDR in log brightness: known pixels brighter than both the ring's bright
-    # end and the copy beside them (a sun on the border) are capped for the finish's
-    # interpolations (:func:`~pano_inpaint.blend.lights.cap_lights`).
-    lights: bool = False
 
     @classmethod
     def of(cls, face_size: int, sigma: float, depth: float, gain_max: float,
            bands: int = 4, detail_depth: float = 0.0, pad: int | None = None,
            trend_level: float = 0.0, quantum: float = 0.0,
            agreement: float = 0.0, layout_depth: float = 0.0,
-           layout_sigma: float = 0.0, rim_depth: float = 0.0,
-           lights: bool = False) -> FinishScales:
+           layout_sigma: float = 0.0, rim_depth: float = 0.0) -> FinishScales:
         """Scales given as shares of the face size, so they follow the resolution; ``pad``:
         the tiles are padded cube faces (their geometry is used), None: flat images."""
         return cls(max(0.5, sigma * face_size), depth * face_size, ring_width(face_size),
                    gain_max, bands, detail_depth * face_size,
                    0 if pad is None else face_size, pad or 0, trend_level, quantum, agreement,
                    layout_depth * face_size, max(1.0, layout_sigma * face_size),
-                   rim_depth * face_size, lights)
+                   rim_depth * face_size)
 
 
 def _blur(tile: np.ndarray, sigma: float) -> np.ndarray:
@@ -887,10 +882,14 @@ def finish_fill(filled: np.ndarray, hole: np.ndarray, params: FinishScales, high
         # Everything below happens within reach of the hole: its box and a margin.
         crop = _box(hole[i], margin)
         h, x = hole[i][crop], filled[i][crop]
-        if params.lights:
-            # A light on the border (a sun) is capped for every step below, which all read
-            # the border as what to continue; only hole pixels are written back.
-            x = cap_lights(x, h, params.ring)
+        # Each known pixel's distance to the hole: the ring the cap, the gains and the trend
+        # measure.
+        outside = cv2.distanceTransform((~h).astype(np.uint8), cv2.DIST_L2, 3)
+        # A light on the border (a sun, a lamp) is capped for every step below, which all read
+        # the border as what to continue, unless the fill facing it continues it: the stitch
+        # held a plain copy to a lamp ending at the hole's rim and spread it in as a round
+        # glow (St Fagans' ceiling). HDR or not; only hole pixels are written back.
+        x = cap_lights(x, h, params.ring, nearest=True, outside=outside)
         if fields is not None and i in fields:
             nnf = tuple(a[crop] for a in fields[i])
             kept = None if toned is None or i not in toned else toned[i][crop]
@@ -904,8 +903,6 @@ def finish_fill(filled: np.ndarray, hole: np.ndarray, params: FinishScales, high
         # back at FLT_MAX, which overflows the weights made from it: deeper than the crop's
         # diagonal says the same (no known pixel within reach) in finite numbers.
         np.minimum(depth, np.float32(np.hypot(*h.shape)), out=depth)
-        # Each known pixel's distance to the hole: the ring the gains and the trend measure.
-        outside = cv2.distanceTransform((~h).astype(np.uint8), cv2.DIST_L2, 3)
         trend = None  # the smooth trend and its weight, where the ring is smooth
         textured = None  # the share of the ring nearest each hole pixel that is textured
         if params.bands > 0:

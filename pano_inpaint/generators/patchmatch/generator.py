@@ -704,7 +704,7 @@ class PatchMatch:
         try:
             filled, fields_, solved = self._solve(problem, tiles.report)
             self._finish(tiles, filled, work, fields_, solved.bank_values, solved.bank_hole,
-                         high, lights=True, edges=solved.edges, plain=solved.plain)
+                         high, edges=solved.edges, plain=solved.plain)
         finally:
             problem.edits.undo()
         colour = filled[..., :3]
@@ -715,15 +715,14 @@ class PatchMatch:
 
     def _finish(self, tiles: CubeTiles, filled: np.ndarray, known: np.ndarray,
                 fields_: list[_Field | None], bank: np.ndarray, bank_hole: np.ndarray,
-                high: float, quantum: float = 0.0, *, lights: bool = False,
+                high: float, quantum: float = 0.0, *,
                 edges: dict[int, list[Edge]] | None = None, plain: bool = False) -> None:
         """Smooth structure at the border and detail at the surroundings' energy (``_finish``),
         values clipped to ``[0, high]``, then the tiles re-padded so they agree on their overlaps
-        again (``known``: the tiles' known pixels, in the domain of ``filled``; ``lights``:
-        ``filled`` is HDR in log brightness, where a light on the border is capped for the
-        finish's interpolations; ``edges``: per tile, the edges the line step left to the
-        search, kept where its fill continues them, as the line step's lines are; ``plain``:
-        the known ring is plain, the fill's light kept as gentle as the ring's)."""
+        again (``known``: the tiles' known pixels, in the domain of ``filled``; ``edges``: per
+        tile, the edges the line step left to the search, kept where its fill continues them,
+        as the line step's lines are; ``plain``: the known ring is plain, the fill's light kept
+        as gentle as the ring's)."""
         p = self.params
         if (p.structure_depth == 0 and p.detail_bands == 0 and p.detail_depth == 0
                 and p.layout_depth == 0 and p.rim_depth == 0 and not p.stitch):
@@ -733,7 +732,7 @@ class PatchMatch:
                                  pad=tiles.pad, trend_level=p.trend_level,
                                  quantum=quantum, agreement=p.structure_agreement,
                                  layout_depth=p.layout_depth, layout_sigma=p.layout_sigma,
-                                 rim_depth=p.rim_depth, lights=lights)
+                                 rim_depth=p.rim_depth)
         fields = None
         if p.stitch:
             fields = {i: f.nnf for i, f in enumerate(fields_) if f is not None}
