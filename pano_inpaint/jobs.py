@@ -25,6 +25,7 @@ from pano_inpaint.exit_codes import EXIT_INPUT, EXIT_OUTPUT, EXIT_USAGE
 from pano_inpaint.io.atomic import atomic_write_text, make_folder
 from pano_inpaint.io.headers import (
     DEFAULT_MAX_PIXELS,
+    MASK_SUFFIXES,
     SUPPORTED_SUFFIXES,
     ImageHeader,
     ImageReadError,
@@ -88,13 +89,13 @@ def mask_outputs(image: Path, out_dir: Path) -> tuple[Path, Path]:
 
 
 def _files_by_stem(folder: Path) -> dict[str, list[Path]]:
-    """The images of a ``--mask`` folder by stem: files with an image suffix, as the inputs
-    are listed. Any file was a mask before: a Lightroom sidecar IMG_001.xmp beside IMG_001.jpg
-    was taken for its mask (the image failed 'cannot read IMG_001.xmp') ahead of
-    IMG_001_mask.png, which was then filled as a panorama."""
+    """The images of a ``--mask`` folder by stem: files with a mask's suffix (an input's, or
+    a format only read, such as .bmp). Any file was a mask before: a Lightroom sidecar
+    IMG_001.xmp beside IMG_001.jpg was taken for its mask (the image failed 'cannot read
+    IMG_001.xmp') ahead of IMG_001_mask.png, which was then filled as a panorama."""
     by_stem: dict[str, list[Path]] = {}
     for path in folder.iterdir():
-        if path.suffix.lower() in SUPPORTED_SUFFIXES and path.is_file():
+        if path.suffix.lower() in MASK_SUFFIXES and path.is_file():
             by_stem.setdefault(path.stem, []).append(path)
     return by_stem
 

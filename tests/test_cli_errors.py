@@ -436,6 +436,24 @@ def test_a_sidecar_beside_an_image_is_not_its_mask(tmp_path, capsys):
     assert {path.name: path.read_bytes() for path in shots.iterdir() if path.is_file()} == kept
 
 
+@pytest.mark.parametrize("suffix", [".bmp", ".gif", ".pgm"])
+def test_a_mask_in_a_format_only_read_is_found_in_the_mask_folder(tmp_path, capsys, suffix):
+    """A mask saved by a paint program as IMG_1.bmp (or .gif, or .pgm by an image tool) in the
+    --mask folder was found until the folder's masks were limited to the formats this package
+    writes: 'no mask for IMG_1.jpg', exit 1. read_mask reads them, so they are masks still."""
+    from PIL import Image
+
+    shots, masks = tmp_path / "shots", tmp_path / "masks"
+    shots.mkdir()
+    masks.mkdir()
+    write_image(shots / "IMG_1.jpg", sphere_function_erp(32, dtype=np.uint8))
+    Image.fromarray(nadir_mask(32, 64, 30).astype(np.uint8) * 255).save(masks / f"IMG_1{suffix}")
+    code, _ = _run(capsys, "inpaint", shots, "--mask", masks, "-g", "telea", "-q", "-j", 1,
+                   "-o", tmp_path / "out")
+    assert code == 0
+    assert [p.name for p in (tmp_path / "out").glob("IMG*")] == ["IMG_1.jpg"]
+
+
 def test_a_file_given_twice_is_filled_once(tmp_path, capsys, caplog):
     """--in-place over 'a.png a.png' (or a.png and a link to it) filled the fill again, and
     two workers could write it at once; a recursive glob through a link to its parent folder

@@ -26,6 +26,7 @@ from pathlib import Path
 
 __all__ = [
     "DEFAULT_MAX_PIXELS",
+    "MASK_SUFFIXES",
     "SUFFIX_KINDS",
     "SUPPORTED_SUFFIXES",
     "ImageFileError",
@@ -55,6 +56,10 @@ SUFFIX_KINDS = {
     ".exr": "exr",
 }
 SUPPORTED_SUFFIXES: tuple[str, ...] = tuple(SUFFIX_KINDS)
+# The file names a --mask folder's masks may have: those, and formats only read (read_mask
+# reads whatever Pillow does) that paint programs and image tools save masks in.
+MASK_SUFFIXES: tuple[str, ...] = (*SUPPORTED_SUFFIXES, ".bmp", ".gif", ".tga", ".pbm", ".pgm",
+                                  ".ppm")
 
 PathLike = str | os.PathLike[str]
 
