@@ -321,9 +321,17 @@ def resolve_inputs(spec: str) -> list[InputImage]:
         raise JobError(f"{spec}: no such file, folder or matching files", EXIT_INPUT)
     # One file reached by several paths (a link to a parent folder: "shoot/**/*.jpg" walked
     # it 40 times, filling each image 41 times, ever deeper) is filled once, by its shortest.
+    # Said, as for a file given twice: a folder of links (selects/ beside day1/) lost its
+    # outputs without a word.
     by_file: dict[tuple[int, int] | Path, Path] = {}
+    again: list[str] = []
     for match in sorted(matches, key=lambda m: len(m.parts)):
-        by_file.setdefault(file_id(match) or match, match)
+        first = by_file.setdefault(file_id(match) or match, match)
+        if first != match:
+            again.append(f"{match} (= {first})")
+    if again:
+        shown = ", ".join(again[:3]) + (f", and {len(again) - 3} more" if len(again) > 3 else "")
+        log.warning("%s: matched before, filled once", shown)
     matches = sorted(by_file.values())
     root = _glob_root(spec)
     return [InputImage(m, m.relative_to(root)) for m in matches]

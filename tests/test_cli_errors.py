@@ -478,6 +478,22 @@ def test_a_file_given_twice_is_filled_once(tmp_path, capsys, caplog):
     assert [p.relative_to(tmp_path / "out").as_posix()
             for p in (tmp_path / "out").rglob("*.png")] == ["day/a.png"]
 
+def test_a_glob_that_reaches_a_file_twice_says_so(tmp_path, capsys, caplog):
+    """A glob over day1/ and selects/, a folder of links to day1's picks, filled each pick once
+    (day1/IMG_1.jpg) and dropped selects/IMG_1.jpg without a word: a user mirroring the shoot
+    into -o found out/selects/ empty."""
+    for folder in ("day1", "selects"):
+        (tmp_path / "shoot" / folder).mkdir(parents=True)
+    write_image(tmp_path / "shoot" / "day1" / "IMG_1.png", sphere_function_erp(32, dtype=np.uint8))
+    (tmp_path / "shoot" / "selects" / "IMG_1.png").symlink_to(Path("..", "day1", "IMG_1.png"))
+    code, _ = _run(capsys, "inpaint", f"{tmp_path / 'shoot'}/**/*.png", "--nadir", 30, "-g",
+                   "telea", "-q", "-j", 1, "-o", tmp_path / "out")
+    assert code == 0
+    assert [p.relative_to(tmp_path / "out").as_posix()
+            for p in (tmp_path / "out").rglob("*.png")] == ["day1/IMG_1.png"]
+    assert "selects/IMG_1.png (= " in caplog.text and "matched before, filled once" in caplog.text
+
+
 def test_no_result_or_report_replaces_a_mask(tmp_path, pano, capsys):
     mask = write_image(tmp_path / "m.png", nadir_mask(32, 64, 20).astype(np.uint8) * 255)
     kept = mask.read_bytes()
