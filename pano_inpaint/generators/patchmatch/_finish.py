@@ -347,7 +347,7 @@ def _poisson(values: np.ndarray, unknown: np.ndarray, across: np.ndarray,
 def _seamless(tile: np.ndarray, hole: np.ndarray, cut_across: np.ndarray | None,
               cut_down: np.ndarray | None, bank: np.ndarray | None,
               nnf: tuple[np.ndarray, ...] | None, bank_hole: np.ndarray | None = None,
-              kept: np.ndarray | None = None) -> np.ndarray:
+              kept: np.ndarray | None = None, capped: np.ndarray | None = None) -> np.ndarray:
     """The fill without the offsets between its copied pieces (gradient-domain stitching:
     Perez et al., "Poisson image editing", 2003), meeting the known pixels at the border.
 
@@ -361,7 +361,10 @@ def _seamless(tile: np.ndarray, hole: np.ndarray, cut_across: np.ndarray | None,
     ``cut_across`` / ``cut_down``: where the pieces meet (:func:`piece_edges`); None: found
     from ``nnf`` on that box. ``kept``: ``(P, P)`` bool, pixels whose steps between each
     other are the fill's own, not cuts (tiles given their own tones: the step between two
-    tiles' tones at a joint is no offset to remove)."""
+    tiles' tones at a joint is no offset to remove). ``capped``: ``(P, P)`` bool, known pixels
+    whose light was capped (:func:`~pano_inpaint.blend.lights.cap_lights`): the fill meets
+    them with no step (a source's step off a lamp, held to the capped value, digs a dark
+    blot beside it)."""
     if not hole.any():
         return tile
     f = int(np.ceil(np.sqrt(hole.sum() / _MAX_UNKNOWNS)))
@@ -385,6 +388,12 @@ def _seamless(tile: np.ndarray, hole: np.ndarray, cut_across: np.ndarray | None,
     cut_across[:, -1] = False  # steps leaving the box are not solved for
     cut_down[-1] = False
     across, down = _guidance(tile, cut_across, cut_down, bank, nnf, bank_hole)
+    if capped is not None:
+        # Only the rim's steps (one side known): the capped value is a stand-in for the light,
+        # so no source's step measured from the light itself is kept across it.
+        capped = capped[box]
+        across[:, :-1][(hole[:, :-1] != hole[:, 1:]) & (capped[:, :-1] | capped[:, 1:])] = 0.0
+        down[:-1][(hole[:-1] != hole[1:]) & (capped[:-1] | capped[1:])] = 0.0
     out = tile_.copy()
     if f <= 1:
         out[box] = _poisson(tile, hole, across, down)
@@ -889,11 +898,13 @@ def finish_fill(filled: np.ndarray, hole: np.ndarray, params: FinishScales, high
         # the border as what to continue, unless the fill facing it continues it: the stitch
         # held a plain copy to a lamp ending at the hole's rim and spread it in as a round
         # glow (St Fagans' ceiling). HDR or not; only hole pixels are written back.
+        uncapped = x
         x = cap_lights(x, h, params.ring, nearest=True, outside=outside)
         if fields is not None and i in fields:
             nnf = tuple(a[crop] for a in fields[i])
             kept = None if toned is None or i not in toned else toned[i][crop]
-            x = _seamless(x, h, None, None, bank, nnf, bank_hole, kept)
+            capped = None if x is uncapped else (x != uncapped).any(axis=-1)
+            x = _seamless(x, h, None, None, bank, nnf, bank_hole, kept, capped)
         # The fill split into octave bands (finest first) and what is coarser than them; from
         # here on what is kept is worked out on the hole's box only.
         inner = _box(h, 0)
