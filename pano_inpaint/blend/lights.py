@@ -58,6 +58,34 @@ def ring_width(face_size: int) -> float:
     return max(4.0, 0.05 * face_size)
 
 
+def _bridged(light: np.ndarray, hole: np.ndarray, reach: float) -> np.ndarray:
+    """``(H, W)`` bool: the hole pixels in a narrow gap between two separate pieces of
+    ``light`` (``(H, W)`` bool, the ring's pixels above its bright end), each within half of
+    ``reach`` of the pixel and the gap closed by a disc of that radius: a lamp a thin hole (a
+    cable) crosses, whose two ends the fill's smooth steps should join. A lamp that ends at
+    the hole, or runs along its rim, is one piece and bridges nothing."""
+    count, labels = cv2.connectedComponents(light.astype(np.uint8), connectivity=8)
+    if count < 3:  # background and at most one piece
+        return np.zeros_like(hole)
+    radius = max(1, int(round(reach / 2)))
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+    closed = cv2.morphologyEx(light.astype(np.uint8), cv2.MORPH_CLOSE, disc) > 0
+    # The largest and the smallest piece label within reach: two pieces where they differ.
+    labels = labels.astype(np.float32)
+    top = cv2.dilate(labels, disc)
+    bottom = count - cv2.dilate(np.where(light, count - labels, 0).astype(np.float32), disc)
+    gap = hole & closed
+    between = gap & (top > 0) & (bottom < top)
+    if not between.any():
+        return between
+    # The whole of each closed gap that holds such a pixel, grown by the disc within the hole:
+    # the hole pixels beside one end (which its light faces) are nearer that end than half of
+    # ``reach`` from the other, and a closing narrows a strip's gap by its disc's curve.
+    _, parts = cv2.connectedComponents(gap.astype(np.uint8), connectivity=8)
+    joined = np.isin(parts, np.unique(parts[between])) & gap
+    return hole & (cv2.dilate(joined.astype(np.uint8), disc) > 0)
+
+
 def cap_lights(image: np.ndarray, hole: np.ndarray, reach: float, *,
                nearest: bool = False, outside: np.ndarray | None = None) -> np.ndarray:
     """``image`` with each colour channel of the known pixels within ``reach`` of ``hole`` (the
@@ -75,6 +103,9 @@ def cap_lights(image: np.ndarray, hole: np.ndarray, reach: float, *,
         nearest: a light is kept only where the fill facing it continues it: a lamp whose side
             runs along the rim of a hole whose fill is plain is capped along all of it, though
             the fill holds a sliver of it within ``reach`` (where the lamp ends at the hole).
+            A light facing a narrow gap between two pieces of light (a lamp a cable's hole
+            crosses, which a thin hole's copy seldom carries) is kept, so the smooth steps
+            join its ends.
         outside: ``(H, W)`` float32, each known pixel's distance to ``hole`` if the caller has
             it (OpenCV's 3x3 L2 distance transform of the known pixels).
 
@@ -117,6 +148,8 @@ def cap_lights(image: np.ndarray, hole: np.ndarray, reach: float, *,
             fill = fill.reshape(-1)[facing]
         cap = np.maximum(fill, bright_end)
         lit = ring & (channel > cap)
+        if nearest and lit.any():
+            lit &= ~_bridged(ring & (channel > bright_end), hole, reach).reshape(-1)[facing]
         if lit.any():
             if out is image:
                 out = np.array(image, np.float32)

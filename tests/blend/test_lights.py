@@ -63,6 +63,24 @@ def test_nearest_keeps_only_the_part_of_a_light_that_faces_its_continuation():
     assert (faced[6:8, 13:16] == 50.0).all()
 
 
+def test_nearest_keeps_a_light_a_thin_hole_crosses():
+    """A lamp (rows 30-32) that a cable's hole (columns 31-33) crosses, the plain fill not
+    carrying it: its two ends face a narrow gap between two pieces of light and are kept, so
+    the smooth steps join them (capped, a lamp crossed by a cable came back notched: QA trial25,
+    0.70 against a truth of 0.97). A lamp that ends at the hole stays capped (fails without
+    the gap rule: both ends capped)."""
+    image = np.ones((64, 64, 3), np.float32)
+    hole = np.zeros((64, 64), bool)
+    hole[:, 31:34] = True
+    image[30:33] = 50.0  # under a tenth of the ring: a light
+    image[hole] = 1.0  # the fill: plain, the lamp not continued
+    crossed = cap_lights(image, hole, 4.0, nearest=True)
+    assert (crossed[30:33, 27:31] == 50.0).all() and (crossed[30:33, 34:38] == 50.0).all()
+    image[30:33, 34:] = 1.0  # now the lamp ends at the hole: one piece, capped
+    ended = cap_lights(image, hole, 4.0, nearest=True)
+    assert (ended[30:33, 29:31] < 50.0).all()
+
+
 def test_the_bright_grain_of_a_textured_ring_is_no_light():
     # Lognormal grain (an HDR ground): its brightest tenth is texture the stitch and the smooth
     # fills must see; capped at the 0.9 quantile it was flattened (fails without the spread).
