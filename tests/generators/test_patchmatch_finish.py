@@ -1127,7 +1127,7 @@ def test_a_capped_lamp_leaves_no_dark_blot_where_the_copy_came_from_beside_a_lam
     lamp's white down to the ceiling. With the lamp capped to the ring's bright end and those
     steps kept, the stitch set the fill below it a lamp's step under the capped value: a dark
     blot (QA: the hole's mean 0.398 against a ring of 0.417, 0.426 uncapped). A capped pixel
-    is a stand-in for the light: the fill meets it with no step. Here the copy is the truth
+    is a stand-in for the light: the step to it is the fill's own. Here the copy is the truth
     (plain ceiling); mean error below the lamp 0.26 with the steps kept (the fill down to 0.02),
     0.008 without."""
     tiles, hole, _, bank = _lamp_at_a_hole(continued=False)

@@ -362,9 +362,9 @@ def _seamless(tile: np.ndarray, hole: np.ndarray, cut_across: np.ndarray | None,
     from ``nnf`` on that box. ``kept``: ``(P, P)`` bool, pixels whose steps between each
     other are the fill's own, not cuts (tiles given their own tones: the step between two
     tiles' tones at a joint is no offset to remove). ``capped``: ``(P, P)`` bool, known pixels
-    whose light was capped (:func:`~pano_inpaint.blend.lights.cap_lights`): the fill meets
-    them with no step (a source's step off a lamp, held to the capped value, digs a dark
-    blot beside it)."""
+    whose light was capped (:func:`~pano_inpaint.blend.lights.cap_lights`): the steps to them
+    are the fill's own, so they ask nothing of it (a source's step off a lamp, held to the
+    capped value, digs a dark blot beside it)."""
     if not hole.any():
         return tile
     f = int(np.ceil(np.sqrt(hole.sum() / _MAX_UNKNOWNS)))
@@ -390,10 +390,15 @@ def _seamless(tile: np.ndarray, hole: np.ndarray, cut_across: np.ndarray | None,
     across, down = _guidance(tile, cut_across, cut_down, bank, nnf, bank_hole)
     if capped is not None:
         # Only the rim's steps (one side known): the capped value is a stand-in for the light,
-        # so no source's step measured from the light itself is kept across it.
+        # so it asks nothing of the fill: the step to it is the fill's own, as it stands. A
+        # source's step off a lamp, held to the capped value, dug a dark blot beside it; no
+        # step at all raised the fill to the capped value, a pale patch.
         capped = capped[box]
-        across[:, :-1][(hole[:, :-1] != hole[:, 1:]) & (capped[:, :-1] | capped[:, 1:])] = 0.0
-        down[:-1][(hole[:-1] != hole[1:]) & (capped[:-1] | capped[1:])] = 0.0
+        x = tile.astype(np.float32)
+        rim = (hole[:, :-1] != hole[:, 1:]) & (capped[:, :-1] | capped[:, 1:])
+        across[:, :-1][rim] = (x[:, :-1] - x[:, 1:])[rim]
+        rim = (hole[:-1] != hole[1:]) & (capped[:-1] | capped[1:])
+        down[:-1][rim] = (x[:-1] - x[1:])[rim]
     out = tile_.copy()
     if f <= 1:
         out[box] = _poisson(tile, hole, across, down)
