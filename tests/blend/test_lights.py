@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from pano_inpaint import inpaint
+from pano_inpaint.blend import lights
 from pano_inpaint.blend.lights import cap_lights
 from tests.synthetic import erp_directions
 
@@ -79,6 +80,24 @@ def test_nearest_keeps_a_light_a_thin_hole_crosses():
     image[30:33, 34:] = 1.0  # now the lamp ends at the hole: one piece, capped
     ended = cap_lights(image, hole, 4.0, nearest=True)
     assert (ended[30:33, 29:31] < 50.0).all()
+
+
+def test_a_white_lamp_is_bridged_once_for_its_three_channels(monkeypatch):
+    """The gap rule's morphology (discs half the ring wide) was most of the finish's cap, and a
+    white lamp is the same light in every channel: worked out once, the same result (fails
+    when each channel works it out again)."""
+    image = np.ones((64, 64, 3), np.float32)
+    hole = np.zeros((64, 64), bool)
+    hole[:, 31:34] = True
+    image[30:33] = 50.0
+    image[hole] = 1.0
+    image[10:12, 20:31] = 40.0  # a second lamp, ending at the hole: capped in every channel
+    calls = []
+    bridged = lights._bridged
+    monkeypatch.setattr(lights, "_bridged", lambda *args: calls.append(1) or bridged(*args))
+    out = cap_lights(image, hole, 4.0, nearest=True)
+    assert len(calls) == 1
+    assert (out[30:33, 27:31] == 50.0).all() and (out[10:12, 29:31] < 40.0).all()
 
 
 def test_the_bright_grain_of_a_textured_ring_is_no_light():
