@@ -1456,3 +1456,28 @@ def test_a_line_fading_beyond_the_hole_is_still_one_line(seed):
     lines = find_lines(_edge_across_the_hole(np.random.default_rng(seed), 0.68), hole, FACE)
     assert any(line.end is None and not line.traced
                and abs((line.point - centre) @ LINE_NORMAL) <= 2.5 for line in lines), lines
+
+
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+def test_ends_agree_whichever_way_the_line_points_and_says_nothing_without_an_end(sign):
+    """``_ends_agree`` reads each end's cross-section beyond the hole, away from it, whichever
+    way the fitted line's direction points (fails when the direction is not turned from where
+    the line enters to where it leaves: one end is read inside the hole, "nothing against");
+    a hole that runs on to the tile's edge leaves no known rows beyond that end, which says
+    nothing against the pair (fails when it rejects it)."""
+    from pano_inpaint.generators.patchmatch._lines import Line, _ends_agree, _reduced
+
+    y, x = _grid()
+    centre = np.full(2, (SIZE - 1) / 2)
+    along = np.array([LINE_NORMAL[1], -LINE_NORMAL[0]])  # (dy, dx), towards ``leaving``'s side
+    line = Line(centre, sign * along, 2.0)
+    enter, leave = centre - SMALL_HOLE * along, centre + SMALL_HOLE * along
+    hole = np.hypot(y - centre[0], x - centre[1]) <= SMALL_HOLE
+    for leaving, agree in ((0.35, True), (0.77, False)):
+        image = _edge_across_the_hole(np.random.default_rng(0), leaving)
+        assert _ends_agree(_reduced(image, ~hole), line, enter, leave, 6.0, FACE) is agree
+    # The hole runs on beyond where the line leaves it, to the tile's edge.
+    way = (y - centre[0]) * along[0] + (x - centre[1]) * along[1]
+    across = (y - centre[0]) * LINE_NORMAL[0] + (x - centre[1]) * LINE_NORMAL[1]
+    beyond = hole | ((way > 0) & (np.abs(across) <= SMALL_HOLE))
+    assert _ends_agree(_reduced(image, ~beyond), line, enter, leave, 6.0, FACE)
