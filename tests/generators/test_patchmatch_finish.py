@@ -1121,7 +1121,8 @@ def test_a_lamp_the_fill_continues_through_the_hole_is_no_light_to_cap(monkeypat
     assert np.array_equal(out, uncapped)
 
 
-def test_a_capped_lamp_leaves_no_dark_blot_where_the_copy_came_from_beside_a_lamp():
+@pytest.mark.parametrize("transposed", [False, True])
+def test_a_capped_lamp_leaves_no_dark_blot_where_the_copy_came_from_beside_a_lamp(transposed):
     """St Fagans' ceiling, a hole drawn beside a fluorescent lamp: the copy came from the
     ceiling beside a lamp, so the sources' steps across the rim below the lamp go from the
     lamp's white down to the ceiling. With the lamp capped to the ring's bright end and those
@@ -1129,15 +1130,20 @@ def test_a_capped_lamp_leaves_no_dark_blot_where_the_copy_came_from_beside_a_lam
     blot (QA: the hole's mean 0.398 against a ring of 0.417, 0.426 uncapped). A capped pixel
     is a stand-in for the light: the step to it is the fill's own. Here the copy is the truth
     (plain ceiling); mean error below the lamp 0.26 with the steps kept (the fill down to 0.02),
-    0.008 without."""
+    0.008 without. ``transposed``: the lamp beside the hole's left rim, its steps across the
+    rim along rows (fails when only the steps down the columns are set to 0)."""
     tiles, hole, _, bank = _lamp_at_a_hole(continued=False)
+    if transposed:
+        tiles, hole, bank = (np.ascontiguousarray(np.swapaxes(a, 1, 2))
+                             for a in (tiles, hole, bank))
     yy, xx = np.mgrid[:SIZE, :SIZE]
     nnf = (np.zeros((SIZE, SIZE), np.int32), yy.astype(np.int32), xx.astype(np.int32))
     truth = bank[0]
     tiles[0][hole[0]] = truth[hole[0]]  # the copy is the truth, taken from beside the lamp
     out = tiles.copy()
     finish_fill(out, hole, _DEFAULT_SCALES, 1.0, {0: nnf}, bank)
-    below = hole[0] & (yy < 47) & (xx < 54)  # the rows under the lamp's end
+    below = (yy < 47) & (xx < 54)  # the rows under the lamp's end
+    below = hole[0] & (below.T if transposed else below)
     error = np.abs(out[0] - truth)[below]
     assert error.mean() < 0.02 and np.percentile(error, 90) < 0.05
     assert (out[0][hole[0]].mean(axis=-1) > 0.4).all()  # no pixel of the fill goes dark
