@@ -82,6 +82,21 @@ def test_nearest_keeps_a_light_a_thin_hole_crosses():
     assert (ended[30:33, 29:31] < 50.0).all()
 
 
+def test_nearest_caps_two_lamps_a_thin_hole_separates_that_do_not_line_up():
+    """Two lamps ending at either side of a cable's hole, one four rows below the other (not
+    one lamp across it): the hole's pixels near both are within half the ring of each, but no
+    closing by that disc joins them through the hole, so neither is kept for the other (fails
+    when any hole pixel near two pieces is a bridge)."""
+    image = np.ones((64, 64, 3), np.float32)
+    hole = np.zeros((64, 64), bool)
+    hole[:, 31:34] = True
+    image[20:23, :31] = 50.0
+    image[24:27, 34:] = 50.0
+    image[hole] = 1.0
+    out = cap_lights(image, hole, 4.0, nearest=True)
+    assert (out[20:23, 29:31] < 50.0).all() and (out[24:27, 34:36] < 50.0).all()
+
+
 def test_a_white_lamp_is_bridged_once_for_its_three_channels(monkeypatch):
     """The gap rule's morphology (discs half the ring wide) was most of the finish's cap, and a
     white lamp is the same light in every channel: worked out once, the same result (fails
