@@ -89,16 +89,17 @@ _END_CONTRAST = 0.05
 # are within this factor of each other (a seam between planks of varied tones: 1.2-1.4 on the
 # 2K loft); a dark tile's edge going on as the joint between two light tiles: 2.8-2.9.
 _TURN_RATIO = 2.0
-# A turn-over says two edges only where the weaker end is a clear edge itself, its contrast at
-# least this much: a line fading into the texture beyond the hole (0.004-0.013: the 1K
-# warehouse's floor edge, St Fagans' and the forest's monopod cases, the yard's bricks) turns
-# over by chance; the plaza's joints beyond its dark tile keep 0.0165 and more.
-_TURN_CONTRAST = 0.014
 # ... but a groove (or a ridge) at both ends, dark (light) the same way, is one line whatever its
 # sides do (a seam, a mortar joint, a crack between tones that vary along it): its centre (offsets
 # within 2 px) beyond both sides' levels by at least this share of the cross-section's range
 # (``_groove``).
 _GROOVE_SHARE = 0.05
+# A turn-over says two edges only where the weaker end is a clear edge itself, its contrast at
+# least this much: a line fading into the texture beyond the hole (0.004-0.013: the 1K
+# warehouse's floor edge, St Fagans' and the forest's monopod cases, the yard's bricks) turns
+# over by chance; the plaza's joints beyond its dark tile keep 0.0165 and more. An absolute grey
+# level of the search's display-referred values, not a share of the ends' own contrast.
+_TURN_CONTRAST = 0.014
 # A sure line copies only along shifts that are off it by at most this many pixels
 # (``Line.vectors``): a step along it rounded to whole pixels can be off it by half a pixel,
 # and copies of copies across a hole add those up into a line that drifts or blurs (grid
@@ -562,11 +563,12 @@ def _ends_agree(reduced: tuple[np.ndarray, np.ndarray, int], line: Line, enter: 
     """Whether the pair fitted as ``line`` is one edge on both sides of the hole, by its
     cross-sections where it enters the hole (``enter``, ``(2,)`` ``(y, x)`` on the tile) and
     where it leaves it (``leave``), each averaged over ``length`` px of known pixels along the
-    line beyond the hole's border: both show the edge (contrasts within ``_END_CONTRAST`` of
-    each other), and a step dark on one side at one end is not one dark on the other side at
-    the other end, unless the two steps are alike in size (within ``_TURN_RATIO``) or both ends
-    are a groove dark the same way, or a ridge (``_groove``: a seam between tones that vary), or
-    the weaker end too faint for its turn to mean anything (``_TURN_CONTRAST``).
+    line beyond the hole's border: both show the edge (the weaker end's contrast at least
+    ``_END_CONTRAST`` of the stronger's), and a step dark on one side at one end is not one dark
+    on the other side at the other end, unless the two steps are alike in size (within
+    ``_TURN_RATIO``) or both ends are a groove dark the same way, or a ridge (``_groove``: a seam
+    between tones that vary), or the weaker end too faint for its turn to mean anything
+    (``_TURN_CONTRAST``).
     ``reduced``: the tile's grey level and known pixels as the search reduced them
     (``_reduced``). An end with fewer than 3 known rows says nothing against."""
     grey, known, factor = reduced
