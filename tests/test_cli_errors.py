@@ -355,16 +355,23 @@ def test_zero_one_mask_is_filled(tmp_path, pano, capsys):
     assert code == 0 and "empty mask" not in text
 
 
+def _shot_beside_its_mask(tmp_path, image_name: str, mask_name: str):
+    """A folder ``shots`` holding a 32x64 panorama and, beside it, its mask (a 30-degree
+    nadir cap): the folder, the panorama's pixels, the hole and the mask's path."""
+    shots = tmp_path / "shots"
+    shots.mkdir()
+    image = sphere_function_erp(32, dtype=np.uint8)
+    write_image(shots / image_name, image)
+    hole = nadir_mask(32, 64, 30)
+    mask = write_image(shots / mask_name, hole.astype(np.uint8) * 255)
+    return shots, image, hole, mask
+
+
 @pytest.mark.parametrize("in_place", [False, True])
 def test_masks_beside_their_images_are_masks_not_panoramas(tmp_path, capsys, in_place):
     """``--mask`` naming the images' folder: a.png was its own mask (its light pixels the
     hole) and a_mask.png was filled as a panorama, with itself for its mask."""
-    shots = tmp_path / "shots"
-    shots.mkdir()
-    image = sphere_function_erp(32, dtype=np.uint8)
-    write_image(shots / "a.png", image)
-    hole = nadir_mask(32, 64, 30)
-    mask = write_image(shots / "a_mask.png", hole.astype(np.uint8) * 255)
+    shots, image, hole, mask = _shot_beside_its_mask(tmp_path, "a.png", "a_mask.png")
     kept = mask.read_bytes()
     out = ["--in-place"] if in_place else ["-o", tmp_path / "out"]
     code, _ = _run(capsys, "inpaint", shots, "--mask", shots, "-g", "telea", "-q", "-j", 1, *out)
@@ -380,12 +387,7 @@ def test_masks_beside_their_images_are_masks_not_panoramas(tmp_path, capsys, in_
 def test_a_mask_named_like_its_image_beside_it_is_its_mask(tmp_path, capsys):
     """The README's layout, IMG_001.png (a mask) beside IMG_001.jpg, with --mask naming their
     folder: each was taken for the other's mask, and the run ended 'every input is a --mask'."""
-    shots = tmp_path / "shots"
-    shots.mkdir()
-    image = sphere_function_erp(32, dtype=np.uint8)
-    write_image(shots / "IMG_001.jpg", image)
-    hole = nadir_mask(32, 64, 30)
-    mask = write_image(shots / "IMG_001.png", hole.astype(np.uint8) * 255)
+    shots, image, hole, mask = _shot_beside_its_mask(tmp_path, "IMG_001.jpg", "IMG_001.png")
     kept = mask.read_bytes()
     code, _ = _run(capsys, "inpaint", shots, "--mask", shots, "-g", "telea", "-q", "-j", 1,
                    "-o", tmp_path / "out")

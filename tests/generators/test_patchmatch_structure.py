@@ -1353,13 +1353,9 @@ def test_an_edge_the_fill_does_not_continue_keeps_nothing(rng):
 SMALL_HOLE = 16  # px: the radius of a hole with room for two edges beyond it on the tile
 
 
-def _edge_across_the_hole(rng: np.random.Generator, leaving: float | None) -> np.ndarray:
-    """A straight edge through the tile's centre along ``_line_tile``'s direction, on a smooth
-    ground (0.65, blurred noise of 0.005: a clear sky's). Where it enters a hole ``SMALL_HOLE``
-    px round the centre, the side of positive offsets across is 0.3 darker; where it leaves it,
-    that side is ``leaving`` (0.35: the same edge; 0.77: lighter, the dark side turned over;
-    0.95: turned over by as much; None: no edge there, the ground goes on); 24 px further on,
-    the same edge as where it enters again (the far segment LSD pairs it with)."""
+def _line_frame(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(SIZE, SIZE)`` each pixel's signed distance across the test line (``LINE_NORMAL``,
+    through the tile's centre) and along it, and a grainy ground (noise blurred 2 px)."""
     import cv2
 
     y, x = _grid()
@@ -1367,6 +1363,17 @@ def _edge_across_the_hole(rng: np.random.Generator, leaving: float | None) -> np
     across = (y - centre) * LINE_NORMAL[0] + (x - centre) * LINE_NORMAL[1]
     along = (y - centre) * LINE_NORMAL[1] - (x - centre) * LINE_NORMAL[0]
     ground = cv2.GaussianBlur(rng.standard_normal((SIZE, SIZE)).astype(np.float32), (0, 0), 2)
+    return across, along, ground
+
+
+def _edge_across_the_hole(rng: np.random.Generator, leaving: float | None) -> np.ndarray:
+    """A straight edge through the tile's centre along ``_line_tile``'s direction, on a smooth
+    ground (0.65, blurred noise of 0.005: a clear sky's). Where it enters a hole ``SMALL_HOLE``
+    px round the centre, the side of positive offsets across is 0.3 darker; where it leaves it,
+    that side is ``leaving`` (0.35: the same edge; 0.77: lighter, the dark side turned over;
+    0.95: turned over by as much; None: no edge there, the ground goes on); 24 px further on,
+    the same edge as where it enters again (the far segment LSD pairs it with)."""
+    across, along, ground = _line_frame(rng)
     right = np.clip(across + 0.5, 0.0, 1.0)  # 0 left of the edge, 1 right of it
     edge = 0.65 - 0.3 * right
     far = np.full_like(edge, 0.65) if leaving is None else 0.65 + (leaving - 0.65) * right
@@ -1406,13 +1413,7 @@ def _seam_across_the_hole(rng: np.random.Generator, seam_entering: bool) -> np.n
     the hole (with ``seam_entering``; else the plain step between those two), and between tones
     turned over where it leaves the hole (0.47 and 0.56 about a seam of 0.455): planks of
     varied tones, the seam between them one line."""
-    import cv2
-
-    y, x = _grid()
-    centre = (SIZE - 1) / 2
-    across = (y - centre) * LINE_NORMAL[0] + (x - centre) * LINE_NORMAL[1]
-    along = (y - centre) * LINE_NORMAL[1] - (x - centre) * LINE_NORMAL[0]
-    ground = cv2.GaussianBlur(rng.standard_normal((SIZE, SIZE)).astype(np.float32), (0, 0), 2)
+    across, along, ground = _line_frame(rng)
     right = np.clip(across + 0.5, 0.0, 1.0)  # 0 left of the seam, 1 right of it
     seam = np.clip(1.5 - np.abs(across), 0.0, 1.0)  # 1 within 0.5 px of it, 0 from 1.5 px on
     sides = 0.66 - 0.21 * right
