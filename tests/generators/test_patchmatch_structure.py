@@ -1482,3 +1482,24 @@ def test_ends_agree_whichever_way_the_line_points_and_says_nothing_without_an_en
     across = (y - centre[0]) * LINE_NORMAL[0] + (x - centre[1]) * LINE_NORMAL[1]
     beyond = hole | ((way > 0) & (np.abs(across) <= SMALL_HOLE))
     assert _ends_agree(_reduced(image, ~beyond), line, enter, leave, 6.0, FACE)
+
+
+def test_an_unsure_pair_crossing_a_sure_line_in_the_hole_is_dropped():
+    """Chichen Itza's tourists: a dirt edge paired with a balustrade's edge (unsure: two
+    edges that line up) was drawn at 21 degrees across the two sure lines of the grass strip,
+    inside the hole: a zig-zag of steps. It goes; one crossing outside the hole, one nearly
+    parallel, and a sure one stay (fails without the rule: all are kept)."""
+    from pano_inpaint.generators.patchmatch._lines import Line, _without_unsure_crossings
+
+    hole = np.zeros((64, 64), bool)
+    hole[24:40, 24:40] = True
+    level = Line(np.array([32.0, 0.0]), np.array([0.0, 1.0]), 2.0)  # sure, across the hole
+    turn = np.radians(21.0)
+    slanted = np.array([np.sin(turn), np.cos(turn)])
+    inside = Line(np.array([32.0, 32.0]) - 20 * slanted, slanted, 2.0, sure=False)
+    outside = Line(np.array([32.0, 4.0]), slanted, 2.0, sure=False)  # meets it left of the hole
+    near = np.array([np.sin(np.radians(5.0)), np.cos(np.radians(5.0))])
+    parallel = Line(np.array([30.0, 32.0]), near, 2.0, sure=False)
+    steep = Line(np.array([0.0, 10.0]), np.array([1.0, 0.0]), 2.0)  # sure, left of the hole
+    kept = _without_unsure_crossings([level, inside, outside, parallel, steep], hole)
+    assert [id(line) for line in kept] == [id(level), id(outside), id(parallel), id(steep)]

@@ -112,6 +112,11 @@ _CONTINUED_CORRELATION = 0.4
 _CONTINUED_CONTRAST = 0.2
 # Edges into a hole within this angle of each other are a family, none of them kept.
 _FAMILY_ANGLE = np.radians(20.0)
+# An unsure pair (two edges that merely line up) crossing a sure line inside the hole at more
+# than this angle is dropped: two structures cannot both run through one spot, and the sure
+# one is the better evidence (Chichen Itza's tourists: a dirt edge paired with a balustrade's,
+# drawn at 21 degrees across the pyramid's base and the grass strip, a zig-zag of steps).
+_CROSSING_ANGLE = np.radians(10.0)
 _CONTINUED_SHIFT = 2  # px across: how far to one side a row's copy of the edge may lie
 _DETECT_SIZE = 800  # tiles larger than this are searched on a reduced copy
 # A sure line is a boundary between two regions where the mean colours of the known strips on its
@@ -786,6 +791,7 @@ def lines_and_edges(image: np.ndarray, hole: np.ndarray, face_size: int, *,
         lines.append(line)
         if len(lines) >= max_lines:
             break
+    lines = _without_unsure_crossings(lines, hole)
     joined, rest = _junctions(dangling, lines, tolerance, half_width, max_lines - len(lines))
     corners, rest = _corners(rest, hole, half_width, max_lines - len(lines) - len(joined))
     # An edge with another one into the hole running nearly its way is one of a family (the
@@ -795,6 +801,25 @@ def lines_and_edges(image: np.ndarray, hole: np.ndarray, face_size: int, *,
     edges = [Edge(tip, u, length, *crossing) for length, tip, u, crossing, _ in rest
              if (np.abs(along @ u) >= np.cos(_FAMILY_ANGLE)).sum() <= 1]
     return _boundaries(lines, image, known, face_size, depth) + joined + corners, edges
+
+
+def _without_unsure_crossings(lines: list[Line], hole: np.ndarray) -> list[Line]:
+    """``lines`` less each unsure one (``Line.sure`` False) that crosses a sure one inside
+    ``hole`` (``(P, P)`` bool) at more than ``_CROSSING_ANGLE``."""
+    sure = [line for line in lines if line.sure]
+
+    def crosses(line: Line) -> bool:
+        for other in sure:
+            if abs(float(line.direction @ other.direction)) > np.cos(_CROSSING_ANGLE):
+                continue
+            system = np.column_stack([line.direction, -other.direction])
+            t, _ = np.linalg.solve(system, other.point - line.point)
+            y, x = np.rint(line.point + t * line.direction).astype(int)
+            if 0 <= y < hole.shape[0] and 0 <= x < hole.shape[1] and hole[y, x]:
+                return True
+        return False
+
+    return [line for line in lines if line.sure or not crosses(line)]
 
 
 def _boundaries(lines: list[Line], image: np.ndarray, known: np.ndarray, face_size: int,
