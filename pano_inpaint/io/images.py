@@ -1067,7 +1067,7 @@ _MASK_STRAY = 1 / 100  # at most this share are neither flat nor within a rim's 
 def looks_like_mask(pixels: np.ndarray) -> bool:
     """Whether an image's ``(H, W, C)`` pixels (as :func:`read_image` returns them) look like
     a hole mask's rather than a photograph's: at least half of them within ``_MASK_NOISE`` of
-    the median colour of their class (light, as :func:`read_mask` takes a hole, or dark), and
+    the median colour of their class (the hole as :func:`read_mask` takes it, or not), and
     at most 1 % of them off it farther from the light pixels than a soft rim reaches (an eighth
     of the height). Grey, coloured (any light colour on black), 0/1, 16-bit, float and
     transparent-layer masks pass; a feathered edge or a short gradient passes, a gradient
@@ -1083,8 +1083,7 @@ def looks_like_mask(pixels: np.ndarray) -> bool:
     colour = (sample[..., :3] if sample.shape[2] >= 3 else sample).astype(np.float32) / top
     if not all_finite(colour):
         return False
-    level = colour.max(axis=2)  # (h, w)
-    hole = level > 0.5
+    hole = _hole_pixels(sample)  # (h, w): the hole as read_mask will take it
     flat = np.zeros(hole.shape, bool)
     for part in (hole, ~hole):
         if part.any():
