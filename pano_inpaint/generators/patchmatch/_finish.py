@@ -385,20 +385,17 @@ def _seamless(tile: np.ndarray, hole: np.ndarray, cut_across: np.ndarray | None,
     # from another copy.
     cut_across[:, :-1] |= hole[:, :-1] != hole[:, 1:]
     cut_down[:-1] |= hole[:-1] != hole[1:]
+    if capped is not None:
+        # ... but not where it meets a capped light: the capped value is a stand-in for the
+        # light, so it asks nothing of the fill, and the step to it is the fill's own, as it
+        # stands. A source's step off a lamp, held to the capped value, dug a dark blot beside
+        # it; no step at all raised the fill to the capped value, a pale patch.
+        capped = capped[box]
+        cut_across[:, :-1] &= ~((hole[:, :-1] != hole[:, 1:]) & (capped[:, :-1] | capped[:, 1:]))
+        cut_down[:-1] &= ~((hole[:-1] != hole[1:]) & (capped[:-1] | capped[1:]))
     cut_across[:, -1] = False  # steps leaving the box are not solved for
     cut_down[-1] = False
     across, down = _guidance(tile, cut_across, cut_down, bank, nnf, bank_hole)
-    if capped is not None:
-        # Only the rim's steps (one side known): the capped value is a stand-in for the light,
-        # so it asks nothing of the fill: the step to it is the fill's own, as it stands. A
-        # source's step off a lamp, held to the capped value, dug a dark blot beside it; no
-        # step at all raised the fill to the capped value, a pale patch.
-        capped = capped[box]
-        x = tile.astype(np.float32)
-        rim = (hole[:, :-1] != hole[:, 1:]) & (capped[:, :-1] | capped[:, 1:])
-        across[:, :-1][rim] = (x[:, :-1] - x[:, 1:])[rim]
-        rim = (hole[:-1] != hole[1:]) & (capped[:-1] | capped[1:])
-        down[:-1][rim] = (x[:-1] - x[1:])[rim]
     out = tile_.copy()
     if f <= 1:
         out[box] = _poisson(tile, hole, across, down)
