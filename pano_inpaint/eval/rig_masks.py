@@ -45,7 +45,7 @@ from pano_inpaint.eval.images import GroundTruth, find_panoramas, load_panorama
 from pano_inpaint.eval.metrics import sphere_weights, ws_psnr
 from pano_inpaint.eval.runner import EvalResults
 from pano_inpaint.eval.views import perspective_view
-from pano_inpaint.io.atomic import atomic_write_text, make_folder
+from pano_inpaint.io.atomic import atomic_write_text, check_folder, make_folder
 from pano_inpaint.io.images import write_image
 from pano_inpaint.masks import mask_fraction, nadir_mask
 from pano_inpaint.masks.auto import CAP_DEGREES, detect_rig, detect_shoot, get_detector
@@ -323,8 +323,7 @@ def evaluate_rig_masks(
     paths = find_panoramas(dirs, images)
     if not paths:
         raise FileNotFoundError(f"no panoramas in {', '.join(map(str, dirs))}")
-    make_folder(out_dir)
-    views = _Views(out_dir) if html_report else None
+    check_folder(out_dir)  # made once a panorama is read: an error leaves no empty folder
     cleans, skipped = [], []
     for path in paths:  # an unreadable one ended the run in a traceback; eval skips them too
         try:
@@ -335,6 +334,8 @@ def evaluate_rig_masks(
     if not cleans:
         raise FileNotFoundError(f"no readable panoramas in {', '.join(map(str, dirs))} ("
                                 f"{'; '.join(s['reason'] for s in skipped[:3])})")
+    make_folder(out_dir)
+    views = _Views(out_dir) if html_report else None
     methods = [*detectors, CAP, TRUTH]
     rows: list[dict] = []
     main_config = AutoMaskConfig(**{**vars(config.auto_mask), "detector": detectors[0]})

@@ -33,7 +33,7 @@ from pano_inpaint.eval.memory import call_with_peak_memory
 from pano_inpaint.eval.methods import Method, MethodOutput, select_methods
 from pano_inpaint.eval.report import GROUND_TRUTH, CaseViews, write_reports
 from pano_inpaint.eval.views import HoleView
-from pano_inpaint.io.atomic import make_folder
+from pano_inpaint.io.atomic import check_folder, make_folder
 from pano_inpaint.masks import (
     MASK_FAMILIES,
     NADIR_FAMILIES,
@@ -316,7 +316,7 @@ def run_evaluation(
         :class:`EvalResults`.
 
     Raises:
-        FileNotFoundError: a folder does not exist or holds no panorama.
+        FileNotFoundError: a folder does not exist or holds no readable panorama.
         KeyError: unknown generator, peer or mask family.
     """
     started = time.perf_counter()
@@ -332,10 +332,14 @@ def run_evaluation(
     plan = _Plan(families, methods, forced, width_limit, tuple(smeared_nadir), seed)
     paths = _pick_panoramas(dirs, quick, images)
 
-    make_folder(out_dir)  # NotADirectoryError naming a file in the way
+    check_folder(out_dir)  # NotADirectoryError naming a file in the way, before any work
     _warm_up(methods)
     views = CaseViews(out_dir) if html else None
     rows, loaded, skipped = _evaluate_panoramas(paths, plan, views, progress)
+    if not loaded:  # a report of nothing but reasons was written: say them, leave no folder
+        raise FileNotFoundError(f"no readable panoramas in {', '.join(map(str, dirs))} ("
+                                f"{'; '.join(s['reason'] for s in skipped[:3])})")
+    make_folder(out_dir)  # the thumbnails made it already; the reports alone do not
     meta = _run_meta(dirs, plan, quick=quick, peers=peers, command=command, config=config,
                      images=loaded, skipped=skipped, seconds=time.perf_counter() - started)
     results = EvalResults(rows, meta, out_dir)

@@ -22,8 +22,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 __all__ = [
-    "atomic_write", "atomic_write_text", "make_folder", "remove_stale_temporaries",
-    "temporaries_of", "temporary_name",
+    "atomic_write", "atomic_write_text", "check_folder", "make_folder",
+    "remove_stale_temporaries", "temporaries_of", "temporary_name",
 ]
 
 _STALE_AFTER_SECONDS = 24 * 3600  # a temporary file this old is stale whatever its process
@@ -34,6 +34,24 @@ def temporary_name(path: Path) -> Path:
     return path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
 
 
+def _blocker(folder: Path) -> Path | None:
+    """The file standing where ``folder`` or one of its parents should be, if any."""
+    return next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()), None)
+
+
+def _blocked(folder: Path, blocker: Path) -> NotADirectoryError:
+    return NotADirectoryError(errno.ENOTDIR, f"{blocker} is a file, not a folder", str(folder))
+
+
+def check_folder(folder: Path) -> None:
+    """Raise what :func:`make_folder` would for a file in the way of ``folder``, creating
+    nothing: a command checks its output folder first and makes it only once it has something
+    to write there (an error leaves no empty folder behind)."""
+    blocker = _blocker(folder)
+    if blocker is not None:
+        raise _blocked(folder, blocker)
+
+
 def make_folder(folder: Path) -> None:
     """``folder`` and its parents made if missing. A file where one of them should be raises
     ``NotADirectoryError`` whose ``strerror`` names that file (the bare ``File exists`` of
@@ -41,12 +59,10 @@ def make_folder(folder: Path) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except (FileExistsError, NotADirectoryError) as exc:
-        blocker = next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()),
-                       None)
+        blocker = _blocker(folder)
         if blocker is None:
             raise
-        raise NotADirectoryError(errno.ENOTDIR, f"{blocker} is a file, not a folder",
-                                 str(folder)) from exc
+        raise _blocked(folder, blocker) from exc
 
 
 def _process_alive(pid: int) -> bool:

@@ -297,13 +297,13 @@ def train(
     """
     run_dir = Path(run_dir)
     provenance = runs.git_commit()  # the code this run starts from
-    device = runs.prepare_run(run_dir, train_config_to_dict(config), config.device,
-                              config.threads)
+    device = runs.prepare_run(run_dir, config.device, config.threads)
     sampler = CubeSampler(find_sources(list(data_dirs), config.data.exclude), config.data)
     trainer = _Trainer(config, run_dir, device)
     log_path = run_dir / "log.csv"
     if runs.resume_run(trainer, COLUMNS, restart):
         log.info("resumed %s at step %d", run_dir, trainer.step)
+    runs.write_run_config(run_dir, train_config_to_dict(config))
     validation = _validation_cubes(sampler, config, device) if config.validate_every else []
     stop = config.total_steps if max_steps is None else min(config.total_steps, max_steps)
     _run_steps(trainer, sampler, stop, log_path, validation, progress)

@@ -191,13 +191,13 @@ def train_mask(
     """
     run_dir = Path(run_dir)
     provenance = runs.git_commit()
-    device = runs.prepare_run(run_dir, mask_train_config_to_dict(config), config.device,
-                              config.threads)
+    device = runs.prepare_run(run_dir, config.device, config.threads)
     sampler = ViewSampler(find_sources(list(data_dirs), config.data.exclude), config.data)
     trainer = _Trainer(config, sampler, run_dir, device)
     log_path = run_dir / "log.csv"
     if runs.resume_run(trainer, COLUMNS, restart):
         log.info("resumed %s at step %d", run_dir, trainer.step)
+    runs.write_run_config(run_dir, mask_train_config_to_dict(config))
     started = time.perf_counter()
     with ProgressBar(config.data.pool, unit="rigs", enabled=progress) as bar:
         bar.describe("rendering rigs")

@@ -28,7 +28,7 @@ import torch
 import yaml
 
 from pano_inpaint.generators.net.model import resolve_device
-from pano_inpaint.io.atomic import atomic_write_text, make_folder
+from pano_inpaint.io.atomic import atomic_write_text, check_folder, make_folder
 
 __all__ = [
     "CHECKPOINT",
@@ -138,10 +138,12 @@ def write_run_config(run_dir: Path, config: dict) -> None:
                       yaml.safe_dump(json.loads(json.dumps(config)), sort_keys=False))
 
 
-def prepare_run(run_dir: Path, config: dict, device: str, threads: int) -> torch.device:
-    """Create the run folder, write the effective ``config`` there, set torch up (``threads``,
-    deterministic on the CPU); returns the device ``device`` names."""
-    write_run_config(run_dir, config)
+def prepare_run(run_dir: Path, device: str, threads: int) -> torch.device:
+    """Check that nothing is in the way of the run folder (it is made by
+    :func:`write_run_config` once the data and its checkpoint are found good, so a failed start
+    leaves no folder, nor a config.yaml not matching the folder's checkpoint), set torch up
+    (``threads``, deterministic on the CPU); returns the device ``device`` names."""
+    check_folder(run_dir)  # NotADirectoryError naming a file in the way, before the data is read
     resolved = resolve_device(device)
     torch.set_num_threads(max(1, threads))
     torch.set_flush_denormal(True)  # tiny weights and gradients otherwise slow CPUs down badly

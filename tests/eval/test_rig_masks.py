@@ -69,6 +69,21 @@ def test_eval_mask_skips_an_unreadable_panorama_and_refuses_a_file_as_out(tmp_pa
     (tmp_path / "file").write_text("x")
     assert main(["eval-mask", str(folder), "--out", str(tmp_path / "file"), *args]) == 4
 
+@pytest.mark.parametrize("command", ["eval", "eval-mask"])
+def test_no_readable_panorama_leaves_no_out_folder(tmp_path, capsys, command):
+    """eval-mask made --out before finding every panorama unreadable (an empty folder was left);
+    eval wrote a report of nothing but reasons and said only '0 results'."""
+    folder = tmp_path / "panos"
+    folder.mkdir()
+    (folder / "broken.jpg").write_bytes(b"not a jpeg")
+    out = tmp_path / "out" / "run"
+    args = {"eval": ["--generators", "mean", "--peers", "none", "--masks", "nadir"],
+            "eval-mask": ["--detectors", "classical", "--kinds", "tripod"]}[command]
+    assert main([command, str(folder), "--out", str(out), *args, "--no-progress"]) == 1
+    assert "no readable panoramas in" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
 def test_eval_mask_unknown_detector(tmp_path):
     assert main(["eval-mask", str(tmp_path), "--out", str(tmp_path / "o"),
                  "--detectors", "magic"]) == 2

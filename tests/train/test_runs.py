@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -77,3 +78,22 @@ def test_a_file_as_the_run_folder_is_an_output_error(command: str, config: str,
                  str(taken), "--no-progress"])
     assert code == 4 and "taken is a file, not a folder" in capsys.readouterr().err
     assert taken.read_text() == "keep"
+
+
+@pytest.mark.parametrize("trainer", TRAINERS)
+def test_a_failed_start_leaves_no_folder_and_keeps_the_config(trainer: str, data_dir: Path,
+                                                              tmp_path: Path) -> None:
+    """The run folder and its config.yaml were written before the data was read (no usable
+    image left an empty run behind) and before the checkpoint was checked (a foreign one left
+    config.yaml describing the refused config, not the folder's checkpoint)."""
+    run_training, config = TRAINERS[trainer]
+    run = tmp_path / "runs" / "run"
+    with pytest.raises(FileNotFoundError):
+        run_training(config, [tmp_path / "none"], run, progress=False)
+    assert not (tmp_path / "runs").exists()
+    run_training(config, [data_dir], run, progress=False, max_steps=1)
+    kept = (run / "config.yaml").read_text()
+    other = dataclasses.replace(config, seed=config.seed + 1)
+    with pytest.raises(ValueError, match="another config"):
+        run_training(other, [data_dir], run, progress=False)
+    assert (run / "config.yaml").read_text() == kept
