@@ -371,6 +371,34 @@ def _run_batch(plan, spec, quiet: bool) -> int:
     return exit_code(plan, summary.failures)
 
 
+def _own_outputs(images: list[Path], output: Path, preview: bool) -> list[Path]:
+    """The inputs that are masks and previews an earlier run wrote into ``output`` (named as
+    this run's outputs, and a mask or a marked preview by their pixels or header). A panorama
+    of the user's named so (``hall_preview.jpg`` beside ``hall.jpg``) was skipped too, and
+    replaced with ``--overwrite``; it is masked like the others, unless this run writes that name.
+
+    Raises:
+        JobError: ``EXIT_OUTPUT`` for such a panorama that this run would write over.
+    """
+    from pano_inpaint.jobs import JobError, is_mask_file, mask_outputs, written_as_preview
+
+    writers = {path.resolve(): (image, kind) for image in images
+               for path, kind in zip(mask_outputs(image, output), ("mask", "preview"),
+                                     strict=True)}
+    own = []
+    for image in images:
+        writer, kind = writers.get(image.resolve(), (None, None))
+        if writer is None:
+            continue
+        if is_mask_file(image) if kind == "mask" else written_as_preview(image):
+            own.append(image)
+        elif kind == "mask" or preview:
+            raise JobError(f"{image} is a panorama, and the {kind} of {writer.name} would be "
+                           f"written over it; write the masks to another folder (-o)",
+                           EXIT_OUTPUT)
+    return own
+
+
 @app.command("mask")
 @_stops_cleanly("make the masks")
 def mask_command(
@@ -435,12 +463,15 @@ def mask_command(
         raise _fail(f"{output} is a file; -o takes a folder", EXIT_USAGE)
     # Masks written beside the images: run again, its own masks and previews were taken for
     # panoramas (a_mask_mask.png, a_preview_mask.png... with --overwrite).
-    own = {path.resolve() for image in images for path in mask_outputs(image, output)}
-    if skipped := [image for image in images if image.resolve() in own]:
+    try:
+        skipped = _own_outputs(images, output, preview)
+    except JobError as exc:
+        raise _fail(str(exc), exc.code) from exc
+    if skipped:
         console.print(f"[yellow]warning[/] {', '.join(p.name for p in skipped[:3])}"
                       f"{', ...' if len(skipped) > 3 else ''}: this run's own masks and previews, "
                       "skipped", highlight=False)
-        images = [image for image in images if image.resolve() not in own]
+        images = [image for image in images if image not in skipped]
     _check_detector(cfg.auto_mask.detector, cfg.auto_mask.weights)
     targets = [path for image in images
                for path in mask_outputs(image, output)[: 2 if preview else 1]]

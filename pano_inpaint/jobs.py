@@ -50,18 +50,22 @@ __all__ = [
     "InputImage",
     "JobError",
     "MaskSpec",
+    "PREVIEW_SOFTWARE",
     "check_input_header",
     "check_panorama",
     "file_id",
     "inpaint_file",
+    "is_mask_file",
     "mask_outputs",
     "plan_outputs",
+    "preview_metadata",
     "read_ahead",
     "resolve_inputs",
     "same_file",
     "settle_reads_ahead",
     "write_json",
     "write_result",
+    "written_as_preview",
 ]
 
 log = logging.getLogger(__name__)
@@ -86,6 +90,54 @@ def mask_outputs(image: Path, out_dir: Path) -> tuple[Path, Path]:
     """``(NAME_mask.png, NAME_preview.jpg)`` in ``out_dir`` for ``image``: what ``pano-inpaint
     mask`` writes, and the mask name ``--mask FOLDER`` looks for."""
     return out_dir / f"{image.stem}_mask.png", out_dir / f"{image.stem}_preview.jpg"
+
+
+# What a preview of ``pano-inpaint mask`` says it is (its EXIF Software tag), and its size: the
+# files named NAME_preview.jpg that are not panoramas are told apart by these, not by the name.
+PREVIEW_SOFTWARE = "pano-inpaint mask preview"
+_PREVIEW_SIZE = (1024, 512)  # (width, height) of every preview (two 512 px nadir views)
+_SOFTWARE_TAG = 305
+
+
+def preview_metadata() -> ImageMetadata:
+    """The EXIF block a preview is written with: Software = :data:`PREVIEW_SOFTWARE`."""
+    from PIL import Image
+
+    from pano_inpaint.io.metadata import ImageMetadata
+
+    exif = Image.Exif()
+    exif[_SOFTWARE_TAG] = PREVIEW_SOFTWARE
+    return ImageMetadata(exif=exif.tobytes())
+
+
+def written_as_preview(path: Path) -> bool:
+    """Whether ``path`` is a preview ``pano-inpaint mask`` wrote (from its header: no pixel is
+    decoded): one marked so, or, from a version before the mark, a 1024 x 512 JPEG without
+    EXIF (a camera's or a stitcher's panorama carries its EXIF). A panorama a user named
+    ``NAME_preview.jpg`` is neither, and is filled like any other."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            exif = image.getexif()
+            if exif.get(_SOFTWARE_TAG) == PREVIEW_SOFTWARE:
+                return True
+            return image.format == "JPEG" and image.size == _PREVIEW_SIZE and not exif
+    except (OSError, UnidentifiedImageError, ValueError):
+        return False  # not readable as ours: left to the fill, which says what is wrong
+
+
+def is_mask_file(path: Path, *, max_pixels: int | None = DEFAULT_MAX_PIXELS) -> bool:
+    """Whether the image file ``path`` looks like a hole mask, not a photograph (see
+    :func:`~pano_inpaint.io.images.looks_like_mask`). A file that cannot be read is taken for a
+    mask, for its own error where it is used as one."""
+    from pano_inpaint.io.images import looks_like_mask, read_image
+
+    try:
+        pixels = read_image(path, max_pixels=max_pixels).pixels
+    except OSError:  # ImageReadError too
+        return True
+    return looks_like_mask(pixels)
 
 
 def _files_by_stem(folder: Path) -> dict[str, list[Path]]:
@@ -174,7 +226,6 @@ class MaskSpec:
         if self.path is None or not self.path.is_dir():
             return self
         from pano_inpaint._threads import thread_map
-        from pano_inpaint.io.images import looks_like_mask, read_image
 
         folder = file_id(self.path)
         by_stem = _files_by_stem(self.path)
@@ -183,17 +234,11 @@ class MaskSpec:
             if file_id(image_path.parent) == folder and len(by_stem.get(image_path.stem, ())) > 1:
                 firsts.setdefault(image_path.stem, image_path)
 
-        def is_mask(path: Path) -> bool:
-            try:
-                pixels = read_image(path, max_pixels=max_pixels).pixels
-            except OSError:  # ImageReadError too
-                return True
-            return looks_like_mask(pixels)
-
         def panoramas(image_path: Path) -> list[str]:
             group = [path.name for path in by_stem[image_path.stem]]
             order = [*self._candidates(image_path, by_stem, stem_only=True), image_path]
-            mask = next((path.name for path in order if is_mask(path)), None)
+            mask = next((path.name for path in order
+                         if is_mask_file(path, max_pixels=max_pixels)), None)
             if mask is not None and mask != image_path.name:
                 log.info("%s is the mask of %s", self.path / mask, image_path)
             return [name for name in group if name != mask]
@@ -217,14 +262,16 @@ class MaskSpec:
         ``--mask`` folder (``NAME_preview.jpg`` beside ``NAME_mask.png``): pictures of a
         nadir, not panoramas. With the masks written beside the images, 'inpaint shoot/
         --mask shoot/' took each for a panorama and failed it ('no mask for
-        NAME_preview.jpg')."""
+        NAME_preview.jpg'). Only previews the tool wrote (:func:`written_as_preview`): a
+        user's panorama named so was skipped too."""
         if self.path is None or not self.path.is_dir():
             return []
         by_stem = _files_by_stem(self.path)
         found = set()
         for image_path in image_paths:
             mask, preview = mask_outputs(image_path, self.path)
-            if self._painted(image_path, by_stem) == mask and preview.is_file():
+            if self._painted(image_path, by_stem) == mask and preview.is_file() \
+                    and written_as_preview(preview):
                 found.add(preview)
         return sorted(found)
 
@@ -386,6 +433,7 @@ def plan_outputs(images: list[InputImage], output: str | None, *, batch: bool,
             raise JobError(f"output {target} is the input file {other}; pass --in-place to "
                            "replace the inputs, or choose another output", EXIT_OUTPUT)
     return targets
+
 
 
 def file_id(path: Path) -> tuple[int, int] | None:

@@ -22,7 +22,8 @@ import numpy as np
 from pano_inpaint.config import AutoMaskConfig
 from pano_inpaint.exit_codes import EXIT_INPUT, EXIT_OUTPUT, EXIT_USAGE
 from pano_inpaint.io import ImageReadError, ImageWriteError, read_image, write_image
-from pano_inpaint.jobs import JobError, check_panorama, mask_outputs
+from pano_inpaint.io.metadata import ImageMetadata
+from pano_inpaint.jobs import JobError, check_panorama, mask_outputs, preview_metadata
 from pano_inpaint.masks import dilate_mask
 
 __all__ = ["MaskFileResult", "mask_outputs", "write_masks"]
@@ -51,9 +52,10 @@ def _read(path: Path):
     return loaded
 
 
-def _write(path: Path, pixels: np.ndarray, overwrite: bool) -> None:
+def _write(path: Path, pixels: np.ndarray, overwrite: bool,
+           metadata: ImageMetadata | None = None) -> None:
     try:
-        write_image(path, pixels, overwrite=overwrite, quality=90)
+        write_image(path, pixels, metadata, overwrite=overwrite, quality=90)
     except FileExistsError as exc:
         raise JobError(f"{path} exists; pass --overwrite to replace it", EXIT_OUTPUT) from exc
     except (ImageWriteError, ValueError) as exc:
@@ -75,7 +77,8 @@ def _finish(image: Path, loaded, detection, out_dir: Path, *, dilate: int, previ
             return m if m.shape[0] == shown.shape[0] else _reduce_mask(m, shown.shape[0])
 
         rejected = None if detection.rejected is None else fit(detection.rejected)
-        _write(preview_path, preview_image(shown, fit(mask), rejected), overwrite)
+        _write(preview_path, preview_image(shown, fit(mask), rejected), overwrite,
+               preview_metadata())  # marked: told apart from a panorama named so
     report = {**detection.to_dict(), **(extra or {})}
     return MaskFileResult(image, mask_path, preview_path if preview else None, report)
 

@@ -101,6 +101,44 @@ def test_masks_written_beside_the_images_are_not_taken_for_panoramas(tmp_path, r
                  "-j", "1", "-o", str(out)]) == 0
     assert sorted(p.name for p in out.glob("shot*")) == ["shot.png"]
 
+def test_a_panorama_named_like_a_preview_is_filled_not_skipped(tmp_path, rig_file, capsys,
+                                                                caplog):
+    """hall_preview.jpg beside hall.png and hall_mask.png was dropped as 'a --mask's preview'
+    by its name alone, a user's panorama with its own mask too; and 'mask' skipped it as its
+    own preview, then wrote hall.png's preview over it with --overwrite. Only previews the tool
+    wrote (marked; 1024 x 512 without EXIF from older versions) are skipped now."""
+    from PIL import Image
+
+    from pano_inpaint.jobs import PREVIEW_SOFTWARE
+
+    path, truth = rig_file
+    assert main(["mask", str(tmp_path), "-o", str(tmp_path), "-q", *CLASSICAL]) == 0
+    with Image.open(tmp_path / "shot_preview.jpg") as ours:
+        assert ours.getexif().get(305) == PREVIEW_SOFTWARE
+    panorama = read_image(path).pixels
+    write_image(tmp_path / "shot_preview.jpg", np.roll(panorama, 40, axis=1), overwrite=True)
+    write_image(tmp_path / "shot_preview_mask.png", truth.astype(np.uint8) * 255)
+    out = tmp_path.parent / "out"
+    assert main(["inpaint", str(tmp_path), "--mask", str(tmp_path), "-g", "telea", "-q",
+                 "-j", "1", "-o", str(out)]) == 0
+    assert sorted(p.name for p in out.glob("shot*")) == ["shot.png", "shot_preview.jpg"]
+    assert "preview, not filled" not in caplog.text
+    # 'mask' would write shot.png's preview over it: refused, nothing written.
+    kept = (tmp_path / "shot_preview.jpg").read_bytes()
+    assert main(["mask", str(tmp_path), "-o", str(tmp_path), "-q", "--overwrite",
+                 *CLASSICAL]) == EXIT_OUTPUT
+    assert "shot_preview.jpg is a panorama, and the preview of shot.png would be written " \
+        "over it" in capsys.readouterr().err
+    assert (tmp_path / "shot_preview.jpg").read_bytes() == kept
+    # A preview from before the mark (1024 x 512, no EXIF) is still the tool's, and named.
+    write_image(tmp_path / "shot_preview.jpg", np.zeros((512, 1024, 3), np.uint8),
+                overwrite=True)
+    (tmp_path / "shot_preview_mask.png").unlink()
+    assert main(["inpaint", str(tmp_path), "--mask", str(tmp_path), "-g", "telea", "-q",
+                 "-j", "1", "-o", str(tmp_path.parent / "out2")]) == 0
+    assert "shot_preview.jpg: a --mask's preview, not filled" in caplog.text
+
+
 def test_mask_a_shoot_and_a_broken_file(tmp_path):
     folder = tmp_path / "shoot"
     folder.mkdir()
