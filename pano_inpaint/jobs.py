@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from pano_inpaint.config import ConfigError, PipelineConfig
 from pano_inpaint.exit_codes import EXIT_INPUT, EXIT_OUTPUT, EXIT_USAGE
-from pano_inpaint.io.atomic import atomic_write_text, make_folder
+from pano_inpaint.io.atomic import atomic_write_text, check_folder, make_folder
 from pano_inpaint.io.headers import (
     DEFAULT_MAX_PIXELS,
     MASK_SUFFIXES,
@@ -52,6 +52,7 @@ __all__ = [
     "MaskSpec",
     "PREVIEW_SOFTWARE",
     "check_input_header",
+    "check_output_place",
     "check_panorama",
     "file_id",
     "inpaint_file",
@@ -434,6 +435,23 @@ def plan_outputs(images: list[InputImage], output: str | None, *, batch: bool,
                            "replace the inputs, or choose another output", EXIT_OUTPUT)
     return targets
 
+
+def check_output_place(target: Path) -> None:
+    """A folder where a result file goes, or a file where its folder goes: found before the
+    image is read and filled (its fill was wasted on 'Is a directory' at write time). A batch
+    fails that image alone, as it does other output problems.
+
+    Raises:
+        JobError: ``EXIT_OUTPUT``, saying what to do.
+    """
+    if target.is_dir():
+        raise JobError(f"output {target} is a folder; move it away, or write the results to "
+                       "another folder", EXIT_OUTPUT)
+    try:
+        check_folder(target.parent)
+    except NotADirectoryError as exc:
+        raise JobError(f"cannot write {target}: {exc.strerror}; move it away, or write the "
+                       "results to another folder", EXIT_OUTPUT) from exc
 
 
 def file_id(path: Path) -> tuple[int, int] | None:

@@ -27,7 +27,7 @@ from pano_inpaint.engines import EngineSpec, make_engine
 from pano_inpaint.engines.memory import task_memory_bytes
 from pano_inpaint.exit_codes import EXIT_OUTPUT
 from pano_inpaint.io import locations as loc
-from pano_inpaint.jobs import JobError
+from pano_inpaint.jobs import JobError, check_output_place
 from pano_inpaint.manifest import Manifest, ManifestError, Record
 
 __all__ = ["BatchEvents", "BatchSummary", "Decision", "decide", "run_batch"]
@@ -214,15 +214,30 @@ class _Run:
                                  for index in self.in_flight)
         self.summary.interrupted = True
 
+    def _place_problem(self, index: int) -> JobError | None:
+        """What is in the way of image ``index``'s local result (a folder by its name, a file
+        by its folder's), if anything."""
+        target = loc.local_path(self.plan.targets[index])
+        if target is None or self.plan.settings.in_place:
+            return None
+        try:
+            check_output_place(target)
+        except JobError as exc:
+            return exc
+        return None
+
     def jobs(self, todo: Sequence[int], overwrite: dict[int, bool]) -> Iterator[ImageJob]:
         """The images to fill, their headers checked a chunk ahead of the workers: a refused
-        one (a decompression bomb, not 2:1) is failed here without being sent anywhere."""
+        one (a decompression bomb, not 2:1) is failed here without being sent anywhere, and so
+        is one whose result has a folder or a file in its way."""
         plan = self.plan
         for chunk in _chunks(todo, _HEADER_CHUNK):
             headers = check_headers([plan.sources[i] for i in chunk],
                                     plan.settings.max_pixels)
             for position, index in enumerate(chunk):
                 header = headers[position]
+                if not isinstance(header, JobError):
+                    header = self._place_problem(index) or header
                 if isinstance(header, JobError):
                     self.fail(index, header)
                     continue

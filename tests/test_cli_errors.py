@@ -913,3 +913,30 @@ def test_ctrl_c_in_demo_eval_train_and_bench_says_what_to_do(tmp_path, capsys, m
         patch.setattr(subprocess, "call", stop)
         code, text = _run(capsys, "bench", "--quick")
     assert code == 130 and "the benchmarks were stopped" in text
+
+
+def test_a_folder_where_a_result_goes_fails_that_image_before_its_fill(tmp_path, capsys,
+                                                                       monkeypatch):
+    """out/b.png being a folder failed b.png at write time, after its fill ('Is a directory;
+    check the output path, permissions and free disk space'). Now b.png fails before it is
+    read, saying what to do, and a.png is filled (as for a file where a folder should be)."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("a.png", "b.png"):
+        write_image(folder / name, sphere_function_erp(32, dtype=np.uint8))
+    out = tmp_path / "out"
+    (out / "b.png").mkdir(parents=True)
+    filled = []
+    fill = pipeline.inpaint
+
+    def counted(erp, *args, **kwargs):
+        filled.append(erp.shape)
+        return fill(erp, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "inpaint", counted)
+    code, text = _fill(capsys, folder, out, "-j", 1)
+    assert code == EXIT_BATCH_FAILED and len(filled) == 1 and (out / "a.png").is_file()
+    assert f"output {out / 'b.png'} is a folder; move it away, or write the results to " \
+        "another folder" in text and "Is a directory" not in text
+    code, text = _fill(capsys, folder / "b.png", out)
+    assert code == EXIT_OUTPUT and len(filled) == 1 and "is a folder; move it away" in text
