@@ -36,6 +36,7 @@ __all__ = [
     "Run",
     "Schedule",
     "Steps",
+    "append_log_row",
     "finish_run",
     "git_commit",
     "hardware",
@@ -106,27 +107,53 @@ def lr_factor(step: int, total: int, warmup: int, final_fraction: float) -> floa
 
 
 def read_log(path: Path) -> list[dict]:
-    """The rows of a run's ``log.csv`` (none when there is no log). A row cut short (a log
-    appended to by an older version when it was killed) is dropped."""
+    """The rows of a run's ``log.csv`` (none when there is no log). A last line without its
+    newline is a row cut short by a stop mid-append (:func:`append_log_row` writes whole lines)
+    and is dropped, as is a row missing fields or with no step number."""
     if not path.exists():
         return []
-    with open(path, newline="", encoding="utf-8") as handle:
-        return [row for row in csv.DictReader(handle)
-                if None not in row.values() and str(row.get("step", "")).isdigit()]
+    text = path.read_text(encoding="utf-8")
+    if not text.endswith("\n"):
+        text = text[:text.rfind("\n") + 1]  # '3,0.4,0.12' of '3,0.4,0.123' read as whole
+    return [row for row in csv.DictReader(io.StringIO(text, newline=""))
+            if None not in row.values() and str(row.get("step", "")).isdigit()]
+
+
+def _csv_text(rows: Sequence[dict], columns: Sequence[str], header: bool) -> str:
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=list(columns))
+    if header:
+        writer.writeheader()
+    writer.writerows(rows)
+    return text.getvalue()
 
 
 def write_log(path: Path, rows: Sequence[dict], columns: Sequence[str]) -> None:
-    """Write ``log.csv`` whole, its header and ``rows``: the log is rewritten with each new row,
-    so a stop mid-write leaves the previous log, never half a row."""
-    text = io.StringIO()
-    writer = csv.DictWriter(text, fieldnames=list(columns))
-    writer.writeheader()
-    writer.writerows(rows)
-    atomic_write_text(path, text.getvalue())
+    """Write ``log.csv`` whole, its header and ``rows`` (a stop mid-write leaves the previous
+    log)."""
+    atomic_write_text(path, _csv_text(rows, columns, header=True))
+
+
+def append_log_row(path: Path, row: dict, columns: Sequence[str]) -> None:
+    """Add ``row`` to ``log.csv`` (made with its header when missing): one ``write`` of the
+    whole line to the end of the file, so a log of n rows costs n lines written, not n² / 2 as
+    when it was rewritten with each row; a stop mid-write can leave at most that line cut
+    short, without its newline, which :func:`read_log` drops on resume."""
+    if not path.exists() or path.stat().st_size == 0:
+        write_log(path, [row], columns)
+        return
+    line = _csv_text([row], columns, header=False).encode("utf-8")
+    descriptor = os.open(path, os.O_WRONLY | os.O_APPEND)
+    try:
+        if os.write(descriptor, line) != len(line):
+            raise OSError(f"{path}: the log row was written in part (disk full?)")
+    finally:
+        os.close(descriptor)
 
 
 def truncate_log(path: Path, step: int, columns: Sequence[str]) -> None:
-    """Drop CSV rows written after the checkpoint being resumed (they will be redone)."""
+    """Drop CSV rows written after the checkpoint being resumed (they will be redone), and a
+    last row cut short; the log is written whole again."""
     if path.exists():
         write_log(path, [r for r in read_log(path) if int(r["step"]) <= step], columns)
 
@@ -268,7 +295,6 @@ def run_steps(trainer: Steps, one_step: Callable[[], tuple[dict[str, float], dic
     from pano_inpaint._progress import ProgressBar
     from pano_inpaint.train.plot import plot_losses
 
-    rows = read_log(log_path)  # those up to the checkpoint resumed (see resume_run)
     with ProgressBar(schedule.total, unit="steps", initial=trainer.step,
                      enabled=progress) as bar:
         window = LogWindow()
@@ -286,8 +312,7 @@ def run_steps(trainer: Steps, one_step: Callable[[], tuple[dict[str, float], dic
                 row = window.row(step, trainer.seconds, lr_at(step - 1), **extra)
                 if validation and (step % schedule.validate_every == 0 or is_last):
                     row.update({k: f"{v:.5g}" for k, v in trainer.validate(validation).items()})
-                rows.append(row)
-                write_log(log_path, rows, columns)
+                append_log_row(log_path, row, columns)  # after the rows up to the checkpoint
                 window = LogWindow()
             if step % schedule.checkpoint_every == 0 or is_last:
                 trainer.save()

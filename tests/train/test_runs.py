@@ -43,8 +43,9 @@ def test_checkpoint_that_would_run_code_is_refused(trainer: str, data_dir: Path,
 @pytest.mark.parametrize("trainer", TRAINERS)
 def test_every_file_of_a_run_is_written_whole(trainer: str, data_dir: Path, tmp_path: Path,
                                               written_whole: set[Path]) -> None:
-    """config.yaml, log.csv and losses.png were written in place (log.csv appended to row by
-    row): a Ctrl-C or crash mid-write left half a file, and half a row cut the resumed log."""
+    """config.yaml, log.csv and losses.png were written in place: a Ctrl-C or crash mid-write
+    left half a file. (log.csv is made whole, then added to one whole line per write: see
+    test_a_last_row_cut_mid_value_is_dropped for a stop mid-line.)"""
     run_training, config = TRAINERS[trainer]
     run = tmp_path / "run"
     run_training(config, [data_dir], run, progress=False, max_steps=2)
@@ -97,3 +98,41 @@ def test_a_failed_start_leaves_no_folder_and_keeps_the_config(trainer: str, data
     with pytest.raises(ValueError, match="another config"):
         run_training(other, [data_dir], run, progress=False)
     assert (run / "config.yaml").read_text() == kept
+
+
+def test_a_last_row_cut_mid_value_is_dropped(tmp_path: Path) -> None:
+    """Rows are appended, one write of a whole line each: a stop mid-write leaves a last line
+    without its newline, which may hold every field with the last one cut ('0.3' of '0.31')
+    and was kept on resume as if whole."""
+    from pano_inpaint.train.runs import append_log_row, read_log, truncate_log
+
+    log = tmp_path / "log.csv"
+    append_log_row(log, {"step": 1, "loss": 0.4}, ["step", "loss"])
+    first = log.stat().st_ino
+    append_log_row(log, {"step": 2, "loss": 0.3}, ["step", "loss"])
+    assert log.stat().st_ino == first  # added to, not rewritten (O(n²) over a run)
+    assert log.read_text(encoding="utf-8") == "step,loss\n1,0.4\n2,0.3\n"
+    with open(log, "a", encoding="utf-8") as handle:
+        handle.write("3,0.2")  # of '3,0.25\n'
+    assert [row["step"] for row in read_log(log)] == ["1", "2"]
+    truncate_log(log, 10, ["step", "loss"])
+    append_log_row(log, {"step": 3, "loss": 0.25}, ["step", "loss"])
+    assert log.read_text(encoding="utf-8") == "step,loss\n1,0.4\n2,0.3\n3,0.25\n"
+
+
+@pytest.mark.parametrize("trainer", TRAINERS)
+def test_a_run_resumes_after_a_log_row_cut_short(trainer: str, data_dir: Path,
+                                                 tmp_path: Path) -> None:
+    """Killed mid-append after its checkpoint at step 2: the resumed run's log has steps 1-3
+    once each, whole."""
+    run_training, config = TRAINERS[trainer]
+    run = tmp_path / "run"
+    run_training(config, [data_dir], run, progress=False, max_steps=2)
+    log = run / "log.csv"
+    whole = log.read_text(encoding="utf-8")
+    with open(log, "a", encoding="utf-8") as handle:
+        handle.write(whole.splitlines()[-1][:-1].replace("2,", "3,", 1))
+    run_training(config, [data_dir], run, progress=False, max_steps=3)
+    lines = log.read_text(encoding="utf-8").splitlines()
+    assert lines[:3] == whole.splitlines() and len(lines) == 4
+    assert [line.split(",")[0] for line in lines[1:]] == ["1", "2", "3"]
