@@ -132,13 +132,12 @@ def is_mask_file(path: Path, *, max_pixels: int | None = DEFAULT_MAX_PIXELS) -> 
     """Whether the image file ``path`` looks like a hole mask, not a photograph (see
     :func:`~pano_inpaint.io.images.looks_like_mask`). A file that cannot be read is taken for a
     mask, for its own error where it is used as one."""
-    from pano_inpaint.io.images import looks_like_mask, read_image
+    from pano_inpaint.io.images import file_looks_like_mask
 
     try:
-        pixels = read_image(path, max_pixels=max_pixels).pixels
+        return file_looks_like_mask(path, max_pixels=max_pixels)
     except OSError:  # ImageReadError too
         return True
-    return looks_like_mask(pixels)
 
 
 def _files_by_stem(folder: Path) -> dict[str, list[Path]]:

@@ -69,6 +69,7 @@ __all__ = [
     "LoadedImage",
     "atomic_write_image",
     "check_storable",
+    "file_looks_like_mask",
     "looks_like_mask",
     "read_image",
     "read_mask",
@@ -1064,6 +1065,25 @@ _MASK_FLAT = 1 / 2  # at least this share of a mask's pixels are flat
 _MASK_STRAY = 1 / 100  # at most this share are neither flat nor within a rim's reach of the hole
 
 
+def _flat_pixels(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """The hole and the flat pixels (within ``_MASK_NOISE`` of their class's median colour)
+    of a sample of about 256 rows of ``(H, W, C)`` pixels, each ``(h, w)`` bool; None when a
+    value is not finite."""
+    step = max(1, pixels.shape[0] // 256)
+    sample = pixels[::step, ::step]  # (h, w, C)
+    top = 1.0 if sample.dtype == _FLOAT32 else float(np.iinfo(sample.dtype).max)
+    colour = (sample[..., :3] if sample.shape[2] >= 3 else sample).astype(np.float32) / top
+    if not all_finite(colour):
+        return None
+    hole = _hole_pixels(sample)  # (h, w): the hole as read_mask will take it
+    flat = np.zeros(hole.shape, bool)
+    for part in (hole, ~hole):
+        if part.any():
+            centre = np.median(colour[part], axis=0)  # (c,)
+            flat |= part & (np.abs(colour - centre).max(axis=2) <= _MASK_NOISE)
+    return hole, flat
+
+
 def looks_like_mask(pixels: np.ndarray) -> bool:
     """Whether an image's ``(H, W, C)`` pixels (as :func:`read_image` returns them) look like
     a hole mask's rather than a photograph's: at least half of them within ``_MASK_NOISE`` of
@@ -1077,18 +1097,10 @@ def looks_like_mask(pixels: np.ndarray) -> bool:
         >>> looks_like_mask(np.zeros((16, 32, 1), np.uint8))
         True
     """
-    step = max(1, pixels.shape[0] // 256)
-    sample = pixels[::step, ::step]  # (h, w, C)
-    top = 1.0 if sample.dtype == _FLOAT32 else float(np.iinfo(sample.dtype).max)
-    colour = (sample[..., :3] if sample.shape[2] >= 3 else sample).astype(np.float32) / top
-    if not all_finite(colour):
+    found = _flat_pixels(pixels)
+    if found is None:
         return False
-    hole = _hole_pixels(sample)  # (h, w): the hole as read_mask will take it
-    flat = np.zeros(hole.shape, bool)
-    for part in (hole, ~hole):
-        if part.any():
-            centre = np.median(colour[part], axis=0)  # (c,)
-            flat |= part & (np.abs(colour - centre).max(axis=2) <= _MASK_NOISE)
+    hole, flat = found
     if flat.mean() < _MASK_FLAT:
         return False
     reach = _SOFT_WIDEST * hole.shape[0]
@@ -1100,6 +1112,53 @@ def looks_like_mask(pixels: np.ndarray) -> bool:
     else:
         far = np.ones(hole.shape, bool)
     return float(np.mean(far & ~flat)) <= _MASK_STRAY
+
+
+_REDUCED_JPEG = ((8, cv2.IMREAD_REDUCED_COLOR_8), (4, cv2.IMREAD_REDUCED_COLOR_4),
+                 (2, cv2.IMREAD_REDUCED_COLOR_2))
+_LOOK_ROWS = 512  # a reduced read keeps at least this many rows (the look samples about 256)
+
+
+def _png_is_bilevel(path: Path) -> bool:
+    """Whether a PNG's header declares 1-bit grey samples (colour type 0, bit depth 1)."""
+    with open(path, "rb") as handle:
+        head = handle.read(26)  # signature (8), IHDR length and type (8), size (8), depth, type
+    return len(head) == 26 and head[12:16] == b"IHDR" and head[24:26] == b"\x01\x00"
+
+
+def _reduced_jpeg(path: Path, height: int) -> np.ndarray | None:
+    """A JPEG decoded at 1/2, 1/4 or 1/8 of its size by libjpeg (each pixel the mean of the
+    block it stands for), at least :data:`_LOOK_ROWS` rows; None when it would not be smaller
+    or the decoder refuses it (the full read says why)."""
+    for scale, flags in _REDUCED_JPEG:
+        if height // scale >= _LOOK_ROWS:
+            return _decode_cv2(path.read_bytes(), flags | cv2.IMREAD_IGNORE_ORIENTATION)
+    return None
+
+
+def file_looks_like_mask(path: PathLike, *, max_pixels: int | None = DEFAULT_MAX_PIXELS) -> bool:
+    """:func:`looks_like_mask` of an image file's pixels, decoding less where that does not
+    change the answer: a 1-bit grey PNG is decided from its header (black and white only, it
+    always looks like a mask); a JPEG of 1024 rows or more is first decoded reduced, and a
+    photo with too few flat pixels even there is not a mask (block means are flatter than the
+    pixels they stand for: a photo only looks more like a mask reduced). Only the flat share is
+    trusted reduced: a thin stroke averaged to grey far from the hole would count as stray. Any
+    other file is read whole and decided as before (a dark, noisy photo is flat once averaged).
+    A PNG has no reduced decoding: every row is inflated and unfiltered after the one above.
+
+    Raises:
+        ImageReadError: as :func:`read_image`.
+    """
+    path = as_path(path)
+    header = read_image_header(path, max_pixels=max_pixels)
+    if header.format == "png" and _png_is_bilevel(path):
+        return True
+    if header.format == "jpeg":
+        reduced = _reduced_jpeg(path, header.height)
+        found = None if reduced is None else _flat_pixels(reduced)
+        if found is not None and found[1].mean() < _MASK_FLAT / 2:  # a margin for averaging
+            return False
+    return looks_like_mask(read_image(path, max_pixels=max_pixels).pixels)
 
 
 def read_mask(

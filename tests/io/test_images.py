@@ -980,3 +980,52 @@ def test_masks_look_like_masks_and_photos_do_not():
             } == dict.fromkeys(_masks_of_every_kind(), True)
     assert {name: looks_like_mask(pixels) for name, pixels in _photos_of_every_kind().items()
             } == dict.fromkeys(_photos_of_every_kind(), False)
+def _big_files(folder) -> dict[str, tuple[object, bool]]:
+    """Files of 256 rows (read reduced when JPEG, with 64 rows kept), each with what its full
+    pixels say."""
+    from pano_inpaint.io.images import looks_like_mask
+    from pano_inpaint.masks import nadir_mask
+    from tests.synthetic import sphere_function_erp, wavy_rgb
+
+    hole = nadir_mask(256, 512, 30)
+    wires = hole.copy()
+    wires[:, ::16] = True  # one-pixel wires: grey once averaged, far from the hole
+    wavy = sphere_function_erp(256, wavy_rgb, dtype=np.uint8)
+    grain = np.random.default_rng(1).normal(0, 1, wavy.shape)
+    dark = np.clip(np.round(wavy * 0.02 + grain), 0, 255).astype(np.uint8)  # flat averaged
+    files = {"photo.jpg": wavy, "dark.jpg": dark, "mask.jpg": hole.astype(np.uint8) * 255,
+             "wires.jpg": wires.astype(np.uint8) * 255, "photo.png": wavy}
+    for name, pixels in files.items():
+        write_image(folder / name, pixels, quality=90)
+    Image.fromarray(hole).convert("1").save(folder / "bilevel.png")
+    return {path.name: (path, looks_like_mask(read_image(path).pixels))
+            for path in sorted(folder.iterdir())}
+
+
+def test_a_file_looks_like_a_mask_as_its_pixels_do_from_less_decoding(tmp_path, monkeypatch):
+    """Telling a mask beside its image from a second panorama decoded each candidate whole
+    (0.5-0.8 s for an 8K JPEG, on every resume): a 1-bit PNG is decided from its header, and
+    a JPEG photo from its 1/2-1/8 size decoding; masks, and photos flat once averaged, are read
+    whole. The answers are those of the full pixels, for small files (always read whole) too."""
+    from pano_inpaint.io import images
+    from pano_inpaint.io.images import file_looks_like_mask
+
+    monkeypatch.setattr(images, "_LOOK_ROWS", 64)  # as 8K files are read, at test sizes
+    expected = {name: truth for name, (_, truth) in _big_files(tmp_path).items()}
+    assert expected == {"bilevel.png": True, "dark.jpg": False, "mask.jpg": True,
+                        "photo.jpg": False, "photo.png": False, "wires.jpg": True}
+    whole = []
+    read = images.read_image
+    monkeypatch.setattr(images, "read_image", lambda path, **kw: whole.append(path.name)
+                        or read(path, **kw))
+    assert {path.name: file_looks_like_mask(path) for path in sorted(tmp_path.iterdir())
+            } == expected
+    assert sorted(whole) == ["dark.jpg", "mask.jpg", "photo.png", "wires.jpg"]
+    for kind, items in (("mask", _masks_of_every_kind()), ("photo", _photos_of_every_kind())):
+        for name, pixels in items.items():
+            if pixels.dtype != np.float32:
+                path = tmp_path / f"{kind} {name}.png"
+                write_image(path, pixels)
+                assert file_looks_like_mask(path) == (kind == "mask"), path.name
+
+
