@@ -37,6 +37,7 @@ from pano_inpaint.jobs import (
     check_input_header,
     file_id,
     inpaint_file,
+    once_each,
     plan_outputs,
     read_ahead,
     resolve_inputs,
@@ -280,27 +281,9 @@ def _resolve_sources(specs: Sequence[str]
             batch = batch or not Path(spec).is_file()
         sources += [source for source, _ in pairs]
         relatives += [relative for _, relative in pairs]
-    return *_once_each(sources, relatives), batch, stamps
-
-
-def _once_each(sources: list[str], relatives: list[str]) -> tuple[list[str], list[str]]:
-    """The inputs less those naming a file given before (twice, or through a link): with
-    --in-place 'a.jpg a.jpg' filled the fill again, and two workers could write it at once."""
-    seen: dict[tuple[int, int], str] = {}
-    kept, again = [], []
-    for source, relative in zip(sources, relatives, strict=True):
-        path = loc.local_path(source)
-        key = file_id(path) if path is not None else None
-        if key is not None and key in seen:
-            again.append(source if source == seen[key] else f"{source} (= {seen[key]})")
-            continue
-        if key is not None:
-            seen[key] = source
-        kept.append((source, relative))
-    if again:
-        shown = ", ".join(again[:3]) + (", ..." if len(again) > 3 else "")
-        log.warning("%s: given before, filled once", shown)
-    return [source for source, _ in kept], [relative for _, relative in kept]
+    # --in-place 'a.jpg a.jpg' filled the fill again, and two workers could write it at once
+    kept = once_each(sources, [loc.local_path(source) for source in sources], "given")
+    return [sources[i] for i in kept], [relatives[i] for i in kept], batch, stamps
 
 
 def _remote_targets(sources: list[str], relatives: list[str], output: str | None, *,

@@ -15,7 +15,7 @@ import logging
 import math
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -58,6 +58,7 @@ __all__ = [
     "inpaint_file",
     "is_mask_file",
     "mask_outputs",
+    "once_each",
     "plan_outputs",
     "preview_metadata",
     "read_ahead",
@@ -342,6 +343,30 @@ def _glob_root(spec: str) -> Path:
     return Path(*fixed) if fixed else Path()
 
 
+def once_each(names: Sequence[str], paths: Sequence[Path | None], said: str) -> list[int]:
+    """The indices of ``names`` to fill: the first naming each file, by device and inode
+    (``paths``, the local file of each name; None for a URL, always kept), so a file given
+    twice, through a link or through a link to a parent folder is filled once, by the name the
+    caller puts first. The others are named in one warning ('{said} before, filled once')."""
+    first: dict[tuple[int, int], int] = {}
+    kept, again = [], []
+    for index, path in enumerate(paths):
+        key = file_id(path) if path is not None else None
+        if key is None:
+            kept.append(index)
+            continue
+        seen = first.setdefault(key, index)
+        if seen == index:
+            kept.append(index)
+        else:
+            name, before = names[index], names[seen]
+            again.append(name if name == before else f"{name} (= {before})")
+    if again:
+        shown = ", ".join(again[:3]) + (f", and {len(again) - 3} more" if len(again) > 3 else "")
+        log.warning("%s: %s before, filled once", shown, said)
+    return kept
+
+
 def resolve_inputs(spec: str) -> list[InputImage]:
     """A file, a folder (its images, sorted) or a glob pattern -> the images to fill.
 
@@ -370,16 +395,8 @@ def resolve_inputs(spec: str) -> list[InputImage]:
     # it 40 times, filling each image 41 times, ever deeper) is filled once, by its shortest.
     # Said, as for a file given twice: a folder of links (selects/ beside day1/) lost its
     # outputs without a word.
-    by_file: dict[tuple[int, int] | Path, Path] = {}
-    again: list[str] = []
-    for match in sorted(matches, key=lambda m: len(m.parts)):
-        first = by_file.setdefault(file_id(match) or match, match)
-        if first != match:
-            again.append(f"{match} (= {first})")
-    if again:
-        shown = ", ".join(again[:3]) + (f", and {len(again) - 3} more" if len(again) > 3 else "")
-        log.warning("%s: matched before, filled once", shown)
-    matches = sorted(by_file.values())
+    matches = sorted(matches, key=lambda m: len(m.parts))
+    matches = sorted(matches[i] for i in once_each(list(map(str, matches)), matches, "matched"))
     root = _glob_root(spec)
     return [InputImage(m, m.relative_to(root)) for m in matches]
 
