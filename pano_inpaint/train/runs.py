@@ -137,8 +137,9 @@ def write_log(path: Path, rows: Sequence[dict], columns: Sequence[str]) -> None:
 def append_log_row(path: Path, row: dict, columns: Sequence[str]) -> None:
     """Add ``row`` to ``log.csv`` (made with its header when missing): one ``write`` of the
     whole line to the end of the file, so a log of n rows costs n lines written, not n² / 2 as
-    when it was rewritten with each row; a stop mid-write can leave at most that line cut
-    short, without its newline, which :func:`read_log` drops on resume."""
+    when it was rewritten (and flushed to disk) with each row; a stop mid-write can leave at
+    most that line cut short, without its newline, which :func:`read_log` drops on resume. The
+    rows are flushed to disk before each checkpoint (:func:`run_steps`), not one by one."""
     if not path.exists() or path.stat().st_size == 0:
         write_log(path, [row], columns)
         return
@@ -147,6 +148,16 @@ def append_log_row(path: Path, row: dict, columns: Sequence[str]) -> None:
     try:
         if os.write(descriptor, line) != len(line):
             raise OSError(f"{path}: the log row was written in part (disk full?)")
+    finally:
+        os.close(descriptor)
+
+
+def _sync(path: Path) -> None:
+    """``path``'s appended rows flushed to disk (before the checkpoint that follows them is
+    written, itself flushed: after a power cut the log still holds every row up to it)."""
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
     finally:
         os.close(descriptor)
 
@@ -315,5 +326,7 @@ def run_steps(trainer: Steps, one_step: Callable[[], tuple[dict[str, float], dic
                 append_log_row(log_path, row, columns)  # after the rows up to the checkpoint
                 window = LogWindow()
             if step % schedule.checkpoint_every == 0 or is_last:
+                if log_path.exists():
+                    _sync(log_path)
                 trainer.save()
                 plot_losses(log_path, log_path.with_name("losses.png"))

@@ -136,3 +136,28 @@ def test_a_run_resumes_after_a_log_row_cut_short(trainer: str, data_dir: Path,
     lines = log.read_text(encoding="utf-8").splitlines()
     assert lines[:3] == whole.splitlines() and len(lines) == 4
     assert [line.split(",")[0] for line in lines[1:]] == ["1", "2", "3"]
+
+
+def test_the_log_is_on_disk_before_each_checkpoint(data_dir: Path, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Appended rows are not flushed one by one (each rewrite of the log was): they are
+    flushed before every checkpoint, so a power cut cannot leave a checkpoint whose rows the
+    resumed log lacks."""
+    import os
+
+    run_training, config = TRAINERS["net"]
+    synced: list[str] = []
+    fsync = os.fsync
+
+    def spy(descriptor: int) -> None:
+        synced.append(Path(os.readlink(f"/proc/self/fd/{descriptor}")).name)
+        fsync(descriptor)
+
+    monkeypatch.setattr(os, "fsync", spy)
+    run_training(config, [data_dir], tmp_path / "run", progress=False, max_steps=3)
+    checkpoints = [i for i, name in enumerate(synced) if name.startswith(".checkpoint.pt.")]
+    assert len(checkpoints) == 3
+    # the first row is the log's first, whole, write (a temporary renamed into place)
+    assert any(name.startswith(".log.csv.") for name in synced[:checkpoints[0]])
+    for before, at in zip(checkpoints, checkpoints[1:], strict=False):
+        assert "log.csv" in synced[before + 1:at]
