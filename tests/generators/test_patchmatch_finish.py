@@ -1147,3 +1147,45 @@ def test_a_capped_lamp_leaves_no_dark_blot_where_the_copy_came_from_beside_a_lam
     error = np.abs(out[0] - truth)[below]
     assert error.mean() < 0.02 and np.percentile(error, 90) < 0.05
     assert (out[0][hole[0]].mean(axis=-1) > 0.4).all()  # no pixel of the fill goes dark
+
+
+def _red_lamp_at_a_hole(red: float) -> tuple[np.ndarray, ...]:
+    """A grey ceiling (0.45) with a red lamp (``red`` in R, the ceiling's G and B) ending at a
+    hole's top rim, as in :func:`_lamp_at_a_hole`; the fill a copy of the ceiling 0.05 too
+    bright (an offset the stitch removes). Returns the tiles, the hole, the field and the bank."""
+    rng = np.random.default_rng(3)
+    ceiling = 0.45 + 0.01 * (rng.random((SIZE, SIZE, 3), dtype=np.float32) - 0.5)
+    yy, xx = np.mgrid[:SIZE, :SIZE]
+    hole = (np.abs(yy - 56) < 16) & (np.abs(xx - 48) < 16)  # rows 41-71, columns 33-63
+    lamp = (yy >= 37) & (yy < 41) & (xx >= 8) & (xx < 54)
+    tile = ceiling.copy()
+    tile[lamp, 0] = red
+    nnf = (np.where(hole, 0, -1).astype(np.int32), yy.astype(np.int32), xx.astype(np.int32))
+    bank = (ceiling + 0.05)[None]
+    tile[hole] = bank[0][hole]
+    return tile[None], hole[None], nnf, bank
+
+
+@pytest.mark.parametrize("stitch_only", [True, False])
+def test_a_red_lamp_capped_in_red_leaves_the_stitch_in_green_and_blue_as_with_no_lamp(
+        stitch_only):
+    """A coloured light is capped only in the channels it stands out in: a red lamp's green
+    and blue are the ceiling's own, so the stitch meets them as any known pixel (the cut's
+    step takes the copy's offset out), not as a stand-in whose step is the fill's own. Marked
+    in every channel when any was capped, the fill below the lamp kept the copy's offset in G
+    and B: 0.046 above the lamp-free fill at most with the stitch alone (0.028 with the whole
+    finish), under 1e-6 (0.0023) per channel. ``stitch_only``: no bands, no smooth structure,
+    so the finish is the stitch and its G and B must be the lamp-free ones to the solve's
+    tolerance."""
+    scales = _DEFAULT_SCALES
+    if stitch_only:
+        scales = FinishScales(scales.sigma, 0.0, scales.ring, 1.0, bands=0)
+    outs = []
+    for red in (1.0, 0.45):  # the red lamp, then no lamp at all
+        tiles, hole, nnf, bank = _red_lamp_at_a_hole(red)
+        out = tiles.copy()
+        finish_fill(out, hole, scales, 1.0, {0: nnf}, bank)
+        outs.append(out[0][hole[0]])
+    lamp, plain = outs
+    assert np.abs(lamp[:, 0] - plain[:, 0]).max() > 0.04  # red: capped, the fill's own steps
+    assert np.abs(lamp[:, 1:] - plain[:, 1:]).max() < (1e-5 if stitch_only else 0.005)

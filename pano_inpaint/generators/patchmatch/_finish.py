@@ -361,10 +361,11 @@ def _seamless(tile: np.ndarray, hole: np.ndarray, cut_across: np.ndarray | None,
     ``cut_across`` / ``cut_down``: where the pieces meet (:func:`piece_edges`); None: found
     from ``nnf`` on that box. ``kept``: ``(P, P)`` bool, pixels whose steps between each
     other are the fill's own, not cuts (tiles given their own tones: the step between two
-    tiles' tones at a joint is no offset to remove). ``capped``: ``(P, P)`` bool, known pixels
-    whose light was capped (:func:`~pano_inpaint.blend.lights.cap_lights`): the steps to them
-    are the fill's own, so they ask nothing of it (a source's step off a lamp, held to the
-    capped value, digs a dark blot beside it)."""
+    tiles' tones at a joint is no offset to remove). ``capped``: ``(P, P, C)`` bool, the
+    channels of known pixels whose light was capped
+    (:func:`~pano_inpaint.blend.lights.cap_lights`): in those channels the steps to them are
+    the fill's own, so they ask nothing of it (a source's step off a lamp, held to the capped
+    value, digs a dark blot beside it)."""
     if not hole.any():
         return tile
     f = int(np.ceil(np.sqrt(hole.sum() / _MAX_UNKNOWNS)))
@@ -385,17 +386,22 @@ def _seamless(tile: np.ndarray, hole: np.ndarray, cut_across: np.ndarray | None,
     # from another copy.
     cut_across[:, :-1] |= hole[:, :-1] != hole[:, 1:]
     cut_down[:-1] |= hole[:-1] != hole[1:]
-    if capped is not None:
-        # ... but not where it meets a capped light: the capped value is a stand-in for the
-        # light, so it asks nothing of the fill, and the step to it is the fill's own, as it
-        # stands. A source's step off a lamp, held to the capped value, dug a dark blot beside
-        # it; no step at all raised the fill to the capped value, a pale patch.
-        capped = capped[box]
-        cut_across[:, :-1] &= ~((hole[:, :-1] != hole[:, 1:]) & (capped[:, :-1] | capped[:, 1:]))
-        cut_down[:-1] &= ~((hole[:-1] != hole[1:]) & (capped[:-1] | capped[1:]))
     cut_across[:, -1] = False  # steps leaving the box are not solved for
     cut_down[-1] = False
     across, down = _guidance(tile, cut_across, cut_down, bank, nnf, bank_hole)
+    if capped is not None:
+        # ... but not in a channel where it meets a capped light: the capped value is a
+        # stand-in for the light, so it asks nothing of the fill, and the step to it is the
+        # fill's own, as it stands. A source's step off a lamp, held to the capped value, dug a
+        # dark blot beside it; no step at all raised the fill to the capped value, a pale
+        # patch. Per channel: a red lamp capped in red only holds its true green and blue,
+        # which the fill meets as it meets any known pixel (the cut's step).
+        capped = capped[box]
+        x = tile.astype(np.float32)
+        rim = (hole[:, :-1] != hole[:, 1:])[..., None] & (capped[:, :-1] | capped[:, 1:])
+        across[:, :-1][rim] = (x[:, :-1] - x[:, 1:])[rim]
+        rim = (hole[:-1] != hole[1:])[..., None] & (capped[:-1] | capped[1:])
+        down[:-1][rim] = (x[:-1] - x[1:])[rim]
     out = tile_.copy()
     if f <= 1:
         out[box] = _poisson(tile, hole, across, down)
@@ -905,7 +911,7 @@ def finish_fill(filled: np.ndarray, hole: np.ndarray, params: FinishScales, high
         if fields is not None and i in fields:
             nnf = tuple(a[crop] for a in fields[i])
             kept = None if toned is None or i not in toned else toned[i][crop]
-            capped = None if x is uncapped else (x != uncapped).any(axis=-1)
+            capped = None if x is uncapped else x != uncapped  # (P, P, C), per channel
             x = _seamless(x, h, None, None, bank, nnf, bank_hole, kept, capped)
         # The fill split into octave bands (finest first) and what is coarser than them; from
         # here on what is kept is worked out on the hole's box only.
