@@ -97,6 +97,49 @@ def test_nearest_caps_two_lamps_a_thin_hole_separates_that_do_not_line_up():
     assert (out[20:23, 29:31] < 50.0).all() and (out[24:27, 34:36] < 50.0).all()
 
 
+def test_nearest_bridges_a_gap_between_two_pieces_of_light_not_a_notch_in_one():
+    """The same 3 px hole (columns 31-33) across two lamps: the upper one (rows 20-22) it cuts
+    in two, the lower one (rows 40-42) it only notches, ending at row 41 inside it, so that
+    lamp's two sides of the gap are one piece joined below it. A closing closes both gaps,
+    but only one between two pieces is a bridge: the cut lamp's ends are kept, the notched
+    lamp's sides capped, as a lamp that ends at the hole is (fails, the notch's sides kept,
+    when any closed gap within reach of a light is a bridge, or one within reach of a single
+    piece). Two lamps, so the ring's light is more than one piece and the rule, not the
+    shortcut for a single piece, decides."""
+    image = np.ones((64, 64, 3), np.float32)
+    hole = np.zeros((64, 64), bool)
+    hole[:42, 31:34] = True
+    image[20:23, 20:45] = 50.0  # cut in two by the hole
+    image[40:43, 20:45] = 50.0  # notched: rows 40-41 beside the hole, row 42 below its end
+    image[hole] = 1.0  # the fill: plain
+    out = cap_lights(image, hole, 4.0, nearest=True)
+    assert (out[20:23, 29:31] == 50.0).all() and (out[20:23, 34:36] == 50.0).all()
+    assert (out[40:42, 29:31] < 50.0).all() and (out[40:42, 34:36] < 50.0).all()
+
+
+def test_nearest_keeps_the_whole_end_of_a_lamp_a_thin_hole_crosses_at_a_slant():
+    """A lamp 5 px thick crossing a 3 px hole at 20 degrees: its two ends are offset by a row
+    or two, and the hole pixels beside an end's leading corner are more than half the ring
+    from the other end, so they are no bridge themselves. The whole closed gap that holds a
+    bridge is one, so every pixel of both ends on the hole's rim is kept and the smooth steps
+    join the whole cross-section (fails when only the pixels near both pieces, grown by the
+    disc, are a bridge: a corner pixel of each end capped; and when the gaps without such a
+    pixel are taken instead: both ends capped)."""
+    size = 64
+    yy, xx = np.mgrid[:size, :size]
+    slant = np.radians(20.0)
+    lamp = np.abs((yy - 32) * np.cos(slant) - (xx - 32) * np.sin(slant)) < 2.5
+    image = np.ones((size, size, 3), np.float32)
+    image[lamp] = 50.0
+    hole = np.zeros((size, size), bool)
+    hole[:, 31:34] = True
+    image[hole] = 1.0
+    out = cap_lights(image, hole, 4.0, nearest=True)
+    for column in (30, 34):  # the rim's columns either side of the hole
+        ends = lamp[:, column]
+        assert ends.sum() >= 5 and (out[ends, column] == 50.0).all()
+
+
 def test_a_white_lamp_is_bridged_once_for_its_three_channels(monkeypatch):
     """The gap rule's morphology (discs half the ring wide) was most of the finish's cap, and a
     white lamp is the same light in every channel: worked out once, the same result (fails
