@@ -544,6 +544,12 @@ def _side_step(profile: np.ndarray, across: np.ndarray) -> float:
     positive offsets than on the other, beyond the line itself (offsets of 2 px and more); 0
     where it is no step (a groove or a ridge: that difference under ``_STEP_SHARE`` of the
     profile's range)."""
+    # Sides from 2 px here, from 3 in ``_groove``: a step's transition is the line's own pixels
+    # (within 1 px of it), while a groove's centre holds a seam 2 px wide and its blur (within
+    # 2 px), and its sides must lie beyond that. One offset for both changes what is paired:
+    # read from 3 here, no test's pair changes but the 1K forest's cube-edge pair (mask seed 0)
+    # is rejected (-0.7 dB in its hole); from 2 in ``_groove`` (its centre within 1 px), the
+    # tests' seams between tones turned over are rejected.
     step = float(profile[across >= 2].mean() - profile[across <= -2].mean())
     return step if abs(step) >= _STEP_SHARE * float(np.ptp(profile)) else 0.0
 
