@@ -1484,6 +1484,44 @@ def test_ends_agree_whichever_way_the_line_points_and_says_nothing_without_an_en
     assert _ends_agree(_reduced(image, ~beyond), line, enter, leave, 6.0, FACE)
 
 
+def _groove_then_ridge(sides_near: tuple[float, float], sides_far: tuple[float, float]
+                       ) -> np.ndarray:
+    """``_seam_across_the_hole``'s layout with a dark seam 2 px wide (0.2 under the darker
+    side) where the line enters the hole and a light one (0.05 over the lighter side) where it
+    leaves it; ``sides_*``: the tones left and right of the line at each end."""
+    across, along, ground = _line_frame(np.random.default_rng(0))
+    right = np.clip(across + 0.5, 0.0, 1.0)  # 0 left of the seam, 1 right of it
+    seam = np.clip(1.5 - np.abs(across), 0.0, 1.0)  # 1 within 0.5 px of it, 0 from 1.5 px on
+    (a, b), (c, d) = sides_near, sides_far
+    near = a + (b - a) * right + (min(a, b) - 0.2 - (a + (b - a) * right)) * seam
+    far = c + (d - c) * right + (max(c, d) + 0.05 - (c + (d - c) * right)) * seam
+    grey = np.where((along > 0) & (along <= SMALL_HOLE + 24), far, near)
+    return _rgb(grey + 0.005 * ground / ground.std())
+
+
+def test_ends_agree_takes_a_groove_meeting_a_ridge_as_no_step_turned_over():
+    """A dark seam where the line enters the hole and a light one where it leaves it: neither
+    a groove at both ends nor a ridge at both (``_groove``'s shortcut is for one seam, dark or
+    light the same way), so the turn test decides, as for any pair. Between level tones
+    neither end is a step and nothing turns over: one line, as the docstring's rules say (both
+    ends show an edge; no step's dark side turns over). Between tones that turn over by more
+    than ``_TURN_RATIO`` (0.21 darker to the right, then 0.09 lighter) it is two edges (fails
+    when any groove or ridge at both ends takes the shortcut, whichever way each is dark, and
+    when a groove meeting a ridge is rejected outright)."""
+    from pano_inpaint.generators.patchmatch._lines import Line, _ends_agree, _reduced
+
+    y, x = _grid()
+    centre = np.full(2, (SIZE - 1) / 2)
+    along = np.array([LINE_NORMAL[1], -LINE_NORMAL[0]])  # (dy, dx), towards the far end
+    line = Line(centre, along, 2.0)
+    enter, leave = centre - SMALL_HOLE * along, centre + SMALL_HOLE * along
+    known = np.hypot(y - centre[0], x - centre[1]) > SMALL_HOLE
+    level = _groove_then_ridge((0.55, 0.55), (0.55, 0.55))
+    assert _ends_agree(_reduced(level, known), line, enter, leave, 6.0, FACE)
+    turned = _groove_then_ridge((0.66, 0.45), (0.47, 0.56))
+    assert not _ends_agree(_reduced(turned, known), line, enter, leave, 6.0, FACE)
+
+
 def test_an_unsure_pair_crossing_a_sure_line_in_the_hole_is_dropped():
     """Chichen Itza's tourists: a dirt edge paired with a balustrade's edge (unsure: two
     edges that line up) was drawn at 21 degrees across the two sure lines of the grass strip,
