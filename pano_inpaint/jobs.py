@@ -217,13 +217,18 @@ class MaskSpec:
         (the README's layout) when it looks like one (black and one light colour, see
         :func:`~pano_inpaint.io.images.looks_like_mask`), and otherwise a panorama of its own.
         Before, a.png, a photo, was a.jpg's mask: a.jpg filled where a.png is light, a.png not
-        filled at all. ``a_mask.png`` is a mask always, and so is a file named like an image in
-        a folder of masks apart from the images (nothing is read for those).
+        filled at all. A file named like an image in a folder of masks apart from the images
+        is a mask always (nothing is read for those).
 
         Per stem, the first image's candidates are read in the order it takes them, then the
         image itself, until one looks like a mask: that one is the stem's mask and the other
         files are panoramas (a pair with its mask costs one read); none: all are. A file that
-        cannot be read is taken for the mask, for its own error. Stems are read in threads."""
+        cannot be read is taken for the mask, for its own error. Stems are read in threads.
+
+        Raises:
+            JobError: ``EXIT_INPUT`` for an image's mask beside it named as one (``a_mask.png``)
+                that looks like a photo (see :meth:`_check_named_masks`).
+        """
         if self.path is None or not self.path.is_dir():
             return self
         from pano_inpaint._threads import thread_map
@@ -245,7 +250,43 @@ class MaskSpec:
             return [name for name in group if name != mask]
 
         not_masks = set(self.not_masks).union(*thread_map(panoramas, firsts.values()))
-        return dataclasses.replace(self, not_masks=tuple(sorted(not_masks)))
+        told = dataclasses.replace(self, not_masks=tuple(sorted(not_masks)))
+        told._check_named_masks(image_paths, by_stem, max_pixels=max_pixels)
+        return told
+
+    def _check_named_masks(self, image_paths: list[Path], by_stem: dict[str, list[Path]], *,
+                           max_pixels: int | None) -> None:
+        """Refuse the run when an image in the ``--mask`` folder would take for its mask a file
+        beside it named as a mask (``a_mask.png``, ``a.mask.png``) that looks like a photo.
+        Such a file was the mask unread: its light pixels (half of a photo) filled as the hole,
+        and it was not filled as a panorama. It is not taken for a panorama either, as ``a.png``
+        is: the README tells users to name a mask so, and ``mask`` writes that name, so it is
+        far more likely a mask gone wrong (the hole painted over a copy of the photo) than a
+        panorama; filled as one, its image would be left with no mask, or the automatic one
+        (``--auto``) in place of the painted hole. The user decides which it is.
+
+        Raises:
+            JobError: ``EXIT_INPUT``, naming the file and its image.
+        """
+        from pano_inpaint._threads import thread_map
+
+        folder = file_id(self.path)
+        named: dict[Path, Path] = {}  # the mask -> the first image taking it
+        for image_path in image_paths:
+            if file_id(image_path.parent) != folder:
+                continue  # a folder of masks apart: its files are masks (nothing read)
+            taken = self._candidates(image_path, by_stem)[:1]
+            if taken and taken[0].stem != image_path.stem:
+                named.setdefault(taken[0], image_path)
+        looks = thread_map(lambda path: is_mask_file(path, max_pixels=max_pixels), named)
+        photos = [(mask, image) for (mask, image), is_mask in zip(named.items(), looks,
+                                                                   strict=True) if not is_mask]
+        if photos:
+            mask, image = photos[0]
+            more = f" (and {len(photos) - 1} more)" if len(photos) > 1 else ""
+            raise JobError(f"{mask}{more} looks like a photo, not a mask, but is named as the mask "
+                           f"of {image.name}: if it is a panorama, rename it; if it is the mask, "
+                           "make it the hole in white on black", EXIT_INPUT)
 
     def masks_of(self, image_paths: list[Path]) -> list[Path]:
         """The mask files these images take: the ``--mask`` file, or each image's mask in a

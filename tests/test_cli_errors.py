@@ -420,6 +420,25 @@ def test_a_panorama_named_like_another_beside_it_is_not_its_mask(tmp_path, capsy
     assert all((shots / name).read_bytes() == data for name, data in kept.items())
 
 
+@pytest.mark.parametrize("name", ["a_mask.png", "a.mask.jpg"])
+def test_a_photo_named_as_the_mask_of_an_image_beside_it_stops_the_run(tmp_path, capsys, name):
+    """a_mask.png, a photo, beside a.jpg with --mask naming their folder was a.jpg's mask
+    unread: its light half filled as the hole (exit 0), and it was not filled either. The run
+    stops before any work, naming the file and what to do, for the folder and the one image."""
+    shots = tmp_path / "shots"
+    shots.mkdir()
+    write_image(shots / "a.jpg", sphere_function_erp(32, dtype=np.uint8))
+    write_image(shots / name, sphere_function_erp(32, dtype=np.uint8)[:, ::-1])
+    kept = {path.name: path.read_bytes() for path in shots.iterdir()}
+    for inputs in (shots, shots / "a.jpg"):
+        code, text = _run(capsys, "inpaint", inputs, "--mask", shots, "-g", "telea", "-q",
+                          "-j", 1, "-o", tmp_path / "out")
+        assert code == EXIT_INPUT and "Traceback" not in text
+        assert f"{name} looks like a photo, not a mask" in text and "of a.jpg" in text
+        assert "rename it" in text and not (tmp_path / "out").exists()
+    assert {path.name: path.read_bytes() for path in shots.iterdir()} == kept
+
+
 def test_a_sidecar_beside_an_image_is_not_its_mask(tmp_path, capsys):
     """Lightroom's IMG_1.xmp beside IMG_1.jpg, with --mask naming their folder: the sidecar
     was taken for the image's mask ('cannot read IMG_1.xmp'), and IMG_1_mask.png was filled
