@@ -469,8 +469,8 @@ def mask_command(
         raise _fail(str(exc), exc.code) from exc
     if skipped:
         console.print(f"[yellow]warning[/] {', '.join(p.name for p in skipped[:3])}"
-                      f"{', ...' if len(skipped) > 3 else ''}: this run's own masks and previews, "
-                      "skipped", highlight=False)
+                      f"{', ...' if len(skipped) > 3 else ''}: masks and previews already in "
+                      f"{output} (not panoramas), skipped", highlight=False)
         images = [image for image in images if image not in skipped]
     _check_detector(cfg.auto_mask.detector, cfg.auto_mask.weights)
     targets = [path for image in images
