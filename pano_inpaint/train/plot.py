@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import csv
+import errno
 import math
 from pathlib import Path
 
@@ -17,21 +17,31 @@ _COLOURS = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 
             (140, 86, 75), (227, 119, 194), (23, 190, 207), (127, 127, 127)]  # RGB
 
 
+def _rows(csv_path: Path) -> list[dict]:
+    """The rows of a training ``log.csv`` as :func:`~pano_inpaint.train.runs.read_log` reads
+    them: a last row a killed run cut short (its last value '0.1' of '0.123') is left out, not
+    drawn. A missing file is an error here (a run folder misspelt), not an empty log."""
+    from pano_inpaint.train.runs import read_log  # imports torch: not for importing this module
+
+    if not csv_path.is_file():
+        raise FileNotFoundError(errno.ENOENT, "no training log", str(csv_path))
+    return read_log(csv_path)
+
+
 def _read(csv_path: Path) -> dict[str, list[tuple[int, float]]]:
     series: dict[str, list[tuple[int, float]]] = {}
-    with open(csv_path, newline="", encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            step = int(row["step"])
-            for key, value in row.items():
-                if key in ("step", "stage", "face_size", "cubes", "lr", "seconds", "sec_per_step",
-                           "cpu_per_step"):
-                    continue
-                try:
-                    number = float(value)
-                except (TypeError, ValueError):
-                    continue
-                if math.isfinite(number) and number > 0:
-                    series.setdefault(key, []).append((step, number))
+    for row in _rows(csv_path):
+        step = int(row["step"])
+        for key, value in row.items():
+            if key in ("step", "stage", "face_size", "cubes", "lr", "seconds", "sec_per_step",
+                       "cpu_per_step"):
+                continue
+            try:
+                number = float(value)
+            except (TypeError, ValueError):
+                continue
+            if math.isfinite(number) and number > 0:
+                series.setdefault(key, []).append((step, number))
     return series
 
 
@@ -98,12 +108,11 @@ def learning_curve(csv_path: str | Path) -> list[tuple[int, float]]:
     """``(cubes seen, validation PSNR minus the smooth prior's PSNR in dB)`` of every validated
     row of a training CSV (the network's gain over its own starting point)."""
     curve = []
-    with open(csv_path, newline="", encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            net, prior = row.get("val_psnr_hole"), row.get("val_prior_psnr_hole")
-            if net and prior:
-                cubes = int(row.get("cubes") or 0) or int(row["step"])
-                curve.append((cubes, float(net) - float(prior)))
+    for row in _rows(Path(csv_path)):
+        net, prior = row.get("val_psnr_hole"), row.get("val_prior_psnr_hole")
+        if net and prior:
+            cubes = int(row.get("cubes") or 0) or int(row["step"])
+            curve.append((cubes, float(net) - float(prior)))
     return curve
 
 

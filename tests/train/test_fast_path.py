@@ -78,6 +78,26 @@ def test_learning_curve_is_the_gain_over_the_prior(tmp_path: Path) -> None:
     assert cv2.imread(str(png)).shape == (540, 960, 3)
 
 
+def test_the_plots_leave_out_a_last_row_a_killed_run_cut_short(tmp_path: Path) -> None:
+    """The plots read log.csv with their own reader: the last row of a killed run, cut short
+    mid-append ('2' of '20.0'), was drawn as if whole (a 17.5 dB gain, a loss at step 150)."""
+    from pano_inpaint.io import read_image
+    from pano_inpaint.train.plot import learning_curve, plot_learning_curves, plot_losses
+
+    whole = tmp_path / "whole.csv"
+    whole.write_text("step,cubes,loss,val_psnr_hole,val_prior_psnr_hole\n"
+                     "50,400,0.1,20.5,20.0\n100,800,0.07,19.75,20.0\n")
+    killed = tmp_path / "killed.csv"
+    killed.write_text(whole.read_text() + "150,1200,0.05,19.5,2")
+    assert learning_curve(killed) == learning_curve(whole) == [(400, 0.5), (800, -0.25)]
+    for plot in (plot_losses, lambda log, png: plot_learning_curves({"run": log}, png)):
+        drawn = [read_image(plot(log, tmp_path / f"{log.stem}.png")).pixels
+                 for log in (whole, killed)]
+        assert np.array_equal(*drawn)
+    with pytest.raises(FileNotFoundError):
+        learning_curve(tmp_path / "missing" / "log.csv")
+
+
 def test_training_pack_is_a_reduced_data_folder(data_dir: Path, tmp_path: Path) -> None:
     from pano_inpaint.train.pack import make_pack
 
