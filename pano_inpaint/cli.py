@@ -448,7 +448,7 @@ def mask_command(
     """
     from pano_inpaint._progress import ProgressBar
     from pano_inpaint.batch import check_report_path
-    from pano_inpaint.jobs import JobError, resolve_inputs, write_json
+    from pano_inpaint.jobs import JobError, once_each, resolve_inputs, write_json
     from pano_inpaint.mask_jobs import mask_outputs, write_masks
 
     overrides = list(overrides or [])
@@ -456,9 +456,13 @@ def mask_command(
         overrides.append(f"auto_mask.detector={detector}")
     cfg = _config(config, overrides)
     try:
-        images = [image.path for spec in inputs for image in resolve_inputs(spec)]
+        images = [image.path for spec in inputs for image in resolve_inputs(spec, done="masked")]
     except JobError as exc:
         raise _fail(str(exc), exc.code) from exc
+    # 'mask a.jpg a.jpg' ended 'a.jpg and a.jpg would both write a_mask.png' (exit 4), where
+    # inpaint fills a file given twice once (and --shoot would count it twice).
+    images = [images[i] for i in once_each(list(map(str, images)), images, "given",
+                                           done="masked")]
     if output.exists() and not output.is_dir():
         raise _fail(f"{output} is a file; -o takes a folder", EXIT_USAGE)
     # Masks written beside the images: run again, its own masks and previews were taken for

@@ -384,11 +384,13 @@ def _glob_root(spec: str) -> Path:
     return Path(*fixed) if fixed else Path()
 
 
-def once_each(names: Sequence[str], paths: Sequence[Path | None], said: str) -> list[int]:
+def once_each(names: Sequence[str], paths: Sequence[Path | None], said: str, *,
+              done: str = "filled") -> list[int]:
     """The indices of ``names`` to fill: the first naming each file, by device and inode
     (``paths``, the local file of each name; None for a URL, always kept), so a file given
     twice, through a link or through a link to a parent folder is filled once, by the name the
-    caller puts first. The others are named in one warning ('{said} before, filled once')."""
+    caller puts first. The others are named in one warning ('{said} before, {done} once':
+    ``mask`` says 'masked')."""
     first: dict[tuple[int, int], int] = {}
     kept, again = [], []
     for index, path in enumerate(paths):
@@ -404,12 +406,13 @@ def once_each(names: Sequence[str], paths: Sequence[Path | None], said: str) -> 
             again.append(name if name == before else f"{name} (= {before})")
     if again:
         shown = ", ".join(again[:3]) + (f", and {len(again) - 3} more" if len(again) > 3 else "")
-        log.warning("%s: %s before, filled once", shown, said)
+        log.warning("%s: %s before, %s once", shown, said, done)
     return kept
 
 
-def resolve_inputs(spec: str) -> list[InputImage]:
-    """A file, a folder (its images, sorted) or a glob pattern -> the images to fill.
+def resolve_inputs(spec: str, *, done: str = "filled") -> list[InputImage]:
+    """A file, a folder (its images, sorted) or a glob pattern -> the images to fill (``done``:
+    what is done to them, for :func:`once_each`'s warning).
 
     Raises:
         JobError: ``EXIT_INPUT``: no such file, an empty folder, a glob matching nothing, a
@@ -437,7 +440,8 @@ def resolve_inputs(spec: str) -> list[InputImage]:
     # Said, as for a file given twice: a folder of links (selects/ beside day1/) lost its
     # outputs without a word.
     matches = sorted(matches, key=lambda m: len(m.parts))
-    matches = sorted(matches[i] for i in once_each(list(map(str, matches)), matches, "matched"))
+    matches = sorted(matches[i] for i in once_each(list(map(str, matches)), matches, "matched",
+                                                   done=done))
     root = _glob_root(spec)
     return [InputImage(m, m.relative_to(root)) for m in matches]
 

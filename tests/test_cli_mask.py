@@ -51,6 +51,26 @@ def test_mask_dilate_and_no_preview(tmp_path, rig_file):
     assert (b >= a).all() and b.sum() > a.sum()
 
 
+def test_mask_of_a_file_given_twice_is_made_once(tmp_path, rig_file, capsys, caplog):
+    """'mask shot.png shot.png' (or shot.png and a link to it) ended 'shot.png and shot.png
+    would both write shot_mask.png' (exit 4); inpaint fills such a file once, with a warning.
+    mask does the same, and says 'masked', not 'filled' (a glob through a link too)."""
+    path, _ = rig_file
+    (tmp_path / "link.png").symlink_to(path.name)
+    out = tmp_path / "masks"
+    assert main(["mask", str(path), str(path), str(tmp_path / "link.png"), "-o", str(out),
+                 "-q", "--report", str(tmp_path / "r.json"), *CLASSICAL]) == 0
+    assert "given before, masked once" in caplog.text and "filled" not in caplog.text
+    assert "1 masks, 0 failed" in capsys.readouterr().out
+    assert sorted(p.name for p in out.iterdir()) == ["shot_mask.png", "shot_preview.jpg"]
+    assert list(json.loads((tmp_path / "r.json").read_text())) == [str(path)]
+    (tmp_path / "day").mkdir()
+    (tmp_path / "day" / "up").symlink_to("..")
+    assert main(["mask", str(tmp_path / "day" / "**" / "shot.png"), "-o",
+                 str(tmp_path / "masks2"), "-q", *CLASSICAL]) == 0
+    assert "matched before, masked once" in caplog.text
+
+
 def test_mask_refuses_to_overwrite(tmp_path, rig_file):
     path, _ = rig_file
     out = tmp_path / "masks"
