@@ -114,17 +114,21 @@ def preview_metadata() -> ImageMetadata:
 
 def written_as_preview(path: Path) -> bool:
     """Whether ``path`` is a preview ``pano-inpaint mask`` wrote (from its header: no pixel is
-    decoded): one marked so, or, from a version before the mark, a 1024 x 512 JPEG without
+    decoded): a 1024 x 512 JPEG marked so, or, from a version before the mark, one without
     EXIF (a camera's or a stitcher's panorama carries its EXIF). A panorama a user named
     ``NAME_preview.jpg`` is neither, and is filled like any other."""
     from PIL import Image, UnidentifiedImageError
 
     try:
+        # The size first, from our own header reader: Pillow's open refused a panorama of
+        # 179 MP or more named so with a DecompressionBombError (a traceback), and warned
+        # from 89 MP; every preview is this small.
+        header = read_image_header(path, max_pixels=None)
+        if header.format != "jpeg" or (header.width, header.height) != _PREVIEW_SIZE:
+            return False
         with Image.open(path) as image:
             exif = image.getexif()
-            if exif.get(_SOFTWARE_TAG) == PREVIEW_SOFTWARE:
-                return True
-            return image.format == "JPEG" and image.size == _PREVIEW_SIZE and not exif
+        return exif.get(_SOFTWARE_TAG) == PREVIEW_SOFTWARE or not exif
     except (OSError, UnidentifiedImageError, ValueError):
         return False  # not readable as ours: left to the fill, which says what is wrong
 

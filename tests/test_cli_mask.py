@@ -162,6 +162,29 @@ def test_a_panorama_named_like_a_preview_is_filled_not_skipped(tmp_path, rig_fil
     assert "shot_preview.jpg: a --mask's preview, not filled" in caplog.text
 
 
+def test_a_large_panorama_named_like_a_preview_is_no_traceback(tmp_path, rig_file, capsys,
+                                                                 recwarn, monkeypatch):
+    """Telling a preview from a panorama named so opened the file with Pillow, whose bomb
+    check ended 'inpaint --mask FOLDER' and 'mask' in a DecompressionBombError traceback for
+    a panorama of 179 MP or more (and printed a DecompressionBombWarning from 89 MP). Pillow's
+    limits are lowered here so that a 256 x 128 panorama stands for such a file."""
+    from PIL import Image
+
+    path, truth = rig_file
+    write_image(tmp_path / "shot_preview.jpg", read_image(path).pixels)
+    write_image(tmp_path / "shot_mask.png", truth.astype(np.uint8) * 255)
+    write_image(tmp_path / "shot_preview_mask.png", truth.astype(np.uint8) * 255)
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 4 * H * H // 5)  # a bomb above 2x that
+    out = tmp_path.parent / f"{tmp_path.name}_out"
+    assert main(["inpaint", str(tmp_path), "--mask", str(tmp_path), "-g", "telea", "-q",
+                 "-j", "1", "-o", str(out)]) == 0
+    assert sorted(p.name for p in out.glob("shot*")) == ["shot.png", "shot_preview.jpg"]
+    assert main(["mask", str(tmp_path), "-o", str(tmp_path), "-q", "--overwrite",
+                 *CLASSICAL]) == EXIT_OUTPUT
+    assert "shot_preview.jpg is a panorama" in capsys.readouterr().err
+    assert not [w for w in recwarn if issubclass(w.category, Image.DecompressionBombWarning)]
+
+
 def test_mask_a_shoot_and_a_broken_file(tmp_path):
     folder = tmp_path / "shoot"
     folder.mkdir()
