@@ -162,6 +162,30 @@ def test_a_panorama_named_like_a_preview_is_filled_not_skipped(tmp_path, rig_fil
     assert "shot_preview.jpg: a --mask's preview, not filled" in caplog.text
 
 
+def test_mask_refuses_to_write_over_a_panorama_named_like_its_mask(tmp_path, rig_file,
+                                                                   capsys):
+    """Only a file that looks like a mask is 'mask''s own NAME_mask.png: shot_mask.png, a
+    panorama beside shot.png, was skipped as one, then replaced by shot.png's mask with
+    --overwrite. The mask is always written, so the run is refused before any work; a
+    panorama named like a preview is masked like the others when no preview is written."""
+    path, _ = rig_file
+    panorama = read_image(path).pixels
+    write_image(tmp_path / "shot_mask.png", np.roll(panorama, 40, axis=1))
+    kept = (tmp_path / "shot_mask.png").read_bytes()
+    for extra in ([], ["--overwrite", "--no-preview"]):
+        assert main(["mask", str(tmp_path), "-o", str(tmp_path), "-q", *extra,
+                     *CLASSICAL]) == EXIT_OUTPUT
+        assert "shot_mask.png is a panorama, and the mask of shot.png would be written " \
+            "over it" in capsys.readouterr().err
+    assert (tmp_path / "shot_mask.png").read_bytes() == kept
+    (tmp_path / "shot_mask.png").unlink()
+    write_image(tmp_path / "shot_preview.jpg", np.roll(panorama, 40, axis=1))
+    assert main(["mask", str(tmp_path), "-o", str(tmp_path), "-q", "--no-preview",
+                 *CLASSICAL]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "shot.png", "shot_mask.png", "shot_preview.jpg", "shot_preview_mask.png"]
+
+
 def test_a_large_panorama_named_like_a_preview_is_no_traceback(tmp_path, rig_file, capsys,
                                                                  recwarn, monkeypatch):
     """Telling a preview from a panorama named so opened the file with Pillow, whose bomb
