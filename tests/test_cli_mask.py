@@ -141,7 +141,7 @@ def test_a_panorama_named_like_a_preview_is_filled_not_skipped(tmp_path, rig_fil
     panorama = read_image(path).pixels
     write_image(tmp_path / "shot_preview.jpg", np.roll(panorama, 40, axis=1), overwrite=True)
     write_image(tmp_path / "shot_preview_mask.png", truth.astype(np.uint8) * 255)
-    out = tmp_path.parent / "out"
+    out = tmp_path.parent / f"{tmp_path.name}_out"
     assert main(["inpaint", str(tmp_path), "--mask", str(tmp_path), "-g", "telea", "-q",
                  "-j", "1", "-o", str(out)]) == 0
     assert sorted(p.name for p in out.glob("shot*")) == ["shot.png", "shot_preview.jpg"]
@@ -158,7 +158,7 @@ def test_a_panorama_named_like_a_preview_is_filled_not_skipped(tmp_path, rig_fil
                 overwrite=True)
     (tmp_path / "shot_preview_mask.png").unlink()
     assert main(["inpaint", str(tmp_path), "--mask", str(tmp_path), "-g", "telea", "-q",
-                 "-j", "1", "-o", str(tmp_path.parent / "out2")]) == 0
+                 "-j", "1", "-o", str(tmp_path.parent / f"{tmp_path.name}_out2")]) == 0
     assert "shot_preview.jpg: a --mask's preview, not filled" in caplog.text
 
 
