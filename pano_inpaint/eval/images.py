@@ -18,7 +18,7 @@ import numpy as np
 from pano_inpaint.io import list_images, read_rgb
 from pano_inpaint.values import is_hdr
 
-__all__ = ["GroundTruth", "find_panoramas", "load_panorama"]
+__all__ = ["GroundTruth", "find_panoramas", "load_panorama", "none_readable"]
 
 
 @dataclass
@@ -54,6 +54,13 @@ def find_panoramas(dirs: list[str | Path], limit: int | None = None) -> list[Pat
     """
     found = [path for folder in dirs for path in list_images(folder)]
     return found[:limit] if limit else found
+
+
+def none_readable(dirs: list[str | Path], skipped: list[dict]) -> FileNotFoundError:
+    """The error of an evaluation whose panoramas in ``dirs`` were all unreadable: the folders
+    and the first three reasons (``skipped``: ``{"image", "reason"}`` per panorama)."""
+    reasons = "; ".join(s["reason"] for s in skipped[:3])
+    return FileNotFoundError(f"no readable panoramas in {', '.join(map(str, dirs))} ({reasons})")
 
 
 def load_panorama(

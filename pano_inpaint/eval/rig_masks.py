@@ -41,7 +41,7 @@ import numpy as np
 
 from pano_inpaint._progress import ProgressBar
 from pano_inpaint.config import AutoMaskConfig, PipelineConfig
-from pano_inpaint.eval.images import GroundTruth, find_panoramas, load_panorama
+from pano_inpaint.eval.images import GroundTruth, find_panoramas, load_panorama, none_readable
 from pano_inpaint.eval.metrics import sphere_weights, ws_psnr
 from pano_inpaint.eval.runner import EvalResults
 from pano_inpaint.eval.views import perspective_view
@@ -332,8 +332,7 @@ def evaluate_rig_masks(
             log.warning("not scored: %s", exc)
             skipped.append({"image": path.name, "reason": str(exc)})
     if not cleans:
-        raise FileNotFoundError(f"no readable panoramas in {', '.join(map(str, dirs))} ("
-                                f"{'; '.join(s['reason'] for s in skipped[:3])})")
+        raise none_readable(dirs, skipped)
     make_folder(out_dir)
     views = _Views(out_dir) if html_report else None
     methods = [*detectors, CAP, TRUTH]

@@ -28,7 +28,7 @@ from pano_inpaint._progress import ProgressBar
 from pano_inpaint.config import PipelineConfig, config_to_dict
 from pano_inpaint.consistency import check_consistency
 from pano_inpaint.eval import metrics
-from pano_inpaint.eval.images import GroundTruth, find_panoramas, load_panorama
+from pano_inpaint.eval.images import GroundTruth, find_panoramas, load_panorama, none_readable
 from pano_inpaint.eval.memory import call_with_peak_memory
 from pano_inpaint.eval.methods import Method, MethodOutput, select_methods
 from pano_inpaint.eval.report import GROUND_TRUTH, CaseViews, write_reports
@@ -336,9 +336,8 @@ def run_evaluation(
     _warm_up(methods)
     views = CaseViews(out_dir) if html else None
     rows, loaded, skipped = _evaluate_panoramas(paths, plan, views, progress)
-    if not loaded:  # a report of nothing but reasons was written: say them, leave no folder
-        raise FileNotFoundError(f"no readable panoramas in {', '.join(map(str, dirs))} ("
-                                f"{'; '.join(s['reason'] for s in skipped[:3])})")
+    if not loaded:  # no report of nothing but reasons: say them, and leave no folder
+        raise none_readable(dirs, skipped)
     make_folder(out_dir)  # the thumbnails made it already; the reports alone do not
     meta = _run_meta(dirs, plan, quick=quick, peers=peers, command=command, config=config,
                      images=loaded, skipped=skipped, seconds=time.perf_counter() - started)
