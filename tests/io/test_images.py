@@ -980,6 +980,8 @@ def test_masks_look_like_masks_and_photos_do_not():
             } == dict.fromkeys(_masks_of_every_kind(), True)
     assert {name: looks_like_mask(pixels) for name, pixels in _photos_of_every_kind().items()
             } == dict.fromkeys(_photos_of_every_kind(), False)
+
+
 def _big_files(folder) -> dict[str, tuple[object, bool]]:
     """Files of 256 rows (read reduced when JPEG, with 64 rows kept), each with what its full
     pixels say."""
@@ -1027,5 +1029,3 @@ def test_a_file_looks_like_a_mask_as_its_pixels_do_from_less_decoding(tmp_path, 
                 path = tmp_path / f"{kind} {name}.png"
                 write_image(path, pixels)
                 assert file_looks_like_mask(path) == (kind == "mask"), path.name
-
-
