@@ -91,7 +91,6 @@ _RING_SIGMA = 1.5
 # Lebombo's sunlit piece needs up to 0.48 and 0.22.
 _LIGHT_STEP = (0.15, 0.3)
 _LIGHT_HUE = (0.08, 0.16)
-_STRUCTURE_DEPTH = 0.05  # holes thinner than this share of the face size skip the structure
 
 
 @dataclass(frozen=True)
@@ -220,6 +219,9 @@ class PatchMatchParams:
             "none": never.
         structure: fill deep holes along the tile's lattice or along the straight lines that
             cross them first (see the package doc); False: PatchMatch alone.
+        structure_min_depth: a tile's hole whose deepest pixel is closer to the known ones than
+            this share of the face size skips the structure steps (the plain search continues
+            what crosses a thin hole).
         lattice_strength: least strength (sharpness, see ``_offsets``) of a tile's dominant
             offsets for its hole to be filled along its lattice first, by copies of the known
             pixels one lattice vector away (the rest is filled by PatchMatch); above 1: never.
@@ -279,6 +281,7 @@ class PatchMatchParams:
     stitch: bool = True
     layout_stitch: Literal["none", "starts", "peel", "votes"] = "peel"
     structure: bool = True
+    structure_min_depth: float = 0.05
     lattice_strength: float = 0.3
     stripes: bool = True
     edges: bool = True
@@ -298,6 +301,7 @@ class PatchMatchParams:
         for name in ("jumps", "locality", "locality_depth", "level_locality",
                      "texture_weight", "vote_sharpness",
                      "sharpen", "structure_sigma", "structure_depth", "structure_agreement",
+                     "structure_min_depth",
                      "layout_depth", "layout_sigma", "rim_depth",
                      "detail_bands", "detail_depth", "trend_level"):
             if getattr(self, name) < 0:
@@ -1054,7 +1058,7 @@ class PatchMatch:
             face = FACE_ORDER[problem.face_ids[i]]
             hole = problem.hole[i]
             depth = _deepest(hole[None])
-            if depth < _STRUCTURE_DEPTH * problem.face_size or (
+            if depth < p.structure_min_depth * problem.face_size or (
                     problem.face_ids[i] not in problem.bank_face_ids):
                 thin.append(face)  # thin holes: the plain search continues what crosses them
                 continue
