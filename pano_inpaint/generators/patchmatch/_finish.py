@@ -177,20 +177,24 @@ class FinishScales:
     # Depth over which the finest band of a full-resolution smooth fill (the border's own
     # pixels diffused in) fades out at the hole's rim (0: none); see :func:`_rim_fill`.
     rim_tau: float = 0.0
+    # A band coarser than the finest is lowered only in a hole at least this many times its
+    # sigma deep (0: in every hole); see :func:`_band_gains`.
+    band_depth: float = 0.0
 
     @classmethod
     def of(cls, face_size: int, sigma: float, depth: float, gain_max: float,
            bands: int = 4, detail_depth: float = 0.0, pad: int | None = None,
            trend_level: float = 0.0, quantum: float = 0.0,
            agreement: float = 0.0, layout_depth: float = 0.0,
-           layout_sigma: float = 0.0, rim_depth: float = 0.0) -> FinishScales:
+           layout_sigma: float = 0.0, rim_depth: float = 0.0,
+           band_depth: float = 0.0) -> FinishScales:
         """Scales given as shares of the face size, so they follow the resolution; ``pad``:
         the tiles are padded cube faces (their geometry is used), None: flat images."""
         return cls(max(0.5, sigma * face_size), depth * face_size, ring_width(face_size),
                    gain_max, bands, detail_depth * face_size,
                    0 if pad is None else face_size, pad or 0, trend_level, quantum, agreement,
                    layout_depth * face_size, max(1.0, layout_sigma * face_size),
-                   rim_depth * face_size)
+                   rim_depth * face_size, band_depth)
 
 
 def _blur(tile: np.ndarray, sigma: float) -> np.ndarray:
@@ -680,7 +684,7 @@ def _band_gains(x: np.ndarray, detail: list[np.ndarray], inner: tuple[slice, sli
                 hole: np.ndarray, depth: np.ndarray, outside: np.ndarray,
                 sigmas: list[float], ring: float,
                 gain_max: float, log_scale: np.ndarray | None = None, noise: float = 0.0,
-                level: float = 0.0, textured_too: bool = False
+                level: float = 0.0, textured_too: bool = False, band_depth: float = 0.0
                 ) -> tuple[list[np.ndarray], np.ndarray | None, np.ndarray | None]:
     """Per band and hole pixel, the gain that brings the fill's local band energy to the one
     the known ring around that part of the hole has in the same band: ``(h, w, 1)`` maps on
@@ -693,7 +697,11 @@ def _band_gains(x: np.ndarray, detail: list[np.ndarray], inner: tuple[slice, sli
     and carried into the hole by a normalised blur as wide as half the hole's depth (each hole
     pixel takes the energy of the ring nearest it; the middle of a large hole, an average of
     the ring around it). Gains above 1 only for the finest band (a patch distance prefers flat
-    sources, so copies lose fine detail; coarser bands are never amplified). The energies,
+    sources, so copies lose fine detail; coarser bands are never amplified), and a coarser band
+    only in a hole at least ``band_depth`` times its sigma deep: in a thinner one its blur
+    spans the hole from side to side, so the band holds the layout across it (a sky above the
+    land, where a person stood on the horizon), not texture, and lowering it pulled each part
+    towards the others (a grey, head-shaped haze in the sky). The energies,
     blurred over at least ``2 sigma``, are worked out on a grid ``sigma`` times coarser.
     ``depth``: each pixel's distance to the nearest known one (0 on known pixels);
     ``outside``: each pixel's distance to the nearest hole pixel (0 in the hole).
@@ -801,6 +809,8 @@ def _band_gains(x: np.ndarray, detail: list[np.ndarray], inner: tuple[slice, sli
                                                            strict=True)):
         gain = np.sqrt(ring_energy / np.maximum(fill_energy, 1e-12))
         gain = np.clip(gain, 0.0, gain_max if index == 0 else 1.0).astype(np.float32)
+        if index > 0 and sigmas[index] * band_depth > float(depth.max()):
+            gain = np.ones_like(gain)
         gains.append(_on_box(gain, step, (width_px, height), inner)[..., None])
     if smooth is not None:
         smooth = _on_box(smooth, step, (width_px, height), inner)
@@ -931,7 +941,7 @@ def finish_fill(filled: np.ndarray, hole: np.ndarray, params: FinishScales, high
             noise = x.shape[-1] * params.quantum**2 / 12.0  # step^2 / 12 a channel
             gains, smooth_share, textured = _band_gains(
                 x, bands, inner, h, depth, outside, sigmas, params.ring, params.gain_max,
-                log_scale, noise, params.trend_level, params.layout_tau > 0)
+                log_scale, noise, params.trend_level, params.layout_tau > 0, params.band_depth)
             sections = None
             if lined is not None and i in lined:
                 sections = _cross_sections(bands[:-1], lined[i], crop, inner)

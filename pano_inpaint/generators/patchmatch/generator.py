@@ -185,6 +185,10 @@ class PatchMatchParams:
             energy is brought to that of the known ring nearest each part of the hole: a fill
             keeps no more texture than its surroundings have, band by band (see ``_finish``);
             0 leaves the copy's energy as it is.
+        detail_band_depth: a band coarser than the finest is brought down to the ring's energy
+            only in a hole at least this many times its sigma deep: in a thinner hole the band
+            spans it side to side and holds its layout (sky above land), not texture
+            (``_finish._band_gains``); 0: in every hole.
         detail_depth: depth into the hole, as a share of the face size, over which the copied
             finest band fades in (weight ``1 - exp(-depth / detail_depth)``): its phase is the
             source's, not the truth's, so in a hole a few pixels wide (a tripod leg) it adds
@@ -277,6 +281,7 @@ class PatchMatchParams:
     detail_gain_max: float = 1.3
     detail_bands: int = 4
     detail_depth: float = 0.008
+    detail_band_depth: float = 2.0
     trend_level: float = 0.0045
     stitch: bool = True
     layout_stitch: Literal["none", "starts", "peel", "votes"] = "peel"
@@ -303,7 +308,7 @@ class PatchMatchParams:
                      "sharpen", "structure_sigma", "structure_depth", "structure_agreement",
                      "structure_min_depth",
                      "layout_depth", "layout_sigma", "rim_depth",
-                     "detail_bands", "detail_depth", "trend_level"):
+                     "detail_bands", "detail_depth", "detail_band_depth", "trend_level"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
         if self.refine_size is not None and self.refine_size < 1:
@@ -736,7 +741,7 @@ class PatchMatch:
                                  pad=tiles.pad, trend_level=p.trend_level,
                                  quantum=quantum, agreement=p.structure_agreement,
                                  layout_depth=p.layout_depth, layout_sigma=p.layout_sigma,
-                                 rim_depth=p.rim_depth)
+                                 rim_depth=p.rim_depth, band_depth=p.detail_band_depth)
         fields = None
         if p.stitch:
             fields = {i: f.nnf for i, f in enumerate(fields_) if f is not None}
