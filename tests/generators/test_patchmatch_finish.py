@@ -1104,7 +1104,8 @@ def _lamp_at_a_hole(continued: bool) -> tuple[np.ndarray, np.ndarray, tuple, np.
 
 # The finish's default scales (PatchMatchParams) on a face of SIZE.
 _DEFAULT_SCALES = FinishScales.of(SIZE, 0.006, 0.03, 1.3, detail_depth=0.008, pad=0,
-                                  trend_level=0.0045, agreement=0.15, rim_depth=0.004)
+                                  trend_level=0.0045, agreement=0.15, rim_depth=0.004,
+                                  band_depth=2.0)
 
 
 def test_a_lamp_ending_at_the_hole_does_not_glow_into_its_plain_fill():

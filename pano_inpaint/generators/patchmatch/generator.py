@@ -225,7 +225,10 @@ class PatchMatchParams:
             cross them first (see the package doc); False: PatchMatch alone.
         structure_min_depth: a tile's hole whose deepest pixel is closer to the known ones than
             this share of the face size skips the structure steps (the plain search continues
-            what crosses a thin hole).
+            what crosses a thin hole well enough). At 0.05 a person standing at the foot of a
+            wall skipped them, and the search laid dirt over the wall's bottom rows (Chichen
+            Itza's tourists); 0.02 moved 130 cases +3.43 dB (seed 0) and +7.25 (seed 1), the
+            tripods and strokes only.
         lattice_strength: least strength (sharpness, see ``_offsets``) of a tile's dominant
             offsets for its hole to be filled along its lattice first, by copies of the known
             pixels one lattice vector away (the rest is filled by PatchMatch); above 1: never.
@@ -286,7 +289,7 @@ class PatchMatchParams:
     stitch: bool = True
     layout_stitch: Literal["none", "starts", "peel", "votes"] = "peel"
     structure: bool = True
-    structure_min_depth: float = 0.05
+    structure_min_depth: float = 0.02
     lattice_strength: float = 0.3
     stripes: bool = True
     edges: bool = True
