@@ -1108,6 +1108,24 @@ def test_parallel_edges_a_step_apart_are_paired_but_not_sure(rng, monkeypatch, s
     assert all(line.sure for line in _across_the_bars(_lines.find_lines(image, hole, size)))
 
 
+@pytest.mark.parametrize("step", [0.0, 12.0])
+def test_a_thin_hole_continues_a_sure_line_but_draws_no_unsure_pair(step):
+    """The bars of the test above beside a hole 16 px wide (3.6% of the 224 px face, under
+    ``unsure_min_depth``): in line (step 0) they are a sure line and continued; 12 px apart
+    across, an unsure pair, which in a hole this thin the search orients by itself (a chance
+    pair drew a streak across a hiker's hole at Puy de Sancy). Drawn only where allowed."""
+    radius = 8.0
+    bars = ((-radius - 31, -radius - 1, -step / 2), (radius + 1, radius + 31, step / 2))
+    image, hole = _bars(np.random.default_rng(0), 256, radius, bars)
+    for unsure_min_depth in (0.05, 0.0):
+        blanked = image.copy()
+        blanked[hole] = 0
+        tiles = CubeTiles(blanked[None], hole[None], (DOWN,), 224, 16)
+        PatchMatch(unsure_min_depth=unsure_min_depth).inpaint(tiles)
+        drawn = any("continued across the hole" in note for note in tiles.notes)
+        assert drawn == (step == 0 or unsure_min_depth == 0.0)
+
+
 @pytest.mark.parametrize("beyond", [1.0, 80.0])
 def test_a_partner_far_beyond_the_hole_is_not_sure(rng, beyond):
     """A dark bar 20 px long ends at a hole 60 px wide; a bar in line with it lies ``beyond``
