@@ -127,6 +127,25 @@ def test_a_thin_holes_coarse_bands_keep_the_layout_across_it():
     assert error[46:80, 40:56].mean() < 0.006  # the land keeps its texture
 
 
+def test_a_thin_hole_keeps_its_layout_beside_a_deep_one():
+    """The person of the test above with a deep hole in the land beside it, in one tile (a
+    hiker beside a tripod's cap): each hole is as deep as itself, not as the deepest in the
+    tile. Measured on the tile's deepest hole, the thin one's coarse bands were lowered too and
+    its sky part came out 0.03 darker, the haze the depth check is there to keep out."""
+    size = 2 * SIZE
+    rng = np.random.default_rng(0)
+    land = cv2.GaussianBlur(rng.standard_normal((size, size)).astype(np.float32), (0, 0), 1.5)
+    truth = np.full((1, size, size, 3), 0.8, np.float32)
+    truth[0, 40:] = (0.35 + 0.08 * land / land.std())[40:, :, None]
+    hole = np.zeros((1, size, size), bool)
+    hole[0, 16:80, 40:56] = True
+    hole[0, 110:180, 100:170] = True  # 35 px deep: every band is lowered there
+    out = truth.copy()
+    finish_fill(out, hole, FinishScales.of(SIZE, 0.02, 0.0, 1.3, band_depth=2.0), 1.0)
+    error = np.abs(out[0] - truth[0])
+    assert error[16:36, 40:56].mean() < 0.002  # the sky part stays sky
+
+
 def _two_pieces(offset: float) -> tuple[np.ndarray, np.ndarray, tuple]:
     """A ramp panorama tile whose hole was filled from two sources: the left half copied
     exactly, the right half copied ``offset`` too bright. Returns tile, hole, field."""

@@ -680,6 +680,16 @@ def _band_octaves(sigma: float) -> tuple[float, float]:
     return (_ein(top) - _ein(2 * top) / 2) / np.log(2), np.log(25 / 16) / 2 / np.log(2)
 
 
+def _part_depths(hole: np.ndarray, depth: np.ndarray) -> np.ndarray:
+    """``(H, W)`` float32: each hole pixel's hole depth, the largest of ``depth`` (``(H, W)``)
+    over the 8-connected part of ``hole`` (``(H, W)`` bool) it lies in; 0 on known pixels. A
+    crop may hold several holes (a hiker beside a tripod's cap), each as deep as itself."""
+    _, labels = cv2.connectedComponents(hole.astype(np.uint8), connectivity=8)
+    deepest = np.zeros(int(labels.max()) + 1, np.float32)  # label 0: the known pixels
+    np.maximum.at(deepest, labels[hole], depth[hole])
+    return deepest[labels]
+
+
 def _band_gains(x: np.ndarray, detail: list[np.ndarray], inner: tuple[slice, slice],
                 hole: np.ndarray, depth: np.ndarray, outside: np.ndarray,
                 sigmas: list[float], ring: float,
@@ -698,7 +708,8 @@ def _band_gains(x: np.ndarray, detail: list[np.ndarray], inner: tuple[slice, sli
     pixel takes the energy of the ring nearest it; the middle of a large hole, an average of
     the ring around it). Gains above 1 only for the finest band (a patch distance prefers flat
     sources, so copies lose fine detail; coarser bands are never amplified), and a coarser band
-    only in a hole at least ``band_depth`` times its sigma deep: in a thinner one its blur
+    only in a hole at least ``band_depth`` times its sigma deep (each hole of the crop by its
+    own deepest pixel, :func:`_part_depths`): in a thinner one its blur
     spans the hole from side to side, so the band holds the layout across it (a sky above the
     land, where a person stood on the horizon), not texture, and lowering it pulled each part
     towards the others (a grey, head-shaped haze in the sky). The energies,
@@ -804,14 +815,18 @@ def _band_gains(x: np.ndarray, detail: list[np.ndarray], inner: tuple[slice, sli
         along_slope = np.exp(finest + octaves * slope)
         ring_energies[0] = np.maximum(np.minimum(along_slope, added),
                                       _SLOPE_FLOOR * along_slope)
+    # Each hole's own depth: measured on the crop's deepest, a thin hole beside a deep one
+    # had its coarse bands lowered too.
+    parts = _part_depths(hole, depth)[inner] if band_depth > 0 and len(sigmas) > 1 else None
     gains = []
     for index, (fill_energy, ring_energy) in enumerate(zip(fill_energies, ring_energies,
                                                            strict=True)):
         gain = np.sqrt(ring_energy / np.maximum(fill_energy, 1e-12))
         gain = np.clip(gain, 0.0, gain_max if index == 0 else 1.0).astype(np.float32)
-        if index > 0 and sigmas[index] * band_depth > float(depth.max()):
-            gain = np.ones_like(gain)
-        gains.append(_on_box(gain, step, (width_px, height), inner)[..., None])
+        gain = _on_box(gain, step, (width_px, height), inner)
+        if index > 0 and parts is not None:
+            gain = np.where(parts < sigmas[index] * band_depth, np.float32(1.0), gain)
+        gains.append(gain[..., None])
     if smooth is not None:
         smooth = _on_box(smooth, step, (width_px, height), inner)
     if textured is not None:
