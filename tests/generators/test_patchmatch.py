@@ -253,7 +253,10 @@ def test_empty_hole_returns_the_values():
      ({"max_scale": 0.5}, "max_scale"), ({"levels": 0}, "levels"),
      ({"coherence": 1.0}, "coherence"), ({"coherence": -0.1}, "coherence"),
      ({"detail_gain_max": 0.9}, "detail_gain_max"), ({"structure_depth": -1}, "structure_depth"),
-     ({"layout_depth": -0.1}, "layout_depth"), ({"rim_depth": -0.1}, "rim_depth")],
+     ({"layout_depth": -0.1}, "layout_depth"), ({"rim_depth": -0.1}, "rim_depth"),
+     ({"detail_band_depth": -1}, "detail_band_depth"),
+     ({"structure_min_depth": -0.01}, "structure_min_depth"),
+     ({"unsure_min_depth": -0.01}, "unsure_min_depth")],
 )
 def test_invalid_parameters(params, message):
     with pytest.raises(ValueError, match=message):
@@ -289,6 +292,21 @@ def test_the_rim_step_reaches_the_finish_in_pixels(monkeypatch):
     PatchMatch(rim_depth=0.0).inpaint(tiles)
     assert seen[0].rim_tau == pytest.approx(0.004 * tiles.face_size)
     assert seen[1].rim_tau == 0
+
+
+def test_the_band_depth_reaches_the_finish_as_a_multiple_of_sigma(monkeypatch):
+    """``detail_band_depth`` (2 by default) is a multiple of each band's sigma, not a share of
+    the face size: handed to the finish as it is (0: every band matched in every hole)."""
+    from pano_inpaint.generators.patchmatch import generator as module
+
+    seen = []
+    monkeypatch.setattr(module, "finish_fill", lambda filled, hole, scales, *a, **k:
+                        seen.append(scales))
+    tiles, _ = _nadir_case()
+    PatchMatch().inpaint(tiles)
+    PatchMatch(detail_band_depth=0.0).inpaint(tiles)
+    assert seen[0].band_depth == 2.0
+    assert seen[1].band_depth == 0
 
 
 def test_parameters_are_checked_like_a_config():
