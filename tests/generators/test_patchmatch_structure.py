@@ -1117,13 +1117,13 @@ def test_a_thin_hole_continues_a_sure_line_but_draws_no_unsure_pair(step):
     radius = 8.0
     bars = ((-radius - 31, -radius - 1, -step / 2), (radius + 1, radius + 31, step / 2))
     image, hole = _bars(np.random.default_rng(0), 256, radius, bars)
-    for unsure_min_depth in (0.05, 0.0):
+    for overrides in ({}, {"unsure_min_depth": 0.0}):  # the default, then the check off
         blanked = image.copy()
         blanked[hole] = 0
         tiles = CubeTiles(blanked[None], hole[None], (DOWN,), 224, 16)
-        PatchMatch(unsure_min_depth=unsure_min_depth).inpaint(tiles)
+        PatchMatch(**overrides).inpaint(tiles)
         drawn = any("continued across the hole" in note for note in tiles.notes)
-        assert drawn == (step == 0 or unsure_min_depth == 0.0)
+        assert drawn == (step == 0 or bool(overrides))
 
 
 @pytest.mark.parametrize("beyond", [1.0, 80.0])
