@@ -1124,6 +1124,9 @@ def test_a_thin_hole_continues_a_sure_line_but_draws_no_unsure_pair(step):
         PatchMatch(**overrides).inpaint(tiles)
         drawn = any("continued across the hole" in note for note in tiles.notes)
         assert drawn == (step == 0 or bool(overrides))
+        # The notes say why the unsure pair was not drawn, not only that no line was.
+        dropped = any("unsure line pairs not drawn" in note for note in tiles.notes)
+        assert dropped == (not overrides) or step == 0  # (in line, a chance pair is dropped)
 
 
 @pytest.mark.parametrize("beyond", [1.0, 80.0])

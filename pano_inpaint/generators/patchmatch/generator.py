@@ -1067,7 +1067,7 @@ class PatchMatch:
             return {}
         channels = problem.image.shape[3]
         plans: dict[int, list[_Along]] = {}
-        found, lined, thin, plain = [], [], [], []
+        found, lined, thin, plain, unsure = [], [], [], [], []
         for i in np.flatnonzero(problem.hole.any(axis=(1, 2))):
             i = int(i)
             face = FACE_ORDER[problem.face_ids[i]]
@@ -1109,8 +1109,10 @@ class PatchMatch:
                 enough.set()
                 raise
             lines, edges = lines_found.result()
-            if depth < p.unsure_min_depth * problem.face_size:
+            if depth < p.unsure_min_depth * problem.face_size and not all(
+                    line.sure for line in lines):
                 lines = [line for line in lines if line.sure]
+                unsure.append(face)
             # Only a line crossing the hole keeps the stripes off (``stripes_line``); one that
             # ends in it, a corner's edges too, is then filled over by the stripes (drawn, the
             # box corner at St Fagans' large cap cost 0.11 dB: its edges' extensions meet
@@ -1146,6 +1148,9 @@ class PatchMatch:
         if plain:
             parts.append(f"faces {','.join(plain)}: no regular texture and no line crossing "
                          "the hole, structure steps skipped")
+        if unsure:
+            parts.append(f"faces {','.join(unsure)}: unsure line pairs not drawn (hole under "
+                         f"unsure_min_depth, {p.unsure_min_depth:g} of the face)")
         if thin:
             parts.append(f"faces {','.join(thin)}: hole too thin for the structure steps")
         problem.notes.append("patchmatch structure: " + "; ".join(parts))
