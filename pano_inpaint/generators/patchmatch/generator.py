@@ -186,9 +186,10 @@ class PatchMatchParams:
             keeps no more texture than its surroundings have, band by band (see ``_finish``);
             0 leaves the copy's energy as it is.
         detail_band_depth: a band coarser than the finest is brought down to the ring's energy
-            only in a hole at least this many times its sigma deep: in a thinner hole the band
-            spans it side to side and holds its layout (sky above land), not texture
-            (``_finish._band_gains``); 0: in every hole.
+            only in a hole at least this many times its sigma deep (each of a tile's holes by
+            its own deepest pixel): in a thinner hole the band spans it side to side and holds
+            its layout (sky above land), not texture (``_finish._band_gains``); 0: in every
+            hole.
         detail_depth: depth into the hole, as a share of the face size, over which the copied
             finest band fades in (weight ``1 - exp(-depth / detail_depth)``): its phase is the
             source's, not the truth's, so in a hole a few pixels wide (a tripod leg) it adds
