@@ -684,8 +684,10 @@ def _part_depths(hole: np.ndarray, depth: np.ndarray) -> np.ndarray:
     """``(H, W)`` float32: each hole pixel's hole depth, the largest of ``depth`` (``(H, W)``)
     over the 8-connected part of ``hole`` (``(H, W)`` bool) it lies in; 0 on known pixels. A
     crop may hold several holes (a hiker beside a tripod's cap), each as deep as itself."""
-    _, labels = cv2.connectedComponents(hole.astype(np.uint8), connectivity=8)
-    deepest = np.zeros(int(labels.max()) + 1, np.float32)  # label 0: the known pixels
+    count, labels = cv2.connectedComponents(hole.astype(np.uint8), connectivity=8)
+    if count <= 2:  # one hole, the usual crop: 0.04 s on a 3000 px one, 0.10 with the maximum
+        return np.where(hole, np.float32(depth.max()), np.float32(0.0))
+    deepest = np.zeros(count, np.float32)  # label 0: the known pixels
     np.maximum.at(deepest, labels[hole], depth[hole])
     return deepest[labels]
 
