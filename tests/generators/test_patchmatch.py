@@ -279,9 +279,12 @@ def test_the_layout_step_is_off_by_default_and_reaches_the_finish_when_asked(mon
     assert seen[1].layout_sigma == pytest.approx(max(1.0, 0.05 * tiles.face_size))
 
 
-def test_the_rim_step_reaches_the_finish_in_pixels(monkeypatch):
+@pytest.mark.parametrize(("param", "scale", "default"), [
+    ("rim_depth", "rim_tau", 0.004), ("detail_band_depth", "band_depth", 2.0)])
+def test_the_finish_gets_its_depths_in_the_right_units(monkeypatch, param, scale, default):
     """``rim_depth`` is a share of the face size (on by default), handed to the finish in
-    pixels (0: the step is skipped)."""
+    pixels; ``detail_band_depth`` (2 by default) a multiple of each band's sigma, handed to it
+    as it is. 0 turns each off (the rim step skipped; every band matched in every hole)."""
     from pano_inpaint.generators.patchmatch import generator as module
 
     seen = []
@@ -289,24 +292,10 @@ def test_the_rim_step_reaches_the_finish_in_pixels(monkeypatch):
                         seen.append(scales))
     tiles, _ = _nadir_case()
     PatchMatch().inpaint(tiles)
-    PatchMatch(rim_depth=0.0).inpaint(tiles)
-    assert seen[0].rim_tau == pytest.approx(0.004 * tiles.face_size)
-    assert seen[1].rim_tau == 0
-
-
-def test_the_band_depth_reaches_the_finish_as_a_multiple_of_sigma(monkeypatch):
-    """``detail_band_depth`` (2 by default) is a multiple of each band's sigma, not a share of
-    the face size: handed to the finish as it is (0: every band matched in every hole)."""
-    from pano_inpaint.generators.patchmatch import generator as module
-
-    seen = []
-    monkeypatch.setattr(module, "finish_fill", lambda filled, hole, scales, *a, **k:
-                        seen.append(scales))
-    tiles, _ = _nadir_case()
-    PatchMatch().inpaint(tiles)
-    PatchMatch(detail_band_depth=0.0).inpaint(tiles)
-    assert seen[0].band_depth == 2.0
-    assert seen[1].band_depth == 0
+    PatchMatch(**{param: 0.0}).inpaint(tiles)
+    unit = tiles.face_size if param == "rim_depth" else 1.0
+    assert getattr(seen[0], scale) == pytest.approx(default * unit)
+    assert getattr(seen[1], scale) == 0
 
 
 def test_parameters_are_checked_like_a_config():

@@ -108,16 +108,22 @@ def test_values_are_clipped_to_the_domain():
     assert tiles.min() >= 0.0 and tiles.max() <= 1.0
 
 
+def _sky_over_land(size: int) -> np.ndarray:
+    """``(1, size, size, 3)``: a plain sky (0.8) over textured land from row 40 down."""
+    rng = np.random.default_rng(0)
+    land = cv2.GaussianBlur(rng.standard_normal((size, size)).astype(np.float32), (0, 0), 1.5)
+    truth = np.full((1, size, size, 3), 0.8, np.float32)
+    truth[0, 40:] = (0.35 + 0.08 * land / land.std())[40:, :, None]
+    return truth
+
+
 def test_a_thin_holes_coarse_bands_keep_the_layout_across_it():
     """A person standing on the horizon: a thin hole (16 px) from a plain sky down into
     textured land, filled with the truth. A band whose blur spans the hole side to side holds
     the layout across it (sky above land), not texture; brought down to the ring's energy it
     pulled the sky part towards the land (a grey, head-shaped haze above Puy de Sancy's
     horizon: the sky here 0.03 darker). Only bands the hole is deep enough for are matched."""
-    rng = np.random.default_rng(0)
-    land = cv2.GaussianBlur(rng.standard_normal((SIZE, SIZE)).astype(np.float32), (0, 0), 1.5)
-    truth = np.full((1, SIZE, SIZE, 3), 0.8, np.float32)
-    truth[0, 40:] = (0.35 + 0.08 * land / land.std())[40:, :, None]
+    truth = _sky_over_land(SIZE)
     hole = np.zeros((1, SIZE, SIZE), bool)
     hole[0, 16:80, 40:56] = True
     out = truth.copy()
@@ -133,10 +139,7 @@ def test_a_thin_hole_keeps_its_layout_beside_a_deep_one():
     tile. Measured on the tile's deepest hole, the thin one's coarse bands were lowered too and
     its sky part came out 0.03 darker, the haze the depth check is there to keep out."""
     size = 2 * SIZE
-    rng = np.random.default_rng(0)
-    land = cv2.GaussianBlur(rng.standard_normal((size, size)).astype(np.float32), (0, 0), 1.5)
-    truth = np.full((1, size, size, 3), 0.8, np.float32)
-    truth[0, 40:] = (0.35 + 0.08 * land / land.std())[40:, :, None]
+    truth = _sky_over_land(size)
     hole = np.zeros((1, size, size), bool)
     hole[0, 16:80, 40:56] = True
     hole[0, 110:180, 100:170] = True  # 35 px deep: every band is lowered there
