@@ -235,7 +235,7 @@ def test_a_lattice_tile_stops_its_line_search_and_raises_its_error(rng, monkeypa
 
     stops: list[threading.Event] = []
 
-    def failing(image, hole, face_size, *, depth, stop):
+    def failing(image, hole, face_size, *, depth, stop, sure_ends):
         stops.append(stop)
         raise RuntimeError("line search failed")
 
@@ -920,6 +920,45 @@ def test_a_line_ending_on_another_inside_the_hole_is_continued_up_to_it(rng):
         ~hole & (np.abs(across) <= 1) & above].mean()
     assert out[beside & above].mean() - out[on & above].mean() >= 0.5 * contrast
     assert abs(out[beside & below].mean() - out[on & below].mean()) <= 0.2 * contrast
+
+
+def test_a_line_ends_only_on_a_sure_line_where_only_sure_ones_are_drawn(rng, monkeypatch):
+    """The post of the test above, its rail made unsure (as if its two sides only nearly lined
+    up). Where the caller draws sure lines only (a thin hole, ``sure_ends``), the post must not
+    end on the rail: the rail is not drawn, so the post would stop at nothing."""
+    from pano_inpaint.generators.patchmatch import _lines
+
+    image, _, _ = _junction(rng)
+    hole = _line_hole()
+    monkeypatch.setattr(_lines, "_runs_along", lambda *args: False)  # every pair unsure
+    for sure_ends in (False, True):
+        lines, _ = _lines.lines_and_edges(image, hole, FACE, sure_ends=sure_ends)
+        assert any(not line.sure for line in lines)  # the rail, unsure
+        ending = [line for line in lines if line.end is not None]
+        assert bool(ending) == (not sure_ends)
+
+
+@pytest.mark.parametrize(("radius", "sure_ends"), [(8.0, True), (24.0, False)])
+def test_a_thin_holes_line_search_ends_lines_on_sure_lines_only(rng, monkeypatch, radius,
+                                                                 sure_ends):
+    """The generator asks the line search for ends on sure lines only where the hole is
+    under ``unsure_min_depth`` (8 px of the 224 px face: 3.6%; 24 px: 11%)."""
+    from pano_inpaint.generators.patchmatch import _lines
+    from pano_inpaint.generators.patchmatch import generator as module
+
+    asked = []
+
+    def spy(*args, **kwargs):
+        asked.append(kwargs["sure_ends"])
+        return _lines.lines_and_edges(*args, **kwargs)
+
+    monkeypatch.setattr(module, "lines_and_edges", spy)
+    image, hole = _bars(rng, 256, radius, ())
+    blanked = image.copy()
+    blanked[hole] = 0
+    PatchMatch(lattice_strength=2.0).inpaint(CubeTiles(blanked[None], hole[None], (DOWN,), 224,
+                                                       16))
+    assert asked == [sure_ends]
 
 
 CORNER_MEET = np.array([6.0, 0.0])  # (dy, dx) from the tile's centre: where the two arms meet

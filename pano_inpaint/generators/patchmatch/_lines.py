@@ -685,7 +685,8 @@ def find_lines(image: np.ndarray, hole: np.ndarray, face_size: int, *,
 
 def lines_and_edges(image: np.ndarray, hole: np.ndarray, face_size: int, *,
                     depth: float | None = None, max_lines: int = 12,
-                    stop: threading.Event | None = None) -> tuple[list[Line], list[Edge]]:
+                    stop: threading.Event | None = None, sure_ends: bool = False
+                    ) -> tuple[list[Line], list[Edge]]:
     """Straight lines crossing ``hole`` on one tile, those ending in it on one of them, and
     pairs of lines meeting in it at a corner (see the module docstring).
 
@@ -699,6 +700,9 @@ def lines_and_edges(image: np.ndarray, hole: np.ndarray, face_size: int, *,
         stop: once set (from another thread: the caller no longer wants the lines), the
             search returns ``[]`` at its next step (after the segment detection, or between
             two segments).
+        sure_ends: a segment may end only on a sure line (``Line.sure``): the caller will not
+            draw the unsure ones (a thin hole), and one ending on a line never drawn would stop
+            at nothing.
 
     Returns:
         The lines crossing the hole, longest evidence first (the boundaries after the
@@ -798,8 +802,9 @@ def lines_and_edges(image: np.ndarray, hole: np.ndarray, face_size: int, *,
         if len(lines) >= max_lines:
             break
     lines = _without_unsure_crossings(lines, hole)
-    joined, rest = _junctions(dangling, lines, tolerance, half_width, max_lines - len(lines))
-    corners, rest = _corners(rest, hole, half_width, max_lines - len(lines) - len(joined))
+    drawn = [line for line in lines if line.sure] if sure_ends else lines
+    joined, rest = _junctions(dangling, drawn, tolerance, half_width, max_lines - len(drawn))
+    corners, rest = _corners(rest, hole, half_width, max_lines - len(drawn) - len(joined))
     # An edge with another one into the hole running nearly its way is one of a family (the
     # nosings of a flight of stairs, converging in perspective): where the search continues
     # those it runs them on past where they end (st_fagans wrap: -0.86 dB kept).

@@ -1088,8 +1088,9 @@ class PatchMatch:
             # raised, not lost with its result.
             enough = threading.Event()
             looking = ThreadPoolExecutor(1)
+            sure_only = depth < p.unsure_min_depth * problem.face_size
             lines_found = looking.submit(lines_and_edges, image, hole, problem.face_size,
-                                         depth=depth, stop=enough)
+                                         depth=depth, stop=enough, sure_ends=sure_only)
             looking.shutdown(wait=False)
             try:
                 lattice = find_lattice(image, ~hole, min_strength=p.lattice_strength)
@@ -1110,8 +1111,7 @@ class PatchMatch:
                 enough.set()
                 raise
             lines, edges = lines_found.result()
-            if depth < p.unsure_min_depth * problem.face_size and not all(
-                    line.sure for line in lines):
+            if sure_only and not all(line.sure for line in lines):
                 lines = [line for line in lines if line.sure]
                 unsure.append(face)
             # Only a line crossing the hole keeps the stripes off (``stripes_line``); one that
