@@ -68,8 +68,16 @@ _TRACE_CONTRAST = 0.02
 # crosses it: 6-12 px short of the hole at S = 328 on a ceiling grid). Without a crossing the
 # reach stays ``gap``: a longer one let texture edges pointing at the hole pair across it.
 _CROSSED_REACH = 0.04
-# ... crossing it at least this steeply (a line of the same family is not a crossing).
-_CROSSING_ANGLE = np.radians(30.0)
+# ... crossing it at least this steeply (a line of the same family is not a crossing). The same
+# angle tells lines alongside each other from crossing ones where a boundary's band stops half
+# way to the next line (``_boundaries``), and drops an unsure pair (two edges that merely line
+# up) crossing a sure line inside the hole at more than it: two structures cannot both run
+# through one spot, and the sure one is the better evidence (Chichen Itza's tourists: a dirt
+# edge paired with a balustrade's, drawn at 21 degrees across the pyramid's base and the grass
+# strip, a zig-zag of steps). It was 30 degrees for the first two until session 25 gave the
+# third 10 under the same name, which overrode it for all three: the figures since were
+# measured at 10; 30 for the first two is untried.
+_CROSSING_ANGLE = np.radians(10.0)
 # A pair of segments is a line only if the segments on it (both, and any others it passes
 # through: LSD cuts a long line into pieces) add up to at least this share of the span it is
 # drawn across the hole. Two short edges of a texture line up across a wide hole by chance:
@@ -112,11 +120,6 @@ _CONTINUED_CORRELATION = 0.4
 _CONTINUED_CONTRAST = 0.2
 # Edges into a hole within this angle of each other are a family, none of them kept.
 _FAMILY_ANGLE = np.radians(20.0)
-# An unsure pair (two edges that merely line up) crossing a sure line inside the hole at more
-# than this angle is dropped: two structures cannot both run through one spot, and the sure
-# one is the better evidence (Chichen Itza's tourists: a dirt edge paired with a balustrade's,
-# drawn at 21 degrees across the pyramid's base and the grass strip, a zig-zag of steps).
-_CROSSING_ANGLE = np.radians(10.0)
 _CONTINUED_SHIFT = 2  # px across: how far to one side a row's copy of the edge may lie
 _DETECT_SIZE = 800  # tiles larger than this are searched on a reduced copy
 # A sure line is a boundary between two regions where the mean colours of the known strips on its
