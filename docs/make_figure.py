@@ -2,7 +2,7 @@
 
     python docs/make_figure.py [--generator NAME]    # docs/before_after.jpg, the shipped sample
     python docs/make_figure.py --structure           # docs/structure.jpg, structured floors
-    python docs/make_figure.py --people ../shared/panoramas_hires   # docs/people.jpg
+    python docs/make_figure.py --people ../shared/panoramas_hires   # docs/people.jpg (ignored)
 
 Both show the nadir as a perspective (gnomonic) view of about 110 degrees, not the stretched
 equirectangular image. ``before_after.jpg``: the input with the tripod, the hole outlined, and
