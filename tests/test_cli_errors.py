@@ -294,7 +294,6 @@ def test_zero_one_mask_takes_one_as_the_hole(tmp_path, dtype):
     assert np.array_equal(read_mask(path, 32, 64), hole)
 
 
-
 @pytest.mark.parametrize(("content", "words"), [
     (b"\xff\xd8\xff\xe0 a JPEG given as the config", "not UTF-8 text"),
     ("generator:\n  name: telea\n".encode("utf-16"), "save the YAML as UTF-8"),
@@ -347,6 +346,7 @@ def test_weights_that_are_no_weights_file_are_refused_before_the_fill(tmp_path, 
                       tmp_path / "o.png", "--set", f"auto_mask.weights={path}")
     assert code == EXIT_USAGE and "weights_only" not in text and len(text) < 300
 
+
 def test_zero_one_mask_is_filled(tmp_path, pano, capsys):
     hole = nadir_mask(32, 64, 20)
     mask = write_image(tmp_path / "m.png", hole.astype(np.uint8))
@@ -381,7 +381,6 @@ def test_masks_beside_their_images_are_masks_not_panoramas(tmp_path, capsys, in_
     assert changed.any() and not (changed & ~hole).any()
     if not in_place:
         assert sorted(p.name for p in (tmp_path / "out").glob("*.png")) == ["a.png"]
-
 
 
 def test_a_mask_named_like_its_image_beside_it_is_its_mask(tmp_path, capsys):
@@ -499,6 +498,7 @@ def test_a_file_given_twice_is_filled_once(tmp_path, capsys, caplog):
     assert [p.relative_to(tmp_path / "out").as_posix()
             for p in (tmp_path / "out").rglob("*.png")] == ["day/a.png"]
 
+
 def test_a_glob_that_reaches_a_file_twice_says_so(tmp_path, capsys, caplog):
     """A glob over day1/ and selects/, a folder of links to day1's picks, filled each pick once
     (day1/IMG_1.jpg) and dropped selects/IMG_1.jpg without a word: a user mirroring the shoot
@@ -534,7 +534,6 @@ def test_no_result_or_report_replaces_a_mask(tmp_path, pano, capsys):
     assert not (tmp_path / "o.png").exists() and not (masks / "pano.png").exists()
 
 
-
 def test_cubemap_and_equirect_never_replace_their_input(tmp_path, capsys):
     """With --overwrite, 'cubemap front.png -o .' wrote the front face over the panorama and
     'equirect faces/ -o faces/front.png' the panorama over a face (exit 0 both)."""
@@ -550,6 +549,7 @@ def test_cubemap_and_equirect_never_replace_their_input(tmp_path, capsys):
     assert code == EXIT_OUTPUT and "would replace the input" in text
     assert (faces / "front.png").read_bytes() == face
 
+
 def test_demo_refuses_a_bad_generator_or_output_before_the_fill(tmp_path, pano, capsys,
                                                                monkeypatch):
     """Both reached the user as a Python traceback (UnknownGeneratorError, FileExistsError),
@@ -562,7 +562,6 @@ def test_demo_refuses_a_bad_generator_or_output_before_the_fill(tmp_path, pano, 
     assert not (tmp_path / "d").exists()
 
 
-
 @pytest.mark.parametrize("blocked", ["after.png", "report.json"])
 def test_demo_that_cannot_write_a_file_says_which(tmp_path, capsys, blocked):
     """A folder where the demo writes a file: exit 4 and one line naming it. The report's
@@ -572,6 +571,7 @@ def test_demo_that_cannot_write_a_file_says_which(tmp_path, capsys, blocked):
     assert code == EXIT_OUTPUT and f"cannot write '{tmp_path / 'd' / blocked}'" in text
     assert ".tmp" not in text and "Errno" not in text
 
+
 def test_ctrl_c_on_one_image_says_so_in_the_singular(tmp_path, pano, capsys, monkeypatch):
     def ctrl_c(*args, **kwargs):
         raise KeyboardInterrupt
@@ -580,7 +580,6 @@ def test_ctrl_c_on_one_image_says_so_in_the_singular(tmp_path, pano, capsys, mon
     code, text = _fill(capsys, pano, tmp_path / "o.png")
     assert code == 130 and "1 image left; run the same command again to fill it" in text
     assert list(tmp_path.glob("o*")) == []
-
 
 
 def test_a_truncated_jpeg_is_one_line(tmp_path, capfd):
@@ -614,6 +613,7 @@ def test_a_file_name_that_is_not_utf8_is_filled_and_resumed(tmp_path, capsys):
     assert code == 0 and (tmp_path / "out" / name).is_file()
     code, text = _run(capsys, *args)
     assert code == 0 and "1 done by an earlier run" in text
+
 
 @pytest.mark.parametrize("where", ["output", "folder", "input", "mask", "report"])
 def test_a_name_too_long_for_the_file_system(tmp_path, pano, capsys, where):

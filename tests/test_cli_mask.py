@@ -82,7 +82,6 @@ def test_mask_refuses_to_overwrite(tmp_path, rig_file):
     assert main(["mask", str(path), "-o", str(out), "-q", "--overwrite", *CLASSICAL]) == 0
 
 
-
 def test_mask_report_never_replaces_an_input_or_an_existing_file(tmp_path, rig_file):
     """--report naming the input (or a mask it writes) wrote the JSON over it, exit 0, and an
     existing report was replaced without --overwrite. Refused before any work, as inpaint's."""
@@ -123,6 +122,7 @@ def test_masks_written_beside_the_images_are_not_taken_for_panoramas(tmp_path, r
     assert main(["inpaint", str(tmp_path), "--mask", str(tmp_path), "-g", "telea", "-q",
                  "-j", "1", "-o", str(out)]) == 0
     assert sorted(p.name for p in out.glob("shot*")) == ["shot.png"]
+
 
 def test_a_panorama_named_like_a_preview_is_filled_not_skipped(tmp_path, rig_file, capsys,
                                                                 caplog):

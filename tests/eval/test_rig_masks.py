@@ -50,7 +50,6 @@ def test_eval_mask_command_writes_the_tables(tmp_path, written_whole):
     assert files_under(out) <= written_whole  # the thumbnails too: whole or not at all
 
 
-
 def test_eval_mask_skips_an_unreadable_panorama_and_refuses_a_file_as_out(tmp_path):
     """One broken file among the panoramas ended eval-mask in an ImageReadError traceback (eval
     skips it), and --out naming a file in a FileExistsError one."""
@@ -68,6 +67,7 @@ def test_eval_mask_skips_an_unreadable_panorama_and_refuses_a_file_as_out(tmp_pa
         "skipped"]] == ["broken.jpg"]
     (tmp_path / "file").write_text("x")
     assert main(["eval-mask", str(folder), "--out", str(tmp_path / "file"), *args]) == 4
+
 
 @pytest.mark.parametrize("command", ["eval", "eval-mask"])
 def test_no_readable_panorama_leaves_no_out_folder(tmp_path, capsys, command):
