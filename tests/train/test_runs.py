@@ -101,9 +101,10 @@ def test_a_failed_start_leaves_no_folder_and_keeps_the_config(trainer: str, data
 
 
 def test_a_last_row_cut_mid_value_is_dropped(tmp_path: Path) -> None:
-    """Rows are appended, one write of a whole line each: a stop mid-write leaves a last line
-    without its newline, which may hold every field with the last one cut ('0.3' of '0.31')
-    and was kept on resume as if whole."""
+    """The log is added to (the same file, not rewritten). A last line without its newline,
+    here with every field and the last one cut ('3,0.2' of '3,0.25', as a stop mid-append can
+    leave it), is not read as a row (it was, as if whole), and truncate_log (run on resume)
+    drops it, so the next row appended follows the last whole one."""
     from pano_inpaint.train.runs import append_log_row, read_log, truncate_log
 
     log = tmp_path / "log.csv"
