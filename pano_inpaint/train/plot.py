@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import errno
 import math
 from pathlib import Path
@@ -116,15 +117,9 @@ def learning_curve(csv_path: str | Path) -> list[tuple[int, float]]:
     return curve
 
 
-def plot_learning_curves(runs: dict[str, str | Path], png_path: str | Path, *,
-                         width: int = 960, height: int = 540) -> Path:
-    """Validation gain over the prior (dB, linear) against cubes seen, one line per run
-    (``{label: log.csv}``), with the zero line (= no better than the smooth prior).
-
-    Returns:
-        ``png_path``.
-    """
-    curves = {label: learning_curve(path) for label, path in runs.items()}
+def _draw_learning_curves(curves: dict[str, list[tuple[int, float]]], png_path: str | Path, *,
+                          width: int = 960, height: int = 540) -> Path:
+    """:func:`plot_learning_curves` of curves already read (``{label: learning_curve}``)."""
     canvas = np.full((height, width, 3), 255, np.uint8)
     left, right, top, bottom = 70, 230, 30, 45
     plot_w, plot_h = width - left - right, height - top - bottom
@@ -165,21 +160,70 @@ def plot_learning_curves(runs: dict[str, str | Path], png_path: str | Path, *,
     return write_image(png_path, canvas[..., ::-1], overwrite=True)  # whole or not at all
 
 
-def main(argv: list[str] | None = None) -> None:
+def plot_learning_curves(runs: dict[str, str | Path], png_path: str | Path, *,
+                         width: int = 960, height: int = 540) -> Path:
+    """Validation gain over the prior (dB, linear) against cubes seen, one line per run
+    (``{label: log.csv}``), with the zero line (= no better than the smooth prior).
+
+    Returns:
+        ``png_path``.
+    """
+    curves = {label: learning_curve(path) for label, path in runs.items()}
+    return _draw_learning_curves(curves, png_path, width=width, height=height)
+
+
+def _curves(runs: dict[str, Path]) -> dict[str, list[tuple[int, float]]]:
+    """Each run's :func:`learning_curve`, or a one-line ``ValueError`` naming the log that
+    cannot be read (missing, a folder, not UTF-8, a value that is no number)."""
+    curves = {}
+    for label, path in runs.items():
+        try:
+            curves[label] = learning_curve(path)
+        except FileNotFoundError:
+            raise ValueError(f"no training log {path}: give a run folder that train or "
+                             "train-mask wrote (it holds log.csv)") from None
+        except OSError as exc:
+            raise ValueError(f"cannot read {path}: {exc.strerror or exc}") from None
+        except (ValueError, csv.Error) as exc:  # not UTF-8, a value that is no number
+            raise ValueError(f"{path} is not a training log ({exc})") from None
+    return curves
+
+
+def main(argv: list[str] | None = None) -> int:
     """``python -m pano_inpaint.train.plot RUN_DIR... --out curve.png``: the learning curves of
-    runs (each ``RUN_DIR/log.csv``), printed as a table and drawn."""
+    runs (each ``RUN_DIR/log.csv``), printed as a table and drawn. Returns the exit code (the
+    README's): 2 an ``--out`` of no image format, 3 a log that cannot be read, 4 a curve that
+    cannot be written; each with one line, no traceback (a missing log was a
+    FileNotFoundError's)."""
     import argparse
+    import sys
+
+    from pano_inpaint.exit_codes import EXIT_INPUT, EXIT_OK, EXIT_OUTPUT, EXIT_USAGE
+    from pano_inpaint.io.images import ImageWriteError, check_storable
 
     parser = argparse.ArgumentParser(description=main.__doc__.splitlines()[0])
     parser.add_argument("runs", nargs="+", type=Path)
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
-    runs = {run.name: run / "log.csv" for run in args.runs}
-    for label, path in runs.items():
-        cells = ", ".join(f"{c}: {g:+.3f}" for c, g in learning_curve(path))
-        print(f"{label}: {cells}")
-    print(plot_learning_curves(runs, args.out))
+    try:
+        check_storable(args.out, np.zeros((1, 2, 3), np.uint8))  # before any log is read
+    except ValueError as exc:
+        print(f"error: --out: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        curves = _curves({run.name: run / "log.csv" for run in args.runs})
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    for label, curve in curves.items():
+        print(f"{label}: {', '.join(f'{c}: {g:+.3f}' for c, g in curve)}")
+    try:
+        print(_draw_learning_curves(curves, args.out))
+    except ImageWriteError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_OUTPUT
+    return EXIT_OK
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

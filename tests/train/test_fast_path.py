@@ -98,6 +98,32 @@ def test_the_plots_leave_out_a_last_row_a_killed_run_cut_short(tmp_path: Path) -
         learning_curve(tmp_path / "missing" / "log.csv")
 
 
+@pytest.mark.parametrize(("case", "code", "words"), [
+    ("no log", 3, "no training log"), ("not UTF-8", 3, "is not a training log"),
+    ("--out curve.txt", 2, "--out: cannot tell the image format"),
+    ("--out in no folder", 4, "does not exist"), ("good", 0, ""),
+])
+def test_plot_ends_in_one_line_and_the_readme_exit_code(tmp_path: Path, capsys, case: str,
+                                                        code: int, words: str) -> None:
+    """``python -m pano_inpaint.train.plot RUN`` with no RUN/log.csv ended in a
+    FileNotFoundError traceback (exit 1); a bad or unwritable --out in a traceback too."""
+    from pano_inpaint.train.plot import main
+
+    run = tmp_path / "run"
+    run.mkdir()
+    if case != "no log":
+        (run / "log.csv").write_bytes(b"\xff\xfe" if case == "not UTF-8" else
+                                      b"step,cubes,val_psnr_hole,val_prior_psnr_hole\n"
+                                      b"50,400,20.5,20.0\n")
+    out = {"--out curve.txt": tmp_path / "curve.txt",
+           "--out in no folder": tmp_path / "none" / "curve.png"}.get(case, tmp_path / "c.png")
+    assert main([str(run), "--out", str(out)]) == code
+    err = capsys.readouterr().err
+    assert (words in err and err.startswith("error: ") and err.count("\n") == 1) if code \
+        else err == ""
+    assert out.is_file() == (code == 0)
+
+
 def test_training_pack_is_a_reduced_data_folder(data_dir: Path, tmp_path: Path) -> None:
     from pano_inpaint.train.pack import make_pack
 
