@@ -600,6 +600,30 @@ def test_a_truncated_jpeg_is_one_line(tmp_path, capfd):
     assert not (tmp_path / "o.jpg").exists()
 
 
+@pytest.mark.parametrize("where", ["file", "apart", "beside", "beside_mask"])
+def test_a_truncated_1bit_png_mask_is_one_line(tmp_path, capsys, where):
+    """A 1-bit PNG mask is taken for a mask from its header alone (nothing decoded to tell it
+    from a photo): cut short, it is not trusted but refused where it is read, with one line
+    and exit code 3, given as the file, in a folder of masks apart, or beside the image."""
+    from PIL import Image
+
+    shots, masks = tmp_path / "shots", tmp_path / "masks"
+    shots.mkdir()
+    masks.mkdir()
+    write_image(shots / "a.jpg", sphere_function_erp(32, dtype=np.uint8))
+    full = tmp_path / "full.png"
+    Image.fromarray(nadir_mask(32, 64, 30)).convert("1").save(full)
+    mask = {"file": tmp_path / "m.png", "apart": masks / "a.png", "beside": shots / "a.png",
+            "beside_mask": shots / "a_mask.png"}[where]
+    mask.write_bytes(full.read_bytes()[:-20])
+    given = {"file": mask, "apart": masks}.get(where, shots)
+    code, text = _run(capsys, "inpaint", shots / "a.jpg", "--mask", given, "-g", "telea", "-q",
+                      "-o", tmp_path / "o.jpg")
+    assert code == EXIT_INPUT and text.startswith(f"error: cannot read '{mask}'")
+    assert text.count("error:") == 1
+    assert "truncated PNG" in text and not (tmp_path / "o.jpg").exists()
+
+
 @pytest.mark.skipif(sys.platform != "linux", reason="file names are bytes on Linux only")
 def test_a_file_name_that_is_not_utf8_is_filled_and_resumed(tmp_path, capsys):
     """caf\\xe9.png (a Latin-1 name, from an old share or a zip) ended the batch in a

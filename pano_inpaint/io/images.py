@@ -1145,9 +1145,13 @@ def file_looks_like_mask(path: PathLike, *, max_pixels: int | None = DEFAULT_MAX
     trusted reduced: a thin stroke averaged to grey far from the hole would count as stray. Any
     other file is read whole and decided as before (a dark, noisy photo is flat once averaged).
     A PNG has no reduced decoding: every row is inflated and unfiltered after the one above.
+    A 1-bit PNG cut short after its header is a mask here too (nothing past the header is
+    read): it fails where it is read as one (:func:`read_mask`: 'truncated PNG data', one line;
+    exit code 3 on the command line).
 
     Raises:
-        ImageReadError: as :func:`read_image`.
+        ImageReadError: the header cannot be read, or a file other than a 1-bit grey PNG
+            cannot be decoded (as :func:`read_image`).
     """
     path = as_path(path)
     header = read_image_header(path, max_pixels=max_pixels)

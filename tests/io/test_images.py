@@ -412,6 +412,27 @@ def test_truncated_png(tmp_path):
     _assert_read_error(path, "truncated PNG")
 
 
+def test_a_cut_1bit_png_is_a_mask_from_its_header_and_fails_where_read(tmp_path):
+    """file_looks_like_mask's docstring said it raised as read_image does; a 1-bit PNG cut
+    short after its header is decided from the header, not decoded: a mask, whose read (as a
+    mask) is the error. Cut inside the header, the look raises."""
+    from pano_inpaint.io.images import file_looks_like_mask
+
+    hole = np.zeros((32, 64), bool)
+    hole[24:] = True
+    Image.fromarray(hole).convert("1").save(tmp_path / "full.png")
+    data = (tmp_path / "full.png").read_bytes()
+    path = tmp_path / "cut.png"
+    for keep in (len(data) - 1, len(data) // 2 + 20):
+        path.write_bytes(data[:keep])
+        assert file_looks_like_mask(path)
+        with pytest.raises(ImageReadError, match="truncated PNG"):
+            read_mask(path, 32, 64)
+    path.write_bytes(data[:30])  # IHDR's checksum cut
+    with pytest.raises(ImageReadError, match="truncated"):
+        file_looks_like_mask(path)
+
+
 def test_random_bytes_with_png_suffix(tmp_path):
     path = tmp_path / "noise.png"
     path.write_bytes(np.random.default_rng(0).bytes(500))
