@@ -222,7 +222,7 @@ class MaskSpec:
         :func:`~pano_inpaint.io.images.looks_like_mask`), and otherwise a panorama of its own.
         Before, a.png, a photo, was a.jpg's mask: a.jpg filled where a.png is light, a.png not
         filled at all. A file named like an image in a folder of masks apart from the images
-        is a mask always (nothing is read for those).
+        is its mask, or a photo that stops the run (see :meth:`_check_named_masks`).
 
         Per stem, the first image's candidates are read in the order it takes them, then the
         image itself, until one looks like a mask: that one is the stem's mask and the other
@@ -231,7 +231,7 @@ class MaskSpec:
 
         Raises:
             JobError: ``EXIT_INPUT`` for an image's mask beside it named as one (``a_mask.png``)
-                that looks like a photo (see :meth:`_check_named_masks`).
+                or in a folder apart that looks like a photo (see :meth:`_check_named_masks`).
         """
         if self.path is None or not self.path.is_dir():
             return self
@@ -260,14 +260,17 @@ class MaskSpec:
 
     def _check_named_masks(self, image_paths: list[Path], by_stem: dict[str, list[Path]], *,
                            max_pixels: int | None) -> None:
-        """Refuse the run when an image in the ``--mask`` folder would take for its mask a file
-        beside it named as a mask (``a_mask.png``, ``a.mask.png``) that looks like a photo.
-        Such a file was the mask unread: its light pixels (half of a photo) filled as the hole,
-        and it was not filled as a panorama. It is not taken for a panorama either, as ``a.png``
-        is: the README tells users to name a mask so, and ``mask`` writes that name, so it is
-        far more likely a mask gone wrong (the hole painted over a copy of the photo) than a
-        panorama; filled as one, its image would be left with no mask, or the automatic one
-        (``--auto``) in place of the painted hole. The user decides which it is.
+        """Refuse the run when an image would take for its mask a file that looks like a photo:
+        beside the image, one named as a mask (``a_mask.png``, ``a.mask.png``; a photo ``a.png``
+        there is a panorama of its own, see :meth:`told_apart`); in a folder of masks apart from
+        the images, any (``a.png`` too). Such a file was the mask unread: its light pixels (half
+        of a photo) filled as the hole. Beside, it is not taken for a panorama either: the
+        README tells users to name a mask so, and ``mask`` writes that name, so it is far more
+        likely a mask gone wrong (the hole painted over a copy of the photo) than a panorama;
+        filled as one, its image would be left with no mask, or the automatic one (``--auto``)
+        in place of the painted hole. Apart, it is no input at all. The user decides which it
+        is. The look is :func:`is_mask_file`'s: a 1-bit PNG is decided from its header, any
+        other mask is decoded once more than the fill reads it.
 
         Raises:
             JobError: ``EXIT_INPUT``, naming the file and its image.
@@ -277,10 +280,9 @@ class MaskSpec:
         folder = file_id(self.path)
         named: dict[Path, Path] = {}  # the mask -> the first image taking it
         for image_path in image_paths:
-            if file_id(image_path.parent) != folder:
-                continue  # a folder of masks apart: its files are masks (nothing read)
             taken = self._candidates(image_path, by_stem)[:1]
-            if taken and taken[0].stem != image_path.stem:
+            beside = file_id(image_path.parent) == folder
+            if taken and (taken[0].stem != image_path.stem or not beside):
                 named.setdefault(taken[0], image_path)
         looks = thread_map(lambda path: is_mask_file(path, max_pixels=max_pixels), named)
         photos = [(mask, image) for (mask, image), is_mask in zip(named.items(), looks,

@@ -438,6 +438,34 @@ def test_a_photo_named_as_the_mask_of_an_image_beside_it_stops_the_run(tmp_path,
     assert {path.name: path.read_bytes() for path in shots.iterdir()} == kept
 
 
+@pytest.mark.parametrize("name", ["a.png", "a_mask.png", "a.mask.jpg"])
+def test_a_photo_in_a_folder_of_masks_apart_stops_the_run(tmp_path, capsys, name):
+    """'inpaint shots/ --mask masks/' took masks/a.png (or a_mask.png), a photo, for a.jpg's
+    mask unread: its light part filled as the hole (a shared panorama's 34 %: exit 0). Refused
+    as beside the image, before any work; masks there (grey, 1-bit) are used as before."""
+    from PIL import Image
+
+    shots, masks = tmp_path / "shots", tmp_path / "masks"
+    shots.mkdir()
+    masks.mkdir()
+    for stem in ("a", "b"):
+        write_image(shots / f"{stem}.jpg", sphere_function_erp(32, dtype=np.uint8))
+    write_image(masks / name, sphere_function_erp(32, dtype=np.uint8)[:, ::-1])
+    Image.fromarray(nadir_mask(32, 64, 30)).convert("1").save(masks / "b.png")
+    for inputs in (shots, shots / "a.jpg"):
+        code, text = _run(capsys, "inpaint", inputs, "--mask", masks, "-g", "telea", "-q",
+                          "-j", 1, "-o", tmp_path / "out")
+        assert code == EXIT_INPUT and text.count("error:") == 1
+        assert f"{masks / name} looks like a photo, not a mask" in text and "of a.jpg" in text
+        assert "rename it" in text and not (tmp_path / "out").exists()
+    (masks / name).unlink()
+    write_image(masks / name, nadir_mask(32, 64, 20).astype(np.uint8) * 255, quality=95)
+    code, _ = _run(capsys, "inpaint", shots, "--mask", masks, "-g", "telea", "-q", "-j", 1,
+                   "-o", tmp_path / "out")
+    assert code == 0 and sorted(p.name for p in (tmp_path / "out").glob("*.jpg")) == [
+        "a.jpg", "b.jpg"]
+
+
 def test_a_sidecar_beside_an_image_is_not_its_mask(tmp_path, capsys):
     """Lightroom's IMG_1.xmp beside IMG_1.jpg, with --mask naming their folder: the sidecar
     was taken for the image's mask ('cannot read IMG_1.xmp'), and IMG_1_mask.png was filled
