@@ -161,7 +161,7 @@ def create_app(session: Session, *, allowed_hosts: list[str] | None = None) -> F
         cfg = session.config
         return {
             "version": __version__,
-            "folder": session.folder.name if session.folder else None,
+            "folder": session.folder_name,
             "generators": [{"name": n, "summary": generator_info(n).summary,
                             "needs_torch": generator_info(n).needs_torch}
                            for n in list_generators()],
@@ -181,7 +181,7 @@ def create_app(session: Session, *, allowed_hosts: list[str] | None = None) -> F
 
     @app.get("/api/files")
     def files() -> dict[str, Any]:
-        return {"folder": session.folder.name if session.folder else None,
+        return {"folder": session.folder_name,
                 "files": session.list_files()}
 
     @app.get("/api/images")

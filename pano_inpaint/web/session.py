@@ -75,6 +75,16 @@ class OpenImage:
         }
 
 
+def _is_utf8(name: str) -> bool:
+    """Whether a file name read from the disk can be sent to the page: one that is not UTF-8
+    (Latin-1 from an old share or a zip) holds surrogates that JSON cannot carry."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 class Session:
     """Everything the server holds; the web routes are thin calls into it."""
 
@@ -99,9 +109,18 @@ class Session:
 
     # ------------------------------------------------------------------ FOLDER
 
+    @property
+    def folder_name(self) -> str | None:
+        """FOLDER's name as the page shows it (a byte that is not UTF-8 as U+FFFD: such a name
+        made every answer naming it a 500, the page's first among them)."""
+        if self.folder is None:
+            return None
+        return os.fsencode(self.folder.name).decode("utf-8", "replace")
+
     def list_files(self) -> list[dict[str, Any]]:
         """Images in FOLDER and its sub-folders, three levels deep (not hidden ones; links out of
-        FOLDER left out)."""
+        FOLDER left out; names that are not UTF-8 left out with a warning: one made the whole
+        list a 500, and the page could not ask for it anyway)."""
         if self.folder is None:
             return []
         found: list[dict[str, Any]] = []
@@ -115,6 +134,10 @@ class Session:
             for name in sorted(names):
                 path = Path(root) / name
                 if name.startswith(".") or path.suffix.lower() not in SUPPORTED_SUFFIXES:
+                    continue
+                if not _is_utf8(path.relative_to(self.folder).as_posix()):
+                    log.warning("%s is not listed: its name is not UTF-8; rename it to open it",
+                                ascii(str(path.relative_to(self.folder))))
                     continue
                 try:
                     inside = self.resolve(path.relative_to(self.folder).as_posix())

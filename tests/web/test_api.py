@@ -6,7 +6,9 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import struct
+import sys
 import time
 import zlib
 from pathlib import Path
@@ -90,6 +92,36 @@ def test_files_lists_images_of_the_folder_only(client, folder, tmp_path):
     write_image(deep / "four.png", np.zeros((4, 8, 3), np.uint8))
     files = [f["path"] for f in client.get("/api/files").json()["files"]]
     assert files == ["a/b/c/three.png", "small.png", "sub/nested.jpg", "wide.png"]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="file names are bytes on Linux only")
+def test_names_that_are_not_utf8_do_not_break_the_page(tmp_path, caplog):
+    """A served folder named caf\\xe9 (Latin-1, from an old share or a zip) made /api/info and
+    /api/files a 500 (the page's first requests: nothing worked); a file or sub-folder so named
+    made /api/files one. The folder's name is shown with U+FFFD; such files are left out,
+    with a warning naming them (the page could not ask for them)."""
+    from fastapi.testclient import TestClient
+
+    from pano_inpaint.web.app import create_app
+    from pano_inpaint.web.session import Session
+
+    served = tmp_path / os.fsdecode(b"caf\xe9")
+    (served / os.fsdecode(b"\xe9")).mkdir(parents=True)
+    for name in ("small.png", os.fsdecode(b"\xe9t\xe9.png"), os.fsdecode(b"\xe9/one.png")):
+        write_image(served / name, np.zeros((32, 64, 3), np.uint8))
+    session = Session(served, tmp_path / "workspace")
+    try:
+        with TestClient(create_app(session)) as client:
+            info = client.get("/api/info")
+            assert info.status_code == 200 and info.json()["folder"] == "caf\ufffd"
+            listed = client.get("/api/files")
+            assert listed.status_code == 200, listed.text
+            assert [f["path"] for f in listed.json()["files"]] == ["small.png"]
+            _open(client)
+    finally:
+        session.queue.close()
+    warned = [r.getMessage() for r in caplog.records if "not UTF-8" in r.getMessage()]
+    assert len(warned) == 2 and "\\udce9t\\udce9.png" in " ".join(warned)
 
 
 def test_open_a_panorama_from_the_folder(client):
