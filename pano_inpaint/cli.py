@@ -897,8 +897,14 @@ def serve_command(
     try:
         sock = bind(host, port)
     except OSError as exc:
-        raise _fail(f"cannot listen on {host}:{port}: {exc.strerror or exc} (try another "
-                    "--port)", EXIT_USAGE) from exc
+        import errno
+        import socket
+
+        # An address that is no name or not this machine's was told to try another port.
+        wrong_host = isinstance(exc, socket.gaierror) or exc.errno == errno.EADDRNOTAVAIL
+        hint = "--host is no address of this machine" if wrong_host else "try another --port"
+        raise _fail(f"cannot listen on {host}:{port}: {exc.strerror or exc} ({hint})",
+                    EXIT_USAGE) from exc
     serve(folder, sock, config=cfg, max_upload_bytes=max_upload_mb << 20,
           open_browser=open_browser, announce=out.print)
 

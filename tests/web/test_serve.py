@@ -1,5 +1,6 @@
 """`pano-inpaint serve`: the command line, binding and the browser, without serving for real."""
 
+import errno
 import signal
 import socket
 import tempfile
@@ -45,6 +46,24 @@ def test_serve_refuses_bad_folder_port_and_config(captured, tmp_path, capsys):
         taken.close()
     assert "cannot listen" in capsys.readouterr().err
     assert not captured
+
+
+@pytest.mark.parametrize(("host", "error"), [
+    ("999.1.1.1", socket.gaierror(-2, "Name or service not known")),
+    ("192.0.2.1", OSError(errno.EADDRNOTAVAIL, "Cannot assign requested address")),
+])
+def test_serve_on_an_address_not_of_this_machine_says_so(captured, tmp_path, capsys, monkeypatch,
+                                                         host, error):
+    """A --host that is no name, or an address of another machine (what binding them raises
+    here), was told '(try another --port)'."""
+    def bind(*args):
+        raise error
+
+    monkeypatch.setattr(server, "bind", bind)
+    assert main(["serve", str(tmp_path), "--host", host, "--port", "0"]) == 2
+    err = capsys.readouterr().err
+    assert f"cannot listen on {host}:0" in err and "--host is no address of this machine" in err
+    assert "--port" not in err and not captured
 
 
 def test_browser_opens_only_when_asked(monkeypatch, tmp_path):
