@@ -371,7 +371,8 @@ def _run_batch(plan, spec, quiet: bool) -> int:
     return exit_code(plan, summary.failures)
 
 
-def _own_outputs(images: list[Path], output: Path, preview: bool) -> list[Path]:
+def _own_outputs(images: list[Path], output: Path, preview: bool,
+                 max_pixels: int) -> list[Path]:
     """The inputs that are masks and previews an earlier run wrote into ``output`` (named as
     this run's outputs, and a mask or a marked preview by their pixels or header). A panorama
     of the user's named so (``hall_preview.jpg`` beside ``hall.jpg``) was skipped too, and
@@ -390,7 +391,8 @@ def _own_outputs(images: list[Path], output: Path, preview: bool) -> list[Path]:
         writer, kind = writers.get(image.resolve(), (None, None))
         if writer is None:
             continue
-        if is_mask_file(image) if kind == "mask" else written_as_preview(image):
+        if is_mask_file(image, max_pixels=max_pixels) if kind == "mask" \
+                else written_as_preview(image):
             own.append(image)
         elif kind == "mask" or preview:
             raise JobError(f"{image} is a panorama, and the {kind} of {writer.name} would be "
@@ -433,6 +435,7 @@ def mask_command(
     config: ConfigOption = None,
     overrides: SetOption = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    max_pixels: MaxPixelsOption = _DEFAULT_MAX_PIXELS,
 ) -> None:
     """Find the tripod, monopod, hand, rig plate or shadow at the nadir and write its mask.
 
@@ -468,7 +471,7 @@ def mask_command(
     # Masks written beside the images: run again, its own masks and previews were taken for
     # panoramas (a_mask_mask.png, a_preview_mask.png... with --overwrite).
     try:
-        skipped = _own_outputs(images, output, preview)
+        skipped = _own_outputs(images, output, preview, max_pixels)
     except JobError as exc:
         raise _fail(str(exc), exc.code) from exc
     if skipped:
@@ -495,7 +498,7 @@ def mask_command(
 
             results, failures, warnings = write_masks(
                 images, output, config=cfg.auto_mask, shoot=shoot, dilate=dilate,
-                preview=preview, overwrite=overwrite, progress=step)
+                preview=preview, overwrite=overwrite, progress=step, max_pixels=max_pixels)
     except JobError as exc:
         raise _fail(str(exc), exc.code) from exc
     except KeyboardInterrupt:  # after the bar is gone, so the line is not drawn under it

@@ -22,6 +22,7 @@ import numpy as np
 from pano_inpaint.config import AutoMaskConfig
 from pano_inpaint.exit_codes import EXIT_INPUT, EXIT_OUTPUT, EXIT_USAGE
 from pano_inpaint.io import ImageReadError, ImageWriteError, read_image, write_image
+from pano_inpaint.io.headers import DEFAULT_MAX_PIXELS
 from pano_inpaint.io.metadata import ImageMetadata
 from pano_inpaint.jobs import JobError, check_panorama, mask_outputs, preview_metadata
 from pano_inpaint.masks import dilate_mask
@@ -43,9 +44,9 @@ class MaskFileResult:
     report: dict  # RigDetection.to_dict(), plus the shoot's yaw
 
 
-def _read(path: Path):
+def _read(path: Path, max_pixels: int | None):
     try:
-        loaded = read_image(path)
+        loaded = read_image(path, max_pixels=max_pixels)
     except ImageReadError as exc:
         raise JobError(str(exc), EXIT_INPUT) from exc
     check_panorama(loaded)
@@ -101,8 +102,10 @@ def write_masks(
     preview: bool = True,
     overwrite: bool = False,
     progress: Progress | None = None,
+    max_pixels: int | None = DEFAULT_MAX_PIXELS,
 ) -> tuple[list[MaskFileResult], list[tuple[Path, JobError]], list[str]]:
-    """Find and write the masks of ``images`` (one shoot if ``shoot``).
+    """Find and write the masks of ``images`` (one shoot if ``shoot``); an image declaring
+    more than ``max_pixels`` fails from its header (see :func:`read_image`).
 
     Returns:
         ``(results, failures, warnings)``: the written masks, the images that failed (each with
@@ -150,7 +153,7 @@ def write_masks(
         for image in images:
             step(image, "detecting")
             try:
-                loaded = _read(image)
+                loaded = _read(image, max_pixels)
                 finish(image, loaded, detector.probability(DisplayPanorama.of(loaded.pixels)))
             except JobError as exc:
                 failures.append((image, exc))
@@ -160,7 +163,7 @@ def write_masks(
     for image in images:
         step(image, "detecting")
         try:
-            panorama = DisplayPanorama.of(_read(image).pixels)
+            panorama = DisplayPanorama.of(_read(image, max_pixels).pixels)
         except JobError as exc:
             failures.append((image, exc))
             continue
@@ -173,7 +176,7 @@ def write_masks(
     for index, image in enumerate(readable):
         step(image, "refining the shoot's mask")
         try:
-            finish(image, _read(image), plan.coarse[index],
+            finish(image, _read(image, max_pixels), plan.coarse[index],
                    {"shoot_yaw_degrees": round(plan.yaw_degrees[index], 2),
                     "shoot_alignment": round(plan.alignment[index], 2)})
         except JobError as exc:

@@ -41,6 +41,26 @@ def test_mask_writes_the_mask_a_preview_and_a_report(tmp_path, rig_file):
     assert data["confidence"] > 0.5 and data["cap25_ratio"] < 1 and data["warnings"] == []
 
 
+def test_mask_has_the_max_pixels_its_refusal_names(tmp_path, rig_file, capsys):
+    """A panorama declaring more pixels than the limit failed 'raise the limit (--max-pixels,
+    ...)', an option mask did not have ('No such option', exit 2). A limit under a panorama's
+    size refuses it from its header (exit 3), one at its size does not."""
+    from tests.bombs import write_bomb
+
+    path, _ = rig_file
+    bomb = write_bomb(tmp_path, ".png")
+    out = tmp_path / "masks"
+    assert main(["mask", str(bomb), "-o", str(out), "-q", *CLASSICAL]) == 3
+    assert "--max-pixels" in capsys.readouterr().err
+    assert main(["mask", str(path), "-o", str(out), "-q", "--max-pixels", str(H * H),
+                 *CLASSICAL]) == 3
+    text = " ".join(capsys.readouterr().err.split())
+    assert f"declares {2 * H}x{H} pixels" in text and not (out / "shot_mask.png").exists()
+    assert main(["mask", str(path), "-o", str(out), "-q", "--max-pixels", str(2 * H * H),
+                 *CLASSICAL]) == 0
+    assert (out / "shot_mask.png").is_file()
+
+
 def test_mask_dilate_and_no_preview(tmp_path, rig_file):
     path, _ = rig_file
     main(["mask", str(path), "-o", str(tmp_path / "a"), "-q", "--no-preview", *CLASSICAL])
