@@ -22,6 +22,7 @@ import numpy as np
 from pano_inpaint.config import AutoMaskConfig
 from pano_inpaint.exit_codes import EXIT_INPUT, EXIT_OUTPUT, EXIT_USAGE
 from pano_inpaint.io import ImageReadError, ImageWriteError, read_image, write_image
+from pano_inpaint.io.atomic import make_folder
 from pano_inpaint.io.headers import DEFAULT_MAX_PIXELS
 from pano_inpaint.io.metadata import ImageMetadata
 from pano_inpaint.jobs import JobError, check_panorama, mask_outputs, preview_metadata
@@ -113,7 +114,8 @@ def write_masks(
 
     Raises:
         JobError: before anything is written: ``EXIT_OUTPUT`` when an output exists and
-            ``overwrite`` is False or two inputs would write the same file; ``EXIT_USAGE`` when
+            ``overwrite`` is False, two inputs would write the same file, or ``out_dir`` cannot
+            be made; ``EXIT_USAGE`` when
             the detector is unknown or cannot load its weights.
     """
     from pano_inpaint.masks.auto.detect import (
@@ -137,7 +139,11 @@ def write_masks(
         detector = get_detector(config.detector, config.weights)
     except (KeyError, DetectorError) as exc:
         raise JobError(str(exc).strip('"'), EXIT_USAGE) from exc
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        make_folder(out_dir)
+    except OSError as exc:  # a file where a folder of the path should be, no permission
+        raise JobError(f"cannot make the folder {out_dir}: {exc.strerror or exc}",
+                       EXIT_OUTPUT) from exc
     step = progress or (lambda image, stage: None)
     results: list[MaskFileResult] = []
     failures: list[tuple[Path, JobError]] = []

@@ -61,6 +61,19 @@ def test_mask_has_the_max_pixels_its_refusal_names(tmp_path, rig_file, capsys):
     assert (out / "shot_mask.png").is_file()
 
 
+def test_mask_into_a_folder_under_a_file_is_one_line(tmp_path, rig_file, capsys):
+    """-o notes.txt/masks (a file where a folder of the path should be) ended in a
+    NotADirectoryError traceback, exit 1: now exit 4 and one line naming the file."""
+    path, _ = rig_file
+    (tmp_path / "notes.txt").write_text("keep")
+    code = main(["mask", str(path), "-o", str(tmp_path / "notes.txt" / "masks"), "-q",
+                 *CLASSICAL])
+    err = capsys.readouterr().err
+    assert code == EXIT_OUTPUT and err.count("\n") == 1 and "Traceback" not in err
+    assert f"{tmp_path / 'notes.txt'} is a file, not a folder" in err
+    assert (tmp_path / "notes.txt").read_text() == "keep"
+
+
 def test_mask_dilate_and_no_preview(tmp_path, rig_file):
     path, _ = rig_file
     main(["mask", str(path), "-o", str(tmp_path / "a"), "-q", "--no-preview", *CLASSICAL])
