@@ -488,6 +488,7 @@ def mask_command(
         except JobError as exc:
             raise _fail(str(exc), exc.code) from exc
     before = {path for path in targets if path.exists()}
+    made = [folder for folder in (output, *output.parents) if not folder.exists()]
     started = time.perf_counter()
     try:
         with ProgressBar(len(images) * (2 if shoot else 1), unit="steps",
@@ -523,6 +524,10 @@ def mask_command(
                    | ({"shoot_warnings": warnings} if shoot else {}))
     out.print(f"{len(results)} masks, {len(failures)} failed in "
               f"{time.perf_counter() - started:.1f}s")
+    if not results:  # every image failed: no empty folders left behind (eval leaves none)
+        for folder in made:  # -o first, then the parents this run made
+            with contextlib.suppress(OSError):
+                folder.rmdir()
     if failures:
         raise typer.Exit(EXIT_BATCH_FAILED if len(images) > 1 else failures[0][1].code)
 
@@ -900,7 +905,6 @@ def serve_command(
     try:
         sock = bind(host, port)
     except OSError as exc:
-        import errno
         import socket
 
         # An address that is no name or not this machine's was told to try another port.

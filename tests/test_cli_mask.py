@@ -74,6 +74,17 @@ def test_mask_into_a_folder_under_a_file_is_one_line(tmp_path, rig_file, capsys)
     assert (tmp_path / "notes.txt").read_text() == "keep"
 
 
+def test_mask_leaves_no_empty_folder_when_every_image_fails(tmp_path, rig_file, capsys):
+    """-o was made before the first image was read: with every image failed it was left
+    behind empty, with the parents it made (eval and train leave none). A folder that was
+    there stays."""
+    (tmp_path / "cut.png").write_bytes(rig_file[0].read_bytes()[:100])
+    for out in (tmp_path / "new" / "masks", tmp_path):
+        assert main(["mask", str(tmp_path / "cut.png"), "-o", str(out), "-q", *CLASSICAL]) == 3
+        assert "truncated" in capsys.readouterr().err
+    assert not (tmp_path / "new").exists() and tmp_path.is_dir()
+
+
 def test_mask_dilate_and_no_preview(tmp_path, rig_file):
     path, _ = rig_file
     main(["mask", str(path), "-o", str(tmp_path / "a"), "-q", "--no-preview", *CLASSICAL])
