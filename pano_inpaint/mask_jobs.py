@@ -115,8 +115,7 @@ def write_masks(
     Raises:
         JobError: before anything is written: ``EXIT_OUTPUT`` when an output exists and
             ``overwrite`` is False, two inputs would write the same file, or ``out_dir`` cannot
-            be made; ``EXIT_USAGE`` when
-            the detector is unknown or cannot load its weights.
+            be made; ``EXIT_USAGE`` when the detector is unknown or cannot load its weights.
     """
     from pano_inpaint.masks.auto.detect import (
         DetectorError,
