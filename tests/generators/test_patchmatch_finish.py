@@ -15,6 +15,12 @@ from tests.synthetic import gradient_energy
 SIZE = 96
 
 
+def _without_layers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No ring reads as layered (:func:`_finish._along_layers` off): for tests of the steps
+    it would otherwise stand in for."""
+    monkeypatch.setattr(_finish, "_ORIENTED_COHERENCE", (2.0, 3.0))
+
+
 def _noise_tile(seed: int = 0, amplitude: float = 0.2) -> np.ndarray:
     rng = np.random.default_rng(seed)
     base = np.linspace(0.3, 0.7, SIZE, dtype=np.float32)[None, :, None]
@@ -79,11 +85,16 @@ def test_thin_holes_take_the_smooth_structure(agreement):
     assert np.abs(wrong[hole] - tiles[hole]).max() < 0.05
 
 
-def test_an_edge_along_the_border_does_not_glow_into_a_wide_hole():
+@pytest.mark.parametrize("layers", [False, True])
+def test_an_edge_along_the_border_does_not_glow_into_a_wide_hole(monkeypatch, layers):
     """A bright sky meets textured ground right at the top of a round hole in the ground (a
-    horizon tangent to it) and the hole holds a true copy of the ground. The smooth fill
-    carries the sky into the hole's top rows; where it disagrees with the copy that much, a
-    wide hole keeps the copy's structure."""
+    horizon tangent to it) and the hole holds a true copy of the ground. The harmonic smooth
+    fill carries the sky into the hole's top rows; where it disagrees with the copy that much,
+    a wide hole keeps the copy's structure. The horizon makes the ring layered, so the smooth
+    structure runs along it (``layers``) and brings no sky in even without that test; without
+    the layers, the agreement test alone holds the glow out."""
+    if not layers:
+        _without_layers(monkeypatch)
     rng = np.random.default_rng(0)
     truth = np.full((1, SIZE, SIZE, 3), 0.85, np.float32)
     truth[0, 40:] = 0.3 + 0.1 * (rng.random((SIZE - 40, SIZE, 3), dtype=np.float32) - 0.5)
@@ -97,7 +108,10 @@ def test_an_edge_along_the_border_does_not_glow_into_a_wide_hole():
         finish_fill(out, hole, FinishScales.of(SIZE, 0.02, 0.08, 1.0, bands=0,
                                                agreement=agreement), 1.0)
         errors[agreement] = float(np.abs(out[0][top] - truth[0][top]).mean())
-    assert errors[0.0] > 0.05  # the glow, without the agreement test
+    if layers:
+        assert errors[0.0] < 0.02
+    else:
+        assert errors[0.0] > 0.05  # the glow, without the agreement test
     assert errors[0.1] < 0.02
 
 
@@ -147,6 +161,69 @@ def test_a_thin_hole_keeps_its_layout_beside_a_deep_one():
     finish_fill(out, hole, FinishScales.of(SIZE, 0.02, 0.0, 1.3, band_depth=2.0), 1.0)
     error = np.abs(out[0] - truth[0])
     assert error[16:36, 40:56].mean() < 0.002  # the sky part stays sky
+
+def _lake_at_dusk(size: int) -> np.ndarray:
+    """``(1, size, size, 3)``: layers seen level: a plain sky (0.7), a bright band above the
+    horizon (0.9), a tree line 4 px tall on it (0.15), water below (about 0.45, its ripples
+    drawn out along the rows)."""
+    rng = np.random.default_rng(1)
+    ripples = cv2.GaussianBlur(rng.standard_normal((size, size)).astype(np.float32), (0, 0),
+                               sigmaX=4.0, sigmaY=0.8)
+    truth = np.full((1, size, size, 3), 0.7, np.float32)
+    truth[0, 40:48] = 0.9
+    truth[0, 48:52] = 0.15
+    truth[0, 52:] = (0.45 + 0.05 * ripples / ripples.std())[52:, :, None]
+    return truth
+
+
+def test_a_thin_hole_carries_the_layers_of_its_ring_across():
+    """A person standing on a lake's horizon: a thin hole (20 px) across layers that run along
+    the rows, filled with the truth. The smooth structure near the border was a harmonic
+    fill, which carries a stripe narrower than the hole only part of the way in: the tree line
+    came out grey, the bright band dimmed (a washed-out block with hard sides at 4K). Where
+    the ring's gradients all point one way, the smooth structure runs along its layers."""
+    truth = _lake_at_dusk(SIZE)
+    hole = np.zeros((1, SIZE, SIZE), bool)
+    hole[0, 20:90, 38:58] = True
+    out = truth.copy()
+    finish_fill(out, hole, FinishScales.of(SIZE, 0.02, 0.1, 1.3), 1.0)
+    error = np.abs(out[0] - truth[0])
+    assert error[48:52, 38:58].mean() < 0.05  # the tree line stays dark
+    assert error[40:48, 38:58].mean() < 0.03  # the bright band stays bright
+
+
+def test_the_ring_direction_is_found_only_where_its_gradients_agree():
+    """Stripes at 30 degrees read as one direction along them; noise as none."""
+    yy, xx = np.mgrid[:SIZE, :SIZE]
+    angle = np.radians(30.0)
+    along = np.array([np.sin(angle), np.cos(angle)])  # (dy, dx)
+    stripes = 0.5 + 0.3 * np.sin((yy * along[1] - xx * along[0]) / 2.0)
+    hole = _disc(15)[0]
+    outside = cv2.distanceTransform((~hole).astype(np.uint8), cv2.DIST_L2, 3)
+    direction, coherence = _finish._orientation(stripes[..., None].repeat(3, -1), hole,
+                                                outside, 30.0, 1.0)
+    assert coherence > 0.9
+    assert abs(float(direction @ along)) > 0.99
+    noise = np.random.default_rng(0).random((SIZE, SIZE, 3), dtype=np.float32)
+    _, coherence = _finish._orientation(noise, hole, outside, 30.0, 1.0)
+    assert coherence < 0.1
+
+
+@pytest.mark.parametrize("degrees", [0.0, 30.0, 75.0, 120.0])
+def test_a_hole_in_straight_stripes_is_filled_along_them_at_any_angle(degrees):
+    """Filled along the stripes' direction, a hole in straight stripes gets the stripes back;
+    a run longer than ``longest`` (along a thin hole's length) is left to the smooth fill."""
+    yy, xx = np.mgrid[:SIZE, :SIZE]
+    angle = np.radians(degrees)
+    along = np.array([np.sin(angle), np.cos(angle)])  # (dy, dx)
+    stripes = (0.5 + 0.3 * np.sin((yy * along[1] - xx * along[0]) / 2.0)).astype(np.float32)
+    tile = np.repeat(stripes[..., None], 3, axis=-1)
+    hole = _disc(15)[0]
+    filled = _finish._oriented_fill(tile, hole, along, 0.5, longest=40.0)
+    assert not np.isnan(filled[hole]).any()
+    assert np.abs(filled[hole] - tile[hole]).mean() < 0.03
+    assert np.array_equal(filled[~hole], tile[~hole])
+    assert np.isnan(_finish._oriented_fill(tile, hole, along, 0.5, longest=10.0)[hole]).any()
 
 
 def _two_pieces(offset: float) -> tuple[np.ndarray, np.ndarray, tuple]:
@@ -1023,11 +1100,14 @@ def test_the_smooth_structure_is_the_harmonic_fill_of_the_border():
     assert harmonic < 0.95 * navier_stokes  # 0.89 of it
 
 
-def test_beside_a_line_a_structure_step_continued_the_smooth_structure_keeps_it_sharp():
+def test_beside_a_line_a_structure_step_continued_the_smooth_structure_keeps_it_sharp(
+        monkeypatch):
     """A wall's foot across a wide hole, continued by a structure step (``along``: its band):
     near it the smooth structure is Navier-Stokes, which carries the edge's isophotes through
     the rim, not the harmonic fill, which blurs the edge there. The fill's error near the edge
-    is smaller with the line's band given than without."""
+    is smaller with the line's band given than without. (The lone edge makes the ring layered,
+    and the smooth structure along the layers carries it as well either way: off here.)"""
+    _without_layers(monkeypatch)
     yy, xx = np.mgrid[:SIZE, :SIZE].astype(np.float32)
     offset = yy - (SIZE / 2 + 0.3 * (xx - SIZE / 2))
     truth = np.repeat(np.where(offset < 0, 0.3, 0.7).astype(np.float32)[None, ..., None], 3,
@@ -1210,7 +1290,7 @@ def _red_lamp_at_a_hole(red: float) -> tuple[np.ndarray, ...]:
 
 @pytest.mark.parametrize("stitch_only", [True, False])
 def test_a_red_lamp_capped_in_red_leaves_the_stitch_in_green_and_blue_as_with_no_lamp(
-        stitch_only):
+        monkeypatch, stitch_only):
     """A coloured light is capped only in the channels it stands out in: a red lamp's green
     and blue are the ceiling's own, so the stitch meets them as any known pixel (the cut's
     step takes the copy's offset out), not as a stand-in whose step is the fill's own. Marked
@@ -1218,7 +1298,9 @@ def test_a_red_lamp_capped_in_red_leaves_the_stitch_in_green_and_blue_as_with_no
     and B: 0.046 above the lamp-free fill at most with the stitch alone (0.028 with the whole
     finish), under 1e-6 (0.0023) per channel. ``stitch_only``: no bands, no smooth structure,
     so the finish is the stitch and its G and B must be the lamp-free ones to the solve's
-    tolerance."""
+    tolerance. (The lamp's bar makes the ring layered; the smooth structure along it would
+    mend the red steps as well: off here.)"""
+    _without_layers(monkeypatch)
     scales = _DEFAULT_SCALES
     if stitch_only:
         scales = FinishScales(scales.sigma, 0.0, scales.ring, 1.0, bands=0)

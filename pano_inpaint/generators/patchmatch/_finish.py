@@ -19,6 +19,13 @@ Copied texture has failings that can be corrected without undoing the copy:
   hole) comes into the hole with it as a glow: there it gives way where it disagrees strongly
   with the copy (:func:`_agreement`; on the evaluation's wrap-around holes below a horizon, +4
   to +6 dB).
+* Layers across a thin hole. A harmonic fill carries a stripe narrower than the hole only part
+  of the way in, and blurred at ``sigma`` it loses what is sharp across it: a person on a
+  lake's horizon left a grey block where the tree line and the bright band above it ran. Where
+  the ring's gradients agree on one direction (:func:`_orientation`: a horizon's bands, ripples
+  drawn out along it, a wall's foot; not grass or gravel) the smooth structure is, by that
+  share, the known pixels on either side interpolated along it, unblurred
+  (:func:`_along_layers`), where they are less than 1.5 hole widths apart.
 * Detail energy, both ways. A patch distance prefers flat sources (a flat patch is never far
   from anything), so copies may hold less fine detail than the hole's surroundings; and where
   the surroundings are smooth (a sky, a plain ceiling) the copied pieces bring the texture of
@@ -138,6 +145,16 @@ _NAVIER_STOKES_NEAR_STRUCTURE = 5.0
 # 24.84 -> 25.13 dB at 0.25, 25.29 at 0.5, 25.49 taking the nearer always; that last one lost
 # 0.69 dB on a 1K large cap of textured ground (lebombo), 0.5 lost 0.08, 0.25 none.
 _EXPLAINED = 0.25
+# Coherence of the ring's gradients (:func:`_orientation`) above which the smooth structure
+# starts to run along the ring's layers, and at which it does fully (:func:`_along_layers`):
+# noise reads 0.02-0.04, a person's hole on a lake's horizon at 4K 0.91.
+_ORIENTED_COHERENCE = (0.3, 0.6)
+# Blur (px) of the known pixels the fill along the layers reads: enough to take out single
+# pixels' noise, not a thin layer (a 4 px tree line).
+_ORIENTED_BLUR = 1.0
+# Longest run (in the hole's widths, twice its depth) the fill along the layers spans; a
+# longer one runs along the hole, not across it.
+_ORIENTED_GAP = 1.5
 # On a plain floor (``plain`` below) the copied pieces meet in steps of light the floor does not
 # have: a piece copied from its dark side beside one from its lit side, along a straight line (a
 # piece edge of the search runs along rows and columns). So the fill's steps across columns,
@@ -547,6 +564,107 @@ def _smoothness(energy: np.ndarray, level: float) -> np.ndarray:
     ``energy`` (squared, channels summed): ``1 / (1 + (energy / level^2)^2)``, near 1 below
     an RMS of ``level``, 0.2 at twice and 0.06 at four times it."""
     return (1.0 / (1.0 + (energy / level**2) ** 2)).astype(np.float32)
+
+
+def _orientation(x: np.ndarray, hole: np.ndarray, outside: np.ndarray, reach: float,
+                 sigma: float) -> tuple[np.ndarray, float]:
+    """The direction (unit ``(dy, dx)``) the known pixels within ``reach`` of ``hole`` run
+    along and the coherence of their structure tensor, in ``[0, 1]`` (1: every gradient
+    parallel). It is summed over those pixels, so strong edges weigh most: a horizon's bands,
+    ripples drawn out along it, a lone wall's foot read near 1; grass and gravel near 0 (0.02-
+    0.04 for noise). Gradients are taken on the known pixels blurred at ``sigma``, never
+    across the hole's border."""
+    ring = (outside > 2) & (outside <= reach)
+    if ring.sum() < 20:
+        return np.array([0.0, 1.0]), 0.0
+    grey = (x.mean(axis=2) if x.ndim == 3 else x).astype(np.float32)
+    grey = _masked_mean(grey, ~hole, sigma)
+    gy = cv2.Sobel(grey, cv2.CV_32F, 0, 1, ksize=3)[ring]
+    gx = cv2.Sobel(grey, cv2.CV_32F, 1, 0, ksize=3)[ring]
+    jxx, jyy, jxy = (float(a @ b) for a, b in ((gx, gx), (gy, gy), (gx, gy)))
+    if jxx + jyy <= 1e-12:
+        return np.array([0.0, 1.0]), 0.0
+    coherence = float(np.hypot(jxx - jyy, 2 * jxy) / (jxx + jyy))
+    across = 0.5 * np.arctan2(2 * jxy, jxx - jyy)  # the gradients' angle (x right, y down)
+    # The layers run at right angles to it.
+    return np.array([np.cos(across), -np.sin(across)]), coherence
+
+
+def _oriented_fill(x: np.ndarray, hole: np.ndarray, direction: np.ndarray, sigma: float,
+                   longest: float) -> np.ndarray:
+    """``x`` (``(H, W, C)``) with each hole pixel interpolated along ``direction`` (unit
+    ``(dy, dx)``) between the nearest known pixels on its two sides (blurred at ``sigma``
+    over known pixels only) where they are at most ``longest`` px apart; other hole pixels
+    are NaN (one side only, or a run along the hole's length: a monopod's hole read along
+    itself drew its far end's colour down it as a streak)."""
+    height, width = hole.shape
+    source = _masked_mean(x, ~hole, sigma)
+    # Rotate so that ``direction`` runs along the rows.
+    angle = float(np.degrees(np.arctan2(direction[0], direction[1])))
+    centre = (width / 2, height / 2)
+    matrix = cv2.getRotationMatrix2D(centre, angle, 1.0)
+    cos, sin = abs(matrix[0, 0]), abs(matrix[0, 1])
+    size = (int(np.ceil(width * cos + height * sin)), int(np.ceil(width * sin + height * cos)))
+    matrix[0, 2] += size[0] / 2 - centre[0]
+    matrix[1, 2] += size[1] / 2 - centre[1]
+    turned = cv2.warpAffine(source, matrix, size, flags=cv2.INTER_LINEAR).reshape(
+        size[1], size[0], -1)
+    inside = cv2.warpAffine(np.ones(hole.shape, np.float32), matrix, size,
+                            flags=cv2.INTER_LINEAR) > 0.999
+    lost = cv2.warpAffine(hole.astype(np.float32), matrix, size, flags=cv2.INTER_LINEAR) > 0
+    known = inside & ~lost
+    del inside, lost
+    # Along each row, the nearest known column on either side of each pixel.
+    columns = np.arange(size[0], dtype=np.int32)
+    left = np.where(known, columns, np.int32(-1))
+    np.maximum.accumulate(left, axis=1, out=left)
+    right = np.where(known, columns, np.int32(size[0]))[:, ::-1]
+    right = np.minimum.accumulate(right, axis=1)[:, ::-1]
+    both = (left >= 0) & (right < size[0]) & (right - left <= longest)
+    share = ((columns - left) / np.maximum(right - left, 1)).astype(np.float32)[..., None]
+    np.clip(left, 0, size[0] - 1, out=left)
+    out = np.take_along_axis(turned, left[..., None], axis=1)
+    del left
+    far = np.take_along_axis(turned, np.clip(right, 0, size[0] - 1)[..., None], axis=1)
+    del right, turned
+    far -= out
+    far *= share
+    out += far
+    del far, share
+    out[~both] = np.nan
+    back = cv2.warpAffine(out, matrix, (width, height),
+                          flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                          borderValue=np.nan).reshape(x.shape)
+    return np.where(hole[..., None], back, x)
+
+
+def _layers(x: np.ndarray, hole: np.ndarray, outside: np.ndarray, deepest: float,
+            tau: float) -> tuple[np.ndarray, float, float] | None:
+    """The direction (unit ``(dy, dx)``) of the layers the ring runs in (within twice the
+    hole's depth, and no further than the smooth structure reaches in, ``4 tau``, if ``tau``),
+    the share of the smooth structure that follows them (by how far the ring's gradients
+    agree, :func:`_orientation`) and the longest run across the hole to fill along them
+    (:func:`_oriented_fill`); None where the ring is not layered."""
+    reach = 2 * deepest if tau <= 0 else min(2 * deepest, 4 * tau)
+    box = _box(hole, int(np.ceil(reach)) + 4)
+    direction, coherence = _orientation(x[box], hole[box], outside[box], reach + 2,
+                                        _ORIENTED_BLUR)
+    share = float(np.clip((coherence - _ORIENTED_COHERENCE[0])
+                          / (_ORIENTED_COHERENCE[1] - _ORIENTED_COHERENCE[0]), 0.0, 1.0))
+    return None if share == 0 else (direction, share, _ORIENTED_GAP * 2 * deepest)
+
+
+def _along_layers(x: np.ndarray, hole: np.ndarray, smooth: np.ndarray,
+                  layers: tuple[np.ndarray, float, float], reach: tuple[slice, slice],
+                  within: tuple[slice, slice]) -> np.ndarray:
+    """``smooth`` (the smooth structure on the hole's box) turned by ``layers``' share into the
+    fill along their direction (:func:`_oriented_fill`, on the box ``reach``), unblurred: a
+    harmonic fill blurred at ``sigma`` washed out the layers a thin hole cuts (a tree line on
+    a lake's horizon behind a person came out grey, the bright band above it dimmed)."""
+    direction, share, longest = layers
+    oriented = _oriented_fill(x[reach], hole[reach], direction, _ORIENTED_BLUR, longest)[within]
+    oriented = np.where(np.isnan(oriented), smooth, oriented)
+    return smooth + np.float32(share) * (oriented - smooth)
 
 
 def _away_from(pixels: np.ndarray, width: float) -> np.ndarray:
@@ -1007,8 +1125,9 @@ def finish_fill(filled: np.ndarray, hole: np.ndarray, params: FinishScales, high
         reach = _box(h, int(np.ceil(4 * params.sigma)) + 2)
         within = tuple(slice(a.start - b.start, a.stop - b.start)
                        for a, b in zip(inner, reach, strict=True))
-        smooth = thin = None
+        smooth = thin = layers = None
         if params.tau > 0 or params.layout_tau > 0 or params.rim_tau > 0:
+            layers = _layers(x, h, outside, float(depth.max()), params.tau)
             continued = None if along is None or i not in along else along[i][crop]
             coarse, streaks = _smooth_fills(
                 x, h, max(1, int(params.sigma)),
@@ -1040,6 +1159,8 @@ def finish_fill(filled: np.ndarray, hole: np.ndarray, params: FinishScales, high
                 # whatever it says); in a wide one a full-resolution diffusion carries the
                 # border's edges in as streaks (rendered bricks and planks: -0.1 dB).
                 smooth = smooth + thin[..., None] * (rim_low - smooth)
+        if layers is not None:
+            smooth = _along_layers(x, h, smooth, layers, reach, within)
         if params.tau > 0:
             # Near the border the smooth fill carries the structure.
             weight = np.exp(-depth_in / params.tau)[..., None]
