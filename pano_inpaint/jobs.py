@@ -73,7 +73,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-
 class JobError(Exception):
     """A file job that cannot be done; ``code`` is the process exit code to use."""
 

@@ -75,6 +75,7 @@ def _finish(image: Path, loaded, detection, out_dir: Path, *, dilate: int, previ
         from pano_inpaint.masks.auto.detect import DisplayPanorama
 
         shown = DisplayPanorama.of(loaded.pixels).reduced(min(loaded.height, 1024))
+
         def fit(m: np.ndarray) -> np.ndarray:
             return m if m.shape[0] == shown.shape[0] else _reduce_mask(m, shown.shape[0])
 

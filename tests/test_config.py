@@ -14,7 +14,6 @@ def test_the_packaged_default_yaml_equals_the_dataclass_defaults():
     assert yaml.safe_load(text) == config_to_dict(PipelineConfig())
 
 
-
 def test_overrides_and_types(tmp_path):
     cfg = load_config(overrides=["cube.face_size=256", "generator.params.radius=3",
                                  "checks.seam_ratio_max=2"])

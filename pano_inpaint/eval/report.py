@@ -511,7 +511,6 @@ def _json_default(value):
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
-
 def write_reports(rows: list[dict], meta: dict, out_dir: Path,
                   views: CaseViews | None = None) -> dict[str, Path]:
     """Write ``results.md``, ``results.json`` and (with ``views``) ``index.html``."""

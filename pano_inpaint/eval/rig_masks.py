@@ -72,7 +72,6 @@ _CROP = 256
 _DOWN = np.array([0.0, -1.0, 0.0])
 
 
-
 def mask_scores(found: np.ndarray, truth: np.ndarray) -> dict[str, float]:
     """IoU, recall, precision (solid-angle weighted) and area over the 25-degree cap's.
 

@@ -290,6 +290,7 @@ def xyz_to_face_pixel(
     """
     xyz = np.asarray(xyz)
     face = np.asarray(face)
+
     # Face axes are signed unit vectors: each dot product is one signed component of xyz.
     def component(table: np.ndarray) -> np.ndarray:
         axis = np.argmax(np.abs(table), axis=1)[face]

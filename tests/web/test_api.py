@@ -316,7 +316,6 @@ def test_load_a_mask_file(client, folder):
     assert response.status_code == 415
 
 
-
 @pytest.mark.parametrize("when", ["as the upload arrives", "before the mask is read"])
 def test_a_mask_upload_to_a_panorama_closed_meanwhile_is_404(client, session, folder,
                                                            monkeypatch, when):
@@ -348,6 +347,7 @@ def test_a_mask_upload_to_a_panorama_closed_meanwhile_is_404(client, session, fo
     response = _upload(client, "hole.png", data, f"/api/images/{image['id']}/mask/upload")
     assert response.status_code == 404 and "was closed" in response.json()["detail"]
     assert list(session.workspace.iterdir()) == []
+
 
 @pytest.mark.parametrize("body", [
     {"view": {**NADIR_VIEW, "fov": 0}, "points": [[1, 1]], "radius": 5},
@@ -530,6 +530,7 @@ def test_failed_fill_shows_its_error_and_the_session_goes_on(client, monkeypatch
     assert client.get(f"/api/fills/{failed['id']}/files/result").status_code == 409
     client.post(f"{url}/mask/clear")
     client.post(f"{url}/mask/cap", json={"degrees": 20})
+
     # A generator that raises while filling: the error is shown, the queue goes on.
     def broken_fill(self, tiles):
         raise ValueError("the radius broke")
@@ -615,7 +616,6 @@ def test_continue_from_a_fill_of_a_panorama_closed_meanwhile(client, session, mo
         name for name in before if name != image["id"]]
 
 
-
 @pytest.mark.parametrize("url", ["/api/images/{image}/preview.jpg",
                                  "/api/fills/{job}/preview.jpg", "/api/fills/{job}/files/result"])
 def test_files_of_a_panorama_closed_meanwhile_are_404(client, session, monkeypatch, url):
@@ -635,6 +635,7 @@ def test_files_of_a_panorama_closed_meanwhile_are_404(client, session, monkeypat
     monkeypatch.setattr(session, "image", closed_after_lookup)
     response = client.get(url.format(image=image["id"], job=job["id"]))
     assert response.status_code == 404 and "was closed" in response.json()["detail"]
+
 
 def test_continue_from_a_result(client, session, folder):
     rng = np.random.default_rng(3)

@@ -146,7 +146,6 @@ def disc_max(image: np.ndarray, radius: int, need: np.ndarray) -> np.ndarray:
     return out
 
 
-
 @KERNELS.add(types.void(_F32_3, _I64_1, _I64_1, _F32_1, _F32_1, _F32_3), nogil=True)
 def _blend_rows(rows: np.ndarray, first: np.ndarray, second: np.ndarray, w0: np.ndarray,
                 w1: np.ndarray, out: np.ndarray) -> None:
