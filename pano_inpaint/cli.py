@@ -897,7 +897,9 @@ def serve_command(
         raise _fail(f"the web app needs its extra: pip install \"pano-inpaint[web]\" ({exc})",
                     EXIT_USAGE) from exc
     if not folder.is_dir():
-        raise _fail(f"{folder} is not a folder", EXIT_USAGE)
+        # A missing input is exit 3 in every other command (inpaint, mask, check, eval).
+        what = "is a file, not a folder" if folder.exists() else "no such folder"
+        raise _fail(f"{folder}: {what}", EXIT_INPUT)
     if not 0 <= port <= 65535 or max_upload_mb < 1:
         raise _fail("--port must be 0-65535 and --max-upload-mb at least 1", EXIT_USAGE)
     cfg = _config(config, overrides)

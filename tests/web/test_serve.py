@@ -33,8 +33,17 @@ def test_serve_binds_loopback_and_opens_no_browser_by_default(captured, tmp_path
     assert captured[1][2]["open_browser"] is True
 
 
-def test_serve_refuses_bad_folder_port_and_config(captured, tmp_path, capsys):
-    assert main(["serve", str(tmp_path / "missing")]) == 2
+def test_serve_refuses_a_missing_folder_as_bad_input(captured, tmp_path, capsys):
+    """Exit 3 as inpaint, mask and check give a missing input (the README's table); was 2."""
+    assert main(["serve", str(tmp_path / "missing")]) == 3
+    assert f"{tmp_path / 'missing'}: no such folder" in capsys.readouterr().err
+    (tmp_path / "pano.jpg").write_bytes(b"")
+    assert main(["serve", str(tmp_path / "pano.jpg")]) == 3
+    assert "pano.jpg: is a file, not a folder" in capsys.readouterr().err
+    assert not captured
+
+
+def test_serve_refuses_bad_port_and_config(captured, tmp_path, capsys):
     assert main(["serve", str(tmp_path), "--port", "70000"]) == 2
     assert main(["serve", str(tmp_path), "--set", "generator.name=nope"]) == 2
     taken = socket.socket()
