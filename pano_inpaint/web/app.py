@@ -57,12 +57,21 @@ class OpenRequest(_Body):
     path: str = Field(max_length=4096)
 
 
+# The page's zoom keeps the field of view in 20-140 degrees (viewer.js setView). Wider, the
+# view's edges stretch so far that a stroke there covers most of the sphere: 20,000 points at
+# 170 degrees took ~24 s of CPU.
+FOV_DEGREES = (20, 140)
+# Points of one stroke request. The page sends a longer stroke in pieces of this many points
+# (app.js, from /api/info), one every ~15 s of painting at 60 pointer events a second.
+STROKE_POINTS = 1000
+
+
 class ViewModel(_Body):
     """The perspective view a stroke was painted on (degrees and CSS pixels)."""
 
     yaw: float
     pitch: float = Field(ge=-90, le=90)
-    fov: float = Field(gt=0, lt=180)
+    fov: float = Field(ge=FOV_DEGREES[0], le=FOV_DEGREES[1])
     width: float = Field(gt=0, le=20000)
     height: float = Field(gt=0, le=20000)
 
@@ -74,7 +83,7 @@ class ViewModel(_Body):
 class StrokeRequest(_Body):
     view: ViewModel
     points: list[Annotated[list[float], Field(min_length=2, max_length=2)]] = Field(
-        min_length=1, max_length=20000)
+        min_length=1, max_length=STROKE_POINTS)
     radius: float = Field(gt=0, le=2000)
     erase: bool = False
 
@@ -169,6 +178,7 @@ def create_app(session: Session, *, allowed_hosts: list[str] | None = None) -> F
                          "dilate": cfg.mask.dilate},
             "max_upload_bytes": session.max_upload_bytes,
             "max_pixels": session.max_pixels,
+            "stroke_points": STROKE_POINTS,
         }
 
     @app.get("/api/generators/{name}")

@@ -7,6 +7,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import struct
 import sys
 import time
@@ -20,6 +21,7 @@ import pytest
 from pano_inpaint.generators.opencv import Telea
 from pano_inpaint.io import ImageMetadata, read_image, write_image
 from pano_inpaint.masks import nadir_mask
+from pano_inpaint.web.app import FOV_DEGREES, STATIC
 
 NADIR_VIEW = {"yaw": 0, "pitch": -90, "fov": 90, "width": 400, "height": 400}
 
@@ -362,6 +364,42 @@ def test_bad_strokes_are_refused(client, body):
     assert response.status_code == 422
 
 
+@pytest.mark.parametrize("fov", [19.9, 140.5, 170, 179])
+def test_a_stroke_on_a_view_wider_or_narrower_than_the_page_allows_is_refused(client, fov):
+    """The page zooms within 20-140 degrees; the API took up to 180, where a stroke of 20,000
+    points took ~24 s of CPU. The refusal names the field and the range."""
+    image = _open(client)
+    response = client.post(f"/api/images/{image['id']}/mask/stroke", json={
+        "view": {**NADIR_VIEW, "fov": fov}, "points": [[200, 200]], "radius": 5})
+    assert response.status_code == 422
+    (problem,) = response.json()["detail"]
+    assert problem["loc"][-1] == "fov"
+    assert ("20" if fov < 20 else "140") in problem["msg"]
+
+
+def test_the_page_limits_and_the_api_agree(client):
+    """Strokes at the page's zoom limits are taken; one point more than /api/info's
+    stroke_points (the page sends longer strokes in pieces of that many) is refused."""
+    limit = client.get("/api/info").json()["stroke_points"]
+    assert 500 <= limit <= 5000
+    image = _open(client)
+    url = f"/api/images/{image['id']}/mask/stroke"
+    for fov in (20, 140):
+        response = client.post(url, json={"view": {**NADIR_VIEW, "fov": fov},
+                                          "points": [[200, 200]], "radius": 5})
+        assert response.status_code == 200
+    line = [[100 + 200 * i / limit, 200] for i in range(limit + 1)]
+    taken = client.post(url, json={"view": NADIR_VIEW, "points": line[:limit], "radius": 5})
+    assert taken.status_code == 200
+    refused = client.post(url, json={"view": NADIR_VIEW, "points": line, "radius": 5})
+    assert refused.status_code == 422
+    assert refused.json()["detail"][0]["loc"][-1] == "points"
+    # The range refused is the one the page's zoom keeps to (viewer.js setView).
+    zoom = re.search(r"fov = Math\.max\((\d+), Math\.min\((\d+),",
+                     (STATIC / "viewer.js").read_text())
+    assert zoom and tuple(map(int, zoom.groups())) == FOV_DEGREES
+
+
 def _stroke_text(points: str = "[[1, 1]]", radius: str = "5", yaw: str = "0") -> str:
     """A stroke's JSON as a client may send it, NaN and Infinity included."""
     view = f'{{"yaw": {yaw}, "pitch": -90, "fov": 90, "width": 400, "height": 400}}'
@@ -523,7 +561,7 @@ def test_failed_fill_shows_its_error_and_the_session_goes_on(client, monkeypatch
     image = _open(client)
     url = f"/api/images/{image['id']}"
     client.post(f"{url}/mask/cap", json={"pole": "nadir", "degrees": 90})
-    client.post(f"{url}/mask/stroke", json={"view": {**NADIR_VIEW, "pitch": 90, "fov": 170},
+    client.post(f"{url}/mask/stroke", json={"view": {**NADIR_VIEW, "pitch": 90, "fov": 140},
                                             "points": [[200, 200]], "radius": 400})
     failed = _wait(client, client.post(f"{url}/fills", json={"generator": "telea"}).json()["id"])
     assert failed["state"] == "failed" and "of the sphere" in failed["error"]

@@ -202,3 +202,49 @@ def test_rendered_view_is_the_projection(chrome, live, tmp_path):
     _wait(chrome, "const t = document.getElementById('toast');"
                   "return !t.hidden && t.textContent.includes('mask is empty')",
           message="the refusal to be shown")
+
+
+def test_a_long_stroke_goes_in_pieces_that_make_the_whole(chrome, live):
+    """The server takes at most STROKE_POINTS points a request; the page sends a longer stroke
+    in pieces, each from where the last ended. Here the page's limit is lowered to 4: ten
+    pointer positions go as four requests (4, 4, 4 and the last point alone), and the mask is
+    the whole polyline's."""
+    _load(chrome, live)
+    image_id = _open(chrome, "sample_pano.jpg")
+    chrome.find_element("id", "look-down").click()
+    chrome.find_element("css selector", '[data-tool="paint"]').click()
+    radius = 8
+    chrome.execute_script("const b = document.getElementById('brush'); b.value = arguments[0];"
+                          "b.oninput(); window.pano.state.info.stroke_points = 4;", radius)
+    left, top, width, height = chrome.execute_script(
+        "const r = window.pano.viewer.canvas.getBoundingClientRect();"
+        "return [r.left, r.top, r.width, r.height];")
+    cx, cy = round(left + width / 2), round(top + height / 2)
+    page = [(cx - 100 + 20 * i, cy + (15 if i % 2 else -15)) for i in range(10)]
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.actions.action_builder import ActionBuilder
+
+    actions = ActionBuilder(chrome, duration=0)
+    actions.pointer_action.move_to_location(*page[0])
+    actions.pointer_action.pointer_down()
+    for x, y in page[1:]:
+        actions.pointer_action.move_to_location(x, y)
+    actions.pointer_action.pointer_up()
+    actions.perform()
+    ActionChains(chrome).reset_actions()
+    _wait(chrome, "const s = window.pano.state; return s.images[s.current].info.mask.version "
+                  ">= 4", message="the four pieces to reach the mask")
+    sent = chrome.execute_script("return window.pano.state.lastStroke")
+    assert [tuple(p) for p in sent["points"]] == [(page[-1][0] - left, page[-1][1] - top)]
+
+    view_params = sent["view"]
+    view = PerspectiveView(np.radians(view_params["yaw"]), np.radians(view_params["pitch"]),
+                           np.radians(view_params["fov"]), view_params["width"],
+                           view_params["height"])
+    mask = live.session.images[image_id].mask.snapshot()
+    assert live.session.images[image_id].mask.state().version == 4  # no fifth request
+    points = [(x - left, y - top) for x, y in page]
+    expected, distance = brute_force_stroke(*mask.shape, view, points, radius)
+    ties = np.abs(distance - radius) < 1e-6
+    assert expected.sum() > 500
+    assert not ((mask != expected) & ~ties).any(), "the pieces are not the whole stroke"

@@ -287,9 +287,23 @@ area.addEventListener("pointermove", (event) => {
     const last = stroke.points[stroke.points.length - 1];
     // Points closer than a quarter brush add nothing visible but cost the server time.
     if (Math.hypot(p[0] - last[0], p[1] - last[1]) >= Math.max(1, stroke.radius / 4)) stroke.points.push(p);
+    // The server takes at most info.stroke_points points a request: a longer stroke goes in
+    // pieces, each starting where the last one ended (one undo step each).
+    if (stroke.points.length >= state.info.stroke_points) {
+      const piece = stroke;
+      stroke = { ...piece, points: [p] };
+      sendStroke(piece);
+    }
   }
   drawOverlay(p);
 });
+
+function sendStroke(done) {
+  done.sent = true;
+  edit("stroke", { view: done.view, points: done.points, radius: done.radius, erase: done.erase })
+    .then(() => { if (stroke === done) { stroke = null; drawOverlay(cursor); } });
+  state.lastStroke = done;
+}
 
 function endStroke(event) {
   if (drag) {
@@ -301,12 +315,8 @@ function endStroke(event) {
   const p = pointerIn(event);
   const last = stroke.points[stroke.points.length - 1];
   if (p[0] !== last[0] || p[1] !== last[1]) stroke.points.push(p);
-  const done = stroke;
-  done.sent = true;
+  sendStroke(stroke);
   drawOverlay(cursor);
-  edit("stroke", { view: done.view, points: done.points, radius: done.radius, erase: done.erase })
-    .then(() => { if (stroke === done) { stroke = null; drawOverlay(cursor); } });
-  state.lastStroke = done;
 }
 
 area.addEventListener("pointerup", endStroke);
