@@ -1,9 +1,9 @@
 """File jobs behind ``pano-inpaint mask``: find the rig mask of panoramas and write it.
 
-For every panorama ``NAME.ext`` the output folder gets ``NAME_mask.png`` (white = hole, the name
-``inpaint --mask FOLDER`` looks for) and ``NAME_preview.jpg`` (the nadir seen from the camera,
-with and without the mask). Nothing is written until every output name is known to be free
-(or ``overwrite``); each file is written atomically.
+For every panorama ``NAME.ext`` the output folder gets ``NAME_mask.png`` (a 1-bit PNG, white =
+hole, the name ``inpaint --mask FOLDER`` looks for) and ``NAME_preview.jpg`` (the nadir seen
+from the camera, with and without the mask). Nothing is written until every output name is
+known to be free (or ``overwrite``); each file is written atomically.
 
 A shoot (``shoot=True``) reads every panorama twice: once for the detector's coarse
 probability and brightness on the nadir view (small arrays kept in memory, so a shoot of many
@@ -21,7 +21,13 @@ import numpy as np
 
 from pano_inpaint.config import AutoMaskConfig
 from pano_inpaint.exit_codes import EXIT_INPUT, EXIT_OUTPUT, EXIT_USAGE
-from pano_inpaint.io import ImageReadError, ImageWriteError, read_image, write_image
+from pano_inpaint.io import (
+    ImageReadError,
+    ImageWriteError,
+    read_image,
+    write_image,
+    write_mask,
+)
 from pano_inpaint.io.atomic import make_folder
 from pano_inpaint.io.headers import DEFAULT_MAX_PIXELS
 from pano_inpaint.io.metadata import ImageMetadata
@@ -56,8 +62,12 @@ def _read(path: Path, max_pixels: int | None):
 
 def _write(path: Path, pixels: np.ndarray, overwrite: bool,
            metadata: ImageMetadata | None = None) -> None:
+    """A preview (JPEG, quality 90) or, for a bool ``pixels``, a mask (1-bit PNG)."""
     try:
-        write_image(path, pixels, metadata, overwrite=overwrite, quality=90)
+        if pixels.dtype == np.bool_:
+            write_mask(path, pixels, overwrite=overwrite)
+        else:
+            write_image(path, pixels, metadata, overwrite=overwrite, quality=90)
     except FileExistsError as exc:
         raise JobError(f"{path} exists; pass --overwrite to replace it", EXIT_OUTPUT) from exc
     except (ImageWriteError, ValueError) as exc:
@@ -70,7 +80,9 @@ def _finish(image: Path, loaded, detection, out_dir: Path, *, dilate: int, previ
 
     mask = dilate_mask(detection.mask, dilate) if dilate > 0 else detection.mask
     mask_path, preview_path = mask_outputs(image, out_dir)
-    _write(mask_path, mask.astype(np.uint8) * np.uint8(255), overwrite)
+    # Black and white only: a 1-bit PNG, which --mask FOLDER tells from a photo by its header
+    # (an 8-bit one is decoded whole for that: 58 ms at 8192 x 4096), a fifth of the size.
+    _write(mask_path, mask.astype(bool, copy=False), overwrite)
     if preview:
         from pano_inpaint.masks.auto.detect import DisplayPanorama
 

@@ -29,6 +29,7 @@ _HOMES = {
     "read_image": "pano_inpaint.io.images",
     "read_mask": "pano_inpaint.io.images",
     "write_image": "pano_inpaint.io.images",
+    "write_mask": "pano_inpaint.io.images",
     "JpegPatch": "pano_inpaint.io.jpeg_patch",
     "PatchUnavailable": "pano_inpaint.io.jpeg_patch",
     "write_jpeg_patch": "pano_inpaint.io.jpeg_patch",
@@ -61,6 +62,7 @@ __all__ = [
     "update_gpano",
     "write_image",
     "write_jpeg_patch",
+    "write_mask",
 ]
 
 if TYPE_CHECKING:  # static tools see plain imports

@@ -24,6 +24,7 @@ from pano_inpaint.io import (
     read_image,
     read_mask,
     write_image,
+    write_mask,
 )
 
 H, W = 16, 32
@@ -678,6 +679,35 @@ def test_a_thin_stroke_survives_a_smaller_resize(tmp_path, factor):
     hole = read_mask(tmp_path / "big.png", H, W, resize=True)
     assert hole[:, 3].all() and hole[7, :].all()
     assert hole.sum() <= 2 * (H + W)  # grown by at most the pixel that holds it
+
+
+@pytest.mark.parametrize("width", [W, W + 3])  # rows of whole bytes, and not
+def test_write_mask_is_a_lossless_one_bit_png(tmp_path, width):
+    rng = np.random.default_rng(5)
+    mask = rng.random((H, width)) < 0.3
+    path = write_mask(tmp_path / "m.png", mask)
+    assert path.read_bytes()[24:26] == b"\x01\x00"  # IHDR: bit depth 1, grey
+    np.testing.assert_array_equal(read_mask(path, H, width), mask)
+    with Image.open(path) as image:
+        assert image.mode == "1"
+        np.testing.assert_array_equal(np.asarray(image), mask)  # what other tools see
+    with pytest.raises(FileExistsError):
+        write_mask(path, ~mask)
+    write_mask(path, ~mask, overwrite=True)
+    np.testing.assert_array_equal(read_mask(path, H, width), ~mask)
+
+
+def test_write_mask_invalid(tmp_path):
+    mask = np.zeros((H, W), bool)
+    with pytest.raises(ValueError, match="PNG"):
+        write_mask(tmp_path / "m.jpg", mask)
+    with pytest.raises(TypeError, match="bool"):
+        write_mask(tmp_path / "m.png", mask.view(np.uint8))
+    with pytest.raises(ValueError, match=r"\(H, W\)"):
+        write_mask(tmp_path / "m.png", np.zeros((H, W, 1), bool))
+    with pytest.raises(ImageWriteError, match="does not exist"):
+        write_mask(tmp_path / "missing" / "m.png", mask)
+    assert sorted(os.listdir(tmp_path)) == []
 
 
 def test_mask_invalid_size_arguments(tmp_path):
