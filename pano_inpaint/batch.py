@@ -37,6 +37,7 @@ from pano_inpaint.jobs import (
     check_input_header,
     file_id,
     inpaint_file,
+    mask_command_outputs,
     once_each,
     plan_outputs,
     read_ahead,
@@ -214,6 +215,22 @@ def _without_masks(sources: list[str], relatives: list[str], masks: list[Path],
     return [source for source, _ in kept], [relative for _, relative in kept]
 
 
+def _mask_command_files(specs: Sequence[str], sources: list[str],
+                        max_pixels: int | None) -> list[Path]:
+    """The inputs listed from a local folder that ``pano-inpaint mask`` wrote there for the
+    images beside them (``mask shoot/ -o shoot/``: see
+    :func:`~pano_inpaint.jobs.mask_command_outputs`). 'inpaint shoot/ --nadir 25' (or --auto)
+    filled them as panoramas; only ``--mask shoot/`` told them apart. A file given by name or
+    matched by a glob is filled, whatever it is."""
+    folders = {file_id(Path(spec)) for spec in map(loc.normalize, specs)
+               if not loc.is_remote(spec) and Path(spec).is_dir()} - {None}
+    if not folders:
+        return []
+    listed = [path for path in map(loc.local_path, sources)
+              if path is not None and file_id(path.parent) in folders]
+    return mask_command_outputs(listed, max_pixels=max_pixels)
+
+
 def _check_masks_kept(mask: MaskSpec, sources: list[str], targets: list[str],
                       masks: list[Path]) -> None:
     """No result may replace a mask, nor land in a ``--mask`` folder under its image's name
@@ -354,6 +371,10 @@ def plan_batch(
     sources, relatives = _without_masks(sources, relatives, masks)
     sources, relatives = _without_masks(sources, relatives, mask.previews_of(local),
                                         ("a --mask's preview", "previews of --mask files"))
+    sources, relatives = _without_masks(
+        sources, relatives, _mask_command_files(specs, sources, max_pixels),
+        ("a mask or a 'pano-inpaint mask' preview beside its image",
+         "masks and 'pano-inpaint mask' previews beside their images"))
     remote = any(loc.is_remote(s) for s in sources) or (
         output is not None and loc.is_remote(output))
     if remote:

@@ -57,6 +57,7 @@ __all__ = [
     "file_id",
     "inpaint_file",
     "is_mask_file",
+    "mask_command_outputs",
     "mask_outputs",
     "once_each",
     "plan_outputs",
@@ -142,6 +143,38 @@ def is_mask_file(path: Path, *, max_pixels: int | None = DEFAULT_MAX_PIXELS) -> 
         return file_looks_like_mask(path, max_pixels=max_pixels)
     except OSError:  # ImageReadError too
         return True
+
+
+def mask_command_outputs(paths: list[Path], *,
+                         max_pixels: int | None = DEFAULT_MAX_PIXELS) -> list[Path]:
+    """The files among ``paths`` (images listed from folders) that ``pano-inpaint mask`` wrote
+    for another of them: ``NAME_mask.png`` beside ``NAME.ext`` that looks like a mask
+    (:func:`~pano_inpaint.io.images.file_looks_like_mask`; a 1-bit PNG, as ``mask`` writes,
+    from its header), and ``NAME_preview.jpg`` beside it that is a preview
+    (:func:`written_as_preview`: marked so in its EXIF). A photo named so, or a file that
+    cannot be read, is not one of them: it is filled, or fails, like any other."""
+    from pano_inpaint._threads import thread_map
+    from pano_inpaint.io.images import file_looks_like_mask
+
+    listed = {(path.parent, path.name) for path in paths}
+    found: list[tuple[Path, str]] = []
+    for path in paths:
+        for output, kind in zip(mask_outputs(path, path.parent), ("mask", "preview"),
+                                strict=True):
+            if (output.parent, output.name) in listed:
+                found.append((output, kind))
+
+    def written(item: tuple[Path, str]) -> bool:
+        output, kind = item
+        if kind == "preview":
+            return written_as_preview(output)
+        try:
+            return file_looks_like_mask(output, max_pixels=max_pixels)
+        except OSError:
+            return False
+
+    return sorted({output for (output, _), own in zip(found, thread_map(written, found),
+                                                      strict=True) if own})
 
 
 def _files_by_stem(folder: Path) -> dict[str, list[Path]]:

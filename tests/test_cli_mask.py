@@ -213,6 +213,43 @@ def test_masks_written_beside_the_images_are_not_taken_for_panoramas(tmp_path, r
     assert sorted(p.name for p in out.glob("shot*")) == ["shot.png"]
 
 
+@pytest.mark.parametrize("hole", [["--nadir", "20"],
+                                  ["--auto", "--set", "auto_mask.detector=classical"]])
+def test_inpaint_over_a_folder_skips_what_mask_wrote_there_and_says_so(tmp_path, rig_file,
+                                                                       caplog, hole):
+    """'mask shoot/ -o shoot/', then 'inpaint shoot/ --nadir 20' (or --auto) filled
+    shot_mask.png and shot_preview.jpg as panoramas; only --mask shoot/ told them apart. Now
+    the folder's listing drops them with one warning naming them. Panoramas of the user's
+    named like them (a photo hall_mask.png, a camera's 1024 x 512 hall_preview.jpg beside
+    hall.png) are filled, and so is one of mask's files given by name."""
+    from PIL import Image
+
+    from pano_inpaint.io import ImageMetadata
+
+    path, _ = rig_file
+    assert main(["mask", str(tmp_path), "-o", str(tmp_path), "-q", *CLASSICAL]) == 0
+    panorama = read_image(path).pixels
+    write_image(tmp_path / "hall.png", np.roll(panorama, 60, axis=1))
+    write_image(tmp_path / "hall_mask.png", np.roll(panorama, 90, axis=1))
+    camera = Image.Exif()
+    camera[271] = "RICOH"  # Make: a camera's file, not a preview from before the mark
+    wide = np.repeat(np.repeat(panorama, 4, axis=0), 4, axis=1)  # (512, 1024, 3)
+    write_image(tmp_path / "hall_preview.jpg", wide, ImageMetadata(exif=camera.tobytes()))
+    out = tmp_path.parent / f"{tmp_path.name}_out"
+    assert main(["inpaint", str(tmp_path), *hole, "-o", str(out), "-g", "telea", "-q",
+                 "-j", "1"]) == 0
+    assert sorted(p.name for p in out.iterdir() if p.suffix != ".jsonl") == [
+        "hall.png", "hall_mask.png", "hall_preview.jpg", "shot.png"]
+    warnings = [r.getMessage() for r in caplog.records if "not filled" in r.getMessage()]
+    assert warnings == [f"{tmp_path / 'shot_mask.png'}, {tmp_path / 'shot_preview.jpg'}: 2 "
+                        "inputs are masks and 'pano-inpaint mask' previews beside their "
+                        "images, not filled"]
+    named = tmp_path.parent / f"{tmp_path.name}_named.png"
+    assert main(["inpaint", str(tmp_path / "shot_mask.png"), "--nadir", "20", "-o",
+                 str(named), "-g", "telea", "-q"]) == 0
+    assert named.is_file()
+
+
 def test_a_panorama_named_like_a_preview_is_filled_not_skipped(tmp_path, rig_file, capsys,
                                                                 caplog):
     """hall_preview.jpg beside hall.png and hall_mask.png was dropped as 'a --mask's preview'
