@@ -4,26 +4,39 @@ A stroke is a polyline in viewport pixels with a round brush of ``radius`` pixel
 view :class:`~pano_inpaint.geometry.perspective.PerspectiveView` shows. An equirectangular pixel
 is covered when its centre direction projects in front of the camera, inside the viewport, and
 within ``radius`` of the polyline: the hole is what the user saw painted, whatever the
-panorama's resolution. Only the pixels near the stroke are projected (boxes on the sphere
-derived from the brush's angular reach), so a stroke costs the same on a 2K and a 16K mask.
+panorama's resolution.
+
+The stroke is rasterised once on the view: a grid over the viewport holds each cell's distance
+to the polyline (a distance transform), so every mask pixel is decided by one look-up, and
+only pixels whose projection lands within a few cells of the brush's edge are measured against
+the segments near them. Tiles of the mask are culled on that grid before any pixel is
+projected, so a request costs what it covers (plus the view's grid), not points x brush area:
+1,000 points of a 200-pixel brush at fov 140 took 52 s of CPU when each run of segments
+projected the pixels near it.
 
 Convention: see :mod:`pano_inpaint.geometry.perspective`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
-from pano_inpaint.geometry.perspective import PerspectiveView, view_pixel_to_xyz
-from pano_inpaint.geometry.sphere import erp_pixel_to_lonlat, lonlat_to_xyz, xyz_to_lonlat
+from pano_inpaint.geometry.perspective import PerspectiveView
+from pano_inpaint.geometry.sphere import erp_pixel_to_lonlat, lonlat_to_xyz
 
 __all__ = ["StrokeBlock", "stroke_blocks"]
 
-_SEGMENTS_PER_CHUNK = 8  # consecutive segments evaluated on one shared set of pixels
-_TILE = 16  # pixels near a stroke are found by culling tiles of TILE x TILE pixels
+_TILE = 16  # mask pixels are culled in tiles of TILE x TILE pixels
+_CELLS = 1 << 22  # the view's distance grid holds about this many cells at most
+# A mask pixel's distance to the stroke is within this many cells of its cell's: half a cell's
+# diagonal to the cell centre, plus how far the sampled cells lie from the polyline (half a
+# diagonal) and the polyline from them (a quarter cell more: samples are half a cell apart).
+_SLACK_CELLS = 2.0
+_EXACT_TILES = 1 << 15  # the view's tiles (at most) when finding segments near undecided pixels
 
 
 @dataclass(frozen=True)
@@ -41,18 +54,150 @@ class StrokeBlock:
     covered: np.ndarray
 
 
+@dataclass(frozen=True)
+class _Grid:
+    """Cells of ``step`` viewport pixels from ``origin`` (both axes); ``distance`` ``(ny, nx)``:
+    each cell centre's distance in pixels to the nearest cell the stroke passes through."""
+
+    origin: float
+    step: float
+    distance: np.ndarray
+
+    def lookup(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """The distance of the cells holding viewport points ``(x, y)`` (finite, on the grid)."""
+        ny, nx = self.distance.shape
+        ix = np.clip(((x - self.origin) / self.step).astype(np.intp), 0, nx - 1)
+        iy = np.clip(((y - self.origin) / self.step).astype(np.intp), 0, ny - 1)
+        return self.distance[iy, ix]
+
+
 def _segment_distance2(
     qx: np.ndarray, qy: np.ndarray, a: np.ndarray, b: np.ndarray
 ) -> np.ndarray:
-    """Squared distance of points ``(qx, qy)`` to the segment ``a``-``b`` (``(2,)`` each)."""
-    dx, dy = qx - a[0], qy - a[1]
+    """Squared distance of points ``(qx, qy)`` to the segments ``a``-``b`` (broadcast: ``a``
+    and ``b`` are ``(..., 2)``, the points ``(...)``)."""
+    dx, dy = qx - a[..., 0], qy - a[..., 1]
     d = b - a
-    length2 = float(d @ d)
-    if length2 > 0:
-        t = np.clip((dx * d[0] + dy * d[1]) / length2, 0.0, 1.0)
-        dx -= t * d[0]
-        dy -= t * d[1]
+    length2 = d[..., 0] ** 2 + d[..., 1] ** 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.where(length2 > 0, np.clip((dx * d[..., 0] + dy * d[..., 1]) / length2, 0, 1), 0)
+    dx = dx - t * d[..., 0]
+    dy = dy - t * d[..., 1]
     return dx * dx + dy * dy
+
+
+def _clip_segments(
+    a: np.ndarray, b: np.ndarray, lo: float, hi_x: float, hi_y: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The parts of segments ``a``-``b`` (``(m, 2)`` each) inside ``[lo, hi_x] x [lo, hi_y]``
+    (Liang-Barsky): ``(kept, a', b')``, ``kept`` ``(m,)`` bool, the parts ``(k, 2)`` each."""
+    d = b - a
+    t0, t1 = np.zeros(len(a)), np.ones(len(a))
+    kept = np.ones(len(a), bool)
+    for axis, hi in ((0, hi_x), (1, hi_y)):
+        flat = d[:, axis] == 0
+        kept &= ~flat | ((a[:, axis] >= lo) & (a[:, axis] <= hi))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ta, tb = (lo - a[:, axis]) / d[:, axis], (hi - a[:, axis]) / d[:, axis]
+        t0 = np.where(flat, t0, np.maximum(t0, np.minimum(ta, tb)))
+        t1 = np.where(flat, t1, np.minimum(t1, np.maximum(ta, tb)))
+    kept &= t0 <= t1
+    return kept, a[kept] + t0[kept, None] * d[kept], a[kept] + t1[kept, None] * d[kept]
+
+
+def _distance_grid(
+    a: np.ndarray, b: np.ndarray, radius: float, view: PerspectiveView
+) -> tuple[_Grid, np.ndarray] | None:
+    """The view's distance grid for segments ``a``-``b``, and which segments reach it (``(m,)``
+    bool); None when none does. The grid spans the viewport plus ``radius`` and a few cells,
+    so every polyline point within ``radius`` of the viewport is on it."""
+    step = max(1.0, float(np.sqrt((view.width + 2 * radius + 16) * (view.height + 2 * radius
+                                                                       + 16) / _CELLS)))
+    margin = radius + 4 * step
+    nx = int(np.ceil((view.width + 2 * margin) / step))
+    ny = int(np.ceil((view.height + 2 * margin) / step))
+    kept, ca, cb = _clip_segments(a, b, -margin, view.width + margin, view.height + margin)
+    if not kept.any():
+        return None
+    # Points every half cell along each part: each lies in a cell whose centre is within half
+    # a diagonal of it, and every point of the part is within a quarter cell of one.
+    counts = np.ceil(np.hypot(*(cb - ca).T) / (step / 2)).astype(np.intp) + 1  # (k,)
+    t = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    t = t / np.repeat(np.maximum(counts - 1, 1), counts)
+    along = np.repeat(ca, counts, axis=0) + t[:, None] * np.repeat(cb - ca, counts, axis=0)
+    cells = np.ones((ny, nx), np.uint8)
+    ix = np.clip(((along[:, 0] + margin) / step).astype(np.intp), 0, nx - 1)
+    iy = np.clip(((along[:, 1] + margin) / step).astype(np.intp), 0, ny - 1)
+    cells[iy, ix] = 0
+    distance = cv2.distanceTransform(cells, cv2.DIST_L2, cv2.DIST_MASK_PRECISE) * step
+    return _Grid(-margin, step, distance), kept
+
+
+def _tiles_near(
+    grid: _Grid, reach: float, view: PerspectiveView, height: int, width: int
+) -> np.ndarray:
+    """``(H / TILE, W / TILE)`` bool (rounded up): the mask tiles that may hold a pixel landing
+    in the viewport within ``reach`` pixels of the stroke.
+
+    A tile's pixels are within ``rho`` radians of its centre pixel; around a direction ``theta``
+    from the optical axis the view stretches the sphere at most ``f / cos^2(theta + rho)``
+    (radially), so they land within ``rho f / cos^2(theta + rho)`` pixels of the centre's
+    projection. Tiles reaching to 90 degrees from the axis are kept: no bound there.
+    """
+    rows = np.minimum(np.arange(0, height, _TILE) + _TILE // 2, height - 1)
+    cols = np.minimum(np.arange(0, width, _TILE) + _TILE // 2, width - 1)
+    lon, lat = erp_pixel_to_lonlat(cols[None, :], rows[:, None], height, width)
+    camera = lonlat_to_xyz(lon, lat) @ view.rotation  # (tr, tc, 3): camera coordinates
+    # A tile's pixels are at most TILE / 2 rows and columns from its centre pixel: within
+    # TILE / 2 * pi / H radians along the meridian plus as much along the parallel (W = 2 H);
+    # half as much again for safety.
+    rho = 1.5 * _TILE * np.pi / height
+    theta = np.arccos(np.clip(camera[..., 2], -1, 1))
+    f = view.focal
+    widest = np.arctan(np.hypot(view.width, view.height) / 2 / f)  # the viewport's corners
+    near_edge = theta + rho >= np.pi / 2 - 1e-3
+    bounded = ~near_edge & (theta - rho <= widest)
+    depth = np.where(bounded, camera[..., 2], 1.0)
+    x = view.width / 2 + f * camera[..., 0] / depth
+    y = view.height / 2 - f * camera[..., 1] / depth
+    spread = rho * f / np.cos(np.where(bounded, theta + rho, 0)) ** 2
+    lands = ((x >= -spread) & (x <= view.width + spread) & (y >= -spread)
+             & (y <= view.height + spread))
+    ny, nx = grid.distance.shape
+    on_grid = ((x >= grid.origin) & (x < grid.origin + nx * grid.step) & (y >= grid.origin)
+               & (y < grid.origin + ny * grid.step))
+    close = np.ones_like(lands)
+    close[on_grid] = grid.lookup(x[on_grid], y[on_grid]) <= reach + spread[on_grid]
+    return (bounded & lands & close) | (near_edge & (theta - rho <= widest))
+
+
+def _exact(
+    x: np.ndarray, y: np.ndarray, a: np.ndarray, b: np.ndarray, radius: float,
+    view: PerspectiveView
+) -> np.ndarray:
+    """Whether viewport points ``(x, y)`` (``(n,)``, in the viewport) are within ``radius`` of
+    the polyline of segments ``a``-``b`` (``(m, 2)`` each), measured against the segments that
+    reach the points' tile of the viewport."""
+    # Tiles about the brush's size: few segments reach each, and few tiles for a large brush.
+    size = max(8.0, min(32.0, 2 * radius), float(np.sqrt(view.width * view.height / _EXACT_TILES)))
+    tx, ty = int(view.width // size) + 1, int(view.height // size) + 1
+    centres_y, centres_x = (np.mgrid[0:ty, 0:tx].reshape(2, -1) + 0.5) * size  # (t,) each
+    tile = (y // size).astype(np.intp) * tx + (x // size).astype(np.intp)  # (n,)
+    covered = np.zeros(len(x), bool)
+    order = np.argsort(tile, kind="stable")
+    starts = np.flatnonzero(np.r_[True, np.diff(tile[order]) != 0])
+    ends = np.r_[starts[1:], len(order)]
+    reach2 = (radius + size * np.sqrt(0.5)) ** 2
+    for s, e in zip(starts, ends, strict=True):
+        t = tile[order[s]]
+        near = _segment_distance2(centres_x[t], centres_y[t], a, b) <= reach2  # (m,)
+        sa, sb = a[near][None], b[near][None]  # (1, k, 2)
+        batch = max(1, (1 << 20) // max(1, sa.shape[1]))  # (points, k) arrays of ~1M values
+        for p in range(s, e, batch):
+            picked = order[p : min(e, p + batch)]
+            d2 = _segment_distance2(x[picked, None], y[picked, None], sa, sb)  # (p, k)
+            covered[picked] = d2.min(axis=1, initial=np.inf) <= radius * radius
+    return covered
 
 
 def _project_pixels(
@@ -77,66 +222,6 @@ def _project_pixels(
         x = view.width / 2 + f * camera[0] / depth
         y = view.height / 2 - f * camera[1] / depth
     return x, y, in_front
-
-
-def _box(
-    samples: np.ndarray, reach: float, height: int, width: int
-) -> tuple[slice, np.ndarray] | None:
-    """Rows and columns of every pixel whose centre is within ``reach`` radians of a direction
-    of ``samples`` (``(n, 3)``, ordered along the stroke so longitudes can be unwrapped)."""
-    lon, lat = xyz_to_lonlat(samples)
-    lat_lo, lat_hi = lat.min() - reach, lat.max() + reach
-    # Row y has its centre at lat = (0.5 - (y + 0.5) / H) pi.
-    y0 = max(0, int(np.floor((0.5 - lat_hi / np.pi) * height - 0.5)))
-    y1 = min(height, int(np.ceil((0.5 - lat_lo / np.pi) * height - 0.5)) + 1)
-    if y0 >= y1:
-        return None
-    widest = np.abs(lat).max()
-    if widest + reach >= np.pi / 2:  # the reach covers a pole: every longitude
-        return slice(y0, y1), np.arange(width)
-    spread = np.arcsin(min(1.0, np.sin(reach) / np.cos(widest)))
-    unwrapped = np.unwrap(lon)
-    lon_lo, lon_hi = unwrapped.min() - spread, unwrapped.max() + spread
-    if lon_hi - lon_lo >= 2 * np.pi:
-        return slice(y0, y1), np.arange(width)
-    x0 = int(np.floor((lon_lo / (2 * np.pi) + 0.5) * width - 0.5))
-    x1 = int(np.ceil((lon_hi / (2 * np.pi) + 0.5) * width - 0.5))
-    cols = np.arange(x0, x1 + 1) % width
-    return slice(y0, y1), np.unique(cols) if x1 - x0 + 1 > width else cols
-
-
-def _near(
-    samples: np.ndarray, reach: float, height: int, width: int
-) -> Iterator[tuple[slice, np.ndarray]]:
-    """Rows and columns holding every pixel within ``reach`` radians of ``samples``, as runs of
-    ``_TILE`` rows, each with the columns of its tiles that can reach a sample."""
-    box = _box(samples, reach, height, width)
-    if box is None:
-        return
-    rows, cols = box
-    starts = np.arange(0, len(cols), _TILE)
-    centres = cols[np.minimum(starts + _TILE // 2, len(cols) - 1)]
-    # A tile's pixels are at most TILE / 2 rows and columns from its centre pixel: within
-    # TILE / 2 * pi / H radians along the meridian plus as much along the parallel (W = 2 H);
-    # half as much again for safety.
-    tile_reach = 1.5 * _TILE * np.pi / height
-    for r0 in range(rows.start, rows.stop, _TILE):
-        r1 = min(r0 + _TILE, rows.stop)
-        lon, lat = erp_pixel_to_lonlat(centres, min(r0 + _TILE // 2, r1 - 1), height, width)
-        cos_angle = (lonlat_to_xyz(lon, lat) @ samples.T).max(axis=1)  # (tiles,)
-        keep = cos_angle >= np.cos(min(np.pi, reach + tile_reach))
-        if keep.any():
-            picked = np.concatenate([cols[s : s + _TILE] for s in starts[keep]])
-            yield slice(r0, r1), picked
-
-
-def _chunks(points: np.ndarray) -> Iterator[np.ndarray]:
-    """Runs of ``_SEGMENTS_PER_CHUNK`` segments (``k + 1`` points) sharing their end points."""
-    if len(points) == 1:
-        yield points
-        return
-    for start in range(0, len(points) - 1, _SEGMENTS_PER_CHUNK):
-        yield points[start : start + _SEGMENTS_PER_CHUNK + 1]
 
 
 def stroke_blocks(
@@ -178,27 +263,34 @@ def stroke_blocks(
     radius = float(radius)
     if not (np.isfinite(radius) and radius > 0):
         raise ValueError(f"brush radius must be > 0 pixels, got {radius}")
-    f = view.focal
-    blocks = []
-    for chunk in _chunks(pts):
-        # Directions along the polyline every `radius` pixels: every covered screen point is
-        # within radius + step / 2 of one, and a screen distance d is at most d / f radians.
-        lengths = np.hypot(*np.diff(chunk, axis=0).T) if len(chunk) > 1 else np.zeros(0)
-        samples = [chunk[:1]]
-        for a, b, length in zip(chunk[:-1], chunk[1:], lengths, strict=True):
-            n = max(1, int(np.ceil(length / radius)))
-            t = np.arange(1, n + 1)[:, None] / n
-            samples.append(a + t * (b - a))
-        along = np.concatenate(samples)
-        reach = (radius + radius / 2) / f + 1e-9
-        directions = view_pixel_to_xyz(along[:, 0], along[:, 1], view)  # (n, 3)
-        for rows, cols in _near(directions, reach, height, width):
-            x, y, in_front = _project_pixels(rows, cols, view, height, width)  # (r, n) each
-            inside = in_front & (x >= 0) & (x <= view.width) & (y >= 0) & (y <= view.height)
-            distance2 = _segment_distance2(x, y, chunk[0], chunk[0])
-            for a, b in zip(chunk[:-1], chunk[1:], strict=True):
-                np.minimum(distance2, _segment_distance2(x, y, a, b), out=distance2)
-            covered = inside & (distance2 <= radius * radius)
-            if covered.any():
-                blocks.append(StrokeBlock(rows, cols, covered))
-    return blocks
+    a, b = (pts[:-1], pts[1:]) if len(pts) > 1 else (pts, pts)  # one point: a dab
+    found = _distance_grid(a, b, radius, view)
+    if found is None:
+        return []
+    grid, kept = found
+    a, b = a[kept], b[kept]
+    slack = _SLACK_CELLS * grid.step
+    tiles = _tiles_near(grid, radius + slack, view, height, width)  # (tr, tc)
+    blocks, undecided = [], []
+    for tile_row in np.flatnonzero(tiles.any(axis=1)):
+        r0 = tile_row * _TILE
+        rows = slice(r0, min(r0 + _TILE, height))
+        cols = (np.flatnonzero(tiles[tile_row])[:, None] * _TILE + np.arange(_TILE)).ravel()
+        cols = cols[cols < width]
+        x, y, in_front = _project_pixels(rows, cols, view, height, width)  # (r, n) each
+        inside = in_front & (x >= 0) & (x <= view.width) & (y >= 0) & (y <= view.height)
+        distance = np.full(x.shape, np.inf, np.float32)
+        distance[inside] = grid.lookup(x[inside], y[inside])
+        covered = distance <= radius - slack
+        unsure = np.flatnonzero((distance > radius - slack) & (distance <= radius + slack))
+        if unsure.size:
+            undecided.append((len(blocks), unsure, x.ravel()[unsure], y.ravel()[unsure]))
+        blocks.append(StrokeBlock(rows, cols, covered))
+    if undecided:
+        exact = _exact(np.concatenate([u[2] for u in undecided]),
+                       np.concatenate([u[3] for u in undecided]), a, b, radius, view)
+        start = 0
+        for index, unsure, _, _ in undecided:
+            blocks[index].covered.ravel()[unsure] = exact[start : start + len(unsure)]
+            start += len(unsure)
+    return [block for block in blocks if block.covered.any()]
