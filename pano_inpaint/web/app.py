@@ -64,6 +64,10 @@ FOV_DEGREES = (20, 140)
 # Points of one stroke request. The page sends a longer stroke in pieces of this many points
 # (app.js, from /api/info), one every ~15 s of painting at 60 pointer events a second.
 STROKE_POINTS = 1000
+# Brush radius in CSS pixels: the page's slider (index.html; app.js takes it from /api/info).
+# A stroke's cost grows with the pixels it covers: at fov 140 a 200-pixel brush already reaches
+# most of the view, and 2,000 (what was taken) the whole of it from any point.
+BRUSH_RADIUS = (2, 200)
 
 
 class ViewModel(_Body):
@@ -84,7 +88,7 @@ class StrokeRequest(_Body):
     view: ViewModel
     points: list[Annotated[list[float], Field(min_length=2, max_length=2)]] = Field(
         min_length=1, max_length=STROKE_POINTS)
-    radius: float = Field(gt=0, le=2000)
+    radius: float = Field(ge=BRUSH_RADIUS[0], le=BRUSH_RADIUS[1])
     erase: bool = False
 
 
@@ -179,6 +183,7 @@ def create_app(session: Session, *, allowed_hosts: list[str] | None = None) -> F
             "max_upload_bytes": session.max_upload_bytes,
             "max_pixels": session.max_pixels,
             "stroke_points": STROKE_POINTS,
+            "brush_radius": BRUSH_RADIUS,
         }
 
     @app.get("/api/generators/{name}")

@@ -21,7 +21,7 @@ import pytest
 from pano_inpaint.generators.opencv import Telea
 from pano_inpaint.io import ImageMetadata, read_image, write_image
 from pano_inpaint.masks import nadir_mask
-from pano_inpaint.web.app import FOV_DEGREES, STATIC
+from pano_inpaint.web.app import BRUSH_RADIUS, FOV_DEGREES, STATIC
 
 NADIR_VIEW = {"yaw": 0, "pitch": -90, "fov": 90, "width": 400, "height": 400}
 
@@ -400,6 +400,23 @@ def test_the_page_limits_and_the_api_agree(client):
     assert zoom and tuple(map(int, zoom.groups())) == FOV_DEGREES
 
 
+
+@pytest.mark.parametrize(("radius", "taken"), [(2, True), (200, True), (1.9, False),
+                                               (200.5, False), (2000, False)])
+def test_the_brush_the_page_offers_is_the_range_the_api_takes(client, radius, taken):
+    """The page's slider gives 2-200 pixels and takes its range from /api/info; the API took
+    up to 2,000, where a 1,000-point stroke covers the whole view from every point."""
+    assert tuple(client.get("/api/info").json()["brush_radius"]) == BRUSH_RADIUS
+    slider = re.search(r'id="brush" min="(\d+)" max="(\d+)"', (STATIC / "index.html").read_text())
+    assert slider and tuple(map(int, slider.groups())) == BRUSH_RADIUS
+    assert "info.brush_radius" in (STATIC / "app.js").read_text()
+    image = _open(client)
+    response = client.post(f"/api/images/{image['id']}/mask/stroke", json={
+        "view": {**NADIR_VIEW, "fov": 140}, "points": [[200, 200]], "radius": radius})
+    assert response.status_code == (200 if taken else 422)
+    if not taken:
+        assert response.json()["detail"][0]["loc"][-1] == "radius"
+
 def _stroke_text(points: str = "[[1, 1]]", radius: str = "5", yaw: str = "0") -> str:
     """A stroke's JSON as a client may send it, NaN and Infinity included."""
     view = f'{{"yaw": {yaw}, "pitch": -90, "fov": 90, "width": 400, "height": 400}}'
@@ -562,7 +579,7 @@ def test_failed_fill_shows_its_error_and_the_session_goes_on(client, monkeypatch
     url = f"/api/images/{image['id']}"
     client.post(f"{url}/mask/cap", json={"pole": "nadir", "degrees": 90})
     client.post(f"{url}/mask/stroke", json={"view": {**NADIR_VIEW, "pitch": 90, "fov": 140},
-                                            "points": [[200, 200]], "radius": 400})
+                                            "points": [[200, 200]], "radius": 200})
     failed = _wait(client, client.post(f"{url}/fills", json={"generator": "telea"}).json()["id"])
     assert failed["state"] == "failed" and "of the sphere" in failed["error"]
     assert client.get(f"/api/fills/{failed['id']}/files/result").status_code == 409

@@ -66,6 +66,8 @@ async function loadInfo() {
   }
   select.value = state.info.defaults.generator;
   $("dilate").value = state.info.defaults.dilate;
+  // The server takes brushes of info.brush_radius only: the slider keeps to it.
+  [$("brush").min, $("brush").max] = state.info.brush_radius;
   await showGenerator();
 }
 
