@@ -15,6 +15,7 @@ import errno
 import functools
 import gc
 import logging
+import os
 import re
 import sys
 import time
@@ -868,10 +869,26 @@ def demo_command(
     out.print(f" report: {output / 'report.json'}")
 
 
+def _check_input_folders(folders: list[Path]) -> None:
+    """Exit 3 (bad input, as inpaint, mask and check give a missing input) with one line for
+    the first of ``folders`` that is missing, a file, or cannot be listed."""
+    for folder in folders:
+        if not folder.is_dir():
+            what = "is a file, not a folder" if folder.exists() else "no such folder"
+            raise _fail(f"{folder}: {what}", EXIT_INPUT)
+        try:
+            with os.scandir(folder) as entries:
+                next(entries, None)
+        except OSError as exc:  # no permission: a traceback from the first listing before
+            raise _fail(f"{folder}: cannot be read ({exc.strerror or exc})", EXIT_INPUT) from exc
+
+
 @app.command("serve")
 def serve_command(
     folder: Annotated[
-        Path, typer.Argument(help="Folder whose panoramas the page can open (default: here).")
+        # readable=False: click's own check was exit 2 (usage); _check_input_folders says 3.
+        Path, typer.Argument(help="Folder whose panoramas the page can open (default: here).",
+                             readable=False)
     ] = Path("."),
     port: Annotated[int, typer.Option(help="Port (0: any free port).")] = 8000,
     host: Annotated[
@@ -896,10 +913,7 @@ def serve_command(
     except ImportError as exc:
         raise _fail(f"the web app needs its extra: pip install \"pano-inpaint[web]\" ({exc})",
                     EXIT_USAGE) from exc
-    if not folder.is_dir():
-        # A missing input is exit 3 in every other command (inpaint, mask, check, eval).
-        what = "is a file, not a folder" if folder.exists() else "no such folder"
-        raise _fail(f"{folder}: {what}", EXIT_INPUT)
+    _check_input_folders([folder])
     if not 0 <= port <= 65535 or max_upload_mb < 1:
         raise _fail("--port must be 0-65535 and --max-upload-mb at least 1", EXIT_USAGE)
     cfg = _config(config, overrides)
@@ -968,8 +982,9 @@ def _command_line(ctx: typer.Context) -> str:
 
 
 DirsArgument = Annotated[
+    # readable=False: click's own check was exit 2 (usage); _check_input_folders says 3.
     list[Path], typer.Argument(help="Folders of ground-truth panoramas (files directly inside).",
-                               show_default=False)
+                               show_default=False, readable=False)
 ]
 OutDirOption = Annotated[
     Path, typer.Option("--out", help="Report folder: results.md, results.json, index.html.",
@@ -986,10 +1001,11 @@ NoHtmlOption = Annotated[
 ]
 
 
-def _evaluate(run, out_dir: Path) -> None:
-    """Run an evaluation (``run()`` returns its results, written into ``out_dir``) and list
-    what it wrote; exit 1 when nothing was scored or a folder is missing, 2 for an unknown
-    generator, peer or family."""
+def _evaluate(dirs: list[Path], run, out_dir: Path) -> None:
+    """Run an evaluation of the panoramas in ``dirs`` (``run()`` returns its results, written
+    into ``out_dir``) and list what it wrote; exit 3 for a missing or unreadable folder, 1 when
+    nothing was scored, 2 for an unknown generator, peer or family."""
+    _check_input_folders(dirs)
     started = time.time()
     try:
         results = run()
@@ -1072,7 +1088,7 @@ def eval_command(
     from pano_inpaint.eval.runner import run_evaluation
 
     cfg = _config(config, overrides)
-    _evaluate(lambda: run_evaluation(
+    _evaluate(dirs, lambda: run_evaluation(
         dirs, out_dir, generators=_split(generators), masks=_split(masks), quick=quick,
         seed=seed, max_width=max_width, peers=_peers(peers), images=images,
         smeared_nadir=tuple(smeared_nadir or ()), html=not no_html,
@@ -1124,6 +1140,7 @@ def eval_net_command(
     from pano_inpaint.train.evaluate import network_seams as seam_ratios
 
     if network_seams:
+        _check_input_folders(dirs)
         from pano_inpaint.generators.net.weights import DEFAULT_WEIGHTS
 
         weights = {"net": str(DEFAULT_WEIGHTS)}
@@ -1135,7 +1152,7 @@ def eval_net_command(
             out.print(f"{name}: seam ratio {ratio:.3f}")
         return
     cfg = _config(None, overrides) if overrides else None
-    _evaluate(lambda: evaluate_net(
+    _evaluate(dirs, lambda: evaluate_net(
         dirs, out_dir, generators=_split(generators) or [], masks=_split(masks) or [],
         peers=_peers(peers), ablation=str(ablation) if ablation else None,
         candidate=str(candidate) if candidate else None, seed=seed,
@@ -1219,7 +1236,7 @@ def eval_mask_command(
     cfg = _config(None, overrides)
     for name in _split(detectors) or []:
         _check_detector(name, cfg.auto_mask.weights)
-    _evaluate(lambda: evaluate_rig_masks(
+    _evaluate(dirs, lambda: evaluate_rig_masks(
         dirs, out_dir, detectors=_split(detectors) or [], kinds=_split(kinds),
         generator=None if generator == "none" else generator, shoots=not no_shoots, seed=seed,
         max_width=max_width, images=images, html_report=not no_html, progress=not no_progress,

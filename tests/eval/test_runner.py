@@ -81,12 +81,29 @@ def test_eval_command(pano_dir, tmp_path, capsys):
     payload = json.loads((out / "results.json").read_text())
     assert payload["meta"]["command"].startswith("pano-inpaint eval ")
     assert main(["eval", str(pano_dir), "--out", str(out), "--masks", "nope"]) == 2
-    assert main(["eval", str(tmp_path / "missing"), "--out", str(out)]) == 1
     # A file as --out (or above it) ended in a FileExistsError traceback.
     assert main([*argv[:2], "--out", str(out / "results.md"), *argv[4:]]) == 4
     assert "results.md is a file, not a folder" in capsys.readouterr().err
     assert main(["eval", "--out"]) == 2
 
+
+
+@pytest.mark.parametrize("command", ["eval", "eval-mask"])
+def test_eval_of_a_missing_folder_is_bad_input_and_of_no_panorama_exit_1(
+        command, pano_dir, tmp_path, capsys):
+    """A missing input folder (or a file given as one) is exit 3 with one line, as the README's
+    table and inpaint, mask and serve give it (it was 1); a folder with no readable panorama
+    stays 1, as the README documents."""
+    out = tmp_path / "out"
+    assert main([command, str(pano_dir), str(tmp_path / "missing"), "--out", str(out)]) == 3
+    err = capsys.readouterr().err
+    assert f"{tmp_path / 'missing'}: no such folder" in err and "Traceback" not in err
+    (tmp_path / "notes.txt").write_text("")
+    assert main([command, str(tmp_path / "notes.txt"), "--out", str(out)]) == 3
+    assert "notes.txt: is a file, not a folder" in capsys.readouterr().err
+    (tmp_path / "empty").mkdir()
+    assert main([command, str(tmp_path / "empty"), "--out", str(out)]) == 1
+    assert not out.exists()
 
 def test_smeared_nadirs_are_named_by_the_caller(pano_dir, tmp_path):
     kwargs = dict(generators=["telea"], masks=["nadir"], peers="none", html=False,

@@ -1,8 +1,10 @@
 """`pano-inpaint serve`: the command line, binding and the browser, without serving for real."""
 
 import errno
+import os
 import signal
 import socket
+import sys
 import tempfile
 import threading
 
@@ -42,6 +44,28 @@ def test_serve_refuses_a_missing_folder_as_bad_input(captured, tmp_path, capsys)
     assert "pano.jpg: is a file, not a folder" in capsys.readouterr().err
     assert not captured
 
+
+
+@pytest.mark.skipif(
+    sys.platform == "win32" or getattr(os, "geteuid", lambda: 0)() == 0,
+    reason="permissions are not enforced for root or on Windows",
+)
+@pytest.mark.parametrize("command", ["serve", "eval"])
+def test_a_folder_that_cannot_be_listed_is_bad_input(command, captured, tmp_path, capsys):
+    """A folder without read permission: exit 3 with one line (serve started and failed on
+    the page's first listing; eval ended in a traceback)."""
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o000)
+    try:
+        argv = [command, str(locked)] + (["--out", str(tmp_path / "out")] if command == "eval"
+                                         else [])
+        assert main(argv) == 3
+    finally:
+        locked.chmod(0o700)
+    err = capsys.readouterr().err
+    assert f"{locked}: cannot be read (Permission denied)" in err and "Traceback" not in err
+    assert not captured
 
 def test_serve_refuses_bad_port_and_config(captured, tmp_path, capsys):
     assert main(["serve", str(tmp_path), "--port", "70000"]) == 2
