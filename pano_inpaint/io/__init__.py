@@ -26,6 +26,7 @@ _HOMES = {
     "ImageWriteError": "pano_inpaint.io.images",
     "LoadedImage": "pano_inpaint.io.images",
     "check_storable": "pano_inpaint.io.images",
+    "encode_mask": "pano_inpaint.io.images",
     "read_image": "pano_inpaint.io.images",
     "read_mask": "pano_inpaint.io.images",
     "write_image": "pano_inpaint.io.images",
@@ -53,6 +54,7 @@ __all__ = [
     "LoadedImage",
     "PatchUnavailable",
     "check_storable",
+    "encode_mask",
     "list_images",
     "parse_gpano",
     "read_image",
@@ -78,9 +80,11 @@ if TYPE_CHECKING:  # static tools see plain imports
         ImageWriteError,
         LoadedImage,
         check_storable,
+        encode_mask,
         read_image,
         read_mask,
         write_image,
+        write_mask,
     )
     from pano_inpaint.io.jpeg_patch import JpegPatch, PatchUnavailable, write_jpeg_patch
     from pano_inpaint.io.metadata import GPANO_NS, GPano, ImageMetadata, parse_gpano, update_gpano

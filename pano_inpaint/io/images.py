@@ -69,6 +69,7 @@ __all__ = [
     "LoadedImage",
     "atomic_write_image",
     "check_storable",
+    "encode_mask",
     "file_looks_like_mask",
     "looks_like_mask",
     "read_image",
@@ -1268,6 +1269,33 @@ def read_mask(
     return resized.astype(bool)
 
 
+def encode_mask(mask: np.ndarray) -> bytes:
+    """A hole mask as the bytes of a 1-bit grey PNG (white = hole): what :func:`write_mask`
+    writes, in memory (the web app's mask download).
+
+    Args:
+        mask: ``(H, W)`` bool, True = hole.
+
+    Raises:
+        TypeError: ``mask`` is not a bool array.
+        ValueError: ``mask`` is not ``(H, W)`` and non-empty.
+
+    Example:
+        >>> encode_mask(np.zeros((16, 32), bool))[24:26]  # IHDR: bit depth 1, grey
+        b'\\x01\\x00'
+    """
+    if not isinstance(mask, np.ndarray) or mask.dtype != np.bool_:
+        raise TypeError(f"mask must be a bool array, got {getattr(mask, 'dtype', type(mask))}")
+    if mask.ndim != 2 or 0 in mask.shape:
+        raise ValueError(f"mask must have shape (H, W), got {mask.shape}")
+    # OpenCV's bilevel PNG: one bit a pixel, set where the byte (the bool) is non-zero.
+    ok, encoded = cv2.imencode(".png", np.ascontiguousarray(mask).view(np.uint8), [
+        cv2.IMWRITE_PNG_BILEVEL, 1, cv2.IMWRITE_PNG_COMPRESSION, 6])
+    if not ok:
+        raise ValueError("the PNG encoder failed")
+    return encoded.tobytes()
+
+
 def write_mask(path: PathLike, mask: np.ndarray, *, overwrite: bool = False) -> Path:
     """Write a hole mask as a 1-bit grey PNG (white = hole), atomically: lossless for a bool
     mask, read back by :func:`read_mask` as the same mask (decoded 0 / 255), and told from a
@@ -1306,12 +1334,7 @@ def write_mask(path: PathLike, mask: np.ndarray, *, overwrite: bool = False) -> 
         raise FileExistsError(_exists_message(path))
 
     def write(tmp: Path) -> None:
-        # OpenCV's bilevel PNG: one bit a pixel, set where the byte (the bool) is non-zero.
-        ok, encoded = cv2.imencode(".png", mask.view(np.uint8), [
-            cv2.IMWRITE_PNG_BILEVEL, 1, cv2.IMWRITE_PNG_COMPRESSION, 6])
-        if not ok:
-            raise ValueError("the PNG encoder failed")
-        tmp.write_bytes(encoded.tobytes())
+        tmp.write_bytes(encode_mask(mask))
 
     atomic_write_image(path, write, overwrite=overwrite)
     return path

@@ -29,6 +29,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from pano_inpaint import __version__
 from pano_inpaint.generators import generator_info, list_generators
 from pano_inpaint.geometry.perspective import PerspectiveView
+from pano_inpaint.io import encode_mask
 from pano_inpaint.web.errors import Refused
 from pano_inpaint.web.fills import FillJob
 from pano_inpaint.web.generator_settings import generator_settings
@@ -244,8 +245,8 @@ def create_app(session: Session, *, allowed_hosts: list[str] | None = None) -> F
         if preview:
             return Response(mask_png(mask), media_type="image/png",
                             headers={"Cache-Control": "no-store"})
-        data = mask_png(mask, max_width=mask.shape[1])
-        return Response(data, media_type="image/png", headers={
+        # The file as 'pano-inpaint mask' writes one: 1-bit, told from a photo by its header.
+        return Response(encode_mask(mask), media_type="image/png", headers={
             "Content-Disposition": f'attachment; filename="{image.stem}_mask.png"'})
 
     @app.post("/api/images/{image_id}/mask/stroke")

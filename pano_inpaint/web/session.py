@@ -23,7 +23,7 @@ import numpy as np
 from pano_inpaint.batch import build_generator
 from pano_inpaint.config import PipelineConfig
 from pano_inpaint.generators import list_generators
-from pano_inpaint.io import SUPPORTED_SUFFIXES, ImageReadError, read_image, read_mask, write_image
+from pano_inpaint.io import SUPPORTED_SUFFIXES, ImageReadError, read_image, read_mask, write_mask
 from pano_inpaint.jobs import JobError, check_panorama, write_json, write_result
 from pano_inpaint.values import is_hdr
 from pano_inpaint.web.errors import Refused
@@ -384,8 +384,7 @@ class Session:
                                          image.format)}
         if image.format in _LOSSY:  # a lossless copy, identical to the fill outside the hole
             files["lossless"] = _write_result(out, image, loaded, result.image, metadata, "png")
-        files["mask"] = write_image(out / f"{image.stem}_mask.png",
-                                    job.mask.view(np.uint8) * np.uint8(255))
+        files["mask"] = write_mask(out / f"{image.stem}_mask.png", job.mask)  # 1-bit
         (out / "preview.jpg").write_bytes(display_jpeg(result.image))
         report = result.to_dict()
         files["report"] = out / f"{image.stem}_report.json"

@@ -19,7 +19,7 @@ import piexif
 import pytest
 
 from pano_inpaint.generators.opencv import Telea
-from pano_inpaint.io import ImageMetadata, read_image, write_image
+from pano_inpaint.io import ImageMetadata, read_image, read_mask, write_image
 from pano_inpaint.masks import nadir_mask
 from pano_inpaint.web.app import BRUSH_RADIUS, FOV_DEGREES, STATIC
 
@@ -305,6 +305,31 @@ def test_mask_download_is_full_resolution(client):
     assert np.array_equal(mask, nadir_mask(32, 64, 45))
 
 
+def test_mask_files_are_one_bit_and_every_reader_takes_them_alike(client, folder, tmp_path):
+    """The downloaded mask is a 1-bit PNG as 'pano-inpaint mask' writes (it was 8-bit): told
+    from a photo by its header, and read back as the same mask by read_mask, read_image and
+    the page's own mask upload."""
+    from pano_inpaint.io.images import file_looks_like_mask
+
+    image = _open(client)
+    url = f"/api/images/{image['id']}/mask"
+    client.post(f"{url}/cap", json={"pole": "nadir", "degrees": 45})
+    client.post(f"{url}/stroke", json={"view": {**NADIR_VIEW, "pitch": 30},
+                                       "points": [[100, 150], [300, 220]], "radius": 25})
+    data = client.get(f"{url}.png").content
+    assert data[12:16] == b"IHDR" and data[24:26] == b"\x01\x00"  # bit depth 1, grey
+    path = tmp_path / "small_mask.png"
+    path.write_bytes(data)
+    painted = read_mask(path, 32, 64)
+    assert painted.sum() > nadir_mask(32, 64, 45).sum()  # the stroke is in it
+    assert np.array_equal(read_image(path).pixels[..., 0] > 127, painted)
+    assert file_looks_like_mask(path)
+    client.post(f"{url}/clear")
+    response = _upload(client, "small_mask.png", data, f"{url}/upload")
+    assert response.json()["hole_pixels"] == int(painted.sum())
+    assert client.get(f"{url}.png").content == data
+
+
 def test_load_a_mask_file(client, folder):
     write_image(folder / "hole.png", (nadir_mask(64, 128, 20) * 255).astype(np.uint8))
     image = _open(client)
@@ -483,9 +508,11 @@ def test_fill_progress_result_and_downloads(client, session, folder):
     lossless.write_bytes(client.get(f"/api/fills/{job['id']}/files/lossless").content)
     mask_file = session.workspace / "mask.png"
     mask_file.write_bytes(client.get(f"/api/fills/{job['id']}/files/mask").content)
+    assert mask_file.read_bytes()[24:26] == b"\x01\x00"  # 1-bit, as 'pano-inpaint mask' writes
     source = read_image(folder / "cam.jpg").pixels
     filled = read_image(lossless).pixels
     hole = read_image(mask_file).pixels[..., 0] > 127
+    assert np.array_equal(read_mask(mask_file, 64, 128), hole)
     assert np.array_equal(hole, nadir_mask(64, 128, 25))  # the mask as painted (not dilated)
     changed = (filled != source).any(axis=-1)
     from pano_inpaint.masks import dilate_mask
