@@ -462,7 +462,8 @@ def resolve_inputs(spec: str, *, done: str = "filled") -> list[InputImage]:
     if path.is_dir():
         from pano_inpaint.io.folders import list_images
 
-        files = list_images(path)
+        # Listed whole: plan_batch leaves out what 'mask' wrote here, and says so.
+        files = list_images(path, mask_outputs=True)
         if not files:
             raise JobError(f"no images in folder {path} (looked for "
                            f"{', '.join(sorted(SUPPORTED_SUFFIXES))})", EXIT_INPUT)

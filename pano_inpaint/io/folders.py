@@ -6,6 +6,7 @@ folders, so the three agree on what an image is (:data:`SUPPORTED_SUFFIXES`, any
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -15,9 +16,17 @@ from pano_inpaint.io.images import read_image
 
 __all__ = ["list_images", "read_rgb"]
 
+log = logging.getLogger(__name__)
 
-def list_images(folder: str | Path) -> list[Path]:
+
+def list_images(folder: str | Path, *, mask_outputs: bool = False) -> list[Path]:
     """Image files directly inside ``folder`` (not its sub-folders), sorted by name.
+
+    What ``pano-inpaint mask`` wrote there for the images beside them (``NAME_mask.png`` that
+    is a mask, ``NAME_preview.jpg`` marked as its preview, beside ``NAME.ext``: see
+    :func:`~pano_inpaint.jobs.mask_command_outputs`, the rule inpaint's folders use too) is left
+    out with one warning, unless ``mask_outputs``: an evaluation or a training set took them
+    for panoramas and photos. A photo named so is listed.
 
     Raises:
         FileNotFoundError: ``folder`` is not a folder.
@@ -33,8 +42,18 @@ def list_images(folder: str | Path) -> list[Path]:
     folder = Path(folder)
     if not folder.is_dir():
         raise FileNotFoundError(f"no such folder: {folder}")
-    return sorted(p for p in folder.iterdir()
-                  if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
+    found = sorted(p for p in folder.iterdir()
+                   if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
+    if mask_outputs:
+        return found
+    from pano_inpaint.jobs import mask_command_outputs  # jobs imports this module
+
+    written = set(mask_command_outputs(found))
+    if written:
+        names = ", ".join(p.name for p in sorted(written))
+        log.warning("%s: %s not listed: %s 'pano-inpaint mask' wrote for the images beside "
+                    "them", folder, names, "files" if len(written) > 1 else "a file")
+    return [p for p in found if p not in written]
 
 
 def read_rgb(path: str | Path) -> np.ndarray:

@@ -197,8 +197,7 @@ def create_app(session: Session, *, allowed_hosts: list[str] | None = None) -> F
 
     @app.get("/api/files")
     def files() -> dict[str, Any]:
-        return {"folder": session.folder_name,
-                "files": session.list_files()}
+        return {"folder": session.folder_name, **session.list_files()}
 
     @app.get("/api/images")
     def images() -> dict[str, Any]:

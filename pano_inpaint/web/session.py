@@ -24,7 +24,13 @@ from pano_inpaint.batch import build_generator
 from pano_inpaint.config import PipelineConfig
 from pano_inpaint.generators import list_generators
 from pano_inpaint.io import SUPPORTED_SUFFIXES, ImageReadError, read_image, read_mask, write_mask
-from pano_inpaint.jobs import JobError, check_panorama, write_json, write_result
+from pano_inpaint.jobs import (
+    JobError,
+    check_panorama,
+    mask_command_outputs,
+    write_json,
+    write_result,
+)
 from pano_inpaint.values import is_hdr
 from pano_inpaint.web.errors import Refused
 from pano_inpaint.web.fills import FillJob, FillQueue
@@ -117,12 +123,18 @@ class Session:
             return None
         return os.fsencode(self.folder.name).decode("utf-8", "replace")
 
-    def list_files(self) -> list[dict[str, Any]]:
+    def list_files(self) -> dict[str, list[dict[str, Any]]]:
         """Images in FOLDER and its sub-folders, three levels deep (not hidden ones; links out of
         FOLDER left out; names that are not UTF-8 left out with a warning: one made the whole
-        list a 500, and the page could not ask for it anyway)."""
+        list a 500, and the page could not ask for it anyway).
+
+        ``{"files": [...], "masks": [...]}``, each ``{"path", "bytes"}``: the masks are those
+        ``pano-inpaint mask`` wrote beside their images (``NAME_mask.png``), which the page
+        offers to load as masks, not to open as panoramas; its previews beside them are in
+        neither (:func:`~pano_inpaint.jobs.mask_command_outputs`, inpaint's rule for a folder).
+        """
         if self.folder is None:
-            return []
+            return {"files": [], "masks": []}
         found: list[dict[str, Any]] = []
         for root, dirs, names in os.walk(self.folder):
             depth = len(Path(root).relative_to(self.folder).parts)
@@ -147,7 +159,12 @@ class Session:
                               "bytes": inside.stat().st_size})
                 if len(found) >= _MAX_LISTED:
                     break
-        return sorted(found, key=lambda f: f["path"])
+        found.sort(key=lambda f: f["path"])
+        written = {path.relative_to(self.folder).as_posix() for path in mask_command_outputs(
+            [self.folder / f["path"] for f in found], max_pixels=self.max_pixels)}
+        return {"files": [f for f in found if f["path"] not in written],
+                "masks": [f for f in found if f["path"] in written
+                          and f["path"].endswith("_mask.png")]}
 
     def resolve(self, relative: str) -> Path:
         """The file ``relative`` names inside FOLDER.

@@ -96,6 +96,21 @@ def test_files_lists_images_of_the_folder_only(client, folder, tmp_path):
     assert files == ["a/b/c/three.png", "small.png", "sub/nested.jpg", "wide.png"]
 
 
+
+def test_files_lists_what_mask_wrote_beside_the_images_as_masks_not_panoramas(client, folder):
+    """After 'mask served/ -o served/' the page listed shot_mask.png and shot_preview.jpg as
+    panoramas to open. Now the mask is offered as a mask (the page's mask list) and the
+    preview not at all; the user's own hall_mask.png and hall_preview.jpg stay panoramas."""
+    from tests.mask_command_files import lay_out_a_shoot
+
+    lay_out_a_shoot(folder / "sub")
+    listed = client.get("/api/files").json()
+    assert [f["path"] for f in listed["files"] if f["path"].startswith("sub/")] == [
+        "sub/hall.png", "sub/hall_mask.png", "sub/hall_preview.jpg", "sub/nested.jpg",
+        "sub/shot.png"]
+    assert [f["path"] for f in listed["masks"]] == ["sub/shot_mask.png"]
+    assert "masks" in (STATIC / "app.js").read_text().split("async function loadFiles")[1][:400]
+
 @pytest.mark.skipif(sys.platform != "linux", reason="file names are bytes on Linux only")
 def test_names_that_are_not_utf8_do_not_break_the_page(tmp_path, caplog):
     """A served folder named caf\\xe9 (Latin-1, from an old share or a zip) made /api/info and

@@ -72,11 +72,12 @@ async function loadInfo() {
 }
 
 async function loadFiles() {
-  const { files } = await api("/api/files");
+  const { files, masks } = await api("/api/files");
   state.files = files;
   renderFiles();
+  // The masks 'pano-inpaint mask' wrote beside their images first: they are not panoramas.
   const select = $("mask-file");
-  for (const f of files) select.add(new Option(f.path, f.path));
+  for (const f of [...masks, ...files]) select.add(new Option(f.path, f.path));
 }
 
 function renderFiles() {
