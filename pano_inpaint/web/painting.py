@@ -36,6 +36,7 @@ _CELLS = 1 << 22  # the view's distance grid holds about this many cells at most
 # diagonal to the cell centre, plus how far the sampled cells lie from the polyline (half a
 # diagonal) and the polyline from them (a quarter cell more: samples are half a cell apart).
 _SLACK_CELLS = 2.0
+_POINTS_AT_ONCE = 1 << 20  # points along the stroke held at a time (plus one segment's)
 _EXACT_TILES = 1 << 15  # the view's tiles (at most) when finding segments near undecided pixels
 
 
@@ -56,19 +57,29 @@ class StrokeBlock:
 
 @dataclass(frozen=True)
 class _Grid:
-    """Cells of ``step`` viewport pixels from ``origin`` (both axes); ``distance`` ``(ny, nx)``:
-    each cell centre's distance in pixels to the nearest cell the stroke passes through."""
+    """Cells of ``step`` viewport pixels from ``(x0, y0)``; ``distance`` ``(ny, nx)``: each
+    cell centre's distance in pixels to the nearest cell the stroke passes through."""
 
-    origin: float
+    x0: float
+    y0: float
     step: float
     distance: np.ndarray
 
     def lookup(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        """The distance of the cells holding viewport points ``(x, y)`` (finite, on the grid)."""
+        """The distance of the cells holding viewport points ``(x, y)``; inf off the grid."""
         ny, nx = self.distance.shape
-        ix = np.clip(((x - self.origin) / self.step).astype(np.intp), 0, nx - 1)
-        iy = np.clip(((y - self.origin) / self.step).astype(np.intp), 0, ny - 1)
-        return self.distance[iy, ix]
+        ix, iy = np.floor((x - self.x0) / self.step), np.floor((y - self.y0) / self.step)
+        on = (ix >= 0) & (ix < nx) & (iy >= 0) & (iy < ny)
+        found = np.full(np.shape(x), np.inf, np.float32)
+        found[on] = self.distance[iy[on].astype(np.intp), ix[on].astype(np.intp)]
+        return found
+
+    def gap(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """How far viewport points ``(x, y)`` are from the grid (0 on it)."""
+        ny, nx = self.distance.shape
+        dx = np.maximum(np.maximum(self.x0 - x, x - (self.x0 + nx * self.step)), 0)
+        dy = np.maximum(np.maximum(self.y0 - y, y - (self.y0 + ny * self.step)), 0)
+        return np.hypot(dx, dy)
 
 
 def _segment_distance2(
@@ -109,28 +120,37 @@ def _distance_grid(
     a: np.ndarray, b: np.ndarray, radius: float, view: PerspectiveView
 ) -> tuple[_Grid, np.ndarray] | None:
     """The view's distance grid for segments ``a``-``b``, and which segments reach it (``(m,)``
-    bool); None when none does. The grid spans the viewport plus ``radius`` and a few cells,
-    so every polyline point within ``radius`` of the viewport is on it."""
+    bool); None when none does. The grid spans the parts of the stroke within ``radius`` and a
+    few cells of the viewport, and as much again around them: a viewport point off the grid is
+    farther than that from the stroke."""
     step = max(1.0, float(np.sqrt((view.width + 2 * radius + 16) * (view.height + 2 * radius
                                                                        + 16) / _CELLS)))
     margin = radius + 4 * step
-    nx = int(np.ceil((view.width + 2 * margin) / step))
-    ny = int(np.ceil((view.height + 2 * margin) / step))
     kept, ca, cb = _clip_segments(a, b, -margin, view.width + margin, view.height + margin)
     if not kept.any():
         return None
+    ends = np.concatenate([ca, cb])  # (2k, 2)
+    x0, y0 = np.maximum(ends.min(axis=0) - margin, -margin)
+    x1, y1 = np.minimum(ends.max(axis=0) + margin, (view.width + margin, view.height + margin))
+    nx, ny = int(np.ceil((x1 - x0) / step)) + 1, int(np.ceil((y1 - y0) / step)) + 1
     # Points every half cell along each part: each lies in a cell whose centre is within half
     # a diagonal of it, and every point of the part is within a quarter cell of one.
     counts = np.ceil(np.hypot(*(cb - ca).T) / (step / 2)).astype(np.intp) + 1  # (k,)
-    t = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
-    t = t / np.repeat(np.maximum(counts - 1, 1), counts)
-    along = np.repeat(ca, counts, axis=0) + t[:, None] * np.repeat(cb - ca, counts, axis=0)
     cells = np.ones((ny, nx), np.uint8)
-    ix = np.clip(((along[:, 0] + margin) / step).astype(np.intp), 0, nx - 1)
-    iy = np.clip(((along[:, 1] + margin) / step).astype(np.intp), 0, ny - 1)
-    cells[iy, ix] = 0
+    ends = np.cumsum(counts)
+    bounds = np.searchsorted(ends, np.arange(_POINTS_AT_ONCE, ends[-1], _POINTS_AT_ONCE))
+    for part in map(slice, np.r_[0, bounds + 1], np.r_[bounds + 1, len(counts)]):
+        n, a0, ab = counts[part], ca[part], cb[part] - ca[part]
+        if not len(n):
+            continue
+        t = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)  # index along its part
+        t = t / np.repeat(np.maximum(n - 1, 1), n)
+        along = np.repeat(a0, n, axis=0) + t[:, None] * np.repeat(ab, n, axis=0)  # (p, 2)
+        ix = np.clip(((along[:, 0] - x0) / step).astype(np.intp), 0, nx - 1)
+        iy = np.clip(((along[:, 1] - y0) / step).astype(np.intp), 0, ny - 1)
+        cells[iy, ix] = 0
     distance = cv2.distanceTransform(cells, cv2.DIST_L2, cv2.DIST_MASK_PRECISE) * step
-    return _Grid(-margin, step, distance), kept
+    return _Grid(float(x0), float(y0), step, distance), kept
 
 
 def _tiles_near(
@@ -163,11 +183,9 @@ def _tiles_near(
     spread = rho * f / np.cos(np.where(bounded, theta + rho, 0)) ** 2
     lands = ((x >= -spread) & (x <= view.width + spread) & (y >= -spread)
              & (y <= view.height + spread))
-    ny, nx = grid.distance.shape
-    on_grid = ((x >= grid.origin) & (x < grid.origin + nx * grid.step) & (y >= grid.origin)
-               & (y < grid.origin + ny * grid.step))
-    close = np.ones_like(lands)
-    close[on_grid] = grid.lookup(x[on_grid], y[on_grid]) <= reach + spread[on_grid]
+    # Off the grid, the stroke is farther than the grid's margin (> reach) beyond its edge.
+    gap = grid.gap(x, y)
+    close = np.where(gap > 0, gap <= spread, grid.lookup(x, y) <= reach + spread)
     return (bounded & lands & close) | (near_edge & (theta - rho <= widest))
 
 
@@ -280,7 +298,7 @@ def stroke_blocks(
         x, y, in_front = _project_pixels(rows, cols, view, height, width)  # (r, n) each
         inside = in_front & (x >= 0) & (x <= view.width) & (y >= 0) & (y <= view.height)
         distance = np.full(x.shape, np.inf, np.float32)
-        distance[inside] = grid.lookup(x[inside], y[inside])
+        distance[inside] = grid.lookup(x[inside], y[inside])  # inf off the grid: too far
         covered = distance <= radius - slack
         unsure = np.flatnonzero((distance > radius - slack) & (distance <= radius + slack))
         if unsure.size:
