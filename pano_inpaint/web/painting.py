@@ -6,11 +6,11 @@ is covered when its centre direction projects in front of the camera, inside the
 within ``radius`` of the polyline: the hole is what the user saw painted, whatever the
 panorama's resolution.
 
-The stroke is rasterised once on the view: a grid over the viewport holds each cell's distance
-to the polyline (a distance transform), so every mask pixel is decided by one look-up, and
-only pixels whose projection lands within a few cells of the brush's edge are measured against
-the segments near them. Tiles of the mask are culled on that grid before any pixel is
-projected, so a request costs what it covers (plus the view's grid), not points x brush area:
+The stroke is rasterised once on the view: a grid over the viewport around the stroke holds
+each cell's distance to the polyline (a distance transform), so every mask pixel is decided by
+one look-up, and only pixels whose projection lands within a few cells of the brush's edge are
+measured against the segments near them. Tiles of the mask are culled on that grid before any
+pixel is projected, so a request costs what it covers (plus its grid), not points x brush area:
 1,000 points of a 200-pixel brush at fov 140 took 52 s of CPU when each run of segments
 projected the pixels near it.
 
