@@ -248,3 +248,30 @@ def test_a_long_stroke_goes_in_pieces_that_make_the_whole(chrome, live):
     ties = np.abs(distance - radius) < 1e-6
     assert expected.sum() > 500
     assert not ((mask != expected) & ~ties).any(), "the pieces are not the whole stroke"
+
+
+def test_the_page_takes_its_brush_range_and_lists_masks_apart(chrome, tmp_path, monkeypatch):
+    """The brush slider's range is /api/info's brush_radius (the API's bound), and the masks
+    'pano-inpaint mask' wrote beside their images are offered under 'Load a mask file', not
+    in the list of panoramas to open; its previews are in neither."""
+    from pano_inpaint.web import app as app_module
+    from tests.mask_command_files import lay_out_a_shoot
+
+    monkeypatch.setattr(app_module, "BRUSH_RADIUS", (3, 150))
+    lay_out_a_shoot(tmp_path)
+    workspace = tmp_path.parent / f"{tmp_path.name}_workspace"
+    workspace.mkdir()
+    server = LiveServer(Session(tmp_path, workspace))
+    try:
+        _load(chrome, server)
+        brush = chrome.execute_script(
+            "const b = document.getElementById('brush'); return [b.min, b.max];")
+        assert brush == ["3", "150"]
+        listed = chrome.execute_script(
+            "return [...document.querySelectorAll('#files li')].map((li) => li.dataset.path);")
+        assert listed == ["hall.png", "hall_mask.png", "hall_preview.jpg", "shot.png"]
+        offered = chrome.execute_script(
+            "return [...document.getElementById('mask-file').options].map((o) => o.value);")
+        assert offered == ["", "shot_mask.png", *listed]
+    finally:
+        server.stop()
