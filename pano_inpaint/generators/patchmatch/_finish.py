@@ -594,15 +594,19 @@ def _orientation(x: np.ndarray, hole: np.ndarray, outside: np.ndarray, reach: fl
 
 
 def _oriented_fill(x: np.ndarray, hole: np.ndarray, direction: np.ndarray, sigma: float,
-                   longest: float) -> np.ndarray:
+                   longest: float | np.ndarray) -> np.ndarray:
     """``x`` (``(H, W, C)``) with each hole pixel interpolated along ``direction`` (unit
     ``(dy, dx)``) between the nearest known pixels on its two sides (blurred at ``sigma``
-    over known pixels only) where they are at most ``longest`` px apart; other hole pixels
+    over known pixels only) where they are at most ``longest`` px apart (a number, or
+    ``(H, W)`` per hole pixel: a run takes the largest of its pixels'); other hole pixels
     are NaN (one side only, or a run along the hole's length: a monopod's hole read along
     itself drew its far end's colour down it as a streak)."""
     height, width = hole.shape
     source = _masked_mean(x, ~hole, sigma)
-    # Rotate so that ``direction`` runs along the rows.
+    # Rotate so that ``direction`` runs along the rows: about the box's centre onto a canvas
+    # that holds all of it, of which only the window around the turned hole is made (its
+    # runs' ends are within 3 px of it; a disc's window is half the canvas at 45 degrees, a
+    # thin stroke's a sliver of it).
     angle = float(np.degrees(np.arctan2(direction[0], direction[1])))
     centre = (width / 2, height / 2)
     matrix = cv2.getRotationMatrix2D(centre, angle, 1.0)
@@ -610,35 +614,70 @@ def _oriented_fill(x: np.ndarray, hole: np.ndarray, direction: np.ndarray, sigma
     size = (int(np.ceil(width * cos + height * sin)), int(np.ceil(width * sin + height * cos)))
     matrix[0, 2] += size[0] / 2 - centre[0]
     matrix[1, 2] += size[1] / 2 - centre[1]
-    turned = cv2.warpAffine(source, matrix, size, flags=cv2.INTER_LINEAR).reshape(
-        size[1], size[0], -1)
-    inside = cv2.warpAffine(np.ones(hole.shape, np.float32), matrix, size,
-                            flags=cv2.INTER_LINEAR) > 0.999
-    lost = cv2.warpAffine(hole.astype(np.float32), matrix, size, flags=cv2.INTER_LINEAR) > 0
-    known = inside & ~lost
-    del inside, lost
-    # Along each row, the nearest known column on either side of each pixel.
-    columns = np.arange(size[0], dtype=np.int32)
-    left = np.where(known, columns, np.int32(-1))
-    np.maximum.accumulate(left, axis=1, out=left)
-    right = np.where(known, columns, np.int32(size[0]))[:, ::-1]
-    right = np.minimum.accumulate(right, axis=1)[:, ::-1]
-    both = (left >= 0) & (right < size[0]) & (right - left <= longest)
-    share = ((columns - left) / np.maximum(right - left, 1)).astype(np.float32)[..., None]
-    np.clip(left, 0, size[0] - 1, out=left)
-    out = np.take_along_axis(turned, left[..., None], axis=1)
-    del left
-    far = np.take_along_axis(turned, np.clip(right, 0, size[0] - 1)[..., None], axis=1)
-    del right, turned
-    far -= out
-    far *= share
-    out += far
-    del far, share
-    out[~both] = np.nan
-    back = cv2.warpAffine(out, matrix, (width, height),
+    # The turned hole's extent, from each row's first and last hole pixel.
+    rows = np.flatnonzero(hole.any(axis=1))
+    ends = np.stack([hole[rows].argmax(axis=1), width - 1 - hole[rows, ::-1].argmax(axis=1)])
+    extent = [matrix[k, 0] * ends + matrix[k, 1] * rows + matrix[k, 2] for k in (0, 1)]
+    low = [max(int(np.floor(t.min())) - 4, 0) for t in extent]
+    high = [min(int(np.ceil(t.max())) + 5, n) for t, n in zip(extent, size, strict=True)]
+    matrix[:, 2] -= low
+    window = (high[0] - low[0], high[1] - low[1])
+    turned = cv2.warpAffine(source, matrix, window, flags=cv2.INTER_LINEAR).reshape(
+        window[1], window[0], -1)
+    del source
+    known = cv2.warpAffine(np.ones(hole.shape, np.float32), matrix, window,
+                           flags=cv2.INTER_LINEAR) > 0.999
+    known &= cv2.warpAffine(hole.astype(np.float32), matrix, window,
+                            flags=cv2.INTER_LINEAR) <= 0
+    # The runs of unknown pixels along a row between two known ones (on the flattened
+    # window, a run that crosses a row's end has none on one side): a known pixel followed
+    # by an unknown one is a run's left end, an unknown followed by a known one its right.
+    flat = known.ravel()
+    left = np.flatnonzero(flat[:-1] & ~flat[1:])
+    right = np.flatnonzero(~flat[:-1] & flat[1:]) + 1
+    if len(right):
+        right = right[np.minimum(np.searchsorted(right, left, side="right"), len(right) - 1)]
+    else:
+        right = left
+    run = (right > left) & (right // window[0] == left // window[0])
+    if not np.ndim(longest):
+        run &= right - left <= longest
+    elif run.any():
+        # Each run's limit, the largest of its pixels'. The limits are spread 1 px first (a
+        # 3x3 maximum): a turned pixel whose footprint touches a hole reads its limit whole,
+        # not blended with the known pixels' 0.
+        limit = cv2.dilate(np.asarray(longest, np.float32), np.ones((3, 3), np.uint8))
+        limit = cv2.warpAffine(limit, matrix, window, flags=cv2.INTER_LINEAR).ravel()
+        bounds = np.stack([left + 1, right], axis=1).ravel()
+        run[run] &= np.maximum.reduceat(limit, bounds[np.repeat(run, 2)])[::2] >= (
+            right - left)[run]
+        del limit
+    left, right = left[run], right[run]
+    del flat, run
+    values = turned.reshape(-1, turned.shape[-1])
+    np.copyto(turned, np.nan, where=~known[..., None])
+    del known
+    # Fill the runs in pieces of about a million pixels (their indices are int64).
+    inner = right - left - 1
+    cuts = np.searchsorted(np.cumsum(inner), np.arange(1, inner.sum() // 2**20 + 1) * 2**20)
+    for part in np.split(np.arange(len(left)), cuts):
+        a, b, n = left[part], right[part], inner[part]
+        if not n.sum():
+            continue
+        start = np.repeat(a, n)
+        offset = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n) + 1
+        share = (offset / np.repeat(b - a, n)).astype(np.float32)[:, None]
+        near = values[start]
+        far = values[start + np.repeat(b - a, n)]
+        far -= near
+        far *= share
+        near += far
+        values[start + offset] = near
+    back = cv2.warpAffine(turned, matrix, (width, height),
                           flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
                           borderValue=np.nan).reshape(x.shape)
-    return np.where(hole[..., None], back, x)
+    np.copyto(back, x, where=~hole[..., None])
+    return back
 
 
 def _layers(x: np.ndarray, hole: np.ndarray, outside: np.ndarray, deepest: float,
@@ -666,8 +705,11 @@ def _along_layers(x: np.ndarray, hole: np.ndarray, smooth: np.ndarray,
     a lake's horizon behind a person came out grey, the bright band above it dimmed)."""
     direction, share, longest = layers
     oriented = _oriented_fill(x[reach], hole[reach], direction, _ORIENTED_BLUR, longest)[within]
-    oriented = np.where(np.isnan(oriented), smooth, oriented)
-    return smooth + np.float32(share) * (oriented - smooth)
+    oriented -= smooth  # in place (a view of a box ``reach`` large): 3 such arrays fewer
+    np.nan_to_num(oriented, copy=False, nan=0.0)  # NaN: the smooth structure as it is
+    oriented *= np.float32(share)
+    oriented += smooth
+    return oriented
 
 
 def _away_from(pixels: np.ndarray, width: float) -> np.ndarray:
