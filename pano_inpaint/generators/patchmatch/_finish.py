@@ -25,7 +25,7 @@ Copied texture has failings that can be corrected without undoing the copy:
   the ring's gradients agree on one direction (:func:`_orientation`: a horizon's bands, ripples
   drawn out along it, a wall's foot; not grass or gravel) the smooth structure is, by that
   share, the known pixels on either side interpolated along it, unblurred
-  (:func:`_along_layers`), where they are at most 3 hole widths apart.
+  (:func:`_along_layers`), where they are at most 3 widths of the hole they cross apart.
 * Detail energy, both ways. A patch distance prefers flat sources (a flat patch is never far
   from anything), so copies may hold less fine detail than the hole's surroundings; and where
   the surroundings are smooth (a sky, a plain ceiling) the copied pieces bring the texture of
@@ -152,7 +152,8 @@ _ORIENTED_COHERENCE = (0.3, 0.6)
 # Blur (px) of the known pixels the fill along the layers reads: enough to take out single
 # pixels' noise, not a thin layer (a 4 px tree line).
 _ORIENTED_BLUR = 1.0
-# Longest run (in the hole's widths, twice its depth) the fill along the layers spans; a
+# Longest run (in widths of the hole it crosses, twice that hole's depth: each hole's own
+# where a crop holds several, :func:`_part_depths`) the fill along the layers spans; a
 # longer one runs along the hole, not across it (a layer crossing a thin hole at under 20
 # degrees to it). At 6 a monopod's hole at Potsdamer Platz, read along itself, got its far
 # end's colour drawn down it (-1.17 dB); 3 against 1.5: 130 cases +2.68 dB at mask seed 0, +3.09
@@ -680,30 +681,41 @@ def _oriented_fill(x: np.ndarray, hole: np.ndarray, direction: np.ndarray, sigma
     return back
 
 
-def _layers(x: np.ndarray, hole: np.ndarray, outside: np.ndarray, deepest: float,
-            tau: float) -> tuple[np.ndarray, float, float] | None:
+def _layers(x: np.ndarray, hole: np.ndarray, outside: np.ndarray, depth: np.ndarray,
+            tau: float) -> tuple[np.ndarray, float, float | np.ndarray] | None:
     """The direction (unit ``(dy, dx)``) of the layers the ring runs in (within twice the
-    hole's depth, and no further than the smooth structure reaches in, ``4 tau``, if ``tau``),
-    the share of the smooth structure that follows them (by how far the ring's gradients
-    agree, :func:`_orientation`) and the longest run across the hole to fill along them
-    (:func:`_oriented_fill`); None where the ring is not layered."""
+    hole's depth, ``depth``'s largest, and no further than the smooth structure reaches in,
+    ``4 tau``, if ``tau``), the share of the smooth structure that follows them (by how far
+    the ring's gradients agree, :func:`_orientation`) and the longest run across the hole to
+    fill along them (:func:`_oriented_fill`): 3 widths of the hole, or where the crop holds
+    holes of different depths, ``(H, W)`` 3 widths of each (:func:`_part_depths`: a thin
+    stroke beside a deep cap is filled along its length no further than alone); None where
+    the ring is not layered."""
+    deepest = float(depth.max())
     reach = 2 * deepest if tau <= 0 else min(2 * deepest, 4 * tau)
     box = _box(hole, int(np.ceil(reach)) + 4)
     direction, coherence = _orientation(x[box], hole[box], outside[box], reach + 2,
                                         _ORIENTED_BLUR)
     share = float(np.clip((coherence - _ORIENTED_COHERENCE[0])
                           / (_ORIENTED_COHERENCE[1] - _ORIENTED_COHERENCE[0]), 0.0, 1.0))
-    return None if share == 0 else (direction, share, _ORIENTED_GAP * 2 * deepest)
+    if share == 0:
+        return None
+    parts = _part_depths(hole, depth)
+    widths = deepest if parts[hole].min() >= deepest else parts
+    return direction, share, _ORIENTED_GAP * 2 * widths
 
 
 def _along_layers(x: np.ndarray, hole: np.ndarray, smooth: np.ndarray,
-                  layers: tuple[np.ndarray, float, float], reach: tuple[slice, slice],
+                  layers: tuple[np.ndarray, float, float | np.ndarray],
+                  reach: tuple[slice, slice],
                   within: tuple[slice, slice]) -> np.ndarray:
     """``smooth`` (the smooth structure on the hole's box) turned by ``layers``' share into the
     fill along their direction (:func:`_oriented_fill`, on the box ``reach``), unblurred: a
     harmonic fill blurred at ``sigma`` washed out the layers a thin hole cuts (a tree line on
     a lake's horizon behind a person came out grey, the bright band above it dimmed)."""
     direction, share, longest = layers
+    if np.ndim(longest):
+        longest = longest[reach]
     oriented = _oriented_fill(x[reach], hole[reach], direction, _ORIENTED_BLUR, longest)[within]
     oriented -= smooth  # in place (a view of a box ``reach`` large): 3 such arrays fewer
     np.nan_to_num(oriented, copy=False, nan=0.0)  # NaN: the smooth structure as it is
@@ -1172,7 +1184,7 @@ def finish_fill(filled: np.ndarray, hole: np.ndarray, params: FinishScales, high
                        for a, b in zip(inner, reach, strict=True))
         smooth = thin = layers = None
         if params.tau > 0 or params.layout_tau > 0 or params.rim_tau > 0:
-            layers = _layers(x, h, outside, float(depth.max()), params.tau)
+            layers = _layers(x, h, outside, depth, params.tau)
             continued = None if along is None or i not in along else along[i][crop]
             coarse, streaks = _smooth_fills(
                 x, h, max(1, int(params.sigma)),
