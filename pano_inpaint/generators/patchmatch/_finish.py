@@ -24,7 +24,7 @@ Copied texture has failings that can be corrected without undoing the copy:
   lake's horizon left a grey block where the tree line and the bright band above it ran. Where
   the ring's gradients agree on one direction (:func:`_orientation`: a horizon's bands, ripples
   drawn out along it, a wall's foot; not grass or gravel) the smooth structure is, by that
-  share, the known pixels on either side interpolated along it, unblurred
+  share, the known pixels on either side interpolated along it, not blurred at ``sigma``
   (:func:`_along_layers`), where they are at most 3 widths of the hole they cross apart.
 * Detail energy, both ways. A patch distance prefers flat sources (a flat patch is never far
   from anything), so copies may hold less fine detail than the hole's surroundings; and where
@@ -572,12 +572,12 @@ def _smoothness(energy: np.ndarray, level: float) -> np.ndarray:
 
 def _orientation(x: np.ndarray, hole: np.ndarray, outside: np.ndarray, reach: float,
                  sigma: float) -> tuple[np.ndarray, float]:
-    """The direction (unit ``(dy, dx)``) the known pixels within ``reach`` of ``hole`` run
-    along and the coherence of their structure tensor, in ``[0, 1]`` (1: every gradient
-    parallel). It is summed over those pixels, so strong edges weigh most: a horizon's bands,
-    ripples drawn out along it, a lone wall's foot read near 1; grass and gravel near 0 (0.02-
-    0.04 for noise). Gradients are taken on the known pixels blurred at ``sigma``, never
-    across the hole's border."""
+    """The direction (unit ``(dy, dx)``) the known pixels from 2 px to ``reach`` out of
+    ``hole`` (``outside``: their distance to it) run along and the coherence of their
+    structure tensor, in ``[0, 1]`` (1: every gradient parallel). It is summed over those
+    pixels, so strong edges weigh most: a horizon's bands, ripples drawn out along it, a lone
+    wall's foot read near 1; grass and gravel near 0 (0.02-0.04 for noise). Gradients are
+    taken on the known pixels blurred at ``sigma``, never across the hole's border."""
     ring = (outside > 2) & (outside <= reach)
     if ring.sum() < 20:
         return np.array([0.0, 1.0]), 0.0
@@ -710,9 +710,10 @@ def _along_layers(x: np.ndarray, hole: np.ndarray, smooth: np.ndarray,
                   reach: tuple[slice, slice],
                   within: tuple[slice, slice]) -> np.ndarray:
     """``smooth`` (the smooth structure on the hole's box) turned by ``layers``' share into the
-    fill along their direction (:func:`_oriented_fill`, on the box ``reach``), unblurred: a
-    harmonic fill blurred at ``sigma`` washed out the layers a thin hole cuts (a tree line on
-    a lake's horizon behind a person came out grey, the bright band above it dimmed)."""
+    fill along their direction (:func:`_oriented_fill`, on the box ``reach``), not blurred at
+    ``sigma`` (only at ``_ORIENTED_BLUR``): a harmonic fill blurred at ``sigma`` washed out
+    the layers a thin hole cuts (a tree line on a lake's horizon behind a person came out
+    grey, the bright band above it dimmed)."""
     direction, share, longest = layers
     if np.ndim(longest):
         longest = longest[reach]
