@@ -1324,17 +1324,14 @@ def write_mask(path: PathLike, mask: np.ndarray, *, overwrite: bool = False) -> 
     path = Path(path)
     if path.suffix.lower() != ".png":
         raise ValueError(f"a mask is written as PNG, got '{path}'")
-    if not isinstance(mask, np.ndarray) or mask.dtype != np.bool_:
-        raise TypeError(f"mask must be a bool array, got {getattr(mask, 'dtype', type(mask))}")
-    if mask.ndim != 2 or 0 in mask.shape:
-        raise ValueError(f"mask must have shape (H, W), got {mask.shape}")
+    data = encode_mask(mask)  # checks the mask first: nothing is written for a bad one
     if path.is_dir():
         raise ImageWriteError(path, "it is a directory", "give a file name with a suffix")
     if not overwrite and path.exists():
         raise FileExistsError(_exists_message(path))
 
     def write(tmp: Path) -> None:
-        tmp.write_bytes(encode_mask(mask))
+        tmp.write_bytes(data)
 
     atomic_write_image(path, write, overwrite=overwrite)
     return path
