@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from pano_inpaint.geometry.perspective import PerspectiveView
+from pano_inpaint.geometry.perspective import PerspectiveView, xyz_to_view_pixel
 from pano_inpaint.geometry.sphere import erp_pixel_to_lonlat, lonlat_to_xyz
 
 __all__ = ["StrokeBlock", "stroke_blocks"]
@@ -167,19 +167,17 @@ def _tiles_near(
     rows = np.minimum(np.arange(0, height, _TILE) + _TILE // 2, height - 1)
     cols = np.minimum(np.arange(0, width, _TILE) + _TILE // 2, width - 1)
     lon, lat = erp_pixel_to_lonlat(cols[None, :], rows[:, None], height, width)
-    camera = lonlat_to_xyz(lon, lat) @ view.rotation  # (tr, tc, 3): camera coordinates
+    xyz = lonlat_to_xyz(lon, lat)  # (tr, tc, 3)
+    x, y, _ = xyz_to_view_pixel(xyz, view)  # NaN behind the camera: never bounded below
     # A tile's pixels are at most TILE / 2 rows and columns from its centre pixel: within
     # TILE / 2 * pi / H radians along the meridian plus as much along the parallel (W = 2 H);
     # half as much again for safety.
     rho = 1.5 * _TILE * np.pi / height
-    theta = np.arccos(np.clip(camera[..., 2], -1, 1))
+    theta = np.arccos(np.clip(xyz @ view.rotation[:, 2], -1, 1))  # from the optical axis
     f = view.focal
     widest = np.arctan(np.hypot(view.width, view.height) / 2 / f)  # the viewport's corners
     near_edge = theta + rho >= np.pi / 2 - 1e-3
     bounded = ~near_edge & (theta - rho <= widest)
-    depth = np.where(bounded, camera[..., 2], 1.0)
-    x = view.width / 2 + f * camera[..., 0] / depth
-    y = view.height / 2 - f * camera[..., 1] / depth
     spread = rho * f / np.cos(np.where(bounded, theta + rho, 0)) ** 2
     lands = ((x >= -spread) & (x <= view.width + spread) & (y >= -spread)
              & (y <= view.height + spread))
