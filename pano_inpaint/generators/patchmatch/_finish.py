@@ -681,17 +681,17 @@ def _oriented_fill(x: np.ndarray, hole: np.ndarray, direction: np.ndarray, sigma
     return back
 
 
-def _layers(x: np.ndarray, hole: np.ndarray, outside: np.ndarray, depth: np.ndarray,
+def _layers(x: np.ndarray, hole: np.ndarray, outside: np.ndarray, parts: np.ndarray,
             tau: float) -> tuple[np.ndarray, float, float | np.ndarray] | None:
     """The direction (unit ``(dy, dx)``) of the layers the ring runs in (within twice the
-    hole's depth, ``depth``'s largest, and no further than the smooth structure reaches in,
-    ``4 tau``, if ``tau``), the share of the smooth structure that follows them (by how far
-    the ring's gradients agree, :func:`_orientation`) and the longest run across the hole to
-    fill along them (:func:`_oriented_fill`): 3 widths of the hole, or where the crop holds
-    holes of different depths, ``(H, W)`` 3 widths of each (:func:`_part_depths`: a thin
-    stroke beside a deep cap is filled along its length no further than alone); None where
-    the ring is not layered."""
-    deepest = float(depth.max())
+    hole's depth, and no further than the smooth structure reaches in, ``4 tau``, if ``tau``),
+    the share of the smooth structure that follows them (by how far the ring's gradients
+    agree, :func:`_orientation`) and the longest run across the hole to fill along them
+    (:func:`_oriented_fill`): 3 widths of the hole, or where the crop holds holes of different
+    depths, ``(H, W)`` 3 widths of each (a thin stroke beside a deep cap is filled along its
+    length no further than alone); None where the ring is not layered. ``parts``: each hole
+    pixel's hole depth (:func:`_part_depths`)."""
+    deepest = float(parts.max())
     reach = 2 * deepest if tau <= 0 else min(2 * deepest, 4 * tau)
     box = _box(hole, int(np.ceil(reach)) + 4)
     direction, coherence = _orientation(x[box], hole[box], outside[box], reach + 2,
@@ -700,7 +700,6 @@ def _layers(x: np.ndarray, hole: np.ndarray, outside: np.ndarray, depth: np.ndar
                           / (_ORIENTED_COHERENCE[1] - _ORIENTED_COHERENCE[0]), 0.0, 1.0))
     if share == 0:
         return None
-    parts = _part_depths(hole, depth)
     widths = deepest if parts[hole].min() >= deepest else parts
     return direction, share, _ORIENTED_GAP * 2 * widths
 
@@ -872,7 +871,8 @@ def _band_gains(x: np.ndarray, detail: list[np.ndarray], inner: tuple[slice, sli
                 hole: np.ndarray, depth: np.ndarray, outside: np.ndarray,
                 sigmas: list[float], ring: float,
                 gain_max: float, log_scale: np.ndarray | None = None, noise: float = 0.0,
-                level: float = 0.0, textured_too: bool = False, band_depth: float = 0.0
+                level: float = 0.0, textured_too: bool = False, band_depth: float = 0.0,
+                parts: np.ndarray | None = None
                 ) -> tuple[list[np.ndarray], np.ndarray | None, np.ndarray | None]:
     """Per band and hole pixel, the gain that brings the fill's local band energy to the one
     the known ring around that part of the hole has in the same band: ``(h, w, 1)`` maps on
@@ -893,7 +893,8 @@ def _band_gains(x: np.ndarray, detail: list[np.ndarray], inner: tuple[slice, sli
     towards the others (a grey, head-shaped haze in the sky). The energies,
     blurred over at least ``2 sigma``, are worked out on a grid ``sigma`` times coarser.
     ``depth``: each pixel's distance to the nearest known one (0 on known pixels);
-    ``outside``: each pixel's distance to the nearest hole pixel (0 in the hole).
+    ``outside``: each pixel's distance to the nearest hole pixel (0 in the hole); ``parts``:
+    each hole pixel's hole depth (:func:`_part_depths`; None: worked out here).
 
     ``log_scale`` (``(H, W)``, :func:`log_pixel_scale`): a cube face samples the sphere more
     coarsely at its centre than at its rim, and a panorama's finest band grows with the
@@ -995,7 +996,10 @@ def _band_gains(x: np.ndarray, detail: list[np.ndarray], inner: tuple[slice, sli
                                       _SLOPE_FLOOR * along_slope)
     # Each hole's own depth: measured on the crop's deepest, a thin hole beside a deep one
     # had its coarse bands lowered too.
-    parts = _part_depths(hole, depth)[inner] if band_depth > 0 and len(sigmas) > 1 else None
+    if band_depth > 0 and len(sigmas) > 1:
+        parts = (_part_depths(hole, depth) if parts is None else parts)[inner]
+    else:
+        parts = None
     gains = []
     for index, (fill_energy, ring_energy) in enumerate(zip(fill_energies, ring_energies,
                                                            strict=True)):
@@ -1125,6 +1129,7 @@ def finish_fill(filled: np.ndarray, hole: np.ndarray, params: FinishScales, high
         # back at FLT_MAX, which overflows the weights made from it: deeper than the crop's
         # diagonal says the same (no known pixel within reach) in finite numbers.
         np.minimum(depth, np.float32(np.hypot(*h.shape)), out=depth)
+        parts = _part_depths(h, depth)  # each hole's own depth: the band gains' and the layers'
         trend = None  # the smooth trend and its weight, where the ring is smooth
         textured = None  # the share of the ring nearest each hole pixel that is textured
         if params.bands > 0:
@@ -1134,7 +1139,8 @@ def finish_fill(filled: np.ndarray, hole: np.ndarray, params: FinishScales, high
             noise = x.shape[-1] * params.quantum**2 / 12.0  # step^2 / 12 a channel
             gains, smooth_share, textured = _band_gains(
                 x, bands, inner, h, depth, outside, sigmas, params.ring, params.gain_max,
-                log_scale, noise, params.trend_level, params.layout_tau > 0, params.band_depth)
+                log_scale, noise, params.trend_level, params.layout_tau > 0, params.band_depth,
+                parts)
             sections = None
             if lined is not None and i in lined:
                 sections = _cross_sections(bands[:-1], lined[i], crop, inner)
@@ -1185,7 +1191,7 @@ def finish_fill(filled: np.ndarray, hole: np.ndarray, params: FinishScales, high
                        for a, b in zip(inner, reach, strict=True))
         smooth = thin = layers = None
         if params.tau > 0 or params.layout_tau > 0 or params.rim_tau > 0:
-            layers = _layers(x, h, outside, depth, params.tau)
+            layers = _layers(x, h, outside, parts, params.tau)
             continued = None if along is None or i not in along else along[i][crop]
             coarse, streaks = _smooth_fills(
                 x, h, max(1, int(params.sigma)),
