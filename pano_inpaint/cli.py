@@ -536,9 +536,11 @@ def mask_command(
 @app.command("check")
 @_stops_cleanly("check it")
 def check_command(
-    image: Annotated[Path, typer.Argument(help="Any equirectangular panorama.")],
+    # readable=False (the mask's too): click's own check was exit 2 (usage); read_image says 3.
+    image: Annotated[Path, typer.Argument(help="Any equirectangular panorama.", readable=False)],
     mask: Annotated[
-        Path | None, typer.Option("--mask", "-m", help="Measure seams/boundary on this hole.")
+        Path | None, typer.Option("--mask", "-m", help="Measure seams/boundary on this hole.",
+                                  readable=False)
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
     resize_mask: Annotated[
@@ -597,7 +599,8 @@ _ENGINE_NAMES = {"frblud": ("front", "right", "back", "left", "up", "down"),
 @app.command("cubemap")
 @_stops_cleanly("make the cubemap")
 def cubemap_command(
-    image: Annotated[Path, typer.Argument(help="Equirectangular panorama.")],
+    # readable=False: click's own check was exit 2 (usage); read_image says 3.
+    image: Annotated[Path, typer.Argument(help="Equirectangular panorama.", readable=False)],
     output: Annotated[Path, typer.Option("--output", "-o", help="Output folder.")],
     layout: Annotated[
         str, typer.Option(help="faces (six files), dice (4x3 cross), horizon (6x1), vertical.")
@@ -695,7 +698,8 @@ def _read_faces(source: Path, max_pixels: int):
     of six files or one layout image.
 
     Raises:
-        ValueError: no cubemap there, or faces of different sizes or shapes (named).
+        ValueError: no cubemap there, a folder that cannot be listed, or faces of different
+            sizes or shapes (named).
     """
     import numpy as np
 
@@ -705,7 +709,10 @@ def _read_faces(source: Path, max_pixels: int):
     if not source.is_dir():  # read_image refuses what is not a regular file
         loaded = read_image(source, max_pixels=max_pixels)
         return layout_to_cube(loaded.pixels), loaded.metadata, [source]
-    files = {p.stem.lower(): p for p in source.iterdir() if p.is_file()}
+    try:
+        files = {p.stem.lower(): p for p in source.iterdir() if p.is_file()}
+    except OSError as exc:  # no permission: a PermissionError traceback before
+        raise ValueError(f"{source}: cannot be read ({exc.strerror or exc})") from exc
     for stems in _ENGINE_NAMES.values():
         if all(s in files for s in stems):
             loaded = [read_image(files[s], max_pixels=max_pixels) for s in stems]
@@ -741,7 +748,9 @@ def _read_faces(source: Path, max_pixels: int):
 @app.command("equirect")
 @_stops_cleanly("make the panorama")
 def equirect_command(
-    source: Annotated[Path, typer.Argument(help="Folder of six faces, or a dice/strip image.")],
+    # readable=False: click's own check was exit 2 (usage); _read_faces says 3.
+    source: Annotated[Path, typer.Argument(help="Folder of six faces, or a dice/strip image.",
+                                           readable=False)],
     output: Annotated[Path, typer.Option("--output", "-o", help="Output panorama file.")],
     width: Annotated[
         int | None, typer.Option(min=2, max=65536, help="Output width (default 4 x face).")

@@ -875,6 +875,49 @@ def test_a_device_is_not_read_as_an_image(tmp_path, pano, capsys, command):
     assert f"cannot read '{device}': not a regular file (a device, pipe or socket)" in text
 
 
+def _permissions_enforced(folder: Path) -> bool:
+    """Whether a file without read permission cannot be read here (not as root, unless its
+    capabilities are dropped: capsh --drop=cap_dac_override,cap_dac_read_search)."""
+    probe = folder / "probe"
+    probe.write_bytes(b"")
+    probe.chmod(0)
+    try:
+        probe.read_bytes()
+    except PermissionError:
+        return True
+    finally:
+        probe.unlink()
+    return False
+
+
+@pytest.mark.parametrize("command", ["check", "check --mask", "cubemap", "equirect",
+                                     "equirect folder"])
+def test_an_input_that_cannot_be_read_is_bad_input(tmp_path, pano, capsys, command):
+    """A file or folder without read permission was click's exit 2 ('Invalid value for
+    'image': path ... is not readable.', a usage error); it is bad input, exit 3, as inpaint
+    and serve say."""
+    if not _permissions_enforced(tmp_path):
+        pytest.skip("permissions are not enforced (root, Windows)")
+    locked = tmp_path / ("faces" if command == "equirect folder" else "locked.png")
+    if command == "equirect folder":
+        assert _run(capsys, "cubemap", pano, "-o", locked)[0] == 0
+    else:
+        locked.write_bytes(pano.read_bytes())
+    args = {"check": ["check", locked], "check --mask": ["check", pano, "--mask", locked],
+            "cubemap": ["cubemap", locked, "-o", tmp_path / "c"],
+            "equirect": ["equirect", locked, "-o", tmp_path / "e.png"],
+            "equirect folder": ["equirect", locked, "-o", tmp_path / "e.png"]}
+    locked.chmod(0)
+    try:
+        code, text = _run(capsys, *args[command])
+    finally:
+        locked.chmod(0o700)
+    assert code == EXIT_INPUT
+    assert (f"{locked}: cannot be read (Permission denied)" if command == "equirect folder"
+            else f"cannot read '{locked}': permission denied; check the file's permissions") in text
+    assert not (tmp_path / "c").exists() and not (tmp_path / "e.png").exists()
+
+
 def test_ctrl_c_while_planning_a_fill_says_so(tmp_path, pano, capsys, monkeypatch):
     """Before the batch's own handling (reading the headers, loading --auto's network) it was
     exit 130 and nothing on the terminal."""
