@@ -114,9 +114,10 @@ def preview_metadata() -> ImageMetadata:
 
 def written_as_preview(path: Path) -> bool:
     """Whether ``path`` is a preview ``pano-inpaint mask`` wrote (from its header: no pixel is
-    decoded): a 1024 x 512 JPEG marked so, or, from a version before the mark, one without
-    EXIF (a camera's or a stitcher's panorama carries its EXIF). A panorama a user named
-    ``NAME_preview.jpg`` is neither, and is filled like any other."""
+    decoded): a 1024 x 512 JPEG marked so. A panorama a user named ``NAME_preview.jpg`` is
+    not, and is filled like any other. One without EXIF was taken for a preview from before
+    the mark (two days of development, no release), but a 1024 x 512 panorama exported for
+    the web, its metadata stripped, is one too, and 'mask --overwrite' replaced it."""
     from PIL import Image, UnidentifiedImageError
 
     try:
@@ -128,7 +129,7 @@ def written_as_preview(path: Path) -> bool:
             return False
         with Image.open(path) as image:
             exif = image.getexif()
-        return exif.get(_SOFTWARE_TAG) == PREVIEW_SOFTWARE or not exif
+        return exif.get(_SOFTWARE_TAG) == PREVIEW_SOFTWARE
     except (OSError, UnidentifiedImageError, ValueError):
         return False  # not readable as ours: left to the fill, which says what is wrong
 

@@ -27,5 +27,5 @@ def lay_out_a_shoot(folder: Path) -> None:
     write_image(folder / "hall.png", np.roll(panorama, 30, axis=1))
     write_image(folder / "hall_mask.png", np.roll(panorama, 60, axis=1))
     camera = Image.Exif()
-    camera[271] = "RICOH"  # Make: a camera's file, not a preview from before the mark
+    camera[271] = "RICOH"  # Make: a camera's file, without the mark
     write_image(folder / "hall_preview.jpg", wide, ImageMetadata(exif=camera.tobytes()))

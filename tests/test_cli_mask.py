@@ -232,7 +232,7 @@ def test_inpaint_over_a_folder_skips_what_mask_wrote_there_and_says_so(tmp_path,
     write_image(tmp_path / "hall.png", np.roll(panorama, 60, axis=1))
     write_image(tmp_path / "hall_mask.png", np.roll(panorama, 90, axis=1))
     camera = Image.Exif()
-    camera[271] = "RICOH"  # Make: a camera's file, not a preview from before the mark
+    camera[271] = "RICOH"  # Make: a camera's file, without the mark
     wide = np.repeat(np.repeat(panorama, 4, axis=0), 4, axis=1)  # (512, 1024, 3)
     write_image(tmp_path / "hall_preview.jpg", wide, ImageMetadata(exif=camera.tobytes()))
     out = tmp_path.parent / f"{tmp_path.name}_out"
@@ -255,7 +255,7 @@ def test_a_panorama_named_like_a_preview_is_filled_not_skipped(tmp_path, rig_fil
     """hall_preview.jpg beside hall.png and hall_mask.png was dropped as 'a --mask's preview'
     by its name alone, a user's panorama with its own mask too; and 'mask' skipped it as its
     own preview, then wrote hall.png's preview over it with --overwrite. Only previews the tool
-    wrote (marked; 1024 x 512 without EXIF from older versions) are skipped now."""
+    wrote (marked so in their EXIF) are skipped now."""
     from PIL import Image
 
     from pano_inpaint.jobs import PREVIEW_SOFTWARE
@@ -279,13 +279,21 @@ def test_a_panorama_named_like_a_preview_is_filled_not_skipped(tmp_path, rig_fil
     assert "shot_preview.jpg is a panorama, and the preview of shot.png would be written " \
         "over it" in capsys.readouterr().err
     assert (tmp_path / "shot_preview.jpg").read_bytes() == kept
-    # A preview from before the mark (1024 x 512, no EXIF) is still the tool's, and named.
-    write_image(tmp_path / "shot_preview.jpg", np.zeros((512, 1024, 3), np.uint8),
-                overwrite=True)
+    # A 1024 x 512 JPEG without EXIF (a panorama exported for the web, metadata stripped) is
+    # the user's too: it was taken for a preview from before the mark, left out of a folder's
+    # fill, and replaced by 'mask --overwrite'.
+    wide = np.repeat(np.repeat(np.roll(panorama, 40, axis=1), 4, axis=0), 4, axis=1)
+    write_image(tmp_path / "shot_preview.jpg", wide, overwrite=True)  # (512, 1024, 3)
     (tmp_path / "shot_preview_mask.png").unlink()
-    assert main(["inpaint", str(tmp_path), "--mask", str(tmp_path), "-g", "telea", "-q",
-                 "-j", "1", "-o", str(tmp_path.parent / f"{tmp_path.name}_out2")]) == 0
-    assert "shot_preview.jpg: a --mask's preview, not filled" in caplog.text
+    kept = (tmp_path / "shot_preview.jpg").read_bytes()
+    assert main(["mask", str(tmp_path), "-o", str(tmp_path), "-q", "--overwrite",
+                 *CLASSICAL]) == EXIT_OUTPUT
+    assert (tmp_path / "shot_preview.jpg").read_bytes() == kept
+    caplog.clear()
+    out = tmp_path.parent / f"{tmp_path.name}_out2"
+    assert main(["inpaint", str(tmp_path), "--nadir", "20", "-g", "telea", "-q", "-j", "1",
+                 "-o", str(out)]) == 0
+    assert (out / "shot_preview.jpg").is_file() and "shot_preview.jpg" not in caplog.text
 
 
 def test_mask_refuses_to_write_over_a_panorama_named_like_its_mask(tmp_path, rig_file,
