@@ -324,7 +324,7 @@ class MaskSpec:
             mask, image = photos[0]
             more = f" (and {len(photos) - 1} more)" if len(photos) > 1 else ""
             raise JobError(f"{mask}{more} looks like a photo, not a mask, but is named as the mask "
-                           f"of {image.name}: if it is a panorama, rename it; if it is the mask, "
+                           f"of {image}: if it is a panorama, rename it; if it is the mask, "
                            "make it the hole in white on black", EXIT_INPUT)
 
     def masks_of(self, image_paths: list[Path]) -> list[Path]:

@@ -433,7 +433,8 @@ def test_a_photo_named_as_the_mask_of_an_image_beside_it_stops_the_run(tmp_path,
         code, text = _run(capsys, "inpaint", inputs, "--mask", shots, "-g", "telea", "-q",
                           "-j", 1, "-o", tmp_path / "out")
         assert code == EXIT_INPUT and "Traceback" not in text
-        assert f"{name} looks like a photo, not a mask" in text and "of a.jpg" in text
+        assert f"{shots / name} looks like a photo, not a mask" in text
+        assert f"of {shots / 'a.jpg'}:" in text
         assert "rename it" in text and not (tmp_path / "out").exists()
     assert {path.name: path.read_bytes() for path in shots.iterdir()} == kept
 
@@ -456,7 +457,9 @@ def test_a_photo_in_a_folder_of_masks_apart_stops_the_run(tmp_path, capsys, name
         code, text = _run(capsys, "inpaint", inputs, "--mask", masks, "-g", "telea", "-q",
                           "-j", 1, "-o", tmp_path / "out")
         assert code == EXIT_INPUT and text.count("error:") == 1
-        assert f"{masks / name} looks like a photo, not a mask" in text and "of a.jpg" in text
+        # Both paths, not the image's bare name: which a.jpg, of which shoot, is the user's.
+        assert f"{masks / name} looks like a photo, not a mask, but is named as the mask of " \
+            f"{shots / 'a.jpg'}:" in text
         assert "rename it" in text and not (tmp_path / "out").exists()
     (masks / name).unlink()
     write_image(masks / name, nadir_mask(32, 64, 20).astype(np.uint8) * 255, quality=95)
