@@ -382,7 +382,7 @@ def _own_outputs(images: list[Path], output: Path, preview: bool,
     Raises:
         JobError: ``EXIT_OUTPUT`` for such a panorama that this run would write over.
     """
-    from pano_inpaint.jobs import JobError, is_mask_file, mask_outputs, written_as_preview
+    from pano_inpaint.jobs import JobError, is_mask_command_output, mask_outputs
 
     writers = {path.resolve(): (image, kind) for image in images
                for path, kind in zip(mask_outputs(image, output), ("mask", "preview"),
@@ -392,8 +392,12 @@ def _own_outputs(images: list[Path], output: Path, preview: bool,
         writer, kind = writers.get(image.resolve(), (None, None))
         if writer is None:
             continue
-        if is_mask_file(image, max_pixels=max_pixels) if kind == "mask" \
-                else written_as_preview(image):
+        # unreadable=True (a listing's is False): a file named as this run's output that
+        # cannot be read is most likely an earlier run's (another user's, or cut short); it
+        # is skipped and left to the rule for existing outputs ('exists; pass --overwrite').
+        # Taken for a panorama, the run stopped on '... is a panorama' of a file no one could
+        # look at (a preview did; a mask, through is_mask_file, was skipped).
+        if is_mask_command_output(image, kind, unreadable=True, max_pixels=max_pixels):
             own.append(image)
         elif kind == "mask" or preview:
             raise JobError(f"{image} is a panorama, and the {kind} of {writer.name} would be "

@@ -56,6 +56,7 @@ __all__ = [
     "check_panorama",
     "file_id",
     "inpaint_file",
+    "is_mask_command_output",
     "is_mask_file",
     "mask_command_outputs",
     "mask_outputs",
@@ -68,7 +69,6 @@ __all__ = [
     "settle_reads_ahead",
     "write_json",
     "write_result",
-    "written_as_preview",
 ]
 
 log = logging.getLogger(__name__)
@@ -112,26 +112,45 @@ def preview_metadata() -> ImageMetadata:
     return ImageMetadata(exif=exif.tobytes())
 
 
-def written_as_preview(path: Path) -> bool:
+def _marked_as_preview(path: Path) -> bool:
     """Whether ``path`` is a preview ``pano-inpaint mask`` wrote (from its header: no pixel is
     decoded): a 1024 x 512 JPEG marked so. A panorama a user named ``NAME_preview.jpg`` is
     not, and is filled like any other. One without EXIF was taken for a preview from before
     the mark (two days of development, no release), but a 1024 x 512 panorama exported for
-    the web, its metadata stripped, is one too, and 'mask --overwrite' replaced it."""
-    from PIL import Image, UnidentifiedImageError
+    the web, its metadata stripped, is one too, and 'mask --overwrite' replaced it.
+
+    Raises:
+        OSError, ValueError: ``path`` cannot be read as an image.
+    """
+    from PIL import Image
+
+    # The size first, from our own header reader: Pillow's open refused a panorama of 179 MP
+    # or more named so with a DecompressionBombError (a traceback), and warned from 89 MP;
+    # every preview is this small.
+    header = read_image_header(path, max_pixels=None)
+    if header.format != "jpeg" or (header.width, header.height) != _PREVIEW_SIZE:
+        return False
+    with Image.open(path) as image:
+        exif = image.getexif()
+    return exif.get(_SOFTWARE_TAG) == PREVIEW_SOFTWARE
+
+
+def is_mask_command_output(path: Path, kind: str, *, unreadable: bool,
+                           max_pixels: int | None = DEFAULT_MAX_PIXELS) -> bool:
+    """Whether ``path``, named as the ``kind`` (``"mask"`` or ``"preview"``, see
+    :func:`mask_outputs`) ``pano-inpaint mask`` writes for an image, is one: a mask that looks
+    like a mask (:func:`~pano_inpaint.io.images.file_looks_like_mask`; a 1-bit PNG, as
+    ``mask`` writes, from its header), a preview marked so in its EXIF. A photo named so is
+    not. A file that cannot be read tells neither: the answer is then ``unreadable``, the
+    caller's (see its comment)."""
+    from pano_inpaint.io.images import file_looks_like_mask
 
     try:
-        # The size first, from our own header reader: Pillow's open refused a panorama of
-        # 179 MP or more named so with a DecompressionBombError (a traceback), and warned
-        # from 89 MP; every preview is this small.
-        header = read_image_header(path, max_pixels=None)
-        if header.format != "jpeg" or (header.width, header.height) != _PREVIEW_SIZE:
-            return False
-        with Image.open(path) as image:
-            exif = image.getexif()
-        return exif.get(_SOFTWARE_TAG) == PREVIEW_SOFTWARE
-    except (OSError, UnidentifiedImageError, ValueError):
-        return False  # not readable as ours: left to the fill, which says what is wrong
+        if kind == "mask":
+            return file_looks_like_mask(path, max_pixels=max_pixels)
+        return _marked_as_preview(path)
+    except (OSError, ValueError):  # ImageReadError, Pillow's UnidentifiedImageError too
+        return unreadable
 
 
 def is_mask_file(path: Path, *, max_pixels: int | None = DEFAULT_MAX_PIXELS) -> bool:
@@ -149,13 +168,10 @@ def is_mask_file(path: Path, *, max_pixels: int | None = DEFAULT_MAX_PIXELS) -> 
 def mask_command_outputs(paths: list[Path], *,
                          max_pixels: int | None = DEFAULT_MAX_PIXELS) -> list[Path]:
     """The files among ``paths`` (images listed from folders) that ``pano-inpaint mask`` wrote
-    for another of them: ``NAME_mask.png`` beside ``NAME.ext`` that looks like a mask
-    (:func:`~pano_inpaint.io.images.file_looks_like_mask`; a 1-bit PNG, as ``mask`` writes,
-    from its header), and ``NAME_preview.jpg`` beside it that is a preview
-    (:func:`written_as_preview`: marked so in its EXIF). A photo named so, or a file that
-    cannot be read, is not one of them: it is filled, or fails, like any other."""
+    for another of them: ``NAME_mask.png`` and ``NAME_preview.jpg`` beside ``NAME.ext`` that
+    are a mask and a preview (:func:`is_mask_command_output`). A photo named so, or a file
+    that cannot be read, is not one of them: it is filled, or fails, like any other."""
     from pano_inpaint._threads import thread_map
-    from pano_inpaint.io.images import file_looks_like_mask
 
     listed = {(path.parent, path.name) for path in paths}
     found: list[tuple[Path, str]] = []
@@ -166,13 +182,10 @@ def mask_command_outputs(paths: list[Path], *,
                 found.append((output, kind))
 
     def written(item: tuple[Path, str]) -> bool:
-        output, kind = item
-        if kind == "preview":
-            return written_as_preview(output)
-        try:
-            return file_looks_like_mask(output, max_pixels=max_pixels)
-        except OSError:
-            return False
+        # unreadable=False (mask's own -o check's is True): a listed file that cannot be read
+        # stays an input and fails with its own error ('cannot read ...: not a supported
+        # image'), which says what is wrong with it; left out, only the warning would name it.
+        return is_mask_command_output(*item, unreadable=False, max_pixels=max_pixels)
 
     return sorted({output for (output, _), own in zip(found, thread_map(written, found),
                                                       strict=True) if own})
@@ -343,8 +356,9 @@ class MaskSpec:
         ``--mask`` folder (``NAME_preview.jpg`` beside ``NAME_mask.png``): pictures of a
         nadir, not panoramas. With the masks written beside the images, 'inpaint shoot/
         --mask shoot/' took each for a panorama and failed it ('no mask for
-        NAME_preview.jpg'). Only previews the tool wrote (:func:`written_as_preview`): a
-        user's panorama named so was skipped too."""
+        NAME_preview.jpg'). Only previews the tool wrote (:func:`is_mask_command_output`;
+        one that cannot be read is filled, and fails, as in a listing): a user's panorama
+        named so was skipped too."""
         if self.path is None or not self.path.is_dir():
             return []
         by_stem = _files_by_stem(self.path)
@@ -352,7 +366,7 @@ class MaskSpec:
         for image_path in image_paths:
             mask, preview = mask_outputs(image_path, self.path)
             if self._painted(image_path, by_stem) == mask and preview.is_file() \
-                    and written_as_preview(preview):
+                    and is_mask_command_output(preview, "preview", unreadable=False):
                 found.add(preview)
         return sorted(found)
 

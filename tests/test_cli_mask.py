@@ -320,6 +320,26 @@ def test_mask_refuses_to_write_over_a_panorama_named_like_its_mask(tmp_path, rig
         "shot.png", "shot_mask.png", "shot_preview.jpg", "shot_preview_mask.png"]
 
 
+def test_mask_skips_its_outputs_it_cannot_read_and_keeps_them_without_overwrite(
+        tmp_path, rig_file, capsys):
+    """A file named as this run's mask or preview that cannot be read (cut short, another
+    user's) is taken for an earlier run's: skipped, and replaced only with --overwrite. A
+    mask was so, but a preview stopped the run as 'a panorama' (exit 4 even with
+    --overwrite): the two had opposite rules for a file that cannot be read."""
+    for name in ("shot_mask.png", "shot_preview.jpg"):
+        (tmp_path / name).write_bytes(b"not an image")
+    assert main(["mask", str(tmp_path), "-o", str(tmp_path), "-q", *CLASSICAL]) == EXIT_OUTPUT
+    err = " ".join(capsys.readouterr().err.split())
+    assert "shot_mask.png, shot_preview.jpg: masks and previews already in" in err
+    assert "shot_mask.png exists; pass --overwrite" in err and "is a panorama" not in err
+    assert all((tmp_path / name).read_bytes() == b"not an image"
+               for name in ("shot_mask.png", "shot_preview.jpg"))
+    assert main(["mask", str(tmp_path), "-o", str(tmp_path), "-q", "--overwrite",
+                 *CLASSICAL]) == 0
+    assert read_image(tmp_path / "shot_preview.jpg").width == 1024
+    assert read_image(tmp_path / "shot_mask.png").width == 2 * H
+
+
 def test_a_large_panorama_named_like_a_preview_is_no_traceback(tmp_path, rig_file, capsys,
                                                                  recwarn, monkeypatch):
     """Telling a preview from a panorama named so opened the file with Pillow, whose bomb

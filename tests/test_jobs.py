@@ -119,3 +119,19 @@ def test_file_id_is_one_for_every_name_of_a_file(tmp_path):
     (tmp_path / "sub").mkdir()
     assert jobs.file_id(tmp_path / "link.png") == jobs.file_id(tmp_path / "sub" / ".." / "a.png")
     assert jobs.file_id(real) is not None and jobs.file_id(tmp_path / "gone.png") is None
+
+
+def test_mask_command_outputs_lists_a_file_it_cannot_read_as_an_input(tmp_path):
+    """In a folder's listing, a NAME_mask.png or NAME_preview.jpg beside NAME.png that cannot
+    be read is no output of 'mask' (it fails with its own error when filled); the rule it
+    shares with mask's -o check (is_mask_command_output) answers that check the other way."""
+    pano = write_image(tmp_path / "shot.png", sphere_function_erp(32, dtype=np.uint8))
+    mask = write_image(tmp_path / "shot_mask.png", nadir_mask(32, 64, 30).astype(np.uint8) * 255)
+    broken = [tmp_path / "shot_preview.jpg", tmp_path / "hall_mask.png"]
+    write_image(tmp_path / "hall.png", sphere_function_erp(32, dtype=np.uint8))
+    for path in broken:
+        path.write_bytes(b"not an image")
+    assert jobs.mask_command_outputs([pano, mask, tmp_path / "hall.png", *broken]) == [mask]
+    for path, kind in zip(broken, ("preview", "mask"), strict=True):
+        assert not jobs.is_mask_command_output(path, kind, unreadable=False)
+        assert jobs.is_mask_command_output(path, kind, unreadable=True)
