@@ -180,9 +180,10 @@ def inpaint_command(
                      show_default=False),
     ] = None,
     mask: Annotated[
+        # readable=False: click's own check was exit 2 (usage); reading the mask says 3.
         Path | None,
         typer.Option("--mask", "-m", help="Mask image (white = hole), or a folder of masks "
-                     "named like the images."),
+                     "named like the images.", readable=False),
     ] = None,
     nadir: Annotated[
         float | None, typer.Option(help="Fill a cap of this many degrees around the nadir.")

@@ -195,11 +195,19 @@ def _files_by_stem(folder: Path) -> dict[str, list[Path]]:
     """The images of a ``--mask`` folder by stem: files with a mask's suffix (an input's, or
     a format only read, such as .bmp). Any file was a mask before: a Lightroom sidecar
     IMG_001.xmp beside IMG_001.jpg was taken for its mask (the image failed 'cannot read
-    IMG_001.xmp') ahead of IMG_001_mask.png, which was then filled as a panorama."""
+    IMG_001.xmp') ahead of IMG_001_mask.png, which was then filled as a panorama.
+
+    Raises:
+        JobError: ``EXIT_INPUT`` for a folder that cannot be listed.
+    """
     by_stem: dict[str, list[Path]] = {}
-    for path in folder.iterdir():
-        if path.suffix.lower() in MASK_SUFFIXES and path.is_file():
-            by_stem.setdefault(path.stem, []).append(path)
+    try:
+        for path in folder.iterdir():
+            if path.suffix.lower() in MASK_SUFFIXES and path.is_file():
+                by_stem.setdefault(path.stem, []).append(path)
+    except OSError as exc:  # no permission: a PermissionError traceback before
+        raise JobError(f"mask folder {folder}: cannot be read ({exc.strerror or exc})",
+                       EXIT_INPUT) from exc
     return by_stem
 
 

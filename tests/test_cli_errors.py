@@ -921,6 +921,29 @@ def test_an_input_that_cannot_be_read_is_bad_input(tmp_path, pano, capsys, comma
     assert not (tmp_path / "c").exists() and not (tmp_path / "e.png").exists()
 
 
+@pytest.mark.parametrize("what", ["file", "folder"])
+def test_a_mask_that_cannot_be_read_is_bad_input(tmp_path, pano, capsys, what):
+    """inpaint's --mask without read permission was click's exit 2 (a file) or a
+    PermissionError traceback (a folder of masks that cannot be listed); it is exit 3."""
+    if not _permissions_enforced(tmp_path):
+        pytest.skip("permissions are not enforced (root, Windows)")
+    locked = tmp_path / ("masks" if what == "folder" else "mask.png")
+    if what == "folder":
+        locked.mkdir()
+        write_image(locked / "pano.png", nadir_mask(32, 64, 30).astype(np.uint8) * 255)
+    else:
+        write_image(locked, nadir_mask(32, 64, 30).astype(np.uint8) * 255)
+    locked.chmod(0)
+    try:
+        code, text = _run(capsys, "inpaint", pano, "--mask", locked, "-g", "telea", "-q", "-o",
+                          tmp_path / "o.png")
+    finally:
+        locked.chmod(0o700)
+    assert code == EXIT_INPUT and not (tmp_path / "o.png").exists()
+    assert (f"mask folder {locked}: cannot be read (Permission denied)" if what == "folder"
+            else f"cannot read '{locked}': permission denied") in text
+
+
 def test_ctrl_c_while_planning_a_fill_says_so(tmp_path, pano, capsys, monkeypatch):
     """Before the batch's own handling (reading the headers, loading --auto's network) it was
     exit 130 and nothing on the terminal."""
