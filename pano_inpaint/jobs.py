@@ -471,14 +471,8 @@ def once_each(names: Sequence[str], paths: Sequence[Path | None], said: str, *,
     return kept
 
 
-def resolve_inputs(spec: str, *, done: str = "filled") -> list[InputImage]:
-    """A file, a folder (its images, sorted) or a glob pattern -> the images to fill (``done``:
-    what is done to them, for :func:`once_each`'s warning).
-
-    Raises:
-        JobError: ``EXIT_INPUT``: no such file, an empty folder, a glob matching nothing, a
-            path that is neither a file nor a folder.
-    """
+def _resolve_inputs(spec: str, done: str) -> list[InputImage]:
+    """:func:`resolve_inputs`, a path it may not look at passing ``PermissionError`` on."""
     path = Path(spec)
     if path.is_file():
         return [InputImage(path, Path(path.name))]
@@ -506,6 +500,20 @@ def resolve_inputs(spec: str, *, done: str = "filled") -> list[InputImage]:
                                                    done=done))
     root = _glob_root(spec)
     return [InputImage(m, m.relative_to(root)) for m in matches]
+
+
+def resolve_inputs(spec: str, *, done: str = "filled") -> list[InputImage]:
+    """A file, a folder (its images, sorted) or a glob pattern -> the images to fill (``done``:
+    what is done to them, for :func:`once_each`'s warning).
+
+    Raises:
+        JobError: ``EXIT_INPUT``: no such file, an empty folder, a glob matching nothing, a
+            path that is neither a file nor a folder, a folder that cannot be listed.
+    """
+    try:
+        return _resolve_inputs(spec, done)
+    except PermissionError as exc:  # a folder without read or search permission: a traceback
+        raise JobError(f"{spec}: cannot be read ({exc.strerror or exc})", EXIT_INPUT) from exc
 
 
 def _names_a_folder(output: str) -> bool:

@@ -944,6 +944,28 @@ def test_a_mask_that_cannot_be_read_is_bad_input(tmp_path, pano, capsys, what):
             else f"cannot read '{locked}': permission denied") in text
 
 
+@pytest.mark.parametrize(("command", "given"), [("inpaint", "shots"), ("inpaint", "shots/*.png"),
+                                              ("inpaint", "shots/a.png"), ("mask", "shots")])
+def test_an_input_folder_that_cannot_be_read_is_bad_input(tmp_path, capsys, command, given):
+    """A folder of panoramas without permission to list it (or a file or glob inside it) was
+    a PermissionError traceback as the inputs were listed; it is exit 3 with one line, as
+    eval's and serve's folders."""
+    if not _permissions_enforced(tmp_path):
+        pytest.skip("permissions are not enforced (root, Windows)")
+    shots = tmp_path / "shots"
+    shots.mkdir()
+    write_image(shots / "a.png", sphere_function_erp(32, dtype=np.uint8))
+    shots.chmod(0)
+    try:
+        code, text = _run(capsys, command, tmp_path / given, "-o", tmp_path / "out",
+                          *(["--nadir", 20, "-g", "telea", "-q"] if command == "inpaint"
+                            else ["-q"]))
+    finally:
+        shots.chmod(0o700)
+    assert code == EXIT_INPUT and not (tmp_path / "out").exists()
+    assert f"{tmp_path / given}: cannot be read (Permission denied)" in text
+
+
 def test_ctrl_c_while_planning_a_fill_says_so(tmp_path, pano, capsys, monkeypatch):
     """Before the batch's own handling (reading the headers, loading --auto's network) it was
     exit 130 and nothing on the terminal."""
