@@ -173,10 +173,16 @@ def check_report_path(report: Path, sources: list[str], targets: list[str],
         if path is not None and path.resolve() == target:
             raise JobError(f"--report {report} would replace {path}; give the report its own "
                            "file name", EXIT_USAGE)
-    if report.is_dir():
+    try:
+        is_folder, exists = report.is_dir(), report.exists()
+    except PermissionError as exc:  # a folder above it cannot be searched: a traceback before
+        raise JobError(f"cannot write the report {report}: {exc.strerror or exc} (a folder "
+                       "above it cannot be searched); check its permissions",
+                       EXIT_OUTPUT) from exc
+    if is_folder:
         raise JobError(f"--report {report} is a folder; give a file name such as "
                        f"{report / 'report.json'}", EXIT_USAGE)
-    if report.exists() and not overwrite:
+    if exists and not overwrite:
         raise JobError(f"report {report} exists; pass --overwrite to replace it", EXIT_OUTPUT)
     try:
         make_folder(report.parent)

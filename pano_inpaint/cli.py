@@ -109,6 +109,16 @@ def _written_since(path: Path, started: float) -> bool:
     return path.exists() and path.stat().st_mtime >= started - 1
 
 
+def _output_exists(path: Path) -> bool:
+    """``path.exists()`` for a file or folder a command writes: a folder above it that cannot
+    be searched (no permission) is exit 4 with one line, where it was a traceback."""
+    try:
+        return path.exists()
+    except PermissionError as exc:
+        raise _fail(f"cannot write {path}: {exc.strerror or exc} (a folder above it cannot be "
+                    "searched); check its permissions", EXIT_OUTPUT) from exc
+
+
 def _config(config: Path | None, overrides: list[str] | None, generator: str | None = None):
     """The effective config; ``-g NAME`` makes NAME the config's generator, so ``--set
     generator.params.*`` reach it (the file's params stay only if it names the same one)."""
@@ -203,7 +213,9 @@ def inpaint_command(
     config: ConfigOption = None,
     overrides: SetOption = None,
     report: Annotated[
-        Path | None, typer.Option(help="Write the consistency report(s) as JSON here.")
+        # readable=False: click's own check was exit 2 (usage); check_report_path says 4.
+        Path | None, typer.Option(help="Write the consistency report(s) as JSON here.",
+                                  readable=False)
     ] = None,
     dilate: Annotated[
         int | None, typer.Option(help="Grow the hole by this many pixels before filling.")
@@ -415,8 +427,9 @@ def mask_command(
                                   show_default=False)
     ],
     output: Annotated[
+        # readable=False (the report's too): click's own check was exit 2 (usage); 4 here.
         Path, typer.Option("--output", "-o", help="Folder for NAME_mask.png (white = hole) and "
-                           "NAME_preview.jpg.", show_default=False)
+                           "NAME_preview.jpg.", show_default=False, readable=False)
     ],
     shoot: Annotated[
         bool, typer.Option("--shoot", help="The panoramas are one shoot with the same rig: "
@@ -435,7 +448,8 @@ def mask_command(
         bool, typer.Option("--preview/--no-preview", help="Write NAME_preview.jpg.")
     ] = True,
     report: Annotated[
-        Path | None, typer.Option(help="Write coverage, confidence and warnings as JSON here.")
+        Path | None, typer.Option(help="Write coverage, confidence and warnings as JSON here.",
+                                  readable=False)
     ] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace existing output files.")] = False,
     config: ConfigOption = None,
@@ -472,7 +486,7 @@ def mask_command(
     # inpaint fills a file given twice once (and --shoot would count it twice).
     images = [images[i] for i in once_each(list(map(str, images)), images, "given",
                                            done="masked")]
-    if output.exists() and not output.is_dir():
+    if _output_exists(output) and not output.is_dir():
         raise _fail(f"{output} is a file; -o takes a folder", EXIT_USAGE)
     # Masks written beside the images: run again, its own masks and previews were taken for
     # panoramas (a_mask_mask.png, a_preview_mask.png... with --overwrite).
@@ -493,7 +507,7 @@ def mask_command(
             check_report_path(report, list(map(str, images)), list(map(str, targets)), overwrite)
         except JobError as exc:
             raise _fail(str(exc), exc.code) from exc
-    before = {path for path in targets if path.exists()}
+    before = {path for path in targets if _output_exists(path)}
     made = [folder for folder in (output, *output.parents) if not folder.exists()]
     started = time.perf_counter()
     try:
@@ -604,9 +618,10 @@ _ENGINE_NAMES = {"frblud": ("front", "right", "back", "left", "up", "down"),
 @app.command("cubemap")
 @_stops_cleanly("make the cubemap")
 def cubemap_command(
-    # readable=False: click's own check was exit 2 (usage); read_image says 3.
+    # readable=False: click's own check was exit 2 (usage); read_image says 3, the output 4.
     image: Annotated[Path, typer.Argument(help="Equirectangular panorama.", readable=False)],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Output folder.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Output folder.",
+                                         readable=False)],
     layout: Annotated[
         str, typer.Option(help="faces (six files), dice (4x3 cross), horizon (6x1), vertical.")
     ] = "faces",
@@ -670,8 +685,8 @@ def _write_pictures(folder: Path, pictures: dict, metadata, overwrite: bool, *,
 
     targets = [folder / name for name in pictures]
     for target in targets:
-        source = next((path for path in inputs if target.exists() and same_file(target, path)),
-                      None)
+        source = next((path for path in inputs if _output_exists(target)
+                       and same_file(target, path)), None)
         if source is not None:
             raise _fail(f"{target} would replace the input {source}; write to another "
                         f"{'folder' if len(targets) > 1 else 'file'}", EXIT_OUTPUT)
@@ -753,10 +768,11 @@ def _read_faces(source: Path, max_pixels: int):
 @app.command("equirect")
 @_stops_cleanly("make the panorama")
 def equirect_command(
-    # readable=False: click's own check was exit 2 (usage); _read_faces says 3.
+    # readable=False: click's own check was exit 2 (usage); _read_faces says 3, the output 4.
     source: Annotated[Path, typer.Argument(help="Folder of six faces, or a dice/strip image.",
                                            readable=False)],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Output panorama file.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Output panorama file.",
+                                         readable=False)],
     width: Annotated[
         int | None, typer.Option(min=2, max=65536, help="Output width (default 4 x face).")
     ] = None,
@@ -816,9 +832,9 @@ def _shipped_sample(height: int):
 @app.command("demo")
 @_stops_cleanly("make the demo")
 def demo_command(
-    output: Annotated[Path, typer.Option("--output", "-o", help="Folder for the demo files.")] = (
-        Path("pano-inpaint-demo")
-    ),
+    # readable=False: click's own check was exit 2 (usage); an output problem is 4.
+    output: Annotated[Path, typer.Option("--output", "-o", help="Folder for the demo files.",
+                                         readable=False)] = Path("pano-inpaint-demo"),
     height: Annotated[
         int, typer.Option(min=16, max=1024, help="Panorama height in pixels: the shipped "
                           "2048x1024 sample is reduced to it.")
@@ -841,7 +857,7 @@ def demo_command(
         built = build_generator(_config(None, None, generator))
     except JobError as exc:
         raise _fail(str(exc), exc.code) from exc
-    if output.exists() and not output.is_dir():
+    if _output_exists(output) and not output.is_dir():
         raise _fail(f"{output} is a file; -o takes a folder", EXIT_USAGE)
     try:
         output.mkdir(parents=True, exist_ok=True)

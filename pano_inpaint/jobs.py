@@ -544,8 +544,13 @@ def plan_outputs(images: list[InputImage], output: str | None, *, batch: bool,
     if output is None:
         raise JobError("give an output with -o/--output (or --in-place to replace the input)",
                        EXIT_USAGE)
-    folder = batch or _names_a_folder(output)
-    if folder and Path(output).is_file():
+    try:
+        folder = batch or _names_a_folder(output)
+        is_file = folder and Path(output).is_file()
+    except PermissionError as exc:  # a folder above it cannot be searched: a traceback before
+        raise JobError(f"cannot write {output}: {exc.strerror or exc} (a folder above it "
+                       "cannot be searched); check its permissions", EXIT_OUTPUT) from exc
+    if is_file:
         raise JobError(f"{output} is a file; a batch needs an output folder", EXIT_USAGE)
     if not folder and Path(output).suffix.lower() not in SUPPORTED_SUFFIXES:
         raise JobError(f"cannot write {Path(output).suffix} files; give the output one of "
@@ -575,14 +580,18 @@ def check_output_place(target: Path) -> None:
     Raises:
         JobError: ``EXIT_OUTPUT``, saying what to do.
     """
-    if target.is_dir():
-        raise JobError(f"output {target} is a folder; move it away, or write the results to "
-                       "another folder", EXIT_OUTPUT)
     try:
+        is_folder = target.is_dir()
         check_folder(target.parent)
     except NotADirectoryError as exc:
         raise JobError(f"cannot write {target}: {exc.strerror}; move it away, or write the "
                        "results to another folder", EXIT_OUTPUT) from exc
+    except PermissionError as exc:  # was 'cannot write the manifest in None', a wrong line
+        raise JobError(f"cannot write {target}: {exc.strerror or exc} (a folder above it "
+                       "cannot be searched); check its permissions", EXIT_OUTPUT) from exc
+    if is_folder:
+        raise JobError(f"output {target} is a folder; move it away, or write the results to "
+                       "another folder", EXIT_OUTPUT)
 
 
 def file_id(path: Path) -> tuple[int, int] | None:

@@ -21,6 +21,23 @@ def shared_dir() -> Path:
 
 
 @pytest.fixture
+def permissions_enforced(tmp_path) -> None:
+    """Skips the test where a file without read permission can still be read: as root, unless
+    its capabilities are dropped (capsh --drop=cap_dac_override,cap_dac_read_search -- -c
+    'python -m pytest ...' runs these tests as root)."""
+    probe = tmp_path / "probe"
+    probe.write_bytes(b"")
+    probe.chmod(0)
+    try:
+        probe.read_bytes()
+    except PermissionError:
+        return
+    finally:
+        probe.unlink()
+    pytest.skip("permissions are not enforced (root, Windows)")
+
+
+@pytest.fixture
 def written_whole(monkeypatch) -> set[Path]:
     """The files written through :func:`pano_inpaint.io.atomic.atomic_write` while the test
     runs (its temporary file renamed into place): a file not among them was written in place,

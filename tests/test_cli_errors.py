@@ -878,29 +878,13 @@ def test_a_device_is_not_read_as_an_image(tmp_path, pano, capsys, command):
     assert f"cannot read '{device}': not a regular file (a device, pipe or socket)" in text
 
 
-def _permissions_enforced(folder: Path) -> bool:
-    """Whether a file without read permission cannot be read here (not as root, unless its
-    capabilities are dropped: capsh --drop=cap_dac_override,cap_dac_read_search)."""
-    probe = folder / "probe"
-    probe.write_bytes(b"")
-    probe.chmod(0)
-    try:
-        probe.read_bytes()
-    except PermissionError:
-        return True
-    finally:
-        probe.unlink()
-    return False
-
-
 @pytest.mark.parametrize("command", ["check", "check --mask", "cubemap", "equirect",
                                      "equirect folder"])
-def test_an_input_that_cannot_be_read_is_bad_input(tmp_path, pano, capsys, command):
+def test_an_input_that_cannot_be_read_is_bad_input(tmp_path, pano, capsys, command,
+                                                   permissions_enforced):
     """A file or folder without read permission was click's exit 2 ('Invalid value for
     'image': path ... is not readable.', a usage error); it is bad input, exit 3, as inpaint
     and serve say."""
-    if not _permissions_enforced(tmp_path):
-        pytest.skip("permissions are not enforced (root, Windows)")
     locked = tmp_path / ("faces" if command == "equirect folder" else "locked.png")
     if command == "equirect folder":
         assert _run(capsys, "cubemap", pano, "-o", locked)[0] == 0
@@ -922,11 +906,10 @@ def test_an_input_that_cannot_be_read_is_bad_input(tmp_path, pano, capsys, comma
 
 
 @pytest.mark.parametrize("what", ["file", "folder"])
-def test_a_mask_that_cannot_be_read_is_bad_input(tmp_path, pano, capsys, what):
+def test_a_mask_that_cannot_be_read_is_bad_input(tmp_path, pano, capsys, what,
+                                                 permissions_enforced):
     """inpaint's --mask without read permission was click's exit 2 (a file) or a
     PermissionError traceback (a folder of masks that cannot be listed); it is exit 3."""
-    if not _permissions_enforced(tmp_path):
-        pytest.skip("permissions are not enforced (root, Windows)")
     locked = tmp_path / ("masks" if what == "folder" else "mask.png")
     if what == "folder":
         locked.mkdir()
@@ -946,12 +929,11 @@ def test_a_mask_that_cannot_be_read_is_bad_input(tmp_path, pano, capsys, what):
 
 @pytest.mark.parametrize(("command", "given"), [("inpaint", "shots"), ("inpaint", "shots/*.png"),
                                               ("inpaint", "shots/a.png"), ("mask", "shots")])
-def test_an_input_folder_that_cannot_be_read_is_bad_input(tmp_path, capsys, command, given):
+def test_an_input_folder_that_cannot_be_read_is_bad_input(tmp_path, capsys, command, given,
+                                                          permissions_enforced):
     """A folder of panoramas without permission to list it (or a file or glob inside it) was
     a PermissionError traceback as the inputs were listed; it is exit 3 with one line, as
     eval's and serve's folders."""
-    if not _permissions_enforced(tmp_path):
-        pytest.skip("permissions are not enforced (root, Windows)")
     shots = tmp_path / "shots"
     shots.mkdir()
     write_image(shots / "a.png", sphere_function_erp(32, dtype=np.uint8))
@@ -964,6 +946,40 @@ def test_an_input_folder_that_cannot_be_read_is_bad_input(tmp_path, capsys, comm
         shots.chmod(0o700)
     assert code == EXIT_INPUT and not (tmp_path / "out").exists()
     assert f"{tmp_path / given}: cannot be read (Permission denied)" in text
+
+
+@pytest.mark.parametrize(("command", "args"), [
+    ("inpaint", ["-o", "{locked}/o.png"]),
+    ("inpaint", ["-o", "{locked}/"]),
+    ("inpaint", ["-o", "{tmp}/o.png", "--report", "{locked}/r.json"]),
+    ("mask", ["-o", "{locked}"]),
+    ("mask", ["-o", "{locked}/sub"]),
+    ("mask", ["-o", "{tmp}/masks", "--report", "{locked}/r.json"]),
+    ("cubemap", ["-o", "{locked}"]),
+    ("equirect", ["-o", "{locked}/e.png"]),
+    ("demo", ["-o", "{locked}"]),
+])
+def test_an_output_in_a_folder_that_cannot_be_searched_is_an_output_error(
+        tmp_path, pano, capsys, command, args, permissions_enforced):
+    """An output (or report) in a folder without permission to search it was click's usage
+    error, exit 2 (a folder given as -o: readable=True by default), or a PermissionError
+    traceback from the first look at it; it is exit 4 with one line naming it."""
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    faces = tmp_path / "faces"
+    assert _run(capsys, "cubemap", pano, "-o", faces)[0] == 0
+    given = {"inpaint": [pano, "--nadir", 20, "-g", "telea", "-q"],
+             "mask": [pano, "-q", "--detector", "classical"], "cubemap": [pano],
+             "equirect": [faces], "demo": ["-g", "telea", "--height", 16]}[command]
+    locked.chmod(0)
+    try:
+        code, text = _run(capsys, command, *given,
+                          *(a.format(locked=locked, tmp=tmp_path) for a in args))
+    finally:
+        locked.chmod(0o700)
+    assert code == EXIT_OUTPUT and str(locked) in text
+    assert "Permission denied" in text or "permission denied" in text
+    assert list(locked.iterdir()) == []
 
 
 def test_ctrl_c_while_planning_a_fill_says_so(tmp_path, pano, capsys, monkeypatch):

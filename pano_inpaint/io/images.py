@@ -885,9 +885,14 @@ def write_image(
         metadata = ImageMetadata()
     elif not isinstance(metadata, ImageMetadata):
         raise TypeError(f"metadata must be an ImageMetadata or None, got {type(metadata).__name__}")
-    if path.is_dir():
+    try:
+        is_folder = path.is_dir()
+        exists = not overwrite and path.exists()
+    except PermissionError as exc:  # a folder above it cannot be searched: raised bare before
+        raise _write_error(path, exc) from exc
+    if is_folder:
         raise ImageWriteError(path, "it is a directory", "give a file name with a suffix")
-    if not overwrite and path.exists():
+    if exists:
         raise FileExistsError(_exists_message(path))
     stored = _prepare(pixels, fmt)
     atomic_write_image(

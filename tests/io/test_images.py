@@ -332,6 +332,22 @@ def test_read_only_directory_is_reported(tmp_path):
     assert leftovers(directory) == []
 
 
+@pytest.mark.parametrize("overwrite", [False, True])
+def test_a_folder_that_cannot_be_searched_is_reported(tmp_path, permissions_enforced,
+                                                      overwrite):
+    """Writing into a folder without search permission raised a bare PermissionError from
+    the first look at the target (a traceback in 'pano-inpaint demo')."""
+    directory = tmp_path / "locked"
+    directory.mkdir()
+    directory.chmod(0)
+    try:
+        with pytest.raises(ImageWriteError, match="permission denied.*may write to"):
+            write_image(directory / "x.png", noise(np.uint8, 3), overwrite=overwrite)
+    finally:
+        directory.chmod(0o700)
+    assert list(directory.iterdir()) == []
+
+
 def test_permission_error_is_reported(tmp_path, monkeypatch):
     from pano_inpaint.io import atomic
 
