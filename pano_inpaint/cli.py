@@ -1017,8 +1017,9 @@ DirsArgument = Annotated[
                                show_default=False, readable=False)
 ]
 OutDirOption = Annotated[
+    # readable=False: click's own check was exit 2 (usage); _evaluate says 4.
     Path, typer.Option("--out", help="Report folder: results.md, results.json, index.html.",
-                       show_default=False)
+                       show_default=False, readable=False)
 ]
 SeedOption = Annotated[int, typer.Option(help="Mask seed (masks also depend on family, image).")]
 MaxWidthOption = Annotated[
@@ -1036,6 +1037,7 @@ def _evaluate(dirs: list[Path], run, out_dir: Path) -> None:
     into ``out_dir``) and list what it wrote; exit 3 for a missing or unreadable folder, 1 when
     nothing was scored, 2 for an unknown generator, peer or family."""
     _check_input_folders(dirs)
+    _output_exists(out_dir / "results.json")  # a folder that cannot be searched: a traceback
     started = time.time()
     try:
         results = run()
@@ -1321,6 +1323,7 @@ def _train(ctx: typer.Context, config: Path, load, run, *, run_dir: Path, **opti
         raise _fail(f"config: {exc}", EXIT_USAGE) from exc
     except OSError as exc:  # a folder was a traceback, a missing file '[Errno 2] ...'
         raise _fail(f"config: cannot read {config}: {exc.strerror or exc}", EXIT_USAGE) from exc
+    _output_exists(run_dir / "checkpoint.pt")  # a folder that cannot be searched: a traceback
     logging.getLogger("pano_inpaint").setLevel(logging.INFO)
     started = time.time()
     try:
@@ -1350,8 +1353,10 @@ def _training_command(name: str, weights: str) -> Callable[[Callable], Callable]
             config: TrainConfigOption,
             data: TrainDataOption,
             run_dir: Annotated[
+                # readable=False: click's own check was exit 2 (usage); _train says 4.
                 Path, typer.Option("--out", help="Run folder: log.csv, losses.png, "
-                                   f"checkpoint.pt, {weights}.", show_default=False)
+                                   f"checkpoint.pt, {weights}.", show_default=False,
+                                   readable=False)
             ],
             restart: RestartOption = False,
             max_steps: MaxStepsOption = None,

@@ -958,19 +958,26 @@ def test_an_input_folder_that_cannot_be_read_is_bad_input(tmp_path, capsys, comm
     ("cubemap", ["-o", "{locked}"]),
     ("equirect", ["-o", "{locked}/e.png"]),
     ("demo", ["-o", "{locked}"]),
+    ("eval", ["--out", "{locked}"]),
+    ("eval", ["--out", "{locked}/sub"]),
+    ("train", ["--out", "{locked}"]),
 ])
 def test_an_output_in_a_folder_that_cannot_be_searched_is_an_output_error(
         tmp_path, pano, capsys, command, args, permissions_enforced):
-    """An output (or report) in a folder without permission to search it was click's usage
-    error, exit 2 (a folder given as -o: readable=True by default), or a PermissionError
-    traceback from the first look at it; it is exit 4 with one line naming it."""
+    """An output (or report, or run folder) in a folder without permission to search it was
+    click's usage error, exit 2 (a folder given as -o: readable=True by default), or a
+    PermissionError traceback from the first look at it; it is exit 4 with one line naming
+    it."""
     locked = tmp_path / "locked"
     locked.mkdir()
     faces = tmp_path / "faces"
     assert _run(capsys, "cubemap", pano, "-o", faces)[0] == 0
+    config = Path(__file__).resolve().parents[1] / "configs" / "train" / "smoke.yaml"
     given = {"inpaint": [pano, "--nadir", 20, "-g", "telea", "-q"],
              "mask": [pano, "-q", "--detector", "classical"], "cubemap": [pano],
-             "equirect": [faces], "demo": ["-g", "telea", "--height", 16]}[command]
+             "equirect": [faces], "demo": ["-g", "telea", "--height", 16],
+             "eval": [tmp_path, "--quick", "--no-progress"],
+             "train": ["-c", config, "--data", tmp_path, "--no-progress"]}[command]
     locked.chmod(0)
     try:
         code, text = _run(capsys, command, *given,
