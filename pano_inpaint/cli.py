@@ -119,6 +119,37 @@ def _output_exists(path: Path) -> bool:
                     "searched); check its permissions", EXIT_OUTPUT) from exc
 
 
+def _check_out_folder(folder: Path) -> None:
+    """Exit 4 with one line, before any work, when the --out folder of a long command (eval,
+    train) cannot be written: it was a PermissionError traceback at the first write, after the
+    work. The folder is made only later: what is tried now is a file in the nearest folder that
+    exists (removed again). Call it once :func:`_output_exists` has looked into the folder (one
+    above it that cannot be searched has its own line)."""
+    place = next(p for p in (folder, *folder.parents) if p.is_dir())  # "." or "/" at worst
+    from pano_inpaint.io.atomic import temporary_name
+
+    probe = temporary_name(place / "probe")
+    try:
+        probe.touch(exist_ok=False)
+        probe.unlink()
+    except OSError as exc:  # no write permission, a read-only file system
+        where = "" if place == folder else f" (it would be made in {place})"
+        raise _fail(f"cannot write into {folder}: {exc.strerror or exc}{where}; check the "
+                    "folder's permissions, or give another --out", EXIT_OUTPUT) from exc
+
+
+def _denied_inside(folder: Path, exc: PermissionError) -> typer.Exit:
+    """Exit 4 with one line for a file or folder inside ``folder`` (the --out of eval, train)
+    without the permission asked, such as a read-only folder or an unreadable checkpoint an
+    earlier run left: a traceback before. Any other path's error is raised again (an input's is
+    not an output problem)."""
+    if exc.filename is None or not Path(os.path.abspath(exc.filename)).is_relative_to(
+            os.path.abspath(folder)):
+        raise exc
+    return _fail(f"{exc.filename}: {exc.strerror or exc}; check its permissions, or give "
+                 "another --out", EXIT_OUTPUT)
+
+
 def _config(config: Path | None, overrides: list[str] | None, generator: str | None = None):
     """The effective config; ``-g NAME`` makes NAME the config's generator, so ``--set
     generator.params.*`` reach it (the file's params stay only if it names the same one)."""
@@ -1038,6 +1069,7 @@ def _evaluate(dirs: list[Path], run, out_dir: Path) -> None:
     nothing was scored, 2 for an unknown generator, peer or family."""
     _check_input_folders(dirs)
     _output_exists(out_dir / "results.json")  # a folder that cannot be searched: a traceback
+    _check_out_folder(out_dir)
     started = time.time()
     try:
         results = run()
@@ -1058,6 +1090,8 @@ def _evaluate(dirs: list[Path], run, out_dir: Path) -> None:
         raise _fail(str(exc), 1) from exc
     except (FileExistsError, NotADirectoryError) as exc:  # a file as --out: a traceback before
         raise _fail(f"cannot write into {out_dir}: {exc.strerror or exc}", EXIT_OUTPUT) from exc
+    except PermissionError as exc:
+        raise _denied_inside(out_dir, exc) from exc
     scored = [r for r in results.rows if r["kind"] != "reference"]
     for name, path in results.files.items():
         out.print(f"{name}: {path}", highlight=False)
@@ -1109,7 +1143,8 @@ def eval_command(
 ) -> None:
     """Score every generator and the usual peers on real panoramas with synthetic holes.
 
-    Exit code 0: done (a failing method is a result); 1: nothing evaluated; 2: bad argument.
+    Exit code 0: done (a failing method is a result); 1: nothing evaluated; 2: bad argument;
+    4: --out cannot be written.
 
     Example:
 
@@ -1324,6 +1359,7 @@ def _train(ctx: typer.Context, config: Path, load, run, *, run_dir: Path, **opti
     except OSError as exc:  # a folder was a traceback, a missing file '[Errno 2] ...'
         raise _fail(f"config: cannot read {config}: {exc.strerror or exc}", EXIT_USAGE) from exc
     _output_exists(run_dir / "checkpoint.pt")  # a folder that cannot be searched: a traceback
+    _check_out_folder(run_dir)
     logging.getLogger("pano_inpaint").setLevel(logging.INFO)
     started = time.time()
     try:
@@ -1335,6 +1371,8 @@ def _train(ctx: typer.Context, config: Path, load, run, *, run_dir: Path, **opti
         raise _fail(str(exc), 1) from exc
     except (FileExistsError, NotADirectoryError) as exc:  # a file as --out: a traceback before
         raise _fail(f"cannot write into {run_dir}: {exc.strerror or exc}", EXIT_OUTPUT) from exc
+    except PermissionError as exc:
+        raise _denied_inside(run_dir, exc) from exc
     done = "finished" if result.summary["finished"] else "stopped"
     out.print(f"{done} at step {result.steps} ({result.seconds / 60:.1f} min of training) in "
               f"{result.run_dir}", highlight=False)

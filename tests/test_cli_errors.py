@@ -989,6 +989,41 @@ def test_an_output_in_a_folder_that_cannot_be_searched_is_an_output_error(
     assert list(locked.iterdir()) == []
 
 
+@pytest.mark.parametrize(("command", "out", "words"), [
+    ("eval", "{ro}", "cannot write into {ro}: Permission denied; check the folder's"),
+    ("eval", "{ro}/sub", "cannot write into {ro}/sub: Permission denied (it would be made in "
+                         "{ro}); check the folder's permissions, or give another --out"),
+    ("eval", "{tmp}/out", "{tmp}/out/cases/pano__nadir: Permission denied; check its"),
+    ("train", "{ro}", "cannot write into {ro}: Permission denied; check the folder's"),
+    ("train", "{ro}/sub", "cannot write into {ro}/sub: Permission denied (it would be made in"),
+    ("train", "{tmp}/out", "{tmp}/out/checkpoint.pt: Permission denied; check its permissions"),
+])
+def test_an_out_folder_that_cannot_be_written_is_an_output_error(
+        tmp_path, pano, capsys, command, out, words, permissions_enforced):
+    """A read-only --out (mode 555; or what an earlier run left in it: a read-only folder, a
+    checkpoint that cannot be read) was a PermissionError traceback from the first write; it is
+    exit 4 with one line naming it, and a read-only --out is found before any work."""
+    read_only = tmp_path / "ro"
+    read_only.mkdir()
+    earlier = tmp_path / "out"  # an earlier run's folder, for the third case of each
+    (earlier / "cases").mkdir(parents=True)
+    (earlier / "checkpoint.pt").write_bytes(b"")
+    config = Path(__file__).resolve().parents[1] / "configs" / "train" / "smoke.yaml"
+    given = {"eval": ["eval", tmp_path, "--quick", "--no-progress", "--generators", "telea",
+                      "--peers", "none", "--masks", "nadir"],
+             "train": ["train", "-c", config, "--data", tmp_path, "--no-progress"]}[command]
+    locked = [(read_only, 0o555), (earlier / "cases", 0o555), (earlier / "checkpoint.pt", 0)]
+    for path, mode in locked:
+        path.chmod(mode)
+    try:
+        code, text = _run(capsys, *given, "--out", out.format(ro=read_only, tmp=tmp_path))
+    finally:
+        for path, _ in locked:
+            path.chmod(0o700)
+    assert code == EXIT_OUTPUT and words.format(ro=read_only, tmp=tmp_path) in text
+    assert list(read_only.iterdir()) == []
+
+
 def test_ctrl_c_while_planning_a_fill_says_so(tmp_path, pano, capsys, monkeypatch):
     """Before the batch's own handling (reading the headers, loading --auto's network) it was
     exit 130 and nothing on the terminal."""
