@@ -7,7 +7,6 @@ import logging
 import os
 import pickle
 import re
-import sys
 
 import cv2
 import numpy as np
@@ -316,11 +315,7 @@ def test_missing_directory_is_reported(tmp_path):
     assert leftovers(tmp_path) == []
 
 
-@pytest.mark.skipif(
-    sys.platform == "win32" or getattr(os, "geteuid", lambda: 0)() == 0,
-    reason="permissions are not enforced for root or on Windows",
-)
-def test_read_only_directory_is_reported(tmp_path):
+def test_read_only_directory_is_reported(tmp_path, permissions_enforced):
     directory = tmp_path / "ro"
     directory.mkdir()
     directory.chmod(0o500)

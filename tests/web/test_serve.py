@@ -1,10 +1,8 @@
 """`pano-inpaint serve`: the command line, binding and the browser, without serving for real."""
 
 import errno
-import os
 import signal
 import socket
-import sys
 import tempfile
 import threading
 
@@ -46,12 +44,9 @@ def test_serve_refuses_a_missing_folder_as_bad_input(captured, tmp_path, capsys)
 
 
 
-@pytest.mark.skipif(
-    sys.platform == "win32" or getattr(os, "geteuid", lambda: 0)() == 0,
-    reason="permissions are not enforced for root or on Windows",
-)
 @pytest.mark.parametrize("command", ["serve", "eval"])
-def test_a_folder_that_cannot_be_listed_is_bad_input(command, captured, tmp_path, capsys):
+def test_a_folder_that_cannot_be_listed_is_bad_input(command, captured, tmp_path, capsys,
+                                                     permissions_enforced):
     """A folder without read permission: exit 3 with one line (serve started and failed on
     the page's first listing; eval ended in a traceback)."""
     locked = tmp_path / "locked"
