@@ -932,14 +932,16 @@ def demo_command(
 
 def _check_input_folders(folders: list[Path]) -> None:
     """Exit 3 (bad input, as inpaint, mask and check give a missing input) with one line for
-    the first of ``folders`` that is missing, a file, or cannot be listed."""
+    the first of ``folders`` that is missing, a file, or cannot be listed or searched."""
     for folder in folders:
         if not folder.is_dir():
             what = "is a file, not a folder" if folder.exists() else "no such folder"
             raise _fail(f"{folder}: {what}", EXIT_INPUT)
         try:
             with os.scandir(folder) as entries:
-                next(entries, None)
+                first = next(entries, None)
+                if first is not None:  # listed, not searchable (mode 444): is_file was a traceback
+                    first.stat(follow_symlinks=False)
         except OSError as exc:  # no permission: a traceback from the first listing before
             raise _fail(f"{folder}: cannot be read ({exc.strerror or exc})", EXIT_INPUT) from exc
 
@@ -1144,7 +1146,7 @@ def eval_command(
     """Score every generator and the usual peers on real panoramas with synthetic holes.
 
     Exit code 0: done (a failing method is a result); 1: nothing evaluated; 2: bad argument;
-    4: --out cannot be written.
+    3: a folder missing or unreadable; 4: --out cannot be written.
 
     Example:
 

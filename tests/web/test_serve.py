@@ -44,14 +44,17 @@ def test_serve_refuses_a_missing_folder_as_bad_input(captured, tmp_path, capsys)
 
 
 
+@pytest.mark.parametrize("mode", [0o000, 0o444], ids=["unlisted", "unsearched"])
 @pytest.mark.parametrize("command", ["serve", "eval"])
-def test_a_folder_that_cannot_be_listed_is_bad_input(command, captured, tmp_path, capsys,
+def test_a_folder_that_cannot_be_listed_is_bad_input(command, mode, captured, tmp_path, capsys,
                                                      permissions_enforced):
-    """A folder without read permission: exit 3 with one line (serve started and failed on
-    the page's first listing; eval ended in a traceback)."""
+    """A folder without read permission, or one that can be listed but not searched (444):
+    exit 3 with one line (serve started and failed on the page's first listing; eval ended in
+    a traceback, from the listing or from the first look at a file in it)."""
     locked = tmp_path / "locked"
     locked.mkdir()
-    locked.chmod(0o000)
+    (locked / "pano.jpg").write_bytes(b"")
+    locked.chmod(mode)
     try:
         argv = [command, str(locked)] + (["--out", str(tmp_path / "out")] if command == "eval"
                                          else [])
@@ -61,6 +64,7 @@ def test_a_folder_that_cannot_be_listed_is_bad_input(command, captured, tmp_path
     err = capsys.readouterr().err
     assert f"{locked}: cannot be read (Permission denied)" in err and "Traceback" not in err
     assert not captured
+
 
 def test_serve_refuses_bad_port_and_config(captured, tmp_path, capsys):
     assert main(["serve", str(tmp_path), "--port", "70000"]) == 2
