@@ -1317,8 +1317,9 @@ TrainConfigOption = Annotated[
                        show_default=False)
 ]
 TrainDataOption = Annotated[
+    # readable=False: click's own check was exit 2 (usage); _train says 3.
     list[Path], typer.Option("--data", help="Folder of training panoramas and photos (repeat "
-                             "for more).", show_default=False)
+                             "for more).", show_default=False, readable=False)
 ]
 RestartOption = Annotated[
     bool, typer.Option("--restart", help="Ignore a checkpoint in the run folder, start over.")
@@ -1344,10 +1345,11 @@ def _train_stopped(run_dir: Path, every: int, restart: bool, started: float) -> 
                         "nothing to continue from; run the same command again to start over")
 
 
-def _train(ctx: typer.Context, config: Path, load, run, *, run_dir: Path, **options) -> None:
-    """Load a training config with ``load``, run ``run(config, **options)`` (into ``run_dir``),
-    say where the weights went; exit 2 for a bad config, 1 for missing data or a foreign
-    checkpoint."""
+def _train(ctx: typer.Context, config: Path, load, run, *, data: list[Path], run_dir: Path,
+           **options) -> None:
+    """Load a training config with ``load``, run ``run(config, **options)`` (on the images in
+    ``data``, into ``run_dir``), say where the weights went; exit 2 for a bad config, 3 for a
+    missing or unreadable folder, 1 for no usable image or a foreign checkpoint."""
     import os
 
     # On CPUs shared with other jobs, OpenMP threads that spin while waiting for a descheduled
@@ -1360,6 +1362,7 @@ def _train(ctx: typer.Context, config: Path, load, run, *, run_dir: Path, **opti
         raise _fail(f"config: {exc}", EXIT_USAGE) from exc
     except OSError as exc:  # a folder was a traceback, a missing file '[Errno 2] ...'
         raise _fail(f"config: cannot read {config}: {exc.strerror or exc}", EXIT_USAGE) from exc
+    _check_input_folders(data)
     _output_exists(run_dir / "checkpoint.pt")  # a folder that cannot be searched: a traceback
     _check_out_folder(run_dir)
     logging.getLogger("pano_inpaint").setLevel(logging.INFO)
@@ -1404,7 +1407,8 @@ def _training_command(name: str, weights: str) -> Callable[[Callable], Callable]
         ) -> None:
             load, train = trainer()
             _train(ctx, config, load, lambda cfg, **kw: train(cfg, data, run_dir, **kw),
-                   run_dir=run_dir, restart=restart, progress=not no_progress, max_steps=max_steps)
+                   data=data, run_dir=run_dir, restart=restart, progress=not no_progress,
+                   max_steps=max_steps)
 
         # not functools.wraps: typer would follow __wrapped__ to the trainer's empty signature
         command.__name__, command.__doc__ = trainer.__name__, trainer.__doc__
@@ -1418,7 +1422,8 @@ def _training_command(name: str, weights: str) -> Callable[[Callable], Callable]
 def train_command() -> tuple[Callable, Callable]:
     """Train the `net` generator (the seam-aware cube network), resumably.
 
-    Exit code 0: trained or stopped at --max-steps; 1: no data, foreign checkpoint; 2: bad config.
+    Exit code 0: trained or stopped at --max-steps; 1: no usable image, foreign checkpoint;
+    2: bad config; 3: a --data folder missing or unreadable; 4: --out cannot be written.
 
     Example:
 
@@ -1435,7 +1440,8 @@ def train_mask_command() -> tuple[Callable, Callable]:
     """Train the rig detector (`--auto`, `pano-inpaint mask`) on rigs rendered over real ground,
     resumably. Never give it the evaluation panoramas.
 
-    Exit code 0: trained or stopped at --max-steps; 1: no data, foreign checkpoint; 2: bad config.
+    Exit code 0: trained or stopped at --max-steps; 1: no usable image, foreign checkpoint;
+    2: bad config; 3: a --data folder missing or unreadable; 4: --out cannot be written.
 
     Example:
 

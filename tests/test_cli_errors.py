@@ -948,6 +948,27 @@ def test_an_input_folder_that_cannot_be_read_is_bad_input(tmp_path, capsys, comm
     assert f"{tmp_path / given}: cannot be read (Permission denied)" in text
 
 
+@pytest.mark.parametrize("mode", [0o000, 0o444], ids=["unlisted", "unsearched"])
+def test_a_training_data_folder_that_cannot_be_read_is_bad_input(tmp_path, capsys, mode,
+                                                                 permissions_enforced):
+    """train --data without read permission was click's usage error, exit 2 (typer's Path
+    options are readable=True by default); one that can be listed but not searched was a
+    PermissionError traceback from the listing. Both are exit 3 with one line, as eval's
+    folders, before the run folder is made."""
+    shots = tmp_path / "shots"
+    shots.mkdir()
+    write_image(shots / "a.png", sphere_function_erp(32, dtype=np.uint8))
+    config = Path(__file__).resolve().parents[1] / "configs" / "train" / "smoke.yaml"
+    shots.chmod(mode)
+    try:
+        code, text = _run(capsys, "train", "-c", config, "--data", tmp_path, "--data", shots,
+                          "--out", tmp_path / "run", "--no-progress")
+    finally:
+        shots.chmod(0o700)
+    assert code == EXIT_INPUT and f"{shots}: cannot be read (Permission denied)" in text
+    assert not (tmp_path / "run").exists()
+
+
 @pytest.mark.parametrize(("command", "args"), [
     ("inpaint", ["-o", "{locked}/o.png"]),
     ("inpaint", ["-o", "{locked}/"]),

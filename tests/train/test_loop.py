@@ -68,10 +68,15 @@ def test_config_errors(refuse_config, tmp_path: Path) -> None:
                      str(tmp_path / "r")]) == 2
 
 
-def test_missing_data_folder(tmp_path: Path) -> None:
+def test_missing_data_folder(tmp_path: Path, capsys) -> None:
+    """Exit 3 (bad input, as eval's missing folders); it was 1, the code of a folder without a
+    usable image, which it still is."""
     code = cli_main(["train", "--config", str(SMOKE), "--data", str(tmp_path / "none"), "--out",
                      str(tmp_path / "run"), "--no-progress"])
-    assert code == 1
+    assert code == 3 and f"{tmp_path / 'none'}: no such folder" in capsys.readouterr().err
+    code = cli_main(["train", "--config", str(SMOKE), "--data", str(tmp_path), "--out",
+                     str(tmp_path / "run"), "--no-progress"])
+    assert code == 1 and "no usable training image" in capsys.readouterr().err
 
 
 # The net's configs (mask_*.yaml train the rig detector: tests/train/test_mask_train.py).
