@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import json
 import logging
 import os
 import posixpath
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from pano_inpaint.io.atomic import atomic_write
@@ -131,6 +132,20 @@ def _parse(lines: Iterable[str], where: str) -> dict[str, Record]:
     return records
 
 
+def _writes(method: Callable) -> Callable:
+    """An ``OSError`` of the decorated method (making, locking or writing the manifest) becomes a
+    :class:`ManifestError` naming the manifest's folder: the runner tells it apart from the
+    other errors of a run, which were all worded as the manifest's."""
+    @functools.wraps(method)
+    def write(self: Manifest, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except OSError as exc:
+            raise ManifestError(f"cannot write the manifest in {self.folder}: "
+                                f"{exc.strerror or exc}") from exc
+    return write
+
+
 class Manifest:
     """The manifest of one output folder, open for a run (a context manager).
 
@@ -144,6 +159,7 @@ class Manifest:
     """
 
     def __init__(self, folder: str) -> None:
+        self.folder = folder
         self.location = join(folder, MANIFEST_NAME)
         self._path = local_path(self.location)
         self._records: dict[str, Record] = {}
@@ -189,6 +205,7 @@ class Manifest:
     def __exit__(self, *exc_info) -> None:
         self.close()
 
+    @_writes
     def _lock(self) -> None:
         """Hold an exclusive lock on the output folder itself for the run (no lock file)."""
         import fcntl
@@ -205,6 +222,7 @@ class Manifest:
                                 "it to finish, or choose another output folder") from None
         self._lock_fd = fd
 
+    @_writes
     def rewrite(self) -> None:
         """Write the latest record of every input, replacing the file atomically."""
         def write_lines(fh) -> None:  # streamed: a million records are half a gigabyte
@@ -226,6 +244,7 @@ class Manifest:
                 write_lines(fh)
         self._dirty_since = None
 
+    @_writes
     def append(self, records: Iterable[Record]) -> None:
         """Add records; on a local disk they are on it when this returns."""
         records = list(records)
@@ -256,6 +275,7 @@ class Manifest:
             os.close(self._fd)
             self._fd = None
 
+    @_writes
     def close(self) -> None:
         """Flush what object storage has not got yet, release the lock."""
         try:

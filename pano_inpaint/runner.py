@@ -323,7 +323,7 @@ def run_batch(plan: BatchPlan, engine: EngineSpec, *,
     Raises:
         JobError: before any fill: the manifest cannot be read, written or locked (4), holds
             results of other settings without ``--overwrite`` (4), or the engine cannot run
-            these files (2).
+            these files (2); at any time, an ``OSError`` that stopped the run, naming it (4).
     """
     started = time.perf_counter()
     summary = BatchSummary(len(plan.sources))
@@ -363,9 +363,11 @@ def run_batch(plan: BatchPlan, engine: EngineSpec, *,
                     manifest.rewrite()
     except ManifestError as exc:
         raise JobError(str(exc), EXIT_OUTPUT) from exc
-    except OSError as exc:
-        raise JobError(f"cannot write the manifest in {plan.output_folder}: "
-                       f"{exc.strerror or exc}", EXIT_OUTPUT) from exc
+    except OSError as exc:  # not the manifest's (a ManifestError): all were worded so, even None
+        failed = exc.strerror or str(exc)
+        if exc.filename is not None:
+            failed = f"{exc.filename}: {failed}"
+        raise JobError(f"the run stopped: {failed}", EXIT_OUTPUT) from exc
     summary.seconds = time.perf_counter() - started
     return summary
 

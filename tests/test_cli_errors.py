@@ -1045,6 +1045,38 @@ def test_an_out_folder_that_cannot_be_written_is_an_output_error(
     assert list(read_only.iterdir()) == []
 
 
+@pytest.mark.parametrize("failing", ["engine, one image", "engine, a batch", "manifest"])
+def test_an_os_error_of_a_fill_says_what_failed(tmp_path, pano, capsys, monkeypatch, failing):
+    """Every OSError that stopped a fill's run said 'cannot write the manifest in FOLDER', even
+    where there is no manifest ('in None': one image) or the manifest was fine; only the
+    manifest's own errors say so now, the others name what failed."""
+    import errno
+
+    from pano_inpaint import manifest, runner
+
+    def too_many_files(*args, **kwargs):
+        raise OSError(errno.EMFILE, os.strerror(errno.EMFILE))
+
+    def disk_full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    if failing == "manifest":
+        monkeypatch.setattr(manifest, "atomic_write", disk_full)
+    else:
+        monkeypatch.setattr(runner, "make_engine", too_many_files)
+    shots = tmp_path / "shots"
+    shots.mkdir()
+    (shots / "pano.png").write_bytes(pano.read_bytes())
+    out = f"{tmp_path / 'out'}/"
+    code, text = _fill(capsys, *((pano, tmp_path / "o.png") if failing == "engine, one image"
+                                 else (shots, out)))
+    assert code == EXIT_OUTPUT and text.count("error:") == 1
+    if failing == "manifest":
+        assert f"cannot write the manifest in {out}: No space left on device" in text
+    else:
+        assert "the run stopped: Too many open files" in text and "manifest" not in text
+
+
 def test_ctrl_c_while_planning_a_fill_says_so(tmp_path, pano, capsys, monkeypatch):
     """Before the batch's own handling (reading the headers, loading --auto's network) it was
     exit 130 and nothing on the terminal."""
