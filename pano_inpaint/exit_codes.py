@@ -13,8 +13,8 @@ __all__ = [
 ]
 
 EXIT_OK = 0
-# Some images of a batch failed (the others were written), or a single image failed for a
-# reason none of the codes below names (a generator error).
+# Some images of a batch failed (the others were written), or a single image or a run failed
+# for a reason none of the codes below names (a generator error, an engine that cannot start).
 EXIT_BATCH_FAILED = 1
 EXIT_USAGE = 2  # bad command line or configuration: nothing was read or written
 EXIT_INPUT = 3  # unreadable or unsuitable image or mask (not 2:1, too large, partial, ...)

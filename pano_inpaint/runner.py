@@ -13,6 +13,7 @@ that an interrupted image may have left belongs to this batch and is replaced.
 from __future__ import annotations
 
 import contextlib
+import errno
 import signal
 import threading
 import time
@@ -25,7 +26,7 @@ from pano_inpaint._sigterm import sigterm_as_interrupt
 from pano_inpaint.batch import BatchPlan, ImageJob, Outcome, check_headers
 from pano_inpaint.engines import EngineSpec, make_engine
 from pano_inpaint.engines.memory import task_memory_bytes
-from pano_inpaint.exit_codes import EXIT_OUTPUT
+from pano_inpaint.exit_codes import EXIT_BATCH_FAILED, EXIT_INPUT, EXIT_OUTPUT
 from pano_inpaint.io import locations as loc
 from pano_inpaint.jobs import JobError, check_output_place
 from pano_inpaint.manifest import Manifest, ManifestError, Record
@@ -315,6 +316,37 @@ def _task_bytes(plan: BatchPlan, todo: Sequence[int]) -> int | None:
     return task_memory_bytes(pixels, plan.config.generator.name)
 
 
+def _within(location: str | None, folder: str) -> bool:
+    """Whether ``location`` is ``folder`` or lies inside it (paths or URLs, as given)."""
+    if location is None:
+        return False
+    folder = folder.rstrip("/")
+    return location.rstrip("/") == folder or location.startswith(f"{folder}/")
+
+
+def _stopped(plan: BatchPlan, exc: OSError) -> JobError:
+    """The error of an ``OSError`` that stopped a run, with the code of what failed: an input
+    or its mask (3), a result or the output folder (4), this machine's memory (3, as an image
+    too large for it), anything else (1: an engine that cannot start, too many open files).
+    """
+    # All were exit 4, 'output problem', though only the manifest's (a ManifestError) and the
+    # results' are: an engine that could not start or an unreadable input said so too.
+    failed = exc.strerror or str(exc)
+    if exc.filename is not None:
+        failed = f"{exc.filename}: {failed}"
+    message = f"the run stopped: {failed}"
+    named = str(exc.filename) if exc.filename is not None else None
+    mask = plan.mask.path
+    if named in plan.sources or (mask is not None and _within(named, str(mask))):
+        return JobError(message, EXIT_INPUT)
+    if named in plan.targets or (plan.output_folder is not None
+                                 and _within(named, plan.output_folder)):
+        return JobError(message, EXIT_OUTPUT)
+    if exc.errno == errno.ENOMEM:
+        return JobError(f"{message}; free memory, or fill with fewer --jobs", EXIT_INPUT)
+    return JobError(message, EXIT_BATCH_FAILED)
+
+
 def run_batch(plan: BatchPlan, engine: EngineSpec, *,
               events: BatchEvents | None = None) -> BatchSummary:
     """Fill a checked plan and return what happened (a Ctrl-C'd run returns too, with
@@ -323,7 +355,8 @@ def run_batch(plan: BatchPlan, engine: EngineSpec, *,
     Raises:
         JobError: before any fill: the manifest cannot be read, written or locked (4), holds
             results of other settings without ``--overwrite`` (4), or the engine cannot run
-            these files (2); at any time, an ``OSError`` that stopped the run, naming it (4).
+            these files (2); at any time, an ``OSError`` that stopped the run, naming it, with
+            the code of what failed (see :func:`_stopped`).
     """
     started = time.perf_counter()
     summary = BatchSummary(len(plan.sources))
@@ -363,11 +396,8 @@ def run_batch(plan: BatchPlan, engine: EngineSpec, *,
                     manifest.rewrite()
     except ManifestError as exc:
         raise JobError(str(exc), EXIT_OUTPUT) from exc
-    except OSError as exc:  # not the manifest's (a ManifestError): all were worded so, even None
-        failed = exc.strerror or str(exc)
-        if exc.filename is not None:
-            failed = f"{exc.filename}: {failed}"
-        raise JobError(f"the run stopped: {failed}", EXIT_OUTPUT) from exc
+    except OSError as exc:  # not the manifest's (a ManifestError)
+        raise _stopped(plan, exc) from exc
     summary.seconds = time.perf_counter() - started
     return summary
 

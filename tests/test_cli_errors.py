@@ -1045,34 +1045,50 @@ def test_an_out_folder_that_cannot_be_written_is_an_output_error(
     assert list(read_only.iterdir()) == []
 
 
-@pytest.mark.parametrize("failing", ["engine, one image", "engine, a batch", "manifest"])
-def test_an_os_error_of_a_fill_says_what_failed(tmp_path, pano, capsys, monkeypatch, failing):
+@pytest.mark.parametrize(("failing", "expected"), [
+    ("engine, one image", EXIT_BATCH_FAILED), ("engine, a batch", EXIT_BATCH_FAILED),
+    ("engine, no memory", EXIT_INPUT), ("an input", EXIT_INPUT), ("a result", EXIT_OUTPUT),
+    ("manifest", EXIT_OUTPUT)])
+def test_an_os_error_of_a_fill_says_what_failed(tmp_path, pano, capsys, monkeypatch, failing,
+                                                 expected):
     """Every OSError that stopped a fill's run said 'cannot write the manifest in FOLDER', even
     where there is no manifest ('in None': one image) or the manifest was fine; only the
-    manifest's own errors say so now, the others name what failed."""
+    manifest's own errors say so now, the others name what failed. And all were exit 4,
+    'output problem': now the code is what failed's (3 an input, 4 an output, 1 the engine)."""
     import errno
 
     from pano_inpaint import manifest, runner
 
-    def too_many_files(*args, **kwargs):
-        raise OSError(errno.EMFILE, os.strerror(errno.EMFILE))
+    def raising(number, where=None):
+        def fail(*args, **kwargs):
+            raise OSError(number, os.strerror(number), where and where(args[0]))
+        return fail
 
-    def disk_full(*args, **kwargs):
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-
-    if failing == "manifest":
-        monkeypatch.setattr(manifest, "atomic_write", disk_full)
-    else:
-        monkeypatch.setattr(runner, "make_engine", too_many_files)
     shots = tmp_path / "shots"
     shots.mkdir()
     (shots / "pano.png").write_bytes(pano.read_bytes())
+    (shots / "second.png").write_bytes(pano.read_bytes())
+    if failing == "manifest":
+        monkeypatch.setattr(manifest, "atomic_write", raising(errno.ENOSPC))
+    elif failing == "engine, no memory":
+        monkeypatch.setattr(runner, "make_engine", raising(errno.ENOMEM))
+    elif failing == "an input":  # the headers are read ahead of the workers
+        monkeypatch.setattr(runner, "check_headers", raising(errno.EACCES, lambda s: s[0]))
+    elif failing == "a result":  # the results are looked at before any fill
+        monkeypatch.setattr(runner, "_stamps", raising(errno.EACCES, lambda s: s[0]))
+    else:
+        monkeypatch.setattr(runner, "make_engine", raising(errno.EMFILE))
     out = f"{tmp_path / 'out'}/"
     code, text = _fill(capsys, *((pano, tmp_path / "o.png") if failing == "engine, one image"
                                  else (shots, out)))
-    assert code == EXIT_OUTPUT and text.count("error:") == 1
+    assert code == expected and text.count("error:") == 1
     if failing == "manifest":
         assert f"cannot write the manifest in {out}: No space left on device" in text
+    elif failing in ("an input", "a result"):
+        named = shots / "pano.png" if failing == "an input" else Path(out) / "pano.png"
+        assert f"the run stopped: {named}: Permission denied" in text
+    elif failing == "engine, no memory":
+        assert "the run stopped: Cannot allocate memory; free memory, or fill with fewer" in text
     else:
         assert "the run stopped: Too many open files" in text and "manifest" not in text
 
