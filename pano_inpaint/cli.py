@@ -1165,6 +1165,22 @@ def eval_command(
     ), out_dir)
 
 
+def _check_net_weights(weights: dict[str, Path | None]) -> None:
+    """Load each extra network's weights once (``{option: path}``): a missing or foreign file
+    is exit 2 before any work, as inpaint's; eval-net scored it as a method failing every case
+    and exited 0, and ``--network-seams`` ended in a WeightsError traceback."""
+    from pano_inpaint.generators.net.weights import load_weights
+    from pano_inpaint.weights_file import WeightsError
+
+    for option, path in weights.items():
+        if path is None:
+            continue
+        try:
+            load_weights(path)
+        except WeightsError as exc:
+            raise _fail(f"{option}: {exc}", EXIT_USAGE) from exc
+
+
 @app.command("eval-net")
 @_stops_cleanly("evaluate")
 def eval_net_command(
@@ -1208,6 +1224,7 @@ def eval_net_command(
     from pano_inpaint.train.evaluate import evaluate_net
     from pano_inpaint.train.evaluate import network_seams as seam_ratios
 
+    _check_net_weights({"--ablation": ablation, "--candidate": candidate})
     if network_seams:
         _check_input_folders(dirs)
         from pano_inpaint.generators.net.weights import DEFAULT_WEIGHTS

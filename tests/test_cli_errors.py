@@ -112,6 +112,24 @@ def test_decompression_bomb(tmp_path, capsys):
     assert code == EXIT_USAGE
 
 
+@pytest.mark.parametrize(("option", "weights", "words"), [
+    ("--ablation", "missing.pt", "--ablation: weights file not found: {tmp}/missing.pt"),
+    ("--candidate", "text.pt", "--candidate: {tmp}/text.pt is not a PyTorch weights file"),
+])
+@pytest.mark.parametrize("seams", [False, True], ids=["scored", "network-seams"])
+def test_eval_net_weights_that_cannot_be_loaded_are_a_usage_error(tmp_path, pano, capsys,
+                                                                  option, weights, words, seams):
+    """eval-net scored a missing or foreign --ablation/--candidate as a method failing every
+    case and exited 0 (with --network-seams: a WeightsError traceback); it is exit 2 before any
+    work, as inpaint's weights."""
+    (tmp_path / "text.pt").write_text("not weights")
+    code, text = _run(capsys, "eval-net", tmp_path, "--out", tmp_path / "out", option,
+                      tmp_path / weights, "--generators", "telea", "--peers", "none",
+                      *(["--network-seams"] if seams else []))
+    assert code == EXIT_USAGE and words.format(tmp=tmp_path) in text
+    assert not (tmp_path / "out").exists()
+
+
 # ------------------------------------------------------------------------ the report file
 
 
