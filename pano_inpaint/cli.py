@@ -1234,7 +1234,11 @@ def eval_net_command(
             weights["net-zeros"] = str(ablation)
         if candidate:
             weights["net-candidate"] = str(candidate)
-        for name, ratio in seam_ratios([str(d) for d in dirs], weights, seed=seed).items():
+        try:
+            ratios = seam_ratios([str(d) for d in dirs], weights, seed=seed)
+        except FileNotFoundError as exc:  # nothing to measure: ratios of 1.000, exit 0 before
+            raise _fail(str(exc), 1) from exc
+        for name, ratio in ratios.items():
             out.print(f"{name}: seam ratio {ratio:.3f}")
         return
     cfg = _config(None, overrides) if overrides else None

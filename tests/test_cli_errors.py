@@ -130,6 +130,23 @@ def test_eval_net_weights_that_cannot_be_loaded_are_a_usage_error(tmp_path, pano
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("files", ["none", "unreadable"])
+def test_eval_net_seams_without_a_readable_panorama(tmp_path, pano, capsys, files):
+    """eval-net --network-seams printed seam ratios of 1.000 for a folder without panoramas
+    and exited 0, and a truncated panorama was an ImageReadError traceback; both are exit 1
+    with one line, as eval-net without it (an unreadable panorama among others is left out)."""
+    shots = tmp_path / "shots"
+    shots.mkdir()
+    if files == "unreadable":
+        (shots / "cut.png").write_bytes(pano.read_bytes()[:200])
+    code, text = _run(capsys, "eval-net", shots, "--out", tmp_path / "out", "--network-seams")
+    assert code == 1 and text.count("error:") == 1 and "seam ratio" not in text
+    if files == "none":
+        assert f"error: no panoramas in {shots}" in text
+    else:
+        assert f"error: no readable panoramas in {shots} (cannot read" in text
+
+
 # ------------------------------------------------------------------------ the report file
 
 

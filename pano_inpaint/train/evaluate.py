@@ -24,6 +24,7 @@ restored afterwards).
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -38,6 +39,8 @@ __all__ = ["LARGE_NADIR", "evaluate_net", "network_seams"]
 
 LARGE_NADIR = "nadir-30-40"
 EXTRA_NETS = {"ablation": "net-zeros", "candidate": "net-candidate"}
+
+log = logging.getLogger(__name__)
 
 
 def _large_nadir(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
@@ -76,10 +79,16 @@ def _additions(extra: dict[str, str]) -> Iterator[None]:
 
 def network_seams(dirs: list[str], weights: dict[str, str], *, cubes_per_image: int = 4,
                   face_size: int = 128, seed: int = 0) -> dict[str, float]:
-    """Seam ratio of each network's composite (and of the truth) on the same cubes."""
+    """Seam ratio of each network's composite (and of the truth) on the same cubes; an
+    unreadable panorama is left out with a warning, as the harness does.
+
+    Raises:
+        FileNotFoundError: a folder that does not exist, or no readable panorama in them (the
+            ratios were 1.000 for every network, of nothing).
+    """
     import torch
 
-    from pano_inpaint.eval.images import find_panoramas, load_panorama
+    from pano_inpaint.eval.images import find_panoramas, load_panorama, none_readable
     from pano_inpaint.generators.net.layers import FacePad
     from pano_inpaint.generators.net.model import composite
     from pano_inpaint.generators.net.weights import load_weights
@@ -87,13 +96,21 @@ def network_seams(dirs: list[str], weights: dict[str, str], *, cubes_per_image: 
     from pano_inpaint.train.data import random_rotation
     from pano_inpaint.values import ToneMap
 
+    paths, skipped = find_panoramas(dirs), []
+    if not paths:
+        raise FileNotFoundError(f"no panoramas in {', '.join(map(str, dirs))}")
     models = {name: load_weights(path)[0] for name, path in weights.items()}
     pad = FacePad(1, "cube")
     rng = np.random.default_rng(seed)
     sums = {name: [0.0, 0.0] for name in [*models, "ground truth"]}
     families = ["tripod", "strokes", "cube-edge", "cube-corner"]
-    for path in find_panoramas(dirs):
-        truth = load_panorama(path, max_width=4 * face_size * 2)
+    for path in paths:
+        try:
+            truth = load_panorama(path, max_width=4 * face_size * 2)
+        except (OSError, ValueError) as exc:  # a traceback before
+            log.warning("left out %s: %s", path, exc)
+            skipped.append({"image": path.name, "reason": str(exc)})
+            continue
         values = truth.pixels.astype(np.float32)
         values = values / 255 if truth.pixels.dtype == np.uint8 else values
         proxy = ToneMap.for_image(values, hdr=truth.hdr).to_proxy(values)
@@ -131,6 +148,8 @@ def network_seams(dirs: list[str], weights: dict[str, str], *, cubes_per_image: 
                                   (p[..., 1:-1, -2] - p[..., 1:-1, -3]).abs()], dim=-1)
                 sums[name][0] += float((jump * use).sum())
                 sums[name][1] += float((step * use).sum())
+    if len(skipped) == len(paths):
+        raise none_readable(dirs, skipped)
     return {name: (a + 1e-9) / (b + 1e-9) for name, (a, b) in sums.items()}
 
 
