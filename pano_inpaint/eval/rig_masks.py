@@ -45,6 +45,7 @@ from pano_inpaint.eval.images import GroundTruth, find_panoramas, load_panorama,
 from pano_inpaint.eval.metrics import sphere_weights, ws_psnr
 from pano_inpaint.eval.runner import EvalResults
 from pano_inpaint.eval.views import perspective_view
+from pano_inpaint.generators import generator_info
 from pano_inpaint.io.atomic import atomic_write_text, check_folder, make_folder
 from pano_inpaint.io.images import write_image
 from pano_inpaint.masks import mask_fraction, nadir_mask
@@ -308,7 +309,7 @@ def evaluate_rig_masks(
         shoots: run the shoot experiment.
 
     Raises:
-        KeyError: an unknown detector or rig kind.
+        KeyError: an unknown detector, rig kind or generator.
         FileNotFoundError: a missing folder, or no panorama in it.
     """
     started = time.perf_counter()
@@ -319,6 +320,8 @@ def evaluate_rig_masks(
         make_rig(kind, np.random.default_rng(0))  # KeyError for an unknown kind
     for name in detectors:
         get_detector(name, config.auto_mask.weights)  # KeyError for an unknown detector
+    if generator:  # found at the first fill before, after the out folder was made
+        generator_info(generator)  # KeyError for an unknown generator
     paths = find_panoramas(dirs, images)
     if not paths:
         raise FileNotFoundError(f"no panoramas in {', '.join(map(str, dirs))}")

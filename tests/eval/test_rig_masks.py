@@ -89,6 +89,19 @@ def test_eval_mask_unknown_detector(tmp_path):
                  "--detectors", "magic"]) == 2
 
 
+def test_eval_mask_unknown_generator_is_found_before_any_work(tmp_path, capsys):
+    """An unknown -g was found at the first fill, after the panoramas were read and --out was
+    made (an empty folder left behind a usage error, which writes nothing)."""
+    folder = tmp_path / "panos"
+    folder.mkdir()
+    write_image(folder / "p.png", sphere_function_erp(32, ground_rgb, dtype=np.uint8))
+    out = tmp_path / "out"
+    assert main(["eval-mask", str(folder), "--out", str(out), "--detectors", "classical",
+                 "-g", "magic", "--no-progress"]) == 2
+    assert "unknown generator 'magic'" in capsys.readouterr().err
+    assert not out.exists()
+
+
 def test_eval_mask_fills_with_the_default_detector_by_default():
     """The first detector is the one filled end to end: by default the one `inpaint --auto`
     uses when the network's weights are there (learned+classical), then the two it combines."""
