@@ -1217,6 +1217,10 @@ def eval_net_command(
 ) -> None:
     """The model card's evaluation of `net`: large nadir caps, tripods, the zero-padding ablation.
 
+    Exit code 0: done (a failing method is a result); 1: no panorama evaluated; 2: bad
+    argument (weights that cannot be loaded too); 3: a folder missing or unreadable; 4: --out
+    cannot be written (--network-seams writes nothing).
+
     Example:
 
         pano-inpaint eval-net ../shared/panoramas --out eval_out/net --ablation zeros/net.pt
@@ -1316,6 +1320,9 @@ def eval_mask_command(
 ) -> None:
     """Score the automatic rig masks on rigs composited over panoramas never trained on: IoU,
     recall and area per rig kind, fills with the mask against a 25-degree cap, shoots.
+
+    Exit code 0: done; 1: no panorama evaluated; 2: bad argument; 3: a folder missing or
+    unreadable; 4: --out cannot be written.
 
     Example:
 

@@ -174,6 +174,14 @@ def test_every_command_has_an_example(capsys):
         assert all(option in out for option in options), command
 
 
+@pytest.mark.parametrize("command", ["eval", "eval-net", "eval-mask", "train", "train-mask"])
+def test_evaluation_and_training_help_gives_the_exit_codes(capsys, command):
+    """eval-net's and eval-mask's help had none, unlike eval's and train's."""
+    assert main([command, "--help"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert all(f"{code}:" in out for code in ("Exit code 0", "1", "2", "3", "4")), command
+
+
 def test_eval_help_lists_every_mask_family(monkeypatch, capsys):
     # The help text spells the families out (the CLI does not import the masks to start up
     # fast): a family added to the registry must be added there too.
