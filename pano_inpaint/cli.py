@@ -1373,11 +1373,12 @@ def _train_stopped(run_dir: Path, every: int, restart: bool, started: float) -> 
                         "nothing to continue from; run the same command again to start over")
 
 
-def _train(ctx: typer.Context, config: Path, load, run, *, data: list[Path], run_dir: Path,
+def _train(ctx: typer.Context, config: Path, load, trainer, *, data: list[Path], run_dir: Path,
            **options) -> None:
-    """Load a training config with ``load``, run ``run(config, **options)`` (on the images in
-    ``data``, into ``run_dir``), say where the weights went; exit 2 for a bad config, 3 for a
-    missing or unreadable folder, 1 for no usable image or a foreign checkpoint."""
+    """Load a training config with ``load``, run ``trainer()(config, data, run_dir,
+    **options)``, say where the weights went; exit 2 for a bad config, 3 for a missing or
+    unreadable folder, 1 for no usable image or a foreign checkpoint. ``trainer`` imports
+    torch: it is called once the config and the folders are checked."""
     import os
 
     # On CPUs shared with other jobs, OpenMP threads that spin while waiting for a descheduled
@@ -1393,10 +1394,11 @@ def _train(ctx: typer.Context, config: Path, load, run, *, data: list[Path], run
     _check_input_folders(data)
     _output_exists(run_dir / "checkpoint.pt")  # a folder that cannot be searched: a traceback
     _check_out_folder(run_dir)
+    train = trainer()  # a Ctrl-C while torch loads writes nothing (_stops_cleanly says so)
     logging.getLogger("pano_inpaint").setLevel(logging.INFO)
     started = time.time()
     try:
-        result = run(train_config, command=_command_line(ctx), **options)
+        result = train(train_config, data, run_dir, command=_command_line(ctx), **options)
     except KeyboardInterrupt:  # typer would end it silently with 130
         raise _train_stopped(run_dir, train_config.checkpoint_every, options["restart"],
                              started) from None
@@ -1416,9 +1418,10 @@ def _train(ctx: typer.Context, config: Path, load, run, *, data: list[Path], run
 def _training_command(name: str, weights: str) -> Callable[[Callable], Callable]:
     """Register the decorated function as the training command ``name``, whose run folder gets
     ``weights``: its docstring is the command's help; called when the command runs, it imports
-    and returns the config loader and the train function (so torch loads only then)."""
+    and returns the config loader (torch-free) and a function importing the train function
+    (torch), called once the config, --data and --out are checked."""
 
-    def register(trainer: Callable[[], tuple[Callable, Callable]]) -> Callable:
+    def register(loaders: Callable[[], tuple[Callable, Callable[[], Callable]]]) -> Callable:
         def command(
             ctx: typer.Context,
             config: TrainConfigOption,
@@ -1433,13 +1436,12 @@ def _training_command(name: str, weights: str) -> Callable[[Callable], Callable]
             max_steps: MaxStepsOption = None,
             no_progress: NoProgressOption = False,
         ) -> None:
-            load, train = trainer()
-            _train(ctx, config, load, lambda cfg, **kw: train(cfg, data, run_dir, **kw),
-                   data=data, run_dir=run_dir, restart=restart, progress=not no_progress,
-                   max_steps=max_steps)
+            load, trainer = loaders()
+            _train(ctx, config, load, trainer, data=data, run_dir=run_dir, restart=restart,
+                   progress=not no_progress, max_steps=max_steps)
 
-        # not functools.wraps: typer would follow __wrapped__ to the trainer's empty signature
-        command.__name__, command.__doc__ = trainer.__name__, trainer.__doc__
+        # not functools.wraps: typer would follow __wrapped__ to the loaders' empty signature
+        command.__name__, command.__doc__ = loaders.__name__, loaders.__doc__
         # a stop while torch loads, before _train's own answer, writes nothing
         return app.command(name)(_stops_cleanly("train")(command))
 
@@ -1447,7 +1449,7 @@ def _training_command(name: str, weights: str) -> Callable[[Callable], Callable]
 
 
 @_training_command("train", weights="net.pt")
-def train_command() -> tuple[Callable, Callable]:
+def train_command() -> tuple[Callable, Callable[[], Callable]]:
     """Train the `net` generator (the seam-aware cube network), resumably.
 
     Exit code 0: trained or stopped at --max-steps; 1: no usable image, foreign checkpoint;
@@ -1458,13 +1460,17 @@ def train_command() -> tuple[Callable, Callable]:
         pano-inpaint train -c configs/train/net_v1.yaml --data panos/ --data photos/ --out runs/v1
     """
     from pano_inpaint.train.config import load_train_config
-    from pano_inpaint.train.loop import train
 
-    return load_train_config, train
+    def trainer() -> Callable:
+        from pano_inpaint.train.loop import train
+
+        return train
+
+    return load_train_config, trainer
 
 
 @_training_command("train-mask", weights="rignet.pt")
-def train_mask_command() -> tuple[Callable, Callable]:
+def train_mask_command() -> tuple[Callable, Callable[[], Callable]]:
     """Train the rig detector (`--auto`, `pano-inpaint mask`) on rigs rendered over real ground,
     resumably. Never give it the evaluation panoramas.
 
@@ -1477,9 +1483,13 @@ def train_mask_command() -> tuple[Callable, Callable]:
         --data ../shared/training_photos --out runs/mask_v1
     """
     from pano_inpaint.train.mask_config import load_mask_train_config
-    from pano_inpaint.train.mask_loop import train_mask
 
-    return load_mask_train_config, train_mask
+    def trainer() -> Callable:
+        from pano_inpaint.train.mask_loop import train_mask
+
+        return train_mask
+
+    return load_mask_train_config, trainer
 
 
 def _find_benchmarks(start: Path, package_dir: Path) -> Path | None:

@@ -40,6 +40,28 @@ def test_a_decompression_bomb_is_refused_before_numpy_and_opencv_load(tmp_path):
     assert not (tmp_path / "out.png").exists()
 
 
+@pytest.mark.parametrize(("command", "config"), [("train", "smoke.yaml"),
+                                               ("train-mask", "mask_smoke.yaml")])
+@pytest.mark.parametrize("mistake", ["config", "data"])
+def test_training_checks_its_config_and_folders_before_torch_loads(tmp_path, command, config,
+                                                                   mistake):
+    """train and train-mask imported torch (about 1 s) before reading the config and looking
+    at --data and --out, so a typo took that long to be told."""
+    from pathlib import Path
+
+    configs = Path(__file__).resolve().parents[1] / "configs" / "train"
+    (tmp_path / "data").mkdir()
+    (tmp_path / "file").write_text("in the way of --out")
+    given = {"config": configs / "nope.yaml", "data": tmp_path / "nope",
+             "out": tmp_path / "file" / "run"}
+    args = [command, "-c", str(given["config"] if mistake == "config" else configs / config),
+            "--data", str(given["data"] if mistake == "data" else tmp_path / "data"),
+            "--out", str(given["out"] if mistake == "out" else tmp_path / "run")]
+    code = {"config": 2, "data": 3, "out": 4}[mistake]  # EXIT_USAGE, EXIT_INPUT, EXIT_OUTPUT
+    statement = f"from pano_inpaint.cli import main\nassert main({args!r}) == {code}"
+    assert "torch" not in _loaded_after(statement)
+
+
 def test_generator_registry_does_not_load_numba_until_patchmatch_is_built():
     statement = "from pano_inpaint.generators import list_generators; list_generators()"
     assert "numba" not in _loaded_after(statement)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from pano_inpaint.dataclass_yaml import load_dataclass_yaml
-from pano_inpaint.generators.net.model import NetConfig
+from pano_inpaint.generators.net.config import NetConfig
 
 __all__ = [
     "DataConfig",

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pano_inpaint.dataclass_yaml import load_dataclass_yaml
-from pano_inpaint.masks.auto.model import RigNetConfig
+from pano_inpaint.masks.auto.config import RigNetConfig
 from pano_inpaint.masks.rigs import RIG_KINDS
 
 __all__ = [

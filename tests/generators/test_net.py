@@ -22,6 +22,7 @@ torch = pytest.importorskip("torch")
 from pano_inpaint import inpaint  # noqa: E402
 from pano_inpaint.config import PipelineConfig, load_config  # noqa: E402
 from pano_inpaint.generators import CubeTiles, get_generator, list_generators  # noqa: E402
+from pano_inpaint.generators.net.config import NetConfig  # noqa: E402
 from pano_inpaint.generators.net.generator import NetGenerator  # noqa: E402
 from pano_inpaint.generators.net.layers import (  # noqa: E402
     FFC,
@@ -31,7 +32,7 @@ from pano_inpaint.generators.net.layers import (  # noqa: E402
     SmoothPrior,
     Upsample2x,
 )
-from pano_inpaint.generators.net.model import CubeInpaintNet, NetConfig  # noqa: E402
+from pano_inpaint.generators.net.model import CubeInpaintNet  # noqa: E402
 from pano_inpaint.generators.net.weights import (  # noqa: E402
     DEFAULT_SHA256,
     DEFAULT_WEIGHTS,

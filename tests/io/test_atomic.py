@@ -63,7 +63,8 @@ def test_weights_are_written_through_a_unique_temporary(tmp_path):
     """save_weights used the fixed name net.pt.tmp: a concurrent save (or a file of that name)
     was overwritten and renamed away."""
     torch = pytest.importorskip("torch")
-    from pano_inpaint.generators.net.model import CubeInpaintNet, NetConfig
+    from pano_inpaint.generators.net.config import NetConfig
+    from pano_inpaint.generators.net.model import CubeInpaintNet
     from pano_inpaint.generators.net.weights import load_weights, save_weights
 
     other = tmp_path / "net.pt.tmp"

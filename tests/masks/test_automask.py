@@ -123,7 +123,8 @@ def test_unknown_detector():
 
 def test_auto_is_the_learned_detector_when_its_weights_exist(tmp_path, monkeypatch):
     from pano_inpaint.masks.auto import learned
-    from pano_inpaint.masks.auto.model import RigNet, RigNetConfig
+    from pano_inpaint.masks.auto.config import RigNetConfig
+    from pano_inpaint.masks.auto.model import RigNet
 
     weights = tmp_path / "rignet.pt"
     learned.save_rignet(weights, RigNet(RigNetConfig(channels=(4, 4))))

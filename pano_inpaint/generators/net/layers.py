@@ -17,10 +17,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from pano_inpaint.generators.net.config import PAD_MODES
 from pano_inpaint.geometry.torch_padding import CubePad
 
 __all__ = [
-    "PAD_MODES",
     "FFC",
     "FFCBlock",
     "FacePad",
@@ -30,9 +30,6 @@ __all__ = [
     "SpectralTransform",
     "Upsample2x",
 ]
-
-PAD_MODES = ("cube", "zeros")
-
 
 class FacePad(nn.Module):
     """Pad faces by ``pad`` pixels: their neighbours' content (``cube``) or zeros (``zeros``).

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import torch
 
-from pano_inpaint.generators.net.model import CubeInpaintNet, NetConfig
+from pano_inpaint.generators.net.config import NetConfig
+from pano_inpaint.generators.net.model import CubeInpaintNet
 from pano_inpaint.weights_file import (
     WeightsError,
     file_sha256,

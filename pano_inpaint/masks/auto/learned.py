@@ -12,8 +12,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from pano_inpaint.masks.auto.config import RigNetConfig
 from pano_inpaint.masks.auto.detect import WORK_VIEW, Detector, DisplayPanorama
-from pano_inpaint.masks.auto.model import RigNet, RigNetConfig, network_input
+from pano_inpaint.masks.auto.model import RigNet, network_input
 from pano_inpaint.weights_file import load_network, write_weights_file
 
 __all__ = [

@@ -1,0 +1,38 @@
+"""The rig network's hyper-parameters, apart from the network: a training config is read and
+checked without importing torch."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+__all__ = ["RigNetConfig"]
+
+
+@dataclass(frozen=True)
+class RigNetConfig:
+    channels: tuple[int, ...] = (16, 24, 32, 48, 64)  # widths from the stem down
+    in_channels: int = 4  # RGB + angle from the nadir
+
+    def __post_init__(self) -> None:
+        if len(self.channels) < 2 or any(int(c) < 1 for c in self.channels):
+            raise ValueError(f"channels needs two or more positive widths, got {self.channels}")
+
+    @property
+    def stride(self) -> int:
+        """The input size must be a multiple of this."""
+        return 2 ** len(self.channels)
+
+    def to_dict(self) -> dict:
+        return {"channels": list(self.channels), "in_channels": self.in_channels}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> RigNetConfig:
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"unknown RigNetConfig keys {unknown}; known: {sorted(known)}")
+        values = dict(data)
+        if "channels" in values:
+            values["channels"] = tuple(int(c) for c in values["channels"])
+        return cls(**values)
