@@ -124,10 +124,15 @@ def _check_out_folder(folder: Path) -> None:
     train) cannot be written: it was a PermissionError traceback at the first write, after the
     work. The folder is made only later: what is tried now is a file in the nearest folder that
     exists (removed again). Call it once :func:`_output_exists` has looked into the folder (one
-    above it that cannot be searched has its own line)."""
-    place = next(p for p in (folder, *folder.parents) if p.is_dir())  # "." or "/" at worst
-    from pano_inpaint.io.atomic import temporary_name
+    above it that cannot be searched has its own line). A file in the way of the folder is
+    exit 4 here too: train found it after torch had loaded."""
+    from pano_inpaint.io.atomic import check_folder, temporary_name
 
+    try:
+        check_folder(folder)
+    except NotADirectoryError as exc:
+        raise _fail(f"cannot write into {folder}: {exc.strerror}", EXIT_OUTPUT) from exc
+    place = next(p for p in (folder, *folder.parents) if p.is_dir())  # "." or "/" at worst
     probe = temporary_name(place / "probe")
     try:
         probe.touch(exist_ok=False)

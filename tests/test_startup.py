@@ -42,11 +42,12 @@ def test_a_decompression_bomb_is_refused_before_numpy_and_opencv_load(tmp_path):
 
 @pytest.mark.parametrize(("command", "config"), [("train", "smoke.yaml"),
                                                ("train-mask", "mask_smoke.yaml")])
-@pytest.mark.parametrize("mistake", ["config", "data"])
+@pytest.mark.parametrize("mistake", ["config", "data", "out"])
 def test_training_checks_its_config_and_folders_before_torch_loads(tmp_path, command, config,
                                                                    mistake):
     """train and train-mask imported torch (about 1 s) before reading the config and looking
-    at --data and --out, so a typo took that long to be told."""
+    at --data and --out, so a typo took that long to be told; a file in the way of --out was
+    found later still, after torch had loaded."""
     from pathlib import Path
 
     configs = Path(__file__).resolve().parents[1] / "configs" / "train"
