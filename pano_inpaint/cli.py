@@ -713,9 +713,9 @@ def _write_pictures(folder: Path, pictures: dict, metadata, overwrite: bool, *,
                     inputs: list[Path]) -> list[Path]:
     """Write ``{name: pixels}`` into ``folder``; any failure is exit code 4 (an output
     problem), and nothing is written if one of the files is one of the ``inputs`` (even with
-    --overwrite, which replaced the input: 'cubemap front.jpg -o .' wrote a face over it) or
-    exists without --overwrite."""
-    from pano_inpaint.io import write_image
+    --overwrite, which replaced the input: 'cubemap front.jpg -o .' wrote a face over it),
+    exists without --overwrite, or is of a format that cannot hold its pixels."""
+    from pano_inpaint.io import check_storable, write_image
     from pano_inpaint.io.atomic import make_folder
     from pano_inpaint.jobs import same_file
 
@@ -731,6 +731,11 @@ def _write_pictures(folder: Path, pictures: dict, metadata, overwrite: bool, *,
         one = len(existing) == 1
         raise _fail(f"{', '.join(map(str, existing))} {'exists' if one else 'exist'}; pass "
                     f"--overwrite to replace {'it' if one else 'them'}", EXIT_OUTPUT)
+    for target, pixels in zip(targets, pictures.values(), strict=True):
+        try:  # before the folder is made: an HDR panorama's faces as PNG left it empty
+            check_storable(target, pixels)
+        except ValueError as exc:
+            raise _fail(f"{target}: {exc}", EXIT_OUTPUT) from exc
     try:
         make_folder(folder)
     except OSError as exc:

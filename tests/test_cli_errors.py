@@ -734,6 +734,7 @@ def test_cubemap_format_that_cannot_hold_the_pixels_is_an_output_error(tmp_path,
     code, text = _run(capsys, "cubemap", hdr, "-o", tmp_path / "faces", "--format", "jpg")
     assert code == EXIT_OUTPUT and "HDR" in text
     assert f"{tmp_path / 'faces' / 'front.jpg'}: float32 pixels" in text
+    assert not (tmp_path / "faces").exists()  # was left empty
     code, text = _run(capsys, "cubemap", hdr, "-o", tmp_path / "faces", "--format", "xyz")
     assert code == EXIT_USAGE and "unknown --format" in text
 
