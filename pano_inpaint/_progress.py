@@ -10,6 +10,7 @@ from __future__ import annotations
 from types import TracebackType
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -61,5 +62,6 @@ class ProgressBar:
         self._progress.advance(self._task, units)
 
     def describe(self, text: str) -> None:
-        """Show ``text`` (what is being worked on) before the bar."""
-        self._progress.update(self._task, description=text)
+        """Show ``text`` (what is being worked on) before the bar, as it is: a file name with
+        brackets in it is not rich markup."""
+        self._progress.update(self._task, description=escape(text))

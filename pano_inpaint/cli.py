@@ -531,9 +531,9 @@ def mask_command(
     except JobError as exc:
         raise _fail(str(exc), exc.code) from exc
     if skipped:
-        console.print(f"[yellow]warning[/] {', '.join(p.name for p in skipped[:3])}"
+        console.print(f"[yellow]warning[/] {escape(', '.join(p.name for p in skipped[:3]))}"
                       f"{', ...' if len(skipped) > 3 else ''}: masks and previews already in "
-                      f"{output} (not panoramas), skipped", highlight=False)
+                      f"{escape(str(output))} (not panoramas), skipped", highlight=False)
         images = [image for image in images if image not in skipped]
     _check_detector(cfg.auto_mask.detector, cfg.auto_mask.weights)
     targets = [path for image in images
@@ -565,15 +565,17 @@ def mask_command(
         found = (f"{100 * r['sphere_fraction']:.2f}% of the sphere ({r['cap25_ratio']:.2f} x a "
                  f"25-degree cap), confidence {r['confidence']:.2f}")
         yaw = f", yaw {r['shoot_yaw_degrees']:+.1f} deg" if "shoot_yaw_degrees" in r else ""
-        out.print(f"{item.input} -> {item.mask}  {found}{yaw}", highlight=False)
+        out.print(f"{item.input} -> {item.mask}  {found}{yaw}", highlight=False, markup=False)
         for warning in r["warnings"]:
-            console.print(f"[yellow]warning[/] {item.input.name}: {warning}", highlight=False)
+            console.print(f"[yellow]warning[/] {escape(item.input.name)}: {escape(warning)}",
+                          highlight=False)
         if r["warnings"] and item.preview is not None:
-            console.print(f"  preview: {item.preview}", highlight=False)
+            console.print(f"  preview: {item.preview}", highlight=False, markup=False)
     for warning in warnings:
-        console.print(f"[yellow]warning[/] shoot: {warning}", highlight=False)
+        console.print(f"[yellow]warning[/] shoot: {escape(warning)}", highlight=False)
     for image, exc in failures:
-        console.print(f"[red]failed[/] {image}: {exc}", highlight=False)
+        console.print(f"[red]failed[/] {escape(str(image))}: {escape(str(exc))}",
+                      highlight=False)
     if report is not None:
         write_json(report, {str(r.input): {"mask": str(r.mask), "preview": str(r.preview),
                                            **r.report} for r in results}
@@ -637,7 +639,7 @@ def check_command(
         table.add_row(c.name, value, f"{c.threshold:.2f}", status, c.detail)
     out.print(table, soft_wrap=False)
     for note in report.notes:
-        out.print(f"note: {note}")
+        out.print(f"note: {note}", markup=False)
 
 
 def _face_metadata(metadata):
@@ -706,7 +708,7 @@ def cubemap_command(
     else:
         pictures = {f"{image.stem}_{layout}{suffix}": cube_to_layout(faces, layout)}
     for path in _write_pictures(output, pictures, metadata, overwrite, inputs=[image]):
-        out.print(str(path))
+        out.print(str(path), markup=False)
 
 
 def _write_pictures(folder: Path, pictures: dict, metadata, overwrite: bool, *,
@@ -845,7 +847,7 @@ def equirect_command(
         raise _fail(str(exc), EXIT_INPUT) from exc
     _write_pictures(output.parent, {output.name: pano}, metadata.for_output(w, w // 2),
                     overwrite, inputs=read)
-    out.print(str(output))
+    out.print(str(output), markup=False)
 
 
 def _shipped_sample(height: int):
@@ -936,8 +938,8 @@ def demo_command(
     out.print(f"generator {result.generator}: filled {int(mask.sum())} pixels of a "
               f"{image.shape[1]}x{image.shape[0]} panorama in {result.seconds:.2f}s, {status}")
     for name, path in paths.items():
-        out.print(f"{name:>7}: {path}")
-    out.print(f" report: {output / 'report.json'}")
+        out.print(f"{name:>7}: {path}", markup=False)
+    out.print(f" report: {output / 'report.json'}", markup=False)
 
 
 def _check_input_folders(folders: list[Path]) -> None:
@@ -1002,7 +1004,7 @@ def serve_command(
         raise _fail(f"cannot listen on {host}:{port}: {exc.strerror or exc} ({hint})",
                     EXIT_USAGE) from exc
     serve(folder, sock, config=cfg, max_upload_bytes=max_upload_mb << 20,
-          open_browser=open_browser, announce=out.print)
+          open_browser=open_browser, announce=functools.partial(out.print, markup=False))
 
 
 @app.command("generators")
@@ -1032,7 +1034,8 @@ def dump_config_command(config: ConfigOption = None, overrides: SetOption = None
 
     from pano_inpaint.config import config_to_dict
 
-    out.print(yaml.safe_dump(config_to_dict(_config(config, overrides)), sort_keys=False))
+    out.print(yaml.safe_dump(config_to_dict(_config(config, overrides)), sort_keys=False),
+              markup=False)
 
 
 def _split(text: str | None) -> list[str] | None:
@@ -1106,7 +1109,7 @@ def _evaluate(dirs: list[Path], run, out_dir: Path) -> None:
         raise _denied_inside(out_dir, exc) from exc
     scored = [r for r in results.rows if r["kind"] != "reference"]
     for name, path in results.files.items():
-        out.print(f"{name}: {path}", highlight=False)
+        out.print(f"{name}: {path}", highlight=False, markup=False)
     out.print(f"{len(scored)} results in {results.meta['seconds']:.1f} s")
     if not scored:
         raise typer.Exit(1)
@@ -1420,9 +1423,10 @@ def _train(ctx: typer.Context, config: Path, load, trainer, *, data: list[Path],
         raise _denied_inside(run_dir, exc) from exc
     done = "finished" if result.summary["finished"] else "stopped"
     out.print(f"{done} at step {result.steps} ({result.seconds / 60:.1f} min of training) in "
-              f"{result.run_dir}", highlight=False)
+              f"{result.run_dir}", highlight=False, markup=False)
     if result.sha256:
-        out.print(f"weights: {result.weights} (sha256 {result.sha256})", highlight=False)
+        out.print(f"weights: {result.weights} (sha256 {result.sha256})", highlight=False,
+                  markup=False)
 
 
 def _training_command(name: str, weights: str) -> Callable[[Callable], Callable]:
@@ -1678,7 +1682,7 @@ def _run(argv: list[str]) -> int:
         if show is not None:
             show()
         else:
-            console.print(f"[bold red]error:[/] {exc}", highlight=False)
+            console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         return EXIT_USAGE
     return code if isinstance(code, int) else EXIT_OK
 

@@ -770,6 +770,29 @@ def test_equirect_names_the_face_of_another_size(tmp_path, pano, capsys):
     assert code == EXIT_INPUT and "face nx.png is 4x4" in text
 
 
+def test_paths_with_brackets_are_printed_as_they_are(tmp_path, pano, capsys):
+    """rich read '[b]' in a path as markup: mask printed 'shoot/pq.png -> ...' for
+    'shoot[b]/p[i]q.png', its failures and warnings likewise, and cubemap, equirect (and
+    demo, eval, train) the paths they wrote."""
+    folder = tmp_path / "shoot[b]"
+    folder.mkdir()
+    image = folder / "p[i]q.png"
+    image.write_bytes(pano.read_bytes())
+    code, text = _run(capsys, "mask", image, "--detector", "classical", "-q", "-o",
+                      folder / "m[b]")
+    assert code == 0 and f"{image} -> {folder / 'm[b]' / 'p[i]q_mask.png'}" in text
+    assert "warning p[i]q.png: nothing found" in text
+    broken = folder / "x[b]y.jpg"
+    broken.write_bytes(b"not a jpeg")
+    code, text = _run(capsys, "mask", broken, "--detector", "classical", "-q", "-o",
+                      folder / "m[b]")
+    assert code == EXIT_INPUT and f"failed {broken}: cannot read '{broken}'" in text
+    code, text = _run(capsys, "cubemap", image, "-o", folder / "c[b]")
+    assert code == 0 and str(folder / "c[b]" / "front.png") in text
+    code, text = _run(capsys, "equirect", folder / "c[b]", "-o", folder / "e[b].png")
+    assert code == 0 and str(folder / "e[b].png") in text
+
+
 def test_a_long_error_and_a_long_result_line_are_one_line_each(tmp_path, pano, capsys):
     """Piped into a log (no terminal), rich folded messages at 80 columns, mid-path: an error
     read as three lines and the "-> ... ok" line as two. A terminal folds them itself."""
