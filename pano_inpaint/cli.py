@@ -143,16 +143,25 @@ def _check_out_folder(folder: Path) -> None:
                     "folder's permissions, or give another --out", EXIT_OUTPUT) from exc
 
 
-def _denied_inside(folder: Path, exc: PermissionError) -> typer.Exit:
+def _failed_inside(folder: Path, exc: OSError) -> typer.Exit:
     """Exit 4 with one line for a file or folder inside ``folder`` (the --out of eval, train)
-    without the permission asked, such as a read-only folder or an unreadable checkpoint an
-    earlier run left: a traceback before. Any other path's error is raised again (an input's is
+    that could not be written or read back: without the permission asked (a read-only folder,
+    an unreadable checkpoint an earlier run left) or on a full disk; a traceback before. An
+    image's ImageWriteError says it all. Any other path's error is raised again (an input's is
     not an output problem)."""
-    if exc.filename is None or not Path(os.path.abspath(exc.filename)).is_relative_to(
+    from pano_inpaint.io import ImageWriteError
+
+    if isinstance(exc, ImageWriteError):
+        named, message = exc.path, str(exc)
+    else:
+        named = exc.filename
+        hint = ("check its permissions" if isinstance(exc, PermissionError)
+                else "free some disk space" if exc.errno == errno.ENOSPC else "check it")
+        message = f"{exc.filename}: {exc.strerror or exc}; {hint}, or give another --out"
+    if named is None or not Path(os.path.abspath(named)).is_relative_to(
             os.path.abspath(folder)):
         raise exc
-    return _fail(f"{exc.filename}: {exc.strerror or exc}; check its permissions, or give "
-                 "another --out", EXIT_OUTPUT)
+    return _fail(message, EXIT_OUTPUT)
 
 
 def _config(config: Path | None, overrides: list[str] | None, generator: str | None = None):
@@ -1105,8 +1114,8 @@ def _evaluate(dirs: list[Path], run, out_dir: Path) -> None:
         raise _fail(str(exc), 1) from exc
     except (FileExistsError, NotADirectoryError) as exc:  # a file as --out: a traceback before
         raise _fail(f"cannot write into {out_dir}: {exc.strerror or exc}", EXIT_OUTPUT) from exc
-    except PermissionError as exc:
-        raise _denied_inside(out_dir, exc) from exc
+    except OSError as exc:  # no permission, no space left (a thumbnail: a traceback before)
+        raise _failed_inside(out_dir, exc) from exc
     scored = [r for r in results.rows if r["kind"] != "reference"]
     for name, path in results.files.items():
         out.print(f"{name}: {path}", highlight=False, markup=False)
@@ -1419,8 +1428,8 @@ def _train(ctx: typer.Context, config: Path, load, trainer, *, data: list[Path],
         raise _fail(str(exc), 1) from exc
     except (FileExistsError, NotADirectoryError) as exc:  # a file as --out: a traceback before
         raise _fail(f"cannot write into {run_dir}: {exc.strerror or exc}", EXIT_OUTPUT) from exc
-    except PermissionError as exc:
-        raise _denied_inside(run_dir, exc) from exc
+    except OSError as exc:  # no permission, no space left (a traceback before)
+        raise _failed_inside(run_dir, exc) from exc
     done = "finished" if result.summary["finished"] else "stopped"
     out.print(f"{done} at step {result.steps} ({result.seconds / 60:.1f} min of training) in "
               f"{result.run_dir}", highlight=False, markup=False)

@@ -1104,6 +1104,40 @@ def test_an_out_folder_that_cannot_be_written_is_an_output_error(
     assert list(read_only.iterdir()) == []
 
 
+@pytest.mark.parametrize("command", ["eval", "train"])
+def test_a_full_disk_under_out_is_an_output_error(tmp_path, pano, capsys, monkeypatch,
+                                                  command):
+    """A thumbnail eval could not write for lack of space was an ImageWriteError traceback, and
+    a checkpoint train could not write an OSError one; both are exit 4 with one line."""
+    import errno
+    import types
+
+    from pano_inpaint.eval import report
+    from pano_inpaint.io import ImageWriteError
+
+    out = tmp_path / "out"
+
+    def thumbnail(path, *args, **kwargs):
+        raise ImageWriteError(path, "no space left on the device", "free some disk space")
+
+    def train(config, data, folder, **options):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(folder / "checkpoint.pt"))
+
+    monkeypatch.setattr(report, "write_image", thumbnail)
+    monkeypatch.setitem(sys.modules, "pano_inpaint.train.loop", types.SimpleNamespace(train=train))
+    config = Path(__file__).resolve().parents[1] / "configs" / "train" / "smoke.yaml"
+    code, text = _run(capsys, *{
+        "eval": ["eval", tmp_path, "--quick", "--no-progress", "--generators", "telea",
+                 "--peers", "none", "--masks", "nadir"],
+        "train": ["train", "-c", config, "--data", tmp_path, "--no-progress"]}[command],
+        "--out", out)
+    assert code == EXIT_OUTPUT and text.count("error:") == 1
+    if command == "eval":
+        assert f"cannot write '{out}/cases/" in text and "no space left on the device" in text
+    else:
+        assert f"{out / 'checkpoint.pt'}: No space left on device; free some disk" in text
+
+
 @pytest.mark.parametrize(("failing", "expected"), [
     ("engine, one image", EXIT_BATCH_FAILED), ("engine, a batch", EXIT_BATCH_FAILED),
     ("engine, no memory", EXIT_INPUT), ("an input", EXIT_INPUT), ("a result", EXIT_OUTPUT),
