@@ -592,9 +592,7 @@ def mask_command(
     out.print(f"{len(results)} masks, {len(failures)} failed in "
               f"{time.perf_counter() - started:.1f}s")
     if not results:  # every image failed: no empty folders left behind (eval leaves none)
-        for folder in made:  # -o first, then the parents this run made
-            with contextlib.suppress(OSError):
-                folder.rmdir()
+        _remove_empty(made)  # -o first, then the parents this run made
     if failures:
         raise typer.Exit(EXIT_BATCH_FAILED if len(images) > 1 else failures[0][1].code)
 
@@ -720,6 +718,13 @@ def cubemap_command(
         out.print(str(path), markup=False)
 
 
+def _remove_empty(folders: list[Path]) -> None:
+    """Remove the ``folders`` a failed command made (innermost first) that are still empty."""
+    for folder in folders:
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+
+
 def _write_pictures(folder: Path, pictures: dict, metadata, overwrite: bool, *,
                     inputs: list[Path]) -> list[Path]:
     """Write ``{name: pixels}`` into ``folder``; any failure is exit code 4 (an output
@@ -747,6 +752,7 @@ def _write_pictures(folder: Path, pictures: dict, metadata, overwrite: bool, *,
             check_storable(target, pixels)
         except ValueError as exc:
             raise _fail(f"{target}: {exc}", EXIT_OUTPUT) from exc
+    made = [f for f in (folder, *folder.parents) if not f.exists()]
     try:
         make_folder(folder)
     except OSError as exc:
@@ -759,6 +765,7 @@ def _write_pictures(folder: Path, pictures: dict, metadata, overwrite: bool, *,
             except ValueError as exc:  # the format cannot store these pixels
                 raise _fail(f"{target}: {exc}", EXIT_OUTPUT) from exc
     except OSError as exc:  # its message names the file
+        _remove_empty(made)  # no space left for the first file: an empty folder was left
         raise _fail(str(exc), EXIT_OUTPUT) from exc
     except KeyboardInterrupt:
         raise _stopped_writing(targets, set(existing), overwrite, "write them all") from None
@@ -911,6 +918,7 @@ def demo_command(
         raise _fail(str(exc), exc.code) from exc
     if _output_exists(output) and not output.is_dir():
         raise _fail(f"{output} is a file; -o takes a folder", EXIT_USAGE)
+    made = [f for f in (output, *output.parents) if not f.exists()]
     try:
         output.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -936,9 +944,11 @@ def demo_command(
             raise _fail(f"cannot write '{report}': {exc.strerror or exc}; check the output "
                         "path, permissions and free disk space", EXIT_OUTPUT) from exc
     except ImageWriteError as exc:  # 'cannot write PATH: why; what to do'
+        _remove_empty(made)  # no space left for the first file: an empty folder was left
         raise _fail(str(exc), EXIT_OUTPUT) from exc
     except KeyboardInterrupt:
         if not written:
+            _remove_empty(made)  # 'nothing was written': not even the folder
             raise  # _stops_cleanly's 'nothing was written'
         raise _interrupted(f"{written} of its 4 files written in {output}, each whole; run the "
                            "same command again to make the demo") from None

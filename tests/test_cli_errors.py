@@ -752,6 +752,29 @@ def test_cubemap_over_existing_faces_says_exist_or_exists(tmp_path, pano, capsys
     assert f"{faces / 'front.png'} exists; pass --overwrite to replace it" in text
 
 
+@pytest.mark.parametrize("command", ["cubemap", "equirect", "demo"])
+def test_a_full_disk_leaves_no_empty_folder(tmp_path, pano, capsys, monkeypatch, command):
+    """With no space left for the first file, cubemap, equirect and demo said so (exit 4) but
+    left the folder they had made for it, empty (seen on a 64 KiB tmpfs)."""
+    import pano_inpaint.io
+    from pano_inpaint.io import ImageWriteError
+
+    faces = tmp_path / "faces"
+    assert _run(capsys, "cubemap", pano, "-o", faces)[0] == 0
+
+    def full(path, *args, **kwargs):
+        raise ImageWriteError(path, "no space left on the device", "free some disk space")
+
+    monkeypatch.setattr(pano_inpaint.io, "write_image", full)
+    out = tmp_path / "new" / "out"
+    code, text = _run(capsys, *{"cubemap": ["cubemap", pano, "-o", out],
+                                "equirect": ["equirect", faces, "-o", out / "e.png"],
+                                "demo": ["demo", "-g", "telea", "--height", 16, "-o", out]
+                                }[command])
+    assert code == EXIT_OUTPUT and "no space left on the device" in text
+    assert not (tmp_path / "new").exists()
+
+
 def test_equirect_names_a_missing_face(tmp_path, pano, capsys):
     """It said 'holds no cubemap: expected six files named ...' of a folder with five."""
     faces = tmp_path / "faces"
