@@ -582,15 +582,18 @@ def mask_command(
             console.print(f"  preview: {item.preview}", highlight=False, markup=False)
     for warning in warnings:
         console.print(f"[yellow]warning[/] shoot: {escape(warning)}", highlight=False)
+    # One image is an error, as inpaint's; its path was said twice when the message names it.
+    label = "[red]failed[/]" if len(images) > 1 else "[bold red]error:[/]"
     for image, exc in failures:
-        console.print(f"[red]failed[/] {escape(str(image))}: {escape(str(exc))}",
-                      highlight=False)
+        text = str(exc) if str(image) in str(exc) else f"{image}: {exc}"
+        console.print(f"{label} {escape(text)}", highlight=False)
     if report is not None:
         write_json(report, {str(r.input): {"mask": str(r.mask), "preview": str(r.preview),
                                            **r.report} for r in results}
                    | ({"shoot_warnings": warnings} if shoot else {}))
-    out.print(f"{len(results)} masks, {len(failures)} failed in "
-              f"{time.perf_counter() - started:.1f}s")
+    if results or len(images) > 1:  # one image's error line says it all
+        out.print(f"{len(results)} masks, {len(failures)} failed in "
+                  f"{time.perf_counter() - started:.1f}s")
     if not results:  # every image failed: no empty folders left behind (eval leaves none)
         _remove_empty(made)  # -o first, then the parents this run made
     if failures:

@@ -793,6 +793,22 @@ def test_equirect_names_the_face_of_another_size(tmp_path, pano, capsys):
     assert code == EXIT_INPUT and "face nx.png is 4x4" in text
 
 
+def test_mask_of_one_unreadable_image_is_one_error_line(tmp_path, pano, capsys):
+    """mask said 'failed X: X: 400x256 is not a 2:1 ...' (the path twice) and '0 masks, 1
+    failed' for a single image, where inpaint says 'error: ...'; in a batch it is still a
+    'failed' line per image and the count."""
+    wide = tmp_path / "wide.png"
+    write_image(wide, np.zeros((32, 80, 3), np.uint8))
+    code, text = _run(capsys, "mask", wide, "--detector", "classical", "-q", "-o",
+                      tmp_path / "masks")
+    assert code == EXIT_INPUT and text.startswith("error: ") and text.count(str(wide)) == 1
+    assert "is not a 2:1 equirectangular panorama" in text and "failed" not in text
+    code, text = _run(capsys, "mask", wide, pano, "--detector", "classical", "-q", "-o",
+                      tmp_path / "masks")
+    assert code == EXIT_BATCH_FAILED and f"failed {wide}: 80x32 is not a 2:1" in text
+    assert "1 masks, 1 failed" in text and "error:" not in text
+
+
 def test_paths_with_brackets_are_printed_as_they_are(tmp_path, pano, capsys):
     """rich read '[b]' in a path as markup: mask printed 'shoot/pq.png -> ...' for
     'shoot[b]/p[i]q.png', its failures and warnings likewise, and cubemap, equirect (and
@@ -809,7 +825,7 @@ def test_paths_with_brackets_are_printed_as_they_are(tmp_path, pano, capsys):
     broken.write_bytes(b"not a jpeg")
     code, text = _run(capsys, "mask", broken, "--detector", "classical", "-q", "-o",
                       folder / "m[b]")
-    assert code == EXIT_INPUT and f"failed {broken}: cannot read '{broken}'" in text
+    assert code == EXIT_INPUT and f"error: cannot read '{broken}'" in text
     code, text = _run(capsys, "cubemap", image, "-o", folder / "c[b]")
     assert code == 0 and str(folder / "c[b]" / "front.png") in text
     code, text = _run(capsys, "equirect", folder / "c[b]", "-o", folder / "e[b].png")
