@@ -15,6 +15,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from pano_inpaint._checks import all_finite
 from pano_inpaint.io import list_images, read_rgb
 from pano_inpaint.values import is_hdr
 
@@ -71,12 +72,18 @@ def load_panorama(
 
     Raises:
         OSError: unreadable file.
-        ValueError: not a 2:1 panorama.
+        ValueError: not a 2:1 panorama, or NaN or infinite values in it (no ground truth
+            there: eval scored fills against them as 100 dB, --network-seams gave ratios of
+            NaN for every network).
     """
     pixels = read_rgb(path)
     height, width = pixels.shape[:2]
     if width != 2 * height:
         raise ValueError(f"{path.name} is {width}x{height}, not a 2:1 equirectangular panorama")
+    if not all_finite(pixels):
+        bad = int(np.count_nonzero(~np.isfinite(pixels).all(axis=-1)))
+        raise ValueError(f"{path.name} has {bad} pixels of NaN or infinite values: no ground "
+                         "truth there")
     if max_width and width > max_width:
         new_width = max_width - max_width % 2
         pixels = cv2.resize(pixels, (new_width, new_width // 2), interpolation=cv2.INTER_AREA)

@@ -105,6 +105,22 @@ def test_eval_of_a_missing_folder_is_bad_input_and_of_no_panorama_exit_1(
     assert main([command, str(tmp_path / "empty"), "--out", str(out)]) == 1
     assert not out.exists()
 
+def test_a_panorama_with_nan_or_infinite_values_is_not_scored(pano_dir, tmp_path):
+    """It was scored against its NaNs: 100 dB for a fill of its hole (eval), seam ratios of
+    NaN for every network (eval-net --network-seams)."""
+    from pano_inpaint.io import write_image
+
+    holes = sphere_function_erp(H, dtype=np.float32)
+    holes[:4] = np.nan  # a stitcher's uncovered zenith
+    holes[-2:, :8] = np.inf
+    write_image(pano_dir / "holes.exr", holes)
+    results = run_evaluation([pano_dir], tmp_path / "out", generators=["telea"],
+                             masks=["nadir"], peers="none", html=False, progress=False)
+    assert {"image": "holes.exr", "reason": f"holes.exr has {4 * 2 * H + 2 * 8} pixels of NaN or "
+            "infinite values: no ground truth there"} in results.meta["skipped"]
+    assert "holes.exr" not in {r["image"] for r in results.rows}
+
+
 def test_smeared_nadirs_are_named_by_the_caller(pano_dir, tmp_path):
     kwargs = dict(generators=["telea"], masks=["nadir"], peers="none", html=False,
                   progress=False)
