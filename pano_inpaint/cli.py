@@ -1150,7 +1150,7 @@ def eval_command(
     masks: Annotated[
         str | None, typer.Option(metavar="FAM1,FAM2", help="Mask families (default: all: "
                                  "nadir, large-cap, tripod, monopod, shadow, cube-edge, "
-                                 "cube-corner, wrap, zenith, strokes).")
+                                 "cube-corner, wrap, zenith, strokes, passer-by).")
     ] = None,
     peers: Annotated[
         str, typer.Option(metavar="default|all|none|A,B", help="Peer methods: erp-telea, "

@@ -19,6 +19,9 @@ what they stand for:
 * ``wrap``: an object centred on the wrap-around line (``lon = 180``).
 * ``zenith``: a cap of 10-30 degrees around straight up (ceiling mount, sky logo).
 * ``strokes``: two to four free-form strokes, each a thick great-circle polyline.
+* ``passer-by``: a person standing 2.5-12 m away, seen from a camera at eye height: feet on
+  the ground below the horizon, the head just above it, so the hole cuts the horizon and
+  whatever runs along it (a tree line, a shore, a wall's foot), the object people remove most.
 
 Every family keeps the hole below 15 % of the sphere, except ``large-cap`` (a 50-degree cap is
 18 %). :func:`family_rng` derives the generator
@@ -218,6 +221,39 @@ def strokes(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
     return hole
 
 
+# A passer-by: the camera's height and the person's, in metres (eye level: the head's top only
+# just above the horizon, whatever the distance), and the mask's margin around the body, as a
+# share of its width (masks are drawn loosely round a person).
+_CAMERA_HEIGHT = 1.6
+_PERSON_HEIGHT = 1.75
+_SHOULDERS = 0.45
+_HEAD = 0.22
+_MARGIN = 0.3
+
+
+def passer_by(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
+    """A person 2.5-12 m away at any azimuth: a body from the feet, ``atan(1.6 / d)`` below
+    the horizon, to the neck, and a head whose top is ``atan(0.15 / d)`` above it, each
+    widened by the mask's margin."""
+    xyz = erp_directions(height, width)
+    distance = rng.uniform(2.5, 12.0)
+    azimuth = rng.uniform(0, 360)
+
+    def angle(metres: float) -> float:  # degrees subtended by ``metres`` at the distance
+        return float(np.degrees(np.arctan2(metres, distance)))
+
+    margin = 1.0 + _MARGIN
+    feet = angle(-_CAMERA_HEIGHT)
+    neck = angle(_PERSON_HEIGHT - _HEAD - _CAMERA_HEIGHT)
+    head_radius = angle(_HEAD / 2) * margin
+    head = angle(_PERSON_HEIGHT - _CAMERA_HEIGHT - _HEAD / 2)
+    # The body narrows from the shoulders to the feet; a stance a little off the vertical.
+    lean = rng.uniform(-3, 3)
+    hole = _arc(xyz, _direction(azimuth + lean * 0.3, feet), _direction(azimuth, neck),
+                angle(0.3) * margin, angle(_SHOULDERS) * margin)
+    return hole | _cap(xyz, _direction(azimuth, head), head_radius)
+
+
 MASK_FAMILIES: dict[str, MaskFamily] = {
     "nadir": nadir,
     "large-cap": large_cap,
@@ -229,6 +265,7 @@ MASK_FAMILIES: dict[str, MaskFamily] = {
     "wrap": wrap,
     "zenith": zenith,
     "strokes": strokes,
+    "passer-by": passer_by,
 }
 
 # Families that put the hole on the nadir: not scored on images whose nadir is itself a fill.

@@ -81,6 +81,22 @@ def test_cube_corner_objects_cover_a_corner():
         assert len(set(xyz_to_face(_directions(mask)).tolist())) == 3
 
 
+def test_a_passer_by_stands_on_the_ground_and_crosses_the_horizon():
+    # Feet below the horizon, the head just above it, taller than wide, at any azimuth: the hole
+    # cuts the horizon (a person removed from a view, not an object floating in the sky).
+    centres = []
+    for seed in range(8):
+        mask = make_mask("passer-by", 256, 512, "x", seed)
+        xyz = _directions(mask)
+        lat = np.degrees(np.arcsin(np.clip(xyz[:, 1], -1, 1)))
+        lon = np.degrees(np.arctan2(xyz[:, 0], xyz[:, 2]))
+        assert -40 < lat.min() < -10 and 0.3 < lat.max() < 6
+        spread = np.degrees(np.ptp(np.unwrap(np.radians(lon))))
+        assert spread < (lat.max() - lat.min()) / 2
+        centres.append(float(np.degrees(np.angle(np.exp(1j * np.radians(lon)).mean()))))
+    assert np.ptp(centres) > 90
+
+
 def test_invalid_family_and_size():
     with pytest.raises(KeyError, match="known"):
         make_mask("tripods", H, W)
