@@ -16,7 +16,17 @@ from typing import Any, Literal
 
 import yaml
 
-__all__ = ["build_dataclass", "describe_type", "fits_type", "load_dataclass_yaml", "read_yaml"]
+__all__ = ["build_dataclass", "describe_type", "fits_type", "load_dataclass_yaml", "read_yaml",
+           "refuse_unknown_keys"]
+
+
+def refuse_unknown_keys(cls: type, data: dict) -> None:
+    """Raise ValueError naming the keys of ``data`` that are no field of the dataclass ``cls``
+    (a network's stored config: a key a newer version wrote, or a typo), and the allowed ones."""
+    known = {field.name for field in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ValueError(f"unknown {cls.__name__} keys {unknown}; allowed: {sorted(known)}")
 
 
 def fits_type(value: Any, annotation: Any) -> bool:

@@ -74,3 +74,15 @@ def test_a_value_over_the_limit_is_told_the_limit(key, value):
     with pytest.raises(ConfigError, match=rf"{key.replace('.', '[.]')} must be .*from 0 to 16384, "
                        rf"got {value}"):
         load_config(overrides=[f"{key}={value}"])
+
+
+def test_stored_network_configs_refuse_unknown_keys():
+    # A network's stored config with a key this version does not know (a newer version's, or a
+    # typo) is refused by name, for the inpainting network and the rig detector alike.
+    from pano_inpaint.generators.net.config import NetConfig
+    from pano_inpaint.masks.auto.config import RigNetConfig
+
+    for cls in (NetConfig, RigNetConfig):
+        assert cls.from_dict(cls().to_dict()) == cls()
+        with pytest.raises(ValueError, match=rf"unknown {cls.__name__} keys \['wings'\]; allowed"):
+            cls.from_dict({**cls().to_dict(), "wings": 2})

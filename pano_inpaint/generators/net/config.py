@@ -7,6 +7,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from pano_inpaint.dataclass_yaml import refuse_unknown_keys
+
 __all__ = ["PAD_MODES", "NetConfig"]
 
 PAD_MODES = ("cube", "zeros")
@@ -45,8 +47,5 @@ class NetConfig:
 
     @classmethod
     def from_dict(cls, data: dict) -> NetConfig:
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ValueError(f"unknown NetConfig keys {unknown}; allowed: {sorted(known)}")
+        refuse_unknown_keys(cls, data)
         return cls(**data)

@@ -3,8 +3,9 @@ checked without importing torch."""
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
+
+from pano_inpaint.dataclass_yaml import refuse_unknown_keys
 
 __all__ = ["RigNetConfig"]
 
@@ -28,10 +29,7 @@ class RigNetConfig:
 
     @classmethod
     def from_dict(cls, data: dict) -> RigNetConfig:
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ValueError(f"unknown RigNetConfig keys {unknown}; known: {sorted(known)}")
+        refuse_unknown_keys(cls, data)
         values = dict(data)
         if "channels" in values:
             values["channels"] = tuple(int(c) for c in values["channels"])
