@@ -553,7 +553,7 @@ def mask_command(
         except JobError as exc:
             raise _fail(str(exc), exc.code) from exc
     before = {path for path in targets if _output_exists(path)}
-    made = [folder for folder in (output, *output.parents) if not folder.exists()]
+    made = _missing_folders(output)
     started = time.perf_counter()
     try:
         with ProgressBar(len(images) * (2 if shoot else 1), unit="steps",
@@ -721,6 +721,12 @@ def cubemap_command(
         out.print(str(path), markup=False)
 
 
+def _missing_folders(folder: Path) -> list[Path]:
+    """``folder`` and the folders above it that do not exist yet (innermost first): what making
+    it makes, and :func:`_remove_empty` takes away again if the command fails."""
+    return [f for f in (folder, *folder.parents) if not f.exists()]
+
+
 def _remove_empty(folders: list[Path]) -> None:
     """Remove the ``folders`` a failed command made (innermost first) that are still empty."""
     for folder in folders:
@@ -755,7 +761,7 @@ def _write_pictures(folder: Path, pictures: dict, metadata, overwrite: bool, *,
             check_storable(target, pixels)
         except ValueError as exc:
             raise _fail(f"{target}: {exc}", EXIT_OUTPUT) from exc
-    made = [f for f in (folder, *folder.parents) if not f.exists()]
+    made = _missing_folders(folder)
     try:
         make_folder(folder)
     except OSError as exc:
@@ -921,7 +927,7 @@ def demo_command(
         raise _fail(str(exc), exc.code) from exc
     if _output_exists(output) and not output.is_dir():
         raise _fail(f"{output} is a file; -o takes a folder", EXIT_USAGE)
-    made = [f for f in (output, *output.parents) if not f.exists()]
+    made = _missing_folders(output)
     try:
         output.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
