@@ -788,6 +788,21 @@ def _exists_message(path: Path) -> str:
     return f"'{path}' already exists; pass --overwrite (overwrite=True) to replace it"
 
 
+def _check_target(path: Path, overwrite: bool) -> None:
+    """Refuse to write an image to ``path``: a folder (ImageWriteError), an existing file
+    without ``overwrite`` (FileExistsError), or a path below a folder that cannot be searched
+    (ImageWriteError, where it was a bare PermissionError)."""
+    try:
+        is_folder = path.is_dir()
+        exists = not overwrite and path.exists()
+    except PermissionError as exc:
+        raise _write_error(path, exc) from exc
+    if is_folder:
+        raise ImageWriteError(path, "it is a directory", "give a file name with a suffix")
+    if exists:
+        raise FileExistsError(_exists_message(path))
+
+
 def _write_error(path: Path, exc: BaseException) -> ImageWriteError:
     if isinstance(exc, PermissionError):
         return ImageWriteError(
@@ -885,15 +900,7 @@ def write_image(
         metadata = ImageMetadata()
     elif not isinstance(metadata, ImageMetadata):
         raise TypeError(f"metadata must be an ImageMetadata or None, got {type(metadata).__name__}")
-    try:
-        is_folder = path.is_dir()
-        exists = not overwrite and path.exists()
-    except PermissionError as exc:  # a folder above it cannot be searched: raised bare before
-        raise _write_error(path, exc) from exc
-    if is_folder:
-        raise ImageWriteError(path, "it is a directory", "give a file name with a suffix")
-    if exists:
-        raise FileExistsError(_exists_message(path))
+    _check_target(path, overwrite)
     stored = _prepare(pixels, fmt)
     atomic_write_image(
         path, lambda tmp: fmt.write(tmp, stored, metadata, int(quality)), overwrite=overwrite
@@ -1330,10 +1337,7 @@ def write_mask(path: PathLike, mask: np.ndarray, *, overwrite: bool = False) -> 
     if path.suffix.lower() != ".png":
         raise ValueError(f"a mask is written as PNG, got '{path}'")
     data = encode_mask(mask)  # checks the mask first: nothing is written for a bad one
-    if path.is_dir():
-        raise ImageWriteError(path, "it is a directory", "give a file name with a suffix")
-    if not overwrite and path.exists():
-        raise FileExistsError(_exists_message(path))
+    _check_target(path, overwrite)
 
     def write(tmp: Path) -> None:
         tmp.write_bytes(data)

@@ -338,6 +338,8 @@ def test_a_folder_that_cannot_be_searched_is_reported(tmp_path, permissions_enfo
     try:
         with pytest.raises(ImageWriteError, match="permission denied.*may write to"):
             write_image(directory / "x.png", noise(np.uint8, 3), overwrite=overwrite)
+        with pytest.raises(ImageWriteError, match="permission denied.*may write to"):
+            write_mask(directory / "x_mask.png", np.zeros((8, 16), bool), overwrite=overwrite)
     finally:
         directory.chmod(0o700)
     assert list(directory.iterdir()) == []
