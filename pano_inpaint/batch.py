@@ -28,7 +28,12 @@ from typing import TYPE_CHECKING
 from pano_inpaint.config import PipelineConfig
 from pano_inpaint.exit_codes import EXIT_BATCH_FAILED, EXIT_INPUT, EXIT_OUTPUT, EXIT_USAGE
 from pano_inpaint.io import locations as loc
-from pano_inpaint.io.atomic import make_folder, temporary_name
+from pano_inpaint.io.atomic import (
+    UnsearchableFolderError,
+    make_folder,
+    target_kind,
+    temporary_name,
+)
 from pano_inpaint.io.headers import SUPPORTED_SUFFIXES, ImageReadError
 from pano_inpaint.jobs import (
     InputImage,
@@ -174,15 +179,13 @@ def check_report_path(report: Path, sources: list[str], targets: list[str],
             raise JobError(f"--report {report} would replace {path}; give the report its own "
                            "file name", EXIT_USAGE)
     try:
-        is_folder, exists = report.is_dir(), report.exists()
-    except PermissionError as exc:  # a folder above it cannot be searched: a traceback before
-        raise JobError(f"cannot write the report {report}: {exc.strerror or exc} (a folder "
-                       "above it cannot be searched); check its permissions",
-                       EXIT_OUTPUT) from exc
-    if is_folder:
+        kind = target_kind(report)
+    except UnsearchableFolderError as exc:  # a traceback before
+        raise JobError(str(exc), EXIT_OUTPUT) from exc
+    if kind == "folder":
         raise JobError(f"--report {report} is a folder; give a file name such as "
                        f"{report / 'report.json'}", EXIT_USAGE)
-    if exists and not overwrite:
+    if kind is not None and not overwrite:
         raise JobError(f"report {report} exists; pass --overwrite to replace it", EXIT_OUTPUT)
     try:
         make_folder(report.parent)

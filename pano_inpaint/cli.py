@@ -112,11 +112,12 @@ def _written_since(path: Path, started: float) -> bool:
 def _output_exists(path: Path) -> bool:
     """``path.exists()`` for a file or folder a command writes: a folder above it that cannot
     be searched (no permission) is exit 4 with one line, where it was a traceback."""
+    from pano_inpaint.io.atomic import UnsearchableFolderError, target_kind
+
     try:
-        return path.exists()
-    except PermissionError as exc:
-        raise _fail(f"cannot write {path}: {exc.strerror or exc} (a folder above it cannot be "
-                    "searched); check its permissions", EXIT_OUTPUT) from exc
+        return target_kind(path) is not None
+    except UnsearchableFolderError as exc:
+        raise _fail(str(exc), EXIT_OUTPUT) from exc
 
 
 def _check_out_folder(folder: Path) -> None:

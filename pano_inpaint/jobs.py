@@ -22,7 +22,13 @@ from typing import TYPE_CHECKING
 
 from pano_inpaint.config import ConfigError, PipelineConfig
 from pano_inpaint.exit_codes import EXIT_INPUT, EXIT_OUTPUT, EXIT_USAGE
-from pano_inpaint.io.atomic import atomic_write_text, check_folder, make_folder
+from pano_inpaint.io.atomic import (
+    UnsearchableFolderError,
+    atomic_write_text,
+    check_folder,
+    make_folder,
+    target_kind,
+)
 from pano_inpaint.io.headers import (
     DEFAULT_MAX_PIXELS,
     MASK_SUFFIXES,
@@ -516,11 +522,10 @@ def resolve_inputs(spec: str, *, done: str = "filled") -> list[InputImage]:
         raise JobError(f"{spec}: cannot be read ({exc.strerror or exc})", EXIT_INPUT) from exc
 
 
-def _names_a_folder(output: str) -> bool:
-    """``cleaned/``, an existing folder, or a name without suffix: an image file always has
-    one, since its suffix picks the format."""
-    path = Path(output)
-    return output.endswith(("/", os.sep)) or path.is_dir() or not path.suffix
+def _names_a_folder(output: str, kind: str | None) -> bool:
+    """``cleaned/``, an existing folder (``kind``: :func:`target_kind`), or a name without
+    suffix: an image file always has one, since its suffix picks the format."""
+    return output.endswith(("/", os.sep)) or kind == "folder" or not Path(output).suffix
 
 
 def plan_outputs(images: list[InputImage], output: str | None, *, batch: bool,
@@ -545,12 +550,11 @@ def plan_outputs(images: list[InputImage], output: str | None, *, batch: bool,
         raise JobError("give an output with -o/--output (or --in-place to replace the input)",
                        EXIT_USAGE)
     try:
-        folder = batch or _names_a_folder(output)
-        is_file = folder and Path(output).is_file()
-    except PermissionError as exc:  # a folder above it cannot be searched: a traceback before
-        raise JobError(f"cannot write {output}: {exc.strerror or exc} (a folder above it "
-                       "cannot be searched); check its permissions", EXIT_OUTPUT) from exc
-    if is_file:
+        kind = target_kind(Path(output))
+    except UnsearchableFolderError as exc:  # a traceback before
+        raise JobError(str(exc), EXIT_OUTPUT) from exc
+    folder = batch or _names_a_folder(output, kind)
+    if folder and kind == "file":
         raise JobError(f"{output} is a file; a batch needs an output folder", EXIT_USAGE)
     if not folder and Path(output).suffix.lower() not in SUPPORTED_SUFFIXES:
         raise JobError(f"cannot write {Path(output).suffix} files; give the output one of "
@@ -581,14 +585,13 @@ def check_output_place(target: Path) -> None:
         JobError: ``EXIT_OUTPUT``, saying what to do.
     """
     try:
-        is_folder = target.is_dir()
+        is_folder = target_kind(target) == "folder"
         check_folder(target.parent)
     except NotADirectoryError as exc:
         raise JobError(f"cannot write {target}: {exc.strerror}; move it away, or write the "
                        "results to another folder", EXIT_OUTPUT) from exc
-    except PermissionError as exc:  # was 'cannot write the manifest in None', a wrong line
-        raise JobError(f"cannot write {target}: {exc.strerror or exc} (a folder above it "
-                       "cannot be searched); check its permissions", EXIT_OUTPUT) from exc
+    except UnsearchableFolderError as exc:  # was 'cannot write the manifest in None'
+        raise JobError(str(exc), EXIT_OUTPUT) from exc
     if is_folder:
         raise JobError(f"output {target} is a folder; move it away, or write the results to "
                        "another folder", EXIT_OUTPUT)

@@ -22,8 +22,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 __all__ = [
-    "atomic_write", "atomic_write_text", "check_folder", "make_folder",
-    "remove_stale_temporaries", "temporaries_of", "temporary_name",
+    "UnsearchableFolderError", "atomic_write", "atomic_write_text", "check_folder",
+    "make_folder", "remove_stale_temporaries", "target_kind", "temporaries_of",
+    "temporary_name",
 ]
 
 _STALE_AFTER_SECONDS = 24 * 3600  # a temporary file this old is stale whatever its process
@@ -32,6 +33,49 @@ _STALE_AFTER_SECONDS = 24 * 3600  # a temporary file this old is stale whatever 
 def temporary_name(path: Path) -> Path:
     """A fresh hidden name next to ``path`` for this process: ``.<name>.<pid>-<token>.tmp``."""
     return path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
+
+
+class UnsearchableFolderError(PermissionError):
+    """A path to be written below a folder that cannot be searched (no ``x`` permission):
+    whether something is there cannot be known. ``str()`` is the one line a command prints;
+    ``reason`` and ``hint`` are its parts, for errors of other shapes (``ImageWriteError``)."""
+
+    def __init__(self, path: Path, strerror: str) -> None:
+        super().__init__(errno.EACCES, strerror, str(path))
+        self.path = Path(path)
+        self.reason = f"{strerror} (a folder above it cannot be searched)"
+        self.hint = "check its permissions"
+
+    def __str__(self) -> str:
+        return f"cannot write {self.path}: {self.reason}; {self.hint}"
+
+    def __reduce__(self):  # picklable (a worker's error): OSError's would lose the path
+        return (type(self), (self.path, self.strerror))
+
+
+_NOTHING_THERE = (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP)  # as Path.exists
+
+
+def target_kind(path: Path) -> str | None:
+    """What stands at ``path``, a file or folder about to be written: ``"folder"``, ``"file"``
+    (anything else: a file, a device...) or None (nothing, or a file in the way of a parent).
+    The one look at a target that a folder above it without search permission can stop
+    (``Path.exists`` raises a bare PermissionError there: a traceback in the commands).
+
+    Raises:
+        UnsearchableFolderError: a folder above ``path`` cannot be searched.
+    """
+    try:
+        mode = path.stat().st_mode
+    except PermissionError as exc:
+        raise UnsearchableFolderError(path, exc.strerror or str(exc)) from exc
+    except OSError as exc:
+        if exc.errno in _NOTHING_THERE:
+            return None
+        raise
+    except ValueError:  # a NUL byte in the name, as Path.exists
+        return None
+    return "folder" if stat.S_ISDIR(mode) else "file"
 
 
 def _blocker(folder: Path) -> Path | None:

@@ -40,7 +40,7 @@ import cv2
 import numpy as np
 
 from pano_inpaint._checks import all_finite, check_dtype, check_positive_int
-from pano_inpaint.io.atomic import atomic_write
+from pano_inpaint.io.atomic import UnsearchableFolderError, atomic_write, target_kind
 from pano_inpaint.io.headers import (
     DEFAULT_MAX_PIXELS,
     SUFFIX_KINDS,
@@ -793,13 +793,12 @@ def _check_target(path: Path, overwrite: bool) -> None:
     without ``overwrite`` (FileExistsError), or a path below a folder that cannot be searched
     (ImageWriteError, where it was a bare PermissionError)."""
     try:
-        is_folder = path.is_dir()
-        exists = not overwrite and path.exists()
-    except PermissionError as exc:
-        raise _write_error(path, exc) from exc
-    if is_folder:
+        kind = target_kind(path)
+    except UnsearchableFolderError as exc:
+        raise ImageWriteError(path, exc.reason, exc.hint) from exc
+    if kind == "folder":
         raise ImageWriteError(path, "it is a directory", "give a file name with a suffix")
-    if exists:
+    if kind is not None and not overwrite:
         raise FileExistsError(_exists_message(path))
 
 

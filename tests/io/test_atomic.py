@@ -1,15 +1,18 @@
 """Atomic writes: unique temporary names, stale ones removed, modes and links kept."""
 
 import os
+import pickle
 import stat
 from pathlib import Path
 
 import pytest
 
 from pano_inpaint.io.atomic import (
+    UnsearchableFolderError,
     atomic_write,
     make_folder,
     remove_stale_temporaries,
+    target_kind,
     temporary_name,
 )
 
@@ -87,3 +90,30 @@ def test_a_file_where_a_folder_should_be_is_named(tmp_path, depth):
     make_folder(tmp_path / "new" / "deeper")
     make_folder(tmp_path / "new" / "deeper")  # exists already: fine
     assert (tmp_path / "new" / "deeper").is_dir()
+
+
+def test_target_kind_says_what_stands_where_a_file_goes(tmp_path):
+    """A folder, a file (or anything else), nothing; a file in the way of a parent is
+    nothing there too, as ``Path.exists`` says."""
+    (tmp_path / "a.png").write_bytes(b"")
+    (tmp_path / "link").symlink_to(tmp_path)
+    assert [target_kind(tmp_path / name) for name in ("link", "a.png", "b.png", "a.png/x")] == [
+        "folder", "file", None, None]
+
+
+def test_a_target_below_a_folder_that_cannot_be_searched_is_one_error(tmp_path,
+                                                                       permissions_enforced):
+    """The one look at a target that a folder above without search permission stops: one
+    error, one line (the CLI, the batch report and the image writer print it), picklable."""
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0)
+    try:
+        with pytest.raises(UnsearchableFolderError) as info:
+            target_kind(locked / "sub" / "x.png")
+    finally:
+        locked.chmod(0o700)
+    assert isinstance(info.value, PermissionError)
+    assert str(info.value) == (f"cannot write {locked / 'sub' / 'x.png'}: Permission denied (a "
+                               "folder above it cannot be searched); check its permissions")
+    assert str(pickle.loads(pickle.dumps(info.value))) == str(info.value)
