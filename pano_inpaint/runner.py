@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import os
 import signal
 import threading
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol
 
 from pano_inpaint._sigterm import sigterm_as_interrupt
@@ -316,12 +318,31 @@ def _task_bytes(plan: BatchPlan, todo: Sequence[int]) -> int | None:
     return task_memory_bytes(pixels, plan.config.generator.name)
 
 
+def _resolved(location: str) -> Path | str:
+    """A local location as one spelling (absolute, links and ``..`` resolved, no trailing
+    ``/``), a remote one as given less its trailing ``/``."""
+    path = loc.local_path(location)
+    return location.rstrip("/") if path is None else Path(os.path.realpath(path))
+
+
 def _within(location: str | None, folder: str) -> bool:
-    """Whether ``location`` is ``folder`` or lies inside it (paths or URLs, as given)."""
+    """Whether ``location`` is ``folder`` or lies inside it, however each is spelt (relative
+    or absolute, through a link; a remote one as given). Strings were compared: an error
+    naming ``out/a.png`` was not in the output folder given as ``/abs/out/``."""
     if location is None:
         return False
-    folder = folder.rstrip("/")
-    return location.rstrip("/") == folder or location.startswith(f"{folder}/")
+    named, place = _resolved(location), _resolved(folder)
+    if isinstance(named, Path) and isinstance(place, Path):
+        return named.is_relative_to(place)
+    return named == place or str(named).startswith(f"{place}/")
+
+
+def _one_of(location: str | None, locations: Sequence[str]) -> bool:
+    """Whether ``location`` names one of ``locations`` (spellings as for :func:`_within`)."""
+    if location is None:
+        return False
+    named = _resolved(location)
+    return any(_resolved(other) == named for other in locations)
 
 
 def _stopped(plan: BatchPlan, exc: OSError) -> JobError:
@@ -337,10 +358,10 @@ def _stopped(plan: BatchPlan, exc: OSError) -> JobError:
     message = f"the run stopped: {failed}"
     named = str(exc.filename) if exc.filename is not None else None
     mask = plan.mask.path
-    if named in plan.sources or (mask is not None and _within(named, str(mask))):
+    if _one_of(named, plan.sources) or (mask is not None and _within(named, str(mask))):
         return JobError(message, EXIT_INPUT)
-    if named in plan.targets or (plan.output_folder is not None
-                                 and _within(named, plan.output_folder)):
+    if _one_of(named, plan.targets) or (plan.output_folder is not None
+                                        and _within(named, plan.output_folder)):
         return JobError(message, EXIT_OUTPUT)
     if exc.errno == errno.ENOMEM:
         return JobError(f"{message}; free memory, or fill with fewer --jobs", EXIT_INPUT)

@@ -3,6 +3,7 @@ command again, filling only what is missing; nothing half-written, nothing fille
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import signal
@@ -15,7 +16,12 @@ import pytest
 
 from pano_inpaint import batch as batch_module
 from pano_inpaint.cli import main
-from pano_inpaint.exit_codes import EXIT_BATCH_FAILED, EXIT_INTERRUPTED, EXIT_OUTPUT
+from pano_inpaint.exit_codes import (
+    EXIT_BATCH_FAILED,
+    EXIT_INPUT,
+    EXIT_INTERRUPTED,
+    EXIT_OUTPUT,
+)
 from pano_inpaint.io.locations import Stamp
 from pano_inpaint.manifest import MANIFEST_NAME, Record
 from pano_inpaint.runner import decide
@@ -190,6 +196,41 @@ def test_decide_in_place_recognises_a_fill_that_landed():
     not_yet = decide(running, settings="s", overwrite=False, in_place=True, target="in.jpg",
                      target_stamp=Stamp(10, "1"), source_stamp=Stamp(10, "1"))
     assert not_yet.action == "run"
+
+
+
+@pytest.mark.parametrize(("named", "expected"), [
+    ("shots/pano.png", EXIT_INPUT),  # the input, given absolute
+    ("link/shots/pano.png", EXIT_INPUT),  # through a link to the same folder
+    ("link/masks/pano.png", EXIT_INPUT),  # inside the --mask folder
+    ("{tmp}/out/.pano.png.4711-ab.tmp", EXIT_OUTPUT),  # inside the folder given as 'out/'
+    ("link/out/pano.png", EXIT_OUTPUT),
+    ("elsewhere.png", EXIT_BATCH_FAILED),
+    ("memory://shoot/out/b.png", EXIT_OUTPUT),  # a remote one, as given
+])
+def test_an_os_error_that_stopped_a_run_is_placed_however_its_path_is_spelt(
+        tmp_path, monkeypatch, named, expected):
+    """What failed is an input, a result or neither, whichever spelling of the same file the
+    OSError and the plan hold: the paths were compared as strings, so an input named
+    relative to the plan's absolute one (or through a link, or an output folder given with a
+    trailing '/') was neither: exit 1, not 3 or 4."""
+    from types import SimpleNamespace
+
+    from pano_inpaint.runner import _stopped
+
+    for folder in ("shots", "out", "masks"):
+        (tmp_path / folder).mkdir()
+    (tmp_path / "link").symlink_to(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    plan = SimpleNamespace(sources=[str(tmp_path / "shots" / "pano.png")],
+                           targets=[str(tmp_path / "out" / "pano.png")], output_folder="out/",
+                           mask=SimpleNamespace(path=tmp_path / "masks"))
+    if named.startswith("memory://"):
+        plan.targets, plan.output_folder = ["memory://shoot/out/a.png"], "memory://shoot/out/"
+    exc = OSError(errno.EACCES, "Permission denied", named.format(tmp=tmp_path))
+    error = _stopped(plan, exc)
+    assert error.code == expected
+    assert str(error) == f"the run stopped: {named.format(tmp=tmp_path)}: Permission denied"
 
 
 def _wait_for(predicate, timeout: float) -> bool:
