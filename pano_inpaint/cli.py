@@ -1208,17 +1208,19 @@ def eval_command(
 
 
 def _check_net_weights(weights: dict[str, Path | None]) -> None:
-    """Load each extra network's weights once (``{option: path}``): a missing or foreign file
-    is exit 2 before any work, as inpaint's; eval-net scored it as a method failing every case
-    and exited 0, and ``--network-seams`` ended in a WeightsError traceback."""
-    from pano_inpaint.generators.net.weights import load_weights
+    """Load each extra network's weights (``{option: path}``): a missing or foreign file is
+    exit 2 before any work, as inpaint's; eval-net scored it as a method failing every case
+    and exited 0, and ``--network-seams`` ended in a WeightsError traceback. Loaded into the
+    process's cache (:func:`cached_network`), where the run finds them: each file is read
+    once."""
+    from pano_inpaint.generators.net.weights import cached_network
     from pano_inpaint.weights_file import WeightsError
 
     for option, path in weights.items():
         if path is None:
             continue
         try:
-            load_weights(path)
+            cached_network(path)
         except WeightsError as exc:
             raise _fail(f"{option}: {exc}", EXIT_USAGE) from exc
 

@@ -91,7 +91,7 @@ def network_seams(dirs: list[str], weights: dict[str, str], *, cubes_per_image: 
     from pano_inpaint.eval.images import find_panoramas, load_panorama, none_readable
     from pano_inpaint.generators.net.layers import FacePad
     from pano_inpaint.generators.net.model import composite
-    from pano_inpaint.generators.net.weights import load_weights
+    from pano_inpaint.generators.net.weights import cached_network
     from pano_inpaint.geometry.cubemap import erp_to_cube
     from pano_inpaint.train.data import random_rotation
     from pano_inpaint.values import ToneMap
@@ -99,7 +99,7 @@ def network_seams(dirs: list[str], weights: dict[str, str], *, cubes_per_image: 
     paths, skipped = find_panoramas(dirs), []
     if not paths:
         raise FileNotFoundError(f"no panoramas in {', '.join(map(str, dirs))}")
-    models = {name: load_weights(path)[0] for name, path in weights.items()}
+    models = {name: cached_network(path) for name, path in weights.items()}
     pad = FacePad(1, "cube")
     rng = np.random.default_rng(seed)
     sums = {name: [0.0, 0.0] for name in [*models, "ground truth"]}

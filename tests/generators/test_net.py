@@ -271,13 +271,13 @@ def test_prepare_loads_the_weights_and_a_bad_file_fails_the_fill(tmp_path: Path)
     """``prepare`` (run by the pipeline on a thread before the first fill) loads the network;
     its error (here: a zip archive that is no weights file) is the fill's error. A missing
     file, or one that is no zip archive, is refused when the generator is built."""
-    from pano_inpaint.generators.net import generator as net_generator
+    from pano_inpaint.generators.net import weights as net_weights
 
     save_weights(tmp_path / "tiny.pt", _tiny())
     for name in ("net", "net+patchmatch"):
-        net_generator._MODELS.clear()
+        net_weights._MODELS.clear()
         get_generator(name, weights=str(tmp_path / "tiny.pt")).prepare()
-        assert [key[0] for key in net_generator._MODELS] == [str((tmp_path / "tiny.pt").resolve())]
+        assert [key[0] for key in net_weights._MODELS] == [str((tmp_path / "tiny.pt").resolve())]
     erp = sphere_function_erp(32, smooth_rgb)
     with zipfile.ZipFile(tmp_path / "other.zip", "w") as archive:
         archive.writestr("notes.txt", "not a network")

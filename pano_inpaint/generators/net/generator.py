@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import threading
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, ClassVar
 
 import cv2
@@ -29,7 +27,7 @@ import torch.nn.functional as F
 
 from pano_inpaint.generators.base import CubeTiles
 from pano_inpaint.generators.net.model import CubeInpaintNet, resolve_device
-from pano_inpaint.generators.net.weights import DEFAULT_WEIGHTS, file_sha256, load_weights
+from pano_inpaint.generators.net.weights import cached_network
 from pano_inpaint.geometry.torch_padding import CubePad
 from pano_inpaint.weights_file import check_weights_path
 
@@ -38,20 +36,6 @@ __all__ = ["NetGenerator", "NetPatchMatch"]
 log = logging.getLogger(__name__)
 
 DEFAULT_WORKING_SIZE = 128
-_MODELS: dict[tuple[str, str, str], CubeInpaintNet] = {}
-_LOCK = threading.Lock()
-
-
-def _model(weights: str | Path | None, device: torch.device) -> CubeInpaintNet:
-    """Load (once per file content and device) the network."""
-    path = Path(weights) if weights is not None else DEFAULT_WEIGHTS
-    key = (str(path.resolve()), file_sha256(path) if path.is_file() else "", str(device))
-    with _LOCK:
-        if key not in _MODELS:
-            _MODELS[key] = load_weights(path, device=device)[0]
-        return _MODELS[key]
-
-
 def _memo(context: Callable[[], CubeTiles] | None) -> Callable[[], CubeTiles] | None:
     """``tiles.context`` computed once (it costs a full cube conversion)."""
     if context is None:
@@ -165,7 +149,7 @@ class NetGenerator:
 
     @property
     def model(self) -> CubeInpaintNet:
-        return _model(self.weights, self.device)
+        return cached_network(self.weights, device=self.device)
 
     def prepare(self) -> None:
         """Load the network's weights (once per process), which the first fill would otherwise

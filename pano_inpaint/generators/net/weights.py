@@ -5,6 +5,8 @@ against its sha256. ``WeightsError`` and ``file_sha256`` are that module's.
 
 from __future__ import annotations
 
+import os
+import threading
 from pathlib import Path
 
 import torch
@@ -23,6 +25,7 @@ __all__ = [
     "DEFAULT_WEIGHTS",
     "WEIGHTS_FORMAT",
     "WeightsError",
+    "cached_network",
     "file_sha256",
     "load_weights",
     "save_weights",
@@ -57,3 +60,36 @@ def load_weights(path: str | Path | None = None, *, sha256: str | None = None,
                                shipped=DEFAULT_WEIGHTS, shipped_sha256=DEFAULT_SHA256,
                                sha256=sha256)
     return model.to(device), meta
+
+
+# (resolved path, the file's stamp, device) -> the network: each file is read once per process.
+_MODELS: dict[tuple[str, tuple[int, int, int, int], str], CubeInpaintNet] = {}
+_LOCK = threading.Lock()
+
+
+def _stamp(path: Path) -> tuple[int, int, int, int]:
+    """Device, inode, size and modification time: another file or another content (an atomic
+    write is a new inode) is another key. Zeros for a missing file (load_weights says so)."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return (0, 0, 0, 0)
+    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
+
+
+def cached_network(path: str | Path | None = None, *,
+                   device: str | torch.device = "cpu") -> CubeInpaintNet:
+    """:func:`load_weights`' network, loaded once per file and device and kept for the process
+    (the ``net`` generators, eval-net's weights checked before any work and its
+    ``--network-seams``); shared, so not to be trained or changed.
+
+    Raises:
+        WeightsError: as :func:`load_weights`.
+    """
+    path = Path(path) if path is not None else DEFAULT_WEIGHTS
+    # A stamp, not the sha256 it was: hashing the file at every use read it all each time.
+    key = (str(path.resolve()), _stamp(path), str(device))
+    with _LOCK:
+        if key not in _MODELS:
+            _MODELS[key] = load_weights(path, device=device)[0]
+        return _MODELS[key]
