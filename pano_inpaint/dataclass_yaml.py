@@ -16,8 +16,8 @@ from typing import Any, Literal
 
 import yaml
 
-__all__ = ["build_dataclass", "describe_type", "fits_type", "load_dataclass_yaml", "read_yaml",
-           "refuse_unknown_keys"]
+__all__ = ["build_dataclass", "build_stored_config", "describe_type", "fits_type",
+           "load_dataclass_yaml", "read_yaml", "refuse_unknown_keys"]
 
 
 def refuse_unknown_keys(cls: type, data: dict) -> None:
@@ -27,6 +27,20 @@ def refuse_unknown_keys(cls: type, data: dict) -> None:
     unknown = sorted(set(data) - known)
     if unknown:
         raise ValueError(f"unknown {cls.__name__} keys {unknown}; allowed: {sorted(known)}")
+
+
+def build_stored_config(cls: type, data: Any) -> Any:
+    """A network's stored config (a weights file's, a training config's ``net:``) as the
+    dataclass ``cls``: an unknown key is refused as :func:`refuse_unknown_keys` says, a value of
+    the wrong type as :func:`build_dataclass` does (``channels: '8' does not fit int``; it was
+    a TypeError of ``<`` between str and int, or taken as it was: ``global_ratio: 'x'``).
+
+    Raises:
+        ValueError: naming the key.
+    """
+    if isinstance(data, dict):
+        refuse_unknown_keys(cls, data)
+    return build_dataclass(cls, data)
 
 
 def fits_type(value: Any, annotation: Any) -> bool:

@@ -1,3 +1,4 @@
+import re
 from importlib.resources import as_file, files
 
 import pytest
@@ -86,3 +87,21 @@ def test_stored_network_configs_refuse_unknown_keys():
         assert cls.from_dict(cls().to_dict()) == cls()
         with pytest.raises(ValueError, match=rf"unknown {cls.__name__} keys \['wings'\]; allowed"):
             cls.from_dict({**cls().to_dict(), "wings": 2})
+
+
+@pytest.mark.parametrize(("cls", "stored", "words"), [
+    ("NetConfig", {"channels": "24"}, "channels: '24' does not fit int"),  # TypeError of '<'
+    ("NetConfig", {"global_ratio": "x"}, "global_ratio: 'x' does not fit float"),  # taken
+    ("NetConfig", {"blocks": True}, "blocks: True does not fit int"),  # taken as 1
+    ("RigNetConfig", {"channels": 8}, "channels must be a list of int"),  # TypeError: iterable
+    ("RigNetConfig", {"channels": ["a", 8]}, "channels must be a list of int"),  # int('a')
+])
+def test_stored_network_configs_refuse_wrong_types_by_name(cls, stored, words):
+    # One builder for both (dataclass_yaml.build_stored_config): a value of the wrong type is
+    # a ValueError naming the key, where it was a TypeError, int()'s error, or taken as it was.
+    from pano_inpaint.generators.net.config import NetConfig
+    from pano_inpaint.masks.auto.config import RigNetConfig
+
+    config = {"NetConfig": NetConfig, "RigNetConfig": RigNetConfig}[cls]
+    with pytest.raises(ValueError, match=re.escape(words)):
+        config.from_dict(stored)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from pano_inpaint.dataclass_yaml import refuse_unknown_keys
+from pano_inpaint.dataclass_yaml import build_stored_config
 
 __all__ = ["PAD_MODES", "NetConfig"]
 
@@ -47,5 +47,4 @@ class NetConfig:
 
     @classmethod
     def from_dict(cls, data: dict) -> NetConfig:
-        refuse_unknown_keys(cls, data)
-        return cls(**data)
+        return build_stored_config(cls, data)

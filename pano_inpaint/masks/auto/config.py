@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pano_inpaint.dataclass_yaml import refuse_unknown_keys
+from pano_inpaint.dataclass_yaml import build_stored_config
 
 __all__ = ["RigNetConfig"]
 
@@ -29,8 +29,4 @@ class RigNetConfig:
 
     @classmethod
     def from_dict(cls, data: dict) -> RigNetConfig:
-        refuse_unknown_keys(cls, data)
-        values = dict(data)
-        if "channels" in values:
-            values["channels"] = tuple(int(c) for c in values["channels"])
-        return cls(**values)
+        return build_stored_config(cls, data)  # channels: a YAML list, a tuple here
