@@ -110,13 +110,18 @@ def load_network(path: str | Path | None, fmt: str, build: Callable[[dict], Netw
             others.
 
     Raises:
-        WeightsError: missing file, digest mismatch, unreadable, or another format.
+        WeightsError: missing file, digest mismatch, unreadable, another format, or a config
+            ``build`` refuses (a ValueError).
     """
     path = Path(path) if path is not None else shipped
     if sha256 is None and path.resolve() == shipped:
         sha256 = shipped_sha256
     blob = read_weights_file(path, fmt, sha256=sha256)
-    model = build(blob["config"])
+    try:
+        model = build(blob["config"])
+    except ValueError as exc:  # a key this version does not know, a value of the wrong type
+        # It was a ValueError traceback (eval-net's --candidate) or blamed on the image.
+        raise WeightsError(f"{path.name}: its config: {exc}") from exc
     model.load_state_dict(blob["state_dict"])
     model.eval()
     return model, blob["meta"]

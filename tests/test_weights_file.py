@@ -47,3 +47,20 @@ def test_invalid_weights_file_is_refused(tmp_path: Path) -> None:
         load_network(path, "other/1", _build, shipped=tmp_path / "x.pt", shipped_sha256="")
     with pytest.raises(WeightsError, match="not found"):
         load_network(tmp_path / "none.pt", FORMAT, _build, shipped=path, shipped_sha256="")
+
+
+@pytest.mark.parametrize(("config", "words"), [
+    ({"channels": 8, "wings": 2}, "unknown NetConfig keys ['wings']"),
+    ({"channels": "8"}, "channels: '8' does not fit int"),
+])
+def test_a_stored_config_the_network_refuses_is_a_weights_error(tmp_path, config, words):
+    """A weights file whose config this version refuses (a newer version's key, a value of the
+    wrong type) was a ValueError: a traceback in eval-net --candidate, and inpaint blamed the
+    image ('error: pano.png: unknown NetConfig keys')."""
+    from pano_inpaint.generators.net.weights import WEIGHTS_FORMAT, load_weights
+
+    path = tmp_path / "net.pt"
+    write_weights_file(path, WEIGHTS_FORMAT, config, _build({"inputs": 2, "outputs": 3}))
+    with pytest.raises(WeightsError) as info:
+        load_weights(path)
+    assert str(info.value).startswith(f"net.pt: its config: {words}")
