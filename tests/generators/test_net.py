@@ -267,6 +267,31 @@ def test_fill_across_a_cube_edge_is_continuous() -> None:
     assert isinstance(config, PipelineConfig)
 
 
+
+def test_a_network_is_read_once_until_its_file_changes(tmp_path: Path, monkeypatch) -> None:
+    """cached_network keys on the file's stamp (size, mtime), where it hashed the whole file at
+    every use; a file written again (new weights) is read again."""
+    from pano_inpaint import weights_file
+    from pano_inpaint.generators.net import weights as net_weights
+
+    monkeypatch.setattr(net_weights, "_MODELS", {})
+    reads = []
+    read = weights_file.read_weights_file
+    monkeypatch.setattr(weights_file, "read_weights_file",
+                        lambda *a, **k: reads.append(a[0]) or read(*a, **k))
+    hashed = []
+    sha256 = weights_file.hashlib.sha256
+    path = tmp_path / "tiny.pt"
+    save_weights(path, _tiny(seed=0))
+    monkeypatch.setattr(weights_file.hashlib, "sha256", lambda: hashed.append(1) or sha256())
+    first = net_weights.cached_network(path)
+    assert net_weights.cached_network(str(path)) is first
+    assert len(reads) == 1 and hashed == []
+    save_weights(path, _tiny(seed=1))
+    second = net_weights.cached_network(path)
+    assert second is not first and len(reads) == 2
+    assert not torch.equal(second.head.conv.weight, first.head.conv.weight)
+
 def test_prepare_loads_the_weights_and_a_bad_file_fails_the_fill(tmp_path: Path) -> None:
     """``prepare`` (run by the pipeline on a thread before the first fill) loads the network;
     its error (here: a zip archive that is no weights file) is the fill's error. A missing

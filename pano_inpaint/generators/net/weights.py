@@ -5,7 +5,6 @@ against its sha256. ``WeightsError`` and ``file_sha256`` are that module's.
 
 from __future__ import annotations
 
-import os
 import threading
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import torch
 
 from pano_inpaint.generators.net.config import NetConfig
 from pano_inpaint.generators.net.model import CubeInpaintNet
+from pano_inpaint.io.locations import stamp_of
 from pano_inpaint.weights_file import (
     WeightsError,
     file_sha256,
@@ -63,18 +63,8 @@ def load_weights(path: str | Path | None = None, *, sha256: str | None = None,
 
 
 # (resolved path, the file's stamp, device) -> the network: each file is read once per process.
-_MODELS: dict[tuple[str, tuple[int, int, int, int], str], CubeInpaintNet] = {}
+_MODELS: dict[tuple[str, str, str], CubeInpaintNet] = {}
 _LOCK = threading.Lock()
-
-
-def _stamp(path: Path) -> tuple[int, int, int, int]:
-    """Device, inode, size and modification time: another file or another content (an atomic
-    write is a new inode) is another key. Zeros for a missing file (load_weights says so)."""
-    try:
-        info = os.stat(path)
-    except OSError:
-        return (0, 0, 0, 0)
-    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
 
 
 def cached_network(path: str | Path | None = None, *,
@@ -87,8 +77,9 @@ def cached_network(path: str | Path | None = None, *,
         WeightsError: as :func:`load_weights`.
     """
     path = Path(path) if path is not None else DEFAULT_WEIGHTS
-    # A stamp, not the sha256 it was: hashing the file at every use read it all each time.
-    key = (str(path.resolve()), _stamp(path), str(device))
+    # Its stamp (size, mtime), not the sha256 it was: hashing the file at every use read it all
+    # each time. A file rewritten is another key, as a batch's inputs (io.locations.Stamp).
+    key = (str(path.resolve()), str(stamp_of(str(path))), str(device))
     with _LOCK:
         if key not in _MODELS:
             _MODELS[key] = load_weights(path, device=device)[0]
