@@ -682,7 +682,11 @@ def cubemap_command(
         str, typer.Option(help="Face file names: frblud (front.png ...) or engine "
                           "(px nx py ny pz nz).")
     ] = "frblud",
-    fmt: Annotated[str, typer.Option("--format", help="File suffix for the faces.")] = "png",
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="File suffix for the faces (default: png; "
+                                 "for float (HDR) input its own format, else exr).",
+                                 show_default=False)
+    ] = None,
     overwrite: bool = False,
     max_pixels: MaxPixelsOption = _DEFAULT_MAX_PIXELS,
 ) -> None:
@@ -694,15 +698,15 @@ def cubemap_command(
     """
     from pano_inpaint.geometry import erp_to_cube
     from pano_inpaint.geometry.layouts import cube_to_layout
-    from pano_inpaint.io import SUPPORTED_SUFFIXES, ImageReadError, read_image
+    from pano_inpaint.io import SUPPORTED_SUFFIXES, ImageReadError, derived_suffix, read_image
 
-    suffix = "." + fmt.lstrip(".").lower()
+    suffix = None if fmt is None else "." + fmt.lstrip(".").lower()
     if layout not in ("faces", "dice", "horizon", "vertical"):
         raise _fail(f"unknown layout {layout!r}: use faces, dice, horizon or vertical",
                     EXIT_USAGE)
     if names not in _ENGINE_NAMES:
         raise _fail(f"unknown names {names!r}: use frblud or engine", EXIT_USAGE)
-    if suffix not in SUPPORTED_SUFFIXES:
+    if suffix is not None and suffix not in SUPPORTED_SUFFIXES:
         raise _fail(f"unknown --format {fmt!r}: use one of "
                     f"{', '.join(s.lstrip('.') for s in SUPPORTED_SUFFIXES)}", EXIT_USAGE)
     try:
@@ -713,6 +717,8 @@ def cubemap_command(
     except ValueError as exc:
         raise _fail(f"{image}: {exc}", EXIT_INPUT) from exc
     metadata = _face_metadata(loaded.metadata)
+    # HDR faces as PNG were refused: without --format the faces keep the input's range
+    suffix = suffix or derived_suffix(loaded.pixels, image)
     if layout == "faces":
         pictures = {f"{name}{suffix}": face
                     for name, face in zip(_ENGINE_NAMES[names], faces, strict=True)}

@@ -141,6 +141,34 @@ def test_cubemap_and_back(tmp_path, pano, layout):
     assert a.shape == b.shape and np.abs(a - b).mean() < 2
 
 
+@pytest.mark.parametrize(("name", "scale", "layout", "suffix"), [
+    ("sky.exr", 4, "faces", ".exr"), ("sky.hdr", 4, "dice", ".hdr"),
+    ("sky.tif", 4, "faces", ".tif"), ("sky.tif", 1, "faces", ".tif"),  # display-referred float
+    ("sky.png", None, "faces", ".png"),
+])
+def test_cubemap_faces_keep_the_input_range(tmp_path, name, scale, layout, suffix):
+    """Without --format, an HDR panorama's cubemap was refused (PNG cannot hold values above
+    1, exit 4); the faces now take a float format, the input's own, and equirect brings the
+    HDR values back. An 8/16-bit panorama still gives PNG faces."""
+    pixels = (sphere_function_erp(64, dtype=np.uint16) if scale is None
+              else sphere_function_erp(64) * np.float32(scale))
+    source = write_image(tmp_path / name, pixels)
+    folder = tmp_path / "cube"
+    assert main(["cubemap", str(source), "-o", str(folder), "--layout", layout]) == 0
+    made = sorted(folder.iterdir())
+    assert {p.suffix for p in made} == {suffix} and len(made) == (6 if layout == "faces" else 1)
+    face = read_image(made[0]).pixels
+    assert face.dtype == pixels.dtype
+    back = tmp_path / f"back{suffix}"
+    assert main(["equirect", str(folder if layout == "faces" else made[0]), "-o",
+                 str(back)]) == 0
+    restored = read_image(back).pixels
+    assert restored.dtype == pixels.dtype and restored.max() > 0.8 * pixels.max()
+    # a format that cannot hold the faces is still refused when asked for
+    assert main(["cubemap", str(source), "-o", str(tmp_path / "jpg"), "--format", "jpg"]) == (
+        EXIT_OUTPUT if scale == 4 else 0)
+
+
 def test_cubemap_engine_names(tmp_path, pano):
     folder = tmp_path / "sky"
     assert main(["cubemap", str(pano), "-o", str(folder), "--names", "engine"]) == 0

@@ -69,6 +69,7 @@ __all__ = [
     "LoadedImage",
     "atomic_write_image",
     "check_storable",
+    "derived_suffix",
     "encode_mask",
     "file_looks_like_mask",
     "looks_like_mask",
@@ -741,6 +742,25 @@ def check_storable(path: PathLike, pixels: np.ndarray) -> None:
             f"{Path(path).suffix!r}; use one of {', '.join(SUPPORTED_SUFFIXES)}"
         )
     _check_storable(_check_pixels(pixels), fmt)
+
+
+def derived_suffix(pixels: np.ndarray, source: PathLike) -> str:
+    """The suffix for images made from ``pixels`` (read from ``source``) when the user named
+    none, so that they keep the input's range: ``.png`` for 8/16-bit pixels; for float32,
+    ``source``'s own suffix when its format stores float (.exr, .hdr, .tif), else ``.exr``
+    (PNG would refuse HDR values, or round display-referred floats to 16 bits).
+
+    Example:
+        >>> derived_suffix(np.zeros((16, 32, 3), np.float32), "sky.hdr")
+        '.hdr'
+        >>> derived_suffix(np.zeros((16, 32, 3), np.uint16), "sky.tif")
+        '.png'
+    """
+    if pixels.dtype != _FLOAT32:
+        return ".png"
+    suffix = Path(source).suffix.lower()
+    fmt = _SUFFIX_FORMATS.get(suffix)
+    return suffix if fmt is not None and _FLOAT32 in fmt.dtypes else ".exr"
 
 
 def _prepare(pixels: np.ndarray, fmt: _Format) -> np.ndarray:
