@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from pano_inpaint.config import PipelineConfig
+from pano_inpaint.config import ConfigError, PipelineConfig
 from pano_inpaint.exit_codes import EXIT_BATCH_FAILED, EXIT_INPUT, EXIT_OUTPUT, EXIT_USAGE
 from pano_inpaint.io import locations as loc
 from pano_inpaint.io.atomic import (
@@ -152,17 +152,25 @@ class Outcome:
 
 
 def build_generator(config: PipelineConfig) -> Generator:
-    """The config's generator, built once (so a bad name or param fails before any work).
+    """The config's generator, built once, and the settings that depend on it checked: the one
+    place a config is checked past its own fields, so a bad name, param or ``cube.pad`` fails
+    before any work (and ``dump-config`` refuses what a fill would).
 
     Raises:
-        JobError: ``EXIT_USAGE``, naming the generator and the parameter.
+        JobError: ``EXIT_USAGE``, naming the generator and the parameter, or the setting.
     """
     from pano_inpaint.generators.registry import UnknownGeneratorError, get_generator
+    from pano_inpaint.pipeline.cube import check_write_back_pad
 
     try:
-        return get_generator(config.generator.name, **config.generator.params)
+        generator = get_generator(config.generator.name, **config.generator.params)
     except (UnknownGeneratorError, TypeError, ValueError) as exc:
         raise JobError(str(exc), EXIT_USAGE) from exc
+    try:
+        check_write_back_pad(config.cube, generator)
+    except ConfigError as exc:  # the message a fill gave, one image after another
+        raise JobError(f"config: {exc}", EXIT_USAGE) from exc
+    return generator
 
 
 # ------------------------------------------------------------------------------------ planning

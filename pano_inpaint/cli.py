@@ -1069,8 +1069,9 @@ def dump_config_command(config: ConfigOption = None, overrides: SetOption = None
 
     from pano_inpaint.config import config_to_dict
 
-    out.print(yaml.safe_dump(config_to_dict(_config(config, overrides)), sort_keys=False),
-              markup=False)
+    cfg = _config(config, overrides)
+    _check_generator(cfg)  # what a fill would refuse (an unknown generator) is refused here
+    out.print(yaml.safe_dump(config_to_dict(cfg), sort_keys=False), markup=False)
 
 
 def _split(text: str | None) -> list[str] | None:

@@ -59,7 +59,7 @@ class GeneratorConfig:
 
     def __post_init__(self) -> None:
         # Whether the generator exists and takes these params is checked by building it
-        # (generators.validate_generator): only the registry knows.
+        # (batch.build_generator): only the registry knows.
         _require(bool(self.name), "generator.name", "a generator name", self.name)
         for key in self.params:
             _require(isinstance(key, str), "generator.params", "keyed by parameter names", key)
@@ -134,6 +134,14 @@ class AutoMaskConfig:
     min_evidence: float = 0.2
 
     def __post_init__(self) -> None:
+        # Out of range, these were taken: threshold 5 found nothing, -1 masked the whole sphere,
+        # a negative growth was none, and refine_face_max 0 failed the fill as "a bug".
+        _require(_finite(self.threshold) and 0 < self.threshold < 1, "auto_mask.threshold",
+                 "a probability in (0, 1)", self.threshold)
+        _require(_finite(self.grow_degrees) and 0 <= self.grow_degrees <= 180,
+                 "auto_mask.grow_degrees", "from 0 to 180", self.grow_degrees)
+        _require(8 <= self.refine_face_max <= _MAX_SIDE, "auto_mask.refine_face_max",
+                 f"from 8 to {_MAX_SIDE}", self.refine_face_max)
         _require(_finite(self.min_evidence) and 0 <= self.min_evidence <= 1,
                  "auto_mask.min_evidence", "a share from 0 to 1", self.min_evidence)
 

@@ -60,6 +60,26 @@ def test_bad_generator_parameter(tmp_path, pano, capsys, setting, words):
     assert code == EXIT_USAGE and "patchmatch" in text and words in text
 
 
+@pytest.mark.parametrize(("setting", "words"), [
+    ("generator.name=unknown", "available: mean,"),
+    ("generator.params.bogus=1", "bogus"),
+    ("generator.params.patch_size=abc", "patch_size"),
+    ("cube.pad=0", "cube.pad=0 is too narrow"),
+    ("auto_mask.threshold=5", "auto_mask.threshold"),
+    ("auto_mask.grow_degrees=-1", "auto_mask.grow_degrees"),
+    ("auto_mask.refine_face_max=0", "auto_mask.refine_face_max"),
+])
+def test_dump_config_refuses_what_a_fill_refuses(tmp_path, pano, capsys, setting, words):
+    """dump-config printed these configs (exit 0) that inpaint then refused (exit 2, or the
+    auto_mask ones: found nothing, masked everything, or failed the fill as a bug); both now
+    refuse them up front, with the same line."""
+    code, text = _run(capsys, "dump-config", "--set", setting)
+    assert code == EXIT_USAGE and words in text and "generator:" not in text
+    assert _run(capsys, "inpaint", pano, "--nadir", 20, "--set", setting, "-o",
+                tmp_path / "o.png", "-q") == (code, text)
+    assert not (tmp_path / "o.png").exists()
+
+
 def test_generator_option_takes_its_parameters(tmp_path, pano, capsys):
     """`-g telea --set generator.params.radius=0` used to drop the parameter silently."""
     code, text = _fill(capsys, pano, tmp_path / "o.png", "--set", "generator.params.radius=0")

@@ -24,8 +24,8 @@ from pano_inpaint.masks import dilate_mask
 from pano_inpaint.pipeline.regions import Region, plan_cube
 
 __all__ = [
-    "RegionCube", "cube_interpolation", "face_size_and_pad", "kernel_reach", "native_face_size",
-    "write_interpolation",
+    "RegionCube", "check_write_back_pad", "cube_interpolation", "face_size_and_pad",
+    "kernel_reach", "native_face_size", "write_interpolation",
 ]
 
 _DEFAULT_PAD_FRACTION = 1 / 8
@@ -63,12 +63,25 @@ def face_size_and_pad(config: CubeConfig, width: int, generator: Generator) -> t
     if config.pad > face_size:
         raise ConfigError(f"cube.pad={config.pad} is larger than the face size {face_size} of a "
                           f"{width}-pixel-wide panorama; use at most {face_size}, or 'auto'")
+    check_write_back_pad(config, generator)
+    return face_size, int(config.pad)
+
+
+def check_write_back_pad(config: CubeConfig, generator: Generator) -> None:
+    """Refuse a ``cube.pad`` narrower than the write-back's kernel reaches: it depends on the
+    generator, not on the panorama, so it is checked where the generator is built
+    (:func:`pano_inpaint.batch.build_generator`), before any work.
+
+    Raises:
+        ConfigError: naming the pad, the kernel and the least pad it needs.
+    """
+    if config.pad == "auto":
+        return
     pad = int(config.pad)
     kernel = write_interpolation(config, generator, pad)
     if pad < write_back_pad(kernel):
         raise ConfigError(f"cube.pad={pad} is too narrow for the {kernel} write-back; use at "
                           f"least {write_back_pad(kernel)}, or 'auto'")
-    return face_size, pad
 
 
 def cube_interpolation(config: CubeConfig, generator: Generator) -> str:
