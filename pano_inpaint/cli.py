@@ -748,7 +748,7 @@ def _write_pictures(folder: Path, pictures: dict, metadata, overwrite: bool, *,
     --overwrite, which replaced the input: 'cubemap front.jpg -o .' wrote a face over it),
     exists without --overwrite, or is of a format that cannot hold its pixels."""
     from pano_inpaint.io import check_storable, write_image
-    from pano_inpaint.io.atomic import make_folder
+    from pano_inpaint.io.atomic import all_or_nothing, make_folder
     from pano_inpaint.jobs import same_file
 
     targets = [folder / name for name in pictures]
@@ -768,23 +768,24 @@ def _write_pictures(folder: Path, pictures: dict, metadata, overwrite: bool, *,
             check_storable(target, pixels)
         except ValueError as exc:
             raise _fail(f"{target}: {exc}", EXIT_OUTPUT) from exc
-    made = _missing_folders(folder)
-    try:
-        make_folder(folder)
-    except OSError as exc:
-        raise _fail(f"cannot write into {folder}: {exc.strerror or exc}", EXIT_OUTPUT) from exc
     written = []
     try:
-        for target, pixels in zip(targets, pictures.values(), strict=True):
+        # All or none: a full disk at the fifth face left four (and Ctrl-C some), a set that
+        # looked whole to the next step; the block takes away its files and the folder it made.
+        with all_or_nothing():
             try:
-                written.append(write_image(target, pixels, metadata, overwrite=overwrite))
-            except ValueError as exc:  # the format cannot store these pixels
-                raise _fail(f"{target}: {exc}", EXIT_OUTPUT) from exc
+                make_folder(folder)
+            except OSError as exc:
+                raise _fail(f"cannot write into {folder}: {exc.strerror or exc}",
+                            EXIT_OUTPUT) from exc
+            for target, pixels in zip(targets, pictures.values(), strict=True):
+                try:
+                    written.append(write_image(target, pixels, metadata, overwrite=overwrite))
+                except ValueError as exc:  # the format cannot store these pixels
+                    raise _fail(f"{target}: {exc}", EXIT_OUTPUT) from exc
     except OSError as exc:  # its message names the file
-        _remove_empty(made)  # no space left for the first file: an empty folder was left
-        raise _fail(str(exc), EXIT_OUTPUT) from exc
-    except KeyboardInterrupt:
-        raise _stopped_writing(targets, set(existing), overwrite, "write them all") from None
+        none = f" (none of the {len(targets)} files was written)" if len(targets) > 1 else ""
+        raise _fail(f"{exc}{none}", EXIT_OUTPUT) from exc
     return written
 
 

@@ -795,6 +795,47 @@ def test_a_full_disk_leaves_no_empty_folder(tmp_path, pano, capsys, monkeypatch,
     assert not (tmp_path / "new").exists()
 
 
+def _full_after(count: int, write):
+    """``write`` that works ``count`` times, then finds the disk full (as write_image says it)."""
+    from pano_inpaint.io import ImageWriteError
+
+    calls = []
+
+    def full(path, *args, **kwargs):
+        if len(calls) == count:
+            raise ImageWriteError(path, "no space left on the device", "free some disk space")
+        calls.append(path)
+        return write(path, *args, **kwargs)
+
+    return full
+
+
+def test_a_full_disk_leaves_no_partial_cubemap(tmp_path, pano, capsys, monkeypatch):
+    """The disk full at the fourth face left three faces (exit 4), which a next step took for
+    a cubemap; with --overwrite, three new faces beside three old ones. Now none is written,
+    and what was there before is kept as it was."""
+    import pano_inpaint.io
+
+    faces = tmp_path / "new" / "faces"
+    with monkeypatch.context() as patch:
+        patch.setattr(pano_inpaint.io, "write_image", _full_after(3, write_image))
+        code, text = _run(capsys, "cubemap", pano, "-o", faces)
+    assert code == EXIT_OUTPUT
+    assert "no space left on the device; free some disk space (none of the 6 files" in text
+    assert not (tmp_path / "new").exists()
+
+    faces.mkdir(parents=True)
+    (faces / "notes.txt").write_text("mine")
+    assert _run(capsys, "cubemap", pano, "-o", faces)[0] == 0
+    before = {p.name: p.read_bytes() for p in faces.iterdir()}
+    other = tmp_path / "other.png"
+    write_image(other, sphere_function_erp(32, dtype=np.uint8)[::-1].copy())
+    with monkeypatch.context() as patch:
+        patch.setattr(pano_inpaint.io, "write_image", _full_after(3, write_image))
+        assert _run(capsys, "cubemap", other, "-o", faces, "--overwrite")[0] == EXIT_OUTPUT
+    assert {p.name: p.read_bytes() for p in faces.iterdir()} == before  # no temporary left
+
+
 def test_equirect_names_a_missing_face(tmp_path, pano, capsys):
     """It said 'holds no cubemap: expected six files named ...' of a folder with five."""
     faces = tmp_path / "faces"
@@ -958,11 +999,10 @@ def test_ctrl_c_in_check_cubemap_and_equirect_says_what_to_do(tmp_path, pano, ca
     with monkeypatch.context() as patch:
         patch.setattr(pano_inpaint.io, "write_image", _ctrl_c_after(2, write_image))
         code, text = _run(capsys, "cubemap", pano, "-o", faces)
-    assert code == 130
-    assert ("2 of the 6 files written, none half-written; run the same command with "
-            "--overwrite") in text
-    assert sorted(p.name for p in faces.iterdir()) == ["front.png", "right.png"]
-    assert _run(capsys, "cubemap", pano, "-o", faces, "--overwrite")[0] == 0
+    assert code == 130  # two faces written when stopped: none is kept, nor the folder
+    assert "nothing was written; run the same command again to make the cubemap" in text
+    assert not faces.exists()
+    assert _run(capsys, "cubemap", pano, "-o", faces)[0] == 0
 
     with monkeypatch.context() as patch:
         patch.setattr(pano_inpaint.io, "write_image", _ctrl_c_after(0, write_image))

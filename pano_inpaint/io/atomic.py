@@ -7,6 +7,10 @@ over the target, so a crash or an error never leaves a half-written file behind.
 keeps its permission bits (``--in-place`` on a read-only-for-others photo stays so). A run that
 was killed between the two steps leaves its temporary file; the next write to the same target
 removes it once its process is gone.
+
+A command that writes several files (a cubemap's six faces, an evaluation's thumbnails and
+reports) writes them inside :func:`all_or_nothing`: the renames wait for the end of the block, so
+a full disk at the fifth file leaves none of them, and no folder it made.
 """
 
 from __future__ import annotations
@@ -18,12 +22,14 @@ import re
 import secrets
 import stat
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from pathlib import Path
 
 __all__ = [
-    "UnsearchableFolderError", "atomic_write", "atomic_write_text", "check_folder",
-    "make_folder", "remove_stale_temporaries", "target_kind", "temporaries_of",
+    "UnsearchableFolderError", "all_or_nothing", "atomic_write", "atomic_write_text",
+    "check_folder", "make_folder", "remove_stale_temporaries", "target_kind", "temporaries_of",
     "temporary_name",
 ]
 
@@ -96,10 +102,27 @@ def check_folder(folder: Path) -> None:
         raise _blocked(folder, blocker)
 
 
+@dataclass
+class _Pending:
+    """What an :func:`all_or_nothing` block has written so far."""
+
+    staged: list[tuple[Path, Path, bool]] = field(default_factory=list)  # (tmp, target, overwrite)
+    placed: list[Path] = field(default_factory=list)  # new files an inner block put in place
+    folders: list[Path] = field(default_factory=list)  # folders made, innermost first
+
+
+_PENDING: ContextVar[_Pending | None] = ContextVar("pano_inpaint_pending_writes", default=None)
+
+
 def make_folder(folder: Path) -> None:
     """``folder`` and its parents made if missing. A file where one of them should be raises
     ``NotADirectoryError`` whose ``strerror`` names that file (the bare ``File exists`` of
-    ``mkdir`` reads as if the output itself existed)."""
+    ``mkdir`` reads as if the output itself existed). Inside :func:`all_or_nothing`, the
+    folders made are removed again if the block fails (when empty)."""
+    pending = _PENDING.get()
+    if pending is not None:
+        made = [f for f in (folder, *folder.parents) if not f.exists()]  # innermost first
+        pending.folders[:0] = made  # removed before the folders of earlier calls
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except (FileExistsError, NotADirectoryError) as exc:
@@ -206,10 +229,86 @@ def _fsync_directory(directory: Path) -> None:
         os.close(fd)
 
 
+def _unlink_all(paths: list[Path]) -> None:
+    for path in paths:
+        with contextlib.suppress(OSError):
+            path.unlink()
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    for folder in folders:
+        with contextlib.suppress(OSError):  # not empty: something else was put there
+            folder.rmdir()
+
+
+def _place_all(staged: list[tuple[Path, Path, bool]]) -> list[Path]:
+    """Move every staged file into place; returns the targets that did not exist before. If
+    one cannot be moved, those new targets are removed again and the error raised (a file a
+    move replaced cannot be brought back: only ``overwrite`` replaces, and it was asked for)."""
+    placed: list[Path] = []
+    try:
+        for tmp, target, overwrite in staged:
+            existed = target.exists()
+            _commit(tmp, target, overwrite)
+            if not existed:
+                placed.append(target)
+    except BaseException:
+        _unlink_all(placed)
+        _unlink_all([tmp for tmp, _, _ in staged])
+        raise
+    for folder in {target.parent for _, target, _ in staged}:
+        _fsync_directory(folder)
+    return placed
+
+
+@contextlib.contextmanager
+def all_or_nothing() -> Iterator[None]:
+    """Write a set of files whole or not at all: every :func:`atomic_write` in the block (in
+    this thread) leaves its content in its temporary file, and all are moved into place when
+    the block ends. A block that raises (a full disk, Ctrl-C, any error) leaves none of them and
+    removes the folders :func:`make_folder` made in it; the files they would have replaced are
+    untouched. An inner block puts its files in place at its own end (so they can be read
+    back), and they are removed again if the outer block fails.
+
+    Example:
+        >>> import tempfile
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> try:
+        ...     with all_or_nothing():
+        ...         _ = atomic_write(folder / "a.txt", lambda tmp: tmp.write_text("a"))
+        ...         raise OSError(errno.ENOSPC, "No space left on device")
+        ... except OSError:
+        ...     pass
+        >>> sorted(folder.iterdir())
+        []
+    """
+    outer = _PENDING.get()
+    pending = _Pending()
+    token = _PENDING.set(pending)
+    try:
+        yield
+    except BaseException:
+        _unlink_all([tmp for tmp, _, _ in pending.staged] + pending.placed)
+        _remove_empty(pending.folders)
+        raise
+    finally:
+        _PENDING.reset(token)
+    try:
+        placed = _place_all(pending.staged)
+    except BaseException:
+        _unlink_all(pending.placed)
+        _remove_empty(pending.folders)
+        raise
+    if outer is not None:
+        outer.placed += pending.placed + placed
+        outer.folders[:0] = pending.folders
+
+
 def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None], *,
                  overwrite: bool = True) -> Path:
     """Run ``write(tmp)`` on a temporary file next to ``path``, flush it, then move it into
-    place. A symbolic link at ``path`` stays a link: the file it points to is replaced.
+    place (inside :func:`all_or_nothing`: when the block ends). A symbolic link at ``path``
+    stays a link: the file it points to is replaced.
 
     Raises:
         FileExistsError: ``path`` exists and ``overwrite`` is False (nothing is written).
@@ -227,10 +326,16 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None], *,
         target = Path(os.path.realpath(target))
     remove_stale_temporaries(target)
     tmp = _reserve(target)
+    pending = _PENDING.get()
     try:
         write(tmp)
         with tmp.open("rb+") as fh:
             os.fsync(fh.fileno())
+        if pending is not None:
+            if not overwrite and target.exists():  # refused now, as it is outside a block
+                raise FileExistsError(_exists_message(target))
+            pending.staged.append((tmp, target, overwrite))
+            return Path(path)
         _commit(tmp, target, overwrite)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
