@@ -925,6 +925,7 @@ def demo_command(
     """
     from pano_inpaint.batch import build_generator
     from pano_inpaint.io import ImageWriteError, write_image
+    from pano_inpaint.io.atomic import all_or_nothing
     from pano_inpaint.jobs import JobError, write_json
     from pano_inpaint.pipeline import inpaint
 
@@ -946,29 +947,26 @@ def demo_command(
         "mask": output / "mask.png",
         "after": output / "after.png",
     }
-    written = 0
     try:
         image, mask = _shipped_sample(height)
         result = inpaint(image, mask, generator=built)
-        for path, pixels in zip(paths.values(), (image, mask.view("uint8") * 255, result.image),
-                                strict=True):
-            write_image(path, pixels, overwrite=True)
-            written += 1
-        report = output / "report.json"
-        try:
-            write_json(report, result.to_dict())
-        except OSError as exc:  # a bare OSError, which named the temporary file
-            raise _fail(f"cannot write '{report}': {exc.strerror or exc}; check the output "
-                        "path, permissions and free disk space", EXIT_OUTPUT) from exc
+        # All four or none: a full disk or Ctrl-C at the third left two, as cubemap did.
+        with all_or_nothing():
+            for path, pixels in zip(paths.values(),
+                                    (image, mask.view("uint8") * 255, result.image), strict=True):
+                write_image(path, pixels, overwrite=True)
+            report = output / "report.json"
+            try:
+                write_json(report, result.to_dict())
+            except OSError as exc:  # a bare OSError, which named the temporary file
+                raise _fail(f"cannot write '{report}': {exc.strerror or exc}; check the output "
+                            "path, permissions and free disk space", EXIT_OUTPUT) from exc
     except ImageWriteError as exc:  # 'cannot write PATH: why; what to do'
         _remove_empty(made)  # no space left for the first file: an empty folder was left
         raise _fail(str(exc), EXIT_OUTPUT) from exc
-    except KeyboardInterrupt:
-        if not written:
-            _remove_empty(made)  # 'nothing was written': not even the folder
-            raise  # _stops_cleanly's 'nothing was written'
-        raise _interrupted(f"{written} of its 4 files written in {output}, each whole; run the "
-                           "same command again to make the demo") from None
+    except (KeyboardInterrupt, typer.Exit):
+        _remove_empty(made)  # 'nothing was written': not even the folder
+        raise  # _stops_cleanly's 'nothing was written'
     flagged = result.report.flagged
     status = "flagged: " + ", ".join(flagged) if flagged else "seamless (wrap, poles, seams ok)"
     out.print(f"generator {result.generator}: filled {int(mask.sum())} pixels of a "
@@ -1118,24 +1116,21 @@ NoHtmlOption = Annotated[
 def _evaluate(dirs: list[Path], run, out_dir: Path) -> None:
     """Run an evaluation of the panoramas in ``dirs`` (``run()`` returns its results, written
     into ``out_dir``) and list what it wrote; exit 3 for a missing or unreadable folder, 1 when
-    nothing was scored, 2 for an unknown generator, peer or family."""
+    nothing was scored, 2 for an unknown generator, peer or family. A run that fails leaves
+    none of the files it made (thumbnails of a half-made report were left beside an earlier
+    run's index.html); what an earlier run wrote stays."""
+    from pano_inpaint.io.atomic import all_or_nothing
+
     _check_input_folders(dirs)
     _output_exists(out_dir / "results.json")  # a folder that cannot be searched: a traceback
     _check_out_folder(out_dir)
-    started = time.time()
     try:
-        results = run()
+        with all_or_nothing():
+            results = run()
     except KeyboardInterrupt:  # typer would end it silently with 130
-        # The results are written once, at the end, each whole; an evaluation does not resume.
-        names = ("results.md", "results.json", "index.html")
-        written = [name for name in names if _written_since(out_dir / name, started)]
-        if written:
-            raise _interrupted(f"while writing the results: {', '.join(written)} written in "
-                               f"{out_dir}, each whole; run the same command again for all of "
-                               "them (it evaluates from the start)") from None
-        raise _interrupted(f"no results written (results.md and results.json go into {out_dir} "
-                           "at the end); run the same command again: it evaluates from the "
-                           "start") from None
+        # Nothing is in place before the end, all of it then; an evaluation does not resume.
+        raise _interrupted(f"no results written (they go into {out_dir} at the end); run the "
+                           "same command again: it evaluates from the start") from None
     except KeyError as exc:
         raise _fail(exc.args[0], EXIT_USAGE) from exc
     except FileNotFoundError as exc:

@@ -1239,6 +1239,51 @@ def test_a_full_disk_under_out_is_an_output_error(tmp_path, pano, capsys, monkey
         assert f"{out / 'checkpoint.pt'}: No space left on device; free some disk" in text
 
 
+@pytest.mark.parametrize("failing", ["a thumbnail", "results.json"])
+def test_a_full_disk_leaves_no_half_made_evaluation(tmp_path, capsys, monkeypatch, failing):
+    """The disk full at a thumbnail left the thumbnails before it (and their folders); full at
+    results.json, results.md and every thumbnail stayed: a report that looked made. Now a
+    failed eval leaves nothing of its own, and an earlier run's files as they were."""
+    import errno
+
+    from pano_inpaint.eval import report
+    from pano_inpaint.io.atomic import atomic_write_text
+
+    panos = tmp_path / "panos"
+    panos.mkdir()
+    write_image(panos / "a.png", sphere_function_erp(32, dtype=np.uint8))
+    out = tmp_path / "out"
+    args = ["eval", panos, "--quick", "--no-progress", "--generators", "telea", "--peers",
+            "none", "--masks", "nadir,wrap", "--out", out]
+
+    def files() -> dict[str, bytes]:
+        return {str(p.relative_to(out)): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+    def fail_in_it(patch) -> None:
+        if failing == "a thumbnail":
+            patch.setattr(report, "write_image", _full_after(6, write_image))
+        else:
+            def full(path, text, **kwargs):
+                if path.name == "results.json":
+                    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+                return atomic_write_text(path, text, **kwargs)
+            patch.setattr(report, "atomic_write_text", full)
+
+    with monkeypatch.context() as patch:
+        fail_in_it(patch)
+        code, text = _run(capsys, *args)
+    assert code == EXIT_OUTPUT and text.count("error:") == 1
+    assert not out.exists()
+
+    assert _run(capsys, *args[:-4], "--masks", "nadir", "--out", out)[0] == 0
+    earlier = files()
+    assert "index.html" in earlier and any(name.startswith("cases/") for name in earlier)
+    with monkeypatch.context() as patch:
+        fail_in_it(patch)
+        assert _run(capsys, *args)[0] == EXIT_OUTPUT
+    assert files() == earlier
+
+
 @pytest.mark.parametrize(("failing", "expected"), [
     ("engine, one image", EXIT_BATCH_FAILED), ("engine, a batch", EXIT_BATCH_FAILED),
     ("engine, no memory", EXIT_INPUT), ("an input", EXIT_INPUT), ("a result", EXIT_OUTPUT),
@@ -1329,8 +1374,9 @@ def test_sigterm_ends_every_command_as_ctrl_c_does(tmp_path, pano, capsys, monke
         assert signal.getsignal(signal.SIGTERM) is killed
     finally:
         signal.signal(signal.SIGTERM, previous)
-    assert code == 130 and "2 of the 6 files written, none half-written" in text
-    assert sorted(p.name for p in faces.iterdir()) == ["front.png", "right.png"]
+    # stopped after two faces: none is kept (all or nothing), nor the folder
+    assert code == 130 and "nothing was written; run the same command again" in text
+    assert not faces.exists()
 
 
 def test_ctrl_c_in_demo_eval_train_and_bench_says_what_to_do(tmp_path, capsys, monkeypatch):
@@ -1359,8 +1405,9 @@ def test_ctrl_c_in_demo_eval_train_and_bench_says_what_to_do(tmp_path, capsys, m
     with monkeypatch.context() as patch:
         patch.setattr(pano_inpaint.io, "write_image", _ctrl_c_after(1, write_image))
         code, text = _run(capsys, *demo)
-    assert code == 130 and "1 of its 4 files written" in " ".join(text.split())
-    assert [p.name for p in (tmp_path / "demo").iterdir()] == ["before.png"]
+    # one of its four files written when stopped: it said so and kept it; now none is kept
+    assert code == 130 and "interrupted: nothing was written; run the same command again" in text
+    assert not (tmp_path / "demo").exists()
 
     with monkeypatch.context() as patch:
         patch.setattr(pano_inpaint.eval.runner, "run_evaluation", stop)

@@ -36,7 +36,7 @@ import numpy as np
 from pano_inpaint.eval.views import hole_centre, hole_radius_degrees, perspective_view
 from pano_inpaint.geometry.cubemap import erp_to_cube
 from pano_inpaint.geometry.sphere import erp_pixel_to_lonlat, lonlat_to_xyz
-from pano_inpaint.io.atomic import atomic_write_text
+from pano_inpaint.io.atomic import atomic_write_text, make_folder
 from pano_inpaint.io.images import write_image
 from pano_inpaint.masks.auto.preview import outline_hole
 from pano_inpaint.values import ToneMap, to_values
@@ -364,7 +364,7 @@ class CaseViews:
         """Thumbnails of the hole, the truth and every output of one case."""
         case_id = _slug(f"{Path(truth.name).stem}__{family}")
         folder = self.out_dir / "cases" / case_id
-        folder.mkdir(parents=True, exist_ok=True)
+        make_folder(folder)  # taken away again if the command fails (io.atomic.all_or_nothing)
         height, width = mask.shape
         centre = hole_centre(mask)
         fov = float(np.clip(2.6 * hole_radius_degrees(mask, centre), 60, 150))

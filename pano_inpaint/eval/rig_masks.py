@@ -142,7 +142,7 @@ class _Views:
     def add(self, case: _Case, masks: dict[str, np.ndarray], fills: dict[str, np.ndarray],
             rows: list[dict]) -> None:
         folder = self.out_dir / "cases" / f"{Path(case.name).stem}__{case.kind}"
-        folder.mkdir(parents=True, exist_ok=True)
+        make_folder(folder)  # taken away again if the command fails (io.atomic.all_or_nothing)
         composite_crop = _nadir_crop(case.image)
         files = {"input, true mask": self._save(folder, "truth_mask", outline_hole(
             composite_crop, _nadir_crop(case.truth.view(np.uint8)) > 0, tint=False))}

@@ -33,7 +33,7 @@ from pano_inpaint.eval.memory import call_with_peak_memory
 from pano_inpaint.eval.methods import Method, MethodOutput, select_methods
 from pano_inpaint.eval.report import GROUND_TRUTH, CaseViews, write_reports
 from pano_inpaint.eval.views import HoleView
-from pano_inpaint.io.atomic import check_folder, make_folder
+from pano_inpaint.io.atomic import all_or_nothing, check_folder, make_folder
 from pano_inpaint.masks import (
     MASK_FAMILIES,
     NADIR_FAMILIES,
@@ -324,7 +324,11 @@ def run_evaluation(
     if scenes:
         from pano_inpaint.eval.scenes import write_scenes
 
-        dirs = [*dirs, write_scenes(out_dir / "scenes", _SCENE_WIDTH)[0].parent]
+        # In place at once (the run reads them back), even inside the command's all_or_nothing
+        # block; a failed run takes them away again.
+        with all_or_nothing():
+            scene_files = write_scenes(out_dir / "scenes", _SCENE_WIDTH)
+        dirs = [*dirs, scene_files[0].parent]
     families = list(masks) if masks else list(QUICK_FAMILIES if quick else list_families())
     _check_families(families)
     methods, forced = select_methods(generators, peers, config)

@@ -249,7 +249,12 @@ def _place_all(staged: list[tuple[Path, Path, bool]]) -> list[Path]:
     try:
         for tmp, target, overwrite in staged:
             existed = target.exists()
-            _commit(tmp, target, overwrite)
+            try:
+                _commit(tmp, target, overwrite)
+            except FileExistsError:
+                raise
+            except OSError as exc:  # named after the target, not the temporary file
+                raise OSError(exc.errno, exc.strerror, str(target)) from exc
             if not existed:
                 placed.append(target)
     except BaseException:
@@ -331,8 +336,10 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None], *,
         write(tmp)
         with tmp.open("rb+") as fh:
             os.fsync(fh.fileno())
-        if pending is not None:
-            if not overwrite and target.exists():  # refused now, as it is outside a block
+        if pending is not None:  # what the rename would refuse is refused now, as outside
+            if target.is_dir():
+                raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(target))
+            if not overwrite and target.exists():
                 raise FileExistsError(_exists_message(target))
             pending.staged.append((tmp, target, overwrite))
             return Path(path)

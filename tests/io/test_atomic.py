@@ -9,6 +9,7 @@ import pytest
 
 from pano_inpaint.io.atomic import (
     UnsearchableFolderError,
+    all_or_nothing,
     atomic_write,
     make_folder,
     remove_stale_temporaries,
@@ -117,3 +118,33 @@ def test_a_target_below_a_folder_that_cannot_be_searched_is_one_error(tmp_path,
     assert str(info.value) == (f"cannot write {locked / 'sub' / 'x.png'}: Permission denied (a "
                                "folder above it cannot be searched); check its permissions")
     assert str(pickle.loads(pickle.dumps(info.value))) == str(info.value)
+
+
+def test_all_or_nothing_places_every_file_or_none(tmp_path):
+    """A failing block leaves no file and no folder it made, and the files it would have
+    replaced as they were; an inner block's files are readable at its end and go with a
+    failing outer block."""
+    kept = tmp_path / "kept.txt"
+    kept.write_text("old")
+    folder = tmp_path / "made" / "deeper"
+
+    def text(value: str):
+        return lambda tmp: tmp.write_text(value)
+
+    with pytest.raises(OSError, match="full"), all_or_nothing():
+        make_folder(folder)
+        with all_or_nothing():
+            atomic_write(folder / "inner.txt", text("inner"))
+        assert (folder / "inner.txt").read_text() == "inner"
+        atomic_write(kept, text("new"))
+        atomic_write(folder / "b.txt", text("b"))
+        assert not (folder / "b.txt").exists()  # only at the end of the block
+        raise OSError("disk full")
+    assert kept.read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kept.txt"]
+
+    with all_or_nothing():
+        atomic_write(kept, text("new"))
+        atomic_write(tmp_path / "b.txt", text("b"))
+    assert kept.read_text() == "new" and (tmp_path / "b.txt").read_text() == "b"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b.txt", "kept.txt"]
