@@ -14,6 +14,7 @@ import contextlib
 import errno
 import functools
 import gc
+import inspect
 import logging
 import os
 import re
@@ -209,15 +210,22 @@ ConfigOption = Annotated[
     Path | None,
     typer.Option("--config", "-c", help="YAML config (see `pano-inpaint dump-config`)."),
 ]
+# Short words only: in a narrow help column (mask's) a long one was cut ("cube.face_size=20…").
 SetOption = Annotated[
     list[str] | None,
-    typer.Option("--set", help="Override a config key, e.g. --set cube.face_size=2048."),
+    typer.Option("--set", help="Override a config key, e.g. --set mask.dilate=4 (repeatable; "
+                 "the keys: `pano-inpaint dump-config`)."),
+]
+GeneratorOption = Annotated[
+    str | None,
+    typer.Option("--generator", "-g", help="What fills the hole (default: the config's, "
+                 "patchmatch); see `pano-inpaint generators`.", show_default=False),
 ]
 
 
 MaxPixelsOption = Annotated[
     int, typer.Option(help="Refuse images declaring more pixels than this, before decoding "
-                      "(default: 16384x8192, the largest supported).")
+                      "(default: 16384x8192, the largest supported).", show_default=False)
 ]
 # io.headers.DEFAULT_MAX_PIXELS (a test keeps the two equal), without importing io on --help
 _DEFAULT_MAX_PIXELS = 16384 * 8192
@@ -253,9 +261,7 @@ def inpaint_command(
                            "find the image does not back is not filled (--set "
                            "auto_mask.min_evidence=0 fills it).")
     ] = False,
-    generator: Annotated[
-        str | None, typer.Option("--generator", "-g", help="See `pano-inpaint generators`.")
-    ] = None,
+    generator: GeneratorOption = None,
     config: ConfigOption = None,
     overrides: SetOption = None,
     report: Annotated[
@@ -301,11 +307,13 @@ def inpaint_command(
 
         pano-inpaint inpaint photo.jpg --nadir 25 -o photo_clean.jpg
 
-        pano-inpaint inpaint shots/ --mask tripod.png -o cleaned/ --report reports.json
+        pano-inpaint inpaint shots/ --mask tripod.png -o cleaned/ \\
+            --report reports.json
 
         pano-inpaint inpaint photo.jpg --auto -o photo_clean.jpg
 
-        pano-inpaint inpaint s3://shoot/raw/ --nadir 25 -o s3://shoot/clean/ --engine ray
+        pano-inpaint inpaint s3://shoot/raw/ --nadir 25 -o s3://shoot/clean/ \\
+            --engine ray
     """
     from pano_inpaint.batch import plan_batch
     from pano_inpaint.engines import check_engine
@@ -687,7 +695,7 @@ def cubemap_command(
                                  "for float (HDR) input its own format, else exr).",
                                  show_default=False)
     ] = None,
-    overwrite: bool = False,
+    overwrite: Annotated[bool, typer.Option(help="Replace existing face files.")] = False,
     max_pixels: MaxPixelsOption = _DEFAULT_MAX_PIXELS,
 ) -> None:
     """Convert a panorama to a cubemap (faces seen from the centre, FRBLUD like py360convert).
@@ -852,7 +860,7 @@ def equirect_command(
     width: Annotated[
         int | None, typer.Option(min=2, max=65536, help="Output width (default 4 x face).")
     ] = None,
-    overwrite: bool = False,
+    overwrite: Annotated[bool, typer.Option(help="Replace an existing output file.")] = False,
     max_pixels: MaxPixelsOption = _DEFAULT_MAX_PIXELS,
 ) -> None:
     """Convert a cubemap (six faces or one layout image) back to an equirectangular panorama.
@@ -915,7 +923,7 @@ def demo_command(
         int, typer.Option(min=16, max=1024, help="Panorama height in pixels: the shipped "
                           "2048x1024 sample is reduced to it.")
     ] = 512,
-    generator: Annotated[str | None, typer.Option("--generator", "-g")] = None,
+    generator: GeneratorOption = None,
 ) -> None:
     """Remove the tripod from the sample panorama shipped with the package, show the files.
 
@@ -1197,7 +1205,8 @@ def eval_command(
 
         pano-inpaint eval ../shared/panoramas --out eval_out --quick
 
-        pano-inpaint eval panos/ --out eval_out --generators patchmatch --peers none
+        pano-inpaint eval panos/ --out eval_out/ --generators patchmatch \\
+            --peers none
     """
     from pano_inpaint.eval.runner import run_evaluation
 
@@ -1253,7 +1262,9 @@ def eval_net_command(
                                   "shipped net.")
     ] = None,
     seed: SeedOption = 0,
-    max_width: MaxWidthOption = None,
+    max_width: Annotated[  # eval's says "1024 with --quick": eval-net has no --quick
+        int | None, typer.Option(help="Reduce wider panoramas to this (default 2048).")
+    ] = None,
     images: ImagesOption = None,
     no_html: NoHtmlOption = False,
     overrides: SetOption = None,
@@ -1270,7 +1281,8 @@ def eval_net_command(
 
     Example:
 
-        pano-inpaint eval-net ../shared/panoramas --out eval_out/net --ablation zeros/net.pt
+        pano-inpaint eval-net ../shared/panoramas --out eval_out/net \\
+            --ablation zeros/net.pt
     """
     from pano_inpaint.train.evaluate import evaluate_net
     from pano_inpaint.train.evaluate import network_seams as seam_ratios
@@ -1324,7 +1336,8 @@ def eval_compare_command(
 
     Example:
 
-        pano-inpaint eval-compare eval_out/before eval_out/after --peers eval_out/before
+        pano-inpaint eval-compare eval_out/before eval_out/after \\
+            --peers eval_out/before
     """
     from pano_inpaint.eval.compare import format_comparison, load_rows
 
@@ -1505,7 +1518,8 @@ def train_command() -> tuple[Callable, Callable[[], Callable]]:
 
     Example:
 
-        pano-inpaint train -c configs/train/net_v1.yaml --data panos/ --data photos/ --out runs/v1
+        pano-inpaint train -c configs/train/net_v1.yaml --data panos/ \\
+            --data photos/ --out runs/v1
     """
     from pano_inpaint.train.config import load_train_config
 
@@ -1527,8 +1541,9 @@ def train_mask_command() -> tuple[Callable, Callable[[], Callable]]:
 
     Example:
 
-        pano-inpaint train-mask -c configs/train/mask_v1.yaml --data ../shared/panoramas_hires
-        --data ../shared/training_photos --out runs/mask_v1
+        pano-inpaint train-mask -c configs/train/mask_v1.yaml \\
+            --data ../shared/panoramas_hires --data ../shared/training_photos \\
+            --out runs/mask_v1
     """
     from pano_inpaint.train.mask_config import load_mask_train_config
 
@@ -1586,6 +1601,22 @@ def bench_command(
                            "that finished; run the same command again (--only NAMES for the "
                            "others)") from None
     raise typer.Exit(code)
+
+
+def _reflow_help() -> None:
+    """Every command's help as typer's panels show it well at any width: a paragraph of prose
+    is one line, which the panel wraps (its line ends in the docstring broke lines mid-sentence
+    at 80 columns), and indented examples stay as written. The blank line doubled after the
+    summary keeps the examples' indent: typer dedents the text below the summary by its lines
+    after the first, which were all examples where "Example:" came first."""
+    for info in app.registered_commands:
+        text = inspect.cleandoc(info.help or inspect.getdoc(info.callback) or "")
+        paragraphs = [part if part.startswith(" ") else " ".join(part.split())
+                      for part in text.split("\n\n")]
+        info.help = "\n\n\n".join([paragraphs[0], "\n\n".join(paragraphs[1:])]).strip()
+
+
+_reflow_help()
 
 
 # At most 18 digits: a longer number is left to typer, which reports one past Python's limit on

@@ -202,6 +202,30 @@ def test_every_command_has_an_example(capsys):
         assert all(option in out for option in options), command
 
 
+def test_help_at_80_columns_breaks_no_sentence_or_example(monkeypatch, capsys):
+    """At 80 columns the helps broke lines where the docstrings did ("run the same" / "command
+    again", "2: bad" / "argument;"), cut examples in two (the rest at column 1, as if a command
+    of its own) and lost the examples' indent where "Example:" came first. Now every paragraph
+    wraps at the panel's edge, and an example line ends at its own end or with a backslash."""
+    from pano_inpaint.cli import app
+
+    monkeypatch.setenv("COLUMNS", "80")
+    for command in [c.name for c in app.registered_commands]:
+        assert main([command, "--help"]) == 0
+        lines = capsys.readouterr().out.splitlines()
+        start = next(i for i, line in enumerate(lines) if line.strip() == "Example:")
+        examples = lines[start + 1:next(i for i, line in enumerate(lines) if "╭" in line)]
+        for line, after in zip(examples, examples[1:], strict=False):
+            if line.startswith("     pano-inpaint"):
+                assert not after.strip() or line.rstrip().endswith("\\"), (command, line)
+            else:
+                assert not line.strip() or line.startswith("         "), (command, line)
+        top = lines[:start]
+        for line, after in zip(top, top[1:], strict=False):  # a short line before more text
+            if line.strip() and after.strip() and not after.startswith(" Usage"):
+                assert len(line.rstrip()) > 60, (command, line)
+
+
 @pytest.mark.parametrize("command", ["eval", "eval-net", "eval-mask", "train", "train-mask"])
 def test_evaluation_and_training_help_gives_the_exit_codes(capsys, command):
     """eval-net's and eval-mask's help had none, unlike eval's and train's."""
