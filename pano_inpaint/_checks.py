@@ -57,7 +57,7 @@ def check_erp(erp: np.ndarray, name: str = "erp") -> tuple[int, int, int]:
 
     Raises:
         TypeError: not a numpy array, or unsupported dtype.
-        ValueError: wrong number of dimensions, too many channels, odd width or ``W != 2 * H``.
+        ValueError: wrong number of dimensions, too many channels, ``W != 2 * H`` or ``H < 2``.
     """
     if not isinstance(erp, np.ndarray):
         raise TypeError(f"{name} must be a numpy array, got {type(erp).__name__}")
@@ -68,16 +68,16 @@ def check_erp(erp: np.ndarray, name: str = "erp") -> tuple[int, int, int]:
     channels = 1 if erp.ndim == 2 else erp.shape[2]
     if not 1 <= channels <= 4:
         raise ValueError(f"{name} must have 1 to 4 channels, got {channels} (shape {erp.shape})")
-    if height < 2 or width % 2:
-        raise ValueError(
-            f"{name} width must be even and height >= 2 for an equirectangular image, "
-            f"got {width}x{height}"
-        )
+    # 2:1 first: a 200x1 strip was told its "width must be even and height >= 2" (cubemap,
+    # check), where inpaint said it is not 2:1; an odd width is never 2:1.
     if width != 2 * height:
         raise ValueError(
             f"{name} is {width}x{height}: an equirectangular panorama needs W == 2 * H "
             "(a full 360x180 degree image); crop or pad it to 2:1 first"
         )
+    if height < 2:
+        raise ValueError(f"{name} height must be >= 2 for an equirectangular image, got "
+                         f"{width}x{height}")
     return height, width, channels
 
 

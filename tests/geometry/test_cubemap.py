@@ -229,7 +229,9 @@ def test_polar_faces_take_their_own_rows(monkeypatch):
 @pytest.mark.parametrize(
     "shape,match",
     [
-        ((33, 65, 3), "width must be even"),
+        ((33, 65, 3), r"W == 2 \* H"),  # an odd width
+        ((1, 200, 3), r"200x1: an equirectangular panorama needs W == 2 \* H"),  # was "even"
+        ((1, 2, 3), "height must be >= 2"),
         ((32, 60, 3), r"W == 2 \* H"),
         ((32, 64, 3, 1), "shape"),
         ((64,), "shape"),
