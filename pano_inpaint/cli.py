@@ -799,7 +799,7 @@ def _write_pictures(folder: Path, pictures: dict, metadata, overwrite: bool, *,
 
 def _read_faces(source: Path, max_pixels: int):
     """Six faces ``(6, S, S, C)``, the metadata of the first and the files read, from a folder
-    of six files or one layout image.
+    of six files, one layout image, or a folder holding only that image.
 
     Raises:
         ValueError: no cubemap there, a folder that cannot be listed, or faces of different
@@ -808,7 +808,7 @@ def _read_faces(source: Path, max_pixels: int):
     import numpy as np
 
     from pano_inpaint.geometry.layouts import layout_to_cube
-    from pano_inpaint.io import read_image
+    from pano_inpaint.io import SUPPORTED_SUFFIXES, read_image
 
     if not source.is_dir():  # read_image refuses what is not a regular file
         loaded = read_image(source, max_pixels=max_pixels)
@@ -838,6 +838,9 @@ def _read_faces(source: Path, max_pixels: int):
     # The naming with the most faces there: a face missing from it is named.
     stems = max(_ENGINE_NAMES.values(), key=lambda names: sum(s in files for s in names))
     found = [s for s in stems if s in files]
+    images = [p for p in files.values() if p.suffix.lower() in SUPPORTED_SUFFIXES]
+    if not found and len(images) == 1:  # what 'cubemap --layout dice -o FOLDER' made
+        return _read_faces(images[0], max_pixels)
     if found:
         missing = [s for s in stems if s not in files]
         raise ValueError(f"{source} holds {len(found)} of the six faces ({', '.join(found)}); "
