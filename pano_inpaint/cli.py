@@ -223,9 +223,19 @@ GeneratorOption = Annotated[
 ]
 
 
+def _at_least_one_pixel(value: int) -> int:
+    """--max-pixels 0 or -1 was exit 3 for every image ('more than the limit of -0
+    megapixels') in cubemap, check, mask and equirect, where inpaint said it is a usage error.
+    A callback, not ``min=1``: a range would take the option off the plain-value fast path."""
+    if value < 1:
+        raise typer.BadParameter(f"must be at least 1, got {value}")
+    return value
+
+
 MaxPixelsOption = Annotated[
     int, typer.Option(help="Refuse images declaring more pixels than this, before decoding "
-                      "(default: 16384x8192, the largest supported).", show_default=False)
+                      "(default: 16384x8192, the largest supported).", show_default=False,
+                      callback=_at_least_one_pixel)
 ]
 # io.headers.DEFAULT_MAX_PIXELS (a test keeps the two equal), without importing io on --help
 _DEFAULT_MAX_PIXELS = 16384 * 8192

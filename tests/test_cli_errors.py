@@ -80,6 +80,26 @@ def test_dump_config_refuses_what_a_fill_refuses(tmp_path, pano, capsys, setting
     assert not (tmp_path / "o.png").exists()
 
 
+@pytest.mark.parametrize("command", ["inpaint", "mask", "check", "cubemap", "equirect"])
+def test_max_pixels_below_one_is_a_usage_error(tmp_path, pano, capsys, command):
+    """--max-pixels 0 (or -1) was exit 3 for the image, 'more than the limit of -0 megapixels',
+    in all but inpaint; and a small limit read '128x64 pixels (0 megapixels), more than the
+    limit of 0 megapixels ... at least 0.0 GB'."""
+    args = {"inpaint": ["inpaint", pano, "--nadir", 20, "-o", tmp_path / "o.png"],
+            "mask": ["mask", pano, "-o", tmp_path / "m"], "check": ["check", pano],
+            "cubemap": ["cubemap", pano, "-o", tmp_path / "c"],
+            "equirect": ["equirect", tmp_path / "c", "-o", tmp_path / "e.png"]}[command]
+    if command == "equirect":
+        assert _run(capsys, "cubemap", pano, "-o", tmp_path / "c")[0] == 0
+    for limit in (0, -1):
+        code, text = _run(capsys, *args, "--max-pixels", limit)
+        assert code == EXIT_USAGE and f"must be at least 1, got {limit}" in text
+    code, text = _run(capsys, *args, "--max-pixels", 100)
+    size = "16x16 pixels (256" if command == "equirect" else "64x32 pixels (2,048"
+    assert code == EXIT_INPUT and f"{size} pixels), more than the limit of 100 pixels" in text
+    assert "megapixels" not in text and " 0.0 " not in text
+
+
 def test_generator_option_takes_its_parameters(tmp_path, pano, capsys):
     """`-g telea --set generator.params.radius=0` used to drop the parameter silently."""
     code, text = _fill(capsys, pano, tmp_path / "o.png", "--set", "generator.params.radius=0")

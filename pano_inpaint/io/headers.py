@@ -310,6 +310,19 @@ def corrupt_image_error(path: Path, kind: str | None, exc: BaseException) -> Ima
                           f"({detail})", "re-export or re-download the file")
 
 
+def _pixel_count(pixels: int) -> str:
+    """``134 megapixels``; a count below ten million in full (a limit of 5000 was "0
+    megapixels")."""
+    return f"{pixels / 1e6:,.0f} megapixels" if pixels >= 10**7 else f"{pixels:,} pixels"
+
+
+def _byte_count(size: int) -> str:
+    """``1.2 GB``; in MB below 0.1 GB, in bytes below 1 MB (it was "0.0 GB")."""
+    if size >= 10**8:
+        return f"{size / 1e9:,.1f} GB"
+    return f"{size / 1e6:,.1f} MB" if size >= 10**6 else f"{size:,} bytes"
+
+
 def read_image_header(path: PathLike, *, max_pixels: int | None = DEFAULT_MAX_PIXELS
                       ) -> ImageHeader:
     """Format and declared size of an image file, checked as
@@ -365,9 +378,9 @@ def read_image_header(path: PathLike, *, max_pixels: int | None = DEFAULT_MAX_PI
         raise ImageReadError(
             path,
             f"it declares {header.width}x{header.height} pixels "
-            f"({header.pixels / 1e6:,.0f} megapixels), more than the limit of "
-            f"{max_pixels / 1e6:,.0f} megapixels (16384x8192 by default)",
+            f"({_pixel_count(header.pixels)}), more than the limit of "
+            f"{_pixel_count(max_pixels)} (16384x8192 by default)",
             f"raise the limit (--max-pixels, or read_image(max_pixels=...)) only if the machine "
-            f"has the memory: decoding alone needs at least {header.pixels * 3 / 1e9:,.1f} GB",
+            f"has the memory: decoding alone needs at least {_byte_count(header.pixels * 3)}",
         )
     return header
