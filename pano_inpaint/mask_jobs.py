@@ -28,7 +28,7 @@ from pano_inpaint.io import (
     write_image,
     write_mask,
 )
-from pano_inpaint.io.atomic import make_folder
+from pano_inpaint.io.atomic import all_or_nothing, make_folder
 from pano_inpaint.io.headers import DEFAULT_MAX_PIXELS
 from pano_inpaint.io.metadata import ImageMetadata
 from pano_inpaint.jobs import JobError, check_panorama, mask_outputs, preview_metadata
@@ -74,26 +74,37 @@ def _write(path: Path, pixels: np.ndarray, overwrite: bool,
         raise JobError(str(exc), EXIT_OUTPUT) from exc
 
 
-def _finish(image: Path, loaded, detection, out_dir: Path, *, dilate: int, preview: bool,
-            overwrite: bool, extra: dict | None = None) -> MaskFileResult:
+def _preview(loaded, detection, mask: np.ndarray) -> np.ndarray:
+    """The preview picture of ``mask`` (and of what the detector rejected) at most 1024 high."""
+    from pano_inpaint.masks.auto.detect import DisplayPanorama
     from pano_inpaint.masks.auto.preview import preview_image
 
+    shown = DisplayPanorama.of(loaded.pixels).reduced(min(loaded.height, 1024))
+
+    def fit(m: np.ndarray) -> np.ndarray:
+        return m if m.shape[0] == shown.shape[0] else _reduce_mask(m, shown.shape[0])
+
+    rejected = None if detection.rejected is None else fit(detection.rejected)
+    return preview_image(shown, fit(mask), rejected)
+
+
+def _finish(image: Path, loaded, detection, out_dir: Path, *, dilate: int, preview: bool,
+            overwrite: bool, extra: dict | None = None) -> MaskFileResult:
     mask = dilate_mask(detection.mask, dilate) if dilate > 0 else detection.mask
     mask_path, preview_path = mask_outputs(image, out_dir)
-    # Black and white only: a 1-bit PNG, which --mask FOLDER tells from a photo by its header
-    # (an 8-bit one is decoded whole for that: 58 ms at 8192 x 4096), a fifth of the size.
-    _write(mask_path, mask.astype(bool, copy=False), overwrite)
-    if preview:
-        from pano_inpaint.masks.auto.detect import DisplayPanorama
-
-        shown = DisplayPanorama.of(loaded.pixels).reduced(min(loaded.height, 1024))
-
-        def fit(m: np.ndarray) -> np.ndarray:
-            return m if m.shape[0] == shown.shape[0] else _reduce_mask(m, shown.shape[0])
-
-        rejected = None if detection.rejected is None else fit(detection.rejected)
-        _write(preview_path, preview_image(shown, fit(mask), rejected), overwrite,
-               preview_metadata())  # marked: told apart from a panorama named so
+    # The mask and its preview, or neither: a full disk at the preview left the mask of an
+    # image reported failed, which the same command then refused as existing.
+    try:
+        with all_or_nothing():
+            # Black and white only: a 1-bit PNG, which --mask FOLDER tells from a photo by its
+            # header (an 8-bit one is decoded whole for that: 58 ms at 8192 x 4096), a fifth of
+            # the size.
+            _write(mask_path, mask.astype(bool, copy=False), overwrite)
+            if preview:
+                _write(preview_path, _preview(loaded, detection, mask), overwrite,
+                       preview_metadata())  # marked: told apart from a panorama named so
+    except OSError as exc:  # a rename refused at the end (the writes' own errors are JobErrors)
+        raise JobError(f"cannot write {mask_path} and its preview: {exc}", EXIT_OUTPUT) from exc
     report = {**detection.to_dict(), **(extra or {})}
     return MaskFileResult(image, mask_path, preview_path if preview else None, report)
 

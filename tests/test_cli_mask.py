@@ -41,6 +41,27 @@ def test_mask_writes_the_mask_a_preview_and_a_report(tmp_path, rig_file):
     assert data["confidence"] > 0.5 and data["cap25_ratio"] < 1 and data["warnings"] == []
 
 
+def test_mask_without_room_for_its_preview_leaves_no_mask(tmp_path, rig_file, monkeypatch,
+                                                          capsys):
+    """On a full disk the preview failed after the mask was written: the image was reported
+    failed, its mask stayed, and the same command then refused it as existing. Now an image's
+    mask and preview are written together or not at all."""
+    from pano_inpaint import mask_jobs
+    from pano_inpaint.io import ImageWriteError
+
+    def full(path, *args, **kwargs):
+        raise ImageWriteError(path, "no space left on the device", "free some disk space")
+
+    path, _ = rig_file
+    out = tmp_path / "masks"
+    monkeypatch.setattr(mask_jobs, "write_image", full)  # the preview; the mask is write_mask
+    assert main(["mask", str(path), "-o", str(out), "-q", *CLASSICAL]) == EXIT_OUTPUT
+    assert "shot_preview.jpg': no space left on the device" in capsys.readouterr().err
+    assert not out.exists()
+    monkeypatch.undo()
+    assert main(["mask", str(path), "-o", str(out), "-q", *CLASSICAL]) == 0
+
+
 def test_mask_writes_a_one_bit_png_that_every_reader_takes_alike(tmp_path, rig_file,
                                                                   monkeypatch):
     """The masks were 8-bit grey PNGs (0 / 255), which telling a mask from a photo in a --mask
