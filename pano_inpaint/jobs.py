@@ -538,7 +538,8 @@ def plan_outputs(images: list[InputImage], output: str | None, *, batch: bool,
 
     Raises:
         JobError: ``EXIT_USAGE`` for a missing or contradictory output, a file suffix this tool
-            cannot write, a batch into a file, or two inputs with one output;
+            cannot write, a batch into a file (or a name with an image suffix), or two inputs
+            with one output;
             ``EXIT_OUTPUT`` for an output that is one of the inputs.
     """
     if in_place:
@@ -556,6 +557,11 @@ def plan_outputs(images: list[InputImage], output: str | None, *, batch: bool,
     folder = batch or _names_a_folder(output, kind)
     if folder and kind == "file":
         raise JobError(f"{output} is a file; a batch needs an output folder", EXIT_USAGE)
+    if batch and not _names_a_folder(output) and Path(output).suffix.lower() in SUPPORTED_SUFFIXES:
+        # 'inpaint shots/ -o clean.jpg' made a folder named clean.jpg and filled into it
+        raise JobError(f"-o {output} names an image file, but the inputs are a batch (a "
+                       "folder, a glob or several files) whose results go into a folder; give "
+                       f"a folder such as {Path(output).with_suffix('')}/", EXIT_USAGE)
     if not folder and Path(output).suffix.lower() not in SUPPORTED_SUFFIXES:
         raise JobError(f"cannot write {Path(output).suffix} files; give the output one of "
                        f"{', '.join(SUPPORTED_SUFFIXES)}", EXIT_USAGE)

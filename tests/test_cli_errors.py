@@ -100,6 +100,24 @@ def test_max_pixels_below_one_is_a_usage_error(tmp_path, pano, capsys, command):
     assert "megapixels" not in text and " 0.0 " not in text
 
 
+@pytest.mark.parametrize("given", ["folder", "two files", "glob"])
+def test_a_batch_into_an_image_name_is_a_usage_error(tmp_path, pano, capsys, given):
+    """'inpaint shots/ -o clean.jpg' made a folder named clean.jpg and filled into it (exit
+    0); a batch's -o must name a folder ('clean.jpg/' still may)."""
+    shots = tmp_path / "shots"
+    shots.mkdir()
+    write_image(shots / "a.png", sphere_function_erp(32, dtype=np.uint8))
+    inputs = {"folder": [shots], "two files": [pano, shots / "a.png"],
+              "glob": [shots / "*.png"]}[given]
+    fill = ["inpaint", *inputs, "--nadir", 20, "-g", "telea", "-q", "-j", 1, "-o"]
+    code, text = _run(capsys, *fill, tmp_path / "clean.jpg")
+    assert code == EXIT_USAGE and "names an image file, but the inputs are a batch" in text
+    assert f"give a folder such as {tmp_path / 'clean'}/" in text
+    assert not (tmp_path / "clean.jpg").exists()
+    assert _run(capsys, *fill, f"{tmp_path / 'clean.jpg'}/")[0] == 0
+    assert (tmp_path / "clean.jpg").is_dir()
+
+
 def test_generator_option_takes_its_parameters(tmp_path, pano, capsys):
     """`-g telea --set generator.params.radius=0` used to drop the parameter silently."""
     code, text = _fill(capsys, pano, tmp_path / "o.png", "--set", "generator.params.radius=0")
