@@ -223,6 +223,14 @@ GeneratorOption = Annotated[
 ]
 
 
+def _not_standard_output(value):
+    """``-o -`` is refused (exit 2): results are files; it made a folder named '-' and filled
+    into it, while '> out.jpg' left an empty file."""
+    if value is not None and str(value) == "-":
+        raise typer.BadParameter("'-' (standard output) is not supported: give a file or folder")
+    return value
+
+
 def _at_least_one_pixel(value: int) -> int:
     """--max-pixels 0 or -1 was exit 3 for every image ('more than the limit of -0
     megapixels') in cubemap, check, mask and equirect, where inpaint said it is a usage error.
@@ -251,7 +259,7 @@ def inpaint_command(
         str | None,
         typer.Option("--output", "-o", help="Output file, or folder for a batch (a name "
                      "ending in / or without a suffix is a folder); a path or a URL.",
-                     show_default=False),
+                     show_default=False, callback=_not_standard_output),
     ] = None,
     mask: Annotated[
         # readable=False: click's own check was exit 2 (usage); reading the mask says 3.
@@ -493,7 +501,8 @@ def mask_command(
     output: Annotated[
         # readable=False (the report's too): click's own check was exit 2 (usage); 4 here.
         Path, typer.Option("--output", "-o", help="Folder for NAME_mask.png (white = hole) and "
-                           "NAME_preview.jpg.", show_default=False, readable=False)
+                           "NAME_preview.jpg.", show_default=False, readable=False,
+                           callback=_not_standard_output)
     ],
     shoot: Annotated[
         bool, typer.Option("--shoot", help="The panoramas are one shoot with the same rig: "
@@ -688,7 +697,7 @@ def cubemap_command(
     # readable=False: click's own check was exit 2 (usage); read_image says 3, the output 4.
     image: Annotated[Path, typer.Argument(help="Equirectangular panorama.", readable=False)],
     output: Annotated[Path, typer.Option("--output", "-o", help="Output folder.",
-                                         readable=False)],
+                                         readable=False, callback=_not_standard_output)],
     layout: Annotated[
         str, typer.Option(help="faces (six files), dice (4x3 cross), horizon (6x1), vertical.")
     ] = "faces",
@@ -869,7 +878,7 @@ def equirect_command(
     source: Annotated[Path, typer.Argument(help="Folder of six faces, or a dice/strip image.",
                                            readable=False)],
     output: Annotated[Path, typer.Option("--output", "-o", help="Output panorama file.",
-                                         readable=False)],
+                                         readable=False, callback=_not_standard_output)],
     width: Annotated[
         int | None, typer.Option(min=2, max=65536, help="Output width (default 4 x face).")
     ] = None,
@@ -931,7 +940,8 @@ def _shipped_sample(height: int):
 def demo_command(
     # readable=False: click's own check was exit 2 (usage); an output problem is 4.
     output: Annotated[Path, typer.Option("--output", "-o", help="Folder for the demo files.",
-                                         readable=False)] = Path("pano-inpaint-demo"),
+                                         readable=False, callback=_not_standard_output)
+                      ] = Path("pano-inpaint-demo"),
     height: Annotated[
         int, typer.Option(min=16, max=1024, help="Panorama height in pixels: the shipped "
                           "2048x1024 sample is reduced to it.")

@@ -118,6 +118,20 @@ def test_a_batch_into_an_image_name_is_a_usage_error(tmp_path, pano, capsys, giv
     assert (tmp_path / "clean.jpg").is_dir()
 
 
+@pytest.mark.parametrize("command", ["inpaint", "mask", "cubemap", "equirect", "demo"])
+def test_output_to_standard_output_is_a_usage_error(tmp_path, pano, capsys, monkeypatch,
+                                                    command):
+    """'-o -' made a folder named '-' and wrote into it (exit 0; equirect: 'cannot write files
+    without a suffix'); '> out.jpg' after it left an empty file."""
+    monkeypatch.chdir(tmp_path)
+    args = {"inpaint": ["inpaint", pano, "--nadir", 20], "mask": ["mask", pano],
+            "cubemap": ["cubemap", pano], "equirect": ["equirect", tmp_path],
+            "demo": ["demo", "--height", 16]}[command]
+    code, text = _run(capsys, *args, "-o", "-")
+    assert code == EXIT_USAGE and "'-' (standard output) is not supported" in text
+    assert not (tmp_path / "-").exists()
+
+
 def test_generator_option_takes_its_parameters(tmp_path, pano, capsys):
     """`-g telea --set generator.params.radius=0` used to drop the parameter silently."""
     code, text = _fill(capsys, pano, tmp_path / "o.png", "--set", "generator.params.radius=0")
