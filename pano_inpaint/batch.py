@@ -46,6 +46,7 @@ from pano_inpaint.jobs import (
     once_each,
     plan_outputs,
     read_ahead,
+    refuse_batch_into_a_file,
     resolve_inputs,
     settle_reads_ahead,
     write_json,
@@ -333,6 +334,9 @@ def _remote_targets(sources: list[str], relatives: list[str], output: str | None
                        EXIT_USAGE)
     suffix = PurePosixPath(output.rstrip("/")).suffix.lower()
     folder = batch or output.endswith("/") or not suffix
+    local = loc.local_path(output)  # file:// and the like: an existing folder is taken
+    if batch and not (local is not None and local.is_dir()):
+        refuse_batch_into_a_file(output)
     output = _canonical(output)
     if not folder and suffix not in SUPPORTED_SUFFIXES:
         raise JobError(f"cannot write {suffix} files; give the output one of "

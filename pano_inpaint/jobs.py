@@ -17,7 +17,7 @@ import os
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from pano_inpaint.config import ConfigError, PipelineConfig
@@ -70,6 +70,7 @@ __all__ = [
     "plan_outputs",
     "preview_metadata",
     "read_ahead",
+    "refuse_batch_into_a_file",
     "resolve_inputs",
     "same_file",
     "settle_reads_ahead",
@@ -528,6 +529,20 @@ def _names_a_folder(output: str, kind: str | None) -> bool:
     return output.endswith(("/", os.sep)) or kind == "folder" or not Path(output).suffix
 
 
+def refuse_batch_into_a_file(output: str) -> None:
+    """A batch's -o (a path or a URL, not an existing folder) whose suffix is an image's:
+    'inpaint shots/ -o clean.jpg' made a folder (or a prefix) named clean.jpg and filled into it.
+
+    Raises:
+        JobError: ``EXIT_USAGE``, naming a folder to give instead.
+    """
+    name = PurePosixPath(output)
+    if not output.endswith(("/", os.sep)) and name.suffix.lower() in SUPPORTED_SUFFIXES:
+        raise JobError(f"-o {output} names an image file, but the inputs are a batch (a "
+                       "folder, a glob or several files) whose results go into a folder; give "
+                       f"a folder such as {output[: -len(name.suffix)]}/", EXIT_USAGE)
+
+
 def plan_outputs(images: list[InputImage], output: str | None, *, batch: bool,
                  in_place: bool) -> list[Path]:
     """Where each image's result goes, checked before anything is read or written.
@@ -557,11 +572,8 @@ def plan_outputs(images: list[InputImage], output: str | None, *, batch: bool,
     folder = batch or _names_a_folder(output, kind)
     if folder and kind == "file":
         raise JobError(f"{output} is a file; a batch needs an output folder", EXIT_USAGE)
-    if batch and not _names_a_folder(output) and Path(output).suffix.lower() in SUPPORTED_SUFFIXES:
-        # 'inpaint shots/ -o clean.jpg' made a folder named clean.jpg and filled into it
-        raise JobError(f"-o {output} names an image file, but the inputs are a batch (a "
-                       "folder, a glob or several files) whose results go into a folder; give "
-                       f"a folder such as {Path(output).with_suffix('')}/", EXIT_USAGE)
+    if batch and not _names_a_folder(output):
+        refuse_batch_into_a_file(output)
     if not folder and Path(output).suffix.lower() not in SUPPORTED_SUFFIXES:
         raise JobError(f"cannot write {Path(output).suffix} files; give the output one of "
                        f"{', '.join(SUPPORTED_SUFFIXES)}", EXIT_USAGE)

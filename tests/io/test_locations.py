@@ -55,6 +55,15 @@ def test_memory_urls_in_and_out_with_resume(memory_shoot, tmp_path, capsys):
         capsys.readouterr().out.split())
 
 
+def test_a_batch_of_urls_into_an_image_name_is_a_usage_error(memory_shoot, capsys):
+    """A batch into memory://.../clean.png wrote under the prefix clean.png/ (as local paths
+    made a folder so named)."""
+    url, fs, root = memory_shoot
+    assert _fill(f"{url}/in/", f"{url}/clean.png") == EXIT_USAGE
+    assert f"give a folder such as {url}/clean/" in " ".join(capsys.readouterr().err.split())
+    assert not fs.exists(f"{root}/clean.png")
+
+
 def test_memory_urls_cannot_reach_worker_processes(memory_shoot, capsys):
     url, _, _ = memory_shoot
     assert _fill(f"{url}/in/", f"{url}/out/", "-j", "2") == EXIT_USAGE
