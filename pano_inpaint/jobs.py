@@ -478,6 +478,20 @@ def once_each(names: Sequence[str], paths: Sequence[Path | None], said: str, *,
     return kept
 
 
+def _deeper(folder: Path) -> str:
+    """What to give instead when ``folder``'s images are in its sub-folders (a folder is read
+    without them): a shoot of day1/, day2/ was only 'no images in folder'."""
+    below = [p for p in folder.glob("*/**/*")
+             if p.suffix.lower() in SUPPORTED_SUFFIXES and p.is_file()]
+    if not below:
+        return ""
+    # One glob a suffix: '**/*' would take the notes and sidecars beside them for images.
+    globs = " ".join(f"'{folder / '**' / ('*' + suffix)}'"
+                     for suffix in sorted({p.suffix for p in below}))
+    return (f"; its sub-folders hold {len(below)} (a folder is read without them): give "
+            f"{globs} for all of them, or the sub-folders")
+
+
 def _resolve_inputs(spec: str, done: str) -> list[InputImage]:
     """:func:`resolve_inputs`, a path it may not look at passing ``PermissionError`` on."""
     path = Path(spec)
@@ -490,7 +504,8 @@ def _resolve_inputs(spec: str, done: str) -> list[InputImage]:
         files = list_images(path, mask_outputs=True)
         if not files:
             raise JobError(f"no images in folder {path} (looked for "
-                           f"{', '.join(sorted(SUPPORTED_SUFFIXES))})", EXIT_INPUT)
+                           f"{', '.join(sorted(SUPPORTED_SUFFIXES))}){_deeper(path)}",
+                           EXIT_INPUT)
         return [InputImage(f, Path(f.name)) for f in files]
     if path.exists():  # neither a file nor a folder: a device (/dev/zero), a pipe, a socket
         raise JobError(f"{spec}: not a regular file (a device, pipe or socket); pass an image "

@@ -132,6 +132,21 @@ def test_output_to_standard_output_is_a_usage_error(tmp_path, pano, capsys, monk
     assert not (tmp_path / "-").exists()
 
 
+def test_a_folder_whose_images_are_in_sub_folders_says_what_to_give(tmp_path, pano, capsys):
+    """A shoot of day1/ and day2/ given as its folder was only 'no images in folder' (a folder
+    is read without its sub-folders); the line now gives the globs that take them."""
+    shoot = tmp_path / "shoot"
+    for day in ("day1", "day2"):
+        (shoot / day).mkdir(parents=True)
+        write_image(shoot / day / "a.png", sphere_function_erp(32, dtype=np.uint8))
+    (shoot / "day1" / "notes.txt").write_text("not an image")
+    code, text = _fill(capsys, shoot, tmp_path / "out")
+    glob = f"{shoot}/**/*.png"
+    assert code == EXIT_INPUT and "its sub-folders hold 2" in text and f"give '{glob}'" in text
+    assert _run(capsys, "inpaint", glob, "--nadir", 20, "-g", "telea", "-o", tmp_path / "out",
+                "-q", "-j", 1)[0] == 0
+
+
 def test_generator_option_takes_its_parameters(tmp_path, pano, capsys):
     """`-g telea --set generator.params.radius=0` used to drop the parameter silently."""
     code, text = _fill(capsys, pano, tmp_path / "o.png", "--set", "generator.params.radius=0")
