@@ -903,6 +903,16 @@ def test_a_full_disk_leaves_no_partial_cubemap(tmp_path, pano, capsys, monkeypat
     assert {p.name: p.read_bytes() for p in faces.iterdir()} == before  # no temporary left
 
 
+def test_a_full_disk_leaves_no_partial_demo(tmp_path, capsys, monkeypatch):
+    """Full at after.png, demo left before.png and mask.png (seen on a 200 KiB tmpfs)."""
+    import pano_inpaint.io
+
+    monkeypatch.setattr(pano_inpaint.io, "write_image", _full_after(2, write_image))
+    code, text = _run(capsys, "demo", "-g", "telea", "--height", 16, "-o", tmp_path / "d")
+    assert code == EXIT_OUTPUT and "after.png': no space left on the device" in text
+    assert not (tmp_path / "d").exists()
+
+
 def test_equirect_names_a_missing_face(tmp_path, pano, capsys):
     """It said 'holds no cubemap: expected six files named ...' of a folder with five."""
     faces = tmp_path / "faces"
