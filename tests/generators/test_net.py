@@ -314,3 +314,20 @@ def test_prepare_loads_the_weights_and_a_bad_file_fails_the_fill(tmp_path: Path)
         for name in ("net", "net+patchmatch"):
             with pytest.raises(ValueError, match=words):  # build_generator: exit 2, before work
                 get_generator(name, weights=str(tmp_path / weights))
+
+
+@pytest.mark.parametrize(("device", "words"), [
+    ("gpu7", "is not a torch device"), ("cuda:99", "CUDA device"),
+])
+def test_a_device_torch_cannot_use_is_refused_when_built(tmp_path, device, words, capsys):
+    """device=gpu7 was a RuntimeError traceback, and cuda without a GPU (or a CUDA build) a
+    fill that failed as 'a bug' (exit 1); both are refused as the generator is built (exit 2),
+    dump-config too."""
+    from pano_inpaint.cli import main
+    from pano_inpaint.exit_codes import EXIT_USAGE
+
+    with pytest.raises(ValueError, match=words):
+        NetGenerator(device=device)
+    setting = f"generator.params.device={device}"
+    assert main(["dump-config", "--set", "generator.name=net", "--set", setting]) == EXIT_USAGE
+    assert words in capsys.readouterr().err

@@ -24,10 +24,27 @@ __all__ = ["CubeInpaintNet", "composite", "resolve_device"]
 
 
 def resolve_device(name: str) -> torch.device:
-    """``"auto"`` -> CUDA when present, else the CPU; any other name as torch reads it."""
+    """``"auto"`` -> CUDA when present, else the CPU; any other name as torch reads it.
+
+    Raises:
+        ValueError: a name torch does not read (``gpu7`` was a RuntimeError traceback), or a
+            CUDA device this machine does not have (the fill failed as "a bug": "Torch not
+            compiled with CUDA enabled").
+    """
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
+    try:
+        device = torch.device(name)
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(f"device {name!r} is not a torch device; use cpu, cuda, cuda:N or "
+                         "auto") from exc
+    if device.type == "cuda":
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if (device.index or 0) >= count:
+            have = f"{count} CUDA device(s)" if count else "no CUDA device"
+            raise ValueError(f"device {name!r}: this machine has {have} (torch "
+                             f"{torch.__version__}); use cpu or auto")
+    return device
 
 
 def composite(output: torch.Tensor, image: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
