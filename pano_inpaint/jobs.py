@@ -587,7 +587,7 @@ def plan_outputs(images: list[InputImage], output: str | None, *, batch: bool,
     folder = batch or _names_a_folder(output, kind)
     if folder and kind == "file":
         raise JobError(f"{output} is a file; a batch needs an output folder", EXIT_USAGE)
-    if batch and not _names_a_folder(output):
+    if batch and kind != "folder":
         refuse_batch_into_a_file(output)
     if not folder and Path(output).suffix.lower() not in SUPPORTED_SUFFIXES:
         raise JobError(f"cannot write {Path(output).suffix} files; give the output one of "
