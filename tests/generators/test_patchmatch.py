@@ -256,7 +256,12 @@ def test_empty_hole_returns_the_values():
      ({"layout_depth": -0.1}, "layout_depth"), ({"rim_depth": -0.1}, "rim_depth"),
      ({"detail_band_depth": -1}, "detail_band_depth"),
      ({"structure_min_depth": -0.01}, "structure_min_depth"),
-     ({"unsure_min_depth": -0.01}, "unsure_min_depth")],
+     ({"unsure_min_depth": -0.01}, "unsure_min_depth"),
+     # NaN passed the '< 0' checks, inf failed the fill as the image's fault (exit 3), and 63
+     # bands overflowed in the fill (exit 1, 'a bug')
+     ({"locality": float("nan")}, "locality must be a finite number"),
+     ({"sharpen": float("inf")}, "sharpen must be a finite number"),
+     ({"detail_bands": 63}, "detail_bands must be from 0 to 16")],
 )
 def test_invalid_parameters(params, message):
     with pytest.raises(ValueError, match=message):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -91,6 +92,8 @@ _RING_SIGMA = 1.5
 # Lebombo's sunlit piece needs up to 0.48 and 0.22.
 _LIGHT_STEP = (0.15, 0.3)
 _LIGHT_HUE = (0.08, 0.16)
+# Octave bands above structure_sigma: 16 reach far past any panorama's width.
+_MAX_DETAIL_BANDS = 16
 
 
 @dataclass(frozen=True)
@@ -311,6 +314,12 @@ class PatchMatchParams:
     seam_aware: bool = True
 
     def __post_init__(self) -> None:
+        # NaN passed every '< 0' check below (a YAML .nan), and sharpen=.inf failed the fill as
+        # the image's fault (exit 3, 'cannot convert float NaN to integer').
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ValueError(f"{item.name} must be a finite number, got {value}")
         if self.patch_size < 3 or self.patch_size % 2 == 0:
             raise ValueError(f"patch_size must be odd and >= 3, got {self.patch_size}")
         for name in ("iterations", "coarse_iterations", "search_passes", "fine_search_passes",
@@ -325,6 +334,9 @@ class PatchMatchParams:
                      "detail_bands", "detail_depth", "detail_band_depth", "trend_level"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+        if self.detail_bands > _MAX_DETAIL_BANDS:  # 63 overflowed an int64 (failed as a bug)
+            raise ValueError(f"detail_bands must be from 0 to {_MAX_DETAIL_BANDS}, got "
+                             f"{self.detail_bands}")
         if self.refine_size is not None and self.refine_size < 1:
             raise ValueError(f"refine_size must be >= 1 or None, got {self.refine_size}")
         if self.levels is not None and self.levels < 1:
