@@ -20,6 +20,8 @@ class MeanFill:
     name: ClassVar[str] = "mean"
 
     def __init__(self, *, border: int = 3) -> None:
+        if border < 1:  # -1 failed the fill as the image's fault (exit 3, "negative dimensions")
+            raise ValueError(f"border must be >= 1 (pixels around the hole), got {border}")
         self.border = int(border)
 
     def inpaint(self, tiles: CubeTiles) -> np.ndarray:

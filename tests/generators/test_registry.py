@@ -60,3 +60,6 @@ def test_parameters_are_checked_against_the_constructor(name, params, words):
 def test_a_refused_value_names_the_generator():
     with pytest.raises(ValueError, match="generator 'telea': radius must be > 0"):
         get_generator("telea", radius=0)
+    # border=-1 was taken, and the fill failed as the image's fault (exit 3)
+    with pytest.raises(ValueError, match="generator 'mean': border must be >= 1"):
+        get_generator("mean", border=-1)
