@@ -162,6 +162,8 @@ def test_generator_option_takes_its_parameters(tmp_path, pano, capsys):
     (["--set", "cube.pad=100000"], "cube.pad"),
     (["--set", "cube.pad=2", "--set", "cube.interpolation=lanczos"], "cube.pad=2 is too narrow"),
     (["--set", "cube.pad=0"], "cube.pad=0 is too narrow"),
+    # faces only enlarged (16384 for a 128-wide panorama: minutes and 19 GB of faces)
+    (["--set", "cube.face_size=1024"], "cube.face_size=1024 is larger than the 64-pixel"),
 ])
 def test_out_of_range_settings(tmp_path, pano, capsys, args, words):
     code, text = _fill(capsys, pano, tmp_path / "o.png", *args)

@@ -51,12 +51,18 @@ def face_size_and_pad(config: CubeConfig, width: int, generator: Generator) -> t
 
     Raises:
         ValueError: a face smaller than 8 pixels.
-        ConfigError: a ``cube.pad`` larger than the face size, or narrower than the write-back's
-            kernel reaches (found here, not after the first region's fill).
+        ConfigError: a face larger than the panorama is wide, a ``cube.pad`` larger than the
+            face size, or narrower than the write-back's kernel reaches (found here, not after
+            the first region's fill).
     """
     face_size = native_face_size(width) if config.face_size == "auto" else int(config.face_size)
     if face_size < 8:
         raise ValueError(f"face size {face_size} is too small (panorama width {width})")
+    if face_size > width:  # 16384 on a 128-wide panorama: minutes and 19 GB of faces
+        raise ConfigError(f"cube.face_size={face_size} is larger than the {width}-pixel-wide "
+                          f"panorama (its faces are {native_face_size(width)} at native "
+                          f"resolution): they would only be enlarged; use at most {width}, "
+                          "or 'auto'")
     if config.pad == "auto":
         fraction = float(getattr(generator, "pad_fraction", _DEFAULT_PAD_FRACTION))
         return face_size, min(max(4, int(round(face_size * fraction))), face_size)
