@@ -177,6 +177,11 @@ def dilate_mask(mask: np.ndarray, pixels: int, *,
     if rows.size == 0:
         return mask
     height, width = mask.shape
+    if pixels >= height + width // 2:
+        # Farther than any pixel is from any other (half a turn across, pole to pole): all of
+        # it. Grown the long way, --dilate 16384 on a 64-high mask built a 32769-wide kernel and
+        # a band as large (24 GB before the fill refused the hole as too large).
+        return np.ones_like(mask)
     r0, r1 = max(0, rows[0] - pixels), min(height, rows[-1] + pixels + 1)
     # The band of rows that can change, with ``pixels`` rows of context above and below it
     # (taken over the pole where the band reaches one) and ``pixels`` columns wrapped each side.

@@ -74,3 +74,21 @@ def test_dilation_of_nothing_or_by_nothing_is_the_mask():
     assert dilate_mask(mask, 0) is mask
     empty = np.zeros((16, 32), bool)
     assert not dilate_mask(empty, 3).any()
+
+
+def test_a_dilation_farther_than_the_sphere_reaches_is_all_of_it_and_cheap():
+    """--dilate 16384 on a 64-high mask grew it through a 32769-wide kernel and a band as
+    large (24 GB); past the farthest two pixels can be, the answer is every pixel, and the
+    largest dilation below that already gives it."""
+    import tracemalloc
+
+    mask = np.zeros((32, 64), bool)
+    mask[30, 5] = True
+    assert dilate_mask(mask, 32 + 32 - 1).all()  # the long way, just below the shortcut
+    tracemalloc.start()
+    try:
+        grown = dilate_mask(mask, 16384)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert grown.all() and grown.dtype == bool and peak < 2**20
