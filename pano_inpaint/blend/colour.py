@@ -57,6 +57,9 @@ def _edge_rings(holes: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
     if not edges.size:
         return outer, inner
     height = holes.shape[0]
+    # A disc wider than the band reaches all of it from every pixel, as any wider one does:
+    # blend.feather=16384 on a 128-wide panorama took a 10923-wide disc (seconds a pass).
+    width = min(width, height + holes.shape[1])
     r0, r1 = max(0, edges[0] - width), min(height, edges[-1] + width + 1)  # rows to work out
     c0, c1 = max(0, r0 - width), min(height, r1 + width)  # and what their discs read
     part = holes[c0:c1]

@@ -65,3 +65,24 @@ def test_edge_rings_are_those_of_the_whole_band_worked_out_near_the_edges(monkey
             assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
             assert got[0].dtype == got[1].dtype == np.float32
     assert shapes[0] == 2 + 4 * 1  # the two rows either side of the cap's edge, twice the reach
+
+
+def test_edge_rings_wider_than_the_band_are_cheap_and_the_same():
+    """blend.feather=16384 on a 128-wide panorama took a disc 10923 pixels wide (4.4 s at
+    feather 4096, 0.6 s now, the same result): a disc wider than the band gives the rings of
+    any wider one."""
+    import tracemalloc
+
+    from pano_inpaint.blend import colour
+
+    holes = np.zeros((40, 60), np.uint8)
+    holes[25:, 10:50] = 1
+    tracemalloc.start()
+    try:
+        got = colour._edge_rings(holes, 3000)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    want = _plain_rings(holes, 40 + 60)  # as _plain_rings(holes, 3000), which takes 10 s
+    assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
+    assert peak < 2**20
