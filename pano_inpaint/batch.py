@@ -386,6 +386,8 @@ def plan_batch(
     if not specs:
         raise JobError("give at least one input panorama, folder or glob", EXIT_USAGE)
     sources, relatives, batch, listed = _resolve_sources(specs)
+    if output is not None:  # a file:// URL is its path (it became a folder named 'file:')
+        output = loc.normalize(output)
     local = [path for path in map(loc.local_path, sources) if path is not None]
     mask = mask.told_apart(local, max_pixels=max_pixels)
     masks = mask.masks_of(local)

@@ -63,6 +63,21 @@ def test_glob_input(tmp_path, pano):
     assert (out / "pano.png").exists()
 
 
+def test_a_file_url_output_is_its_path(tmp_path, pano, monkeypatch):
+    # The README: "file:// URLs are plain paths". As -o they were taken as a relative path
+    # named 'file:/...' under the working folder (the batch's manifest went to the real one).
+    monkeypatch.chdir(tmp_path)
+    one, folder = tmp_path / "one.png", tmp_path / "batch"
+    assert main(["inpaint", str(pano), "--nadir", "20", "-g", "telea", "-o",
+                 one.as_uri(), "-q"]) == 0
+    other = tmp_path / "other.png"
+    other.write_bytes(pano.read_bytes())
+    assert main(["inpaint", str(pano), str(other), "--nadir", "20", "-g", "telea", "-j", "1",
+                 "-o", folder.as_uri() + "/", "-q"]) == 0
+    assert one.is_file() and (folder / "pano.png").is_file() and (folder / "other.png").is_file()
+    assert not (tmp_path / "file:").exists()
+
+
 def test_output_exists_and_input_protection(tmp_path, pano):
     out = tmp_path / "o.png"
     assert main(["inpaint", str(pano), "--nadir", "20", "-o", str(out), "-q"]) == 0
