@@ -473,7 +473,11 @@ def _own_outputs(images: list[Path], output: Path, preview: bool,
                for path, kind in zip(mask_outputs(image, output), ("mask", "preview"),
                                      strict=True)}
     own = []
-    for image in images:
+    # A file this run would replace that is not an input (the image given by name) is
+    # looked at too: with --overwrite a panorama named so was replaced by the mask or preview.
+    inputs = {image.resolve() for image in images}
+    there = [path for path in writers if path not in inputs and _output_exists(path)]
+    for image in [*images, *there]:
         writer, kind = writers.get(image.resolve(), (None, None))
         if writer is None:
             continue
@@ -483,7 +487,7 @@ def _own_outputs(images: list[Path], output: Path, preview: bool,
         # Taken for a panorama, the run stopped on '... is a panorama' of a file no one could
         # look at (a preview did; a mask, through is_mask_file, was skipped).
         if is_mask_command_output(image, kind, unreadable=True, max_pixels=max_pixels):
-            own.append(image)
+            own += [image] if image.resolve() in inputs else []
         elif kind == "mask" or preview:
             raise JobError(f"{image} is a panorama, and the {kind} of {writer.name} would be "
                            f"written over it; write the masks to another folder (-o)",

@@ -341,6 +341,27 @@ def test_mask_refuses_to_write_over_a_panorama_named_like_its_mask(tmp_path, rig
         "shot.png", "shot_mask.png", "shot_preview.jpg", "shot_preview_mask.png"]
 
 
+def test_mask_given_one_image_refuses_to_replace_a_panorama_named_like_its_outputs(
+        tmp_path, rig_file, capsys):
+    """The same refusal when the panorama is not among the inputs (the image given by name):
+    'mask shot.png -o FOLDER --overwrite' replaced FOLDER's shot_mask.png or shot_preview.jpg,
+    a panorama of the user's, with the mask or preview."""
+    path, _ = rig_file
+    panorama = read_image(path).pixels
+    for name, kind in (("shot_mask.png", "mask"), ("shot_preview.jpg", "preview")):
+        write_image(tmp_path / name, np.roll(panorama, 40, axis=1))
+        kept = (tmp_path / name).read_bytes()
+        assert main(["mask", str(path), "-o", str(tmp_path), "-q", "--overwrite",
+                     *CLASSICAL]) == EXIT_OUTPUT
+        assert f"{name} is a panorama, and the {kind} of shot.png would be written over it" \
+            in capsys.readouterr().err
+        assert (tmp_path / name).read_bytes() == kept
+        (tmp_path / name).unlink()
+    # its own outputs of an earlier run are replaced, as --overwrite says
+    assert main(["mask", str(path), "-o", str(tmp_path), "-q", *CLASSICAL]) == 0
+    assert main(["mask", str(path), "-o", str(tmp_path), "-q", "--overwrite", *CLASSICAL]) == 0
+
+
 def test_mask_skips_its_outputs_it_cannot_read_and_keeps_them_without_overwrite(
         tmp_path, rig_file, capsys):
     """A file named as this run's mask or preview that cannot be read (cut short, another
