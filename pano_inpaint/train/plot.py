@@ -201,9 +201,15 @@ def main(argv: list[str] | None = None) -> int:
     from pano_inpaint.exit_codes import EXIT_INPUT, EXIT_OK, EXIT_OUTPUT, EXIT_USAGE
     from pano_inpaint.io.images import ImageWriteError, check_storable
 
-    parser = argparse.ArgumentParser(description=main.__doc__.splitlines()[0])
-    parser.add_argument("runs", nargs="+", type=Path)
-    parser.add_argument("--out", type=Path, required=True)
+    parser = argparse.ArgumentParser(
+        prog="python -m pano_inpaint.train.plot",
+        description="The learning curves of training runs: validation PSNR in the holes minus "
+        "the smooth prior's, against cubes seen; printed as a table and drawn. Exit code 2: an "
+        "--out of no image format; 3: a log that cannot be read; 4: a curve that cannot be "
+        "written.")
+    parser.add_argument("runs", nargs="+", type=Path, metavar="RUN",
+                        help="a run folder of pano-inpaint train (its log.csv is read)")
+    parser.add_argument("--out", type=Path, required=True, help="the PNG (or other image) drawn")
     args = parser.parse_args(argv)
     try:
         check_storable(args.out, np.zeros((1, 2, 3), np.uint8))  # before any log is read

@@ -124,6 +124,18 @@ def test_plot_ends_in_one_line_and_the_readme_exit_code(tmp_path: Path, capsys, 
     assert out.is_file() == (code == 0)
 
 
+def test_plot_help_names_the_command_and_says_what_it_draws(capsys) -> None:
+    """Its --help was 'usage: plot.py' and the docstring's first line, cut mid-sentence
+    ('the learning curves of')."""
+    from pano_inpaint.train.plot import main
+
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert text.startswith("usage: python -m pano_inpaint.train.plot ")
+    assert "against cubes seen" in text and "curves of positional" not in text
+
+
 def test_training_pack_is_a_reduced_data_folder(data_dir: Path, tmp_path: Path) -> None:
     from pano_inpaint.train.pack import make_pack
 
