@@ -147,7 +147,7 @@ def write_masks(
         get_detector,
         mask_from_probability,
     )
-    from pano_inpaint.masks.auto.shoot import shared_probabilities
+    from pano_inpaint.masks.auto.shoot import MIN_SHOTS, shared_probabilities
 
     taken: dict[Path, Path] = {}
     for image in images:
@@ -202,12 +202,13 @@ def write_masks(
     if not readable:
         return results, failures, []
     plan = shared_probabilities(probabilities, greys, detector.view)
+    aligned = len(readable) >= MIN_SHOTS  # fewer: each kept its own detection, no yaw measured
     for index, image in enumerate(readable):
         step(image, "refining the shoot's mask")
         try:
             finish(image, _read(image, max_pixels), plan.coarse[index],
                    {"shoot_yaw_degrees": round(plan.yaw_degrees[index], 2),
-                    "shoot_alignment": round(plan.alignment[index], 2)})
+                    "shoot_alignment": round(plan.alignment[index], 2)} if aligned else None)
         except JobError as exc:
             failures.append((image, exc))
     return results, failures, plan.warnings

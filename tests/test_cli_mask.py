@@ -424,6 +424,24 @@ def test_mask_a_shoot_and_a_broken_file(tmp_path):
         f"p{i}_mask.png" for i in range(4)]
 
 
+def test_a_shoot_too_small_to_align_reports_no_yaw(tmp_path, capsys):
+    """With fewer than three shots each keeps its own detection: no yaw was measured, yet every
+    line said 'yaw +0.0 deg' (a shot turned 52 degrees too) and the report held that 0."""
+    folder = tmp_path / "shoot"
+    folder.mkdir()
+    rig = make_rig("tripod", np.random.default_rng(4))
+    for i in range(2):
+        image, _ = rig_panorama(H, "tripod", 10 + i, rig=rig, yaw_columns=37 * i)
+        write_image(folder / f"p{i}.png", image)
+    report = tmp_path / "r.json"
+    assert main(["mask", str(folder), "-o", str(tmp_path / "m"), "--shoot", "-q",
+                 "--report", str(report), *CLASSICAL]) == 0
+    captured = capsys.readouterr()
+    assert "each keeps its own detection" in captured.err and "yaw" not in captured.out
+    assert not [k for r in json.loads(report.read_text()).values() for k in r
+                if k.startswith("shoot_")]
+
+
 def test_unknown_detector_is_a_usage_error(tmp_path, rig_file):
     path, _ = rig_file
     assert main(["mask", str(path), "-o", str(tmp_path), "--detector", "magic"]) == EXIT_USAGE
