@@ -388,14 +388,19 @@ def plan_batch(
     sources, relatives, batch, listed = _resolve_sources(specs)
     if output is not None:  # a file:// URL is its path (it became a folder named 'file:')
         output = loc.normalize(output)
-    local = [path for path in map(loc.local_path, sources) if path is not None]
+    # What 'mask' wrote beside the images is no image looking for a mask: with a --mask folder
+    # apart, shoot/a_preview.jpg took masks/a_preview.jpg (mask's preview there) for its own.
+    beside = _mask_command_files(specs, sources, max_pixels)
+    beside_ids = {file_id(path) for path in beside} - {None}
+    local = [path for path in map(loc.local_path, sources)
+             if path is not None and file_id(path) not in beside_ids]
     mask = mask.told_apart(local, max_pixels=max_pixels)
     masks = mask.masks_of(local)
     sources, relatives = _without_masks(sources, relatives, masks)
     sources, relatives = _without_masks(sources, relatives, mask.previews_of(local),
                                         ("a --mask's preview", "previews of --mask files"))
     sources, relatives = _without_masks(
-        sources, relatives, _mask_command_files(specs, sources, max_pixels),
+        sources, relatives, beside,
         ("a mask or a 'pano-inpaint mask' preview beside its image",
          "masks and 'pano-inpaint mask' previews beside their images"))
     remote = any(loc.is_remote(s) for s in sources) or (

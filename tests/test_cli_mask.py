@@ -234,6 +234,28 @@ def test_masks_written_beside_the_images_are_not_taken_for_panoramas(tmp_path, r
     assert sorted(p.name for p in out.glob("shot*")) == ["shot.png"]
 
 
+@pytest.mark.parametrize("auto", [[], ["--auto"]])
+def test_masks_beside_the_images_and_a_mask_folder_apart(tmp_path, rig_file, caplog, auto):
+    """'mask shoot/ -o shoot/', later 'mask shoot/ -o masks/', then 'inpaint shoot/ --mask
+    masks/': shoot/shot_preview.jpg, an input until the listing drops it, looked for its mask
+    in masks/ and took masks/shot_preview.jpg (mask's preview there, the same name): exit 3,
+    'looks like a photo, not a mask, but is named as the mask of shoot/shot_preview.jpg'."""
+    path, _ = rig_file
+    masks = tmp_path.parent / f"{tmp_path.name}_masks"
+    for folder in (tmp_path, masks):
+        assert main(["mask", str(path), "-o", str(folder), "-q", *CLASSICAL]) == 0
+    out = tmp_path.parent / f"{tmp_path.name}_out"
+    assert main(["inpaint", str(tmp_path), "--mask", str(masks), *auto, "-o", str(out),
+                 "-g", "telea", "-q", "-j", "1"]) == 0
+    assert sorted(p.name for p in out.iterdir() if p.suffix != ".jsonl") == ["shot.png"]
+    changed = np.any(read_image(out / "shot.png").pixels != read_image(path).pixels, axis=-1)
+    assert np.array_equal(changed, changed & read_mask(masks / "shot_mask.png", H, 2 * H))
+    warnings = [r.getMessage() for r in caplog.records if "not filled" in r.getMessage()]
+    assert warnings == [f"{tmp_path / 'shot_mask.png'}, {tmp_path / 'shot_preview.jpg'}: 2 "
+                        "inputs are masks and 'pano-inpaint mask' previews beside their "
+                        "images, not filled"]
+
+
 @pytest.mark.parametrize("hole", [["--nadir", "20"],
                                   ["--auto", "--set", "auto_mask.detector=classical"]])
 def test_inpaint_over_a_folder_skips_what_mask_wrote_there_and_says_so(tmp_path, rig_file,
