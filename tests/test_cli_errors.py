@@ -471,6 +471,24 @@ def test_weights_that_are_no_weights_file_are_refused_before_the_fill(tmp_path, 
     assert code == EXIT_USAGE and "weights_only" not in text and len(text) < 300
 
 
+def test_weights_torch_cannot_read_are_a_config_error_at_the_fill(tmp_path, pano, capsys):
+    """A zip archive that is no torch file passes the check before work and fails as the
+    network loads, at the first fill: that was 'the generator failed (WeightsError: ...); this
+    is a bug, please report it' (exit 1); it is the configuration's fault (2), saying what to
+    give."""
+    pytest.importorskip("torch")
+    import zipfile
+
+    weights = tmp_path / "bad.pt"
+    with zipfile.ZipFile(weights, "w") as archive:
+        archive.writestr("x", "not a state dict")
+    code, text = _run(capsys, "inpaint", pano, "--nadir", 20, "-g", "net", "-o",
+                      tmp_path / "o.png", "--set", f"generator.params.weights={weights}")
+    assert code == EXIT_USAGE and text.count("error:") == 1
+    assert "bug" not in text and "generator.params.weights" in text and "net.pt" in text
+    assert not (tmp_path / "o.png").exists()
+
+
 def test_zero_one_mask_is_filled(tmp_path, pano, capsys):
     hole = nadir_mask(32, 64, 20)
     mask = write_image(tmp_path / "m.png", hole.astype(np.uint8))
