@@ -489,6 +489,28 @@ def test_weights_torch_cannot_read_are_a_config_error_at_the_fill(tmp_path, pano
     assert not (tmp_path / "o.png").exists()
 
 
+def test_a_mask_with_the_hole_erased_is_filled_and_an_unclear_one_refused(tmp_path, pano,
+                                                                          capsys):
+    """A black layer with the hole erased was read inverted: 'the mask covers 95% of the
+    sphere' (exit 3). A mask whose alpha leaves the hole unclear is exit 3 saying what to give."""
+    hole = nadir_mask(32, 64, 20)
+    rgba = np.zeros((32, 64, 4), np.uint8)
+    rgba[..., 3] = np.where(hole, 0, 255)
+    mask = write_image(tmp_path / "m.png", rgba)
+    code, text = _run(capsys, "inpaint", pano, "--mask", mask, "-g", "telea", "-o",
+                      tmp_path / "o.png", "-q")
+    assert code == 0 and "covers" not in text
+    filled = read_image(tmp_path / "o.png").pixels
+    np.testing.assert_array_equal(filled[~hole], read_image(pano).pixels[~hole])
+    rgba[:16, :, 3] = 0
+    rgba[16:, :, 3] = 255
+    write_image(mask, rgba, overwrite=True)
+    code, text = _run(capsys, "inpaint", pano, "--mask", mask, "-g", "telea", "-o",
+                      tmp_path / "o2.png", "-q")
+    assert code == EXIT_INPUT and text.count("error:") == 1 and "without alpha" in text
+    assert not (tmp_path / "o2.png").exists()
+
+
 def test_zero_one_mask_is_filled(tmp_path, pano, capsys):
     hole = nadir_mask(32, 64, 20)
     mask = write_image(tmp_path / "m.png", hole.astype(np.uint8))
