@@ -589,7 +589,9 @@ def fill_image(job: ImageJob, settings: FillSettings, *, generator: Generator | 
 def write_report(plan: BatchPlan, outcomes: Sequence[Outcome],
                  skipped: Sequence[int] = ()) -> None:
     """The consistency report(s) as JSON: one object, or for a batch one per input (those a
-    resumed run skipped say so: their results are in the manifest).
+    resumed run skipped say so: their results are in the manifest). A single image that was
+    not filled (failed, interrupted) has no report: an empty ``{}`` was written, over the
+    report of the output it left as it was (with ``--overwrite``).
 
     Raises:
         JobError: ``EXIT_OUTPUT`` if it cannot be written (the images are written already).
@@ -601,8 +603,10 @@ def write_report(plan: BatchPlan, outcomes: Sequence[Outcome],
     for index in skipped:
         data[plan.sources[index]] = {"output": plan.targets[index],
                                      "skipped": "done by an earlier run (see the manifest)"}
+    if not plan.batch and not data:
+        return
     try:
-        write_json(plan.report, data if plan.batch else next(iter(data.values()), {}))
+        write_json(plan.report, data if plan.batch else next(iter(data.values())))
     except OSError as exc:
         raise JobError(f"the results were written, but not the report {plan.report}: "
                        f"{exc.strerror or exc}", EXIT_OUTPUT) from exc

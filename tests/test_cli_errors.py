@@ -277,6 +277,21 @@ def test_report_that_fails_at_the_end_is_an_output_error(tmp_path, pano, capsys,
     assert (tmp_path / "o.png").exists()
 
 
+def test_a_failed_fill_leaves_the_earlier_report(tmp_path, pano, capsys):
+    """A single image that was not filled wrote '{}' as its report: with --overwrite, over the
+    report of the output it left as it was."""
+    report = tmp_path / "r.json"
+    assert _fill(capsys, pano, tmp_path / "o.png", "--report", report)[0] == 0
+    kept, image = report.read_text(), (tmp_path / "o.png").read_bytes()
+    code, _ = _run(capsys, "inpaint", pano, "--nadir", 170, "-g", "telea", "-o",
+                   tmp_path / "o.png", "-q", "--report", report, "--overwrite")
+    assert code == EXIT_INPUT
+    assert report.read_text() == kept and (tmp_path / "o.png").read_bytes() == image
+    code, _ = _run(capsys, "inpaint", pano, "--nadir", 170, "-g", "telea", "-o",
+                   tmp_path / "o2.png", "-q", "--report", tmp_path / "r2.json")
+    assert code == EXIT_INPUT and not (tmp_path / "r2.json").exists()
+
+
 # ----------------------------------------------------------------------- outputs and batches
 
 
