@@ -1354,20 +1354,22 @@ def eval_compare_command(
     ] = 0.05,
 ) -> None:
     """Two evaluation runs side by side: per set and family the method's WS-PSNR in each, the
-    change and the gradient ratios, then the cases that moved. Exit code 2: a run unreadable,
-    or no case in common.
+    change and the gradient ratios, then the cases that moved. Exit code 3: a run missing,
+    unreadable or not an evaluation's results.json; 2: no case of the method in common.
 
     Example:
 
         pano-inpaint eval-compare eval_out/before eval_out/after \\
             --peers eval_out/before
     """
-    from pano_inpaint.eval.compare import format_comparison, load_rows
+    from pano_inpaint.eval.compare import RunReadError, format_comparison, load_rows
 
     try:
         rows = [load_rows(base), load_rows(new), None if peers is None else load_rows(peers)]
         text = format_comparison(rows[0], rows[1], method, threshold=threshold, peers=rows[2],
                                  names=(base.name or str(base), new.name or str(new)))
+    except RunReadError as exc:
+        raise _fail(str(exc), EXIT_INPUT) from exc
     except ValueError as exc:
         raise _fail(str(exc), EXIT_USAGE) from exc
     out.print(text, highlight=False, markup=False, soft_wrap=True, end="")

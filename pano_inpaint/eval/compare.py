@@ -18,24 +18,43 @@ from pathlib import Path
 
 from pano_inpaint.eval.report import against_peers, column_mean, format_cell, peer_table
 
-__all__ = ["FamilyChange", "compare_runs", "format_comparison", "load_rows", "moved_cases"]
+__all__ = ["FamilyChange", "RunReadError", "compare_runs", "format_comparison", "load_rows",
+           "moved_cases"]
+
+_WHAT = "give an evaluation run's folder (the --out of `pano-inpaint eval`) or its results.json"
+
+
+class RunReadError(ValueError):
+    """A run that cannot be read: missing, unreadable, or not an evaluation's results."""
 
 
 def load_rows(run: str | Path) -> list[dict]:
     """The rows of a run: its folder (holding ``results.json``) or that file.
 
     Raises:
-        ValueError: no such file, or not an evaluation's results.
+        RunReadError: no such file or folder, unreadable, or not an evaluation's results.
     """
     path = Path(run)
     if path.is_dir():
         path = path / "results.json"
     try:
-        rows = json.loads(path.read_text(encoding="utf-8"))["rows"]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise ValueError(f"{run}: not an evaluation run's results.json ({exc})") from None
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:  # was "[Errno 2] No such file or directory: ..."
+        missing = (f"holds no results.json (is {path.parent} an evaluation run?)"
+                   if path != Path(run) else "no such file or folder")
+        raise RunReadError(f"{run}: {missing}; {_WHAT}") from None
+    except OSError as exc:
+        raise RunReadError(f"{run}: cannot read it ({exc.strerror or exc}); {_WHAT}") from None
+    except UnicodeDecodeError:
+        raise RunReadError(f"{run}: not text, so not an evaluation's results.json; {_WHAT}"
+                           ) from None
+    try:
+        rows = json.loads(text)["rows"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise RunReadError(f"{run}: not an evaluation run's results.json ({exc}); {_WHAT}"
+                           ) from None
     if not isinstance(rows, list):
-        raise ValueError(f"{run}: its 'rows' is not a list")
+        raise RunReadError(f"{run}: its 'rows' is not a list; {_WHAT}")
     return rows
 
 
