@@ -1458,6 +1458,18 @@ def _train_stopped(run_dir: Path, every: int, restart: bool, started: float) -> 
                         "nothing to continue from; run the same command again to start over")
 
 
+def _check_train_device(device: str) -> None:
+    """A training config's ``device`` that torch cannot use is a config error (2), refused as
+    ``-g net``'s is (:func:`~pano_inpaint.generators.net.model.resolve_device`, once torch is
+    loaded): ``device: gpu7`` stopped the run at its start as no usable data would (1)."""
+    from pano_inpaint.generators.net.model import resolve_device
+
+    try:
+        resolve_device(device)
+    except ValueError as exc:
+        raise _fail(f"config: {exc}", EXIT_USAGE) from exc
+
+
 def _train(ctx: typer.Context, config: Path, load, trainer, *, data: list[Path], run_dir: Path,
            **options) -> None:
     """Load a training config with ``load``, run ``trainer()(config, data, run_dir,
@@ -1480,6 +1492,7 @@ def _train(ctx: typer.Context, config: Path, load, trainer, *, data: list[Path],
     _output_exists(run_dir / "checkpoint.pt")  # a folder that cannot be searched: a traceback
     _check_out_folder(run_dir)
     train = trainer()  # a Ctrl-C while torch loads writes nothing (_stops_cleanly says so)
+    _check_train_device(train_config.device)
     logging.getLogger("pano_inpaint").setLevel(logging.INFO)
     started = time.time()
     try:
