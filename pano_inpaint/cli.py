@@ -995,6 +995,10 @@ def demo_command(
     except ImageWriteError as exc:  # 'cannot write PATH: why; what to do'
         _remove_empty(made)  # no space left for the first file: an empty folder was left
         raise _fail(str(exc), EXIT_OUTPUT) from exc
+    except OSError as exc:  # a rename refused as the block ends (a traceback, exit 1, before)
+        _remove_empty(made)
+        raise _fail(f"cannot write '{exc.filename}': {exc.strerror or exc}; check the output "
+                    "path, permissions and free disk space", EXIT_OUTPUT) from exc
     except (KeyboardInterrupt, typer.Exit):
         _remove_empty(made)  # 'nothing was written': not even the folder
         raise  # _stops_cleanly's 'nothing was written'

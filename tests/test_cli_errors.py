@@ -782,6 +782,29 @@ def test_demo_that_cannot_write_a_file_says_which(tmp_path, capsys, blocked):
     assert ".tmp" not in text and "Errno" not in text
 
 
+def test_demo_whose_last_rename_is_refused_is_an_output_error(tmp_path, capsys, monkeypatch):
+    """The files are written to temporary names and moved into place together at the end; a
+    move refused there (an immutable report.json: 'Operation not permitted') was a traceback
+    and exit 1. Now exit 4 naming the file, and none of the new files nor the folder made."""
+    import errno
+
+    from pano_inpaint.io import atomic
+
+    commit = atomic._commit
+
+    def refused(tmp, path, overwrite):
+        if Path(path).name == "report.json":
+            raise PermissionError(errno.EPERM, "Operation not permitted", str(tmp))
+        return commit(tmp, path, overwrite)
+
+    monkeypatch.setattr(atomic, "_commit", refused)
+    out = tmp_path / "d" / "sub"
+    code, text = _run(capsys, "demo", "--height", 32, "-g", "telea", "-o", out)
+    assert code == EXIT_OUTPUT and text.count("error:") == 1
+    assert f"cannot write '{out / 'report.json'}': Operation not permitted" in text
+    assert ".tmp" not in text and list(tmp_path.iterdir()) == []
+
+
 def test_ctrl_c_on_one_image_says_so_in_the_singular(tmp_path, pano, capsys, monkeypatch):
     def ctrl_c(*args, **kwargs):
         raise KeyboardInterrupt
