@@ -1368,6 +1368,8 @@ def eval_compare_command(
     """
     from pano_inpaint.eval.compare import RunReadError, format_comparison, load_rows
 
+    if not threshold >= 0:  # NaN listed no case, silently; a negative one every case
+        raise _fail(f"--threshold is a change in dB, 0 or more; got {threshold}", EXIT_USAGE)
     try:
         rows = [load_rows(base), load_rows(new), None if peers is None else load_rows(peers)]
         text = format_comparison(rows[0], rows[1], method, threshold=threshold, peers=rows[2],

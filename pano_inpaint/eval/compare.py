@@ -55,7 +55,32 @@ def load_rows(run: str | Path) -> list[dict]:
                            ) from None
     if not isinstance(rows, list):
         raise RunReadError(f"{run}: its 'rows' is not a list; {_WHAT}")
+    for number, row in enumerate(rows, 1):
+        problem = _row_problem(row)
+        if problem is not None:  # was a KeyError or TypeError traceback in the comparison
+            raise RunReadError(f"{run}: row {number} of its results {problem}; {_WHAT}")
     return rows
+
+
+_TEXT_FIELDS = ("image", "family", "method", "kind", "status")
+_NUMBER_FIELDS = ("psnr", "grad_ratio", "grad_inner")
+
+
+def _row_problem(row: object) -> str | None:
+    """What makes ``row`` no evaluation result the comparison can read, or None: the fields
+    it reads must be text (``set`` may be null) and numbers (or null)."""
+    if not isinstance(row, dict):
+        return "is not an object"
+    for field in _TEXT_FIELDS:
+        if not isinstance(row.get(field), str):
+            return f"has no text {field!r}"
+    if not isinstance(row.get("set") or "", str):
+        return "has a 'set' that is not text"
+    for field in _NUMBER_FIELDS:
+        value = row.get(field)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            return f"has a {field!r} that is not a number"
+    return None
 
 
 def _scored(rows: list[dict], method: str) -> dict[tuple[str, str, str], dict]:

@@ -117,3 +117,34 @@ def test_a_run_it_cannot_compare_is_one_line_saying_what_to_give(tmp_path, capsy
         assert "no case" in text
     else:
         assert str(other) in text and "give an evaluation run's folder" in text
+
+
+@pytest.mark.parametrize(("row", "words"), [
+    (1, "row 3 of its results is not an object"),
+    ({k: v for k, v in _row("z.png", "tripod", "patchmatch", 1.0).items() if k != "family"},
+     "row 3 of its results has no text 'family'"),
+    (_row("z.png", "tripod", "patchmatch", "31.5"), "row 3 of its results has a 'psnr' that"),
+    (_row("z.png", "tripod", "patchmatch", 1.0, ratio=True), "has a 'grad_ratio' that"),
+])
+def test_a_row_the_comparison_cannot_read_is_named(tmp_path, capsys, row, words):
+    """A results.json whose rows are not evaluation results was a traceback (KeyError:
+    'family'; AttributeError: 'int' object has no attribute 'get'; TypeError on a psnr given
+    as text), exit 1; it is a run that cannot be read (3), naming the row."""
+    base, new, _ = _runs()
+    (tmp_path / "base.json").write_text(json.dumps({"rows": base}))
+    (tmp_path / "new.json").write_text(json.dumps({"rows": [*new[:2], row]}))
+    code = main(["eval-compare", str(tmp_path / "base.json"), str(tmp_path / "new.json")])
+    text = " ".join(capsys.readouterr().err.split())
+    assert code == EXIT_INPUT and text.count("error:") == 1 and words in text
+
+
+@pytest.mark.parametrize("threshold", ["nan", "-0.5"])
+def test_a_threshold_that_lists_nothing_or_everything_is_refused(tmp_path, capsys, threshold):
+    """--threshold nan listed no moved case, silently (every comparison with NaN is false)."""
+    base, new, _ = _runs()
+    (tmp_path / "base.json").write_text(json.dumps({"rows": base}))
+    (tmp_path / "new.json").write_text(json.dumps({"rows": new}))
+    code = main(["eval-compare", str(tmp_path / "base.json"), str(tmp_path / "new.json"),
+                 "--threshold", threshold])
+    text = " ".join(capsys.readouterr().err.split())
+    assert code == EXIT_USAGE and "--threshold is a change in dB, 0 or more" in text
