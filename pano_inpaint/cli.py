@@ -1444,8 +1444,9 @@ RestartOption = Annotated[
     bool, typer.Option("--restart", help="Ignore a checkpoint in the run folder, start over.")
 ]
 MaxStepsOption = Annotated[
-    int | None, typer.Option(help="Stop (with a checkpoint) after this step; run again to "
-                             "resume.")
+    # min: -3 trained nothing and exited 0, 'stopped at step 0', leaving a run folder
+    int | None, typer.Option(min=0, help="Stop (with a checkpoint) after this step; run "
+                             "again to resume.")
 ]
 NoProgressOption = Annotated[bool, typer.Option("--no-progress", help="No progress bar.")]
 

@@ -76,3 +76,15 @@ def test_the_command_refuses_them_before_any_work(tmp_path: Path, capsys, comman
     err = " ".join(capsys.readouterr().err.split())
     assert code == EXIT_USAGE and "config: log_every must be >= 1, got 0" in err
     assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("command", ["train", "train-mask"])
+def test_a_negative_max_steps_is_a_usage_error(tmp_path: Path, capsys, command):
+    """--max-steps -3 trained nothing, wrote a run folder and exited 0, 'stopped at step 0'."""
+    smoke = Path(__file__).resolve().parents[2] / "configs" / "train" / (
+        "smoke.yaml" if command == "train" else "mask_smoke.yaml")
+    (tmp_path / "data").mkdir()
+    code = main([command, "-c", str(smoke), "--data", str(tmp_path / "data"), "--out",
+                 str(tmp_path / "run"), "--no-progress", "--max-steps", "-3"])
+    assert code == EXIT_USAGE and "--max-steps" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
