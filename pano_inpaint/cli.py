@@ -1496,6 +1496,11 @@ def _train(ctx: typer.Context, config: Path, load, trainer, *, data: list[Path],
     except OSError as exc:  # a folder was a traceback, a missing file '[Errno 2] ...'
         raise _fail(f"config: cannot read {config}: {exc.strerror or exc}", EXIT_USAGE) from exc
     _check_input_folders(data)
+    if any(run_dir.resolve() == folder.resolve() for folder in data):
+        # The run's losses.png was read as a training photo when it resumed.
+        raise _fail(f"--out {run_dir} is a --data folder: the run's own files (losses.png) "
+                    "would be read as training images; give the run a folder of its own",
+                    EXIT_USAGE)
     _output_exists(run_dir / "checkpoint.pt")  # a folder that cannot be searched: a traceback
     _check_out_folder(run_dir)
     train = trainer()  # a Ctrl-C while torch loads writes nothing (_stops_cleanly says so)

@@ -184,3 +184,20 @@ def test_a_device_torch_cannot_use_is_a_config_error_before_any_work(
     err = " ".join(capsys.readouterr().err.split())
     assert code == EXIT_USAGE and err.startswith("error: config:") and words in err
     assert err.count("error:") == 1 and not run.exists()
+
+
+@pytest.mark.parametrize("command", ["train", "train-mask"])
+def test_a_run_folder_that_is_a_data_folder_is_refused(command: str, data_dir: Path,
+                                                       tmp_path: Path, capsys) -> None:
+    """--out the same folder as --data trained, and on resuming read the run's own
+    losses.png as a training photo (summary.json: 'photos': 1, 0 at the start)."""
+    from pano_inpaint.cli import main
+    from pano_inpaint.exit_codes import EXIT_USAGE
+
+    smoke = CONFIGS / ("smoke.yaml" if command == "train" else "mask_smoke.yaml")
+    before = sorted(data_dir.iterdir())
+    code = main([command, "-c", str(smoke), "--data", str(data_dir), "--out",
+                 str(data_dir / ".." / data_dir.name), "--no-progress"])
+    err = " ".join(capsys.readouterr().err.split())
+    assert code == EXIT_USAGE and "is a --data folder" in err and err.count("error:") == 1
+    assert sorted(data_dir.iterdir()) == before
