@@ -1485,6 +1485,8 @@ def _train(ctx: typer.Context, config: Path, load, trainer, *, data: list[Path],
     torch: it is called once the config and the folders are checked."""
     import os
 
+    from pano_inpaint.weights_error import WeightsError
+
     # On CPUs shared with other jobs, OpenMP threads that spin while waiting for a descheduled
     # peer make every parallel region cost a scheduler time slice (steps 10-20x slower).
     # Passive waiting avoids that; it only takes effect if torch is not imported yet.
@@ -1512,6 +1514,9 @@ def _train(ctx: typer.Context, config: Path, load, trainer, *, data: list[Path],
     except KeyboardInterrupt:  # typer would end it silently with 130
         raise _train_stopped(run_dir, train_config.checkpoint_every, options["restart"],
                              started) from None
+    except WeightsError as exc:  # train-mask's init: a traceback before
+        raise _fail(f"config: init: {exc}; give a rignet.pt that train-mask wrote with this "
+                    "config's net", EXIT_USAGE) from exc
     except (FileNotFoundError, ValueError) as exc:
         raise _fail(str(exc), 1) from exc
     except (FileExistsError, NotADirectoryError) as exc:  # a file as --out: a traceback before
