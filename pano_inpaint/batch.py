@@ -51,6 +51,7 @@ from pano_inpaint.jobs import (
     settle_reads_ahead,
     write_json,
 )
+from pano_inpaint.weights_error import WeightsError
 
 if TYPE_CHECKING:  # the generators (numpy, OpenCV) load when a plan builds one
     from pano_inpaint.generators.base import Generator
@@ -486,7 +487,8 @@ def _generator_for(config: PipelineConfig) -> Generator:
 def _fill(source: Path, target: Path, settings: FillSettings, generator: Generator, *,
           overwrite: bool, progress: Callable[[float, str], None] | None):
     """``inpaint_file`` with every failure turned into a ``JobError`` with its exit code: a
-    generator that runs out of memory is a problem of the input's size (3), one that fails
+    generator that runs out of memory is a problem of the input's size (3), network weights
+    it cannot use are the configuration's (2: they load at the first fill), one that fails
     otherwise is 1 (a bug to report)."""
     try:
         return inpaint_file(source, target, settings.mask, config=settings.config,
@@ -498,6 +500,11 @@ def _fill(source: Path, target: Path, settings: FillSettings, generator: Generat
     except MemoryError as exc:
         raise JobError(f"{source}: not enough memory to fill it; free memory, fill a smaller "
                        "copy, or use a lighter generator (-g telea)", EXIT_INPUT) from exc
+    except WeightsError as exc:
+        raise JobError(f"{source}: the network's weights cannot be used: {exc}; give a file "
+                       "that `pano-inpaint train` wrote (its net.pt) as "
+                       "generator.params.weights, or leave it unset for the shipped one",
+                       EXIT_USAGE) from exc
     except OSError as exc:
         raise JobError(f"{source}: {exc.strerror or exc}", EXIT_OUTPUT) from exc
     except Exception as exc:
@@ -589,7 +596,9 @@ def fill_image(job: ImageJob, settings: FillSettings, *, generator: Generator | 
 def write_report(plan: BatchPlan, outcomes: Sequence[Outcome],
                  skipped: Sequence[int] = ()) -> None:
     """The consistency report(s) as JSON: one object, or for a batch one per input (those a
-    resumed run skipped say so: their results are in the manifest).
+    resumed run skipped say so: their results are in the manifest). A single image that was
+    not filled (failed, interrupted) has no report: an empty ``{}`` was written, over the
+    report of the output it left as it was (with ``--overwrite``).
 
     Raises:
         JobError: ``EXIT_OUTPUT`` if it cannot be written (the images are written already).
@@ -601,8 +610,10 @@ def write_report(plan: BatchPlan, outcomes: Sequence[Outcome],
     for index in skipped:
         data[plan.sources[index]] = {"output": plan.targets[index],
                                      "skipped": "done by an earlier run (see the manifest)"}
+    if not plan.batch and not data:
+        return
     try:
-        write_json(plan.report, data if plan.batch else next(iter(data.values()), {}))
+        write_json(plan.report, data if plan.batch else next(iter(data.values())))
     except OSError as exc:
         raise JobError(f"the results were written, but not the report {plan.report}: "
                        f"{exc.strerror or exc}", EXIT_OUTPUT) from exc

@@ -999,6 +999,10 @@ def demo_command(
     except ImageWriteError as exc:  # 'cannot write PATH: why; what to do'
         _remove_empty(made)  # no space left for the first file: an empty folder was left
         raise _fail(str(exc), EXIT_OUTPUT) from exc
+    except OSError as exc:  # a rename refused as the block ends (a traceback, exit 1, before)
+        _remove_empty(made)
+        raise _fail(f"cannot write '{exc.filename}': {exc.strerror or exc}; check the output "
+                    "path, permissions and free disk space", EXIT_OUTPUT) from exc
     except (KeyboardInterrupt, typer.Exit):
         _remove_empty(made)  # 'nothing was written': not even the folder
         raise  # _stops_cleanly's 'nothing was written'
@@ -1358,20 +1362,24 @@ def eval_compare_command(
     ] = 0.05,
 ) -> None:
     """Two evaluation runs side by side: per set and family the method's WS-PSNR in each, the
-    change and the gradient ratios, then the cases that moved. Exit code 2: a run unreadable,
-    or no case in common.
+    change and the gradient ratios, then the cases that moved. Exit code 3: a run missing,
+    unreadable or not an evaluation's results.json; 2: no case of the method in common.
 
     Example:
 
         pano-inpaint eval-compare eval_out/before eval_out/after \\
             --peers eval_out/before
     """
-    from pano_inpaint.eval.compare import format_comparison, load_rows
+    from pano_inpaint.eval.compare import RunReadError, format_comparison, load_rows
 
+    if not threshold >= 0:  # NaN listed no case, silently; a negative one every case
+        raise _fail(f"--threshold is a change in dB, 0 or more; got {threshold}", EXIT_USAGE)
     try:
         rows = [load_rows(base), load_rows(new), None if peers is None else load_rows(peers)]
         text = format_comparison(rows[0], rows[1], method, threshold=threshold, peers=rows[2],
                                  names=(base.name or str(base), new.name or str(new)))
+    except RunReadError as exc:
+        raise _fail(str(exc), EXIT_INPUT) from exc
     except ValueError as exc:
         raise _fail(str(exc), EXIT_USAGE) from exc
     out.print(text, highlight=False, markup=False, soft_wrap=True, end="")
@@ -1440,8 +1448,9 @@ RestartOption = Annotated[
     bool, typer.Option("--restart", help="Ignore a checkpoint in the run folder, start over.")
 ]
 MaxStepsOption = Annotated[
-    int | None, typer.Option(help="Stop (with a checkpoint) after this step; run again to "
-                             "resume.")
+    # min: -3 trained nothing and exited 0, 'stopped at step 0', leaving a run folder
+    int | None, typer.Option(min=0, help="Stop (with a checkpoint) after this step; run "
+                             "again to resume.")
 ]
 NoProgressOption = Annotated[bool, typer.Option("--no-progress", help="No progress bar.")]
 
@@ -1460,6 +1469,18 @@ def _train_stopped(run_dir: Path, every: int, restart: bool, started: float) -> 
                         "nothing to continue from; run the same command again to start over")
 
 
+def _check_train_device(device: str) -> None:
+    """A training config's ``device`` that torch cannot use is a config error (2), refused as
+    ``-g net``'s is (:func:`~pano_inpaint.generators.net.model.resolve_device`, once torch is
+    loaded): ``device: gpu7`` stopped the run at its start as no usable data would (1)."""
+    from pano_inpaint.generators.net.model import resolve_device
+
+    try:
+        resolve_device(device)
+    except ValueError as exc:
+        raise _fail(f"config: {exc}", EXIT_USAGE) from exc
+
+
 def _train(ctx: typer.Context, config: Path, load, trainer, *, data: list[Path], run_dir: Path,
            **options) -> None:
     """Load a training config with ``load``, run ``trainer()(config, data, run_dir,
@@ -1467,6 +1488,8 @@ def _train(ctx: typer.Context, config: Path, load, trainer, *, data: list[Path],
     unreadable folder, 1 for no usable image or a foreign checkpoint. ``trainer`` imports
     torch: it is called once the config and the folders are checked."""
     import os
+
+    from pano_inpaint.weights_error import WeightsError
 
     # On CPUs shared with other jobs, OpenMP threads that spin while waiting for a descheduled
     # peer make every parallel region cost a scheduler time slice (steps 10-20x slower).
@@ -1479,9 +1502,15 @@ def _train(ctx: typer.Context, config: Path, load, trainer, *, data: list[Path],
     except OSError as exc:  # a folder was a traceback, a missing file '[Errno 2] ...'
         raise _fail(f"config: cannot read {config}: {exc.strerror or exc}", EXIT_USAGE) from exc
     _check_input_folders(data)
+    if any(run_dir.resolve() == folder.resolve() for folder in data):
+        # The run's losses.png was read as a training photo when it resumed.
+        raise _fail(f"--out {run_dir} is a --data folder: the run's own files (losses.png) "
+                    "would be read as training images; give the run a folder of its own",
+                    EXIT_USAGE)
     _output_exists(run_dir / "checkpoint.pt")  # a folder that cannot be searched: a traceback
     _check_out_folder(run_dir)
     train = trainer()  # a Ctrl-C while torch loads writes nothing (_stops_cleanly says so)
+    _check_train_device(train_config.device)
     logging.getLogger("pano_inpaint").setLevel(logging.INFO)
     started = time.time()
     try:
@@ -1489,6 +1518,9 @@ def _train(ctx: typer.Context, config: Path, load, trainer, *, data: list[Path],
     except KeyboardInterrupt:  # typer would end it silently with 130
         raise _train_stopped(run_dir, train_config.checkpoint_every, options["restart"],
                              started) from None
+    except WeightsError as exc:  # train-mask's init: a traceback before
+        raise _fail(f"config: init: {exc}; give a rignet.pt that train-mask wrote with this "
+                    "config's net", EXIT_USAGE) from exc
     except (FileNotFoundError, ValueError) as exc:
         raise _fail(str(exc), 1) from exc
     except (FileExistsError, NotADirectoryError) as exc:  # a file as --out: a traceback before

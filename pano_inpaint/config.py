@@ -195,10 +195,11 @@ class PipelineConfig:
 
 
 def _apply_override(data: dict, override: str) -> None:
-    if "=" not in override:
-        raise ConfigError(f"override {override!r} must look like key.path=value")
-    key, raw = override.split("=", 1)
+    key, _, raw = override.partition("=")
     parts = key.strip().split(".")
+    # '=3' was "unknown key ; allowed: ...", 'mask..dilate=3' the same for an empty key
+    if "=" not in override or not all(parts):
+        raise ConfigError(f"override {override!r} must look like key.path=value")
     node = data
     for part in parts[:-1]:
         node = node.setdefault(part, {})

@@ -17,6 +17,7 @@ from typing import TypeVar
 import torch
 
 from pano_inpaint.io.atomic import atomic_write
+from pano_inpaint.weights_error import WeightsError
 
 __all__ = [
     "WeightsError",
@@ -29,10 +30,6 @@ __all__ = [
 
 
 Network = TypeVar("Network", bound=torch.nn.Module)
-
-
-class WeightsError(RuntimeError):
-    """A weights file that is missing, corrupt or not of the expected network."""
 
 
 def check_weights_path(path: str | Path) -> None:

@@ -277,6 +277,21 @@ def test_report_that_fails_at_the_end_is_an_output_error(tmp_path, pano, capsys,
     assert (tmp_path / "o.png").exists()
 
 
+def test_a_failed_fill_leaves_the_earlier_report(tmp_path, pano, capsys):
+    """A single image that was not filled wrote '{}' as its report: with --overwrite, over the
+    report of the output it left as it was."""
+    report = tmp_path / "r.json"
+    assert _fill(capsys, pano, tmp_path / "o.png", "--report", report)[0] == 0
+    kept, image = report.read_text(), (tmp_path / "o.png").read_bytes()
+    code, _ = _run(capsys, "inpaint", pano, "--nadir", 170, "-g", "telea", "-o",
+                   tmp_path / "o.png", "-q", "--report", report, "--overwrite")
+    assert code == EXIT_INPUT
+    assert report.read_text() == kept and (tmp_path / "o.png").read_bytes() == image
+    code, _ = _run(capsys, "inpaint", pano, "--nadir", 170, "-g", "telea", "-o",
+                   tmp_path / "o2.png", "-q", "--report", tmp_path / "r2.json")
+    assert code == EXIT_INPUT and not (tmp_path / "r2.json").exists()
+
+
 # ----------------------------------------------------------------------- outputs and batches
 
 
@@ -469,6 +484,46 @@ def test_weights_that_are_no_weights_file_are_refused_before_the_fill(tmp_path, 
     code, text = _run(capsys, "inpaint", pano, "--auto", "-g", "telea", "-o",
                       tmp_path / "o.png", "--set", f"auto_mask.weights={path}")
     assert code == EXIT_USAGE and "weights_only" not in text and len(text) < 300
+
+
+def test_weights_torch_cannot_read_are_a_config_error_at_the_fill(tmp_path, pano, capsys):
+    """A zip archive that is no torch file passes the check before work and fails as the
+    network loads, at the first fill: that was 'the generator failed (WeightsError: ...); this
+    is a bug, please report it' (exit 1); it is the configuration's fault (2), saying what to
+    give."""
+    pytest.importorskip("torch")
+    import zipfile
+
+    weights = tmp_path / "bad.pt"
+    with zipfile.ZipFile(weights, "w") as archive:
+        archive.writestr("x", "not a state dict")
+    code, text = _run(capsys, "inpaint", pano, "--nadir", 20, "-g", "net", "-o",
+                      tmp_path / "o.png", "--set", f"generator.params.weights={weights}")
+    assert code == EXIT_USAGE and text.count("error:") == 1
+    assert "bug" not in text and "generator.params.weights" in text and "net.pt" in text
+    assert not (tmp_path / "o.png").exists()
+
+
+def test_a_mask_with_the_hole_erased_is_filled_and_an_unclear_one_refused(tmp_path, pano,
+                                                                          capsys):
+    """A black layer with the hole erased was read inverted: 'the mask covers 95% of the
+    sphere' (exit 3). A mask whose alpha leaves the hole unclear is exit 3 saying what to give."""
+    hole = nadir_mask(32, 64, 20)
+    rgba = np.zeros((32, 64, 4), np.uint8)
+    rgba[..., 3] = np.where(hole, 0, 255)
+    mask = write_image(tmp_path / "m.png", rgba)
+    code, text = _run(capsys, "inpaint", pano, "--mask", mask, "-g", "telea", "-o",
+                      tmp_path / "o.png", "-q")
+    assert code == 0 and "covers" not in text
+    filled = read_image(tmp_path / "o.png").pixels
+    np.testing.assert_array_equal(filled[~hole], read_image(pano).pixels[~hole])
+    rgba[:16, :, 3] = 0
+    rgba[16:, :, 3] = 255
+    write_image(mask, rgba, overwrite=True)
+    code, text = _run(capsys, "inpaint", pano, "--mask", mask, "-g", "telea", "-o",
+                      tmp_path / "o2.png", "-q")
+    assert code == EXIT_INPUT and text.count("error:") == 1 and "without alpha" in text
+    assert not (tmp_path / "o2.png").exists()
 
 
 def test_zero_one_mask_is_filled(tmp_path, pano, capsys):
@@ -725,6 +780,29 @@ def test_demo_that_cannot_write_a_file_says_which(tmp_path, capsys, blocked):
     code, text = _run(capsys, "demo", "--height", 32, "-g", "telea", "-o", tmp_path / "d")
     assert code == EXIT_OUTPUT and f"cannot write '{tmp_path / 'd' / blocked}'" in text
     assert ".tmp" not in text and "Errno" not in text
+
+
+def test_demo_whose_last_rename_is_refused_is_an_output_error(tmp_path, capsys, monkeypatch):
+    """The files are written to temporary names and moved into place together at the end; a
+    move refused there (an immutable report.json: 'Operation not permitted') was a traceback
+    and exit 1. Now exit 4 naming the file, and none of the new files nor the folder made."""
+    import errno
+
+    from pano_inpaint.io import atomic
+
+    commit = atomic._commit
+
+    def refused(tmp, path, overwrite):
+        if Path(path).name == "report.json":
+            raise PermissionError(errno.EPERM, "Operation not permitted", str(tmp))
+        return commit(tmp, path, overwrite)
+
+    monkeypatch.setattr(atomic, "_commit", refused)
+    out = tmp_path / "d" / "sub"
+    code, text = _run(capsys, "demo", "--height", 32, "-g", "telea", "-o", out)
+    assert code == EXIT_OUTPUT and text.count("error:") == 1
+    assert f"cannot write '{out / 'report.json'}': Operation not permitted" in text
+    assert ".tmp" not in text and list(tmp_path.iterdir()) == []
 
 
 def test_ctrl_c_on_one_image_says_so_in_the_singular(tmp_path, pano, capsys, monkeypatch):

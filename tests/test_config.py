@@ -57,9 +57,12 @@ def test_invalid_configs_name_the_key(tmp_path, text, match):
         load_config(path)
 
 
-def test_bad_override():
-    with pytest.raises(ConfigError, match="key.path=value"):
-        load_config(overrides=["cube.face_size"])
+@pytest.mark.parametrize("override", ["cube.face_size", "=3", "mask..dilate=3", "mask.=2"])
+def test_bad_override(override):
+    """An empty key ('=3', 'mask..dilate=3') was "unknown key ; allowed: ..."."""
+    with pytest.raises(ConfigError, match=f"override '{re.escape(override)}' must look like "
+                                          "key.path=value"):
+        load_config(overrides=[override])
 
 
 @pytest.mark.parametrize(("section", "values", "key"), [

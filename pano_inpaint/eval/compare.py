@@ -18,25 +18,69 @@ from pathlib import Path
 
 from pano_inpaint.eval.report import against_peers, column_mean, format_cell, peer_table
 
-__all__ = ["FamilyChange", "compare_runs", "format_comparison", "load_rows", "moved_cases"]
+__all__ = ["FamilyChange", "RunReadError", "compare_runs", "format_comparison", "load_rows",
+           "moved_cases"]
+
+_WHAT = "give an evaluation run's folder (the --out of `pano-inpaint eval`) or its results.json"
+
+
+class RunReadError(ValueError):
+    """A run that cannot be read: missing, unreadable, or not an evaluation's results."""
 
 
 def load_rows(run: str | Path) -> list[dict]:
     """The rows of a run: its folder (holding ``results.json``) or that file.
 
     Raises:
-        ValueError: no such file, or not an evaluation's results.
+        RunReadError: no such file or folder, unreadable, or not an evaluation's results.
     """
     path = Path(run)
     if path.is_dir():
         path = path / "results.json"
     try:
-        rows = json.loads(path.read_text(encoding="utf-8"))["rows"]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise ValueError(f"{run}: not an evaluation run's results.json ({exc})") from None
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:  # was "[Errno 2] No such file or directory: ..."
+        missing = (f"holds no results.json (is {path.parent} an evaluation run?)"
+                   if path != Path(run) else "no such file or folder")
+        raise RunReadError(f"{run}: {missing}; {_WHAT}") from None
+    except OSError as exc:
+        raise RunReadError(f"{run}: cannot read it ({exc.strerror or exc}); {_WHAT}") from None
+    except UnicodeDecodeError:
+        raise RunReadError(f"{run}: not text, so not an evaluation's results.json; {_WHAT}"
+                           ) from None
+    try:
+        rows = json.loads(text)["rows"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise RunReadError(f"{run}: not an evaluation run's results.json ({exc}); {_WHAT}"
+                           ) from None
     if not isinstance(rows, list):
-        raise ValueError(f"{run}: its 'rows' is not a list")
+        raise RunReadError(f"{run}: its 'rows' is not a list; {_WHAT}")
+    for number, row in enumerate(rows, 1):
+        problem = _row_problem(row)
+        if problem is not None:  # was a KeyError or TypeError traceback in the comparison
+            raise RunReadError(f"{run}: row {number} of its results {problem}; {_WHAT}")
     return rows
+
+
+_TEXT_FIELDS = ("image", "family", "method", "kind", "status")
+_NUMBER_FIELDS = ("psnr", "grad_ratio", "grad_inner")
+
+
+def _row_problem(row: object) -> str | None:
+    """What makes ``row`` no evaluation result the comparison can read, or None: the fields
+    it reads must be text (``set`` may be null) and numbers (or null)."""
+    if not isinstance(row, dict):
+        return "is not an object"
+    for field in _TEXT_FIELDS:
+        if not isinstance(row.get(field), str):
+            return f"has no text {field!r}"
+    if not isinstance(row.get("set") or "", str):
+        return "has a 'set' that is not text"
+    for field in _NUMBER_FIELDS:
+        value = row.get(field)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            return f"has a {field!r} that is not a number"
+    return None
 
 
 def _scored(rows: list[dict], method: str) -> dict[tuple[str, str, str], dict]:

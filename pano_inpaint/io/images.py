@@ -930,24 +930,66 @@ def write_image(
 # ----------------------------------------------------------------------------------- masks
 
 
-def _hole_pixels(pixels: np.ndarray) -> np.ndarray:
-    """``(H, W, C)`` mask image -> ``(H, W)`` bool, True = hole (see :func:`read_mask`)."""
-    if pixels.dtype == _FLOAT32:
-        half = 0.5
-    else:
-        half = np.iinfo(pixels.dtype).max // 2  # 127 or 32767: "> half" means light
+# An alpha mask (see _mask_level) whose smaller part is larger than this share of it could be
+# either: a hole this large is rare, but under the default mask.max_fraction (60% of the
+# sphere) either part could be filled, so such a mask is refused rather than guessed.
+_ALPHA_TIE = 2 / 5
+
+
+def _half(pixels: np.ndarray) -> float | int:
+    """The level above which a mask pixel is light: 127 (8-bit), 32767 (16-bit), 0.5 (float)."""
+    return 0.5 if pixels.dtype == _FLOAT32 else np.iinfo(pixels.dtype).max // 2
+
+
+def _mask_level(pixels: np.ndarray) -> tuple[np.ndarray, str | None]:
+    """A mask image's ``(H, W, C)`` pixels -> the ``(H, W)`` level whose pixels above half
+    (:func:`_half`) are the hole, and, when which part is the hole cannot be told, why (the
+    level is then the colour's, as a look at the file takes it). See :func:`read_mask`.
+
+    With alpha, transparent (at or below half) and opaque pixels both, and the opaque ones all
+    light or all dark (strokes on a transparent layer, or a layer of one colour with the hole
+    erased), the colour says nothing (an editor keeps any colour under an erased pixel) and the
+    hole is the smaller of the two parts. Read by colour, a black layer with the hole erased
+    had its opaque part taken for the hole and was refused as covering 95% of the sphere."""
+    half = _half(pixels)
     colour = pixels[..., :3] if pixels.shape[2] >= 3 else pixels
-    if pixels.shape[2] == 4:
-        alpha = pixels[..., 3]
-        # Strokes painted on a transparent layer carry the mask in alpha alone.
-        if colour.min() == colour.max() and alpha.min() != alpha.max():
-            return alpha > half
-    if pixels.dtype != _FLOAT32 and colour.max() == 1:
+    level = colour.max(axis=2)
+    if pixels.shape[2] != 4:
+        return level, None
+    alpha = pixels[..., 3]
+    opaque = alpha > half
+    share = float(np.mean(opaque))
+    if share in (0.0, 1.0):
+        return level, None
+    light = level[opaque] > half
+    if light.any() and not light.all():
+        return level, ("has transparent pixels and its visible ones are both light and dark, "
+                       "so whether its colour or its transparency marks the hole cannot be "
+                       "told; save it without alpha, white (the hole) on black")
+    if _ALPHA_TIE < share < 1 - _ALPHA_TIE:
+        return level, (f"is transparent over {1 - share:.0%} of it and opaque over the rest, "
+                       "so which part is the hole cannot be told; save it without alpha, white "
+                       "(the hole) on black")
+    if share < 0.5:
+        return alpha, None  # strokes on a transparent layer
+    top = 1.0 if pixels.dtype == _FLOAT32 else np.iinfo(pixels.dtype).max
+    return top - alpha, None  # the hole erased from an opaque layer
+
+
+def _hole_of_level(level: np.ndarray) -> np.ndarray:
+    """A mask's ``(H, W)`` level (:func:`_mask_level`) -> ``(H, W)`` bool, True = hole."""
+    if level.dtype != _FLOAT32 and level.max() == 1:
         # A 0/1 mask (numpy, OpenCV and labelling tools write these): 1 is the hole, not a
         # nearly black pixel.
         logger.info("the mask holds only 0 and 1: taking 1 as the hole")
-        return colour.max(axis=2) > 0
-    return colour.max(axis=2) > half
+        return level > 0
+    return level > _half(level)
+
+
+def _hole_pixels(pixels: np.ndarray) -> np.ndarray:
+    """``(H, W, C)`` mask image -> ``(H, W)`` bool, True = hole (see :func:`read_mask`); an
+    alpha mask that could be either way is read by its colour (:func:`_mask_level`)."""
+    return _hole_of_level(_mask_level(pixels)[0])
 
 
 _SOFT_GREY = 1 / 8  # a rim pixel this light (32 of 255) is a soft edge, not JPEG noise
@@ -1026,7 +1068,7 @@ def _rim_width(shells: np.ndarray) -> int:
     return int(shells[breaks[0]] if breaks.size else shells[-1])
 
 
-def _soft_rim_reach(pixels: np.ndarray, hole: np.ndarray) -> _Rim:
+def _soft_rim_reach(level: np.ndarray, hole: np.ndarray) -> _Rim:
     """How far (pixels) a soft, anti-aliased rim reaches beyond ``hole`` (see :class:`_Rim`).
 
     A soft brush or a feathered selection leaves grey pixels at or below half round the hole:
@@ -1034,14 +1076,9 @@ def _soft_rim_reach(pixels: np.ndarray, hole: np.ndarray) -> _Rim:
     fill (a red disc's rim on a grey sky stayed a red ring). JPEG noise round a hard edge stays
     below ``_SOFT_GREY``, so it does not count. Distances are taken on the sphere, as the
     ``--dilate`` that covers the rim grows the hole (across the wrap-around line, over a pole)."""
-    if pixels.dtype != _FLOAT32 and pixels.max() == 1:  # a 0/1 label image has no rim
+    if level.dtype != _FLOAT32 and level.max() == 1:  # a 0/1 label image has no rim
         return _Rim(0)
-    top = 1.0 if pixels.dtype == _FLOAT32 else float(np.iinfo(pixels.dtype).max)
-    colour = pixels[..., :3] if pixels.shape[2] >= 3 else pixels
-    if pixels.shape[2] == 4 and colour.min() == colour.max():
-        level = pixels[..., 3]  # strokes on a transparent layer
-    else:
-        level = colour.max(axis=2)
+    top = 1.0 if level.dtype == _FLOAT32 else float(np.iinfo(level.dtype).max)
     height = hole.shape[0]
     # The farthest the rim is measured. The doubling below stops here, not at the next power
     # of two past it (at 3000 rows a limit of 375 px was measured out to 512).
@@ -1206,9 +1243,12 @@ def read_mask(
 
     Rule: a pixel is a hole when it is light, i.e. its brightest colour channel is above half
     range (> 127 for 8-bit, > 32767 for 16-bit, > 0.5 for float), so white (or any non-black
-    stroke) marks holes and JPEG noise around black does not. Exceptions: an image with alpha
-    whose colour is the same everywhere (strokes on a transparent layer) uses alpha > half
-    instead; an integer mask whose largest value is 1 (a 0/1 label image) takes 1 as the hole.
+    stroke) marks holes and JPEG noise around black does not. Exceptions: an image with
+    transparent pixels (alpha at or below half) whose opaque pixels are all light or all dark
+    (strokes on a transparent layer, or a layer with the hole erased) is read from its alpha:
+    the hole is the smaller part, opaque or transparent, and parts of about the same size (the
+    smaller over 40%) are refused, as is a mix of light and dark opaque pixels with transparent
+    ones; an integer mask whose largest value is 1 (a 0/1 label image) takes 1 as the hole.
 
     Args:
         path: mask image, any format :func:`read_image` reads.
@@ -1231,7 +1271,8 @@ def read_mask(
 
     Raises:
         ImageReadError: the file cannot be read.
-        ValueError: the mask has another size and ``resize`` is False, or bad ``height``/``width``.
+        ValueError: the mask has another size and ``resize`` is False, its alpha leaves the
+            hole unclear, or bad ``height``/``width``.
 
     Example:
         >>> hole = read_mask("tripod.png", 2048, 4096)  # doctest: +SKIP
@@ -1241,11 +1282,14 @@ def read_mask(
     height = check_positive_int(height, "height")
     width = check_positive_int(width, "width")
     loaded = read_image(path, max_pixels=max_pixels)
-    hole = _hole_pixels(loaded.pixels)
+    level, doubt = _mask_level(loaded.pixels)
+    if doubt is not None:
+        raise ValueError(f"mask '{path}' {doubt}")
+    hole = _hole_of_level(level)
     mask_h, mask_w = hole.shape
     if dilate is not None and ((mask_h, mask_w) == (height, width) or resize):
         # Only for a mask about to be filled (a size refused first is the message to act on).
-        rim = _soft_rim_reach(loaded.pixels, hole)
+        rim = _soft_rim_reach(level, hole)
         reach = int(np.ceil(rim.width * width / mask_w))  # in the image's pixels
         limit = int(np.ceil(_soft_widest(mask_h) * width / mask_w))
         if not rim.runs_on and reach > dilate:

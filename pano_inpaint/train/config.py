@@ -13,6 +13,12 @@ from typing import Any
 
 from pano_inpaint.dataclass_yaml import load_dataclass_yaml
 from pano_inpaint.generators.net.config import NetConfig
+from pano_inpaint.train.checks import (
+    check_at_least,
+    check_run_numbers,
+    check_share,
+    check_weight,
+)
 
 __all__ = [
     "DataConfig",
@@ -146,12 +152,27 @@ def _check(config: TrainConfig) -> TrainConfig:
         raise TrainConfigError("workers must be >= 0")
     if config.precision not in PRECISIONS:
         raise TrainConfigError(f"precision must be one of {', '.join(PRECISIONS)}")
-    if not config.data.families or any(w < 0 for w in config.data.families.values()):
+    if not config.data.families or not all(w >= 0 for w in config.data.families.values()):
         raise TrainConfigError("data.families must map family names to weights >= 0")
     if not 0 <= config.data.panorama_share <= 1:
         raise TrainConfigError("data.panorama_share must be in [0, 1]")
-    if config.data.min_scale < 1 or config.data.max_scale < config.data.min_scale:
+    # NaN scales were an OverflowError traceback from the sampler.
+    if not (1 <= config.data.min_scale <= config.data.max_scale < float("inf")):
         raise TrainConfigError("data.min_scale must be >= 1 and <= data.max_scale")
+    for name in ("content_rotation", "centre_hole"):
+        check_share(getattr(config.data, name), f"data.{name}", TrainConfigError)
+    check_at_least(config.data.validation_cubes, 0, "data.validation_cubes", TrainConfigError)
+    loss = config.loss
+    for name in ("l1_hole", "l1_known", "gradient", "frequency", "seam", "adversarial",
+                 "feature_matching"):
+        check_weight(getattr(loss, name), f"loss.{name}", TrainConfigError)
+    check_at_least(loss.gradient_scales, 1, "loss.gradient_scales", TrainConfigError)
+    check_at_least(loss.discriminator_channels, 1, "loss.discriminator_channels",
+                   TrainConfigError)
+    if not (config.optim.discriminator_lr > 0 and config.optim.discriminator_lr < float("inf")):
+        raise TrainConfigError(f"optim.discriminator_lr must be > 0, got "
+                               f"{config.optim.discriminator_lr}")
+    check_run_numbers(config, TrainConfigError)
     return config
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from pano_inpaint.dataclass_yaml import load_dataclass_yaml
 from pano_inpaint.masks.auto.config import RigNetConfig
 from pano_inpaint.masks.rigs import RIG_KINDS
+from pano_inpaint.train.checks import check_at_least, check_run_numbers, check_weight
 
 __all__ = [
     "MaskDataConfig",
@@ -101,7 +102,7 @@ def _check(config: MaskTrainConfig) -> MaskTrainConfig:
         raise MaskTrainConfigError(f"crop {config.crop} must be a multiple of the net's stride "
                                    f"{net.stride}")
     unknown = sorted(set(config.data.kinds) - set(RIG_KINDS))
-    if unknown or not config.data.kinds or any(w < 0 for w in config.data.kinds.values()):
+    if unknown or not config.data.kinds or not all(w >= 0 for w in config.data.kinds.values()):
         raise MaskTrainConfigError(f"data.kinds must map rig kinds ({', '.join(RIG_KINDS)}) to "
                                    f"weights >= 0; got {dict(config.data.kinds)}")
     for name in ("panorama_share", "tilt_share", "negatives", "blur", "ghost", "cut",
@@ -110,6 +111,14 @@ def _check(config: MaskTrainConfig) -> MaskTrainConfig:
             raise MaskTrainConfigError(f"data.{name} must be in [0, 1]")
     if config.data.pool < 1:
         raise MaskTrainConfigError("data.pool must be >= 1")
+    # 0 was an OpenCV assertion traceback; narrower than the smallest panorama read anywhere.
+    check_at_least(config.data.panorama_width, 32, "data.panorama_width", MaskTrainConfigError)
+    check_at_least(config.data.refresh_every, 0, "data.refresh_every", MaskTrainConfigError)
+    check_at_least(config.data.validation, 0, "data.validation", MaskTrainConfigError)
+    if not (config.loss.pos_weight > 0 and config.loss.pos_weight < float("inf")):
+        raise MaskTrainConfigError(f"loss.pos_weight must be > 0, got {config.loss.pos_weight}")
+    check_weight(config.loss.dice, "loss.dice", MaskTrainConfigError)
+    check_run_numbers(config, MaskTrainConfigError)
     return config
 
 

@@ -34,6 +34,7 @@ from pano_inpaint.train import runs
 from pano_inpaint.train.data import find_sources
 from pano_inpaint.train.mask_config import MaskTrainConfig, mask_train_config_to_dict
 from pano_inpaint.train.mask_data import MaskBatch, RigPool, ViewSampler
+from pano_inpaint.weights_error import WeightsError
 
 __all__ = ["MaskTrainResult", "train_mask"]
 
@@ -76,17 +77,32 @@ def _lr(step: int, config: MaskTrainConfig) -> float:
                                      optim.final_lr_fraction)
 
 
+def _init_network(config: MaskTrainConfig) -> RigNet | None:
+    """The network of ``config.init`` (None without one), loaded before the data is read: a
+    missing or foreign file was a WeightsError traceback once the data was in.
+
+    Raises:
+        WeightsError: the file is missing, not a rig detector's weights, or of another
+            network than ``config.net``.
+    """
+    if not config.init:
+        return None
+    start, _ = load_rignet(config.init)
+    if start.config != config.net_config():
+        raise WeightsError(f"{config.init} is a {start.config}, not the configured "
+                           f"{config.net_config()}")
+    return start
+
+
 class _Trainer:
     def __init__(self, config: MaskTrainConfig, sampler: ViewSampler, run_dir: Path,
-                 device: torch.device) -> None:
+                 device: torch.device, start: RigNet | None = None) -> None:
+        """``start``: the network of ``config.init`` (:func:`_init_network`), whose weights
+        the run starts from."""
         self.config, self.sampler, self.run_dir, self.device = config, sampler, run_dir, device
         torch.manual_seed(config.seed)
         self.model = RigNet(config.net_config())
-        if config.init:  # fine-tuning a finished run: same network, its weights to start from
-            start, _ = load_rignet(config.init)
-            if start.config != self.model.config:
-                raise ValueError(f"init {config.init} is a {start.config}, not the configured "
-                                 f"{self.model.config}")
+        if start is not None:  # fine-tuning a finished run: same network, its weights
             self.model.load_state_dict(start.state_dict())
         self.model = self.model.to(device)
         self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=config.optim.lr,
@@ -192,8 +208,9 @@ def train_mask(
     run_dir = Path(run_dir)
     provenance = runs.git_commit()
     device = runs.prepare_run(run_dir, config.device, config.threads)
+    start = _init_network(config)
     sampler = ViewSampler(find_sources(list(data_dirs), config.data.exclude), config.data)
-    trainer = _Trainer(config, sampler, run_dir, device)
+    trainer = _Trainer(config, sampler, run_dir, device, start)
     log_path = run_dir / "log.csv"
     if runs.resume_run(trainer, COLUMNS, restart):
         log.info("resumed %s at step %d", run_dir, trainer.step)

@@ -8,7 +8,7 @@ import pytest
 
 from pano_inpaint.cli import main
 from pano_inpaint.eval.compare import compare_runs, format_comparison, load_rows, moved_cases
-from pano_inpaint.exit_codes import EXIT_OK, EXIT_USAGE
+from pano_inpaint.exit_codes import EXIT_INPUT, EXIT_OK, EXIT_USAGE
 
 
 def _row(image, family, method, psnr, ratio=0.8, inner=0.9, kind="generator", set_="panoramas"):
@@ -84,12 +84,24 @@ def test_the_command_prints_the_comparison(tmp_path, capsys):
     assert "new against the best peer" in text
 
 
-@pytest.mark.parametrize("bad", ["missing", "not-json", "no-rows", "no-shared-case"])
-def test_a_run_it_cannot_compare_is_a_one_line_usage_error(tmp_path, capsys, bad):
+@pytest.mark.parametrize("bad", ["missing", "no-results", "unreadable", "binary", "not-json",
+                                 "no-rows", "no-shared-case"])
+def test_a_run_it_cannot_compare_is_one_line_saying_what_to_give(tmp_path, capsys, bad):
+    """A missing run printed "not an evaluation run's results.json ([Errno 2] No such file or
+    directory: ...)" as a usage error (2); a run that cannot be read is bad input (3, as the
+    README's table and eval-net have it) saying what to give; no case in common stays 2."""
     base, new, _ = _runs()
     (tmp_path / "base.json").write_text(json.dumps({"rows": base}))
     other = tmp_path / "other.json"
-    if bad == "not-json":
+    if bad == "no-results":
+        other = tmp_path / "run"
+        other.mkdir()
+    elif bad == "unreadable":  # a folder whose results.json is a folder (root reads anything)
+        other = tmp_path / "run"
+        (other / "results.json").mkdir(parents=True)
+    elif bad == "binary":
+        other.write_bytes(b"\xff\xd8\xff\xe0")
+    elif bad == "not-json":
         other.write_text("{")
     elif bad == "no-rows":
         other.write_text(json.dumps({"meta": {}}))
@@ -97,8 +109,42 @@ def test_a_run_it_cannot_compare_is_a_one_line_usage_error(tmp_path, capsys, bad
         other.write_text(json.dumps({"rows": [_row("z.png", "tripod", "patchmatch", 1.0)]}))
     code = main(["eval-compare", str(tmp_path / "base.json"), str(other)])
     captured = capsys.readouterr()
-    assert code == EXIT_USAGE
+    assert code == (EXIT_USAGE if bad == "no-shared-case" else EXIT_INPUT)
     assert "Traceback" not in captured.err
     text = " ".join(captured.err.split())  # the console wraps a long message
-    assert text.startswith("error:") and text.count("error:") == 1
-    assert ("results.json" in text) if bad != "no-shared-case" else ("no case" in text)
+    assert text.startswith("error:") and text.count("error:") == 1 and "Errno" not in text
+    if bad == "no-shared-case":
+        assert "no case" in text
+    else:
+        assert str(other) in text and "give an evaluation run's folder" in text
+
+
+@pytest.mark.parametrize(("row", "words"), [
+    (1, "row 3 of its results is not an object"),
+    ({k: v for k, v in _row("z.png", "tripod", "patchmatch", 1.0).items() if k != "family"},
+     "row 3 of its results has no text 'family'"),
+    (_row("z.png", "tripod", "patchmatch", "31.5"), "row 3 of its results has a 'psnr' that"),
+    (_row("z.png", "tripod", "patchmatch", 1.0, ratio=True), "has a 'grad_ratio' that"),
+])
+def test_a_row_the_comparison_cannot_read_is_named(tmp_path, capsys, row, words):
+    """A results.json whose rows are not evaluation results was a traceback (KeyError:
+    'family'; AttributeError: 'int' object has no attribute 'get'; TypeError on a psnr given
+    as text), exit 1; it is a run that cannot be read (3), naming the row."""
+    base, new, _ = _runs()
+    (tmp_path / "base.json").write_text(json.dumps({"rows": base}))
+    (tmp_path / "new.json").write_text(json.dumps({"rows": [*new[:2], row]}))
+    code = main(["eval-compare", str(tmp_path / "base.json"), str(tmp_path / "new.json")])
+    text = " ".join(capsys.readouterr().err.split())
+    assert code == EXIT_INPUT and text.count("error:") == 1 and words in text
+
+
+@pytest.mark.parametrize("threshold", ["nan", "-0.5"])
+def test_a_threshold_that_lists_nothing_or_everything_is_refused(tmp_path, capsys, threshold):
+    """--threshold nan listed no moved case, silently (every comparison with NaN is false)."""
+    base, new, _ = _runs()
+    (tmp_path / "base.json").write_text(json.dumps({"rows": base}))
+    (tmp_path / "new.json").write_text(json.dumps({"rows": new}))
+    code = main(["eval-compare", str(tmp_path / "base.json"), str(tmp_path / "new.json"),
+                 "--threshold", threshold])
+    text = " ".join(capsys.readouterr().err.split())
+    assert code == EXIT_USAGE and "--threshold is a change in dB, 0 or more" in text

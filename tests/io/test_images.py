@@ -667,6 +667,42 @@ def test_mask_from_alpha_when_colour_is_flat(tmp_path):
     assert np.argwhere(read_mask(tmp_path / "opaque.png", H, W)).tolist() == [[0, 0]]
 
 
+@pytest.mark.parametrize("layer", [0, 255, 90])
+def test_a_hole_erased_from_a_layer_is_the_transparent_part(tmp_path, layer):
+    """A layer of one colour with the hole erased (alpha 0 there, and whatever colour the
+    editor kept under it) was read by colour, or as strokes: the opaque layer became the hole,
+    refused as covering 95% of the sphere. The smaller part is the hole, either way round."""
+    rng = np.random.default_rng(0)
+    hole = np.zeros((H, W), bool)
+    hole[10:14, 3:9] = True
+    rgba = np.full((H, W, 4), layer, np.uint8)
+    rgba[..., 3] = np.where(hole, 0, 255)
+    rgba[hole, :3] = rng.integers(0, 256, (hole.sum(), 3))  # kept under the eraser
+    write_image(tmp_path / "erased.png", rgba)
+    np.testing.assert_array_equal(read_mask(tmp_path / "erased.png", H, W), hole)
+
+    rgba[..., 3] = np.where(hole, 255, 0)  # the same strokes painted on a transparent layer
+    rgba[~hole, :3] = rng.integers(0, 256, ((~hole).sum(), 3))
+    rgba[hole, :3] = layer
+    write_image(tmp_path / "strokes.png", rgba)
+    np.testing.assert_array_equal(read_mask(tmp_path / "strokes.png", H, W), hole)
+
+
+def test_an_alpha_mask_that_could_be_either_way_is_refused_saying_what_to_give(tmp_path):
+    rgba = np.zeros((H, W, 4), np.uint8)
+    rgba[: H // 2, :, 3] = 255  # half opaque, half transparent: either could be the hole
+    write_image(tmp_path / "halves.png", rgba)
+    with pytest.raises(ValueError, match=r"transparent over 50% .*without alpha, white"):
+        read_mask(tmp_path / "halves.png", H, W)
+
+    rgba[..., 3] = 255
+    rgba[12:, :, 3] = 0
+    rgba[:4, :, :3] = 255  # light and dark visible pixels: colour or alpha?
+    write_image(tmp_path / "both.png", rgba)
+    with pytest.raises(ValueError, match="both light and dark.*without alpha, white"):
+        read_mask(tmp_path / "both.png", H, W)
+
+
 def test_mask_size_mismatch_and_resize(tmp_path):
     small = np.zeros((H // 2, W // 2), np.uint8)
     small[1, 2] = 255
@@ -879,8 +915,7 @@ def test_a_faint_speck_far_from_the_hole_does_not_widen_the_soft_rim_measure(mon
         return real(hole, first, stop, reach)
 
     monkeypatch.setattr(images, "_distance_to_hole", spy)
-    pixels = np.repeat(soft[..., None], 3, axis=2)
-    assert images._soft_rim_reach(pixels, soft > 127).width > 0
+    assert images._soft_rim_reach(soft, soft > 127).width > 0
     assert measured and min(first for first, _ in measured) > 512 - 64 - 128
 
 
@@ -907,7 +942,7 @@ def test_a_soft_rim_is_measured_out_to_the_limit_and_no_farther(monkeypatch):
         return real(hole, first, stop, reach)
 
     monkeypatch.setattr(images, "_distance_to_hole", spy)
-    images._soft_rim_reach(np.repeat(soft[..., None], 3, axis=2), soft > 127)
+    images._soft_rim_reach(soft, soft > 127)
     assert max(reaches) == 80
 
 

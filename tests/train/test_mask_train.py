@@ -23,6 +23,7 @@ from pano_inpaint.train.mask_config import (  # noqa: E402
 )
 from pano_inpaint.train.mask_data import ViewSampler  # noqa: E402
 from pano_inpaint.train.mask_loop import train_mask  # noqa: E402
+from pano_inpaint.weights_error import WeightsError  # noqa: E402
 from tests.synthetic import rig_panorama  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -97,8 +98,27 @@ def test_interrupted_and_resumed_run_equals_an_uninterrupted_one(data_dir: Path,
     tuned = dataclasses.replace(config, init=str(whole.weights), steps=1, validate_every=0)
     assert train_mask(tuned, [data_dir], tmp_path / "tuned", progress=False).steps == 1
     other = dataclasses.replace(tuned, net={"channels": [8, 8]})
-    with pytest.raises(ValueError, match="init"):
+    with pytest.raises(WeightsError, match="not the configured"):
         train_mask(other, [data_dir], tmp_path / "other", progress=False)
+    assert not (tmp_path / "other").exists()
+
+
+@pytest.mark.parametrize("init", ["missing.pt", "data/pano.png", "bad.pt"])
+def test_init_weights_it_cannot_start_from_are_a_config_error(data_dir: Path, tmp_path: Path,
+                                                              capsys, init: str) -> None:
+    """A missing, foreign or corrupt ``init`` was a WeightsError traceback (exit 1), after the
+    data was read: exit 2, one line, before the data and with no run folder."""
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "bad.pt", "w") as archive:
+        archive.writestr("x", "not a state dict")
+    config = tmp_path / "tune.yaml"
+    config.write_text(SMOKE.read_text() + f"\ninit: {tmp_path / init}\n")
+    code = cli_main(["train-mask", "-c", str(config), "--data", str(data_dir), "--out",
+                     str(tmp_path / "run"), "--no-progress"])
+    err = " ".join(capsys.readouterr().err.split())
+    assert code == 2 and err.startswith("error: config: init:") and "Traceback" not in err
+    assert err.count("error:") == 1 and not (tmp_path / "run").exists()
 
 
 @pytest.mark.parametrize("path", sorted((ROOT / "configs" / "train").glob("mask_*.yaml")),

@@ -162,3 +162,42 @@ def test_the_log_is_on_disk_before_each_checkpoint(data_dir: Path, tmp_path: Pat
     assert any(name.startswith(".log.csv.") for name in synced[:checkpoints[0]])
     for before, at in zip(checkpoints, checkpoints[1:], strict=False):
         assert "log.csv" in synced[before + 1:at]
+
+
+@pytest.mark.parametrize("command", ["train", "train-mask"])
+@pytest.mark.parametrize(("device", "words"), [
+    ("gpu7", "'gpu7' is not a torch device"), ("cuda:99", "'cuda:99': this machine has"),
+])
+def test_a_device_torch_cannot_use_is_a_config_error_before_any_work(
+        command: str, device: str, words: str, data_dir: Path, tmp_path: Path, capsys) -> None:
+    """``device: gpu7`` in a training config stopped the run at its start with exit 1 (as no
+    usable image does); it is refused as ``-g net``'s device is (2), before the folder is made."""
+    from pano_inpaint.cli import main
+    from pano_inpaint.exit_codes import EXIT_USAGE
+
+    smoke = CONFIGS / ("smoke.yaml" if command == "train" else "mask_smoke.yaml")
+    config = tmp_path / "config.yaml"
+    config.write_text(smoke.read_text() + f"\ndevice: {device}\n")
+    run = tmp_path / "run"
+    code = main([command, "-c", str(config), "--data", str(data_dir), "--out", str(run),
+                 "--no-progress"])
+    err = " ".join(capsys.readouterr().err.split())
+    assert code == EXIT_USAGE and err.startswith("error: config:") and words in err
+    assert err.count("error:") == 1 and not run.exists()
+
+
+@pytest.mark.parametrize("command", ["train", "train-mask"])
+def test_a_run_folder_that_is_a_data_folder_is_refused(command: str, data_dir: Path,
+                                                       tmp_path: Path, capsys) -> None:
+    """--out the same folder as --data trained, and on resuming read the run's own
+    losses.png as a training photo (summary.json: 'photos': 1, 0 at the start)."""
+    from pano_inpaint.cli import main
+    from pano_inpaint.exit_codes import EXIT_USAGE
+
+    smoke = CONFIGS / ("smoke.yaml" if command == "train" else "mask_smoke.yaml")
+    before = sorted(data_dir.iterdir())
+    code = main([command, "-c", str(smoke), "--data", str(data_dir), "--out",
+                 str(data_dir / ".." / data_dir.name), "--no-progress"])
+    err = " ".join(capsys.readouterr().err.split())
+    assert code == EXIT_USAGE and "is a --data folder" in err and err.count("error:") == 1
+    assert sorted(data_dir.iterdir()) == before
