@@ -751,7 +751,8 @@ def cubemap_command(
                     for name, face in zip(_ENGINE_NAMES[names], faces, strict=True)}
     else:
         pictures = {f"{image.stem}_{layout}{suffix}": cube_to_layout(faces, layout)}
-    for path in _write_pictures(output, pictures, metadata, overwrite, inputs=[image]):
+    for path in _write_pictures(output, pictures, metadata, overwrite, inputs=[image],
+                                half=loaded.half):
         out.print(str(path), markup=False)
 
 
@@ -769,11 +770,12 @@ def _remove_empty(folders: list[Path]) -> None:
 
 
 def _write_pictures(folder: Path, pictures: dict, metadata, overwrite: bool, *,
-                    inputs: list[Path]) -> list[Path]:
+                    inputs: list[Path], half: bool = False) -> list[Path]:
     """Write ``{name: pixels}`` into ``folder``; any failure is exit code 4 (an output
     problem), and nothing is written if one of the files is one of the ``inputs`` (even with
     --overwrite, which replaced the input: 'cubemap front.jpg -o .' wrote a face over it),
-    exists without --overwrite, or is of a format that cannot hold its pixels."""
+    exists without --overwrite, or is of a format that cannot hold its pixels. ``half``: float
+    pixels as half floats where the format stores them (the input did)."""
     from pano_inpaint.io import check_storable, write_image
     from pano_inpaint.io.atomic import all_or_nothing, make_folder
     from pano_inpaint.jobs import same_file
@@ -807,7 +809,8 @@ def _write_pictures(folder: Path, pictures: dict, metadata, overwrite: bool, *,
                             EXIT_OUTPUT) from exc
             for target, pixels in zip(targets, pictures.values(), strict=True):
                 try:
-                    written.append(write_image(target, pixels, metadata, overwrite=overwrite))
+                    written.append(write_image(target, pixels, metadata, overwrite=overwrite,
+                                               half=half))
                 except ValueError as exc:  # the format cannot store these pixels
                     raise _fail(f"{target}: {exc}", EXIT_OUTPUT) from exc
     except OSError as exc:  # its message names the file

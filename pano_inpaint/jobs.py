@@ -762,7 +762,8 @@ def write_result(loaded: LoadedImage, pixels: np.ndarray, output_path: Path,
         if pixels.dtype.itemsize > 1:  # WebP holds 8 bits: lossless, not the source's values
             return "lossless WebP (8-bit: the source's finer levels rounded)"
         return "lossless WebP, as the source"
-    write_image(output_path, pixels, metadata, overwrite=overwrite)
+    # A half-float source (most HDRIs) is written half again: float32 took twice the bytes.
+    write_image(output_path, pixels, metadata, overwrite=overwrite, half=loaded.half)
     return ""
 
 

@@ -331,6 +331,14 @@ def _read_exr(path: Path) -> tuple[np.ndarray, ImageMetadata]:
         )
     if layer + "A" in channels:
         order.append(layer + "A")
+    left = sorted(set(names) - set(order))
+    if left:
+        # Depth, normals, other render layers: nothing fills them, and a file that keeps them
+        # unfilled would hold the removed object there. The user should know they are gone.
+        logger.warning(
+            "'%s': OpenEXR channels %s are not colour (%s): they are not filled and not "
+            "written to the output", path, ", ".join(left), ", ".join(dict.fromkeys(order)),
+        )
     planes = [channels[name] for name in order]
     if len({plane.shape for plane in planes}) != 1:
         raise ImageReadError(

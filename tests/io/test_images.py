@@ -587,7 +587,7 @@ def test_tiff_layouts(tmp_path):
     np.testing.assert_array_equal(loaded, double.astype(np.float32))
 
 
-def test_exr_variants(tmp_path):
+def test_exr_variants(tmp_path, caplog):
     rgb = noise(np.float32, 3)
     plane = [np.ascontiguousarray(rgb[..., i]) for i in range(3)]  # OpenEXR ignores strides
     half = {name: rgb[..., i].astype(np.float16) for i, name in enumerate("RGB")}
@@ -602,7 +602,11 @@ def test_exr_variants(tmp_path):
 
     layered = {f"beauty.{c}": plane[i] for i, c in enumerate("RGB")} | {"depth.Z": plane[0]}
     OpenEXR.File({}, layered).write(str(tmp_path / "layer.exr"))
-    np.testing.assert_array_equal(read_image(tmp_path / "layer.exr").pixels, rgb)
+    with caplog.at_level(logging.WARNING):
+        np.testing.assert_array_equal(read_image(tmp_path / "layer.exr").pixels, rgb)
+    # A depth or another render layer is neither filled nor written: said, not dropped silently.
+    assert re.search(r"OpenEXR channels depth\.Z are not colour \(beauty\.R, beauty\.G, "
+                     r"beauty\.B\): they are not filled and not written", caplog.text)
 
     # A data window inside a larger display window: the image is the display window.
     header = {
