@@ -111,6 +111,38 @@ def test_float_tiff_and_exr_keep_hdr_values_exactly(tmp_path):
         np.testing.assert_array_equal(loaded.pixels, pixels)
 
 
+@pytest.mark.parametrize("suffix", ["exr", "tif"])
+def test_half_floats_are_read_as_half_and_written_half_again(tmp_path, suffix, caplog):
+    """A half-float HDRI (OpenEXR HALF, float16 TIFF) came back as float32: the same values in
+    twice the bytes. read_image marks it; write_image(half=True) stores half again."""
+    pixels = np.abs(noise(np.float32, 3)).astype(np.float16)  # (H, W, 3)
+    source = tmp_path / f"half.{suffix}"
+    if suffix == "exr":
+        OpenEXR.File({}, {c: np.ascontiguousarray(pixels[..., i])
+                          for i, c in enumerate("RGB")}).write(str(source))
+    else:
+        tifffile.imwrite(source, pixels, photometric="rgb")
+    loaded = read_image(source)
+    assert loaded.half and loaded.pixels.dtype == np.float32
+    np.testing.assert_array_equal(loaded.pixels, pixels.astype(np.float32))
+    assert not read_image(write_image(tmp_path / f"full.{suffix}", loaded.pixels)).half
+
+    again = write_image(tmp_path / f"again.{suffix}", loaded.pixels, half=True)
+    if suffix == "exr":
+        stored = {c.pixels.dtype for c in OpenEXR.File(str(again)).channels().values()}
+    else:
+        stored = {tifffile.imread(again).dtype}
+    assert stored == {np.dtype(np.float16)}
+    np.testing.assert_array_equal(read_image(again).pixels, loaded.pixels)
+
+    beyond = loaded.pixels.copy()
+    beyond[0, 0] = [1e6, -1e6, np.inf]  # finite values past 65504 are clipped, not made inf
+    with caplog.at_level(logging.WARNING):
+        back = read_image(write_image(tmp_path / f"big.{suffix}", beyond, half=True)).pixels
+    assert back[0, 0].tolist() == [65504.0, -65504.0, np.inf]
+    assert "2 values beyond the half float range" in caplog.text
+
+
 @pytest.mark.parametrize("suffix", ["webp", "hdr"])
 def test_grey_is_written_as_rgb_where_the_format_has_no_grey(tmp_path, suffix):
     grey = (
