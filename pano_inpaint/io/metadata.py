@@ -494,6 +494,9 @@ _DESCRIPTIVE_TAGS = frozenset(
         40095,  # XPSubject
     }
 )
+# The print size (pixels per inch or centimetre): a first-directory tag EXIF carries too. A TIFF
+# writer puts its own (tifffile: 1 pixel per no unit) in every file, so these are the EXIF's.
+_RESOLUTION_TAGS = frozenset({282, 283, 296})  # XResolution, YResolution, ResolutionUnit
 _MAX_ENTRIES = 4096
 _MAX_DEPTH = 3
 
@@ -643,14 +646,25 @@ def _relocatable(entries: list[_Entry], classic: bool) -> list[_Entry]:
     return out
 
 
-def _exif_entries(entries: list[_Entry], *, classic: bool) -> list[_Entry]:
-    """The descriptive first-directory tags and the EXIF/GPS sub-directories of ``entries``."""
+def _sized_in_print(entries: list[_Entry], order: str) -> bool:
+    """Whether a first directory's resolution is a print size: its ResolutionUnit is inch or
+    centimetre (absent: inch), not 1, 'no unit' (tifffile writes 1 pixel per no unit into
+    every file it makes, which says nothing)."""
+    unit = next((e for e in entries if e.tag == 296 and e.type == 3 and e.data), None)
+    return unit is None or struct.unpack(order + "H", unit.data[:2])[0] != 1
+
+
+def _exif_entries(entries: list[_Entry], *, classic: bool, order: str) -> list[_Entry]:
+    """The descriptive and resolution (if a print size) first-directory tags and the EXIF/GPS
+    sub-directories of ``entries`` (values in byte ``order``)."""
+    wanted = _DESCRIPTIVE_TAGS | (_RESOLUTION_TAGS if _sized_in_print(entries, order)
+                                  else frozenset())
     kept = []
     for entry in entries:
         if entry.tag in (_EXIF_IFD, _GPS_IFD):
             if entry.children is not None:
                 kept.append(entry)
-        elif entry.tag in _DESCRIPTIVE_TAGS:
+        elif entry.tag in wanted:
             if entry.tag == 270 and (
                 entry.data[:1] in (b"{", b"<") or entry.data.startswith(b"ImageJ=")
             ):
@@ -689,11 +703,11 @@ def metadata_from_tiff(fh: BinaryIO) -> ImageMetadata:
         ValueError: the directory structure is broken.
     """
     reader = _TiffReader(fh)
-    wanted = _DESCRIPTIVE_TAGS | {_EXIF_IFD, _GPS_IFD, 700, 34675}
+    wanted = _DESCRIPTIVE_TAGS | _RESOLUTION_TAGS | {_EXIF_IFD, _GPS_IFD, 700, 34675}
     entries, _ = reader.directory(reader.first, keep=lambda tag: tag in wanted)
     values = {entry.tag: entry.data for entry in entries if entry.data}
     exif = None
-    kept = _exif_entries(entries, classic=True)
+    kept = _exif_entries(entries, classic=True, order=reader.order)
     if kept:
         header = (b"II*\x00" if reader.order == "<" else b"MM\x00*") + struct.pack(
             reader.order + "I", 8
@@ -708,7 +722,8 @@ def embed_exif_in_tiff(fh: BinaryIO, exif: bytes) -> None:
     """Add the tags of an EXIF block to a freshly written single-image TIFF.
 
     The file's first directory is rewritten at the end of the file with the EXIF block's
-    descriptive tags and EXIF/GPS sub-directories merged in (tags the file already has win), and
+    descriptive and resolution tags and EXIF/GPS sub-directories merged in (tags the file
+    already has win, but for the resolution: a writer's is its default), and
     the header is pointed at it; the old directory becomes unused bytes. This is needed because
     TIFF writers only take flat tags, while EXIF lives in sub-directories with offsets. The EXIF
     thumbnail is not carried over, and maker notes that use absolute offsets may not survive
@@ -726,12 +741,13 @@ def embed_exif_in_tiff(fh: BinaryIO, exif: bytes) -> None:
     if reader.order != order:
         raise ValueError("the TIFF and the EXIF block use different byte orders")
     entries, next_offset = reader.directory(reader.first, keep=lambda tag: False)
+    carried = _exif_entries(exif_entries, classic=reader.offset_size == 4, order=order)
+    if _RESOLUTION_TAGS & {e.tag for e in carried}:
+        # The writer's resolution is its default, the EXIF's the photo's (300 ppi in a TIFF
+        # came back as 1 pixel per no unit).
+        entries = [e for e in entries if e.tag not in _RESOLUTION_TAGS]
     present = {entry.tag for entry in entries}
-    added = [
-        e
-        for e in _exif_entries(exif_entries, classic=reader.offset_size == 4)
-        if e.tag not in present
-    ]
+    added = [e for e in carried if e.tag not in present]
     if not added:
         return
     fh.seek(0, io.SEEK_END)

@@ -154,6 +154,34 @@ def test_exif_survives_from_tiff(tmp_path, target, dtype):
     assert_same_exif(read_image(out).metadata.exif)
 
 
+@pytest.mark.parametrize("target", ["tif", "jpg"])
+def test_a_tiffs_print_resolution_is_kept(tmp_path, target):
+    """A 300 ppi TIFF came back as 1 pixel per no unit (tifffile's default, which won over the
+    EXIF's), and its resolution never reached a JPEG's EXIF: it was not read as EXIF."""
+    source = tmp_path / "in.tif"
+    tifffile.imwrite(source, pixels(), photometric="rgb", resolution=(300, 300),
+                     resolutionunit="INCH")
+    loaded = read_image(source)
+    out = write_image(tmp_path / f"out.{target}", loaded.pixels,
+                      loaded.metadata.for_output(W, H))
+    with Image.open(out) as image:
+        assert image.info["dpi"] == (300, 300)
+    if target == "tif":
+        with tifffile.TiffFile(out) as tif:
+            tags = tif.pages.first.tags
+            assert tags["XResolution"].value == tags["YResolution"].value == (300, 1)
+            assert tags["ResolutionUnit"].value == 2  # inch
+        # A JPEG's EXIF resolution reaches a TIFF the same way.
+        jpeg = tmp_path / "cam.jpg"
+        Image.fromarray(pixels()).save(jpeg, exif=piexif.dump({"0th": {
+            piexif.ImageIFD.XResolution: (240, 1), piexif.ImageIFD.YResolution: (240, 1),
+            piexif.ImageIFD.ResolutionUnit: 2}}))
+        from_jpeg = read_image(jpeg)
+        tif_out = write_image(tmp_path / "cam.tif", from_jpeg.pixels, from_jpeg.metadata)
+        with tifffile.TiffFile(tif_out) as tif:
+            assert tif.pages.first.tags["XResolution"].value == (240, 1)
+
+
 def test_little_endian_exif_in_tiff(tmp_path):
     exif = Image.Exif()
     exif.endian = "<"
