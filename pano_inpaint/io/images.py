@@ -582,7 +582,8 @@ def _write_png(tmp: Path, pixels: np.ndarray, metadata: ImageMetadata, quality: 
     if not ok:
         raise ValueError("the PNG encoder failed")
     icc = _icc_for(metadata, pixels.shape[2], "PNG")
-    keep = ImageMetadata(exif=metadata.exif, icc_profile=icc, xmp=metadata.xmp)
+    keep = ImageMetadata(exif=metadata.exif, icc_profile=icc, xmp=metadata.xmp,
+                         png_chunks=metadata.png_chunks)
     tmp.write_bytes(png_with_metadata(encoded.tobytes(), keep))
 
 

@@ -9,6 +9,8 @@
   re-laid out (same tags, same values, new offsets) on the way in and out.
 * ``icc_profile``: the raw ICC profile.
 * ``xmp``: the XMP packet as text.
+* ``png_chunks``: a PNG's other chunks worth keeping (text such as Author and Copyright, the
+  print size, the gamma and colour space), verbatim, for a PNG output only.
 
 GPano (https://developers.google.com/streetview/spherical-metadata) tells viewers that an image
 is a 360-degree panorama and, for partial panoramas, where the image sits inside the full sphere.
@@ -919,27 +921,49 @@ def _png_text(kind: bytes, payload: bytes) -> tuple[bytes, bytes | None]:
     return keyword, _inflate(text) if compressed else text
 
 
+# Chunks of how the pixels are to be shown, kept with them: the fill changes no pixel's encoding.
+# (The PNG specification lets an editor that changed the pixels copy only "safe-to-copy"
+# chunks, a lower-case fourth letter, unless it knows the chunk; it knows these.)
+_PNG_COLOUR_CHUNKS = frozenset({b"gAMA", b"cHRM", b"sRGB", b"cICP"})
+
+
+def _png_chunk_kept(kind: bytes) -> bool:
+    """Whether a PNG output carries a source's chunk ``kind`` as it is: an ancillary chunk
+    (lower-case first letter) that is safe to copy (text, pHYs, the mastering display's
+    mDCv/cLLi) or says how the colour is encoded; not iCCP, eXIf and XMP, written from the
+    metadata, nor the chunks of a palette, an animation or a modification time."""
+    ancillary = kind[:1].islower()
+    safe = kind[3:4].islower() and kind != b"eXIf"
+    return ancillary and (safe or kind in _PNG_COLOUR_CHUNKS)
+
+
 def metadata_from_png(data: bytes) -> ImageMetadata:
-    """ICC profile (``iCCP``), EXIF (``eXIf``) and XMP (``iTXt`` keyword ``XML:com.adobe.xmp``)
-    of a PNG stream; the chunk structure is checked up to ``IEND``.
+    """ICC profile (``iCCP``), EXIF (``eXIf``), XMP (``iTXt`` keyword ``XML:com.adobe.xmp``)
+    and the other chunks a PNG output keeps (see :func:`_png_chunk_kept`) of a PNG stream; the
+    chunk structure is checked up to ``IEND``.
 
     Raises:
         ValueError: the chunk structure is broken or the stream is truncated.
     """
     exif = icc = xmp = None
+    kept = []
     for kind, payload in _png_chunks(data):
         try:
             if kind == b"iCCP":
                 icc = _inflate(payload.partition(b"\x00")[2][1:])
             elif kind == b"eXIf":
                 exif = payload
-            elif kind in (b"iTXt", b"tEXt", b"zTXt") and xmp is None:
+            elif kind in (b"iTXt", b"tEXt", b"zTXt"):
                 keyword, text = _png_text(kind, payload)
-                if keyword == _PNG_XMP_KEYWORD:
-                    xmp = text
+                if keyword == _PNG_XMP_KEYWORD:  # the first is the XMP, written updated
+                    xmp = text if xmp is None else xmp
+                    continue
+            if _png_chunk_kept(kind):
+                kept.append(_png_chunk(kind, payload))
         except zlib.error as exc:
             logger.warning("ignoring a corrupt PNG %s chunk: %s", kind.decode("latin-1"), exc)
-    return ImageMetadata.lenient(exif=exif, icc_profile=icc, xmp=_decode_xmp(xmp))
+    return ImageMetadata.lenient(exif=exif, icc_profile=icc, xmp=_decode_xmp(xmp),
+                                 png_chunks=b"".join(kept))
 
 
 def _png_chunk(kind: bytes, payload: bytes) -> bytes:
@@ -952,8 +976,9 @@ def _png_chunk(kind: bytes, payload: bytes) -> bytes:
 
 
 def png_with_metadata(png: bytes, metadata: ImageMetadata) -> bytes:
-    """Insert ``iCCP``, ``eXIf`` and an uncompressed XMP ``iTXt`` chunk right after ``IHDR``
-    (they must precede the image data). ``png`` must hold none of these already."""
+    """Insert ``iCCP``, ``eXIf``, an uncompressed XMP ``iTXt`` chunk and the source's
+    ``png_chunks`` right after ``IHDR`` (they must precede the image data). ``png`` must hold
+    none of these already."""
     chunks = []
     if metadata.icc_profile:
         chunks.append(
@@ -969,6 +994,8 @@ def png_with_metadata(png: bytes, metadata: ImageMetadata) -> bytes:
                 b"iTXt", _PNG_XMP_KEYWORD + b"\x00\x00\x00\x00\x00" + metadata.xmp.encode("utf-8")
             )
         )
+    if metadata.png_chunks:
+        chunks.append(metadata.png_chunks)
     ihdr_end = len(_PNG_SIGNATURE) + 12 + 13  # IHDR always comes first and holds 13 bytes
     return png[:ihdr_end] + b"".join(chunks) + png[ihdr_end:]
 
@@ -1030,6 +1057,10 @@ class ImageMetadata:
             removed), or ``None``.
         icc_profile: raw ICC profile, or ``None``.
         xmp: XMP packet text, or ``None``.
+        png_chunks: whole chunks (length, type, data, CRC) of a PNG source that a PNG output
+            carries as they were: text (Author, Copyright...), the print size (``pHYs``), the
+            gamma and colour space (``gAMA``, ``cHRM``, ``sRGB``, ``cICP``); or ``None``.
+            Other formats do not take them.
 
     Example:
         >>> meta = ImageMetadata().for_output(4096, 2048)
@@ -1040,9 +1071,11 @@ class ImageMetadata:
     exif: bytes | None = None
     icc_profile: bytes | None = None
     xmp: str | None = None
+    png_chunks: bytes | None = None
 
     def __post_init__(self) -> None:
-        for name, kind in (("exif", bytes), ("icc_profile", bytes), ("xmp", str)):
+        for name, kind in (("exif", bytes), ("icc_profile", bytes), ("xmp", str),
+                           ("png_chunks", bytes)):
             value = getattr(self, name)
             if isinstance(value, (bytearray, memoryview)) and kind is bytes:
                 value = bytes(value)
@@ -1067,22 +1100,24 @@ class ImageMetadata:
     def __repr__(self) -> str:
         # Summaries, not kilobytes of binary in logs.
         parts = []
-        for name, unit in (("exif", "bytes"), ("icc_profile", "bytes"), ("xmp", "chars")):
+        for name, unit in (("exif", "bytes"), ("icc_profile", "bytes"), ("xmp", "chars"),
+                           ("png_chunks", "bytes")):
             value = getattr(self, name)
             parts.append(f"{name}=None" if value is None else f"{name}=<{len(value)} {unit}>")
         return f"ImageMetadata({', '.join(parts)})"
 
     @classmethod
     def lenient(
-        cls, *, exif: bytes | None = None, icc_profile: bytes | None = None, xmp: str | None = None
+        cls, *, exif: bytes | None = None, icc_profile: bytes | None = None, xmp: str | None = None,
+        png_chunks: bytes | None = None,
     ) -> ImageMetadata:
         """Build from what a file holds, dropping (with a warning) an EXIF block that is not
         valid instead of failing the whole read."""
         try:
-            return cls(exif, icc_profile, xmp)
+            return cls(exif, icc_profile, xmp, png_chunks)
         except ValueError as exc:
             logger.warning("ignoring unreadable EXIF data: %s", exc)
-            return cls(None, icc_profile, xmp)
+            return cls(None, icc_profile, xmp, png_chunks)
 
     @property
     def gpano(self) -> GPano | None:

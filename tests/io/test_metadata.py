@@ -182,6 +182,37 @@ def test_a_tiffs_print_resolution_is_kept(tmp_path, target):
             assert tif.pages.first.tags["XResolution"].value == (240, 1)
 
 
+def test_a_pngs_text_print_size_and_gamma_are_kept(tmp_path):
+    """A PNG's Author, Copyright and Description (tEXt, zTXt, iTXt), its print size (pHYs) and
+    gamma (gAMA) were dropped from a PNG output: only iCCP, eXIf and the XMP were carried."""
+    from PIL import PngImagePlugin
+
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Author", "Studio")
+    info.add_text("Copyright", "(c) Studio", zip=True)
+    info.add_itxt("Description", "Plaza, nadir cleaned für VR")
+    info.add_text("XML:com.adobe.xmp", '<x:xmpmeta xmlns:x="adobe:ns:meta/"/>')
+    info.add(b"gAMA", (45455).to_bytes(4, "big"))  # 1 / 2.2
+    info.add(b"tIME", b"\x07\xea\x01\x02\x03\x04\x05")  # a modification time: not kept
+    source = tmp_path / "in.png"
+    Image.fromarray(pixels()).save(source, pnginfo=info, dpi=(300, 300))
+    loaded = read_image(source)
+    out = write_image(tmp_path / "out.png", loaded.pixels, loaded.metadata.for_output(W, H))
+    with Image.open(out) as image:
+        image.load()
+        assert image.info["Author"] == "Studio" and image.info["Copyright"] == "(c) Studio"
+        assert image.info["Description"] == "Plaza, nadir cleaned für VR"
+        assert image.info["dpi"] == pytest.approx((300, 300), abs=0.01)
+        assert image.info["gamma"] == pytest.approx(1 / 2.2, abs=1e-4)
+        np.testing.assert_array_equal(np.asarray(image), pixels())
+    data = out.read_bytes()
+    assert b"tIME" not in data and data.count(b"XML:com.adobe.xmp") == 1
+    assert read_image(out).metadata.gpano.full_pano_width_pixels == W
+    # Other formats do not take PNG chunks (and do not fail on them).
+    assert b"Studio" not in write_image(tmp_path / "out.jpg", loaded.pixels,
+                                        loaded.metadata).read_bytes()
+
+
 def test_little_endian_exif_in_tiff(tmp_path):
     exif = Image.Exif()
     exif.endian = "<"
