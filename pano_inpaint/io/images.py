@@ -8,11 +8,11 @@ latitudes and longitudes, so pixels are used as stored and the tag is kept.
 format        suffixes                    stored dtypes / channels          metadata kept
 ============  ==========================  ================================  ====================
 JPEG          .jpg .jpeg .jpe             uint8; 1, 3                       EXIF, ICC, XMP
-PNG           .png                        uint8, uint16; 1, 3, 4            EXIF, ICC, XMP
+PNG           .png                        uint8, uint16; 1, 3, 4            EXIF, ICC, XMP, text
 TIFF          .tif .tiff                  uint8, uint16, float16/32; 1,3,4  EXIF, ICC, XMP
 WebP          .webp                       uint8; 3, 4                       EXIF, ICC, XMP
 Radiance HDR  .hdr                        float32 (RGBE); 3                 none
-OpenEXR       .exr                        float16/32; 1 (Y), 3, 4           XMP (``xmp`` attr.)
+OpenEXR       .exr                        float16/32; 1 (Y), 3, 4           XMP, attributes
 ============  ==========================  ================================  ====================
 
 Reading detects the format from the file's content, not its suffix; other formats Pillow knows
@@ -311,6 +311,14 @@ def _exr_layer(names: list[str]) -> str:
     return complete[0] if len(complete) == 1 else ""
 
 
+# OpenEXR header attributes that describe the file's layout (written anew for the output), or
+# show the image (a preview would still show the removed tripod), or are the XMP (kept apart).
+_EXR_LAYOUT = frozenset({
+    "channels", "compression", "dataWindow", "displayWindow", "lineOrder", "type", "tiles",
+    "chunkCount", "name", "view", "multiView", "version", "preview", "xmp", "envmap",
+})
+
+
 def _read_exr(path: Path) -> tuple[np.ndarray, ImageMetadata]:
     import OpenEXR
 
@@ -375,7 +383,9 @@ def _read_exr(path: Path) -> tuple[np.ndarray, ImageMetadata]:
             ]
         pixels = canvas
     xmp = header.get("xmp")
-    return pixels, ImageMetadata(xmp=xmp if isinstance(xmp, str) else None)
+    attributes = {k: v for k, v in header.items() if k not in _EXR_LAYOUT}
+    return pixels, ImageMetadata(xmp=xmp if isinstance(xmp, str) else None,
+                                 exr_attributes=attributes)
 
 
 def _pillow_pixels(image) -> np.ndarray:
@@ -652,7 +662,16 @@ def _write_exr(tmp: Path, pixels: np.ndarray, metadata: ImageMetadata, quality: 
         header["envmap"] = OpenEXR.ENVMAP_LATLONG  # EXR's own tag for equirectangular maps
     if metadata.xmp is not None:
         header["xmp"] = metadata.xmp
-    OpenEXR.File(header, channels).write(str(tmp))
+    source = metadata.exr_attributes or {}  # an EXR source's: chromaticities, owner...
+    try:
+        OpenEXR.File(source | header, channels).write(str(tmp))
+    except (RuntimeError, TypeError) as exc:
+        # The binding reads some attribute types it cannot write (a Rational: 'unrecognized
+        # type of attribute'): the pixels matter more than the source's attributes.
+        if not source or "attribute" not in str(exc):
+            raise
+        logger.warning("dropping the source's OpenEXR attributes: %s", exc)
+        OpenEXR.File(header, channels).write(str(tmp))
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,8 @@
 * ``xmp``: the XMP packet as text.
 * ``png_chunks``: a PNG's other chunks worth keeping (text such as Author and Copyright, the
   print size, the gamma and colour space), verbatim, for a PNG output only.
+* ``exr_attributes``: an OpenEXR's header attributes other than its layout (chromaticities,
+  owner, comments, capture date and place, a renderer's own), for an OpenEXR output only.
 
 GPano (https://developers.google.com/streetview/spherical-metadata) tells viewers that an image
 is a 360-degree panorama and, for partial panoramas, where the image sits inside the full sphere.
@@ -32,7 +34,7 @@ import struct
 import xml.etree.ElementTree as ET
 import zlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import BinaryIO, NamedTuple
 
 from pano_inpaint._checks import check_positive_int
@@ -1061,6 +1063,10 @@ class ImageMetadata:
             carries as they were: text (Author, Copyright...), the print size (``pHYs``), the
             gamma and colour space (``gAMA``, ``cHRM``, ``sRGB``, ``cICP``); or ``None``.
             Other formats do not take them.
+        exr_attributes: an OpenEXR source's header attributes but its layout and preview
+            (``chromaticities``, ``owner``, ``comments``, ``capDate``, ``latitude``... and a
+            renderer's own), as OpenEXR's Python binding reads them, for an OpenEXR output;
+            or ``None``. Not compared (their values may be arrays).
 
     Example:
         >>> meta = ImageMetadata().for_output(4096, 2048)
@@ -1072,6 +1078,7 @@ class ImageMetadata:
     icc_profile: bytes | None = None
     xmp: str | None = None
     png_chunks: bytes | None = None
+    exr_attributes: dict[str, object] | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         for name, kind in (("exif", bytes), ("icc_profile", bytes), ("xmp", str),
@@ -1086,6 +1093,11 @@ class ImageMetadata:
                 )
             if not value:
                 object.__setattr__(self, name, None)
+        if self.exr_attributes is not None and not isinstance(self.exr_attributes, dict):
+            raise TypeError("exr_attributes must be a dict or None, got "
+                            f"{type(self.exr_attributes).__name__}")
+        if not self.exr_attributes:
+            object.__setattr__(self, "exr_attributes", None)
         if self.exif is not None:
             exif = self.exif
             if exif.startswith(_EXIF_PREFIX):
@@ -1101,7 +1113,7 @@ class ImageMetadata:
         # Summaries, not kilobytes of binary in logs.
         parts = []
         for name, unit in (("exif", "bytes"), ("icc_profile", "bytes"), ("xmp", "chars"),
-                           ("png_chunks", "bytes")):
+                           ("png_chunks", "bytes"), ("exr_attributes", "names")):
             value = getattr(self, name)
             parts.append(f"{name}=None" if value is None else f"{name}=<{len(value)} {unit}>")
         return f"ImageMetadata({', '.join(parts)})"

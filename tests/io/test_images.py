@@ -656,6 +656,36 @@ def test_exr_variants(tmp_path, caplog):
     _assert_read_error(tmp_path / "zv.exr", "unsupported OpenEXR channels")
 
 
+def test_exr_attributes_are_kept(tmp_path, caplog):
+    """An OpenEXR's header attributes were dropped: its chromaticities (an ACES file's primaries:
+    without them a reader takes Rec. 709), owner, comments, capture date and place."""
+    rgb = np.abs(noise(np.float32, 3))
+    planes = {c: np.ascontiguousarray(rgb[..., i]) for i, c in enumerate("RGB")}
+    aces = (0.7347, 0.2653, 0.0, 1.0, 0.0001, -0.077, 0.32168, 0.33767)
+    attributes = {"chromaticities": aces, "owner": "Studio", "comments": "plate 12",
+                  "capDate": "2026:01:02 03:04:05", "latitude": 51.5,
+                  "renderer:camera": np.eye(4, dtype=np.float32)}
+    OpenEXR.File({"compression": OpenEXR.PIZ_COMPRESSION} | attributes,
+                 planes).write(str(tmp_path / "in.exr"))
+    loaded = read_image(tmp_path / "in.exr")
+    out = write_image(tmp_path / "out.exr", loaded.pixels, loaded.metadata.for_output(W, H))
+    header = OpenEXR.File(str(out), header_only=True).header()
+    np.testing.assert_allclose(header["chromaticities"], aces, rtol=1e-6)
+    assert (header["owner"], header["comments"], header["capDate"], header["latitude"]) == (
+        "Studio", "plate 12", "2026:01:02 03:04:05", 51.5)
+    np.testing.assert_array_equal(header["renderer:camera"], np.eye(4))
+    assert header["compression"] == OpenEXR.ZIP_COMPRESSION  # the layout is the writer's
+    assert "GPano" in header["xmp"]
+    np.testing.assert_array_equal(read_image(out).pixels, rgb)
+
+    # An attribute the binding reads but cannot write costs the attributes, not the file.
+    odd = ImageMetadata(exr_attributes={"owner": "Studio", "rate": OpenEXR.Rational(24, 1)})
+    with caplog.at_level(logging.WARNING):
+        out = write_image(tmp_path / "odd.exr", rgb, odd)
+    assert "dropping the source's OpenEXR attributes" in caplog.text
+    np.testing.assert_array_equal(read_image(out).pixels, rgb)
+
+
 # ----------------------------------------------------------------------------------- masks
 
 
