@@ -820,8 +820,9 @@ def _write_pictures(folder: Path, pictures: dict, metadata, overwrite: bool, *,
 
 
 def _read_faces(source: Path, max_pixels: int):
-    """Six faces ``(6, S, S, C)``, the metadata of the first and the files read, from a folder
-    of six files, one layout image, or a folder holding only that image.
+    """Six faces ``(6, S, S, C)``, the metadata of the first, the files read and whether they
+    all hold half floats, from a folder of six files, one layout image, or a folder holding
+    only that image.
 
     Raises:
         ValueError: no cubemap there, a folder that cannot be listed, or faces of different
@@ -834,7 +835,7 @@ def _read_faces(source: Path, max_pixels: int):
 
     if not source.is_dir():  # read_image refuses what is not a regular file
         loaded = read_image(source, max_pixels=max_pixels)
-        return layout_to_cube(loaded.pixels), loaded.metadata, [source]
+        return layout_to_cube(loaded.pixels), loaded.metadata, [source], loaded.half
     try:
         files = {p.stem.lower(): p for p in source.iterdir() if p.is_file()}
     except OSError as exc:  # no permission: a PermissionError traceback before
@@ -856,7 +857,8 @@ def _read_faces(source: Path, max_pixels: int):
                         f"of {face.pixels.dtype}, but {first.path.name} is "
                         f"{first.width}x{first.height} with {first.channels} of "
                         f"{first.pixels.dtype}; all six faces must match")
-            return np.stack([x.pixels for x in loaded]), first.metadata, [files[s] for s in stems]
+            return (np.stack([x.pixels for x in loaded]), first.metadata,
+                    [files[s] for s in stems], all(x.half for x in loaded))
     # The naming with the most faces there: a face missing from it is named.
     stems = max(_ENGINE_NAMES.values(), key=lambda names: sum(s in files for s in names))
     found = [s for s in stems if s in files]
@@ -903,7 +905,7 @@ def equirect_command(
     if not source.exists():
         raise _fail(f"{source}: no such file or folder", EXIT_INPUT)
     try:
-        faces, metadata, read = _read_faces(source, max_pixels)
+        faces, metadata, read, half = _read_faces(source, max_pixels)
         w = width or 4 * faces.shape[1]
         w += w % 2
         pano = cube_to_erp(faces, w // 2, w)
@@ -912,7 +914,7 @@ def equirect_command(
     except ValueError as exc:
         raise _fail(str(exc), EXIT_INPUT) from exc
     _write_pictures(output.parent, {output.name: pano}, metadata.for_output(w, w // 2),
-                    overwrite, inputs=read)
+                    overwrite, inputs=read, half=half)
     out.print(str(output), markup=False)
 
 

@@ -173,8 +173,9 @@ def test_cubemap_faces_keep_the_input_range(tmp_path, name, scale, layout, suffi
 
 
 def test_a_half_float_exr_stays_half(tmp_path):
-    """inpaint and cubemap wrote a HALF OpenEXR (the usual HDRI) back as FLOAT: twice the
-    bytes for the same values. Now half again, the pixels outside the hole the same bits."""
+    """inpaint, cubemap and equirect wrote a HALF OpenEXR (the usual HDRI) back as FLOAT:
+    twice the bytes for the same values. Now half again, the pixels outside the hole the same
+    bits."""
     import OpenEXR
 
     pixels = (sphere_function_erp(64) * np.float32(4)).astype(np.float16)  # (64, 128, 3)
@@ -192,6 +193,9 @@ def test_a_half_float_exr_stays_half(tmp_path):
     assert main(["cubemap", str(source), "-o", str(tmp_path / "cube")]) == 0
     face = OpenEXR.File(str(tmp_path / "cube" / "front.exr")).channels()
     assert {c.pixels.dtype for c in face.values()} == {np.dtype(np.float16)}
+    assert main(["equirect", str(tmp_path / "cube"), "-o", str(tmp_path / "back.exr")]) == 0
+    back = OpenEXR.File(str(tmp_path / "back.exr")).channels()
+    assert {c.pixels.dtype for c in back.values()} == {np.dtype(np.float16)}
 
 
 def test_cubemap_engine_names(tmp_path, pano):
