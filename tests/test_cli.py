@@ -198,6 +198,23 @@ def test_a_half_float_exr_stays_half(tmp_path):
     assert {c.pixels.dtype for c in back.values()} == {np.dtype(np.float16)}
 
 
+def test_cube_faces_are_not_turned_by_the_panoramas_exif_orientation(tmp_path):
+    """A panorama tagged orientation 6 (used as stored) gave faces tagged 6 too: a browser
+    showed every face of the skybox turned by 90 degrees. The faces say 1, and keep the rest."""
+    import piexif
+
+    from pano_inpaint.io import ImageMetadata
+
+    exif = piexif.dump({"0th": {piexif.ImageIFD.Make: b"PanoCam",
+                                piexif.ImageIFD.Orientation: 6}})
+    source = write_image(tmp_path / "pano.jpg", sphere_function_erp(64, dtype=np.uint8),
+                         ImageMetadata(exif=exif))
+    assert main(["cubemap", str(source), "-o", str(tmp_path / "cube")]) == 0
+    face = read_image(tmp_path / "cube" / "front.png").metadata
+    assert face.orientation == 1
+    assert piexif.load(face.exif)["0th"][piexif.ImageIFD.Make] == b"PanoCam"
+
+
 def test_cubemap_engine_names(tmp_path, pano):
     folder = tmp_path / "sky"
     assert main(["cubemap", str(pano), "-o", str(folder), "--names", "engine"]) == 0
