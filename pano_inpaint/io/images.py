@@ -887,7 +887,9 @@ def _write_error(path: Path, exc: BaseException) -> ImageWriteError:
         return ImageWriteError(
             path, "permission denied", f"check that you may write to '{path.parent}'"
         )
-    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+    # OpenEXR's binding reports a full disk as a RuntimeError naming the temporary file.
+    if (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or (
+            isinstance(exc, RuntimeError) and os.strerror(errno.ENOSPC) in str(exc)):
         return ImageWriteError(path, "no space left on the device", "free some disk space")
     if isinstance(exc, OSError) and exc.strerror:
         return ImageWriteError(path, exc.strerror)

@@ -7,6 +7,7 @@ import logging
 import os
 import pickle
 import re
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -337,6 +338,24 @@ def test_disk_full_is_reported(tmp_path, monkeypatch):
     monkeypatch.setattr(tifffile, "imwrite", _partial_tiff)
     with pytest.raises(ImageWriteError, match="no space left.*free some disk space"):
         write_image(tmp_path / "x.tif", noise(np.uint8, 3))
+
+
+def test_a_full_disk_under_openexr_is_reported_as_such(tmp_path, monkeypatch):
+    """OpenEXR's binding says a full disk in a RuntimeError: the message was 'the encoder
+    failed (RuntimeError: Failed to write pixel data to image file "<the temporary>". No space
+    left on device.)'."""
+
+    def full(self, name):
+        Path(name).write_bytes(b"\x76\x2f\x31\x01")  # a start, as a real write leaves
+        raise RuntimeError(f'Failed to write pixel data to image file "{name}". No space left '
+                           "on device.")
+
+    monkeypatch.setattr(OpenEXR.File, "write", full)
+    with pytest.raises(ImageWriteError) as info:
+        write_image(tmp_path / "x.exr", np.abs(noise(np.float32, 3)))
+    assert str(info.value) == (f"cannot write '{tmp_path / 'x.exr'}': no space left on the "
+                               "device; free some disk space")
+    assert leftovers(tmp_path) == []
 
 
 def test_missing_directory_is_reported(tmp_path):
