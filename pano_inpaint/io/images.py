@@ -540,6 +540,8 @@ def jpeg_metadata_options(metadata: ImageMetadata, channels: int) -> dict[str, o
     """Pillow's JPEG ``save`` options that store ``metadata`` (EXIF, ICC profile, XMP): the
     one place deciding what a JPEG output carries (the lossless patch writer uses it too)."""
     options: dict[str, object] = {}
+    if metadata.dpi is not None:
+        options["dpi"] = metadata.dpi  # JFIF's density, per inch
     if metadata.exif is not None:
         if len(metadata.exif) + 6 > _JPEG_SEGMENT:
             logger.warning("dropping EXIF: %d bytes do not fit a JPEG segment", len(metadata.exif))

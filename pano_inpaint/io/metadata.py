@@ -11,6 +11,8 @@
 * ``xmp``: the XMP packet as text.
 * ``png_chunks``: a PNG's other chunks worth keeping (text such as Author and Copyright, the
   print size, the gamma and colour space), verbatim, for a PNG output only.
+* ``dpi``: the print resolution a JPEG's JFIF header gives, for a JPEG output's (EXIF's own
+  resolution travels in ``exif``).
 * ``exr_attributes``: an OpenEXR's header attributes other than its layout (chromaticities,
   owner, comments, capture date and place, a renderer's own), for an OpenEXR output only.
 
@@ -855,13 +857,18 @@ def jpeg_header(data: bytes) -> tuple[ImageMetadata, tuple[int, int, int] | None
     (:func:`jpeg_segments`), the first start-of-frame segment's ``(marker, sample bits,
     components)`` (None if there is none before the scan). Raises as
     :func:`metadata_from_jpeg` does."""
-    exif = xmp = None
+    exif = xmp = dpi = None
     icc: dict[int, bytes] = {}
     icc_total = 0
     frame = None
     end = 2
     for marker, _, end, payload in jpeg_segments(data):  # noqa: B007 - the last end is read below
-        if marker == 0xE1 and payload.startswith(_EXIF_PREFIX) and exif is None:
+        if marker == 0xE0 and payload.startswith(b"JFIF\x00") and len(payload) >= 12:
+            # Units 1: per inch, 2: per centimetre (0: only an aspect ratio, no print size).
+            unit, x, y = payload[7], *struct.unpack(">HH", payload[8:12])
+            if unit in (1, 2) and x and y and dpi is None:
+                dpi = (float(x), float(y)) if unit == 1 else (x * 2.54, y * 2.54)
+        elif marker == 0xE1 and payload.startswith(_EXIF_PREFIX) and exif is None:
             exif = payload[len(_EXIF_PREFIX) :]
         elif marker == 0xE1 and payload.startswith(b"http://ns.adobe.com/xap/1.0/\x00"):
             xmp = xmp if xmp is not None else payload[29:]
@@ -874,7 +881,7 @@ def jpeg_header(data: bytes) -> tuple[ImageMetadata, tuple[int, int, int] | None
     if data.rfind(b"\xff\xd9", end) < 0:
         raise ValueError("truncated JPEG data (no end-of-image marker)")
     metadata = ImageMetadata.lenient(
-        exif=exif, icc_profile=_assemble_icc(icc, icc_total), xmp=_decode_xmp(xmp)
+        exif=exif, icc_profile=_assemble_icc(icc, icc_total), xmp=_decode_xmp(xmp), dpi=dpi
     )
     return metadata, frame
 
@@ -1063,6 +1070,8 @@ class ImageMetadata:
             carries as they were: text (Author, Copyright...), the print size (``pHYs``), the
             gamma and colour space (``gAMA``, ``cHRM``, ``sRGB``, ``cICP``); or ``None``.
             Other formats do not take them.
+        dpi: ``(x, y)`` pixels per inch from a JPEG's JFIF header, written to a JPEG
+            output's; or ``None``.
         exr_attributes: an OpenEXR source's header attributes but its layout and preview
             (``chromaticities``, ``owner``, ``comments``, ``capDate``, ``latitude``... and a
             renderer's own), as OpenEXR's Python binding reads them, for an OpenEXR output;
@@ -1078,6 +1087,7 @@ class ImageMetadata:
     icc_profile: bytes | None = None
     xmp: str | None = None
     png_chunks: bytes | None = None
+    dpi: tuple[float, float] | None = None
     exr_attributes: dict[str, object] | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
@@ -1098,6 +1108,11 @@ class ImageMetadata:
                             f"{type(self.exr_attributes).__name__}")
         if not self.exr_attributes:
             object.__setattr__(self, "exr_attributes", None)
+        if self.dpi is not None:
+            dpi = tuple(self.dpi)
+            if len(dpi) != 2 or not all(isinstance(v, (int, float)) and v > 0 for v in dpi):
+                raise ValueError(f"dpi must be two positive numbers or None, got {self.dpi!r}")
+            object.__setattr__(self, "dpi", (float(dpi[0]), float(dpi[1])))
         if self.exif is not None:
             exif = self.exif
             if exif.startswith(_EXIF_PREFIX):
@@ -1116,20 +1131,21 @@ class ImageMetadata:
                            ("png_chunks", "bytes"), ("exr_attributes", "names")):
             value = getattr(self, name)
             parts.append(f"{name}=None" if value is None else f"{name}=<{len(value)} {unit}>")
+        parts.append(f"dpi={self.dpi}")
         return f"ImageMetadata({', '.join(parts)})"
 
     @classmethod
     def lenient(
         cls, *, exif: bytes | None = None, icc_profile: bytes | None = None, xmp: str | None = None,
-        png_chunks: bytes | None = None,
+        png_chunks: bytes | None = None, dpi: tuple[float, float] | None = None,
     ) -> ImageMetadata:
         """Build from what a file holds, dropping (with a warning) an EXIF block that is not
         valid instead of failing the whole read."""
         try:
-            return cls(exif, icc_profile, xmp, png_chunks)
+            return cls(exif, icc_profile, xmp, png_chunks, dpi)
         except ValueError as exc:
             logger.warning("ignoring unreadable EXIF data: %s", exc)
-            return cls(None, icc_profile, xmp, png_chunks)
+            return cls(None, icc_profile, xmp, png_chunks, dpi)
 
     @property
     def gpano(self) -> GPano | None:

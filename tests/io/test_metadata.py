@@ -182,6 +182,31 @@ def test_a_tiffs_print_resolution_is_kept(tmp_path, target):
             assert tif.pages.first.tags["XResolution"].value == (240, 1)
 
 
+@pytest.mark.parametrize(("unit", "density", "dpi"), [(1, 300, (300, 300)),
+                                                     (2, 118, (300, 300)), (0, 1, None)])
+def test_a_jpegs_jfif_print_size_is_kept(tmp_path, unit, density, dpi):
+    """A JPEG whose print size is in its JFIF header only (ImageMagick, GIMP) came back without
+    one, patched or re-encoded: the output's JFIF header was Pillow's, and no EXIF held it."""
+    from pano_inpaint.io.jpeg_patch import write_jpeg_patch
+
+    source = tmp_path / "in.jpg"
+    Image.fromarray(pixels()).save(source, quality=90)
+    data = bytearray(source.read_bytes())
+    assert data[6:11] == b"JFIF\x00"  # APP0 payload: version, unit, X and Y density
+    data[13:18] = bytes([unit]) + density.to_bytes(2, "big") * 2
+    source.write_bytes(bytes(data))
+    loaded = read_image(source)
+    filled = loaded.pixels.copy()
+    filled[:4] = 0
+    metadata = loaded.metadata.for_output(W, H)
+    write_jpeg_patch(source, tmp_path / "patched.jpg", loaded.pixels, filled, metadata)
+    write_image(tmp_path / "encoded.jpg", filled, metadata)
+    for name in ("patched.jpg", "encoded.jpg"):
+        with Image.open(tmp_path / name) as image:
+            got = image.info.get("dpi")
+            assert (got is None if dpi is None else got == pytest.approx(dpi, abs=0.5)), name
+
+
 def test_a_pngs_text_print_size_and_gamma_are_kept(tmp_path):
     """A PNG's Author, Copyright and Description (tEXt, zTXt, iTXt), its print size (pHYs) and
     gamma (gAMA) were dropped from a PNG output: only iCCP, eXIf and the XMP were carried."""
