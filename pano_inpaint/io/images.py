@@ -57,6 +57,7 @@ from pano_inpaint.io.metadata import (
     embed_exif_in_tiff,
     exif_byte_order,
     jpeg_header,
+    jpeg_with_segments,
     metadata_from_png,
     metadata_from_tiff,
     metadata_from_webp,
@@ -570,6 +571,8 @@ def _write_jpeg(tmp: Path, pixels: np.ndarray, metadata: ImageMetadata, quality:
     options = {"quality": quality, "subsampling": 0 if quality >= 90 else 2,
                **jpeg_metadata_options(metadata, pixels.shape[2])}
     image.save(tmp, format="JPEG", **options)
+    if metadata.jpeg_extra_segments:  # a JPEG source's IPTC and comments: no Pillow option
+        tmp.write_bytes(jpeg_with_segments(tmp.read_bytes(), metadata.jpeg_extra_segments))
 
 
 def _write_webp(tmp: Path, pixels: np.ndarray, metadata: ImageMetadata, quality: int) -> None:

@@ -11,6 +11,8 @@
 * ``xmp``: the XMP packet as text.
 * ``png_chunks``: a PNG's other chunks worth keeping (text such as Author and Copyright, the
   print size, the gamma and colour space), verbatim, for a PNG output only.
+* ``jpeg_extra_segments``: a JPEG's IPTC (Photoshop APP13, its thumbnails left out) and comment
+  segments, verbatim, for a JPEG output only.
 * ``dpi``: the print resolution a JPEG's JFIF header gives, for a JPEG output's (EXIF's own
   resolution travels in ``exif``).
 * ``exr_attributes``: an OpenEXR's header attributes other than its layout (chromaticities,
@@ -50,6 +52,7 @@ __all__ = [
     "exif_byte_order",
     "jpeg_header",
     "jpeg_segments",
+    "jpeg_with_segments",
     "metadata_from_jpeg",
     "metadata_from_png",
     "metadata_from_tiff",
@@ -852,6 +855,56 @@ def jpeg_segments(data: bytes) -> Iterator[JpegSegment]:
         pos += length
 
 
+_PHOTOSHOP = b"Photoshop 3.0\x00"
+_PHOTOSHOP_THUMBNAILS = (0x0409, 0x040C)  # image resources holding a thumbnail (of the tripod)
+
+
+def _without_thumbnails(resources: bytes) -> bytes | None:
+    """Photoshop image resources (an APP13 payload after its name) without the thumbnail ones;
+    None when they cannot be walked (then none are kept)."""
+    kept, pos = [], 0
+    while pos < len(resources):
+        if resources[pos : pos + 4] != b"8BIM" or pos + 7 > len(resources):
+            return None
+        ident = struct.unpack(">H", resources[pos + 4 : pos + 6])[0]
+        name = resources[pos + 6]
+        at = pos + 6 + name + 1 + (name + 1) % 2  # a Pascal name padded to an even length
+        if at + 4 > len(resources):
+            return None
+        size = struct.unpack(">I", resources[at : at + 4])[0]
+        end = at + 4 + size + size % 2
+        if end > len(resources) + size % 2:
+            return None
+        if ident not in _PHOTOSHOP_THUMBNAILS:
+            kept.append(resources[pos:end])
+        pos = end
+    return b"".join(kept)
+
+
+def _kept_jpeg_segment(marker: int, payload: bytes) -> bytes | None:
+    """A segment a JPEG output carries as it is (marker, length, payload): the IPTC and the
+    rest of Photoshop's image resources (APP13, thumbnails left out) and comments (COM)."""
+    if marker == 0xED and payload.startswith(_PHOTOSHOP):
+        resources = _without_thumbnails(payload[len(_PHOTOSHOP) :])
+        if not resources:
+            return None
+        payload = _PHOTOSHOP + resources
+    elif marker != 0xFE:
+        return None
+    return b"\xff" + bytes([marker]) + struct.pack(">H", len(payload) + 2) + payload
+
+
+def jpeg_with_segments(data: bytes, segments: bytes | None) -> bytes:
+    """A JPEG stream with ``segments`` (whole marker segments) put after its leading APPn and
+    COM segments, before the tables and the frame."""
+    if not segments:
+        return data
+    for segment in jpeg_segments(data):
+        if not (0xE0 <= segment.marker <= 0xEF or segment.marker == 0xFE):
+            return data[: segment.start] + segments + data[segment.start :]
+    raise AssertionError("unreachable: the walk ends at the start of scan")
+
+
 def jpeg_header(data: bytes) -> tuple[ImageMetadata, tuple[int, int, int] | None]:
     """:func:`metadata_from_jpeg`'s metadata and, from the same walk of the markers
     (:func:`jpeg_segments`), the first start-of-frame segment's ``(marker, sample bits,
@@ -861,8 +914,11 @@ def jpeg_header(data: bytes) -> tuple[ImageMetadata, tuple[int, int, int] | None
     icc: dict[int, bytes] = {}
     icc_total = 0
     frame = None
+    kept = []
     end = 2
     for marker, _, end, payload in jpeg_segments(data):  # noqa: B007 - the last end is read below
+        if frame is None and (segment := _kept_jpeg_segment(marker, payload)) is not None:
+            kept.append(segment)
         if marker == 0xE0 and payload.startswith(b"JFIF\x00") and len(payload) >= 12:
             # Units 1: per inch, 2: per centimetre (0: only an aspect ratio, no print size).
             unit, x, y = payload[7], *struct.unpack(">HH", payload[8:12])
@@ -881,7 +937,8 @@ def jpeg_header(data: bytes) -> tuple[ImageMetadata, tuple[int, int, int] | None
     if data.rfind(b"\xff\xd9", end) < 0:
         raise ValueError("truncated JPEG data (no end-of-image marker)")
     metadata = ImageMetadata.lenient(
-        exif=exif, icc_profile=_assemble_icc(icc, icc_total), xmp=_decode_xmp(xmp), dpi=dpi
+        exif=exif, icc_profile=_assemble_icc(icc, icc_total), xmp=_decode_xmp(xmp), dpi=dpi,
+        jpeg_extra_segments=b"".join(kept),
     )
     return metadata, frame
 
@@ -1072,6 +1129,9 @@ class ImageMetadata:
             Other formats do not take them.
         dpi: ``(x, y)`` pixels per inch from a JPEG's JFIF header, written to a JPEG
             output's; or ``None``.
+        jpeg_extra_segments: whole segments of a JPEG source that a JPEG output carries as they
+            were: its IPTC (Photoshop's APP13, without the thumbnails it may hold) and
+            comments (COM); or ``None``.
         exr_attributes: an OpenEXR source's header attributes but its layout and preview
             (``chromaticities``, ``owner``, ``comments``, ``capDate``, ``latitude``... and a
             renderer's own), as OpenEXR's Python binding reads them, for an OpenEXR output;
@@ -1088,11 +1148,12 @@ class ImageMetadata:
     xmp: str | None = None
     png_chunks: bytes | None = None
     dpi: tuple[float, float] | None = None
+    jpeg_extra_segments: bytes | None = None
     exr_attributes: dict[str, object] | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         for name, kind in (("exif", bytes), ("icc_profile", bytes), ("xmp", str),
-                           ("png_chunks", bytes)):
+                           ("png_chunks", bytes), ("jpeg_extra_segments", bytes)):
             value = getattr(self, name)
             if isinstance(value, (bytearray, memoryview)) and kind is bytes:
                 value = bytes(value)
@@ -1128,7 +1189,8 @@ class ImageMetadata:
         # Summaries, not kilobytes of binary in logs.
         parts = []
         for name, unit in (("exif", "bytes"), ("icc_profile", "bytes"), ("xmp", "chars"),
-                           ("png_chunks", "bytes"), ("exr_attributes", "names")):
+                           ("png_chunks", "bytes"), ("jpeg_extra_segments", "bytes"),
+                           ("exr_attributes", "names")):
             value = getattr(self, name)
             parts.append(f"{name}=None" if value is None else f"{name}=<{len(value)} {unit}>")
         parts.append(f"dpi={self.dpi}")
@@ -1138,14 +1200,15 @@ class ImageMetadata:
     def lenient(
         cls, *, exif: bytes | None = None, icc_profile: bytes | None = None, xmp: str | None = None,
         png_chunks: bytes | None = None, dpi: tuple[float, float] | None = None,
+        jpeg_extra_segments: bytes | None = None,
     ) -> ImageMetadata:
         """Build from what a file holds, dropping (with a warning) an EXIF block that is not
         valid instead of failing the whole read."""
         try:
-            return cls(exif, icc_profile, xmp, png_chunks, dpi)
+            return cls(exif, icc_profile, xmp, png_chunks, dpi, jpeg_extra_segments)
         except ValueError as exc:
             logger.warning("ignoring unreadable EXIF data: %s", exc)
-            return cls(None, icc_profile, xmp, png_chunks, dpi)
+            return cls(None, icc_profile, xmp, png_chunks, dpi, jpeg_extra_segments)
 
     @property
     def gpano(self) -> GPano | None:

@@ -207,6 +207,45 @@ def test_a_jpegs_jfif_print_size_is_kept(tmp_path, unit, density, dpi):
             assert (got is None if dpi is None else got == pytest.approx(dpi, abs=0.5)), name
 
 
+def _resource(ident: int, data: bytes) -> bytes:
+    """A Photoshop image resource: 8BIM, its id, an empty name, its size and data."""
+    return (b"8BIM" + ident.to_bytes(2, "big") + b"\x00\x00" + len(data).to_bytes(4, "big")
+            + data + b"\x00" * (len(data) % 2))
+
+
+def test_a_jpegs_iptc_and_comment_are_kept(tmp_path):
+    """A JPEG's IPTC (byline, copyright, caption: Photoshop's APP13) and its comment were
+    dropped from a JPEG output, patched or re-encoded; the thumbnail APP13 may hold (it shows
+    the tripod) is not carried."""
+    from PIL import IptcImagePlugin
+
+    from pano_inpaint.io.jpeg_patch import write_jpeg_patch
+
+    iptc = b"".join(b"\x1c\x02" + bytes([n]) + len(v).to_bytes(2, "big") + v for n, v in (
+        (80, b"A. Photographer"), (116, b"(c) Agency"), (120, b"Plaza at dawn")))
+    app13 = b"Photoshop 3.0\x00" + _resource(0x0404, iptc) + _resource(0x040C, b"THUMB" * 9)
+    source = tmp_path / "in.jpg"
+    Image.fromarray(pixels()).save(source, quality=90, comment=b"shot 12")
+    data = source.read_bytes()
+    source.write_bytes(data[:2] + b"\xff\xed" + (len(app13) + 2).to_bytes(2, "big") + app13
+                       + data[2:])
+    loaded = read_image(source)
+    filled = loaded.pixels.copy()
+    filled[:4] = 0
+    metadata = loaded.metadata.for_output(W, H)
+    write_jpeg_patch(source, tmp_path / "patched.jpg", loaded.pixels, filled, metadata)
+    write_image(tmp_path / "encoded.jpg", filled, metadata)
+    for name in ("patched.jpg", "encoded.jpg"):
+        with Image.open(tmp_path / name) as image:
+            image.load()
+            info = IptcImagePlugin.getiptcinfo(image)
+            assert info[(2, 80)] == b"A. Photographer" and info[(2, 116)] == b"(c) Agency"
+            assert info[(2, 120)] == b"Plaza at dawn"
+            assert image.info["comment"] == b"shot 12"
+        assert b"THUMB" not in (tmp_path / name).read_bytes()
+        assert read_image(tmp_path / name).metadata.gpano.full_pano_width_pixels == W
+
+
 def test_a_pngs_text_print_size_and_gamma_are_kept(tmp_path):
     """A PNG's Author, Copyright and Description (tEXt, zTXt, iTXt), its print size (pHYs) and
     gamma (gAMA) were dropped from a PNG output: only iCCP, eXIf and the XMP were carried."""
