@@ -1091,13 +1091,71 @@ def metadata_from_webp(data: bytes) -> ImageMetadata:
 # ----------------------------------------------------------------------------------- container
 
 
+_PIXEL_DIMENSIONS = (0xA002, 0xA003)  # PixelXDimension, PixelYDimension (EXIF sub-directory)
+
+
+def _exif_edited_in_place(exif: bytes, width: int, height: int) -> bytes | None:
+    """``exif`` with PixelX/YDimension set to ``width`` and ``height`` and the thumbnail
+    directory unlinked (its image cut off the end, or blanked), every other byte where it was;
+    None when that cannot be done in place (a size tag missing or too narrow, a broken block).
+
+    Maker notes hold offsets into the block (Canon, Sony, Olympus...; a 360 camera's zenith
+    correction): a block laid out anew, as piexif writes it, moves them and breaks those."""
+    order = "<" if exif[:2] == b"II" else ">"
+    block = bytearray(exif)
+
+    def number(at: int, kind: str) -> int:
+        return struct.unpack_from(order + kind, block, at)[0]
+
+    try:
+        first = number(4, "I")
+        count = number(first, "H")
+        entries = [first + 2 + 12 * i for i in range(count)]
+        link = first + 2 + 12 * count  # where the thumbnail directory's offset is
+        sub = next((number(e + 8, "I") for e in entries if number(e, "H") == _EXIF_IFD), None)
+        if sub is None:
+            return None
+        done = set()
+        for e in (sub + 2 + 12 * i for i in range(number(sub, "H"))):
+            tag, kind, many = number(e, "H"), number(e + 2, "H"), number(e + 4, "I")
+            if tag not in _PIXEL_DIMENSIONS or many != 1:
+                continue
+            value = width if tag == _PIXEL_DIMENSIONS[0] else height
+            if kind == 3 and value <= 0xFFFF:
+                struct.pack_into(order + "HH", block, e + 8, value, 0)
+            elif kind == 4:
+                struct.pack_into(order + "I", block, e + 8, value)
+            else:
+                return None
+            done.add(tag)
+        if done != set(_PIXEL_DIMENSIONS):
+            return None
+        thumbnails = number(link, "I")
+        if thumbnails:
+            found = {number(e, "H"): number(e + 8, "I")
+                     for e in (thumbnails + 2 + 12 * i for i in range(number(thumbnails, "H")))}
+            struct.pack_into(order + "I", block, link, 0)
+            start, size = found.get(0x0201, 0), found.get(0x0202, 0)  # JPEGInterchangeFormat
+            if start and size and start + size == len(block):
+                del block[start:]
+            elif start and size and start + size < len(block):
+                block[start : start + size] = bytes(size)
+    except (struct.error, IndexError):
+        return None
+    return bytes(block)
+
+
 def _exif_for_output(exif: bytes | None, width: int, height: int) -> bytes | None:
-    """EXIF without the thumbnail IFD and with PixelX/YDimension = the output size.
+    """EXIF without the thumbnail IFD and with PixelX/YDimension = the output size: edited in
+    place where it can be (:func:`_exif_edited_in_place`), else laid out anew by piexif.
 
     EXIF that piexif cannot parse is passed through unchanged rather than lost.
     """
     if not exif:
         return exif
+    edited = _exif_edited_in_place(exif, width, height)
+    if edited is not None:
+        return edited
     import piexif
 
     try:

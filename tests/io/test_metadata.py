@@ -6,6 +6,7 @@ libraries (Pillow, tifffile) read what we write, so the files are checked beyond
 
 import io
 import logging
+import struct
 import xml.etree.ElementTree as ET
 
 import numpy as np
@@ -567,6 +568,48 @@ def test_for_output_updates_gpano_and_drops_the_exif_thumbnail():
     assert out.gpano.full_pano_width_pixels == W and meta.gpano.full_pano_width_pixels == 64
     with pytest.raises(ValueError, match="width"):
         meta.for_output(0, H)
+
+
+def _camera_exif(maker_note: bytes, thumbnail: bytes) -> bytes:
+    """An EXIF block laid out as cameras lay theirs out, not as piexif would: the maker note
+    first, then IFD0 (Make, the EXIF pointer), the EXIF sub-directory (MakerNote, PixelX/Y as
+    LONG), IFD1 (the thumbnail's place) and the thumbnail. Little-endian."""
+    def entry(tag, kind, count, value):
+        return struct.pack("<HHI", tag, kind, count) + value
+
+    note_at = 8
+    ifd0 = note_at + len(maker_note)
+    make_at = ifd0 + 2 + 2 * 12 + 4
+    exif_at = make_at + 8
+    ifd1 = exif_at + 2 + 3 * 12 + 4
+    thumb_at = ifd1 + 2 + 2 * 12 + 4
+    return (b"II*\x00" + struct.pack("<I", ifd0) + maker_note
+            + struct.pack("<H", 2) + entry(271, 2, 8, struct.pack("<I", make_at))
+            + entry(34665, 4, 1, struct.pack("<I", exif_at)) + struct.pack("<I", ifd1)
+            + b"PanoCam\x00"
+            + struct.pack("<H", 3) + entry(0x927C, 7, len(maker_note), struct.pack("<I", note_at))
+            + entry(0xA002, 4, 1, struct.pack("<I", 64))
+            + entry(0xA003, 4, 1, struct.pack("<I", 32)) + struct.pack("<I", 0)
+            + struct.pack("<H", 2) + entry(0x0201, 4, 1, struct.pack("<I", thumb_at))
+            + entry(0x0202, 4, 1, struct.pack("<I", len(thumbnail))) + struct.pack("<I", 0)
+            + thumbnail)
+
+
+def test_for_output_leaves_a_cameras_maker_note_where_it_was():
+    """for_output laid the whole EXIF block out anew (piexif): a maker note moved, and the
+    offsets into the block that many cameras' maker notes hold pointed at other bytes."""
+    thumb = io.BytesIO()
+    Image.fromarray(pixels()).save(thumb, format="JPEG")
+    note = b"CAM\x00" + struct.pack("<I", 8) + bytes(range(32))  # an offset into the block
+    exif = _camera_exif(note, thumb.getvalue())
+    out = ImageMetadata(exif=exif).for_output(8192, 4096).exif
+    assert out.find(note) == exif.find(note) == 8  # the maker note where its offsets expect it
+    fields = piexif.load(out)
+    assert fields["0th"][piexif.ImageIFD.Make] == b"PanoCam"
+    assert fields["Exif"][piexif.ExifIFD.MakerNote] == note
+    assert fields["Exif"][piexif.ExifIFD.PixelXDimension] == 8192
+    assert fields["Exif"][piexif.ExifIFD.PixelYDimension] == 4096
+    assert not fields["thumbnail"] and len(out) == len(exif) - len(thumb.getvalue())
 
 
 def test_unreadable_exif_in_a_file_is_dropped_not_fatal(tmp_path, caplog):
