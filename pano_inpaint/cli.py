@@ -685,9 +685,21 @@ def check_command(
 
 
 def _face_metadata(metadata):
-    """Cube faces keep EXIF and the ICC profile, but are not panoramas: no GPano XMP."""
+    """Cube faces keep EXIF and the ICC profile, but are not panoramas: no GPano XMP. Their
+    EXIF orientation is 1: they are drawn from the panorama's pixels as stored, and a viewer
+    that honours the panorama's tag (a browser's <img>, so a web skybox) turned every face."""
     import dataclasses
 
+    if metadata.orientation not in (None, 1):
+        import piexif
+
+        try:
+            tags = piexif.load(b"Exif\x00\x00" + metadata.exif)
+            tags["0th"][piexif.ImageIFD.Orientation] = 1
+            tags["thumbnail"], tags["1st"] = None, {}
+            metadata = dataclasses.replace(metadata, exif=piexif.dump(tags))
+        except Exception:  # noqa: BLE001 - an EXIF piexif cannot edit: the faces go without
+            metadata = dataclasses.replace(metadata, exif=None)
     return dataclasses.replace(metadata, xmp=None)
 
 
@@ -755,7 +767,8 @@ def cubemap_command(
                     for name, face in zip(_ENGINE_NAMES[names], faces, strict=True)}
     else:
         pictures = {f"{image.stem}_{layout}{suffix}": cube_to_layout(faces, layout)}
-    for path in _write_pictures(output, pictures, metadata, overwrite, inputs=[image]):
+    for path in _write_pictures(output, pictures, metadata, overwrite, inputs=[image],
+                                half=loaded.half):
         out.print(str(path), markup=False)
 
 
@@ -773,11 +786,12 @@ def _remove_empty(folders: list[Path]) -> None:
 
 
 def _write_pictures(folder: Path, pictures: dict, metadata, overwrite: bool, *,
-                    inputs: list[Path]) -> list[Path]:
+                    inputs: list[Path], half: bool = False) -> list[Path]:
     """Write ``{name: pixels}`` into ``folder``; any failure is exit code 4 (an output
     problem), and nothing is written if one of the files is one of the ``inputs`` (even with
     --overwrite, which replaced the input: 'cubemap front.jpg -o .' wrote a face over it),
-    exists without --overwrite, or is of a format that cannot hold its pixels."""
+    exists without --overwrite, or is of a format that cannot hold its pixels. ``half``: float
+    pixels as half floats where the format stores them (the input did)."""
     from pano_inpaint.io import check_storable, write_image
     from pano_inpaint.io.atomic import all_or_nothing, make_folder
     from pano_inpaint.jobs import same_file
@@ -811,7 +825,8 @@ def _write_pictures(folder: Path, pictures: dict, metadata, overwrite: bool, *,
                             EXIT_OUTPUT) from exc
             for target, pixels in zip(targets, pictures.values(), strict=True):
                 try:
-                    written.append(write_image(target, pixels, metadata, overwrite=overwrite))
+                    written.append(write_image(target, pixels, metadata, overwrite=overwrite,
+                                               half=half))
                 except ValueError as exc:  # the format cannot store these pixels
                     raise _fail(f"{target}: {exc}", EXIT_OUTPUT) from exc
     except OSError as exc:  # its message names the file
@@ -821,8 +836,9 @@ def _write_pictures(folder: Path, pictures: dict, metadata, overwrite: bool, *,
 
 
 def _read_faces(source: Path, max_pixels: int):
-    """Six faces ``(6, S, S, C)``, the metadata of the first and the files read, from a folder
-    of six files, one layout image, or a folder holding only that image.
+    """Six faces ``(6, S, S, C)``, the metadata of the first, the files read and whether they
+    all hold half floats, from a folder of six files, one layout image, or a folder holding
+    only that image.
 
     Raises:
         ValueError: no cubemap there, a folder that cannot be listed, or faces of different
@@ -835,7 +851,7 @@ def _read_faces(source: Path, max_pixels: int):
 
     if not source.is_dir():  # read_image refuses what is not a regular file
         loaded = read_image(source, max_pixels=max_pixels)
-        return layout_to_cube(loaded.pixels), loaded.metadata, [source]
+        return layout_to_cube(loaded.pixels), loaded.metadata, [source], loaded.half
     try:
         files = {p.stem.lower(): p for p in source.iterdir() if p.is_file()}
     except OSError as exc:  # no permission: a PermissionError traceback before
@@ -857,7 +873,8 @@ def _read_faces(source: Path, max_pixels: int):
                         f"of {face.pixels.dtype}, but {first.path.name} is "
                         f"{first.width}x{first.height} with {first.channels} of "
                         f"{first.pixels.dtype}; all six faces must match")
-            return np.stack([x.pixels for x in loaded]), first.metadata, [files[s] for s in stems]
+            return (np.stack([x.pixels for x in loaded]), first.metadata,
+                    [files[s] for s in stems], all(x.half for x in loaded))
     # The naming with the most faces there: a face missing from it is named.
     stems = max(_ENGINE_NAMES.values(), key=lambda names: sum(s in files for s in names))
     found = [s for s in stems if s in files]
@@ -904,7 +921,7 @@ def equirect_command(
     if not source.exists():
         raise _fail(f"{source}: no such file or folder", EXIT_INPUT)
     try:
-        faces, metadata, read = _read_faces(source, max_pixels)
+        faces, metadata, read, half = _read_faces(source, max_pixels)
         w = width or 4 * faces.shape[1]
         w += w % 2
         pano = cube_to_erp(faces, w // 2, w)
@@ -913,7 +930,7 @@ def equirect_command(
     except ValueError as exc:
         raise _fail(str(exc), EXIT_INPUT) from exc
     _write_pictures(output.parent, {output.name: pano}, metadata.for_output(w, w // 2),
-                    overwrite, inputs=read)
+                    overwrite, inputs=read, half=half)
     out.print(str(output), markup=False)
 
 

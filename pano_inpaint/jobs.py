@@ -762,7 +762,8 @@ def write_result(loaded: LoadedImage, pixels: np.ndarray, output_path: Path,
         if pixels.dtype.itemsize > 1:  # WebP holds 8 bits: lossless, not the source's values
             return "lossless WebP (8-bit: the source's finer levels rounded)"
         return "lossless WebP, as the source"
-    write_image(output_path, pixels, metadata, overwrite=overwrite)
+    # A half-float source (most HDRIs) is written half again: float32 took twice the bytes.
+    write_image(output_path, pixels, metadata, overwrite=overwrite, half=loaded.half)
     return ""
 
 
@@ -856,7 +857,9 @@ def settle_reads_ahead() -> None:
 def _read_for_fill(image_path: Path,
                    max_pixels: int | None) -> tuple[LoadedImage, Future | None]:
     """The input's pixels, and its coefficients' pending read if :func:`read_ahead` started
-    one: taken over from it when it read this same file, else read now."""
+    one: taken over from it when it read this same file (its refusal too: decoding a corrupt
+    file again printed the decoder's complaint, 'libpng error: Not enough image data', twice
+    above the one-line error), else read now."""
     from pano_inpaint.io.images import read_image
 
     with _READS_AHEAD_LOCK:
@@ -865,6 +868,8 @@ def _read_for_fill(image_path: Path,
         try:
             if _stamp(image_path) == ahead.stamp:
                 return ahead.image.result(), ahead.coefficients
+        except ImageReadError as exc:  # the file as it still is: reading it again says the same
+            raise JobError(str(exc), EXIT_INPUT) from exc
         except Exception:  # noqa: BLE001 - read again below, which raises what is wrong
             pass
     try:

@@ -187,6 +187,49 @@ def test_cubemap_faces_keep_the_input_range(tmp_path, name, scale, layout, suffi
         EXIT_OUTPUT if scale == 4 else 0)
 
 
+def test_a_half_float_exr_stays_half(tmp_path):
+    """inpaint, cubemap and equirect wrote a HALF OpenEXR (the usual HDRI) back as FLOAT:
+    twice the bytes for the same values. Now half again, the pixels outside the hole the same
+    bits."""
+    import OpenEXR
+
+    pixels = (sphere_function_erp(64) * np.float32(4)).astype(np.float16)  # (64, 128, 3)
+    source = tmp_path / "sky.exr"
+    OpenEXR.File({}, {c: np.ascontiguousarray(pixels[..., i])
+                      for i, c in enumerate("RGB")}).write(str(source))
+    out = tmp_path / "clean.exr"
+    assert main(["inpaint", str(source), "--nadir", "20", "-g", "telea", "-o", str(out),
+                 "-q"]) == 0
+    channels = OpenEXR.File(str(out)).channels()
+    assert {c.pixels.dtype for c in channels.values()} == {np.dtype(np.float16)}
+    hole = nadir_mask(64, 128, 20)
+    result = read_image(out).pixels
+    assert np.array_equal(result[~hole], pixels.astype(np.float32)[~hole])
+    assert main(["cubemap", str(source), "-o", str(tmp_path / "cube")]) == 0
+    face = OpenEXR.File(str(tmp_path / "cube" / "front.exr")).channels()
+    assert {c.pixels.dtype for c in face.values()} == {np.dtype(np.float16)}
+    assert main(["equirect", str(tmp_path / "cube"), "-o", str(tmp_path / "back.exr")]) == 0
+    back = OpenEXR.File(str(tmp_path / "back.exr")).channels()
+    assert {c.pixels.dtype for c in back.values()} == {np.dtype(np.float16)}
+
+
+def test_cube_faces_are_not_turned_by_the_panoramas_exif_orientation(tmp_path):
+    """A panorama tagged orientation 6 (used as stored) gave faces tagged 6 too: a browser
+    showed every face of the skybox turned by 90 degrees. The faces say 1, and keep the rest."""
+    import piexif
+
+    from pano_inpaint.io import ImageMetadata
+
+    exif = piexif.dump({"0th": {piexif.ImageIFD.Make: b"PanoCam",
+                                piexif.ImageIFD.Orientation: 6}})
+    source = write_image(tmp_path / "pano.jpg", sphere_function_erp(64, dtype=np.uint8),
+                         ImageMetadata(exif=exif))
+    assert main(["cubemap", str(source), "-o", str(tmp_path / "cube")]) == 0
+    face = read_image(tmp_path / "cube" / "front.png").metadata
+    assert face.orientation == 1
+    assert piexif.load(face.exif)["0th"][piexif.ImageIFD.Make] == b"PanoCam"
+
+
 def test_cubemap_engine_names(tmp_path, pano):
     folder = tmp_path / "sky"
     assert main(["cubemap", str(pano), "-o", str(folder), "--names", "engine"]) == 0

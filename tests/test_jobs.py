@@ -67,6 +67,30 @@ def test_a_file_changed_after_its_read_ahead_is_read_again(tmp_path, monkeypatch
     assert result.result is not None
 
 
+def test_a_file_its_read_ahead_refused_is_not_decoded_again(tmp_path, monkeypatch, capfd):
+    """A corrupt PNG was decoded twice (ahead, then by the fill), and libpng printed its
+    complaint twice above the error."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data)))
+
+    path = tmp_path / "short.png"  # whole chunks, too little image data: only libpng can tell
+    header = struct.pack(">IIBBBBB", 128, 64, 8, 0, 0, 0, 0)  # 128x64 grey, 8 bits
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+                     + chunk(b"IDAT", zlib.compress(b"\x00" * 129 * 10)) + chunk(b"IEND", b""))
+    seen = _count_reads(monkeypatch)
+    command = ["inpaint", str(path), "--nadir", "30", "-g", "telea", "-o",
+               str(tmp_path / "out.png")]
+    assert main(command) == 3
+    assert seen == ["pixels on read-ahead"]
+    err = capfd.readouterr().err
+    assert err.count("Not enough image data") <= 1
+    assert "corrupt or truncated PNG data" in err
+
+
 def _wait_for(seen: list[str], count: int) -> None:
     for _ in range(1000):
         if len(seen) >= count:

@@ -8,17 +8,17 @@ latitudes and longitudes, so pixels are used as stored and the tag is kept.
 format        suffixes                    stored dtypes / channels          metadata kept
 ============  ==========================  ================================  ====================
 JPEG          .jpg .jpeg .jpe             uint8; 1, 3                       EXIF, ICC, XMP
-PNG           .png                        uint8, uint16; 1, 3, 4            EXIF, ICC, XMP
-TIFF          .tif .tiff                  uint8, uint16, float32; 1, 3, 4   EXIF, ICC, XMP
+PNG           .png                        uint8, uint16; 1, 3, 4            EXIF, ICC, XMP, text
+TIFF          .tif .tiff                  uint8, uint16, float16/32; 1,3,4  EXIF, ICC, XMP
 WebP          .webp                       uint8; 3, 4                       EXIF, ICC, XMP
 Radiance HDR  .hdr                        float32 (RGBE); 3                 none
-OpenEXR       .exr                        float32; 1 (Y), 3, 4              XMP (``xmp`` attr.)
+OpenEXR       .exr                        float16/32; 1 (Y), 3, 4           XMP, attributes
 ============  ==========================  ================================  ====================
 
 Reading detects the format from the file's content, not its suffix; other formats Pillow knows
 (BMP, GIF...) are read too. Writing picks the format from the suffix and converts what a format
 cannot store (see :func:`write_image`). Float data (TIFF, HDR, EXR) is linear and is never
-clipped or tone-mapped here.
+clipped or tone-mapped here; half floats are read as float32 (``LoadedImage.half`` says so).
 
 Writes are atomic: the file is encoded to a hidden temporary file in the target directory,
 flushed to disk and then renamed over the target, so a crash or an encoder error never leaves a
@@ -57,6 +57,7 @@ from pano_inpaint.io.metadata import (
     embed_exif_in_tiff,
     exif_byte_order,
     jpeg_header,
+    jpeg_with_segments,
     metadata_from_png,
     metadata_from_tiff,
     metadata_from_webp,
@@ -109,12 +110,16 @@ class LoadedImage:
         path: the file read.
         format: detected container format: ``"jpeg"``, ``"png"``, ``"tiff"``, ``"webp"``,
             ``"hdr"``, ``"exr"``, or a lower-case Pillow format name (``"bmp"``...).
+        half: the file stores 16-bit half floats (an OpenEXR of HALF channels, a float16
+            TIFF), read as float32; :func:`write_image` with ``half=True`` stores them so again,
+            the same values in half the bytes.
     """
 
     pixels: np.ndarray
     metadata: ImageMetadata
     path: Path
     format: str
+    half: bool = False
 
     @property
     def height(self) -> int:
@@ -279,8 +284,8 @@ def _tiff_pixels(path: Path) -> np.ndarray:
         )
     if pixels.dtype == np.bool_:
         pixels = pixels.astype(np.uint8) * np.uint8(255)
-    elif pixels.dtype in (np.float16, np.float64):
-        pixels = pixels.astype(np.float32)
+    elif pixels.dtype == np.float64:
+        pixels = pixels.astype(np.float32)  # (half floats stay half: read_image marks them)
     if photometric in (0, 1) and pixels.shape[2] == 2:  # grey + alpha -> RGBA
         pixels = pixels[..., [0, 0, 0, 1]]
     return pixels
@@ -307,6 +312,14 @@ def _exr_layer(names: list[str]) -> str:
     return complete[0] if len(complete) == 1 else ""
 
 
+# OpenEXR header attributes that describe the file's layout (written anew for the output), or
+# show the image (a preview would still show the removed tripod), or are the XMP (kept apart).
+_EXR_LAYOUT = frozenset({
+    "channels", "compression", "dataWindow", "displayWindow", "lineOrder", "type", "tiles",
+    "chunkCount", "name", "view", "multiView", "version", "preview", "xmp", "envmap",
+})
+
+
 def _read_exr(path: Path) -> tuple[np.ndarray, ImageMetadata]:
     import OpenEXR
 
@@ -331,6 +344,14 @@ def _read_exr(path: Path) -> tuple[np.ndarray, ImageMetadata]:
         )
     if layer + "A" in channels:
         order.append(layer + "A")
+    left = sorted(set(names) - set(order))
+    if left:
+        # Depth, normals, other render layers: nothing fills them, and a file that keeps them
+        # unfilled would hold the removed object there. The user should know they are gone.
+        logger.warning(
+            "'%s': OpenEXR channels %s are not colour (%s): they are not filled and not "
+            "written to the output", path, ", ".join(left), ", ".join(dict.fromkeys(order)),
+        )
     planes = [channels[name] for name in order]
     if len({plane.shape for plane in planes}) != 1:
         raise ImageReadError(
@@ -342,14 +363,16 @@ def _read_exr(path: Path) -> tuple[np.ndarray, ImageMetadata]:
         raise ImageReadError(
             path, "unsupported OpenEXR UINT channels", "save the colour channels as HALF or FLOAT"
         )
-    pixels = np.stack([plane.astype(np.float32, copy=False) for plane in planes], axis=-1)
+    # HALF channels stay float16 here: read_image converts them and marks the image as half.
+    dtype = np.float16 if all(plane.dtype == np.float16 for plane in planes) else np.float32
+    pixels = np.stack([plane.astype(dtype, copy=False) for plane in planes], axis=-1)
     data_min, data_max = (np.asarray(v, dtype=np.int64) for v in header["dataWindow"])
     show_min, show_max = (np.asarray(v, dtype=np.int64) for v in header["displayWindow"])
     if not (np.array_equal(data_min, show_min) and np.array_equal(data_max, show_max)):
         # The image is the display window; pixels outside the data window are empty (zero,
         # transparent where there is alpha).
         width, height = (show_max - show_min + 1).tolist()
-        canvas = np.zeros((height, width, pixels.shape[2]), np.float32)
+        canvas = np.zeros((height, width, pixels.shape[2]), pixels.dtype)
         x0, y0 = (data_min - show_min).tolist()
         src_y, src_x = max(0, -y0), max(0, -x0)
         dst_y, dst_x = max(0, y0), max(0, x0)
@@ -361,7 +384,9 @@ def _read_exr(path: Path) -> tuple[np.ndarray, ImageMetadata]:
             ]
         pixels = canvas
     xmp = header.get("xmp")
-    return pixels, ImageMetadata(xmp=xmp if isinstance(xmp, str) else None)
+    attributes = {k: v for k, v in header.items() if k not in _EXR_LAYOUT}
+    return pixels, ImageMetadata(xmp=xmp if isinstance(xmp, str) else None,
+                                 exr_attributes=attributes)
 
 
 def _pillow_pixels(image) -> np.ndarray:
@@ -448,7 +473,8 @@ def read_image(path: PathLike, *, max_pixels: int | None = DEFAULT_MAX_PIXELS) -
     Returns:
         The pixels ``(H, W, C)`` in the file's dtype (uint8, uint16 or float32), the metadata,
         the path and the detected format. Palette images become RGB (RGBA with transparency),
-        grey+alpha becomes RGBA, bilevel becomes 0/255 uint8, half/double floats become float32.
+        grey+alpha becomes RGBA, bilevel becomes 0/255 uint8, half/double floats become float32
+        (``half`` set for half floats).
         EXIF orientation is not applied.
 
     Raises:
@@ -473,6 +499,9 @@ def read_image(path: PathLike, *, max_pixels: int | None = DEFAULT_MAX_PIXELS) -
         raise
     except Exception as exc:  # decoders raise anything from OSError to struct.error
         raise corrupt_image_error(path, kind, exc) from exc
+    half = pixels.dtype == np.float16
+    if half:
+        pixels = pixels.astype(np.float32)  # exact: every half value is a float32 value
     pixels = _check_loaded(path, pixels)
     orientation = metadata.orientation
     if orientation not in (None, 1):
@@ -482,7 +511,7 @@ def read_image(path: PathLike, *, max_pixels: int | None = DEFAULT_MAX_PIXELS) -
             path,
             orientation,
         )
-    return LoadedImage(pixels, metadata, path, kind)
+    return LoadedImage(pixels, metadata, path, kind, half)
 
 
 # ----------------------------------------------------------------------------------- writers
@@ -512,6 +541,8 @@ def jpeg_metadata_options(metadata: ImageMetadata, channels: int) -> dict[str, o
     """Pillow's JPEG ``save`` options that store ``metadata`` (EXIF, ICC profile, XMP): the
     one place deciding what a JPEG output carries (the lossless patch writer uses it too)."""
     options: dict[str, object] = {}
+    if metadata.dpi is not None:
+        options["dpi"] = metadata.dpi  # JFIF's density, per inch
     if metadata.exif is not None:
         if len(metadata.exif) + 6 > _JPEG_SEGMENT:
             logger.warning("dropping EXIF: %d bytes do not fit a JPEG segment", len(metadata.exif))
@@ -540,6 +571,8 @@ def _write_jpeg(tmp: Path, pixels: np.ndarray, metadata: ImageMetadata, quality:
     options = {"quality": quality, "subsampling": 0 if quality >= 90 else 2,
                **jpeg_metadata_options(metadata, pixels.shape[2])}
     image.save(tmp, format="JPEG", **options)
+    if metadata.jpeg_extra_segments:  # a JPEG source's IPTC and comments: no Pillow option
+        tmp.write_bytes(jpeg_with_segments(tmp.read_bytes(), metadata.jpeg_extra_segments))
 
 
 def _write_webp(tmp: Path, pixels: np.ndarray, metadata: ImageMetadata, quality: int) -> None:
@@ -564,7 +597,8 @@ def _write_png(tmp: Path, pixels: np.ndarray, metadata: ImageMetadata, quality: 
     if not ok:
         raise ValueError("the PNG encoder failed")
     icc = _icc_for(metadata, pixels.shape[2], "PNG")
-    keep = ImageMetadata(exif=metadata.exif, icc_profile=icc, xmp=metadata.xmp)
+    keep = ImageMetadata(exif=metadata.exif, icc_profile=icc, xmp=metadata.xmp,
+                         png_chunks=metadata.png_chunks)
     tmp.write_bytes(png_with_metadata(encoded.tobytes(), keep))
 
 
@@ -633,7 +667,16 @@ def _write_exr(tmp: Path, pixels: np.ndarray, metadata: ImageMetadata, quality: 
         header["envmap"] = OpenEXR.ENVMAP_LATLONG  # EXR's own tag for equirectangular maps
     if metadata.xmp is not None:
         header["xmp"] = metadata.xmp
-    OpenEXR.File(header, channels).write(str(tmp))
+    source = metadata.exr_attributes or {}  # an EXR source's: chromaticities, owner...
+    try:
+        OpenEXR.File(source | header, channels).write(str(tmp))
+    except (RuntimeError, TypeError) as exc:
+        # The binding reads some attribute types it cannot write (a Rational: 'unrecognized
+        # type of attribute'): the pixels matter more than the source's attributes.
+        if not source or "attribute" not in str(exc):
+            raise
+        logger.warning("dropping the source's OpenEXR attributes: %s", exc)
+        OpenEXR.File(header, channels).write(str(tmp))
 
 
 @dataclass(frozen=True)
@@ -647,14 +690,16 @@ class _Format:
     max_side: int
     write: Callable[[Path, np.ndarray, ImageMetadata, int], None]
     finite_only: bool = False  # cannot store NaN / infinity
+    half: bool = False  # stores 16-bit half floats
 
 
 _JPEG = _Format("JPEG", (_UINT8,), False, True, 65535, _write_jpeg)
 _PNG = _Format("PNG", (_UINT8, _UINT16), True, True, 2**31 - 1, _write_png)
-_TIFF = _Format("TIFF", (_UINT8, _UINT16, _FLOAT32), True, True, 2**32 - 1, _write_tiff)
+_TIFF = _Format("TIFF", (_UINT8, _UINT16, _FLOAT32), True, True, 2**32 - 1, _write_tiff,
+                half=True)
 _WEBP = _Format("WebP", (_UINT8,), True, False, 16383, _write_webp)
 _HDR = _Format("Radiance HDR", (_FLOAT32,), False, False, 2**31 - 1, _write_hdr, True)
-_EXR = _Format("OpenEXR", (_FLOAT32,), True, True, 2**31 - 1, _write_exr)
+_EXR = _Format("OpenEXR", (_FLOAT32,), True, True, 2**31 - 1, _write_exr, half=True)
 
 _KIND_FORMATS = {"jpeg": _JPEG, "png": _PNG, "tiff": _TIFF, "webp": _WEBP, "hdr": _HDR,
                  "exr": _EXR}
@@ -763,9 +808,27 @@ def derived_suffix(pixels: np.ndarray, source: PathLike) -> str:
     return suffix if fmt is not None and _FLOAT32 in fmt.dtypes else ".exr"
 
 
-def _prepare(pixels: np.ndarray, fmt: _Format) -> np.ndarray:
+_HALF_MAX = float(np.finfo(np.float16).max)  # 65504
+
+
+def _to_half(pixels: np.ndarray) -> np.ndarray:
+    """float32 -> float16; finite values past half's range are clipped to it (they would become
+    infinite), with a warning. NaN and infinities stay what they are."""
+    finite = np.isfinite(pixels)
+    beyond = finite & (np.abs(pixels) > _HALF_MAX)
+    if beyond.any():
+        logger.warning(
+            "%d values beyond the half float range (+-%g) are written as +-%g",
+            int(np.count_nonzero(beyond)), _HALF_MAX, _HALF_MAX,
+        )
+        pixels = np.where(beyond, np.clip(pixels, -_HALF_MAX, _HALF_MAX), pixels)
+    return pixels.astype(np.float16)
+
+
+def _prepare(pixels: np.ndarray, fmt: _Format, half: bool = False) -> np.ndarray:
     """Convert ``(H, W, C)`` pixels to what ``fmt`` stores, or explain why it cannot (integer
-    pixels converted to float are finite: only float input is checked for NaN)."""
+    pixels converted to float are finite: only float input is checked for NaN); ``half``:
+    float32 as 16-bit half floats where ``fmt`` stores them."""
     _check_storable(pixels, fmt)
     channels = pixels.shape[2]
     dtype = pixels.dtype
@@ -783,6 +846,8 @@ def _prepare(pixels: np.ndarray, fmt: _Format) -> np.ndarray:
             pixels = np.rint(pixels / np.float32(257)).astype(np.uint8)
     if channels == 1 and not fmt.grey:
         pixels = np.repeat(pixels, 3, axis=2)  # (H, W, 3)
+    if half and fmt.half and pixels.dtype == _FLOAT32:
+        pixels = _to_half(pixels)
     return pixels
 
 
@@ -827,7 +892,9 @@ def _write_error(path: Path, exc: BaseException) -> ImageWriteError:
         return ImageWriteError(
             path, "permission denied", f"check that you may write to '{path.parent}'"
         )
-    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+    # OpenEXR's binding reports a full disk as a RuntimeError naming the temporary file.
+    if (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or (
+            isinstance(exc, RuntimeError) and os.strerror(errno.ENOSPC) in str(exc)):
         return ImageWriteError(path, "no space left on the device", "free some disk space")
     if isinstance(exc, OSError) and exc.strerror:
         return ImageWriteError(path, exc.strerror)
@@ -859,6 +926,7 @@ def write_image(
     *,
     overwrite: bool = False,
     quality: int = 95,
+    half: bool = False,
 ) -> Path:
     """Write pixels (and metadata) to an image file, atomically.
 
@@ -882,6 +950,9 @@ def write_image(
         metadata: EXIF / ICC / XMP to store, e.g. ``loaded.metadata.for_output(w, h)``.
         overwrite: replace an existing file.
         quality: 1-100, for JPEG and WebP (WebP at 100 is lossless); ignored otherwise.
+        half: store float32 pixels as 16-bit half floats in .exr and .tif (as a file read
+            with ``LoadedImage.half`` held them: the same values in half the bytes; finite
+            values past +-65504 are clipped to it, with a warning); ignored otherwise.
 
     Returns:
         ``path`` as a :class:`~pathlib.Path`.
@@ -920,7 +991,7 @@ def write_image(
     elif not isinstance(metadata, ImageMetadata):
         raise TypeError(f"metadata must be an ImageMetadata or None, got {type(metadata).__name__}")
     _check_target(path, overwrite)
-    stored = _prepare(pixels, fmt)
+    stored = _prepare(pixels, fmt, half)
     atomic_write_image(
         path, lambda tmp: fmt.write(tmp, stored, metadata, int(quality)), overwrite=overwrite
     )

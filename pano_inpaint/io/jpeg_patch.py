@@ -278,7 +278,9 @@ def write_jpeg_patch(
     mcus = _changed_mcus(before, after, mcu)  # (R, C)
     if mcus.any():
         _replace_blocks(coefficients, mcus, after, mcu)
-    header = _metadata_segments(metadata or ImageMetadata(), after.shape[2])
+    metadata = metadata or ImageMetadata()
+    # The source's IPTC and comments follow the segments Pillow makes of the rest.
+    header = _metadata_segments(metadata, after.shape[2]) + (metadata.jpeg_extra_segments or b"")
 
     def write(tmp: Path) -> None:
         with _libjpeg():

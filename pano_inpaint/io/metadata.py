@@ -9,6 +9,14 @@
   re-laid out (same tags, same values, new offsets) on the way in and out.
 * ``icc_profile``: the raw ICC profile.
 * ``xmp``: the XMP packet as text.
+* ``png_chunks``: a PNG's other chunks worth keeping (text such as Author and Copyright, the
+  print size, the gamma and colour space), verbatim, for a PNG output only.
+* ``jpeg_extra_segments``: a JPEG's IPTC (Photoshop APP13, its thumbnails left out) and comment
+  segments, verbatim, for a JPEG output only.
+* ``dpi``: the print resolution a JPEG's JFIF header gives, for a JPEG output's (EXIF's own
+  resolution travels in ``exif``).
+* ``exr_attributes``: an OpenEXR's header attributes other than its layout (chromaticities,
+  owner, comments, capture date and place, a renderer's own), for an OpenEXR output only.
 
 GPano (https://developers.google.com/streetview/spherical-metadata) tells viewers that an image
 is a 360-degree panorama and, for partial panoramas, where the image sits inside the full sphere.
@@ -30,7 +38,7 @@ import struct
 import xml.etree.ElementTree as ET
 import zlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import BinaryIO, NamedTuple
 
 from pano_inpaint._checks import check_positive_int
@@ -44,6 +52,7 @@ __all__ = [
     "exif_byte_order",
     "jpeg_header",
     "jpeg_segments",
+    "jpeg_with_segments",
     "metadata_from_jpeg",
     "metadata_from_png",
     "metadata_from_tiff",
@@ -494,6 +503,9 @@ _DESCRIPTIVE_TAGS = frozenset(
         40095,  # XPSubject
     }
 )
+# The print size (pixels per inch or centimetre): a first-directory tag EXIF carries too. A TIFF
+# writer puts its own (tifffile: 1 pixel per no unit) in every file, so these are the EXIF's.
+_RESOLUTION_TAGS = frozenset({282, 283, 296})  # XResolution, YResolution, ResolutionUnit
 _MAX_ENTRIES = 4096
 _MAX_DEPTH = 3
 
@@ -643,14 +655,25 @@ def _relocatable(entries: list[_Entry], classic: bool) -> list[_Entry]:
     return out
 
 
-def _exif_entries(entries: list[_Entry], *, classic: bool) -> list[_Entry]:
-    """The descriptive first-directory tags and the EXIF/GPS sub-directories of ``entries``."""
+def _sized_in_print(entries: list[_Entry], order: str) -> bool:
+    """Whether a first directory's resolution is a print size: its ResolutionUnit is inch or
+    centimetre (absent: inch), not 1, 'no unit' (tifffile writes 1 pixel per no unit into
+    every file it makes, which says nothing)."""
+    unit = next((e for e in entries if e.tag == 296 and e.type == 3 and e.data), None)
+    return unit is None or struct.unpack(order + "H", unit.data[:2])[0] != 1
+
+
+def _exif_entries(entries: list[_Entry], *, classic: bool, order: str) -> list[_Entry]:
+    """The descriptive and resolution (if a print size) first-directory tags and the EXIF/GPS
+    sub-directories of ``entries`` (values in byte ``order``)."""
+    wanted = _DESCRIPTIVE_TAGS | (_RESOLUTION_TAGS if _sized_in_print(entries, order)
+                                  else frozenset())
     kept = []
     for entry in entries:
         if entry.tag in (_EXIF_IFD, _GPS_IFD):
             if entry.children is not None:
                 kept.append(entry)
-        elif entry.tag in _DESCRIPTIVE_TAGS:
+        elif entry.tag in wanted:
             if entry.tag == 270 and (
                 entry.data[:1] in (b"{", b"<") or entry.data.startswith(b"ImageJ=")
             ):
@@ -689,11 +712,11 @@ def metadata_from_tiff(fh: BinaryIO) -> ImageMetadata:
         ValueError: the directory structure is broken.
     """
     reader = _TiffReader(fh)
-    wanted = _DESCRIPTIVE_TAGS | {_EXIF_IFD, _GPS_IFD, 700, 34675}
+    wanted = _DESCRIPTIVE_TAGS | _RESOLUTION_TAGS | {_EXIF_IFD, _GPS_IFD, 700, 34675}
     entries, _ = reader.directory(reader.first, keep=lambda tag: tag in wanted)
     values = {entry.tag: entry.data for entry in entries if entry.data}
     exif = None
-    kept = _exif_entries(entries, classic=True)
+    kept = _exif_entries(entries, classic=True, order=reader.order)
     if kept:
         header = (b"II*\x00" if reader.order == "<" else b"MM\x00*") + struct.pack(
             reader.order + "I", 8
@@ -708,7 +731,8 @@ def embed_exif_in_tiff(fh: BinaryIO, exif: bytes) -> None:
     """Add the tags of an EXIF block to a freshly written single-image TIFF.
 
     The file's first directory is rewritten at the end of the file with the EXIF block's
-    descriptive tags and EXIF/GPS sub-directories merged in (tags the file already has win), and
+    descriptive and resolution tags and EXIF/GPS sub-directories merged in (tags the file
+    already has win, but for the resolution: a writer's is its default), and
     the header is pointed at it; the old directory becomes unused bytes. This is needed because
     TIFF writers only take flat tags, while EXIF lives in sub-directories with offsets. The EXIF
     thumbnail is not carried over, and maker notes that use absolute offsets may not survive
@@ -726,12 +750,13 @@ def embed_exif_in_tiff(fh: BinaryIO, exif: bytes) -> None:
     if reader.order != order:
         raise ValueError("the TIFF and the EXIF block use different byte orders")
     entries, next_offset = reader.directory(reader.first, keep=lambda tag: False)
+    carried = _exif_entries(exif_entries, classic=reader.offset_size == 4, order=order)
+    if _RESOLUTION_TAGS & {e.tag for e in carried}:
+        # The writer's resolution is its default, the EXIF's the photo's (300 ppi in a TIFF
+        # came back as 1 pixel per no unit).
+        entries = [e for e in entries if e.tag not in _RESOLUTION_TAGS]
     present = {entry.tag for entry in entries}
-    added = [
-        e
-        for e in _exif_entries(exif_entries, classic=reader.offset_size == 4)
-        if e.tag not in present
-    ]
+    added = [e for e in carried if e.tag not in present]
     if not added:
         return
     fh.seek(0, io.SEEK_END)
@@ -830,18 +855,76 @@ def jpeg_segments(data: bytes) -> Iterator[JpegSegment]:
         pos += length
 
 
+_PHOTOSHOP = b"Photoshop 3.0\x00"
+_PHOTOSHOP_THUMBNAILS = (0x0409, 0x040C)  # image resources holding a thumbnail (of the tripod)
+
+
+def _without_thumbnails(resources: bytes) -> bytes | None:
+    """Photoshop image resources (an APP13 payload after its name) without the thumbnail ones;
+    None when they cannot be walked (then none are kept)."""
+    kept, pos = [], 0
+    while pos < len(resources):
+        if resources[pos : pos + 4] != b"8BIM" or pos + 7 > len(resources):
+            return None
+        ident = struct.unpack(">H", resources[pos + 4 : pos + 6])[0]
+        name = resources[pos + 6]
+        at = pos + 6 + name + 1 + (name + 1) % 2  # a Pascal name padded to an even length
+        if at + 4 > len(resources):
+            return None
+        size = struct.unpack(">I", resources[at : at + 4])[0]
+        end = at + 4 + size + size % 2
+        if end > len(resources) + size % 2:
+            return None
+        if ident not in _PHOTOSHOP_THUMBNAILS:
+            kept.append(resources[pos:end])
+        pos = end
+    return b"".join(kept)
+
+
+def _kept_jpeg_segment(marker: int, payload: bytes) -> bytes | None:
+    """A segment a JPEG output carries as it is (marker, length, payload): the IPTC and the
+    rest of Photoshop's image resources (APP13, thumbnails left out) and comments (COM)."""
+    if marker == 0xED and payload.startswith(_PHOTOSHOP):
+        resources = _without_thumbnails(payload[len(_PHOTOSHOP) :])
+        if not resources:
+            return None
+        payload = _PHOTOSHOP + resources
+    elif marker != 0xFE:
+        return None
+    return b"\xff" + bytes([marker]) + struct.pack(">H", len(payload) + 2) + payload
+
+
+def jpeg_with_segments(data: bytes, segments: bytes | None) -> bytes:
+    """A JPEG stream with ``segments`` (whole marker segments) put after its leading APPn and
+    COM segments, before the tables and the frame."""
+    if not segments:
+        return data
+    for segment in jpeg_segments(data):
+        if not (0xE0 <= segment.marker <= 0xEF or segment.marker == 0xFE):
+            return data[: segment.start] + segments + data[segment.start :]
+    raise AssertionError("unreachable: the walk ends at the start of scan")
+
+
 def jpeg_header(data: bytes) -> tuple[ImageMetadata, tuple[int, int, int] | None]:
     """:func:`metadata_from_jpeg`'s metadata and, from the same walk of the markers
     (:func:`jpeg_segments`), the first start-of-frame segment's ``(marker, sample bits,
     components)`` (None if there is none before the scan). Raises as
     :func:`metadata_from_jpeg` does."""
-    exif = xmp = None
+    exif = xmp = dpi = None
     icc: dict[int, bytes] = {}
     icc_total = 0
     frame = None
+    kept = []
     end = 2
     for marker, _, end, payload in jpeg_segments(data):  # noqa: B007 - the last end is read below
-        if marker == 0xE1 and payload.startswith(_EXIF_PREFIX) and exif is None:
+        if frame is None and (segment := _kept_jpeg_segment(marker, payload)) is not None:
+            kept.append(segment)
+        if marker == 0xE0 and payload.startswith(b"JFIF\x00") and len(payload) >= 12:
+            # Units 1: per inch, 2: per centimetre (0: only an aspect ratio, no print size).
+            unit, x, y = payload[7], *struct.unpack(">HH", payload[8:12])
+            if unit in (1, 2) and x and y and dpi is None:
+                dpi = (float(x), float(y)) if unit == 1 else (x * 2.54, y * 2.54)
+        elif marker == 0xE1 and payload.startswith(_EXIF_PREFIX) and exif is None:
             exif = payload[len(_EXIF_PREFIX) :]
         elif marker == 0xE1 and payload.startswith(b"http://ns.adobe.com/xap/1.0/\x00"):
             xmp = xmp if xmp is not None else payload[29:]
@@ -854,7 +937,8 @@ def jpeg_header(data: bytes) -> tuple[ImageMetadata, tuple[int, int, int] | None
     if data.rfind(b"\xff\xd9", end) < 0:
         raise ValueError("truncated JPEG data (no end-of-image marker)")
     metadata = ImageMetadata.lenient(
-        exif=exif, icc_profile=_assemble_icc(icc, icc_total), xmp=_decode_xmp(xmp)
+        exif=exif, icc_profile=_assemble_icc(icc, icc_total), xmp=_decode_xmp(xmp), dpi=dpi,
+        jpeg_extra_segments=b"".join(kept),
     )
     return metadata, frame
 
@@ -903,27 +987,49 @@ def _png_text(kind: bytes, payload: bytes) -> tuple[bytes, bytes | None]:
     return keyword, _inflate(text) if compressed else text
 
 
+# Chunks of how the pixels are to be shown, kept with them: the fill changes no pixel's encoding.
+# (The PNG specification lets an editor that changed the pixels copy only "safe-to-copy"
+# chunks, a lower-case fourth letter, unless it knows the chunk; it knows these.)
+_PNG_COLOUR_CHUNKS = frozenset({b"gAMA", b"cHRM", b"sRGB", b"cICP"})
+
+
+def _png_chunk_kept(kind: bytes) -> bool:
+    """Whether a PNG output carries a source's chunk ``kind`` as it is: an ancillary chunk
+    (lower-case first letter) that is safe to copy (text, pHYs, the mastering display's
+    mDCv/cLLi) or says how the colour is encoded; not iCCP, eXIf and XMP, written from the
+    metadata, nor the chunks of a palette, an animation or a modification time."""
+    ancillary = kind[:1].islower()
+    safe = kind[3:4].islower() and kind != b"eXIf"
+    return ancillary and (safe or kind in _PNG_COLOUR_CHUNKS)
+
+
 def metadata_from_png(data: bytes) -> ImageMetadata:
-    """ICC profile (``iCCP``), EXIF (``eXIf``) and XMP (``iTXt`` keyword ``XML:com.adobe.xmp``)
-    of a PNG stream; the chunk structure is checked up to ``IEND``.
+    """ICC profile (``iCCP``), EXIF (``eXIf``), XMP (``iTXt`` keyword ``XML:com.adobe.xmp``)
+    and the other chunks a PNG output keeps (see :func:`_png_chunk_kept`) of a PNG stream; the
+    chunk structure is checked up to ``IEND``.
 
     Raises:
         ValueError: the chunk structure is broken or the stream is truncated.
     """
     exif = icc = xmp = None
+    kept = []
     for kind, payload in _png_chunks(data):
         try:
             if kind == b"iCCP":
                 icc = _inflate(payload.partition(b"\x00")[2][1:])
             elif kind == b"eXIf":
                 exif = payload
-            elif kind in (b"iTXt", b"tEXt", b"zTXt") and xmp is None:
+            elif kind in (b"iTXt", b"tEXt", b"zTXt"):
                 keyword, text = _png_text(kind, payload)
-                if keyword == _PNG_XMP_KEYWORD:
-                    xmp = text
+                if keyword == _PNG_XMP_KEYWORD:  # the first is the XMP, written updated
+                    xmp = text if xmp is None else xmp
+                    continue
+            if _png_chunk_kept(kind):
+                kept.append(_png_chunk(kind, payload))
         except zlib.error as exc:
             logger.warning("ignoring a corrupt PNG %s chunk: %s", kind.decode("latin-1"), exc)
-    return ImageMetadata.lenient(exif=exif, icc_profile=icc, xmp=_decode_xmp(xmp))
+    return ImageMetadata.lenient(exif=exif, icc_profile=icc, xmp=_decode_xmp(xmp),
+                                 png_chunks=b"".join(kept))
 
 
 def _png_chunk(kind: bytes, payload: bytes) -> bytes:
@@ -936,8 +1042,9 @@ def _png_chunk(kind: bytes, payload: bytes) -> bytes:
 
 
 def png_with_metadata(png: bytes, metadata: ImageMetadata) -> bytes:
-    """Insert ``iCCP``, ``eXIf`` and an uncompressed XMP ``iTXt`` chunk right after ``IHDR``
-    (they must precede the image data). ``png`` must hold none of these already."""
+    """Insert ``iCCP``, ``eXIf``, an uncompressed XMP ``iTXt`` chunk and the source's
+    ``png_chunks`` right after ``IHDR`` (they must precede the image data). ``png`` must hold
+    none of these already."""
     chunks = []
     if metadata.icc_profile:
         chunks.append(
@@ -953,6 +1060,8 @@ def png_with_metadata(png: bytes, metadata: ImageMetadata) -> bytes:
                 b"iTXt", _PNG_XMP_KEYWORD + b"\x00\x00\x00\x00\x00" + metadata.xmp.encode("utf-8")
             )
         )
+    if metadata.png_chunks:
+        chunks.append(metadata.png_chunks)
     ihdr_end = len(_PNG_SIGNATURE) + 12 + 13  # IHDR always comes first and holds 13 bytes
     return png[:ihdr_end] + b"".join(chunks) + png[ihdr_end:]
 
@@ -982,13 +1091,71 @@ def metadata_from_webp(data: bytes) -> ImageMetadata:
 # ----------------------------------------------------------------------------------- container
 
 
+_PIXEL_DIMENSIONS = (0xA002, 0xA003)  # PixelXDimension, PixelYDimension (EXIF sub-directory)
+
+
+def _exif_edited_in_place(exif: bytes, width: int, height: int) -> bytes | None:
+    """``exif`` with PixelX/YDimension set to ``width`` and ``height`` and the thumbnail
+    directory unlinked (its image cut off the end, or blanked), every other byte where it was;
+    None when that cannot be done in place (a size tag missing or too narrow, a broken block).
+
+    Maker notes hold offsets into the block (Canon, Sony, Olympus...; a 360 camera's zenith
+    correction): a block laid out anew, as piexif writes it, moves them and breaks those."""
+    order = "<" if exif[:2] == b"II" else ">"
+    block = bytearray(exif)
+
+    def number(at: int, kind: str) -> int:
+        return struct.unpack_from(order + kind, block, at)[0]
+
+    try:
+        first = number(4, "I")
+        count = number(first, "H")
+        entries = [first + 2 + 12 * i for i in range(count)]
+        link = first + 2 + 12 * count  # where the thumbnail directory's offset is
+        sub = next((number(e + 8, "I") for e in entries if number(e, "H") == _EXIF_IFD), None)
+        if sub is None:
+            return None
+        done = set()
+        for e in (sub + 2 + 12 * i for i in range(number(sub, "H"))):
+            tag, kind, many = number(e, "H"), number(e + 2, "H"), number(e + 4, "I")
+            if tag not in _PIXEL_DIMENSIONS or many != 1:
+                continue
+            value = width if tag == _PIXEL_DIMENSIONS[0] else height
+            if kind == 3 and value <= 0xFFFF:
+                struct.pack_into(order + "HH", block, e + 8, value, 0)
+            elif kind == 4:
+                struct.pack_into(order + "I", block, e + 8, value)
+            else:
+                return None
+            done.add(tag)
+        if done != set(_PIXEL_DIMENSIONS):
+            return None
+        thumbnails = number(link, "I")
+        if thumbnails:
+            found = {number(e, "H"): number(e + 8, "I")
+                     for e in (thumbnails + 2 + 12 * i for i in range(number(thumbnails, "H")))}
+            struct.pack_into(order + "I", block, link, 0)
+            start, size = found.get(0x0201, 0), found.get(0x0202, 0)  # JPEGInterchangeFormat
+            if start and size and start + size == len(block):
+                del block[start:]
+            elif start and size and start + size < len(block):
+                block[start : start + size] = bytes(size)
+    except (struct.error, IndexError):
+        return None
+    return bytes(block)
+
+
 def _exif_for_output(exif: bytes | None, width: int, height: int) -> bytes | None:
-    """EXIF without the thumbnail IFD and with PixelX/YDimension = the output size.
+    """EXIF without the thumbnail IFD and with PixelX/YDimension = the output size: edited in
+    place where it can be (:func:`_exif_edited_in_place`), else laid out anew by piexif.
 
     EXIF that piexif cannot parse is passed through unchanged rather than lost.
     """
     if not exif:
         return exif
+    edited = _exif_edited_in_place(exif, width, height)
+    if edited is not None:
+        return edited
     import piexif
 
     try:
@@ -1014,6 +1181,19 @@ class ImageMetadata:
             removed), or ``None``.
         icc_profile: raw ICC profile, or ``None``.
         xmp: XMP packet text, or ``None``.
+        png_chunks: whole chunks (length, type, data, CRC) of a PNG source that a PNG output
+            carries as they were: text (Author, Copyright...), the print size (``pHYs``), the
+            gamma and colour space (``gAMA``, ``cHRM``, ``sRGB``, ``cICP``); or ``None``.
+            Other formats do not take them.
+        dpi: ``(x, y)`` pixels per inch from a JPEG's JFIF header, written to a JPEG
+            output's; or ``None``.
+        jpeg_extra_segments: whole segments of a JPEG source that a JPEG output carries as they
+            were: its IPTC (Photoshop's APP13, without the thumbnails it may hold) and
+            comments (COM); or ``None``.
+        exr_attributes: an OpenEXR source's header attributes but its layout and preview
+            (``chromaticities``, ``owner``, ``comments``, ``capDate``, ``latitude``... and a
+            renderer's own), as OpenEXR's Python binding reads them, for an OpenEXR output;
+            or ``None``. Not compared (their values may be arrays).
 
     Example:
         >>> meta = ImageMetadata().for_output(4096, 2048)
@@ -1024,9 +1204,14 @@ class ImageMetadata:
     exif: bytes | None = None
     icc_profile: bytes | None = None
     xmp: str | None = None
+    png_chunks: bytes | None = None
+    dpi: tuple[float, float] | None = None
+    jpeg_extra_segments: bytes | None = None
+    exr_attributes: dict[str, object] | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
-        for name, kind in (("exif", bytes), ("icc_profile", bytes), ("xmp", str)):
+        for name, kind in (("exif", bytes), ("icc_profile", bytes), ("xmp", str),
+                           ("png_chunks", bytes), ("jpeg_extra_segments", bytes)):
             value = getattr(self, name)
             if isinstance(value, (bytearray, memoryview)) and kind is bytes:
                 value = bytes(value)
@@ -1037,6 +1222,16 @@ class ImageMetadata:
                 )
             if not value:
                 object.__setattr__(self, name, None)
+        if self.exr_attributes is not None and not isinstance(self.exr_attributes, dict):
+            raise TypeError("exr_attributes must be a dict or None, got "
+                            f"{type(self.exr_attributes).__name__}")
+        if not self.exr_attributes:
+            object.__setattr__(self, "exr_attributes", None)
+        if self.dpi is not None:
+            dpi = tuple(self.dpi)
+            if len(dpi) != 2 or not all(isinstance(v, (int, float)) and v > 0 for v in dpi):
+                raise ValueError(f"dpi must be two positive numbers or None, got {self.dpi!r}")
+            object.__setattr__(self, "dpi", (float(dpi[0]), float(dpi[1])))
         if self.exif is not None:
             exif = self.exif
             if exif.startswith(_EXIF_PREFIX):
@@ -1051,22 +1246,27 @@ class ImageMetadata:
     def __repr__(self) -> str:
         # Summaries, not kilobytes of binary in logs.
         parts = []
-        for name, unit in (("exif", "bytes"), ("icc_profile", "bytes"), ("xmp", "chars")):
+        for name, unit in (("exif", "bytes"), ("icc_profile", "bytes"), ("xmp", "chars"),
+                           ("png_chunks", "bytes"), ("jpeg_extra_segments", "bytes"),
+                           ("exr_attributes", "names")):
             value = getattr(self, name)
             parts.append(f"{name}=None" if value is None else f"{name}=<{len(value)} {unit}>")
+        parts.append(f"dpi={self.dpi}")
         return f"ImageMetadata({', '.join(parts)})"
 
     @classmethod
     def lenient(
-        cls, *, exif: bytes | None = None, icc_profile: bytes | None = None, xmp: str | None = None
+        cls, *, exif: bytes | None = None, icc_profile: bytes | None = None, xmp: str | None = None,
+        png_chunks: bytes | None = None, dpi: tuple[float, float] | None = None,
+        jpeg_extra_segments: bytes | None = None,
     ) -> ImageMetadata:
         """Build from what a file holds, dropping (with a warning) an EXIF block that is not
         valid instead of failing the whole read."""
         try:
-            return cls(exif, icc_profile, xmp)
+            return cls(exif, icc_profile, xmp, png_chunks, dpi, jpeg_extra_segments)
         except ValueError as exc:
             logger.warning("ignoring unreadable EXIF data: %s", exc)
-            return cls(None, icc_profile, xmp)
+            return cls(None, icc_profile, xmp, png_chunks, dpi, jpeg_extra_segments)
 
     @property
     def gpano(self) -> GPano | None:

@@ -7,6 +7,7 @@ import logging
 import os
 import pickle
 import re
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -109,6 +110,38 @@ def test_float_tiff_and_exr_keep_hdr_values_exactly(tmp_path):
     for suffix in ("tif", "exr"):
         loaded = read_image(write_image(tmp_path / f"x.{suffix}", pixels))
         np.testing.assert_array_equal(loaded.pixels, pixels)
+
+
+@pytest.mark.parametrize("suffix", ["exr", "tif"])
+def test_half_floats_are_read_as_half_and_written_half_again(tmp_path, suffix, caplog):
+    """A half-float HDRI (OpenEXR HALF, float16 TIFF) came back as float32: the same values in
+    twice the bytes. read_image marks it; write_image(half=True) stores half again."""
+    pixels = np.abs(noise(np.float32, 3)).astype(np.float16)  # (H, W, 3)
+    source = tmp_path / f"half.{suffix}"
+    if suffix == "exr":
+        OpenEXR.File({}, {c: np.ascontiguousarray(pixels[..., i])
+                          for i, c in enumerate("RGB")}).write(str(source))
+    else:
+        tifffile.imwrite(source, pixels, photometric="rgb")
+    loaded = read_image(source)
+    assert loaded.half and loaded.pixels.dtype == np.float32
+    np.testing.assert_array_equal(loaded.pixels, pixels.astype(np.float32))
+    assert not read_image(write_image(tmp_path / f"full.{suffix}", loaded.pixels)).half
+
+    again = write_image(tmp_path / f"again.{suffix}", loaded.pixels, half=True)
+    if suffix == "exr":
+        stored = {c.pixels.dtype for c in OpenEXR.File(str(again)).channels().values()}
+    else:
+        stored = {tifffile.imread(again).dtype}
+    assert stored == {np.dtype(np.float16)}
+    np.testing.assert_array_equal(read_image(again).pixels, loaded.pixels)
+
+    beyond = loaded.pixels.copy()
+    beyond[0, 0] = [1e6, -1e6, np.inf]  # finite values past 65504 are clipped, not made inf
+    with caplog.at_level(logging.WARNING):
+        back = read_image(write_image(tmp_path / f"big.{suffix}", beyond, half=True)).pixels
+    assert back[0, 0].tolist() == [65504.0, -65504.0, np.inf]
+    assert "2 values beyond the half float range" in caplog.text
 
 
 @pytest.mark.parametrize("suffix", ["webp", "hdr"])
@@ -305,6 +338,24 @@ def test_disk_full_is_reported(tmp_path, monkeypatch):
     monkeypatch.setattr(tifffile, "imwrite", _partial_tiff)
     with pytest.raises(ImageWriteError, match="no space left.*free some disk space"):
         write_image(tmp_path / "x.tif", noise(np.uint8, 3))
+
+
+def test_a_full_disk_under_openexr_is_reported_as_such(tmp_path, monkeypatch):
+    """OpenEXR's binding says a full disk in a RuntimeError: the message was 'the encoder
+    failed (RuntimeError: Failed to write pixel data to image file "<the temporary>". No space
+    left on device.)'."""
+
+    def full(self, name):
+        Path(name).write_bytes(b"\x76\x2f\x31\x01")  # a start, as a real write leaves
+        raise RuntimeError(f'Failed to write pixel data to image file "{name}". No space left '
+                           "on device.")
+
+    monkeypatch.setattr(OpenEXR.File, "write", full)
+    with pytest.raises(ImageWriteError) as info:
+        write_image(tmp_path / "x.exr", np.abs(noise(np.float32, 3)))
+    assert str(info.value) == (f"cannot write '{tmp_path / 'x.exr'}': no space left on the "
+                               "device; free some disk space")
+    assert leftovers(tmp_path) == []
 
 
 def test_missing_directory_is_reported(tmp_path):
@@ -587,7 +638,7 @@ def test_tiff_layouts(tmp_path):
     np.testing.assert_array_equal(loaded, double.astype(np.float32))
 
 
-def test_exr_variants(tmp_path):
+def test_exr_variants(tmp_path, caplog):
     rgb = noise(np.float32, 3)
     plane = [np.ascontiguousarray(rgb[..., i]) for i in range(3)]  # OpenEXR ignores strides
     half = {name: rgb[..., i].astype(np.float16) for i, name in enumerate("RGB")}
@@ -602,7 +653,11 @@ def test_exr_variants(tmp_path):
 
     layered = {f"beauty.{c}": plane[i] for i, c in enumerate("RGB")} | {"depth.Z": plane[0]}
     OpenEXR.File({}, layered).write(str(tmp_path / "layer.exr"))
-    np.testing.assert_array_equal(read_image(tmp_path / "layer.exr").pixels, rgb)
+    with caplog.at_level(logging.WARNING):
+        np.testing.assert_array_equal(read_image(tmp_path / "layer.exr").pixels, rgb)
+    # A depth or another render layer is neither filled nor written: said, not dropped silently.
+    assert re.search(r"OpenEXR channels depth\.Z are not colour \(beauty\.R, beauty\.G, "
+                     r"beauty\.B\): they are not filled and not written", caplog.text)
 
     # A data window inside a larger display window: the image is the display window.
     header = {
@@ -618,6 +673,36 @@ def test_exr_variants(tmp_path):
 
     OpenEXR.File({}, {"Z": plane[0], "V": plane[1]}).write(str(tmp_path / "zv.exr"))
     _assert_read_error(tmp_path / "zv.exr", "unsupported OpenEXR channels")
+
+
+def test_exr_attributes_are_kept(tmp_path, caplog):
+    """An OpenEXR's header attributes were dropped: its chromaticities (an ACES file's primaries:
+    without them a reader takes Rec. 709), owner, comments, capture date and place."""
+    rgb = np.abs(noise(np.float32, 3))
+    planes = {c: np.ascontiguousarray(rgb[..., i]) for i, c in enumerate("RGB")}
+    aces = (0.7347, 0.2653, 0.0, 1.0, 0.0001, -0.077, 0.32168, 0.33767)
+    attributes = {"chromaticities": aces, "owner": "Studio", "comments": "plate 12",
+                  "capDate": "2026:01:02 03:04:05", "latitude": 51.5,
+                  "renderer:camera": np.eye(4, dtype=np.float32)}
+    OpenEXR.File({"compression": OpenEXR.PIZ_COMPRESSION} | attributes,
+                 planes).write(str(tmp_path / "in.exr"))
+    loaded = read_image(tmp_path / "in.exr")
+    out = write_image(tmp_path / "out.exr", loaded.pixels, loaded.metadata.for_output(W, H))
+    header = OpenEXR.File(str(out), header_only=True).header()
+    np.testing.assert_allclose(header["chromaticities"], aces, rtol=1e-6)
+    assert (header["owner"], header["comments"], header["capDate"], header["latitude"]) == (
+        "Studio", "plate 12", "2026:01:02 03:04:05", 51.5)
+    np.testing.assert_array_equal(header["renderer:camera"], np.eye(4))
+    assert header["compression"] == OpenEXR.ZIP_COMPRESSION  # the layout is the writer's
+    assert "GPano" in header["xmp"]
+    np.testing.assert_array_equal(read_image(out).pixels, rgb)
+
+    # An attribute the binding reads but cannot write costs the attributes, not the file.
+    odd = ImageMetadata(exr_attributes={"owner": "Studio", "rate": OpenEXR.Rational(24, 1)})
+    with caplog.at_level(logging.WARNING):
+        out = write_image(tmp_path / "odd.exr", rgb, odd)
+    assert "dropping the source's OpenEXR attributes" in caplog.text
+    np.testing.assert_array_equal(read_image(out).pixels, rgb)
 
 
 # ----------------------------------------------------------------------------------- masks

@@ -6,6 +6,7 @@ libraries (Pillow, tifffile) read what we write, so the files are checked beyond
 
 import io
 import logging
+import struct
 import xml.etree.ElementTree as ET
 
 import numpy as np
@@ -152,6 +153,129 @@ def test_exif_survives_from_tiff(tmp_path, target, dtype):
     assert_same_exif(loaded.metadata.exif)
     out = write_image(tmp_path / f"out.{target}", loaded.pixels, loaded.metadata, quality=100)
     assert_same_exif(read_image(out).metadata.exif)
+
+
+@pytest.mark.parametrize("target", ["tif", "jpg"])
+def test_a_tiffs_print_resolution_is_kept(tmp_path, target):
+    """A 300 ppi TIFF came back as 1 pixel per no unit (tifffile's default, which won over the
+    EXIF's), and its resolution never reached a JPEG's EXIF: it was not read as EXIF."""
+    source = tmp_path / "in.tif"
+    tifffile.imwrite(source, pixels(), photometric="rgb", resolution=(300, 300),
+                     resolutionunit="INCH")
+    loaded = read_image(source)
+    out = write_image(tmp_path / f"out.{target}", loaded.pixels,
+                      loaded.metadata.for_output(W, H))
+    with Image.open(out) as image:
+        assert image.info["dpi"] == (300, 300)
+    if target == "tif":
+        with tifffile.TiffFile(out) as tif:
+            tags = tif.pages.first.tags
+            assert tags["XResolution"].value == tags["YResolution"].value == (300, 1)
+            assert tags["ResolutionUnit"].value == 2  # inch
+        # A JPEG's EXIF resolution reaches a TIFF the same way.
+        jpeg = tmp_path / "cam.jpg"
+        Image.fromarray(pixels()).save(jpeg, exif=piexif.dump({"0th": {
+            piexif.ImageIFD.XResolution: (240, 1), piexif.ImageIFD.YResolution: (240, 1),
+            piexif.ImageIFD.ResolutionUnit: 2}}))
+        from_jpeg = read_image(jpeg)
+        tif_out = write_image(tmp_path / "cam.tif", from_jpeg.pixels, from_jpeg.metadata)
+        with tifffile.TiffFile(tif_out) as tif:
+            assert tif.pages.first.tags["XResolution"].value == (240, 1)
+
+
+@pytest.mark.parametrize(("unit", "density", "dpi"), [(1, 300, (300, 300)),
+                                                     (2, 118, (300, 300)), (0, 1, None)])
+def test_a_jpegs_jfif_print_size_is_kept(tmp_path, unit, density, dpi):
+    """A JPEG whose print size is in its JFIF header only (ImageMagick, GIMP) came back without
+    one, patched or re-encoded: the output's JFIF header was Pillow's, and no EXIF held it."""
+    from pano_inpaint.io.jpeg_patch import write_jpeg_patch
+
+    source = tmp_path / "in.jpg"
+    Image.fromarray(pixels()).save(source, quality=90)
+    data = bytearray(source.read_bytes())
+    assert data[6:11] == b"JFIF\x00"  # APP0 payload: version, unit, X and Y density
+    data[13:18] = bytes([unit]) + density.to_bytes(2, "big") * 2
+    source.write_bytes(bytes(data))
+    loaded = read_image(source)
+    filled = loaded.pixels.copy()
+    filled[:4] = 0
+    metadata = loaded.metadata.for_output(W, H)
+    write_jpeg_patch(source, tmp_path / "patched.jpg", loaded.pixels, filled, metadata)
+    write_image(tmp_path / "encoded.jpg", filled, metadata)
+    for name in ("patched.jpg", "encoded.jpg"):
+        with Image.open(tmp_path / name) as image:
+            got = image.info.get("dpi")
+            assert (got is None if dpi is None else got == pytest.approx(dpi, abs=0.5)), name
+
+
+def _resource(ident: int, data: bytes) -> bytes:
+    """A Photoshop image resource: 8BIM, its id, an empty name, its size and data."""
+    return (b"8BIM" + ident.to_bytes(2, "big") + b"\x00\x00" + len(data).to_bytes(4, "big")
+            + data + b"\x00" * (len(data) % 2))
+
+
+def test_a_jpegs_iptc_and_comment_are_kept(tmp_path):
+    """A JPEG's IPTC (byline, copyright, caption: Photoshop's APP13) and its comment were
+    dropped from a JPEG output, patched or re-encoded; the thumbnail APP13 may hold (it shows
+    the tripod) is not carried."""
+    from PIL import IptcImagePlugin
+
+    from pano_inpaint.io.jpeg_patch import write_jpeg_patch
+
+    iptc = b"".join(b"\x1c\x02" + bytes([n]) + len(v).to_bytes(2, "big") + v for n, v in (
+        (80, b"A. Photographer"), (116, b"(c) Agency"), (120, b"Plaza at dawn")))
+    app13 = b"Photoshop 3.0\x00" + _resource(0x0404, iptc) + _resource(0x040C, b"THUMB" * 9)
+    source = tmp_path / "in.jpg"
+    Image.fromarray(pixels()).save(source, quality=90, comment=b"shot 12")
+    data = source.read_bytes()
+    source.write_bytes(data[:2] + b"\xff\xed" + (len(app13) + 2).to_bytes(2, "big") + app13
+                       + data[2:])
+    loaded = read_image(source)
+    filled = loaded.pixels.copy()
+    filled[:4] = 0
+    metadata = loaded.metadata.for_output(W, H)
+    write_jpeg_patch(source, tmp_path / "patched.jpg", loaded.pixels, filled, metadata)
+    write_image(tmp_path / "encoded.jpg", filled, metadata)
+    for name in ("patched.jpg", "encoded.jpg"):
+        with Image.open(tmp_path / name) as image:
+            image.load()
+            info = IptcImagePlugin.getiptcinfo(image)
+            assert info[(2, 80)] == b"A. Photographer" and info[(2, 116)] == b"(c) Agency"
+            assert info[(2, 120)] == b"Plaza at dawn"
+            assert image.info["comment"] == b"shot 12"
+        assert b"THUMB" not in (tmp_path / name).read_bytes()
+        assert read_image(tmp_path / name).metadata.gpano.full_pano_width_pixels == W
+
+
+def test_a_pngs_text_print_size_and_gamma_are_kept(tmp_path):
+    """A PNG's Author, Copyright and Description (tEXt, zTXt, iTXt), its print size (pHYs) and
+    gamma (gAMA) were dropped from a PNG output: only iCCP, eXIf and the XMP were carried."""
+    from PIL import PngImagePlugin
+
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Author", "Studio")
+    info.add_text("Copyright", "(c) Studio", zip=True)
+    info.add_itxt("Description", "Plaza, nadir cleaned für VR")
+    info.add_text("XML:com.adobe.xmp", '<x:xmpmeta xmlns:x="adobe:ns:meta/"/>')
+    info.add(b"gAMA", (45455).to_bytes(4, "big"))  # 1 / 2.2
+    info.add(b"tIME", b"\x07\xea\x01\x02\x03\x04\x05")  # a modification time: not kept
+    source = tmp_path / "in.png"
+    Image.fromarray(pixels()).save(source, pnginfo=info, dpi=(300, 300))
+    loaded = read_image(source)
+    out = write_image(tmp_path / "out.png", loaded.pixels, loaded.metadata.for_output(W, H))
+    with Image.open(out) as image:
+        image.load()
+        assert image.info["Author"] == "Studio" and image.info["Copyright"] == "(c) Studio"
+        assert image.info["Description"] == "Plaza, nadir cleaned für VR"
+        assert image.info["dpi"] == pytest.approx((300, 300), abs=0.01)
+        assert image.info["gamma"] == pytest.approx(1 / 2.2, abs=1e-4)
+        np.testing.assert_array_equal(np.asarray(image), pixels())
+    data = out.read_bytes()
+    assert b"tIME" not in data and data.count(b"XML:com.adobe.xmp") == 1
+    assert read_image(out).metadata.gpano.full_pano_width_pixels == W
+    # Other formats do not take PNG chunks (and do not fail on them).
+    assert b"Studio" not in write_image(tmp_path / "out.jpg", loaded.pixels,
+                                        loaded.metadata).read_bytes()
 
 
 def test_little_endian_exif_in_tiff(tmp_path):
@@ -444,6 +568,48 @@ def test_for_output_updates_gpano_and_drops_the_exif_thumbnail():
     assert out.gpano.full_pano_width_pixels == W and meta.gpano.full_pano_width_pixels == 64
     with pytest.raises(ValueError, match="width"):
         meta.for_output(0, H)
+
+
+def _camera_exif(maker_note: bytes, thumbnail: bytes) -> bytes:
+    """An EXIF block laid out as cameras lay theirs out, not as piexif would: the maker note
+    first, then IFD0 (Make, the EXIF pointer), the EXIF sub-directory (MakerNote, PixelX/Y as
+    LONG), IFD1 (the thumbnail's place) and the thumbnail. Little-endian."""
+    def entry(tag, kind, count, value):
+        return struct.pack("<HHI", tag, kind, count) + value
+
+    note_at = 8
+    ifd0 = note_at + len(maker_note)
+    make_at = ifd0 + 2 + 2 * 12 + 4
+    exif_at = make_at + 8
+    ifd1 = exif_at + 2 + 3 * 12 + 4
+    thumb_at = ifd1 + 2 + 2 * 12 + 4
+    return (b"II*\x00" + struct.pack("<I", ifd0) + maker_note
+            + struct.pack("<H", 2) + entry(271, 2, 8, struct.pack("<I", make_at))
+            + entry(34665, 4, 1, struct.pack("<I", exif_at)) + struct.pack("<I", ifd1)
+            + b"PanoCam\x00"
+            + struct.pack("<H", 3) + entry(0x927C, 7, len(maker_note), struct.pack("<I", note_at))
+            + entry(0xA002, 4, 1, struct.pack("<I", 64))
+            + entry(0xA003, 4, 1, struct.pack("<I", 32)) + struct.pack("<I", 0)
+            + struct.pack("<H", 2) + entry(0x0201, 4, 1, struct.pack("<I", thumb_at))
+            + entry(0x0202, 4, 1, struct.pack("<I", len(thumbnail))) + struct.pack("<I", 0)
+            + thumbnail)
+
+
+def test_for_output_leaves_a_cameras_maker_note_where_it_was():
+    """for_output laid the whole EXIF block out anew (piexif): a maker note moved, and the
+    offsets into the block that many cameras' maker notes hold pointed at other bytes."""
+    thumb = io.BytesIO()
+    Image.fromarray(pixels()).save(thumb, format="JPEG")
+    note = b"CAM\x00" + struct.pack("<I", 8) + bytes(range(32))  # an offset into the block
+    exif = _camera_exif(note, thumb.getvalue())
+    out = ImageMetadata(exif=exif).for_output(8192, 4096).exif
+    assert out.find(note) == exif.find(note) == 8  # the maker note where its offsets expect it
+    fields = piexif.load(out)
+    assert fields["0th"][piexif.ImageIFD.Make] == b"PanoCam"
+    assert fields["Exif"][piexif.ExifIFD.MakerNote] == note
+    assert fields["Exif"][piexif.ExifIFD.PixelXDimension] == 8192
+    assert fields["Exif"][piexif.ExifIFD.PixelYDimension] == 4096
+    assert not fields["thumbnail"] and len(out) == len(exif) - len(thumb.getvalue())
 
 
 def test_unreadable_exif_in_a_file_is_dropped_not_fatal(tmp_path, caplog):
