@@ -16,9 +16,13 @@ import pytest
 
 from pano_inpaint.generators import CubeTiles
 from pano_inpaint.generators.patchmatch import PatchMatch, _plane, generator
-from pano_inpaint.generators.patchmatch._offsets import Lattice, _msd_map, find_lattice
+from pano_inpaint.generators.patchmatch._offsets import (
+    Lattice,
+    _msd_map,
+    find_lattice,
+    tone_lattice,
+)
 from pano_inpaint.generators.patchmatch._plane import (
-    Rectified,
     _plane_basis,
     _stretch,
     apply_homography,
@@ -29,7 +33,6 @@ from pano_inpaint.generators.patchmatch._plane import (
     rectify,
     tile_to_plane,
     tone_difference,
-    tone_lattice,
 )
 from pano_inpaint.geometry.conventions import FACE_CENTER, FACE_DOWN, FACE_RIGHT
 
@@ -162,24 +165,6 @@ def test_a_ceiling_is_the_plane_above():
     rect = rectify(_floor(up), _hole(), FRONT, FACE, PAD, tuple(-up))
     assert rect is not None and rect.ceiling
     assert not rectify(_floor(up), _hole(), FRONT, FACE, PAD, tuple(up)).ceiling
-
-
-def test_the_tone_lattice_of_a_checkerboard_steps_over_two_tiles():
-    size, cell = 96, 8
-    y, x = np.mgrid[0:size, 0:size]
-    light = ((y // cell + x // cell) % 2).astype(np.float32)
-    grout = (y % cell == 0) | (x % cell == 0)
-    grey = np.where(grout, 0.1, 0.4 + 0.4 * light)
-    image = np.repeat(grey[..., None], 3, axis=-1).astype(np.float32)
-    known = np.ones((size, size), bool)
-    rect = Rectified(image, known, ~known, np.eye(3), np.eye(3), known, False)
-    # The grout repeats every tile; the colours only every other one along each axis.
-    edges = Lattice(np.array([[0, cell], [0, -cell], [cell, 0], [-cell, 0]], np.float64),
-                    np.full(4, 0.9), np.zeros(4, bool))
-    basis = tone_lattice(rect, edges).offsets[::2]
-    assert len(basis) == 2
-    for step in basis:
-        assert np.hypot(*step) == pytest.approx(cell * np.sqrt(2))
 
 
 def test_float_lattice_vectors_are_the_whole_ones_unrounded():
@@ -377,21 +362,6 @@ def test_a_lattice_is_reduced_to_its_shortest_basis():
     assert any(np.allclose(v, c, atol=0.01) for v in lattice.vectors(200.0, whole=False))
 
 
-def test_tiles_of_random_tones_keep_their_whole_lattice(rng):
-    """No step keeps random tones better than another: the whole lattice is kept, not the
-    steps that happen to lie below the middle of the differences."""
-    size, cell = 120, 10
-    y, x = np.mgrid[0:size, 0:size]
-    tone = rng.uniform(0.3, 0.8, (size // cell, size // cell))[y // cell, x // cell]
-    grout = (y % cell == 0) | (x % cell == 0)
-    image = np.repeat(np.where(grout, 0.1, tone)[..., None], 3, axis=-1).astype(np.float32)
-    known = np.ones((size, size), bool)
-    rect = Rectified(image, known, ~known, np.eye(3), np.eye(3), known, False)
-    edges = Lattice(np.array([[0, cell], [0, -cell], [cell, 0], [-cell, 0]], np.float64),
-                    np.full(4, 0.9), np.zeros(4, bool))
-    assert tone_lattice(rect, edges) is edges
-
-
 def test_a_floor_near_the_horizon_takes_its_lattice_from_nearer_the_camera(monkeypatch):
     """Small tiles and a hole a few degrees below the horizon: on the hole's grid the tiles are
     a few blurred pixels and no lattice is found there; the same floor half way to the tile's
@@ -525,7 +495,7 @@ def test_tiles_of_random_tones_near_the_horizon_take_no_lattice_from_nearer_the_
         rect = rectify(image, hole, FRONT, FACE, PAD, tuple(up))
         at = nearer_point(image, hole, FRONT, FACE, PAD, tuple(up), rect.ceiling)
         near = rectify(image, hole, FRONT, FACE, PAD, tuple(up), at=at, ceiling=rect.ceiling)
-        lattice = tone_lattice(near, find_lattice(near.image, near.known))
+        lattice = tone_lattice(near.image, near.known, find_lattice(near.image, near.known))
         differences[random_tones] = tone_difference(near, lattice)
     # Measured: 0.06 for the checkerboard's two-tile steps, 0.63 for random tones.
     assert differences[False] < _plane._TONES_REPEAT < differences[True]

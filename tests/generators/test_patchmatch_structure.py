@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 from pano_inpaint.generators import CubeTiles
-from pano_inpaint.generators.patchmatch import PatchMatch
-from pano_inpaint.generators.patchmatch._offsets import find_lattice
+from pano_inpaint.generators.patchmatch import PatchMatch, _offsets
+from pano_inpaint.generators.patchmatch._offsets import Lattice, find_lattice, tone_lattice
 
 FACE, PAD = 88, 8
 SIZE = FACE + 2 * PAD  # 104
@@ -139,6 +139,117 @@ def test_find_lattice_finds_nothing_in_irregular_texture(rng):
     noise = cv2.GaussianBlur(rng.standard_normal((SIZE, SIZE)).astype(np.float32), (0, 0), 1.5)
     image = _rgb(0.5 + 0.15 * noise / noise.std())
     assert find_lattice(image, ~_hole()) is None
+
+
+WHITE, YELLOW = np.array([0.85, 0.85, 0.82]), np.array([0.85, 0.7, 0.1])
+PAINT_NORMAL, PAINT_PERIOD = np.array([0.6, 0.8]), 10.0  # one stripe across: (6, 8) px
+
+
+def _painted_stripes(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Painted stripes 3 px wide every 10 px, at atan(3/4), yellow, white, white, yellow, ...
+    (the workshop's floor) on a noisy grey ground: their edges repeat every stripe, their
+    colours every third. Returns the image and each pixel's paint colour (``(SIZE, SIZE,
+    3)``, NaN off the paint's middle)."""
+    y, x = _grid()
+    phase = (y * PAINT_NORMAL[0] + x * PAINT_NORMAL[1]) / PAINT_PERIOD
+    index = np.round(phase).astype(int)
+    distance = np.abs(phase - index) * PAINT_PERIOD
+    paint = np.clip(2.0 - distance, 0.0, 1.0)[..., None]
+    colour = np.where((index % 3 == 0)[..., None], YELLOW, WHITE)
+    ground = 0.35 + _noise(rng, 0.02)[..., None]
+    image = np.clip(ground + paint * (colour - ground), 0, 1).astype(np.float32)
+    return image, np.where((distance < 0.5)[..., None], colour, np.nan)
+
+def test_the_tone_lattice_of_a_checkerboard_steps_over_two_tiles():
+    size, cell = 96, 8
+    y, x = np.mgrid[0:size, 0:size]
+    light = ((y // cell + x // cell) % 2).astype(np.float32)
+    grout = (y % cell == 0) | (x % cell == 0)
+    grey = np.where(grout, 0.1, 0.4 + 0.4 * light)
+    image = np.repeat(grey[..., None], 3, axis=-1).astype(np.float32)
+    known = np.ones((size, size), bool)
+    # The grout repeats every tile; the colours only every other one along each axis.
+    edges = Lattice(np.array([[0, cell], [0, -cell], [cell, 0], [-cell, 0]], np.float64),
+                    np.full(4, 0.9), np.zeros(4, bool))
+    basis = tone_lattice(image, known, edges).offsets[::2]
+    assert len(basis) == 2
+    for step in basis:
+        assert np.hypot(*step) == pytest.approx(cell * np.sqrt(2), abs=0.1)  # refined: sub-pixel
+
+
+def test_tiles_of_random_tones_keep_their_whole_lattice(rng):
+    """No step keeps random tones better than another: the whole lattice is kept, not the
+    steps that happen to lie below the middle of the differences."""
+    size, cell = 120, 10
+    y, x = np.mgrid[0:size, 0:size]
+    tone = rng.uniform(0.3, 0.8, (size // cell, size // cell))[y // cell, x // cell]
+    grout = (y % cell == 0) | (x % cell == 0)
+    image = np.repeat(np.where(grout, 0.1, tone)[..., None], 3, axis=-1).astype(np.float32)
+    known = np.ones((size, size), bool)
+    edges = Lattice(np.array([[0, cell], [0, -cell], [cell, 0], [-cell, 0]], np.float64),
+                    np.full(4, 0.9), np.zeros(4, bool))
+    assert tone_lattice(image, known, edges) is edges
+
+
+def test_the_tone_lattice_of_stripes_painted_in_two_colours_steps_over_three(rng):
+    """Edges repeat every stripe, the paint every third: one stripe across is no step of the
+    colours (a white stripe copied from a yellow one), three are; along the stripes any step
+    keeps them."""
+    image, _ = _painted_stripes(rng)
+    known = np.ones((SIZE, SIZE), bool)
+    one = PAINT_NORMAL * PAINT_PERIOD
+    along = np.array([PAINT_NORMAL[1], -PAINT_NORMAL[0]]) * 20.0
+    for found, along_first in (([one], False), ([along, one], True)):
+        offsets = np.array([v for step in found for v in (step, -step)], np.float64)
+        edges = Lattice(offsets, np.full(len(offsets), 0.7),
+                        np.repeat([along_first, False][:len(found)], 2))
+        basis = tone_lattice(image, known, edges).offsets[::2]
+        stripes_across = [abs(step @ PAINT_NORMAL) / PAINT_PERIOD for step in basis]
+        assert all(abs(n - 3 * round(n / 3)) < 0.2 for n in stripes_across)
+        assert max(stripes_across) == pytest.approx(3, abs=0.2)
+        assert not along_first or min(stripes_across) < 0.2  # the step along is kept
+
+def test_a_tone_step_of_several_cells_is_refined_on_the_colours(rng):
+    """Three stripes across carry three times the edges' sub-pixel error (here 0.3 px a
+    stripe, as found on a real floor): the step is refined on the colours, to a few tenths of
+    a pixel, where copies chained across a hole would otherwise drift off the stripes."""
+    image, _ = _painted_stripes(rng)
+    one = PAINT_NORMAL * (PAINT_PERIOD + 0.3)
+    edges = Lattice(np.array([one, -one], np.float64), np.full(2, 0.7), np.zeros(2, bool))
+    step = tone_lattice(image, np.ones((SIZE, SIZE), bool), edges).offsets[0]
+    assert abs(step @ PAINT_NORMAL) == pytest.approx(3 * PAINT_PERIOD, abs=0.35)
+
+def test_a_single_step_far_below_the_others_is_no_tone_lattice(rng, monkeypatch):
+    """One step of a lattice of random tones may match by chance (its few pairs in a patch of
+    one tone): a gap with fewer than three steps on one side keeps the whole lattice."""
+    image = _rgb(0.5 + _noise(rng, 0.05))
+    edges = Lattice(np.array([[0, 10], [0, -10], [10, 0], [-10, 0]], np.float64),
+                    np.full(4, 0.9), np.zeros(4, bool))
+    calls = iter(range(1000))
+    monkeypatch.setattr(_offsets, "pair_msd",
+                        lambda *args: 0.01 if next(calls) == 0 else 0.04 + 0.001 * next(calls))
+    assert tone_lattice(image, np.ones((SIZE, SIZE), bool), edges) is edges
+
+
+def test_stripes_of_two_paints_keep_their_colours_across_a_large_hole(rng):
+    """The workshop's floor under a 45-degree cap: the lattice step copies three stripes
+    across, so each stripe keeps its own paint in the hole. Copied one stripe across (the
+    edges' lattice), white and yellow stripes came out the same mixed colour (yellowness
+    0.41 and 0.42; now about 0.25 and 0.60, the rest of the hole left to the plain search)."""
+    image, paint = _painted_stripes(rng)
+    hole = _hole()
+    tiles = _tiles(image, hole)
+    out = PatchMatch().inpaint(tiles)[0]
+    white = hole & (paint[..., 2] > 0.5)
+    yellow = hole & (paint[..., 2] < 0.5)
+    # Yellowness: the mean of red and green less blue, 0.03 for white paint, 0.68 for yellow.
+    yellowness = out[..., :2].mean(axis=-1) - out[..., 2]
+    assert yellowness[yellow].mean() - yellowness[white].mean() > 0.25
+    shift = [note for note in tiles.notes if "lattice of strength" in note][0]
+    dy, dx = (float(v) for v in shift.split("shift [")[1].split("]")[0].split(","))
+    assert abs(dy * PAINT_NORMAL[0] + dx * PAINT_NORMAL[1]) == pytest.approx(
+        3 * PAINT_PERIOD, abs=1.0)  # the note says which lattice was used
+
 
 
 def _floor_tiles(rng: np.random.Generator) -> np.ndarray:

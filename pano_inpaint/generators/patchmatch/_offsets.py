@@ -36,7 +36,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-__all__ = ["Lattice", "channel_mean", "edge_strength", "find_lattice", "not_parallel", "pair_msd"]
+__all__ = ["Lattice", "channel_mean", "edge_strength", "find_lattice", "not_parallel", "pair_msd",
+           "tone_lattice"]
 
 _SHORTEST = 4  # shorter offsets (work pixels) are left to the ordinary search
 _MIN_OVERLAP = 0.2  # a shift must keep this share of the known pixels known at both ends
@@ -47,6 +48,15 @@ _MIN_OVERLAP = 0.2  # a shift must keep this share of the known pixels known at 
 _CONFIRM_OVERLAP = 0.1
 _HALF_PERIOD = 1.5  # colour msd at a shift above this times at twice it: half a period
 _REFINE_PIXELS = 60_000  # pixel pairs sampled per shift when refining at full resolution
+# Sorted colour differences of a lattice's steps this many times apart split the steps that keep
+# the colours (below) from those that swap them (a checkerboard's: 9 times; painted stripes whose
+# colours repeat every third stripe, the workshop's under a 45-degree cap: 2.35; random tones' at
+# most 1.5 between any two with three or more steps on each side).
+_TONE_GAP = 2.0
+# Steps needed on each side of that gap: one step far from the rest is a chance match (its few
+# pairs in a patch of one tone: the plaza's random paving under a 45-degree cap, one step of 24
+# at 3.4 times below the next), not a period of the colours, which many steps share.
+_TONE_SIDE = 3
 
 
 @dataclass(frozen=True)
@@ -425,3 +435,101 @@ def find_lattice(
         strengths += [float(dips[index])] * 2
     along = np.repeat(valley, 2)
     return Lattice(np.array(offsets, np.float64), np.array(strengths), along)
+
+
+def tone_lattice(image: np.ndarray, known: np.ndarray, lattice: Lattice, *, span: int = 3
+                 ) -> Lattice:
+    """The sublattice of ``lattice`` (found on ``image``, ``(P, P, C)``, at its ``known``
+    ``(P, P)`` pixels) whose steps also repeat the colours.
+
+    ``find_lattice`` compares edges, so on a checkerboard of light and dark tiles it finds
+    the grout lines' lattice, one tile a step, which swaps light and dark, and on painted
+    stripes of two colours one stripe a step, which paints a white stripe yellow. Among the
+    lattice's combinations ``i a + j b`` (``|i|, |j| <= span``, ``a, b`` its reduced basis)
+    the ones whose colour mean squared difference on the known pixels lies below a clear gap
+    (``_TONE_GAP``, with ``_TONE_SIDE`` steps on each side) are kept, and the shortest two
+    that are not parallel are the new basis; without such a gap, no step keeps the colours
+    better than the others (tiles of random tones) and the whole lattice is returned."""
+    a, b, _ = lattice.basis()
+    step = max(1, int(np.sqrt(known.sum() / _REFINE_PIXELS)))
+    if b is None:
+        return _tone_stripes(image, known, lattice, span, step)
+    # One of each pair of opposite steps (i > 0, or i == 0 and j > 0).
+    combos = [(i, j) for i in range(span + 1) for j in range(-span, span + 1) if (i, j) > (0, 0)]
+    steps = [i * a + j * b for i, j in combos]
+    msd = np.array([pair_msd(image, known, int(np.rint(s[0])), int(np.rint(s[1])), step)
+                    for s in steps])
+    if not np.isfinite(msd).any():
+        return lattice
+    # Steps that keep the colours differ far less than those that swap them (a checkerboard:
+    # 0.004-0.02 against 0.18): kept are those below the widest gap between the sorted
+    # differences, where it is a clear one (``_TONE_GAP``). Tiles of random tones have no
+    # colour-keeping step: every step's difference is their spread, measured on another part
+    # of the floor (the plaza's: 0.025-0.084, no two sorted ones more than 1.5 times apart),
+    # and a split at their middle kept an arbitrary few steps, at 4K one direction (the
+    # floor step then refused) and at 2K steps longer than the lattice's own.
+    finite = np.sort(msd[np.isfinite(msd)])
+    ratios = finite[1:] / np.maximum(finite[:-1], 1e-12)
+    ratios[: _TONE_SIDE - 1] = 0.0
+    ratios[len(ratios) - _TONE_SIDE + 1 :] = 0.0
+    if not ratios.size or ratios.max() < _TONE_GAP:
+        return lattice
+    split = finite[int(np.argmax(ratios))]
+    kept = {c for c, m in zip(combos, msd, strict=True) if m <= split}
+    if not _closed(kept, {c for c, m in zip(combos, msd, strict=True) if np.isfinite(m)}):
+        return lattice
+    good = [s for c, s in zip(combos, steps, strict=True) if c in kept]
+    good.sort(key=lambda s: np.hypot(*s))
+    first = good[0]
+    second = next((s for s in good[1:] if not_parallel(first, s)), None)
+    basis = [first] if second is None else [first, second]
+    # A step of several of the edges' cells carries each cell's sub-pixel error as many
+    # times (three stripes across the workshop's floor: a kink where copies from the two
+    # sides meet, which the stitch smears into a blue and a yellow haze): it is refined on
+    # the colours themselves.
+    basis = [_refine(image, known, np.rint(s).astype(np.int64), subpixel=True) for s in basis]
+    offsets = np.array([v for s in basis for v in (s, -s)], np.float64)
+    return Lattice(offsets, np.full(len(offsets), lattice.strength.max()),
+                   np.zeros(len(offsets), bool))
+
+
+def _closed(kept: set[tuple[int, int]], measured: set[tuple[int, int]]) -> bool:
+    """Whether the steps ``kept`` (``(i, j)`` for ``i a + j b``, one sign each) are closed
+    under sums and differences among the ``measured`` ones: the steps that keep a pattern's
+    colours form a lattice of their own. On a thin ring the differences of long steps rest on
+    few pairs, and a chance split of random tones kept steps whose sum it did not
+    (``(2, 1)`` and ``(1, -2)`` kept, ``(3, -1)`` not)."""
+    def one_sign(c: tuple[int, int]) -> tuple[int, int]:
+        return c if c > (0, 0) else (-c[0], -c[1])
+
+    for p in kept:
+        for q in kept:
+            for c in ((p[0] + q[0], p[1] + q[1]), (p[0] - q[0], p[1] - q[1])):
+                if c != (0, 0) and one_sign(c) in measured and one_sign(c) not in kept:
+                    return False
+    return True
+
+def _tone_stripes(image: np.ndarray, known: np.ndarray, lattice: Lattice, span: int, step: int
+                  ) -> Lattice:
+    """:func:`tone_lattice` of stripes (one shift ``a``, no second direction): ``m a`` for
+    the smallest ``m <= span`` under which the colours repeat far better than under ``a``
+    (``_TONE_GAP``), and under ``2 m a`` too (a repeat repeats: one chance match is not a
+    period); ``lattice`` itself where none does, or where ``a`` runs along the stripes."""
+    a = lattice.offsets[0]
+    if lattice.along[0]:
+        return lattice
+
+    def msd(multiple: int) -> float:
+        # The best within a pixel: ``a``'s sub-pixel error grows with the multiple.
+        shift = _refine(image, known, np.rint(multiple * a).astype(np.int64))
+        return pair_msd(image, known, int(shift[0]), int(shift[1]), step)
+
+    once = msd(1)
+    if not np.isfinite(once):
+        return lattice
+    for multiple in range(2, span + 1):
+        if msd(multiple) * _TONE_GAP <= once and msd(2 * multiple) * _TONE_GAP <= once:
+            shift = _refine(image, known, np.rint(multiple * a).astype(np.int64), subpixel=True)
+            offsets = np.array([shift, -shift], np.float64)
+            return Lattice(offsets, lattice.strength[:2].copy(), np.zeros(2, bool))
+    return lattice

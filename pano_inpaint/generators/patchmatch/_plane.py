@@ -38,15 +38,14 @@ from pano_inpaint.generators.patchmatch._offsets import (
     Lattice,
     edge_strength,
     find_lattice,
-    not_parallel,
     pair_msd,
+    tone_lattice,
 )
 from pano_inpaint.geometry.conventions import FACE_CENTER, FACE_DOWN, FACE_RIGHT
 
 __all__ = [
     "Rectified", "apply_homography", "colour_distance", "floor_lattice", "holds_across",
-    "homography_parts", "nearer_point", "rectify", "tile_to_plane", "tone_difference",
-    "tone_lattice"]
+    "homography_parts", "nearer_point", "rectify", "tile_to_plane", "tone_difference"]
 
 _MIN_ELEVATION = np.radians(4.0)  # hole pixels closer to the horizon are not on the plane
 _ON_PLANE = 0.9  # the share of a hole that must be on the plane for it to be rectified
@@ -56,10 +55,6 @@ _COARSEST = 3.0  # grid pixels one tile pixel may cover for the grid pixel to co
 _GRID_PER_HOLE = 3.0  # the grid's side in units of the hole's extent on it (at most the tile's)
 _MIN_GRID = 64
 _NEAR_GRID = 512  # the side of the largest grid (``rectify(at=...)``)
-# Sorted colour differences of a lattice's steps this many times apart split the steps that keep
-# the colours (below) from those that swap them (a checkerboard's: 9 times; random tones' at
-# most 1.5).
-_TONE_GAP = 2.5
 _PLACING = 512  # tile pixels a side the grid's place is judged on (every k-th of larger tiles)
 _PART_STRENGTH = 0.15  # the dip a partly-on-the-plane hole's lattice keeps near and far
 # Above: the ring around a hole is not the surface the lattice was found on nearer the camera
@@ -354,50 +349,6 @@ def holds_across(rect: Rectified, lattice: Lattice, min_strength: float) -> bool
     return True
 
 
-def tone_lattice(rect: Rectified, lattice: Lattice, *, span: int = 2) -> Lattice:
-    """The sublattice of ``lattice`` (found on ``rect``) whose steps also repeat the colours.
-
-    ``find_lattice`` compares edges, so on a checkerboard of light and dark tiles it finds
-    the grout lines' lattice, one tile a step, which swaps light and dark. Among the lattice's
-    combinations ``i a + j b`` (``|i|, |j| <= span``, ``a, b`` its reduced basis) the ones
-    whose colour mean squared difference on the known grid lies below a clear gap
-    (``_TONE_GAP``) are kept, and the shortest two that are not parallel are the new basis;
-    without such a gap, no step keeps the colours better than the others (tiles of random
-    tones) and the whole lattice is returned."""
-    a, b, _ = lattice.basis()
-    # One of each pair of opposite steps (i > 0, or i == 0 and j > 0); without b, i a alone.
-    combos = ([(i, j) for i in range(span + 1) for j in range(-span, span + 1) if (i, j) > (0, 0)]
-              if b is not None else [(i, 0) for i in range(1, span + 1)])
-    steps = [i * a + (j * b if b is not None else 0) for i, j in combos]
-    steps = [s for s in steps if np.hypot(*s) > 0]
-    known = rect.known
-    step = max(1, int(np.sqrt(known.sum() / 60_000)))
-    msd = np.array([pair_msd(rect.image, known, int(np.rint(s[0])), int(np.rint(s[1])), step)
-                    for s in steps])
-    if not np.isfinite(msd).any():
-        return lattice
-    # Steps that keep the colours differ far less than those that swap them (a checkerboard:
-    # 0.004-0.02 against 0.18): kept are those below the widest gap between the sorted
-    # differences, where it is a clear one (``_TONE_GAP``). Tiles of random tones have no
-    # colour-keeping step: every step's difference is their spread, measured on another part
-    # of the floor (the plaza's: 0.025-0.084, no two sorted ones more than 1.5 times apart),
-    # and a split at their middle kept an arbitrary few steps, at 4K one direction (the
-    # floor step then refused) and at 2K steps longer than the lattice's own.
-    finite = np.sort(msd[np.isfinite(msd)])
-    ratios = finite[1:] / np.maximum(finite[:-1], 1e-12)
-    if not ratios.size or ratios.max() < _TONE_GAP:
-        return lattice
-    split = finite[int(np.argmax(ratios))]
-    good = [s for s, m in zip(steps, msd, strict=True) if m <= split]
-    good.sort(key=lambda s: np.hypot(*s))
-    first = good[0]
-    second = next((s for s in good[1:] if not_parallel(first, s)), None)
-    basis = [first] if second is None else [first, second]
-    offsets = np.array([v for s in basis for v in (s, -s)], np.float64)
-    return Lattice(offsets, np.full(len(offsets), lattice.strength.max()),
-                   np.zeros(len(offsets), bool))
-
-
 def _every(values: np.ndarray, count: int) -> np.ndarray:
     """At most about ``count`` of ``values`` (rows), evenly spaced."""
     return values[:: max(1, values.shape[0] // count)]
@@ -482,7 +433,7 @@ def _nearer_lattice(image: np.ndarray, hole: np.ndarray, face: int, face_size: i
     lattice = find_lattice(near.image, near.known, min_strength=min_strength)
     if lattice is None:
         return None
-    lattice = tone_lattice(near, lattice)
+    lattice = tone_lattice(near.image, near.known, lattice)
     if tone_difference(near, lattice) > _TONES_REPEAT:
         # Tiles of random tones (the plaza's dark ones, the yard's bricks): the grout's
         # lattice continues the lines but guesses each tile's tone, which the blurred view
@@ -525,7 +476,7 @@ def floor_lattice(image: np.ndarray, hole: np.ndarray, face: int, face_size: int
             # A hole only partly on the plane: its lower part may be a wall's (or a
             # kerb's), which a lattice found on the plane's grid would cover with floor.
             return None
-        lattice = tone_lattice(rect, lattice)
+        lattice = tone_lattice(rect.image, rect.known, lattice)
     nearer = False
     if (lattice is None or len(lattice.offsets) < 4) and rect.whole:
         # Near the horizon the floor's tiles are a few blurred pixels on the hole's grid:

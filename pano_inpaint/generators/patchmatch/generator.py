@@ -28,7 +28,7 @@ from pano_inpaint.generators.patchmatch._finish import (
 from pano_inpaint.generators.patchmatch._light import LOG_FLOOR, fading, hue_change, log_change
 from pano_inpaint.generators.patchmatch._lines import Edge, Line, lines_and_edges, lines_note
 from pano_inpaint.generators.patchmatch._offset_kernels import lattice_peel
-from pano_inpaint.generators.patchmatch._offsets import Lattice, find_lattice
+from pano_inpaint.generators.patchmatch._offsets import Lattice, find_lattice, tone_lattice
 from pano_inpaint.generators.patchmatch._plane import Rectified, floor_lattice
 from pano_inpaint.generators.patchmatch._pyramid import (
     Bank,
@@ -1109,6 +1109,8 @@ class PatchMatch:
             looking.shutdown(wait=False)
             try:
                 lattice = find_lattice(image, ~hole, min_strength=p.lattice_strength)
+                if lattice is not None:
+                    lattice = tone_lattice(image, ~hole, lattice)
             except BaseException:
                 enough.set()
                 raise
