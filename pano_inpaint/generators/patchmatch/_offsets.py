@@ -509,6 +509,7 @@ def _closed(kept: set[tuple[int, int]], measured: set[tuple[int, int]]) -> bool:
                     return False
     return True
 
+
 def _tone_stripes(image: np.ndarray, known: np.ndarray, lattice: Lattice, span: int, step: int
                   ) -> Lattice:
     """:func:`tone_lattice` of stripes (one shift ``a``, no second direction): ``m a`` for
