@@ -183,12 +183,25 @@ def test_a_tiffs_print_resolution_is_kept(tmp_path, target):
             assert tif.pages.first.tags["XResolution"].value == (240, 1)
 
 
+def _patched_and_encoded(source, tmp_path) -> tuple[str, str]:
+    """``source`` (a JPEG) with its top rows blacked out, written both ways a JPEG output is
+    (the changed blocks patched in, and re-encoded) into ``tmp_path``: the two names."""
+    from pano_inpaint.io.jpeg_patch import write_jpeg_patch
+
+    loaded = read_image(source)
+    filled = loaded.pixels.copy()
+    filled[:4] = 0
+    metadata = loaded.metadata.for_output(W, H)
+    write_jpeg_patch(source, tmp_path / "patched.jpg", loaded.pixels, filled, metadata)
+    write_image(tmp_path / "encoded.jpg", filled, metadata)
+    return "patched.jpg", "encoded.jpg"
+
+
 @pytest.mark.parametrize(("unit", "density", "dpi"), [(1, 300, (300, 300)),
                                                      (2, 118, (300, 300)), (0, 1, None)])
 def test_a_jpegs_jfif_print_size_is_kept(tmp_path, unit, density, dpi):
     """A JPEG whose print size is in its JFIF header only (ImageMagick, GIMP) came back without
     one, patched or re-encoded: the output's JFIF header was Pillow's, and no EXIF held it."""
-    from pano_inpaint.io.jpeg_patch import write_jpeg_patch
 
     source = tmp_path / "in.jpg"
     Image.fromarray(pixels()).save(source, quality=90)
@@ -196,13 +209,7 @@ def test_a_jpegs_jfif_print_size_is_kept(tmp_path, unit, density, dpi):
     assert data[6:11] == b"JFIF\x00"  # APP0 payload: version, unit, X and Y density
     data[13:18] = bytes([unit]) + density.to_bytes(2, "big") * 2
     source.write_bytes(bytes(data))
-    loaded = read_image(source)
-    filled = loaded.pixels.copy()
-    filled[:4] = 0
-    metadata = loaded.metadata.for_output(W, H)
-    write_jpeg_patch(source, tmp_path / "patched.jpg", loaded.pixels, filled, metadata)
-    write_image(tmp_path / "encoded.jpg", filled, metadata)
-    for name in ("patched.jpg", "encoded.jpg"):
+    for name in _patched_and_encoded(source, tmp_path):
         with Image.open(tmp_path / name) as image:
             got = image.info.get("dpi")
             assert (got is None if dpi is None else got == pytest.approx(dpi, abs=0.5)), name
@@ -220,7 +227,6 @@ def test_a_jpegs_iptc_and_comment_are_kept(tmp_path):
     the tripod) is not carried."""
     from PIL import IptcImagePlugin
 
-    from pano_inpaint.io.jpeg_patch import write_jpeg_patch
 
     iptc = b"".join(b"\x1c\x02" + bytes([n]) + len(v).to_bytes(2, "big") + v for n, v in (
         (80, b"A. Photographer"), (116, b"(c) Agency"), (120, b"Plaza at dawn")))
@@ -230,13 +236,7 @@ def test_a_jpegs_iptc_and_comment_are_kept(tmp_path):
     data = source.read_bytes()
     source.write_bytes(data[:2] + b"\xff\xed" + (len(app13) + 2).to_bytes(2, "big") + app13
                        + data[2:])
-    loaded = read_image(source)
-    filled = loaded.pixels.copy()
-    filled[:4] = 0
-    metadata = loaded.metadata.for_output(W, H)
-    write_jpeg_patch(source, tmp_path / "patched.jpg", loaded.pixels, filled, metadata)
-    write_image(tmp_path / "encoded.jpg", filled, metadata)
-    for name in ("patched.jpg", "encoded.jpg"):
+    for name in _patched_and_encoded(source, tmp_path):
         with Image.open(tmp_path / name) as image:
             image.load()
             info = IptcImagePlugin.getiptcinfo(image)
