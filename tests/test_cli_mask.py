@@ -427,13 +427,19 @@ def test_a_large_panorama_named_like_a_preview_is_no_traceback(tmp_path, rig_fil
     assert not [w for w in recwarn if issubclass(w.category, Image.DecompressionBombWarning)]
 
 
-def test_mask_a_shoot_and_a_broken_file(tmp_path):
+def _shoot(tmp_path, count: int):
+    """A folder of ``count`` panoramas of one tripod, each shot turned 37 columns (52 degrees)
+    more than the one before."""
     folder = tmp_path / "shoot"
     folder.mkdir()
     rig = make_rig("tripod", np.random.default_rng(4))
-    for i in range(4):
+    for i in range(count):
         image, _ = rig_panorama(H, "tripod", 10 + i, rig=rig, yaw_columns=37 * i)
         write_image(folder / f"p{i}.png", image)
+    return folder
+
+def test_mask_a_shoot_and_a_broken_file(tmp_path):
+    folder = _shoot(tmp_path, 4)
     (folder / "broken.png").write_bytes(b"not a png")
     report = tmp_path / "r.json"
     code = main(["mask", str(folder), "-o", str(tmp_path / "m"), "--shoot", "-q",
@@ -449,12 +455,7 @@ def test_mask_a_shoot_and_a_broken_file(tmp_path):
 def test_a_shoot_too_small_to_align_reports_no_yaw(tmp_path, capsys):
     """With fewer than three shots each keeps its own detection: no yaw was measured, yet every
     line said 'yaw +0.0 deg' (a shot turned 52 degrees too) and the report held that 0."""
-    folder = tmp_path / "shoot"
-    folder.mkdir()
-    rig = make_rig("tripod", np.random.default_rng(4))
-    for i in range(2):
-        image, _ = rig_panorama(H, "tripod", 10 + i, rig=rig, yaw_columns=37 * i)
-        write_image(folder / f"p{i}.png", image)
+    folder = _shoot(tmp_path, 2)
     report = tmp_path / "r.json"
     assert main(["mask", str(folder), "-o", str(tmp_path / "m"), "--shoot", "-q",
                  "--report", str(report), *CLASSICAL]) == 0
