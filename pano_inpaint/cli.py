@@ -599,7 +599,7 @@ def mask_command(
     from pano_inpaint._progress import ProgressBar
     from pano_inpaint.batch import check_report_path
     from pano_inpaint.jobs import JobError, once_each, resolve_inputs, write_json
-    from pano_inpaint.mask_jobs import mask_outputs, write_masks
+    from pano_inpaint.mask_jobs import check_mask_outputs, mask_outputs, write_masks
 
     overrides = list(overrides or [])
     if detector is not None:
@@ -634,6 +634,10 @@ def mask_command(
             check_report_path(report, list(map(str, images)), list(map(str, targets)), overwrite)
         except JobError as exc:
             raise _fail(str(exc), exc.code) from exc
+    try:  # refused before the bar: an empty '0/3 steps' was drawn above the refusal
+        check_mask_outputs(images, output, preview=preview, overwrite=overwrite)
+    except JobError as exc:
+        raise _fail(str(exc), exc.code) from exc
     before = {path for path in targets if _output_exists(path)}
     made = _missing_folders(output)
     started = time.perf_counter()
