@@ -278,6 +278,48 @@ def test_upload_without_length_is_cut_at_the_limit(session):
     assert not list(session.workspace.iterdir())
 
 
+def _upload_cut_off(app, path: str) -> list[dict]:
+    """Send ``app`` the start of a multipart upload, then the client's disconnect; returns
+    the ASGI messages it sent back."""
+    import asyncio
+
+    head = b'--xyz\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\n\r\n'
+    incoming = [{"type": "http.request", "body": head + bytes(1000), "more_body": True},
+                {"type": "http.disconnect"}]
+    sent: list[dict] = []
+
+    async def receive() -> dict:
+        return incoming.pop(0) if incoming else {"type": "http.disconnect"}
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+             "method": "POST", "scheme": "http", "path": path, "raw_path": path.encode(),
+             "query_string": b"", "root_path": "", "client": ("127.0.0.1", 1),
+             "server": ("testserver", 80),
+             "headers": [(b"host", b"testserver"),
+                         (b"content-type", b"multipart/form-data; boundary=xyz"),
+                         (b"content-length", b"100000")]}
+    asyncio.run(app(scope, receive, send))
+    return sent
+
+
+@pytest.mark.parametrize("target", ["panorama", "mask"])
+def test_an_upload_the_client_gives_up_is_no_server_error(client, session, caplog, target):
+    """A closed tab mid-upload (ClientDisconnect) was a 500 with two tracebacks in the server's
+    log; the upload's folder was removed even then."""
+    path = "/api/images/upload"
+    if target == "mask":
+        path = f"/api/images/{_open(client)['id']}/mask/upload"
+    before = sorted(session.workspace.rglob("*"))
+    with caplog.at_level("INFO"):
+        sent = _upload_cut_off(client.app, path)
+    assert sent[0]["status"] == 400 and b"cut off" in sent[1]["body"]
+    assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]
+    assert sorted(session.workspace.rglob("*")) == before
+
+
 def test_upload_must_be_multipart(client):
     response = client.post("/api/images/upload", content=b"raw", headers={
         "content-type": "application/octet-stream"})
