@@ -629,6 +629,35 @@ def test_an_image_closed_while_filling_goes_when_its_fill_ends(client, session, 
     assert not (session.workspace / image["id"]).exists()
 
 
+def test_fills_of_one_panorama_waiting_at_once_are_bounded(client, session, monkeypatch):
+    """Each queued fill holds a copy of the mask (134 MB at 16K) and writes a result: a script
+    or a repeated click queued them without end. Another panorama's fills are not held up."""
+    import threading
+
+    from pano_inpaint.web.session import MAX_PENDING_FILLS
+
+    release, fill = threading.Event(), session._fill
+
+    def held(*args):
+        assert release.wait(30)
+        return fill(*args)
+
+    monkeypatch.setattr(session, "_fill", held)
+    first, other = _open(client), _open(client, "sub/nested.jpg")
+    for image in (first, other):
+        client.post(f"/api/images/{image['id']}/mask/cap", json={"degrees": 25})
+    url = f"/api/images/{first['id']}/fills"
+    jobs = [client.post(url, json={"generator": "telea"}) for _ in range(MAX_PENDING_FILLS)]
+    assert [r.status_code for r in jobs] == [200] * MAX_PENDING_FILLS
+    refused = client.post(url, json={"generator": "telea"})
+    assert refused.status_code == 429 and "already queued or running" in refused.json()["detail"]
+    assert client.post(f"/api/images/{other['id']}/fills", json={"generator": "telea"}
+                       ).status_code == 200
+    release.set()
+    assert _wait(client, jobs[0].json()["id"])["state"] == "done"
+    assert client.post(url, json={"generator": "telea"}).status_code == 200
+
+
 def test_fill_of_an_empty_mask_is_refused(client):
     image = _open(client)
     response = client.post(f"/api/images/{image['id']}/fills", json={"generator": "telea"})
