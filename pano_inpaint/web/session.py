@@ -403,6 +403,15 @@ class Session:
         job.progress(0.92, "writing")
         out = image.workdir / job.id
         out.mkdir()
+        try:
+            return self._write_fill(out, image, loaded, result, job)
+        except BaseException:  # a full disk, Ctrl-C: no half-written result kept for nothing
+            shutil.rmtree(out, ignore_errors=True)
+            raise
+
+    def _write_fill(self, out: Path, image: OpenImage, loaded, result,
+                    job: FillJob) -> dict[str, Any]:
+        """The result, its lossless copy, mask, preview and report, into ``out``."""
         metadata = loaded.metadata.for_output(loaded.width, loaded.height)
         files = {"result": _write_result(out, image, loaded, result.image, metadata,
                                          image.format)}

@@ -712,6 +712,26 @@ def test_failed_fill_shows_its_error_and_the_session_goes_on(client, monkeypatch
     assert done["state"] == "done"
 
 
+def test_a_fill_that_fails_writing_leaves_no_files(client, session, monkeypatch):
+    """A full disk while the result files were written failed the fill and kept what it had
+    written (a result of the panorama's size per try) until the panorama was closed."""
+    import errno
+
+    from pano_inpaint.web import session as session_module
+
+    image = _open(client)
+    url = f"/api/images/{image['id']}"
+    client.post(f"{url}/mask/cap", json={"degrees": 20})
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(session_module, "write_mask", full)  # after the result is written
+    failed = _wait(client, client.post(f"{url}/fills", json={"generator": "telea"}).json()["id"])
+    assert failed["state"] == "failed" and "No space left" in failed["error"]
+    assert sorted(p.name for p in (session.workspace / image["id"]).iterdir()) == ["preview.jpg"]
+
+
 # ------------------------------------------------------------------------------------ safety
 
 
