@@ -658,6 +658,23 @@ def test_fills_of_one_panorama_waiting_at_once_are_bounded(client, session, monk
     assert client.post(url, json={"generator": "telea"}).status_code == 200
 
 
+@pytest.mark.parametrize(("path", "body", "key"), [
+    ("fills", {"generator": "telea", "dilation": 8}, "dilation"),
+    ("mask/cap", {"degrees": 20, "pol": "zenith"}, "pol"),
+    ("mask/stroke", {"view": {**NADIR_VIEW, "roll": 30}, "points": [[200, 200]], "radius": 20},
+     "roll"),
+])
+def test_a_key_the_api_does_not_know_is_refused(client, path, body, key):
+    """It was dropped unsaid: {"dilation": 8} filled with no dilation, a misspelt pole capped
+    the nadir."""
+    image = _open(client)
+    client.post(f"/api/images/{image['id']}/mask/cap", json={"degrees": 20})
+    response = client.post(f"/api/images/{image['id']}/{path}", json=body)
+    assert response.status_code == 422
+    assert [d["loc"][-1] for d in response.json()["detail"]] == [key]
+    assert "Extra inputs are not permitted" in response.text
+
+
 def test_fill_of_an_empty_mask_is_refused(client):
     image = _open(client)
     response = client.post(f"/api/images/{image['id']}/fills", json={"generator": "telea"})
