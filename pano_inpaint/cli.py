@@ -48,7 +48,9 @@ class _Commands(typer.core.TyperGroup):
 
     def resolve_command(self, ctx, args):
         name, command, args = super().resolve_command(ctx, args)
-        if command is not None and not ctx.resilient_parsing:
+        # --help anywhere wins, as it does over any other usage error
+        if (command is not None and not ctx.resilient_parsing
+                and not set(args) & set(ctx.help_option_names)):
             _refuse_empty_path(command, args, ctx)
         return name, command, args
 

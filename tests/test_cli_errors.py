@@ -156,6 +156,11 @@ def test_an_empty_path_is_a_usage_error(tmp_path, pano, capsys, monkeypatch, com
     assert sorted(tmp_path.rglob("*")) == before
 
 
+def test_help_wins_over_an_empty_path(pano, capsys):
+    code, text = _run(capsys, "inpaint", pano, "-o", "", "--help")
+    assert code == 0 and "Usage:" in text and "is empty" not in text
+
+
 def test_a_folder_whose_images_are_in_sub_folders_says_what_to_give(tmp_path, pano, capsys):
     """A shoot of day1/ and day2/ given as its folder was only 'no images in folder' (a folder
     is read without its sub-folders); the line now gives the globs that take them."""
