@@ -164,7 +164,7 @@ def child(source: str, out: str, generator: str) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="4 images of 1024x512")
     parser.add_argument("--count", type=int, default=16)
     parser.add_argument("--generator", default="patchmatch")

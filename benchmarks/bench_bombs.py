@@ -54,7 +54,7 @@ def _refuse_here(path: Path) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="PNG, TIFF and EXR only")
     args = parser.parse_args()
     cases = _CASES[:3] if args.quick else _CASES

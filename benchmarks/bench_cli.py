@@ -70,7 +70,7 @@ def _images(widths: list[int], given: list[Path], folder: Path) -> list[tuple[st
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--widths", type=int, nargs="+", default=[4096, 8192])
     parser.add_argument("--image", type=Path, nargs="+", default=[],
                         help="JPEG panoramas to use instead of the sample made at --widths")

@@ -61,7 +61,7 @@ def _case(device: torch.device, channels: int, size: int, pad: int, repeat: int)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats, CPU only")
     args = parser.parse_args()
     repeat = 3 if args.quick else 10

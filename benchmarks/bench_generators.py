@@ -211,7 +211,7 @@ def _print_table(rows: list[dict]) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="2048x1024 only (no 8K run)")
     parser.add_argument("--image", help="panorama to use (default: ../shared/panoramas_hires)")
     parser.add_argument("--scene", help="a structured scene of pano_inpaint/eval/scenes.py "

@@ -160,7 +160,7 @@ def _table(rows: list[dict], floats: str = "{:.3f}") -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="2K and 4K only, skip 16K memory")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--memory-child", type=int, help=argparse.SUPPRESS)

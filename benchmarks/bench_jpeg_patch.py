@@ -55,7 +55,7 @@ def _cases(folder: Path, quick: bool) -> list[tuple[str, Path, np.ndarray | None
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="the two built-in cases only")
     args = parser.parse_args()
     print("| source | size | sampling | MCUs encoded again | patch: outside hole / outside "

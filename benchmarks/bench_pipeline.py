@@ -66,7 +66,7 @@ def _run(width: int, method: str, generator: str, degrees: float, timeout: float
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="2K and 4K only")
     parser.add_argument("--generator", default="telea")
     parser.add_argument("--degrees", type=float, default=20.0, help="nadir cap radius")

@@ -95,7 +95,7 @@ def _loop_rate(trainer: _Trainer, sampler: CubeSampler, repeat: int, old: bool) 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--config", default=str(ROOT / "configs/train/net_cpu_32.yaml"))
     parser.add_argument("--data", action="append", type=Path)
     parser.add_argument("--steps", type=int, default=6)

@@ -60,7 +60,7 @@ def _scribble(view: PerspectiveView, n: int, step: float) -> np.ndarray:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="2K and 4K only")
     args = parser.parse_args()
     widths = (2048, 4096) if args.quick else (2048, 4096, 8192, 16384)

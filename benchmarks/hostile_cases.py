@@ -252,7 +252,7 @@ def run_case(case: Case, folder: Path) -> tuple[int, float, float, str]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--width", type=int, default=110, help="message column width")
     args = parser.parse_args()
     failures = 0

@@ -46,7 +46,7 @@ def run_one(script: Path, quick: bool, timeout: float | None) -> tuple[int, floa
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="pass --quick to every benchmark")
     parser.add_argument("--only", help="comma-separated parts of benchmark names to run")
     parser.add_argument("--timeout", type=float, default=None, help="seconds per benchmark")

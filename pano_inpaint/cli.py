@@ -41,7 +41,22 @@ from pano_inpaint.exit_codes import (
 
 __all__ = ["app", "main"]
 
+
+class _Commands(typer.core.TyperGroup):
+    """The command group, which refuses an empty path before a command parses its arguments
+    (see ``_empty_path``)."""
+
+    def resolve_command(self, ctx, args):
+        name, command, args = super().resolve_command(ctx, args)
+        # --help anywhere wins, as it does over any other usage error
+        if (command is not None and not ctx.resilient_parsing
+                and not set(args) & set(ctx.help_option_names)):
+            _refuse_empty_path(command, args, ctx)
+        return name, command, args
+
+
 app = typer.Typer(
+    cls=_Commands,
     name="pano-inpaint",
     help="Repair 360-degree equirectangular panoramas: remove tripods, rigs, logos without "
     "seams, pole smears or wrap-around breaks.",
@@ -225,10 +240,47 @@ GeneratorOption = Annotated[
 
 def _not_standard_output(value):
     """``-o -`` is refused (exit 2): results are files; it made a folder named '-' and filled
-    into it, while '> out.jpg' left an empty file."""
+    into it, while '> out.jpg' left an empty file. (``-o ""``, which a callback sees as '.',
+    is refused with every other empty path by ``_refuse_empty_path``.)"""
     if value is not None and str(value) == "-":
         raise typer.BadParameter("'-' (standard output) is not supported: give a file or folder")
     return value
+
+
+def _names_a_path(param) -> bool:
+    """Whether a command's parameter names a file or folder: typed as a path, an output that
+    may be a URL (inpaint's -o: the ``_not_standard_output`` check), or the inputs."""
+    return ("Path" in str(param.type_descriptor.annotation)
+            or param.name == "inputs"  # typer wraps a callback (__wrapped__ is ours)
+            or (param.callback is not None
+                and inspect.unwrap(param.callback) is _not_standard_output))
+
+
+def _empty_path(command, args: list[str], ctx) -> str | None:
+    """How the user named the first path parameter given as an empty string, or None.
+
+    ``-o ""`` (an unset shell variable: ``-o "$OUT"``) reached the commands as Path('.'), the
+    working folder, and inpaint, cubemap, mask, demo and train wrote there (exit 0); serve ""
+    served it. The raw values are read by the command's own parser, so ``--out=``, an option
+    given twice and ``--`` count as the command will read them.
+    """
+    probe = command.context_class(command, parent=ctx, resilient_parsing=True)
+    values, _, _ = command.make_parser(probe).parse_args(args=list(args))
+    for param in command.params:
+        value = values.get(param.name)
+        given = value if isinstance(value, (list, tuple)) else [value]
+        if "" not in given or not _names_a_path(param):
+            continue
+        spelled = [arg.partition("=")[0] for arg in args if arg in param.opts
+                   or (arg.startswith("--") and arg.partition("=")[0] in param.opts)]
+        return spelled[-1] if spelled else param.name.upper()
+    return None
+
+
+def _refuse_empty_path(command, args: list[str], ctx) -> None:
+    named = _empty_path(command, args, ctx)
+    if named is not None:
+        raise _fail(f"{named} is empty; give a file or folder", EXIT_USAGE)
 
 
 def _at_least_one_pixel(value: int) -> int:
@@ -549,7 +601,7 @@ def mask_command(
     from pano_inpaint._progress import ProgressBar
     from pano_inpaint.batch import check_report_path
     from pano_inpaint.jobs import JobError, once_each, resolve_inputs, write_json
-    from pano_inpaint.mask_jobs import mask_outputs, write_masks
+    from pano_inpaint.mask_jobs import check_mask_outputs, mask_outputs, write_masks
 
     overrides = list(overrides or [])
     if detector is not None:
@@ -584,6 +636,10 @@ def mask_command(
             check_report_path(report, list(map(str, images)), list(map(str, targets)), overwrite)
         except JobError as exc:
             raise _fail(str(exc), exc.code) from exc
+    try:  # refused before the bar: an empty '0/3 steps' was drawn above the refusal
+        check_mask_outputs(images, output, preview=preview, overwrite=overwrite)
+    except JobError as exc:
+        raise _fail(str(exc), exc.code) from exc
     before = {path for path in targets if _output_exists(path)}
     made = _missing_folders(output)
     started = time.perf_counter()

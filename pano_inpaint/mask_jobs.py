@@ -34,7 +34,7 @@ from pano_inpaint.io.metadata import ImageMetadata
 from pano_inpaint.jobs import JobError, check_panorama, mask_outputs, preview_metadata
 from pano_inpaint.masks import dilate_mask
 
-__all__ = ["MaskFileResult", "mask_outputs", "write_masks"]
+__all__ = ["MaskFileResult", "check_mask_outputs", "mask_outputs", "write_masks"]
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +117,26 @@ def _reduce_mask(mask: np.ndarray, height: int) -> np.ndarray:
                       interpolation=cv2.INTER_AREA) > 0
 
 
+def check_mask_outputs(images: list[Path], out_dir: Path, *, preview: bool = True,
+                       overwrite: bool = False) -> None:
+    """Refuse, before any work, the outputs :func:`write_masks` would write over: an existing
+    file (unless ``overwrite``) or one that two inputs would both write. A command calls it
+    before drawing its progress bar, so the refusal is its first line.
+
+    Raises:
+        JobError: ``EXIT_OUTPUT``, naming the file.
+    """
+    taken: dict[Path, Path] = {}
+    for image in images:
+        for path in mask_outputs(image, out_dir)[: 2 if preview else 1]:
+            if path in taken:
+                raise JobError(f"{image} and {taken[path]} would both write {path}; give them "
+                               "different names", EXIT_OUTPUT)
+            taken[path] = image
+            if path.exists() and not overwrite:
+                raise JobError(f"{path} exists; pass --overwrite to replace it", EXIT_OUTPUT)
+
+
 def write_masks(
     images: list[Path],
     out_dir: Path,
@@ -149,15 +169,7 @@ def write_masks(
     )
     from pano_inpaint.masks.auto.shoot import MIN_SHOTS, shared_probabilities
 
-    taken: dict[Path, Path] = {}
-    for image in images:
-        for path in mask_outputs(image, out_dir)[: 2 if preview else 1]:
-            if path in taken:
-                raise JobError(f"{image} and {taken[path]} would both write {path}; give them "
-                               "different names", EXIT_OUTPUT)
-            taken[path] = image
-            if path.exists() and not overwrite:
-                raise JobError(f"{path} exists; pass --overwrite to replace it", EXIT_OUTPUT)
+    check_mask_outputs(images, out_dir, preview=preview, overwrite=overwrite)
     try:
         detector = get_detector(config.detector, config.weights)
     except (KeyError, DetectorError) as exc:

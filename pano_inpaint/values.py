@@ -115,8 +115,10 @@ class ToneMap:
         step = max(1, image.shape[0] // 512)
         sample = image[::step, ::step].astype(np.float32)
         luminance = sample[..., :3].mean(axis=-1) if sample.ndim == 3 else sample
-        median = float(np.median(luminance[np.isfinite(luminance) & (luminance > 0)] if
-                                 np.any(luminance > 0) else [1.0]))
+        # Finite and positive only: with none (an image all +inf, NaN or black) the median of
+        # nothing was NaN (numpy warned), and so was the exposure.
+        lit = luminance[np.isfinite(luminance) & (luminance > 0)]
+        median = float(np.median(lit)) if lit.size else 1.0
         return cls(True, key / max(median, 1e-8))
 
     def to_proxy(self, values: np.ndarray) -> np.ndarray:

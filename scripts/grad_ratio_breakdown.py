@@ -93,7 +93,7 @@ def breakdown(truth: np.ndarray, fill: np.ndarray, mask: np.ndarray) -> dict[str
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("panorama", type=Path)
     parser.add_argument("family")
     parser.add_argument("--seed", type=int, default=0)

@@ -79,7 +79,7 @@ def _sigmas(text: str) -> tuple[float, ...]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("panorama", type=Path)
     parser.add_argument("family")
     parser.add_argument("--peer", default="erp-ns")

@@ -23,7 +23,7 @@ SHARED = ROOT.parent / "shared"
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=ROOT / "packs" / "net")
     parser.add_argument("--photo-side", type=int, default=1024)
     args = parser.parse_args(argv)

@@ -303,7 +303,7 @@ def write_floors(out_dir: Path, width: int = 1024, *, names: list[str] | None = 
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("out_dir", type=Path)
     parser.add_argument("--width", type=int, default=1024, help="panorama width (default 1024)")
     parser.add_argument("--names", nargs="+", default=None,

@@ -63,7 +63,7 @@ def _fit(config, seconds: float, per_step: float):
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pack", type=Path, default=ROOT / "packs" / "net")
     parser.add_argument("--config", type=Path, default=ROOT / "configs/train/net_v2_gpu.yaml")
     parser.add_argument("--out", type=Path, required=True)

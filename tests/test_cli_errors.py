@@ -132,6 +132,35 @@ def test_output_to_standard_output_is_a_usage_error(tmp_path, pano, capsys, monk
     assert not (tmp_path / "-").exists()
 
 
+@pytest.mark.parametrize(("command", "empty"), [
+    (["inpaint", "{pano}", "--nadir", 20, "-o", ""], "-o"),
+    (["inpaint", "{pano}", "--nadir", 20, "--output="], "--output"),
+    (["inpaint", "{pano}", "-o", "o.png", "--mask", ""], "--mask"),
+    (["inpaint", "{pano}", "--nadir", 20, "-o", "o.png", "--report", ""], "--report"),
+    (["inpaint", "--nadir", 20, "-o", "o.png", "--", ""], "INPUTS"),
+    (["mask", "{pano}", "-o", ""], "-o"),
+    (["cubemap", "{pano}", "-o", ""], "-o"),
+    (["demo", "--height", 16, "-o", ""], "-o"),
+    (["train", "--data", "{pano}", "--out", ""], "--out"),
+    (["train", "--out", "run", "--data", ""], "--data"),
+    (["dump-config", "-c", ""], "-c"),
+    (["serve", ""], "FOLDER"),
+])
+def test_an_empty_path_is_a_usage_error(tmp_path, pano, capsys, monkeypatch, command, empty):
+    """'-o ""' (an unset variable: -o "$OUT") was Path('.'): inpaint, mask, cubemap, demo and
+    train wrote into the working folder (exit 0), serve "" served it, an empty --mask read it."""
+    monkeypatch.chdir(tmp_path)
+    before = sorted(tmp_path.rglob("*"))
+    code, text = _run(capsys, *[str(pano) if arg == "{pano}" else arg for arg in command])
+    assert (code, text) == (EXIT_USAGE, f"error: {empty} is empty; give a file or folder")
+    assert sorted(tmp_path.rglob("*")) == before
+
+
+def test_help_wins_over_an_empty_path(pano, capsys):
+    code, text = _run(capsys, "inpaint", pano, "-o", "", "--help")
+    assert code == 0 and "Usage:" in text and "is empty" not in text
+
+
 def test_a_folder_whose_images_are_in_sub_folders_says_what_to_give(tmp_path, pano, capsys):
     """A shoot of day1/ and day2/ given as its folder was only 'no images in folder' (a folder
     is read without its sub-folders); the line now gives the globs that take them."""

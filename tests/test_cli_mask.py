@@ -192,6 +192,20 @@ def test_mask_refuses_to_overwrite(tmp_path, rig_file):
     assert main(["mask", str(path), "-o", str(out), "-q", "--overwrite", *CLASSICAL]) == 0
 
 
+def test_mask_refuses_to_overwrite_before_drawing_its_progress(tmp_path, rig_file, capsys,
+                                                              monkeypatch):
+    """On a terminal an empty '0/1 steps' bar was drawn above the 'exists' refusal."""
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")  # rich draws the bar as on a terminal
+    monkeypatch.setenv("TTY_INTERACTIVE", "1")
+    path, _ = rig_file
+    out = tmp_path / "masks"
+    out.mkdir()
+    (out / "shot_mask.png").write_bytes(b"keep me")
+    assert main(["mask", str(path), "-o", str(out), *CLASSICAL]) == EXIT_OUTPUT
+    err = " ".join(capsys.readouterr().err.split())
+    assert err == f"error: {out / 'shot_mask.png'} exists; pass --overwrite to replace it"
+
+
 def test_mask_report_never_replaces_an_input_or_an_existing_file(tmp_path, rig_file):
     """--report naming the input (or a mask it writes) wrote the JSON over it, exit 0, and an
     existing report was replaced without --overwrite. Refused before any work, as inpaint's."""

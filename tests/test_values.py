@@ -1,3 +1,5 @@
+import warnings
+
 import numpy as np
 import pytest
 
@@ -48,6 +50,18 @@ def test_hdr_tone_map_is_inverted_exactly_enough():
     proxy = tone.to_proxy(hdr)
     assert proxy.min() >= 0 and proxy.max() < 1
     np.testing.assert_allclose(tone.from_proxy(proxy), hdr, rtol=1e-3, atol=1e-5)
+
+
+@pytest.mark.parametrize("value", [np.inf, np.nan])
+def test_an_hdr_image_without_a_finite_lit_pixel_gets_a_finite_exposure(value):
+    """All +inf (a broken render) or NaN beside inf: the median of no pixel made the exposure
+    NaN, with numpy's 'Mean of empty slice' in the web server's log as it was opened."""
+    image = np.full((8, 16, 3), value, np.float32)
+    image[0, 0] = np.inf
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        tone = ToneMap.for_image(image, hdr=True)
+    assert np.isfinite(tone.exposure)
 
 
 def test_hdr_is_decided_on_every_pixel():

@@ -112,12 +112,15 @@ class ImageHeader:
         height: declared height in pixels.
         pixels: pixels the decoder would allocate (for EXR the larger of the data and the
             display window, which the reader fills from it).
+        pixel_bytes: bytes a decoded pixel takes at least, from the channels and the bits
+            a sample the header declares (3 where it declares neither).
     """
 
     format: str
     width: int
     height: int
     pixels: int
+    pixel_bytes: int = 3
 
 
 def sniff_format(head: bytes) -> str | None:
@@ -142,24 +145,30 @@ def sniff_format(head: bytes) -> str | None:
     return None
 
 
-def _hdr_size(path: Path) -> tuple[int, int, int]:
+# Size readers return (width, height, pixels, pixel_bytes): see ImageHeader.
+_Size = tuple[int, int, int, int]
+
+
+def _hdr_size(path: Path) -> _Size:
     """Radiance: text lines, a blank line, then the resolution (``-Y h +X w`` or, for an image
-    stored by columns, ``+X w -Y h``)."""
+    stored by columns, ``+X w -Y h``). It decodes to float32 RGB: 12 bytes a pixel."""
     with path.open("rb") as fh:
         for _ in range(128):
             line = fh.readline(512)
             rows_first = re.match(rb"^[-+]Y\s+(\d+)\s+[-+]X\s+(\d+)\s*$", line)
             if rows_first:
                 height, width = int(rows_first.group(1)), int(rows_first.group(2))
-                return width, height, width * height
+                return width, height, width * height, 12
             columns_first = re.match(rb"^[-+]X\s+(\d+)\s+[-+]Y\s+(\d+)\s*$", line)
             if columns_first:
                 width, height = int(columns_first.group(1)), int(columns_first.group(2))
-                return width, height, width * height
+                return width, height, width * height, 12
     raise ValueError("no resolution line in the Radiance header")
 
 
-def _exr_size(path: Path) -> tuple[int, int, int]:
+def _exr_size(path: Path) -> _Size:
+    """The windows' sizes; two bytes a channel (half floats: a header alone does not give
+    the channels' types)."""
     import OpenEXR
 
     header = OpenEXR.File(str(path), header_only=True).header()
@@ -168,7 +177,8 @@ def _exr_size(path: Path) -> tuple[int, int, int]:
         (x0, y0), (x1, y1) = header[window]
         sizes.append((int(x1) - int(x0) + 1, int(y1) - int(y0) + 1))
     (width, height), data = sizes
-    return width, height, max(width * height, data[0] * data[1])
+    channels = max(1, len(header.get("channels", ())))
+    return width, height, max(width * height, data[0] * data[1]), 2 * channels
 
 
 @contextlib.contextmanager
@@ -185,34 +195,39 @@ def _quiet_logger(name: str):
         library.disabled = before
 
 
-def _tiff_size(path: Path) -> tuple[int, int, int]:
+def _tiff_size(path: Path) -> _Size:
     import tifffile
 
     with _quiet_logger("tifffile"), tifffile.TiffFile(path) as tif:  # first directory only
         page = tif.pages.first
         width, height = int(page.imagewidth), int(page.imagelength)
-    return width, height, width * height
+        sample_bytes = max(1, (int(page.bitspersample) + 7) // 8)
+        pixel_bytes = max(1, int(page.samplesperpixel)) * sample_bytes
+    return width, height, width * height, pixel_bytes
 
 
-def _webp_size(path: Path) -> tuple[int, int, int]:
+def _webp_size(path: Path) -> _Size:
     """WebP's first chunk: the canvas of an extended file (VP8X, 24-bit sizes), else the frame
-    of a lossy (VP8, 14-bit) or lossless (VP8L, 14-bit) image. (Pillow's WebP plugin decodes
-    on opening and applies its own bomb limit.)"""
+    of a lossy (VP8, 14-bit) or lossless (VP8L, 14-bit) image; RGBA where the chunk flags an
+    alpha channel. (Pillow's WebP plugin decodes on opening and applies its own bomb limit.)"""
     with path.open("rb") as fh:
         head = fh.read(30)
     kind, body = head[12:16], head[20:30]
     if kind == b"VP8X" and len(body) >= 10:
         width = int.from_bytes(body[4:7], "little") + 1
         height = int.from_bytes(body[7:10], "little") + 1
+        alpha = bool(body[0] & 0x10)
     elif kind == b"VP8 " and body[3:6] == b"\x9d\x01\x2a":
         width = int.from_bytes(body[6:8], "little") & 0x3FFF
         height = int.from_bytes(body[8:10], "little") & 0x3FFF
+        alpha = False
     elif kind == b"VP8L" and body[:1] == b"\x2f":
         bits = int.from_bytes(body[1:5], "little")
         width, height = (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
+        alpha = bool(bits >> 28 & 1)
     else:
         raise ValueError(f"unknown WebP chunk {kind!r}")
-    return width, height, width * height
+    return width, height, width * height, 4 if alpha else 3
 
 
 def webp_is_lossless(path: str | Path) -> bool:
@@ -234,20 +249,41 @@ def webp_is_lossless(path: str | Path) -> bool:
     return False
 
 
-def _plugin_size(plugin: str, image_class: str) -> Callable[[Path], tuple[int, int, int]]:
+# Bytes a sample of a Pillow mode takes where it is not one ("I;16" grey, "I" and "F" 32-bit).
+_MODE_SAMPLE_BYTES = {"I;16": 2, "I;16B": 2, "I;16L": 2, "I;16N": 2, "I": 4, "F": 4}
+# PNG's colour types: channels as decoded (a palette comes back RGB, or RGBA with tRNS: 3).
+_PNG_CHANNELS = {0: 1, 2: 3, 3: 3, 4: 2, 6: 4}
+
+
+def _pixel_bytes(image) -> int:
+    """Bytes a pixel of an opened (not decoded) Pillow image takes: its bands and their size."""
+    return len(image.getbands()) * _MODE_SAMPLE_BYTES.get(image.mode, 1)
+
+
+def _plugin_size(plugin: str, image_class: str) -> Callable[[Path], _Size]:
     """PNG and JPEG through Pillow's format plugins, which parse the header and stop.
     (``Image.open`` would add Pillow's own bomb check, whose fixed limit is not ours.)"""
 
-    def size(path: Path) -> tuple[int, int, int]:
+    def size(path: Path) -> _Size:
         module = importlib.import_module(f"PIL.{plugin}")
         with getattr(module, image_class)(str(path)) as image:
             width, height = image.size
-        return width, height, width * height
+            pixel_bytes = _pixel_bytes(image)
+        return width, height, width * height, pixel_bytes
 
     return size
 
 
-def _pillow_size(path: Path) -> tuple[str, int, int, int]:
+def _png_size(path: Path) -> _Size:
+    """Pillow's PNG header, with the bytes a pixel from IHDR's bit depth and colour type
+    (bytes 24-25 of the file): Pillow's modes narrow 16-bit colour to 8, the reader does not."""
+    width, height, pixels, _ = _plugin_size("PngImagePlugin", "PngImageFile")(path)
+    with path.open("rb") as fh:
+        depth, colour = (fh.read(26)[24:26] + b"\x08\x02")[:2]
+    return width, height, pixels, _PNG_CHANNELS.get(colour, 3) * (2 if depth == 16 else 1)
+
+
+def _pillow_size(path: Path) -> tuple[str, int, int, int, int]:
     """Any other format Pillow knows; its own bomb check applies on top of ours."""
     from PIL import Image
 
@@ -256,7 +292,8 @@ def _pillow_size(path: Path) -> tuple[str, int, int, int]:
         with Image.open(path) as image:  # reads the header only
             width, height = image.size
             kind = (image.format or "image").lower()
-    return kind, width, height, width * height
+            pixel_bytes = _pixel_bytes(image)
+    return kind, width, height, width * height, pixel_bytes
 
 
 def read_header(path: str | Path) -> ImageHeader:
@@ -281,9 +318,9 @@ def read_header(path: str | Path) -> ImageHeader:
     return ImageHeader(kind, *_SIZE_READERS[kind](path))
 
 
-_SIZE_READERS: dict[str, Callable[[Path], tuple[int, int, int]]] = {
+_SIZE_READERS: dict[str, Callable[[Path], _Size]] = {
     "jpeg": _plugin_size("JpegImagePlugin", "JpegImageFile"),
-    "png": _plugin_size("PngImagePlugin", "PngImageFile"),
+    "png": _png_size,
     "tiff": _tiff_size,
     "webp": _webp_size,
     "hdr": _hdr_size,
@@ -381,6 +418,7 @@ def read_image_header(path: PathLike, *, max_pixels: int | None = DEFAULT_MAX_PI
             f"({_pixel_count(header.pixels)}), more than the limit of "
             f"{_pixel_count(max_pixels)} (16384x8192 by default)",
             f"raise the limit (--max-pixels, or read_image(max_pixels=...)) only if the machine "
-            f"has the memory: decoding alone needs at least {_byte_count(header.pixels * 3)}",
+            f"has the memory: decoding alone needs at least "
+            f"{_byte_count(header.pixels * header.pixel_bytes)}",
         )
     return header

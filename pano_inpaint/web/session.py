@@ -46,6 +46,10 @@ log = logging.getLogger(__name__)
 _MAX_LISTED = 5000
 _MAX_DEPTH = 3  # sub-folder levels listed
 _LOSSY = {"jpeg", "webp"}
+# Fills of one panorama queued or running at once. Each queued fill holds a copy of the mask
+# (134 MB at 16384x8192) and will write a result into the workspace; a script or a repeated
+# click queued them without end.
+MAX_PENDING_FILLS = 4
 
 
 @dataclass
@@ -363,6 +367,9 @@ class Session:
         effective = {"generator": config.generator.name, "params": config.generator.params,
                      "dilate": config.mask.dilate}
         with self._lock:
+            if image.fills_pending >= MAX_PENDING_FILLS:
+                raise Refused(f"{image.fills_pending} fills of {image.name} are already queued "
+                              "or running; wait for one to end", 429)
             image.fills_pending += 1
         job = self.queue.submit(image.id, effective, mask,
                                 lambda job: self._fill_open(image, config, job))
@@ -396,6 +403,15 @@ class Session:
         job.progress(0.92, "writing")
         out = image.workdir / job.id
         out.mkdir()
+        try:
+            return self._write_fill(out, image, loaded, result, job)
+        except BaseException:  # a full disk, Ctrl-C: no half-written result kept for nothing
+            shutil.rmtree(out, ignore_errors=True)
+            raise
+
+    def _write_fill(self, out: Path, image: OpenImage, loaded, result,
+                    job: FillJob) -> dict[str, Any]:
+        """The result, its lossless copy, mask, preview and report, into ``out``."""
         metadata = loaded.metadata.for_output(loaded.width, loaded.height)
         files = {"result": _write_result(out, image, loaded, result.image, metadata,
                                          image.format)}

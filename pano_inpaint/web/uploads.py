@@ -14,7 +14,7 @@ from pathlib import Path
 
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 
 from pano_inpaint.io.headers import DEFAULT_MAX_PIXELS, ImageHeader, read_header, sniff_format
 from pano_inpaint.web.errors import Refused
@@ -58,7 +58,8 @@ async def receive_upload(request: Request, destination: Path, max_bytes: int) ->
     so). Returns the sent file name and the stored file.
 
     Raises:
-        Refused: too large (413), not a multipart upload with a ``file`` field (400).
+        Refused: too large (413), not a multipart upload with a ``file`` field, or cut off
+            by the client (400).
     """
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > max_bytes + 64 * 1024:
@@ -72,6 +73,10 @@ async def receive_upload(request: Request, destination: Path, max_bytes: int) ->
         form = await parser.parse()
     except MultiPartException as exc:
         raise Refused(f"malformed upload: {exc.message}") from exc
+    except ClientDisconnect:
+        # A closed tab or a stopped upload: the server log showed it as a failure (500), with
+        # two tracebacks, though nothing is wrong but the upload being given up.
+        raise Refused("the upload was cut off before it ended; send it again") from None
     upload = form.get("file")
     try:
         if not isinstance(upload, UploadFile):

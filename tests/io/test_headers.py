@@ -48,6 +48,30 @@ def test_refusing_a_bomb_logs_nothing_but_the_refusal(tmp_path, suffix, caplog):
     assert [r.getMessage() for r in caplog.records if r.levelname in ("WARNING", "ERROR")] == []
 
 
+@pytest.mark.parametrize(("shape", "dtype", "suffix", "needs"), [
+    ((32, 64, 1), np.uint8, ".png", "2,048 bytes"),
+    ((32, 64, 3), np.uint8, ".png", "6,144 bytes"),
+    ((32, 64, 4), np.uint16, ".png", "16,384 bytes"),
+    ((32, 64, 1), np.uint8, ".jpg", "2,048 bytes"),
+    ((32, 64, 4), np.float32, ".tif", "32,768 bytes"),
+    ((32, 64, 1), np.uint16, ".tif", "4,096 bytes"),
+    ((32, 64, 3), np.float32, ".hdr", "24,576 bytes"),
+    ((32, 64, 4), np.uint8, ".webp", "8,192 bytes"),
+])
+def test_refusal_counts_the_bytes_of_the_declared_channels_and_samples(tmp_path, shape, dtype,
+                                                                       suffix, needs):
+    """'decoding alone needs at least' counted 3 bytes a pixel whatever the file held: a
+    100000x50000 8-bit grey PNG said 15.0 GB where 5.0 GB is right."""
+    path = write_image(tmp_path / f"image{suffix}", np.zeros(shape, dtype))
+    with pytest.raises(ImageReadError, match=f"needs at least {needs}$"):
+        read_image(path, max_pixels=2047)
+
+
+def test_refusal_of_a_grey_bomb_counts_one_byte_a_pixel(tmp_path):
+    with pytest.raises(ImageReadError, match="needs at least 5.0 GB$"):
+        read_image(write_bomb(tmp_path, ".png"))  # 100000x50000, 1-bit grey
+
+
 def test_limit_is_configurable(tmp_path):
     path = write_image(tmp_path / "small.png", np.zeros((32, 64, 3), np.uint8))
     with pytest.raises(ImageReadError, match="declares 64x32 pixels"):

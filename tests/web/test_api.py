@@ -278,6 +278,48 @@ def test_upload_without_length_is_cut_at_the_limit(session):
     assert not list(session.workspace.iterdir())
 
 
+def _upload_cut_off(app, path: str) -> list[dict]:
+    """Send ``app`` the start of a multipart upload, then the client's disconnect; returns
+    the ASGI messages it sent back."""
+    import asyncio
+
+    head = b'--xyz\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\n\r\n'
+    incoming = [{"type": "http.request", "body": head + bytes(1000), "more_body": True},
+                {"type": "http.disconnect"}]
+    sent: list[dict] = []
+
+    async def receive() -> dict:
+        return incoming.pop(0) if incoming else {"type": "http.disconnect"}
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+             "method": "POST", "scheme": "http", "path": path, "raw_path": path.encode(),
+             "query_string": b"", "root_path": "", "client": ("127.0.0.1", 1),
+             "server": ("testserver", 80),
+             "headers": [(b"host", b"testserver"),
+                         (b"content-type", b"multipart/form-data; boundary=xyz"),
+                         (b"content-length", b"100000")]}
+    asyncio.run(app(scope, receive, send))
+    return sent
+
+
+@pytest.mark.parametrize("target", ["panorama", "mask"])
+def test_an_upload_the_client_gives_up_is_no_server_error(client, session, caplog, target):
+    """A closed tab mid-upload (ClientDisconnect) was a 500 with two tracebacks in the server's
+    log; the upload's folder was removed even then."""
+    path = "/api/images/upload"
+    if target == "mask":
+        path = f"/api/images/{_open(client)['id']}/mask/upload"
+    before = sorted(session.workspace.rglob("*"))
+    with caplog.at_level("INFO"):
+        sent = _upload_cut_off(client.app, path)
+    assert sent[0]["status"] == 400 and b"cut off" in sent[1]["body"]
+    assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]
+    assert sorted(session.workspace.rglob("*")) == before
+
+
 def test_upload_must_be_multipart(client):
     response = client.post("/api/images/upload", content=b"raw", headers={
         "content-type": "application/octet-stream"})
@@ -587,6 +629,52 @@ def test_an_image_closed_while_filling_goes_when_its_fill_ends(client, session, 
     assert not (session.workspace / image["id"]).exists()
 
 
+def test_fills_of_one_panorama_waiting_at_once_are_bounded(client, session, monkeypatch):
+    """Each queued fill holds a copy of the mask (134 MB at 16K) and writes a result: a script
+    or a repeated click queued them without end. Another panorama's fills are not held up."""
+    import threading
+
+    from pano_inpaint.web.session import MAX_PENDING_FILLS
+
+    release, fill = threading.Event(), session._fill
+
+    def held(*args):
+        assert release.wait(30)
+        return fill(*args)
+
+    monkeypatch.setattr(session, "_fill", held)
+    first, other = _open(client), _open(client, "sub/nested.jpg")
+    for image in (first, other):
+        client.post(f"/api/images/{image['id']}/mask/cap", json={"degrees": 25})
+    url = f"/api/images/{first['id']}/fills"
+    jobs = [client.post(url, json={"generator": "telea"}) for _ in range(MAX_PENDING_FILLS)]
+    assert [r.status_code for r in jobs] == [200] * MAX_PENDING_FILLS
+    refused = client.post(url, json={"generator": "telea"})
+    assert refused.status_code == 429 and "already queued or running" in refused.json()["detail"]
+    assert client.post(f"/api/images/{other['id']}/fills", json={"generator": "telea"}
+                       ).status_code == 200
+    release.set()
+    assert _wait(client, jobs[0].json()["id"])["state"] == "done"
+    assert client.post(url, json={"generator": "telea"}).status_code == 200
+
+
+@pytest.mark.parametrize(("path", "body", "key"), [
+    ("fills", {"generator": "telea", "dilation": 8}, "dilation"),
+    ("mask/cap", {"degrees": 20, "pol": "zenith"}, "pol"),
+    ("mask/stroke", {"view": {**NADIR_VIEW, "roll": 30}, "points": [[200, 200]], "radius": 20},
+     "roll"),
+])
+def test_a_key_the_api_does_not_know_is_refused(client, path, body, key):
+    """It was dropped unsaid: {"dilation": 8} filled with no dilation, a misspelt pole capped
+    the nadir."""
+    image = _open(client)
+    client.post(f"/api/images/{image['id']}/mask/cap", json={"degrees": 20})
+    response = client.post(f"/api/images/{image['id']}/{path}", json=body)
+    assert response.status_code == 422
+    assert [d["loc"][-1] for d in response.json()["detail"]] == [key]
+    assert "Extra inputs are not permitted" in response.text
+
+
 def test_fill_of_an_empty_mask_is_refused(client):
     image = _open(client)
     response = client.post(f"/api/images/{image['id']}/fills", json={"generator": "telea"})
@@ -639,6 +727,26 @@ def test_failed_fill_shows_its_error_and_the_session_goes_on(client, monkeypatch
     assert broken["state"] == "failed" and "the radius broke" in broken["error"]
     done = _wait(client, client.post(f"{url}/fills", json={"generator": "telea"}).json()["id"])
     assert done["state"] == "done"
+
+
+def test_a_fill_that_fails_writing_leaves_no_files(client, session, monkeypatch):
+    """A full disk while the result files were written failed the fill and kept what it had
+    written (a result of the panorama's size per try) until the panorama was closed."""
+    import errno
+
+    from pano_inpaint.web import session as session_module
+
+    image = _open(client)
+    url = f"/api/images/{image['id']}"
+    client.post(f"{url}/mask/cap", json={"degrees": 20})
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(session_module, "write_mask", full)  # after the result is written
+    failed = _wait(client, client.post(f"{url}/fills", json={"generator": "telea"}).json()["id"])
+    assert failed["state"] == "failed" and "No space left" in failed["error"]
+    assert sorted(p.name for p in (session.workspace / image["id"]).iterdir()) == ["preview.jpg"]
 
 
 # ------------------------------------------------------------------------------------ safety
