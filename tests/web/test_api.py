@@ -696,6 +696,9 @@ def test_fill_of_an_empty_mask_is_refused(client):
     ({"generator": "telea", "params": {"radius": -1.0}}, "radius must be > 0, got -1.0"),
     ({"generator": "net+patchmatch", "params": {"working_size": 4}},
      "working_size must be >= 8, got 4"),
+    # no upper bound: taken, and the fill held the only fill worker for ever
+    ({"generator": "patchmatch", "params": {"iterations": 10**30}},
+     "generator 'patchmatch': iterations must be at most 100, got 10000000000"),
 ])
 def test_bad_fill_settings_are_refused(client, body, match):
     image = _open(client)

@@ -94,11 +94,19 @@ _LIGHT_STEP = (0.15, 0.3)
 _LIGHT_HUE = (0.08, 0.16)
 # Octave bands above structure_sigma: 16 reach far past any panorama's width.
 _MAX_DETAIL_BANDS = 16
+# Upper bounds of the count and size parameters, 10-100 times their defaults and beyond any face
+# the pipeline cuts (a 64K panorama's is ~20,000 px): a slip such as iterations=1000000000000 is
+# refused with the rest of the config, not started as a fill that never ends (the web app has
+# one fill worker). patch_size's work grows with its square, levels' loop with its count.
+_MAX_COUNTS = {"patch_size": 65, "iterations": 100, "coarse_iterations": 100,
+               "search_passes": 100, "fine_search_passes": 100, "jumps": 100, "levels": 20,
+               "coarse_size": 65536, "refine_size": 65536}
 
 
 @dataclass(frozen=True)
 class PatchMatchParams:
     """Hyper-parameters of :class:`PatchMatch` (``generator.params`` in a pipeline config).
+    The counts and sizes have upper bounds far above any use (``_MAX_COUNTS``).
 
     Attributes:
         patch_size: patch side in pixels (odd).
@@ -347,6 +355,10 @@ class PatchMatchParams:
             raise ValueError(f"detail_gain_max must be >= 1, got {self.detail_gain_max}")
         if self.max_scale < 1.0:
             raise ValueError(f"max_scale must be >= 1, got {self.max_scale}")
+        for name, bound in _MAX_COUNTS.items():
+            value = getattr(self, name)
+            if value is not None and value > bound:
+                raise ValueError(f"{name} must be at most {bound}, got {value}")
 
 
 @dataclass
