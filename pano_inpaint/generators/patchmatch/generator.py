@@ -355,6 +355,8 @@ class PatchMatchParams:
             raise ValueError(f"detail_gain_max must be >= 1, got {self.detail_gain_max}")
         if self.max_scale < 1.0:
             raise ValueError(f"max_scale must be >= 1, got {self.max_scale}")
+        if not -(2**63) <= self.seed < 2**63:  # hashed as an int64: 2**63 failed the fill as a bug
+            raise ValueError(f"seed must be from -2**63 to 2**63 - 1, got {self.seed}")
         for name, bound in _MAX_COUNTS.items():
             value = getattr(self, name)
             if value is not None and value > bound:
