@@ -707,16 +707,27 @@ def test_bad_fill_settings_are_refused(client, body, match):
     assert response.status_code == 400 and match in response.json()["detail"]
 
 
-def test_failed_fill_shows_its_error_and_the_session_goes_on(client, monkeypatch):
+@pytest.mark.parametrize("zenith", [90, 40])  # with the nadir's 90 degrees: 100%, 62%
+def test_a_hole_too_large_is_refused_when_the_fill_is_asked_for(client, session, zenith):
+    """It was queued, and failed once it ran (holding the only fill worker until then); now
+    it is refused with the command line's words (the same check, ``hole_to_fill``)."""
+    from pano_inpaint.pipeline import hole_to_fill
+
     image = _open(client)
     url = f"/api/images/{image['id']}"
     client.post(f"{url}/mask/cap", json={"pole": "nadir", "degrees": 90})
-    client.post(f"{url}/mask/stroke", json={"view": {**NADIR_VIEW, "pitch": 90, "fov": 140},
-                                            "points": [[200, 200]], "radius": 200})
-    failed = _wait(client, client.post(f"{url}/fills", json={"generator": "telea"}).json()["id"])
-    assert failed["state"] == "failed" and "of the sphere" in failed["error"]
-    assert client.get(f"/api/fills/{failed['id']}/files/result").status_code == 409
-    client.post(f"{url}/mask/clear")
+    client.post(f"{url}/mask/cap", json={"pole": "zenith", "degrees": zenith})
+    response = client.post(f"{url}/fills", json={"generator": "telea"})
+    with pytest.raises(ValueError) as cli:
+        hole_to_fill(session.image(image["id"]).mask.snapshot(), session.config)
+    assert response.status_code == 400 and response.json()["detail"] == str(cli.value)
+    assert "more than the allowed 60%" in str(cli.value)
+    assert session.image(image["id"]).fills == [] and session.queue.jobs() == []
+
+
+def test_failed_fill_shows_its_error_and_the_session_goes_on(client, monkeypatch):
+    image = _open(client)
+    url = f"/api/images/{image['id']}"
     client.post(f"{url}/mask/cap", json={"degrees": 20})
 
     # A generator that raises while filling: the error is shown, the queue goes on.
