@@ -858,6 +858,33 @@ def test_files_of_a_panorama_closed_meanwhile_are_404(client, session, monkeypat
     assert response.status_code == 404 and "was closed" in response.json()["detail"]
 
 
+@pytest.fixture
+def done_fill(client) -> str:
+    """The id of a finished telea fill of the small panorama."""
+    image = _open(client)
+    client.post(f"/api/images/{image['id']}/mask/cap", json={"degrees": 20})
+    job = _wait(client, client.post(f"/api/images/{image['id']}/fills",
+                                    json={"generator": "telea"}).json()["id"])
+    assert job["state"] == "done"
+    return job["id"]
+
+
+def test_a_range_a_download_cannot_serve_is_refused_in_json(client, done_fill):
+    """Starlette answered these in plain text; every other error of the app is JSON."""
+    url = f"/api/fills/{done_fill}/files/result"
+    size = len(client.get(url).content)
+    part = client.get(url, headers={"Range": "bytes=2-5"})
+    assert part.status_code == 206 and part.content == client.get(url).content[2:6]
+    beyond = client.get(url, headers={"Range": f"bytes={size}-"})
+    assert beyond.status_code == 416 and beyond.headers["content-range"] == f"bytes */{size}"
+    assert beyond.json() == {"detail": f"the range starts past the end of the file "
+                                       f"({size} bytes)"}
+    for header in ("pages=1-2", "bytes=5-2"):
+        bad = client.get(url, headers={"Range": header})
+        assert bad.status_code == 400 and bad.headers["content-type"] == "application/json"
+        assert "range" in bad.json()["detail"].lower()
+
+
 def test_continue_from_a_result(client, session, folder):
     rng = np.random.default_rng(3)
     write_image(folder / "pano.jpg", rng.integers(0, 256, (32, 64, 3), dtype=np.uint8))
