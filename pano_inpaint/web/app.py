@@ -260,7 +260,11 @@ def create_app(session: Session, *, allowed_hosts: list[str] | None = None) -> F
         session.close(image_of(image_id).id)
         return {"closed": image_id}
 
+    # The workspace's files answer HEAD too (a download manager asks a file's size first; it
+    # was 405): FileResponse sends a HEAD's headers alone. Left out of the schema, where the
+    # GET's twin would repeat its operation id.
     @app.get("/api/images/{image_id}/preview.jpg")
+    @app.head("/api/images/{image_id}/preview.jpg", include_in_schema=False)
     def preview(image_id: str) -> FileResponse:
         return _file_response(image_of(image_id).workdir / "preview.jpg",
                               f"image {image_id} was closed")
@@ -354,6 +358,7 @@ def create_app(session: Session, *, allowed_hosts: list[str] | None = None) -> F
         return session.open_result(job_of(job_id)).to_dict()
 
     @app.get("/api/fills/{job_id}/preview.jpg")
+    @app.head("/api/fills/{job_id}/preview.jpg", include_in_schema=False)
     def fill_preview(job_id: str) -> FileResponse:
         job = job_of(job_id)
         if job.state != "done":
@@ -362,6 +367,7 @@ def create_app(session: Session, *, allowed_hosts: list[str] | None = None) -> F
                               f"image {job.image_id} was closed; its fills are gone")
 
     @app.get("/api/fills/{job_id}/files/{kind}")
+    @app.head("/api/fills/{job_id}/files/{kind}", include_in_schema=False)
     def fill_file(job_id: str, kind: str) -> FileResponse:
         job = job_of(job_id)
         if job.state != "done" or job.result is None:

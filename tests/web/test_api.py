@@ -885,6 +885,17 @@ def test_a_range_a_download_cannot_serve_is_refused_in_json(client, done_fill):
         assert "range" in bad.json()["detail"].lower()
 
 
+@pytest.mark.parametrize("url", ["/api/fills/{job}/files/result", "/api/fills/{job}/preview.jpg",
+                                 "/api/images/{image}/preview.jpg"])
+def test_downloads_answer_head(client, session, done_fill, url):
+    """A HEAD (a download manager's size check) was 405."""
+    url = url.format(job=done_fill, image=session.queue.get(done_fill).image_id)
+    got, head = client.get(url), client.head(url)
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["content-length"] == str(len(got.content))
+    assert head.headers["content-type"] == got.headers["content-type"]
+
+
 def test_continue_from_a_result(client, session, folder):
     rng = np.random.default_rng(3)
     write_image(folder / "pano.jpg", rng.integers(0, 256, (32, 64, 3), dtype=np.uint8))
