@@ -68,6 +68,9 @@ def test_bad_generator_parameter(tmp_path, pano, capsys, setting, words):
     ("auto_mask.threshold=5", "auto_mask.threshold"),
     ("auto_mask.grow_degrees=-1", "auto_mask.grow_degrees"),
     ("auto_mask.refine_face_max=0", "auto_mask.refine_face_max"),
+    # no upper bound: taken, and the fill never ended
+    ("generator.params.iterations=1000000000000",
+     "generator 'patchmatch': iterations must be at most 100, got 1000000000000"),
 ])
 def test_dump_config_refuses_what_a_fill_refuses(tmp_path, pano, capsys, setting, words):
     """dump-config printed these configs (exit 0) that inpaint then refused (exit 2, or the

@@ -12,6 +12,8 @@ from pano_inpaint.generators.registry import register_generator
 
 __all__ = ["MeanFill"]
 
+_MAX_BORDER = 256  # pixels; 85 times the default
+
 
 @register_generator
 class MeanFill:
@@ -22,6 +24,8 @@ class MeanFill:
     def __init__(self, *, border: int = 3) -> None:
         if border < 1:  # -1 failed the fill as the image's fault (exit 3, "negative dimensions")
             raise ValueError(f"border must be >= 1 (pixels around the hole), got {border}")
+        if border > _MAX_BORDER:  # its kernel is (2 border + 1)^2 pixels: 10**9 never allocates
+            raise ValueError(f"border must be at most {_MAX_BORDER} pixels, got {border}")
         self.border = int(border)
 
     def inpaint(self, tiles: CubeTiles) -> np.ndarray:

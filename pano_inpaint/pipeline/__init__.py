@@ -6,7 +6,7 @@ from pano_inpaint.pipeline.cube import RegionCube, face_size_and_pad, native_fac
 from pano_inpaint.pipeline.reconcile import reconcile_tiles
 from pano_inpaint.pipeline.regions import Region, find_regions, plan_cube
 from pano_inpaint.pipeline.result import InpaintResult, RegionReport
-from pano_inpaint.pipeline.run import Progress, inpaint
+from pano_inpaint.pipeline.run import Progress, hole_to_fill, inpaint
 
 __all__ = [
     "InpaintResult",
@@ -16,6 +16,7 @@ __all__ = [
     "RegionReport",
     "face_size_and_pad",
     "find_regions",
+    "hole_to_fill",
     "inpaint",
     "native_face_size",
     "plan_cube",

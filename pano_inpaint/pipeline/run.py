@@ -52,7 +52,7 @@ from pano_inpaint.pipeline.regions import Region, find_regions
 from pano_inpaint.pipeline.result import InpaintResult, RegionReport
 from pano_inpaint.values import LogBrightness, ToneMap, from_values, is_hdr, to_values
 
-__all__ = ["Progress", "inpaint"]
+__all__ = ["Progress", "hole_to_fill", "inpaint"]
 
 log = logging.getLogger(__name__)
 
@@ -69,13 +69,23 @@ def _resolve_generator(generator: str | Generator | None, config: PipelineConfig
     return get_generator(name, **params)
 
 
-def _check_hole_size(fraction: float, config: PipelineConfig) -> None:
+def hole_to_fill(mask: np.ndarray, config: PipelineConfig) -> tuple[np.ndarray, float]:
+    """The hole a fill of ``mask`` (``(H, W)`` bool) fills: ``mask`` grown by ``mask.dilate``,
+    ``(H, W)`` bool, and the share of the sphere it covers. The web app calls it when a fill is
+    asked for, so that a hole too large is refused then, with the words of the command line.
+
+    Raises:
+        ValueError: the hole covers more than ``mask.max_fraction`` of the sphere.
+    """
+    hole = dilate_mask(mask, config.mask.dilate)
+    fraction = mask_fraction(hole)
     if fraction > config.mask.max_fraction:
         raise ValueError(
             f"the mask covers {fraction:.0%} of the sphere, more than the allowed "
             f"{config.mask.max_fraction:.0%}; nothing sensible can be filled from so little "
             "context (raise mask.max_fraction in the config to try anyway)"
         )
+    return hole, fraction
 
 
 def _non_finite(erp: np.ndarray) -> np.ndarray | None:
@@ -270,13 +280,11 @@ def inpaint(
     report_progress = progress or (lambda fraction, stage: None)
     gen = _resolve_generator(generator, config)
 
-    hole = dilate_mask(mask, config.mask.dilate)
-    fraction = mask_fraction(hole)
+    hole, fraction = hole_to_fill(mask, config)
     if fraction == 0:
         report = check_consistency(erp, None)
         report.notes.append("empty mask: the panorama is returned unchanged")
         return InpaintResult(erp.copy(), report, [], gen.name, time.perf_counter() - start)
-    _check_hole_size(fraction, config)
     # NaN or infinite values (a stitcher's uncovered nadir, a division by zero): those in the
     # hole are filled like any hole pixel, those outside it kept, and the fill reads neither.
     given, bad = erp, _non_finite(erp)

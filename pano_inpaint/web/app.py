@@ -105,6 +105,35 @@ class FillRequest(_Body):
     dilate: int | None = Field(default=None, ge=0, le=256)
 
 
+class _WorkspaceFile(FileResponse):
+    """A file of the workspace. Starlette refuses a Range header it cannot serve in plain text
+    (400 malformed, 416 starting past the end); those answers are rewritten as the app's JSON
+    ``{"detail": ...}``, at the ASGI level, so its range handling stays its own."""
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        held = []  # a refusal's start message, sent once its body is known
+
+        async def as_json(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start" and message["status"] in (400, 416):
+                held.append(message)
+            elif held and message["type"] == "http.response.body":
+                start = held.pop()
+                headers = dict(start["headers"])
+                text = message.get("body", b"").decode("utf-8", "replace").strip()
+                if start["status"] == 416:  # Content-Range: bytes */SIZE
+                    size = headers.get(b"content-range", b"").decode().rpartition("/")[2]
+                    text = f"the range starts past the end of the file ({size} bytes)"
+                body = json.dumps({"detail": text or "bad Range header"}).encode()
+                headers[b"content-type"] = b"application/json"
+                headers[b"content-length"] = str(len(body)).encode()
+                await send({**start, "headers": list(headers.items())})
+                await send({"type": "http.response.body", "body": body})
+            else:
+                await send(message)
+
+        await super().__call__(scope, receive, as_json)
+
+
 def _file_response(path: Path, gone: str, **options: Any) -> FileResponse:
     """A file of the workspace, or 404 ``gone`` when it is not there: closing its panorama
     (another tab) removes its files, and FileResponse found one missing only as it sent it
@@ -113,7 +142,7 @@ def _file_response(path: Path, gone: str, **options: Any) -> FileResponse:
         found = os.stat(path)
     except FileNotFoundError:
         raise Refused(gone, 404) from None
-    return FileResponse(path, stat_result=found, **options)
+    return _WorkspaceFile(path, stat_result=found, **options)
 
 
 def _same_origin(request: Request) -> bool:
@@ -231,7 +260,11 @@ def create_app(session: Session, *, allowed_hosts: list[str] | None = None) -> F
         session.close(image_of(image_id).id)
         return {"closed": image_id}
 
+    # The workspace's files answer HEAD too (a download manager asks a file's size first; it
+    # was 405): FileResponse sends a HEAD's headers alone. Left out of the schema, where the
+    # GET's twin would repeat its operation id.
     @app.get("/api/images/{image_id}/preview.jpg")
+    @app.head("/api/images/{image_id}/preview.jpg", include_in_schema=False)
     def preview(image_id: str) -> FileResponse:
         return _file_response(image_of(image_id).workdir / "preview.jpg",
                               f"image {image_id} was closed")
@@ -325,6 +358,7 @@ def create_app(session: Session, *, allowed_hosts: list[str] | None = None) -> F
         return session.open_result(job_of(job_id)).to_dict()
 
     @app.get("/api/fills/{job_id}/preview.jpg")
+    @app.head("/api/fills/{job_id}/preview.jpg", include_in_schema=False)
     def fill_preview(job_id: str) -> FileResponse:
         job = job_of(job_id)
         if job.state != "done":
@@ -333,6 +367,7 @@ def create_app(session: Session, *, allowed_hosts: list[str] | None = None) -> F
                               f"image {job.image_id} was closed; its fills are gone")
 
     @app.get("/api/fills/{job_id}/files/{kind}")
+    @app.head("/api/fills/{job_id}/files/{kind}", include_in_schema=False)
     def fill_file(job_id: str, kind: str) -> FileResponse:
         job = job_of(job_id)
         if job.state != "done" or job.result is None:

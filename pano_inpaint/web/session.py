@@ -364,6 +364,12 @@ class Session:
         mask = image.mask.snapshot()
         if not mask.any():
             raise Refused("the mask is empty: paint the hole (or set a nadir cap) first")
+        from pano_inpaint.pipeline import hole_to_fill
+
+        try:  # now, not as a failed fill holding the fill worker
+            hole_to_fill(mask, config)
+        except ValueError as exc:
+            raise Refused(str(exc)) from exc
         effective = {"generator": config.generator.name, "params": config.generator.params,
                      "dilate": config.mask.dilate}
         with self._lock:

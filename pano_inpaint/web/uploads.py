@@ -41,13 +41,24 @@ def safe_name(name: str, default: str = "upload") -> str:
     return cleaned[:120] or default
 
 
+def _size(count: int) -> str:
+    """``count`` bytes in the largest unit that says it exactly (a 256 KiB limit was "0 MB").
+
+        >>> _size(1 << 30), _size(256 * 1024), _size(1000)
+        ('1024 MB', '256 KB', '1000 bytes')
+    """
+    for unit, size in (("MB", 2**20), ("KB", 2**10)):
+        if count >= size and count % size == 0:
+            return f"{count // size} {unit}"
+    return f"{count} bytes"
+
+
 async def _limited(stream: AsyncIterator[bytes], limit: int) -> AsyncIterator[bytes]:
     total = 0
     async for chunk in stream:
         total += len(chunk)
         if total > limit:
-            raise Refused(f"the upload is larger than the limit of {limit / 2**20:.0f} MB",
-                          413)
+            raise Refused(f"the upload is larger than the limit of {_size(limit)}", 413)
         yield chunk
 
 
@@ -63,8 +74,7 @@ async def receive_upload(request: Request, destination: Path, max_bytes: int) ->
     """
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > max_bytes + 64 * 1024:
-        raise Refused(f"the upload is larger than the limit of {max_bytes / 2**20:.0f} MB",
-                          413)
+        raise Refused(f"the upload is larger than the limit of {_size(max_bytes)}", 413)
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise Refused("send the file as multipart/form-data in a field named 'file'")
     parser = MultiPartParser(request.headers, _limited(request.stream(), max_bytes),

@@ -225,6 +225,15 @@ def test_generator_without_context(tmp_path: Path) -> None:
 def test_invalid_generator_params() -> None:
     with pytest.raises(ValueError, match="working_size"):
         NetGenerator(working_size=4)
+    # No upper bounds: 10**9 was taken and the fill failed allocating; threads=-1 failed it
+    # as a bug; net+patchmatch checked its PatchMatch parameters only at the fill.
+    with pytest.raises(ValueError, match="working_size must be at most 4096, got 1000000000"):
+        NetGenerator(working_size=10**9)
+    with pytest.raises(ValueError, match="threads must be from 0 .* to 1024, got -1"):
+        NetGenerator(threads=-1)
+    with pytest.raises(ValueError, match="net\\+patchmatch': iterations must be at most 100"):
+        get_generator("net+patchmatch", patchmatch={"iterations": 10**12})
+    assert NetGenerator(working_size=4096, threads=1024).working_size == 4096
     with pytest.raises(TypeError, match="adapt"):
         NetGenerator(adapt=2)  # per-image refinement was evaluated and removed (model card)
 

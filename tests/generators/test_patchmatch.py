@@ -261,11 +261,39 @@ def test_empty_hole_returns_the_values():
      # bands overflowed in the fill (exit 1, 'a bug')
      ({"locality": float("nan")}, "locality must be a finite number"),
      ({"sharpen": float("inf")}, "sharpen must be a finite number"),
-     ({"detail_bands": 63}, "detail_bands must be from 0 to 16")],
+     ({"detail_bands": 63}, "detail_bands must be from 0 to 16"),
+     # no upper bound: iterations=10**12 was taken, and the fill never ended
+     ({"iterations": 10**12}, "iterations must be at most 100, got 1000000000000"),
+     ({"coarse_iterations": 101}, "coarse_iterations must be at most 100"),
+     ({"search_passes": 101}, "search_passes must be at most 100"),
+     ({"fine_search_passes": 101}, "fine_search_passes must be at most 100"),
+     ({"jumps": 101}, "jumps must be at most 100"),
+     ({"patch_size": 67}, "patch_size must be at most 65"),
+     ({"levels": 21}, "levels must be at most 20"),
+     ({"coarse_size": 65537}, "coarse_size must be at most 65536"),
+     ({"refine_size": 65537}, "refine_size must be at most 65536"),
+     # a share of the face size: 1e6 failed the fill as a bug (out of memory, or after 150 s)
+     ({"structure_sigma": 1e6}, "structure_sigma must be at most 1 \\(a share of the face"),
+     ({"structure_depth": 1.5}, "structure_depth must be at most 1"),
+     ({"layout_sigma": 2.0}, "layout_sigma must be at most 1"),
+     ({"unsure_min_depth": 2.0}, "unsure_min_depth must be at most 1"),
+     # the kernels hash the seed as an int64: 2**63 failed the fill (exit 1, 'a bug')
+     ({"seed": 2**63}, "seed must be from -2\\*\\*63 to 2\\*\\*63 - 1")],
 )
 def test_invalid_parameters(params, message):
     with pytest.raises(ValueError, match=message):
         PatchMatch(**params)
+
+
+def test_the_upper_bounds_themselves_are_taken():
+    bounds = {"patch_size": 65, "iterations": 100, "coarse_iterations": 100,
+              "search_passes": 100, "fine_search_passes": 100, "jumps": 100, "levels": 20,
+              "coarse_size": 65536, "refine_size": 65536, "detail_bands": 16,
+              "structure_sigma": 1.0, "structure_depth": 1.0, "layout_depth": 1.0,
+              "layout_sigma": 1.0, "rim_depth": 1.0, "detail_depth": 1.0,
+              "locality_depth": 1.0, "structure_min_depth": 1.0, "unsure_min_depth": 1.0}
+    params = PatchMatch(**bounds).params
+    assert {name: getattr(params, name) for name in bounds} == bounds
 
 
 def test_the_layout_step_is_off_by_default_and_reaches_the_finish_when_asked(monkeypatch):

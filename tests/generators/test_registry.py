@@ -63,3 +63,17 @@ def test_a_refused_value_names_the_generator():
     # border=-1 was taken, and the fill failed as the image's fault (exit 3)
     with pytest.raises(ValueError, match="generator 'mean': border must be >= 1"):
         get_generator("mean", border=-1)
+
+
+def test_counts_and_sizes_have_upper_bounds():
+    """radius=1e30 (or border=10**9) was taken, and the fill never ended (or never allocated)."""
+    with pytest.raises(ValueError, match="generator 'telea': radius must be at most 50 pixels, "
+                                         "got 1e\\+30"):
+        get_generator("telea", radius=1e30)
+    with pytest.raises(ValueError, match="generator 'ns': radius must be at most 50 pixels"):
+        get_generator("ns", radius=50.5)
+    with pytest.raises(ValueError, match="generator 'mean': border must be at most 256 pixels, "
+                                         "got 1000000000"):
+        get_generator("mean", border=10**9)
+    assert get_generator("telea", radius=50).radius == 50
+    assert get_generator("mean", border=256).border == 256

@@ -242,11 +242,13 @@ def test_exr_declaring_a_huge_canvas_is_refused(client, tmp_path):
     assert response.status_code == 413
 
 
-def test_oversized_upload_is_refused_and_not_kept(client, session):
-    data = b"\xff\xd8\xff" + bytes(300 * 1024)  # over the fixture's 256 KiB limit
+@pytest.mark.parametrize("kib", [300, 400])  # read until over; refused from Content-Length
+def test_oversized_upload_is_refused_and_not_kept(client, session, kib):
+    data = b"\xff\xd8\xff" + bytes(kib * 1024)  # over the fixture's 256 KiB limit
     response = _upload(client, "big.jpg", data)
     assert response.status_code == 413
-    assert "limit" in response.json()["detail"]
+    # it said "the limit of 0 MB"
+    assert response.json()["detail"] == "the upload is larger than the limit of 256 KB"
     assert not list(session.workspace.iterdir())
 
 
@@ -696,6 +698,9 @@ def test_fill_of_an_empty_mask_is_refused(client):
     ({"generator": "telea", "params": {"radius": -1.0}}, "radius must be > 0, got -1.0"),
     ({"generator": "net+patchmatch", "params": {"working_size": 4}},
      "working_size must be >= 8, got 4"),
+    # no upper bound: taken, and the fill held the only fill worker for ever
+    ({"generator": "patchmatch", "params": {"iterations": 10**30}},
+     "generator 'patchmatch': iterations must be at most 100, got 10000000000"),
 ])
 def test_bad_fill_settings_are_refused(client, body, match):
     image = _open(client)
@@ -704,16 +709,27 @@ def test_bad_fill_settings_are_refused(client, body, match):
     assert response.status_code == 400 and match in response.json()["detail"]
 
 
-def test_failed_fill_shows_its_error_and_the_session_goes_on(client, monkeypatch):
+@pytest.mark.parametrize("zenith", [90, 40])  # with the nadir's 90 degrees: 100%, 62%
+def test_a_hole_too_large_is_refused_when_the_fill_is_asked_for(client, session, zenith):
+    """It was queued, and failed once it ran (holding the only fill worker until then); now
+    it is refused with the command line's words (the same check, ``hole_to_fill``)."""
+    from pano_inpaint.pipeline import hole_to_fill
+
     image = _open(client)
     url = f"/api/images/{image['id']}"
     client.post(f"{url}/mask/cap", json={"pole": "nadir", "degrees": 90})
-    client.post(f"{url}/mask/stroke", json={"view": {**NADIR_VIEW, "pitch": 90, "fov": 140},
-                                            "points": [[200, 200]], "radius": 200})
-    failed = _wait(client, client.post(f"{url}/fills", json={"generator": "telea"}).json()["id"])
-    assert failed["state"] == "failed" and "of the sphere" in failed["error"]
-    assert client.get(f"/api/fills/{failed['id']}/files/result").status_code == 409
-    client.post(f"{url}/mask/clear")
+    client.post(f"{url}/mask/cap", json={"pole": "zenith", "degrees": zenith})
+    response = client.post(f"{url}/fills", json={"generator": "telea"})
+    with pytest.raises(ValueError) as cli:
+        hole_to_fill(session.image(image["id"]).mask.snapshot(), session.config)
+    assert response.status_code == 400 and response.json()["detail"] == str(cli.value)
+    assert "more than the allowed 60%" in str(cli.value)
+    assert session.image(image["id"]).fills == [] and session.queue.jobs() == []
+
+
+def test_failed_fill_shows_its_error_and_the_session_goes_on(client, monkeypatch):
+    image = _open(client)
+    url = f"/api/images/{image['id']}"
     client.post(f"{url}/mask/cap", json={"degrees": 20})
 
     # A generator that raises while filling: the error is shown, the queue goes on.
@@ -840,6 +856,44 @@ def test_files_of_a_panorama_closed_meanwhile_are_404(client, session, monkeypat
     monkeypatch.setattr(session, "image", closed_after_lookup)
     response = client.get(url.format(image=image["id"], job=job["id"]))
     assert response.status_code == 404 and "was closed" in response.json()["detail"]
+
+
+@pytest.fixture
+def done_fill(client) -> str:
+    """The id of a finished telea fill of the small panorama."""
+    image = _open(client)
+    client.post(f"/api/images/{image['id']}/mask/cap", json={"degrees": 20})
+    job = _wait(client, client.post(f"/api/images/{image['id']}/fills",
+                                    json={"generator": "telea"}).json()["id"])
+    assert job["state"] == "done"
+    return job["id"]
+
+
+def test_a_range_a_download_cannot_serve_is_refused_in_json(client, done_fill):
+    """Starlette answered these in plain text; every other error of the app is JSON."""
+    url = f"/api/fills/{done_fill}/files/result"
+    size = len(client.get(url).content)
+    part = client.get(url, headers={"Range": "bytes=2-5"})
+    assert part.status_code == 206 and part.content == client.get(url).content[2:6]
+    beyond = client.get(url, headers={"Range": f"bytes={size}-"})
+    assert beyond.status_code == 416 and beyond.headers["content-range"] == f"bytes */{size}"
+    assert beyond.json() == {"detail": f"the range starts past the end of the file "
+                                       f"({size} bytes)"}
+    for header in ("pages=1-2", "bytes=5-2"):
+        bad = client.get(url, headers={"Range": header})
+        assert bad.status_code == 400 and bad.headers["content-type"] == "application/json"
+        assert "range" in bad.json()["detail"].lower()
+
+
+@pytest.mark.parametrize("url", ["/api/fills/{job}/files/result", "/api/fills/{job}/preview.jpg",
+                                 "/api/images/{image}/preview.jpg"])
+def test_downloads_answer_head(client, session, done_fill, url):
+    """A HEAD (a download manager's size check) was 405."""
+    url = url.format(job=done_fill, image=session.queue.get(done_fill).image_id)
+    got, head = client.get(url), client.head(url)
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["content-length"] == str(len(got.content))
+    assert head.headers["content-type"] == got.headers["content-type"]
 
 
 def test_continue_from_a_result(client, session, folder):

@@ -36,6 +36,13 @@ __all__ = ["NetGenerator", "NetPatchMatch"]
 log = logging.getLogger(__name__)
 
 DEFAULT_WORKING_SIZE = 128
+# Upper bounds of the counts and sizes (a slip such as 10**12 refused with the config, not a fill
+# that never ends or allocates): 4096 is 32 times the default and a 13K panorama's face;
+# threads, many times the cores of any machine this runs on.
+MAX_WORKING_SIZE = 4096
+MAX_THREADS = 1024
+
+
 def _memo(context: Callable[[], CubeTiles] | None) -> Callable[[], CubeTiles] | None:
     """``tiles.context`` computed once (it costs a full cube conversion)."""
     if context is None:
@@ -136,6 +143,12 @@ class NetGenerator:
         """
         if working_size is not None and working_size < 8:
             raise ValueError(f"working_size must be >= 8, got {working_size}")
+        if working_size is not None and working_size > MAX_WORKING_SIZE:
+            raise ValueError(f"working_size must be at most {MAX_WORKING_SIZE}, got "
+                             f"{working_size}")
+        if threads is not None and not 0 <= threads <= MAX_THREADS:
+            raise ValueError(f"threads must be from 0 (torch's own choice) to {MAX_THREADS}, "
+                             f"got {threads}")
         if weights is not None:
             check_weights_path(weights)  # now, not as a failed fill
         self.weights = weights
@@ -250,6 +263,7 @@ class NetPatchMatch:
                                 threads=threads)
         self.detail = float(detail)
         self.patchmatch_params = dict(patchmatch or {})
+        self._patchmatch()  # its parameters checked now (iterations=10**12), not at the fill
 
     def _patchmatch(self) -> Any:
         try:

@@ -94,11 +94,26 @@ _LIGHT_STEP = (0.15, 0.3)
 _LIGHT_HUE = (0.08, 0.16)
 # Octave bands above structure_sigma: 16 reach far past any panorama's width.
 _MAX_DETAIL_BANDS = 16
+# Upper bounds of the count and size parameters, 10-100 times their defaults and beyond any face
+# the pipeline cuts (a 64K panorama's is ~20,000 px): a slip such as iterations=1000000000000 is
+# refused with the rest of the config, not started as a fill that never ends (the web app has
+# one fill worker). patch_size's work grows with its square, levels' loop with its count.
+_MAX_COUNTS = {"patch_size": 65, "iterations": 100, "coarse_iterations": 100,
+               "search_passes": 100, "fine_search_passes": 100, "jumps": 100, "levels": 20,
+               "coarse_size": 65536, "refine_size": 65536}
+# Sigmas and depths given as shares of the face size: more than a whole face means nothing, and
+# structure_sigma=1e6 failed a 512 px fill as a bug after 150 s, structure_depth=1e6 at once
+# (out of memory); at 1 that fill takes 1.4 s against 1.0 s at the defaults.
+_FACE_SHARES = ("structure_sigma", "structure_depth", "layout_depth", "layout_sigma",
+                "rim_depth", "detail_depth", "locality_depth", "structure_min_depth",
+                "unsure_min_depth")
 
 
 @dataclass(frozen=True)
 class PatchMatchParams:
     """Hyper-parameters of :class:`PatchMatch` (``generator.params`` in a pipeline config).
+    The counts and sizes have upper bounds far above any use (``_MAX_COUNTS``; shares of the
+    face size at most 1).
 
     Attributes:
         patch_size: patch side in pixels (odd).
@@ -347,6 +362,16 @@ class PatchMatchParams:
             raise ValueError(f"detail_gain_max must be >= 1, got {self.detail_gain_max}")
         if self.max_scale < 1.0:
             raise ValueError(f"max_scale must be >= 1, got {self.max_scale}")
+        if not -(2**63) <= self.seed < 2**63:  # hashed as an int64: 2**63 failed the fill as a bug
+            raise ValueError(f"seed must be from -2**63 to 2**63 - 1, got {self.seed}")
+        for name, bound in _MAX_COUNTS.items():
+            value = getattr(self, name)
+            if value is not None and value > bound:
+                raise ValueError(f"{name} must be at most {bound}, got {value}")
+        for name in _FACE_SHARES:
+            if getattr(self, name) > 1:
+                raise ValueError(f"{name} must be at most 1 (a share of the face size), got "
+                                 f"{getattr(self, name)}")
 
 
 @dataclass
