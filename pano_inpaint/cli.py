@@ -746,17 +746,7 @@ def _face_metadata(metadata):
     that honours the panorama's tag (a browser's <img>, so a web skybox) turned every face."""
     import dataclasses
 
-    if metadata.orientation not in (None, 1):
-        import piexif
-
-        try:
-            tags = piexif.load(b"Exif\x00\x00" + metadata.exif)
-            tags["0th"][piexif.ImageIFD.Orientation] = 1
-            tags["thumbnail"], tags["1st"] = None, {}
-            metadata = dataclasses.replace(metadata, exif=piexif.dump(tags))
-        except Exception:  # noqa: BLE001 - an EXIF piexif cannot edit: the faces go without
-            metadata = dataclasses.replace(metadata, exif=None)
-    return dataclasses.replace(metadata, xmp=None)
+    return dataclasses.replace(metadata.upright(), xmp=None)
 
 
 _ENGINE_NAMES = {"frblud": ("front", "right", "back", "left", "up", "down"),

@@ -1130,16 +1130,48 @@ def _exif_edited_in_place(exif: bytes, width: int, height: int) -> bytes | None:
             done.add(tag)
         if done != set(_PIXEL_DIMENSIONS):
             return None
-        thumbnails = number(link, "I")
-        if thumbnails:
-            found = {number(e, "H"): number(e + 8, "I")
-                     for e in (thumbnails + 2 + 12 * i for i in range(number(thumbnails, "H")))}
-            struct.pack_into(order + "I", block, link, 0)
-            start, size = found.get(0x0201, 0), found.get(0x0202, 0)  # JPEGInterchangeFormat
-            if start and size and start + size == len(block):
-                del block[start:]
-            elif start and size and start + size < len(block):
-                block[start : start + size] = bytes(size)
+        _unlink_thumbnail(block, order, link)
+    except (struct.error, IndexError):
+        return None
+    return bytes(block)
+
+
+def _unlink_thumbnail(block: bytearray, order: str, link: int) -> None:
+    """Unlink the thumbnail directory of an EXIF ``block`` (in byte ``order``) whose offset is
+    at ``link`` (just after the first directory), in place: its image cut off the end of the
+    block, or blanked where it is not at the end. Raises ``struct.error``/``IndexError`` on a
+    broken block."""
+    thumbnails = struct.unpack_from(order + "I", block, link)[0]
+    if not thumbnails:
+        return
+    count = struct.unpack_from(order + "H", block, thumbnails)[0]
+    found = {struct.unpack_from(order + "H", block, e)[0]:
+             struct.unpack_from(order + "I", block, e + 8)[0]
+             for e in (thumbnails + 2 + 12 * i for i in range(count))}
+    struct.pack_into(order + "I", block, link, 0)
+    start, size = found.get(0x0201, 0), found.get(0x0202, 0)  # JPEGInterchangeFormat
+    if start and size and start + size == len(block):
+        del block[start:]
+    elif start and size and start + size < len(block):
+        block[start : start + size] = bytes(size)
+
+
+def _exif_upright(exif: bytes) -> bytes | None:
+    """``exif`` with its Orientation (a SHORT in the first directory) set to 1 and the
+    thumbnail directory unlinked (:func:`_unlink_thumbnail`), every other byte where it was;
+    None when that cannot be done in place (no such entry, a broken block)."""
+    order = exif_byte_order(exif)
+    block = bytearray(exif)
+    try:
+        first = struct.unpack_from(order + "I", block, 4)[0]
+        count = struct.unpack_from(order + "H", block, first)[0]
+        entries = [first + 2 + 12 * i for i in range(count)]
+        orientation = next((e for e in entries
+                            if struct.unpack_from(order + "HHI", block, e) == (274, 3, 1)), None)
+        if orientation is None:
+            return None
+        struct.pack_into(order + "HH", block, orientation + 8, 1, 0)
+        _unlink_thumbnail(block, order, first + 2 + 12 * count)
     except (struct.error, IndexError):
         return None
     return bytes(block)
@@ -1277,6 +1309,26 @@ class ImageMetadata:
     def orientation(self) -> int | None:
         """EXIF orientation (1-8), or ``None``. Pixels are never rotated by this package."""
         return None if self.exif is None else _exif_orientation(self.exif)
+
+    def upright(self) -> ImageMetadata:
+        """Copy whose EXIF orientation is 1 (pictures drawn from this image's pixels as stored,
+        as cube faces are: a viewer that honours the image's tag turns them), its thumbnail
+        dropped; edited in place where it can be (maker notes keep their offsets), else laid
+        out anew by piexif, else dropped. Itself where the orientation is 1 or not given."""
+        if self.orientation in (None, 1):
+            return self
+        exif = _exif_upright(self.exif)
+        if exif is None:
+            import piexif
+
+            try:
+                tags = piexif.load(b"Exif\x00\x00" + self.exif)
+                tags["0th"][piexif.ImageIFD.Orientation] = 1
+                tags["thumbnail"], tags["1st"] = None, {}
+                exif = piexif.dump(tags)
+            except Exception:  # noqa: BLE001 - an EXIF piexif cannot edit: none at all
+                exif = None
+        return replace(self, exif=exif)
 
     def for_output(self, width: int, height: int) -> ImageMetadata:
         """Copy for an output panorama of ``width x height``: GPano updated (or added) to a full

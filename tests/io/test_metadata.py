@@ -570,21 +570,24 @@ def test_for_output_updates_gpano_and_drops_the_exif_thumbnail():
         meta.for_output(0, H)
 
 
-def _camera_exif(maker_note: bytes, thumbnail: bytes) -> bytes:
+def _camera_exif(maker_note: bytes, thumbnail: bytes, orientation: int | None = None) -> bytes:
     """An EXIF block laid out as cameras lay theirs out, not as piexif would: the maker note
-    first, then IFD0 (Make, the EXIF pointer), the EXIF sub-directory (MakerNote, PixelX/Y as
-    LONG), IFD1 (the thumbnail's place) and the thumbnail. Little-endian."""
+    first, then IFD0 (Make, the EXIF pointer, the orientation if given), the EXIF
+    sub-directory (MakerNote, PixelX/Y as LONG), IFD1 (the thumbnail's place) and the
+    thumbnail. Little-endian."""
     def entry(tag, kind, count, value):
         return struct.pack("<HHI", tag, kind, count) + value
 
+    turned = [] if orientation is None else [entry(274, 3, 1, struct.pack("<HH", orientation, 0))]
     note_at = 8
     ifd0 = note_at + len(maker_note)
-    make_at = ifd0 + 2 + 2 * 12 + 4
+    make_at = ifd0 + 2 + (2 + len(turned)) * 12 + 4
     exif_at = make_at + 8
     ifd1 = exif_at + 2 + 3 * 12 + 4
     thumb_at = ifd1 + 2 + 2 * 12 + 4
     return (b"II*\x00" + struct.pack("<I", ifd0) + maker_note
-            + struct.pack("<H", 2) + entry(271, 2, 8, struct.pack("<I", make_at))
+            + struct.pack("<H", 2 + len(turned)) + entry(271, 2, 8, struct.pack("<I", make_at))
+            + b"".join(turned)
             + entry(34665, 4, 1, struct.pack("<I", exif_at)) + struct.pack("<I", ifd1)
             + b"PanoCam\x00"
             + struct.pack("<H", 3) + entry(0x927C, 7, len(maker_note), struct.pack("<I", note_at))
@@ -611,6 +614,25 @@ def test_for_output_leaves_a_cameras_maker_note_where_it_was():
     assert fields["Exif"][piexif.ExifIFD.PixelYDimension] == 4096
     assert not fields["thumbnail"] and len(out) == len(exif) - len(thumb.getvalue())
 
+
+
+def test_upright_sets_the_orientation_where_it_was_and_drops_the_thumbnail():
+    """Cube faces are drawn from the pixels as stored, so their EXIF says orientation 1; the
+    edit is made in place (as for_output's), so a maker note keeps its offsets, and the
+    thumbnail goes as it did when piexif laid the block out anew."""
+    thumb = io.BytesIO()
+    Image.fromarray(pixels()).save(thumb, format="JPEG")
+    note = b"CAM\x00" + struct.pack("<I", 8) + bytes(range(32))
+    exif = _camera_exif(note, thumb.getvalue(), orientation=6)
+    assert ImageMetadata(exif=exif).orientation == 6
+    upright = ImageMetadata(exif=exif).upright()
+    assert upright.orientation == 1
+    assert upright.exif.find(note) == exif.find(note) == 8
+    fields = piexif.load(upright.exif)
+    assert fields["0th"][piexif.ImageIFD.Make] == b"PanoCam"
+    assert not fields["thumbnail"] and len(upright.exif) == len(exif) - len(thumb.getvalue())
+    plain = ImageMetadata(exif=_camera_exif(note, thumb.getvalue()))
+    assert plain.upright() is plain  # no orientation: nothing to turn
 
 def test_unreadable_exif_in_a_file_is_dropped_not_fatal(tmp_path, caplog):
     buffer = io.BytesIO()
