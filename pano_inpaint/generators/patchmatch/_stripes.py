@@ -41,11 +41,11 @@ import numpy as np
 from pano_inpaint.generators.base import CubeTiles
 from pano_inpaint.generators.patchmatch._light import fading, hue_change, log_change
 from pano_inpaint.generators.patchmatch._lines import Line
-from pano_inpaint.generators.patchmatch._offsets import channel_mean, pair_msd
+from pano_inpaint.generators.patchmatch._offsets import Lattice, channel_mean, pair_msd
 from pano_inpaint.geometry.conventions import FACE_CENTER
 from pano_inpaint.values import LogBrightness
 
-__all__ = ["find_stripes", "stripes_light", "stripes_line"]
+__all__ = ["find_stripes", "lattice_stripes", "stripes_light", "stripes_line"]
 
 _MIN_COHERENCE = 0.3  # the ring's mean orientation vector (wood 0.44-0.54, ground <= 0.12)
 _SECTORS = 8  # around the hole's centre
@@ -233,6 +233,32 @@ def stripes_line(image: np.ndarray, hole: np.ndarray, face: int,
     # Sure: only the shifts within a quarter pixel of the direction, so copies of copies
     # keep the planks in place; a boundary's order: the first tries span the reach, so a
     # pixel compares both ends of its plank, not the same few pixels beside the border.
+    return Line(np.array([size / 2, size / 2]), direction, float(size), sure=True,
+                boundary=True, slant=_SLANT)
+
+
+def lattice_stripes(lattice: Lattice, face: int, up: tuple[float, float, float] | None,
+                    size: int) -> Line | None:
+    """Stripes along ``lattice``'s one shift, as a line as wide as the ``size`` px tile, where
+    the lattice is stripes seen from above: a single shift that lies on a valley of matches
+    (``Lattice.along``: the texture matches itself all along it, not only at its whole
+    multiples) on a tile that looks at its floor or ceiling from straight above (parallel
+    stripes stay parallel); None otherwise (a lattice of two shifts: tiles and bricks repeat
+    only at whole steps).
+
+    A copy a whole step away keeps the stripes in place and brings a sharp piece of the same
+    phase, but under a cap about as wide as the face the known ring is thinner than the step:
+    the whole steps from most pixels jump over it and out of the tile (the workshop's stripes
+    under a 50-degree cap at 2048 px: a step of 46 px, a ring of about 20, 30% of the hole
+    reached). A shift of any length along the stripes reaches the ring from every pixel.
+    """
+    a, b, _ = lattice.basis()
+    if b is not None or not lattice.along[0]:
+        return None
+    vertical = np.array(up if up is not None else (0.0, 1.0, 0.0))
+    if abs(FACE_CENTER[face] @ vertical) < _FROM_ABOVE * np.linalg.norm(vertical):
+        return None
+    direction = np.asarray(a, np.float64) / np.hypot(*a)
     return Line(np.array([size / 2, size / 2]), direction, float(size), sure=True,
                 boundary=True, slant=_SLANT)
 
