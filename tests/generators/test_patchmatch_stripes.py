@@ -404,17 +404,19 @@ def test_lattice_stripes_run_along_a_single_shift_on_a_valley():
 WORKSHOP_FACE, WORKSHOP_PAD = 656, 82
 
 
-def _workshop_down_tile() -> tuple[np.ndarray, np.ndarray]:
+def _workshop_down_tile(width: int = 2048) -> tuple[np.ndarray, np.ndarray]:
     """The workshop's painted floor under a 50-degree nadir cap at 2048 px, on its down face's
     tile (656 px, padded by 82): the cap takes the whole face and more, and the known ring
     (about 20 px at the middle of each edge) is thinner than the step of the lattice found in
-    it (46 px along the stripes)."""
-    width, face, pad = 2048, WORKSHOP_FACE, WORKSHOP_PAD
+    it (about 46 px along the stripes). At 1024 px the tile is 328 px, padded by 41."""
+    face, pad = WORKSHOP_FACE * width // 2048, WORKSHOP_PAD * width // 2048
     image = render_scene("workshop_stripes", width, supersample=1).astype(np.float32) / 255
     mask = nadir_mask(width // 2, width, 50).astype(np.float32)
     tile = erp_to_cube(image, face, pad=pad, face_ids=["D"])[0]
     hole = erp_to_cube(mask, face, pad=pad, face_ids=["D"], interpolation="nearest")[0] > 0.5
-    return tile, hole
+    # Grown by 3 px, as the pipeline grows a hole by its resampling's reach
+    # (``pipeline.footprint.sampling_hole``).
+    return tile, cv2.dilate(hole.astype(np.uint8), np.ones((7, 7), np.uint8)) > 0
 
 
 def test_the_stripes_of_a_lattice_fill_what_its_whole_steps_leave(monkeypatch):
@@ -427,10 +429,7 @@ def test_the_stripes_of_a_lattice_fill_what_its_whole_steps_leave(monkeypatch):
     tile, hole = _workshop_down_tile()
 
     def fill() -> tuple[float, list[str]]:
-        blanked = np.where(hole[..., None], 0, tile)
-        tiles = CubeTiles(blanked[None], hole[None], (DOWN,), WORKSHOP_FACE, WORKSHOP_PAD)
-        out = PatchMatch().inpaint(tiles)[0]
-        return float(np.sqrt(np.mean((out[hole] - tile[hole]) ** 2))), tiles.notes
+        return _fill_tile(tile, hole, WORKSHOP_FACE, WORKSHOP_PAD)
 
     error, notes = fill()
     assert any("filled along the lattice and the stripes of the lattice" in n for n in notes)
@@ -438,3 +437,31 @@ def test_the_stripes_of_a_lattice_fill_what_its_whole_steps_leave(monkeypatch):
     error_without, notes_without = fill()
     assert not any("stripes of the lattice" in n for n in notes_without)
     assert error < 0.85 * error_without, (error, error_without)
+
+
+def _fill_tile(tile: np.ndarray, hole: np.ndarray, face: int, pad: int
+               ) -> tuple[float, list[str]]:
+    """The down tile's hole filled alone: the RMS error in the hole and the notes."""
+    blanked = np.where(hole[..., None], 0, tile)
+    tiles = CubeTiles(blanked[None], hole[None], (DOWN,), face, pad)
+    out = PatchMatch().inpaint(tiles)[0]
+    return float(np.sqrt(np.mean((out[hole] - tile[hole]) ** 2))), tiles.notes
+
+
+def test_a_tile_with_no_source_within_the_stretch_limit_copies_its_pattern_from_its_ring(
+        monkeypatch):
+    """At 1024 px the workshop's 50-degree cap leaves the down tile a ring of about 10 px,
+    all of it stretched 2.4 times or more, where the search takes no source (``max_scale``
+    2.5 less a patch): the lattice step copies from the ring up to the stretch of the face's
+    corners, and the stripes cross the cap; held to the search's limit it finds no source, and
+    the plain search fills the cap with fog (1.4 times the error)."""
+    from pano_inpaint.generators.patchmatch import generator
+
+    tile, hole = _workshop_down_tile(1024)
+    face, pad = WORKSHOP_FACE // 2, WORKSHOP_PAD // 2
+    error, notes = _fill_tile(tile, hole, face, pad)
+    assert any("of its hole filled along the lattice" in n for n in notes), notes
+    monkeypatch.setattr(generator, "_CORNER_STRETCH", PatchMatch().params.max_scale)
+    error_held, notes_held = _fill_tile(tile, hole, face, pad)
+    assert not any("filled along" in n for n in notes_held)
+    assert error < 0.8 * error_held, (error, error_held)
