@@ -69,10 +69,11 @@ _ALONG_TRIES = 16  # copies compared per pixel when filling along a lattice or a
 # from (``_fill_along``).
 _CORNER_STRETCH = 3.0
 # The share of a tile's hole that, filled along the stripes of a lattice (what its whole steps
-# did not reach), has the stitch keep the steps between all the tile's copies (measured: 0.002
-# on the workshop's 1K tripod, a sliver beside the ring; 0.57-0.78 under 50-degree caps at
-# 2048 px, the workshop's stripes and the loft's planks).
-_KEPT_ALONG_STRIPES = 0.25
+# did not reach), has the stitch keep the steps between all the tile's copies. Measured: 0.002
+# on the workshop's 1K tripod (a sliver beside the ring); under the workshop's 50-degree cap
+# 0.06 at 1024 px, 0.70 at 2048 and 0.18 at 4096, and 0.78 under the loft's at 2048. At 0.25
+# the 4K workshop kept a blue haze (18.0 dB; 22.9 with its steps kept).
+_KEPT_ALONG_STRIPES = 0.05
 # A layer of fewer pixels than this is peeled on one thread: waking the thread pool costs more
 # (about 35 ms a call on two cores shared with other jobs, measured; a line's band has ~20
 # pixels a layer and hundreds of layers).
