@@ -7,7 +7,7 @@
 Both show the nadir as a perspective (gnomonic) view of about 110 degrees, not the stretched
 equirectangular image. ``before_after.jpg``: the input with the tripod, the hole outlined, and
 the filled result. ``structure.jpg``: a 45-degree nadir cap over the striped and the tiled floor
-of ``pano_inpaint/eval/scenes.py``, filled by ``patchmatch`` as it was before its structure
+of ``pano_inpaint/eval/scenes.py`` and a 50-degree cap over the striped one, filled by ``patchmatch`` as it was before its structure
 steps (``structure=False, max_scale_grows=False``) and as it is, next to the ground truth.
 ``people.jpg``: people removed from two photographs of ``../shared/panoramas_hires`` (masks
 drawn here as a user would, grown a few pixels), seen straight at them: the photograph with the
@@ -59,16 +59,20 @@ def _labelled(views: list[np.ndarray], labels: list[str]) -> np.ndarray:
     return np.concatenate(cells[:-1], axis=1)
 
 
-def structure_figure(width: int = 2048, degrees: float = 45.0) -> np.ndarray:
-    """Rows of (hole, previous patchmatch, patchmatch, truth) nadir views of two scenes."""
+STRUCTURE_CASES = (("workshop_stripes", 45.0), ("hall_tiles", 45.0), ("workshop_stripes", 50.0))
+
+
+def structure_figure(width: int = 2048) -> np.ndarray:
+    """Rows of (hole, previous patchmatch, patchmatch, truth) nadir views of
+    :data:`STRUCTURE_CASES` (scene, cap in degrees)."""
     from pano_inpaint.eval.scenes import render_scene
     from pano_inpaint.masks import nadir_mask
 
-    mask = nadir_mask(width // 2, width, degrees)
-    hole = nadir_view(mask.astype(np.uint8) * 255) > 127
     previous = get_generator("patchmatch", structure=False, max_scale_grows=False)
     rows = []
-    for scene in ("workshop_stripes", "hall_tiles"):
+    for scene, degrees in STRUCTURE_CASES:
+        mask = nadir_mask(width // 2, width, degrees)
+        hole = nadir_view(mask.astype(np.uint8) * 255) > 127
         truth = render_scene(scene, width, supersample=2)
         blanked = truth.copy()
         blanked[mask] = 0
