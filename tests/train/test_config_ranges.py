@@ -53,6 +53,23 @@ def test_net_training_numbers_out_of_range(refuse_config, text, words):
 
 
 @pytest.mark.parametrize(("text", "words"), [
+    # 100000 blocks hung building the network; NaN and out-of-range shares failed in torch's
+    # words (exit 1); a negative prior_iterations trained as if 0.
+    ("net: {blocks: 100000}", r"net: blocks must be in \[1, 64\], got 100000"),
+    ("net: {max_channels: 100000}", r"net: max_channels must be in \[1, 4096\]"),
+    ("net: {downsamplings: 40}", r"net: downsamplings must be in \[1, 8\]"),
+    ("net: {prior_iterations: -5}", r"net: prior_iterations must be in \[0, 10000\]"),
+    ("net: {fft_context: -1}", r"net: fft_context must be in \[0, 1\]"),
+    ("net: {global_ratio: .nan}", "net: global_ratio must leave both branches"),
+    ("net: {global_ratio: 2.0}", "net: global_ratio must leave both branches"),
+    ("net: {channels: 8, max_channels: 8, downsamplings: 1, global_ratio: 0.05}",
+     "global_ratio must leave both branches of the 8 bottleneck channels some"),
+])
+def test_network_numbers_out_of_range(refuse_config, text, words):
+    refuse_config(load_train_config, TrainConfigError, text + "\n", words)
+
+
+@pytest.mark.parametrize(("text", "words"), [
     ("data: {panorama_width: 0}", "data.panorama_width must be >= 32"),
     ("data: {refresh_every: -1}", "data.refresh_every must be >= 0"),
     ("data: {validation: -1}", "data.validation must be >= 0"),

@@ -5,6 +5,7 @@ fraction of a second, not after torch's import)."""
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 
 from pano_inpaint.dataclass_yaml import build_stored_config
@@ -31,9 +32,23 @@ class NetConfig:
     def __post_init__(self) -> None:
         if self.pad_mode not in PAD_MODES:
             raise ValueError(f"pad_mode must be one of {PAD_MODES}, got {self.pad_mode!r}")
-        for name in ("channels", "downsamplings", "max_channels", "blocks"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        # Upper bounds far above any network this project trains (the shipped one: 24, 3, 192,
+        # 6, 32), below what only fails later: 100000 blocks hung building the network before
+        # its first step, a NaN or out-of-range share failed inside torch (exit 1).
+        for name, low, high in (("channels", 1, 1024), ("downsamplings", 1, 8),
+                                ("max_channels", 1, 4096), ("blocks", 1, 64),
+                                ("prior_iterations", 0, 10_000)):
+            if not low <= getattr(self, name) <= high:
+                raise ValueError(f"{name} must be in [{low}, {high}], got {getattr(self, name)}")
+        if not 0 <= self.fft_context <= 1:  # NaN too
+            raise ValueError(f"fft_context must be in [0, 1] (a share of the face), got "
+                             f"{self.fft_context}")
+        bottleneck = self.width(self.downsamplings)
+        spectral = round(bottleneck * self.global_ratio) if math.isfinite(self.global_ratio) else -1
+        if not 0 < spectral < bottleneck:
+            raise ValueError(f"global_ratio must leave both branches of the {bottleneck} "
+                             f"bottleneck channels some (0 < ratio < 1, at least one channel "
+                             f"each), got {self.global_ratio}")
 
     @property
     def stride(self) -> int:
