@@ -76,6 +76,11 @@ def test_network_numbers_out_of_range(refuse_config, text, words):
     ("data: {kinds: {tripod: .nan}}", "data.kinds must map"),
     ("loss: {pos_weight: .nan}", "loss.pos_weight must be > 0"),
     ("loss: {dice: -1}", "loss.dice must be >= 0"),
+    # A width of 100000 failed in torch's allocator and in_channels 3 at the first step, both
+    # exit 1 with a traceback.
+    ("net: {channels: [4, 100000]}", "channels needs at most 8 widths of at most 1024"),
+    ("net: {channels: [4, 4, 4, 4, 4, 4, 4, 4, 4]}", "channels needs at most 8 widths"),
+    ("net: {channels: [4, 8], in_channels: 3}", "in_channels must be 4"),
 ])
 def test_mask_training_numbers_out_of_range(refuse_config, text, words):
     refuse_config(load_mask_train_config, MaskTrainConfigError, text + "\n", words)
