@@ -37,7 +37,7 @@ import cv2
 import numpy as np
 
 __all__ = ["Lattice", "channel_mean", "edge_strength", "find_lattice", "not_parallel", "pair_msd",
-           "tone_lattice"]
+           "refine_shift", "tone_lattice"]
 
 _SHORTEST = 4  # shorter offsets (work pixels) are left to the ordinary search
 _MIN_OVERLAP = 0.2  # a shift must keep this share of the known pixels known at both ends
@@ -310,6 +310,20 @@ def _refine(image: np.ndarray, known: np.ndarray, offset: np.ndarray,
         if np.isfinite(curvature) and curvature > 0:
             out[axis] += float(np.clip(0.5 * (low - high) / curvature, -0.5, 0.5))
     return out
+
+
+def refine_shift(image: np.ndarray, known: np.ndarray, offset: np.ndarray) -> np.ndarray:
+    """``offset`` (``(2,)``, tile pixels, found on a coarser view) moved to the best shift of
+    the tile's own known edges, a whole pixel at a time until no neighbour is better, then to
+    a fraction of a pixel."""
+    features = edge_strength(image, known)
+    best = np.rint(offset).astype(np.int64)
+    for _ in range(8):  # a coarse view's shift is off by its factor at most
+        moved = _refine(*features, best)
+        if (moved == best).all():
+            break
+        best = moved
+    return _refine(*features, best, subpixel=True)
 
 
 def _same_colours(image: np.ndarray, known: np.ndarray, shift: np.ndarray) -> bool:

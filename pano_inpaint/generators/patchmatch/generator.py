@@ -45,6 +45,7 @@ from pano_inpaint.generators.patchmatch._stripes import (
     stripes_line,
 )
 from pano_inpaint.generators.patchmatch._tones import tile_tones
+from pano_inpaint.generators.patchmatch._wide import thin_ring, wider_lattice
 from pano_inpaint.generators.registry import register_generator
 from pano_inpaint.geometry.conventions import FACE_ORDER
 from pano_inpaint.geometry.padding import repad_cube_faces
@@ -1150,6 +1151,12 @@ class PatchMatch:
             looking.shutdown(wait=False)
             try:
                 lattice = find_lattice(image, ~hole, min_strength=p.lattice_strength)
+                wider = lattice is None and thin_ring(hole, problem.pad)
+                if wider:
+                    lattice = wider_lattice(
+                        problem.bank_image, problem.bank_hole, problem.bank_face_ids,
+                        problem.face_ids[i], problem.face_size, problem.pad, image, ~hole,
+                        min_strength=p.lattice_strength)
                 if lattice is not None:
                     lattice = tone_lattice(image, ~hole, lattice)
             except BaseException:
@@ -1160,7 +1167,8 @@ class PatchMatch:
                 lines_found.result()
                 plans[i] = [_Along(lattice.vectors(_lattice_reach(lattice, reach)), hole,
                                    "lattice", lattice=lattice)]
-                found.append(f"face {face}: lattice of strength {lattice.strength.max():.2f}, "
+                found.append(f"face {face}: lattice of strength {lattice.strength.max():.2f}"
+                             f"{' found on a wider view' if wider else ''}, "
                              f"shift {np.round(lattice.offsets[0], 1).tolist()} px")
                 along = lattice_stripes(lattice, problem.face_ids[i], problem.up,
                                         hole.shape[1]) if p.stripes else None

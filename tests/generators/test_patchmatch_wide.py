@@ -1,0 +1,84 @@
+"""PatchMatch's wider view: under a cap wider than the face (a 50-degree nadir cap: the down
+face is all hole but its corners) the tile knows a ring too thin for its floor's lattice to
+stand out; the lattice is looked for on the face's view padded half as far again, made from
+the six faces' cores (``_wide``)."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from pano_inpaint.eval.scenes import render_scene
+from pano_inpaint.generators import CubeTiles
+from pano_inpaint.generators.patchmatch import PatchMatch
+from pano_inpaint.generators.patchmatch._offsets import find_lattice
+from pano_inpaint.generators.patchmatch._wide import thin_ring, wider_lattice
+from pano_inpaint.geometry.cubemap import erp_to_cube
+from pano_inpaint.masks import nadir_mask
+
+DOWN = 5
+WIDTH, FACE, PAD = 2048, 656, 82
+
+
+def _cube(scene: str) -> tuple[np.ndarray, np.ndarray]:
+    """The six padded tiles of ``scene`` at 2048 px and their holes under a 50-degree nadir cap
+    grown by 2 px (as the pipeline grows a hole by its resampling's reach)."""
+    image = render_scene(scene, WIDTH, supersample=1).astype(np.float32) / 255
+    mask = nadir_mask(WIDTH // 2, WIDTH, 50).astype(np.uint8)
+    mask = cv2.dilate(mask, np.ones((5, 5), np.uint8)).astype(np.float32)
+    tiles = erp_to_cube(image, FACE, pad=PAD)
+    holes = erp_to_cube(mask, FACE, pad=PAD, interpolation="nearest") > 0.5
+    return tiles, holes
+
+
+@pytest.mark.parametrize(("degrees", "thin"), [(50, True), (45, False), (30, False)])
+def test_a_thin_ring_is_a_cap_over_nearly_all_the_face(degrees, thin):
+    size = FACE + 2 * PAD
+    a = (2 * (np.arange(size) - PAD) + 1) / FACE - 1
+    hole = np.hypot(a[:, None], a[None, :]) < np.tan(np.radians(degrees))
+    assert thin_ring(hole, PAD) == thin
+    assert not thin_ring(hole, 0)
+
+
+def test_a_thin_rings_tiles_are_found_on_the_wider_view():
+    """The hall's tiles under a 50-degree cap: nothing on the tile's own ring (its dips 0.21
+    at most), a lattice of two directions on the wider view: square tiles, so two shifts of
+    one length at right angles."""
+    tiles, holes = _cube("hall_tiles")
+    tile, known = tiles[DOWN], ~holes[DOWN]
+    assert thin_ring(holes[DOWN], PAD)
+    assert find_lattice(tile, known) is None
+    lattice = wider_lattice(tiles, holes, tuple(range(6)), DOWN, FACE, PAD, tile, known,
+                            min_strength=0.3)
+    assert lattice is not None
+    a, b, _ = lattice.basis()
+    assert b is not None
+    assert np.hypot(*a) == pytest.approx(np.hypot(*b), rel=0.03)
+    assert abs(a @ b) / (np.hypot(*a) * np.hypot(*b)) < np.sin(np.radians(3))
+
+
+def test_a_single_shift_on_the_wider_view_is_refused():
+    """The plaza's paving of random tones: the wider view's only sharp shift is 399 px along
+    one axis, a chance; filled along it as stripes it cost 2.9 dB."""
+    tiles, holes = _cube("plaza_tiles")
+    assert wider_lattice(tiles, holes, tuple(range(6)), DOWN, FACE, PAD, tiles[DOWN],
+                         ~holes[DOWN], min_strength=0.3) is None
+
+
+def test_the_wider_view_needs_all_six_faces():
+    tiles, holes = _cube("hall_tiles")
+    five = (0, 1, 2, 3, 5)
+    assert wider_lattice(tiles[list(five)], holes[list(five)], five, DOWN, FACE, PAD,
+                         tiles[DOWN], ~holes[DOWN], min_strength=0.3) is None
+
+
+def test_the_fill_of_a_thin_ring_follows_the_wider_views_lattice():
+    """Through the generator: the down tile's hole is filled along the lattice found on the
+    wider view first, and its note says where the lattice was found."""
+    tiles, holes = _cube("hall_tiles")
+    cube = CubeTiles(np.where(holes[..., None], 0, tiles), holes, tuple(range(6)), FACE, PAD)
+    PatchMatch(coarse_iterations=1, iterations=1).inpaint(cube)
+    notes = " ".join(cube.notes)
+    assert "face D: lattice of strength" in notes and "found on a wider view" in notes
+    assert "face D: " in notes and "filled along the lattice" in notes
