@@ -312,6 +312,26 @@ def _refine(image: np.ndarray, known: np.ndarray, offset: np.ndarray,
     return out
 
 
+def _grid_of_lines(msd: np.ndarray, valid: np.ndarray, shifts: np.ndarray, valley: np.ndarray,
+                   centre: int, min_strength: float) -> np.ndarray:
+    """``valley`` with the first two non-parallel shifts on valleys cleared where their sum or
+    difference is a dip as well: a grid of lines (tiles' joints), whose every line a shift
+    along one direction keeps, repeats at the combinations of both (two lines crossing do
+    not)."""
+    on = [k for k in range(len(shifts)) if valley[k]]
+    for x, first in enumerate(on):
+        for second in on[x + 1:]:
+            a, b = shifts[first], shifts[second]
+            if not not_parallel(a, b):
+                continue
+            sums = np.array([centre + a + b, centre + a - b])
+            if _dips(msd, valid, _nearest_minimum(msd, valid, sums)).max() >= min_strength / 2:
+                valley = valley.copy()
+                valley[[first, second]] = False
+            return valley
+    return valley
+
+
 def refine_shift(image: np.ndarray, known: np.ndarray, offset: np.ndarray) -> np.ndarray:
     """``offset`` (``(2,)``, tile pixels, found on a coarser view) moved to the best shift of
     the tile's own known edges, a whole pixel at a time until no neighbour is better, then to
@@ -438,6 +458,9 @@ def find_lattice(
     halves = minima[order] - centre
     valley = _dips(msd, valid, _nearest_minimum(msd, valid, centre + np.rint(halves / 2).astype(
         np.int64))) >= min_strength / 2
+    # Unless two of them repeat together (a grid of joints between tiles, which a shift along
+    # either axis keeps half-matched): then they are the lattice's two directions.
+    valley = _grid_of_lines(msd, valid, halves, valley, centre, min_strength)
     offsets, strengths, along = [], [], []
     for index in order:
         offset = minima[index] - centre
