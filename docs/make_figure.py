@@ -60,7 +60,8 @@ def _labelled(views: list[np.ndarray], labels: list[str]) -> np.ndarray:
     return np.concatenate(cells[:-1], axis=1)
 
 
-STRUCTURE_CASES = (("workshop_stripes", 45.0), ("hall_tiles", 45.0), ("workshop_stripes", 50.0))
+STRUCTURE_CASES = (("workshop_stripes", 45.0), ("hall_tiles", 45.0), ("workshop_stripes", 50.0),
+                   ("hall_tiles", 50.0))
 
 
 def structure_figure(width: int = 2048) -> np.ndarray:
