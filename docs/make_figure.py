@@ -6,8 +6,8 @@
 
 Both show the nadir as a perspective (gnomonic) view of about 110 degrees, not the stretched
 equirectangular image. ``before_after.jpg``: the input with the tripod, the hole outlined, and
-the filled result. ``structure.jpg``: a 45-degree nadir cap over the striped and the tiled floor
-of ``pano_inpaint/eval/scenes.py`` and a 50-degree cap over the striped one, filled by
+the filled result. ``structure.jpg``: a 45- and a 50-degree nadir cap over the striped and the tiled
+floor of ``pano_inpaint/eval/scenes.py``, filled by
 ``patchmatch`` as it was before its structure steps (``structure=False,
 max_scale_grows=False``) and as it is, next to the ground truth.
 ``people.jpg``: people removed from two photographs of ``../shared/panoramas_hires`` (masks
