@@ -157,7 +157,8 @@ class FillQueue:
                         self._pending.remove(job)
                         self._busy.add(job.image_id)
                         job.state = RUNNING
-                        job.progress(0.0, "starting")
+                        job.fraction, job.stage = 0.0, "starting"
+                        job.version += 1
                         return job
                 self._cond.wait()
 
