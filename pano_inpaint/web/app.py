@@ -335,7 +335,8 @@ def create_app(session: Session, *, allowed_hosts: list[str] | None = None) -> F
 
     @app.get("/api/fills/{job_id}/events")
     async def fill_events(job_id: str, request: Request) -> StreamingResponse:
-        """Server-sent events: ``progress`` while queued or running, then ``done``/``failed``."""
+        """Server-sent events: ``progress`` while queued or running, then ``done``, ``failed``
+        or ``cancelled``."""
         job = job_of(job_id)
 
         async def stream():
@@ -352,6 +353,13 @@ def create_app(session: Session, *, allowed_hosts: list[str] | None = None) -> F
 
         return StreamingResponse(stream(), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-store"})
+
+    @app.post("/api/fills/{job_id}/cancel")
+    def cancel_fill(job_id: str) -> dict[str, Any]:
+        """A queued fill ends ``cancelled`` now; a running one answers ``cancel_asked`` and
+        ends ``cancelled`` at its next progress report (follow its events)."""
+        job = session.cancel(job_of(job_id))
+        return job.to_dict(session.queue.position(job))
 
     @app.post("/api/fills/{job_id}/continue")
     def continue_from(job_id: str) -> dict[str, Any]:

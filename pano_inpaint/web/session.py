@@ -378,24 +378,43 @@ class Session:
                               "or running; wait for one to end", 429)
             image.fills_pending += 1
         job = self.queue.submit(image.id, effective, mask,
-                                lambda job: self._fill_open(image, config, job))
+                                lambda job: self._fill_open(image, config, job),
+                                ended=lambda job: self._fill_ended(image))
         image.fills.append(job.id)
+        return job
+
+    def cancel(self, job: FillJob) -> FillJob:
+        """Cancel a fill: a queued one never starts, a running one stops at its next progress
+        report; either leaves no files and frees its place among the image's pending fills.
+        Cancelling a cancelled fill again changes nothing.
+
+        Raises:
+            Refused: the fill already ended done or failed (409).
+        """
+        if not self.queue.cancel(job) and job.state != "cancelled":
+            if job.state == "done":
+                raise Refused(f"fill {job.id} is already done: there is nothing to cancel "
+                              "(its result stays until its panorama is closed)", 409)
+            raise Refused(f"fill {job.id} already {job.state}: there is nothing to cancel",
+                          409)
         return job
 
     def _fill_open(self, image: OpenImage, config: PipelineConfig,
                    job: FillJob) -> dict[str, Any]:
-        """:meth:`_fill` while the image is open; the last fill of a closed image to end
-        removes its folder (nothing can reach its files any more). Runs on a worker thread."""
-        try:
-            if image.closed:  # queued, then closed: not worth a fill no one can see
-                raise Refused("the panorama was closed before its fill started")
-            return self._fill(image, config, job)
-        finally:
-            with self._lock:
-                image.fills_pending -= 1
-                gone = image.closed and image.fills_pending == 0
-            if gone:
-                shutil.rmtree(image.workdir, ignore_errors=True)
+        """:meth:`_fill` while the image is open. Runs on a worker thread."""
+        if image.closed:  # queued, then closed: not worth a fill no one can see
+            raise Refused("the panorama was closed before its fill started")
+        return self._fill(image, config, job)
+
+    def _fill_ended(self, image: OpenImage) -> None:
+        """A fill of ``image`` ended (done, failed or cancelled, queued ones included): its
+        place among the pending fills is free, and the last fill of a closed image to end
+        removes its folder (nothing can reach its files any more)."""
+        with self._lock:
+            image.fills_pending -= 1
+            gone = image.closed and image.fills_pending == 0
+        if gone:
+            shutil.rmtree(image.workdir, ignore_errors=True)
 
     def _fill(self, image: OpenImage, config: PipelineConfig, job: FillJob) -> dict[str, Any]:
         """Read, fill, write the result files. Runs on a worker thread."""
@@ -410,8 +429,10 @@ class Session:
         out = image.workdir / job.id
         out.mkdir()
         try:
-            return self._write_fill(out, image, loaded, result, job)
-        except BaseException:  # a full disk, Ctrl-C: no half-written result kept for nothing
+            written = self._write_fill(out, image, loaded, result, job)
+            job.check_cancelled()  # asked while writing: the files go with the fill
+            return written
+        except BaseException:  # a full disk, Ctrl-C, a cancel: no half-written result kept
             shutil.rmtree(out, ignore_errors=True)
             raise
 

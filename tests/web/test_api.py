@@ -56,7 +56,7 @@ def _wait(client, job_id: str, timeout: float = 60) -> dict:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         job = client.get(f"/api/fills/{job_id}").json()
-        if job["state"] in ("done", "failed"):
+        if job["state"] in ("done", "failed", "cancelled"):
             return job
         time.sleep(0.05)
     raise AssertionError(f"fill {job_id} did not finish")
@@ -763,6 +763,134 @@ def test_a_fill_that_fails_writing_leaves_no_files(client, session, monkeypatch)
     failed = _wait(client, client.post(f"{url}/fills", json={"generator": "telea"}).json()["id"])
     assert failed["state"] == "failed" and "No space left" in failed["error"]
     assert sorted(p.name for p in (session.workspace / image["id"]).iterdir()) == ["preview.jpg"]
+
+
+def _events(client, job_id: str) -> list[tuple[str, dict]]:
+    """The fill's server-sent events, to its end: (event, data) pairs."""
+    with client.stream("GET", f"/api/fills/{job_id}/events") as events:
+        text = "".join(events.iter_text())
+    kinds = [line.split(": ", 1)[1] for line in text.splitlines() if line.startswith("event:")]
+    data = [json.loads(line[5:]) for line in text.splitlines() if line.startswith("data:")]
+    return list(zip(kinds, data, strict=True))
+
+
+def _filled_image(client) -> tuple[dict, str]:
+    image = _open(client)
+    client.post(f"/api/images/{image['id']}/mask/cap", json={"degrees": 25})
+    return image, f"/api/images/{image['id']}/fills"
+
+
+def test_a_queued_fill_cancelled_never_starts(client, session, monkeypatch):
+    """A fill waiting behind a slow one is cancelled at once: it never runs, writes nothing,
+    frees its place among the pending fills, and the one behind it still runs."""
+    import threading
+
+    from pano_inpaint.web.session import MAX_PENDING_FILLS
+
+    running, release, fill, filled = threading.Event(), threading.Event(), session._fill, []
+
+    def held(image, config, job):
+        filled.append(job.id)
+        running.set()
+        assert release.wait(30)
+        return fill(image, config, job)
+
+    monkeypatch.setattr(session, "_fill", held)
+    image, url = _filled_image(client)
+    jobs = [client.post(url, json={"generator": "telea"}).json()
+            for _ in range(MAX_PENDING_FILLS)]
+    assert running.wait(30)
+    assert client.post(url, json={"generator": "telea"}).status_code == 429
+    cancelled = client.post(f"/api/fills/{jobs[1]['id']}/cancel")
+    assert cancelled.status_code == 200, cancelled.text
+    assert cancelled.json()["state"] == "cancelled" and cancelled.json()["error"] is None
+    assert client.get(f"/api/fills/{jobs[1]['id']}").json()["state"] == "cancelled"
+    assert _events(client, jobs[1]["id"])[-1][0] == "cancelled"
+    assert client.get(f"/api/fills/{jobs[2]['id']}").json()["queue_position"] == 0
+    assert session.image(image["id"]).fills_pending == MAX_PENDING_FILLS - 1
+    extra = client.post(url, json={"generator": "telea"})  # its place is free again
+    assert extra.status_code == 200, extra.text
+    again = client.post(f"/api/fills/{jobs[1]['id']}/cancel")  # a double click: no error
+    assert again.status_code == 200 and again.json()["state"] == "cancelled"
+    release.set()
+    for job in [*jobs[:1], *jobs[2:], extra.json()]:
+        assert _wait(client, job["id"])["state"] == "done"
+    assert jobs[1]["id"] not in filled
+    assert not (session.workspace / image["id"] / jobs[1]["id"]).exists()
+    assert session.image(image["id"]).fills_pending == 0
+
+
+def test_a_running_fill_cancelled_stops_and_leaves_no_files(client, session, monkeypatch):
+    """A fill held inside the generator is cancelled: it stops at the pipeline's next progress
+    report, ends "cancelled" (not "failed"), writes nothing, and the fill queued behind it runs
+    on the worker it held."""
+    import threading
+
+    running, release, original = threading.Event(), threading.Event(), Telea.inpaint
+
+    def held(self, tiles):
+        running.set()
+        assert release.wait(30)
+        return original(self, tiles)
+
+    monkeypatch.setattr(Telea, "inpaint", held)
+    image, url = _filled_image(client)
+    job = client.post(url, json={"generator": "telea"}).json()
+    queued = client.post(url, json={"generator": "telea"}).json()
+    assert running.wait(30)
+    asked = client.post(f"/api/fills/{job['id']}/cancel")
+    assert asked.status_code == 200, asked.text
+    assert asked.json()["state"] == "running" and asked.json()["cancel_asked"]
+    release.set()
+    events = _events(client, job["id"])
+    assert events[-1][0] == "cancelled" and {e for e, _ in events[:-1]} <= {"progress"}
+    last = events[-1][1]
+    assert last["state"] == "cancelled" and last["error"] is None and last["result"] is None
+    assert _wait(client, queued["id"])["state"] == "done"
+    assert {p.name for p in (session.workspace / image["id"]).iterdir()} == {
+        "preview.jpg", queued["id"]}  # nothing of the cancelled fill
+    assert session.image(image["id"]).fills_pending == 0
+    for kind in ("preview.jpg", "files/result"):
+        assert client.get(f"/api/fills/{job['id']}/{kind}").status_code == 409
+
+
+def test_a_fill_cancelled_while_writing_leaves_no_files(client, session, monkeypatch):
+    """Its last progress report is before the files are written: a cancel asked then removes
+    what was written, as a failure to write does."""
+    from pano_inpaint.web import session as session_module
+
+    image, url = _filled_image(client)
+    write_mask = session_module.write_mask
+
+    def cancelled_meanwhile(path, mask):
+        job = session.queue.get(path.parent.name)
+        assert client.post(f"/api/fills/{job.id}/cancel").status_code == 200
+        return write_mask(path, mask)
+
+    monkeypatch.setattr(session_module, "write_mask", cancelled_meanwhile)
+    job = _wait(client, client.post(url, json={"generator": "telea"}).json()["id"])
+    assert job["state"] == "cancelled" and job["result"] is None
+    assert sorted(p.name for p in (session.workspace / image["id"]).iterdir()) == ["preview.jpg"]
+    assert session.image(image["id"]).fills_pending == 0
+
+
+def test_cancelling_a_fill_that_ended_or_is_unknown_is_refused(client, monkeypatch):
+    image, url = _filled_image(client)
+    done = _wait(client, client.post(url, json={"generator": "telea"}).json()["id"])
+    with monkeypatch.context() as patch:
+        patch.setattr(Telea, "inpaint", lambda self, tiles: 1 / 0)
+        failed = _wait(client, client.post(url, json={"generator": "telea"}).json()["id"])
+    assert (done["state"], failed["state"]) == ("done", "failed")
+    response = client.post(f"/api/fills/{done['id']}/cancel")
+    assert response.status_code == 409
+    assert response.json()["detail"] == (f"fill {done['id']} is already done: there is nothing "
+                                         "to cancel (its result stays until its panorama is "
+                                         "closed)")
+    response = client.post(f"/api/fills/{failed['id']}/cancel")
+    assert response.status_code == 409 and "already failed" in response.json()["detail"]
+    assert client.get(f"/api/fills/{done['id']}").json()["state"] == "done"  # unchanged
+    response = client.post("/api/fills/nope/cancel")
+    assert response.status_code == 404 and response.json()["detail"] == "no fill 'nope'"
 
 
 # ------------------------------------------------------------------------------------ safety

@@ -158,6 +158,50 @@ def test_paint_at_nadir_fill_and_download(chrome, live):
     assert not errors, errors
 
 
+def test_a_fill_is_cancelled_from_the_page(chrome, live, monkeypatch):
+    """Cancel beside the progress stops the fill: the page says so, its image is marked
+    cancelled, and the fill left no files."""
+    import threading
+
+    session = live.session
+    running, release, fill = threading.Event(), threading.Event(), session._fill
+
+    def held(image, config, job):
+        running.set()
+        assert release.wait(30)
+        return fill(image, config, job)
+
+    monkeypatch.setattr(session, "_fill", held)
+    try:
+        _load(chrome, live)
+        image_id = _open(chrome, "sample_pano.jpg")
+        chrome.execute_script("const n = document.getElementById('nadir'); n.value = '20';"
+                              "n.oninput(); document.getElementById('generator').value = "
+                              "'telea';")
+        _wait(chrome, "const s = window.pano.state; return s.images[s.current].info.mask"
+                      ".nadir_degrees === 20", message="the nadir cap")
+        chrome.find_element("id", "fill").click()
+        assert running.wait(30)
+        _wait(chrome, "return !document.getElementById('progress').hidden",
+              message="the progress")
+        chrome.find_element("id", "cancel-fill").click()
+        _wait(chrome, "return document.getElementById('progress-text').textContent === "
+                      "'cancelling…'", message="the cancel to be asked")
+        release.set()  # the fill goes on, to its next progress report
+        _wait(chrome, "return !document.getElementById('cancelled').hidden && "
+                      "document.getElementById('progress').hidden", message="'cancelled'")
+        badge = chrome.find_element("css selector", f'#images li[data-id="{image_id}"] .badge')
+        assert badge.text == "cancelled"
+        assert chrome.find_element("id", "result").get_attribute("hidden") is not None
+        job = session.queue.get(session.images[image_id].fills[-1])
+        assert job.state == "cancelled"
+        assert [p.name for p in session.images[image_id].workdir.iterdir()] == ["preview.jpg"]
+        errors = [e for e in chrome.get_log("browser") if e["level"] == "SEVERE"]
+        assert not errors, errors
+    finally:
+        release.set()
+
+
 def _direction_panorama(height: int) -> np.ndarray:
     """Red and green follow the direction's x and y (a flipped axis or a turned view shows),
     blue waves 24 times around the horizon (a shift of half a texel shows)."""

@@ -78,3 +78,63 @@ def test_jobs_run_in_order_of_arrival():
         _wait(job)
     assert order == [j.id for j in jobs]
     queue.close()
+
+
+def test_a_queued_job_cancelled_never_starts_and_the_queue_goes_on():
+    queue = FillQueue()
+    started, release = threading.Event(), threading.Event()
+    ran, ended = [], []
+
+    def held(job):
+        started.set()
+        assert release.wait(5)
+        return {}
+
+    def work(job):
+        ran.append(job.id)
+        return {}
+
+    first = queue.submit("a", {}, MASK, held, ended.append)
+    queued = queue.submit("a", {}, MASK, work, ended.append)
+    after = queue.submit("a", {}, MASK, work, ended.append)
+    assert started.wait(5)
+    assert queue.cancel(queued)
+    assert queued.state == "cancelled" and queued.finished and queued.error is None
+    assert ended == [queued] and queue.position(queued) is None
+    assert queue.position(after) == 0  # moved up
+    release.set()
+    for job in (first, after):
+        _wait(job)
+    assert ran == [after.id] and first.state == after.state == "done"
+    assert ended == [queued, first, after]  # once each
+    assert not queue.cancel(queued) and not queue.cancel(first)  # already ended
+    assert queued.mask.size == 0
+    queue.close()
+
+
+def test_a_running_job_stops_at_its_next_progress_report():
+    queue = FillQueue()
+    started, go = threading.Event(), threading.Event()
+    reports, ended = [], []
+
+    def slow(job):
+        started.set()
+        assert go.wait(5)
+        for k in range(100):
+            job.progress(k / 100, "working")
+            reports.append(k)
+        return {"finished": True}
+
+    job = queue.submit("a", {}, MASK, slow, ended.append)
+    following = queue.submit("a", {}, MASK, lambda job: {"next": True}, ended.append)
+    assert started.wait(5)
+    assert queue.cancel(job)
+    assert job.state == "running" and job.cancel_asked and job.stage == "cancelling"
+    go.set()
+    _wait(job)
+    assert job.state == "cancelled" and job.error is None and job.result is None
+    assert reports == [] and job.to_dict()["cancel_asked"]  # stopped at the first report
+    _wait(following)  # the worker goes on with the next
+    assert following.state == "done" and following.result == {"next": True}
+    assert ended == [job, following]
+    queue.close()

@@ -155,7 +155,7 @@ async function closeImage(id) {
       viewer.clear();
       $("placeholder").hidden = false;
       $("result").hidden = true;
-      $("progress").hidden = $("error").hidden = true;
+      $("progress").hidden = $("error").hidden = $("cancelled").hidden = true;
     }
   }
   renderImages();
@@ -177,6 +177,7 @@ async function select(id) {
 }
 
 function latestJob(entry) { return entry.jobs[entry.jobs.length - 1] || null; }
+const ended = (job) => ["done", "failed", "cancelled"].includes(job.state);
 
 // ------------------------------------------------------------------------------------ mask
 
@@ -393,6 +394,7 @@ function updateJob(job) {
   const entry = state.images[job.image_id];
   if (!entry) return;
   const i = entry.jobs.findIndex((j) => j.id === job.id);
+  if (i >= 0 && ended(entry.jobs[i]) && !ended(job)) return;  // a late event: it has ended
   if (i >= 0) entry.jobs[i] = job; else entry.jobs.push(job);
   renderImages();
   if (job.image_id === state.current && latestJob(entry).id === job.id) guarded(() => showJob(job));
@@ -404,17 +406,15 @@ function follow(job) {
   const handle = (event) => {
     const data = JSON.parse(event.data);
     updateJob(data);
-    if (data.state === "done" || data.state === "failed") source.close();
+    if (ended(data)) source.close();
   };
-  source.addEventListener("progress", handle);
-  source.addEventListener("done", handle);
-  source.addEventListener("failed", handle);
+  for (const kind of ["progress", "done", "failed", "cancelled"]) source.addEventListener(kind, handle);
   source.onerror = () => {
     source.close();
     const poll = async () => {
       const data = await guarded(() => api(`/api/fills/${job.id}`));
       if (data) updateJob(data);
-      if (!data || (data.state !== "done" && data.state !== "failed")) setTimeout(poll, 1000);
+      if (!data || !ended(data)) setTimeout(poll, 1000);
     };
     poll();
   };
@@ -425,13 +425,16 @@ let shownResult = null;
 async function showJob(job) {
   const running = job && (job.state === "queued" || job.state === "running");
   $("progress").hidden = !running;
+  $("cancelled").hidden = !(job && job.state === "cancelled");
+  $("cancel-fill").disabled = !running || job.cancel_asked;
   $("error").hidden = !(job && job.state === "failed");
   if (job && job.state === "failed") $("error").textContent = `The fill failed: ${job.error}`;
   if (running) {
     $("progress-bar").value = job.fraction;
-    $("progress-text").textContent = job.state === "queued"
-      ? `queued${job.queue_position ? `, ${job.queue_position} fill(s) ahead` : ""}`
-      : `${job.stage} (${Math.round(100 * job.fraction)}%)`;
+    $("progress-text").textContent = job.cancel_asked ? "cancelling…"
+      : job.state === "queued"
+        ? `queued${job.queue_position ? `, ${job.queue_position} fill(s) ahead` : ""}`
+        : `${job.stage} (${Math.round(100 * job.fraction)}%)`;
   }
   const entry = state.images[state.current];
   const done = [...entry.jobs].reverse().find((j) => j.state === "done") || null;
@@ -503,6 +506,11 @@ $("file-filter").oninput = renderFiles;
 $("sample").onclick = () => guarded(async () => adopt(await post("/api/images/sample")));
 $("generator").onchange = () => guarded(showGenerator);
 $("fill").onclick = () => guarded(fill);
+// A queued fill ends at once; a running one at its next step (its events then say so).
+$("cancel-fill").onclick = () => guarded(async () => {
+  const job = state.current && latestJob(state.images[state.current]);
+  if (job && !ended(job)) updateJob(await post(`/api/fills/${job.id}/cancel`));
+});
 $("continue").onclick = () => guarded(async () => {
   if (shownResult) await adopt(await post(`/api/fills/${shownResult}/continue`));
 });
