@@ -16,7 +16,12 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from pano_inpaint.generators.patchmatch._offsets import Lattice, find_lattice, refine_shift
+from pano_inpaint.generators.patchmatch._offsets import (
+    Lattice,
+    find_lattice,
+    not_parallel,
+    refine_shift,
+)
 from pano_inpaint.geometry.padding import pad_cube_faces
 
 __all__ = ["thin_ring", "wider_lattice"]
@@ -72,6 +77,13 @@ def wider_lattice(bank_image: np.ndarray, bank_hole: np.ndarray,
         # plaza's random paving under a 50-degree cap at 2048 px: 399 px along one axis,
         # filled along it as stripes, -2.9 dB). Stripes show on the tile's own ring.
         return None
+    # Only the two directions: each other dominant shift, refined on its own through the thin
+    # ring, is off the directions' combinations by pixels (the hall: [299, -21] beside
+    # 3a + b/2 = [299.6, -18.3]), and its copies doubled the tiles' joints across the cap.
+    first, second = 0, 2 * next(k for k in range(1, len(lattice.offsets) // 2)
+                                if not_parallel(lattice.offsets[0], lattice.offsets[2 * k]))
+    keep = [first, first + 1, second, second + 1]
+    lattice = Lattice(lattice.offsets[keep], lattice.strength[keep], lattice.along[keep])
     offsets = np.array([refine_shift(image, known, factor * offset)
                         for offset in lattice.offsets[::2]])
     return Lattice(np.repeat(offsets, 2, axis=0) * np.tile([[1.0], [-1.0]], (len(offsets), 1)),
