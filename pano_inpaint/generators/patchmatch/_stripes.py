@@ -220,8 +220,7 @@ def stripes_line(image: np.ndarray, hole: np.ndarray, face: int,
         up: the panorama's up in the cube's frame (None: the cube's ``y``).
         lines: the lines found on the tile.
     """
-    vertical = np.array(up if up is not None else (0.0, 1.0, 0.0))
-    if abs(FACE_CENTER[face] @ vertical) < _FROM_ABOVE * np.linalg.norm(vertical):
+    if not _from_above(face, up):
         return None
     direction = find_stripes(image, hole)
     if direction is None:
@@ -229,12 +228,7 @@ def stripes_line(image: np.ndarray, hole: np.ndarray, face: int,
     if any(line.end is None and abs(line.direction @ direction) < np.cos(_ALONG_STRIPES)
            for line in lines):
         return None  # a line across the planks (a kerb, a rug's edge): the lines step's
-    size = hole.shape[1]
-    # Sure: only the shifts within a quarter pixel of the direction, so copies of copies
-    # keep the planks in place; a boundary's order: the first tries span the reach, so a
-    # pixel compares both ends of its plank, not the same few pixels beside the border.
-    return Line(np.array([size / 2, size / 2]), direction, float(size), sure=True,
-                boundary=True, slant=_SLANT)
+    return _across_tile(direction, hole.shape[1])
 
 
 def lattice_stripes(lattice: Lattice, face: int, up: tuple[float, float, float] | None,
@@ -255,10 +249,23 @@ def lattice_stripes(lattice: Lattice, face: int, up: tuple[float, float, float] 
     a, b, _ = lattice.basis()
     if b is not None or not lattice.along[0]:
         return None
-    vertical = np.array(up if up is not None else (0.0, 1.0, 0.0))
-    if abs(FACE_CENTER[face] @ vertical) < _FROM_ABOVE * np.linalg.norm(vertical):
+    if not _from_above(face, up):
         return None
-    direction = np.asarray(a, np.float64) / np.hypot(*a)
+    return _across_tile(np.asarray(a, np.float64) / np.hypot(*a), size)
+
+
+def _from_above(face: int, up: tuple[float, float, float] | None) -> bool:
+    """Whether ``face`` looks at the panorama's floor or ceiling from (nearly) straight above
+    (``up``: the panorama's up in the cube's frame; None: the cube's ``y``)."""
+    vertical = np.array(up if up is not None else (0.0, 1.0, 0.0))
+    return bool(abs(FACE_CENTER[face] @ vertical) >= _FROM_ABOVE * np.linalg.norm(vertical))
+
+
+def _across_tile(direction: np.ndarray, size: int) -> Line:
+    """Stripes along unit ``direction`` as a line as wide as the ``size`` px tile. Sure: only
+    the shifts within a quarter pixel of the direction, so copies of copies keep the stripes in
+    place; a boundary's order: the first tries span the reach, so a pixel compares both ends
+    of its stripe, not the same few pixels beside the border."""
     return Line(np.array([size / 2, size / 2]), direction, float(size), sure=True,
                 boundary=True, slant=_SLANT)
 

@@ -28,8 +28,6 @@ __all__ = ["thin_ring", "wider_lattice"]
 
 _WORK_FACE = 384  # faces larger than this are reduced by whole factors first
 _WIDER = 1.5  # the wider view's padding, in units of the tile's own
-
-
 _THIN_RING = 0.9  # the share of the face under the hole (a 50-degree cap: 0.95; 45: 0.79)
 
 
@@ -72,19 +70,19 @@ def wider_lattice(bank_image: np.ndarray, bank_hole: np.ndarray,
     lattice = find_lattice(view, seen, min_strength=min_strength)
     if lattice is None:
         return None
-    if lattice.basis()[1] is None:
-        # One shift only, found far from the ring it would be copied across: a chance (the
+    # The second direction: the first shift not parallel to the first (``Lattice.basis``'s).
+    second = next((k for k in range(2, len(lattice.offsets), 2)
+                   if not_parallel(lattice.offsets[0], lattice.offsets[k])), None)
+    if second is None:
+        # One direction only, found far from the ring it would be copied across: a chance (the
         # plaza's random paving under a 50-degree cap at 2048 px: 399 px along one axis,
         # filled along it as stripes, -2.9 dB). Stripes show on the tile's own ring.
         return None
     # Only the two directions: each other dominant shift, refined on its own through the thin
     # ring, is off the directions' combinations by pixels (the hall: [299, -21] beside
     # 3a + b/2 = [299.6, -18.3]), and its copies doubled the tiles' joints across the cap.
-    first, second = 0, 2 * next(k for k in range(1, len(lattice.offsets) // 2)
-                                if not_parallel(lattice.offsets[0], lattice.offsets[2 * k]))
-    keep = [first, first + 1, second, second + 1]
-    lattice = Lattice(lattice.offsets[keep], lattice.strength[keep], lattice.along[keep])
-    offsets = np.array([refine_shift(image, known, factor * offset)
-                        for offset in lattice.offsets[::2]])
-    return Lattice(np.repeat(offsets, 2, axis=0) * np.tile([[1.0], [-1.0]], (len(offsets), 1)),
-                   lattice.strength, lattice.along)
+    keep = [0, 1, second, second + 1]
+    offsets = np.array([refine_shift(image, known, factor * lattice.offsets[k])
+                        for k in (0, second)])
+    return Lattice(np.stack([offsets, -offsets], axis=1).reshape(-1, 2),
+                   lattice.strength[keep], lattice.along[keep])
