@@ -40,6 +40,7 @@ __all__ = ["Lattice", "channel_mean", "edge_strength", "find_lattice", "not_para
            "refine_shift", "tone_lattice"]
 
 _SHORTEST = 4  # shorter offsets (work pixels) are left to the ordinary search
+_VALLEY_FRACTIONS = (1 / 4, 1 / 3, 1 / 2, 2 / 3, 3 / 4)
 _MIN_OVERLAP = 0.2  # a shift must keep this share of the known pixels known at both ends
 # Twice a shift (the repeat's confirmation) need only keep this share: under a large cap the
 # known ring is thin, and at twice a tile's period its overlap with itself falls below
@@ -332,6 +333,24 @@ def _grid_of_lines(msd: np.ndarray, valid: np.ndarray, shifts: np.ndarray, valle
     return valley
 
 
+def _on_valley(msd: np.ndarray, valid: np.ndarray, shifts: np.ndarray, centre: int,
+               min_strength: float) -> np.ndarray:
+    """``(n,)`` bool: whether each shift (``(n, 2)`` work pixels from ``centre``) lies on a
+    valley of matching shifts: the texture matches itself all along its direction (a line,
+    stripes), not at isolated points. Every fraction of the shift (``_VALLEY_FRACTIONS``, those
+    beyond the central lobe) must be a dip at half ``min_strength``: half alone is not enough,
+    since half of twice a lattice vector is one (plaza_tiles' 45-degree cap, seed 1: a
+    checkerboard's double step along a diagonal of its cells, taken for stripes, smeared the
+    face into bands)."""
+    on = np.ones(len(shifts), bool)
+    for fraction in _VALLEY_FRACTIONS:
+        points = np.rint(shifts * fraction).astype(np.int64)
+        near = np.hypot(*points.T) < _SHORTEST
+        dips = _dips(msd, valid, _nearest_minimum(msd, valid, centre + points))
+        on &= near | (dips >= min_strength / 2)
+    return on
+
+
 def refine_shift(image: np.ndarray, known: np.ndarray, offset: np.ndarray) -> np.ndarray:
     """``offset`` (``(2,)``, tile pixels, found on a coarser view) moved to the best shift of
     the tile's own known edges, a whole pixel at a time until no neighbour is better, then to
@@ -441,11 +460,9 @@ def find_lattice(
     # and their joints fall at random; loft_planks' tripod lost 0.26 dB to planks crossed by
     # their own width).
     first = minima[order[0]] - centre
-    first_half = centre + np.rint(first / 2).astype(np.int64)
     if (order.size < max_offsets
             and not any(not_parallel(first, minima[k] - centre) for k in order)
-            and _dips(msd, valid, _nearest_minimum(msd, valid, first_half[None]))[0]
-            < min_strength / 2):
+            and not _on_valley(msd, valid, first[None], centre, min_strength)[0]):
         for k in np.argsort(-confirmed, kind="stable"):
             if confirmed[k] < min_strength / 2:
                 break
@@ -453,14 +470,11 @@ def find_lattice(
                     image, known, (minima[k] - centre) * 2**levels):
                 order = np.append(order, k)
                 break
-    # A shift whose half is as sharp a dip lies on a valley of matching shifts: the texture
-    # matches itself all along a direction (a line, stripes), not at isolated points.
-    halves = minima[order] - centre
-    valley = _dips(msd, valid, _nearest_minimum(msd, valid, centre + np.rint(halves / 2).astype(
-        np.int64))) >= min_strength / 2
+    shifts = minima[order] - centre
+    valley = _on_valley(msd, valid, shifts, centre, min_strength)
     # Unless two of them repeat together (a grid of joints between tiles, which a shift along
     # either axis keeps half-matched): then they are the lattice's two directions.
-    valley = _grid_of_lines(msd, valid, halves, valley, centre, min_strength)
+    valley = _grid_of_lines(msd, valid, shifts, valley, centre, min_strength)
     offsets, strengths, along = [], [], []
     for index in order:
         offset = minima[index] - centre
