@@ -41,6 +41,7 @@ __all__ = ["Lattice", "channel_mean", "edge_strength", "find_lattice", "not_para
 
 _SHORTEST = 4  # shorter offsets (work pixels) are left to the ordinary search
 _VALLEY_FRACTIONS = (1 / 4, 1 / 3, 1 / 2, 2 / 3, 3 / 4)
+_VALLEY_RADII = (48, 32, 24, 16)  # work pixels: circles searched for a valley's floor
 _MIN_OVERLAP = 0.2  # a shift must keep this share of the known pixels known at both ends
 # Twice a shift (the repeat's confirmation) need only keep this share: under a large cap the
 # known ring is thin, and at twice a tile's period its overlap with itself falls below
@@ -351,6 +352,32 @@ def _on_valley(msd: np.ndarray, valid: np.ndarray, shifts: np.ndarray, centre: i
     return on
 
 
+def _valley_floor(msd: np.ndarray, valid: np.ndarray, centre: int, min_strength: float
+                  ) -> np.ndarray | None:
+    """``(2,)`` map index of a shift along a valley that holds no local minimum, or None.
+
+    A texture that matches itself along a direction less and less with distance (wood's grain
+    along its boards, their joints at random) has a valley that rises from the centre, and so
+    no minimum on it to be found. On circles about the centre (``_VALLEY_RADII``, the longest
+    first: a longer shift gives the direction more exactly) the lowest ``msd`` is taken where
+    it is a sharp dip across, on a valley (:func:`_on_valley`) and twice it still dips."""
+    angles = np.radians(np.arange(0.0, 180.0, 2.0))
+    circle = np.stack([np.sin(angles), np.cos(angles)], axis=1)
+    for radius in _VALLEY_RADII:
+        points = centre + np.rint(radius * circle).astype(np.int64)
+        usable = valid[points[:, 0], points[:, 1]]
+        if not usable.any():
+            continue
+        lowest = points[np.argmin(np.where(usable, msd[points[:, 0], points[:, 1]], np.inf))]
+        lowest = _nearest_minimum(msd, valid, lowest[None])
+        twice = _nearest_minimum(msd, valid, 2 * lowest - centre)
+        if (_dips(msd, valid, lowest)[0] >= min_strength
+                and _dips(msd, valid, twice)[0] >= min_strength / 2
+                and _on_valley(msd, valid, lowest - centre, centre, min_strength)[0]):
+            return lowest[0]
+    return None
+
+
 def refine_shift(image: np.ndarray, known: np.ndarray, offset: np.ndarray) -> np.ndarray:
     """``offset`` (``(2,)``, tile pixels, found on a coarser view) moved to the best shift of
     the tile's own known edges, a whole pixel at a time until no neighbour is better, then to
@@ -451,7 +478,10 @@ def find_lattice(
     order = np.argsort(-(confirmed * (1 - 0.3 * length)), kind="stable")
     order = order[confirmed[order] >= min_strength][:max_offsets]
     if not order.size:
-        return None
+        floor = _valley_floor(msd, valid, centre, min_strength)
+        if floor is None:
+            return None
+        minima, dips, order = floor[None], _dips(msd, valid, floor[None]), np.zeros(1, np.int64)
     # Through a thin ring the lattice's second direction may dip less than the first (fewer
     # of its shifts stay known: plaza_tiles' 45-degree cap, 0.23 beside 0.37). Where every
     # sharp shift is parallel to the first and the first is an isolated dip, the sharpest
