@@ -41,7 +41,7 @@ __all__ = ["Lattice", "channel_mean", "edge_strength", "find_lattice", "not_para
 
 _SHORTEST = 4  # shorter offsets (work pixels) are left to the ordinary search
 _VALLEY_FRACTIONS = (1 / 4, 1 / 3, 1 / 2, 2 / 3, 3 / 4)
-_VALLEY_RADII = (48, 32)  # work pixels: circles searched for a valley's floor
+_VALLEY_RADII = (48, 32, 24)  # work pixels: circles searched for a valley's floor
 _MIN_OVERLAP = 0.2  # a shift must keep this share of the known pixels known at both ends
 # Twice a shift (the repeat's confirmation) need only keep this share: under a large cap the
 # known ring is thin, and at twice a tile's period its overlap with itself falls below

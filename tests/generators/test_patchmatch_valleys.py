@@ -1,0 +1,131 @@
+"""PatchMatch's dominant offsets on valleys: a shift along which a texture matches itself all
+the way (stripes, planks) is filled as stripes, one at isolated points (tiles, bricks) as a
+lattice (``_offsets._on_valley``, ``_offsets._valley_floor``).
+
+The unit tests draw a map of mean squared differences (``msd``, one value per shift, the zero
+shift at its centre) with dips where a texture would match itself; the others take the down
+tile of a rendered scene under a 45-degree nadir cap at 1024 px (the pipeline's tile there:
+328 px and a padding of 41)."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from pano_inpaint.eval.scenes import render_scene
+from pano_inpaint.generators.patchmatch import _offsets
+from pano_inpaint.generators.patchmatch._offsets import find_lattice, pair_msd
+from pano_inpaint.geometry.cubemap import erp_to_cube
+from pano_inpaint.masks import nadir_mask
+
+CENTRE = 120  # the zero shift's index in the drawn maps
+STRENGTH = 0.3  # find_lattice's min_strength
+
+
+def _shifts() -> tuple[np.ndarray, np.ndarray]:
+    return np.mgrid[-CENTRE:CENTRE + 1, -CENTRE:CENTRE + 1].astype(np.float64)
+
+
+def _lattice_map(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """1 everywhere, with a narrow dip to 0.2 at each whole combination of ``a`` and ``b``."""
+    dy, dx = _shifts()
+    msd = np.ones_like(dy)
+    for i in range(-12, 13):
+        for j in range(-12, 13):
+            py, px = i * a + j * b
+            msd -= 0.8 * np.exp(-((dy - py) ** 2 + (dx - px) ** 2) / 2.0)
+    return np.maximum(msd, 0.2)
+
+
+def _valley_map(direction: np.ndarray, fade: float) -> np.ndarray:
+    """1 everywhere, with a narrow valley through the zero shift along ``direction`` whose
+    depth fades with the distance along it (``exp(-r / fade)``)."""
+    dy, dx = _shifts()
+    unit = direction / np.hypot(*direction)
+    across = dy * unit[1] - dx * unit[0]
+    along = np.abs(dy * unit[0] + dx * unit[1])
+    return 1.0 - 0.8 * np.exp(-across**2 / 2.0) * np.exp(-along / fade)
+
+
+def _valid() -> np.ndarray:
+    return np.ones((2 * CENTRE + 1,) * 2, bool)
+
+
+def test_half_a_double_step_is_a_dip_but_no_valley():
+    """Twice a lattice step has a dip at its half (the step itself): the half alone took a
+    checkerboard's double diagonal for stripes; its thirds and quarters are no dips."""
+    a, b = np.array([20.0, 6.0]), np.array([-6.0, 20.0])
+    msd = _lattice_map(a, b)
+    shifts = np.array([2 * a, a, a + b])
+    assert not _offsets._on_valley(msd, _valid(), shifts, CENTRE, STRENGTH).any()
+
+
+def test_every_fraction_of_a_shift_along_a_valley_is_a_dip():
+    direction = np.array([9.0, 4.0])
+    msd = _valley_map(direction, fade=1e9)
+    shifts = np.array([2 * direction, 5 * direction, 10 * direction])
+    assert _offsets._on_valley(msd, _valid(), shifts, CENTRE, STRENGTH).all()
+
+
+def test_a_valley_that_fades_is_found_on_its_floor():
+    """A valley that rises from the centre holds no local minimum; its floor is taken on the
+    longest circle where it is still a sharp dip, along the valley."""
+    direction = np.array([9.0, 4.0])
+    floor = _offsets._valley_floor(_valley_map(direction, fade=100.0), _valid(), CENTRE,
+                                   STRENGTH)
+    assert floor is not None
+    shift = floor - CENTRE
+    assert np.hypot(*shift) >= 24
+    unit = direction / np.hypot(*direction)
+    assert abs(shift[0] * unit[1] - shift[1] * unit[0]) <= 1.0  # on the valley, to a pixel
+
+
+def test_a_valley_too_short_for_its_direction_is_not_taken():
+    """Faded out before 24 px (sharp at 16): a pixel across at 16 px is 3.6 degrees, too
+    rough a direction to copy along across a hole."""
+    msd = _valley_map(np.array([9.0, 4.0]), fade=20.0)
+    assert _offsets._valley_floor(msd, _valid(), CENTRE, STRENGTH) is None
+
+
+def test_a_lattice_has_no_valley_floor():
+    msd = _lattice_map(np.array([20.0, 6.0]), np.array([-6.0, 20.0]))
+    assert _offsets._valley_floor(msd, _valid(), CENTRE, STRENGTH) is None
+
+
+def _down_tile(scene: str, seed: int, supersample: int) -> tuple[np.ndarray, np.ndarray]:
+    image = render_scene(scene, 1024, seed=seed, supersample=supersample)
+    mask = cv2.dilate(nadir_mask(512, 1024, 45).astype(np.uint8), np.ones((5, 5), np.uint8))
+    tile = erp_to_cube(image.astype(np.float32) / 255, 328, pad=41, face_ids=["D"])[0]
+    hole = erp_to_cube(mask.astype(np.float32), 328, pad=41, interpolation="nearest",
+                       face_ids=["D"])[0] > 0.5
+    return tile, hole
+
+
+def test_a_checkerboard_seen_through_a_ring_is_a_lattice_not_stripes():
+    """The plaza's checkerboard, seed 1: the sharpest shift is twice a diagonal of its cells.
+    Taken for stripes (its half dips), the fill smeared the down face into bands (15.77 dB;
+    as a lattice of two directions 17.69)."""
+    tile, hole = _down_tile("plaza_tiles", 1, 1)
+    lattice = find_lattice(tile, ~hole)
+    assert lattice is not None
+    assert not lattice.along.any()
+    a, b, _ = lattice.basis()
+    assert b is not None
+
+
+def test_planks_whose_grain_fades_along_them_are_found_along_them():
+    """The loft's planks, seed 1: their grain matches itself less and less along the boards,
+    so no minimum lies on the valley and no lattice was found (fog, 23.52 dB); along the
+    valley's floor the boards continue across the cap (24.27)."""
+    tile, hole = _down_tile("loft_planks", 1, 2)
+    lattice = find_lattice(tile, ~hole)
+    assert lattice is not None
+    assert lattice.along[0]
+    shift = np.rint(lattice.offsets[0]).astype(int)
+    # Along the boards the whole (known) floor matches itself far better than across them.
+    truth = erp_to_cube(render_scene("loft_planks", 1024, seed=1, supersample=2).astype(
+        np.float32) / 255, 328, pad=41, face_ids=["D"])[0]
+    everywhere = np.ones(truth.shape[:2], bool)
+    along = pair_msd(truth, everywhere, int(shift[0]), int(shift[1]), 1)
+    across = pair_msd(truth, everywhere, int(shift[1]), -int(shift[0]), 1)
+    assert along < 0.5 * across
