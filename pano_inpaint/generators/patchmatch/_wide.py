@@ -20,6 +20,7 @@ from pano_inpaint.generators.patchmatch._offsets import (
     Lattice,
     find_lattice,
     not_parallel,
+    refine_on_long_steps,
     refine_shift,
 )
 from pano_inpaint.geometry.padding import pad_cube_faces
@@ -84,5 +85,6 @@ def wider_lattice(bank_image: np.ndarray, bank_hole: np.ndarray,
     keep = [0, 1, second, second + 1]
     offsets = np.array([refine_shift(image, known, factor * lattice.offsets[k])
                         for k in (0, second)])
-    return Lattice(np.stack([offsets, -offsets], axis=1).reshape(-1, 2),
-                   lattice.strength[keep], lattice.along[keep])
+    return refine_on_long_steps(
+        Lattice(np.stack([offsets, -offsets], axis=1).reshape(-1, 2), lattice.strength[keep],
+                lattice.along[keep]), image, known)
