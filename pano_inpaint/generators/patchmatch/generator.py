@@ -1352,11 +1352,15 @@ class PatchMatch:
                     if note:
                         problem.notes.append(f"patchmatch structure: face "
                                              f"{FACE_ORDER[problem.face_ids[i]]}: {note}")
-            if stripes_share > _KEPT_ALONG_STRIPES:
+            if stripes_share > _KEPT_ALONG_STRIPES or (
+                    thin_ring(problem.hole[i], problem.pad)
+                    and any(part.lattice is not None for part in parts)):
                 # Where the whole steps left much to the stripes, the ring is thinner than a
                 # step, and the stitch, held only by that ring, drifted over the whole face
                 # (the workshop's 50-degree cap at 2048 px: a blue haze over the stripes,
-                # 16.6 dB; with the copies' steps kept, 23.0).
+                # 16.6 dB; with the copies' steps kept, 23.0). So it did over a lattice filled
+                # from a thin ring (the yard's bricks under a 50-degree cap at 2048 px: a cyan
+                # haze over the cap's middle).
                 field.toned = done.copy() if field.toned is None else field.toned | done
             lined = [(part.direction, part.region & done) for part in parts
                      if part.direction is not None and (part.region & done).any()]
