@@ -461,7 +461,7 @@ def _same_colours(image: np.ndarray, known: np.ndarray, shift: np.ndarray) -> bo
 
 def find_lattice(
     image: np.ndarray, known: np.ndarray, *, work_size: int = 512, min_strength: float = 0.3,
-    max_offsets: int = 6,
+    max_offsets: int = 6, long_steps: bool = True,
 ) -> Lattice | None:
     """The dominant offsets of the known part of one tile, or None if it has none.
 
@@ -471,6 +471,10 @@ def find_lattice(
         work_size: side of the copy the search runs on.
         min_strength: least sharpness of a dominant offset's minimum (see :func:`_dips`).
         max_offsets: how many shifts (each counted with both signs) to keep at most.
+        long_steps: measure the basis over its long multiples (:func:`_on_long_steps`);
+            not on a view whose sharpness changes across it (a floor rectified from a side
+            face, blurred towards the horizon: its long steps compare sharp tiles with
+            blurred ones, and the plaza's wrap object lost 0.87 dB).
 
     Returns:
         A :class:`Lattice` with the sharpest shifts (their ``strength`` is the dip), or None
@@ -573,8 +577,8 @@ def find_lattice(
         offsets += [offset, -offset]
         strengths += [float(dips[index])] * 2
     along = np.repeat(valley, 2)
-    return _on_long_steps(Lattice(np.array(offsets, np.float64), np.array(strengths), along),
-                          features(0))
+    lattice = Lattice(np.array(offsets, np.float64), np.array(strengths), along)
+    return _on_long_steps(lattice, features(0)) if long_steps else lattice
 
 
 def tone_lattice(image: np.ndarray, known: np.ndarray, lattice: Lattice, *, span: int = 3

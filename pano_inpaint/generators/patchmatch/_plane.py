@@ -430,7 +430,8 @@ def _nearer_lattice(image: np.ndarray, hole: np.ndarray, face: int, face_size: i
         # Not much nearer: a hole at the bottom of the tile already sees the floor there
         # (a monopod's top on a side face: a sliver of Lebombo's planks).
         return None
-    lattice = find_lattice(near.image, near.known, min_strength=min_strength)
+    lattice = find_lattice(near.image, near.known, min_strength=min_strength,
+                           long_steps=False)
     if lattice is None:
         return None
     lattice = tone_lattice(near.image, near.known, lattice)
@@ -470,7 +471,8 @@ def floor_lattice(image: np.ndarray, hole: np.ndarray, face: int, face_size: int
     rect = rectify(image, hole, face, face_size, pad, up)
     if rect is None:
         return None
-    lattice = find_lattice(rect.image, rect.known, min_strength=min_strength)
+    lattice = find_lattice(rect.image, rect.known, min_strength=min_strength,
+                           long_steps=False)
     if lattice is not None:
         if not rect.whole and not holds_across(rect, lattice, _PART_STRENGTH):
             # A hole only partly on the plane: its lower part may be a wall's (or a
