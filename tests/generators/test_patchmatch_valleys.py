@@ -150,3 +150,13 @@ def test_a_lattice_seen_through_a_thin_ring_is_measured_over_its_long_steps():
         np.ones(hole.shape, bool))
     for found, floor in zip((a, b), whole_floor.basis()[:2], strict=True):
         assert np.hypot(*(found - floor)) <= 0.05
+
+
+def test_a_map_smaller_than_the_valleys_circles_has_no_floor():
+    """A small tile's map (87 shifts across) does not reach the 48 px circle."""
+    small = 43
+    dy, dx = np.mgrid[-small:small + 1, -small:small + 1].astype(np.float64)
+    msd = 1.0 - 0.8 * np.exp(-(dy * 4 - dx * 9) ** 2 / (2 * 97.0))
+    valid = np.ones(msd.shape, bool)
+    floor = _offsets._valley_floor(msd, valid, small, STRENGTH)
+    assert floor is None or np.hypot(*(floor - small)) < small

@@ -367,6 +367,8 @@ def _valley_floor(msd: np.ndarray, valid: np.ndarray, centre: int, min_strength:
     angles = np.radians(np.arange(0.0, 180.0, 2.0))
     circle = np.stack([np.sin(angles), np.cos(angles)], axis=1)
     for radius in _VALLEY_RADII:
+        if radius >= centre:  # a small tile's map does not reach it
+            continue
         points = centre + np.rint(radius * circle).astype(np.int64)
         usable = valid[points[:, 0], points[:, 1]]
         if not usable.any():
