@@ -160,9 +160,10 @@ def _plank_floor(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.n
 def test_planks_continue_across_a_nadir_cap_in_place(stripes):
     """Under a 40-degree nadir cap the planks of the inner half of the hole (within 20 degrees
     of the nadir) lie where the known floor's continue, within a fifth of a plank (about a
-    pixel), as clearly as on the known floor; without the stripes step the joints found there
-    are filled along as lines and PatchMatch does the rest: no planks in place (0.08 of the
-    known floor's strength)."""
+    pixel), as clearly as on the known floor. Without the stripes step they are filled along
+    the valley the planks make in the tile's matches (a lattice of one shift on a valley's
+    floor, ``_offsets._valley_floor``; before it, the joints were filled along as lines and
+    PatchMatch did the rest: no planks in place, 0.08 of the known floor's strength)."""
     image, across, polar = _plank_floor(np.random.default_rng(3))
     result = inpaint(image, nadir_mask(256, 512, 40), generator=PatchMatch(stripes=stripes))
     inner, ring = polar < 20, (polar > 45) & (polar < 60)
@@ -175,7 +176,7 @@ def test_planks_continue_across_a_nadir_cap_in_place(stripes):
     filled = phase(result.image.mean(axis=-1), inner)
     offset = abs(np.angle(filled / truth)) / (2 * np.pi)
     placed = offset < 0.2 and abs(filled) > 0.5 * abs(truth)
-    assert placed == stripes, (offset, abs(filled) / abs(truth))
+    assert placed, (offset, abs(filled) / abs(truth))
     assert any("stripes along" in note for note in result.report.notes) == stripes
 
 

@@ -43,6 +43,8 @@ _SHORTEST = 4  # shorter offsets (work pixels) are left to the ordinary search
 _VALLEY_FRACTIONS = (1 / 4, 1 / 3, 1 / 2, 2 / 3, 3 / 4)
 _LONG_REACH = 0.75  # share of the tile a basis step's multiples are measured up to
 _LONG_MSD = 1.5  # ... while they match at most this many times worse than the step itself
+_LONG_PAIRS = 2000  # ... and keep this many pixel pairs known (a 104 px tile's thin ring:
+# 700 at twice its step, whose measure moved the step 0.2 px the wrong way)
 _SNAP = 0.2  # how near whole a dominant offset's coefficients on the basis must be
 _VALLEY_RADII = (48, 32, 24)  # work pixels: circles searched for a valley's floor
 _MIN_OVERLAP = 0.2  # a shift must keep this share of the known pixels known at both ends
@@ -75,11 +77,15 @@ class Lattice:
             repeat that its neighbouring shifts do not share; 0: no dip).
         along: ``(K,)`` bool, the shift lies on a valley: the texture matches itself all
             along its direction (a line or stripes), not only at whole multiples of it.
+        floor: the one shift was taken on a valley's floor, where no minimum was
+            (:func:`_valley_floor`): a weaker find than a minimum, which the stripes step
+            (planks seen from above, ``_stripes``) overrules.
     """
 
     offsets: np.ndarray
     strength: np.ndarray
     along: np.ndarray
+    floor: bool = False
 
     def vectors(self, reach: float, max_count: int = 4096, *, whole: bool = True
                 ) -> np.ndarray:
@@ -415,7 +421,9 @@ def _long_step(features: tuple[np.ndarray, np.ndarray], shift: np.ndarray) -> np
     while np.isfinite(base) and multiple * np.hypot(*current) <= _LONG_REACH * size:
         longer = _walk(features, multiple * current)
         whole = np.rint(longer).astype(np.int64)
-        if not pair_msd(edges, known, int(whole[0]), int(whole[1]), step) <= _LONG_MSD * base:
+        if (_pairs(known, int(whole[0]), int(whole[1])) < _LONG_PAIRS
+                or not pair_msd(edges, known, int(whole[0]), int(whole[1]), step)
+                <= _LONG_MSD * base):
             break
         current = longer / multiple
         multiple *= 2
@@ -425,6 +433,15 @@ def _long_step(features: tuple[np.ndarray, np.ndarray], shift: np.ndarray) -> np
 def refine_on_long_steps(lattice: Lattice, image: np.ndarray, known: np.ndarray) -> Lattice:
     """:func:`_on_long_steps` on a tile ``image`` ``(P, P, C)`` over its ``known`` pixels."""
     return _on_long_steps(lattice, edge_strength(image, known))
+
+
+def _pairs(known: np.ndarray, dy: int, dx: int) -> int:
+    """How many pixels of ``known`` (``(P, P)`` bool) stay known shifted by ``(dy, dx)``."""
+    size = known.shape[0]
+    if abs(dy) >= size or abs(dx) >= size:
+        return 0
+    return int((known[max(0, -dy):size - max(0, dy), max(0, -dx):size - max(0, dx)]
+                & known[max(0, dy):size - max(0, -dy), max(0, dx):size - max(0, -dx)]).sum())
 
 
 def _on_long_steps(lattice: Lattice, features: tuple[np.ndarray, np.ndarray]) -> Lattice:
@@ -463,7 +480,7 @@ def _same_colours(image: np.ndarray, known: np.ndarray, shift: np.ndarray) -> bo
 
 def find_lattice(
     image: np.ndarray, known: np.ndarray, *, work_size: int = 512, min_strength: float = 0.3,
-    max_offsets: int = 6, long_steps: bool = True,
+    max_offsets: int = 6, long_steps: bool = True, second_beside_double: bool = True,
 ) -> Lattice | None:
     """The dominant offsets of the known part of one tile, or None if it has none.
 
@@ -477,6 +494,10 @@ def find_lattice(
             not on a view whose sharpness changes across it (a floor rectified from a side
             face, blurred towards the horizon: its long steps compare sharp tiles with
             blurred ones, and the plaza's wrap object lost 0.87 dB).
+        second_beside_double: a second direction may be added beside a first shift whose
+            half is a dip as well (twice a step of the lattice; off on a wider view, whose
+            shifts are found far from the ring they are copied across: the plaza's random
+            paving at 2048 px gave 399 px and 200 px across it, a fill of fragments).
 
     Returns:
         A :class:`Lattice` with the sharpest shifts (their ``strength`` is the dip), or None
@@ -541,11 +562,13 @@ def find_lattice(
     length = np.hypot(*(minima - centre).T) / work.shape[0]
     order = np.argsort(-(confirmed * (1 - 0.3 * length)), kind="stable")
     order = order[confirmed[order] >= min_strength][:max_offsets]
+    on_floor = False
     if not order.size:
         floor = _valley_floor(msd, valid, centre, min_strength)
         if floor is None:
             return None
         minima, dips, order = floor[None], _dips(msd, valid, floor[None]), np.zeros(1, np.int64)
+        on_floor = True
     # Through a thin ring the lattice's second direction may dip less than the first (fewer
     # of its shifts stay known: plaza_tiles' 45-degree cap, 0.23 beside 0.37). Where every
     # sharp shift is parallel to the first and the first is an isolated dip, the sharpest
@@ -554,9 +577,13 @@ def find_lattice(
     # and their joints fall at random; loft_planks' tripod lost 0.26 dB to planks crossed by
     # their own width).
     first = minima[order[0]] - centre
+    first_half = centre + np.rint(first / 2).astype(np.int64)
     if (order.size < max_offsets
             and not any(not_parallel(first, minima[k] - centre) for k in order)
-            and not _on_valley(msd, valid, first[None], centre, min_strength)[0]):
+            and not _on_valley(msd, valid, first[None], centre, min_strength)[0]
+            and (second_beside_double or _dips(
+                msd, valid, _nearest_minimum(msd, valid, first_half[None]))[0]
+                < min_strength / 2)):
         for k in np.argsort(-confirmed, kind="stable"):
             if confirmed[k] < min_strength / 2:
                 break
@@ -579,7 +606,7 @@ def find_lattice(
         offsets += [offset, -offset]
         strengths += [float(dips[index])] * 2
     along = np.repeat(valley, 2)
-    lattice = Lattice(np.array(offsets, np.float64), np.array(strengths), along)
+    lattice = Lattice(np.array(offsets, np.float64), np.array(strengths), along, on_floor)
     return _on_long_steps(lattice, features(0)) if long_steps else lattice
 
 

@@ -68,7 +68,7 @@ def wider_lattice(bank_image: np.ndarray, bank_hole: np.ndarray,
     view = pad_cube_faces(np.stack(cores), wide_pad, face_ids=[face])[0]
     # A view pixel is known only where every core pixel under it was.
     seen = pad_cube_faces(np.stack(known_cores), wide_pad, face_ids=[face])[0] > 0.999
-    lattice = find_lattice(view, seen, min_strength=min_strength)
+    lattice = find_lattice(view, seen, min_strength=min_strength, second_beside_double=False)
     if lattice is None:
         return None
     # The second direction: the first shift not parallel to the first (``Lattice.basis``'s).

@@ -1157,6 +1157,15 @@ class PatchMatch:
                         problem.bank_image, problem.bank_hole, problem.bank_face_ids,
                         problem.face_ids[i], problem.face_size, problem.pad, image, ~hole,
                         min_strength=p.lattice_strength)
+                if lattice is not None and lattice.floor and p.stripes:
+                    # Found on a valley's floor only: planks that the stripes step sees all
+                    # round the hole (filled from both their ends, the light from a plain
+                    # fill) are left to it.
+                    lines = lines_found.result()[0]
+                    if stripes_line(problem.image[i], hole, problem.face_ids[i], problem.up,
+                                    [line for line in lines if line.sure or not sure_only]
+                                    ) is not None:
+                        lattice = None
                 if lattice is not None:
                     lattice = tone_lattice(image, ~hole, lattice)
             except BaseException:
