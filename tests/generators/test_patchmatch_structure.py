@@ -1811,3 +1811,23 @@ def test_a_lattice_on_a_valleys_floor_gives_way_to_a_floor_seen_from_above(
     assert any("seen from above (test)" in note for note in tiles.notes) == seen_from_above
     assert any("filled along the lattice first" in note for note in tiles.notes) != (
         seen_from_above)
+
+
+@pytest.mark.parametrize(("radius", "kept"), [(44, True), (5, False)])
+def test_a_lattice_on_a_valleys_floor_fills_only_a_deep_hole(rng, monkeypatch, radius, kept):
+    """A hole less than 0.15 of the face deep keeps its lines (a lake's ripples round an
+    object at a cube corner: -0.91 dB along the valley); a deep one follows the valley."""
+    import dataclasses
+
+    from pano_inpaint.generators.patchmatch import generator as module
+
+    image = _stripes(rng)
+    found = find_lattice(image, ~_hole())
+    assert found is not None
+    monkeypatch.setattr(module, "find_lattice",
+                        lambda *args, **kwargs: dataclasses.replace(found, floor=True))
+    y, x = _grid()
+    hole = np.hypot(y - (SIZE - 1) / 2, x - (SIZE - 1) / 2) <= radius
+    tiles = _tiles(image, hole)
+    PatchMatch(stripes=False).inpaint(tiles)
+    assert any("filled along the lattice" in note for note in tiles.notes) == kept

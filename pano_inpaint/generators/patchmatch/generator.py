@@ -75,6 +75,9 @@ _CORNER_STRETCH = 3.0
 # 0.06 at 1024 px, 0.70 at 2048 and 0.18 at 4096, and 0.78 under the loft's at 2048. At 0.25
 # the 4K workshop kept a blue haze (18.0 dB; 22.9 with its steps kept).
 _KEPT_ALONG_STRIPES = 0.05
+# The least depth (a share of the face) of a hole that a lattice found on a valley's floor
+# fills (``_offsets._valley_floor``; shallower ones keep their lines, ``_structure``).
+_FLOOR_MIN_DEPTH = 0.15
 # A layer of fewer pixels than this is peeled on one thread: waking the thread pool costs more
 # (about 35 ms a call on two cores shared with other jobs, measured; a line's band has ~20
 # pixels a layer and hundreds of layers).
@@ -1164,9 +1167,15 @@ class PatchMatch:
                     # against 0.31, -0.51 dB) and planks that the stripes step sees all round
                     # the hole (filled from both their ends, the light from a plain fill) come
                     # first.
+                    # In a shallow hole the lines found across it do better (a workshop's
+                    # stripes beside a monopod, 0.08 of the face deep: -0.75 dB; a lake's
+                    # ripples round an object at a cube corner, 0.11: -0.91), in a deep one
+                    # the valley (the warehouse's ceiling stripes, 0.21: +2.5 dB; the loft's
+                    # planks under caps, 0.34-0.49).
                     plane = self._plane_lattice(problem, i, radius)
                     lines = lines_found.result()[0]
-                    if plane is not None or (p.stripes and stripes_line(
+                    if depth < _FLOOR_MIN_DEPTH * problem.face_size or plane is not None or (
+                            p.stripes and stripes_line(
                             problem.image[i], hole, problem.face_ids[i], problem.up,
                             [line for line in lines if line.sure or not sure_only])
                             is not None):
