@@ -198,5 +198,14 @@ class FillQueue:
                 log.debug("fill %s failed:\n%s", job.id, traceback.format_exc())
                 text = str(exc).strip().splitlines()
                 state, error = FAILED, text[0] if text else type(exc).__name__
+            except SystemExit:  # a library's exit() inside a fill: that fill failed, no more
+                log.exception("fill %s: its code asked to exit", job.id)
+                state, error = FAILED, "the fill stopped (its code asked to exit)"
+            except BaseException:
+                # Ended before the thread goes (otherwise the job stayed "running" for ever
+                # and its image's turn was never given back).
+                job.seconds = time.perf_counter() - start
+                self._end(job, FAILED, "the fill was interrupted", ran=True)
+                raise
             job.seconds = time.perf_counter() - start
             self._end(job, state, error, ran=True)

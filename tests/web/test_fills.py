@@ -4,6 +4,7 @@ import threading
 import time
 
 import numpy as np
+import pytest
 
 from pano_inpaint.web.fills import FillQueue
 
@@ -66,6 +67,41 @@ def test_failures_are_kept_and_the_queue_goes_on():
     assert jobs[0].error == "the generator broke"
     assert "memory" in jobs[1].error
     assert jobs[2].fraction == 1.0 and jobs[2].mask.size == 0  # the snapshot is let go
+    queue.close()
+
+
+def test_a_fill_that_asks_to_exit_fails_alone_and_frees_its_image():
+    """``SystemExit`` is no ``Exception``: raised inside a fill it skipped the job's end, so
+    the job stayed running for ever and every later fill of its panorama waited behind it."""
+    queue = FillQueue()
+
+    def exits(job):
+        raise SystemExit(3)
+
+    first = queue.submit("a", {}, MASK, exits)
+    second = queue.submit("a", {}, MASK, lambda job: {"ok": True})
+    _wait(first)
+    _wait(second)
+    assert first.state == "failed" and "exit" in first.error
+    assert second.state == "done"
+    queue.close()
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+def test_an_interrupted_fill_ends_failed_before_its_worker_goes():
+    """Any other ``BaseException`` ends its worker, but not before the job is ended and its
+    image's turn given back: the other worker runs the image's next fill."""
+    queue = FillQueue(workers=2)
+
+    def interrupted(job):
+        raise KeyboardInterrupt
+
+    first = queue.submit("a", {}, MASK, interrupted)
+    _wait(first)
+    second = queue.submit("a", {}, MASK, lambda job: {"ok": True})
+    _wait(second)
+    assert first.state == "failed" and "interrupted" in first.error
+    assert second.state == "done"
     queue.close()
 
 
