@@ -29,6 +29,7 @@ found, and the fill is the plain PatchMatch one.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import warnings
 from dataclasses import dataclass
@@ -78,8 +79,9 @@ class Lattice:
         along: ``(K,)`` bool, the shift lies on a valley: the texture matches itself all
             along its direction (a line or stripes), not only at whole multiples of it.
         floor: the one shift was taken on a valley's floor, where no minimum was
-            (:func:`_valley_floor`): a weaker find than a minimum, which the stripes step
-            (planks seen from above, ``_stripes``) overrules.
+            (:func:`_valley_floor`): a weaker find than a minimum, which the generator drops
+            for the stripes step (planks seen from above, ``_stripes``), for a floor's
+            lattice seen from above (``_plane``) and in a shallow hole.
     """
 
     offsets: np.ndarray
@@ -466,7 +468,7 @@ def _on_long_steps(lattice: Lattice, features: tuple[np.ndarray, np.ndarray]) ->
         if (np.abs(coefficients - whole).max() <= _SNAP
                 and np.hypot(*(whole @ basis - offset)) <= 1.0):
             offsets[k] = whole @ longer
-    return Lattice(offsets, lattice.strength, lattice.along)
+    return dataclasses.replace(lattice, offsets=offsets)
 
 
 def _same_colours(image: np.ndarray, known: np.ndarray, shift: np.ndarray) -> bool:
