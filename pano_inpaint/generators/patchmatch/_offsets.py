@@ -279,17 +279,27 @@ def _dips(msd: np.ndarray, valid: np.ndarray, points: np.ndarray) -> np.ndarray:
     return np.where(usable.mean(axis=1) >= 0.5, np.nan_to_num(dips), 0.0)
 
 
-def pair_msd(image: np.ndarray, known: np.ndarray, dy: int, dx: int, step: int) -> float:
-    """``msd`` of one shift on every ``step``-th pixel (inf without enough pairs)."""
-    size = image.shape[0]
+def _windows(size: int, dy: int, dx: int, step: int
+             ) -> tuple[tuple[slice, slice], tuple[slice, slice]] | None:
+    """The two windows of a ``size``-pixel tile that a shift ``(dy, dx)`` pairs, pixel ``x`` of
+    the first with ``x + (dy, dx)`` of the second, on every ``step``-th pixel (None: under two
+    pixels either way)."""
     ya, yb = max(0, -dy), min(size, size - dy)
     xa, xb = max(0, -dx), min(size, size - dx)
     if yb - ya < 2 or xb - xa < 2:
+        return None
+    return ((slice(ya, yb, step), slice(xa, xb, step)),
+            (slice(ya + dy, yb + dy, step), slice(xa + dx, xb + dx, step)))
+
+
+def pair_msd(image: np.ndarray, known: np.ndarray, dy: int, dx: int, step: int) -> float:
+    """``msd`` of one shift on every ``step``-th pixel (inf without enough pairs)."""
+    windows = _windows(image.shape[0], dy, dx, step)
+    if windows is None:
         return np.inf
-    a = image[ya:yb:step, xa:xb:step]
-    b = image[ya + dy : yb + dy : step, xa + dx : xb + dx : step]
-    both = known[ya:yb:step, xa:xb:step] & known[ya + dy : yb + dy : step, xa + dx : xb + dx :
-                                                 step]
+    here, there = windows
+    a, b = image[here], image[there]
+    both = known[here] & known[there]
     count = int(both.sum())
     if count < 64:
         return np.inf
@@ -439,11 +449,8 @@ def refine_on_long_steps(lattice: Lattice, image: np.ndarray, known: np.ndarray)
 
 def _pairs(known: np.ndarray, dy: int, dx: int) -> int:
     """How many pixels of ``known`` (``(P, P)`` bool) stay known shifted by ``(dy, dx)``."""
-    size = known.shape[0]
-    if abs(dy) >= size or abs(dx) >= size:
-        return 0
-    return int((known[max(0, -dy):size - max(0, dy), max(0, -dx):size - max(0, dx)]
-                & known[max(0, dy):size - max(0, -dy), max(0, dx):size - max(0, -dx)]).sum())
+    windows = _windows(known.shape[0], dy, dx, 1)
+    return 0 if windows is None else int((known[windows[0]] & known[windows[1]]).sum())
 
 
 def _on_long_steps(lattice: Lattice, features: tuple[np.ndarray, np.ndarray]) -> Lattice:

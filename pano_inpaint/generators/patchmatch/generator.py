@@ -439,6 +439,12 @@ class _Along:
 _IDENTITY = np.eye(3)  # the kernel's homography for shifts on the tile itself
 
 
+def _drawable(lines: list[Line], sure_only: bool) -> list[Line]:
+    """The ``lines`` a tile may draw: all of them, or only the sure ones in a hole too thin
+    for an unsure pair (``sure_only``, ``unsure_min_depth``)."""
+    return [line for line in lines if line.sure] if sure_only else lines
+
+
 def _line_parts(lines: list[Line], hole: np.ndarray, reach: float) -> list[_Along]:
     """Each line's part of ``hole`` (``(P, P)`` bool), in ``lines``' order: its band, a
     boundary's wide band less what the bands before it took (a line crossing the boundary
@@ -1177,8 +1183,7 @@ class PatchMatch:
                     if depth < _FLOOR_MIN_DEPTH * problem.face_size or plane is not None or (
                             p.stripes and stripes_line(
                             problem.image[i], hole, problem.face_ids[i], problem.up,
-                            [line for line in lines if line.sure or not sure_only])
-                            is not None):
+                            _drawable(lines, sure_only)) is not None):
                         lattice = None
                 if lattice is not None:
                     lattice = tone_lattice(image, ~hole, lattice)
@@ -1207,9 +1212,10 @@ class PatchMatch:
                 enough.set()
                 raise
             lines, edges = lines_found.result()
-            if sure_only and not all(line.sure for line in lines):
-                lines = [line for line in lines if line.sure]
+            drawable = _drawable(lines, sure_only)
+            if len(drawable) < len(lines):
                 unsure.append(face)
+            lines = drawable
             # Only a line crossing the hole keeps the stripes off (``stripes_line``); one that
             # ends in it, a corner's edges too, is then filled over by the stripes (drawn, the
             # box corner at St Fagans' large cap cost 0.11 dB: its edges' extensions meet
