@@ -54,7 +54,12 @@ _MIN_OVERLAP = 0.2  # a shift must keep this share of the known pixels known at 
 # _MIN_OVERLAP (plaza_tiles' 45-degree cap, seed 1: 0.12 of the known pixels at 90 px), so a
 # sharp lattice (strength 0.37) was dropped for want of pixels, not of a repeat.
 _CONFIRM_OVERLAP = 0.1
-_HALF_PERIOD = 1.5  # colour msd at a shift above this times at twice it: half a period
+# Colour msd at a shift above this times at twice it: half a period (half the diagonal of the
+# hall's tiles, whose tones alternate along it: 5.8). Random tones match about as badly at
+# every step, and through a thin ring their ratio strays: the hall's tiles under a 50-degree
+# cap at 1024 px, 1.51 (with 1.5, one of the grid's two directions was dropped: a row of
+# dark wedges).
+_HALF_PERIOD = 2.0
 _REFINE_PIXELS = 60_000  # pixel pairs sampled per shift when refining at full resolution
 # Sorted colour differences of a lattice's steps this many times apart split the steps that keep
 # the colours (below) from those that swap them (a checkerboard's: 9 times; painted stripes whose
@@ -137,6 +142,12 @@ class Lattice:
             if b @ b >= a @ a:
                 return a, b, b_along
             a, b = b, a
+
+    def one_axis(self) -> bool:
+        """One direction whose shift is an isolated dip, not on a valley: not stripes but
+        one axis of a grid whose other axis did not dip (a thin ring keeps too few of its
+        pairs)."""
+        return self.basis()[1] is None and not self.along[0]
 
     def cell(self) -> float:
         """The length of the longest of the reduced basis' ``a``, ``b``, ``a + b``, ``a - b``
