@@ -463,6 +463,12 @@ def _line_parts(lines: list[Line], hole: np.ndarray, reach: float) -> list[_Alon
     return parts
 
 
+def _lattice_note(face: str, lattice: Lattice, wider: bool) -> str:
+    return (f"face {face}: lattice of strength {lattice.strength.max():.2f}"
+            f"{' found on a wider view' if wider else ''}, "
+            f"shift {np.round(lattice.offsets[0], 1).tolist()} px")
+
+
 def _kinds(parts: list[_Along]) -> str:
     """What ``parts`` follow, for a note: "lines", "line and the floor lattice".
 
@@ -1171,25 +1177,11 @@ class PatchMatch:
                         min_strength=p.lattice_strength)
                     if seen_wider is not None:
                         lattice, wider = seen_wider, True
-                plane: tuple[_Along, str] | None | bool = False  # False: not looked for yet
-                if lattice is not None and lattice.floor:
-                    # Found on a valley's floor only, a weaker find than a minimum: a floor's
-                    # lattice seen from above (the 2K loft's ceiling beside a stroke: 0.92
-                    # against 0.31, -0.51 dB) and planks that the stripes step sees all round
-                    # the hole (filled from both their ends, the light from a plain fill) come
-                    # first.
-                    # In a shallow hole the lines found across it do better (a workshop's
-                    # stripes beside a monopod, 0.08 of the face deep: -0.75 dB; a lake's
-                    # ripples round an object at a cube corner, 0.11: -0.91), in a deep one
-                    # the valley (the warehouse's ceiling stripes, 0.21: +2.5 dB; the loft's
-                    # planks under caps, 0.34-0.49).
-                    plane = self._plane_lattice(problem, i, radius)
-                    lines = lines_found.result()[0]
-                    if depth < _FLOOR_MIN_DEPTH * problem.face_size or plane is not None or (
-                            p.stripes and stripes_line(
-                            problem.image[i], hole, problem.face_ids[i], problem.up,
-                            _drawable(lines, sure_only)) is not None):
-                        lattice = None
+                # A lattice found on a valley's floor only (no minimum) is a weaker find: it
+                # is the plain path's last fallback, below.
+                valley = lattice if lattice is not None and lattice.floor else None
+                if valley is not None:
+                    lattice = None
                 if lattice is not None:
                     lattice = tone_lattice(image, ~hole, lattice)
             except BaseException:
@@ -1198,35 +1190,39 @@ class PatchMatch:
             if lattice is not None:
                 enough.set()
                 lines_found.result()
-                plans[i] = [_Along(lattice.vectors(_lattice_reach(lattice, reach)), hole,
-                                   "lattice", lattice=lattice)]
-                found.append(f"face {face}: lattice of strength {lattice.strength.max():.2f}"
-                             f"{' found on a wider view' if wider else ''}, "
-                             f"shift {np.round(lattice.offsets[0], 1).tolist()} px")
-                along = lattice_stripes(lattice, problem.face_ids[i], problem.up,
-                                        hole.shape[1]) if p.stripes else None
-                if along is not None:
-                    # What the whole steps leave (a cap wider than the known ring: the steps
-                    # jump over it) is filled along the stripes.
-                    plans[i].append(_Along(along.vectors(reach, _ALONG_TRIES), hole,
-                                           "stripes of the lattice"))
+                plans[i] = self._lattice_parts(problem, i, lattice, reach)
+                found.append(_lattice_note(face, lattice, wider))
                 continue
             try:
-                floor = self._plane_lattice(problem, i, radius) if plane is False else plane
+                floor = self._plane_lattice(problem, i, radius)
             except BaseException:
                 enough.set()
                 raise
             lines, edges = lines_found.result()
             drawable = _drawable(lines, sure_only)
-            if len(drawable) < len(lines):
-                unsure.append(face)
-            lines = drawable
             # Only a line crossing the hole keeps the stripes off (``stripes_line``); one that
             # ends in it, a corner's edges too, is then filled over by the stripes (drawn, the
             # box corner at St Fagans' large cap cost 0.11 dB: its edges' extensions meet
             # 13-20 px further in than the blurred corner truly is).
             stripes = None if floor is not None or not p.stripes else stripes_line(
-                problem.image[i], hole, problem.face_ids[i], problem.up, lines)
+                problem.image[i], hole, problem.face_ids[i], problem.up, drawable)
+            # The valley's lattice comes after a floor's lattice seen from above (the 2K
+            # loft's ceiling beside a stroke: 0.92 against 0.31, -0.51 dB) and after planks
+            # that the stripes step sees all round the hole (filled from both their ends, the
+            # light from a plain fill), and only in a deep hole: in a shallow one the lines
+            # found across it do better (a workshop's stripes beside a monopod, 0.08 of the
+            # face deep: -0.75 dB; a lake's ripples round an object at a cube corner, 0.11:
+            # -0.91), in a deep one the valley (the warehouse's ceiling stripes, 0.21: +2.5
+            # dB; the loft's planks under caps, 0.34-0.49).
+            if (valley is not None and floor is None and stripes is None
+                    and depth >= _FLOOR_MIN_DEPTH * problem.face_size):
+                lattice = tone_lattice(image, ~hole, valley)
+                plans[i] = self._lattice_parts(problem, i, lattice, reach)
+                found.append(_lattice_note(face, lattice, wider))
+                continue
+            if len(drawable) < len(lines):
+                unsure.append(face)
+            lines = drawable
             if stripes is not None:
                 # The lines found, if any, are the planks' own joints: the stripes take the
                 # whole hole along the same direction.
@@ -1263,6 +1259,21 @@ class PatchMatch:
             parts.append(f"faces {','.join(thin)}: hole too thin for the structure steps")
         problem.notes.append("patchmatch structure: " + "; ".join(parts))
         return plans
+
+    def _lattice_parts(self, problem: _Problem, i: int, lattice: Lattice, reach: float
+                       ) -> list[_Along]:
+        """Target ``i``'s whole hole along ``lattice``, then what its whole steps leave (a cap
+        wider than the known ring: the steps jump over it) along the lattice's stripes, if it
+        has some seen from above (``lattice_stripes``)."""
+        hole = problem.hole[i]
+        parts = [_Along(lattice.vectors(_lattice_reach(lattice, reach)), hole, "lattice",
+                        lattice=lattice)]
+        along = lattice_stripes(lattice, problem.face_ids[i], problem.up,
+                                hole.shape[1]) if self.params.stripes else None
+        if along is not None:
+            parts.append(_Along(along.vectors(reach, _ALONG_TRIES), hole,
+                                "stripes of the lattice"))
+        return parts
 
     def _plane_lattice(self, problem: _Problem, i: int, radius: int
                        ) -> tuple[_Along, str] | None:
