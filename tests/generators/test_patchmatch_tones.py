@@ -157,6 +157,25 @@ def test_the_cells_are_the_tiles_even_where_the_lattice_steps_over_two():
     assert len(np.unique(pairs[:, 1])) == len(pairs)
 
 
+def test_the_cells_are_the_tiles_where_the_lattice_steps_over_ten():
+    """The hall's texture repeats at a knight's move of three tiles and one (its lattice at a
+    40-degree cap: ``A - 3B`` and ``3A + B``, ten tiles to a cell, whose steps are tenths of
+    it). With fractions of at most sixths the cells found were pairs of tiles (diamonds
+    across the joints), and a dark tile's tone went to half of each of two."""
+    image, ids, joint = _floor()
+    hole = _hole()
+    a, b = A - 3 * B, 3 * A + B
+    cells = find_cells(image, ~hole, hole, np.eye(3), a, b,
+                       float(max(np.hypot(*(a + b)), np.hypot(*(a - b)))))
+    assert cells is not None
+    assert cells.tiles == 10
+    box = cells.box
+    inside = (joint[box] >= 3.0) & (cells.index >= 0)
+    pairs = np.unique(np.stack([cells.index[inside], ids[box][inside]], axis=1), axis=0)
+    assert len(np.unique(pairs[:, 0])) == len(pairs)
+    assert len(np.unique(pairs[:, 1])) == len(pairs)
+
+
 def test_the_cells_made_a_block_of_rows_at_a_time_are_the_ones_made_at_once(monkeypatch):
     """The box's maps (coordinates, each pixel's tile and border) and the tiles' keys are made
     a block at a time (an 8K cap's box holds 7 million pixels); in blocks of two rows and of
@@ -332,3 +351,66 @@ def test_a_second_array_takes_the_typical_tone_of_the_same_tile():
     centre = (index == 5) & (border >= 0.2)
     (typical,) = {int(i) for i in range(16) if abs(tone[i] - image[centre].mean()) < 1e-4}
     assert values[centre].mean() == pytest.approx(2.0 - tone[typical], abs=1e-4)
+
+
+def _cells_of_a_cap(monkeypatch, scene: str, seed: int, degrees: float) -> Cells:
+    """The tiles ``find_cells`` lays on the down tile of ``scene`` (rendered at 1024 px, scene
+    seed ``seed``) filled under a nadir cap of ``degrees``."""
+    from pano_inpaint.eval.scenes import render_scene
+    from pano_inpaint.masks import nadir_mask
+    from pano_inpaint.pipeline.run import inpaint
+
+    found = []
+    real = tones.find_cells
+
+    def recording(*args, **kwargs):
+        found.append(real(*args, **kwargs))
+        return found[-1]
+
+    monkeypatch.setattr(tones, "find_cells", recording)
+    inpaint(render_scene(scene, 1024, seed=seed), nadir_mask(512, 1024, degrees),
+            generator="patchmatch")
+    assert len(found) == 1 and found[0] is not None
+    return found[0]
+
+
+def test_a_lattice_of_ten_tiles_a_cell_is_cut_into_its_tiles(monkeypatch):
+    """The hall under a 40-degree cap (seed 0): its lattice steps a knight's move of tiles
+    (ten to a cell); the tiles found are its square tiles, 49 px a side (with sixths at most:
+    pairs of them across the joints, 69 px diagonals; 19.23 -> 19.93 dB)."""
+    cells = _cells_of_a_cap(monkeypatch, "hall_tiles", 0, 40)
+    _, along, across, _, _ = cells.placement
+    assert cells.tiles == 10
+    for step in (along, across):
+        assert np.hypot(*step) == pytest.approx(49.0, abs=1.0)
+
+
+def test_bricks_are_not_cut_into_halves_or_strips(monkeypatch):
+    """The yard's running bond under a 45-degree cap (seed 3): the bricks (22.8 px long, rows
+    offset by half a brick) explain nearly as much of the ring's luminance as their halves
+    (0.933 against 0.935) and less than strips of a fifth of a brick (0.972: the blurred
+    joints' own match near the zero shift); the bricks are taken."""
+    cells = _cells_of_a_cap(monkeypatch, "yard_bricks", 3, 45)
+    _, along, across, _, _ = cells.placement
+    assert cells.tiles == 2
+    assert np.hypot(*along) == pytest.approx(22.8, abs=0.5)
+
+
+def test_a_step_of_the_tiles_is_the_nearest_fraction_of_the_cell():
+    """A tenth of the cell lies 3.2 bins of the mean cell image in; the bin's 3 / 32 is within
+    a bin of an eighth as well, and of a tenth more nearly."""
+    assert tones._snap(3 / 32) == pytest.approx(0.1)
+    assert tones._snap(0.3) == pytest.approx(0.3)
+    assert tones._snap(0.5) == pytest.approx(0.5)
+
+
+def test_a_peak_between_bins_is_placed_between_them():
+    """Half the cell, 15.4 bins in: its bin, 15 / 32, lies nearest 4 / 9; placed to a
+    fraction of a bin it is a half."""
+    i, j = np.mgrid[0:32, 0:32].astype(np.float64)
+    match = np.exp(-((i - 15.4) ** 2 + (j - 6.4) ** 2) / (2 * 2.0**2))
+    fi, fj = tones._peak_at(match, 15, 6)
+    assert fi * 32 == pytest.approx(15.4, abs=0.1)
+    assert fj * 32 == pytest.approx(6.4, abs=0.1)
+    assert tones._snap(fi) == pytest.approx(0.5)
+    assert tones._snap(fj) == pytest.approx(0.2)

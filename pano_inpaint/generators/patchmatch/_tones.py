@@ -55,7 +55,15 @@ _BLOCK = 1 << 18
 # a step of the tiles (``_tile_bases``; measured: the scenes' tiles' steps 0.44-0.73, other
 # peaks up to 0.41 at shifts that are no k / n of the cell).
 _SAME_CELL = 0.4
-_MOST_TILES = 6  # a fraction of a cell is snapped to k / n for n up to this
+_MOST_TILES = 10  # a fraction of a cell is snapped to k / n for n up to this
+# Steps of the tiles shorter than this (px) are the mean cell image's blur, not tiles: edges
+# blurred over 2-3 px match themselves near the zero shift (the yard's bricks under a
+# 45-degree cap at 1024 px: tenths of its 23 px cell, 4.6 px, strips that explained more of
+# the luminance than the bricks did).
+_SHORTEST_TILE = 6.0
+# A partition into smaller tiles is taken only where it explains this much more of the
+# luminance (``find_cells``).
+_FINER = 0.03
 _JOINT = 0.05  # share of a cell from each border with no offset (the joint's half width)
 _FADE = 0.06  # over which share of a cell the offset fades in beyond the joint
 _INTERIOR = 0.15  # the known part's tone is measured this far (share of a cell) from joints
@@ -139,12 +147,28 @@ def _coordinates(gy: np.ndarray, gx: np.ndarray, a: np.ndarray, b: np.ndarray
 
 def _snap(fraction: float) -> float | None:
     """``fraction`` (of a cell) as the nearest ``k / n`` in ``[0, 1)``, ``n`` at most
-    ``_MOST_TILES``, within a bin of the mean cell image; None where none is."""
-    for n in range(1, _MOST_TILES + 1):
-        snapped = round(fraction * n) / n
-        if abs(snapped - fraction) <= 1.0 / _BINS:
-            return snapped % 1.0
-    return None
+    ``_MOST_TILES``, if within a bin of the mean cell image; None where none is. The nearest,
+    not the first within a bin: a tenth (the hall's tiles, 3.2 bins) lies within a bin of an
+    eighth too."""
+    snapped = min((round(fraction * n) / n for n in range(1, _MOST_TILES + 1)),
+                  key=lambda value: abs(value - fraction))
+    return snapped % 1.0 if abs(snapped - fraction) <= 1.0 / _BINS else None
+
+
+def _peak_at(match: np.ndarray, i: int, j: int) -> tuple[float, float]:
+    """The peak of the cyclic ``match`` ``(BINS, BINS)`` at bin ``(i, j)`` to a fraction of a
+    bin (a parabola through it and its two neighbours along each axis), as fractions of the
+    cell: a bin's centre may be a third of a bin off the step (snapped to the nearest ``k /
+    n``, 0.47 went to 4 / 9, not 1 / 2)."""
+    bins = match.shape[0]
+
+    def offset(before: float, at: float, after: float) -> float:
+        curve = before - 2.0 * at + after
+        return 0.0 if curve >= 0 else float(np.clip(0.5 * (before - after) / curve, -0.5, 0.5))
+
+    di = offset(match[(i - 1) % bins, j], match[i, j], match[(i + 1) % bins, j])
+    dj = offset(match[i, (j - 1) % bins], match[i, j], match[i, (j + 1) % bins])
+    return (i + di) / bins, (j + dj) / bins
 
 
 def _group(generators: list[tuple[float, float]]) -> set[tuple[float, float]]:
@@ -192,7 +216,7 @@ def _tile_bases(edges: np.ndarray, s: np.ndarray, t: np.ndarray, a: np.ndarray,
                    for dx in (-1, 0, 1)], axis=0)
     peaks = np.argwhere((match >= near - 1e-12) & (match >= _SAME_CELL))
     steps = {(fi, fj) for i, j in peaks if (i, j) != (0, 0)
-             for fi, fj in [(_snap(i / _BINS), _snap(j / _BINS))]
+             for fi, fj in [map(_snap, _peak_at(match, int(i), int(j)))]
              if fi is not None and fj is not None and (fi, fj) != (0.0, 0.0)}
 
     def score(group: set[tuple[float, float]]) -> float:
@@ -215,6 +239,8 @@ def _tile_bases(edges: np.ndarray, s: np.ndarray, t: np.ndarray, a: np.ndarray,
         vectors = [v for v in vectors if np.hypot(*v) > 1e-6]
         vectors.sort(key=lambda v: float(np.hypot(*v)))
         first = vectors[0]
+        if len(group) > 1 and np.hypot(*first) < _SHORTEST_TILE:
+            continue
         bases.append((first, next(v for v in vectors if not_parallel(first, v)), len(group)))
     return bases
 
@@ -336,11 +362,12 @@ def find_cells(image: np.ndarray, known: np.ndarray, copied: np.ndarray, to_grid
     # The mean cell image from many pixels (one sum each), the phases from a few (a sum per
     # phase and candidate).
     every = max(1, int(mine.sum() // _CELL_SAMPLES))
-    best = None
+    laid = []
     for first, second, tiles in _tile_bases(edges[mine][::every].astype(np.float64),
                                             s[mine][::every], t[mine][::every], a, b):
         # Rows along either step, or along their sum or difference (a running bond's rows
         # lie along the brick's long side, which the two shortest steps need not be).
+        best = None
         for along_, across in ((first, second), (second, first), (first + second, second),
                                (first - second, second)):
             shear = float(along_ @ across) / float(along_ @ along_)
@@ -348,7 +375,14 @@ def find_cells(image: np.ndarray, known: np.ndarray, copied: np.ndarray, to_grid
             phase, explained, median = _coarse_phase(*sampled, shear, luma)
             if best is None or explained > best[1]:
                 best = (phase, explained, median, along_, across, shear, tiles, sampled)
-    phase, explained, median, along_, across, shear, tiles, sampled = best
+        laid.append(best)
+    # Smaller tiles explain at least as much (each a part of a larger one keeps its tone):
+    # the largest tiles that explain nearly as much as the best are the floor's (the
+    # plaza's, 0.900, beside halves of them, 0.913; the hall's, 0.914, beside pairs of them
+    # across the joints, 0.81).
+    most = max(found[1] for found in laid)
+    phase, explained, median, along_, across, shear, tiles, sampled = min(
+        (found for found in laid if found[1] >= most - _FINER), key=lambda found: found[6])
     phase, explained = _refined_phase(*sampled, shear, luma, phase, explained)
     placement = (to_grid, along_, across, shear, (phase[0], phase[1]))
     # How randomly the tiles' tones vary, judged on the reduced box.
