@@ -216,15 +216,42 @@ def test_a_copied_tile_of_a_rare_tone_with_nothing_known_takes_the_typical_tone(
     image[copied] = 0.3
     cells = Cells((slice(0, size), slice(0, size)), index, border.astype(np.float32), 0.9, 0.5)
     known = ~copied
-    toned, odd, _ = give_tones(image.copy(), known, copied, cells)
+    toned, odd, *_ = give_tones(image.copy(), known, copied, cells)
     assert toned.tolist() == [i == 6 for i in range(16)]
     assert not odd.any()  # without ``typical`` a whole hole cell keeps its copy
     out = image.copy()
-    toned, odd, _ = give_tones(out, known, copied, cells, typical=True)
+    toned, odd, *_ = give_tones(out, known, copied, cells, typical=True)
     assert odd.tolist() == [i == 5 for i in range(16)]
     centre = border >= 0.2
     assert out[(index == 5) & centre].mean() == pytest.approx(0.6, abs=0.02)
     assert out[(index == 6) & centre & copied].mean() == pytest.approx(0.63, abs=0.01)
+    assert (out[~copied] == image[~copied]).all()
+
+
+def test_a_piece_of_a_rare_tone_in_a_hidden_tile_takes_its_largest_piece_s_tone():
+    """Two hidden cells (nothing known) whose copies came in two pieces each: cell 5's
+    minor piece from a dark tile (0.2 on a floor of about 0.6: a dark speck), cell 10's from a
+    tile of a common tone (0.59). The dark piece takes the cell's largest piece's tone; the
+    common one stays as copied, as every piece does without ``typical``."""
+    size, x, index, border = _sixteen_cells()
+    tone = np.array([0.6, 0.62, 0.58, 0.61, 0.59, 0.0, 0.63, 0.6, 0.6, 0.57, 0.0, 0.62,
+                     0.61, 0.6, 0.59, 0.6])
+    image = np.repeat(tone[index][..., None], 3, axis=-1).astype(np.float32)
+    copied = (index == 5) | (index == 10)
+    minor = copied & (x % 10 >= 7)
+    image[copied] = 0.6
+    image[minor & (index == 5)] = 0.2
+    image[minor & (index == 10)] = 0.59
+    sources = np.where(minor, 2, 1).astype(np.int64)
+    cells = Cells((slice(0, size), slice(0, size)), index, border.astype(np.float32), 0.9, 0.5)
+    out = image.copy()
+    give_tones(out, ~copied, copied, cells, sources=sources)
+    assert (out == image).all()
+    *_, rare = give_tones(out, ~copied, copied, cells, sources=sources, typical=True)
+    assert rare.sum() == 1
+    centre = border >= 0.2
+    assert out[minor & (index == 5) & centre].mean() == pytest.approx(0.6, abs=0.01)
+    assert (out[index == 10] == image[index == 10]).all()
     assert (out[~copied] == image[~copied]).all()
 
 
@@ -260,7 +287,7 @@ def test_hidden_tiles_of_alternating_tones_take_their_own_parity_s_tone(monkeypa
     centre = cells.border >= 0.2
     light = [i for i in (14, 15, 20, 21) if (i // 6 + i % 6) % 2 == 0]
     out = image.copy()
-    toned, odd, typical = give_tones(out, ~copied, copied, cells, typical=True)
+    toned, odd, typical, _ = give_tones(out, ~copied, copied, cells, typical=True)
     assert odd.tolist() == [i in (14, 15, 20, 21) for i in range(36)]
     assert len(set(typical[odd].tolist())) == 2
     for i in (14, 15, 20, 21):
@@ -269,7 +296,7 @@ def test_hidden_tiles_of_alternating_tones_take_their_own_parity_s_tone(monkeypa
     assert (out[~copied] == image[~copied]).all()
     monkeypatch.setattr(tones, "_ALTERNATE", np.inf)
     out = image.copy()
-    _, odd, _ = give_tones(out, ~copied, copied, cells, typical=True)
+    _, odd, *_ = give_tones(out, ~copied, copied, cells, typical=True)
     assert not odd.any()
     assert (out == image).all()
 

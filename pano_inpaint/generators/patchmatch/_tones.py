@@ -534,8 +534,8 @@ def _alternation(grey: np.ndarray, tiles: np.ndarray, width: int) -> int | None:
 
 def give_tones(image: np.ndarray, known: np.ndarray, copied: np.ndarray, cells: Cells, *,
                sources: np.ndarray | None = None, typical: bool = False, whole: bool = False,
-               plan: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
-               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+               plan: tuple[np.ndarray, ...] | None = None
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Give copied tiles their tones, in place: an offset on each of a tile's copied pieces
     (none at the joints, so the grout and the texture stay the copy's).
 
@@ -551,7 +551,9 @@ def give_tones(image: np.ndarray, known: np.ndarray, copied: np.ndarray, cells: 
     copies bring a blend of both. With ``whole``, every other tile with nothing known takes
     its copy's tone throughout: copies of copies may bring it pieces of two tiles, which the
     stitch then blends into a gradient across it (crisper tiles, but a wrong guess of a tone
-    costs more than a blend: see ``PatchMatchParams.tile_tones_whole``).
+    costs more than a blend: see ``PatchMatchParams.tile_tones_whole``). Without it, such a
+    tile's pieces other than its largest whose tone is rare among the known tiles (with
+    ``typical``, as above) take the largest piece's tone.
 
     Args:
         image: ``(P, P, C)`` the tile, its copied pixels filled.
@@ -566,8 +568,10 @@ def give_tones(image: np.ndarray, known: np.ndarray, copied: np.ndarray, cells: 
             typical tile, for a second array of the same tile, such as its HDR values).
 
     Returns:
-        ``(toned, odd, typical)``: ``(n,)`` bool per tile, toned from its known part; given
-        a typical tone; and ``(n,)`` int64 the known tile whose tone that is (-1: none).
+        ``(toned, odd, typical, rare)``: ``(n,)`` bool per tile, toned from its known part;
+        given a typical tone; ``(n,)`` int64 the known tile whose tone that is (-1: none);
+        and ``(m,)`` bool per piece, a minor piece of a rare tone given its tile's largest
+        piece's.
     """
     box = cells.box
     view = image[box]
@@ -638,14 +642,26 @@ def give_tones(image: np.ndarray, known: np.ndarray, copied: np.ndarray, cells: 
         elif odd.any():
             middle[:] = np.flatnonzero(around)[np.argsort(grey)[around.sum() // 2]]
         middle[~odd] = -1
-        plan = (toned, odd, middle)
-    toned, odd, middle = plan
+        # A tile that keeps its copy may hold a piece of a rare tone beside its largest (a
+        # corner of the ring's dark tile, carried into every cell by copies of copies: dark
+        # specks all over the 2K hall's 50-degree cap): such a piece takes the largest's.
+        rare = np.zeros(pieces, bool)
+        if typical and kind is None and around.sum() >= _MIN_TILES:
+            minor = (~toned & ~odd)[owner] & (np.arange(pieces) != largest[owner])
+            grey_of = now[minor, : min(3, channels)].mean(axis=1)
+            alike = (np.abs(grey_of[:, None] - grey[None]) <= _ALIKE * max(spread, _FLAT)
+                     ).mean(axis=1)
+            rare[minor] = alike < _RARE
+        plan = (toned, odd, middle, rare)
+    toned, odd, middle, rare = plan
     tone = np.where(toned[:, None], target, now[np.maximum(largest, 0)])
     if not whole:  # the other tiles keep their copies as they are
         tone[~toned & ~odd] = np.nan
     if odd.any():
         tone[odd] = target[middle[odd]]
-    offset = np.nan_to_num(tone[owner] - now)  # (pieces, C)
+    piece_tone = tone[owner]  # (pieces, C)
+    piece_tone[rare] = now[largest[owner[rare]]]
+    offset = np.nan_to_num(piece_tone - now)
     weight = np.clip((cells.border[copy] - _JOINT) / _FADE, 0.0, 1.0)
     view[copy] += (weight[:, None] * offset[piece]).astype(view.dtype)
     return plan
