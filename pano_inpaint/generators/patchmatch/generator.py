@@ -464,6 +464,7 @@ def _line_parts(lines: list[Line], hole: np.ndarray, reach: float) -> list[_Alon
 
 
 def _lattice_note(face: str, lattice: Lattice, wider: bool) -> str:
+    """The structure note's part for a lattice found on face ``face`` (on its wider view)."""
     return (f"face {face}: lattice of strength {lattice.strength.max():.2f}"
             f"{' found on a wider view' if wider else ''}, "
             f"shift {np.round(lattice.offsets[0], 1).tolist()} px")
