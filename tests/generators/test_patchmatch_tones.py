@@ -255,6 +255,31 @@ def test_a_piece_of_a_rare_tone_in_a_hidden_tile_takes_its_largest_piece_s_tone(
     assert (out[~copied] == image[~copied]).all()
 
 
+def test_a_piece_of_a_rare_tone_is_toned_up_to_the_grout_line():
+    """A cut cell toned from its known part whose copy brought a dark tile's edge along its
+    joint: faded out there like the grout, it stayed a dark streak along the joint (the
+    plaza's 50-degree cap); as a piece of a rare tone it takes the cell's tone up to the
+    grout line."""
+    size, x, index, border = _sixteen_cells()
+    tone = np.array([0.6, 0.62, 0.58, 0.61, 0.59, 0.6, 0.63, 0.6, 0.6, 0.57, 0.6, 0.62,
+                     0.61, 0.6, 0.59, 0.6])
+    image = np.repeat(tone[index][..., None], 3, axis=-1).astype(np.float32)
+    copied = (index == 6) & (x < 25)  # the left half of cell 6; its right half is known
+    dark = copied & (x < 22)
+    image[copied] = 0.6
+    image[dark] = 0.2
+    sources = np.where(dark, 2, 1).astype(np.int64)
+    cells = Cells((slice(0, size), slice(0, size)), index, border.astype(np.float32), 0.9, 0.5)
+    edge = dark & (x == 20)  # on the joint's side of the cell (border 0.05)
+    plain = image.copy()
+    give_tones(plain, ~copied, copied, cells, sources=sources)
+    assert plain[edge].mean() == pytest.approx(0.2, abs=0.01)  # faded out: as copied
+    out = image.copy()
+    give_tones(out, ~copied, copied, cells, sources=sources, typical=True)
+    assert out[edge].mean() == pytest.approx(0.63, abs=0.01)
+    assert out[dark].mean() == pytest.approx(0.63, abs=0.01)
+
+
 def _checkerboard_cells(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, Cells]:
     """A 48 px square of 6 x 6 cells of 8 px in a checkerboard of two tones (0.62 and 0.54, each
     cell's scaled by a random 0.97-1.03; the first cell dark) whose middle 2 x 2 cells are

@@ -65,6 +65,7 @@ _SHORTEST_TILE = 6.0
 # luminance (``find_cells``).
 _FINER = 0.03
 _JOINT = 0.05  # share of a cell from each border with no offset (the joint's half width)
+_GROUT = 0.02  # ... for a piece of a rare tone (the grout line itself)
 _FADE = 0.06  # over which share of a cell the offset fades in beyond the joint
 _INTERIOR = 0.15  # the known part's tone is measured this far (share of a cell) from joints
 _KNOWN_SHARE = 0.15  # least share of a cell's interior known for it to set the cell's tone
@@ -553,7 +554,8 @@ def give_tones(image: np.ndarray, known: np.ndarray, copied: np.ndarray, cells: 
     stitch then blends into a gradient across it (crisper tiles, but a wrong guess of a tone
     costs more than a blend: see ``PatchMatchParams.tile_tones_whole``). Without it, such a
     tile's pieces other than its largest whose tone is rare among the known tiles (with
-    ``typical``, as above) take the largest piece's tone.
+    ``typical``, as above) take the largest piece's tone; and every piece of a rare tone is
+    toned up to the grout line (``_GROUT``), not faded out beside the joints.
 
     Args:
         image: ``(P, P, C)`` the tile, its copied pixels filled.
@@ -570,8 +572,7 @@ def give_tones(image: np.ndarray, known: np.ndarray, copied: np.ndarray, cells: 
     Returns:
         ``(toned, odd, typical, rare)``: ``(n,)`` bool per tile, toned from its known part;
         given a typical tone; ``(n,)`` int64 the known tile whose tone that is (-1: none);
-        and ``(m,)`` bool per piece, a minor piece of a rare tone given its tile's largest
-        piece's.
+        and ``(m,)`` bool per piece, of a rare tone (with ``typical``).
     """
     box = cells.box
     view = image[box]
@@ -642,27 +643,31 @@ def give_tones(image: np.ndarray, known: np.ndarray, copied: np.ndarray, cells: 
         elif odd.any():
             middle[:] = np.flatnonzero(around)[np.argsort(grey)[around.sum() // 2]]
         middle[~odd] = -1
-        # A tile that keeps its copy may hold a piece of a rare tone beside its largest (a
-        # corner of the ring's dark tile, carried into every cell by copies of copies: dark
-        # specks all over the 2K hall's 50-degree cap): such a piece takes the largest's.
+        # The pieces of a rare tone (a corner of the ring's dark tile, carried into every
+        # cell by copies of copies: dark specks all over the 2K hall's 50-degree cap).
         rare = np.zeros(pieces, bool)
-        if typical and kind is None and around.sum() >= _MIN_TILES:
-            minor = (~toned & ~odd)[owner] & (np.arange(pieces) != largest[owner])
-            grey_of = now[minor, : min(3, channels)].mean(axis=1)
+        if typical and around.sum() >= _MIN_TILES:
+            grey_of = now[:, : min(3, channels)].mean(axis=1)
             alike = (np.abs(grey_of[:, None] - grey[None]) <= _ALIKE * max(spread, _FLAT)
                      ).mean(axis=1)
-            rare[minor] = alike < _RARE
+            rare = alike < _RARE
         plan = (toned, odd, middle, rare)
     toned, odd, middle, rare = plan
+    # In a tile that keeps its copy, such a piece beside its largest takes the largest's tone.
+    retone = rare & (~toned & ~odd)[owner] & (np.arange(pieces) != largest[owner])
     tone = np.where(toned[:, None], target, now[np.maximum(largest, 0)])
     if not whole:  # the other tiles keep their copies as they are
         tone[~toned & ~odd] = np.nan
     if odd.any():
         tone[odd] = target[middle[odd]]
     piece_tone = tone[owner]  # (pieces, C)
-    piece_tone[rare] = now[largest[owner[rare]]]
+    piece_tone[retone] = now[largest[owner[retone]]]
     offset = np.nan_to_num(piece_tone - now)
     weight = np.clip((cells.border[copy] - _JOINT) / _FADE, 0.0, 1.0)
+    # A piece of a rare tone is toned up to the grout line, not faded out beside the joints:
+    # there it is no grout but a dark tile's edge (dark streaks along the plaza's joints
+    # under a 50-degree cap).
+    weight = np.where(rare[piece] & (cells.border[copy] >= _GROUT), 1.0, weight)
     view[copy] += (weight[:, None] * offset[piece]).astype(view.dtype)
     return plan
 
