@@ -317,12 +317,17 @@ def pair_msd(image: np.ndarray, known: np.ndarray, dy: int, dx: int, step: int) 
     return float(((a - b) ** 2).sum(axis=-1)[both].sum() / count)
 
 
+def _sample_step(known: np.ndarray) -> int:
+    """Every how many pixels a shift's pairs are taken so that about ``_REFINE_PIXELS`` of
+    the ``known`` pixels (``(P, P)`` bool) are."""
+    return max(1, int(np.sqrt(int(known.sum()) / _REFINE_PIXELS)))
+
+
 def _refine(image: np.ndarray, known: np.ndarray, offset: np.ndarray,
             subpixel: bool = False) -> np.ndarray:
     """The best shift within +-1 pixel of ``offset`` at this resolution; with ``subpixel``,
     moved to the vertex of a parabola through its neighbours' ``msd`` along each axis (float)."""
-    pairs = max(1, int(known.sum()))
-    step = max(1, int(np.sqrt(pairs / _REFINE_PIXELS)))
+    step = _sample_step(known)
 
     def msd(d: np.ndarray) -> float:
         return pair_msd(image, known, int(d[0]), int(d[1]), step)
@@ -436,7 +441,7 @@ def _long_step(features: tuple[np.ndarray, np.ndarray], shift: np.ndarray) -> np
     (``_LONG_MSD``): each one's whole-pixel error is shared among its steps."""
     edges, known = features
     size = edges.shape[0]
-    step = max(1, int(np.sqrt(max(1, int(known.sum())) / _REFINE_PIXELS)))
+    step = _sample_step(known)
     first = np.rint(shift).astype(np.int64)
     base = pair_msd(edges, known, int(first[0]), int(first[1]), step)
     current = np.asarray(shift, np.float64)
@@ -492,7 +497,7 @@ def _on_long_steps(lattice: Lattice, features: tuple[np.ndarray, np.ndarray]) ->
 def _same_colours(image: np.ndarray, known: np.ndarray, shift: np.ndarray) -> bool:
     """Whether the known colours match themselves shifted by ``shift`` (px, ``(2,)`` int) about
     as well as shifted by twice it: a period, not half of one (``_HALF_PERIOD``)."""
-    step = max(1, int(np.sqrt(known.sum() / _REFINE_PIXELS)))
+    step = _sample_step(known)
     once = pair_msd(image, known, int(shift[0]), int(shift[1]), step)
     twice = pair_msd(image, known, 2 * int(shift[0]), 2 * int(shift[1]), step)
     return bool(np.isfinite(once) and once <= _HALF_PERIOD * twice)
@@ -644,7 +649,7 @@ def tone_lattice(image: np.ndarray, known: np.ndarray, lattice: Lattice, *, span
     that are not parallel are the new basis; without such a gap, no step keeps the colours
     better than the others (tiles of random tones) and the whole lattice is returned."""
     a, b, _ = lattice.basis()
-    step = max(1, int(np.sqrt(known.sum() / _REFINE_PIXELS)))
+    step = _sample_step(known)
     if b is None:
         return _tone_stripes(image, known, lattice, span, step)
     # One of each pair of opposite steps (i > 0, or i == 0 and j > 0).
