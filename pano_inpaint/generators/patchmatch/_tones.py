@@ -613,19 +613,23 @@ def give_tones(image: np.ndarray, known: np.ndarray, copied: np.ndarray, cells: 
     copied_cells = largest >= 0
     if plan is None:
         toned = (seen >= np.maximum(_KNOWN_SHARE * area, _MIN_KNOWN)) & copied_cells
-        odd = np.zeros(n, bool)
         around = seen >= _WHOLE * np.maximum(area, 1)  # the known tiles around
+        # The pieces of a rare tone: few of the known tiles are of about their tone (within
+        # twice the tones' median absolute deviation): a dark tile's on a light floor (and a
+        # corner of the ring's dark tile, carried into every cell by copies of copies: dark
+        # specks all over the 2K hall's 50-degree cap); either tone of a checkerboard is
+        # about half of them.
+        rare = np.zeros(pieces, bool)
         if typical and around.sum() >= _MIN_TILES:
             grey = target[around, : min(3, channels)].mean(axis=1)
             spread = float(np.median(np.abs(grey - np.median(grey))))
-            own = now[np.maximum(largest, 0), : min(3, channels)].mean(axis=1)
-            # The share of the known tiles of about the copy's tone (within twice the tones'
-            # median absolute deviation): few, for a dark tile on a light floor; about half,
-            # for either tone of a checkerboard.
-            odd = ~toned & (seen == 0) & copied_cells
-            alike = (np.abs(own[odd][:, None] - grey[None]) <= _ALIKE * max(spread, _FLAT)
+            grey_of = now[:, : min(3, channels)].mean(axis=1)
+            alike = (np.abs(grey_of[:, None] - grey[None]) <= _ALIKE * max(spread, _FLAT)
                      ).mean(axis=1)
-            odd[odd] = alike < _RARE
+            rare = alike < _RARE
+        # A tile with nothing known whose copy (its largest piece) is of a rare tone.
+        odd = ~toned & (seen == 0) & copied_cells
+        odd[odd] = rare[largest[odd]]
         # The known tile of the median grey (of each parity's, where the tones alternate):
         # chosen once, so that a second array (HDR values, whose tiles a tone curve per
         # channel may sort otherwise) takes its tone.
@@ -643,14 +647,6 @@ def give_tones(image: np.ndarray, known: np.ndarray, copied: np.ndarray, cells: 
         elif odd.any():
             middle[:] = np.flatnonzero(around)[np.argsort(grey)[around.sum() // 2]]
         middle[~odd] = -1
-        # The pieces of a rare tone (a corner of the ring's dark tile, carried into every
-        # cell by copies of copies: dark specks all over the 2K hall's 50-degree cap).
-        rare = np.zeros(pieces, bool)
-        if typical and around.sum() >= _MIN_TILES:
-            grey_of = now[:, : min(3, channels)].mean(axis=1)
-            alike = (np.abs(grey_of[:, None] - grey[None]) <= _ALIKE * max(spread, _FLAT)
-                     ).mean(axis=1)
-            rare = alike < _RARE
         plan = (toned, odd, middle, rare)
     toned, odd, middle, rare = plan
     # In a tile that keeps its copy, such a piece beside its largest takes the largest's tone.
