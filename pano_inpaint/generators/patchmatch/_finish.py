@@ -99,6 +99,7 @@ import numpy as np
 from pano_inpaint._threads import thread_map
 from pano_inpaint.blend.lights import cap_lights, ring_width
 from pano_inpaint.generators.patchmatch._finish_kernels import disc_max, upsample_window
+from pano_inpaint.generators.patchmatch._light import limit_hue_turn
 from pano_inpaint.generators.patchmatch._poisson_kernel import poisson_pcg
 
 __all__ = ["FinishScales", "finish_fill", "piece_edges", "piece_offsets", "smooth_fill"]
@@ -145,6 +146,22 @@ _NAVIER_STOKES_NEAR_STRUCTURE = 5.0
 # 24.84 -> 25.13 dB at 0.25, 25.29 at 0.5, 25.49 taking the nearer always; that last one lost
 # 0.69 dB on a 1K large cap of textured ground (lebombo), 0.5 lost 0.08, 0.25 none.
 _EXPLAINED = 0.25
+# The most a stitch may turn the colour balance of a pattern's copies (the norm of the part of
+# its change not alike in every channel; display-referred, or log brightness for HDR). A cut
+# along a painted stripe's edge between copies a pixel apart asks for a step of yellow, which
+# the solve spreads as a blue and a yellow haze on either side (the workshop's stripes under a
+# 45-degree cap at 1K: turns up to 0.38, 0.06 at the 99th percentile); the residues of many
+# cuts between bricks turned a red brick floor olive (the yard's: 0.09). Where the pieces differ
+# by light the turn stays under it (the hall's grey tiles: 0.005; lebombo's wooden ceiling under
+# its zenith cap: 0.007, at most 0.010). At 0.02 the workshop's and the yard's caps gained about
+# half as much.
+_PATTERN_HUE = 0.01
+# ... deeper than about this share of the face into the hole (the turn fades in as
+# exp(-depth / reach)). Next to the ring a turn can be the ring's own colour taken up (a copy of
+# a white stripe where the ring's is yellow: the workshop's cube-corner object at mask seed 1,
+# -0.28 dB with the limit everywhere, -0.11 with this); 0.05 kept less of that (-0.19) and
+# gained as much elsewhere.
+_PATTERN_HUE_REACH = 0.1
 # Coherence of the ring's gradients (:func:`_orientation`) above which the smooth structure
 # starts to run along the ring's layers, and at which it does fully (:func:`_along_layers`):
 # noise reads 0.02-0.04, a person's hole on a lake's horizon at 4K 0.91.
@@ -1071,7 +1088,8 @@ def finish_fill(filled: np.ndarray, hole: np.ndarray, params: FinishScales, high
                 bank_hole: np.ndarray | None = None,
                 toned: dict[int, np.ndarray] | None = None,
                 lined: dict[int, list[tuple[np.ndarray, np.ndarray]]] | None = None,
-                plain: bool = False) -> None:
+                plain: bool = False, patterned: dict[int, np.ndarray] | None = None
+                ) -> None:
     """Correct the hole pixels of ``filled`` in place (see the module docstring).
 
     Args:
@@ -1097,6 +1115,10 @@ def finish_fill(filled: np.ndarray, hole: np.ndarray, params: FinishScales, high
             cross-section (each band's mean along the line), only what varies along it.
         plain: the known ring is plain (a floor whose pieces differ by light): the fill's
             light slopes no more steeply than the ring's (:func:`_level_light`).
+        patterned: per tile, ``(P, P)`` bool, pixels filled along a pattern's lattice (tiles,
+            bricks, stripes): copies of the pattern's own colours, whose stitch may change
+            their light but, deeper in than ``_PATTERN_HUE_REACH``, turns their colour
+            balance by little more than ``_PATTERN_HUE``.
     """
     sigmas = [params.sigma * 2.0**k for k in range(max(params.bands, 1))]
     margin = int(np.ceil(3 * sigmas[-1] + max(params.ring, 2 * sigmas[-1]))) + 2
@@ -1114,21 +1136,31 @@ def finish_fill(filled: np.ndarray, hole: np.ndarray, params: FinishScales, high
         # held a plain copy to a lamp ending at the hole's rim and spread it in as a round
         # glow (St Fagans' ceiling). HDR or not; only hole pixels are written back.
         uncapped = x
-        x = cap_lights(x, h, params.ring, nearest=True, outside=outside)
-        if fields is not None and i in fields:
-            nnf = tuple(a[crop] for a in fields[i])
-            kept = None if toned is None or i not in toned else toned[i][crop]
-            capped = None if x is uncapped else x != uncapped  # (P, P, C), per channel
-            x = _seamless(x, h, None, None, bank, nnf, bank_hole, kept, capped)
-        # The fill split into octave bands (finest first) and what is coarser than them; from
-        # here on what is kept is worked out on the hole's box only.
-        inner = _box(h, 0)
-        bands = _bands(x, h, sigmas, inner)
         depth = cv2.distanceTransform(h.astype(np.uint8), cv2.DIST_L2, 3)
         # A crop with no known pixel (a tile inside a cap wider than the padded face) comes
         # back at FLT_MAX, which overflows the weights made from it: deeper than the crop's
         # diagonal says the same (no known pixel within reach) in finite numbers.
         np.minimum(depth, np.float32(np.hypot(*h.shape)), out=depth)
+        x = cap_lights(x, h, params.ring, nearest=True, outside=outside)
+        if fields is not None and i in fields:
+            nnf = tuple(a[crop] for a in fields[i])
+            kept = None if toned is None or i not in toned else toned[i][crop]
+            capped = None if x is uncapped else x != uncapped  # (P, P, C), per channel
+            stitched = _seamless(x, h, None, None, bank, nnf, bank_hole, kept, capped)
+            if patterned is not None and i in patterned:
+                copies = patterned[i][crop] & h
+                change = stitched[copies] - x[copies]
+                limited = limit_hue_turn(change, _PATTERN_HUE)
+                # Next to the ring a turn towards its colours is what the ring says (a white
+                # stripe's copy where the ring's stripe is yellow); deep in, it is drift.
+                reach = _PATTERN_HUE_REACH * (params.face_size or h.shape[0])
+                near = np.exp(-depth[copies] / reach)[:, None]
+                stitched[copies] = x[copies] + limited + near * (change - limited)
+            x = stitched
+        # The fill split into octave bands (finest first) and what is coarser than them; from
+        # here on what is kept is worked out on the hole's box only.
+        inner = _box(h, 0)
+        bands = _bands(x, h, sigmas, inner)
         parts = _part_depths(h, depth)  # each hole's own depth: the band gains' and the layers'
         trend = None  # the smooth trend and its weight, where the ring is smooth
         textured = None  # the share of the ring nearest each hole pixel that is textured

@@ -400,12 +400,14 @@ class _Field:
     and its stripes from a thin ring (None: none), whose steps between each other the stitch
     keeps; ``lined``: per line the line step filled pixels along, its
     unit direction and those pixels (None: none), whose cross-section the finish's band
-    gains never lower."""
+    gains never lower; ``patterned``: those filled along a pattern's lattice or its stripes
+    (None: none), whose colour balance the stitch barely turns."""
 
     nnf: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
     along: np.ndarray | None = None
     toned: np.ndarray | None = None
     lined: list[tuple[np.ndarray, np.ndarray]] | None = None
+    patterned: np.ndarray | None = None
 
     @classmethod
     def empty(cls, size: int) -> _Field:
@@ -832,6 +834,8 @@ class PatchMatch:
         along = {i: f.along for i, f in enumerate(fields_) if f is not None and f.along is not None}
         toned = {i: f.toned for i, f in enumerate(fields_) if f is not None and f.toned is not None}
         lined = {i: f.lined for i, f in enumerate(fields_) if f is not None and f.lined is not None}
+        patterned = {i: f.patterned for i, f in enumerate(fields_)
+                     if f is not None and f.patterned is not None}
         for i, found in (edges or {}).items():
             # An edge the search's own copies continue into the hole is kept as a line the line
             # step drew: its steps across the stitch's cuts and its cross-section's energy
@@ -850,7 +854,7 @@ class PatchMatch:
             if p.edges_along:
                 along[i] = union if i not in along else along[i] | union
         finish_fill(filled, tiles.mask, scales, high, fields, bank, along, bank_hole, toned,
-                    lined, plain=plain)
+                    lined, plain=plain, patterned=patterned)
         if tiles.pad and len(tiles.face_ids) > 1:
             reconcile_tiles(filled, tiles.mask, tiles.face_ids, tiles.pad)
             repad_cube_faces(filled, tiles.face_ids, tiles.pad)
@@ -1075,10 +1079,11 @@ class PatchMatch:
         for i, field in early.items():  # the lattice copies where they were made
             mine = field.nnf[0] >= 0
             if fields_[i] is None:
-                fields_[i] = _Field(field.nnf, mine, field.toned, field.lined)
+                fields_[i] = dataclasses.replace(field, along=mine)
             else:
-                fields_[i] = _Field(tuple(np.where(mine, a, b) for a, b in zip(
-                    field.nnf, fields_[i].nnf, strict=True)), mine, field.toned, field.lined)
+                merged = tuple(np.where(mine, a, b) for a, b in zip(
+                    field.nnf, fields_[i].nnf, strict=True))
+                fields_[i] = dataclasses.replace(field, nnf=merged, along=mine)
         if values is None:
             out = estimate[..., :channels]
             self._repad(problem, out, problem.image, problem.hole, plan[0])
@@ -1414,6 +1419,15 @@ class PatchMatch:
                 field.lined = lined
             if any(part.kind == "stripes" for part in parts):
                 problem.stripes[i] = done.copy()
+            # A pattern's copies bring its own colours (not a line's band between two regions,
+            # nor planks' stripes, whose light a plain fill gives): the stitch may change their
+            # light, not their colour balance.
+            patterned = np.zeros_like(done)
+            for part in parts:
+                if part.kind not in ("line", "stripes"):
+                    patterned |= part.region & done
+            if patterned.any():
+                field.patterned = patterned
             hole[i][done] = False
             if not shared:
                 problem.edits.write(bank_image[own], done, image[i][done])
