@@ -68,3 +68,41 @@ def test_a_brick_floor_under_a_large_cap_keeps_its_colour():
     inner = cv2.erode(hole.astype(np.uint8), np.ones((15, 15), np.uint8)).astype(bool)
     off = np.sqrt(((balance(fill) - balance(truth)) ** 2).sum(axis=-1))[inner]
     assert np.percentile(off, 99) < 0.05
+
+
+def test_planks_filled_along_their_stripes_are_a_pattern_and_a_line_s_band_is_not(monkeypatch):
+    """The stripes step's copies (planks seen from above) reach the finish as a pattern's; a
+    kerb across the planks, continued by the lines step, does not: a line may part two regions
+    of two colours, whose stitch must turn them."""
+    from pano_inpaint.generators.patchmatch import PatchMatch
+    from pano_inpaint.generators.patchmatch import generator as patchmatch
+    from tests.generators.test_patchmatch_stripes import ALONG, SIZE, _grid, _hole, _planks, _tiles
+
+    seen = []
+    real = patchmatch.finish_fill
+
+    def recording(*args, **kwargs):
+        seen.append(kwargs.get("patterned"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(patchmatch, "finish_fill", recording)
+    hole = _hole()
+    image = _planks(np.random.default_rng(11))
+    tiles = _tiles(image, hole)
+    PatchMatch(lattice_strength=2.0).inpaint(tiles)
+    assert any("stripes along" in note for note in tiles.notes)
+    # the fill's own finish (a second, plain solve follows for the planks' light)
+    patterned = seen[0]
+    assert patterned is not None and 0 in patterned
+    assert patterned[0][hole].mean() > 0.9
+    seen.clear()
+
+    y, x = _grid()
+    centre = (SIZE - 1) / 2
+    along = (y - centre) * ALONG[0] + (x - centre) * ALONG[1]
+    kerb = np.abs(along - 6) <= 4
+    image[kerb] = np.array([0.9, 0.88, 0.85], np.float32)
+    tiles = _tiles(image, hole)
+    PatchMatch(lattice_strength=2.0).inpaint(tiles)
+    assert any("continued across the hole" in note for note in tiles.notes)
+    assert all(not patterned or not patterned[0][hole & kerb].any() for patterned in seen)

@@ -1115,10 +1115,10 @@ def finish_fill(filled: np.ndarray, hole: np.ndarray, params: FinishScales, high
             cross-section (each band's mean along the line), only what varies along it.
         plain: the known ring is plain (a floor whose pieces differ by light): the fill's
             light slopes no more steeply than the ring's (:func:`_level_light`).
-        patterned: per tile, ``(P, P)`` bool, pixels filled along a pattern's lattice (tiles,
-            bricks, stripes): copies of the pattern's own colours, whose stitch may change
-            their light but, deeper in than ``_PATTERN_HUE_REACH``, turns their colour
-            balance by little more than ``_PATTERN_HUE``.
+        patterned: per tile, ``(P, P)`` bool, pixels filled along a pattern (the lattice of
+            tiles or bricks, stripes, planks): copies of the pattern's own colours, whose
+            stitch may change their light but, deeper in than ``_PATTERN_HUE_REACH``, turns
+            their colour balance by little more than ``_PATTERN_HUE``.
     """
     sigmas = [params.sigma * 2.0**k for k in range(max(params.bands, 1))]
     margin = int(np.ceil(3 * sigmas[-1] + max(params.ring, 2 * sigmas[-1]))) + 2

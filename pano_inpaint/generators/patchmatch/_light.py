@@ -1,7 +1,7 @@
 """What a change of light explains of a correction to a fill's colours.
 
 A light makes a surface brighter or darker without changing its hue (the balance of its colour
-channels); a correction that turns the hue brings a piece of something else. Two steps weigh a
+channels); a correction that turns the hue brings a piece of something else. Three steps weigh a
 correction so: the stripes' light (``_stripes.stripes_light``: the plain search's coarse band
 taken only where it keeps the planks' hue), the layout stitch of the coarsest onion peel
 (``generator._light_share``: only what a light explains is stitched out) and the stitch of a

@@ -400,8 +400,8 @@ class _Field:
     and its stripes from a thin ring (None: none), whose steps between each other the stitch
     keeps; ``lined``: per line the line step filled pixels along, its
     unit direction and those pixels (None: none), whose cross-section the finish's band
-    gains never lower; ``patterned``: those filled along a pattern's lattice or its stripes
-    (None: none), whose colour balance the stitch barely turns."""
+    gains never lower; ``patterned``: those filled along a pattern (a lattice, stripes, planks;
+    None: none), whose colour balance the stitch barely turns."""
 
     nnf: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
     along: np.ndarray | None = None
@@ -1419,12 +1419,11 @@ class PatchMatch:
                 field.lined = lined
             if any(part.kind == "stripes" for part in parts):
                 problem.stripes[i] = done.copy()
-            # A pattern's copies bring its own colours (not a line's band between two regions,
-            # nor planks' stripes, whose light a plain fill gives): the stitch may change their
-            # light, not their colour balance.
+            # A pattern's copies (a lattice, stripes, planks) bring its own colours, which the
+            # stitch may light but not turn; a line's band may join two regions of two colours.
             patterned = np.zeros_like(done)
             for part in parts:
-                if part.kind not in ("line", "stripes"):
+                if part.kind != "line":
                     patterned |= part.region & done
             if patterned.any():
                 field.patterned = patterned
