@@ -280,6 +280,39 @@ def test_a_piece_of_a_rare_tone_is_toned_up_to_the_grout_line():
     assert out[dark].mean() == pytest.approx(0.63, abs=0.01)
 
 
+def test_a_rare_piece_s_pixels_of_the_cell_s_tone_are_not_brought_past_it():
+    """A cut cell whose copy brought a dark tile's corner with some of the light tile beside
+    it (one piece, copied from one place): the piece is brought to the cell's tone as a whole,
+    and its light pixels went as far past it as the dark ones had been below (white specks
+    along the joints of the 2K hall's 50-degree cap). They stay within twice the known tiles'
+    texture of the tone."""
+    size, x, index, border = _sixteen_cells()
+    y = np.mgrid[0:size, 0:size][0]
+    rng = np.random.default_rng(5)
+    tone = np.array([0.6, 0.62, 0.58, 0.61, 0.59, 0.6, 0.63, 0.6, 0.6, 0.57, 0.6, 0.62,
+                     0.61, 0.6, 0.59, 0.6])
+    grey = tone[index] + 0.01 * rng.standard_normal((size, size))
+    image = np.repeat(grey[..., None], 3, axis=-1).astype(np.float32)
+    copied = (index == 6) & (x < 25)  # the left half of cell 6; its right half is known
+    piece = copied & (x < 23)
+    light = piece & (y % 10 >= 7)  # the light tile beside the dark corner, in the same piece
+    image[copied] = 0.6
+    image[piece & ~light] = 0.2
+    image[light] = 0.63
+    sources = np.where(piece, 2, 1).astype(np.int64)
+    cells = Cells((slice(0, size), slice(0, size)), index, border.astype(np.float32), 0.9, 0.5)
+    out = image.copy()
+    *_, rare = give_tones(out, ~copied, copied, cells, sources=sources, typical=True)
+    assert rare.sum() == 1
+    known = ~copied & (index == 6) & (border >= 0.2)
+    cell_tone = image[known].mean()
+    texture = float(np.sqrt(np.mean((grey[~copied & (border >= 0.15)]
+                                      - tone[index][~copied & (border >= 0.15)]) ** 2)))
+    assert out[light].max() <= cell_tone + 2.5 * texture + 1e-3
+    # the dark pixels are lifted with the piece as before (by its mean's offset)
+    assert out[piece & ~light].mean() > 0.45
+
+
 def _checkerboard_cells(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, Cells]:
     """A 48 px square of 6 x 6 cells of 8 px in a checkerboard of two tones (0.62 and 0.54, each
     cell's scaled by a random 0.97-1.03; the first cell dark) whose middle 2 x 2 cells are

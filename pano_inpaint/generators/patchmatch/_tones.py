@@ -75,6 +75,12 @@ _MIN_TILES = 5  # known tiles needed for their typical tone
 _ALIKE = 2.0  # tones within this many median absolute deviations of the known tiles' are alike
 _FLAT = 0.01  # (at least within this: tiles of nearly one tone)
 _RARE = 0.15  # a copy's tone is rare where fewer of the known tiles are alike
+# A piece of a rare tone brought to its tile's tone is brought as a whole, and where it held
+# pixels of the tile's tone already (a dark tile's corner copied with some of the light tile
+# beside it) those went past it: white specks along the joints all over the 2K hall's 50-degree
+# cap. No pixel of such a piece ends further beyond the tone, the way it was moved, than this
+# many times the known tiles' own texture (the RMS of their pixels about their tone).
+_RARE_REACH = 2.0
 # The step runs where the tiles at their best phase explain at least this share of the known
 # luminance variance inside them around the copies, and this much more than at their median
 # phase (measured on the 1K scenes' floors: tiles of random tones 0.79-0.97 and 0.27-0.43 more;
@@ -555,7 +561,9 @@ def give_tones(image: np.ndarray, known: np.ndarray, copied: np.ndarray, cells: 
     costs more than a blend: see ``PatchMatchParams.tile_tones_whole``). Without it, such a
     tile's pieces other than its largest whose tone is rare among the known tiles (with
     ``typical``, as above) take the largest piece's tone; and every piece of a rare tone is
-    toned up to the grout line (``_GROUT``), not faded out beside the joints.
+    toned up to the grout line (``_GROUT``), not faded out beside the joints, none of its
+    pixels going past the tone it is brought to by more than ``_RARE_REACH`` times the known
+    tiles' texture.
 
     Args:
         image: ``(P, P, C)`` the tile, its copied pixels filled.
@@ -664,7 +672,17 @@ def give_tones(image: np.ndarray, known: np.ndarray, copied: np.ndarray, cells: 
     # there it is no grout but a dark tile's edge (dark streaks along the plaza's joints
     # under a 50-degree cap).
     weight = np.where(rare[piece] & (cells.border[copy] >= _GROUT), 1.0, weight)
-    view[copy] += (weight[:, None] * offset[piece]).astype(view.dtype)
+    moved = view[copy] + (weight[:, None] * offset[piece]).astype(view.dtype)
+    if rare.any():
+        # The known tiles' texture about their tones, in this array's units.
+        known_px = interior & mine
+        rms = float(np.sqrt(np.mean((view[known_px] - target[index[known_px]]) ** 2)))
+        lifted = rare[piece][:, None] & (offset[piece] > 0)
+        lowered = rare[piece][:, None] & (offset[piece] < 0)
+        reach = _RARE_REACH * rms
+        moved = np.where(lifted, np.minimum(moved, piece_tone[piece] + reach), moved)
+        moved = np.where(lowered, np.maximum(moved, piece_tone[piece] - reach), moved)
+    view[copy] = moved.astype(view.dtype)
     return plan
 
 
