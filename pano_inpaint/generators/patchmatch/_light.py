@@ -44,8 +44,7 @@ def limit_hue_turn(change: np.ndarray, limit: float) -> np.ndarray:
         return change
     colour = change[..., :3]
     grey = colour.mean(axis=-1, keepdims=True)
-    turn = colour - grey
-    norm = np.sqrt((turn**2).sum(axis=-1, keepdims=True))
+    norm = hue_change(colour)[..., None]
     out = change.copy()
-    out[..., :3] = grey + turn * np.minimum(1.0, limit / np.maximum(norm, 1e-12))
+    out[..., :3] = grey + (colour - grey) * np.minimum(1.0, limit / np.maximum(norm, 1e-12))
     return out

@@ -38,7 +38,7 @@ import cv2
 import numpy as np
 
 __all__ = ["Lattice", "channel_mean", "edge_strength", "find_lattice", "not_parallel", "pair_msd",
-           "refine_on_long_steps", "refine_shift", "tone_lattice"]
+           "refine_on_long_steps", "refine_shift", "sample_step", "tone_lattice", "vertex_offset"]
 
 _SHORTEST = 4  # shorter offsets (work pixels) are left to the ordinary search
 _VALLEY_FRACTIONS = (1 / 4, 1 / 3, 1 / 2, 2 / 3, 3 / 4)
@@ -317,17 +317,27 @@ def pair_msd(image: np.ndarray, known: np.ndarray, dy: int, dx: int, step: int) 
     return float(((a - b) ** 2).sum(axis=-1)[both].sum() / count)
 
 
-def _sample_step(known: np.ndarray) -> int:
+def sample_step(known: np.ndarray) -> int:
     """Every how many pixels a shift's pairs are taken so that about ``_REFINE_PIXELS`` of
     the ``known`` pixels (``(P, P)`` bool) are."""
     return max(1, int(np.sqrt(int(known.sum()) / _REFINE_PIXELS)))
+
+
+def vertex_offset(before: float, at: float, after: float) -> float:
+    """Where the parabola through three values a step apart has its minimum, as an offset
+    from the middle one's position (clipped to half a step either way); 0 where they do not
+    curve upwards (or are not finite). A maximum: the negated values."""
+    curvature = before + after - 2 * at
+    if not (np.isfinite(curvature) and curvature > 0):
+        return 0.0
+    return float(np.clip(0.5 * (before - after) / curvature, -0.5, 0.5))
 
 
 def _refine(image: np.ndarray, known: np.ndarray, offset: np.ndarray,
             subpixel: bool = False) -> np.ndarray:
     """The best shift within +-1 pixel of ``offset`` at this resolution; with ``subpixel``,
     moved to the vertex of a parabola through its neighbours' ``msd`` along each axis (float)."""
-    step = _sample_step(known)
+    step = sample_step(known)
 
     def msd(d: np.ndarray) -> float:
         return pair_msd(image, known, int(d[0]), int(d[1]), step)
@@ -344,10 +354,7 @@ def _refine(image: np.ndarray, known: np.ndarray, offset: np.ndarray,
     out = best.astype(np.float64)
     for axis in (0, 1):
         unit = np.eye(2, dtype=np.int64)[axis]
-        low, high = msd(best - unit), msd(best + unit)
-        curvature = low + high - 2 * best_msd
-        if np.isfinite(curvature) and curvature > 0:
-            out[axis] += float(np.clip(0.5 * (low - high) / curvature, -0.5, 0.5))
+        out[axis] += vertex_offset(msd(best - unit), best_msd, msd(best + unit))
     return out
 
 
@@ -441,7 +448,7 @@ def _long_step(features: tuple[np.ndarray, np.ndarray], shift: np.ndarray) -> np
     (``_LONG_MSD``): each one's whole-pixel error is shared among its steps."""
     edges, known = features
     size = edges.shape[0]
-    step = _sample_step(known)
+    step = sample_step(known)
     first = np.rint(shift).astype(np.int64)
     base = pair_msd(edges, known, int(first[0]), int(first[1]), step)
     current = np.asarray(shift, np.float64)
@@ -497,7 +504,7 @@ def _on_long_steps(lattice: Lattice, features: tuple[np.ndarray, np.ndarray]) ->
 def _same_colours(image: np.ndarray, known: np.ndarray, shift: np.ndarray) -> bool:
     """Whether the known colours match themselves shifted by ``shift`` (px, ``(2,)`` int) about
     as well as shifted by twice it: a period, not half of one (``_HALF_PERIOD``)."""
-    step = _sample_step(known)
+    step = sample_step(known)
     once = pair_msd(image, known, int(shift[0]), int(shift[1]), step)
     twice = pair_msd(image, known, 2 * int(shift[0]), 2 * int(shift[1]), step)
     return bool(np.isfinite(once) and once <= _HALF_PERIOD * twice)
@@ -649,7 +656,7 @@ def tone_lattice(image: np.ndarray, known: np.ndarray, lattice: Lattice, *, span
     that are not parallel are the new basis; without such a gap, no step keeps the colours
     better than the others (tiles of random tones) and the whole lattice is returned."""
     a, b, _ = lattice.basis()
-    step = _sample_step(known)
+    step = sample_step(known)
     if b is None:
         return _tone_stripes(image, known, lattice, span, step)
     # One of each pair of opposite steps (i > 0, or i == 0 and j > 0).

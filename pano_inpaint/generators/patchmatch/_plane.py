@@ -39,6 +39,7 @@ from pano_inpaint.generators.patchmatch._offsets import (
     edge_strength,
     find_lattice,
     pair_msd,
+    sample_step,
     tone_lattice,
 )
 from pano_inpaint.geometry.conventions import FACE_CENTER, FACE_DOWN, FACE_RIGHT
@@ -335,7 +336,7 @@ def holds_across(rect: Rectified, lattice: Lattice, min_strength: float) -> bool
     a, b, _ = lattice.basis()
     ring = [np.array([3 * np.sin(t), 3 * np.cos(t)]) for t in np.arange(8) * np.pi / 4]
     for half in (inside & (distance <= median), inside & (distance > median)):
-        step = max(1, int(np.sqrt(half.sum() / 60_000)))
+        step = sample_step(half)
         for shift in (a, b):
             if shift is None:
                 continue

@@ -41,7 +41,13 @@ import numpy as np
 from pano_inpaint.generators.base import CubeTiles
 from pano_inpaint.generators.patchmatch._light import fading, hue_change, log_change
 from pano_inpaint.generators.patchmatch._lines import Line
-from pano_inpaint.generators.patchmatch._offsets import Lattice, channel_mean, pair_msd
+from pano_inpaint.generators.patchmatch._offsets import (
+    Lattice,
+    channel_mean,
+    pair_msd,
+    sample_step,
+    vertex_offset,
+)
 from pano_inpaint.geometry.conventions import FACE_CENTER
 from pano_inpaint.values import LogBrightness
 
@@ -182,7 +188,7 @@ def _refine(detail: np.ndarray, known: np.ndarray, direction: np.ndarray, length
     planks, which a copy 50 px away turns into 2 px off the plank."""
     normal = np.array([direction[1], -direction[0]])
     offsets = np.arange(-_SCAN, _SCAN + 1)
-    step = max(1, int(np.sqrt(known.sum() / 60_000)))
+    step = sample_step(known)
     msd = np.array([pair_msd(detail[..., None], known,
                               *np.rint(length * direction + o * normal).astype(int), step)
                     for o in offsets])
@@ -191,10 +197,7 @@ def _refine(detail: np.ndarray, known: np.ndarray, direction: np.ndarray, length
     best = int(np.argmin(msd))
     if not 0 < best < len(offsets) - 1 or 1.0 - msd[best] / np.median(msd) < _MIN_DIP:
         return None
-    curvature = msd[best - 1] + msd[best + 1] - 2 * msd[best]
-    shift = float(offsets[best])
-    if curvature > 0:
-        shift += float(np.clip(0.5 * (msd[best - 1] - msd[best + 1]) / curvature, -0.5, 0.5))
+    shift = float(offsets[best]) + vertex_offset(msd[best - 1], msd[best], msd[best + 1])
     turned = length * direction + shift * normal
     return turned / np.hypot(*turned)
 

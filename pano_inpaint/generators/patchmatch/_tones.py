@@ -37,7 +37,12 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from pano_inpaint.generators.patchmatch._offsets import Lattice, channel_mean, not_parallel
+from pano_inpaint.generators.patchmatch._offsets import (
+    Lattice,
+    channel_mean,
+    not_parallel,
+    vertex_offset,
+)
 from pano_inpaint.generators.patchmatch._plane import homography_parts
 
 __all__ = ["Cells", "find_cells", "give_tones", "tile_tones"]
@@ -168,13 +173,8 @@ def _peak_at(match: np.ndarray, i: int, j: int) -> tuple[float, float]:
     cell: a bin's centre may be a third of a bin off the step (snapped to the nearest ``k /
     n``, 0.47 went to 4 / 9, not 1 / 2)."""
     bins = match.shape[0]
-
-    def offset(before: float, at: float, after: float) -> float:
-        curve = before - 2.0 * at + after
-        return 0.0 if curve >= 0 else float(np.clip(0.5 * (before - after) / curve, -0.5, 0.5))
-
-    di = offset(match[(i - 1) % bins, j], match[i, j], match[(i + 1) % bins, j])
-    dj = offset(match[i, (j - 1) % bins], match[i, j], match[i, (j + 1) % bins])
+    di = vertex_offset(-match[(i - 1) % bins, j], -match[i, j], -match[(i + 1) % bins, j])
+    dj = vertex_offset(-match[i, (j - 1) % bins], -match[i, j], -match[i, (j + 1) % bins])
     return (i + di) / bins, (j + dj) / bins
 
 
