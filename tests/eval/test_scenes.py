@@ -5,14 +5,20 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pano_inpaint.eval.scenes import SCENES, main, render_scene
+from pano_inpaint.eval.scenes import (
+    HELD_OUT_SCENES,
+    SCENES,
+    _herringbone_boards,
+    main,
+    render_scene,
+)
 from pano_inpaint.generators.patchmatch._offsets import find_lattice
 from pano_inpaint.geometry import erp_to_cube
 from pano_inpaint.masks import nadir_mask
 from tests.conftest import files_under
 
 
-@pytest.mark.parametrize("name", list(SCENES))
+@pytest.mark.parametrize("name", list(SCENES) + list(HELD_OUT_SCENES))
 def test_scene_renders_deterministically(name):
     image = render_scene(name, 64, supersample=1)
     assert image.shape == (32, 64, 3) and image.dtype == np.uint8
@@ -25,6 +31,36 @@ def test_scenes_differ_and_seeds_change_them():
     assert len(set(renders.values())) == len(SCENES)
     assert render_scene("hall_tiles", 64, supersample=1, seed=1).tobytes() != renders[
         "hall_tiles"]
+
+
+def test_held_out_scenes_are_apart_from_the_default_set_and_differ(tmp_path):
+    """The held-out floors render on request only: the evaluation's default set (what
+    ``write_scenes`` writes without names) stays the five, so its tables stay comparable."""
+    assert not set(HELD_OUT_SCENES) & set(SCENES)
+    renders = {render_scene(name, 64, supersample=1).tobytes()
+               for name in list(SCENES) + list(HELD_OUT_SCENES)}
+    assert len(renders) == len(SCENES) + len(HELD_OUT_SCENES)
+    assert main([str(tmp_path), "--width", "64", "--scenes", "square_cobbles"]) == 0
+    assert [p.name for p in tmp_path.iterdir()] == ["square_cobbles.png"]
+
+
+def test_herringbone_boards_repeat_on_their_lattice_and_tile_the_floor():
+    """Each board covers ``n`` unit cells in one line; the layout repeats by (1, 1) and (2n, 0)
+    (boards onto boards, edges onto edges) but not by one cell along an axis."""
+    n = 4
+    y, x = np.mgrid[0:64, 0:64] + 0.5  # cell centres
+    lying, ident, distance = _herringbone_boards(x.astype(np.float64), y.astype(np.float64), n)
+    _, counts = np.unique(ident.reshape(-1, 2), axis=0, return_counts=True)
+    inner = counts[counts == n].size
+    assert inner > 0.8 * counts.size and counts.max() == n  # boards cut by the window aside
+    assert np.allclose(distance, 0.5)  # every cell centre half a width from an edge
+    fine_y, fine_x = np.mgrid[0:40, 0:40] / 5.0 + 0.1
+    base = _herringbone_boards(fine_x, fine_y, n)
+    for shift, repeats in (((1, 1), True), ((2 * n, 0), True), ((1, 0), False),
+                           ((0, 1), False)):
+        moved = _herringbone_boards(fine_x + shift[0], fine_y + shift[1], n)
+        same = np.array_equal(moved[0], base[0]) and np.allclose(moved[2], base[2])
+        assert same == repeats, shift
 
 
 def test_striped_floor_is_a_lattice_under_the_camera():
