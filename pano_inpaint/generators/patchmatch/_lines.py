@@ -47,14 +47,16 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import cv2
 import numpy as np
 
 from pano_inpaint.generators.patchmatch._offsets import channel_mean
 
-__all__ = ["Edge", "Line", "find_lines", "lines_and_edges", "lines_note"]
+__all__ = ["Edge", "Line", "LinesFound", "find_lines", "lines_and_edges", "lines_note"]
 
 _MAX_ANGLE = np.radians(3.0)  # two segments of one line differ by at most this much in angle
 _TRACE_CORRELATION = 0.8  # a traced far side matches the segment's profile at least this well
@@ -120,6 +122,28 @@ _CONTINUED_CORRELATION = 0.4
 _CONTINUED_CONTRAST = 0.2
 # Edges into a hole within this angle of each other are a family, none of them kept.
 _FAMILY_ANGLE = np.radians(20.0)
+# A pair of segments in a direction the ring's segments do not favour is kept only where one
+# of the two is long for the texture: at least ``_CHANCE_LONG`` times the median
+# length of the ring's segments (a kerb or a pole's edge across grass), or the line is one of a
+# family: the share of the segments' length within ``_CHANCE_ANGLE`` of its direction (either
+# way round) at least ``_CHANCE_SHARE`` times what segments of every direction alike give.
+# Paving of irregular stones has hundreds of short straight joints of every direction, and two
+# of them line up across a tripod's leg by chance: at 1K a cobbled square's tripod had twelve
+# lines drawn through its legs (streaks and a smear over a fifth of the hole), and random
+# stones 14 px across beside a hole 10 px wide paired 10-12 times, up to 5 of them sure (their
+# segments 8-24 px, the median 10.6).
+_CHANCE_ANGLE = np.radians(6.0)
+_CHANCE_SHARE = 2.0
+_CHANCE_LONG = 3.0
+# ... and only where chance explains the tile's pairs: its segments turned about their tips by
+# these angles find partners (per turn) at least ``_CHANCE_RATE`` times as often as they do
+# unturned, and they made at least ``_CHANCE_PAIRS`` pairs (a flood of them: the cobbled
+# tripod's tile 27, turned 23 per turn). Where few pairs are made the rate says little (a
+# warehouse ceiling's 3 pairs, 1.75 turned, held a sure line worth 2.8 dB at a cube corner;
+# the forest floor's light and shade, 3-5 pairs at 0.33-0.65, help its fills as often as not).
+_DECOY_TURNS = np.radians([-20.0, -10.0, 10.0, 20.0])
+_CHANCE_RATE = 0.75
+_CHANCE_PAIRS = 4
 _CONTINUED_SHIFT = 2  # px across: how far to one side a row's copy of the edge may lie
 _DETECT_SIZE = 800  # tiles larger than this are searched on a reduced copy
 # A sure line is a boundary between two regions where the mean colours of the known strips on its
@@ -281,6 +305,15 @@ class Edge:
             return out
         band = Line(self.tip, self.direction, float(wide[-1]), end=float(along[count - 1]))
         return band.band(hole.shape) & hole
+
+
+class LinesFound(NamedTuple):
+    """What :func:`lines_and_edges` found: the lines to draw, the edges left over, and how many
+    pairs were dropped as chance alignments of the texture's short edges."""
+
+    lines: list[Line]
+    edges: list[Edge]
+    chance: int = 0
 
 
 def _segments(image: np.ndarray, known: np.ndarray, min_length: float) -> np.ndarray:
@@ -637,14 +670,15 @@ def _crossed(starts: np.ndarray, directions: np.ndarray, lengths: np.ndarray, i:
 
 
 def _support(line: Line, starts: np.ndarray, ends: np.ndarray, directions: np.ndarray,
-             lengths: np.ndarray, i: int, slack: np.ndarray, tolerance: float) -> float:
+             lengths: np.ndarray, reference: np.ndarray, slack: np.ndarray, tolerance: float
+             ) -> float:
     """Total length of the segments (``starts``, ``ends``, unit ``directions``, ``lengths``)
-    lying on ``line``, the line fitted through segment ``i`` and its partner: parallel to
-    segment ``i`` within the pairing's angle (``_MAX_ANGLE`` plus each one's ``slack``), either
-    way round (the pairing also asks the same polarity), with both ends within ``tolerance`` px
-    of the line."""
+    lying on ``line``, the line fitted through a segment and its partner: parallel to that
+    segment's direction ``reference`` (``(2,)``, unit) within the pairing's angle
+    (``_MAX_ANGLE`` plus each one's ``slack``), either way round (the pairing also asks the
+    same polarity), with both ends within ``tolerance`` px of the line."""
     normal = np.array([-line.direction[1], line.direction[0]])
-    parallel = np.abs(directions @ directions[i]) >= np.cos(_MAX_ANGLE + slack)
+    parallel = np.abs(directions @ reference) >= np.cos(_MAX_ANGLE + slack)
     near = ((np.abs((starts - line.point) @ normal) <= tolerance)
             & (np.abs((ends - line.point) @ normal) <= tolerance))
     return float(lengths[parallel & near].sum())
@@ -689,7 +723,7 @@ def find_lines(image: np.ndarray, hole: np.ndarray, face_size: int, *,
 def lines_and_edges(image: np.ndarray, hole: np.ndarray, face_size: int, *,
                     depth: float | None = None, max_lines: int = 12,
                     stop: threading.Event | None = None, sure_ends: bool = False
-                    ) -> tuple[list[Line], list[Edge]]:
+                    ) -> LinesFound:
     """Straight lines crossing ``hole`` on one tile, those ending in it on one of them, and
     pairs of lines meeting in it at a corner (see the module docstring).
 
@@ -712,7 +746,8 @@ def lines_and_edges(image: np.ndarray, hole: np.ndarray, face_size: int, *,
         others), then those ending in it on one of them (``Line.end`` set), longest segment
         first, then the corners' pairs (``Line.corner``), best matched first; a corner needs
         no line crossing the hole. Beside them the edges: the long confident segments into
-        the hole that none of those continues (``Edge``), longest first.
+        the hole that none of those continues (``Edge``), longest first; and the count of
+        pairs dropped as chance alignments (``_without_chance_alignments``).
     """
     known = ~hole
     min_length = max(6.0, 0.03 * face_size)
@@ -720,62 +755,79 @@ def lines_and_edges(image: np.ndarray, hole: np.ndarray, face_size: int, *,
     crossed_reach = 3.0 + _CROSSED_REACH * face_size
     segments = _segments(image, known, min_length)
     if len(segments) < 2 or (stop is not None and stop.is_set()):
-        return [], []
+        return LinesFound([], [])
     starts, ends = segments[:, :2], segments[:, 2:]
     directions = ends - starts
     lengths = np.hypot(directions[:, 0], directions[:, 1])
     directions /= lengths[:, None]
     tolerance = 1.5 + 0.004 * face_size
     half_width = 1.0 + 0.004 * face_size  # of the band filled along a line
-    found: list[tuple[float, Line]] = []
-    traced = None  # (grey, known, factor): what _trace searches, as reduced as for _segments
+    found: list[tuple[float, float, Line]] = []  # (both segments' length, longer's, line)
     # long segments into the hole without a far side: (length, tip, u, crossing, profile)
     dangling: list[_Dangling] = []
+    reduced: list[tuple[np.ndarray, np.ndarray, int]] = []  # _reduced's, made once if asked
+
+    def crossing_of(i: int, tip: np.ndarray, u: np.ndarray) -> tuple[float, float] | None:
+        """Where the extension of segment ``i`` from ``tip`` along ``u`` enters and leaves
+        the hole, if it reaches the hole soon enough (see ``_crossed``)."""
+        crossing = _march(hole, tip, u, max(gap, crossed_reach))
+        if crossing is None or (crossing[0] > np.floor(gap) and not _crossed(
+                starts, directions, lengths, i, tip, u, crossing[0], gap, 3 * min_length)):
+            return None
+        return crossing
+
+    def partner(i: int, tip: np.ndarray, u: np.ndarray, along: np.ndarray, near: np.ndarray,
+                crossing: tuple[float, float]) -> tuple[tuple | None, bool]:
+        """``((length, line, False), sure)``: the longest segment continuing segment ``i``
+        (its end points ``near``, its direction ``along``; ``tip`` its end at the hole, ``u``
+        pointing in) beyond the hole, or ``(None, True)``."""
+        far = tip + crossing[1] * u
+        # Another segment beyond the hole, nearly parallel (a short segment's angle is
+        # known to about half a pixel over its length) and with the same polarity (LSD
+        # orients a segment by its gradient: the same edge has the dark side on the same
+        # side of it; the other edge of a painted line has it on the other) ...
+        slack = np.arctan2(0.5, np.minimum(lengths, lengths[i]))
+        parallel = directions @ along >= np.cos(_MAX_ANGLE + slack)
+        beyond = np.minimum((starts - far) @ u, (ends - far) @ u) >= -gap
+        candidates = np.flatnonzero(parallel & beyond)
+        best, sure, unseen = None, True, 0.0
+        for j in candidates[candidates != i]:
+            # ... and on one line with it: every end point within ``tolerance`` of the
+            # line fitted through both segments.
+            line, residual = _fit(np.stack([near[0], near[1], starts[j], ends[j]]))
+            if residual <= tolerance and (best is None or lengths[j] > best[0]):
+                best = (float(lengths[j]), line, False)
+                sure = _runs_along(line, np.stack([along, directions[j]]), slack[j])
+                unseen = float(min((starts[j] - tip) @ u, (ends[j] - tip) @ u))
+        if best is None:
+            return None, True
+        seen = _support(best[1], starts, ends, directions, lengths, along, slack, tolerance)
+        if seen < _LINE_SUPPORT * (crossing[1] - crossing[0]):
+            return None, True  # too little of it seen for the span drawn: a chance alignment
+        if not reduced:
+            reduced.append(_reduced(image, known))
+        if not _ends_agree(reduced[0], best[1], tip + crossing[0] * u, tip + crossing[1] * u,
+                           min_length, face_size):
+            return None, True  # two edges lined up, not one across the hole
+        return best, sure and seen >= _LINE_SUPPORT * unseen
+
+    paired = 0  # segment ends that found a partner beyond the hole
     for i in range(len(segments)):
         if stop is not None and stop.is_set():
-            return [], []
+            return LinesFound([], [])
         for sign, tip in ((1.0, ends[i]), (-1.0, starts[i])):  # leave by either end
             u = sign * directions[i]
-            crossing = _march(hole, tip, u, max(gap, crossed_reach))
-            if crossing is None or (crossing[0] > np.floor(gap) and not _crossed(
-                    starts, directions, lengths, i, tip, u, crossing[0], gap,
-                    3 * min_length)):
+            crossing = crossing_of(i, tip, u)
+            if crossing is None:
                 continue
-            far = tip + crossing[1] * u
-            # Another segment beyond the hole, nearly parallel (a short segment's angle is
-            # known to about half a pixel over its length) and with the same polarity (LSD
-            # orients a segment by its gradient: the same edge has the dark side on the same
-            # side of it; the other edge of a painted line has it on the other) ...
-            slack = np.arctan2(0.5, np.minimum(lengths, lengths[i]))
-            parallel = directions @ directions[i] >= np.cos(_MAX_ANGLE + slack)
-            beyond = np.minimum((starts - far) @ u, (ends - far) @ u) >= -gap
-            candidates = np.flatnonzero(parallel & beyond)
-            best, sure, unseen = None, True, 0.0
-            for j in candidates[candidates != i]:
-                # ... and on one line with it: every end point within ``tolerance`` of the
-                # line fitted through both segments.
-                line, residual = _fit(np.stack([starts[i], ends[i], starts[j], ends[j]]))
-                if residual <= tolerance and (best is None or lengths[j] > best[0]):
-                    best = (float(lengths[j]), line, False)
-                    sure = _runs_along(line, directions[[i, j]], slack[j])
-                    unseen = float(min((starts[j] - tip) @ u, (ends[j] - tip) @ u))
-            if best is not None:
-                seen = _support(best[1], starts, ends, directions, lengths, i, slack, tolerance)
-                if seen < _LINE_SUPPORT * (crossing[1] - crossing[0]):
-                    best = None  # too little of it seen for the span drawn: a chance alignment
-                else:
-                    sure = sure and seen >= _LINE_SUPPORT * unseen
-                    if traced is None:
-                        traced = _reduced(image, known)
-                    if not _ends_agree(traced, best[1], tip + crossing[0] * u,
-                                       tip + crossing[1] * u, min_length, face_size):
-                        best = None  # two edges lined up, not one across the hole
+            best, sure = partner(i, tip, u, directions[i], segments[i].reshape(2, 2), crossing)
+            paired += best is not None
             if best is None and lengths[i] >= 2 * min_length:
                 # No segment beyond: if it is a line at all (a confident profile, not an edge
                 # of the texture around it), look for its profile there ...
-                if traced is None:
-                    traced = _reduced(image, known)
-                grey, small_known, factor = traced
+                if not reduced:
+                    reduced.append(_reduced(image, known))
+                grey, small_known, factor = reduced[0]
                 centre = (factor - 1) / 2  # a reduced pixel's centre on the tile
                 small_tip, small_length = (tip - centre) / factor, lengths[i] / factor
                 across = _across(face_size / factor)
@@ -787,24 +839,51 @@ def lines_and_edges(image: np.ndarray, hole: np.ndarray, face_size: int, *,
                     far_span = far_span * factor + centre
                     line, residual = _fit(np.concatenate([segments[i].reshape(2, 2), far_span]))
                     if residual <= tolerance and abs(line.direction @ u) >= np.cos(
-                            _MAX_ANGLE + slack[i]):
+                            _MAX_ANGLE + np.arctan2(0.5, lengths[i])):
                         best = (float(np.hypot(*(far_span[1] - far_span[0]))), line, True)
                         sure = True
                 if best is None and profile is not None:
                     # ... else it may end on another line in the hole, or turn a corner.
                     dangling.append((float(lengths[i]), tip, u, crossing, profile))
             if best is not None:
-                found.append((lengths[i] + best[0], Line(best[1].point, best[1].direction,
-                                                         half_width, best[2], sure=sure)))
+                found.append((lengths[i] + best[0], max(lengths[i], best[0]),
+                              Line(best[1].point, best[1].direction, half_width, best[2],
+                                   sure=sure)))
+
+    def decoys() -> float:
+        """The partners found per turn of every segment end about its tip (``_DECOY_TURNS``):
+        how many pairs chance alone makes of these segments beside this hole."""
+        count = 0
+        for i in range(len(segments)):
+            if stop is not None and stop.is_set():
+                return 0.0  # the lines are not wanted any more
+            for sign, tip in ((1.0, ends[i]), (-1.0, starts[i])):
+                for turn in _DECOY_TURNS:
+                    c, s_ = np.cos(turn), np.sin(turn)
+                    along = np.array([c * directions[i][0] - s_ * directions[i][1],
+                                      s_ * directions[i][0] + c * directions[i][1]])
+                    u = sign * along
+                    crossing = crossing_of(i, tip, u)
+                    if crossing is None:
+                        continue
+                    near = np.stack([tip, tip - lengths[i] * u])
+                    count += partner(i, tip, u, along, near, crossing)[0] is not None
+        return count / len(_DECOY_TURNS)
     found.sort(key=lambda item: -item[0])
     lines: list[Line] = []
-    for _, line in found:  # the same line found from both of its segments: keep one
+    longest: dict[int, float] = {}  # id of a line: the longer of its two segments
+    for _, length, line in found:  # the same line found from both of its segments: keep one
         if _found_already(line, lines, tolerance):
             continue
         lines.append(line)
+        longest[id(line)] = length
         if len(lines) >= max_lines:
             break
     lines = _without_unsure_crossings(lines, hole)
+    pairs = len(lines)
+    lines = _without_chance_alignments(lines, [longest[id(line)] for line in lines],
+                                       directions, lengths, paired, decoys)
+    chance = pairs - len(lines)
     drawn = [line for line in lines if line.sure] if sure_ends else lines
     joined, rest = _junctions(dangling, drawn, tolerance, half_width, max_lines - len(drawn))
     corners, rest = _corners(rest, hole, half_width, max_lines - len(drawn) - len(joined))
@@ -814,7 +893,8 @@ def lines_and_edges(image: np.ndarray, hole: np.ndarray, face_size: int, *,
     along = np.array([item[2] for item in dangling]).reshape(-1, 2)
     edges = [Edge(tip, u, length, *crossing) for length, tip, u, crossing, _ in rest
              if (np.abs(along @ u) >= np.cos(_FAMILY_ANGLE)).sum() <= 1]
-    return _boundaries(lines, image, known, face_size, depth) + joined + corners, edges
+    return LinesFound(_boundaries(lines, image, known, face_size, depth) + joined + corners,
+                      edges, chance)
 
 
 def _without_unsure_crossings(lines: list[Line], hole: np.ndarray) -> list[Line]:
@@ -834,6 +914,33 @@ def _without_unsure_crossings(lines: list[Line], hole: np.ndarray) -> list[Line]
         return False
 
     return [line for line in lines if line.sure or not crosses(line)]
+
+
+def _without_chance_alignments(lines: list[Line], longest: list[float],
+                               directions: np.ndarray, lengths: np.ndarray, paired: int,
+                               decoys: Callable[[], float]) -> list[Line]:
+    """``lines`` less the pairs that chance explains: where the segments (unit ``directions``
+    ``(n, 2)``, ``lengths`` ``(n,)``) made at least ``_CHANCE_PAIRS`` pairs (``paired``) and,
+    turned about their tips, find partners (``decoys()``, per turn) at least ``_CHANCE_RATE``
+    times as often, each pair whose direction they do not favour and whose own segments (the
+    longer of the two: ``longest``, one per line) are short for them (``_CHANCE_SHARE``,
+    ``_CHANCE_LONG``). A traced line (no second segment) stays."""
+    total = float(lengths.sum())
+    if total <= 0 or paired < _CHANCE_PAIRS:
+        return lines
+    uniform = 2 * _CHANCE_ANGLE / np.pi  # the share of every direction alike, mod 180 degrees
+    long_enough = _CHANCE_LONG * float(np.median(lengths))
+
+    def telling(line: Line, length: float) -> bool:
+        if line.traced or length >= long_enough:
+            return True
+        along = np.abs(directions @ line.direction) >= np.cos(_CHANCE_ANGLE)
+        return float(lengths[along].sum()) >= _CHANCE_SHARE * uniform * total  # a family
+
+    doubtful = [not telling(line, length) for line, length in zip(lines, longest, strict=True)]
+    if not any(doubtful) or decoys() < _CHANCE_RATE * paired:
+        return lines
+    return [line for line, drop in zip(lines, doubtful, strict=True) if not drop]
 
 
 def _boundaries(lines: list[Line], image: np.ndarray, known: np.ndarray, face_size: int,

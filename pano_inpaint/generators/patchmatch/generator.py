@@ -1146,7 +1146,7 @@ class PatchMatch:
             return {}
         channels = problem.image.shape[3]
         plans: dict[int, list[_Along]] = {}
-        found, lined, thin, plain, unsure = [], [], [], [], []
+        found, lined, thin, plain, unsure, by_chance = [], [], [], [], [], []
         for i in np.flatnonzero(problem.hole.any(axis=(1, 2))):
             i = int(i)
             face = FACE_ORDER[problem.face_ids[i]]
@@ -1204,7 +1204,9 @@ class PatchMatch:
             except BaseException:
                 enough.set()
                 raise
-            lines, edges = lines_found.result()
+            lines, edges, chance_pairs = lines_found.result()
+            if chance_pairs:
+                by_chance.append(face)
             drawable = _drawable(lines, sure_only)
             # Only a line crossing the hole keeps the stripes off (``stripes_line``); one that
             # ends in it, a corner's edges too, is then filled over by the stripes (drawn, the
@@ -1261,6 +1263,9 @@ class PatchMatch:
         if unsure:
             parts.append(f"faces {','.join(unsure)}: unsure line pairs not drawn (hole under "
                          f"unsure_min_depth, {p.unsure_min_depth:g} of the face)")
+        if by_chance:
+            parts.append(f"faces {','.join(by_chance)}: line pairs that the texture's short "
+                         "edges make by chance not drawn")
         if thin:
             parts.append(f"faces {','.join(thin)}: hole too thin for the structure steps")
         problem.notes.append("patchmatch structure: " + "; ".join(parts))
