@@ -10,7 +10,10 @@ into the hole is kept only if another segment beyond the hole continues it: near
 with the same polarity (the dark side on the same side), and every end point of both within a
 pixel or two of the line fitted through them; the segments on that line must also add up to a
 fair share of the span it crosses (``_LINE_SUPPORT``), or a wide hole in a texture of short
-edges gets lines drawn across it by chance alignments; and where it enters the hole and where it
+edges gets lines drawn across it by chance alignments; where the tile's segments, turned a little
+about their tips, still pair about as often (irregular paving beside a thin leg), a pair of short
+segments in a direction they do not favour is such an alignment too
+(``_without_chance_alignments``); and where it enters the hole and where it
 leaves it, its cross-sections must be one edge's (``_ends_agree``): both show an edge, and the
 dark side of a step does not turn over across the hole, unless by a step as large (a seam
 between planks of varied tones), or two edges that happen to line up (a dark tile's edge and
