@@ -22,8 +22,10 @@ the joints: the one whose tiles' means explain most of the luminance variance in
 Each tile the hole cuts, with enough of its inside known, then takes that part's mean colour:
 an offset added to each piece of its copy (copies of copies bring a tile pieces of several),
 fading to none at the joints, so that the grout and the copy's texture stay as copied. A tile
-with nothing known keeps its copy, unless the copy's tone is rare among the known tiles (a
-dark tile of a light floor): then it takes their median colour (:func:`give_tones`).
+with nothing known whose copy's tone is rare among the known tiles (a dark tile of a light
+floor) takes their median colour; any other takes that colour moved part of the way towards
+the colour of a known tile drawn for it, not the tone its chain of copies carried from the ring
+(:func:`give_tones`).
 
 Where the tiles at their best phase explain little, or little more than at other phases
 (tiles of one tone, whose every cell holds the same joints; shading, which any partition
@@ -79,6 +81,16 @@ _WHOLE = 0.8  # share of a cell's interior known for it to count among the known
 _MIN_TILES = 5  # known tiles needed for their typical tone
 _ALIKE = 2.0  # tones within this many median absolute deviations of the known tiles' are alike
 _FLAT = 0.01  # (at least within this: tiles of nearly one tone)
+# A tile with nothing known and a copy of a usual tone takes the typical tone moved this share
+# of the way towards the tone of a known tile drawn for it (``give_tones``). Its copy is a
+# copy of copies along the lattice's steps, which repeats the tone of the ring's tile it
+# started from tile after tile: streaks of one tone fanning out from a 50-degree cap's middle
+# (the hexagons, the hall). Drawn tiles break the chains; how far towards the drawn tone is
+# the tiles' variety against the error of a wrong guess: over the 80 caps of the tuned scenes
+# the whole drawn tone (1) cost 5.69 dB, half of it gained 8.69, 0.3 of it 12.27 (the yard's
+# bricks +0.5..+0.9 per angle; the hall's 45-degree cap at seed 2 -0.77, its 35 at seed 0
+# -0.63); the typical tone alone (0) would leave a patch of identical tiles.
+_DRAWN_SHARE = 0.3
 _RARE = 0.15  # a copy's tone is rare where fewer of the known tiles are alike
 # A piece of a rare tone brought to its tile's tone is brought as a whole, and where it held
 # pixels of the tile's tone already (a dark tile's corner copied with some of the light tile
@@ -539,10 +551,20 @@ def _alternation(grey: np.ndarray, tiles: np.ndarray, width: int) -> int | None:
     return kind
 
 
+def _draw(tiles: np.ndarray, count: int) -> np.ndarray:
+    """``(n,)`` int64 in ``[0, count)``: a draw per tile index of ``tiles`` (``(n,)`` int),
+    fixed by the index alone (a fill is deterministic) and unlike from one tile to the next."""
+    mixed = tiles.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    mixed ^= mixed >> np.uint64(29)
+    mixed *= np.uint64(0xBF58476D1CE4E5B9)
+    mixed ^= mixed >> np.uint64(32)
+    return (mixed % np.uint64(count)).astype(np.int64)
+
+
 def give_tones(image: np.ndarray, known: np.ndarray, copied: np.ndarray, cells: Cells, *,
                sources: np.ndarray | None = None, typical: bool = False, whole: bool = False,
-               plan: tuple[np.ndarray, ...] | None = None
-               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+               plan: tuple | None = None
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
     """Give copied tiles their tones, in place: an offset on each of a tile's copied pieces
     (none at the joints, so the grout and the texture stay the copy's).
 
@@ -558,9 +580,13 @@ def give_tones(image: np.ndarray, known: np.ndarray, copied: np.ndarray, cells: 
     copies bring a blend of both. With ``whole``, every other tile with nothing known takes
     its copy's tone throughout: copies of copies may bring it pieces of two tiles, which the
     stitch then blends into a gradient across it (crisper tiles, but a wrong guess of a tone
-    costs more than a blend: see ``PatchMatchParams.tile_tones_whole``). Without it, such a
-    tile's pieces other than its largest whose tone is rare among the known tiles (with
-    ``typical``, as above) take the largest piece's tone; and every piece of a rare tone is
+    costs more than a blend: see ``PatchMatchParams.tile_tones_whole``). Without it, and with
+    ``typical`` where the tones do not alternate, every other tile with nothing known takes
+    the known tiles' median colour moved ``_DRAWN_SHARE`` of the way towards the colour of a
+    known tile of a usual tone drawn for it (by its index: ``_draw``), instead of keeping the
+    tone of the ring's tile its chain of copies started from. A tile that keeps its copy
+    (with ``whole``) has its pieces other than its largest whose tone is rare among the known
+    tiles take the largest piece's tone; and every piece of a rare tone is
     toned up to the grout line (``_GROUT``), not faded out beside the joints, none of its
     pixels going past the tone it is brought to by more than ``_RARE_REACH`` times the known
     tiles' texture.
@@ -578,9 +604,11 @@ def give_tones(image: np.ndarray, known: np.ndarray, copied: np.ndarray, cells: 
             typical tile, for a second array of the same tile, such as its HDR values).
 
     Returns:
-        ``(toned, odd, typical, rare)``: ``(n,)`` bool per tile, toned from its known part;
-        given a typical tone; ``(n,)`` int64 the known tile whose tone that is (-1: none);
-        and ``(m,)`` bool per piece, of a rare tone (with ``typical``).
+        ``(toned, odd, typical, rare, drawn, centre)``: ``(n,)`` bool per tile, toned from
+        its known part; given a typical or a drawn tone; ``(n,)`` int64 the known tile whose
+        tone that is (-1: none); ``(m,)`` bool per piece, of a rare tone (with ``typical``);
+        ``(n,)`` bool per tile, given a drawn tone; the known tile of the median tone that a
+        drawn tone is moved from (-1: none).
     """
     box = cells.box
     view = image[box]
@@ -655,8 +683,21 @@ def give_tones(image: np.ndarray, known: np.ndarray, copied: np.ndarray, cells: 
         elif odd.any():
             middle[:] = np.flatnonzero(around)[np.argsort(grey)[around.sum() // 2]]
         middle[~odd] = -1
-        plan = (toned, odd, middle, rare)
-    toned, odd, middle, rare = plan
+        # The other tiles with nothing known: the typical tone, part way to a drawn one's.
+        drawn = np.zeros(n, bool)
+        centre = -1
+        if kind is None and typical and not whole and around.sum() >= _MIN_TILES:
+            usual = np.flatnonzero(around)[(np.abs(grey[:, None] - grey[None]) <= _ALIKE * max(
+                spread, _FLAT)).mean(axis=1) >= _RARE]
+            drawn = ~toned & (seen == 0) & copied_cells & ~odd
+            if usual.size and drawn.any():
+                middle[drawn] = usual[_draw(np.flatnonzero(drawn), usual.size)]
+                centre = int(np.flatnonzero(around)[np.argsort(grey)[around.sum() // 2]])
+                odd = odd | drawn
+            else:
+                drawn[:] = False
+        plan = (toned, odd, middle, rare, drawn, centre)
+    toned, odd, middle, rare, drawn, centre = plan
     # In a tile that keeps its copy, such a piece beside its largest takes the largest's tone.
     retone = rare & (~toned & ~odd)[owner] & (np.arange(pieces) != largest[owner])
     tone = np.where(toned[:, None], target, now[np.maximum(largest, 0)])
@@ -664,6 +705,8 @@ def give_tones(image: np.ndarray, known: np.ndarray, copied: np.ndarray, cells: 
         tone[~toned & ~odd] = np.nan
     if odd.any():
         tone[odd] = target[middle[odd]]
+    if drawn.any():
+        tone[drawn] = target[centre] + _DRAWN_SHARE * (target[middle[drawn]] - target[centre])
     piece_tone = tone[owner]  # (pieces, C)
     piece_tone[retone] = now[largest[owner[retone]]]
     offset = np.nan_to_num(piece_tone - now)
@@ -743,18 +786,22 @@ def tile_tones(image: np.ndarray, values: np.ndarray | None, known: np.ndarray,
                       whole=whole)
     if values is not None:
         give_tones(values, known, copied, cells, sources=sources, whole=whole, plan=plan)
+    given_tone, typical_tone, middle, _, drawn, _ = plan
     # Two typical tiles: the known tiles' tones alternate, each hidden tile took its parity's.
-    alternating = np.unique(plan[2][plan[1]]).size > 1
+    alternating = np.unique(middle[typical_tone & ~drawn]).size > 1
     toned = None
-    if whole or alternating:
+    if whole or alternating or drawn.any():
         # The stitch keeps the steps between the tones (else it blends them again): every
-        # copied tile's, or where the tones alternate, those of the tiles given a tone.
-        given = np.ones(int(cells.index.max()) + 1, bool) if whole else plan[0] | plan[1]
+        # copied tile's, or where the tones alternate or were drawn, those of the tiles given
+        # a tone.
+        given = (np.ones(int(cells.index.max()) + 1, bool) if whole
+                 else given_tone | typical_tone)
         toned = np.zeros_like(copied)
         toned[cells.box] = copied[cells.box] & (cells.index >= 0) & given[cells.index]
-    return (f"tile tones: {int(plan[0].sum())} cell(s) given their known part's tone, "
-            f"{int(plan[1].sum())} the typical one"
-            f"{' of their parity (tones alternate)' if alternating else ''} (cells explain "
+    return (f"tile tones: {int(given_tone.sum())} cell(s) given their known part's tone, "
+            f"{int((typical_tone & ~drawn).sum())} the typical one"
+            f"{' of their parity (tones alternate)' if alternating else ''}, "
+            f"{int(drawn.sum())} part way to a known one's drawn for it (cells explain "
             f"{cells.explained:.2f} "
             f"of the ring's luminance, neighbours' tones differ by {cells.randomness:.2f} "
             "of random ones)"), toned

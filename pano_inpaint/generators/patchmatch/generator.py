@@ -290,9 +290,10 @@ class PatchMatchParams:
             fill: the finish's smooth trend, rim fill and layout give way to the copy near it,
             as they do near a line the line step drew.
         tile_tones: after the lattice step, on a floor of tiles of random tones, give each
-            tile the hole cuts its known part's tone, and a tile with nothing known whose
-            copy is of an outlying tone (a dark tile of a light floor) the typical tone of
-            the tiles around (``_tones``).
+            tile the hole cuts its known part's tone, a tile with nothing known whose copy is
+            of an outlying tone (a dark tile of a light floor) the typical tone of the tiles
+            around, and any other tile with nothing known the typical tone moved part of the
+            way to a known tile's drawn for it (``_tones._DRAWN_SHARE``).
         tile_tones_whole: with ``tile_tones``, every other tile with nothing known takes its
             copy's own tone throughout (copies of copies bring it pieces of several tiles)
             and the stitch keeps the steps between the tiles' tones: crisp tiles of one tone
