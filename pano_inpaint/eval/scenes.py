@@ -241,8 +241,7 @@ class _Renderer:
         streak = np.where(lying, self.noise(a * 0.05, b * 3.0, 1.0, 0),
                           self.noise(b * 0.05, a * 3.0, 1.0, 0))
         element = element * (1 + 0.08 * streak * detail)[..., None]
-        cover = np.clip((joint / 2 - distance) / np.maximum(fp, 1e-9) + 0.5, 0.0, 1.0)
-        cover = detail * cover + (1 - detail) * (joint * (1 + 1 / n) / width)
+        cover = detail * _band(distance, joint, fp) + (1 - detail) * (joint * (1 + 1 / n) / width)
         return _mix(element, [0.28, 0.22, 0.16], cover)
 
     def _hexagons(self, a: np.ndarray, b: np.ndarray, fp: np.ndarray) -> np.ndarray:
@@ -274,8 +273,7 @@ class _Renderer:
         element = palette[np.minimum((tone * 3).astype(np.int64), 2)]
         element = element * (0.94 + 0.12 * _hash(rz, rx, 5))[..., None]
         element = _mix(palette.mean(axis=0) + 0 * element, element, detail)
-        cover = np.clip((joint / 2 - distance) / np.maximum(fp, 1e-9) + 0.5, 0.0, 1.0)
-        cover = detail * cover + (1 - detail) * (2 * joint / flat)
+        cover = detail * _band(distance, joint, fp) + (1 - detail) * (2 * joint / flat)
         return _mix(element, [0.58, 0.56, 0.52], cover)
 
     def _cobbles(self, a: np.ndarray, b: np.ndarray, fp: np.ndarray) -> np.ndarray:
@@ -306,8 +304,7 @@ class _Renderer:
         element = element * (1 + 0.06 * self.noise(a, b, 1.0, 0))[..., None]
         detail = _fade(cell / 2, fp)
         element = _mix(np.full_like(element, 0.53) + 0 * element, element, detail)
-        cover = np.clip((joint / 2 - distance) / np.maximum(fp, 1e-9) + 0.5, 0.0, 1.0)
-        cover = detail * cover + (1 - detail) * (2 * joint / cell)
+        cover = detail * _band(distance, joint, fp) + (1 - detail) * (2 * joint / cell)
         return _mix(element, [0.25, 0.24, 0.22], cover)
 
     def _wall(self, along: np.ndarray, height: np.ndarray, fp: np.ndarray) -> np.ndarray:

@@ -656,13 +656,20 @@ def give_tones(image: np.ndarray, known: np.ndarray, copied: np.ndarray, cells: 
         # specks all over the 2K hall's 50-degree cap); either tone of a checkerboard is
         # about half of them.
         rare = np.zeros(pieces, bool)
+        known_tiles = np.flatnonzero(around)
+        usual = known_tiles[:0]  # the known tiles of a tone that is not rare among them
+        median_tile = -1  # the known tile of the median grey
         if typical and around.sum() >= _MIN_TILES:
             grey = target[around, : min(3, channels)].mean(axis=1)
             spread = float(np.median(np.abs(grey - np.median(grey))))
-            grey_of = now[:, : min(3, channels)].mean(axis=1)
-            alike = (np.abs(grey_of[:, None] - grey[None]) <= _ALIKE * max(spread, _FLAT)
-                     ).mean(axis=1)
-            rare = alike < _RARE
+
+            def rare_among_known(values: np.ndarray) -> np.ndarray:
+                alike = np.abs(values[:, None] - grey[None]) <= _ALIKE * max(spread, _FLAT)
+                return alike.mean(axis=1) < _RARE
+
+            rare = rare_among_known(now[:, : min(3, channels)].mean(axis=1))
+            usual = known_tiles[~rare_among_known(grey)]
+            median_tile = int(known_tiles[np.argsort(grey)[known_tiles.size // 2]])
         # A tile with nothing known whose copy (its largest piece) is of a rare tone.
         odd = ~toned & (seen == 0) & copied_cells
         odd[odd] = rare[largest[odd]]
@@ -681,21 +688,17 @@ def give_tones(image: np.ndarray, known: np.ndarray, copied: np.ndarray, cells: 
                 order = np.argsort(target[members, : min(3, channels)].mean(axis=1))
                 middle[side == g] = members[order[members.size // 2]]
         elif odd.any():
-            middle[:] = np.flatnonzero(around)[np.argsort(grey)[around.sum() // 2]]
+            middle[:] = median_tile
         middle[~odd] = -1
         # The other tiles with nothing known: the typical tone, part way to a drawn one's.
         drawn = np.zeros(n, bool)
         centre = -1
-        if kind is None and typical and not whole and around.sum() >= _MIN_TILES:
-            usual = np.flatnonzero(around)[(np.abs(grey[:, None] - grey[None]) <= _ALIKE * max(
-                spread, _FLAT)).mean(axis=1) >= _RARE]
+        if kind is None and median_tile >= 0 and not whole and usual.size:
             drawn = ~toned & (seen == 0) & copied_cells & ~odd
-            if usual.size and drawn.any():
+            if drawn.any():
                 middle[drawn] = usual[_draw(np.flatnonzero(drawn), usual.size)]
-                centre = int(np.flatnonzero(around)[np.argsort(grey)[around.sum() // 2]])
+                centre = median_tile
                 odd = odd | drawn
-            else:
-                drawn[:] = False
         plan = (toned, odd, middle, rare, drawn, centre)
     toned, odd, middle, rare, drawn, centre = plan
     # In a tile that keeps its copy, such a piece beside its largest takes the largest's tone.
