@@ -9,6 +9,7 @@ from pano_inpaint.eval.scenes import (
     HELD_OUT_SCENES,
     SCENES,
     _herringbone_boards,
+    _Renderer,
     main,
     render_scene,
 )
@@ -84,3 +85,19 @@ def test_command_line_writes_pngs(tmp_path, capsys, written_whole):
     assert files_under(tmp_path) <= written_whole
     assert main([str(tmp_path), "--scenes", "moon"]) == 2
     assert "unknown scene" in capsys.readouterr().err
+
+
+def test_street_kerb_has_three_grounds_along_a_straight_border():
+    """Asphalt below ``b = 0`` (with its painted line 0.45 m out), the kerb's 18 cm, then the
+    pavement's lighter slabs: each ground the same at every point along the border."""
+    renderer = _Renderer(HELD_OUT_SCENES["street_kerb"], 0)
+    a = np.linspace(-3.0, 3.0, 601)
+    fine = np.full(a.shape, 1e-3)
+
+    def grey(b: float) -> np.ndarray:
+        return renderer._kerb(a, np.full(a.shape, b), fine).mean(axis=-1)
+
+    road, paint, kerb, pavement = grey(-0.2), grey(-0.45), grey(0.09), grey(0.5)
+    # The joints between kerb stones and slabs are dark, the paint worn in places: medians.
+    assert road.max() < 0.4 and np.median(paint) > 0.8
+    assert np.median(kerb) - road.max() > 0.1 and np.median(pavement) - np.median(kerb) > 0.05
