@@ -105,6 +105,11 @@ class GeneratorInfo:
     needs_torch: bool = False
 
 
+# A hole covering this share of a face's core or more (a nadir cap of 50 degrees: 0.95; of 45:
+# 0.79) leaves its tile knowing a ring of the padding and the face's corners only.
+COVERED_FACE = 0.9
+
+
 @runtime_checkable
 class Generator(Protocol):
     """Fills the holes of a batch of cube-padded tiles.
@@ -113,7 +118,9 @@ class Generator(Protocol):
     outside ``tiles.mask`` may hold anything: the pipeline keeps the known pixels itself.
 
     Optional class attributes the pipeline reads: ``pad_fraction`` (cube padding as a share of
-    the face size, default 1/8), ``interpolation`` (resampling to and from the cube when the
+    the face size, default 1/8), ``covered_face_pad_fraction`` (the padding, as that share, of
+    a region that covers :data:`COVERED_FACE` of its face or more; default ``pad_fraction``),
+    ``interpolation`` (resampling to and from the cube when the
     config says ``auto``, default ``"bilinear"``), ``write_interpolation`` (the way back alone,
     default ``interpolation``) and ``uses_context`` (True: every fill calls
     ``tiles.context()``, so the pipeline may build it before the fill; default False; it may be

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pano_inpaint.config import ConfigError, CubeConfig
-from pano_inpaint.generators.base import Generator
+from pano_inpaint.generators.base import COVERED_FACE, Generator
 from pano_inpaint.geometry._remap import margin_of
 from pano_inpaint.geometry.cubemap import (
     erp_to_cube,
@@ -21,10 +21,11 @@ from pano_inpaint.geometry.cubemap import (
     write_back_pad,
 )
 from pano_inpaint.masks import dilate_mask
-from pano_inpaint.pipeline.regions import Region, plan_cube
+from pano_inpaint.pipeline.regions import Region, face_cover, plan_cube
 
 __all__ = [
-    "RegionCube", "check_write_back_pad", "cube_interpolation", "face_size_and_pad",
+    "RegionCube", "check_write_back_pad", "covered_face_pad", "cube_interpolation",
+    "face_size_and_pad",
     "kernel_reach", "native_face_size", "write_interpolation",
 ]
 
@@ -71,6 +72,22 @@ def face_size_and_pad(config: CubeConfig, width: int, generator: Generator) -> t
                           f"{width}-pixel-wide panorama; use at most {face_size}, or 'auto'")
     check_write_back_pad(config, generator)
     return face_size, int(config.pad)
+
+
+def covered_face_pad(region: Region, rotation: np.ndarray | None, face_ids: Sequence[int],
+                     face_size: int, pad: int, config: CubeConfig, generator: Generator) -> int:
+    """The padding of a region's cube: ``pad``, or the generator's ``covered_face_pad_fraction``
+    of the face where that is wider, ``cube.pad`` is ``auto`` and the region covers
+    ``COVERED_FACE`` of its main face (``face_ids[0]``) or more. Its tile then knows only what
+    the padding holds: a 50-degree nadir cap leaves the down face a ring about 1.3 degrees wide
+    at S / 8, 6 at S / 4."""
+    fraction = getattr(generator, "covered_face_pad_fraction", None)
+    if config.pad != "auto" or fraction is None or not face_ids:
+        return pad
+    wider = min(face_size, int(round(face_size * float(fraction))))
+    if wider <= pad or face_cover(region, rotation, face_ids[0]) < COVERED_FACE:
+        return pad
+    return wider
 
 
 def check_write_back_pad(config: CubeConfig, generator: Generator) -> None:
@@ -129,11 +146,20 @@ class RegionCube:
     @classmethod
     def plan(cls, region: Region, shape: tuple[int, int], face_size: int, pad: int,
              config: CubeConfig, generator: Generator) -> RegionCube:
-        """The cube for ``region`` of an ``(H, W)`` panorama (see :func:`plan_cube`)."""
+        """The cube for ``region`` of an ``(H, W)`` panorama (see :func:`plan_cube`), padded by
+        ``pad``, or wider where the region covers nearly all of its face
+        (:func:`covered_face_pad`)."""
         rotation, face_ids = plan_cube(
             region, *shape, face_size, pad,
             rotate=config.rotate, min_rotation_degrees=config.min_rotation_degrees,
         )
+        wider = covered_face_pad(region, rotation, face_ids, face_size, pad, config, generator)
+        if wider > pad:
+            pad = wider
+            rotation, face_ids = plan_cube(
+                region, *shape, face_size, pad,
+                rotate=config.rotate, min_rotation_degrees=config.min_rotation_degrees,
+            )
         return cls(rotation, face_ids, face_size, pad, cube_interpolation(config, generator),
                    write_interpolation(config, generator, pad))
 

@@ -15,14 +15,17 @@ import cv2
 import numpy as np
 
 from pano_inpaint.geometry.conventions import FACE_CENTER
+from pano_inpaint.geometry.cubemap import erp_to_cube
 from pano_inpaint.geometry.rotation import rotation_to_center
 from pano_inpaint.geometry.sphere import erp_pixel_to_lonlat, erp_pixel_to_xyz, lonlat_to_xyz
 
 __all__ = [
-    "Region", "coarse_mask", "faces_near_hole", "find_regions", "fits_one_tile", "plan_cube",
+    "Region", "coarse_mask", "face_cover", "faces_near_hole", "find_regions", "fits_one_tile",
+    "plan_cube",
 ]
 
 _COARSE_WIDTH = 1024
+_COVER_FACE = 64  # the face size a face's cover is measured at
 
 
 @dataclass(frozen=True)
@@ -234,6 +237,14 @@ def plan_cube(
     counts = _hits_per_face(xyz, 1 + 2 * pad / face_size)
     faces = [f for f in np.argsort(counts)[::-1] if counts[f] > 0]
     return rotation, [int(f) for f in faces]
+
+
+def face_cover(region: Region, rotation: np.ndarray | None, face: int) -> float:
+    """The share of face ``face``'s core (its square without padding), on the cube ``rotation``
+    makes, that ``region``'s coarse cells cover (sampled on a face of ``_COVER_FACE`` px)."""
+    cells = erp_to_cube(region.coarse.astype(np.float32), _COVER_FACE, rotation=rotation,
+                        face_ids=[face])[0]
+    return float((cells >= 0.5).mean())
 
 
 def fits_one_tile(region: Region, height: int, width: int, face_size: int, pad: int,

@@ -167,16 +167,17 @@ def _fill_regions(
         step(0.0)
         # Planned once: whether it is cut into parts, and the cube it is filled on if not.
         cube = RegionCube.plan(region, hole.shape, face_size, pad, config.cube, generator)
-        parts = face_parts(region, hole, face_size, pad, config, generator, cube)
+        # The cube's padding: wider than ``pad`` for a region that covers its face.
+        parts = face_parts(region, hole, face_size, cube.pad, config, generator, cube)
         if parts is None:
             region_report, rotation = fill_region(
-                region, source, hole, out, generator, config, tone, face_size, pad, step,
+                region, source, hole, out, generator, config, tone, face_size, cube.pad, step,
                 ready, grown, cube=cube,
             )
         else:
             region_report, rotation = _fill_in_parts(
-                region, parts, out, hole, grown, reach, generator, config, tone, face_size, pad,
-                step, ready,
+                region, parts, out, hole, grown, reach, generator, config, tone, face_size,
+                cube.pad, step, ready,
             )
         reports.append(region_report)
         rotations.append(rotation)

@@ -201,3 +201,35 @@ def test_a_tilted_half_band_is_cut_on_a_cube_turned_about_the_vertical_only():
     for part in parts:
         np.testing.assert_allclose(part.cube.up, (0.0, 1.0, 0.0), atol=1e-9)
         assert part.cube.rotation is not None  # turned by 30 degrees
+
+
+@pytest.mark.parametrize(("degrees", "wide"), [(50.0, True), (45.0, False), (30.0, False)])
+def test_a_hole_covering_its_face_is_filled_on_tiles_padded_as_the_generator_asks(
+        degrees, wide):
+    """A nadir cap that covers nearly all of the down face (50 degrees: 0.95 of it) is filled
+    on tiles padded by the generator's ``covered_face_pad_fraction`` of the face, where its
+    tile knows more than a thin ring; a smaller cap (45: 0.79) keeps ``pad_fraction``'s. With
+    ``cube.pad`` set, or a generator that names no such fraction, the pad is the usual one."""
+    from pano_inpaint import nadir_mask
+    from pano_inpaint.pipeline.cube import native_face_size
+
+    pads: list[int] = []
+
+    class _Wide(_Mean):
+        pad_fraction: ClassVar[float] = 1 / 8
+        covered_face_pad_fraction: ClassVar[float] = 1 / 4
+
+        def inpaint(self, tiles: CubeTiles) -> np.ndarray:
+            pads.append(tiles.pad)
+            return super().inpaint(tiles)
+
+    height = 128
+    erp = sphere_function_erp(height, wavy_rgb, dtype=np.uint8)
+    mask = nadir_mask(height, 2 * height, degrees)
+    inpaint(erp, mask, generator=_Wide(False))
+    inpaint(erp, mask, generator=_Wide(False), config=load_config(overrides=["cube.pad=5"]))
+    plain = _Wide(False)
+    plain.covered_face_pad_fraction = None
+    inpaint(erp, mask, generator=plain)
+    size = native_face_size(2 * height)
+    assert pads == [size // 4 if wide else size // 8, 5, size // 8]

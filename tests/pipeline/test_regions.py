@@ -96,3 +96,20 @@ def test_hits_per_face_counts_as_the_dot_products_with_the_face_axes():
             want.append(int(((depth > 0) & (np.abs(a) <= limit) & (np.abs(b) <= limit)).sum()))
         assert _hits_per_face(xyz, limit) == want
         assert min(want) > 0
+
+
+def test_face_cover_is_the_share_of_the_face_under_the_hole():
+    """A nadir cap's share of the down face: analytic for a disc in the face's square (a cap of
+    ``a`` degrees is a disc of radius ``tan a`` half-faces there, the corners cut off beyond
+    45), the same on a cube rotated to centre a cap elsewhere, and nothing on the top face."""
+    from pano_inpaint.geometry.conventions import FACE_ORDER
+    from pano_inpaint.pipeline.regions import face_cover
+
+    down, up = FACE_ORDER.index("D"), FACE_ORDER.index("U")
+    for degrees, share in ((30.0, np.pi * np.tan(np.radians(30)) ** 2 / 4), (50.0, 0.95)):
+        (region,) = find_regions(nadir_mask(256, 512, degrees))
+        assert abs(face_cover(region, None, down) - share) < 0.03
+        assert face_cover(region, None, up) == 0.0
+    (region,) = find_regions(cap_mask(256, 512, 60, -20, 50))
+    rotation, faces = plan_cube(region, 256, 512, 64, 8)
+    assert rotation is not None and abs(face_cover(region, rotation, faces[0]) - 0.95) < 0.03

@@ -16,6 +16,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from pano_inpaint.generators.base import COVERED_FACE
 from pano_inpaint.generators.patchmatch._offsets import (
     Lattice,
     find_lattice,
@@ -29,7 +30,7 @@ __all__ = ["thin_ring", "wider_lattice"]
 
 _WORK_FACE = 384  # faces larger than this are reduced by whole factors first
 _WIDER = 1.5  # the wider view's padding, in units of the tile's own
-_THIN_RING = 0.9  # the share of the face under the hole (a 50-degree cap: 0.95; 45: 0.79)
+_THIN_RING = COVERED_FACE  # the share of the face under the hole
 
 
 def thin_ring(hole: np.ndarray, pad: int) -> bool:
