@@ -155,11 +155,13 @@ class RegionCube:
         )
         wider = covered_face_pad(region, rotation, face_ids, face_size, pad, config, generator)
         if wider > pad:
-            pad = wider
-            rotation, face_ids = plan_cube(
-                region, *shape, face_size, pad,
+            # The faces in the same order, those the wider tiles reach after them: a generator
+            # may fill the same tiles cut back to ``pad`` first (PatchMatch), as it would have.
+            _, reached = plan_cube(
+                region, *shape, face_size, wider,
                 rotate=config.rotate, min_rotation_degrees=config.min_rotation_degrees,
             )
+            pad, face_ids = wider, face_ids + [f for f in reached if f not in face_ids]
         return cls(rotation, face_ids, face_size, pad, cube_interpolation(config, generator),
                    write_interpolation(config, generator, pad))
 

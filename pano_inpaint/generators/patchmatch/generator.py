@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import math
 import threading
@@ -534,6 +535,36 @@ class _Problem:
     # The known ring is plain at the coarsest level (``_PLAIN_RING``): the finish keeps the
     # fill's light as gentle as the ring's (``_finish._level_light``).
     plain: bool = False
+    # Tiles cut back to the usual padding from a wider one (``PatchMatch.inpaint``): a
+    # target whose hole covers its face and on which no structure step finds anything stops
+    # the fill (``_NothingSeen``), to be filled on the wider tiles instead.
+    narrowed: bool = False
+
+
+class _NothingSeen(Exception):
+    """No structure step found anything on face ``face`` (a ``FACE_ORDER`` letter), whose hole
+    covers it, on tiles cut back to the usual padding (``_Problem.narrowed``)."""
+
+    def __init__(self, face: str) -> None:
+        super().__init__(face)
+        self.face = face
+
+
+def _cut_back(tiles: CubeTiles, pad: int) -> CubeTiles:
+    """``tiles`` (and their six-face context) padded by ``pad`` only, a copy: the same pixels
+    as tiles sampled at that padding (the padding is the face's plane sampled further out)."""
+    cut = tiles.pad - pad
+    window = (slice(None), slice(cut, cut + tiles.face_size + 2 * pad)) + (
+        slice(cut, cut + tiles.face_size + 2 * pad),)
+    image = np.ascontiguousarray(tiles.image[window])
+    values = None if tiles.values is tiles.image else np.ascontiguousarray(tiles.values[window])
+    context = None
+    if tiles.context is not None:
+        whole = tiles.context
+        context = functools.cache(lambda: _cut_back(whole(), pad))
+    return dataclasses.replace(tiles, image=image, mask=np.ascontiguousarray(tiles.mask[window]),
+                               values=values, pad=pad, context=context, notes=[],
+                               reconciled=False)
 
 
 def _brightest(image: np.ndarray, hole: np.ndarray) -> float:
@@ -732,7 +763,42 @@ class PatchMatch:
         compile_all()
 
     def inpaint(self, tiles: CubeTiles) -> np.ndarray:
-        """Fill the holes of ``tiles``; returns ``(N, P, P, C)`` float32 values."""
+        """Fill the holes of ``tiles``; returns ``(N, P, P, C)`` float32 values.
+
+        Tiles padded wider than ``pad_fraction`` round a hole that covers its face (the
+        pipeline's ``covered_face_pad_fraction``) are filled cut back to that padding first, as
+        they would have been: the wider padding is used only where no structure step finds
+        anything on such a face there. Its ring then holds more of what crosses the hole (a
+        kerb under a 50-degree cap: no line, lattice or stripes on a ring of 1.3 degrees, the
+        kerb's stripes on one of 6); where the usual ring shows a pattern, the wider one brings
+        more of the objects beside the hole into its copies (St Fagans' planks under a
+        50-degree cap, the bench's colours drawn along them: -3.4 dB) and other steps found
+        on a ring further from the hole (the hall's tiles, the hexagons: -0.4..-0.9 dB).
+        """
+        usual = min(tiles.pad, max(4, int(round(tiles.face_size * self.pad_fraction))))
+        if tiles.pad > usual and self.params.structure and self.params.seam_aware and any(
+                thin_ring(hole[tiles.pad - usual:tiles.pad + tiles.face_size + usual,
+                               tiles.pad - usual:tiles.pad + tiles.face_size + usual], usual)
+                for hole in tiles.mask):
+            narrow = _cut_back(tiles, usual)
+            try:
+                filled = self._fill(narrow, narrowed=True)
+            except _NothingSeen as seen:
+                tiles.notes.append(
+                    f"patchmatch structure: face {seen.face}: nothing found on its ring at a "
+                    f"padding of {usual} px; filled on tiles padded by {tiles.pad} px")
+            else:
+                tiles.notes.extend(narrow.notes)
+                tiles.reconciled = narrow.reconciled
+                out = np.asarray(tiles.values, np.float32).copy()
+                cut = tiles.pad - usual
+                out[:, cut:cut + filled.shape[1], cut:cut + filled.shape[2]] = filled
+                return out
+        return self._fill(tiles)
+
+    def _fill(self, tiles: CubeTiles, *, narrowed: bool = False) -> np.ndarray:
+        """:meth:`inpaint`'s fill of ``tiles`` as they are padded (``narrowed``: cut back from
+        a wider padding, see ``_Problem.narrowed``)."""
         values = np.asarray(tiles.values, np.float32)
         if not tiles.mask.any():
             return values.copy()
@@ -758,7 +824,7 @@ class PatchMatch:
             problem = _Problem(
                 image, None, tiles.mask, tuple(tiles.face_ids), tiles.face_size, tiles.pad,
                 bank_image, None, bank_hole, bank_faces, True, tiles.to_values, tiles.notes,
-                up=tiles.up,
+                up=tiles.up, narrowed=narrowed,
             )
             # Display-referred values of an integer image: its quantisation step (the finish
             # leaves the step's noise to the output's own quantisation).
@@ -775,18 +841,19 @@ class PatchMatch:
             stripes = solved.stripes
         else:
             filled, stripes = self._inpaint_hdr(tiles, image, values, bank_image, bank_values,
-                                                bank_hole, bank_faces)
+                                                bank_hole, bank_faces, narrowed)
         out = values.copy()
         np.copyto(out, filled, where=tiles.mask[..., None])
         if stripes:
             # The light of the pixels filled along stripes is a plain search's (a second solve).
             plain = PatchMatch(dataclasses.replace(self.params, stripes=False))
-            stripes_light(tiles, out, stripes, plain.inpaint, log=not proxy_only)
+            stripes_light(tiles, out, stripes, plain._fill, log=not proxy_only)
         return out
 
     def _inpaint_hdr(self, tiles: CubeTiles, image: np.ndarray, values: np.ndarray,
                      bank_image: np.ndarray, bank_values: np.ndarray, bank_hole: np.ndarray,
-                     bank_faces: tuple[int, ...]) -> tuple[np.ndarray, dict[int, np.ndarray]]:
+                     bank_faces: tuple[int, ...], narrowed: bool = False
+                     ) -> tuple[np.ndarray, dict[int, np.ndarray]]:
         """The fill of linear HDR tiles: matched on the proxy, copied and finished in log
         brightness (:class:`LogBrightness`); its hole pixels mapped back to linear values (the
         others are left in log brightness: the caller keeps the known values); with the pixels
@@ -798,6 +865,7 @@ class PatchMatch:
             image, work, tiles.mask, tuple(tiles.face_ids), tiles.face_size, tiles.pad,
             bank_image, bank_work, bank_hole, bank_faces, True,
             lambda proxy: domain.forward(tiles.to_values(proxy)), tiles.notes, up=tiles.up,
+            narrowed=narrowed,
         )
         # No fill is brighter than the brightest pixel it could have copied (sharpening and
         # the finish's detail gain could otherwise turn a light's edge into a brighter one).
@@ -1262,6 +1330,8 @@ class PatchMatch:
                 found.append(f"face {face}: " + note)
             elif not lines:
                 plain.append(face)
+                if problem.narrowed and thin_ring(hole, problem.pad):
+                    raise _NothingSeen(face)  # the rest is looked at on the wider tiles
         parts = found + lined
         if plain:
             parts.append(f"faces {','.join(plain)}: no regular texture and no line crossing "
