@@ -787,6 +787,7 @@ class PatchMatch:
                 tiles.notes.append(
                     f"patchmatch structure: face {seen.face}: nothing found on its ring at a "
                     f"padding of {usual} px; filled on tiles padded by {tiles.pad} px")
+                del narrow  # its copies (and its context's), before the wider fill
             else:
                 tiles.notes.extend(narrow.notes)
                 tiles.reconciled = narrow.reconciled
