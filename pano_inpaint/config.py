@@ -70,7 +70,9 @@ class CubeConfig:
     # auto = W / pi rounded up to a multiple of 8: a face-centre pixel spans the same angle as an
     # equirectangular pixel, so the fill is made at the panorama's native resolution.
     face_size: int | Literal["auto"] = "auto"
-    pad: int | Literal["auto"] = "auto"  # auto = the generator's preference (S // 8 by default)
+    # auto = the generator's preference (S // 8 by default; wider round a hole that covers its
+    # face where the generator asks for it: ``covered_face_pad_fraction``)
+    pad: int | Literal["auto"] = "auto"
     # auto = the generator's choice: texture generators take bicubic (PatchMatch: ~0.85 of the
     # texture kept through ERP -> cube -> ERP, lanczos ~0.9-1.0 at three times the cost, bilinear
     # only ~0.4-0.7); smooth fills take bilinear, whose short kernel needs the least margin.
