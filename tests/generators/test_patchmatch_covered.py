@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 import numpy as np
+
 from pano_inpaint import inpaint, nadir_mask
 from pano_inpaint.generators.patchmatch import PatchMatch
 from tests.synthetic import erp_directions
