@@ -44,7 +44,7 @@ class SceneSpec:
 
     Attributes:
         floor: floor pattern: ``stripes``, ``tiles``, ``bricks``, ``planks``; for the held-out
-            scenes also ``herringbone``, ``hexagons``, ``cobbles`` or ``kerb``.
+            scenes also ``herringbone``, ``hexagons``, ``cobbles``, ``kerb`` or ``court``.
         room: True for a box room (walls with skirting, rail and panel lines; a ceiling of
             tiles); False for an open plaza under a sky.
         half_extent: the room's half width and half depth in metres (``(x, z)``).
@@ -69,12 +69,14 @@ SCENES: dict[str, SceneSpec] = {
 # tables stay comparable: rendered to check that what works on the five floors above holds on
 # other patterns (a lattice whose cell holds planks two ways, a lattice that is not
 # rectangular, paving with no lattice at all, where no structure step should fire, and a
-# street's kerb: three grounds whose borders cross the hole).
+# street's kerb: three grounds whose borders cross the hole, and a sports hall's floor, whose
+# painted lines cross it curved as well as straight).
 HELD_OUT_SCENES: dict[str, SceneSpec] = {
     "parlour_herringbone": SceneSpec("herringbone", True, (4.5, 3.5), 10.0),
     "terrace_hexagons": SceneSpec("hexagons", False, (0.0, 0.0), 22.0),
     "square_cobbles": SceneSpec("cobbles", False, (0.0, 0.0), 0.0),
     "street_kerb": SceneSpec("kerb", False, (0.0, 0.0), 14.0),
+    "sports_court": SceneSpec("court", True, (7.0, 5.0), 0.0),
 }
 
 
@@ -172,6 +174,11 @@ class _Renderer:
         self.wall_colour = rng.uniform(0.55, 0.85, 3)
         self.light = np.array([rng.uniform(-1, 1), self.ceiling, rng.uniform(-1, 1)])
         self.kerb_offset = rng.uniform(-0.5, 0.3)  # drawn last: the other scenes keep theirs
+        # The court's circle: its centre 1.2-2.4 m from the camera (radius 1.8 m: the arc passes
+        # within 0.6 m of it), and its straight line's offset.
+        reach, turn = rng.uniform(1.2, 2.4), rng.uniform(0, 2 * np.pi)
+        self.court_centre = (reach * np.cos(turn), reach * np.sin(turn))
+        self.court_line = rng.uniform(-0.8, 0.8)
 
     # ---- surfaces (plane coordinates in metres, footprint in metres) ---------------------
 
@@ -229,6 +236,8 @@ class _Renderer:
             rgb = self._cobbles(a, b, fp)
         elif kind == "kerb":
             rgb = self._kerb(a, b - self.kerb_offset, fp)
+        elif kind == "court":
+            rgb = self._court(a, b, fp)
         else:
             raise ValueError(f"unknown floor pattern {kind!r}")
         return rgb * (1 + grain)[..., None]
@@ -337,6 +346,26 @@ class _Renderer:
         on_kerb = np.clip(b / np.maximum(fp, 1e-9) + 0.5, 0, 1)
         on_pavement = np.clip((b - kerb) / np.maximum(fp, 1e-9) + 0.5, 0, 1)
         return _mix(_mix(road, stone, on_kerb), pavement, on_pavement)
+
+    def _court(self, a: np.ndarray, b: np.ndarray, fp: np.ndarray) -> np.ndarray:
+        """A sports hall's maple floor (boards 7 cm wide, 1.8 m long, ends staggered at random)
+        with painted lines 5 cm wide: a circle of 1.8 m radius and a straight line across."""
+        width, length, joint = 0.07, 1.8, 0.002
+        row = np.floor(b / width)
+        shifted = a / length + _hash(row, row, 11)
+        board = np.floor(shifted)
+        tone = 0.9 + 0.2 * _hash(board, row, 12)
+        detail = _fade(width, fp)
+        maple = np.array([0.80, 0.62, 0.42]) * (tone * detail + (1 - detail))[..., None]
+        streak = self.noise(a * 0.05, b * 3.0, 1.0, 0)
+        maple = maple * (1 + 0.06 * streak * detail)[..., None]
+        joints = np.maximum(_lines(shifted, joint / length, fp / length),
+                            _lines(b / width, joint / width, fp / width)) * detail
+        rgb = _mix(maple, [0.45, 0.33, 0.22], joints)
+        ca, cb = self.court_centre
+        radius = np.hypot(a - ca, b - cb)
+        rgb = _mix(rgb, [0.75, 0.16, 0.14], _band(radius - 1.8, 0.05, fp))
+        return _mix(rgb, [0.15, 0.30, 0.70], _band(b - self.court_line, 0.05, fp))
 
     def _wall(self, along: np.ndarray, height: np.ndarray, fp: np.ndarray) -> np.ndarray:
         """A painted wall: skirting, a rail at 0.9 m, panel lines every 1.1 m, a picture rail."""

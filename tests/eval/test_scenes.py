@@ -101,3 +101,24 @@ def test_street_kerb_has_three_grounds_along_a_straight_border():
     # The joints between kerb stones and slabs are dark, the paint worn in places: medians.
     assert road.max() < 0.4 and np.median(paint) > 0.8
     assert np.median(kerb) - road.max() > 0.1 and np.median(pavement) - np.median(kerb) > 0.05
+
+
+def test_sports_court_paints_a_circle_and_a_line_on_maple():
+    """The court's red circle (1.8 m about its centre) and blue line are painted over the maple
+    boards wherever they run, and nowhere else."""
+    renderer = _Renderer(HELD_OUT_SCENES["sports_court"], 2)
+    ca, cb = renderer.court_centre
+    angle = np.linspace(0, 2 * np.pi, 720, endpoint=False)
+    fine = np.full(angle.shape, 1e-3)
+    on_circle = renderer._court(ca + 1.8 * np.cos(angle), cb + 1.8 * np.sin(angle), fine)
+    off_circle = renderer._court(ca + 1.5 * np.cos(angle), cb + 1.5 * np.sin(angle), fine)
+    away = np.abs(cb + 1.8 * np.sin(angle) - renderer.court_line) > 0.1  # not where they cross
+    assert np.all(on_circle[away, 0] > 2 * on_circle[away, 2])  # red
+    line = renderer._court(np.linspace(-5, 5, 200), np.full(200, renderer.court_line),
+                           np.full(200, 1e-3))
+    crossing = np.abs(np.hypot(np.linspace(-5, 5, 200) - ca, renderer.court_line - cb) - 1.8
+                      ) < 0.1
+    assert np.all(line[~crossing, 2] > line[~crossing, 0])  # blue
+    plain = np.abs(cb + 1.5 * np.sin(angle) - renderer.court_line) > 0.1
+    maple = off_circle[plain]
+    assert np.all(maple[:, 0] > maple[:, 1]) and np.all(maple[:, 1] > maple[:, 2])  # wood
