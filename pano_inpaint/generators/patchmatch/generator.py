@@ -19,6 +19,7 @@ import numpy as np
 from pano_inpaint.dataclass_yaml import build_dataclass
 from pano_inpaint.generators.base import CubeTiles
 from pano_inpaint.generators.patchmatch import _kernels as kernels
+from pano_inpaint.generators.patchmatch._arcs import Arc, arc_sources, find_arcs
 from pano_inpaint.generators.patchmatch._compile import compile_all
 from pano_inpaint.generators.patchmatch._finish import (
     FinishScales,
@@ -282,6 +283,9 @@ class PatchMatchParams:
         stripes: on a tile that sees its floor (or ceiling) from above and where no other
             structure step applies, fill a deep hole first along the one-direction texture
             around it (planks, decking; ``_stripes``), copies only along its direction.
+        arcs: continue the circular arcs that cross a deep hole (a court's painted circle, a
+            round rug's border; ``_arcs``) before any other structure step: copies along each
+            arc from its two ends, the other steps' parts fill around them.
         edges: where the plain search continues an edge the line step left alone (one entering
             the hole with no partner beyond it, no line or corner to end on: ``_lines.Edge``),
             the finish keeps that continuation as it keeps the line step's lines: the stitch
@@ -341,6 +345,7 @@ class PatchMatchParams:
     unsure_min_depth: float = 0.05
     lattice_strength: float = 0.3
     stripes: bool = True
+    arcs: bool = True
     edges: bool = True
     edges_along: bool = True
     tile_tones: bool = True
@@ -430,7 +435,9 @@ class _Along:
     "stripes of the lattice" (what the lattice's whole steps before it left, along its shift).
     ``plane``: for a floor's (or ceiling's) lattice, the plane's grid (``_plane.Rectified``)
     the float ``vectors`` are shifts on. ``lattice``: the lattice a lattice part copies along
-    (its cells get their tiles' tones, ``_tones``). ``direction``: a line's unit ``(dy, dx)``."""
+    (its cells get their tiles' tones, ``_tones``). ``direction``: a line's unit ``(dy, dx)``.
+    ``arc``: for kind "arc", the arc whose band ``region`` is, copied along it
+    (``_arcs.arc_sources``; ``vectors`` unused)."""
 
     vectors: np.ndarray
     region: np.ndarray
@@ -438,6 +445,7 @@ class _Along:
     plane: Rectified | None = None
     lattice: Lattice | None = None
     direction: np.ndarray | None = None
+    arc: Arc | None = None
 
 
 _IDENTITY = np.eye(3)  # the kernel's homography for shifts on the tile itself
@@ -1222,6 +1230,7 @@ class PatchMatch:
         channels = problem.image.shape[3]
         plans: dict[int, list[_Along]] = {}
         found, lined, thin, plain, unsure, by_chance = [], [], [], [], [], []
+        deep: list[int] = []  # the targets the structure steps looked at
         for i in np.flatnonzero(problem.hole.any(axis=(1, 2))):
             i = int(i)
             face = FACE_ORDER[problem.face_ids[i]]
@@ -1231,6 +1240,7 @@ class PatchMatch:
                     problem.face_ids[i] not in problem.bank_face_ids):
                 thin.append(face)  # thin holes: the plain search continues what crosses them
                 continue
+            deep.append(i)
             image = problem.image[i][..., :channels]
             reach = _reach(depth, radius)
             # The lines are looked for on a thread while the lattice is (both mostly in OpenCV
@@ -1333,7 +1343,10 @@ class PatchMatch:
                 plain.append(face)
                 if problem.narrowed and thin_ring(hole, problem.pad):
                     raise _NothingSeen(face)  # the rest is looked at on the wider tiles
-        parts = found + lined
+        curved = self._arc_parts(problem, deep, plans) if p.arcs else []
+        plain = [face for face in plain if face not in curved]
+        parts = found + lined + [f"face {face}: curved line(s) continued across the hole"
+                                 for face in curved]
         if plain:
             parts.append(f"faces {','.join(plain)}: no regular texture and no line crossing "
                          "the hole, structure steps skipped")
@@ -1347,6 +1360,29 @@ class PatchMatch:
             parts.append(f"faces {','.join(thin)}: hole too thin for the structure steps")
         problem.notes.append("patchmatch structure: " + "; ".join(parts))
         return plans
+
+    @staticmethod
+    def _arc_parts(problem: _Problem, targets: list[int], plans: dict[int, list[_Along]]
+                   ) -> list[str]:
+        """Put the circular arcs crossing each of ``targets``' holes (``_arcs``) first in its
+        plan, the other parts left what their bands do not take; returns the faces (letters)
+        that have some."""
+        channels = problem.image.shape[3]
+        curved = []
+        for i in targets:
+            hole = problem.hole[i]
+            arcs = find_arcs(problem.image[i][..., :channels], hole, problem.face_size)
+            if not arcs:
+                continue
+            parts, taken = [], np.zeros_like(hole)
+            for arc in arcs:
+                region = arc.band(hole) & ~taken
+                taken |= region
+                parts.append(_Along(np.zeros((0, 2), np.int64), region, "arc", arc=arc))
+            plans[i] = parts + [dataclasses.replace(part, region=part.region & ~taken)
+                                for part in plans.get(i, [])]
+            curved.append(FACE_ORDER[problem.face_ids[i]])
+        return curved
 
     def _lattice_parts(self, problem: _Problem, i: int, lattice: Lattice, reach: float
                        ) -> list[_Along]:
@@ -1430,7 +1466,7 @@ class PatchMatch:
         # ring's edges, and copies of them (a few pixels of a 1K loft's and plaza's caps)
         # only moved the plain search's fog (-0.38 and -0.25 dB).
         starved = {i for i, parts in plans.items()
-                   if any(part.kind != "line" for part in parts)
+                   if any(part.kind not in ("line", "arc") for part in parts)
                    and not bank.valid[problem.bank_face_ids.index(problem.face_ids[i])].any()}
         wide = bank
         if starved and p.max_scale < _CORNER_STRETCH:
@@ -1441,7 +1477,8 @@ class PatchMatch:
         fields: dict[int, _Field] = {}
         for i, parts in plans.items():
             own = problem.bank_face_ids.index(problem.face_ids[i])
-            src = self._sources(wide if i in starved else bank, problem, i)
+            chosen = wide if i in starved else bank
+            src = self._sources(chosen, problem, i)
             if not src:
                 continue
             field = _Field.empty(size)
@@ -1449,6 +1486,16 @@ class PatchMatch:
             layers = _onion_layers(hole[i])
             stripes_share = 0.0
             for part in parts:
+                if part.arc is not None:
+                    # Each band pixel copies its own source along the arc (no search).
+                    ys, xs, sy, sx = arc_sources(part.arc, part.region & ~filled,
+                                                 chosen.valid[own], radius)
+                    field.nnf[0][ys, xs] = own
+                    field.nnf[1][ys, xs] = sy
+                    field.nnf[2][ys, xs] = sx
+                    field.nnf[3][ys, xs] = 0.0
+                    filled[ys, xs] = True
+                    continue
                 # A plane's lattice is a constant shift on its grid, not on the tile.
                 to_grid = _IDENTITY if part.plane is None else part.plane.to_grid
                 from_grid = _IDENTITY if part.plane is None else part.plane.from_grid
@@ -1505,7 +1552,7 @@ class PatchMatch:
             # stitch may light but not turn; a line's band may join two regions of two colours.
             patterned = np.zeros_like(done)
             for part in parts:
-                if part.kind != "line":
+                if part.kind not in ("line", "arc"):
                     patterned |= part.region & done
             if patterned.any():
                 field.patterned = patterned

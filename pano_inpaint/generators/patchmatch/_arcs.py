@@ -1,0 +1,286 @@
+"""Curved lines that cross a hole: found in the known ring as two pieces of one ellipse.
+
+A painted circle on a floor (a court's centre circle, a roundabout's ring, a round rug's border)
+is a circle on the down face, which sees the floor square on, and an ellipse on a face that sees
+it at a slant: on any face, an ellipse. The line step continues straight edges only; a curve
+that enters the hole stopped at its edge, and the plain search left a few dashes of its colour
+inside (a held-out sports court under 35-45 degree caps, every seed).
+
+Edges are found with Canny on the known ring around the hole (its own border left out), cut
+into connected curves, and each curve long enough and reaching the hole is fitted with an
+ellipse on its own (a curve, not a straight edge, which is the line step's, and not a wiggle).
+Two curves are one arc where a single ellipse fits both (``_FIT_RMS``), its part between them
+runs through the hole, and the two agree on which side is darker. The edges of one painted
+stripe (two per side) give two such ellipses a stripe's width apart: they are drawn as one band.
+
+An arc is filled by copies along it: each pixel of its band in the hole takes the pixel at the
+same offset across the curve a little way along it from the nearer end, out in the known ring
+(``arc_sources``); the copies repeat the ring's stretch of the curve, as a line's do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from pano_inpaint.generators.patchmatch._offsets import channel_mean
+
+__all__ = ["Arc", "arc_sources", "find_arcs"]
+
+_RING = 0.15  # the known ring searched for curves: this share of the face (and 12 px) wide
+_BORDER = 2.5  # px: edges this close to the hole are its blank border's, not the scene's
+_MIN_CURVE = 0.05  # a curve is at least this share of the face long (and 12 px) ...
+_REACH = 4.0  # ... and comes within this many px of the hole
+_WIGGLE = 0.7  # px RMS off its own circle at most: a smooth curve
+_FIT_RMS = 0.8  # px RMS of both curves off one circle at most
+_MAX_RADIUS = 3.0  # a circle wider than this many faces is a line (the line step's)
+_MIN_RADIUS = 0.05  # ... smaller than this share of the face is a blob's outline
+_TURN = np.radians(8.0)  # the curve turns by at least this much across the hole (else a line)
+_THROUGH = 0.7  # the circle's part between the two curves lies this much in the hole
+_SIDES = 0.1  # the two curves' colours beside them differ by at most this (grey levels)
+_SAME_STRIPE = 3.0  # two arcs' radii this many band half widths apart or less: one stripe
+_GRADIENT = 8.0  # OpenCV's Canny compares 3x3 Sobel responses: 8 times a central difference
+
+
+@dataclass(frozen=True)
+class Arc:
+    """An elliptical arc crossing a hole, in tile pixels.
+
+    Attributes:
+        centre: ``(2,)`` float64 ``(x, y)`` of the ellipse's centre.
+        axes: ``(2,)`` float64 semi-axes along its own x and y.
+        angle: its rotation, radians (OpenCV's ``fitEllipse`` convention).
+        half_width: half the width of the band filled along it, px.
+        gap: ``(2,)`` float64: the parameter angles where the arc enters and leaves the hole,
+            the hole lying from ``gap[0]`` to ``gap[1]`` counter-clockwise.
+    """
+
+    centre: np.ndarray
+    axes: np.ndarray
+    angle: float
+    half_width: float
+    gap: np.ndarray
+
+    @property
+    def radius(self) -> float:
+        """The ellipse's mean radius (px): arc lengths are angles times it."""
+        return float(np.sqrt(self.axes[0] * self.axes[1]))
+
+    def coordinates(self, ys: np.ndarray, xs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each pixel's parameter angle on the ellipse and its offset across it (px, about:
+        the normalised radius' excess times the mean radius)."""
+        c, s = np.cos(self.angle), np.sin(self.angle)
+        dx, dy = xs - self.centre[0], ys - self.centre[1]
+        u = (dx * c + dy * s) / self.axes[0]
+        v = (-dx * s + dy * c) / self.axes[1]
+        return np.arctan2(v, u), (np.hypot(u, v) - 1.0) * self.radius
+
+    def band(self, hole: np.ndarray) -> np.ndarray:
+        """``(P, P)`` bool: the pixels of ``hole`` within ``half_width`` of the arc, on its
+        part across the hole (``gap``)."""
+        out = np.zeros(hole.shape, bool)
+        ys, xs = np.nonzero(hole)
+        theta, offset = self.coordinates(ys.astype(np.float64), xs.astype(np.float64))
+        keep = (np.abs(offset) <= self.half_width) & (
+            np.mod(theta - self.gap[0], 2 * np.pi) <= self.gap[1] - self.gap[0])
+        out[ys[keep], xs[keep]] = True
+        return out
+
+    def point(self, theta: np.ndarray, offset: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(ys, xs)`` of the points at parameter angle ``theta`` and ``offset`` across."""
+        scale = 1.0 + offset / self.radius
+        u, v = np.cos(theta) * self.axes[0] * scale, np.sin(theta) * self.axes[1] * scale
+        c, s = np.cos(self.angle), np.sin(self.angle)
+        return self.centre[1] + u * s + v * c, self.centre[0] + u * c - v * s
+
+
+def _circle(points: np.ndarray) -> tuple[np.ndarray, np.ndarray, float] | None:
+    """The least-squares circle through ``points`` (``(n, 2)`` ``(x, y)``; Kasa's algebraic
+    fit, on coordinates centred for conditioning) as ``(centre, (r, r), 0)``."""
+    if len(points) < 6:
+        return None
+    mean = points.mean(axis=0)
+    x, y = (points - mean).T
+    design = np.stack([x, y, np.ones_like(x)], axis=1)
+    solution, *_ = np.linalg.lstsq(design, -(x * x + y * y), rcond=None)
+    d, e, f = solution
+    centre = np.array([-d / 2, -e / 2])
+    squared = float(centre @ centre - f)
+    if not np.isfinite(squared) or squared <= 0:
+        return None
+    radius = np.sqrt(squared)
+    return centre + mean, np.array([radius, radius]), 0.0
+
+
+def _off(points: np.ndarray, circle: tuple[np.ndarray, np.ndarray, float]) -> np.ndarray:
+    """Each point's distance off the circle (px; outside positive)."""
+    return np.hypot(points[:, 0] - circle[0][0], points[:, 1] - circle[0][1]) - circle[1][0]
+
+
+def _curves(grey: np.ndarray, known: np.ndarray, face_size: int) -> list[np.ndarray]:
+    """The smooth edges of the known ring that reach the hole: per curve its ``(n, 2)`` float64
+    ``(x, y)`` pixels."""
+    distance = cv2.distanceTransform(known.astype(np.uint8), cv2.DIST_L2, 3)
+    ring = (distance >= _BORDER) & (distance <= max(12.0, _RING * face_size))
+    if not ring.any():
+        return []
+    blurred = cv2.GaussianBlur(grey, (0, 0), 1.0)
+    gy, gx = np.gradient(blurred)
+    magnitude = np.hypot(gx, gy)[ring]
+    # Edges well above the ring's texture: its strongest percent, and five times its median.
+    high = max(float(np.percentile(magnitude, 99)), 5.0 * float(np.median(magnitude)), 1e-3)
+    scale = 255.0 * _GRADIENT
+    edges = cv2.Canny(np.clip(blurred * 255, 0, 255).astype(np.uint8), 0.5 * high * scale,
+                      high * scale, L2gradient=True) > 0
+    edges &= ring
+    count, labels = cv2.connectedComponents(edges.astype(np.uint8), connectivity=8)
+    shortest = max(12.0, _MIN_CURVE * face_size)
+    curves = []
+    for label in range(1, count):
+        ys, xs = np.nonzero(labels == label)
+        if ys.size < shortest or distance[ys, xs].min() > _REACH:
+            continue
+        points = np.stack([xs, ys], axis=1).astype(np.float64)
+        own = _circle(points)
+        if own is not None and np.sqrt(np.mean(_off(points, own) ** 2)) > _WIGGLE:
+            continue  # a wiggle (a straight edge's circle is huge and fits)
+        curves.append(points)
+    return curves
+
+
+def _gap(circle: tuple[np.ndarray, np.ndarray, float], first: np.ndarray,
+         second: np.ndarray, hole: np.ndarray) -> np.ndarray | None:
+    """The angles ``(enter, leave)`` (counter-clockwise, ``leave > enter``) of the circle's part
+    from one curve to the other that runs through the hole (``_THROUGH`` of it in the hole, and
+    no point of either curve on it); None where neither part does."""
+    arc = Arc(*circle, 0.0, np.zeros(2))
+    spans = []
+    for points in (first, second):
+        angles = arc.coordinates(points[:, 1], points[:, 0])[0]
+        # The curve's span of angles: from its angle farthest clockwise, the widest step
+        # between its sorted angles left out (a curve covers less than a half turn).
+        order = np.sort(np.mod(angles, 2 * np.pi))
+        steps = np.diff(np.concatenate([order, order[:1] + 2 * np.pi]))
+        widest = int(np.argmax(steps))
+        start = order[(widest + 1) % order.size]
+        spans.append((start, start + 2 * np.pi - steps[widest]))
+    best, share = None, _THROUGH
+    for (_, end_a), (start_b, _) in ((spans[0], spans[1]), (spans[1], spans[0])):
+        enter, leave = end_a, start_b + 2 * np.pi * np.ceil((end_a - start_b) / (2 * np.pi))
+        if leave - enter >= 2 * np.pi or leave <= enter:
+            continue
+        samples = int(max(8, (leave - enter) * arc.radius))
+        theta = np.linspace(enter, leave, samples)
+        ys, xs = arc.point(theta, np.zeros_like(theta))
+        ys, xs = np.rint(ys).astype(int), np.rint(xs).astype(int)
+        on = (ys >= 0) & (ys < hole.shape[0]) & (xs >= 0) & (xs < hole.shape[1])
+        if on.mean() < 0.5:
+            continue
+        inside = float(hole[ys[on], xs[on]].mean())
+        if inside >= share:
+            best, share = np.array([enter, leave]), inside
+    return best
+
+
+def _side_colours(image: np.ndarray, points: np.ndarray,
+                  circle: tuple[np.ndarray, np.ndarray, float]) -> np.ndarray:
+    """``(2, C)``: the median colours 3 px inside and outside the circle at ``points``."""
+    arc = Arc(*circle, 0.0, np.zeros(2))
+    theta, _ = arc.coordinates(points[:, 1], points[:, 0])
+    size = image.shape[0]
+    out = []
+    for offset in (-3.0, 3.0):
+        ys, xs = arc.point(theta, np.full_like(theta, offset))
+        ys = np.clip(np.rint(ys).astype(int), 0, size - 1)
+        xs = np.clip(np.rint(xs).astype(int), 0, size - 1)
+        out.append(np.median(image[ys, xs, : min(3, image.shape[2])], axis=0))
+    return np.stack(out)
+
+
+def find_arcs(image: np.ndarray, hole: np.ndarray, face_size: int) -> list[Arc]:
+    """The circular arcs crossing ``hole`` (``(P, P)`` bool) on the tile ``image``
+    (``(P, P, C)`` float32, hole pixels ignored), widest band first; see the module
+    docstring."""
+    known = ~hole
+    if not known.any() or not hole.any():
+        return []
+    grey = np.ascontiguousarray(channel_mean(image), np.float32)
+    grey[hole] = float(np.median(grey[known]))
+    curves = _curves(grey, known, face_size)
+    found: list[tuple[tuple[np.ndarray, np.ndarray, float], np.ndarray]] = []
+    for i in range(len(curves)):
+        for j in range(i + 1, len(curves)):
+            both = np.concatenate([curves[i], curves[j]])
+            circle = _circle(both)
+            if circle is None:
+                continue
+            radius = circle[1][0]
+            if not _MIN_RADIUS * face_size <= radius <= _MAX_RADIUS * face_size:
+                continue
+            if np.sqrt(np.mean(_off(both, circle) ** 2)) > _FIT_RMS:
+                continue
+            sides = [_side_colours(image, c, circle) for c in (curves[i], curves[j])]
+            if np.abs(sides[0] - sides[1]).max() > _SIDES:
+                continue
+            gap = _gap(circle, curves[i], curves[j], hole)
+            # Across the hole the circle turns by _TURN at least (else a line's two ends, the
+            # line step's).
+            if gap is not None and gap[1] - gap[0] >= _TURN:
+                found.append((circle, gap))
+    # The two edges of one stripe: circles a stripe's width apart, one band between them.
+    half = 1.0 + 0.004 * face_size
+    arcs: list[Arc] = []
+    used = [False] * len(found)
+    for i, (circle, gap) in enumerate(found):
+        if used[i]:
+            continue
+        group = [circle]
+        for j in range(i + 1, len(found)):
+            other = found[j][0]
+            if (not used[j] and np.linalg.norm(other[0] - circle[0]) <= _SAME_STRIPE * half
+                    and abs(other[1][0] - circle[1][0]) <= _SAME_STRIPE * half * 2):
+                group.append(other)
+                used[j] = True
+        radii = [float(c[1][0]) for c in group]
+        centre = np.mean([c[0] for c in group], axis=0)
+        mean = float(np.mean(radii))
+        spread = (max(radii) - min(radii)) / 2
+        arcs.append(Arc(centre, np.array([mean, mean]), 0.0, spread + half, gap))
+    arcs.sort(key=lambda arc: -arc.half_width)
+    return arcs
+
+
+def arc_sources(arc: Arc, hole: np.ndarray, valid: np.ndarray, radius: int
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The hole pixels of ``arc``'s band and, for each, the known pixel it copies: at the same
+    offset across the arc, from the nearer end of its gap a stretch of the arc outwards that
+    repeats (the copies' arc length past the end, modulo the known stretch used); only those
+    whose source is a ``valid`` patch centre (``(P, P)`` bool) are returned.
+
+    Returns:
+        ``(ys, xs, source_ys, source_xs)`` int64.
+    """
+    ys, xs = np.nonzero(hole)
+    theta, offset = arc.coordinates(ys.astype(np.float64), xs.astype(np.float64))
+    near = np.abs(offset) <= arc.half_width
+    ys, xs, theta, offset = ys[near], xs[near], theta[near], offset[near]
+    enter, leave = arc.gap
+    # Arc length (px) into the gap from each end.
+    into = np.mod(theta - enter, 2 * np.pi)
+    span = leave - enter
+    inside = into <= span
+    ys, xs, offset, into = ys[inside], xs[inside], offset[inside], into[inside]
+    from_enter = into <= span / 2
+    length = np.where(from_enter, into, span - into) * arc.radius
+    start = 2.0 * radius + 1.0  # the first source whose patch lies wholly outside the gap
+    stretch = max(4.0, 4.0 * radius)  # the known stretch of the arc the copies repeat
+    back = (start + np.mod(length, stretch)) / arc.radius
+    source_theta = np.where(from_enter, enter - back, leave + back)
+    sy, sx = arc.point(source_theta, offset)
+    sy, sx = np.rint(sy).astype(np.int64), np.rint(sx).astype(np.int64)
+    size = hole.shape[0]
+    ok = (sy >= 0) & (sy < size) & (sx >= 0) & (sx < size)
+    ok[ok] = valid[sy[ok], sx[ok]]
+    return ys[ok].astype(np.int64), xs[ok].astype(np.int64), sy[ok], sx[ok]
