@@ -1,0 +1,87 @@
+"""Circular arcs across a hole: found as two pieces of one circle, continued along it."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pano_inpaint import inpaint, nadir_mask
+from pano_inpaint.generators.patchmatch import PatchMatch
+from pano_inpaint.generators.patchmatch._arcs import find_arcs
+from tests.synthetic import erp_directions
+
+P = 200  # tile side
+S = 160  # its face size
+
+
+def _grain(seed: int) -> np.ndarray:
+    """``(P, P)`` a wood-like grain around 0.6: smooth noise, no edges of its own to speak of."""
+    rng = np.random.default_rng(seed)
+    coarse = rng.normal(0.0, 1.0, (P // 8, P // 8)).astype(np.float32)
+    import cv2
+
+    return 0.6 + 0.04 * cv2.resize(coarse, (P, P), interpolation=cv2.INTER_CUBIC)
+
+
+def _ring_tile(centre=(40.0, 60.0), radius=90.0, width=5.0, hole_radius=45.0, seed=0):
+    """A tile with a dark stripe painted along a circle, and a round hole across the stripe."""
+    ys, xs = np.mgrid[0:P, 0:P].astype(np.float64) + 0.5
+    grey = _grain(seed)
+    off = np.abs(np.hypot(xs - centre[0], ys - centre[1]) - radius)
+    paint = np.clip(width / 2 - off + 0.5, 0, 1)
+    grey = grey + (0.2 - grey) * paint
+    hole = np.hypot(xs - 100, ys - 100) < hole_radius
+    image = np.repeat(grey[..., None], 3, axis=2).astype(np.float32)
+    image[hole] = 0
+    return image, hole
+
+
+def test_a_painted_circle_across_the_hole_is_found_where_it_is():
+    image, hole = _ring_tile()
+    arcs = find_arcs(image, hole, S)
+    assert len(arcs) == 1
+    arc = arcs[0]
+    assert np.allclose(arc.centre, (40.0, 60.0), atol=1.5)
+    assert abs(arc.axes[0] - 90.0) < 1.5 and 2.0 <= arc.half_width <= 5.0
+    band = arc.band(hole)
+    assert band.any() and not (band & ~hole).any()
+    # The band follows the stripe through the hole: every band pixel is near the circle.
+    ys, xs = np.nonzero(band)
+    assert np.abs(np.hypot(xs + 0.5 - 40.0, ys + 0.5 - 60.0) - 90.0).max() <= 5.5
+
+
+def test_a_straight_stripe_or_plain_grain_makes_no_arc():
+    """A straight stripe is the line step's; grain alone has no curve to continue."""
+    image, hole = _ring_tile(radius=1e5, centre=(100.0 - 1e5, 100.0))  # a straight stripe
+    assert find_arcs(image, hole, S) == []
+    for seed in range(3):
+        grey = _grain(seed)
+        image = np.repeat(grey[..., None], 3, axis=2).astype(np.float32)
+        hole = np.hypot(*(np.mgrid[0:P, 0:P] - 100.0)) < 45.0
+        assert find_arcs(image, hole, S) == []
+
+
+def _court(height: int) -> tuple[np.ndarray, np.ndarray]:
+    """A floor of grain 1 m under the camera with a dark circle painted on it (radius 1 m,
+    its centre 0.75 m away): a panorama and where the paint is."""
+    d = erp_directions(height, 2 * height)
+    down = np.maximum(-d[..., 1], 1e-6)
+    u, v = d[..., 0] / down, d[..., 2] / down
+    rng = np.random.default_rng(3)
+    ripple = 0.6 + 0.03 * np.sin(11 * u + rng.uniform(0, 6)) * np.sin(9 * v)
+    off = np.abs(np.hypot(u - 0.75, v) - 1.0)
+    paint = (off < 0.04) & (d[..., 1] < -0.2)
+    grey = np.where(d[..., 1] < -0.05, np.where(paint, 0.15, ripple), 0.85)
+    return np.repeat(grey[..., None], 3, axis=2).astype(np.float32), paint
+
+
+def test_the_fill_continues_a_painted_circle_across_a_nadir_cap():
+    """Under a 35-degree cap the circle's stripe comes back dark along the circle (with the
+    arcs step off, the plain search leaves it out)."""
+    erp, paint = _court(256)
+    mask = nadir_mask(256, 512, 35)
+    on = paint & mask
+    assert on.sum() > 100
+    filled = inpaint(erp, mask, generator=PatchMatch()).image
+    without = inpaint(erp, mask, generator=PatchMatch(arcs=False)).image
+    assert filled[on].mean() < 0.35 < without[on].mean()
+    assert np.abs(filled[mask & ~paint].mean() - 0.6) < 0.05  # the grain is not darkened
