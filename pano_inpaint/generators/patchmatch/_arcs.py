@@ -1,21 +1,23 @@
-"""Curved lines that cross a hole: found in the known ring as two pieces of one ellipse.
+"""Circular arcs that cross a hole: found in the known ring as two pieces of one circle.
 
 A painted circle on a floor (a court's centre circle, a roundabout's ring, a round rug's border)
-is a circle on the down face, which sees the floor square on, and an ellipse on a face that sees
-it at a slant: on any face, an ellipse. The line step continues straight edges only; a curve
-that enters the hole stopped at its edge, and the plain search left a few dashes of its colour
-inside (a held-out sports court under 35-45 degree caps, every seed).
+is a circle on the down face, which sees the floor square on (a nadir cap's face). The line step
+continues straight edges only: such a curve stopped at the hole's edge, and the plain search
+left a few dashes of its colour inside (a held-out sports court under 35-45 degree caps, at
+every scene seed). A circle seen at a slant (on a side face) is an ellipse, which this step
+does not fit: two short pieces of an ellipse fit one of many, a circle is one check more.
 
-Edges are found with Canny on the known ring around the hole (its own border left out), cut
-into connected curves, and each curve long enough and reaching the hole is fitted with an
-ellipse on its own (a curve, not a straight edge, which is the line step's, and not a wiggle).
-Two curves are one arc where a single ellipse fits both (``_FIT_RMS``), its part between them
-runs through the hole, and the two agree on which side is darker. The edges of one painted
-stripe (two per side) give two such ellipses a stripe's width apart: they are drawn as one band.
+Edges are found with Canny on the known ring around the hole (its own border left out; the
+thresholds well above the ring's own texture), cut into connected curves, each long enough,
+reaching the hole and smooth. Two curves are one arc where a single circle fits both
+(``_FIT_RMS``), turns by ``_TURN`` at least across the hole between them (else a line's two ends,
+the line step's), runs through the hole there, and shows the same colours on its two sides at
+both (a painted stripe is one paint on one floor). The two edges of one stripe give two such
+circles a stripe's width apart: they are drawn as one band.
 
 An arc is filled by copies along it: each pixel of its band in the hole takes the pixel at the
-same offset across the curve a little way along it from the nearer end, out in the known ring
-(``arc_sources``); the copies repeat the ring's stretch of the curve, as a line's do.
+same offset across the circle a little way along it from the nearer end, out in the known ring
+(``arc_sources``); the copies repeat the ring's stretch of the arc, as a line's do.
 """
 
 from __future__ import annotations

@@ -1364,9 +1364,8 @@ class PatchMatch:
     @staticmethod
     def _arc_parts(problem: _Problem, targets: list[int], plans: dict[int, list[_Along]]
                    ) -> list[str]:
-        """Put the circular arcs crossing each of ``targets``' holes (``_arcs``) first in its
-        plan, the other parts left what their bands do not take; returns the faces (letters)
-        that have some."""
+        """Add the circular arcs crossing each of ``targets``' holes (``_arcs``) to its plan,
+        their bands taken from the other parts; returns the faces (letters) that have some."""
         channels = problem.image.shape[3]
         curved = []
         for i in targets:
@@ -1379,8 +1378,12 @@ class PatchMatch:
                 region = arc.band(hole) & ~taken
                 taken |= region
                 parts.append(_Along(np.zeros((0, 2), np.int64), region, "arc", arc=arc))
-            plans[i] = parts + [dataclasses.replace(part, region=part.region & ~taken)
-                                for part in plans.get(i, [])]
+            # The arcs' bands are theirs, but filled last: the other parts' copies, matched on
+            # what is filled around them, would take the arcs' colours along their own
+            # directions (red dashes along a court's straight line where the circle crosses
+            # it, copied along the boards' lattice).
+            plans[i] = [dataclasses.replace(part, region=part.region & ~taken)
+                        for part in plans.get(i, [])] + parts
             curved.append(FACE_ORDER[problem.face_ids[i]])
         return curved
 
