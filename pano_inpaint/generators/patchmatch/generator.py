@@ -283,9 +283,10 @@ class PatchMatchParams:
         stripes: on a tile that sees its floor (or ceiling) from above and where no other
             structure step applies, fill a deep hole first along the one-direction texture
             around it (planks, decking; ``_stripes``), copies only along its direction.
-        arcs: continue the circular arcs that cross a deep hole (a court's painted circle, a
-            round rug's border; ``_arcs``) before any other structure step: copies along each
-            arc from its two ends, the other steps' parts fill around them.
+        arcs: continue the circular arcs that cross a hole (a court's painted circle, a
+            round rug's border; ``_arcs``): each arc's band is its own (the other structure
+            steps' parts fill around it) and is filled after them, by copies along the arc
+            from its two ends.
         edges: where the plain search continues an edge the line step left alone (one entering
             the hole with no partner beyond it, no line or corner to end on: ``_lines.Edge``),
             the finish keeps that continuation as it keeps the line step's lines: the stitch
