@@ -45,6 +45,7 @@ _SIDES = 0.1  # the two curves' colours beside them differ by at most this (grey
 _SAME_STRIPE = 3.0  # two arcs' radii this many band half widths apart or less: one stripe
 _GRADIENT = 8.0  # OpenCV's Canny compares 3x3 Sobel responses: 8 times a central difference
 _DETECT_SIZE = 800  # tiles larger than this are searched on a copy reduced by a whole factor
+_PIECE = 16.0  # px: the arc's band is kept as straight pieces this long (``Arc.pieces``)
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,30 @@ class Arc:
         keep = (np.abs(offset) <= self.half_width) & (
             np.mod(theta - self.gap[0], 2 * np.pi) <= self.gap[1] - self.gap[0])
         out[ys[keep], xs[keep]] = True
+        return out
+
+    def pieces(self, region: np.ndarray, length: float = _PIECE
+               ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """``region`` (``(P, P)`` bool, pixels near the arc) cut into pieces about ``length`` px
+        along it, each with the arc's unit tangent ``(dy, dx)`` at its middle: short enough to
+        be straight lines (a piece of 16 px on a circle of 100 px bows by 0.3 px)."""
+        ys, xs = np.nonzero(region)
+        if not ys.size:
+            return []
+        theta, _ = self.coordinates(ys.astype(np.float64), xs.astype(np.float64))
+        along = np.mod(theta - self.gap[0], 2 * np.pi) * self.radius
+        index = np.floor(along / length).astype(np.int64)
+        out = []
+        for k in np.unique(index):
+            mine = index == k
+            middle = self.gap[0] + (k + 0.5) * length / self.radius
+            step = 0.5 / self.radius
+            y0, x0 = self.point(np.array([middle - step]), np.zeros(1))
+            y1, x1 = self.point(np.array([middle + step]), np.zeros(1))
+            tangent = np.array([y1[0] - y0[0], x1[0] - x0[0]])
+            piece = np.zeros(region.shape, bool)
+            piece[ys[mine], xs[mine]] = True
+            out.append((tangent / np.linalg.norm(tangent), piece))
         return out
 
     def point(self, theta: np.ndarray, offset: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -1548,6 +1548,10 @@ class PatchMatch:
                 field.toned = done.copy() if field.toned is None else field.toned | done
             lined = [(part.direction, part.region & done) for part in parts
                      if part.direction is not None and (part.region & done).any()]
+            # An arc's band keeps its cross-section as a line's does, piece by piece (short
+            # enough to be straight): the band gains faded a court's red circle to pink.
+            lined += [piece for part in parts if part.arc is not None
+                      for piece in part.arc.pieces(part.region & done)]
             if lined:
                 field.lined = lined
             if any(part.kind == "stripes" for part in parts):
