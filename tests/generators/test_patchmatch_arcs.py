@@ -85,3 +85,17 @@ def test_the_fill_continues_a_painted_circle_across_a_nadir_cap():
     without = inpaint(erp, mask, generator=PatchMatch(arcs=False)).image
     assert filled[on].mean() < 0.35 < without[on].mean()
     assert np.abs(filled[mask & ~paint].mean() - 0.6) < 0.05  # the grain is not darkened
+
+
+def test_the_arcs_band_keeps_its_cross_section_through_the_finish(monkeypatch):
+    """The finish's band gains would fade the copied stripe towards the floor (a red circle to
+    pink): its pieces keep their cross-section as a line's do."""
+    from pano_inpaint.generators.patchmatch import _arcs
+
+    erp, paint = _court(256)
+    mask = nadir_mask(256, 512, 35)
+    on = paint & mask
+    kept = inpaint(erp, mask, generator=PatchMatch()).image[on].mean()
+    monkeypatch.setattr(_arcs.Arc, "pieces", lambda self, region, length=16.0: [])
+    faded = inpaint(erp, mask, generator=PatchMatch()).image[on].mean()
+    assert kept < faded - 0.02
