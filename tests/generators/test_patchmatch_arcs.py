@@ -41,7 +41,7 @@ def test_a_painted_circle_across_the_hole_is_found_where_it_is():
     assert len(arcs) == 1
     arc = arcs[0]
     assert np.allclose(arc.centre, (40.0, 60.0), atol=1.5)
-    assert abs(arc.axes[0] - 90.0) < 1.5 and 2.0 <= arc.half_width <= 5.0
+    assert abs(arc.radius - 90.0) < 1.5 and 2.0 <= arc.half_width <= 5.0
     band = arc.band(hole)
     assert band.any() and not (band & ~hole).any()
     # The band follows the stripe through the hole: every band pixel is near the circle.

@@ -50,35 +50,25 @@ _PIECE = 16.0  # px: the arc's band is kept as straight pieces this long (``Arc.
 
 @dataclass(frozen=True)
 class Arc:
-    """An elliptical arc crossing a hole, in tile pixels.
+    """A circular arc crossing a hole, in tile pixels.
 
     Attributes:
-        centre: ``(2,)`` float64 ``(x, y)`` of the ellipse's centre.
-        axes: ``(2,)`` float64 semi-axes along its own x and y.
-        angle: its rotation, radians (OpenCV's ``fitEllipse`` convention).
+        centre: ``(2,)`` float64 ``(x, y)`` of the circle's centre.
+        radius: its radius, px.
         half_width: half the width of the band filled along it, px.
-        gap: ``(2,)`` float64: the parameter angles where the arc enters and leaves the hole,
-            the hole lying from ``gap[0]`` to ``gap[1]`` counter-clockwise.
+        gap: ``(2,)`` float64: the angles where the arc enters and leaves the hole, the hole
+            lying from ``gap[0]`` to ``gap[1]`` counter-clockwise.
     """
 
     centre: np.ndarray
-    axes: np.ndarray
-    angle: float
+    radius: float
     half_width: float
     gap: np.ndarray
 
-    @property
-    def radius(self) -> float:
-        """The ellipse's mean radius (px): arc lengths are angles times it."""
-        return float(np.sqrt(self.axes[0] * self.axes[1]))
-
     def coordinates(self, ys: np.ndarray, xs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Each pixel's parameter angle on the ellipse and its offset across it (px, about:
-        the normalised radius' excess times the mean radius)."""
-        c, s = np.cos(self.angle), np.sin(self.angle)
-        dx, dy = xs - self.centre[0], ys - self.centre[1]
-        u = (dx * c + dy * s) / self.axes[0]
-        v = (-dx * s + dy * c) / self.axes[1]
+        """Each pixel's angle about the centre and its offset across the circle (px)."""
+        u = (xs - self.centre[0]) / self.radius
+        v = (ys - self.centre[1]) / self.radius
         return np.arctan2(v, u), (np.hypot(u, v) - 1.0) * self.radius
 
     def band(self, hole: np.ndarray) -> np.ndarray:
@@ -117,16 +107,15 @@ class Arc:
         return out
 
     def point(self, theta: np.ndarray, offset: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """``(ys, xs)`` of the points at parameter angle ``theta`` and ``offset`` across."""
+        """``(ys, xs)`` of the points at angle ``theta`` and ``offset`` across."""
         scale = 1.0 + offset / self.radius
-        u, v = np.cos(theta) * self.axes[0] * scale, np.sin(theta) * self.axes[1] * scale
-        c, s = np.cos(self.angle), np.sin(self.angle)
-        return self.centre[1] + u * s + v * c, self.centre[0] + u * c - v * s
+        u, v = np.cos(theta) * self.radius * scale, np.sin(theta) * self.radius * scale
+        return self.centre[1] + v, self.centre[0] + u
 
 
-def _circle(points: np.ndarray) -> tuple[np.ndarray, np.ndarray, float] | None:
+def _circle(points: np.ndarray) -> tuple[np.ndarray, float] | None:
     """The least-squares circle through ``points`` (``(n, 2)`` ``(x, y)``; Kasa's algebraic
-    fit, on coordinates centred for conditioning) as ``(centre, (r, r), 0)``."""
+    fit, on coordinates centred for conditioning) as ``(centre, radius)``."""
     if len(points) < 6:
         return None
     mean = points.mean(axis=0)
@@ -138,13 +127,12 @@ def _circle(points: np.ndarray) -> tuple[np.ndarray, np.ndarray, float] | None:
     squared = float(centre @ centre - f)
     if not np.isfinite(squared) or squared <= 0:
         return None
-    radius = np.sqrt(squared)
-    return centre + mean, np.array([radius, radius]), 0.0
+    return centre + mean, float(np.sqrt(squared))
 
 
-def _off(points: np.ndarray, circle: tuple[np.ndarray, np.ndarray, float]) -> np.ndarray:
+def _off(points: np.ndarray, circle: tuple[np.ndarray, float]) -> np.ndarray:
     """Each point's distance off the circle (px; outside positive)."""
-    return np.hypot(points[:, 0] - circle[0][0], points[:, 1] - circle[0][1]) - circle[1][0]
+    return np.hypot(points[:, 0] - circle[0][0], points[:, 1] - circle[0][1]) - circle[1]
 
 
 def _curves(grey: np.ndarray, known: np.ndarray, face_size: int) -> list[np.ndarray]:
@@ -178,7 +166,7 @@ def _curves(grey: np.ndarray, known: np.ndarray, face_size: int) -> list[np.ndar
     return curves
 
 
-def _gap(circle: tuple[np.ndarray, np.ndarray, float], first: np.ndarray,
+def _gap(circle: tuple[np.ndarray, float], first: np.ndarray,
          second: np.ndarray, hole: np.ndarray) -> np.ndarray | None:
     """The angles ``(enter, leave)`` (counter-clockwise, ``leave > enter``) of the circle's part
     from one curve to the other that runs through the hole (``_THROUGH`` of it in the hole, and
@@ -213,7 +201,7 @@ def _gap(circle: tuple[np.ndarray, np.ndarray, float], first: np.ndarray,
 
 
 def _side_colours(image: np.ndarray, points: np.ndarray,
-                  circle: tuple[np.ndarray, np.ndarray, float]) -> np.ndarray:
+                  circle: tuple[np.ndarray, float]) -> np.ndarray:
     """``(2, C)``: the median colours 3 px inside and outside the circle at ``points``."""
     arc = Arc(*circle, 0.0, np.zeros(2))
     theta, _ = arc.coordinates(points[:, 1], points[:, 0])
@@ -249,8 +237,8 @@ def find_arcs(image: np.ndarray, hole: np.ndarray, face_size: int) -> list[Arc]:
         return arcs
     # A reduced pixel spans ``factor`` tile pixels; its centre lies (factor - 1) / 2 in.
     shift = (factor - 1) / 2
-    return [Arc(arc.centre * factor + shift, arc.axes * factor, arc.angle,
-                arc.half_width * factor, arc.gap) for arc in arcs]
+    return [Arc(arc.centre * factor + shift, arc.radius * factor, arc.half_width * factor,
+                arc.gap) for arc in arcs]
 
 
 def _found(image: np.ndarray, hole: np.ndarray, face_size: int) -> list[Arc]:
@@ -261,14 +249,14 @@ def _found(image: np.ndarray, hole: np.ndarray, face_size: int) -> list[Arc]:
     grey = np.ascontiguousarray(channel_mean(image), np.float32)
     grey[hole] = float(np.median(grey[known]))
     curves = _curves(grey, known, face_size)
-    found: list[tuple[tuple[np.ndarray, np.ndarray, float], np.ndarray]] = []
+    found: list[tuple[tuple[np.ndarray, float], np.ndarray]] = []
     for i in range(len(curves)):
         for j in range(i + 1, len(curves)):
             both = np.concatenate([curves[i], curves[j]])
             circle = _circle(both)
             if circle is None:
                 continue
-            radius = circle[1][0]
+            radius = circle[1]
             if not _MIN_RADIUS * face_size <= radius <= _MAX_RADIUS * face_size:
                 continue
             if np.sqrt(np.mean(_off(both, circle) ** 2)) > _FIT_RMS:
@@ -292,14 +280,14 @@ def _found(image: np.ndarray, hole: np.ndarray, face_size: int) -> list[Arc]:
         for j in range(i + 1, len(found)):
             other = found[j][0]
             if (not used[j] and np.linalg.norm(other[0] - circle[0]) <= _SAME_STRIPE * half
-                    and abs(other[1][0] - circle[1][0]) <= _SAME_STRIPE * half * 2):
+                    and abs(other[1] - circle[1]) <= _SAME_STRIPE * half * 2):
                 group.append(other)
                 used[j] = True
-        radii = [float(c[1][0]) for c in group]
+        radii = [float(c[1]) for c in group]
         centre = np.mean([c[0] for c in group], axis=0)
         mean = float(np.mean(radii))
         spread = (max(radii) - min(radii)) / 2
-        arcs.append(Arc(centre, np.array([mean, mean]), 0.0, spread + half, gap))
+        arcs.append(Arc(centre, mean, spread + half, gap))
     arcs.sort(key=lambda arc: -arc.half_width)
     return arcs
 

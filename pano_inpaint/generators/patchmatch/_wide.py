@@ -30,14 +30,13 @@ __all__ = ["thin_ring", "wider_lattice"]
 
 _WORK_FACE = 384  # faces larger than this are reduced by whole factors first
 _WIDER = 1.5  # the wider view's padding, in units of the tile's own
-_THIN_RING = COVERED_FACE  # the share of the face under the hole
 
 
 def thin_ring(hole: np.ndarray, pad: int) -> bool:
     """Whether ``hole`` (``(P, P)`` bool, a tile padded by ``pad``) covers nearly all of the
-    tile's face (:data:`_THIN_RING`): what it knows is a ring of its padding and the face's
+    tile's face (``COVERED_FACE``): what it knows is a ring of its padding and the face's
     corners."""
-    return bool(pad) and float(hole[pad:-pad, pad:-pad].mean()) >= _THIN_RING
+    return bool(pad) and float(hole[pad:-pad, pad:-pad].mean()) >= COVERED_FACE
 
 
 def wider_lattice(bank_image: np.ndarray, bank_hole: np.ndarray,

@@ -563,8 +563,8 @@ def _cut_back(tiles: CubeTiles, pad: int) -> CubeTiles:
     """``tiles`` (and their six-face context) padded by ``pad`` only, a copy: the same pixels
     as tiles sampled at that padding (the padding is the face's plane sampled further out)."""
     cut = tiles.pad - pad
-    window = (slice(None), slice(cut, cut + tiles.face_size + 2 * pad)) + (
-        slice(cut, cut + tiles.face_size + 2 * pad),)
+    span = slice(cut, cut + tiles.face_size + 2 * pad)
+    window = (slice(None), span, span)
     image = np.ascontiguousarray(tiles.image[window])
     values = None if tiles.values is tiles.image else np.ascontiguousarray(tiles.values[window])
     context = None
@@ -785,10 +785,9 @@ class PatchMatch:
         on a ring further from the hole (the hall's tiles, the hexagons: -0.4..-0.9 dB).
         """
         usual = min(tiles.pad, max(4, int(round(tiles.face_size * self.pad_fraction))))
+        # (Whether a hole covers its face is the same on the tile cut back: the same core.)
         if tiles.pad > usual and self.params.structure and self.params.seam_aware and any(
-                thin_ring(hole[tiles.pad - usual:tiles.pad + tiles.face_size + usual,
-                               tiles.pad - usual:tiles.pad + tiles.face_size + usual], usual)
-                for hole in tiles.mask):
+                thin_ring(hole, tiles.pad) for hole in tiles.mask):
             narrow = _cut_back(tiles, usual)
             try:
                 filled = self._fill(narrow, narrowed=True)
