@@ -6,7 +6,7 @@ import numpy as np
 
 from pano_inpaint import inpaint, nadir_mask
 from pano_inpaint.generators.patchmatch import PatchMatch
-from pano_inpaint.generators.patchmatch._arcs import find_arcs
+from pano_inpaint.generators.patchmatch._arcs import Arc, find_arcs
 from tests.synthetic import erp_directions
 
 P = 200  # tile side
@@ -47,6 +47,30 @@ def test_a_painted_circle_across_the_hole_is_found_where_it_is():
     # The band follows the stripe through the hole: every band pixel is near the circle.
     ys, xs = np.nonzero(band)
     assert np.abs(np.hypot(xs + 0.5 - 40.0, ys + 0.5 - 60.0) - 90.0).max() <= 5.5
+
+
+def test_the_band_measured_on_its_box_is_the_band_over_the_whole_hole():
+    """``Arc.band`` looks only inside the band's box: the same pixels as every hole pixel's
+    coordinates give, for arcs inside the tile, leaving it, whole circles and a thin gap."""
+    rng = np.random.default_rng(3)
+    hole = rng.random((P, P)) < 0.7
+    ys, xs = np.nonzero(hole)
+    checked = 0
+    for _ in range(40):
+        arc = Arc(rng.uniform(-100, 300, 2), float(rng.uniform(5, 400)),
+                  float(rng.uniform(0.5, 8)), np.sort(rng.uniform(-4, 4, 2)))
+        if rng.random() < 0.2:
+            arc = Arc(arc.centre, arc.radius, arc.half_width,
+                      np.array([arc.gap[0], arc.gap[0] + 2 * np.pi]))
+        theta, offset = arc.coordinates(ys.astype(np.float64), xs.astype(np.float64))
+        keep = (np.abs(offset) <= arc.half_width) & (
+            np.mod(theta - arc.gap[0], 2 * np.pi) <= arc.gap[1] - arc.gap[0])
+        whole = np.zeros_like(hole)
+        whole[ys[keep], xs[keep]] = True
+        np.testing.assert_array_equal(arc.band(hole), whole)
+        y0, y1, x0, x1 = arc.box(hole.shape)
+        checked += whole.any() and (y1 - y0) * (x1 - x0) < P * P
+    assert checked >= 5  # enough of them inside the tile, with a box smaller than it
 
 
 def test_a_straight_stripe_or_plain_grain_makes_no_arc():
