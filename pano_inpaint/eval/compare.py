@@ -63,7 +63,7 @@ def load_rows(run: str | Path) -> list[dict]:
 
 
 _TEXT_FIELDS = ("image", "family", "method", "kind", "status")
-_NUMBER_FIELDS = ("psnr", "grad_ratio", "grad_inner")
+_NUMBER_FIELDS = ("psnr", "grad_ratio", "grad_inner", "swd")
 
 
 def _row_problem(row: object) -> str | None:
@@ -92,8 +92,11 @@ def _scored(rows: list[dict], method: str) -> dict[tuple[str, str, str], dict]:
 
 @dataclass(frozen=True)
 class FamilyChange:
-    """One set and family in both runs: ``cases`` scored in both; mean WS-PSNR (dB) and
-    geometric-mean gradient ratios (None where the truth is flat everywhere)."""
+    """One set and family in both runs: ``cases`` scored in both; mean WS-PSNR (dB),
+    geometric-mean gradient ratios (None where the truth is flat everywhere) and mean patch
+    SWD (the texture distance, lower is closer; None where a run did not measure it). WS-PSNR
+    favours a blur over texture out of phase; the SWD tells a fog or texture of the wrong
+    size from the truth's."""
 
     set: str
     family: str
@@ -104,6 +107,8 @@ class FamilyChange:
     new_ratio: float | None
     base_inner: float | None
     new_inner: float | None
+    base_swd: float | None = None
+    new_swd: float | None = None
 
     @property
     def diff(self) -> float:
@@ -132,7 +137,8 @@ def compare_runs(base: list[dict], new: list[dict], method: str) -> list[FamilyC
         out.append(FamilyChange(set_name, family, len(keys),
                                 mean(a, "psnr", False), mean(b, "psnr", False),
                                 mean(a, "grad_ratio", True), mean(b, "grad_ratio", True),
-                                mean(a, "grad_inner", True), mean(b, "grad_inner", True)))
+                                mean(a, "grad_inner", True), mean(b, "grad_inner", True),
+                                mean(a, "swd", False), mean(b, "swd", False)))
     return out
 
 
@@ -155,13 +161,17 @@ def format_comparison(base: list[dict], new: list[dict], method: str, *,
     def ratio(value: float | None) -> str:
         return format_cell(value, "{:.2f}")
 
+    def swd(value: float | None) -> str:
+        return format_cell(value, "{:.4f}")
+
     lines = [f"| set | family | cases | {names[0]} dB | {names[1]} dB | diff | "
-             "grad ratio | grad inner half |", "|---|---|---|---|---|---|---|---|"]
+             "grad ratio | grad inner half | patch SWD ↓ |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for f in families:
         lines.append(f"| {f.set} | {f.family} | {f.cases} | {f.base_psnr:.2f} | "
                      f"{f.new_psnr:.2f} | {f.diff:+.2f} | {ratio(f.base_ratio)} -> "
                      f"{ratio(f.new_ratio)} | {ratio(f.base_inner)} -> "
-                     f"{ratio(f.new_inner)} |")
+                     f"{ratio(f.new_inner)} | {swd(f.base_swd)} -> {swd(f.new_swd)} |")
     moved = moved_cases(base, new, method, 0.0)
     total = sum(change for change, _ in moved)
     cases = sum(f.cases for f in families)

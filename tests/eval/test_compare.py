@@ -11,9 +11,10 @@ from pano_inpaint.eval.compare import compare_runs, format_comparison, load_rows
 from pano_inpaint.exit_codes import EXIT_INPUT, EXIT_OK, EXIT_USAGE
 
 
-def _row(image, family, method, psnr, ratio=0.8, inner=0.9, kind="generator", set_="panoramas"):
+def _row(image, family, method, psnr, ratio=0.8, inner=0.9, kind="generator", set_="panoramas",
+         swd=0.01):
     return {"image": image, "set": set_, "family": family, "method": method, "kind": kind,
-            "status": "ok", "psnr": psnr, "grad_ratio": ratio, "grad_inner": inner}
+            "status": "ok", "psnr": psnr, "grad_ratio": ratio, "grad_inner": inner, "swd": swd}
 
 
 def _runs():
@@ -21,8 +22,8 @@ def _runs():
             _row("b.png", "tripod", "patchmatch", 32.0),
             _row("a.png", "wrap", "patchmatch", 25.0, ratio=0.5),
             _row("a.png", "wrap", "telea", 40.0, kind="generator")]  # another method: ignored
-    new = [_row("a.png", "tripod", "patchmatch", 31.0),
-           _row("b.png", "tripod", "patchmatch", 31.5),
+    new = [_row("a.png", "tripod", "patchmatch", 31.0, swd=0.004),
+           _row("b.png", "tripod", "patchmatch", 31.5, swd=0.008),
            _row("a.png", "wrap", "patchmatch", 25.0, ratio=2.0),
            # failed and unshared cases are left out of both means
            {**_row("c.png", "tripod", "patchmatch", 99.0), "status": "failed"},
@@ -45,6 +46,8 @@ def test_each_family_compares_the_cases_both_runs_scored():
     # ratios are geometric means: 0.5 -> 2.0 is as far above 1 as below it
     assert wrap.base_ratio == pytest.approx(0.5) and wrap.new_ratio == pytest.approx(2.0)
     assert wrap.diff == 0
+    # the texture distance: an arithmetic mean, as the evaluation's report takes it
+    assert tripod.base_swd == pytest.approx(0.01) and tripod.new_swd == pytest.approx(0.006)
 
 
 def test_the_moved_cases_come_largest_loss_first_above_the_threshold():
@@ -60,7 +63,8 @@ def test_the_report_sets_the_new_run_against_the_best_peer():
     base, new, peers = _runs()
     text = format_comparison(base, new, "patchmatch", threshold=0.1, peers=peers,
                              names=("before", "after"))
-    assert "| panoramas | tripod | 2 | 31.00 | 31.25 | +0.25 |" in text
+    assert "| panoramas | tripod | 2 | 31.00 | 31.25 | +0.25 | 0.80 -> 0.80 | 0.90 -> 0.90 | " \
+        "0.0100 -> 0.0060 |" in text
     assert "3 cases in both runs: +0.50 dB summed" in text
     assert "- -0.50 panoramas / tripod / b.png" in text
     # the eval report's table (one set: no set column); erp-telea's mean (31.0) is below
@@ -80,7 +84,8 @@ def test_the_command_prints_the_comparison(tmp_path, capsys):
                  "--peers", str(tmp_path / "peers"), "--threshold", "0.1"])
     text = capsys.readouterr().out
     assert code == EXIT_OK
-    assert "| panoramas | tripod | 2 | 31.00 | 31.25 | +0.25 |" in text
+    assert "| panoramas | tripod | 2 | 31.00 | 31.25 | +0.25 | 0.80 -> 0.80 | 0.90 -> 0.90 | " \
+        "0.0100 -> 0.0060 |" in text
     assert "new against the best peer" in text
 
 
