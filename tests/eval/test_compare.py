@@ -153,3 +153,14 @@ def test_a_threshold_that_lists_nothing_or_everything_is_refused(tmp_path, capsy
                  "--threshold", threshold])
     text = " ".join(capsys.readouterr().err.split())
     assert code == EXIT_USAGE and "--threshold is a change in dB, 0 or more" in text
+
+
+def test_a_run_without_the_texture_distance_prints_a_dash_for_it():
+    """Runs scored before the SWD was measured (or rows where it could not be) still compare:
+    their SWD means are None and print as a dash."""
+    base, new, _ = _runs()
+    old = [{key: value for key, value in row.items() if key != "swd"} for row in base]
+    tripod = compare_runs(old, new, "patchmatch")[0]
+    assert tripod.base_swd is None and tripod.new_swd == pytest.approx(0.006)
+    text = format_comparison(old, new, "patchmatch")
+    assert "| 0.80 -> 0.80 | 0.90 -> 0.90 | – -> 0.0060 |" in text
