@@ -1,0 +1,145 @@
+"""Nadir caps over the rendered floors: the default generator's WS-PSNR, texture distance (patch
+SWD) and inner-half gradient ratio against the peers', per floor and cap angle, in one process.
+
+Each floor of ``pano_inpaint.eval.scenes`` (the five the generator was tuned on and the held-out
+ones) is rendered at ``--width`` for each of ``--seeds`` and filled under each ``--degrees``
+nadir cap by ``patchmatch`` (with any ``--param NAME=VALUE``, to measure a change) and by the
+peers (``--peers``: the evaluation's equirectangular and cube-face baselines). The table gives,
+per floor and angle, the means over the seeds and how many seeds ``patchmatch`` is at or above
+the best peer; WS-PSNR prefers a fog to texture out of phase, the SWD (lower is closer) tells a
+fog or texture of the wrong size from the truth's. Usage::
+
+    python benchmarks/bench_caps.py                       # every floor, seeds 0-3, 35-50 deg
+    python benchmarks/bench_caps.py --scenes street_kerb,sports_court --degrees 20 50
+    python benchmarks/bench_caps.py --seeds 0 1 --param arcs=false --peers none
+    python benchmarks/bench_caps.py --json caps.json      # every fill's numbers as well
+    python benchmarks/bench_caps.py --quick               # seed 0, a 45 deg cap, 512 px
+
+The README's cap tables of the held-out floors ("Floors never tuned on") are this table at
+1024 px over scene seeds 0-3.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from pano_inpaint.eval.methods import PEERS  # noqa: E402
+from pano_inpaint.eval.metrics import (  # noqa: E402
+    gradient_energy_ratio,
+    texture_distance,
+    ws_psnr,
+)
+from pano_inpaint.eval.scenes import HELD_OUT_SCENES, SCENES, render_scene  # noqa: E402
+from pano_inpaint.generators.registry import get_generator  # noqa: E402
+from pano_inpaint.masks import nadir_mask  # noqa: E402
+from pano_inpaint.pipeline.run import inpaint  # noqa: E402
+
+_DEFAULT_PEERS = "erp-telea,erp-ns,faces-telea"
+
+
+def _scores(result: np.ndarray, truth: np.ndarray, mask: np.ndarray) -> dict[str, float]:
+    """WS-PSNR (dB), patch SWD and inner-half gradient ratio of one fill (uint8 images)."""
+    mine, real = result.astype(np.float32) / 255, truth.astype(np.float32) / 255
+    return {"psnr": ws_psnr(mine, real, mask), "swd": texture_distance(mine, real, mask),
+            "inner": gradient_energy_ratio(mine, real, mask, inner=True)}
+
+
+def _params(pairs: list[str]) -> dict[str, object]:
+    """``NAME=VALUE`` pairs as generator parameters (values read as YAML: 0.3, true, none)."""
+    out = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise SystemExit(f"--param {pair!r}: expected NAME=VALUE")
+        out[name] = yaml.safe_load(value)
+    return out
+
+
+def _mean(values: list[float | None]) -> float:
+    kept = [v for v in values if v is not None and np.isfinite(v)]
+    return float(np.mean(kept)) if kept else float("nan")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scenes", default=",".join([*SCENES, *HELD_OUT_SCENES]),
+                        help="comma-separated floors (default: every one)")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3])
+    parser.add_argument("--degrees", type=float, nargs="+", default=[35.0, 40.0, 45.0, 50.0])
+    parser.add_argument("--width", type=int, default=1024)
+    parser.add_argument("--peers", default=_DEFAULT_PEERS,
+                        help=f"comma-separated peers, or 'none' (default {_DEFAULT_PEERS}; "
+                             f"known: {', '.join(PEERS)})")
+    parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                        help="a patchmatch parameter (repeatable)")
+    parser.add_argument("--json", type=Path, help="write every fill's numbers here")
+    parser.add_argument("--quick", action="store_true",
+                        help="seed 0, a 45-degree cap, 512 px (for pano-inpaint bench --quick)")
+    args = parser.parse_args()
+    if args.quick:
+        args.seeds, args.degrees, args.width = [0], [45.0], 512
+    names = [name for name in args.scenes.split(",") if name]
+    unknown = [name for name in names if name not in SCENES and name not in HELD_OUT_SCENES]
+    if unknown:
+        raise SystemExit(f"unknown floor(s) {unknown}; known: {[*SCENES, *HELD_OUT_SCENES]}")
+    peers = [] if args.peers == "none" else [p for p in args.peers.split(",") if p]
+    missing = [p for p in peers if p not in PEERS]
+    if missing:
+        raise SystemExit(f"unknown peer(s) {missing}; known: {list(PEERS)}")
+    generator = get_generator("patchmatch", **_params(args.param))
+
+    rows = []
+    for name in names:
+        for seed in args.seeds:
+            truth = render_scene(name, args.width, seed=seed)
+            for degrees in args.degrees:
+                mask = nadir_mask(args.width // 2, args.width, degrees)
+                start = time.perf_counter()
+                row = {"scene": name, "seed": seed, "degrees": degrees,
+                       "patchmatch": _scores(inpaint(truth, mask, generator=generator).image,
+                                             truth, mask),
+                       "seconds": time.perf_counter() - start}
+                for peer in peers:
+                    row[peer] = _scores(PEERS[peer].fn(truth, mask).image, truth, mask)
+                rows.append(row)
+                print(f"{name} seed {seed} {degrees:g} deg: {row['patchmatch']['psnr']:.2f} dB "
+                      f"({row['seconds']:.1f} s)", file=sys.stderr, flush=True)
+
+    head = "| floor | cap | patchmatch dB | patch SWD | grad inner half |"
+    rule = "|---|---|---|---|---|"
+    if peers:
+        head += " best peer dB | diff | won |"
+        rule += "---|---|---|"
+    print(head)
+    print(rule)
+    for name in names:
+        for degrees in args.degrees:
+            mine = [r for r in rows if r["scene"] == name and r["degrees"] == degrees]
+            psnr = _mean([r["patchmatch"]["psnr"] for r in mine])
+            line = (f"| {name} | {degrees:g}° | {psnr:.2f}"
+                    f" | {_mean([r['patchmatch']['swd'] for r in mine]):.4f}"
+                    f" | {_mean([r['patchmatch']['inner'] for r in mine]):.2f} |")
+            if peers:
+                best = [max(r[p]["psnr"] for p in peers) for r in mine]
+                won = sum(r["patchmatch"]["psnr"] >= b for r, b in zip(mine, best, strict=True))
+                chosen = sorted({max(peers, key=lambda p, r=r: r[p]["psnr"]) for r in mine})
+                line += (f" {np.mean(best):.2f} ({', '.join(chosen)}) |"
+                         f" {psnr - np.mean(best):+.2f} | {won}/{len(mine)} |")
+            print(line)
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=1), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
