@@ -1,5 +1,6 @@
-"""Nadir caps over the rendered floors: the default generator's WS-PSNR, texture distance (patch
-SWD) and inner-half gradient ratio against the peers', per floor and cap angle, in one process.
+"""Nadir caps over the rendered floors (and photographs): the default generator's WS-PSNR,
+texture distance (patch SWD) and inner-half gradient ratio against the peers', per floor and cap
+angle, in one process.
 
 Each floor of ``pano_inpaint.eval.scenes`` (the five the generator was tuned on and the held-out
 ones) is rendered at ``--width`` for each of ``--seeds`` and filled under each ``--degrees``
@@ -7,12 +8,15 @@ nadir cap by ``patchmatch`` (with any ``--param NAME=VALUE``, to measure a chang
 peers (``--peers``: the evaluation's equirectangular and cube-face baselines). The table gives,
 per floor and angle, the means over the seeds and how many seeds ``patchmatch`` is at or above
 the best peer; WS-PSNR prefers a fog to texture out of phase, the SWD (lower is closer) tells a
-fog or texture of the wrong size from the truth's. Usage::
+fog or texture of the wrong size from the truth's. ``--photos DIR`` adds the panoramas in DIR
+(reduced to ``--width``; HDR scored in the evaluation's tone-mapped proxy, as ``eval`` does),
+one fill per cap each. Usage::
 
     python benchmarks/bench_caps.py                       # every floor, seeds 0-3, 35-50 deg
     python benchmarks/bench_caps.py --scenes street_kerb,sports_court --degrees 20 50
     python benchmarks/bench_caps.py --seeds 0 1 --param arcs=false --peers none
     python benchmarks/bench_caps.py --json caps.json      # every fill's numbers as well
+    python benchmarks/bench_caps.py --scenes "" --photos ../shared/panoramas --degrees 45 50
     python benchmarks/bench_caps.py --quick               # seed 0, a 45 deg cap, 512 px
 
 The README's cap tables of the held-out floors ("Floors never tuned on") are this table at
@@ -33,6 +37,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from pano_inpaint.eval.images import find_panoramas, load_panorama  # noqa: E402
 from pano_inpaint.eval.methods import PEERS  # noqa: E402
 from pano_inpaint.eval.metrics import (  # noqa: E402
     gradient_energy_ratio,
@@ -43,13 +48,22 @@ from pano_inpaint.eval.scenes import HELD_OUT_SCENES, SCENES, render_scene  # no
 from pano_inpaint.generators.registry import get_generator  # noqa: E402
 from pano_inpaint.masks import nadir_mask  # noqa: E402
 from pano_inpaint.pipeline.run import inpaint  # noqa: E402
+from pano_inpaint.values import ToneMap, to_values  # noqa: E402
 
 _DEFAULT_PEERS = "erp-telea,erp-ns,faces-telea"
 
 
-def _scores(result: np.ndarray, truth: np.ndarray, mask: np.ndarray) -> dict[str, float]:
-    """WS-PSNR (dB), patch SWD and inner-half gradient ratio of one fill (uint8 images)."""
-    mine, real = result.astype(np.float32) / 255, truth.astype(np.float32) / 255
+def _scores(result: np.ndarray, truth: np.ndarray, mask: np.ndarray, hdr: bool = False
+            ) -> dict[str, float]:
+    """WS-PSNR (dB), patch SWD and inner-half gradient ratio of one fill, in the domain the
+    evaluation scores in (display values; an HDR panorama's tone-mapped proxy)."""
+    truth_values = to_values(truth)
+    tone = ToneMap.for_image(truth_values, hdr=hdr)
+
+    def proxy(values: np.ndarray) -> np.ndarray:
+        return tone.to_proxy(values) if tone.hdr else np.clip(values, 0, 1)
+
+    mine, real = proxy(to_values(result)), proxy(truth_values)
     return {"psnr": ws_psnr(mine, real, mask), "swd": texture_distance(mine, real, mask),
             "inner": gradient_energy_ratio(mine, real, mask, inner=True)}
 
@@ -83,6 +97,8 @@ def main() -> None:
                              f"known: {', '.join(PEERS)})")
     parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                         help="a patchmatch parameter (repeatable)")
+    parser.add_argument("--photos", type=Path, action="append", default=[], metavar="DIR",
+                        help="also the panoramas in DIR, one fill per cap (repeatable)")
     parser.add_argument("--json", type=Path, help="write every fill's numbers here")
     parser.add_argument("--quick", action="store_true",
                         help="seed 0, a 45-degree cap, 512 px (for pano-inpaint bench --quick)")
@@ -99,31 +115,41 @@ def main() -> None:
         raise SystemExit(f"unknown peer(s) {missing}; known: {list(PEERS)}")
     generator = get_generator("patchmatch", **_params(args.param))
 
-    rows = []
-    for name in names:
-        for seed in args.seeds:
-            truth = render_scene(name, args.width, seed=seed)
-            for degrees in args.degrees:
-                mask = nadir_mask(args.width // 2, args.width, degrees)
-                start = time.perf_counter()
-                row = {"scene": name, "seed": seed, "degrees": degrees,
-                       "patchmatch": _scores(inpaint(truth, mask, generator=generator).image,
-                                             truth, mask),
-                       "seconds": time.perf_counter() - start}
-                for peer in peers:
-                    row[peer] = _scores(PEERS[peer].fn(truth, mask).image, truth, mask)
-                rows.append(row)
-                print(f"{name} seed {seed} {degrees:g} deg: {row['patchmatch']['psnr']:.2f} dB "
-                      f"({row['seconds']:.1f} s)", file=sys.stderr, flush=True)
+    cases = [(name, seed, lambda name=name, seed=seed: (
+        render_scene(name, args.width, seed=seed), False)) for name in names
+        for seed in args.seeds]
+    for path in find_panoramas(args.photos):
+        def photo(path: Path = path) -> tuple[np.ndarray, bool]:
+            loaded = load_panorama(path, max_width=args.width)
+            return loaded.pixels, loaded.hdr
 
-    head = "| floor | cap | patchmatch dB | patch SWD | grad inner half |"
+        cases.append((path.name, 0, photo))
+    rows = []
+    for name, seed, load in cases:
+        truth, hdr = load()
+        for degrees in args.degrees:
+            mask = nadir_mask(truth.shape[0], truth.shape[1], degrees)
+            source = truth.copy()
+            source[mask] = 0  # no method sees the hole's content
+            start = time.perf_counter()
+            row = {"scene": name, "seed": seed, "degrees": degrees,
+                   "patchmatch": _scores(inpaint(source, mask, generator=generator).image,
+                                         truth, mask, hdr),
+                   "seconds": time.perf_counter() - start}
+            for peer in peers:
+                row[peer] = _scores(PEERS[peer].fn(source, mask).image, truth, mask, hdr)
+            rows.append(row)
+            print(f"{name} seed {seed} {degrees:g} deg: {row['patchmatch']['psnr']:.2f} dB "
+                  f"({row['seconds']:.1f} s)", file=sys.stderr, flush=True)
+
+    head = "| panorama | cap | patchmatch dB | patch SWD | grad inner half |"
     rule = "|---|---|---|---|---|"
     if peers:
         head += " best peer dB | diff | won |"
         rule += "---|---|---|"
     print(head)
     print(rule)
-    for name in names:
+    for name in dict.fromkeys(name for name, _, _ in cases):
         for degrees in args.degrees:
             mine = [r for r in rows if r["scene"] == name and r["degrees"] == degrees]
             psnr = _mean([r["patchmatch"]["psnr"] for r in mine])
