@@ -126,7 +126,11 @@ def main() -> None:
         cases.append((path.name, 0, photo))
     rows = []
     for name, seed, load in cases:
-        truth, hdr = load()
+        try:
+            truth, hdr = load()
+        except (OSError, ValueError) as exc:  # not a readable 2:1 panorama: say so, go on
+            print(f"{name}: skipped ({exc})", file=sys.stderr, flush=True)
+            continue
         for degrees in args.degrees:
             mask = nadir_mask(truth.shape[0], truth.shape[1], degrees)
             source = truth.copy()
@@ -149,7 +153,7 @@ def main() -> None:
         rule += "---|---|---|"
     print(head)
     print(rule)
-    for name in dict.fromkeys(name for name, _, _ in cases):
+    for name in dict.fromkeys(row["scene"] for row in rows):
         for degrees in args.degrees:
             mine = [r for r in rows if r["scene"] == name and r["degrees"] == degrees]
             psnr = _mean([r["patchmatch"]["psnr"] for r in mine])
