@@ -20,7 +20,9 @@ one fill per cap each. Usage::
     python benchmarks/bench_caps.py --quick               # seed 0, a 45 deg cap, 512 px
 
 The README's cap tables of the held-out floors ("Floors never tuned on") are this table at
-1024 px over scene seeds 0-3.
+1024 px over scene seeds 0-3 with every peer (``--peers
+erp-telea,erp-ns,faces-telea,erp-pypatchmatch``; PyPatchMatch, the slowest, is left out by
+default).
 """
 
 from __future__ import annotations
