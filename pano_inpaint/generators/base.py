@@ -15,7 +15,7 @@ import numpy as np
 
 from pano_inpaint.geometry.padding import repad_cube_faces
 
-__all__ = ["CubeTiles", "Generator", "GeneratorInfo"]
+__all__ = ["CubeTiles", "Generator", "GeneratorInfo", "padding_of"]
 
 
 def _identity(x: np.ndarray) -> np.ndarray:
@@ -108,6 +108,14 @@ class GeneratorInfo:
 # A hole covering this share of a face's core or more (a nadir cap of 50 degrees: 0.95; of 45:
 # 0.79) leaves its tile knowing a ring of the padding and the face's corners only.
 COVERED_FACE = 0.9
+
+
+def padding_of(face_size: int, fraction: float) -> int:
+    """The cube padding (px) a generator's ``pad_fraction`` asks for on faces of ``face_size``:
+    that share of the face, at least 4 px and at most the face. The pipeline pads by it on
+    ``cube.pad: auto``; a generator given wider tiles (``covered_face_pad_fraction``) cuts them
+    back to it."""
+    return min(max(4, int(round(face_size * fraction))), face_size)
 
 
 @runtime_checkable

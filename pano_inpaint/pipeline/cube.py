@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pano_inpaint.config import ConfigError, CubeConfig
-from pano_inpaint.generators.base import COVERED_FACE, Generator
+from pano_inpaint.generators.base import COVERED_FACE, Generator, padding_of
 from pano_inpaint.geometry._remap import margin_of
 from pano_inpaint.geometry.cubemap import (
     erp_to_cube,
@@ -66,7 +66,7 @@ def face_size_and_pad(config: CubeConfig, width: int, generator: Generator) -> t
                           "or 'auto'")
     if config.pad == "auto":
         fraction = float(getattr(generator, "pad_fraction", _DEFAULT_PAD_FRACTION))
-        return face_size, min(max(4, int(round(face_size * fraction))), face_size)
+        return face_size, padding_of(face_size, fraction)
     if config.pad > face_size:
         raise ConfigError(f"cube.pad={config.pad} is larger than the face size {face_size} of a "
                           f"{width}-pixel-wide panorama; use at most {face_size}, or 'auto'")

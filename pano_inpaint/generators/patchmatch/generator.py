@@ -17,7 +17,7 @@ import numba
 import numpy as np
 
 from pano_inpaint.dataclass_yaml import build_dataclass
-from pano_inpaint.generators.base import CubeTiles
+from pano_inpaint.generators.base import CubeTiles, padding_of
 from pano_inpaint.generators.patchmatch import _kernels as kernels
 from pano_inpaint.generators.patchmatch._arcs import Arc, arc_sources, find_arcs
 from pano_inpaint.generators.patchmatch._compile import compile_all
@@ -784,7 +784,7 @@ class PatchMatch:
         50-degree cap, the bench's colours drawn along them: -3.4 dB) and other steps found
         on a ring further from the hole (the hall's tiles, the hexagons: -0.4..-0.9 dB).
         """
-        usual = min(tiles.pad, max(4, int(round(tiles.face_size * self.pad_fraction))))
+        usual = min(tiles.pad, padding_of(tiles.face_size, self.pad_fraction))
         # (Whether a hole covers its face is the same on the tile cut back: the same core.)
         if tiles.pad > usual and self.params.structure and self.params.seam_aware and any(
                 thin_ring(hole, tiles.pad) for hole in tiles.mask):
