@@ -46,6 +46,7 @@ from pano_inpaint.eval.metrics import (  # noqa: E402
     texture_distance,
     ws_psnr,
 )
+from pano_inpaint.eval.report import column_mean, format_cell  # noqa: E402
 from pano_inpaint.eval.scenes import HELD_OUT_SCENES, SCENES, render_scene  # noqa: E402
 from pano_inpaint.generators.registry import get_generator  # noqa: E402
 from pano_inpaint.masks import nadir_mask  # noqa: E402
@@ -79,11 +80,6 @@ def _params(pairs: list[str]) -> dict[str, object]:
             raise SystemExit(f"--param {pair!r}: expected NAME=VALUE")
         out[name] = yaml.safe_load(value)
     return out
-
-
-def _mean(values: list[float | None]) -> float:
-    kept = [v for v in values if v is not None and np.isfinite(v)]
-    return float(np.mean(kept)) if kept else float("nan")
 
 
 def main() -> None:
@@ -158,16 +154,20 @@ def main() -> None:
     for name in dict.fromkeys(row["scene"] for row in rows):
         for degrees in args.degrees:
             mine = [r for r in rows if r["scene"] == name and r["degrees"] == degrees]
-            psnr = _mean([r["patchmatch"]["psnr"] for r in mine])
-            line = (f"| {name} | {degrees:g}° | {psnr:.2f}"
-                    f" | {_mean([r['patchmatch']['swd'] for r in mine]):.4f}"
-                    f" | {_mean([r['patchmatch']['inner'] for r in mine]):.2f} |")
+            def mean(field: str, mine: list[dict] = mine) -> float | None:
+                return column_mean(r["patchmatch"][field] for r in mine)
+
+            psnr = mean("psnr")
+            line = (f"| {name} | {degrees:g}° | {format_cell(psnr, '{:.2f}')}"
+                    f" | {format_cell(mean('swd'), '{:.4f}')}"
+                    f" | {format_cell(mean('inner'), '{:.2f}')} |")
             if peers:
                 best = [max(r[p]["psnr"] for p in peers) for r in mine]
                 won = sum(r["patchmatch"]["psnr"] >= b for r, b in zip(mine, best, strict=True))
                 chosen = sorted({max(peers, key=lambda p, r=r: r[p]["psnr"]) for r in mine})
+                diff = None if psnr is None else psnr - float(np.mean(best))
                 line += (f" {np.mean(best):.2f} ({', '.join(chosen)}) |"
-                         f" {psnr - np.mean(best):+.2f} | {won}/{len(mine)} |")
+                         f" {format_cell(diff, '{:+.2f}')} | {won}/{len(mine)} |")
             print(line)
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1), encoding="utf-8")
