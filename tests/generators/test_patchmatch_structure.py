@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from pano_inpaint.eval.scenes import _herringbone_boards
 from pano_inpaint.generators import CubeTiles
 from pano_inpaint.generators.patchmatch import PatchMatch, _offsets
 from pano_inpaint.generators.patchmatch._offsets import Lattice, find_lattice, tone_lattice
@@ -152,6 +153,31 @@ def test_a_grid_of_joints_is_a_lattice_not_two_lines_crossing(rng):
     assert b is not None and not (lattice.along[0] and b_along)
     vectors = {(abs(dy), abs(dx)) for dy, dx in lattice.vectors(3 * period).tolist()}
     assert {(period, 2 * period), (2 * period, period)} <= vectors
+
+
+def test_a_herringbone_lattice_is_its_periods_not_a_boards_width(rng):
+    """Boards 8 px wide and four widths long in a herringbone (turned 10 degrees), each of its
+    own tone, no dark joints: the pattern repeats by one board's diagonal and by eight widths
+    along, but a shift of one board's width lays most boards on boards again, and matches as
+    well as a period. Its dip fades at three widths (a period's does not): taken for a period,
+    that shift made the fill's lattice the boards' square grid, and the 1024 px parlour's
+    45-degree cap a star of boards turned the wrong way (22.93 dB; with its periods 23.44)."""
+    size, width = 200, 8.0
+    y, x = np.mgrid[0:size, 0:size].astype(np.float64)
+    c, s = np.cos(np.radians(10.0)), np.sin(np.radians(10.0))
+    _, ident, _ = _herringbone_boards((c * x + s * y) / width, (-s * x + c * y) / width, 4)
+    tones = rng.uniform(-0.08, 0.08, 4096)[(ident[..., 0] * 131 + ident[..., 1] * 17) % 4096]
+    grey = 0.45 + tones + 0.02 * rng.standard_normal((size, size))
+    image = np.stack([grey, 0.9 * grey, 0.8 * grey], axis=-1).astype(np.float32)
+    hole = np.hypot(y - (size - 1) / 2, x - (size - 1) / 2) <= 0.4 * size
+    lattice = find_lattice(image, ~hole)
+    assert lattice is not None
+    a, b, _ = lattice.basis()
+    assert b is not None
+    # (dy, dx) of one board's diagonal and of eight widths along the boards lying along x.
+    periods = width * np.array([[s + c, c - s], [8 * s, 8 * c]])
+    coefficients = np.linalg.solve(periods.T, np.stack([a, b]).T)
+    assert np.abs(coefficients - np.round(coefficients)).max() <= 0.05
 
 
 def test_find_lattice_finds_nothing_in_irregular_texture(rng):

@@ -396,6 +396,23 @@ def _on_valley(msd: np.ndarray, valid: np.ndarray, shifts: np.ndarray, centre: i
     return on
 
 
+def _lone_valleys(msd: np.ndarray, valid: np.ndarray, shifts: np.ndarray, others: np.ndarray,
+                  centre: int, min_strength: float) -> np.ndarray:
+    """``(n,)`` bool: whether each of ``shifts`` (``(n, 2)`` work pixels from ``centre``) lies
+    on a valley (:func:`_on_valley`) that none of the ``others`` (``(m, 2)``) on a valley of
+    their own crosses as a grid (their sum or difference a dip as well, as
+    :func:`_grid_of_lines` has it): stripes."""
+    lone = _on_valley(msd, valid, shifts, centre, min_strength)
+    others = others[_on_valley(msd, valid, others, centre, min_strength)]
+    for k in np.flatnonzero(lone):
+        crossing = others[[not_parallel(shifts[k], other) for other in others]]
+        if len(crossing):
+            sums = centre + shifts[k] + np.concatenate([crossing, -crossing])
+            lone[k] = (_dips(msd, valid, _nearest_minimum(msd, valid, sums)).max()
+                       < min_strength / 2)
+    return lone
+
+
 def _valley_floor(msd: np.ndarray, valid: np.ndarray, centre: int, min_strength: float
                   ) -> np.ndarray | None:
     """``(2,)`` map index of a shift along a valley that holds no local minimum, or None.
@@ -522,8 +539,9 @@ def find_lattice(
         work_size: side of the copy the search runs on.
         min_strength: least sharpness of a dominant offset's minimum (see :func:`_dips`).
         max_offsets: how many shifts (each counted with both signs) to keep at most.
-        long_steps: measure the basis over its long multiples (:func:`_on_long_steps`);
-            not on a view whose sharpness changes across it (a floor rectified from a side
+        long_steps: measure the basis over its long multiples (:func:`_on_long_steps`) and
+            drop shifts whose dip fades at three times them (near-repeats); not on a view
+            whose sharpness changes across it (a floor rectified from a side
             face, blurred towards the horizon: its long steps compare sharp tiles with
             blurred ones, and the plaza's wrap object lost 0.87 dB).
         second_beside_double: a second direction may be added beside a first shift whose
@@ -565,10 +583,35 @@ def find_lattice(
     if not minima.size:
         return None
     dips = _dips(msd, valid, minima)
+    last = msd.shape[0] - 1
     # A repeat repeats: twice the shift must be a dip as well (a chance dip of an irregular
     # texture is not), within a pixel (it is measured on whole pixels).
     confirmed = dips * (_dips(msd, valid, _nearest_minimum(msd, valid, 2 * minima - centre))
                         >= min_strength / 2)
+    if long_steps:
+        # And so must three times it, where that is measured: a near-repeat's dip fades with
+        # its multiples. Boards in a herringbone shifted by one board's width lie mostly on
+        # boards again (0.32 at 1024 px, as sharp as the pattern's periods), at three widths
+        # no longer (0.11; its periods 0.22-0.37 there): copied as a period, that shift led
+        # the pattern astray across the hole (a star of boards turned the wrong way under a
+        # 50-degree cap). Not on a view whose sharpness changes across it (``long_steps``):
+        # a ceiling's grid rectified from a side face lost two of its periods (0.79, 0.73),
+        # whose triples compare sharp joints with blurred ones (the workshop's cube corner
+        # -1.02 dB).
+        thrice = 3 * minima - 2 * centre
+        measured = ((thrice >= 0) & (thrice <= last)).all(axis=1)
+        thrice = np.clip(thrice, 0, last)
+        measured &= valid[thrice[:, 0], thrice[:, 1]]
+        fading = measured & (_dips(msd, valid, _nearest_minimum(msd, valid, thrice))
+                             < min_strength / 2)
+        # Stripes match along their valley less and less with distance: there the test says
+        # nothing (Potsdamer Platz's paving under a monopod lost its stripes, -0.25 dB), unless
+        # another valley crosses theirs as a grid (a herringbone's boards lying each way).
+        if fading.any():
+            kept = minima[confirmed >= min_strength / 2] - centre
+            fading[fading] = ~_lone_valleys(msd, valid, minima[fading] - centre, kept, centre,
+                                            min_strength)
+        confirmed[fading] = 0.0
     # Under a large cap the known ring is thin, and twice a sharp shift may keep too few of
     # its pixels known at both ends for ``valid``. Where no shift is confirmed otherwise,
     # such a shift is confirmed on the pixels it does keep (``_CONFIRM_OVERLAP``) if it is an
@@ -580,7 +623,6 @@ def find_lattice(
     wide = overlap >= _CONFIRM_OVERLAP * float(work_known.sum())
     doubles = 2 * minima - centre
     halves = centre + np.rint((minima - centre) / 2).astype(np.int64)
-    last = msd.shape[0] - 1
     unsure = (confirmed.max(initial=0.0) < min_strength) & (confirmed == 0) & (
         dips >= min_strength / 2) & ~valid[
         np.clip(doubles[:, 0], 0, last), np.clip(doubles[:, 1], 0, last)]
