@@ -1860,3 +1860,60 @@ def test_a_lattice_on_a_valleys_floor_fills_only_a_deep_hole(rng, monkeypatch, r
     tiles = _tiles(image, hole)
     PatchMatch(stripes=False).inpaint(tiles)
     assert any("filled along the lattice" in note for note in tiles.notes) == kept
+
+
+def _peel_columns(step: float, first_hole_column: int, rng) -> np.ndarray:
+    """The lattice peel of a noise tile along one shift ``(0, -step)``, column by column from
+    ``first_hole_column`` rightwards (every pixel left of it known, the whole tile a valid
+    source): each pixel's source column (``(P, P)`` int, -1 where not filled)."""
+    from pano_inpaint.generators.patchmatch._offset_kernels import lattice_peel
+    from pano_inpaint.generators.patchmatch._pyramid import Level, build_bank
+
+    face, pad, radius = 80, 8, 2
+    size = face + 2 * pad
+    image = rng.uniform(0, 1, (size, size, 3)).astype(np.float32)
+    bank = build_bank(image[None], np.zeros((1, size, size), bool), (DOWN,), Level(face, pad),
+                      radius, 10.0, 0.0)
+    src = (bank.image, bank.valid, bank.boxes, bank.usable, bank.geo, bank.frames_for(DOWN))
+    hole = np.zeros((size, size), bool)
+    hole[:, first_hole_column:] = True
+    filled = ~hole
+    target = image.copy()
+    nnf = (np.full((size, size), -1, np.int32), np.zeros((size, size), np.int32),
+           np.zeros((size, size), np.int32), np.zeros((size, size), np.float32))
+    residual = np.zeros((size, size, 2))
+    identity = np.eye(3)
+    rows = np.arange(radius, size - radius)
+    for column in range(first_hole_column, size - radius):
+        xs = np.full(rows.size, column, np.int64)
+        lattice_peel(target, filled, hole, rows, xs, src, radius, 0, identity, identity,
+                     np.array([[0.0, -step]]), 1, 0.0, nnf, residual)
+        filled[rows, xs] = nnf[0][rows, xs] >= 0
+    return np.where(nnf[0] >= 0, nnf[2], -1)
+
+
+def test_copies_of_copies_land_on_the_exact_steps_not_the_rounded_ones(rng):
+    """Along a shift of 6.4 px each copy rounds its step to a whole pixel; a copy of a copy
+    composes the exact positions, so a pixel n steps into the hole copies the pixel n exact
+    steps back (to the nearest), not n rounded steps back (0.4 px more each: 2.4 px off at six
+    steps, the drift that doubled tiles' joints where two fronts met)."""
+    step, first = 6.4, 30
+    sources = _peel_columns(step, first, rng)
+    ys, xs = np.nonzero(sources >= 0)
+    assert xs.max() - first >= 6 * step  # chains six steps long and more
+    distance = xs - sources[ys, xs]
+    steps = np.rint(distance / step)
+    assert (steps >= 1).all()
+    assert np.abs(distance - steps * step).max() <= 0.5
+
+
+def test_exact_lattice_vectors_are_the_whole_ones_unrounded():
+    """The fill copies along the whole vectors, in their order; given exactly, each is the
+    combination of the basis (or the dominant offset) it was rounded from."""
+    a, b = np.array([6.4, 1.3]), np.array([-2.2, 9.7])
+    lattice = Lattice(np.array([a, -a, b, -b]), np.full(4, 0.5), np.zeros(4, bool))
+    whole, exact = lattice.vectors(60.0), lattice.vectors(60.0, exact=True)
+    assert exact.dtype == np.float64 and len(exact) > 20
+    assert np.array_equal(np.rint(exact).astype(np.int64), whole)
+    coefficients = np.linalg.solve(np.stack([a, b]).T, exact.T)
+    assert np.abs(coefficients - np.round(coefficients)).max() < 1e-9

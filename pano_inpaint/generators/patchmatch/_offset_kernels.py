@@ -5,8 +5,11 @@ tile to the floor's grid.
 
 If ``x + v`` is known, the candidate source is that pixel itself (in the bank tile of the
 target's own face, ``own``); if it was filled in an earlier layer, the candidate is the source
-``x + v`` copies, so vectors compose and the lattice keeps its phase however deep the hole. The
-patch distance on the pixels filled so far chooses among the candidates.
+``x + v`` copies, so vectors compose and the lattice keeps its phase however deep the hole. A
+shift lands between pixels; each copy keeps where its exact source lies beyond the whole pixel
+it copies, and a copy of a copy composes those exact positions, so the rounding errors of a
+chain of steps do not add up. The patch distance on the pixels filled so far chooses among the
+candidates.
 
 Determinism as in ``_kernels``: a layer only reads pixels filled in earlier layers.
 """
@@ -23,6 +26,7 @@ from pano_inpaint.generators.patchmatch._kernels import (
     F32_3,
     F64,
     F64_2,
+    F64_3,
     FASTMATH,
     I64,
     INDEX,
@@ -38,12 +42,12 @@ KERNELS = KernelSet(__name__, requires=(_kernels.KERNELS,))
 
 
 @KERNELS.add(types.void(F32_3, B2, B2, INDEX, INDEX, SRC, I64, I64, F64_2, F64_2, F64_2,
-                        I64, F64, NNF),
+                        I64, F64, NNF, F64_3),
              parallel=True, fastmath=FASTMATH)
 def lattice_peel(
     target: np.ndarray, filled: np.ndarray, hole: np.ndarray, ys: np.ndarray, xs: np.ndarray,
     src: tuple, r: int, own: int, to_grid: np.ndarray, from_grid: np.ndarray,
-    offsets: np.ndarray, limit: int, coherence: float, nnf: tuple,
+    offsets: np.ndarray, limit: int, coherence: float, nnf: tuple, residual: np.ndarray,
 ) -> None:
     """One layer of an onion peel along the dominant offsets: each pixel ``(ys[j], xs[j])``
     tries the offsets in order, on pixels ``filled`` before the layer, stopping after ``limit``
@@ -55,21 +59,33 @@ def lattice_peel(
     ``offsets`` ``(n, 2)`` float64 ``(dy, dx)`` are shifts on the grid that ``to_grid`` (``(3,
     3)`` homography of tile pixels ``(x, y, 1)``) maps the tile to, ``from_grid`` its inverse;
     the pixel a shift reaches is rounded to the nearest. With both the identity and whole
-    shifts this is ``x + v`` exactly."""
+    shifts this is ``x + v`` exactly.
+
+    ``residual`` ``(P, P, 2)`` float64 ``(dy, dx)``: for each pixel copied, where its exact
+    source lies beyond the whole pixel it copies (read for the pixels filled before the layer,
+    written for those it fills). A copy of a copy composes the exact positions, not the rounded
+    ones, so the rounding errors of a chain of steps do not add up: a step 0.25 px off its
+    whole pixel drifted 2.5 px over ten copies, and fronts from opposite sides of a hole met
+    with their joints doubled."""
     size = target.shape[0]
     valid = src[1]
     for j in prange(ys.size):
         y, x = ys[j], xs[j]
         best = (int(nnf[0][y, x]), int(nnf[1][y, x]), int(nnf[2][y, x]), float(nnf[3][y, x]))
+        ry, rx = residual[y, x, 0], residual[y, x, 1]
         if best[0] < 0:
             best = (-1, 0, 0, np.inf)
+            ry, rx = 0.0, 0.0
         if coherence > 0:
             for ny in range(max(y - 1, 0), min(y + 2, size)):
                 for nx in range(max(x - 1, 0), min(x + 2, size)):
                     if filled[ny, nx] and hole[ny, nx] and nnf[0][ny, nx] >= 0:
+                        before = best
                         best = try_match(target, filled, y, x, src, r, int(nnf[0][ny, nx]),
                                     int(nnf[1][ny, nx]) + y - ny, int(nnf[2][ny, nx]) + x - nx,
                                     best, 1.0 - coherence)
+                        if best[3] < before[3]:
+                            ry, rx = residual[ny, nx, 0], residual[ny, nx, 1]
         tried = 0
         g, h = to_grid, from_grid
         w = g[2, 0] * x + g[2, 1] * y + g[2, 2]
@@ -82,21 +98,33 @@ def lattice_peel(
             w = h[2, 0] * gu + h[2, 1] * gv + h[2, 2]
             if w <= 0:
                 continue
-            fy = np.rint((h[1, 0] * gu + h[1, 1] * gv + h[1, 2]) / w)
-            fx = np.rint((h[0, 0] * gu + h[0, 1] * gv + h[0, 2]) / w)
+            py = (h[1, 0] * gu + h[1, 1] * gv + h[1, 2]) / w
+            px = (h[0, 0] * gu + h[0, 1] * gv + h[0, 2]) / w
+            fy, fx = np.rint(py), np.rint(px)
             if not (0 <= fy < size and 0 <= fx < size):
                 continue
             qy, qx = int(fy), int(fx)
             if not filled[qy, qx]:
                 continue
+            before = best
             if not hole[qy, qx] and own >= 0 and valid[own, qy, qx]:
                 best = try_match(target, filled, y, x, src, r, own, qy, qx, best, 1.0)
                 tried += 1
+                if best[3] < before[3]:
+                    ry, rx = py - fy, px - fx
             elif nnf[0][qy, qx] >= 0:
+                # The exact source: the one the reached pixel copies, moved by where the
+                # shift truly lands beyond that pixel.
+                ey = nnf[1][qy, qx] + residual[qy, qx, 0] + (py - fy)
+                ex = nnf[2][qy, qx] + residual[qy, qx, 1] + (px - fx)
+                sy, sx = np.rint(ey), np.rint(ex)
                 best = try_match(target, filled, y, x, src, r, int(nnf[0][qy, qx]),
-                            int(nnf[1][qy, qx]), int(nnf[2][qy, qx]), best, 1.0)
+                            int(sy), int(sx), best, 1.0)
                 tried += 1
+                if best[3] < before[3]:
+                    ry, rx = ey - sy, ex - sx
         if best[0] < 0 or (best[0] == nnf[0][y, x] and best[1] == nnf[1][y, x]
                            and best[2] == nnf[2][y, x]):
             continue
         take_match(target, nnf, y, x, src, best)
+        residual[y, x, 0], residual[y, x, 1] = ry, rx

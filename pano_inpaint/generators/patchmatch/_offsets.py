@@ -94,15 +94,17 @@ class Lattice:
     along: np.ndarray
     floor: bool = False
 
-    def vectors(self, reach: float, max_count: int = 4096, *, whole: bool = True
-                ) -> np.ndarray:
+    def vectors(self, reach: float, max_count: int = 4096, *, whole: bool = True,
+                exact: bool = False) -> np.ndarray:
         """``(n, 2)`` int64 lattice vectors up to ``reach`` pixels long, shortest first (float64
         and unrounded with ``whole=False``, for a lattice on a floor's grid, ``_plane``): the
         integer combinations ``i * a + j * b`` of the strongest shift ``a`` and the strongest
         one not parallel to it ``b`` (rounded only at the end, so long vectors keep the
         sub-pixel accuracy of the basis), and every other dominant offset. When both lie on
         valleys (two lines crossing, not a lattice) they are not combined: a shift along one
-        line moves the other."""
+        line moves the other. With ``exact`` (and ``whole``): the same whole vectors in the
+        same order, each given as the unrounded vector it was rounded from (float64), for a
+        fill that keeps where a copy's exact source lies (``_offset_kernels``)."""
         a, b, b_along = self.basis()
         n = int(np.ceil(reach / max(np.hypot(*a), 1.0)))
         m = 0 if b is None else int(np.ceil(reach / max(np.hypot(*b), 1.0)))
@@ -110,13 +112,16 @@ class Lattice:
         if b is not None and self.along[0] and b_along:
             i, j = i[(i == 0) | (j == 0)], j[(i == 0) | (j == 0)]
         combos = i.reshape(-1, 1) * a + j.reshape(-1, 1) * (b if b is not None else 0 * a)
-        vectors = np.concatenate([combos, self.offsets])
+        unrounded = np.concatenate([combos, self.offsets])
         # Unrounded, the combinations that repeat a dominant offset differ from it by rounding
         # errors of the sums: rounded far below a pixel, they are one vector again.
-        vectors = np.rint(vectors).astype(np.int64) if whole else np.round(vectors, 6)
+        vectors = np.rint(unrounded).astype(np.int64) if whole else np.round(unrounded, 6)
         length = np.hypot(vectors[:, 0], vectors[:, 1])
-        vectors = np.unique(vectors[(length > 0) & (length <= reach)], axis=0)
+        kept = (length > 0) & (length <= reach)
+        vectors, first = np.unique(vectors[kept], axis=0, return_index=True)
         order = np.argsort(np.hypot(vectors[:, 0], vectors[:, 1]), kind="stable")
+        if whole and exact:
+            vectors = unrounded[kept][first]
         return np.ascontiguousarray(vectors[order][:max_count])
 
     def basis(self) -> tuple[np.ndarray, np.ndarray | None, bool]:

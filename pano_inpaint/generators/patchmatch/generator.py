@@ -1393,8 +1393,8 @@ class PatchMatch:
         wider than the known ring: the steps jump over it) along the lattice's stripes, if it
         has some seen from above (``lattice_stripes``)."""
         hole = problem.hole[i]
-        parts = [_Along(lattice.vectors(_lattice_reach(lattice, reach)), hole, "lattice",
-                        lattice=lattice)]
+        parts = [_Along(lattice.vectors(_lattice_reach(lattice, reach), exact=True), hole,
+                        "lattice", lattice=lattice)]
         along = lattice_stripes(lattice, problem.face_ids[i], problem.up,
                                 hole.shape[1]) if self.params.stripes else None
         if along is not None:
@@ -1485,6 +1485,8 @@ class PatchMatch:
             if not src:
                 continue
             field = _Field.empty(size)
+            # Where each copy's exact source lies beyond its whole pixel (``lattice_peel``).
+            residual = np.zeros((size, size, 2))
             filled = ~hole[i]
             layers = _onion_layers(hole[i])
             stripes_share = 0.0
@@ -1510,7 +1512,7 @@ class PatchMatch:
                     with _threads(1 if ys.size < _SERIAL_LAYER else None):
                         lattice_peel(image[i], filled, hole[i], ys, xs, src, radius, own,
                                      to_grid, from_grid, offsets, _ALONG_TRIES, p.coherence,
-                                     field.nnf)
+                                     field.nnf, residual)
                     filled[ys, xs] = field.nnf[0][ys, xs] >= 0
                 if part.kind == "stripes of the lattice":
                     stripes_share = (filled & region).sum() / hole[i].sum()
