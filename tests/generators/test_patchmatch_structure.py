@@ -1881,7 +1881,7 @@ def _peel_columns(step: float, first_hole_column: int, rng) -> np.ndarray:
     target = image.copy()
     nnf = (np.full((size, size), -1, np.int32), np.zeros((size, size), np.int32),
            np.zeros((size, size), np.int32), np.zeros((size, size), np.float32))
-    residual = np.zeros((size, size, 2))
+    residual = np.zeros((size, size, 2), np.float32)
     identity = np.eye(3)
     rows = np.arange(radius, size - radius)
     for column in range(first_hole_column, size - radius):

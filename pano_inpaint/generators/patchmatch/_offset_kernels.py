@@ -26,7 +26,6 @@ from pano_inpaint.generators.patchmatch._kernels import (
     F32_3,
     F64,
     F64_2,
-    F64_3,
     FASTMATH,
     I64,
     INDEX,
@@ -42,7 +41,7 @@ KERNELS = KernelSet(__name__, requires=(_kernels.KERNELS,))
 
 
 @KERNELS.add(types.void(F32_3, B2, B2, INDEX, INDEX, SRC, I64, I64, F64_2, F64_2, F64_2,
-                        I64, F64, NNF, F64_3),
+                        I64, F64, NNF, F32_3),
              parallel=True, fastmath=FASTMATH)
 def lattice_peel(
     target: np.ndarray, filled: np.ndarray, hole: np.ndarray, ys: np.ndarray, xs: np.ndarray,
@@ -61,7 +60,7 @@ def lattice_peel(
     the pixel a shift reaches is rounded to the nearest. With both the identity and whole
     shifts this is ``x + v`` exactly.
 
-    ``residual`` ``(P, P, 2)`` float64 ``(dy, dx)``: for each pixel copied, where its exact
+    ``residual`` ``(P, P, 2)`` float32 ``(dy, dx)``: for each pixel copied, where its exact
     source lies beyond the whole pixel it copies (read for the pixels filled before the layer,
     written for those it fills). A copy of a copy composes the exact positions, not the rounded
     ones, so the rounding errors of a chain of steps do not add up: a step 0.25 px off its

@@ -1485,8 +1485,9 @@ class PatchMatch:
             if not src:
                 continue
             field = _Field.empty(size)
-            # Where each copy's exact source lies beyond its whole pixel (``lattice_peel``).
-            residual = np.zeros((size, size, 2))
+            # Where each copy's exact source lies beyond its whole pixel (``lattice_peel``;
+            # float32: a fraction of a pixel, 0.12 GB for an 8K cap's tile).
+            residual = np.zeros((size, size, 2), np.float32)
             filled = ~hole[i]
             layers = _onion_layers(hole[i])
             stripes_share = 0.0
