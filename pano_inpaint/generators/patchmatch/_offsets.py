@@ -363,6 +363,15 @@ def _refine(image: np.ndarray, known: np.ndarray, offset: np.ndarray,
     return out
 
 
+def _crossing_dip(msd: np.ndarray, valid: np.ndarray, shift: np.ndarray, others: np.ndarray,
+                  centre: int) -> float:
+    """The sharpest dip (:func:`_dips`) at the sum or difference of ``shift`` (``(2,)``, work
+    pixels from ``centre``) and any of ``others`` (``(m, 2)``): where two valleys repeat
+    together, a grid of lines, not two lines crossing."""
+    sums = centre + shift + np.concatenate([others, -others])
+    return float(_dips(msd, valid, _nearest_minimum(msd, valid, sums)).max())
+
+
 def _grid_of_lines(msd: np.ndarray, valid: np.ndarray, shifts: np.ndarray, valley: np.ndarray,
                    centre: int, min_strength: float) -> np.ndarray:
     """``valley`` with the first two non-parallel shifts on valleys cleared where their sum or
@@ -375,8 +384,7 @@ def _grid_of_lines(msd: np.ndarray, valid: np.ndarray, shifts: np.ndarray, valle
             a, b = shifts[first], shifts[second]
             if not not_parallel(a, b):
                 continue
-            sums = np.array([centre + a + b, centre + a - b])
-            if _dips(msd, valid, _nearest_minimum(msd, valid, sums)).max() >= min_strength / 2:
+            if _crossing_dip(msd, valid, a, b[None], centre) >= min_strength / 2:
                 valley = valley.copy()
                 valley[[first, second]] = False
             return valley
@@ -405,16 +413,14 @@ def _lone_valleys(msd: np.ndarray, valid: np.ndarray, shifts: np.ndarray, others
                   centre: int, min_strength: float) -> np.ndarray:
     """``(n,)`` bool: whether each of ``shifts`` (``(n, 2)`` work pixels from ``centre``) lies
     on a valley (:func:`_on_valley`) that none of the ``others`` (``(m, 2)``) on a valley of
-    their own crosses as a grid (their sum or difference a dip as well, as
-    :func:`_grid_of_lines` has it): stripes."""
+    their own crosses as a grid (:func:`_crossing_dip`, as :func:`_grid_of_lines` tests two
+    valleys): stripes."""
     lone = _on_valley(msd, valid, shifts, centre, min_strength)
     others = others[_on_valley(msd, valid, others, centre, min_strength)]
     for k in np.flatnonzero(lone):
         crossing = others[[not_parallel(shifts[k], other) for other in others]]
         if len(crossing):
-            sums = centre + shifts[k] + np.concatenate([crossing, -crossing])
-            lone[k] = (_dips(msd, valid, _nearest_minimum(msd, valid, sums)).max()
-                       < min_strength / 2)
+            lone[k] = _crossing_dip(msd, valid, shifts[k], crossing, centre) < min_strength / 2
     return lone
 
 
