@@ -354,6 +354,46 @@ def test_a_rare_piece_s_pixels_of_the_cell_s_tone_are_not_brought_past_it():
     assert out[piece & ~light].mean() > 0.45
 
 
+def test_a_copy_of_a_dark_tile_s_edge_beyond_the_found_joint_is_toned_as_that_tile_s():
+    """The tiles found lie a pixel or two off the floor's real joints in places: here a dark
+    tile (cell 10, 0.2) reaches a pixel over its found border into cell 6 above it. Hidden cell
+    5 is copied from cell 6 (one cell along the row), and its bottom rows bring the dark
+    tile's edge. Counted as cell 6's (its found tile, a light one) that edge stayed a dark
+    sliver along the joint; counted as the dark tile's (its grey is that tile's tone) it is a
+    piece of a rare tone and takes cell 5's tone up to the joint."""
+    size, x, index, border = _sixteen_cells()
+    y = np.mgrid[0:size, 0:size][0]
+    tone = np.array([0.6, 0.62, 0.58, 0.61, 0.59, 0.6, 0.63, 0.6, 0.6, 0.57, 0.2, 0.62,
+                     0.61, 0.6, 0.59, 0.6])
+    grey = tone[index].copy()
+    grey[(y == 19) & (x >= 20) & (x < 30)] = 0.2  # the dark tile's real edge
+    image = np.repeat(grey[..., None], 3, axis=-1).astype(np.float32)
+    copied = index == 5
+    image[copied] = np.roll(image, -10, axis=1)[copied]  # cell 5 copies cell 6
+    nnf = (np.where(copied, 0, -1), y, np.where(copied, x + 10, x))
+    placement = (np.eye(3), np.array([0.0, 10.0]), np.array([10.0, 0.0]), 0.0, (0.0, 0.0))
+    cells = Cells((slice(0, size), slice(0, size)), index, border.astype(np.float32), 0.9,
+                  0.5, 1, placement, 1.0, 4)
+    sliver = copied & (y == 19)
+    assert image[sliver].max() == pytest.approx(0.2)
+    known = ~copied
+    plain = image.copy()
+    found = cells.key_at(nnf[2].ravel(), nnf[1].ravel()).reshape(size, size)
+    give_tones(plain, known, copied, cells, sources=found, typical=True)
+    assert plain[sliver].max() == pytest.approx(0.2)
+    out = image.copy()
+    sources = tones._sources(cells, copied, nnf, 0, image, known)
+    dark_key, light_key = cells.key_at(np.array([25]), np.array([25]))[0], found[15, 15]
+    assert (sources[sliver] == dark_key).all() and (sources[copied & ~sliver] == light_key).all()
+    give_tones(out, known, copied, cells, sources=sources, typical=True)
+    assert out[sliver].min() >= 0.5
+    assert (out[~copied] == image[~copied]).all()
+    # Where the dark tile keeps within its found border every copy is its found tile's.
+    clean = np.repeat(tone[index][..., None], 3, axis=-1).astype(np.float32)
+    clean[copied] = np.roll(clean, -10, axis=1)[copied]
+    assert (tones._sources(cells, copied, nnf, 0, clean, known)[copied] == light_key).all()
+
+
 def _checkerboard_cells(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, Cells]:
     """A 48 px square of 6 x 6 cells of 8 px in a checkerboard of two tones (0.62 and 0.54, each
     cell's scaled by a random 0.97-1.03; the first cell dark) whose middle 2 x 2 cells are

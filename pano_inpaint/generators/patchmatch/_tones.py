@@ -73,6 +73,7 @@ _SHORTEST_TILE = 6.0
 _FINER = 0.03
 _JOINT = 0.05  # share of a cell from each border with no offset (the joint's half width)
 _GROUT = 0.02  # ... for a piece of a rare tone (the grout line itself)
+_BEYOND = 0.25
 _FADE = 0.06  # over which share of a cell the offset fades in beyond the joint
 _INTERIOR = 0.15  # the known part's tone is measured this far (share of a cell) from joints
 _KNOWN_SHARE = 0.15  # least share of a cell's interior known for it to set the cell's tone
@@ -151,15 +152,37 @@ class Cells:
     def key_at(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """``(n,)`` int64 a key of the tile each tile pixel ``(x, y)`` lies in (equal keys:
         the same tile; anywhere on the tile, not only in ``box``)."""
+        return self.keys_near(x, y)[0]
+
+    def keys_near(self, x: np.ndarray, y: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For each tile pixel ``(x, y)`` (``(n,)`` each): ``(n,)`` int64 the key of the tile
+        it lies in (:meth:`key_at`); ``(n, 3)`` int64 the keys of the tiles beyond its
+        tile's nearest border across its row, beyond the nearest along its row, and beyond
+        that corner; ``(n, 3)`` float64 its distance to each (a share of the tile, as
+        ``border``; to the corner the larger of the two)."""
         to_grid, along, across, shear, phase = self.placement
         keys = np.empty(x.shape, np.int64)
+        beyond = np.empty((x.size, 3), np.int64)
+        distance = np.empty((x.size, 3), np.float64)
         for start in range(0, x.size, _BLOCK):
             part = slice(start, start + _BLOCK)
             gx, gy, _ = homography_parts(to_grid, x[part].astype(np.float64),
                                          y[part].astype(np.float64))
-            row, column, _, _ = _tiles_at(*_coordinates(gy, gx, along, across), shear, phase)
+            s, t = _coordinates(gy, gx, along, across)
+            row, column, fr, fc = _tiles_at(s, t, shear, phase)
             keys[part] = row * (1 << 32) + column
-        return keys
+            # Steps just over the nearest border across the row and along it (a row's tiles
+            # are offset along it: the tile beyond is found where the step lands).
+            down = np.where(fr < 0.5, -(fr + 1e-3), 1 - fr + 1e-3)
+            over = np.where(fc < 0.5, -(fc + 1e-3), 1 - fc + 1e-3)
+            dr, dc = np.minimum(fr, 1 - fr), np.minimum(fc, 1 - fc)
+            for j, (ds, dt, gap) in enumerate(((0.0, down, dr), (over, 0.0, dc),
+                                               (over, down, np.maximum(dr, dc)))):
+                r, c, _, _ = _tiles_at(s + ds, t + dt, shear, phase)
+                beyond[part, j] = r * (1 << 32) + c
+                distance[part, j] = gap
+        return keys, beyond, distance
 
 
 def _coordinates(gy: np.ndarray, gx: np.ndarray, a: np.ndarray, b: np.ndarray
@@ -732,17 +755,77 @@ def give_tones(image: np.ndarray, known: np.ndarray, copied: np.ndarray, cells: 
     return plan
 
 
-def _sources(cells: Cells, copied: np.ndarray, nnf: tuple[np.ndarray, ...], own: int
+def _known_tones(image: np.ndarray, known: np.ndarray, cells: Cells
+                 ) -> tuple[dict[int, float], float]:
+    """The mean grey of each tile with enough of its interior known (by its key,
+    :meth:`Cells.key_at`), and the median absolute deviation of those tones."""
+    box = cells.box
+    inside = (cells.index >= 0) & (cells.border >= _INTERIOR) & known[box]
+    if not inside.any():
+        return {}, 0.0
+    grey = channel_mean(image[box][..., : min(3, image.shape[2])])[inside]
+    ids = cells.index[inside]
+    count = np.bincount(ids)
+    mean = np.bincount(ids, grey) / np.maximum(count, 1)
+    area = np.bincount(cells.index[(cells.index >= 0) & (cells.border >= _INTERIOR)],
+                       minlength=count.size)[: count.size]
+    enough = np.flatnonzero(count >= np.maximum(_KNOWN_SHARE * area, _MIN_KNOWN))
+    if not enough.size:
+        return {}, 0.0
+    # One pixel of each such tile names its key.
+    ys, xs = np.nonzero(inside)
+    first = np.zeros(count.size, np.int64)
+    first[ids[::-1]] = np.arange(ids.size)[::-1]
+    keys = cells.key_at(xs[first[enough]] + box[1].start, ys[first[enough]] + box[0].start)
+    tones = mean[enough]
+    spread = float(np.median(np.abs(tones - np.median(tones))))
+    return dict(zip(keys.tolist(), tones.tolist(), strict=True)), spread
+
+
+def _sources(cells: Cells, copied: np.ndarray, nnf: tuple[np.ndarray, ...], own: int,
+             image: np.ndarray | None = None, known: np.ndarray | None = None
              ) -> np.ndarray:
     """``(H, W)`` int64 over ``cells.box`` (which holds every ``copied`` pixel): each copied
     pixel's source tile (its piece) as ``give_tones`` takes them: on the tile itself (source
     ``own`` of the field ``nnf``), the key of the lattice's tile it lies in; on another face,
-    that face."""
+    that face.
+
+    The tiles found lie within a pixel or two of the floor's joints, and a copy from beside a
+    joint may bring the edge of the tile beyond it: where the tones beside a joint differ (a
+    dark tile beside light ones; with the ``image`` and its ``known`` pixels), a source pixel
+    within ``_INTERIOR`` of its tile's border whose grey lies nearer the known tone of the tile
+    across that border than its own tile's is counted that tile's (dark slivers along the
+    joints of the hall's 50-degree caps, which as part of a light piece kept their darkness)."""
     ys, xs = np.nonzero(copied[cells.box])
     k, y, x = (field[cells.box][ys, xs] for field in nnf[:3])
     sources = np.zeros(cells.index.shape, np.int64)
-    sources[ys, xs] = np.where(k == own, cells.key_at(x, y),
-                               np.iinfo(np.int64).min + k.astype(np.int64))
+    mine = k == own
+    keys, beyond, distance = cells.keys_near(x[mine], y[mine])
+    if image is not None and known is not None:
+        tone, spread = _known_tones(image, known, cells)
+        near = np.flatnonzero(distance.min(axis=1) < _INTERIOR)
+        if tone and near.size:
+            def tones_of(found: np.ndarray) -> np.ndarray:
+                return np.array([tone.get(key, np.nan) for key in found.tolist()])
+
+            grey = channel_mean(image[..., : min(3, image.shape[2])][y[mine][near],
+                                                                     x[mine][near]])
+            own_tone = tones_of(keys[near])
+            gap = np.abs(grey - own_tone)
+            taken = keys[near].copy()
+            for j in range(3):
+                other = tones_of(beyond[near, j])
+                # The tile beyond must differ from the pixel's own tile (a light tile's edge
+                # beside a light tile is no sliver) and lie closer to its grey.
+                apart = np.abs(own_tone - other)
+                better = ((distance[near, j] < _INTERIOR)
+                          & (apart > _ALIKE * max(spread, _FLAT))
+                          & (np.abs(grey - other) < np.minimum(gap, _BEYOND * apart)))
+                taken[better] = beyond[near, j][better]
+                gap = np.where(better, np.abs(grey - other), gap)
+            keys[near] = taken
+    sources[ys, xs] = np.iinfo(np.int64).min + k.astype(np.int64)
+    sources[ys[mine], xs[mine]] = keys
     return sources
 
 
@@ -784,7 +867,7 @@ def tile_tones(image: np.ndarray, values: np.ndarray | None, known: np.ndarray,
         return (f"tile tones skipped (neighbouring tiles' tones differ by "
                 f"{cells.randomness:.2f} of random ones: tiles of one tone under "
                 "shading)"), None
-    sources = _sources(cells, copied, nnf, own)
+    sources = _sources(cells, copied, nnf, own, image, known)
     plan = give_tones(image, known, copied, cells, sources=sources, typical=True,
                       whole=whole)
     if values is not None:
