@@ -328,6 +328,25 @@ def test_a_floor_seen_a_little_tilted_is_filled_along_its_lattice_seen_from_abov
     assert np.corrcoef(out.mean(-1)[hole], truth.mean(-1)[hole])[0, 1] >= 0.56
 
 
+def test_a_tilted_floor_s_lattice_seen_from_above_beats_a_weaker_one_on_the_tile(monkeypatch):
+    """The tile of a floor seen 25 degrees off straight above may find a weak lattice of its
+    own (a shift that holds near the middle of the view only; here a made-up one of strength
+    0.31): the floor's own lattice seen from above, which repeats more sharply, is taken."""
+    up = _up(25.0)
+    truth, hole = _floor(up, DOWN), _hole(row=0.5)
+    weak = Lattice(np.array([[0.0, 23.0], [0.0, -23.0], [23.0, 0.0], [-23.0, 0.0]]),
+                   np.array([0.31, 0.31, 0.30, 0.30]), np.zeros(4, bool))
+    monkeypatch.setattr(generator, "find_lattice", lambda *args, **kwargs: weak)
+    monkeypatch.setattr(generator, "tone_lattice", lambda image, known, lattice: lattice)
+    blanked = truth.copy()
+    blanked[hole] = 0
+    tiles = CubeTiles(blanked[None], hole[None], (DOWN,), FACE, PAD, up=tuple(up))
+    out = PatchMatch().inpaint(tiles)[0]
+    assert any("floor lattice of strength" in note for note in tiles.notes)
+    assert not any("face D: lattice of strength 0.31" in note for note in tiles.notes)
+    assert np.corrcoef(out.mean(-1)[hole], truth.mean(-1)[hole])[0, 1] >= 0.56
+
+
 def test_a_floor_hole_shallower_than_the_lattice_step_is_filled_along_it():
     """On the floor's grid the copies' reach (twice the hole's depth and a patch, 30 px here)
     is shorter than the tone lattice's step (36 px): the lattice's own cell still gives each
