@@ -328,6 +328,26 @@ def test_a_floor_seen_a_little_tilted_is_filled_along_its_lattice_seen_from_abov
     assert np.corrcoef(out.mean(-1)[hole], truth.mean(-1)[hole])[0, 1] >= 0.56
 
 
+def test_a_floor_seen_nearly_from_above_is_not_looked_for_nearer_the_camera(monkeypatch):
+    """The search nearer the camera is for floors near the horizon, blurred on the hole's
+    view; from a hole seen 25 degrees off straight above (1.1 times foreshortened) the face
+    sees the floor no larger anywhere, and the search only cost time (0.26 s at 4K) where the
+    floor has no lattice."""
+    calls = []
+    real = _plane._nearer_lattice
+    monkeypatch.setattr(_plane, "_nearer_lattice",
+                        lambda *args: calls.append(1) or real(*args))
+    up = _up(25.0)
+    ground, hole = _floor(up, DOWN, ground=True), _hole(row=0.5)
+    assert _plane.floor_lattice(ground, hole, DOWN, FACE, PAD, tuple(up),
+                                min_strength=0.3) is None
+    assert not calls
+    far_up = _up()  # the front face's view of the floor: near the horizon, searched nearer
+    assert _plane.floor_lattice(_floor(far_up, ground=True), _hole(), FRONT, FACE, PAD,
+                                tuple(far_up), min_strength=0.3) is None
+    assert calls
+
+
 def test_a_tilted_floor_s_lattice_seen_from_above_beats_a_weaker_one_on_the_tile(monkeypatch):
     """The tile of a floor seen 25 degrees off straight above may find a weak lattice of its
     own (a shift that holds near the middle of the view only; here a made-up one of strength
