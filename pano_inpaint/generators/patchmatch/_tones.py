@@ -73,6 +73,9 @@ _SHORTEST_TILE = 6.0
 _FINER = 0.03
 _JOINT = 0.05  # share of a cell from each border with no offset (the joint's half width)
 _GROUT = 0.02  # ... for a piece of a rare tone (the grout line itself)
+# A copy of a pixel beside a joint counts as the tile's beyond it where its grey lies within this
+# share of the two tiles' tones' difference of the tone beyond (``_sources``): the tile's
+# edge, not the grout between (the hall's grout lies about half way).
 _BEYOND = 0.25
 _FADE = 0.06  # over which share of a cell the offset fades in beyond the joint
 _INTERIOR = 0.15  # the known part's tone is measured this far (share of a cell) from joints
@@ -152,19 +155,20 @@ class Cells:
     def key_at(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """``(n,)`` int64 a key of the tile each tile pixel ``(x, y)`` lies in (equal keys:
         the same tile; anywhere on the tile, not only in ``box``)."""
-        return self.keys_near(x, y)[0]
+        return self.keys_near(x, y, within=0.0)[0]
 
-    def keys_near(self, x: np.ndarray, y: np.ndarray
+    def keys_near(self, x: np.ndarray, y: np.ndarray, within: float = 0.5
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """For each tile pixel ``(x, y)`` (``(n,)`` each): ``(n,)`` int64 the key of the tile
         it lies in (:meth:`key_at`); ``(n, 3)`` int64 the keys of the tiles beyond its
         tile's nearest border across its row, beyond the nearest along its row, and beyond
         that corner; ``(n, 3)`` float64 its distance to each (a share of the tile, as
-        ``border``; to the corner the larger of the two)."""
+        ``border``; to the corner the larger of the two). Only for the pixels less than
+        ``within`` from a border; the others get their own key and an infinite distance."""
         to_grid, along, across, shear, phase = self.placement
         keys = np.empty(x.shape, np.int64)
         beyond = np.empty((x.size, 3), np.int64)
-        distance = np.empty((x.size, 3), np.float64)
+        distance = np.full((x.size, 3), np.inf)
         for start in range(0, x.size, _BLOCK):
             part = slice(start, start + _BLOCK)
             gx, gy, _ = homography_parts(to_grid, x[part].astype(np.float64),
@@ -172,16 +176,24 @@ class Cells:
             s, t = _coordinates(gy, gx, along, across)
             row, column, fr, fc = _tiles_at(s, t, shear, phase)
             keys[part] = row * (1 << 32) + column
+            beyond[part] = keys[part, None]
+            if within <= 0:
+                continue
+            dr, dc = np.minimum(fr, 1 - fr), np.minimum(fc, 1 - fc)
+            near = np.flatnonzero(np.minimum(dr, dc) < within)
+            if not near.size:
+                continue
+            s, t, fr, fc, dr, dc = (a[near] for a in (s, t, fr, fc, dr, dc))
             # Steps just over the nearest border across the row and along it (a row's tiles
             # are offset along it: the tile beyond is found where the step lands).
             down = np.where(fr < 0.5, -(fr + 1e-3), 1 - fr + 1e-3)
             over = np.where(fc < 0.5, -(fc + 1e-3), 1 - fc + 1e-3)
-            dr, dc = np.minimum(fr, 1 - fr), np.minimum(fc, 1 - fc)
+            rows = near + start
             for j, (ds, dt, gap) in enumerate(((0.0, down, dr), (over, 0.0, dc),
                                                (over, down, np.maximum(dr, dc)))):
                 r, c, _, _ = _tiles_at(s + ds, t + dt, shear, phase)
-                beyond[part, j] = r * (1 << 32) + c
-                distance[part, j] = gap
+                beyond[rows, j] = r * (1 << 32) + c
+                distance[rows, j] = gap
         return keys, beyond, distance
 
 
@@ -756,13 +768,14 @@ def give_tones(image: np.ndarray, known: np.ndarray, copied: np.ndarray, cells: 
 
 
 def _known_tones(image: np.ndarray, known: np.ndarray, cells: Cells
-                 ) -> tuple[dict[int, float], float]:
-    """The mean grey of each tile with enough of its interior known (by its key,
-    :meth:`Cells.key_at`), and the median absolute deviation of those tones."""
+                 ) -> tuple[np.ndarray, np.ndarray, float]:
+    """The keys (:meth:`Cells.key_at`, sorted) of the tiles with enough of their interior
+    known, the mean grey of each, and the median absolute deviation of those tones."""
     box = cells.box
     inside = (cells.index >= 0) & (cells.border >= _INTERIOR) & known[box]
+    none = (np.zeros(0, np.int64), np.zeros(0), 0.0)
     if not inside.any():
-        return {}, 0.0
+        return none
     grey = channel_mean(image[box][..., : min(3, image.shape[2])])[inside]
     ids = cells.index[inside]
     count = np.bincount(ids)
@@ -771,7 +784,7 @@ def _known_tones(image: np.ndarray, known: np.ndarray, cells: Cells
                        minlength=count.size)[: count.size]
     enough = np.flatnonzero(count >= np.maximum(_KNOWN_SHARE * area, _MIN_KNOWN))
     if not enough.size:
-        return {}, 0.0
+        return none
     # One pixel of each such tile names its key.
     ys, xs = np.nonzero(inside)
     first = np.zeros(count.size, np.int64)
@@ -779,7 +792,8 @@ def _known_tones(image: np.ndarray, known: np.ndarray, cells: Cells
     keys = cells.key_at(xs[first[enough]] + box[1].start, ys[first[enough]] + box[0].start)
     tones = mean[enough]
     spread = float(np.median(np.abs(tones - np.median(tones))))
-    return dict(zip(keys.tolist(), tones.tolist(), strict=True)), spread
+    order = np.argsort(keys, kind="stable")
+    return keys[order], tones[order], spread
 
 
 def _sources(cells: Cells, copied: np.ndarray, nnf: tuple[np.ndarray, ...], own: int,
@@ -800,13 +814,16 @@ def _sources(cells: Cells, copied: np.ndarray, nnf: tuple[np.ndarray, ...], own:
     k, y, x = (field[cells.box][ys, xs] for field in nnf[:3])
     sources = np.zeros(cells.index.shape, np.int64)
     mine = k == own
-    keys, beyond, distance = cells.keys_near(x[mine], y[mine])
-    if image is not None and known is not None:
-        tone, spread = _known_tones(image, known, cells)
+    judged = image is not None and known is not None
+    keys, beyond, distance = cells.keys_near(x[mine], y[mine],
+                                             within=_INTERIOR if judged else 0.0)
+    if judged:
+        tone_keys, tones, spread = _known_tones(image, known, cells)
         near = np.flatnonzero(distance.min(axis=1) < _INTERIOR)
-        if tone and near.size:
+        if tone_keys.size and near.size:
             def tones_of(found: np.ndarray) -> np.ndarray:
-                return np.array([tone.get(key, np.nan) for key in found.tolist()])
+                at = np.minimum(np.searchsorted(tone_keys, found), tone_keys.size - 1)
+                return np.where(tone_keys[at] == found, tones[at], np.nan)
 
             grey = channel_mean(image[..., : min(3, image.shape[2])][y[mine][near],
                                                                      x[mine][near]])
