@@ -813,20 +813,26 @@ def _sources(cells: Cells, copied: np.ndarray, nnf: tuple[np.ndarray, ...], own:
     ys, xs = np.nonzero(copied[cells.box])
     k, y, x = (field[cells.box][ys, xs] for field in nnf[:3])
     sources = np.zeros(cells.index.shape, np.int64)
-    mine = k == own
+    mine = np.flatnonzero(k == own)
     judged = image is not None and known is not None
-    keys, beyond, distance = cells.keys_near(x[mine], y[mine],
-                                             within=_INTERIOR if judged else 0.0)
-    if judged:
-        tone_keys, tones, spread = _known_tones(image, known, cells)
-        near = np.flatnonzero(distance.min(axis=1) < _INTERIOR)
-        if tone_keys.size and near.size:
-            def tones_of(found: np.ndarray) -> np.ndarray:
-                at = np.minimum(np.searchsorted(tone_keys, found), tone_keys.size - 1)
-                return np.where(tone_keys[at] == found, tones[at], np.nan)
+    tone_keys, tones, spread = (_known_tones(image, known, cells) if judged
+                                else (np.zeros(0, np.int64), np.zeros(0), 0.0))
 
-            grey = channel_mean(image[..., : min(3, image.shape[2])][y[mine][near],
-                                                                     x[mine][near]])
+    def tones_of(found: np.ndarray) -> np.ndarray:
+        at = np.minimum(np.searchsorted(tone_keys, found), tone_keys.size - 1)
+        return np.where(tone_keys[at] == found, tones[at], np.nan)
+
+    sources[ys, xs] = np.iinfo(np.int64).min + k.astype(np.int64)
+    # A block of pixels at a time: the tiles beyond take three keys and distances a pixel
+    # (an 8K cap's tile copies millions).
+    for start in range(0, mine.size, _BLOCK):
+        part = mine[start:start + _BLOCK]
+        keys, beyond, distance = cells.keys_near(x[part], y[part],
+                                                 within=_INTERIOR if tone_keys.size else 0.0)
+        near = np.flatnonzero(distance.min(axis=1) < _INTERIOR)
+        if near.size:
+            grey = channel_mean(image[..., : min(3, image.shape[2])][y[part][near],
+                                                                     x[part][near]])
             own_tone = tones_of(keys[near])
             gap = np.abs(grey - own_tone)
             taken = keys[near].copy()
@@ -841,8 +847,7 @@ def _sources(cells: Cells, copied: np.ndarray, nnf: tuple[np.ndarray, ...], own:
                 taken[better] = beyond[near, j][better]
                 gap = np.where(better, np.abs(grey - other), gap)
             keys[near] = taken
-    sources[ys, xs] = np.iinfo(np.int64).min + k.astype(np.int64)
-    sources[ys[mine], xs[mine]] = keys
+        sources[ys[part], xs[part]] = keys
     return sources
 
 
