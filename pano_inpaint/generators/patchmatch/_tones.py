@@ -152,48 +152,50 @@ class Cells:
     randomness: float = 1.0
     width: int = 0
 
+    def _placed(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, ...]:
+        """``s, t`` (:func:`_coordinates`) and the tile row, column and place in it
+        (:func:`_tiles_at`) of the tile pixels ``(x, y)`` (``(n,)`` each)."""
+        to_grid, along, across, shear, phase = self.placement
+        gx, gy, _ = homography_parts(to_grid, x.astype(np.float64), y.astype(np.float64))
+        s, t = _coordinates(gy, gx, along, across)
+        return (s, t, *_tiles_at(s, t, shear, phase))
+
     def key_at(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """``(n,)`` int64 a key of the tile each tile pixel ``(x, y)`` lies in (equal keys:
         the same tile; anywhere on the tile, not only in ``box``)."""
-        return self.keys_near(x, y, within=0.0)[0]
-
-    def keys_near(self, x: np.ndarray, y: np.ndarray, within: float = 0.5
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """For each tile pixel ``(x, y)`` (``(n,)`` each): ``(n,)`` int64 the key of the tile
-        it lies in (:meth:`key_at`); ``(n, 3)`` int64 the keys of the tiles beyond its
-        tile's nearest border across its row, beyond the nearest along its row, and beyond
-        that corner; ``(n, 3)`` float64 its distance to each (a share of the tile, as
-        ``border``; to the corner the larger of the two). Only for the pixels less than
-        ``within`` from a border; the others get their own key and an infinite distance."""
-        to_grid, along, across, shear, phase = self.placement
         keys = np.empty(x.shape, np.int64)
-        beyond = np.empty((x.size, 3), np.int64)
-        distance = np.full((x.size, 3), np.inf)
         for start in range(0, x.size, _BLOCK):
             part = slice(start, start + _BLOCK)
-            gx, gy, _ = homography_parts(to_grid, x[part].astype(np.float64),
-                                         y[part].astype(np.float64))
-            s, t = _coordinates(gy, gx, along, across)
-            row, column, fr, fc = _tiles_at(s, t, shear, phase)
+            _, _, row, column, _, _ = self._placed(x[part], y[part])
             keys[part] = row * (1 << 32) + column
-            beyond[part] = keys[part, None]
-            if within <= 0:
-                continue
-            dr, dc = np.minimum(fr, 1 - fr), np.minimum(fc, 1 - fc)
-            near = np.flatnonzero(np.minimum(dr, dc) < within)
-            if not near.size:
-                continue
-            s, t, fr, fc, dr, dc = (a[near] for a in (s, t, fr, fc, dr, dc))
-            # Steps just over the nearest border across the row and along it (a row's tiles
-            # are offset along it: the tile beyond is found where the step lands).
-            down = np.where(fr < 0.5, -(fr + 1e-3), 1 - fr + 1e-3)
-            over = np.where(fc < 0.5, -(fc + 1e-3), 1 - fc + 1e-3)
-            rows = near + start
-            for j, (ds, dt, gap) in enumerate(((0.0, down, dr), (over, 0.0, dc),
-                                               (over, down, np.maximum(dr, dc)))):
-                r, c, _, _ = _tiles_at(s + ds, t + dt, shear, phase)
-                beyond[rows, j] = r * (1 << 32) + c
-                distance[rows, j] = gap
+        return keys
+
+    def keys_near(self, x: np.ndarray, y: np.ndarray, within: float
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For each tile pixel ``(x, y)`` (``(n,)`` each, a block's worth: the arrays below
+        hold seven numbers a pixel): ``(n,)`` int64 the key of the tile it lies in
+        (:meth:`key_at`); ``(n, 3)`` int64 the keys of the tiles beyond its tile's nearest
+        border across its row, beyond the nearest along its row, and beyond that corner;
+        ``(n, 3)`` float64 its distance to each (a share of the tile, as ``border``; to the
+        corner the larger of the two). Only for the pixels less than ``within`` from a
+        border; the others get their own key and an infinite distance."""
+        shear, phase = self.placement[3:]
+        s, t, row, column, fr, fc = self._placed(x, y)
+        keys = row * (1 << 32) + column
+        beyond = np.repeat(keys[:, None], 3, axis=1)
+        distance = np.full((x.size, 3), np.inf)
+        dr, dc = np.minimum(fr, 1 - fr), np.minimum(fc, 1 - fc)
+        near = np.flatnonzero(np.minimum(dr, dc) < within)
+        s, t, fr, fc, dr, dc = (a[near] for a in (s, t, fr, fc, dr, dc))
+        # Steps just over the nearest border across the row and along it (a row's tiles are
+        # offset along it: the tile beyond is found where the step lands).
+        down = np.where(fr < 0.5, -(fr + 1e-3), 1 - fr + 1e-3)
+        over = np.where(fc < 0.5, -(fc + 1e-3), 1 - fc + 1e-3)
+        for j, (ds, dt, gap) in enumerate(((0.0, down, dr), (over, 0.0, dc),
+                                           (over, down, np.maximum(dr, dc)))):
+            r, c, _, _ = _tiles_at(s + ds, t + dt, shear, phase)
+            beyond[near, j] = r * (1 << 32) + c
+            distance[near, j] = gap
         return keys, beyond, distance
 
 
@@ -823,12 +825,14 @@ def _sources(cells: Cells, copied: np.ndarray, nnf: tuple[np.ndarray, ...], own:
         return np.where(tone_keys[at] == found, tones[at], np.nan)
 
     sources[ys, xs] = np.iinfo(np.int64).min + k.astype(np.int64)
+    if not tone_keys.size:
+        sources[ys[mine], xs[mine]] = cells.key_at(x[mine], y[mine])
+        return sources
     # A block of pixels at a time: the tiles beyond take three keys and distances a pixel
     # (an 8K cap's tile copies millions).
     for start in range(0, mine.size, _BLOCK):
         part = mine[start:start + _BLOCK]
-        keys, beyond, distance = cells.keys_near(x[part], y[part],
-                                                 within=_INTERIOR if tone_keys.size else 0.0)
+        keys, beyond, distance = cells.keys_near(x[part], y[part], _INTERIOR)
         near = np.flatnonzero(distance.min(axis=1) < _INTERIOR)
         if near.size:
             grey = channel_mean(image[..., : min(3, image.shape[2])][y[part][near],

@@ -1275,22 +1275,18 @@ class PatchMatch:
                     lattice = None
                 if lattice is not None:
                     lattice = tone_lattice(image, ~hole, lattice)
+                floor = self._plane_lattice(problem, i, radius)
             except BaseException:
                 enough.set()
                 raise
             if lattice is not None:
+                enough.set()
+                lines_found.result()
                 # A tile that sees a floor a little tilted (a face turned off the nadir) may
                 # find a lattice of its own, a constant shift that holds only near the middle
                 # of the view; the floor's lattice seen from above holds all across it, and is
                 # taken where it repeats more sharply (Potsdamer's paving around a monopod at
                 # mask seed 1: +1.01 dB; the yard's bricks round a cube-edge object: +1.28).
-                try:
-                    floor = self._plane_lattice(problem, i, radius)
-                except BaseException:
-                    enough.set()
-                    raise
-                enough.set()
-                lines_found.result()
                 if floor is not None and (floor[0].lattice.strength.max()
                                           > lattice.strength.max()):
                     part, note = floor
@@ -1300,11 +1296,6 @@ class PatchMatch:
                     plans[i] = self._lattice_parts(problem, i, lattice, reach)
                     found.append(_lattice_note(face, lattice, wider))
                 continue
-            try:
-                floor = self._plane_lattice(problem, i, radius)
-            except BaseException:
-                enough.set()
-                raise
             lines, edges, chance_pairs = lines_found.result()
             if chance_pairs:
                 by_chance.append(face)
