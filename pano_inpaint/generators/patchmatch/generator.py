@@ -30,7 +30,12 @@ from pano_inpaint.generators.patchmatch._finish import (
 from pano_inpaint.generators.patchmatch._light import LOG_FLOOR, fading, hue_change, log_change
 from pano_inpaint.generators.patchmatch._lines import Edge, Line, lines_and_edges, lines_note
 from pano_inpaint.generators.patchmatch._offset_kernels import lattice_peel
-from pano_inpaint.generators.patchmatch._offsets import Lattice, find_lattice, tone_lattice
+from pano_inpaint.generators.patchmatch._offsets import (
+    Lattice,
+    channel_mean,
+    find_lattice,
+    tone_lattice,
+)
 from pano_inpaint.generators.patchmatch._plane import Rectified, floor_lattice
 from pano_inpaint.generators.patchmatch._pyramid import (
     Bank,
@@ -105,6 +110,16 @@ _RISING_RING = 0.4
 _RISE_SIGMA = 3.0
 _RING_WIDTH = 4
 _RING_SIGMA = 1.5
+# A hole whose known ring is flat to under half an 8-bit step (``_flat_ring``: the median of the
+# ring's absolute detail below the ``_RING_SIGMA`` blur, on the tile brought down to the lattice
+# search's ``_FLAT_WORK`` px) lies in sky or on a plain wall: nothing round it repeats, and no
+# lattice is looked for. One was found all the same in the 8-bit steps of a smooth sky (rings a
+# step apart round the zenith, strength 0.93 at one step across them), and each copy along it
+# carried the sky's gradient one step further: the held-out terrace's and square's objects
+# against the sky 50-54 dB, 55-56 without (at 1K the sky rings' medians were 0.11-0.22 of a
+# step, the softest paving's, a JPEG photograph's, 0.69, tiles and bricks 1.4 and up).
+_FLAT_RING = 0.4 / 255
+_FLAT_WORK = 512
 # Of the peel's stitch correction only what a light explains is applied: a change of the local
 # mean's brightness up to 0.15 in log ratio, and of its hue up to 0.08 (full weight), none from
 # 0.3 / 0.16. A piece of something else (another material, a sunlit patch's hard edge) keeps its
@@ -620,6 +635,29 @@ def _ring_detail(image: np.ndarray, hole: np.ndarray) -> float:
             sum_ += float(((log - mean)[ring] ** 2).sum())
             count += int(ring.sum())
     return float(np.sqrt(sum_ / count)) if count else np.inf
+
+
+def _flat_ring(tile: np.ndarray, hole: np.ndarray) -> bool:
+    """Whether the known ring round ``hole`` ``(P, P)`` on ``tile`` ``(P, P, C)`` is flat
+    (``_FLAT_RING``): the median over the known pixels within ``_RING_WIDTH`` px of the hole of
+    the grey's distance from its mean over the known pixels nearby (Gaussian, sigma
+    ``_RING_SIGMA``), measured on the tile brought down to at most ``_FLAT_WORK`` px (a coarse
+    pixel known only if all it covers is), where a fine texture's detail is as strong at 8K as
+    at 1K. False where no known pixel is that near the hole."""
+    grey = channel_mean(tile).astype(np.float32)
+    known = (~hole).astype(np.float32)
+    if tile.shape[0] > _FLAT_WORK:
+        side = (_FLAT_WORK, _FLAT_WORK)
+        grey = cv2.resize(grey, side, interpolation=cv2.INTER_AREA)
+        known = (cv2.resize(known, side, interpolation=cv2.INTER_AREA) > 0.999).astype(
+            np.float32)
+    away = cv2.distanceTransform(known.astype(np.uint8), cv2.DIST_L2, 3)
+    ring = (known > 0) & (away <= _RING_WIDTH)
+    if not ring.any():
+        return False
+    weight = np.maximum(cv2.GaussianBlur(known, (0, 0), _RING_SIGMA), 1e-6)
+    mean = cv2.GaussianBlur(grey * known, (0, 0), _RING_SIGMA) / weight
+    return float(np.median(np.abs(grey - mean)[ring])) < _FLAT_RING
 
 
 def _ring_rise(image: np.ndarray, hole: np.ndarray) -> float:
@@ -1230,6 +1268,7 @@ class PatchMatch:
         channels = problem.image.shape[3]
         plans: dict[int, list[_Along]] = {}
         found, lined, thin, plain, unsure, by_chance = [], [], [], [], [], []
+        flats: list[str] = []  # faces whose hole's ring is flat: no lattice looked for
         deep: list[int] = []  # the targets the structure steps looked at
         for i in np.flatnonzero(problem.hole.any(axis=(1, 2))):
             i = int(i)
@@ -1256,12 +1295,17 @@ class PatchMatch:
                                          depth=depth, stop=enough, sure_ends=sure_only)
             looking.shutdown(wait=False)
             try:
-                lattice = find_lattice(image, ~hole, min_strength=p.lattice_strength)
+                flat = _flat_ring(image, hole)
+                if flat:
+                    flats.append(face)
+                lattice = None if flat else find_lattice(image, ~hole,
+                                                         min_strength=p.lattice_strength)
                 # One axis of a grid (not stripes) is half a lattice: filled as stripes, the
                 # hall's tiles under a 50-degree cap (seed 1) lost 1.7 dB to the wider view's
                 # two directions.
                 wider = False
-                if (lattice is None or lattice.one_axis()) and thin_ring(hole, problem.pad):
+                if not flat and (lattice is None or lattice.one_axis()) and thin_ring(
+                        hole, problem.pad):
                     seen_wider = wider_lattice(
                         problem.bank_image, problem.bank_hole, problem.bank_face_ids,
                         problem.face_ids[i], problem.face_size, problem.pad, image, ~hole,
@@ -1275,7 +1319,7 @@ class PatchMatch:
                     lattice = None
                 if lattice is not None:
                     lattice = tone_lattice(image, ~hole, lattice)
-                floor = self._plane_lattice(problem, i, radius)
+                floor = None if flat else self._plane_lattice(problem, i, radius)
             except BaseException:
                 enough.set()
                 raise
@@ -1354,6 +1398,9 @@ class PatchMatch:
         plain = [face for face in plain if face not in curved]
         parts = found + lined + [f"face {face}: curved line(s) continued across the hole"
                                  for face in curved]
+        if flats:
+            parts.append(f"faces {','.join(flats)}: the ring round the hole is flat (sky, a "
+                         "plain wall), no lattice looked for")
         if plain:
             parts.append(f"faces {','.join(plain)}: no regular texture and no line crossing "
                          "the hole, structure steps skipped")
