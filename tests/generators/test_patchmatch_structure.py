@@ -479,14 +479,15 @@ def test_a_hole_in_a_flat_ring_gets_no_lattice(monkeypatch):
     assert np.abs(error).max() < 1.5
 
 
-def test_a_flat_ring_is_under_half_an_8_bit_step_of_detail(rng):
-    """Sky steps and a plain wall with a third of a step of noise are flat; a soft texture
-    (two steps of noise) and every pattern above are not; a tile wider than the lattice
+def test_a_flat_ring_has_under_a_fifth_of_an_8_bit_step_of_detail(rng):
+    """Sky steps and a plain wall in 8 bits are flat; a soft texture (a step of noise) and
+    every pattern above are not; a tile wider than the lattice
     search's 512 px is measured at that size, where a texture drawn larger is as strong."""
     hole = _hole()
     assert generator._flat_ring(_sky(), hole)
-    assert generator._flat_ring(_rgb(0.5 + _noise(rng, 0.33 / 255)), hole)
-    assert not generator._flat_ring(_rgb(0.5 + _noise(rng, 2 / 255)), hole)
+    wall = _rgb(0.52 + _noise(rng, 0.25 / 255))  # rounded off but for a few steps
+    assert generator._flat_ring(np.round(wall * 255) / 255, hole)
+    assert not generator._flat_ring(_rgb(0.5 + _noise(rng, 1 / 255)), hole)
     for pattern in (_stripes, _checker, _bricks):
         assert not generator._flat_ring(pattern(rng), hole)
     # The soft texture's grain 8 px wide on a 1248 px tile (an 8K face's scale): flat when

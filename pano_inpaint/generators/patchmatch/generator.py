@@ -110,15 +110,16 @@ _RISING_RING = 0.4
 _RISE_SIGMA = 3.0
 _RING_WIDTH = 4
 _RING_SIGMA = 1.5
-# A hole whose known ring is flat to under half an 8-bit step (``_flat_ring``: the median of the
+# A hole whose known ring is flat to a fifth of an 8-bit step (``_flat_ring``: the median of the
 # ring's absolute detail below the ``_RING_SIGMA`` blur, on the tile brought down to the lattice
-# search's ``_FLAT_WORK`` px) lies in sky or on a plain wall: nothing round it repeats, and no
-# lattice is looked for. One was found all the same in the 8-bit steps of a smooth sky (rings a
-# step apart round the zenith, strength 0.93 at one step across them), and each copy along it
-# carried the sky's gradient one step further: the held-out terrace's and square's objects
-# against the sky 50-54 dB, 55-56 without (at 1K the sky rings' medians were 0.11-0.22 of a
-# step, the softest paving's, a JPEG photograph's, 0.69, tiles and bricks 1.4 and up).
-_FLAT_RING = 0.4 / 255
+# search's ``_FLAT_WORK`` px) lies in a smooth sky or on a plain wall: nothing round it repeats,
+# and no lattice is looked for. One was found all the same in the 8-bit steps of a smooth sky
+# (rings a step apart round the zenith, strength 0.93 at one step across them), and each copy
+# along it carried the sky's gradient one step further: the held-out terrace's and square's
+# objects against the sky 50-54 dB, 55-56 without. At 1K the skies' rings measured 0.11-0.17
+# of a step (their 8-bit steps alone), the softest textured ring 0.26 (Lebombo's blurred boards,
+# whose lattice is kept), a JPEG photograph's paving 0.69, tiles and bricks 1.4 and up.
+_FLAT_RING = 0.2 / 255
 _FLAT_WORK = 512
 # Of the peel's stitch correction only what a light explains is applied: a change of the local
 # mean's brightness up to 0.15 in log ratio, and of its hue up to 0.08 (full weight), none from
