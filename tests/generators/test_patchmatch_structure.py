@@ -479,22 +479,29 @@ def test_a_hole_in_a_flat_ring_gets_no_lattice(monkeypatch):
     assert np.abs(error).max() < 1.5
 
 
-def test_a_flat_ring_has_under_a_fifth_of_an_8_bit_step_of_detail(rng):
-    """Sky steps and a plain wall in 8 bits are flat; a soft texture (a step of noise) and
-    every pattern above are not; a tile wider than the lattice
-    search's 512 px is measured at that size, where a texture drawn larger is as strong."""
-    hole = _hole()
-    assert generator._flat_ring(_sky(), hole)
+def test_flat_surroundings_have_no_detail_beyond_an_8_bit_step(rng):
+    """Sky steps and a plain wall in 8 bits are flat; a soft texture (a step of noise), every
+    pattern above, and a plain band round the hole with tiles beyond it within the hole's
+    depth (a smeared nadir) are not; a tile wider than the lattice search's 512 px is measured
+    at that size, where a texture drawn larger is as strong."""
+    hole, depth = _hole(), float(HOLE_RADIUS)
+    assert generator._flat_ring(_sky(), hole, depth)
     wall = _rgb(0.52 + _noise(rng, 0.25 / 255))  # rounded off but for a few steps
-    assert generator._flat_ring(np.round(wall * 255) / 255, hole)
-    assert not generator._flat_ring(_rgb(0.5 + _noise(rng, 1 / 255)), hole)
+    assert generator._flat_ring(np.round(wall * 255) / 255, hole, depth)
+    assert not generator._flat_ring(_rgb(0.5 + _noise(rng, 1 / 255)), hole, depth)
     for pattern in (_stripes, _checker, _bricks):
-        assert not generator._flat_ring(pattern(rng), hole)
-    # The soft texture's grain 8 px wide on a 1248 px tile (an 8K face's scale): flat when
-    # measured at that size, not at the search's.
-    grain = _rgb(0.5 + 2 / 255 * rng.standard_normal((156, 156)))
-    big = grain.repeat(8, axis=0).repeat(8, axis=1)
-    assert not generator._flat_ring(big, hole.repeat(12, axis=0).repeat(12, axis=1))
+        assert not generator._flat_ring(pattern(rng), hole, depth)
+    y, x = _grid()
+    beyond = np.hypot(y - (SIZE - 1) / 2, x - (SIZE - 1) / 2) > HOLE_RADIUS + 10
+    smeared = np.where(beyond[..., None], _checker(rng), _rgb(np.full((SIZE, SIZE), 0.5)))
+    assert generator._flat_ring(smeared, hole, 4.0)
+    assert not generator._flat_ring(smeared, hole, depth)
+    # Soft stripes 48 px apart on a 1248 px tile (an 8K face's scale), 12 steps either way:
+    # below the blur's reach at that size, not at the search's.
+    side = 12 * SIZE
+    soft = 0.5 + 12 / 255 * np.sin(2 * np.pi * np.arange(side) / 48.0)
+    big = _rgb(np.broadcast_to(soft, (side, side)))
+    assert not generator._flat_ring(big, hole.repeat(12, axis=0).repeat(12, axis=1), 12 * depth)
 
 
 def test_pipeline_reports_the_structure_step():

@@ -110,16 +110,20 @@ _RISING_RING = 0.4
 _RISE_SIGMA = 3.0
 _RING_WIDTH = 4
 _RING_SIGMA = 1.5
-# A hole whose known ring is flat to a fifth of an 8-bit step (``_flat_ring``: the median of the
-# ring's absolute detail below the ``_RING_SIGMA`` blur, on the tile brought down to the lattice
-# search's ``_FLAT_WORK`` px) lies in a smooth sky or on a plain wall: nothing round it repeats,
-# and no lattice is looked for. One was found all the same in the 8-bit steps of a smooth sky
-# (rings a step apart round the zenith, strength 0.93 at one step across them), and each copy
-# along it carried the sky's gradient one step further: the held-out terrace's and square's
-# objects against the sky 50-54 dB, 55-56 without. At 1K the skies' rings measured 0.11-0.17
-# of a step (their 8-bit steps alone), the softest textured ring 0.26 (Lebombo's blurred boards,
-# whose lattice is kept), a JPEG photograph's paving 0.69, tiles and bricks 1.4 and up.
-_FLAT_RING = 0.2 / 255
+# A hole whose surroundings are flat (``_flat_ring``: under ``_FLAT_SHARE`` of the known pixels
+# within the hole's depth of it, at least ``_RING_WIDTH`` px, stand more than ``_FLAT_STEP`` off
+# their mean below the ``_RING_SIGMA`` blur, on the tile brought down to the lattice search's
+# ``_FLAT_WORK`` px) lies in a smooth sky or on a plain wall: nothing round it repeats, and no
+# lattice is looked for. One was found all the same in the 8-bit steps of a smooth sky (rings a
+# step apart round the zenith, strength 0.93 at one step across them), and each copy along it
+# carried the sky's gradient one step further: the held-out terrace's and square's objects
+# against the sky 50-54 dB, 55-56 without. An 8-bit sky's steps stand half a step off their
+# blurred mean at most: at 1K no pixel of the skies' surroundings stood more than a step off;
+# of the plainest textured ones 2-3% did (Lebombo's ceiling with its faint panel joints) and
+# 3-50% (its blurred floorboards). A ring as wide as the hole is deep, not only the pixels next
+# to it: a smeared nadir is flat for a few degrees round a cap, its floor's tiles beyond.
+_FLAT_STEP = 1 / 255
+_FLAT_SHARE = 0.01
 _FLAT_WORK = 512
 # Of the peel's stitch correction only what a light explains is applied: a change of the local
 # mean's brightness up to 0.15 in log ratio, and of its hue up to 0.08 (full weight), none from
@@ -638,27 +642,28 @@ def _ring_detail(image: np.ndarray, hole: np.ndarray) -> float:
     return float(np.sqrt(sum_ / count)) if count else np.inf
 
 
-def _flat_ring(tile: np.ndarray, hole: np.ndarray) -> bool:
-    """Whether the known ring round ``hole`` ``(P, P)`` on ``tile`` ``(P, P, C)`` is flat
-    (``_FLAT_RING``): the median over the known pixels within ``_RING_WIDTH`` px of the hole of
-    the grey's distance from its mean over the known pixels nearby (Gaussian, sigma
-    ``_RING_SIGMA``), measured on the tile brought down to at most ``_FLAT_WORK`` px (a coarse
-    pixel known only if all it covers is), where a fine texture's detail is as strong at 8K as
-    at 1K. False where no known pixel is that near the hole."""
+def _flat_ring(tile: np.ndarray, hole: np.ndarray, depth: float) -> bool:
+    """Whether the known surroundings of ``hole`` ``(P, P)`` (``depth`` px deep) on ``tile``
+    ``(P, P, C)`` are flat (``_FLAT_STEP``, ``_FLAT_SHARE``): the grey's distance from its mean
+    over the known pixels nearby (Gaussian, sigma ``_RING_SIGMA``), at the known pixels within
+    ``depth`` (at least ``_RING_WIDTH``) of the hole, measured on the tile brought down to at
+    most ``_FLAT_WORK`` px (a coarse pixel known only if all it covers is), where a fine
+    texture's detail is as strong at 8K as at 1K. False where no known pixel is that near."""
     grey = channel_mean(tile).astype(np.float32)
     known = (~hole).astype(np.float32)
     if tile.shape[0] > _FLAT_WORK:
+        depth *= _FLAT_WORK / tile.shape[0]
         side = (_FLAT_WORK, _FLAT_WORK)
         grey = cv2.resize(grey, side, interpolation=cv2.INTER_AREA)
         known = (cv2.resize(known, side, interpolation=cv2.INTER_AREA) > 0.999).astype(
             np.float32)
     away = cv2.distanceTransform(known.astype(np.uint8), cv2.DIST_L2, 3)
-    ring = (known > 0) & (away <= _RING_WIDTH)
-    if not ring.any():
+    near = (known > 0) & (away <= max(depth, _RING_WIDTH))
+    if not near.any():
         return False
     weight = np.maximum(cv2.GaussianBlur(known, (0, 0), _RING_SIGMA), 1e-6)
     mean = cv2.GaussianBlur(grey * known, (0, 0), _RING_SIGMA) / weight
-    return float(np.median(np.abs(grey - mean)[ring])) < _FLAT_RING
+    return float(np.mean(np.abs(grey - mean)[near] > _FLAT_STEP)) < _FLAT_SHARE
 
 
 def _ring_rise(image: np.ndarray, hole: np.ndarray) -> float:
@@ -1296,7 +1301,7 @@ class PatchMatch:
                                          depth=depth, stop=enough, sure_ends=sure_only)
             looking.shutdown(wait=False)
             try:
-                flat = _flat_ring(image, hole)
+                flat = _flat_ring(image, hole, depth)
                 if flat:
                     flats.append(face)
                 lattice = None if flat else find_lattice(image, ~hole,
