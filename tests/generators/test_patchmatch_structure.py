@@ -460,11 +460,11 @@ def _sky() -> np.ndarray:
     return (np.round(_rgb(0.3 + y / (8 * 255)) * 255) / 255).astype(np.float32)
 
 
-def test_a_hole_in_a_flat_ring_gets_no_lattice(monkeypatch):
+def test_a_hole_in_a_flat_surroundings_gets_no_lattice(monkeypatch):
     """The 8-bit steps of a smooth sky repeat: a lattice was found across them (one step a
     shift, here a made-up one) and each copy along it carried the gradient one step on (0.65
-    of a step RMS, 3.1 at most, against 0.16 and 0.8). A hole whose ring is flat (under half
-    a step of detail) is not searched for a lattice."""
+    of a step RMS, 3.1 at most, against 0.16 and 0.8). A hole whose surroundings are flat (no
+    detail beyond an 8-bit step) is not searched for a lattice."""
     across = Lattice(np.array([[8.0, 0.0], [-8.0, 0.0]]), np.full(2, 0.9), np.zeros(2, bool))
     searched = []
     monkeypatch.setattr(generator, "find_lattice",
@@ -473,7 +473,7 @@ def test_a_hole_in_a_flat_ring_gets_no_lattice(monkeypatch):
     tiles = _tiles(truth, hole)
     out = PatchMatch().inpaint(tiles)[0]
     assert not searched
-    assert any("ring round the hole is flat" in note for note in tiles.notes)
+    assert any("surroundings are flat" in note for note in tiles.notes)
     error = (out - truth)[hole] * 255
     assert np.sqrt(np.mean(error ** 2)) < 0.3
     assert np.abs(error).max() < 1.5
@@ -485,23 +485,24 @@ def test_flat_surroundings_have_no_detail_beyond_an_8_bit_step(rng):
     depth (a smeared nadir) are not; a tile wider than the lattice search's 512 px is measured
     at that size, where a texture drawn larger is as strong."""
     hole, depth = _hole(), float(HOLE_RADIUS)
-    assert generator._flat_ring(_sky(), hole, depth)
+    assert generator._flat_surroundings(_sky(), hole, depth)
     wall = _rgb(0.52 + _noise(rng, 0.25 / 255))  # rounded off but for a few steps
-    assert generator._flat_ring(np.round(wall * 255) / 255, hole, depth)
-    assert not generator._flat_ring(_rgb(0.5 + _noise(rng, 1 / 255)), hole, depth)
+    assert generator._flat_surroundings(np.round(wall * 255) / 255, hole, depth)
+    assert not generator._flat_surroundings(_rgb(0.5 + _noise(rng, 1 / 255)), hole, depth)
     for pattern in (_stripes, _checker, _bricks):
-        assert not generator._flat_ring(pattern(rng), hole, depth)
+        assert not generator._flat_surroundings(pattern(rng), hole, depth)
     y, x = _grid()
     beyond = np.hypot(y - (SIZE - 1) / 2, x - (SIZE - 1) / 2) > HOLE_RADIUS + 10
     smeared = np.where(beyond[..., None], _checker(rng), _rgb(np.full((SIZE, SIZE), 0.5)))
-    assert generator._flat_ring(smeared, hole, 4.0)
-    assert not generator._flat_ring(smeared, hole, depth)
+    assert generator._flat_surroundings(smeared, hole, 4.0)
+    assert not generator._flat_surroundings(smeared, hole, depth)
     # Soft stripes 48 px apart on a 1248 px tile (an 8K face's scale), 12 steps either way:
     # below the blur's reach at that size, not at the search's.
     side = 12 * SIZE
     soft = 0.5 + 12 / 255 * np.sin(2 * np.pi * np.arange(side) / 48.0)
     big = _rgb(np.broadcast_to(soft, (side, side)))
-    assert not generator._flat_ring(big, hole.repeat(12, axis=0).repeat(12, axis=1), 12 * depth)
+    big_hole = hole.repeat(12, axis=0).repeat(12, axis=1)
+    assert not generator._flat_surroundings(big, big_hole, 12 * depth)
 
 
 def test_pipeline_reports_the_structure_step():

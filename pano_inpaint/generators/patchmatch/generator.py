@@ -110,18 +110,19 @@ _RISING_RING = 0.4
 _RISE_SIGMA = 3.0
 _RING_WIDTH = 4
 _RING_SIGMA = 1.5
-# A hole whose surroundings are flat (``_flat_ring``: under ``_FLAT_SHARE`` of the known pixels
-# within the hole's depth of it, at least ``_RING_WIDTH`` px, stand more than ``_FLAT_STEP`` off
-# their mean below the ``_RING_SIGMA`` blur, on the tile brought down to the lattice search's
-# ``_FLAT_WORK`` px) lies in a smooth sky or on a plain wall: nothing round it repeats, and no
-# lattice is looked for. One was found all the same in the 8-bit steps of a smooth sky (rings a
-# step apart round the zenith, strength 0.93 at one step across them), and each copy along it
-# carried the sky's gradient one step further: the held-out terrace's and square's objects
-# against the sky 50-54 dB, 55-56 without. An 8-bit sky's steps stand half a step off their
-# blurred mean at most: at 1K no pixel of the skies' surroundings stood more than a step off;
-# of the plainest textured ones 2-3% did (Lebombo's ceiling with its faint panel joints) and
-# 3-50% (its blurred floorboards). A ring as wide as the hole is deep, not only the pixels next
-# to it: a smeared nadir is flat for a few degrees round a cap, its floor's tiles beyond.
+# A hole whose surroundings are flat (``_flat_surroundings``: under ``_FLAT_SHARE`` of the known
+# pixels within the hole's depth of it, at least ``_RING_WIDTH`` px, stand more than
+# ``_FLAT_STEP`` off their mean below the ``_RING_SIGMA`` blur, on the tile brought down to the
+# lattice search's ``_FLAT_WORK`` px) lies in a smooth sky or on a plain wall: nothing round it
+# repeats, and no lattice is looked for. One was found all the same in the 8-bit steps of a
+# smooth sky (rings a step apart round the zenith, strength 0.93 at one step across them), and
+# each copy along it carried the sky's gradient one step further: the held-out terrace's and
+# square's objects against the sky 50-54 dB, 55-56 without. An 8-bit sky's steps stand half a
+# step off their blurred mean at most: at 1K no pixel of the skies' surroundings stood more than
+# a step off; of the plainest textured ones 2-3% did (Lebombo's ceiling with its faint panel
+# joints) and 3-50% (its blurred floorboards). Surroundings as deep as the hole, not only the
+# ring beside it: a smeared nadir is flat for a few degrees round a cap, its floor's tiles
+# beyond.
 _FLAT_STEP = 1 / 255
 _FLAT_SHARE = 0.01
 _FLAT_WORK = 512
@@ -626,6 +627,13 @@ def _rings(image: np.ndarray, hole: np.ndarray
         yield tile, known, away, ~h & (away <= _RING_WIDTH)
 
 
+def _known_mean(values: np.ndarray, known: np.ndarray, sigma: float) -> np.ndarray:
+    """The mean of ``values`` ``(P, P)`` float32 over the ``known`` pixels (``(P, P)`` float32,
+    1 where known) near each pixel, Gaussian-weighted with ``sigma``."""
+    weight = np.maximum(cv2.GaussianBlur(known, (0, 0), sigma), 1e-6)
+    return cv2.GaussianBlur(values * known, (0, 0), sigma) / weight
+
+
 def _ring_detail(image: np.ndarray, hole: np.ndarray) -> float:
     """How textured the known ring around the holes is: the RMS over every tile's known pixels
     within ``_RING_WIDTH`` px of its hole of the log brightness (``LOG_FLOOR`` added, each
@@ -633,16 +641,14 @@ def _ring_detail(image: np.ndarray, hole: np.ndarray) -> float:
     ``image`` ``(N, P, P, C)``, ``hole`` ``(N, P, P)``. Infinite where no tile has a ring."""
     sum_, count = 0.0, 0
     for tile, known, _, ring in _rings(image, hole):
-        weight = np.maximum(cv2.GaussianBlur(known, (0, 0), _RING_SIGMA), 1e-6)
         for c in range(tile.shape[2]):
             log = np.log(np.maximum(tile[..., c], 0.0) + LOG_FLOOR).astype(np.float32)
-            mean = cv2.GaussianBlur(log * known, (0, 0), _RING_SIGMA) / weight
-            sum_ += float(((log - mean)[ring] ** 2).sum())
+            sum_ += float(((log - _known_mean(log, known, _RING_SIGMA))[ring] ** 2).sum())
             count += int(ring.sum())
     return float(np.sqrt(sum_ / count)) if count else np.inf
 
 
-def _flat_ring(tile: np.ndarray, hole: np.ndarray, depth: float) -> bool:
+def _flat_surroundings(tile: np.ndarray, hole: np.ndarray, depth: float) -> bool:
     """Whether the known surroundings of ``hole`` ``(P, P)`` (``depth`` px deep) on ``tile``
     ``(P, P, C)`` are flat (``_FLAT_STEP``, ``_FLAT_SHARE``): the grey's distance from its mean
     over the known pixels nearby (Gaussian, sigma ``_RING_SIGMA``), at the known pixels within
@@ -661,9 +667,8 @@ def _flat_ring(tile: np.ndarray, hole: np.ndarray, depth: float) -> bool:
     near = (known > 0) & (away <= max(depth, _RING_WIDTH))
     if not near.any():
         return False
-    weight = np.maximum(cv2.GaussianBlur(known, (0, 0), _RING_SIGMA), 1e-6)
-    mean = cv2.GaussianBlur(grey * known, (0, 0), _RING_SIGMA) / weight
-    return float(np.mean(np.abs(grey - mean)[near] > _FLAT_STEP)) < _FLAT_SHARE
+    detail = np.abs(grey - _known_mean(grey, known, _RING_SIGMA))
+    return float(np.mean(detail[near] > _FLAT_STEP)) < _FLAT_SHARE
 
 
 def _ring_rise(image: np.ndarray, hole: np.ndarray) -> float:
@@ -677,8 +682,7 @@ def _ring_rise(image: np.ndarray, hole: np.ndarray) -> float:
     inward, length = 0.0, 0.0
     for tile, known, away, ring in _rings(image, hole):
         log = np.log(np.maximum(tile, 0.0) + LOG_FLOOR).mean(axis=-1).astype(np.float32)
-        weight = np.maximum(cv2.GaussianBlur(known, (0, 0), _RISE_SIGMA), 1e-6)
-        light = cv2.GaussianBlur(log * known, (0, 0), _RISE_SIGMA) / weight
+        light = _known_mean(log, known, _RISE_SIGMA)
         # the direction away from the hole: the gradient of the (smoothed) distance to it
         ay, ax = np.gradient(cv2.GaussianBlur(away, (0, 0), _RISE_SIGMA))
         gy, gx = np.gradient(light)
@@ -1274,7 +1278,7 @@ class PatchMatch:
         channels = problem.image.shape[3]
         plans: dict[int, list[_Along]] = {}
         found, lined, thin, plain, unsure, by_chance = [], [], [], [], [], []
-        flats: list[str] = []  # faces whose hole's ring is flat: no lattice looked for
+        flats: list[str] = []  # faces whose hole's surroundings are flat: no lattice looked for
         deep: list[int] = []  # the targets the structure steps looked at
         for i in np.flatnonzero(problem.hole.any(axis=(1, 2))):
             i = int(i)
@@ -1301,7 +1305,7 @@ class PatchMatch:
                                          depth=depth, stop=enough, sure_ends=sure_only)
             looking.shutdown(wait=False)
             try:
-                flat = _flat_ring(image, hole, depth)
+                flat = _flat_surroundings(image, hole, depth)
                 if flat:
                     flats.append(face)
                 lattice = None if flat else find_lattice(image, ~hole,
@@ -1405,7 +1409,7 @@ class PatchMatch:
         parts = found + lined + [f"face {face}: curved line(s) continued across the hole"
                                  for face in curved]
         if flats:
-            parts.append(f"faces {','.join(flats)}: the ring round the hole is flat (sky, a "
+            parts.append(f"faces {','.join(flats)}: the hole's surroundings are flat (sky, a "
                          "plain wall), no lattice looked for")
         if plain:
             parts.append(f"faces {','.join(plain)}: no regular texture and no line crossing "
