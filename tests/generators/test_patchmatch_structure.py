@@ -479,6 +479,16 @@ def test_a_hole_in_a_flat_surroundings_gets_no_lattice(monkeypatch):
     assert np.abs(error).max() < 1.5
 
 
+def test_a_plain_wall_s_note_says_flat_once():
+    """A hole in a plain wall: one note says the surroundings are flat and no line crosses,
+    not that a search found no regular texture (none was made)."""
+    tiles = _tiles(_rgb(np.full((SIZE, SIZE), 0.52)), _hole())
+    PatchMatch().inpaint(tiles)
+    assert any("surroundings are flat (sky, a plain wall) and no line crosses the hole" in note
+               for note in tiles.notes)
+    assert not any("no regular texture" in note for note in tiles.notes)
+
+
 def test_flat_surroundings_have_no_detail_beyond_an_8_bit_step(rng):
     """Sky steps and a plain wall in 8 bits are flat; a soft texture (a step of noise), every
     pattern above, and a plain band round the hole with tiles beyond it within the hole's

@@ -1408,9 +1408,17 @@ class PatchMatch:
         plain = [face for face in plain if face not in curved]
         parts = found + lined + [f"face {face}: curved line(s) continued across the hole"
                                  for face in curved]
-        if flats:
-            parts.append(f"faces {','.join(flats)}: the hole's surroundings are flat (sky, a "
-                         "plain wall), no lattice looked for")
+        # A flat face with no line either is said once: "no regular texture" would claim a
+        # search that was not made.
+        bare = [face for face in flats if face in plain]
+        lined_flat = [face for face in flats if face not in plain]
+        plain = [face for face in plain if face not in flats]
+        if bare:
+            parts.append(f"faces {','.join(bare)}: the hole's surroundings are flat (sky, a "
+                         "plain wall) and no line crosses the hole, structure steps skipped")
+        if lined_flat:
+            parts.append(f"faces {','.join(lined_flat)}: the hole's surroundings are flat (sky, "
+                         "a plain wall), no lattice looked for")
         if plain:
             parts.append(f"faces {','.join(plain)}: no regular texture and no line crossing "
                          "the hole, structure steps skipped")
