@@ -460,7 +460,7 @@ def _sky() -> np.ndarray:
     return (np.round(_rgb(0.3 + y / (8 * 255)) * 255) / 255).astype(np.float32)
 
 
-def test_a_hole_in_a_flat_surroundings_gets_no_lattice(monkeypatch):
+def test_a_hole_in_flat_surroundings_gets_no_lattice(monkeypatch):
     """The 8-bit steps of a smooth sky repeat: a lattice was found across them (one step a
     shift, here a made-up one) and each copy along it carried the gradient one step on (0.65
     of a step RMS, 3.1 at most, against 0.16 and 0.8). A hole whose surroundings are flat (no

@@ -37,8 +37,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-__all__ = ["Lattice", "channel_mean", "edge_strength", "find_lattice", "not_parallel", "pair_msd",
-           "refine_on_long_steps", "refine_shift", "sample_step", "tone_lattice", "vertex_offset"]
+__all__ = ["Lattice", "channel_mean", "edge_strength", "find_lattice", "known_mean", "not_parallel",
+           "pair_msd", "refine_on_long_steps", "refine_shift", "sample_step", "tone_lattice",
+           "vertex_offset"]
 
 _SHORTEST = 4  # shorter offsets (work pixels) are left to the ordinary search
 _VALLEY_FRACTIONS = (1 / 4, 1 / 3, 1 / 2, 2 / 3, 3 / 4)
@@ -181,6 +182,13 @@ def _blur(image: np.ndarray, sigma: float) -> np.ndarray:
     small = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
     small = cv2.GaussianBlur(small, (0, 0), sigma / factor)
     return cv2.resize(small, image.shape[::-1], interpolation=cv2.INTER_LINEAR)
+
+
+def known_mean(values: np.ndarray, known: np.ndarray, sigma: float) -> np.ndarray:
+    """The mean of ``values`` ``(P, P)`` float32 over the ``known`` pixels (``(P, P)`` float32,
+    1 where known) near each pixel, Gaussian-weighted with ``sigma``."""
+    weight = np.maximum(cv2.GaussianBlur(known, (0, 0), sigma), 1e-6)
+    return cv2.GaussianBlur(values * known, (0, 0), sigma) / weight
 
 
 def channel_mean(image: np.ndarray) -> np.ndarray:

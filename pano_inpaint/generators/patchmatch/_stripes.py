@@ -44,6 +44,7 @@ from pano_inpaint.generators.patchmatch._lines import Line
 from pano_inpaint.generators.patchmatch._offsets import (
     Lattice,
     channel_mean,
+    known_mean,
     pair_msd,
     sample_step,
     vertex_offset,
@@ -109,10 +110,8 @@ _FOREIGN_REACH = 3.0
 def _detail(image: np.ndarray, known: np.ndarray) -> np.ndarray:
     """``(P, P)`` float32 luminance less its local mean over the known pixels (0 elsewhere)."""
     sigma = max(1.0, image.shape[0] / 32)
-    weight = known.astype(np.float32)
     luma = channel_mean(image).astype(np.float32, copy=False)
-    low = (cv2.GaussianBlur(luma * weight, (0, 0), sigma)
-           / np.maximum(cv2.GaussianBlur(weight, (0, 0), sigma), 1e-6))
+    low = known_mean(luma, known.astype(np.float32), sigma)
     return np.where(known, luma - low, 0).astype(np.float32)
 
 

@@ -34,6 +34,7 @@ from pano_inpaint.generators.patchmatch._offsets import (
     Lattice,
     channel_mean,
     find_lattice,
+    known_mean,
     tone_lattice,
 )
 from pano_inpaint.generators.patchmatch._plane import Rectified, floor_lattice
@@ -112,17 +113,17 @@ _RING_WIDTH = 4
 _RING_SIGMA = 1.5
 # A hole whose surroundings are flat (``_flat_surroundings``: under ``_FLAT_SHARE`` of the known
 # pixels within the hole's depth of it, at least ``_RING_WIDTH`` px, stand more than
-# ``_FLAT_STEP`` off their mean below the ``_RING_SIGMA`` blur, on the tile brought down to the
-# lattice search's ``_FLAT_WORK`` px) lies in a smooth sky or on a plain wall: nothing round it
-# repeats, and no lattice is looked for. One was found all the same in the 8-bit steps of a
-# smooth sky (rings a step apart round the zenith, strength 0.93 at one step across them), and
-# each copy along it carried the sky's gradient one step further: the held-out terrace's and
-# square's objects against the sky 50-54 dB, 55-56 without. An 8-bit sky's steps stand half a
-# step off their blurred mean at most: at 1K no pixel of the skies' surroundings stood more than
-# a step off; of the plainest textured ones 2-3% did (Lebombo's ceiling with its faint panel
-# joints) and 3-50% (its blurred floorboards). Surroundings as deep as the hole, not only the
-# ring beside it: a smeared nadir is flat for a few degrees round a cap, its floor's tiles
-# beyond.
+# ``_FLAT_STEP`` off their mean below the ``_RING_SIGMA`` blur, on the tile brought down to
+# ``_FLAT_WORK`` px, the lattice search's work size) lies in a smooth sky or on a plain wall:
+# nothing round it repeats, and no lattice is looked for. One was found all the same in the
+# 8-bit steps of a smooth sky (rings a step apart round the zenith, strength 0.93 at one step
+# across them), and each copy along it carried the sky's gradient one step further: the
+# held-out terrace's and square's objects against the sky 50-54 dB, 55-56 without. An 8-bit
+# sky's steps stand half a step off their blurred mean at most: at 1K no pixel of the skies'
+# surroundings stood more than a step off; of the plainest textured ones 2-3% did (Lebombo's
+# ceiling with its faint panel joints) and 3-50% (its blurred floorboards). Surroundings as
+# deep as the hole, not only the ring beside it: a smeared nadir is flat for a few degrees round
+# a cap, its floor's tiles beyond.
 _FLAT_STEP = 1 / 255
 _FLAT_SHARE = 0.01
 _FLAT_WORK = 512
@@ -627,13 +628,6 @@ def _rings(image: np.ndarray, hole: np.ndarray
         yield tile, known, away, ~h & (away <= _RING_WIDTH)
 
 
-def _known_mean(values: np.ndarray, known: np.ndarray, sigma: float) -> np.ndarray:
-    """The mean of ``values`` ``(P, P)`` float32 over the ``known`` pixels (``(P, P)`` float32,
-    1 where known) near each pixel, Gaussian-weighted with ``sigma``."""
-    weight = np.maximum(cv2.GaussianBlur(known, (0, 0), sigma), 1e-6)
-    return cv2.GaussianBlur(values * known, (0, 0), sigma) / weight
-
-
 def _ring_detail(image: np.ndarray, hole: np.ndarray) -> float:
     """How textured the known ring around the holes is: the RMS over every tile's known pixels
     within ``_RING_WIDTH`` px of its hole of the log brightness (``LOG_FLOOR`` added, each
@@ -643,7 +637,7 @@ def _ring_detail(image: np.ndarray, hole: np.ndarray) -> float:
     for tile, known, _, ring in _rings(image, hole):
         for c in range(tile.shape[2]):
             log = np.log(np.maximum(tile[..., c], 0.0) + LOG_FLOOR).astype(np.float32)
-            sum_ += float(((log - _known_mean(log, known, _RING_SIGMA))[ring] ** 2).sum())
+            sum_ += float(((log - known_mean(log, known, _RING_SIGMA))[ring] ** 2).sum())
             count += int(ring.sum())
     return float(np.sqrt(sum_ / count)) if count else np.inf
 
@@ -667,7 +661,7 @@ def _flat_surroundings(tile: np.ndarray, hole: np.ndarray, depth: float) -> bool
     near = (known > 0) & (away <= max(depth, _RING_WIDTH))
     if not near.any():
         return False
-    detail = np.abs(grey - _known_mean(grey, known, _RING_SIGMA))
+    detail = np.abs(grey - known_mean(grey, known, _RING_SIGMA))
     return float(np.mean(detail[near] > _FLAT_STEP)) < _FLAT_SHARE
 
 
@@ -682,7 +676,7 @@ def _ring_rise(image: np.ndarray, hole: np.ndarray) -> float:
     inward, length = 0.0, 0.0
     for tile, known, away, ring in _rings(image, hole):
         log = np.log(np.maximum(tile, 0.0) + LOG_FLOOR).mean(axis=-1).astype(np.float32)
-        light = _known_mean(log, known, _RISE_SIGMA)
+        light = known_mean(log, known, _RISE_SIGMA)
         # the direction away from the hole: the gradient of the (smoothed) distance to it
         ay, ax = np.gradient(cv2.GaussianBlur(away, (0, 0), _RISE_SIGMA))
         gy, gx = np.gradient(light)
