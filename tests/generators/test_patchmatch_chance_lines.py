@@ -133,3 +133,16 @@ def test_the_report_says_chance_pairs_were_not_drawn(monkeypatch):
         notes.append(" ".join(tiles.notes))
     assert "by chance not drawn" in notes[0] and "continued across the hole" not in notes[0]
     assert "by chance not drawn" not in notes[1] and "continued across the hole" in notes[1]
+
+
+@pytest.mark.parametrize("seed", [2, 4, 5, 7])
+def test_short_unsure_pairs_are_not_drawn_across_a_deep_hole(monkeypatch, seed):
+    """Random stones around a hole 200 px across (100 deep): the joints' pairs that are not
+    sure, with segments a tenth of the depth, are not drawn, whatever the rate of the turned
+    segments says; with ``_CHANCE_DEPTH`` 0 (the rate alone) one to four of them are."""
+    image = _paving(np.random.default_rng(seed))
+    y, x = np.mgrid[0:SIZE, 0:SIZE] - (SIZE - 1) / 2
+    hole = np.hypot(y, x) <= 100
+    assert _lines.find_lines(image, hole, FACE) == []
+    monkeypatch.setattr(_lines, "_CHANCE_DEPTH", 0.0)
+    assert _lines.find_lines(image, hole, FACE)

@@ -147,6 +147,13 @@ _CHANCE_LONG = 3.0
 _DECOY_TURNS = np.radians([-20.0, -10.0, 10.0, 20.0])
 _CHANCE_RATE = 0.75
 _CHANCE_PAIRS = 4
+# Whatever the rate, a pair short for the texture and not sure is not drawn where its longer
+# segment is shorter than this share of the hole's depth: the held-out cobbles' joints (20 px
+# stones at 1K) paired across a 25-degree cap with segments 0.20-0.25 of its depth (five pairs,
+# four lines: a diamond of streaks) and across a larger one at 0.11 (one pair: one long streak);
+# a forest's unsure trunks across cube-edge, cube-corner and monopod holes are 0.39-0.98 of
+# theirs, a cobbled tripod hub's chance pairs 0.34-0.44 (dropped by the rate).
+_CHANCE_DEPTH = 0.3
 _CONTINUED_SHIFT = 2  # px across: how far to one side a row's copy of the edge may lie
 _DETECT_SIZE = 800  # tiles larger than this are searched on a reduced copy
 # A sure line is a boundary between two regions where the mean colours of the known strips on its
@@ -884,8 +891,10 @@ def lines_and_edges(image: np.ndarray, hole: np.ndarray, face_size: int, *,
             break
     lines = _without_unsure_crossings(lines, hole)
     pairs = len(lines)
+    if depth is None:
+        depth = float(cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3).max())
     lines = _without_chance_alignments(lines, [longest[id(line)] for line in lines],
-                                       directions, lengths, paired, decoys)
+                                       directions, lengths, paired, decoys, depth)
     chance = pairs - len(lines)
     drawn = [line for line in lines if line.sure] if sure_ends else lines
     joined, rest = _junctions(dangling, drawn, tolerance, half_width, max_lines - len(drawn))
@@ -921,15 +930,17 @@ def _without_unsure_crossings(lines: list[Line], hole: np.ndarray) -> list[Line]
 
 def _without_chance_alignments(lines: list[Line], longest: list[float],
                                directions: np.ndarray, lengths: np.ndarray, paired: int,
-                               decoys: Callable[[], float]) -> list[Line]:
+                               decoys: Callable[[], float], depth: float) -> list[Line]:
     """``lines`` less the pairs that chance explains: where the segments (unit ``directions``
     ``(n, 2)``, ``lengths`` ``(n,)``) made at least ``_CHANCE_PAIRS`` pairs (``paired``) and,
     turned about their tips, find partners (``decoys()``, per turn) at least ``_CHANCE_RATE``
     times as often, each pair whose direction they do not favour and whose own segments (the
     longer of the two: ``longest``, one per line) are short for them (``_CHANCE_SHARE``,
-    ``_CHANCE_LONG``). A traced line (no second segment) stays."""
+    ``_CHANCE_LONG``). A traced line (no second segment) stays. Whatever the rate, a pair of
+    those that is not sure (``Line.sure``) goes where its longer segment is shorter than
+    ``_CHANCE_DEPTH`` of the hole's ``depth`` (px)."""
     total = float(lengths.sum())
-    if total <= 0 or paired < _CHANCE_PAIRS:
+    if total <= 0 or not lines:
         return lines
     uniform = 2 * _CHANCE_ANGLE / np.pi  # the share of every direction alike, mod 180 degrees
     long_enough = _CHANCE_LONG * float(np.median(lengths))
@@ -941,9 +952,11 @@ def _without_chance_alignments(lines: list[Line], longest: list[float],
         return float(lengths[along].sum()) >= _CHANCE_SHARE * uniform * total  # a family
 
     doubtful = [not telling(line, length) for line, length in zip(lines, longest, strict=True)]
-    if not any(doubtful) or decoys() < _CHANCE_RATE * paired:
-        return lines
-    return [line for line, drop in zip(lines, doubtful, strict=True) if not drop]
+    short = [drop and not line.sure and length < _CHANCE_DEPTH * depth
+             for line, length, drop in zip(lines, longest, doubtful, strict=True)]
+    if any(doubtful) and paired >= _CHANCE_PAIRS and decoys() >= _CHANCE_RATE * paired:
+        return [line for line, drop in zip(lines, doubtful, strict=True) if not drop]
+    return [line for line, drop in zip(lines, short, strict=True) if not drop]
 
 
 def _boundaries(lines: list[Line], image: np.ndarray, known: np.ndarray, face_size: int,
