@@ -1301,6 +1301,39 @@ def test_a_corner_keeps_the_lines_left_side_on_its_left(rng, sides):
     assert bool(corners) == (sides == "kept")
 
 
+@pytest.mark.parametrize("turn", [20.0, 40.0])
+def test_a_corner_is_found_where_its_arms_come_in_by_the_lines_two_edges(rng, turn):
+    """A dark rail 3-4 px wide turning a corner in the hole, whose arms come into it by
+    different edges (LSD finds both edges of such a line and an arm's other edge may stop
+    short: a moulding round a room's corner kept its upper edge on one wall, its lower on the
+    other): their cross-sections, each taken across its own edge, are the rail's moved by its
+    width, so as they lie they do not match. They are one line turning, and meet at the rail's
+    corner, not where the two edges' extensions cross (at 20 degrees, 8 px past it)."""
+    from pano_inpaint.generators.patchmatch._lines import (
+        _across, _corners, _march, _profile)
+
+    image, arms = _corner(rng, turn_degrees=turn)
+    grey = image.mean(axis=-1)
+    hole = _line_hole()
+    meet = (SIZE - 1) / 2 + CORNER_MEET
+    dangling = []
+    for arm, side in zip(arms, (-1.5, 1.5), strict=True):
+        up = np.array([-abs(arm[1]), np.sign(arm[1]) * arm[0]])  # across the arm, upwards
+        assert up @ arm == pytest.approx(0.0) and up[0] < 0
+        tip = meet + 34.0 * arm + side * up  # outside the hole, on one edge of the rail
+        u = -arm  # into the hole
+        assert not hole[tuple(np.rint(tip).astype(int))]
+        profile = _profile(grey, ~hole, tip, u, 24.0, _across(FACE))
+        crossing = _march(hole, tip, u, 12.0)
+        assert profile is not None and crossing is not None
+        dangling.append((40.0, tip, u, crossing, profile))  # a segment 40 px long
+    corners, rest = _corners(dangling, hole, 1.5, 12)
+    assert len(corners) == 2 and not rest
+    for line in corners:
+        end = line.point + (line.end - line.half_width) * line.direction
+        assert np.hypot(*(end - meet)) <= 2.5, (end, meet)
+
+
 def _ground_across_along(rng: np.random.Generator, size: int, radius: float
                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """A ``size`` px tile of blurred noise about 0.6, each pixel's distance across

@@ -176,6 +176,13 @@ _JUNCTION_ANGLE = np.radians(45.0)
 # by nearly 180 degrees; a rail round a room's corner seen across it turns by 10-40, a frame's
 # corner by 90.
 _CORNER_TURN = np.radians(100.0)
+# Two arms of one thin line (a groove or a ridge: a moulding, a seam) may come into the hole by
+# its two edges, one on each side of it (LSD finds each edge of a line a few pixels wide, and an
+# arm's other edge may stop short of the hole or fade): their cross-sections are then the line's
+# moved across by its width. Where both are grooves (or both ridges) they are matched moved by
+# up to this many samples either way (the hall's moulding round a room's corner at 1K: 3
+# samples apart, correlation -0.21 as they lie and 0.98 moved).
+_EDGE_SHIFT = 3
 
 
 @dataclass(frozen=True)
@@ -898,7 +905,8 @@ def lines_and_edges(image: np.ndarray, hole: np.ndarray, face_size: int, *,
     chance = pairs - len(lines)
     drawn = [line for line in lines if line.sure] if sure_ends else lines
     joined, rest = _junctions(dangling, drawn, tolerance, half_width, max_lines - len(drawn))
-    corners, rest = _corners(rest, hole, half_width, max_lines - len(drawn) - len(joined))
+    corners, rest = _corners(rest, hole, half_width, max_lines - len(drawn) - len(joined),
+                             reduced[0][2] if reduced else 1)
     # An edge with another one into the hole running nearly its way is one of a family (the
     # nosings of a flight of stairs, converging in perspective): where the search continues
     # those it runs them on past where they end (st_fagans wrap: -0.86 dB kept).
@@ -1044,20 +1052,23 @@ def _junctions(dangling: list[_Dangling], lines: list[Line], tolerance: float, h
     return joined, rest
 
 
-def _corners(dangling: list[_Dangling], hole: np.ndarray, half_width: float, count: int
-             ) -> tuple[list[Line], list[_Dangling]]:
+def _corners(dangling: list[_Dangling], hole: np.ndarray, half_width: float, count: int,
+             factor: int = 1) -> tuple[list[Line], list[_Dangling]]:
     """Pairs of the long segments without a far side (``dangling``: length, tip, unit ``u``
     into the hole, where it enters and leaves it, cross-section) that are one line turning a
     corner inside the hole: their extensions meet on a hole pixel, each no further into the
     hole than its segment is long (as for ``_junctions``), the line turns there by between
     ``_MAX_ANGLE`` and ``_CORNER_TURN``, and the two cross-sections match (correlation at least
-    ``_TRACE_CORRELATION``, contrasts within a factor of two). Followed round the corner, the
-    side of the line on the left stays on the left, so the second segment's cross-section,
-    taken across its own ``u`` (which points the other way along the path), is compared
-    reversed. Each pair gives two lines that end where they meet (``Line.corner``), with bands
-    ``half_width`` wide; pairs are taken best match first, a segment in one pair at most, at
-    most ``count`` lines in all. Returns them and the segments in no pair, in
-    ``dangling``'s order."""
+    ``_TRACE_CORRELATION``, contrasts within a factor of two; see ``_arms_match``). Followed
+    round the corner, the side of the line on the left stays on the left, so the second
+    segment's cross-section, taken across its own ``u`` (which points the other way along the
+    path), is compared reversed. Where the two are the line's two edges (matched moved across),
+    the second is taken moved onto the first's edge of it (``factor``: tile pixels per sample of
+    the cross-sections, ``_reduced``'s): two edges of a line 3 px wide, meeting at 19 degrees,
+    met 9 px past its corner. Each pair gives two lines that end where they meet
+    (``Line.corner``), with bands ``half_width`` wide; pairs are taken best match first, a
+    segment in one pair at most, at most ``count`` lines in all. Returns them and the segments
+    in no pair, in ``dangling``'s order."""
     if count < 2:
         return [], dangling  # a corner is two lines
     candidates = []
@@ -1068,6 +1079,13 @@ def _corners(dangling: list[_Dangling], hole: np.ndarray, half_width: float, cou
             turn = float(np.arccos(np.clip(-(u_a @ u_b), -1.0, 1.0)))
             if not _MAX_ANGLE < turn <= _CORNER_TURN:
                 continue
+            match, shift = _arms_match(prof_a, prof_b[::-1])
+            ratio = _contrast(prof_a) / max(_contrast(prof_b), 1e-12)
+            if not (match >= _TRACE_CORRELATION and 0.5 <= ratio <= 2.0):
+                continue
+            # The second arm on the first's edge of the line: its reversed cross-section,
+            # sampled across -normal, shows a's sample ``k + shift`` at its sample ``k``.
+            tip_b = tip_b + shift * factor * np.array([-u_b[1], u_b[0]])
             # tip_a + s u_a = tip_b + t u_b
             cross = u_a[0] * u_b[1] - u_a[1] * u_b[0]
             delta = tip_b - tip_a
@@ -1080,20 +1098,37 @@ def _corners(dangling: list[_Dangling], hole: np.ndarray, half_width: float, cou
             meet = np.rint(tip_a + s_at * u_a).astype(np.int64)
             if not hole[meet[0], meet[1]]:
                 continue
-            match = float(_pearson(prof_a, prof_b[::-1]))
-            ratio = _contrast(prof_a) / max(_contrast(prof_b), 1e-12)
-            if match >= _TRACE_CORRELATION and 0.5 <= ratio <= 2.0:
-                candidates.append((match, a, b, s_at, t_at))
+            candidates.append((match, a, b, s_at, t_at, tip_b))
     corners: list[Line] = []
     used: set[int] = set()
-    for _, a, b, s_at, t_at in sorted(candidates, key=lambda item: -item[0]):
+    for _, a, b, s_at, t_at, tip_b in sorted(candidates, key=lambda item: -item[0]):
         if a in used or b in used or len(corners) + 2 > count:
             continue
         used.update((a, b))
-        for item, at in ((dangling[a], s_at), (dangling[b], t_at)):
-            corners.append(Line(item[1], item[2], half_width, end=at + half_width,
-                                corner=True))
+        for tip, u, at in ((dangling[a][1], dangling[a][2], s_at),
+                           (tip_b, dangling[b][2], t_at)):
+            corners.append(Line(tip, u, half_width, end=at + half_width, corner=True))
     return corners, [item for k, item in enumerate(dangling) if k not in used]
+
+
+def _arms_match(a: np.ndarray, b: np.ndarray) -> tuple[float, int]:
+    """How well two arms' cross-sections ``(N,)`` match (``b`` taken the way round ``a`` is),
+    and by how many samples ``b`` is moved for it (``a[k + shift]`` matches ``b[k]``): their
+    correlation as they lie, or, where both are grooves (or both ridges) dark (light) the same
+    way, the best over moving one across the other by up to ``_EDGE_SHIFT`` samples (the arms'
+    segments may be the line's two edges). A step is matched as it lies: its edge is the line
+    itself."""
+    best = (float(_pearson(a, b)), 0)
+    across = np.arange(a.size, dtype=np.float64) - a.size // 2
+    if _groove(a, across) * _groove(b, across) <= 0:
+        return best
+    for shift in range(1, min(_EDGE_SHIFT, a.size - 3) + 1):
+        for moved, near, far in ((shift, a[shift:], b[:-shift]),
+                                 (-shift, a[:-shift], b[shift:])):
+            match = float(_pearson(near, far))
+            if match > best[0]:
+                best = (match, moved)
+    return best
 
 
 def lines_note(lines: list[Line]) -> str:
