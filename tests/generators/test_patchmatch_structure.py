@@ -1309,8 +1309,7 @@ def test_a_corner_is_found_where_its_arms_come_in_by_the_lines_two_edges(rng, tu
     other): their cross-sections, each taken across its own edge, are the rail's moved by its
     width, so as they lie they do not match. They are one line turning, and meet at the rail's
     corner, not where the two edges' extensions cross (at 20 degrees, 8 px past it)."""
-    from pano_inpaint.generators.patchmatch._lines import (
-        _across, _corners, _march, _profile)
+    from pano_inpaint.generators.patchmatch._lines import _across, _corners, _march, _profile
 
     image, arms = _corner(rng, turn_degrees=turn)
     grey = image.mean(axis=-1)
