@@ -1084,8 +1084,12 @@ def _corners(dangling: list[_Dangling], hole: np.ndarray, half_width: float, cou
             if not (match >= _TRACE_CORRELATION and 0.5 <= ratio <= 2.0):
                 continue
             # The second arm on the first's edge of the line: its reversed cross-section,
-            # sampled across -normal, shows a's sample ``k + shift`` at its sample ``k``.
-            tip_b = tip_b + shift * factor * np.array([-u_b[1], u_b[0]])
+            # sampled across -normal, shows a's sample ``k + shift`` at its sample ``k``. Both
+            # then on a groove's (or ridge's) middle, where a band as wide as the line is
+            # drawn: on an edge it left the line's far side to the search.
+            middle = _groove_middle(prof_a) * factor
+            tip_a = tip_a + middle * np.array([-u_a[1], u_a[0]])
+            tip_b = tip_b + (shift * factor - middle) * np.array([-u_b[1], u_b[0]])
             # tip_a + s u_a = tip_b + t u_b
             cross = u_a[0] * u_b[1] - u_a[1] * u_b[0]
             delta = tip_b - tip_a
@@ -1098,15 +1102,14 @@ def _corners(dangling: list[_Dangling], hole: np.ndarray, half_width: float, cou
             meet = np.rint(tip_a + s_at * u_a).astype(np.int64)
             if not hole[meet[0], meet[1]]:
                 continue
-            candidates.append((match, a, b, s_at, t_at, tip_b))
+            candidates.append((match, a, b, s_at, t_at, tip_a, tip_b))
     corners: list[Line] = []
     used: set[int] = set()
-    for _, a, b, s_at, t_at, tip_b in sorted(candidates, key=lambda item: -item[0]):
+    for _, a, b, s_at, t_at, tip_a, tip_b in sorted(candidates, key=lambda item: -item[0]):
         if a in used or b in used or len(corners) + 2 > count:
             continue
         used.update((a, b))
-        for tip, u, at in ((dangling[a][1], dangling[a][2], s_at),
-                           (tip_b, dangling[b][2], t_at)):
+        for tip, u, at in ((tip_a, dangling[a][2], s_at), (tip_b, dangling[b][2], t_at)):
             corners.append(Line(tip, u, half_width, end=at + half_width, corner=True))
     return corners, [item for k, item in enumerate(dangling) if k not in used]
 
@@ -1129,6 +1132,26 @@ def _arms_match(a: np.ndarray, b: np.ndarray) -> tuple[float, int]:
             if match > best[0]:
                 best = (match, moved)
     return best
+
+
+def _groove_middle(profile: np.ndarray) -> float:
+    """Where the middle of a groove (or ridge) lies across its cross-section ``(N,)``, in
+    samples from the segment (its darkest, or lightest, sample within 2 of it, to a tenth of a
+    sample by a parabola through it and its neighbours); 0 for a step."""
+    across = np.arange(profile.size, dtype=np.float64) - profile.size // 2
+    groove = _groove(profile, across)
+    if groove == 0:
+        return 0.0
+    centre = np.flatnonzero(np.abs(across) <= 2)
+    values = profile[centre] if groove > 0 else -profile[centre]
+    k = int(centre[np.argmax(values)])
+    if not 0 < k < profile.size - 1:
+        return float(across[k])
+    sign = 1.0 if groove > 0 else -1.0
+    left, mid, right = (sign * float(profile[j]) for j in (k - 1, k, k + 1))
+    bend = left - 2 * mid + right
+    step = 0.0 if bend >= 0 else float(np.clip(0.5 * (left - right) / bend, -0.5, 0.5))
+    return float(across[k]) + round(step, 1)
 
 
 def lines_note(lines: list[Line]) -> str:
