@@ -1323,7 +1323,7 @@ def test_a_corner_is_found_where_its_arms_come_in_by_the_lines_two_edges(rng, tu
         tip = meet + 34.0 * arm + side * up  # outside the hole, on one edge of the rail
         u = -arm  # into the hole
         assert not hole[tuple(np.rint(tip).astype(int))]
-        profile = _profile(grey, ~hole, tip, u, 24.0, _across(FACE))
+        profile = _profile(grey, ~hole, tip, u, 24.0, _across(400.0))  # 13 samples, as at 1K
         crossing = _march(hole, tip, u, 12.0)
         assert profile is not None and crossing is not None
         dangling.append((40.0, tip, u, crossing, profile))  # a segment 40 px long
