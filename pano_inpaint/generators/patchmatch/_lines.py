@@ -27,7 +27,10 @@ post on a rail, a parking stripe on the kerb it runs into: a T-junction); it is 
 up to that line only (``_junctions``). Two such segments entering the hole from different sides
 whose extensions meet inside it, with the same cross-section, are one line turning a corner there
 (a rail or skirting board round the corner of a room behind the object, a window frame's corner):
-each is continued up to where they meet (``_corners``). The long segments left over, with no far
+each is continued up to where they meet (``_corners``). The two may come in by the line's two
+edges (LSD finds both edges of a line a few pixels wide, and each arm may keep only one): where
+both cross-sections are grooves (or ridges) they are matched moved across the line, and a corner
+on a groove or ridge is drawn on its middle. The long segments left over, with no far
 side, line or corner, are returned as edges (``Edge``): nothing is drawn along them, but where the
 plain search's fill continues one, the finish keeps that continuation (``Edge.continued``).
 The fill then copies along each line first
