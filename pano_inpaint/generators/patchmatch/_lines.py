@@ -1066,9 +1066,10 @@ def _corners(dangling: list[_Dangling], hole: np.ndarray, half_width: float, cou
     round the corner, the side of the line on the left stays on the left, so the second
     segment's cross-section, taken across its own ``u`` (which points the other way along the
     path), is compared reversed. Where the two are the line's two edges (matched moved across),
-    the second is taken moved onto the first's edge of it (``factor``: tile pixels per sample of
-    the cross-sections, ``_reduced``'s): two edges of a line 3 px wide, meeting at 19 degrees,
-    met 9 px past its corner. Each pair gives two lines that end where they meet
+    the second is taken moved onto the first's edge (``factor``: tile pixels per sample of the
+    cross-sections, ``_reduced``'s): two edges of a line 3 px wide, meeting at 19 degrees, met
+    9 px past its corner. A corner on a groove or ridge is drawn on its middle unless its other
+    edge turns the corner too (``_twins``). Each pair gives two lines that end where they meet
     (``Line.corner``), with bands ``half_width`` wide; pairs are taken best match first, a
     segment in one pair at most, at most ``count`` lines in all. Returns them and the segments
     in no pair, in ``dangling``'s order."""
@@ -1077,8 +1078,8 @@ def _corners(dangling: list[_Dangling], hole: np.ndarray, half_width: float, cou
     candidates = []
     for a in range(len(dangling)):
         for b in range(a + 1, len(dangling)):
-            (len_a, tip_a, u_a, (in_a, out_a), prof_a) = dangling[a]
-            (len_b, tip_b, u_b, (in_b, out_b), prof_b) = dangling[b]
+            (len_a, tip_a, u_a, crossing_a, prof_a) = dangling[a]
+            (len_b, tip_b, u_b, crossing_b, prof_b) = dangling[b]
             turn = float(np.arccos(np.clip(-(u_a @ u_b), -1.0, 1.0)))
             if not _MAX_ANGLE < turn <= _CORNER_TURN:
                 continue
@@ -1087,34 +1088,83 @@ def _corners(dangling: list[_Dangling], hole: np.ndarray, half_width: float, cou
             if not (match >= _TRACE_CORRELATION and 0.5 <= ratio <= 2.0):
                 continue
             # The second arm on the first's edge of the line: its reversed cross-section,
-            # sampled across -normal, shows a's sample ``k + shift`` at its sample ``k``. Both
-            # then on a groove's (or ridge's) middle, where a band as wide as the line is
-            # drawn: on an edge it left the line's far side to the search.
-            middle = _groove_middle(prof_a) * factor
-            tip_a = tip_a + middle * np.array([-u_a[1], u_a[0]])
-            tip_b = tip_b + (shift * factor - middle) * np.array([-u_b[1], u_b[0]])
-            # tip_a + s u_a = tip_b + t u_b
-            cross = u_a[0] * u_b[1] - u_a[1] * u_b[0]
-            delta = tip_b - tip_a
-            s_at = float((delta[0] * u_b[1] - delta[1] * u_b[0]) / cross)
-            t_at = float((delta[0] * u_a[1] - delta[1] * u_a[0]) / cross)
-            if not (in_a <= s_at <= out_a and in_b <= t_at <= out_b):
-                continue
-            if s_at - in_a > len_a or t_at - in_b > len_b:
-                continue  # further into the hole than the evidence is long
-            meet = np.rint(tip_a + s_at * u_a).astype(np.int64)
-            if not hole[meet[0], meet[1]]:
-                continue
-            candidates.append((match, a, b, s_at, t_at, tip_a, tip_b))
-    corners: list[Line] = []
+            # sampled across -normal, shows a's sample ``k + shift`` at its sample ``k``.
+            tip_b = tip_b + shift * factor * _normal(u_b)
+            meeting = _meeting(tip_a, u_a, len_a, crossing_a, tip_b, u_b, len_b, crossing_b,
+                               hole)
+            if meeting is not None:
+                candidates.append((match, a, b, tip_a, tip_b, meeting,
+                                   _groove_middle(prof_a) * factor))
+    chosen = []
     used: set[int] = set()
-    for _, a, b, s_at, t_at, tip_a, tip_b in sorted(candidates, key=lambda item: -item[0]):
-        if a in used or b in used or len(corners) + 2 > count:
+    for _, a, b, tip_a, tip_b, meeting, middle in sorted(candidates, key=lambda item: -item[0]):
+        if a in used or b in used or 2 * (len(chosen) + 1) > count:
             continue
         used.update((a, b))
-        for tip, u, at in ((tip_a, dangling[a][2], s_at), (tip_b, dangling[b][2], t_at)):
+        chosen.append((a, b, tip_a, tip_b, meeting, middle))
+    corners: list[Line] = []
+    for k, (a, b, tip_a, tip_b, meeting, middle) in enumerate(chosen):
+        u_a, u_b = dangling[a][2], dangling[b][2]
+        # The line's other edge lies about twice as far from this one as its middle.
+        reach = 2 * abs(middle) + factor
+        if middle and not any(_twins((tip_a, u_a, tip_b, u_b), (c[2], dangling[c[0]][2], c[3],
+                                                                   dangling[c[1]][2]), reach)
+                              for j, c in enumerate(chosen) if j != k):
+            # On the middle: on an edge, a band as wide as the line left its far side to the
+            # search (the parlour's skirting round a room's corner: a grey smear over the
+            # floor). Not where the other edge has its own corner: the two bands cover the
+            # line together (a bright bar across a hole, on the middle both: a narrow one).
+            moved_a, moved_b = tip_a + middle * _normal(u_a), tip_b - middle * _normal(u_b)
+            moved = _meeting(moved_a, u_a, dangling[a][0], dangling[a][3], moved_b, u_b,
+                             dangling[b][0], dangling[b][3], hole)
+            if moved is not None:
+                tip_a, tip_b, meeting = moved_a, moved_b, moved
+        for tip, u, at in ((tip_a, u_a, meeting[0]), (tip_b, u_b, meeting[1])):
             corners.append(Line(tip, u, half_width, end=at + half_width, corner=True))
     return corners, [item for k, item in enumerate(dangling) if k not in used]
+
+
+def _normal(u: np.ndarray) -> np.ndarray:
+    """The unit normal ``_sample`` takes a cross-section along, for a line along unit ``u``."""
+    return np.array([-u[1], u[0]])
+
+
+def _meeting(tip_a: np.ndarray, u_a: np.ndarray, len_a: float, crossing_a: tuple[float, float],
+             tip_b: np.ndarray, u_b: np.ndarray, len_b: float, crossing_b: tuple[float, float],
+             hole: np.ndarray) -> tuple[float, float] | None:
+    """How far along ``u_a`` from ``tip_a`` and along ``u_b`` from ``tip_b`` the two rays meet,
+    where that is inside the hole on both (between each one's ``crossing``, where it enters and
+    leaves it), no further into it than each one's segment is long (``len_a``, ``len_b``), and
+    on a hole pixel; else None."""
+    cross = u_a[0] * u_b[1] - u_a[1] * u_b[0]
+    delta = tip_b - tip_a
+    s_at = float((delta[0] * u_b[1] - delta[1] * u_b[0]) / cross)
+    t_at = float((delta[0] * u_a[1] - delta[1] * u_a[0]) / cross)
+    if not (crossing_a[0] <= s_at <= crossing_a[1] and crossing_b[0] <= t_at <= crossing_b[1]):
+        return None
+    if s_at - crossing_a[0] > len_a or t_at - crossing_b[0] > len_b:
+        return None  # further into the hole than the evidence is long
+    meet = np.rint(tip_a + s_at * u_a).astype(np.int64)
+    if not (0 <= meet[0] < hole.shape[0] and 0 <= meet[1] < hole.shape[1]
+            and hole[meet[0], meet[1]]):
+        return None
+    return s_at, t_at
+
+
+def _twins(one: tuple, other: tuple, reach: float) -> bool:
+    """Whether two corners (each ``(tip_a, u_a, tip_b, u_b)``) are one line's two edges turning
+    it: each arm of ``one`` has an arm of ``other`` along it (within ``_MAX_ANGLE``) and within
+    ``reach`` px of its line."""
+    arms = [(one[0], one[1]), (one[2], one[3])]
+    others = [(other[0], other[1]), (other[2], other[3])]
+    for tip, u in arms:
+        near = False
+        for tip2, u2 in others:
+            if u @ u2 >= np.cos(_MAX_ANGLE) and abs((tip2 - tip) @ _normal(u)) <= reach:
+                near = True
+        if not near:
+            return False
+    return True
 
 
 def _arms_match(a: np.ndarray, b: np.ndarray) -> tuple[float, int]:
