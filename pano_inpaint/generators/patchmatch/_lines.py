@@ -30,8 +30,8 @@ whose extensions meet inside it, with the same cross-section, are one line turni
 each is continued up to where they meet (``_corners``). The two may come in by the line's two
 edges (LSD finds both edges of a line a few pixels wide, and each arm may keep only one): where
 both cross-sections are grooves (or ridges) they are matched moved across the line, and a corner
-on a groove or ridge is drawn on its middle. The long segments left over, with no far
-side, line or corner, are returned as edges (``Edge``): nothing is drawn along them, but where the
+on a groove or ridge is drawn on its middle (unless the line's other edge turns the corner too).
+The long segments left over, with no far side, line or corner, are returned as edges (``Edge``): nothing is drawn along them, but where the
 plain search's fill continues one, the finish keeps that continuation (``Edge.continued``).
 The fill then copies along each line first
 (structure propagation, J. Sun, L. Yuan, J. Jia, H.-Y. Shum, "Image completion with structure
