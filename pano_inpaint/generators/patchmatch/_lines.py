@@ -31,8 +31,9 @@ each is continued up to where they meet (``_corners``). The two may come in by t
 edges (LSD finds both edges of a line a few pixels wide, and each arm may keep only one): where
 both cross-sections are grooves (or ridges) they are matched moved across the line, and a corner
 on a groove or ridge is drawn on its middle (unless the line's other edge turns the corner too).
-The long segments left over, with no far side, line or corner, are returned as edges (``Edge``): nothing is drawn along them, but where the
-plain search's fill continues one, the finish keeps that continuation (``Edge.continued``).
+The long segments left over, with no far side, line or corner, are returned as edges (``Edge``):
+nothing is drawn along them, but where the plain search's fill continues one, the finish keeps
+that continuation (``Edge.continued``).
 The fill then copies along each line first
 (structure propagation, J. Sun, L. Yuan, J. Jia, H.-Y. Shum, "Image completion with structure
 propagation", SIGGRAPH 2005: the curves first, the rest constrained by them): each pixel of a
@@ -1102,14 +1103,15 @@ def _corners(dangling: list[_Dangling], hole: np.ndarray, half_width: float, cou
             continue
         used.update((a, b))
         chosen.append((a, b, tip_a, tip_b, meeting, middle))
+    arms = [(tip_a, dangling[a][2], tip_b, dangling[b][2])
+            for a, b, tip_a, tip_b, _, _ in chosen]
     corners: list[Line] = []
     for k, (a, b, tip_a, tip_b, meeting, middle) in enumerate(chosen):
-        u_a, u_b = dangling[a][2], dangling[b][2]
+        u_a, u_b = arms[k][1], arms[k][3]
         # The line's other edge lies about twice as far from this one as its middle.
         reach = 2 * abs(middle) + factor
-        if middle and not any(_twins((tip_a, u_a, tip_b, u_b), (c[2], dangling[c[0]][2], c[3],
-                                                                   dangling[c[1]][2]), reach)
-                              for j, c in enumerate(chosen) if j != k):
+        if middle and not any(_twins(arms[k], arms[j], reach)
+                              for j in range(len(chosen)) if j != k):
             # On the middle: on an edge, a band as wide as the line left its far side to the
             # search (the parlour's skirting round a room's corner: a grey smear over the
             # floor). Not where the other edge has its own corner: the two bands cover the
@@ -1151,20 +1153,17 @@ def _meeting(tip_a: np.ndarray, u_a: np.ndarray, len_a: float, crossing_a: tuple
     return s_at, t_at
 
 
-def _twins(one: tuple, other: tuple, reach: float) -> bool:
-    """Whether two corners (each ``(tip_a, u_a, tip_b, u_b)``) are one line's two edges turning
-    it: each arm of ``one`` has an arm of ``other`` along it (within ``_MAX_ANGLE``) and within
-    ``reach`` px of its line."""
-    arms = [(one[0], one[1]), (one[2], one[3])]
-    others = [(other[0], other[1]), (other[2], other[3])]
-    for tip, u in arms:
-        near = False
-        for tip2, u2 in others:
-            if u @ u2 >= np.cos(_MAX_ANGLE) and abs((tip2 - tip) @ _normal(u)) <= reach:
-                near = True
-        if not near:
-            return False
-    return True
+_Arms = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # tip_a, u_a, tip_b, u_b
+
+
+def _twins(one: _Arms, other: _Arms, reach: float) -> bool:
+    """Whether two corners are one line's two edges turning it: each arm of ``one`` has an arm
+    of ``other`` along it (within ``_MAX_ANGLE``) and within ``reach`` px of its line."""
+    others = ((other[0], other[1]), (other[2], other[3]))
+    return all(
+        any(u @ u2 >= np.cos(_MAX_ANGLE) and abs((tip2 - tip) @ _normal(u)) <= reach
+            for tip2, u2 in others)
+        for tip, u in ((one[0], one[1]), (one[2], one[3])))
 
 
 def _arms_match(a: np.ndarray, b: np.ndarray) -> tuple[float, int]:
@@ -1191,8 +1190,8 @@ def _arms_match(a: np.ndarray, b: np.ndarray) -> tuple[float, int]:
 
 def _groove_middle(profile: np.ndarray) -> float:
     """Where the middle of a groove (or ridge) lies across its cross-section ``(N,)``, in
-    samples from the segment (its darkest, or lightest, sample within 2 of it, to a tenth of a
-    sample by a parabola through it and its neighbours); 0 for a step."""
+    samples from the segment: its darkest (or lightest) sample within 2 of it, refined by a
+    parabola through it and its neighbours; 0 for a step."""
     across = np.arange(profile.size, dtype=np.float64) - profile.size // 2
     groove = _groove(profile, across)
     if groove == 0:
@@ -1206,7 +1205,7 @@ def _groove_middle(profile: np.ndarray) -> float:
     left, mid, right = (sign * float(profile[j]) for j in (k - 1, k, k + 1))
     bend = left - 2 * mid + right
     step = 0.0 if bend >= 0 else float(np.clip(0.5 * (left - right) / bend, -0.5, 0.5))
-    return float(across[k]) + round(step, 1)
+    return float(across[k]) + step
 
 
 def lines_note(lines: list[Line]) -> str:
