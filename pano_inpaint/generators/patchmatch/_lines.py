@@ -452,7 +452,7 @@ def _sample(grey: np.ndarray, known: np.ndarray, origin: np.ndarray, direction: 
     """Bilinear samples of ``grey`` at ``origin + t * direction + n * normal`` for ``t`` in
     ``along`` (rows) and ``n`` in ``across`` (columns): ``(T, N)`` float32 values and ``(T, N)``
     bool, True where a sample reads known pixels only (outside the tile counts as unknown)."""
-    normal = np.array([-direction[1], direction[0]])
+    normal = _normal(direction)
     points = (origin[None, None] + along[:, None, None] * direction[None, None]
               + across[None, :, None] * normal[None, None])  # (T, N, 2) (y, x)
     map_y = points[..., 0].astype(np.float32)
@@ -571,7 +571,7 @@ def _trace(grey: np.ndarray, known: np.ndarray, tip: np.ndarray, u: np.ndarray,
                            np.cumsum(values * valid[..., None], axis=1)], axis=1)
     counts = np.concatenate([np.zeros((len(valid), 1), np.int64),
                              np.cumsum(valid, axis=1)], axis=1)
-    normal = np.array([-u[1], u[0]])
+    normal = _normal(u)
     for end in np.unique(np.geomspace(shortest, count, 5).astype(int))[::-1]:
         spans = counts[:, end]
         usable = spans >= shortest
@@ -903,7 +903,7 @@ def lines_and_edges(image: np.ndarray, hole: np.ndarray, face_size: int, *,
     lines = _without_unsure_crossings(lines, hole)
     pairs = len(lines)
     if depth is None:
-        depth = float(cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3).max())
+        depth = _hole_depth(hole)
     lines = _without_chance_alignments(lines, [longest[id(line)] for line in lines],
                                        directions, lengths, paired, decoys, depth)
     chance = pairs - len(lines)
@@ -919,6 +919,11 @@ def lines_and_edges(image: np.ndarray, hole: np.ndarray, face_size: int, *,
              if (np.abs(along @ u) >= np.cos(_FAMILY_ANGLE)).sum() <= 1]
     return LinesFound(_boundaries(lines, image, known, face_size, depth) + joined + corners,
                       edges, chance)
+
+
+def _hole_depth(hole: np.ndarray) -> float:
+    """Largest distance (px) from a pixel of ``hole`` ``(P, P)`` to a known one."""
+    return float(cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3).max())
 
 
 def _without_unsure_crossings(lines: list[Line], hole: np.ndarray) -> list[Line]:
@@ -983,7 +988,7 @@ def _boundaries(lines: list[Line], image: np.ndarray, known: np.ndarray, face_si
     if not any(line.sure for line in lines):
         return lines
     if depth is None:
-        depth = float(cv2.distanceTransform((~known).astype(np.uint8), cv2.DIST_L2, 3).max())
+        depth = _hole_depth(~known)
     # No wider than half the hole's depth: in a small hole (a tripod's hub) the search, with
     # the ring all around, places the regions itself; a band across all of it would make the
     # whole hole a copy along the line.
@@ -1094,20 +1099,19 @@ def _corners(dangling: list[_Dangling], hole: np.ndarray, half_width: float, cou
             meeting = _meeting(tip_a, u_a, len_a, crossing_a, tip_b, u_b, len_b, crossing_b,
                                hole)
             if meeting is not None:
-                candidates.append((match, a, b, tip_a, tip_b, meeting,
-                                   _groove_middle(prof_a) * factor))
+                candidates.append((match, a, b, tip_a, tip_b, meeting))
     chosen = []
     used: set[int] = set()
-    for _, a, b, tip_a, tip_b, meeting, middle in sorted(candidates, key=lambda item: -item[0]):
+    for _, a, b, tip_a, tip_b, meeting in sorted(candidates, key=lambda item: -item[0]):
         if a in used or b in used or 2 * (len(chosen) + 1) > count:
             continue
         used.update((a, b))
-        chosen.append((a, b, tip_a, tip_b, meeting, middle))
-    arms = [(tip_a, dangling[a][2], tip_b, dangling[b][2])
-            for a, b, tip_a, tip_b, _, _ in chosen]
+        chosen.append((a, b, tip_a, tip_b, meeting))
+    arms = [(tip_a, dangling[a][2], tip_b, dangling[b][2]) for a, b, tip_a, tip_b, _ in chosen]
     corners: list[Line] = []
-    for k, (a, b, tip_a, tip_b, meeting, middle) in enumerate(chosen):
+    for k, (a, b, tip_a, tip_b, meeting) in enumerate(chosen):
         u_a, u_b = arms[k][1], arms[k][3]
+        middle = _groove_middle(dangling[a][4]) * factor
         # The line's other edge lies about twice as far from this one as its middle.
         reach = 2 * abs(middle) + factor
         if middle and not any(_twins(arms[k], arms[j], reach)
@@ -1127,7 +1131,8 @@ def _corners(dangling: list[_Dangling], hole: np.ndarray, half_width: float, cou
 
 
 def _normal(u: np.ndarray) -> np.ndarray:
-    """The unit normal ``_sample`` takes a cross-section along, for a line along unit ``u``."""
+    """The unit normal across a line along unit ``u`` (``(dy, dx)``), the side a cross-section's
+    positive offsets lie on (``_sample``)."""
     return np.array([-u[1], u[0]])
 
 
