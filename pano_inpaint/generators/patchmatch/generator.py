@@ -178,7 +178,8 @@ class PatchMatchParams:
             draws changed 1e-5 of the finest field for a quarter of its sweep's time).
         coherence: discount on the cost of a candidate that continues a neighbour's match
             (0 = plain PatchMatch): larger values copy larger coherent pieces of source, which
-            EM votes average without blurring.
+            EM votes average without blurring. Also used by the peel along a lattice on the
+            tile (not on a floor or ceiling seen in perspective).
         levels: number of scales; ``None`` picks enough for the deepest hole pixel to lie about
             one patch from the border, keeping faces at least ``coarse_size`` pixels.
         coarse_size: smallest face size of the automatic pyramid.
@@ -1571,6 +1572,10 @@ class PatchMatch:
                 # A plane's lattice is a constant shift on its grid, not on the tile.
                 to_grid = _IDENTITY if part.plane is None else part.plane.to_grid
                 from_grid = _IDENTITY if part.plane is None else part.plane.from_grid
+                # Coherence continues a neighbour's copy one tile pixel on, which on a plane
+                # seen in perspective is a different step at the source than at the target:
+                # the joints of a floor or ceiling came back 1-3 px out of step.
+                coherence = p.coherence if part.plane is None else 0.0
                 offsets = np.ascontiguousarray(part.vectors, np.float64)
                 region = part.region
                 if part.kind == "stripes of the lattice":  # what the whole steps left
@@ -1578,7 +1583,7 @@ class PatchMatch:
                 for ys, xs in _by_layer(layers, region):
                     with _threads(1 if ys.size < _SERIAL_LAYER else None):
                         lattice_peel(image[i], filled, hole[i], ys, xs, src, radius, own,
-                                     to_grid, from_grid, offsets, _ALONG_TRIES, p.coherence,
+                                     to_grid, from_grid, offsets, _ALONG_TRIES, coherence,
                                      field.nnf, residual)
                     filled[ys, xs] = field.nnf[0][ys, xs] >= 0
                 if part.kind == "stripes of the lattice":
