@@ -160,3 +160,24 @@ def test_a_map_smaller_than_the_valleys_circles_has_no_floor():
     valid = np.ones(msd.shape, bool)
     floor = _offsets._valley_floor(msd, valid, small, STRENGTH)
     assert floor is None or np.hypot(*(floor - small)) < small
+
+
+def test_two_dark_lines_crossing_give_a_lattice_search_an_end():
+    """Two dark lines 5 px wide crossing on a plain ground: a shift along either matches it
+    all along, and a basis step's multiples were walked back to the step itself, which was
+    halved for ever (an OverflowError from the default generator's lattice search)."""
+    size = 192
+    y, x = np.mgrid[0:size, 0:size].astype(np.float64)
+    ground = cv2.GaussianBlur(np.random.default_rng(3).normal(0, 0.05, (size, size)), (0, 0),
+                              1.0)
+    grey = 0.8 + ground
+    for degrees in (12, 100):
+        t = np.radians(degrees)
+        edge = np.abs(-(x - size / 2 - 3) * np.sin(t) + (y - size / 2 + 2) * np.cos(t)) - 2.5
+        grey = np.where(edge < 0, 0.35, np.where(edge < 1, grey * edge + 0.35 * (1 - edge), grey))
+    image = np.repeat(grey[..., None], 3, axis=-1).astype(np.float32)
+    hole = np.hypot(y - size / 2, x - size / 2) <= 30
+    image[hole] = 0
+    lattice = find_lattice(image, ~hole)  # returns, whatever it finds
+    if lattice is not None:
+        assert np.isfinite(lattice.offsets).all()

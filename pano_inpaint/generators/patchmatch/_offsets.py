@@ -492,7 +492,11 @@ def _long_step(features: tuple[np.ndarray, np.ndarray], shift: np.ndarray) -> np
     while np.isfinite(base) and multiple * np.hypot(*current) <= _LONG_REACH * size:
         longer = _walk(features, multiple * current)
         whole = np.rint(longer).astype(np.int64)
-        if (_pairs(known, int(whole[0]), int(whole[1])) < _LONG_PAIRS
+        # The walk must stay by the multiple it set out from: along a line, every shift
+        # matches and it slid back to the step itself (two dark lines crossing in a hole:
+        # the step halved forever, an OverflowError).
+        if (np.hypot(*(longer - multiple * current)) > 0.5 * np.hypot(*current)
+                or _pairs(known, int(whole[0]), int(whole[1])) < _LONG_PAIRS
                 or not pair_msd(edges, known, int(whole[0]), int(whole[1]), step)
                 <= _LONG_MSD * base):
             break
