@@ -187,6 +187,9 @@ _CORNER_TURN = np.radians(100.0)
 # up to this many samples either way (the hall's moulding round a room's corner at 1K: 3
 # samples apart, correlation -0.21 as they lie and 0.98 moved).
 _EDGE_SHIFT = 3
+# Two sure lines along each other whose bands miss each other by at most this many px are a
+# thin line's two edges (``_edges_met``).
+_EDGE_GAP = 2.0
 
 
 @dataclass(frozen=True)
@@ -227,15 +230,23 @@ class Line:
     corner: bool = False
     slant: float = 0.0
 
-    def band(self, shape: tuple[int, int]) -> np.ndarray:
-        """``shape`` bool: the pixels within ``half_width`` of the line (of a line that
-        ends, only from ``point`` to its ``end``)."""
+    def distance(self, shape: tuple[int, int], origin: tuple[int, int] = (0, 0)
+                 ) -> np.ndarray:
+        """``shape`` float64: each pixel's distance (px) from the line, on the window of the
+        tile whose first pixel is ``origin`` ``(y, x)``."""
         normal = np.array([-self.direction[1], self.direction[0]])
         # A row's part plus a column's part, broadcast: the same sums as on a full grid of
         # coordinates, without building one (two int64 arrays of the tile's size).
-        ys, xs = np.arange(shape[0]) - self.point[0], np.arange(shape[1]) - self.point[1]
-        band = np.abs((ys * normal[0])[:, None] + (xs * normal[1])[None, :]) <= self.half_width
+        ys = np.arange(shape[0]) + origin[0] - self.point[0]
+        xs = np.arange(shape[1]) + origin[1] - self.point[1]
+        return np.abs((ys * normal[0])[:, None] + (xs * normal[1])[None, :])
+
+    def band(self, shape: tuple[int, int]) -> np.ndarray:
+        """``shape`` bool: the pixels within ``half_width`` of the line (of a line that
+        ends, only from ``point`` to its ``end``)."""
+        band = self.distance(shape) <= self.half_width
         if self.end is not None:
+            ys, xs = np.arange(shape[0]) - self.point[0], np.arange(shape[1]) - self.point[1]
             along = (ys * self.direction[0])[:, None] + (xs * self.direction[1])[None, :]
             band &= (along >= -self.half_width) & (along <= self.end)
         return band
@@ -917,8 +928,8 @@ def lines_and_edges(image: np.ndarray, hole: np.ndarray, face_size: int, *,
     along = np.array([item[2] for item in dangling]).reshape(-1, 2)
     edges = [Edge(tip, u, length, *crossing) for length, tip, u, crossing, _ in rest
              if (np.abs(along @ u) >= np.cos(_FAMILY_ANGLE)).sum() <= 1]
-    return LinesFound(_boundaries(lines, image, known, face_size, depth) + joined + corners,
-                      edges, chance)
+    return LinesFound(_edges_met(_boundaries(lines, image, known, face_size, depth))
+                      + joined + corners, edges, chance)
 
 
 def _hole_depth(hole: np.ndarray) -> float:
@@ -1019,6 +1030,31 @@ def _boundaries(lines: list[Line], image: np.ndarray, known: np.ndarray, face_si
                     line = dataclasses.replace(line, half_width=wide, boundary=True)
         out.append(line)
     return sorted(out, key=lambda line: line.boundary)  # stable: thin bands first
+
+
+def _edges_met(lines: list[Line]) -> list[Line]:
+    """``lines`` with the bands of a thin line's two edges widened to meet in its middle.
+
+    LSD finds both edges of a line a few pixels wide (a joint, a rail, a cable), each paired
+    across the hole as a line of its own; their bands, centred on the edges, left the middle
+    of a 3 px line to the search (a dashed row of its pixels that the fill took from beside the
+    line: the line came back hatched and lighter in the hole). Two sure lines crossing the hole
+    along each other (within ``_MAX_ANGLE``) whose bands miss each other by at most the
+    ``_EDGE_GAP`` px are such a pair: each band reaches half a pixel past the middle (bands
+    that already meet are left as they are)."""
+    out = list(lines)
+    for k, line in enumerate(lines):
+        if not line.sure or line.boundary or line.end is not None:
+            continue
+        normal = np.array([-line.direction[1], line.direction[0]])
+        apart = [abs((other.point - line.point) @ normal) for other in lines
+                 if other is not line and other.sure and not other.boundary
+                 and other.end is None
+                 and abs(other.direction @ line.direction) >= np.cos(_MAX_ANGLE)]
+        apart = [d for d in apart if d <= 2 * line.half_width + _EDGE_GAP]
+        if apart and min(apart) / 2 > line.half_width:
+            out[k] = dataclasses.replace(line, half_width=min(apart) / 2 + 0.5)
+    return out
 
 
 _Dangling = tuple[float, np.ndarray, np.ndarray, tuple[float, float], np.ndarray]

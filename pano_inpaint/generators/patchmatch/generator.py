@@ -489,14 +489,43 @@ def _line_parts(lines: list[Line], hole: np.ndarray, reach: float) -> list[_Alon
     # boundary's band takes their pixels first: planned the other way round, the workshop's
     # floor stripes ending on its skirting board broke the board's band (wrap object -3.3 dB).
     parts, banded = [], np.zeros_like(hole)
-    for line in lines:
+    owner = _nearest_line(lines, hole)
+    for k, line in enumerate(lines):
         region = line.band(hole.shape) & hole
         if line.boundary:
             region &= ~banded
+        elif owner is not None:
+            region &= owner == k
         banded |= region
         parts.append(_Along(line.vectors(reach, _ALONG_TRIES), region, "line",
                             direction=line.direction))
     return parts
+
+
+def _nearest_line(lines: list[Line], hole: np.ndarray) -> np.ndarray | None:
+    """``(P, P)`` int16: for each pixel of ``hole`` in the bands of two or more of ``lines``
+    that are not boundaries, the index of the one whose middle it is nearest (in units of
+    its band's half width); -1 elsewhere; None with fewer than two such lines.
+
+    Where two lines cross, the first's band held the crossing whole, the light margin it
+    copies beside its line too, and cut the second line there (a ceiling's grid: each joint
+    across the other broken by a gap); each line's own pixels are now its copies."""
+    thin = [k for k, line in enumerate(lines) if not line.boundary]
+    if len(thin) < 2 or not hole.any():
+        return None
+    rows, columns = np.flatnonzero(hole.any(axis=1)), np.flatnonzero(hole.any(axis=0))
+    box = (slice(rows[0], rows[-1] + 1), slice(columns[0], columns[-1] + 1))
+    shape = (rows[-1] + 1 - rows[0], columns[-1] + 1 - columns[0])
+    owner = np.full(hole.shape, -1, np.int16)
+    nearest = np.full(shape, np.inf)
+    for k in thin:
+        line = lines[k]
+        within = line.band(hole.shape)[box] & hole[box]
+        relative = line.distance(shape, (rows[0], columns[0])) / line.half_width
+        nearer = within & (relative < nearest)
+        nearest[nearer] = relative[nearer]
+        owner[box][nearer] = k
+    return owner
 
 
 def _lattice_note(face: str, lattice: Lattice, wider: bool) -> str:
