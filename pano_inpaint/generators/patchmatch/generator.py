@@ -494,7 +494,7 @@ def _line_parts(lines: list[Line], hole: np.ndarray, reach: float) -> list[_Alon
         region = line.band(hole.shape) & hole
         if line.boundary:
             region &= ~banded
-        elif owner is not None:
+        elif owner is not None and _shares_crossings(line):
             region &= owner == k
         banded |= region
         parts.append(_Along(line.vectors(reach, _ALONG_TRIES), region, "line",
@@ -502,15 +502,25 @@ def _line_parts(lines: list[Line], hole: np.ndarray, reach: float) -> list[_Alon
     return parts
 
 
+def _shares_crossings(line: Line) -> bool:
+    """Whether ``line``'s band shares the pixels where it crosses another such line
+    (:func:`_nearest_line`): a sure line crossing the hole, not a boundary."""
+    return line.sure and not line.boundary and line.end is None
+
+
 def _nearest_line(lines: list[Line], hole: np.ndarray) -> np.ndarray | None:
     """``(P, P)`` int16: for each pixel of ``hole`` in the bands of two or more of ``lines``
-    that are not boundaries, the index of the one whose middle it is nearest (in units of
-    its band's half width); -1 elsewhere; None with fewer than two such lines.
+    that are sure and cross the hole (not boundaries, not ending in it), the index of the one
+    whose middle it is nearest (in units of its band's half width); -1 elsewhere; None with
+    fewer than two such lines.
 
     Where two lines cross, the first's band held the crossing whole, the light margin it
     copies beside its line too, and cut the second line there (a ceiling's grid: each joint
-    across the other broken by a gap); each line's own pixels are now its copies."""
-    thin = [k for k, line in enumerate(lines) if not line.boundary]
+    across the other broken by a gap); each line's own pixels are now its copies. Only sure
+    lines crossing the hole: with every band so shared (unsure pairs, lines ending on another
+    or turning a corner), the harness lost 2.11 dB summed at mask seed 0 (44 cases moved: the
+    forest's wrap object -0.90, the hall's rail round its corner -0.56)."""
+    thin = [k for k, line in enumerate(lines) if _shares_crossings(line)]
     if len(thin) < 2 or not hole.any():
         return None
     rows, columns = np.flatnonzero(hole.any(axis=1)), np.flatnonzero(hole.any(axis=0))
