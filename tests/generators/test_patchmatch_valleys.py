@@ -13,7 +13,8 @@ import cv2
 import numpy as np
 
 from pano_inpaint.eval.scenes import render_scene
-from pano_inpaint.generators.patchmatch import _offsets
+from pano_inpaint.generators import CubeTiles
+from pano_inpaint.generators.patchmatch import PatchMatch, _offsets
 from pano_inpaint.generators.patchmatch._offsets import find_lattice, pair_msd
 from pano_inpaint.geometry.cubemap import erp_to_cube
 from pano_inpaint.masks import nadir_mask
@@ -181,3 +182,6 @@ def test_two_dark_lines_crossing_give_a_lattice_search_an_end():
     lattice = find_lattice(image, ~hole)  # returns, whatever it finds
     if lattice is not None:
         assert np.isfinite(lattice.offsets).all()
+    # And the default generator fills the tile (its face 160 px, padded by 16).
+    out = PatchMatch().inpaint(CubeTiles(image[None], hole[None], (0,), 160, 16))[0]
+    assert np.isfinite(out).all() and np.array_equal(out[~hole], image[~hole])
