@@ -230,21 +230,25 @@ class Line:
     corner: bool = False
     slant: float = 0.0
 
-    def distance(self, shape: tuple[int, int], origin: tuple[int, int] = (0, 0)
-                 ) -> np.ndarray:
-        """``shape`` float64: each pixel's distance (px) from the line, on the window of the
-        tile whose first pixel is ``origin`` ``(y, x)``."""
+    @property
+    def crossing(self) -> bool:
+        """A sure line crossing the hole whose band is its own: not a boundary, not one that
+        ends in the hole."""
+        return self.sure and not self.boundary and self.end is None
+
+    def distance(self, ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
+        """float64: the distance (px) from the line of the pixels at rows ``ys`` and columns
+        ``xs`` (arrays that broadcast together)."""
         normal = np.array([-self.direction[1], self.direction[0]])
-        # A row's part plus a column's part, broadcast: the same sums as on a full grid of
-        # coordinates, without building one (two int64 arrays of the tile's size).
-        ys = np.arange(shape[0]) + origin[0] - self.point[0]
-        xs = np.arange(shape[1]) + origin[1] - self.point[1]
-        return np.abs((ys * normal[0])[:, None] + (xs * normal[1])[None, :])
+        return np.abs((ys - self.point[0]) * normal[0] + (xs - self.point[1]) * normal[1])
 
     def band(self, shape: tuple[int, int]) -> np.ndarray:
         """``shape`` bool: the pixels within ``half_width`` of the line (of a line that
         ends, only from ``point`` to its ``end``)."""
-        band = self.distance(shape) <= self.half_width
+        # A column of rows and a row of columns, broadcast: the same sums as on a full grid
+        # of coordinates, without building one (two int64 arrays of the tile's size).
+        band = self.distance(np.arange(shape[0])[:, None],
+                             np.arange(shape[1])[None, :]) <= self.half_width
         if self.end is not None:
             ys, xs = np.arange(shape[0]) - self.point[0], np.arange(shape[1]) - self.point[1]
             along = (ys * self.direction[0])[:, None] + (xs * self.direction[1])[None, :]
@@ -1044,12 +1048,10 @@ def _edges_met(lines: list[Line]) -> list[Line]:
     that already meet are left as they are)."""
     out = list(lines)
     for k, line in enumerate(lines):
-        if not line.sure or line.boundary or line.end is not None:
+        if not line.crossing:
             continue
-        normal = np.array([-line.direction[1], line.direction[0]])
-        apart = [abs((other.point - line.point) @ normal) for other in lines
-                 if other is not line and other.sure and not other.boundary
-                 and other.end is None
+        apart = [float(line.distance(*other.point)) for other in lines
+                 if other is not line and other.crossing
                  and abs(other.direction @ line.direction) >= np.cos(_MAX_ANGLE)]
         apart = [d for d in apart if d <= 2 * line.half_width + _EDGE_GAP]
         if apart and min(apart) / 2 > line.half_width:

@@ -489,53 +489,49 @@ def _line_parts(lines: list[Line], hole: np.ndarray, reach: float) -> list[_Alon
     # boundary's band takes their pixels first: planned the other way round, the workshop's
     # floor stripes ending on its skirting board broke the board's band (wrap object -3.3 dB).
     parts, banded = [], np.zeros_like(hole)
-    owner = _nearest_line(lines, hole)
+    others = _others_nearer(lines, hole)
     for k, line in enumerate(lines):
         region = line.band(hole.shape) & hole
         if line.boundary:
             region &= ~banded
-        elif owner is not None and _shares_crossings(line):
-            region &= owner == k
+        elif k in others:
+            region[others[k]] = False
         banded |= region
         parts.append(_Along(line.vectors(reach, _ALONG_TRIES), region, "line",
                             direction=line.direction))
     return parts
 
 
-def _shares_crossings(line: Line) -> bool:
-    """Whether ``line``'s band shares the pixels where it crosses another such line
-    (:func:`_nearest_line`): a sure line crossing the hole, not a boundary."""
-    return line.sure and not line.boundary and line.end is None
+def _others_nearer(lines: list[Line], hole: np.ndarray
+                   ) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """Where the bands of sure lines crossing the hole (``Line.crossing``) cross each other
+    inside ``hole`` ``(P, P)``: for the index of each such line, the pixels ``(ys, xs)`` of
+    its band that lie nearer another's middle (in units of each band's half width).
 
-
-def _nearest_line(lines: list[Line], hole: np.ndarray) -> np.ndarray | None:
-    """``(P, P)`` int16: for each pixel of ``hole`` in the bands of two or more of ``lines``
-    that are sure and cross the hole (not boundaries, not ending in it), the index of the one
-    whose middle it is nearest (in units of its band's half width); -1 elsewhere; None with
-    fewer than two such lines.
-
-    Where two lines cross, the first's band held the crossing whole, the light margin it
-    copies beside its line too, and cut the second line there (a ceiling's grid: each joint
-    across the other broken by a gap); each line's own pixels are now its copies. Only sure
-    lines crossing the hole: with every band so shared (unsure pairs, lines ending on another
-    or turning a corner), the harness lost 2.11 dB summed at mask seed 0 (44 cases moved: the
-    forest's wrap object -0.90, the hall's rail round its corner -0.56)."""
-    thin = [k for k, line in enumerate(lines) if _shares_crossings(line)]
-    if len(thin) < 2 or not hole.any():
-        return None
-    rows, columns = np.flatnonzero(hole.any(axis=1)), np.flatnonzero(hole.any(axis=0))
-    box = (slice(rows[0], rows[-1] + 1), slice(columns[0], columns[-1] + 1))
-    shape = (rows[-1] + 1 - rows[0], columns[-1] + 1 - columns[0])
-    owner = np.full(hole.shape, -1, np.int16)
-    nearest = np.full(shape, np.inf)
-    for k in thin:
-        line = lines[k]
-        within = line.band(hole.shape)[box] & hole[box]
-        relative = line.distance(shape, (rows[0], columns[0])) / line.half_width
-        nearer = within & (relative < nearest)
-        nearest[nearer] = relative[nearer]
-        owner[box][nearer] = k
-    return owner
+    The first line's band held the crossing whole, with the light margin it copies beside its
+    line, and cut the second line there (a ceiling's grid: each joint broken by a gap where
+    another crosses it); each line now keeps the pixels of the crossing nearer its own middle.
+    Only sure lines crossing the hole: with every band so shared (unsure pairs, lines ending
+    on another or turning a corner), the harness lost 2.11 dB summed at mask seed 0 (44 cases
+    moved: the forest's wrap object -0.90, the hall's rail round its corner -0.56)."""
+    crossing = [k for k, line in enumerate(lines) if line.crossing]
+    if len(crossing) < 2:
+        return {}
+    pixels = [np.nonzero(lines[k].band(hole.shape) & hole) for k in crossing]
+    rows = np.concatenate([ys for ys, _ in pixels])
+    columns = np.concatenate([xs for _, xs in pixels])
+    relative = np.concatenate([lines[k].distance(ys, xs) / lines[k].half_width
+                               for k, (ys, xs) in zip(crossing, pixels, strict=True)])
+    owners = np.repeat(crossing, [ys.size for ys, _ in pixels])
+    # Per pixel, the nearest line's entry first; every other entry there is another line's
+    # pixel that a nearer one takes.
+    flat = rows.astype(np.int64) * hole.shape[1] + columns
+    order = np.lexsort((relative, flat))
+    later = np.zeros(order.size, bool)
+    later[1:] = flat[order][1:] == flat[order][:-1]
+    taken = order[later]
+    return {k: (rows[taken][owners[taken] == k], columns[taken][owners[taken] == k])
+            for k in np.unique(owners[taken]).tolist()}
 
 
 def _lattice_note(face: str, lattice: Lattice, wider: bool) -> str:
