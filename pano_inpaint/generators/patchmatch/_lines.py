@@ -239,7 +239,7 @@ class Line:
     def distance(self, ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
         """float64: the distance (px) from the line of the pixels at rows ``ys`` and columns
         ``xs`` (arrays that broadcast together)."""
-        normal = np.array([-self.direction[1], self.direction[0]])
+        normal = _normal(self.direction)
         return np.abs((ys - self.point[0]) * normal[0] + (xs - self.point[1]) * normal[1])
 
     def band(self, shape: tuple[int, int]) -> np.ndarray:

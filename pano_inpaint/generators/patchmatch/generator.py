@@ -489,9 +489,9 @@ def _line_parts(lines: list[Line], hole: np.ndarray, reach: float) -> list[_Alon
     # boundary's band takes their pixels first: planned the other way round, the workshop's
     # floor stripes ending on its skirting board broke the board's band (wrap object -3.3 dB).
     parts, banded = [], np.zeros_like(hole)
-    others = _others_nearer(lines, hole)
-    for k, line in enumerate(lines):
-        region = line.band(hole.shape) & hole
+    bands = [line.band(hole.shape) & hole for line in lines]
+    others = _others_nearer(lines, bands)
+    for k, (line, region) in enumerate(zip(lines, bands, strict=True)):
         if line.boundary:
             region &= ~banded
         elif k in others:
@@ -502,11 +502,12 @@ def _line_parts(lines: list[Line], hole: np.ndarray, reach: float) -> list[_Alon
     return parts
 
 
-def _others_nearer(lines: list[Line], hole: np.ndarray
+def _others_nearer(lines: list[Line], bands: list[np.ndarray]
                    ) -> dict[int, tuple[np.ndarray, np.ndarray]]:
     """Where the bands of sure lines crossing the hole (``Line.crossing``) cross each other
-    inside ``hole`` ``(P, P)``: for the index of each such line, the pixels ``(ys, xs)`` of
-    its band that lie nearer another's middle (in units of each band's half width).
+    (``bands``: each line's ``(P, P)`` band in the hole): for the index of each such line, the
+    pixels ``(ys, xs)`` of its band that lie nearer another's middle (in units of each band's
+    half width).
 
     The first line's band held the crossing whole, with the light margin it copies beside its
     line, and cut the second line there (a ceiling's grid: each joint broken by a gap where
@@ -517,7 +518,7 @@ def _others_nearer(lines: list[Line], hole: np.ndarray
     crossing = [k for k, line in enumerate(lines) if line.crossing]
     if len(crossing) < 2:
         return {}
-    pixels = [np.nonzero(lines[k].band(hole.shape) & hole) for k in crossing]
+    pixels = [np.nonzero(bands[k]) for k in crossing]
     rows = np.concatenate([ys for ys, _ in pixels])
     columns = np.concatenate([xs for _, xs in pixels])
     relative = np.concatenate([lines[k].distance(ys, xs) / lines[k].half_width
@@ -525,13 +526,13 @@ def _others_nearer(lines: list[Line], hole: np.ndarray
     owners = np.repeat(crossing, [ys.size for ys, _ in pixels])
     # Per pixel, the nearest line's entry first; every other entry there is another line's
     # pixel that a nearer one takes.
-    flat = rows.astype(np.int64) * hole.shape[1] + columns
+    flat = rows.astype(np.int64) * bands[0].shape[1] + columns
     order = np.lexsort((relative, flat))
     later = np.zeros(order.size, bool)
     later[1:] = flat[order][1:] == flat[order][:-1]
     taken = order[later]
-    return {k: (rows[taken][owners[taken] == k], columns[taken][owners[taken] == k])
-            for k in np.unique(owners[taken]).tolist()}
+    rows, columns, owners = rows[taken], columns[taken], owners[taken]
+    return {k: (rows[owners == k], columns[owners == k]) for k in np.unique(owners).tolist()}
 
 
 def _lattice_note(face: str, lattice: Lattice, wider: bool) -> str:
