@@ -52,7 +52,8 @@ from pano_inpaint.generators.patchmatch._offsets import (
 from pano_inpaint.geometry.conventions import FACE_CENTER
 from pano_inpaint.values import LogBrightness
 
-__all__ = ["find_stripes", "lattice_stripes", "stripes_light", "stripes_line"]
+__all__ = ["find_stripes", "lattice_stripes", "oriented_all_round", "stripes_light",
+           "stripes_line"]
 
 _MIN_COHERENCE = 0.3  # the ring's mean orientation vector (wood 0.44-0.54, ground <= 0.12)
 _SECTORS = 8  # around the hole's centre
@@ -141,20 +142,21 @@ def find_stripes(image: np.ndarray, hole: np.ndarray) -> np.ndarray | None:
     return _find_stripes(image, hole)
 
 
-def _find_stripes(image: np.ndarray, hole: np.ndarray) -> np.ndarray | None:
-    """:func:`find_stripes` on a tile of at most :data:`_WORK_SIZE` px (or any, unreduced)."""
+def _ring(hole: np.ndarray) -> np.ndarray | None:
+    """``(P, P)`` bool: the known ring around ``hole`` the orientation is judged on (None if
+    too small)."""
     known = ~hole
     inside = cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3)
     outside = cv2.distanceTransform(known.astype(np.uint8), cv2.DIST_L2, 3)
     ring = (outside > 3) & (outside <= max(12.0, 0.5 * float(inside.max())))
     ring &= cv2.erode(known.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
-    if ring.sum() < _SECTORS * _MIN_SECTOR:
-        return None
-    detail = _detail(image, known)
-    vectors = _orientation(detail)
-    mean = complex(vectors[ring].mean())
-    if abs(mean) < _MIN_COHERENCE:
-        return None
+    return ring if ring.sum() >= _SECTORS * _MIN_SECTOR else None
+
+
+def _sectors_along(vectors: np.ndarray, hole: np.ndarray, ring: np.ndarray,
+                   mean: complex) -> float:
+    """The share of the ring's sectors around ``hole`` (those holding enough of ``ring``) whose
+    orientation ``vectors`` agree with ``mean``'s angle (``_SECTOR_AGREE``)."""
     ys, xs = np.nonzero(hole)
     yy, xx = np.nonzero(ring)
     sector = (((np.arctan2(yy - ys.mean(), xx - xs.mean()) + np.pi) / (2 * np.pi) * _SECTORS)
@@ -163,9 +165,40 @@ def _find_stripes(image: np.ndarray, hole: np.ndarray) -> np.ndarray | None:
     counts = np.bincount(sector, minlength=_SECTORS)
     sums = np.bincount(sector, weights=along, minlength=_SECTORS)
     used = counts >= _MIN_SECTOR
-    agree = (sums[used] / counts[used]) >= _SECTOR_AGREE
-    if not used.any() or agree.mean() < _SECTOR_SHARE:
+    if not used.any():
+        return 0.0
+    return float(((sums[used] / counts[used]) >= _SECTOR_AGREE).mean())
+
+
+def oriented_all_round(image: np.ndarray, hole: np.ndarray, direction: np.ndarray) -> bool:
+    """Whether the texture of the known ring around ``hole`` (``(P, P)`` bool) on ``image``
+    (``(P, P, C)``) runs along ``direction`` (``(dy, dx)``) on as many of its sectors as
+    stripes must (``_SECTOR_SHARE``): stripes show it all round the hole, a lone line only
+    where it enters and leaves it."""
+    ring = _ring(hole)
+    if ring is None:
+        return False
+    vectors = _orientation(_detail(image, ~hole))
+    unit = np.asarray(direction, np.float64) / np.hypot(*direction)
+    # The gradient runs across the direction; the tensor's angle is twice the gradient's.
+    gradient = np.arctan2(-unit[1], unit[0])
+    return _sectors_along(vectors, hole, ring, complex(np.exp(2j * gradient))) >= _SECTOR_SHARE
+
+
+def _find_stripes(image: np.ndarray, hole: np.ndarray) -> np.ndarray | None:
+    """:func:`find_stripes` on a tile of at most :data:`_WORK_SIZE` px (or any, unreduced)."""
+    known = ~hole
+    ring = _ring(hole)
+    if ring is None:
         return None
+    detail = _detail(image, known)
+    vectors = _orientation(detail)
+    mean = complex(vectors[ring].mean())
+    if abs(mean) < _MIN_COHERENCE:
+        return None
+    if _sectors_along(vectors, hole, ring, mean) < _SECTOR_SHARE:
+        return None
+    ys, xs = np.nonzero(hole)
     gradient = 0.5 * np.angle(mean)  # from the columns towards the rows
     direction = np.array([np.cos(gradient), -np.sin(gradient)])  # (dy, dx), across the gradient
     extent = float(np.ptp(ys * direction[0] + xs * direction[1])) + 1.0

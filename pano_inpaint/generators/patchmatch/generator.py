@@ -35,6 +35,7 @@ from pano_inpaint.generators.patchmatch._offsets import (
     channel_mean,
     find_lattice,
     known_mean,
+    not_parallel,
     tone_lattice,
 )
 from pano_inpaint.generators.patchmatch._plane import Rectified, floor_lattice
@@ -49,6 +50,7 @@ from pano_inpaint.generators.patchmatch._pyramid import (
 )
 from pano_inpaint.generators.patchmatch._stripes import (
     lattice_stripes,
+    oriented_all_round,
     stripes_light,
     stripes_line,
 )
@@ -472,7 +474,36 @@ class _Along:
     arc: Arc | None = None
 
 
+_LONE_SPREAD = 8.0  # px across: the edges of one line (``_lone_line``), not of stripes
 _IDENTITY = np.eye(3)  # the kernel's homography for shifts on the tile itself
+
+
+def _one_valley(lattice: Lattice) -> bool:
+    """Whether ``lattice``'s one direction lies along a valley (the texture matches itself
+    all along it: a line or stripes) and no other direction dips."""
+    return lattice.basis()[1] is None and bool(lattice.along[0])
+
+
+def _lone_line(lattice: Lattice, lines: list[Line], sure_only: bool, image: np.ndarray,
+               hole: np.ndarray) -> bool:
+    """Whether ``lattice``, along one valley (``_one_valley``), is one line crossing the hole
+    (tile ``image`` ``(P, P, C)``, ``hole`` ``(P, P)``), not stripes: a sure line the tile
+    draws crosses the hole along its shift, the lines drawn along it lie within
+    ``_LONE_SPREAD`` px of each other across it (the two edges of one line; painted stripes
+    on a floor are several lines apart), and the ring's texture does not run that way all
+    round the hole (``_stripes.oriented_all_round``; a line shows it only where it enters and
+    leaves, planks all round, though under a large cap only one joint may be drawn). Filled
+    as a lattice, the whole hole was copied along a lone line, whose band the finish then
+    faded as any copied texture (0.70 of its contrast in the hole's middle); the line step
+    keeps it."""
+    a = lattice.basis()[0]
+    along = [line for line in _drawable(lines, sure_only)
+             if line.crossing and not not_parallel(line.direction, a)]
+    if not any(line.sure for line in along):
+        return False
+    normal = np.array([-a[1], a[0]]) / np.hypot(*a)
+    across = [float(line.point @ normal) for line in along]
+    return max(across) - min(across) <= _LONE_SPREAD and not oriented_all_round(image, hole, a)
 
 
 def _drawable(lines: list[Line], sure_only: bool) -> list[Line]:
@@ -1364,6 +1395,9 @@ class PatchMatch:
             except BaseException:
                 enough.set()
                 raise
+            if lattice is not None and _one_valley(lattice) and _lone_line(
+                    lattice, lines_found.result()[0], sure_only, image, hole):
+                lattice = None
             if lattice is not None:
                 enough.set()
                 lines_found.result()
