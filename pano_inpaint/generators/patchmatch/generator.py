@@ -475,6 +475,7 @@ class _Along:
 
 
 _LONE_SPREAD = 8.0  # px across: the edges of one line (``_lone_line``), not of stripes
+_LINE_MARGIN = 3.0  # band half widths: what a line covers of the ring (``_lines_alone``)
 _IDENTITY = np.eye(3)  # the kernel's homography for shifts on the tile itself
 
 
@@ -504,6 +505,36 @@ def _lone_line(lattice: Lattice, lines: list[Line], sure_only: bool, image: np.n
     normal = np.array([-a[1], a[0]]) / np.hypot(*a)
     across = [float(line.point @ normal) for line in along]
     return max(across) - min(across) <= _LONE_SPREAD and not oriented_all_round(image, hole, a)
+
+
+def _steps_along_lines(lattice: Lattice, lines: list[Line], sure_only: bool) -> bool:
+    """Whether both of ``lattice``'s basis steps run along sure lines the tile draws across
+    the hole (either edge of a wide line included: two lines crossing may make a lattice of
+    short steps along each)."""
+    a, b, _ = lattice.basis()
+    if b is None:
+        return False
+    sure = [line.direction for line in _drawable(lines, sure_only)
+            if line.sure and line.end is None]
+    return all(any(not not_parallel(direction, step) for direction in sure) for step in (a, b))
+
+
+def _lines_alone(lattice: Lattice, lines: list[Line], sure_only: bool, image: np.ndarray,
+                 hole: np.ndarray, min_strength: float) -> bool:
+    """Whether ``lattice``, both of whose steps run along lines crossing the hole
+    (``_steps_along_lines``), is those lines alone: on the known ring without the lines drawn
+    along its steps (and ``_LINE_MARGIN`` band widths beside them) no lattice is found. Two
+    dark lines 5 px wide crossing on a plain ground made a lattice of 6 px steps along them,
+    whose copies filled the hole with dotted lines at 0.17 of their contrast; a grid's joints
+    leave the rest of the grid."""
+    a, b, _ = lattice.basis()
+    along = [line for line in _drawable(lines, sure_only) if line.end is None and any(
+        not not_parallel(line.direction, step) for step in (a, b))]
+    ys, xs = np.arange(hole.shape[0])[:, None], np.arange(hole.shape[1])[None, :]
+    beside = np.zeros_like(hole)
+    for line in along:
+        beside |= line.distance(ys, xs) <= _LINE_MARGIN * line.half_width + 1.0
+    return find_lattice(image, ~hole & ~beside, min_strength=min_strength) is None
 
 
 def _drawable(lines: list[Line], sure_only: bool) -> list[Line]:
@@ -1397,6 +1428,11 @@ class PatchMatch:
                 raise
             if lattice is not None and _one_valley(lattice) and _lone_line(
                     lattice, lines_found.result()[0], sure_only, image, hole):
+                lattice = None
+            if lattice is not None and _steps_along_lines(lattice, lines_found.result()[0],
+                                                          sure_only) and _lines_alone(
+                    lattice, lines_found.result()[0], sure_only, image, hole,
+                    p.lattice_strength):
                 lattice = None
             if lattice is not None:
                 enough.set()
