@@ -489,7 +489,7 @@ def _lone_line(lattice: Lattice, lines: list[Line], sure_only: bool, image: np.n
                hole: np.ndarray) -> bool:
     """Whether ``lattice``, along one valley (``_one_valley``), is one line crossing the hole
     (tile ``image`` ``(P, P, C)``, ``hole`` ``(P, P)``), not stripes: a sure line the tile
-    draws crosses the hole along its shift, the lines drawn along it lie within
+    draws crosses the hole along its shift, the sure lines drawn along it lie within
     ``_LONE_SPREAD`` px of each other across it (the two edges of one line; painted stripes
     on a floor are several lines apart), and the ring's texture does not run that way all
     round the hole (``_stripes.oriented_all_round``; a line shows it only where it enters and
@@ -498,9 +498,10 @@ def _lone_line(lattice: Lattice, lines: list[Line], sure_only: bool, image: np.n
     faded as any copied texture (0.70 of its contrast in the hole's middle); the line step
     keeps it."""
     a = lattice.basis()[0]
+    # A painted stripe's edges are boundaries (two colours beside them): counted too.
     along = [line for line in _drawable(lines, sure_only)
-             if line.crossing and not not_parallel(line.direction, a)]
-    if not any(line.sure for line in along):
+             if line.sure and line.end is None and not not_parallel(line.direction, a)]
+    if not along:
         return False
     normal = np.array([-a[1], a[0]]) / np.hypot(*a)
     across = [float(line.point @ normal) for line in along]
