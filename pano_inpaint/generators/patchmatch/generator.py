@@ -475,6 +475,7 @@ class _Along:
 
 
 _LONE_SPREAD = 8.0  # px across: the edges of one line (``_lone_line``), not of stripes
+_LINE_STEP = 4.0  # band half widths: a lattice step no longer is a crossing's (``_steps_...``)
 _LINE_MARGIN = 3.0  # band half widths: what a line covers of the ring (``_lines_alone``)
 _IDENTITY = np.eye(3)  # the kernel's homography for shifts on the tile itself
 
@@ -510,14 +511,19 @@ def _lone_line(lattice: Lattice, lines: list[Line], sure_only: bool, image: np.n
 
 def _steps_along_lines(lattice: Lattice, lines: list[Line], sure_only: bool) -> bool:
     """Whether both of ``lattice``'s basis steps run along sure lines the tile draws across
-    the hole (either edge of a wide line included: two lines crossing may make a lattice of
-    short steps along each)."""
+    the hole (either edge of a wide line included), each step at most ``_LINE_STEP`` of those
+    lines' band half widths long: two lines crossing make a lattice of steps about as long as
+    they are wide along each (the crossing moved by such a step still overlaps itself); a
+    grid's joints are far apart beside their width."""
     a, b, _ = lattice.basis()
     if b is None:
         return False
-    sure = [line.direction for line in _drawable(lines, sure_only)
-            if line.sure and line.end is None]
-    return all(any(not not_parallel(direction, step) for direction in sure) for step in (a, b))
+    sure = [line for line in _drawable(lines, sure_only) if line.sure and line.end is None]
+    for step in (a, b):
+        along = [line for line in sure if not not_parallel(line.direction, step)]
+        if not along or np.hypot(*step) > _LINE_STEP * max(line.half_width for line in along):
+            return False
+    return True
 
 
 def _lines_alone(lattice: Lattice, lines: list[Line], sure_only: bool, image: np.ndarray,
