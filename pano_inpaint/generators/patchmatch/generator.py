@@ -474,9 +474,9 @@ class _Along:
     arc: Arc | None = None
 
 
-_LONE_SPREAD = 8.0  # px across: the edges of one line (``_lone_line``), not of stripes
-_LINE_STEP = 4.0  # band half widths: a lattice step no longer is a crossing's (``_steps_...``)
-_LINE_MARGIN = 3.0  # band half widths: what a line covers of the ring (``_lines_alone``)
+_LONE_SPREAD = 8.0  # px across: the edges of one line (``_one_line_along``), not stripes
+_CROSSING_STEP = 16.0  # px: a lattice step no longer may be two lines crossing's
+_LINE_MARGIN = 3.0  # band half widths: what a line covers of the ring (``_two_lines_crossing``)
 _IDENTITY = np.eye(3)  # the kernel's homography for shifts on the tile itself
 
 
@@ -486,60 +486,57 @@ def _one_valley(lattice: Lattice) -> bool:
     return lattice.basis()[1] is None and bool(lattice.along[0])
 
 
-def _lone_line(lattice: Lattice, lines: list[Line], sure_only: bool, image: np.ndarray,
-               hole: np.ndarray) -> bool:
-    """Whether ``lattice``, along one valley (``_one_valley``), is one line crossing the hole
-    (tile ``image`` ``(P, P, C)``, ``hole`` ``(P, P)``), not stripes: a sure line the tile
-    draws crosses the hole along its shift, the sure lines drawn along it lie within
-    ``_LONE_SPREAD`` px of each other across it (the two edges of one line; painted stripes
-    on a floor are several lines apart), and the ring's texture does not run that way all
-    round the hole (``_stripes.oriented_all_round``; a line shows it only where it enters and
-    leaves, planks all round, though under a large cap only one joint may be drawn). Filled
-    as a lattice, the whole hole was copied along a lone line, whose band the finish then
-    faded as any copied texture (0.70 of its contrast in the hole's middle); the line step
-    keeps it."""
-    a = lattice.basis()[0]
-    # A painted stripe's edges are boundaries (two colours beside them): counted too.
-    along = [line for line in _drawable(lines, sure_only)
-             if line.sure and line.end is None and not not_parallel(line.direction, a)]
+def _short_steps(lattice: Lattice) -> bool:
+    """Whether ``lattice`` has two directions, both steps at most ``_CROSSING_STEP`` long: two
+    lines crossing make a lattice of steps about as long as they are wide along each (the
+    crossing moved by such a step still overlaps itself)."""
+    a, b, _ = lattice.basis()
+    return b is not None and max(np.hypot(*a), np.hypot(*b)) <= _CROSSING_STEP
+
+
+def _one_line_along(step: np.ndarray, lines: list[Line]) -> list[Line]:
+    """The sure ``lines`` (either edge of a wide line, a painted stripe's edges being
+    boundaries; none ending in the hole) that run along ``step``, if they are one line: all
+    within ``_LONE_SPREAD`` px of each other across it (stripes are several lines apart);
+    else none."""
+    along = [line for line in lines
+             if line.sure and line.end is None and not not_parallel(line.direction, step)]
     if not along:
-        return False
-    normal = np.array([-a[1], a[0]]) / np.hypot(*a)
+        return []
+    normal = np.array([-step[1], step[0]]) / np.hypot(*step)
     across = [float(line.point @ normal) for line in along]
-    return max(across) - min(across) <= _LONE_SPREAD and not oriented_all_round(image, hole, a)
+    return along if max(across) - min(across) <= _LONE_SPREAD else []
 
 
-def _steps_along_lines(lattice: Lattice, lines: list[Line], sure_only: bool) -> bool:
-    """Whether both of ``lattice``'s basis steps run along sure lines the tile draws across
-    the hole (either edge of a wide line included), each step at most ``_LINE_STEP`` of those
-    lines' band half widths long: two lines crossing make a lattice of steps about as long as
-    they are wide along each (the crossing moved by such a step still overlaps itself); a
-    grid's joints are far apart beside their width."""
+def _lone_line(lattice: Lattice, lines: list[Line], image: np.ndarray, hole: np.ndarray
+               ) -> bool:
+    """Whether ``lattice``, along one valley (``_one_valley``), is one line crossing the hole
+    (tile ``image`` ``(P, P, C)``, ``hole`` ``(P, P)``), not stripes: the drawn ``lines``
+    along its shift are one line (``_one_line_along``) and the ring's texture does not run
+    that way all round the hole (``_stripes.oriented_all_round``: a line shows it only where
+    it enters and leaves, planks all round, though under a large cap only one of their joints
+    may be drawn). Filled as a lattice, the whole hole was copied along a lone line, whose
+    band the finish then faded as any copied texture (0.70 of its contrast in the hole's
+    middle); the line step keeps it."""
+    a = lattice.basis()[0]
+    return bool(_one_line_along(a, lines)) and not oriented_all_round(image, hole, a)
+
+
+def _two_lines_crossing(lattice: Lattice, lines: list[Line], image: np.ndarray,
+                        hole: np.ndarray, min_strength: float) -> bool:
+    """Whether ``lattice``, of two short steps (``_short_steps``), is two lines crossing the
+    hole: the drawn ``lines`` along each step are one line (``_one_line_along``), and the
+    known ring without them (and ``_LINE_MARGIN`` band half widths beside them) shows no
+    lattice. Two dark lines 5 px wide crossing on a plain ground made a lattice of 6 px
+    steps along them, whose copies filled the hole with dotted lines at 0.16-0.19 of their
+    contrast; a grid of small tiles keeps its lattice beside the joints drawn."""
     a, b, _ = lattice.basis()
-    if b is None:
+    along = [_one_line_along(step, lines) for step in (a, b)]
+    if not all(along):
         return False
-    sure = [line for line in _drawable(lines, sure_only) if line.sure and line.end is None]
-    for step in (a, b):
-        along = [line for line in sure if not not_parallel(line.direction, step)]
-        if not along or np.hypot(*step) > _LINE_STEP * max(line.half_width for line in along):
-            return False
-    return True
-
-
-def _lines_alone(lattice: Lattice, lines: list[Line], sure_only: bool, image: np.ndarray,
-                 hole: np.ndarray, min_strength: float) -> bool:
-    """Whether ``lattice``, both of whose steps run along lines crossing the hole
-    (``_steps_along_lines``), is those lines alone: on the known ring without the lines drawn
-    along its steps (and ``_LINE_MARGIN`` band widths beside them) no lattice is found. Two
-    dark lines 5 px wide crossing on a plain ground made a lattice of 6 px steps along them,
-    whose copies filled the hole with dotted lines at 0.17 of their contrast; a grid's joints
-    leave the rest of the grid."""
-    a, b, _ = lattice.basis()
-    along = [line for line in _drawable(lines, sure_only) if line.end is None and any(
-        not not_parallel(line.direction, step) for step in (a, b))]
     ys, xs = np.arange(hole.shape[0])[:, None], np.arange(hole.shape[1])[None, :]
     beside = np.zeros_like(hole)
-    for line in along:
+    for line in along[0] + along[1]:
         beside |= line.distance(ys, xs) <= _LINE_MARGIN * line.half_width + 1.0
     return find_lattice(image, ~hole & ~beside, min_strength=min_strength) is None
 
@@ -1433,14 +1430,13 @@ class PatchMatch:
             except BaseException:
                 enough.set()
                 raise
-            if lattice is not None and _one_valley(lattice) and _lone_line(
-                    lattice, lines_found.result()[0], sure_only, image, hole):
-                lattice = None
-            if lattice is not None and _steps_along_lines(lattice, lines_found.result()[0],
-                                                          sure_only) and _lines_alone(
-                    lattice, lines_found.result()[0], sure_only, image, hole,
-                    p.lattice_strength):
-                lattice = None
+            # A lattice that may be lines is only taken once the lines are known (the
+            # search is waited for, not stopped).
+            if lattice is not None and (_one_valley(lattice) or _short_steps(lattice)):
+                drawn = _drawable(lines_found.result()[0], sure_only)
+                if (_lone_line(lattice, drawn, image, hole) if _one_valley(lattice) else
+                        _two_lines_crossing(lattice, drawn, image, hole, p.lattice_strength)):
+                    lattice = None
             if lattice is not None:
                 enough.set()
                 lines_found.result()
