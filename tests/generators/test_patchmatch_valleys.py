@@ -217,3 +217,22 @@ def test_two_dark_lines_crossing_are_continued_as_lines_not_as_a_lattice_of_thei
             contrast = (out[ground].mean() - out[on].mean()) / (grey[ground].mean()
                                                                  - grey[on].mean())
             assert contrast >= 0.7
+
+
+def test_a_checker_of_small_cells_stays_a_lattice_beside_its_lines():
+    """Steps as short as two crossing lines' (cells 5 and 6 px: steps of 5 and 13 px) with
+    edges crossing the hole along them: a checker's many parallel edges are not one line each
+    way, and its fill is its lattice's."""
+    y, x = np.mgrid[0:104, 0:104].astype(np.float64)
+    hole = np.hypot(y - 51.5, x - 51.5) <= 24
+    for cell in (5.0, 6.0):
+        cells = (np.floor((y * 0.8 + x * 0.6) / cell) + np.floor((-y * 0.6 + x * 0.8) / cell))
+        grey = 0.3 + 0.4 * (cells.astype(int) % 2) + np.random.default_rng(0).normal(
+            0, 0.02, y.shape)
+        image = np.repeat(grey[..., None], 3, axis=-1).astype(np.float32)
+        image[hole] = 0
+        lattice = find_lattice(image, ~hole)
+        assert lattice is not None and max(np.hypot(*step) for step in lattice.basis()[:2]) <= 16
+        tiles = CubeTiles(image[None], hole[None], (5,), 88, 8)
+        PatchMatch().inpaint(tiles)
+        assert any("along the lattice" in note for note in tiles.notes)
