@@ -508,37 +508,49 @@ def _one_line_along(step: np.ndarray, lines: list[Line]) -> list[Line]:
     return along if max(across) - min(across) <= _LONE_SPREAD else []
 
 
-def _lone_line(lattice: Lattice, lines: list[Line], image: np.ndarray, hole: np.ndarray
-               ) -> bool:
+def _lone_line(lattice: Lattice, lines: list[Line], image: np.ndarray, hole: np.ndarray,
+               min_strength: float) -> bool:
     """Whether ``lattice``, along one valley (``_one_valley``), is one line crossing the hole
     (tile ``image`` ``(P, P, C)``, ``hole`` ``(P, P)``), not stripes: the drawn ``lines``
-    along its shift are one line (``_one_line_along``) and the ring's texture does not run
-    that way all round the hole (``_stripes.oriented_all_round``: a line shows it only where
-    it enters and leaves, planks all round, though under a large cap only one of their joints
-    may be drawn). Filled as a lattice, the whole hole was copied along a lone line, whose
-    band the finish then faded as any copied texture (0.70 of its contrast in the hole's
-    middle); the line step keeps it."""
+    along its shift are one line (``_one_line_along``), the ring's texture does not run that
+    way all round the hole (``_stripes.oriented_all_round``: a line shows it only where it
+    enters and leaves, planks all round, though under a large cap only one of their joints
+    may be drawn), and the ring without that line shows no lattice along it
+    (``_without_lines``: a kerb's other edges, a road's and a pavement's, make the valley
+    too, undrawn under a 50-degree cap). Filled as a lattice, the whole hole was copied along
+    a lone line, whose band the finish then faded as any copied texture (0.70 of its contrast
+    in the hole's middle); the line step keeps it."""
     a = lattice.basis()[0]
-    return bool(_one_line_along(a, lines)) and not oriented_all_round(image, hole, a)
+    line = _one_line_along(a, lines)
+    if not line or oriented_all_round(image, hole, a):
+        return False
+    left = _without_lines(line, image, hole, min_strength)
+    return left is None or not_parallel(left.basis()[0], a)
 
 
 def _two_lines_crossing(lattice: Lattice, lines: list[Line], image: np.ndarray,
                         hole: np.ndarray, min_strength: float) -> bool:
     """Whether ``lattice``, of two short steps (``_short_steps``), is two lines crossing the
     hole: the drawn ``lines`` along each step are one line (``_one_line_along``), and the
-    known ring without them (and ``_LINE_MARGIN`` band half widths beside them) shows no
-    lattice. Two dark lines 5 px wide crossing on a plain ground made a lattice of 6 px
-    steps along them, whose copies filled the hole with dotted lines at 0.16-0.19 of their
-    contrast; a grid of small tiles keeps its lattice beside the joints drawn."""
+    known ring without them shows no lattice (``_without_lines``). Two dark lines 5 px wide
+    crossing on a plain ground made a lattice of 6 px steps along them, whose copies filled
+    the hole with dotted lines at 0.16-0.19 of their contrast; a grid of small tiles keeps
+    its lattice beside the joints drawn."""
     a, b, _ = lattice.basis()
     along = [_one_line_along(step, lines) for step in (a, b)]
-    if not all(along):
-        return False
+    return all(along) and _without_lines(along[0] + along[1], image, hole,
+                                          min_strength) is None
+
+
+def _without_lines(lines: list[Line], image: np.ndarray, hole: np.ndarray,
+                   min_strength: float) -> Lattice | None:
+    """The lattice of the known ring of ``image`` around ``hole`` with ``lines`` (and
+    ``_LINE_MARGIN`` band half widths beside them) left out, if any."""
     ys, xs = np.arange(hole.shape[0])[:, None], np.arange(hole.shape[1])[None, :]
     beside = np.zeros_like(hole)
-    for line in along[0] + along[1]:
+    for line in lines:
         beside |= line.distance(ys, xs) <= _LINE_MARGIN * line.half_width + 1.0
-    return find_lattice(image, ~hole & ~beside, min_strength=min_strength) is None
+    return find_lattice(image, ~hole & ~beside, min_strength=min_strength)
 
 
 def _drawable(lines: list[Line], sure_only: bool) -> list[Line]:
@@ -1434,7 +1446,8 @@ class PatchMatch:
             # search is waited for, not stopped).
             if lattice is not None and (_one_valley(lattice) or _short_steps(lattice)):
                 drawn = _drawable(lines_found.result()[0], sure_only)
-                if (_lone_line(lattice, drawn, image, hole) if _one_valley(lattice) else
+                if (_lone_line(lattice, drawn, image, hole, p.lattice_strength)
+                        if _one_valley(lattice) else
                         _two_lines_crossing(lattice, drawn, image, hole, p.lattice_strength)):
                     lattice = None
             if lattice is not None:
