@@ -665,6 +665,29 @@ def test_a_lone_line_found_as_a_lattice_keeps_its_contrast_in_the_hole_s_middle(
     assert kept >= 0.85 * known
 
 
+@pytest.mark.parametrize("kerb", [False, True])
+def test_a_lone_line_is_one_only_where_nothing_else_makes_its_valley(rng, kerb):
+    """``_lone_line`` on the line tile's lattice (one shift along its valley), handed the
+    line's two edges only: the line alone is lone; beside a kerb's step parallel to it 24 px
+    away (undrawn, as under a 50-degree cap where only one pair was found) the ring without
+    the line still shows the valley, and the lattice is the kerb's to fill."""
+    from pano_inpaint.generators.patchmatch._lines import Line
+
+    y, x = _grid()
+    centre = (SIZE - 1) / 2
+    across = (y - centre) * LINE_NORMAL[0] + (x - centre) * LINE_NORMAL[1]
+    image = _line_tile(rng)
+    if kerb:
+        image = image + np.where(across > 24, 0.4, 0.0)[..., None].astype(np.float32)
+    hole = _line_hole()
+    lattice = find_lattice(image, ~hole, min_strength=0.3)
+    assert lattice is not None and generator._one_valley(lattice)
+    direction = np.array([-LINE_NORMAL[1], LINE_NORMAL[0]])
+    edges = [Line(np.array([centre, centre]) + side * LINE_NORMAL, direction, 2.2, sure=True)
+             for side in (-1.5, 1.5)]
+    assert generator._lone_line(lattice, edges, image, hole, 0.3) is not kerb
+
+
 def test_stripes_run_along_their_direction_all_round_a_hole_and_a_lone_line_does_not(rng):
     """``oriented_all_round``: planks (the line tile's direction, a joint every 7 px) show
     their direction on every side of the hole; one line only where it crosses the ring, and
