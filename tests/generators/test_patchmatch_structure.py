@@ -685,7 +685,7 @@ def test_a_lone_line_is_one_only_where_nothing_else_makes_its_valley(rng, kerb):
     direction = np.array([-LINE_NORMAL[1], LINE_NORMAL[0]])
     edges = [Line(np.array([centre, centre]) + side * LINE_NORMAL, direction, 2.2, sure=True)
              for side in (-1.5, 1.5)]
-    assert generator._lone_line(lattice, edges, image, hole, 0.3) is not kerb
+    assert generator._lone_line(lattice, edges, image, hole, 0.3, FACE) is not kerb
 
 
 def test_stripes_run_along_their_direction_all_round_a_hole_and_a_lone_line_does_not(rng):

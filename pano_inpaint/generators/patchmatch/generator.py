@@ -474,9 +474,11 @@ class _Along:
     arc: Arc | None = None
 
 
-_LONE_SPREAD = 8.0  # px across: the edges of one line (``_one_line_along``), not stripes
-_CROSSING_STEP = 16.0  # px: a lattice step no longer may be two lines crossing's
-_LINE_MARGIN = 3.0  # band half widths: what a line covers of the ring (``_two_lines_crossing``)
+# Across, of the face (8 px at least): the edges of one line (``_one_line_along``), not stripes.
+_LONE_SPREAD = 0.025
+# Of the face (16 px at least): a lattice step no longer may be two lines crossing's.
+_CROSSING_STEP = 0.05
+_LINE_MARGIN = 3.0  # band half widths: what a line covers of the ring (``_without_lines``)
 _IDENTITY = np.eye(3)  # the kernel's homography for shifts on the tile itself
 
 
@@ -486,30 +488,32 @@ def _one_valley(lattice: Lattice) -> bool:
     return lattice.basis()[1] is None and bool(lattice.along[0])
 
 
-def _short_steps(lattice: Lattice) -> bool:
-    """Whether ``lattice`` has two directions, both steps at most ``_CROSSING_STEP`` long: two
+def _short_steps(lattice: Lattice, face_size: int) -> bool:
+    """Whether ``lattice`` has two directions, both steps at most ``_CROSSING_STEP`` of the
+    face long (16 px at least): two
     lines crossing make a lattice of steps about as long as they are wide along each (the
     crossing moved by such a step still overlaps itself)."""
     a, b, _ = lattice.basis()
-    return b is not None and max(np.hypot(*a), np.hypot(*b)) <= _CROSSING_STEP
+    longest = max(16.0, _CROSSING_STEP * face_size)
+    return b is not None and max(np.hypot(*a), np.hypot(*b)) <= longest
 
 
-def _one_line_along(step: np.ndarray, lines: list[Line]) -> list[Line]:
+def _one_line_along(step: np.ndarray, lines: list[Line], face_size: int) -> list[Line]:
     """The sure ``lines`` (either edge of a wide line, a painted stripe's edges being
     boundaries; none ending in the hole) that run along ``step``, if they are one line: all
-    within ``_LONE_SPREAD`` px of each other across it (stripes are several lines apart);
-    else none."""
+    within ``_LONE_SPREAD`` of the face (8 px at least) of each other across it (stripes are
+    several lines apart); else none."""
     along = [line for line in lines
              if line.sure and line.end is None and not not_parallel(line.direction, step)]
     if not along:
         return []
     normal = np.array([-step[1], step[0]]) / np.hypot(*step)
     across = [float(line.point @ normal) for line in along]
-    return along if max(across) - min(across) <= _LONE_SPREAD else []
+    return along if max(across) - min(across) <= max(8.0, _LONE_SPREAD * face_size) else []
 
 
 def _lone_line(lattice: Lattice, lines: list[Line], image: np.ndarray, hole: np.ndarray,
-               min_strength: float) -> bool:
+               min_strength: float, face_size: int) -> bool:
     """Whether ``lattice``, along one valley (``_one_valley``), is one line crossing the hole
     (tile ``image`` ``(P, P, C)``, ``hole`` ``(P, P)``), not stripes: the drawn ``lines``
     along its shift are one line (``_one_line_along``), the ring's texture does not run that
@@ -521,15 +525,15 @@ def _lone_line(lattice: Lattice, lines: list[Line], image: np.ndarray, hole: np.
     a lone line, whose band the finish then faded as any copied texture (0.70 of its contrast
     in the hole's middle); the line step keeps it."""
     a = lattice.basis()[0]
-    line = _one_line_along(a, lines)
-    if not line or oriented_all_round(image, hole, a):
+    edges = _one_line_along(a, lines, face_size)
+    if not edges or oriented_all_round(image, hole, a):
         return False
-    left = _without_lines(line, image, hole, min_strength)
+    left = _without_lines(edges, image, hole, min_strength)
     return left is None or not_parallel(left.basis()[0], a)
 
 
 def _two_lines_crossing(lattice: Lattice, lines: list[Line], image: np.ndarray,
-                        hole: np.ndarray, min_strength: float) -> bool:
+                        hole: np.ndarray, min_strength: float, face_size: int) -> bool:
     """Whether ``lattice``, of two short steps (``_short_steps``), is two lines crossing the
     hole: the drawn ``lines`` along each step are one line (``_one_line_along``), and the
     known ring without them shows no lattice (``_without_lines``). Two dark lines 5 px wide
@@ -537,7 +541,7 @@ def _two_lines_crossing(lattice: Lattice, lines: list[Line], image: np.ndarray,
     the hole with dotted lines at 0.16-0.19 of their contrast; a grid of small tiles keeps
     its lattice beside the joints drawn."""
     a, b, _ = lattice.basis()
-    along = [_one_line_along(step, lines) for step in (a, b)]
+    along = [_one_line_along(step, lines, face_size) for step in (a, b)]
     return all(along) and _without_lines(along[0] + along[1], image, hole,
                                           min_strength) is None
 
@@ -1444,11 +1448,13 @@ class PatchMatch:
                 raise
             # A lattice that may be lines is only taken once the lines are known (the
             # search is waited for, not stopped).
-            if lattice is not None and (_one_valley(lattice) or _short_steps(lattice)):
+            face_size = problem.face_size
+            if lattice is not None and (_one_valley(lattice)
+                                        or _short_steps(lattice, face_size)):
                 drawn = _drawable(lines_found.result()[0], sure_only)
-                if (_lone_line(lattice, drawn, image, hole, p.lattice_strength)
-                        if _one_valley(lattice) else
-                        _two_lines_crossing(lattice, drawn, image, hole, p.lattice_strength)):
+                if (_lone_line(lattice, drawn, image, hole, p.lattice_strength, face_size)
+                        if _one_valley(lattice) else _two_lines_crossing(
+                            lattice, drawn, image, hole, p.lattice_strength, face_size)):
                     lattice = None
             if lattice is not None:
                 enough.set()
