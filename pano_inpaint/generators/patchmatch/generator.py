@@ -474,10 +474,12 @@ class _Along:
     arc: Arc | None = None
 
 
-# Across, of the face (8 px at least): the edges of one line (``_one_line_along``), not stripes.
-_LONE_SPREAD = 0.025
-# Of the face (16 px at least): a lattice step no longer may be two lines crossing's.
-_CROSSING_STEP = 0.05
+# Across, of the face (8 px at least): the edges of one line (``_one_line_along``), not stripes
+# (a road marking 10 px wide on a 320 px face is 3% of it).
+_LONE_SPREAD = 0.05
+# Of the face (16 px at least): a lattice step no longer may be two lines crossing's (about
+# 1.2 times the lines' width).
+_CROSSING_STEP = 0.06
 _LINE_MARGIN = 3.0  # band half widths: what a line covers of the ring (``_without_lines``)
 _IDENTITY = np.eye(3)  # the kernel's homography for shifts on the tile itself
 
