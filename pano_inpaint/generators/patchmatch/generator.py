@@ -492,9 +492,8 @@ def _one_valley(lattice: Lattice) -> bool:
 
 def _short_steps(lattice: Lattice, face_size: int) -> bool:
     """Whether ``lattice`` has two directions, both steps at most ``_CROSSING_STEP`` of the
-    face long (16 px at least): two
-    lines crossing make a lattice of steps about as long as they are wide along each (the
-    crossing moved by such a step still overlaps itself)."""
+    face long (16 px at least): two lines crossing make a lattice of steps about as long as
+    they are wide along each (the crossing moved by such a step still overlaps itself)."""
     a, b, _ = lattice.basis()
     longest = max(16.0, _CROSSING_STEP * face_size)
     return b is not None and max(np.hypot(*a), np.hypot(*b)) <= longest
