@@ -132,14 +132,22 @@ def find_stripes(image: np.ndarray, hole: np.ndarray) -> np.ndarray | None:
     ``hole`` (``(P, P)`` bool) on ``image`` ``(P, P, C)`` and continues across it, or None
     where the ring is not oriented, or not alike on every side of the hole. A tile wider than
     :data:`_WORK_SIZE` is judged reduced to it (a direction keeps its angle)."""
+    return _find_stripes(*_work_size(image, hole))
+
+
+def _work_size(image: np.ndarray, hole: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``image`` ``(P, P, C)`` and ``hole`` ``(P, P)`` reduced by a whole factor to at most
+    :data:`_WORK_SIZE` px (as they are if already that small): the ring's orientation is judged
+    at one scale whatever the tile's size, and an 8K tile's is not filtered at full size."""
     factor = -(-hole.shape[0] // _WORK_SIZE)
-    if factor > 1:
-        size = (hole.shape[1] // factor, hole.shape[0] // factor)
-        image = cv2.resize(np.ascontiguousarray(image, dtype=np.float32), size,
-                           interpolation=cv2.INTER_AREA).reshape(size[1], size[0], -1)
-        # A reduced pixel that holds any hole pixel is hole (never known, as the ring must be).
-        hole = cv2.resize(hole.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0
-    return _find_stripes(image, hole)
+    if factor <= 1:
+        return image, hole
+    size = (hole.shape[1] // factor, hole.shape[0] // factor)
+    image = cv2.resize(np.ascontiguousarray(image, dtype=np.float32), size,
+                       interpolation=cv2.INTER_AREA).reshape(size[1], size[0], -1)
+    # A reduced pixel that holds any hole pixel is hole (never known, as the ring must be).
+    hole = cv2.resize(hole.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0
+    return image, hole
 
 
 def _ring(hole: np.ndarray) -> np.ndarray | None:
@@ -174,7 +182,8 @@ def oriented_all_round(image: np.ndarray, hole: np.ndarray, direction: np.ndarra
     """Whether the texture of the known ring around ``hole`` (``(P, P)`` bool) on ``image``
     (``(P, P, C)``) runs along ``direction`` (``(dy, dx)``) on as many of its sectors as
     stripes must (``_SECTOR_SHARE``): stripes show it all round the hole, a lone line only
-    where it enters and leaves it."""
+    where it enters and leaves it. Judged at :func:`find_stripes`' scale."""
+    image, hole = _work_size(image, hole)
     ring = _ring(hole)
     if ring is None:
         return False
