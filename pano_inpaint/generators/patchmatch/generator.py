@@ -79,6 +79,16 @@ _ALONG_TRIES = 16  # copies compared per pixel when filling along a lattice or a
 # centre: how far the structure steps of a tile with no source within ``max_scale`` may copy
 # from (``_fill_along``).
 _CORNER_STRETCH = 3.0
+# A tile whose hole covers its face (``thin_ring``: a 50-degree nadir cap) knows its own plane
+# only in a ring of its padding, 50 degrees and more from the face's centre, where the tile
+# stretches the sphere 2.4 times and more: within ``max_scale`` that ring holds almost no source
+# (at 2048 px 5% of the cap's copies), and the search filled the cap from the other faces,
+# which see that ground foreshortened, or see farther ground (the pannellum rock's 50-degree
+# cap at 2048 px: green grass from beyond the rock; a synthetic stone floor: a square of
+# coarser stone the size of the face). Its own face's sources count up to this stretch (58
+# degrees on the face's axes): magnified views of the ground that lies there, sharpened as
+# any magnified source is.
+_OWN_RING_STRETCH = 3.5
 # The share of a tile's hole that, filled along the stripes of a lattice (what its whole steps
 # did not reach), has the stitch keep the steps between all the tile's copies. Measured: 0.002
 # on the workshop's 1K tripod (a sliver beside the ring); under the workshop's 50-degree cap
@@ -1232,6 +1242,7 @@ class PatchMatch:
         image_levels = Downsampler(image_half).levels(sizes)
         bank_levels = image_levels if shared else Downsampler(bank_half).levels(sizes)
         targets = [i for i in range(problem.image.shape[0]) if problem.hole[i].any()]
+        covered = {i for i in targets if thin_ring(problem.hole[i], problem.pad)}
         work = [lv.size**2 * self._iterations(index, plan) for index, lv in enumerate(plan)]
         done = 0.0
 
@@ -1258,6 +1269,10 @@ class PatchMatch:
                 bank_hole = hole if shared else bank_hole_levels.pop(level.size)
             bank = build_bank(bank_image, bank_hole, problem.bank_face_ids, level, radius,
                               self._max_scale(level, plan[0]), locality, self._level(problem))
+            own_ring = self._own_ring_bank(bank, bank_image, bank_hole, problem, covered,
+                                           level, plan[0], radius, locality)
+            banks = {i: own_ring if own_ring is not None and i in covered else bank
+                     for i in targets}
             links = RingLinks.build(problem.face_ids if problem.repad else (), level, hole)
             image = known.copy()
             if estimate is None:
@@ -1280,7 +1295,7 @@ class PatchMatch:
                         and _ring_rise(ring_colours, hole[targets]) <= _RISING_RING)
             problem.plain = problem.plain or peel
             for i in targets:
-                fields_[i] = self._start(self._sources(bank, problem, i), bank,
+                fields_[i] = self._start(self._sources(banks[i], problem, i), banks[i],
                                          image[i], hole[i], domains[i], fields_[i],
                                          coarse_domains[i] if coarse_domains else None,
                                          i, index, radius)
@@ -1297,7 +1312,7 @@ class PatchMatch:
                     field = fields_[i]
                     if field is None:
                         continue
-                    src = self._sources(bank, problem, i)
+                    src = self._sources(banks[i], problem, i)
                     self._search(src, image[i], domains[i], field, i, index, it, radius,
                                  self._refines(index, plan), index == count - 1)
                     if not final:
@@ -1369,6 +1384,26 @@ class PatchMatch:
             return ()
         return (bank.image, bank.valid, bank.boxes, bank.usable, bank.geo,
                 bank.frames_for(problem.face_ids[i]))
+
+    def _own_ring_bank(self, bank: Bank, image: np.ndarray, hole: np.ndarray,
+                       problem: _Problem, covered: set[int], level: Level, finest: Level,
+                       radius: int, locality: float) -> Bank | None:
+        """``bank`` with each ``covered`` target's own face (its hole covers the face:
+        ``thin_ring``) valid up to ``_OWN_RING_STRETCH``, the other faces as they are; None
+        where no target is covered or the level already allows that stretch (the coarser
+        levels, ``_max_scale``)."""
+        if not covered or self._max_scale(level, finest) >= _OWN_RING_STRETCH:
+            return None
+        valid = bank.valid.copy()
+        boxes = bank.boxes.copy()
+        for own in {problem.bank_face_ids.index(problem.face_ids[i]) for i in covered}:
+            wide = build_bank(image[own:own + 1], hole[own:own + 1],
+                              problem.bank_face_ids[own:own + 1], level, radius,
+                              _OWN_RING_STRETCH, locality)
+            valid[own] = wide.valid[0]
+            boxes[own] = wide.boxes[0]
+        usable = np.flatnonzero(valid.reshape(valid.shape[0], -1).any(axis=1)).astype(np.int64)
+        return dataclasses.replace(bank, valid=valid, boxes=boxes, usable=usable)
 
     def _max_scale(self, level: Level, finest: Level) -> float:
         """The stretch a source may sit at on ``level``: a level ``2^l`` times coarser than the
