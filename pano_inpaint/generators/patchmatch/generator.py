@@ -1259,8 +1259,8 @@ class PatchMatch:
                 # texture channels (16K: 1.5 GB for six faces).
                 del image_half, bank_half, image_levels, bank_levels
                 del hole_levels, bank_hole_levels
-                if count > 1:  # the level above's bank and sources, which hold its tiles
-                    del bank  # noqa: F821 - bound by the coarser level's pass of this loop
+                if count > 1:  # the level above's banks and sources, which hold its tiles
+                    del bank, own_ring, banks  # noqa: F821 - bound by the coarser level's pass
                     src = ()
             else:  # each level's tiles let go once it is done
                 known = image_levels.pop(level.size)
