@@ -940,3 +940,33 @@ def test_pixels_inside_a_piece_search_near_their_match_only():
     assert inside > 20 and moved == 0
     # Without the inner reach such pixels jump to the far, better sources.
     assert _inside_moves(0)[1] > 0
+
+
+@pytest.mark.parametrize("source_row", [76, 92])
+def test_the_final_copy_sharpens_a_source_as_magnified_as_max_scale_at_most(source_row):
+    """A copy's detail gain is ``sharpen * (m - 1)`` for a source stretched ``m`` times more
+    than its target, ``m`` at most ``max_scale``: beyond it (a covered tile's own ring, at up
+    to 3.4) a gain of 6 made a salt-and-pepper grain of the rock's 50-degree cap at 4K."""
+    from pano_inpaint.generators.patchmatch import _kernels as kernels
+
+    face, pad = 64, 16
+    size = face + 2 * pad
+    source = np.full((1, size, size, 1), 0.5, np.float32)
+    source[0, source_row, 48, 0] = 0.6  # a bright speck over a flat ground: detail 0.1
+    hole = np.zeros((size, size), bool)
+    hole[48, 48] = True
+    nnf = (np.zeros((size, size), np.int32), np.full((size, size), source_row, np.int32),
+           np.full((size, size), 48, np.int32), np.zeros((size, size), np.float32))
+    geo = np.array([0.0, face, pad], np.float64)
+    out = np.zeros((size, size, 1), np.float32)
+    kernels.copy_centres(hole, np.array([0, size, 0, size]), source, nnf, geo, 2.5, 2.5, 0.0,
+                         10.0, out)
+
+    def stretch(row: float, col: float) -> float:
+        a, b = (2.0 * (v - pad + 0.5) / face - 1.0 for v in (col, row))
+        return 1.0 + a * a + b * b
+
+    m = stretch(source_row, 48) / stretch(48, 48)
+    assert (m < 2.5) == (source_row == 76)  # 2.03 and 2.76
+    expected = 0.6 + 2.5 * (min(m, 2.5) - 1.0) * 0.1
+    assert out[48, 48, 0] == pytest.approx(expected, rel=1e-4)

@@ -530,11 +530,11 @@ def vote(
                     out[y, x, c] = source[nk[y, x], ny[y, x], nx[y, x], c]
 
 
-@KERNELS.add(types.void(HOLE, I64_1, F32_4, NNF, F64_1, F64, F64, F64, F32_3),
+@KERNELS.add(types.void(HOLE, I64_1, F32_4, NNF, F64_1, F64, F64, F64, F64, F32_3),
               parallel=False, fastmath=FASTMATH)
 def copy_centres(
     hole: np.ndarray, box: np.ndarray, source: np.ndarray, nnf: tuple, geo: np.ndarray,
-    sharpen: float, low: float, high: float, out: np.ndarray,
+    sharpen: float, max_ratio: float, low: float, high: float, out: np.ndarray,
 ) -> None:
     """Each hole pixel copies the centre of its own match (the patch centred on it sees its
     whole neighbourhood, borders showing other faces included, symmetrically).
@@ -542,8 +542,8 @@ def copy_centres(
     A source that the tile stretches ``m`` times more than the target (``m`` = ratio of the
     gnomonic stretches ``1 + a^2 + b^2``) holds the panorama magnified ``m`` times: a blurred
     copy of what the target should show. Its detail (pixel minus the mean of its 4 neighbours)
-    is amplified by ``sharpen * (m - 1)`` to make up for that; results are clipped to
-    ``[low, high]``."""
+    is amplified by ``sharpen * (min(m, max_ratio) - 1)`` to make up for that; results are
+    clipped to ``[low, high]``."""
     nk, ny, nx = nnf[0], nnf[1], nnf[2]
     channels = source.shape[3]
     size, pad = geo[1], geo[2]
@@ -558,7 +558,8 @@ def copy_centres(
                 at = 2.0 * (x - pad + 0.5) / size - 1.0
                 a_s = 2.0 * (sx - pad + 0.5) / size - 1.0
                 b_s = 2.0 * (sy - pad + 0.5) / size - 1.0
-                ratio = (1.0 + a_s * a_s + b_s * b_s) / (1.0 + at * at + bt * bt)
+                ratio = min((1.0 + a_s * a_s + b_s * b_s) / (1.0 + at * at + bt * bt),
+                            max_ratio)
                 if ratio > 1.0:
                     gain = sharpen * (ratio - 1.0)
             for c in range(channels):
