@@ -86,8 +86,8 @@ _CORNER_STRETCH = 3.0
 # which see that ground foreshortened, or see farther ground (the pannellum rock's 50-degree
 # cap at 2048 px: green grass from beyond the rock; a synthetic stone floor: a square of
 # coarser stone the size of the face). Its own face's sources count up to this stretch (58
-# degrees on the face's axes): magnified views of the ground that lies there, sharpened as
-# any magnified source is.
+# degrees on the face's axes): magnified views of the ground that lies there, sharpened as a
+# source at ``max_scale`` is (``_kernels.copy_centres`` caps the ratio).
 _OWN_RING_STRETCH = 3.5
 # The share of a tile's hole that, filled along the stripes of a lattice (what its whole steps
 # did not reach), has the stitch keep the steps between all the tile's copies. Measured: 0.002
