@@ -942,17 +942,16 @@ def test_pixels_inside_a_piece_search_near_their_match_only():
     assert _inside_moves(0)[1] > 0
 
 
-@pytest.mark.parametrize("source_row", [76, 92])
-def test_the_final_copy_sharpens_a_source_as_magnified_as_max_scale_at_most(source_row):
-    """A copy's detail gain is ``sharpen * (m - 1)`` for a source stretched ``m`` times more
-    than its target, ``m`` at most ``max_scale``: beyond it (a covered tile's own ring, at up
-    to 3.4) a gain of 6 made a salt-and-pepper grain of the rock's 50-degree cap at 4K."""
+def _sharpened_copy(detail: np.ndarray, source_row: int) -> float:
+    """The final copy of a 64 px face's centre pixel (48, 48) from ``(source_row, 48)``, right
+    below it on the face, ``detail`` (3x3) added to a flat 0.5 around the source; sharpen and
+    max_scale 2.5."""
     from pano_inpaint.generators.patchmatch import _kernels as kernels
 
     face, pad = 64, 16
     size = face + 2 * pad
     source = np.full((1, size, size, 1), 0.5, np.float32)
-    source[0, source_row, 48, 0] = 0.6  # a bright speck over a flat ground: detail 0.1
+    source[0, source_row - 1 : source_row + 2, 47:50, 0] += detail
     hole = np.zeros((size, size), bool)
     hole[48, 48] = True
     nnf = (np.zeros((size, size), np.int32), np.full((size, size), source_row, np.int32),
@@ -961,12 +960,48 @@ def test_the_final_copy_sharpens_a_source_as_magnified_as_max_scale_at_most(sour
     out = np.zeros((size, size, 1), np.float32)
     kernels.copy_centres(hole, np.array([0, size, 0, size]), source, nnf, geo, 2.5, 2.5, 0.0,
                          10.0, out)
+    return float(out[48, 48, 0])
 
+
+def _magnification(source_row: int) -> float:
+    """How many times more the 64 px face (pad 16) stretches ``(source_row, 48)`` than its
+    centre pixel (48, 48): ``1 + a^2 + b^2`` over the centre's."""
     def stretch(row: float, col: float) -> float:
-        a, b = (2.0 * (v - pad + 0.5) / face - 1.0 for v in (col, row))
+        a, b = (2.0 * (v - 16 + 0.5) / 64 - 1.0 for v in (col, row))
         return 1.0 + a * a + b * b
 
-    m = stretch(source_row, 48) / stretch(48, 48)
-    assert (m < 2.5) == (source_row == 76)  # 2.03 and 2.76
-    expected = 0.6 + 2.5 * (min(m, 2.5) - 1.0) * 0.1
-    assert out[48, 48, 0] == pytest.approx(expected, rel=1e-4)
+    return stretch(source_row, 48) / stretch(48, 48)
+
+
+@pytest.mark.parametrize("source_row", [72, 92])
+def test_the_final_copy_sharpens_a_source_as_magnified_as_max_scale_at_most(source_row):
+    """A copy's detail gain is ``sharpen * (m - 1)`` for a source stretched ``m`` times more
+    than its target along the radius (``sqrt(m)`` across it), ``m`` at most ``max_scale``:
+    beyond it (a covered tile's own ring, at up to 3.4) a gain of 6 made a salt-and-pepper
+    grain of the rock's 50-degree cap at 4K."""
+    speck = np.zeros((3, 3), np.float32)
+    speck[1, 1] = 0.1  # a bright speck: detail 0.1 both ways
+    m = _magnification(source_row)
+    assert (m < 2.5) == (source_row == 72)  # 1.59 and 2.93
+    radial, across = min(m, 2.5), min(m, 2.5) ** 0.5
+    expected = 0.6 + 0.5 * 2.5 * ((radial - 1.0) + (across - 1.0)) * 0.1
+    assert _sharpened_copy(speck, source_row) == pytest.approx(expected, rel=1e-3)
+
+
+@pytest.mark.parametrize("line", ["along the radius", "across the radius"])
+def test_the_final_copy_sharpens_a_source_more_along_the_radius_than_across_it(line):
+    """A gnomonic face magnifies ``1 + r^2`` times along the radius and the square root of
+    that across it, so a source far out is blurred most along the radius: a line running
+    across the radius (its profile along it) is sharpened as magnified ``m`` times, one
+    running along it as ``sqrt(m)`` times (one gain both ways, the radial one, sharpened
+    across the radius as if it were magnified ``m`` times there too)."""
+    source_row = 72  # right below the centre: the radius runs along the columns
+    detail = np.zeros((3, 3), np.float32)
+    if line == "along the radius":
+        detail[:, 1] = 0.1  # a vertical line: its detail is across the radius
+        gain = 2.5 * (_magnification(source_row) ** 0.5 - 1.0)
+    else:
+        detail[1, :] = 0.1
+        gain = 2.5 * (_magnification(source_row) - 1.0)
+    expected = 0.6 + 0.5 * gain * 0.1
+    assert _sharpened_copy(detail, source_row) == pytest.approx(expected, rel=1e-3)

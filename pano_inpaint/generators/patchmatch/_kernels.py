@@ -539,33 +539,50 @@ def copy_centres(
     """Each hole pixel copies the centre of its own match (the patch centred on it sees its
     whole neighbourhood, borders showing other faces included, symmetrically).
 
-    A source that the tile stretches ``m`` times more than the target (``m`` = ratio of the
-    gnomonic stretches ``1 + a^2 + b^2``) holds the panorama magnified ``m`` times: a blurred
-    copy of what the target should show. Its detail (pixel minus the mean of its 4 neighbours)
-    is amplified by ``sharpen * (min(m, max_ratio) - 1)`` to make up for that; results are
-    clipped to ``[low, high]``."""
+    A source far out on a gnomonic tile holds the panorama magnified: ``1 + a^2 + b^2`` times
+    along the line from the face's centre (the radial direction), the square root of that
+    across it. Copied nearer the centre it is a blurred view of what the target should show,
+    more blurred along the radius. Its detail along each direction (the pixel minus the mean
+    of its two neighbours that way) is amplified by ``sharpen * (m - 1)``, ``m`` the source's
+    magnification that way over the target's, at most ``max_ratio`` (its square root across
+    the radius); results are clipped to ``[low, high]``. (One gain both ways, the radial
+    one, sharpened across the radius as if the source were ``m`` times magnified there too.)"""
     nk, ny, nx = nnf[0], nnf[1], nnf[2]
     channels = source.shape[3]
     size, pad = geo[1], geo[2]
+    tangential_cap = max_ratio ** 0.5
     for y in prange(box[0], box[1]):
         bt = 2.0 * (y - pad + 0.5) / size - 1.0
         for x in range(box[2], box[3]):
             if not hole[y, x] or nk[y, x] < 0:
                 continue
             k, sy, sx = nk[y, x], ny[y, x], nx[y, x]
-            gain = 0.0
+            gain_xx = gain_yy = gain_xy = 0.0
             if sharpen > 0:
                 at = 2.0 * (x - pad + 0.5) / size - 1.0
                 a_s = 2.0 * (sx - pad + 0.5) / size - 1.0
                 b_s = 2.0 * (sy - pad + 0.5) / size - 1.0
-                ratio = min((1.0 + a_s * a_s + b_s * b_s) / (1.0 + at * at + bt * bt),
-                            max_ratio)
-                if ratio > 1.0:
-                    gain = sharpen * (ratio - 1.0)
+                stretch = (1.0 + a_s * a_s + b_s * b_s) / (1.0 + at * at + bt * bt)
+                radial = sharpen * max(min(stretch, max_ratio) - 1.0, 0.0)
+                across = sharpen * max(min(stretch ** 0.5, tangential_cap) - 1.0, 0.0)
+                # The radial direction (cos, sin) on the source's face, as a gain tensor
+                # radial * u u^T + across * (I - u u^T) on the second differences.
+                r2 = a_s * a_s + b_s * b_s
+                cos2 = a_s * a_s / r2 if r2 > 1e-12 else 0.5
+                cs = a_s * b_s / r2 if r2 > 1e-12 else 0.0
+                gain_xx = across + (radial - across) * cos2
+                gain_yy = across + (radial - across) * (1.0 - cos2)
+                gain_xy = (radial - across) * cs
             for c in range(channels):
                 v = source[k, sy, sx, c]
-                if gain > 0:
-                    around = 0.25 * (source[k, sy - 1, sx, c] + source[k, sy + 1, sx, c]
-                                     + source[k, sy, sx - 1, c] + source[k, sy, sx + 1, c])
-                    v = min(max(v + gain * (v - around), low), high)
+                if gain_xx > 0 or gain_yy > 0:
+                    # Detail along x, along y, and the mixed term (minus half the second
+                    # derivatives): along u it is cos^2 dxx + 2 cos sin dxy + sin^2 dyy.
+                    dxx = v - 0.5 * (source[k, sy, sx - 1, c] + source[k, sy, sx + 1, c])
+                    dyy = v - 0.5 * (source[k, sy - 1, sx, c] + source[k, sy + 1, sx, c])
+                    dxy = -0.125 * (source[k, sy + 1, sx + 1, c] - source[k, sy - 1, sx + 1, c]
+                                    - source[k, sy + 1, sx - 1, c]
+                                    + source[k, sy - 1, sx - 1, c])
+                    detail = 0.5 * (gain_xx * dxx + gain_yy * dyy + 2.0 * gain_xy * dxy)
+                    v = min(max(v + detail, low), high)
                 out[y, x, c] = v
