@@ -224,10 +224,10 @@ class PatchMatchParams:
             for a source the tiles stretch ``m`` times more than its target there (a
             magnified, so blurred, view of the panorama: near the nadir the ground farther out
             is seen at lower resolution than the ground under the camera), ``sharpen *
-            (sqrt(m) - 1)`` across it (a gnomonic face magnifies half as much that way), ``m``
-            at most ``max_scale`` (a covered tile's own ring, searched beyond it, sharpened
-            with up to 6 at stretch 3.4 came back as a salt-and-pepper grain at 4K); 0 copies
-            the sources as they are.
+            (sqrt(m) - 1)`` across it (the face magnifies only ``sqrt(m)`` times that way),
+            ``m`` at most ``max_scale`` (a covered tile's own ring, searched beyond it,
+            sharpened with up to 6 at stretch 3.4 came back as a salt-and-pepper grain at 4K);
+            0 copies the sources as they are.
         structure_sigma: Gaussian sigma, as a share of the face size, that splits the finished
             fill into structure (below) and detail (above); see ``_finish``.
         structure_depth: depth into the hole, as a share of the face size, over which the
