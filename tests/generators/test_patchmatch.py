@@ -995,7 +995,7 @@ def test_the_final_copy_sharpens_a_source_more_along_the_radius_than_across_it(l
     across the radius (its profile along it) is sharpened as magnified ``m`` times, one
     running along it as ``sqrt(m)`` times (one gain both ways, the radial one, sharpened
     across the radius as if it were magnified ``m`` times there too)."""
-    source_row = 72  # right below the centre: the radius runs along the columns
+    source_row = 72  # right below the centre: the radius is vertical there
     detail = np.zeros((3, 3), np.float32)
     if line == "along the radius":
         detail[:, 1] = 0.1  # a vertical line: its detail is across the radius
