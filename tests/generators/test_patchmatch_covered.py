@@ -94,16 +94,19 @@ def _stone_floor(seed: int, height: int) -> np.ndarray:
     return np.clip(np.where((d[..., 1] < -0.02)[..., None], ground, sky), 0, 1).astype(np.float32)
 
 
-@pytest.mark.parametrize("seed", [1, 3])
+@pytest.mark.parametrize("seed", [1, 5])
 def test_a_covered_face_copies_its_own_ring_not_the_side_faces_view_of_the_ground(seed):
     """Under a 50-degree cap the down tile's own ring lies 50 degrees and more from its
     centre, stretched beyond ``max_scale``: with no source there the cap was filled from the
     side faces, which see the stone foreshortened, and came back as a square of coarser,
-    blotchy stone the size of the face (patch SWD 0.0198 and 0.0172 at seeds 1 and 3; 0.0095
-    and 0.0036 with the ring's own sources; seeds 0-5: 0.0087-0.0204 against 0.0028-0.0102)."""
+    blotchy stone the size of the face (patch SWD 0.0202 and 0.0197 at seeds 1 and 5 with
+    ``_OWN_RING_STRETCH`` at ``max_scale``; 0.0115 and 0.0096 with the ring's own sources;
+    seeds 0-5: 0.0099-0.0202 against 0.0028-0.0115). Seeds 1 and 5: the bound sits 30% above
+    the fill and 24% below the fill without its own ring at both; at seeds 0 and 3 that fill
+    scores 0.0104 / 0.0099 since the sharpening is directional (seed 3 was 0.0172 before)."""
     truth = _stone_floor(seed, 512)
     mask = nadir_mask(512, 1024, 50)
     erp = truth.copy()
     erp[mask] = 0
     result = inpaint(erp, mask, generator="patchmatch").image
-    assert texture_distance(result, truth, mask) < 0.0125
+    assert texture_distance(result, truth, mask) < 0.015
