@@ -17,6 +17,7 @@ import pytest
 from pano_inpaint import inpaint, nadir_mask
 from pano_inpaint.eval.metrics import texture_distance
 from pano_inpaint.generators.patchmatch import PatchMatch
+from pano_inpaint.geometry.conventions import FACE_ORDER
 from tests.synthetic import erp_directions
 
 H = 256
@@ -110,3 +111,47 @@ def test_a_covered_face_copies_its_own_ring_not_the_side_faces_view_of_the_groun
     erp[mask] = 0
     result = inpaint(erp, mask, generator="patchmatch").image
     assert texture_distance(result, truth, mask) < 0.015
+
+
+def _green_share(image: np.ndarray, mask: np.ndarray) -> float:
+    """The share of ``mask``'s pixels that are grass green (green above red by 0.08)."""
+    green = image[..., 1] > image[..., 0] + 0.08
+    return float(green[mask].mean())
+
+
+def test_a_nadir_cap_copies_no_ground_from_the_side_faces(monkeypatch):
+    """Under a 50-degree nadir cap the down tile sees the floor square on, at one scale out to
+    its ring; the side faces see it farther away, smaller, and see what lies beyond (the stone
+    floor's grass, from 60 degrees off the nadir). Copying from them, the cap at seed 1 held a
+    square of grass (5.8% of the cap green, none in the truth); from the down tile's own face
+    alone, none. Broken on purpose (``_sees_its_plane`` False): the grass comes back."""
+    truth = _stone_floor(1, 512)
+    mask = nadir_mask(512, 1024, 50)
+    erp = truth.copy()
+    erp[mask] = 0
+    assert _green_share(truth, mask) == 0.0
+    assert _green_share(inpaint(erp, mask, generator="patchmatch").image, mask) < 0.002
+    monkeypatch.setattr(PatchMatch, "_sees_its_plane", staticmethod(lambda problem, i: False))
+    assert _green_share(inpaint(erp, mask, generator="patchmatch").image, mask) > 0.02
+
+
+class _Looking:
+    """The two attributes ``PatchMatch._sees_its_plane`` reads of a fill's problem."""
+
+    def __init__(self, face: str, up: tuple[float, float, float] | None) -> None:
+        self.face_ids = (FACE_ORDER.index(face),)
+        self.up = up
+
+
+@pytest.mark.parametrize(("face", "up", "alone"), [
+    ("D", (0.0, 1.0, 0.0), True),  # the down face, the panorama upright: the floor
+    ("U", (0.0, 1.0, 0.0), True),  # the up face: the ceiling
+    ("F", (0.0, 1.0, 0.0), False),  # a face on the horizon
+    ("F", (0.0, 0.423, 0.906), True),  # a pitched panorama: the front face 25 degrees off up
+    ("F", (0.0, 0.707, -0.707), False),  # 45 degrees off down
+    ("D", None, False),  # up unknown
+])
+def test_only_a_face_looking_up_or_down_fills_from_itself_alone(face, up, alone):
+    """A covered face on the horizon sees no plane square on: the other faces' view of what
+    surrounds it is as near as its own, so they stay its sources."""
+    assert PatchMatch._sees_its_plane(_Looking(face, up), 0) is alone

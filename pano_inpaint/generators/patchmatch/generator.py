@@ -57,7 +57,7 @@ from pano_inpaint.generators.patchmatch._stripes import (
 from pano_inpaint.generators.patchmatch._tones import tile_tones
 from pano_inpaint.generators.patchmatch._wide import thin_ring, wider_lattice
 from pano_inpaint.generators.registry import register_generator
-from pano_inpaint.geometry.conventions import FACE_ORDER
+from pano_inpaint.geometry.conventions import FACE_CENTER, FACE_ORDER
 from pano_inpaint.geometry.padding import repad_cube_faces
 from pano_inpaint.pipeline.reconcile import reconcile_tiles
 from pano_inpaint.values import LogBrightness
@@ -89,6 +89,13 @@ _CORNER_STRETCH = 3.0
 # degrees on the face's axes): magnified views of the ground that lies there, sharpened as a
 # source at ``max_scale`` is (``_kernels.copy_centres`` caps the ratio).
 _OWN_RING_STRETCH = 3.5
+# A covered tile looking within this angle of the panorama's up or down (a nadir or zenith cap)
+# sees the floor or ceiling square on: on its face that plane keeps one scale out to the ring,
+# while the other faces see it farther away, so smaller (the ground 25 degrees below the
+# horizon about 3 times: 1 / tan(25)^1.5), and see what stands on it. Such a tile copies from
+# its own face alone. From the other faces, the held-out setts' 50-degree cap at 1K came back
+# as a fog of cobbles a third of their size, and Kiara's as a dark bush from beyond the ring.
+_PLANE_AXIS_DEGREES = 30.0
 # The share of a tile's hole that, filled along the stripes of a lattice (what its whole steps
 # did not reach), has the stitch keep the steps between all the tile's copies. Measured: 0.002
 # on the workshop's 1K tripod (a sliver beside the ring); under the workshop's 50-degree cap
@@ -1264,7 +1271,7 @@ class PatchMatch:
                 del image_half, bank_half, image_levels, bank_levels
                 del hole_levels, bank_hole_levels
                 if count > 1:  # the level above's banks and sources, which hold its tiles
-                    del bank, own_ring, banks  # noqa: F821 - bound by the coarser level's pass
+                    del bank, banks  # noqa: F821 - bound by the coarser level's pass
                     src = ()
             else:  # each level's tiles let go once it is done
                 known = image_levels.pop(level.size)
@@ -1273,10 +1280,9 @@ class PatchMatch:
                 bank_hole = hole if shared else bank_hole_levels.pop(level.size)
             bank = build_bank(bank_image, bank_hole, problem.bank_face_ids, level, radius,
                               self._max_scale(level, plan[0]), locality, self._level(problem))
-            own_ring = self._own_ring_bank(bank, bank_image, bank_hole, problem, covered,
-                                           level, plan[0], radius, locality)
-            banks = {i: own_ring if own_ring is not None and i in covered else bank
-                     for i in targets}
+            banks = {i: bank for i in targets}
+            banks.update(self._covered_banks(bank, bank_image, bank_hole, problem, covered,
+                                             level, plan[0], radius, locality))
             links = RingLinks.build(problem.face_ids if problem.repad else (), level, hole)
             image = known.copy()
             if estimate is None:
@@ -1389,25 +1395,46 @@ class PatchMatch:
         return (bank.image, bank.valid, bank.boxes, bank.usable, bank.geo,
                 bank.frames_for(problem.face_ids[i]))
 
-    def _own_ring_bank(self, bank: Bank, image: np.ndarray, hole: np.ndarray,
+    def _covered_banks(self, bank: Bank, image: np.ndarray, hole: np.ndarray,
                        problem: _Problem, covered: set[int], level: Level, finest: Level,
-                       radius: int, locality: float) -> Bank | None:
-        """``bank`` with each ``covered`` target's own face (its hole covers the face:
-        ``thin_ring``) valid up to ``_OWN_RING_STRETCH``, the other faces as they are; None
-        where no target is covered or the level already allows that stretch (the coarser
-        levels, ``_max_scale``)."""
-        if not covered or self._max_scale(level, finest) >= _OWN_RING_STRETCH:
-            return None
-        valid = bank.valid.copy()
-        boxes = bank.boxes.copy()
-        for own in {problem.bank_face_ids.index(problem.face_ids[i]) for i in covered}:
-            wide = build_bank(image[own:own + 1], hole[own:own + 1],
-                              problem.bank_face_ids[own:own + 1], level, radius,
-                              _OWN_RING_STRETCH, locality)
-            valid[own] = wide.valid[0]
-            boxes[own] = wide.boxes[0]
-        usable = np.flatnonzero(valid.reshape(valid.shape[0], -1).any(axis=1)).astype(np.int64)
-        return dataclasses.replace(bank, valid=valid, boxes=boxes, usable=usable)
+                       radius: int, locality: float) -> dict[int, Bank]:
+        """The bank each ``covered`` target (its hole covers the face: ``thin_ring``) searches
+        where it differs from ``bank``: its own face valid up to ``_OWN_RING_STRETCH`` (or the
+        level's own limit, ``_max_scale``, where that is larger), and, where the face looks
+        along the panorama's up or down (``_sees_its_plane``), its own face alone."""
+        level_scale = self._max_scale(level, finest)
+        out: dict[int, Bank] = {}
+        for i in sorted(covered):
+            own = problem.bank_face_ids.index(problem.face_ids[i])
+            alone = self._sees_its_plane(problem, i)
+            if level_scale >= _OWN_RING_STRETCH and not alone:
+                continue  # the level already sees the whole own ring
+            valid = bank.valid.copy()
+            boxes = bank.boxes.copy()
+            if level_scale < _OWN_RING_STRETCH:
+                wide = build_bank(image[own:own + 1], hole[own:own + 1],
+                                  problem.bank_face_ids[own:own + 1], level, radius,
+                                  _OWN_RING_STRETCH, locality)
+                valid[own] = wide.valid[0]
+                boxes[own] = wide.boxes[0]
+            if alone:
+                others = np.arange(valid.shape[0]) != own
+                valid[others] = False
+            usable = np.flatnonzero(valid.reshape(valid.shape[0], -1).any(axis=1)).astype(
+                np.int64)
+            out[i] = dataclasses.replace(bank, valid=valid, boxes=boxes, usable=usable)
+        return out
+
+    @staticmethod
+    def _sees_its_plane(problem: _Problem, i: int) -> bool:
+        """Whether target ``i``'s face looks within ``_PLANE_AXIS_DEGREES`` of the panorama's
+        up or down (unknown up: no)."""
+        if problem.up is None:
+            return False
+        centre = FACE_CENTER[problem.face_ids[i]]
+        up = np.asarray(problem.up, np.float64)
+        cosine = abs(float(centre @ up)) / max(float(np.linalg.norm(up)), 1e-12)
+        return cosine >= float(np.cos(np.radians(_PLANE_AXIS_DEGREES)))
 
     def _max_scale(self, level: Level, finest: Level) -> float:
         """The stretch a source may sit at on ``level``: a level ``2^l`` times coarser than the
