@@ -100,17 +100,20 @@ def test_a_covered_face_copies_its_own_ring_not_the_side_faces_view_of_the_groun
     """Under a 50-degree cap the down tile's own ring lies 50 degrees and more from its
     centre, stretched beyond ``max_scale``: with no source there the cap was filled from the
     side faces, which see the stone foreshortened, and came back as a square of coarser,
-    blotchy stone the size of the face (patch SWD 0.0202 and 0.0197 at seeds 1 and 5 with
-    ``_OWN_RING_STRETCH`` at ``max_scale``; 0.0115 and 0.0096 with the ring's own sources;
-    seeds 0-5: 0.0099-0.0202 against 0.0028-0.0115). Seeds 1 and 5: the bound sits 30% above
-    the fill and 24% below the fill without its own ring at both; at seeds 0 and 3 that fill
-    scores 0.0104 / 0.0099 since the sharpening is directional (seed 3 was 0.0172 before)."""
+    blotchy stone the size of the face. Since the down tile copies from the other faces only
+    where they see the floor at half its scale or more (session 48), that fill has only the
+    ring's few sources within ``max_scale`` and a band of the side faces: patch SWD 0.0178
+    and 0.0152 at seeds 1 and 5 with ``_OWN_RING_STRETCH`` at ``max_scale``, 0.0052 and
+    0.0039 with the ring's own sources (seeds 0-5: 0.0108-0.0212 against 0.0037-0.0073). The
+    bound sits 54% above the fill and 47% below the fill without its own ring. (Before
+    session 48, with every face's sources: 0.0202 / 0.0197 without the ring, 0.0115 / 0.0096
+    with it, and a bound of 0.015.)"""
     truth = _stone_floor(seed, 512)
     mask = nadir_mask(512, 1024, 50)
     erp = truth.copy()
     erp[mask] = 0
     result = inpaint(erp, mask, generator="patchmatch").image
-    assert texture_distance(result, truth, mask) < 0.015
+    assert texture_distance(result, truth, mask) < 0.008
 
 
 def _green_share(image: np.ndarray, mask: np.ndarray) -> float:
@@ -119,12 +122,13 @@ def _green_share(image: np.ndarray, mask: np.ndarray) -> float:
     return float(green[mask].mean())
 
 
-def test_a_nadir_cap_copies_no_ground_from_the_side_faces(monkeypatch):
+def test_a_nadir_cap_copies_no_farther_ground_from_the_side_faces(monkeypatch):
     """Under a 50-degree nadir cap the down tile sees the floor square on, at one scale out to
     its ring; the side faces see it farther away, smaller, and see what lies beyond (the stone
-    floor's grass, from 60 degrees off the nadir). Copying from them, the cap at seed 1 held a
-    square of grass (5.8% of the cap green, none in the truth); from the down tile's own face
-    alone, none. Broken on purpose (``_sees_its_plane`` False): the grass comes back."""
+    floor's grass, from 60 degrees off the nadir, at 0.44 times the scale). Copying from all of
+    them, the cap at seed 1 held a square of grass (3.2% of the cap green, none in the truth);
+    from where the plane's scale is at least half its own, none. Broken on purpose
+    (``_sees_its_plane`` False): the grass comes back."""
     truth = _stone_floor(1, 512)
     mask = nadir_mask(512, 1024, 50)
     erp = truth.copy()

@@ -57,7 +57,7 @@ from pano_inpaint.generators.patchmatch._stripes import (
 from pano_inpaint.generators.patchmatch._tones import tile_tones
 from pano_inpaint.generators.patchmatch._wide import thin_ring, wider_lattice
 from pano_inpaint.generators.registry import register_generator
-from pano_inpaint.geometry.conventions import FACE_CENTER, FACE_ORDER
+from pano_inpaint.geometry.conventions import FACE_CENTER, FACE_DOWN, FACE_ORDER, FACE_RIGHT
 from pano_inpaint.geometry.padding import repad_cube_faces
 from pano_inpaint.pipeline.reconcile import reconcile_tiles
 from pano_inpaint.values import LogBrightness
@@ -90,12 +90,18 @@ _CORNER_STRETCH = 3.0
 # source at ``max_scale`` is (``_kernels.copy_centres`` caps the ratio).
 _OWN_RING_STRETCH = 3.5
 # A covered tile looking within this angle of the panorama's up or down (a nadir or zenith cap)
-# sees the floor or ceiling square on: on its face that plane keeps one scale out to the ring,
-# while the other faces see it farther away, so smaller (the ground 25 degrees below the
-# horizon about 3 times: 1 / tan(25)^1.5), and see what stands on it. Such a tile copies from
-# its own face alone. From the other faces, the held-out setts' 50-degree cap at 1K came back
-# as a fog of cobbles a third of their size, and Kiara's as a dark bush from beyond the ring.
+# sees the floor or ceiling square on: on its face that plane keeps one scale out to the ring.
+# The other faces see it farther away, so smaller, and see what lies beyond: a pixel of face k
+# at (a, b) looks along d = centre_k + a right_k + b down_k, and the plane there is
+# ``(d . n)^1.5`` times the scale it has on the covered face (``n`` that face's centre; 1 on
+# the face itself, which is a view of the plane; on a side face ``d . n`` is the coordinate
+# towards the covered face, 1 at the shared edge, 45 degrees below the horizon). Such a tile
+# copies from the other faces only where that is at least ``_PLANE_SCALE_MIN``. With every
+# face's sources, the held-out setts' 50-degree cap at 1K came back as a fog of cobbles a third
+# of their size, Kiara's with a dark bush from beyond its ring, a synthetic stone floor with a
+# square of the grass lying 30 degrees below the horizon (scale 0.44).
 _PLANE_AXIS_DEGREES = 30.0
+_PLANE_SCALE_MIN = 0.5
 # The share of a tile's hole that, filled along the stripes of a lattice (what its whole steps
 # did not reach), has the stitch keep the steps between all the tile's copies. Measured: 0.002
 # on the workshop's 1K tripod (a sliver beside the ring); under the workshop's 50-degree cap
@@ -1401,7 +1407,8 @@ class PatchMatch:
         """The bank each ``covered`` target (its hole covers the face: ``thin_ring``) searches
         where it differs from ``bank``: its own face valid up to ``_OWN_RING_STRETCH`` (or the
         level's own limit, ``_max_scale``, where that is larger), and, where the face looks
-        along the panorama's up or down (``_sees_its_plane``), its own face alone."""
+        along the panorama's up or down (``_sees_its_plane``), the other faces only where
+        they see that plane at least ``_PLANE_SCALE_MIN`` times its scale there."""
         level_scale = self._max_scale(level, finest)
         out: dict[int, Bank] = {}
         for i in sorted(covered):
@@ -1418,12 +1425,32 @@ class PatchMatch:
                 valid[own] = wide.valid[0]
                 boxes[own] = wide.boxes[0]
             if alone:
-                others = np.arange(valid.shape[0]) != own
-                valid[others] = False
+                self._near_plane_only(valid, boxes, problem, i, own, level)
             usable = np.flatnonzero(valid.reshape(valid.shape[0], -1).any(axis=1)).astype(
                 np.int64)
             out[i] = dataclasses.replace(bank, valid=valid, boxes=boxes, usable=usable)
         return out
+
+    @staticmethod
+    def _near_plane_only(valid: np.ndarray, boxes: np.ndarray, problem: _Problem, i: int,
+                         own: int, level: Level) -> None:
+        """Keep, in place, the sources (``valid`` ``(K, P, P)``, ``boxes`` ``(K, 4)``) of the
+        faces other than ``own`` only where they see the plane under target ``i``'s face at
+        ``_PLANE_SCALE_MIN`` times the scale that face sees it at, or more (see
+        ``_PLANE_AXIS_DEGREES``)."""
+        normal = FACE_CENTER[problem.face_ids[i]]
+        coord = 2 * (np.arange(level.size) - level.pad + 0.5) / level.face_size - 1
+        least = _PLANE_SCALE_MIN ** (2 / 3)
+        for k, face in enumerate(problem.bank_face_ids):
+            if k == own:
+                continue
+            towards = (FACE_CENTER[face] @ normal + coord[None, :] * (FACE_RIGHT[face] @ normal)
+                       + coord[:, None] * (FACE_DOWN[face] @ normal))  # (P, P): d . n
+            valid[k] &= towards >= least
+            rows = np.flatnonzero(valid[k].any(axis=1))
+            cols = np.flatnonzero(valid[k].any(axis=0))
+            boxes[k] = (rows[0], rows[-1] + 1, cols[0], cols[-1] + 1) if rows.size else (
+                0, 1, 0, 1)
 
     @staticmethod
     def _sees_its_plane(problem: _Problem, i: int) -> bool:
