@@ -26,6 +26,7 @@ __all__ = [
     "build_bank",
     "face_frames",
     "level_plan",
+    "valid_box",
     "with_texture_features",
 ]
 
@@ -176,15 +177,21 @@ def build_bank(
         known = cv2.erode((~h).astype(np.uint8), kernel, borderType=cv2.BORDER_CONSTANT,
                           borderValue=1)
         valid[k] = known.astype(bool) & inside
-        rows = np.flatnonzero(valid[k].any(axis=1))
-        cols = np.flatnonzero(valid[k].any(axis=0))
-        if rows.size:
-            boxes[k] = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+        boxes[k] = valid_box(valid[k])
+        if valid[k].any():
             usable.append(k)
-        else:
-            boxes[k] = 0, 1, 0, 1
     geo = np.array([locality, level.face_size, level.pad, *level_prior], np.float64)
     return Bank(image, valid, boxes, np.array(usable, np.int64), geo, face_frames(face_ids))
+
+
+def valid_box(valid: np.ndarray) -> tuple[int, int, int, int]:
+    """``(y0, y1, x0, x1)``: the bounding box of a tile's ``(P, P)`` bool ``valid`` centres, or
+    a 1-pixel box where it has none (the tile is then left out of the bank's ``usable``)."""
+    rows = np.flatnonzero(valid.any(axis=1))
+    cols = np.flatnonzero(valid.any(axis=0))
+    if not rows.size:
+        return 0, 1, 0, 1
+    return int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
 
 
 def with_texture_features(

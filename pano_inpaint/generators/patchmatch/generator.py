@@ -46,6 +46,7 @@ from pano_inpaint.generators.patchmatch._pyramid import (
     RingLinks,
     build_bank,
     level_plan,
+    valid_box,
     with_texture_features,
 )
 from pano_inpaint.generators.patchmatch._stripes import (
@@ -1413,8 +1414,8 @@ class PatchMatch:
         out: dict[int, Bank] = {}
         for i in sorted(covered):
             own = problem.bank_face_ids.index(problem.face_ids[i])
-            alone = self._sees_its_plane(problem, i)
-            if level_scale >= _OWN_RING_STRETCH and not alone:
+            square_on = self._sees_its_plane(problem, i)
+            if level_scale >= _OWN_RING_STRETCH and not square_on:
                 continue  # the level already sees the whole own ring
             valid = bank.valid.copy()
             boxes = bank.boxes.copy()
@@ -1424,7 +1425,7 @@ class PatchMatch:
                                   _OWN_RING_STRETCH, locality)
                 valid[own] = wide.valid[0]
                 boxes[own] = wide.boxes[0]
-            if alone:
+            if square_on:
                 self._near_plane_only(valid, boxes, problem, i, own, level)
             usable = np.flatnonzero(valid.reshape(valid.shape[0], -1).any(axis=1)).astype(
                 np.int64)
@@ -1447,10 +1448,7 @@ class PatchMatch:
             towards = (FACE_CENTER[face] @ normal + coord[None, :] * (FACE_RIGHT[face] @ normal)
                        + coord[:, None] * (FACE_DOWN[face] @ normal))  # (P, P): d . n
             valid[k] &= towards >= least
-            rows = np.flatnonzero(valid[k].any(axis=1))
-            cols = np.flatnonzero(valid[k].any(axis=0))
-            boxes[k] = (rows[0], rows[-1] + 1, cols[0], cols[-1] + 1) if rows.size else (
-                0, 1, 0, 1)
+            boxes[k] = valid_box(valid[k])
 
     @staticmethod
     def _sees_its_plane(problem: _Problem, i: int) -> bool:
