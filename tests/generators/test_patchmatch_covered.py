@@ -147,7 +147,7 @@ class _Looking:
         self.up = up
 
 
-@pytest.mark.parametrize(("face", "up", "alone"), [
+@pytest.mark.parametrize(("face", "up", "square_on"), [
     ("D", (0.0, 1.0, 0.0), True),  # the down face, the panorama upright: the floor
     ("U", (0.0, 1.0, 0.0), True),  # the up face: the ceiling
     ("F", (0.0, 1.0, 0.0), False),  # a face on the horizon
@@ -155,7 +155,8 @@ class _Looking:
     ("F", (0.0, 0.707, -0.707), False),  # 45 degrees off down
     ("D", None, False),  # up unknown
 ])
-def test_only_a_face_looking_up_or_down_fills_from_itself_alone(face, up, alone):
+def test_only_a_face_looking_up_or_down_bounds_its_sources_by_the_planes_scale(face, up,
+                                                                              square_on):
     """A covered face on the horizon sees no plane square on: the other faces' view of what
-    surrounds it is as near as its own, so they stay its sources."""
-    assert PatchMatch._sees_its_plane(_Looking(face, up), 0) is alone
+    surrounds it is as near as its own, so they stay its sources whole."""
+    assert PatchMatch._sees_its_plane(_Looking(face, up), 0) is square_on
