@@ -128,35 +128,36 @@ def test_a_nadir_cap_copies_no_farther_ground_from_the_side_faces(monkeypatch):
     floor's grass, from 60 degrees off the nadir, at 0.44 times the scale). Copying from all of
     them, the cap at seed 1 held a square of grass (3.2% of the cap green, none in the truth);
     from where the plane's scale is at least half its own, none. Broken on purpose
-    (``_sees_its_plane`` False): the grass comes back."""
+    (``_looks_down`` False): the grass comes back."""
     truth = _stone_floor(1, 512)
     mask = nadir_mask(512, 1024, 50)
     erp = truth.copy()
     erp[mask] = 0
     assert _green_share(truth, mask) == 0.0
     assert _green_share(inpaint(erp, mask, generator="patchmatch").image, mask) < 0.002
-    monkeypatch.setattr(PatchMatch, "_sees_its_plane", staticmethod(lambda problem, i: False))
+    monkeypatch.setattr(PatchMatch, "_looks_down", staticmethod(lambda problem, i: False))
     assert _green_share(inpaint(erp, mask, generator="patchmatch").image, mask) > 0.02
 
 
 class _Looking:
-    """The two attributes ``PatchMatch._sees_its_plane`` reads of a fill's problem."""
+    """The two attributes ``PatchMatch._looks_down`` reads of a fill's problem."""
 
     def __init__(self, face: str, up: tuple[float, float, float] | None) -> None:
         self.face_ids = (FACE_ORDER.index(face),)
         self.up = up
 
 
-@pytest.mark.parametrize(("face", "up", "square_on"), [
-    ("D", (0.0, 1.0, 0.0), True),  # the down face, the panorama upright: the floor
-    ("U", (0.0, 1.0, 0.0), True),  # the up face: the ceiling
+@pytest.mark.parametrize(("face", "up", "down"), [
+    ("D", (0.0, 1.0, 0.0), True),  # the down face, the panorama upright: the ground
+    ("U", (0.0, 1.0, 0.0), False),  # the up face: the sky, or a ceiling
     ("F", (0.0, 1.0, 0.0), False),  # a face on the horizon
-    ("F", (0.0, 0.423, 0.906), True),  # a pitched panorama: the front face 25 degrees off up
+    ("F", (0.0, 0.423, -0.906), True),  # a pitched panorama: the front face 25 degrees off down
+    ("F", (0.0, 0.423, 0.906), False),  # 25 degrees off up
     ("F", (0.0, 0.707, -0.707), False),  # 45 degrees off down
     ("D", None, False),  # up unknown
 ])
-def test_only_a_face_looking_up_or_down_bounds_its_sources_by_the_planes_scale(face, up,
-                                                                              square_on):
+def test_only_a_face_looking_down_bounds_its_sources_by_the_grounds_scale(face, up, down):
     """A covered face on the horizon sees no plane square on: the other faces' view of what
-    surrounds it is as near as its own, so they stay its sources whole."""
-    assert PatchMatch._sees_its_plane(_Looking(face, up), 0) is square_on
+    surrounds it is as near as its own, so they stay its sources whole. Nor does one looking
+    up: the sky has no scale, and what rises round the camera (towers, trees) is no plane."""
+    assert PatchMatch._looks_down(_Looking(face, up), 0) is down
