@@ -1,6 +1,6 @@
-"""Nadir caps over the rendered floors (and photographs): the default generator's WS-PSNR,
-texture distance (patch SWD) and inner-half gradient ratio against the peers', per floor and cap
-angle, in one process.
+"""Nadir (or zenith) caps over the rendered floors (and photographs): the default generator's
+WS-PSNR, texture distance (patch SWD) and inner-half gradient ratio against the peers', per floor
+and cap angle, in one process.
 
 Each floor of ``pano_inpaint.eval.scenes`` (the five the generator was tuned on and the held-out
 ones) is rendered at ``--width`` for each of ``--seeds`` and filled under each ``--degrees``
@@ -10,7 +10,9 @@ per floor and angle, the means over the seeds and how many seeds ``patchmatch`` 
 the best peer; WS-PSNR prefers a fog to texture out of phase, the SWD (lower is closer) tells a
 fog or texture of the wrong size from the truth's. ``--photos DIR`` adds the panoramas in DIR
 (reduced to ``--width``; HDR scored in the evaluation's tone-mapped proxy, as ``eval`` does),
-one fill per cap each. Usage::
+one fill per cap each. ``--pole zenith`` (or ``both``) puts the caps over the zenith instead
+(or as well): a sky, a ceiling, the tops of what rises round the camera, where a fill cannot
+assume the ground's plane. Usage::
 
     python benchmarks/bench_caps.py                       # every floor, seeds 0-3, 35-50 deg
     python benchmarks/bench_caps.py --scenes street_kerb,sports_court --degrees 20 50
@@ -18,6 +20,7 @@ one fill per cap each. Usage::
     python benchmarks/bench_caps.py --json caps.json      # every fill's numbers as well
     python benchmarks/bench_caps.py --scenes "" --photos ../shared/panoramas --degrees 45 50
     python benchmarks/bench_caps.py --quick               # seed 0, a 45 deg cap, 512 px
+    python benchmarks/bench_caps.py --scenes "" --photos ../shared/panoramas --pole zenith
 
 The README's cap tables of the held-out floors ("Floors never tuned on") are this table at
 1024 px over scene seeds 0-3 with every peer (``--peers
@@ -49,7 +52,7 @@ from pano_inpaint.eval.metrics import (  # noqa: E402
 from pano_inpaint.eval.report import column_mean, format_cell  # noqa: E402
 from pano_inpaint.eval.scenes import HELD_OUT_SCENES, SCENES, render_scene  # noqa: E402
 from pano_inpaint.generators.registry import get_generator  # noqa: E402
-from pano_inpaint.masks import nadir_mask  # noqa: E402
+from pano_inpaint.masks import nadir_mask, zenith_mask  # noqa: E402
 from pano_inpaint.pipeline.run import inpaint  # noqa: E402
 from pano_inpaint.values import ToneMap, to_values  # noqa: E402
 
@@ -97,6 +100,8 @@ def main() -> None:
                         help="a patchmatch parameter (repeatable)")
     parser.add_argument("--photos", type=Path, action="append", default=[], metavar="DIR",
                         help="also the panoramas in DIR, one fill per cap (repeatable)")
+    parser.add_argument("--pole", choices=("nadir", "zenith", "both"), default="nadir",
+                        help="where the caps sit (both: each cap at the nadir, then the zenith)")
     parser.add_argument("--json", type=Path, help="write every fill's numbers here")
     parser.add_argument("--quick", action="store_true",
                         help="seed 0, a 45-degree cap, 512 px (for pano-inpaint bench --quick)")
@@ -112,6 +117,7 @@ def main() -> None:
     if missing:
         raise SystemExit(f"unknown peer(s) {missing}; known: {list(PEERS)}")
     generator = get_generator("patchmatch", **_params(args.param))
+    poles = ["nadir", "zenith"] if args.pole == "both" else [args.pole]
 
     cases = [(name, seed, lambda name=name, seed=seed: (
         render_scene(name, args.width, seed=seed), False)) for name in names
@@ -129,19 +135,20 @@ def main() -> None:
         except (OSError, ValueError) as exc:  # not a readable 2:1 panorama: say so, go on
             print(f"{name}: skipped ({exc})", file=sys.stderr, flush=True)
             continue
-        for degrees in args.degrees:
-            mask = nadir_mask(truth.shape[0], truth.shape[1], degrees)
+        for pole, degrees in [(pole, d) for pole in poles for d in args.degrees]:
+            cap = nadir_mask if pole == "nadir" else zenith_mask
+            mask = cap(truth.shape[0], truth.shape[1], degrees)
             source = truth.copy()
             source[mask] = 0  # no method sees the hole's content
             start = time.perf_counter()
-            row = {"scene": name, "seed": seed, "degrees": degrees,
+            row = {"scene": name, "seed": seed, "degrees": degrees, "pole": pole,
                    "patchmatch": _scores(inpaint(source, mask, generator=generator).image,
                                          truth, mask, hdr),
                    "seconds": time.perf_counter() - start}
             for peer in peers:
                 row[peer] = _scores(PEERS[peer].fn(source, mask).image, truth, mask, hdr)
             rows.append(row)
-            print(f"{name} seed {seed} {degrees:g} deg: {row['patchmatch']['psnr']:.2f} dB "
+            print(f"{name} seed {seed} {pole} {degrees:g} deg: {row['patchmatch']['psnr']:.2f} dB "
                   f"({row['seconds']:.1f} s)", file=sys.stderr, flush=True)
 
     head = "| panorama | cap | patchmatch dB | patch SWD | grad inner half |"
@@ -152,13 +159,15 @@ def main() -> None:
     print(head)
     print(rule)
     for name in dict.fromkeys(row["scene"] for row in rows):
-        for degrees in args.degrees:
-            mine = [r for r in rows if r["scene"] == name and r["degrees"] == degrees]
+        for pole, degrees in [(pole, d) for pole in poles for d in args.degrees]:
+            mine = [r for r in rows
+                    if r["scene"] == name and r["degrees"] == degrees and r["pole"] == pole]
             def mean(field: str, mine: list[dict] = mine) -> float | None:
                 return column_mean(r["patchmatch"][field] for r in mine)
 
             psnr = mean("psnr")
-            line = (f"| {name} | {degrees:g}° | {format_cell(psnr, '{:.2f}')}"
+            where = f"{degrees:g}°" if pole == "nadir" else f"{degrees:g}° zenith"
+            line = (f"| {name} | {where} | {format_cell(psnr, '{:.2f}')}"
                     f" | {format_cell(mean('swd'), '{:.4f}')}"
                     f" | {format_cell(mean('inner'), '{:.2f}')} |")
             if peers:
