@@ -118,6 +118,7 @@ def main() -> None:
         raise SystemExit(f"unknown peer(s) {missing}; known: {list(PEERS)}")
     generator = get_generator("patchmatch", **_params(args.param))
     poles = ["nadir", "zenith"] if args.pole == "both" else [args.pole]
+    caps = [(pole, degrees) for pole in poles for degrees in args.degrees]
 
     cases = [(name, seed, lambda name=name, seed=seed: (
         render_scene(name, args.width, seed=seed), False)) for name in names
@@ -135,7 +136,7 @@ def main() -> None:
         except (OSError, ValueError) as exc:  # not a readable 2:1 panorama: say so, go on
             print(f"{name}: skipped ({exc})", file=sys.stderr, flush=True)
             continue
-        for pole, degrees in [(pole, d) for pole in poles for d in args.degrees]:
+        for pole, degrees in caps:
             cap = nadir_mask if pole == "nadir" else zenith_mask
             mask = cap(truth.shape[0], truth.shape[1], degrees)
             source = truth.copy()
@@ -159,7 +160,7 @@ def main() -> None:
     print(head)
     print(rule)
     for name in dict.fromkeys(row["scene"] for row in rows):
-        for pole, degrees in [(pole, d) for pole in poles for d in args.degrees]:
+        for pole, degrees in caps:
             mine = [r for r in rows
                     if r["scene"] == name and r["degrees"] == degrees and r["pole"] == pole]
             def mean(field: str, mine: list[dict] = mine) -> float | None:

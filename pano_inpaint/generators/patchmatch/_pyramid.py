@@ -24,6 +24,7 @@ __all__ = [
     "Level",
     "RingLinks",
     "build_bank",
+    "face_coords",
     "face_frames",
     "level_plan",
     "valid_box",
@@ -114,11 +115,17 @@ class Downsampler:
         return self.levels([size])[size]
 
 
+def face_coords(level: Level) -> np.ndarray:
+    """``(P,)`` the face-plane coordinate of each column (or row) of a padded tile's pixels:
+    -1 and 1 at the face's edges, beyond them in the padding."""
+    return 2 * (np.arange(level.size) - level.pad + 0.5) / level.face_size - 1
+
+
 def local_scale(level: Level) -> np.ndarray:
     """``(P, P)`` gnomonic stretch ``1 + a^2 + b^2`` of each pixel of a padded tile: how much
     finer than at the face centre the tile samples the sphere there (radially; the tangential
     factor is its square root). Far into the padding the tile is an upsampled, blurred view."""
-    a = 2 * (np.arange(level.size) - level.pad + 0.5) / level.face_size - 1
+    a = face_coords(level)
     return 1 + a[:, None] ** 2 + a[None, :] ** 2
 
 

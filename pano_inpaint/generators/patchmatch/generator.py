@@ -45,6 +45,7 @@ from pano_inpaint.generators.patchmatch._pyramid import (
     Level,
     RingLinks,
     build_bank,
+    face_coords,
     level_plan,
     valid_box,
     with_texture_features,
@@ -1416,8 +1417,8 @@ class PatchMatch:
         out: dict[int, Bank] = {}
         for i in sorted(covered):
             own = problem.bank_face_ids.index(problem.face_ids[i])
-            square_on = self._looks_down(problem, i)
-            if level_scale >= _OWN_RING_STRETCH and not square_on:
+            down = self._looks_down(problem, i)
+            if level_scale >= _OWN_RING_STRETCH and not down:
                 continue  # the level already sees the whole own ring
             valid = bank.valid.copy()
             boxes = bank.boxes.copy()
@@ -1427,7 +1428,7 @@ class PatchMatch:
                                   _OWN_RING_STRETCH, locality)
                 valid[own] = wide.valid[0]
                 boxes[own] = wide.boxes[0]
-            if square_on:
+            if down:
                 self._near_plane_only(valid, boxes, problem, i, own, level)
             usable = np.flatnonzero(valid.reshape(valid.shape[0], -1).any(axis=1)).astype(
                 np.int64)
@@ -1442,13 +1443,14 @@ class PatchMatch:
         ``_PLANE_SCALE_MIN`` times the scale that face sees it at, or more (see
         ``_PLANE_AXIS_DEGREES``)."""
         normal = FACE_CENTER[problem.face_ids[i]]
-        coord = 2 * (np.arange(level.size) - level.pad + 0.5) / level.face_size - 1
+        coord = face_coords(level)
         least = _PLANE_SCALE_MIN ** (2 / 3)
         for k, face in enumerate(problem.bank_face_ids):
             if k == own:
                 continue
-            towards = (FACE_CENTER[face] @ normal + coord[None, :] * (FACE_RIGHT[face] @ normal)
-                       + coord[:, None] * (FACE_DOWN[face] @ normal))  # (P, P): d . n
+            # d . n, row term plus column term: one (P, P) array (16K: 340 MB, not three).
+            towards = np.add.outer(coord * (FACE_DOWN[face] @ normal),
+                                   FACE_CENTER[face] @ normal + coord * (FACE_RIGHT[face] @ normal))
             valid[k] &= towards >= least
             boxes[k] = valid_box(valid[k])
 
