@@ -41,16 +41,16 @@ IN_PROCESS = ["-j", "1"]
 # A failure injected into the first image's fill; the command line follows as sys.argv.
 _INJECT = """
 import sys
-from pano_inpaint import jobs
+from pano_inpaint import pipeline
 from pano_inpaint.cli import main
-fill = jobs.inpaint
+fill = pipeline.inpaint
 calls = []
 def flaky(*args, **kwargs):
     calls.append(1)
     if len(calls) == 1:
         raise {error}
     return fill(*args, **kwargs)
-jobs.inpaint = flaky
+pipeline.inpaint = flaky  # jobs imports it from the pipeline package when it fills
 sys.exit(main(sys.argv[1:]))
 """
 

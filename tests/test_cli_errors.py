@@ -392,6 +392,22 @@ def test_a_failing_image_does_not_stop_the_batch(tmp_path, capsys, monkeypatch, 
     assert code == single_code
 
 
+def test_the_hostile_cases_script_injects_its_failure_into_the_fill(tmp_path, monkeypatch):
+    """``benchmarks/hostile_cases.py`` re-runs the failing-fill cases from the command line with
+    the failure patched into ``pipeline.inpaint``; it patched a name jobs no longer has (jobs
+    imports the fill where it fills), so those cases printed an AttributeError's traceback
+    and counted as wrong. The single-image MemoryError case gives its exit code with a
+    message."""
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[1]))
+    from benchmarks import hostile_cases
+
+    folder = tmp_path / "case"
+    case = next(c for c in hostile_cases._cases(hostile_cases._make_files(folder))
+                if c.name == "MemoryError, one image (injected)")
+    code, _, _, first = hostile_cases.run_case(case, folder)
+    assert code == EXIT_INPUT and "not enough memory" in first, first
+
+
 def test_an_output_folder_that_cannot_be_made_fails_that_image_only(tmp_path, capsys,
                                                                     monkeypatch):
     for day in ("day1", "day2"):
