@@ -16,6 +16,7 @@ import pytest
 
 from pano_inpaint.generators import CubeTiles
 from pano_inpaint.generators.patchmatch import PatchMatch, _plane, generator
+from pano_inpaint.generators.patchmatch._lines import lines_and_edges
 from pano_inpaint.generators.patchmatch._offsets import (
     Lattice,
     _msd_map,
@@ -31,6 +32,7 @@ from pano_inpaint.generators.patchmatch._plane import (
     homography_parts,
     nearer_point,
     rectify,
+    repeats_across,
     tile_to_plane,
     tone_difference,
 )
@@ -578,3 +580,43 @@ def test_tiles_of_random_tones_near_the_horizon_take_no_lattice_from_nearer_the_
     assert differences[False] < _plane._TONES_REPEAT < differences[True]
     _, notes = _fill(None, _floor(up, cell=0.25, random_tones=True), hole)
     assert not any("nearer the camera" in note for note in notes)
+
+
+def test_the_floor_s_own_lines_repeat_one_step_across_and_a_kerb_does_not():
+    """The grout lines that the line step finds around a hole in the tiled floor repeat one
+    step of the floor's lattice across them (left to the lattice: drawn as lines first, each
+    band was copied along its line without the joints that cross it, and a ceiling grid's
+    joints broke where two met); a dark kerb drawn across the same floor does not, and stays
+    a line."""
+    up = _up()
+    floor, hole = _floor(up), _hole()
+    rect, lattice, _ = _plane.floor_lattice(floor, hole, FRONT, FACE, PAD, tuple(up),
+                                            min_strength=0.3)
+    crossing = [line for line in lines_and_edges(floor, hole, FACE).lines if line.end is None]
+    assert crossing
+    assert all(repeats_across(rect, lattice, line.point, line.direction, line.half_width)
+               for line in crossing)
+    kerbed = floor.copy()
+    cv2.line(kerbed, (0, 112), (SIZE - 1, 160), (0.08, 0.08, 0.08), 4)
+    rect, lattice, _ = _plane.floor_lattice(kerbed, hole, FRONT, FACE, PAD, tuple(up),
+                                            min_strength=0.3)
+    kerbs = lines_and_edges(kerbed, hole, FACE).lines
+    assert kerbs
+    assert not any(repeats_across(rect, lattice, line.point, line.direction, line.half_width)
+                   for line in kerbs)
+
+
+@pytest.mark.parametrize("own_lines", [True, False])
+def test_the_floor_step_leaves_its_own_lines_to_its_lattice(own_lines):
+    """The generator drops the grout lines the floor's lattice repeats from the line step's
+    plan (``floor_own_lines``) and says so; without, they are drawn as lines first."""
+    up = _up()
+    truth, hole = _floor(up, cell=0.35), _hole(0.7, 0.15)
+    blanked = truth.copy()
+    blanked[hole] = 0
+    tiles = CubeTiles(blanked[None], hole[None], (FRONT,), FACE, PAD, up=tuple(up))
+    PatchMatch(floor_own_lines=own_lines).inpaint(tiles)
+    notes = " ".join(tiles.notes)
+    assert "floor lattice" in notes
+    assert ("of the pattern left to its lattice" in notes) == own_lines
+    assert ("continued across the hole" in notes) != own_lines

@@ -38,7 +38,7 @@ from pano_inpaint.generators.patchmatch._offsets import (
     not_parallel,
     tone_lattice,
 )
-from pano_inpaint.generators.patchmatch._plane import Rectified, floor_lattice
+from pano_inpaint.generators.patchmatch._plane import Rectified, floor_lattice, repeats_across
 from pano_inpaint.generators.patchmatch._pyramid import (
     Bank,
     Downsampler,
@@ -339,6 +339,10 @@ class PatchMatchParams:
         stripes: on a tile that sees its floor (or ceiling) from above and where no other
             structure step applies, fill a deep hole first along the one-direction texture
             around it (planks, decking; ``_stripes``), copies only along its direction.
+        floor_own_lines: where a floor's (or ceiling's) lattice fills a hole, leave to it the
+            lines found there that are the pattern's own (a grid's joints, grout: the floor one
+            lattice step across repeats them, ``_plane.repeats_across``) instead of drawing
+            them first as lines (a kerb, a skirting board stay lines).
         arcs: continue the circular arcs that cross a hole (a court's painted circle, a
             round rug's border; ``_arcs``): each arc's band is its own (the other structure
             steps' parts fill around it) and is filled after them, by copies along the arc
@@ -402,6 +406,7 @@ class PatchMatchParams:
     unsure_min_depth: float = 0.05
     lattice_strength: float = 0.3
     stripes: bool = True
+    floor_own_lines: bool = True
     arcs: bool = True
     edges: bool = True
     edges_along: bool = True
@@ -1605,6 +1610,18 @@ class PatchMatch:
                 continue
             if edges and p.edges:
                 problem.edges[i] = edges
+            if (floor is not None and lines and p.floor_own_lines
+                    and floor[0].plane is not None and floor[0].lattice is not None):
+                # The pattern's own lines (a ceiling's grid, a floor's joints) are the
+                # lattice's: drawn first as lines, each band copied along its line without the
+                # lines crossing it, and the joints broke where two met.
+                own_lines = [line for line in lines if repeats_across(
+                    floor[0].plane, floor[0].lattice, line.point, line.direction,
+                    line.half_width)]
+                if own_lines:
+                    lines = [line for line in lines if all(line is not o for o in own_lines)]
+                    found.append(f"face {face}: {len(own_lines)} line(s) of the pattern "
+                                 "left to its lattice")
             if lines:
                 plans[i] = _line_parts(lines, hole, reach)
                 lined.append(f"face {face}: " + lines_note(lines))
