@@ -534,8 +534,8 @@ def repeat_correlation(rect: Rectified, lattice: Lattice, point: np.ndarray,
     known on the grid or no step of the lattice crosses it."""
     size = rect.image.shape[0]
     grey = rect.image.mean(axis=-1).astype(np.float32)
-    reach = float(size)  # tile px along the line each way (clipped to the grid below)
-    t = np.arange(-reach, reach + 1.0, 1.0)
+    reach = float(rect.region.shape[0])  # the tile's side, each way along the line
+    t = np.arange(-reach, reach + 1.0, 1.0)  # tile px; the grid's known part is kept below
     ys, xs = point[0] + t * direction[0], point[1] + t * direction[1]
     u, v, w = homography_parts(rect.to_grid, xs, ys)
     u2, v2, _ = homography_parts(rect.to_grid, xs + direction[1], ys + direction[0])
@@ -592,4 +592,3 @@ def _sample(grey: np.ndarray, known: np.ndarray, u: np.ndarray, v: np.ndarray) -
                        borderMode=cv2.BORDER_REPLICATE)
     out[ok] = values[ok]
     return out
-

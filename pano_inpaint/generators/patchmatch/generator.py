@@ -1615,13 +1615,12 @@ class PatchMatch:
                 # The pattern's own lines (a ceiling's grid, a floor's joints) are the
                 # lattice's: drawn first as lines, each band copied along its line without the
                 # lines crossing it, and the joints broke where two met.
-                own_lines = [line for line in lines if repeats_across(
-                    floor[0].plane, floor[0].lattice, line.point, line.direction,
-                    line.half_width)]
-                if own_lines:
-                    lines = [line for line in lines if all(line is not o for o in own_lines)]
-                    found.append(f"face {face}: {len(own_lines)} line(s) of the pattern "
-                                 "left to its lattice")
+                own = [repeats_across(floor[0].plane, floor[0].lattice, line.point,
+                                      line.direction, line.half_width) for line in lines]
+                if any(own):
+                    lines = [line for line, its in zip(lines, own, strict=True) if not its]
+                    found.append(f"face {face}: {sum(own)} line(s) of the pattern left to "
+                                 "its lattice")
             if lines:
                 plans[i] = _line_parts(lines, hole, reach)
                 lined.append(f"face {face}: " + lines_note(lines))
