@@ -10,6 +10,8 @@ degree away from the cube's, as when the cube is turned to centre a hole.
 
 from __future__ import annotations
 
+import dataclasses
+
 import cv2
 import numpy as np
 import pytest
@@ -620,3 +622,27 @@ def test_the_floor_step_leaves_its_own_lines_to_its_lattice(own_lines):
     assert "floor lattice" in notes
     assert ("of the pattern left to its lattice" in notes) == own_lines
     assert ("continued across the hole" in notes) != own_lines
+
+
+def test_a_boundary_on_the_floor_is_never_left_to_its_lattice(monkeypatch):
+    """A line between two regions (a ceiling's junction with a wall: ``Line.boundary``) stays
+    a line even where the floor across its wide band repeats one lattice step on (the
+    workshop's ceiling at mask seed 2: 0.88, and the lattice's copies carried the wall into
+    the ceiling); a joint beside it is left to the lattice."""
+    from pano_inpaint.generators.patchmatch._lines import LinesFound
+
+    up = _up()
+    truth, hole = _floor(up, cell=0.35), _hole(0.7, 0.15)
+    found = lines_and_edges(truth, hole, FACE)
+    joint = next(line for line in found.lines if line.end is None)
+    junction = dataclasses.replace(joint, boundary=True, half_width=8.0)
+    monkeypatch.setattr(generator, "lines_and_edges",
+                        lambda *args, **kwargs: LinesFound([joint, junction], []))
+    monkeypatch.setattr(generator, "repeats_across", lambda *args: True)
+    blanked = truth.copy()
+    blanked[hole] = 0
+    tiles = CubeTiles(blanked[None], hole[None], (FRONT,), FACE, PAD, up=tuple(up))
+    PatchMatch().inpaint(tiles)
+    notes = " ".join(tiles.notes)
+    assert "1 line(s) of the pattern left to its lattice" in notes
+    assert "1 line(s) continued across the hole" in notes and "1 between two regions" in notes

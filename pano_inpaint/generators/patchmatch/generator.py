@@ -1615,8 +1615,11 @@ class PatchMatch:
                 # The pattern's own lines (a ceiling's grid, a floor's joints) are the
                 # lattice's: drawn first as lines, each band copied along its line without the
                 # lines crossing it, and the joints broke where two met.
-                own = [repeats_across(floor[0].plane, floor[0].lattice, line.point,
-                                      line.direction, line.half_width) for line in lines]
+                # A boundary between two regions (a ceiling's junction with a wall) is not a
+                # joint, however much of the pattern its wide band holds on either side.
+                own = [not line.boundary and repeats_across(
+                    floor[0].plane, floor[0].lattice, line.point, line.direction,
+                    line.half_width) for line in lines]
                 if any(own):
                     lines = [line for line, its in zip(lines, own, strict=True) if not its]
                     found.append(f"face {face}: {sum(own)} line(s) of the pattern left to "
