@@ -18,7 +18,7 @@ import pytest
 
 from pano_inpaint.generators import CubeTiles
 from pano_inpaint.generators.patchmatch import PatchMatch, _plane, generator
-from pano_inpaint.generators.patchmatch._lines import lines_and_edges
+from pano_inpaint.generators.patchmatch._lines import LinesFound, lines_and_edges
 from pano_inpaint.generators.patchmatch._offsets import (
     Lattice,
     _msd_map,
@@ -629,8 +629,6 @@ def test_a_boundary_on_the_floor_is_never_left_to_its_lattice(monkeypatch):
     a line even where the floor across its wide band repeats one lattice step on (the
     workshop's ceiling at mask seed 2: 0.88, and the lattice's copies carried the wall into
     the ceiling); a joint beside it is left to the lattice."""
-    from pano_inpaint.generators.patchmatch._lines import LinesFound
-
     up = _up()
     truth, hole = _floor(up, cell=0.35), _hole(0.7, 0.15)
     found = lines_and_edges(truth, hole, FACE)
