@@ -46,7 +46,8 @@ from pano_inpaint.geometry.conventions import FACE_CENTER, FACE_DOWN, FACE_RIGHT
 
 __all__ = [
     "Rectified", "apply_homography", "colour_distance", "floor_lattice", "holds_across",
-    "homography_parts", "nearer_point", "rectify", "tile_to_plane", "tone_difference"]
+    "homography_parts", "nearer_point", "rectify", "repeat_correlation", "repeats_across",
+    "tile_to_plane", "tone_difference"]
 
 _MIN_ELEVATION = np.radians(4.0)  # hole pixels closer to the horizon are not on the plane
 _ON_PLANE = 0.9  # the share of a hole that must be on the plane for it to be rectified
