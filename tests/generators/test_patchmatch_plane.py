@@ -646,24 +646,27 @@ def test_a_boundary_on_the_floor_is_never_left_to_its_lattice(monkeypatch):
     assert "1 line(s) continued across the hole" in notes and "1 between two regions" in notes
 
 
-def test_a_line_ending_in_the_hole_is_never_left_to_its_lattice(monkeypatch):
-    """A line that ends in the hole (a ceiling's junction with a wall, turning in a room's
-    corner; a T-junction) is not one of a lattice's joints, which run on through the hole: it
-    stays a line even where the floor across it repeats one lattice step on (the loft's ceiling
-    at mask seed 2: 0.61, and the copies drew the junction jagged); a joint beside it is left
-    to the lattice."""
+def test_a_line_turning_in_a_corner_of_the_hole_is_never_left_to_its_lattice(monkeypatch):
+    """A line that turns in the hole, meeting another where both end (a ceiling's junction
+    with two walls in a room's corner: ``Line.corner``), is not one of a lattice's joints,
+    which cross: it stays a line even where the floor across it repeats one lattice step on
+    (the loft's ceiling at mask seed 2: 0.61, and the copies drew the junction jagged). A
+    joint that only ends on a line (a grid on its junction with a wall) is left to the
+    lattice like one crossing the hole."""
     up = _up()
     truth, hole = _floor(up, cell=0.35), _hole(0.7, 0.15)
     found = lines_and_edges(truth, hole, FACE)
     joint = next(line for line in found.lines if line.end is None)
     ending = dataclasses.replace(joint, end=20.0)
+    turning = dataclasses.replace(joint, end=20.0, corner=True)
     monkeypatch.setattr(generator, "lines_and_edges",
-                        lambda *args, **kwargs: LinesFound([joint, ending], []))
+                        lambda *args, **kwargs: LinesFound([joint, ending, turning], []))
     monkeypatch.setattr(generator, "repeats_across", lambda *args: True)
     blanked = truth.copy()
     blanked[hole] = 0
     tiles = CubeTiles(blanked[None], hole[None], (FRONT,), FACE, PAD, up=tuple(up))
     PatchMatch().inpaint(tiles)
     notes = " ".join(tiles.notes)
-    assert "1 line(s) of the pattern left to its lattice" in notes
-    assert "1 continued up to a line it ends on in the hole" in notes
+    assert "2 line(s) of the pattern left to its lattice" in notes
+    assert "1 continued up to the corner where they meet in the hole" in notes
+    assert "continued across the hole" not in notes and "a line it ends on" not in notes
