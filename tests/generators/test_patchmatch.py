@@ -278,7 +278,11 @@ def test_empty_hole_returns_the_values():
      ({"layout_sigma": 2.0}, "layout_sigma must be at most 1"),
      ({"unsure_min_depth": 2.0}, "unsure_min_depth must be at most 1"),
      # the kernels hash the seed as an int64: 2**63 failed the fill (exit 1, 'a bug')
-     ({"seed": 2**63}, "seed must be from -2\\*\\*63 to 2\\*\\*63 - 1")],
+     ({"seed": 2**63}, "seed must be from -2\\*\\*63 to 2\\*\\*63 - 1"),
+     # a copy's cost is multiplied by its magnification to this power: 1e6 would overflow to
+     # inf, and a perfect match's cost of 0 to NaN
+     ({"lattice_magnification": 1e6}, "lattice_magnification must be from 0 to 16"),
+     ({"lattice_magnification": -1.0}, "lattice_magnification must be from 0 to 16")],
 )
 def test_invalid_parameters(params, message):
     with pytest.raises(ValueError, match=message):
@@ -291,7 +295,8 @@ def test_the_upper_bounds_themselves_are_taken():
               "coarse_size": 65536, "refine_size": 65536, "detail_bands": 16,
               "structure_sigma": 1.0, "structure_depth": 1.0, "layout_depth": 1.0,
               "layout_sigma": 1.0, "rim_depth": 1.0, "detail_depth": 1.0,
-              "locality_depth": 1.0, "structure_min_depth": 1.0, "unsure_min_depth": 1.0}
+              "locality_depth": 1.0, "structure_min_depth": 1.0, "unsure_min_depth": 1.0,
+              "lattice_magnification": 16.0}
     params = PatchMatch(**bounds).params
     assert {name: getattr(params, name) for name in bounds} == bounds
 

@@ -670,3 +670,28 @@ def test_a_line_turning_in_a_corner_of_the_hole_is_never_left_to_its_lattice(mon
     assert "2 line(s) of the pattern left to its lattice" in notes
     assert "1 continued up to the corner where they meet in the hole" in notes
     assert "continued across the hole" not in notes and "a line it ends on" not in notes
+
+
+@pytest.mark.parametrize("nearer", [0.0, 2.0])
+def test_a_floor_lattice_s_copies_are_weighed_by_how_finely_they_show_the_floor(
+        monkeypatch, nearer):
+    """The floor lattice's peel gets ``lattice_magnification``, so a copy from where the tile
+    shows the floor finer than at its target (farther off), a blur there, costs more
+    (``_offset_kernels.lattice_peel``); a tile's own lattice is not weighed (its copies are
+    the same size everywhere)."""
+    calls = []
+    real = generator.lattice_peel
+
+    def peel(*args):
+        calls.append(args[13])
+        real(*args)
+
+    monkeypatch.setattr(generator, "lattice_peel", peel)
+    up = _up()
+    truth, hole = _floor(up, cell=0.35), _hole(0.7, 0.15)
+    blanked = truth.copy()
+    blanked[hole] = 0
+    tiles = CubeTiles(blanked[None], hole[None], (FRONT,), FACE, PAD, up=tuple(up))
+    PatchMatch(lattice_magnification=nearer).inpaint(tiles)
+    assert "floor lattice" in " ".join(tiles.notes)
+    assert set(calls) == {nearer}

@@ -2130,9 +2130,43 @@ def _peel_columns(step: float, first_hole_column: int, rng) -> np.ndarray:
     for column in range(first_hole_column, size - radius):
         xs = np.full(rows.size, column, np.int64)
         lattice_peel(target, filled, hole, rows, xs, src, radius, 0, identity, identity,
-                     np.array([[0.0, -step]]), 1, 0.0, nnf, residual)
+                     np.array([[0.0, -step]]), 1, 0.0, 0.0, nnf, residual)
         filled[rows, xs] = nnf[0][rows, xs] >= 0
     return np.where(nnf[0] >= 0, nnf[2], -1)
+
+
+@pytest.mark.parametrize("finer", [0.0, 1.0])
+def test_the_lattice_peel_prefers_a_source_that_shows_the_plane_no_finer(finer, rng):
+    """On a plane seen in perspective a source where the tile shows the plane finer than at
+    its target (farther off) is a blur copied there: of two sources alike, the one where a
+    grid pixel is smaller on the tile costs more (``finer``, the power of the copy's
+    magnification). Here the grid's ``w`` grows to the right (the plane recedes to the left),
+    the tile's columns repeat every 10 px, and the two shifts reach 20 and 10 px back: equal
+    matches, the first tried wins without the weight, the nearer with it."""
+    from pano_inpaint.generators.patchmatch._offset_kernels import lattice_peel
+    from pano_inpaint.generators.patchmatch._pyramid import Level, build_bank
+
+    face, pad, radius, first = 80, 8, 2, 50
+    size = face + 2 * pad
+    period = rng.uniform(0, 1, (size, 10, 3)).astype(np.float32)
+    image = np.tile(period, (1, size // 10 + 1, 1))[:, :size].copy()
+    image[:, first - 3:first] += 0.1  # neither source matches the hole's border exactly
+    bank = build_bank(image[None], np.zeros((1, size, size), bool), (DOWN,), Level(face, pad),
+                      radius, 10.0, 0.0)
+    src = (bank.image, bank.valid, bank.boxes, bank.usable, bank.geo, bank.frames_for(DOWN))
+    hole = np.zeros((size, size), bool)
+    hole[:, first:] = True
+    nnf = (np.full((size, size), -1, np.int32), np.zeros((size, size), np.int32),
+           np.zeros((size, size), np.int32), np.zeros((size, size), np.float32))
+    residual = np.zeros((size, size, 2), np.float32)
+    rows = np.arange(radius + 1, size - radius - 1)
+    xs = np.full(rows.size, first, np.int64)
+    to_grid = np.array([[1.0, 0, 0], [0, 1, 0], [1e-4, 0, 1]])
+    lattice_peel(image.copy(), ~hole, hole, rows, xs, src, radius, 0, to_grid,
+                 np.linalg.inv(to_grid), np.array([[0.0, -20.0], [0.0, -10.0]]), 2, 0.0,
+                 finer, nnf, residual)
+    assert (nnf[0][rows, first] == 0).all()
+    assert (nnf[2][rows, first] == first - (10 if finer else 20)).all()
 
 
 def test_copies_of_copies_land_on_the_exact_steps_not_the_rounded_ones(rng):

@@ -9,7 +9,8 @@ target's own face, ``own``); if it was filled in an earlier layer, the candidate
 shift lands between pixels; each copy keeps where its exact source lies beyond the whole pixel
 it copies, and a copy of a copy composes those exact positions, so the rounding errors of a
 chain of steps do not add up. The patch distance on the pixels filled so far chooses among the
-candidates.
+candidates; on a floor's grid, times the copy's magnification to a power where the source shows
+the floor finer than the target (a blur of it copied there).
 
 Determinism as in ``_kernels``: a layer only reads pixels filled in earlier layers.
 """
@@ -40,13 +41,30 @@ __all__ = ["lattice_peel"]
 KERNELS = KernelSet(__name__, requires=(_kernels.KERNELS,))
 
 
+@KERNELS.subroutine(F64(F64_2, F64, F64, F64, F64), fastmath=FASTMATH)
+def _finer(g: np.ndarray, sy: float, sx: float, target_w: float, power: float) -> float:
+    """The cost factor of a source at tile pixel ``(sy, sx)`` that shows the plane finer than
+    the target (whose ``g``-row ``w`` is ``target_w``): ``m ** power`` for ``m`` how many times
+    larger a grid pixel is on the tile at the target than at the source (the homography's
+    Jacobian goes as ``w ** -3``; linear, ``m = (target_w / w) ** 1.5``), 1 where ``m <= 1``
+    or ``power`` is 0 or the source's ray misses the grid."""
+    if power <= 0 or target_w <= 0:
+        return 1.0
+    w = g[2, 0] * sx + g[2, 1] * sy + g[2, 2]
+    if w <= 0:
+        return 1.0
+    m = (target_w / w) ** 1.5
+    return m ** power if m > 1.0 else 1.0
+
+
 @KERNELS.add(types.void(F32_3, B2, B2, INDEX, INDEX, SRC, I64, I64, F64_2, F64_2, F64_2,
-                        I64, F64, NNF, F32_3),
+                        I64, F64, F64, NNF, F32_3),
              parallel=True, fastmath=FASTMATH)
 def lattice_peel(
     target: np.ndarray, filled: np.ndarray, hole: np.ndarray, ys: np.ndarray, xs: np.ndarray,
     src: tuple, r: int, own: int, to_grid: np.ndarray, from_grid: np.ndarray,
-    offsets: np.ndarray, limit: int, coherence: float, nnf: tuple, residual: np.ndarray,
+    offsets: np.ndarray, limit: int, coherence: float, finer: float, nnf: tuple,
+    residual: np.ndarray,
 ) -> None:
     """One layer of an onion peel along the dominant offsets: each pixel ``(ys[j], xs[j])``
     tries the offsets in order, on pixels ``filled`` before the layer, stopping after ``limit``
@@ -65,7 +83,12 @@ def lattice_peel(
     written for those it fills). A copy of a copy composes the exact positions, not the rounded
     ones, so the rounding errors of a chain of steps do not add up: a step 0.25 px off its
     whole pixel drifted 2.5 px over ten copies, and fronts from opposite sides of a hole met
-    with their joints doubled."""
+    with their joints doubled.
+
+    ``finer > 0``: a source of the own tile where the plane shows finer than at the target
+    (farther off, or seen more obliquely) costs ``m ** finer`` times more, ``m`` the copy's
+    magnification: copied nearer, the finer texture is a blur (a ceiling grid's joints
+    copied from towards the horizon came back faint)."""
     size = target.shape[0]
     valid = src[1]
     for j in prange(ys.size):
@@ -90,6 +113,7 @@ def lattice_peel(
         w = g[2, 0] * x + g[2, 1] * y + g[2, 2]
         u = (g[0, 0] * x + g[0, 1] * y + g[0, 2]) / w
         v = (g[1, 0] * x + g[1, 1] * y + g[1, 2]) / w
+        target_w = w
         for o in range(offsets.shape[0] if w > 0 else 0):  # w <= 0: the ray misses the grid
             if tried >= limit:
                 break
@@ -107,7 +131,8 @@ def lattice_peel(
                 continue
             before = best
             if not hole[qy, qx] and own >= 0 and valid[own, qy, qx]:
-                best = try_match(target, filled, y, x, src, r, own, qy, qx, best, 1.0)
+                best = try_match(target, filled, y, x, src, r, own, qy, qx, best,
+                                 _finer(g, float(qy), float(qx), target_w, finer))
                 tried += 1
                 if best[3] < before[3]:
                     ry, rx = py - fy, px - fx
@@ -117,8 +142,10 @@ def lattice_peel(
                 ey = nnf[1][qy, qx] + residual[qy, qx, 0] + (py - fy)
                 ex = nnf[2][qy, qx] + residual[qy, qx, 1] + (px - fx)
                 sy, sx = np.rint(ey), np.rint(ex)
-                best = try_match(target, filled, y, x, src, r, int(nnf[0][qy, qx]),
-                            int(sy), int(sx), best, 1.0)
+                k = int(nnf[0][qy, qx])
+                best = try_match(target, filled, y, x, src, r, k, int(sy), int(sx), best,
+                                 _finer(g, sy, sx, target_w, finer)
+                                 if k == own else 1.0)
                 tried += 1
                 if best[3] < before[3]:
                     ry, rx = ey - sy, ex - sx

@@ -77,6 +77,8 @@ _FINE_REACH_MAX = 64  # but no more than 64 px (1K's finest level: 51 px)
 # upsampled offset is rounded to the coarser grid). Half the finest search's time at 4K and 8K.
 _INNER_REACH = 4
 _ALONG_TRIES = 16  # copies compared per pixel when filling along a lattice or a line
+# lattice_magnification's bound: a copy magnified twice then costs 65536 times its match.
+_MAX_MAGNIFICATION = 16.0
 # The gnomonic stretch (``_pyramid.local_scale``) at a face's corners, 54.7 degrees from its
 # centre: how far the structure steps of a tile with no source within ``max_scale`` may copy
 # from (``_fill_along``).
@@ -343,6 +345,11 @@ class PatchMatchParams:
             lines found there that are the pattern's own (a grid's joints, grout: the floor one
             lattice step across repeats them, ``_plane.repeats_across``) instead of drawing
             them first as lines (a kerb, a skirting board stay lines).
+        lattice_magnification: where a floor's (or ceiling's) lattice seen in perspective
+            fills a hole, a copy from where the tile shows the plane finer than at its target
+            (farther off, or more obliquely) costs (the copy's magnification) ** this more:
+            the finer texture copied nearer is a blur (a ceiling grid's joints copied from
+            towards the horizon came back faint). 0: every copy alike.
         arcs: continue the circular arcs that cross a hole (a court's painted circle, a
             round rug's border; ``_arcs``): each arc's band is its own (the other structure
             steps' parts fill around it) and is filled after them, by copies along the arc
@@ -407,6 +414,7 @@ class PatchMatchParams:
     lattice_strength: float = 0.3
     stripes: bool = True
     floor_own_lines: bool = True
+    lattice_magnification: float = 1.0
     arcs: bool = True
     edges: bool = True
     edges_along: bool = True
@@ -447,6 +455,9 @@ class PatchMatchParams:
             raise ValueError(f"coherence must be in [0, 1), got {self.coherence}")
         if self.detail_gain_max < 1.0:
             raise ValueError(f"detail_gain_max must be >= 1, got {self.detail_gain_max}")
+        if not 0.0 <= self.lattice_magnification <= _MAX_MAGNIFICATION:
+            raise ValueError(f"lattice_magnification must be from 0 to "
+                             f"{_MAX_MAGNIFICATION:g}, got {self.lattice_magnification}")
         if self.max_scale < 1.0:
             raise ValueError(f"max_scale must be >= 1, got {self.max_scale}")
         if not -(2**63) <= self.seed < 2**63:  # hashed as an int64: 2**63 failed the fill as a bug
@@ -1825,6 +1836,7 @@ class PatchMatch:
                 # seen in perspective is a different step at the source than at the target:
                 # the joints of a floor or ceiling came back 1-3 px out of step.
                 coherence = p.coherence if part.plane is None else 0.0
+                finer = 0.0 if part.plane is None else p.lattice_magnification
                 offsets = np.ascontiguousarray(part.vectors, np.float64)
                 region = part.region
                 if part.kind == "stripes of the lattice":  # what the whole steps left
@@ -1833,7 +1845,7 @@ class PatchMatch:
                     with _threads(1 if ys.size < _SERIAL_LAYER else None):
                         lattice_peel(image[i], filled, hole[i], ys, xs, src, radius, own,
                                      to_grid, from_grid, offsets, _ALONG_TRIES, coherence,
-                                     field.nnf, residual)
+                                     finer, field.nnf, residual)
                     filled[ys, xs] = field.nnf[0][ys, xs] >= 0
                 if part.kind == "stripes of the lattice":
                     stripes_share = (filled & region).sum() / hole[i].sum()
