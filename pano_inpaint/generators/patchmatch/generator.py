@@ -414,7 +414,7 @@ class PatchMatchParams:
     lattice_strength: float = 0.3
     stripes: bool = True
     floor_own_lines: bool = True
-    lattice_magnification: float = 1.0
+    lattice_magnification: float = 2.0
     arcs: bool = True
     edges: bool = True
     edges_along: bool = True
