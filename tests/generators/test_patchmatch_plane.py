@@ -608,20 +608,41 @@ def test_the_floor_s_own_lines_repeat_one_step_across_and_a_kerb_does_not():
                    for line in kerbs)
 
 
-@pytest.mark.parametrize("own_lines", [True, False])
-def test_the_floor_step_leaves_its_own_lines_to_its_lattice(own_lines):
-    """The generator drops the grout lines the floor's lattice repeats from the line step's
-    plan (``floor_own_lines``) and says so; without, they are drawn as lines first."""
+def _fill_the_tiled_floor(**params) -> str:
+    """The notes of a ``PatchMatch(**params)`` fill of the synthetic tiled floor, its hole
+    seen from a side face."""
     up = _up()
     truth, hole = _floor(up, cell=0.35), _hole(0.7, 0.15)
     blanked = truth.copy()
     blanked[hole] = 0
     tiles = CubeTiles(blanked[None], hole[None], (FRONT,), FACE, PAD, up=tuple(up))
-    PatchMatch(floor_own_lines=own_lines).inpaint(tiles)
-    notes = " ".join(tiles.notes)
+    PatchMatch(**params).inpaint(tiles)
+    return " ".join(tiles.notes)
+
+
+@pytest.mark.parametrize("own_lines", [True, False])
+def test_the_floor_step_leaves_its_own_lines_to_its_lattice(own_lines):
+    """The generator drops the grout lines the floor's lattice repeats from the line step's
+    plan (``floor_own_lines``) and says so; without, they are drawn as lines first."""
+    notes = _fill_the_tiled_floor(floor_own_lines=own_lines)
     assert "floor lattice" in notes
     assert ("of the pattern left to its lattice" in notes) == own_lines
     assert ("continued across the hole" in notes) != own_lines
+
+
+def _notes_with_joint_and(monkeypatch, others) -> str:
+    """:func:`_fill_the_tiled_floor`'s notes where the line step finds one of the grout's
+    joints and ``others(joint)``, every one of them scored as repeating one lattice step
+    across."""
+    up = _up()
+    truth, hole = _floor(up, cell=0.35), _hole(0.7, 0.15)
+    found = lines_and_edges(truth, hole, FACE)
+    joint = next(line for line in found.lines if line.end is None)
+    lines = [joint, *others(joint)]
+    monkeypatch.setattr(generator, "lines_and_edges",
+                        lambda *args, **kwargs: LinesFound(lines, []))
+    monkeypatch.setattr(generator, "repeats_across", lambda *args: True)
+    return _fill_the_tiled_floor()
 
 
 def test_a_boundary_on_the_floor_is_never_left_to_its_lattice(monkeypatch):
@@ -629,19 +650,8 @@ def test_a_boundary_on_the_floor_is_never_left_to_its_lattice(monkeypatch):
     a line even where the floor across its wide band repeats one lattice step on (the
     workshop's ceiling at mask seed 2: 0.88, and the lattice's copies carried the wall into
     the ceiling); a joint beside it is left to the lattice."""
-    up = _up()
-    truth, hole = _floor(up, cell=0.35), _hole(0.7, 0.15)
-    found = lines_and_edges(truth, hole, FACE)
-    joint = next(line for line in found.lines if line.end is None)
-    junction = dataclasses.replace(joint, boundary=True, half_width=8.0)
-    monkeypatch.setattr(generator, "lines_and_edges",
-                        lambda *args, **kwargs: LinesFound([joint, junction], []))
-    monkeypatch.setattr(generator, "repeats_across", lambda *args: True)
-    blanked = truth.copy()
-    blanked[hole] = 0
-    tiles = CubeTiles(blanked[None], hole[None], (FRONT,), FACE, PAD, up=tuple(up))
-    PatchMatch().inpaint(tiles)
-    notes = " ".join(tiles.notes)
+    notes = _notes_with_joint_and(monkeypatch, lambda joint: [
+        dataclasses.replace(joint, boundary=True, half_width=8.0)])
     assert "1 line(s) of the pattern left to its lattice" in notes
     assert "1 line(s) continued across the hole" in notes and "1 between two regions" in notes
 
@@ -653,32 +663,20 @@ def test_a_line_turning_in_a_corner_of_the_hole_is_never_left_to_its_lattice(mon
     (the loft's ceiling at mask seed 2: 0.61, and the copies drew the junction jagged). A
     joint that only ends on a line (a grid on its junction with a wall) is left to the
     lattice like one crossing the hole."""
-    up = _up()
-    truth, hole = _floor(up, cell=0.35), _hole(0.7, 0.15)
-    found = lines_and_edges(truth, hole, FACE)
-    joint = next(line for line in found.lines if line.end is None)
-    ending = dataclasses.replace(joint, end=20.0)
-    turning = dataclasses.replace(joint, end=20.0, corner=True)
-    monkeypatch.setattr(generator, "lines_and_edges",
-                        lambda *args, **kwargs: LinesFound([joint, ending, turning], []))
-    monkeypatch.setattr(generator, "repeats_across", lambda *args: True)
-    blanked = truth.copy()
-    blanked[hole] = 0
-    tiles = CubeTiles(blanked[None], hole[None], (FRONT,), FACE, PAD, up=tuple(up))
-    PatchMatch().inpaint(tiles)
-    notes = " ".join(tiles.notes)
+    notes = _notes_with_joint_and(monkeypatch, lambda joint: [
+        dataclasses.replace(joint, end=20.0),
+        dataclasses.replace(joint, end=20.0, corner=True)])
     assert "2 line(s) of the pattern left to its lattice" in notes
     assert "1 continued up to the corner where they meet in the hole" in notes
     assert "continued across the hole" not in notes and "a line it ends on" not in notes
 
 
-@pytest.mark.parametrize("nearer", [0.0, 2.0])
+@pytest.mark.parametrize("power", [0.0, 2.0])
 def test_a_floor_lattice_s_copies_are_weighed_by_how_finely_they_show_the_floor(
-        monkeypatch, nearer):
+        monkeypatch, power):
     """The floor lattice's peel gets ``lattice_magnification``, so a copy from where the tile
     shows the floor finer than at its target (farther off), a blur there, costs more
-    (``_offset_kernels.lattice_peel``); a tile's own lattice is not weighed (its copies are
-    the same size everywhere)."""
+    (``_offset_kernels.lattice_peel``)."""
     calls = []
     real = generator.lattice_peel
 
@@ -687,11 +685,5 @@ def test_a_floor_lattice_s_copies_are_weighed_by_how_finely_they_show_the_floor(
         real(*args)
 
     monkeypatch.setattr(generator, "lattice_peel", peel)
-    up = _up()
-    truth, hole = _floor(up, cell=0.35), _hole(0.7, 0.15)
-    blanked = truth.copy()
-    blanked[hole] = 0
-    tiles = CubeTiles(blanked[None], hole[None], (FRONT,), FACE, PAD, up=tuple(up))
-    PatchMatch(lattice_magnification=nearer).inpaint(tiles)
-    assert "floor lattice" in " ".join(tiles.notes)
-    assert set(calls) == {nearer}
+    assert "floor lattice" in _fill_the_tiled_floor(lattice_magnification=power)
+    assert set(calls) == {power}
