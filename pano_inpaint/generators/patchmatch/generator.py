@@ -38,7 +38,12 @@ from pano_inpaint.generators.patchmatch._offsets import (
     not_parallel,
     tone_lattice,
 )
-from pano_inpaint.generators.patchmatch._plane import Rectified, floor_lattice, repeats_across
+from pano_inpaint.generators.patchmatch._plane import (
+    Rectified,
+    floor_lattice,
+    homography_parts,
+    repeats_across,
+)
 from pano_inpaint.generators.patchmatch._pyramid import (
     Bank,
     Downsampler,
@@ -529,6 +534,9 @@ _LONE_SPREAD = 0.05
 _CROSSING_STEP = 0.06
 _LINE_MARGIN = 3.0  # band half widths: what a line covers of the ring (``_without_lines``)
 _IDENTITY = np.eye(3)  # the kernel's homography for shifts on the tile itself
+# A lattice vector runs along a line on the floor's grid within this angle (``_along_own_line``;
+# the own lines found on the evaluation's floors and ceilings lie within 1.9 degrees of one).
+_ALONG_OWN_LINE = np.radians(3.0)
 
 
 def _one_valley(lattice: Lattice) -> bool:
@@ -609,6 +617,31 @@ def _drawable(lines: list[Line], sure_only: bool) -> list[Line]:
     """The ``lines`` a tile may draw: all of them, or only the sure ones in a hole too thin
     for an unsure pair (``sure_only``, ``unsure_min_depth``)."""
     return [line for line in lines if line.sure] if sure_only else lines
+
+
+def _along_own_line(line: Line, part: _Along) -> _Along | None:
+    """The part of floor lattice ``part`` (``plane`` and float ``vectors`` on its grid) in the
+    band of ``line``, one of the pattern's own lines, copied only along the lattice's vectors
+    that run along the line on the grid (within ``_ALONG_OWN_LINE`` radians): the line stays
+    where it is and what crosses it keeps the lattice's phase. None where no vector does or
+    the band holds none of the part."""
+    region = line.band(part.region.shape) & part.region
+    if part.plane is None or not region.any():
+        return None
+    ends = line.point[None] + np.array([[0.0], [1.0]]) * line.direction[None]
+    u, v, w = homography_parts(part.plane.to_grid, ends[:, 1], ends[:, 0])
+    if (w <= 0).any():
+        return None
+    on_grid = np.array([v[1] - v[0], u[1] - u[0]])  # (dy, dx)
+    on_grid /= max(float(np.hypot(*on_grid)), 1e-12)
+    vectors = part.vectors
+    length = np.maximum(np.hypot(vectors[:, 0], vectors[:, 1]), 1e-12)
+    sine = np.abs(vectors[:, 0] * on_grid[1] - vectors[:, 1] * on_grid[0]) / length
+    kept = vectors[sine <= np.sin(_ALONG_OWN_LINE)]
+    if not len(kept):
+        return None
+    return _Along(np.ascontiguousarray(kept), region, f"{part.kind}'s own line", part.plane,
+                  direction=line.direction)
 
 
 def _line_parts(lines: list[Line], hole: np.ndarray, reach: float) -> list[_Along]:
@@ -1621,6 +1654,7 @@ class PatchMatch:
                 continue
             if edges and p.edges:
                 problem.edges[i] = edges
+            own_lines: list[Line] = []
             if (floor is not None and lines and p.floor_own_lines
                     and floor[0].plane is not None and floor[0].lattice is not None):
                 # The pattern's own lines (a ceiling's grid, a floor's joints) are the
@@ -1638,6 +1672,7 @@ class PatchMatch:
                     floor[0].plane, floor[0].lattice, line.point, line.direction,
                     line.half_width) for line in lines]
                 if any(own):
+                    own_lines = [line for line, its in zip(lines, own, strict=True) if its]
                     lines = [line for line, its in zip(lines, own, strict=True) if not its]
                     found.append(f"face {face}: {sum(own)} line(s) of the pattern left to "
                                  "its lattice")
@@ -1652,8 +1687,14 @@ class PatchMatch:
                 taken = np.zeros_like(hole)
                 for line_part in plans.get(i, []):
                     taken |= line_part.region
-                plans[i] = [*plans.get(i, []),
-                            dataclasses.replace(part, region=part.region & ~taken)]
+                part = dataclasses.replace(part, region=part.region & ~taken)
+                # Its own lines' bands first, each by the lattice's steps along it only: a
+                # step across moved a painted stripe sideways wherever the paint does not
+                # repeat the lattice's period across exactly (the workshop's floor stripes,
+                # broken where the copies from their two ends met).
+                along = [a for a in (_along_own_line(line, part) for line in own_lines)
+                         if a is not None]
+                plans[i] = [*plans.get(i, []), *along, part]
                 found.append(f"face {face}: " + note)
             elif not lines:
                 plain.append(face)
@@ -1839,7 +1880,8 @@ class PatchMatch:
                 finer = 0.0 if part.plane is None else p.lattice_magnification
                 offsets = np.ascontiguousarray(part.vectors, np.float64)
                 region = part.region
-                if part.kind == "stripes of the lattice":  # what the whole steps left
+                if part.kind == "stripes of the lattice" or part.plane is not None:
+                    # What the whole steps (or a floor lattice's own lines) left.
                     region = region & ~filled
                 for ys, xs in _by_layer(layers, region):
                     with _threads(1 if ys.size < _SERIAL_LAYER else None):
