@@ -350,6 +350,12 @@ class PatchMatchParams:
             lines found there that are the pattern's own (a grid's joints, grout: the floor one
             lattice step across repeats them, ``_plane.repeats_across``) instead of drawing
             them first as lines (a kerb, a skirting board stay lines).
+        own_lines_along: with ``floor_own_lines``, the band of each line left to the lattice
+            is filled first by the lattice's steps that run along that line on the floor's
+            grid, and only those (``_along_own_line``): a step across moved a painted stripe
+            sideways where the paint does not repeat the lattice's period across exactly
+            (the workshop's floor stripes broke where the copies from their two ends met).
+            Where no step runs along a line, its band is the lattice's like the rest.
         lattice_magnification: where a floor's (or ceiling's) lattice seen in perspective
             fills a hole, a copy from where the tile shows the plane finer than at its target
             (farther off, or more obliquely) costs (the copy's magnification) ** this more:
@@ -419,6 +425,7 @@ class PatchMatchParams:
     lattice_strength: float = 0.3
     stripes: bool = True
     floor_own_lines: bool = True
+    own_lines_along: bool = True
     lattice_magnification: float = 2.0
     arcs: bool = True
     edges: bool = True
@@ -1693,7 +1700,7 @@ class PatchMatch:
                 # repeat the lattice's period across exactly (the workshop's floor stripes,
                 # broken where the copies from their two ends met).
                 along = [a for a in (_along_own_line(line, part) for line in own_lines)
-                         if a is not None]
+                         if a is not None] if p.own_lines_along else []
                 plans[i] = [*plans.get(i, []), *along, part]
                 found.append(f"face {face}: " + note)
             elif not lines:
