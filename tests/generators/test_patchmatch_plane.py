@@ -714,8 +714,8 @@ def test_a_line_left_to_the_floor_lattice_is_copied_only_along_the_steps_along_i
     assert not (along.region & ~(joint.band(hole.shape) & part.region)).any()
     assert along.region.any()
     # On the grid the joint runs along each vector kept, which are lattice vectors.
-    ends = joint.point[None] + np.array([[0.0], [1.0]]) * joint.direction[None]
-    u, v, _ = homography_parts(rect.to_grid, ends[:, 1], ends[:, 0])
+    points = joint.point[None] + np.array([[0.0], [1.0]]) * joint.direction[None]
+    u, v, _ = homography_parts(rect.to_grid, points[:, 1], points[:, 0])
     course = np.array([v[1] - v[0], u[1] - u[0]])
     course /= np.hypot(*course)
     sine = np.abs(np.cross(along.vectors, course)) / np.hypot(*along.vectors.T)

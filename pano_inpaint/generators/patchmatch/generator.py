@@ -635,8 +635,8 @@ def _along_own_line(line: Line, part: _Along) -> _Along | None:
     region = line.band(part.region.shape) & part.region
     if part.plane is None or not region.any():
         return None
-    ends = line.point[None] + np.array([[0.0], [1.0]]) * line.direction[None]
-    u, v, w = homography_parts(part.plane.to_grid, ends[:, 1], ends[:, 0])
+    points = line.point[None] + np.array([[0.0], [1.0]]) * line.direction[None]  # 1 px apart
+    u, v, w = homography_parts(part.plane.to_grid, points[:, 1], points[:, 0])
     if (w <= 0).any():
         return None
     on_grid = np.array([v[1] - v[0], u[1] - u[0]])  # (dy, dx)
@@ -647,6 +647,9 @@ def _along_own_line(line: Line, part: _Along) -> _Along | None:
     kept = vectors[sine <= np.sin(_ALONG_OWN_LINE)]
     if not len(kept):
         return None
+    # With the line's direction, the finish keeps the band's cross-section as a drawn line's
+    # (``_finish``'s lined bands): without, the eight cases this step moved most lost
+    # 0.01-0.48 dB (the loft's ceiling round a cube-edge object at mask seed 1 the most).
     return _Along(np.ascontiguousarray(kept), region, f"{part.kind}'s own line", part.plane,
                   direction=line.direction)
 
