@@ -63,8 +63,10 @@ import numpy as np
 
 from pano_inpaint.generators.patchmatch._offsets import channel_mean
 
-__all__ = ["Edge", "Line", "LinesFound", "find_lines", "lines_and_edges", "lines_note"]
+__all__ = ["Edge", "Line", "LinesFound", "find_lines", "lines_and_edges", "lines_note",
+           "paint_contrast"]
 
+_PAINT_RING = 24  # px: the ring whose colours a painted line's are compared with
 _MAX_ANGLE = np.radians(3.0)  # two segments of one line differ by at most this much in angle
 _TRACE_CORRELATION = 0.8  # a traced far side matches the segment's profile at least this well
 # ... and keeps at least this share of its contrast (RMS about the profile's straight-line fit):
@@ -1166,6 +1168,27 @@ def _corners(dangling: list[_Dangling], hole: np.ndarray, half_width: float, cou
         for tip, u, at in ((tip_a, u_a, meeting[0]), (tip_b, u_b, meeting[1])):
             corners.append(Line(tip, u, half_width, end=at + half_width, corner=True))
     return corners, [item for k, item in enumerate(dangling) if k not in used]
+
+
+def paint_contrast(image: np.ndarray, known: np.ndarray, line: Line) -> float:
+    """How far the colour of ``line``'s known middle (within half its band's half width, at
+    least 1 px) lies from the median colour of the known ring around the hole (``known``
+    ``(P, P)`` bool; pixels within ``_PAINT_RING`` px of the hole), in units of the distance
+    within which 90% of the ring's colours lie: a painted line on boards or a floor (a colour
+    the ring seldom shows) 3-4, a board's or a tile's joint (the ground's own colours, only
+    darker) under 1. 0 where the ring or the middle holds too few known pixels."""
+    away = cv2.distanceTransform(known.astype(np.uint8), cv2.DIST_L2, 3)
+    ring = image[known & (away < _PAINT_RING)]
+    if ring.shape[0] < 50:
+        return 0.0
+    centre = np.median(ring, axis=0)
+    spread = float(np.quantile(np.sqrt(((ring - centre) ** 2).sum(axis=1)), 0.9))
+    ys, xs = np.nonzero(known)
+    middle = line.distance(ys, xs) <= max(line.half_width * 0.5, 1.0)
+    if middle.sum() < 10:
+        return 0.0
+    colour = image[ys[middle], xs[middle]].mean(axis=0)
+    return float(np.sqrt(((colour - centre) ** 2).sum()) / max(spread, 1e-6))
 
 
 def _normal(u: np.ndarray) -> np.ndarray:

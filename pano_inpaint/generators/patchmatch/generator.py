@@ -28,7 +28,13 @@ from pano_inpaint.generators.patchmatch._finish import (
     smooth_fill,
 )
 from pano_inpaint.generators.patchmatch._light import LOG_FLOOR, fading, hue_change, log_change
-from pano_inpaint.generators.patchmatch._lines import Edge, Line, lines_and_edges, lines_note
+from pano_inpaint.generators.patchmatch._lines import (
+    Edge,
+    Line,
+    lines_and_edges,
+    lines_note,
+    paint_contrast,
+)
 from pano_inpaint.generators.patchmatch._offset_kernels import lattice_peel
 from pano_inpaint.generators.patchmatch._offsets import (
     Lattice,
@@ -426,6 +432,7 @@ class PatchMatchParams:
     stripes: bool = True
     floor_own_lines: bool = True
     own_lines_along: bool = True
+    lattice_lines: bool = True
     lattice_magnification: float = 2.0
     arcs: bool = True
     edges: bool = True
@@ -541,6 +548,7 @@ _LONE_SPREAD = 0.05
 _CROSSING_STEP = 0.06
 _LINE_MARGIN = 3.0  # band half widths: what a line covers of the ring (``_without_lines``)
 _IDENTITY = np.eye(3)  # the kernel's homography for shifts on the tile itself
+_PAINTED = 1.5  # ``paint_contrast`` above which a line on boards is paint, not a joint
 # A lattice vector runs along a line on the floor's grid within this angle (``_along_own_line``;
 # the own lines found on the evaluation's floors and ceilings lie within 1.9 degrees of one).
 _ALONG_OWN_LINE = np.radians(3.0)
@@ -633,14 +641,16 @@ def _along_own_line(line: Line, part: _Along) -> _Along | None:
     where it is and what crosses it keeps the lattice's phase. None where no vector does or
     the band holds none of the part."""
     region = line.band(part.region.shape) & part.region
-    if part.plane is None or not region.any():
+    if not region.any():
         return None
-    points = line.point[None] + np.array([[0.0], [1.0]]) * line.direction[None]  # 1 px apart
-    u, v, w = homography_parts(part.plane.to_grid, points[:, 1], points[:, 0])
-    if (w <= 0).any():
-        return None
-    on_grid = np.array([v[1] - v[0], u[1] - u[0]])  # (dy, dx)
-    on_grid /= max(float(np.hypot(*on_grid)), 1e-12)
+    on_grid = line.direction
+    if part.plane is not None:
+        points = line.point[None] + np.array([[0.0], [1.0]]) * line.direction[None]  # 1 px
+        u, v, w = homography_parts(part.plane.to_grid, points[:, 1], points[:, 0])
+        if (w <= 0).any():
+            return None
+        on_grid = np.array([v[1] - v[0], u[1] - u[0]])  # (dy, dx)
+        on_grid /= max(float(np.hypot(*on_grid)), 1e-12)
     vectors = part.vectors
     length = np.maximum(np.hypot(vectors[:, 0], vectors[:, 1]), 1e-12)
     sine = np.abs(vectors[:, 0] * on_grid[1] - vectors[:, 1] * on_grid[0]) / length
@@ -1612,8 +1622,13 @@ class PatchMatch:
                             lattice, drawn, image, hole, p.lattice_strength, face_size)):
                     lattice = None
             if lattice is not None:
-                enough.set()
-                lines_found.result()
+                if not (p.own_lines_along and p.lattice_lines and lattice.basis()[1] is None):
+                    enough.set()
+                lattice_lines = [line for line in lines_found.result()[0]
+                                 if line.crossing and not line.corner]
+                if lattice_lines and lattice.basis()[1] is None:
+                    lattice_lines = [line for line in lattice_lines if paint_contrast(
+                        image, ~hole, line) > _PAINTED]
                 # A tile that sees a floor a little tilted (a face turned off the nadir) may
                 # find a lattice of its own, a constant shift that holds only near the middle
                 # of the view; the floor's lattice seen from above holds all across it, and is
@@ -1625,7 +1640,12 @@ class PatchMatch:
                     plans[i] = [part]
                     found.append(f"face {face}: " + note)
                 else:
-                    plans[i] = self._lattice_parts(problem, i, lattice, reach)
+                    parts = self._lattice_parts(problem, i, lattice, reach)
+                    along = [a for a in (_along_own_line(line, parts[0])
+                                         for line in lattice_lines) if a is not None
+                             ] if (p.own_lines_along and p.lattice_lines
+                                   and lattice.basis()[1] is None) else []
+                    plans[i] = [*along, *parts]
                     found.append(_lattice_note(face, lattice, wider))
                 continue
             lines, edges, chance_pairs = lines_found.result()
@@ -1890,7 +1910,7 @@ class PatchMatch:
                 finer = 0.0 if part.plane is None else p.lattice_magnification
                 offsets = np.ascontiguousarray(part.vectors, np.float64)
                 region = part.region
-                if part.kind == "stripes of the lattice" or part.plane is not None:
+                if part.kind in ("stripes of the lattice", "lattice") or part.plane is not None:
                     # What the whole steps (or a floor lattice's own lines) left.
                     region = region & ~filled
                 for ys, xs in _by_layer(layers, region):
