@@ -362,6 +362,12 @@ class PatchMatchParams:
             sideways where the paint does not repeat the lattice's period across exactly
             (the workshop's floor stripes broke where the copies from their two ends met).
             Where no step runs along a line, its band is the lattice's like the rest.
+        lattice_lines: with ``own_lines_along``, on a tile's own lattice of one direction
+            (boards, stripes), a line crossing the hole along it whose colour the ring
+            seldom shows (paint: ``_lines.paint_contrast``) is filled so too, first, by the
+            lattice's steps along it, and kept as a line by the finish (a sports hall's blue
+            line came back faded and broken where the boards' copies met); the boards' own
+            joints and every line on a grid stay the lattice's.
         lattice_magnification: where a floor's (or ceiling's) lattice seen in perspective
             fills a hole, a copy from where the tile shows the plane finer than at its target
             (farther off, or more obliquely) costs (the copy's magnification) ** this more:
@@ -548,7 +554,9 @@ _LONE_SPREAD = 0.05
 _CROSSING_STEP = 0.06
 _LINE_MARGIN = 3.0  # band half widths: what a line covers of the ring (``_without_lines``)
 _IDENTITY = np.eye(3)  # the kernel's homography for shifts on the tile itself
-_PAINTED = 1.5  # ``paint_contrast`` above which a line on boards is paint, not a joint
+# ``paint_contrast`` above which a line on boards is paint, not a joint (the sports court's
+# blue line 2.2-2.7, one edge 1.7; the loft's plank joints 0.18-0.21).
+_PAINTED = 1.5
 # A lattice vector runs along a line on the floor's grid within this angle (``_along_own_line``;
 # the own lines found on the evaluation's floors and ceilings lie within 1.9 degrees of one).
 _ALONG_OWN_LINE = np.radians(3.0)
@@ -634,12 +642,13 @@ def _drawable(lines: list[Line], sure_only: bool) -> list[Line]:
     return [line for line in lines if line.sure] if sure_only else lines
 
 
-def _along_own_line(line: Line, part: _Along) -> _Along | None:
-    """The part of floor lattice ``part`` (``plane`` and float ``vectors`` on its grid) in the
-    band of ``line``, one of the pattern's own lines, copied only along the lattice's vectors
-    that run along the line on the grid (within ``_ALONG_OWN_LINE`` radians): the line stays
-    where it is and what crosses it keeps the lattice's phase. None where no vector does or
-    the band holds none of the part."""
+def _along_own_line(line: Line, part: _Along, kind: str = "own line") -> _Along | None:
+    """The part of lattice ``part`` (a floor's: ``plane`` and float ``vectors`` on its grid; a
+    tile's own: ``vectors`` on the tile) in the band of ``line`` (one of the pattern's own
+    lines, or paint along it), of kind "``part.kind``'s ``kind``", copied only along the
+    lattice's vectors that run along the line on the grid (within ``_ALONG_OWN_LINE``
+    radians): the line stays where it is and what crosses it keeps the lattice's phase. None
+    where no vector does or the band holds none of the part."""
     region = line.band(part.region.shape) & part.region
     if not region.any():
         return None
@@ -660,7 +669,7 @@ def _along_own_line(line: Line, part: _Along) -> _Along | None:
     # With the line's direction, the finish keeps the band's cross-section as a drawn line's
     # (``_finish``'s lined bands): without, the eight cases this step moved most lost
     # 0.01-0.48 dB (the loft's ceiling round a cube-edge object at mask seed 1 the most).
-    return _Along(np.ascontiguousarray(kept), region, f"{part.kind}'s own line", part.plane,
+    return _Along(np.ascontiguousarray(kept), region, f"{part.kind}'s {kind}", part.plane,
                   direction=line.direction)
 
 
@@ -1622,13 +1631,19 @@ class PatchMatch:
                             lattice, drawn, image, hole, p.lattice_strength, face_size)):
                     lattice = None
             if lattice is not None:
-                if not (p.own_lines_along and p.lattice_lines and lattice.basis()[1] is None):
+                # On boards (a lattice of one direction) a line painted along them is copied
+                # first along the lattice's steps along it (``lattice_lines``): the search for
+                # it is let finish there. Every other line on a tile's own lattice is left to
+                # it: drawn along the boards, a floor's plank joints came back smooth (the
+                # loft's tripod at mask seed 0 -0.76 dB); on a grid, the bands of its grout
+                # carried a dark tile's tone along the joint (the plaza's tripod, seed 1: -3.17).
+                painting = (p.own_lines_along and p.lattice_lines
+                            and lattice.basis()[1] is None)
+                if not painting:
                     enough.set()
-                lattice_lines = [line for line in lines_found.result()[0]
-                                 if line.crossing and not line.corner]
-                if lattice_lines and lattice.basis()[1] is None:
-                    lattice_lines = [line for line in lattice_lines if paint_contrast(
-                        image, ~hole, line) > _PAINTED]
+                painted = [line for line in lines_found.result()[0]
+                           if painting and line.crossing and not line.corner
+                           and paint_contrast(image, ~hole, line) > _PAINTED]
                 # A tile that sees a floor a little tilted (a face turned off the nadir) may
                 # find a lattice of its own, a constant shift that holds only near the middle
                 # of the view; the floor's lattice seen from above holds all across it, and is
@@ -1641,10 +1656,8 @@ class PatchMatch:
                     found.append(f"face {face}: " + note)
                 else:
                     parts = self._lattice_parts(problem, i, lattice, reach)
-                    along = [a for a in (_along_own_line(line, parts[0])
-                                         for line in lattice_lines) if a is not None
-                             ] if (p.own_lines_along and p.lattice_lines
-                                   and lattice.basis()[1] is None) else []
+                    along = [a for a in (_along_own_line(line, parts[0], "painted line")
+                                         for line in painted) if a is not None]
                     plans[i] = [*along, *parts]
                     found.append(_lattice_note(face, lattice, wider))
                 continue
@@ -1911,7 +1924,7 @@ class PatchMatch:
                 offsets = np.ascontiguousarray(part.vectors, np.float64)
                 region = part.region
                 if part.kind in ("stripes of the lattice", "lattice") or part.plane is not None:
-                    # What the whole steps (or a floor lattice's own lines) left.
+                    # What the whole steps (or a lattice's own or painted lines) left.
                     region = region & ~filled
                 for ys, xs in _by_layer(layers, region):
                     with _threads(1 if ys.size < _SERIAL_LAYER else None):

@@ -1,0 +1,77 @@
+"""Painted lines on a floor of boards seen from above (a sports hall's: its lattice has one
+direction, along the boards): a line that crosses the hole along one of the lattice's steps and
+whose colour the known ring seldom shows (``_lines.paint_contrast``) is copied first by those
+steps only, and kept as a line by the finish (``lattice_lines``); the boards' own joints are
+left to the lattice, as every line on a tile's own lattice was before."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pano_inpaint.eval.scenes import render_scene
+from pano_inpaint.generators import CubeTiles
+from pano_inpaint.generators.patchmatch import PatchMatch
+from pano_inpaint.generators.patchmatch._lines import lines_and_edges, paint_contrast
+from pano_inpaint.geometry.cubemap import erp_to_cube
+
+DOWN = 5
+WIDTH = 1024
+FACE = 328  # the pipeline's face at 1024 px (W / pi, up to a multiple of 8)
+PAD = FACE // 8
+
+
+def _down_face(scene: str) -> tuple[np.ndarray, np.ndarray]:
+    """``scene``'s down face (padded) at 1024 px and a hole of 0.3 faces' radius in its
+    middle."""
+    erp = render_scene(scene, WIDTH, seed=0).astype(np.float32) / 255
+    tile = np.clip(erp_to_cube(erp, FACE, pad=PAD, interpolation="bicubic",
+                               face_ids=[DOWN])[0], 0, 1).astype(np.float32)
+    size = tile.shape[0]
+    y, x = np.mgrid[0:size, 0:size]
+    return tile, np.hypot(y - size / 2, x - size / 2) <= 0.3 * FACE
+
+
+@pytest.fixture(scope="module")
+def court() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The sports court's down face, its hole, and the blue paint's pixels (blue well above
+    the mean of red and green)."""
+    tile, hole = _down_face("sports_court")
+    return tile, hole, _blue(tile) > 0.25
+
+
+def _blue(image: np.ndarray) -> np.ndarray:
+    return image[..., 2] - image[..., :2].mean(axis=-1)
+
+
+def test_paint_stands_out_from_the_ring_and_the_boards_joints_do_not(court):
+    """The blue line's two edges found around the hole read as paint (2.2-2.7 times the
+    distance within which 90% of the ring's colours lie); the loft's planks' joints, the
+    ground's own colour a little darker, read under 1 (0.18-0.21 measured)."""
+    tile, hole, paint = court
+    lines = [line for line in lines_and_edges(tile, hole, FACE).lines if line.crossing]
+    painted = [line for line in lines if paint_contrast(tile, ~hole, line) > 1.5]
+    assert painted
+    ys, xs = np.nonzero(paint & ~hole)
+    assert all(np.median(line.distance(ys, xs)) < 4.0 for line in painted)  # along the paint
+    planks, hole = _down_face("loft_planks")
+    joints = [line for line in lines_and_edges(planks, hole, FACE).lines if line.crossing]
+    assert joints
+    assert all(paint_contrast(planks, ~hole, line) < 1.0 for line in joints)
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_a_painted_line_on_boards_keeps_its_paint_across_the_hole(court, on):
+    """With ``lattice_lines`` the blue line runs through the hole at the truth's colour (its
+    blue kept at 0.98 of the truth's over the paint's pixels in the hole); without, the
+    boards' lattice's copies carry it but the finish matches its band to the ring's energy,
+    and it comes back faded and broken (0.66)."""
+    tile, hole, paint = court
+    blanked = tile.copy()
+    blanked[hole] = 0
+    tiles = CubeTiles(blanked[None], hole[None], (DOWN,), FACE, PAD)
+    out = PatchMatch(lattice_lines=on).inpaint(tiles)[0]
+    inside = paint & hole
+    kept = float(_blue(out)[inside].mean() / _blue(tile)[inside].mean())
+    assert ("lattice's painted line" in " ".join(tiles.notes)) == on
+    assert (kept >= 0.85) == on
