@@ -384,9 +384,13 @@ def test_lattice_fill_reports_what_it_did(rng):
     assert any("no regular texture" in note for note in plain.notes)
 
 
-def test_a_lattice_tile_stops_its_line_search_and_raises_its_error(rng, monkeypatch):
+@pytest.mark.parametrize("lattice_lines", [False, True])
+def test_a_lattice_tile_stops_its_line_search_and_raises_its_error(rng, monkeypatch,
+                                                                    lattice_lines):
     """On a tile with a lattice the line search (run beside the lattice's) is told to stop and
-    waited for: it does not run on once its result is dropped, and its error is raised."""
+    waited for: it does not run on once its result is dropped, and its error is raised. On
+    stripes (a lattice of one direction) with ``lattice_lines`` it is let finish: a painted
+    line along them is drawn from its result."""
     import threading
 
     from pano_inpaint.generators.patchmatch import generator as module
@@ -399,8 +403,8 @@ def test_a_lattice_tile_stops_its_line_search_and_raises_its_error(rng, monkeypa
 
     monkeypatch.setattr(module, "lines_and_edges", failing)
     with pytest.raises(RuntimeError, match="line search failed"):
-        PatchMatch().inpaint(_tiles(_stripes(rng), _hole()))
-    assert len(stops) == 1 and stops[0].is_set()
+        PatchMatch(lattice_lines=lattice_lines).inpaint(_tiles(_stripes(rng), _hole()))
+    assert len(stops) == 1 and stops[0].is_set() != lattice_lines
 
 
 def test_a_stopped_line_search_returns_at_its_next_step(rng, monkeypatch):
