@@ -1174,9 +1174,10 @@ def paint_contrast(image: np.ndarray, known: np.ndarray, line: Line) -> float:
     """How far the colour of ``line``'s known middle (within half its band's half width, at
     least 1 px) lies from the median colour of the known ring around the hole (``known``
     ``(P, P)`` bool; pixels within ``_PAINT_RING`` px of the hole), in units of the distance
-    within which 90% of the ring's colours lie: a painted line on boards or a floor (a colour
-    the ring seldom shows) 3-4, a board's or a tile's joint (the ground's own colours, only
-    darker) under 1. 0 where the ring or the middle holds too few known pixels."""
+    within which 90% of the ring's colours lie: a line painted on boards (a colour the ring
+    seldom shows) 1.7-2.7 on the sports court's, a board's joint (the ground's own colours,
+    only darker) 0.18-0.21 on the loft's. 0 where the ring or the middle holds too few known
+    pixels."""
     away = cv2.distanceTransform(known.astype(np.uint8), cv2.DIST_L2, 3)
     ring = image[known & (away < _PAINT_RING)]
     if ring.shape[0] < 50:

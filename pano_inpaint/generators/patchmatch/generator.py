@@ -557,8 +557,9 @@ _IDENTITY = np.eye(3)  # the kernel's homography for shifts on the tile itself
 # ``paint_contrast`` above which a line on boards is paint, not a joint (the sports court's
 # blue line 2.2-2.7, one edge 1.7; the loft's plank joints 0.18-0.21).
 _PAINTED = 1.5
-# A lattice vector runs along a line on the floor's grid within this angle (``_along_own_line``;
-# the own lines found on the evaluation's floors and ceilings lie within 1.9 degrees of one).
+# A lattice vector runs along a line (on a floor's grid, or on the tile) within this angle
+# (``_along_own_line``; the own lines found on the evaluation's floors and ceilings lie within
+# 1.9 degrees of one, the court's blue line within 0.2 of its boards' step).
 _ALONG_OWN_LINE = np.radians(3.0)
 
 
