@@ -1,8 +1,9 @@
-"""Painted lines on a floor of boards seen from above (a sports hall's: its lattice has one
-direction, along the boards): a line that crosses the hole along one of the lattice's steps and
-whose colour the known ring seldom shows (``_lines.paint_contrast``) is copied first by those
-steps only, and kept as a line by the finish (``lattice_lines``); the boards' own joints are
-left to the lattice, as every line on a tile's own lattice was before."""
+"""Lines on a tile's own lattice of a colour the ring seldom shows: paint on a floor of boards
+seen from above (a sports hall's), a ceiling grid's dark joints on its white tiles. A line that
+crosses the hole along one of the lattice's steps and stands out so (``_lines.paint_contrast``)
+is copied first by those steps only, and kept as a line by the finish (``lattice_lines``); the
+joints of boards and paving (the ground's own colours) are left to the lattice, as every line
+on a tile's own lattice was before."""
 
 from __future__ import annotations
 
@@ -15,18 +16,18 @@ from pano_inpaint.generators.patchmatch import PatchMatch
 from pano_inpaint.generators.patchmatch._lines import lines_and_edges, paint_contrast
 from pano_inpaint.geometry.cubemap import erp_to_cube
 
-DOWN = 5
+DOWN, UP = 5, 4
 WIDTH = 1024
 FACE = 328  # the pipeline's face at 1024 px (W / pi, up to a multiple of 8)
 PAD = FACE // 8
 
 
-def _down_face(scene: str) -> tuple[np.ndarray, np.ndarray]:
-    """``scene``'s down face (padded) at 1024 px and a hole of 0.3 faces' radius in its
-    middle."""
+def _down_face(scene: str, face: int = DOWN) -> tuple[np.ndarray, np.ndarray]:
+    """``scene``'s down face (or ``face``; padded) at 1024 px and a hole of 0.3 faces' radius
+    in its middle."""
     erp = render_scene(scene, WIDTH, seed=0).astype(np.float32) / 255
     tile = np.clip(erp_to_cube(erp, FACE, pad=PAD, interpolation="bicubic",
-                               face_ids=[DOWN])[0], 0, 1).astype(np.float32)
+                               face_ids=[face])[0], 0, 1).astype(np.float32)
     size = tile.shape[0]
     y, x = np.mgrid[0:size, 0:size]
     return tile, np.hypot(y - size / 2, x - size / 2) <= 0.3 * FACE
@@ -75,3 +76,26 @@ def test_a_painted_line_on_boards_keeps_its_paint_across_the_hole(court, on):
     kept = float(_blue(out)[inside].mean() / _blue(tile)[inside].mean())
     assert ("lattice's painted line" in " ".join(tiles.notes)) == on
     assert (kept >= 0.85) == on
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_a_ceiling_grid_s_dark_joints_keep_their_darkness_across_the_hole(on):
+    """The loft's ceiling seen from below (its up face: a grid of white tiles, a lattice of
+    two directions): its dark joints stand out from the ring (1.95-2.63) and are copied along
+    the grid's steps first; they keep 0.89 of their darkness below the ring's median over the
+    joints' pixels in the hole, against 0.76 where the lattice's copies alone fade them at
+    their crossing."""
+    tile, hole = _down_face("loft_planks", UP)
+    grey = tile.mean(axis=-1)
+    y, x = np.mgrid[0:hole.shape[0], 0:hole.shape[1]]
+    centre = hole.shape[0] / 2
+    ring = ~hole & (np.hypot(y - centre, x - centre) <= 0.3 * FACE + 20)
+    median = np.median(grey[ring])
+    joints = hole & (grey < median - 0.08)
+    blanked = tile.copy()
+    blanked[hole] = 0
+    tiles = CubeTiles(blanked[None], hole[None], (UP,), FACE, PAD)
+    out = PatchMatch(lattice_lines=on).inpaint(tiles)[0]
+    kept = float((median - out.mean(axis=-1)[joints]).mean() / (median - grey[joints]).mean())
+    assert ("lattice's painted line" in " ".join(tiles.notes)) == on
+    assert (kept >= 0.83) == on

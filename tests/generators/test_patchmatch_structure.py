@@ -388,9 +388,9 @@ def test_lattice_fill_reports_what_it_did(rng):
 def test_a_lattice_tile_stops_its_line_search_and_raises_its_error(rng, monkeypatch,
                                                                     lattice_lines):
     """On a tile with a lattice the line search (run beside the lattice's) is told to stop and
-    waited for: it does not run on once its result is dropped, and its error is raised. On
-    stripes (a lattice of one direction) with ``lattice_lines`` it is let finish: a painted
-    line along them is drawn from its result."""
+    waited for: it does not run on once its result is dropped, and its error is raised. With
+    ``lattice_lines`` it is let finish: a line of a colour the ring seldom shows (paint) is
+    drawn along the lattice from its result."""
     import threading
 
     from pano_inpaint.generators.patchmatch import generator as module

@@ -362,12 +362,13 @@ class PatchMatchParams:
             sideways where the paint does not repeat the lattice's period across exactly
             (the workshop's floor stripes broke where the copies from their two ends met).
             Where no step runs along a line, its band is the lattice's like the rest.
-        lattice_lines: with ``own_lines_along``, on a tile's own lattice of one direction
-            (boards, stripes), a line crossing the hole along it whose colour the ring
-            seldom shows (paint: ``_lines.paint_contrast``) is filled so too, first, by the
-            lattice's steps along it, and kept as a line by the finish (a sports hall's blue
-            line came back faded and broken where the boards' copies met); the boards' own
-            joints and every line on a grid stay the lattice's.
+        lattice_lines: with ``own_lines_along``, on a tile's own lattice, a line crossing
+            the hole along one of its steps whose colour the ring seldom shows (paint on
+            boards, a ceiling grid's dark joints on white tiles: ``_lines.paint_contrast``)
+            is filled so too, first, by the lattice's steps along it, and kept as a line by
+            the finish (a sports hall's blue line came back faded and broken where the
+            boards' copies met, a ceiling grid's joints faded at their crossing); the joints
+            of boards and paving, the ground's own colours, stay the lattice's.
         lattice_magnification: where a floor's (or ceiling's) lattice seen in perspective
             fills a hole, a copy from where the tile shows the plane finer than at its target
             (farther off, or more obliquely) costs (the copy's magnification) ** this more:
@@ -554,8 +555,9 @@ _LONE_SPREAD = 0.05
 _CROSSING_STEP = 0.06
 _LINE_MARGIN = 3.0  # band half widths: what a line covers of the ring (``_without_lines``)
 _IDENTITY = np.eye(3)  # the kernel's homography for shifts on the tile itself
-# ``paint_contrast`` above which a line on boards is paint, not a joint (the sports court's
-# blue line 2.2-2.7, one edge 1.7; the loft's plank joints 0.18-0.21).
+# ``paint_contrast`` above which a line on a tile's lattice is drawn along it (the sports
+# court's blue line 2.2-2.7, one edge 1.7; the loft's ceiling joints 1.95-2.63), not left to
+# it (the loft's plank joints 0.18-0.21, the plaza's grout 0.02-0.11).
 _PAINTED = 1.5
 # A lattice vector runs along a line (on a floor's grid, or on the tile) within this angle
 # (``_along_own_line``; the own lines found on the evaluation's floors and ceilings lie within
@@ -1632,14 +1634,14 @@ class PatchMatch:
                             lattice, drawn, image, hole, p.lattice_strength, face_size)):
                     lattice = None
             if lattice is not None:
-                # On boards (a lattice of one direction) a line painted along them is copied
-                # first along the lattice's steps along it (``lattice_lines``): the search for
-                # it is let finish there. Every other line on a tile's own lattice is left to
-                # it: drawn along the boards, a floor's plank joints came back smooth (the
-                # loft's tripod at mask seed 0 -0.76 dB); on a grid, the bands of its grout
-                # carried a dark tile's tone along the joint (the plaza's tripod, seed 1: -3.17).
-                painting = (p.own_lines_along and p.lattice_lines
-                            and lattice.basis()[1] is None)
+                # A line of a colour the ring seldom shows (paint on boards, a ceiling grid's
+                # dark joints on its white tiles) is copied first along the lattice's steps
+                # along it (``lattice_lines``): the search for it is let finish. Every other
+                # line on a tile's own lattice is left to it: drawn along the boards, a
+                # floor's plank joints came back smooth (the loft's tripod at mask seed 0
+                # -0.76 dB); the bands of a paving's grout carried a dark tile's tone along
+                # the joint (the plaza's tripod, seed 1: -3.17).
+                painting = p.own_lines_along and p.lattice_lines
                 if not painting:
                     enough.set()
                 painted = [line for line in lines_found.result()[0]
