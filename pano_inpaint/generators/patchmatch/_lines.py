@@ -1170,26 +1170,32 @@ def _corners(dangling: list[_Dangling], hole: np.ndarray, half_width: float, cou
     return corners, [item for k, item in enumerate(dangling) if k not in used]
 
 
-def paint_contrast(image: np.ndarray, known: np.ndarray, line: Line) -> float:
-    """How far the colour of ``line``'s known middle (within half its band's half width, at
-    least 1 px) lies from the median colour of the known ring around the hole (``known``
-    ``(P, P)`` bool; pixels within ``_PAINT_RING`` px of the hole), in units of the distance
-    within which 90% of the ring's colours lie: a line painted on boards (a colour the ring
-    seldom shows) 1.7-2.7 on the sports court's, a board's joint (the ground's own colours,
+def paint_contrast(image: np.ndarray, known: np.ndarray, lines: list[Line]) -> list[float]:
+    """For each of ``lines``, how far the colour of its known middle (within half its band's
+    half width, at least 1 px) lies from the median colour of the known ring around the hole
+    (``known`` ``(P, P)`` bool; pixels within ``_PAINT_RING`` px of the hole), in units of the
+    distance within which 90% of the ring's colours lie: a line painted on boards (a colour the
+    ring seldom shows) 1.7-2.7 on the sports court's, a board's joint (the ground's own colours,
     only darker) 0.18-0.21 on the loft's. 0 where the ring or the middle holds too few known
-    pixels."""
+    pixels. The ring is measured once for all the lines."""
+    if not lines:
+        return []
     away = cv2.distanceTransform(known.astype(np.uint8), cv2.DIST_L2, 3)
     ring = image[known & (away < _PAINT_RING)]
     if ring.shape[0] < 50:
-        return 0.0
+        return [0.0] * len(lines)
     centre = np.median(ring, axis=0)
-    spread = float(np.quantile(np.sqrt(((ring - centre) ** 2).sum(axis=1)), 0.9))
+    spread = max(float(np.quantile(np.sqrt(((ring - centre) ** 2).sum(axis=1)), 0.9)), 1e-6)
     ys, xs = np.nonzero(known)
-    middle = line.distance(ys, xs) <= max(line.half_width * 0.5, 1.0)
-    if middle.sum() < 10:
-        return 0.0
-    colour = image[ys[middle], xs[middle]].mean(axis=0)
-    return float(np.sqrt(((colour - centre) ** 2).sum()) / max(spread, 1e-6))
+    contrasts = []
+    for line in lines:
+        middle = line.distance(ys, xs) <= max(line.half_width * 0.5, 1.0)
+        if middle.sum() < 10:
+            contrasts.append(0.0)
+            continue
+        colour = image[ys[middle], xs[middle]].mean(axis=0)
+        contrasts.append(float(np.sqrt(((colour - centre) ** 2).sum()) / spread))
+    return contrasts
 
 
 def _normal(u: np.ndarray) -> np.ndarray:

@@ -1644,9 +1644,9 @@ class PatchMatch:
                 painting = p.own_lines_along and p.lattice_lines
                 if not painting:
                     enough.set()
-                painted = [line for line in lines_found.result()[0]
-                           if painting and line.crossing and not line.corner
-                           and paint_contrast(image, ~hole, line) > _PAINTED]
+                lattice_lines = lines_found.result()[0]  # waited for: its error is raised
+                if not painting:
+                    lattice_lines = []  # what a stopped search found
                 # A tile that sees a floor a little tilted (a face turned off the nadir) may
                 # find a lattice of its own, a constant shift that holds only near the middle
                 # of the view; the floor's lattice seen from above holds all across it, and is
@@ -1659,6 +1659,11 @@ class PatchMatch:
                     found.append(f"face {face}: " + note)
                 else:
                     parts = self._lattice_parts(problem, i, lattice, reach)
+                    crossing = [line for line in lattice_lines
+                                if line.crossing and not line.corner]
+                    painted = [line for line, contrast in zip(
+                        crossing, paint_contrast(image, ~hole, crossing), strict=True)
+                        if contrast > _PAINTED]
                     along = [a for a in (_along_own_line(line, parts[0], "painted line")
                                          for line in painted) if a is not None]
                     plans[i] = [*along, *parts]
