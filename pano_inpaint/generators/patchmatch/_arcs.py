@@ -46,6 +46,7 @@ _SAME_STRIPE = 3.0  # two arcs' radii this many band half widths apart or less: 
 _GRADIENT = 8.0  # OpenCV's Canny compares 3x3 Sobel responses: 8 times a central difference
 _DETECT_SIZE = 800  # tiles larger than this are searched on a copy reduced by a whole factor
 _PIECE = 16.0  # px: the arc's band is kept as straight pieces this long (``Arc.pieces``)
+_SUBPIXEL = 4  # fractional bits of the centre and radius the circle is drawn with (``course``)
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,19 @@ class Arc:
             np.mod(theta - self.gap[0], 2 * np.pi) <= self.gap[1] - self.gap[0])
         out[ys[keep], xs[keep]] = True
         return out
+
+    def course(self, shape: tuple[int, ...], margin: float) -> np.ndarray:
+        """``shape[:2]`` bool: the pixels within ``half_width + margin`` px of the whole
+        circle, on the hole's side and beyond it alike (what its paint covers of the ring)."""
+        out = np.zeros(shape[:2], np.uint8)
+        scale = 1 << _SUBPIXEL
+        # Drawn, not measured: the circle's bounding box may be the whole tile (an 8K tile's
+        # pixel coordinates take about 0.4 GB); the ring drawn is 2 * ceil(half) + 1 px wide.
+        half = self.half_width + margin
+        cv2.circle(out, (int(round(self.centre[0] * scale)), int(round(self.centre[1] * scale))),
+                   int(round(self.radius * scale)), 1, 2 * int(np.ceil(half)) + 1,
+                   cv2.LINE_8, _SUBPIXEL)
+        return out.astype(bool)
 
     def box(self, shape: tuple[int, ...]) -> tuple[int, int, int, int]:
         """``(y0, y1, x0, x1)``: the pixels of a tile of ``shape`` that may lie in the band

@@ -378,6 +378,11 @@ class PatchMatchParams:
             round rug's border; ``_arcs``): each arc's band is its own (the other structure
             steps' parts fill around it) and is filled after them, by copies along the arc
             from its two ends.
+        paint_in_own_band: with ``arcs``, the known pixels of an arc's whole circle (to
+            ``_PAINT_MARGIN`` beside its band) are sources for the arc's band only: the
+            other parts copied its paint where the ring showed it (red dashes beside a
+            court's circle, copied along the boards from where it enters the hole). A line
+            painted along a lattice needs no such care: the lattice's steps run along it.
         edges: where the plain search continues an edge the line step left alone (one entering
             the hole with no partner beyond it, no line or corner to end on: ``_lines.Edge``),
             the finish keeps that continuation as it keeps the line step's lines: the stitch
@@ -442,6 +447,7 @@ class PatchMatchParams:
     lattice_lines: bool = True
     lattice_magnification: float = 2.0
     arcs: bool = True
+    paint_in_own_band: bool = True
     edges: bool = True
     edges_along: bool = True
     tile_tones: bool = True
@@ -536,7 +542,9 @@ class _Along:
     the float ``vectors`` are shifts on. ``lattice``: the lattice a lattice part copies along
     (its cells get their tiles' tones, ``_tones``). ``direction``: a line's unit ``(dy, dx)``.
     ``arc``: for kind "arc", the arc whose band ``region`` is, copied along it
-    (``_arcs.arc_sources``; ``vectors`` unused)."""
+    (``_arcs.arc_sources``; ``vectors`` unused). ``paint``: for an arc, ``(P, P)`` bool, the
+    tile's pixels its paint covers all round its circle, which the plan's other parts do not
+    copy (``paint_in_own_band``)."""
 
     vectors: np.ndarray
     region: np.ndarray
@@ -545,6 +553,7 @@ class _Along:
     lattice: Lattice | None = None
     direction: np.ndarray | None = None
     arc: Arc | None = None
+    paint: np.ndarray | None = None
 
 
 # Across, of the face (8 px at least): the edges of one line (``_one_line_along``), not stripes
@@ -563,6 +572,9 @@ _PAINTED = 1.5
 # (``_along_own_line``; the own lines found on the evaluation's floors and ceilings lie within
 # 1.9 degrees of one, the court's blue line within 0.2 of its boards' step).
 _ALONG_OWN_LINE = np.radians(3.0)
+# px beyond an arc's band half width that its paint covers (``paint_in_own_band``): the band
+# holds the paint to about a pixel.
+_PAINT_MARGIN = 1.5
 
 
 def _one_valley(lattice: Lattice) -> bool:
@@ -1486,6 +1498,18 @@ class PatchMatch:
         return (bank.image, bank.valid, bank.boxes, bank.usable, bank.geo,
                 bank.frames_for(problem.face_ids[i]))
 
+    @staticmethod
+    def _unpainted(src: tuple, own: int, parts: list[_Along]) -> tuple:
+        """``src`` (``_sources``) with the paint of ``parts``' arcs no valid source on the own
+        tile ``own`` (the same tuple where they have none)."""
+        paint = [part.paint for part in parts if part.paint is not None]
+        if not paint:
+            return src
+        valid = src[1].copy()
+        for covered in paint:
+            valid[own] &= ~covered
+        return (src[0], valid, *src[2:])
+
     def _covered_banks(self, bank: Bank, image: np.ndarray, hole: np.ndarray,
                        problem: _Problem, covered: set[int], level: Level, finest: Level,
                        radius: int, locality: float) -> dict[int, Bank]:
@@ -1796,7 +1820,8 @@ class PatchMatch:
             for arc in arcs:
                 region = arc.band(hole) & ~taken
                 taken |= region
-                parts.append(_Along(np.zeros((0, 2), np.int64), region, "arc", arc=arc))
+                parts.append(_Along(np.zeros((0, 2), np.int64), region, "arc", arc=arc,
+                                    paint=arc.course(hole.shape, _PAINT_MARGIN)))
             # The arcs' bands are theirs, but filled last: the other parts' copies, matched on
             # what is filled around them, would take the arcs' colours along their own
             # directions (red dashes along a court's straight line where the circle crosses
@@ -1910,6 +1935,7 @@ class PatchMatch:
             filled = ~hole[i]
             layers = _onion_layers(hole[i])
             stripes_share = 0.0
+            unpainted = self._unpainted(src, own, parts) if p.paint_in_own_band else src
             for part in parts:
                 if part.arc is not None:
                     # Each band pixel copies its own source along the arc (no search).
@@ -1936,7 +1962,7 @@ class PatchMatch:
                     region = region & ~filled
                 for ys, xs in _by_layer(layers, region):
                     with _threads(1 if ys.size < _SERIAL_LAYER else None):
-                        lattice_peel(image[i], filled, hole[i], ys, xs, src, radius, own,
+                        lattice_peel(image[i], filled, hole[i], ys, xs, unpainted, radius, own,
                                      to_grid, from_grid, offsets, _ALONG_TRIES, coherence,
                                      finer, field.nnf, residual)
                     filled[ys, xs] = field.nnf[0][ys, xs] >= 0
