@@ -73,6 +73,22 @@ def test_the_band_measured_on_its_box_is_the_band_over_the_whole_hole():
     assert checked >= 5  # enough of them inside the tile, with a box smaller than it
 
 
+def test_an_arc_s_course_holds_its_whole_circle_s_band_and_little_more():
+    """``Arc.course`` (measured a few rows at a time, inside the circle's box): the pixels
+    within ``half_width + margin`` of the whole circle, on either side of the gap, as every
+    pixel's offset across the circle gives them."""
+    rng = np.random.default_rng(5)
+    ys, xs = np.mgrid[0:P, 0:P].astype(np.float64)
+    for _ in range(20):
+        arc = Arc(rng.uniform(-100, 300, 2), float(rng.uniform(5, 400)),
+                  float(rng.uniform(0.5, 8)), np.sort(rng.uniform(-4, 4, 2)))
+        margin = float(rng.uniform(0, 2))
+        course = arc.course((P, P, 3), margin)
+        offset = np.abs(arc.coordinates(ys, xs)[1])
+        assert course.shape == (P, P)
+        np.testing.assert_array_equal(course, offset <= arc.half_width + margin)
+
+
 def test_a_straight_stripe_or_plain_grain_makes_no_arc():
     """A straight stripe is the line step's; grain alone has no curve to continue."""
     image, hole = _ring_tile(radius=1e5, centre=(100.0 - 1e5, 100.0))  # a straight stripe

@@ -46,7 +46,7 @@ _SAME_STRIPE = 3.0  # two arcs' radii this many band half widths apart or less: 
 _GRADIENT = 8.0  # OpenCV's Canny compares 3x3 Sobel responses: 8 times a central difference
 _DETECT_SIZE = 800  # tiles larger than this are searched on a copy reduced by a whole factor
 _PIECE = 16.0  # px: the arc's band is kept as straight pieces this long (``Arc.pieces``)
-_SUBPIXEL = 4  # fractional bits of the centre and radius the circle is drawn with (``course``)
+_COURSE_ROWS = 256  # rows of a tile measured at a time (``Arc.course``)
 
 
 @dataclass(frozen=True)
@@ -90,15 +90,20 @@ class Arc:
     def course(self, shape: tuple[int, ...], margin: float) -> np.ndarray:
         """``shape[:2]`` bool: the pixels within ``half_width + margin`` px of the whole
         circle, on the hole's side and beyond it alike (what its paint covers of the ring)."""
-        out = np.zeros(shape[:2], np.uint8)
-        scale = 1 << _SUBPIXEL
-        # Drawn, not measured: the circle's bounding box may be the whole tile (an 8K tile's
-        # pixel coordinates take about 0.4 GB); the ring drawn is 2 * ceil(half) + 1 px wide.
-        half = self.half_width + margin
-        cv2.circle(out, (int(round(self.centre[0] * scale)), int(round(self.centre[1] * scale))),
-                   int(round(self.radius * scale)), 1, 2 * int(np.ceil(half)) + 1,
-                   cv2.LINE_8, _SUBPIXEL)
-        return out.astype(bool)
+        out = np.zeros(shape[:2], bool)
+        reach = self.radius + self.half_width + margin
+        y0 = int(np.clip(np.floor(self.centre[1] - reach), 0, shape[0]))
+        y1 = int(np.clip(np.ceil(self.centre[1] + reach) + 1, 0, shape[0]))
+        x0 = int(np.clip(np.floor(self.centre[0] - reach), 0, shape[1]))
+        x1 = int(np.clip(np.ceil(self.centre[0] + reach) + 1, 0, shape[1]))
+        xs = np.arange(x0, x1, dtype=np.float64)[None, :]
+        # A few rows at a time: the circle's box may be the whole tile (an 8K tile's pixel
+        # coordinates take about 0.4 GB).
+        for r0 in range(y0, y1, _COURSE_ROWS):
+            ys = np.arange(r0, min(r0 + _COURSE_ROWS, y1), dtype=np.float64)[:, None]
+            offset = np.hypot(xs - self.centre[0], ys - self.centre[1]) - self.radius
+            out[r0:r0 + ys.shape[0], x0:x1] = np.abs(offset) <= self.half_width + margin
+        return out
 
     def box(self, shape: tuple[int, ...]) -> tuple[int, int, int, int]:
         """``(y0, y1, x0, x1)``: the pixels of a tile of ``shape`` that may lie in the band
