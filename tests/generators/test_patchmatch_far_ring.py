@@ -1,0 +1,48 @@
+"""Under a cap nearly as wide as the face, the known ring within ``max_scale`` is thinner than
+a ceiling grid's step: the grid's crossings find every lattice step jumping over it, and were
+left to the plain search, which brought them back pale. With ``lattice_far_ring`` what the
+tile's own lattice left is copied along it from the ring out to the face corners' stretch."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import ndimage
+
+from pano_inpaint.eval.scenes import render_scene
+from pano_inpaint.generators import CubeTiles
+from pano_inpaint.generators.patchmatch import PatchMatch
+from pano_inpaint.geometry.cubemap import erp_to_cube
+
+UP = 4
+WIDTH = 1024
+FACE = 328  # the pipeline's face at 1024 px (W / pi, up to a multiple of 8)
+PAD = FACE // 8
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_a_ceiling_grid_s_crossings_under_a_wide_cap_keep_their_darkness(on):
+    """The workshop's ceiling (its up face, a grid of white tiles with dark joints) under a
+    hole of half a face's radius (a 45-degree zenith cap): the joints' crossings in the hole
+    (joint pixels with joints all round them, 1121 of them) keep 0.87 of their darkness below
+    the ring's median with, 0.73 without; the structure step fills 100% of the hole against
+    98%."""
+    erp = render_scene("workshop_stripes", WIDTH, seed=0).astype(np.float32) / 255
+    tile = np.clip(erp_to_cube(erp, FACE, pad=PAD, interpolation="bicubic",
+                               face_ids=[UP])[0], 0, 1).astype(np.float32)
+    size = tile.shape[0]
+    y, x = np.mgrid[0:size, 0:size]
+    radius = np.hypot(y - size / 2, x - size / 2)
+    hole = radius <= 0.5 * FACE
+    grey = tile.mean(axis=-1)
+    median = np.median(grey[~hole & (radius <= 0.5 * FACE + 20)])
+    joints = grey < median - 0.08
+    crossings = hole & joints & (ndimage.uniform_filter(joints.astype(float), 9) > 0.45)
+    assert crossings.sum() > 500
+    blanked = tile.copy()
+    blanked[hole] = 0
+    tiles = CubeTiles(blanked[None], hole[None], (UP,), FACE, PAD)
+    out = PatchMatch(lattice_far_ring=on).inpaint(tiles)[0].mean(axis=-1)
+    kept = float((median - out[crossings]).mean() / (median - grey[crossings]).mean())
+    assert ("100% of its hole filled" in " ".join(tiles.notes)) == on
+    assert (kept >= 0.8) == on
