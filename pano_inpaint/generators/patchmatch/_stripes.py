@@ -52,8 +52,8 @@ from pano_inpaint.generators.patchmatch._offsets import (
 from pano_inpaint.geometry.conventions import FACE_CENTER
 from pano_inpaint.values import LogBrightness
 
-__all__ = ["find_stripes", "lattice_stripes", "oriented_all_round", "stripes_light",
-           "stripes_line"]
+__all__ = ["find_stripes", "from_above", "lattice_stripes", "oriented_all_round",
+           "stripes_light", "stripes_line"]
 
 _MIN_COHERENCE = 0.3  # the ring's mean orientation vector (wood 0.44-0.54, ground <= 0.12)
 _SECTORS = 8  # around the hole's centre
@@ -264,7 +264,7 @@ def stripes_line(image: np.ndarray, hole: np.ndarray, face: int,
         up: the panorama's up in the cube's frame (None: the cube's ``y``).
         lines: the lines found on the tile.
     """
-    if not _from_above(face, up):
+    if not from_above(face, up):
         return None
     direction = find_stripes(image, hole)
     if direction is None:
@@ -293,12 +293,12 @@ def lattice_stripes(lattice: Lattice, face: int, up: tuple[float, float, float] 
     a, b, _ = lattice.basis()
     if b is not None or not lattice.along[0]:
         return None
-    if not _from_above(face, up):
+    if not from_above(face, up):
         return None
     return _across_tile(np.asarray(a, np.float64) / np.hypot(*a), size)
 
 
-def _from_above(face: int, up: tuple[float, float, float] | None) -> bool:
+def from_above(face: int, up: tuple[float, float, float] | None) -> bool:
     """Whether ``face`` looks at the panorama's floor or ceiling from (nearly) straight above
     (``up``: the panorama's up in the cube's frame; None: the cube's ``y``)."""
     vertical = np.array(up if up is not None else (0.0, 1.0, 0.0))

@@ -62,6 +62,7 @@ from pano_inpaint.generators.patchmatch._pyramid import (
     with_texture_features,
 )
 from pano_inpaint.generators.patchmatch._stripes import (
+    from_above,
     lattice_stripes,
     oriented_all_round,
     stripes_light,
@@ -374,11 +375,12 @@ class PatchMatchParams:
             (farther off, or more obliquely) costs (the copy's magnification) ** this more:
             the finer texture copied nearer is a blur (a ceiling grid's joints copied from
             towards the horizon came back faint). 0: every copy alike.
-        lattice_far_ring: what a tile's own lattice and every other part of its plan left (a
-            cap nearly as wide as the face: the ring within ``max_scale`` is thinner than the
-            lattice's step, and the pixels of some phases, a ceiling grid's crossings, find
-            every step jumping over it) is copied along the lattice from the ring out to the
-            stretch of the face's corners (``_CORNER_STRETCH``), before the plain search.
+        lattice_far_ring: on a tile that sees its floor or ceiling square on (the down or up
+            face), what its own lattice and every other part of its plan left (a cap nearly
+            as wide as the face: the ring within ``max_scale`` is thinner than the lattice's
+            step, and the pixels of some phases, a ceiling grid's crossings, find every step
+            jumping over it) is copied along the lattice from the ring out to the stretch of
+            the face's corners (``_CORNER_STRETCH``), before the plain search.
         arcs: continue the circular arcs that cross a hole (a court's painted circle, a
             round rug's border; ``_arcs``): each arc's band is its own (the other structure
             steps' parts fill around it) and is filled after them, by copies along the arc
@@ -2002,13 +2004,17 @@ class PatchMatch:
             # thinner than the lattice's step, and the pixels of some phases (a ceiling grid's
             # crossings) find every step jumping over it: they came back pale, left to the
             # plain search. They are copied along the tile's own lattice from the ring out to
-            # the face corners' stretch; not a floor's lattice seen in perspective, whose far
-            # ring sees the plane more obliquely still (Potsdamer's large cap, seed 1: -1.39
-            # dB), and only once every part has had the near ring (the loft's planks: their
-            # stripes step fills from it what the whole steps left; -0.48 dB before it).
+            # the face corners' stretch, on a tile that sees its floor or ceiling square on:
+            # not a floor's lattice seen in perspective, whose far ring sees the plane more
+            # obliquely still (Potsdamer's large cap, seed 1: -1.39 dB), nor a side face's own
+            # lattice, which holds only near its middle (a synthetic stone floor's 50-degree
+            # cap, its front face's: a coarser texture); and only once every part has had the
+            # near ring (the loft's planks: their stripes step fills from it what the whole
+            # steps left; -0.48 dB before it).
             left = hole[i] & ~filled
             if (p.lattice_far_ring and chosen is bank and left.any()
                     and p.max_scale < _CORNER_STRETCH
+                    and from_above(problem.face_ids[i], problem.up)
                     and any(part.lattice is not None and part.plane is None
                             for part in parts)):
                 if wide is bank:
