@@ -424,7 +424,9 @@ def test_the_stripes_of_a_lattice_fill_what_its_whole_steps_leave(monkeypatch):
     """Under a cap wider than the face the lattice's whole steps jump over the thin ring from
     most pixels; what they leave is filled along the stripes (the lattice's shift lies on a
     valley), so the stripes cross the whole cap in place. Without that step the plain search
-    fills that part and the hole's error is 1.3 times as large."""
+    fills that part and the hole's error is 1.3 times as large. (Not the far ring's whole steps
+    either, ``lattice_far_ring``, off for the comparison: from the ring out to the corners'
+    stretch they fill that part about as well, 0.064 against the stripes' 0.065.)"""
     from pano_inpaint.generators.patchmatch import generator
 
     tile, hole = _workshop_down_tile()
@@ -435,17 +437,19 @@ def test_the_stripes_of_a_lattice_fill_what_its_whole_steps_leave(monkeypatch):
     error, notes = fill()
     assert any("filled along the lattice and the stripes of the lattice" in n for n in notes)
     monkeypatch.setattr(generator, "lattice_stripes", lambda *args: None)
-    error_without, notes_without = fill()
+    error_without, notes_without = _fill_tile(tile, hole, WORKSHOP_FACE, WORKSHOP_PAD,
+                                              lattice_far_ring=False)
     assert not any("stripes of the lattice" in n for n in notes_without)
     assert error < 0.85 * error_without, (error, error_without)
 
 
-def _fill_tile(tile: np.ndarray, hole: np.ndarray, face: int, pad: int
+def _fill_tile(tile: np.ndarray, hole: np.ndarray, face: int, pad: int, **params: object
                ) -> tuple[float, list[str]]:
-    """The down tile's hole filled alone: the RMS error in the hole and the notes."""
+    """The down tile's hole filled alone (``params``: the generator's): the RMS error in the
+    hole and the notes."""
     blanked = np.where(hole[..., None], 0, tile)
     tiles = CubeTiles(blanked[None], hole[None], (DOWN,), face, pad)
-    out = PatchMatch().inpaint(tiles)[0]
+    out = PatchMatch(**params).inpaint(tiles)[0]
     return float(np.sqrt(np.mean((out[hole] - tile[hole]) ** 2))), tiles.notes
 
 
