@@ -454,6 +454,7 @@ class PatchMatchParams:
     lattice_lines: bool = True
     lattice_magnification: float = 2.0
     lattice_far_ring: bool = True
+    lines_across_lattice: bool = True
     arcs: bool = True
     paint_in_own_band: bool = True
     edges: bool = True
@@ -585,6 +586,13 @@ _ALONG_OWN_LINE = np.radians(3.0)
 _PAINT_MARGIN = 1.5
 
 
+def _course(line: Line, shape: tuple[int, int]) -> np.ndarray:
+    """``shape`` bool: the pixels within ``_PAINT_MARGIN`` px beyond ``line``'s band all
+    along it, across the tile (what its paint covers of the ring too)."""
+    return dataclasses.replace(line, half_width=line.half_width + _PAINT_MARGIN,
+                               end=None).band(shape)
+
+
 def _one_valley(lattice: Lattice) -> bool:
     """Whether ``lattice``'s one direction lies along a valley (the texture matches itself
     all along it: a line or stripes) and no other direction dips."""
@@ -626,12 +634,25 @@ def _lone_line(lattice: Lattice, lines: list[Line], image: np.ndarray, hole: np.
     too, undrawn under a 50-degree cap). Filled as a lattice, the whole hole was copied along
     a lone line, whose band the finish then faded as any copied texture (0.70 of its contrast
     in the hole's middle); the line step keeps it."""
+    return _lone_line_over(lattice, lines, image, hole, min_strength, face_size)[0]
+
+
+def _lone_line_over(lattice: Lattice, lines: list[Line], image: np.ndarray, hole: np.ndarray,
+                    min_strength: float, face_size: int
+                    ) -> tuple[bool, list[Line], Lattice | None]:
+    """``_lone_line``'s answer, with the line's edges and, where the ring without them shows a
+    lattice of its own (not along the line, not a valley's floor only), that lattice: the
+    floor's pattern the line is painted across (boards, tiles)."""
     a = lattice.basis()[0]
     edges = _one_line_along(a, lines, face_size)
     if not edges or oriented_all_round(image, hole, a):
-        return False
+        return False, [], None
     left = _without_lines(edges, image, hole, min_strength)
-    return left is None or not_parallel(left.basis()[0], a)
+    if left is None:
+        return True, edges, None
+    if not not_parallel(left.basis()[0], a):
+        return False, [], None
+    return True, edges, None if left.floor else left
 
 
 def _two_lines_crossing(lattice: Lattice, lines: list[Line], image: np.ndarray,
@@ -1528,14 +1549,14 @@ class PatchMatch:
                 filled[ys, xs] = field.nnf[0][ys, xs] >= 0
 
     @staticmethod
-    def _unpainted(src: tuple, own: int, parts: list[_Along]) -> tuple:
-        """``src`` (``_sources``) with the paint of ``parts``' arcs no valid source on the own
-        tile ``own`` (the same tuple where they have none)."""
-        paint = [part.paint for part in parts if part.paint is not None]
-        if not paint:
+    def _unpainted(src: tuple, own: int, paints: list[np.ndarray]) -> tuple:
+        """``src`` (``_sources``) with the pixels of ``paints`` (``(P, P)`` bool each: an arc's
+        or a painted line's course) no valid source on the own tile ``own`` (the same tuple
+        where there are none)."""
+        if not paints:
             return src
         valid = src[1].copy()
-        for covered in paint:
+        for covered in paints:
             valid[own] &= ~covered
         return (src[0], valid, *src[2:])
 
@@ -1679,13 +1700,26 @@ class PatchMatch:
             # A lattice that may be lines is only taken once the lines are known (the
             # search is waited for, not stopped).
             face_size = problem.face_size
+            across: list[Line] = []  # a line painted across the floor's own lattice
             if lattice is not None and (_one_valley(lattice)
                                         or _short_steps(lattice, face_size)):
                 drawn = _drawable(lines_found.result()[0], sure_only)
-                if (_lone_line(lattice, drawn, image, hole, p.lattice_strength, face_size)
-                        if _one_valley(lattice) else _two_lines_crossing(
-                            lattice, drawn, image, hole, p.lattice_strength, face_size)):
+                beneath = None
+                if _one_valley(lattice):
+                    lone, edges_along, beneath = _lone_line_over(
+                        lattice, drawn, image, hole, p.lattice_strength, face_size)
+                else:
+                    lone = _two_lines_crossing(lattice, drawn, image, hole,
+                                               p.lattice_strength, face_size)
+                # A line painted across a floor's pattern (a court's line across its boards)
+                # made the ring's strongest valley, and the pattern was dropped with it: the
+                # plain search filled round the line's band with smeared boards, and the
+                # boundaries' wide bands broke the line. The pattern the ring shows without
+                # the line is the floor's lattice; the line is drawn across it first.
+                if lone:
                     lattice = None
+                    if beneath is not None and p.lines_across_lattice:
+                        lattice, across = tone_lattice(image, ~hole, beneath), edges_along
             if lattice is not None:
                 # A line of a colour the ring seldom shows (paint on boards, a ceiling grid's
                 # dark joints on its white tiles) is copied first along the lattice's steps
@@ -1705,10 +1739,16 @@ class PatchMatch:
                 # of the view; the floor's lattice seen from above holds all across it, and is
                 # taken where it repeats more sharply (Potsdamer's paving around a monopod at
                 # mask seed 1: +1.01 dB; the yard's bricks round a cube-edge object: +1.28).
+                drawn_across = [dataclasses.replace(part, paint=_course(line, hole.shape))
+                                for part, line in zip(_line_parts(across, hole, reach), across,
+                                                      strict=True)]
+                if across:
+                    found.append(f"face {face}: {len(across)} line edge(s) painted across its "
+                                 "lattice drawn first")
                 if floor is not None and (floor[0].lattice.strength.max()
                                           > lattice.strength.max()):
                     part, note = floor
-                    plans[i] = [part]
+                    plans[i] = [*drawn_across, part]
                     found.append(f"face {face}: " + note)
                 else:
                     parts = self._lattice_parts(problem, i, lattice, reach)
@@ -1719,7 +1759,7 @@ class PatchMatch:
                         if contrast > _PAINTED]
                     along = [a for a in (_along_own_line(line, parts[0], "painted line")
                                          for line in painted) if a is not None]
-                    plans[i] = [*along, *parts]
+                    plans[i] = [*drawn_across, *along, *parts]
                     found.append(_lattice_note(face, lattice, wider))
                 continue
             lines, edges, chance_pairs = lines_found.result()
@@ -1964,7 +2004,9 @@ class PatchMatch:
             filled = ~hole[i]
             layers = _onion_layers(hole[i])
             stripes_share = 0.0
-            unpainted = self._unpainted(src, own, parts) if p.paint_in_own_band else src
+            paints = [part.paint for part in parts
+                      if part.paint is not None] if p.paint_in_own_band else []
+            unpainted = self._unpainted(src, own, paints)
             for part in parts:
                 if part.arc is not None:
                     # Each band pixel copies its own source along the arc (no search).
@@ -1989,9 +2031,12 @@ class PatchMatch:
                 if part.kind in ("stripes of the lattice", "lattice") or part.plane is not None:
                     # What the whole steps (or a lattice's own or painted lines) left.
                     region = region & ~filled
+                # A painted line's band copies its own paint, not the others'.
+                part_src = unpainted if part.paint is None else self._unpainted(
+                    src, own, [q for q in paints if q is not part.paint])
                 for ys, xs in _by_layer(layers, region):
                     with _threads(1 if ys.size < _SERIAL_LAYER else None):
-                        lattice_peel(image[i], filled, hole[i], ys, xs, unpainted, radius, own,
+                        lattice_peel(image[i], filled, hole[i], ys, xs, part_src, radius, own,
                                      to_grid, from_grid, offsets, _ALONG_TRIES, coherence,
                                      finer, field.nnf, residual)
                     filled[ys, xs] = field.nnf[0][ys, xs] >= 0
@@ -2020,7 +2065,7 @@ class PatchMatch:
                                       problem.bank_face_ids, level, radius, _CORNER_STRETCH,
                                       locality)
                 self._far_ring(image[i], filled, hole[i], left, layers, parts,
-                               self._unpainted(self._sources(wide, problem, i), own, parts),
+                               self._unpainted(self._sources(wide, problem, i), own, paints),
                                radius, own, field, residual)
             done = hole[i] & (field.nnf[0] >= 0)
             if not done.any():
