@@ -593,6 +593,33 @@ def _course(line: Line, shape: tuple[int, int]) -> np.ndarray:
                                end=None).band(shape)
 
 
+def _painted_stripe_edges(lines: list[Line], image: np.ndarray, hole: np.ndarray,
+                          face_size: int) -> list[Line]:
+    """The sure boundaries among ``lines`` (crossing the hole) that are the two edges of a
+    stripe of paint: each of a colour the ring seldom shows (``paint_contrast`` above
+    ``_PAINTED``) with a parallel partner of the same within ``_LONE_SPREAD`` of the face (8 px
+    at least) across it."""
+    edges = [line for line in lines if line.sure and line.boundary and line.end is None
+             and not line.corner]
+    if len(edges) < 2:
+        return []
+    edges = [line for line, contrast in zip(edges, paint_contrast(image, ~hole, edges),
+                                            strict=True) if contrast > _PAINTED]
+    spread = max(8.0, _LONE_SPREAD * face_size)
+    return [line for line in edges
+            if any(other is not line and not not_parallel(line.direction, other.direction)
+                   and float(line.distance(np.array(other.point[0]),
+                                           np.array(other.point[1]))) <= spread
+                   for other in edges)]
+
+
+def _same_line(one: Line, other: Line) -> bool:
+    """Whether two found lines are one: parallel, and each within the other's band."""
+    return (not not_parallel(one.direction, other.direction)
+            and float(one.distance(np.array(other.point[0]), np.array(other.point[1])))
+            <= one.half_width + other.half_width)
+
+
 def _one_valley(lattice: Lattice) -> bool:
     """Whether ``lattice``'s one direction lies along a valley (the texture matches itself
     all along it: a line or stripes) and no other direction dips."""
@@ -1549,6 +1576,19 @@ class PatchMatch:
                 filled[ys, xs] = field.nnf[0][ys, xs] >= 0
 
     @staticmethod
+    def _drawn_across(lines: list[Line], hole: np.ndarray, reach: float, face: str,
+                      found: list[str]) -> list[_Along]:
+        """The band parts of ``lines`` painted across a floor's lattice (``_line_parts``), each
+        with its paint's course (``_course``), which no other part copies; their note added to
+        ``found``."""
+        if not lines:
+            return []
+        found.append(f"face {face}: {len(lines)} line edge(s) painted across its lattice "
+                     "drawn first")
+        return [dataclasses.replace(part, paint=_course(line, hole.shape))
+                for part, line in zip(_line_parts(lines, hole, reach), lines, strict=True)]
+
+    @staticmethod
     def _unpainted(src: tuple, own: int, paints: list[np.ndarray]) -> tuple:
         """``src`` (``_sources``) with the pixels of ``paints`` (``(P, P)`` bool each: an arc's
         or a painted line's course) no valid source on the own tile ``own`` (the same tuple
@@ -1739,16 +1779,10 @@ class PatchMatch:
                 # of the view; the floor's lattice seen from above holds all across it, and is
                 # taken where it repeats more sharply (Potsdamer's paving around a monopod at
                 # mask seed 1: +1.01 dB; the yard's bricks round a cube-edge object: +1.28).
-                drawn_across = [dataclasses.replace(part, paint=_course(line, hole.shape))
-                                for part, line in zip(_line_parts(across, hole, reach), across,
-                                                      strict=True)]
-                if across:
-                    found.append(f"face {face}: {len(across)} line edge(s) painted across its "
-                                 "lattice drawn first")
                 if floor is not None and (floor[0].lattice.strength.max()
                                           > lattice.strength.max()):
                     part, note = floor
-                    plans[i] = [*drawn_across, part]
+                    plans[i] = [*self._drawn_across(across, hole, reach, face, found), part]
                     found.append(f"face {face}: " + note)
                 else:
                     parts = self._lattice_parts(problem, i, lattice, reach)
@@ -1757,9 +1791,24 @@ class PatchMatch:
                     painted = [line for line, contrast in zip(
                         crossing, paint_contrast(image, ~hole, crossing), strict=True)
                         if contrast > _PAINTED]
-                    along = [a for a in (_along_own_line(line, parts[0], "painted line")
-                                         for line in painted) if a is not None]
-                    plans[i] = [*drawn_across, *along, *parts]
+                    along = []
+                    for line in painted:
+                        band = _along_own_line(line, parts[0], "painted line")
+                        if band is not None:
+                            along.append(band)
+                        elif p.lines_across_lattice and not any(
+                                _same_line(line, other) for other in across):
+                            # No step of the lattice runs along it: drawn along itself.
+                            across.append(line)
+                    if p.lines_across_lattice:
+                        # A stripe of paint wider than a joint is found as its two edges,
+                        # each a boundary between two colours.
+                        across += [edge for edge in _painted_stripe_edges(
+                            lattice_lines, image, hole, face_size)
+                            if _along_own_line(edge, parts[0]) is None
+                            and not any(_same_line(edge, other) for other in across)]
+                    plans[i] = [*self._drawn_across(across, hole, reach, face, found),
+                                *along, *parts]
                     found.append(_lattice_note(face, lattice, wider))
                 continue
             lines, edges, chance_pairs = lines_found.result()
