@@ -381,15 +381,25 @@ class PatchMatchParams:
             step, and the pixels of some phases, a ceiling grid's crossings, find every step
             jumping over it) is copied along the lattice from the ring out to the stretch of
             the face's corners (``_CORNER_STRETCH``), before the plain search.
+        lines_across_lattice: a stripe painted across a floor's pattern (a court's line across
+            its boards, a road marking across paving): where it made the ring's strongest
+            valley (``_lone_line``), the floor keeps the lattice its ring shows without it
+            (it was dropped with the stripe, the boards smeared round the stripe's band); a
+            line of paint on a kept lattice that no lattice step runs along
+            (``_lines.paint_contrast``), and a stripe found as its two edges (parallel
+            boundaries a stripe's width apart, ``_painted_stripe_edges``), is drawn along
+            itself before the lattice, whose copies did not carry it; its paint's course
+            (``_course``) is then no source for the other parts (``paint_in_own_band``).
         arcs: continue the circular arcs that cross a hole (a court's painted circle, a
             round rug's border; ``_arcs``): each arc's band is its own (the other structure
             steps' parts fill around it) and is filled after them, by copies along the arc
             from its two ends.
-        paint_in_own_band: with ``arcs``, the known pixels of an arc's whole circle (to
-            ``_PAINT_MARGIN`` beside its band) are sources for the arc's band only: the
-            other parts copied its paint where the ring showed it (red dashes beside a
-            court's circle, copied along the boards from where it enters the hole). A line
-            painted along a lattice needs no such care: the lattice's steps run along it.
+        paint_in_own_band: the known pixels of an arc's whole circle, and of a line painted
+            across a lattice (``lines_across_lattice``), to ``_PAINT_MARGIN`` beside its band,
+            are sources for its own band only: the other parts copied its paint where the
+            ring showed it (red dashes beside a court's circle, copied along the boards from
+            where it enters the hole). A line painted along a lattice needs no such care:
+            the lattice's steps run along it.
         edges: where the plain search continues an edge the line step left alone (one entering
             the hole with no partner beyond it, no line or corner to end on: ``_lines.Edge``),
             the finish keeps that continuation as it keeps the line step's lines: the stitch
@@ -551,9 +561,9 @@ class _Along:
     the float ``vectors`` are shifts on. ``lattice``: the lattice a lattice part copies along
     (its cells get their tiles' tones, ``_tones``). ``direction``: a line's unit ``(dy, dx)``.
     ``arc``: for kind "arc", the arc whose band ``region`` is, copied along it
-    (``_arcs.arc_sources``; ``vectors`` unused). ``paint``: for an arc, ``(P, P)`` bool, the
-    tile's pixels its paint covers all round its circle, which the plan's other parts do not
-    copy (``paint_in_own_band``)."""
+    (``_arcs.arc_sources``; ``vectors`` unused). ``paint``: for an arc or a line painted across
+    a lattice, ``(P, P)`` bool, the tile's pixels its paint covers all along it, which the
+    plan's other parts do not copy (``paint_in_own_band``)."""
 
     vectors: np.ndarray
     region: np.ndarray
@@ -581,8 +591,8 @@ _PAINTED = 1.5
 # (``_along_own_line``; the own lines found on the evaluation's floors and ceilings lie within
 # 1.9 degrees of one, the court's blue line within 0.2 of its boards' step).
 _ALONG_OWN_LINE = np.radians(3.0)
-# px beyond an arc's band half width that its paint covers (``paint_in_own_band``): the band
-# holds the paint to about a pixel.
+# px beyond an arc's or a line's band half width that its paint covers (``paint_in_own_band``):
+# the band holds the paint to about a pixel.
 _PAINT_MARGIN = 1.5
 
 
