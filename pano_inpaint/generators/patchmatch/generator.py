@@ -386,7 +386,7 @@ class PatchMatchParams:
             valley (``_lone_line``), the floor keeps the lattice its ring shows without it
             (it was dropped with the stripe, the boards smeared round the stripe's band); a
             line of paint on a kept lattice that no lattice step runs along
-            (``_lines.paint_contrast``), and a stripe found as its two edges (parallel
+            (``_lines.paint_contrast``), or a stripe found as its two edges (parallel
             boundaries a stripe's width apart, ``_painted_stripe_edges``), is drawn along
             itself before the lattice, whose copies did not carry it; its paint's course
             (``_course``) is then no source for the other parts (``paint_in_own_band``).
@@ -603,18 +603,14 @@ def _course(line: Line, shape: tuple[int, int]) -> np.ndarray:
                                end=None).band(shape)
 
 
-def _painted_stripe_edges(lines: list[Line], image: np.ndarray, hole: np.ndarray,
-                          face_size: int) -> list[Line]:
+def _painted_stripe_edges(lines: list[Line], face_size: int) -> list[Line]:
     """The sure boundaries among ``lines`` (crossing the hole) that are the two edges of a
-    stripe of paint: each of a colour the ring seldom shows (``paint_contrast`` above
-    ``_PAINTED``) with a parallel partner of the same within ``_LONE_SPREAD`` of the face (8 px
-    at least) across it."""
+    stripe: each with a parallel partner within ``_LONE_SPREAD`` of the face (8 px at least)
+    across it. No colour test: a white stripe on light tiles is no rarer in the ring than
+    the tiles (``paint_contrast`` 0.4-0.9 on the plaza's and the hall's), and a stripe's two
+    edges are evidence enough."""
     edges = [line for line in lines if line.sure and line.boundary and line.end is None
              and not line.corner]
-    if len(edges) < 2:
-        return []
-    edges = [line for line, contrast in zip(edges, paint_contrast(image, ~hole, edges),
-                                            strict=True) if contrast > _PAINTED]
     spread = max(8.0, _LONE_SPREAD * face_size)
     return [line for line in edges
             if any(other is not line and not not_parallel(line.direction, other.direction)
@@ -1814,7 +1810,7 @@ class PatchMatch:
                         # A stripe of paint wider than a joint is found as its two edges,
                         # each a boundary between two colours.
                         across += [edge for edge in _painted_stripe_edges(
-                            lattice_lines, image, hole, face_size)
+                            lattice_lines, face_size)
                             if _along_own_line(edge, parts[0]) is None
                             and not any(_same_line(edge, other) for other in across)]
                     plans[i] = [*self._drawn_across(across, hole, reach, face, found),
