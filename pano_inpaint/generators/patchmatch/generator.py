@@ -1838,7 +1838,11 @@ class PatchMatch:
             if (valley is not None and floor is None and stripes is None
                     and depth >= _FLOOR_MIN_DEPTH * problem.face_size):
                 lattice = tone_lattice(image, ~hole, valley)
-                plans[i] = self._lattice_parts(problem, i, lattice, reach)
+                parts = self._lattice_parts(problem, i, lattice, reach)
+                across = [edge for edge in _painted_stripe_edges(drawable, face_size)
+                          if _along_own_line(edge, parts[0]) is None
+                          ] if p.lines_across_lattice else []
+                plans[i] = [*self._drawn_across(across, hole, reach, face, found), *parts]
                 found.append(_lattice_note(face, lattice, wider))
                 continue
             if len(drawable) < len(lines):
