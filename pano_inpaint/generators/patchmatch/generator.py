@@ -740,7 +740,17 @@ def _along_own_line(line: Line, part: _Along, kind: str = "own line") -> _Along 
     vectors = part.vectors
     length = np.maximum(np.hypot(vectors[:, 0], vectors[:, 1]), 1e-12)
     sine = np.abs(vectors[:, 0] * on_grid[1] - vectors[:, 1] * on_grid[0]) / length
-    kept = vectors[sine <= np.sin(_ALONG_OWN_LINE)]
+    along = sine <= np.sin(_ALONG_OWN_LINE)
+    if part.lattice is not None:
+        # Only along the lattice's own directions (its basis, and their sum and difference):
+        # a dense lattice's long combinations point every way, and one within the angle of
+        # a stripe painted across the pattern copied it sideways, a few px per step.
+        a, b, _ = part.lattice.basis()
+        ways = [a] if b is None else [a, b, a + b, a - b]
+        along &= np.any([np.abs(vectors[:, 0] * w[1] - vectors[:, 1] * w[0])
+                         <= np.sin(_ALONG_OWN_LINE) * length * np.hypot(*w)
+                         for w in ways], axis=0)
+    kept = vectors[along]
     if not len(kept):
         return None
     # With the line's direction, the finish keeps the band's cross-section as a drawn line's
