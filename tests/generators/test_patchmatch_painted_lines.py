@@ -13,7 +13,7 @@ from scipy import ndimage
 
 from pano_inpaint.eval.scenes import render_scene
 from pano_inpaint.generators import CubeTiles
-from pano_inpaint.generators.patchmatch import PatchMatch
+from pano_inpaint.generators.patchmatch import PatchMatch, generator
 from pano_inpaint.generators.patchmatch._lines import lines_and_edges, paint_contrast
 from pano_inpaint.geometry.cubemap import erp_to_cube
 
@@ -166,3 +166,50 @@ def test_a_stripe_painted_across_a_floor_s_pattern_runs_through_the_hole(scene, 
     assert ("painted across its lattice" in notes) == on
     assert "lattice of strength" in notes or not on
     assert (white >= 0.8) == on
+
+
+def test_a_line_runs_along_a_lattice_only_along_its_own_directions():
+    """``_along_own_line`` keeps the lattice's vectors along a line only where the line runs
+    along one of the lattice's own directions (its basis, their sum and difference): a grid of
+    7 px cells has long combinations pointing every way (5 steps one way and one the other is
+    11 degrees off an axis, within 3 degrees of many lines), and a stripe painted across the
+    pattern at such an angle got a band copied along one of them, sideways a few px a step."""
+    from pano_inpaint.generators.patchmatch._lines import Line
+    from pano_inpaint.generators.patchmatch._offsets import Lattice
+
+    lattice = Lattice(np.array([[7.0, 0.0], [-7.0, 0.0], [0.0, 7.0], [0.0, -7.0]]),
+                      np.full(4, 0.6), np.zeros(4, bool))
+    region = np.ones((120, 120), bool)
+    part = generator._Along(lattice.vectors(100.0), region, "lattice", lattice=lattice)
+
+    def line(dy: float, dx: float) -> Line:
+        direction = np.array([dy, dx]) / np.hypot(dy, dx)
+        return Line(np.array([60.0, 60.0]), direction, 2.0)
+
+    combination = line(1.0, 5.0)  # along 5 cells one way and 1 the other
+    course = combination.direction
+    sine = np.abs(part.vectors[:, 0] * course[1] - part.vectors[:, 1] * course[0])
+    assert (sine <= np.sin(np.radians(3.0)) * np.hypot(*part.vectors.T)).any()  # a long one
+    assert generator._along_own_line(combination, part) is None
+    for dy, dx in ((0.0, 1.0), (1.0, 0.0), (1.0, 1.0), (1.0, -1.0)):
+        kept = generator._along_own_line(line(dy, dx), part)
+        assert kept is not None and len(kept.vectors) >= 2
+
+
+def test_a_stripe_s_two_edges_are_found_and_a_lone_edge_is_not():
+    """``_painted_stripe_edges``: two sure boundaries crossing the hole, parallel and a stripe's
+    width apart, are a stripe's edges; a boundary with no such partner (an edge between two
+    regions), a parallel one 40 px away, and a line that is no boundary are not."""
+    from pano_inpaint.generators.patchmatch._lines import Line
+
+    along = np.array([0.6, 0.8])
+
+    def edge(offset: float, boundary: bool = True) -> Line:
+        normal = np.array([-along[1], along[0]])
+        return Line(np.array([100.0, 100.0]) + offset * normal, along, 2.0,
+                    boundary=boundary)
+
+    stripe = [edge(0.0), edge(6.0)]
+    found = generator._painted_stripe_edges([*stripe, edge(46.0), edge(80.0, False)], FACE)
+    assert [id(line) for line in found] == [id(line) for line in stripe]
+    assert generator._painted_stripe_edges([edge(0.0), edge(40.0)], FACE) == []
