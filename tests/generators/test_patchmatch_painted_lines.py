@@ -170,10 +170,11 @@ def test_a_stripe_painted_across_a_floor_s_pattern_runs_through_the_hole(scene, 
 
 def test_a_line_runs_along_a_lattice_only_along_its_own_directions():
     """``_along_own_line`` keeps the lattice's vectors along a line only where the line runs
-    along one of the lattice's own directions (its basis, their sum and difference): a grid of
-    7 px cells has long combinations pointing every way (5 steps one way and one the other is
-    11 degrees off an axis, within 3 degrees of many lines), and a stripe painted across the
-    pattern at such an angle got a band copied along one of them, sideways a few px a step."""
+    along one of the lattice's own directions (its dominant shifts, its basis's sum and
+    difference): a grid of 7 px cells has long combinations pointing every way (5 steps one
+    way and one the other is 11 degrees off an axis, within 3 degrees of many lines), and a
+    stripe painted across the pattern at such an angle got a band copied along one of them,
+    sideways a few px a step."""
     from pano_inpaint.generators.patchmatch._lines import Line
     from pano_inpaint.generators.patchmatch._offsets import Lattice
 
