@@ -604,19 +604,35 @@ def _course(line: Line, shape: tuple[int, int]) -> np.ndarray:
 
 
 def _painted_stripe_edges(lines: list[Line], face_size: int) -> list[Line]:
-    """The sure boundaries among ``lines`` (crossing the hole) that are the two edges of a
-    stripe: each with a parallel partner within ``_LONE_SPREAD`` of the face (8 px at least)
-    across it. No colour test: a white stripe on light tiles is no rarer in the ring than
-    the tiles (``paint_contrast`` 0.4-0.9 on the plaza's and the hall's), and a stripe's two
-    edges are evidence enough."""
+    """The sure boundaries among ``lines`` (crossing the hole) that are the two edges of a lone
+    stripe (``_lone``): each with a parallel partner within ``_LONE_SPREAD`` of the face (8 px
+    at least) across it. No colour test: a white stripe on light tiles is no rarer in the ring
+    than the tiles (``paint_contrast`` 0.4-0.9 on the plaza's and the hall's), and a lone
+    stripe's two edges are evidence enough."""
     edges = [line for line in lines if line.sure and line.boundary and line.end is None
              and not line.corner]
     spread = max(8.0, _LONE_SPREAD * face_size)
     return [line for line in edges
-            if any(other is not line and not not_parallel(line.direction, other.direction)
-                   and float(line.distance(np.array(other.point[0]),
-                                           np.array(other.point[1]))) <= spread
-                   for other in edges)]
+            if any(other is not line and _parallel_within(line, other, spread)
+                   for other in edges) and _lone(line, lines, face_size)]
+
+
+def _parallel_within(one: Line, other: Line, distance: float) -> bool:
+    """Whether ``other`` runs parallel to ``one`` within ``distance`` px of it."""
+    return (not not_parallel(one.direction, other.direction)
+            and float(one.distance(np.array(other.point[0]), np.array(other.point[1])))
+            <= distance)
+
+
+def _lone(line: Line, lines: list[Line], face_size: int) -> bool:
+    """Whether no other of ``lines`` runs parallel to ``line`` beyond a stripe's width of it
+    (``_LONE_SPREAD`` of the face, 8 px at least): paint across a pattern, not one of the
+    pattern's own joints, which come in families. Without it a parlour's ceiling grid, whose
+    lattice's own directions missed its joints, had seven of their edges drawn across it, and
+    its 45-degree zenith cap came back in white patches (-2.01 dB)."""
+    spread = max(8.0, _LONE_SPREAD * face_size)
+    return all(_parallel_within(line, other, spread) for other in lines
+               if other is not line and not not_parallel(line.direction, other.direction))
 
 
 def _same_line(one: Line, other: Line) -> bool:
@@ -719,13 +735,16 @@ def _drawable(lines: list[Line], sure_only: bool) -> list[Line]:
     return [line for line in lines if line.sure] if sure_only else lines
 
 
-def _along_own_line(line: Line, part: _Along, kind: str = "own line") -> _Along | None:
+def _along_own_line(line: Line, part: _Along, kind: str = "own line", *,
+                    own_directions: bool = False) -> _Along | None:
     """The part of lattice ``part`` (a floor's: ``plane`` and float ``vectors`` on its grid; a
     tile's own: ``vectors`` on the tile) in the band of ``line`` (one of the pattern's own
     lines, or paint along it), of kind "``part.kind``'s ``kind``", copied only along the
     lattice's vectors that run along the line on the grid (within ``_ALONG_OWN_LINE``
     radians): the line stays where it is and what crosses it keeps the lattice's phase. None
-    where no vector does or the band holds none of the part."""
+    where no vector does or the band holds none of the part. With ``own_directions``, only
+    vectors along the lattice's own directions count (whether paint runs along the pattern or
+    across it, ``lines_across_lattice``)."""
     region = line.band(part.region.shape) & part.region
     if not region.any():
         return None
@@ -741,12 +760,12 @@ def _along_own_line(line: Line, part: _Along, kind: str = "own line") -> _Along 
     length = np.maximum(np.hypot(vectors[:, 0], vectors[:, 1]), 1e-12)
     sine = np.abs(vectors[:, 0] * on_grid[1] - vectors[:, 1] * on_grid[0]) / length
     along = sine <= np.sin(_ALONG_OWN_LINE)
-    if part.lattice is not None:
-        # Only along the lattice's own directions (its dominant shifts, and its basis's sum
-        # and difference): a dense lattice's long combinations point every way, and one within
+    if own_directions and part.lattice is not None:
+        # The lattice's own directions (its dominant shifts, and its basis's sum and
+        # difference): a dense lattice's long combinations point every way, and one within
         # the angle of a stripe painted across the pattern copied it sideways, a few px a
         # step. (Not the basis alone: the plaza's tiles step a third of one basis vector and
-        # two thirds of the other, the direction of a joint: -0.30 dB without it.)
+        # two thirds of the other, the direction of a joint.)
         a, b, _ = part.lattice.basis()
         ways = [*part.lattice.offsets, a] if b is None else [*part.lattice.offsets, a, b,
                                                             a + b, a - b]
@@ -1812,19 +1831,23 @@ class PatchMatch:
                         if contrast > _PAINTED]
                     along = []
                     for line in painted:
+                        if (p.lines_across_lattice and _lone(line, lattice_lines, face_size)
+                                and _along_own_line(line, parts[0],
+                                                    own_directions=True) is None):
+                            # Paint that none of the lattice's own directions runs along:
+                            # drawn along itself.
+                            if not any(_same_line(line, other) for other in across):
+                                across.append(line)
+                            continue
                         band = _along_own_line(line, parts[0], "painted line")
                         if band is not None:
                             along.append(band)
-                        elif p.lines_across_lattice and not any(
-                                _same_line(line, other) for other in across):
-                            # No step of the lattice runs along it: drawn along itself.
-                            across.append(line)
                     if p.lines_across_lattice:
                         # A stripe of paint wider than a joint is found as its two edges,
                         # each a boundary between two colours.
                         across += [edge for edge in _painted_stripe_edges(
                             lattice_lines, face_size)
-                            if _along_own_line(edge, parts[0]) is None
+                            if _along_own_line(edge, parts[0], own_directions=True) is None
                             and not any(_same_line(edge, other) for other in across)]
                     plans[i] = [*self._drawn_across(across, hole, reach, face, found),
                                 *along, *parts]
@@ -1853,7 +1876,7 @@ class PatchMatch:
                 lattice = tone_lattice(image, ~hole, valley)
                 parts = self._lattice_parts(problem, i, lattice, reach)
                 across = [edge for edge in _painted_stripe_edges(drawable, face_size)
-                          if _along_own_line(edge, parts[0]) is None
+                          if _along_own_line(edge, parts[0], own_directions=True) is None
                           ] if p.lines_across_lattice else []
                 plans[i] = [*self._drawn_across(across, hole, reach, face, found), *parts]
                 found.append(_lattice_note(face, lattice, wider))
