@@ -385,11 +385,13 @@ class PatchMatchParams:
             its boards, a road marking across paving): where it made the ring's strongest
             valley (``_lone_line``), the floor keeps the lattice its ring shows without it
             (it was dropped with the stripe, the boards smeared round the stripe's band); a
-            line of paint on a kept lattice that no lattice step runs along
-            (``_lines.paint_contrast``), or a stripe found as its two edges (parallel
-            boundaries a stripe's width apart, ``_painted_stripe_edges``), is drawn along
-            itself before the lattice, whose copies did not carry it; its paint's course
-            (``_course``) is then no source for the other parts (``paint_in_own_band``).
+            lone line of paint on a kept lattice (``_lines.paint_contrast``, ``_lone``: no
+            other line parallel to it farther off, as a pattern's joints are), or a lone
+            stripe found as its two edges (parallel boundaries a stripe's width apart,
+            ``_painted_stripe_edges``), that none of the lattice's own directions runs along
+            is drawn along itself before the lattice, whose copies did not carry it; its
+            paint's course (``_course``) is then no source for the other parts
+            (``paint_in_own_band``).
         arcs: continue the circular arcs that cross a hole (a court's painted circle, a
             round rug's border; ``_arcs``): each arc's band is its own (the other structure
             steps' parts fill around it) and is filled after them, by copies along the arc
@@ -637,9 +639,7 @@ def _lone(line: Line, lines: list[Line], face_size: int) -> bool:
 
 def _same_line(one: Line, other: Line) -> bool:
     """Whether two found lines are one: parallel, and each within the other's band."""
-    return (not not_parallel(one.direction, other.direction)
-            and float(one.distance(np.array(other.point[0]), np.array(other.point[1])))
-            <= one.half_width + other.half_width)
+    return _parallel_within(one, other, one.half_width + other.half_width)
 
 
 def _one_valley(lattice: Lattice) -> bool:
@@ -1782,7 +1782,7 @@ class PatchMatch:
             if lattice is not None and (_one_valley(lattice)
                                         or _short_steps(lattice, face_size)):
                 drawn = _drawable(lines_found.result()[0], sure_only)
-                beneath = None
+                beneath, edges_along = None, []
                 if _one_valley(lattice):
                     lone, edges_along, beneath = _lone_line_over(
                         lattice, drawn, image, hole, p.lattice_strength, face_size)
