@@ -598,6 +598,27 @@ _ALONG_OWN_LINE = np.radians(3.0)
 _PAINT_MARGIN = 1.5
 
 
+def _peel(image: np.ndarray, filled: np.ndarray, hole: np.ndarray, layers: np.ndarray,
+          region: np.ndarray, src: tuple, radius: int, own: int, to_grid: np.ndarray,
+          from_grid: np.ndarray, vectors: np.ndarray, coherence: float, finer: float,
+          field: _Field, residual: np.ndarray) -> None:
+    """``region`` of tile ``image`` filled along ``vectors`` one onion layer at a time
+    (``lattice_peel``, single-threaded on small layers); ``filled``, ``field`` and
+    ``residual`` updated."""
+    offsets = np.ascontiguousarray(vectors, np.float64)
+    for ys, xs in _by_layer(layers, region):
+        with _threads(1 if ys.size < _SERIAL_LAYER else None):
+            lattice_peel(image, filled, hole, ys, xs, src, radius, own, to_grid, from_grid,
+                         offsets, _ALONG_TRIES, coherence, finer, field.nnf, residual)
+        filled[ys, xs] = field.nnf[0][ys, xs] >= 0
+
+
+def _stripe_width(face_size: int) -> float:
+    """px: how far apart across them lines may lie and still be one line or stripe
+    (``_LONE_SPREAD`` of the face, 8 px at least)."""
+    return max(8.0, _LONE_SPREAD * face_size)
+
+
 def _course(line: Line, shape: tuple[int, int]) -> np.ndarray:
     """``shape`` bool: the pixels within ``_PAINT_MARGIN`` px beyond ``line``'s band all
     along it, across the tile (what its paint covers of the ring too)."""
@@ -613,7 +634,7 @@ def _painted_stripe_edges(lines: list[Line], face_size: int) -> list[Line]:
     stripe's two edges are evidence enough."""
     edges = [line for line in lines if line.sure and line.boundary and line.end is None
              and not line.corner]
-    spread = max(8.0, _LONE_SPREAD * face_size)
+    spread = _stripe_width(face_size)
     return [line for line in edges
             if any(other is not line and _parallel_within(line, other, spread)
                    for other in edges) and _lone(line, lines, face_size)]
@@ -632,7 +653,7 @@ def _lone(line: Line, lines: list[Line], face_size: int) -> bool:
     pattern's own joints, which come in families. Without it a parlour's ceiling grid, whose
     lattice's own directions missed its joints, had seven of their edges drawn across it, and
     its 45-degree zenith cap came back in white patches (-2.01 dB)."""
-    spread = max(8.0, _LONE_SPREAD * face_size)
+    spread = _stripe_width(face_size)
     return all(_parallel_within(line, other, spread) for other in lines
                if other is not line and not not_parallel(line.direction, other.direction))
 
@@ -668,7 +689,7 @@ def _one_line_along(step: np.ndarray, lines: list[Line], face_size: int) -> list
         return []
     normal = np.array([-step[1], step[0]]) / np.hypot(*step)
     across = [float(line.point @ normal) for line in along]
-    return along if max(across) - min(across) <= max(8.0, _LONE_SPREAD * face_size) else []
+    return along if max(across) - min(across) <= _stripe_width(face_size) else []
 
 
 def _lone_line(lattice: Lattice, lines: list[Line], image: np.ndarray, hole: np.ndarray,
@@ -1605,13 +1626,8 @@ class PatchMatch:
             region = left & part.region & ~filled
             if not region.any():
                 continue
-            offsets = np.ascontiguousarray(part.vectors, np.float64)
-            for ys, xs in _by_layer(layers, region):
-                with _threads(1 if ys.size < _SERIAL_LAYER else None):
-                    lattice_peel(image, filled, hole, ys, xs, src, radius, own, _IDENTITY,
-                                 _IDENTITY, offsets, _ALONG_TRIES, self.params.coherence, 0.0,
-                                 field.nnf, residual)
-                filled[ys, xs] = field.nnf[0][ys, xs] >= 0
+            _peel(image, filled, hole, layers, region, src, radius, own, _IDENTITY,
+                  _IDENTITY, part.vectors, self.params.coherence, 0.0, field, residual)
 
     @staticmethod
     def _drawn_across(lines: list[Line], hole: np.ndarray, reach: float, face: str,
@@ -2079,16 +2095,22 @@ class PatchMatch:
         starved = {i for i, parts in plans.items()
                    if any(part.kind not in ("line", "arc") for part in parts)
                    and not bank.valid[problem.bank_face_ids.index(problem.face_ids[i])].any()}
-        wide = bank
-        if starved and p.max_scale < _CORNER_STRETCH:
-            wide = build_bank(problem.bank_image, problem.bank_hole, problem.bank_face_ids,
+
+        @functools.cache
+        def wide_bank() -> Bank:
+            """The bank valid out to the face corners' stretch (the same one where
+            ``max_scale`` already reaches it), built once, when first asked for."""
+            if p.max_scale >= _CORNER_STRETCH:
+                return bank
+            return build_bank(problem.bank_image, problem.bank_hole, problem.bank_face_ids,
                               level, radius, _CORNER_STRETCH, locality)
+
         size = image.shape[1]
         box = np.array([0, size, 0, size], np.int64)
         fields: dict[int, _Field] = {}
         for i, parts in plans.items():
             own = problem.bank_face_ids.index(problem.face_ids[i])
-            chosen = wide if i in starved else bank
+            chosen = wide_bank() if i in starved else bank
             src = self._sources(chosen, problem, i)
             if not src:
                 continue
@@ -2121,7 +2143,6 @@ class PatchMatch:
                 # the joints of a floor or ceiling came back 1-3 px out of step.
                 coherence = p.coherence if part.plane is None else 0.0
                 finer = 0.0 if part.plane is None else p.lattice_magnification
-                offsets = np.ascontiguousarray(part.vectors, np.float64)
                 region = part.region
                 if part.kind in ("stripes of the lattice", "lattice") or part.plane is not None:
                     # What the whole steps (or a lattice's own or painted lines) left.
@@ -2129,12 +2150,8 @@ class PatchMatch:
                 # A painted line's band copies its own paint, not the others'.
                 part_src = unpainted if part.paint is None else self._unpainted(
                     src, own, [q for q in paints if q is not part.paint])
-                for ys, xs in _by_layer(layers, region):
-                    with _threads(1 if ys.size < _SERIAL_LAYER else None):
-                        lattice_peel(image[i], filled, hole[i], ys, xs, part_src, radius, own,
-                                     to_grid, from_grid, offsets, _ALONG_TRIES, coherence,
-                                     finer, field.nnf, residual)
-                    filled[ys, xs] = field.nnf[0][ys, xs] >= 0
+                _peel(image[i], filled, hole[i], layers, region, part_src, radius, own,
+                      to_grid, from_grid, part.vectors, coherence, finer, field, residual)
                 if part.kind == "stripes of the lattice":
                     stripes_share = (filled & region).sum() / hole[i].sum()
             # Under a cap nearly as wide as the face the known ring within ``max_scale`` is
@@ -2155,12 +2172,9 @@ class PatchMatch:
                     and from_above(problem.face_ids[i], problem.up)
                     and any(part.lattice is not None and part.plane is None
                             for part in parts)):
-                if wide is bank:
-                    wide = build_bank(problem.bank_image, problem.bank_hole,
-                                      problem.bank_face_ids, level, radius, _CORNER_STRETCH,
-                                      locality)
                 self._far_ring(image[i], filled, hole[i], left, layers, parts,
-                               self._unpainted(self._sources(wide, problem, i), own, paints),
+                               self._unpainted(self._sources(wide_bank(), problem, i), own,
+                                               paints),
                                radius, own, field, residual)
             done = hole[i] & (field.nnf[0] >= 0)
             if not done.any():
