@@ -215,6 +215,7 @@ def test_a_stripe_s_two_edges_are_found_and_a_lone_edge_is_not():
     stripe = [edge(0.0), edge(6.0)]
     found = generator._painted_stripe_edges(stripe, FACE)
     assert [id(line) for line in found] == [id(line) for line in stripe]
+    assert generator._painted_stripe_edges([edge(0.0)], FACE) == []  # no partner
     assert generator._painted_stripe_edges([edge(0.0), edge(40.0)], FACE) == []
     assert generator._painted_stripe_edges([*stripe, edge(46.0), edge(52.0)], FACE) == []
     assert generator._painted_stripe_edges([*stripe, edge(80.0, False)], FACE) == []
