@@ -434,9 +434,25 @@ def test_hidden_tiles_of_alternating_tones_take_their_own_parity_s_tone(monkeypa
         assert out[(index == i) & centre].mean() == pytest.approx(expected, abs=0.012)
     assert (out[~copied] == image[~copied]).all()
     monkeypatch.setattr(tones, "_ALTERNATE", np.inf)
+    monkeypatch.setattr(tones, "_ALTERNATE_LOW", np.inf)
     out = image.copy()
     _, odd, _, _, drawn, _ = give_tones(out, ~copied, copied, cells, typical=True)
     assert (odd == drawn).all() and drawn.sum() == 4  # no parity's tone: drawn ones
+
+
+def test_a_faint_checkerboard_is_found_where_its_rows_and_columns_do_not_split(monkeypatch):
+    """48 tiles (8 x 6) of the scenes' two light tones (0.72 and 0.776, each +-0.06 at random):
+    their row + column parity splits them 1.4-2 of their spread apart, their rows and columns
+    far less, so the tones alternate; the plain bound (2) alone misses it. With the rows
+    alternating too (0.03 more on odd rows) the split is no longer alone: no alternation."""
+    width = 8
+    tiles = np.arange(48)
+    parity = (tiles // width + tiles % width) % 2
+    grey = 0.72 + 0.056 * parity + np.random.default_rng(4).uniform(-0.06, 0.06, 48)
+    assert tones._alternation(grey, tiles, width) == 0
+    assert tones._alternation(grey + 0.03 * ((tiles // width) % 2), tiles, width) is None
+    monkeypatch.setattr(tones, "_ALTERNATE_LOW", np.inf)
+    assert tones._alternation(grey, tiles, width) is None
 
 
 def _checker_floor(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
