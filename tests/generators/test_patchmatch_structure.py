@@ -625,7 +625,7 @@ def test_a_line_broken_by_light_crossings_just_outside_the_hole_is_paired(rng, c
 @pytest.mark.parametrize("lattice", ["off", "on"])
 def test_a_line_crossing_a_hole_continues_through_it(rng, lattice):
     """A lone line is also a lattice of shifts along it (a valley of the statistics), which
-    the generator leaves to the line step (``_lone_line``); with the lattice step off, the
+    the generator leaves to the line step (``_lone_line_over``); with the lattice step off, the
     line step continues it just the same."""
     image, hole = _line_tile(rng), _line_hole()
     tiles = _tiles(image, hole)
@@ -671,7 +671,7 @@ def test_a_lone_line_found_as_a_lattice_keeps_its_contrast_in_the_hole_s_middle(
 
 @pytest.mark.parametrize("kerb", [False, True])
 def test_a_lone_line_is_one_only_where_nothing_else_makes_its_valley(rng, kerb):
-    """``_lone_line`` on the line tile's lattice (one shift along its valley), handed the
+    """``_lone_line_over`` on the line tile's lattice (one shift along its valley), handed the
     line's two edges only: the line alone is lone; beside a kerb's step parallel to it 24 px
     away (undrawn, as under a 50-degree cap where only one pair was found) the ring without
     the line still shows the valley, and the lattice is the kerb's to fill."""
@@ -689,7 +689,8 @@ def test_a_lone_line_is_one_only_where_nothing_else_makes_its_valley(rng, kerb):
     direction = np.array([-LINE_NORMAL[1], LINE_NORMAL[0]])
     edges = [Line(np.array([centre, centre]) + side * LINE_NORMAL, direction, 2.2, sure=True)
              for side in (-1.5, 1.5)]
-    assert generator._lone_line(lattice, edges, image, hole, 0.3, FACE) is not kerb
+    lone = generator._lone_line_over(lattice, edges, image, hole, 0.3, FACE)[0]
+    assert lone is not kerb
 
 
 def test_stripes_run_along_their_direction_all_round_a_hole_and_a_lone_line_does_not(rng):

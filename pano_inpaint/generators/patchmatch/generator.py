@@ -383,7 +383,7 @@ class PatchMatchParams:
             the face's corners (``_CORNER_STRETCH``), before the plain search.
         lines_across_lattice: a stripe painted across a floor's pattern (a court's line across
             its boards, a road marking across paving): where it made the ring's strongest
-            valley (``_lone_line``), the floor keeps the lattice its ring shows without it
+            valley (``_lone_line_over``), the floor keeps the lattice its ring shows without it
             (it was dropped with the stripe, the boards smeared round the stripe's band); a
             lone line of paint on a kept lattice (``_lines.paint_contrast``, ``_lone``: no
             other line parallel to it farther off, as a pattern's joints are), or a lone
@@ -692,27 +692,22 @@ def _one_line_along(step: np.ndarray, lines: list[Line], face_size: int) -> list
     return along if max(across) - min(across) <= _stripe_width(face_size) else []
 
 
-def _lone_line(lattice: Lattice, lines: list[Line], image: np.ndarray, hole: np.ndarray,
-               min_strength: float, face_size: int) -> bool:
-    """Whether ``lattice``, along one valley (``_one_valley``), is one line crossing the hole
-    (tile ``image`` ``(P, P, C)``, ``hole`` ``(P, P)``), not stripes: the drawn ``lines``
-    along its shift are one line (``_one_line_along``), the ring's texture does not run that
-    way all round the hole (``_stripes.oriented_all_round``: a line shows it only where it
-    enters and leaves, planks all round, though under a large cap only one of their joints
-    may be drawn), and the ring without that line shows no lattice along it
-    (``_without_lines``: a kerb's other edges, a road's and a pavement's, make the valley
-    too, undrawn under a 50-degree cap). Filled as a lattice, the whole hole was copied along
-    a lone line, whose band the finish then faded as any copied texture (0.70 of its contrast
-    in the hole's middle); the line step keeps it."""
-    return _lone_line_over(lattice, lines, image, hole, min_strength, face_size)[0]
-
-
 def _lone_line_over(lattice: Lattice, lines: list[Line], image: np.ndarray, hole: np.ndarray,
                     min_strength: float, face_size: int
                     ) -> tuple[bool, list[Line], Lattice | None]:
-    """``_lone_line``'s answer, with the line's edges and, where the ring without them shows a
-    lattice of its own (not along the line, not a valley's floor only), that lattice: the
-    floor's pattern the line is painted across (boards, tiles)."""
+    """``(lone, edges, beneath)``: whether ``lattice``, along one valley (``_one_valley``), is
+    one line crossing the hole (tile ``image`` ``(P, P, C)``, ``hole`` ``(P, P)``), not
+    stripes: the drawn ``lines`` along its shift are one line (``_one_line_along``), the
+    ring's texture does not run that way all round the hole (``_stripes.oriented_all_round``:
+    a line shows it only where it enters and leaves, planks all round, though under a large
+    cap only one of their joints may be drawn), and the ring without that line shows no
+    lattice along it (``_without_lines``: a kerb's other edges, a road's and a pavement's,
+    make the valley too, undrawn under a 50-degree cap). Filled as a lattice, the whole hole
+    was copied along a lone line, whose band the finish then faded as any copied texture
+    (0.70 of its contrast in the hole's middle); the line step keeps it. With the line's
+    edges and, where the ring without them shows a lattice of its own (not along the line,
+    not a valley's floor only), that lattice: the floor's pattern the line is painted across
+    (boards, tiles)."""
     a = lattice.basis()[0]
     edges = _one_line_along(a, lines, face_size)
     if not edges or oriented_all_round(image, hole, a):
@@ -801,6 +796,16 @@ def _along_own_line(line: Line, part: _Along, kind: str = "own line", *,
     # 0.01-0.48 dB (the loft's ceiling round a cube-edge object at mask seed 1 the most).
     return _Along(np.ascontiguousarray(kept), region, f"{part.kind}'s {kind}", part.plane,
                   direction=line.direction)
+
+
+def _stripe_edges_across(lines: list[Line], part: _Along, face_size: int,
+                         drawn: list[Line]) -> list[Line]:
+    """The edges of lone stripes among ``lines`` (``_painted_stripe_edges``) that none of
+    lattice ``part``'s own directions runs along (``_along_own_line``), and that are not one of
+    the lines already ``drawn`` across it (``_same_line``)."""
+    return [edge for edge in _painted_stripe_edges(lines, face_size)
+            if _along_own_line(edge, part, own_directions=True) is None
+            and not any(_same_line(edge, other) for other in drawn)]
 
 
 def _line_parts(lines: list[Line], hole: np.ndarray, reach: float) -> list[_Along]:
@@ -1861,10 +1866,8 @@ class PatchMatch:
                     if p.lines_across_lattice:
                         # A stripe of paint wider than a joint is found as its two edges,
                         # each a boundary between two colours.
-                        across += [edge for edge in _painted_stripe_edges(
-                            lattice_lines, face_size)
-                            if _along_own_line(edge, parts[0], own_directions=True) is None
-                            and not any(_same_line(edge, other) for other in across)]
+                        across += _stripe_edges_across(lattice_lines, parts[0], face_size,
+                                                       across)
                     plans[i] = [*self._drawn_across(across, hole, reach, face, found),
                                 *along, *parts]
                     found.append(_lattice_note(face, lattice, wider))
@@ -1891,9 +1894,8 @@ class PatchMatch:
                     and depth >= _FLOOR_MIN_DEPTH * problem.face_size):
                 lattice = tone_lattice(image, ~hole, valley)
                 parts = self._lattice_parts(problem, i, lattice, reach)
-                across = [edge for edge in _painted_stripe_edges(drawable, face_size)
-                          if _along_own_line(edge, parts[0], own_directions=True) is None
-                          ] if p.lines_across_lattice else []
+                across = _stripe_edges_across(drawable, parts[0], face_size, []
+                                              ) if p.lines_across_lattice else []
                 plans[i] = [*self._drawn_across(across, hole, reach, face, found), *parts]
                 found.append(_lattice_note(face, lattice, wider))
                 continue
