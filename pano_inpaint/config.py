@@ -153,6 +153,7 @@ class BlendConfig:
     match_colour: bool = True  # remove low-frequency colour steps at the hole edge
     feather: int | Literal["auto"] = "auto"  # width (px) of the correction band inside the edge
     reconcile: bool = True  # blend the overlap of neighbouring faces so they agree at edges
+    follow_rows: bool = True  # a fill across smooth ground follows the rows' line (a clear sky)
 
     def __post_init__(self) -> None:
         if self.feather != "auto":

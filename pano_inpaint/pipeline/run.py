@@ -10,7 +10,8 @@ Reads top to bottom:
    pixels; a region no padded face holds whole (a band around the horizon) is filled one face
    at a time instead, each part continuing the parts filled before it
    (:func:`~pano_inpaint.pipeline.region_fill.face_parts`);
-4. feather-match the colour inside the hole edge;
+4. move the fill of smooth row runs (a clear sky) onto the line between their ends, and
+   feather-match the colour inside the hole edge;
 5. measure the wrap, pole, seam and boundary consistency of the result.
 
 Known pixels are never written: the output equals the input bit for bit outside the mask.
@@ -34,6 +35,7 @@ from pano_inpaint._checks import (
 )
 from pano_inpaint.blend.colour import match_boundary_colour_rows
 from pano_inpaint.blend.lights import cap_lights
+from pano_inpaint.blend.rows import follow_smooth_rows
 from pano_inpaint.config import PipelineConfig
 from pano_inpaint.consistency import check_consistency
 from pano_inpaint.generators.base import Generator
@@ -198,13 +200,24 @@ def _fill_regions(
     return out, reports, rotations
 
 
-def _match_colour(out: np.ndarray, hole: np.ndarray, tone: ToneMap, feather: int) -> None:
-    """Feathered colour matching on the rows around the hole, in place: on the values of a
-    display-referred image, in log brightness for HDR (an offset there is a gain). Not in the
-    proxy: its inverse is unbounded near 1, and on dikhololo_night's sky (proxy 0.97) matched
-    pixels reached its top and came back at 41513, 570 times the panorama's brightest pixel."""
+# How far (every channel) a fill may lie from the line between a smooth row run's ends and
+# still be moved onto it fully, and from how far not at all (``blend.rows``): 3 and 6 levels
+# of an 8-bit image, or 1.2% and 2.4% in log brightness (HDR). A rendered sky's fill lay
+# within 1-3 levels of its truth.
+_ROWS_NEAR, _ROWS_FAR = 3 / 255, 6 / 255
+_ROWS_MARGIN = 4  # rows of known pixels above and below the hole the rows step reads
+
+
+def _finish_band(out: np.ndarray, hole: np.ndarray, tone: ToneMap, feather: int,
+                 follow_rows: bool) -> None:
+    """The fill's finish on the rows around the hole, in place: smooth row runs onto their
+    line (``follow_rows``, :func:`~pano_inpaint.blend.rows.follow_smooth_rows`), then the
+    feathered colour matching (``feather`` > 0). On the values of a display-referred image, in
+    log brightness for HDR (an offset there is a gain). Not in the proxy: its inverse is
+    unbounded near 1, and on dikhololo_night's sky (proxy 0.97) matched pixels reached its top
+    and came back at 41513, 570 times the panorama's brightest pixel."""
     rows = np.flatnonzero(hole.any(axis=1))
-    margin = 2 * feather
+    margin = max(2 * feather, _ROWS_MARGIN)
     r0, r1 = max(0, rows[0] - margin), min(hole.shape[0], rows[-1] + margin + 1)
     band = out[r0:r1]
     band = band[..., None] if band.ndim == 2 else band
@@ -215,25 +228,37 @@ def _match_colour(out: np.ndarray, hole: np.ndarray, tone: ToneMap, feather: int
     else:
         forward, inverse = tone.to_proxy, tone.from_proxy
     work = forward(values)
-    if tone.hdr:
-        # A light on the border (a sun) would raise the ring's mean the fill is matched to: the
-        # fill glowed (a sun of 10^4 beside a sky of 1.6: the hole's mean 4.4 -> 25). Only hole
-        # pixels are copied back, so the known ones may be capped for the matching. The band is
-        # capped with its columns wrapped, as the matching reads it.
-        wrap = min(work.shape[1], 2 * margin)
-        wrapped = np.concatenate([work[:, -wrap:], work, work[:, :wrap]], axis=1)
-        holes = hole[r0:r1]
-        capped = cap_lights(wrapped, np.concatenate(
-            [holes[:, -wrap:], holes, holes[:, :wrap]], axis=1), margin)
-        if capped is not wrapped:
-            work = np.ascontiguousarray(capped[:, wrap : wrap + work.shape[1]])
-    near = match_boundary_colour_rows(work, hole[r0:r1], feather)
+    holes = hole[r0:r1]
+    changed = np.zeros(r1 - r0, bool)
+    if follow_rows:
+        changed |= follow_smooth_rows(work, holes, _ROWS_NEAR, _ROWS_FAR)
+    if feather > 0:
+        colour = work
+        if tone.hdr:
+            # A light on the border (a sun) would raise the ring's mean the fill is matched
+            # to: the fill glowed (a sun of 10^4 beside a sky of 1.6: the hole's mean 4.4 ->
+            # 25). The matching changes hole pixels only, so the known ones may be capped for
+            # it. The band is capped with its columns wrapped, as the matching reads it.
+            wrap = min(work.shape[1], 2 * margin)
+            wrapped = np.concatenate([work[:, -wrap:], work, work[:, :wrap]], axis=1)
+            capped = cap_lights(wrapped, np.concatenate(
+                [holes[:, -wrap:], holes, holes[:, :wrap]], axis=1), margin)
+            if capped is not wrapped:
+                colour = np.ascontiguousarray(capped[:, wrap : wrap + work.shape[1]])
+        near = match_boundary_colour_rows(colour, holes, feather)
+        if colour is not work:
+            np.copyto(work[near], colour[near], where=holes[near][..., None])
+        changed[near] = True
     if np.issubdtype(out.dtype, np.integer):
-        # Integer pixels come back from the values exactly, so rows the matching left alone
+        # Integer pixels come back from the values exactly, so rows neither step changed
         # need not be converted back and copied (a cap's rows deeper than the feather).
-        band, work, band_hole = band[near], work[near], hole[r0:r1][near]
+        touched = np.flatnonzero(changed)
+        if not touched.size:
+            return
+        near = slice(int(touched[0]), int(touched[-1]) + 1)  # a view of ``out``
+        band, work, band_hole = band[near], work[near], holes[near]
     else:  # floats: clipped by the proxy and its inverse, as every hole pixel of the band is
-        band_hole = hole[r0:r1]
+        band_hole = holes
     corrected = from_values(inverse(work), out.dtype)
     np.copyto(band, corrected, where=band_hole[:, :, None])
 
@@ -311,10 +336,11 @@ def inpaint(
         raise
     preparation.finish()  # joined already by the generator's first call
 
+    feather = 0
     if config.blend.match_colour:
         feather = max(4, width // 256) if config.blend.feather == "auto" else config.blend.feather
-        if feather > 0:
-            _match_colour(out, hole, tone, feather)
+    if feather > 0 or config.blend.follow_rows:
+        _finish_band(out, hole, tone, feather, config.blend.follow_rows)
 
     report_progress(0.95, "checking consistency")
     report = check_consistency(

@@ -34,7 +34,7 @@ def test_colour_matching_equals_the_whole_band_conversion(dtype, rng, monkeypatc
                         lambda values, d:
                         converted.append(values.shape[0]) or from_values(values, d))
     got = image.copy()
-    run._match_colour(got, hole, ToneMap(False), feather)
+    run._finish_band(got, hole, ToneMap(False), feather, follow_rows=False)
     assert np.array_equal(got, want)
     assert not np.array_equal(got, image)  # the matching did change something
     band_rows = height - np.flatnonzero(hole.any(axis=1))[0] + 2 * feather
