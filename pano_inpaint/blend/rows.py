@@ -30,6 +30,12 @@ ENDS = 4
 # neighbours (a Gaussian of 1 px): a rendered sky's 8-bit steps lie within 0.002, a
 # photograph's clear sky within 0.004, grass, gravel and brick 0.02 and more.
 SMOOTH = 0.006
+# A known row beside the hole runs straight over a run's columns where each channel's mean
+# distance from the line between its ends is at most this: a rendered sky 0 (a function of the
+# row alone), a photograph's dawn sky over a cube-edge object 1.9-3.8 levels, a sunset's 3-9.
+STRAIGHT = 0.75 / 255
+_CHUNK = 128  # rows judged at a time
+_CONTEXT = 4  # rows beyond a chunk its Gaussian of 1 px reads
 
 
 def _known_mean(work: np.ndarray, known: np.ndarray, sigma: float) -> np.ndarray:
@@ -44,14 +50,101 @@ def _known_mean(work: np.ndarray, known: np.ndarray, sigma: float) -> np.ndarray
     return mean[:, pad:-pad]
 
 
+def _smooth(work: np.ndarray, known: np.ndarray) -> np.ndarray:
+    """``(h, W)`` bool: the known pixels of ``work`` (``(h, W, C)``) within :data:`SMOOTH`
+    of the mean of their known neighbours, every channel; worked out :data:`_CHUNK` rows at a
+    time (a 16K cap's band is 0.8 GB a float copy)."""
+    height = known.shape[0]
+    smooth = np.zeros(known.shape, bool)
+    for top in range(0, height, _CHUNK):
+        bottom = min(height, top + _CHUNK)
+        lo, hi = max(0, top - _CONTEXT), min(height, bottom + _CONTEXT)
+        mean = _known_mean(work[lo:hi], known[lo:hi], 1.0)[top - lo : bottom - lo]
+        detail = np.abs(work[top:bottom] - mean).max(axis=2)
+        smooth[top:bottom] = known[top:bottom] & (detail <= SMOOTH)
+    return smooth
+
+
+def _runs(hole_row: np.ndarray, known_row: np.ndarray
+          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The runs of hole pixels along one row: ``columns`` (the row's columns from its first
+    known one, so no run wraps past the array's end) and each run's first and last place in
+    them, ``starts`` and ``ends`` (int arrays, one entry a run)."""
+    width = hole_row.size
+    columns = (np.arange(width) + int(np.argmax(known_row))) % width
+    row = hole_row[columns]
+    edges = np.diff(row.astype(np.int8))
+    starts = np.flatnonzero(edges == 1) + 1
+    ends = np.flatnonzero(edges == -1)
+    if row[-1]:
+        ends = np.append(ends, width - 1)
+    return columns, starts, ends
+
+
+def _line(low: np.ndarray, high: np.ndarray, lengths: np.ndarray
+          ) -> tuple[np.ndarray, np.ndarray]:
+    """The straight line across runs of ``lengths`` px between the means ``low`` and ``high``
+    (``(runs, C)``) of the :data:`ENDS` known pixels beyond each end (standing at the middle of
+    them): ``(sum(lengths), C)`` values, run after run, and the run each belongs to."""
+    run = np.repeat(np.arange(lengths.size), lengths)
+    position = np.arange(run.size) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    t = ((position + (ENDS + 1) / 2) / (lengths[run] + ENDS))[:, None]
+    return (1 - t) * low[run] + t * high[run], run
+
+
+def _nearest_known_rows(hole: np.ndarray, known: np.ndarray, down: bool
+                        ) -> dict[int, np.ndarray]:
+    """Per row holding runs, each run's test row (see :func:`follow_smooth_rows`): the
+    farthest of the rows where its columns' hole ends above it (``down`` False) or below it
+    (-1 or the band's height where some column's never does)."""
+    height, width = hole.shape
+    nearest = np.full(width, -1 if not down else height, np.int64)
+    out: dict[int, np.ndarray] = {}
+    order = range(height - 1, -1, -1) if down else range(height)
+    for y in order:
+        if hole[y].any() and known[y].any():
+            columns, starts, _ = _runs(hole[y], known[y])
+            if starts.size:
+                # Over each run's own columns only: the known ones after it hold this row's
+                # neighbours, not the hole's.
+                per_column = np.where(hole[y, columns], nearest[columns],
+                                      -1 if down else height)
+                reduce = np.maximum if down else np.minimum
+                out[y] = reduce.reduceat(per_column, starts)
+        nearest[known[y]] = y
+    return out
+
+
+def _linear_on(work: np.ndarray, known: np.ndarray, r: int, columns: np.ndarray, start: int,
+               end: int) -> bool:
+    """Whether known row ``r`` of ``work`` runs straight (within :data:`STRAIGHT`, each
+    channel's mean) between its :data:`ENDS` pixels beyond ``columns[start]`` and
+    ``columns[end]`` (wrapped), all known: the check of a run's line on a row beside it."""
+    width = columns.size
+    span = columns[np.arange(start - ENDS, end + ENDS + 1) % width]
+    if r < 0 or r >= known.shape[0] or not known[r, span].all():
+        return False
+    values = work[r, span]
+    line, _ = _line(values[:ENDS].mean(axis=0)[None], values[-ENDS:].mean(axis=0)[None],
+                    np.array([end - start + 1]))
+    return bool(np.abs(line - values[ENDS:-ENDS]).mean(axis=0).max() <= STRAIGHT)
+
+
 def follow_smooth_rows(work: np.ndarray, hole: np.ndarray, near: float, far: float
                        ) -> np.ndarray:
     """Move the fill of ``hole`` (``(h, W)`` bool) in ``work`` (``(h, W, C)`` float32, a band
     of whole rows, hole pixels filled; changed in place) onto the line between each row run's
     two smooth known ends, with weight 1 where the fill lies within ``near`` of the line
-    (every channel) falling to 0 at ``far``. Runs wrap round the row's ends; a row that is all
-    hole, and a run with an end that is not smooth or not known for :data:`ENDS` px, keep
-    their fill. Returns ``(h,)`` bool: the rows it changed.
+    (every channel) falling to 0 at ``far``.
+
+    Only where the rows beside the hole run straight over the same columns: the nearest row
+    above the run's hole that is known over its columns and their ends, and the one below
+    (those there are, one at least), each within :data:`STRAIGHT` of its own line. A rendered
+    sky (a function of elevation alone) passes; a dawn sky brighter in the middle of the hole's
+    columns does not, and there the faces' copies, which hold its curve, are nearer the truth
+    (Kiara's cube-edge object: the line 44.6 dB, the copies 49.9). Runs wrap round the row's
+    ends; a row that is all hole, and a run with an end that is not smooth or not known for
+    :data:`ENDS` px, keep their fill. Returns ``(h,)`` bool: the rows it changed.
 
     Example:
         >>> sky = np.repeat(np.linspace(0.40, 0.44, 8, dtype=np.float32)[:, None], 32, axis=1)
@@ -67,35 +160,26 @@ def follow_smooth_rows(work: np.ndarray, hole: np.ndarray, near: float, far: flo
     changed = np.zeros(height, bool)
     if width <= 2 * ENDS:
         return changed
-    detail = np.abs(work - _known_mean(work, known, 1.0)).max(axis=2)
-    smooth = known & (detail <= SMOOTH)
-    for y in np.flatnonzero(hole.any(axis=1) & known.any(axis=1)):
-        # Columns from a known one, so no run wraps past the array's end.
-        shift = int(np.argmax(known[y]))
-        columns = (np.arange(width) + shift) % width
-        row = hole[y, columns]
-        edges = np.diff(row.astype(np.int8))
-        starts = np.flatnonzero(edges == 1) + 1
-        ends = np.flatnonzero(edges == -1)
-        if row[-1]:
-            ends = np.append(ends, width - 1)
-        if not starts.size:
-            continue
-        offsets = np.arange(1, ENDS + 1)
+    smooth = _smooth(work, known)
+    above = _nearest_known_rows(hole, known, down=False)
+    below = _nearest_known_rows(hole, known, down=True)
+    offsets = np.arange(1, ENDS + 1)
+    for y in sorted(above):
+        columns, starts, ends = _runs(hole[y], known[y])
         left = columns[(starts[:, None] - offsets) % width]  # (runs, ENDS) known columns
         right = columns[(ends[:, None] + offsets) % width]
         usable = smooth[y, left].all(axis=1) & smooth[y, right].all(axis=1)
+        for k in np.flatnonzero(usable):
+            tests = [r for r in (above[y][k], below[y][k]) if 0 <= r < height]
+            usable[k] = bool(tests) and all(
+                _linear_on(work, known, r, columns, starts[k], ends[k]) for r in tests)
         if not usable.any():
             continue
         starts, ends = starts[usable], ends[usable]
-        low = work[y, left[usable]].mean(axis=1)  # (runs, C)
-        high = work[y, right[usable]].mean(axis=1)
         lengths = ends - starts + 1
-        run = np.repeat(np.arange(starts.size), lengths)
+        line, run = _line(work[y, left[usable]].mean(axis=1), work[y, right[usable]].mean(axis=1),
+                          lengths)
         position = np.arange(run.size) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-        # The ends' means stand at the middle of their ENDS pixels.
-        t = ((position + (ENDS + 1) / 2) / (lengths[run] + ENDS))[:, None]
-        line = (1 - t) * low[run] + t * high[run]
         target = columns[np.repeat(starts, lengths) + position]
         fill = work[y, target]
         weight = np.clip((far - np.abs(line - fill).max(axis=1)) / (far - near), 0.0, 1.0)

@@ -99,3 +99,18 @@ def test_an_object_against_a_clear_sky_is_filled_with_the_sky_s_own_rows(follow)
     assert (error <= 1) == follow, error
     score = metrics.ws_psnr(to_values(out), to_values(truth), mask)
     assert (score > 55) == follow, score
+
+
+def test_a_sky_that_curves_along_the_rows_keeps_its_fill(rng):
+    """A dawn sky brighter over the hole's middle columns than at its ends: the rows beside
+    the hole do not run straight there, and the line would be darker than the truth (the
+    faces' copies hold the curve), so the fill stays."""
+    truth = _sky()
+    cols = np.arange(truth.shape[1], dtype=np.float32)
+    truth += (4 / 255 * np.exp(-(((cols - 45) / 12) ** 2)))[None, :, None]
+    hole = np.zeros(truth.shape[:2], bool)
+    hole[10:30, 30:60] = True
+    work = truth + _blotches(hole, rng, 1.0 / 255)
+    filled = work.copy()
+    assert not follow_smooth_rows(work, hole, NEAR, FAR).any()
+    np.testing.assert_array_equal(work, filled)
