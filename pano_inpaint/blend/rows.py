@@ -19,7 +19,6 @@ change, and neither does a fill that is not smooth ground from end to end.
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 
 __all__ = ["follow_smooth_rows"]
@@ -34,35 +33,28 @@ SMOOTH = 0.006
 # distance from the line between its ends is at most this: a rendered sky 0 (a function of the
 # row alone), a photograph's dawn sky over a cube-edge object 1.9-3.8 levels, a sunset's 3-9.
 STRAIGHT = 0.75 / 255
-_CHUNK = 128  # rows judged at a time
-_CONTEXT = 4  # rows beyond a chunk its Gaussian of 1 px reads
+_CHECKED = 1024  # columns of a test row compared with its line, at most
+_REACH = 3  # px each way of the window a pixel's smoothness is judged on
 
 
-def _known_mean(work: np.ndarray, known: np.ndarray, sigma: float) -> np.ndarray:
-    """``(h, W, C)`` the mean of ``work`` over the known pixels near each pixel (a Gaussian of
-    ``sigma``), the columns wrapped (the band is a whole ring of rows)."""
-    pad = int(np.ceil(3 * sigma)) + 1
-    weight = np.concatenate([known[:, -pad:], known, known[:, :pad]], axis=1).astype(np.float32)
-    values = np.concatenate([work[:, -pad:], work, work[:, :pad]], axis=1) * weight[..., None]
-    num = cv2.GaussianBlur(values, (0, 0), sigma, borderType=cv2.BORDER_REFLECT)
-    den = cv2.GaussianBlur(weight, (0, 0), sigma, borderType=cv2.BORDER_REFLECT)
-    mean = num.reshape(values.shape) / np.maximum(den, 1e-6)[..., None]
-    return mean[:, pad:-pad]
-
-
-def _smooth(work: np.ndarray, known: np.ndarray) -> np.ndarray:
-    """``(h, W)`` bool: the known pixels of ``work`` (``(h, W, C)``) within :data:`SMOOTH`
-    of the mean of their known neighbours, every channel; worked out :data:`_CHUNK` rows at a
-    time (a 16K cap's band is 0.8 GB a float copy)."""
-    height = known.shape[0]
-    smooth = np.zeros(known.shape, bool)
-    for top in range(0, height, _CHUNK):
-        bottom = min(height, top + _CHUNK)
-        lo, hi = max(0, top - _CONTEXT), min(height, bottom + _CONTEXT)
-        mean = _known_mean(work[lo:hi], known[lo:hi], 1.0)[top - lo : bottom - lo]
-        detail = np.abs(work[top:bottom] - mean).max(axis=2)
-        smooth[top:bottom] = known[top:bottom] & (detail <= SMOOTH)
-    return smooth
+def _smooth_at(work: np.ndarray, known: np.ndarray, rows: np.ndarray, columns: np.ndarray
+               ) -> np.ndarray:
+    """bool per pixel ``(rows[i], columns[i])`` (known ones): within :data:`SMOOTH` of the
+    mean of its known neighbours (a Gaussian of 1 px over a 7 x 7 window, the columns
+    wrapped), every channel. Only the pixels asked about are judged: a 16K band's rows are
+    16,384 px, a run's ends 2 x :data:`ENDS`."""
+    height, width = known.shape
+    offsets = np.arange(-_REACH, _REACH + 1)
+    near_rows = rows[:, None, None] + offsets[None, :, None]  # (n, 7, 1)
+    near_cols = (columns[:, None, None] + offsets[None, None, :]) % width  # (n, 1, 7)
+    inside = (near_rows >= 0) & (near_rows < height)
+    near_rows = np.clip(near_rows, 0, height - 1)
+    weight = np.exp(-0.5 * (offsets[:, None] ** 2 + offsets[None, :] ** 2)).astype(np.float32)
+    weight = weight * (known[near_rows, near_cols] & inside)  # (n, 7, 7)
+    values = work[near_rows, near_cols]  # (n, 7, 7, C)
+    mean = (values * weight[..., None]).sum(axis=(1, 2)) / np.maximum(
+        weight.sum(axis=(1, 2)), 1e-6)[:, None]
+    return known[rows, columns] & (np.abs(work[rows, columns] - mean).max(axis=1) <= SMOOTH)
 
 
 def _runs(hole_row: np.ndarray, known_row: np.ndarray
@@ -88,29 +80,28 @@ def _line(low: np.ndarray, high: np.ndarray, lengths: np.ndarray
     them): ``(sum(lengths), C)`` values, run after run, and the run each belongs to."""
     run = np.repeat(np.arange(lengths.size), lengths)
     position = np.arange(run.size) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-    t = ((position + (ENDS + 1) / 2) / (lengths[run] + ENDS))[:, None]
-    return (1 - t) * low[run] + t * high[run], run
+    t = ((position + (ENDS + 1) / 2) / (lengths[run] + ENDS)).astype(np.float32)[:, None]
+    low, high = low.astype(np.float32), high.astype(np.float32)
+    return low[run] + t * (high - low)[run], run
 
 
-def _nearest_known_rows(hole: np.ndarray, known: np.ndarray, down: bool
+def _nearest_known_rows(hole: np.ndarray, known: np.ndarray, runs: dict, down: bool
                         ) -> dict[int, np.ndarray]:
-    """Per row holding runs, each run's test row (see :func:`follow_smooth_rows`): the
-    farthest of the rows where its columns' hole ends above it (``down`` False) or below it
-    (-1 or the band's height where some column's never does)."""
+    """Per row of ``runs`` (``{row: _runs(...)}``), each run's test row (see
+    :func:`follow_smooth_rows`): the farthest of the rows where its columns' hole ends above
+    it (``down`` False) or below it (-1 or the band's height where some column's never
+    does)."""
     height, width = hole.shape
     nearest = np.full(width, -1 if not down else height, np.int64)
     out: dict[int, np.ndarray] = {}
-    order = range(height - 1, -1, -1) if down else range(height)
-    for y in order:
-        if hole[y].any() and known[y].any():
-            columns, starts, _ = _runs(hole[y], known[y])
-            if starts.size:
-                # Over each run's own columns only: the known ones after it hold this row's
-                # neighbours, not the hole's.
-                per_column = np.where(hole[y, columns], nearest[columns],
-                                      -1 if down else height)
-                reduce = np.maximum if down else np.minimum
-                out[y] = reduce.reduceat(per_column, starts)
+    reduce = np.maximum if down else np.minimum
+    for y in (range(height - 1, -1, -1) if down else range(height)):
+        if y in runs:
+            columns, starts, _ = runs[y]
+            # Over each run's own columns only: the known ones after it hold this row's
+            # neighbours, not the hole's.
+            per_column = np.where(hole[y, columns], nearest[columns], -1 if down else height)
+            out[y] = reduce.reduceat(per_column, starts)
         nearest[known[y]] = y
     return out
 
@@ -127,7 +118,10 @@ def _linear_on(work: np.ndarray, known: np.ndarray, r: int, columns: np.ndarray,
     values = work[r, span]
     line, _ = _line(values[:ENDS].mean(axis=0)[None], values[-ENDS:].mean(axis=0)[None],
                     np.array([end - start + 1]))
-    return bool(np.abs(line - values[ENDS:-ENDS]).mean(axis=0).max() <= STRAIGHT)
+    # A long run is judged on evenly spaced columns (a wire across a 16K sky: 16,000 px).
+    every = max(1, line.shape[0] // _CHECKED)
+    gap = np.abs(line[::every] - values[ENDS:-ENDS][::every])
+    return bool(gap.mean(axis=0).max() <= STRAIGHT)
 
 
 def follow_smooth_rows(work: np.ndarray, hole: np.ndarray, near: float, far: float
@@ -160,15 +154,20 @@ def follow_smooth_rows(work: np.ndarray, hole: np.ndarray, near: float, far: flo
     changed = np.zeros(height, bool)
     if width <= 2 * ENDS:
         return changed
-    smooth = _smooth(work, known)
-    above = _nearest_known_rows(hole, known, down=False)
-    below = _nearest_known_rows(hole, known, down=True)
+    runs = {}
+    for y in np.flatnonzero(hole.any(axis=1) & known.any(axis=1)):
+        runs[int(y)] = _runs(hole[y], known[y])
+    if not runs:
+        return changed  # every row all known or all hole (a cap's rows near its pole)
+    above = _nearest_known_rows(hole, known, runs, down=False)
+    below = _nearest_known_rows(hole, known, runs, down=True)
     offsets = np.arange(1, ENDS + 1)
-    for y in sorted(above):
-        columns, starts, ends = _runs(hole[y], known[y])
+    for y, (columns, starts, ends) in runs.items():
         left = columns[(starts[:, None] - offsets) % width]  # (runs, ENDS) known columns
         right = columns[(ends[:, None] + offsets) % width]
-        usable = smooth[y, left].all(axis=1) & smooth[y, right].all(axis=1)
+        both = np.concatenate([left, right], axis=1)
+        smooth = _smooth_at(work, known, np.full(both.size, y), both.ravel())
+        usable = smooth.reshape(both.shape).all(axis=1)
         for k in np.flatnonzero(usable):
             tests = [r for r in (above[y][k], below[y][k]) if 0 <= r < height]
             usable[k] = bool(tests) and all(
