@@ -83,13 +83,7 @@ def test_an_object_against_a_clear_sky_is_filled_with_the_sky_s_own_rows(follow)
     """Through the whole pipeline: a smooth sky's gradient (a function of elevation) round a
     hole above the horizon. The faces' fill comes within a few levels (their copies come from
     other elevations); following the rows brings it to the rounding of the 8-bit output."""
-    height, width = 128, 256
-    rows = np.linspace(0.0, 1.0, height)[:, None, None]
-    sky = np.array([60.0, 110.0, 200.0]) + np.array([90.0, 70.0, 30.0]) * rows ** 2
-    truth = np.broadcast_to(sky, (height, width, 3)).round().astype(np.uint8)
-    mask = np.zeros((height, width), bool)
-    yy, xx = np.mgrid[0:height, 0:width]
-    mask[np.hypot(yy - 40, xx - 100) < 10] = True
+    truth, mask = _clear_sky(np.uint8)
     blanked = truth.copy()
     blanked[mask] = 0
     config = load_config(overrides=[f"blend.follow_rows={str(follow).lower()}"])
@@ -99,6 +93,32 @@ def test_an_object_against_a_clear_sky_is_filled_with_the_sky_s_own_rows(follow)
     assert (error <= 1) == follow, error
     score = metrics.ws_psnr(to_values(out), to_values(truth), mask)
     assert (score > 55) == follow, score
+
+
+@pytest.mark.parametrize("follow", [True, False])
+def test_an_hdr_sky_follows_its_rows_in_log_brightness(follow):
+    """The same in linear HDR values (the step works in log brightness there)."""
+    truth, mask = _clear_sky(np.float32)
+    blanked = truth.copy()
+    blanked[mask] = 0
+    config = load_config(overrides=[f"blend.follow_rows={str(follow).lower()}"])
+    out = inpaint(blanked, mask, generator="telea", config=config).image
+    relative = (np.abs(out - truth) / truth)[mask].mean()
+    assert (relative < 0.001) == follow, relative
+
+
+def _clear_sky(dtype: type) -> tuple[np.ndarray, np.ndarray]:
+    """A 256 x 128 panorama of a clear sky whose colour depends on the row alone (8-bit, or
+    linear HDR up to about 4.6), and a round hole above the horizon."""
+    height, width = 128, 256
+    rows = np.linspace(0.0, 1.0, height)[:, None, None]
+    sky = np.array([0.24, 0.43, 0.78]) + np.array([0.35, 0.27, 0.12]) * rows ** 2
+    if dtype == np.uint8:
+        truth = np.broadcast_to(sky * 255, (height, width, 3)).round().astype(np.uint8)
+    else:
+        truth = np.broadcast_to(sky * 4.0, (height, width, 3)).astype(np.float32)
+    yy, xx = np.mgrid[0:height, 0:width]
+    return np.ascontiguousarray(truth), np.hypot(yy - 40, xx - 100) < 10
 
 
 def test_a_sky_that_curves_along_the_rows_keeps_its_fill(rng):
