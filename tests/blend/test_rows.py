@@ -33,10 +33,25 @@ def _blotches(hole: np.ndarray, rng: np.random.Generator, size: float) -> np.nda
     return (noise / np.abs(noise).max() * size)[..., None] * hole[..., None]
 
 
-def test_a_blotchy_sky_fill_is_moved_onto_its_rows(rng):
-    truth = _sky()
+def _box(truth: np.ndarray) -> np.ndarray:
+    """``(h, w)`` bool: a box hole of 20 rows and 30 columns in the middle of ``truth``."""
     hole = np.zeros(truth.shape[:2], bool)
     hole[10:30, 30:60] = True
+    return hole
+
+
+def _assert_kept(truth: np.ndarray, rng: np.random.Generator, blotch: float) -> None:
+    """A blotchy fill of a box hole in ``truth`` comes back exactly as it was."""
+    hole = _box(truth)
+    work = truth + _blotches(hole, rng, blotch)
+    filled = work.copy()
+    assert not follow_smooth_rows(work, hole, NEAR, FAR).any()
+    np.testing.assert_array_equal(work, filled)
+
+
+def test_a_blotchy_sky_fill_is_moved_onto_its_rows(rng):
+    truth = _sky()
+    hole = _box(truth)
     work = truth + _blotches(hole, rng, 2.5 / 255)
     before = np.abs(work - truth)[hole].max()
     changed = follow_smooth_rows(work, hole, NEAR, FAR)
@@ -58,8 +73,7 @@ def test_a_run_across_the_wrap_line_is_one_run(rng):
 
 def test_a_fill_that_holds_an_edge_keeps_it():
     truth = _sky()
-    hole = np.zeros(truth.shape[:2], bool)
-    hole[10:30, 30:60] = True
+    hole = _box(truth)
     work = truth.copy()
     work[10:30, 44:46] = 0.1  # a dark pole the fill continued: far from the line
     filled = work.copy()
@@ -70,12 +84,7 @@ def test_a_fill_that_holds_an_edge_keeps_it():
 def test_a_run_with_a_textured_end_keeps_its_fill(rng):
     truth = _sky()
     truth[:, 60:] += rng.uniform(-0.05, 0.05, truth[:, 60:].shape).astype(np.float32)  # grass
-    hole = np.zeros(truth.shape[:2], bool)
-    hole[10:30, 30:60] = True
-    work = truth + _blotches(hole, rng, 2.5 / 255)
-    filled = work.copy()
-    assert not follow_smooth_rows(work, hole, NEAR, FAR).any()
-    np.testing.assert_array_equal(work, filled)
+    _assert_kept(truth, rng, 2.5 / 255)
 
 
 @pytest.mark.parametrize("follow", [True, False])
@@ -83,11 +92,7 @@ def test_an_object_against_a_clear_sky_is_filled_with_the_sky_s_own_rows(follow)
     """Through the whole pipeline: a smooth sky's gradient (a function of elevation) round a
     hole above the horizon. The faces' fill comes within a few levels (their copies come from
     other elevations); following the rows brings it to the rounding of the 8-bit output."""
-    truth, mask = _clear_sky(np.uint8)
-    blanked = truth.copy()
-    blanked[mask] = 0
-    config = load_config(overrides=[f"blend.follow_rows={str(follow).lower()}"])
-    out = inpaint(blanked, mask, generator="telea", config=config).image
+    truth, mask, out = _sky_filled(np.uint8, follow)
     np.testing.assert_array_equal(out[~mask], truth[~mask])
     error = np.abs(out.astype(int) - truth.astype(int))[mask].max()
     assert (error <= 1) == follow, error
@@ -98,18 +103,15 @@ def test_an_object_against_a_clear_sky_is_filled_with_the_sky_s_own_rows(follow)
 @pytest.mark.parametrize("follow", [True, False])
 def test_an_hdr_sky_follows_its_rows_in_log_brightness(follow):
     """The same in linear HDR values (the step works in log brightness there)."""
-    truth, mask = _clear_sky(np.float32)
-    blanked = truth.copy()
-    blanked[mask] = 0
-    config = load_config(overrides=[f"blend.follow_rows={str(follow).lower()}"])
-    out = inpaint(blanked, mask, generator="telea", config=config).image
+    truth, mask, out = _sky_filled(np.float32, follow)
     relative = (np.abs(out - truth) / truth)[mask].mean()
     assert (relative < 0.001) == follow, relative
 
 
-def _clear_sky(dtype: type) -> tuple[np.ndarray, np.ndarray]:
+def _sky_filled(dtype: type, follow: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A 256 x 128 panorama of a clear sky whose colour depends on the row alone (8-bit, or
-    linear HDR up to about 4.6), and a round hole above the horizon."""
+    linear HDR up to about 4.6), a round hole above the horizon, and its fill (Telea, with
+    the rows followed or not)."""
     height, width = 128, 256
     rows = np.linspace(0.0, 1.0, height)[:, None, None]
     sky = np.array([0.24, 0.43, 0.78]) + np.array([0.35, 0.27, 0.12]) * rows ** 2
@@ -118,7 +120,11 @@ def _clear_sky(dtype: type) -> tuple[np.ndarray, np.ndarray]:
     else:
         truth = np.broadcast_to(sky * 4.0, (height, width, 3)).astype(np.float32)
     yy, xx = np.mgrid[0:height, 0:width]
-    return np.ascontiguousarray(truth), np.hypot(yy - 40, xx - 100) < 10
+    truth, mask = np.ascontiguousarray(truth), np.hypot(yy - 40, xx - 100) < 10
+    blanked = truth.copy()
+    blanked[mask] = 0
+    config = load_config(overrides=[f"blend.follow_rows={str(follow).lower()}"])
+    return truth, mask, inpaint(blanked, mask, generator="telea", config=config).image
 
 
 def test_a_sky_that_curves_along_the_rows_keeps_its_fill(rng):
@@ -128,9 +134,4 @@ def test_a_sky_that_curves_along_the_rows_keeps_its_fill(rng):
     truth = _sky()
     cols = np.arange(truth.shape[1], dtype=np.float32)
     truth += (4 / 255 * np.exp(-(((cols - 45) / 12) ** 2)))[None, :, None]
-    hole = np.zeros(truth.shape[:2], bool)
-    hole[10:30, 30:60] = True
-    work = truth + _blotches(hole, rng, 1.0 / 255)
-    filled = work.copy()
-    assert not follow_smooth_rows(work, hole, NEAR, FAR).any()
-    np.testing.assert_array_equal(work, filled)
+    _assert_kept(truth, rng, 1.0 / 255)
