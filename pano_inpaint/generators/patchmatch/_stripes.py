@@ -52,8 +52,8 @@ from pano_inpaint.generators.patchmatch._offsets import (
 from pano_inpaint.geometry.conventions import FACE_CENTER
 from pano_inpaint.values import LogBrightness
 
-__all__ = ["find_stripes", "from_above", "lattice_stripes", "oriented_all_round",
-           "stripes_light", "stripes_line"]
+__all__ = ["across_tile", "find_stripes", "from_above", "lattice_stripes",
+           "oriented_all_round", "stripes_light", "stripes_line"]
 
 _MIN_COHERENCE = 0.3  # the ring's mean orientation vector (wood 0.44-0.54, ground <= 0.12)
 _SECTORS = 8  # around the hole's centre
@@ -272,7 +272,7 @@ def stripes_line(image: np.ndarray, hole: np.ndarray, face: int,
     if any(line.end is None and abs(line.direction @ direction) < np.cos(_ALONG_STRIPES)
            for line in lines):
         return None  # a line across the planks (a kerb, a rug's edge): the lines step's
-    return _across_tile(direction, hole.shape[1])
+    return across_tile(direction, hole.shape[1])
 
 
 def lattice_stripes(lattice: Lattice, face: int, up: tuple[float, float, float] | None,
@@ -295,7 +295,7 @@ def lattice_stripes(lattice: Lattice, face: int, up: tuple[float, float, float] 
         return None
     if not from_above(face, up):
         return None
-    return _across_tile(np.asarray(a, np.float64) / np.hypot(*a), size)
+    return across_tile(np.asarray(a, np.float64) / np.hypot(*a), size)
 
 
 def from_above(face: int, up: tuple[float, float, float] | None) -> bool:
@@ -305,7 +305,7 @@ def from_above(face: int, up: tuple[float, float, float] | None) -> bool:
     return bool(abs(FACE_CENTER[face] @ vertical) >= _FROM_ABOVE * np.linalg.norm(vertical))
 
 
-def _across_tile(direction: np.ndarray, size: int) -> Line:
+def across_tile(direction: np.ndarray, size: int) -> Line:
     """Stripes along unit ``direction`` as a line as wide as the ``size`` px tile. Sure: only
     the shifts within a quarter pixel of the direction, so copies of copies keep the stripes in
     place; a boundary's order: the first tries span the reach, so a pixel compares both ends

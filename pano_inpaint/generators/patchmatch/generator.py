@@ -62,6 +62,7 @@ from pano_inpaint.generators.patchmatch._pyramid import (
     with_texture_features,
 )
 from pano_inpaint.generators.patchmatch._stripes import (
+    across_tile,
     from_above,
     lattice_stripes,
     oriented_all_round,
@@ -611,6 +612,34 @@ def _peel(image: np.ndarray, filled: np.ndarray, hole: np.ndarray, layers: np.nd
             lattice_peel(image, filled, hole, ys, xs, src, radius, own, to_grid, from_grid,
                          offsets, _ALONG_TRIES, coherence, finer, field.nnf, residual)
         filled[ys, xs] = field.nnf[0][ys, xs] >= 0
+
+
+def _along_painted_lines(parts: list[_Along], size: int) -> np.ndarray | None:
+    """``(n, 2)`` shifts of any length up to ``size`` px along each distinct direction of the
+    lattice's painted lines among ``parts`` (their bands' parts), the directions taken in
+    turn, so a pixel compares copies along all of them; None where there are none.
+
+    Where a ceiling grid's painted joints cross, the crossings are a phase of the lattice of
+    their own, a few px square: under a 45-degree zenith cap the up face's padded tile holds
+    none of them in its known ring (thinner than a cell), every whole step from a hidden
+    crossing lands in the hole or off the tile, and the plain search filled them white (the
+    sports court's ceiling: pale blobs at each crossing). Along a joint the paint repeats at
+    any shift, and the ring holds each joint where it leaves the hole. (The lattice's own
+    basis is no such direction there: its shortest steps run along the cells' diagonals,
+    where the worn patches repeat, and copies along them brought the cells' white.)"""
+    directions: list[np.ndarray] = []
+    for part in parts:
+        if (part.direction is None or part.plane is not None
+                or not part.kind.endswith("painted line")):
+            continue  # (a floor's painted line runs on its grid: no shift on the tile)
+        if not any(not not_parallel(part.direction, other) for other in directions):
+            directions.append(np.asarray(part.direction, np.float64))
+    if not directions:
+        return None
+    each = [across_tile(direction, size).vectors(size, _ALONG_TRIES)
+            for direction in directions]
+    turns = [v[k] for k in range(max(len(v) for v in each)) for v in each if k < len(v)]
+    return np.ascontiguousarray(np.array(turns, np.float64))
 
 
 def _stripe_width(face_size: int) -> float:
@@ -1623,7 +1652,8 @@ class PatchMatch:
                   radius: int, own: int, field: _Field, residual: np.ndarray) -> None:
         """The pixels ``left`` (``(P, P)`` bool) that no part filled, copied along each of
         ``parts``' lattices on the tile itself (not a floor's grid) in turn from ``src``, a bank
-        valid out to the stretch of the face's corners (``lattice_far_ring``); ``filled``,
+        valid out to the stretch of the face's corners (``lattice_far_ring``), then what is
+        still left along the lattice's painted lines (``_along_painted_lines``); ``filled``,
         ``field`` and ``residual`` updated."""
         for part in parts:
             if part.lattice is None or part.plane is not None:
@@ -1633,6 +1663,11 @@ class PatchMatch:
                 continue
             _peel(image, filled, hole, layers, region, src, radius, own, _IDENTITY,
                   _IDENTITY, part.vectors, self.params.coherence, 0.0, field, residual)
+        region = left & ~filled
+        vectors = _along_painted_lines(parts, image.shape[0])
+        if region.any() and vectors is not None:
+            _peel(image, filled, hole, layers, region, src, radius, own, _IDENTITY,
+                  _IDENTITY, vectors, self.params.coherence, 0.0, field, residual)
 
     @staticmethod
     def _drawn_across(lines: list[Line], hole: np.ndarray, reach: float, face: str,
