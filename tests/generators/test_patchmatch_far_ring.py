@@ -1,7 +1,8 @@
 """Under a cap nearly as wide as the face, the known ring within ``max_scale`` is thinner than
 a ceiling grid's step: the grid's crossings find every lattice step jumping over it, and were
 left to the plain search, which brought them back pale. With ``lattice_far_ring`` what the
-tile's own lattice left is copied along it from the ring out to the face corners' stretch."""
+tile's own lattice left is copied along it from the ring out to the face corners' stretch, and
+what even that leaves along the lattice's painted lines."""
 
 from __future__ import annotations
 
@@ -11,13 +12,28 @@ from scipy import ndimage
 
 from pano_inpaint.eval.scenes import render_scene
 from pano_inpaint.generators import CubeTiles
-from pano_inpaint.generators.patchmatch import PatchMatch
+from pano_inpaint.generators.patchmatch import PatchMatch, generator
 from pano_inpaint.geometry.cubemap import erp_to_cube
 
 UP = 4
 WIDTH = 1024
 FACE = 328  # the pipeline's face at 1024 px (W / pi, up to a multiple of 8)
 PAD = FACE // 8
+
+
+def _up_face(scene: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """The up face's padded tile of ``scene`` at 1024 px, a hole of half the face's radius
+    round its centre (a 45-degree zenith cap), the tile's grey and the median grey of the ring
+    within 20 px of the hole."""
+    erp = render_scene(scene, WIDTH, seed=0).astype(np.float32) / 255
+    tile = np.clip(erp_to_cube(erp, FACE, pad=PAD, interpolation="bicubic",
+                               face_ids=[UP])[0], 0, 1).astype(np.float32)
+    size = tile.shape[0]
+    y, x = np.mgrid[0:size, 0:size]
+    radius = np.hypot(y - size / 2, x - size / 2)
+    hole = radius <= 0.5 * FACE
+    grey = tile.mean(axis=-1)
+    return tile, hole, grey, float(np.median(grey[~hole & (radius <= 0.5 * FACE + 20)]))
 
 
 @pytest.mark.parametrize("on", [True, False])
@@ -27,15 +43,7 @@ def test_a_ceiling_grid_s_crossings_under_a_wide_cap_keep_their_darkness(on):
     (joint pixels with joints all round them, 1121 of them) keep 0.87 of their darkness below
     the ring's median with, 0.73 without; the structure step fills 100% of the hole against
     98%."""
-    erp = render_scene("workshop_stripes", WIDTH, seed=0).astype(np.float32) / 255
-    tile = np.clip(erp_to_cube(erp, FACE, pad=PAD, interpolation="bicubic",
-                               face_ids=[UP])[0], 0, 1).astype(np.float32)
-    size = tile.shape[0]
-    y, x = np.mgrid[0:size, 0:size]
-    radius = np.hypot(y - size / 2, x - size / 2)
-    hole = radius <= 0.5 * FACE
-    grey = tile.mean(axis=-1)
-    median = np.median(grey[~hole & (radius <= 0.5 * FACE + 20)])
+    tile, hole, grey, median = _up_face("workshop_stripes")
     joints = grey < median - 0.08
     crossings = hole & joints & (ndimage.uniform_filter(joints.astype(float), 9) > 0.45)
     assert crossings.sum() > 500
@@ -46,3 +54,26 @@ def test_a_ceiling_grid_s_crossings_under_a_wide_cap_keep_their_darkness(on):
     kept = float((median - out[crossings]).mean() / (median - grey[crossings]).mean())
     assert ("100% of its hole filled" in " ".join(tiles.notes)) == on
     assert (kept >= 0.8) == on
+
+
+@pytest.mark.parametrize("along_paint", [True, False])
+def test_a_ceiling_grid_s_crossings_no_whole_step_reaches_are_copied_along_its_joints(
+        along_paint, monkeypatch):
+    """The sports court's ceiling under the same hole: its lattice's steps run along the
+    cells' diagonals, and from a hidden crossing every whole one lands in the hole or off the
+    tile, even out to the corners' stretch; 2% of the hole was left to the plain search, pale
+    squares at each crossing. What is left is copied along the painted joints
+    (``_along_painted_lines``): the crossings keep 0.75 of their darkness, 0.60 without."""
+    if not along_paint:
+        monkeypatch.setattr(generator, "_along_painted_lines", lambda parts, size: None)
+    tile, hole, grey, median = _up_face("sports_court")
+    joints = grey < median - 0.08
+    crossings = hole & joints & (ndimage.uniform_filter(joints.astype(float), 9) > 0.45)
+    assert crossings.sum() > 500
+    blanked = tile.copy()
+    blanked[hole] = 0
+    tiles = CubeTiles(blanked[None], hole[None], (UP,), FACE, PAD)
+    out = PatchMatch().inpaint(tiles)[0].mean(axis=-1)
+    kept = float((median - out[crossings]).mean() / (median - grey[crossings]).mean())
+    assert ("100% of its hole filled" in " ".join(tiles.notes)) == along_paint
+    assert (kept >= 0.68) == along_paint, kept
