@@ -67,6 +67,12 @@ _REFINE_PIXELS = 60_000  # pixel pairs sampled per shift when refining at full r
 # colours repeat every third stripe, the workshop's under a 45-degree cap: 2.35; random tones' at
 # most 1.5 between any two with three or more steps on each side).
 _TONE_GAP = 2.0
+# A dominant offset is a whole step of a lattice's basis where its coordinates in the basis lie
+# this near whole numbers. A grid of painted joints also matches itself at a shift of one cell
+# along one axis and a fraction of one along the other (the hall's ceiling under a 45-degree
+# zenith cap: (68.2, 5.7) = a + 0.22 b): the joints along the second axis stay in place, the
+# others move, and copies at such a shift broke the grid (11,600 of the cap's 87,600 px).
+_WHOLE_STEP = 0.1
 # Steps needed on each side of that gap: one step far from the rest is a chance match (its few
 # pairs in a patch of one tone: the plaza's random paving under a 45-degree cap, one step of 24
 # at 3.4 times below the next), not a period of the colours, which many steps share.
@@ -113,7 +119,7 @@ class Lattice:
         if b is not None and self.along[0] and b_along:
             i, j = i[(i == 0) | (j == 0)], j[(i == 0) | (j == 0)]
         combos = i.reshape(-1, 1) * a + j.reshape(-1, 1) * (b if b is not None else 0 * a)
-        unrounded = np.concatenate([combos, self.offsets])
+        unrounded = np.concatenate([combos, self._on_lattice(a, b, b_along)])
         # Unrounded, the combinations that repeat a dominant offset differ from it by rounding
         # errors of the sums: rounded far below a pixel, they are one vector again.
         vectors = np.rint(unrounded).astype(np.int64) if whole else np.round(unrounded, 6)
@@ -124,6 +130,15 @@ class Lattice:
         if whole and exact:
             vectors = unrounded[kept][first]
         return np.ascontiguousarray(vectors[order][:max_count])
+
+    def _on_lattice(self, a: np.ndarray, b: np.ndarray | None, b_along: bool) -> np.ndarray:
+        """The dominant offsets that are whole steps of the basis ``a``, ``b`` (each
+        coordinate within :data:`_WHOLE_STEP` of a whole number), where the basis spans a
+        lattice; all of them where it does not (stripes, two lines crossing)."""
+        if b is None or (self.along[0] and b_along):
+            return self.offsets
+        steps = np.linalg.solve(np.stack([a, b], axis=1), self.offsets.T).T  # (K, 2)
+        return self.offsets[(np.abs(steps - np.rint(steps)) <= _WHOLE_STEP).all(axis=1)]
 
     def basis(self) -> tuple[np.ndarray, np.ndarray | None, bool]:
         """``(a, b, b_along)``: the strongest shift ``a`` and the strongest one not parallel to
