@@ -2189,6 +2189,27 @@ def test_copies_of_copies_land_on_the_exact_steps_not_the_rounded_ones(rng):
     assert np.abs(distance - steps * step).max() <= 0.5
 
 
+@pytest.mark.parametrize("whole_step", [_offsets._WHOLE_STEP, np.inf])
+def test_a_grid_s_valley_shift_is_no_lattice_vector(whole_step, monkeypatch):
+    """The hall ceiling's grid under a 45-degree zenith cap: besides its basis (66.2, -8.9)
+    and (8.9, 66.2) the search found (68.2, 5.7), one cell along the first and 0.22 of one
+    along the second (the joints along the second axis stay in place, the others move), and
+    copies at it broke the joints. A dominant offset is a lattice vector only where it is a
+    whole step of the basis (2a + b is); with the bound at infinity the valley shift is one."""
+    monkeypatch.setattr(_offsets, "_WHOLE_STEP", whole_step)
+    a, b = np.array([66.19, -8.91]), np.array([8.91, 66.21])
+    valley, whole = a + 0.22 * b, 2 * a + b
+    offsets = np.array([a, -a, b, -b, valley, -valley, whole, -whole])
+    lattice = Lattice(offsets, np.full(8, 0.5), np.zeros(8, bool))
+    vectors = lattice.vectors(200.0, exact=True)
+    assert any(np.allclose(v, whole) for v in vectors)
+    assert any(np.allclose(v, valley) for v in vectors) == (whole_step == np.inf)
+    # Stripes (one direction, no basis to be whole steps of) keep every dominant offset.
+    half = 1.5 * a
+    stripes = Lattice(np.array([a, -a, half, -half]), np.full(4, 0.5), np.zeros(4, bool))
+    assert any(np.allclose(v, half) for v in stripes.vectors(200.0, exact=True))
+
+
 def test_exact_lattice_vectors_are_the_whole_ones_unrounded():
     """The fill copies along the whole vectors, in their order; given exactly, each is the
     combination of the basis (or the dominant offset) it was rounded from."""
