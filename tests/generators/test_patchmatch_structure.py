@@ -2192,17 +2192,21 @@ def test_copies_of_copies_land_on_the_exact_steps_not_the_rounded_ones(rng):
 @pytest.mark.parametrize("whole_step", [_offsets._WHOLE_STEP, np.inf])
 def test_a_grid_s_valley_shift_is_no_lattice_vector(whole_step, monkeypatch):
     """The hall ceiling's grid under a 45-degree zenith cap: besides its basis (66.2, -8.9)
-    and (8.9, 66.2) the search found (68.2, 5.7), one cell along the first and 0.22 of one
-    along the second (the joints along the second axis stay in place, the others move), and
-    copies at it broke the joints. A dominant offset is a lattice vector only where it is a
-    whole step of the basis (2a + b is); with the bound at infinity the valley shift is one."""
+    and (8.9, 66.2), dipping at 0.79, the search found (68.2, 5.7) dipping at 0.30, one cell
+    along the first and 0.22 of one along the second (the joints along the second axis stay in
+    place, the others move), and copies at it broke the joints. A dominant offset is a lattice
+    vector only where it is a whole step of the basis (2a + b is) or dips nearly as sharply
+    as the strongest (a true step the basis missed); with the bound at infinity the valley
+    shift is one."""
     monkeypatch.setattr(_offsets, "_WHOLE_STEP", whole_step)
     a, b = np.array([66.19, -8.91]), np.array([8.91, 66.21])
-    valley, whole = a + 0.22 * b, 2 * a + b
-    offsets = np.array([a, -a, b, -b, valley, -valley, whole, -whole])
-    lattice = Lattice(offsets, np.full(8, 0.5), np.zeros(8, bool))
+    valley, whole, missed = a + 0.22 * b, 2 * a + b, a + 0.5 * b
+    offsets = np.array([a, -a, b, -b, missed, -missed, whole, -whole, valley, -valley])
+    strength = np.array([0.79, 0.79, 0.78, 0.78, 0.7, 0.7, 0.5, 0.5, 0.3, 0.3])
+    lattice = Lattice(offsets, strength, np.zeros(10, bool))
     vectors = lattice.vectors(200.0, exact=True)
     assert any(np.allclose(v, whole) for v in vectors)
+    assert any(np.allclose(v, missed) for v in vectors)
     assert any(np.allclose(v, valley) for v in vectors) == (whole_step == np.inf)
     # Stripes (one direction, no basis to be whole steps of) keep every dominant offset.
     half = 1.5 * a

@@ -73,6 +73,12 @@ _TONE_GAP = 2.0
 # zenith cap: (68.2, 5.7) = a + 0.22 b): the joints along the second axis stay in place, the
 # others move, and copies at such a shift broke the grid (11,600 of the cap's 87,600 px).
 _WHOLE_STEP = 0.1
+# ... unless it dips at least this share of the strongest shift's strength: such a valley shift
+# matches one family of joints, and dips at 0.38-0.41 of the grid's own (0.30-0.32 against
+# 0.79 on the hall's ceiling); the hall's floor at scene seed 1 took a basis of one tile and one
+# and a half across, and the true second step (96, 8), at 0.93 of the strongest, is no whole
+# step of it: without it the floor's 35-degree cap lost 2.71 dB.
+_OFF_STEP_STRENGTH = 0.6
 # Steps needed on each side of that gap: one step far from the rest is a chance match (its few
 # pairs in a patch of one tone: the plaza's random paving under a 45-degree cap, one step of 24
 # at 3.4 times below the next), not a period of the colours, which many steps share.
@@ -133,12 +139,14 @@ class Lattice:
 
     def _on_lattice(self, a: np.ndarray, b: np.ndarray | None, b_along: bool) -> np.ndarray:
         """The dominant offsets that are whole steps of the basis ``a``, ``b`` (each
-        coordinate within :data:`_WHOLE_STEP` of a whole number), where the basis spans a
-        lattice; all of them where it does not (stripes, two lines crossing)."""
+        coordinate within :data:`_WHOLE_STEP` of a whole number) or dip nearly as sharply as
+        the strongest (:data:`_OFF_STEP_STRENGTH`), where the basis spans a lattice; all of
+        them where it does not (stripes, two lines crossing)."""
         if b is None or (self.along[0] and b_along):
             return self.offsets
         steps = np.linalg.solve(np.stack([a, b], axis=1), self.offsets.T).T  # (K, 2)
-        return self.offsets[(np.abs(steps - np.rint(steps)) <= _WHOLE_STEP).all(axis=1)]
+        whole = (np.abs(steps - np.rint(steps)) <= _WHOLE_STEP).all(axis=1)
+        return self.offsets[whole | (self.strength >= _OFF_STEP_STRENGTH * self.strength[0])]
 
     def basis(self) -> tuple[np.ndarray, np.ndarray | None, bool]:
         """``(a, b, b_along)``: the strongest shift ``a`` and the strongest one not parallel to
