@@ -37,7 +37,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-__all__ = ["Lattice", "channel_mean", "edge_strength", "find_lattice", "known_mean", "not_parallel",
+__all__ = ["Lattice", "channel_mean", "edge_strength", "find_lattice", "half_steps", "known_mean",
+           "not_parallel",
            "pair_msd", "refine_on_long_steps", "refine_shift", "sample_step", "tone_lattice",
            "vertex_offset"]
 
@@ -73,6 +74,11 @@ _TONE_GAP = 2.0
 # zenith cap: (68.2, 5.7) = a + 0.22 b): the joints along the second axis stay in place, the
 # others move, and copies at such a shift broke the grid (11,600 of the cap's 87,600 px).
 _WHOLE_STEP = 0.1
+# A half step of a lattice repeats its joints where the detail's mean squared difference at it
+# lies under this share of that at the same shift out of phase (``half_steps``): the loft's and
+# the parlour's ceilings 0.52-0.54 (joints in place, tile tones alternating), the hall's 1.05,
+# the court's diagonal half steps 0.97.
+_HALF_REPEAT = 0.7
 # ... unless it dips at least this share of the strongest shift's strength: such a valley shift
 # matches one family of joints, and dips at 0.38-0.41 of the grid's own (0.30-0.32 against
 # 0.79 on the hall's ceiling); the hall's floor at scene seed 1 took a basis of one tile and one
@@ -351,6 +357,41 @@ def pair_msd(image: np.ndarray, known: np.ndarray, dy: int, dx: int, step: int) 
     if count < 64:
         return np.inf
     return float(((a - b) ** 2).sum(axis=-1)[both].sum() / count)
+
+
+def half_steps(image: np.ndarray, known: np.ndarray, lattice: Lattice) -> Lattice | None:
+    """The lattice of ``lattice``'s half steps that repeat the known texture of ``image``
+    (``(P, P, C)``, ``known`` ``(P, P)`` bool) at least in part: of ``a / 2``, ``b / 2``,
+    ``(a + b) / 2`` and ``(a - b) / 2``, those whose mean squared difference of the tile's
+    detail (luminance less its local mean) lies under :data:`_HALF_REPEAT` of that at half
+    the half step (the same shift out of phase); None where fewer than two of them do, or the
+    lattice has one direction.
+
+    A ceiling grid whose tiles alternate in tone is found at twice its joints' period (the
+    loft's 79.5 px joints as a lattice of 159 px): under a 45-degree zenith cap every whole
+    step from the hole's middle jumps over the thin ring, and 21-38% of the hole was left to
+    the plain search (white squares between the joints). Half a step keeps the joints in
+    place (detail 0.52-0.54 of the out-of-phase shift's on the loft's and the parlour's
+    ceilings), not the tones; on a plain grid of one tone half a step is out of phase (1.05 on
+    the hall's)."""
+    a, b, _ = lattice.basis()
+    if b is None:
+        return None
+    luma = channel_mean(image).astype(np.float32, copy=False)
+    detail = np.where(known, luma - known_mean(luma, known.astype(np.float32),
+                                               max(1.0, image.shape[0] / 32)), 0)
+    detail = detail[..., None].astype(np.float32)
+    step = sample_step(known)
+
+    def msd(shift: np.ndarray) -> float:
+        return pair_msd(detail, known, *np.rint(shift).astype(int), step)
+
+    kept = [half for half in (a / 2, b / 2, (a + b) / 2, (a - b) / 2)
+            if msd(half) < _HALF_REPEAT * msd(half / 2)]
+    if len(kept) < 2 or not any(not_parallel(kept[0], other) for other in kept[1:]):
+        return None
+    offsets = np.array([v for half in kept for v in (half, -half)], np.float64)
+    return Lattice(offsets, np.full(len(offsets), 0.5), np.zeros(len(offsets), bool))
 
 
 def sample_step(known: np.ndarray) -> int:

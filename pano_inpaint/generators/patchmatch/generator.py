@@ -40,6 +40,7 @@ from pano_inpaint.generators.patchmatch._offsets import (
     Lattice,
     channel_mean,
     find_lattice,
+    half_steps,
     known_mean,
     not_parallel,
     tone_lattice,
@@ -1668,6 +1669,18 @@ class PatchMatch:
         if region.any() and vectors is not None:
             _peel(image, filled, hole, layers, region, src, radius, own, _IDENTITY,
                   _IDENTITY, vectors, self.params.coherence, 0.0, field, residual)
+        # Then what no whole step reaches, at the lattice's half steps that repeat its joints
+        # (``_offsets.half_steps``: a grid of two alternating tones found at twice its period).
+        for part in parts:
+            region = left & part.region & ~filled
+            if part.lattice is None or part.plane is not None or not region.any():
+                continue
+            halves = half_steps(image, ~hole, part.lattice)
+            if halves is not None:
+                _peel(image, filled, hole, layers, region, src, radius, own, _IDENTITY,
+                      _IDENTITY, halves.vectors(_lattice_reach(halves, image.shape[0]),
+                                                exact=True),
+                      self.params.coherence, 0.0, field, residual)
 
     @staticmethod
     def _drawn_across(lines: list[Line], hole: np.ndarray, reach: float, face: str,
