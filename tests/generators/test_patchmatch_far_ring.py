@@ -86,3 +86,16 @@ def test_a_ceiling_grid_s_joints_under_a_wide_cap_stay_in_place(whole_steps_only
         monkeypatch.setattr(_offsets, "_WHOLE_STEP", np.inf)
     kept, _ = _crossings_kept("hall_tiles", PatchMatch(), density=0.0)
     assert (kept >= 0.7) == whole_steps_only, kept
+
+
+@pytest.mark.parametrize("halves", [True, False])
+def test_a_grid_found_at_twice_its_period_is_filled_whole_at_its_half_steps(halves,
+                                                                           monkeypatch):
+    """The loft's ceiling, its tiles alternating in tone, is found as a lattice of 159 px
+    (its joints every 79.5): under the same hole every whole step from the middle jumps over
+    the ring, and 21% of the hole was left to the plain search (white squares). The
+    lattice's half steps that repeat its joints (``_offsets.half_steps``) fill all of it."""
+    if not halves:
+        monkeypatch.setattr(generator, "half_steps", lambda *args: None)
+    _, whole = _crossings_kept("loft_planks", PatchMatch(), density=0.0)
+    assert whole == halves

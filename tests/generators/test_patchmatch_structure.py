@@ -2224,3 +2224,35 @@ def test_exact_lattice_vectors_are_the_whole_ones_unrounded():
     assert np.array_equal(np.rint(exact).astype(np.int64), whole)
     coefficients = np.linalg.solve(np.stack([a, b]).T, exact.T)
     assert np.abs(coefficients - np.round(coefficients)).max() < 1e-9
+
+
+def _joint_grid(period: int, alternate: bool, size: int = 200) -> np.ndarray:
+    """``(size, size, 3)`` float32: white tiles ``period`` px wide with 2-px dark joints, the
+    tiles' tones alternating as a checkerboard (``alternate``) or all one."""
+    y, x = np.mgrid[0:size, 0:size]
+    tone = np.full((size, size), 0.85, np.float32)
+    if alternate:
+        tone[((y // period) + (x // period)) % 2 == 1] = 0.65
+    tone[(y % period < 2) | (x % period < 2)] = 0.2
+    return np.repeat(tone[..., None], 3, axis=2)
+
+
+@pytest.mark.parametrize("alternate", [True, False])
+def test_half_steps_are_taken_where_they_repeat_the_joints(alternate):
+    """A grid whose tiles alternate in tone is found at twice its joints' period; its half
+    steps repeat the joints (not the tones) and are kept. On a grid of one tone found at its
+    period, half a step is out of phase: none."""
+    period = 20
+    image = _joint_grid(period, alternate)
+    known = np.ones(image.shape[:2], bool)
+    known[60:140, 60:140] = False
+    step = 2 * period if alternate else period
+    a, b = np.array([0.0, float(step)]), np.array([float(step), 0.0])
+    lattice = Lattice(np.array([a, -a, b, -b]), np.full(4, 0.5), np.zeros(4, bool))
+    halves = _offsets.half_steps(image, known, lattice)
+    if not alternate:
+        assert halves is None
+        return
+    assert halves is not None
+    kept = {tuple(np.round(v).astype(int)) for v in halves.offsets}
+    assert {(0, period), (period, 0)} <= kept
