@@ -38,9 +38,8 @@ import cv2
 import numpy as np
 
 __all__ = ["Lattice", "channel_mean", "edge_strength", "find_lattice", "half_steps", "known_mean",
-           "not_parallel",
-           "pair_msd", "refine_on_long_steps", "refine_shift", "sample_step", "tone_lattice",
-           "vertex_offset"]
+           "not_parallel", "pair_msd", "refine_on_long_steps", "refine_shift", "ring_detail",
+           "sample_step", "tone_lattice", "vertex_offset"]
 
 _SHORTEST = 4  # shorter offsets (work pixels) are left to the ordinary search
 _VALLEY_FRACTIONS = (1 / 4, 1 / 3, 1 / 2, 2 / 3, 3 / 4)
@@ -68,27 +67,27 @@ _REFINE_PIXELS = 60_000  # pixel pairs sampled per shift when refining at full r
 # colours repeat every third stripe, the workshop's under a 45-degree cap: 2.35; random tones' at
 # most 1.5 between any two with three or more steps on each side).
 _TONE_GAP = 2.0
+# Steps needed on each side of that gap: one step far from the rest is a chance match (its few
+# pairs in a patch of one tone: the plaza's random paving under a 45-degree cap, one step of 24
+# at 3.4 times below the next), not a period of the colours, which many steps share.
+_TONE_SIDE = 3
 # A dominant offset is a whole step of a lattice's basis where its coordinates in the basis lie
 # this near whole numbers. A grid of painted joints also matches itself at a shift of one cell
 # along one axis and a fraction of one along the other (the hall's ceiling under a 45-degree
 # zenith cap: (68.2, 5.7) = a + 0.22 b): the joints along the second axis stay in place, the
 # others move, and copies at such a shift broke the grid (11,600 of the cap's 87,600 px).
 _WHOLE_STEP = 0.1
-# A half step of a lattice repeats its joints where the detail's mean squared difference at it
-# lies under this share of that at the same shift out of phase (``half_steps``): the loft's and
-# the parlour's ceilings 0.52-0.54 (joints in place, tile tones alternating), the hall's 1.05,
-# the court's diagonal half steps 0.97.
-_HALF_REPEAT = 0.7
 # ... unless it dips at least this share of the strongest shift's strength: such a valley shift
 # matches one family of joints, and dips at 0.38-0.41 of the grid's own (0.30-0.32 against
 # 0.79 on the hall's ceiling); the hall's floor at scene seed 1 took a basis of one tile and one
 # and a half across, and the true second step (96, 8), at 0.93 of the strongest, is no whole
 # step of it: without it the floor's 35-degree cap lost 2.71 dB.
 _OFF_STEP_STRENGTH = 0.6
-# Steps needed on each side of that gap: one step far from the rest is a chance match (its few
-# pairs in a patch of one tone: the plaza's random paving under a 45-degree cap, one step of 24
-# at 3.4 times below the next), not a period of the colours, which many steps share.
-_TONE_SIDE = 3
+# A half step of a lattice repeats its joints where the detail's mean squared difference at it
+# lies under this share of that at the same shift out of phase (``half_steps``): the loft's and
+# the parlour's ceilings 0.52-0.54 (joints in place, tile tones alternating), the hall's 1.05,
+# the court's diagonal half steps 0.97.
+_HALF_REPEAT = 0.7
 
 
 @dataclass(frozen=True)
@@ -359,6 +358,16 @@ def pair_msd(image: np.ndarray, known: np.ndarray, dy: int, dx: int, step: int) 
     return float(((a - b) ** 2).sum(axis=-1)[both].sum() / count)
 
 
+def ring_detail(image: np.ndarray, known: np.ndarray) -> np.ndarray:
+    """``(P, P)`` float32: the luminance of tile ``image`` (``(P, P, C)``) less its local mean
+    over the ``known`` pixels (a Gaussian of a 32nd of the tile, 1 px at least), 0 elsewhere:
+    the joints, grain and stripes a shift is matched on, without the light."""
+    sigma = max(1.0, image.shape[0] / 32)
+    luma = channel_mean(image).astype(np.float32, copy=False)
+    low = known_mean(luma, known.astype(np.float32), sigma)
+    return np.where(known, luma - low, 0).astype(np.float32)
+
+
 def half_steps(image: np.ndarray, known: np.ndarray, lattice: Lattice) -> Lattice | None:
     """The lattice of ``lattice``'s half steps that repeat the known texture of ``image``
     (``(P, P, C)``, ``known`` ``(P, P)`` bool) at least in part: of ``a / 2``, ``b / 2``,
@@ -377,10 +386,7 @@ def half_steps(image: np.ndarray, known: np.ndarray, lattice: Lattice) -> Lattic
     a, b, _ = lattice.basis()
     if b is None:
         return None
-    luma = channel_mean(image).astype(np.float32, copy=False)
-    detail = np.where(known, luma - known_mean(luma, known.astype(np.float32),
-                                               max(1.0, image.shape[0] / 32)), 0)
-    detail = detail[..., None].astype(np.float32)
+    detail = ring_detail(image, known)[..., None]
     step = sample_step(known)
 
     def msd(shift: np.ndarray) -> float:

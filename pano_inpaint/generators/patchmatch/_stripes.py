@@ -43,9 +43,8 @@ from pano_inpaint.generators.patchmatch._light import fading, hue_change, log_ch
 from pano_inpaint.generators.patchmatch._lines import Line
 from pano_inpaint.generators.patchmatch._offsets import (
     Lattice,
-    channel_mean,
-    known_mean,
     pair_msd,
+    ring_detail,
     sample_step,
     vertex_offset,
 )
@@ -106,14 +105,6 @@ _FOREIGN_HUE = (0.15, 0.25)
 # left a blurred dark green rim and a yellow spot, 1/5 of the hole wide). Its pixels' change is
 # left out of the band, and the band within this reach of them is not taken.
 _FOREIGN_REACH = 3.0
-
-
-def _detail(image: np.ndarray, known: np.ndarray) -> np.ndarray:
-    """``(P, P)`` float32 luminance less its local mean over the known pixels (0 elsewhere)."""
-    sigma = max(1.0, image.shape[0] / 32)
-    luma = channel_mean(image).astype(np.float32, copy=False)
-    low = known_mean(luma, known.astype(np.float32), sigma)
-    return np.where(known, luma - low, 0).astype(np.float32)
 
 
 def _orientation(detail: np.ndarray) -> np.ndarray:
@@ -187,7 +178,7 @@ def oriented_all_round(image: np.ndarray, hole: np.ndarray, direction: np.ndarra
     ring = _ring(hole)
     if ring is None:
         return False
-    vectors = _orientation(_detail(image, ~hole))
+    vectors = _orientation(ring_detail(image, ~hole))
     unit = np.asarray(direction, np.float64) / np.hypot(*direction)
     # The gradient runs across the direction; the tensor's angle is twice the gradient's.
     gradient = np.arctan2(-unit[1], unit[0])
@@ -200,7 +191,7 @@ def _find_stripes(image: np.ndarray, hole: np.ndarray) -> np.ndarray | None:
     ring = _ring(hole)
     if ring is None:
         return None
-    detail = _detail(image, known)
+    detail = ring_detail(image, known)
     vectors = _orientation(detail)
     mean = complex(vectors[ring].mean())
     if abs(mean) < _MIN_COHERENCE:
