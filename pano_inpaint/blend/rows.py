@@ -75,16 +75,23 @@ def _runs(hole_row: np.ndarray, known_row: np.ndarray
     return columns, starts, ends
 
 
+def _along(position: np.ndarray, length: np.ndarray | int) -> np.ndarray:
+    """``(n, 1)`` float32: how far along the line between a run's two ends (0 at the middle of
+    the :data:`ENDS` known pixels before it, 1 beyond it) each ``position`` in a run of
+    ``length`` px lies."""
+    return ((position + (ENDS + 1) / 2) / (length + ENDS)).astype(np.float32)[:, None]
+
+
 def _line(low: np.ndarray, high: np.ndarray, lengths: np.ndarray
-          ) -> tuple[np.ndarray, np.ndarray]:
+          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The straight line across runs of ``lengths`` px between the means ``low`` and ``high``
-    (``(runs, C)``) of the :data:`ENDS` known pixels beyond each end (standing at the middle of
-    them): ``(sum(lengths), C)`` values, run after run, and the run each belongs to."""
+    (``(runs, C)``) of the :data:`ENDS` known pixels beyond each end: ``(sum(lengths), C)``
+    values, run after run, the run each belongs to and its place in that run."""
     run = np.repeat(np.arange(lengths.size), lengths)
     position = np.arange(run.size) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-    t = ((position + (ENDS + 1) / 2) / (lengths[run] + ENDS)).astype(np.float32)[:, None]
+    t = _along(position, lengths[run])
     low, high = low.astype(np.float32), high.astype(np.float32)
-    return low[run] + t * (high - low)[run], run
+    return low[run] + t * (high - low)[run], run, position
 
 
 def _nearest_known_rows(hole: np.ndarray, known: np.ndarray, runs: dict, down: bool
@@ -122,8 +129,7 @@ def _linear_on(work: np.ndarray, known: np.ndarray, r: int, columns: np.ndarray,
     position = np.arange(0, length, max(1, length // _CHECKED))
     low = work[r, span[:ENDS]].mean(axis=0)
     high = work[r, span[-ENDS:]].mean(axis=0)
-    t = ((position + (ENDS + 1) / 2) / (length + ENDS)).astype(np.float32)[:, None]
-    gap = np.abs(low + t * (high - low) - work[r, span[ENDS + position]])
+    gap = np.abs(low + _along(position, length) * (high - low) - work[r, span[ENDS + position]])
     return bool(gap.mean(axis=0).max() <= STRAIGHT)
 
 
@@ -179,10 +185,9 @@ def follow_smooth_rows(work: np.ndarray, hole: np.ndarray, near: float, far: flo
             continue
         starts, ends = starts[usable], ends[usable]
         lengths = ends - starts + 1
-        line, run = _line(work[y, left[usable]].mean(axis=1), work[y, right[usable]].mean(axis=1),
-                          lengths)
-        position = np.arange(run.size) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-        target = columns[np.repeat(starts, lengths) + position]
+        line, run, position = _line(work[y, left[usable]].mean(axis=1),
+                                    work[y, right[usable]].mean(axis=1), lengths)
+        target = columns[starts[run] + position]
         fill = work[y, target]
         weight = np.clip((far - np.abs(line - fill).max(axis=1)) / (far - near), 0.0, 1.0)
         work[y, target] = fill + weight[:, None] * (line - fill)
