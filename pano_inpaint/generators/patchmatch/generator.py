@@ -1657,9 +1657,8 @@ class PatchMatch:
         still left at the lattice's half steps that repeat its joints
         (``_offsets.half_steps``) and along its painted lines (``_along_painted_lines``);
         ``filled``, ``field`` and ``residual`` updated."""
-        for part in parts:
-            if part.lattice is None or part.plane is not None:
-                continue
+        on_tile = [part for part in parts if part.lattice is not None and part.plane is None]
+        for part in on_tile:
             region = left & part.region & ~filled
             if not region.any():
                 continue
@@ -1669,9 +1668,9 @@ class PatchMatch:
         # (``_offsets.half_steps``: a grid found at twice its period; before the painted
         # lines, as on the court's ceiling the half steps are its true period: its crossings
         # keep 0.88 of their darkness so, 0.75 along the joints).
-        for part in parts:
+        for part in on_tile:
             region = left & part.region & ~filled
-            if part.lattice is None or part.plane is not None or not region.any():
+            if not region.any():
                 continue
             halves = half_steps(image, ~hole, part.lattice)
             if halves is not None:
