@@ -62,6 +62,7 @@ from pano_inpaint.generators.patchmatch._pyramid import (
     valid_box,
     with_texture_features,
 )
+from pano_inpaint.generators.patchmatch._sides import side_lattices
 from pano_inpaint.generators.patchmatch._stripes import (
     across_tile,
     from_above,
@@ -394,6 +395,10 @@ class PatchMatchParams:
             is drawn along itself before the lattice, whose copies did not carry it; its
             paint's course (``_course``) is then no source for the other parts
             (``paint_in_own_band``).
+        side_lattices: where a tile's lattice is a valley along boundaries crossing the hole
+            (a kerb between a paving and a road), each side beyond them whose own known pixels
+            repeat in two directions is filled along its own lattice first (``_sides``): the
+            valley's copies smeared the paving's grid into stripes along the kerb.
         arcs: continue the circular arcs that cross a hole (a court's painted circle, a
             round rug's border; ``_arcs``): each arc's band is its own (the other structure
             steps' parts fill around it) and is filled after them, by copies along the arc
@@ -469,6 +474,7 @@ class PatchMatchParams:
     lattice_magnification: float = 2.0
     lattice_far_ring: bool = True
     lines_across_lattice: bool = True
+    side_lattices: bool = True
     arcs: bool = True
     paint_in_own_band: bool = True
     edges: bool = True
@@ -1895,6 +1901,10 @@ class PatchMatch:
                     found.append(f"face {face}: " + note)
                 else:
                     parts = self._lattice_parts(problem, i, lattice, reach)
+                    if _one_valley(lattice) and p.side_lattices:
+                        parts = [*self._side_parts(image, hole, lattice,
+                                                   lines_found.result()[0], reach, face, found),
+                                 *parts]
                     crossing = [line for line in lattice_lines
                                 if line.crossing and not line.corner]
                     painted = [line for line, contrast in zip(
@@ -2076,6 +2086,22 @@ class PatchMatch:
         if along is not None:
             parts.append(_Along(along.vectors(reach, _ALONG_TRIES), hole,
                                 "stripes of the lattice"))
+        return parts
+
+    def _side_parts(self, image: np.ndarray, hole: np.ndarray, valley: Lattice,
+                    lines: list[Line], reach: float, face: str, found: list[str]
+                    ) -> list[_Along]:
+        """The hole's parts beyond the boundaries along ``valley`` on a side whose own
+        pixels repeat in two directions, each along its side's lattice (``_sides``); a note
+        for each in ``found``."""
+        parts = []
+        for side in side_lattices(image, hole, valley.offsets[0], lines,
+                                  self.params.lattice_strength):
+            lattice = tone_lattice(image, ~hole & ~side.region, side.lattice)
+            parts.append(_Along(lattice.vectors(_lattice_reach(lattice, reach), exact=True),
+                                side.region, "lattice", lattice=lattice))
+            found.append(f"face {face}: lattice of strength {lattice.strength.max():.2f} beside "
+                         f"a boundary, shift {np.round(lattice.offsets[0], 1).tolist()} px")
         return parts
 
     def _plane_lattice(self, problem: _Problem, i: int, radius: int

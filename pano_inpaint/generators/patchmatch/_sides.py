@@ -1,0 +1,78 @@
+"""The lattice of each side of a boundary crossing the hole.
+
+A floor of two materials (a paving beside a road, tiles beside a carpet) whose boundary crosses
+the hole shows the ring a valley along the boundary (the kerb, the road's stripes match
+themselves all along it) sharper than the paving's own grid, which covers only one side: the
+tile's lattice is then the valley, and the whole hole was copied along the kerb, the paving
+too, its grid smeared into stripes (the held-out kerb under a 45-degree cap, scene seed 1).
+Each side beyond the boundaries is looked at alone, and a side whose known pixels repeat in two
+directions is filled along its own lattice first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from pano_inpaint.generators.patchmatch._lines import Line
+from pano_inpaint.generators.patchmatch._offsets import Lattice, find_lattice
+
+# The boundaries and the valley run within this angle of each other (radians).
+_PARALLEL = np.radians(3.0)
+# A side's known pixels: at least this share of the tile (``find_lattice`` needs a tenth).
+_SIDE_KNOWN = 0.1
+# px beyond the boundaries' bands that a side's known pixels start (a blurred edge is not the
+# side's texture).
+_SIDE_MARGIN = 3.0
+
+
+@dataclass(frozen=True)
+class Side:
+    """One side of the boundaries: ``region`` ``(P, P)`` bool, the hole pixels beyond them on
+    this side; ``lattice`` its known pixels' lattice (two directions)."""
+
+    region: np.ndarray
+    lattice: Lattice
+
+
+def _two_directions(lattice: Lattice) -> bool:
+    """A grid's repeat, not stripes nor two lines crossing."""
+    _, b, b_along = lattice.basis()
+    return b is not None and not (bool(lattice.along[0]) and b_along)
+
+
+def side_lattices(image: np.ndarray, hole: np.ndarray, valley: np.ndarray,
+                  lines: list[Line], min_strength: float) -> list[Side]:
+    """The sides beyond the boundaries crossing ``hole`` along the ``valley`` direction
+    (``(2,)`` ``(dy, dx)``) whose known pixels hold a lattice of two directions.
+
+    Args:
+        image: ``(P, P, C)`` float32 tile.
+        hole: ``(P, P)`` bool.
+        valley: the tile's lattice's one shift, along a valley.
+        lines: the lines found crossing the hole (``lines_and_edges``).
+        min_strength: least sharpness of a side's lattice (``find_lattice``).
+    """
+    direction = np.asarray(valley, np.float64) / max(np.hypot(*valley), 1e-9)
+    bounds = [line for line in lines if line.boundary and line.end is None
+              and abs(float(line.direction @ direction)) >= np.cos(_PARALLEL)]
+    if not bounds:
+        return []
+    normal = np.array([-direction[1], direction[0]])
+    size = hole.shape[0]
+    ys, xs = np.mgrid[0:size, 0:size]
+    across = ys * normal[0] + xs * normal[1]  # (P, P) place across the boundaries
+    centres = np.array([line.point @ normal for line in bounds])
+    widths = np.array([line.half_width for line in bounds])
+    low, high = float(np.min(centres - widths)), float(np.max(centres + widths))
+    sides = []
+    for beyond in (across < low, across > high):
+        known = beyond & ~hole & ((across < low - _SIDE_MARGIN) | (across > high + _SIDE_MARGIN))
+        region = beyond & hole
+        if known.sum() < _SIDE_KNOWN * known.size or not region.any():
+            continue
+        lattice = find_lattice(image, known, min_strength=min_strength)
+        if lattice is not None and _two_directions(lattice):
+            sides.append(Side(region, lattice))
+    return sides
