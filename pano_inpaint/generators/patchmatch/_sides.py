@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import ndimage
 
 from pano_inpaint.generators.patchmatch._lines import Line
 from pano_inpaint.generators.patchmatch._offsets import Lattice, find_lattice
@@ -22,6 +23,13 @@ from pano_inpaint.generators.patchmatch._offsets import Lattice, find_lattice
 _PARALLEL = np.radians(3.0)
 # A side's known pixels: at least this share of the tile (``find_lattice`` needs a tenth).
 _SIDE_KNOWN = 0.1
+# A band along the boundaries (``_border_band``): tones across in 1-px steps of at least
+# _BAND_COUNT known pixels, each the median over _BAND_SMOOTH steps; the side's texture starts
+# where they stay within _BAND_TONE of its median for _BAND_SETTLED px on.
+_BAND_COUNT = 8
+_BAND_SMOOTH = 9
+_BAND_TONE = 0.04
+_BAND_SETTLED = 12
 # px beyond the boundaries' bands that a side's known pixels start (a blurred edge is not the
 # side's texture).
 _SIDE_MARGIN = 3.0
@@ -66,13 +74,39 @@ def side_lattices(image: np.ndarray, hole: np.ndarray, valley: np.ndarray,
     centres = np.array([line.point @ normal for line in bounds])
     widths = np.array([line.half_width for line in bounds])
     low, high = float(np.min(centres - widths)), float(np.max(centres + widths))
+    grey = image[..., :3].mean(axis=-1) if image.shape[-1] >= 3 else image[..., 0]
     sides = []
-    for beyond in (across < low, across > high):
-        known = beyond & ~hole & ((across < low - _SIDE_MARGIN) | (across > high + _SIDE_MARGIN))
-        region = beyond & hole
+    for beyond, away in ((across < low, low - across), (across > high, across - high)):
+        known = beyond & ~hole & (away > _SIDE_MARGIN)
+        start = _border_band(grey, known, away)
+        region = beyond & hole & (away >= start)
         if known.sum() < _SIDE_KNOWN * known.size or not region.any():
             continue
         lattice = find_lattice(image, known, min_strength=min_strength)
         if lattice is not None and _two_directions(lattice):
             sides.append(Side(region, lattice))
     return sides
+
+
+def _border_band(grey: np.ndarray, known: np.ndarray, away: np.ndarray) -> float:
+    """How far from the boundaries (px, in ``away``, ``(P, P)``) the side's own texture starts
+    on its ``known`` pixels: beyond a band along them of another tone (a kerb's stones along a
+    paving, a rug's border), which its lattice would cover with its own tiles. The tone
+    across is the known pixels' mean in 1-px steps, each the median over ``_BAND_SMOOTH`` px
+    (a joint along the boundary is no band); the texture starts where it stays within
+    ``_BAND_TONE`` of the side's median tone for ``_BAND_SETTLED`` px on."""
+    steps = np.floor(away[known]).astype(np.int64)
+    counts = np.bincount(steps)
+    sums = np.bincount(steps, weights=grey[known])
+    seen = counts >= _BAND_COUNT
+    if seen.sum() < 2 * _BAND_SETTLED:
+        return 0.0
+    places = np.flatnonzero(seen)
+    tone = ndimage.median_filter(sums[seen] / counts[seen], _BAND_SMOOTH, mode="nearest")
+    level = np.median(tone)
+    near = np.abs(tone - level) <= _BAND_TONE
+    for k in range(places.size):
+        span = places[k:] < places[k] + _BAND_SETTLED
+        if near[k:][span].all():
+            return float(places[k])
+    return 0.0

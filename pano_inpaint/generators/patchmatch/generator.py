@@ -1902,7 +1902,7 @@ class PatchMatch:
                 else:
                     parts = self._lattice_parts(problem, i, lattice, reach)
                     if _one_valley(lattice) and p.side_lattices:
-                        parts = [*self._side_parts(image, hole, lattice, parts[0].vectors,
+                        parts = [*self._side_parts(image, hole, lattice,
                                                    lines_found.result()[0], reach, face, found),
                                  *parts]
                     crossing = [line for line in lattice_lines
@@ -2089,8 +2089,8 @@ class PatchMatch:
         return parts
 
     def _side_parts(self, image: np.ndarray, hole: np.ndarray, valley: Lattice,
-                    along: np.ndarray, lines: list[Line], reach: float, face: str,
-                    found: list[str]) -> list[_Along]:
+                    lines: list[Line], reach: float, face: str, found: list[str]
+                    ) -> list[_Along]:
         """The hole's parts beyond the boundaries along ``valley`` on a side whose own
         pixels repeat in two directions, each along its side's lattice (``_sides``); a note
         for each in ``found``."""
@@ -2098,10 +2098,8 @@ class PatchMatch:
         for side in side_lattices(image, hole, valley.offsets[0], lines,
                                   self.params.lattice_strength):
             lattice = tone_lattice(image, ~hole & ~side.region, side.lattice)
-            own = lattice.vectors(_lattice_reach(lattice, reach), exact=True)
-            both = np.concatenate([own, along])
-            both = both[np.argsort(np.hypot(both[:, 0], both[:, 1]), kind="stable")]
-            parts.append(_Along(both, side.region, "lattice", lattice=lattice))
+            parts.append(_Along(lattice.vectors(_lattice_reach(lattice, reach), exact=True),
+                                side.region, "lattice", lattice=lattice))
             found.append(f"face {face}: lattice of strength {lattice.strength.max():.2f} beside "
                          f"a boundary, shift {np.round(lattice.offsets[0], 1).tolist()} px")
         return parts
