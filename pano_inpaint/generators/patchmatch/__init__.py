@@ -78,6 +78,14 @@ left to a search that may spill one across the edge. On the structured scenes
 (``eval/scenes.py``) and on the paved and plank floors of the evaluation's panoramas this is
 what carries a line through a cube-edge object, a monopod or a wrap-around hole.
 
+Structure: a lattice per side (``_sides``). A floor of two materials whose boundary crosses
+the hole (a paving beside a road) shows the ring a valley along the boundary, sharper than the
+paving's grid, which covers one side only: the tile's lattice is the valley, and its copies
+along the kerb smeared the paving's grid into stripes. Each side beyond the boundaries along
+the valley is looked at alone; a side whose known pixels repeat in two directions is filled
+first along its own lattice, from beyond any band of another tone along the boundary (a
+kerb's stones), which the valley's copies continue (``side_lattices``).
+
 Structure: tile tones (``_tones``). Copies along a lattice continue its joints but bring the
 tone of the tile they came from: on a floor of tiles of random tones a dark tile the hole cuts
 got a light copy in its hole part, which the stitch blended into a dark-to-light blob. After the
