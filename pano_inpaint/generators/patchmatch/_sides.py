@@ -21,8 +21,6 @@ from pano_inpaint.generators.patchmatch._offsets import Lattice, find_lattice
 
 # The boundaries and the valley run within this angle of each other (radians).
 _PARALLEL = np.radians(3.0)
-# A side's known pixels: at least this share of the tile (``find_lattice`` needs a tenth).
-_SIDE_KNOWN = 0.1
 # A band along the boundaries (``_border_band``): tones across in 1-px steps of at least
 # _BAND_COUNT known pixels, each the median over _BAND_SMOOTH steps; the side's texture starts
 # where they stay within _BAND_TONE of its median for _BAND_SETTLED px on.
@@ -38,9 +36,11 @@ _SIDE_MARGIN = 3.0
 @dataclass(frozen=True)
 class Side:
     """One side of the boundaries: ``region`` ``(P, P)`` bool, the hole pixels beyond them on
-    this side; ``lattice`` its known pixels' lattice (two directions)."""
+    this side; ``known`` ``(P, P)`` bool, its known pixels (beyond the boundaries' bands);
+    ``lattice`` their lattice (two directions)."""
 
     region: np.ndarray
+    known: np.ndarray
     lattice: Lattice
 
 
@@ -80,11 +80,11 @@ def side_lattices(image: np.ndarray, hole: np.ndarray, valley: np.ndarray,
         known = beyond & ~hole & (away > _SIDE_MARGIN)
         start = _border_band(grey, known, away)
         region = beyond & hole & (away >= start)
-        if known.sum() < _SIDE_KNOWN * known.size or not region.any():
+        if not region.any():
             continue
         lattice = find_lattice(image, known, min_strength=min_strength)
         if lattice is not None and _two_directions(lattice):
-            sides.append(Side(region, lattice))
+            sides.append(Side(region, known, lattice))
     return sides
 
 

@@ -2097,7 +2097,7 @@ class PatchMatch:
         parts = []
         for side in side_lattices(image, hole, valley.offsets[0], lines,
                                   self.params.lattice_strength):
-            lattice = tone_lattice(image, ~hole & ~side.region, side.lattice)
+            lattice = tone_lattice(image, side.known, side.lattice)
             parts.append(_Along(lattice.vectors(_lattice_reach(lattice, reach), exact=True),
                                 side.region, "lattice", lattice=lattice))
             found.append(f"face {face}: lattice of strength {lattice.strength.max():.2f} beside "
