@@ -2,6 +2,7 @@
 
     python docs/make_figure.py [--generator NAME]    # docs/before_after.jpg, the shipped sample
     python docs/make_figure.py --structure           # docs/structure.jpg, structured floors
+    python docs/make_figure.py --kerb                # docs/kerb.jpg, a lattice per side
     python docs/make_figure.py --people ../shared/panoramas_hires   # docs/people.jpg (ignored)
 
 Both show the nadir as a perspective (gnomonic) view of about 110 degrees, not the stretched
@@ -10,6 +11,9 @@ the filled result. ``structure.jpg``: a 45- and a 50-degree nadir cap over the s
 floor of ``pano_inpaint/eval/scenes.py``, filled by
 ``patchmatch`` as it was before its structure steps (``structure=False,
 max_scale_grows=False``) and as it is, next to the ground truth.
+``kerb.jpg``: the held-out street kerb under a 45- and a 35-degree nadir cap (scene seeds 1 and
+2), filled by ``patchmatch`` without its lattice per side of the kerb (``side_lattices=False``:
+the slabs copied along the kerb) and as it is, next to the ground truth.
 ``people.jpg``: people removed from two photographs of ``../shared/panoramas_hires`` (masks
 drawn here as a user would, grown a few pixels), seen straight at them: the photograph with the
 hole outlined, ``patchmatch`` as it was at the end of session 25 (no structure steps on holes
@@ -64,25 +68,32 @@ STRUCTURE_CASES = (("workshop_stripes", 45.0), ("hall_tiles", 45.0), ("workshop_
                    ("hall_tiles", 50.0))
 
 
-def structure_figure(width: int = 2048) -> np.ndarray:
-    """Rows of (hole, previous patchmatch, patchmatch, truth) nadir views of
-    :data:`STRUCTURE_CASES` (scene, cap in degrees)."""
+KERB_CASES = (("street_kerb", 45.0, 1), ("street_kerb", 35.0, 2))
+
+
+def structure_figure(width: int = 2048, cases: tuple = STRUCTURE_CASES,
+                     previous: str = "before", **before: object) -> np.ndarray:
+    """Rows of (hole, previous patchmatch, patchmatch, truth) nadir views of ``cases``
+    ((scene, cap in degrees[, scene seed])); the previous patchmatch is the default with
+    ``before``'s parameters (without them: before its structure steps), labelled
+    ``patchmatch {previous}``."""
     from pano_inpaint.eval.scenes import render_scene
     from pano_inpaint.masks import nadir_mask
 
-    previous = get_generator("patchmatch", structure=False, max_scale_grows=False)
+    old = get_generator("patchmatch", **(before or {"structure": False,
+                                                    "max_scale_grows": False}))
     rows = []
-    for scene, degrees in STRUCTURE_CASES:
+    for scene, degrees, *seed in cases:
         mask = nadir_mask(width // 2, width, degrees)
         hole = nadir_view(mask.astype(np.uint8) * 255) > 127
-        truth = render_scene(scene, width, supersample=2)
+        truth = render_scene(scene, width, seed=seed[0] if seed else 0, supersample=2)
         blanked = truth.copy()
         blanked[mask] = 0
         views = [_outlined(nadir_view(truth), hole)]
-        for generator in (previous, "patchmatch"):
+        for generator in (old, "patchmatch"):
             views.append(nadir_view(inpaint(blanked, mask, generator=generator).image))
         views.append(nadir_view(truth))
-        labels = [f"{scene}, {degrees:g} deg cap", "patchmatch before", "patchmatch now",
+        labels = [f"{scene}, {degrees:g} deg cap", f"patchmatch {previous}", "patchmatch now",
                   "ground truth"]
         rows += [_labelled(views, labels), np.full((8, 1, 3), 255, np.uint8)]
     rows = rows[:-1]
@@ -154,6 +165,8 @@ def main() -> None:
     parser.add_argument("--generator", default=None)
     parser.add_argument("--structure", action="store_true",
                         help="render docs/structure.jpg instead")
+    parser.add_argument("--kerb", action="store_true",
+                        help="render docs/kerb.jpg instead")
     parser.add_argument("--people", type=Path, metavar="DIR",
                         help="render docs/people.jpg from the photographs in DIR instead "
                         "(../shared/panoramas_hires)")
@@ -161,6 +174,11 @@ def main() -> None:
     if args.people:
         write_image(ROOT / "docs" / "people.jpg", people_figure(args.people), overwrite=True,
                     quality=85)
+        return
+    if args.kerb:
+        figure = structure_figure(cases=KERB_CASES, previous="one lattice",
+                                  side_lattices=False)
+        write_image(ROOT / "docs" / "kerb.jpg", figure, overwrite=True, quality=85)
         return
     if args.structure:
         write_image(ROOT / "docs" / "structure.jpg", structure_figure(), overwrite=True,
