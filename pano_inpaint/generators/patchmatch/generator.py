@@ -395,6 +395,11 @@ class PatchMatchParams:
             is drawn along itself before the lattice, whose copies did not carry it; its
             paint's course (``_course``) is then no source for the other parts
             (``paint_in_own_band``).
+        one_axis_wider: a tile whose hole covers its face (a thin ring) and whose ring shows
+            one axis of a grid only (``Lattice.one_axis``: not stripes), which the wider view
+            does not complete either, counts as nothing found at the usual padding: the face
+            is filled on the wider tiles (``covered_face_pad_fraction``), whose ring shows the
+            grid's two axes; copies along the one axis drew a plaza's tiles as rows of slivers.
         side_lattices: where a tile's lattice is a valley along boundaries crossing the hole
             (a kerb between a paving and a road), each side beyond them whose own known pixels
             repeat in two directions is filled along its own lattice first (``_sides``): the
@@ -475,6 +480,7 @@ class PatchMatchParams:
     lattice_far_ring: bool = True
     lines_across_lattice: bool = True
     side_lattices: bool = True
+    one_axis_wider: bool = True
     arcs: bool = True
     paint_in_own_band: bool = True
     edges: bool = True
@@ -974,11 +980,13 @@ class _Problem:
 
 class _NothingSeen(Exception):
     """No structure step found anything on face ``face`` (a ``FACE_ORDER`` letter), whose hole
-    covers it, on tiles cut back to the usual padding (``_Problem.narrowed``)."""
+    covers it, on tiles cut back to the usual padding (``_Problem.narrowed``); or only
+    ``what`` was found, which the wider tiles may complete."""
 
-    def __init__(self, face: str) -> None:
+    def __init__(self, face: str, what: str = "nothing found") -> None:
         super().__init__(face)
         self.face = face
+        self.what = what
 
 
 def _cut_back(tiles: CubeTiles, pad: int) -> CubeTiles:
@@ -1235,7 +1243,7 @@ class PatchMatch:
                 filled = self._fill(narrow, narrowed=True)
             except _NothingSeen as seen:
                 tiles.notes.append(
-                    f"patchmatch structure: face {seen.face}: nothing found on its ring at a "
+                    f"patchmatch structure: face {seen.face}: {seen.what} on its ring at a "
                     f"padding of {usual} px; filled on tiles padded by {tiles.pad} px")
                 del narrow  # its copies (and its context's), before the wider fill
             else:
@@ -1841,6 +1849,11 @@ class PatchMatch:
                         min_strength=p.lattice_strength)
                     if seen_wider is not None:
                         lattice, wider = seen_wider, True
+                    elif lattice is not None and problem.narrowed and p.one_axis_wider:
+                        # Kept, its copies along the one axis drew the plaza's tiles under a
+                        # large cap (mask seed 3) as rows of dark slivers (18.01 dB); on the
+                        # wider tiles both axes show (19.48).
+                        raise _NothingSeen(face, "one axis of a grid found")
                 # A lattice found on a valley's floor only (no minimum) is a weaker find: it
                 # is the plain path's last fallback, below.
                 valley = lattice if lattice is not None and lattice.floor else None
