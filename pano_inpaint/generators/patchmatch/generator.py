@@ -904,11 +904,15 @@ def _others_nearer(lines: list[Line], bands: list[np.ndarray]
     return {k: (rows[owners == k], columns[owners == k]) for k in np.unique(owners).tolist()}
 
 
-def _lattice_note(face: str, lattice: Lattice, wider: bool) -> str:
-    """The structure note's part for a lattice found on face ``face`` (on its wider view)."""
+def _lattice_note(face: str, lattice: Lattice, where: str = "") -> str:
+    """The structure note's part for a lattice found on face ``face`` (``where``: "found on a
+    wider view", "beside a boundary")."""
     return (f"face {face}: lattice of strength {lattice.strength.max():.2f}"
-            f"{' found on a wider view' if wider else ''}, "
+            f"{' ' + where if where else ''}, "
             f"shift {np.round(lattice.offsets[0], 1).tolist()} px")
+
+
+_ON_WIDER_VIEW = "found on a wider view"  # ``_lattice_note``'s where for ``_wide``'s lattice
 
 
 def _kinds(parts: list[_Along]) -> str:
@@ -1156,6 +1160,13 @@ def _lattice_reach(lattice: Lattice, reach: float) -> float:
     the hole: 100% filled along it at 1K, 13% at 2K, the rest left to the plain search). A
     pixel more than the cell: the vectors' own rounding must not drop its longest."""
     return max(reach, lattice.cell() + 1.0)
+
+
+def _whole_steps(lattice: Lattice, region: np.ndarray, reach: float) -> _Along:
+    """``region`` filled along ``lattice``'s whole steps out to its reach (``_lattice_reach``),
+    each kept as the exact vector it was rounded from."""
+    return _Along(lattice.vectors(_lattice_reach(lattice, reach), exact=True), region,
+                  "lattice", lattice=lattice)
 
 
 def _domain(hole: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray]:
@@ -1943,7 +1954,7 @@ class PatchMatch:
                                                        across)
                     plans[i] = [*self._drawn_across(across, hole, reach, face, found),
                                 *along, *parts]
-                    found.append(_lattice_note(face, lattice, wider))
+                    found.append(_lattice_note(face, lattice, _ON_WIDER_VIEW if wider else ""))
                 continue
             lines, edges, chance_pairs = lines_found.result()
             if chance_pairs:
@@ -1970,7 +1981,7 @@ class PatchMatch:
                 across = _stripe_edges_across(drawable, parts[0], face_size, []
                                               ) if p.lines_across_lattice else []
                 plans[i] = [*self._drawn_across(across, hole, reach, face, found), *parts]
-                found.append(_lattice_note(face, lattice, wider))
+                found.append(_lattice_note(face, lattice, _ON_WIDER_VIEW if wider else ""))
                 continue
             if len(drawable) < len(lines):
                 unsure.append(face)
@@ -2092,8 +2103,7 @@ class PatchMatch:
         wider than the known ring: the steps jump over it) along the lattice's stripes, if it
         has some seen from above (``lattice_stripes``)."""
         hole = problem.hole[i]
-        parts = [_Along(lattice.vectors(_lattice_reach(lattice, reach), exact=True), hole,
-                        "lattice", lattice=lattice)]
+        parts = [_whole_steps(lattice, hole, reach)]
         along = lattice_stripes(lattice, problem.face_ids[i], problem.up,
                                 hole.shape[1]) if self.params.stripes else None
         if along is not None:
@@ -2111,10 +2121,8 @@ class PatchMatch:
         for side in side_lattices(image, hole, valley.offsets[0], lines,
                                   self.params.lattice_strength):
             lattice = tone_lattice(image, side.known, side.lattice)
-            parts.append(_Along(lattice.vectors(_lattice_reach(lattice, reach), exact=True),
-                                side.region, "lattice", lattice=lattice))
-            found.append(f"face {face}: lattice of strength {lattice.strength.max():.2f} beside "
-                         f"a boundary, shift {np.round(lattice.offsets[0], 1).tolist()} px")
+            parts.append(_whole_steps(lattice, side.region, reach))
+            found.append(_lattice_note(face, lattice, "beside a boundary"))
         return parts
 
     def _plane_lattice(self, problem: _Problem, i: int, radius: int
