@@ -89,6 +89,9 @@ def test_ctrl_c_leaves_no_named_semaphore_of_a_stopped_worker(monkeypatch, tmp_p
     """A worker stopped busy or idle unlinks the semaphores it made; left to the resource
     tracker, they were announced as 'leaked semaphore objects' after an interrupted batch."""
     monkeypatch.setattr(pool, "_work", lock_making_work)
+    # Both workers unwind at once; on a loaded host the default 3 s before a kill once ran
+    # out, and a killed worker cannot unlink anything: that is the stuck worker's test above.
+    monkeypatch.setattr(pool, "_STOP_SECONDS", 30.0)
     jobs = [ImageJob(0, "hold.png", str(tmp_path / "hold.name")),
             ImageJob(1, "idle.png", str(tmp_path / "idle.name"))]
 
