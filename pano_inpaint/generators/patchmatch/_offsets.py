@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import itertools
 import warnings
 from dataclasses import dataclass
 
@@ -55,6 +56,8 @@ _MIN_OVERLAP = 0.2  # a shift must keep this share of the known pixels known at 
 # _MIN_OVERLAP (plaza_tiles' 45-degree cap, seed 1: 0.12 of the known pixels at 90 px), so a
 # sharp lattice (strength 0.37) was dropped for want of pixels, not of a repeat.
 _CONFIRM_OVERLAP = 0.1
+_SPAN_COEFFICIENT = 3  # largest whole coefficient of a confirmed shift on two sharp dips
+_SPAN_PIXELS = 1.5  # work pixels: how near the confirmed shift their combination must land
 # Colour msd at a shift above this times at twice it: half a period (half the diagonal of the
 # hall's tiles, whose tones alternate along it: 5.8). Random tones match about as badly at
 # every step, and through a thin ring their ratio strays: the hall's tiles under a 50-degree
@@ -620,6 +623,48 @@ def _same_colours(image: np.ndarray, known: np.ndarray, shift: np.ndarray) -> bo
     return bool(np.isfinite(once) and once <= _HALF_PERIOD * twice)
 
 
+def _confirmed_by_lattice(msd: np.ndarray, valid: np.ndarray, minima: np.ndarray,
+                          dips: np.ndarray, confirmed: np.ndarray, image: np.ndarray,
+                          known: np.ndarray, scale: int, min_strength: float) -> np.ndarray:
+    """``confirmed`` with the sharp dips whose doubles cannot be measured confirmed by the
+    lattice instead: two of them, not parallel, that span a confirmed shift with whole
+    coefficients (at most ``_SPAN_COEFFICIENT``, within ``_SPAN_PIXELS``) are its steps.
+
+    Through the ring of a large cap the double of a short diagonal step leaves the known
+    pixels (the loft's ceiling grid under a 45-degree zenith cap: 0.10 of them at twice its
+    71 px step, against ``_MIN_OVERLAP``'s 0.2), while a long shift along the tile's axes,
+    kept by the tile's corners, is confirmed by its own double: 2a - b, five cells in area,
+    was the lattice, and its copies, two and a half cells long, left squares of misaligned
+    joints across the cap. Colours must match at each step as well as at twice it (on
+    edges alone a checkerboard repeats at half its period)."""
+    last = msd.shape[0] - 1
+    centre = last // 2
+    doubles = 2 * minima - centre
+    inside = ((doubles >= 0) & (doubles <= last)).all(axis=1)
+    unmeasured = ~inside | ~valid[np.clip(doubles[:, 0], 0, last),
+                                  np.clip(doubles[:, 1], 0, last)]
+    candidates = np.flatnonzero((confirmed < min_strength) & (dips >= min_strength)
+                                & unmeasured)
+    sure = np.flatnonzero(confirmed >= min_strength)
+    if candidates.size < 2 or not sure.size:
+        return confirmed
+    out = confirmed.copy()
+    shifts = (minima - centre).astype(np.float64)
+    for i, j in itertools.combinations(candidates, 2):
+        basis = np.stack([shifts[i], shifts[j]], axis=1)
+        if not not_parallel(shifts[i], shifts[j]):
+            continue
+        coefficients = np.linalg.solve(basis, shifts[sure].T)  # (2, n)
+        whole = np.rint(coefficients)
+        error = np.hypot(*(basis @ whole - shifts[sure].T))
+        spans = ((error <= _SPAN_PIXELS) & (np.abs(whole).max(axis=0) <= _SPAN_COEFFICIENT)
+                 & (np.abs(whole).min(axis=0) >= 1))
+        if spans.any() and all(_same_colours(image, known, shifts[k].astype(np.int64) * scale)
+                               for k in (i, j)):
+            out[[i, j]] = dips[[i, j]]
+    return out
+
+
 def find_lattice(
     image: np.ndarray, known: np.ndarray, *, work_size: int = 512, min_strength: float = 0.3,
     max_offsets: int = 6, long_steps: bool = True, second_beside_double: bool = True,
@@ -705,6 +750,8 @@ def find_lattice(
             fading[fading] = ~_lone_valleys(msd, valid, minima[fading] - centre, kept, centre,
                                             min_strength)
         confirmed[fading] = 0.0
+    confirmed = _confirmed_by_lattice(msd, valid, minima, dips, confirmed, image, known,
+                                      2**levels, min_strength)
     # Under a large cap the known ring is thin, and twice a sharp shift may keep too few of
     # its pixels known at both ends for ``valid``. Where no shift is confirmed otherwise,
     # such a shift is confirmed on the pixels it does keep (``_CONFIRM_OVERLAP``) if it is an
