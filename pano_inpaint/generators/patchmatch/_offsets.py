@@ -57,7 +57,7 @@ _MIN_OVERLAP = 0.2  # a shift must keep this share of the known pixels known at 
 # sharp lattice (strength 0.37) was dropped for want of pixels, not of a repeat.
 _CONFIRM_OVERLAP = 0.1
 _SPAN_COEFFICIENT = 3  # largest whole coefficient of a confirmed shift on two sharp dips
-_SPAN_PIXELS = 1.5  # work pixels: how near the confirmed shift their combination must land
+_SPAN_PIXELS = 1.0  # work pixels per term: how near the confirmed shift they must land
 # Colour msd at a shift above this times at twice it: half a period (half the diagonal of the
 # hall's tiles, whose tones alternate along it: 5.8). Random tones match about as badly at
 # every step, and through a thin ring their ratio strays: the hall's tiles under a 50-degree
@@ -628,7 +628,8 @@ def _confirmed_by_lattice(msd: np.ndarray, valid: np.ndarray, minima: np.ndarray
                           known: np.ndarray, scale: int, min_strength: float) -> np.ndarray:
     """``confirmed`` with the sharp dips whose doubles cannot be measured confirmed by the
     lattice instead: two of them, not parallel, that span a confirmed shift with whole
-    coefficients (at most ``_SPAN_COEFFICIENT``, within ``_SPAN_PIXELS``) are its steps.
+    coefficients (at most ``_SPAN_COEFFICIENT``, within ``_SPAN_PIXELS`` per term) are its
+    steps.
 
     Through the ring of a large cap the double of a short diagonal step leaves the known
     pixels (the loft's ceiling grid under a 45-degree zenith cap: 0.10 of them at twice its
@@ -650,6 +651,8 @@ def _confirmed_by_lattice(msd: np.ndarray, valid: np.ndarray, minima: np.ndarray
         return confirmed
     out = confirmed.copy()
     shifts = (minima - centre).astype(np.float64)
+    colours_repeat = functools.cache(
+        lambda k: _same_colours(image, known, (minima[k] - centre) * scale))
     for i, j in itertools.combinations(candidates, 2):
         basis = np.stack([shifts[i], shifts[j]], axis=1)
         if not not_parallel(shifts[i], shifts[j]):
@@ -657,10 +660,11 @@ def _confirmed_by_lattice(msd: np.ndarray, valid: np.ndarray, minima: np.ndarray
         coefficients = np.linalg.solve(basis, shifts[sure].T)  # (2, n)
         whole = np.rint(coefficients)
         error = np.hypot(*(basis @ whole - shifts[sure].T))
-        spans = ((error <= _SPAN_PIXELS) & (np.abs(whole).max(axis=0) <= _SPAN_COEFFICIENT)
+        # Each minimum is on whole work pixels: the combination's error grows with its terms.
+        reach = _SPAN_PIXELS * (1 + np.abs(whole).sum(axis=0))
+        spans = ((error <= reach) & (np.abs(whole).max(axis=0) <= _SPAN_COEFFICIENT)
                  & (np.abs(whole).min(axis=0) >= 1))
-        if spans.any() and all(_same_colours(image, known, shifts[k].astype(np.int64) * scale)
-                               for k in (i, j)):
+        if spans.any() and all(colours_repeat(k) for k in (i, j)):
             out[[i, j]] = dips[[i, j]]
     return out
 
@@ -750,8 +754,6 @@ def find_lattice(
             fading[fading] = ~_lone_valleys(msd, valid, minima[fading] - centre, kept, centre,
                                             min_strength)
         confirmed[fading] = 0.0
-    confirmed = _confirmed_by_lattice(msd, valid, minima, dips, confirmed, image, known,
-                                      2**levels, min_strength)
     # Under a large cap the known ring is thin, and twice a sharp shift may keep too few of
     # its pixels known at both ends for ``valid``. Where no shift is confirmed otherwise,
     # such a shift is confirmed on the pixels it does keep (``_CONFIRM_OVERLAP``) if it is an
@@ -772,6 +774,8 @@ def find_lattice(
         if (twice >= min_strength / 2 and half < min_strength / 2
                 and _same_colours(image, known, (minima[k] - centre) * 2**levels)):
             confirmed[k] = dips[k]
+    confirmed = _confirmed_by_lattice(msd, valid, minima, dips, confirmed, image, known,
+                                      2**levels, min_strength)
     # Among equally sharp shifts the shorter ones first: they are usable nearer the border.
     length = np.hypot(*(minima - centre).T) / work.shape[0]
     order = np.argsort(-(confirmed * (1 - 0.3 * length)), kind="stable")
