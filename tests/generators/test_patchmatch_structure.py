@@ -342,6 +342,43 @@ def test_a_lattice_seen_through_a_thin_ring_is_found_and_kept_in_the_fill():
         assert _correlation(out, hole, shift) >= 0.8 * known
 
 
+def _ceiling_grid(angle_degrees: float, cell: float) -> np.ndarray:
+    """Dark joints 1.5 px wide between square panels of ``cell`` px, turned by the angle (a
+    ceiling's grid seen straight up), on a lightly noisy ground."""
+    y, x = _grid()
+    c, s = np.cos(np.radians(angle_degrees)), np.sin(np.radians(angle_degrees))
+    a, b = (y * c + x * s) / cell, (-y * s + x * c) / cell
+    to_joint = cell * np.minimum(np.abs(a - np.rint(a)), np.abs(b - np.rint(b)))
+    joint = np.clip(1.5 - to_joint, 0.0, 1.0)
+    return _rgb(0.75 - 0.35 * joint + _noise(np.random.default_rng(0), 0.02))
+
+
+@pytest.mark.parametrize("angle", [20.0, 35.0, 60.0])
+def test_a_turned_grid_through_a_thin_ring_is_found_at_its_own_step(angle):
+    """Through the ring of a large cap, twice a diagonal step of a grid leaves the known
+    pixels, so the step cannot confirm itself by its double, while a longer shift along the
+    tile's axes can (two or three cells long, from the tile's corners). The steps that span
+    the confirmed shift with whole coefficients are the lattice: its basis is one cell, and
+    the fill keeps the grid's correlation at each step. Without that (the loft's ceiling
+    under a 45-degree zenith cap: squares of misaligned joints), the basis was 40 px (a
+    sub-lattice of five cells) and the fill's correlation at a cell 0.06-0.53."""
+    cell = 18.0
+    image = _ceiling_grid(angle, cell)
+    y, x = _grid()
+    hole = np.hypot(y - (SIZE - 1) / 2, x - (SIZE - 1) / 2) <= 0.4 * SIZE
+    lattice = find_lattice(image, ~hole)
+    assert lattice is not None
+    a, b, _ = lattice.basis()
+    assert b is not None
+    assert abs(np.hypot(*a) - cell) < 1.0 and abs(np.hypot(*b) - cell) < 1.0
+    out = PatchMatch().inpaint(_tiles(image, hole))[0].mean(axis=-1)
+    turn = np.radians(angle)
+    for step in (cell * np.array([np.cos(turn), np.sin(turn)]),
+                 cell * np.array([-np.sin(turn), np.cos(turn)])):
+        known = _correlation(image.mean(axis=-1), ~hole, np.rint(step))
+        assert _correlation(out, hole, np.rint(step)) >= 0.7 * known
+
+
 # ------------------------------------------------------------------------------------- fills
 
 
