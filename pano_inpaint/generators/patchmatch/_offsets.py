@@ -46,6 +46,9 @@ _SHORTEST = 4  # shorter offsets (work pixels) are left to the ordinary search
 _VALLEY_FRACTIONS = (1 / 4, 1 / 3, 1 / 2, 2 / 3, 3 / 4)
 _LONG_REACH = 0.75  # share of the tile a basis step's multiples are measured up to
 _LONG_MSD = 1.5  # ... while they match at most this many times worse than the step itself
+_Y3, _X3 = np.mgrid[-1:2, -1:2].reshape(2, 9).astype(np.float64)
+_BOWL_TERMS = np.stack([np.ones(9), _Y3, _X3, _Y3**2, _Y3 * _X3, _X3**2], axis=1)
+_LONG_SLIDE = 1.0  # px: how far the walk from a multiple of the step may move it
 _LONG_PAIRS = 2000  # ... and keep this many pixel pairs known (a 104 px tile's thin ring:
 # 700 at twice its step, whose measure moved the step 0.2 px the wrong way)
 _SNAP = 0.2  # how near whole a dominant offset's coefficients on the basis must be
@@ -437,11 +440,32 @@ def _refine(image: np.ndarray, known: np.ndarray, offset: np.ndarray,
                 best, best_msd = candidate, value
     if not subpixel or not np.isfinite(best_msd):
         return best
-    out = best.astype(np.float64)
-    for axis in (0, 1):
-        unit = np.eye(2, dtype=np.int64)[axis]
-        out[axis] += vertex_offset(msd(best - unit), best_msd, msd(best + unit))
-    return out
+    around = np.array([[msd(best + np.array([ey, ex])) for ex in (-1, 0, 1)]
+                       for ey in (-1, 0, 1)])
+    vertex = _bowl_vertex(around)
+    if vertex is not None:
+        return best + vertex
+    # Not a bowl: each axis' parabola through the centre.
+    return best + np.array([vertex_offset(around[0, 1], best_msd, around[2, 1]),
+                            vertex_offset(around[1, 0], best_msd, around[1, 2])])
+
+
+def _bowl_vertex(around: np.ndarray) -> np.ndarray | None:
+    """``(2,)`` ``(dy, dx)``: the minimum of the quadratic fitted (least squares) to ``around``,
+    the ``(3, 3)`` values at the shifts -1..1 about a centre, within a pixel of it; None where
+    they are not all finite or do not make a bowl.
+
+    A lattice's dip is a bowl turned with the lattice: on a grid turned by 30 degrees each
+    axis' parabola through the centre alone put its vertex 0.1-0.6 px off (the loft's and the
+    parlour's ceilings under a 45-degree zenith cap), where the fitted bowl, cross term
+    included, lands within 0.15 px."""
+    if not np.isfinite(around).all():
+        return None
+    c = np.linalg.lstsq(_BOWL_TERMS, around.ravel(), rcond=None)[0]
+    hessian = np.array([[2 * c[3], c[4]], [c[4], 2 * c[5]]])
+    if hessian[0, 0] <= 0 or np.linalg.det(hessian) <= 0:
+        return None
+    return np.clip(-np.linalg.solve(hessian, c[1:3]), -1.0, 1.0)
 
 
 def _crossing_dip(msd: np.ndarray, valid: np.ndarray, shift: np.ndarray, others: np.ndarray,
@@ -567,8 +591,14 @@ def _long_step(features: tuple[np.ndarray, np.ndarray], shift: np.ndarray) -> np
         whole = np.rint(longer).astype(np.int64)
         # The walk must stay by the multiple it set out from: along a line, every shift
         # matches and it slid back to the step itself (two dark lines crossing in a hole:
-        # the step halved forever, an OverflowError).
-        if (np.hypot(*(longer - multiple * current)) > 0.5 * np.hypot(*current)
+        # the step halved forever, an OverflowError). And within a pixel of it: a step
+        # measured to a few tenths of a pixel is off by under a pixel at its double, and a
+        # walk that slid further followed something else than the lattice (the parlour's
+        # ceiling grid under a 45-degree zenith cap: at four steps only the up face's
+        # corners pair up, where its walls show, and the walk slid 1.9 px: a step 0.6 px
+        # off, the joints of copies two steps long 1-1.5 px apart).
+        slide = np.hypot(*(longer - multiple * current))
+        if (slide > min(0.5 * np.hypot(*current), _LONG_SLIDE)
                 or _pairs(known, int(whole[0]), int(whole[1])) < _LONG_PAIRS
                 or not pair_msd(edges, known, int(whole[0]), int(whole[1]), step)
                 <= _LONG_MSD * base):
@@ -644,10 +674,16 @@ def _confirmed_by_lattice(msd: np.ndarray, valid: np.ndarray, minima: np.ndarray
     inside = ((doubles >= 0) & (doubles <= last)).all(axis=1)
     unmeasured = ~inside | ~valid[np.clip(doubles[:, 0], 0, last),
                                   np.clip(doubles[:, 1], 0, last)]
-    candidates = np.flatnonzero((confirmed < min_strength) & (dips >= min_strength)
-                                & unmeasured)
     sure = np.flatnonzero(confirmed >= min_strength)
-    if candidates.size < 2 or not sure.size:
+    if not sure.size:
+        return confirmed
+    # Only steps shorter than every confirmed shift: what is missing is the lattice's short
+    # steps; a long one (its double beyond the map) beside a short confirmed one displaced
+    # the lattice's other steps (the hall's nadir cap: -5 dB).
+    length = np.hypot(*(minima - centre).T)
+    candidates = np.flatnonzero((confirmed < min_strength) & (dips >= min_strength)
+                                & unmeasured & (length < length[sure].min()))
+    if candidates.size < 2:
         return confirmed
     out = confirmed.copy()
     shifts = (minima - centre).astype(np.float64)
