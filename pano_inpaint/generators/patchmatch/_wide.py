@@ -7,11 +7,14 @@ ends of a tile's step for its dips to stand out (the hall's tiles: no shift abov
 40 px more, on the same scale: a floor's lattice is the same shift there (the hall: 0.40 and 0.34
 one tile each way). Only a lattice of two directions is taken from it.
 The view is made from the six faces' cores, reduced to about :data:`_WORK_FACE` px (the search
-runs on at most 512 px anyway), and each shift found is refined on the tile itself, whole
-pixel by whole pixel from the reduced scale, then to a fraction of a pixel.
+runs on at most 512 px anyway), and each shift found on a reduced view is refined on the tile
+itself, whole pixel by whole pixel from the reduced scale, then to a fraction of a pixel (a view
+at the tile's own scale keeps its own measure).
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 import cv2
 import numpy as np
@@ -83,6 +86,13 @@ def wider_lattice(bank_image: np.ndarray, bank_hole: np.ndarray,
     # ring, is off the directions' combinations by pixels (the hall: [299, -21] beside
     # 3a + b/2 = [299.6, -18.3]), and its copies doubled the tiles' joints across the cap.
     keep = [0, 1, second, second + 1]
+    if factor == 1:
+        # The view is the tile's own scale and holds every pixel its ring does and more: its
+        # shifts, measured to a fraction of a pixel there, are not measured again through the
+        # thin ring (which moved the workshop's ceiling grid, turned by 42 degrees under a
+        # 50-degree zenith cap, 0.7 px off a step: crooked joints, -0.97 dB).
+        return dataclasses.replace(lattice, offsets=lattice.offsets[keep],
+                                   strength=lattice.strength[keep], along=lattice.along[keep])
     offsets = np.array([refine_shift(image, known, factor * lattice.offsets[k])
                         for k in (0, second)])
     return refine_on_long_steps(
