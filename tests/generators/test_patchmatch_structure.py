@@ -9,13 +9,16 @@ periods are whole numbers of pixels.
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
-from pano_inpaint.eval.scenes import _herringbone_boards
+from pano_inpaint.eval.scenes import _herringbone_boards, render_scene
 from pano_inpaint.generators import CubeTiles
 from pano_inpaint.generators.patchmatch import PatchMatch, _offsets, generator
 from pano_inpaint.generators.patchmatch._offsets import Lattice, find_lattice, tone_lattice
+from pano_inpaint.geometry.cubemap import erp_to_cube
+from pano_inpaint.masks import zenith_mask
 
 FACE, PAD = 88, 8
 SIZE = FACE + 2 * PAD  # 104
@@ -377,6 +380,57 @@ def test_a_turned_grid_through_a_thin_ring_is_found_at_its_own_step(angle):
                  cell * np.array([-np.sin(turn), np.cos(turn)])):
         known = _correlation(image.mean(axis=-1), ~hole, np.rint(step))
         assert _correlation(out, hole, np.rint(step)) >= 0.7 * known
+
+
+def test_a_ceilings_grid_through_a_45_degree_zenith_cap_is_found_at_its_cell_to_a_tenth():
+    """The loft's ceiling (square panels of 71 px on the up face at 1024 px, turned by 29
+    degrees) under a 45-degree zenith cap: the up tile's ring gives the grid's own cell, each
+    step within 0.1 px of a step of the whole unmasked face. Found before as a lattice of five
+    cells (158.7 px, its copies' joints misaligned by half a cell), and with each axis' own
+    parabola for the fraction of a pixel a step 0.32 px off (joints 1-1.5 px apart where
+    copies of different lengths meet)."""
+    image = render_scene("loft_planks", 1024, seed=0).astype(np.float32) / 255
+    face = erp_to_cube(image, 328, pad=41, face_ids=["U"])[0]
+    mask = cv2.dilate(zenith_mask(512, 1024, 45).astype(np.uint8), np.ones((3, 3), np.uint8))
+    hole = erp_to_cube(mask.astype(np.float32), 328, pad=41, interpolation="nearest",
+                       face_ids=["U"])[0] > 0.5
+    a, b, _ = find_lattice(face, np.ones(hole.shape, bool)).basis()
+    truth = np.stack([a, b], axis=1)
+    found = find_lattice(face, ~hole)
+    assert found is not None
+    for step in found.basis()[:2]:
+        assert np.hypot(*step) == pytest.approx(71.0, abs=0.3)
+        coefficients = np.linalg.solve(truth, step)
+        assert np.hypot(*(truth @ (coefficients - np.rint(coefficients)))) <= 0.1
+
+
+def test_a_step_measured_over_its_multiples_keeps_to_the_lattice():
+    """The parlour's ceiling (panels of 75 px on the up face) under a 45-degree zenith cap
+    grown by 2 px: at four steps only the up tile's corners pair up, where its walls show,
+    and the walk from that multiple slid 1.9 px: the step came back 0.68 px off. A walk may
+    move a multiple by a pixel at most; the steps stay within 0.4 px."""
+    image = render_scene("parlour_herringbone", 1024, seed=0).astype(np.float32) / 255
+    face = erp_to_cube(image, 328, pad=41, face_ids=["U"])[0]
+    mask = cv2.dilate(zenith_mask(512, 1024, 45).astype(np.uint8), np.ones((5, 5), np.uint8))
+    hole = erp_to_cube(mask.astype(np.float32), 328, pad=41, interpolation="nearest",
+                       face_ids=["U"])[0] > 0.5
+    a, b, _ = find_lattice(face, np.ones(hole.shape, bool)).basis()
+    truth = np.stack([a, b], axis=1)
+    for step in find_lattice(face, ~hole).basis()[:2]:
+        coefficients = np.linalg.solve(truth, step)
+        assert np.hypot(*(truth @ (coefficients - np.rint(coefficients)))) <= 0.4
+
+
+def test_the_bowl_vertex_is_the_fitted_quadratics_minimum_and_none_on_a_saddle():
+    y, x = np.mgrid[-1:2, -1:2].astype(np.float64)
+    centre = np.array([0.3, -0.45])
+    turn = np.radians(35)
+    u = np.cos(turn) * (y - centre[0]) + np.sin(turn) * (x - centre[1])
+    v = -np.sin(turn) * (y - centre[0]) + np.cos(turn) * (x - centre[1])
+    bowl = 2.0 + 3.0 * u**2 + 0.5 * v**2  # long and turned: each axis alone is off
+    np.testing.assert_allclose(_offsets._bowl_vertex(bowl), centre, atol=1e-9)
+    assert _offsets._bowl_vertex(u**2 - v**2) is None
+    assert _offsets._bowl_vertex(np.where(y > 0, np.inf, bowl)) is None
 
 
 # ------------------------------------------------------------------------------------- fills
