@@ -430,6 +430,7 @@ def test_the_bowl_vertex_is_the_fitted_quadratics_minimum_and_none_on_a_saddle()
     bowl = 2.0 + 3.0 * u**2 + 0.5 * v**2  # long and turned: each axis alone is off
     np.testing.assert_allclose(_offsets._bowl_vertex(bowl), centre, atol=1e-9)
     assert _offsets._bowl_vertex(u**2 - v**2) is None
+    assert _offsets._bowl_vertex(3.0 * y**2 + 0.01 * (x - 4.0) ** 2) is None  # a valley
     assert _offsets._bowl_vertex(np.where(y > 0, np.inf, bowl)) is None
 
 

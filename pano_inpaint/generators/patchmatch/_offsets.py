@@ -452,8 +452,8 @@ def _refine(image: np.ndarray, known: np.ndarray, offset: np.ndarray,
 
 def _bowl_vertex(around: np.ndarray) -> np.ndarray | None:
     """``(2,)`` ``(dy, dx)``: the minimum of the quadratic fitted (least squares) to ``around``,
-    the ``(3, 3)`` values at the shifts -1..1 about a centre, within a pixel of it; None where
-    they are not all finite or do not make a bowl.
+    the ``(3, 3)`` values at the shifts -1..1 about a centre; None where they are not all
+    finite, do not make a bowl or its minimum lies over a pixel away.
 
     A lattice's dip is a bowl turned with the lattice: on a grid turned by 30 degrees each
     axis' parabola through the centre alone put its vertex 0.1-0.6 px off (the loft's and the
@@ -465,7 +465,11 @@ def _bowl_vertex(around: np.ndarray) -> np.ndarray | None:
     hessian = np.array([[2 * c[3], c[4]], [c[4], 2 * c[5]]])
     if hessian[0, 0] <= 0 or np.linalg.det(hessian) <= 0:
         return None
-    return np.clip(-np.linalg.solve(hessian, c[1:3]), -1.0, 1.0)
+    vertex = -np.linalg.solve(hessian, c[1:3])
+    # Beyond a pixel the bowl is a valley (stripes, a line: its floor runs on along it), whose
+    # vertex along the floor means nothing; clipped, it moved the step across the stripes
+    # as well (the workshop's painted floor round a tripod: -1.17 dB).
+    return vertex if np.abs(vertex).max() <= 1.0 else None
 
 
 def _crossing_dip(msd: np.ndarray, valid: np.ndarray, shift: np.ndarray, others: np.ndarray,
