@@ -46,8 +46,6 @@ _SHORTEST = 4  # shorter offsets (work pixels) are left to the ordinary search
 _VALLEY_FRACTIONS = (1 / 4, 1 / 3, 1 / 2, 2 / 3, 3 / 4)
 _LONG_REACH = 0.75  # share of the tile a basis step's multiples are measured up to
 _LONG_MSD = 1.5  # ... while they match at most this many times worse than the step itself
-_Y3, _X3 = np.mgrid[-1:2, -1:2].reshape(2, 9).astype(np.float64)
-_BOWL_TERMS = np.stack([np.ones(9), _Y3, _X3, _Y3**2, _Y3 * _X3, _X3**2], axis=1)
 _LONG_SLIDE = 1.0  # px: how far the walk from a multiple of the step may move it
 _LONG_PAIRS = 2000  # ... and keep this many pixel pairs known (a 104 px tile's thin ring:
 # 700 at twice its step, whose measure moved the step 0.2 px the wrong way)
@@ -91,7 +89,7 @@ _WHOLE_STEP = 0.1
 _OFF_STEP_STRENGTH = 0.6
 # A half step of a lattice repeats its joints where the detail's mean squared difference at it
 # lies under this share of that at the same shift out of phase (``half_steps``): the loft's and
-# the parlour's ceilings 0.52-0.54 (joints in place, tile tones alternating), the hall's 1.05,
+# the parlour's ceilings 0.52-0.54 (joints in place on a lattice of five cells), the hall's 1.05,
 # the court's diagonal half steps 0.97.
 _HALF_REPEAT = 0.7
 
@@ -382,13 +380,14 @@ def half_steps(image: np.ndarray, known: np.ndarray, lattice: Lattice) -> Lattic
     the half step (the same shift out of phase); None where fewer than two of them do, or the
     lattice has one direction.
 
-    A ceiling grid whose tiles alternate in tone is found at twice its joints' period (the
-    loft's 79.5 px joints as a lattice of 159 px): under a 45-degree zenith cap every whole
-    step from the hole's middle jumps over the thin ring, and 21-38% of the hole was left to
-    the plain search (white squares between the joints). Half a step keeps the joints in
-    place (detail 0.52-0.54 of the out-of-phase shift's on the loft's and the parlour's
-    ceilings), not the tones; on a plain grid of one tone half a step is out of phase (1.05 on
-    the hall's)."""
+    Made for a ceiling grid found at a long step (the loft's as a lattice of 159 px): under a
+    45-degree zenith cap every whole step from the hole's middle jumped over the thin ring,
+    and 21-38% of the hole was left to the plain search (white squares between the joints).
+    Half a step kept the joints in place (detail 0.52-0.54 of the out-of-phase shift's on the
+    loft's and the parlour's ceilings); on a plain grid half a step is out of phase (1.05 on
+    the hall's). (That long step was no period of alternating tones, as thought then, but
+    two cells along and one across, a lattice of five cells whose half steps are no steps of
+    the grid; the grid is found at its own cell now, :func:`_confirmed_by_lattice`.)"""
     a, b, _ = lattice.basis()
     if b is None:
         return None
@@ -440,36 +439,11 @@ def _refine(image: np.ndarray, known: np.ndarray, offset: np.ndarray,
                 best, best_msd = candidate, value
     if not subpixel or not np.isfinite(best_msd):
         return best
-    around = np.array([[msd(best + np.array([ey, ex])) for ex in (-1, 0, 1)]
-                       for ey in (-1, 0, 1)])
-    vertex = _bowl_vertex(around)
-    if vertex is not None:
-        return best + vertex
-    # Not a bowl: each axis' parabola through the centre.
-    return best + np.array([vertex_offset(around[0, 1], best_msd, around[2, 1]),
-                            vertex_offset(around[1, 0], best_msd, around[1, 2])])
-
-
-def _bowl_vertex(around: np.ndarray) -> np.ndarray | None:
-    """``(2,)`` ``(dy, dx)``: the minimum of the quadratic fitted (least squares) to ``around``,
-    the ``(3, 3)`` values at the shifts -1..1 about a centre; None where they are not all
-    finite, do not make a bowl or its minimum lies over a pixel away.
-
-    A lattice's dip is a bowl turned with the lattice: on a grid turned by 30 degrees each
-    axis' parabola through the centre alone put its vertex 0.1-0.6 px off (the loft's and the
-    parlour's ceilings under a 45-degree zenith cap), where the fitted bowl, cross term
-    included, lands within 0.15 px."""
-    if not np.isfinite(around).all():
-        return None
-    c = np.linalg.lstsq(_BOWL_TERMS, around.ravel(), rcond=None)[0]
-    hessian = np.array([[2 * c[3], c[4]], [c[4], 2 * c[5]]])
-    if hessian[0, 0] <= 0 or np.linalg.det(hessian) <= 0:
-        return None
-    vertex = -np.linalg.solve(hessian, c[1:3])
-    # Beyond a pixel the bowl is a valley (stripes, a line: its floor runs on along it), whose
-    # vertex along the floor means nothing; clipped, it moved the step across the stripes
-    # as well (the workshop's painted floor round a tripod: -1.17 dB).
-    return vertex if np.abs(vertex).max() <= 1.0 else None
+    out = best.astype(np.float64)
+    for axis in (0, 1):
+        unit = np.eye(2, dtype=np.int64)[axis]
+        out[axis] += vertex_offset(msd(best - unit), best_msd, msd(best + unit))
+    return out
 
 
 def _crossing_dip(msd: np.ndarray, valid: np.ndarray, shift: np.ndarray, others: np.ndarray,
