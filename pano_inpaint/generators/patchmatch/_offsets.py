@@ -46,7 +46,6 @@ _SHORTEST = 4  # shorter offsets (work pixels) are left to the ordinary search
 _VALLEY_FRACTIONS = (1 / 4, 1 / 3, 1 / 2, 2 / 3, 3 / 4)
 _LONG_REACH = 0.75  # share of the tile a basis step's multiples are measured up to
 _LONG_MSD = 1.5  # ... while they match at most this many times worse than the step itself
-_LONG_SLIDE = 1.0  # px: how far the walk from a multiple of the step may move it
 _LONG_PAIRS = 2000  # ... and keep this many pixel pairs known (a 104 px tile's thin ring:
 # 700 at twice its step, whose measure moved the step 0.2 px the wrong way)
 _SNAP = 0.2  # how near whole a dominant offset's coefficients on the basis must be
@@ -569,14 +568,8 @@ def _long_step(features: tuple[np.ndarray, np.ndarray], shift: np.ndarray) -> np
         whole = np.rint(longer).astype(np.int64)
         # The walk must stay by the multiple it set out from: along a line, every shift
         # matches and it slid back to the step itself (two dark lines crossing in a hole:
-        # the step halved forever, an OverflowError). And within a pixel of it: a step
-        # measured to a few tenths of a pixel is off by under a pixel at its double, and a
-        # walk that slid further followed something else than the lattice (the parlour's
-        # ceiling grid under a 45-degree zenith cap: at four steps only the up face's
-        # corners pair up, where its walls show, and the walk slid 1.9 px: a step 0.6 px
-        # off, the joints of copies two steps long 1-1.5 px apart).
-        slide = np.hypot(*(longer - multiple * current))
-        if (slide > min(0.5 * np.hypot(*current), _LONG_SLIDE)
+        # the step halved forever, an OverflowError).
+        if (np.hypot(*(longer - multiple * current)) > 0.5 * np.hypot(*current)
                 or _pairs(known, int(whole[0]), int(whole[1])) < _LONG_PAIRS
                 or not pair_msd(edges, known, int(whole[0]), int(whole[1]), step)
                 <= _LONG_MSD * base):
