@@ -16,6 +16,19 @@ from pano_inpaint.generators.patchmatch import PatchMatch, _offsets, generator
 from pano_inpaint.geometry.cubemap import erp_to_cube
 
 UP = 4
+
+
+@pytest.fixture(autouse=True)
+def _grid_found_at_a_long_step(monkeypatch):
+    """These steps were made for a ceiling grid found at a long step (two cells along and one
+    across: the lattice of five cells that a thin ring confirms by its double), whose whole
+    steps jump over the ring. Since session 56 the grid's own cell is found on these three
+    ceilings (``_offsets._confirmed_by_lattice``); the steps stay for a grid found so where
+    no shorter step dips, and are tested as they were, with that rule off."""
+    monkeypatch.setattr(_offsets, "_confirmed_by_lattice",
+                        lambda msd, valid, minima, dips, confirmed, *rest: confirmed)
+
+
 WIDTH = 1024
 FACE = 328  # the pipeline's face at 1024 px (W / pi, up to a multiple of 8)
 PAD = FACE // 8

@@ -356,7 +356,7 @@ def _ceiling_grid(angle_degrees: float, cell: float) -> np.ndarray:
     return _rgb(0.75 - 0.35 * joint + _noise(np.random.default_rng(0), 0.02))
 
 
-@pytest.mark.parametrize("angle", [20.0, 35.0, 60.0])
+@pytest.mark.parametrize("angle", [28.7, 45.0, 60.0])
 def test_a_turned_grid_through_a_thin_ring_is_found_at_its_own_step(angle):
     """Through the ring of a large cap, twice a diagonal step of a grid leaves the known
     pixels, so the step cannot confirm itself by its double, while a longer shift along the

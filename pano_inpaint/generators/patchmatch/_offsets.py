@@ -656,13 +656,18 @@ def _confirmed_by_lattice(msd: np.ndarray, valid: np.ndarray, minima: np.ndarray
                                 & unmeasured & (length < length[sure].min()))
     if candidates.size < 2:
         return confirmed
+    valley = dict(zip(candidates, _on_valley(msd, valid, minima[candidates] - centre, centre,
+                                             min_strength), strict=True))
     out = confirmed.copy()
     shifts = (minima - centre).astype(np.float64)
     colours_repeat = functools.cache(
         lambda k: _same_colours(image, known, (minima[k] - centre) * scale))
     for i, j in itertools.combinations(candidates, 2):
         basis = np.stack([shifts[i], shifts[j]], axis=1)
-        if not not_parallel(shifts[i], shifts[j]):
+        # Both on valleys (the joints of a grid, half matched along either axis) or neither:
+        # a shift along stripes and one across them span any multiple of the stripes' step
+        # (the workshop's painted floor was copied along its stripes, not three stripes on).
+        if not not_parallel(shifts[i], shifts[j]) or valley[i] != valley[j]:
             continue
         coefficients = np.linalg.solve(basis, shifts[sure].T)  # (2, n)
         whole = np.rint(coefficients)
