@@ -156,9 +156,9 @@ def test_one_axis_is_a_single_shift_off_any_valley():
 def test_a_wider_view_at_the_tiles_scale_keeps_its_own_measure_of_the_steps():
     """At 1024 px the wider view is the tile's own scale (no reduction) and holds every pixel
     of the tile's ring and more. The workshop's ceiling grid (turned by 42 degrees) under a
-    50-degree zenith cap: the step the report names lies within 0.3 px of a step of the whole
-    unmasked up face. Measured again through the tile's thin ring it was 0.5-0.7 px off
-    ([48.5, 42.8]): the joints came back crooked across the cap."""
+    50-degree zenith cap: the step the report names (to a tenth of a pixel) lies within 0.25 px
+    of a step of the whole unmasked up face (0.18). Measured again through the tile's thin
+    ring it moved 0.48 px, to 0.34 px off ([48.3, 43.2]): the joints came back crooked."""
     up = 4
     truth = render_scene("workshop_stripes", 1024, seed=1)
     mask = zenith_mask(512, 1024, 50)
@@ -173,4 +173,4 @@ def test_a_wider_view_at_the_tiles_scale_keeps_its_own_measure_of_the_steps():
     a, b, _ = find_lattice(face, np.ones(face.shape[:2], bool)).basis()
     basis = np.stack([a, b], axis=1)
     coefficients = np.linalg.solve(basis, step)
-    assert np.hypot(*(basis @ (coefficients - np.rint(coefficients)))) <= 0.3
+    assert np.hypot(*(basis @ (coefficients - np.rint(coefficients)))) <= 0.25

@@ -89,8 +89,9 @@ def wider_lattice(bank_image: np.ndarray, bank_hole: np.ndarray,
     if factor == 1:
         # The view is the tile's own scale and holds every pixel its ring does and more: its
         # shifts, measured to a fraction of a pixel there, are not measured again through the
-        # thin ring (which moved the workshop's ceiling grid, turned by 42 degrees under a
-        # 50-degree zenith cap, 0.7 px off a step: crooked joints, -0.97 dB).
+        # thin ring (which moved a step of the workshop's ceiling grid, turned by 42 degrees,
+        # 0.48 px under a 50-degree zenith cap, to 0.34 px off the whole face's against 0.14
+        # on the view: crooked joints across the cap, -1.0 dB).
         return dataclasses.replace(lattice, offsets=lattice.offsets[keep],
                                    strength=lattice.strength[keep], along=lattice.along[keep])
     offsets = np.array([refine_shift(image, known, factor * lattice.offsets[k])
