@@ -628,8 +628,9 @@ def _confirmed_by_lattice(msd: np.ndarray, valid: np.ndarray, minima: np.ndarray
                           dips: np.ndarray, confirmed: np.ndarray, image: np.ndarray,
                           known: np.ndarray, scale: int, min_strength: float) -> np.ndarray:
     """``confirmed`` with the sharp dips whose doubles cannot be measured confirmed by the
-    lattice instead: two of them, not parallel, that span a confirmed shift with whole
-    coefficients (at most ``_SPAN_COEFFICIENT``, within ``_SPAN_PIXELS`` per term) are its
+    lattice instead: two of them, not parallel, both on valleys or neither, each shorter than
+    every confirmed shift, that span a confirmed shift with whole coefficients (at most
+    ``_SPAN_COEFFICIENT``, within ``_SPAN_PIXELS`` per term) and whose colours repeat are its
     steps.
 
     Through the ring of a large cap the double of a short diagonal step leaves the known
