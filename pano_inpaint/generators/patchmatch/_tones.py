@@ -34,6 +34,7 @@ follows; a lattice that is not tiles), the fill is left as it is.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import cv2
@@ -63,6 +64,7 @@ _BLOCK = 1 << 18
 # peaks up to 0.41 at shifts that are no k / n of the cell).
 _SAME_CELL = 0.4
 _MOST_TILES = 10  # a fraction of a cell is snapped to k / n for n up to this
+_CELL_PARTS = math.lcm(*range(1, _MOST_TILES + 1))  # every such k / n is whole parts of this
 # Steps of the tiles shorter than this (px) are the mean cell image's blur, not tiles: edges
 # blurred over 2-3 px match themselves near the zero shift (the yard's bricks under a
 # 45-degree cap at 1024 px: tenths of its 23 px cell, 4.6 px, strips that explained more of
@@ -237,19 +239,23 @@ def _peak_at(match: np.ndarray, i: int, j: int) -> tuple[float, float]:
 
 def _group(generators: list[tuple[float, float]]) -> set[tuple[float, float]]:
     """The shifts (fractions of the cell along ``a`` and ``b``, modulo 1) the ``generators``
-    make, at most ``_MOST_TILES`` of them (more: the empty set)."""
-    group = {(0.0, 0.0)}
-    frontier = [(0.0, 0.0)]
+    (each ``k / n``, :func:`_snap`) make, at most ``_MOST_TILES`` of them (more: the empty
+    set). Counted in whole parts of the cell (every ``k / n`` is one), not in floats: a third
+    added to itself drifts a millionth each turn when rounded, and the group of thirds never
+    closed (the plaza's cell of three tiles was refused)."""
+    steps = [tuple(round(f * _CELL_PARTS) % _CELL_PARTS for f in g) for g in generators]
+    group = {(0, 0)}
+    frontier = [(0, 0)]
     while frontier:
         p = frontier.pop()
-        for g in generators:
-            q = (round((p[0] + g[0]) % 1.0, 6) % 1.0, round((p[1] + g[1]) % 1.0, 6) % 1.0)
+        for g in steps:
+            q = ((p[0] + g[0]) % _CELL_PARTS, (p[1] + g[1]) % _CELL_PARTS)
             if q not in group:
                 group.add(q)
                 frontier.append(q)
                 if len(group) > _MOST_TILES:
                     return set()
-    return group
+    return {(i / _CELL_PARTS, j / _CELL_PARTS) for i, j in group}
 
 
 def _tile_bases(edges: np.ndarray, s: np.ndarray, t: np.ndarray, a: np.ndarray,
