@@ -2284,12 +2284,20 @@ class PatchMatch:
             if values is not None and bank_values is not None:
                 self._reconstruct(bank_values, values[i], done, box, field, bank.geo, np.inf)
             if p.tile_tones:
+                # A line painted across the tiles keeps its paint: neither toned as the tile
+                # it crosses nor counted in a tile's tone (the hall's and the yard's stripes,
+                # once their tiles were cut right, came back in the tiles' grey).
+                painted = np.zeros_like(done)
+                for part in parts:
+                    if part.paint is not None:
+                        painted |= part.paint
                 for part in parts:
                     if part.lattice is None:
                         continue
                     to_grid = _IDENTITY if part.plane is None else part.plane.to_grid
                     note, toned = tile_tones(image[i], None if values is None else values[i],
-                                             ~problem.hole[i], done & part.region, part.lattice,
+                                             ~problem.hole[i] & ~painted,
+                                             done & part.region & ~painted, part.lattice,
                                              to_grid, field.nnf, own, whole=p.tile_tones_whole)
                     if toned is not None:
                         field.toned = toned if field.toned is None else field.toned | toned
