@@ -252,8 +252,25 @@ def _group(generators: list[tuple[float, float]]) -> set[tuple[float, float]]:
     return group
 
 
+def _cell_match(values: np.ndarray, at: np.ndarray) -> np.ndarray | None:
+    """``(BINS, BINS)``: the normalised cyclic autocorrelation of the mean cell image of
+    ``values`` (each point in bin ``at``), each shift scored with the best within a bin of it;
+    None where the image is flat."""
+    count = np.bincount(at, minlength=_BINS * _BINS)
+    total = np.bincount(at, values, minlength=_BINS * _BINS)
+    mean = np.where(count > 0, total / np.maximum(count, 1), values.mean()).reshape(_BINS, _BINS)
+    mean -= mean.mean()
+    match = np.fft.ifft2(np.abs(np.fft.fft2(mean)) ** 2).real  # (BINS, BINS) cyclic
+    if match[0, 0] <= 0:
+        return None
+    match /= match[0, 0]
+    return np.max([np.roll(match, (dy, dx), axis=(0, 1)) for dy in (-1, 0, 1)
+                   for dx in (-1, 0, 1)], axis=0)
+
+
 def _tile_bases(edges: np.ndarray, s: np.ndarray, t: np.ndarray, a: np.ndarray,
-                b: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, int]]:
+                b: np.ndarray, families: tuple[np.ndarray, np.ndarray] | None = None
+                ) -> list[tuple[np.ndarray, np.ndarray, int]]:
     """The tiles' own basis (two shortest steps, not parallel) and how many tiles a cell of
     ``a, b`` holds.
 
@@ -263,7 +280,13 @@ def _tile_bases(edges: np.ndarray, s: np.ndarray, t: np.ndarray, a: np.ndarray,
     of every tile of a cell whatever their tones, and matches itself under the tiles' steps
     within the cell: those steps are a group (of shifts modulo the cell), and the largest
     group of shifts ``k / n`` of the cell under all of which the image matches itself (each
-    ``_SAME_CELL`` of its normalised autocorrelation at least) is the tiles'."""
+    ``_SAME_CELL`` of its normalised autocorrelation at least) is the tiles'.
+
+    ``families``: the edges across ``a`` and across ``b`` apart (the gradient's parts along
+    each), where known: each must match itself under the steps as well. A grid of thin joints
+    matches about half under any shift along one family of its joints (those lines stay, the
+    others move): the workshop's ceiling panels were cut into strips a tenth of a cell wide,
+    one on each joint, and their tones taken for random (the joints' crossings pale)."""
     bins_s = np.floor((s - np.floor(s)) * _BINS).astype(np.int64) % _BINS
     bins_t = np.floor((t - np.floor(t)) * _BINS).astype(np.int64) % _BINS
     at = bins_s * _BINS + bins_t
@@ -283,9 +306,12 @@ def _tile_bases(edges: np.ndarray, s: np.ndarray, t: np.ndarray, a: np.ndarray,
              for fi, fj in [map(_snap, _peak_at(match, int(i), int(j)))]
              if fi is not None and fj is not None and (fi, fj) != (0.0, 0.0)}
 
+    maps = [near] + ([] if families is None else
+                     [m for m in (_cell_match(f, at) for f in families) if m is not None])
+
     def score(group: set[tuple[float, float]]) -> float:
-        return min(float(near[int(round(fi * _BINS)) % _BINS, int(round(fj * _BINS)) % _BINS])
-                   for fi, fj in group if (fi, fj) != (0.0, 0.0))
+        return min(float(m[int(round(fi * _BINS)) % _BINS, int(round(fj * _BINS)) % _BINS])
+                   for fi, fj in group if (fi, fj) != (0.0, 0.0) for m in maps)
 
     groups = [frozenset({(0.0, 0.0)})]
     candidates = [[g] for g in steps] + [[g, h] for g in steps for h in steps if g < h]
@@ -419,7 +445,8 @@ def find_cells(image: np.ndarray, known: np.ndarray, copied: np.ndarray, to_grid
     reduced = luma_sub if k == 1 else channel_mean(cv2.resize(
         np.ascontiguousarray(colour, np.float32), luma_sub.shape[::-1],
         interpolation=cv2.INTER_AREA).reshape(*luma_sub.shape, -1)).astype(np.float32)
-    edges = np.hypot(cv2.Sobel(reduced, cv2.CV_32F, 1, 0), cv2.Sobel(reduced, cv2.CV_32F, 0, 1))
+    grad_x, grad_y = cv2.Sobel(reduced, cv2.CV_32F, 1, 0), cv2.Sobel(reduced, cv2.CV_32F, 0, 1)
+    edges = np.hypot(grad_x, grad_y)
     luma = luma_sub[mine][::stride].astype(np.float64)
     if float(luma.var()) <= 0:
         return None
@@ -427,8 +454,14 @@ def find_cells(image: np.ndarray, known: np.ndarray, copied: np.ndarray, to_grid
     # phase and candidate).
     every = max(1, int(mine.sum() // _CELL_SAMPLES))
     laid = []
+    # The edges across each step apart, on a tile's own lattice (on a plane's grid the
+    # directions change across the view).
+    families = None if not np.allclose(to_grid, np.eye(3)) else tuple(
+        np.abs(v[0] * grad_y + v[1] * grad_x)[mine][::every].astype(np.float64)
+        / np.hypot(*v) for v in (a, b))
     for first, second, tiles in _tile_bases(edges[mine][::every].astype(np.float64),
-                                            s[mine][::every], t[mine][::every], a, b):
+                                            s[mine][::every], t[mine][::every], a, b,
+                                            families):
         # Rows along either step, or along their sum or difference (a running bond's rows
         # lie along the brick's long side, which the two shortest steps need not be).
         best = None
