@@ -598,3 +598,17 @@ def test_a_peak_between_bins_is_placed_between_them():
     assert fj * 32 == pytest.approx(6.4, abs=0.1)
     assert tones._snap(fi) == pytest.approx(0.5)
     assert tones._snap(fj) == pytest.approx(0.2)
+
+
+def test_a_ceilings_panels_are_not_cut_into_strips_along_one_family_of_joints():
+    """The workshop's ceiling (its up face, panels of one tone under a lamp, thin dark joints)
+    under a 45-degree zenith cap, its grid found at its own cell: shifted along one family of
+    joints by a tenth of a cell, the mean cell image's edges match about half (those joints
+    stay), and the panels were cut into strips, one on each joint, whose tones looked random:
+    the crossings in the hole kept 0.59 of their darkness. A tile step must match the edges
+    across each of the cell's steps too: 0.78."""
+    from tests.generators.test_patchmatch_far_ring import _crossings_kept
+
+    kept, whole = _crossings_kept("workshop_stripes", PatchMatch())
+    assert whole
+    assert kept >= 0.7, kept
