@@ -113,6 +113,13 @@ _TONES_CONTRAST = 0.15
 # (:func:`_randomness`; measured on the 1K scenes: their floors of random tones 0.63-1.03, the
 # ceilings' panels and the workshop's painted floor, of one tone under their light, 0.04-0.35).
 _TONES_RANDOM = 0.5
+# Or where a smooth light (a quadratic over the tiles' rows and columns) explains this share of
+# the known tiles' tones, with at least _SMOOTH_TILES of them: a ceiling's panels of one tone
+# under its lamp, seen through the thin ring of a zenith cap, whose neighbours along the ring
+# differ nearly as much as any two (randomness 0.47-0.63; their light explains 0.95-0.98, the
+# scenes' floors of random tones 0.03-0.46).
+_TONES_SMOOTH = 0.8
+_SMOOTH_TILES = 12
 # Tones that alternate from tile to tile under their random spread (the scenes' tiles: a
 # checkerboard of two light tones, 0.78 and 0.70, each tile's tone scaled by 0.92-1.08, and the
 # odd dark one): the known tiles split by the parity of row + column (or of the row, or of the
@@ -148,6 +155,8 @@ class Cells:
             (:func:`_randomness`).
         width: tiles a row of ``index`` numbers (tile ``i`` lies in row ``i // width``,
             column ``i % width``); 0: not known.
+        smooth: the share of the known tiles' tone variance a smooth light explains
+            (:func:`_smooth_share`).
     """
 
     box: tuple[slice, slice]
@@ -159,6 +168,7 @@ class Cells:
     placement: tuple | None = None  # (to_grid, along, across, shear, phase) for :meth:`key_at`
     randomness: float = 1.0
     width: int = 0
+    smooth: float = 0.0
 
     def _placed(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, ...]:
         """``s, t`` (:func:`_coordinates`) and the tile row, column and place in it
@@ -492,6 +502,7 @@ def find_cells(image: np.ndarray, known: np.ndarray, copied: np.ndarray, to_grid
     width = int(column[mine].max()) + 1
     randomness = _randomness(luma_sub, inside, np.where(mine, row * width + column, -1), column,
                              width)
+    smooth = _smooth_share(luma_sub, inside, np.where(mine, row * width + column, -1), width)
     # The tiles laid over the copied pixels and a tile around them (their known parts and
     # the tiles around): a tile is at most the longest of the steps' cell.
     reach = int(np.ceil(max(np.hypot(*v) for v in (along_, across, along_ + across,
@@ -504,7 +515,7 @@ def find_cells(image: np.ndarray, known: np.ndarray, copied: np.ndarray, to_grid
     near = _near(ts, tt, copied[box], 2 * _MARGIN)
     index, border, width = _laid(ts, tt, near, shear, (phase[0], phase[1]))
     return Cells(box, index, border, float(explained), float(explained - median), tiles,
-                 placement, randomness, width)
+                 placement, randomness, width, smooth)
 
 
 def _box_coordinates(to_grid: np.ndarray, box: tuple[slice, slice], a: np.ndarray,
@@ -572,6 +583,25 @@ def _near(s: np.ndarray, t: np.ndarray, copied: np.ndarray, margin: float) -> np
         span = u[copied & near]
         near &= (u >= span.min() - margin) & (u <= span.max() + margin)
     return near
+
+
+def _smooth_share(luma: np.ndarray, inside: np.ndarray, index: np.ndarray, width: int
+                  ) -> float:
+    """The share of the variance of the known tiles' mean ``luma`` (tiles numbered by
+    ``index``, ``width`` to a row) that a quadratic over their row and column explains: near
+    1 for tiles of one tone under a light, small for tones drawn at random (0 with fewer
+    than ``_SMOOTH_TILES`` tiles known)."""
+    count = np.bincount(index[inside], minlength=index.max() + 1)
+    tone = np.bincount(index[inside], luma[inside], minlength=count.size) / np.maximum(count, 1)
+    enough = count >= max(8, 0.2 * np.median(count[count > 0])) if (count > 0).any() else count > 0
+    ids = np.flatnonzero(enough)
+    spread = float(((tone[ids] - tone[ids].mean()) ** 2).sum()) if ids.size else 0.0
+    if ids.size < _SMOOTH_TILES or spread <= 0:
+        return 0.0
+    row, column = (ids // width).astype(np.float64), (ids % width).astype(np.float64)
+    terms = np.stack([np.ones_like(row), row, column, row**2, row * column, column**2], axis=1)
+    fitted = terms @ np.linalg.lstsq(terms, tone[ids], rcond=None)[0]
+    return float(1.0 - ((tone[ids] - fitted) ** 2).sum() / spread)
 
 
 def _randomness(luma: np.ndarray, inside: np.ndarray, index: np.ndarray, column: np.ndarray,
@@ -938,6 +968,9 @@ def tile_tones(image: np.ndarray, values: np.ndarray | None, known: np.ndarray,
         return (f"tile tones skipped (neighbouring tiles' tones differ by "
                 f"{cells.randomness:.2f} of random ones: tiles of one tone under "
                 "shading)"), None
+    if cells.smooth >= _TONES_SMOOTH:
+        return (f"tile tones skipped (a smooth light explains {cells.smooth:.2f} of the "
+                "known tiles' tones: tiles of one tone under shading)"), None
     sources = _sources(cells, copied, nnf, own, image, known)
     plan = give_tones(image, known, copied, cells, sources=sources, typical=True,
                       whole=whole)
