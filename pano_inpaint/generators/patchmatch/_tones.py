@@ -115,6 +115,13 @@ _TONES_CONTRAST = 0.15
 # (:func:`_randomness`; measured on the 1K scenes: their floors of random tones 0.63-1.03, the
 # ceilings' panels and the workshop's painted floor, of one tone under their light, 0.04-0.35).
 _TONES_RANDOM = 0.5
+# Or where a smooth light (a quadratic over the tiles' rows and columns) explains this share of
+# the known tiles' tones, with at least _SMOOTH_TILES of them: a ceiling's panels of one tone
+# under its lamp, seen through the thin ring of a zenith cap, whose neighbours along the ring
+# differ nearly as much as any two (randomness 0.47-0.63; their light explains 0.95-0.98, the
+# scenes' floors of random tones 0.03-0.46).
+_TONES_SMOOTH = 0.8
+_SMOOTH_TILES = 12
 # Tones that alternate from tile to tile under their random spread (the scenes' tiles: a
 # checkerboard of two light tones, 0.78 and 0.70, each tile's tone scaled by 0.92-1.08, and the
 # odd dark one): the known tiles split by the parity of row + column (or of the row, or of the
@@ -150,6 +157,8 @@ class Cells:
             (:func:`_randomness`).
         width: tiles a row of ``index`` numbers (tile ``i`` lies in row ``i // width``,
             column ``i % width``); 0: not known.
+        smooth: the share of the known tiles' tone variance a smooth light explains
+            (:func:`_smooth_share`).
     """
 
     box: tuple[slice, slice]
@@ -161,6 +170,7 @@ class Cells:
     placement: tuple | None = None  # (to_grid, along, across, shear, phase) for :meth:`key_at`
     randomness: float = 1.0
     width: int = 0
+    smooth: float = 0.0
 
     def _placed(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, ...]:
         """``s, t`` (:func:`_coordinates`) and the tile row, column and place in it
@@ -258,8 +268,25 @@ def _group(generators: list[tuple[float, float]]) -> set[tuple[float, float]]:
     return {(i / _CELL_PARTS, j / _CELL_PARTS) for i, j in group}
 
 
+def _cell_match(values: np.ndarray, at: np.ndarray) -> np.ndarray | None:
+    """``(BINS, BINS)``: the normalised cyclic autocorrelation of the mean cell image of
+    ``values`` (each point in bin ``at``), each shift scored with the best within a bin of it;
+    None where the image is flat."""
+    count = np.bincount(at, minlength=_BINS * _BINS)
+    total = np.bincount(at, values, minlength=_BINS * _BINS)
+    mean = np.where(count > 0, total / np.maximum(count, 1), values.mean()).reshape(_BINS, _BINS)
+    mean -= mean.mean()
+    match = np.fft.ifft2(np.abs(np.fft.fft2(mean)) ** 2).real  # (BINS, BINS) cyclic
+    if match[0, 0] <= 0:
+        return None
+    match /= match[0, 0]
+    return np.max([np.roll(match, (dy, dx), axis=(0, 1)) for dy in (-1, 0, 1)
+                   for dx in (-1, 0, 1)], axis=0)
+
+
 def _tile_bases(edges: np.ndarray, s: np.ndarray, t: np.ndarray, a: np.ndarray,
-                b: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, int]]:
+                b: np.ndarray, families: tuple[np.ndarray, np.ndarray] | None = None
+                ) -> list[tuple[np.ndarray, np.ndarray, int]]:
     """The tiles' own basis (two shortest steps, not parallel) and how many tiles a cell of
     ``a, b`` holds.
 
@@ -269,7 +296,13 @@ def _tile_bases(edges: np.ndarray, s: np.ndarray, t: np.ndarray, a: np.ndarray,
     of every tile of a cell whatever their tones, and matches itself under the tiles' steps
     within the cell: those steps are a group (of shifts modulo the cell), and the largest
     group of shifts ``k / n`` of the cell under all of which the image matches itself (each
-    ``_SAME_CELL`` of its normalised autocorrelation at least) is the tiles'."""
+    ``_SAME_CELL`` of its normalised autocorrelation at least) is the tiles'.
+
+    ``families``: the edges across ``a`` and across ``b`` apart (the gradient's parts along
+    each), where known: each must match itself under the steps as well. A grid of thin joints
+    matches about half under any shift along one family of its joints (those lines stay, the
+    others move): the workshop's ceiling panels were cut into strips a tenth of a cell wide,
+    one on each joint, and their tones taken for random (the joints' crossings pale)."""
     bins_s = np.floor((s - np.floor(s)) * _BINS).astype(np.int64) % _BINS
     bins_t = np.floor((t - np.floor(t)) * _BINS).astype(np.int64) % _BINS
     at = bins_s * _BINS + bins_t
@@ -289,9 +322,12 @@ def _tile_bases(edges: np.ndarray, s: np.ndarray, t: np.ndarray, a: np.ndarray,
              for fi, fj in [map(_snap, _peak_at(match, int(i), int(j)))]
              if fi is not None and fj is not None and (fi, fj) != (0.0, 0.0)}
 
+    maps = [near] + ([] if families is None else
+                     [m for m in (_cell_match(f, at) for f in families) if m is not None])
+
     def score(group: set[tuple[float, float]]) -> float:
-        return min(float(near[int(round(fi * _BINS)) % _BINS, int(round(fj * _BINS)) % _BINS])
-                   for fi, fj in group if (fi, fj) != (0.0, 0.0))
+        return min(float(m[int(round(fi * _BINS)) % _BINS, int(round(fj * _BINS)) % _BINS])
+                   for fi, fj in group if (fi, fj) != (0.0, 0.0) for m in maps)
 
     groups = [frozenset({(0.0, 0.0)})]
     candidates = [[g] for g in steps] + [[g, h] for g in steps for h in steps if g < h]
@@ -425,7 +461,8 @@ def find_cells(image: np.ndarray, known: np.ndarray, copied: np.ndarray, to_grid
     reduced = luma_sub if k == 1 else channel_mean(cv2.resize(
         np.ascontiguousarray(colour, np.float32), luma_sub.shape[::-1],
         interpolation=cv2.INTER_AREA).reshape(*luma_sub.shape, -1)).astype(np.float32)
-    edges = np.hypot(cv2.Sobel(reduced, cv2.CV_32F, 1, 0), cv2.Sobel(reduced, cv2.CV_32F, 0, 1))
+    grad_x, grad_y = cv2.Sobel(reduced, cv2.CV_32F, 1, 0), cv2.Sobel(reduced, cv2.CV_32F, 0, 1)
+    edges = np.hypot(grad_x, grad_y)
     luma = luma_sub[mine][::stride].astype(np.float64)
     if float(luma.var()) <= 0:
         return None
@@ -433,8 +470,14 @@ def find_cells(image: np.ndarray, known: np.ndarray, copied: np.ndarray, to_grid
     # phase and candidate).
     every = max(1, int(mine.sum() // _CELL_SAMPLES))
     laid = []
+    # The edges across each step apart, on a tile's own lattice (on a plane's grid the
+    # directions change across the view).
+    families = None if not np.allclose(to_grid, np.eye(3)) else tuple(
+        np.abs(v[0] * grad_y + v[1] * grad_x)[mine][::every].astype(np.float64)
+        / np.hypot(*v) for v in (a, b))
     for first, second, tiles in _tile_bases(edges[mine][::every].astype(np.float64),
-                                            s[mine][::every], t[mine][::every], a, b):
+                                            s[mine][::every], t[mine][::every], a, b,
+                                            families):
         # Rows along either step, or along their sum or difference (a running bond's rows
         # lie along the brick's long side, which the two shortest steps need not be).
         best = None
@@ -465,6 +508,7 @@ def find_cells(image: np.ndarray, known: np.ndarray, copied: np.ndarray, to_grid
     width = int(column[mine].max()) + 1
     randomness = _randomness(luma_sub, inside, np.where(mine, row * width + column, -1), column,
                              width)
+    smooth = _smooth_share(luma_sub, inside, np.where(mine, row * width + column, -1), width)
     # The tiles laid over the copied pixels and a tile around them (their known parts and
     # the tiles around): a tile is at most the longest of the steps' cell.
     reach = int(np.ceil(max(np.hypot(*v) for v in (along_, across, along_ + across,
@@ -477,7 +521,7 @@ def find_cells(image: np.ndarray, known: np.ndarray, copied: np.ndarray, to_grid
     near = _near(ts, tt, copied[box], 2 * _MARGIN)
     index, border, width = _laid(ts, tt, near, shear, (phase[0], phase[1]))
     return Cells(box, index, border, float(explained), float(explained - median), tiles,
-                 placement, randomness, width)
+                 placement, randomness, width, smooth)
 
 
 def _box_coordinates(to_grid: np.ndarray, box: tuple[slice, slice], a: np.ndarray,
@@ -545,6 +589,25 @@ def _near(s: np.ndarray, t: np.ndarray, copied: np.ndarray, margin: float) -> np
         span = u[copied & near]
         near &= (u >= span.min() - margin) & (u <= span.max() + margin)
     return near
+
+
+def _smooth_share(luma: np.ndarray, inside: np.ndarray, index: np.ndarray, width: int
+                  ) -> float:
+    """The share of the variance of the known tiles' mean ``luma`` (tiles numbered by
+    ``index``, ``width`` to a row) that a quadratic over their row and column explains: near
+    1 for tiles of one tone under a light, small for tones drawn at random (0 with fewer
+    than ``_SMOOTH_TILES`` tiles known)."""
+    count = np.bincount(index[inside], minlength=index.max() + 1)
+    tone = np.bincount(index[inside], luma[inside], minlength=count.size) / np.maximum(count, 1)
+    enough = count >= max(8, 0.2 * np.median(count[count > 0])) if (count > 0).any() else count > 0
+    ids = np.flatnonzero(enough)
+    spread = float(((tone[ids] - tone[ids].mean()) ** 2).sum()) if ids.size else 0.0
+    if ids.size < _SMOOTH_TILES or spread <= 0:
+        return 0.0
+    row, column = (ids // width).astype(np.float64), (ids % width).astype(np.float64)
+    terms = np.stack([np.ones_like(row), row, column, row**2, row * column, column**2], axis=1)
+    fitted = terms @ np.linalg.lstsq(terms, tone[ids], rcond=None)[0]
+    return float(1.0 - ((tone[ids] - fitted) ** 2).sum() / spread)
 
 
 def _randomness(luma: np.ndarray, inside: np.ndarray, index: np.ndarray, column: np.ndarray,
@@ -911,6 +974,9 @@ def tile_tones(image: np.ndarray, values: np.ndarray | None, known: np.ndarray,
         return (f"tile tones skipped (neighbouring tiles' tones differ by "
                 f"{cells.randomness:.2f} of random ones: tiles of one tone under "
                 "shading)"), None
+    if cells.smooth >= _TONES_SMOOTH:
+        return (f"tile tones skipped (a smooth light explains {cells.smooth:.2f} of the "
+                "known tiles' tones: tiles of one tone under shading)"), None
     sources = _sources(cells, copied, nnf, own, image, known)
     plan = give_tones(image, known, copied, cells, sources=sources, typical=True,
                       whole=whole)
