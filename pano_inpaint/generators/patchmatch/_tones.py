@@ -470,11 +470,11 @@ def find_cells(image: np.ndarray, known: np.ndarray, copied: np.ndarray, to_grid
     # phase and candidate).
     every = max(1, int(mine.sum() // _CELL_SAMPLES))
     laid = []
-    # The edges across each step apart: the gradient along the rise of ``s`` (a joint that
-    # ``a`` crosses lies along ``t``) and of ``t``, pixel by pixel (on a plane's grid their
-    # directions change across the view; on an oblique lattice neither is along a step).
-    families = tuple(_across(grad_y, grad_x, coordinate)[mine][::every].astype(np.float64)
-                     for coordinate in (s, t))
+    # The edges across each step apart: the gradient along ``a`` (where ``t`` stays), which
+    # the joints along ``a`` have none of, and along ``b``, pixel by pixel (on a plane's grid
+    # the steps' directions change across the view).
+    families = tuple(_along(grad_y, grad_x, other)[mine][::every].astype(np.float64)
+                     for other in (t, s))
     for first, second, tiles in _tile_bases(edges[mine][::every].astype(np.float64),
                                             s[mine][::every], t[mine][::every], a, b,
                                             families):
@@ -524,13 +524,13 @@ def find_cells(image: np.ndarray, known: np.ndarray, copied: np.ndarray, to_grid
                  placement, randomness, width, smooth)
 
 
-def _across(grad_y: np.ndarray, grad_x: np.ndarray, coordinate: np.ndarray) -> np.ndarray:
-    """``(h, w)``: the size of the gradient ``grad_y, grad_x`` along the direction in which
-    ``coordinate`` (``(h, w)``, a grid coordinate at each pixel) rises: the edges of lines
-    along which it is constant."""
+def _along(grad_y: np.ndarray, grad_x: np.ndarray, coordinate: np.ndarray) -> np.ndarray:
+    """``(h, w)``: the size of the gradient ``grad_y, grad_x`` along the lines on which
+    ``coordinate`` (``(h, w)``, a grid coordinate at each pixel) stays the same: nothing of
+    the edges of such lines, whatever the angle between the grid's steps."""
     rise_y, rise_x = np.gradient(coordinate)
     length = np.hypot(rise_y, rise_x)
-    return np.abs(grad_y * rise_y + grad_x * rise_x) / np.where(length > 0, length, 1.0)
+    return np.abs(grad_y * rise_x - grad_x * rise_y) / np.where(length > 0, length, 1.0)
 
 
 def _box_coordinates(to_grid: np.ndarray, box: tuple[slice, slice], a: np.ndarray,
