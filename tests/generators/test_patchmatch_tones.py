@@ -670,3 +670,24 @@ def test_a_ceilings_panels_under_a_lamp_keep_their_tone_through_a_thin_ring():
     notes = [n for r in inpaint(blanked, mask).regions for n in r.notes
              if "face U: tile tones" in n]
     assert notes and all("tile tones skipped" in n for n in notes), notes
+
+
+def test_each_joint_family_s_edges_hold_nothing_of_the_other_s_on_an_oblique_grid():
+    """Joints along ``a`` only (lines on which ``t`` stays), on a lattice whose steps meet at
+    60 degrees, seen in perspective: the edges across ``a`` (the gradient along ``a``'s lines)
+    hold none of them, the edges across ``b`` all. Measured along the rise of the other
+    coordinate instead, half the joints' edges leaked into the wrong family."""
+    import cv2
+
+    a = np.array([0.0, 24.0])
+    b = np.array([20.8, 12.0])  # 60 degrees from a
+    to_grid = np.array([[1.0, 0.1, 0.0], [0.05, 1.0, 0.0], [0.0015, 0.001, 1.0]])
+    gy, gx = tones._grid(to_grid, (slice(0, 160), slice(0, 160)), 1)
+    s, t = tones._coordinates(gy, gx, a, b)
+    off = np.minimum(t - np.floor(t), np.ceil(t) - t)  # cells to the nearest joint along a
+    luma = (0.8 - 0.5 * np.exp(-0.5 * (off * 20.0 / 1.5) ** 2)).astype(np.float32)  # soft joints
+    grad_x, grad_y = cv2.Sobel(luma, cv2.CV_32F, 1, 0), cv2.Sobel(luma, cv2.CV_32F, 0, 1)
+    across_a = tones._along(grad_y, grad_x, t)
+    across_b = tones._along(grad_y, grad_x, s)
+    assert across_b.sum() > 0
+    assert across_a.sum() < 0.05 * across_b.sum()

@@ -298,8 +298,8 @@ def _tile_bases(edges: np.ndarray, s: np.ndarray, t: np.ndarray, a: np.ndarray,
     group of shifts ``k / n`` of the cell under all of which the image matches itself (each
     ``_SAME_CELL`` of its normalised autocorrelation at least) is the tiles'.
 
-    ``families``: the edges across ``a`` and across ``b`` apart (the gradient's parts along
-    each), where known: each must match itself under the steps as well. A grid of thin joints
+    ``families``: the edges across ``a`` and across ``b`` apart (:func:`_along`), where
+    known: each must match itself under the steps as well. A grid of thin joints
     matches about half under any shift along one family of its joints (those lines stay, the
     others move): the workshop's ceiling panels were cut into strips a tenth of a cell wide,
     one on each joint, and their tones taken for random (the joints' crossings pale)."""
