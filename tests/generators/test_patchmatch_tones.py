@@ -691,3 +691,15 @@ def test_each_joint_family_s_edges_hold_nothing_of_the_other_s_on_an_oblique_gri
     across_b = tones._along(grad_y, grad_x, s)
     assert across_b.sum() > 0
     assert across_a.sum() < 0.05 * across_b.sum()
+
+
+def test_a_joint_family_s_edges_are_finite_beside_a_grid_s_horizon():
+    """Beyond a plane's horizon its grid coordinates are not finite; the pixels beside it
+    (whose rise takes them in) count no edge instead of a NaN, which would void every match
+    of the mean cell image."""
+    coordinate = np.tile(np.arange(40, dtype=np.float64) / 7.0, (40, 1))
+    coordinate[:, 30:] = np.inf
+    grad = np.ones((40, 40), np.float32)
+    along = tones._along(grad, grad, coordinate)
+    assert np.isfinite(along).all()
+    assert along[:, :28].min() > 0

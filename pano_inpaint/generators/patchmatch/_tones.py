@@ -527,10 +527,14 @@ def find_cells(image: np.ndarray, known: np.ndarray, copied: np.ndarray, to_grid
 def _along(grad_y: np.ndarray, grad_x: np.ndarray, coordinate: np.ndarray) -> np.ndarray:
     """``(h, w)``: the size of the gradient ``grad_y, grad_x`` along the lines on which
     ``coordinate`` (``(h, w)``, a grid coordinate at each pixel) stays the same: nothing of
-    the edges of such lines, whatever the angle between the grid's steps."""
-    rise_y, rise_x = np.gradient(coordinate)
-    length = np.hypot(rise_y, rise_x)
-    return np.abs(grad_y * rise_x - grad_x * rise_y) / np.where(length > 0, length, 1.0)
+    the edges of such lines, whatever the angle between the grid's steps. 0 where the
+    coordinate's rise is not finite (beside the horizon of a plane's grid, which no cell
+    reaches: one NaN would void the mean cell image's every match)."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        rise_y, rise_x = np.gradient(coordinate)
+        length = np.hypot(rise_y, rise_x)
+        along = np.abs(grad_y * rise_x - grad_x * rise_y) / np.where(length > 0, length, 1.0)
+    return np.where(np.isfinite(along), along, 0.0)
 
 
 def _box_coordinates(to_grid: np.ndarray, box: tuple[slice, slice], a: np.ndarray,
