@@ -82,6 +82,16 @@ def _cut_tiles(image: np.ndarray, out: np.ndarray, ids: np.ndarray, joint: np.nd
     return np.array(errors)
 
 
+def _assert_each_cell_is_a_tile(cells: Cells, ids: np.ndarray, joint: np.ndarray) -> None:
+    """Each found cell is one of the floor's tiles and each tile one cell (up to the joints'
+    pixels)."""
+    box = cells.box
+    inside = (joint[box] >= 3.0) & (cells.index >= 0)
+    pairs = np.unique(np.stack([cells.index[inside], ids[box][inside]], axis=1), axis=0)
+    assert len(np.unique(pairs[:, 0])) == len(pairs)
+    assert len(np.unique(pairs[:, 1])) == len(pairs)
+
+
 # The structure step's own fill: the finishing touches (the stitch, the smooth structure at
 # the border, the band gains) off, as they blend whatever tones the copies have.
 RAW = {"stitch": False, "structure_depth": 0, "detail_bands": 0, "detail_depth": 0}
@@ -154,12 +164,7 @@ def test_the_cells_are_the_tiles_even_where_the_lattice_steps_over_two():
     assert cells is not None
     assert cells.tiles == 2
     assert cells.explained > 0.8
-    # Each found cell is one of the floor's tiles (up to the joints' pixels).
-    box = cells.box
-    inside = (joint[box] >= 3.0) & (cells.index >= 0)
-    pairs = np.unique(np.stack([cells.index[inside], ids[box][inside]], axis=1), axis=0)
-    assert len(np.unique(pairs[:, 0])) == len(pairs)
-    assert len(np.unique(pairs[:, 1])) == len(pairs)
+    _assert_each_cell_is_a_tile(cells, ids, joint)
 
 
 def test_the_cells_are_the_tiles_where_the_lattice_steps_over_ten():
@@ -174,11 +179,7 @@ def test_the_cells_are_the_tiles_where_the_lattice_steps_over_ten():
                        float(max(np.hypot(*(a + b)), np.hypot(*(a - b)))))
     assert cells is not None
     assert cells.tiles == 10
-    box = cells.box
-    inside = (joint[box] >= 3.0) & (cells.index >= 0)
-    pairs = np.unique(np.stack([cells.index[inside], ids[box][inside]], axis=1), axis=0)
-    assert len(np.unique(pairs[:, 0])) == len(pairs)
-    assert len(np.unique(pairs[:, 1])) == len(pairs)
+    _assert_each_cell_is_a_tile(cells, ids, joint)
 
 
 def test_the_cells_are_the_tiles_where_the_lattice_steps_over_three_in_a_row():
@@ -193,11 +194,7 @@ def test_the_cells_are_the_tiles_where_the_lattice_steps_over_three_in_a_row():
                        float(max(np.hypot(*(a + b)), np.hypot(*(a - b)))))
     assert cells is not None
     assert cells.tiles == 3
-    box = cells.box
-    inside = (joint[box] >= 3.0) & (cells.index >= 0)
-    pairs = np.unique(np.stack([cells.index[inside], ids[box][inside]], axis=1), axis=0)
-    assert len(np.unique(pairs[:, 0])) == len(pairs)
-    assert len(np.unique(pairs[:, 1])) == len(pairs)
+    _assert_each_cell_is_a_tile(cells, ids, joint)
 
 
 @pytest.mark.parametrize("parts", [2, 3, 5, 6, 7, 9, 10])

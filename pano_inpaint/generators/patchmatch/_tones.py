@@ -268,10 +268,11 @@ def _group(generators: list[tuple[float, float]]) -> set[tuple[float, float]]:
     return {(i / _CELL_PARTS, j / _CELL_PARTS) for i, j in group}
 
 
-def _cell_match(values: np.ndarray, at: np.ndarray) -> np.ndarray | None:
-    """``(BINS, BINS)``: the normalised cyclic autocorrelation of the mean cell image of
-    ``values`` (each point in bin ``at``), each shift scored with the best within a bin of it;
-    None where the image is flat."""
+def _cell_match(values: np.ndarray, at: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(BINS, BINS)`` twice: the normalised cyclic autocorrelation of the mean cell image of
+    ``values`` (each point in bin ``at``), and each shift scored with the best within a bin of
+    it (the fractions are snapped); None where the image is flat."""
     count = np.bincount(at, minlength=_BINS * _BINS)
     total = np.bincount(at, values, minlength=_BINS * _BINS)
     mean = np.where(count > 0, total / np.maximum(count, 1), values.mean()).reshape(_BINS, _BINS)
@@ -280,8 +281,9 @@ def _cell_match(values: np.ndarray, at: np.ndarray) -> np.ndarray | None:
     if match[0, 0] <= 0:
         return None
     match /= match[0, 0]
-    return np.max([np.roll(match, (dy, dx), axis=(0, 1)) for dy in (-1, 0, 1)
+    near = np.max([np.roll(match, (dy, dx), axis=(0, 1)) for dy in (-1, 0, 1)
                    for dx in (-1, 0, 1)], axis=0)
+    return match, near
 
 
 def _tile_bases(edges: np.ndarray, s: np.ndarray, t: np.ndarray, a: np.ndarray,
@@ -306,24 +308,17 @@ def _tile_bases(edges: np.ndarray, s: np.ndarray, t: np.ndarray, a: np.ndarray,
     bins_s = np.floor((s - np.floor(s)) * _BINS).astype(np.int64) % _BINS
     bins_t = np.floor((t - np.floor(t)) * _BINS).astype(np.int64) % _BINS
     at = bins_s * _BINS + bins_t
-    count = np.bincount(at, minlength=_BINS * _BINS)
-    total = np.bincount(at, edges, minlength=_BINS * _BINS)
-    mean = np.where(count > 0, total / np.maximum(count, 1), edges.mean()).reshape(_BINS, _BINS)
-    mean -= mean.mean()
-    match = np.fft.ifft2(np.abs(np.fft.fft2(mean)) ** 2).real  # (BINS, BINS) cyclic
-    if match[0, 0] <= 0:
+    matched = _cell_match(edges, at)
+    if matched is None:
         return [(a, b, 1)]
-    match /= match[0, 0]
-    # A shift scores the best match within a bin of it (the fractions are snapped).
-    near = np.max([np.roll(match, (dy, dx), axis=(0, 1)) for dy in (-1, 0, 1)
-                   for dx in (-1, 0, 1)], axis=0)
+    match, near = matched
     peaks = np.argwhere((match >= near - 1e-12) & (match >= _SAME_CELL))
     steps = {(fi, fj) for i, j in peaks if (i, j) != (0, 0)
              for fi, fj in [map(_snap, _peak_at(match, int(i), int(j)))]
              if fi is not None and fj is not None and (fi, fj) != (0.0, 0.0)}
 
     maps = [near] + ([] if families is None else
-                     [m for m in (_cell_match(f, at) for f in families) if m is not None])
+                     [m[1] for m in (_cell_match(f, at) for f in families) if m is not None])
 
     def score(group: set[tuple[float, float]]) -> float:
         return min(float(m[int(round(fi * _BINS)) % _BINS, int(round(fj * _BINS)) % _BINS])
