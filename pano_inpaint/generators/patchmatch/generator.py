@@ -2285,8 +2285,8 @@ class PatchMatch:
                 self._reconstruct(bank_values, values[i], done, box, field, bank.geo, np.inf)
             if p.tile_tones:
                 # A line painted across the tiles keeps its paint: neither toned as the tile
-                # it crosses nor counted in a tile's tone (the hall's and the yard's stripes,
-                # once their tiles were cut right, came back in the tiles' grey).
+                # it crosses nor counted in a tile's tone (a stripe across the hall's tiles,
+                # once they were cut right, came back in the tiles' grey).
                 painted = np.zeros_like(done)
                 for part in parts:
                     if part.paint is not None:
