@@ -672,8 +672,9 @@ def test_a_ceilings_panels_under_a_lamp_keep_their_tone_through_a_thin_ring():
 def test_each_joint_family_s_edges_hold_nothing_of_the_other_s_on_an_oblique_grid():
     """Joints along ``a`` only (lines on which ``t`` stays), on a lattice whose steps meet at
     60 degrees, seen in perspective: the edges across ``a`` (the gradient along ``a``'s lines)
-    hold none of them, the edges across ``b`` all. Measured along the rise of the other
-    coordinate instead, half the joints' edges leaked into the wrong family."""
+    hold none of them, the edges across ``b`` all. Measured along the rise of the family's
+    own coordinate instead (of ``s`` for the edges across ``a``), half the joints' edges
+    leaked into the wrong family (0.53)."""
     import cv2
 
     a = np.array([0.0, 24.0])
