@@ -220,7 +220,7 @@ class Cells:
 
 
 def _coordinates(gy: np.ndarray, gx: np.ndarray, a: np.ndarray, b: np.ndarray
-                 ) -> tuple[np.ndarray, np.ndarray]:
+               ) -> tuple[np.ndarray, np.ndarray]:
     """``s, t`` with ``(gy, gx) = s a + t b`` (``a, b`` as ``(dy, dx)``)."""
     inverse = np.linalg.inv(np.array([[a[0], b[0]], [a[1], b[1]]], np.float64))
     return inverse[0, 0] * gy + inverse[0, 1] * gx, inverse[1, 0] * gy + inverse[1, 1] * gx
@@ -501,9 +501,9 @@ def find_cells(image: np.ndarray, known: np.ndarray, copied: np.ndarray, to_grid
     row -= row[mine].min()
     column -= column[mine].min()
     width = int(column[mine].max()) + 1
-    randomness = _randomness(luma_sub, inside, np.where(mine, row * width + column, -1), column,
-                             width)
-    smooth = _smooth_share(luma_sub, inside, np.where(mine, row * width + column, -1), width)
+    tile_of = np.where(mine, row * width + column, -1)
+    randomness = _randomness(luma_sub, inside, tile_of, column, width)
+    smooth = _smooth_share(luma_sub, inside, tile_of, width)
     # The tiles laid over the copied pixels and a tile around them (their known parts and
     # the tiles around): a tile is at most the longest of the steps' cell.
     reach = int(np.ceil(max(np.hypot(*v) for v in (along_, across, along_ + across,
@@ -599,15 +599,23 @@ def _near(s: np.ndarray, t: np.ndarray, copied: np.ndarray, margin: float) -> np
     return near
 
 
+def _tile_means(luma: np.ndarray, inside: np.ndarray, index: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Each tile's mean ``luma`` over its ``inside`` pixels (tiles numbered by ``index``), and
+    whether enough of it is known to count (8 pixels, and a fifth of the median tile's)."""
+    count = np.bincount(index[inside], minlength=index.max() + 1)
+    tone = np.bincount(index[inside], luma[inside], minlength=count.size) / np.maximum(count, 1)
+    enough = count >= max(8, 0.2 * np.median(count[count > 0])) if (count > 0).any() else count > 0
+    return tone, enough
+
+
 def _smooth_share(luma: np.ndarray, inside: np.ndarray, index: np.ndarray, width: int
                   ) -> float:
     """The share of the variance of the known tiles' mean ``luma`` (tiles numbered by
     ``index``, ``width`` to a row) that a quadratic over their row and column explains: near
     1 for tiles of one tone under a light, small for tones drawn at random (0 with fewer
     than ``_SMOOTH_TILES`` tiles known)."""
-    count = np.bincount(index[inside], minlength=index.max() + 1)
-    tone = np.bincount(index[inside], luma[inside], minlength=count.size) / np.maximum(count, 1)
-    enough = count >= max(8, 0.2 * np.median(count[count > 0])) if (count > 0).any() else count > 0
+    tone, enough = _tile_means(luma, inside, index)
     ids = np.flatnonzero(enough)
     spread = float(((tone[ids] - tone[ids].mean()) ** 2).sum()) if ids.size else 0.0
     if ids.size < _SMOOTH_TILES or spread <= 0:
@@ -624,20 +632,19 @@ def _randomness(luma: np.ndarray, inside: np.ndarray, index: np.ndarray, column:
     of neighbouring tiles' mean ``luma`` over twice the variance of all of them (about 1 for
     tones drawn at random, near 0 for tiles of one tone under shading that varies smoothly
     across the floor, a ceiling's light; 0 with too few tiles known)."""
-    count = np.bincount(index[inside], minlength=index.max() + 1)
-    tone = np.bincount(index[inside], luma[inside], minlength=count.size) / np.maximum(count, 1)
-    enough = count >= max(8, 0.2 * np.median(count[count > 0])) if (count > 0).any() else count > 0
+    tone, enough = _tile_means(luma, inside, index)
+    tiles = tone.size
     if enough.sum() < _MIN_TILES or tone[enough].var() <= 0:
         return 0.0
-    last = np.zeros(count.size, bool)  # tiles at the end of their row have no right neighbour
-    columns = np.zeros(count.size, np.int64)
+    last = np.zeros(tiles, bool)  # tiles at the end of their row have no right neighbour
+    columns = np.zeros(tiles, np.int64)
     columns[index[index >= 0]] = column[index >= 0]
     last[columns == width - 1] = True
     ids = np.flatnonzero(enough)
     gaps = []
     for step, usable in ((1, ~last[ids]), (width, np.ones(ids.size, bool))):
         other = ids + step
-        pair = usable & (other < count.size)
+        pair = usable & (other < tiles)
         pair[pair] &= enough[other[pair]]
         gaps.append(tone[ids[pair]] - tone[other[pair]])
     gaps = np.concatenate(gaps)
