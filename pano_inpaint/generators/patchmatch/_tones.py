@@ -47,6 +47,7 @@ from pano_inpaint.generators.patchmatch._offsets import (
     vertex_offset,
 )
 from pano_inpaint.generators.patchmatch._plane import homography_parts
+from pano_inpaint.generators.patchmatch._shapes import ShapedTiles, shaped_tiles
 
 __all__ = ["Cells", "find_cells", "give_tones", "tile_tones"]
 
@@ -152,7 +153,9 @@ class Cells:
             their joints) that the tiles' means explain.
         contrast: how much more than at the median phase.
         tiles: how many tiles the found lattice's cell holds.
-        placement: how the tiles lie on the tile's pixels, for :meth:`key_at`.
+        placement: how the tiles lie on the tile's pixels, for :meth:`key_at`: rectangles
+            along the tiles' steps, or the regions a cell's joints enclose
+            (:class:`ShapedTiles`).
         randomness: how randomly the known tiles' tones vary from tile to tile
             (:func:`_randomness`).
         width: tiles a row of ``index`` numbers (tile ``i`` lies in row ``i // width``,
@@ -167,7 +170,8 @@ class Cells:
     explained: float
     contrast: float
     tiles: int = 1
-    placement: tuple | None = None  # (to_grid, along, across, shear, phase) for :meth:`key_at`
+    # (to_grid, along, across, shear, phase) for :meth:`key_at`, or ShapedTiles
+    placement: tuple | ShapedTiles | None = None
     randomness: float = 1.0
     width: int = 0
     smooth: float = 0.0
@@ -186,6 +190,9 @@ class Cells:
         keys = np.empty(x.shape, np.int64)
         for start in range(0, x.size, _BLOCK):
             part = slice(start, start + _BLOCK)
+            if isinstance(self.placement, ShapedTiles):
+                keys[part] = self.placement.at_pixels(x[part], y[part])[0]
+                continue
             _, _, row, column, _, _ = self._placed(x[part], y[part])
             keys[part] = row * (1 << 32) + column
         return keys
@@ -198,7 +205,16 @@ class Cells:
         border across its row, beyond the nearest along its row, and beyond that corner;
         ``(n, 3)`` float64 its distance to each (a share of the tile, as ``border``; to the
         corner the larger of the two). Only for the pixels less than ``within`` from a
-        border; the others get their own key and an infinite distance."""
+        border; the others get their own key and an infinite distance. Tiles of any shape
+        (:class:`ShapedTiles`) have one tile beyond: the nearest across their border."""
+        if isinstance(self.placement, ShapedTiles):
+            keys, border, other = self.placement.at_pixels(x, y)
+            beyond = np.repeat(keys[:, None], 3, axis=1)
+            distance = np.full((x.size, 3), np.inf)
+            near = border < within
+            beyond[near, 0] = other[near]
+            distance[near, 0] = border[near]
+            return keys, beyond, distance
         shear, phase = self.placement[3:]
         s, t, row, column, fr, fc = self._placed(x, y)
         keys = row * (1 << 32) + column
@@ -492,6 +508,12 @@ def find_cells(image: np.ndarray, known: np.ndarray, copied: np.ndarray, to_grid
     phase, explained, median, along_, across, shear, tiles, sampled = min(
         (found for found in laid if found[1] >= most - _FINER), key=lambda found: found[6])
     phase, explained = _refined_phase(*sampled, shear, luma, phase, explained)
+    if explained < _TONES_EXPLAINED:
+        # No rectangles follow the joints: tiles of another shape may (a herringbone's).
+        shaped = _shaped_cells(edges[mine][::every].astype(np.float64), s, t, mine, stride,
+                               luma_sub, to_grid, a, b, copied, explained)
+        if shaped is not None:
+            return shaped
     placement = (to_grid, along_, across, shear, (phase[0], phase[1]))
     # How randomly the tiles' tones vary, judged on the reduced box.
     ts, tt = _coordinates(gy, gx, along_, across)
@@ -517,6 +539,88 @@ def find_cells(image: np.ndarray, known: np.ndarray, copied: np.ndarray, to_grid
     index, border, width = _laid(ts, tt, near, shear, (phase[0], phase[1]))
     return Cells(box, index, border, float(explained), float(explained - median), tiles,
                  placement, randomness, width, smooth)
+
+
+def _shaped_cells(edges: np.ndarray, s: np.ndarray, t: np.ndarray, mine: np.ndarray,
+                  stride: int, luma: np.ndarray, to_grid: np.ndarray, a: np.ndarray,
+                  b: np.ndarray, copied: np.ndarray, rectangles: float) -> Cells | None:
+    """The tiles the joints of the cell ``a, b`` enclose (:func:`shaped_tiles`), judged as
+    :func:`find_cells` judges rectangles, where they explain ``_FINER`` more of the known
+    luminance inside them than the ``rectangles`` did; None where they do not.
+
+    Args:
+        edges: ``(m,)`` the edges of every few of the ``mine`` pixels (as ``find_cells``
+            samples them for the mean cell image).
+        s, t: ``(h, w)`` the cell coordinates of the reduced box, ``mine`` ``(h, w)`` bool
+            its known pixels near the copies, every ``stride``-th of which the tiles are
+            judged on, ``luma`` ``(h, w)`` its luminance.
+        to_grid, a, b, copied: as :func:`find_cells`'s.
+    """
+    every = max(1, int(mine.sum() // _CELL_SAMPLES))
+    found = shaped_tiles(edges, s[mine][::every], t[mine][::every], to_grid, a, b)
+    if found is None:
+        return None
+    ms, mt = s[mine][::stride], t[mine][::stride]
+    values = luma[mine][::stride].astype(np.float64)
+
+    def explained(ds: float, dt: float) -> float:
+        keys, border, _ = found.at_cells(ms + ds, mt + dt)
+        inside = border >= _INTERIOR
+        return _share_explained(keys[inside], values[inside])
+
+    score = explained(0.0, 0.0)
+    if score < rectangles + _FINER:
+        return None
+    shifts = np.arange(_PHASES) / _PHASES
+    median = float(np.median([explained(p, q) for p in shifts for q in shifts]))
+    # How randomly the tiles' tones vary, and how smoothly, judged on the reduced box.
+    keys, border, other = found.at_cells(s[mine], t[mine])
+    _, number = np.unique(np.concatenate([keys, other]), return_inverse=True)
+    tile_of = np.full(mine.shape, -1, np.int64)
+    tile_of[mine] = number[: keys.size]
+    inside = np.zeros(mine.shape, bool)
+    inside[mine] = border >= _INTERIOR
+    tone, enough = _tile_means(luma, inside, tile_of)
+    # Neighbours: each tile and the tile across its border, once a pair.
+    pairs = np.unique(np.sort(np.stack([number[: keys.size], number[keys.size:]], axis=1)[
+        border < 2 * _INTERIOR], axis=1), axis=0)
+    pairs = pairs[(pairs[:, 0] < pairs[:, 1]) & (pairs[:, 1] < tone.size)]
+    randomness = _pair_randomness(tone, enough, pairs[:, 0], pairs[:, 1])
+    where = np.zeros((tone.size, 2))
+    for axis, coordinate in enumerate((s[mine], t[mine])):
+        where[:, axis] = np.bincount(tile_of[mine], coordinate, minlength=tone.size)[
+            : tone.size] / np.maximum(np.bincount(tile_of[mine], minlength=tone.size)[
+                : tone.size], 1)
+    smooth = _smooth_fit(tone, enough, where[:, 0], where[:, 1])
+    # The tiles laid over the copied pixels and a cell around them.
+    size = copied.shape[0]
+    ys, xs = np.nonzero(copied)
+    reach = int(np.ceil(max(np.hypot(*v) for v in (a, b, a + b, a - b))))
+    box = (slice(max(0, ys.min() - reach), min(size, ys.max() + reach + 1)),
+           slice(max(0, xs.min() - reach), min(size, xs.max() + reach + 1)))
+    ts, tt = _box_coordinates(to_grid, box, a, b)
+    near = _near(ts, tt, copied[box], 2 * _MARGIN)
+    index = np.full(ts.shape, -1, np.int64)
+    laid_border = np.zeros(ts.shape, np.float32)
+    keys, laid_border[near], _ = found.at_cells(ts[near].astype(np.float64),
+                                                tt[near].astype(np.float64))
+    index[near] = np.unique(keys, return_inverse=True)[1].reshape(-1)
+    return Cells(box, index, laid_border, float(score), float(score - median), found.count,
+                 found, randomness, 0, smooth)
+
+
+def _share_explained(tile: np.ndarray, values: np.ndarray) -> float:
+    """The share of the variance of ``values`` (``(n,)``) that the means of the tiles
+    ``tile`` (``(n,)`` keys) explain."""
+    if values.size < 16:
+        return 0.0
+    _, index = np.unique(tile, return_inverse=True)
+    count = np.bincount(index)
+    total = np.bincount(index, values)
+    spread = float(((values - values.mean()) ** 2).sum())
+    if spread <= 0:
+        return 0.0
+    return (float((total**2 / count).sum()) - values.sum() ** 2 / values.size) / spread
 
 
 def _along(grad_y: np.ndarray, grad_x: np.ndarray, coordinate: np.ndarray) -> np.ndarray:
@@ -616,11 +720,21 @@ def _smooth_share(luma: np.ndarray, inside: np.ndarray, index: np.ndarray, width
     1 for tiles of one tone under a light, small for tones drawn at random (0 with fewer
     than ``_SMOOTH_TILES`` tiles known)."""
     tone, enough = _tile_means(luma, inside, index)
+    ids = np.arange(tone.size)
+    return _smooth_fit(tone, enough, (ids // width).astype(np.float64),
+                       (ids % width).astype(np.float64))
+
+
+def _smooth_fit(tone: np.ndarray, enough: np.ndarray, row: np.ndarray, column: np.ndarray
+                ) -> float:
+    """The share of the variance of the ``enough`` tiles' ``tone`` that a quadratic over
+    their places ``row, column`` (``(n,)`` each) explains (0 with fewer than
+    ``_SMOOTH_TILES``)."""
     ids = np.flatnonzero(enough)
     spread = float(((tone[ids] - tone[ids].mean()) ** 2).sum()) if ids.size else 0.0
     if ids.size < _SMOOTH_TILES or spread <= 0:
         return 0.0
-    row, column = (ids // width).astype(np.float64), (ids % width).astype(np.float64)
+    row, column = row[ids], column[ids]
     terms = np.stack([np.ones_like(row), row, column, row**2, row * column, column**2], axis=1)
     fitted = terms @ np.linalg.lstsq(terms, tone[ids], rcond=None)[0]
     return float(1.0 - ((tone[ids] - fitted) ** 2).sum() / spread)
@@ -641,13 +755,23 @@ def _randomness(luma: np.ndarray, inside: np.ndarray, index: np.ndarray, column:
     columns[index[index >= 0]] = column[index >= 0]
     last[columns == width - 1] = True
     ids = np.flatnonzero(enough)
-    gaps = []
+    first, second = [], []
     for step, usable in ((1, ~last[ids]), (width, np.ones(ids.size, bool))):
         other = ids + step
         pair = usable & (other < tiles)
-        pair[pair] &= enough[other[pair]]
-        gaps.append(tone[ids[pair]] - tone[other[pair]])
-    gaps = np.concatenate(gaps)
+        first.append(ids[pair])
+        second.append(other[pair])
+    return _pair_randomness(tone, enough, np.concatenate(first), np.concatenate(second))
+
+
+def _pair_randomness(tone: np.ndarray, enough: np.ndarray, first: np.ndarray,
+                     second: np.ndarray) -> float:
+    """:func:`_randomness` over the neighbouring tiles ``first[i], second[i]`` (pairs of
+    which both are known ``enough`` count)."""
+    if enough.sum() < _MIN_TILES or tone[enough].var() <= 0:
+        return 0.0
+    pair = enough[first] & enough[second]
+    gaps = tone[first[pair]] - tone[second[pair]]
     if gaps.size < _MIN_TILES:
         return 0.0
     return float((gaps**2).mean() / (2 * tone[enough].var()))

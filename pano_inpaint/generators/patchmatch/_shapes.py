@@ -1,0 +1,222 @@
+"""Tiles of any shape: the regions a lattice cell's joints enclose.
+
+The tile tones step (``_tones``) lays rectangular tiles along the tiles' own steps: squares,
+bricks in a running bond, planks. A cell of a herringbone parquet holds two boards that no
+step of the cell maps onto each other (one lies along x, the other along y), and no partition
+into rectangles along the cell's steps follows their joints (the parlour's boards under a
+40-degree nadir cap: 0.42 of the ring's luminance explained by the best rectangles, 0.80 by
+its two boards). Here the tiles are found in the mean cell image of the edges itself: the
+joints are its bright bins, and each region of dark bins they enclose, on the cell seen as a
+torus (a board cut by the cell's border runs on from the opposite side), is one tile of the
+cell. A pixel at cell coordinates ``(s, t)`` lies in the tile of its bin's region in the cell
+``(floor(s), floor(t))`` moved by the cells its region's bin lies from the region's first one
+(``home``): the two halves of a board the cell's border cuts name one tile.
+
+A region that runs into itself around the torus is no tile (stripes, or joints too faint to
+close it): then no tiles are found.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from scipy.spatial import cKDTree
+
+from pano_inpaint.generators.patchmatch._plane import homography_parts
+
+__all__ = ["ShapedTiles", "shaped_tiles"]
+
+_BINS = 32  # the mean cell image's bins along each of the cell's steps
+# A bin is a joint where its mean edge lies this share of the way from the image's 5th to its
+# 95th percentile (the parlour's boards: 0.3-0.4 gave its two boards on the down face, 0.5
+# and more joined them on a side face's grid, where the joints are faint).
+_JOINT_LEVEL = 0.4
+_SMALLEST = 0.04  # share of the cell's bins a region needs to be a tile (else it is joint)
+_MOST_TILES = 12
+_KEY_CELLS = 1 << 28  # cells a key's second coordinate may span (keys are unique within it)
+_KEY_TILES = 64  # tiles a key's region number may span (> _MOST_TILES)
+_COPIES = [(ci, cj) for ci in (-1, 0, 1) for cj in (-1, 0, 1)]
+_CENTRE = _COPIES.index((0, 0))
+
+
+@dataclass(frozen=True)
+class ShapedTiles:
+    """Where the tiles of a lattice's cell lie, for every point of the grid.
+
+    Attributes:
+        to_grid: ``(3, 3)`` homography from tile pixels to the grid the steps lie on.
+        a, b: ``(2,)`` the cell's steps ``(dy, dx)`` on the grid.
+        region: ``(BINS, BINS)`` int64 the tile (region of the cell) each bin lies in.
+        home: ``(BINS, BINS, 2)`` int64 the cells from a bin's cell to its tile's.
+        border: ``(BINS, BINS)`` float32 a bin's distance to the joints, as a share of its
+            tile (0 on them, 0.5 at the point furthest from them).
+        beyond: ``(BINS, BINS)`` int64 the region of the nearest other tile across that
+            border, and ``beyond_home`` ``(BINS, BINS, 2)`` int64 its cells as ``home``.
+        count: how many tiles a cell holds.
+    """
+
+    to_grid: np.ndarray
+    a: np.ndarray
+    b: np.ndarray
+    region: np.ndarray
+    home: np.ndarray
+    border: np.ndarray
+    beyond: np.ndarray
+    beyond_home: np.ndarray
+    count: int
+
+    def at_cells(self, s: np.ndarray, t: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(n,)`` each for points at cell coordinates ``s, t`` (``(n,)`` each, finite):
+        int64 the key of the tile each lies in (equal keys: the same tile), float32 its
+        distance to that tile's border (a share, as ``border``), int64 the key of the
+        nearest tile across it."""
+        cs, ct = np.floor(s), np.floor(t)
+        i = np.minimum(((s - cs) * _BINS).astype(np.int64), _BINS - 1)
+        j = np.minimum(((t - ct) * _BINS).astype(np.int64), _BINS - 1)
+        cs, ct = cs.astype(np.int64), ct.astype(np.int64)
+
+        def key(region: np.ndarray, home: np.ndarray) -> np.ndarray:
+            return (((cs + home[..., 0]) * _KEY_CELLS + ct + home[..., 1]) * _KEY_TILES
+                    + region)
+
+        return (key(self.region[i, j], self.home[i, j]), self.border[i, j],
+                key(self.beyond[i, j], self.beyond_home[i, j]))
+
+    def at_pixels(self, x: np.ndarray, y: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`at_cells` of the tile pixels ``(x, y)`` (``(n,)`` each)."""
+        gx, gy, _ = homography_parts(self.to_grid, x.astype(np.float64), y.astype(np.float64))
+        inverse = np.linalg.inv(np.array([[self.a[0], self.b[0]], [self.a[1], self.b[1]]]))
+        return self.at_cells(inverse[0, 0] * gy + inverse[0, 1] * gx,
+                             inverse[1, 0] * gy + inverse[1, 1] * gx)
+
+
+def _closed(joint: np.ndarray) -> np.ndarray:
+    """``joint`` (``(BINS, BINS)`` bool) closed on the torus by a 3 x 3 square: a thin joint's
+    edges are two ridges of the gradient, one each side of the joint's middle, whose dip
+    between them would be a region of its own running along the joint."""
+    padded = np.pad(joint.astype(np.uint8), 2, mode="wrap")
+    closed = cv2.morphologyEx(padded, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
+    return closed[2:-2, 2:-2].astype(bool)
+
+
+def _regions(joint: np.ndarray) -> tuple[np.ndarray, np.ndarray, int] | None:
+    """The regions of the bins that are no ``joint`` (``(BINS, BINS)`` bool) on the cell as a
+    torus, 4-connected: ``(BINS, BINS)`` int64 each bin's (-1: joint), ``(BINS, BINS, 2)``
+    int64 the cells from each bin's to its region's first bin's, and how many; None where a
+    region runs into itself around the torus (no tile: a stripe)."""
+    bins = joint.shape[0]
+    region = np.full(joint.shape, -1, np.int64)
+    home = np.zeros(joint.shape + (2,), np.int64)
+    count = 0
+    for start in zip(*np.nonzero(~joint), strict=True):
+        if region[start] >= 0:
+            continue
+        region[start] = count
+        stack = [start]
+        while stack:
+            i, j = stack.pop()
+            for di, dj in ((1, 0), (-1, 0), (0, 1), (0, -1)):
+                # Stepping over the cell's border moves the home one cell the other way: the
+                # bin beyond lies in the next cell, its region's first bin in this one's.
+                ni, nj = i + di, j + dj
+                wrap = np.array([-(ni // bins), -(nj // bins)])
+                ni, nj = ni % bins, nj % bins
+                if joint[ni, nj]:
+                    continue
+                there = home[i, j] + wrap
+                if region[ni, nj] < 0:
+                    region[ni, nj] = count
+                    home[ni, nj] = there
+                    stack.append((ni, nj))
+                elif (home[ni, nj] != there).any():
+                    return None
+        count += 1
+    return region, home, count
+
+
+def shaped_tiles(edges: np.ndarray, s: np.ndarray, t: np.ndarray, to_grid: np.ndarray,
+                 a: np.ndarray, b: np.ndarray) -> ShapedTiles | None:
+    """The tiles the joints enclose in the cell ``a, b`` (``(2,)`` each, ``(dy, dx)`` on the
+    grid ``to_grid`` maps tile pixels to), from the edges ``edges`` (``(n,)``) of points at
+    cell coordinates ``s, t`` (``(n,)`` each); None where the regions are no tiles (one, more
+    than ``_MOST_TILES``, or one running around the cell)."""
+    i = np.floor((s - np.floor(s)) * _BINS).astype(np.int64) % _BINS
+    j = np.floor((t - np.floor(t)) * _BINS).astype(np.int64) % _BINS
+    at = i * _BINS + j
+    count = np.bincount(at, minlength=_BINS * _BINS)
+    total = np.bincount(at, edges, minlength=_BINS * _BINS)
+    centre = (np.arange(_BINS) + 0.5) / _BINS
+    place = (centre[:, None, None] * a + centre[None, :, None] * b).reshape(-1, 2)
+    filled = np.flatnonzero(count > 0)
+    if filled.size < count.size // 4:
+        return None
+    # A lattice of whole pixels puts its pixels in a few of the bins only: the others take
+    # their nearest filled bin's mean.
+    mean = total[filled] / count[filled]
+    mean = mean[cKDTree(place[filled]).query(place)[1]].reshape(_BINS, _BINS)
+    low, high = np.percentile(mean, [5, 95])
+    if high <= low:
+        return None
+    found = _regions(_closed(mean > low + _JOINT_LEVEL * (high - low)))
+    if found is None:
+        return None
+    region, home, regions = found
+    # Regions of a few bins are the noise of the mean image on a joint: joint too.
+    sizes = np.bincount(region[region >= 0], minlength=regions)
+    kept = np.flatnonzero(sizes >= _SMALLEST * _BINS * _BINS)
+    if not 2 <= kept.size <= _MOST_TILES:
+        return None
+    renumber = np.full(regions, -1, np.int64)
+    renumber[kept] = np.arange(kept.size)
+    region = np.where(region >= 0, renumber[np.maximum(region, 0)], -1)
+    # Every bin's tile is the nearest region's (a joint's bins split between the tiles
+    # beside it), then each bin's nearest bin of another tile.
+    copies = np.concatenate([place + ci * a + cj * b for ci, cj in _COPIES])  # (9 B^2, 2)
+    shift = np.repeat(np.array(_COPIES, np.int64), _BINS * _BINS, axis=0)
+    flat_region = np.tile(region.reshape(-1), len(_COPIES))
+    flat_home = np.tile(home.reshape(-1, 2), (len(_COPIES), 1)) + shift
+    inside = np.flatnonzero(flat_region >= 0)
+    nearest = inside[cKDTree(copies[inside]).query(place)[1]]
+    tile_region = flat_region[nearest].reshape(_BINS, _BINS)
+    tile_home = flat_home[nearest].reshape(_BINS, _BINS, 2)
+    all_region = np.tile(tile_region.reshape(-1), len(_COPIES))
+    all_home = np.tile(tile_home.reshape(-1, 2), (len(_COPIES), 1)) + shift
+    # Each tile (a region and its home) as one number.
+    label = ((all_home[:, 0] + 512) * 1024 + all_home[:, 1] + 512) * _KEY_TILES + all_region
+    own = label[_CENTRE * _BINS * _BINS:(_CENTRE + 1) * _BINS * _BINS]
+    tree = cKDTree(copies)
+    beyond = np.zeros(_BINS * _BINS, np.int64)
+    beyond_home = np.zeros((_BINS * _BINS, 2), np.int64)
+    open_ = np.arange(_BINS * _BINS)
+    for neighbours in (64, 1024, copies.shape[0]):  # most bins find another tile among few
+        q = tree.query(place[open_], k=neighbours)[1]
+        other = label[q] != own[open_, None]
+        hit = other.any(axis=1)
+        first = np.argmax(other, axis=1)[hit]
+        found = open_[hit]
+        q = q[hit, first]
+        beyond[found], beyond_home[found] = all_region[q], all_home[q]
+        open_ = open_[~hit]
+        if not open_.size:
+            break
+    if open_.size:  # one tile fills all nine cells: none
+        return None
+    # The border is the joint: a bin's distance to the nearest joint bin (0 on one). The
+    # midline between two tiles' regions lies within a bin of the joint's middle, but a bin
+    # along a long step is a pixel and a half (the parlour's), and a joint's pixels came out
+    # inside the tiles.
+    joint = np.tile((region < 0).reshape(-1), len(_COPIES))
+    border = np.zeros(_BINS * _BINS)
+    open_ = (region >= 0).reshape(-1)
+    border[open_] = cKDTree(copies[joint]).query(place[open_])[0]
+    deepest = np.zeros(kept.size)
+    np.maximum.at(deepest, tile_region.reshape(-1), border)
+    share = border / (2 * np.maximum(deepest[tile_region.reshape(-1)], 1e-9))
+    return ShapedTiles(to_grid, a, b, tile_region, tile_home,
+                       share.reshape(_BINS, _BINS).astype(np.float32),
+                       beyond.reshape(_BINS, _BINS), beyond_home.reshape(_BINS, _BINS, 2),
+                       int(kept.size))

@@ -1,0 +1,137 @@
+"""Tiles of any shape (``_shapes``): where no rectangles along a cell's steps follow the
+joints (a herringbone's cell holds a board lying along x and one along y), the tile tones
+step finds the tiles as the regions the joints enclose in the mean cell image.
+
+The floor is a single down-face tile drawn in tile pixels: a herringbone of boards 8 px wide
+and four widths long (the held-out parlour's pattern), each board a random tone, dark joints
+a pixel or two wide, a fine grain. Its lattice repeats by ``(8, 8)`` and ``(-32, 32)``
+(``(dy, dx)``): two boards a cell.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pano_inpaint.eval.scenes import _herringbone_boards
+from pano_inpaint.generators import CubeTiles
+from pano_inpaint.generators.patchmatch import PatchMatch
+from pano_inpaint.generators.patchmatch._shapes import ShapedTiles, _regions, shaped_tiles
+from pano_inpaint.generators.patchmatch._tones import find_cells
+
+FACE, PAD = 160, 16
+SIZE = FACE + 2 * PAD  # 192
+DOWN = 5
+WIDTH, LONG = 8.3, 4
+TURN = np.radians(17.0)  # the boards' turn on the face (no step a whole number of pixels)
+
+
+def _turned(du: float, dv: float) -> np.ndarray:
+    """``(dy, dx)`` on the face of the floor's step ``(du, dv)`` (px along its axes)."""
+    c, s = np.cos(TURN), np.sin(TURN)
+    return np.array([-s * du + c * dv, c * du + s * dv])
+
+
+A = _turned(WIDTH, WIDTH)
+B = _turned(LONG * WIDTH, -LONG * WIDTH)
+
+
+def _parquet(seed: int = 5) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(SIZE, SIZE, 3)`` the floor, ``(SIZE, SIZE)`` each pixel's board and its distance to
+    the nearest joint in px."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:SIZE, 0:SIZE].astype(np.float64)
+    c, s = np.cos(TURN), np.sin(TURN)
+    u, v = c * x - s * y, s * x + c * y  # the floor's axes
+    _, ident, distance = _herringbone_boards(u / WIDTH + 0.3, v / WIDTH + 0.6, LONG)
+    _, ids = np.unique(ident[..., 0] * 100_000 + ident[..., 1], return_inverse=True)
+    ids = ids.reshape(x.shape)
+    joint = distance * WIDTH
+    tone = rng.uniform(0.4, 0.75, int(ids.max()) + 1)
+    grey = np.where(joint < 0.8, 0.12, tone[ids]) + 0.015 * rng.standard_normal(x.shape)
+    image = np.stack([grey, 0.85 * grey, 0.6 * grey], axis=-1)
+    return np.clip(image, 0, 1).astype(np.float32), ids, joint
+
+
+def _hole() -> np.ndarray:
+    y, x = np.mgrid[0:SIZE, 0:SIZE]
+    return np.hypot(y - 97.0, x - 93.0) <= 60
+
+
+def test_the_cells_of_a_herringbone_are_its_boards():
+    """Each tile found is one board (both halves of a board the cell's border cuts name it),
+    and each board one tile; rectangles along the cell's steps explain too little."""
+    image, ids, joint = _parquet()
+    hole = _hole()
+    cells = find_cells(image, ~hole, hole, np.eye(3), A, B, float(np.hypot(*(A + B))))
+    assert cells is not None
+    assert isinstance(cells.placement, ShapedTiles)
+    assert cells.tiles == 2
+    assert cells.explained > 0.8
+    box = cells.box
+    inside = (joint[box] >= 2.0) & (cells.index >= 0)
+    pairs = np.unique(np.stack([cells.index[inside], ids[box][inside]], axis=1), axis=0)
+    assert len(np.unique(pairs[:, 0])) == len(pairs)
+    assert len(np.unique(pairs[:, 1])) == len(pairs)
+    # The tile keys named anywhere on the tile agree with the cells laid over the box.
+    ys, xs = np.nonzero(inside)
+    keys = cells.key_at(xs + box[1].start, ys + box[0].start)
+    pairs = np.unique(np.stack([keys, cells.index[inside]], axis=1), axis=0)
+    assert len(np.unique(pairs[:, 0])) == len(pairs) == len(np.unique(pairs[:, 1]))
+
+
+def _cut_boards(image: np.ndarray, out: np.ndarray, ids: np.ndarray, joint: np.ndarray,
+                hole: np.ndarray) -> np.ndarray:
+    """For each board the hole cuts (a quarter of its inside known, 12 px of it in the hole):
+    how far the fill's mean grey in its hole part lies from its known part's."""
+    inside = joint >= 2.0
+    grey_in, grey_out = image.mean(axis=-1), out.mean(axis=-1)
+    errors = []
+    for board in np.unique(ids[hole & inside]):
+        mine = inside & (ids == board)
+        known, missing = mine & ~hole, mine & hole
+        if known.sum() >= 0.25 * mine.sum() and missing.sum() >= 12:
+            errors.append(abs(grey_out[missing].mean() - grey_in[known].mean()))
+    return np.array(errors)
+
+
+def _fill(image: np.ndarray, hole: np.ndarray, **params) -> tuple[np.ndarray, list[str]]:
+    blanked = image.copy()
+    blanked[hole] = 0
+    tiles = CubeTiles(blanked[None], hole[None], (DOWN,), FACE, PAD)
+    return PatchMatch(**params).inpaint(tiles)[0], tiles.notes
+
+
+RAW = {"stitch": False, "structure_depth": 0, "detail_bands": 0, "detail_depth": 0}
+
+
+def test_each_board_the_hole_cuts_keeps_its_known_part_s_tone():
+    image, ids, joint = _parquet()
+    hole = _hole()
+    out, notes = _fill(image, hole, **RAW)
+    plain, _ = _fill(image, hole, tile_tones=False, **RAW)
+    errors = _cut_boards(image, out, ids, joint, hole)
+    before = _cut_boards(image, plain, ids, joint, hole)
+    assert errors.size >= 10
+    assert any("tile tones:" in note for note in notes), notes
+    assert np.median(errors) <= 0.01
+    assert np.median(before) >= 3 * np.median(errors)
+
+
+def test_a_region_that_runs_around_the_cell_is_no_tile():
+    """Stripes: the bins between two joints along one step join up around the torus."""
+    joint = np.zeros((32, 32), bool)
+    joint[:, 10:13] = True
+    assert _regions(joint) is None
+    grid = joint.copy()
+    grid[20:23, :] = True
+    region, home, count = _regions(grid)
+    assert count == 1
+    # The region's bins beyond the cell's border lie a cell from its first bin.
+    assert {tuple(h) for h in home[~grid]} == {(0, 0), (0, 1), (1, 0), (1, 1)}
+
+
+def test_no_shaped_tiles_without_joints():
+    rng = np.random.default_rng(0)
+    s, t = rng.random(20000) * 5, rng.random(20000) * 5
+    edges = rng.random(20000)
+    assert shaped_tiles(edges, s, t, np.eye(3), A, B) is None
