@@ -17,7 +17,10 @@ t B`` (``A, B`` the tiles' steps, ``p`` on the tile or on the floor's grid) lies
 tile of row ``floor(t - t0)``, each row cut along ``A`` (rectangles, so that a running
 bond's bricks are one tile each), for a phase ``(s0, t0)`` that puts the tiles' borders on
 the joints: the one whose tiles' means explain most of the luminance variance inside them
-(:func:`_explained`; a tile straddling a joint holds two or four tones).
+(:func:`_explained`; a tile straddling a joint holds two or four tones). Where no such
+rectangles explain enough (a herringbone's cell holds a board lying each way, which no step
+of the cell maps onto each other), the tiles are the regions the joints enclose in the mean
+cell image itself (:mod:`._shapes`), taken where they explain more.
 
 Each tile the hole cuts, with enough of its inside known, then takes that part's mean colour:
 an offset added to each piece of its copy (copies of copies bring a tile pieces of several),
@@ -602,9 +605,15 @@ def _shaped_cells(edges: np.ndarray, s: np.ndarray, t: np.ndarray, mine: np.ndar
     near = _near(ts, tt, copied[box], 2 * _MARGIN)
     index = np.full(ts.shape, -1, np.int64)
     laid_border = np.zeros(ts.shape, np.float32)
-    keys, laid_border[near], _ = found.at_cells(ts[near].astype(np.float64),
-                                                tt[near].astype(np.float64))
-    index[near] = np.unique(keys, return_inverse=True)[1].reshape(-1)
+    rows = max(1, _BLOCK // ts.shape[1])  # a block of rows at a time (an 8K cap's box)
+    for start in range(0, ts.shape[0], rows):
+        part = slice(start, start + rows)
+        inside = near[part]
+        keys, border, _ = found.at_cells(ts[part][inside].astype(np.float64),
+                                         tt[part][inside].astype(np.float64))
+        index[part][inside] = keys
+        laid_border[part][inside] = border
+    index[near] = np.unique(index[near], return_inverse=True)[1].reshape(-1)
     return Cells(box, index, laid_border, float(score), float(score - median), found.count,
                  found, randomness, 0, smooth)
 
