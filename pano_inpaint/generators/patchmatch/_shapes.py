@@ -22,7 +22,6 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
-from scipy.spatial import cKDTree
 
 from pano_inpaint.generators.patchmatch._plane import homography_parts
 
@@ -144,6 +143,9 @@ def shaped_tiles(edges: np.ndarray, s: np.ndarray, t: np.ndarray, to_grid: np.nd
     grid ``to_grid`` maps tile pixels to), from the edges ``edges`` (``(n,)``) of points at
     cell coordinates ``s, t`` (``(n,)`` each); None where the regions are no tiles (one, more
     than ``_MOST_TILES``, or one running around the cell)."""
+    # Here only: scipy.spatial loads scipy.sparse, which the fill's import path keeps out.
+    from scipy.spatial import cKDTree
+
     i = np.floor((s - np.floor(s)) * _BINS).astype(np.int64) % _BINS
     j = np.floor((t - np.floor(t)) * _BINS).astype(np.int64) % _BINS
     at = i * _BINS + j
