@@ -27,7 +27,12 @@ from pano_inpaint.generators.patchmatch._plane import homography_parts
 
 __all__ = ["ShapedTiles", "shaped_tiles"]
 
-_BINS = 32  # the mean cell image's bins along each of the cell's steps
+# The mean cell image's bins: about this many, as many along each of the cell's steps as make
+# them about as long there (a cell of the parlour's eight boards at 4K is 109 by 437 px: 32
+# bins along each made a board's width under three bins along the long step, and its joints
+# a blur), at least _FEWEST_BINS along each.
+_CELL_BINS = 4096
+_FEWEST_BINS = 16
 # A bin is a joint where its mean edge lies this share of the way from the image's 5th to its
 # 95th percentile (the parlour's boards: 0.3-0.4 gave its two boards on the down face, 0.5
 # and more joined them on a side face's grid, where the joints are faint).
@@ -47,12 +52,13 @@ class ShapedTiles:
     Attributes:
         to_grid: ``(3, 3)`` homography from tile pixels to the grid the steps lie on.
         a, b: ``(2,)`` the cell's steps ``(dy, dx)`` on the grid.
-        region: ``(BINS, BINS)`` int64 the tile (region of the cell) each bin lies in.
-        home: ``(BINS, BINS, 2)`` int64 the cells from a bin's cell to its tile's.
-        border: ``(BINS, BINS)`` float32 a bin's distance to the joints, as a share of its
+        region: ``(I, J)`` int64 the tile (region of the cell) each bin lies in (``I`` bins
+            along ``a``, ``J`` along ``b``).
+        home: ``(I, J, 2)`` int64 the cells from a bin's cell to its tile's.
+        border: ``(I, J)`` float32 a bin's distance to the joints, as a share of its
             tile (0 on them, 0.5 at the point furthest from them).
-        beyond: ``(BINS, BINS)`` int64 the region of the nearest other tile across that
-            border, and ``beyond_home`` ``(BINS, BINS, 2)`` int64 its cells as ``home``.
+        beyond: ``(I, J)`` int64 the region of the nearest other tile across that
+            border, and ``beyond_home`` ``(I, J, 2)`` int64 its cells as ``home``.
         count: how many tiles a cell holds.
     """
 
@@ -73,8 +79,9 @@ class ShapedTiles:
         distance to that tile's border (a share, as ``border``), int64 the key of the
         nearest tile across it."""
         cs, ct = np.floor(s), np.floor(t)
-        i = np.minimum(((s - cs) * _BINS).astype(np.int64), _BINS - 1)
-        j = np.minimum(((t - ct) * _BINS).astype(np.int64), _BINS - 1)
+        bins_s, bins_t = self.region.shape
+        i = np.minimum(((s - cs) * bins_s).astype(np.int64), bins_s - 1)
+        j = np.minimum(((t - ct) * bins_t).astype(np.int64), bins_t - 1)
         cs, ct = cs.astype(np.int64), ct.astype(np.int64)
 
         def key(region: np.ndarray, home: np.ndarray) -> np.ndarray:
@@ -94,7 +101,7 @@ class ShapedTiles:
 
 
 def _closed(joint: np.ndarray) -> np.ndarray:
-    """``joint`` (``(BINS, BINS)`` bool) closed on the torus by a 3 x 3 square: a thin joint's
+    """``joint`` (``(I, J)`` bool) closed on the torus by a 3 x 3 square: a thin joint's
     edges are two ridges of the gradient, one each side of the joint's middle, whose dip
     between them would be a region of its own running along the joint."""
     padded = np.pad(joint.astype(np.uint8), 2, mode="wrap")
@@ -103,37 +110,41 @@ def _closed(joint: np.ndarray) -> np.ndarray:
 
 
 def _regions(joint: np.ndarray) -> tuple[np.ndarray, np.ndarray, int] | None:
-    """The regions of the bins that are no ``joint`` (``(BINS, BINS)`` bool) on the cell as a
-    torus, 4-connected: ``(BINS, BINS)`` int64 each bin's (-1: joint), ``(BINS, BINS, 2)``
-    int64 the cells from each bin's to its region's first bin's, and how many; None where a
-    region runs into itself around the torus (no tile: a stripe)."""
-    bins = joint.shape[0]
+    """The regions of the bins that are no ``joint`` (``(I, J)`` bool) on the cell as a torus,
+    4-connected: ``(I, J)`` int64 each bin's (-1: joint), ``(I, J, 2)`` int64 the cells from
+    each bin's to its region's first bin's, and how many; None where a region runs into
+    itself around the torus (no tile: a stripe)."""
+    rows, cols = joint.shape
     region = np.full(joint.shape, -1, np.int64)
     home = np.zeros(joint.shape + (2,), np.int64)
+    homes: dict[tuple[int, int], tuple[int, int]] = {}
     count = 0
     for start in zip(*np.nonzero(~joint), strict=True):
+        start = (int(start[0]), int(start[1]))
         if region[start] >= 0:
             continue
         region[start] = count
+        homes[start] = (0, 0)
         stack = [start]
         while stack:
             i, j = stack.pop()
-            for di, dj in ((1, 0), (-1, 0), (0, 1), (0, -1)):
+            hi, hj = homes[(i, j)]
+            for ni, nj in ((i + 1, j), (i - 1, j), (i, j + 1), (i, j - 1)):
                 # Stepping over the cell's border moves the home one cell the other way: the
                 # bin beyond lies in the next cell, its region's first bin in this one's.
-                ni, nj = i + di, j + dj
-                wrap = np.array([-(ni // bins), -(nj // bins)])
-                ni, nj = ni % bins, nj % bins
+                there = (hi - ni // rows, hj - nj // cols)
+                ni, nj = ni % rows, nj % cols
                 if joint[ni, nj]:
                     continue
-                there = home[i, j] + wrap
                 if region[ni, nj] < 0:
                     region[ni, nj] = count
-                    home[ni, nj] = there
+                    homes[(ni, nj)] = there
                     stack.append((ni, nj))
-                elif (home[ni, nj] != there).any():
+                elif homes[(ni, nj)] != there:
                     return None
         count += 1
+    for (i, j), value in homes.items():
+        home[i, j] = value
     return region, home, count
 
 
@@ -146,20 +157,25 @@ def shaped_tiles(edges: np.ndarray, s: np.ndarray, t: np.ndarray, to_grid: np.nd
     # Here only: scipy.spatial loads scipy.sparse, which the fill's import path keeps out.
     from scipy.spatial import cKDTree
 
-    i = np.floor((s - np.floor(s)) * _BINS).astype(np.int64) % _BINS
-    j = np.floor((t - np.floor(t)) * _BINS).astype(np.int64) % _BINS
-    at = i * _BINS + j
-    count = np.bincount(at, minlength=_BINS * _BINS)
-    total = np.bincount(at, edges, minlength=_BINS * _BINS)
-    centre = (np.arange(_BINS) + 0.5) / _BINS
-    place = (centre[:, None, None] * a + centre[None, :, None] * b).reshape(-1, 2)
+    ratio = float(np.hypot(*a) / np.hypot(*b))
+    shape = (max(_FEWEST_BINS, int(round(np.sqrt(_CELL_BINS * ratio)))),
+             max(_FEWEST_BINS, int(round(np.sqrt(_CELL_BINS / ratio)))))
+    bins = shape[0] * shape[1]
+    i = np.floor((s - np.floor(s)) * shape[0]).astype(np.int64) % shape[0]
+    j = np.floor((t - np.floor(t)) * shape[1]).astype(np.int64) % shape[1]
+    at = i * shape[1] + j
+    count = np.bincount(at, minlength=bins)
+    total = np.bincount(at, edges, minlength=bins)
+    along_a = (np.arange(shape[0]) + 0.5) / shape[0]
+    along_b = (np.arange(shape[1]) + 0.5) / shape[1]
+    place = (along_a[:, None, None] * a + along_b[None, :, None] * b).reshape(-1, 2)
     filled = np.flatnonzero(count > 0)
     if filled.size < count.size // 4:
         return None
     # A lattice of whole pixels puts its pixels in a few of the bins only: the others take
     # their nearest filled bin's mean.
     mean = total[filled] / count[filled]
-    mean = mean[cKDTree(place[filled]).query(place)[1]].reshape(_BINS, _BINS)
+    mean = mean[cKDTree(place[filled]).query(place)[1]].reshape(shape)
     low, high = np.percentile(mean, [5, 95])
     if high <= low:
         return None
@@ -169,7 +185,7 @@ def shaped_tiles(edges: np.ndarray, s: np.ndarray, t: np.ndarray, to_grid: np.nd
     region, home, regions = found
     # Regions of a few bins are the noise of the mean image on a joint: joint too.
     sizes = np.bincount(region[region >= 0], minlength=regions)
-    kept = np.flatnonzero(sizes >= _SMALLEST * _BINS * _BINS)
+    kept = np.flatnonzero(sizes >= _SMALLEST * bins)
     if not 2 <= kept.size <= _MOST_TILES:
         return None
     renumber = np.full(regions, -1, np.int64)
@@ -178,22 +194,22 @@ def shaped_tiles(edges: np.ndarray, s: np.ndarray, t: np.ndarray, to_grid: np.nd
     # Every bin's tile is the nearest region's (a joint's bins split between the tiles
     # beside it), then each bin's nearest bin of another tile.
     copies = np.concatenate([place + ci * a + cj * b for ci, cj in _COPIES])  # (9 B^2, 2)
-    shift = np.repeat(np.array(_COPIES, np.int64), _BINS * _BINS, axis=0)
+    shift = np.repeat(np.array(_COPIES, np.int64), bins, axis=0)
     flat_region = np.tile(region.reshape(-1), len(_COPIES))
     flat_home = np.tile(home.reshape(-1, 2), (len(_COPIES), 1)) + shift
     inside = np.flatnonzero(flat_region >= 0)
     nearest = inside[cKDTree(copies[inside]).query(place)[1]]
-    tile_region = flat_region[nearest].reshape(_BINS, _BINS)
-    tile_home = flat_home[nearest].reshape(_BINS, _BINS, 2)
+    tile_region = flat_region[nearest].reshape(shape)
+    tile_home = flat_home[nearest].reshape(*shape, 2)
     all_region = np.tile(tile_region.reshape(-1), len(_COPIES))
     all_home = np.tile(tile_home.reshape(-1, 2), (len(_COPIES), 1)) + shift
     # Each tile (a region and its home) as one number.
     label = ((all_home[:, 0] + 512) * 1024 + all_home[:, 1] + 512) * _KEY_TILES + all_region
-    own = label[_CENTRE * _BINS * _BINS:(_CENTRE + 1) * _BINS * _BINS]
+    own = label[_CENTRE * bins:(_CENTRE + 1) * bins]
     tree = cKDTree(copies)
-    beyond = np.zeros(_BINS * _BINS, np.int64)
-    beyond_home = np.zeros((_BINS * _BINS, 2), np.int64)
-    open_ = np.arange(_BINS * _BINS)
+    beyond = np.zeros(bins, np.int64)
+    beyond_home = np.zeros((bins, 2), np.int64)
+    open_ = np.arange(bins)
     for neighbours in (64, 1024, copies.shape[0]):  # most bins find another tile among few
         q = tree.query(place[open_], k=neighbours)[1]
         other = label[q] != own[open_, None]
@@ -212,13 +228,13 @@ def shaped_tiles(edges: np.ndarray, s: np.ndarray, t: np.ndarray, to_grid: np.nd
     # along a long step is a pixel and a half (the parlour's), and a joint's pixels came out
     # inside the tiles.
     joint = np.tile((region < 0).reshape(-1), len(_COPIES))
-    border = np.zeros(_BINS * _BINS)
+    border = np.zeros(bins)
     open_ = (region >= 0).reshape(-1)
     border[open_] = cKDTree(copies[joint]).query(place[open_])[0]
     deepest = np.zeros(kept.size)
     np.maximum.at(deepest, tile_region.reshape(-1), border)
     share = border / (2 * np.maximum(deepest[tile_region.reshape(-1)], 1e-9))
     return ShapedTiles(to_grid, a, b, tile_region, tile_home,
-                       share.reshape(_BINS, _BINS).astype(np.float32),
-                       beyond.reshape(_BINS, _BINS), beyond_home.reshape(_BINS, _BINS, 2),
+                       share.reshape(shape).astype(np.float32),
+                       beyond.reshape(shape), beyond_home.reshape(*shape, 2),
                        int(kept.size))
