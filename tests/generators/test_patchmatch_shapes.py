@@ -135,3 +135,22 @@ def test_no_shaped_tiles_without_joints():
     s, t = rng.random(20000) * 5, rng.random(20000) * 5
     edges = rng.random(20000)
     assert shaped_tiles(edges, s, t, np.eye(3), A, B) is None
+
+
+def test_the_boards_of_a_long_cell_of_eight_are_found():
+    """A lattice found at a multiple of the pattern's repeat (the parlour's down face at 4K:
+    a cell of eight boards, four times as long as it is wide): the mean cell image's bins are
+    as long along each step, so a board's width along the long step spans enough of them."""
+    image, ids, joint = _parquet()
+    hole = _hole()
+    a, b = A, 4 * B
+    cells = find_cells(image, ~hole, hole, np.eye(3), a, b,
+                       float(max(np.hypot(*(a + b)), np.hypot(*(a - b)))))
+    assert cells is not None
+    assert isinstance(cells.placement, ShapedTiles)
+    assert cells.tiles == 8
+    box = cells.box
+    inside = (joint[box] >= 2.0) & (cells.index >= 0)
+    pairs = np.unique(np.stack([cells.index[inside], ids[box][inside]], axis=1), axis=0)
+    assert len(np.unique(pairs[:, 0])) == len(pairs)
+    assert len(np.unique(pairs[:, 1])) == len(pairs)
