@@ -4,7 +4,7 @@ The tile tones step (``_tones``) lays rectangular tiles along the tiles' own ste
 bricks in a running bond, planks. A cell of a herringbone parquet holds two boards that no
 step of the cell maps onto each other (one lies along x, the other along y), and no partition
 into rectangles along the cell's steps follows their joints (the parlour's boards under a
-40-degree nadir cap: 0.42 of the ring's luminance explained by the best rectangles, 0.80 by
+40-degree nadir cap: 0.42 of the ring's luminance explained by the best rectangles, 0.85 by
 its two boards). Here the tiles are found in the mean cell image of the edges itself: the
 joints are its bright bins, and each region of dark bins they enclose, on the cell seen as a
 torus (a board cut by the cell's border runs on from the opposite side), is one tile of the
@@ -193,7 +193,7 @@ def shaped_tiles(edges: np.ndarray, s: np.ndarray, t: np.ndarray, to_grid: np.nd
     region = np.where(region >= 0, renumber[np.maximum(region, 0)], -1)
     # Every bin's tile is the nearest region's (a joint's bins split between the tiles
     # beside it), then each bin's nearest bin of another tile.
-    copies = np.concatenate([place + ci * a + cj * b for ci, cj in _COPIES])  # (9 B^2, 2)
+    copies = np.concatenate([place + ci * a + cj * b for ci, cj in _COPIES])  # (9 I J, 2)
     shift = np.repeat(np.array(_COPIES, np.int64), bins, axis=0)
     flat_region = np.tile(region.reshape(-1), len(_COPIES))
     flat_home = np.tile(home.reshape(-1, 2), (len(_COPIES), 1)) + shift
