@@ -15,6 +15,7 @@ import numpy as np
 from pano_inpaint.eval.scenes import _herringbone_boards
 from pano_inpaint.generators import CubeTiles
 from pano_inpaint.generators.patchmatch import PatchMatch
+from pano_inpaint.generators.patchmatch import _tones as tones
 from pano_inpaint.generators.patchmatch._shapes import ShapedTiles, _regions, shaped_tiles
 from pano_inpaint.generators.patchmatch._tones import find_cells
 
@@ -35,18 +36,24 @@ A = _turned(WIDTH, WIDTH)
 B = _turned(LONG * WIDTH, -LONG * WIDTH)
 
 
-def _parquet(seed: int = 5) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _parquet(seed: int = 5, two_tones: bool = False
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(SIZE, SIZE, 3)`` the floor, ``(SIZE, SIZE)`` each pixel's board and its distance to
-    the nearest joint in px."""
+    the nearest joint in px; with ``two_tones``, the boards lying along one axis light and
+    those along the other dark (each a little varied)."""
     rng = np.random.default_rng(seed)
     y, x = np.mgrid[0:SIZE, 0:SIZE].astype(np.float64)
     c, s = np.cos(TURN), np.sin(TURN)
     u, v = c * x - s * y, s * x + c * y  # the floor's axes
-    _, ident, distance = _herringbone_boards(u / WIDTH + 0.3, v / WIDTH + 0.6, LONG)
+    lying, ident, distance = _herringbone_boards(u / WIDTH + 0.3, v / WIDTH + 0.6, LONG)
     _, ids = np.unique(ident[..., 0] * 100_000 + ident[..., 1], return_inverse=True)
     ids = ids.reshape(x.shape)
     joint = distance * WIDTH
     tone = rng.uniform(0.4, 0.75, int(ids.max()) + 1)
+    if two_tones:
+        light = np.zeros(tone.size, bool)
+        light[ids[lying]] = True
+        tone = np.where(light, 0.72, 0.42) + rng.uniform(-0.03, 0.03, tone.size)
     grey = np.where(joint < 0.8, 0.12, tone[ids]) + 0.015 * rng.standard_normal(x.shape)
     image = np.stack([grey, 0.85 * grey, 0.6 * grey], axis=-1)
     return np.clip(image, 0, 1).astype(np.float32), ids, joint
@@ -154,3 +161,28 @@ def test_the_boards_of_a_long_cell_of_eight_are_found():
     pairs = np.unique(np.stack([cells.index[inside], ids[box][inside]], axis=1), axis=0)
     assert len(np.unique(pairs[:, 0])) == len(pairs)
     assert len(np.unique(pairs[:, 1])) == len(pairs)
+
+
+def test_boards_whose_tones_go_by_their_direction_keep_them_in_the_hole(monkeypatch):
+    """A parquet whose boards lying one way are light and the other way dark (a checkerboard's
+    two tones, one to each region of the cell): each hidden board takes the typical tone of
+    the known boards of its own region, not a tone drawn from all of them."""
+    image, ids, joint = _parquet(two_tones=True)
+    hole = _hole()
+    inside = joint >= 2.0
+    hidden = [board for board in np.unique(ids[hole & inside])
+              if not (inside & (ids == board) & ~hole).any()]
+    grey = image.mean(axis=-1)
+
+    def error(out: np.ndarray) -> float:
+        return float(np.median([abs(out.mean(axis=-1)[inside & (ids == board)].mean()
+                                    - grey[inside & (ids == board)].mean())
+                                for board in hidden]))
+
+    out, notes = _fill(image, hole, **RAW)
+    assert len(hidden) >= 5
+    assert any("tones alternate" in note for note in notes), notes
+    monkeypatch.setattr(tones, "_classes_apart", lambda *args: False)
+    drawn, _ = _fill(image, hole, **RAW)
+    assert error(out) <= 0.03
+    assert error(drawn) >= 2 * error(out)

@@ -91,6 +91,10 @@ class ShapedTiles:
         return (key(self.region[i, j], self.home[i, j]), self.border[i, j],
                 key(self.beyond[i, j], self.beyond_home[i, j]))
 
+    def region_of(self, keys: np.ndarray) -> np.ndarray:
+        """``(n,)`` int64 the region of the cell each tile (``keys``, :meth:`at_cells`) is."""
+        return keys % _KEY_TILES
+
     def at_pixels(self, x: np.ndarray, y: np.ndarray
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """:meth:`at_cells` of the tile pixels ``(x, y)`` (``(n,)`` each)."""

@@ -165,6 +165,9 @@ class Cells:
             column ``i % width``); 0: not known.
         smooth: the share of the known tiles' tone variance a smooth light explains
             (:func:`_smooth_share`).
+        classes: ``(n,)`` int64 the region of the cell each tile (``index`` number) is, for
+            tiles of any shape (:class:`ShapedTiles`; None for rectangles): a
+            checkerboard's tones alternate by it.
     """
 
     box: tuple[slice, slice]
@@ -178,6 +181,7 @@ class Cells:
     randomness: float = 1.0
     width: int = 0
     smooth: float = 0.0
+    classes: np.ndarray | None = None
 
     def _placed(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, ...]:
         """``s, t`` (:func:`_coordinates`) and the tile row, column and place in it
@@ -613,9 +617,9 @@ def _shaped_cells(edges: np.ndarray, s: np.ndarray, t: np.ndarray, mine: np.ndar
                                          tt[part][inside].astype(np.float64))
         index[part][inside] = keys
         laid_border[part][inside] = border
-    index[near] = np.unique(index[near], return_inverse=True)[1].reshape(-1)
+    keys, index[near] = np.unique(index[near], return_inverse=True)
     return Cells(box, index, laid_border, float(score), float(score - median), found.count,
-                 found, randomness, 0, smooth)
+                 found, randomness, 0, smooth, found.region_of(keys))
 
 
 def _share_explained(tile: np.ndarray, values: np.ndarray) -> float:
@@ -817,6 +821,20 @@ def _alternation(grey: np.ndarray, tiles: np.ndarray, width: int) -> int | None:
     return None
 
 
+def _classes_apart(grey: np.ndarray, classes: np.ndarray) -> bool:
+    """Whether the known tiles' tones (``grey``, ``(n,)``) differ by the region of the cell
+    each tile is (``classes``, ``(n,)``: the tiles of any shape of :class:`ShapedTiles`), as a
+    checkerboard's two tones do its two tiles a cell: every region with at least
+    ``_MIN_GROUP`` known tiles, their median greys spread over at least ``_ALTERNATE`` times
+    the tones' median absolute deviation about their own region's median."""
+    kinds, count = np.unique(classes, return_counts=True)
+    if kinds.size < 2 or count.min() < _MIN_GROUP:
+        return False
+    medians = np.array([np.median(grey[classes == k]) for k in kinds])
+    spread = float(np.median(np.abs(grey - medians[np.searchsorted(kinds, classes)])))
+    return float(np.ptp(medians)) >= _ALTERNATE * max(spread, _FLAT)
+
+
 def _draw(tiles: np.ndarray, count: int) -> np.ndarray:
     """``(n,)`` int64 in ``[0, count)``: a draw per tile index of ``tiles`` (``(n,)`` int),
     fixed by the index alone (a fill is deterministic) and unlike from one tile to the next."""
@@ -945,11 +963,15 @@ def give_tones(image: np.ndarray, known: np.ndarray, copied: np.ndarray, cells: 
         middle = np.full(n, -1, np.int64)
         kind = None
         if typical and around.sum() >= _MIN_TILES:
-            kind = _alternation(grey, np.flatnonzero(around), cells.width)
+            if cells.classes is None:
+                kind = _alternation(grey, np.flatnonzero(around), cells.width)
+            elif _classes_apart(grey, cells.classes[around]):
+                kind = -1  # tiles of any shape: by the region of the cell each tile is
         if kind is not None:
             odd = ~toned & (seen == 0) & copied_cells
-            side = _parity(np.arange(n), cells.width, kind)
-            for g in (0, 1):
+            side = (cells.classes if kind < 0 else
+                    _parity(np.arange(n), cells.width, kind))
+            for g in np.unique(side[around]):
                 members = np.flatnonzero(around & (side == g))
                 order = np.argsort(target[members, : min(3, channels)].mean(axis=1))
                 middle[side == g] = members[order[members.size // 2]]
