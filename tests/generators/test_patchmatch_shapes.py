@@ -13,15 +13,12 @@ from __future__ import annotations
 import numpy as np
 
 from pano_inpaint.eval.scenes import _herringbone_boards
-from pano_inpaint.generators import CubeTiles
-from pano_inpaint.generators.patchmatch import PatchMatch
 from pano_inpaint.generators.patchmatch import _tones as tones
 from pano_inpaint.generators.patchmatch._shapes import ShapedTiles, _regions, shaped_tiles
 from pano_inpaint.generators.patchmatch._tones import find_cells
+from tests.generators.tile_helpers import RAW, SIZE, assert_each_cell_is_a_tile, cut_tiles
+from tests.generators.tile_helpers import fill as _fill
 
-FACE, PAD = 160, 16
-SIZE = FACE + 2 * PAD  # 192
-DOWN = 5
 WIDTH, LONG = 8.3, 4
 TURN = np.radians(17.0)  # the boards' turn on the face (no step a whole number of pixels)
 
@@ -74,41 +71,14 @@ def test_the_cells_of_a_herringbone_are_its_boards():
     assert isinstance(cells.placement, ShapedTiles)
     assert cells.tiles == 2
     assert cells.explained > 0.8
+    assert_each_cell_is_a_tile(cells, ids, joint, clear=2.0)
+    # The tile keys named anywhere on the tile agree with the cells laid over the box.
     box = cells.box
     inside = (joint[box] >= 2.0) & (cells.index >= 0)
-    pairs = np.unique(np.stack([cells.index[inside], ids[box][inside]], axis=1), axis=0)
-    assert len(np.unique(pairs[:, 0])) == len(pairs)
-    assert len(np.unique(pairs[:, 1])) == len(pairs)
-    # The tile keys named anywhere on the tile agree with the cells laid over the box.
     ys, xs = np.nonzero(inside)
     keys = cells.key_at(xs + box[1].start, ys + box[0].start)
     pairs = np.unique(np.stack([keys, cells.index[inside]], axis=1), axis=0)
     assert len(np.unique(pairs[:, 0])) == len(pairs) == len(np.unique(pairs[:, 1]))
-
-
-def _cut_boards(image: np.ndarray, out: np.ndarray, ids: np.ndarray, joint: np.ndarray,
-                hole: np.ndarray) -> np.ndarray:
-    """For each board the hole cuts (a quarter of its inside known, 12 px of it in the hole):
-    how far the fill's mean grey in its hole part lies from its known part's."""
-    inside = joint >= 2.0
-    grey_in, grey_out = image.mean(axis=-1), out.mean(axis=-1)
-    errors = []
-    for board in np.unique(ids[hole & inside]):
-        mine = inside & (ids == board)
-        known, missing = mine & ~hole, mine & hole
-        if known.sum() >= 0.25 * mine.sum() and missing.sum() >= 12:
-            errors.append(abs(grey_out[missing].mean() - grey_in[known].mean()))
-    return np.array(errors)
-
-
-def _fill(image: np.ndarray, hole: np.ndarray, **params) -> tuple[np.ndarray, list[str]]:
-    blanked = image.copy()
-    blanked[hole] = 0
-    tiles = CubeTiles(blanked[None], hole[None], (DOWN,), FACE, PAD)
-    return PatchMatch(**params).inpaint(tiles)[0], tiles.notes
-
-
-RAW = {"stitch": False, "structure_depth": 0, "detail_bands": 0, "detail_depth": 0}
 
 
 def test_each_board_the_hole_cuts_keeps_its_known_part_s_tone():
@@ -116,8 +86,9 @@ def test_each_board_the_hole_cuts_keeps_its_known_part_s_tone():
     hole = _hole()
     out, notes = _fill(image, hole, **RAW)
     plain, _ = _fill(image, hole, tile_tones=False, **RAW)
-    errors = _cut_boards(image, out, ids, joint, hole)
-    before = _cut_boards(image, plain, ids, joint, hole)
+    # Boards a quarter known, 12 px of them in the hole, 2 px from the joints.
+    errors = cut_tiles(image, out, ids, joint, hole, clear=2.0, least=12)
+    before = cut_tiles(image, plain, ids, joint, hole, clear=2.0, least=12)
     assert errors.size >= 10
     assert any("tile tones:" in note for note in notes), notes
     assert np.median(errors) <= 0.01
@@ -156,11 +127,7 @@ def test_the_boards_of_a_long_cell_of_eight_are_found():
     assert cells is not None
     assert isinstance(cells.placement, ShapedTiles)
     assert cells.tiles == 8
-    box = cells.box
-    inside = (joint[box] >= 2.0) & (cells.index >= 0)
-    pairs = np.unique(np.stack([cells.index[inside], ids[box][inside]], axis=1), axis=0)
-    assert len(np.unique(pairs[:, 0])) == len(pairs)
-    assert len(np.unique(pairs[:, 1])) == len(pairs)
+    assert_each_cell_is_a_tile(cells, ids, joint, clear=2.0)
 
 
 def test_boards_whose_tones_go_by_their_direction_keep_them_in_the_hole(monkeypatch):

@@ -14,16 +14,16 @@ import numpy as np
 import pytest
 
 from pano_inpaint.eval.scenes import render_scene
-from pano_inpaint.generators import CubeTiles
 from pano_inpaint.generators.patchmatch import PatchMatch
 from pano_inpaint.generators.patchmatch import _tones as tones
 from pano_inpaint.generators.patchmatch._tones import Cells, find_cells, give_tones
 from pano_inpaint.masks import zenith_mask
 from pano_inpaint.pipeline import inpaint
+from tests.generators.tile_helpers import RAW, SIZE
+from tests.generators.tile_helpers import assert_each_cell_is_a_tile as _assert_each_cell_is_a_tile
+from tests.generators.tile_helpers import cut_tiles as _cut_tiles
+from tests.generators.tile_helpers import fill as _fill
 
-FACE, PAD = 160, 16
-SIZE = FACE + 2 * PAD  # 192
-DOWN = 5
 TILE = 20.0
 A = np.array([16.0, 12.0])  # (dy, dx) one tile along each side
 B = np.array([-12.0, 16.0])
@@ -60,41 +60,6 @@ def _hole() -> np.ndarray:
     return np.hypot(y - 97.0, x - 93.0) <= 60
 
 
-def _fill(image: np.ndarray, hole: np.ndarray, **params) -> tuple[np.ndarray, list[str]]:
-    blanked = image.copy()
-    blanked[hole] = 0
-    tiles = CubeTiles(blanked[None], hole[None], (DOWN,), FACE, PAD)
-    return PatchMatch(**params).inpaint(tiles)[0], tiles.notes
-
-
-def _cut_tiles(image: np.ndarray, out: np.ndarray, ids: np.ndarray, joint: np.ndarray,
-               hole: np.ndarray) -> np.ndarray:
-    """For each tile the hole cuts (a quarter of its inside known, and 20 px of it in the
-    hole): how far the fill's mean grey in its hole part lies from its known part's."""
-    inside = joint >= 3.0
-    grey_in, grey_out = image.mean(axis=-1), out.mean(axis=-1)
-    errors = []
-    for tile in np.unique(ids[hole & inside]):
-        mine = inside & (ids == tile)
-        known, missing = mine & ~hole, mine & hole
-        if known.sum() >= 0.25 * mine.sum() and missing.sum() >= 20:
-            errors.append(abs(grey_out[missing].mean() - grey_in[known].mean()))
-    return np.array(errors)
-
-
-def _assert_each_cell_is_a_tile(cells: Cells, ids: np.ndarray, joint: np.ndarray) -> None:
-    """Each found cell is one of the floor's tiles and each tile one cell (up to the joints'
-    pixels)."""
-    box = cells.box
-    inside = (joint[box] >= 3.0) & (cells.index >= 0)
-    pairs = np.unique(np.stack([cells.index[inside], ids[box][inside]], axis=1), axis=0)
-    assert len(np.unique(pairs[:, 0])) == len(pairs)
-    assert len(np.unique(pairs[:, 1])) == len(pairs)
-
-
-# The structure step's own fill: the finishing touches (the stitch, the smooth structure at
-# the border, the band gains) off, as they blend whatever tones the copies have.
-RAW = {"stitch": False, "structure_depth": 0, "detail_bands": 0, "detail_depth": 0}
 
 
 def test_each_tile_the_hole_cuts_keeps_its_known_part_s_tone():

@@ -1,0 +1,54 @@
+"""Helpers shared by the tile tones tests (``test_patchmatch_tones``, ``test_patchmatch_shapes``):
+a floor drawn as one down-face tile, filled, and its tiles' tones and cells checked."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pano_inpaint.generators import CubeTiles
+from pano_inpaint.generators.patchmatch import PatchMatch
+from pano_inpaint.generators.patchmatch._tones import Cells
+
+FACE, PAD = 160, 16
+SIZE = FACE + 2 * PAD  # 192
+DOWN = 5
+
+# The structure step's own fill: the finishing touches (the stitch, the smooth structure at
+# the border, the band gains) off, as they blend whatever tones the copies have.
+RAW = {"stitch": False, "structure_depth": 0, "detail_bands": 0, "detail_depth": 0}
+
+
+def fill(image: np.ndarray, hole: np.ndarray, **params) -> tuple[np.ndarray, list[str]]:
+    """The default generator's fill of ``image`` (``(SIZE, SIZE, 3)``, the down face with its
+    padding) with ``hole`` blanked, and its notes."""
+    blanked = image.copy()
+    blanked[hole] = 0
+    tiles = CubeTiles(blanked[None], hole[None], (DOWN,), FACE, PAD)
+    return PatchMatch(**params).inpaint(tiles)[0], tiles.notes
+
+
+def cut_tiles(image: np.ndarray, out: np.ndarray, ids: np.ndarray, joint: np.ndarray,
+              hole: np.ndarray, *, clear: float = 3.0, least: int = 20) -> np.ndarray:
+    """For each tile the hole cuts (a quarter of its inside known, and ``least`` px of it in
+    the hole; its inside: ``clear`` px from the joints): how far the fill's mean grey in its
+    hole part lies from its known part's."""
+    inside = joint >= clear
+    grey_in, grey_out = image.mean(axis=-1), out.mean(axis=-1)
+    errors = []
+    for tile in np.unique(ids[hole & inside]):
+        mine = inside & (ids == tile)
+        known, missing = mine & ~hole, mine & hole
+        if known.sum() >= 0.25 * mine.sum() and missing.sum() >= least:
+            errors.append(abs(grey_out[missing].mean() - grey_in[known].mean()))
+    return np.array(errors)
+
+
+def assert_each_cell_is_a_tile(cells: Cells, ids: np.ndarray, joint: np.ndarray,
+                               clear: float = 3.0) -> None:
+    """Each found cell is one of the floor's tiles and each tile one cell (up to the joints'
+    pixels, ``clear`` px from them)."""
+    box = cells.box
+    inside = (joint[box] >= clear) & (cells.index >= 0)
+    pairs = np.unique(np.stack([cells.index[inside], ids[box][inside]], axis=1), axis=0)
+    assert len(np.unique(pairs[:, 0])) == len(pairs)
+    assert len(np.unique(pairs[:, 1])) == len(pairs)
