@@ -553,7 +553,8 @@ def _shaped_cells(edges: np.ndarray, s: np.ndarray, t: np.ndarray, mine: np.ndar
                   b: np.ndarray, copied: np.ndarray, rectangles: float) -> Cells | None:
     """The tiles the joints of the cell ``a, b`` enclose (:func:`shaped_tiles`), judged as
     :func:`find_cells` judges rectangles, where they explain ``_FINER`` more of the known
-    luminance inside them than the ``rectangles`` did; None where they do not.
+    luminance inside them than the ``rectangles`` did, and ``_TONES_EXPLAINED`` at least;
+    None where they do not.
 
     Args:
         edges: ``(m,)`` the edges of every few of the ``mine`` pixels (as ``find_cells``
@@ -576,7 +577,10 @@ def _shaped_cells(edges: np.ndarray, s: np.ndarray, t: np.ndarray, mine: np.ndar
         return _share_explained(keys[inside], values[inside])
 
     score = explained(0.0, 0.0)
-    if score < rectangles + _FINER:
+    # Tiles that explain under the tile tones step's least would be skipped as the rectangles
+    # are: not judged further nor laid (half a second a face at 4K, where the parlour's
+    # boards' grain leaves them 0.61-0.70).
+    if score < max(rectangles + _FINER, _TONES_EXPLAINED):
         return None
     shifts = np.arange(_PHASES) / _PHASES
     median = float(np.median([explained(p, q) for p in shifts for q in shifts]))
