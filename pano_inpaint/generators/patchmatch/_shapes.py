@@ -210,23 +210,15 @@ def shaped_tiles(edges: np.ndarray, s: np.ndarray, t: np.ndarray, to_grid: np.nd
     # Each tile (a region and its home) as one number.
     label = ((all_home[:, 0] + 512) * 1024 + all_home[:, 1] + 512) * _KEY_TILES + all_region
     own = label[_CENTRE * bins:(_CENTRE + 1) * bins]
-    tree = cKDTree(copies)
-    beyond = np.zeros(bins, np.int64)
-    beyond_home = np.zeros((bins, 2), np.int64)
-    open_ = np.arange(bins)
-    for neighbours in (64, 1024, copies.shape[0]):  # most bins find another tile among few
-        q = tree.query(place[open_], k=neighbours)[1]
-        other = label[q] != own[open_, None]
-        hit = other.any(axis=1)
-        first = np.argmax(other, axis=1)[hit]
-        found = open_[hit]
-        q = q[hit, first]
-        beyond[found], beyond_home[found] = all_region[q], all_home[q]
-        open_ = open_[~hit]
-        if not open_.size:
-            break
-    if open_.size:  # one tile fills all nine cells: none
-        return None
+    # The nearest bin of another tile among each bin's 64 nearest (a disc a fifth of a board's
+    # width across where a cell holds two, wider for more); a bin with none there lies
+    # deeper inside its tile than any pixel that asks for the tile beyond (``_INTERIOR``),
+    # and keeps its own.
+    neighbours = cKDTree(copies).query(place, k=64)[1]
+    other = label[neighbours] != own[:, None]
+    first = neighbours[np.arange(bins), np.argmax(other, axis=1)]
+    first = np.where(other.any(axis=1), first, _CENTRE * bins + np.arange(bins))
+    beyond, beyond_home = all_region[first], all_home[first]
     # The border is the joint: a bin's distance to the nearest joint bin (0 on one). The
     # midline between two tiles' regions lies within a bin of the joint's middle, but a bin
     # along a long step is a pixel and a half (the parlour's), and a joint's pixels came out
