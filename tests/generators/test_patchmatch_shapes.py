@@ -10,13 +10,22 @@ a pixel or two wide, a fine grain. Its lattice repeats by ``(8, 8)`` and ``(-32,
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
+import pytest
 
 from pano_inpaint.eval.scenes import _herringbone_boards
 from pano_inpaint.generators.patchmatch import _tones as tones
 from pano_inpaint.generators.patchmatch._shapes import ShapedTiles, _regions, shaped_tiles
-from pano_inpaint.generators.patchmatch._tones import find_cells
-from tests.generators.tile_helpers import RAW, SIZE, assert_each_cell_is_a_tile, cut_tiles
+from pano_inpaint.generators.patchmatch._tones import find_cells, give_tones
+from tests.generators.tile_helpers import (
+    RAW,
+    SIZE,
+    assert_each_cell_is_a_tile,
+    checkerboard_cells,
+    cut_tiles,
+)
 from tests.generators.tile_helpers import fill as _fill
 
 WIDTH, LONG = 8.3, 4
@@ -153,3 +162,21 @@ def test_boards_whose_tones_go_by_their_direction_keep_them_in_the_hole(monkeypa
     drawn, _ = _fill(image, hole, **RAW)
     assert error(out) <= 0.03
     assert error(drawn) >= 2 * error(out)
+
+
+def test_a_hidden_tile_of_a_region_with_no_known_tile_keeps_its_copy():
+    """Tones that go by the region of the cell give each hidden tile its region's typical
+    tone; a region none of whose tiles is known names none (its tile keeps its copy, not the
+    tone of whichever tile came last)."""
+    image, copied, cells = checkerboard_cells(np.random.default_rng(5))
+    classes = np.array([(i // 6 + i % 6) % 2 for i in range(36)])
+    classes[15] = 2  # a third region, only in the hole
+    cells = dataclasses.replace(cells, width=0, classes=classes)
+    out = image.copy()
+    _, odd, typical, *_ = give_tones(out, ~copied, copied, cells, typical=True)
+    assert odd.tolist() == [i in (14, 20, 21) for i in range(36)]
+    centre = cells.border >= 0.2
+    for i in (14, 20, 21):
+        assert out[(cells.index == i) & centre].mean() == pytest.approx(
+            0.62 if classes[i] == 0 else 0.54, abs=0.012)
+    assert out[(cells.index == 15) & centre].mean() == pytest.approx(0.58, abs=1e-6)

@@ -21,6 +21,7 @@ from pano_inpaint.masks import zenith_mask
 from pano_inpaint.pipeline import inpaint
 from tests.generators.tile_helpers import RAW, SIZE
 from tests.generators.tile_helpers import assert_each_cell_is_a_tile as _assert_each_cell_is_a_tile
+from tests.generators.tile_helpers import checkerboard_cells as _checkerboard_cells
 from tests.generators.tile_helpers import cut_tiles as _cut_tiles
 from tests.generators.tile_helpers import fill as _fill
 
@@ -383,27 +384,6 @@ def test_a_copy_of_a_dark_tile_s_edge_beyond_the_found_joint_is_toned_as_that_ti
     clean = np.repeat(tone[index][..., None], 3, axis=-1).astype(np.float32)
     clean[copied] = np.roll(clean, -10, axis=1)[copied]
     assert (tones._sources(cells, copied, nnf, 0, clean, known)[copied] == light_key).all()
-
-
-def _checkerboard_cells(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, Cells]:
-    """A 48 px square of 6 x 6 cells of 8 px in a checkerboard of two tones (0.62 and 0.54, each
-    cell's scaled by a random 0.97-1.03; the first cell dark) whose middle 2 x 2 cells are
-    copied as a blend of both tones (0.58): the image, the copied pixels and the cells."""
-    size, cell, width = 48, 8, 6
-    y, x = np.mgrid[0:size, 0:size]
-    row, column = y // cell, x // cell
-    index = row * width + column
-    border = (np.minimum(np.minimum(y % cell, cell - 1 - y % cell),
-                         np.minimum(x % cell, cell - 1 - x % cell)) / cell + 0.05)
-    tone = np.where(np.arange(width * width) // width % 2 == np.arange(width * width) % 2,
-                    0.62, 0.54) * rng.uniform(0.97, 1.03, width * width)
-    tone[0] = 0.2
-    image = np.repeat(tone[index][..., None], 3, axis=-1).astype(np.float32)
-    copied = (row >= 2) & (row < 4) & (column >= 2) & (column < 4)
-    image[copied] = 0.58
-    cells = Cells((slice(0, size), slice(0, size)), index, border.astype(np.float32), 0.9, 0.5,
-                  width=width)
-    return image, copied, cells
 
 
 def test_hidden_tiles_of_alternating_tones_take_their_own_parity_s_tone(monkeypatch):

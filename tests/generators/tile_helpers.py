@@ -52,3 +52,24 @@ def assert_each_cell_is_a_tile(cells: Cells, ids: np.ndarray, joint: np.ndarray,
     pairs = np.unique(np.stack([cells.index[inside], ids[box][inside]], axis=1), axis=0)
     assert len(np.unique(pairs[:, 0])) == len(pairs)
     assert len(np.unique(pairs[:, 1])) == len(pairs)
+
+
+def checkerboard_cells(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, Cells]:
+    """A 48 px square of 6 x 6 cells of 8 px in a checkerboard of two tones (0.62 and 0.54, each
+    cell's scaled by a random 0.97-1.03; the first cell dark) whose middle 2 x 2 cells are
+    copied as a blend of both tones (0.58): the image, the copied pixels and the cells."""
+    size, cell, width = 48, 8, 6
+    y, x = np.mgrid[0:size, 0:size]
+    row, column = y // cell, x // cell
+    index = row * width + column
+    border = (np.minimum(np.minimum(y % cell, cell - 1 - y % cell),
+                         np.minimum(x % cell, cell - 1 - x % cell)) / cell + 0.05)
+    tone = np.where(np.arange(width * width) // width % 2 == np.arange(width * width) % 2,
+                    0.62, 0.54) * rng.uniform(0.97, 1.03, width * width)
+    tone[0] = 0.2
+    image = np.repeat(tone[index][..., None], 3, axis=-1).astype(np.float32)
+    copied = (row >= 2) & (row < 4) & (column >= 2) & (column < 4)
+    image[copied] = 0.58
+    cells = Cells((slice(0, size), slice(0, size)), index, border.astype(np.float32), 0.9, 0.5,
+                  width=width)
+    return image, copied, cells

@@ -979,6 +979,9 @@ def give_tones(image: np.ndarray, known: np.ndarray, copied: np.ndarray, cells: 
                 members = np.flatnonzero(around & (side == g))
                 order = np.argsort(target[members, : min(3, channels)].mean(axis=1))
                 middle[side == g] = members[order[members.size // 2]]
+            # A region of the cell with no known tile names no tone: its tiles keep their
+            # copies.
+            odd &= middle >= 0
         elif odd.any():
             middle[:] = median_tile
         middle[~odd] = -1
