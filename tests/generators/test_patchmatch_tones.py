@@ -19,7 +19,7 @@ from pano_inpaint.generators.patchmatch import _tones as tones
 from pano_inpaint.generators.patchmatch._tones import Cells, find_cells, give_tones
 from pano_inpaint.masks import zenith_mask
 from pano_inpaint.pipeline import inpaint
-from tests.generators.tile_helpers import RAW, SIZE
+from tests.generators.tile_helpers import RAW, SIZE, cells_of
 from tests.generators.tile_helpers import assert_each_cell_is_a_tile as _assert_each_cell_is_a_tile
 from tests.generators.tile_helpers import checkerboard_cells as _checkerboard_cells
 from tests.generators.tile_helpers import cut_tiles as _cut_tiles
@@ -141,8 +141,7 @@ def test_the_cells_are_the_tiles_where_the_lattice_steps_over_ten():
     image, ids, joint = _floor()
     hole = _hole()
     a, b = A - 3 * B, 3 * A + B
-    cells = find_cells(image, ~hole, hole, np.eye(3), a, b,
-                       float(max(np.hypot(*(a + b)), np.hypot(*(a - b)))))
+    cells = cells_of(image, hole, a, b)
     assert cells is not None
     assert cells.tiles == 10
     _assert_each_cell_is_a_tile(cells, ids, joint)
@@ -156,8 +155,7 @@ def test_the_cells_are_the_tiles_where_the_lattice_steps_over_three_in_a_row():
     image, ids, joint = _floor()
     hole = _hole()
     a, b = A, 3 * B
-    cells = find_cells(image, ~hole, hole, np.eye(3), a, b,
-                       float(max(np.hypot(*(a + b)), np.hypot(*(a - b)))))
+    cells = cells_of(image, hole, a, b)
     assert cells is not None
     assert cells.tiles == 3
     _assert_each_cell_is_a_tile(cells, ids, joint)
@@ -626,7 +624,7 @@ def test_each_joint_family_s_edges_hold_nothing_of_the_other_s_on_an_oblique_gri
     b = np.array([20.8, 12.0])  # 60 degrees from a
     to_grid = np.array([[1.0, 0.1, 0.0], [0.05, 1.0, 0.0], [0.0015, 0.001, 1.0]])
     gy, gx = tones._grid(to_grid, (slice(0, 160), slice(0, 160)), 1)
-    s, t = tones._coordinates(gy, gx, a, b)
+    s, t = tones.cell_coordinates(gy, gx, a, b)
     off = np.minimum(t - np.floor(t), np.ceil(t) - t)  # cells to the nearest joint along a
     luma = (0.8 - 0.5 * np.exp(-0.5 * (off * 20.0 / 1.5) ** 2)).astype(np.float32)  # soft joints
     grad_x, grad_y = cv2.Sobel(luma, cv2.CV_32F, 1, 0), cv2.Sobel(luma, cv2.CV_32F, 0, 1)

@@ -25,7 +25,7 @@ import numpy as np
 
 from pano_inpaint.generators.patchmatch._plane import homography_parts
 
-__all__ = ["ShapedTiles", "shaped_tiles"]
+__all__ = ["ShapedTiles", "cell_coordinates", "shaped_tiles"]
 
 # The mean cell image's bins: about this many, as many along each of the cell's steps as make
 # them about as long there (a cell of the parlour's eight boards at 4K is 109 by 437 px: 32
@@ -78,18 +78,10 @@ class ShapedTiles:
         int64 the key of the tile each lies in (equal keys: the same tile), float32 its
         distance to that tile's border (a share, as ``border``), int64 the key of the
         nearest tile across it."""
-        cs, ct = np.floor(s), np.floor(t)
-        bins_s, bins_t = self.region.shape
-        i = np.minimum(((s - cs) * bins_s).astype(np.int64), bins_s - 1)
-        j = np.minimum(((t - ct) * bins_t).astype(np.int64), bins_t - 1)
-        cs, ct = cs.astype(np.int64), ct.astype(np.int64)
-
-        def key(region: np.ndarray, home: np.ndarray) -> np.ndarray:
-            return (((cs + home[..., 0]) * _KEY_CELLS + ct + home[..., 1]) * _KEY_TILES
-                    + region)
-
-        return (key(self.region[i, j], self.home[i, j]), self.border[i, j],
-                key(self.beyond[i, j], self.beyond_home[i, j]))
+        cs, ct, i, j = _bins(s, t, self.region.shape)
+        cells = np.stack([cs, ct], axis=-1)
+        return (_key(cells + self.home[i, j], self.region[i, j]), self.border[i, j],
+                _key(cells + self.beyond_home[i, j], self.beyond[i, j]))
 
     def region_of(self, keys: np.ndarray) -> np.ndarray:
         """``(n,)`` int64 the region of the cell each tile (``keys``, :meth:`at_cells`) is."""
@@ -99,9 +91,31 @@ class ShapedTiles:
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """:meth:`at_cells` of the tile pixels ``(x, y)`` (``(n,)`` each)."""
         gx, gy, _ = homography_parts(self.to_grid, x.astype(np.float64), y.astype(np.float64))
-        inverse = np.linalg.inv(np.array([[self.a[0], self.b[0]], [self.a[1], self.b[1]]]))
-        return self.at_cells(inverse[0, 0] * gy + inverse[0, 1] * gx,
-                             inverse[1, 0] * gy + inverse[1, 1] * gx)
+        return self.at_cells(*cell_coordinates(gy, gx, self.a, self.b))
+
+
+def cell_coordinates(gy: np.ndarray, gx: np.ndarray, a: np.ndarray, b: np.ndarray
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """``s, t`` with ``(gy, gx) = s a + t b`` (``a, b`` as ``(dy, dx)``)."""
+    inverse = np.linalg.inv(np.array([[a[0], b[0]], [a[1], b[1]]], np.float64))
+    return inverse[0, 0] * gy + inverse[0, 1] * gx, inverse[1, 0] * gy + inverse[1, 1] * gx
+
+
+def _bins(s: np.ndarray, t: np.ndarray, shape: tuple[int, int]
+          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(n,)`` int64 each: the cell (``floor(s), floor(t)``) of points at cell coordinates
+    ``s, t`` and their bin in it, of ``shape`` bins along ``a`` and ``b``."""
+    cs, ct = np.floor(s), np.floor(t)
+    i = np.minimum(((s - cs) * shape[0]).astype(np.int64), shape[0] - 1)
+    j = np.minimum(((t - ct) * shape[1]).astype(np.int64), shape[1] - 1)
+    return cs.astype(np.int64), ct.astype(np.int64), i, j
+
+
+def _key(cells: np.ndarray, region: np.ndarray) -> np.ndarray:
+    """``(...)`` int64 one number for each tile: the region ``region`` (``(...)``) of the
+    cell ``cells`` (``(..., 2)`` int64; unique while the second coordinate spans less than
+    ``_KEY_CELLS``)."""
+    return (cells[..., 0] * _KEY_CELLS + cells[..., 1]) * _KEY_TILES + region
 
 
 def _closed(joint: np.ndarray) -> np.ndarray:
@@ -165,8 +179,7 @@ def shaped_tiles(edges: np.ndarray, s: np.ndarray, t: np.ndarray, to_grid: np.nd
     shape = (max(_FEWEST_BINS, int(round(np.sqrt(_CELL_BINS * ratio)))),
              max(_FEWEST_BINS, int(round(np.sqrt(_CELL_BINS / ratio)))))
     bins = shape[0] * shape[1]
-    i = np.floor((s - np.floor(s)) * shape[0]).astype(np.int64) % shape[0]
-    j = np.floor((t - np.floor(t)) * shape[1]).astype(np.int64) % shape[1]
+    _, _, i, j = _bins(s, t, shape)
     at = i * shape[1] + j
     count = np.bincount(at, minlength=bins)
     total = np.bincount(at, edges, minlength=bins)
@@ -207,8 +220,7 @@ def shaped_tiles(edges: np.ndarray, s: np.ndarray, t: np.ndarray, to_grid: np.nd
     tile_home = flat_home[nearest].reshape(*shape, 2)
     all_region = np.tile(tile_region.reshape(-1), len(_COPIES))
     all_home = np.tile(tile_home.reshape(-1, 2), (len(_COPIES), 1)) + shift
-    # Each tile (a region and its home) as one number.
-    label = ((all_home[:, 0] + 512) * 1024 + all_home[:, 1] + 512) * _KEY_TILES + all_region
+    label = _key(all_home, all_region)  # each tile (a region and its home) as one number
     own = label[_CENTRE * bins:(_CENTRE + 1) * bins]
     # The nearest bin of another tile among each bin's 64 nearest (a disc a fifth of a board's
     # width across where a cell holds two, wider for more); a bin with none there lies

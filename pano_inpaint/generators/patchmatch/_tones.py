@@ -50,7 +50,11 @@ from pano_inpaint.generators.patchmatch._offsets import (
     vertex_offset,
 )
 from pano_inpaint.generators.patchmatch._plane import homography_parts
-from pano_inpaint.generators.patchmatch._shapes import ShapedTiles, shaped_tiles
+from pano_inpaint.generators.patchmatch._shapes import (
+    ShapedTiles,
+    cell_coordinates,
+    shaped_tiles,
+)
 
 __all__ = ["Cells", "find_cells", "give_tones", "tile_tones"]
 
@@ -184,11 +188,11 @@ class Cells:
     classes: np.ndarray | None = None
 
     def _placed(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, ...]:
-        """``s, t`` (:func:`_coordinates`) and the tile row, column and place in it
+        """``s, t`` (:func:`cell_coordinates`) and the tile row, column and place in it
         (:func:`_tiles_at`) of the tile pixels ``(x, y)`` (``(n,)`` each)."""
         to_grid, along, across, shear, phase = self.placement
         gx, gy, _ = homography_parts(to_grid, x.astype(np.float64), y.astype(np.float64))
-        s, t = _coordinates(gy, gx, along, across)
+        s, t = cell_coordinates(gy, gx, along, across)
         return (s, t, *_tiles_at(s, t, shear, phase))
 
     def key_at(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -240,13 +244,6 @@ class Cells:
             beyond[near, j] = r * (1 << 32) + c
             distance[near, j] = gap
         return keys, beyond, distance
-
-
-def _coordinates(gy: np.ndarray, gx: np.ndarray, a: np.ndarray, b: np.ndarray
-               ) -> tuple[np.ndarray, np.ndarray]:
-    """``s, t`` with ``(gy, gx) = s a + t b`` (``a, b`` as ``(dy, dx)``)."""
-    inverse = np.linalg.inv(np.array([[a[0], b[0]], [a[1], b[1]]], np.float64))
-    return inverse[0, 0] * gy + inverse[0, 1] * gx, inverse[1, 0] * gy + inverse[1, 1] * gx
 
 
 def _snap(fraction: float) -> float | None:
@@ -393,18 +390,10 @@ def _explained(s: np.ndarray, t: np.ndarray, along: float, luma: np.ndarray,
     inside = np.minimum(np.minimum(fr, 1 - fr), np.minimum(fc, 1 - fc)) >= _INTERIOR
     if inside.sum() < 16:
         return 0.0
-    row, column, values = row[inside], column[inside], luma[inside]
+    row, column = row[inside], column[inside]
     row -= row.min()
     column -= column.min()
-    cell = row * (int(column.max()) + 1) + column
-    count = np.bincount(cell)
-    total = np.bincount(cell, values)
-    used = count > 0
-    spread = float(((values - values.mean()) ** 2).sum())
-    if spread <= 0:
-        return 0.0
-    between = float((total[used] ** 2 / count[used]).sum()) - values.sum() ** 2 / values.size
-    return between / spread
+    return _share_explained(row * (int(column.max()) + 1) + column, luma[inside])
 
 
 def _coarse_phase(s: np.ndarray, t: np.ndarray, along: float, luma: np.ndarray
@@ -451,18 +440,14 @@ def find_cells(image: np.ndarray, known: np.ndarray, copied: np.ndarray, to_grid
         The tiles over the copied pixels' box and ``_MARGIN`` cells around it, or None where
         too few known pixels lie there.
     """
-    size = known.shape[0]
-    ys, xs = np.nonzero(copied)
-    margin = int(np.ceil(_MARGIN * cell))
-    box = (slice(max(0, ys.min() - margin), min(size, ys.max() + margin + 1)),
-           slice(max(0, xs.min() - margin), min(size, xs.max() + margin + 1)))
+    box = _around(copied, int(np.ceil(_MARGIN * cell)))
     shape = (box[0].stop - box[0].start, box[1].stop - box[1].start)
     # The tiles are judged on every k-th pixel of the box (at most ``_JUDGED`` a side: at 4K
     # the box is the whole 1.3K tile), then laid over all of it.
     k = max(1, -(-max(shape) // _JUDGED))
     sub = (slice(None, None, k), slice(None, None, k))
     gy, gx = _grid(to_grid, box, k)
-    s, t = _coordinates(gy, gx, a, b)
+    s, t = cell_coordinates(gy, gx, a, b)
     # Only the cells within ``_MARGIN`` of the copied ones: on a floor's grid the box may reach
     # the horizon, where one tile pixel spans thousands of cells.
     near = _near(s, t, copied[box][sub], _MARGIN)
@@ -502,7 +487,7 @@ def find_cells(image: np.ndarray, known: np.ndarray, copied: np.ndarray, to_grid
         for along_, across in ((first, second), (second, first), (first + second, second),
                                (first - second, second)):
             shear = float(along_ @ across) / float(along_ @ along_)
-            sampled = _coordinates(*(g[mine][::stride] for g in (gy, gx)), along_, across)
+            sampled = cell_coordinates(*(g[mine][::stride] for g in (gy, gx)), along_, across)
             phase, explained, median = _coarse_phase(*sampled, shear, luma)
             if best is None or explained > best[1]:
                 best = (phase, explained, median, along_, across, shear, tiles, sampled)
@@ -517,13 +502,13 @@ def find_cells(image: np.ndarray, known: np.ndarray, copied: np.ndarray, to_grid
     phase, explained = _refined_phase(*sampled, shear, luma, phase, explained)
     if explained < _TONES_EXPLAINED:
         # No rectangles follow the joints: tiles of another shape may (a herringbone's).
-        shaped = _shaped_cells(edges[mine][::every].astype(np.float64), s, t, mine, stride,
-                               luma_sub, to_grid, a, b, copied, explained)
+        shaped = _shaped_cells(edges[mine][::every].astype(np.float64), every, s, t, mine,
+                               stride, luma_sub, to_grid, a, b, copied, explained)
         if shaped is not None:
             return shaped
     placement = (to_grid, along_, across, shear, (phase[0], phase[1]))
     # How randomly the tiles' tones vary, judged on the reduced box.
-    ts, tt = _coordinates(gy, gx, along_, across)
+    ts, tt = cell_coordinates(gy, gx, along_, across)
     row, column, fr, fc = _tiles_at(np.where(mine, ts, 0.0), np.where(mine, tt, 0.0), shear,
                                     (phase[0], phase[1]))
     inside = mine & (np.minimum(np.minimum(fr, 1 - fr), np.minimum(fc, 1 - fc)) >= _INTERIOR)
@@ -535,10 +520,7 @@ def find_cells(image: np.ndarray, known: np.ndarray, copied: np.ndarray, to_grid
     smooth = _smooth_share(luma_sub, inside, tile_of, width)
     # The tiles laid over the copied pixels and a tile around them (their known parts and
     # the tiles around): a tile is at most the longest of the steps' cell.
-    reach = int(np.ceil(max(np.hypot(*v) for v in (along_, across, along_ + across,
-                                                   along_ - across))))
-    box = (slice(max(0, ys.min() - reach), min(size, ys.max() + reach + 1)),
-           slice(max(0, xs.min() - reach), min(size, xs.max() + reach + 1)))
+    box = _around(copied, _longest(along_, across))
     ts, tt = _box_coordinates(to_grid, box, along_, across)
     # Only the tiles within ``_MARGIN`` cells of the copied ones (a floor's box may reach the
     # horizon, where one tile pixel spans thousands of tiles).
@@ -548,23 +530,23 @@ def find_cells(image: np.ndarray, known: np.ndarray, copied: np.ndarray, to_grid
                  placement, randomness, width, smooth)
 
 
-def _shaped_cells(edges: np.ndarray, s: np.ndarray, t: np.ndarray, mine: np.ndarray,
-                  stride: int, luma: np.ndarray, to_grid: np.ndarray, a: np.ndarray,
-                  b: np.ndarray, copied: np.ndarray, rectangles: float) -> Cells | None:
+def _shaped_cells(edges: np.ndarray, every: int, s: np.ndarray, t: np.ndarray,
+                  mine: np.ndarray, stride: int, luma: np.ndarray, to_grid: np.ndarray,
+                  a: np.ndarray, b: np.ndarray, copied: np.ndarray, rectangles: float
+                  ) -> Cells | None:
     """The tiles the joints of the cell ``a, b`` enclose (:func:`shaped_tiles`), judged as
     :func:`find_cells` judges rectangles, where they explain ``_FINER`` more of the known
     luminance inside them than the ``rectangles`` did, and ``_TONES_EXPLAINED`` at least;
     None where they do not.
 
     Args:
-        edges: ``(m,)`` the edges of every few of the ``mine`` pixels (as ``find_cells``
-            samples them for the mean cell image).
+        edges: ``(m,)`` the edges of every ``every``-th of the ``mine`` pixels (as
+            ``find_cells`` samples them for the mean cell image).
         s, t: ``(h, w)`` the cell coordinates of the reduced box, ``mine`` ``(h, w)`` bool
             its known pixels near the copies, every ``stride``-th of which the tiles are
             judged on, ``luma`` ``(h, w)`` its luminance.
         to_grid, a, b, copied: as :func:`find_cells`'s.
     """
-    every = max(1, int(mine.sum() // _CELL_SAMPLES))
     found = shaped_tiles(edges, s[mine][::every], t[mine][::every], to_grid, a, b)
     if found is None:
         return None
@@ -574,7 +556,8 @@ def _shaped_cells(edges: np.ndarray, s: np.ndarray, t: np.ndarray, mine: np.ndar
     def explained(ds: float, dt: float) -> float:
         keys, border, _ = found.at_cells(ms + ds, mt + dt)
         inside = border >= _INTERIOR
-        return _share_explained(keys[inside], values[inside])
+        tile = np.unique(keys[inside], return_inverse=True)[1].reshape(-1)
+        return _share_explained(tile, values[inside])
 
     score = explained(0.0, 0.0)
     # Tiles that explain under the tile tones step's least would be skipped as the rectangles
@@ -597,18 +580,12 @@ def _shaped_cells(edges: np.ndarray, s: np.ndarray, t: np.ndarray, mine: np.ndar
         border < 2 * _INTERIOR], axis=1), axis=0)
     pairs = pairs[(pairs[:, 0] < pairs[:, 1]) & (pairs[:, 1] < tone.size)]
     randomness = _pair_randomness(tone, enough, pairs[:, 0], pairs[:, 1])
-    where = np.zeros((tone.size, 2))
-    for axis, coordinate in enumerate((s[mine], t[mine])):
-        where[:, axis] = np.bincount(tile_of[mine], coordinate, minlength=tone.size)[
-            : tone.size] / np.maximum(np.bincount(tile_of[mine], minlength=tone.size)[
-                : tone.size], 1)
-    smooth = _smooth_fit(tone, enough, where[:, 0], where[:, 1])
+    pixels = np.maximum(np.bincount(tile_of[mine], minlength=tone.size)[: tone.size], 1)
+    centre_s, centre_t = (np.bincount(tile_of[mine], u, minlength=tone.size)[: tone.size]
+                          / pixels for u in (s[mine], t[mine]))
+    smooth = _smooth_fit(tone, enough, centre_s, centre_t)
     # The tiles laid over the copied pixels and a cell around them.
-    size = copied.shape[0]
-    ys, xs = np.nonzero(copied)
-    reach = int(np.ceil(max(np.hypot(*v) for v in (a, b, a + b, a - b))))
-    box = (slice(max(0, ys.min() - reach), min(size, ys.max() + reach + 1)),
-           slice(max(0, xs.min() - reach), min(size, xs.max() + reach + 1)))
+    box = _around(copied, _longest(a, b))
     ts, tt = _box_coordinates(to_grid, box, a, b)
     near = _near(ts, tt, copied[box], 2 * _MARGIN)
     index = np.full(ts.shape, -1, np.int64)
@@ -628,16 +605,32 @@ def _shaped_cells(edges: np.ndarray, s: np.ndarray, t: np.ndarray, mine: np.ndar
 
 def _share_explained(tile: np.ndarray, values: np.ndarray) -> float:
     """The share of the variance of ``values`` (``(n,)``) that the means of the tiles
-    ``tile`` (``(n,)`` keys) explain."""
+    ``tile`` (``(n,)`` int64 numbers from 0) explain (0 for fewer than 16 values)."""
     if values.size < 16:
         return 0.0
-    _, index = np.unique(tile, return_inverse=True)
-    count = np.bincount(index)
-    total = np.bincount(index, values)
+    count = np.bincount(tile)
+    total = np.bincount(tile, values)
+    used = count > 0
     spread = float(((values - values.mean()) ** 2).sum())
     if spread <= 0:
         return 0.0
-    return (float((total**2 / count).sum()) - values.sum() ** 2 / values.size) / spread
+    between = float((total[used] ** 2 / count[used]).sum()) - values.sum() ** 2 / values.size
+    return between / spread
+
+
+def _around(copied: np.ndarray, reach: int) -> tuple[slice, slice]:
+    """The box of the ``copied`` pixels (``(P, P)`` bool) and ``reach`` pixels around them,
+    within the tile."""
+    size = copied.shape[0]
+    ys, xs = np.nonzero(copied)
+    return (slice(max(0, ys.min() - reach), min(size, ys.max() + reach + 1)),
+            slice(max(0, xs.min() - reach), min(size, xs.max() + reach + 1)))
+
+
+def _longest(a: np.ndarray, b: np.ndarray) -> int:
+    """The longest side or diagonal of the cell ``a, b`` (px, rounded up): a tile is at most
+    that long."""
+    return int(np.ceil(max(np.hypot(*v) for v in (a, b, a + b, a - b))))
 
 
 def _along(grad_y: np.ndarray, grad_x: np.ndarray, coordinate: np.ndarray) -> np.ndarray:
@@ -655,7 +648,7 @@ def _along(grad_y: np.ndarray, grad_x: np.ndarray, coordinate: np.ndarray) -> np
 
 def _box_coordinates(to_grid: np.ndarray, box: tuple[slice, slice], a: np.ndarray,
                      b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(H, W)`` float32 ``s, t`` (:func:`_coordinates`) of every pixel of ``box``, computed
+    """``(H, W)`` float32 ``s, t`` (:func:`cell_coordinates`) of every pixel of ``box``, computed
     in float64 a block of rows at a time (float32: a tile's position to 1e-4 of it over a
     thousand tiles, at half the memory)."""
     shape = (box[0].stop - box[0].start, box[1].stop - box[1].start)
@@ -664,7 +657,7 @@ def _box_coordinates(to_grid: np.ndarray, box: tuple[slice, slice], a: np.ndarra
     for start in range(0, shape[0], rows):
         part = slice(start, min(start + rows, shape[0]))
         rows_box = slice(box[0].start + part.start, box[0].start + part.stop)
-        ts[part], tt[part] = _coordinates(*_grid(to_grid, (rows_box, box[1]), 1), a, b)
+        ts[part], tt[part] = cell_coordinates(*_grid(to_grid, (rows_box, box[1]), 1), a, b)
     return ts, tt
 
 
@@ -765,8 +758,6 @@ def _randomness(luma: np.ndarray, inside: np.ndarray, index: np.ndarray, column:
     across the floor, a ceiling's light; 0 with too few tiles known)."""
     tone, enough = _tile_means(luma, inside, index)
     tiles = tone.size
-    if enough.sum() < _MIN_TILES or tone[enough].var() <= 0:
-        return 0.0
     last = np.zeros(tiles, bool)  # tiles at the end of their row have no right neighbour
     columns = np.zeros(tiles, np.int64)
     columns[index[index >= 0]] = column[index >= 0]
@@ -965,16 +956,18 @@ def give_tones(image: np.ndarray, known: np.ndarray, copied: np.ndarray, cells: 
         # chosen once, so that a second array (HDR values, whose tiles a tone curve per
         # channel may sort otherwise) takes its tone.
         middle = np.full(n, -1, np.int64)
-        kind = None
+        # Each tile's group where the known tiles' tones alternate: its parity, or for tiles
+        # of any shape the region of the cell it is; None where they do not.
+        side = None
         if typical and around.sum() >= _MIN_TILES:
             if cells.classes is None:
                 kind = _alternation(grey, np.flatnonzero(around), cells.width)
+                if kind is not None:
+                    side = _parity(np.arange(n), cells.width, kind)
             elif _classes_apart(grey, cells.classes[around]):
-                kind = -1  # tiles of any shape: by the region of the cell each tile is
-        if kind is not None:
+                side = cells.classes
+        if side is not None:
             odd = ~toned & (seen == 0) & copied_cells
-            side = (cells.classes if kind < 0 else
-                    _parity(np.arange(n), cells.width, kind))
             for g in np.unique(side[around]):
                 members = np.flatnonzero(around & (side == g))
                 order = np.argsort(target[members, : min(3, channels)].mean(axis=1))
@@ -988,7 +981,7 @@ def give_tones(image: np.ndarray, known: np.ndarray, copied: np.ndarray, cells: 
         # The other tiles with nothing known: the typical tone, part way to a drawn one's.
         drawn = np.zeros(n, bool)
         centre = -1
-        if kind is None and median_tile >= 0 and not whole and usual.size:
+        if side is None and median_tile >= 0 and not whole and usual.size:
             drawn = ~toned & (seen == 0) & copied_cells & ~odd
             if drawn.any():
                 middle[drawn] = usual[_draw(np.flatnonzero(drawn), usual.size)]
