@@ -23,6 +23,7 @@ from tests.generators.tile_helpers import (
     RAW,
     SIZE,
     assert_each_cell_is_a_tile,
+    cells_of,
     checkerboard_cells,
     cut_tiles,
 )
@@ -131,8 +132,7 @@ def test_the_boards_of_a_long_cell_of_eight_are_found():
     image, ids, joint = _parquet()
     hole = _hole()
     a, b = A, 4 * B
-    cells = find_cells(image, ~hole, hole, np.eye(3), a, b,
-                       float(max(np.hypot(*(a + b)), np.hypot(*(a - b)))))
+    cells = cells_of(image, hole, a, b)
     assert cells is not None
     assert isinstance(cells.placement, ShapedTiles)
     assert cells.tiles == 8

@@ -7,7 +7,7 @@ import numpy as np
 
 from pano_inpaint.generators import CubeTiles
 from pano_inpaint.generators.patchmatch import PatchMatch
-from pano_inpaint.generators.patchmatch._tones import Cells
+from pano_inpaint.generators.patchmatch._tones import Cells, find_cells
 
 FACE, PAD = 160, 16
 SIZE = FACE + 2 * PAD  # 192
@@ -73,3 +73,10 @@ def checkerboard_cells(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray
     cells = Cells((slice(0, size), slice(0, size)), index, border.astype(np.float32), 0.9, 0.5,
                   width=width)
     return image, copied, cells
+
+
+def cells_of(image: np.ndarray, hole: np.ndarray, a: np.ndarray, b: np.ndarray) -> Cells | None:
+    """:func:`find_cells` of the lattice ``a, b`` on the tile itself around ``hole`` (its
+    cell's length its longer diagonal)."""
+    return find_cells(image, ~hole, hole, np.eye(3), a, b,
+                      float(max(np.hypot(*(a + b)), np.hypot(*(a - b)))))
