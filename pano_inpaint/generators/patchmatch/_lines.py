@@ -85,7 +85,8 @@ _CROSSED_REACH = 0.04
 # up) crossing a sure line inside the hole at more than it: two structures cannot both run
 # through one spot, and the sure one is the better evidence (Chichen Itza's tourists: a dirt
 # edge paired with a balustrade's, drawn at 21 degrees across the pyramid's base and the grass
-# strip, a zig-zag of steps). It was 30 degrees for the first two until session 25 gave the
+# strip, a zig-zag of steps), or an unsure pair with more evidence (of two, the one found with
+# longer segments stays). It was 30 degrees for the first two until session 25 gave the
 # third 10 under the same name, which overrode it for all three: the figures since were
 # measured at 10; 30 for the first two is untried.
 _CROSSING_ANGLE = np.radians(10.0)
@@ -944,12 +945,13 @@ def _hole_depth(hole: np.ndarray) -> float:
 
 
 def _without_unsure_crossings(lines: list[Line], hole: np.ndarray) -> list[Line]:
-    """``lines`` less each unsure one (``Line.sure`` False) that crosses a sure one inside
-    ``hole`` (``(P, P)`` bool) at more than ``_CROSSING_ANGLE``."""
+    """``lines`` (longest evidence first) less each unsure one (``Line.sure`` False) that
+    crosses inside ``hole`` (``(P, P)`` bool), at more than ``_CROSSING_ANGLE``, a sure one or
+    an unsure one kept before it."""
     sure = [line for line in lines if line.sure]
 
-    def crosses(line: Line) -> bool:
-        for other in sure:
+    def crosses(line: Line, others: list[Line]) -> bool:
+        for other in others:
             if abs(float(line.direction @ other.direction)) > np.cos(_CROSSING_ANGLE):
                 continue
             system = np.column_stack([line.direction, -other.direction])
@@ -959,7 +961,14 @@ def _without_unsure_crossings(lines: list[Line], hole: np.ndarray) -> list[Line]
                 return True
         return False
 
-    return [line for line in lines if line.sure or not crosses(line)]
+    kept: list[Line] = []
+    for line in lines:
+        # Two unsure pairs crossing in the hole cannot both be one structure: the one with
+        # less evidence goes (a forest's fallen log paired with five edges beyond a bush, a
+        # fan of streaks through it).
+        if line.sure or not crosses(line, [*sure, *(o for o in kept if not o.sure)]):
+            kept.append(line)
+    return kept
 
 
 def _without_chance_alignments(lines: list[Line], longest: list[float],
