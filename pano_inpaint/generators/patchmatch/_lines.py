@@ -82,13 +82,13 @@ _CROSSED_REACH = 0.04
 # ... crossing it at least this steeply (a line of the same family is not a crossing). The same
 # angle tells lines alongside each other from crossing ones where a boundary's band stops half
 # way to the next line (``_boundaries``), and drops an unsure pair (two edges that merely line
-# up) crossing a sure line inside the hole at more than it: two structures cannot both run
-# through one spot, and the sure one is the better evidence (Chichen Itza's tourists: a dirt
-# edge paired with a balustrade's, drawn at 21 degrees across the pyramid's base and the grass
-# strip, a zig-zag of steps), or an unsure pair with more evidence (of two, the one found with
-# longer segments stays). It was 30 degrees for the first two until session 25 gave the
-# third 10 under the same name, which overrode it for all three: the figures since were
-# measured at 10; 30 for the first two is untried.
+# up) crossing inside the hole at more than it a sure line, or an unsure pair with more
+# evidence: two structures cannot both run through one spot, and the other is the better
+# evidence (Chichen Itza's tourists: a dirt edge paired with a balustrade's, drawn at 21
+# degrees across the pyramid's base and the grass strip, a zig-zag of steps). It was 30
+# degrees for the first two until session 25 gave the third 10 under the same name, which
+# overrode it for all three: the figures since were measured at 10; 30 for the first two is
+# untried.
 _CROSSING_ANGLE = np.radians(10.0)
 # A pair of segments is a line only if the segments on it (both, and any others it passes
 # through: LSD cuts a long line into pieces) add up to at least this share of the span it is
