@@ -2323,22 +2323,27 @@ def test_half_steps_are_taken_where_they_repeat_the_joints(alternate):
 def test_of_two_unsure_pairs_crossing_in_the_hole_the_one_with_less_evidence_is_dropped():
     """A forest's fallen log ending at a bush's hole paired with five edges beyond it (all
     unsure: edges that merely line up), a fan of streaks drawn through the bush. Of two unsure
-    pairs crossing inside the hole, the later one (``find_lines`` orders them longest evidence
-    first) goes; one crossing the first outside the hole and one nearly parallel to it stay
-    (fails without the rule: all are kept)."""
-    from pano_inpaint.generators.patchmatch._lines import Line, _without_unsure_crossings
+    pairs crossing inside the hole at more than ``_UNSURE_CROSSING``, the later one
+    (``lines_and_edges`` orders them longest evidence first) goes; one crossing the first
+    outside the hole, one nearly parallel to it and a sure one stay (fails without the rule:
+    all are kept)."""
+    from pano_inpaint.generators.patchmatch._lines import (
+        Line,
+        _without_unsure_crossing_pairs,
+    )
 
     hole = np.zeros((64, 64), bool)
     hole[24:40, 24:40] = True
     first = Line(np.array([32.0, 0.0]), np.array([0.0, 1.0]), 2.0, sure=False)
-    turn = np.radians(21.0)
+    turn = np.radians(30.0)
     slanted = np.array([np.sin(turn), np.cos(turn)])
     inside = Line(np.array([32.0, 32.0]) - 20 * slanted, slanted, 2.0, sure=False)
     outside = Line(np.array([32.0, 4.0]), slanted, 2.0, sure=False)  # meets it left of the hole
-    near = np.array([np.sin(np.radians(5.0)), np.cos(np.radians(5.0))])
-    parallel = Line(np.array([30.0, 32.0]), near, 2.0, sure=False)
-    kept = _without_unsure_crossings([first, inside, outside, parallel], hole)
-    assert [id(line) for line in kept] == [id(first), id(outside), id(parallel)]
+    near = np.array([np.sin(np.radians(15.0)), np.cos(np.radians(15.0))])
+    parallel = Line(np.array([30.0, 32.0]), near, 2.0, sure=False)  # 15 degrees: one family
+    sure = Line(np.array([32.0, 32.0]) - 20 * slanted, slanted, 2.0)
+    kept = _without_unsure_crossing_pairs([first, inside, outside, parallel, sure], hole)
+    assert [id(line) for line in kept] == [id(first), id(outside), id(parallel), id(sure)]
     # The order decides which of the two goes: the slanted one first keeps it.
-    kept = _without_unsure_crossings([inside, first], hole)
+    kept = _without_unsure_crossing_pairs([inside, first], hole)
     assert [id(line) for line in kept] == [id(inside)]

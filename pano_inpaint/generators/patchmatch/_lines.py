@@ -82,14 +82,20 @@ _CROSSED_REACH = 0.04
 # ... crossing it at least this steeply (a line of the same family is not a crossing). The same
 # angle tells lines alongside each other from crossing ones where a boundary's band stops half
 # way to the next line (``_boundaries``), and drops an unsure pair (two edges that merely line
-# up) crossing inside the hole at more than it a sure line, or an unsure pair with more
-# evidence: two structures cannot both run through one spot, and the other is the better
-# evidence (Chichen Itza's tourists: a dirt edge paired with a balustrade's, drawn at 21
-# degrees across the pyramid's base and the grass strip, a zig-zag of steps). It was 30
-# degrees for the first two until session 25 gave the third 10 under the same name, which
-# overrode it for all three: the figures since were measured at 10; 30 for the first two is
-# untried.
+# up) crossing a sure line inside the hole at more than it: two structures cannot both run
+# through one spot, and the sure one is the better evidence (Chichen Itza's tourists: a dirt
+# edge paired with a balustrade's, drawn at 21 degrees across the pyramid's base and the grass
+# strip, a zig-zag of steps). It was 30 degrees for the first two until session 25 gave the
+# third 10 under the same name, which overrode it for all three: the figures since were
+# measured at 10; 30 for the first two is untried.
 _CROSSING_ANGLE = np.radians(10.0)
+# ... and of two unsure pairs crossing inside the hole at more than this, the one with less
+# evidence is dropped (after the chance pairs are gone, which would otherwise take lines they
+# outrank with them). At 10 degrees two pairs along a court's planks, 10.5 degrees apart in
+# perspective, lost one, and with it the lines that kept the stripes step off its floor
+# (the court's tripod at mask seed 1: -2.95 dB); a fan or a star of chance pairs crosses
+# more steeply (of a forest's five, one goes at 20 degrees, of a cobbled square's eight, five).
+_UNSURE_CROSSING = np.radians(20.0)
 # A pair of segments is a line only if the segments on it (both, and any others it passes
 # through: LSD cuts a long line into pieces) add up to at least this share of the span it is
 # drawn across the hole. Two short edges of a texture line up across a wide hole by chance:
@@ -925,6 +931,9 @@ def lines_and_edges(image: np.ndarray, hole: np.ndarray, face_size: int, *,
     lines = _without_chance_alignments(lines, [longest[id(line)] for line in lines],
                                        directions, lengths, paired, decoys, depth)
     chance = pairs - len(lines)
+    # After the chance pairs are gone: one of them crossing a line it outranks would take
+    # that line with it (a sports court's plank joint beside its tripod, -2.95 dB).
+    lines = _without_unsure_crossing_pairs(lines, hole)
     drawn = [line for line in lines if line.sure] if sure_ends else lines
     joined, rest = _junctions(dangling, drawn, tolerance, half_width, max_lines - len(drawn))
     corners, rest = _corners(rest, hole, half_width, max_lines - len(drawn) - len(joined),
@@ -944,29 +953,38 @@ def _hole_depth(hole: np.ndarray) -> float:
     return float(cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3).max())
 
 
+def _crosses_in_hole(line: Line, others: list[Line], hole: np.ndarray,
+                     angle: float = _CROSSING_ANGLE) -> bool:
+    """Whether ``line`` crosses one of ``others`` inside ``hole`` (``(P, P)`` bool) at more
+    than ``angle`` (radians)."""
+    for other in others:
+        if abs(float(line.direction @ other.direction)) > np.cos(angle):
+            continue
+        system = np.column_stack([line.direction, -other.direction])
+        t, _ = np.linalg.solve(system, other.point - line.point)
+        y, x = np.rint(line.point + t * line.direction).astype(int)
+        if 0 <= y < hole.shape[0] and 0 <= x < hole.shape[1] and hole[y, x]:
+            return True
+    return False
+
+
 def _without_unsure_crossings(lines: list[Line], hole: np.ndarray) -> list[Line]:
-    """``lines`` (longest evidence first) less each unsure one (``Line.sure`` False) that
-    crosses inside ``hole`` (``(P, P)`` bool), at more than ``_CROSSING_ANGLE``, a sure one or
-    an unsure one kept before it."""
+    """``lines`` less each unsure one (``Line.sure`` False) that crosses a sure one inside
+    ``hole`` (``(P, P)`` bool) at more than ``_CROSSING_ANGLE``."""
     sure = [line for line in lines if line.sure]
+    return [line for line in lines if line.sure or not _crosses_in_hole(line, sure, hole)]
 
-    def crosses(line: Line, others: list[Line]) -> bool:
-        for other in others:
-            if abs(float(line.direction @ other.direction)) > np.cos(_CROSSING_ANGLE):
-                continue
-            system = np.column_stack([line.direction, -other.direction])
-            t, _ = np.linalg.solve(system, other.point - line.point)
-            y, x = np.rint(line.point + t * line.direction).astype(int)
-            if 0 <= y < hole.shape[0] and 0 <= x < hole.shape[1] and hole[y, x]:
-                return True
-        return False
 
+def _without_unsure_crossing_pairs(lines: list[Line], hole: np.ndarray) -> list[Line]:
+    """``lines`` (longest evidence first) less each unsure one that crosses an unsure one kept
+    before it inside ``hole`` at more than ``_UNSURE_CROSSING``: two such pairs cannot both be
+    one structure, and the other is the better evidence (a forest's fallen log paired with
+    five edges beyond a bush, a fan of streaks through it; a star of eight through a cobbled
+    square's nadir cap)."""
     kept: list[Line] = []
     for line in lines:
-        # Two unsure pairs crossing in the hole cannot both be one structure: the one with
-        # less evidence goes (a forest's fallen log paired with five edges beyond a bush, a
-        # fan of streaks through it).
-        if line.sure or not crosses(line, [*sure, *(o for o in kept if not o.sure)]):
+        earlier = [other for other in kept if not other.sure]
+        if line.sure or not _crosses_in_hole(line, earlier, hole, _UNSURE_CROSSING):
             kept.append(line)
     return kept
 
