@@ -23,7 +23,6 @@ from pano_inpaint.generators.patchmatch._offsets import (
     Lattice,
     _msd_map,
     find_lattice,
-    tone_lattice,
 )
 from pano_inpaint.generators.patchmatch._plane import (
     _plane_basis,
@@ -36,7 +35,6 @@ from pano_inpaint.generators.patchmatch._plane import (
     rectify,
     repeats_across,
     tile_to_plane,
-    tone_difference,
 )
 from pano_inpaint.geometry.conventions import FACE_CENTER, FACE_DOWN, FACE_RIGHT
 
@@ -570,24 +568,22 @@ def test_the_ring_around_a_hole_on_a_wall_is_not_the_floor_s_colours():
     assert not any("nearer the camera" in note for note in notes)
 
 
-def test_tiles_of_random_tones_near_the_horizon_take_no_lattice_from_nearer_the_camera():
-    """Its steps would continue the grout but guess each tile's tone, which the blurred
-    view near the horizon cannot check: only a lattice whose steps repeat the tones is taken
-    from nearer the camera (a checkerboard's two tiles)."""
+def test_tiles_of_random_tones_near_the_horizon_take_their_lattice_from_nearer_the_camera(
+        monkeypatch):
+    """Tiles of random tones a few blurred pixels on the hole's grid: the lattice found nearer
+    the camera continues their joints across the hole (the tile tones step then gives the
+    tiles the hole cuts their known parts' tones); refused before session 59, when each
+    tile's tone was a copy's guess (a parquet's boards round a cube-corner object: +2.16 dB).
+    Measured, correlation with the truth in the hole: 0.21 with it, 0.08 without."""
     up = _up()
-    hole = _hole(row=0.6, radius=0.06)
-    differences = {}
-    for random_tones in (False, True):
-        image = _floor(up, cell=0.25, random_tones=random_tones)
-        rect = rectify(image, hole, FRONT, FACE, PAD, tuple(up))
-        at = nearer_point(image, hole, FRONT, FACE, PAD, tuple(up), rect.ceiling)
-        near = rectify(image, hole, FRONT, FACE, PAD, tuple(up), at=at, ceiling=rect.ceiling)
-        lattice = tone_lattice(near.image, near.known, find_lattice(near.image, near.known))
-        differences[random_tones] = tone_difference(near, lattice)
-    # Measured: 0.06 for the checkerboard's two-tile steps, 0.63 for random tones.
-    assert differences[False] < _plane._TONES_REPEAT < differences[True]
-    _, notes = _fill(None, _floor(up, cell=0.25, random_tones=True), hole)
-    assert not any("nearer the camera" in note for note in notes)
+    truth, hole = _floor(up, cell=0.25, random_tones=True), _hole(row=0.6, radius=0.06)
+    along, notes = _fill(None, truth, hole)
+    with monkeypatch.context() as patch:
+        patch.setattr(_plane, "_nearer_lattice", lambda *args: None)
+        without, without_notes = _fill(None, truth, hole)
+    assert any("nearer the camera" in note for note in notes)
+    assert not any("nearer the camera" in note for note in without_notes)
+    assert along >= without + 0.08
 
 
 def test_the_floor_s_own_lines_repeat_one_step_across_and_a_kerb_does_not():
