@@ -931,9 +931,7 @@ def lines_and_edges(image: np.ndarray, hole: np.ndarray, face_size: int, *,
     lines = _without_chance_alignments(lines, [longest[id(line)] for line in lines],
                                        directions, lengths, paired, decoys, depth)
     chance = pairs - len(lines)
-    # After the chance pairs are gone: one of them crossing a line it outranks would take
-    # that line with it (a sports court's plank joint beside its tripod, -2.95 dB).
-    lines = _without_unsure_crossing_pairs(lines, hole)
+    lines = _without_unsure_crossing_pairs(lines, hole)  # after: see ``_UNSURE_CROSSING``
     drawn = [line for line in lines if line.sure] if sure_ends else lines
     joined, rest = _junctions(dangling, drawn, tolerance, half_width, max_lines - len(drawn))
     corners, rest = _corners(rest, hole, half_width, max_lines - len(drawn) - len(joined),
