@@ -220,6 +220,50 @@ def test_a_copied_tile_of_a_rare_tone_with_nothing_known_takes_the_typical_tone(
     assert (out[~copied] == image[~copied]).all()
 
 
+def test_a_tile_narrower_than_the_joints_blur_keeps_its_copy():
+    """Tiles 10 px wide in four columns, in rows 10 px tall but one 3 px tall (a floor's tiles
+    far off, squashed). Of two tiles the hole cuts in half, each with a dark copy, the 10 px
+    one takes its known part's tone; the 3 px one keeps its copy (an offset there lands on
+    the joints and the tiles beside as much as on it), whatever ``whole`` says."""
+    heights = [10, 10, 3, 10, 10]
+    row = np.repeat(np.arange(len(heights)), heights)
+    start = np.concatenate([[0], np.cumsum(heights)[:-1]])[row]
+    y, x = np.mgrid[0:len(row), 0:40]
+    index = row[y] * 4 + x // 10
+    share_y = (y - start[y]) / np.array(heights)[row[y]]
+    border = np.minimum(np.minimum(share_y, 1 - share_y), np.minimum(x % 10, 9 - x % 10) / 10)
+    cells = Cells((slice(0, len(row)), slice(0, 40)), index, (border + 0.05).astype(np.float32),
+                  0.9, 0.5)
+    assert cells.widths[[5, 9]] == pytest.approx([10, 3])
+    tone = np.random.default_rng(0).uniform(0.55, 0.65, index.max() + 1)
+    image = np.repeat(tone[index][..., None], 3, axis=-1).astype(np.float32)
+    copied = np.isin(index, [5, 9]) & (x >= 15)  # the right halves of a wide and a narrow tile
+    image[copied] = 0.3
+    for whole in (False, True):
+        out = image.copy()
+        toned, *_ = give_tones(out, ~copied, copied, cells, whole=whole)
+        assert toned.tolist() == [i == 5 for i in range(index.max() + 1)]
+        assert out[copied & (index == 5) & (border >= 0.2)].mean() == pytest.approx(tone[5],
+                                                                                    abs=0.01)
+        assert (out[index == 9] == image[index == 9]).all()
+
+
+def test_a_tile_s_width_is_its_narrow_side_turned_or_not_and_in_blocks_of_rows(monkeypatch):
+    """A 24 x 6 px rectangle turned by 30 degrees and an upright 8 x 5 px one: widths near 6
+    and exactly 5, the same when the rows are summed a few at a time."""
+    y, x = np.mgrid[0:60, 0:60].astype(np.float64)
+    along = (x - 30) * np.cos(np.pi / 6) + (y - 30) * np.sin(np.pi / 6)
+    across = -(x - 30) * np.sin(np.pi / 6) + (y - 30) * np.cos(np.pi / 6)
+    index = np.full(x.shape, -1, np.int64)
+    index[(np.abs(along) < 12) & (np.abs(across) < 3)] = 0
+    index[2:7, 2:10] = 1
+    at_once = tones._widths(index)
+    assert at_once == pytest.approx([6, 5], abs=0.3)
+    assert at_once[1] == pytest.approx(5)
+    monkeypatch.setattr(tones, "_BLOCK", 120)  # two rows a block
+    assert tones._widths(index) == pytest.approx(at_once)
+
+
 def test_hidden_tiles_of_a_usual_tone_take_the_typical_tone_part_way_to_a_drawn_one():
     """Cells on a 10 px grid: twelve known ones of varied usual tones around four hidden ones
     whose copies all bring one tone (a chain of copies from one ring tile, a streak). Each

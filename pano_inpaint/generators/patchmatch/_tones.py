@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import cv2
 import numpy as np
@@ -81,6 +82,13 @@ _SHORTEST_TILE = 6.0
 # A partition into smaller tiles is taken only where it explains this much more of the
 # luminance (``find_cells``).
 _FINER = 0.03
+# A copied tile narrower than this (px, across its narrowest direction) keeps its copy: its
+# joints, blurred over 2-3 px, leave it no interior, and the found tiles lie a pixel or two off
+# the floor's joints, so an offset lands on the joints and the tiles beside as much as on it.
+# Far off on a floor the tiles are a pixel or two wide: the plaza's cube-edge object near the
+# horizon came back speckled with the tones of near tiles (median width 1.3 px), the yard's
+# cube-corner object as a patch of bricks finer than the floor's (3-6 px).
+_NARROWEST = 5.0
 _JOINT = 0.05  # share of a cell from each border with no offset (the joint's half width)
 _GROUT = 0.02  # ... for a piece of a rare tone (the grout line itself)
 # A copy of a pixel beside a joint counts as the tile's beyond it where its grey lies within this
@@ -187,6 +195,12 @@ class Cells:
     smooth: float = 0.0
     classes: np.ndarray | None = None
 
+    @cached_property
+    def widths(self) -> np.ndarray:
+        """``(n,)`` float64 each tile's width in pixels across its narrowest direction (of
+        its pixels in ``box``; ``n`` is ``index``'s largest number and one)."""
+        return _widths(self.index)
+
     def _placed(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, ...]:
         """``s, t`` (:func:`cell_coordinates`) and the tile row, column and place in it
         (:func:`_tiles_at`) of the tile pixels ``(x, y)`` (``(n,)`` each)."""
@@ -244,6 +258,31 @@ class Cells:
             beyond[near, j] = r * (1 << 32) + c
             distance[near, j] = gap
         return keys, beyond, distance
+
+
+def _widths(index: np.ndarray) -> np.ndarray:
+    """``(n,)`` float64 the width of each region of ``index`` ``(H, W)`` (numbered from 0;
+    -1: none) across its narrowest direction, in pixels: that of the rectangle with the same
+    second moments (each pixel a unit square), from the smaller eigenvalue of its pixels'
+    covariance; a block of rows at a time."""
+    n = max(int(index.max(initial=-1)), 0) + 1
+    sums = np.zeros((6, n))  # pixels, y, x, y y, x x, x y (about the box's corner)
+    rows = max(1, _BLOCK // max(index.shape[1], 1))
+    for start in range(0, index.shape[0], rows):
+        ys, xs = np.nonzero(index[start:start + rows] >= 0)
+        ids = index[start:start + rows][ys, xs]
+        ys = ys.astype(np.float64) + start
+        xs = xs.astype(np.float64)
+        for j, weight in enumerate((None, ys, xs, ys * ys, xs * xs, xs * ys)):
+            sums[j] += np.bincount(ids, weight, minlength=n)
+    count = np.maximum(sums[0], 1)
+    my, mx = sums[1] / count, sums[2] / count
+    # A pixel is a unit square: its own variance (1/12) along each axis.
+    cyy = sums[3] / count - my * my + 1 / 12
+    cxx = sums[4] / count - mx * mx + 1 / 12
+    cxy = sums[5] / count - mx * my
+    smaller = (cyy + cxx) / 2 - np.hypot((cyy - cxx) / 2, cxy)
+    return np.sqrt(12 * np.maximum(smaller, 0.0))
 
 
 def _snap(fraction: float) -> float | None:
@@ -868,7 +907,7 @@ def give_tones(image: np.ndarray, known: np.ndarray, copied: np.ndarray, cells: 
     tiles take the largest piece's tone; and every piece of a rare tone is
     toned up to the grout line (``_GROUT``), not faded out beside the joints, none of its
     pixels going past the tone it is brought to by more than ``_RARE_REACH`` times the known
-    tiles' texture.
+    tiles' texture. A tile narrower than ``_NARROWEST`` pixels keeps its copy as it is.
 
     Args:
         image: ``(P, P, C)`` the tile, its copied pixels filled.
@@ -925,7 +964,9 @@ def give_tones(image: np.ndarray, known: np.ndarray, copied: np.ndarray, cells: 
     sizes = np.bincount(piece, minlength=pieces)
     for p in np.argsort(sizes, kind="stable"):
         largest[owner[p]] = p
-    copied_cells = largest >= 0
+    # A tile too narrow for a tone of its own keeps its copy, whatever ``whole`` says.
+    narrow = cells.widths[:n] < _NARROWEST
+    copied_cells = (largest >= 0) & ~narrow
     if plan is None:
         toned = (seen >= np.maximum(_KNOWN_SHARE * area, _MIN_KNOWN)) & copied_cells
         around = seen >= _WHOLE * np.maximum(area, 1)  # the known tiles around
@@ -990,10 +1031,11 @@ def give_tones(image: np.ndarray, known: np.ndarray, copied: np.ndarray, cells: 
         plan = (toned, odd, middle, rare, drawn, centre)
     toned, odd, middle, rare, drawn, centre = plan
     # In a tile that keeps its copy, such a piece beside its largest takes the largest's tone.
-    retone = rare & (~toned & ~odd)[owner] & (np.arange(pieces) != largest[owner])
+    retone = (rare & (~toned & ~odd & ~narrow)[owner]
+              & (np.arange(pieces) != largest[owner]))
     tone = np.where(toned[:, None], target, now[np.maximum(largest, 0)])
-    if not whole:  # the other tiles keep their copies as they are
-        tone[~toned & ~odd] = np.nan
+    # The other tiles keep their copies as they are (with ``whole``, the narrow ones only).
+    tone[(~toned & ~odd) if not whole else narrow] = np.nan
     if odd.any():
         tone[odd] = target[middle[odd]]
     if drawn.any():
@@ -1153,6 +1195,8 @@ def tile_tones(image: np.ndarray, values: np.ndarray | None, known: np.ndarray,
     if values is not None:
         give_tones(values, known, copied, cells, sources=sources, whole=whole, plan=plan)
     given_tone, typical_tone, middle, _, drawn, _ = plan
+    copied_tiles = np.unique(cells.index[copied[cells.box] & (cells.index >= 0)])
+    narrow = int((cells.widths[copied_tiles] < _NARROWEST).sum())
     # Two typical tiles: the known tiles' tones alternate, each hidden tile took its parity's.
     alternating = np.unique(middle[typical_tone & ~drawn]).size > 1
     toned = None
@@ -1160,14 +1204,14 @@ def tile_tones(image: np.ndarray, values: np.ndarray | None, known: np.ndarray,
         # The stitch keeps the steps between the tones (else it blends them again): every
         # copied tile's, or where the tones alternate or were drawn, those of the tiles given
         # a tone.
-        given = (np.ones(int(cells.index.max()) + 1, bool) if whole
-                 else given_tone | typical_tone)
+        given = (cells.widths >= _NARROWEST) if whole else given_tone | typical_tone
         toned = np.zeros_like(copied)
         toned[cells.box] = copied[cells.box] & (cells.index >= 0) & given[cells.index]
     return (f"tile tones: {int(given_tone.sum())} cell(s) given their known part's tone, "
             f"{int((typical_tone & ~drawn).sum())} the typical one"
             f"{' of their parity (tones alternate)' if alternating else ''}, "
-            f"{int(drawn.sum())} part way to a known one's drawn for it (cells explain "
+            f"{int(drawn.sum())} part way to a known one's drawn for it, {narrow} narrower "
+            f"than {_NARROWEST:g} px left as copied (cells explain "
             f"{cells.explained:.2f} "
             f"of the ring's luminance, neighbours' tones differ by {cells.randomness:.2f} "
             "of random ones)"), toned
