@@ -673,6 +673,57 @@ def test_a_line_turning_in_a_corner_of_the_hole_is_never_left_to_its_lattice(mon
     assert "continued across the hole" not in notes and "a line it ends on" not in notes
 
 
+def _notes_with_lines(monkeypatch, lines_of, **params) -> str:
+    """:func:`_fill_the_tiled_floor`'s notes where the line step finds ``lines_of(joint)``
+    (``joint``: one of the grout's joints it finds) and none of them repeats one lattice step
+    across (a running bond's joints between bricks of random tones: 0.24-0.50)."""
+    up = _up()
+    truth, hole = _floor(up, cell=0.35), _hole(0.7, 0.15)
+    joint = next(line for line in lines_and_edges(truth, hole, FACE).lines if line.end is None)
+    monkeypatch.setattr(generator, "lines_and_edges",
+                        lambda *args, **kwargs: LinesFound(lines_of(joint), []))
+    monkeypatch.setattr(generator, "repeats_across", lambda *args: False)
+    return _fill_the_tiled_floor(**params)
+
+
+def _turned(line, degrees: float, **changes):
+    turn = np.radians(degrees)
+    rotation = np.array([[np.cos(turn), -np.sin(turn)], [np.sin(turn), np.cos(turn)]])
+    return dataclasses.replace(line, direction=rotation @ line.direction, **changes)
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_a_line_a_floor_lattice_s_step_runs_along_is_copied_by_that_step(monkeypatch, on):
+    """A joint that does not repeat one step across (scored so here) but that one of the
+    lattice's steps runs along has its band copied by the steps along it, as the pattern's own
+    lines' are (``lines_along_lattice``); drawn along itself instead, a running bond's row
+    joints came back as bands of jumbled bricks. A boundary parallel to it stays a line."""
+    def lines_of(joint):
+        normal = np.array([-joint.direction[1], joint.direction[0]])
+        return [joint, dataclasses.replace(joint, point=joint.point + 30 * normal,
+                                           boundary=True, half_width=8.0)]
+
+    notes = _notes_with_lines(monkeypatch, lines_of, lines_along_lattice=on)
+    assert ("1 line(s) along the lattice copied by its steps along them" in notes) == on
+    assert ("floor lattice's own line" in notes) == on
+    assert ("2 line(s) continued across the hole" in notes) != on
+    assert "1 between two regions" in notes
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_an_unsure_line_near_the_lattice_s_direction_along_none_of_its_steps_is_left_to_it(
+        monkeypatch, on):
+    """An unsure line 6 degrees off the grout's joints on the grid (the yard's bricks' ends
+    in echelon, 5-8 degrees off its rows) is the pattern's edges lined up by chance: left to
+    the lattice. A sure line there, and an unsure one 25 degrees off every direction of the
+    lattice, stay lines."""
+    notes = _notes_with_lines(monkeypatch, lambda joint: [
+        _turned(joint, 6.0, sure=False), _turned(joint, 6.0), _turned(joint, 25.0, sure=False)],
+        lines_along_lattice=on)
+    assert ("1 unsure line(s) near the lattice's directions left to it" in notes) == on
+    assert f"{2 if on else 3} line(s) continued across the hole" in notes
+
+
 @pytest.mark.parametrize("power", [0.0, 2.0])
 def test_a_floor_lattice_s_copies_are_weighed_by_how_finely_they_show_the_floor(
         monkeypatch, power):

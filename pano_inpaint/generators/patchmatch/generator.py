@@ -395,6 +395,16 @@ class PatchMatchParams:
             is drawn along itself before the lattice, whose copies did not carry it; its
             paint's course (``_course``) is then no source for the other parts
             (``paint_in_own_band``).
+        lines_along_lattice: on a floor (or ceiling) filled along its lattice, a line that is
+            not one of the pattern's own but that one of the lattice's steps runs along on the
+            grid (``_along_own_line``) has its band copied by those steps, as an own line's
+            is, not drawn along itself: a running bond's row joints between bricks of random
+            tones score 0.24-0.50 across (under ``_OWN_LINE``), and each drawn band, copied
+            along its line from wherever it matched, was a band of jumbled bricks finer than
+            the floor's; a kerb along the paving is copied from farther along itself. And an
+            unsure line within ``_NEAR_LATTICE_WAY`` of one of the lattice's own directions
+            but along none of its steps is left to the lattice (the pattern's edges lined up
+            by chance). A boundary and a line turning in a corner stay lines.
         one_axis_wider: a tile whose hole covers its face (a thin ring) and whose ring shows
             one axis of a grid only (``Lattice.one_axis``: not stripes), which the wider view
             does not complete either, counts as nothing found at the usual padding: the face
@@ -479,6 +489,7 @@ class PatchMatchParams:
     lattice_magnification: float = 2.0
     lattice_far_ring: bool = True
     lines_across_lattice: bool = True
+    lines_along_lattice: bool = True
     side_lattices: bool = True
     one_axis_wider: bool = True
     arcs: bool = True
@@ -607,6 +618,11 @@ _PAINTED = 1.5
 # (``_along_own_line``; the own lines found on the evaluation's floors and ceilings lie within
 # 1.9 degrees of one, the court's blue line within 0.2 of its boards' step).
 _ALONG_OWN_LINE = np.radians(3.0)
+# An unsure line within this angle of one of a floor lattice's own directions on its grid, but
+# along none of its steps, is the pattern's edges lined up by chance (``lines_along_lattice``:
+# the yard's bricks' ends in echelon, 5-8 degrees off its rows, drawn as three lines, a band of
+# jumbled bricks across its cube-edge object at scene seed 7).
+_NEAR_LATTICE_WAY = np.radians(10.0)
 # px beyond an arc's or a line's band half width that its paint covers (``paint_in_own_band``):
 # the band holds the paint to about a pixel.
 _PAINT_MARGIN = 1.5
@@ -806,30 +822,17 @@ def _along_own_line(line: Line, part: _Along, kind: str = "own line", *,
     region = line.band(part.region.shape) & part.region
     if not region.any():
         return None
-    on_grid = line.direction
-    if part.plane is not None:
-        points = line.point[None] + np.array([[0.0], [1.0]]) * line.direction[None]  # 1 px
-        u, v, w = homography_parts(part.plane.to_grid, points[:, 1], points[:, 0])
-        if (w <= 0).any():
-            return None
-        on_grid = np.array([v[1] - v[0], u[1] - u[0]])  # (dy, dx)
-        on_grid /= max(float(np.hypot(*on_grid)), 1e-12)
+    on_grid = _course_on_grid(line, part.plane)
+    if on_grid is None:
+        return None
     vectors = part.vectors
     length = np.maximum(np.hypot(vectors[:, 0], vectors[:, 1]), 1e-12)
     sine = np.abs(vectors[:, 0] * on_grid[1] - vectors[:, 1] * on_grid[0]) / length
     along = sine <= np.sin(_ALONG_OWN_LINE)
     if own_directions and part.lattice is not None:
-        # The lattice's own directions (its dominant shifts, and its basis's sum and
-        # difference): a dense lattice's long combinations point every way, and one within
-        # the angle of a stripe painted across the pattern copied it sideways, a few px a
-        # step. (Not the basis alone: the plaza's tiles step a third of one basis vector and
-        # two thirds of the other, the direction of a joint.)
-        a, b, _ = part.lattice.basis()
-        ways = [*part.lattice.offsets, a] if b is None else [*part.lattice.offsets, a, b,
-                                                            a + b, a - b]
         along &= np.any([np.abs(vectors[:, 0] * w[1] - vectors[:, 1] * w[0])
                          <= np.sin(_ALONG_OWN_LINE) * length * np.hypot(*w)
-                         for w in ways], axis=0)
+                         for w in _lattice_ways(part.lattice)], axis=0)
     kept = vectors[along]
     if not len(kept):
         return None
@@ -840,6 +843,41 @@ def _along_own_line(line: Line, part: _Along, kind: str = "own line", *,
                   direction=line.direction)
 
 
+def _course_on_grid(line: Line, plane: Rectified | None) -> np.ndarray | None:
+    """``(2,)`` the unit direction ``(dy, dx)`` of ``line`` on ``plane``'s grid (on the tile
+    where None); None where the line's first pixel lies beyond the plane's horizon."""
+    if plane is None:
+        return line.direction
+    points = line.point[None] + np.array([[0.0], [1.0]]) * line.direction[None]  # 1 px
+    u, v, w = homography_parts(plane.to_grid, points[:, 1], points[:, 0])
+    if (w <= 0).any():
+        return None
+    on_grid = np.array([v[1] - v[0], u[1] - u[0]])  # (dy, dx)
+    return on_grid / max(float(np.hypot(*on_grid)), 1e-12)
+
+
+def _lattice_ways(lattice: Lattice) -> list[np.ndarray]:
+    """The lattice's own directions ``(dy, dx)``: its dominant shifts, and its basis and the
+    basis's sum and difference. A dense lattice's long combinations point every way, and one
+    within the angle of a stripe painted across the pattern copied it sideways, a few px a
+    step. (Not the basis alone: the plaza's tiles step a third of one basis vector and two
+    thirds of the other, the direction of a joint.)"""
+    a, b, _ = lattice.basis()
+    return ([*lattice.offsets, a] if b is None
+            else [*lattice.offsets, a, b, a + b, a - b])
+
+
+def _near_lattice_way(line: Line, part: _Along) -> bool:
+    """Whether ``line`` runs within ``_NEAR_LATTICE_WAY`` of one of floor lattice
+    ``part``'s own directions (:func:`_lattice_ways`) on its grid."""
+    on_grid = _course_on_grid(line, part.plane)
+    if on_grid is None or part.lattice is None:
+        return False
+    return any(abs(w[0] * on_grid[1] - w[1] * on_grid[0])
+               <= np.sin(_NEAR_LATTICE_WAY) * np.hypot(*w)
+               for w in (np.asarray(way, np.float64) for way in _lattice_ways(part.lattice)))
+
+
 def _stripe_edges_across(lines: list[Line], part: _Along, face_size: int,
                          drawn: list[Line]) -> list[Line]:
     """The edges of lone stripes among ``lines`` (``_painted_stripe_edges``) that none of
@@ -848,6 +886,27 @@ def _stripe_edges_across(lines: list[Line], part: _Along, face_size: int,
     return [edge for edge in _painted_stripe_edges(lines, face_size)
             if _along_own_line(edge, part, own_directions=True) is None
             and not any(_same_line(edge, other) for other in drawn)]
+
+
+def _lines_on_lattice(lines: list[Line], part: _Along) -> tuple[list[Line], list[Line], int]:
+    """Of ``lines`` (none of them the pattern's own) on a floor filled along lattice ``part``:
+    the lines still to draw; those one of the lattice's steps runs along (their bands are
+    copied by those steps, as the pattern's own lines' are); and how many unsure ones were
+    dropped as the pattern's edges lined up by chance (within ``_NEAR_LATTICE_WAY`` of one of
+    the lattice's own directions, along none of its steps). A boundary between two regions
+    and a line turning in a corner stay lines (the lattice's steps would carry the wall into
+    the floor)."""
+    kept, along, chance = [], [], 0
+    for line in lines:
+        if line.boundary or line.corner:
+            kept.append(line)
+        elif _along_own_line(line, part) is not None:
+            along.append(line)
+        elif not line.sure and _near_lattice_way(line, part):
+            chance += 1
+        else:
+            kept.append(line)
+    return kept, along, chance
 
 
 def _line_parts(lines: list[Line], hole: np.ndarray, reach: float) -> list[_Along]:
@@ -2017,6 +2076,15 @@ class PatchMatch:
                     lines = [line for line, its in zip(lines, own, strict=True) if not its]
                     found.append(f"face {face}: {sum(own)} line(s) of the pattern left to "
                                  "its lattice")
+                if p.lines_along_lattice:
+                    lines, along_lattice, chance = _lines_on_lattice(lines, floor[0])
+                    own_lines += along_lattice
+                    if along_lattice:
+                        found.append(f"face {face}: {len(along_lattice)} line(s) along the "
+                                     "lattice copied by its steps along them")
+                    if chance:
+                        found.append(f"face {face}: {chance} unsure line(s) near the "
+                                     "lattice's directions left to it")
             if lines:
                 plans[i] = _line_parts(lines, hole, reach)
                 lined.append(f"face {face}: " + lines_note(lines))
