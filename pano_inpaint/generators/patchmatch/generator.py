@@ -395,16 +395,17 @@ class PatchMatchParams:
             is drawn along itself before the lattice, whose copies did not carry it; its
             paint's course (``_course``) is then no source for the other parts
             (``paint_in_own_band``).
-        lines_along_lattice: on a floor (or ceiling) filled along its lattice, a line that is
-            not one of the pattern's own but that one of the lattice's steps runs along on the
-            grid (``_along_own_line``) has its band copied by those steps, as an own line's
-            is, not drawn along itself: a running bond's row joints between bricks of random
-            tones score 0.24-0.50 across (under ``_OWN_LINE``), and each drawn band, copied
-            along its line from wherever it matched, was a band of jumbled bricks finer than
-            the floor's; a kerb along the paving is copied from farther along itself. And an
-            unsure line within ``_NEAR_LATTICE_WAY`` of one of the lattice's own directions
-            but along none of its steps is left to the lattice (the pattern's edges lined up
-            by chance). A boundary and a line turning in a corner stay lines.
+        lines_along_lattice: with ``floor_own_lines``, on a floor (or ceiling) filled along its
+            lattice, a line that is not one of the pattern's own but that one of the lattice's
+            steps runs along on the grid (``_along_own_line``) has its band copied by those
+            steps, as an own line's is, not drawn along itself: a running bond's row joints
+            between bricks of random tones score 0.24-0.50 across (under ``_OWN_LINE``), and
+            each drawn band, copied along its line from wherever it matched, was a band of
+            jumbled bricks finer than the floor's; a kerb along the paving is copied from
+            farther along itself. And an unsure line within ``_NEAR_LATTICE_WAY`` of one of the
+            lattice's own directions but along none of its steps is left to the lattice (the
+            pattern's edges lined up by chance). A boundary and a line turning in a corner stay
+            lines.
         one_axis_wider: a tile whose hole covers its face (a thin ring) and whose ring shows
             one axis of a grid only (``Lattice.one_axis``: not stripes), which the wider view
             does not complete either, counts as nothing found at the usual padding: the face
@@ -845,7 +846,8 @@ def _along_own_line(line: Line, part: _Along, kind: str = "own line", *,
 
 def _course_on_grid(line: Line, plane: Rectified | None) -> np.ndarray | None:
     """``(2,)`` the unit direction ``(dy, dx)`` of ``line`` on ``plane``'s grid (on the tile
-    where None); None where the line's first pixel lies beyond the plane's horizon."""
+    where None); None where its point, or the pixel after it, lies beyond the plane's
+    horizon."""
     if plane is None:
         return line.direction
     points = line.point[None] + np.array([[0.0], [1.0]]) * line.direction[None]  # 1 px
@@ -873,9 +875,9 @@ def _near_lattice_way(line: Line, part: _Along) -> bool:
     on_grid = _course_on_grid(line, part.plane)
     if on_grid is None or part.lattice is None:
         return False
-    return any(abs(w[0] * on_grid[1] - w[1] * on_grid[0])
-               <= np.sin(_NEAR_LATTICE_WAY) * np.hypot(*w)
-               for w in (np.asarray(way, np.float64) for way in _lattice_ways(part.lattice)))
+    ways = np.array(_lattice_ways(part.lattice), np.float64)  # (m, 2)
+    sine = np.abs(ways[:, 0] * on_grid[1] - ways[:, 1] * on_grid[0])
+    return bool((sine <= np.sin(_NEAR_LATTICE_WAY) * np.hypot(ways[:, 0], ways[:, 1])).any())
 
 
 def _stripe_edges_across(lines: list[Line], part: _Along, face_size: int,
