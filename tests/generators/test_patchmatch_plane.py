@@ -633,18 +633,9 @@ def test_the_floor_step_leaves_its_own_lines_to_its_lattice(own_lines):
 
 
 def _notes_with_joint_and(monkeypatch, others) -> str:
-    """:func:`_fill_the_tiled_floor`'s notes where the line step finds one of the grout's
-    joints and ``others(joint)``, every one of them scored as repeating one lattice step
-    across."""
-    up = _up()
-    truth, hole = _floor(up, cell=0.35), _hole(0.7, 0.15)
-    found = lines_and_edges(truth, hole, FACE)
-    joint = next(line for line in found.lines if line.end is None)
-    lines = [joint, *others(joint)]
-    monkeypatch.setattr(generator, "lines_and_edges",
-                        lambda *args, **kwargs: LinesFound(lines, []))
-    monkeypatch.setattr(generator, "repeats_across", lambda *args: True)
-    return _fill_the_tiled_floor()
+    """:func:`_notes_with_lines` of one of the grout's joints and ``others(joint)``, every one
+    of them scored as repeating one lattice step across."""
+    return _notes_with_lines(monkeypatch, lambda joint: [joint, *others(joint)], repeats=True)
 
 
 def test_a_boundary_on_the_floor_is_never_left_to_its_lattice(monkeypatch):
@@ -673,16 +664,17 @@ def test_a_line_turning_in_a_corner_of_the_hole_is_never_left_to_its_lattice(mon
     assert "continued across the hole" not in notes and "a line it ends on" not in notes
 
 
-def _notes_with_lines(monkeypatch, lines_of, **params) -> str:
+def _notes_with_lines(monkeypatch, lines_of, repeats: bool = False, **params) -> str:
     """:func:`_fill_the_tiled_floor`'s notes where the line step finds ``lines_of(joint)``
-    (``joint``: one of the grout's joints it finds) and none of them repeats one lattice step
-    across (a running bond's joints between bricks of random tones: 0.24-0.50)."""
+    (``joint``: one of the grout's joints it finds), every one of them scored as repeating one
+    lattice step across or, by default, none (a running bond's joints between bricks of random
+    tones: 0.24-0.50)."""
     up = _up()
     truth, hole = _floor(up, cell=0.35), _hole(0.7, 0.15)
     joint = next(line for line in lines_and_edges(truth, hole, FACE).lines if line.end is None)
     monkeypatch.setattr(generator, "lines_and_edges",
                         lambda *args, **kwargs: LinesFound(lines_of(joint), []))
-    monkeypatch.setattr(generator, "repeats_across", lambda *args: False)
+    monkeypatch.setattr(generator, "repeats_across", lambda *args: repeats)
     return _fill_the_tiled_floor(**params)
 
 
@@ -770,8 +762,7 @@ def test_a_line_left_to_the_floor_lattice_is_copied_only_along_the_steps_along_i
     assert all(any(np.allclose(kept, vector) for vector in part.vectors)
                for kept in along.vectors)
     assert (along.vectors @ course > 0).any() and (along.vectors @ course < 0).any()
-    turned = dataclasses.replace(joint, direction=np.array(
-        [[np.cos(0.35), -np.sin(0.35)], [np.sin(0.35), np.cos(0.35)]]) @ joint.direction)
+    turned = _turned(joint, np.degrees(0.35))
     assert generator._along_own_line(turned, part) is None
 
 
