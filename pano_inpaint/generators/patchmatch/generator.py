@@ -136,6 +136,10 @@ _FLOOR_MIN_DEPTH = 0.15
 # (about 35 ms a call on two cores shared with other jobs, measured; a line's band has ~20
 # pixels a layer and hundreds of layers).
 _SERIAL_LAYER = 512
+# A copy whose exact source lies within this of its whole pixel (px, each way) is left as it is
+# (``_at_exact_sources``).
+_EXACT = 1e-3
+_BLOCK_PIXELS = 1 << 20  # copies resampled at a time (an 8K cap's tile holds millions)
 # The coarsest level's onion peel has the offsets between its pieces stitched out (layout_stitch
 # "peel") only where the known ring around the holes is this plain at that level (``_ring_detail``:
 # RMS log-brightness detail within ``_RING_WIDTH`` px, below a ``_RING_SIGMA`` blur). On a plain
@@ -406,6 +410,12 @@ class PatchMatchParams:
             lattice's own directions but along none of its steps is left to the lattice (the
             pattern's edges lined up by chance). A boundary and a line turning in a corner stay
             lines.
+        subpixel_copies: each copy a structure step made along a lattice or a line shows its
+            source where the chain of steps truly lands (sampled between the pixels), not the
+            nearest whole pixel there (``_at_exact_sources``): a step of no whole number of
+            pixels left each copy up to half a pixel off the pattern's phase, and thin joints
+            came back jagged and doubled. 56 nadir caps of 35 and 45 degrees over ten floors
+            +1.53 dB summed (17 up, 3 down by 0.08-0.22).
         one_axis_wider: a tile whose hole covers its face (a thin ring) and whose ring shows
             one axis of a grid only (``Lattice.one_axis``: not stripes), which the wider view
             does not complete either, counts as nothing found at the usual padding: the face
@@ -491,6 +501,7 @@ class PatchMatchParams:
     lattice_far_ring: bool = True
     lines_across_lattice: bool = True
     lines_along_lattice: bool = True
+    subpixel_copies: bool = True
     side_lattices: bool = True
     one_axis_wider: bool = True
     arcs: bool = True
@@ -642,6 +653,50 @@ def _peel(image: np.ndarray, filled: np.ndarray, hole: np.ndarray, layers: np.nd
             lattice_peel(image, filled, hole, ys, xs, src, radius, own, to_grid, from_grid,
                          offsets, _ALONG_TRIES, coherence, finer, field.nnf, residual)
         filled[ys, xs] = field.nnf[0][ys, xs] >= 0
+
+
+def _at_exact_sources(source: np.ndarray, out: np.ndarray, done: np.ndarray, field: _Field,
+                      residual: np.ndarray, high: float) -> None:
+    """Each copy of the structure steps moved, in place in ``out`` (``(P, P, C)``), to what its
+    exact source shows: the source tile sampled (bicubic) where the chain of steps truly lands,
+    ``residual`` (``(P, P, 2)``, ``(dy, dx)``) beyond the whole pixel ``field`` copies, less
+    that whole pixel's value, added to the copy (so the copy's sharpening stays); clipped to
+    ``[0, high]``.
+
+    A lattice step that is no whole number of pixels lands between pixels, and each copy took
+    the nearest: its pixel is up to half a pixel off the pattern's phase, one way or the other
+    from its neighbour's when the two came by different chains of steps. Joints a pixel or two
+    wide came back jagged and doubled, boards split along their length. The exact source lies
+    within half a pixel of a valid centre, whose whole patch is known: the sample reads known
+    pixels only."""
+    ys, xs = np.nonzero(done)
+    ry, rx = residual[ys, xs, 0], residual[ys, xs, 1]
+    moved = (np.abs(ry) > _EXACT) | (np.abs(rx) > _EXACT)
+    ys, xs, ry, rx = ys[moved], xs[moved], ry[moved], rx[moved]
+    tiles, sy, sx = (a[ys, xs] for a in field.nnf[:3])
+    channels = out.shape[-1]
+    for tile in np.unique(tiles):
+        for block in _blocks(np.flatnonzero(tiles == tile), _BLOCK_PIXELS):
+            # OpenCV's maps hold fewer than 2^15 rows: the points laid out as rows of 1024.
+            n = block.size
+            rows = -(-n // 1024)
+            map_x = np.zeros(rows * 1024, np.float32)
+            map_y = np.zeros(rows * 1024, np.float32)
+            map_x[:n], map_y[:n] = sx[block] + rx[block], sy[block] + ry[block]
+            map_x, map_y = map_x.reshape(rows, 1024), map_y.reshape(rows, 1024)
+            image = source[tile]
+            sampled = np.concatenate(
+                [cv2.remap(np.ascontiguousarray(image[..., c:min(c + 4, channels)]), map_x,
+                           map_y, cv2.INTER_CUBIC).reshape(-1, min(4, channels - c))[:n]
+                 for c in range(0, channels, 4)], axis=1)
+            at = ys[block], xs[block]
+            change = sampled - image[sy[block], sx[block], :channels]
+            out[at] = np.clip(out[at] + change, 0.0, high)
+
+
+def _blocks(index: np.ndarray, size: int) -> list[np.ndarray]:
+    """``index`` in consecutive pieces of at most ``size``."""
+    return [index[start:start + size] for start in range(0, index.size, size)]
 
 
 def _along_painted_lines(parts: list[_Along], size: int) -> np.ndarray | None:
@@ -2351,8 +2406,12 @@ class PatchMatch:
             # The final copies, sharpened as PatchMatch's are (a copy from far out on the tile
             # is a magnified view of the ground).
             self._reconstruct(bank.image, image[i], done, box, field, bank.geo, 1.0)
+            if p.subpixel_copies:
+                _at_exact_sources(bank.image, image[i], done, field, residual, 1.0)
             if values is not None and bank_values is not None:
                 self._reconstruct(bank_values, values[i], done, box, field, bank.geo, np.inf)
+                if p.subpixel_copies:
+                    _at_exact_sources(bank_values, values[i], done, field, residual, np.inf)
             if p.tile_tones:
                 # A line painted across the tiles keeps its paint: neither toned as the tile
                 # it crosses nor counted in a tile's tone (a stripe across the hall's tiles,
