@@ -676,6 +676,10 @@ def _at_exact_sources(source: np.ndarray, out: np.ndarray, done: np.ndarray, fie
     tiles, sy, sx = (a[ys, xs] for a in field.nnf[:3])
     channels = out.shape[-1]
     for tile in np.unique(tiles):
+        image = source[tile]
+        # OpenCV resamples at most four channels at a time, from contiguous arrays.
+        groups = [np.ascontiguousarray(image[..., c:min(c + 4, channels)])
+                  for c in range(0, channels, 4)]
         for block in _blocks(np.flatnonzero(tiles == tile), _BLOCK_PIXELS):
             # OpenCV's maps hold fewer than 2^15 rows: the points laid out as rows of 1024.
             n = block.size
@@ -684,11 +688,9 @@ def _at_exact_sources(source: np.ndarray, out: np.ndarray, done: np.ndarray, fie
             map_y = np.zeros(rows * 1024, np.float32)
             map_x[:n], map_y[:n] = sx[block] + rx[block], sy[block] + ry[block]
             map_x, map_y = map_x.reshape(rows, 1024), map_y.reshape(rows, 1024)
-            image = source[tile]
             sampled = np.concatenate(
-                [cv2.remap(np.ascontiguousarray(image[..., c:min(c + 4, channels)]), map_x,
-                           map_y, cv2.INTER_CUBIC).reshape(-1, min(4, channels - c))[:n]
-                 for c in range(0, channels, 4)], axis=1)
+                [cv2.remap(group, map_x, map_y, cv2.INTER_CUBIC).reshape(
+                    -1, group.shape[-1])[:n] for group in groups], axis=1)
             at = ys[block], xs[block]
             change = sampled - image[sy[block], sx[block], :channels]
             out[at] = np.clip(out[at] + change, 0.0, high)
