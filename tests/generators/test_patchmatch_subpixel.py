@@ -53,15 +53,22 @@ def test_each_copy_shows_its_source_where_its_steps_truly_land(rng):
     np.testing.assert_array_equal(out[~done], before[~done])  # only the copies move
 
 
-def test_a_copy_at_its_whole_source_and_a_bright_one_stay_in_range(rng):
+@pytest.mark.parametrize("high", [1.0, np.inf])
+def test_a_copy_at_its_whole_source_and_a_bright_one_stay_in_range(rng, high):
+    """Display-referred copies stay within [0, 1]; HDR ones (no upper bound) keep their
+    highlights above 1 and lose only negatives."""
     bank, field, residual, out, _, done = _copies(rng)
     residual[:30] = 0.0  # these copies' steps land on whole pixels
-    bank[0, :, :, 1] *= 3.0  # a channel far above the range
-    out[..., 1] = np.minimum(out[..., 1] * 3.0, 1.0)
+    bank[0, :, :, 1] = bank[0, :, :, 1] * 4.0 - 1.0  # a channel from -1 to 2.2
+    out[..., 1] = np.clip(out[..., 1] * 4.0 - 1.0, 0.0, high)
     before = out.copy()
-    _at_exact_sources(bank, out, done, field, residual, 1.0)
+    _at_exact_sources(bank, out, done, field, residual, high)
     np.testing.assert_array_equal(out[:30], before[:30])
-    assert out.max() <= 1.0
+    assert out.min() >= 0.0
+    if np.isfinite(high):
+        assert out.max() <= high
+    else:
+        assert out[done].max() > 1.5
 
 
 @pytest.mark.parametrize("subpixel", [True, False])
