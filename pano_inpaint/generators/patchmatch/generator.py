@@ -412,7 +412,8 @@ class PatchMatchParams:
             lines.
         subpixel_copies: each copy a structure step made along a lattice or a line shows its
             source where the chain of steps truly lands (sampled between the pixels), not the
-            nearest whole pixel there (``_at_exact_sources``): a step of no whole number of
+            nearest whole pixel there (``_at_exact_sources``; with ``patch_size`` 5 or more,
+            whose patches hold the sample's reach of known pixels): a step of no whole number of
             pixels left each copy up to half a pixel off the pattern's phase, and thin joints
             came back jagged and doubled. 56 nadir caps of 35 and 45 degrees over ten floors
             +1.53 dB summed (17 up, 3 down by 0.08-0.22).
@@ -667,8 +668,8 @@ def _at_exact_sources(source: np.ndarray, out: np.ndarray, done: np.ndarray, fie
     the nearest: its pixel is up to half a pixel off the pattern's phase, one way or the other
     from its neighbour's when the two came by different chains of steps. Joints a pixel or two
     wide came back jagged and doubled, boards split along their length. The exact source lies
-    within half a pixel of a valid centre, whose whole patch is known: the sample reads known
-    pixels only."""
+    within half a pixel of a valid centre, whose whole patch is known, and the sample reaches 2
+    px from that centre: with patches of 5 px or more it reads known pixels only."""
     ys, xs = np.nonzero(done)
     ry, rx = residual[ys, xs, 0], residual[ys, xs, 1]
     moved = (np.abs(ry) > _EXACT) | (np.abs(rx) > _EXACT)
@@ -2408,11 +2409,14 @@ class PatchMatch:
             # The final copies, sharpened as PatchMatch's are (a copy from far out on the tile
             # is a magnified view of the ground).
             self._reconstruct(bank.image, image[i], done, box, field, bank.geo, 1.0)
-            if p.subpixel_copies:
+            # The bicubic sample reaches 2 px from a source's centre: known within a patch
+            # of 5 px or more.
+            exact = p.subpixel_copies and radius >= 2
+            if exact:
                 _at_exact_sources(bank.image, image[i], done, field, residual, 1.0)
             if values is not None and bank_values is not None:
                 self._reconstruct(bank_values, values[i], done, box, field, bank.geo, np.inf)
-                if p.subpixel_copies:
+                if exact:
                     _at_exact_sources(bank_values, values[i], done, field, residual, np.inf)
             if p.tile_tones:
                 # A line painted across the tiles keeps its paint: neither toned as the tile
