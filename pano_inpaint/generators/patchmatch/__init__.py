@@ -62,7 +62,9 @@ densely with masked FFT correlations of edge strength). Where the repeat is shar
 ``lattice_strength``) the hole is filled first along the lattice: an onion peel in which a pixel
 may only copy a known pixel one lattice vector away, or what a pixel one lattice vector away
 copies, so the pattern keeps its phase to the middle of the hole and stripes leave it where they
-would have. Those pixels then count as known for PatchMatch, which fills what is left; the
+would have; each copy shows its source where the chain of steps truly lands, sampled between
+the pixels (``subpixel_copies``). Those pixels then count as known for PatchMatch, which fills
+what is left; the
 region's report says per face what was found, or that the step was skipped (no regular texture
 and no line, surroundings flat with no line, or a hole too thin to need it).
 
