@@ -64,9 +64,9 @@ may only copy a known pixel one lattice vector away, or what a pixel one lattice
 copies, so the pattern keeps its phase to the middle of the hole and stripes leave it where they
 would have; each copy shows its source where the chain of steps truly lands, sampled between
 the pixels (``subpixel_copies``). Those pixels then count as known for PatchMatch, which fills
-what is left; the
-region's report says per face what was found, or that the step was skipped (no regular texture
-and no line, surroundings flat with no line, or a hole too thin to need it).
+what is left; the region's report says per face what was found, or that the step was skipped
+(no regular texture and no line, surroundings flat with no line, or a hole too thin to need
+it).
 
 Structure: lines (``_lines``). Where the texture is not regular, straight edges still cross the
 hole: a kerb, a skirting board, the rail on a wall, the edge of a painted stripe. A gnomonic tile
