@@ -22,9 +22,11 @@ def _wave(y: np.ndarray, x: np.ndarray) -> np.ndarray:
 
 
 def _copies(rng: np.random.Generator) -> tuple[np.ndarray, _Field, np.ndarray, np.ndarray,
-                                                np.ndarray]:
+                                                np.ndarray, np.ndarray]:
     """A bank of one tile showing ``_wave``; a target whose middle copies it from 10 px up
-    and 7 px left, each copy's exact source up to half a pixel beyond its whole one."""
+    and 7 px left, each copy's exact source up to half a pixel beyond its whole one: ``(bank,
+    field, residual, out, exact, done)``, ``out`` holding the whole pixels' values and
+    ``exact`` the wave where each copy's source truly lies."""
     y, x = np.mgrid[0:SIZE, 0:SIZE].astype(np.float64)
     bank = np.repeat(_wave(y, x)[None, ..., None], 3, axis=-1).astype(np.float32)
     done = np.zeros((SIZE, SIZE), bool)
@@ -36,7 +38,6 @@ def _copies(rng: np.random.Generator) -> tuple[np.ndarray, _Field, np.ndarray, n
     residual = np.zeros((SIZE, SIZE, 2), np.float32)
     residual[done] = rng.uniform(-0.5, 0.5, (int(done.sum()), 2))
     out = bank[0].copy()
-    ys, xs = np.nonzero(done)
     out[done] = bank[0][field.nnf[1][done], field.nnf[2][done]]  # the nearest whole pixels
     exact = _wave(y - 10 + residual[..., 0], x - 7 + residual[..., 1])
     return bank, field, residual, out, np.where(done, exact, 0.0), done
