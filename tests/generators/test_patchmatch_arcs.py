@@ -6,7 +6,7 @@ import numpy as np
 
 from pano_inpaint import inpaint, nadir_mask
 from pano_inpaint.generators.patchmatch import PatchMatch
-from pano_inpaint.generators.patchmatch._arcs import Arc, find_arcs
+from pano_inpaint.generators.patchmatch._arcs import Arc, arc_sources, find_arcs
 from tests.synthetic import erp_directions
 
 P = 200  # tile side
@@ -47,6 +47,22 @@ def test_a_painted_circle_across_the_hole_is_found_where_it_is():
     # The band follows the stripe through the hole: every band pixel is near the circle.
     ys, xs = np.nonzero(band)
     assert np.abs(np.hypot(xs + 0.5 - 40.0, ys + 0.5 - 60.0) - 90.0).max() <= 5.5
+
+
+def test_each_band_pixel_s_exact_source_lies_on_the_arc_as_far_across_as_it_does():
+    """The copies along an arc take whole pixels as sources; where each exact source lies
+    beyond its whole pixel comes with it (``subpixel_copies`` samples there), so that a copy
+    sits as far across the arc as its target does, not up to half a pixel off."""
+    image, hole = _ring_tile()
+    arc = find_arcs(image, hole, S)[0]
+    band = arc.band(hole)
+    ys, xs, sy, sx, beyond_y, beyond_x = arc_sources(arc, band, ~hole, 3)
+    assert ys.size > 100 and np.abs(beyond_y).max() <= 0.5 and np.abs(beyond_x).max() <= 0.5
+    _, across = arc.coordinates(ys.astype(np.float64), xs.astype(np.float64))
+    _, whole = arc.coordinates(sy.astype(np.float64), sx.astype(np.float64))
+    _, exact = arc.coordinates(sy + beyond_y.astype(np.float64), sx + beyond_x.astype(np.float64))
+    assert np.abs(whole - across).max() > 0.2  # the whole pixels are off across the arc
+    assert np.abs(exact - across).max() < 1e-3
 
 
 def test_the_band_measured_on_its_box_is_the_band_over_the_whole_hole():

@@ -332,14 +332,15 @@ def _found(image: np.ndarray, hole: np.ndarray, face_size: int) -> list[Arc]:
 
 
 def arc_sources(arc: Arc, hole: np.ndarray, valid: np.ndarray, radius: int
-                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+                ) -> tuple[np.ndarray, ...]:
     """The hole pixels of ``arc``'s band and, for each, the known pixel it copies: at the same
     offset across the arc, from the nearer end of its gap a stretch of the arc outwards that
     repeats (the copies' arc length past the end, modulo the known stretch used); only those
     whose source is a ``valid`` patch centre (``(P, P)`` bool) are returned.
 
     Returns:
-        ``(ys, xs, source_ys, source_xs)`` int64.
+        ``(ys, xs, source_ys, source_xs)`` int64 and ``(beyond_y, beyond_x)`` float32, where
+        each exact source on the arc lies beyond the whole pixel copied (within half a pixel).
     """
     ys, xs = np.nonzero(hole)
     theta, offset = arc.coordinates(ys.astype(np.float64), xs.astype(np.float64))
@@ -357,9 +358,10 @@ def arc_sources(arc: Arc, hole: np.ndarray, valid: np.ndarray, radius: int
     stretch = max(4.0, 4.0 * radius)  # the known stretch of the arc the copies repeat
     back = (start + np.mod(length, stretch)) / arc.radius
     source_theta = np.where(from_enter, enter - back, leave + back)
-    sy, sx = arc.point(source_theta, offset)
-    sy, sx = np.rint(sy).astype(np.int64), np.rint(sx).astype(np.int64)
+    exact_y, exact_x = arc.point(source_theta, offset)
+    sy, sx = np.rint(exact_y).astype(np.int64), np.rint(exact_x).astype(np.int64)
     size = hole.shape[0]
     ok = (sy >= 0) & (sy < size) & (sx >= 0) & (sx < size)
     ok[ok] = valid[sy[ok], sx[ok]]
-    return ys[ok].astype(np.int64), xs[ok].astype(np.int64), sy[ok], sx[ok]
+    return (ys[ok].astype(np.int64), xs[ok].astype(np.int64), sy[ok], sx[ok],
+            (exact_y - sy)[ok].astype(np.float32), (exact_x - sx)[ok].astype(np.float32))

@@ -2354,12 +2354,14 @@ class PatchMatch:
             for part in parts:
                 if part.arc is not None:
                     # Each band pixel copies its own source along the arc (no search).
-                    ys, xs, sy, sx = arc_sources(part.arc, part.region & ~filled,
-                                                 chosen.valid[own], radius)
+                    ys, xs, sy, sx, beyond_y, beyond_x = arc_sources(
+                        part.arc, part.region & ~filled, chosen.valid[own], radius)
                     field.nnf[0][ys, xs] = own
                     field.nnf[1][ys, xs] = sy
                     field.nnf[2][ys, xs] = sx
                     field.nnf[3][ys, xs] = 0.0
+                    # Where each exact source on the arc lies (``subpixel_copies``).
+                    residual[ys, xs, 0], residual[ys, xs, 1] = beyond_y, beyond_x
                     filled[ys, xs] = True
                     continue
                 # A plane's lattice is a constant shift on its grid, not on the tile.
