@@ -47,7 +47,7 @@ def test_each_copy_shows_its_source_where_its_steps_truly_land(rng):
     bank, field, residual, out, exact, done = _copies(rng)
     before = out.copy()
     error_before = np.abs(out[done][:, 0] - exact[done]).max()
-    _at_exact_sources(bank, out, done, field, residual, 1.0)
+    _at_exact_sources(done, field, residual, (bank, out, 1.0))
     assert error_before > 0.05  # the nearest pixels were up to half a pixel off the pattern
     # (OpenCV samples at 1/32 px: within 0.015 of the wave, whose slope reaches 0.16 a px)
     assert np.abs(out[done][:, 0] - exact[done]).max() < 0.015
@@ -63,7 +63,7 @@ def test_a_copy_at_its_whole_source_and_a_bright_one_stay_in_range(rng, high):
     bank[0, :, :, 1] = bank[0, :, :, 1] * 4.0 - 1.0  # a channel from -1 to 2.2
     out[..., 1] = np.clip(out[..., 1] * 4.0 - 1.0, 0.0, high)
     before = out.copy()
-    _at_exact_sources(bank, out, done, field, residual, high)
+    _at_exact_sources(done, field, residual, (bank, out, high))
     np.testing.assert_array_equal(out[:30], before[:30])
     assert out.min() >= 0.0
     if np.isfinite(high):

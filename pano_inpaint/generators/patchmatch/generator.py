@@ -656,13 +656,15 @@ def _peel(image: np.ndarray, filled: np.ndarray, hole: np.ndarray, layers: np.nd
         filled[ys, xs] = field.nnf[0][ys, xs] >= 0
 
 
-def _at_exact_sources(source: np.ndarray, out: np.ndarray, done: np.ndarray, field: _Field,
-                      residual: np.ndarray, high: float) -> None:
-    """Each copy of the structure steps moved, in place in ``out`` (``(P, P, C)``), to what its
-    exact source shows: the source tile sampled (bicubic) where the chain of steps truly lands,
-    ``residual`` (``(P, P, 2)``, ``(dy, dx)``) beyond the whole pixel ``field`` copies, less
-    that whole pixel's value, added to the copy (so the copy's sharpening stays); clipped to
-    ``[0, high]``.
+def _at_exact_sources(done: np.ndarray, field: _Field, residual: np.ndarray,
+                      *arrays: tuple[np.ndarray, np.ndarray, float]) -> None:
+    """Each copy of the structure steps moved, in place, to what its exact source shows: for
+    each ``(source, out, high)`` of ``arrays`` (the bank ``(K, P, P, C')`` the ``field``
+    copies from, the tile ``(P, P, C)`` holding the copies at ``done``, its upper bound), the
+    source tile sampled (bicubic) where the chain of steps truly lands, ``residual`` (``(P, P,
+    2)``, ``(dy, dx)``) beyond the whole pixel copied, less that whole pixel's value, added to
+    the copy (so the copy's sharpening stays); clipped to ``[0, high]``. The arrays (display
+    values, HDR values) share the points and the maps.
 
     A lattice step that is no whole number of pixels lands between pixels, and each copy took
     the nearest: its pixel is up to half a pixel off the pattern's phase, one way or the other
@@ -675,13 +677,14 @@ def _at_exact_sources(source: np.ndarray, out: np.ndarray, done: np.ndarray, fie
     moved = (np.abs(ry) > _EXACT) | (np.abs(rx) > _EXACT)
     ys, xs, ry, rx = ys[moved], xs[moved], ry[moved], rx[moved]
     tiles, sy, sx = (a[ys, xs] for a in field.nnf[:3])
-    channels = out.shape[-1]
     for tile in np.unique(tiles):
-        image = source[tile]
-        # OpenCV resamples at most four channels at a time, from contiguous arrays.
-        groups = [np.ascontiguousarray(image[..., c:min(c + 4, channels)])
-                  for c in range(0, channels, 4)]
-        for block in _blocks(np.flatnonzero(tiles == tile), _BLOCK_PIXELS):
+        # OpenCV resamples at most four channels at a time, from contiguous arrays: each
+        # array's tile in such groups, once for all its blocks.
+        groups = [[np.ascontiguousarray(source[tile][..., c:min(c + 4, out.shape[-1])])
+                   for c in range(0, out.shape[-1], 4)] for source, out, _ in arrays]
+        index = np.flatnonzero(tiles == tile)
+        for start in range(0, index.size, _BLOCK_PIXELS):
+            block = index[start:start + _BLOCK_PIXELS]
             # OpenCV's maps hold fewer than 2^15 rows: the points laid out as rows of 1024.
             n = block.size
             rows = -(-n // 1024)
@@ -689,17 +692,13 @@ def _at_exact_sources(source: np.ndarray, out: np.ndarray, done: np.ndarray, fie
             map_y = np.zeros(rows * 1024, np.float32)
             map_x[:n], map_y[:n] = sx[block] + rx[block], sy[block] + ry[block]
             map_x, map_y = map_x.reshape(rows, 1024), map_y.reshape(rows, 1024)
-            sampled = np.concatenate(
-                [cv2.remap(group, map_x, map_y, cv2.INTER_CUBIC).reshape(
-                    -1, group.shape[-1])[:n] for group in groups], axis=1)
             at = ys[block], xs[block]
-            change = sampled - image[sy[block], sx[block], :channels]
-            out[at] = np.clip(out[at] + change, 0.0, high)
-
-
-def _blocks(index: np.ndarray, size: int) -> list[np.ndarray]:
-    """``index`` in consecutive pieces of at most ``size``."""
-    return [index[start:start + size] for start in range(0, index.size, size)]
+            for (source, out, high), parts in zip(arrays, groups, strict=True):
+                sampled = np.concatenate(
+                    [cv2.remap(part, map_x, map_y, cv2.INTER_CUBIC).reshape(
+                        -1, part.shape[-1])[:n] for part in parts], axis=1)
+                change = sampled - source[tile][sy[block], sx[block], :out.shape[-1]]
+                out[at] = np.clip(out[at] + change, 0.0, high)
 
 
 def _along_painted_lines(parts: list[_Along], size: int) -> np.ndarray | None:
@@ -2411,15 +2410,14 @@ class PatchMatch:
             # The final copies, sharpened as PatchMatch's are (a copy from far out on the tile
             # is a magnified view of the ground).
             self._reconstruct(bank.image, image[i], done, box, field, bank.geo, 1.0)
-            # The bicubic sample reaches 2 px from a source's centre: known within a patch
-            # of 5 px or more.
-            exact = p.subpixel_copies and radius >= 2
-            if exact:
-                _at_exact_sources(bank.image, image[i], done, field, residual, 1.0)
+            arrays = [(bank.image, image[i], 1.0)]
             if values is not None and bank_values is not None:
                 self._reconstruct(bank_values, values[i], done, box, field, bank.geo, np.inf)
-                if exact:
-                    _at_exact_sources(bank_values, values[i], done, field, residual, np.inf)
+                arrays.append((bank_values, values[i], np.inf))
+            # The bicubic sample reaches 2 px from a source's centre: known within a patch
+            # of 5 px or more.
+            if p.subpixel_copies and radius >= 2:
+                _at_exact_sources(done, field, residual, *arrays)
             if p.tile_tones:
                 # A line painted across the tiles keeps its paint: neither toned as the tile
                 # it crosses nor counted in a tile's tone (a stripe across the hall's tiles,
