@@ -17,17 +17,17 @@ HOLE_RADIUS = 176
 NORMAL = np.array([np.sin(np.radians(30)), np.cos(np.radians(30))])  # (y, x)
 
 
-def _stripes(period: float, size: int = SIZE, radius: float = HOLE_RADIUS
-             ) -> tuple[np.ndarray, np.ndarray]:
-    """Dark lines 1.5 px wide every ``period`` px across ``NORMAL`` on a grey floor with a
-    little noise, ``(size, size, 3)``, and the known ring round a round hole."""
-    y, x = np.mgrid[:size, :size].astype(np.float64)
+def _stripes(period: float) -> tuple[np.ndarray, np.ndarray]:
+    """Dark lines (2 px, and a 1 px ramp either side) every ``period`` px across ``NORMAL`` on
+    a grey floor with a little noise, ``(SIZE, SIZE, 3)``, and the known ring round a round
+    hole."""
+    y, x = np.mgrid[:SIZE, :SIZE].astype(np.float64)
     phase = (y * NORMAL[0] + x * NORMAL[1]) / period
     distance = np.abs(phase - np.round(phase)) * period
     line = np.clip(2.0 - distance, 0.0, 1.0)
-    noise = 0.01 * np.random.default_rng(0).standard_normal((size, size))
+    noise = 0.01 * np.random.default_rng(0).standard_normal((SIZE, SIZE))
     image = np.repeat((0.7 - 0.45 * line + noise)[..., None], 3, axis=2).astype(np.float32)
-    known = np.hypot(y - size / 2, x - size / 2) >= radius
+    known = np.hypot(y - SIZE / 2, x - SIZE / 2) >= HOLE_RADIUS
     return image, known
 
 
