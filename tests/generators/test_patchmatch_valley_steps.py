@@ -69,9 +69,3 @@ def test_a_bowl_is_no_valley():
     assert _offsets._across_valley(_quadric(np.eye(2), np.array([0.2, -0.1]))) is None
     stretched = np.diag([1.0, 1 / 3])
     assert _offsets._across_valley(_quadric(stretched, np.array([0.2, -0.1]))) is None
-
-
-def test_too_few_pairs_is_no_valley():
-    around = _quadric(np.outer(NORMAL, NORMAL), np.zeros(2))
-    around[0, 0] = np.inf
-    assert _offsets._across_valley(around) is None
