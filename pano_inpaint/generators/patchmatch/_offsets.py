@@ -426,9 +426,9 @@ def vertex_offset(before: float, at: float, after: float) -> float:
 def _refine(image: np.ndarray, known: np.ndarray, offset: np.ndarray,
             subpixel: bool = False) -> np.ndarray:
     """The best shift within +-1 pixel of ``offset`` at this resolution; with ``subpixel``,
-    moved to a fraction of a pixel (float): across the valley where the best shift lies on one
-    (:func:`_across_valley`), else to the vertex of a parabola through its neighbours' ``msd``
-    along each axis."""
+    moved to a fraction of a pixel (float): to the vertex of a parabola through its neighbours'
+    ``msd`` along each axis, and where it lies on a valley, across the valley to its floor
+    instead (:func:`_across_valley`; along it the parabolas' place stays)."""
     step = sample_step(known)
     measured: dict[tuple[int, int], float] = {}
 
