@@ -68,6 +68,9 @@ _REFINE_PIXELS = 60_000  # pixel pairs sampled per shift when refining at full r
 # The msd about a whole shift makes a valley where its curvature along one direction is under
 # this share of that across it (``_across_valley``).
 _VALLEY_CURVATURE = 0.1
+# A shift on a valley whose msd is under this share of the valley's at its fractions is a
+# period along it (``_repeats_along``).
+_REPEAT_DEPTH = 0.5
 # Sorted colour differences of a lattice's steps this many times apart split the steps that keep
 # the colours (below) from those that swap them (a checkerboard's: 9 times; painted stripes whose
 # colours repeat every third stripe, the workshop's under a 45-degree cap: 2.35; random tones' at
@@ -500,12 +503,45 @@ def _crossing_dip(msd: np.ndarray, valid: np.ndarray, shift: np.ndarray, others:
     return float(_dips(msd, valid, _nearest_minimum(msd, valid, sums)).max())
 
 
+def _repeats_along(msd: np.ndarray, valid: np.ndarray, shift: np.ndarray, centre: int) -> bool:
+    """Whether ``shift`` (``(2,)``, work pixels from ``centre``) on a valley matches far
+    better than the valley does at its fractions (``_VALLEY_FRACTIONS``, ``_REPEAT_DEPTH``):
+    a period along the valley, where the lines across it match too (a grid of lines), not
+    a line or stripes, which match about as well all along."""
+    points = centre + np.rint(np.outer(_VALLEY_FRACTIONS, shift)).astype(np.int64)
+    points = points[np.hypot(*(points - centre).T) >= _SHORTEST]
+    points = _nearest_minimum(msd, valid, points)
+    points = points[valid[points[:, 0], points[:, 1]]]
+    at = _nearest_minimum(msd, valid, (centre + shift)[None])[0]
+    if not points.size or not valid[at[0], at[1]]:
+        return False
+    return bool(msd[at[0], at[1]] <= _REPEAT_DEPTH * msd[points[:, 0], points[:, 1]].min())
+
+
 def _grid_of_lines(msd: np.ndarray, valid: np.ndarray, shifts: np.ndarray, valley: np.ndarray,
                    centre: int, min_strength: float) -> np.ndarray:
     """``valley`` with the first two non-parallel shifts on valleys cleared where their sum or
     difference is a dip as well: a grid of lines (tiles' joints), whose every line a shift
     along one direction keeps, repeats at the combinations of both (two lines crossing do
-    not)."""
+    not). And any shift on a valley that repeats along it (:func:`_repeats_along`) beside a
+    shift across it: one period of a grid of lines whose other direction was found too.
+    Through a thin ring a cell's diagonal often keeps too few pairs to be measured, and
+    whether the grid's second period counted as a valley hung on its dips at its fractions
+    (the hall's ceiling grid under a 45-degree zenith cap: 0.148 and 0.150 against 0.15 with
+    edges a tenth of a pixel apart; as two lines crossing, its fill lost 3.4 dB)."""
+    valley = _crossing_valleys(msd, valid, shifts, valley, centre, min_strength)
+    for k in np.flatnonzero(valley):
+        if (any(not_parallel(shifts[k], other) for other in shifts)
+                and _repeats_along(msd, valid, shifts[k], centre)):
+            valley = valley.copy()
+            valley[k] = False
+    return valley
+
+
+def _crossing_valleys(msd: np.ndarray, valid: np.ndarray, shifts: np.ndarray,
+                      valley: np.ndarray, centre: int, min_strength: float) -> np.ndarray:
+    """``valley`` with the first two non-parallel shifts on valleys cleared where their sum or
+    difference is a dip (:func:`_crossing_dip`)."""
     on = [k for k in range(len(shifts)) if valley[k]]
     for x, first in enumerate(on):
         for second in on[x + 1:]:
