@@ -69,3 +69,18 @@ def test_a_bowl_is_no_valley():
     assert _offsets._across_valley(_quadric(np.eye(2), np.array([0.2, -0.1]))) is None
     stretched = np.diag([1.0, 1 / 3])
     assert _offsets._across_valley(_quadric(stretched, np.array([0.2, -0.1]))) is None
+
+
+@pytest.mark.parametrize("slide", [0.3, -0.4, 1.3])
+def test_long_steps_on_a_valley_move_a_step_across_it_only(slide):
+    """A step measured over its multiples (``_offsets._long_step``) takes from them only what
+    they place: on stripes, where the step lies, across them; along them every multiple
+    matches alike, and its walk slid the step by 0.13-0.87 px from these starts (a grid's
+    steps turned so: the workshop ceiling's by 0.2 px each under a 45-degree zenith cap)."""
+    period = 10.0
+    image, known = _stripes(period)
+    along = np.array([-NORMAL[1], NORMAL[0]])
+    shift = (period + 0.08) * NORMAL + slide * along
+    step = _offsets._long_step(_offsets.edge_strength(image, known), shift)
+    assert abs(step @ NORMAL - period) <= 0.03
+    assert abs(step @ along - slide) <= 0.01
