@@ -117,3 +117,20 @@ def test_a_grid_of_thin_lines_through_a_thin_ring_is_filled_as_a_lattice():
                                                                  - grey[dark].mean())
     assert contrast >= 0.9
     assert np.sqrt(np.mean((out - truth)[hole] ** 2)) <= 0.085
+
+
+def test_a_valley_beside_a_period_does_not_span_the_lattice():
+    """A shift on a valley (any point along a board's length) stronger than the period across
+    the first: the basis is the two periods, and no vector but the valley's own (a dominant
+    offset nearly as sharp as the first) is shorter than a period."""
+    a, along_boards, b = np.array([0.0, 20.0]), np.array([7.0, 1.0]), np.array([20.0, 0.0])
+    lattice = _offsets.Lattice(np.array([a, -a, along_boards, -along_boards, b, -b]),
+                               np.array([0.5, 0.5, 0.4, 0.4, 0.35, 0.35]),
+                               np.array([False, False, True, True, False, False]))
+    first, second, second_along = lattice.basis()
+    assert not second_along
+    assert {tuple(first), tuple(second)} <= {(0.0, 20.0), (0.0, -20.0), (20.0, 0.0),
+                                              (-20.0, 0.0)}
+    vectors = lattice.vectors(60)
+    short = vectors[np.hypot(*vectors.T) < 20]
+    assert {tuple(v) for v in short} <= {(7, 1), (-7, -1)}
