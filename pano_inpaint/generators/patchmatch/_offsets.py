@@ -171,11 +171,11 @@ class Lattice:
         long asks for combinations beyond ``vectors``' coefficients and for a longer reach.
         Beside an ``a`` that is an isolated dip, ``b`` is the strongest isolated dip across it,
         and a shift on a valley only where there is none: a valley's shift is any point along
-        it, no period. The yard's running bond gave its rows' valley before the period across
-        them (its nadir caps of 35 and 45 degrees: +0.4 to +0.9 dB without it); the parlour's
-        herringbone under a 45-degree cap (seed 1), with edges measured a hair differently, a
-        board's own 9.5 px valley beside the 13.9 px period: a lattice of 3560 vectors where
-        its periods span 434."""
+        it, no period. The yard's running bond gave a valley along its courses' joints before
+        its 57 px period (its nadir caps of 35 and 45 degrees: +0.4 to +0.9 dB without it); the
+        parlour's herringbone under a 45-degree cap (seed 1), with edges measured a hair
+        differently, a board's own 9.5 px valley beside the 13.9 px period: a lattice of 3560
+        vectors where its periods span 434."""
         a = self.offsets[0]
         b, b_along = None, False
         others = list(zip(self.offsets[2::2], self.along[2::2], strict=True))
