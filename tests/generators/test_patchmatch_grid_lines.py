@@ -5,7 +5,8 @@ even where its cells' diagonals keep too few known pairs to be measured
 A shift along one family of lines keeps that family matched all along it, so both periods lie
 on valleys of the msd; what tells a grid from two lines crossing is that at the period the
 other family matches too. Through a thin ring only the periods themselves were measured, and
-the grid's reading hung on its dips at the periods' fractions against a threshold."""
+the grid's reading hung on its dips at the periods' fractions against a threshold. And a shift
+on a valley, any point along it, is no basis vector beside a period (``Lattice.basis``)."""
 
 from __future__ import annotations
 

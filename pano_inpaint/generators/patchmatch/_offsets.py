@@ -537,8 +537,9 @@ def _grid_of_lines(msd: np.ndarray, valid: np.ndarray, shifts: np.ndarray, valle
     shift across it: one period of a grid of lines whose other direction was found too.
     Through a thin ring a cell's diagonal often keeps too few pairs to be measured, and
     whether the grid's second period counted as a valley hung on its dips at its fractions
-    (the hall's ceiling grid under a 45-degree zenith cap: 0.148 and 0.150 against 0.15 with
-    edges a tenth of a pixel apart; as two lines crossing, its fill lost 3.4 dB)."""
+    (the hall's ceiling grid under a 45-degree zenith cap: 0.148, and 0.150 with the edges
+    along the tile's own border left out, against 0.15; as two lines crossing, its fill lost
+    3.4 dB)."""
     valley = _crossing_valleys(msd, valid, shifts, valley, centre, min_strength)
     for k in np.flatnonzero(valley):
         if (any(not_parallel(shifts[k], other) for other in shifts)
