@@ -33,6 +33,7 @@ import dataclasses
 import functools
 import itertools
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
@@ -436,12 +437,10 @@ def vertex_offset(before: float, at: float, after: float) -> float:
     return float(np.clip(0.5 * (before - after) / curvature, -0.5, 0.5))
 
 
-def _refine(image: np.ndarray, known: np.ndarray, offset: np.ndarray,
-            subpixel: bool = False) -> np.ndarray:
-    """The best shift within +-1 pixel of ``offset`` at this resolution; with ``subpixel``,
-    moved to a fraction of a pixel (float): to the vertex of a parabola through its neighbours'
-    ``msd`` along each axis, and where it lies on a valley, across the valley to its floor
-    instead (:func:`_across_valley`; along it the parabolas' place stays)."""
+def _whole_msd(image: np.ndarray, known: np.ndarray) -> Callable[[np.ndarray], float]:
+    """``pair_msd`` of a whole shift (``(2,)``) on ``known``'s sampled pixels, each shift
+    measured once however often it is asked for (a walk's refinements overlap by six of their
+    nine shifts, and a long step asks again for the ones its walk ended on)."""
     step = sample_step(known)
     measured: dict[tuple[int, int], float] = {}
 
@@ -451,6 +450,24 @@ def _refine(image: np.ndarray, known: np.ndarray, offset: np.ndarray,
             measured[key] = pair_msd(image, known, key[0], key[1], step)
         return measured[key]
 
+    return msd
+
+
+def _msd_around(msd: Callable[[np.ndarray], float], centre: np.ndarray) -> np.ndarray:
+    """``(3, 3)`` ``msd`` of the whole shifts round ``centre`` (``(2,)`` int)."""
+    return np.array([[msd(centre + np.array([ey, ex])) for ex in (-1, 0, 1)]
+                     for ey in (-1, 0, 1)])
+
+
+def _refine(image: np.ndarray, known: np.ndarray, offset: np.ndarray,
+            subpixel: bool = False, msd: Callable[[np.ndarray], float] | None = None
+            ) -> np.ndarray:
+    """The best shift within +-1 pixel of ``offset`` at this resolution; with ``subpixel``,
+    moved to a fraction of a pixel (float): to the vertex of a parabola through its neighbours'
+    ``msd`` along each axis, and where it lies on a valley, across the valley to its floor
+    instead (:func:`_across_valley`; along it the parabolas' place stays). ``msd``: the
+    tile's :func:`_whole_msd`, where the caller measures more shifts on it."""
+    msd = _whole_msd(image, known) if msd is None else msd
     best, best_msd = offset, np.inf
     for ey in (-1, 0, 1):
         for ex in (-1, 0, 1):
@@ -464,9 +481,7 @@ def _refine(image: np.ndarray, known: np.ndarray, offset: np.ndarray,
     for axis in (0, 1):
         unit = np.eye(2, dtype=np.int64)[axis]
         out[axis] += vertex_offset(msd(best - unit), best_msd, msd(best + unit))
-    around = np.array([[msd(best + np.array([ey, ex])) for ex in (-1, 0, 1)]
-                       for ey in (-1, 0, 1)])
-    valley = _across_valley(around)
+    valley = _across_valley(_msd_around(msd, best))
     if valley is not None:
         # Across the valley where the quadric bottoms out; along it where the parabolas put it.
         normal, across = valley
@@ -540,11 +555,10 @@ def _grid_of_lines(msd: np.ndarray, valid: np.ndarray, shifts: np.ndarray, valle
     (the hall's ceiling grid under a 45-degree zenith cap: 0.148, and 0.150 with the edges
     along the tile's own border left out, against 0.15; as two lines crossing, its fill lost
     3.4 dB)."""
-    valley = _crossing_valleys(msd, valid, shifts, valley, centre, min_strength)
+    valley = _crossing_valleys(msd, valid, shifts, valley, centre, min_strength).copy()
     for k in np.flatnonzero(valley):
         if (any(not_parallel(shifts[k], other) for other in shifts)
                 and _repeats_along(msd, valid, shifts[k], centre)):
-            valley = valley.copy()
             valley[k] = False
     return valley
 
@@ -634,15 +648,18 @@ def refine_shift(image: np.ndarray, known: np.ndarray, offset: np.ndarray) -> np
     return _walk(edge_strength(image, known), offset)
 
 
-def _walk(features: tuple[np.ndarray, np.ndarray], offset: np.ndarray) -> np.ndarray:
-    """:func:`refine_shift` on the tile's edges ``features`` (:func:`edge_strength`)."""
+def _walk(features: tuple[np.ndarray, np.ndarray], offset: np.ndarray,
+          msd: Callable[[np.ndarray], float] | None = None) -> np.ndarray:
+    """:func:`refine_shift` on the tile's edges ``features`` (:func:`edge_strength`; ``msd``:
+    their :func:`_whole_msd`, where the caller has one)."""
+    msd = _whole_msd(*features) if msd is None else msd
     best = np.rint(offset).astype(np.int64)
     for _ in range(8):  # a coarse view's shift is off by its factor at most
-        moved = _refine(*features, best)
+        moved = _refine(*features, best, msd=msd)
         if (moved == best).all():
             break
         best = moved
-    return _refine(*features, best, subpixel=True)
+    return _refine(*features, best, subpixel=True, msd=msd)
 
 
 def _long_step(features: tuple[np.ndarray, np.ndarray], shift: np.ndarray) -> np.ndarray:
@@ -652,21 +669,19 @@ def _long_step(features: tuple[np.ndarray, np.ndarray], shift: np.ndarray) -> np
     ``msd`` makes a valley (:func:`_across_valley`) moves the step across the valley only."""
     edges, known = features
     size = edges.shape[0]
-    step = sample_step(known)
-    first = np.rint(shift).astype(np.int64)
-    base = pair_msd(edges, known, int(first[0]), int(first[1]), step)
+    msd = _whole_msd(edges, known)
+    base = msd(np.rint(shift).astype(np.int64))
     current = np.asarray(shift, np.float64)
     multiple = 2
     while np.isfinite(base) and multiple * np.hypot(*current) <= _LONG_REACH * size:
-        longer = _walk(features, multiple * current)
+        longer = _walk(features, multiple * current, msd)
         whole = np.rint(longer).astype(np.int64)
         # The walk must stay by the multiple it set out from: along a line, every shift
         # matches and it slid back to the step itself (two dark lines crossing in a hole:
         # the step halved forever, an OverflowError).
         if (np.hypot(*(longer - multiple * current)) > 0.5 * np.hypot(*current)
                 or _pairs(known, int(whole[0]), int(whole[1])) < _LONG_PAIRS
-                or not pair_msd(edges, known, int(whole[0]), int(whole[1]), step)
-                <= _LONG_MSD * base):
+                or not msd(whole) <= _LONG_MSD * base):
             break
         moved = longer - multiple * current
         # On a valley the multiple's msd places it across the valley only; along it the
@@ -674,9 +689,7 @@ def _long_step(features: tuple[np.ndarray, np.ndarray], shift: np.ndarray) -> np
         # workshop ceiling's grid under a 45-degree zenith cap: at four steps its msd
         # 0.0025-0.0045 over 6 px across the step, 0.008-0.009 a pixel along it; both
         # periods came out turned by 0.2 px).
-        around = np.array([[pair_msd(edges, known, int(whole[0] + ey), int(whole[1] + ex), step)
-                            for ex in (-1, 0, 1)] for ey in (-1, 0, 1)])
-        valley = _across_valley(around)
+        valley = _across_valley(_msd_around(msd, whole))
         if valley is not None:
             moved = (valley[0] @ moved) * valley[0]
         current = current + moved / multiple
